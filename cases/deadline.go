@@ -1,0 +1,594 @@
+package cases
+
+import (
+	"fmt"
+	"sort"
+	"strings"
+	"time"
+)
+
+// EngineVersion changes whenever the engine could compute a different date
+// for the same input, so that stored indexes computed with an older engine
+// are rebuilt.
+const EngineVersion = 1
+
+// ClockState is whether the time to answer is running.
+type ClockState string
+
+// The clock states of CLI.md.
+const (
+	ClockRunning         ClockState = "running"
+	ClockPaused          ClockState = "paused"
+	ClockAwaitingRestart ClockState = "awaiting-restart"
+	ClockStopped         ClockState = "stopped"
+)
+
+// ClockEventKind is an event that can move a deadline.
+type ClockEventKind string
+
+// The events of the calculator (DEADLINES.md section 8), plus the closing,
+// reopening and restarting of a case.
+const (
+	ClockIDRequested            ClockEventKind = "id-requested"
+	ClockIDReceived             ClockEventKind = "id-received"
+	ClockClarificationRequested ClockEventKind = "clarification-requested"
+	ClockClarificationReceived  ClockEventKind = "clarification-received"
+	ClockAuthorityRequested     ClockEventKind = "authority-requested"
+	ClockAuthorityReceived      ClockEventKind = "authority-received"
+	ClockFeeRequested           ClockEventKind = "fee-requested"
+	ClockFeePaid                ClockEventKind = "fee-paid"
+	ClockExtensionNotified      ClockEventKind = "extension-notified"
+	ClockClosed                 ClockEventKind = "closed"
+	ClockReopened               ClockEventKind = "reopened"
+	// ClockRestarted: the case was reopened for new information and its
+	// period starts again from that day.
+	ClockRestarted ClockEventKind = "restarted"
+)
+
+// CalculatorEvents are the event names the deadline calculator accepts.
+var CalculatorEvents = []ClockEventKind{ClockIDRequested, ClockIDReceived, ClockClarificationRequested,
+	ClockClarificationReceived, ClockAuthorityRequested, ClockAuthorityReceived, ClockFeeRequested,
+	ClockFeePaid, ClockExtensionNotified}
+
+// awaited pairs each request with the event that answers it.
+var awaited = map[ClockEventKind]ClockEventKind{
+	ClockIDReceived:            ClockIDRequested,
+	ClockClarificationReceived: ClockClarificationRequested,
+	ClockAuthorityReceived:     ClockAuthorityRequested,
+	ClockFeePaid:               ClockFeeRequested,
+}
+
+var requestWords = map[ClockEventKind]string{
+	ClockIDRequested:            "identity information requested",
+	ClockClarificationRequested: "clarification requested",
+	ClockAuthorityRequested:     "proof of authority requested",
+	ClockFeeRequested:           "fee requested",
+}
+
+// ClockEvent is something that happened to a case that can move its clock.
+type ClockEvent struct {
+	Kind ClockEventKind
+	// At is when it happened; only its date in the legal zone matters.
+	At time.Time
+}
+
+// Input is everything the engine needs to compute a case's deadlines.
+type Input struct {
+	Rules      Rules
+	Right      Right
+	ReceivedAt time.Time
+	// Events in the order they were recorded; the engine orders them by date,
+	// keeping that order within one day.
+	Events []ClockEvent
+	// Today is the current date in the legal zone: an open pause counts up to
+	// it. Zero means the receipt date.
+	Today Date
+	// ExtendedUntil is the new date an extension notice named, for regimes
+	// whose extension has no fixed length (Swiss FADP).
+	ExtendedUntil Date
+}
+
+// Deadlines are every date of a case, with the working that produced them.
+// The JSON field names are the contract of CLI.md and DEADLINES.md.
+type Deadlines struct {
+	Regime            string     `json:"regime"`
+	Zone              string     `json:"tz"`
+	Calendar          string     `json:"calendar"`
+	ReceiptDate       Date       `json:"receipt_date"`
+	Due               *Date      `json:"due"`
+	DueAt             *time.Time `json:"due_at"`
+	BaseDue           *Date      `json:"base_due"`
+	ExtendedDue       *Date      `json:"extended_due"`
+	ExtensionNoticeBy *Date      `json:"extension_notice_by"`
+	ExtensionValid    *bool      `json:"extension_valid"`
+	RefusalBy         *Date      `json:"refusal_by"`
+	PromiseDue        *Date      `json:"promise_due"`
+	// TargetDue is the internal target where no statute sets a deadline
+	// (complaints under the GDPR) and the organisation promises nothing.
+	TargetDue      *Date      `json:"target_due"`
+	EffectiveDue   *Date      `json:"effective_due"`
+	EffectiveDueAt *time.Time `json:"effective_due_at"`
+	AcknowledgeBy  *Date      `json:"acknowledge_by"`
+	ActBy          *Date      `json:"act_by"`
+	Clock          ClockState `json:"clock"`
+	// ClockSince is when the clock entered its state (paused or awaiting
+	// since, stopped since); null while it runs from the start date.
+	ClockSince  *Date  `json:"clock_since"`
+	ClockReason string `json:"clock_reason,omitempty"`
+	// StartDate is the date the period runs from: the receipt date, or under
+	// the UK GDPR the relevant time.
+	StartDate Date `json:"start_date"`
+	// PausedDays is how many days pauses added; DueWithoutPause is the
+	// deadline in force as if there had been none.
+	PausedDays      int      `json:"paused_days"`
+	DueWithoutPause *Date    `json:"due_without_pause"`
+	Steps           []string `json:"steps"`
+	Warnings        []string `json:"warnings,omitempty"`
+}
+
+// interval is a stretch of waiting for an answer, both days included.
+type interval struct {
+	kind     ClockEventKind
+	from, to Date
+	open     bool
+}
+
+// engine holds the state of one computation.
+type engine struct {
+	in     Input
+	rules  Rules
+	regime *Regime
+	loc    *time.Location
+	cal    *Calendar
+	out    *Deadlines
+	quiet  bool // computing a variant whose working is not shown
+}
+
+func (e *engine) step(format string, args ...any) {
+	if e.quiet {
+		return
+	}
+	e.out.Steps = append(e.out.Steps, fmt.Sprintf(format, args...))
+}
+
+func (e *engine) warn(format string, args ...any) {
+	msg := fmt.Sprintf(format, args...)
+	e.out.Warnings = append(e.out.Warnings, msg)
+	e.step("WARNING: %s", msg)
+}
+
+// Compute derives every deadline of a case from its rules, receipt and
+// clock events, exactly as DEADLINES.md describes. It fails on an unknown
+// regime, zone or calendar, an event dated before receipt, and an answer
+// (id-received, fee-paid...) with no request before it.
+func Compute(in Input) (*Deadlines, error) {
+	rules := in.Rules.WithDefaults()
+	if err := rules.Validate(); err != nil {
+		return nil, err
+	}
+	regime, _ := LookupRegime(rules.Regime)
+	loc, _ := LoadZone(rules.Zone)
+	calendar, err := LookupCalendar(rules.Calendar, rules.ExtraHolidays...)
+	if err != nil {
+		return nil, err
+	}
+	e := &engine{in: in, rules: rules, regime: regime, loc: loc, cal: calendar,
+		out: &Deadlines{Regime: regime.Name, Zone: loc.String(), Calendar: calendar.Code, Clock: ClockRunning}}
+	if err := e.run(); err != nil {
+		return nil, err
+	}
+	return e.out, nil
+}
+
+func (e *engine) run() error {
+	out := e.out
+	receipt := DateOf(e.in.ReceivedAt, e.loc)
+	out.ReceiptDate = receipt
+	today := e.in.Today
+	if today.IsZero() || today.Before(receipt) {
+		today = receipt
+	}
+	local := e.in.ReceivedAt.In(e.loc)
+	e.step("received %s %s in %s: receipt date %s (the receipt day itself is not counted)",
+		receipt.Human(), local.Format("15:04"), e.loc, receipt.Human())
+	if utc := DateOf(e.in.ReceivedAt, time.UTC); utc != receipt {
+		e.step("in UTC that instant falls on %s; the date in the legal zone decides", utc.Human())
+	}
+	e.step("rules: %s, holiday calendar %s", e.regime.Title, e.cal.Code)
+	for _, a := range e.rules.Assumptions {
+		e.step("%s", a)
+	}
+	for _, n := range e.regime.Notes {
+		e.step("%s", n)
+	}
+
+	events, err := e.orderedEvents(receipt)
+	if err != nil {
+		return err
+	}
+
+	// Walk the events: requests open intervals, answers close them.
+	start := receipt
+	var intervals []interval
+	pending := map[ClockEventKind]int{} // request kind -> index in intervals
+	var notified *Date
+	var closedOn *Date
+	for _, ev := range events {
+		d := DateOf(ev.At, e.loc)
+		switch ev.Kind {
+		case ClockIDRequested, ClockClarificationRequested, ClockAuthorityRequested, ClockFeeRequested:
+			if _, open := pending[ev.Kind]; open {
+				continue // asked again while still waiting: the first request counts
+			}
+			pending[ev.Kind] = len(intervals)
+			intervals = append(intervals, interval{kind: ev.Kind, from: d, open: true})
+		case ClockIDReceived, ClockClarificationReceived, ClockAuthorityReceived, ClockFeePaid:
+			req := awaited[ev.Kind]
+			i, open := pending[req]
+			if !open {
+				return fmt.Errorf("%s on %s: nothing was asked (no %s before it)", ev.Kind, d, req)
+			}
+			intervals[i].to, intervals[i].open = d, false
+			delete(pending, req)
+		case ClockExtensionNotified:
+			if notified == nil {
+				notified = &d
+			}
+		case ClockClosed:
+			closedOn = &d
+		case ClockReopened:
+			closedOn = nil
+		case ClockRestarted:
+			closedOn = nil
+			start, intervals, notified = d, nil, nil
+			pending = map[ClockEventKind]int{}
+			e.step("reopened with new information on %s: the period starts again from that day", d.Human())
+		}
+	}
+	for i := range intervals {
+		if intervals[i].open {
+			intervals[i].to = today
+		}
+	}
+
+	awaiting := e.applyRestart(&start, intervals)
+	out.StartDate = start
+	pauseDays, pausedSince, pauseReason := e.pauseDays(receipt, start, intervals)
+	out.PausedDays = pauseDays
+
+	statutory := e.regime.Unit == UnitWorkingDays || e.in.Right != RightComplaint
+	if awaiting != nil {
+		out.Clock = ClockAwaitingRestart
+		out.ClockSince = &awaiting.from
+		out.ClockReason = requestWords[awaiting.kind]
+		e.step("awaiting restart since %s (%s): no due date until it arrives; waited %d days so far",
+			awaiting.from.Human(), requestWords[awaiting.kind], awaiting.from.DaysUntil(today))
+	} else if statutory {
+		e.statutoryDates(start, pauseDays, notified)
+	}
+	e.promiseAndTargets(receipt, statutory && awaiting == nil)
+	e.otherDates(receipt)
+
+	switch {
+	case closedOn != nil:
+		out.Clock, out.ClockSince, out.ClockReason = ClockStopped, closedOn, "closed"
+		e.step("closed on %s: the clock is stopped", closedOn.Human())
+	case awaiting == nil && pausedSince != nil:
+		out.Clock, out.ClockSince, out.ClockReason = ClockPaused, pausedSince, pauseReason
+		e.step("paused since %s (%s): the dates above count the pause up to today, %s, and move on each day it lasts",
+			pausedSince.Human(), pauseReason, today.Human())
+	}
+	if out.Due != nil {
+		at := out.Due.End(e.loc).UTC()
+		out.DueAt = &at
+		e.step("due end of %s, %s UTC", out.Due.Human(), at.Format("15:04:05"))
+	}
+	if out.EffectiveDue != nil {
+		at := out.EffectiveDue.End(e.loc).UTC()
+		out.EffectiveDueAt = &at
+		if out.Due == nil || *out.EffectiveDue != *out.Due {
+			e.step("effective due end of %s, %s UTC", out.EffectiveDue.Human(), at.Format("15:04:05"))
+		}
+	}
+	return nil
+}
+
+// orderedEvents sorts events by their date in the legal zone, keeping the
+// recorded order within one day, and refuses events before receipt.
+func (e *engine) orderedEvents(receipt Date) ([]ClockEvent, error) {
+	events := make([]ClockEvent, len(e.in.Events))
+	copy(events, e.in.Events)
+	for _, ev := range events {
+		if d := DateOf(ev.At, e.loc); d.Before(receipt) {
+			return nil, fmt.Errorf("%s on %s is before the receipt date %s", ev.Kind, d, receipt)
+		}
+	}
+	sort.SliceStable(events, func(i, j int) bool {
+		return DateOf(events[i].At, e.loc).Before(DateOf(events[j].At, e.loc))
+	})
+	return events, nil
+}
+
+// applyRestart moves the start of a UK period to the relevant time: the
+// latest of receipt and the arrival of each item the controller asked for
+// (identity, authority, fee). It returns the first item still awaited.
+func (e *engine) applyRestart(start *Date, intervals []interval) *interval {
+	if e.regime.Pause != PauseUKRestart {
+		return nil
+	}
+	var awaiting *interval
+	for i := range intervals {
+		iv := &intervals[i]
+		if iv.kind == ClockClarificationRequested {
+			continue
+		}
+		if iv.open {
+			if awaiting == nil {
+				awaiting = iv
+			}
+			continue
+		}
+		if iv.to.After(*start) {
+			*start = iv.to
+			e.step("%s on %s, received %s: under Art. 12A the period runs from the relevant time, now %s",
+				requestWords[iv.kind], iv.from.Human(), iv.to.Human(), iv.to.Human())
+		}
+	}
+	return awaiting
+}
+
+// pauseDays counts the days that pauses add, as the union of the waiting
+// intervals that pause under the regime and the register's setting. It also
+// returns when a pause still open began and why.
+func (e *engine) pauseDays(receipt, start Date, intervals []interval) (int, *Date, string) {
+	counted := map[Date]bool{}
+	var openSince *Date
+	var openReason string
+	for _, iv := range intervals {
+		what := requestWords[iv.kind]
+		pauses := false
+		switch e.regime.Pause {
+		case PauseEUSuspension:
+			if iv.kind != ClockIDRequested && iv.kind != ClockClarificationRequested {
+				e.step("%s on %s: the clock runs (only identity and clarification requests can suspend it)", what, iv.from.Human())
+				continue
+			}
+			if e.rules.Pause == PauseNone {
+				e.step("%s on %s: pause setting \"none\", the clock runs", what, iv.from.Human())
+				continue
+			}
+			if after := receipt.DaysUntil(iv.from); after > e.rules.PauseWindowDays {
+				e.step("%s on %s, %d days after receipt: later than the %d-day window for asking without undue delay, so it pauses nothing",
+					what, iv.from.Human(), after, e.rules.PauseWindowDays)
+				continue
+			}
+			pauses = true
+		case PauseUKRestart:
+			if iv.kind != ClockClarificationRequested {
+				continue // handled as a restart
+			}
+			if e.in.Right != RightAccess {
+				e.step("%s on %s: under Art. 12A only access requests pause for clarification; the clock runs", what, iv.from.Human())
+				continue
+			}
+			pauses = true
+		default:
+			e.step("%s on %s: under %s the clock runs", what, iv.from.Human(), e.regime.Name)
+			continue
+		}
+		if !pauses {
+			continue
+		}
+		from := iv.from
+		if from.Before(start) {
+			from = start
+		}
+		n := 0
+		for d := from; !d.After(iv.to); d = d.AddDays(1) {
+			if !counted[d] {
+				counted[d] = true
+				n++
+			}
+		}
+		if iv.open {
+			if openSince == nil {
+				openSince, openReason = &iv.from, what
+			}
+			e.step("%s on %s, no answer yet: %d days paused so far (both days included)", what, iv.from.Human(), n)
+		} else {
+			e.step("%s on %s, answered %s: %d days paused (both days included%s)", what, iv.from.Human(),
+				iv.to.Human(), n, overlapNote(n, from.DaysUntil(iv.to)+1))
+		}
+	}
+	return len(counted), openSince, openReason
+}
+
+func overlapNote(counted, span int) string {
+	if counted < span {
+		return fmt.Sprintf("; %d already counted by another pause", span-counted)
+	}
+	return ""
+}
+
+// period returns start plus n units of the regime, plus pause days, rolled to
+// a working day where the regime rolls, with the working.
+func (e *engine) period(label string, start Date, n, pause int) Date {
+	var d Date
+	switch e.regime.Unit {
+	case UnitMonths:
+		raw, clamped := start.AddMonths(n)
+		if clamped {
+			e.step("%s: %s from %s; day %d does not exist in %s, so the last day of the month, %s",
+				label, e.regime.period(n), start.Human(), start.Day, raw.utc().Format("January"), raw.Human())
+		} else {
+			e.step("%s: %s from %s -> %s", label, e.regime.period(n), start.Human(), raw.Human())
+		}
+		d = raw
+	case UnitWorkingDays:
+		d = e.cal.AddWorkingDays(start, n)
+		e.step("%s: %s after %s -> %s", label, e.regime.period(n), start.Human(), d.Human())
+		return d
+	default:
+		d = start.AddDays(n)
+		e.step("%s: %s after %s -> %s", label, e.regime.period(n), start.Human(), d.Human())
+	}
+	if pause > 0 {
+		d = d.AddDays(pause)
+		e.step("%s: plus %d paused days -> %s", label, pause, d.Human())
+	}
+	if !e.regime.Roll {
+		e.step("%s: %s does not roll past weekends or holidays", label, e.regime.Name)
+		return d
+	}
+	rolled, skipped := e.cal.NextWorkingDay(d)
+	if len(skipped) == 0 {
+		e.step("%s: %s is a working day", label, d.Human())
+	} else {
+		e.step("%s: %s, so the next working day, %s", label, strings.Join(skipped, "; "), rolled.Human())
+	}
+	return rolled
+}
+
+// statutoryDates computes the base, extended, notice, refusal and in-force
+// deadlines from the start of the period.
+func (e *engine) statutoryDates(start Date, pause int, notified *Date) {
+	out, r := e.out, e.regime
+	length := r.Length
+	if r.Unit == UnitWorkingDays {
+		length = e.rules.ForwardWorkingDays
+		e.step("the organisation only processes these data for another controller: forward the request within %d working days (contract)", length)
+	}
+	base := e.period("base deadline", start, length, pause)
+	out.BaseDue = &base
+	due := base
+	if r.Unit != UnitWorkingDays {
+		refusal := base
+		out.RefusalBy = &refusal
+		e.step("refusal by: %s; a refusal, whole or partial, is due within the base period even during an extension", refusal.Human())
+	}
+	if r.HasExtension() {
+		notice := base
+		if r.Pause == PauseEUSuspension && pause > 0 {
+			// The EU extension notice is due within the first month as such;
+			// a suspension does not move it.
+			notice = e.quietly(func() Date { return e.period("", start, length, 0) })
+			e.step("extension notice by: %s, the deadline without the pause (a suspension does not move it)", notice.Human())
+		} else {
+			e.step("extension notice by: %s; an extension is in force only if the subject is told of it, with reasons, by then", notice.Human())
+		}
+		out.ExtensionNoticeBy = &notice
+		if r.ExtendedLength > 0 {
+			ext := e.period("extended deadline", start, r.ExtendedLength, pause)
+			out.ExtendedDue = &ext
+		} else if !e.in.ExtendedUntil.IsZero() {
+			ext := e.in.ExtendedUntil
+			out.ExtendedDue = &ext
+			e.step("extended deadline: the date named in the extension notice, %s", ext.Human())
+		}
+		if notified != nil {
+			valid := !notified.After(notice)
+			out.ExtensionValid = &valid
+			switch {
+			case !valid:
+				e.warn("extension notice sent %s, after the notice deadline %s: the extension is not in force and the deadline stays %s",
+					notified.Human(), notice.Human(), base.Human())
+			case out.ExtendedDue == nil:
+				e.warn("extension notice sent %s names no new date: record the date it named", notified.Human())
+			default:
+				e.step("extension notice sent %s, no later than %s: the extended deadline is in force", notified.Human(), notice.Human())
+				due = *out.ExtendedDue
+			}
+		}
+	} else if notified != nil {
+		valid := false
+		out.ExtensionValid = &valid
+		e.warn("%s allows no extension: the notice sent %s changes nothing", r.Name, notified.Human())
+	}
+	out.Due = &due
+	if pause > 0 {
+		nopause := e.undisturbed(start, length, out.ExtensionValid != nil && *out.ExtensionValid)
+		out.DueWithoutPause = &nopause
+	}
+}
+
+// undisturbed is the deadline in force as if no pause had happened.
+func (e *engine) undisturbed(start Date, length int, extended bool) Date {
+	n := length
+	if extended && e.regime.ExtendedLength > 0 {
+		n = e.regime.ExtendedLength
+	}
+	d := e.quietly(func() Date { return e.period("", start, n, 0) })
+	e.step("without any pause the deadline would be %s", d.Human())
+	return d
+}
+
+// quietly runs f without recording its working.
+func (e *engine) quietly(f func() Date) Date {
+	e.quiet = true
+	defer func() { e.quiet = false }()
+	return f()
+}
+
+// promiseAndTargets sets the promise, the internal target and the effective
+// due date (the earliest of the legal deadline and the promise, unless a
+// valid extension governs).
+func (e *engine) promiseAndTargets(receipt Date, statutory bool) {
+	out := e.out
+	if e.rules.PromiseDays > 0 && e.regime.Unit != UnitWorkingDays {
+		p := receipt.AddDays(e.rules.PromiseDays)
+		out.PromiseDue = &p
+		e.step("the organisation promises an answer within %d days: %s (calendar days, does not roll)", e.rules.PromiseDays, p.Human())
+	}
+	if !statutory {
+		if out.Clock == ClockAwaitingRestart || e.regime.Unit == UnitWorkingDays {
+			return
+		}
+		// Complaints to the organisation have no statutory deadline.
+		e.step("a complaint to the organisation has no statutory deadline under %s", e.regime.Name)
+		if out.PromiseDue != nil {
+			out.EffectiveDue = out.PromiseDue
+			return
+		}
+		t := receipt.AddDays(e.rules.ComplaintTargetDays)
+		out.TargetDue = &t
+		out.EffectiveDue = &t
+		e.step("internal target: %d days after receipt, %s (register setting)", e.rules.ComplaintTargetDays, t.Human())
+		return
+	}
+	eff := *out.Due
+	switch {
+	case out.ExtensionValid != nil && *out.ExtensionValid && out.PromiseDue != nil:
+		e.step("a valid extension is in force: the promise no longer applies")
+	case out.PromiseDue != nil && out.PromiseDue.Before(eff):
+		eff = *out.PromiseDue
+		e.step("the promise (%s) is earlier than the legal deadline (%s) and governs", out.PromiseDue.Human(), out.Due.Human())
+	case out.PromiseDue != nil:
+		e.step("the legal deadline (%s) is no later than the promise (%s) and governs", out.Due.Human(), out.PromiseDue.Human())
+	}
+	out.EffectiveDue = &eff
+}
+
+// otherDates sets the acknowledgement and act-by dates.
+func (e *engine) otherDates(receipt Date) {
+	out := e.out
+	if n := e.regime.AcknowledgeWorkingDays; n > 0 {
+		d := e.cal.AddWorkingDays(receipt, n)
+		out.AcknowledgeBy = &d
+		e.step("acknowledge within %d working days: by %s", n, d.Human())
+	}
+	if n := e.regime.ComplaintAcknowledgeDays; n > 0 && e.in.Right == RightComplaint {
+		d := receipt.AddDays(n - 1)
+		out.AcknowledgeBy = &d
+		e.step("acknowledge a complaint within %d days beginning with the day of receipt: by %s (does not roll)", n, d.Human())
+	}
+	if e.in.Right == RightWithdrawConsent || e.in.Right == RightObjection {
+		d := e.cal.AddWorkingDays(receipt, e.rules.ActByWorkingDays)
+		out.ActBy = &d
+		what := "a withdrawal of consent (Art. 7(3))"
+		if e.in.Right == RightObjection {
+			what = "an objection to direct marketing (Art. 21(3))"
+		}
+		e.step("%s takes effect when received: stop the processing by %s (%d working days, register setting)",
+			what, d.Human(), e.rules.ActByWorkingDays)
+	}
+}

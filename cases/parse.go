@@ -1,0 +1,45 @@
+package cases
+
+import (
+	"fmt"
+	"strings"
+	"time"
+)
+
+// ParseTime reads TIME as CLI.md defines it: RFC 3339, or YYYY-MM-DD
+// meaning the start of that day in the legal zone loc.
+func ParseTime(s string, loc *time.Location) (time.Time, error) {
+	s = strings.TrimSpace(s)
+	if len(s) == len("2006-01-02") {
+		d, err := ParseDate(s)
+		if err != nil {
+			return time.Time{}, err
+		}
+		return d.Start(loc), nil
+	}
+	t, err := time.Parse(time.RFC3339, s)
+	if err != nil {
+		return time.Time{}, fmt.Errorf("malformed time %q: want RFC 3339 (2025-01-31T09:00:00+01:00) or YYYY-MM-DD", s)
+	}
+	if y := t.Year(); y < 1970 || y > 9999 {
+		return time.Time{}, fmt.Errorf("time %q is out of range", s)
+	}
+	return t, nil
+}
+
+// ParseClockEvent reads a calculator event, NAME@TIME.
+func ParseClockEvent(s string, loc *time.Location) (ClockEvent, error) {
+	name, at, ok := strings.Cut(s, "@")
+	if !ok {
+		return ClockEvent{}, fmt.Errorf("malformed event %q: want NAME@YYYY-MM-DD or NAME@RFC3339", s)
+	}
+	kind, err := parseSlug("event", name, CalculatorEvents)
+	if err != nil {
+		return ClockEvent{}, err
+	}
+	t, err := ParseTime(at, loc)
+	if err != nil {
+		return ClockEvent{}, fmt.Errorf("event %s: %w", name, err)
+	}
+	return ClockEvent{Kind: kind, At: t}, nil
+}

@@ -1,0 +1,122 @@
+package cases
+
+import (
+	"fmt"
+	"slices"
+	"sync"
+	"time"
+	_ "time/tzdata" // the binary runs on hosts without a zoneinfo database
+)
+
+// PauseSetting is the register's interpretation of the EU suspension
+// (DEADLINES.md section 2).
+type PauseSetting string
+
+// The pause settings.
+const (
+	// PauseAdditive adds the days spent waiting for identity or clarification
+	// asked within the pause window to the deadlines.
+	PauseAdditive PauseSetting = "additive"
+	// PauseNone never stops the clock (conservative).
+	PauseNone PauseSetting = "none"
+)
+
+// Defaults for rules a register does not set (DEADLINES.md).
+const (
+	DefaultPauseWindowDays     = 10
+	DefaultActByWorkingDays    = 2
+	DefaultForwardWorkingDays  = 5
+	DefaultComplaintTargetDays = 30
+)
+
+// Rules are the rules a case is judged by, copied from its organisation's
+// register at intake ("frozen rules", DEADLINES.md section 1). Later edits of
+// the register do not change them; only a recorded re-baseline does.
+type Rules struct {
+	Regime        string       `json:"regime"`
+	Zone          string       `json:"tz"`
+	Calendar      string       `json:"calendar"`
+	ExtraHolidays []Date       `json:"extra_holidays,omitempty"`
+	PromiseDays   int          `json:"promise_days,omitempty"` // 0: no promise
+	Pause         PauseSetting `json:"pause"`
+	// PauseWindowDays: an EU pause counts only when identity or clarification
+	// was asked within this many calendar days of receipt.
+	PauseWindowDays int `json:"pause_window_days"`
+	// ActByWorkingDays: when a withdrawal of consent or an objection to direct
+	// marketing must have stopped the processing.
+	ActByWorkingDays int `json:"act_by_working_days"`
+	// ForwardWorkingDays: a processor's contractual forwarding deadline.
+	ForwardWorkingDays int `json:"forward_working_days"`
+	// ComplaintTargetDays: the internal target for complaints, which have no
+	// statutory deadline under the GDPR.
+	ComplaintTargetDays int `json:"complaint_target_days"`
+	// Assumptions explain facts the policy did not state ("zone assumed:
+	// Europe/Paris, not stated in the policy"); they are shown in the working.
+	Assumptions []string `json:"assumptions,omitempty"`
+	// Source names where the rules were copied from (register and version).
+	Source string `json:"source,omitempty"`
+}
+
+// WithDefaults fills the settings left at zero with the documented defaults.
+func (r Rules) WithDefaults() Rules {
+	if r.Pause == "" {
+		r.Pause = PauseAdditive
+	}
+	if r.PauseWindowDays == 0 {
+		r.PauseWindowDays = DefaultPauseWindowDays
+	}
+	if r.ActByWorkingDays == 0 {
+		r.ActByWorkingDays = DefaultActByWorkingDays
+	}
+	if r.ForwardWorkingDays == 0 {
+		r.ForwardWorkingDays = DefaultForwardWorkingDays
+	}
+	if r.ComplaintTargetDays == 0 {
+		r.ComplaintTargetDays = DefaultComplaintTargetDays
+	}
+	return r
+}
+
+// Validate checks that the regime, zone and calendar exist and the settings
+// are in range.
+func (r Rules) Validate() error {
+	if _, err := LookupRegime(r.Regime); err != nil {
+		return err
+	}
+	if _, err := LoadZone(r.Zone); err != nil {
+		return err
+	}
+	if _, err := LookupCalendar(r.Calendar); err != nil {
+		return err
+	}
+	if !slices.Contains([]PauseSetting{PauseAdditive, PauseNone, ""}, r.Pause) {
+		return fmt.Errorf("unknown pause setting %q (one of: additive, none)", r.Pause)
+	}
+	for name, v := range map[string]int{"promise_days": r.PromiseDays, "pause_window_days": r.PauseWindowDays,
+		"act_by_working_days": r.ActByWorkingDays, "forward_working_days": r.ForwardWorkingDays,
+		"complaint_target_days": r.ComplaintTargetDays} {
+		if v < 0 || v > 366 {
+			return fmt.Errorf("%s must be between 0 and 366, not %d", name, v)
+		}
+	}
+	return nil
+}
+
+var zoneCache sync.Map // name -> *time.Location
+
+// LoadZone returns the IANA time zone with the given name, cached: loading a
+// zone parses the embedded database, which is too slow to do per case.
+func LoadZone(name string) (*time.Location, error) {
+	if loc, ok := zoneCache.Load(name); ok {
+		return loc.(*time.Location), nil
+	}
+	if name == "" || name == "Local" {
+		return nil, fmt.Errorf("time zone must be an IANA name such as Europe/Berlin, not %q", name)
+	}
+	loc, err := time.LoadLocation(name)
+	if err != nil {
+		return nil, fmt.Errorf("unknown time zone %q: want an IANA name such as Europe/Berlin", name)
+	}
+	zoneCache.Store(name, loc)
+	return loc, nil
+}
