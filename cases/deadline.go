@@ -245,9 +245,14 @@ func (e *engine) run() error {
 			e.step("reopened with new information on %s: the period starts again from that day", d.Human())
 		}
 	}
+	// A wait still open counts up to today, or to the close of the case.
+	end := today
+	if closedOn != nil && closedOn.Before(today) {
+		end = *closedOn
+	}
 	for i := range intervals {
 		if intervals[i].open {
-			intervals[i].to = today
+			intervals[i].to = end
 		}
 	}
 

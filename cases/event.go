@@ -1,0 +1,113 @@
+package cases
+
+import "time"
+
+// EventKind is what happened in a case's timeline.
+type EventKind string
+
+// The events of the command table of CLI.md.
+const (
+	EventReceived               EventKind = "received"
+	EventAcknowledged           EventKind = "acknowledged"
+	EventIDRequested            EventKind = "id-requested"
+	EventIDReceived             EventKind = "id-received"
+	EventIdentityVerified       EventKind = "identity-verified"
+	EventClarificationRequested EventKind = "clarification-requested"
+	EventClarificationReceived  EventKind = "clarification-received"
+	EventAuthorityRequested     EventKind = "authority-requested"
+	EventAuthorityReceived      EventKind = "authority-received"
+	EventFeeRequested           EventKind = "fee-requested"
+	EventFeePaid                EventKind = "fee-paid"
+	EventExtensionDecided       EventKind = "extension-decided"
+	EventSent                   EventKind = "sent"
+	EventRecipientNotified      EventKind = "recipient-notified"
+	EventRecipientsChosen       EventKind = "recipients-chosen"
+	EventAssigned               EventKind = "assigned"
+	EventTagged                 EventKind = "tagged"
+	EventUntagged               EventKind = "untagged"
+	EventNoted                  EventKind = "noted"
+	EventAttached               EventKind = "attached"
+	EventWithheld               EventKind = "withheld"
+	EventClosed                 EventKind = "closed"
+	EventReopened               EventKind = "reopened"
+	EventExported               EventKind = "exported"
+	EventRebaselined            EventKind = "rebaselined"
+)
+
+// EventKinds lists every event kind.
+var EventKinds = []EventKind{EventReceived, EventAcknowledged, EventIDRequested, EventIDReceived,
+	EventIdentityVerified, EventClarificationRequested, EventClarificationReceived,
+	EventAuthorityRequested, EventAuthorityReceived, EventFeeRequested, EventFeePaid,
+	EventExtensionDecided, EventSent, EventRecipientNotified, EventRecipientsChosen, EventAssigned,
+	EventTagged, EventUntagged, EventNoted, EventAttached, EventWithheld, EventClosed, EventReopened,
+	EventExported, EventRebaselined}
+
+// ParseEventKind reads an event kind slug.
+func ParseEventKind(s string) (EventKind, error) { return parseSlug("event", s, EventKinds) }
+
+// Event is one entry of a case's append-only timeline: what happened, when it
+// happened, when it was recorded, who recorded it, and its details. Only the
+// fields of its kind are set.
+type Event struct {
+	Kind       EventKind `json:"kind"`
+	At         time.Time `json:"at"`
+	RecordedAt time.Time `json:"recorded_at"`
+	Actor      string    `json:"actor"`
+
+	Reason       string       `json:"reason,omitempty"`     // a request's doubt, an extension's reasons, a refusal's reasons
+	Method       string       `json:"method,omitempty"`     // how identity was verified
+	Amount       string       `json:"amount,omitempty"`     // an Art. 12(5) fee
+	Letter       LetterKind   `json:"letter,omitempty"`     // sent, exported
+	Channel      Channel      `json:"channel,omitempty"`    // received, sent
+	To           string       `json:"to,omitempty"`         // the address a letter went to
+	Checksum     string       `json:"checksum,omitempty"`   // the SHA-256 of an exported packet
+	Recipient    string       `json:"recipient,omitempty"`  // an Art. 19 notification
+	Impossible   string       `json:"impossible,omitempty"` // why notifying was impossible
+	Recipients   []string     `json:"recipients,omitempty"` // the recipients chosen for Art. 15(1)(c)
+	Assignee     string       `json:"assignee,omitempty"`
+	Tags         []string     `json:"tags,omitempty"`
+	Text         string       `json:"text,omitempty"` // a note
+	Attachment   *Attachment  `json:"attachment,omitempty"`
+	File         string       `json:"file,omitempty"` // the attachment withheld
+	Outcome      Outcome      `json:"outcome,omitempty"`
+	Grounds      []Ground     `json:"grounds,omitempty"`
+	Law          string       `json:"law,omitempty"` // the national restriction relied on
+	RedirectTo   string       `json:"redirect_to,omitempty"`
+	ReopenReason ReopenReason `json:"reopen_reason,omitempty"`
+	Rules        *Rules       `json:"rules,omitempty"` // received, rebaselined
+	ExtendedTo   *Date        `json:"extended_to,omitempty"`
+}
+
+// clockKind maps a timeline event to the clock event it is, if any.
+func (e Event) clockKind() (ClockEventKind, bool) {
+	switch e.Kind {
+	case EventIDRequested:
+		return ClockIDRequested, true
+	case EventIDReceived:
+		return ClockIDReceived, true
+	case EventClarificationRequested:
+		return ClockClarificationRequested, true
+	case EventClarificationReceived:
+		return ClockClarificationReceived, true
+	case EventAuthorityRequested:
+		return ClockAuthorityRequested, true
+	case EventAuthorityReceived:
+		return ClockAuthorityReceived, true
+	case EventFeeRequested:
+		return ClockFeeRequested, true
+	case EventFeePaid:
+		return ClockFeePaid, true
+	case EventClosed:
+		return ClockClosed, true
+	case EventReopened:
+		if e.ReopenReason == ReopenNewInformation {
+			return ClockRestarted, true
+		}
+		return ClockReopened, true
+	case EventSent:
+		if e.Letter == LetterExtensionNotice {
+			return ClockExtensionNotified, true
+		}
+	}
+	return "", false
+}

@@ -1,0 +1,427 @@
+package cases
+
+import (
+	"fmt"
+	"slices"
+	"strings"
+	"time"
+)
+
+// Apply checks whether the proposed event may happen to the case now and
+// returns it completed (At defaults to now, RecordedAt is now), with warnings
+// for late actions the law still records. An action that is not allowed
+// returns a *Refused error saying why; the case is not changed either way:
+// the caller appends the returned event.
+func Apply(c *Case, ev Event, now time.Time) (Event, []string, error) {
+	st, err := c.Derive(now)
+	if err != nil {
+		return Event{}, nil, err
+	}
+	if ev.At.IsZero() {
+		ev.At = now
+	}
+	ev.RecordedAt = now
+	if strings.TrimSpace(ev.Actor) == "" {
+		return Event{}, nil, refused("no actor: every event names who recorded it")
+	}
+	loc, err := LoadZone(st.Rules.Zone)
+	if err != nil {
+		return Event{}, nil, err
+	}
+	if ev.At.After(now) {
+		return Event{}, nil, refused("%s at %s is in the future", ev.Kind, ev.At.In(loc).Format(time.RFC3339))
+	}
+	day := DateOf(ev.At, loc)
+	receipt := st.Deadlines.ReceiptDate
+	if day.Before(receipt) {
+		return Event{}, nil, refused("%s on %s is before the receipt date %s", ev.Kind, day, receipt)
+	}
+	t := transition{c: c, st: st, ev: &ev, day: day, loc: loc}
+	if err := t.check(); err != nil {
+		return Event{}, nil, err
+	}
+	return ev, t.warnings, nil
+}
+
+// transition is one proposed event checked against the state before it.
+type transition struct {
+	c        *Case
+	st       *State
+	ev       *Event
+	day      Date
+	loc      *time.Location
+	warnings []string
+}
+
+func (t *transition) warn(format string, args ...any) {
+	t.warnings = append(t.warnings, fmt.Sprintf(format, args...))
+}
+
+// allowedWhenClosed are the events that may still be recorded on a closed
+// case: the answer and its notifications, bookkeeping, and reopening.
+var allowedWhenClosed = []EventKind{EventSent, EventRecipientNotified, EventAssigned, EventTagged,
+	EventUntagged, EventNoted, EventAttached, EventWithheld, EventExported, EventReopened}
+
+func (t *transition) check() error {
+	ev, st := t.ev, t.st
+	closed := st.Status == StatusClosed
+	if closed && !slices.Contains(allowedWhenClosed, ev.Kind) {
+		if ev.Kind == EventClosed {
+			return refused("the case is already closed (%s on %s)", st.Outcome, DateOf(*st.ClosedAt, t.loc))
+		}
+		return refused("the case is closed (%s); reopen it first", st.Outcome)
+	}
+	switch ev.Kind {
+	case EventReceived:
+		return refused("a case is received once, when it is added")
+	case EventAcknowledged:
+		if st.Acknowledged != nil {
+			return refused("already acknowledged on %s", DateOf(*st.Acknowledged, t.loc))
+		}
+	case EventIDRequested:
+		if st.IdentityVerified != nil {
+			return refused("identity was already verified on %s", DateOf(st.IdentityVerified.At, t.loc))
+		}
+		return t.request("the reason for the doubt about identity (--reason)")
+	case EventClarificationRequested:
+		return t.request("what the subject should clarify (--reason)")
+	case EventAuthorityRequested:
+		if t.c.Requester == nil {
+			return refused("proof of authority is asked of an agent or parent; this request is from the subject")
+		}
+		return t.request("")
+	case EventFeeRequested:
+		if strings.TrimSpace(ev.Amount) == "" {
+			return refused("the fee's amount is required (--amount)")
+		}
+		return t.request("")
+	case EventIDReceived, EventClarificationReceived, EventAuthorityReceived, EventFeePaid:
+		return t.answer()
+	case EventIdentityVerified:
+		if strings.TrimSpace(ev.Method) == "" {
+			return refused("how identity was verified is required (--method); identity documents are never stored")
+		}
+		if st.IdentityVerified != nil {
+			return refused("identity was already verified on %s by %s", DateOf(st.IdentityVerified.At, t.loc), st.IdentityVerified.Method)
+		}
+		if asked, ok := st.Awaiting[EventIDRequested]; ok && t.day.Before(DateOf(asked, t.loc)) {
+			return refused("verified on %s, before identity was asked for on %s", t.day, DateOf(asked, t.loc))
+		}
+	case EventExtensionDecided:
+		return t.extend()
+	case EventSent:
+		return t.sent()
+	case EventRecipientNotified:
+		if strings.TrimSpace(ev.Recipient) == "" {
+			return refused("the recipient notified is required (--recipient)")
+		}
+	case EventRecipientsChosen:
+		ev.Recipients = cleanList(ev.Recipients)
+	case EventAssigned:
+		ev.Assignee = strings.TrimSpace(ev.Assignee)
+		if ev.Assignee == "" {
+			return refused("whom to assign the case to is required (--to)")
+		}
+	case EventTagged, EventUntagged:
+		return t.tags()
+	case EventNoted:
+		if strings.TrimSpace(ev.Text) == "" {
+			return refused("a note needs text (--text)")
+		}
+	case EventAttached:
+		return t.attach()
+	case EventWithheld:
+		return t.withhold()
+	case EventClosed:
+		return t.close()
+	case EventReopened:
+		if !closed {
+			return refused("the case is not closed")
+		}
+		if _, err := ParseReopenReason(string(ev.ReopenReason)); err != nil {
+			return refused("%v", err)
+		}
+	case EventExported:
+		if _, err := ParseLetterKind(string(ev.Letter)); err != nil && ev.Letter != RecordExport {
+			return refused("%v", err)
+		}
+		if len(ev.Checksum) != 64 {
+			return refused("an export records the SHA-256 of what was written")
+		}
+	case EventRebaselined:
+		if strings.TrimSpace(ev.Reason) == "" {
+			return refused("a re-baseline needs a reason (--reason)")
+		}
+		if ev.Rules == nil {
+			return refused("a re-baseline needs the register's current rules")
+		}
+		r := ev.Rules.WithDefaults()
+		if err := r.Validate(); err != nil {
+			return err
+		}
+		ev.Rules = &r
+	default:
+		return refused("unknown event %q", ev.Kind)
+	}
+	return nil
+}
+
+// request checks a request for identity, clarification, authority or fee.
+func (t *transition) request(reasonNeeded string) error {
+	if asked, ok := t.st.Awaiting[t.ev.Kind]; ok {
+		return refused("already waiting since %s for an answer to the %s", DateOf(asked, t.loc), t.ev.Kind)
+	}
+	if reasonNeeded != "" && strings.TrimSpace(t.ev.Reason) == "" {
+		return refused("%s is required", reasonNeeded)
+	}
+	if d := t.st.Deadlines; t.st.Rules.Regime == "eu-gdpr" && (t.ev.Kind == EventIDRequested || t.ev.Kind == EventClarificationRequested) {
+		if after := d.ReceiptDate.DaysUntil(t.day); after > t.st.Rules.WithDefaults().PauseWindowDays {
+			t.warn("asked %d days after receipt, beyond the %d-day window: the clock does not pause", after, t.st.Rules.WithDefaults().PauseWindowDays)
+		}
+	}
+	return nil
+}
+
+// answer checks that an answer arrives to a request that was made.
+func (t *transition) answer() error {
+	req := answerFor[t.ev.Kind]
+	asked, ok := t.st.Awaiting[req]
+	if !ok {
+		return refused("%s, but nothing was asked: no open %s", t.ev.Kind, req)
+	}
+	if t.day.Before(DateOf(asked, t.loc)) {
+		return refused("%s on %s is before the request on %s", t.ev.Kind, t.day, DateOf(asked, t.loc))
+	}
+	return nil
+}
+
+// extend checks a decision to extend, warning when its notice can no
+// longer be sent in time.
+func (t *transition) extend() error {
+	regime, err := LookupRegime(t.st.Rules.Regime)
+	if err != nil {
+		return err
+	}
+	if !regime.HasExtension() {
+		return refused("%s allows no extension", regime.Name)
+	}
+	if strings.TrimSpace(t.ev.Reason) == "" {
+		return refused("an extension needs its reasons (complexity, number of requests) (--reason)")
+	}
+	if t.st.ExtensionDecided != nil {
+		return refused("an extension was already decided on %s", DateOf(t.st.ExtensionDecided.At, t.loc))
+	}
+	if regime.ExtensionNamesDate && t.ev.ExtendedTo == nil {
+		return refused("%s: the extension must name the new date", regime.Name)
+	}
+	d := t.st.Deadlines
+	if d.ExtensionNoticeBy != nil && t.day.After(*d.ExtensionNoticeBy) {
+		t.warn("the notice window closed on %s: an extension notified now is not in force and the deadline stays %s",
+			*d.ExtensionNoticeBy, dateOr(d.BaseDue))
+	}
+	return nil
+}
+
+// sent checks a letter sent to the requester.
+func (t *transition) sent() error {
+	ev, st := t.ev, t.st
+	if ev.Letter == "" {
+		ev.Letter = DefaultLetter(t.c, st)
+	}
+	if _, err := ParseLetterKind(string(ev.Letter)); err != nil {
+		return refused("%v", err)
+	}
+	if ev.Channel != "" {
+		if _, err := ParseChannel(string(ev.Channel)); err != nil {
+			return refused("%v", err)
+		}
+	}
+	d := st.Deadlines
+	switch ev.Letter {
+	case LetterExtensionNotice:
+		if st.ExtensionDecided == nil {
+			return refused("no extension was decided: decide it first (extend --reason)")
+		}
+		if d.ExtensionNoticeBy != nil && t.day.After(*d.ExtensionNoticeBy) {
+			t.warn("extension notice sent %s, after the notice deadline %s: the extension is not in force and the deadline stays %s",
+				t.day, *d.ExtensionNoticeBy, dateOr(d.BaseDue))
+		}
+	case LetterFinal, LetterRedirect, LetterLapse:
+		if d.EffectiveDue != nil && t.day.After(*d.EffectiveDue) {
+			t.warn("answer sent %s, after the deadline %s: recorded as late", t.day, *d.EffectiveDue)
+		}
+	}
+	return nil
+}
+
+// tags checks a tagging, normalising tags to trimmed words.
+func (t *transition) tags() error {
+	t.ev.Tags = cleanList(t.ev.Tags)
+	if len(t.ev.Tags) == 0 {
+		return refused("at least one tag is required")
+	}
+	for _, tag := range t.ev.Tags {
+		if strings.ContainsAny(tag, " \t\n,") {
+			return refused("tag %q: tags are single words (no spaces or commas)", tag)
+		}
+		if t.ev.Kind == EventUntagged && !slices.Contains(t.st.Tags, tag) {
+			return refused("the case has no tag %q", tag)
+		}
+	}
+	return nil
+}
+
+// attach checks an attached file's description.
+func (t *transition) attach() error {
+	a := t.ev.Attachment
+	if a == nil || strings.TrimSpace(a.Name) == "" {
+		return refused("an attachment needs a file")
+	}
+	if a.Kind == "" {
+		a.Kind = AttachmentDataCopy
+	}
+	if _, err := ParseAttachmentKind(string(a.Kind)); err != nil {
+		return refused("%v", err)
+	}
+	for _, existing := range t.st.Attachments {
+		if existing.Name == a.Name {
+			return refused("a file named %q is already attached", a.Name)
+		}
+	}
+	return nil
+}
+
+// withhold checks that a data-copy file is kept from the subject on a ground.
+func (t *transition) withhold() error {
+	ev := t.ev
+	var found *Attachment
+	for i := range t.st.Attachments {
+		if t.st.Attachments[i].Name == ev.File {
+			found = &t.st.Attachments[i]
+		}
+	}
+	switch {
+	case found == nil:
+		return refused("no attached file named %q", ev.File)
+	case found.Kind != AttachmentDataCopy:
+		return refused("%q is %s, not a data copy: it never goes to the subject", ev.File, found.Kind)
+	case hasKey(t.st.Withheld, ev.File):
+		return refused("%q is already withheld", ev.File)
+	case len(ev.Grounds) != 1:
+		return refused("withholding a file needs one ground (--ground)")
+	case strings.TrimSpace(ev.Reason) == "":
+		return refused("withholding a file needs a reason (--reason)")
+	}
+	return checkGrounds(t.c.Right, ev.Grounds, ev.Law)
+}
+
+// close checks an outcome: refusals need grounds and reasons (Art. 12(4)).
+func (t *transition) close() error {
+	ev, st := t.ev, t.st
+	if ev.Outcome == "" {
+		return refused("closing needs an outcome (--outcome)")
+	}
+	if _, err := ParseOutcome(string(ev.Outcome)); err != nil {
+		return refused("%v", err)
+	}
+	if ev.Outcome.RefusesSomething() {
+		if len(ev.Grounds) == 0 {
+			return refused("%s needs at least one legal ground (--ground)", ev.Outcome)
+		}
+		if strings.TrimSpace(ev.Reason) == "" {
+			return refused("%s needs the reasons given to the subject (--reason)", ev.Outcome)
+		}
+		if err := checkGrounds(t.c.Right, ev.Grounds, ev.Law); err != nil {
+			return err
+		}
+		if d := st.Deadlines; d.RefusalBy != nil && t.day.After(*d.RefusalBy) {
+			t.warn("refusal decided %s, after the refusal deadline %s (Art. 12(4)): flagged as late", t.day, *d.RefusalBy)
+		}
+	} else if len(ev.Grounds) > 0 {
+		return refused("grounds go with refused or partially-fulfilled, not %s", ev.Outcome)
+	}
+	switch ev.Outcome {
+	case OutcomeNoData:
+		if t.c.Right == RightComplaint {
+			return refused("no-data is not an outcome for a complaint")
+		}
+	case OutcomeRedirected:
+		if strings.TrimSpace(ev.RedirectTo) == "" {
+			return refused("redirected needs the controller to contact (--redirect-to)")
+		}
+	case OutcomeLapsed:
+		if len(st.Awaiting) == 0 {
+			return refused("lapsed is for a request whose requester never answered: nothing is awaited")
+		}
+	}
+	if ev.Outcome != OutcomeRedirected && ev.RedirectTo != "" {
+		return refused("--redirect-to goes with the outcome redirected")
+	}
+	return nil
+}
+
+// checkGrounds checks each ground exists and applies to the right.
+func checkGrounds(r Right, grounds []Ground, law string) error {
+	seen := map[Ground]bool{}
+	for _, g := range grounds {
+		if _, err := ParseGround(string(g)); err != nil {
+			return refused("%v", err)
+		}
+		if seen[g] {
+			return refused("ground %s named twice", g)
+		}
+		seen[g] = true
+		if !g.AppliesTo(r) {
+			return refused("ground %s does not apply to %s requests", g, r)
+		}
+		if g == GroundNationalRestriction && strings.TrimSpace(law) == "" {
+			return refused("national-restriction needs the law relied on (--law)")
+		}
+	}
+	return nil
+}
+
+// RecordExport is the Letter of an exported event that wrote the case record
+// rather than a letter to the subject.
+const RecordExport LetterKind = "record"
+
+// DefaultLetter is the letter for the case's current step (PACKETS.md).
+func DefaultLetter(c *Case, st *State) LetterKind {
+	switch {
+	case st.Status == StatusClosed && st.Outcome == OutcomeRedirected:
+		return LetterRedirect
+	case st.Status == StatusClosed && st.Outcome == OutcomeLapsed:
+		return LetterLapse
+	case st.Status == StatusClosed:
+		return LetterFinal
+	case hasKey(st.Awaiting, EventIDRequested) || hasKey(st.Awaiting, EventAuthorityRequested):
+		return LetterIdentityRequest
+	case hasKey(st.Awaiting, EventFeeRequested):
+		return LetterFeeRequest
+	case hasKey(st.Awaiting, EventClarificationRequested):
+		return LetterClarificationRequest
+	case st.ExtensionDecided != nil && st.Deadlines.ExtensionValid == nil:
+		return LetterExtensionNotice
+	case st.Acknowledged == nil:
+		return LetterAcknowledgement
+	}
+	return LetterFinal
+}
+
+func cleanList(in []string) []string {
+	var out []string
+	for _, s := range in {
+		s = strings.TrimSpace(s)
+		if s != "" && !slices.Contains(out, s) {
+			out = append(out, s)
+		}
+	}
+	return out
+}
+
+func dateOr(d *Date) string {
+	if d == nil {
+		return "unchanged"
+	}
+	return d.String()
+}
