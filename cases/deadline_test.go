@@ -254,8 +254,8 @@ func TestUKRestartAndClarification(t *testing.T) {
 
 func TestOtherRegimes(t *testing.T) {
 	tests := []struct {
-		name                         string
-		c                            calc
+		name                          string
+		c                             calc
 		due, extended, ack, effective string
 	}{
 		// DEADLINES.md: received 2 January + 45 days = 16 February (a Sunday: no roll).
