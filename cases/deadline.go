@@ -86,6 +86,9 @@ type Input struct {
 	// ExtendedUntil is the new date an extension notice named, for regimes
 	// whose extension has no fixed length (Swiss FADP).
 	ExtendedUntil Date
+	// Brief skips writing the working, for callers that need only the dates
+	// of many cases (the queue); the dates are the same.
+	Brief bool
 }
 
 // Deadlines are every date of a case, with the working that produced them.
@@ -142,10 +145,11 @@ type engine struct {
 	cal    *Calendar
 	out    *Deadlines
 	quiet  bool // computing a variant whose working is not shown
+	brief  bool // no working at all
 }
 
 func (e *engine) step(format string, args ...any) {
-	if e.quiet {
+	if e.quiet || e.brief {
 		return
 	}
 	e.out.Steps = append(e.out.Steps, fmt.Sprintf(format, args...))
@@ -172,7 +176,7 @@ func Compute(in Input) (*Deadlines, error) {
 	if err != nil {
 		return nil, err
 	}
-	e := &engine{in: in, rules: rules, regime: regime, loc: loc, cal: calendar,
+	e := &engine{in: in, rules: rules, regime: regime, loc: loc, cal: calendar, brief: in.Brief,
 		out: &Deadlines{Regime: regime.Name, Zone: loc.String(), Calendar: calendar.Code, Clock: ClockRunning}}
 	if err := e.run(); err != nil {
 		return nil, err
@@ -190,9 +194,9 @@ func (e *engine) run() error {
 	}
 	local := e.in.ReceivedAt.In(e.loc)
 	e.step("received %s %s in %s: receipt date %s (the receipt day itself is not counted)",
-		receipt.Human(), local.Format("15:04"), e.loc, receipt.Human())
+		hd(receipt), local.Format("15:04"), e.loc, hd(receipt))
 	if utc := DateOf(e.in.ReceivedAt, time.UTC); utc != receipt {
-		e.step("in UTC that instant falls on %s; the date in the legal zone decides", utc.Human())
+		e.step("in UTC that instant falls on %s; the date in the legal zone decides", hd(utc))
 	}
 	e.step("rules: %s, holiday calendar %s", e.regime.Title, e.cal.Code)
 	for _, a := range e.rules.Assumptions {
@@ -242,7 +246,7 @@ func (e *engine) run() error {
 			closedOn = nil
 			start, intervals, notified = d, nil, nil
 			pending = map[ClockEventKind]int{}
-			e.step("reopened with new information on %s: the period starts again from that day", d.Human())
+			e.step("reopened with new information on %s: the period starts again from that day", hd(d))
 		}
 	}
 	// A wait still open counts up to today, or to the close of the case.
@@ -267,7 +271,7 @@ func (e *engine) run() error {
 		out.ClockSince = &awaiting.from
 		out.ClockReason = requestWords[awaiting.kind]
 		e.step("awaiting restart since %s (%s): no due date until it arrives; waited %d days so far",
-			awaiting.from.Human(), requestWords[awaiting.kind], awaiting.from.DaysUntil(today))
+			hd(awaiting.from), requestWords[awaiting.kind], awaiting.from.DaysUntil(today))
 	} else if statutory {
 		e.statutoryDates(start, pauseDays, notified)
 	}
@@ -277,22 +281,22 @@ func (e *engine) run() error {
 	switch {
 	case closedOn != nil:
 		out.Clock, out.ClockSince, out.ClockReason = ClockStopped, closedOn, "closed"
-		e.step("closed on %s: the clock is stopped", closedOn.Human())
+		e.step("closed on %s: the clock is stopped", hd(*closedOn))
 	case awaiting == nil && pausedSince != nil:
 		out.Clock, out.ClockSince, out.ClockReason = ClockPaused, pausedSince, pauseReason
 		e.step("paused since %s (%s): the dates above count the pause up to today, %s, and move on each day it lasts",
-			pausedSince.Human(), pauseReason, today.Human())
+			hd(*pausedSince), pauseReason, hd(today))
 	}
 	if out.Due != nil {
 		at := out.Due.End(e.loc).UTC()
 		out.DueAt = &at
-		e.step("due end of %s, %s UTC", out.Due.Human(), at.Format("15:04:05"))
+		e.step("due end of %s, %s UTC", hd(*out.Due), at.Format("15:04:05"))
 	}
 	if out.EffectiveDue != nil {
 		at := out.EffectiveDue.End(e.loc).UTC()
 		out.EffectiveDueAt = &at
 		if out.Due == nil || *out.EffectiveDue != *out.Due {
-			e.step("effective due end of %s, %s UTC", out.EffectiveDue.Human(), at.Format("15:04:05"))
+			e.step("effective due end of %s, %s UTC", hd(*out.EffectiveDue), at.Format("15:04:05"))
 		}
 	}
 	return nil
@@ -336,7 +340,7 @@ func (e *engine) applyRestart(start *Date, intervals []interval) *interval {
 		if iv.to.After(*start) {
 			*start = iv.to
 			e.step("%s on %s, received %s: under Art. 12A the period runs from the relevant time, now %s",
-				requestWords[iv.kind], iv.from.Human(), iv.to.Human(), iv.to.Human())
+				requestWords[iv.kind], hd(iv.from), hd(iv.to), hd(iv.to))
 		}
 	}
 	return awaiting
@@ -355,16 +359,16 @@ func (e *engine) pauseDays(receipt, start Date, intervals []interval) (int, *Dat
 		switch e.regime.Pause {
 		case PauseEUSuspension:
 			if iv.kind != ClockIDRequested && iv.kind != ClockClarificationRequested {
-				e.step("%s on %s: the clock runs (only identity and clarification requests can suspend it)", what, iv.from.Human())
+				e.step("%s on %s: the clock runs (only identity and clarification requests can suspend it)", what, hd(iv.from))
 				continue
 			}
 			if e.rules.Pause == PauseNone {
-				e.step("%s on %s: pause setting \"none\", the clock runs", what, iv.from.Human())
+				e.step("%s on %s: pause setting \"none\", the clock runs", what, hd(iv.from))
 				continue
 			}
 			if after := receipt.DaysUntil(iv.from); after > e.rules.PauseWindowDays {
 				e.step("%s on %s, %d days after receipt: later than the %d-day window for asking without undue delay, so it pauses nothing",
-					what, iv.from.Human(), after, e.rules.PauseWindowDays)
+					what, hd(iv.from), after, e.rules.PauseWindowDays)
 				continue
 			}
 			pauses = true
@@ -373,12 +377,12 @@ func (e *engine) pauseDays(receipt, start Date, intervals []interval) (int, *Dat
 				continue // handled as a restart
 			}
 			if e.in.Right != RightAccess {
-				e.step("%s on %s: under Art. 12A only access requests pause for clarification; the clock runs", what, iv.from.Human())
+				e.step("%s on %s: under Art. 12A only access requests pause for clarification; the clock runs", what, hd(iv.from))
 				continue
 			}
 			pauses = true
 		default:
-			e.step("%s on %s: under %s the clock runs", what, iv.from.Human(), e.regime.Name)
+			e.step("%s on %s: under %s the clock runs", what, hd(iv.from), e.regime.Name)
 			continue
 		}
 		if !pauses {
@@ -399,10 +403,10 @@ func (e *engine) pauseDays(receipt, start Date, intervals []interval) (int, *Dat
 			if openSince == nil {
 				openSince, openReason = &iv.from, what
 			}
-			e.step("%s on %s, no answer yet: %d days paused so far (both days included)", what, iv.from.Human(), n)
+			e.step("%s on %s, no answer yet: %d days paused so far (both days included)", what, hd(iv.from), n)
 		} else {
-			e.step("%s on %s, answered %s: %d days paused (both days included%s)", what, iv.from.Human(),
-				iv.to.Human(), n, overlapNote(n, from.DaysUntil(iv.to)+1))
+			e.step("%s on %s, answered %s: %d days paused (both days included%s)", what, hd(iv.from),
+				hd(iv.to), n, overlapNote(n, from.DaysUntil(iv.to)+1))
 		}
 	}
 	return len(counted), openSince, openReason
@@ -424,22 +428,22 @@ func (e *engine) period(label string, start Date, n, pause int) Date {
 		raw, clamped := start.AddMonths(n)
 		if clamped {
 			e.step("%s: %s from %s; day %d does not exist in %s, so the last day of the month, %s",
-				label, e.regime.period(n), start.Human(), start.Day, raw.utc().Format("January"), raw.Human())
+				label, e.regime.period(n), hd(start), start.Day, raw.utc().Format("January"), hd(raw))
 		} else {
-			e.step("%s: %s from %s -> %s", label, e.regime.period(n), start.Human(), raw.Human())
+			e.step("%s: %s from %s -> %s", label, e.regime.period(n), hd(start), hd(raw))
 		}
 		d = raw
 	case UnitWorkingDays:
 		d = e.cal.AddWorkingDays(start, n)
-		e.step("%s: %s after %s -> %s", label, e.regime.period(n), start.Human(), d.Human())
+		e.step("%s: %s after %s -> %s", label, e.regime.period(n), hd(start), hd(d))
 		return d
 	default:
 		d = start.AddDays(n)
-		e.step("%s: %s after %s -> %s", label, e.regime.period(n), start.Human(), d.Human())
+		e.step("%s: %s after %s -> %s", label, e.regime.period(n), hd(start), hd(d))
 	}
 	if pause > 0 {
 		d = d.AddDays(pause)
-		e.step("%s: plus %d paused days -> %s", label, pause, d.Human())
+		e.step("%s: plus %d paused days -> %s", label, pause, hd(d))
 	}
 	if !e.regime.Roll {
 		e.step("%s: %s does not roll past weekends or holidays", label, e.regime.Name)
@@ -447,9 +451,9 @@ func (e *engine) period(label string, start Date, n, pause int) Date {
 	}
 	rolled, skipped := e.cal.NextWorkingDay(d)
 	if len(skipped) == 0 {
-		e.step("%s: %s is a working day", label, d.Human())
+		e.step("%s: %s is a working day", label, hd(d))
 	} else {
-		e.step("%s: %s, so the next working day, %s", label, strings.Join(skipped, "; "), rolled.Human())
+		e.step("%s: %s, so the next working day, %s", label, strings.Join(skipped, "; "), hd(rolled))
 	}
 	return rolled
 }
@@ -469,7 +473,7 @@ func (e *engine) statutoryDates(start Date, pause int, notified *Date) {
 	if r.Unit != UnitWorkingDays {
 		refusal := base
 		out.RefusalBy = &refusal
-		e.step("refusal by: %s; a refusal, whole or partial, is due within the base period even during an extension", refusal.Human())
+		e.step("refusal by: %s; a refusal, whole or partial, is due within the base period even during an extension", hd(refusal))
 	}
 	if r.HasExtension() {
 		notice := base
@@ -477,9 +481,9 @@ func (e *engine) statutoryDates(start Date, pause int, notified *Date) {
 			// The EU extension notice is due within the first month as such;
 			// a suspension does not move it.
 			notice = e.quietly(func() Date { return e.period("", start, length, 0) })
-			e.step("extension notice by: %s, the deadline without the pause (a suspension does not move it)", notice.Human())
+			e.step("extension notice by: %s, the deadline without the pause (a suspension does not move it)", hd(notice))
 		} else {
-			e.step("extension notice by: %s; an extension is in force only if the subject is told of it, with reasons, by then", notice.Human())
+			e.step("extension notice by: %s; an extension is in force only if the subject is told of it, with reasons, by then", hd(notice))
 		}
 		out.ExtensionNoticeBy = &notice
 		if r.ExtendedLength > 0 {
@@ -488,7 +492,7 @@ func (e *engine) statutoryDates(start Date, pause int, notified *Date) {
 		} else if !e.in.ExtendedUntil.IsZero() {
 			ext := e.in.ExtendedUntil
 			out.ExtendedDue = &ext
-			e.step("extended deadline: the date named in the extension notice, %s", ext.Human())
+			e.step("extended deadline: the date named in the extension notice, %s", hd(ext))
 		}
 		if notified != nil {
 			valid := !notified.After(notice)
@@ -496,18 +500,18 @@ func (e *engine) statutoryDates(start Date, pause int, notified *Date) {
 			switch {
 			case !valid:
 				e.warn("extension notice sent %s, after the notice deadline %s: the extension is not in force and the deadline stays %s",
-					notified.Human(), notice.Human(), base.Human())
+					hd(*notified), hd(notice), hd(base))
 			case out.ExtendedDue == nil:
-				e.warn("extension notice sent %s names no new date: record the date it named", notified.Human())
+				e.warn("extension notice sent %s names no new date: record the date it named", hd(*notified))
 			default:
-				e.step("extension notice sent %s, no later than %s: the extended deadline is in force", notified.Human(), notice.Human())
+				e.step("extension notice sent %s, no later than %s: the extended deadline is in force", hd(*notified), hd(notice))
 				due = *out.ExtendedDue
 			}
 		}
 	} else if notified != nil {
 		valid := false
 		out.ExtensionValid = &valid
-		e.warn("%s allows no extension: the notice sent %s changes nothing", r.Name, notified.Human())
+		e.warn("%s allows no extension: the notice sent %s changes nothing", r.Name, hd(*notified))
 	}
 	out.Due = &due
 	if pause > 0 {
@@ -523,14 +527,15 @@ func (e *engine) undisturbed(start Date, length int, extended bool) Date {
 		n = e.regime.ExtendedLength
 	}
 	d := e.quietly(func() Date { return e.period("", start, n, 0) })
-	e.step("without any pause the deadline would be %s", d.Human())
+	e.step("without any pause the deadline would be %s", hd(d))
 	return d
 }
 
 // quietly runs f without recording its working.
 func (e *engine) quietly(f func() Date) Date {
+	was := e.quiet
 	e.quiet = true
-	defer func() { e.quiet = false }()
+	defer func() { e.quiet = was }()
 	return f()
 }
 
@@ -542,7 +547,7 @@ func (e *engine) promiseAndTargets(receipt Date, statutory bool) {
 	if e.rules.PromiseDays > 0 && e.regime.Unit != UnitWorkingDays {
 		p := receipt.AddDays(e.rules.PromiseDays)
 		out.PromiseDue = &p
-		e.step("the organisation promises an answer within %d days: %s (calendar days, does not roll)", e.rules.PromiseDays, p.Human())
+		e.step("the organisation promises an answer within %d days: %s (calendar days, does not roll)", e.rules.PromiseDays, hd(p))
 	}
 	if !statutory {
 		if out.Clock == ClockAwaitingRestart || e.regime.Unit == UnitWorkingDays {
@@ -557,7 +562,7 @@ func (e *engine) promiseAndTargets(receipt Date, statutory bool) {
 		t := receipt.AddDays(e.rules.ComplaintTargetDays)
 		out.TargetDue = &t
 		out.EffectiveDue = &t
-		e.step("internal target: %d days after receipt, %s (register setting)", e.rules.ComplaintTargetDays, t.Human())
+		e.step("internal target: %d days after receipt, %s (register setting)", e.rules.ComplaintTargetDays, hd(t))
 		return
 	}
 	eff := *out.Due
@@ -566,9 +571,9 @@ func (e *engine) promiseAndTargets(receipt Date, statutory bool) {
 		e.step("a valid extension is in force: the promise no longer applies")
 	case out.PromiseDue != nil && out.PromiseDue.Before(eff):
 		eff = *out.PromiseDue
-		e.step("the promise (%s) is earlier than the legal deadline (%s) and governs", out.PromiseDue.Human(), out.Due.Human())
+		e.step("the promise (%s) is earlier than the legal deadline (%s) and governs", hd(*out.PromiseDue), hd(*out.Due))
 	case out.PromiseDue != nil:
-		e.step("the legal deadline (%s) is no later than the promise (%s) and governs", out.Due.Human(), out.PromiseDue.Human())
+		e.step("the legal deadline (%s) is no later than the promise (%s) and governs", hd(*out.Due), hd(*out.PromiseDue))
 	}
 	out.EffectiveDue = &eff
 }
@@ -579,12 +584,12 @@ func (e *engine) otherDates(receipt Date) {
 	if n := e.regime.AcknowledgeWorkingDays; n > 0 {
 		d := e.cal.AddWorkingDays(receipt, n)
 		out.AcknowledgeBy = &d
-		e.step("acknowledge within %d working days: by %s", n, d.Human())
+		e.step("acknowledge within %d working days: by %s", n, hd(d))
 	}
 	if n := e.regime.ComplaintAcknowledgeDays; n > 0 && e.in.Right == RightComplaint {
 		d := receipt.AddDays(n - 1)
 		out.AcknowledgeBy = &d
-		e.step("acknowledge a complaint within %d days beginning with the day of receipt: by %s (does not roll)", n, d.Human())
+		e.step("acknowledge a complaint within %d days beginning with the day of receipt: by %s (does not roll)", n, hd(d))
 	}
 	if e.in.Right == RightWithdrawConsent || e.in.Right == RightObjection {
 		d := e.cal.AddWorkingDays(receipt, e.rules.ActByWorkingDays)
@@ -594,6 +599,12 @@ func (e *engine) otherDates(receipt Date) {
 			what = "an objection to direct marketing (Art. 21(3))"
 		}
 		e.step("%s takes effect when received: stop the processing by %s (%d working days, register setting)",
-			what, d.Human(), e.rules.ActByWorkingDays)
+			what, hd(d), e.rules.ActByWorkingDays)
 	}
 }
+
+// hd formats a date for the working only when the working is written, so
+// that brief computations do not pay for formatting.
+type hd Date
+
+func (h hd) String() string { return Date(h).Human() }

@@ -13,7 +13,7 @@ func ParseTime(s string, loc *time.Location) (time.Time, error) {
 	if len(s) == len("2006-01-02") {
 		d, err := ParseDate(s)
 		if err != nil {
-			return time.Time{}, err
+			return time.Time{}, fmt.Errorf("malformed time %q: want YYYY-MM-DD (a date that exists) or RFC 3339", s)
 		}
 		return d.Start(loc), nil
 	}

@@ -1,0 +1,137 @@
+package main
+
+import (
+	"bytes"
+	"encoding/json"
+	"strings"
+	"testing"
+)
+
+// runCLI runs the program in-process with a fixed clock.
+func runCLI(t *testing.T, env map[string]string, args ...string) (int, string, string) {
+	t.Helper()
+	var out, errOut bytes.Buffer
+	getenv := func(k string) string {
+		if v, ok := env[k]; ok {
+			return v
+		}
+		if k == "RIGHTSDESK_NOW" {
+			return "2025-03-10T12:00:00Z"
+		}
+		return ""
+	}
+	status := run(args, &out, &errOut, getenv)
+	return status, out.String(), errOut.String()
+}
+
+var berlin = []string{"deadline", "--regime", "eu-gdpr", "--calendar", "DE-BE", "--tz", "Europe/Berlin",
+	"--received", "2025-01-31T09:00:00+01:00", "--json"}
+
+func TestDeadlineCommandAcceptance(t *testing.T) {
+	status, out, errOut := runCLI(t, nil, berlin...)
+	if status != 0 || errOut != "" {
+		t.Fatalf("status %d stderr %q", status, errOut)
+	}
+	if strings.Count(out, "\n") != 1 || !strings.HasSuffix(out, "\n") {
+		t.Fatalf("--json must print exactly one line: %q", out)
+	}
+	for _, want := range []string{`"due":"2025-02-28"`, `"due_at":"2025-02-28T22:59:59Z"`, `"extension_valid":null`} {
+		if !strings.Contains(out, want) {
+			t.Errorf("output lacks %s: %s", want, out)
+		}
+	}
+	var fields map[string]any
+	if err := json.Unmarshal([]byte(out), &fields); err != nil {
+		t.Fatal(err)
+	}
+	for _, k := range []string{"receipt_date", "due", "due_at", "base_due", "extended_due", "extension_notice_by",
+		"extension_valid", "refusal_by", "promise_due", "effective_due", "acknowledge_by", "act_by", "clock", "steps"} {
+		if _, ok := fields[k]; !ok {
+			t.Errorf("JSON lacks the contract field %q", k)
+		}
+	}
+
+	// Flags anywhere, the event after --json.
+	args := append(append([]string{}, berlin...), "--event", "extension-notified@2025-02-20")
+	status, out, _ = runCLI(t, nil, args...)
+	if status != 0 || !strings.Contains(out, `"due":"2025-04-30"`) || !strings.Contains(out, `"extension_valid":true`) {
+		t.Fatalf("with extension: %d %s", status, out)
+	}
+}
+
+func TestDeadlineCommandBadInput(t *testing.T) {
+	tests := []struct {
+		name string
+		args []string
+		want string
+	}{
+		{"unknown regime", []string{"--regime", "eu-gdpx"}, "unknown regime"},
+		{"unknown calendar", []string{"--calendar", "ZZ"}, "unknown holiday calendar"},
+		{"unknown zone", []string{"--tz", "Europe/Nowhere"}, "unknown time zone"},
+		{"malformed date", []string{"--received", "2025-02-30"}, "malformed time \"2025-02-30\""},
+		{"malformed holiday", []string{"--holiday", "2025-13-01"}, "--holiday: malformed date"},
+		{"malformed time", []string{"--received", "31/01/2025"}, "malformed time"},
+		{"event before receipt", []string{"--event", "id-requested@2025-01-30"}, "before the receipt date"},
+		{"unknown event", []string{"--event", "id-lost@2025-02-03"}, "unknown event"},
+		{"event without time", []string{"--event", "id-requested"}, "malformed event"},
+		{"answer without request", []string{"--event", "id-received@2025-02-03"}, "nothing was asked"},
+		{"unknown flag", []string{"--frobnicate"}, "unknown flag"},
+		{"flag without value", []string{"--promise-days"}, "needs a value"},
+		{"escape sequence", []string{"--regime", "\x1b[2Jevil"}, `unknown regime "\x1b[2Jevil"`},
+		{"stray argument", []string{"extra"}, "unexpected argument"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			// Later flags override the valid ones in berlin.
+			args := append(append([]string{}, berlin...), tt.args...)
+			status, out, errOut := runCLI(t, nil, args...)
+			if status != 2 || out != "" {
+				t.Fatalf("status %d stdout %q, want 2 and nothing", status, out)
+			}
+			if strings.Count(errOut, "\n") != 1 || !strings.Contains(errOut, tt.want) {
+				t.Fatalf("stderr %q, want one line containing %q", errOut, tt.want)
+			}
+			if strings.Contains(strings.ToLower(errOut), "panic") || strings.ContainsRune(errOut, 0x1b) {
+				t.Fatalf("stderr must be one clean line: %q", errOut)
+			}
+		})
+	}
+	// Required flags.
+	status, _, errOut := runCLI(t, nil, "deadline", "--regime", "eu-gdpr")
+	if status != 2 || !strings.Contains(errOut, "is required") {
+		t.Errorf("missing flags: %d %q", status, errOut)
+	}
+	// A bad clock is bad input too.
+	status, _, errOut = runCLI(t, map[string]string{"RIGHTSDESK_NOW": "yesterday"}, berlin...)
+	if status != 2 || !strings.Contains(errOut, "RIGHTSDESK_NOW") {
+		t.Errorf("bad RIGHTSDESK_NOW: %d %q", status, errOut)
+	}
+	status, _, errOut = runCLI(t, nil, "frobnicate")
+	if status != 2 || !strings.Contains(errOut, "unknown command") {
+		t.Errorf("unknown command: %d %q", status, errOut)
+	}
+}
+
+func TestDeadlineCommandText(t *testing.T) {
+	args := []string{"deadline", "--regime", "uk-gdpr", "--calendar", "GB-EAW", "--tz", "Europe/London",
+		"--received", "2026-03-02", "--event", "id-requested@2026-03-03"}
+	status, out, _ := runCLI(t, map[string]string{"RIGHTSDESK_NOW": "2026-03-20T09:00:00Z"}, args...)
+	if status != 0 {
+		t.Fatal(status)
+	}
+	for _, want := range []string{"awaiting-restart since 2026-03-03", "working:", "waited 17 days"} {
+		if !strings.Contains(out, want) {
+			t.Errorf("text output lacks %q:\n%s", want, out)
+		}
+	}
+	if strings.Contains(out, "due (legal)") {
+		t.Errorf("awaiting restart shows no due date:\n%s", out)
+	}
+}
+
+func TestDemoStandIn(t *testing.T) {
+	status, out, _ := runCLI(t, nil, "--demo")
+	if status != 0 || !strings.Contains(out, "2025-04-30") || !strings.Contains(out, "not built yet") {
+		t.Errorf("--demo: %d\n%s", status, out)
+	}
+}
