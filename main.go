@@ -14,6 +14,7 @@ import (
 	"time"
 
 	"rightsdesk/cases"
+	"rightsdesk/storage"
 )
 
 // Exit statuses of CLI.md.
@@ -29,6 +30,7 @@ type app struct {
 	stdout, stderr io.Writer
 	getenv         func(string) string
 	clock          cases.Clock
+	db             *storage.Store // the process's one store owner
 }
 
 // command runs one subcommand with its arguments and returns the exit status.
@@ -42,6 +44,11 @@ var commands map[string]command
 func init() {
 	commands = map[string]command{
 		"deadline": {runDeadline, "the deadline calculator, no database (DEADLINES.md)"},
+		"init":     {runInit, "create the database with the right modes"},
+		"list":     {runList, "the queue in urgency order"},
+		"show":     {runShow, "one case: facts, deadlines with their working, timeline"},
+		"check":    {runCheck, "verify the file and every timeline chain"},
+		"backup":   {runBackup, "a verified hot copy of the database"},
 	}
 }
 

@@ -1,0 +1,395 @@
+package storage
+
+import (
+	"bytes"
+	"crypto/sha256"
+	"encoding/binary"
+	"encoding/hex"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"strconv"
+	"time"
+
+	bolt "go.etcd.io/bbolt"
+
+	"rightsdesk/cases"
+)
+
+// record is what the cases bucket holds per case: its facts (the timeline
+// lives in its own bucket), its revision and the head of its hash chain.
+type record struct {
+	Case      *cases.Case `json:"case"`
+	Revision  int         `json:"revision"`
+	UpdatedAt time.Time   `json:"updated_at"`
+	UpdatedBy string      `json:"updated_by"`
+	Head      string      `json:"head"`   // the chain hash after the last event
+	Events    uint64      `json:"events"` // how many events the timeline holds
+}
+
+// envelope is one stored timeline entry. Prev is the chain hash before it
+// and Digest the SHA-256 of Content exactly as stored, so Content can later
+// be purged for retention while the chain still verifies.
+type envelope struct {
+	Seq     uint64          `json:"seq"`
+	Prev    string          `json:"prev"`
+	Digest  string          `json:"digest"`
+	Content json.RawMessage `json:"content,omitempty"`
+}
+
+// chainStart is the hash the first event of a case chains from.
+func chainStart(id string) string {
+	sum := sha256.Sum256([]byte("rightsdesk timeline " + id))
+	return hex.EncodeToString(sum[:])
+}
+
+// chainNext is the chain hash after an event with the given digest.
+func chainNext(prev, digest string) string {
+	sum := sha256.Sum256([]byte(prev + digest))
+	return hex.EncodeToString(sum[:])
+}
+
+// Loaded is a case as read from the store.
+type Loaded struct {
+	Case     *cases.Case
+	Revision int
+	Head     string
+}
+
+// Conflict is a write refused because the case changed since the revision
+// the caller showed (--if-revision).
+type Conflict struct {
+	ID        string
+	Expected  int
+	Revision  int
+	UpdatedBy string
+	UpdatedAt time.Time
+}
+
+func (e *Conflict) Error() string {
+	return fmt.Sprintf("%s changed: it is at revision %d, not %d (changed by %s at %s); reload it and try again",
+		e.ID, e.Revision, e.Expected, e.UpdatedBy, e.UpdatedAt.UTC().Format(time.RFC3339))
+}
+
+// NotFound is an unknown case ID.
+type NotFound struct{ ID string }
+
+func (e *NotFound) Error() string { return fmt.Sprintf("no case %s", e.ID) }
+
+// Result is what an action did.
+type Result struct {
+	Event    cases.Event
+	Warnings []string
+	Revision int
+	View     *cases.View
+}
+
+// NoRevision means "apply against the current state, whatever it is".
+const NoRevision = -1
+
+func u64(n uint64) []byte {
+	b := make([]byte, 8)
+	binary.BigEndian.PutUint64(b, n)
+	return b
+}
+
+// appendEvent adds an event to a case's timeline, extending its chain.
+func appendEvent(tx *bolt.Tx, rec *record, ev cases.Event) error {
+	tl, err := tx.Bucket(bucketTimelines).CreateBucketIfNotExists([]byte(rec.Case.ID))
+	if err != nil {
+		return err
+	}
+	content, err := json.Marshal(ev)
+	if err != nil {
+		return err
+	}
+	sum := sha256.Sum256(content)
+	digest := hex.EncodeToString(sum[:])
+	prev := rec.Head
+	if prev == "" {
+		prev = chainStart(rec.Case.ID)
+	}
+	rec.Events++
+	env, err := json.Marshal(envelope{Seq: rec.Events, Prev: prev, Digest: digest, Content: content})
+	if err != nil {
+		return err
+	}
+	if err := tl.Put(u64(rec.Events), env); err != nil {
+		return err
+	}
+	rec.Head = chainNext(prev, digest)
+	rec.Revision++
+	rec.UpdatedAt, rec.UpdatedBy = ev.RecordedAt, ev.Actor
+	return nil
+}
+
+// putRecord writes a case's record, updates its index entry and logs the
+// change.
+func putRecord(tx *bolt.Tx, rec *record, st *cases.State) error {
+	facts := *rec.Case
+	facts.Events = nil
+	rec2 := *rec
+	rec2.Case = &facts
+	b, err := json.Marshal(rec2)
+	if err != nil {
+		return err
+	}
+	if err := tx.Bucket(bucketCases).Put([]byte(rec.Case.ID), b); err != nil {
+		return err
+	}
+	if err := indexCase(tx, rec.Case.ID, st); err != nil {
+		return err
+	}
+	changes := tx.Bucket(bucketChanges)
+	n, err := changes.NextSequence()
+	if err != nil {
+		return err
+	}
+	return changes.Put(u64(n), []byte(rec.Case.ID))
+}
+
+// loadRecord reads a case's record and its whole timeline.
+func loadRecord(tx *bolt.Tx, id string) (*record, error) {
+	raw := tx.Bucket(bucketCases).Get([]byte(id))
+	if raw == nil {
+		return nil, &NotFound{ID: id}
+	}
+	var rec record
+	if err := json.Unmarshal(raw, &rec); err != nil {
+		return nil, fmt.Errorf("case %s: unreadable record: %w", id, err)
+	}
+	tl := tx.Bucket(bucketTimelines).Bucket([]byte(id))
+	if tl == nil {
+		return nil, fmt.Errorf("case %s: no timeline", id)
+	}
+	err := tl.ForEach(func(k, v []byte) error {
+		var env envelope
+		if err := json.Unmarshal(v, &env); err != nil {
+			return fmt.Errorf("case %s event %d: %w", id, binary.BigEndian.Uint64(k), err)
+		}
+		var ev cases.Event
+		if len(env.Content) > 0 {
+			if err := json.Unmarshal(env.Content, &ev); err != nil {
+				return fmt.Errorf("case %s event %d: %w", id, env.Seq, err)
+			}
+		}
+		rec.Case.Events = append(rec.Case.Events, ev)
+		return nil
+	})
+	if err != nil {
+		return nil, err
+	}
+	return &rec, nil
+}
+
+// nextID numbers a case in the year of its receipt: DSR-2026-000042.
+func nextID(tx *bolt.Tx, year int) (string, error) {
+	ids, err := tx.Bucket(bucketIDs).CreateBucketIfNotExists([]byte(strconv.Itoa(year)))
+	if err != nil {
+		return "", err
+	}
+	n, err := ids.NextSequence()
+	if err != nil {
+		return "", err
+	}
+	return fmt.Sprintf("DSR-%04d-%06d", year, n), nil
+}
+
+// Add records a new request: one case per right, linked as one request, in
+// one transaction. It returns the cases with their IDs.
+func (s *Store) Add(in cases.Intake, rules cases.Rules, now time.Time, actor string) ([]*cases.Case, error) {
+	created, err := cases.NewCases(in, rules, now, actor)
+	if err != nil {
+		return nil, err
+	}
+	loc, err := cases.LoadZone(created[0].Rules.Zone)
+	if err != nil {
+		return nil, err
+	}
+	year := created[0].ReceivedAt.In(loc).Year()
+	err = s.update(func(tx *bolt.Tx) error {
+		var ids []string
+		for _, c := range created {
+			id, err := nextID(tx, year)
+			if err != nil {
+				return err
+			}
+			c.ID = id
+			ids = append(ids, id)
+		}
+		for _, c := range created {
+			c.RequestID = ids[0]
+			for _, id := range ids {
+				if id != c.ID {
+					c.Linked = append(c.Linked, id)
+				}
+			}
+			events := c.Events
+			c.Events = nil
+			rec := &record{Case: c}
+			for _, ev := range events {
+				if err := appendEvent(tx, rec, ev); err != nil {
+					return err
+				}
+			}
+			c.Events = events
+			st, err := c.Derive(now)
+			if err != nil {
+				return err
+			}
+			if err := putRecord(tx, rec, st); err != nil {
+				return err
+			}
+		}
+		return nil
+	})
+	if err != nil {
+		return nil, err
+	}
+	return created, nil
+}
+
+// Get reads one case with its timeline.
+func (s *Store) Get(id string) (*Loaded, error) {
+	var out *Loaded
+	err := s.view(func(tx *bolt.Tx) error {
+		rec, err := loadRecord(tx, id)
+		if err != nil {
+			return err
+		}
+		out = &Loaded{Case: rec.Case, Revision: rec.Revision, Head: rec.Head}
+		return nil
+	})
+	if errors.Is(err, ErrNoDatabase) {
+		return nil, &NotFound{ID: id}
+	}
+	return out, err
+}
+
+// Apply is the action service: it checks a proposed event against the case
+// as it is now (and against the revision the caller showed, unless
+// NoRevision), then records it, all in one transaction committed with fsync.
+// Refusals are *cases.Refused, revision conflicts *Conflict.
+func (s *Store) Apply(id string, ev cases.Event, ifRevision int, now time.Time) (*Result, error) {
+	var res *Result
+	err := s.update(func(tx *bolt.Tx) error {
+		rec, err := loadRecord(tx, id)
+		if err != nil {
+			return err
+		}
+		if ifRevision != NoRevision && rec.Revision != ifRevision {
+			return &Conflict{ID: id, Expected: ifRevision, Revision: rec.Revision, UpdatedBy: rec.UpdatedBy, UpdatedAt: rec.UpdatedAt}
+		}
+		done, warnings, err := cases.Apply(rec.Case, ev, now)
+		if err != nil {
+			return err
+		}
+		if err := appendEvent(tx, rec, done); err != nil {
+			return err
+		}
+		rec.Case.Events = append(rec.Case.Events, done)
+		st, err := rec.Case.Derive(now)
+		if err != nil {
+			return err
+		}
+		if err := putRecord(tx, rec, st); err != nil {
+			return err
+		}
+		res = &Result{Event: done, Warnings: warnings, Revision: rec.Revision, View: cases.NewView(rec.Case, st, rec.Revision, true)}
+		return nil
+	})
+	if errors.Is(err, ErrNoDatabase) {
+		return nil, &NotFound{ID: id}
+	}
+	return res, err
+}
+
+// Changes returns the change counter and the IDs of the cases changed after
+// the change numbered since, so that a long-running session reloads only
+// what changed.
+func (s *Store) Changes(since uint64) (uint64, []string, error) {
+	var last uint64
+	var ids []string
+	err := s.view(func(tx *bolt.Tx) error {
+		b := tx.Bucket(bucketChanges)
+		last = b.Sequence()
+		seen := map[string]bool{}
+		c := b.Cursor()
+		for k, v := c.Seek(u64(since + 1)); k != nil; k, v = c.Next() {
+			if id := string(v); !seen[id] {
+				seen[id] = true
+				ids = append(ids, id)
+			}
+		}
+		return nil
+	})
+	if errors.Is(err, ErrNoDatabase) {
+		return 0, nil, nil
+	}
+	return last, ids, err
+}
+
+// indexKey is the case's key in the due or waiting index, or nil when it is
+// closed.
+func indexKey(id string, st *cases.State) ([]byte, []byte) {
+	d := st.Deadlines
+	switch {
+	case st.Status == cases.StatusClosed:
+		return nil, nil
+	case d.Clock == cases.ClockRunning && d.EffectiveDueAt != nil:
+		return bucketDue, append([]byte(d.EffectiveDueAt.UTC().Format(time.RFC3339)+"\x00"), id...)
+	}
+	return bucketWaiting, append([]byte(st.Deadlines.ReceiptDate.String()+"\x00"), id...)
+}
+
+// indexCase moves a case's entry in the due-date index.
+func indexCase(tx *bolt.Tx, id string, st *cases.State) error {
+	of := tx.Bucket(bucketIndexOf)
+	if of == nil {
+		return nil // a version-1 file being written by the migration fixture
+	}
+	if old := of.Get([]byte(id)); old != nil {
+		bucket, key, _ := bytes.Cut(old, []byte{'/'})
+		if err := tx.Bucket(bucket).Delete(key); err != nil {
+			return err
+		}
+	}
+	bucket, key := indexKey(id, st)
+	if bucket == nil {
+		return of.Delete([]byte(id))
+	}
+	if err := tx.Bucket(bucket).Put(key, nil); err != nil {
+		return err
+	}
+	return of.Put([]byte(id), append(append(append([]byte{}, bucket...), '/'), key...))
+}
+
+// rebuildIndex recomputes every case's index entry (after a migration, or
+// when the engine that computed them changed).
+func rebuildIndex(tx *bolt.Tx) error {
+	for _, n := range bucketsV2 {
+		if err := tx.DeleteBucket(n); err != nil && !errors.Is(err, bolt.ErrBucketNotFound) {
+			return err
+		}
+		if _, err := tx.CreateBucket(n); err != nil {
+			return err
+		}
+	}
+	now := time.Now()
+	var ids []string
+	_ = tx.Bucket(bucketCases).ForEach(func(k, _ []byte) error { ids = append(ids, string(k)); return nil })
+	for _, id := range ids {
+		rec, err := loadRecord(tx, id)
+		if err != nil {
+			return err
+		}
+		st, err := rec.Case.Derive(now)
+		if err != nil {
+			return fmt.Errorf("case %s: %w", id, err)
+		}
+		if err := indexCase(tx, id, st); err != nil {
+			return err
+		}
+	}
+	return tx.Bucket(bucketMeta).Put(keyIndexEngine, []byte(strconv.Itoa(cases.EngineVersion)))
+}

@@ -1,0 +1,147 @@
+package storage
+
+import (
+	"crypto/sha256"
+	"encoding/binary"
+	"encoding/hex"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"os"
+	"path/filepath"
+	"time"
+
+	bolt "go.etcd.io/bbolt"
+)
+
+// Problem is one piece of damage check found.
+type Problem struct {
+	CaseID string `json:"case,omitempty"`
+	Detail string `json:"detail"`
+}
+
+func (p Problem) String() string {
+	if p.CaseID == "" {
+		return p.Detail
+	}
+	return p.CaseID + ": " + p.Detail
+}
+
+// Check verifies the bbolt structure and every case's hash chain: each
+// event's digest matches its content (where not purged), each links to its
+// predecessor, and the chain ends at the head the case records.
+func (s *Store) Check() ([]Problem, error) {
+	var problems []Problem
+	err := s.view(func(tx *bolt.Tx) error {
+		for err := range tx.Check() {
+			problems = append(problems, Problem{Detail: "bbolt: " + err.Error()})
+		}
+		return tx.Bucket(bucketCases).ForEach(func(k, v []byte) error {
+			problems = append(problems, checkChain(tx, string(k), v)...)
+			return nil
+		})
+	})
+	if errors.Is(err, ErrNoDatabase) {
+		return nil, nil
+	}
+	return problems, err
+}
+
+func checkChain(tx *bolt.Tx, id string, raw []byte) []Problem {
+	bad := func(format string, args ...any) []Problem {
+		return []Problem{{CaseID: id, Detail: fmt.Sprintf(format, args...)}}
+	}
+	var rec struct {
+		Head   string `json:"head"`
+		Events uint64 `json:"events"`
+	}
+	if err := json.Unmarshal(raw, &rec); err != nil {
+		return bad("unreadable record: %v", err)
+	}
+	tl := tx.Bucket(bucketTimelines).Bucket([]byte(id))
+	if tl == nil {
+		return bad("no timeline")
+	}
+	hash := chainStart(id)
+	var n uint64
+	var problems []Problem
+	err := tl.ForEach(func(k, v []byte) error {
+		n++
+		var env envelope
+		if err := json.Unmarshal(v, &env); err != nil {
+			return fmt.Errorf("event %d unreadable: %v", n, err)
+		}
+		if binary.BigEndian.Uint64(k) != n || env.Seq != n {
+			return fmt.Errorf("event %d out of sequence (stored as %d)", n, env.Seq)
+		}
+		if env.Prev != hash {
+			return fmt.Errorf("event %d does not chain from its predecessor", n)
+		}
+		if len(env.Content) > 0 {
+			sum := sha256.Sum256(env.Content)
+			if hex.EncodeToString(sum[:]) != env.Digest {
+				return fmt.Errorf("event %d content does not match its digest (altered)", n)
+			}
+		}
+		hash = chainNext(hash, env.Digest)
+		return nil
+	})
+	switch {
+	case err != nil:
+		problems = append(problems, Problem{CaseID: id, Detail: err.Error()})
+	case n != rec.Events:
+		problems = append(problems, bad("the timeline has %d events, the case records %d", n, rec.Events)...)
+	case hash != rec.Head:
+		problems = append(problems, bad("the chain does not end at the recorded head")...)
+	}
+	return problems
+}
+
+// Backup writes a consistent copy of the database to dest (0600), while
+// writers wait, then verifies the copy. It reports how long the copy held
+// the file.
+func (s *Store) Backup(dest string) (time.Duration, error) {
+	tmp := dest + ".partial"
+	var held time.Duration
+	err := s.view(func(tx *bolt.Tx) error {
+		start := time.Now()
+		defer func() { held = time.Since(start) }()
+		f, err := os.OpenFile(tmp, os.O_WRONLY|os.O_CREATE|os.O_TRUNC, 0o600)
+		if err != nil {
+			return err
+		}
+		if _, err := tx.WriteTo(f); err != nil {
+			f.Close()
+			return err
+		}
+		if err := f.Sync(); err != nil {
+			f.Close()
+			return err
+		}
+		return f.Close()
+	})
+	if err != nil {
+		os.Remove(tmp)
+		return held, err
+	}
+	if err := os.Chmod(tmp, 0o600); err != nil {
+		return held, err
+	}
+	copyStore := Open(tmp, Options{})
+	problems, err := copyStore.Check()
+	if err == nil && len(problems) > 0 {
+		err = fmt.Errorf("the copy does not verify: %s", problems[0])
+	}
+	if err != nil {
+		os.Remove(tmp)
+		return held, fmt.Errorf("backup %s: %w", dest, err)
+	}
+	if err := os.Rename(tmp, dest); err != nil {
+		return held, err
+	}
+	if d, err := os.Open(filepath.Dir(dest)); err == nil {
+		_ = d.Sync()
+		d.Close()
+	}
+	return held, nil
+}

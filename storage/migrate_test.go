@@ -1,0 +1,136 @@
+package storage
+
+import (
+	"errors"
+	"flag"
+	"os"
+	"path/filepath"
+	"testing"
+	"time"
+
+	bolt "go.etcd.io/bbolt"
+
+	"rightsdesk/cases"
+)
+
+var updateFixture = flag.Bool("update-fixture", false, "rewrite testdata/v1.db, the schema-1 fixture")
+
+const v1Fixture = "testdata/v1.db"
+
+// writeV1Fixture builds a schema-1 file the way version 1 wrote it: cases,
+// timelines and the change log, no due-date index.
+func writeV1Fixture(t *testing.T, path string) {
+	db, err := bolt.Open(path, 0o600, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer db.Close()
+	received := time.Date(2026, 3, 2, 9, 0, 0, 0, time.UTC)
+	err = db.Update(func(tx *bolt.Tx) error {
+		if err := createSchema(tx, 1); err != nil {
+			return err
+		}
+		for i, name := range []string{"Zoé Lefèvre", "Jan Kowalski", "Sofia Papadopoulou"} {
+			cs, err := cases.NewCases(cases.Intake{Controller: "crisp", Rights: []cases.Right{cases.RightAccess},
+				Subject: cases.Subject{Name: name, Email: "subject" + string(rune('a'+i)) + "@example.org"},
+				ReceivedAt: received.Add(time.Duration(i) * 24 * time.Hour)}, testRules, testNow, "dpo")
+			if err != nil {
+				return err
+			}
+			c := cs[0]
+			if c.ID, err = nextID(tx, 2026); err != nil {
+				return err
+			}
+			c.RequestID = c.ID
+			rec := &record{Case: c}
+			if err := appendEvent(tx, rec, c.Events[0]); err != nil {
+				return err
+			}
+			st, err := c.Derive(testNow)
+			if err != nil {
+				return err
+			}
+			if err := putRecord(tx, rec, st); err != nil {
+				return err
+			}
+		}
+		return nil
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+}
+
+func TestMigrateFromVersion1(t *testing.T) {
+	if *updateFixture {
+		os.Remove(v1Fixture)
+		writeV1Fixture(t, v1Fixture)
+	}
+	raw, err := os.ReadFile(v1Fixture)
+	if err != nil {
+		t.Fatalf("the committed fixture is missing: %v", err)
+	}
+	path := filepath.Join(t.TempDir(), "cases.db")
+	if err := os.WriteFile(path, raw, 0o600); err != nil {
+		t.Fatal(err)
+	}
+	// The fixture really is version 1, without the index.
+	db, err := bolt.Open(path, 0o600, &bolt.Options{ReadOnly: true})
+	if err != nil {
+		t.Fatal(err)
+	}
+	_ = db.View(func(tx *bolt.Tx) error {
+		if v, _ := schemaOf(tx); v != 1 || tx.Bucket(bucketDue) != nil {
+			t.Fatalf("fixture schema %d, due bucket %v", v, tx.Bucket(bucketDue) != nil)
+		}
+		return nil
+	})
+	db.Close()
+
+	s := Open(path, Options{})
+	// A read migrates it; the overdue list needs the new index.
+	views, err := s.List(Filter{Overdue: true}, time.Date(2026, 4, 10, 12, 0, 0, 0, time.UTC))
+	if err != nil || len(views) != 3 {
+		t.Fatalf("after migration, overdue: %v %v", ids(views), err)
+	}
+	err = s.view(func(tx *bolt.Tx) error {
+		if v, _ := schemaOf(tx); v != SchemaVersion {
+			return errors.New("schema not upgraded")
+		}
+		if n := tx.Bucket(bucketDue).Stats().KeyN; n != 3 {
+			t.Errorf("due index has %d entries, want 3", n)
+		}
+		return nil
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if problems, err := s.Check(); err != nil || len(problems) > 0 {
+		t.Fatalf("check after migration: %v %v", problems, err)
+	}
+	// New cases continue the numbering.
+	if cs := addCase(t, s, "Nora N"); cs[0].ID != "DSR-2026-000004" {
+		t.Fatalf("next ID %s", cs[0].ID)
+	}
+}
+
+func TestLockTimeout(t *testing.T) {
+	s := newStore(t)
+	addCase(t, s, "Anna A")
+	// Another holder of the file (bbolt's flock is per open file, so this
+	// blocks exactly as another process would).
+	holder, err := bolt.Open(s.Path(), 0o600, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer holder.Close()
+	start := time.Now()
+	_, err = s.List(Filter{}, testNow)
+	waited := time.Since(start)
+	if !errors.Is(err, ErrBusy) {
+		t.Fatalf("list while held: %v", err)
+	}
+	if waited > 2*time.Second {
+		t.Fatalf("waited %s, the bound is 300ms", waited)
+	}
+}

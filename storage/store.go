@@ -1,0 +1,268 @@
+package storage
+
+import (
+	"encoding/binary"
+	"errors"
+	"fmt"
+	"hash/fnv"
+	"io"
+	"io/fs"
+	"os"
+	"path/filepath"
+	"runtime/debug"
+	"sync"
+	"time"
+
+	bolt "go.etcd.io/bbolt"
+	berrors "go.etcd.io/bbolt/errors"
+)
+
+// Errors a caller maps to exit status 3 (CLI.md): the file cannot be used now.
+var (
+	ErrBusy       = errors.New("the database is busy: another rightsdesk process holds it")
+	ErrDamaged    = errors.New("the database file is damaged")
+	ErrForeign    = errors.New("the file is not a rightsdesk database")
+	ErrNewer      = errors.New("the database was written by a newer rightsdesk")
+	ErrNoDatabase = errors.New("no database yet")
+)
+
+// StoreError wraps one of the errors above with the file it concerns and
+// what to do about it.
+type StoreError struct {
+	Path   string
+	Err    error
+	Detail string
+	Advice string
+}
+
+func (e *StoreError) Error() string {
+	msg := fmt.Sprintf("%s: %v", e.Path, e.Err)
+	if e.Detail != "" {
+		msg += " (" + e.Detail + ")"
+	}
+	if e.Advice != "" {
+		msg += "; " + e.Advice
+	}
+	return msg
+}
+
+func (e *StoreError) Unwrap() error { return e.Err }
+
+const restoreAdvice = "restore it from a backup (rightsdesk backup makes one) and run rightsdesk check"
+
+// DefaultLockTimeout is how long an operation waits for another process to
+// release the file before giving up as busy.
+const DefaultLockTimeout = 3 * time.Second
+
+// Store is the one owner of the database file in this process.
+type Store struct {
+	path    string
+	timeout time.Duration
+	shared  bool
+	mu      sync.Mutex
+}
+
+// Options configure a Store.
+type Options struct {
+	// LockTimeout bounds the wait for another process's lock (default
+	// DefaultLockTimeout).
+	LockTimeout time.Duration
+	// Shared: the file is group-readable and writable (0660) for a team,
+	// instead of private (0600).
+	Shared bool
+}
+
+// Open returns the store for the database at path. Nothing is opened yet:
+// each operation opens the file and closes it again.
+func Open(path string, opts Options) *Store {
+	if opts.LockTimeout <= 0 {
+		opts.LockTimeout = DefaultLockTimeout
+	}
+	return &Store{path: path, timeout: opts.LockTimeout, shared: opts.Shared}
+}
+
+// Path is the database file.
+func (s *Store) Path() string { return s.path }
+
+// Exists reports whether the database file exists.
+func (s *Store) Exists() bool {
+	_, err := os.Stat(s.path)
+	return err == nil
+}
+
+func (s *Store) fileMode() fs.FileMode {
+	if s.shared {
+		return 0o660
+	}
+	return 0o600
+}
+
+// update runs fn in one read-write transaction, creating the file if needed.
+// The transaction commits (with fsync) when fn returns nil.
+func (s *Store) update(fn func(tx *bolt.Tx) error) error {
+	return s.with(false, func(db *bolt.DB) error { return db.Update(fn) })
+}
+
+// view runs fn in one read-only transaction. A missing file is
+// ErrNoDatabase: read-only commands never create it.
+func (s *Store) view(fn func(tx *bolt.Tx) error) error {
+	return s.with(true, func(db *bolt.DB) error { return db.View(fn) })
+}
+
+// with opens the file for one operation, checks it is a usable rightsdesk
+// database of this version (migrating an older one), runs op and closes it.
+// A damaged file can make bbolt fault or panic: both become ErrDamaged.
+func (s *Store) with(readOnly bool, op func(db *bolt.DB) error) (err error) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if readOnly && !s.Exists() {
+		return ErrNoDatabase
+	}
+	if err := preflight(s.path); err != nil {
+		return err
+	}
+	if !readOnly {
+		if err := os.MkdirAll(filepath.Dir(s.path), s.dirMode()); err != nil {
+			return fmt.Errorf("create the database folder: %w", err)
+		}
+	}
+	defer debug.SetPanicOnFault(debug.SetPanicOnFault(true))
+	defer func() {
+		if r := recover(); r != nil {
+			err = &StoreError{Path: s.path, Err: ErrDamaged, Detail: fmt.Sprint(r), Advice: restoreAdvice}
+		}
+	}()
+	err = s.open(readOnly, op)
+	if errors.Is(err, errNeedsUpgrade) {
+		// An older file: migrate it once with a writer, then read.
+		if err = s.open(false, func(*bolt.DB) error { return nil }); err != nil {
+			return err
+		}
+		err = s.open(readOnly, op)
+	}
+	return err
+}
+
+func (s *Store) open(readOnly bool, op func(db *bolt.DB) error) error {
+	db, err := bolt.Open(s.path, s.fileMode(), &bolt.Options{Timeout: s.timeout, ReadOnly: readOnly})
+	if err != nil {
+		return s.openError(err)
+	}
+	defer db.Close()
+	// The file may have been created by this open: make sure of its mode
+	// whatever the umask.
+	if !readOnly {
+		_ = os.Chmod(s.path, s.fileMode())
+	}
+	if err := s.prepare(db, readOnly); err != nil {
+		return err
+	}
+	return op(db)
+}
+
+func (s *Store) dirMode() fs.FileMode {
+	if s.shared {
+		return 0o2770
+	}
+	return 0o700
+}
+
+func (s *Store) openError(err error) error {
+	switch {
+	case errors.Is(err, berrors.ErrTimeout):
+		return &StoreError{Path: s.path, Err: ErrBusy, Detail: fmt.Sprintf("waited %s", s.timeout),
+			Advice: "try again in a moment"}
+	case errors.Is(err, berrors.ErrInvalid), errors.Is(err, berrors.ErrChecksum), errors.Is(err, berrors.ErrVersionMismatch):
+		return &StoreError{Path: s.path, Err: ErrDamaged, Detail: err.Error(), Advice: restoreAdvice}
+	}
+	return fmt.Errorf("open %s: %w", s.path, err)
+}
+
+// preflight reads the two bbolt meta pages and the file size before bbolt
+// does, because bbolt can fault on a truncated file instead of failing.
+func preflight(path string) error {
+	f, err := os.Open(path)
+	if errors.Is(err, fs.ErrNotExist) {
+		return nil
+	}
+	if err != nil {
+		return fmt.Errorf("open %s: %w", path, err)
+	}
+	defer f.Close()
+	info, err := f.Stat()
+	if err != nil {
+		return fmt.Errorf("stat %s: %w", path, err)
+	}
+	if info.Size() == 0 {
+		return nil // a new, empty file: bbolt initialises it
+	}
+	damaged := func(detail string) error {
+		return &StoreError{Path: path, Err: ErrDamaged, Detail: detail, Advice: restoreAdvice}
+	}
+	head := make([]byte, 4096)
+	n, err := io.ReadFull(f, head)
+	if err != nil && !errors.Is(err, io.ErrUnexpectedEOF) {
+		return fmt.Errorf("read %s: %w", path, err)
+	}
+	head = head[:n]
+	m0, ok0 := readMeta(head, 0)
+	if !ok0 && (len(head) < 20 || binary.LittleEndian.Uint32(head[16:20]) != boltMagic) {
+		return &StoreError{Path: path, Err: ErrForeign, Detail: "no bbolt header",
+			Advice: "check --db or $RIGHTSDESK_DB points at the right file"}
+	}
+	pageSize := int64(4096)
+	if ok0 {
+		pageSize = int64(m0.pageSize)
+	}
+	page1 := make([]byte, 128)
+	var m1 meta
+	ok1 := false
+	if _, err := f.ReadAt(page1, pageSize); err == nil {
+		m1, ok1 = readMeta(page1, 0)
+	}
+	best, ok := m0, ok0
+	if ok1 && (!ok0 || m1.txid > m0.txid) {
+		best, ok = m1, true
+	}
+	if !ok {
+		return damaged("both meta pages are invalid")
+	}
+	if need := int64(best.highWater) * int64(best.pageSize); info.Size() < need {
+		return damaged(fmt.Sprintf("truncated: %d bytes, the file needs %d", info.Size(), need))
+	}
+	return nil
+}
+
+const boltMagic = 0xED0CDAED
+
+// meta is the part of a bbolt meta page preflight checks.
+type meta struct {
+	pageSize  uint32
+	highWater uint64
+	txid      uint64
+}
+
+// readMeta decodes and verifies the meta page at off in b: the page header
+// is 16 bytes, the meta fields follow, and their FNV-64a checksum covers
+// everything before it.
+func readMeta(b []byte, off int) (meta, bool) {
+	const h = 16
+	if len(b) < off+h+64 {
+		return meta{}, false
+	}
+	m := b[off+h : off+h+64]
+	le := binary.LittleEndian
+	if le.Uint32(m[0:4]) != boltMagic || le.Uint32(m[4:8]) != 2 {
+		return meta{}, false
+	}
+	sum := fnv.New64a()
+	sum.Write(m[:56])
+	if sum.Sum64() != le.Uint64(m[56:64]) {
+		return meta{}, false
+	}
+	ps := le.Uint32(m[8:12])
+	if ps < 512 || ps > 1<<20 {
+		return meta{}, false
+	}
+	return meta{pageSize: ps, highWater: le.Uint64(m[40:48]), txid: le.Uint64(m[48:56])}, true
+}

@@ -1,0 +1,263 @@
+package storage
+
+import (
+	"errors"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+
+	bolt "go.etcd.io/bbolt"
+
+	"rightsdesk/cases"
+)
+
+var (
+	testNow   = time.Date(2026, 3, 10, 12, 0, 0, 0, time.UTC)
+	testRules = cases.Rules{Regime: "eu-gdpr", Zone: "Europe/Paris", Calendar: "FR"}
+)
+
+func newStore(t *testing.T) *Store {
+	t.Helper()
+	return Open(filepath.Join(t.TempDir(), "db", "cases.db"), Options{LockTimeout: 300 * time.Millisecond})
+}
+
+func addCase(t *testing.T, s *Store, name string, rights ...cases.Right) []*cases.Case {
+	t.Helper()
+	if len(rights) == 0 {
+		rights = []cases.Right{cases.RightAccess}
+	}
+	cs, err := s.Add(cases.Intake{Controller: "crisp", Rights: rights,
+		Subject:    cases.Subject{Name: name, Email: strings.ToLower(strings.Fields(name)[0]) + "@example.org"},
+		ReceivedAt: time.Date(2026, 3, 2, 9, 0, 0, 0, time.UTC)}, testRules, testNow, "dpo")
+	if err != nil {
+		t.Fatal(err)
+	}
+	return cs
+}
+
+func TestAddGetApply(t *testing.T) {
+	s := newStore(t)
+	cs := addCase(t, s, "Zoé Lefèvre", cases.RightAccess, cases.RightErasure)
+	if cs[0].ID != "DSR-2026-000001" || cs[1].ID != "DSR-2026-000002" || cs[1].RequestID != cs[0].ID ||
+		len(cs[0].Linked) != 1 || cs[0].Linked[0] != cs[1].ID {
+		t.Fatalf("IDs and links: %s %s %s %v", cs[0].ID, cs[1].ID, cs[1].RequestID, cs[0].Linked)
+	}
+	info, err := os.Stat(s.Path())
+	if err != nil || info.Mode().Perm() != 0o600 {
+		t.Fatalf("file mode %v", info.Mode())
+	}
+	dir, _ := os.Stat(filepath.Dir(s.Path()))
+	if dir.Mode().Perm() != 0o700 {
+		t.Fatalf("folder mode %v", dir.Mode())
+	}
+	l, err := s.Get(cs[0].ID)
+	if err != nil || l.Revision != 1 || l.Case.Subject.Name != "Zoé Lefèvre" || len(l.Case.Events) != 1 {
+		t.Fatalf("get: %+v %v", l, err)
+	}
+	res, err := s.Apply(cs[0].ID, cases.Event{Kind: cases.EventAcknowledged, Actor: "anna"}, 1, testNow)
+	if err != nil || res.Revision != 2 || res.View.Status != cases.StatusInProgress {
+		t.Fatalf("apply: %+v %v", res, err)
+	}
+	// The revision the caller showed is stale: refused, naming who changed it.
+	_, err = s.Apply(cs[0].ID, cases.Event{Kind: cases.EventNoted, Text: "x", Actor: "ben"}, 1, testNow)
+	var conflict *Conflict
+	if !errors.As(err, &conflict) || conflict.Revision != 2 || conflict.UpdatedBy != "anna" {
+		t.Fatalf("conflict: %v", err)
+	}
+	// A refused action changes nothing.
+	_, err = s.Apply(cs[0].ID, cases.Event{Kind: cases.EventIDReceived, Actor: "ben"}, NoRevision, testNow)
+	var refused *cases.Refused
+	if !errors.As(err, &refused) {
+		t.Fatalf("refusal: %v", err)
+	}
+	if l, _ := s.Get(cs[0].ID); l.Revision != 2 {
+		t.Fatalf("refusal changed the revision to %d", l.Revision)
+	}
+	var nf *NotFound
+	if _, err := s.Get("DSR-2026-999999"); !errors.As(err, &nf) {
+		t.Fatalf("unknown ID: %v", err)
+	}
+	last, ids, err := s.Changes(2)
+	if err != nil || last != 3 || len(ids) != 1 || ids[0] != cs[0].ID {
+		t.Fatalf("changes since 2: %d %v %v", last, ids, err)
+	}
+	if problems, err := s.Check(); err != nil || len(problems) != 0 {
+		t.Fatalf("check: %v %v", problems, err)
+	}
+}
+
+func TestListOrderAndIndex(t *testing.T) {
+	s := newStore(t)
+	a := addCase(t, s, "Anna A")[0]
+	b := addCase(t, s, "Bruno B")[0]
+	c := addCase(t, s, "Chloé C")[0]
+	// b is paused (identity asked), c is closed, a runs: a, then b, then c.
+	if _, err := s.Apply(b.ID, cases.Event{Kind: cases.EventIDRequested, Reason: "doubt", Actor: "dpo"}, NoRevision, testNow); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := s.Apply(c.ID, cases.Event{Kind: cases.EventClosed, Outcome: cases.OutcomeWithdrawn, Actor: "dpo"}, NoRevision, testNow); err != nil {
+		t.Fatal(err)
+	}
+	views, err := s.List(Filter{All: true}, testNow)
+	if err != nil || len(views) != 3 || views[0].ID != a.ID || views[1].ID != b.ID || views[2].ID != c.ID {
+		t.Fatalf("urgency order: %v", ids(views))
+	}
+	if views, _ := s.List(Filter{}, testNow); len(views) != 2 {
+		t.Fatalf("open only: %v", ids(views))
+	}
+	// a is due 2 April 2026 (end of day in Paris): overdue on 3 April, not on 1 April.
+	if views, _ := s.List(Filter{Overdue: true}, time.Date(2026, 4, 3, 12, 0, 0, 0, time.UTC)); len(views) != 1 || views[0].ID != a.ID {
+		t.Fatalf("overdue: %v", ids(views))
+	}
+	if views, _ := s.List(Filter{Overdue: true}, time.Date(2026, 4, 1, 12, 0, 0, 0, time.UTC)); len(views) != 0 {
+		t.Fatalf("not yet overdue: %v", ids(views))
+	}
+	if views, _ := s.List(Filter{DueWithin: 7 * 24 * time.Hour}, time.Date(2026, 3, 27, 12, 0, 0, 0, time.UTC)); len(views) != 1 {
+		t.Fatalf("due within 7 days: %v", ids(views))
+	}
+	if views, _ := s.List(Filter{Query: "chloé", All: true}, testNow); len(views) != 1 || views[0].ID != c.ID {
+		t.Fatalf("query: %v", ids(views))
+	}
+}
+
+func ids(vs []*cases.View) []string {
+	var out []string
+	for _, v := range vs {
+		out = append(out, v.ID)
+	}
+	return out
+}
+
+func TestTamperedChainIsFound(t *testing.T) {
+	s := newStore(t)
+	id := addCase(t, s, "Jan Kowalski")[0].ID
+	if _, err := s.Apply(id, cases.Event{Kind: cases.EventNoted, Text: "called back", Actor: "dpo"}, NoRevision, testNow); err != nil {
+		t.Fatal(err)
+	}
+	// Rewrite the note in place, as someone editing the file would.
+	db, err := bolt.Open(s.Path(), 0o600, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	err = db.Update(func(tx *bolt.Tx) error {
+		tl := tx.Bucket(bucketTimelines).Bucket([]byte(id))
+		v := tl.Get(u64(2))
+		return tl.Put(u64(2), []byte(strings.Replace(string(v), "called back", "never called", 1)))
+	})
+	db.Close()
+	if err != nil {
+		t.Fatal(err)
+	}
+	problems, err := s.Check()
+	if err != nil || len(problems) != 1 || problems[0].CaseID != id || !strings.Contains(problems[0].Detail, "altered") {
+		t.Fatalf("check: %v %v", problems, err)
+	}
+}
+
+func TestDamagedFiles(t *testing.T) {
+	dir := t.TempDir()
+	good := newStore(t)
+	// Enough cases that every truncation below cuts pages in use.
+	for i := 0; i < 150; i++ {
+		addCase(t, good, "Anna A")
+	}
+	content, err := os.ReadFile(good.Path())
+	if err != nil {
+		t.Fatal(err)
+	}
+	write := func(name string, b []byte) *Store {
+		p := filepath.Join(dir, name)
+		if err := os.WriteFile(p, b, 0o600); err != nil {
+			t.Fatal(err)
+		}
+		return Open(p, Options{LockTimeout: 200 * time.Millisecond})
+	}
+	random := make([]byte, 20000)
+	for i := range random {
+		random[i] = byte(i*7919 + i/13)
+	}
+	tests := []struct {
+		name string
+		s    *Store
+		want error
+	}{
+		{"random bytes", write("random.db", random), ErrForeign},
+		{"text file", write("notes.db", []byte("just some notes\n")), ErrForeign},
+		{"truncated in the first page", write("t1.db", content[:100]), ErrDamaged},
+		{"truncated after the meta pages", write("t2.db", content[:8192+100]), ErrDamaged},
+		{"truncated to half", write("t3.db", content[:len(content)/2]), ErrDamaged},
+		{"the last page in use cut off", write("t4.db", content[:inUse(t, content)-4096]), ErrDamaged},
+	}
+	foreign := filepath.Join(dir, "foreign.db")
+	db, _ := bolt.Open(foreign, 0o600, nil)
+	_ = db.Update(func(tx *bolt.Tx) error { _, err := tx.CreateBucket([]byte("widgets")); return err })
+	db.Close()
+	tests = append(tests, struct {
+		name string
+		s    *Store
+		want error
+	}{"another program's bbolt file", Open(foreign, Options{}), ErrForeign})
+	newer := filepath.Join(dir, "newer.db")
+	db, _ = bolt.Open(newer, 0o600, nil)
+	_ = db.Update(func(tx *bolt.Tx) error {
+		if err := createSchema(tx, SchemaVersion); err != nil {
+			return err
+		}
+		return tx.Bucket(bucketMeta).Put(keySchema, []byte("99"))
+	})
+	db.Close()
+	tests = append(tests, struct {
+		name string
+		s    *Store
+		want error
+	}{"a newer schema", Open(newer, Options{}), ErrNewer})
+
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			before, _ := os.ReadFile(tt.s.Path())
+			_, err := tt.s.List(Filter{}, testNow)
+			if !errors.Is(err, tt.want) {
+				t.Fatalf("list: %v, want %v", err, tt.want)
+			}
+			_, err = tt.s.Add(cases.Intake{Controller: "crisp", Rights: []cases.Right{cases.RightAccess},
+				Subject: cases.Subject{Name: "X", Email: "x@example.org"}}, testRules, testNow, "dpo")
+			if !errors.Is(err, tt.want) {
+				t.Fatalf("add: %v, want %v", err, tt.want)
+			}
+			if strings.Contains(strings.ToLower(err.Error()), "panic") {
+				t.Fatalf("message mentions a panic: %v", err)
+			}
+			after, _ := os.ReadFile(tt.s.Path())
+			if string(before) != string(after) {
+				t.Fatalf("the damaged file was modified")
+			}
+		})
+	}
+}
+
+func TestMissingFileIsEmptyForReaders(t *testing.T) {
+	s := newStore(t)
+	views, err := s.List(Filter{}, testNow)
+	if err != nil || len(views) != 0 {
+		t.Fatalf("list on no file: %v %v", views, err)
+	}
+	if s.Exists() {
+		t.Fatalf("a read created the file")
+	}
+}
+
+// inUse is how many bytes of a bbolt file its newest meta page says are in
+// use (bbolt preallocates beyond that).
+func inUse(t *testing.T, b []byte) int {
+	m0, ok0 := readMeta(b, 0)
+	m1, ok1 := readMeta(b, int(m0.pageSize))
+	if !ok0 || !ok1 {
+		t.Fatal("fixture has invalid meta pages")
+	}
+	if m1.txid > m0.txid {
+		m0 = m1
+	}
+	return int(m0.highWater) * int(m0.pageSize)
+}
