@@ -32,7 +32,7 @@ func writeV1Fixture(t *testing.T, path string) {
 		}
 		for i, name := range []string{"Zoé Lefèvre", "Jan Kowalski", "Sofia Papadopoulou"} {
 			cs, err := cases.NewCases(cases.Intake{Controller: "crisp", Rights: []cases.Right{cases.RightAccess},
-				Subject: cases.Subject{Name: name, Email: "subject" + string(rune('a'+i)) + "@example.org"},
+				Subject:    cases.Subject{Name: name, Email: "subject" + string(rune('a'+i)) + "@example.org"},
 				ReceivedAt: received.Add(time.Duration(i) * 24 * time.Hour)}, testRules, testNow, "dpo")
 			if err != nil {
 				return err
