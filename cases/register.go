@@ -1,0 +1,384 @@
+package cases
+
+import (
+	"embed"
+	"errors"
+	"fmt"
+	"io/fs"
+	"path"
+	"regexp"
+	"sort"
+	"strings"
+
+	"github.com/BurntSushi/toml"
+)
+
+// The assumption rules. Where a policy is silent, a register may fill a fact
+// by one of these documented rules (source = "assumed", rule = "Rn: ..."); the
+// DPO confirms it or replaces it (source = "dpo"). Facts of the clock that
+// are assumed are copied into Rules.Assumptions and shown in the working.
+//
+//   - R1 establishment inferred: where the policy ties the organisation to
+//     one country (it states the country, "the law of France", names that
+//     country's authority as the relevant one), the country of establishment
+//     is that country, the zone its legal time, the calendar its public
+//     holidays, the authority its supervisory authority (name only: an
+//     address or web site the policy does not give stays missing).
+//   - R2 EU establishment unknown: EU GDPR applies but nothing says where
+//     the organisation is: Europe/Brussels and the Belgian calendar, a
+//     neutral Central European default for the clock only.
+//   - R3 US address: the only address is in the United States: its zone and
+//     the US federal calendar; a Californian address adds us-ca to the
+//     regimes the organisation may face (thresholds to confirm).
+//   - R4 forwarding deadline: a processor's contract deadline for
+//     forwarding a request is not in the policy: 5 working days
+//     (DEADLINES.md section 4).
+//   - R5 pause: the policy says nothing on suspending the clock: additive
+//     within 10 days, the default of DEADLINES.md section 2 (the date
+//     without pause is always shown).
+//   - R6 case files: data copies purged 6 months after closure, a minimal
+//     record kept 3 years (confirm the limitation period).
+//   - R7 kept after erasure: data kept to comply with a legal obligation may
+//     be kept after an erasure request (Art. 17(3)(b)).
+//   - R8 sources: the policy names no other source: the data come from the
+//     subject and their use of the service.
+//   - R9 language: the policy is written in English: answer in English.
+//   - R10 no transfer: a recipient in the EU/EEA needs no Chapter V
+//     safeguard.
+//   - R11 no promise: the policy promises no period: the statutory deadline
+//     alone applies (promise_days = 0).
+//   - R12 processor by allocation: the policy names another party as the
+//     controller of data the organisation handles for it: the organisation
+//     is its processor (Art. 28).
+//
+// Register is what rightsdesk knows about one organisation it answers
+// requests for: who it is, which law and clock apply, what it does with
+// personal data. Every fact carries its provenance (the policy section it
+// comes from, the rule that assumed it, the DPO, or missing), so that the
+// letters can use it and the gaps stay visible. Registers are TOML files,
+// one per organisation (see cases/registers/ for the five built in).
+type Register struct {
+	// ID is the organisation's short name, the file's name without .toml.
+	ID string `toml:"id" json:"id"`
+	// Version is bumped by the DPO on every change; cases record it.
+	Version Version `toml:"version" json:"version"`
+	// File is where the register was read from.
+	File string `toml:"-" json:"file"`
+	// Policy identifies the privacy policy the seed facts come from.
+	Policy Policy `toml:"policy" json:"policy"`
+
+	// Name is the name the policy uses for the organisation.
+	Name Fact[string] `toml:"name" json:"name"`
+	// LegalName is the legal entity (the controller's identity, Art. 13(1)(a)).
+	LegalName Fact[string] `toml:"legal_name" json:"legal_name"`
+	// Address is the legal entity's postal address.
+	Address Fact[string] `toml:"address" json:"address"`
+	// Country is the country of establishment, ISO 3166-1 alpha-2.
+	Country        Fact[string] `toml:"country" json:"country"`
+	PrivacyContact Fact[string] `toml:"privacy_contact" json:"privacy_contact"`
+	DPOContact     Fact[string] `toml:"dpo_contact" json:"dpo_contact"`
+	Authority      Authority    `toml:"authority" json:"authority"`
+	Clock          ClockFacts   `toml:"clock" json:"clock"`
+
+	Roles      []Role      `toml:"roles" json:"roles"`
+	Categories []ListFact  `toml:"categories" json:"categories"`
+	Purposes   []Purpose   `toml:"purposes" json:"purposes"`
+	Recipients []Recipient `toml:"recipients" json:"recipients"`
+	// Transfers are the transfer mechanisms the policy cites (SCCs, an
+	// adequacy decision...), valid or not; an invalid one is a flag.
+	Transfers []ListFact  `toml:"transfers" json:"transfers"`
+	Retention []Retention `toml:"retention" json:"retention"`
+	// Sources are where data not collected from the subject come from
+	// (Art. 14(2)(f), 15(1)(g)).
+	Sources            []ListFact   `toml:"sources" json:"sources"`
+	AutomatedDecisions Fact[string] `toml:"automated_decisions" json:"automated_decisions"`
+	// Rights are the rights the policy offers, as right slugs.
+	Rights    []ListFact `toml:"rights" json:"rights"`
+	Contacts  []Contact  `toml:"contacts" json:"contacts"`
+	CaseFiles CaseFiles  `toml:"case_files" json:"case_files"`
+	// Languages the organisation answers in (ISO 639-1).
+	Languages []ListFact `toml:"languages" json:"languages"`
+	// Findings are problems of the policy the DPO must see (placeholders,
+	// inconsistencies); computed flags are added by Gaps.
+	Findings []Finding `toml:"findings" json:"findings"`
+
+	data []byte
+}
+
+// Policy identifies the privacy policy a register was derived from.
+type Policy struct {
+	// File is the policy text's file name in the seeds folder.
+	File        string       `toml:"file" json:"file"`
+	Title       string       `toml:"title" json:"title"`
+	LastUpdated Fact[string] `toml:"last_updated" json:"last_updated"`
+}
+
+// Authority is the supervisory authority competent for the organisation.
+type Authority struct {
+	Name    Fact[string] `toml:"name" json:"name"`
+	Address Fact[string] `toml:"address" json:"address"`
+	Web     Fact[string] `toml:"web" json:"web"`
+}
+
+// ClockFacts are what the deadline engine needs (DEADLINES.md): they become
+// a case's frozen Rules through Register.Rules.
+type ClockFacts struct {
+	// Regime is the default regime of a case (a slug of RegimeNames).
+	Regime Fact[string] `toml:"regime" json:"regime"`
+	// OtherRegimes are the further regimes the organisation may face (a US
+	// company with EU users...).
+	OtherRegimes []Fact[string] `toml:"other_regimes" json:"other_regimes,omitempty"`
+	Zone         Fact[string]   `toml:"zone" json:"zone"`
+	Calendar     Fact[string]   `toml:"calendar" json:"calendar"`
+	// ExtraHolidays are one-off non-working days (YYYY-MM-DD).
+	ExtraHolidays []Fact[string] `toml:"extra_holidays" json:"extra_holidays,omitempty"`
+	// PromiseDays is the policy's own promise in calendar days; 0 is none.
+	PromiseDays Fact[int]    `toml:"promise_days" json:"promise_days"`
+	Pause       Fact[string] `toml:"pause" json:"pause"`
+	// Optional settings; absent means the documented default of Rules.
+	PauseWindowDays     Fact[int] `toml:"pause_window_days" json:"pause_window_days"`
+	ActByWorkingDays    Fact[int] `toml:"act_by_working_days" json:"act_by_working_days"`
+	ComplaintTargetDays Fact[int] `toml:"complaint_target_days" json:"complaint_target_days"`
+}
+
+// ListFact is one entry of a list of plain facts (a data category, a
+// source, a right, a language, a transfer mechanism).
+type ListFact = Fact[string]
+
+// Role is the organisation's role for one kind of data: controller, or
+// processor for another controller, to whom requests are forwarded.
+type Role struct {
+	Provenance
+	Data Fact[string] `toml:"data" json:"data"`
+	// Role is "controller" or "processor".
+	Role Fact[string] `toml:"role" json:"role"`
+	// Controller is, for a processor, whose data they are.
+	Controller Fact[string] `toml:"controller" json:"controller"`
+	// ForwardWorkingDays is, for a processor, the contract's deadline for
+	// forwarding a request to the controller.
+	ForwardWorkingDays Fact[int] `toml:"forward_working_days" json:"forward_working_days"`
+}
+
+// Purpose is a purpose of processing with its lawful basis.
+type Purpose struct {
+	Provenance
+	Purpose Fact[string] `toml:"purpose" json:"purpose"`
+	// Basis is a lawful basis slug of Art. 6(1) (LawfulBases).
+	Basis Fact[string] `toml:"basis" json:"basis"`
+}
+
+// Recipient is a recipient of personal data: a named processor or third
+// party, or a category where the policy names none.
+type Recipient struct {
+	Provenance
+	// Kind is "processor", "third-party" or "authority".
+	Kind      Fact[string] `toml:"kind" json:"kind"`
+	Name      Fact[string] `toml:"name" json:"name"`
+	Category  Fact[string] `toml:"category" json:"category"`
+	Purpose   Fact[string] `toml:"purpose" json:"purpose"`
+	Country   Fact[string] `toml:"country" json:"country"`
+	Safeguard Fact[string] `toml:"safeguard" json:"safeguard"`
+}
+
+// Retention is how long one kind of data is kept, and why.
+type Retention struct {
+	Provenance
+	Data   Fact[string] `toml:"data" json:"data"`
+	Period Fact[string] `toml:"period" json:"period"`
+	// Length is the period in a form the engine can add to a date: "7y",
+	// "90d", "12m"; absent where the policy gives no fixed length.
+	Length Fact[string] `toml:"length" json:"length"`
+	Why    Fact[string] `toml:"why" json:"why"`
+	// ErasureException is the Art. 17(3) ground (a ground slug such as
+	// art17-3-b) that lets the data be kept after an erasure request.
+	ErasureException Fact[string] `toml:"erasure_exception" json:"erasure_exception"`
+}
+
+// Contact is a route through which requests or questions reach the
+// organisation.
+type Contact struct {
+	Provenance
+	// Kind is email, web, post or phone.
+	Kind  Fact[string] `toml:"kind" json:"kind"`
+	Value Fact[string] `toml:"value" json:"value"`
+	// Use is what the route is for: requests, questions or dpa.
+	Use Fact[string] `toml:"use" json:"use"`
+}
+
+// CaseFiles is how long rightsdesk keeps the organisation's case files
+// (PRODUCT.md, "Let go").
+type CaseFiles struct {
+	PurgeCopiesMonths Fact[int] `toml:"purge_copies_months" json:"purge_copies_months"`
+	KeepRecordYears   Fact[int] `toml:"keep_record_years" json:"keep_record_years"`
+}
+
+// Finding is a problem of the policy the DPO must see: a placeholder, an
+// inconsistency, an address that looks like a sample. Each counts as a gap.
+type Finding struct {
+	Provenance
+	Kind Fact[string] `toml:"kind" json:"kind"`
+	Text Fact[string] `toml:"text" json:"text"`
+}
+
+// LawfulBases are the slugs of the Art. 6(1) lawful bases.
+var LawfulBases = []string{"consent", "contract", "legal-obligation", "vital-interests", "public-task",
+	"legitimate-interests"}
+
+// The vocabularies of register fields.
+var (
+	roleKinds      = []string{"controller", "processor"}
+	recipientKinds = []string{"processor", "third-party", "authority"}
+	contactKinds   = []string{"email", "web", "post", "phone"}
+	contactUses    = []string{"requests", "questions", "dpa"}
+	findingKinds   = []string{"placeholder", "inconsistency", "unverified", "postal-route",
+		"invalid-transfer-mechanism", "unreachable"}
+)
+
+//go:embed registers/*.toml
+var embedded embed.FS
+
+// Layer is one folder of register files; registers of a later layer
+// replace those of an earlier one with the same id.
+type Layer struct {
+	// Name is shown in errors as the folder of the file: its path, or
+	// "embedded".
+	Name string
+	FS   fs.FS
+}
+
+// Embedded is the layer of the registers built into the binary.
+func Embedded() Layer {
+	sub, err := fs.Sub(embedded, "registers")
+	if err != nil { // the pattern is fixed at build time
+		panic(err)
+	}
+	return Layer{Name: "embedded", FS: sub}
+}
+
+// Registers are the registers of every organisation, by id.
+type Registers struct {
+	byID map[string]*Register
+}
+
+// LoadRegisters reads every *.toml file of each layer in order; a later
+// layer's register replaces an earlier one with the same id (embedded
+// first, then the user's configuration folder, then --registers). A layer
+// whose folder does not exist is skipped. The first invalid file stops the
+// load with an error "FILE:LINE: field: reason" (a *RegisterError).
+func LoadRegisters(layers ...Layer) (*Registers, error) {
+	rs := &Registers{byID: map[string]*Register{}}
+	for _, l := range layers {
+		entries, err := fs.ReadDir(l.FS, ".")
+		if errors.Is(err, fs.ErrNotExist) {
+			continue
+		}
+		if err != nil {
+			return nil, fmt.Errorf("read registers in %s: %w", l.Name, err)
+		}
+		for _, e := range entries {
+			if e.IsDir() || !strings.HasSuffix(e.Name(), ".toml") {
+				continue
+			}
+			data, err := fs.ReadFile(l.FS, e.Name())
+			if err != nil {
+				return nil, fmt.Errorf("read register %s: %w", layerPath(l.Name, e.Name()), err)
+			}
+			r, err := ParseRegister(layerPath(l.Name, e.Name()), data)
+			if err != nil {
+				return nil, err
+			}
+			rs.byID[r.ID] = r
+		}
+	}
+	return rs, nil
+}
+
+func layerPath(layer, name string) string {
+	if layer == "embedded" {
+		return "embedded:" + name
+	}
+	return path.Join(strings.ReplaceAll(layer, `\`, "/"), name)
+}
+
+// Get returns the register of the organisation id.
+func (rs *Registers) Get(id string) (*Register, error) {
+	r, ok := rs.byID[id]
+	if !ok {
+		return nil, fmt.Errorf("unknown organisation %q (known: %s)", id, strings.Join(rs.IDs(), ", "))
+	}
+	return r, nil
+}
+
+// IDs lists the organisations' ids, sorted.
+func (rs *Registers) IDs() []string {
+	ids := make([]string, 0, len(rs.byID))
+	for id := range rs.byID {
+		ids = append(ids, id)
+	}
+	sort.Strings(ids)
+	return ids
+}
+
+// All returns every register, sorted by id.
+func (rs *Registers) All() []*Register {
+	out := make([]*Register, 0, len(rs.byID))
+	for _, id := range rs.IDs() {
+		out = append(out, rs.byID[id])
+	}
+	return out
+}
+
+var idPattern = regexp.MustCompile(`^[a-z0-9][a-z0-9-]{0,39}$`)
+
+// ParseRegister reads and validates one register file; file is the name
+// errors show, and its base name without .toml must be the register's id.
+func ParseRegister(file string, data []byte) (*Register, error) {
+	r := &Register{File: file, data: data}
+	md, err := toml.Decode(string(data), r)
+	if err != nil {
+		var pe toml.ParseError
+		if errors.As(err, &pe) {
+			field := pe.LastKey
+			if field == "" {
+				field = "syntax"
+			}
+			return nil, &RegisterError{File: file, Line: pe.Position.Line, Field: field,
+				Reason: pe.Message}
+		}
+		return nil, &RegisterError{File: file, Line: 1, Field: "syntax", Reason: err.Error()}
+	}
+	if err := r.validate(md); err != nil {
+		return nil, err
+	}
+	return r, nil
+}
+
+// Source is the register's TOML text as read, for a DPO who wants to copy
+// it into an override file.
+func (r *Register) Source() []byte { return r.data }
+
+// DisplayName is the legal name when known, otherwise the policy's name
+// for the organisation, otherwise its id.
+func (r *Register) DisplayName() string {
+	if r.LegalName.Known() {
+		return r.LegalName.Value
+	}
+	if r.Name.Known() {
+		return r.Name.Value
+	}
+	return r.ID
+}
+
+// RegisterError is an invalid register file: the file, the line (1-based)
+// and the field at fault, and why.
+type RegisterError struct {
+	File   string
+	Line   int
+	Field  string
+	Reason string
+}
+
+// Error formats the problem as FILE:LINE: field: reason.
+func (e *RegisterError) Error() string {
+	return fmt.Sprintf("%s:%d: %s: %s", e.File, e.Line, e.Field, e.Reason)
+}

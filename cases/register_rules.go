@@ -1,0 +1,240 @@
+package cases
+
+import (
+	"fmt"
+	"regexp"
+	"slices"
+	"strings"
+)
+
+// Gap is something the DPO must fix or confirm before the register's facts
+// can be relied on: a fact that is missing, or a flag about the policy (a
+// placeholder, a transfer mechanism that is no longer valid, requests only
+// by post, a recorded finding).
+type Gap struct {
+	// Kind is "missing" or a finding kind (placeholder,
+	// invalid-transfer-mechanism, postal-route, inconsistency, unverified,
+	// unreachable).
+	Kind string `json:"kind"`
+	// Field is the register field concerned, such as "authority.web".
+	Field string `json:"field,omitempty"`
+	Text  string `json:"text"`
+}
+
+// placeholderPattern finds template leftovers: "[Company Name]", and links
+// to nowhere, "[an article](#)".
+var placeholderPattern = regexp.MustCompile(`\[([^\]\n]{1,80})\](\(#\))?`)
+var placeholderWords = regexp.MustCompile(`^[A-Z][A-Za-z0-9 ]*$`)
+
+// Placeholders returns the template leftovers in text: "[Company Name]",
+// "[Date]", or a link whose target is "#".
+func Placeholders(text string) []string {
+	var out []string
+	for _, m := range placeholderPattern.FindAllStringSubmatch(text, -1) {
+		if m[2] != "" || placeholderWords.MatchString(m[1]) {
+			out = append(out, m[0])
+		}
+	}
+	return out
+}
+
+// Gaps lists the register's gaps: every missing fact, every recorded
+// finding, and the flags computed from the facts (placeholders in the
+// policy's words, invalid transfer mechanisms, requests only by post).
+func (r *Register) Gaps() []Gap {
+	var gaps []Gap
+	// A recorded finding about a placeholder explains it better than the
+	// computed flag would; it is not counted twice.
+	seenPlaceholder := map[string]bool{}
+	for i := range r.Findings {
+		for _, ph := range Placeholders(r.Findings[i].Quote + " " + r.Findings[i].Text.Value) {
+			seenPlaceholder[ph] = true
+		}
+	}
+	r.walk(func(f FactRef) {
+		if !f.Fact.Present() {
+			return
+		}
+		if f.Provenance.Source == SourceMissing && (f.Item == "" || !r.itemIsMarker(f.Item)) {
+			gaps = append(gaps, Gap{Kind: "missing", Field: f.Field, Text: missingText(f.Provenance)})
+		}
+		for i, text := range []string{f.Fact.Text(), f.Provenance.Quote} {
+			field := f.Field
+			if i == 1 && f.Item != "" { // an item's quote is inherited by its facts
+				field = f.Item
+			}
+			for _, ph := range Placeholders(text) {
+				if !seenPlaceholder[ph] {
+					seenPlaceholder[ph] = true
+					gaps = append(gaps, Gap{Kind: "placeholder", Field: field,
+						Text: fmt.Sprintf("the policy has a placeholder where a fact should be: %s", ph)})
+				}
+			}
+		}
+	}, func(it itemRef) {
+		if it.empty && it.prov.Source == SourceMissing {
+			gaps = append(gaps, Gap{Kind: "missing", Field: it.path.String(), Text: missingText(it.prov)})
+		}
+	})
+	for i := range r.Transfers {
+		t := &r.Transfers[i]
+		if name, why, bad := InvalidTransferMechanism(t.Text()); bad {
+			gaps = append(gaps, Gap{Kind: "invalid-transfer-mechanism", Field: fmt.Sprintf("transfers[%d]", i),
+				Text: fmt.Sprintf("the policy cites %s (%q), %s: never present it as a safeguard; ask which mechanism really covers the transfers",
+					name, t.Value, why)})
+		}
+	}
+	if route, only := r.postalOnly(); only {
+		gaps = append(gaps, Gap{Kind: "postal-route", Field: "contacts",
+			Text: fmt.Sprintf("requests can only be sent by post (%s): subjects need this postal address to exercise their rights, and the DPO must confirm it and allow for postal delays (the clock starts when a letter arrives)", route)})
+	}
+	for i := range r.Findings {
+		f := &r.Findings[i]
+		gaps = append(gaps, Gap{Kind: f.Kind.Value, Field: fmt.Sprintf("findings[%d]", i), Text: f.Text.Value})
+	}
+	return gaps
+}
+
+func (r *Register) itemIsMarker(item string) bool {
+	marker := false
+	r.walk(func(FactRef) {}, func(it itemRef) {
+		if it.path.String() == item && it.empty && it.prov.Source == SourceMissing {
+			marker = true
+		}
+	})
+	return marker
+}
+
+func missingText(p *Provenance) string {
+	if p.Note != "" {
+		return "missing: " + p.Note
+	}
+	return "missing: not stated in the policy"
+}
+
+// postalOnly reports whether every known route for requests is postal, and
+// names it.
+func (r *Register) postalOnly() (string, bool) {
+	var postal []string
+	for i := range r.Contacts {
+		c := &r.Contacts[i]
+		if !c.Kind.Known() || c.Use.Value != "requests" {
+			continue
+		}
+		if c.Kind.Value != "post" {
+			return "", false
+		}
+		postal = append(postal, c.Value.Text())
+	}
+	return strings.Join(postal, "; "), len(postal) > 0
+}
+
+// Regimes lists the statutory regimes the organisation may face, its
+// default first.
+func (r *Register) Regimes() []string {
+	out := []string{r.Clock.Regime.Value}
+	for i := range r.Clock.OtherRegimes {
+		out = append(out, r.Clock.OtherRegimes[i].Value)
+	}
+	return out
+}
+
+// processorDays is the forwarding deadline of the organisation's processor
+// roles (the shortest, if several), or 0 when it is never a processor.
+func (r *Register) processorDays() (int, *Role) {
+	days, which := 0, (*Role)(nil)
+	for i := range r.Roles {
+		ro := &r.Roles[i]
+		if ro.Role.Value == "processor" && ro.ForwardWorkingDays.Known() &&
+			(which == nil || ro.ForwardWorkingDays.Value < days) {
+			days, which = ro.ForwardWorkingDays.Value, ro
+		}
+	}
+	return days, which
+}
+
+// Rules returns the frozen rules a case of this organisation is judged by
+// under the given regime ("" for the default regime). "processor-forward"
+// is for data the organisation only processes for another controller; any
+// other regime must be one the register lists. Every fact of the clock that
+// the policy does not state is explained in Rules.Assumptions, which the
+// deadline working shows.
+func (r *Register) Rules(regime string) (Rules, error) {
+	c := &r.Clock
+	if regime == "" {
+		regime = c.Regime.Value
+	}
+	rules := Rules{Regime: regime, Zone: c.Zone.Value, Calendar: c.Calendar.Value,
+		Pause: PauseSetting(c.Pause.Value), Source: fmt.Sprintf("register %s version %s", r.ID, r.Version)}
+	if regime == "processor-forward" {
+		days, role := r.processorDays()
+		if role == nil {
+			return Rules{}, fmt.Errorf("%s is never a processor in its register, so regime processor-forward does not apply (it may face: %s)",
+				r.ID, strings.Join(r.Regimes(), ", "))
+		}
+		rules.ForwardWorkingDays = days
+		rules.Assumptions = append(rules.Assumptions, assumption("forwarding deadline", fmt.Sprintf("%d working days", days),
+			&role.ForwardWorkingDays.Provenance)...)
+	} else {
+		if !slices.Contains(r.Regimes(), regime) {
+			may := r.Regimes()
+			if role := r.processorRole(); role {
+				may = append(may, "processor-forward")
+			}
+			return Rules{}, fmt.Errorf("%s does not face regime %q (it may face: %s)", r.ID, regime, strings.Join(may, ", "))
+		}
+		rules.PromiseDays = c.PromiseDays.Value
+		if regime == c.Regime.Value {
+			rules.Assumptions = append(rules.Assumptions, assumption("regime", regime, &c.Regime.Provenance)...)
+		}
+		for i := range c.OtherRegimes {
+			if c.OtherRegimes[i].Value == regime {
+				rules.Assumptions = append(rules.Assumptions, assumption("regime", regime, &c.OtherRegimes[i].Provenance)...)
+			}
+		}
+		if c.PromiseDays.Value > 0 {
+			rules.Assumptions = append(rules.Assumptions, assumption("promise", fmt.Sprintf("%d days", c.PromiseDays.Value), &c.PromiseDays.Provenance)...)
+		}
+	}
+	rules.Assumptions = append(rules.Assumptions, assumption("zone", c.Zone.Value, &c.Zone.Provenance)...)
+	rules.Assumptions = append(rules.Assumptions, assumption("calendar", c.Calendar.Value, &c.Calendar.Provenance)...)
+	rules.Assumptions = append(rules.Assumptions, assumption("pause", c.Pause.Value, &c.Pause.Provenance)...)
+	for i := range c.ExtraHolidays {
+		d, err := ParseDate(c.ExtraHolidays[i].Value)
+		if err != nil {
+			return Rules{}, fmt.Errorf("register %s: clock.extra_holidays[%d]: %w", r.ID, i, err)
+		}
+		rules.ExtraHolidays = append(rules.ExtraHolidays, d)
+	}
+	for _, f := range []struct {
+		fact *Fact[int]
+		dst  *int
+	}{{&c.PauseWindowDays, &rules.PauseWindowDays}, {&c.ActByWorkingDays, &rules.ActByWorkingDays},
+		{&c.ComplaintTargetDays, &rules.ComplaintTargetDays}} {
+		if f.fact.Known() {
+			*f.dst = f.fact.Value
+		}
+	}
+	rules = rules.WithDefaults()
+	if err := rules.Validate(); err != nil {
+		return Rules{}, fmt.Errorf("register %s: %w", r.ID, err)
+	}
+	return rules, nil
+}
+
+func (r *Register) processorRole() bool {
+	_, role := r.processorDays()
+	return role != nil
+}
+
+// assumption explains a clock fact that the policy does not state, for the
+// deadline working; a stated fact needs no explanation.
+func assumption(what, value string, p *Provenance) []string {
+	switch p.Source {
+	case SourceAssumed:
+		return []string{fmt.Sprintf("%s assumed: %s, not stated in the policy (confirm): %s", what, value, p.Rule)}
+	case SourceDPO:
+		return []string{fmt.Sprintf("%s %s: set by the DPO, not stated in the policy", what, value)}
+	}
+	return nil
+}
