@@ -228,13 +228,12 @@ func (r *Register) processorRole() bool {
 }
 
 // assumption explains a clock fact that the policy does not state, for the
-// deadline working; a stated fact needs no explanation.
+// deadline working; a fact stated by the policy or set by the DPO needs
+// none.
 func assumption(what, value string, p *Provenance) []string {
 	switch p.Source {
 	case SourceAssumed:
 		return []string{fmt.Sprintf("%s assumed: %s, not stated in the policy (confirm): %s", what, value, p.Rule)}
-	case SourceDPO:
-		return []string{fmt.Sprintf("%s %s: set by the DPO, not stated in the policy", what, value)}
 	}
 	return nil
 }
