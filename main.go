@@ -45,10 +45,13 @@ func init() {
 	commands = map[string]command{
 		"deadline": {runDeadline, "the deadline calculator, no database (DEADLINES.md)"},
 		"init":     {runInit, "create the database with the right modes"},
+		"add":      {runAdd, "record a new request (one case per right)"},
 		"list":     {runList, "the queue in urgency order"},
 		"show":     {runShow, "one case: facts, deadlines with their working, timeline"},
 		"check":    {runCheck, "verify the file and every timeline chain"},
 		"backup":   {runBackup, "a verified hot copy of the database"},
+
+		"controllers": {runControllers, "the organisations' registers, or one in full with provenance and gaps"},
 	}
 }
 

@@ -1,0 +1,243 @@
+package main
+
+import (
+	"errors"
+	"fmt"
+	"io"
+	"os"
+	"path/filepath"
+	"strconv"
+	"strings"
+	"unicode/utf8"
+
+	"rightsdesk/cases"
+)
+
+const controllersUsage = `usage: rightsdesk controllers [ID] [--json] [--registers DIR]
+
+Without ID: the organisations' registers, one line each (regime, zone,
+promise, authority, number of gaps). With ID: that register in full, every
+fact with its provenance (seed: the policy section; assumed: the rule to
+confirm; dpo; missing), then its gaps.
+
+Registers are built in; files DIR/ID.toml in $XDG_CONFIG_HOME/rightsdesk/registers
+(default ~/.config/rightsdesk/registers), then in --registers DIR, replace
+the register with the same id.
+`
+
+// runControllers shows the registers (CLI.md: rightsdesk controllers [ID]).
+func runControllers(a *app, args []string) int {
+	fs := newFlags("controllers")
+	asJSON := fs.Bool("json", false, "")
+	dir := fs.String("registers", "", "")
+	positional, err := parseAnywhere(fs, args)
+	if errors.Is(err, errHelp) {
+		fmt.Fprint(a.stdout, controllersUsage)
+		return exitOK
+	}
+	if err != nil {
+		return a.fail(exitUsage, fmt.Errorf("controllers: %w", err))
+	}
+	if len(positional) > 1 {
+		return a.fail(exitUsage, fmt.Errorf("controllers: one organisation at a time, not %q", strings.Join(positional, " ")))
+	}
+	rs, err := loadRegisters(a.getenv, *dir)
+	if err != nil {
+		return a.fail(exitUsage, err)
+	}
+	if len(positional) == 1 {
+		r, err := rs.Get(positional[0])
+		if err != nil {
+			return a.fail(exitUsage, fmt.Errorf("controllers: %w", err))
+		}
+		if *asJSON {
+			return a.printJSON(registerJSON{Register: r, Regimes: regimesOf(r), Gaps: nonNil(r.Gaps())})
+		}
+		printRegister(a.stdout, r)
+		return exitOK
+	}
+	all := rs.All()
+	if *asJSON {
+		out := make([]registerSummary, 0, len(all))
+		for _, r := range all {
+			out = append(out, summarize(r))
+		}
+		return a.printJSON(out)
+	}
+	printRegisterList(a.stdout, all)
+	return exitOK
+}
+
+// registerFolders are the folders whose register files override the
+// built-in ones, in order: the user's configuration, then --registers.
+func registerFolders(getenv func(string) string, flagDir string) ([]string, error) {
+	var dirs []string
+	config := getenv("XDG_CONFIG_HOME")
+	if config == "" || !filepath.IsAbs(config) { // the XDG spec ignores relative paths
+		if home := getenv("HOME"); home != "" {
+			config = filepath.Join(home, ".config")
+		} else {
+			config = ""
+		}
+	}
+	if config != "" {
+		dirs = append(dirs, filepath.Join(config, "rightsdesk", "registers"))
+	}
+	if flagDir != "" {
+		info, err := os.Stat(flagDir)
+		if err != nil {
+			return nil, fmt.Errorf("--registers: %w", err)
+		}
+		if !info.IsDir() {
+			return nil, fmt.Errorf("--registers: %s is not a folder", flagDir)
+		}
+		dirs = append(dirs, flagDir)
+	}
+	return dirs, nil
+}
+
+// loadRegisters loads the built-in registers and the overrides.
+func loadRegisters(getenv func(string) string, flagDir string) (*cases.Registers, error) {
+	dirs, err := registerFolders(getenv, flagDir)
+	if err != nil {
+		return nil, err
+	}
+	layers := []cases.Layer{cases.Embedded()}
+	for _, d := range dirs {
+		layers = append(layers, cases.Layer{Name: d, FS: os.DirFS(d)})
+	}
+	return cases.LoadRegisters(layers...)
+}
+
+// registerSummary is one line of the list, in JSON.
+type registerSummary struct {
+	ID          string   `json:"id"`
+	Name        string   `json:"name"`
+	LegalName   *string  `json:"legal_name"`
+	Version     string   `json:"version"`
+	File        string   `json:"file"`
+	Regime      string   `json:"regime"`
+	Regimes     []string `json:"regimes"`
+	Zone        string   `json:"tz"`
+	Calendar    string   `json:"calendar"`
+	PromiseDays *int     `json:"promise_days"`
+	Authority   *string  `json:"authority"`
+	Gaps        int      `json:"gaps"`
+}
+
+// registerJSON is one register in full, with what is derived from it.
+type registerJSON struct {
+	*cases.Register
+	Regimes []string    `json:"regimes"`
+	Gaps    []cases.Gap `json:"gaps"`
+}
+
+func summarize(r *cases.Register) registerSummary {
+	s := registerSummary{ID: r.ID, Name: r.DisplayName(), Version: r.Version.String(), File: r.File,
+		Regime: r.Clock.Regime.Value, Regimes: regimesOf(r), Zone: r.Clock.Zone.Value,
+		Calendar: r.Clock.Calendar.Value, Gaps: len(r.Gaps())}
+	if r.LegalName.Known() {
+		s.LegalName = &r.LegalName.Value
+	}
+	if r.Clock.PromiseDays.Value > 0 {
+		s.PromiseDays = &r.Clock.PromiseDays.Value
+	}
+	if r.Authority.Name.Known() {
+		s.Authority = &r.Authority.Name.Value
+	}
+	return s
+}
+
+// regimesOf lists every regime a case of the organisation may be judged
+// by, processor-forward included when it is a processor of some data.
+func regimesOf(r *cases.Register) []string {
+	out := r.Regimes()
+	if _, err := r.Rules("processor-forward"); err == nil {
+		out = append(out, "processor-forward")
+	}
+	return out
+}
+
+func nonNil(g []cases.Gap) []cases.Gap {
+	if g == nil {
+		return []cases.Gap{}
+	}
+	return g
+}
+
+func printRegisterList(w io.Writer, all []*cases.Register) {
+	p := cases.Printable
+	fmt.Fprintf(w, "%-12s %-28s %-8s %-20s %-7s %-30s %s\n", "ID", "NAME", "REGIME", "ZONE", "PROMISE", "AUTHORITY", "GAPS")
+	for _, r := range all {
+		promise := "-"
+		if d := r.Clock.PromiseDays.Value; d > 0 {
+			promise = strconv.Itoa(d) + "d"
+		}
+		authority := "(missing)"
+		if r.Authority.Name.Known() {
+			authority = r.Authority.Name.Value
+		}
+		zone := r.Clock.Zone.Value
+		if r.Clock.Zone.Source == cases.SourceAssumed {
+			zone += "*"
+		}
+		fmt.Fprintf(w, "%s %s %s %s %s %s %d\n", pad(p(r.ID), 12), pad(p(clip(r.DisplayName(), 28)), 28),
+			pad(p(r.Clock.Regime.Value), 8), pad(p(zone), 20), pad(promise, 7), pad(p(clip(authority, 30)), 30), len(r.Gaps()))
+	}
+	fmt.Fprintln(w, "\n* assumed, not stated in the policy (confirm). 'rightsdesk controllers ID' shows one register with its gaps.")
+}
+
+// pad fills s with spaces to n runes (fmt pads to n bytes, which breaks
+// the columns of names such as "Urzędu").
+func pad(s string, n int) string {
+	if k := utf8.RuneCountInString(s); k < n {
+		return s + strings.Repeat(" ", n-k)
+	}
+	return s
+}
+
+// clip shortens s to n runes for a column.
+func clip(s string, n int) string {
+	r := []rune(s)
+	if len(r) <= n {
+		return s
+	}
+	return string(r[:n-1]) + "…"
+}
+
+func printRegister(w io.Writer, r *cases.Register) {
+	p := cases.Printable
+	fmt.Fprintf(w, "%s: %s\n", p(r.ID), p(r.DisplayName()))
+	fmt.Fprintf(w, "version %s, read from %s\n", p(r.Version.String()), p(r.File))
+	if r.Policy.File != "" || r.Policy.Title != "" {
+		fmt.Fprintf(w, "derived from the policy %q (%s)\n", p(r.Policy.Title), p(r.Policy.File))
+	}
+	fmt.Fprintf(w, "regimes: %s\n", p(strings.Join(regimesOf(r), ", ")))
+	group := ""
+	for _, f := range r.Facts() {
+		top, _, _ := strings.Cut(f.Field, ".")
+		top, _, _ = strings.Cut(top, "[")
+		if top != group {
+			group = top
+			fmt.Fprintln(w)
+			if f.Field != top { // a table or a list: name it
+				fmt.Fprintln(w, strings.ReplaceAll(top, "_", " "))
+			}
+		}
+		value := f.Fact.Text()
+		if !f.Fact.Known() {
+			value = "(missing)"
+		}
+		fmt.Fprintf(w, "  %-34s %s\n", p(f.Field), p(value))
+		prov := f.Provenance.Describe()
+		if f.Provenance.Note != "" {
+			prov += " (" + f.Provenance.Note + ")"
+		}
+		fmt.Fprintf(w, "  %-34s   [%s]\n", "", p(prov))
+	}
+	gaps := r.Gaps()
+	fmt.Fprintf(w, "\ngaps (%d)\n", len(gaps))
+	for _, g := range gaps {
+		fmt.Fprintf(w, "  - %s %s: %s\n", p(g.Kind), p(g.Field), p(g.Text))
+	}
+}

@@ -1,0 +1,186 @@
+package main
+
+import (
+	"encoding/json"
+	"os"
+	"path/filepath"
+	"regexp"
+	"strings"
+	"testing"
+
+	"rightsdesk/cases"
+)
+
+// hermetic keeps the user's own register folder out of the tests.
+func hermetic(t *testing.T) map[string]string {
+	return map[string]string{"XDG_CONFIG_HOME": t.TempDir(), "HOME": t.TempDir()}
+}
+
+func TestControllersList(t *testing.T) {
+	status, out, errOut := runCLI(t, hermetic(t), "controllers")
+	if status != exitOK || errOut != "" {
+		t.Fatalf("status %d, stderr %q", status, errOut)
+	}
+	for _, want := range []string{"ID", "REGIME", "ZONE", "PROMISE", "AUTHORITY", "GAPS",
+		"callrix", "KCraft Studio LTD", "Asia/Nicosia*", "closeq", "Europe/Warsaw*", "crisp", "crmsoftware",
+		"America/Los_Angeles*", "crystalqore"} {
+		if !strings.Contains(out, want) {
+			t.Errorf("list lacks %q:\n%s", want, out)
+		}
+	}
+}
+
+func TestControllersListJSON(t *testing.T) {
+	status, out, errOut := runCLI(t, hermetic(t), "controllers", "--json")
+	if status != exitOK || errOut != "" {
+		t.Fatalf("status %d, stderr %q", status, errOut)
+	}
+	if strings.Count(out, "\n") != 1 || !strings.HasSuffix(out, "\n") {
+		t.Fatalf("--json must print exactly one line: %q", out)
+	}
+	var list []map[string]any
+	if err := json.Unmarshal([]byte(out), &list); err != nil {
+		t.Fatal(err)
+	}
+	// Expected values from the policies: Callrix and CloseQ promise 30
+	// days and name their authority; Crisp and CRMSoftware.ai promise
+	// nothing; CrystalQore promises 30 days and names no authority.
+	want := map[string]struct {
+		regime, zone string
+		promise      any
+		authority    any
+	}{
+		"callrix":     {"eu-gdpr", "Asia/Nicosia", 30.0, "Commissioner for Personal Data Protection"},
+		"closeq":      {"eu-gdpr", "Europe/Warsaw", 30.0, "Prezes Urzędu Ochrony Danych Osobowych (PUODO)"},
+		"crisp":       {"eu-gdpr", "Europe/Paris", nil, "Commission Nationale de l'Informatique et des Libertés (CNIL)"},
+		"crmsoftware": {"eu-gdpr", "America/Los_Angeles", nil, nil},
+		"crystalqore": {"eu-gdpr", "Europe/Brussels", 30.0, nil},
+	}
+	if len(list) != len(want) {
+		t.Fatalf("%d organisations, want %d", len(list), len(want))
+	}
+	for _, o := range list {
+		id, _ := o["id"].(string)
+		w, ok := want[id]
+		if !ok {
+			t.Errorf("unexpected organisation %q", id)
+			continue
+		}
+		if o["regime"] != w.regime || o["tz"] != w.zone || o["promise_days"] != w.promise || o["authority"] != w.authority {
+			t.Errorf("%s: %v", id, o)
+		}
+		if gaps, _ := o["gaps"].(float64); gaps < 1 {
+			t.Errorf("%s: gaps = %v; every policy leaves something to confirm", id, o["gaps"])
+		}
+	}
+}
+
+func TestControllersOne(t *testing.T) {
+	status, out, errOut := runCLI(t, hermetic(t), "controllers", "callrix")
+	if status != exitOK || errOut != "" {
+		t.Fatalf("status %d, stderr %q", status, errOut)
+	}
+	for _, want := range []string{"callrix: KCraft Studio LTD", "[seed: 13. Supervisory Authority]",
+		"www.dataprotection.gov.cy", "Hetzner Online GmbH", "LiveKit, Inc.", "[assumed, confirm: R1:",
+		"regimes: eu-gdpr, processor-forward", "gaps (", "- missing address:"} {
+		if !strings.Contains(out, want) {
+			t.Errorf("callrix lacks %q", want)
+		}
+	}
+	// Flags anywhere; the full register in JSON, one line.
+	status, out, errOut = runCLI(t, hermetic(t), "controllers", "--json", "crmsoftware")
+	if status != exitOK || errOut != "" || strings.Count(out, "\n") != 1 {
+		t.Fatalf("status %d, stderr %q, %d lines", status, errOut, strings.Count(out, "\n"))
+	}
+	var reg struct {
+		ID        string `json:"id"`
+		LegalName struct {
+			Value  *string `json:"value"`
+			Source string  `json:"source"`
+		} `json:"legal_name"`
+		Clock struct {
+			Zone struct{ Value, Source, Rule string } `json:"zone"`
+		} `json:"clock"`
+		Regimes []string    `json:"regimes"`
+		Gaps    []cases.Gap `json:"gaps"`
+	}
+	if err := json.Unmarshal([]byte(out), &reg); err != nil {
+		t.Fatal(err)
+	}
+	if reg.ID != "crmsoftware" || reg.LegalName.Value != nil || reg.LegalName.Source != "missing" ||
+		reg.Clock.Zone.Value != "America/Los_Angeles" || reg.Clock.Zone.Source != "assumed" || reg.Clock.Zone.Rule == "" {
+		t.Errorf("register: %+v", reg)
+	}
+	kinds := map[string]bool{}
+	for _, g := range reg.Gaps {
+		kinds[g.Kind] = true
+	}
+	for _, k := range []string{"missing", "invalid-transfer-mechanism", "postal-route"} {
+		if !kinds[k] {
+			t.Errorf("crmsoftware gaps lack %s: %v", k, reg.Gaps)
+		}
+	}
+}
+
+func TestControllersErrors(t *testing.T) {
+	broken := filepath.Join("cases", "testdata", "registers", "unknown-zone")
+	tests := []struct {
+		name string
+		args []string
+		want *regexp.Regexp
+	}{
+		{"unknown organisation", []string{"controllers", "nobody"},
+			regexp.MustCompile(`^rightsdesk: controllers: unknown organisation "nobody" \(known: callrix, closeq, crisp, crmsoftware, crystalqore\)\n$`)},
+		{"invalid register", []string{"controllers", "--registers", broken},
+			regexp.MustCompile(`^rightsdesk: cases/testdata/registers/unknown-zone/acme\.toml:22: clock\.zone: unknown time zone "Europe/Bruxelles".*\n$`)},
+		{"no such folder", []string{"controllers", "--registers", "no/such/folder"},
+			regexp.MustCompile(`^rightsdesk: --registers: .*no/such/folder.*\n$`)},
+		{"two organisations", []string{"controllers", "crisp", "callrix"}, regexp.MustCompile(`^rightsdesk: controllers: one organisation at a time`)},
+		{"unknown flag", []string{"controllers", "--yaml"}, regexp.MustCompile(`^rightsdesk: controllers: unknown flag`)},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			status, out, errOut := runCLI(t, hermetic(t), tt.args...)
+			if status != exitUsage || out != "" || !tt.want.MatchString(errOut) {
+				t.Errorf("status %d, stdout %q, stderr %q", status, out, errOut)
+			}
+		})
+	}
+}
+
+func TestControllersOverrides(t *testing.T) {
+	rs, err := cases.LoadRegisters(cases.Embedded())
+	if err != nil {
+		t.Fatal(err)
+	}
+	crisp, _ := rs.Get("crisp")
+	src := strings.Replace(string(crisp.Source()), "version = 1\n", "version = 7\n", 1)
+	// A name with a terminal escape sequence must not reach the terminal.
+	src = regexp.MustCompile(`(?m)^legal_name = .*$`).ReplaceAllString(src,
+		`legal_name = { value = "Crisp \u001b[31mSAS", source = "dpo" }`)
+	env := hermetic(t)
+	dir := filepath.Join(env["XDG_CONFIG_HOME"], "rightsdesk", "registers")
+	if err := os.MkdirAll(dir, 0o700); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(filepath.Join(dir, "crisp.toml"), []byte(src), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	status, out, _ := runCLI(t, env, "controllers", "crisp")
+	if status != exitOK || !strings.Contains(out, "version 7, read from "+filepath.ToSlash(filepath.Join(dir, "crisp.toml"))) {
+		t.Fatalf("status %d, override not used:\n%s", status, out)
+	}
+	if strings.Contains(out, "\x1b") || !strings.Contains(out, "Crisp ^[[31mSAS") {
+		t.Errorf("control characters reach the terminal:\n%s", out)
+	}
+	// --registers comes after the configuration folder and wins over it.
+	flagDir := t.TempDir()
+	if err := os.WriteFile(filepath.Join(flagDir, "crisp.toml"),
+		[]byte(strings.Replace(src, "version = 7\n", "version = 8\n", 1)), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	_, out, _ = runCLI(t, env, "controllers", "--json", "--registers", flagDir)
+	if !strings.Contains(out, `"id":"crisp","name":"Crisp \u001b[31mSAS","legal_name":"Crisp \u001b[31mSAS","version":"8"`) {
+		t.Errorf("--registers did not win: %s", out)
+	}
+}
