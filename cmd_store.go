@@ -78,10 +78,8 @@ func (a *app) storeFailure(err error) int {
 		return a.fail(exitRefused, err)
 	case errors.As(err, &notFound):
 		return a.fail(exitUsage, err)
-	case errors.Is(err, storage.ErrBusy), errors.Is(err, storage.ErrDamaged), errors.Is(err, storage.ErrForeign),
-		errors.Is(err, storage.ErrNewer):
-		return a.fail(exitStore, err)
 	}
+	// Busy, damaged, foreign, newer, or the file system failing.
 	return a.fail(exitStore, err)
 }
 
@@ -198,11 +196,8 @@ func countdown(v *cases.View, now time.Time) string {
 	}
 	left := v.EffectiveDueAt.Sub(now)
 	if left < 0 {
-		days := int((-left).Hours()/24) + 1
-		if (-left) < 24*time.Hour {
-			days = 1
-		}
-		return fmt.Sprintf("%dd OVERDUE", days)
+		// Any part of a day late counts as a day.
+		return fmt.Sprintf("%dd OVERDUE", int((-left).Hours()/24)+1)
 	}
 	days, hours := int(left.Hours())/24, int(left.Hours())%24
 	if days == 0 {

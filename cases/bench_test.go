@@ -5,15 +5,18 @@ import (
 	"time"
 )
 
-// BenchmarkCompute is one case's deadlines with their working: the queue
-// computes this for every open case it loads.
-func BenchmarkCompute(b *testing.B) {
+// benchInput is a Berlin access case with an identity pause and a promise.
+func benchInput(brief bool) Input {
 	loc, _ := LoadZone("Europe/Berlin")
-	in := Input{Rules: Rules{Regime: "eu-gdpr", Zone: "Europe/Berlin", Calendar: "DE-BE", PromiseDays: 30},
+	return Input{Rules: Rules{Regime: "eu-gdpr", Zone: "Europe/Berlin", Calendar: "DE-BE", PromiseDays: 30},
 		Right: RightAccess, ReceivedAt: time.Date(2025, 3, 3, 9, 0, 0, 0, loc),
 		Events: []ClockEvent{{Kind: ClockIDRequested, At: time.Date(2025, 3, 5, 9, 0, 0, 0, loc)},
 			{Kind: ClockIDReceived, At: time.Date(2025, 3, 12, 9, 0, 0, 0, loc)}},
-		Today: NewDate(2025, 3, 20)}
+		Today: NewDate(2025, 3, 20), Brief: brief}
+}
+
+func benchmarkCompute(b *testing.B, brief bool) {
+	in := benchInput(brief)
 	b.ReportAllocs()
 	for b.Loop() {
 		if _, err := Compute(in); err != nil {
@@ -22,19 +25,9 @@ func BenchmarkCompute(b *testing.B) {
 	}
 }
 
+// BenchmarkCompute is one case's deadlines with their working (show).
+func BenchmarkCompute(b *testing.B) { benchmarkCompute(b, false) }
+
 // BenchmarkComputeBrief is the same without the working, as the queue loads
-// 100,000 cases.
-func BenchmarkComputeBrief(b *testing.B) {
-	loc, _ := LoadZone("Europe/Berlin")
-	in := Input{Rules: Rules{Regime: "eu-gdpr", Zone: "Europe/Berlin", Calendar: "DE-BE", PromiseDays: 30},
-		Right: RightAccess, ReceivedAt: time.Date(2025, 3, 3, 9, 0, 0, 0, loc),
-		Events: []ClockEvent{{Kind: ClockIDRequested, At: time.Date(2025, 3, 5, 9, 0, 0, 0, loc)},
-			{Kind: ClockIDReceived, At: time.Date(2025, 3, 12, 9, 0, 0, 0, loc)}},
-		Today: NewDate(2025, 3, 20), Brief: true}
-	b.ReportAllocs()
-	for b.Loop() {
-		if _, err := Compute(in); err != nil {
-			b.Fatal(err)
-		}
-	}
-}
+// many cases.
+func BenchmarkComputeBrief(b *testing.B) { benchmarkCompute(b, true) }

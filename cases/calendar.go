@@ -9,7 +9,6 @@ import (
 	"time"
 
 	"github.com/rickar/cal/v2"
-	"github.com/rickar/cal/v2/aa"
 	"github.com/rickar/cal/v2/at"
 	"github.com/rickar/cal/v2/be"
 	"github.com/rickar/cal/v2/bg"
@@ -113,10 +112,6 @@ var holidayLists = map[string][]*cal.Holiday{
 	"CH-TI": ch.HolidaysTI, "CH-UR": ch.HolidaysUR, "CH-VD": ch.HolidaysVD, "CH-VS": ch.HolidaysVS,
 	"CH-ZG": ch.HolidaysZG, "CH-ZH": ch.HolidaysZH,
 }
-
-// aa is imported so that the package's shared definitions are initialised
-// before the national lists that clone them.
-var _ = aa.NewYear
 
 // CalendarCodes lists the holiday calendars the engine knows, sorted.
 func CalendarCodes() []string {

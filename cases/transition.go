@@ -174,9 +174,15 @@ func (t *transition) request(reasonNeeded string) error {
 	if reasonNeeded != "" && strings.TrimSpace(t.ev.Reason) == "" {
 		return refused("%s is required", reasonNeeded)
 	}
-	if d := t.st.Deadlines; t.st.Rules.Regime == "eu-gdpr" && (t.ev.Kind == EventIDRequested || t.ev.Kind == EventClarificationRequested) {
-		if after := d.ReceiptDate.DaysUntil(t.day); after > t.st.Rules.WithDefaults().PauseWindowDays {
-			t.warn("asked %d days after receipt, beyond the %d-day window: the clock does not pause", after, t.st.Rules.WithDefaults().PauseWindowDays)
+	regime, err := LookupRegime(t.st.Rules.Regime)
+	if err != nil {
+		return err
+	}
+	rules := t.st.Rules.WithDefaults()
+	if regime.Pause == PauseEUSuspension &&
+		(t.ev.Kind == EventIDRequested || t.ev.Kind == EventClarificationRequested) {
+		if after := t.st.Deadlines.ReceiptDate.DaysUntil(t.day); after > rules.PauseWindowDays {
+			t.warn("asked %d days after receipt, beyond the %d-day window: the clock does not pause", after, rules.PauseWindowDays)
 		}
 	}
 	return nil

@@ -224,20 +224,7 @@ func (s *Store) Add(in cases.Intake, rules cases.Rules, now time.Time, actor str
 					c.Linked = append(c.Linked, id)
 				}
 			}
-			events := c.Events
-			c.Events = nil
-			rec := &record{Case: c}
-			for _, ev := range events {
-				if err := appendEvent(tx, rec, ev); err != nil {
-					return err
-				}
-			}
-			c.Events = events
-			st, err := c.Derive(now)
-			if err != nil {
-				return err
-			}
-			if err := putRecord(tx, rec, st); err != nil {
+			if err := insertCase(tx, c, now); err != nil {
 				return err
 			}
 		}
@@ -247,6 +234,35 @@ func (s *Store) Add(in cases.Intake, rules cases.Rules, now time.Time, actor str
 		return nil, err
 	}
 	return created, nil
+}
+
+// insertCase writes a new case that has its ID: its events, chained, then
+// its record and index entry.
+func insertCase(tx *bolt.Tx, c *cases.Case, now time.Time) error {
+	rec := &record{Case: c}
+	for _, ev := range c.Events {
+		if err := appendEvent(tx, rec, ev); err != nil {
+			return err
+		}
+	}
+	st, err := c.Derive(now)
+	if err != nil {
+		return err
+	}
+	return putRecord(tx, rec, st)
+}
+
+// loadState reads a case and derives its state as of now.
+func loadState(tx *bolt.Tx, id string, now time.Time) (*record, *cases.State, error) {
+	rec, err := loadRecord(tx, id)
+	if err != nil {
+		return nil, nil, err
+	}
+	st, err := rec.Case.Derive(now)
+	if err != nil {
+		return nil, nil, fmt.Errorf("case %s: %w", id, err)
+	}
+	return rec, st, nil
 }
 
 // Get reads one case with its timeline.
@@ -379,13 +395,9 @@ func rebuildIndex(tx *bolt.Tx) error {
 	var ids []string
 	_ = tx.Bucket(bucketCases).ForEach(func(k, _ []byte) error { ids = append(ids, string(k)); return nil })
 	for _, id := range ids {
-		rec, err := loadRecord(tx, id)
+		_, st, err := loadState(tx, id, now)
 		if err != nil {
 			return err
-		}
-		st, err := rec.Case.Derive(now)
-		if err != nil {
-			return fmt.Errorf("case %s: %w", id, err)
 		}
 		if err := indexCase(tx, id, st); err != nil {
 			return err

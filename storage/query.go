@@ -38,11 +38,7 @@ func (s *Store) List(f Filter, now time.Time) ([]*cases.View, error) {
 			return err
 		}
 		for _, id := range ids {
-			rec, err := loadRecord(tx, id)
-			if err != nil {
-				return err
-			}
-			st, err := rec.Case.Derive(now)
+			rec, st, err := loadState(tx, id, now)
 			if err != nil {
 				return err
 			}
