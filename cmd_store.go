@@ -1,6 +1,7 @@
 package main
 
 import (
+	"bytes"
 	"errors"
 	"flag"
 	"fmt"
@@ -151,16 +152,30 @@ func runList(a *app, args []string) int {
 		}
 	}
 	now := a.clock.Now()
-	views, err := a.store(a.dbPath(*c.db)).List(f, now)
+	// JSON: the stored views are already each case as CLI.md prints it, so
+	// they are joined as they come; text: one row per case.
+	var out bytes.Buffer
+	n := 0
+	err = a.store(a.dbPath(*c.db)).List(f, now, func(s *cases.Summary, view []byte) error {
+		if *c.asJSON {
+			if n > 0 {
+				out.WriteByte(',')
+			}
+			out.Write(view)
+		} else {
+			fmt.Fprintf(&out, "%-16s %-12s %-18s %-13s %-14s %s\n", s.ID, cases.Printable(s.Controller), s.Right, s.Status,
+				countdown(s, now), cases.Printable(s.SubjectName))
+		}
+		n++
+		return nil
+	})
 	if err != nil {
 		return a.storeFailure(err)
 	}
 	if *c.asJSON {
-		return a.printJSON(views)
-	}
-	for _, v := range views {
-		fmt.Fprintf(a.stdout, "%-16s %-12s %-18s %-13s %-14s %s\n", v.ID, cases.Printable(v.Controller), v.Right, v.Status,
-			countdown(v, now), cases.Printable(v.Subject.Name))
+		fmt.Fprintf(a.stdout, "[%s]\n", out.Bytes())
+	} else {
+		_, _ = a.stdout.Write(out.Bytes())
 	}
 	return exitOK
 }
@@ -183,18 +198,18 @@ func parseSpan(s string) (time.Duration, error) {
 
 // countdown is the time left to the effective due date: "12d 4h",
 // "today 6h", "3d OVERDUE"; paused and closed cases say so.
-func countdown(v *cases.View, now time.Time) string {
+func countdown(s *cases.Summary, now time.Time) string {
 	switch {
-	case v.Status == cases.StatusClosed:
-		return string(v.Outcome)
-	case v.Clock == cases.ClockPaused:
+	case s.Closed():
+		return string(s.Outcome)
+	case s.Clock == cases.ClockPaused:
 		return "paused"
-	case v.Clock == cases.ClockAwaitingRestart:
+	case s.Clock == cases.ClockAwaitingRestart:
 		return "awaiting"
-	case v.EffectiveDueAt == nil:
+	case s.EffectiveDueAt.IsZero():
 		return "-"
 	}
-	left := v.EffectiveDueAt.Sub(now)
+	left := s.EffectiveDueAt.Sub(now)
 	if left < 0 {
 		// Any part of a day late counts as a day.
 		return fmt.Sprintf("%dd OVERDUE", int((-left).Hours()/24)+1)
@@ -226,11 +241,12 @@ func runShow(a *app, args []string) int {
 	if *c.asJSON {
 		return a.printJSON(v)
 	}
-	printCase(a.stdout, v, now)
+	sum := cases.Summarize(l.Case, st, l.Revision)
+	printCase(a.stdout, v, countdown(&sum, now))
 	return exitOK
 }
 
-func printCase(w io.Writer, v *cases.View, now time.Time) {
+func printCase(w io.Writer, v *cases.View, countdown string) {
 	p := cases.Printable
 	fmt.Fprintf(w, "%s  %s  %s  %s (revision %d)\n", v.ID, p(v.Controller), v.Right, v.Status, v.Revision)
 	fmt.Fprintf(w, "subject      %s", p(v.Subject.Name))
@@ -247,7 +263,7 @@ func printCase(w io.Writer, v *cases.View, now time.Time) {
 		fmt.Fprintf(w, "same request %s\n", strings.Join(v.Linked, ", "))
 	}
 	fmt.Fprintf(w, "received     %s via %s\n", v.ReceivedAt.Format(time.RFC3339), v.Channel)
-	fmt.Fprintf(w, "countdown    %s\n", countdown(v, now))
+	fmt.Fprintf(w, "countdown    %s\n", countdown)
 	if v.Text != "" {
 		fmt.Fprintf(w, "request text:\n  %s\n", strings.ReplaceAll(cases.PrintableLines(v.Text), "\n", "\n  "))
 	}

@@ -61,30 +61,64 @@ func NewView(c *Case, st *State, revision int, withTimeline bool) *View {
 	return v
 }
 
-// Urgent is what the urgency order needs to know of a case.
-type Urgent struct {
-	ID           string
-	Closed       bool
-	ClosedAt     time.Time
-	Clock        ClockState
-	EffectiveDue time.Time // the instant the effective due date ends; zero when none
-	ReceivedAt   time.Time
+// Summary is what the queue needs of a case: enough to show its row, filter
+// it and sort it, small enough to load 100,000 of them at once.
+type Summary struct {
+	ID          string
+	RequestID   string
+	Controller  string
+	Right       Right
+	Status      Status
+	Clock       ClockState
+	ClockSince  Date // paused or awaiting since; zero otherwise
+	Outcome     Outcome
+	SubjectName string
+	Email       string
+	Assignee    string
+	Tags        []string
+	ReceivedAt  time.Time
+	ClosedAt    time.Time // zero while open
+	// EffectiveDueAt is the instant the effective due date ends; zero when
+	// there is none (awaiting a restart).
+	EffectiveDueAt time.Time
+	Revision       int
+	UpdatedAt      time.Time
 }
+
+// Summarize is the queue's view of a case.
+func Summarize(c *Case, st *State, revision int) Summary {
+	s := Summary{ID: c.ID, RequestID: c.RequestID, Controller: c.Controller, Right: c.Right, Status: st.Status,
+		Clock: st.Deadlines.Clock, Outcome: st.Outcome, SubjectName: c.Subject.Name, Email: c.Subject.Email,
+		Assignee: st.Assignee, Tags: st.Tags, ReceivedAt: c.ReceivedAt, Revision: revision, UpdatedAt: st.UpdatedAt}
+	if st.Deadlines.ClockSince != nil && st.Deadlines.Clock != ClockStopped {
+		s.ClockSince = *st.Deadlines.ClockSince
+	}
+	if st.ClosedAt != nil {
+		s.ClosedAt = *st.ClosedAt
+	}
+	if st.Deadlines.EffectiveDueAt != nil {
+		s.EffectiveDueAt = *st.Deadlines.EffectiveDueAt
+	}
+	return s
+}
+
+// Closed reports whether the case is closed.
+func (s *Summary) Closed() bool { return s.Status == StatusClosed }
 
 // UrgencyLess is the urgency order of CLI.md, the one function the queue
 // and list use: open cases with a running clock by effective due (overdue
 // first); then open cases whose clock is paused or awaiting a restart, by
 // receipt; then closed cases, most recently closed first. Ties break by
 // receipt, then by ID.
-func UrgencyLess(a, b *Urgent) bool {
-	ga, gb := a.group(), b.group()
+func UrgencyLess(a, b *Summary) bool {
+	ga, gb := a.urgencyGroup(), b.urgencyGroup()
 	if ga != gb {
 		return ga < gb
 	}
 	switch ga {
 	case 0:
-		if !a.EffectiveDue.Equal(b.EffectiveDue) {
-			return a.EffectiveDue.Before(b.EffectiveDue)
+		if !a.EffectiveDueAt.Equal(b.EffectiveDueAt) {
+			return a.EffectiveDueAt.Before(b.EffectiveDueAt)
 		}
 	case 2:
 		if !a.ClosedAt.Equal(b.ClosedAt) {
@@ -97,29 +131,17 @@ func UrgencyLess(a, b *Urgent) bool {
 	return a.ID < b.ID
 }
 
-func (u *Urgent) group() int {
+func (s *Summary) urgencyGroup() int {
 	switch {
-	case u.Closed:
+	case s.Closed():
 		return 2
-	case u.Clock == ClockRunning && !u.EffectiveDue.IsZero():
+	case s.Clock == ClockRunning && !s.EffectiveDueAt.IsZero():
 		return 0
 	}
 	return 1
 }
 
-// SortByUrgency sorts in the urgency order.
-func SortByUrgency(us []*Urgent) {
-	sort.Slice(us, func(i, j int) bool { return UrgencyLess(us[i], us[j]) })
-}
-
-// UrgentOf summarises a view for the urgency order.
-func UrgentOf(v *View) *Urgent {
-	u := &Urgent{ID: v.ID, Closed: v.Status == StatusClosed, Clock: v.Clock, ReceivedAt: v.ReceivedAt}
-	if v.ClosedAt != nil {
-		u.ClosedAt = *v.ClosedAt
-	}
-	if v.EffectiveDueAt != nil {
-		u.EffectiveDue = *v.EffectiveDueAt
-	}
-	return u
+// SortByUrgency sorts summaries in the urgency order.
+func SortByUrgency(ss []Summary) {
+	sort.Slice(ss, func(i, j int) bool { return UrgencyLess(&ss[i], &ss[j]) })
 }

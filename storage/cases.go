@@ -123,21 +123,10 @@ func appendEvent(tx *bolt.Tx, rec *record, ev cases.Event) error {
 	return nil
 }
 
-// putRecord writes a case's record, updates its index entry and logs the
-// change.
+// putRecord writes a case's record and what is derived from it, and logs
+// the change.
 func putRecord(tx *bolt.Tx, rec *record, st *cases.State) error {
-	facts := *rec.Case
-	facts.Events = nil
-	rec2 := *rec
-	rec2.Case = &facts
-	b, err := json.Marshal(rec2)
-	if err != nil {
-		return err
-	}
-	if err := tx.Bucket(bucketCases).Put([]byte(rec.Case.ID), b); err != nil {
-		return err
-	}
-	if err := indexCase(tx, rec.Case.ID, st); err != nil {
+	if err := writeCase(tx, rec, st); err != nil {
 		return err
 	}
 	changes := tx.Bucket(bucketChanges)
@@ -148,21 +137,54 @@ func putRecord(tx *bolt.Tx, rec *record, st *cases.State) error {
 	return changes.Put(u64(n), []byte(rec.Case.ID))
 }
 
+// A case's value in the cases bucket holds two parts, so that one write
+// keeps them together: its record (JSON, without the timeline) and the case
+// as list --json prints it. Schema 1 held the record alone, as bare JSON.
+const caseValueFormat = 2
+
+func encodeCaseValue(recordJSON, view []byte) []byte {
+	b := make([]byte, 0, 1+binary.MaxVarintLen64+len(recordJSON)+len(view))
+	b = append(b, caseValueFormat)
+	b = binary.AppendUvarint(b, uint64(len(recordJSON)))
+	b = append(b, recordJSON...)
+	return append(b, view...)
+}
+
+// splitCaseValue returns the record and the view of a stored case (no view
+// for a schema-1 value).
+func splitCaseValue(v []byte) (recordJSON, view []byte, err error) {
+	if len(v) > 0 && v[0] == '{' {
+		return v, nil, nil
+	}
+	if len(v) == 0 || v[0] != caseValueFormat {
+		return nil, nil, errBadRow
+	}
+	n, k := binary.Uvarint(v[1:])
+	if k <= 0 || uint64(len(v)-1-k) < n {
+		return nil, nil, errBadRow
+	}
+	return v[1+k : 1+k+int(n)], v[1+k+int(n):], nil
+}
+
 // loadRecord reads a case's record and its whole timeline.
 func loadRecord(tx *bolt.Tx, id string) (*record, error) {
 	raw := tx.Bucket(bucketCases).Get([]byte(id))
 	if raw == nil {
 		return nil, &NotFound{ID: id}
 	}
+	recordJSON, _, err := splitCaseValue(raw)
+	if err != nil {
+		return nil, fmt.Errorf("case %s: unreadable record: %w", id, err)
+	}
 	var rec record
-	if err := json.Unmarshal(raw, &rec); err != nil {
+	if err := json.Unmarshal(recordJSON, &rec); err != nil {
 		return nil, fmt.Errorf("case %s: unreadable record: %w", id, err)
 	}
 	tl := tx.Bucket(bucketTimelines).Bucket([]byte(id))
 	if tl == nil {
 		return nil, fmt.Errorf("case %s: no timeline", id)
 	}
-	err := tl.ForEach(func(k, v []byte) error {
+	err = tl.ForEach(func(k, v []byte) error {
 		var env envelope
 		if err := json.Unmarshal(v, &env); err != nil {
 			return fmt.Errorf("case %s event %d: %w", id, binary.BigEndian.Uint64(k), err)
@@ -202,38 +224,67 @@ func (s *Store) Add(in cases.Intake, rules cases.Rules, now time.Time, actor str
 	if err != nil {
 		return nil, err
 	}
-	loc, err := cases.LoadZone(created[0].Rules.Zone)
-	if err != nil {
-		return nil, err
-	}
-	year := created[0].ReceivedAt.In(loc).Year()
-	err = s.update(func(tx *bolt.Tx) error {
-		var ids []string
-		for _, c := range created {
-			id, err := nextID(tx, year)
-			if err != nil {
-				return err
-			}
-			c.ID = id
-			ids = append(ids, id)
-		}
-		for _, c := range created {
-			c.RequestID = ids[0]
-			for _, id := range ids {
-				if id != c.ID {
-					c.Linked = append(c.Linked, id)
-				}
-			}
-			if err := insertCase(tx, c, now); err != nil {
-				return err
-			}
-		}
-		return nil
-	})
-	if err != nil {
+	if err := s.AddRequests([][]*cases.Case{created}, now, 0); err != nil {
 		return nil, err
 	}
 	return created, nil
+}
+
+// AddRequests records many requests, each a group of cases already built
+// and checked by the domain (cases.NewCases, then cases.Apply for any later
+// events). It numbers them, links each group as one request and writes them
+// perTx requests to a transaction (0: all in one, so that all or nothing is
+// written). It is how imports and the demo generator write in bulk.
+func (s *Store) AddRequests(requests [][]*cases.Case, now time.Time, perTx int) error {
+	if perTx <= 0 {
+		perTx = len(requests)
+	}
+	for start := 0; start < len(requests); start += perTx {
+		chunk := requests[start:min(start+perTx, len(requests))]
+		err := s.update(func(tx *bolt.Tx) error {
+			for _, group := range chunk {
+				if err := insertRequest(tx, group, now); err != nil {
+					return err
+				}
+			}
+			return nil
+		})
+		if err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// insertRequest numbers the cases of one request in the year of its
+// receipt, links them and writes them.
+func insertRequest(tx *bolt.Tx, group []*cases.Case, now time.Time) error {
+	if len(group) == 0 {
+		return nil
+	}
+	loc, err := cases.LoadZone(group[0].Rules.Zone)
+	if err != nil {
+		return err
+	}
+	year := group[0].ReceivedAt.In(loc).Year()
+	ids := make([]string, len(group))
+	for i := range group {
+		if ids[i], err = nextID(tx, year); err != nil {
+			return err
+		}
+	}
+	for i, c := range group {
+		c.ID, c.RequestID, c.Linked = ids[i], ids[0], nil
+		for _, id := range ids {
+			if id != c.ID {
+				c.Linked = append(c.Linked, id)
+			}
+		}
+		if err := insertCase(tx, c, now); err != nil {
+			return err
+		}
+	}
+	return nil
 }
 
 // insertCase writes a new case that has its ID: its events, chained, then
@@ -289,35 +340,43 @@ func (s *Store) Get(id string) (*Loaded, error) {
 func (s *Store) Apply(id string, ev cases.Event, ifRevision int, now time.Time) (*Result, error) {
 	var res *Result
 	err := s.update(func(tx *bolt.Tx) error {
-		rec, err := loadRecord(tx, id)
-		if err != nil {
-			return err
-		}
-		if ifRevision != NoRevision && rec.Revision != ifRevision {
-			return &Conflict{ID: id, Expected: ifRevision, Revision: rec.Revision, UpdatedBy: rec.UpdatedBy, UpdatedAt: rec.UpdatedAt}
-		}
-		done, warnings, err := cases.Apply(rec.Case, ev, now)
-		if err != nil {
-			return err
-		}
-		if err := appendEvent(tx, rec, done); err != nil {
-			return err
-		}
-		rec.Case.Events = append(rec.Case.Events, done)
-		st, err := rec.Case.Derive(now)
-		if err != nil {
-			return err
-		}
-		if err := putRecord(tx, rec, st); err != nil {
-			return err
-		}
-		res = &Result{Event: done, Warnings: warnings, Revision: rec.Revision, View: cases.NewView(rec.Case, st, rec.Revision, true)}
-		return nil
+		var err error
+		res, err = applyTx(tx, id, ev, ifRevision, now)
+		return err
 	})
 	if errors.Is(err, ErrNoDatabase) {
 		return nil, &NotFound{ID: id}
 	}
 	return res, err
+}
+
+// applyTx is one action inside a read-write transaction: read the case,
+// check its revision and the transition, append the event, write what is
+// derived.
+func applyTx(tx *bolt.Tx, id string, ev cases.Event, ifRevision int, now time.Time) (*Result, error) {
+	rec, err := loadRecord(tx, id)
+	if err != nil {
+		return nil, err
+	}
+	if ifRevision != NoRevision && rec.Revision != ifRevision {
+		return nil, &Conflict{ID: id, Expected: ifRevision, Revision: rec.Revision, UpdatedBy: rec.UpdatedBy, UpdatedAt: rec.UpdatedAt}
+	}
+	done, warnings, err := cases.Apply(rec.Case, ev, now)
+	if err != nil {
+		return nil, err
+	}
+	if err := appendEvent(tx, rec, done); err != nil {
+		return nil, err
+	}
+	rec.Case.Events = append(rec.Case.Events, done)
+	st, err := rec.Case.Derive(now)
+	if err != nil {
+		return nil, err
+	}
+	if err := putRecord(tx, rec, st); err != nil {
+		return nil, err
+	}
+	return &Result{Event: done, Warnings: warnings, Revision: rec.Revision, View: cases.NewView(rec.Case, st, rec.Revision, true)}, nil
 }
 
 // Changes returns the change counter and the IDs of the cases changed after
@@ -345,43 +404,92 @@ func (s *Store) Changes(since uint64) (uint64, []string, error) {
 	return last, ids, err
 }
 
+// fixedNano is RFC 3339 with nanoseconds that keeps its width, so that keys
+// sort as times do.
+const fixedNano = "2006-01-02T15:04:05.000000000Z"
+
+// splitDueValue separates the row and the view a due-index entry carries.
+func splitDueValue(v []byte) (row, view []byte, ok bool) {
+	n, k := binary.Uvarint(v)
+	if k <= 0 || uint64(len(v)-k) < n {
+		return nil, nil, false
+	}
+	return v[k : k+int(n)], v[k+int(n):], true
+}
+
 // indexKey is the case's key in the due or waiting index, or nil when it is
 // closed.
-func indexKey(id string, st *cases.State) ([]byte, []byte) {
+func indexKey(c *cases.Case, st *cases.State) ([]byte, []byte) {
 	d := st.Deadlines
 	switch {
 	case st.Status == cases.StatusClosed:
 		return nil, nil
 	case d.Clock == cases.ClockRunning && d.EffectiveDueAt != nil:
-		return bucketDue, append([]byte(d.EffectiveDueAt.UTC().Format(time.RFC3339)+"\x00"), id...)
+		// Due instant, then receipt, then ID: the urgency order of open
+		// cases with a running clock, so the index is read in order.
+		return bucketDue, []byte(d.EffectiveDueAt.UTC().Format(time.RFC3339) + "\x00" +
+			c.ReceivedAt.UTC().Format(fixedNano) + "\x00" + c.ID)
 	}
-	return bucketWaiting, append([]byte(st.Deadlines.ReceiptDate.String()+"\x00"), id...)
+	return bucketWaiting, []byte(st.Deadlines.ReceiptDate.String() + "\x00" + c.ID)
 }
 
-// indexCase moves a case's entry in the due-date index.
-func indexCase(tx *bolt.Tx, id string, st *cases.State) error {
-	of := tx.Bucket(bucketIndexOf)
-	if of == nil {
-		return nil // a version-1 file being written by the migration fixture
-	}
-	if old := of.Get([]byte(id)); old != nil {
-		bucket, key, _ := bytes.Cut(old, []byte{'/'})
-		if err := tx.Bucket(bucket).Delete(key); err != nil {
-			return err
-		}
-	}
-	bucket, key := indexKey(id, st)
-	if bucket == nil {
-		return of.Delete([]byte(id))
-	}
-	if err := tx.Bucket(bucket).Put(key, nil); err != nil {
+// writeCase writes a case's record with its list view, its queue row and
+// its entry in the due-date index, moving the entry it had before.
+func writeCase(tx *bolt.Tx, rec *record, st *cases.State) error {
+	id := []byte(rec.Case.ID)
+	facts := *rec.Case
+	facts.Events = nil
+	stored := *rec
+	stored.Case = &facts
+	recordJSON, err := json.Marshal(stored)
+	if err != nil {
 		return err
 	}
-	return of.Put([]byte(id), append(append(append([]byte{}, bucket...), '/'), key...))
+	view, err := json.Marshal(cases.NewView(rec.Case, st, rec.Revision, false))
+	if err != nil {
+		return err
+	}
+	if err := tx.Bucket(bucketCases).Put(id, encodeCaseValue(recordJSON, view)); err != nil {
+		return err
+	}
+	rows := tx.Bucket(bucketRows)
+	if rows == nil {
+		return nil // schema 1 had no derived buckets (the migration fixture)
+	}
+	if old := rows.Get(id); old != nil {
+		if _, ref, err := decodeRow(old); err == nil && len(ref) > 0 {
+			bucket, key, _ := bytes.Cut(ref, []byte{'/'})
+			if err := tx.Bucket(bucket).Delete(key); err != nil {
+				return err
+			}
+		}
+	}
+	bucket, key := indexKey(rec.Case, st)
+	var ref []byte
+	if bucket != nil {
+		ref = append(append(append(ref, bucket...), '/'), key...)
+	}
+	sum := cases.Summarize(rec.Case, st, rec.Revision)
+	row := encodeRow(&sum, ref)
+	if err := rows.Put(id, row); err != nil {
+		return err
+	}
+	if bucket == nil {
+		return nil
+	}
+	// The due index carries the row and the view too, so that "overdue"
+	// and "due within" read one bucket in order, without a lookup per case.
+	var value []byte
+	if bytes.Equal(bucket, bucketDue) {
+		value = append(binary.AppendUvarint(nil, uint64(len(row))), row...)
+		value = append(value, view...)
+	}
+	return tx.Bucket(bucket).Put(key, value)
 }
 
-// rebuildIndex recomputes every case's index entry (after a migration, or
-// when the engine that computed them changed).
+// rebuildIndex recomputes what is derived from every case: its view, row
+// and due-date index entry (after a migration, or when the engine that
+// computed them changed).
 func rebuildIndex(tx *bolt.Tx) error {
 	for _, n := range bucketsV2 {
 		if err := tx.DeleteBucket(n); err != nil && !errors.Is(err, bolt.ErrBucketNotFound) {
@@ -395,11 +503,11 @@ func rebuildIndex(tx *bolt.Tx) error {
 	var ids []string
 	_ = tx.Bucket(bucketCases).ForEach(func(k, _ []byte) error { ids = append(ids, string(k)); return nil })
 	for _, id := range ids {
-		_, st, err := loadState(tx, id, now)
+		rec, st, err := loadState(tx, id, now)
 		if err != nil {
 			return err
 		}
-		if err := indexCase(tx, id, st); err != nil {
+		if err := writeCase(tx, rec, st); err != nil {
 			return err
 		}
 	}

@@ -55,7 +55,11 @@ func checkChain(tx *bolt.Tx, id string, raw []byte) []Problem {
 		Head   string `json:"head"`
 		Events uint64 `json:"events"`
 	}
-	if err := json.Unmarshal(raw, &rec); err != nil {
+	recordJSON, _, err := splitCaseValue(raw)
+	if err != nil {
+		return bad("unreadable record: %v", err)
+	}
+	if err := json.Unmarshal(recordJSON, &rec); err != nil {
 		return bad("unreadable record: %v", err)
 	}
 	tl := tx.Bucket(bucketTimelines).Bucket([]byte(id))
@@ -65,7 +69,7 @@ func checkChain(tx *bolt.Tx, id string, raw []byte) []Problem {
 	hash := chainStart(id)
 	var n uint64
 	var problems []Problem
-	err := tl.ForEach(func(k, v []byte) error {
+	err = tl.ForEach(func(k, v []byte) error {
 		n++
 		var env envelope
 		if err := json.Unmarshal(v, &env); err != nil {

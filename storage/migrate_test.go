@@ -1,6 +1,7 @@
 package storage
 
 import (
+	"encoding/json"
 	"errors"
 	"flag"
 	"os"
@@ -42,8 +43,25 @@ func writeV1Fixture(t *testing.T, path string) {
 				return err
 			}
 			c.RequestID = c.ID
-			// Without the index buckets, insertCase writes what version 1 wrote.
-			if err := insertCase(tx, c, testNow); err != nil {
+			// Version 1 stored the record as bare JSON, next to the chained
+			// timeline, and logged the change.
+			rec := &record{Case: c}
+			if err := appendEvent(tx, rec, c.Events[0]); err != nil {
+				return err
+			}
+			facts := *c
+			facts.Events = nil
+			stored := *rec
+			stored.Case = &facts
+			b, err := json.Marshal(stored)
+			if err != nil {
+				return err
+			}
+			if err := tx.Bucket(bucketCases).Put([]byte(c.ID), b); err != nil {
+				return err
+			}
+			n, _ := tx.Bucket(bucketChanges).NextSequence()
+			if err := tx.Bucket(bucketChanges).Put(u64(n), []byte(c.ID)); err != nil {
 				return err
 			}
 		}
@@ -82,7 +100,7 @@ func TestMigrateFromVersion1(t *testing.T) {
 
 	s := Open(path, Options{})
 	// A read migrates it; the overdue list needs the new index.
-	views, err := s.List(Filter{Overdue: true}, time.Date(2026, 4, 10, 12, 0, 0, 0, time.UTC))
+	views, err := collect(s, Filter{Overdue: true}, time.Date(2026, 4, 10, 12, 0, 0, 0, time.UTC))
 	if err != nil || len(views) != 3 {
 		t.Fatalf("after migration, overdue: %v %v", ids(views), err)
 	}
@@ -118,7 +136,7 @@ func TestLockTimeout(t *testing.T) {
 	}
 	defer holder.Close()
 	start := time.Now()
-	_, err = s.List(Filter{}, testNow)
+	_, err = collect(s, Filter{}, testNow)
 	waited := time.Since(start)
 	if !errors.Is(err, ErrBusy) {
 		t.Fatalf("list while held: %v", err)

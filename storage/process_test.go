@@ -24,7 +24,9 @@ import (
 func TestMain(m *testing.M) {
 	switch os.Getenv("RIGHTSDESK_TEST_CHILD") {
 	case "":
-		os.Exit(m.Run())
+		code := m.Run()
+		cleanupScale()
+		os.Exit(code)
 	case "adder":
 		childAdder(os.Getenv("RIGHTSDESK_TEST_DB"))
 	case "writer":

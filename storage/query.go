@@ -2,7 +2,9 @@ package storage
 
 import (
 	"bytes"
+	"encoding/json"
 	"errors"
+	"fmt"
 	"slices"
 	"strings"
 	"time"
@@ -28,102 +30,163 @@ func (f Filter) wantsClosed() bool {
 	return f.All || slices.Contains(f.Statuses, cases.StatusClosed)
 }
 
-// List returns the cases matching f in the urgency order of CLI.md. Overdue
-// and due-within lists read only the due-date index.
-func (s *Store) List(f Filter, now time.Time) ([]*cases.View, error) {
-	views := []*cases.View{}
+// List calls emit for each case matching f, in the urgency order of CLI.md,
+// with its summary and the case as list --json prints it (CLI.md, "A case in
+// JSON"); view is valid only during the call. It reads the stored summaries
+// and views; overdue and due-within read only the due-date index, which is
+// already in urgency order. A case whose clock is paused is derived afresh,
+// because its dates move each day the pause lasts.
+func (s *Store) List(f Filter, now time.Time, emit func(sum *cases.Summary, view []byte) error) error {
 	err := s.view(func(tx *bolt.Tx) error {
-		ids, err := candidates(tx, f, now)
+		type hit struct {
+			sum  cases.Summary
+			view func() []byte
+		}
+		var hits []*hit
+		var block []hit // one allocation per 1024 cases
+		err := eachCandidate(tx, f, now, func(id, row []byte, view func() []byte) error {
+			sum, _, err := decodeRow(row)
+			if err != nil {
+				return &StoreError{Path: s.path, Err: ErrDamaged, Detail: "case " + string(id) + ": " + err.Error(), Advice: restoreAdvice}
+			}
+			if !f.matches(&sum, now) {
+				return nil
+			}
+			if sum.Clock == cases.ClockPaused {
+				rec, st, err := loadState(tx, sum.ID, now)
+				if err != nil {
+					return err
+				}
+				sum = cases.Summarize(rec.Case, st, rec.Revision)
+				fresh, err := json.Marshal(cases.NewView(rec.Case, st, rec.Revision, false))
+				if err != nil {
+					return err
+				}
+				view = func() []byte { return fresh }
+			}
+			if len(block) == cap(block) {
+				block = make([]hit, 0, 1024)
+			}
+			block = append(block, hit{sum: sum, view: view})
+			hits = append(hits, &block[len(block)-1])
+			return nil
+		})
 		if err != nil {
 			return err
 		}
-		for _, id := range ids {
-			rec, st, err := loadState(tx, id, now)
-			if err != nil {
+		if !f.usesDueIndex() {
+			slices.SortFunc(hits, func(a, b *hit) int {
+				switch {
+				case cases.UrgencyLess(&a.sum, &b.sum):
+					return -1
+				case cases.UrgencyLess(&b.sum, &a.sum):
+					return 1
+				}
+				return 0
+			})
+		}
+		for _, h := range hits {
+			if err := emit(&h.sum, h.view()); err != nil {
 				return err
-			}
-			v := cases.NewView(rec.Case, st, rec.Revision, false)
-			if f.matches(v, now) {
-				views = append(views, v)
 			}
 		}
 		return nil
 	})
 	if errors.Is(err, ErrNoDatabase) {
-		return []*cases.View{}, nil
+		return nil
 	}
-	if err != nil {
-		return nil, err
-	}
-	SortViews(views)
-	return views, nil
+	return err
 }
 
-// SortViews sorts views in the urgency order.
-func SortViews(views []*cases.View) {
-	slices.SortFunc(views, func(a, b *cases.View) int {
-		ua, ub := cases.UrgentOf(a), cases.UrgentOf(b)
-		switch {
-		case cases.UrgencyLess(ua, ub):
-			return -1
-		case cases.UrgencyLess(ub, ua):
-			return 1
-		}
-		return 0
+// usesDueIndex reports whether the filter reads the due-date index.
+func (f Filter) usesDueIndex() bool { return f.Overdue || f.DueWithin > 0 }
+
+// Queue loads the summary of every case, in the urgency order, with the
+// change counter they are current to: what the terminal app shows at start.
+func (s *Store) Queue(now time.Time) ([]cases.Summary, uint64, error) {
+	var out []cases.Summary
+	var changes uint64
+	err := s.view(func(tx *bolt.Tx) error {
+		changes = tx.Bucket(bucketChanges).Sequence()
+		rows := tx.Bucket(bucketRows)
+		out = make([]cases.Summary, 0, rows.Stats().KeyN)
+		return rows.ForEach(func(k, v []byte) error {
+			sum, _, err := decodeRow(v)
+			if err != nil {
+				return &StoreError{Path: s.path, Err: ErrDamaged, Detail: "case " + string(k) + ": " + err.Error(), Advice: restoreAdvice}
+			}
+			out = append(out, sum)
+			return nil
+		})
 	})
+	if errors.Is(err, ErrNoDatabase) {
+		return nil, 0, nil
+	}
+	cases.SortByUrgency(out)
+	return out, changes, err
 }
 
-// candidates lists the IDs worth loading: from the due index for overdue and
-// due-within, otherwise every case.
-func candidates(tx *bolt.Tx, f Filter, now time.Time) ([]string, error) {
-	var ids []string
-	if f.Overdue || f.DueWithin > 0 {
+// eachCandidate calls fn with the ID, stored summary and stored view (read on
+// demand) of each
+// case worth looking at: from the due index, in order, for overdue and
+// due-within; otherwise every case. The bytes live only during the
+// transaction.
+func eachCandidate(tx *bolt.Tx, f Filter, now time.Time, fn func(id, row []byte, view func() []byte) error) error {
+	if f.usesDueIndex() {
 		limit := now
 		if f.DueWithin > 0 && !f.Overdue {
 			limit = now.Add(f.DueWithin)
 		}
 		end := []byte(limit.UTC().Format(time.RFC3339))
 		c := tx.Bucket(bucketDue).Cursor()
-		for k, _ := c.First(); k != nil && bytes.Compare(k, end) < 0; k, _ = c.Next() {
-			_, id, _ := bytes.Cut(k, []byte{0})
-			ids = append(ids, string(id))
+		for k, v := c.First(); k != nil && bytes.Compare(k, end) < 0; k, v = c.Next() {
+			id := k[bytes.LastIndexByte(k, 0)+1:]
+			row, view, ok := splitDueValue(v)
+			if !ok {
+				return fmt.Errorf("case %s: %w", id, errBadRow)
+			}
+			if err := fn(id, row, func() []byte { return view }); err != nil {
+				return err
+			}
 		}
-		return ids, nil
-	}
-	err := tx.Bucket(bucketCases).ForEach(func(k, _ []byte) error {
-		ids = append(ids, string(k))
 		return nil
+	}
+	stored := tx.Bucket(bucketCases)
+	return tx.Bucket(bucketRows).ForEach(func(id, row []byte) error {
+		return fn(id, row, func() []byte {
+			_, view, _ := splitCaseValue(stored.Get(id))
+			return view
+		})
 	})
-	return ids, err
 }
 
-func (f Filter) matches(v *cases.View, now time.Time) bool {
-	if v.Status == cases.StatusClosed && !f.wantsClosed() {
+func (f Filter) matches(s *cases.Summary, now time.Time) bool {
+	if s.Closed() && !f.wantsClosed() {
 		return false
 	}
-	if len(f.Statuses) > 0 && !slices.Contains(f.Statuses, v.Status) {
+	if len(f.Statuses) > 0 && !slices.Contains(f.Statuses, s.Status) {
 		return false
 	}
-	if f.Controller != "" && v.Controller != f.Controller {
+	if f.Controller != "" && s.Controller != f.Controller {
 		return false
 	}
-	if f.Right != "" && v.Right != f.Right {
+	if f.Right != "" && s.Right != f.Right {
 		return false
 	}
 	if f.Overdue || f.DueWithin > 0 {
-		if v.Status == cases.StatusClosed || v.Clock != cases.ClockRunning || v.EffectiveDueAt == nil {
+		if s.Closed() || s.Clock != cases.ClockRunning || s.EffectiveDueAt.IsZero() {
 			return false
 		}
-		if f.Overdue && !v.EffectiveDueAt.Before(now) {
+		if f.Overdue && !s.EffectiveDueAt.Before(now) {
 			return false
 		}
-		if f.DueWithin > 0 && !v.EffectiveDueAt.Before(now.Add(f.DueWithin)) {
+		if f.DueWithin > 0 && !s.EffectiveDueAt.Before(now.Add(f.DueWithin)) {
 			return false
 		}
 	}
 	if q := strings.ToLower(strings.TrimSpace(f.Query)); q != "" {
-		hay := strings.ToLower(strings.Join([]string{v.ID, v.Subject.Name, v.Subject.Email, v.Controller,
-			string(v.Right), string(v.Status), strings.Join(v.Tags, " "), v.Assignee}, "\x00"))
+		hay := strings.ToLower(strings.Join([]string{s.ID, s.SubjectName, s.Email, s.Controller,
+			string(s.Right), string(s.Status), strings.Join(s.Tags, " "), s.Assignee}, "\x00"))
 		for _, word := range strings.Fields(q) {
 			if !strings.Contains(hay, word) {
 				return false

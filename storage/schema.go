@@ -11,28 +11,30 @@ import (
 )
 
 // SchemaVersion is the layout this build writes. Version 1 had the cases,
-// their timelines and the change log; version 2 added the due-date index
-// that keeps "overdue" and "due within" fast.
+// their timelines and the change log; version 2 added what keeps the queue
+// fast at 100,000 cases: the due-date index ("overdue", "due within"), a
+// compact summary per case, and each case as list --json prints it. All
+// three are derived and rebuilt whenever the engine version changes.
 const SchemaVersion = 2
 
 // Bucket names.
 var (
 	bucketMeta      = []byte("meta")
-	bucketCases     = []byte("cases")     // ID -> record JSON
+	bucketCases     = []byte("cases")     // ID -> record JSON (v2: and the list view, cases.go)
 	bucketTimelines = []byte("timelines") // ID -> bucket: seq (8 bytes) -> envelope JSON
 	bucketChanges   = []byte("changes")   // change number (8 bytes) -> case ID
 	bucketFiles     = []byte("files")     // ID -> bucket: file name -> content
 	bucketIDs       = []byte("ids")       // year -> bucket whose sequence numbers cases
 	bucketDue       = []byte("due")       // v2: due instant + 0 + ID -> ""; open cases with a running clock
 	bucketWaiting   = []byte("waiting")   // v2: received instant + 0 + ID -> ""; paused or awaiting restart
-	bucketIndexOf   = []byte("index-of")  // v2: ID -> its key in due or waiting
+	bucketRows      = []byte("rows")      // v2: ID -> the queue's summary and its index key (row.go)
 
 	keyApp          = []byte("app")
 	keySchema       = []byte("schema")
 	keyIndexEngine  = []byte("index-engine")
 	appMarker       = []byte("rightsdesk")
 	bucketsV1       = [][]byte{bucketMeta, bucketCases, bucketTimelines, bucketChanges, bucketFiles, bucketIDs}
-	bucketsV2       = [][]byte{bucketDue, bucketWaiting, bucketIndexOf}
+	bucketsV2       = [][]byte{bucketDue, bucketWaiting, bucketRows}
 	errNeedsUpgrade = errors.New("needs a schema upgrade")
 )
 

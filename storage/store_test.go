@@ -1,6 +1,7 @@
 package storage
 
 import (
+	"bytes"
 	"errors"
 	"os"
 	"path/filepath"
@@ -100,32 +101,55 @@ func TestListOrderAndIndex(t *testing.T) {
 	if _, err := s.Apply(c.ID, cases.Event{Kind: cases.EventClosed, Outcome: cases.OutcomeWithdrawn, Actor: "dpo"}, NoRevision, testNow); err != nil {
 		t.Fatal(err)
 	}
-	views, err := s.List(Filter{All: true}, testNow)
-	if err != nil || len(views) != 3 || views[0].ID != a.ID || views[1].ID != b.ID || views[2].ID != c.ID {
+	views, err := collect(s, Filter{All: true}, testNow)
+	if err != nil || len(views) != 3 || views[0].Summary.ID != a.ID || views[1].Summary.ID != b.ID || views[2].Summary.ID != c.ID {
 		t.Fatalf("urgency order: %v", ids(views))
 	}
-	if views, _ := s.List(Filter{}, testNow); len(views) != 2 {
+	queue, changes, err := s.Queue(testNow)
+	if err != nil || len(queue) != 3 || queue[0].ID != a.ID || queue[2].ID != c.ID || changes != 5 {
+		t.Fatalf("queue: %v %d %v", queue, changes, err)
+	}
+	if queue[1].Clock != cases.ClockPaused || queue[2].Outcome != cases.OutcomeWithdrawn || queue[0].SubjectName != "Anna A" {
+		t.Fatalf("queue rows: %+v", queue)
+	}
+	if views, _ := collect(s, Filter{}, testNow); len(views) != 2 {
 		t.Fatalf("open only: %v", ids(views))
 	}
 	// a is due 2 April 2026 (end of day in Paris): overdue on 3 April, not on 1 April.
-	if views, _ := s.List(Filter{Overdue: true}, time.Date(2026, 4, 3, 12, 0, 0, 0, time.UTC)); len(views) != 1 || views[0].ID != a.ID {
+	if views, _ := collect(s, Filter{Overdue: true}, time.Date(2026, 4, 3, 12, 0, 0, 0, time.UTC)); len(views) != 1 || views[0].Summary.ID != a.ID {
 		t.Fatalf("overdue: %v", ids(views))
 	}
-	if views, _ := s.List(Filter{Overdue: true}, time.Date(2026, 4, 1, 12, 0, 0, 0, time.UTC)); len(views) != 0 {
+	if views, _ := collect(s, Filter{Overdue: true}, time.Date(2026, 4, 1, 12, 0, 0, 0, time.UTC)); len(views) != 0 {
 		t.Fatalf("not yet overdue: %v", ids(views))
 	}
-	if views, _ := s.List(Filter{DueWithin: 7 * 24 * time.Hour}, time.Date(2026, 3, 27, 12, 0, 0, 0, time.UTC)); len(views) != 1 {
+	if views, _ := collect(s, Filter{DueWithin: 7 * 24 * time.Hour}, time.Date(2026, 3, 27, 12, 0, 0, 0, time.UTC)); len(views) != 1 {
 		t.Fatalf("due within 7 days: %v", ids(views))
 	}
-	if views, _ := s.List(Filter{Query: "chloé", All: true}, testNow); len(views) != 1 || views[0].ID != c.ID {
+	if views, _ := collect(s, Filter{Query: "chloé", All: true}, testNow); len(views) != 1 || views[0].Summary.ID != c.ID {
 		t.Fatalf("query: %v", ids(views))
 	}
 }
 
-func ids(vs []*cases.View) []string {
+// listed is one case List emitted, kept.
+type listed struct {
+	Summary cases.Summary
+	JSON    []byte
+}
+
+// collect runs List and keeps what it emits.
+func collect(s *Store, f Filter, now time.Time) ([]listed, error) {
+	var out []listed
+	err := s.List(f, now, func(sum *cases.Summary, view []byte) error {
+		out = append(out, listed{Summary: *sum, JSON: bytes.Clone(view)})
+		return nil
+	})
+	return out, err
+}
+
+func ids(ls []listed) []string {
 	var out []string
-	for _, v := range vs {
-		out = append(out, v.ID)
+	for _, l := range ls {
+		out = append(out, l.Summary.ID)
 	}
 	return out
 }
@@ -217,7 +241,7 @@ func TestDamagedFiles(t *testing.T) {
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			before, _ := os.ReadFile(tt.s.Path())
-			_, err := tt.s.List(Filter{}, testNow)
+			_, err := collect(tt.s, Filter{}, testNow)
 			if !errors.Is(err, tt.want) {
 				t.Fatalf("list: %v, want %v", err, tt.want)
 			}
@@ -239,7 +263,7 @@ func TestDamagedFiles(t *testing.T) {
 
 func TestMissingFileIsEmptyForReaders(t *testing.T) {
 	s := newStore(t)
-	views, err := s.List(Filter{}, testNow)
+	views, err := collect(s, Filter{}, testNow)
 	if err != nil || len(views) != 0 {
 		t.Fatalf("list on no file: %v %v", views, err)
 	}
