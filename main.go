@@ -9,7 +9,9 @@ package main
 import (
 	"fmt"
 	"io"
+	"maps"
 	"os"
+	"slices"
 	"strings"
 	"time"
 
@@ -39,20 +41,23 @@ type command struct {
 	summary string
 }
 
-var commands map[string]command
+// commands holds every subcommand; each cmd_*.go file registers its own in
+// an init function, so that adding a command touches one file.
+var commands = map[string]command{}
+
+func register(name string, run func(a *app, args []string) int, summary string) {
+	commands[name] = command{run, summary}
+}
 
 func init() {
-	commands = map[string]command{
-		"deadline": {runDeadline, "the deadline calculator, no database (DEADLINES.md)"},
-		"init":     {runInit, "create the database with the right modes"},
-		"add":      {runAdd, "record a new request (one case per right)"},
-		"list":     {runList, "the queue in urgency order"},
-		"show":     {runShow, "one case: facts, deadlines with their working, timeline"},
-		"check":    {runCheck, "verify the file and every timeline chain"},
-		"backup":   {runBackup, "a verified hot copy of the database"},
-
-		"controllers": {runControllers, "the organisations' registers, or one in full with provenance and gaps"},
-	}
+	register("deadline", runDeadline, "the deadline calculator, no database (DEADLINES.md)")
+	register("init", runInit, "create the database with the right modes")
+	register("add", runAdd, "record a new request (one case per right)")
+	register("list", runList, "the queue in urgency order")
+	register("show", runShow, "one case: facts, deadlines with their working, timeline")
+	register("check", runCheck, "verify the file and every timeline chain")
+	register("backup", runBackup, "a verified hot copy of the database")
+	register("controllers", runControllers, "the organisations' registers, or one in full with provenance and gaps")
 }
 
 func main() {
@@ -120,8 +125,8 @@ func oneLine(s string) string {
 func (a *app) usage(w io.Writer) {
 	fmt.Fprintln(w, "usage: rightsdesk COMMAND [ARGS] [FLAGS]")
 	fmt.Fprintln(w, "\ncommands:")
-	fmt.Fprintf(w, "  %-10s %s\n", "--demo", "the app on its demo data (until the terminal app exists: a worked calculator example)")
-	for name, c := range commands {
-		fmt.Fprintf(w, "  %-10s %s\n", name, c.summary)
+	fmt.Fprintf(w, "  %-18s %s\n", "--demo", "the app on its demo data (until the terminal app exists: a worked calculator example)")
+	for _, name := range slices.Sorted(maps.Keys(commands)) {
+		fmt.Fprintf(w, "  %-18s %s\n", name, commands[name].summary)
 	}
 }
