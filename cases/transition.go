@@ -242,6 +242,14 @@ func (t *transition) sent() error {
 			return refused("%v", err)
 		}
 	}
+	if ev.Checksum == "" {
+		// The letter sent is the packet last exported for it, if any.
+		for _, e := range t.c.Events {
+			if e.Kind == EventExported && e.Letter == ev.Letter {
+				ev.Checksum = e.Checksum
+			}
+		}
+	}
 	d := st.Deadlines
 	switch ev.Letter {
 	case LetterExtensionNotice:

@@ -333,21 +333,15 @@ func (s *Store) Get(id string) (*Loaded, error) {
 	return out, err
 }
 
-// Apply is the action service: it checks a proposed event against the case
-// as it is now (and against the revision the caller showed, unless
-// NoRevision), then records it, all in one transaction committed with fsync.
-// Refusals are *cases.Refused, revision conflicts *Conflict.
+// Apply records one event through the action service (Do): checked against
+// the case as it is now and against the revision the caller showed, unless
+// NoRevision; one transaction committed with fsync.
 func (s *Store) Apply(id string, ev cases.Event, ifRevision int, now time.Time) (*Result, error) {
-	var res *Result
-	err := s.update(func(tx *bolt.Tx) error {
-		var err error
-		res, err = applyTx(tx, id, ev, ifRevision, now)
-		return err
-	})
-	if errors.Is(err, ErrNoDatabase) {
-		return nil, &NotFound{ID: id}
+	res, err := s.Do(id, []Action{{Event: ev, IfRevision: ifRevision}}, now)
+	if err != nil {
+		return nil, err
 	}
-	return res, err
+	return res[0], nil
 }
 
 // applyTx is one action inside a read-write transaction: read the case,

@@ -1,6 +1,7 @@
 package storage
 
 import (
+	"bytes"
 	"crypto/sha256"
 	"encoding/binary"
 	"encoding/hex"
@@ -12,6 +13,8 @@ import (
 	"time"
 
 	bolt "go.etcd.io/bbolt"
+
+	"rightsdesk/cases"
 )
 
 // Problem is one piece of damage check found.
@@ -87,6 +90,11 @@ func checkChain(tx *bolt.Tx, id string, raw []byte) []Problem {
 				return fmt.Errorf("event %d content does not match its digest (altered)", n)
 			}
 		}
+		if bytes.HasPrefix(env.Content, attachedPrefix) {
+			if p := checkFile(tx, id, env.Content); p != "" {
+				problems = append(problems, Problem{CaseID: id, Detail: fmt.Sprintf("event %d: %s", n, p)})
+			}
+		}
 		hash = chainNext(hash, env.Digest)
 		return nil
 	})
@@ -99,6 +107,32 @@ func checkChain(tx *bolt.Tx, id string, raw []byte) []Problem {
 		problems = append(problems, bad("the chain does not end at the recorded head")...)
 	}
 	return problems
+}
+
+// attachedPrefix starts the stored content of an attached event (Kind is
+// the first field cases.Event marshals).
+var attachedPrefix = []byte(`{"kind":"attached"`)
+
+// checkFile verifies that an attached file is stored with the size and
+// SHA-256 its event recorded.
+func checkFile(tx *bolt.Tx, id string, content []byte) string {
+	var ev cases.Event
+	if err := json.Unmarshal(content, &ev); err != nil || ev.Attachment == nil {
+		return "unreadable attachment event"
+	}
+	a := ev.Attachment
+	var data []byte
+	if b := tx.Bucket(bucketFiles).Bucket([]byte(id)); b != nil {
+		data = b.Get([]byte(a.Name))
+	}
+	if data == nil {
+		return fmt.Sprintf("attached file %q is missing", a.Name)
+	}
+	sum := sha256.Sum256(data)
+	if int64(len(data)) != a.Size || hex.EncodeToString(sum[:]) != a.SHA256 {
+		return fmt.Sprintf("attached file %q does not match its recorded SHA-256 (altered)", a.Name)
+	}
+	return ""
 }
 
 // Backup writes a consistent copy of the database to dest (0600), while

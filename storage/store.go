@@ -59,6 +59,7 @@ type Store struct {
 	path    string
 	timeout time.Duration
 	shared  bool
+	maxFile int64
 	mu      sync.Mutex
 }
 
@@ -70,6 +71,8 @@ type Options struct {
 	// Shared: the file is group-readable and writable (0660) for a team,
 	// instead of private (0600).
 	Shared bool
+	// MaxFileSize bounds one attached file (default DefaultMaxFileSize).
+	MaxFileSize int64
 }
 
 // Open returns the store for the database at path. Nothing is opened yet:
@@ -78,7 +81,10 @@ func Open(path string, opts Options) *Store {
 	if opts.LockTimeout <= 0 {
 		opts.LockTimeout = DefaultLockTimeout
 	}
-	return &Store{path: path, timeout: opts.LockTimeout, shared: opts.Shared}
+	if opts.MaxFileSize <= 0 {
+		opts.MaxFileSize = DefaultMaxFileSize
+	}
+	return &Store{path: path, timeout: opts.LockTimeout, shared: opts.Shared, maxFile: opts.MaxFileSize}
 }
 
 // Path is the database file.

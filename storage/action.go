@@ -1,0 +1,174 @@
+package storage
+
+import (
+	"crypto/sha256"
+	"encoding/hex"
+	"errors"
+	"fmt"
+	"time"
+
+	bolt "go.etcd.io/bbolt"
+
+	"rightsdesk/cases"
+)
+
+// DefaultMaxFileSize bounds one attached file (Options.MaxFileSize). Files
+// live inside the database, which every backup copies whole; a data copy
+// larger than this belongs in a separate, referenced archive.
+const DefaultMaxFileSize = 64 << 20
+
+// Action is one change asked of a case: the event, when it really happened,
+// and the revision the caller showed. It is what the command line and the
+// terminal app both send to Do, so that every rule lives in one place.
+type Action struct {
+	Event cases.Event
+	// At is when it happened: RFC 3339, or YYYY-MM-DD for the start of that
+	// day in the case's legal time zone. Empty: now.
+	At string
+	// IfRevision applies the change only if the case is still at this
+	// revision; NoRevision applies it against the current state.
+	IfRevision int
+	// Content is the file of an attached event; its size and SHA-256 are
+	// computed here and recorded in the event.
+	Content []byte
+}
+
+// TooLarge is a file above the store's size limit.
+type TooLarge struct {
+	Name        string
+	Size, Limit int64
+}
+
+func (e *TooLarge) Error() string {
+	return fmt.Sprintf("%s is %s, above the limit of %s per attached file; keep it outside the database and attach a summary",
+		e.Name, byteSize(e.Size), byteSize(e.Limit))
+}
+
+func byteSize(n int64) string {
+	switch {
+	case n >= 1<<20:
+		return fmt.Sprintf("%.1f MiB", float64(n)/(1<<20))
+	case n >= 1<<10:
+		return fmt.Sprintf("%.1f KiB", float64(n)/(1<<10))
+	}
+	return fmt.Sprintf("%d bytes", n)
+}
+
+// MaxFileSize is the largest file this store accepts as an attachment.
+func (s *Store) MaxFileSize() int64 { return s.maxFile }
+
+// Do applies actions to one case, in order, in one transaction committed
+// with fsync: all of them or none. Each is checked by the domain
+// (cases.Apply) against the state the previous one left. Refusals are
+// *cases.Refused, revision conflicts *Conflict, oversized files *TooLarge.
+func (s *Store) Do(id string, actions []Action, now time.Time) ([]*Result, error) {
+	for _, a := range actions {
+		if a.Content != nil && int64(len(a.Content)) > s.maxFile {
+			name := ""
+			if a.Event.Attachment != nil {
+				name = a.Event.Attachment.Name
+			}
+			return nil, &TooLarge{Name: name, Size: int64(len(a.Content)), Limit: s.maxFile}
+		}
+	}
+	var results []*Result
+	err := s.update(func(tx *bolt.Tx) error {
+		results = results[:0]
+		for _, a := range actions {
+			res, err := doTx(tx, id, a, now)
+			if err != nil {
+				return err
+			}
+			results = append(results, res)
+		}
+		return nil
+	})
+	if errors.Is(err, ErrNoDatabase) {
+		return nil, &NotFound{ID: id}
+	}
+	if err != nil {
+		return nil, err
+	}
+	return results, nil
+}
+
+// doTx is one action inside a write transaction.
+func doTx(tx *bolt.Tx, id string, a Action, now time.Time) (*Result, error) {
+	ev := a.Event
+	if a.At != "" {
+		rec, err := loadRecord(tx, id)
+		if err != nil {
+			return nil, err
+		}
+		loc, err := cases.LoadZone(currentRules(rec.Case).Zone)
+		if err != nil {
+			return nil, err
+		}
+		if ev.At, err = cases.ParseTime(a.At, loc); err != nil {
+			return nil, &cases.Refused{Reason: fmt.Sprintf("--at: %v", err)}
+		}
+	}
+	if ev.Kind == cases.EventAttached {
+		if ev.Attachment == nil {
+			return nil, &cases.Refused{Reason: "an attachment needs a file"}
+		}
+		att := *ev.Attachment
+		sum := sha256.Sum256(a.Content)
+		att.Size, att.SHA256 = int64(len(a.Content)), hex.EncodeToString(sum[:])
+		ev.Attachment = &att
+	}
+	res, err := applyTx(tx, id, ev, a.IfRevision, now)
+	if err != nil {
+		return nil, err
+	}
+	if ev.Kind == cases.EventAttached {
+		files, err := tx.Bucket(bucketFiles).CreateBucketIfNotExists([]byte(id))
+		if err != nil {
+			return nil, err
+		}
+		content := a.Content
+		if content == nil {
+			content = []byte{}
+		}
+		if err := files.Put([]byte(res.Event.Attachment.Name), content); err != nil {
+			return nil, fmt.Errorf("store %s: %w", res.Event.Attachment.Name, err)
+		}
+	}
+	return res, nil
+}
+
+// currentRules are the rules in force for a case: the frozen ones, or the
+// last re-baseline's.
+func currentRules(c *cases.Case) cases.Rules {
+	r := c.Rules
+	for _, ev := range c.Events {
+		if ev.Kind == cases.EventRebaselined && ev.Rules != nil {
+			r = *ev.Rules
+		}
+	}
+	return r
+}
+
+// File returns the content of a file attached to a case.
+func (s *Store) File(id, name string) ([]byte, error) {
+	var out []byte
+	err := s.view(func(tx *bolt.Tx) error {
+		if _, err := loadRecord(tx, id); err != nil {
+			return err
+		}
+		b := tx.Bucket(bucketFiles).Bucket([]byte(id))
+		var v []byte
+		if b != nil {
+			v = b.Get([]byte(name))
+		}
+		if v == nil {
+			return fmt.Errorf("%s has no attached file %q", id, name)
+		}
+		out = append([]byte(nil), v...) // the slice dies with the transaction
+		return nil
+	})
+	if errors.Is(err, ErrNoDatabase) {
+		return nil, &NotFound{ID: id}
+	}
+	return out, err
+}
