@@ -387,5 +387,8 @@ func TestMain(m *testing.M) {
 	if os.Getenv("RIGHTSDESK_TEST_ACTION_LOOP") != "" {
 		os.Exit(actionLoop())
 	}
+	if path := os.Getenv("RIGHTSDESK_TEST_HOLD"); path != "" {
+		os.Exit(holdLock(path))
+	}
 	os.Exit(m.Run())
 }

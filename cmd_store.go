@@ -108,6 +108,11 @@ func runInit(a *app, args []string) int {
 	if *shared && *group == "" {
 		return a.fail(exitUsage, fmt.Errorf("init: --shared needs --group NAME"))
 	}
+	if *shared {
+		if _, err := user.LookupGroup(*group); err != nil {
+			return a.fail(exitUsage, fmt.Errorf("init: unknown group %q", *group))
+		}
+	}
 	path := a.dbPath(*c.db)
 	if err := storage.Init(path, *shared, *group); err != nil {
 		return a.storeFailure(err)

@@ -1,11 +1,22 @@
 package main
 
 import (
+	"bufio"
 	"encoding/json"
+	"fmt"
+	"io"
 	"os"
+	"os/exec"
+	"os/user"
 	"path/filepath"
 	"strings"
+	"syscall"
 	"testing"
+	"time"
+
+	bolt "go.etcd.io/bbolt"
+
+	"rightsdesk/storage"
 )
 
 func TestStoreCommandsEndToEnd(t *testing.T) {
@@ -74,4 +85,83 @@ func TestStoreCommandsEndToEnd(t *testing.T) {
 	if status != 3 || !strings.Contains(errOut, "not a rightsdesk database") || strings.Count(errOut, "\n") != 1 {
 		t.Fatalf("foreign file: %d %q", status, errOut)
 	}
+}
+
+func TestInitShared(t *testing.T) {
+	if os.Getuid() != 0 {
+		t.Skip("giving a folder to a group needs root or membership; CI runs as root")
+	}
+	g, err := user.LookupGroupId("1") // daemon on Debian: any group other than the user's own
+	if err != nil {
+		t.Skip("no group 1 here")
+	}
+	db := filepath.Join(t.TempDir(), "team", "cases.db")
+	env := map[string]string{"RIGHTSDESK_NOW": "2026-11-20T10:00:00Z", "RIGHTSDESK_ACTOR": "anna", "XDG_CONFIG_HOME": t.TempDir()}
+	if status, _, errOut := runCLI(t, env, "init", "--shared", "--db", db); status != 2 || !strings.Contains(errOut, "--group") {
+		t.Fatalf("--shared without a group: %d %q", status, errOut)
+	}
+	if status, _, errOut := runCLI(t, env, "init", "--shared", "--group", "no-such-group-here", "--db", db); status != 2 || !strings.Contains(errOut, "unknown group") {
+		t.Fatalf("unknown group: %d %q", status, errOut)
+	}
+	if status, _, errOut := runCLI(t, env, "init", "--shared", "--group", g.Name, "--db", db); status != 0 {
+		t.Fatalf("init --shared: %s", errOut)
+	}
+	dir, _ := os.Stat(filepath.Dir(db))
+	if dir.Mode()&os.ModeSetgid == 0 || dir.Mode().Perm() != 0o770 || fmt.Sprint(dir.Sys().(*syscall.Stat_t).Gid) != g.Gid {
+		t.Fatalf("shared folder: mode %v gid %d, want setgid 2770 owned by %s", dir.Mode(), dir.Sys().(*syscall.Stat_t).Gid, g.Gid)
+	}
+	// A case added later keeps the file group-writable, never world-readable.
+	if status, _, errOut := runCLI(t, env, "add", "--controller", "crisp", "--right", "access", "--subject", "Ana", "--email", "ana@example.org", "--db", db); status != 0 {
+		t.Fatal(errOut)
+	}
+	file, _ := os.Stat(db)
+	if file.Mode().Perm() != 0o660 || fmt.Sprint(file.Sys().(*syscall.Stat_t).Gid) != g.Gid {
+		t.Fatalf("shared database: mode %v gid %d, want 0660 owned by group %s", file.Mode(), file.Sys().(*syscall.Stat_t).Gid, g.Gid)
+	}
+}
+
+// TestBusyDatabaseExitsWithinItsBound: while another process holds the
+// file, a command waits its bound (a few seconds), then exits 3 saying so.
+func TestBusyDatabaseExitsWithinItsBound(t *testing.T) {
+	db := filepath.Join(t.TempDir(), "cases.db")
+	env := map[string]string{"RIGHTSDESK_NOW": "2026-11-20T10:00:00Z", "RIGHTSDESK_ACTOR": "anna", "XDG_CONFIG_HOME": t.TempDir()}
+	if status, _, errOut := runCLI(t, env, "init", "--db", db); status != 0 {
+		t.Fatal(errOut)
+	}
+	holder := exec.Command(os.Args[0])
+	holder.Env = append(os.Environ(), "RIGHTSDESK_TEST_HOLD="+db)
+	stdin, _ := holder.StdinPipe()
+	stdout, _ := holder.StdoutPipe()
+	if err := holder.Start(); err != nil {
+		t.Fatal(err)
+	}
+	defer func() { stdin.Close(); holder.Wait() }()
+	if line, err := bufio.NewReader(stdout).ReadString('\n'); err != nil || line != "held\n" {
+		t.Fatalf("the holder did not take the lock: %q %v", line, err)
+	}
+	for _, args := range [][]string{{"list"}, {"add", "--controller", "crisp", "--right", "access", "--subject", "Ana", "--email", "ana@example.org"}} {
+		start := time.Now()
+		status, _, errOut := runCLI(t, env, append(args, "--db", db)...)
+		took := time.Since(start)
+		if status != 3 || !strings.Contains(errOut, "busy") || strings.Count(errOut, "\n") != 1 {
+			t.Fatalf("%s while another process holds the file: %d %q", args[0], status, errOut)
+		}
+		if took < storage.DefaultLockTimeout-100*time.Millisecond || took > storage.DefaultLockTimeout+2*time.Second {
+			t.Fatalf("%s waited %s, want its bound of %s", args[0], took, storage.DefaultLockTimeout)
+		}
+	}
+}
+
+// holdLock is the child of TestBusyDatabaseExitsWithinItsBound: it opens
+// the database, says so, and holds it until its stdin closes.
+func holdLock(path string) int {
+	db, err := bolt.Open(path, 0o600, &bolt.Options{Timeout: 5 * time.Second})
+	if err != nil {
+		fmt.Fprintln(os.Stderr, err)
+		return 1
+	}
+	defer db.Close()
+	fmt.Println("held")
+	io.Copy(io.Discard, os.Stdin)
+	return 0
 }

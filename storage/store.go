@@ -168,7 +168,7 @@ func (s *Store) open(readOnly bool, op func(db *bolt.DB) error) error {
 
 func (s *Store) dirMode() fs.FileMode {
 	if s.shared {
-		return 0o2770
+		return fs.ModeSetgid | 0o770
 	}
 	return 0o700
 }
