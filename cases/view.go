@@ -83,7 +83,27 @@ type Summary struct {
 	EffectiveDueAt time.Time
 	Revision       int
 	UpdatedAt      time.Time
+
+	// What the overview and the report count.
+	ReceiptDate  Date // the civil receipt date in the case's zone
+	EffectiveDue Date // zero when there is none
+	AnsweredOn   Date // the civil date the answer was sent; zero if not
+	PausedDays   int  // days the clock was paused
+	Extension    ExtensionState
+	NoticeBy     Date     // an extension decided, not yet notified: its notice must go by then
+	Grounds      []Ground // of a refusal
 }
+
+// ExtensionState is where a case's extension stands.
+type ExtensionState uint8
+
+// The extension states.
+const (
+	ExtensionNone    ExtensionState = iota
+	ExtensionDecided                // decided, notice not yet sent
+	ExtensionValid                  // notice sent in time: in force
+	ExtensionInvalid                // notice sent late: not in force
+)
 
 // Summarize is the queue's view of a case.
 func Summarize(c *Case, st *State, revision int) Summary {
@@ -96,8 +116,29 @@ func Summarize(c *Case, st *State, revision int) Summary {
 	if st.ClosedAt != nil {
 		s.ClosedAt = *st.ClosedAt
 	}
-	if st.Deadlines.EffectiveDueAt != nil {
-		s.EffectiveDueAt = *st.Deadlines.EffectiveDueAt
+	d := st.Deadlines
+	if d.EffectiveDueAt != nil {
+		s.EffectiveDueAt = *d.EffectiveDueAt
+	}
+	s.ReceiptDate, s.PausedDays, s.Grounds = d.ReceiptDate, d.PausedDays, st.Grounds
+	if d.EffectiveDue != nil {
+		s.EffectiveDue = *d.EffectiveDue
+	}
+	if st.AnsweredAt != nil {
+		if loc, err := LoadZone(st.Rules.Zone); err == nil {
+			s.AnsweredOn = DateOf(*st.AnsweredAt, loc)
+		}
+	}
+	switch {
+	case d.ExtensionValid != nil && *d.ExtensionValid:
+		s.Extension = ExtensionValid
+	case d.ExtensionValid != nil:
+		s.Extension = ExtensionInvalid
+	case st.ExtensionDecided != nil:
+		s.Extension = ExtensionDecided
+		if d.ExtensionNoticeBy != nil {
+			s.NoticeBy = *d.ExtensionNoticeBy
+		}
 	}
 	return s
 }

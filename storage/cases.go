@@ -505,5 +505,5 @@ func rebuildIndex(tx *bolt.Tx) error {
 			return err
 		}
 	}
-	return tx.Bucket(bucketMeta).Put(keyIndexEngine, []byte(strconv.Itoa(cases.EngineVersion)))
+	return tx.Bucket(bucketMeta).Put(keyIndexEngine, indexStamp())
 }

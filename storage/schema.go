@@ -38,6 +38,12 @@ var (
 	errNeedsUpgrade = errors.New("needs a schema upgrade")
 )
 
+// indexStamp names what the derived buckets were computed with: the
+// engine version and the row format. When either changes, they are rebuilt.
+func indexStamp() []byte {
+	return []byte(strconv.Itoa(cases.EngineVersion) + "." + strconv.Itoa(rowFormat))
+}
+
 // createSchema lays out an empty database at the given version (tests use
 // version 1 to build the migration fixture).
 func createSchema(tx *bolt.Tx, version int) error {
@@ -55,7 +61,7 @@ func createSchema(tx *bolt.Tx, version int) error {
 		return err
 	}
 	if version >= 2 {
-		if err := m.Put(keyIndexEngine, []byte(strconv.Itoa(cases.EngineVersion))); err != nil {
+		if err := m.Put(keyIndexEngine, indexStamp()); err != nil {
 			return err
 		}
 	}
@@ -91,7 +97,7 @@ func (s *Store) prepare(db *bolt.DB, readOnly bool) error {
 		var err error
 		version, err = schemaOf(tx)
 		if err == nil && version >= 2 {
-			staleIndex = string(tx.Bucket(bucketMeta).Get(keyIndexEngine)) != strconv.Itoa(cases.EngineVersion)
+			staleIndex = string(tx.Bucket(bucketMeta).Get(keyIndexEngine)) != string(indexStamp())
 		}
 		return err
 	})

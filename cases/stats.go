@@ -1,0 +1,166 @@
+package cases
+
+import (
+	"math"
+	"slices"
+	"time"
+)
+
+// Stats are the figures the overview screen and the register of requests
+// share, computed from the queue's summaries.
+//
+// Definitions (documented in the README):
+//   - A case is answered when a letter that answers it was sent (final,
+//     redirect, lapse); it is on time when that letter's civil date is on or
+//     before the effective due date: the law is met by informing the
+//     subject, not by closing the case.
+//   - Days to answer count calendar days from the receipt date to the answer
+//     date, minus the days the clock was paused.
+//   - The median of an even count is the mean of the two middle values; the
+//     90th percentile is the nearest-rank value (the smallest value with at
+//     least 90% of the answers at or below it).
+type Stats struct {
+	Cases            int
+	Open             int
+	OpenByStatus     map[Status]int
+	OpenByController map[string]int
+	ByRight          map[Right]int
+	// Overdue are open cases with a running clock past their effective due.
+	Overdue int
+	// DueThisWeek are open cases with a running clock due in the next 7 days
+	// (overdue ones not counted).
+	DueThisWeek int
+	// NoticesDueThisWeek are extensions decided whose notice must be sent
+	// within the next 7 days.
+	NoticesDueThisWeek int
+
+	Answered   int
+	OnTime     int
+	OnTimeRate float64 // OnTime / Answered, 0 when nothing was answered
+	MedianDays float64 // days to answer, paused days excluded
+	P90Days    int
+	// ClosedUnanswered are closed cases with no answer sent on record.
+	ClosedUnanswered int
+
+	Extensions        int // extensions decided
+	ExtensionsInForce int // their notice was sent in time
+	ExtensionsLate    int // their notice was sent too late
+	RefusalsByGround  map[Ground]int
+}
+
+// Statistics counts over summaries as of now. "This week" compares civil
+// dates in UTC, which can differ from the case's zone by a day around
+// midnight; the due instants used for overdue are exact.
+func Statistics(ss []Summary, now time.Time) Stats {
+	st := Stats{OpenByStatus: map[Status]int{}, OpenByController: map[string]int{}, ByRight: map[Right]int{},
+		RefusalsByGround: map[Ground]int{}}
+	today := DateOf(now, time.UTC)
+	week := now.Add(7 * 24 * time.Hour)
+	var days []int
+	for i := range ss {
+		s := &ss[i]
+		st.Cases++
+		st.ByRight[s.Right]++
+		if !s.Closed() {
+			st.Open++
+			st.OpenByStatus[s.Status]++
+			st.OpenByController[s.Controller]++
+			if s.Clock == ClockRunning && !s.EffectiveDueAt.IsZero() {
+				switch {
+				case s.EffectiveDueAt.Before(now):
+					st.Overdue++
+				case s.EffectiveDueAt.Before(week):
+					st.DueThisWeek++
+				}
+			}
+			if s.Extension == ExtensionDecided && !s.NoticeBy.IsZero() &&
+				!s.NoticeBy.Before(today) && s.NoticeBy.Before(today.AddDays(7)) {
+				st.NoticesDueThisWeek++
+			}
+		}
+		if !s.AnsweredOn.IsZero() {
+			st.Answered++
+			if !s.EffectiveDue.IsZero() && !s.AnsweredOn.After(s.EffectiveDue) {
+				st.OnTime++
+			}
+			days = append(days, max(0, s.ReceiptDate.DaysUntil(s.AnsweredOn)-s.PausedDays))
+		} else if s.Closed() {
+			st.ClosedUnanswered++
+		}
+		switch s.Extension {
+		case ExtensionDecided:
+			st.Extensions++
+		case ExtensionValid:
+			st.Extensions++
+			st.ExtensionsInForce++
+		case ExtensionInvalid:
+			st.Extensions++
+			st.ExtensionsLate++
+		}
+		for _, g := range s.Grounds {
+			st.RefusalsByGround[g]++
+		}
+	}
+	if st.Answered > 0 {
+		st.OnTimeRate = float64(st.OnTime) / float64(st.Answered)
+	}
+	st.MedianDays, st.P90Days = Median(days), Percentile(days, 90)
+	return st
+}
+
+// Median is the middle value, the mean of the two middle ones for an even
+// count, 0 for none.
+func Median(values []int) float64 {
+	if len(values) == 0 {
+		return 0
+	}
+	v := slices.Clone(values)
+	slices.Sort(v)
+	n := len(v)
+	if n%2 == 1 {
+		return float64(v[n/2])
+	}
+	return float64(v[n/2-1]+v[n/2]) / 2
+}
+
+// Percentile is the nearest-rank p-th percentile: the smallest value with at
+// least p% of the values at or below it; 0 for none.
+func Percentile(values []int, p int) int {
+	if len(values) == 0 {
+		return 0
+	}
+	v := slices.Clone(values)
+	slices.Sort(v)
+	rank := int(math.Ceil(float64(p) / 100 * float64(len(v))))
+	return v[min(max(rank, 1), len(v))-1]
+}
+
+// WeekCount is the number of requests received in the week (Monday to
+// Sunday) starting on Start.
+type WeekCount struct {
+	Start Date
+	Count int
+}
+
+// IntakePerWeek counts cases by the week of their receipt date, for the
+// given number of weeks ending with the week that holds today, oldest first.
+// Linked cases of one request count once.
+func IntakePerWeek(ss []Summary, today Date, weeks int) []WeekCount {
+	monday := today.AddDays(-((int(today.Weekday()) + 6) % 7))
+	first := monday.AddDays(-7 * (weeks - 1))
+	out := make([]WeekCount, weeks)
+	for i := range out {
+		out[i].Start = first.AddDays(7 * i)
+	}
+	for i := range ss {
+		s := &ss[i]
+		if s.RequestID != "" && s.RequestID != s.ID {
+			continue
+		}
+		if s.ReceiptDate.Before(first) || s.ReceiptDate.After(monday.AddDays(6)) {
+			continue
+		}
+		out[first.DaysUntil(s.ReceiptDate)/7].Count++
+	}
+	return out
+}
