@@ -1,0 +1,88 @@
+package main
+
+import (
+	"encoding/csv"
+	"encoding/json"
+	"strings"
+	"testing"
+)
+
+func TestReportByHand(t *testing.T) {
+	d := newDesk(t, "2026-03-10T12:00:00Z")
+	step := func(args ...string) {
+		t.Helper()
+		if status, _, errOut := d.run(args...); status != 0 {
+			t.Fatalf("%v: %s", args, errOut)
+		}
+	}
+	a := d.add("--controller", "crisp", "--right", "access", "--received", "2026-01-05")
+	step("send", a, "--letter", "final", "--at", "2026-01-20") // 15 days, on time (due 5 February)
+	step("close", a, "--outcome", "fulfilled", "--at", "2026-01-20")
+	b := d.add("--controller", "crisp", "--right", "erasure", "--received", "2026-01-05")
+	step("send", b, "--letter", "final", "--at", "2026-02-10") // 36 days, late
+	step("close", b, "--outcome", "fulfilled", "--at", "2026-02-10")
+	c := d.add("--controller", "callrix", "--right", "access", "--received", "2026-02-02")
+	step("request-id", c, "--reason", "two accounts", "--at", "2026-02-03")
+	step("verify", c, "--method", "video call", "--at", "2026-02-09") // paused 3..9 February, both included: 7 days
+	step("send", c, "--letter", "final", "--at", "2026-03-01")        // 27 - 7 = 20 days, on time
+	dd := d.add("--controller", "crisp", "--right", "access", "--received", "2026-02-10")
+	step("close", dd, "--outcome", "no-data", "--at", "2026-02-11") // closed, no answer on record
+	e := d.add("--controller", "crisp", "--right", "objection", "--received", "2026-02-16")
+	step("close", e, "--outcome", "refused", "--ground", "compelling-legitimate-grounds", "--reason", "fraud prevention", "--at", "2026-02-20")
+	step("send", e, "--at", "2026-02-20") // the default letter of a closed case is the final one: 4 days
+	d.add("--controller", "crisp", "--right", "access", "--received", "2026-03-09")
+
+	status, out, errOut := d.run("report", "--json")
+	if status != 0 {
+		t.Fatal(errOut)
+	}
+	var rep struct {
+		Rows []struct {
+			ID, Timeliness, Answered, Extension string
+		}
+		Totals       map[string]any
+		ByController map[string]map[string]any `json:"by_controller"`
+	}
+	if err := json.Unmarshal([]byte(out), &rep); err != nil {
+		t.Fatal(err)
+	}
+	want := map[string]string{a: "on-time", b: "late", c: "on-time", dd: "closed-unanswered", e: "on-time"}
+	if len(rep.Rows) != 6 {
+		t.Fatalf("%d rows, want 6", len(rep.Rows))
+	}
+	for _, r := range rep.Rows {
+		if w, ok := want[r.ID]; ok && r.Timeliness != w {
+			t.Errorf("%s: %s, want %s", r.ID, r.Timeliness, w)
+		}
+	}
+	// Days to answer 15, 36, 20, 4: median (15 + 20) / 2 = 17.5; p90 is the
+	// 4th of 4 (nearest rank ceil(0.9 x 4)); on time 3 of 4.
+	tot := rep.Totals
+	if tot["answered"] != 4.0 || tot["on_time"] != 3.0 || tot["on_time_rate"] != 0.75 ||
+		tot["median_days_to_answer"] != 17.5 || tot["p90_days_to_answer"] != 36.0 || tot["closed_without_answer_sent"] != 1.0 {
+		t.Fatalf("totals %v", tot)
+	}
+	if g := tot["refusals_by_ground"].(map[string]any); g["compelling-legitimate-grounds"] != 1.0 {
+		t.Fatalf("refusals by ground %v", g)
+	}
+	if cr := rep.ByController["crisp"]; cr["cases"] != 5.0 || cr["answered"] != 3.0 || cr["median_days_to_answer"] != 15.0 {
+		t.Fatalf("crisp totals %v", cr)
+	}
+
+	// CSV: one header row, one row per case, ISO dates; the period and the
+	// organisation narrow it.
+	status, out, _ = d.run("report", "--csv", "--from", "2026-02-01", "--to", "2026-02-28", "--controller", "crisp")
+	records, err := csv.NewReader(strings.NewReader(out)).ReadAll()
+	if status != 0 || err != nil || len(records) != 3 || records[0][0] != "controller" || records[1][4] != "2026-02-10" {
+		t.Fatalf("csv: %d %v %q", status, err, out)
+	}
+	if status, _, errOut := d.run("report", "--controller", "acme"); status != 2 || !strings.Contains(errOut, "acme") {
+		t.Fatalf("unknown organisation: %d %q", status, errOut)
+	}
+	if status, _, _ := d.run("report", "--from", "2026-03-01", "--to", "2026-02-01"); status != 2 {
+		t.Fatal("a period that ends before it starts")
+	}
+	if status, out, _ := d.run("report"); status != 0 || !strings.Contains(out, "median 17.5, 90th percentile 36") {
+		t.Fatalf("text report: %q", out)
+	}
+}
