@@ -32,6 +32,9 @@ const (
 	EventReopened               EventKind = "reopened"
 	EventExported               EventKind = "exported"
 	EventRebaselined            EventKind = "rebaselined"
+	// EventPurged is written by retention (rightsdesk purge), never by a
+	// user: it records what was removed and why.
+	EventPurged EventKind = "purged"
 )
 
 // EventKinds lists every event kind.
@@ -40,7 +43,7 @@ var EventKinds = []EventKind{EventReceived, EventAcknowledged, EventIDRequested,
 	EventAuthorityRequested, EventAuthorityReceived, EventFeeRequested, EventFeePaid,
 	EventExtensionDecided, EventSent, EventRecipientNotified, EventRecipientsChosen, EventAssigned,
 	EventTagged, EventUntagged, EventNoted, EventAttached, EventWithheld, EventClosed, EventReopened,
-	EventExported, EventRebaselined}
+	EventExported, EventRebaselined, EventPurged}
 
 // ParseEventKind reads an event kind slug.
 func ParseEventKind(s string) (EventKind, error) { return parseSlug("event", s, EventKinds) }

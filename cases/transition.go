@@ -65,6 +65,9 @@ var allowedWhenClosed = []EventKind{EventSent, EventRecipientNotified, EventAssi
 func (t *transition) check() error {
 	ev, st := t.ev, t.st
 	closed := st.Status == StatusClosed
+	if ev.Kind == EventPurged {
+		return refused("purging is done by retention (rightsdesk purge), not by an action")
+	}
 	if closed && !slices.Contains(allowedWhenClosed, ev.Kind) {
 		if ev.Kind == EventClosed {
 			return refused("the case is already closed (%s on %s)", st.Outcome, DateOf(*st.ClosedAt, t.loc))

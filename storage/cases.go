@@ -25,6 +25,13 @@ type record struct {
 	UpdatedBy string      `json:"updated_by"`
 	Head      string      `json:"head"`   // the chain hash after the last event
 	Events    uint64      `json:"events"` // how many events the timeline holds
+
+	// Retention (purge.go): when the files were removed, when the personal
+	// content was reduced to the minimal record, and that record's events,
+	// which stand in for the timeline contents removed (by position).
+	CopiesPurged *time.Time    `json:"copies_purged,omitempty"`
+	RecordPurged *time.Time    `json:"record_purged,omitempty"`
+	Retained     []cases.Event `json:"retained,omitempty"`
 }
 
 // envelope is one stored timeline entry. Prev is the chain hash before it
@@ -190,10 +197,13 @@ func loadRecord(tx *bolt.Tx, id string) (*record, error) {
 			return fmt.Errorf("case %s event %d: %w", id, binary.BigEndian.Uint64(k), err)
 		}
 		var ev cases.Event
-		if len(env.Content) > 0 {
+		switch i := len(rec.Case.Events); {
+		case len(env.Content) > 0:
 			if err := json.Unmarshal(env.Content, &ev); err != nil {
 				return fmt.Errorf("case %s event %d: %w", id, env.Seq, err)
 			}
+		case i < len(rec.Retained):
+			ev = rec.Retained[i] // purged: the minimal record stands in
 		}
 		rec.Case.Events = append(rec.Case.Events, ev)
 		return nil

@@ -55,8 +55,9 @@ func checkChain(tx *bolt.Tx, id string, raw []byte) []Problem {
 		return []Problem{{CaseID: id, Detail: fmt.Sprintf(format, args...)}}
 	}
 	var rec struct {
-		Head   string `json:"head"`
-		Events uint64 `json:"events"`
+		Head         string     `json:"head"`
+		Events       uint64     `json:"events"`
+		CopiesPurged *time.Time `json:"copies_purged"`
 	}
 	recordJSON, _, err := splitCaseValue(raw)
 	if err != nil {
@@ -90,7 +91,7 @@ func checkChain(tx *bolt.Tx, id string, raw []byte) []Problem {
 				return fmt.Errorf("event %d content does not match its digest (altered)", n)
 			}
 		}
-		if bytes.HasPrefix(env.Content, attachedPrefix) {
+		if rec.CopiesPurged == nil && bytes.HasPrefix(env.Content, attachedPrefix) {
 			if p := checkFile(tx, id, env.Content); p != "" {
 				problems = append(problems, Problem{CaseID: id, Detail: fmt.Sprintf("event %d: %s", n, p)})
 			}

@@ -150,9 +150,9 @@ func (s *Store) with(readOnly bool, op func(db *bolt.DB) error) (err error) {
 }
 
 func (s *Store) open(readOnly bool, op func(db *bolt.DB) error) error {
-	db, err := bolt.Open(s.path, s.fileMode(), &bolt.Options{Timeout: s.timeout, ReadOnly: readOnly})
+	db, err := s.lockedOpen(readOnly)
 	if err != nil {
-		return s.openError(err)
+		return err
 	}
 	defer db.Close()
 	// The file may have been created by this open: make sure of its mode
@@ -164,6 +164,29 @@ func (s *Store) open(readOnly bool, op func(db *bolt.DB) error) error {
 		return err
 	}
 	return op(db)
+}
+
+// lockedOpen opens the file and takes its lock. A purge compacts the file
+// by renaming a fresh one over it while holding the lock; a process that
+// was waiting then holds the lock of a file no longer at the path, so it
+// checks and opens the path again.
+func (s *Store) lockedOpen(readOnly bool) (*bolt.DB, error) {
+	for attempt := 0; ; attempt++ {
+		before, _ := os.Stat(s.path)
+		db, err := bolt.Open(s.path, s.fileMode(), &bolt.Options{Timeout: s.timeout, ReadOnly: readOnly})
+		if err != nil {
+			return nil, s.openError(err)
+		}
+		after, err := os.Stat(s.path)
+		if err == nil && (before == nil || os.SameFile(before, after)) {
+			return db, nil
+		}
+		db.Close()
+		if attempt == 3 {
+			return nil, &StoreError{Path: s.path, Err: ErrBusy, Detail: "the file keeps being replaced",
+				Advice: "wait for the purge or restore to finish and try again"}
+		}
+	}
 }
 
 func (s *Store) dirMode() fs.FileMode {

@@ -1,0 +1,304 @@
+package storage
+
+import (
+	"encoding/json"
+	"errors"
+	"fmt"
+	"os"
+	"path/filepath"
+	"slices"
+	"time"
+
+	bolt "go.etcd.io/bbolt"
+
+	"rightsdesk/cases"
+)
+
+// LegalHold is the tag that keeps a case from being purged.
+const LegalHold = "legal-hold"
+
+// Retention is how long an organisation's case files are kept after a case
+// is closed (its register's case_files).
+type Retention struct {
+	CopiesMonths int // data copies and attachments are removed after this
+	RecordYears  int // then personal content is reduced to the minimal record
+}
+
+// Purge stages.
+const (
+	PurgeCopies = "copies" // attachments and data copies removed
+	PurgeRecord = "record" // personal content reduced to the minimal record
+)
+
+// PurgeItem is one case retention acts on.
+type PurgeItem struct {
+	CaseID     string     `json:"id"`
+	Controller string     `json:"controller"`
+	ClosedOn   cases.Date `json:"closed_on"`
+	Stage      string     `json:"stage"`
+	Files      int        `json:"files"` // attached files removed
+	Bytes      int64      `json:"bytes"`
+}
+
+// PurgePlan is what a purge removes (or, dry, would remove).
+type PurgePlan struct {
+	Items []PurgeItem `json:"items"`
+	// Held are cases due for purging that carry the legal-hold tag.
+	Held []string `json:"held"`
+	// Unknown are organisations with cases but no retention rule; their
+	// cases are left alone.
+	Unknown []string `json:"unknown_organisations"`
+	// SizeBefore and SizeAfter are the file's size around the compaction
+	// that follows a real purge (equal for a dry run).
+	SizeBefore int64 `json:"size_before"`
+	SizeAfter  int64 `json:"size_after"`
+}
+
+// Purge applies retention as of now: for each closed case of an
+// organisation retention knows, removes the attached files once
+// CopiesMonths have passed since closure, and reduces its personal content
+// to the minimal record (ID, organisation, right, dates, outcome, grounds)
+// once RecordYears have passed. Each step is a purged event in the
+// timeline; removed event contents leave their digests, so check still
+// verifies every chain. A case tagged legal-hold is untouched. A dry run
+// computes the same plan and writes nothing. A real run then compacts the
+// file, so that the erased bytes do not linger in free pages.
+func (s *Store) Purge(retention func(controller string) (Retention, bool), now time.Time, actor string, dryRun bool) (*PurgePlan, error) {
+	plan := &PurgePlan{Items: []PurgeItem{}, Held: []string{}, Unknown: []string{}}
+	work := func(tx *bolt.Tx) error {
+		plan.Items, plan.Held, plan.Unknown = plan.Items[:0], plan.Held[:0], plan.Unknown[:0]
+		var due []cases.Summary
+		err := tx.Bucket(bucketRows).ForEach(func(k, v []byte) error {
+			sum, _, err := decodeRow(v)
+			if err != nil {
+				return &StoreError{Path: s.path, Err: ErrDamaged, Detail: "case " + string(k) + ": " + err.Error(), Advice: restoreAdvice}
+			}
+			if sum.Closed() {
+				due = append(due, sum)
+			}
+			return nil
+		})
+		if err != nil {
+			return err
+		}
+		for _, sum := range due {
+			r, ok := retention(sum.Controller)
+			if !ok {
+				if !slices.Contains(plan.Unknown, sum.Controller) {
+					plan.Unknown = append(plan.Unknown, sum.Controller)
+				}
+				continue
+			}
+			item, err := purgeCase(tx, sum, r, now, actor, dryRun)
+			if err != nil {
+				return err
+			}
+			switch {
+			case item == nil:
+			case slices.Contains(sum.Tags, LegalHold):
+				plan.Held = append(plan.Held, sum.ID)
+			default:
+				plan.Items = append(plan.Items, *item)
+			}
+		}
+		slices.Sort(plan.Held)
+		slices.SortFunc(plan.Items, func(a, b PurgeItem) int { return compareStrings(a.CaseID, b.CaseID) })
+		return nil
+	}
+	if dryRun {
+		if err := s.view(work); err != nil && !errors.Is(err, ErrNoDatabase) {
+			return nil, err
+		}
+		plan.SizeBefore = fileSize(s.path)
+		plan.SizeAfter = plan.SizeBefore
+		return plan, nil
+	}
+	plan.SizeBefore = fileSize(s.path)
+	err := s.with(false, func(db *bolt.DB) error {
+		if err := db.Update(work); err != nil {
+			return err
+		}
+		if len(plan.Items) == 0 {
+			return nil
+		}
+		return s.compactInPlace(db)
+	})
+	if err != nil {
+		return nil, err
+	}
+	plan.SizeAfter = fileSize(s.path)
+	return plan, nil
+}
+
+func compareStrings(a, b string) int {
+	switch {
+	case a < b:
+		return -1
+	case a > b:
+		return 1
+	}
+	return 0
+}
+
+func fileSize(path string) int64 {
+	info, err := os.Stat(path)
+	if err != nil {
+		return 0
+	}
+	return info.Size()
+}
+
+// purgeCase decides (and unless dry, does) what retention asks of one closed
+// case. It returns nil when nothing is due; a held case is reported but not
+// changed.
+func purgeCase(tx *bolt.Tx, sum cases.Summary, r Retention, now time.Time, actor string, dryRun bool) (*PurgeItem, error) {
+	rec, err := loadRecord(tx, sum.ID)
+	if err != nil {
+		return nil, err
+	}
+	loc, err := cases.LoadZone(currentRules(rec.Case).Zone)
+	if err != nil {
+		return nil, err
+	}
+	closedOn, today := cases.DateOf(sum.ClosedAt, loc), cases.DateOf(now, loc)
+	copiesDue, _ := closedOn.AddMonths(r.CopiesMonths)
+	recordDue, _ := closedOn.AddMonths(12 * r.RecordYears)
+	item := &PurgeItem{CaseID: sum.ID, Controller: sum.Controller, ClosedOn: closedOn}
+	switch {
+	case r.RecordYears > 0 && rec.RecordPurged == nil && !today.Before(recordDue):
+		item.Stage = PurgeRecord
+	case r.CopiesMonths > 0 && rec.CopiesPurged == nil && !today.Before(copiesDue):
+		item.Stage = PurgeCopies
+	default:
+		return nil, nil
+	}
+	files := tx.Bucket(bucketFiles).Bucket([]byte(sum.ID))
+	if files != nil {
+		_ = files.ForEach(func(_, v []byte) error {
+			item.Files++
+			item.Bytes += int64(len(v))
+			return nil
+		})
+	}
+	if dryRun || slices.Contains(sum.Tags, LegalHold) {
+		return item, nil
+	}
+	if files != nil {
+		if err := tx.Bucket(bucketFiles).DeleteBucket([]byte(sum.ID)); err != nil {
+			return nil, err
+		}
+	}
+	at := now
+	if rec.CopiesPurged == nil {
+		rec.CopiesPurged = &at
+	}
+	why := fmt.Sprintf("%d attached files (%s) removed, %d months after closure on %s (retention of %s)",
+		item.Files, byteSize(item.Bytes), r.CopiesMonths, closedOn, sum.Controller)
+	if item.Stage == PurgeRecord {
+		if err := reduceToMinimal(tx, rec); err != nil {
+			return nil, err
+		}
+		rec.RecordPurged = &at
+		why = fmt.Sprintf("personal content reduced to the minimal record, %d years after closure on %s (retention of %s); %d attached files removed",
+			r.RecordYears, closedOn, sum.Controller, item.Files)
+	}
+	ev := cases.Event{Kind: cases.EventPurged, At: now, RecordedAt: now, Actor: actor, Text: why}
+	if err := appendEvent(tx, rec, ev); err != nil {
+		return nil, err
+	}
+	rec.Case.Events = append(rec.Case.Events, ev)
+	if rec.Retained != nil {
+		rec.Retained = append(rec.Retained, ev)
+	}
+	st, err := rec.Case.Derive(now)
+	if err != nil {
+		return nil, err
+	}
+	return item, putRecord(tx, rec, st)
+}
+
+// reduceToMinimal keeps of a case what the minimal record needs (its ID,
+// organisation, right, dates, outcome and grounds, and every event's kind,
+// times, actor and clock facts, so that its deadlines and timeliness stay
+// as they were) and removes the rest: the subject, the requester, the
+// request text and every event's stored content, whose digests remain in
+// the chain.
+func reduceToMinimal(tx *bolt.Tx, rec *record) error {
+	c := rec.Case
+	c.Subject, c.Requester, c.Text = cases.Subject{}, nil, ""
+	rec.Retained = make([]cases.Event, len(c.Events))
+	for i, e := range c.Events {
+		m := cases.Event{Kind: e.Kind, At: e.At, RecordedAt: e.RecordedAt, Actor: e.Actor, Letter: e.Letter,
+			Channel: e.Channel, Checksum: e.Checksum, Outcome: e.Outcome, Grounds: e.Grounds, Law: e.Law,
+			ReopenReason: e.ReopenReason, Rules: e.Rules, ExtendedTo: e.ExtendedTo, Assignee: e.Assignee,
+			Tags: e.Tags, Recipients: e.Recipients}
+		if e.Attachment != nil {
+			m.Attachment = &cases.Attachment{Kind: e.Attachment.Kind, Size: e.Attachment.Size, SHA256: e.Attachment.SHA256}
+		}
+		rec.Retained[i] = m
+		c.Events[i] = m
+	}
+	tl := tx.Bucket(bucketTimelines).Bucket([]byte(c.ID))
+	if tl == nil {
+		return fmt.Errorf("case %s: no timeline", c.ID)
+	}
+	var keys, values [][]byte
+	err := tl.ForEach(func(k, v []byte) error {
+		var env envelope
+		if err := json.Unmarshal(v, &env); err != nil {
+			return fmt.Errorf("case %s event %x: %w", c.ID, k, err)
+		}
+		env.Content = nil
+		out, err := json.Marshal(env)
+		if err != nil {
+			return err
+		}
+		keys, values = append(keys, append([]byte(nil), k...)), append(values, out)
+		return nil
+	})
+	if err != nil {
+		return err
+	}
+	for i := range keys {
+		if err := tl.Put(keys[i], values[i]); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// compactInPlace rewrites the open database into a fresh file and renames
+// it over the original while the lock is still held, so that freed pages
+// (and the bytes erased in them) are gone. A process that was waiting for
+// the lock on the old file notices the path now names another file and
+// opens it again (Store.open).
+func (s *Store) compactInPlace(db *bolt.DB) error {
+	tmp := s.path + ".compact"
+	_ = os.Remove(tmp)
+	dst, err := bolt.Open(tmp, s.fileMode(), &bolt.Options{Timeout: s.timeout})
+	if err != nil {
+		return fmt.Errorf("compact: %w", err)
+	}
+	if err := bolt.Compact(dst, db, 16<<20); err != nil {
+		dst.Close()
+		os.Remove(tmp)
+		return fmt.Errorf("compact: %w", err)
+	}
+	if err := dst.Close(); err != nil {
+		os.Remove(tmp)
+		return fmt.Errorf("compact: %w", err)
+	}
+	if err := os.Chmod(tmp, s.fileMode()); err != nil {
+		os.Remove(tmp)
+		return err
+	}
+	if err := os.Rename(tmp, s.path); err != nil {
+		os.Remove(tmp)
+		return fmt.Errorf("compact: %w", err)
+	}
+	if dir, err := os.Open(filepath.Dir(s.path)); err == nil {
+		_ = dir.Sync()
+		dir.Close()
+	}
+	return nil
+}
