@@ -317,14 +317,25 @@ func runCheck(a *app, args []string) int {
 	return exitOK
 }
 
-// runBackup writes a verified hot copy.
+// runBackup writes a verified hot copy, of everything or of one
+// organisation's cases.
 func runBackup(a *app, args []string) int {
 	fs, c := commonFlags("backup")
+	controller := fs.String("controller", "", "")
 	pos, err := parseAnywhere(fs, args)
 	if err != nil || len(pos) != 1 {
-		return a.usageError("backup", err, pos, "usage: rightsdesk backup DEST [--db PATH]")
+		return a.usageError("backup", err, pos, "usage: rightsdesk backup DEST [--controller ID] [--db PATH]")
 	}
-	held, err := a.store(a.dbPath(*c.db)).Backup(pos[0])
+	if *controller != "" {
+		regs, err := loadRegisters(a.getenv, "")
+		if err == nil {
+			_, err = regs.Get(*controller)
+		}
+		if err != nil {
+			return a.fail(exitUsage, fmt.Errorf("backup: %w", err))
+		}
+	}
+	held, err := a.store(a.dbPath(*c.db)).Backup(pos[0], *controller)
 	if err != nil {
 		return a.storeFailure(err)
 	}

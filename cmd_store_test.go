@@ -165,3 +165,45 @@ func holdLock(path string) int {
 	io.Copy(io.Discard, os.Stdin)
 	return 0
 }
+
+func TestBackupOfOneOrganisation(t *testing.T) {
+	d := newDesk(t, "2026-03-10T12:00:00Z")
+	crisp := d.add("--controller", "crisp", "--right", "access,erasure", "--received", "2026-03-02")
+	callrix := d.add("--controller", "callrix", "--right", "access", "--received", "2026-03-02")
+	file := filepath.Join(t.TempDir(), "orders.csv")
+	os.WriteFile(file, []byte("order\n1042\n"), 0o600)
+	for _, s := range [][]string{{"attach", crisp, file}, {"note", callrix, "--text", "CALLRIXONLY"}} {
+		if status, _, errOut := d.run(s...); status != 0 {
+			t.Fatal(errOut)
+		}
+	}
+	dest := filepath.Join(t.TempDir(), "crisp.db")
+	if status, _, errOut := d.run("backup", dest, "--controller", "crisp"); status != 0 {
+		t.Fatalf("backup --controller: %s", errOut)
+	}
+	info, _ := os.Stat(dest)
+	if info.Mode().Perm() != 0o600 {
+		t.Fatalf("backup mode %v", info.Mode())
+	}
+	env := d.env
+	status, out, _ := runCLI(t, env, "list", "--all", "--json", "--db", dest)
+	var listed []map[string]any
+	json.Unmarshal([]byte(out), &listed)
+	if status != 0 || len(listed) != 2 || listed[0]["controller"] != "crisp" || listed[1]["controller"] != "crisp" {
+		t.Fatalf("the copy holds %d cases: %s", len(listed), out)
+	}
+	if status, out, _ := runCLI(t, env, "check", "--db", dest); status != 0 {
+		t.Fatalf("the copy does not check: %s", out)
+	}
+	if raw, _ := os.ReadFile(dest); strings.Contains(string(raw), "CALLRIXONLY") {
+		t.Fatal("another organisation's case is in the copy")
+	}
+	if status, _, errOut := d.run("backup", dest+"2", "--controller", "acme"); status != 2 || !strings.Contains(errOut, "acme") {
+		t.Fatalf("unknown organisation: %d %q", status, errOut)
+	}
+	// The next case numbered in the copy does not reuse a number.
+	status, out, _ = runCLI(t, env, "add", "--controller", "crisp", "--right", "access", "--subject", "N", "--email", "n@example.org", "--db", dest)
+	if status != 0 || strings.TrimSpace(out) != "DSR-2026-000004" {
+		t.Fatalf("next number in the copy: %q", out)
+	}
+}
