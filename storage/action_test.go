@@ -129,3 +129,22 @@ func TestSendRecordsTheExportedChecksum(t *testing.T) {
 		t.Fatalf("sent event %+v, want the exported checksum", got)
 	}
 }
+
+func TestChainLinksEndAtTheHead(t *testing.T) {
+	s := newStore(t)
+	id := addCase(t, s, "Zoé Lefèvre")[0].ID
+	if _, err := s.Apply(id, cases.Event{Kind: cases.EventAcknowledged, Actor: "dpo"}, NoRevision, testNow); err != nil {
+		t.Fatal(err)
+	}
+	links, err := s.Chain(id)
+	if err != nil || len(links) != 2 {
+		t.Fatalf("%v %v", links, err)
+	}
+	l, _ := s.Get(id)
+	if links[0].Prev != chainStart(id) || links[1].Prev != links[0].Hash || links[1].Hash != l.Head {
+		t.Fatalf("links do not chain to the head %s: %+v", l.Head, links)
+	}
+	if _, err := s.Chain("DSR-2026-999999"); err == nil {
+		t.Fatal("an unknown case has a chain")
+	}
+}

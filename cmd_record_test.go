@@ -1,0 +1,107 @@
+package main
+
+import (
+	"bytes"
+	"encoding/json"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strings"
+	"testing"
+
+	"rightsdesk/storage"
+)
+
+func TestCaseRecord(t *testing.T) {
+	d := newDesk(t, "2026-03-10T12:00:00Z")
+	status, out, errOut := d.run("add", "--controller", "crisp", "--right", "access", "--received", "2026-03-02",
+		"--subject", "<script>alert(1)</script> \x1b[31mMallory", "--email", "m@example.org", "--text", "send me <b>everything</b>")
+	if status != 0 {
+		t.Fatal(errOut)
+	}
+	id := strings.TrimSpace(out)
+	for _, s := range [][]string{
+		{"acknowledge", id, "--at", "2026-03-03"}, // recorded 10 March at noon: 7 days and 13 hours late
+		{"note", id, "--text", "called the subject"},
+		{"send", id, "--letter", "acknowledgement", "--channel", "email", "--to", "m@example.org"},
+	} {
+		if status, _, errOut := d.run(s...); status != 0 {
+			t.Fatal(errOut)
+		}
+	}
+	a := &app{stdout: new(bytes.Buffer), stderr: new(bytes.Buffer), getenv: func(k string) string { return d.env[k] }}
+	a.clock, _ = clockFrom(a.getenv)
+	dir := t.TempDir()
+	if status := a.exportRecord(d.db, id, dir, false); status != 0 {
+		t.Fatalf("export --record: %s", a.stderr)
+	}
+	folder := strings.TrimSpace(a.stdout.(*bytes.Buffer).String())
+	if folder != filepath.Join(dir, id+"-record") {
+		t.Fatalf("printed %q", folder)
+	}
+	first := map[string][]byte{}
+	for _, f := range []string{"record.json", "record.html", "SHA256SUMS"} {
+		info, err := os.Stat(filepath.Join(folder, f))
+		if err != nil || info.Mode().Perm() != 0o600 {
+			t.Fatalf("%s: %v %v", f, info, err)
+		}
+		first[f], _ = os.ReadFile(filepath.Join(folder, f))
+	}
+	if info, _ := os.Stat(folder); info.Mode().Perm() != 0o700 {
+		t.Fatalf("folder mode %v", info.Mode())
+	}
+	// The same case state gives the same bytes.
+	a.stdout = new(bytes.Buffer)
+	if status := a.exportRecord(d.db, id, dir, false); status != 0 {
+		t.Fatal(a.stderr)
+	}
+	for f, b := range first {
+		again, _ := os.ReadFile(filepath.Join(folder, f))
+		if !bytes.Equal(again, b) {
+			t.Fatalf("%s differs between two exports of the same case", f)
+		}
+	}
+	if sum, err := exec.LookPath("sha256sum"); err == nil {
+		cmd := exec.Command(sum, "-c", "SHA256SUMS")
+		cmd.Dir = folder
+		if out, err := cmd.CombinedOutput(); err != nil {
+			t.Fatalf("sha256sum -c: %v %s", err, out)
+		}
+	}
+	html := string(first["record.html"])
+	if strings.Contains(html, "<script>") || strings.Contains(html, "<b>everything") || !strings.Contains(html, "&lt;script&gt;") {
+		t.Fatalf("the HTML record does not escape subject text")
+	}
+	var rec struct {
+		ChainHead string `json:"chain_head"`
+		Events    []struct {
+			Kind       string `json:"kind"`
+			LateRecord string `json:"late_record"`
+		}
+		Letters []struct{ Letter, To string }
+		Notes   []struct{ Text string }
+	}
+	if err := json.Unmarshal(first["record.json"], &rec); err != nil {
+		t.Fatal(err)
+	}
+	head, _ := newStoreFor(d).Get(id)
+	if rec.ChainHead != head.Head || len(rec.Events) != 4 || rec.Events[1].LateRecord != "recorded 7 days after it happened" ||
+		// Received at midnight on 2 March in Paris, entered on 10 March at noon UTC.
+		rec.Events[0].LateRecord != "recorded 8 days after it happened" || rec.Events[2].LateRecord != "" || len(rec.Letters) != 1 || rec.Letters[0].To != "m@example.org" || rec.Notes[0].Text != "called the subject" {
+		t.Fatalf("record: %+v (head %s)", rec, head.Head)
+	}
+	// Exporting the record is in the access log, not the timeline.
+	if log, _ := newStoreFor(d).AccessLog(id); len(log) != 2 || log[0].What != "exported the case record" {
+		t.Fatalf("access log: %+v", log)
+	}
+	if v := d.show(id); v["revision"] != 4.0 {
+		t.Fatalf("exporting the record changed the case: revision %v", v["revision"])
+	}
+}
+
+func newStoreFor(d *desk) interface {
+	Get(string) (*storage.Loaded, error)
+	AccessLog(string) ([]storage.Access, error)
+} {
+	return storage.Open(d.db, storage.Options{})
+}

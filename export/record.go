@@ -1,0 +1,277 @@
+package export
+
+import (
+	"bytes"
+	"crypto/sha256"
+	_ "embed"
+	"encoding/hex"
+	"encoding/json"
+	"fmt"
+	"html/template"
+	"os"
+	"path/filepath"
+	"time"
+
+	"rightsdesk/cases"
+)
+
+// RecordFormat is the version of the case record's layout.
+const RecordFormat = 1
+
+// LateRecordAfter is how long after an event happened its recording is
+// marked as late in the case record: an authority reading the record sees
+// which entries were written down after the fact.
+const LateRecordAfter = 24 * time.Hour
+
+// ChainLink is one event's place in the case's hash chain (the store's
+// storage.Link, declared here so that export knows only cases/).
+type ChainLink struct {
+	Seq    uint64 `json:"seq"`
+	Prev   string `json:"prev"`
+	Digest string `json:"digest"`
+	Hash   string `json:"hash"`
+	Purged bool   `json:"purged,omitempty"`
+}
+
+// RecordInput is what a case record is made from.
+type RecordInput struct {
+	Case     *cases.Case
+	Revision int
+	Chain    []ChainLink // one per event, in order
+	// Generator names the program that wrote the record ("rightsdesk 0.x").
+	Generator string
+}
+
+// RecordEvent is one timeline entry in the case record.
+type RecordEvent struct {
+	Seq        uint64       `json:"seq"`
+	Kind       string       `json:"kind"`
+	At         time.Time    `json:"at"`
+	RecordedAt time.Time    `json:"recorded_at"`
+	LateRecord string       `json:"late_record,omitempty"` // "recorded 3 days after it happened"
+	Actor      string       `json:"actor"`
+	Details    []string     `json:"details"`
+	Event      *cases.Event `json:"event"` // the stored content; nil when purged
+	Digest     string       `json:"digest"`
+	Hash       string       `json:"hash"`
+}
+
+// RecordLetter is a letter sent to the requester, with the checksum of the
+// packet it was.
+type RecordLetter struct {
+	Letter   string    `json:"letter"`
+	SentAt   time.Time `json:"sent_at"`
+	Channel  string    `json:"channel,omitempty"`
+	To       string    `json:"to,omitempty"`
+	Checksum string    `json:"checksum,omitempty"`
+	Actor    string    `json:"actor"`
+}
+
+// RecordNote is an internal note.
+type RecordNote struct {
+	At    time.Time `json:"at"`
+	Actor string    `json:"actor"`
+	Text  string    `json:"text"`
+}
+
+// CaseRecord is the full account of one case for the organisation's files
+// or a supervisory authority (Art. 5(2)): never sent to the subject.
+type CaseRecord struct {
+	Format    int              `json:"format"`
+	Generator string           `json:"generator"`
+	AsOf      time.Time        `json:"as_of"` // the last recorded event: the record depends on nothing else
+	Case      *cases.View      `json:"case"`
+	Events    []RecordEvent    `json:"events"`
+	Letters   []RecordLetter   `json:"letters"`
+	Notes     []RecordNote     `json:"notes"`
+	Steps     []string         `json:"deadline_working"`
+	ChainHead string           `json:"chain_head"`
+	Register  string           `json:"register"` // where the frozen rules came from
+	Deadlines *cases.Deadlines `json:"-"`
+}
+
+// NewRecord builds the case record. It is a function of the stored case
+// alone: the deadlines are worked out as of the last recorded event, so the
+// same case state always gives the same record.
+func NewRecord(in RecordInput) (*CaseRecord, error) {
+	c := in.Case
+	if len(in.Chain) != len(c.Events) {
+		return nil, fmt.Errorf("case %s: %d events but %d chain links", c.ID, len(c.Events), len(in.Chain))
+	}
+	var asOf time.Time
+	for _, e := range c.Events {
+		if e.RecordedAt.After(asOf) {
+			asOf = e.RecordedAt
+		}
+	}
+	st, err := c.Derive(asOf)
+	if err != nil {
+		return nil, fmt.Errorf("case %s: %w", c.ID, err)
+	}
+	view := cases.NewView(c, st, in.Revision, false)
+	r := &CaseRecord{Format: RecordFormat, Generator: in.Generator, AsOf: asOf.UTC(), Case: view,
+		Events: []RecordEvent{}, Letters: []RecordLetter{}, Notes: []RecordNote{}, Steps: st.Deadlines.Steps,
+		Register: st.Rules.Source, Deadlines: st.Deadlines}
+	if r.Steps == nil {
+		r.Steps = []string{}
+	}
+	for i, e := range c.Events {
+		link := in.Chain[i]
+		re := RecordEvent{Seq: link.Seq, Kind: string(e.Kind), At: e.At.UTC(), RecordedAt: e.RecordedAt.UTC(),
+			Actor: e.Actor, Details: recordDetails(e), Digest: link.Digest, Hash: link.Hash}
+		if !link.Purged {
+			ev := e
+			re.Event = &ev
+		}
+		if late := e.RecordedAt.Sub(e.At); late > LateRecordAfter {
+			re.LateRecord = fmt.Sprintf("recorded %s after it happened", recordSpan(late))
+		}
+		r.Events = append(r.Events, re)
+		switch e.Kind {
+		case cases.EventSent:
+			r.Letters = append(r.Letters, RecordLetter{Letter: string(e.Letter), SentAt: e.At.UTC(), Channel: string(e.Channel),
+				To: e.To, Checksum: e.Checksum, Actor: e.Actor})
+		case cases.EventNoted:
+			r.Notes = append(r.Notes, RecordNote{At: e.At.UTC(), Actor: e.Actor, Text: e.Text})
+		}
+		r.ChainHead = link.Hash
+	}
+	return r, nil
+}
+
+func recordSpan(d time.Duration) string {
+	if days := int(d.Hours() / 24); days >= 1 {
+		if days == 1 {
+			return "1 day"
+		}
+		return fmt.Sprintf("%d days", days)
+	}
+	return fmt.Sprintf("%d hours", int(d.Hours()))
+}
+
+// recordDetails are an event's facts in words, for the readable record.
+func recordDetails(e cases.Event) []string {
+	var out []string
+	add := func(label, v string) {
+		if v != "" {
+			out = append(out, label+": "+v)
+		}
+	}
+	add("reason", e.Reason)
+	add("method", e.Method)
+	add("amount", e.Amount)
+	add("letter", string(e.Letter))
+	add("channel", string(e.Channel))
+	add("to", e.To)
+	add("checksum", e.Checksum)
+	add("recipient", e.Recipient)
+	add("impossible", e.Impossible)
+	for _, r := range e.Recipients {
+		add("recipient", r)
+	}
+	add("assignee", e.Assignee)
+	for _, t := range e.Tags {
+		add("tag", t)
+	}
+	add("text", e.Text)
+	if a := e.Attachment; a != nil {
+		add("file", fmt.Sprintf("%s (%s, %d bytes, sha256 %s)", a.Name, a.Kind, a.Size, a.SHA256))
+	}
+	add("file", e.File)
+	add("outcome", string(e.Outcome))
+	for _, g := range e.Grounds {
+		add("ground", string(g))
+	}
+	add("law", e.Law)
+	add("redirect to", e.RedirectTo)
+	add("reopen reason", string(e.ReopenReason))
+	if e.Rules != nil {
+		add("rules", fmt.Sprintf("%s, %s, calendar %s (%s)", e.Rules.Regime, e.Rules.Zone, e.Rules.Calendar, e.Rules.Source))
+	}
+	if e.ExtendedTo != nil {
+		add("extended to", e.ExtendedTo.String())
+	}
+	if out == nil {
+		out = []string{}
+	}
+	return out
+}
+
+//go:embed record.html.tmpl
+var recordHTML string
+
+var recordTemplate = template.Must(template.New("record").Funcs(template.FuncMap{
+	"day":  func(t time.Time) string { return t.UTC().Format("2006-01-02 15:04 UTC") },
+	"date": func(d *cases.Date) string { return recordDate(d) },
+}).Parse(recordHTML))
+
+func recordDate(d *cases.Date) string {
+	if d == nil {
+		return "—"
+	}
+	return d.String()
+}
+
+// WriteRecord writes the case record into dir/<ID>-record/ as record.json,
+// record.html and SHA256SUMS, each 0600 in a 0700 folder, and returns the
+// folder. The same case state gives the same bytes.
+func WriteRecord(r *CaseRecord, dir string) (string, error) {
+	js, err := json.MarshalIndent(r, "", "  ")
+	if err != nil {
+		return "", err
+	}
+	js = append(js, '\n')
+	var page bytes.Buffer
+	if err := recordTemplate.Execute(&page, r); err != nil {
+		return "", fmt.Errorf("case record of %s: %w", r.Case.ID, err)
+	}
+	files := []struct {
+		name string
+		data []byte
+	}{{"record.html", page.Bytes()}, {"record.json", js}}
+	var sums bytes.Buffer
+	for _, f := range files {
+		sum := sha256.Sum256(f.data)
+		fmt.Fprintf(&sums, "%s  %s\n", hex.EncodeToString(sum[:]), f.name)
+	}
+	files = append(files, struct {
+		name string
+		data []byte
+	}{"SHA256SUMS", sums.Bytes()})
+	// The case ID is ours (DSR-YYYY-NNNNNN), never subject-supplied text.
+	out := filepath.Join(dir, recordSafeName(r.Case.ID)+"-record")
+	if err := os.MkdirAll(out, 0o700); err != nil {
+		return "", err
+	}
+	if err := os.Chmod(out, 0o700); err != nil {
+		return "", err
+	}
+	for _, f := range files {
+		p := filepath.Join(out, f.name)
+		tmp := p + ".partial"
+		if err := os.WriteFile(tmp, f.data, 0o600); err != nil {
+			return "", err
+		}
+		if err := os.Chmod(tmp, 0o600); err != nil {
+			return "", err
+		}
+		if err := os.Rename(tmp, p); err != nil {
+			return "", err
+		}
+	}
+	return out, nil
+}
+
+// recordSafeName keeps letters, digits, '-' and '_' of a name used in a path.
+func recordSafeName(s string) string {
+	b := []byte(s)
+	for i, c := range b {
+		if !(c >= 'a' && c <= 'z' || c >= 'A' && c <= 'Z' || c >= '0' && c <= '9' || c == '-' || c == '_') {
+			b[i] = '_'
+		}
+	}
+	if len(b) == 0 {
+		return "case"
+	}
+	return string(b)
+}
