@@ -64,67 +64,77 @@ type PurgePlan struct {
 // computes the same plan and writes nothing. A real run then compacts the
 // file, so that the erased bytes do not linger in free pages.
 func (s *Store) Purge(retention func(controller string) (Retention, bool), now time.Time, actor string, dryRun bool) (*PurgePlan, error) {
-	plan := &PurgePlan{Items: []PurgeItem{}, Held: []string{}, Unknown: []string{}}
-	work := func(tx *bolt.Tx) error {
-		plan.Items, plan.Held, plan.Unknown = plan.Items[:0], plan.Held[:0], plan.Unknown[:0]
-		var due []cases.Summary
-		err := tx.Bucket(bucketRows).ForEach(func(k, v []byte) error {
+	plan := &PurgePlan{Items: []PurgeItem{}, Held: []string{}, Unknown: []string{}, SizeBefore: fileSize(s.path)}
+	var closed []cases.Summary
+	err := s.view(func(tx *bolt.Tx) error {
+		return tx.Bucket(bucketRows).ForEach(func(k, v []byte) error {
 			sum, _, err := decodeRow(v)
 			if err != nil {
 				return &StoreError{Path: s.path, Err: ErrDamaged, Detail: "case " + string(k) + ": " + err.Error(), Advice: restoreAdvice}
 			}
 			if sum.Closed() {
-				due = append(due, sum)
+				closed = append(closed, sum)
 			}
 			return nil
 		})
-		if err != nil {
-			return err
-		}
-		for _, sum := range due {
-			r, ok := retention(sum.Controller)
-			if !ok {
-				if !slices.Contains(plan.Unknown, sum.Controller) {
-					plan.Unknown = append(plan.Unknown, sum.Controller)
-				}
-				continue
-			}
-			item, err := purgeCase(tx, sum, r, now, actor, dryRun)
-			if err != nil {
-				return err
-			}
-			switch {
-			case item == nil:
-			case slices.Contains(sum.Tags, LegalHold):
-				plan.Held = append(plan.Held, sum.ID)
-			default:
-				plan.Items = append(plan.Items, *item)
-			}
-		}
-		slices.Sort(plan.Held)
-		slices.SortFunc(plan.Items, func(a, b PurgeItem) int { return compareStrings(a.CaseID, b.CaseID) })
-		return nil
-	}
-	if dryRun {
-		if err := s.view(work); err != nil && !errors.Is(err, ErrNoDatabase) {
-			return nil, err
-		}
-		plan.SizeBefore = fileSize(s.path)
-		plan.SizeAfter = plan.SizeBefore
+	})
+	if errors.Is(err, ErrNoDatabase) {
 		return plan, nil
 	}
-	plan.SizeBefore = fileSize(s.path)
-	err := s.with(false, func(db *bolt.DB) error {
-		if err := db.Update(work); err != nil {
-			return err
-		}
-		if len(plan.Items) == 0 {
-			return nil
-		}
-		return s.compactInPlace(db)
-	})
 	if err != nil {
 		return nil, err
+	}
+	// Each case is purged once (its record says which stage it reached), so
+	// the work is committed in batches and other users are let in between.
+	const perTx = 2000
+	for start := 0; start < len(closed); start += perTx {
+		chunk := closed[start:min(start+perTx, len(closed))]
+		var items []PurgeItem
+		var held, unknown []string
+		work := func(tx *bolt.Tx) error {
+			items, held, unknown = items[:0], held[:0], unknown[:0]
+			for _, sum := range chunk {
+				r, ok := retention(sum.Controller)
+				if !ok {
+					unknown = append(unknown, sum.Controller)
+					continue
+				}
+				item, err := purgeCase(tx, sum, r, now, actor, dryRun)
+				if err != nil {
+					return err
+				}
+				switch {
+				case item == nil:
+				case slices.Contains(sum.Tags, LegalHold):
+					held = append(held, sum.ID)
+				default:
+					items = append(items, *item)
+				}
+			}
+			return nil
+		}
+		if dryRun {
+			err = s.view(work)
+		} else {
+			err = s.update(work)
+		}
+		if err != nil {
+			return nil, err
+		}
+		plan.Items, plan.Held = append(plan.Items, items...), append(plan.Held, held...)
+		for _, u := range unknown {
+			if !slices.Contains(plan.Unknown, u) {
+				plan.Unknown = append(plan.Unknown, u)
+			}
+		}
+	}
+	slices.Sort(plan.Held)
+	slices.Sort(plan.Unknown)
+	slices.SortFunc(plan.Items, func(a, b PurgeItem) int { return compareStrings(a.CaseID, b.CaseID) })
+	if !dryRun && len(plan.Items) > 0 {
+		if err := s.with(false, s.compactInPlace); err != nil {
+			return nil, err
+		}
 	}
 	plan.SizeAfter = fileSize(s.path)
 	return plan, nil

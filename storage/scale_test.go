@@ -248,3 +248,57 @@ func BenchmarkBarePut100k(b *testing.B) {
 		}
 	}
 }
+
+// BenchmarkReport100k loads the register of requests' input and computes
+// its totals over 100,000 cases (the report's target is 2 s).
+func BenchmarkReport100k(b *testing.B) {
+	s := scaleStore(b)
+	for b.Loop() {
+		q, _, err := s.Queue(scaleNow)
+		if err != nil {
+			b.Fatal(err)
+		}
+		st := cases.Statistics(q, scaleNow)
+		if st.Cases != scaleCases {
+			b.Fatalf("%d cases", st.Cases)
+		}
+	}
+}
+
+// BenchmarkPurge100k purges 100,000 cases closed four years ago down to
+// their minimal records, then compacts the file (target 30 s). Building the
+// database is not timed; run it with -benchtime 1x.
+func BenchmarkPurge100k(b *testing.B) {
+	closedLongAgo := time.Date(2022, 6, 1, 10, 0, 0, 0, time.UTC)
+	for b.Loop() {
+		b.StopTimer()
+		reqs, err := scaleRequests(scaleCases, closedLongAgo)
+		if err != nil {
+			b.Fatal(err)
+		}
+		for _, r := range reqs {
+			c := r[0]
+			if st, _ := c.Derive(closedLongAgo); st.Status == cases.StatusClosed {
+				continue
+			}
+			done, _, err := cases.Apply(c, cases.Event{Kind: cases.EventClosed, Outcome: cases.OutcomeFulfilled, Actor: "dpo"}, closedLongAgo)
+			if err != nil {
+				b.Fatal(err)
+			}
+			c.Events = append(c.Events, done)
+		}
+		s := Open(filepath.Join(b.TempDir(), "purge.db"), Options{})
+		if err := s.AddRequests(reqs, closedLongAgo, 5000); err != nil {
+			b.Fatal(err)
+		}
+		before := fileSize(s.Path())
+		b.StartTimer()
+		plan, err := s.Purge(func(string) (Retention, bool) { return Retention{CopiesMonths: 6, RecordYears: 3}, true },
+			scaleNow, "retention", false)
+		if err != nil || len(plan.Items) != scaleCases {
+			b.Fatalf("%d purged, %v", len(plan.Items), err)
+		}
+		b.ReportMetric(float64(before)/(1<<20), "MiB-before")
+		b.ReportMetric(float64(plan.SizeAfter)/(1<<20), "MiB-after")
+	}
+}
