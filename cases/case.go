@@ -36,6 +36,9 @@ type Attachment struct {
 	System   string         `json:"system,omitempty"`   // where the data were gathered
 	Size     int64          `json:"size"`
 	SHA256   string         `json:"sha256"`
+	// Content carries a file's bytes into the store with a new case (demo
+	// data, imports); it is never part of the timeline.
+	Content []byte `json:"-"`
 }
 
 // Case is one right asked for in one request, with the timeline of everything

@@ -252,6 +252,13 @@ func (s *Store) AddRequests(requests [][]*cases.Case, now time.Time, perTx int) 
 	for start := 0; start < len(requests); start += perTx {
 		chunk := requests[start:min(start+perTx, len(requests))]
 		err := s.update(func(tx *bolt.Tx) error {
+			// New cases take increasing IDs, so these buckets grow at their
+			// end: pack their pages full instead of half.
+			for _, name := range [][]byte{bucketCases, bucketTimelines, bucketFiles, bucketRows, bucketChanges} {
+				if b := tx.Bucket(name); b != nil {
+					b.FillPercent = 0.95
+				}
+			}
 			for _, group := range chunk {
 				if err := insertRequest(tx, group, now); err != nil {
 					return err
@@ -304,6 +311,15 @@ func insertCase(tx *bolt.Tx, c *cases.Case, now time.Time) error {
 	for _, ev := range c.Events {
 		if err := appendEvent(tx, rec, ev); err != nil {
 			return err
+		}
+		if a := ev.Attachment; ev.Kind == cases.EventAttached && a != nil && a.Content != nil {
+			files, err := tx.Bucket(bucketFiles).CreateBucketIfNotExists([]byte(c.ID))
+			if err != nil {
+				return err
+			}
+			if err := files.Put([]byte(a.Name), a.Content); err != nil {
+				return err
+			}
 		}
 	}
 	st, err := c.Derive(now)

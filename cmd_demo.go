@@ -1,0 +1,119 @@
+package main
+
+import (
+	"errors"
+	"fmt"
+	"os"
+	"path/filepath"
+	"strconv"
+	"time"
+
+	"rightsdesk/cases"
+)
+
+const demoUsage = "usage: rightsdesk demo --db PATH [--cases N] [--seed S]"
+
+// Demo defaults: the number of cases a first look needs, and the seed of
+// the demo database behind --demo.
+const (
+	demoDefaultCases = 300
+	demoDefaultSeed  = 1
+)
+
+func init() {
+	register("demo", runDemo, "fill an empty database with generated fictional cases")
+}
+
+// runDemo fills an empty database with demo cases, dated relative to now.
+func runDemo(a *app, args []string) int {
+	fs := newFlags("demo")
+	db := fs.String("db", "", "")
+	n := fs.Int("cases", demoDefaultCases, "")
+	seed := fs.String("seed", strconv.Itoa(demoDefaultSeed), "")
+	pos, err := parseAnywhere(fs, args)
+	if err != nil || len(pos) > 0 {
+		return a.usageError("demo", err, pos, demoUsage)
+	}
+	bad := func(err error) int { return a.fail(exitUsage, fmt.Errorf("demo: %w", err)) }
+	if *db == "" {
+		return bad(errors.New("--db PATH is required: demo data never go into the real database by default"))
+	}
+	if *n < 1 || *n > 1_000_000 {
+		return bad(fmt.Errorf("--cases %d: want 1 to 1,000,000", *n))
+	}
+	s, err := strconv.ParseUint(*seed, 10, 64)
+	if err != nil {
+		return bad(fmt.Errorf("--seed %q: want a whole number", *seed))
+	}
+	start := time.Now()
+	count, err := a.writeDemo(*db, *n, s)
+	if err != nil {
+		var refused *cases.Refused
+		if errors.As(err, &refused) {
+			return a.fail(exitRefused, fmt.Errorf("demo: %w", err))
+		}
+		return a.storeFailure(err)
+	}
+	fmt.Fprintf(a.stdout, "%d demo cases written to %s in %s\n", count, *db, time.Since(start).Round(time.Millisecond))
+	return exitOK
+}
+
+// writeDemo generates the demo cases and writes them into path, which must
+// be missing or hold no case.
+func (a *app) writeDemo(path string, n int, seed uint64) (int, error) {
+	st := a.store(path)
+	if st.Exists() {
+		q, _, err := st.Queue(a.clock.Now())
+		if err != nil {
+			return 0, err
+		}
+		if len(q) > 0 {
+			return 0, &cases.Refused{Reason: fmt.Sprintf("%s already holds %d cases; demo data go into an empty database", path, len(q))}
+		}
+	}
+	regs, err := loadRegisters(a.getenv, "")
+	if err != nil {
+		return 0, err
+	}
+	now := a.clock.Now()
+	reqs, err := cases.Demo(cases.DemoOptions{Cases: n, Seed: seed, Now: now, Registers: regs.All()})
+	if err != nil {
+		return 0, err
+	}
+	if err := st.AddRequests(reqs, now, 5000); err != nil {
+		return 0, err
+	}
+	count := 0
+	for _, r := range reqs {
+		count += len(r)
+	}
+	return count, nil
+}
+
+// demoDatabase is the database behind --demo:
+// $XDG_DATA_HOME/rightsdesk/demo.db, generated when missing or older than a
+// day (its dates are relative to the day it was made). It is written to a
+// temporary file and renamed, so a half-made demo is never opened.
+func (a *app) demoDatabase() (string, error) {
+	dir := filepath.Join(a.dataHome(), "rightsdesk")
+	path := filepath.Join(dir, "demo.db")
+	if info, err := os.Stat(path); err == nil && a.clock.Now().Sub(info.ModTime()) < 24*time.Hour && info.ModTime().Before(a.clock.Now().Add(time.Minute)) {
+		return path, nil
+	}
+	if err := os.MkdirAll(dir, 0o700); err != nil {
+		return "", fmt.Errorf("create %s: %w", dir, err)
+	}
+	tmp := filepath.Join(dir, fmt.Sprintf(".demo-%d.db", os.Getpid()))
+	os.Remove(tmp)
+	defer os.Remove(tmp)
+	if _, err := a.writeDemo(tmp, demoDefaultCases, demoDefaultSeed); err != nil {
+		return "", err
+	}
+	a.db = nil // the temporary file's owner is done; the renamed file gets its own
+	if err := os.Rename(tmp, path); err != nil {
+		return "", err
+	}
+	now := a.clock.Now()
+	_ = os.Chtimes(path, now, now)
+	return path, nil
+}
