@@ -10,6 +10,11 @@ import (
 // runCLI runs the program in-process with a fixed clock.
 func runCLI(t *testing.T, env map[string]string, args ...string) (int, string, string) {
 	t.Helper()
+	return runCLIb(env, args...)
+}
+
+// runCLIb runs the command line in-process, for tests and benchmarks.
+func runCLIb(env map[string]string, args ...string) (int, string, string) {
 	var out, errOut bytes.Buffer
 	getenv := func(k string) string {
 		if v, ok := env[k]; ok {
