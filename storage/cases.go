@@ -8,6 +8,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"slices"
 	"strconv"
 	"time"
 
@@ -132,8 +133,8 @@ func appendEvent(tx *bolt.Tx, rec *record, ev cases.Event) error {
 
 // putRecord writes a case's record and what is derived from it, and logs
 // the change.
-func putRecord(tx *bolt.Tx, rec *record, st *cases.State) error {
-	if err := writeCase(tx, rec, st); err != nil {
+func putRecord(tx *bolt.Tx, rec *record, st *cases.State, batch *indexBatch) error {
+	if err := writeCase(tx, rec, st, batch); err != nil {
 		return err
 	}
 	changes := tx.Bucket(bucketChanges)
@@ -251,7 +252,12 @@ func (s *Store) AddRequests(requests [][]*cases.Case, now time.Time, perTx int) 
 	}
 	for start := 0; start < len(requests); start += perTx {
 		chunk := requests[start:min(start+perTx, len(requests))]
-		err := s.update(func(tx *bolt.Tx) error {
+		write := s.update
+		if len(chunk) > 100 {
+			write = s.updateBulk
+		}
+		err := write(func(tx *bolt.Tx) error {
+			batch := &indexBatch{}
 			// New cases take increasing IDs, so these buckets grow at their
 			// end: pack their pages full instead of half.
 			for _, name := range [][]byte{bucketCases, bucketTimelines, bucketFiles, bucketRows, bucketChanges} {
@@ -260,11 +266,11 @@ func (s *Store) AddRequests(requests [][]*cases.Case, now time.Time, perTx int) 
 				}
 			}
 			for _, group := range chunk {
-				if err := insertRequest(tx, group, now); err != nil {
+				if err := insertRequest(tx, group, now, batch); err != nil {
 					return err
 				}
 			}
-			return nil
+			return batch.flush(tx)
 		})
 		if err != nil {
 			return err
@@ -275,7 +281,7 @@ func (s *Store) AddRequests(requests [][]*cases.Case, now time.Time, perTx int) 
 
 // insertRequest numbers the cases of one request in the year of its
 // receipt, links them and writes them.
-func insertRequest(tx *bolt.Tx, group []*cases.Case, now time.Time) error {
+func insertRequest(tx *bolt.Tx, group []*cases.Case, now time.Time, batch *indexBatch) error {
 	if len(group) == 0 {
 		return nil
 	}
@@ -297,7 +303,7 @@ func insertRequest(tx *bolt.Tx, group []*cases.Case, now time.Time) error {
 				c.Linked = append(c.Linked, id)
 			}
 		}
-		if err := insertCase(tx, c, now); err != nil {
+		if err := insertCase(tx, c, now, batch); err != nil {
 			return err
 		}
 	}
@@ -306,7 +312,7 @@ func insertRequest(tx *bolt.Tx, group []*cases.Case, now time.Time) error {
 
 // insertCase writes a new case that has its ID: its events, chained, then
 // its record and index entry.
-func insertCase(tx *bolt.Tx, c *cases.Case, now time.Time) error {
+func insertCase(tx *bolt.Tx, c *cases.Case, now time.Time, batch *indexBatch) error {
 	rec := &record{Case: c}
 	for _, ev := range c.Events {
 		if err := appendEvent(tx, rec, ev); err != nil {
@@ -326,7 +332,7 @@ func insertCase(tx *bolt.Tx, c *cases.Case, now time.Time) error {
 	if err != nil {
 		return err
 	}
-	return putRecord(tx, rec, st)
+	return putRecord(tx, rec, st, batch)
 }
 
 // loadState reads a case and derives its state as of now.
@@ -393,7 +399,7 @@ func applyTx(tx *bolt.Tx, id string, ev cases.Event, ifRevision int, now time.Ti
 	if err != nil {
 		return nil, err
 	}
-	if err := putRecord(tx, rec, st); err != nil {
+	if err := putRecord(tx, rec, st, nil); err != nil {
 		return nil, err
 	}
 	return &Result{Event: done, Warnings: warnings, Revision: rec.Revision, View: cases.NewView(rec.Case, st, rec.Revision, true)}, nil
@@ -455,7 +461,7 @@ func indexKey(c *cases.Case, st *cases.State) ([]byte, []byte) {
 
 // writeCase writes a case's record with its list view, its queue row and
 // its entry in the due-date index, moving the entry it had before.
-func writeCase(tx *bolt.Tx, rec *record, st *cases.State) error {
+func writeCase(tx *bolt.Tx, rec *record, st *cases.State, batch *indexBatch) error {
 	id := []byte(rec.Case.ID)
 	facts := *rec.Case
 	facts.Events = nil
@@ -504,7 +510,36 @@ func writeCase(tx *bolt.Tx, rec *record, st *cases.State) error {
 		value = append(binary.AppendUvarint(nil, uint64(len(row))), row...)
 		value = append(value, view...)
 	}
+	if batch != nil {
+		batch.entries = append(batch.entries, indexEntry{bucket, key, value})
+		return nil
+	}
 	return tx.Bucket(bucket).Put(key, value)
+}
+
+// indexBatch holds the due and waiting index entries of a bulk write, to be
+// put in key order at the end of the transaction: keys put in random order
+// make each insert shift a page that grows in memory until commit, which is
+// quadratic over a large import. Only new cases go through a batch (they
+// have no older entry to remove).
+type indexBatch struct{ entries []indexEntry }
+
+type indexEntry struct{ bucket, key, value []byte }
+
+func (b *indexBatch) flush(tx *bolt.Tx) error {
+	slices.SortFunc(b.entries, func(x, y indexEntry) int {
+		if c := bytes.Compare(x.bucket, y.bucket); c != 0 {
+			return c
+		}
+		return bytes.Compare(x.key, y.key)
+	})
+	for _, e := range b.entries {
+		if err := tx.Bucket(e.bucket).Put(e.key, e.value); err != nil {
+			return err
+		}
+	}
+	b.entries = b.entries[:0]
+	return nil
 }
 
 // rebuildIndex recomputes what is derived from every case: its view, row
@@ -522,14 +557,18 @@ func rebuildIndex(tx *bolt.Tx) error {
 	now := time.Now()
 	var ids []string
 	_ = tx.Bucket(bucketCases).ForEach(func(k, _ []byte) error { ids = append(ids, string(k)); return nil })
+	batch := &indexBatch{}
 	for _, id := range ids {
 		rec, st, err := loadState(tx, id, now)
 		if err != nil {
 			return err
 		}
-		if err := writeCase(tx, rec, st); err != nil {
+		if err := writeCase(tx, rec, st, batch); err != nil {
 			return err
 		}
+	}
+	if err := batch.flush(tx); err != nil {
+		return err
 	}
 	return tx.Bucket(bucketMeta).Put(keyIndexEngine, indexStamp())
 }

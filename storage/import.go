@@ -316,7 +316,11 @@ func contactKey(controller string, right cases.Right, s cases.Subject) string {
 // tagged possible-duplicate by a tagged event in its timeline.
 func (s *Store) Import(requests [][]*cases.Case, now time.Time, actor string) (*ImportResult, error) {
 	res := &ImportResult{}
-	err := s.update(func(tx *bolt.Tx) error {
+	write := s.update
+	if len(requests) > 100 {
+		write = s.updateBulk
+	}
+	err := write(func(tx *bolt.Tx) error {
 		*res = ImportResult{IDs: make([]string, 0, len(requests))}
 		open := map[string]bool{}
 		err := tx.Bucket(bucketRows).ForEach(func(k, v []byte) error {
@@ -341,6 +345,7 @@ func (s *Store) Import(requests [][]*cases.Case, now time.Time, actor string) (*
 		for _, b := range [][]byte{bucketCases, bucketTimelines, bucketRows, bucketChanges} {
 			tx.Bucket(b).FillPercent = 0.95
 		}
+		batch := &indexBatch{}
 		for _, group := range requests {
 			for _, c := range group {
 				key := contactKey(c.Controller, c.Right, c.Subject)
@@ -354,7 +359,7 @@ func (s *Store) Import(requests [][]*cases.Case, now time.Time, actor string) (*
 				}
 				open[key] = true
 			}
-			if err := insertRequest(tx, group, now); err != nil {
+			if err := insertRequest(tx, group, now, batch); err != nil {
 				return err
 			}
 			res.Requests++
@@ -363,7 +368,7 @@ func (s *Store) Import(requests [][]*cases.Case, now time.Time, actor string) (*
 				res.IDs = append(res.IDs, c.ID)
 			}
 		}
-		return nil
+		return batch.flush(tx)
 	})
 	if err != nil {
 		return nil, err

@@ -224,7 +224,7 @@ func purgeCase(tx *bolt.Tx, sum cases.Summary, r Retention, now time.Time, actor
 	if err != nil {
 		return nil, err
 	}
-	return item, putRecord(tx, rec, st)
+	return item, putRecord(tx, rec, st, nil)
 }
 
 // reduceToMinimal keeps of a case what the minimal record needs (its ID,

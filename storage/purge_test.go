@@ -158,7 +158,7 @@ func TestWriterWaitingDuringCompactionLosesNothing(t *testing.T) {
 	a := newStore(t)
 	addCase(t, a, "Zoé Lefèvre")
 	b := Open(a.Path(), Options{LockTimeout: 5 * time.Second})
-	db, err := a.lockedOpen(false)
+	db, err := a.lockedOpen(false, 0)
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -118,7 +118,16 @@ func (s *Store) view(fn func(tx *bolt.Tx) error) error {
 // with opens the file for one operation, checks it is a usable rightsdesk
 // database of this version (migrating an older one), runs op and closes it.
 // A damaged file can make bbolt fault or panic: both become ErrDamaged.
-func (s *Store) with(readOnly bool, op func(db *bolt.DB) error) (err error) {
+func (s *Store) with(readOnly bool, op func(db *bolt.DB) error) error {
+	return s.withMap(readOnly, 0, op)
+}
+
+// updateBulk is update for a large write (bulkMmapSize).
+func (s *Store) updateBulk(fn func(tx *bolt.Tx) error) error {
+	return s.withMap(false, bulkMmapSize, func(db *bolt.DB) error { return db.Update(fn) })
+}
+
+func (s *Store) withMap(readOnly bool, mmapSize int, op func(db *bolt.DB) error) (err error) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	if readOnly && !s.Exists() {
@@ -138,19 +147,19 @@ func (s *Store) with(readOnly bool, op func(db *bolt.DB) error) (err error) {
 			err = &StoreError{Path: s.path, Err: ErrDamaged, Detail: fmt.Sprint(r), Advice: restoreAdvice}
 		}
 	}()
-	err = s.open(readOnly, op)
+	err = s.open(readOnly, mmapSize, op)
 	if errors.Is(err, errNeedsUpgrade) {
 		// An older file: migrate it once with a writer, then read.
-		if err = s.open(false, func(*bolt.DB) error { return nil }); err != nil {
+		if err = s.open(false, bulkMmapSize, func(*bolt.DB) error { return nil }); err != nil {
 			return err
 		}
-		err = s.open(readOnly, op)
+		err = s.open(readOnly, mmapSize, op)
 	}
 	return err
 }
 
-func (s *Store) open(readOnly bool, op func(db *bolt.DB) error) error {
-	db, err := s.lockedOpen(readOnly)
+func (s *Store) open(readOnly bool, mmapSize int, op func(db *bolt.DB) error) error {
+	db, err := s.lockedOpen(readOnly, mmapSize)
 	if err != nil {
 		return err
 	}
@@ -166,14 +175,21 @@ func (s *Store) open(readOnly bool, op func(db *bolt.DB) error) error {
 	return op(db)
 }
 
+// bulkMmapSize is the initial map of a bulk write (address space, not
+// memory): it spares an import or the demo from remapping as the file
+// grows, which copies every page the transaction holds. Ordinary
+// operations keep bbolt's default, which keeps small files small.
+const bulkMmapSize = 1 << 30
+
 // lockedOpen opens the file and takes its lock. A purge compacts the file
 // by renaming a fresh one over it while holding the lock; a process that
 // was waiting then holds the lock of a file no longer at the path, so it
 // checks and opens the path again.
-func (s *Store) lockedOpen(readOnly bool) (*bolt.DB, error) {
+func (s *Store) lockedOpen(readOnly bool, mmapSize int) (*bolt.DB, error) {
 	for attempt := 0; ; attempt++ {
 		before, _ := os.Stat(s.path)
-		db, err := bolt.Open(s.path, s.fileMode(), &bolt.Options{Timeout: s.timeout, ReadOnly: readOnly})
+		db, err := bolt.Open(s.path, s.fileMode(), &bolt.Options{Timeout: s.timeout, ReadOnly: readOnly,
+			InitialMmapSize: mmapSize})
 		if err != nil {
 			return nil, s.openError(err)
 		}
