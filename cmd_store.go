@@ -161,12 +161,12 @@ func runList(a *app, args []string) int {
 	// they are joined as they come; text: one row per case.
 	var out bytes.Buffer
 	n := 0
-	err = a.store(a.dbPath(*c.db)).List(f, now, func(s *cases.Summary, view []byte) error {
+	err = a.store(a.dbPath(*c.db)).List(f, now, func(s *cases.Summary, view func() []byte) error {
 		if *c.asJSON {
 			if n > 0 {
 				out.WriteByte(',')
 			}
-			out.Write(view)
+			out.Write(view())
 		} else {
 			fmt.Fprintf(&out, "%-16s %-12s %-18s %-13s %-14s %s\n", s.ID, cases.Printable(s.Controller), s.Right, s.Status,
 				countdown(s, now), cases.Printable(s.SubjectName))

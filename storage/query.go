@@ -32,11 +32,11 @@ func (f Filter) wantsClosed() bool {
 
 // List calls emit for each case matching f, in the urgency order of CLI.md,
 // with its summary and the case as list --json prints it (CLI.md, "A case in
-// JSON"); view is valid only during the call. It reads the stored summaries
+// JSON"), read on demand; view's bytes are valid only during the call. It reads the stored summaries
 // and views; overdue and due-within read only the due-date index, which is
 // already in urgency order. A case whose clock is paused is derived afresh,
 // because its dates move each day the pause lasts.
-func (s *Store) List(f Filter, now time.Time, emit func(sum *cases.Summary, view []byte) error) error {
+func (s *Store) List(f Filter, now time.Time, emit func(sum *cases.Summary, view func() []byte) error) error {
 	err := s.view(func(tx *bolt.Tx) error {
 		type hit struct {
 			sum  cases.Summary
@@ -53,16 +53,19 @@ func (s *Store) List(f Filter, now time.Time, emit func(sum *cases.Summary, view
 				return nil
 			}
 			if sum.Clock == cases.ClockPaused {
-				rec, st, err := loadState(tx, sum.ID, now)
-				if err != nil {
-					return err
+				// Its dates move each day the pause lasts, so its JSON is
+				// derived afresh, only when asked for: its place in the order
+				// (by receipt) and its row (paused) do not move.
+				caseID := sum.ID
+				view = func() []byte {
+					rec, st, err := loadState(tx, caseID, now)
+					if err != nil {
+						b, _ := json.Marshal(map[string]string{"id": caseID, "error": err.Error()})
+						return b
+					}
+					fresh, _ := json.Marshal(cases.NewView(rec.Case, st, rec.Revision, false))
+					return fresh
 				}
-				sum = cases.Summarize(rec.Case, st, rec.Revision)
-				fresh, err := json.Marshal(cases.NewView(rec.Case, st, rec.Revision, false))
-				if err != nil {
-					return err
-				}
-				view = func() []byte { return fresh }
 			}
 			if len(block) == cap(block) {
 				block = make([]hit, 0, 1024)
@@ -86,7 +89,7 @@ func (s *Store) List(f Filter, now time.Time, emit func(sum *cases.Summary, view
 			})
 		}
 		for _, h := range hits {
-			if err := emit(&h.sum, h.view()); err != nil {
+			if err := emit(&h.sum, h.view); err != nil {
 				return err
 			}
 		}

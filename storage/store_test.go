@@ -139,8 +139,8 @@ type listed struct {
 // collect runs List and keeps what it emits.
 func collect(s *Store, f Filter, now time.Time) ([]listed, error) {
 	var out []listed
-	err := s.List(f, now, func(sum *cases.Summary, view []byte) error {
-		out = append(out, listed{Summary: *sum, JSON: bytes.Clone(view)})
+	err := s.List(f, now, func(sum *cases.Summary, view func() []byte) error {
+		out = append(out, listed{Summary: *sum, JSON: bytes.Clone(view())})
 		return nil
 	})
 	return out, err
