@@ -169,7 +169,7 @@ func runList(a *app, args []string) int {
 			out.Write(view())
 		} else {
 			fmt.Fprintf(&out, "%-16s %-12s %-18s %-13s %-14s %s\n", s.ID, cases.Printable(s.Controller), s.Right, s.Status,
-				countdown(s, now), cases.Printable(s.SubjectName))
+				cases.Countdown(s, now), cases.Printable(s.SubjectName))
 		}
 		n++
 		return nil
@@ -201,30 +201,6 @@ func parseSpan(s string) (time.Duration, error) {
 	return d, nil
 }
 
-// countdown is the time left to the effective due date: "12d 4h",
-// "today 6h", "3d OVERDUE"; paused and closed cases say so.
-func countdown(s *cases.Summary, now time.Time) string {
-	switch {
-	case s.Closed():
-		return string(s.Outcome)
-	case s.Clock == cases.ClockPaused:
-		return "paused"
-	case s.Clock == cases.ClockAwaitingRestart:
-		return "awaiting"
-	case s.EffectiveDueAt.IsZero():
-		return "-"
-	}
-	left := s.EffectiveDueAt.Sub(now)
-	if left < 0 {
-		// Any part of a day late counts as a day.
-		return fmt.Sprintf("%dd OVERDUE", int((-left).Hours()/24)+1)
-	}
-	days, hours := int(left.Hours())/24, int(left.Hours())%24
-	if days == 0 {
-		return fmt.Sprintf("today %dh", hours)
-	}
-	return fmt.Sprintf("%dd %dh", days, hours)
-}
 
 // runShow prints one case with its deadlines, working and timeline.
 func runShow(a *app, args []string) int {
@@ -247,7 +223,7 @@ func runShow(a *app, args []string) int {
 		return a.printJSON(v)
 	}
 	sum := cases.Summarize(l.Case, st, l.Revision)
-	printCase(a.stdout, v, countdown(&sum, now))
+	printCase(a.stdout, v, cases.Countdown(&sum, now))
 	return exitOK
 }
 

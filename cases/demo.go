@@ -190,21 +190,6 @@ func asciiFold(s string) string {
 	return b.String()
 }
 
-// latinFold maps the accented Latin letters of the demo names to ASCII.
-var latinFold = func() map[rune]rune {
-	m := map[rune]rune{}
-	for plain, accented := range map[rune]string{
-		'a': "àáâãäåāăąÀÁÂÃÄÅ", 'c': "çćčÇĆČ", 'e': "èéêëēėęěÈÉÊËĘ", 'i': "ìíîïīÌÍÎÏ", 'l': "łŁ", 'n': "ñńňÑŃ",
-		'o': "òóôõöøōőÒÓÔÕÖØ", 's': "śšşŚŠ", 'u': "ùúûüūůÙÚÛÜ", 'y': "ýÿÝ", 'z': "źżžŹŻŽ", 'g': "ğ", 'r': "ř",
-	} {
-		for _, r := range accented {
-			m[r] = plain
-		}
-	}
-	m['ễ'] = 'e'
-	return m
-}()
-
 // step is a moment in a case's story.
 type step struct {
 	d  *demo

@@ -1,0 +1,59 @@
+package cases
+
+import (
+	"fmt"
+	"time"
+)
+
+// Countdown is the time left as the queue and list show it: "12d 4h",
+// "today 6h", "3d OVERDUE"; a paused or awaiting clock and a closed case's
+// outcome in words.
+func Countdown(s *Summary, now time.Time) string {
+	switch {
+	case s.Closed():
+		return string(s.Outcome)
+	case s.Clock == ClockPaused:
+		return "paused"
+	case s.Clock == ClockAwaitingRestart:
+		return "awaiting"
+	case s.EffectiveDueAt.IsZero():
+		return "-"
+	}
+	left := s.EffectiveDueAt.Sub(now)
+	if left < 0 {
+		// Any part of a day late counts as a day.
+		return fmt.Sprintf("%dd OVERDUE", int((-left).Hours()/24)+1)
+	}
+	days, hours := int(left.Hours())/24, int(left.Hours())%24
+	if days == 0 {
+		return fmt.Sprintf("today %dh", hours)
+	}
+	return fmt.Sprintf("%dd %dh", days, hours)
+}
+
+// Urgency is how close an open case's deadline is.
+type Urgency int
+
+// The urgency levels, by the effective due instant.
+const (
+	UrgencyNone    Urgency = iota // closed, paused, awaiting, or more than 7 days left
+	UrgencyWeek                   // 7 days or less
+	UrgencySoon                   // 3 days or less
+	UrgencyOverdue                // past due
+)
+
+// UrgencyOf says how close a case's deadline is as of now.
+func UrgencyOf(s *Summary, now time.Time) Urgency {
+	if s.Closed() || s.Clock != ClockRunning || s.EffectiveDueAt.IsZero() {
+		return UrgencyNone
+	}
+	switch left := s.EffectiveDueAt.Sub(now); {
+	case left < 0:
+		return UrgencyOverdue
+	case left <= 3*24*time.Hour:
+		return UrgencySoon
+	case left <= 7*24*time.Hour:
+		return UrgencyWeek
+	}
+	return UrgencyNone
+}

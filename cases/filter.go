@@ -1,0 +1,184 @@
+package cases
+
+import (
+	"slices"
+	"strings"
+	"unicode"
+
+	"github.com/sahilm/fuzzy"
+)
+
+// FilterIndex is what the queue filter and list --query search: for each
+// summary of an immutable snapshot, its name and e-mail, and the rest of its
+// searchable text (ID, organisation, right, status, tags, assignee), folded
+// (lower case, accents removed) so that "wozniak" finds "Woźniak".
+type FilterIndex struct {
+	rows []Summary
+	name []string
+	rest []string
+}
+
+// NewFilterIndex indexes rows (in urgency order); it keeps the slice, which
+// must not change afterwards.
+func NewFilterIndex(rows []Summary) *FilterIndex {
+	ix := &FilterIndex{rows: rows, name: make([]string, len(rows)), rest: make([]string, len(rows))}
+	for i := range rows {
+		s := &rows[i]
+		ix.name[i] = Fold(s.SubjectName + " " + s.Email)
+		ix.rest[i] = Fold(strings.Join([]string{s.ID, s.Controller, string(s.Right), string(s.Status),
+			strings.Join(s.Tags, " "), s.Assignee}, " "))
+	}
+	return ix
+}
+
+// Len is the number of rows indexed.
+func (ix *FilterIndex) Len() int { return len(ix.rows) }
+
+// Fold lowers s and removes the accents of Latin letters.
+func Fold(s string) string {
+	var b strings.Builder
+	b.Grow(len(s))
+	for _, r := range s {
+		r = unicode.ToLower(r)
+		if plain, ok := latinFold[r]; ok {
+			r = plain
+		}
+		b.WriteRune(r)
+	}
+	return b.String()
+}
+
+// Match ranks the rows that keep[i] allows (nil: all) against query:
+// every word of the query must match. Whole words, then word starts, then
+// substrings of the name or e-mail rank first, then substrings elsewhere,
+// then looser fuzzy matches of the name and e-mail; urgency order (the
+// rows' order) breaks ties. exact is the row whose ID is the query, or -1.
+func (ix *FilterIndex) Match(query string, keep func(i int) bool) (ranked []int, exact int) {
+	exact = -1
+	words := strings.Fields(Fold(query))
+	if len(words) == 0 {
+		for i := range ix.rows {
+			if keep == nil || keep(i) {
+				ranked = append(ranked, i)
+			}
+		}
+		return ranked, exact
+	}
+	q := strings.ToUpper(strings.TrimSpace(query))
+	type hit struct{ i, score int }
+	var hits []hit
+	var fuzzyRows []int // rows where some word matched only as a subsequence
+	for i := range ix.rows {
+		if keep != nil && !keep(i) {
+			continue
+		}
+		if ix.rows[i].ID == q {
+			exact = i
+		}
+		score, loose := 0, false
+		for _, w := range words {
+			s := wordScore(ix.name[i], ix.rest[i], w)
+			if s == 0 {
+				score = -1
+				break
+			}
+			if s == 1 {
+				loose = true
+			}
+			score += s
+		}
+		switch {
+		case score < 0:
+		case loose:
+			fuzzyRows = append(fuzzyRows, i)
+		default:
+			hits = append(hits, hit{i, score * 1000})
+		}
+	}
+	if len(fuzzyRows) > 0 {
+		// Score the loose matches with sahilm/fuzzy, on the few that passed
+		// the cheap subsequence test.
+		names := make([]string, len(fuzzyRows))
+		for k, i := range fuzzyRows {
+			names[k] = ix.name[i]
+		}
+		scored := make([]bool, len(fuzzyRows))
+		for _, m := range fuzzy.Find(strings.Join(words, ""), names) {
+			scored[m.Index] = true
+			hits = append(hits, hit{fuzzyRows[m.Index], min(m.Score, 999)})
+		}
+		for k, i := range fuzzyRows { // words that matched apart, which fuzzy.Find scores not at all
+			if !scored[k] {
+				hits = append(hits, hit{i, -1000})
+			}
+		}
+	}
+	slices.SortStableFunc(hits, func(a, b hit) int {
+		if a.score != b.score {
+			return b.score - a.score
+		}
+		return a.i - b.i
+	})
+	ranked = make([]int, len(hits))
+	for k, h := range hits {
+		ranked[k] = h.i
+	}
+	return ranked, exact
+}
+
+// wordScore is how well one folded query word matches a row: 0 not at all,
+// 1 only as a subsequence of the name or e-mail.
+func wordScore(name, rest, w string) int {
+	if at := strings.Index(name, w); at >= 0 {
+		switch {
+		case isWord(name, at, len(w)):
+			return 5
+		case at == 0 || !isLetter(name, at-1):
+			return 4
+		}
+		return 3
+	}
+	if strings.Contains(rest, w) {
+		return 2
+	}
+	if subsequence(name, w) {
+		return 1
+	}
+	return 0
+}
+
+func isLetter(s string, i int) bool {
+	c := s[i]
+	return c >= 'a' && c <= 'z' || c >= '0' && c <= '9' || c >= 0x80
+}
+
+func isWord(s string, at, n int) bool {
+	return (at == 0 || !isLetter(s, at-1)) && (at+n == len(s) || !isLetter(s, at+n))
+}
+
+// subsequence reports whether the runes of w appear in s in order.
+func subsequence(s, w string) bool {
+	for _, r := range w {
+		k := strings.IndexRune(s, r)
+		if k < 0 {
+			return false
+		}
+		s = s[k+len(string(r)):]
+	}
+	return true
+}
+
+// latinFold maps accented Latin letters to ASCII.
+var latinFold = func() map[rune]rune {
+	m := map[rune]rune{}
+	for plain, accented := range map[rune]string{
+		'a': "àáâãäåāăąÀÁÂÃÄÅ", 'c': "çćčÇĆČ", 'e': "èéêëēėęěÈÉÊËĘ", 'i': "ìíîïīÌÍÎÏ", 'l': "łŁ", 'n': "ñńňÑŃ",
+		'o': "òóôõöøōőÒÓÔÕÖØ", 's': "śšşŚŠ", 'u': "ùúûüūůÙÚÛÜ", 'y': "ýÿÝ", 'z': "źżžŹŻŽ", 'g': "ğ", 'r': "ř",
+	} {
+		for _, r := range accented {
+			m[r] = plain
+		}
+	}
+	m['ễ'] = 'e'
+	return m
+}()

@@ -1,0 +1,68 @@
+package cases
+
+import (
+	"fmt"
+	"testing"
+	"time"
+)
+
+func filterRows() []Summary {
+	return []Summary{
+		{ID: "DSR-2026-000001", Controller: "crisp", Right: RightAccess, Status: StatusNew, SubjectName: "Grażyna Woźniak", Email: "grazyna@example.org"},
+		{ID: "DSR-2026-000002", Controller: "closeq", Right: RightErasure, Status: StatusInProgress, SubjectName: "Jan Kowalski", Email: "jan@example.org", Tags: []string{"wozniak-family"}},
+		{ID: "DSR-2026-000003", Controller: "crisp", Right: RightAccess, Status: StatusNew, SubjectName: "Anna Wozniakowska", Email: "anna@example.org"},
+		{ID: "DSR-2026-000004", Controller: "callrix", Right: RightObjection, Status: StatusClosed, SubjectName: "Walter Ozniak", Email: "w.o@example.net", Assignee: "marc"},
+		{ID: "DSR-2026-000005", Controller: "crisp", Right: RightAccess, Status: StatusNew, SubjectName: "Zoé Lefèvre", Email: "zoe@example.org"},
+	}
+}
+
+func TestFilterRanking(t *testing.T) {
+	ix := NewFilterIndex(filterRows())
+	ids := func(q string) string {
+		r, _ := ix.Match(q, nil)
+		out := ""
+		for _, i := range r {
+			out += fmt.Sprint(i + 1)
+		}
+		return out
+	}
+	cases := []struct{ query, want string }{
+		// The whole word in the name, then a word start, then a tag, then a loose match.
+		{"wozniak", "1324"},
+		{"Woźniak", "1324"},
+		{"lefevre", "5"},
+		{"crisp access", "135"},
+		{"marc", "4"},
+		{"nothing-like-it", ""},
+		{"", "12345"},
+	}
+	for _, c := range cases {
+		if got := ids(c.query); got != c.want {
+			t.Errorf("%q: rows %s, want %s", c.query, got, c.want)
+		}
+	}
+	// Loose (fuzzy) matches come after the real ones.
+	if got := ids("zoe"); len(got) < 1 || got[0] != '5' {
+		t.Errorf("zoe: %s, want row 5 first", got)
+	}
+	if _, exact := ix.Match("dsr-2026-000004", nil); exact != 3 {
+		t.Errorf("an exact ID must jump to its row: %d", exact)
+	}
+	r, _ := ix.Match("wozniak", func(i int) bool { return i != 0 })
+	if len(r) != 3 || r[0] != 2 {
+		t.Errorf("keep: %v", r)
+	}
+}
+
+func BenchmarkFilter100k(b *testing.B) {
+	rows := make([]Summary, 100_000)
+	names := []string{"Grażyna Woźniak", "Jan Kowalski", "Zoé Lefèvre", "Eléni Ioánnou", "Sofie Peeters"}
+	for i := range rows {
+		rows[i] = Summary{ID: fmt.Sprintf("DSR-2026-%06d", i+1), Controller: "crisp", Right: RightAccess, Status: StatusNew,
+			SubjectName: fmt.Sprintf("%s %d", names[i%5], i), Email: fmt.Sprintf("s%d@example.org", i), ReceivedAt: time.Unix(int64(i), 0)}
+	}
+	ix := NewFilterIndex(rows)
+	for b.Loop() {
+		ix.Match("kowal", nil)
+	}
+}
