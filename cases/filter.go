@@ -182,3 +182,11 @@ var latinFold = func() map[rune]rune {
 	m['ễ'] = 'e'
 	return m
 }()
+
+// QueryMatches reports whether one summary matches a query as the queue
+// filter would let it through (list --query).
+func QueryMatches(s *Summary, query string) bool {
+	ix := NewFilterIndex([]Summary{*s})
+	r, _ := ix.Match(query, nil)
+	return len(r) == 1
+}

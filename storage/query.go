@@ -187,14 +187,36 @@ func (f Filter) matches(s *cases.Summary, now time.Time) bool {
 			return false
 		}
 	}
-	if q := strings.ToLower(strings.TrimSpace(f.Query)); q != "" {
-		hay := strings.ToLower(strings.Join([]string{s.ID, s.SubjectName, s.Email, s.Controller,
-			string(s.Right), string(s.Status), strings.Join(s.Tags, " "), s.Assignee}, "\x00"))
-		for _, word := range strings.Fields(q) {
-			if !strings.Contains(hay, word) {
-				return false
-			}
-		}
+	if strings.TrimSpace(f.Query) != "" && !cases.QueryMatches(s, f.Query) {
+		return false
 	}
 	return true
+}
+
+// Rows returns the queue rows of the given cases (those that exist), with
+// the change counter they are current to: what a long-running screen
+// reloads after Changes named them.
+func (s *Store) Rows(ids []string) ([]cases.Summary, uint64, error) {
+	var out []cases.Summary
+	var changes uint64
+	err := s.view(func(tx *bolt.Tx) error {
+		changes = tx.Bucket(bucketChanges).Sequence()
+		rows := tx.Bucket(bucketRows)
+		for _, id := range ids {
+			v := rows.Get([]byte(id))
+			if v == nil {
+				continue
+			}
+			sum, _, err := decodeRow(v)
+			if err != nil {
+				return &StoreError{Path: s.path, Err: ErrDamaged, Detail: "case " + id + ": " + err.Error(), Advice: restoreAdvice}
+			}
+			out = append(out, sum)
+		}
+		return nil
+	})
+	if errors.Is(err, ErrNoDatabase) {
+		return nil, 0, nil
+	}
+	return out, changes, err
 }
