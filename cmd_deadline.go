@@ -174,14 +174,3 @@ func printDeadlines(w io.Writer, d *cases.Deadlines) {
 		fmt.Fprintf(w, "  - %s\n", cases.Printable(s))
 	}
 }
-
-// runDemoCalculator stands in for the terminal app until it exists: it shows
-// the calculator on the EDPB worked example with an extension.
-func runDemoCalculator(a *app) int {
-	fmt.Fprintln(a.stdout, "rightsdesk: the terminal app is not built yet. Meanwhile, the deadline calculator on a worked example:")
-	fmt.Fprintln(a.stdout, "  rightsdesk deadline --regime eu-gdpr --calendar DE-BE --tz Europe/Berlin \\")
-	fmt.Fprintln(a.stdout, "      --received 2025-01-31T09:00:00+01:00 --event extension-notified@2025-02-20")
-	fmt.Fprintln(a.stdout)
-	return runDeadline(a, []string{"--regime", "eu-gdpr", "--calendar", "DE-BE", "--tz", "Europe/Berlin",
-		"--received", "2025-01-31T09:00:00+01:00", "--event", "extension-notified@2025-02-20"})
-}

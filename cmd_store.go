@@ -201,7 +201,6 @@ func parseSpan(s string) (time.Duration, error) {
 	return d, nil
 }
 
-
 // runShow prints one case with its deadlines, working and timeline.
 func runShow(a *app, args []string) int {
 	fs, c := commonFlags("show")

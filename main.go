@@ -80,13 +80,11 @@ func run(args []string, stdout, stderr io.Writer, getenv func(string) string) (s
 	}
 	a.clock = clock
 
-	if len(args) == 0 {
-		return a.fail(exitUsage, fmt.Errorf("the terminal app is not built yet; try 'rightsdesk --demo' or 'rightsdesk help'"))
+	if len(args) == 0 || (strings.HasPrefix(args[0], "-") && args[0] != "-h" && args[0] != "--help") {
+		return runTUI(a, args) // flags only: the terminal app
 	}
 	name := args[0]
 	switch name {
-	case "--demo", "-demo", "demo-calculator":
-		return runDemoCalculator(a)
 	case "help", "--help", "-h":
 		a.usage(stdout)
 		return exitOK
@@ -125,7 +123,8 @@ func oneLine(s string) string {
 func (a *app) usage(w io.Writer) {
 	fmt.Fprintln(w, "usage: rightsdesk COMMAND [ARGS] [FLAGS]")
 	fmt.Fprintln(w, "\ncommands:")
-	fmt.Fprintf(w, "  %-18s %s\n", "--demo", "the app on its demo data (until the terminal app exists: a worked calculator example)")
+	fmt.Fprintf(w, "  %-18s %s\n", "(no command)", "the terminal app: [--db PATH] [--color auto|256|16|none]")
+	fmt.Fprintf(w, "  %-18s %s\n", "--demo", "the terminal app on the demo database")
 	for _, name := range slices.Sorted(maps.Keys(commands)) {
 		fmt.Fprintf(w, "  %-18s %s\n", name, commands[name].summary)
 	}

@@ -3,6 +3,7 @@ package main
 import (
 	"bytes"
 	"encoding/json"
+	"path/filepath"
 	"strings"
 	"testing"
 )
@@ -134,9 +135,13 @@ func TestDeadlineCommandText(t *testing.T) {
 	}
 }
 
-func TestDemoStandIn(t *testing.T) {
-	status, out, _ := runCLI(t, nil, "--demo")
-	if status != 0 || !strings.Contains(out, "2025-04-30") || !strings.Contains(out, "not built yet") {
-		t.Errorf("--demo: %d\n%s", status, out)
+func TestTerminalAppNeedsATerminal(t *testing.T) {
+	// Under go test stdout is not a terminal: a clear line, never a hang.
+	status, _, errOut := runCLI(t, map[string]string{"XDG_DATA_HOME": t.TempDir()}, "--db", filepath.Join(t.TempDir(), "x.db"))
+	if status != 2 || !strings.Contains(errOut, "needs a terminal") {
+		t.Errorf("no terminal: %d %q", status, errOut)
+	}
+	if status, _, errOut := runCLI(t, nil, "--color", "purple"); status != 2 || !strings.Contains(errOut, "--color") {
+		t.Errorf("bad --color: %d %q", status, errOut)
 	}
 }

@@ -1,0 +1,48 @@
+package ui
+
+import "charm.land/bubbles/v2/key"
+
+// KeyMap is every key the app answers to; help is built from it.
+type KeyMap struct {
+	Up, Down, PageUp, PageDown, Top, Bottom key.Binding
+	Open, Back, Filter, Help, Quit, Reveal  key.Binding
+	Overdue, Week, Mine, Status, Org, Right key.Binding
+	Clear                                   key.Binding
+}
+
+// DefaultKeys are arrows and vim keys; e is kept free for export.
+func DefaultKeys() KeyMap {
+	b := func(help, desc string, keys ...string) key.Binding {
+		return key.NewBinding(key.WithKeys(keys...), key.WithHelp(help, desc))
+	}
+	return KeyMap{
+		Up:       b("↑/k", "up", "up", "k"),
+		Down:     b("↓/j", "down", "down", "j"),
+		PageUp:   b("pgup/ctrl+u", "page up", "pgup", "ctrl+u"),
+		PageDown: b("pgdn/ctrl+d", "page down", "pgdown", "ctrl+d", " "),
+		Top:      b("g/home", "first case", "g", "home"),
+		Bottom:   b("G/end", "last case", "G", "end"),
+		Open:     b("enter", "open the case", "enter"),
+		Back:     b("esc", "back; clear the filter", "esc"),
+		Filter:   b("/", "filter as you type", "/"),
+		Help:     b("?", "this help", "?"),
+		Quit:     b("q", "quit", "q", "ctrl+c"),
+		Reveal:   b("r", "reveal or mask e-mail addresses", "r"),
+		Overdue:  b("o", "only overdue", "o"),
+		Week:     b("w", "only due within 7 days", "w"),
+		Mine:     b("m", "only mine", "m"),
+		Status:   b("s", "cycle status", "s"),
+		Org:      b("c", "cycle organisation", "c"),
+		Right:    b("t", "cycle right", "t"),
+		Clear:    b("x", "clear quick filters", "x"),
+	}
+}
+
+// Bindings lists the bindings in help order, by group.
+func (k KeyMap) Bindings() [][]key.Binding {
+	return [][]key.Binding{
+		{k.Up, k.Down, k.PageUp, k.PageDown, k.Top, k.Bottom},
+		{k.Open, k.Back, k.Filter, k.Reveal, k.Help, k.Quit},
+		{k.Overdue, k.Week, k.Mine, k.Status, k.Org, k.Right, k.Clear},
+	}
+}

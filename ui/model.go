@@ -1,0 +1,594 @@
+// Package ui is the terminal app: one root model, plain components that
+// render into a given size, one key map that also feeds help, one set of
+// semantic styles. All I/O happens in commands through the Store interface,
+// never in Update, and never while the screen idles: each call opens the
+// database for one operation.
+package ui
+
+import (
+	"fmt"
+	"slices"
+	"time"
+
+	"charm.land/bubbles/v2/key"
+	tea "charm.land/bubbletea/v2"
+
+	"rightsdesk/cases"
+	"rightsdesk/storage"
+)
+
+// Store is what the app needs of the database.
+type Store interface {
+	Queue(now time.Time) ([]cases.Summary, uint64, error)
+	Rows(ids []string) ([]cases.Summary, uint64, error)
+	Changes(since uint64) (uint64, []string, error)
+	Get(id string) (*storage.Loaded, error)
+	LogAccess(entries ...storage.Access) error
+}
+
+// Options configure the app.
+type Options struct {
+	Store     Store
+	Clock     cases.Clock
+	Actor     string
+	Registers *cases.Registers
+	Title     string        // shown in the header: the database or "demo"
+	Poll      time.Duration // how often to look for others' changes (default 2 s)
+	Tick      time.Duration // how often countdowns are recomputed (default 15 s)
+}
+
+type screen int
+
+const (
+	screenQueue screen = iota
+	screenCase
+)
+
+// quick are the quick filters.
+type quick struct {
+	overdue, week, mine bool
+	status              cases.Status
+	controller          string
+	right               cases.Right
+}
+
+func (q quick) active() bool { return q != quick{} }
+
+// Model is the root model.
+type Model struct {
+	opt    Options
+	keys   KeyMap
+	styles Styles
+	width  int
+	height int
+	now    time.Time
+
+	// The queue: an immutable snapshot in urgency order, its filter index,
+	// and the change counter it is current to.
+	all     []cases.Summary
+	index   *cases.FilterIndex
+	counter uint64
+	loaded  bool
+
+	// What is shown: indexes into all, the cursor and the first row shown.
+	shown  []int
+	cursor int
+	offset int
+
+	query     string
+	filtering bool
+	filterSeq int
+	quick     quick
+	reveal    bool
+
+	screen    screen
+	help      bool
+	detail    *caseDetail
+	caseLines []string
+	scroll    int
+
+	status  string // a message for the status line
+	err     string // the last error, shown until the next success
+	polling bool
+}
+
+// New makes the app's model.
+func New(opt Options) Model {
+	if opt.Poll <= 0 {
+		opt.Poll = 2 * time.Second
+	}
+	if opt.Tick <= 0 {
+		opt.Tick = 15 * time.Second
+	}
+	return Model{opt: opt, keys: DefaultKeys(), styles: DefaultStyles(), width: 80, height: 24, now: opt.Clock.Now()}
+}
+
+// Messages.
+type (
+	queueMsg struct {
+		all     []cases.Summary
+		index   *cases.FilterIndex
+		counter uint64
+		keepID  string
+		err     error
+	}
+	filterMsg struct {
+		seq    int
+		ranked []int
+		exact  int
+	}
+	caseMsg struct {
+		detail *caseDetail
+		err    error
+	}
+	tickMsg time.Time
+	pollMsg struct{}
+)
+
+// Init loads the queue and starts the clocks.
+func (m Model) Init() tea.Cmd {
+	return tea.Batch(m.loadQueue(""), m.tick(), m.poll())
+}
+
+func (m Model) tick() tea.Cmd {
+	return tea.Tick(m.opt.Tick, func(t time.Time) tea.Msg { return tickMsg(t) })
+}
+
+func (m Model) poll() tea.Cmd {
+	return tea.Tick(m.opt.Poll, func(time.Time) tea.Msg { return pollMsg{} })
+}
+
+// loadQueue reads every summary and indexes them, off the update loop.
+func (m Model) loadQueue(keepID string) tea.Cmd {
+	st, now := m.opt.Store, m.opt.Clock.Now()
+	return func() tea.Msg {
+		all, counter, err := st.Queue(now)
+		if err != nil {
+			return queueMsg{err: err}
+		}
+		return queueMsg{all: all, index: cases.NewFilterIndex(all), counter: counter, keepID: keepID}
+	}
+}
+
+// refresh merges the cases others changed into a new snapshot, off the
+// update loop; nothing happens when nothing changed.
+func (m Model) refresh() tea.Cmd {
+	st, since, old, keep := m.opt.Store, m.counter, m.all, m.currentID()
+	return func() tea.Msg {
+		counter, ids, err := st.Changes(since)
+		if err != nil {
+			return queueMsg{err: err}
+		}
+		if counter == since || len(ids) == 0 {
+			return nil
+		}
+		rows, counter, err := st.Rows(ids)
+		if err != nil {
+			return queueMsg{err: err}
+		}
+		byID := make(map[string]cases.Summary, len(rows))
+		for _, r := range rows {
+			byID[r.ID] = r
+		}
+		all := make([]cases.Summary, 0, len(old)+len(rows))
+		for _, s := range old {
+			if r, ok := byID[s.ID]; ok {
+				all = append(all, r)
+				delete(byID, s.ID)
+				continue
+			}
+			all = append(all, s)
+		}
+		for _, r := range rows {
+			if _, fresh := byID[r.ID]; fresh {
+				all = append(all, r)
+			}
+		}
+		cases.SortByUrgency(all)
+		return queueMsg{all: all, index: cases.NewFilterIndex(all), counter: counter, keepID: keep}
+	}
+}
+
+// runFilter ranks the snapshot against the query and quick filters, off the
+// update loop; a newer keystroke makes its result stale.
+func (m Model) runFilter() tea.Cmd {
+	ix, all, q, seq, query, now, actor := m.index, m.all, m.quick, m.filterSeq, m.query, m.now, m.opt.Actor
+	if ix == nil {
+		return nil
+	}
+	return func() tea.Msg {
+		var keep func(i int) bool
+		if q.active() {
+			keep = func(i int) bool { return q.allows(&all[i], now, actor) }
+		}
+		ranked, exact := ix.Match(query, keep)
+		return filterMsg{seq: seq, ranked: ranked, exact: exact}
+	}
+}
+
+func (q quick) allows(s *cases.Summary, now time.Time, actor string) bool {
+	switch {
+	case q.overdue && cases.UrgencyOf(s, now) != cases.UrgencyOverdue:
+		return false
+	case q.week && (s.Closed() || s.Clock != cases.ClockRunning || s.EffectiveDueAt.IsZero() ||
+		s.EffectiveDueAt.After(now.Add(7*24*time.Hour))):
+		return false
+	case q.mine && s.Assignee != actor:
+		return false
+	case q.status != "" && s.Status != q.status:
+		return false
+	case q.controller != "" && s.Controller != q.controller:
+		return false
+	case q.right != "" && s.Right != q.right:
+		return false
+	}
+	return true
+}
+
+func (m Model) currentID() string {
+	if m.cursor >= 0 && m.cursor < len(m.shown) {
+		return m.all[m.shown[m.cursor]].ID
+	}
+	return ""
+}
+
+// Update handles one message.
+func (m Model) Update(msg tea.Msg) (tea.Model, tea.Cmd) {
+	switch msg := msg.(type) {
+	case tea.WindowSizeMsg:
+		m.width, m.height = msg.Width, msg.Height
+		m.clampOffset()
+		if m.screen == screenCase && m.detail != nil {
+			m.caseLines = m.detail.lines(m.width, m.styles, m.reveal)
+		}
+		return m, nil
+	case queueMsg:
+		if msg.err != nil {
+			m.err = errorLine(msg.err)
+			return m, nil
+		}
+		m.err = ""
+		m.all, m.index, m.counter, m.loaded = msg.all, msg.index, msg.counter, true
+		m.filterSeq++
+		if msg.keepID == "" {
+			msg.keepID = m.currentID()
+		}
+		m.shown = m.unfilteredOrder()
+		m.moveTo(msg.keepID)
+		return m, m.runFilterIfNeeded()
+	case filterMsg:
+		if msg.seq != m.filterSeq {
+			return m, nil // a newer query is on its way
+		}
+		keep := m.currentID()
+		m.shown = msg.ranked
+		m.cursor, m.offset = 0, 0
+		if msg.exact >= 0 && !m.filtering {
+			keep = m.all[msg.exact].ID
+		}
+		m.moveTo(keep)
+		if msg.exact >= 0 {
+			m.moveTo(m.all[msg.exact].ID)
+		}
+		return m, nil
+	case caseMsg:
+		if msg.err != nil {
+			m.err = errorLine(msg.err)
+			return m, nil
+		}
+		m.err = ""
+		m.detail, m.screen, m.scroll = msg.detail, screenCase, 0
+		m.caseLines = m.detail.lines(m.width, m.styles, m.reveal)
+		return m, nil
+	case tickMsg:
+		m.now = m.opt.Clock.Now()
+		if m.screen == screenCase && m.detail != nil {
+			m.detail.now = m.now
+			m.caseLines = m.detail.lines(m.width, m.styles, m.reveal)
+		}
+		return m, m.tick()
+	case pollMsg:
+		return m, tea.Batch(m.refresh(), m.poll(), m.reloadCaseIfChanged())
+	case tea.PasteMsg:
+		if m.filtering {
+			m.query += sanitizeInput(msg.Content)
+			m.filterSeq++
+			return m, m.runFilter()
+		}
+		return m, nil
+	case tea.KeyPressMsg:
+		return m.key(msg)
+	}
+	return m, nil
+}
+
+// reloadCaseIfChanged re-reads the open case when its row changed.
+func (m Model) reloadCaseIfChanged() tea.Cmd {
+	if m.screen != screenCase || m.detail == nil {
+		return nil
+	}
+	id, rev := m.detail.loaded.Case.ID, m.detail.loaded.Revision
+	for i := range m.all {
+		if m.all[i].ID == id && m.all[i].Revision != rev {
+			return m.openCase(id, false)
+		}
+	}
+	return nil
+}
+
+func errorLine(err error) string { return cases.Printable(err.Error()) }
+
+// sanitizeInput keeps typed or pasted text to one line of printable text.
+func sanitizeInput(s string) string {
+	out := make([]rune, 0, len(s))
+	for _, r := range s {
+		if r >= 0x20 && r != 0x7f && !(r >= 0x80 && r < 0xa0) {
+			out = append(out, r)
+		}
+	}
+	return string(out)
+}
+
+func (m Model) runFilterIfNeeded() tea.Cmd {
+	if m.query == "" && !m.quick.active() {
+		return nil
+	}
+	return m.runFilter()
+}
+
+func (m Model) unfilteredOrder() []int {
+	out := make([]int, len(m.all))
+	for i := range out {
+		out[i] = i
+	}
+	return out
+}
+
+// moveTo puts the cursor on the case with that ID if it is shown.
+func (m *Model) moveTo(id string) {
+	if id != "" {
+		if k := slices.IndexFunc(m.shown, func(i int) bool { return m.all[i].ID == id }); k >= 0 {
+			m.cursor = k
+		}
+	}
+	m.cursor = max(0, min(m.cursor, len(m.shown)-1))
+	m.clampOffset()
+}
+
+func (m *Model) clampOffset() {
+	rows := m.queueRows()
+	if m.cursor < m.offset {
+		m.offset = m.cursor
+	}
+	if m.cursor >= m.offset+rows {
+		m.offset = m.cursor - rows + 1
+	}
+	m.offset = max(0, min(m.offset, max(0, len(m.shown)-rows)))
+}
+
+// queueRows is how many case rows fit: the screen less the header, the
+// column titles and the two status lines.
+func (m Model) queueRows() int { return max(1, m.height-4) }
+
+func (m Model) key(msg tea.KeyPressMsg) (tea.Model, tea.Cmd) {
+	k := m.keys
+	if m.help {
+		if key.Matches(msg, k.Quit) && msg.String() == "ctrl+c" {
+			return m, tea.Quit
+		}
+		m.help = false // any key closes help
+		return m, nil
+	}
+	if m.filtering {
+		switch msg.String() {
+		case "enter":
+			m.filtering = false
+			return m, nil
+		case "esc":
+			m.filtering, m.query = false, ""
+			m.filterSeq++
+			return m, m.clearFilter()
+		case "backspace":
+			if r := []rune(m.query); len(r) > 0 {
+				m.query = string(r[:len(r)-1])
+			}
+		case "up", "down", "pgup", "pgdown":
+			return m.move(msg)
+		case "ctrl+c":
+			return m, tea.Quit
+		default:
+			if t := sanitizeInput(msg.Key().Text); t != "" {
+				m.query += t
+			} else {
+				return m, nil
+			}
+		}
+		m.filterSeq++
+		if m.query == "" && !m.quick.active() {
+			return m, m.clearFilter()
+		}
+		return m, m.runFilter()
+	}
+	if m.screen == screenCase {
+		switch {
+		case key.Matches(msg, k.Back):
+			m.screen, m.detail = screenQueue, nil
+		case key.Matches(msg, k.Quit):
+			return m, tea.Quit
+		case key.Matches(msg, k.Help):
+			m.help = true
+		case key.Matches(msg, k.Up):
+			m.scroll = max(0, m.scroll-1)
+		case key.Matches(msg, k.Down):
+			m.scroll = min(m.scroll+1, max(0, len(m.caseLines)-(m.height-2)))
+		case key.Matches(msg, k.PageDown):
+			m.scroll = min(m.scroll+m.height-3, max(0, len(m.caseLines)-(m.height-2)))
+		case key.Matches(msg, k.PageUp):
+			m.scroll = max(0, m.scroll-(m.height-3))
+		case key.Matches(msg, k.Reveal):
+			return m.toggleReveal()
+		}
+		return m, nil
+	}
+	switch {
+	case key.Matches(msg, k.Quit):
+		return m, tea.Quit
+	case key.Matches(msg, k.Help):
+		m.help = true
+	case key.Matches(msg, k.Filter):
+		m.filtering = true
+	case key.Matches(msg, k.Back):
+		if m.query != "" || m.quick.active() {
+			m.query, m.quick = "", quick{}
+			m.filterSeq++
+			return m, m.clearFilter()
+		}
+	case key.Matches(msg, k.Open):
+		if id := m.currentID(); id != "" {
+			return m, m.openCase(id, true)
+		}
+	case key.Matches(msg, k.Reveal):
+		return m.toggleReveal()
+	case key.Matches(msg, k.Overdue, k.Week, k.Mine, k.Status, k.Org, k.Right, k.Clear):
+		m.quick = m.nextQuick(msg)
+		m.filterSeq++
+		if m.query == "" && !m.quick.active() {
+			return m, m.clearFilter()
+		}
+		return m, m.runFilter()
+	default:
+		return m.move(msg)
+	}
+	return m, nil
+}
+
+func (m Model) move(msg tea.KeyPressMsg) (tea.Model, tea.Cmd) {
+	k, page := m.keys, m.queueRows()
+	switch {
+	case key.Matches(msg, k.Up):
+		m.cursor--
+	case key.Matches(msg, k.Down):
+		m.cursor++
+	case key.Matches(msg, k.PageUp):
+		m.cursor -= page
+	case key.Matches(msg, k.PageDown):
+		m.cursor += page
+	case key.Matches(msg, k.Top):
+		m.cursor = 0
+	case key.Matches(msg, k.Bottom):
+		m.cursor = len(m.shown) - 1
+	default:
+		return m, nil
+	}
+	m.cursor = max(0, min(m.cursor, len(m.shown)-1))
+	m.clampOffset()
+	return m, nil
+}
+
+// clearFilter shows the whole queue again, keeping the cursor's case.
+func (m Model) clearFilter() tea.Cmd {
+	seq := m.filterSeq
+	all := len(m.all)
+	return func() tea.Msg {
+		ranked := make([]int, all)
+		for i := range ranked {
+			ranked[i] = i
+		}
+		return filterMsg{seq: seq, ranked: ranked, exact: -1}
+	}
+}
+
+func (m Model) nextQuick(msg tea.KeyPressMsg) quick {
+	q, k := m.quick, m.keys
+	switch {
+	case key.Matches(msg, k.Overdue):
+		q.overdue, q.week = !q.overdue, false
+	case key.Matches(msg, k.Week):
+		q.week, q.overdue = !q.week, false
+	case key.Matches(msg, k.Mine):
+		q.mine = !q.mine
+	case key.Matches(msg, k.Status):
+		q.status = cycle(cases.Statuses, q.status)
+	case key.Matches(msg, k.Right):
+		q.right = cycle(cases.Rights, q.right)
+	case key.Matches(msg, k.Org):
+		var ids []string
+		if m.opt.Registers != nil {
+			ids = m.opt.Registers.IDs()
+		}
+		q.controller = cycle(ids, q.controller)
+	case key.Matches(msg, k.Clear):
+		q = quick{}
+	}
+	return q
+}
+
+// cycle steps through values, then back to none.
+func cycle[T comparable](values []T, cur T) T {
+	var none T
+	if cur == none {
+		if len(values) > 0 {
+			return values[0]
+		}
+		return none
+	}
+	i := slices.Index(values, cur)
+	if i < 0 || i+1 >= len(values) {
+		return none
+	}
+	return values[i+1]
+}
+
+// toggleReveal shows or masks e-mail addresses; revealing is logged for the
+// case on screen or under the cursor.
+func (m Model) toggleReveal() (tea.Model, tea.Cmd) {
+	m.reveal = !m.reveal
+	if m.screen == screenCase && m.detail != nil {
+		m.caseLines = m.detail.lines(m.width, m.styles, m.reveal)
+	}
+	if !m.reveal {
+		return m, nil
+	}
+	id := m.currentID()
+	if m.screen == screenCase && m.detail != nil {
+		id = m.detail.loaded.Case.ID
+	}
+	return m, m.logAccess(id, "revealed e-mail addresses")
+}
+
+func (m Model) logAccess(id, what string) tea.Cmd {
+	if id == "" || m.opt.Actor == "" {
+		return nil
+	}
+	st, at, actor := m.opt.Store, m.opt.Clock.Now(), m.opt.Actor
+	return func() tea.Msg {
+		if err := st.LogAccess(storage.Access{At: at, Actor: actor, CaseID: id, What: what}); err != nil {
+			return queueMsg{err: fmt.Errorf("access log: %w", err)}
+		}
+		return nil
+	}
+}
+
+// openCase reads one case and its register, off the update loop.
+func (m Model) openCase(id string, log bool) tea.Cmd {
+	st, regs, now := m.opt.Store, m.opt.Registers, m.opt.Clock.Now()
+	open := func() tea.Msg {
+		l, err := st.Get(id)
+		if err != nil {
+			return caseMsg{err: err}
+		}
+		state, err := l.Case.Derive(now)
+		if err != nil {
+			return caseMsg{err: err}
+		}
+		d := &caseDetail{loaded: l, state: state, now: now}
+		if regs != nil {
+			d.register, _ = regs.Get(l.Case.Controller)
+		}
+		return caseMsg{detail: d}
+	}
+	if !log {
+		return open
+	}
+	return tea.Batch(open, m.logAccess(id, "opened the case"))
+}

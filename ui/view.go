@@ -1,0 +1,470 @@
+package ui
+
+import (
+	"fmt"
+	"strings"
+	"time"
+
+	tea "charm.land/bubbletea/v2"
+	"charm.land/lipgloss/v2"
+	"github.com/charmbracelet/x/ansi"
+
+	"rightsdesk/cases"
+	"rightsdesk/storage"
+)
+
+// View renders the current screen into the window.
+func (m Model) View() tea.View {
+	var body string
+	switch {
+	case m.width < 40 || m.height < 8:
+		body = "Window too small for rightsdesk:\nat least 40x8, 80x24 recommended."
+	case m.help:
+		body = m.helpView()
+	case m.screen == screenCase && m.detail != nil:
+		body = m.caseView()
+	default:
+		body = m.queueView()
+	}
+	v := tea.NewView(body)
+	v.AltScreen = true
+	v.WindowTitle = "rightsdesk"
+	return v
+}
+
+// fit pads or cuts a (possibly styled) string to exactly w cells.
+func fit(s string, w int) string {
+	if w <= 0 {
+		return ""
+	}
+	if ansi.StringWidth(s) > w {
+		return ansi.Truncate(s, w, "…")
+	}
+	return s + strings.Repeat(" ", w-ansi.StringWidth(s))
+}
+
+// columns are the queue's column widths for a window width; the ID is
+// always whole, the others give way.
+type columns struct {
+	org, right, subject, status, assignee, countdown int
+	shortRight, shortStatus                          bool
+}
+
+func layout(width int) columns {
+	c := columns{org: 11, right: 18, status: 13, assignee: 9, countdown: 13}
+	if width < 100 {
+		c.assignee, c.org, c.right, c.status, c.shortRight, c.shortStatus = 0, 9, 5, 6, true, true
+	}
+	if width < 64 {
+		c.org = 0
+	}
+	used := 2 + 15 + 1 + c.right + 1 + c.status + 1 + c.countdown
+	if c.org > 0 {
+		used += c.org + 1
+	}
+	if c.assignee > 0 {
+		used += c.assignee + 1
+	}
+	c.subject = max(8, width-used-1)
+	return c
+}
+
+var (
+	shortRights = map[cases.Right]string{cases.RightAccess: "acc", cases.RightRectification: "rect",
+		cases.RightErasure: "erase", cases.RightRestriction: "restr", cases.RightPortability: "port",
+		cases.RightObjection: "objec", cases.RightAutomatedDecision: "adm", cases.RightWithdrawConsent: "wdraw",
+		cases.RightComplaint: "compl"}
+	shortStatuses = map[cases.Status]string{cases.StatusNew: "new", cases.StatusAwaitingID: "aw-id",
+		cases.StatusAwaitingInfo: "aw-inf", cases.StatusInProgress: "in-pr", cases.StatusClosed: "closed"}
+	shortOutcomes = map[cases.Outcome]string{cases.OutcomePartiallyFulfilled: "partial", cases.OutcomeFulfilled: "fulfilled"}
+)
+
+// maskEmail keeps the first letter and the domain: j***@example.org.
+func maskEmail(e string) string {
+	local, domain, ok := strings.Cut(e, "@")
+	if !ok || local == "" {
+		return "***"
+	}
+	r := []rune(local)
+	return string(r[0]) + "***@" + domain
+}
+
+// marker is the urgency in text, which survives a terminal without colour.
+func marker(u cases.Urgency) string {
+	switch u {
+	case cases.UrgencyOverdue:
+		return "!!"
+	case cases.UrgencySoon:
+		return "! "
+	case cases.UrgencyWeek:
+		return "· "
+	}
+	return "  "
+}
+
+func (m Model) urgencyStyle(s *cases.Summary) (lipgloss.Style, bool) {
+	switch cases.UrgencyOf(s, m.now) {
+	case cases.UrgencyOverdue:
+		return m.styles.Overdue, true
+	case cases.UrgencySoon:
+		return m.styles.Soon, true
+	case cases.UrgencyWeek:
+		return m.styles.Week, true
+	}
+	if s.Closed() {
+		return m.styles.Closed, true
+	}
+	return lipgloss.Style{}, false
+}
+
+// row renders one case of the queue.
+func (m Model) row(s *cases.Summary, c columns, selected bool) string {
+	right, status := string(s.Right), string(s.Status)
+	if c.shortRight {
+		right = shortRights[s.Right]
+	}
+	if c.shortStatus {
+		status = shortStatuses[s.Status]
+	}
+	cd := cases.Countdown(s, m.now)
+	if o, ok := shortOutcomes[s.Outcome]; ok && s.Closed() {
+		cd = o
+	}
+	subject := cases.Printable(s.SubjectName)
+	if s.Email != "" {
+		e := maskEmail(s.Email)
+		if m.reveal {
+			e = s.Email
+		}
+		subject += " <" + cases.Printable(e) + ">"
+	}
+	if s.SubjectName == "" && s.Email == "" {
+		subject = "(removed under retention)"
+	}
+	parts := []string{marker(cases.UrgencyOf(s, m.now)) + fit(s.ID, 15)}
+	if c.org > 0 {
+		parts = append(parts, fit(cases.Printable(s.Controller), c.org))
+	}
+	parts = append(parts, fit(right, c.right), fit(subject, c.subject), fit(status, c.status))
+	if c.assignee > 0 {
+		parts = append(parts, fit(cases.Printable(s.Assignee), c.assignee))
+	}
+	line := strings.Join(parts, " ")
+	count := fit(cd, c.countdown)
+	if selected {
+		return m.styles.Selected.Render(line + " " + count)
+	}
+	if st, ok := m.urgencyStyle(s); ok {
+		count = st.Render(count)
+		if cases.UrgencyOf(s, m.now) == cases.UrgencyOverdue {
+			line = st.Render(line[:2]) + line[2:]
+		}
+	}
+	return line + " " + count
+}
+
+func (m Model) headerLine() string {
+	open, overdue := 0, 0
+	for i := range m.all {
+		if !m.all[i].Closed() {
+			open++
+			if cases.UrgencyOf(&m.all[i], m.now) == cases.UrgencyOverdue {
+				overdue++
+			}
+		}
+	}
+	left := m.styles.Title.Render("rightsdesk") + " " + cases.Printable(m.opt.Title)
+	right := fmt.Sprintf("%d open · %d overdue · %s", open, overdue, m.now.Local().Format("Mon 2 Jan 15:04"))
+	gap := m.width - ansi.StringWidth(left) - ansi.StringWidth(right)
+	if gap < 1 {
+		return fit(left, m.width)
+	}
+	return left + strings.Repeat(" ", gap) + right
+}
+
+func (m Model) queueView() string {
+	c := layout(m.width)
+	var b strings.Builder
+	b.WriteString(m.headerLine() + "\n")
+	titles := []string{"  " + fit("ID", 15)}
+	if c.org > 0 {
+		titles = append(titles, fit("ORGANISATION", c.org))
+	}
+	titles = append(titles, fit("RIGHT", c.right), fit("SUBJECT", c.subject), fit("STATUS", c.status))
+	if c.assignee > 0 {
+		titles = append(titles, fit("ASSIGNEE", c.assignee))
+	}
+	titles = append(titles, fit("DUE", c.countdown))
+	b.WriteString(m.styles.Header.Render(fit(strings.Join(titles, " "), m.width)) + "\n")
+	rows := m.queueRows()
+	switch {
+	case !m.loaded && m.err == "":
+		b.WriteString("Loading the queue…\n")
+		rows--
+	case m.loaded && len(m.shown) == 0:
+		if len(m.all) == 0 {
+			b.WriteString("No cases yet. Add one with: rightsdesk add --controller ID --right R --subject NAME --email ADDR\n")
+		} else {
+			b.WriteString("No case matches the filter. esc clears it.\n")
+		}
+		rows--
+	}
+	// Only the visible rows are rendered.
+	end := min(len(m.shown), m.offset+rows)
+	for k := m.offset; k < end; k++ {
+		b.WriteString(m.row(&m.all[m.shown[k]], c, k == m.cursor) + "\n")
+	}
+	for k := max(0, end-m.offset); k < rows; k++ {
+		b.WriteString("\n")
+	}
+	b.WriteString(fit(m.filterLine(), m.width) + "\n")
+	b.WriteString(fit(m.footer("/ filter · enter open · o overdue · w week · r reveal · ? help · q quit"), m.width))
+	return b.String()
+}
+
+// filterLine says which filter is active and how many cases match.
+func (m Model) filterLine() string {
+	var f []string
+	if m.filtering || m.query != "" {
+		cursor := ""
+		if m.filtering {
+			cursor = "▏"
+		}
+		f = append(f, "/"+cases.Printable(m.query)+cursor)
+	}
+	q := m.quick
+	if q.overdue {
+		f = append(f, "overdue")
+	}
+	if q.week {
+		f = append(f, "due within 7 days")
+	}
+	if q.mine {
+		f = append(f, "mine ("+cases.Printable(m.opt.Actor)+")")
+	}
+	if q.status != "" {
+		f = append(f, "status "+string(q.status))
+	}
+	if q.controller != "" {
+		f = append(f, "organisation "+q.controller)
+	}
+	if q.right != "" {
+		f = append(f, "right "+string(q.right))
+	}
+	count := fmt.Sprintf("%d cases", len(m.all))
+	if len(f) > 0 {
+		count = fmt.Sprintf("%d of %d cases", len(m.shown), len(m.all))
+		return "filter: " + strings.Join(f, " + ") + " — " + count
+	}
+	if len(m.shown) > 0 {
+		count = fmt.Sprintf("case %d of %d", m.cursor+1, len(m.all))
+	}
+	return count
+}
+
+func (m Model) footer(keys string) string {
+	if m.err != "" {
+		return m.styles.Error.Render("! " + m.err)
+	}
+	return m.styles.Dim.Render(keys)
+}
+
+func (m Model) helpView() string {
+	var cols [][]string
+	for _, group := range m.keys.Bindings() {
+		var col []string
+		for _, k := range group {
+			h := k.Help()
+			col = append(col, m.styles.Key.Render(fit(h.Key, 13))+h.Desc)
+		}
+		cols = append(cols, col)
+	}
+	// Two columns: navigation and actions on the left, quick filters on the right.
+	left := append(append(cols[0], ""), cols[1]...)
+	right := cols[2]
+	half := m.width / 2
+	var b strings.Builder
+	b.WriteString(m.styles.Title.Render("rightsdesk — keys") + "\n\n")
+	for i := 0; i < max(len(left), len(right)); i++ {
+		l, r := "", ""
+		if i < len(left) {
+			l = left[i]
+		}
+		if i < len(right) {
+			r = right[i]
+		}
+		b.WriteString(fit("  "+l, half) + fit(r, m.width-half) + "\n")
+	}
+	b.WriteString("\nUrgency: !! overdue   ! 3 days or less   · 7 days or less\n")
+	b.WriteString("E-mail addresses are masked; r reveals them (logged).\n")
+	b.WriteString("Filter: / then type; enter keeps it, esc clears it; a case ID jumps to it.\n")
+	b.WriteString(m.styles.Dim.Render("Any key closes this help."))
+	return b.String()
+}
+
+func (m Model) caseView() string {
+	h := m.height - 1
+	end := min(len(m.caseLines), m.scroll+h)
+	var b strings.Builder
+	for _, l := range m.caseLines[m.scroll:end] {
+		b.WriteString(fit(l, m.width) + "\n")
+	}
+	for k := end - m.scroll; k < h; k++ {
+		b.WriteString("\n")
+	}
+	more := ""
+	if end < len(m.caseLines) {
+		more = fmt.Sprintf(" · ↓ %d more lines", len(m.caseLines)-end)
+	}
+	b.WriteString(fit(m.footer("esc back · ↑↓ scroll · r reveal · ? help · q quit"+more), m.width))
+	return b.String()
+}
+
+// caseDetail is an open case: what was read, derived as of now.
+type caseDetail struct {
+	loaded   *storage.Loaded
+	state    *cases.State
+	register *cases.Register
+	now      time.Time
+}
+
+// lines renders the case screen as lines of at most width cells.
+func (d *caseDetail) lines(width int, st Styles, reveal bool) []string {
+	c, s, p := d.loaded.Case, d.state, cases.Printable
+	dl := s.Deadlines
+	var out []string
+	add := func(format string, args ...any) { out = append(out, fmt.Sprintf(format, args...)) }
+	label := func(name, value string) { add("%s %s", st.Label.Render(fit(name, 20)), value) }
+	sum := cases.Summarize(c, s, d.loaded.Revision)
+	add("%s  %s  %s  %s", st.Title.Render(c.ID), p(c.Controller), c.Right, s.Status)
+	email := c.Subject.Email
+	if email != "" && !reveal {
+		email = maskEmail(email)
+	}
+	subject := p(c.Subject.Name)
+	for _, x := range []string{email, c.Subject.Phone, c.Subject.PostalAddress} {
+		if x != "" {
+			subject += ", " + p(x)
+		}
+	}
+	if c.Subject.Name == "" {
+		subject = "(removed under retention)"
+	}
+	label("subject", subject)
+	if c.Requester != nil {
+		label("requester", p(c.Requester.Name)+" ("+string(c.Requester.Relation)+")")
+	}
+	if len(c.Linked) > 0 {
+		label("same request", strings.Join(c.Linked, ", "))
+	}
+	label("received", c.ReceivedAt.In(zone(dl.Zone)).Format("Mon 2 Jan 2006 15:04 MST")+" via "+string(c.Channel))
+	label("countdown", cases.Countdown(&sum, d.now))
+	if c.Text != "" {
+		out = append(out, "", st.Header.Render("Request"))
+		for _, l := range strings.Split(cases.PrintableLines(c.Text), "\n") {
+			out = append(out, wrap("  "+l, width)...)
+		}
+	}
+	out = append(out, "", st.Header.Render("Deadline"))
+	date := func(x *cases.Date) string {
+		if x == nil {
+			return "—"
+		}
+		return x.Human()
+	}
+	label("effective due", date(dl.EffectiveDue))
+	label("legal due", date(dl.Due))
+	label("base due", date(dl.BaseDue))
+	if dl.ExtensionNoticeBy != nil {
+		label("extension notice by", date(dl.ExtensionNoticeBy))
+	}
+	if dl.ExtendedDue != nil {
+		valid := "not notified"
+		if dl.ExtensionValid != nil {
+			valid = map[bool]string{true: "in force", false: "notice late: not in force"}[*dl.ExtensionValid]
+		}
+		label("extended due", date(dl.ExtendedDue)+" ("+valid+")")
+	}
+	if dl.RefusalBy != nil {
+		label("refusal by", date(dl.RefusalBy))
+	}
+	if dl.AcknowledgeBy != nil {
+		label("acknowledge by", date(dl.AcknowledgeBy))
+	}
+	if dl.ActBy != nil {
+		label("act by", date(dl.ActBy))
+	}
+	if dl.PromiseDue != nil {
+		label("promised by", date(dl.PromiseDue))
+	}
+	clock := string(dl.Clock)
+	if dl.ClockSince != nil {
+		clock += " since " + dl.ClockSince.Human()
+	}
+	if dl.ClockReason != "" {
+		clock += " (" + dl.ClockReason + ")"
+	}
+	label("clock", clock)
+	if dl.PausedDays > 0 {
+		label("without the pause", date(dl.DueWithoutPause)+fmt.Sprintf(" (%d days paused)", dl.PausedDays))
+	}
+	out = append(out, "", st.Header.Render("Working"))
+	for _, step := range dl.Steps {
+		out = append(out, wrap("  - "+step, width)...)
+	}
+	out = append(out, "", st.Header.Render("Timeline"))
+	for _, e := range c.Events {
+		line := fmt.Sprintf("  %s  %-22s %s", e.At.In(zone(dl.Zone)).Format("2006-01-02 15:04"), e.Kind, p(e.Actor))
+		for _, x := range []string{e.Reason, e.Method, string(e.Letter), string(e.Outcome), e.Text, e.Assignee,
+			strings.Join(e.Tags, ","), e.File, e.Recipient} {
+			if x != "" {
+				line += " · " + p(x)
+			}
+		}
+		out = append(out, wrap(line, width)...)
+	}
+	if len(s.Attachments) > 0 {
+		out = append(out, "", st.Header.Render("Attachments"))
+		for _, a := range s.Attachments {
+			w := ""
+			if _, ok := s.Withheld[a.Name]; ok {
+				w = " · WITHHELD"
+			}
+			out = append(out, wrap(fmt.Sprintf("  %s  %s  %s/%s  %d bytes%s", p(a.Name), a.Kind, p(a.Category), p(a.System), a.Size, w), width)...)
+		}
+	}
+	if r := d.register; r != nil {
+		out = append(out, "", st.Header.Render("Organisation"))
+		label("name", p(r.DisplayName()))
+		label("legal name", p(orDash(r.LegalName.Value)))
+		label("authority", p(orDash(r.Authority.Name.Value)))
+		label("rules", fmt.Sprintf("%s, %s, calendar %s", dl.Regime, dl.Zone, dl.Calendar))
+		if g := r.Gaps(); len(g) > 0 {
+			label("register gaps", fmt.Sprintf("%d (rightsdesk controllers %s)", len(g), r.ID))
+		}
+	}
+	return out
+}
+
+func orDash(s string) string {
+	if s == "" {
+		return "—"
+	}
+	return s
+}
+
+func zone(name string) *time.Location {
+	loc, err := cases.LoadZone(name)
+	if err != nil {
+		return time.UTC
+	}
+	return loc
+}
+
+// wrap cuts a line into lines of at most width cells.
+func wrap(s string, width int) []string {
+	if width < 10 || ansi.StringWidth(s) <= width {
+		return []string{s}
+	}
+	return strings.Split(ansi.Wrap(s, width, " "), "\n")
+}
