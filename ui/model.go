@@ -69,6 +69,8 @@ type Model struct {
 	index   *cases.FilterIndex
 	counter uint64
 	loaded  bool
+	// counted as of the last load or tick, not per frame
+	openCount, overdueCount int
 
 	// What is shown: indexes into all, the cursor and the first row shown.
 	shown  []int
@@ -249,6 +251,7 @@ func (m Model) Update(msg tea.Msg) (tea.Model, tea.Cmd) {
 		}
 		m.err = ""
 		m.all, m.index, m.counter, m.loaded = msg.all, msg.index, msg.counter, true
+		m.count()
 		m.filterSeq++
 		if msg.keepID == "" {
 			msg.keepID = m.currentID()
@@ -282,6 +285,7 @@ func (m Model) Update(msg tea.Msg) (tea.Model, tea.Cmd) {
 		return m, nil
 	case tickMsg:
 		m.now = m.opt.Clock.Now()
+		m.count()
 		if m.screen == screenCase && m.detail != nil {
 			m.detail.now = m.now
 			m.caseLines = m.detail.lines(m.width, m.styles, m.reveal)
@@ -314,6 +318,19 @@ func (m Model) reloadCaseIfChanged() tea.Cmd {
 		}
 	}
 	return nil
+}
+
+// count works out the header's figures.
+func (m *Model) count() {
+	m.openCount, m.overdueCount = 0, 0
+	for i := range m.all {
+		if !m.all[i].Closed() {
+			m.openCount++
+			if cases.UrgencyOf(&m.all[i], m.now) == cases.UrgencyOverdue {
+				m.overdueCount++
+			}
+		}
+	}
 }
 
 func errorLine(err error) string { return cases.Printable(err.Error()) }

@@ -164,15 +164,7 @@ func (m Model) row(s *cases.Summary, c columns, selected bool) string {
 }
 
 func (m Model) headerLine() string {
-	open, overdue := 0, 0
-	for i := range m.all {
-		if !m.all[i].Closed() {
-			open++
-			if cases.UrgencyOf(&m.all[i], m.now) == cases.UrgencyOverdue {
-				overdue++
-			}
-		}
-	}
+	open, overdue := m.openCount, m.overdueCount
 	left := m.styles.Title.Render("rightsdesk") + " " + cases.Printable(m.opt.Title)
 	right := fmt.Sprintf("%d open · %d overdue · %s", open, overdue, m.now.Local().Format("Mon 2 Jan 15:04"))
 	gap := m.width - ansi.StringWidth(left) - ansi.StringWidth(right)

@@ -1,0 +1,255 @@
+package ui
+
+import (
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+
+	tea "charm.land/bubbletea/v2"
+	"github.com/charmbracelet/x/ansi"
+
+	"rightsdesk/cases"
+	"rightsdesk/storage"
+)
+
+// clock is a settable clock.
+type clock struct{ t time.Time }
+
+func (c *clock) Now() time.Time { return c.t }
+
+var paris = cases.Rules{Regime: "eu-gdpr", Zone: "Europe/Paris", Calendar: "FR"}
+
+// fixture is a store with three cases: one due in an hour, one not due for
+// weeks, one closed; the clock is 2 April 2026 at 20:00 Paris time.
+func fixture(t *testing.T) (*storage.Store, *clock, []string) {
+	t.Helper()
+	s := storage.Open(filepath.Join(t.TempDir(), "cases.db"), storage.Options{})
+	c := &clock{t: time.Date(2026, 4, 2, 18, 0, 0, 0, time.UTC)}
+	var ids []string
+	for _, p := range []struct {
+		name, email string
+		received    time.Time
+	}{
+		// Received 2 March: due at the end of Thursday 2 April in Paris (21:59:59 UTC).
+		{"Grażyna Woźniak", "grazyna@example.org", time.Date(2026, 3, 2, 9, 0, 0, 0, time.UTC)},
+		{"Zoé Lefèvre", "zoe@example.org", time.Date(2026, 3, 30, 9, 0, 0, 0, time.UTC)},
+		{"Søren Holm", "soren@example.net", time.Date(2026, 3, 20, 9, 0, 0, 0, time.UTC)},
+	} {
+		cs, err := s.Add(cases.Intake{Controller: "crisp", Rights: []cases.Right{cases.RightAccess},
+			Subject: cases.Subject{Name: p.name, Email: p.email}, ReceivedAt: p.received}, paris, c.t, "anna")
+		if err != nil {
+			t.Fatal(err)
+		}
+		ids = append(ids, cs[0].ID)
+	}
+	if _, err := s.Apply(ids[2], cases.Event{Kind: cases.EventClosed, Outcome: cases.OutcomeNoData, Actor: "anna"}, storage.NoRevision, c.t); err != nil {
+		t.Fatal(err)
+	}
+	return s, c, ids
+}
+
+// drive feeds a message and runs the commands it returns until they settle,
+// as the program would (ticks and polls are not followed).
+func drive(t *testing.T, m Model, msg tea.Msg) Model {
+	t.Helper()
+	next, cmd := m.Update(msg)
+	m = next.(Model)
+	for _, msg := range run(cmd) {
+		m = drive(t, m, msg)
+	}
+	return m
+}
+
+func run(cmd tea.Cmd) []tea.Msg {
+	if cmd == nil {
+		return nil
+	}
+	switch msg := cmd().(type) {
+	case tea.BatchMsg:
+		var out []tea.Msg
+		for _, c := range msg {
+			out = append(out, run(c)...)
+		}
+		return out
+	case nil, tickMsg, pollMsg:
+		return nil
+	default:
+		return []tea.Msg{msg}
+	}
+}
+
+func keyPress(s string) tea.KeyPressMsg {
+	switch s {
+	case "enter":
+		return tea.KeyPressMsg{Code: tea.KeyEnter}
+	case "esc":
+		return tea.KeyPressMsg{Code: tea.KeyEscape}
+	}
+	r := []rune(s)[0]
+	return tea.KeyPressMsg{Code: r, Text: s}
+}
+
+func typeText(t *testing.T, m Model, s string) Model {
+	for _, r := range s {
+		m = drive(t, m, keyPress(string(r)))
+	}
+	return m
+}
+
+func frame(m Model) string { return ansi.Strip(m.View().Content) }
+
+func start(t *testing.T, w, h int) (Model, *storage.Store, *clock, []string) {
+	s, c, ids := fixture(t)
+	m := New(Options{Store: s, Clock: c, Actor: "anna", Title: "test", Tick: time.Millisecond, Poll: time.Millisecond})
+	m = drive(t, m, tea.WindowSizeMsg{Width: w, Height: h})
+	m = drive(t, m, m.loadQueue("")())
+	return m, s, c, ids
+}
+
+func TestQueueAt80x24(t *testing.T) {
+	m, _, _, ids := start(t, 80, 24)
+	out := frame(m)
+	lines := strings.Split(out, "\n")
+	if len(lines) != 24 {
+		t.Fatalf("%d lines, want 24", len(lines))
+	}
+	for i, l := range lines {
+		if w := ansi.StringWidth(l); w > 80 {
+			t.Errorf("line %d is %d cells wide", i, w)
+		}
+	}
+	// Urgency order: the case due tonight, the one due in May, the closed one.
+	first, second, third := strings.Index(out, ids[0]), strings.Index(out, ids[1]), strings.Index(out, ids[2])
+	if first < 0 || second < first || third < second {
+		t.Fatalf("order:\n%s", out)
+	}
+	// Due at 21:59:59 UTC, two hours away; urgent in text, not only in colour.
+	if !strings.Contains(lines[2], "! "+ids[0]) || !strings.Contains(lines[2], "today 3h") {
+		t.Errorf("the case due tonight: %q", lines[2])
+	}
+	if !strings.Contains(out, "g***@ex") || strings.Contains(out, "grazyna@") {
+		t.Errorf("e-mail addresses must be masked:\n%s", out)
+	}
+	if !strings.Contains(lines[4], "no-data") {
+		t.Errorf("a closed case shows its outcome: %q", lines[4])
+	}
+}
+
+func TestCountdownTurnsOverdueWithNoKeyPressed(t *testing.T) {
+	m, _, c, ids := start(t, 80, 24)
+	c.t = c.t.Add(5 * time.Hour) // past 21:59:59 UTC
+	m = drive(t, m, tickMsg(c.t))
+	line := strings.Split(frame(m), "\n")[2]
+	if !strings.Contains(line, "!!"+ids[0]) || !strings.Contains(line, "1d OVERDUE") {
+		t.Fatalf("after the deadline: %q", line)
+	}
+}
+
+func TestFilterNarrowsAndOpensTheCase(t *testing.T) {
+	m, _, _, ids := start(t, 80, 24)
+	m = drive(t, m, keyPress("/"))
+	m = typeText(t, m, "lefevre")
+	out := frame(m)
+	if strings.Contains(out, ids[0]) || !strings.Contains(out, ids[1]) || !strings.Contains(out, "filter: /lefevre") || !strings.Contains(out, "1 of 3 cases") {
+		t.Fatalf("filtered:\n%s", out)
+	}
+	// A stale result (an older keystroke's) is dropped.
+	stale := filterMsg{seq: m.filterSeq - 1, ranked: []int{0, 1, 2}, exact: -1}
+	if m2 := drive(t, m, stale); len(m2.shown) != 1 {
+		t.Fatal("a stale filter result replaced a newer one")
+	}
+	m = drive(t, m, keyPress("enter")) // leaves the input, keeps the filter
+	m = drive(t, m, keyPress("enter")) // opens the case
+	out = frame(m)
+	if !strings.Contains(out, ids[1]) || !strings.Contains(out, "Deadline") || !strings.Contains(out, "effective due") {
+		t.Fatalf("case screen:\n%s", out)
+	}
+	m = drive(t, m, keyPress("esc"))
+	if out = frame(m); !strings.Contains(out, "filter: /lefevre") {
+		t.Fatalf("back to the filtered queue:\n%s", out)
+	}
+	m = drive(t, m, keyPress("esc"))
+	if out = frame(m); !strings.Contains(out, ids[0]) || strings.Contains(out, "filter:") {
+		t.Fatalf("esc clears the filter:\n%s", out)
+	}
+}
+
+func TestExactIDJumpsAndRevealIsLogged(t *testing.T) {
+	m, s, _, ids := start(t, 120, 30)
+	m = drive(t, m, keyPress("/"))
+	m = typeText(t, m, ids[2])
+	m = drive(t, m, keyPress("enter"))
+	if m.currentID() != ids[2] {
+		t.Fatalf("cursor on %s, want %s", m.currentID(), ids[2])
+	}
+	m = drive(t, m, keyPress("r"))
+	if !strings.Contains(frame(m), "soren@exa") {
+		t.Fatalf("r reveals addresses:\n%s", frame(m))
+	}
+	log, err := s.AccessLog(ids[2])
+	if err != nil || len(log) != 1 || log[0].What != "revealed e-mail addresses" || log[0].Actor != "anna" {
+		t.Fatalf("access log: %+v %v", log, err)
+	}
+}
+
+func TestOthersChangesAppearKeepingTheCursor(t *testing.T) {
+	m, s, c, ids := start(t, 80, 24)
+	m = drive(t, m, keyPress("j")) // on the second case
+	if _, err := s.Apply(ids[0], cases.Event{Kind: cases.EventClosed, Outcome: cases.OutcomeFulfilled, Actor: "marc"}, storage.NoRevision, c.t); err != nil {
+		t.Fatal(err)
+	}
+	m = drive(t, m, m.refresh()())
+	if m.currentID() != ids[1] {
+		t.Fatalf("cursor moved to %s", m.currentID())
+	}
+	if line := strings.Split(frame(m), "\n")[2]; !strings.Contains(line, ids[1]) {
+		t.Fatalf("the closed case should have moved down: %q", line)
+	}
+}
+
+func TestHelpAndSmallWindows(t *testing.T) {
+	m, _, _, _ := start(t, 80, 24)
+	m = drive(t, m, keyPress("?"))
+	out := frame(m)
+	if !strings.Contains(out, "filter as you type") || !strings.Contains(out, "only overdue") || len(strings.Split(out, "\n")) > 24 {
+		t.Fatalf("help at 80x24:\n%s", out)
+	}
+	m = drive(t, m, keyPress("x"))
+	m = drive(t, m, tea.WindowSizeMsg{Width: 30, Height: 6})
+	if !strings.Contains(frame(m), "too small") {
+		t.Fatal("a tiny window says so")
+	}
+	m = drive(t, m, tea.WindowSizeMsg{Width: 120, Height: 40})
+	if out := frame(m); !strings.Contains(out, "ASSIGNEE") || !strings.Contains(out, "access") {
+		t.Fatalf("120 columns show the assignee and full rights:\n%s", out)
+	}
+}
+
+func BenchmarkQueueFrame100k(b *testing.B) {
+	all := make([]cases.Summary, 100_000)
+	now := time.Date(2026, 4, 2, 18, 0, 0, 0, time.UTC)
+	for i := range all {
+		all[i] = cases.Summary{ID: "DSR-2026-" + strings.Repeat("0", 6-len(itoa(i+1))) + itoa(i+1), Controller: "crisp",
+			Right: cases.RightAccess, Status: cases.StatusNew, Clock: cases.ClockRunning, SubjectName: "Grażyna Woźniak",
+			Email: "g@example.org", EffectiveDueAt: now.Add(time.Duration(i) * time.Minute)}
+	}
+	m := New(Options{Clock: &clock{t: now}})
+	next, _ := m.Update(tea.WindowSizeMsg{Width: 80, Height: 24})
+	m = next.(Model)
+	next, _ = m.Update(queueMsg{all: all, index: cases.NewFilterIndex(all)})
+	m = next.(Model)
+	for b.Loop() {
+		m.cursor = (m.cursor + 1) % len(all)
+		m.clampOffset()
+		_ = m.View()
+	}
+}
+
+func itoa(i int) string {
+	s := ""
+	for ; i > 0; i /= 10 {
+		s = string(rune('0'+i%10)) + s
+	}
+	return s
+}
