@@ -105,3 +105,19 @@ func newStoreFor(d *desk) interface {
 } {
 	return storage.Open(d.db, storage.Options{})
 }
+
+func TestExportCommandWritesTheRecord(t *testing.T) {
+	d := newDesk(t, "2026-03-10T12:00:00Z")
+	id := d.add("--controller", "crisp", "--right", "access", "--received", "2026-03-02")
+	out := t.TempDir()
+	status, stdout, errOut := d.run("export", id, "--record", "--out", out)
+	if status != 0 || strings.TrimSpace(stdout) != filepath.Join(out, id+"-record") {
+		t.Fatalf("export --record: %d %q %q", status, stdout, errOut)
+	}
+	if status, _, errOut := d.run("export", id); status != 2 || !strings.Contains(errOut, "--record") {
+		t.Fatalf("a packet is not available yet and says so: %d %q", status, errOut)
+	}
+	if status, _, _ := d.run("export", "DSR-2026-999999", "--record", "--out", out); status != 2 {
+		t.Fatal("an unknown case is exit 2")
+	}
+}
