@@ -148,8 +148,19 @@ func (m Model) loadQueue(keepID string) tea.Cmd {
 		if err != nil {
 			return queueMsg{err: err}
 		}
-		return queueMsg{all: all, index: cases.NewFilterIndex(all), counter: counter, keepID: keepID}
+		// The first frame does not wait for the filter's index.
+		return queueMsg{all: all, counter: counter, keepID: keepID}
 	}
+}
+
+// indexMsg is the filter index of a snapshot, built after it is shown.
+type indexMsg struct {
+	all   []cases.Summary
+	index *cases.FilterIndex
+}
+
+func buildIndex(all []cases.Summary) tea.Cmd {
+	return func() tea.Msg { return indexMsg{all: all, index: cases.NewFilterIndex(all)} }
 }
 
 // refresh merges the cases others changed into a new snapshot, off the
@@ -258,6 +269,16 @@ func (m Model) Update(msg tea.Msg) (tea.Model, tea.Cmd) {
 		}
 		m.shown = m.unfilteredOrder()
 		m.moveTo(msg.keepID)
+		if m.index == nil {
+			return m, buildIndex(m.all)
+		}
+		return m, m.runFilterIfNeeded()
+	case indexMsg:
+		if len(msg.all) != len(m.all) || (len(m.all) > 0 && &msg.all[0] != &m.all[0]) {
+			return m, nil // the snapshot changed meanwhile
+		}
+		m.index = msg.index
+		m.filterSeq++
 		return m, m.runFilterIfNeeded()
 	case filterMsg:
 		if msg.seq != m.filterSeq {

@@ -1,0 +1,64 @@
+package ui
+
+import (
+	"path/filepath"
+	"testing"
+	"time"
+
+	tea "charm.land/bubbletea/v2"
+
+	"rightsdesk/cases"
+	"rightsdesk/storage"
+)
+
+// BenchmarkStart100k is start to first frame on a 100,000-case demo
+// database: open the file, load and sort every row, index them for the
+// filter, render (target 300 ms). Building the database is not timed.
+func BenchmarkStart100k(b *testing.B) {
+	regs, err := cases.LoadRegisters(cases.Embedded())
+	if err != nil {
+		b.Fatal(err)
+	}
+	now := time.Date(2026, 11, 22, 15, 0, 0, 0, time.UTC)
+	reqs, err := cases.Demo(cases.DemoOptions{Cases: 100_000, Seed: 1, Now: now, Registers: regs.All()})
+	if err != nil {
+		b.Fatal(err)
+	}
+	s := storage.Open(filepath.Join(b.TempDir(), "demo.db"), storage.Options{})
+	if err := s.AddRequests(reqs, now, 5000); err != nil {
+		b.Fatal(err)
+	}
+	c := &clock{t: now}
+	for b.Loop() {
+		m := New(Options{Store: s, Clock: c, Actor: "anna"})
+		next, _ := m.Update(tea.WindowSizeMsg{Width: 80, Height: 24})
+		next, _ = next.(Model).Update(next.(Model).loadQueue("")())
+		if v := next.(Model).View(); len(v.Content) < 100 {
+			b.Fatal("no frame")
+		}
+	}
+}
+
+// BenchmarkFilterKeystroke100k is one keystroke's filter over 100,000
+// cases, loose (fuzzy) matches included (target 15 ms median).
+func BenchmarkFilterKeystroke100k(b *testing.B) {
+	regs, _ := cases.LoadRegisters(cases.Embedded())
+	now := time.Date(2026, 11, 22, 15, 0, 0, 0, time.UTC)
+	reqs, err := cases.Demo(cases.DemoOptions{Cases: 100_000, Seed: 1, Now: now, Registers: regs.All()})
+	if err != nil {
+		b.Fatal(err)
+	}
+	var all []cases.Summary
+	for _, r := range reqs {
+		for _, c := range r {
+			st, _ := c.Derive(now)
+			all = append(all, cases.Summarize(c, st, 1))
+		}
+	}
+	cases.SortByUrgency(all)
+	ix := cases.NewFilterIndex(all)
+	queries := []string{"wo", "woz", "nowak", "gomez", "crisp acc"}
+	for i := 0; b.Loop(); i++ {
+		ix.Match(queries[i%len(queries)], nil)
+	}
+}
