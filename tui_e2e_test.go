@@ -69,6 +69,32 @@ func TestTerminalAppInTmux(t *testing.T) {
 	if surname == "" || strings.ContainsAny(surname, "<…") {
 		t.Fatalf("no surname on the first row:\n%s", first)
 	}
+	// Bytes written to the terminal: moving the cursor down one row, and an
+	// idle stretch with live countdowns.
+	pipe := filepath.Join(dir, "pane.out")
+	tm("pipe-pane", "-o", "cat >> "+pipe)
+	time.Sleep(300 * time.Millisecond)
+	size := func() int64 {
+		info, err := os.Stat(pipe)
+		if err != nil {
+			return 0
+		}
+		return info.Size()
+	}
+	base := size()
+	tm("send-keys", "j")
+	waitFor("the cursor on the second row", func(s string) bool { return strings.Contains(s, "case 2 of") })
+	time.Sleep(300 * time.Millisecond)
+	scroll := size() - base
+	base = size()
+	time.Sleep(3 * time.Second)
+	idle := size() - base
+	tm("pipe-pane")
+	t.Logf("bytes written: %d moving down one row, %d in 3 idle seconds", scroll, idle)
+	if scroll > 1000 {
+		t.Errorf("moving down one row wrote %d bytes (target 250)", scroll)
+	}
+	tm("send-keys", "k")
 	tm("send-keys", "/")
 	tm("send-keys", "-l", surname)
 	filtered := waitFor("the filter", func(s string) bool { return strings.Contains(s, "filter: /"+surname) })
