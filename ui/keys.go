@@ -7,7 +7,7 @@ type KeyMap struct {
 	Up, Down, PageUp, PageDown, Top, Bottom key.Binding
 	Open, Back, Filter, Help, Quit, Reveal  key.Binding
 	Overdue, Week, Mine, Status, Org, Right key.Binding
-	Clear                                   key.Binding
+	Clear, Overview                         key.Binding
 }
 
 // DefaultKeys are arrows and vim keys; e is kept free for export.
@@ -35,6 +35,7 @@ func DefaultKeys() KeyMap {
 		Org:      b("c", "cycle organisation", "c"),
 		Right:    b("t", "cycle right", "t"),
 		Clear:    b("x", "clear quick filters", "x"),
+		Overview: b("v", "overview: counts, timeliness, intake", "v"),
 	}
 }
 
@@ -42,7 +43,7 @@ func DefaultKeys() KeyMap {
 func (k KeyMap) Bindings() [][]key.Binding {
 	return [][]key.Binding{
 		{k.Up, k.Down, k.PageUp, k.PageDown, k.Top, k.Bottom},
-		{k.Open, k.Back, k.Filter, k.Reveal, k.Help, k.Quit},
+		{k.Open, k.Back, k.Filter, k.Reveal, k.Overview, k.Help, k.Quit},
 		{k.Overdue, k.Week, k.Mine, k.Status, k.Org, k.Right, k.Clear},
 	}
 }

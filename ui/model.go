@@ -42,6 +42,7 @@ type screen int
 const (
 	screenQueue screen = iota
 	screenCase
+	screenOverview
 )
 
 // quick are the quick filters.
@@ -447,6 +448,17 @@ func (m Model) key(msg tea.KeyPressMsg) (tea.Model, tea.Cmd) {
 		}
 		return m, m.runFilter()
 	}
+	if m.screen == screenOverview {
+		switch {
+		case key.Matches(msg, k.Back, k.Overview):
+			m.screen = screenQueue
+		case key.Matches(msg, k.Quit):
+			return m, tea.Quit
+		case key.Matches(msg, k.Help):
+			m.help = true
+		}
+		return m, nil
+	}
 	if m.screen == screenCase {
 		switch {
 		case key.Matches(msg, k.Back):
@@ -475,6 +487,8 @@ func (m Model) key(msg tea.KeyPressMsg) (tea.Model, tea.Cmd) {
 		m.help = true
 	case key.Matches(msg, k.Filter):
 		m.filtering = true
+	case key.Matches(msg, k.Overview):
+		m.screen = screenOverview
 	case key.Matches(msg, k.Back):
 		if m.query != "" || m.quick.active() {
 			m.query, m.quick = "", quick{}

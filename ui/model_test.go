@@ -253,3 +253,19 @@ func itoa(i int) string {
 	}
 	return s
 }
+
+func TestOverview(t *testing.T) {
+	m, _, _, _ := start(t, 80, 24)
+	m = drive(t, m, keyPress("v"))
+	out := frame(m)
+	// Three cases: two open (one due tonight), one closed without an answer.
+	for _, want := range []string{"Overview", "open 2", "overdue 0", "due within 7 days 1", "answered 0", "closed without an answer sent: 1", "2026-03-30     1", "2026-03-16     1", "2026-02-23     0"} {
+		if !strings.Contains(out, want) {
+			t.Errorf("overview lacks %q:\n%s", want, out)
+		}
+	}
+	m = drive(t, m, keyPress("esc"))
+	if !strings.Contains(frame(m), "DSR-2026-000001") {
+		t.Fatal("esc goes back to the queue")
+	}
+}

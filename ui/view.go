@@ -23,6 +23,8 @@ func (m Model) View() tea.View {
 		body = m.helpView()
 	case m.screen == screenCase && m.detail != nil:
 		body = m.caseView()
+	case m.screen == screenOverview:
+		body = m.overviewView()
 	default:
 		body = m.queueView()
 	}

@@ -1,0 +1,63 @@
+package ui
+
+import (
+	"fmt"
+	"maps"
+	"slices"
+	"strings"
+	"time"
+
+	"rightsdesk/cases"
+)
+
+// overviewView renders the overview: open cases by status and organisation,
+// what is overdue or due this week, timeliness over answered cases, and the
+// intake of the last twelve weeks (cases.Statistics, shared with report).
+func (m Model) overviewView() string {
+	st := cases.Statistics(m.all, m.now)
+	var lines []string
+	add := func(format string, args ...any) { lines = append(lines, fmt.Sprintf(format, args...)) }
+	lines = append(lines, m.styles.Title.Render("Overview")+"  "+m.styles.Dim.Render(fmt.Sprintf("%d cases, as of %s", st.Cases, m.now.Local().Format("Mon 2 Jan 15:04"))), "")
+	add("%s %d   %s %d   %s %d   %s %d", m.styles.Label.Render("open"), st.Open,
+		m.styles.Overdue.Render("overdue"), st.Overdue, m.styles.Label.Render("due within 7 days"), st.DueThisWeek,
+		m.styles.Label.Render("extension notices due this week"), st.NoticesDueThisWeek)
+	var byStatus []string
+	for _, s := range cases.Statuses {
+		if n := st.OpenByStatus[s]; n > 0 {
+			byStatus = append(byStatus, fmt.Sprintf("%s %d", s, n))
+		}
+	}
+	add("%s %s", m.styles.Label.Render("open by status"), strings.Join(byStatus, " · "))
+	var byOrg []string
+	for _, org := range slices.Sorted(maps.Keys(st.OpenByController)) {
+		byOrg = append(byOrg, fmt.Sprintf("%s %d", cases.Printable(org), st.OpenByController[org]))
+	}
+	lines = append(lines, wrap(m.styles.Label.Render("open by organisation")+" "+strings.Join(byOrg, " · "), m.width)...)
+	lines = append(lines, "")
+	add("%s %d, on time %d (%.0f%%)", m.styles.Label.Render("answered"), st.Answered, st.OnTime, 100*st.OnTimeRate)
+	add("%s median %.1f, 90th percentile %d", m.styles.Label.Render("days to answer, paused days excluded:"), st.MedianDays, st.P90Days)
+	add("%s %d (notice in time %d, late %d); closed without an answer sent: %d", m.styles.Label.Render("extensions"),
+		st.Extensions, st.ExtensionsInForce, st.ExtensionsLate, st.ClosedUnanswered)
+	lines = append(lines, "", m.styles.Header.Render("Requests received per week"))
+	weeks := cases.IntakePerWeek(m.all, cases.DateOf(m.now, time.Local), 12)
+	most := 1
+	for _, w := range weeks {
+		most = max(most, w.Count)
+	}
+	barWidth := max(5, m.width-22)
+	for _, w := range weeks {
+		bar := strings.Repeat("█", (w.Count*barWidth+most-1)/most)
+		add("%s %5d %s", w.Start, w.Count, bar)
+	}
+	h := m.height - 1
+	var b strings.Builder
+	for i := 0; i < h; i++ {
+		l := ""
+		if i < len(lines) {
+			l = lines[i]
+		}
+		b.WriteString(fit(l, m.width) + "\n")
+	}
+	b.WriteString(fit(m.footer("esc back · ? help · q quit"), m.width))
+	return b.String()
+}
