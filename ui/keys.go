@@ -8,6 +8,7 @@ type KeyMap struct {
 	Open, Back, Filter, Help, Quit, Reveal  key.Binding
 	Overdue, Week, Mine, Status, Org, Right key.Binding
 	Clear, Overview                         key.Binding
+	Note, Assign, Tag                       key.Binding // on the case screen
 }
 
 // DefaultKeys are arrows and vim keys; e is kept free for export.
@@ -36,6 +37,9 @@ func DefaultKeys() KeyMap {
 		Right:    b("t", "cycle right", "t"),
 		Clear:    b("x", "clear quick filters", "x"),
 		Overview: b("v", "overview: counts, timeliness, intake", "v"),
+		Note:     b("n", "case: add a note", "n"),
+		Assign:   b("a", "case: assign", "a"),
+		Tag:      b("t", "case: tag (in the queue: cycle right)", "t"),
 	}
 }
 
@@ -44,6 +48,6 @@ func (k KeyMap) Bindings() [][]key.Binding {
 	return [][]key.Binding{
 		{k.Up, k.Down, k.PageUp, k.PageDown, k.Top, k.Bottom},
 		{k.Open, k.Back, k.Filter, k.Reveal, k.Overview, k.Help, k.Quit},
-		{k.Overdue, k.Week, k.Mine, k.Status, k.Org, k.Right, k.Clear},
+		{k.Overdue, k.Week, k.Mine, k.Status, k.Org, k.Right, k.Clear, k.Note, k.Assign},
 	}
 }

@@ -6,8 +6,10 @@
 package ui
 
 import (
+	"errors"
 	"fmt"
 	"slices"
+	"strings"
 	"time"
 
 	"charm.land/bubbles/v2/key"
@@ -24,6 +26,7 @@ type Store interface {
 	Changes(since uint64) (uint64, []string, error)
 	Get(id string) (*storage.Loaded, error)
 	LogAccess(entries ...storage.Access) error
+	Do(id string, actions []storage.Action, now time.Time) ([]*storage.Result, error)
 }
 
 // Options configure the app.
@@ -90,8 +93,9 @@ type Model struct {
 	caseLines []string
 	scroll    int
 
-	status  string // a message for the status line
-	err     string // the last error, shown until the next success
+	prompt  *prompt // a one-line form on the case screen
+	status  string  // a message for the status line
+	err     string  // the last error, shown until the next success
 	polling bool
 }
 
@@ -126,7 +130,21 @@ type (
 	}
 	tickMsg time.Time
 	pollMsg struct{}
+	// actionMsg is what the store said to an action sent from a form.
+	actionMsg struct {
+		id     string
+		result *storage.Result
+		err    error
+	}
 )
+
+// prompt is a one-line form: a note, an assignee, tags. What was typed is
+// kept when the action is refused or conflicts with a colleague's change.
+type prompt struct {
+	kind  cases.EventKind
+	label string
+	text  string
+}
 
 // Init loads the queue and starts the clocks.
 func (m Model) Init() tea.Cmd {
@@ -301,10 +319,25 @@ func (m Model) Update(msg tea.Msg) (tea.Model, tea.Cmd) {
 			m.err = errorLine(msg.err)
 			return m, nil
 		}
-		m.err = ""
+		if m.prompt == nil {
+			m.err = "" // a conflict's message stays with the form it concerns
+		}
 		m.detail, m.screen, m.scroll = msg.detail, screenCase, 0
 		m.caseLines = m.detail.lines(m.width, m.styles, m.reveal)
 		return m, nil
+	case actionMsg:
+		var conflict *storage.Conflict
+		switch {
+		case errors.As(msg.err, &conflict):
+			m.err = errorLine(msg.err) + "; the case is reloaded, enter sends again"
+			return m, m.openCase(msg.id, false)
+		case msg.err != nil:
+			m.err = errorLine(msg.err)
+			return m, nil
+		}
+		m.err, m.prompt = "", nil
+		m.status = fmt.Sprintf("%s recorded (revision %d)", msg.result.Event.Kind, msg.result.Revision)
+		return m, tea.Batch(m.openCase(msg.id, false), m.refresh())
 	case tickMsg:
 		m.now = m.opt.Clock.Now()
 		m.count()
@@ -459,8 +492,36 @@ func (m Model) key(msg tea.KeyPressMsg) (tea.Model, tea.Cmd) {
 		}
 		return m, nil
 	}
+	if m.screen == screenCase && m.prompt != nil {
+		switch msg.String() {
+		case "esc":
+			m.prompt, m.err = nil, ""
+		case "enter":
+			return m, m.send()
+		case "backspace":
+			if r := []rune(m.prompt.text); len(r) > 0 {
+				m.prompt.text = string(r[:len(r)-1])
+			}
+		case "ctrl+c":
+			return m, tea.Quit
+		default:
+			p := *m.prompt
+			p.text += sanitizeInput(msg.Key().Text)
+			m.prompt = &p
+		}
+		return m, nil
+	}
 	if m.screen == screenCase {
 		switch {
+		case key.Matches(msg, k.Note):
+			m.prompt, m.status = &prompt{kind: cases.EventNoted, label: "note"}, ""
+			return m, nil
+		case key.Matches(msg, k.Assign):
+			m.prompt, m.status = &prompt{kind: cases.EventAssigned, label: "assign to"}, ""
+			return m, nil
+		case key.Matches(msg, k.Tag):
+			m.prompt, m.status = &prompt{kind: cases.EventTagged, label: "tags (space between)"}, ""
+			return m, nil
 		case key.Matches(msg, k.Back):
 			m.screen, m.detail = screenQueue, nil
 		case key.Matches(msg, k.Quit):
@@ -618,6 +679,32 @@ func (m Model) logAccess(id, what string) tea.Cmd {
 			return queueMsg{err: fmt.Errorf("access log: %w", err)}
 		}
 		return nil
+	}
+}
+
+// send applies the form's action to the open case, at the revision the
+// screen showed.
+func (m Model) send() tea.Cmd {
+	if m.detail == nil || m.prompt == nil {
+		return nil
+	}
+	p := *m.prompt
+	ev := cases.Event{Kind: p.kind, Actor: m.opt.Actor}
+	switch p.kind {
+	case cases.EventNoted:
+		ev.Text = p.text
+	case cases.EventAssigned:
+		ev.Assignee = p.text
+	case cases.EventTagged:
+		ev.Tags = strings.Fields(p.text)
+	}
+	st, id, rev, now := m.opt.Store, m.detail.loaded.Case.ID, m.detail.loaded.Revision, m.opt.Clock.Now()
+	return func() tea.Msg {
+		res, err := st.Do(id, []storage.Action{{Event: ev, IfRevision: rev}}, now)
+		if err != nil {
+			return actionMsg{id: id, err: err}
+		}
+		return actionMsg{id: id, result: res[0]}
 	}
 }
 
