@@ -3,416 +3,848 @@ package cases
 import (
 	"crypto/sha256"
 	"encoding/hex"
+	"errors"
 	"fmt"
 	"math/rand/v2"
+	"runtime"
+	"slices"
 	"strings"
+	"sync"
 	"time"
 )
 
 // DemoOptions say what demo data to make.
 type DemoOptions struct {
 	Cases     int       // at least this many cases (a request may hold several)
-	Seed      uint64    // the same seed and Now give the same cases
-	Now       time.Time // cases are received over the 92 days before it
+	Seed      uint64    // the same seed, Now, registers and team give the same cases
+	Now       time.Time // cases are received over the DemoDays days before it
 	Registers []*Register
+	// Team are the people who record events and are assigned cases; empty
+	// means DemoTeam.
+	Team []string
 }
 
-// The demo team and the fictional people of each organisation's country.
-// Every name is invented; every address is on a documentation domain.
-var (
-	demoTeam   = []string{"anna", "marc", "zofia", "theo"}
-	demoPeople = map[string][][2]string{ // country -> pools of first names and surnames, comma-separated
-		"FR": {{"Zoé,Éloïse,Théo,Gaëlle,François,Noémie,Benoît,Amélie,Jérôme,Léa,Hélène,Loïc",
-			"Lefèvre,Moreau,Dubois,Rousseau,Lemaître,Faure,Girard,Bonnet,Chevalier,Mercier,Bérard,Gauthier"}},
-		"CY": {{"Ελένη,Ανδρέας,Μαρία,Γιώργος,Χρυσάνθη,Κωνσταντίνος", "Γεωργίου,Χριστοδούλου,Κωνσταντίνου,Παπαδόπουλος,Ιωάννου,Πέτρου"},
-			{"Eléni,Andréas,María,Panayiótis,Stélla,Chrýsanthos", "Ioánnou,Charalámbous,Nikoláou,Pétrou,Georgíou,Christodoúlou"}},
-		"PL": {{"Łukasz,Agnieszka,Małgorzata,Paweł,Zofia,Krzysztof,Joanna,Michał,Grażyna,Wojciech",
-			"Nowak,Wójcik,Kowalczyk,Wiśniewski,Dąbrowska,Lewandowski,Kamińska,Zieliński,Woźniak,Szymańska"}},
-		"BE": {{"Sofie,Lotte,Maëlle,Wouter,Anaïs,Jens,Noël,Fien,Cédric,Ruben",
-			"Peeters,Janssens,Dubois,De Smet,Lambert,Van den Broeck,Claes,Goossens,Wouters,Dupont"}},
-		"US": {{"Ana-María,José,Chloé,Søren,Dmitri,Aaliyah,Ximena,Renée,Björn,Tomás",
-			"Rodríguez,Núñez,Martin,Holm,Ivanov,Johnson,Gómez,O'Connor,Lindqvist,Nguyễn"}},
-	}
-	demoDomains = []string{"example.org", "example.com", "example.net"}
-	demoAgents  = []string{"Maître Hélène Vasseur, avocate", "Privacy Rights Agency Ltd", "Citizens Advice Desk", "Kancelaria Radcy Prawnego J. Mazur"}
-	demoTexts   = map[Right][]string{
-		RightAccess:            {"Please send me a copy of all the personal data you hold about me, and tell me who you shared it with.", "Under Article 15 GDPR I request access to my data, including the recordings of my calls."},
-		RightRectification:     {"My postal address in your records is wrong; please correct it.", "You have my date of birth wrong on my account. Please rectify it."},
-		RightErasure:           {"Please delete my account and every piece of personal data you have about me.", "I withdrew from your service last year. Erase my data, including backups where possible."},
-		RightRestriction:       {"I contest the accuracy of my data; please restrict its processing while you check.", "Please stop using my data except to store it until my complaint is settled."},
-		RightPortability:       {"Send me my contacts and call history in a machine-readable format so I can move to another provider.", "I want a CSV or JSON export of the data I gave you."},
-		RightObjection:         {"Stop sending me marketing e-mails. I object to direct marketing.", "I object to the profiling you do for analytics on my account."},
-		RightAutomatedDecision: {"My application was refused automatically. I want a human to review it and to know the logic involved.", "Explain how your scoring decided my account limit and let a person review it."},
-		RightWithdrawConsent:   {"I withdraw my consent to the newsletter and to sharing my data with partners.", "Please take my consent for call recording off file."},
-		RightComplaint:         {"I wrote twice about my data and got no reply. This is a formal complaint.", "Your support agent read my address aloud to another customer. I complain."},
-	}
-)
+// DemoTeam is the small fictional privacy team the demo cases are worked by
+// when no team is given.
+var DemoTeam = []string{"anna", "marc", "zofia", "theo"}
 
-// demoCountry is the country whose people an organisation's demo cases are
-// about: its register's country, else the country of its calendar.
-func demoCountry(r *Register) string {
-	c := strings.ToUpper(r.Country.Value)
-	if c == "" {
-		c = strings.ToUpper(strings.SplitN(r.Clock.Calendar.Value, "-", 2)[0])
-	}
-	if _, ok := demoPeople[c]; !ok {
-		return "US"
-	}
-	return c
-}
+// DemoDays is how far back demo cases are received: about three months, so
+// that the queue holds new, extended, overdue and closed cases at once.
+const DemoDays = 92
 
-// demo is one run of the generator.
-type demo struct {
-	rnd  *rand.Rand
-	now  time.Time
-	regs []*Register
-}
-
-func (d *demo) pick(list []string) string { return list[d.rnd.IntN(len(list))] }
-
-func (d *demo) chance(percent int) bool { return d.rnd.IntN(100) < percent }
-
-// Demo makes fictional cases for the given organisations: every right,
-// several rights in one request, agents and parents as requesters, every
-// status, outcome and clock state, extensions notified in time and late,
-// pauses, withheld files, notes and small attachments, received over the 92
-// days before Now. Each case is built through NewCases and Apply, so every
-// timeline is one the real transitions accept. IDs are left to the store.
+// Demo makes fictional cases for the given organisations, as requests (the
+// linked cases of one request together), IDs left to the store. See
+// DemoBatches.
 func Demo(opts DemoOptions) ([][]*Case, error) {
+	var out [][]*Case
+	err := DemoBatches(opts, 0, func(batch [][]*Case) error {
+		out = append(out, batch...)
+		return nil
+	})
+	return out, err
+}
+
+// DemoBatches makes fictional cases for the given organisations and hands
+// them to fn in batches of size requests (0: one batch), in order; it
+// makes the next batch while fn works on the last, so that a writer and the
+// generator overlap. An error from fn stops it.
+//
+// The cases cover every right, several rights in one request, agents,
+// parents and guardians as requesters, every status, outcome and clock
+// state the registers' regimes allow, extensions notified in time and late,
+// pauses (EU) and restarts (UK), withheld files, notes, tags, small stored
+// attachments, reopened cases, and cases due today; they are received over
+// the DemoDays days before Now. Each case is built through NewCases and
+// Apply, recorded at simulated moments never after Now, so every timeline
+// is one the real transitions accept. Request i depends only on Seed, i and
+// Now, so a smaller run is a prefix of a larger one.
+func DemoBatches(opts DemoOptions, size int, fn func([][]*Case) error) error {
+	g, err := newDemoGen(opts)
+	if err != nil {
+		return err
+	}
+	if size <= 0 {
+		size = opts.Cases
+	}
+	type batch struct {
+		reqs [][]*Case
+		err  error
+	}
+	batches := make(chan batch, 1)
+	stop := make(chan struct{})
+	defer close(stop)
+	go func() {
+		defer close(batches)
+		made := 0
+		for first := 0; made < opts.Cases; first += size {
+			reqs, err := g.requests(first, size)
+			// Cut the last batch where the count is reached.
+			for i, r := range reqs {
+				if made >= opts.Cases {
+					reqs = reqs[:i]
+					break
+				}
+				made += len(r)
+			}
+			select {
+			case batches <- batch{reqs, err}:
+			case <-stop:
+				return
+			}
+			if err != nil {
+				return
+			}
+		}
+	}()
+	for b := range batches {
+		if b.err != nil {
+			return b.err
+		}
+		if err := fn(b.reqs); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// demoGen holds what every request of one run shares; it is read-only once
+// made, so requests are made in parallel.
+type demoGen struct {
+	seed  uint64
+	now   time.Time
+	team  []string
+	orgs  []demoOrg
+	today map[string]Date // zone -> today's date there
+}
+
+// demoOrg is one organisation with the rules of each regime it faces.
+type demoOrg struct {
+	reg     *Register
+	regimes []demoRegime
+}
+
+type demoRegime struct {
+	rules  Rules
+	regime *Regime
+	loc    *time.Location
+	pools  []demoPool
+	// dueToday are receipt dates whose one-month (or 45-day...) deadline
+	// is today, so that some cases are due today; empty when today is not
+	// a working day under a regime that rolls.
+	dueToday []Date
+}
+
+func newDemoGen(opts DemoOptions) (*demoGen, error) {
 	if len(opts.Registers) == 0 {
-		return nil, fmt.Errorf("demo: no organisations")
+		return nil, errors.New("demo: no organisations")
 	}
 	if opts.Cases < 1 {
-		return nil, fmt.Errorf("demo: the number of cases must be at least 1")
+		return nil, errors.New("demo: the number of cases must be at least 1")
 	}
-	d := &demo{rnd: rand.New(rand.NewPCG(opts.Seed, opts.Seed^0x9e3779b97f4a7c15)), now: opts.Now, regs: opts.Registers}
-	var out [][]*Case
-	made := 0
-	for i := 0; made < opts.Cases; i++ {
-		req, err := d.request(i)
-		if err != nil {
-			return nil, err
+	if opts.Now.IsZero() {
+		return nil, errors.New("demo: the clock is required")
+	}
+	g := &demoGen{seed: opts.Seed, now: opts.Now, team: cleanList(opts.Team), today: map[string]Date{}}
+	if len(g.team) == 0 {
+		g.team = DemoTeam
+	}
+	for _, reg := range opts.Registers {
+		org := demoOrg{reg: reg}
+		for _, name := range reg.Regimes() {
+			rules, err := reg.Rules(name)
+			if err != nil {
+				return nil, fmt.Errorf("demo: %s: %w", reg.ID, err)
+			}
+			rules = rules.WithDefaults()
+			regime, err := LookupRegime(rules.Regime)
+			if err != nil {
+				return nil, fmt.Errorf("demo: %s: %w", reg.ID, err)
+			}
+			loc, err := LoadZone(rules.Zone)
+			if err != nil {
+				return nil, fmt.Errorf("demo: %s: %w", reg.ID, err)
+			}
+			today := DateOf(opts.Now, loc)
+			g.today[rules.Zone] = today
+			r := demoRegime{rules: rules, regime: regime, loc: loc, pools: demoPoolsFor(reg, regime)}
+			// The receipt dates that make a case due today, found by the
+			// engine itself rather than guessed.
+			for back := 100; back >= 10; back-- {
+				day := today.AddDays(-back)
+				d, err := Compute(Input{Rules: rules, Right: RightAccess, ReceivedAt: day.Start(loc).Add(11 * time.Hour),
+					Today: today, Brief: true})
+				if err != nil {
+					return nil, fmt.Errorf("demo: %s: %w", reg.ID, err)
+				}
+				if d.Due != nil && *d.Due == today {
+					r.dueToday = append(r.dueToday, day)
+				}
+			}
+			org.regimes = append(org.regimes, r)
 		}
-		out = append(out, req)
-		made += len(req)
+		g.orgs = append(g.orgs, org)
 	}
-	return out, nil
+	return g, nil
 }
 
-// request makes one request and lives its cases' stories up to now.
-func (d *demo) request(i int) ([]*Case, error) {
-	reg := d.regs[i%len(d.regs)]
-	rules, err := reg.Rules("")
-	if err != nil {
-		return nil, fmt.Errorf("demo: %s: %w", reg.ID, err)
+// requests makes requests first .. first+n-1, in parallel, each from its
+// own random stream.
+func (g *demoGen) requests(first, n int) ([][]*Case, error) {
+	out := make([][]*Case, n)
+	errs := make([]error, n)
+	workers := min(runtime.GOMAXPROCS(0), max(1, n/64))
+	var wg sync.WaitGroup
+	for w := range workers {
+		wg.Go(func() {
+			for i := w; i < n; i += workers {
+				out[i], errs[i] = g.request(first + i)
+			}
+		})
 	}
-	loc, err := LoadZone(rules.Zone)
-	if err != nil {
-		return nil, err
+	wg.Wait()
+	return out, errors.Join(errs...)
+}
+
+// splitmix scrambles a number (SplitMix64), so that neighbouring request
+// numbers seed unrelated streams.
+func splitmix(x uint64) uint64 {
+	x += 0x9e3779b97f4a7c15
+	x = (x ^ x>>30) * 0xbf58476d1ce4e5b9
+	x = (x ^ x>>27) * 0x94d049bb133111eb
+	return x ^ x>>31
+}
+
+// demoRequest is one request being made: its random stream and the shared
+// run.
+type demoRequest struct {
+	g   *demoGen
+	rnd *rand.Rand
+	n   int // the request's number in the run
+}
+
+func (r *demoRequest) pick(list []string) string { return list[r.rnd.IntN(len(list))] }
+
+// chance is true percent times in a hundred.
+func (r *demoRequest) chance(percent float64) bool { return r.rnd.Float64()*100 < percent }
+
+// within is a random duration between a and b.
+func (r *demoRequest) within(a, b time.Duration) time.Duration {
+	if b <= a {
+		return a
 	}
-	pools := demoPeople[demoCountry(reg)]
-	people := pools[d.rnd.IntN(len(pools))]
-	first, last := d.pick(strings.Split(people[0], ",")), d.pick(strings.Split(people[1], ","))
-	name := first + " " + last
-	in := Intake{Controller: reg.ID, Subject: Subject{Name: name}, Channel: Channels[d.rnd.IntN(5)], Language: "en"}
-	switch d.rnd.IntN(10) {
-	case 0:
-		in.Subject.Phone = fmt.Sprintf("+00 %03d %03d %03d", d.rnd.IntN(1000), d.rnd.IntN(1000), d.rnd.IntN(1000))
-	case 1:
-		in.Subject.PostalAddress = fmt.Sprintf("%d Demo Street, Sample Town", 1+d.rnd.IntN(200))
+	return a + time.Duration(r.rnd.Int64N(int64(b-a)))
+}
+
+const demoDay = 24 * time.Hour
+
+// request makes request number i and lives its cases' stories up to now.
+func (g *demoGen) request(i int) ([]*Case, error) {
+	r := &demoRequest{g: g, n: i, rnd: rand.New(rand.NewPCG(splitmix(g.seed^splitmix(uint64(i))), splitmix(uint64(i)+0x632be59bd9b4e019)))}
+	org := &g.orgs[r.rnd.IntN(len(g.orgs))]
+	reg := &org.regimes[0]
+	if len(org.regimes) > 1 && r.chance(25) {
+		reg = &org.regimes[1+r.rnd.IntN(len(org.regimes)-1)]
+	}
+	today := g.today[reg.rules.Zone]
+
+	// Who asks, what for, how.
+	p := reg.pools[r.rnd.IntN(len(reg.pools))]
+	person := p.person(r)
+	in := Intake{Controller: org.reg.ID, Subject: Subject{Name: person.name}, Language: "en"}
+	in.Channel = []Channel{ChannelEmail, ChannelEmail, ChannelEmail, ChannelWeb, ChannelWeb, ChannelPortal, ChannelPost, ChannelPhone, ChannelInPerson, ChannelOther}[r.rnd.IntN(10)]
+	switch {
+	case in.Channel == ChannelPost || r.chance(4):
+		in.Subject.PostalAddress = p.address(r)
+		if r.chance(50) {
+			in.Subject.Email = demoEmail(person, i, r.pick(demoDomains))
+		}
+	case in.Channel == ChannelPhone:
+		in.Subject.Phone = p.phone(r)
+		if r.chance(60) {
+			in.Subject.Email = demoEmail(person, i, r.pick(demoDomains))
+		}
 	default:
-		in.Subject.Email = demoEmail(first, last, i, d.pick(demoDomains))
+		in.Subject.Email = demoEmail(person, i, r.pick(demoDomains))
 	}
-	if d.chance(15) {
-		in.Subject.Identifiers = map[string]string{"customer": fmt.Sprintf("C-%06d", d.rnd.IntN(1_000_000))}
+	if r.chance(20) {
+		in.Subject.Identifiers = map[string]string{"customer": fmt.Sprintf("C-%06d", r.rnd.IntN(1_000_000))}
 	}
-	switch n := d.rnd.IntN(100); {
+	switch n := r.rnd.IntN(100); {
 	case n < 7:
-		in.Requester = &Requester{Name: d.pick(demoAgents), Relation: RelationAgent}
+		in.Requester = &Requester{Name: r.pick(demoAgents), Relation: RelationAgent}
 	case n < 10:
-		in.Requester = &Requester{Name: d.pick(strings.Split(people[0], ",")) + " " + last, Relation: RelationParent}
+		parent := p.person(r)
+		in.Requester = &Requester{Name: parent.first + " " + person.last, Relation: RelationParent}
+	case n < 11:
+		in.Requester = &Requester{Name: p.person(r).name, Relation: RelationGuardian}
 	}
-	in.Rights = []Right{Rights[d.rnd.IntN(len(Rights))]}
-	if d.chance(20) {
-		// "Send me my data, then delete it", and other common pairs.
-		pairs := [][]Right{{RightAccess, RightErasure}, {RightAccess, RightPortability}, {RightObjection, RightErasure},
-			{RightAccess, RightRectification, RightErasure}}
-		in.Rights = pairs[d.rnd.IntN(len(pairs))]
+	in.Rights = []Right{demoRightWeights[r.rnd.IntN(len(demoRightWeights))]}
+	if r.chance(18) {
+		in.Rights = slices.Clone(demoRightSets[r.rnd.IntN(len(demoRightSets))])
 	}
-	in.Text = d.pick(demoTexts[in.Rights[0]])
-	// Received over the last 92 days; one request in 40 exactly one month
-	// ago, so that some cases are due today.
-	received := d.now.Add(-time.Duration(d.rnd.Int64N(int64(92 * 24 * time.Hour))))
-	if d.chance(3) {
-		ago, _ := DateOf(d.now, loc).AddMonths(-1)
-		received = ago.Start(loc).Add(time.Duration(8+d.rnd.IntN(8)) * time.Hour)
-		if received.After(d.now) {
-			received = d.now.Add(-time.Hour)
+	in.Text = r.pick(demoTexts[in.Rights[0]])
+	if len(in.Rights) > 1 {
+		in.Text = demoMultiText(in.Rights)
+	}
+
+	// When: over the last DemoDays days in the organisation's office
+	// hours; a few on the day that makes them due today.
+	dueToday := len(reg.dueToday) > 0 && r.chance(2.5)
+	var received time.Time
+	if dueToday {
+		received = reg.dueToday[r.rnd.IntN(len(reg.dueToday))].Start(reg.loc).Add(r.within(8*time.Hour, 19*time.Hour))
+	} else {
+		d := today.AddDays(-r.rnd.IntN(DemoDays))
+		received = d.Start(reg.loc).Add(r.within(7*time.Hour, 22*time.Hour))
+		if received.After(g.now) {
+			start := today.Start(reg.loc)
+			received = start.Add(r.within(0, g.now.Sub(start)))
 		}
 	}
 	in.ReceivedAt = received
-	cs, err := NewCases(in, rules, received.Add(time.Duration(d.rnd.IntN(90))*time.Minute), d.pick(demoTeam))
-	if err != nil {
-		return nil, fmt.Errorf("demo: %s: %w", name, err)
+	recorded := received.Add(r.within(time.Minute, 90*time.Minute))
+	if in.Channel == ChannelPost {
+		recorded = received.Add(r.within(2*time.Hour, 30*time.Hour)) // opened with the morning post
 	}
-	story := d.rnd.IntN(100)
-	for _, c := range cs {
-		if err := d.live(c, story); err != nil {
-			return nil, fmt.Errorf("demo: %s (%s): %w", name, c.Right, err)
+	recorded = minTime(recorded, g.now)
+	cs, err := NewCases(in, reg.rules, recorded, r.pick(g.team))
+	if err != nil {
+		return nil, fmt.Errorf("demo: request %d (%s): %w", i, person.name, err)
+	}
+	lives := make([]*demoLife, len(cs))
+	for k, c := range cs {
+		lives[k] = &demoLife{r: r, c: c, reg: reg, at: received, recorded: recorded}
+	}
+	pre := r.prelude(lives, dueToday)
+	for _, l := range lives {
+		if pre {
+			l.work(dueToday)
 		}
-		story = (story + 37) % 100 // linked cases end differently
+		if l.err != nil {
+			return nil, fmt.Errorf("demo: request %d (%s, %s): %w", i, person.name, l.c.Right, l.err)
+		}
 	}
 	return cs, nil
 }
 
-func demoEmail(first, last string, i int, domain string) string {
-	local := strings.ToLower(asciiFold(first) + "." + strings.ReplaceAll(asciiFold(last), " ", ""))
-	if local == "." || strings.Trim(local, ".") == "" {
-		local = fmt.Sprintf("subject%d", i)
+// demoLife is one case's story as it is being lived: the story's clock and
+// the last moment recorded.
+type demoLife struct {
+	r        *demoRequest
+	c        *Case
+	reg      *demoRegime
+	at       time.Time // when the next event happens
+	recorded time.Time // when the last event was recorded
+	err      error
+	stopped  bool // the story reached now (or failed)
+}
+
+// wait moves the story's clock on by between a and b; false once that is
+// after now, which ends the story.
+func (l *demoLife) wait(a, b time.Duration) bool {
+	l.at = l.at.Add(l.r.within(a, b))
+	return l.live()
+}
+
+// live reports whether the story is still before now.
+func (l *demoLife) live() bool {
+	if l.err != nil || l.at.After(l.r.g.now) {
+		l.stopped = true
 	}
-	return fmt.Sprintf("%s%d@%s", local, i%100, domain)
+	return !l.stopped
 }
 
-// asciiFold keeps the ASCII letters of a name, accents removed (é -> e);
-// scripts other than Latin fall away.
-func asciiFold(s string) string {
-	var b strings.Builder
-	for _, r := range s {
-		switch {
-		case r < 0x80 && (r >= 'a' && r <= 'z' || r >= 'A' && r <= 'Z' || r == '-'):
-			b.WriteRune(r)
-		case r >= 0x80:
-			if plain, ok := latinFold[r]; ok {
-				b.WriteRune(plain)
-			}
-		}
+// do records ev as happening at the story's moment, recorded a little
+// later (now and then a day or two later), never after now, through Apply.
+func (l *demoLife) do(ev Event) bool {
+	if !l.live() {
+		return false
 	}
-	return b.String()
+	return l.doAs(ev, l.r.pick(l.r.g.team))
 }
 
-// step is a moment in a case's story.
-type step struct {
-	d  *demo
-	c  *Case
-	at time.Time
-}
-
-// next moves the story on by a few days; false when that is after now.
-func (s *step) next(minDays, maxDays int) bool {
-	s.at = s.at.Add(time.Duration(minDays)*24*time.Hour + time.Duration(s.d.rnd.Int64N(int64(maxDays-minDays+1)*int64(24*time.Hour))))
-	return !s.at.After(s.d.now)
-}
-
-// do records an event at the story's moment, as the domain allows it.
-func (s *step) do(ev Event) error {
-	ev.At = s.at
-	ev.Actor = s.d.pick(demoTeam)
-	recorded := s.at.Add(time.Duration(s.d.rnd.IntN(120)) * time.Minute)
-	if recorded.After(s.d.now) {
-		recorded = s.d.now
+func (l *demoLife) doAs(ev Event, actor string) bool {
+	ev.At, ev.Actor = l.at, actor
+	rec := maxTime(l.at, l.recorded).Add(l.r.within(time.Minute, 40*time.Minute))
+	if l.r.chance(3) {
+		rec = rec.Add(l.r.within(12*time.Hour, 50*time.Hour)) // written up later, with --at
 	}
-	done, _, err := Apply(s.c, ev, recorded)
+	rec = minTime(rec, l.r.g.now)
+	done, _, err := Apply(l.c, ev, rec)
 	if err != nil {
-		return fmt.Errorf("%s at %s: %w", ev.Kind, s.at.Format(time.RFC3339), err)
+		l.err = fmt.Errorf("%s at %s: %w", ev.Kind, l.at.Format(time.RFC3339), err)
+		l.stopped = true
+		return false
 	}
-	s.c.Events = append(s.c.Events, done)
-	return nil
+	l.c.Events = append(l.c.Events, done)
+	l.recorded = rec
+	return true
 }
 
-// live plays a case's story, chosen by n (0-99), up to now.
-func (d *demo) live(c *Case, n int) error {
-	s := &step{d: d, c: c, at: c.ReceivedAt}
-	if n < 8 && d.now.Sub(c.ReceivedAt) < 15*24*time.Hour { // untouched: new
-		return nil
-	}
-	if d.chance(30) {
-		if err := s.do(Event{Kind: EventAssigned, Assignee: d.pick(demoTeam)}); err != nil {
-			return err
+// all does the same thing to every case of the request, at the same moment.
+func all(lives []*demoLife, ev func(l *demoLife) Event) bool {
+	actor := lives[0].r.pick(lives[0].r.g.team)
+	for _, l := range lives {
+		l.at = lives[0].at
+		if !l.live() || !l.doAs(ev(l), actor) {
+			return false
 		}
 	}
-	if !s.next(0, 2) {
-		return nil
-	}
-	if err := s.do(Event{Kind: EventAcknowledged}); err != nil {
-		return err
-	}
-	switch {
-	case n < 18: // identity asked: paused (EU) or awaiting a restart (UK); some verified later
-		if !s.next(0, 5) {
-			return nil
-		}
-		if err := s.do(Event{Kind: EventIDRequested, Reason: "the e-mail address differs from the one on the account"}); err != nil {
-			return err
-		}
-		if n < 13 {
-			// Some never answer: after five weeks the request lapses.
-			if n < 11 && s.next(30, 40) {
-				return d.close(s, 0)
-			}
-			return nil
-		}
-		if !s.next(2, 9) {
-			return nil
-		}
-		if err := s.do(Event{Kind: EventIdentityVerified, Method: "signed-in account confirmation"}); err != nil {
-			return err
-		}
-	case n < 24: // clarification asked
-		if !s.next(0, 6) {
-			return nil
-		}
-		if err := s.do(Event{Kind: EventClarificationRequested, Reason: "which of your two accounts the request concerns"}); err != nil {
-			return err
-		}
-		if n < 21 || !s.next(3, 12) {
-			return nil
-		}
-		if err := s.do(Event{Kind: EventClarificationReceived}); err != nil {
-			return err
-		}
-	case n < 26 && c.Requester != nil: // proof of authority awaited
-		if !s.next(0, 4) {
-			return nil
-		}
-		return s.do(Event{Kind: EventAuthorityRequested, Reason: "a signed mandate from the subject"})
-	case n < 27: // a fee for manifestly excessive repeats
-		if !s.next(0, 4) {
-			return nil
-		}
-		return s.do(Event{Kind: EventFeeRequested, Amount: "EUR 25", Reason: "a fifth copy within the year"})
-	}
-	if d.chance(40) && s.next(0, 6) {
-		if err := s.do(Event{Kind: EventNoted, Text: d.pick([]string{"Searched CRM, billing and support tickets.",
-			"Called the subject to confirm the scope.", "Asked IT for the backup retention schedule.", "Waiting for the marketing team's export."})}); err != nil {
-			return err
-		}
-	}
-	if d.chance(35) && s.next(0, 5) {
-		if err := d.attach(s, "crm-export.csv", "contact", "CRM", "field,value\nname,"+c.Subject.Name+"\nemail,"+c.Subject.Email+"\n"); err != nil {
-			return err
-		}
-		if d.chance(30) {
-			if err := d.attach(s, "support-tickets.json", "support", "Helpdesk",
-				`[{"ticket":"T-1042","opened":"2026-01-05T10:00:00Z","summary":"cannot log in"}]`); err != nil {
-				return err
-			}
-		}
-	}
-	switch {
-	case n >= 27 && n < 37: // extension decided, notice sent in time or late
-		if !s.next(3, 20) {
-			return nil
-		}
-		if err := s.do(Event{Kind: EventExtensionDecided, Reason: "the request covers eleven systems and three years of call recordings"}); err != nil {
-			return err
-		}
-		st, err := c.Derive(s.at)
-		if err != nil {
-			return err
-		}
-		if st.Deadlines.ExtensionNoticeBy == nil {
-			return nil
-		}
-		late := n >= 34
-		if late {
-			s.at = st.Deadlines.ExtensionNoticeBy.End(mustZone(st.Rules.Zone)).Add(time.Duration(1+d.rnd.IntN(4)) * 24 * time.Hour)
-			if s.at.After(d.now) {
-				return nil
-			}
-		} else if !s.next(0, 2) {
-			return nil
-		}
-		if err := s.do(Event{Kind: EventSent, Letter: LetterExtensionNotice, Channel: ChannelEmail}); err != nil {
-			return err
-		}
-		if n%2 == 0 || !s.next(10, 40) {
-			return nil
-		}
-		return d.close(s, n)
-	case n < 55 && (d.now.Sub(c.ReceivedAt) < 35*24*time.Hour || d.chance(12)):
-		return nil // still being worked on; a few of the old ones overdue
-	}
-	if !s.next(3, 30) {
-		return nil
-	}
-	return d.close(s, n)
+	return true
 }
 
-func mustZone(name string) *time.Location {
-	loc, err := LoadZone(name)
+// prelude is what the linked cases of a request share: the acknowledgement,
+// the assignee and the identity check (and an agent's authority). False
+// when the request's story ends there.
+func (r *demoRequest) prelude(lives []*demoLife, dueToday bool) bool {
+	first := lives[0]
+	// A few requests lie untouched: new, and a rare few overdue.
+	if !dueToday && r.chance(map[bool]float64{true: 12, false: 0.5}[r.g.now.Sub(first.c.ReceivedAt) < 10*demoDay]) {
+		return false
+	}
+	if r.chance(80) {
+		assignee := r.pick(r.g.team)
+		if !all(lives, func(*demoLife) Event { return Event{Kind: EventAssigned, Assignee: assignee} }) {
+			return false
+		}
+	}
+	if !first.wait(10*time.Minute, 2*demoDay) || !all(lives, func(*demoLife) Event { return Event{Kind: EventAcknowledged} }) {
+		return false
+	}
+	if dueToday {
+		return true
+	}
+	c := first.c
+	if c.Requester != nil && c.Requester.Relation != RelationSelf && r.chance(60) {
+		if !first.wait(time.Hour, 3*demoDay) || !all(lives, func(*demoLife) Event {
+			return Event{Kind: EventAuthorityRequested, Reason: demoAuthorityReason[c.Requester.Relation]}
+		}) {
+			return false
+		}
+		if r.chance(20) {
+			return r.unanswered(lives)
+		}
+		if !first.wait(2*demoDay, 14*demoDay) || !all(lives, func(*demoLife) Event { return Event{Kind: EventAuthorityReceived} }) {
+			return false
+		}
+	}
+	switch n := r.rnd.IntN(100); {
+	case n < 24: // identity asked, mostly within the pause window
+		if r.chance(88) {
+			first.wait(time.Hour, 5*demoDay)
+		} else {
+			first.wait(11*demoDay, 18*demoDay) // too late to pause anything
+		}
+		reason := r.pick(demoDoubts)
+		if !all(lives, func(*demoLife) Event { return Event{Kind: EventIDRequested, Reason: reason} }) ||
+			!all(lives, func(*demoLife) Event {
+				return Event{Kind: EventSent, Letter: LetterIdentityRequest, Channel: ChannelEmail}
+			}) {
+			return false
+		}
+		switch m := r.rnd.IntN(100); {
+		case m < 22:
+			return r.unanswered(lives)
+		case m < 62: // the information arrives, and is checked a little later
+			if !first.wait(2*demoDay, 12*demoDay) || !all(lives, func(*demoLife) Event { return Event{Kind: EventIDReceived} }) {
+				return false
+			}
+			first.wait(time.Hour, 3*demoDay)
+		default:
+			first.wait(2*demoDay, 12*demoDay)
+		}
+		method := r.pick(demoMethods)
+		return all(lives, func(*demoLife) Event { return Event{Kind: EventIdentityVerified, Method: method} })
+	case n < 54: // verified at once from what the request carried
+		method := r.pick(demoMethods)
+		return all(lives, func(*demoLife) Event { return Event{Kind: EventIdentityVerified, Method: method} })
+	}
+	return true
+}
+
+// unanswered ends a request whose requester never answered what was asked:
+// still waiting, or after five weeks or so closed as lapsed (or refused for
+// want of identity).
+func (r *demoRequest) unanswered(lives []*demoLife) bool {
+	first := lives[0]
+	if r.chance(35) || !first.wait(28*demoDay, 45*demoDay) {
+		return false
+	}
+	for _, l := range lives {
+		l.at = first.at
+		ev := Event{Kind: EventClosed, Outcome: OutcomeLapsed}
+		if r.chance(20) && hasIDRequest(l.c) {
+			ev = Event{Kind: EventClosed, Outcome: OutcomeRefused, Grounds: []Ground{GroundIdentityNotEstablished},
+				Reason: "we could not confirm that you are the person whose data you asked for"}
+		}
+		if l.do(ev) {
+			l.wait(0, demoDay)
+			l.do(Event{Kind: EventSent, Channel: ChannelEmail})
+		}
+	}
+	return false
+}
+
+func hasIDRequest(c *Case) bool {
+	return slices.ContainsFunc(c.Events, func(e Event) bool { return e.Kind == EventIDRequested })
+}
+
+// work is one case's own story after the shared prelude: clarification,
+// fee, notes, files, tags, an extension, the outcome and the answer, a
+// reopening.
+func (l *demoLife) work(dueToday bool) {
+	r, c := l.r, l.c
+	l.at = maxTime(l.at, l.c.Events[len(l.c.Events)-1].At)
+	if !dueToday && r.chance(0.7) { // received, acknowledged, then forgotten
+		l.tag("escalated")
+		return
+	}
+	if c.Right != RightComplaint && c.Right != RightWithdrawConsent && !dueToday && r.chance(10) {
+		if !l.wait(time.Hour, 6*demoDay) || !l.do(Event{Kind: EventClarificationRequested, Reason: r.pick(demoClarifications)}) {
+			return
+		}
+		if r.chance(25) {
+			l.lapse()
+			return
+		}
+		if !l.wait(2*demoDay, 10*demoDay) || !l.do(Event{Kind: EventClarificationReceived}) {
+			return
+		}
+	}
+	if c.Right == RightAccess && !dueToday && r.chance(2) {
+		if !l.wait(time.Hour, 4*demoDay) || !l.do(Event{Kind: EventFeeRequested, Amount: "EUR 25",
+			Reason: "a further copy of data already provided twice this year (Art. 15(3))"}) {
+			return
+		}
+		if r.chance(40) {
+			l.lapse()
+			return
+		}
+		if !l.wait(demoDay, 8*demoDay) || !l.do(Event{Kind: EventFeePaid}) {
+			return
+		}
+	}
+	st, err := c.Derive(l.at)
 	if err != nil {
-		return time.UTC
+		l.err = err
+		return
 	}
-	return loc
+	// The deadline as it stands now (the promise if earlier), or a month
+	// when there is none (complaints).
+	due := c.ReceivedAt.Add(30 * demoDay)
+	if d := st.Deadlines.EffectiveDue; d != nil {
+		due = d.End(l.reg.loc)
+	}
+	// An extension, its notice sent in time or too late: decided first,
+	// because the work is what takes long.
+	extended := false
+	if !dueToday && l.reg.regime.HasExtension() && c.Right != RightComplaint && r.chance(11) {
+		if extended = l.extend(st); !extended && l.stopped {
+			return
+		}
+	}
+	// When the answer goes: mostly on time, some late, a few never.
+	var closeAt time.Time
+	switch n := r.rnd.IntN(100); {
+	case dueToday:
+		closeAt = r.g.now.Add(demoDay) // after now: still being worked on
+	case extended:
+		closeAt = c.ReceivedAt.Add(r.within(38*demoDay, 85*demoDay))
+	case n < 1:
+		closeAt = r.g.now.Add(100 * demoDay)
+	case n < 8:
+		closeAt = due.Add(r.within(time.Hour, 12*demoDay))
+	default:
+		closeAt = minTime(due.Add(-time.Hour), l.at.Add(r.within(2*demoDay, 24*demoDay)))
+	}
+	closeAt = maxTime(closeAt, l.at.Add(time.Hour))
+	// The work in between, spread over the time left.
+	span := minTime(closeAt, l.at.Add(30*demoDay)).Sub(l.at) / 6
+	if r.chance(25) {
+		if !l.wait(0, span) || !l.tag(r.pick(demoTags)) {
+			return
+		}
+	}
+	if r.chance(45) {
+		if !l.wait(0, span) || !l.do(Event{Kind: EventNoted, Text: r.pick(demoNotes)}) {
+			return
+		}
+	}
+	if c.Right == RightAccess || c.Right == RightPortability || r.chance(12) {
+		if !l.attachFiles(span / 2) {
+			return
+		}
+	}
+	if c.Right == RightAccess && r.chance(20) {
+		if names := demoRecipientNames(c, l.r); len(names) > 0 {
+			if !l.wait(0, span) || !l.do(Event{Kind: EventRecipientsChosen, Recipients: names}) {
+				return
+			}
+		}
+	}
+	l.at = maxTime(l.at, closeAt)
+	if l.live() {
+		l.close()
+	}
 }
 
-func (d *demo) attach(s *step, name, category, system, content string) error {
-	sum := sha256.Sum256([]byte(content))
-	return s.do(Event{Kind: EventAttached, Attachment: &Attachment{Name: name, Kind: AttachmentDataCopy,
-		Category: category, System: system, Size: int64(len(content)), SHA256: hex.EncodeToString(sum[:]),
-		Content: []byte(content)}})
+// extend decides an extension and sends its notice, in time or (one in
+// four) too late; true when the extension is in force.
+func (l *demoLife) extend(st *State) bool {
+	r, c := l.r, l.c
+	l.at = maxTime(l.at, c.ReceivedAt.Add(r.within(12*demoDay, 26*demoDay)))
+	if !l.live() {
+		return false
+	}
+	ev := Event{Kind: EventExtensionDecided, Reason: r.pick(demoExtensionReasons)}
+	if l.reg.regime.ExtensionNamesDate && st.Deadlines.BaseDue != nil {
+		to := st.Deadlines.BaseDue.AddDays(30)
+		ev.ExtendedTo = &to
+	}
+	if !l.do(ev) {
+		return false
+	}
+	by := st.Deadlines.ExtensionNoticeBy
+	late := by == nil || r.chance(25)
+	if late && by != nil {
+		l.at = maxTime(l.at, by.End(l.reg.loc).Add(r.within(2*time.Hour, 5*demoDay)))
+	} else {
+		l.wait(time.Hour, 2*demoDay)
+		if by != nil {
+			l.at = maxTime(l.at, minTime(l.at, by.End(l.reg.loc).Add(-time.Hour)))
+		}
+	}
+	if !l.do(Event{Kind: EventSent, Letter: LetterExtensionNotice, Channel: ChannelEmail}) {
+		return false
+	}
+	if st, err := c.Derive(l.at); err != nil {
+		l.err, l.stopped = err, true
+		return false
+	} else {
+		return st.Deadlines.ExtensionValid != nil && *st.Deadlines.ExtensionValid
+	}
 }
 
-// close ends a case with an outcome the story and the right allow, sends
-// the answer (mostly), and now and then reopens it.
-func (d *demo) close(s *step, n int) error {
-	c := s.c
-	st, err := c.Derive(s.at)
-	if err != nil {
-		return err
+// lapse closes a case whose requester never answered, after some weeks, or
+// leaves it waiting.
+func (l *demoLife) lapse() {
+	if l.r.chance(40) || !l.wait(25*demoDay, 40*demoDay) {
+		return
 	}
+	if l.do(Event{Kind: EventClosed, Outcome: OutcomeLapsed}) {
+		l.wait(0, demoDay)
+		l.do(Event{Kind: EventSent, Channel: ChannelEmail})
+	}
+}
+
+func (l *demoLife) tag(tag string) bool {
+	return l.do(Event{Kind: EventTagged, Tags: []string{tag}})
+}
+
+// attachFiles gathers small data copies from the organisation's systems,
+// now and then an internal memo or a letter from the subject.
+func (l *demoLife) attachFiles(span time.Duration) bool {
+	r, c := l.r, l.c
+	day0 := DateOf(c.ReceivedAt, l.reg.loc)
+	files := []demoFile{{"crm-export.csv", AttachmentDataCopy, "contact", "CRM",
+		fmt.Sprintf("field,value\nname,%s\nemail,%s\ncustomer_since,%s\n", csvField(c.Subject.Name), c.Subject.Email, day0.AddDays(-400-r.rnd.IntN(900)))}}
+	if r.chance(50) {
+		files = append(files, demoFile{"support-tickets.json", AttachmentDataCopy, "support", "Helpdesk",
+			fmt.Sprintf(`[{"ticket":"T-%d","opened":"%s","summary":"cannot log in"},{"ticket":"T-%d","opened":"%s","summary":"invoice question"}]`,
+				1000+r.rnd.IntN(9000), day0.AddDays(-200), 1000+r.rnd.IntN(9000), day0.AddDays(-30))})
+	}
+	if r.chance(30) {
+		files = append(files, demoFile{"billing.csv", AttachmentDataCopy, "billing", "Billing",
+			fmt.Sprintf("invoice,date,amount\nINV-%d,%s,29.00\nINV-%d,%s,29.00\n", r.rnd.IntN(100000), day0.AddDays(-60), r.rnd.IntN(100000), day0.AddDays(-30))})
+	}
+	if r.chance(20) {
+		files = append(files, demoFile{"search-log.txt", AttachmentInternal, "", "",
+			"Searched: CRM, billing, helpdesk, marketing list, backups (restore not needed).\n"})
+	}
+	if r.chance(10) {
+		files = append(files, demoFile{"letter-from-subject.txt", AttachmentCorrespondence, "", "",
+			"Dear Data Protection Officer, further to my request, please also include my call recordings.\n"})
+	}
+	for _, f := range files {
+		if !l.wait(0, span) {
+			return false
+		}
+		sum := sha256.Sum256([]byte(f.content))
+		if !l.do(Event{Kind: EventAttached, Attachment: &Attachment{Name: f.name, Kind: f.kind, Category: f.category,
+			System: f.system, Size: int64(len(f.content)), SHA256: hex.EncodeToString(sum[:]), Content: []byte(f.content)}}) {
+			return false
+		}
+	}
+	return true
+}
+
+type demoFile struct {
+	name     string
+	kind     AttachmentKind
+	category string
+	system   string
+	content  string
+}
+
+func csvField(s string) string {
+	if strings.ContainsAny(s, ",\"\n") {
+		return `"` + strings.ReplaceAll(s, `"`, `""`) + `"`
+	}
+	return s
+}
+
+// close ends a case with an outcome its right allows, sends the answer
+// (mostly), notifies recipients of an erasure, and now and then reopens it.
+func (l *demoLife) close() {
+	r, c := l.r, l.c
 	ev := Event{Kind: EventClosed, Outcome: OutcomeFulfilled}
-	switch k := n % 10; {
-	case k == 0 && len(st.Awaiting) > 0:
-		ev.Outcome = OutcomeLapsed
-	case k == 1 && c.Right != RightComplaint:
+	switch n := r.rnd.IntN(100); {
+	case n < 10 && c.Right != RightComplaint:
 		ev.Outcome = OutcomeNoData
-	case k == 2:
-		ev.Outcome, ev.Grounds, ev.Reason = OutcomeRefused, []Ground{GroundManifestlyUnfounded}, "the sixth identical request in two months"
-	case k == 3:
+	case n < 19:
 		ev.Outcome = OutcomePartiallyFulfilled
-		ev.Grounds, ev.Reason = []Ground{d.groundFor(c.Right)}, "part of the data concerns other people or must be kept"
-		for _, a := range st.Attachments {
-			if a.Kind == AttachmentDataCopy && (c.Right == RightAccess || c.Right == RightPortability) {
-				if err := s.do(Event{Kind: EventWithheld, File: a.Name, Grounds: []Ground{GroundRightsOfOthers},
-					Reason: "it names other customers"}); err != nil {
-					return err
-				}
-				break
-			}
+		ev.Grounds = []Ground{demoPartialGround(c.Right)}
+		ev.Reason = demoGroundReasons[ev.Grounds[0]]
+		if !l.withhold() {
+			return
 		}
-	case k == 4:
-		ev.Outcome, ev.RedirectTo = OutcomeRedirected, "the controller, Example Retail SAS, privacy@example.com"
-	case k == 5:
+	case n < 25:
+		ev.Outcome = OutcomeRefused
+		ev.Grounds = []Ground{demoRefusalGround(c.Right, r)}
+		ev.Reason = demoGroundReasons[ev.Grounds[0]]
+		if ev.Grounds[0] == GroundNationalRestriction {
+			ev.Law = "the national anti-money-laundering record-keeping law (five years)"
+		}
+	case n < 30:
 		ev.Outcome = OutcomeWithdrawn
-	case k == 6 && n%3 == 0:
+	case n < 35:
+		ev.Outcome, ev.RedirectTo = OutcomeRedirected, r.pick(demoRedirects)
+	case n < 39:
 		ev.Outcome = OutcomeDuplicate
 	}
-	if ev.Outcome == OutcomeFulfilled && (c.Right == RightErasure || c.Right == RightRectification) && d.chance(50) {
-		if err := s.do(Event{Kind: EventRecipientNotified, Recipient: "the payment processor"}); err != nil {
-			return err
+	if ev.Outcome == OutcomeFulfilled && (c.Right == RightErasure || c.Right == RightRectification || c.Right == RightRestriction) {
+		if names := demoRecipientNames(c, r); len(names) > 0 {
+			for _, name := range names {
+				n := Event{Kind: EventRecipientNotified, Recipient: name}
+				if r.chance(10) {
+					n.Impossible = "the recipient no longer holds the data (contract ended)"
+				}
+				if !l.do(n) {
+					return
+				}
+			}
 		}
 	}
-	if err := s.do(ev); err != nil {
-		return err
+	if !l.do(ev) {
+		return
 	}
-	if ev.Outcome != OutcomeWithdrawn && ev.Outcome != OutcomeDuplicate && d.chance(90) {
-		if err := s.do(Event{Kind: EventSent, Channel: ChannelEmail}); err != nil {
-			return err
+	if ev.Outcome != OutcomeDuplicate && r.chance(92) {
+		l.wait(0, 20*time.Hour)
+		if !l.do(Event{Kind: EventSent, Channel: ChannelEmail}) {
+			return
 		}
 	}
-	if n%17 == 0 && s.next(5, 20) {
-		return s.do(Event{Kind: EventReopened, ReopenReason: ReopenComplaint})
+	if r.chance(20) {
+		l.wait(0, 3*demoDay)
+		l.do(Event{Kind: EventTagged, Tags: []string{"reviewed"}})
+	}
+	if r.chance(5) && l.wait(4*demoDay, 20*demoDay) {
+		reason := ReopenReasons[r.rnd.IntN(len(ReopenReasons))]
+		if !l.do(Event{Kind: EventReopened, ReopenReason: reason}) {
+			return
+		}
+		l.do(Event{Kind: EventNoted, Text: demoReopenNotes[reason]})
+		if r.chance(75) && l.wait(2*demoDay, 12*demoDay) {
+			if l.do(Event{Kind: EventClosed, Outcome: OutcomeFulfilled}) {
+				l.do(Event{Kind: EventSent, Channel: ChannelEmail})
+			}
+		}
+	}
+}
+
+// withhold keeps one gathered data copy from the subject, when there is
+// one and the right is one where files go to the subject.
+func (l *demoLife) withhold() bool {
+	if l.c.Right != RightAccess && l.c.Right != RightPortability {
+		return true
+	}
+	for _, e := range l.c.Events {
+		if e.Kind == EventAttached && e.Attachment.Kind == AttachmentDataCopy {
+			return l.do(Event{Kind: EventWithheld, File: e.Attachment.Name, Grounds: []Ground{GroundRightsOfOthers},
+				Reason: "it names other customers and our staff"})
+		}
+	}
+	return true
+}
+
+// demoPartialGround is a ground for refusing part of a request that the
+// right allows (vocabulary.go's groundOnlyFor).
+func demoPartialGround(r Right) Ground {
+	switch r {
+	case RightErasure:
+		return GroundArt17_3b
+	case RightObjection, RightRestriction:
+		return GroundCompellingLegitimate
+	case RightPortability:
+		return GroundNotPortable
+	case RightAccess:
+		return GroundRightsOfOthers
+	}
+	return GroundExcessive
+}
+
+func demoRefusalGround(r Right, rq *demoRequest) Ground {
+	switch {
+	case r == RightErasure && rq.chance(50):
+		return GroundNoErasureGround
+	case r == RightErasure && rq.chance(30):
+		return GroundNationalRestriction
+	case r == RightObjection && rq.chance(50):
+		return GroundLegalClaims
+	case rq.chance(50):
+		return GroundExcessive
+	}
+	return GroundManifestlyUnfounded
+}
+
+// demoRecipientNames are one or two of the organisation's recipients, as
+// the register names them (the register travels with the rules only by
+// name, so the case's controller is looked up in the run).
+func demoRecipientNames(c *Case, r *demoRequest) []string {
+	for i := range r.g.orgs {
+		reg := r.g.orgs[i].reg
+		if reg.ID != c.Controller {
+			continue
+		}
+		var names []string
+		for _, rc := range reg.Recipients {
+			if v := strings.TrimSpace(rc.Name.Value); v != "" {
+				names = append(names, v)
+			}
+		}
+		if len(names) == 0 {
+			return nil
+		}
+		first := r.rnd.IntN(len(names))
+		out := []string{names[first]}
+		if len(names) > 1 && r.chance(40) {
+			out = append(out, names[(first+1)%len(names)])
+		}
+		return out
 	}
 	return nil
 }
 
-// groundFor is a partial refusal's ground that applies to the right.
-func (d *demo) groundFor(r Right) Ground {
-	for _, g := range []Ground{GroundArt17_3b, GroundCompellingLegitimate, GroundRightsOfOthers} {
-		if g.AppliesTo(r) {
-			return g
-		}
+func minTime(a, b time.Time) time.Time {
+	if b.Before(a) {
+		return b
 	}
-	return GroundExcessive
+	return a
+}
+
+func maxTime(a, b time.Time) time.Time {
+	if b.After(a) {
+		return b
+	}
+	return a
 }

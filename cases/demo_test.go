@@ -2,6 +2,8 @@ package cases
 
 import (
 	"encoding/json"
+	"regexp"
+	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -16,116 +18,327 @@ func demoRegisters(t testing.TB) []*Register {
 	return rs.All()
 }
 
-var demoNow = time.Date(2026, 11, 22, 15, 0, 0, 0, time.UTC)
+// demoNow is a Monday: rolled deadlines can fall on it, so some cases are
+// due today.
+var demoNow = time.Date(2026, 11, 23, 15, 0, 0, 0, time.UTC)
+
+func demoJSON(t *testing.T, reqs [][]*Case) string {
+	t.Helper()
+	b, err := json.Marshal(reqs)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return string(b)
+}
 
 func TestDemoIsDeterministic(t *testing.T) {
 	regs := demoRegisters(t)
-	a, err := Demo(DemoOptions{Cases: 300, Seed: 7, Now: demoNow, Registers: regs})
+	run := func(cases int, seed uint64) [][]*Case {
+		reqs, err := Demo(DemoOptions{Cases: cases, Seed: seed, Now: demoNow, Registers: regs})
+		if err != nil {
+			t.Fatal(err)
+		}
+		return reqs
+	}
+	a, b, other := run(300, 7), run(300, 7), run(300, 8)
+	if demoJSON(t, a) != demoJSON(t, b) {
+		t.Fatal("the same seed and clock gave different cases")
+	}
+	if demoJSON(t, a) == demoJSON(t, other) {
+		t.Fatal("another seed gave the same cases")
+	}
+	// Request i depends only on the seed, i and the clock: a larger run
+	// starts with the smaller one, and batching changes nothing.
+	larger := run(900, 7)
+	if demoJSON(t, larger[:len(a)]) != demoJSON(t, a) {
+		t.Fatal("300 cases are not the start of 900 with the same seed")
+	}
+	var batched [][]*Case
+	sizes := []int{}
+	err := DemoBatches(DemoOptions{Cases: 900, Seed: 7, Now: demoNow, Registers: regs}, 37, func(batch [][]*Case) error {
+		batched = append(batched, batch...)
+		sizes = append(sizes, len(batch))
+		return nil
+	})
 	if err != nil {
 		t.Fatal(err)
 	}
-	b, _ := Demo(DemoOptions{Cases: 300, Seed: 7, Now: demoNow, Registers: regs})
-	c, _ := Demo(DemoOptions{Cases: 300, Seed: 8, Now: demoNow, Registers: regs})
-	ja, _ := json.Marshal(a)
-	jb, _ := json.Marshal(b)
-	jc, _ := json.Marshal(c)
-	if string(ja) != string(jb) {
-		t.Fatal("the same seed and clock gave different cases")
+	if demoJSON(t, batched) != demoJSON(t, larger) {
+		t.Fatal("batches of 37 requests differ from one batch")
 	}
-	if string(ja) == string(jc) {
-		t.Fatal("another seed gave the same cases")
+	if slices.Max(sizes) != 37 || len(sizes) < 2 {
+		t.Fatalf("batch sizes %v, want at most 37 requests each", sizes)
+	}
+	n := 0
+	for _, r := range larger {
+		n += len(r)
+	}
+	if last := larger[len(larger)-1]; n < 900 || n-len(last) >= 900 {
+		t.Fatalf("%d cases for --cases 900: the run must stop at the request that reaches the count", n)
 	}
 }
 
+// TestDemoCoversTheWorkflow checks that a first look at 300 cases shows
+// everything the issue lists, for several seeds (not one lucky one).
 func TestDemoCoversTheWorkflow(t *testing.T) {
 	regs := demoRegisters(t)
-	reqs, err := Demo(DemoOptions{Cases: 300, Seed: 1, Now: demoNow, Registers: regs})
+	for _, seed := range []uint64{1, 2, 3} {
+		reqs, err := Demo(DemoOptions{Cases: 300, Seed: seed, Now: demoNow, Registers: regs})
+		if err != nil {
+			t.Fatal(err)
+		}
+		seen := map[string]bool{}
+		for _, req := range reqs {
+			if len(req) > 1 {
+				seen["several rights"] = true
+			}
+			for _, c := range req {
+				st, err := c.Derive(demoNow)
+				if err != nil {
+					t.Fatal(err)
+				}
+				d := st.Deadlines
+				seen["organisation "+c.Controller] = true
+				seen["regime "+c.Rules.Regime] = true
+				seen["right "+string(c.Right)] = true
+				seen["status "+string(st.Status)] = true
+				seen["clock "+string(d.Clock)] = true
+				if st.Outcome != "" {
+					seen["outcome "+string(st.Outcome)] = true
+				}
+				if c.Requester != nil {
+					seen["requester "+string(c.Requester.Relation)] = true
+				}
+				if v := d.ExtensionValid; v != nil {
+					seen[map[bool]string{true: "extension in force", false: "extension notice late"}[*v]] = true
+					if *v && st.Status != StatusClosed {
+						seen["open and extended"] = true
+					}
+				}
+				if len(st.Withheld) > 0 {
+					seen["withheld file"] = true
+				}
+				if len(st.Notes) > 0 {
+					seen["note"] = true
+				}
+				if len(st.Tags) > 0 {
+					seen["tag"] = true
+				}
+				if st.Assignee != "" {
+					seen["assignee"] = true
+				}
+				for _, a := range st.Attachments {
+					if a.Content != nil && int64(len(a.Content)) == a.Size {
+						seen["attachment "+string(a.Kind)] = true
+					}
+				}
+				for _, ev := range c.Events {
+					if ev.Kind == EventReopened {
+						seen["reopened"] = true
+					}
+					if ev.RecordedAt.Sub(ev.At) > 12*time.Hour {
+						seen["recorded later"] = true
+					}
+				}
+				if st.Status != StatusClosed && d.Clock == ClockRunning && d.EffectiveDue != nil {
+					loc, _ := LoadZone(st.Rules.Zone)
+					switch today := DateOf(demoNow, loc); {
+					case d.EffectiveDue.Before(today):
+						seen["overdue"] = true
+					case *d.EffectiveDue == today:
+						seen["due today"] = true
+					}
+				}
+			}
+		}
+		want := []string{"several rights", "requester agent", "requester parent", "requester guardian",
+			"extension in force", "extension notice late", "open and extended", "withheld file", "note", "tag", "assignee",
+			"attachment data-copy", "attachment internal", "reopened", "recorded later", "overdue", "due today",
+			"regime eu-gdpr", "regime us-ca"}
+		for _, r := range regs {
+			want = append(want, "organisation "+r.ID)
+		}
+		for _, r := range Rights {
+			want = append(want, "right "+string(r))
+		}
+		for _, s := range Statuses {
+			want = append(want, "status "+string(s))
+		}
+		for _, o := range Outcomes {
+			want = append(want, "outcome "+string(o))
+		}
+		// The five organisations face EU GDPR and the CCPA: no UK restart
+		// (TestDemoUKRestart has one).
+		for _, c := range []ClockState{ClockRunning, ClockPaused, ClockStopped} {
+			want = append(want, "clock "+string(c))
+		}
+		for _, w := range want {
+			if !seen[w] {
+				t.Errorf("seed %d: 300 demo cases show no %s", seed, w)
+			}
+		}
+	}
+}
+
+var emailLike = regexp.MustCompile(`[A-Za-z0-9._%+'-]+@([A-Za-z0-9.-]+)`)
+
+// TestDemoIsFictionalAndInTime: every address anywhere in a case is on a
+// documentation domain (RFC 2606), every case was received in the last
+// DemoDays days, and every event happened after receipt and was recorded
+// in order, never after now.
+func TestDemoIsFictionalAndInTime(t *testing.T) {
+	reqs, err := Demo(DemoOptions{Cases: 2000, Seed: 4, Now: demoNow, Registers: demoRegisters(t)})
 	if err != nil {
 		t.Fatal(err)
 	}
-	seen := map[string]bool{}
-	n := 0
+	emails := 0
 	for _, req := range reqs {
-		if len(req) > 1 {
-			seen["several rights"] = true
-		}
 		for _, c := range req {
-			n++
-			if c.ReceivedAt.After(demoNow) || c.ReceivedAt.Before(demoNow.Add(-93*24*time.Hour)) {
-				t.Errorf("%s received %s, outside the last three months", c.Subject.Name, c.ReceivedAt)
-			}
-			if e := c.Subject.Email; e != "" && !strings.HasSuffix(e, "@example.org") && !strings.HasSuffix(e, "@example.com") && !strings.HasSuffix(e, "@example.net") {
-				t.Errorf("address %q is not on a documentation domain", e)
-			}
-			// Replaying the timeline through the domain accepts every event.
-			replay := *c
-			replay.Events = c.Events[:1]
-			for _, ev := range c.Events[1:] {
-				done, _, err := Apply(&replay, ev, ev.RecordedAt)
-				if err != nil {
-					t.Fatalf("%s: replaying %s: %v", c.Subject.Name, ev.Kind, err)
+			for _, m := range emailLike.FindAllStringSubmatch(demoJSON(t, [][]*Case{{c}}), -1) {
+				emails++
+				if !slices.Contains([]string{"example.org", "example.com", "example.net"}, strings.ToLower(m[1])) {
+					t.Errorf("%s: address %q is not on a documentation domain", c.Subject.Name, m[0])
 				}
-				replay.Events = append(replay.Events, done)
+			}
+			if c.ReceivedAt.After(demoNow) || c.ReceivedAt.Before(demoNow.AddDate(0, 0, -DemoDays)) {
+				t.Errorf("%s received %s, outside the %d days before %s", c.Subject.Name, c.ReceivedAt, DemoDays, demoNow)
+			}
+			loc, _ := LoadZone(c.Rules.Zone)
+			receipt := DateOf(c.ReceivedAt, loc)
+			var last time.Time
+			for _, ev := range c.Events {
+				if ev.RecordedAt.After(demoNow) || ev.At.After(ev.RecordedAt) || ev.RecordedAt.Before(last) ||
+					DateOf(ev.At, loc).Before(receipt) {
+					t.Fatalf("%s: %s happened %s, recorded %s after %s (receipt %s, now %s)", c.Subject.Name, ev.Kind,
+						ev.At, ev.RecordedAt, last, receipt, demoNow)
+				}
+				last = ev.RecordedAt
+			}
+		}
+	}
+	if emails < 1000 {
+		t.Fatalf("only %d addresses in 2,000 cases: the check checked little", emails)
+	}
+}
+
+// TestDemoTimelinesReplay: each generated timeline, replayed event by event
+// through Apply on a fresh copy of its case, is accepted and gives the same
+// events, so the generator made nothing the real transitions refuse.
+func TestDemoTimelinesReplay(t *testing.T) {
+	reqs, err := Demo(DemoOptions{Cases: 1000, Seed: 5, Now: demoNow, Registers: demoRegisters(t)})
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, req := range reqs {
+		for _, c := range req {
+			fresh := *c
+			fresh.Events = []Event{c.Events[0]}
+			for _, ev := range c.Events[1:] {
+				proposed := ev
+				proposed.RecordedAt = time.Time{}
+				done, _, err := Apply(&fresh, proposed, ev.RecordedAt)
+				if err != nil {
+					t.Fatalf("%s (%s): replaying %s: %v", c.Subject.Name, c.Right, ev.Kind, err)
+				}
+				fresh.Events = append(fresh.Events, done)
+			}
+			if a, b := demoJSON(t, [][]*Case{{c}}), demoJSON(t, [][]*Case{{&fresh}}); a != b {
+				t.Fatalf("%s: the replayed timeline differs:\n%s\n%s", c.Subject.Name, a, b)
+			}
+		}
+	}
+}
+
+// TestDemoUKRestart: an organisation facing UK GDPR gets British names and
+// cases whose clock awaits a restart, and where identity arrived the period
+// runs from that day (Art. 12A, DEADLINES.md section 3).
+func TestDemoUKRestart(t *testing.T) {
+	base := demoRegisters(t)[0]
+	uk := *base
+	uk.ID = "uk-example"
+	uk.Country.Value = "GB"
+	uk.Clock.Regime.Value = "uk-gdpr"
+	uk.Clock.OtherRegimes = nil
+	uk.Clock.Zone.Value = "Europe/London"
+	uk.Clock.Calendar.Value = "GB-EAW"
+	reqs, err := Demo(DemoOptions{Cases: 400, Seed: 1, Now: demoNow, Registers: []*Register{&uk}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	awaiting, restarted := 0, 0
+	for _, req := range reqs {
+		for _, c := range req {
+			if !slices.ContainsFunc(demoPools["GB"].last, func(s string) bool { return strings.HasSuffix(c.Subject.Name, " "+s) }) {
+				t.Errorf("%q is not a name of the British pool", c.Subject.Name)
 			}
 			st, err := c.Derive(demoNow)
 			if err != nil {
 				t.Fatal(err)
 			}
-			seen["right "+string(c.Right)] = true
-			seen["status "+string(st.Status)] = true
-			seen["clock "+string(st.Deadlines.Clock)] = true
-			if st.Outcome != "" {
-				seen["outcome "+string(st.Outcome)] = true
-			}
-			if c.Requester != nil {
-				seen["requester "+string(c.Requester.Relation)] = true
-			}
-			if v := st.Deadlines.ExtensionValid; v != nil {
-				seen[map[bool]string{true: "extension in force", false: "extension notice late"}[*v]] = true
-			}
-			if len(st.Withheld) > 0 {
-				seen["withheld file"] = true
-			}
-			if len(st.Notes) > 0 {
-				seen["note"] = true
-			}
-			if len(st.Attachments) > 0 {
-				seen["attachment"] = true
+			if st.Deadlines.Clock == ClockAwaitingRestart {
+				awaiting++
 			}
 			for _, ev := range c.Events {
-				if ev.Kind == EventReopened {
-					seen["reopened"] = true
-				}
-			}
-			if st.Status != StatusClosed && st.Deadlines.EffectiveDue != nil {
-				today := DateOf(demoNow, mustZone(st.Rules.Zone))
-				switch {
-				case st.Deadlines.EffectiveDue.Before(today):
-					seen["overdue"] = true
-				case *st.Deadlines.EffectiveDue == today:
-					seen["due today"] = true
+				if ev.Kind == EventIDReceived && st.Status != StatusClosed && !slices.ContainsFunc(c.Events, func(e Event) bool {
+					return e.Kind == EventAuthorityReceived && e.At.After(ev.At)
+				}) {
+					restarted++
+					if got := DateOf(ev.At, mustLoad(t, "Europe/London")); st.Deadlines.StartDate != got {
+						t.Errorf("%s: identity arrived %s but the period runs from %s", c.Subject.Name, got, st.Deadlines.StartDate)
+					}
 				}
 			}
 		}
 	}
-	if n < 300 {
-		t.Fatalf("%d cases, want at least 300", n)
+	if awaiting == 0 || restarted == 0 {
+		t.Fatalf("%d cases awaiting a restart, %d restarted: want some of each", awaiting, restarted)
 	}
-	want := []string{"several rights", "requester agent", "requester parent", "extension in force", "extension notice late",
-		"withheld file", "note", "attachment", "reopened", "overdue", "due today",
-		"clock running", "clock paused", "clock stopped"}
-	for _, r := range Rights {
-		want = append(want, "right "+string(r))
+}
+
+func mustLoad(t *testing.T, zone string) *time.Location {
+	t.Helper()
+	loc, err := LoadZone(zone)
+	if err != nil {
+		t.Fatal(err)
 	}
-	for _, s := range Statuses {
-		want = append(want, "status "+string(s))
+	return loc
+}
+
+func TestDemoTeam(t *testing.T) {
+	reqs, err := Demo(DemoOptions{Cases: 200, Seed: 1, Now: demoNow, Registers: demoRegisters(t), Team: []string{"dpo", "ines"}})
+	if err != nil {
+		t.Fatal(err)
 	}
-	for _, o := range Outcomes {
-		want = append(want, "outcome "+string(o))
+	for _, req := range reqs {
+		for _, c := range req {
+			for _, ev := range c.Events {
+				if ev.Actor != "dpo" && ev.Actor != "ines" || ev.Kind == EventAssigned && ev.Assignee != "dpo" && ev.Assignee != "ines" {
+					t.Fatalf("%s by %q (assignee %q): not of the team", ev.Kind, ev.Actor, ev.Assignee)
+				}
+			}
+		}
 	}
-	for _, w := range want {
-		if !seen[w] {
-			t.Errorf("300 demo cases show no %s", w)
+}
+
+func TestDemoRefusesWhatItCannotMake(t *testing.T) {
+	regs := demoRegisters(t)
+	for name, opts := range map[string]DemoOptions{
+		"no organisation": {Cases: 10, Now: demoNow},
+		"no case":         {Cases: 0, Now: demoNow, Registers: regs},
+		"no clock":        {Cases: 10, Registers: regs},
+	} {
+		if _, err := Demo(opts); err == nil {
+			t.Errorf("%s: no error", name)
+		}
+	}
+}
+
+// BenchmarkDemoGenerate100k is the generator alone for demo --cases 100000.
+func BenchmarkDemoGenerate100k(b *testing.B) {
+	regs := demoRegisters(b)
+	for b.Loop() {
+		if _, err := Demo(DemoOptions{Cases: 100_000, Seed: 1, Now: demoNow, Registers: regs}); err != nil {
+			b.Fatal(err)
 		}
 	}
 }
