@@ -59,36 +59,44 @@ func runDemo(a *app, args []string) int {
 }
 
 // writeDemo generates the demo cases and writes them into path, which must
-// be missing or hold no case.
+// be missing or hold no case: a database with cases is refused (exit 1),
+// because demo data mixed into real cases could never be told apart. The
+// team working the cases is the fictional cases.DemoTeam with the actor
+// first, so that "my cases" shows something. Requests are written 5,000 to
+// a transaction while the next 5,000 are generated.
 func (a *app) writeDemo(path string, n int, seed uint64) (int, error) {
 	st := a.store(path)
+	now := a.clock.Now()
 	if st.Exists() {
-		q, _, err := st.Queue(a.clock.Now())
+		q, _, err := st.Queue(now)
 		if err != nil {
 			return 0, err
 		}
 		if len(q) > 0 {
-			return 0, &cases.Refused{Reason: fmt.Sprintf("%s already holds %d cases; demo data go into an empty database", path, len(q))}
+			return 0, &cases.Refused{Reason: fmt.Sprintf("%s already holds %d cases; demo data go into a new or empty database", path, len(q))}
 		}
 	}
 	regs, err := loadRegisters(a.getenv, "")
 	if err != nil {
 		return 0, err
 	}
-	now := a.clock.Now()
-	reqs, err := cases.Demo(cases.DemoOptions{Cases: n, Seed: seed, Now: now, Registers: regs.All()})
-	if err != nil {
-		return 0, err
-	}
-	if err := st.AddRequests(reqs, now, 5000); err != nil {
-		return 0, err
-	}
+	opts := cases.DemoOptions{Cases: n, Seed: seed, Now: now, Registers: regs.All(),
+		Team: append([]string{a.actor()}, cases.DemoTeam...)}
 	count := 0
-	for _, r := range reqs {
-		count += len(r)
-	}
-	return count, nil
+	err = cases.DemoBatches(opts, demoBatch, func(requests [][]*cases.Case) error {
+		if err := st.AddRequests(requests, now, demoBatch); err != nil {
+			return err
+		}
+		for _, r := range requests {
+			count += len(r)
+		}
+		return nil
+	})
+	return count, err
 }
+
+// demoBatch is how many requests go into one write transaction.
+const demoBatch = 5000
 
 // demoDatabase is the database behind --demo:
 // $XDG_DATA_HOME/rightsdesk/demo.db, generated when missing or older than a
@@ -102,6 +110,14 @@ func (a *app) demoDatabase() (string, error) {
 	}
 	if err := os.MkdirAll(dir, 0o700); err != nil {
 		return "", fmt.Errorf("create %s: %w", dir, err)
+	}
+	// Temporary files a killed run left behind go; one being written now
+	// by another process is younger than a day.
+	stale, _ := filepath.Glob(filepath.Join(dir, ".demo-*.db"))
+	for _, f := range stale {
+		if info, err := os.Stat(f); err == nil && time.Since(info.ModTime()) > 24*time.Hour {
+			os.Remove(f)
+		}
 	}
 	tmp := filepath.Join(dir, fmt.Sprintf(".demo-%d.db", os.Getpid()))
 	os.Remove(tmp)

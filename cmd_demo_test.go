@@ -2,38 +2,85 @@ package main
 
 import (
 	"bytes"
+	"encoding/json"
 	"os"
 	"path/filepath"
+	"regexp"
 	"strings"
 	"testing"
 	"time"
+
+	"rightsdesk/cases"
 )
 
 func TestDemoCommand(t *testing.T) {
-	env := map[string]string{"RIGHTSDESK_NOW": "2026-11-22T15:00:00Z", "RIGHTSDESK_ACTOR": "anna", "XDG_CONFIG_HOME": t.TempDir()}
+	env := map[string]string{"RIGHTSDESK_NOW": "2026-11-23T15:00:00Z", "RIGHTSDESK_ACTOR": "dpo-test", "XDG_CONFIG_HOME": t.TempDir()}
 	dir := t.TempDir()
 	if status, _, errOut := runCLI(t, env, "demo"); status != 2 || !strings.Contains(errOut, "--db") {
 		t.Fatalf("demo without --db: %d %q", status, errOut)
 	}
 	a, b := filepath.Join(dir, "a.db"), filepath.Join(dir, "b.db")
+	// A new file and a database made by init (empty) are both filled.
+	if status, _, errOut := runCLI(t, env, "init", "--db", b); status != 0 {
+		t.Fatalf("init: %d %q", status, errOut)
+	}
 	for _, db := range []string{a, b} {
-		if status, out, errOut := runCLI(t, env, "demo", "--db", db, "--cases", "120", "--seed", "42"); status != 0 || !strings.Contains(out, "demo cases written") {
+		status, out, errOut := runCLI(t, env, "demo", "--db", db, "--cases", "120", "--seed", "42")
+		if status != 0 || !regexp.MustCompile(`^1[2-9]\d demo cases written to .+ in \S+\n$`).MatchString(out) {
 			t.Fatalf("demo: %d %q %q", status, out, errOut)
 		}
 	}
 	_, listA, _ := runCLI(t, env, "list", "--all", "--json", "--db", a)
 	_, listB, _ := runCLI(t, env, "list", "--all", "--json", "--db", b)
-	if listA != listB || strings.Count(listA, `"id":`) < 120 {
-		t.Fatalf("the same seed and clock must give the same database (%d cases)", strings.Count(listA, `"id":`))
+	if listA != listB || strings.Count(listA, `"request_id":`) < 120 {
+		t.Fatalf("the same seed and clock must give the same database (%d cases)", strings.Count(listA, `"request_id":`))
+	}
+	var listed []struct {
+		ReceivedAt time.Time `json:"received_at"`
+		Assignee   string    `json:"assignee"`
+	}
+	if err := json.Unmarshal([]byte(listA), &listed); err != nil {
+		t.Fatal(err)
+	}
+	now, mine := time.Date(2026, 11, 23, 15, 0, 0, 0, time.UTC), 0
+	for _, c := range listed {
+		if c.ReceivedAt.After(now) || c.ReceivedAt.Before(now.AddDate(0, 0, -cases.DemoDays)) {
+			t.Errorf("received %s: not within the %d days before RIGHTSDESK_NOW", c.ReceivedAt, cases.DemoDays)
+		}
+		if c.Assignee == "dpo-test" {
+			mine++
+		}
+	}
+	if mine == 0 {
+		t.Error("no demo case is assigned to the actor: \"my cases\" would be empty")
 	}
 	if status, out, _ := runCLI(t, env, "check", "--db", a); status != 0 {
 		t.Fatalf("demo database does not check: %s", out)
 	}
-	if status, _, errOut := runCLI(t, env, "demo", "--db", a); status != 1 || !strings.Contains(errOut, "already holds") {
-		t.Fatalf("a database with cases must be refused: %d %q", status, errOut)
+	// A database with cases is refused, and keeps its cases.
+	if status, _, errOut := runCLI(t, env, "demo", "--db", a); status != 1 || !strings.Contains(errOut, "already holds") || strings.Count(errOut, "\n") != 1 {
+		t.Fatalf("a database with cases must be refused in one line: %d %q", status, errOut)
 	}
-	if status, _, _ := runCLI(t, env, "demo", "--db", filepath.Join(dir, "c.db"), "--seed", "x"); status != 2 {
-		t.Fatal("a bad seed is bad input")
+	if _, again, _ := runCLI(t, env, "list", "--all", "--json", "--db", a); again != listA {
+		t.Fatal("a refused demo changed the database")
+	}
+	// A file that is not a database is not touched.
+	foreign := filepath.Join(dir, "notes.txt")
+	os.WriteFile(foreign, []byte("my notes\n"), 0o600)
+	if status, _, errOut := runCLI(t, env, "demo", "--db", foreign); status != 3 {
+		t.Fatalf("a foreign file: %d %q", status, errOut)
+	}
+	if got, _ := os.ReadFile(foreign); string(got) != "my notes\n" {
+		t.Fatal("demo wrote into a file that is not a rightsdesk database")
+	}
+	for _, bad := range [][]string{{"--seed", "x"}, {"--seed", "-1"}, {"--cases", "0"}, {"--cases", "many"}, {"extra"}} {
+		args := append([]string{"demo", "--db", filepath.Join(dir, "c.db")}, bad...)
+		if status, _, _ := runCLI(t, env, args...); status != 2 {
+			t.Errorf("%v: want bad input (2), got %d", bad, status)
+		}
+	}
+	if _, err := os.Stat(filepath.Join(dir, "c.db")); err == nil {
+		t.Error("bad input created the database")
 	}
 }
 
