@@ -47,7 +47,8 @@ func Demo(opts DemoOptions) ([][]*Case, error) {
 // DemoBatches makes fictional cases for the given organisations and hands
 // them to fn in batches of size requests (0: one batch), in order; it
 // makes the next batch while fn works on the last, so that a writer and the
-// generator overlap. An error from fn stops it.
+// generator overlap. An error from fn stops it. The batches are fn's to
+// keep.
 //
 // The cases cover every right, several rights in one request, agents,
 // parents and guardians as requesters, every status, outcome and clock
@@ -66,28 +67,31 @@ func DemoBatches(opts DemoOptions, size int, fn func([][]*Case) error) error {
 	if size <= 0 {
 		size = opts.Cases
 	}
-	type batch struct {
+	// Requests are made in chunks (the count of cases a chunk holds is
+	// known only once it is made), up to one batch ahead of fn.
+	chunk := min(size, 2048)
+	type made struct {
 		reqs [][]*Case
 		err  error
 	}
-	batches := make(chan batch, 1)
+	chunks := make(chan made, (size+chunk-1)/chunk)
 	stop := make(chan struct{})
 	defer close(stop)
 	go func() {
-		defer close(batches)
-		made := 0
-		for first := 0; made < opts.Cases; first += size {
-			reqs, err := g.requests(first, size)
-			// Cut the last batch where the count is reached.
+		defer close(chunks)
+		count := 0
+		for first := 0; count < opts.Cases; first += chunk {
+			reqs, err := g.requests(first, chunk)
+			// Cut the last chunk where the count is reached.
 			for i, r := range reqs {
-				if made >= opts.Cases {
+				if count >= opts.Cases {
 					reqs = reqs[:i]
 					break
 				}
-				made += len(r)
+				count += len(r)
 			}
 			select {
-			case batches <- batch{reqs, err}:
+			case chunks <- made{reqs, err}:
 			case <-stop:
 				return
 			}
@@ -96,13 +100,25 @@ func DemoBatches(opts DemoOptions, size int, fn func([][]*Case) error) error {
 			}
 		}
 	}()
-	for b := range batches {
-		if b.err != nil {
-			return b.err
+	var batch [][]*Case
+	for c := range chunks {
+		if c.err != nil {
+			return c.err
 		}
-		if err := fn(b.reqs); err != nil {
-			return err
+		for len(c.reqs) > 0 {
+			take := min(size-len(batch), len(c.reqs))
+			batch = append(batch, c.reqs[:take]...)
+			c.reqs = c.reqs[take:]
+			if len(batch) == size {
+				if err := fn(batch); err != nil {
+					return err
+				}
+				batch = nil
+			}
 		}
+	}
+	if len(batch) > 0 {
+		return fn(batch)
 	}
 	return nil
 }
@@ -273,8 +289,7 @@ func (g *demoGen) request(i int) ([]*Case, error) {
 	case n < 7:
 		in.Requester = &Requester{Name: r.pick(demoAgents), Relation: RelationAgent}
 	case n < 10:
-		parent := p.person(r)
-		in.Requester = &Requester{Name: parent.first + " " + person.last, Relation: RelationParent}
+		in.Requester = &Requester{Name: p.relative(r, person.family).name, Relation: RelationParent}
 	case n < 11:
 		in.Requester = &Requester{Name: p.person(r).name, Relation: RelationGuardian}
 	}

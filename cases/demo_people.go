@@ -28,6 +28,7 @@ type demoPerson struct {
 	name, first, last string
 	latinFirst        string // for the e-mail address
 	latinLast         string
+	family            string // the pool's surname entry, for a parent
 }
 
 var demoPools = map[string]demoPool{
@@ -39,11 +40,19 @@ var demoPools = map[string]demoPool{
 		phoneFormat:   "+33 1 99 00 %02d %02d", // ARCEP's numbers for fiction
 	},
 	"CY": {
-		female: []string{"Ελένη=Eleni", "Μαρία=Maria", "Χρυσάνθη=Chrysanthi", "Σταυρούλα=Stavroula", "Άντρη=Andri", "Eléni", "María", "Stélla", "Katerína"},
-		male:   []string{"Ανδρέας=Andreas", "Γιώργος=Giorgos", "Κωνσταντίνος=Konstantinos", "Παναγιώτης=Panagiotis", "Andréas", "Panayiótis", "Chrýsanthos", "Michális"},
+		female: []string{"Ελένη=Eleni", "Μαρία=Maria", "Χρυσάνθη=Chrysanthi", "Σταυρούλα=Stavroula", "Άντρη=Andri", "Κατερίνα=Katerina"},
+		male:   []string{"Ανδρέας=Andreas", "Γιώργος=Giorgos", "Κωνσταντίνος=Konstantinos", "Παναγιώτης=Panagiotis", "Μιχάλης=Michalis"},
 		last: []string{"Γεωργίου=Georgiou", "Χριστοδούλου=Christodoulou", "Κωνσταντίνου=Konstantinou", "Ιωάννου=Ioannou",
 			"Πέτρου=Petrou", "Χαραλάμπους=Charalambous", "Νικολάου=Nikolaou", "Παπαδόπουλος=Papadopoulos/Παπαδοπούλου=Papadopoulou"},
 		addressFormat: "Οδός Παραδείγματος %d, 1099 Λευκωσία",
+		phoneFormat:   "+357 99 %03d %03d",
+	},
+	// Cypriots often write their names in Latin letters, accents kept.
+	"CY-Latn": {
+		female:        []string{"Eléni", "María", "Stélla", "Katerína", "Chrysánthi"},
+		male:          []string{"Andréas", "Panayiótis", "Chrýsanthos", "Michális", "Yiórgos"},
+		last:          []string{"Ioánnou", "Charalámbous", "Nikoláou", "Pétrou", "Georgíou", "Christodoúlou", "Papadópoulos/Papadopoúlou"},
+		addressFormat: "%d Paradeígmatos Street, 1099 Nicosia",
 		phoneFormat:   "+357 99 %03d %03d",
 	},
 	"PL": {
@@ -130,7 +139,7 @@ func demoPoolsFor(reg *Register, regime *Regime) []demoPool {
 	case regime.Name == "eu-gdpr" && (country == "" || country == "US"):
 		codes = demoEUPools
 	default:
-		codes = []string{country}
+		codes = []string{country, country + "-Latn"}
 	}
 	var out []demoPool
 	for _, c := range codes {
@@ -147,20 +156,24 @@ func demoPoolsFor(reg *Register, regime *Regime) []demoPool {
 }
 
 // person makes up a name from the pool.
-func (p demoPool) person(r *demoRequest) demoPerson {
+func (p demoPool) person(r *demoRequest) demoPerson { return p.relative(r, r.pick(p.last)) }
+
+// relative makes up a person of the family (a surname entry of the pool),
+// its surname in the form of the person's gender.
+func (p demoPool) relative(r *demoRequest, family string) demoPerson {
 	female := r.chance(50)
 	first := r.pick(p.male)
 	if female {
 		first = r.pick(p.female)
 	}
-	last := r.pick(p.last)
+	last := family
 	if m, f, ok := strings.Cut(last, "/"); ok {
 		last = m
 		if female {
 			last = f
 		}
 	}
-	out := demoPerson{}
+	out := demoPerson{family: family}
 	out.first, out.latinFirst = demoScript(first)
 	out.last, out.latinLast = demoScript(last)
 	out.name = out.first + " " + out.last
