@@ -185,7 +185,7 @@ func newDemoGen(opts DemoOptions) (*demoGen, error) {
 			r := demoRegime{rules: rules, regime: regime, loc: loc, pools: demoPoolsFor(reg, regime)}
 			// The receipt dates that make a case due today, found by the
 			// engine itself rather than guessed.
-			for back := 100; back >= 10; back-- {
+			for back := DemoDays - 1; back >= 10; back-- {
 				day := today.AddDays(-back)
 				d, err := Compute(Input{Rules: rules, Right: RightAccess, ReceivedAt: day.Start(loc).Add(11 * time.Hour),
 					Today: today, Brief: true})
@@ -235,7 +235,6 @@ func splitmix(x uint64) uint64 {
 type demoRequest struct {
 	g   *demoGen
 	rnd *rand.Rand
-	n   int // the request's number in the run
 }
 
 func (r *demoRequest) pick(list []string) string { return list[r.rnd.IntN(len(list))] }
@@ -255,7 +254,7 @@ const demoDay = 24 * time.Hour
 
 // request makes request number i and lives its cases' stories up to now.
 func (g *demoGen) request(i int) ([]*Case, error) {
-	r := &demoRequest{g: g, n: i, rnd: rand.New(rand.NewPCG(splitmix(g.seed^splitmix(uint64(i))), splitmix(uint64(i)+0x632be59bd9b4e019)))}
+	r := &demoRequest{g: g, rnd: rand.New(rand.NewPCG(splitmix(g.seed^splitmix(uint64(i))), splitmix(uint64(i)+0x632be59bd9b4e019)))}
 	org := &g.orgs[r.rnd.IntN(len(g.orgs))]
 	reg := &org.regimes[0]
 	if len(org.regimes) > 1 && r.chance(25) {
