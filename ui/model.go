@@ -94,9 +94,9 @@ type Model struct {
 	scroll    int
 
 	prompt  *prompt // a one-line form on the case screen
-	status  string  // a message for the status line
-	err     string  // the last error, shown until the next success
-	polling bool
+	status  string // a message for the status line
+	err     string // the last error, shown until the next success
+	loadErr string // the same in full (with the file's path), shown while there is no queue
 }
 
 // New makes the app's model.
@@ -117,8 +117,11 @@ type (
 		index   *cases.FilterIndex
 		counter uint64
 		keepID  string
+		partial bool // others' changes merged into the snapshot, not a full load
 		err     error
 	}
+	// polledMsg says a poll found the database readable and unchanged.
+	polledMsg struct{}
 	filterMsg struct {
 		seq    int
 		ranked []int
@@ -185,13 +188,19 @@ func buildIndex(all []cases.Summary) tea.Cmd {
 // refresh merges the cases others changed into a new snapshot, off the
 // update loop; nothing happens when nothing changed.
 func (m Model) refresh() tea.Cmd {
-	st, since, old, keep := m.opt.Store, m.counter, m.all, m.currentID()
+	if !m.loaded {
+		return m.loadQueue("") // the first load failed: try again
+	}
+	st, since, old, keep, hadErr := m.opt.Store, m.counter, m.all, m.currentID(), m.err != ""
 	return func() tea.Msg {
 		counter, ids, err := st.Changes(since)
 		if err != nil {
 			return queueMsg{err: err}
 		}
 		if counter == since || len(ids) == 0 {
+			if hadErr {
+				return polledMsg{} // clears a passing error such as a busy database
+			}
 			return nil
 		}
 		rows, counter, err := st.Rows(ids)
@@ -217,7 +226,7 @@ func (m Model) refresh() tea.Cmd {
 			}
 		}
 		cases.SortByUrgency(all)
-		return queueMsg{all: all, index: cases.NewFilterIndex(all), counter: counter, keepID: keep}
+		return queueMsg{all: all, index: cases.NewFilterIndex(all), counter: counter, keepID: keep, partial: true}
 	}
 }
 
@@ -276,10 +285,13 @@ func (m Model) Update(msg tea.Msg) (tea.Model, tea.Cmd) {
 		return m, nil
 	case queueMsg:
 		if msg.err != nil {
-			m.err = errorLine(msg.err)
+			m.err, m.loadErr = errorLine(msg.err), msg.err.Error()
 			return m, nil
 		}
-		m.err = ""
+		if msg.partial && msg.counter < m.counter {
+			return m, nil // an older poll's merge, overtaken by a newer one
+		}
+		m.err, m.loadErr = "", ""
 		m.all, m.index, m.counter, m.loaded = msg.all, msg.index, msg.counter, true
 		m.count()
 		m.filterSeq++
@@ -289,9 +301,12 @@ func (m Model) Update(msg tea.Msg) (tea.Model, tea.Cmd) {
 		m.shown = m.unfilteredOrder()
 		m.moveTo(msg.keepID)
 		if m.index == nil {
-			return m, buildIndex(m.all)
+			return m, tea.Batch(buildIndex(m.all), m.reloadCaseIfChanged())
 		}
-		return m, m.runFilterIfNeeded()
+		return m, tea.Batch(m.runFilterIfNeeded(), m.reloadCaseIfChanged())
+	case polledMsg:
+		m.err = ""
+		return m, nil
 	case indexMsg:
 		if len(msg.all) != len(m.all) || (len(m.all) > 0 && &msg.all[0] != &m.all[0]) {
 			return m, nil // the snapshot changed meanwhile
@@ -347,7 +362,9 @@ func (m Model) Update(msg tea.Msg) (tea.Model, tea.Cmd) {
 		}
 		return m, m.tick()
 	case pollMsg:
-		return m, tea.Batch(m.refresh(), m.poll(), m.reloadCaseIfChanged())
+		// The next poll is armed when this one is done, so that a slow
+		// database never has two polls at once.
+		return m, tea.Sequence(m.refresh(), m.poll())
 	case tea.PasteMsg:
 		if m.filtering {
 			m.query += sanitizeInput(msg.Content)
@@ -388,7 +405,19 @@ func (m *Model) count() {
 	}
 }
 
-func errorLine(err error) string { return cases.Printable(err.Error()) }
+// errorLine is an error for the status line: a store error without the
+// file's path, which the header names and the full message keeps.
+func errorLine(err error) string {
+	var se *storage.StoreError
+	if errors.As(err, &se) {
+		msg := se.Err.Error()
+		if se.Detail != "" {
+			msg += " (" + se.Detail + ")"
+		}
+		return cases.Printable(msg)
+	}
+	return cases.Printable(err.Error())
+}
 
 // sanitizeInput keeps typed or pasted text to one line of printable text.
 func sanitizeInput(s string) string {

@@ -46,29 +46,50 @@ func fit(s string, w int) string {
 }
 
 // columns are the queue's column widths for a window width; the ID is
-// always whole, the others give way.
+// always whole and the countdown always whole, the others give way: below
+// 100 columns the assignee goes and the right and status are abbreviated,
+// then the organisation, the status and the right go in turn.
 type columns struct {
 	org, right, subject, status, assignee, countdown int
 	shortRight, shortStatus                          bool
 }
 
 func layout(width int) columns {
-	c := columns{org: 11, right: 18, status: 13, assignee: 9, countdown: 13}
+	c := columns{org: 12, right: 18, status: 13, assignee: 9, countdown: 12}
 	if width < 100 {
 		c.assignee, c.org, c.right, c.status, c.shortRight, c.shortStatus = 0, 9, 5, 6, true, true
 	}
-	if width < 64 {
+	if width < 66 {
 		c.org = 0
 	}
-	used := 2 + 15 + 1 + c.right + 1 + c.status + 1 + c.countdown
-	if c.org > 0 {
-		used += c.org + 1
+	if width < 56 {
+		c.status = 0
 	}
-	if c.assignee > 0 {
-		used += c.assignee + 1
+	if width < 48 {
+		c.right = 0
 	}
-	c.subject = max(8, width-used-1)
+	used := 2 + 15 + 1 + c.countdown
+	for _, w := range []int{c.org, c.right, c.status, c.assignee} {
+		if w > 0 {
+			used += w + 1
+		}
+	}
+	c.subject = max(6, width-used-1)
 	return c
+}
+
+// cells joins the queue's columns, leaving out those the width dropped.
+func (c columns) cells(id, org, right, subject, status, assignee string) string {
+	parts := []string{id}
+	for _, p := range []struct {
+		text  string
+		width int
+	}{{org, c.org}, {right, c.right}, {subject, c.subject}, {status, c.status}, {assignee, c.assignee}} {
+		if p.width > 0 {
+			parts = append(parts, fit(p.text, p.width))
+		}
+	}
+	return strings.Join(parts, " ")
 }
 
 var (
@@ -143,15 +164,8 @@ func (m Model) row(s *cases.Summary, c columns, selected bool) string {
 	if s.SubjectName == "" && s.Email == "" {
 		subject = "(removed under retention)"
 	}
-	parts := []string{marker(cases.UrgencyOf(s, m.now)) + fit(s.ID, 15)}
-	if c.org > 0 {
-		parts = append(parts, fit(cases.Printable(s.Controller), c.org))
-	}
-	parts = append(parts, fit(right, c.right), fit(subject, c.subject), fit(status, c.status))
-	if c.assignee > 0 {
-		parts = append(parts, fit(cases.Printable(s.Assignee), c.assignee))
-	}
-	line := strings.Join(parts, " ")
+	line := c.cells(marker(cases.UrgencyOf(s, m.now))+fit(s.ID, 15), cases.Printable(s.Controller), right, subject,
+		status, cases.Printable(s.Assignee))
 	count := fit(cd, c.countdown)
 	if selected {
 		return m.styles.Selected.Render(line + " " + count)
@@ -165,34 +179,42 @@ func (m Model) row(s *cases.Summary, c columns, selected bool) string {
 	return line + " " + count
 }
 
+// headerLine names the database and counts the open and overdue cases;
+// in a narrow window the counts give way before the name, overdue last.
 func (m Model) headerLine() string {
-	open, overdue := m.openCount, m.overdueCount
 	left := m.styles.Title.Render("rightsdesk") + " " + cases.Printable(m.opt.Title)
-	right := fmt.Sprintf("%d open · %d overdue · %s", open, overdue, m.now.Local().Format("Mon 2 Jan 15:04"))
-	gap := m.width - ansi.StringWidth(left) - ansi.StringWidth(right)
-	if gap < 1 {
-		return fit(left, m.width)
+	counts := fmt.Sprintf("%d open · %d overdue", m.openCount, m.overdueCount)
+	for _, right := range []string{counts + " · " + m.now.Local().Format("Mon 2 Jan 15:04"), counts,
+		fmt.Sprintf("%d overdue", m.overdueCount)} {
+		if gap := m.width - ansi.StringWidth(left) - ansi.StringWidth(right); gap >= 1 {
+			return left + strings.Repeat(" ", gap) + right
+		}
 	}
-	return left + strings.Repeat(" ", gap) + right
+	return fit(left, m.width)
 }
 
 func (m Model) queueView() string {
 	c := layout(m.width)
 	var b strings.Builder
 	b.WriteString(m.headerLine() + "\n")
-	titles := []string{"  " + fit("ID", 15)}
-	if c.org > 0 {
-		titles = append(titles, fit("ORGANISATION", c.org))
+	org := "ORGANISATION"
+	if c.org < len(org) {
+		org = "ORG"
 	}
-	titles = append(titles, fit("RIGHT", c.right), fit("SUBJECT", c.subject), fit("STATUS", c.status))
-	if c.assignee > 0 {
-		titles = append(titles, fit("ASSIGNEE", c.assignee))
-	}
-	titles = append(titles, fit("DUE", c.countdown))
-	b.WriteString(m.styles.Header.Render(fit(strings.Join(titles, " "), m.width)) + "\n")
+	titles := c.cells("  "+fit("ID", 15), org, "RIGHT", "SUBJECT", "STATUS", "ASSIGNEE") + " " + fit("DUE", c.countdown)
+	b.WriteString(m.styles.Header.Render(fit(titles, m.width)) + "\n")
 	rows := m.queueRows()
 	switch {
-	case !m.loaded && m.err == "":
+	case !m.loaded && m.loadErr != "":
+		// No queue to show: the whole message, with the file's path and the
+		// advice, in place of the rows.
+		lines := wrap("The queue cannot be read: "+cases.Printable(m.loadErr), m.width)
+		lines = append(lines, "", "rightsdesk tries again every few seconds; q quits.")
+		for _, l := range lines[:min(len(lines), rows)] {
+			b.WriteString(m.styles.Error.Render(fit(l, m.width)) + "\n")
+		}
+		rows -= min(len(lines), rows)
+	case !m.loaded:
 		b.WriteString("Loading the queue…\n")
 		rows--
 	case m.loaded && len(m.shown) == 0:
@@ -339,7 +361,9 @@ func (d *caseDetail) lines(width int, st Styles, reveal bool) []string {
 	dl := s.Deadlines
 	var out []string
 	add := func(format string, args ...any) { out = append(out, fmt.Sprintf(format, args...)) }
-	label := func(name, value string) { add("%s %s", st.Label.Render(fit(name, 20)), value) }
+	label := func(name, value string) {
+		out = append(out, wrapHang(st.Label.Render(fit(name, 20))+" "+value, width, 21)...)
+	}
 	sum := cases.Summarize(c, s, d.loaded.Revision)
 	add("%s  %s  %s  %s", st.Title.Render(c.ID), p(c.Controller), c.Right, s.Status)
 	email := c.Subject.Email
@@ -466,10 +490,31 @@ func zone(name string) *time.Location {
 	return loc
 }
 
-// wrap cuts a line into lines of at most width cells.
+// wrap cuts a line into lines of at most width cells; the lines after the
+// first hang under its text (after its indentation and a "- " bullet), so
+// that a wrapped step or timeline entry still reads as one.
 func wrap(s string, width int) []string {
+	hang := len(s) - len(strings.TrimLeft(s, " "))
+	if strings.HasPrefix(s[hang:], "- ") {
+		hang += 2
+	}
+	return wrapHang(s, width, hang)
+}
+
+// wrapHang is wrap with the continuation lines indented by hang cells.
+func wrapHang(s string, width, hang int) []string {
 	if width < 10 || ansi.StringWidth(s) <= width {
 		return []string{s}
 	}
-	return strings.Split(ansi.Wrap(s, width, " "), "\n")
+	hang = min(hang, width/2)
+	first, _, _ := strings.Cut(ansi.Wrap(s, width, " "), "\n")
+	out := []string{strings.TrimRight(first, " ")}
+	rest := strings.TrimLeft(ansi.TruncateLeft(s, ansi.StringWidth(first), ""), " ")
+	if rest == "" {
+		return out
+	}
+	for _, l := range strings.Split(ansi.Wrap(rest, width-hang, " "), "\n") {
+		out = append(out, strings.Repeat(" ", hang)+strings.TrimRight(l, " "))
+	}
+	return out
 }

@@ -1,0 +1,122 @@
+package ui
+
+import (
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+
+	tea "charm.land/bubbletea/v2"
+	"github.com/charmbracelet/x/ansi"
+
+	"rightsdesk/cases"
+	"rightsdesk/storage"
+)
+
+func TestWrapHangsUnderTheText(t *testing.T) {
+	got := wrap("  - base deadline: one month from Mon 2 Mar 2026 -> Thu 2 Apr 2026, a working day in FR", 40)
+	want := []string{
+		"  - base deadline: one month from Mon 2",
+		"    Mar 2026 -> Thu 2 Apr 2026, a",
+		"    working day in FR",
+	}
+	if strings.Join(got, "\n") != strings.Join(want, "\n") {
+		t.Fatalf("got\n%s\nwant\n%s", strings.Join(got, "\n"), strings.Join(want, "\n"))
+	}
+	for _, l := range wrapHang(DefaultStyles().Label.Render("subject             ")+" Grażyna Woźniak, g***@example.org, 12 rue des Lilas, 75011 Paris", 50, 21) {
+		if ansi.StringWidth(l) > 50 {
+			t.Errorf("%q is wider than 50 cells", l)
+		}
+	}
+	if got := wrap("short", 40); len(got) != 1 || got[0] != "short" {
+		t.Errorf("a short line is kept: %q", got)
+	}
+}
+
+// TestColumnsGiveWay: the ID and the countdown are always whole; the other
+// columns give way as the window narrows, and no row is wider than the window.
+func TestColumnsGiveWay(t *testing.T) {
+	for w := 40; w <= 140; w++ {
+		m, _, _, ids := start(t, w, 12)
+		for i, l := range strings.Split(frame(m), "\n") {
+			if cw := ansi.StringWidth(l); cw > w {
+				t.Fatalf("width %d: line %d is %d cells: %q", w, i, cw, l)
+			}
+		}
+		rows := strings.Split(frame(m), "\n")
+		if !strings.Contains(rows[2], ids[0]) || !strings.Contains(rows[2], "today 3h") {
+			t.Fatalf("width %d: the first row lacks its ID or countdown: %q", w, rows[2])
+		}
+		if w >= 100 != strings.Contains(rows[1], "ASSIGNEE") {
+			t.Errorf("width %d: the assignee column is shown from 100 columns: %q", w, rows[1])
+		}
+		if w >= 66 != strings.Contains(rows[1], "ORG") {
+			t.Errorf("width %d: the organisation column is shown from 66 columns: %q", w, rows[1])
+		}
+		w += 6
+	}
+}
+
+// flaky is a store whose next calls fail as busy.
+type flaky struct {
+	*storage.Store
+	busy int
+}
+
+func (f *flaky) Changes(since uint64) (uint64, []string, error) {
+	if f.busy > 0 {
+		f.busy--
+		return 0, nil, &storage.StoreError{Path: "/srv/privacy/cases.db", Err: storage.ErrBusy}
+	}
+	return f.Store.Changes(since)
+}
+
+func (f *flaky) Queue(now time.Time) ([]cases.Summary, uint64, error) {
+	if f.busy > 0 {
+		f.busy--
+		return nil, 0, &storage.StoreError{Path: "/srv/privacy/cases.db", Err: storage.ErrBusy}
+	}
+	return f.Store.Queue(now)
+}
+
+// TestUnreadableDatabaseIsAMessage: a file that is not a database is said
+// in full in place of the queue; a busy database while the queue is shown
+// is a status line that the next good poll clears; a first load that failed
+// is tried again.
+func TestUnreadableDatabaseIsAMessage(t *testing.T) {
+	path := filepath.Join(t.TempDir(), "cases.db")
+	if err := os.WriteFile(path, []byte(strings.Repeat("not a database ", 1000)), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	m := New(Options{Store: storage.Open(path, storage.Options{}), Clock: &clock{t: time.Now()}, Title: "cases.db"})
+	m = drive(t, m, tea.WindowSizeMsg{Width: 80, Height: 24})
+	m = drive(t, m, m.loadQueue("")())
+	out := frame(m)
+	if !strings.Contains(out, "The queue cannot be read") || !strings.Contains(out, "not a rightsdesk database") || !strings.Contains(out, filepath.Base(path)) {
+		t.Fatalf("a foreign file:\n%s", out)
+	}
+
+	s, c, ids := fixture(t)
+	f := &flaky{Store: s, busy: 1}
+	m = New(Options{Store: f, Clock: c, Title: "cases.db"})
+	m = drive(t, m, tea.WindowSizeMsg{Width: 80, Height: 24})
+	m = drive(t, m, m.loadQueue("")())
+	if out := frame(m); !strings.Contains(out, "the database is busy") || strings.Contains(out, ids[0]) {
+		t.Fatalf("a busy first load:\n%s", out)
+	}
+	m = drive(t, m, m.refresh()()) // the poll tries the load again
+	if out := frame(m); strings.Contains(out, "busy") || !strings.Contains(out, ids[0]) {
+		t.Fatalf("the load tried again:\n%s", out)
+	}
+	f.busy = 1
+	m = drive(t, m, m.refresh()())
+	lines := strings.Split(frame(m), "\n")
+	if last := lines[len(lines)-1]; !strings.Contains(last, "the database is busy: another rightsdesk process holds it") {
+		t.Fatalf("a busy poll is a whole status line: %q", last)
+	}
+	m = drive(t, m, m.refresh()())
+	if out := frame(m); strings.Contains(out, "busy") || !strings.Contains(out, ids[0]) {
+		t.Fatalf("a good poll clears the error:\n%s", out)
+	}
+}
