@@ -94,9 +94,9 @@ type Model struct {
 	scroll    int
 
 	prompt  *prompt // a one-line form on the case screen
-	status  string // a message for the status line
-	err     string // the last error, shown until the next success
-	loadErr string // the same in full (with the file's path), shown while there is no queue
+	status  string  // a message for the status line
+	err     string  // the last error, shown until the next success
+	loadErr string  // the same in full (with the file's path), shown while there is no queue
 }
 
 // New makes the app's model.
