@@ -28,7 +28,7 @@ func DefaultKeys() KeyMap {
 		Filter:   b("/", "filter as you type", "/"),
 		Help:     b("?", "this help", "?"),
 		Quit:     b("q", "quit", "q", "ctrl+c"),
-		Reveal:   b("r", "reveal or mask e-mail addresses", "r"),
+		Reveal:   b("r", "reveal or mask e-mails", "r"),
 		Overdue:  b("o", "only overdue", "o"),
 		Week:     b("w", "only due within 7 days", "w"),
 		Mine:     b("m", "only mine", "m"),
@@ -36,18 +36,27 @@ func DefaultKeys() KeyMap {
 		Org:      b("c", "cycle organisation", "c"),
 		Right:    b("t", "cycle right", "t"),
 		Clear:    b("x", "clear quick filters", "x"),
-		Overview: b("v", "overview: counts, timeliness, intake", "v"),
-		Note:     b("n", "case: add a note", "n"),
-		Assign:   b("a", "case: assign", "a"),
-		Tag:      b("t", "case: tag (in the queue: cycle right)", "t"),
+		Overview: b("v", "overview of all cases", "v"),
+		Note:     b("n", "add a note", "n"),
+		Assign:   b("a", "assign", "a"),
+		Tag:      b("t", "tag", "t"),
 	}
 }
 
-// Bindings lists the bindings in help order, by group.
-func (k KeyMap) Bindings() [][]key.Binding {
-	return [][]key.Binding{
-		{k.Up, k.Down, k.PageUp, k.PageDown, k.Top, k.Bottom},
-		{k.Open, k.Back, k.Filter, k.Reveal, k.Overview, k.Help, k.Quit},
-		{k.Overdue, k.Week, k.Mine, k.Status, k.Org, k.Right, k.Clear, k.Note, k.Assign},
+// screenHelp is what one screen answers to, in two columns, for the help view:
+// every screen declares its own keys.
+func (k KeyMap) screenHelp(s screen) (left, right []key.Binding) {
+	back, help := k.Back, k.Help
+	switch s {
+	case screenCase:
+		back.SetHelp("esc", "back to the queue")
+		return []key.Binding{k.Up, k.Down, k.PageUp, k.PageDown, {}, back, help, k.Quit},
+			[]key.Binding{k.Note, k.Assign, k.Tag, k.Reveal}
+	case screenOverview:
+		back.SetHelp("esc/v", "back to the queue")
+		return []key.Binding{back, help, k.Quit}, nil
 	}
+	return []key.Binding{k.Up, k.Down, k.PageUp, k.PageDown, k.Top, k.Bottom, {},
+			k.Open, back, k.Filter, k.Reveal, k.Overview, help, k.Quit},
+		[]key.Binding{k.Overdue, k.Week, k.Mine, k.Status, k.Org, k.Right, k.Clear}
 }

@@ -84,6 +84,9 @@ type Model struct {
 	query     string
 	filtering bool
 	filterSeq int
+	exact     int  // the row whose ID the current query is, or -1
+	exactSeq  int  // the filter run exact belongs to
+	openExact bool // enter was pressed before the query's result came
 	quick     quick
 	reveal    bool
 
@@ -107,7 +110,7 @@ func New(opt Options) Model {
 	if opt.Tick <= 0 {
 		opt.Tick = 15 * time.Second
 	}
-	return Model{opt: opt, keys: DefaultKeys(), styles: DefaultStyles(), width: 80, height: 24, now: opt.Clock.Now()}
+	return Model{opt: opt, keys: DefaultKeys(), styles: DefaultStyles(), width: 80, height: 24, now: opt.Clock.Now(), exact: -1}
 }
 
 // Messages.
@@ -318,6 +321,15 @@ func (m Model) Update(msg tea.Msg) (tea.Model, tea.Cmd) {
 		if msg.seq != m.filterSeq {
 			return m, nil // a newer query is on its way
 		}
+		m.exact, m.exactSeq = msg.exact, msg.seq
+		if m.openExact {
+			m.openExact = false
+			if msg.exact >= 0 {
+				m.shown, m.cursor, m.offset = msg.ranked, 0, 0
+				m.moveTo(m.all[msg.exact].ID)
+				return m, m.openCase(m.all[msg.exact].ID, true)
+			}
+		}
 		keep := m.currentID()
 		m.shown = msg.ranked
 		m.cursor, m.offset = 0, 0
@@ -483,7 +495,12 @@ func (m Model) key(msg tea.KeyPressMsg) (tea.Model, tea.Cmd) {
 	if m.filtering {
 		switch msg.String() {
 		case "enter":
+			// Leave the input keeping the filter; a case's exact ID opens it.
 			m.filtering = false
+			if m.query != "" && m.exactSeq == m.filterSeq && m.exact >= 0 && m.exact < len(m.all) {
+				return m, m.openCase(m.all[m.exact].ID, true)
+			}
+			m.openExact = m.query != "" && m.exactSeq != m.filterSeq
 			return m, nil
 		case "esc":
 			m.filtering, m.query = false, ""
@@ -576,7 +593,7 @@ func (m Model) key(msg tea.KeyPressMsg) (tea.Model, tea.Cmd) {
 	case key.Matches(msg, k.Help):
 		m.help = true
 	case key.Matches(msg, k.Filter):
-		m.filtering = true
+		m.filtering, m.openExact = true, false
 	case key.Matches(msg, k.Overview):
 		m.screen = screenOverview
 	case key.Matches(msg, k.Back):

@@ -178,18 +178,43 @@ func TestFilterNarrowsAndOpensTheCase(t *testing.T) {
 func TestExactIDJumpsAndRevealIsLogged(t *testing.T) {
 	m, s, _, ids := start(t, 120, 30)
 	m = drive(t, m, keyPress("/"))
-	m = typeText(t, m, ids[2])
-	m = drive(t, m, keyPress("enter"))
+	m = typeText(t, m, strings.ToLower(ids[2]))
 	if m.currentID() != ids[2] {
 		t.Fatalf("cursor on %s, want %s", m.currentID(), ids[2])
 	}
+	m = drive(t, m, keyPress("enter")) // an exact ID opens its case
+	if m.screen != screenCase || m.detail.loaded.Case.ID != ids[2] {
+		t.Fatalf("enter on an exact ID opens the case:\n%s", frame(m))
+	}
 	m = drive(t, m, keyPress("r"))
-	if !strings.Contains(frame(m), "soren@exa") {
+	if !strings.Contains(frame(m), "soren@example.net") {
 		t.Fatalf("r reveals addresses:\n%s", frame(m))
 	}
 	log, err := s.AccessLog(ids[2])
-	if err != nil || len(log) != 1 || log[0].What != "revealed e-mail addresses" || log[0].Actor != "anna" {
+	if err != nil || len(log) != 2 || log[0].What != "opened the case" || log[1].What != "revealed e-mail addresses" || log[1].Actor != "anna" {
 		t.Fatalf("access log: %+v %v", log, err)
+	}
+	// enter before the query's result came still opens the case.
+	m = drive(t, m, keyPress("esc"))
+	m = drive(t, m, keyPress("esc"))
+	m = drive(t, m, keyPress("/"))
+	for _, r := range ids[1] {
+		next, _ := m.Update(keyPress(string(r))) // results not delivered
+		m = next.(Model)
+	}
+	next, _ := m.Update(keyPress("enter"))
+	m = drive(t, next.(Model), m.runFilter()())
+	if m.screen != screenCase || m.detail.loaded.Case.ID != ids[1] {
+		t.Fatalf("enter before the result:\n%s", frame(m))
+	}
+	// A query that is not an ID leaves the input and keeps the filter.
+	m = drive(t, m, keyPress("esc"))
+	m = drive(t, m, keyPress("esc"))
+	m = drive(t, m, keyPress("/"))
+	m = typeText(t, m, "holm")
+	m = drive(t, m, keyPress("enter"))
+	if m.screen != screenQueue || m.filtering || !strings.Contains(frame(m), "filter: /holm") {
+		t.Fatalf("enter keeps the filter:\n%s", frame(m))
 	}
 }
 

@@ -5,6 +5,7 @@ import (
 	"strings"
 	"time"
 
+	"charm.land/bubbles/v2/key"
 	tea "charm.land/bubbletea/v2"
 	"charm.land/lipgloss/v2"
 	"github.com/charmbracelet/x/ansi"
@@ -285,35 +286,44 @@ func (m Model) footer(keys string) string {
 	return m.styles.Dim.Render(keys)
 }
 
+// helpView lists the keys of the screen under the help, from the key map.
 func (m Model) helpView() string {
-	var cols [][]string
-	for _, group := range m.keys.Bindings() {
-		var col []string
-		for _, k := range group {
-			h := k.Help()
-			col = append(col, m.styles.Key.Render(fit(h.Key, 13))+h.Desc)
-		}
-		cols = append(cols, col)
-	}
-	// Two columns: navigation and actions on the left, quick filters on the right.
-	left := append(append(cols[0], ""), cols[1]...)
-	right := cols[2]
+	left, right := m.keys.screenHelp(m.screen)
 	half := m.width / 2
+	entry := func(k key.Binding, width int) string {
+		h := k.Help()
+		if h.Key == "" {
+			return ""
+		}
+		return fit("  "+m.styles.Key.Render(fit(h.Key, 12))+h.Desc, width)
+	}
+	title := map[screen]string{screenQueue: "the queue", screenCase: "a case", screenOverview: "the overview"}[m.screen]
 	var b strings.Builder
-	b.WriteString(m.styles.Title.Render("rightsdesk — keys") + "\n\n")
-	for i := 0; i < max(len(left), len(right)); i++ {
+	b.WriteString(m.styles.Title.Render("rightsdesk — keys on "+title) + "\n\n")
+	for i := range max(len(left), len(right)) {
 		l, r := "", ""
 		if i < len(left) {
-			l = left[i]
+			l = entry(left[i], half)
 		}
 		if i < len(right) {
-			r = right[i]
+			r = entry(right[i], m.width-half)
 		}
-		b.WriteString(fit("  "+l, half) + fit(r, m.width-half) + "\n")
+		b.WriteString(fit(l, half) + r + "\n")
 	}
-	b.WriteString("\nUrgency: !! overdue   ! 3 days or less   · 7 days or less\n")
-	b.WriteString("E-mail addresses are masked; r reveals them (logged).\n")
-	b.WriteString("Filter: / then type; enter keeps it, esc clears it; a case ID jumps to it.\n")
+	b.WriteString("\n")
+	var notes []string
+	switch m.screen {
+	case screenQueue:
+		notes = []string{"Urgency: !! overdue   ! 3 days or less   · 7 days or less",
+			"E-mail addresses are masked; r reveals them (logged).",
+			"Filter: / then type; enter keeps it, esc clears it; a case ID opens it."}
+	case screenCase:
+		notes = []string{"E-mail addresses are masked; r reveals them (logged).",
+			"A form is sent with the revision on screen; a colleague's change is named."}
+	}
+	for _, n := range notes {
+		b.WriteString(fit(n, m.width) + "\n")
+	}
 	b.WriteString(m.styles.Dim.Render("Any key closes this help."))
 	return b.String()
 }

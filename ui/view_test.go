@@ -120,3 +120,39 @@ func TestUnreadableDatabaseIsAMessage(t *testing.T) {
 		t.Fatalf("a good poll clears the error:\n%s", out)
 	}
 }
+
+// TestHelpIsPerScreen: each screen's help comes from the key map, fits 80x24
+// whole (nothing cut short), and lists that screen's keys.
+func TestHelpIsPerScreen(t *testing.T) {
+	m, _, _, _ := start(t, 80, 24)
+	for _, c := range []struct {
+		open  []string
+		wants []string
+		not   string
+	}{
+		{nil, []string{"keys on the queue", "filter as you type", "only overdue", "cycle right", "reveal or mask e-mails", "overview of all cases"}, "add a note"},
+		{[]string{"enter"}, []string{"keys on a case", "add a note", "assign", "tag", "back to the queue"}, "cycle right"},
+		{[]string{"v"}, []string{"keys on the overview", "back to the queue"}, "filter as you type"},
+	} {
+		s := m
+		for _, k := range c.open {
+			s = drive(t, s, keyPress(k))
+		}
+		s = drive(t, s, keyPress("?"))
+		out := frame(s)
+		if n := len(strings.Split(out, "\n")); n > 24 || strings.Contains(out, "…") {
+			t.Errorf("help is %d lines or cut short:\n%s", n, out)
+		}
+		for _, w := range c.wants {
+			if !strings.Contains(out, w) {
+				t.Errorf("help lacks %q:\n%s", w, out)
+			}
+		}
+		if strings.Contains(out, c.not) {
+			t.Errorf("help shows %q of another screen:\n%s", c.not, out)
+		}
+		if s = drive(t, s, keyPress("j")); s.help {
+			t.Error("any key closes help")
+		}
+	}
+}
