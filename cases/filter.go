@@ -1,9 +1,11 @@
 package cases
 
 import (
+	"math"
 	"slices"
 	"strings"
 	"unicode"
+	"unicode/utf8"
 
 	"github.com/sahilm/fuzzy"
 )
@@ -34,7 +36,9 @@ func NewFilterIndex(rows []Summary) *FilterIndex {
 // Len is the number of rows indexed.
 func (ix *FilterIndex) Len() int { return len(ix.rows) }
 
-// Fold lowers s and removes the accents of Latin letters.
+// Fold lowers s and removes the accents of Latin and Greek letters, and
+// spells out ß, æ, œ and þ, so that what is typed on any keyboard finds
+// the name as written.
 func Fold(s string) string {
 	var b strings.Builder
 	b.Grow(len(s))
@@ -42,6 +46,9 @@ func Fold(s string) string {
 		r = unicode.ToLower(r)
 		if plain, ok := latinFold[r]; ok {
 			r = plain
+		} else if spelled, ok := spelledFold[r]; ok {
+			b.WriteString(spelled)
+			continue
 		}
 		b.WriteRune(r)
 	}
@@ -53,6 +60,12 @@ func Fold(s string) string {
 // substrings of the name or e-mail rank first, then substrings elsewhere,
 // then looser fuzzy matches of the name and e-mail; urgency order (the
 // rows' order) breaks ties. exact is the row whose ID is the query, or -1.
+//
+// A loose match is a word of three letters or more whose letters appear in
+// order within a short stretch of the name or e-mail (a letter or two
+// left out, as in "kowlski"); only those few are scored by sahilm/fuzzy.
+// Shorter words and letters scattered over the whole line match nearly
+// every row and would say nothing.
 func (ix *FilterIndex) Match(query string, keep func(i int) bool) (ranked []int, exact int) {
 	exact = -1
 	words := strings.Fields(Fold(query))
@@ -66,8 +79,10 @@ func (ix *FilterIndex) Match(query string, keep func(i int) bool) (ranked []int,
 	}
 	q := strings.ToUpper(strings.TrimSpace(query))
 	type hit struct{ i, score int }
-	var hits []hit
-	var fuzzyRows []int // rows where some word matched only as a subsequence
+	// Strong hits are bucketed by score, each bucket in row (urgency) order,
+	// so that no sort is needed however many rows match.
+	var buckets [][]int
+	var fuzzyRows []int // rows where some word matched only loosely
 	for i := range ix.rows {
 		if keep != nil && !keep(i) {
 			continue
@@ -92,9 +107,16 @@ func (ix *FilterIndex) Match(query string, keep func(i int) bool) (ranked []int,
 		case loose:
 			fuzzyRows = append(fuzzyRows, i)
 		default:
-			hits = append(hits, hit{i, score * 1000})
+			for len(buckets) <= score {
+				buckets = append(buckets, nil)
+			}
+			buckets[score] = append(buckets[score], i)
 		}
 	}
+	for k := len(buckets) - 1; k >= 0; k-- {
+		ranked = append(ranked, buckets[k]...)
+	}
+	var hits []hit
 	if len(fuzzyRows) > 0 {
 		// Score the loose matches with sahilm/fuzzy, on the few that passed
 		// the cheap subsequence test.
@@ -105,11 +127,11 @@ func (ix *FilterIndex) Match(query string, keep func(i int) bool) (ranked []int,
 		scored := make([]bool, len(fuzzyRows))
 		for _, m := range fuzzy.Find(strings.Join(words, ""), names) {
 			scored[m.Index] = true
-			hits = append(hits, hit{fuzzyRows[m.Index], min(m.Score, 999)})
+			hits = append(hits, hit{fuzzyRows[m.Index], m.Score})
 		}
 		for k, i := range fuzzyRows { // words that matched apart, which fuzzy.Find scores not at all
 			if !scored[k] {
-				hits = append(hits, hit{i, -1000})
+				hits = append(hits, hit{i, math.MinInt})
 			}
 		}
 	}
@@ -119,15 +141,15 @@ func (ix *FilterIndex) Match(query string, keep func(i int) bool) (ranked []int,
 		}
 		return a.i - b.i
 	})
-	ranked = make([]int, len(hits))
-	for k, h := range hits {
-		ranked[k] = h.i
+	for _, h := range hits {
+		ranked = append(ranked, h.i)
 	}
 	return ranked, exact
 }
 
 // wordScore is how well one folded query word matches a row: 0 not at all,
-// 1 only as a subsequence of the name or e-mail.
+// 1 only loosely (its letters in order in a short stretch of the name or
+// e-mail, for words of three letters or more).
 func wordScore(name, rest, w string) int {
 	if at := strings.Index(name, w); at >= 0 {
 		switch {
@@ -141,7 +163,7 @@ func wordScore(name, rest, w string) int {
 	if strings.Contains(rest, w) {
 		return 2
 	}
-	if subsequence(name, w) {
+	if len(w) >= 3 && looseMatch(name, w) {
 		return 1
 	}
 	return 0
@@ -156,32 +178,64 @@ func isWord(s string, at, n int) bool {
 	return (at == 0 || !isLetter(s, at-1)) && (at+n == len(s) || !isLetter(s, at+n))
 }
 
-// subsequence reports whether the runes of w appear in s in order.
-func subsequence(s, w string) bool {
-	for _, r := range w {
-		k := strings.IndexRune(s, r)
+// looseMatch reports whether the runes of w appear in s in order within a
+// stretch of at most twice w's length (plus two), starting at some
+// occurrence of w's first rune.
+func looseMatch(s, w string) bool {
+	first, size := utf8.DecodeRuneInString(w)
+	rest, limit := w[size:], 2*len(w)+2
+	for off := 0; off < len(s); {
+		k := strings.IndexRune(s[off:], first)
 		if k < 0 {
 			return false
 		}
-		s = s[k+len(string(r)):]
+		start := off + k
+		end, ok := subsequenceEnd(s[start+size:], rest)
+		if !ok {
+			return false // no later start can match either
+		}
+		if size+end <= limit {
+			return true
+		}
+		off = start + size
 	}
-	return true
+	return false
 }
 
-// latinFold maps accented Latin letters to ASCII.
+// subsequenceEnd is how many bytes of s it takes to find the runes of w in
+// order (greedily), and whether they are all there.
+func subsequenceEnd(s, w string) (int, bool) {
+	at := 0
+	for _, r := range w {
+		k := strings.IndexRune(s[at:], r)
+		if k < 0 {
+			return 0, false
+		}
+		at += k + utf8.RuneLen(r)
+	}
+	return at, true
+}
+
+// latinFold maps accented Latin letters to ASCII and accented Greek
+// letters (and the final sigma) to their plain forms.
 var latinFold = func() map[rune]rune {
 	m := map[rune]rune{}
 	for plain, accented := range map[rune]string{
 		'a': "àáâãäåāăąÀÁÂÃÄÅ", 'c': "çćčÇĆČ", 'e': "èéêëēėęěÈÉÊËĘ", 'i': "ìíîïīÌÍÎÏ", 'l': "łŁ", 'n': "ñńňÑŃ",
-		'o': "òóôõöøōőÒÓÔÕÖØ", 's': "śšşŚŠ", 'u': "ùúûüūůÙÚÛÜ", 'y': "ýÿÝ", 'z': "źżžŹŻŽ", 'g': "ğ", 'r': "ř",
+		'o': "òóôõöøōőÒÓÔÕÖØ", 's': "śšşșŚŠ", 'u': "ùúûüūůűųÙÚÛÜ", 'y': "ýÿÝ", 'z': "źżžŹŻŽ", 'g': "ğģ", 'r': "řŕ",
+		'd': "ďđð", 't': "ťţț", 'k': "ķ", 'α': "ά", 'ε': "έ", 'η': "ή", 'ι': "ίϊΐ", 'ο': "ό", 'υ': "ύϋΰ",
+		'ω': "ώ", 'σ': "ς",
 	} {
 		for _, r := range accented {
 			m[r] = plain
 		}
 	}
-	m['ễ'] = 'e'
+	m['ễ'], m['ı'], m['ľ'], m['ĺ'], m['ļ'], m['ņ'], m['į'] = 'e', 'i', 'l', 'l', 'l', 'n', 'i'
 	return m
 }()
+
+// spelledFold maps letters that stand for two to the two.
+var spelledFold = map[rune]string{'ß': "ss", 'æ': "ae", 'œ': "oe", 'þ': "th"}
 
 // QueryMatches reports whether one summary matches a query as the queue
 // filter would let it through (list --query).

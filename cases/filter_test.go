@@ -48,9 +48,55 @@ func TestFilterRanking(t *testing.T) {
 	if _, exact := ix.Match("dsr-2026-000004", nil); exact != 3 {
 		t.Errorf("an exact ID must jump to its row: %d", exact)
 	}
+	// A letter left out still finds the name, after the real matches; two
+	// letters, or letters scattered over the whole line, do not match loosely.
+	if got := ids("kowlski"); got != "2" {
+		t.Errorf("kowlski: %s, want row 2", got)
+	}
+	if got := ids("zf"); got != "" {
+		t.Errorf("zf matches nothing as two letters apart: %s", got)
+	}
+	if got := ids("gnkrg"); got != "" {
+		t.Errorf("letters scattered over the line must not match: %s", got)
+	}
 	r, _ := ix.Match("wozniak", func(i int) bool { return i != 0 })
 	if len(r) != 3 || r[0] != 2 {
 		t.Errorf("keep: %v", r)
+	}
+}
+
+func TestFoldAsTyped(t *testing.T) {
+	for in, want := range map[string]string{
+		"Grażyna Woźniak":        "grazyna wozniak",
+		"Σταυρούλα Χριστοδούλου": "σταυρουλα χριστοδουλου",
+		"Νικόλαος Παπαδάκης":     "νικολαοσ παπαδακησ", // the final sigma as any other,
+		"Jörg Weiß":              "jorg weiss",
+		"Ægir Þórsson":           "aegir thorsson",
+		"Ștefan Țăranu":          "stefan taranu",
+		"Bős Ű":                  "bos u",
+	} {
+		if got := Fold(in); got != want {
+			t.Errorf("Fold(%q) = %q, want %q", in, got, want)
+		}
+	}
+}
+
+func TestLooseMatch(t *testing.T) {
+	for _, c := range []struct {
+		s, w string
+		want bool
+	}{
+		{"jan kowalski jan@example.org", "kowlski", true},
+		{"jan kowalski jan@example.org", "kwski", true},
+		{"grazyna wozniak grazyna@example.org", "wzniak", true},
+		{"grazyna wozniak grazyna@example.org", "gznkrg", false}, // in order, but over the whole line
+		{"grazyna wozniak grazyna@example.org", "zxy", false},
+		{"σταυρουλα χριστοδουλου", "χρστ", true},
+		{"ab", "abc", false},
+	} {
+		if got := looseMatch(c.s, c.w); got != c.want {
+			t.Errorf("looseMatch(%q, %q) = %v", c.s, c.w, got)
+		}
 	}
 }
 

@@ -57,8 +57,13 @@ func BenchmarkFilterKeystroke100k(b *testing.B) {
 	}
 	cases.SortByUrgency(all)
 	ix := cases.NewFilterIndex(all)
-	queries := []string{"wo", "woz", "nowak", "gomez", "crisp acc"}
-	for i := 0; b.Loop(); i++ {
-		ix.Match(queries[i%len(queries)], nil)
+	// What a DPO types, keystroke by keystroke: the median of these is the
+	// figure against the 15 ms target.
+	for _, q := range []string{"wo", "woz", "wozn", "nowak", "gomez", "an", "ma", "mari", "dupont", "crisp acc", "erasure", "anna", "xq"} {
+		b.Run(q, func(b *testing.B) {
+			for b.Loop() {
+				ix.Match(q, nil)
+			}
+		})
 	}
 }
