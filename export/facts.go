@@ -1,0 +1,364 @@
+package export
+
+import (
+	"fmt"
+	"regexp"
+	"slices"
+	"strings"
+
+	"rightsdesk/cases"
+)
+
+// Gap is a fact a letter needs that the register (or the case) does not
+// give. Blocking gaps have no lawful general wording: the packet is marked
+// DRAFT until the DPO fixes the register and exports again. The others are
+// covered by a general wording the law allows (the Art. 77 authority, the
+// categories of recipients, the criteria of a retention period) and are
+// listed so that the DPO can complete the register.
+type Gap struct {
+	// Field is the register field ("legal_name", "recipients[2].safeguard")
+	// or "case" for what the case's timeline lacks.
+	Field string `json:"field"`
+	Text  string `json:"text"`
+	// Blocking makes the packet a draft.
+	Blocking bool `json:"blocking"`
+	// Wording is the general wording used instead, when there is one.
+	Wording string `json:"wording,omitempty"`
+}
+
+// facts collects what a letter takes from the register, and the gaps met.
+type facts struct {
+	reg  *cases.Register
+	gaps []Gap
+}
+
+func (f *facts) gap(field, text string, blocking bool, wording string) {
+	for _, g := range f.gaps {
+		if g.Field == field && g.Text == text {
+			return
+		}
+	}
+	f.gaps = append(f.gaps, Gap{Field: field, Text: text, Blocking: blocking, Wording: wording})
+}
+
+// missing is the note a register gives for a missing fact.
+func missing(p cases.Provenance, field string) string {
+	if p.Note != "" {
+		return field + ": " + p.Note
+	}
+	return field + ": not in the register"
+}
+
+// controllerFacts is who writes the letter.
+type controllerFacts struct {
+	Name    string // the legal name; the policy's name while it is missing (DRAFT)
+	Trading string // the policy's name for the service, when it differs
+	Address string
+	Contact string // where the subject writes back
+	DPO     string
+}
+
+// controller reads the controller's identity and contact: every letter
+// needs both (the subject must know who answers and how to reply), and the
+// law offers no general wording for either.
+func (f *facts) controller() controllerFacts {
+	r := f.reg
+	var c controllerFacts
+	switch {
+	case r.LegalName.Known() && len(cases.Placeholders(r.LegalName.Value)) == 0:
+		c.Name = r.LegalName.Value
+	default:
+		text := missing(r.LegalName.Provenance, "no legal name of the controller")
+		if r.LegalName.Known() {
+			text = "the controller's legal name is a placeholder: " + r.LegalName.Value
+		}
+		f.gap("legal_name", text, true, "")
+		c.Name = r.DisplayName()
+	}
+	if r.Name.Known() && r.Name.Value != c.Name {
+		c.Trading = r.Name.Value
+	}
+	if r.Address.Known() {
+		c.Address = r.Address.Value
+	}
+	if r.DPOContact.Known() {
+		c.DPO = r.DPOContact.Value
+	}
+	switch {
+	case r.PrivacyContact.Known():
+		c.Contact = r.PrivacyContact.Value
+	default:
+		for i := range r.Contacts {
+			k := &r.Contacts[i]
+			if k.Value.Known() && k.Use.Value == "requests" {
+				c.Contact = k.Value.Value
+				break
+			}
+		}
+		if c.Contact == "" {
+			f.gap("privacy_contact", missing(r.PrivacyContact.Provenance, "no contact for the subject's reply"), true, "")
+		}
+	}
+	return c
+}
+
+// authorityFacts is the supervisory authority a subject may complain to.
+type authorityFacts struct {
+	Name, Address, Web string
+	// General is set when no authority is known: the Art. 77 wording.
+	General bool
+}
+
+// Art77Wording is the general wording of Art. 77 GDPR, used when the
+// register names no competent authority.
+const Art77Wording = "the supervisory authority of the EU or EEA member state of your habitual residence, your place of work or the place of the alleged infringement (Art. 77 GDPR)"
+
+func (f *facts) authority() authorityFacts {
+	a := &f.reg.Authority
+	if !a.Name.Known() {
+		f.gap("authority.name", missing(a.Name.Provenance, "no supervisory authority"), false, "Art. 77 general wording")
+		return authorityFacts{General: true}
+	}
+	out := authorityFacts{Name: a.Name.Value}
+	if a.Address.Known() {
+		out.Address = a.Address.Value
+	}
+	if a.Web.Known() {
+		out.Web = a.Web.Value
+	}
+	return out
+}
+
+// purposeFact is one purpose with its lawful basis.
+type purposeFact struct {
+	Purpose string
+	Basis   string // "Art. 6(1)(b) GDPR: performance of a contract"; "" when missing
+}
+
+var basisWording = map[string]string{
+	"consent":              "consent, Art. 6(1)(a) GDPR",
+	"contract":             "performance of a contract, Art. 6(1)(b) GDPR",
+	"legal-obligation":     "a legal obligation, Art. 6(1)(c) GDPR",
+	"vital-interests":      "vital interests, Art. 6(1)(d) GDPR",
+	"public-task":          "a task in the public interest, Art. 6(1)(e) GDPR",
+	"legitimate-interests": "legitimate interests, Art. 6(1)(f) GDPR",
+}
+
+// purposes are Art. 15(1)(a): mandatory. A missing lawful basis is shown
+// as not stated (Art. 15 asks for purposes, not bases) and listed.
+func (f *facts) purposes() []purposeFact {
+	var out []purposeFact
+	for i := range f.reg.Purposes {
+		p := &f.reg.Purposes[i]
+		if !p.Purpose.Known() {
+			continue
+		}
+		pf := purposeFact{Purpose: p.Purpose.Value}
+		if p.Basis.Known() {
+			pf.Basis = basisWording[p.Basis.Value]
+		} else {
+			f.gap(fmt.Sprintf("purposes[%d].basis", i), missing(p.Basis.Provenance, "no lawful basis for "+p.Purpose.Value), false, "")
+		}
+		out = append(out, pf)
+	}
+	if len(out) == 0 {
+		f.gap("purposes", "no purpose of processing in the register (Art. 15(1)(a))", true, "")
+	}
+	return out
+}
+
+// categories are Art. 15(1)(b): mandatory.
+func (f *facts) categories() []string {
+	out := known(f.reg.Categories)
+	if len(out) == 0 {
+		f.gap("categories", "no category of personal data in the register (Art. 15(1)(b))", true, "")
+	}
+	return out
+}
+
+func known(list []cases.ListFact) []string {
+	var out []string
+	for i := range list {
+		if list[i].Known() {
+			out = append(out, list[i].Value)
+		}
+	}
+	return out
+}
+
+// recipientFact is a recipient as a letter names it (Art. 15(1)(c), 15(2)).
+type recipientFact struct {
+	Name     string // "" when the register knows only a category
+	Category string
+	Purpose  string
+	Country  string // "" when not stated
+	// Transfer is the Art. 15(2) line: the safeguard, or that no transfer
+	// outside the EEA takes place, or that the country is not stated.
+	Transfer string
+	key      string
+}
+
+// Where a recipient's country puts it relative to the EEA.
+type placement int
+
+const (
+	placeUnknown placement = iota
+	placeInside
+	placeOutside // at least in part
+)
+
+var (
+	outsideEEA = regexp.MustCompile(`(?i)\b(united states|usa|u\.s\.|us|outside|united kingdom|uk|switzerland|canada|india|china|japan|australia|brazil|israel|singapore|new zealand|south korea|philippines|ukraine|serbia|turkey)\b`)
+	insideEEA  = regexp.MustCompile(`(?i)\b(eu|eea|european union|european economic area|austria|belgium|bulgaria|croatia|cyprus|czechia|czech republic|denmark|estonia|finland|france|germany|greece|hungary|ireland|italy|latvia|lithuania|luxembourg|malta|netherlands|poland|portugal|romania|slovakia|slovenia|spain|sweden|iceland|liechtenstein|norway)\b`)
+	noneNeeded = regexp.MustCompile(`(?i)^none needed`)
+)
+
+func place(country string) placement {
+	switch {
+	case outsideEEA.MatchString(country):
+		return placeOutside
+	case insideEEA.MatchString(country):
+		return placeInside
+	}
+	return placeUnknown
+}
+
+// recipientKey is how a case's chosen recipients name a register recipient
+// (the recipients command): its name, or its category when it has none.
+func recipientKey(r *cases.Recipient) string {
+	if r.Name.Value != "" {
+		return r.Name.Value
+	}
+	return r.Category.Value
+}
+
+// recipients are Art. 15(1)(c) and 15(2) for the recipients this subject's
+// data went to: the case's choice, or every recipient of the register.
+// Names are used where the register has them; a category stands in where it
+// has none (Art. 15(1)(c) allows it, PACKETS.md asks for names: listed).
+// A transfer outside the EEA needs a valid safeguard; an invalid mechanism
+// (the Privacy Shield) is never named.
+func (f *facts) recipients(chosen []string) []recipientFact {
+	var out []recipientFact
+	for i := range f.reg.Recipients {
+		r := &f.reg.Recipients[i]
+		key := recipientKey(r)
+		if chosen != nil && !slices.ContainsFunc(chosen, func(c string) bool { return strings.EqualFold(c, key) }) {
+			continue
+		}
+		field := fmt.Sprintf("recipients[%d]", i)
+		rf := recipientFact{Category: r.Category.Text(), Purpose: r.Purpose.Text(), Country: r.Country.Text(), key: key}
+		if r.Name.Known() {
+			rf.Name = r.Name.Value
+		} else {
+			f.gap(field+".name", missing(r.Name.Provenance, "no name for the recipient "+r.Category.Text()), false, "the category of recipient (Art. 15(1)(c))")
+		}
+		if rf.Name == "" && rf.Category == "" {
+			f.gap(field, "a recipient with neither name nor category", true, "")
+			continue
+		}
+		safeguard := r.Safeguard.Text()
+		if name, _, bad := cases.InvalidTransferMechanism(safeguard); bad {
+			f.gap(field+".safeguard", fmt.Sprintf("the safeguard cites %s, which is not valid: never named in a letter", name), true, "")
+			safeguard = ""
+		}
+		where := place(rf.Country)
+		if rf.Country == "" && noneNeeded.MatchString(safeguard) {
+			where = placeInside // the register states that no transfer leaves the EEA
+		}
+		if rf.Country == "" && r.Country.Present() {
+			f.gap(field+".country", missing(r.Country.Provenance, "no country for the recipient "+key), false, "")
+		}
+		switch {
+		case where == placeUnknown && r.Kind.Value == "authority" && safeguard == "":
+			// A disclosure required by law to a public authority is not a
+			// transfer the register could have a safeguard for.
+			rf.Transfer = ""
+		case where == placeInside && (safeguard == "" || noneNeeded.MatchString(safeguard)):
+			rf.Transfer = "no transfer outside the EEA"
+		case where == placeInside:
+			rf.Transfer = safeguard
+		case safeguard == "" || noneNeeded.MatchString(safeguard):
+			rf.Transfer = ""
+			f.gap(field+".safeguard", fmt.Sprintf("%s: %s is or may be outside the EEA and the register gives no valid safeguard (Art. 15(2))",
+				orText(rf.Name, rf.Category), orText(rf.Country, "the country is not stated")), true, "")
+		case where == placeUnknown:
+			rf.Transfer = "country not stated; any transfer outside the EEA is made under " + safeguard
+		default:
+			rf.Transfer = safeguard
+		}
+		out = append(out, rf)
+	}
+	for _, c := range chosen {
+		if !slices.ContainsFunc(out, func(r recipientFact) bool { return strings.EqualFold(r.key, c) }) {
+			f.gap("recipients", fmt.Sprintf("the case names the recipient %q, which the register no longer lists: its country and safeguard are unknown", c), true, "")
+		}
+	}
+	if len(f.reg.Recipients) == 0 {
+		f.gap("recipients", "the register lists no recipient (Art. 15(1)(c)): confirm that the data go to nobody", true, "")
+	}
+	return out
+}
+
+func orText(s, alt string) string {
+	if s != "" {
+		return s
+	}
+	return alt
+}
+
+// retentionFact is one line of Art. 15(1)(d).
+type retentionFact struct {
+	Data, Period, Why string
+	Length            string // "7y", for end dates
+	Exception         cases.Ground
+}
+
+// retention is Art. 15(1)(d): the period, or where the register has none,
+// the criteria that determine it (the reason it is kept), which the article
+// allows; with neither, the line is a blocking gap.
+func (f *facts) retention() []retentionFact {
+	var out []retentionFact
+	for i := range f.reg.Retention {
+		r := &f.reg.Retention[i]
+		if !r.Data.Known() {
+			continue
+		}
+		rf := retentionFact{Data: r.Data.Value, Period: r.Period.Text(), Why: r.Why.Text(), Length: r.Length.Text(),
+			Exception: cases.Ground(r.ErasureException.Text())}
+		field := fmt.Sprintf("retention[%d]", i)
+		switch {
+		case rf.Period == "" && rf.Why == "":
+			f.gap(field+".period", missing(r.Period.Provenance, "no retention period for "+rf.Data), true, "")
+			continue
+		case rf.Period == "":
+			f.gap(field+".period", missing(r.Period.Provenance, "no retention period for "+rf.Data), false, "the criteria of the period (Art. 15(1)(d))")
+		}
+		out = append(out, rf)
+	}
+	if len(out) == 0 && len(f.reg.Retention) == 0 {
+		f.gap("retention", "no retention period in the register (Art. 15(1)(d))", true, "")
+	}
+	return out
+}
+
+// sources are Art. 15(1)(g).
+func (f *facts) sources() []string {
+	out := known(f.reg.Sources)
+	if len(out) == 0 {
+		f.gap("sources", "the register does not say where the data come from (Art. 15(1)(g))", true, "")
+	}
+	return out
+}
+
+// automated is Art. 15(1)(h): whether automated decision-making takes
+// place. Saying "none" when the register does not know would invent a
+// fact: a blocking gap.
+func (f *facts) automated() string {
+	a := &f.reg.AutomatedDecisions
+	if !a.Known() {
+		f.gap("automated_decisions", missing(a.Provenance, "whether automated decision-making takes place is not known"), true, "")
+		return ""
+	}
+	return a.Value
+}

@@ -1,0 +1,233 @@
+package export
+
+import (
+	"html/template"
+	"regexp"
+	"strings"
+
+	"rightsdesk/cases"
+)
+
+// The letter is written once, in Markdown, by the templates of its kind
+// (text/template, with every outside string escaped); the HTML letter is
+// that Markdown's blocks laid out by html/template, which escapes every
+// piece of text again. One source keeps the two letters saying the same.
+//
+// The Markdown the templates write is a small subset: headings (#, ##,
+// ###), paragraphs (a line ending in a backslash breaks the line), lists
+// ("- "), tables ("| a | b |" with a "|---|" rule under the header), quotes
+// ("> "), **strong** text and backslash escapes.
+
+// markdownSpecial are the characters escaped in text that came from outside
+// (names, request text, register facts), so that none of it can open a
+// heading, a list, a table cell, a link, an HTML tag or emphasis.
+const markdownSpecial = "\\`*_[]<>|#~&!{}"
+
+var orderedStart = regexp.MustCompile(`^(\d+)([.)])`)
+
+// md escapes one line of outside text for Markdown: control characters made
+// visible, Markdown punctuation backslash-escaped, a leading list or
+// heading marker neutralised.
+func md(s string) string {
+	s = cases.Printable(s)
+	var b strings.Builder
+	for i, r := range s {
+		if strings.ContainsRune(markdownSpecial, r) || (i == 0 && (r == '-' || r == '+' || r == '=')) {
+			b.WriteByte('\\')
+		}
+		b.WriteRune(r)
+	}
+	out := b.String()
+	if m := orderedStart.FindStringSubmatchIndex(out); m != nil {
+		out = out[:m[4]] + "\\" + out[m[4]:]
+	}
+	return out
+}
+
+// mdQuote renders multi-line outside text (a request's wording) as a quote,
+// each line escaped.
+func mdQuote(s string) string {
+	lines := strings.Split(strings.ReplaceAll(cases.PrintableLines(s), "\r\n", "\n"), "\n")
+	for i, l := range lines {
+		l = strings.TrimRight(l, " \t")
+		if l == "" {
+			lines[i] = ">"
+			continue
+		}
+		lines[i] = "> " + md(l)
+	}
+	return strings.Join(lines, "\n")
+}
+
+// block is one block of the letter for the HTML layout.
+type block struct {
+	Kind  string // h1, h2, h3, p, ul, table, quote
+	Lines [][]span
+	Items [][]span
+	Head  [][]span
+	Rows  [][][]span
+}
+
+// span is a run of text, strong or not.
+type span struct {
+	Text   string
+	Strong bool
+}
+
+// parseMarkdown reads the subset above into blocks.
+func parseMarkdown(src string) []block {
+	var out []block
+	var cur *block
+	flush := func() {
+		if cur != nil {
+			out = append(out, *cur)
+			cur = nil
+		}
+	}
+	for _, line := range strings.Split(src, "\n") {
+		switch {
+		case strings.TrimSpace(line) == "":
+			flush()
+		case strings.HasPrefix(line, "### "), strings.HasPrefix(line, "## "), strings.HasPrefix(line, "# "):
+			flush()
+			level, text, _ := strings.Cut(line, " ")
+			out = append(out, block{Kind: "h" + string(rune('0'+len(level))), Lines: [][]span{inline(text)}})
+		case strings.HasPrefix(line, "- "):
+			if cur == nil || cur.Kind != "ul" {
+				flush()
+				cur = &block{Kind: "ul"}
+			}
+			cur.Items = append(cur.Items, inline(line[2:]))
+		case strings.HasPrefix(line, "  ") && cur != nil && cur.Kind == "ul":
+			last := &cur.Items[len(cur.Items)-1]
+			*last = append(*last, span{Text: " "})
+			*last = append(*last, inline(strings.TrimSpace(line))...)
+		case strings.HasPrefix(line, "|"):
+			if cur == nil || cur.Kind != "table" {
+				flush()
+				cur = &block{Kind: "table"}
+			}
+			cells := splitRow(line)
+			switch {
+			case cur.Head == nil:
+				cur.Head = cells
+			case isRule(line):
+			default:
+				cur.Rows = append(cur.Rows, cells)
+			}
+		case line == ">" || strings.HasPrefix(line, "> "):
+			if cur == nil || cur.Kind != "quote" {
+				flush()
+				cur = &block{Kind: "quote"}
+			}
+			cur.Lines = append(cur.Lines, inline(strings.TrimPrefix(strings.TrimPrefix(line, ">"), " ")))
+		default:
+			text, hard := hardBreak(line)
+			if cur == nil || cur.Kind != "p" {
+				flush()
+				cur = &block{Kind: "p", Lines: [][]span{nil}}
+			}
+			l := &cur.Lines[len(cur.Lines)-1]
+			if len(*l) > 0 {
+				*l = append(*l, span{Text: " "}) // a soft break joins the lines
+			}
+			*l = append(*l, inline(text)...)
+			if hard {
+				cur.Lines = append(cur.Lines, nil)
+			}
+		}
+	}
+	flush()
+	for i := range out {
+		if n := len(out[i].Lines); out[i].Kind == "p" && n > 1 && out[i].Lines[n-1] == nil {
+			out[i].Lines = out[i].Lines[:n-1]
+		}
+	}
+	return out
+}
+
+// hardBreak reports whether a line ends in an unescaped backslash (a line
+// break inside a paragraph) and returns it without.
+func hardBreak(line string) (string, bool) {
+	n := len(line) - len(strings.TrimRight(line, "\\"))
+	if n%2 == 1 {
+		return line[:len(line)-1], true
+	}
+	return line, false
+}
+
+func isRule(line string) bool {
+	return strings.Trim(line, "|-: ") == ""
+}
+
+// splitRow splits a table row on the bars that are not escaped.
+func splitRow(line string) [][]span {
+	line = strings.TrimSpace(line)
+	line = strings.TrimPrefix(line, "|")
+	var cells [][]span
+	var cell strings.Builder
+	escaped := false
+	for _, r := range line {
+		switch {
+		case escaped:
+			cell.WriteRune('\\')
+			cell.WriteRune(r)
+			escaped = false
+		case r == '\\':
+			escaped = true
+		case r == '|':
+			cells = append(cells, inline(strings.TrimSpace(cell.String())))
+			cell.Reset()
+		default:
+			cell.WriteRune(r)
+		}
+	}
+	if rest := strings.TrimSpace(cell.String()); rest != "" {
+		cells = append(cells, inline(rest))
+	}
+	return cells
+}
+
+// inline reads **strong** runs and backslash escapes.
+func inline(s string) []span {
+	var out []span
+	var b strings.Builder
+	strong := false
+	emit := func() {
+		if b.Len() > 0 {
+			out = append(out, span{Text: b.String(), Strong: strong})
+			b.Reset()
+		}
+	}
+	for i := 0; i < len(s); i++ {
+		c := s[i]
+		switch {
+		case c == '\\' && i+1 < len(s) && isASCIIPunct(s[i+1]):
+			b.WriteByte(s[i+1])
+			i++
+		case c == '*' && i+1 < len(s) && s[i+1] == '*':
+			emit()
+			strong = !strong
+			i++
+		default:
+			b.WriteByte(c)
+		}
+	}
+	emit()
+	return out
+}
+
+func isASCIIPunct(c byte) bool {
+	return c >= '!' && c <= '/' || c >= ':' && c <= '@' || c >= '[' && c <= '`' || c >= '{' && c <= '~'
+}
+
+// htmlLetter is what the HTML layout receives.
+type htmlLetter struct {
+	Lang   string
+	Title  string
+	Draft  bool
+	Blocks []block
+}
+
+// layoutFuncs are the HTML layout's helpers.
+var layoutFuncs = template.FuncMap{}

@@ -1,0 +1,372 @@
+package export
+
+import (
+	"archive/zip"
+	"bytes"
+	"compress/flate"
+	"crypto/sha256"
+	"encoding/hex"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"os"
+	"path/filepath"
+	"slices"
+	"sort"
+	"strings"
+	"time"
+
+	"rightsdesk/cases"
+)
+
+// PacketFormat is the version of the packet's layout (PACKETS.md), written
+// in the manifest.
+const PacketFormat = 1
+
+// Generator names the program in the manifest. It is a constant, not a
+// build stamp, so that the same case state gives the same bytes.
+const Generator = "rightsdesk export 1"
+
+// FileReader returns the bytes of a file attached to the case.
+type FileReader func(name string) ([]byte, error)
+
+// Input is what a packet is made from: the case, the register of its
+// organisation (as loaded now), a way to read its attached files, and the
+// letter wanted (empty: the one for the case's current step).
+type Input struct {
+	Case     *cases.Case
+	Register *cases.Register
+	Files    FileReader
+	Letter   cases.LetterKind
+}
+
+// Packet is a built response packet.
+type Packet struct {
+	// Name is the zip's file name, <ID>-<kind>.zip.
+	Name   string
+	Letter cases.LetterKind
+	Zip    []byte
+	// SHA256 is the zip's checksum, recorded in the exported event.
+	SHA256 string
+	// Draft is set when a blocking gap remains: the packet must not be sent.
+	Draft bool
+	// Gaps are the register's (or the case's) gaps this letter met.
+	Gaps []Gap
+}
+
+// packetCase is the case as a packet sees it: its timeline without export
+// events, derived as of its last change, in its legal time zone.
+type packetCase struct {
+	c    *cases.Case
+	st   *cases.State
+	reg  *cases.Register
+	loc  *time.Location
+	at   time.Time // the state's moment: the last event's
+	read FileReader
+	gaps []Gap
+
+	files    []packetFile // the data copy
+	err      error        // reading the data copy failed
+	withheld []withheldRow
+}
+
+type packetFile struct {
+	path string // inside the folder
+	data []byte
+}
+
+// withoutExports is the case with its exported events left out: exporting
+// never shapes a packet.
+func withoutExports(c *cases.Case) *cases.Case {
+	cp := *c
+	cp.Events = slices.DeleteFunc(slices.Clone(c.Events), func(e cases.Event) bool { return e.Kind == cases.EventExported })
+	return &cp
+}
+
+func newPacketCase(in Input) (*packetCase, error) {
+	if in.Case == nil || len(in.Case.Events) == 0 {
+		return nil, errors.New("export: no case")
+	}
+	if in.Register == nil {
+		return nil, fmt.Errorf("export %s: no register for %s", in.Case.ID, in.Case.Controller)
+	}
+	c := withoutExports(in.Case)
+	at := c.ReceivedAt
+	for _, e := range c.Events {
+		if e.RecordedAt.After(at) {
+			at = e.RecordedAt
+		}
+		if e.At.After(at) {
+			at = e.At
+		}
+	}
+	st, err := c.Derive(at)
+	if err != nil {
+		return nil, fmt.Errorf("export %s: %w", c.ID, err)
+	}
+	loc, err := cases.LoadZone(st.Rules.Zone)
+	if err != nil {
+		return nil, err
+	}
+	return &packetCase{c: c, st: st, reg: in.Register, loc: loc, at: at, read: in.Files}, nil
+}
+
+// Kind is the letter a packet for the case would hold: the one asked, or
+// the case's current step's.
+func Kind(c *cases.Case, asked cases.LetterKind) (cases.LetterKind, error) {
+	if asked != "" {
+		return cases.ParseLetterKind(string(asked))
+	}
+	p, err := newPacketCase(Input{Case: c, Register: &cases.Register{}})
+	if err != nil {
+		return "", err
+	}
+	return cases.DefaultLetter(p.c, p.st), nil
+}
+
+// Check lists the gaps the packet would meet, without reading any file:
+// what the terminal app shows before exporting.
+func Check(in Input) (cases.LetterKind, []Gap, error) {
+	p, err := newPacketCase(in)
+	if err != nil {
+		return "", nil, err
+	}
+	kind := in.Letter
+	if kind == "" {
+		kind = cases.DefaultLetter(p.c, p.st)
+	}
+	p.read = nil
+	if _, err := buildLetter(p, kind); err != nil {
+		return kind, nil, err
+	}
+	return kind, p.gaps, nil
+}
+
+// Build makes the packet of PACKETS.md for the case: the letter in
+// Markdown and HTML, the data copy for final access and portability
+// letters, personal-data.json, manifest.json and SHA256SUMS, in one folder
+// <ID>-<kind>/ of a zip. The same case state gives the same bytes.
+func Build(in Input) (*Packet, error) {
+	p, err := newPacketCase(in)
+	if err != nil {
+		return nil, err
+	}
+	kind := in.Letter
+	if kind == "" {
+		kind = cases.DefaultLetter(p.c, p.st)
+	}
+	if _, err := cases.ParseLetterKind(string(kind)); err != nil {
+		return nil, &cases.Refused{Reason: err.Error()}
+	}
+	d, err := buildLetter(p, kind)
+	if err != nil {
+		return nil, err
+	}
+	if p.err != nil {
+		return nil, p.err
+	}
+	lang := templateLanguage(p.c.Language)
+	if lang != p.c.Language && p.c.Language != "" {
+		p.gaps = append(p.gaps, Gap{Field: "case", Text: fmt.Sprintf("no letter templates in the case's language %q: the letter is in %s", p.c.Language, lang)})
+	}
+	letterMD, err := renderMarkdown(lang, d)
+	if err != nil {
+		return nil, fmt.Errorf("export %s: %w", p.c.ID, err)
+	}
+	letterHTML, err := renderHTML(lang, d, letterMD)
+	if err != nil {
+		return nil, fmt.Errorf("export %s: %w", p.c.ID, err)
+	}
+	folder := safeName(p.c.ID) + "-" + string(kind)
+	files := []packetFile{{path: "letter.md", data: letterMD}, {path: "letter.html", data: letterHTML}}
+	files = append(files, p.files...)
+	if d.PersonalDataJSON {
+		pd, err := p.personalData(d)
+		if err != nil {
+			return nil, err
+		}
+		files = append(files, packetFile{path: "personal-data.json", data: pd})
+	}
+	sort.Slice(files, func(i, j int) bool { return files[i].path < files[j].path })
+	manifest, err := p.manifest(kind, lang, d.Draft, files)
+	if err != nil {
+		return nil, err
+	}
+	files = append(files, packetFile{path: "manifest.json", data: manifest})
+	files = append(files, packetFile{path: "SHA256SUMS", data: sums(files)})
+	sort.Slice(files, func(i, j int) bool { return files[i].path < files[j].path })
+	modified := p.letterTime(kind)
+	z, err := zipFolder(folder, files, modified)
+	if err != nil {
+		return nil, err
+	}
+	sum := sha256.Sum256(z)
+	return &Packet{Name: folder + ".zip", Letter: kind, Zip: z, SHA256: hex.EncodeToString(sum[:]), Draft: d.Draft,
+		Gaps: p.gaps}, nil
+}
+
+// letterTime is the moment every zip entry carries: the event that dates
+// the letter, in UTC.
+func (p *packetCase) letterTime(kind cases.LetterKind) time.Time {
+	if ev, err := letterEvent(p.c, p.st, kind); err == nil {
+		return ev.At.UTC()
+	}
+	return p.at.UTC()
+}
+
+// Event is the exported event that records the packet in the timeline.
+func (pk *Packet) Event(actor string) cases.Event {
+	return cases.Event{Kind: cases.EventExported, Letter: pk.Letter, Checksum: pk.SHA256, Actor: actor}
+}
+
+// Write saves the zip as dir/<ID>-<kind>.zip (0600; dir created 0700) and
+// returns its full path. The file is written beside and renamed, so that a
+// reader never sees half a packet.
+func (pk *Packet) Write(dir string) (string, error) {
+	if err := os.MkdirAll(dir, 0o700); err != nil {
+		return "", fmt.Errorf("create %s: %w", dir, err)
+	}
+	abs, err := filepath.Abs(filepath.Join(dir, pk.Name))
+	if err != nil {
+		return "", err
+	}
+	tmp, err := os.CreateTemp(dir, ".packet-*.zip")
+	if err != nil {
+		return "", fmt.Errorf("write %s: %w", abs, err)
+	}
+	defer os.Remove(tmp.Name())
+	if err := tmp.Chmod(0o600); err != nil {
+		tmp.Close()
+		return "", err
+	}
+	if _, err := tmp.Write(pk.Zip); err != nil {
+		tmp.Close()
+		return "", fmt.Errorf("write %s: %w", abs, err)
+	}
+	if err := tmp.Sync(); err != nil {
+		tmp.Close()
+		return "", fmt.Errorf("write %s: %w", abs, err)
+	}
+	if err := tmp.Close(); err != nil {
+		return "", err
+	}
+	if err := os.Rename(tmp.Name(), abs); err != nil {
+		return "", fmt.Errorf("write %s: %w", abs, err)
+	}
+	return abs, nil
+}
+
+// manifestFile is one file of the manifest.
+type manifestFile struct {
+	Path   string `json:"path"`
+	Size   int    `json:"size"`
+	SHA256 string `json:"sha256"`
+}
+
+type manifestJSON struct {
+	Format          int            `json:"format"`
+	Generator       string         `json:"generator"`
+	Case            string         `json:"case"`
+	Controller      string         `json:"controller"`
+	Letter          string         `json:"letter"`
+	Language        string         `json:"language"`
+	Register        string         `json:"register"`
+	RegisterVersion string         `json:"register_version"`
+	CaseRules       string         `json:"case_rules"`
+	Date            string         `json:"date"`
+	Draft           bool           `json:"draft"`
+	Gaps            []Gap          `json:"gaps"`
+	Files           []manifestFile `json:"files"`
+}
+
+func (p *packetCase) manifest(kind cases.LetterKind, lang string, draft bool, files []packetFile) ([]byte, error) {
+	m := manifestJSON{Format: PacketFormat, Generator: Generator, Case: p.c.ID, Controller: p.c.Controller,
+		Letter: string(kind), Language: lang, Register: p.reg.ID, RegisterVersion: p.reg.Version.String(),
+		CaseRules: p.st.Rules.Source, Date: cases.DateOf(p.letterTime(kind), p.loc).String(), Draft: draft,
+		Gaps: p.gaps, Files: []manifestFile{}}
+	if m.Gaps == nil {
+		m.Gaps = []Gap{}
+	}
+	for _, f := range files {
+		sum := sha256.Sum256(f.data)
+		m.Files = append(m.Files, manifestFile{Path: f.path, Size: len(f.data), SHA256: hex.EncodeToString(sum[:])})
+	}
+	out, err := json.MarshalIndent(m, "", "  ")
+	return append(out, '\n'), err
+}
+
+// sums is SHA256SUMS in the format sha256sum -c reads.
+func sums(files []packetFile) []byte {
+	var b bytes.Buffer
+	for _, f := range files {
+		sum := sha256.Sum256(f.data)
+		fmt.Fprintf(&b, "%s  %s\n", hex.EncodeToString(sum[:]), f.path)
+	}
+	return b.Bytes()
+}
+
+// zipFolder writes the files under one folder, sorted, every entry with
+// the same time and mode 0600 (folders 0700), no extra fields beyond the
+// ones archive/zip derives from the fixed time.
+func zipFolder(folder string, files []packetFile, modified time.Time) ([]byte, error) {
+	var buf bytes.Buffer
+	w := zip.NewWriter(&buf)
+	w.RegisterCompressor(zip.Deflate, func(out io.Writer) (io.WriteCloser, error) {
+		return flate.NewWriter(out, flate.BestSpeed)
+	})
+	dirs := map[string]bool{}
+	var names []string
+	for _, f := range files {
+		names = append(names, f.path)
+		for d := filepath.ToSlash(filepath.Dir(f.path)); d != "."; d = filepath.ToSlash(filepath.Dir(d)) {
+			dirs[d+"/"] = true
+		}
+	}
+	dirs[""] = true
+	var entries []string
+	for d := range dirs {
+		entries = append(entries, d)
+	}
+	entries = append(entries, names...)
+	sort.Strings(entries)
+	byPath := map[string][]byte{}
+	for _, f := range files {
+		byPath[f.path] = f.data
+	}
+	for _, e := range entries {
+		h := &zip.FileHeader{Name: folder + "/" + e, Modified: modified}
+		if e == "" || strings.HasSuffix(e, "/") {
+			h.SetMode(os.ModeDir | 0o700)
+			if _, err := w.CreateHeader(h); err != nil {
+				return nil, err
+			}
+			continue
+		}
+		h.SetMode(0o600)
+		h.Method = zip.Deflate
+		if compressed(e) {
+			h.Method = zip.Store
+		}
+		fw, err := w.CreateHeader(h)
+		if err != nil {
+			return nil, err
+		}
+		if _, err := fw.Write(byPath[e]); err != nil {
+			return nil, err
+		}
+	}
+	if err := w.Close(); err != nil {
+		return nil, err
+	}
+	return buf.Bytes(), nil
+}
+
+// compressed are formats that deflate cannot shrink: stored as they are.
+func compressed(name string) bool {
+	switch strings.ToLower(filepath.Ext(name)) {
+	case ".zip", ".gz", ".jpg", ".jpeg", ".png", ".gif", ".webp", ".mp3", ".mp4", ".m4a", ".ogg", ".pdf", ".docx", ".xlsx", ".7z", ".heic":
+		return true
+	}
+	return false
+}
