@@ -46,11 +46,13 @@ func DefaultKeys() KeyMap {
 // screenHelp is what one screen answers to, in two columns, for the help view:
 // every screen declares its own keys.
 func (k KeyMap) screenHelp(s screen) (left, right []key.Binding) {
-	back, help := k.Back, k.Help
+	back, help, top, bottom := k.Back, k.Help, k.Top, k.Bottom
 	switch s {
 	case screenCase:
 		back.SetHelp("esc", "back to the queue")
-		return []key.Binding{k.Up, k.Down, k.PageUp, k.PageDown, {}, back, help, k.Quit},
+		top.SetHelp("g/home", "top of the case")
+		bottom.SetHelp("G/end", "end of the case")
+		return []key.Binding{k.Up, k.Down, k.PageUp, k.PageDown, top, bottom, {}, back, help, k.Quit},
 			[]key.Binding{k.Note, k.Assign, k.Tag, k.Reveal}
 	case screenOverview:
 		back.SetHelp("esc/v", "back to the queue")

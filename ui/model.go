@@ -582,6 +582,10 @@ func (m Model) key(msg tea.KeyPressMsg) (tea.Model, tea.Cmd) {
 			m.scroll = min(m.scroll+m.height-3, max(0, len(m.caseLines)-(m.height-2)))
 		case key.Matches(msg, k.PageUp):
 			m.scroll = max(0, m.scroll-(m.height-3))
+		case key.Matches(msg, k.Top):
+			m.scroll = 0
+		case key.Matches(msg, k.Bottom):
+			m.scroll = max(0, len(m.caseLines)-(m.height-2))
 		case key.Matches(msg, k.Reveal):
 			return m.toggleReveal()
 		}

@@ -131,7 +131,7 @@ func TestHelpIsPerScreen(t *testing.T) {
 		not   string
 	}{
 		{nil, []string{"keys on the queue", "filter as you type", "only overdue", "cycle right", "reveal or mask e-mails", "overview of all cases"}, "add a note"},
-		{[]string{"enter"}, []string{"keys on a case", "add a note", "assign", "tag", "back to the queue"}, "cycle right"},
+		{[]string{"enter"}, []string{"keys on a case", "add a note", "assign", "tag", "back to the queue", "end of the case"}, "cycle right"},
 		{[]string{"v"}, []string{"keys on the overview", "back to the queue"}, "filter as you type"},
 	} {
 		s := m
@@ -154,5 +154,19 @@ func TestHelpIsPerScreen(t *testing.T) {
 		if s = drive(t, s, keyPress("j")); s.help {
 			t.Error("any key closes help")
 		}
+	}
+}
+
+func TestCaseScreenScrolls(t *testing.T) {
+	m, _, _, _ := start(t, 80, 24)
+	m = drive(t, m, keyPress("enter"))
+	m = drive(t, m, keyPress("G"))
+	out := frame(m)
+	if !strings.Contains(out, "Timeline") || strings.Contains(out, "more lines") {
+		t.Fatalf("G shows the end of the case:\n%s", out)
+	}
+	m = drive(t, m, keyPress("g"))
+	if out = frame(m); !strings.HasPrefix(out, "DSR-2026-000001") || !strings.Contains(out, "more lines") {
+		t.Fatalf("g shows the top:\n%s", out)
 	}
 }
