@@ -49,26 +49,3 @@ func (a *app) exportRecord(dbFlag, id, dir string, asJSON bool) int {
 	fmt.Fprintln(a.stdout, out)
 	return exitOK
 }
-
-const exportUsage = "usage: rightsdesk export ID --record [--out DIR] [--json] [--db PATH]"
-
-func init() {
-	register("export", runExport, "write a case's record (--record); response packets come with issue 8")
-}
-
-// runExport writes the case record. Response packets (PACKETS.md) are not
-// built yet: asking for one says so and writes nothing.
-func runExport(a *app, args []string) int {
-	fs, c := commonFlags("export")
-	record := fs.Bool("record", false, "")
-	out := fs.String("out", "", "")
-	fs.String("letter", "", "")
-	pos, err := parseAnywhere(fs, args)
-	if err != nil || len(pos) != 1 {
-		return a.usageError("export", err, pos, exportUsage)
-	}
-	if !*record {
-		return a.fail(exitUsage, fmt.Errorf("export: response packets are not available in this version; --record writes the case record"))
-	}
-	return a.exportRecord(*c.db, pos[0], *out, *c.asJSON)
-}

@@ -100,11 +100,14 @@ func safeName(s string) string {
 		b.WriteRune(r)
 		last = r
 	}
-	out := strings.TrimLeft(b.String(), ".")
-	for strings.Contains(out, "..") {
-		out = strings.ReplaceAll(out, "..", ".")
+	out := b.String()
+	for {
+		next := strings.Trim(strings.ReplaceAll(out, "..", "."), "._")
+		if next == out {
+			break
+		}
+		out = next
 	}
-	out = strings.Trim(out, "_")
 	if out == "" {
 		return "file"
 	}
@@ -352,5 +355,23 @@ func (p *packetCase) personalData(d *letterData) ([]byte, error) {
 		out.Withheld = append(out.Withheld, withheld{File: w.Name, Category: w.Category, Provision: w.Provision, Reason: w.Reason})
 	}
 	b, err := json.MarshalIndent(out, "", "  ")
-	return append(b, '\n'), err
+	return append(jsonInvisibles(b), '\n'), err
+}
+
+// jsonInvisibles writes the characters that can disguise text on a screen
+// (C1 controls, bidirectional overrides) as \u escapes: the values read
+// back the same, and cat shows them for what they are. encoding/json
+// already escapes the C0 controls.
+func jsonInvisibles(b []byte) []byte {
+	var out bytes.Buffer
+	for len(b) > 0 {
+		r, size := utf8.DecodeRune(b)
+		if r >= 0x80 && r < 0xa0 || r >= 0x202a && r <= 0x202e || r >= 0x2066 && r <= 0x2069 || r == 0x200e || r == 0x200f || r == 0x061c {
+			fmt.Fprintf(&out, "\\u%04x", r)
+		} else {
+			out.Write(b[:size])
+		}
+		b = b[size:]
+	}
+	return out.Bytes()
 }

@@ -293,7 +293,7 @@ func (p *packetCase) manifest(kind cases.LetterKind, lang string, draft bool, fi
 		m.Files = append(m.Files, manifestFile{Path: f.path, Size: len(f.data), SHA256: hex.EncodeToString(sum[:])})
 	}
 	out, err := json.MarshalIndent(m, "", "  ")
-	return append(out, '\n'), err
+	return append(jsonInvisibles(out), '\n'), err
 }
 
 // sums is SHA256SUMS in the format sha256sum -c reads.

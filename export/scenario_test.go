@@ -95,10 +95,10 @@ func (s *scenario) build(kind cases.LetterKind) *Packet {
 
 // Sample data-copy files.
 var (
-	accountCSV  = []byte("field,value,updated_at\nname,Zoé Lefèvre,2025-01-02T10:00:00+01:00\nemail,zoe.lefevre@example.org,2025-01-02T10:00:00+01:00\n")
-	loginsJSON  = []byte(`[{"at":"2025-02-01T08:15:00+01:00","ip":"192.0.2.10","ok":true},{"at":"2025-02-03T19:02:00+01:00","ip":"192.0.2.11","ok":false}]`)
-	callNotes   = []byte("Call with Zoé and her colleague Marc about the renewal.\n")
-	groundFor   = map[cases.Right][2]cases.Ground{ // partially-fulfilled, refused
+	accountCSV = []byte("field,value,updated_at\nname,Zoé Lefèvre,2025-01-02T10:00:00+01:00\nemail,zoe.lefevre@example.org,2025-01-02T10:00:00+01:00\n")
+	loginsJSON = []byte(`[{"at":"2025-02-01T08:15:00+01:00","ip":"192.0.2.10","ok":true},{"at":"2025-02-03T19:02:00+01:00","ip":"192.0.2.11","ok":false}]`)
+	callNotes  = []byte("Call with Zoé and her colleague Marc about the renewal.\n")
+	groundFor  = map[cases.Right][2]cases.Ground{ // partially-fulfilled, refused
 		cases.RightAccess:            {cases.GroundRightsOfOthers, cases.GroundExcessive},
 		cases.RightRectification:     {cases.GroundManifestlyUnfounded, cases.GroundManifestlyUnfounded},
 		cases.RightErasure:           {cases.GroundArt17_3b, cases.GroundNoErasureGround},
