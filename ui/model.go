@@ -84,6 +84,7 @@ type Model struct {
 	query     string
 	filtering bool
 	filterSeq int
+	shownSeq  int  // the filter run whose result is shown
 	exact     int  // the row whose ID the current query is, or -1
 	exactSeq  int  // the filter run exact belongs to
 	openExact bool // enter was pressed before the query's result came
@@ -321,7 +322,7 @@ func (m Model) Update(msg tea.Msg) (tea.Model, tea.Cmd) {
 		if msg.seq != m.filterSeq {
 			return m, nil // a newer query is on its way
 		}
-		m.exact, m.exactSeq = msg.exact, msg.seq
+		m.exact, m.exactSeq, m.shownSeq = msg.exact, msg.seq, msg.seq
 		if m.openExact {
 			m.openExact = false
 			if msg.exact >= 0 {

@@ -149,10 +149,19 @@ func TestCountdownTurnsOverdueWithNoKeyPressed(t *testing.T) {
 func TestFilterNarrowsAndOpensTheCase(t *testing.T) {
 	m, _, _, ids := start(t, 80, 24)
 	m = drive(t, m, keyPress("/"))
+	if out := frame(m); !strings.Contains(out, "filter: /▏ — 3 of 3 cases") {
+		t.Fatalf("the filter input open, nothing typed:\n%s", out)
+	}
 	m = typeText(t, m, "lefevre")
 	out := frame(m)
 	if strings.Contains(out, ids[0]) || !strings.Contains(out, ids[1]) || !strings.Contains(out, "filter: /lefevre") || !strings.Contains(out, "1 of 3 cases") {
 		t.Fatalf("filtered:\n%s", out)
+	}
+	// While a keystroke's result is on its way, the line says so rather
+	// than count the last result.
+	next, _ := m.Update(keyPress("x"))
+	if out := frame(next.(Model)); !strings.Contains(out, "filter: /lefevrex▏ — searching 3 cases…") {
+		t.Fatalf("pending:\n%s", out)
 	}
 	// A stale result (an older keystroke's) is dropped.
 	stale := filterMsg{seq: m.filterSeq - 1, ranked: []int{0, 1, 2}, exact: -1}

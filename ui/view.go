@@ -271,6 +271,9 @@ func (m Model) filterLine() string {
 	count := fmt.Sprintf("%d cases", len(m.all))
 	if len(f) > 0 {
 		count = fmt.Sprintf("%d of %d cases", len(m.shown), len(m.all))
+		if m.shownSeq != m.filterSeq && (m.query != "" || q.active()) {
+			count = fmt.Sprintf("searching %d cases…", len(m.all)) // the rows are the last result's
+		}
 		return "filter: " + strings.Join(f, " + ") + " — " + count
 	}
 	if len(m.shown) > 0 {
