@@ -114,8 +114,8 @@ func TestExportCommandWritesTheRecord(t *testing.T) {
 	if status != 0 || strings.TrimSpace(stdout) != filepath.Join(out, id+"-record") {
 		t.Fatalf("export --record: %d %q %q", status, stdout, errOut)
 	}
-	if status, _, errOut := d.run("export", id); status != 2 || !strings.Contains(errOut, "--record") {
-		t.Fatalf("a packet is not available yet and says so: %d %q", status, errOut)
+	if status, _, errOut := d.run("export", id, "--record", "--letter", "final", "--out", out); status != 2 || !strings.Contains(errOut, "--record") {
+		t.Fatalf("--letter goes with a packet, not the record: %d %q", status, errOut)
 	}
 	if status, _, _ := d.run("export", "DSR-2026-999999", "--record", "--out", out); status != 2 {
 		t.Fatal("an unknown case is exit 2")

@@ -1,0 +1,133 @@
+package main
+
+import (
+	"bytes"
+	"crypto/sha256"
+	"encoding/hex"
+	"encoding/json"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+)
+
+// TestExportCommand: the packet goes to $XDG_DATA_HOME/rightsdesk/packets
+// (0700) as <ID>-<kind>.zip (0600), its path printed; the exported event
+// carries the zip's SHA-256, which send then records; exporting again the
+// same state gives the same bytes.
+func TestExportCommand(t *testing.T) {
+	d := newDesk(t, "2025-03-20T12:00:00Z")
+	data := t.TempDir()
+	d.env["XDG_DATA_HOME"] = data
+	id := d.add("--controller", "callrix", "--right", "access", "--received", "2025-03-03")
+	status, out, errOut := d.run("export", id)
+	want := filepath.Join(data, "rightsdesk", "packets", id+"-acknowledgement.zip")
+	if status != 0 || strings.TrimSpace(out) != want {
+		t.Fatalf("export: %d %q %q", status, out, errOut)
+	}
+	if info, err := os.Stat(filepath.Dir(want)); err != nil || info.Mode().Perm() != 0o700 {
+		t.Fatalf("packets folder: %v %v", err, info)
+	}
+	zipBytes, err := os.ReadFile(want)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if info, _ := os.Stat(want); info.Mode().Perm() != 0o600 {
+		t.Errorf("zip mode %s", info.Mode())
+	}
+	sum := sha256.Sum256(zipBytes)
+	events := d.show(id)["events"].([]any)
+	last := events[len(events)-1].(map[string]any)
+	if last["kind"] != "exported" || last["letter"] != "acknowledgement" || last["checksum"] != hex.EncodeToString(sum[:]) {
+		t.Fatalf("exported event %v", last)
+	}
+	if status, _, errOut := d.run("export", id); status != 0 {
+		t.Fatal(errOut)
+	}
+	again, _ := os.ReadFile(want)
+	if !bytes.Equal(again, zipBytes) {
+		t.Error("a second export of the same state differs")
+	}
+	if status, _, errOut := d.run("send", id, "--letter", "acknowledgement"); status != 0 {
+		t.Fatal(errOut)
+	}
+	events = d.show(id)["events"].([]any)
+	if sent := events[len(events)-1].(map[string]any); sent["checksum"] != hex.EncodeToString(sum[:]) {
+		t.Errorf("send did not record the packet's checksum: %v", sent)
+	}
+}
+
+// TestExportCommandDraftJSON: a register gap that leaves no lawful wording
+// makes a DRAFT, listed on stderr, exit 0; --json gives path, sha256,
+// letter, draft and gaps; a letter whose step was not taken is refused.
+func TestExportCommandDraftJSON(t *testing.T) {
+	d := newDesk(t, "2025-03-20T12:00:00Z")
+	out := t.TempDir()
+	id := d.add("--controller", "crystalqore", "--right", "access", "--received", "2025-03-03")
+	status, stdout, stderr := d.run("export", id, "--out", out, "--json")
+	if status != 0 {
+		t.Fatalf("%d %s", status, stderr)
+	}
+	var v struct {
+		Path, SHA256, Letter string
+		Draft                bool
+		Gaps                 []struct {
+			Field    string
+			Blocking bool
+		}
+	}
+	if err := json.Unmarshal([]byte(stdout), &v); err != nil || strings.Count(stdout, "\n") != 1 {
+		t.Fatalf("--json: %v %q", err, stdout)
+	}
+	if !v.Draft || v.Letter != "acknowledgement" || len(v.SHA256) != 64 || filepath.Dir(v.Path) != out {
+		t.Errorf("json %+v", v)
+	}
+	if len(v.Gaps) == 0 || v.Gaps[0].Field != "legal_name" || !v.Gaps[0].Blocking {
+		t.Errorf("crystalqore names no legal entity: gaps %+v", v.Gaps)
+	}
+	if !strings.Contains(stderr, "legal_name") || !strings.Contains(stderr, "DRAFT") {
+		t.Errorf("stderr %q", stderr)
+	}
+	if status, _, stderr := d.run("export", id, "--out", out, "--letter", "final"); status != 1 || !strings.Contains(stderr, "not closed") {
+		t.Errorf("final letter of an open case: %d %q", status, stderr)
+	}
+	if status, _, _ := d.run("export", id, "--letter", "nonsense"); status != 2 {
+		t.Errorf("unknown letter: %d", status)
+	}
+	if status, _, _ := d.run("export", "DSR-2099-999999", "--out", out); status != 2 {
+		t.Errorf("unknown case: %d", status)
+	}
+}
+
+// BenchmarkExportCommand20MB: rightsdesk export of a case with 20 MB of
+// attachments end to end: read from the database, build, write with fsync,
+// record the exported event. Target: 300 ms.
+func BenchmarkExportCommand20MB(b *testing.B) {
+	dir := b.TempDir()
+	env := map[string]string{"RIGHTSDESK_NOW": "2025-03-20T12:00:00Z", "RIGHTSDESK_ACTOR": "anna", "XDG_CONFIG_HOME": dir}
+	db := filepath.Join(dir, "cases.db")
+	must := func(args ...string) string {
+		status, out, errOut := runCLIb(env, append(args, "--db", db)...)
+		if status != 0 {
+			b.Fatalf("%v: %s", args, errOut)
+		}
+		return strings.TrimSpace(out)
+	}
+	must("init")
+	id := must("add", "--controller", "callrix", "--right", "access", "--subject", "Zoé Lefèvre", "--email", "zoe@example.org", "--received", "2025-03-03")
+	for i := range 10 {
+		data := bytes.Repeat([]byte(strings.Repeat("x", i+1)+",2025-01-02T10:00:00Z,login,192.0.2.1,ok\n"), 2<<20/(40+i)+1)
+		name := filepath.Join(dir, "export-"+string(rune('a'+i))+".csv")
+		if err := os.WriteFile(name, data[:2<<20], 0o600); err != nil {
+			b.Fatal(err)
+		}
+		must("attach", id, name, "--category", "usage")
+	}
+	must("verify", id, "--method", "e-mail")
+	must("close", id, "--outcome", "fulfilled")
+	out := filepath.Join(dir, "packets")
+	b.ResetTimer()
+	for b.Loop() {
+		must("export", id, "--out", out)
+	}
+}
