@@ -116,7 +116,7 @@ var rightTitles = map[cases.Right]string{
 	cases.RightObjection:         "objection to processing (Art. 21)",
 	cases.RightAutomatedDecision: "review of an automated decision (Art. 22)",
 	cases.RightWithdrawConsent:   "withdrawal of consent (Art. 7(3))",
-	cases.RightComplaint:         "complaint about how we handle your personal data",
+	cases.RightComplaint:         "a review of your complaint about how we handle your personal data",
 }
 
 var groundWording = map[cases.Ground]string{
