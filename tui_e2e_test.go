@@ -4,6 +4,7 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"regexp"
 	"strings"
 	"testing"
 	"time"
@@ -94,14 +95,28 @@ func TestTerminalAppInTmux(t *testing.T) {
 	if scroll > 1000 {
 		t.Errorf("moving down one row wrote %d bytes (target 250)", scroll)
 	}
+	if idle > 64 { // the clock is fixed: nothing on screen changes
+		t.Errorf("an idle screen wrote %d bytes in 3 seconds", idle)
+	}
 	tm("send-keys", "k")
 	tm("send-keys", "/")
 	tm("send-keys", "-l", surname)
-	filtered := waitFor("the filter", func(s string) bool { return strings.Contains(s, "filter: /"+surname) })
+	// Wait for the result, not the keystrokes: "searching" while it is
+	// on its way, then "N of M cases".
+	filtered := waitFor("the filter's result", func(s string) bool {
+		return strings.Contains(s, "filter: /"+surname) && strings.Contains(s, " of ") && !strings.Contains(s, "searching")
+	})
+	rows := 0
 	for _, line := range strings.Split(filtered, "\n") {
-		if strings.Contains(line, "DSR-") && !strings.Contains(line, surname) && !strings.Contains(line, "…") {
-			t.Errorf("a row without %s after filtering: %q", surname, line)
+		if strings.Contains(line, "DSR-") {
+			rows++
+			if !strings.Contains(line, surname) && !strings.Contains(line, "…") {
+				t.Errorf("a row without %s after filtering: %q", surname, line)
+			}
 		}
+	}
+	if m := regexp.MustCompile(`(\d+) of (\d+) cases`).FindStringSubmatch(filtered); rows == 0 || m == nil || m[1] == m[2] {
+		t.Errorf("the filter did not narrow the queue:\n%s", filtered)
 	}
 	tm("send-keys", "Enter")
 	tm("send-keys", "Enter")
