@@ -37,7 +37,7 @@ type Options struct {
 	Registers *cases.Registers
 	Title     string        // shown in the header: the database or "demo"
 	Poll      time.Duration // how often to look for others' changes (default 2 s)
-	Tick      time.Duration // how often countdowns are recomputed (default 15 s)
+	Tick      time.Duration // how often countdowns are recomputed (default: at each minute of the clock)
 }
 
 type screen int
@@ -108,9 +108,6 @@ func New(opt Options) Model {
 	if opt.Poll <= 0 {
 		opt.Poll = 2 * time.Second
 	}
-	if opt.Tick <= 0 {
-		opt.Tick = 15 * time.Second
-	}
 	return Model{opt: opt, keys: DefaultKeys(), styles: DefaultStyles(), width: 80, height: 24, now: opt.Clock.Now(), exact: -1}
 }
 
@@ -159,7 +156,19 @@ func (m Model) Init() tea.Cmd {
 }
 
 func (m Model) tick() tea.Cmd {
-	return tea.Tick(m.opt.Tick, func(t time.Time) tea.Msg { return tickMsg(t) })
+	return tea.Tick(m.nextTick(), func(t time.Time) tea.Msg { return tickMsg(t) })
+}
+
+// nextTick is how long until the countdowns are recomputed: at the turn of
+// the clock's next minute, when the header's time changes and when a
+// countdown's hours or a due instant (the end of a day, hh:59:59) have
+// just passed; the renderer then writes only the cells that changed.
+func (m Model) nextTick() time.Duration {
+	if m.opt.Tick > 0 {
+		return m.opt.Tick
+	}
+	now := m.opt.Clock.Now()
+	return now.Truncate(time.Minute).Add(time.Minute).Sub(now)
 }
 
 func (m Model) poll() tea.Cmd {

@@ -170,3 +170,18 @@ func TestCaseScreenScrolls(t *testing.T) {
 		t.Fatalf("g shows the top:\n%s", out)
 	}
 }
+
+func TestTicksAtTheTurnOfTheMinute(t *testing.T) {
+	c := &clock{t: time.Date(2026, 4, 2, 21, 59, 59, 500_000_000, time.UTC)}
+	m := New(Options{Clock: c})
+	if d := m.nextTick(); d != 500*time.Millisecond {
+		t.Fatalf("next tick in %v, want 500ms", d)
+	}
+	c.t = time.Date(2026, 4, 2, 22, 0, 0, 0, time.UTC)
+	if d := m.nextTick(); d != time.Minute {
+		t.Fatalf("next tick in %v, want a minute", d)
+	}
+	if d := New(Options{Clock: c, Tick: time.Second}).nextTick(); d != time.Second {
+		t.Fatalf("a set tick: %v", d)
+	}
+}
