@@ -2,11 +2,13 @@ package ui
 
 import (
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
 	tea "charm.land/bubbletea/v2"
 	"github.com/charmbracelet/colorprofile"
+	"github.com/charmbracelet/x/ansi"
 	"github.com/charmbracelet/x/exp/golden"
 	"github.com/charmbracelet/x/exp/teatest/v2"
 )
@@ -52,5 +54,47 @@ func TestProgramFlow(t *testing.T) {
 	out := frame(final)
 	if final.screen != screenQueue || !strings.Contains(out, "filter: /holm") || !strings.Contains(out, ids[2]) || strings.Contains(out, ids[0]) {
 		t.Fatalf("final frame:\n%s", out)
+	}
+}
+
+// lockedClock is a clock the test moves while the program reads it.
+type lockedClock struct {
+	mu sync.Mutex
+	t  time.Time
+}
+
+func (c *lockedClock) Now() time.Time { c.mu.Lock(); defer c.mu.Unlock(); return c.t }
+
+func (c *lockedClock) set(t time.Time) { c.mu.Lock(); c.t = t; c.mu.Unlock() }
+
+// TestProgramLiveCountdownAndResize runs the program with no key pressed
+// while the clock passes a deadline: the row turns overdue by itself; then
+// the overdue quick filter, and a narrow window that keeps the ID and the
+// countdown whole.
+func TestProgramLiveCountdownAndResize(t *testing.T) {
+	s, c, ids := fixture(t)
+	lc := &lockedClock{t: c.t}
+	m := New(Options{Store: s, Clock: lc, Actor: "anna", Title: "live", Tick: 20 * time.Millisecond})
+	tm := teatest.NewTestModel(t, m, teatest.WithInitialTermSize(80, 24),
+		teatest.WithProgramOptions(tea.WithColorProfile(colorprofile.Ascii)))
+	teatest.WaitFor(t, tm.Output(), func(b []byte) bool { return strings.Contains(string(b), "today 3h") },
+		teatest.WithDuration(5*time.Second))
+	lc.set(c.t.Add(4 * time.Hour)) // 22:00 UTC: Thursday has ended in Paris
+	teatest.WaitFor(t, tm.Output(), func(b []byte) bool { return strings.Contains(string(b), "1d OVERDUE") },
+		teatest.WithDuration(5*time.Second))
+	tm.Send(keyPress("o"))
+	teatest.WaitFor(t, tm.Output(), func(b []byte) bool { return strings.Contains(string(b), "1 of 3 cases") },
+		teatest.WithDuration(5*time.Second))
+	tm.Send(tea.WindowSizeMsg{Width: 50, Height: 12})
+	tm.Send(keyPress("q"))
+	final := tm.FinalModel(t, teatest.WithFinalTimeout(5*time.Second)).(Model)
+	lines := strings.Split(frame(final), "\n")
+	if len(lines) != 12 || !strings.Contains(lines[2], "!!"+ids[0]) || !strings.Contains(lines[2], "1d OVERDUE") || strings.Contains(frame(final), ids[1]) {
+		t.Fatalf("final frame at 50x12:\n%s", frame(final))
+	}
+	for _, l := range lines {
+		if ansi.StringWidth(l) > 50 {
+			t.Errorf("%q is wider than 50 cells", l)
+		}
 	}
 }
