@@ -28,7 +28,7 @@ func DefaultKeys() KeyMap {
 		Filter:   b("/", "filter as you type", "/"),
 		Help:     b("?", "this help", "?"),
 		Quit:     b("q", "quit", "q", "ctrl+c"),
-		Reveal:   b("r", "reveal or mask e-mails", "r"),
+		Reveal:   b("r", "reveal or mask e-mail", "r"),
 		Overdue:  b("o", "only overdue", "o"),
 		Week:     b("w", "only due within 7 days", "w"),
 		Mine:     b("m", "only mine", "m"),

@@ -89,7 +89,7 @@ type Model struct {
 	exactSeq  int  // the filter run exact belongs to
 	openExact bool // enter was pressed before the query's result came
 	quick     quick
-	reveal    bool
+	revealID  string // the one case whose e-mail address is shown, its reveal logged
 
 	screen    screen
 	help      bool
@@ -293,7 +293,7 @@ func (m Model) Update(msg tea.Msg) (tea.Model, tea.Cmd) {
 		m.width, m.height = msg.Width, msg.Height
 		m.clampOffset()
 		if m.screen == screenCase && m.detail != nil {
-			m.caseLines = m.detail.lines(m.width, m.styles, m.reveal)
+			m.caseLines = m.detail.lines(m.width, m.styles, m.revealID)
 		}
 		return m, nil
 	case queueMsg:
@@ -360,7 +360,7 @@ func (m Model) Update(msg tea.Msg) (tea.Model, tea.Cmd) {
 			m.err = "" // a conflict's message stays with the form it concerns
 		}
 		m.detail, m.screen, m.scroll = msg.detail, screenCase, 0
-		m.caseLines = m.detail.lines(m.width, m.styles, m.reveal)
+		m.caseLines = m.detail.lines(m.width, m.styles, m.revealID)
 		return m, nil
 	case actionMsg:
 		var conflict *storage.Conflict
@@ -380,7 +380,7 @@ func (m Model) Update(msg tea.Msg) (tea.Model, tea.Cmd) {
 		m.count()
 		if m.screen == screenCase && m.detail != nil {
 			m.detail.now = m.now
-			m.caseLines = m.detail.lines(m.width, m.styles, m.reveal)
+			m.caseLines = m.detail.lines(m.width, m.styles, m.revealID)
 		}
 		return m, m.tick()
 	case pollMsg:
@@ -712,19 +712,24 @@ func cycle[T comparable](values []T, cur T) T {
 	return values[i+1]
 }
 
-// toggleReveal shows or masks e-mail addresses; revealing is logged for the
-// case on screen or under the cursor.
+// toggleReveal shows or masks the e-mail address of one case: the open
+// case, or the one under the cursor in the queue. Only that case's address
+// is shown, so that the access log names every case whose address was read.
 func (m Model) toggleReveal() (tea.Model, tea.Cmd) {
-	m.reveal = !m.reveal
-	if m.screen == screenCase && m.detail != nil {
-		m.caseLines = m.detail.lines(m.width, m.styles, m.reveal)
-	}
-	if !m.reveal {
-		return m, nil
-	}
 	id := m.currentID()
 	if m.screen == screenCase && m.detail != nil {
 		id = m.detail.loaded.Case.ID
+	}
+	if id == "" || m.revealID == id {
+		m.revealID = ""
+	} else {
+		m.revealID = id
+	}
+	if m.screen == screenCase && m.detail != nil {
+		m.caseLines = m.detail.lines(m.width, m.styles, m.revealID)
+	}
+	if m.revealID == "" {
+		return m, nil
 	}
 	return m, m.logAccess(id, "revealed e-mail addresses")
 }

@@ -46,10 +46,11 @@ func fit(s string, w int) string {
 	return s + strings.Repeat(" ", w-ansi.StringWidth(s))
 }
 
-// columns are the queue's column widths for a window width; the ID is
-// always whole and the countdown always whole, the others give way: below
-// 100 columns the assignee goes and the right and status are abbreviated,
-// then the organisation, the status and the right go in turn.
+// columns are the queue's column widths for a window width; the ID and the
+// countdown are always whole, the others give way: below 100 columns the
+// assignee goes, the right and status are abbreviated when the subject
+// would get fewer than 30 cells, then the organisation, the status and the
+// right go in turn.
 type columns struct {
 	org, right, subject, status, assignee, countdown int
 	shortRight, shortStatus                          bool
@@ -58,7 +59,10 @@ type columns struct {
 func layout(width int) columns {
 	c := columns{org: 12, right: 18, status: 13, assignee: 9, countdown: 12}
 	if width < 100 {
-		c.assignee, c.org, c.right, c.status, c.shortRight, c.shortStatus = 0, 9, 5, 6, true, true
+		c.assignee, c.org = 0, 9
+	}
+	if c.subjectWidth(width) < 30 {
+		c.right, c.status, c.shortRight, c.shortStatus = 5, 6, true, true
 	}
 	if width < 66 {
 		c.org = 0
@@ -69,14 +73,19 @@ func layout(width int) columns {
 	if width < 48 {
 		c.right = 0
 	}
+	c.subject = max(6, c.subjectWidth(width))
+	return c
+}
+
+// subjectWidth is what the other columns leave to the subject.
+func (c columns) subjectWidth(width int) int {
 	used := 2 + 15 + 1 + c.countdown
 	for _, w := range []int{c.org, c.right, c.status, c.assignee} {
 		if w > 0 {
 			used += w + 1
 		}
 	}
-	c.subject = max(6, width-used-1)
-	return c
+	return width - used - 1
 }
 
 // cells joins the queue's columns, leaving out those the width dropped.
@@ -157,7 +166,7 @@ func (m Model) row(s *cases.Summary, c columns, selected bool) string {
 	subject := cases.Printable(s.SubjectName)
 	if s.Email != "" {
 		e := maskEmail(s.Email)
-		if m.reveal {
+		if s.ID == m.revealID {
 			e = s.Email
 		}
 		subject += " <" + cases.Printable(e) + ">"
@@ -318,10 +327,10 @@ func (m Model) helpView() string {
 	switch m.screen {
 	case screenQueue:
 		notes = []string{"Urgency: !! overdue   ! 3 days or less   · 7 days or less",
-			"E-mail addresses are masked; r reveals them (logged).",
+			"E-mail addresses are masked; r reveals the one under the cursor (logged).",
 			"Filter: / then type; enter keeps it, esc clears it; a case ID opens it."}
 	case screenCase:
-		notes = []string{"E-mail addresses are masked; r reveals them (logged).",
+		notes = []string{"E-mail addresses are masked; r reveals this case's (logged).",
 			"A form is sent with the revision on screen; a colleague's change is named."}
 	}
 	for _, n := range notes {
@@ -369,7 +378,7 @@ type caseDetail struct {
 }
 
 // lines renders the case screen as lines of at most width cells.
-func (d *caseDetail) lines(width int, st Styles, reveal bool) []string {
+func (d *caseDetail) lines(width int, st Styles, revealID string) []string {
 	c, s, p := d.loaded.Case, d.state, cases.Printable
 	dl := s.Deadlines
 	var out []string
@@ -380,7 +389,7 @@ func (d *caseDetail) lines(width int, st Styles, reveal bool) []string {
 	sum := cases.Summarize(c, s, d.loaded.Revision)
 	add("%s  %s  %s  %s", st.Title.Render(c.ID), p(c.Controller), c.Right, s.Status)
 	email := c.Subject.Email
-	if email != "" && !reveal {
+	if email != "" && revealID != c.ID {
 		email = maskEmail(email)
 	}
 	subject := p(c.Subject.Name)

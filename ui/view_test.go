@@ -130,7 +130,7 @@ func TestHelpIsPerScreen(t *testing.T) {
 		wants []string
 		not   string
 	}{
-		{nil, []string{"keys on the queue", "filter as you type", "only overdue", "cycle right", "reveal or mask e-mails", "overview of all cases"}, "add a note"},
+		{nil, []string{"keys on the queue", "filter as you type", "only overdue", "cycle right", "reveal or mask e-mail", "overview of all cases"}, "add a note"},
 		{[]string{"enter"}, []string{"keys on a case", "add a note", "assign", "tag", "back to the queue", "end of the case"}, "cycle right"},
 		{[]string{"v"}, []string{"keys on the overview", "back to the queue"}, "filter as you type"},
 	} {
@@ -183,5 +183,34 @@ func TestTicksAtTheTurnOfTheMinute(t *testing.T) {
 	}
 	if d := New(Options{Clock: c, Tick: time.Second}).nextTick(); d != time.Second {
 		t.Fatalf("a set tick: %v", d)
+	}
+}
+
+// TestRevealOneAddress: r in the queue reveals the address of the case
+// under the cursor only, and logs that case; r again masks it.
+func TestRevealOneAddress(t *testing.T) {
+	m, s, _, ids := start(t, 100, 24)
+	m = drive(t, m, keyPress("j"))
+	m = drive(t, m, keyPress("r"))
+	out := frame(m)
+	if !strings.Contains(out, "zoe@example.org") || strings.Contains(out, "grazyna@") || strings.Contains(out, "soren@") {
+		t.Fatalf("only the cursor's address is revealed:\n%s", out)
+	}
+	if log, _ := s.AccessLog(ids[1]); len(log) != 1 || log[0].What != "revealed e-mail addresses" {
+		t.Fatalf("the reveal is logged for %s: %+v", ids[1], log)
+	}
+	if log, _ := s.AccessLog(ids[0]); len(log) != 0 {
+		t.Fatalf("nothing logged for a masked case: %+v", log)
+	}
+	m = drive(t, m, keyPress("k"))
+	m = drive(t, m, keyPress("enter"))
+	if out = frame(m); strings.Contains(out, "grazyna@") {
+		t.Fatalf("another case's address stays masked:\n%s", out)
+	}
+	m = drive(t, m, keyPress("esc"))
+	m = drive(t, m, keyPress("j"))
+	m = drive(t, m, keyPress("r"))
+	if out = frame(m); strings.Contains(out, "zoe@example.org") {
+		t.Fatalf("r again masks it:\n%s", out)
 	}
 }
