@@ -120,6 +120,14 @@ type (
 		keepID  string
 		partial bool // others' changes merged into the snapshot, not a full load
 		err     error
+		// The filter's result on the new snapshot, worked out with it so
+		// that a filtered screen goes from one result to the next without
+		// showing the whole queue in between; valid if no key changed the
+		// filter since filterSeq.
+		filtered  bool
+		filterSeq int
+		ranked    []int
+		exact     int
 	}
 	// polledMsg says a poll found the database readable and unchanged.
 	polledMsg struct{}
@@ -199,12 +207,15 @@ func buildIndex(all []cases.Summary) tea.Cmd {
 }
 
 // refresh merges the cases others changed into a new snapshot, off the
-// update loop; nothing happens when nothing changed.
+// update loop, and filters it as the screen is filtered; nothing happens
+// when nothing changed. The cursor stays on its case (as it is when the
+// result comes, not when the poll began).
 func (m Model) refresh() tea.Cmd {
 	if !m.loaded {
 		return m.loadQueue("") // the first load failed: try again
 	}
-	st, since, old, keep, hadErr := m.opt.Store, m.counter, m.all, m.currentID(), m.err != ""
+	st, since, old, hadErr := m.opt.Store, m.counter, m.all, m.err != ""
+	filtered, seq, match := m.query != "" || m.quick.active(), m.filterSeq, m.matcher()
 	return func() tea.Msg {
 		counter, ids, err := st.Changes(since)
 		if err != nil {
@@ -239,23 +250,37 @@ func (m Model) refresh() tea.Cmd {
 			}
 		}
 		cases.SortByUrgency(all)
-		return queueMsg{all: all, index: cases.NewFilterIndex(all), counter: counter, keepID: keep, partial: true}
+		msg := queueMsg{all: all, index: cases.NewFilterIndex(all), counter: counter, partial: true}
+		if filtered {
+			msg.filtered, msg.filterSeq = true, seq
+			msg.ranked, msg.exact = match(msg.index, all)
+		}
+		return msg
+	}
+}
+
+// matcher is the current query and quick filters as a function of a
+// snapshot and its index, to run off the update loop.
+func (m Model) matcher() func(ix *cases.FilterIndex, all []cases.Summary) ([]int, int) {
+	q, query, now, actor := m.quick, m.query, m.now, m.opt.Actor
+	return func(ix *cases.FilterIndex, all []cases.Summary) ([]int, int) {
+		var keep func(i int) bool
+		if q.active() {
+			keep = func(i int) bool { return q.allows(&all[i], now, actor) }
+		}
+		return ix.Match(query, keep)
 	}
 }
 
 // runFilter ranks the snapshot against the query and quick filters, off the
 // update loop; a newer keystroke makes its result stale.
 func (m Model) runFilter() tea.Cmd {
-	ix, all, q, seq, query, now, actor := m.index, m.all, m.quick, m.filterSeq, m.query, m.now, m.opt.Actor
+	ix, all, seq, match := m.index, m.all, m.filterSeq, m.matcher()
 	if ix == nil {
 		return nil
 	}
 	return func() tea.Msg {
-		var keep func(i int) bool
-		if q.active() {
-			keep = func(i int) bool { return q.allows(&all[i], now, actor) }
-		}
-		ranked, exact := ix.Match(query, keep)
+		ranked, exact := match(ix, all)
 		return filterMsg{seq: seq, ranked: ranked, exact: exact}
 	}
 }
@@ -305,12 +330,19 @@ func (m Model) Update(msg tea.Msg) (tea.Model, tea.Cmd) {
 			return m, nil // an older poll's merge, overtaken by a newer one
 		}
 		m.err, m.loadErr = "", ""
-		m.all, m.index, m.counter, m.loaded = msg.all, msg.index, msg.counter, true
-		m.count()
-		m.filterSeq++
 		if msg.keepID == "" {
 			msg.keepID = m.currentID()
 		}
+		m.all, m.index, m.counter, m.loaded = msg.all, msg.index, msg.counter, true
+		m.count()
+		if msg.filtered && msg.filterSeq == m.filterSeq {
+			// Filtered with the snapshot, and no key changed the filter since.
+			m.filterSeq++
+			m.shown, m.shownSeq, m.exact, m.exactSeq = msg.ranked, m.filterSeq, msg.exact, m.filterSeq
+			m.moveTo(msg.keepID)
+			return m, m.reloadCaseIfChanged()
+		}
+		m.filterSeq++
 		m.shown = m.unfilteredOrder()
 		m.moveTo(msg.keepID)
 		if m.index == nil {
@@ -381,6 +413,11 @@ func (m Model) Update(msg tea.Msg) (tea.Model, tea.Cmd) {
 		if m.screen == screenCase && m.detail != nil {
 			m.detail.now = m.now
 			m.caseLines = m.detail.lines(m.width, m.styles, m.revealID)
+		}
+		if m.quick.overdue || m.quick.week {
+			// Cases move in and out of these filters as time passes.
+			m.filterSeq++
+			return m, tea.Batch(m.tick(), m.runFilter())
 		}
 		return m, m.tick()
 	case pollMsg:

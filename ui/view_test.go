@@ -214,3 +214,45 @@ func TestRevealOneAddress(t *testing.T) {
 		t.Fatalf("r again masks it:\n%s", out)
 	}
 }
+
+// TestOthersChangesUnderAFilter: a colleague's change arrives while the
+// queue is filtered: the screen goes straight to the new filtered result
+// (never the whole queue in between) and the cursor stays where it is when
+// the change arrives, not where it was when the poll began.
+func TestOthersChangesUnderAFilter(t *testing.T) {
+	m, s, c, ids := start(t, 80, 24)
+	m = drive(t, m, keyPress("/"))
+	m = typeText(t, m, "example.org")
+	m = drive(t, m, keyPress("enter"))
+	m = drive(t, m, keyPress("j"))
+	poll := m.refresh() // the poll begins with the cursor on the second row
+	m = drive(t, m, keyPress("k"))
+	if _, err := s.Apply(ids[0], cases.Event{Kind: cases.EventAssigned, Assignee: "marc", Actor: "marc"}, storage.NoRevision, c.t); err != nil {
+		t.Fatal(err)
+	}
+	next, _ := m.Update(poll())
+	m = next.(Model)
+	out := frame(m)
+	if strings.Contains(out, ids[2]) || strings.Contains(out, "searching") || !strings.Contains(out, "2 of 3 cases") {
+		t.Fatalf("the filtered queue after the change:\n%s", out)
+	}
+	if m.currentID() != ids[0] {
+		t.Fatalf("the cursor moved to %s", m.currentID())
+	}
+	if m.all[m.shown[0]].Assignee != "marc" {
+		t.Fatalf("the change is not shown: %+v", m.all[m.shown[0]])
+	}
+}
+
+func TestOverdueFilterFollowsTheClock(t *testing.T) {
+	m, _, c, ids := start(t, 80, 24)
+	m = drive(t, m, keyPress("o"))
+	if out := frame(m); !strings.Contains(out, "0 of 3 cases") {
+		t.Fatalf("nothing is overdue yet:\n%s", out)
+	}
+	c.t = c.t.Add(5 * time.Hour)
+	m = drive(t, m, tickMsg(c.t))
+	if out := frame(m); !strings.Contains(out, "1 of 3 cases") || !strings.Contains(out, ids[0]) {
+		t.Fatalf("the case overdue by the clock joins the filter:\n%s", out)
+	}
+}
