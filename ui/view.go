@@ -472,7 +472,7 @@ func (d *caseDetail) lines(width int, st Styles, revealID string) []string {
 				line += " · " + p(x)
 			}
 		}
-		out = append(out, wrap(line, width)...)
+		out = append(out, wrapHang(line, width, 20)...) // under the kind, clear of the dates
 	}
 	if len(s.Attachments) > 0 {
 		out = append(out, "", st.Header.Render("Attachments"))
@@ -531,8 +531,11 @@ func wrapHang(s string, width, hang int) []string {
 	hang = min(hang, width/2)
 	first, _, _ := strings.Cut(ansi.Wrap(s, width, " "), "\n")
 	out := []string{strings.TrimRight(first, " ")}
-	rest := strings.TrimLeft(ansi.TruncateLeft(s, ansi.StringWidth(first), ""), " ")
-	if rest == "" {
+	rest := ansi.TruncateLeft(s, ansi.StringWidth(first), "")
+	for strings.HasPrefix(ansi.Strip(rest), " ") { // the space the line broke at, behind any style codes
+		rest = ansi.TruncateLeft(rest, 1, "")
+	}
+	if ansi.StringWidth(rest) == 0 {
 		return out
 	}
 	for _, l := range strings.Split(ansi.Wrap(rest, width-hang, " "), "\n") {
