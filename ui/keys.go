@@ -8,6 +8,7 @@ type KeyMap struct {
 	Open, Back, Filter, Help, Quit, Reveal  key.Binding
 	Overdue, Week, Mine, Status, Org, Right key.Binding
 	Clear, Overview                         key.Binding
+	NextSection, PrevSection                key.Binding // on the case screen
 	Note, Assign, Tag                       key.Binding // on the case screen
 }
 
@@ -17,29 +18,31 @@ func DefaultKeys() KeyMap {
 		return key.NewBinding(key.WithKeys(keys...), key.WithHelp(help, desc))
 	}
 	return KeyMap{
-		Up:       b("↑/k", "up", "up", "k"),
-		Down:     b("↓/j", "down", "down", "j"),
-		PageUp:   b("pgup/ctrl+u", "page up", "pgup", "ctrl+u"),
-		PageDown: b("pgdn/ctrl+d", "page down", "pgdown", "ctrl+d", " "),
-		Top:      b("g/home", "first case", "g", "home"),
-		Bottom:   b("G/end", "last case", "G", "end"),
-		Open:     b("enter", "open the case", "enter"),
-		Back:     b("esc", "back; clear the filter", "esc"),
-		Filter:   b("/", "filter as you type", "/"),
-		Help:     b("?", "this help", "?"),
-		Quit:     b("q", "quit", "q", "ctrl+c"),
-		Reveal:   b("r", "reveal or mask e-mail", "r"),
-		Overdue:  b("o", "only overdue", "o"),
-		Week:     b("w", "only due within 7 days", "w"),
-		Mine:     b("m", "only mine", "m"),
-		Status:   b("s", "cycle status", "s"),
-		Org:      b("c", "cycle organisation", "c"),
-		Right:    b("t", "cycle right", "t"),
-		Clear:    b("x", "clear quick filters", "x"),
-		Overview: b("v", "overview of all cases", "v"),
-		Note:     b("n", "add a note", "n"),
-		Assign:   b("a", "assign", "a"),
-		Tag:      b("t", "tag", "t"),
+		Up:          b("↑/k", "up", "up", "k"),
+		Down:        b("↓/j", "down", "down", "j"),
+		PageUp:      b("pgup/ctrl+u", "page up", "pgup", "ctrl+u"),
+		PageDown:    b("pgdn/ctrl+d", "page down", "pgdown", "ctrl+d", " "),
+		Top:         b("g/home", "first case", "g", "home"),
+		Bottom:      b("G/end", "last case", "G", "end"),
+		Open:        b("enter", "open the case", "enter"),
+		Back:        b("esc", "back; clear the filter", "esc"),
+		Filter:      b("/", "filter as you type", "/"),
+		Help:        b("?", "this help", "?"),
+		Quit:        b("q", "quit", "q", "ctrl+c"),
+		Reveal:      b("r", "reveal or mask e-mail", "r"),
+		Overdue:     b("o", "only overdue", "o"),
+		Week:        b("w", "only due within 7 days", "w"),
+		Mine:        b("m", "only mine", "m"),
+		Status:      b("s", "cycle status", "s"),
+		Org:         b("c", "cycle organisation", "c"),
+		Right:       b("t", "cycle right", "t"),
+		Clear:       b("x", "clear quick filters", "x"),
+		Overview:    b("v", "overview of all cases", "v"),
+		Note:        b("n", "add a note", "n"),
+		Assign:      b("a", "assign", "a"),
+		Tag:         b("t", "tag", "t"),
+		NextSection: b("tab/]", "next section", "tab", "]"),
+		PrevSection: b("shift+tab/[", "previous section", "shift+tab", "["),
 	}
 }
 
@@ -52,8 +55,8 @@ func (k KeyMap) screenHelp(s screen) (left, right []key.Binding) {
 		back.SetHelp("esc", "back to the queue")
 		top.SetHelp("g/home", "top of the case")
 		bottom.SetHelp("G/end", "end of the case")
-		return []key.Binding{k.Up, k.Down, k.PageUp, k.PageDown, top, bottom, {}, back, help, k.Quit},
-			[]key.Binding{k.Note, k.Assign, k.Tag, k.Reveal}
+		return []key.Binding{k.Up, k.Down, k.PageUp, k.PageDown, top, bottom, k.NextSection, k.PrevSection},
+			[]key.Binding{k.Note, k.Assign, k.Tag, k.Reveal, {}, back, help, k.Quit}
 	case screenOverview:
 		back.SetHelp("esc/v", "back to the queue")
 		return []key.Binding{back, help, k.Quit}, nil

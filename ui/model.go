@@ -91,11 +91,12 @@ type Model struct {
 	quick     quick
 	revealID  string // the one case whose e-mail address is shown, its reveal logged
 
-	screen    screen
-	help      bool
-	detail    *caseDetail
-	caseLines []string
-	scroll    int
+	screen       screen
+	help         bool
+	detail       *caseDetail
+	caseLines    []string
+	caseSections []int // where each section of the case screen begins
+	scroll       int
 
 	prompt  *prompt // a one-line form on the case screen
 	status  string  // a message for the status line
@@ -318,7 +319,7 @@ func (m Model) Update(msg tea.Msg) (tea.Model, tea.Cmd) {
 		m.width, m.height = msg.Width, msg.Height
 		m.clampOffset()
 		if m.screen == screenCase && m.detail != nil {
-			m.caseLines = m.detail.lines(m.width, m.styles, m.revealID)
+			m.caseLines, m.caseSections = m.detail.lines(m.width, m.styles, m.revealID)
 		}
 		return m, nil
 	case queueMsg:
@@ -392,7 +393,7 @@ func (m Model) Update(msg tea.Msg) (tea.Model, tea.Cmd) {
 			m.err = "" // a conflict's message stays with the form it concerns
 		}
 		m.detail, m.screen, m.scroll = msg.detail, screenCase, 0
-		m.caseLines = m.detail.lines(m.width, m.styles, m.revealID)
+		m.caseLines, m.caseSections = m.detail.lines(m.width, m.styles, m.revealID)
 		return m, nil
 	case actionMsg:
 		var conflict *storage.Conflict
@@ -412,7 +413,7 @@ func (m Model) Update(msg tea.Msg) (tea.Model, tea.Cmd) {
 		m.count()
 		if m.screen == screenCase && m.detail != nil {
 			m.detail.now = m.now
-			m.caseLines = m.detail.lines(m.width, m.styles, m.revealID)
+			m.caseLines, m.caseSections = m.detail.lines(m.width, m.styles, m.revealID)
 		}
 		if m.quick.overdue || m.quick.week {
 			// Cases move in and out of these filters as time passes.
@@ -633,6 +634,21 @@ func (m Model) key(msg tea.KeyPressMsg) (tea.Model, tea.Cmd) {
 			m.scroll = 0
 		case key.Matches(msg, k.Bottom):
 			m.scroll = max(0, len(m.caseLines)-(m.height-2))
+		case key.Matches(msg, k.NextSection):
+			for _, at := range m.caseSections {
+				if at > m.scroll {
+					m.scroll = min(at, max(0, len(m.caseLines)-(m.height-2)))
+					break
+				}
+			}
+		case key.Matches(msg, k.PrevSection):
+			top := 0
+			for _, at := range m.caseSections {
+				if at < m.scroll {
+					top = at
+				}
+			}
+			m.scroll = top
 		case key.Matches(msg, k.Reveal):
 			return m.toggleReveal()
 		}
@@ -763,7 +779,7 @@ func (m Model) toggleReveal() (tea.Model, tea.Cmd) {
 		m.revealID = id
 	}
 	if m.screen == screenCase && m.detail != nil {
-		m.caseLines = m.detail.lines(m.width, m.styles, m.revealID)
+		m.caseLines, m.caseSections = m.detail.lines(m.width, m.styles, m.revealID)
 	}
 	if m.revealID == "" {
 		return m, nil

@@ -377,12 +377,17 @@ type caseDetail struct {
 	now      time.Time
 }
 
-// lines renders the case screen as lines of at most width cells.
-func (d *caseDetail) lines(width int, st Styles, revealID string) []string {
+// lines renders the case screen as lines of at most width cells, and says
+// where each section (request, deadline, working, timeline...) begins.
+func (d *caseDetail) lines(width int, st Styles, revealID string) (out []string, sections []int) {
 	c, s, p := d.loaded.Case, d.state, cases.Printable
 	dl := s.Deadlines
-	var out []string
 	add := func(format string, args ...any) { out = append(out, fmt.Sprintf(format, args...)) }
+	section := func(name string) {
+		out = append(out, "")
+		sections = append(sections, len(out))
+		out = append(out, st.Header.Render(name))
+	}
 	label := func(name, value string) {
 		out = append(out, wrapHang(st.Label.Render(fit(name, 20))+" "+value, width, 21)...)
 	}
@@ -411,12 +416,12 @@ func (d *caseDetail) lines(width int, st Styles, revealID string) []string {
 	label("received", c.ReceivedAt.In(zone(dl.Zone)).Format("Mon 2 Jan 2006 15:04 MST")+" via "+string(c.Channel))
 	label("countdown", cases.Countdown(&sum, d.now))
 	if c.Text != "" {
-		out = append(out, "", st.Header.Render("Request"))
+		section("Request")
 		for _, l := range strings.Split(cases.PrintableLines(c.Text), "\n") {
 			out = append(out, wrap("  "+l, width)...)
 		}
 	}
-	out = append(out, "", st.Header.Render("Deadline"))
+	section("Deadline")
 	date := func(x *cases.Date) string {
 		if x == nil {
 			return "—"
@@ -459,11 +464,11 @@ func (d *caseDetail) lines(width int, st Styles, revealID string) []string {
 	if dl.PausedDays > 0 {
 		label("without the pause", date(dl.DueWithoutPause)+fmt.Sprintf(" (%d days paused)", dl.PausedDays))
 	}
-	out = append(out, "", st.Header.Render("Working"))
+	section("Working")
 	for _, step := range dl.Steps {
 		out = append(out, wrap("  - "+step, width)...)
 	}
-	out = append(out, "", st.Header.Render("Timeline"))
+	section("Timeline")
 	for _, e := range c.Events {
 		line := fmt.Sprintf("  %s  %-22s %s", e.At.In(zone(dl.Zone)).Format("2006-01-02 15:04"), e.Kind, p(e.Actor))
 		for _, x := range []string{e.Reason, e.Method, string(e.Letter), string(e.Outcome), e.Text, e.Assignee,
@@ -475,7 +480,7 @@ func (d *caseDetail) lines(width int, st Styles, revealID string) []string {
 		out = append(out, wrapHang(line, width, 20)...) // under the kind, clear of the dates
 	}
 	if len(s.Attachments) > 0 {
-		out = append(out, "", st.Header.Render("Attachments"))
+		section("Attachments")
 		for _, a := range s.Attachments {
 			w := ""
 			if _, ok := s.Withheld[a.Name]; ok {
@@ -485,7 +490,7 @@ func (d *caseDetail) lines(width int, st Styles, revealID string) []string {
 		}
 	}
 	if r := d.register; r != nil {
-		out = append(out, "", st.Header.Render("Organisation"))
+		section("Organisation")
 		label("name", p(r.DisplayName()))
 		label("legal name", p(orDash(r.LegalName.Value)))
 		label("authority", p(orDash(r.Authority.Name.Value)))
@@ -494,7 +499,7 @@ func (d *caseDetail) lines(width int, st Styles, revealID string) []string {
 			label("register gaps", fmt.Sprintf("%d (rightsdesk controllers %s)", len(g), r.ID))
 		}
 	}
-	return out
+	return out, sections
 }
 
 func orDash(s string) string {

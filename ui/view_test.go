@@ -262,3 +262,25 @@ func TestOverdueFilterFollowsTheClock(t *testing.T) {
 		t.Fatalf("the case overdue by the clock joins the filter:\n%s", out)
 	}
 }
+
+func TestCaseSections(t *testing.T) {
+	m, _, _, _ := start(t, 80, 24)
+	m = drive(t, m, keyPress("enter"))
+	top := func() string { return strings.Split(frame(m), "\n")[0] }
+	m = drive(t, m, tea.KeyPressMsg{Code: tea.KeyTab})
+	if !strings.HasPrefix(top(), "Deadline") { // the fixture's cases have no request text
+		t.Fatalf("tab goes to the deadline:\n%s", frame(m))
+	}
+	m = drive(t, m, keyPress("]")) // the working, as far as the end of the case allows
+	if out := frame(m); !strings.Contains(out, "\nWorking") || !strings.Contains(out, "Timeline") || strings.Contains(out, "more lines") {
+		t.Fatalf("] goes to the working:\n%s", out)
+	}
+	m = drive(t, m, keyPress("["))
+	if !strings.HasPrefix(top(), "Deadline") {
+		t.Fatalf("[ goes back:\n%s", frame(m))
+	}
+	m = drive(t, m, keyPress("["))
+	if !strings.HasPrefix(top(), "DSR-2026-000001") {
+		t.Fatalf("[ goes back to the top:\n%s", frame(m))
+	}
+}
