@@ -73,7 +73,6 @@ func TestIdleMinuteBytes(t *testing.T) {
 			t.Fatal(err)
 		}
 	}
-	time.Local = time.UTC // the header's clock
 	out := &counted{}
 	m := New(Options{Store: s, Clock: lc, Actor: "anna", Title: "idle", Tick: 20 * time.Millisecond, Poll: time.Hour})
 	p := tea.NewProgram(m, tea.WithOutput(out), tea.WithInput(strings.NewReader("")), tea.WithWindowSize(80, 24),
@@ -86,7 +85,9 @@ func TestIdleMinuteBytes(t *testing.T) {
 	lc.set(time.Date(2026, 4, 2, 19, 0, 30, 0, time.UTC))
 	// Only the changed cells are written: "9:00" of the clock, "2" of each
 	// countdown's hours.
-	after := out.settled(t, func(s string) bool { return strings.Contains(s[before:], "9:00") && strings.Count(s[before:], "2") >= 20 })
+	after := out.settled(t, func(s string) bool {
+		return strings.Contains(s[before:], "9:00") && strings.Count(s[before:], "2") >= 20
+	})
 	written := after - before
 	t.Logf("the minute in which 20 countdowns and the clock change: %d bytes written", written)
 	if written > 1024 {

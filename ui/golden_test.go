@@ -16,7 +16,6 @@ import (
 // The golden frames are the screens with colour stripped, at the two sizes
 // the app is designed for; go test ./ui -update refreshes them for review.
 func TestGoldenFrames(t *testing.T) {
-	time.Local = time.UTC // the header's clock
 	for _, size := range []struct {
 		name string
 		w, h int
