@@ -769,9 +769,15 @@ func cycle[T comparable](values []T, cur T) T {
 // case, or the one under the cursor in the queue. Only that case's address
 // is shown, so that the access log names every case whose address was read.
 func (m Model) toggleReveal() (tea.Model, tea.Cmd) {
-	id := m.currentID()
+	id, email := m.currentID(), ""
+	if id != "" {
+		email = m.all[m.shown[m.cursor]].Email
+	}
 	if m.screen == screenCase && m.detail != nil {
-		id = m.detail.loaded.Case.ID
+		id, email = m.detail.loaded.Case.ID, m.detail.loaded.Case.Subject.Email
+	}
+	if email == "" && m.revealID != id {
+		return m, nil // no address to reveal, nothing read
 	}
 	if id == "" || m.revealID == id {
 		m.revealID = ""

@@ -284,3 +284,20 @@ func TestCaseSections(t *testing.T) {
 		t.Fatalf("[ goes back to the top:\n%s", frame(m))
 	}
 }
+
+func TestRevealWithoutAnAddressLogsNothing(t *testing.T) {
+	s, c, _ := fixture(t)
+	cs, err := s.Add(cases.Intake{Controller: "crisp", Rights: []cases.Right{cases.RightAccess},
+		Subject: cases.Subject{Name: "Jan Bez Adresu", Phone: "+33 1 00 00 00 00"}, ReceivedAt: c.t.Add(-48 * time.Hour)}, paris, c.t, "anna")
+	if err != nil {
+		t.Fatal(err)
+	}
+	m := New(Options{Store: s, Clock: c, Actor: "anna"})
+	m = drive(t, m, tea.WindowSizeMsg{Width: 80, Height: 24})
+	m = drive(t, m, m.loadQueue("")())
+	m.moveTo(cs[0].ID)
+	m = drive(t, m, keyPress("r"))
+	if log, _ := s.AccessLog(cs[0].ID); len(log) != 0 || m.revealID != "" {
+		t.Fatalf("nothing to reveal, nothing logged: %+v", log)
+	}
+}
