@@ -3,10 +3,13 @@ package ui
 import (
 	"os"
 	"path/filepath"
+	"reflect"
+	"slices"
 	"strings"
 	"testing"
 	"time"
 
+	"charm.land/bubbles/v2/key"
 	tea "charm.land/bubbletea/v2"
 	"github.com/charmbracelet/x/ansi"
 
@@ -299,5 +302,16 @@ func TestRevealWithoutAnAddressLogsNothing(t *testing.T) {
 	m = drive(t, m, keyPress("r"))
 	if log, _ := s.AccessLog(cs[0].ID); len(log) != 0 || m.revealID != "" {
 		t.Fatalf("nothing to reveal, nothing logged: %+v", log)
+	}
+}
+
+// TestExportKeyIsFree: e is kept for export (the next part of the app).
+func TestExportKeyIsFree(t *testing.T) {
+	km := reflect.ValueOf(DefaultKeys())
+	for i := range km.NumField() {
+		b := km.Field(i).Interface().(key.Binding)
+		if slices.Contains(b.Keys(), "e") {
+			t.Errorf("%s is bound to e", km.Type().Field(i).Name)
+		}
 	}
 }
