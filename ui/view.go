@@ -336,8 +336,11 @@ func (m Model) helpView() string {
 	for _, n := range notes {
 		b.WriteString(fit(n, m.width) + "\n")
 	}
-	b.WriteString(m.styles.Dim.Render("Any key closes this help."))
-	return b.String()
+	lines := strings.Split(strings.TrimSuffix(b.String(), "\n"), "\n")
+	if len(lines) > m.height-1 { // a short window: what fits, and always how to leave
+		lines = lines[:m.height-1]
+	}
+	return strings.Join(lines, "\n") + "\n" + m.styles.Dim.Render(fit("Any key closes this help.", m.width))
 }
 
 func (m Model) caseView() string {

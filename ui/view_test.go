@@ -315,3 +315,12 @@ func TestExportKeyIsFree(t *testing.T) {
 		}
 	}
 }
+
+func TestHelpInAShortWindow(t *testing.T) {
+	m, _, _, _ := start(t, 60, 12)
+	m = drive(t, m, keyPress("?"))
+	lines := strings.Split(frame(m), "\n")
+	if len(lines) != 12 || !strings.Contains(lines[11], "Any key closes this help") {
+		t.Fatalf("help at 60x12 (%d lines):\n%s", len(lines), frame(m))
+	}
+}
