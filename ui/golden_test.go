@@ -1,6 +1,7 @@
 package ui
 
 import (
+	"path/filepath"
 	"strings"
 	"sync"
 	"testing"
@@ -11,6 +12,9 @@ import (
 	"github.com/charmbracelet/x/ansi"
 	"github.com/charmbracelet/x/exp/golden"
 	"github.com/charmbracelet/x/exp/teatest/v2"
+
+	"rightsdesk/cases"
+	"rightsdesk/storage"
 )
 
 // The golden frames are the screens with colour stripped, at the two sizes
@@ -95,5 +99,58 @@ func TestProgramLiveCountdownAndResize(t *testing.T) {
 		if ansi.StringWidth(l) > 50 {
 			t.Errorf("%q is wider than 50 cells", l)
 		}
+	}
+}
+
+// TestGoldenRichCase: a case with everything the case screen shows (a
+// parent asking for a child, the request's words with a control sequence
+// that must not reach the terminal, a pause for identity, a note, a data
+// copy, the organisation's register), at the top and at the end.
+func TestGoldenRichCase(t *testing.T) {
+	regs, err := cases.LoadRegisters(cases.Embedded())
+	if err != nil {
+		t.Fatal(err)
+	}
+	s := storage.Open(filepath.Join(t.TempDir(), "cases.db"), storage.Options{})
+	now := time.Date(2026, 4, 2, 18, 0, 0, 0, time.UTC)
+	cs, err := s.Add(cases.Intake{Controller: "crisp", Rights: []cases.Right{cases.RightAccess, cases.RightErasure},
+		Subject:   cases.Subject{Name: "Léo Marchand", Email: "leo.marchand@example.org", PostalAddress: "12 rue des Lilas, 75011 Paris"},
+		Requester: &cases.Requester{Name: "Claire Marchand", Relation: cases.RelationParent}, Channel: cases.ChannelEmail,
+		Text:       "Please send my son's data, then delete his account.\x1b[2J\x1b]0;pwned\x07 He is 14.",
+		ReceivedAt: time.Date(2026, 3, 9, 8, 30, 0, 0, time.UTC)}, paris, now, "anna")
+	if err != nil {
+		t.Fatal(err)
+	}
+	id := cs[0].ID
+	for _, a := range []storage.Action{
+		{Event: cases.Event{Kind: cases.EventAcknowledged, Actor: "anna"}, At: "2026-03-09T11:00:00+01:00"},
+		{Event: cases.Event{Kind: cases.EventIDRequested, Reason: "a parent asks: proof of parental responsibility", Actor: "anna"}, At: "2026-03-10T09:00:00+01:00"},
+		{Event: cases.Event{Kind: cases.EventIDReceived, Actor: "marc"}, At: "2026-03-16T14:00:00+01:00"},
+		{Event: cases.Event{Kind: cases.EventNoted, Text: "Birth certificate seen; not kept (identity documents are never attached).", Actor: "marc"}, At: "2026-03-16T14:05:00+01:00"},
+		{Event: cases.Event{Kind: cases.EventAttached, Actor: "anna", Attachment: &cases.Attachment{Name: "crm-contacts.csv",
+			Kind: cases.AttachmentDataCopy, Category: "contact details", System: "CRM"}}, At: "2026-03-20T10:00:00+01:00",
+			Content: []byte("name,email\nLéo Marchand,leo.marchand@example.org\n")},
+	} {
+		a.IfRevision = storage.NoRevision
+		if _, err := s.Do(id, []storage.Action{a}, now); err != nil {
+			t.Fatalf("%s: %v", a.Event.Kind, err)
+		}
+	}
+	for _, size := range []struct {
+		name string
+		w, h int
+	}{{"80x24", 80, 24}, {"120x40", 120, 40}} {
+		m := New(Options{Store: s, Clock: &clock{t: now}, Actor: "anna", Title: "test", Registers: regs})
+		m = drive(t, m, tea.WindowSizeMsg{Width: size.w, Height: size.h})
+		m = drive(t, m, m.loadQueue("")())
+		m.moveTo(id)
+		m = drive(t, m, keyPress("enter"))
+		out := frame(m)
+		if strings.ContainsAny(m.View().Content, "\x07") || strings.Contains(out, "\x1b") {
+			t.Fatalf("a control sequence from the request reached the terminal: %q", out)
+		}
+		t.Run("top_"+size.name, func(t *testing.T) { golden.RequireEqual(t, out) })
+		m = drive(t, m, keyPress("G"))
+		t.Run("end_"+size.name, func(t *testing.T) { golden.RequireEqual(t, frame(m)) })
 	}
 }

@@ -625,19 +625,19 @@ func (m Model) key(msg tea.KeyPressMsg) (tea.Model, tea.Cmd) {
 		case key.Matches(msg, k.Up):
 			m.scroll = max(0, m.scroll-1)
 		case key.Matches(msg, k.Down):
-			m.scroll = min(m.scroll+1, max(0, len(m.caseLines)-(m.height-2)))
+			m.scroll = min(m.scroll+1, m.maxScroll())
 		case key.Matches(msg, k.PageDown):
-			m.scroll = min(m.scroll+m.height-3, max(0, len(m.caseLines)-(m.height-2)))
+			m.scroll = min(m.scroll+m.height-3, m.maxScroll())
 		case key.Matches(msg, k.PageUp):
 			m.scroll = max(0, m.scroll-(m.height-3))
 		case key.Matches(msg, k.Top):
 			m.scroll = 0
 		case key.Matches(msg, k.Bottom):
-			m.scroll = max(0, len(m.caseLines)-(m.height-2))
+			m.scroll = m.maxScroll()
 		case key.Matches(msg, k.NextSection):
 			for _, at := range m.caseSections {
 				if at > m.scroll {
-					m.scroll = min(at, max(0, len(m.caseLines)-(m.height-2)))
+					m.scroll = min(at, m.maxScroll())
 					break
 				}
 			}
@@ -855,3 +855,7 @@ func (m Model) openCase(id string, log bool) tea.Cmd {
 	}
 	return tea.Batch(open, m.logAccess(id, "opened the case"))
 }
+
+// maxScroll is the furthest the case screen scrolls: its last line just
+// above the status line.
+func (m Model) maxScroll() int { return max(0, len(m.caseLines)-(m.height-1)) }

@@ -474,8 +474,12 @@ func (d *caseDetail) lines(width int, st Styles, revealID string) (out []string,
 	section("Timeline")
 	for _, e := range c.Events {
 		line := fmt.Sprintf("  %s  %-22s %s", e.At.In(zone(dl.Zone)).Format("2006-01-02 15:04"), e.Kind, p(e.Actor))
+		attached := ""
+		if e.Attachment != nil {
+			attached = e.Attachment.Name
+		}
 		for _, x := range []string{e.Reason, e.Method, string(e.Letter), string(e.Outcome), e.Text, e.Assignee,
-			strings.Join(e.Tags, ","), e.File, e.Recipient} {
+			strings.Join(e.Tags, ","), attached, e.File, e.Recipient} {
 			if x != "" {
 				line += " · " + p(x)
 			}
