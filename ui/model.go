@@ -161,7 +161,7 @@ type prompt struct {
 
 // Init loads the queue and starts the clocks.
 func (m Model) Init() tea.Cmd {
-	return tea.Batch(m.loadQueue(""), m.tick(), m.poll())
+	return tea.Batch(m.loadQueue(""), m.tick(), m.poll(), tea.RequestBackgroundColor)
 }
 
 func (m Model) tick() tea.Cmd {
@@ -350,6 +350,12 @@ func (m Model) Update(msg tea.Msg) (tea.Model, tea.Cmd) {
 			return m, tea.Batch(buildIndex(m.all), m.reloadCaseIfChanged())
 		}
 		return m, tea.Batch(m.runFilterIfNeeded(), m.reloadCaseIfChanged())
+	case tea.BackgroundColorMsg:
+		m.styles = NewStyles(msg.IsDark())
+		if m.screen == screenCase && m.detail != nil {
+			m.caseLines, m.caseSections = m.detail.lines(m.width, m.styles, m.revealID)
+		}
+		return m, nil
 	case polledMsg:
 		m.err = ""
 		return m, nil

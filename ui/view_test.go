@@ -1,6 +1,7 @@
 package ui
 
 import (
+	"image/color"
 	"os"
 	"path/filepath"
 	"reflect"
@@ -322,5 +323,18 @@ func TestHelpInAShortWindow(t *testing.T) {
 	lines := strings.Split(frame(m), "\n")
 	if len(lines) != 12 || !strings.Contains(lines[11], "Any key closes this help") {
 		t.Fatalf("help at 60x12 (%d lines):\n%s", len(lines), frame(m))
+	}
+}
+
+func TestStylesFollowTheBackground(t *testing.T) {
+	m, _, _, _ := start(t, 80, 24)
+	dark := m.styles.Soon.GetForeground()
+	m = drive(t, m, tea.BackgroundColorMsg{Color: color.White})
+	if light := m.styles.Soon.GetForeground(); light == dark {
+		t.Fatalf("the same yellow on a light background: %v", light)
+	}
+	m = drive(t, m, tea.BackgroundColorMsg{Color: color.Black})
+	if m.styles.Soon.GetForeground() != dark {
+		t.Fatal("a dark background gets the bright colours back")
 	}
 }
