@@ -7,6 +7,7 @@ import (
 	"os"
 	"path/filepath"
 	"slices"
+	"strings"
 	"time"
 
 	bolt "go.etcd.io/bbolt"
@@ -130,7 +131,7 @@ func (s *Store) Purge(retention func(controller string) (Retention, bool), now t
 	}
 	slices.Sort(plan.Held)
 	slices.Sort(plan.Unknown)
-	slices.SortFunc(plan.Items, func(a, b PurgeItem) int { return compareStrings(a.CaseID, b.CaseID) })
+	slices.SortFunc(plan.Items, func(a, b PurgeItem) int { return strings.Compare(a.CaseID, b.CaseID) })
 	if !dryRun && len(plan.Items) > 0 {
 		if err := s.with(false, s.compactInPlace); err != nil {
 			return nil, err
@@ -138,16 +139,6 @@ func (s *Store) Purge(retention func(controller string) (Retention, bool), now t
 	}
 	plan.SizeAfter = fileSize(s.path)
 	return plan, nil
-}
-
-func compareStrings(a, b string) int {
-	switch {
-	case a < b:
-		return -1
-	case a > b:
-		return 1
-	}
-	return 0
 }
 
 func fileSize(path string) int64 {
