@@ -1,7 +1,6 @@
 package storage
 
 import (
-	"bufio"
 	"bytes"
 	"encoding/csv"
 	"encoding/json"
@@ -45,7 +44,10 @@ type RulesFor func(controller, regime string) (id string, rules cases.Rules, err
 // ImportRow is one request of an import file, with its physical line.
 type ImportRow struct {
 	Line   int
-	Fields map[string]string
+	Fields map[string]string // by column name
+	// Identifiers given as a JSON object, kept apart from Fields so that a
+	// value may hold ';' or '='.
+	Identifiers map[string]string
 }
 
 // ParseImport reads CSV or JSON Lines (detected from the first
@@ -92,6 +94,7 @@ func parseCSV(name string, data []byte) ([]ImportRow, []error) {
 	if err != nil {
 		return nil, []error{csvError(name, err)}
 	}
+	headerLine, _ := cr.FieldPos(0) // blank lines before the header count
 	var errs []error
 	seen := map[string]bool{}
 	for i, h := range header {
@@ -99,16 +102,16 @@ func parseCSV(name string, data []byte) ([]ImportRow, []error) {
 		header[i] = h
 		switch {
 		case !knownColumn(h):
-			errs = append(errs, &RowError{File: name, Line: 1, Reason: fmt.Sprintf("unknown column %q (columns: %s, optional %s)",
+			errs = append(errs, &RowError{File: name, Line: headerLine, Reason: fmt.Sprintf("unknown column %q (columns: %s, optional %s)",
 				cases.Printable(h), strings.Join(importRequired, ","), strings.Join(importOptional, ","))})
 		case seen[h]:
-			errs = append(errs, &RowError{File: name, Line: 1, Reason: fmt.Sprintf("column %q appears twice", h)})
+			errs = append(errs, &RowError{File: name, Line: headerLine, Reason: fmt.Sprintf("column %q appears twice", h)})
 		}
 		seen[h] = true
 	}
 	for _, req := range importRequired {
 		if !seen[req] {
-			errs = append(errs, &RowError{File: name, Line: 1, Reason: fmt.Sprintf("the header lacks the column %q", req)})
+			errs = append(errs, &RowError{File: name, Line: headerLine, Reason: fmt.Sprintf("the header lacks the column %q", req)})
 		}
 	}
 	if errs != nil {
@@ -121,7 +124,11 @@ func parseCSV(name string, data []byte) ([]ImportRow, []error) {
 			break
 		}
 		if err != nil {
-			return nil, append(errs, csvError(name, err))
+			// The reader resumes at the next line after a syntax error (an
+			// unclosed quote runs to the end of the file), so every bad
+			// record is reported, not only the first.
+			errs = append(errs, csvError(name, err))
+			continue
 		}
 		line, _ := cr.FieldPos(0)
 		if len(rec) != len(header) {
@@ -143,7 +150,13 @@ func parseCSV(name string, data []byte) ([]ImportRow, []error) {
 func csvError(name string, err error) error {
 	var pe *csv.ParseError
 	if errors.As(err, &pe) {
-		return &RowError{File: name, Line: pe.Line, Reason: pe.Err.Error()}
+		// Reported at the line where the record starts, like a good row;
+		// the reason says where inside it the syntax broke.
+		reason := fmt.Sprintf("%v (column %d)", pe.Err, pe.Column)
+		if pe.Line != pe.StartLine {
+			reason = fmt.Sprintf("%v (line %d, column %d)", pe.Err, pe.Line, pe.Column)
+		}
+		return &RowError{File: name, Line: pe.StartLine, Reason: reason}
 	}
 	return fmt.Errorf("%s: %w", name, err)
 }
@@ -151,67 +164,121 @@ func csvError(name string, err error) error {
 func parseJSONLines(name string, data []byte) ([]ImportRow, []error) {
 	var rows []ImportRow
 	var errs []error
-	sc := bufio.NewScanner(bytes.NewReader(data))
-	sc.Buffer(make([]byte, 0, 64*1024), 16<<20)
 	line := 0
-	for sc.Scan() {
+	for len(data) > 0 {
+		// Lines are split by hand rather than with bufio.Scanner, which
+		// gives up on a line longer than its buffer.
+		text, rest, _ := bytes.Cut(data, []byte("\n"))
+		data = rest
 		line++
-		text := bytes.TrimSpace(sc.Bytes())
+		text = bytes.TrimSpace(text)
 		if len(text) == 0 {
 			continue
 		}
-		var obj map[string]any
-		dec := json.NewDecoder(bytes.NewReader(text))
-		if err := dec.Decode(&obj); err != nil || dec.More() {
-			reason := "not one JSON object"
-			if err != nil {
-				reason = "not a JSON object: " + err.Error()
-			}
-			errs = append(errs, &RowError{File: name, Line: line, Reason: reason})
-			continue
+		row, reasons := decodeJSONRow(text)
+		for _, r := range reasons {
+			errs = append(errs, &RowError{File: name, Line: line, Reason: r})
 		}
-		row := ImportRow{Line: line, Fields: map[string]string{}}
-		bad := false
-		for k, v := range obj {
-			if !knownColumn(k) {
-				errs = append(errs, &RowError{File: name, Line: line, Reason: fmt.Sprintf("unknown key %q", cases.Printable(k))})
-				bad = true
-				continue
-			}
-			switch x := v.(type) {
-			case string:
-				row.Fields[k] = x
-			case nil:
-			case map[string]any:
-				if k != "identifier" {
-					errs = append(errs, &RowError{File: name, Line: line, Reason: fmt.Sprintf("%q must be a string", k)})
-					bad = true
-					continue
-				}
-				var parts []string
-				for t, id := range x {
-					s, ok := id.(string)
-					if !ok {
-						errs = append(errs, &RowError{File: name, Line: line, Reason: "identifier values must be strings"})
-						bad = true
-					}
-					parts = append(parts, t+"="+s)
-				}
-				slices.Sort(parts)
-				row.Fields[k] = strings.Join(parts, ";")
-			default:
-				errs = append(errs, &RowError{File: name, Line: line, Reason: fmt.Sprintf("%q must be a string", k)})
-				bad = true
-			}
-		}
-		if !bad {
+		if reasons == nil {
+			row.Line = line
 			rows = append(rows, row)
 		}
 	}
-	if err := sc.Err(); err != nil {
-		errs = append(errs, &RowError{File: name, Line: line + 1, Reason: err.Error()})
-	}
 	return rows, errs
+}
+
+// decodeJSONRow reads one line of JSON Lines: an object whose values are
+// strings or null; "right" may also be an array of rights and "identifier"
+// an object of TYPE: VALUE. A key given twice is refused, as a repeated
+// CSV column is.
+func decodeJSONRow(text []byte) (ImportRow, []string) {
+	row := ImportRow{Fields: map[string]string{}}
+	dec := json.NewDecoder(bytes.NewReader(text))
+	if tok, err := dec.Token(); err != nil || tok != json.Delim('{') {
+		return row, []string{"not a JSON object"}
+	}
+	var reasons []string
+	seen := map[string]bool{}
+	for dec.More() {
+		tok, err := dec.Token()
+		if err != nil {
+			return row, append(reasons, "not a JSON object: "+err.Error())
+		}
+		key, _ := tok.(string)
+		var raw json.RawMessage
+		if err := dec.Decode(&raw); err != nil {
+			return row, append(reasons, "not a JSON object: "+err.Error())
+		}
+		switch {
+		case !knownColumn(key):
+			reasons = append(reasons, fmt.Sprintf("unknown key %q", cases.Printable(key)))
+			continue
+		case seen[key]:
+			reasons = append(reasons, fmt.Sprintf("key %q appears twice", key))
+			continue
+		}
+		seen[key] = true
+		if reason := row.setJSON(key, raw); reason != "" {
+			reasons = append(reasons, reason)
+		}
+	}
+	if _, err := dec.Token(); err != nil {
+		return row, append(reasons, "not a JSON object: "+err.Error())
+	}
+	if _, err := dec.Token(); !errors.Is(err, io.EOF) {
+		return row, append(reasons, "not one JSON object")
+	}
+	return row, reasons
+}
+
+// setJSON stores one value of a JSON Lines row, or says why it cannot.
+func (row *ImportRow) setJSON(key string, raw json.RawMessage) string {
+	var str string
+	if json.Unmarshal(raw, &str) == nil {
+		row.Fields[key] = str
+		return ""
+	}
+	switch {
+	case string(raw) == "null":
+		return ""
+	case key == "right":
+		var rights []string
+		if json.Unmarshal(raw, &rights) != nil {
+			return `"right" must be a string or an array of strings`
+		}
+		row.Fields[key] = strings.Join(rights, ",")
+		return ""
+	case key == "identifier":
+		ids := map[string]string{}
+		if json.Unmarshal(raw, &ids) != nil {
+			return `"identifier" must be "TYPE=VALUE;..." or an object of strings`
+		}
+		row.Identifiers = ids
+		return ""
+	}
+	return fmt.Sprintf("%q must be a string", key)
+}
+
+// ReadImport parses and validates a whole import file (ParseImport, then
+// BuildImport) without touching any database. It returns the requests to
+// write, or every bad row, in the order of the file.
+func ReadImport(name string, r io.Reader, rulesFor RulesFor, now time.Time, actor string) ([][]*cases.Case, []error) {
+	rows, errs := ParseImport(name, r)
+	requests, buildErrs := BuildImport(name, rows, rulesFor, now, actor)
+	errs = append(errs, buildErrs...)
+	if len(errs) > 0 {
+		slices.SortStableFunc(errs, func(a, b error) int { return errorLine(a) - errorLine(b) })
+		return nil, errs
+	}
+	return requests, nil
+}
+
+func errorLine(err error) int {
+	var re *RowError
+	if errors.As(err, &re) {
+		return re.Line
+	}
+	return 0
 }
 
 // BuildImport validates every row into a request of linked cases, as add
@@ -220,7 +287,7 @@ func BuildImport(name string, rows []ImportRow, rulesFor RulesFor, now time.Time
 	var out [][]*cases.Case
 	var errs []error
 	for _, row := range rows {
-		group, err := buildRow(row.Fields, rulesFor, now, actor)
+		group, err := buildRow(row, rulesFor, now, actor)
 		if err != nil {
 			errs = append(errs, &RowError{File: name, Line: row.Line, Reason: cases.Printable(err.Error())})
 			continue
@@ -230,7 +297,8 @@ func BuildImport(name string, rows []ImportRow, rulesFor RulesFor, now time.Time
 	return out, errs
 }
 
-func buildRow(f map[string]string, rulesFor RulesFor, now time.Time, actor string) ([]*cases.Case, error) {
+func buildRow(row ImportRow, rulesFor RulesFor, now time.Time, actor string) ([]*cases.Case, error) {
+	f := row.Fields
 	get := func(k string) string { return strings.TrimSpace(f[k]) }
 	if get("controller") == "" {
 		return nil, errors.New("controller is empty")
@@ -247,15 +315,31 @@ func buildRow(f map[string]string, rulesFor RulesFor, now time.Time, actor strin
 	if in.Rights, err = cases.ParseRights(get("right")); err != nil {
 		return nil, err
 	}
+	var pairs [][2]string
 	if ids := get("identifier"); ids != "" {
-		in.Subject.Identifiers = map[string]string{}
 		for _, part := range strings.Split(ids, ";") {
 			k, v, ok := strings.Cut(part, "=")
 			if !ok || strings.TrimSpace(k) == "" || strings.TrimSpace(v) == "" {
 				return nil, fmt.Errorf("identifier %q: want TYPE=VALUE, several separated by ';'", part)
 			}
-			in.Subject.Identifiers[strings.TrimSpace(k)] = strings.TrimSpace(v)
+			pairs = append(pairs, [2]string{k, v})
 		}
+	}
+	for k, v := range row.Identifiers {
+		if strings.TrimSpace(k) == "" || strings.TrimSpace(v) == "" {
+			return nil, fmt.Errorf("identifier %q: %q: want a type and a value", k, v)
+		}
+		pairs = append(pairs, [2]string{k, v})
+	}
+	for _, p := range pairs {
+		k, v := strings.TrimSpace(p[0]), strings.TrimSpace(p[1])
+		if in.Subject.Identifiers == nil {
+			in.Subject.Identifiers = map[string]string{}
+		}
+		if _, twice := in.Subject.Identifiers[k]; twice {
+			return nil, fmt.Errorf("identifier %q given twice", k)
+		}
+		in.Subject.Identifiers[k] = v
 	}
 	if get("requester") != "" || get("relation") != "" {
 		rel := cases.RelationAgent
@@ -273,14 +357,17 @@ func buildRow(f map[string]string, rulesFor RulesFor, now time.Time, actor strin
 			return nil, err
 		}
 	}
-	if get("received") != "" {
-		loc, err := cases.LoadZone(rules.Zone)
-		if err != nil {
-			return nil, err
-		}
-		if in.ReceivedAt, err = cases.ParseTime(get("received"), loc); err != nil {
-			return nil, fmt.Errorf("received: %w", err)
-		}
+	// Unlike add, an import has no "now" to fall back on: the rows were
+	// received some time ago, and the clock starts on that day.
+	if get("received") == "" {
+		return nil, errors.New("received is empty (RFC 3339 or YYYY-MM-DD)")
+	}
+	loc, err := cases.LoadZone(rules.Zone)
+	if err != nil {
+		return nil, err
+	}
+	if in.ReceivedAt, err = cases.ParseTime(get("received"), loc); err != nil {
+		return nil, fmt.Errorf("received: %w", err)
 	}
 	return cases.NewCases(in, rules, now, actor)
 }
