@@ -185,3 +185,88 @@ func BenchmarkImport100k(b *testing.B) {
 		}
 	}
 }
+
+// A refused import leaves a database that exists exactly as it was: not
+// opened for writing at all.
+func TestImportRefusedLeavesTheDatabaseAsItWas(t *testing.T) {
+	env := importEnv(t)
+	db := filepath.Join(t.TempDir(), "cases.db")
+	if status, _, errOut := runCLI(t, env, "add", "--controller", "crisp", "--right", "access", "--subject", "Zoé", "--email", "zoe@example.org", "--db", db); status != 0 {
+		t.Fatal(errOut)
+	}
+	_, before, _ := runCLI(t, env, "list", "--all", "--json", "--db", db)
+	bytesBefore, err := os.ReadFile(db)
+	if err != nil {
+		t.Fatal(err)
+	}
+	good := "crisp,access,Jan,jan@example.org,2026-11-02,email,t\n"
+	for _, tc := range []struct{ name, content, want string }{
+		{"csv, a bad row inside a field over lines", importHeader + good + good + "crisp,access,Ana,ana@example.org,2026-11-02,carrier pigeon,\"a\nb\"\n" + good,
+			`:4: unknown channel "carrier pigeon"`},
+		{"json lines, the last row", `{"controller":"crisp","right":"access","subject":"Jan","email":"jan@example.org","received":"2026-11-02"}` + "\n\n" +
+			`{"controller":"crisp","right":"access","subject":"Jan","email":"jan@example.org","received":"2026-11-23"}` + "\n",
+			":3: the receipt time"},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			file := writeFile(t, "in", tc.content)
+			status, out, errOut := runCLI(t, env, "import", file, "--db", db, "--json")
+			if status != 2 || out != "" || !strings.HasPrefix(errOut, file+tc.want) || !strings.HasSuffix(errOut, "1 bad row in "+file+"; nothing was imported\n") {
+				t.Fatalf("status %d, stdout %q, stderr %q", status, out, errOut)
+			}
+		})
+	}
+	_, after, _ := runCLI(t, env, "list", "--all", "--json", "--db", db)
+	bytesAfter, _ := os.ReadFile(db)
+	if after != before || string(bytesAfter) != string(bytesBefore) {
+		t.Fatalf("the database changed:\n%s\n%s", before, after)
+	}
+}
+
+// What came from the file is shown with its control characters made
+// visible, in the reports and in the summary.
+func TestImportReportsAreNeutralised(t *testing.T) {
+	env := importEnv(t)
+	db := filepath.Join(t.TempDir(), "cases.db")
+	file := writeFile(t, "in\x1b[2J.csv", importHeader+"\x1b]0;owned\x07acme,access,X,x@example.org,2026-11-02,email,t\n"+
+		"crisp,access,X,x@example.org,2026-11-02,email,t\n"+
+		"crisp,\"access,\x1b[31merasure\",X,x@example.org,2026-11-02,email,t\n")
+	status, _, errOut := runCLI(t, env, "import", file, "--db", db)
+	if status != 2 || strings.ContainsAny(errOut, "\x1b\x07") || strings.Count(errOut, "\n") != 3 ||
+		!strings.Contains(errOut, "in^[[2J.csv:2: unknown organisation") || !strings.Contains(errOut, "in^[[2J.csv:4: ") {
+		t.Fatalf("status %d, stderr %q", status, errOut)
+	}
+}
+
+func TestImportJSONLinesWithSeveralRights(t *testing.T) {
+	env := importEnv(t)
+	db := filepath.Join(t.TempDir(), "cases.db")
+	jsonl := `{"controller":"callrix","right":["access","portability"],"subject":"Sofie Peeters","email":"sofie@example.net","received":"2026-11-10T14:00:00+01:00",` +
+		`"channel":"portal","text":"export please","identifier":{"account":"A-7;B"},"requester":"Pieter Peeters","relation":"parent","regime":"eu-gdpr"}` + "\n" +
+		`{"controller":"callrix","right":"access","subject":"Sofie P.","email":"SOFIE@example.net","received":"2026-11-11","channel":"email","text":"again"}` + "\n"
+	status, out, errOut := runCLI(t, env, "import", writeFile(t, "in.ndjson", jsonl), "--db", db, "--json")
+	if status != 0 || out != `{"requests":2,"cases":3,"possible_duplicates":1,"ids":["DSR-2026-000001","DSR-2026-000002","DSR-2026-000003"]}`+"\n" {
+		t.Fatalf("%d %q %q", status, out, errOut)
+	}
+	_, out, _ = runCLI(t, env, "show", "DSR-2026-000002", "--json", "--db", db)
+	var v struct {
+		RequestID string   `json:"request_id"`
+		Linked    []string `json:"linked"`
+		Right     string
+		Subject   struct{ Identifiers map[string]string }
+		Requester struct{ Name, Relation string }
+		Channel   string
+		Regime    string
+		Tags      []string
+	}
+	if err := json.Unmarshal([]byte(out), &v); err != nil {
+		t.Fatal(err)
+	}
+	if v.RequestID != "DSR-2026-000001" || len(v.Linked) != 1 || v.Linked[0] != "DSR-2026-000001" || v.Right != "portability" ||
+		v.Subject.Identifiers["account"] != "A-7;B" || v.Requester.Relation != "parent" || v.Channel != "portal" || v.Regime != "eu-gdpr" || len(v.Tags) != 0 {
+		t.Fatalf("%+v", v)
+	}
+	_, out, _ = runCLI(t, env, "show", "DSR-2026-000003", "--db", db)
+	if !strings.Contains(out, "possible-duplicate") || !strings.Contains(out, "importer") {
+		t.Fatalf("the repeat's timeline lacks the tag:\n%s", out)
+	}
+}
