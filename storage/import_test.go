@@ -290,3 +290,25 @@ func TestImportIsAllOrNothing(t *testing.T) {
 		})
 	}
 }
+
+// BenchmarkReadImport100k times what an import does before it takes the
+// lock: parsing and validating a 100,000-row CSV. (The whole command is
+// BenchmarkImport100k in package main.)
+func BenchmarkReadImport100k(b *testing.B) {
+	var sb strings.Builder
+	sb.WriteString(importHeader)
+	orgs := []string{"crisp", "callrix", "closeq", "crmsoftware", "crystalqore"}
+	for i := range 100_000 {
+		fmt.Fprintf(&sb, "%s,\"access,erasure\",Subject %d Łukasz,s%d@example.org,2026-%02d-%02d,email,\"please send\nmy data\"\n",
+			orgs[i%5], i, i, 8+i%3, 1+i%28)
+	}
+	content := sb.String()
+	rulesFor := embeddedRules(b)
+	b.SetBytes(int64(len(content)))
+	for b.Loop() {
+		requests, errs := ReadImport("big.csv", strings.NewReader(content), rulesFor, importNow, "importer")
+		if errs != nil || len(requests) != 100_000 {
+			b.Fatal(len(requests), errs[:min(len(errs), 3)])
+		}
+	}
+}
