@@ -51,8 +51,9 @@ type ImportRow struct {
 }
 
 // ParseImport reads CSV or JSON Lines (detected from the first
-// non-blank byte: '{' is JSON Lines) into rows. It reports every bad row it
-// can; a CSV syntax error stops it, with its line.
+// non-blank byte: '{' is JSON Lines) into rows. It reports every bad row,
+// by the line where the row starts: syntax errors, text that is not UTF-8,
+// unknown or repeated columns.
 func ParseImport(name string, r io.Reader) ([]ImportRow, []error) {
 	data, err := io.ReadAll(r)
 	if err != nil {
@@ -62,25 +63,21 @@ func ParseImport(name string, r io.Reader) ([]ImportRow, []error) {
 	if len(bytes.TrimSpace(data)) == 0 {
 		return nil, []error{&RowError{File: name, Line: 1, Reason: "the file is empty"}}
 	}
-	if !utf8.Valid(data) {
-		line := 1 + bytes.Count(data[:firstInvalidUTF8(data)], []byte("\n"))
-		return nil, []error{&RowError{File: name, Line: line, Reason: "not valid UTF-8 (save the file as UTF-8)"}}
-	}
 	if bytes.TrimLeft(data, " \t\r\n")[0] == '{' {
 		return parseJSONLines(name, data)
 	}
 	return parseCSV(name, data)
 }
 
-func firstInvalidUTF8(b []byte) int {
-	for i := 0; i < len(b); {
-		r, size := utf8.DecodeRune(b[i:])
-		if r == utf8.RuneError && size == 1 {
-			return i
+const notUTF8 = "not valid UTF-8 (save the file as UTF-8)"
+
+func validUTF8(fields []string) bool {
+	for _, f := range fields {
+		if !utf8.ValidString(f) {
+			return false
 		}
-		i += size
 	}
-	return len(b)
+	return true
 }
 
 func knownColumn(c string) bool {
@@ -96,6 +93,9 @@ func parseCSV(name string, data []byte) ([]ImportRow, []error) {
 	}
 	headerLine, _ := cr.FieldPos(0) // blank lines before the header count
 	var errs []error
+	if !validUTF8(header) {
+		return nil, []error{&RowError{File: name, Line: headerLine, Reason: notUTF8}}
+	}
 	seen := map[string]bool{}
 	for i, h := range header {
 		h = strings.ToLower(strings.TrimSpace(h))
@@ -131,6 +131,10 @@ func parseCSV(name string, data []byte) ([]ImportRow, []error) {
 			continue
 		}
 		line, _ := cr.FieldPos(0)
+		if !validUTF8(rec) {
+			errs = append(errs, &RowError{File: name, Line: line, Reason: notUTF8})
+			continue
+		}
 		if len(rec) != len(header) {
 			errs = append(errs, &RowError{File: name, Line: line, Reason: fmt.Sprintf("%d fields, the header has %d", len(rec), len(header))})
 			continue
@@ -173,6 +177,10 @@ func parseJSONLines(name string, data []byte) ([]ImportRow, []error) {
 		line++
 		text = bytes.TrimSpace(text)
 		if len(text) == 0 {
+			continue
+		}
+		if !utf8.Valid(text) { // encoding/json would quietly replace the bytes
+			errs = append(errs, &RowError{File: name, Line: line, Reason: notUTF8})
 			continue
 		}
 		row, reasons := decodeJSONRow(text)

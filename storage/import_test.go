@@ -103,6 +103,12 @@ func TestReadImportReportsEveryBadRowInFileOrder(t *testing.T) {
 			"crisp,access,E,e@example.org,2026-11-02,email,\"never closed\n" + good, // 8 to the end
 			[]string{"in:2: bare \"", "in:4: received is empty", "in:5: extraneous or missing \" in quoted-field (line 6, column 10)",
 				"in:7: ", "in:8: extraneous or missing \" in quoted-field (line 9,"}},
+		{"not UTF-8", importHeader + good + "crisp,access,Zo\xe9,z@example.org,2026-11-02,email,t\n" + good +
+			"crisp,access,\"a\nb\xff\",z@example.org,2026-11-02,email,t\n",
+			[]string{"in:3: not valid UTF-8", "in:5: not valid UTF-8"}},
+		{"json lines not UTF-8", `{"controller":"crisp","right":"access","subject":"Zo` + "\xe9" + `","email":"z@example.org","received":"2026-11-02"}` + "\n" +
+			`{"controller":"crisp","right":"access","subject":"` + "\xff" + `","email":"z@example.org","received":"2026-11-02"}` + "\n",
+			[]string{"in:1: not valid UTF-8", "in:2: not valid UTF-8"}},
 		{"identifiers", importHeader[:len(importHeader)-1] + ",identifier\n" +
 			"crisp,access,A,a@example.org,2026-11-02,email,t,customer=1;order\n" +
 			"crisp,access,A,a@example.org,2026-11-02,email,t,customer=1; customer =2\n" +
