@@ -95,7 +95,14 @@ func runImport(a *app, args []string) int {
 	if *c.asJSON {
 		return a.printJSON(res)
 	}
-	fmt.Fprintf(a.stdout, "imported %d requests (%d cases) from %s; %d tagged %s\n", res.Requests, res.Cases,
+	fmt.Fprintf(a.stdout, "imported %s (%s) from %s; %d tagged %s\n", importCount(res.Requests, "request"), importCount(res.Cases, "case"),
 		cases.Printable(name), res.Duplicates, storage.DuplicateTag)
 	return exitOK
+}
+
+func importCount(n int, noun string) string {
+	if n == 1 {
+		return "1 " + noun
+	}
+	return fmt.Sprintf("%d %ss", n, noun)
 }

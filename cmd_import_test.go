@@ -124,7 +124,7 @@ func TestImportCleanFiles(t *testing.T) {
 		t.Fatalf("imported case: %+v", v)
 	}
 	jsonl := `{"controller":"crystalqore","right":"portability","subject":"Sofie Peeters","email":"sofie@example.net","received":"2026-11-10","channel":"portal","text":"export please","identifier":{"account":"A-7"}}` + "\n"
-	if status, out, errOut := runCLI(t, env, "import", writeFile(t, "in.jsonl", jsonl), "--db", db); status != 0 || !strings.Contains(out, "imported 1 requests (1 cases)") {
+	if status, out, errOut := runCLI(t, env, "import", writeFile(t, "in.jsonl", jsonl), "--db", db); status != 0 || !strings.Contains(out, "imported 1 request (1 case) from ") {
 		t.Fatalf("jsonl: %d %q %q", status, out, errOut)
 	}
 	if status, out, _ := runCLI(t, env, "check", "--db", db); status != 0 {
