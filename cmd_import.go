@@ -1,6 +1,7 @@
 package main
 
 import (
+	"bytes"
 	"errors"
 	"fmt"
 	"io"
@@ -49,16 +50,15 @@ func runImport(a *app, args []string) int {
 		return a.usageError("import", err, pos, importUsage)
 	}
 	name := pos[0]
-	var in io.Reader = os.Stdin
-	if name != "-" {
-		f, err := os.Open(name)
-		if err != nil {
-			return a.fail(exitUsage, fmt.Errorf("import: %w", err))
-		}
-		defer f.Close()
-		in = f
-	} else {
+	var data []byte
+	if name == "-" {
 		name = "stdin"
+		data, err = io.ReadAll(os.Stdin)
+	} else {
+		data, err = os.ReadFile(name)
+	}
+	if err != nil {
+		return a.fail(exitUsage, fmt.Errorf("import: %w", err))
 	}
 	regs, err := loadRegisters(a.getenv, *registersDir)
 	if err != nil {
@@ -73,7 +73,7 @@ func runImport(a *app, args []string) int {
 		return reg.ID, rules, err
 	}
 	now, actor := a.clock.Now(), a.actor()
-	requests, errs := storage.ReadImport(name, in, rulesFor, now, actor)
+	requests, errs := storage.ReadImport(name, bytes.NewReader(data), rulesFor, now, actor)
 	if len(errs) > 0 {
 		for _, e := range errs {
 			fmt.Fprintln(a.stderr, oneLine(e.Error()))
