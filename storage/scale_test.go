@@ -120,13 +120,18 @@ func BenchmarkQueueLoad100k(b *testing.B) {
 // BenchmarkListOverdue100k is list --overdue over 100,000 cases (target 50 ms).
 func BenchmarkListOverdue100k(b *testing.B) {
 	s := scaleStore(b)
+	benchListJSON(b, s, Filter{Overdue: true})
+}
+
+// benchListJSON lists as list --json does: every matching case's JSON joined
+// into the output; it reports how many cases matched.
+func benchListJSON(b *testing.B, s *Store, f Filter) {
 	var n int
 	var out bytes.Buffer
 	for b.Loop() {
 		n = 0
 		out.Reset()
-		// As list --json does: every case's JSON joined into the output.
-		err := s.List(Filter{Overdue: true}, scaleNow, func(_ *cases.Summary, view func() []byte) error {
+		err := s.List(f, scaleNow, func(_ *cases.Summary, view func() []byte) error {
 			out.Write(view())
 			n++
 			return nil
@@ -142,22 +147,7 @@ func BenchmarkListOverdue100k(b *testing.B) {
 // (target 50 ms).
 func BenchmarkListDueWithin7d100k(b *testing.B) {
 	s := scaleStore(b)
-	var n int
-	var out bytes.Buffer
-	for b.Loop() {
-		n = 0
-		out.Reset()
-		// As list --json does: every case's JSON joined into the output.
-		err := s.List(Filter{DueWithin: 7 * 24 * time.Hour}, scaleNow, func(_ *cases.Summary, view func() []byte) error {
-			out.Write(view())
-			n++
-			return nil
-		})
-		if err != nil {
-			b.Fatal(err)
-		}
-	}
-	b.ReportMetric(float64(n), "cases")
+	benchListJSON(b, s, Filter{DueWithin: 7 * 24 * time.Hour})
 }
 
 // BenchmarkDurableChange100k is one action on the 100,000-case file; compare
@@ -228,25 +218,7 @@ func BenchmarkChangeInOpenFile100k(b *testing.B) {
 // BenchmarkBarePut100k is a bare bbolt put with fsync into the same
 // 100,000-case file, kept open.
 func BenchmarkBarePut100k(b *testing.B) {
-	s := scaleStore(b)
-	db, err := bolt.Open(s.Path(), 0o600, &bolt.Options{Timeout: time.Second})
-	if err != nil {
-		b.Fatal(err)
-	}
-	defer db.Close()
-	val := make([]byte, 400)
-	for i := 0; b.Loop(); i++ {
-		err := db.Update(func(tx *bolt.Tx) error {
-			bk, err := tx.CreateBucketIfNotExists([]byte("bench"))
-			if err != nil {
-				return err
-			}
-			return bk.Put(u64(uint64(i)), val)
-		})
-		if err != nil {
-			b.Fatal(err)
-		}
-	}
+	benchBarePut(b, scaleStore(b).Path())
 }
 
 // BenchmarkReport100k loads the register of requests' input and computes
