@@ -122,19 +122,26 @@ func doTx(tx *bolt.Tx, id string, a Action, now time.Time) (*Result, error) {
 		return nil, err
 	}
 	if ev.Kind == cases.EventAttached {
-		files, err := tx.Bucket(bucketFiles).CreateBucketIfNotExists([]byte(id))
-		if err != nil {
+		if err := putFile(tx, id, res.Event.Attachment.Name, a.Content); err != nil {
 			return nil, err
-		}
-		content := a.Content
-		if content == nil {
-			content = []byte{}
-		}
-		if err := files.Put([]byte(res.Event.Attachment.Name), content); err != nil {
-			return nil, fmt.Errorf("store %s: %w", res.Event.Attachment.Name, err)
 		}
 	}
 	return res, nil
+}
+
+// putFile stores an attached file's content with its case.
+func putFile(tx *bolt.Tx, id, name string, content []byte) error {
+	files, err := tx.Bucket(bucketFiles).CreateBucketIfNotExists([]byte(id))
+	if err != nil {
+		return err
+	}
+	if content == nil {
+		content = []byte{}
+	}
+	if err := files.Put([]byte(name), content); err != nil {
+		return fmt.Errorf("store %s: %w", name, err)
+	}
+	return nil
 }
 
 // currentRules are the rules in force for a case: the frozen ones, or the

@@ -319,11 +319,7 @@ func insertCase(tx *bolt.Tx, c *cases.Case, now time.Time, batch *indexBatch) er
 			return err
 		}
 		if a := ev.Attachment; ev.Kind == cases.EventAttached && a != nil && a.Content != nil {
-			files, err := tx.Bucket(bucketFiles).CreateBucketIfNotExists([]byte(c.ID))
-			if err != nil {
-				return err
-			}
-			if err := files.Put([]byte(a.Name), a.Content); err != nil {
+			if err := putFile(tx, c.ID, a.Name, a.Content); err != nil {
 				return err
 			}
 		}
