@@ -239,7 +239,7 @@ func WriteRecord(r *CaseRecord, dir string) (string, error) {
 		data []byte
 	}{"SHA256SUMS", sums.Bytes()})
 	// The case ID is ours (DSR-YYYY-NNNNNN), never subject-supplied text.
-	out := filepath.Join(dir, recordSafeName(r.Case.ID)+"-record")
+	out := filepath.Join(dir, safeName(r.Case.ID)+"-record")
 	if err := os.MkdirAll(out, 0o700); err != nil {
 		return "", err
 	}
@@ -260,18 +260,4 @@ func WriteRecord(r *CaseRecord, dir string) (string, error) {
 		}
 	}
 	return out, nil
-}
-
-// recordSafeName keeps letters, digits, '-' and '_' of a name used in a path.
-func recordSafeName(s string) string {
-	b := []byte(s)
-	for i, c := range b {
-		if !(c >= 'a' && c <= 'z' || c >= 'A' && c <= 'Z' || c >= '0' && c <= '9' || c == '-' || c == '_') {
-			b[i] = '_'
-		}
-	}
-	if len(b) == 0 {
-		return "case"
-	}
-	return string(b)
 }
