@@ -4,7 +4,6 @@ import (
 	"errors"
 	"fmt"
 	"io"
-	"os"
 	"path/filepath"
 	"slices"
 	"strings"
@@ -185,7 +184,7 @@ func (spec actionSpec) run(a *app, args []string) int {
 			}
 		}
 		for _, path := range rest {
-			data, err := readLimited(path, st.MaxFileSize())
+			data, err := storage.ReadAttachment(path, st.MaxFileSize())
 			if err != nil {
 				return bad(err)
 			}
@@ -292,16 +291,7 @@ func (a *app) fromRegister(st *storage.Store, id string, ev cases.Event, dir str
 		ev.Rules = &rules
 		return ev, nil
 	}
-	var names []string
-	for _, r := range reg.Recipients {
-		name := r.Name.Value
-		if name == "" {
-			name = r.Category.Value
-		}
-		if name != "" && !slices.Contains(names, name) {
-			names = append(names, name)
-		}
-	}
+	names := reg.RecipientNames()
 	if len(names) == 0 {
 		return ev, fmt.Errorf("the register of %s names no recipients; complete it (rightsdesk controllers %s)", reg.ID, reg.ID)
 	}
@@ -317,25 +307,4 @@ func (a *app) fromRegister(st *storage.Store, id string, ev cases.Event, dir str
 		ev.Recipients = append(ev.Recipients, names[i])
 	}
 	return ev, nil
-}
-
-// readLimited reads a file to attach, refusing it before reading when it is
-// above the store's limit.
-func readLimited(path string, limit int64) ([]byte, error) {
-	f, err := os.Open(path)
-	if err != nil {
-		return nil, fmt.Errorf("read %s: %w", path, errors.Unwrap(err))
-	}
-	defer f.Close()
-	info, err := f.Stat()
-	if err != nil {
-		return nil, err
-	}
-	if !info.Mode().IsRegular() {
-		return nil, fmt.Errorf("%s is not a regular file", path)
-	}
-	if info.Size() > limit {
-		return nil, &storage.TooLarge{Name: path, Size: info.Size(), Limit: limit}
-	}
-	return io.ReadAll(io.LimitReader(f, limit+1))
 }

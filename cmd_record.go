@@ -3,6 +3,7 @@ package main
 import (
 	"fmt"
 	"path/filepath"
+	"time"
 
 	"rightsdesk/export"
 	"rightsdesk/storage"
@@ -16,14 +17,30 @@ const generator = "rightsdesk"
 // export is logged in the access log, not in the timeline, so that the
 // record of an unchanged case is the same every time.
 func (a *app) exportRecord(dbFlag, id, dir string, asJSON bool) int {
-	st := a.store(a.dbPath(dbFlag))
-	l, err := st.Get(id)
+	if dir == "" {
+		dir = filepath.Join(a.dataHome(), "rightsdesk", "records")
+	}
+	out, head, err := writeRecord(a.store(a.dbPath(dbFlag)), id, dir, a.clock.Now(), a.actor())
 	if err != nil {
 		return a.storeFailure(err)
 	}
+	if asJSON {
+		return a.printJSON(map[string]string{"path": out, "chain_head": head})
+	}
+	fmt.Fprintln(a.stdout, out)
+	return exitOK
+}
+
+// writeRecord writes the case record of id into dir and logs its export:
+// the one sequence of the command line and of E in the terminal app.
+func writeRecord(st *storage.Store, id, dir string, now time.Time, actor string) (out, chainHead string, err error) {
+	l, err := st.Get(id)
+	if err != nil {
+		return "", "", err
+	}
 	links, err := st.Chain(id)
 	if err != nil {
-		return a.storeFailure(err)
+		return "", "", err
 	}
 	chain := make([]export.ChainLink, len(links))
 	for i, k := range links {
@@ -31,21 +48,13 @@ func (a *app) exportRecord(dbFlag, id, dir string, asJSON bool) int {
 	}
 	rec, err := export.NewRecord(export.RecordInput{Case: l.Case, Revision: l.Revision, Chain: chain, Generator: generator})
 	if err != nil {
-		return a.storeFailure(err)
+		return "", "", err
 	}
-	if dir == "" {
-		dir = filepath.Join(a.dataHome(), "rightsdesk", "records")
+	if out, err = export.WriteRecord(rec, dir); err != nil {
+		return "", "", fmt.Errorf("export %s --record: %w", id, err)
 	}
-	out, err := export.WriteRecord(rec, dir)
-	if err != nil {
-		return a.fail(exitStore, fmt.Errorf("export %s --record: %w", id, err))
+	if err := st.LogAccess(storage.Access{At: now, Actor: actor, CaseID: id, What: "exported the case record"}); err != nil {
+		return "", "", err
 	}
-	if err := st.LogAccess(storage.Access{At: a.clock.Now(), Actor: a.actor(), CaseID: id, What: "exported the case record"}); err != nil {
-		return a.storeFailure(err)
-	}
-	if asJSON {
-		return a.printJSON(map[string]string{"path": out, "chain_head": rec.ChainHead})
-	}
-	fmt.Fprintln(a.stdout, out)
-	return exitOK
+	return out, rec.ChainHead, nil
 }

@@ -1,14 +1,19 @@
 package main
 
 import (
+	"bytes"
 	"encoding/csv"
 	"fmt"
 	"io"
 	"maps"
+	"path/filepath"
 	"slices"
 	"strings"
+	"time"
 
 	"rightsdesk/cases"
+	"rightsdesk/export"
+	"rightsdesk/storage"
 )
 
 const reportUsage = "usage: rightsdesk report [--from DATE] [--to DATE] [--controller ID] [--json|--csv] [--db PATH]"
@@ -136,30 +141,17 @@ func runReport(a *app, args []string) int {
 	if err != nil {
 		return a.storeFailure(err)
 	}
-	var picked []cases.Summary
-	for _, s := range all {
-		if (*controller != "" && s.Controller != *controller) ||
-			(!fromDate.IsZero() && s.ReceiptDate.Before(fromDate)) || (!toDate.IsZero() && s.ReceiptDate.After(toDate)) {
-			continue
-		}
-		picked = append(picked, s)
-	}
-	// The register reads in the order cases came in.
-	slices.SortFunc(picked, func(x, y cases.Summary) int {
-		if c := x.ReceivedAt.Compare(y.ReceivedAt); c != 0 {
-			return c
-		}
-		return strings.Compare(x.ID, y.ID)
-	})
-	rows := make([]reportRow, len(picked))
+	picked, rows := reportRows(all, *controller, fromDate, toDate)
 	byController := map[string][]cases.Summary{}
 	for i := range picked {
-		rows[i] = newReportRow(&picked[i])
 		byController[picked[i].Controller] = append(byController[picked[i].Controller], picked[i])
 	}
 	switch {
 	case *asCSV:
-		return writeReportCSV(a.stdout, rows)
+		if err := writeReportCSV(a.stdout, rows); err != nil {
+			return a.fail(exitStore, fmt.Errorf("report: %w", err))
+		}
+		return exitOK
 	case *c.asJSON:
 		per := map[string]reportTotals{}
 		for id, ss := range byController {
@@ -215,7 +207,7 @@ func printTotals(w io.Writer, name string, t reportTotals) {
 
 // writeReportCSV writes one header row and one row per case: UTF-8, ISO
 // dates, nothing else, so that a spreadsheet opens it cleanly.
-func writeReportCSV(w io.Writer, rows []reportRow) int {
+func writeReportCSV(w io.Writer, rows []reportRow) error {
 	cw := csv.NewWriter(w)
 	cw.Write([]string{"controller", "id", "request_id", "right", "received", "due", "extension", "answered", "status", "outcome", "grounds", "timeliness"})
 	for _, r := range rows {
@@ -223,10 +215,52 @@ func writeReportCSV(w io.Writer, rows []reportRow) int {
 			r.Status, r.Outcome, strings.Join(r.Grounds, ";"), r.Timeliness})
 	}
 	cw.Flush()
-	if cw.Error() != nil {
-		return exitStore
+	return cw.Error()
+}
+
+// reportRows picks the cases of the register (one organisation or all,
+// received in the period, both ends included) in the order they came in,
+// with their rows.
+func reportRows(all []cases.Summary, controller string, from, to cases.Date) ([]cases.Summary, []reportRow) {
+	var picked []cases.Summary
+	for _, s := range all {
+		if (controller != "" && s.Controller != controller) ||
+			(!from.IsZero() && s.ReceiptDate.Before(from)) || (!to.IsZero() && s.ReceiptDate.After(to)) {
+			continue
+		}
+		picked = append(picked, s)
 	}
-	return exitOK
+	slices.SortFunc(picked, func(x, y cases.Summary) int {
+		if c := x.ReceivedAt.Compare(y.ReceivedAt); c != 0 {
+			return c
+		}
+		return strings.Compare(x.ID, y.ID)
+	})
+	rows := make([]reportRow, len(picked))
+	for i := range picked {
+		rows[i] = newReportRow(&picked[i])
+	}
+	return picked, rows
+}
+
+// writeReportFile writes the register of requests of one organisation (all
+// when controller is empty) as CSV into dir, private, and returns its path:
+// R on the terminal app's overview.
+func writeReportFile(st *storage.Store, controller, dir string, now time.Time) (string, error) {
+	all, _, err := st.Queue(now)
+	if err != nil {
+		return "", err
+	}
+	_, rows := reportRows(all, controller, cases.Date{}, cases.Date{})
+	name := "all"
+	if controller != "" {
+		name = controller
+	}
+	var b bytes.Buffer
+	if err := writeReportCSV(&b, rows); err != nil {
+		return "", err
+	}
+	return export.WritePrivate(dir, fmt.Sprintf("register-%s-%s.csv", filepath.Base(name), now.UTC().Format("2006-01-02T150405Z")), b.Bytes())
 }
 
 // csvSafe keeps a cell from being read as a formula by a spreadsheet.

@@ -10,6 +10,7 @@ import (
 	"github.com/charmbracelet/colorprofile"
 	"github.com/charmbracelet/x/term"
 
+	"rightsdesk/cases"
 	"rightsdesk/ui"
 )
 
@@ -47,7 +48,25 @@ func runTUI(a *app, args []string) int {
 	if err != nil {
 		return a.fail(exitUsage, err)
 	}
-	model := ui.New(ui.Options{Store: a.store(path), Clock: a.clock, Actor: a.actor(), Registers: regs, Title: title})
+	st, actor, data := a.store(path), a.actor(), filepath.Join(a.dataHome(), "rightsdesk")
+	model := ui.New(ui.Options{Store: st, Clock: a.clock, Actor: actor, Registers: regs, Title: title,
+		Export: func(id string, kind cases.LetterKind) (*ui.Exported, error) {
+			res, err := exportPacket(st, regs, id, kind, filepath.Join(data, "packets"), a.clock.Now(), actor)
+			if err != nil {
+				return nil, err
+			}
+			out := &ui.Exported{Path: res.Path, SHA256: res.SHA256, Letter: res.Letter, Draft: res.Draft}
+			for _, g := range res.Gaps {
+				out.Gaps = append(out.Gaps, gapLabel(g)+": "+g.Field+": "+g.Text)
+			}
+			return out, nil
+		},
+		Record: func(id string) (string, string, error) {
+			return writeRecord(st, id, filepath.Join(data, "records"), a.clock.Now(), actor)
+		},
+		Report: func(controller string) (string, error) {
+			return writeReportFile(st, controller, filepath.Join(data, "reports"), a.clock.Now())
+		}})
 	opts := []tea.ProgramOption{}
 	if pin {
 		opts = append(opts, tea.WithColorProfile(profile))

@@ -7,6 +7,7 @@ import (
 	"io/fs"
 	"path"
 	"regexp"
+	"slices"
 	"sort"
 	"strings"
 
@@ -381,4 +382,20 @@ type RegisterError struct {
 // Error formats the problem as FILE:LINE: field: reason.
 func (e *RegisterError) Error() string {
 	return fmt.Sprintf("%s:%d: %s: %s", e.File, e.Line, e.Field, e.Reason)
+}
+
+// RecipientNames are the register's recipients as a case names them (the
+// recipients and notify actions): each by name, else by category, once.
+func (r *Register) RecipientNames() []string {
+	var names []string
+	for _, x := range r.Recipients {
+		name := x.Name.Value
+		if name == "" {
+			name = x.Category.Value
+		}
+		if name != "" && !slices.Contains(names, name) {
+			names = append(names, name)
+		}
+	}
+	return names
 }

@@ -221,17 +221,21 @@ func (pk *Packet) Event(actor string) cases.Event {
 }
 
 // Write saves the zip as dir/<ID>-<kind>.zip (0600; dir created 0700) and
-// returns its full path. The file is written beside and renamed, so that a
-// reader never sees half a packet.
-func (pk *Packet) Write(dir string) (string, error) {
+// returns its full path.
+func (pk *Packet) Write(dir string) (string, error) { return WritePrivate(dir, pk.Name, pk.Zip) }
+
+// WritePrivate saves data as dir/name (0600; dir created 0700) and returns
+// its full path. The file is written beside and renamed, so that a reader
+// never sees half of it.
+func WritePrivate(dir, name string, data []byte) (string, error) {
 	if err := os.MkdirAll(dir, 0o700); err != nil {
 		return "", fmt.Errorf("create %s: %w", dir, err)
 	}
-	abs, err := filepath.Abs(filepath.Join(dir, pk.Name))
+	abs, err := filepath.Abs(filepath.Join(dir, name))
 	if err != nil {
 		return "", err
 	}
-	tmp, err := os.CreateTemp(dir, ".packet-*.zip")
+	tmp, err := os.CreateTemp(dir, ".partial-*")
 	if err != nil {
 		return "", fmt.Errorf("write %s: %w", abs, err)
 	}
@@ -240,7 +244,7 @@ func (pk *Packet) Write(dir string) (string, error) {
 		tmp.Close()
 		return "", err
 	}
-	if _, err := tmp.Write(pk.Zip); err != nil {
+	if _, err := tmp.Write(data); err != nil {
 		tmp.Close()
 		return "", fmt.Errorf("write %s: %w", abs, err)
 	}

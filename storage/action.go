@@ -5,6 +5,8 @@ import (
 	"encoding/hex"
 	"errors"
 	"fmt"
+	"io"
+	"os"
 	"time"
 
 	bolt "go.etcd.io/bbolt"
@@ -178,4 +180,26 @@ func (s *Store) File(id, name string) ([]byte, error) {
 		return nil, &NotFound{ID: id}
 	}
 	return out, err
+}
+
+// ReadAttachment reads a file to attach (the attach command and the
+// terminal app's form), refusing it before reading when it is
+// above the store's limit.
+func ReadAttachment(path string, limit int64) ([]byte, error) {
+	f, err := os.Open(path)
+	if err != nil {
+		return nil, fmt.Errorf("read %s: %w", path, errors.Unwrap(err))
+	}
+	defer f.Close()
+	info, err := f.Stat()
+	if err != nil {
+		return nil, err
+	}
+	if !info.Mode().IsRegular() {
+		return nil, fmt.Errorf("%s is not a regular file", path)
+	}
+	if info.Size() > limit {
+		return nil, &TooLarge{Name: path, Size: info.Size(), Limit: limit}
+	}
+	return io.ReadAll(io.LimitReader(f, limit+1))
 }

@@ -27,16 +27,10 @@ func (m Model) caseView() string {
 		more = fmt.Sprintf(" · ↓ %d more lines", len(m.caseLines)-end)
 	}
 	switch {
-	case m.prompt != nil:
-		line := m.styles.Key.Render(m.prompt.label+": ") + cases.Printable(m.prompt.text) + "▏"
-		if m.err != "" {
-			line = m.styles.Error.Render("! "+m.err) + "  " + line
-		}
-		b.WriteString(fit(line+m.styles.Dim.Render("  enter send · esc cancel"), m.width))
 	case m.status != "" && m.err == "":
-		b.WriteString(fit(m.styles.Dim.Render(m.status+" · n note · a assign · t tag · esc back"), m.width))
+		b.WriteString(fit(m.styles.Dim.Render(m.status+" · enter actions · esc back"), m.width))
 	default:
-		b.WriteString(fit(m.footer("esc back · n note · a assign · t tag · r reveal · ? help"+more), m.width))
+		b.WriteString(fit(m.footer("esc back · enter actions · e export · n note · c close · ? help"+more), m.width))
 	}
 	return b.String()
 }

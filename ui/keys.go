@@ -9,10 +9,12 @@ type KeyMap struct {
 	Overdue, Week, Mine, Status, Org, Right key.Binding
 	Clear, Overview                         key.Binding
 	NextSection, PrevSection                key.Binding // on the case screen
-	Note, Assign, Tag                       key.Binding // on the case screen
+	Export, Record, Actions                 key.Binding // on the case screen; its forms are caseActions
+	New, BulkAssign, BulkTag                key.Binding // on the queue
+	Report                                  key.Binding // on the overview
 }
 
-// DefaultKeys are arrows and vim keys; e is kept free for export.
+// DefaultKeys are arrows and vim keys.
 func DefaultKeys() KeyMap {
 	b := func(help, desc string, keys ...string) key.Binding {
 		return key.NewBinding(key.WithKeys(keys...), key.WithHelp(help, desc))
@@ -20,8 +22,8 @@ func DefaultKeys() KeyMap {
 	return KeyMap{
 		Up:          b("↑/k", "up", "up", "k"),
 		Down:        b("↓/j", "down", "down", "j"),
-		PageUp:      b("pgup/ctrl+u", "page up", "pgup", "ctrl+u"),
-		PageDown:    b("pgdn/ctrl+d", "page down", "pgdown", "ctrl+d", " "),
+		PageUp:      b("pgup/^u", "page up", "pgup", "ctrl+u"),
+		PageDown:    b("pgdn/^d", "page down", "pgdown", "ctrl+d", " "),
 		Top:         b("g/home", "first case", "g", "home"),
 		Bottom:      b("G/end", "last case", "G", "end"),
 		Open:        b("enter", "open the case", "enter"),
@@ -38,11 +40,15 @@ func DefaultKeys() KeyMap {
 		Right:       b("t", "cycle right", "t"),
 		Clear:       b("x", "clear quick filters", "x"),
 		Overview:    b("v", "overview of all cases", "v"),
-		Note:        b("n", "add a note", "n"),
-		Assign:      b("a", "assign", "a"),
-		Tag:         b("t", "tag", "t"),
+		Export:      b("e", "export the packet", "e"),
+		Record:      b("E", "export the case record", "E"),
+		Actions:     b("enter", "list of actions", "enter"),
+		New:         b("n", "new request", "n"),
+		BulkAssign:  b("A", "assign the shown cases", "A"),
+		BulkTag:     b("T", "tag the shown cases", "T"),
+		Report:      b("R", "write the register of requests", "R"),
 		NextSection: b("tab/]", "next section", "tab", "]"),
-		PrevSection: b("shift+tab/[", "previous section", "shift+tab", "["),
+		PrevSection: b("S-tab/[", "previous section", "shift+tab", "["),
 	}
 }
 
@@ -55,13 +61,19 @@ func (k KeyMap) screenHelp(s screen) (left, right []key.Binding) {
 		back.SetHelp("esc", "back to the queue")
 		top.SetHelp("g/home", "top of the case")
 		bottom.SetHelp("G/end", "end of the case")
-		return []key.Binding{k.Up, k.Down, k.PageUp, k.PageDown, top, bottom, k.NextSection, k.PrevSection},
-			[]key.Binding{k.Note, k.Assign, k.Tag, k.Reveal, {}, back, help, k.Quit}
+		left = []key.Binding{k.Up, k.Down, k.PageUp, k.PageDown, top, bottom, k.NextSection, k.PrevSection,
+			k.Reveal, k.Actions, k.Export, k.Record, back, help, k.Quit}
+		for _, a := range caseActions {
+			right = append(right, key.NewBinding(key.WithKeys(a.key), key.WithHelp(a.key, a.name)))
+		}
+		return left, right
 	case screenOverview:
 		back.SetHelp("esc/v", "back to the queue")
-		return []key.Binding{back, help, k.Quit}, nil
+		org := k.Org
+		org.SetHelp("c", "cycle organisation shown")
+		return []key.Binding{org, k.Report, back, help, k.Quit}, nil
 	}
 	return []key.Binding{k.Up, k.Down, k.PageUp, k.PageDown, k.Top, k.Bottom, {},
 			k.Open, back, k.Filter, k.Reveal, k.Overview, help, k.Quit},
-		[]key.Binding{k.Overdue, k.Week, k.Mine, k.Status, k.Org, k.Right, k.Clear}
+		[]key.Binding{k.Overdue, k.Week, k.Mine, k.Status, k.Org, k.Right, k.Clear, {}, k.New, k.BulkAssign, k.BulkTag}
 }

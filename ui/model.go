@@ -27,6 +27,8 @@ type Store interface {
 	Get(id string) (*storage.Loaded, error)
 	LogAccess(entries ...storage.Access) error
 	Do(id string, actions []storage.Action, now time.Time) ([]*storage.Result, error)
+	DoEach(ids []string, action storage.Action, revisions map[string]int, now time.Time) (*storage.Bulk, error)
+	Add(in cases.Intake, rules cases.Rules, now time.Time, actor string) ([]*cases.Case, error)
 }
 
 // Options configure the app.
@@ -38,6 +40,15 @@ type Options struct {
 	Title     string        // shown in the header: the database or "demo"
 	Poll      time.Duration // how often to look for others' changes (default 2 s)
 	Tick      time.Duration // how often countdowns are recomputed (default: at each minute of the clock)
+
+	// Export writes the response packet of a case (the letter of its
+	// current step when kind is empty) and records it: e on a case.
+	Export func(id string, kind cases.LetterKind) (*Exported, error)
+	// Record writes the case record and says where, with its chain head: E on a case.
+	Record func(id string) (dir, chainHead string, err error)
+	// Report writes the register of requests of one organisation (all when
+	// empty) and says where: R on the overview.
+	Report func(controller string) (string, error)
 }
 
 type screen int
@@ -98,10 +109,12 @@ type Model struct {
 	caseSections []int // where each section of the case screen begins
 	scroll       int
 
-	prompt  *prompt // a one-line form on the case screen
-	status  string  // a message for the status line
-	err     string  // the last error, shown until the next success
-	loadErr string  // the same in full (with the file's path), shown while there is no queue
+	form    *form    // the open form: an action on the case, a new case, a bulk action
+	menu    bool     // the case screen's list of actions is shown
+	notice  []string // what an export wrote, shown until a key
+	status  string   // a message for the status line
+	err     string   // the last error, shown until the next success
+	loadErr string   // the same in full (with the file's path), shown while there is no queue
 }
 
 // New makes the app's model.
@@ -150,14 +163,6 @@ type (
 		err    error
 	}
 )
-
-// prompt is a one-line form: a note, an assignee, tags. What was typed is
-// kept when the action is refused or conflicts with a colleague's change.
-type prompt struct {
-	kind  cases.EventKind
-	label string
-	text  string
-}
 
 // Init loads the queue and starts the clocks.
 func (m Model) Init() tea.Cmd {
@@ -395,7 +400,7 @@ func (m Model) Update(msg tea.Msg) (tea.Model, tea.Cmd) {
 			m.err = errorLine(msg.err)
 			return m, nil
 		}
-		if m.prompt == nil {
+		if m.form == nil {
 			m.err = "" // a conflict's message stays with the form it concerns
 		}
 		m.detail, m.screen, m.scroll = msg.detail, screenCase, 0
@@ -406,14 +411,52 @@ func (m Model) Update(msg tea.Msg) (tea.Model, tea.Cmd) {
 		switch {
 		case errors.As(msg.err, &conflict):
 			m.err = errorLine(msg.err) + "; the case is reloaded, enter sends again"
+			m.unconfirm()
 			return m, m.openCase(msg.id, false)
 		case msg.err != nil:
 			m.err = errorLine(msg.err)
+			m.unconfirm()
 			return m, nil
 		}
-		m.err, m.prompt = "", nil
+		m.err, m.form = "", nil
 		m.status = fmt.Sprintf("%s recorded (revision %d)", msg.result.Event.Kind, msg.result.Revision)
+		if len(msg.result.Warnings) > 0 {
+			m.notice = append([]string{m.status}, msg.result.Warnings...)
+		}
 		return m, tea.Batch(m.openCase(msg.id, false), m.refresh())
+	case addedMsg:
+		if msg.err != nil {
+			m.err = errorLine(msg.err)
+			m.unconfirm()
+			return m, nil
+		}
+		m.err, m.form = "", nil
+		m.status = strings.Join(msg.ids, ", ") + " created"
+		return m, tea.Batch(m.openCase(msg.ids[0], true), m.refresh())
+	case bulkMsg:
+		if msg.err != nil {
+			m.err = errorLine(msg.err)
+			m.unconfirm()
+			return m, nil
+		}
+		m.err, m.form = "", nil
+		m.status = bulkSummary(msg.result)
+		if len(msg.result.Refused) > 0 {
+			m.notice = []string{m.status}
+		}
+		return m, m.refresh()
+	case exportedMsg:
+		m.status = ""
+		if msg.err != nil {
+			m.err = errorLine(msg.err)
+			m.unconfirm()
+			return m, nil
+		}
+		m.err, m.form, m.notice = "", nil, msg.lines
+		if msg.reload {
+			return m, tea.Batch(m.openCase(msg.id, false), m.refresh())
+		}
+		return m, nil
 	case tickMsg:
 		m.now = m.opt.Clock.Now()
 		m.count()
@@ -432,6 +475,14 @@ func (m Model) Update(msg tea.Msg) (tea.Model, tea.Cmd) {
 		// database never has two polls at once.
 		return m, tea.Sequence(m.refresh(), m.poll())
 	case tea.PasteMsg:
+		if m.form != nil && !m.form.confirming {
+			f := m.form.clone()
+			if x := f.focused(); x != nil && (x.kind == fieldText || x.kind == fieldPath) {
+				x.typeText(sanitizeInput(msg.Content))
+			}
+			m.form = f
+			return m, nil
+		}
 		if m.filtering {
 			m.query += sanitizeInput(msg.Content)
 			m.filterSeq++
@@ -581,6 +632,16 @@ func (m Model) key(msg tea.KeyPressMsg) (tea.Model, tea.Cmd) {
 		}
 		return m, m.runFilter()
 	}
+	if m.form != nil {
+		return m.formKey(msg)
+	}
+	if len(m.notice) > 0 {
+		m.notice = nil // any key continues
+		if msg.String() == "ctrl+c" {
+			return m, tea.Quit
+		}
+		return m, nil
+	}
 	if m.screen == screenOverview {
 		switch {
 		case key.Matches(msg, k.Back, k.Overview):
@@ -589,39 +650,27 @@ func (m Model) key(msg tea.KeyPressMsg) (tea.Model, tea.Cmd) {
 			return m, tea.Quit
 		case key.Matches(msg, k.Help):
 			m.help = true
+		case key.Matches(msg, k.Org):
+			m.quick = m.nextQuick(msg)
+			m.filterSeq++
+			return m, m.runFilterIfNeeded()
+		case key.Matches(msg, k.Report):
+			m.status, m.err = "writing the register of requests…", ""
+			return m, m.writeReport()
 		}
 		return m, nil
 	}
-	if m.screen == screenCase && m.prompt != nil {
-		switch msg.String() {
-		case "esc":
-			m.prompt, m.err = nil, ""
-		case "enter":
-			return m, m.send()
-		case "backspace":
-			if r := []rune(m.prompt.text); len(r) > 0 {
-				m.prompt.text = string(r[:len(r)-1])
-			}
-		case "ctrl+c":
-			return m, tea.Quit
-		default:
-			p := *m.prompt
-			p.text += sanitizeInput(msg.Key().Text)
-			m.prompt = &p
-		}
+	if m.screen == screenCase && m.menu && key.Matches(msg, k.Back) {
+		m.menu = false
 		return m, nil
+	}
+	if m.screen == screenCase && m.detail != nil {
+		if mm, cmd, ok := m.caseKey(msg); ok {
+			return mm, cmd
+		}
 	}
 	if m.screen == screenCase {
 		switch {
-		case key.Matches(msg, k.Note):
-			m.prompt, m.status = &prompt{kind: cases.EventNoted, label: "note"}, ""
-			return m, nil
-		case key.Matches(msg, k.Assign):
-			m.prompt, m.status = &prompt{kind: cases.EventAssigned, label: "assign to"}, ""
-			return m, nil
-		case key.Matches(msg, k.Tag):
-			m.prompt, m.status = &prompt{kind: cases.EventTagged, label: "tags (space between)"}, ""
-			return m, nil
 		case key.Matches(msg, k.Back):
 			m.screen, m.detail = screenQueue, nil
 		case key.Matches(msg, k.Quit):
@@ -669,6 +718,16 @@ func (m Model) key(msg tea.KeyPressMsg) (tea.Model, tea.Cmd) {
 		m.filtering, m.openExact = true, false
 	case key.Matches(msg, k.Overview):
 		m.screen = screenOverview
+	case key.Matches(msg, k.New):
+		if m.opt.Registers == nil {
+			m.err = "no registers are loaded: a new case needs its organisation's rules"
+			return m, nil
+		}
+		m.form, m.err, m.status = m.newCaseForm(), "", ""
+	case key.Matches(msg, k.BulkAssign):
+		return m.bulkForm(true)
+	case key.Matches(msg, k.BulkTag):
+		return m.bulkForm(false)
 	case key.Matches(msg, k.Back):
 		if m.query != "" || m.quick.active() {
 			m.query, m.quick = "", quick{}
@@ -812,32 +871,6 @@ func (m Model) logAccess(id, what string) tea.Cmd {
 	}
 }
 
-// send applies the form's action to the open case, at the revision the
-// screen showed.
-func (m Model) send() tea.Cmd {
-	if m.detail == nil || m.prompt == nil {
-		return nil
-	}
-	p := *m.prompt
-	ev := cases.Event{Kind: p.kind, Actor: m.opt.Actor}
-	switch p.kind {
-	case cases.EventNoted:
-		ev.Text = p.text
-	case cases.EventAssigned:
-		ev.Assignee = p.text
-	case cases.EventTagged:
-		ev.Tags = strings.Fields(p.text)
-	}
-	st, id, rev, now := m.opt.Store, m.detail.loaded.Case.ID, m.detail.loaded.Revision, m.opt.Clock.Now()
-	return func() tea.Msg {
-		res, err := st.Do(id, []storage.Action{{Event: ev, IfRevision: rev}}, now)
-		if err != nil {
-			return actionMsg{id: id, err: err}
-		}
-		return actionMsg{id: id, result: res[0]}
-	}
-}
-
 // openCase reads one case and its register, off the update loop.
 func (m Model) openCase(id string, log bool) tea.Cmd {
 	st, regs, now := m.opt.Store, m.opt.Registers, m.opt.Clock.Now()
@@ -865,3 +898,11 @@ func (m Model) openCase(id string, log bool) tea.Cmd {
 // maxScroll is the furthest the case screen scrolls: its last line just
 // above the status line.
 func (m Model) maxScroll() int { return max(0, len(m.caseLines)-(m.height-1)) }
+
+// unconfirm takes a refused form back from its question to its fields.
+func (m *Model) unconfirm() {
+	if m.form != nil && m.form.confirming {
+		m.form = m.form.clone()
+		m.form.confirming = false
+	}
+}

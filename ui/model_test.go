@@ -325,31 +325,31 @@ func TestFormConflictKeepsWhatWasTyped(t *testing.T) {
 	marc = drive(t, marc, keyPress("a"))
 	marc = typeText(t, marc, "marc")
 	marc = drive(t, marc, keyPress("enter"))
-	if marc.prompt != nil || !strings.Contains(frame(marc), "assigned recorded (revision 2)") {
+	if marc.form != nil || !strings.Contains(frame(marc), "assigned recorded (revision 2)") {
 		t.Fatalf("marc's assignment:\n%s", frame(marc))
 	}
 	anna = drive(t, anna, keyPress("n"))
 	anna = typeText(t, anna, "called her back")
 	anna = drive(t, anna, keyPress("enter"))
 	out := frame(anna)
-	if anna.prompt == nil || anna.prompt.text != "called her back" || !strings.Contains(out, "changed by marc") {
+	if anna.form == nil || anna.form.val("text") != "called her back" || !strings.Contains(out, "changed by marc") {
 		t.Fatalf("the conflict must name marc and keep the text:\n%s", out)
 	}
 	if anna.detail.loaded.Revision != 2 || !strings.Contains(strings.Join(anna.caseLines, "\n"), "assigned") {
 		t.Fatalf("the case must be reloaded at revision 2:\n%s", out)
 	}
 	anna = drive(t, anna, keyPress("enter"))
-	if anna.prompt != nil || !strings.Contains(frame(anna), "noted recorded (revision 3)") {
+	if anna.form != nil || !strings.Contains(frame(anna), "noted recorded (revision 3)") {
 		t.Fatalf("sent again:\n%s", frame(anna))
 	}
 	l, _ := s.Get(ids[0])
 	if last := l.Case.Events[len(l.Case.Events)-1]; last.Kind != cases.EventNoted || last.Text != "called her back" || last.Actor != "anna" {
 		t.Fatalf("stored: %+v", last)
 	}
-	// A refused action says why and keeps the form: a note needs text.
+	// An empty required field is named before anything is sent.
 	anna = drive(t, anna, keyPress("n"))
 	anna = drive(t, anna, keyPress("enter"))
-	if anna.prompt == nil || !strings.Contains(frame(anna), "needs text") {
-		t.Fatalf("refused:\n%s", frame(anna))
+	if anna.form == nil || !strings.Contains(frame(anna), "note is required") {
+		t.Fatalf("empty note:\n%s", frame(anna))
 	}
 }

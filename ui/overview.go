@@ -14,10 +14,19 @@ import (
 // what is overdue or due this week, timeliness over answered cases, and the
 // intake of the last twelve weeks (cases.Statistics, shared with report).
 func (m Model) overviewView() string {
-	st := cases.Statistics(m.all, m.now)
+	all, scope := m.all, "all organisations"
+	if org := m.quick.controller; org != "" {
+		all, scope = nil, cases.Printable(org)
+		for i := range m.all {
+			if m.all[i].Controller == org {
+				all = append(all, m.all[i])
+			}
+		}
+	}
+	st := cases.Statistics(all, m.now)
 	var lines []string
 	add := func(format string, args ...any) { lines = append(lines, fmt.Sprintf(format, args...)) }
-	lines = append(lines, m.styles.Title.Render("Overview")+"  "+m.styles.Dim.Render(fmt.Sprintf("%d cases, as of %s", st.Cases, m.now.Local().Format("Mon 2 Jan 15:04"))), "")
+	lines = append(lines, m.styles.Title.Render("Overview")+"  "+m.styles.Dim.Render(fmt.Sprintf("%s: %d cases, as of %s", scope, st.Cases, m.now.Local().Format("Mon 2 Jan 15:04"))), "")
 	add("%s %d   %s %d   %s %d   %s %d", m.styles.Label.Render("open"), st.Open,
 		m.styles.Overdue.Render("overdue"), st.Overdue, m.styles.Label.Render("due within 7 days"), st.DueThisWeek,
 		m.styles.Label.Render("extension notices due this week"), st.NoticesDueThisWeek)
@@ -39,7 +48,7 @@ func (m Model) overviewView() string {
 	add("%s %d (notice in time %d, late %d); closed without an answer sent: %d", m.styles.Label.Render("extensions"),
 		st.Extensions, st.ExtensionsInForce, st.ExtensionsLate, st.ClosedUnanswered)
 	lines = append(lines, "", m.styles.Header.Render("Requests received per week"))
-	weeks := cases.IntakePerWeek(m.all, cases.DateOf(m.now, time.Local), 12)
+	weeks := cases.IntakePerWeek(all, cases.DateOf(m.now, time.Local), 12)
 	most := 1
 	for _, w := range weeks {
 		most = max(most, w.Count)
@@ -58,6 +67,10 @@ func (m Model) overviewView() string {
 		}
 		b.WriteString(fit(l, m.width) + "\n")
 	}
-	b.WriteString(fit(m.footer("esc back · ? help · q quit"), m.width))
+	footer := "esc back · c organisation · R write the register of requests · ? help"
+	if m.status != "" && m.err == "" {
+		footer = m.status
+	}
+	b.WriteString(fit(m.footer(footer), m.width))
 	return b.String()
 }

@@ -22,6 +22,9 @@ func (m Model) View() tea.View {
 	default:
 		body = m.queueView()
 	}
+	if panel := m.panelLines(); len(panel) > 0 && !m.help && m.width >= 40 && m.height >= 8 {
+		body = overlay(body, panel, m.height)
+	}
 	v := tea.NewView(body)
 	v.AltScreen = true
 	v.WindowTitle = "rightsdesk"
@@ -77,4 +80,16 @@ func wrapHang(s string, width, hang int) []string {
 		out = append(out, strings.Repeat(" ", hang)+strings.TrimRight(l, " "))
 	}
 	return out
+}
+
+// overlay puts the panel (a form, the action menu, a notice) over the
+// bottom of the screen, keeping the top of what is under it in view; a
+// panel taller than the window keeps its end, where its keys and errors are.
+func overlay(body string, panel []string, height int) string {
+	if len(panel) > height {
+		panel = panel[len(panel)-height:]
+	}
+	lines := strings.Split(body, "\n")
+	keep := min(len(lines), height-len(panel))
+	return strings.Join(append(lines[:keep:keep], panel...), "\n")
 }

@@ -4,13 +4,10 @@ import (
 	"image/color"
 	"os"
 	"path/filepath"
-	"reflect"
-	"slices"
 	"strings"
 	"testing"
 	"time"
 
-	"charm.land/bubbles/v2/key"
 	tea "charm.land/bubbletea/v2"
 	"github.com/charmbracelet/x/ansi"
 
@@ -140,9 +137,9 @@ func TestHelpIsPerScreen(t *testing.T) {
 		wants []string
 		not   string
 	}{
-		{nil, []string{"keys on the queue", "filter as you type", "only overdue", "cycle right", "reveal or mask e-mail", "overview of all cases"}, "add a note"},
-		{[]string{"enter"}, []string{"keys on a case", "add a note", "assign", "tag", "back to the queue", "end of the case"}, "cycle right"},
-		{[]string{"v"}, []string{"keys on the overview", "back to the queue"}, "filter as you type"},
+		{nil, []string{"keys on the queue", "filter as you type", "only overdue", "cycle right", "reveal or mask e-mail", "overview of all cases", "new request", "assign the shown cases"}, "rebaseline"},
+		{[]string{"enter"}, []string{"keys on a case", "acknowledge", "verify", "extend", "close", "reopen", "attach", "export the packet", "export the case record", "back to the queue", "end of the case"}, "cycle right"},
+		{[]string{"v"}, []string{"keys on the overview", "back to the queue", "write the register of requests"}, "filter as you type"},
 	} {
 		s := m
 		for _, k := range c.open {
@@ -303,17 +300,6 @@ func TestRevealWithoutAnAddressLogsNothing(t *testing.T) {
 	m = drive(t, m, keyPress("r"))
 	if log, _ := s.AccessLog(cs[0].ID); len(log) != 0 || m.revealID != "" {
 		t.Fatalf("nothing to reveal, nothing logged: %+v", log)
-	}
-}
-
-// TestExportKeyIsFree: e is kept for export (the next part of the app).
-func TestExportKeyIsFree(t *testing.T) {
-	km := reflect.ValueOf(DefaultKeys())
-	for i := range km.NumField() {
-		b := km.Field(i).Interface().(key.Binding)
-		if slices.Contains(b.Keys(), "e") {
-			t.Errorf("%s is bound to e", km.Type().Field(i).Name)
-		}
 	}
 }
 

@@ -1,0 +1,363 @@
+package ui
+
+import (
+	"fmt"
+	"os"
+	"path/filepath"
+	"slices"
+	"strings"
+
+	"github.com/charmbracelet/x/ansi"
+
+	"rightsdesk/cases"
+)
+
+// Forms: one short form per action of the command line, sent through the
+// same action service. A form is a list of fields; a refused action keeps
+// it filled and says why.
+
+type fieldKind int
+
+const (
+	fieldText   fieldKind = iota
+	fieldChoice           // one of the options, chosen with ←/→ or its first letter
+	fieldMulti            // any of the options: ←/→ move, space ticks
+	fieldPath             // a file name, completed with tab
+)
+
+// field is one input of a form.
+type field struct {
+	key      string // what the field fills in the event (see event)
+	label    string
+	kind     fieldKind
+	options  []string
+	text     string
+	at       int    // the chosen (choice) or highlighted (multi) option
+	picked   []bool // multi
+	required bool
+	hint     string   // shown after the field while it is empty
+	complete []string // path: the names the last tab could complete to
+}
+
+func (f *field) value() string {
+	if f.kind == fieldChoice {
+		if f.at >= 0 && f.at < len(f.options) {
+			return f.options[f.at]
+		}
+		return ""
+	}
+	return strings.TrimSpace(f.text)
+}
+
+func (f *field) values() []string {
+	var out []string
+	for i, p := range f.picked {
+		if p {
+			out = append(out, f.options[i])
+		}
+	}
+	return out
+}
+
+func (f *field) empty() bool {
+	if f.kind == fieldMulti {
+		return !slices.Contains(f.picked, true)
+	}
+	return f.value() == ""
+}
+
+// form is an open form: on the case screen (an action on the open case),
+// over the queue (a new case, a bulk action on the shown cases).
+type form struct {
+	def        *actionDef
+	title      string
+	fields     []field
+	focus      int
+	warning    string // shown above the keys: a late notice, what a bulk action touches
+	confirming bool   // the confirmation question is asked
+	bulk       []string
+	bulkRevs   map[string]int
+}
+
+// clone copies the form so that a model's update never changes another's.
+func (f *form) clone() *form {
+	c := *f
+	c.fields = slices.Clone(f.fields)
+	for i := range c.fields {
+		c.fields[i].picked = slices.Clone(c.fields[i].picked)
+	}
+	return &c
+}
+
+func (f *form) get(key string) *field {
+	for i := range f.fields {
+		if f.fields[i].key == key {
+			return &f.fields[i]
+		}
+	}
+	return nil
+}
+
+func (f *form) val(key string) string {
+	if x := f.get(key); x != nil {
+		return x.value()
+	}
+	return ""
+}
+
+// missing names the first required field left empty.
+func (f *form) missing() string {
+	for i := range f.fields {
+		if f.fields[i].required && f.fields[i].empty() {
+			return f.fields[i].label
+		}
+	}
+	return ""
+}
+
+func text(key, label, hint string, required bool) field {
+	return field{key: key, label: label, hint: hint, required: required}
+}
+
+func choice[T ~string](key, label string, options []T, chosen T) field {
+	f := field{key: key, label: label, kind: fieldChoice}
+	for i, o := range options {
+		f.options = append(f.options, string(o))
+		if o == chosen {
+			f.at = i
+		}
+	}
+	return f
+}
+
+func multi[T ~string](key, label string, options []T, picked []T, required bool) field {
+	f := field{key: key, label: label, kind: fieldMulti, required: required}
+	for _, o := range options {
+		f.options = append(f.options, string(o))
+		f.picked = append(f.picked, slices.Contains(picked, o))
+	}
+	return f
+}
+
+// typeRune handles a typed character in the focused field.
+func (f *field) typeText(s string) {
+	switch f.kind {
+	case fieldText, fieldPath:
+		f.text += s
+		f.complete = nil
+	case fieldChoice, fieldMulti:
+		// A letter jumps to the next option that begins with it.
+		if s == " " && f.kind == fieldMulti {
+			if f.at < len(f.picked) {
+				f.picked[f.at] = !f.picked[f.at]
+			}
+			return
+		}
+		for k := 1; k <= len(f.options); k++ {
+			i := (f.at + k) % len(f.options)
+			if strings.HasPrefix(f.options[i], strings.ToLower(s)) {
+				f.at = i
+				return
+			}
+		}
+	}
+}
+
+func (f *field) backspace() {
+	if r := []rune(f.text); len(r) > 0 && (f.kind == fieldText || f.kind == fieldPath) {
+		f.text = string(r[:len(r)-1])
+		f.complete = nil
+	}
+}
+
+func (f *field) step(d int) {
+	if n := len(f.options); n > 0 && (f.kind == fieldChoice || f.kind == fieldMulti) {
+		f.at = (f.at + d + n) % n
+	}
+}
+
+// completePath completes the path typed so far like a shell: to the
+// longest prefix the matching names share, listing them when there are
+// several. It reports whether it could do anything.
+func (f *field) completePath() bool {
+	typed := f.text
+	if strings.HasPrefix(typed, "~/") {
+		if home, err := os.UserHomeDir(); err == nil {
+			typed = filepath.Join(home, typed[2:])
+		}
+	}
+	dir, base := filepath.Split(typed)
+	look := dir
+	if look == "" {
+		look = "."
+	}
+	entries, err := os.ReadDir(look)
+	if err != nil {
+		f.complete = nil
+		return false
+	}
+	var names []string
+	for _, e := range entries {
+		n := e.Name()
+		if !strings.HasPrefix(n, base) || (strings.HasPrefix(n, ".") && !strings.HasPrefix(base, ".")) {
+			continue
+		}
+		if e.IsDir() {
+			n += string(filepath.Separator)
+		}
+		names = append(names, n)
+	}
+	if len(names) == 0 {
+		f.complete = nil
+		return false
+	}
+	common := names[0]
+	for _, n := range names[1:] {
+		for !strings.HasPrefix(n, common) {
+			common = common[:len(common)-1]
+		}
+	}
+	grew := len(common) > len(base)
+	f.text = dir + common
+	if len(names) > 1 {
+		f.complete = names
+	} else {
+		f.complete = nil
+	}
+	return grew || len(names) > 1
+}
+
+// formLines renders the form as lines of the given width: its title, each
+// field, the error or warning, and its keys.
+func (m Model) formLines(f *form, width int) []string {
+	st, p := m.styles, cases.Printable
+	out := []string{st.Header.Render(fit("── "+f.title+" ", width))}
+	for i := range f.fields {
+		x := &f.fields[i]
+		focused := i == f.focus && !f.confirming
+		mark := "  "
+		label := fit(x.label, 14)
+		if focused {
+			mark = st.Key.Render("› ")
+			label = st.Key.Render(label)
+		} else {
+			label = st.Label.Render(label)
+		}
+		var value string
+		switch x.kind {
+		case fieldText, fieldPath:
+			value = p(x.text)
+			if focused {
+				value += "▏"
+			}
+			if x.text == "" && x.hint != "" {
+				value += st.Dim.Render(x.hint)
+			}
+		case fieldChoice:
+			value = "‹ " + p(x.value()) + " ›"
+			if focused {
+				value = st.Selected.Render(value)
+			}
+		case fieldMulti:
+			var items []string
+			for k, o := range x.options {
+				box := "[ ] "
+				if x.picked[k] {
+					box = "[x] "
+				}
+				item := box + p(o)
+				if focused && k == x.at {
+					item = st.Selected.Render(item)
+				}
+				items = append(items, item)
+			}
+			// Whole options to a line, never one cut in two.
+			line, room := mark+label+" ", width-17
+			used := 0
+			for _, item := range items {
+				w := ansi.StringWidth(item) + 2
+				if used > 0 && used+w > room {
+					out = append(out, line)
+					line, used = strings.Repeat(" ", 17), 0
+				}
+				line += item + "  "
+				used += w
+			}
+			if x.required && x.empty() && !focused {
+				line += st.Dim.Render("(required)")
+			}
+			out = append(out, line)
+			continue
+		}
+		if x.required && x.empty() && !focused {
+			value += st.Dim.Render(" (required)")
+		}
+		out = append(out, wrapHang(mark+label+" "+value, width, 17)...)
+		if x.kind == fieldPath && focused && len(x.complete) > 0 {
+			out = append(out, wrapHang(strings.Repeat(" ", 17)+st.Dim.Render(p(strings.Join(x.complete, "  "))), width, 17)...)
+		}
+	}
+	if f.warning != "" {
+		out = append(out, wrapHang(st.Soon.Render("⚠ "+f.warning), width, 2)...)
+	}
+	if m.err != "" {
+		out = append(out, wrapHang(st.Error.Render("! "+m.err), width, 2)...)
+	}
+	if f.confirming {
+		out = append(out, wrapHang(st.Key.Render(m.confirmQuestion(f))+"  "+st.Dim.Render("y yes · n no"), width, 2)...)
+		return out
+	}
+	verb := "send"
+	if f.def.name == "export" {
+		verb = "export"
+	}
+	keys := "enter " + verb + " · tab/↓ next · shift+tab/↑ back · esc cancel"
+	if x := f.focused(); x != nil {
+		switch x.kind {
+		case fieldChoice:
+			keys = "←/→ choose · " + keys
+		case fieldMulti:
+			keys = "←/→ move · space tick · " + keys
+		case fieldPath:
+			keys = "tab completes · " + keys
+		}
+	}
+	out = append(out, st.Dim.Render(fit(keys, width)))
+	return out
+}
+
+func (f *form) focused() *field {
+	if f.focus >= 0 && f.focus < len(f.fields) {
+		return &f.fields[f.focus]
+	}
+	return nil
+}
+
+// confirmQuestion is what is asked before a form that matters is sent.
+func (m Model) confirmQuestion(f *form) string {
+	id := ""
+	if m.detail != nil {
+		id = m.detail.loaded.Case.ID
+	}
+	switch f.def.name {
+	case "close":
+		q := fmt.Sprintf("Close %s as %s", id, f.val("outcome"))
+		if g := f.get("ground"); g != nil && len(g.values()) > 0 {
+			q += " (" + strings.Join(g.values(), ", ") + ")"
+		}
+		return q + "?"
+	case "reopen":
+		return fmt.Sprintf("Reopen %s (%s)?", id, f.val("reason"))
+	case "withhold":
+		return fmt.Sprintf("Withhold %s from the subject?", cases.Printable(f.val("file")))
+	case "send":
+		return fmt.Sprintf("Record that the %s letter of %s was sent?", f.val("letter"), id)
+	case "extend":
+		return fmt.Sprintf("Extend %s although the notice would be late?", id)
+	case "bulk-assign":
+		return fmt.Sprintf("Assign the %d shown cases to %s?", len(f.bulk), cases.Printable(f.val("to")))
+	case "bulk-tag":
+		return fmt.Sprintf("Tag the %d shown cases %s?", len(f.bulk), cases.Printable(f.val("tags")))
+	}
+	return "Send?"
+}
