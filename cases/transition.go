@@ -224,6 +224,15 @@ func (t *transition) extend() error {
 		return refused("%s: the extension must name the new date", regime.Name)
 	}
 	d := t.st.Deadlines
+	if to := t.ev.ExtendedTo; to != nil {
+		if !regime.ExtensionNamesDate {
+			return refused("%s fixes the extended deadline (%s); a date of your own (--until) is for regimes whose notice names it",
+				regime.Name, dateOr(d.ExtendedDue))
+		}
+		if d.BaseDue != nil && !to.After(*d.BaseDue) {
+			return refused("the extended date %s must be after the deadline %s", *to, *d.BaseDue)
+		}
+	}
 	if d.ExtensionNoticeBy != nil && t.day.After(*d.ExtensionNoticeBy) {
 		t.warn("the notice window closed on %s: an extension notified now is not in force and the deadline stays %s",
 			*d.ExtensionNoticeBy, dateOr(d.BaseDue))

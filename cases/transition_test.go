@@ -174,6 +174,18 @@ func TestExtensionRules(t *testing.T) {
 	c := newCase(t, RightAccess, nil)
 	refusedWith(t, c, 1, Event{Kind: EventSent, Letter: LetterExtensionNotice}, "no extension was decided")
 	refusedWith(t, c, 1, Event{Kind: EventExtensionDecided}, "reasons")
+	// The GDPR fixes the extended deadline (three months from receipt): a
+	// date of one's own is refused rather than silently ignored.
+	mine, _ := ParseDate("2025-05-01")
+	refusedWith(t, c, 1, Event{Kind: EventExtensionDecided, Reason: "complex", ExtendedTo: &mine}, "fixes the extended deadline")
+	// Under the Swiss FADP the notice names the date, which must be after the 30 days.
+	ch, err := NewCases(Intake{Controller: "crisp", Rights: []Right{RightAccess}, Subject: Subject{Name: "Zoé", Email: "zoe@example.org"},
+		ReceivedAt: intakeTime}, Rules{Regime: "ch-fadp", Zone: "Europe/Zurich", Calendar: "CH"}, intakeTime, "dpo")
+	if err != nil {
+		t.Fatal(err)
+	}
+	early, _ := ParseDate("2025-03-20")
+	refusedWith(t, ch[0], 1, Event{Kind: EventExtensionDecided, Reason: "complex", ExtendedTo: &early}, "must be after the deadline")
 	do(t, c, 10, Event{Kind: EventExtensionDecided, Reason: "complex: data in 6 systems"})
 	st := state(t, c, 10)
 	if DefaultLetter(c, st) != LetterExtensionNotice || st.Deadlines.ExtensionValid != nil || str(st.Deadlines.Due) != "2025-04-03" {

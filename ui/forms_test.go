@@ -1,0 +1,470 @@
+package ui
+
+import (
+	"os"
+	"path/filepath"
+	"slices"
+	"strings"
+	"testing"
+	"time"
+
+	tea "charm.land/bubbletea/v2"
+
+	"rightsdesk/cases"
+	"rightsdesk/storage"
+)
+
+// press is a key by its name, or text typed key by key after "=".
+func press(t *testing.T, m Model, keys ...string) Model {
+	t.Helper()
+	for _, k := range keys {
+		if text, ok := strings.CutPrefix(k, "="); ok {
+			m = typeText(t, m, text)
+			continue
+		}
+		var msg tea.KeyPressMsg
+		switch k {
+		case "tab":
+			msg = tea.KeyPressMsg{Code: tea.KeyTab}
+		case "shift+tab":
+			msg = tea.KeyPressMsg{Code: tea.KeyTab, Mod: tea.ModShift}
+		case "down":
+			msg = tea.KeyPressMsg{Code: tea.KeyDown}
+		case "up":
+			msg = tea.KeyPressMsg{Code: tea.KeyUp}
+		case "left":
+			msg = tea.KeyPressMsg{Code: tea.KeyLeft}
+		case "right":
+			msg = tea.KeyPressMsg{Code: tea.KeyRight}
+		case "space":
+			msg = tea.KeyPressMsg{Code: tea.KeySpace, Text: " "}
+		case "backspace":
+			msg = tea.KeyPressMsg{Code: tea.KeyBackspace}
+		default:
+			msg = keyPress(k)
+		}
+		m = drive(t, m, msg)
+	}
+	return m
+}
+
+func registers(t testing.TB) *cases.Registers {
+	t.Helper()
+	regs, err := cases.LoadRegisters(cases.Embedded())
+	if err != nil {
+		t.Fatal(err)
+	}
+	return regs
+}
+
+// formFixture is the three-case fixture with the registers loaded and the
+// case due tonight open.
+func formFixture(t *testing.T) (Model, *storage.Store, *clock, []string) {
+	s, c, ids := fixture(t)
+	m := New(Options{Store: s, Clock: c, Actor: "anna", Title: "test", Registers: registers(t), Tick: time.Millisecond, Poll: time.Millisecond})
+	m = drive(t, m, tea.WindowSizeMsg{Width: 80, Height: 24})
+	m = drive(t, m, m.loadQueue("")())
+	m.moveTo(ids[0])
+	m = drive(t, m, keyPress("enter"))
+	if m.screen != screenCase || m.detail.loaded.Case.ID != ids[0] {
+		t.Fatalf("the case did not open:\n%s", frame(m))
+	}
+	return m, s, c, ids
+}
+
+func lastEvent(t *testing.T, s *storage.Store, id string) cases.Event {
+	t.Helper()
+	l, err := s.Get(id)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return l.Case.Events[len(l.Case.Events)-1]
+}
+
+// TestEveryFormApplies fills each form of the case screen from the keyboard
+// and checks the event the action service stored, with its fields.
+func TestEveryFormApplies(t *testing.T) {
+	dir := t.TempDir()
+	file := filepath.Join(dir, "orders-export.csv")
+	content := []byte("order,total\n1,9.90\n")
+	if err := os.WriteFile(file, content, 0o600); err != nil {
+		t.Fatal(err)
+	}
+	ev := func(kind cases.EventKind, set func(*cases.Event)) cases.Event {
+		e := cases.Event{Kind: kind, Actor: "anna"}
+		if set != nil {
+			set(&e)
+		}
+		return e
+	}
+	attach := ev(cases.EventAttached, func(e *cases.Event) {
+		e.Attachment = &cases.Attachment{Name: "crm.csv", Kind: cases.AttachmentDataCopy}
+	})
+	for _, c := range []struct {
+		name  string
+		agent bool          // the request comes from an agent
+		setup []cases.Event // applied before the form opens
+		keys  []string
+		check func(e cases.Event) bool
+	}{
+		{"acknowledge", false, nil, []string{"A", "enter"}, func(e cases.Event) bool { return e.Kind == cases.EventAcknowledged }},
+		{"request-id", false, nil, []string{"i", "=the e-mail differs", "enter"}, func(e cases.Event) bool {
+			return e.Kind == cases.EventIDRequested && e.Reason == "the e-mail differs"
+		}},
+		{"id-received", false, []cases.Event{ev(cases.EventIDRequested, func(e *cases.Event) { e.Reason = "doubt" })}, []string{"I", "enter"},
+			func(e cases.Event) bool { return e.Kind == cases.EventIDReceived }},
+		{"verify", false, nil, []string{"v", "=video call", "enter"}, func(e cases.Event) bool {
+			return e.Kind == cases.EventIdentityVerified && e.Method == "video call"
+		}},
+		{"request-info", false, nil, []string{"m", "=which account?", "enter"}, func(e cases.Event) bool {
+			return e.Kind == cases.EventClarificationRequested && e.Reason == "which account?"
+		}},
+		{"info-received", false, []cases.Event{ev(cases.EventClarificationRequested, func(e *cases.Event) { e.Reason = "which?" })},
+			[]string{"M", "enter"}, func(e cases.Event) bool { return e.Kind == cases.EventClarificationReceived }},
+		{"request-authority", true, nil, []string{"p", "=signed mandate", "enter"}, func(e cases.Event) bool {
+			return e.Kind == cases.EventAuthorityRequested && e.Reason == "signed mandate"
+		}},
+		{"authority-received", true, []cases.Event{ev(cases.EventAuthorityRequested, nil)}, []string{"P", "enter"},
+			func(e cases.Event) bool { return e.Kind == cases.EventAuthorityReceived }},
+		{"request-fee", false, nil, []string{"f", "=EUR 25", "tab", "=third copy", "enter"}, func(e cases.Event) bool {
+			return e.Kind == cases.EventFeeRequested && e.Amount == "EUR 25" && e.Reason == "third copy"
+		}},
+		{"fee-paid", false, []cases.Event{ev(cases.EventFeeRequested, func(e *cases.Event) { e.Amount = "EUR 10" })}, []string{"F", "enter"},
+			func(e cases.Event) bool { return e.Kind == cases.EventFeePaid }},
+		{"extend", false, nil, []string{"x", "=twelve systems to search", "enter"}, func(e cases.Event) bool {
+			return e.Kind == cases.EventExtensionDecided && e.Reason == "twelve systems to search"
+		}},
+		// The letter of a new case's step is the acknowledgement; the channel is e-mail.
+		{"send", false, nil, []string{"s", "tab", "tab", "=zoe@example.org", "enter", "y"}, func(e cases.Event) bool {
+			return e.Kind == cases.EventSent && e.Letter == cases.LetterAcknowledgement && e.Channel == cases.ChannelEmail && e.To == "zoe@example.org"
+		}},
+		// crisp's register names two recipients; the first is offered.
+		{"notify", false, nil, []string{"N", "right", "enter"}, func(e cases.Event) bool {
+			return e.Kind == cases.EventRecipientNotified && e.Recipient != "" && e.Impossible == ""
+		}},
+		// All recipients are ticked; space unticks the first.
+		{"recipients", false, nil, []string{"R", "space", "enter"}, func(e cases.Event) bool {
+			return e.Kind == cases.EventRecipientsChosen && len(e.Recipients) == 1
+		}},
+		{"assign", false, nil, []string{"a", "=marc", "enter"}, func(e cases.Event) bool { return e.Kind == cases.EventAssigned && e.Assignee == "marc" }},
+		{"tag", false, nil, []string{"t", "=vip  press", "enter"}, func(e cases.Event) bool {
+			return e.Kind == cases.EventTagged && slices.Equal(e.Tags, []string{"vip", "press"})
+		}},
+		{"untag", false, []cases.Event{ev(cases.EventTagged, func(e *cases.Event) { e.Tags = []string{"vip", "press"} })},
+			[]string{"u", "right", "space", "enter"}, func(e cases.Event) bool {
+				return e.Kind == cases.EventUntagged && slices.Equal(e.Tags, []string{"press"})
+			}},
+		{"note", false, nil, []string{"n", "=called back", "enter"}, func(e cases.Event) bool { return e.Kind == cases.EventNoted && e.Text == "called back" }},
+		// The path is completed with tab from its first letters.
+		{"attach", false, nil, []string{"+", "=" + filepath.Join(dir, "ord"), "tab", "tab", "right", "tab", "=orders", "tab", "=shop", "enter"},
+			func(e cases.Event) bool {
+				a := e.Attachment
+				return e.Kind == cases.EventAttached && a != nil && a.Name == "orders-export.csv" && a.Kind == cases.AttachmentInternal &&
+					a.Category == "orders" && a.System == "shop" && a.Size == int64(len(content))
+			}},
+		{"withhold", false, []cases.Event{attach}, []string{"w", "tab", "tab", "=names a colleague", "enter", "y"}, func(e cases.Event) bool {
+			return e.Kind == cases.EventWithheld && e.File == "crm.csv" && slices.Equal(e.Grounds, []cases.Ground{cases.GroundRightsOfOthers}) &&
+				e.Reason == "names a colleague"
+		}},
+		{"close", false, nil, []string{"c", "enter", "y"}, func(e cases.Event) bool { return e.Kind == cases.EventClosed && e.Outcome == cases.OutcomeFulfilled }},
+		{"reopen", false, []cases.Event{ev(cases.EventClosed, func(e *cases.Event) { e.Outcome = cases.OutcomeNoData })},
+			[]string{"o", "right", "enter", "y"}, func(e cases.Event) bool {
+				return e.Kind == cases.EventReopened && e.ReopenReason == cases.ReopenComplaint
+			}},
+		{"rebaseline", false, nil, []string{"B", "=policy of March", "enter"}, func(e cases.Event) bool {
+			return e.Kind == cases.EventRebaselined && e.Reason == "policy of March" && e.Rules != nil && e.Rules.Regime == "eu-gdpr"
+		}},
+	} {
+		t.Run(c.name, func(t *testing.T) {
+			m, s, clk, ids := formFixture(t)
+			if c.agent {
+				cs, err := s.Add(cases.Intake{Controller: "crisp", Rights: []cases.Right{cases.RightAccess},
+					Subject:   cases.Subject{Name: "Léo Marchand", Email: "leo@example.org"},
+					Requester: &cases.Requester{Name: "Maître Blanc", Relation: cases.RelationAgent}}, paris, clk.t, "anna")
+				if err != nil {
+					t.Fatal(err)
+				}
+				ids[0] = cs[0].ID
+				m = drive(t, m, m.openCase(ids[0], false)())
+			}
+			for _, e := range c.setup {
+				if _, err := s.Apply(ids[0], e, storage.NoRevision, clk.t); err != nil {
+					t.Fatal(err)
+				}
+			}
+			if len(c.setup) > 0 {
+				m = drive(t, m, m.openCase(ids[0], false)())
+			}
+			m = press(t, m, c.keys...)
+			if m.form != nil || m.err != "" {
+				t.Fatalf("the form is still open or failed (%q):\n%s", m.err, frame(m))
+			}
+			e := lastEvent(t, s, ids[0])
+			if !c.check(e) || e.Actor != "anna" {
+				t.Fatalf("stored %+v %+v", e, e.Attachment)
+			}
+			if !strings.Contains(frame(m), string(e.Kind)+" recorded") {
+				t.Fatalf("the status line does not say what was recorded:\n%s", frame(m))
+			}
+		})
+	}
+}
+
+// TestRefusedFormsKeepWhatWasTyped: an action the case does not allow now is
+// refused by the action service with its reason; the form stays filled.
+func TestRefusedFormsKeepWhatWasTyped(t *testing.T) {
+	for _, c := range []struct {
+		name   string
+		keys   []string
+		reason string
+		kept   func(f *form) bool
+	}{
+		{"id-received without a request", []string{"I", "enter"}, "id-received", func(f *form) bool { return f.def.name == "id-received" }},
+		{"refusal without grounds", []string{"c", "right", "right", "down", "down", "=not this time", "enter", "y"}, "ground",
+			func(f *form) bool {
+				return f.val("outcome") == "refused" && f.val("reason") == "not this time" && !f.confirming
+			}},
+		{"extension to a date the rules fix", []string{"x", "=complex", "tab", "=2026-03-01", "enter"}, "fixes the extended deadline",
+			func(f *form) bool { return f.val("reason") == "complex" && f.val("until") == "2026-03-01" }},
+		{"empty required field", []string{"v", "enter"}, "method is required", func(f *form) bool { return f.def.name == "verify" }},
+		{"a file that is not there", []string{"+", "=/nonexistent/file.pdf", "enter"}, "file.pdf",
+			func(f *form) bool { return f.val("path") == "/nonexistent/file.pdf" }},
+	} {
+		t.Run(c.name, func(t *testing.T) {
+			m, s, _, ids := formFixture(t)
+			before := len(mustGet(t, s, ids[0]).Events)
+			m = press(t, m, c.keys...)
+			out := frame(m)
+			if m.form == nil || !c.kept(m.form) {
+				t.Fatalf("the form was not kept as typed:\n%s", out)
+			}
+			if !strings.Contains(out, "! ") || !strings.Contains(out, c.reason) {
+				t.Fatalf("the reason (%q) is not shown:\n%s", c.reason, out)
+			}
+			if n := len(mustGet(t, s, ids[0]).Events); n != before {
+				t.Fatalf("%d events recorded by a refused form", n-before)
+			}
+			m = press(t, m, "esc")
+			if m.form != nil || m.err != "" {
+				t.Fatal("esc cancels the form and its error")
+			}
+		})
+	}
+}
+
+func mustGet(t *testing.T, s *storage.Store, id string) *cases.Case {
+	t.Helper()
+	l, err := s.Get(id)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return l.Case
+}
+
+// TestLateExtensionWarnsAndAsks: once the notice window has passed, the
+// extend form says the extension will not be in force and asks before it
+// is recorded; the case screen then shows it is not in force.
+func TestLateExtensionWarnsAndAsks(t *testing.T) {
+	m, s, clk, ids := formFixture(t)
+	clk.t = time.Date(2026, 4, 8, 10, 0, 0, 0, time.UTC) // the notice was due by Thu 2 April
+	m = drive(t, m, m.openCase(ids[0], false)())
+	m = press(t, m, "x")
+	if out := frame(m); !strings.Contains(out, "notice window closed on Thu 2 Apr 2026") || !strings.Contains(out, "not in force") {
+		t.Fatalf("no warning:\n%s", out)
+	}
+	m = press(t, m, "=backlog", "enter")
+	if m.form == nil || !m.form.confirming || !strings.Contains(frame(m), "although the notice would be late?") {
+		t.Fatalf("no question:\n%s", frame(m))
+	}
+	m = press(t, m, "y")
+	if e := lastEvent(t, s, ids[0]); e.Kind != cases.EventExtensionDecided {
+		t.Fatalf("stored %+v", e)
+	}
+	if out := frame(m); !strings.Contains(out, "extension-decided recorded") || !strings.Contains(strings.Join(m.notice, " "), "not in force") {
+		t.Fatalf("the store's warning is not shown:\n%s", out)
+	}
+	m = press(t, m, "esc")             // closes the notice
+	m = press(t, m, "s", "enter", "y") // the extension notice is the step's letter now
+	if e := lastEvent(t, s, ids[0]); e.Kind != cases.EventSent || e.Letter != cases.LetterExtensionNotice {
+		t.Fatalf("stored %+v\n%s", e, frame(m))
+	}
+	if out := strings.Join(m.caseLines, "\n"); !strings.Contains(out, "notice late: not in force") {
+		t.Fatalf("the case screen does not show the late notice:\n%s", out)
+	}
+}
+
+// TestConflictAfterTheQuestion: a close confirmed after a colleague changed
+// the case is not applied; the form goes back to its fields, names the
+// colleague, and is sent at the new revision on the next enter.
+func TestConflictAfterTheQuestion(t *testing.T) {
+	anna, s, clk, ids := formFixture(t)
+	marc := New(Options{Store: s, Clock: clk, Actor: "marc", Registers: registers(t), Tick: time.Millisecond, Poll: time.Millisecond})
+	marc = drive(t, marc, tea.WindowSizeMsg{Width: 80, Height: 24})
+	marc = drive(t, marc, marc.loadQueue("")())
+	marc.moveTo(ids[0])
+	marc = press(t, marc, "enter", "t", "=escalated", "enter")
+	anna = press(t, anna, "c", "right", "down", "down", "=only part of it", "down", "down", "down", "down", "right", "right", "right", "space", "enter")
+	if !anna.form.confirming {
+		t.Fatalf("no question:\n%s", frame(anna))
+	}
+	anna = press(t, anna, "y")
+	out := frame(anna)
+	if anna.form == nil || anna.form.confirming || !strings.Contains(out, "changed by marc") || anna.form.val("reason") != "only part of it" {
+		t.Fatalf("the conflict:\n%s", out)
+	}
+	if e := lastEvent(t, s, ids[0]); e.Kind != cases.EventTagged {
+		t.Fatalf("anna's close must not be applied over marc's change: %+v", e)
+	}
+	anna = press(t, anna, "enter", "y")
+	if e := lastEvent(t, s, ids[0]); e.Kind != cases.EventClosed || e.Actor != "anna" {
+		t.Fatalf("sent again at the new revision: %+v (%s)", e, frame(anna))
+	}
+}
+
+// TestNewRequestForm: n on the queue records a request for two rights, one
+// case each, and opens the first; without a contact route it is refused
+// and kept.
+func TestNewRequestForm(t *testing.T) {
+	m, s, _, _ := formFixture(t)
+	m = press(t, m, "esc", "n")
+	if m.form == nil || m.form.def.name != "new" {
+		t.Fatalf("no form:\n%s", frame(m))
+	}
+	// organisation: callrix, closeq, crisp...; rights: access and erasure.
+	m = press(t, m, "right", "right", "tab", "space", "right", "right", "space", "tab", "=Jan Nowak", "enter")
+	if m.form == nil || !strings.Contains(frame(m), "contact") {
+		t.Fatalf("a request without a contact route must be refused:\n%s", frame(m))
+	}
+	m = press(t, m, "tab", "=jan@example.org", "tab", "tab", "tab", "tab", "tab", "tab", "=2026-03-31", "tab", "=all my data, then delete it", "enter")
+	if m.form != nil {
+		t.Fatalf("not created (%s):\n%s", m.err, frame(m))
+	}
+	if m.screen != screenCase || m.detail.loaded.Case.Subject.Name != "Jan Nowak" || len(m.detail.loaded.Case.Linked) != 1 {
+		t.Fatalf("the first case is not open:\n%s", frame(m))
+	}
+	c := m.detail.loaded.Case
+	if c.Controller != "crisp" || c.Right != cases.RightAccess || c.Text != "all my data, then delete it" ||
+		cases.DateOf(c.ReceivedAt, zone("Europe/Paris")).String() != "2026-03-31" {
+		t.Fatalf("stored %+v", c)
+	}
+	other := mustGet(t, s, c.Linked[0])
+	if other.Right != cases.RightErasure || other.Subject.Email != "jan@example.org" {
+		t.Fatalf("the linked case: %+v", other)
+	}
+}
+
+// TestBulkAssignOnTheFilteredQueue: A assigns every shown case after saying
+// how many; a case changed by someone since it was shown is skipped and named.
+func TestBulkAssignOnTheFilteredQueue(t *testing.T) {
+	m, s, clk, ids := formFixture(t)
+	m = press(t, m, "esc", "/", "=example.org", "enter")
+	if len(m.shown) != 2 {
+		t.Fatalf("the filter shows %d cases", len(m.shown))
+	}
+	m = press(t, m, "A", "=marc", "enter")
+	if out := frame(m); !strings.Contains(out, "Assign the 2 shown cases to marc?") {
+		t.Fatalf("no count in the question:\n%s", out)
+	}
+	// Meanwhile a colleague tags the case due tonight.
+	if _, err := s.Apply(ids[0], cases.Event{Kind: cases.EventTagged, Tags: []string{"x"}, Actor: "eve"}, storage.NoRevision, clk.t); err != nil {
+		t.Fatal(err)
+	}
+	m = press(t, m, "y")
+	out := frame(m)
+	if !strings.Contains(out, "applied to 1 cases; 1 skipped: "+ids[0]) || !strings.Contains(out, "eve") {
+		t.Fatalf("the summary:\n%s", out)
+	}
+	if e := lastEvent(t, s, ids[1]); e.Kind != cases.EventAssigned || e.Assignee != "marc" {
+		t.Fatalf("the other case shown: %+v", e)
+	}
+	if e := lastEvent(t, s, ids[0]); e.Kind != cases.EventTagged {
+		t.Fatalf("the changed case must be skipped: %+v", e)
+	}
+	// n at the question leaves everything as it was.
+	m = press(t, m, "esc", "T", "=audit", "enter", "n", "esc")
+	if e := lastEvent(t, s, ids[1]); e.Kind == cases.EventTagged {
+		t.Fatal("a bulk tag answered no was applied")
+	}
+}
+
+// TestExportKeyShowsGapsFirst: e lists the register's gaps for the letter
+// before anything is written, then shows where the packet went and its
+// checksum.
+func TestExportKeyShowsGapsFirst(t *testing.T) {
+	m, _, _, ids := formFixture(t)
+	var asked []cases.LetterKind
+	m.opt.Export = func(id string, kind cases.LetterKind) (*Exported, error) {
+		asked = append(asked, kind)
+		return &Exported{Path: "/packets/" + id + "-" + string(kind) + ".zip", SHA256: strings.Repeat("ab", 32), Letter: kind, Draft: true,
+			Gaps: []string{"gap (draft): legal_name: no legal name"}}, nil
+	}
+	m = press(t, m, "e")
+	out := frame(m)
+	// crisp's policy names its operator only by a placeholder: the letter is a draft.
+	if !strings.Contains(out, "register gaps") || !strings.Contains(out, "DRAFT") || !strings.Contains(out, "‹ acknowledgement ›") {
+		t.Fatalf("the gaps are not shown first:\n%s", out)
+	}
+	if len(asked) != 0 {
+		t.Fatal("written before enter")
+	}
+	m = press(t, m, "right", "enter")
+	out = frame(m)
+	if len(asked) != 1 || asked[0] != cases.LetterIdentityRequest {
+		t.Fatalf("exported %v", asked)
+	}
+	for _, want := range []string{"/packets/" + ids[0] + "-identity-request.zip", strings.Repeat("ab", 32), "DRAFT", "legal_name"} {
+		if !strings.Contains(out, want) {
+			t.Fatalf("the notice lacks %q:\n%s", want, out)
+		}
+	}
+	m = press(t, m, "j")
+	if len(m.notice) != 0 || m.screen != screenCase {
+		t.Fatal("a key closes the notice")
+	}
+}
+
+// TestOverviewPerOrganisation: c on the overview narrows its figures to one
+// organisation, and R writes that organisation's register.
+func TestOverviewPerOrganisation(t *testing.T) {
+	m, s, clk, _ := formFixture(t)
+	if _, err := s.Add(cases.Intake{Controller: "callrix", Rights: []cases.Right{cases.RightErasure},
+		Subject: cases.Subject{Name: "Ola", Email: "ola@example.org"}}, paris, clk.t, "anna"); err != nil {
+		t.Fatal(err)
+	}
+	var wrote []string
+	m.opt.Report = func(org string) (string, error) {
+		wrote = append(wrote, org)
+		return "/reports/register-" + org + ".csv", nil
+	}
+	m = press(t, m, "esc")
+	m = drive(t, m, m.refresh()())
+	m = press(t, m, "v")
+	if out := frame(m); !strings.Contains(out, "all organisations: 4 cases") {
+		t.Fatalf("overview:\n%s", out)
+	}
+	m = press(t, m, "c")
+	if out := frame(m); !strings.Contains(out, "callrix: 1 cases") || !strings.Contains(out, "open 1") {
+		t.Fatalf("overview of callrix:\n%s", out)
+	}
+	m = press(t, m, "R")
+	if out := frame(m); !slices.Equal(wrote, []string{"callrix"}) || !strings.Contains(out, "/reports/register-callrix.csv") {
+		t.Fatalf("the register was not written for callrix (%v):\n%s", wrote, out)
+	}
+}
+
+// TestKeysDoNotCollide: on each screen, no key means two things.
+func TestKeysDoNotCollide(t *testing.T) {
+	k := DefaultKeys()
+	for _, s := range []screen{screenQueue, screenCase, screenOverview} {
+		left, right := k.screenHelp(s)
+		seen := map[string]string{}
+		for _, b := range append(left, right...) {
+			for _, key := range b.Keys() {
+				if other, dup := seen[key]; dup {
+					t.Errorf("screen %d: %q is both %q and %q", s, key, other, b.Help().Desc)
+				}
+				seen[key] = b.Help().Desc
+			}
+		}
+	}
+}
