@@ -10,6 +10,7 @@ import (
 	"fmt"
 	"slices"
 	"strconv"
+	"strings"
 	"time"
 
 	bolt "go.etcd.io/bbolt"
@@ -72,11 +73,21 @@ type Conflict struct {
 	Revision  int
 	UpdatedBy string
 	UpdatedAt time.Time
+	// What are the kinds of the events recorded since the expected revision.
+	What []cases.EventKind
 }
 
 func (e *Conflict) Error() string {
-	return fmt.Sprintf("%s changed: it is at revision %d, not %d (changed by %s at %s); reload it and try again",
-		e.ID, e.Revision, e.Expected, e.UpdatedBy, e.UpdatedAt.UTC().Format(time.RFC3339))
+	what := "changed"
+	if len(e.What) > 0 {
+		kinds := make([]string, len(e.What))
+		for i, k := range e.What {
+			kinds[i] = string(k)
+		}
+		what = strings.Join(kinds, ", ")
+	}
+	return fmt.Sprintf("%s changed: it is at revision %d, not %d (%s by %s at %s); reload it and try again",
+		e.ID, e.Revision, e.Expected, what, e.UpdatedBy, e.UpdatedAt.UTC().Format(time.RFC3339))
 }
 
 // NotFound is an unknown case ID.
@@ -381,7 +392,14 @@ func applyTx(tx *bolt.Tx, id string, ev cases.Event, ifRevision int, now time.Ti
 		return nil, err
 	}
 	if ifRevision != NoRevision && rec.Revision != ifRevision {
-		return nil, &Conflict{ID: id, Expected: ifRevision, Revision: rec.Revision, UpdatedBy: rec.UpdatedBy, UpdatedAt: rec.UpdatedAt}
+		c := &Conflict{ID: id, Expected: ifRevision, Revision: rec.Revision, UpdatedBy: rec.UpdatedBy, UpdatedAt: rec.UpdatedAt}
+		// One event per revision: the last Revision-Expected events are the change.
+		if n := rec.Revision - ifRevision; n > 0 && n <= len(rec.Case.Events) && len(rec.Case.Events) == rec.Revision {
+			for _, e := range rec.Case.Events[len(rec.Case.Events)-n:] {
+				c.What = append(c.What, e.Kind)
+			}
+		}
+		return nil, c
 	}
 	done, warnings, err := cases.Apply(rec.Case, ev, now)
 	if err != nil {

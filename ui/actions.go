@@ -175,7 +175,7 @@ func (d *caseDetail) recipients() []string {
 // openForm opens an action's form on the open case.
 func (m Model) openForm(def *actionDef) (tea.Model, tea.Cmd) {
 	d := m.detail
-	f := &form{def: def, title: def.title + " · " + d.loaded.Case.ID}
+	f := &form{def: def, title: def.title + " · " + d.loaded.Case.ID, rev: d.loaded.Revision}
 	if def.fields != nil {
 		fields, err := def.fields(d)
 		if err != nil {
@@ -320,7 +320,7 @@ func (m Model) submit() (tea.Model, tea.Cmd) {
 		m.err = errorLine(err)
 		return m, nil
 	}
-	st, id, rev, now, path := m.opt.Store, m.detail.loaded.Case.ID, m.detail.loaded.Revision, m.opt.Clock.Now(), f.val("path")
+	st, id, rev, now, path := m.opt.Store, m.detail.loaded.Case.ID, f.rev, m.opt.Clock.Now(), f.val("path")
 	return m, func() tea.Msg {
 		a := storage.Action{Event: ev, IfRevision: rev}
 		if ev.Kind == cases.EventAttached {

@@ -77,6 +77,11 @@ type form struct {
 	confirming bool   // the confirmation question is asked
 	bulk       []string
 	bulkRevs   map[string]int
+	// rev is the revision of the case when the form opened: what the user
+	// saw while filling it in, even if a colleague's change is merged into
+	// the screen meanwhile. A conflict rebases it on the reloaded case.
+	rev    int
+	rebase bool
 }
 
 // clone copies the form so that a model's update never changes another's.

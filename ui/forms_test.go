@@ -309,7 +309,7 @@ func TestConflictAfterTheQuestion(t *testing.T) {
 	}
 	anna = press(t, anna, "y")
 	out := frame(anna)
-	if anna.form == nil || anna.form.confirming || !strings.Contains(out, "changed by marc") || anna.form.val("reason") != "only part of it" {
+	if anna.form == nil || anna.form.confirming || !strings.Contains(out, "tagged by marc") || anna.form.val("reason") != "only part of it" {
 		t.Fatalf("the conflict:\n%s", out)
 	}
 	if e := lastEvent(t, s, ids[0]); e.Kind != cases.EventTagged {
@@ -466,5 +466,28 @@ func TestKeysDoNotCollide(t *testing.T) {
 				seen[key] = b.Help().Desc
 			}
 		}
+	}
+}
+
+// TestMergedChangeStillConflicts: a colleague's change merged into the open
+// case while a form is being filled in still stops the form, which was
+// filled against what the screen showed when it opened.
+func TestMergedChangeStillConflicts(t *testing.T) {
+	m, s, clk, ids := formFixture(t)
+	m = press(t, m, "n", "=she agreed to wait")
+	if _, err := s.Apply(ids[0], cases.Event{Kind: cases.EventAssigned, Assignee: "marc", Actor: "marc"}, storage.NoRevision, clk.t); err != nil {
+		t.Fatal(err)
+	}
+	m = drive(t, m, m.refresh()()) // the poll merges marc's change and reloads the case
+	if m.detail.loaded.Revision != 2 || m.form == nil || m.form.val("text") != "she agreed to wait" {
+		t.Fatalf("the poll must reload the case under the form, keeping it:\n%s", frame(m))
+	}
+	m = press(t, m, "enter")
+	if out := frame(m); m.form == nil || !strings.Contains(out, "assigned by marc") {
+		t.Fatalf("no conflict:\n%s", out)
+	}
+	m = press(t, m, "enter")
+	if e := lastEvent(t, s, ids[0]); e.Kind != cases.EventNoted || e.Text != "she agreed to wait" {
+		t.Fatalf("sent again: %+v", e)
 	}
 }

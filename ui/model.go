@@ -403,6 +403,10 @@ func (m Model) Update(msg tea.Msg) (tea.Model, tea.Cmd) {
 		if m.form == nil {
 			m.err = "" // a conflict's message stays with the form it concerns
 		}
+		if m.form != nil && m.form.rebase && m.detail != nil && msg.detail.loaded.Case.ID == m.detail.loaded.Case.ID {
+			m.form = m.form.clone()
+			m.form.rev, m.form.rebase = msg.detail.loaded.Revision, false
+		}
 		m.detail, m.screen, m.scroll = msg.detail, screenCase, 0
 		m.caseLines, m.caseSections = m.detail.lines(m.width, m.styles, m.revealID)
 		return m, nil
@@ -412,6 +416,10 @@ func (m Model) Update(msg tea.Msg) (tea.Model, tea.Cmd) {
 		case errors.As(msg.err, &conflict):
 			m.err = errorLine(msg.err) + "; the case is reloaded, enter sends again"
 			m.unconfirm()
+			if m.form != nil {
+				m.form = m.form.clone()
+				m.form.rebase = true
+			}
 			return m, m.openCase(msg.id, false)
 		case msg.err != nil:
 			m.err = errorLine(msg.err)

@@ -332,7 +332,7 @@ func TestFormConflictKeepsWhatWasTyped(t *testing.T) {
 	anna = typeText(t, anna, "called her back")
 	anna = drive(t, anna, keyPress("enter"))
 	out := frame(anna)
-	if anna.form == nil || anna.form.val("text") != "called her back" || !strings.Contains(out, "changed by marc") {
+	if anna.form == nil || anna.form.val("text") != "called her back" || !strings.Contains(out, "assigned by marc") {
 		t.Fatalf("the conflict must name marc and keep the text:\n%s", out)
 	}
 	if anna.detail.loaded.Revision != 2 || !strings.Contains(strings.Join(anna.caseLines, "\n"), "assigned") {
