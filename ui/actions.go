@@ -8,6 +8,7 @@ import (
 
 	"charm.land/bubbles/v2/key"
 	tea "charm.land/bubbletea/v2"
+	"github.com/charmbracelet/x/ansi"
 
 	"rightsdesk/cases"
 	"rightsdesk/export"
@@ -668,13 +669,20 @@ func (m Model) menuLines(width int) []string {
 		entries = append(entries, st.Key.Render(fit(a.key, 2))+a.name)
 	}
 	entries = append(entries, st.Key.Render("e ")+"export packet", st.Key.Render("E ")+"case record")
-	cols := max(1, width/20)
-	for i := 0; i < len(entries); i += cols {
+	cell := 0
+	for _, e := range entries {
+		cell = max(cell, ansi.StringWidth(e)+2)
+	}
+	cols := max(1, width/cell)
+	rows := (len(entries) + cols - 1) / cols
+	for r := range rows { // down the columns, in the order of the work
 		line := ""
-		for _, e := range entries[i:min(i+cols, len(entries))] {
-			line += fit(e, 20)
+		for c := range cols {
+			if i := c*rows + r; i < len(entries) {
+				line += fit(entries[i], cell)
+			}
 		}
-		out = append(out, line)
+		out = append(out, fit(line, width))
 	}
 	return append(out, st.Dim.Render(fit("esc closes · ? help", width)))
 }
@@ -682,6 +690,14 @@ func (m Model) menuLines(width int) []string {
 // panelLines is what is shown over the bottom of the screen: a form, the
 // action menu, or a notice (where an export went), with the last error.
 func (m Model) panelLines() []string {
+	lines := m.panel()
+	for i, l := range lines {
+		lines[i] = fit(l, m.width)
+	}
+	return lines
+}
+
+func (m Model) panel() []string {
 	switch {
 	case m.form != nil:
 		return m.formLines(m.form, m.width)
