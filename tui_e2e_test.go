@@ -1,6 +1,8 @@
 package main
 
 import (
+	"crypto/sha256"
+	"encoding/hex"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -15,43 +17,13 @@ import (
 // to that subject, enter opens the case with its deadline, ? shows help, q
 // exits and the shell's screen comes back.
 func TestTerminalAppInTmux(t *testing.T) {
-	tmux, err := exec.LookPath("tmux")
-	if err != nil {
-		if os.Getenv("CI") == "true" {
-			t.Fatal("tmux is missing: .ci/run must install it")
-		}
-		t.Skip("tmux is not installed")
-	}
-	dir := t.TempDir()
-	bin := filepath.Join(t.TempDir(), "rightsdesk")
-	if out, err := exec.Command("go", "build", "-o", bin, ".").CombinedOutput(); err != nil {
-		t.Fatalf("build: %v\n%s", err, out)
-	}
-	sock := "rd-e2e-" + filepath.Base(dir)
-	tm := func(args ...string) string {
-		out, _ := exec.Command(tmux, append([]string{"-L", sock, "-f", "/dev/null"}, args...)...).CombinedOutput()
-		return string(out)
-	}
-	defer tm("kill-server")
+	tx := startTmux(t)
+	dir, bin := tx.dir, tx.bin
+	tm, waitFor := tx.tm, tx.waitFor
 	// The demo database lives in XDG_DATA_HOME; its clock is fixed so the
 	// demo names are known: seed 1 on 22 November 2026.
 	env := "XDG_DATA_HOME=" + dir + " XDG_CONFIG_HOME=" + dir + " RIGHTSDESK_NOW=2026-11-22T15:00:00Z RIGHTSDESK_ACTOR=anna TERM=xterm-256color"
 	tm("new-session", "-d", "-x", "80", "-y", "24", "sh", "-c", env+" "+bin+" --demo --color none; echo RIGHTSDESK-EXITED $?; sleep 60")
-	screen := func() string { return tm("capture-pane", "-p") }
-	waitFor := func(what string, ok func(string) bool) string {
-		t.Helper()
-		deadline := time.Now().Add(20 * time.Second)
-		for {
-			s := screen()
-			if ok(s) {
-				return s
-			}
-			if time.Now().After(deadline) {
-				t.Fatalf("waited for %s; the screen shows:\n%s", what, s)
-			}
-			time.Sleep(50 * time.Millisecond)
-		}
-	}
 	first := waitFor("the queue", func(s string) bool { return strings.Contains(s, "DSR-2026-") && strings.Contains(s, "case 1 of") })
 	// Take the subject of the first row and filter by its surname.
 	var surname, id string
@@ -132,5 +104,181 @@ func TestTerminalAppInTmux(t *testing.T) {
 	restored := waitFor("the exit", func(s string) bool { return strings.Contains(s, "RIGHTSDESK-EXITED 0") })
 	if strings.Contains(restored, id) {
 		t.Fatalf("the app's screen was not restored on exit:\n%s", restored)
+	}
+}
+
+// tmuxDriver runs the built binary in tmux sessions of one private server.
+type tmuxDriver struct {
+	t        *testing.T
+	dir, bin string
+	tm       func(args ...string) string
+	target   string // the session screen and waitFor look at ("" the current one)
+}
+
+func startTmux(t *testing.T) *tmuxDriver {
+	t.Helper()
+	tmux, err := exec.LookPath("tmux")
+	if err != nil {
+		if os.Getenv("CI") == "true" {
+			t.Fatal("tmux is missing: .ci/run must install it")
+		}
+		t.Skip("tmux is not installed")
+	}
+	dir := t.TempDir()
+	bin := filepath.Join(t.TempDir(), "rightsdesk")
+	if out, err := exec.Command("go", "build", "-o", bin, ".").CombinedOutput(); err != nil {
+		t.Fatalf("build: %v\n%s", err, out)
+	}
+	sock := "rd-e2e-" + filepath.Base(dir)
+	tm := func(args ...string) string {
+		out, _ := exec.Command(tmux, append([]string{"-L", sock, "-f", "/dev/null"}, args...)...).CombinedOutput()
+		return string(out)
+	}
+	t.Cleanup(func() { tm("kill-server") })
+	return &tmuxDriver{t: t, dir: dir, bin: bin, tm: tm}
+}
+
+func (d *tmuxDriver) screen() string {
+	if d.target != "" {
+		return d.tm("capture-pane", "-p", "-t", d.target)
+	}
+	return d.tm("capture-pane", "-p")
+}
+
+// waitFor polls the screen until ok, for at most 20 seconds.
+func (d *tmuxDriver) waitFor(what string, ok func(string) bool) string {
+	d.t.Helper()
+	deadline := time.Now().Add(20 * time.Second)
+	for {
+		s := d.screen()
+		if ok(s) {
+			return s
+		}
+		if time.Now().After(deadline) {
+			d.t.Fatalf("waited for %s; the screen shows:\n%s", what, s)
+		}
+		time.Sleep(50 * time.Millisecond)
+	}
+}
+
+// TestTerminalWorkflowInTmux takes a request from receipt to a sent answer
+// in the terminal app alone, at 80x24, while a colleague's session on the
+// same database watches the queue: n records the request, v verifies the
+// identity, x extends, s sends the extension notice, c closes it as
+// fulfilled, e exports the final letter's packet (its path and checksum on
+// screen, the file on disk), and the row changes in both sessions.
+func TestTerminalWorkflowInTmux(t *testing.T) {
+	tx := startTmux(t)
+	db := filepath.Join(tx.dir, "cases.db")
+	if out, err := exec.Command(tx.bin, "init", "--db", db).CombinedOutput(); err != nil {
+		t.Fatalf("init: %v\n%s", err, out)
+	}
+	env := func(actor string) string {
+		return "XDG_DATA_HOME=" + tx.dir + " XDG_CONFIG_HOME=" + tx.dir + " RIGHTSDESK_NOW=2026-11-23T09:00:00Z RIGHTSDESK_ACTOR=" + actor + " TERM=xterm-256color"
+	}
+	for _, actor := range []string{"anna", "marc"} {
+		tx.tm("new-session", "-d", "-s", actor, "-x", "80", "-y", "24", "sh", "-c",
+			env(actor)+" "+tx.bin+" --db "+db+" --color none; echo RIGHTSDESK-EXITED $?; sleep 60")
+	}
+	anna, marc := func() { tx.target = "anna" }, func() { tx.target = "marc" }
+	keys := func(session string, k ...string) { tx.tm(append([]string{"send-keys", "-t", session}, k...)...) }
+	text := func(session, s string) { tx.tm("send-keys", "-t", session, "-l", s) }
+	for _, who := range []func(){anna, marc} {
+		who()
+		tx.waitFor("an empty queue", func(s string) bool { return strings.Contains(s, "0 open") })
+	}
+
+	anna()
+	keys("anna", "n")
+	tx.waitFor("the new request form", func(s string) bool { return strings.Contains(s, "New request") })
+	keys("anna", "Right", "Right", "Tab", "Space", "Tab") // crisp; access
+	text("anna", "Ewa Kowalska")
+	keys("anna", "Tab")
+	text("anna", "ewa@example.org")
+	keys("anna", "Enter")
+	created := tx.waitFor("the new case", func(s string) bool { return strings.Contains(s, "created") && strings.Contains(s, "effective due") })
+	id := regexp.MustCompile(`DSR-2026-\d{6}`).FindString(created)
+	// Received Mon 23 Nov 2026 in Paris: due Wed 23 Dec 2026 (one month).
+	if id == "" || !strings.Contains(created, "Wed 23 Dec 2026") {
+		t.Fatalf("the new case:\n%s", created)
+	}
+	seen := time.Now()
+	marc()
+	tx.waitFor("anna's case in marc's queue", func(s string) bool { return strings.Contains(s, id) && strings.Contains(s, "Ewa Kowalska") })
+	t.Logf("marc's session showed the new case %.1f s after anna's screen did", time.Since(seen).Seconds())
+
+	anna()
+	keys("anna", "v")
+	tx.waitFor("the verify form", func(s string) bool { return strings.Contains(s, "Identity verified") })
+	text("anna", "video call")
+	keys("anna", "Enter")
+	tx.waitFor("the verification", func(s string) bool { return strings.Contains(s, "identity-verified recorded") })
+	keys("anna", "x")
+	tx.waitFor("the extend form", func(s string) bool { return strings.Contains(s, "Extend the deadline") })
+	text("anna", "records in twelve systems")
+	keys("anna", "Enter")
+	tx.waitFor("the extension", func(s string) bool { return strings.Contains(s, "extension-decided recorded") })
+	keys("anna", "s")
+	tx.waitFor("the send form", func(s string) bool { return strings.Contains(s, "‹ extension-notice ›") })
+	keys("anna", "Enter")
+	tx.waitFor("the question", func(s string) bool { return strings.Contains(s, "letter of "+id+" was sent?") })
+	keys("anna", "y")
+	// In force: the extended deadline, three months from receipt, is the one that counts.
+	tx.waitFor("the extension in force", func(s string) bool {
+		return strings.Contains(s, "sent recorded") && strings.Contains(s, "in force") && strings.Contains(s, "Tue 23 Feb 2027")
+	})
+	keys("anna", "c")
+	tx.waitFor("the close form", func(s string) bool { return strings.Contains(s, "‹ fulfilled ›") })
+	keys("anna", "Enter")
+	tx.waitFor("the question", func(s string) bool { return strings.Contains(s, "Close "+id+" as fulfilled?") })
+	keys("anna", "y")
+	tx.waitFor("the closed case", func(s string) bool { return strings.Contains(s, "closed recorded") })
+
+	keys("anna", "e")
+	tx.waitFor("the export form", func(s string) bool {
+		return strings.Contains(s, "‹ final ›") && strings.Contains(s, "register gaps")
+	})
+	keys("anna", "Enter")
+	done := tx.waitFor("the packet", func(s string) bool { return strings.Contains(s, "Packet written") })
+	zip := filepath.Join(tx.dir, "rightsdesk", "packets", id+"-final.zip")
+	data, err := os.ReadFile(zip)
+	if err != nil {
+		t.Fatalf("the packet is not where it should be: %v\n%s", err, done)
+	}
+	sum := sha256.Sum256(data)
+	if !strings.Contains(done, "sha256 "+hex.EncodeToString(sum[:])) {
+		t.Fatalf("the screen does not show the zip's checksum %x:\n%s", sum, done)
+	}
+	if info, _ := os.Stat(zip); info.Mode().Perm() != 0o600 {
+		t.Errorf("the packet is %v, want 0600", info.Mode().Perm())
+	}
+	keys("anna", "Escape", "Escape")
+	row := func(s string) string {
+		for _, l := range strings.Split(s, "\n") {
+			if strings.Contains(l, id) {
+				return l
+			}
+		}
+		return ""
+	}
+	tx.waitFor("the closed row in anna's queue", func(s string) bool { return strings.Contains(row(s), "closed") })
+	marc()
+	tx.waitFor("the closed row in marc's queue", func(s string) bool {
+		return strings.Contains(row(s), "closed") && strings.Contains(row(s), "fulfilled")
+	})
+	for _, s := range []string{"anna", "marc"} {
+		keys(s, "q")
+		tx.target = s
+		tx.waitFor("the exit", func(s string) bool { return strings.Contains(s, "RIGHTSDESK-EXITED 0") })
+	}
+	// The timeline holds every step, each by anna.
+	out, err := exec.Command(tx.bin, "show", id, "--json", "--db", db).Output()
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, kind := range []string{"received", "identity-verified", "extension-decided", "sent", "closed", "exported"} {
+		if !strings.Contains(string(out), `"kind":"`+kind+`"`) {
+			t.Errorf("the timeline lacks %s", kind)
+		}
 	}
 }

@@ -602,7 +602,8 @@ type Exported struct {
 	Path, SHA256 string
 	Letter       cases.LetterKind
 	Draft        bool
-	Gaps         []string
+	Gaps         []string // the register fields missing or general
+	Controller   string
 }
 
 type exportedMsg struct {
@@ -619,11 +620,14 @@ func (m Model) exportPacket(f *form) tea.Cmd {
 		if err != nil {
 			return exportedMsg{id: id, err: err}
 		}
-		lines := []string{"Packet written: " + res.Path, "sha256 " + res.SHA256 + " (recorded in the timeline; s records it as sent)"}
+		lines := []string{"Packet written: " + res.Path, "sha256 " + res.SHA256, "(recorded in the timeline; s then records the letter as sent)"}
 		if res.Draft {
 			lines = append(lines, "DRAFT: the register lacks facts the letter needs; complete it and export again")
 		}
-		lines = append(lines, res.Gaps...)
+		if len(res.Gaps) > 0 {
+			lines = append(lines, fmt.Sprintf("register gaps (%d): %s (rightsdesk controllers %s lists them)",
+				len(res.Gaps), strings.Join(res.Gaps, ", "), res.Controller))
+		}
 		return exportedMsg{id: id, lines: lines, reload: true}
 	}
 }

@@ -396,7 +396,7 @@ func TestExportKeyShowsGapsFirst(t *testing.T) {
 	m.opt.Export = func(id string, kind cases.LetterKind) (*Exported, error) {
 		asked = append(asked, kind)
 		return &Exported{Path: "/packets/" + id + "-" + string(kind) + ".zip", SHA256: strings.Repeat("ab", 32), Letter: kind, Draft: true,
-			Gaps: []string{"gap (draft): legal_name: no legal name"}}, nil
+			Gaps: []string{"legal_name"}, Controller: "crisp"}, nil
 	}
 	m = press(t, m, "e")
 	out := frame(m)
