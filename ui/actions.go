@@ -517,6 +517,7 @@ func (m Model) bulkForm(assign bool) (tea.Model, tea.Cmd) {
 }
 
 type bulkMsg struct {
+	what   string // "assigned to marc", "tagged audit"
 	result *storage.Bulk
 	err    error
 }
@@ -526,15 +527,19 @@ type bulkMsg struct {
 func (m Model) doEach(f *form) tea.Cmd {
 	ev, _ := f.event(m.opt.Actor, nil)
 	st, ids, revs, now := m.opt.Store, f.bulk, f.bulkRevs, m.opt.Clock.Now()
+	what := "assigned to " + cases.Printable(ev.Assignee)
+	if ev.Kind == cases.EventTagged {
+		what = "tagged " + cases.Printable(strings.Join(ev.Tags, " "))
+	}
 	return func() tea.Msg {
 		res, err := st.DoEach(ids, storage.Action{Event: ev}, revs, now)
-		return bulkMsg{result: res, err: err}
+		return bulkMsg{what: what, result: res, err: err}
 	}
 }
 
 // bulkSummary says what a bulk action did.
-func bulkSummary(b *storage.Bulk) string {
-	s := fmt.Sprintf("applied to %d cases", len(b.Applied))
+func bulkSummary(what string, b *storage.Bulk) string {
+	s := fmt.Sprintf("%s: %d cases", what, len(b.Applied))
 	if len(b.Refused) > 0 {
 		var skipped []string
 		for _, id := range slices.Sorted(mapsKeys(b.Refused)) {

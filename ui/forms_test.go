@@ -371,7 +371,7 @@ func TestBulkAssignOnTheFilteredQueue(t *testing.T) {
 	}
 	m = press(t, m, "y")
 	out := frame(m)
-	if !strings.Contains(out, "applied to 1 cases; 1 skipped: "+ids[0]) || !strings.Contains(out, "eve") {
+	if !strings.Contains(out, "assigned to marc: 1 cases; 1 skipped: "+ids[0]) || !strings.Contains(out, "eve") {
 		t.Fatalf("the summary:\n%s", out)
 	}
 	if e := lastEvent(t, s, ids[1]); e.Kind != cases.EventAssigned || e.Assignee != "marc" {

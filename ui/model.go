@@ -448,7 +448,7 @@ func (m Model) Update(msg tea.Msg) (tea.Model, tea.Cmd) {
 			return m, nil
 		}
 		m.err, m.form = "", nil
-		m.status = bulkSummary(msg.result)
+		m.status = bulkSummary(msg.what, msg.result)
 		if len(msg.result.Refused) > 0 {
 			m.notice = []string{m.status}
 		}
@@ -717,6 +717,7 @@ func (m Model) key(msg tea.KeyPressMsg) (tea.Model, tea.Cmd) {
 		}
 		return m, nil
 	}
+	m.status = "" // what the last action did, shown until the next key
 	switch {
 	case key.Matches(msg, k.Quit):
 		return m, tea.Quit

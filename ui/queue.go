@@ -196,7 +196,7 @@ func (m Model) queueView() string {
 		rows--
 	case m.loaded && len(m.shown) == 0:
 		if len(m.all) == 0 {
-			b.WriteString("No cases yet. Add one with: rightsdesk add --controller ID --right R --subject NAME --email ADDR\n")
+			b.WriteString("No cases yet. n records a request (or rightsdesk add, rightsdesk import).\n")
 		} else {
 			b.WriteString("No case matches the filter. esc clears it.\n")
 		}
@@ -211,7 +211,11 @@ func (m Model) queueView() string {
 		b.WriteString("\n")
 	}
 	b.WriteString(fit(m.filterLine(), m.width) + "\n")
-	b.WriteString(fit(m.footer("/ filter · enter open · o overdue · w week · r reveal · ? help · q quit"), m.width))
+	keys := "/ filter · enter open · n new · o overdue · w week · r reveal · ? help · q quit"
+	if m.status != "" {
+		keys = m.status
+	}
+	b.WriteString(fit(m.footer(keys), m.width))
 	return b.String()
 }
 
