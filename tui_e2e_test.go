@@ -166,7 +166,9 @@ func (d *tmuxDriver) waitFor(what string, ok func(string) bool) string {
 // same database watches the queue: n records the request, v verifies the
 // identity, x extends, s sends the extension notice, c closes it as
 // fulfilled, e exports the final letter's packet (its path and checksum on
-// screen, the file on disk), and the row changes in both sessions.
+// screen, the file on disk), s records it sent with that checksum, E writes
+// the case record, R on the overview writes crisp's register of requests
+// (the case on time), and the row changes in both sessions.
 func TestTerminalWorkflowInTmux(t *testing.T) {
 	tx := startTmux(t)
 	db := filepath.Join(tx.dir, "cases.db")
@@ -252,7 +254,39 @@ func TestTerminalWorkflowInTmux(t *testing.T) {
 	if info, _ := os.Stat(zip); info.Mode().Perm() != 0o600 {
 		t.Errorf("the packet is %v, want 0600", info.Mode().Perm())
 	}
-	keys("anna", "Escape", "Escape")
+	// E writes the case record; R on the overview writes crisp's register of requests.
+	// Escape followed at once by a letter reads as alt+letter: wait between.
+	keys("anna", "Escape")
+	tx.waitFor("the case screen", func(s string) bool { return !strings.Contains(s, "Packet written") })
+	// s records the final letter as sent, with the packet's checksum.
+	keys("anna", "s")
+	tx.waitFor("the send form", func(s string) bool { return strings.Contains(s, "‹ final ›") })
+	keys("anna", "Enter")
+	tx.waitFor("the question", func(s string) bool { return strings.Contains(s, "final letter of "+id+" was sent?") })
+	keys("anna", "y")
+	tx.waitFor("the answer sent", func(s string) bool { return strings.Contains(s, "sent recorded") })
+	keys("anna", "E")
+	tx.waitFor("the case record", func(s string) bool { return strings.Contains(s, "Case record written") })
+	if _, err := os.Stat(filepath.Join(tx.dir, "rightsdesk", "records", id+"-record", "SHA256SUMS")); err != nil {
+		t.Errorf("the case record: %v", err)
+	}
+	keys("anna", "Escape")
+	tx.waitFor("the case screen", func(s string) bool { return !strings.Contains(s, "Case record written") })
+	keys("anna", "Escape")
+	tx.waitFor("the queue", func(s string) bool { return strings.Contains(s, "1 open") || strings.Contains(s, "0 open") })
+	keys("anna", "v", "c", "c", "c")
+	tx.waitFor("crisp's overview", func(s string) bool { return strings.Contains(s, "crisp: 1 cases") })
+	keys("anna", "R")
+	tx.waitFor("the register", func(s string) bool { return strings.Contains(s, "Register of requests written") })
+	reports, _ := filepath.Glob(filepath.Join(tx.dir, "rightsdesk", "reports", "register-crisp-*.csv"))
+	if len(reports) != 1 {
+		t.Errorf("the register of requests: %v", reports)
+	} else if csv, _ := os.ReadFile(reports[0]); !strings.Contains(string(csv), id+",") || !strings.Contains(string(csv), "on-time") {
+		t.Errorf("the register lacks the case answered on time:\n%s", csv)
+	}
+	keys("anna", "Escape")
+	tx.waitFor("the overview", func(s string) bool { return !strings.Contains(s, "Register of requests written") })
+	keys("anna", "Escape")
 	row := func(s string) string {
 		for _, l := range strings.Split(s, "\n") {
 			if strings.Contains(l, id) {
@@ -280,5 +314,8 @@ func TestTerminalWorkflowInTmux(t *testing.T) {
 		if !strings.Contains(string(out), `"kind":"`+kind+`"`) {
 			t.Errorf("the timeline lacks %s", kind)
 		}
+	}
+	if !strings.Contains(string(out), `"letter":"final","channel":"email","checksum":"`+hex.EncodeToString(sum[:])) {
+		t.Errorf("the final letter's sending does not record the packet's checksum:\n%s", out)
 	}
 }

@@ -210,43 +210,97 @@ func TestEveryFormApplies(t *testing.T) {
 	}
 }
 
-// TestRefusedFormsKeepWhatWasTyped: an action the case does not allow now is
-// refused by the action service with its reason; the form stays filled.
+// TestRefusedFormsKeepWhatWasTyped: every form, sent when the case does not
+// allow it, is refused with its reason (by the action service, or before
+// it for an empty required field or a file that cannot be read); the form
+// stays filled. Forms with nothing to offer say why instead of opening.
 func TestRefusedFormsKeepWhatWasTyped(t *testing.T) {
+	ev := func(kind cases.EventKind, set func(*cases.Event)) cases.Event {
+		e := cases.Event{Kind: kind, Actor: "anna"}
+		if set != nil {
+			set(&e)
+		}
+		return e
+	}
+	closed := ev(cases.EventClosed, func(e *cases.Event) { e.Outcome = cases.OutcomeNoData })
+	attached := ev(cases.EventAttached, func(e *cases.Event) {
+		e.Attachment = &cases.Attachment{Name: "crm.csv", Kind: cases.AttachmentDataCopy}
+	})
+	dir := t.TempDir()
+	if err := os.WriteFile(filepath.Join(dir, "crm.csv"), []byte("a,b\n"), 0o600); err != nil {
+		t.Fatal(err)
+	}
 	for _, c := range []struct {
 		name   string
+		setup  []cases.Event
 		keys   []string
 		reason string
-		kept   func(f *form) bool
+		kept   func(f *form) bool // nil: the form does not open
 	}{
-		{"id-received without a request", []string{"I", "enter"}, "id-received", func(f *form) bool { return f.def.name == "id-received" }},
-		{"refusal without grounds", []string{"c", "right", "right", "down", "down", "=not this time", "enter", "y"}, "ground",
-			func(f *form) bool {
-				return f.val("outcome") == "refused" && f.val("reason") == "not this time" && !f.confirming
-			}},
-		{"extension to a date the rules fix", []string{"x", "=complex", "tab", "=2026-03-01", "enter"}, "fixes the extended deadline",
+		{"acknowledge twice", []cases.Event{ev(cases.EventAcknowledged, nil)}, []string{"A", "enter"}, "already acknowledged",
+			func(f *form) bool { return f.def.name == "acknowledge" }},
+		{"identity asked twice", []cases.Event{ev(cases.EventIDRequested, func(e *cases.Event) { e.Reason = "doubt" })},
+			[]string{"i", "=still in doubt", "enter"}, "already waiting", func(f *form) bool { return f.val("reason") == "still in doubt" }},
+		{"identity received unasked", nil, []string{"I", "enter"}, "nothing was asked", func(f *form) bool { return f.def.name == "id-received" }},
+		{"verified twice", []cases.Event{ev(cases.EventIdentityVerified, func(e *cases.Event) { e.Method = "call" })},
+			[]string{"v", "=passport seen", "enter"}, "already verified", func(f *form) bool { return f.val("method") == "passport seen" }},
+		{"empty method", nil, []string{"v", "enter"}, "method is required", func(f *form) bool { return f.def.name == "verify" }},
+		{"clarification asked twice", []cases.Event{ev(cases.EventClarificationRequested, func(e *cases.Event) { e.Reason = "which?" })},
+			[]string{"m", "=which one?", "enter"}, "already waiting", func(f *form) bool { return f.val("reason") == "which one?" }},
+		{"clarification received unasked", nil, []string{"M", "enter"}, "nothing was asked", func(f *form) bool { return f.def.name == "info-received" }},
+		{"authority of the subject", nil, []string{"p", "=mandate", "enter"}, "agent or parent", func(f *form) bool { return f.val("reason") == "mandate" }},
+		{"authority received unasked", nil, []string{"P", "enter"}, "nothing was asked", func(f *form) bool { return f.def.name == "authority-received" }},
+		{"fee asked twice", []cases.Event{ev(cases.EventFeeRequested, func(e *cases.Event) { e.Amount = "EUR 10" })},
+			[]string{"f", "=EUR 20", "enter"}, "already waiting", func(f *form) bool { return f.val("amount") == "EUR 20" }},
+		{"fee paid unasked", nil, []string{"F", "enter"}, "nothing was asked", func(f *form) bool { return f.def.name == "fee-paid" }},
+		{"extension to a date the rules fix", nil, []string{"x", "=complex", "tab", "=2026-03-01", "enter"}, "fixes the extended deadline",
 			func(f *form) bool { return f.val("reason") == "complex" && f.val("until") == "2026-03-01" }},
-		{"empty required field", []string{"v", "enter"}, "method is required", func(f *form) bool { return f.def.name == "verify" }},
-		{"a file that is not there", []string{"+", "=/nonexistent/file.pdf", "enter"}, "file.pdf",
+		{"extension notice without an extension", nil, []string{"s", "e", "enter", "y"}, "no extension was decided",
+			func(f *form) bool { return f.val("letter") == "extension-notice" && !f.confirming }},
+		{"recipients of a closed case", []cases.Event{closed}, []string{"R", "enter"}, "reopen it first", func(f *form) bool { return f.def.name == "recipients" }},
+		{"assign to nobody", nil, []string{"a", "enter"}, "assign to is required", func(f *form) bool { return f.def.name == "assign" }},
+		{"a tag with a comma", nil, []string{"t", "=vip,press", "enter"}, "single words", func(f *form) bool { return f.val("tags") == "vip,press" }},
+		{"untag without tags", nil, []string{"u"}, "no tags", nil},
+		{"empty note", nil, []string{"n", "enter"}, "note is required", func(f *form) bool { return f.def.name == "note" }},
+		{"a file that is not there", nil, []string{"+", "=/nonexistent/file.pdf", "enter"}, "file.pdf",
 			func(f *form) bool { return f.val("path") == "/nonexistent/file.pdf" }},
+		{"a file attached twice", []cases.Event{attached}, []string{"+", "=" + filepath.Join(dir, "crm.csv"), "enter"}, "already attached",
+			func(f *form) bool { return f.val("path") == filepath.Join(dir, "crm.csv") }},
+		{"withhold without a data copy", nil, []string{"w"}, "no data-copy file", nil},
+		{"refusal without grounds", nil, []string{"c", "right", "right", "down", "down", "=not this time", "enter", "y"}, "ground",
+			func(f *form) bool { return f.val("outcome") == "refused" && f.val("reason") == "not this time" && !f.confirming }},
+		{"reopen an open case", nil, []string{"o", "enter", "y"}, "not closed", func(f *form) bool { return f.def.name == "reopen" }},
+		{"rebaseline a closed case", []cases.Event{closed}, []string{"B", "=new policy", "enter"}, "reopen it first",
+			func(f *form) bool { return f.val("reason") == "new policy" }},
 	} {
 		t.Run(c.name, func(t *testing.T) {
-			m, s, _, ids := formFixture(t)
+			m, s, clk, ids := formFixture(t)
+			for _, e := range c.setup {
+				if _, err := s.Apply(ids[0], e, storage.NoRevision, clk.t); err != nil {
+					t.Fatal(err)
+				}
+			}
+			m = drive(t, m, m.openCase(ids[0], false)())
 			before := len(mustGet(t, s, ids[0]).Events)
 			m = press(t, m, c.keys...)
 			out := frame(m)
-			if m.form == nil || !c.kept(m.form) {
+			if c.kept == nil && m.form != nil || c.kept != nil && (m.form == nil || !c.kept(m.form)) {
 				t.Fatalf("the form was not kept as typed:\n%s", out)
 			}
 			if !strings.Contains(out, "! ") || !strings.Contains(out, c.reason) {
 				t.Fatalf("the reason (%q) is not shown:\n%s", c.reason, out)
 			}
+			if strings.Contains(out, "(--") {
+				t.Errorf("a command-line flag in the app's message:\n%s", out)
+			}
 			if n := len(mustGet(t, s, ids[0]).Events); n != before {
 				t.Fatalf("%d events recorded by a refused form", n-before)
 			}
-			m = press(t, m, "esc")
-			if m.form != nil || m.err != "" {
-				t.Fatal("esc cancels the form and its error")
+			if m.form != nil {
+				m = press(t, m, "esc")
+				if m.form != nil || m.err != "" {
+					t.Fatal("esc cancels the form and its error")
+				}
 			}
 		})
 	}

@@ -8,6 +8,7 @@ package ui
 import (
 	"errors"
 	"fmt"
+	"regexp"
 	"slices"
 	"strings"
 	"time"
@@ -531,7 +532,9 @@ func (m *Model) count() {
 }
 
 // errorLine is an error for the status line: a store error without the
-// file's path, which the header names and the full message keeps.
+// file's path, which the header names and the full message keeps, and
+// without the command-line flags the action service's refusals name
+// ("(--reason)"), which mean nothing in a form.
 func errorLine(err error) string {
 	var se *storage.StoreError
 	if errors.As(err, &se) {
@@ -541,8 +544,10 @@ func errorLine(err error) string {
 		}
 		return cases.Printable(msg)
 	}
-	return cases.Printable(err.Error())
+	return cases.Printable(cliFlag.ReplaceAllString(err.Error(), ""))
 }
+
+var cliFlag = regexp.MustCompile(` ?\((?:[a-z-]+ )?--[a-z-]+(?: [A-Z]+)?\)`)
 
 // sanitizeInput keeps typed or pasted text to one line of printable text.
 func sanitizeInput(s string) string {
