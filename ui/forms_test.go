@@ -268,7 +268,9 @@ func TestRefusedFormsKeepWhatWasTyped(t *testing.T) {
 			func(f *form) bool { return f.val("path") == filepath.Join(dir, "crm.csv") }},
 		{"withhold without a data copy", nil, []string{"w"}, "no data-copy file", nil},
 		{"refusal without grounds", nil, []string{"c", "right", "right", "down", "down", "=not this time", "enter", "y"}, "ground",
-			func(f *form) bool { return f.val("outcome") == "refused" && f.val("reason") == "not this time" && !f.confirming }},
+			func(f *form) bool {
+				return f.val("outcome") == "refused" && f.val("reason") == "not this time" && !f.confirming
+			}},
 		{"reopen an open case", nil, []string{"o", "enter", "y"}, "not closed", func(f *form) bool { return f.def.name == "reopen" }},
 		{"rebaseline a closed case", []cases.Event{closed}, []string{"B", "=new policy", "enter"}, "reopen it first",
 			func(f *form) bool { return f.val("reason") == "new policy" }},
