@@ -110,12 +110,13 @@ type Model struct {
 	caseSections []int // where each section of the case screen begins
 	scroll       int
 
-	form    *form    // the open form: an action on the case, a new case, a bulk action
-	menu    bool     // the case screen's list of actions is shown
-	notice  []string // what an export wrote, shown until a key
-	status  string   // a message for the status line
-	err     string   // the last error, shown until the next success
-	loadErr string   // the same in full (with the file's path), shown while there is no queue
+	ov      *overview // the overview's figures, while it is shown
+	form    *form     // the open form: an action on the case, a new case, a bulk action
+	menu    bool      // the case screen's list of actions is shown
+	notice  []string  // what an export wrote, shown until a key
+	status  string    // a message for the status line
+	err     string    // the last error, shown until the next success
+	loadErr string    // the same in full (with the file's path), shown while there is no queue
 }
 
 // New makes the app's model.
@@ -342,6 +343,9 @@ func (m Model) Update(msg tea.Msg) (tea.Model, tea.Cmd) {
 		}
 		m.all, m.index, m.counter, m.loaded = msg.all, msg.index, msg.counter, true
 		m.count()
+		if m.screen == screenOverview {
+			m.ov = m.overviewFigures()
+		}
 		if msg.filtered && msg.filterSeq == m.filterSeq {
 			// Filtered with the snapshot, and no key changed the filter since.
 			m.filterSeq++
@@ -469,6 +473,9 @@ func (m Model) Update(msg tea.Msg) (tea.Model, tea.Cmd) {
 	case tickMsg:
 		m.now = m.opt.Clock.Now()
 		m.count()
+		if m.screen == screenOverview {
+			m.ov = m.overviewFigures()
+		}
 		if m.screen == screenCase && m.detail != nil {
 			m.detail.now = m.now
 			m.caseLines, m.caseSections = m.detail.lines(m.width, m.styles, m.revealID)
@@ -665,6 +672,7 @@ func (m Model) key(msg tea.KeyPressMsg) (tea.Model, tea.Cmd) {
 			m.help = true
 		case key.Matches(msg, k.Org):
 			m.quick = m.nextQuick(msg)
+			m.ov = m.overviewFigures()
 			m.filterSeq++
 			return m, m.runFilterIfNeeded()
 		case key.Matches(msg, k.Report):
@@ -731,7 +739,7 @@ func (m Model) key(msg tea.KeyPressMsg) (tea.Model, tea.Cmd) {
 	case key.Matches(msg, k.Filter):
 		m.filtering, m.openExact = true, false
 	case key.Matches(msg, k.Overview):
-		m.screen = screenOverview
+		m.screen, m.ov = screenOverview, m.overviewFigures()
 	case key.Matches(msg, k.New):
 		if m.opt.Registers == nil {
 			m.err = "no registers are loaded: a new case needs its organisation's rules"

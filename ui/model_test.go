@@ -278,11 +278,20 @@ func BenchmarkQueueFrame(b *testing.B) {
 			m = next.(Model)
 			next, _ = m.Update(queueMsg{all: all, index: cases.NewFilterIndex(all)})
 			m = next.(Model)
-			for b.Loop() {
-				m.cursor = (m.cursor + 1) % len(all)
-				m.clampOffset()
-				_ = m.View()
-			}
+			b.Run("queue", func(b *testing.B) {
+				for b.Loop() {
+					m.cursor = (m.cursor + 1) % len(all)
+					m.clampOffset()
+					_ = m.View()
+				}
+			})
+			// The overview's figures come from every case.
+			m.screen, m.ov = screenOverview, m.overviewFigures()
+			b.Run("overview", func(b *testing.B) {
+				for b.Loop() {
+					_ = m.View()
+				}
+			})
 		})
 	}
 }

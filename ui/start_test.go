@@ -68,3 +68,26 @@ func BenchmarkFilterKeystroke100k(b *testing.B) {
 		})
 	}
 }
+
+// BenchmarkOverviewFigures100k works out the overview's figures over the
+// 100,000-case demo: done when the overview opens or its data changes.
+func BenchmarkOverviewFigures100k(b *testing.B) {
+	regs, _ := cases.LoadRegisters(cases.Embedded())
+	now := time.Date(2026, 11, 22, 15, 0, 0, 0, time.UTC)
+	reqs, err := cases.Demo(cases.DemoOptions{Cases: 100_000, Seed: 1, Now: now, Registers: regs.All()})
+	if err != nil {
+		b.Fatal(err)
+	}
+	s := storage.Open(filepath.Join(b.TempDir(), "demo.db"), storage.Options{})
+	if err := s.AddRequests(reqs, now, 5000); err != nil {
+		b.Fatal(err)
+	}
+	m := New(Options{Store: s, Clock: &clock{t: now}})
+	next, _ := m.Update(m.loadQueue("")())
+	m = next.(Model)
+	for b.Loop() {
+		if ov := m.overviewFigures(); ov.stats.Cases != 100_000 {
+			b.Fatalf("%d cases", ov.stats.Cases)
+		}
+	}
+}
