@@ -16,7 +16,7 @@ func (m Model) helpView() string {
 			"E-mail addresses are masked; r reveals the one under the cursor (logged).",
 			"Filter: / then type; enter keeps it, esc clears it; a case ID opens it."}
 	case screenCase:
-		notes = []string{"Each form is sent with the revision on screen; a colleague's change is named.",
+		notes = []string{"Forms are sent at the revision they opened on; a colleague's change is named.",
 			"E-mail addresses are masked; r reveals this case's (logged)."}
 	case screenOverview:
 		notes = []string{"The figures are those of the register of requests (rightsdesk report)."}
