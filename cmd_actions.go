@@ -122,9 +122,10 @@ func (spec actionSpec) run(a *app, args []string) int {
 		}
 		return ""
 	}
-	ev := cases.Event{Kind: spec.kind, Actor: a.actor(), Reason: val("reason"), Method: val("method"),
-		Amount: val("amount"), Recipient: val("recipient"), Impossible: val("impossible"), Text: val("text"),
-		Law: val("law"), RedirectTo: val("redirect-to")}
+	ev := cases.Event{Kind: spec.kind, Actor: a.actor()}
+	for name, p := range ev.TextFields() {
+		*p = val(name)
+	}
 	st := a.store(a.dbPath(*c.db))
 	var content [][]byte
 	switch spec.kind {

@@ -81,6 +81,14 @@ type Event struct {
 	ExtendedTo   *Date        `json:"extended_to,omitempty"`
 }
 
+// TextFields are the event's free-text fields by their command-line names
+// (--reason, --method...): one mapping for the command line's flags and the
+// terminal app's form fields.
+func (e *Event) TextFields() map[string]*string {
+	return map[string]*string{"reason": &e.Reason, "method": &e.Method, "amount": &e.Amount, "recipient": &e.Recipient,
+		"impossible": &e.Impossible, "text": &e.Text, "law": &e.Law, "redirect-to": &e.RedirectTo}
+}
+
 // clockKind maps a timeline event to the clock event it is, if any.
 func (e Event) clockKind() (ClockEventKind, bool) {
 	switch e.Kind {

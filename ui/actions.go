@@ -214,30 +214,17 @@ func extensionWarning(d *caseDetail) string {
 // event builds the form's event.
 func (f *form) event(actor string, d *caseDetail) (cases.Event, error) {
 	ev := cases.Event{Kind: f.def.kind, Actor: actor}
+	text := ev.TextFields()
 	for i := range f.fields {
 		x := &f.fields[i]
 		v := x.value()
+		if p, ok := text[x.key]; ok && !(x.key == "reason" && f.def.kind == cases.EventReopened) {
+			*p = v
+			continue
+		}
 		switch x.key {
-		case "reason":
-			if f.def.kind == cases.EventReopened {
-				ev.ReopenReason = cases.ReopenReason(v)
-			} else {
-				ev.Reason = v
-			}
-		case "method":
-			ev.Method = v
-		case "amount":
-			ev.Amount = v
-		case "recipient":
-			ev.Recipient = v
-		case "impossible":
-			ev.Impossible = v
-		case "text":
-			ev.Text = v
-		case "law":
-			ev.Law = v
-		case "redirect-to":
-			ev.RedirectTo = v
+		case "reason": // a reopening's reason is one of four
+			ev.ReopenReason = cases.ReopenReason(v)
 		case "to":
 			if f.def.kind == cases.EventAssigned {
 				ev.Assignee = v
