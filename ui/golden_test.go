@@ -107,10 +107,7 @@ func TestProgramLiveCountdownAndResize(t *testing.T) {
 // that must not reach the terminal, a pause for identity, a note, a data
 // copy, the organisation's register), at the top and at the end.
 func TestGoldenRichCase(t *testing.T) {
-	regs, err := cases.LoadRegisters(cases.Embedded())
-	if err != nil {
-		t.Fatal(err)
-	}
+	regs := registers(t)
 	s := storage.Open(filepath.Join(t.TempDir(), "cases.db"), storage.Options{})
 	now := time.Date(2026, 4, 2, 18, 0, 0, 0, time.UTC)
 	cs, err := s.Add(cases.Intake{Controller: "crisp", Rights: []cases.Right{cases.RightAccess, cases.RightErasure},

@@ -16,19 +16,7 @@ import (
 // (target 300 ms). The filter's index is built after the first frame, off
 // the update loop; building the database is not timed.
 func BenchmarkStart100k(b *testing.B) {
-	regs, err := cases.LoadRegisters(cases.Embedded())
-	if err != nil {
-		b.Fatal(err)
-	}
-	now := time.Date(2026, 11, 22, 15, 0, 0, 0, time.UTC)
-	reqs, err := cases.Demo(cases.DemoOptions{Cases: 100_000, Seed: 1, Now: now, Registers: regs.All()})
-	if err != nil {
-		b.Fatal(err)
-	}
-	s := storage.Open(filepath.Join(b.TempDir(), "demo.db"), storage.Options{})
-	if err := s.AddRequests(reqs, now, 5000); err != nil {
-		b.Fatal(err)
-	}
+	_, s, now := demo100k(b, true)
 	c := &clock{t: now}
 	for b.Loop() {
 		m := New(Options{Store: s, Clock: c, Actor: "anna"})
@@ -43,12 +31,7 @@ func BenchmarkStart100k(b *testing.B) {
 // BenchmarkFilterKeystroke100k is one keystroke's filter over 100,000
 // cases, loose (fuzzy) matches included (target 15 ms median).
 func BenchmarkFilterKeystroke100k(b *testing.B) {
-	regs, _ := cases.LoadRegisters(cases.Embedded())
-	now := time.Date(2026, 11, 22, 15, 0, 0, 0, time.UTC)
-	reqs, err := cases.Demo(cases.DemoOptions{Cases: 100_000, Seed: 1, Now: now, Registers: regs.All()})
-	if err != nil {
-		b.Fatal(err)
-	}
+	reqs, _, now := demo100k(b, false)
 	var all []cases.Summary
 	for _, r := range reqs {
 		for _, c := range r {
@@ -72,16 +55,7 @@ func BenchmarkFilterKeystroke100k(b *testing.B) {
 // BenchmarkOverviewFigures100k works out the overview's figures over the
 // 100,000-case demo: done when the overview opens or its data changes.
 func BenchmarkOverviewFigures100k(b *testing.B) {
-	regs, _ := cases.LoadRegisters(cases.Embedded())
-	now := time.Date(2026, 11, 22, 15, 0, 0, 0, time.UTC)
-	reqs, err := cases.Demo(cases.DemoOptions{Cases: 100_000, Seed: 1, Now: now, Registers: regs.All()})
-	if err != nil {
-		b.Fatal(err)
-	}
-	s := storage.Open(filepath.Join(b.TempDir(), "demo.db"), storage.Options{})
-	if err := s.AddRequests(reqs, now, 5000); err != nil {
-		b.Fatal(err)
-	}
+	_, s, now := demo100k(b, true)
 	m := New(Options{Store: s, Clock: &clock{t: now}})
 	next, _ := m.Update(m.loadQueue("")())
 	m = next.(Model)
@@ -90,4 +64,23 @@ func BenchmarkOverviewFigures100k(b *testing.B) {
 			b.Fatalf("%d cases", ov.stats.Cases)
 		}
 	}
+}
+
+// demo100k is the 100,000-case demo (seed 1, as of 22 November 2026) and
+// its clock; with a store, the cases are also written to a database.
+func demo100k(b *testing.B, store bool) ([][]*cases.Case, *storage.Store, time.Time) {
+	b.Helper()
+	now := time.Date(2026, 11, 22, 15, 0, 0, 0, time.UTC)
+	reqs, err := cases.Demo(cases.DemoOptions{Cases: 100_000, Seed: 1, Now: now, Registers: registers(b).All()})
+	if err != nil {
+		b.Fatal(err)
+	}
+	if !store {
+		return reqs, nil, now
+	}
+	s := storage.Open(filepath.Join(b.TempDir(), "demo.db"), storage.Options{})
+	if err := s.AddRequests(reqs, now, 5000); err != nil {
+		b.Fatal(err)
+	}
+	return reqs, s, now
 }
