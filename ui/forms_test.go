@@ -185,7 +185,7 @@ func TestEveryFormApplies(t *testing.T) {
 					t.Fatal(err)
 				}
 				ids[0] = cs[0].ID
-				m = drive(t, m, m.openCase(ids[0], false)())
+				m = drive(t, m, run(m.openCase(ids[0], true))[0])
 			}
 			for _, e := range c.setup {
 				if _, err := s.Apply(ids[0], e, storage.NoRevision, clk.t); err != nil {
@@ -545,5 +545,27 @@ func TestMergedChangeStillConflicts(t *testing.T) {
 	m = press(t, m, "enter")
 	if e := lastEvent(t, s, ids[0]); e.Kind != cases.EventNoted || e.Text != "she agreed to wait" {
 		t.Fatalf("sent again: %+v", e)
+	}
+}
+
+// TestLeavingBeforeTheReload: esc pressed after an action is recorded but
+// before the case is re-read stays on the queue; the late re-read does not
+// pull the user back into the case.
+func TestLeavingBeforeTheReload(t *testing.T) {
+	m, _, _, _ := formFixture(t)
+	m = press(t, m, "n", "=called back")
+	next, send := m.Update(keyPress("enter"))
+	m = next.(Model)
+	next, reload := m.Update(send()) // recorded; the re-read is on its way
+	m = next.(Model)
+	m = press(t, m, "esc")
+	if m.screen != screenQueue {
+		t.Fatalf("esc did not go back to the queue:\n%s", frame(m))
+	}
+	for _, msg := range run(reload) {
+		m = drive(t, m, msg)
+	}
+	if m.screen != screenQueue {
+		t.Fatalf("the late re-read pulled the user back into the case:\n%s", frame(m))
 	}
 }

@@ -155,6 +155,7 @@ type (
 	caseMsg struct {
 		detail *caseDetail
 		err    error
+		reload bool // a re-read of the case shown: dropped if the user has left it
 	}
 	tickMsg time.Time
 	pollMsg struct{}
@@ -401,6 +402,10 @@ func (m Model) Update(msg tea.Msg) (tea.Model, tea.Cmd) {
 		}
 		return m, nil
 	case caseMsg:
+		if msg.reload && (m.screen != screenCase || m.detail == nil ||
+			(msg.detail != nil && msg.detail.loaded.Case.ID != m.detail.loaded.Case.ID)) {
+			return m, nil
+		}
 		if msg.err != nil {
 			m.err = errorLine(msg.err)
 			return m, nil
@@ -912,7 +917,12 @@ func (m Model) openCase(id string, log bool) tea.Cmd {
 		return caseMsg{detail: d}
 	}
 	if !log {
-		return open
+		// Without a log entry it is a re-read of the case on screen.
+		return func() tea.Msg {
+			msg := open().(caseMsg)
+			msg.reload = true
+			return msg
+		}
 	}
 	return tea.Batch(open, m.logAccess(id, "opened the case"))
 }
