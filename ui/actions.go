@@ -3,6 +3,7 @@ package ui
 import (
 	"errors"
 	"fmt"
+	"path/filepath"
 	"slices"
 	"strings"
 
@@ -312,12 +313,12 @@ func (m Model) submit() (tea.Model, tea.Cmd) {
 	return m, func() tea.Msg {
 		a := storage.Action{Event: ev, IfRevision: rev}
 		if ev.Kind == cases.EventAttached {
-			data, err := storage.ReadAttachment(path, storage.DefaultMaxFileSize)
+			data, err := storage.ReadAttachment(path, st.MaxFileSize())
 			if err != nil {
 				return actionMsg{id: id, err: err}
 			}
 			att := *ev.Attachment
-			att.Name = baseName(path)
+			att.Name = filepath.Base(path)
 			a.Event.Attachment, a.Content = &att, data
 		}
 		res, err := st.Do(id, []storage.Action{a}, now)
@@ -326,13 +327,6 @@ func (m Model) submit() (tea.Model, tea.Cmd) {
 		}
 		return actionMsg{id: id, result: res[0]}
 	}
-}
-
-func baseName(path string) string {
-	if i := strings.LastIndexAny(path, `/\`); i >= 0 {
-		return path[i+1:]
-	}
-	return path
 }
 
 // formKey handles a key while a form is open.
@@ -402,12 +396,9 @@ func (m Model) newCaseForm() *form {
 	if m.opt.Registers != nil {
 		orgs = m.opt.Registers.IDs()
 	}
-	org := choice("controller", "organisation", orgs, "")
-	if m.quick.controller != "" {
-		org = choice("controller", "organisation", orgs, m.quick.controller)
-	}
+	// The organisation the queue is narrowed to, else the first.
 	return &form{def: &actionDef{name: "new", title: "New request"}, title: "New request (one case per right)",
-		fields: []field{org,
+		fields: []field{choice("controller", "organisation", orgs, m.quick.controller),
 			multi("rights", "rights", cases.Rights, nil, true),
 			text("subject", "subject", "the data subject's name", true),
 			text("email", "e-mail", "one contact route is required", false),

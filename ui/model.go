@@ -30,6 +30,7 @@ type Store interface {
 	Do(id string, actions []storage.Action, now time.Time) ([]*storage.Result, error)
 	DoEach(ids []string, action storage.Action, revisions map[string]int, now time.Time) (*storage.Bulk, error)
 	Add(in cases.Intake, rules cases.Rules, now time.Time, actor string) ([]*cases.Case, error)
+	MaxFileSize() int64
 }
 
 // Options configure the app.
