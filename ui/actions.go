@@ -313,7 +313,7 @@ func (m Model) submit() (tea.Model, tea.Cmd) {
 	return m, func() tea.Msg {
 		a := storage.Action{Event: ev, IfRevision: rev}
 		if ev.Kind == cases.EventAttached {
-			data, err := storage.ReadAttachment(path, st.MaxFileSize())
+			data, err := storage.ReadAttachment(expandHome(path), st.MaxFileSize())
 			if err != nil {
 				return actionMsg{id: id, err: err}
 			}
@@ -355,8 +355,8 @@ func (m Model) formKey(msg tea.KeyPressMsg) (tea.Model, tea.Cmd) {
 	case "enter":
 		return m.submit()
 	case "tab":
-		if x != nil && x.kind == fieldPath && x.text != "" && x.completePath() {
-			return m, nil
+		if x != nil && x.kind == fieldPath && x.text != "" {
+			return m, completePath(x.text) // the next field if nothing completes
 		}
 		f.focus = (f.focus + 1) % max(1, len(f.fields))
 	case "down":
@@ -377,7 +377,7 @@ func (m Model) formKey(msg tea.KeyPressMsg) (tea.Model, tea.Cmd) {
 		}
 	case "ctrl+u":
 		if x != nil {
-			x.text, x.complete = "", nil
+			x.text, x.candidates = "", nil
 		}
 	default:
 		if t := sanitizeInput(msg.Key().Text); t != "" && x != nil {

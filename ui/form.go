@@ -7,6 +7,7 @@ import (
 	"slices"
 	"strings"
 
+	tea "charm.land/bubbletea/v2"
 	"github.com/charmbracelet/x/ansi"
 
 	"rightsdesk/cases"
@@ -27,16 +28,16 @@ const (
 
 // field is one input of a form.
 type field struct {
-	key      string // what the field fills in the event (see event)
-	label    string
-	kind     fieldKind
-	options  []string
-	text     string
-	at       int    // the chosen (choice) or highlighted (multi) option
-	picked   []bool // multi
-	required bool
-	hint     string   // shown after the field while it is empty
-	complete []string // path: the names the last tab could complete to
+	key        string // what the field fills in the event (see event)
+	label      string
+	kind       fieldKind
+	options    []string
+	text       string
+	at         int    // the chosen (choice) or highlighted (multi) option
+	picked     []bool // multi
+	required   bool
+	hint       string   // shown after the field while it is empty
+	candidates []string // path: the names the last tab could complete to
 }
 
 func (f *field) value() string {
@@ -149,7 +150,7 @@ func (f *field) typeText(s string) {
 	switch f.kind {
 	case fieldText, fieldPath:
 		f.text += s
-		f.complete = nil
+		f.candidates = nil
 	case fieldChoice, fieldMulti:
 		// A letter jumps to the next option that begins with it.
 		if s == " " && f.kind == fieldMulti {
@@ -171,7 +172,7 @@ func (f *field) typeText(s string) {
 func (f *field) backspace() {
 	if r := []rune(f.text); len(r) > 0 && (f.kind == fieldText || f.kind == fieldPath) {
 		f.text = string(r[:len(r)-1])
-		f.complete = nil
+		f.candidates = nil
 	}
 }
 
@@ -181,55 +182,72 @@ func (f *field) step(d int) {
 	}
 }
 
-// completePath completes the path typed so far like a shell: to the
-// longest prefix the matching names share, listing them when there are
-// several. It reports whether it could do anything.
-func (f *field) completePath() bool {
-	typed := f.text
-	if strings.HasPrefix(typed, "~/") {
+// expandHome reads a leading ~/ as the home folder, as a shell does.
+func expandHome(path string) string {
+	if rest, ok := strings.CutPrefix(path, "~/"); ok {
 		if home, err := os.UserHomeDir(); err == nil {
-			typed = filepath.Join(home, typed[2:])
+			return filepath.Join(home, rest)
 		}
 	}
-	dir, base := filepath.Split(typed)
-	look := dir
-	if look == "" {
-		look = "."
+	return path
+}
+
+// completionMsg is what a folder holds for the path typed so far.
+type completionMsg struct {
+	typed string   // the text completed (stale if the field changed since)
+	dir   string   // the folder part, as it will be shown
+	base  string   // the name part typed
+	names []string // the folder's entries that begin with it (folders end in /)
+}
+
+// completePath lists, off the update loop, the entries of the folder a
+// typed path points into that begin with its last part.
+func completePath(typed string) tea.Cmd {
+	return func() tea.Msg {
+		dir, base := filepath.Split(expandHome(typed))
+		look := dir
+		if look == "" {
+			look = "."
+		}
+		msg := completionMsg{typed: typed, dir: dir, base: base}
+		entries, err := os.ReadDir(look)
+		if err != nil {
+			return msg
+		}
+		for _, e := range entries {
+			n := e.Name()
+			if !strings.HasPrefix(n, base) || (strings.HasPrefix(n, ".") && !strings.HasPrefix(base, ".")) {
+				continue
+			}
+			if e.IsDir() {
+				n += string(filepath.Separator)
+			}
+			msg.names = append(msg.names, n)
+		}
+		return msg
 	}
-	entries, err := os.ReadDir(look)
-	if err != nil {
-		f.complete = nil
+}
+
+// complete extends the path like a shell: to the longest prefix the
+// matching names share, listing them when there are several. It reports
+// whether it could do anything.
+func (f *field) complete(msg completionMsg) bool {
+	f.candidates = nil
+	if len(msg.names) == 0 {
 		return false
 	}
-	var names []string
-	for _, e := range entries {
-		n := e.Name()
-		if !strings.HasPrefix(n, base) || (strings.HasPrefix(n, ".") && !strings.HasPrefix(base, ".")) {
-			continue
-		}
-		if e.IsDir() {
-			n += string(filepath.Separator)
-		}
-		names = append(names, n)
-	}
-	if len(names) == 0 {
-		f.complete = nil
-		return false
-	}
-	common := names[0]
-	for _, n := range names[1:] {
-		for !strings.HasPrefix(n, common) {
+	common := []rune(msg.names[0])
+	for _, n := range msg.names[1:] {
+		for !strings.HasPrefix(n, string(common)) {
 			common = common[:len(common)-1]
 		}
 	}
-	grew := len(common) > len(base)
-	f.text = dir + common
-	if len(names) > 1 {
-		f.complete = names
-	} else {
-		f.complete = nil
+	grew := len(string(common)) > len(msg.base)
+	f.text = msg.dir + string(common)
+	if len(msg.names) > 1 {
+		f.candidates = msg.names
 	}
-	return grew || len(names) > 1
+	return grew || len(msg.names) > 1
 }
 
 // formLines renders the form as lines of the given width: its title, each
@@ -298,8 +316,8 @@ func (m Model) formLines(f *form, width int) []string {
 			value += st.Dim.Render(" (required)")
 		}
 		out = append(out, wrapHang(mark+label+" "+value, width, 17)...)
-		if x.kind == fieldPath && focused && len(x.complete) > 0 {
-			out = append(out, wrapHang(strings.Repeat(" ", 17)+st.Dim.Render(p(strings.Join(x.complete, "  "))), width, 17)...)
+		if x.kind == fieldPath && focused && len(x.candidates) > 0 {
+			out = append(out, wrapHang(strings.Repeat(" ", 17)+st.Dim.Render(p(strings.Join(x.candidates, "  "))), width, 17)...)
 		}
 	}
 	if f.warning != "" {

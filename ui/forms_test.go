@@ -40,6 +40,8 @@ func press(t *testing.T, m Model, keys ...string) Model {
 			msg = tea.KeyPressMsg{Code: tea.KeySpace, Text: " "}
 		case "backspace":
 			msg = tea.KeyPressMsg{Code: tea.KeyBackspace}
+		case "ctrl+u":
+			msg = tea.KeyPressMsg{Code: 'u', Mod: tea.ModCtrl}
 		default:
 			msg = keyPress(k)
 		}
@@ -567,5 +569,62 @@ func TestLeavingBeforeTheReload(t *testing.T) {
 	}
 	if m.screen != screenQueue {
 		t.Fatalf("the late re-read pulled the user back into the case:\n%s", frame(m))
+	}
+}
+
+// TestPathCompletion: tab extends the path to what the matching names
+// share and lists them; names that share only part of a character are not
+// cut in two; a folder ends in a slash; ~/ is the home folder.
+func TestPathCompletion(t *testing.T) {
+	dir := t.TempDir()
+	for _, name := range []string{"report-2025.csv", "report-2026.csv", "éa.txt", "èb.txt", ".hidden"} {
+		if err := os.WriteFile(filepath.Join(dir, name), []byte("x"), 0o600); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if err := os.Mkdir(filepath.Join(dir, "scans"), 0o700); err != nil {
+		t.Fatal(err)
+	}
+	m, _, _, _ := formFixture(t)
+	m = press(t, m, "+", "="+dir+"/rep", "tab")
+	x := m.form.focused()
+	if x.text != dir+"/report-202" || !slices.Equal(x.candidates, []string{"report-2025.csv", "report-2026.csv"}) {
+		t.Fatalf("completed to %q, listing %q", x.text, x.candidates)
+	}
+	if out := frame(m); !strings.Contains(out, "report-2025.csv  report-2026.csv") {
+		t.Fatalf("the names are not listed:\n%s", out)
+	}
+	m = press(t, m, "ctrl+u", "="+dir+"/", "tab")
+	x = m.form.focused()
+	if x.text != dir+"/" || len(x.candidates) != 5 || slices.Contains(x.candidates, ".hidden") || !slices.Contains(x.candidates, "scans/") {
+		t.Fatalf("completed to %q, listing %q", x.text, x.candidates)
+	}
+	m = press(t, m, "ctrl+u", "="+dir+"/sc", "tab")
+	if x = m.form.focused(); x.text != dir+"/scans/" {
+		t.Fatalf("a folder completes with its slash: %q", x.text)
+	}
+	// é and è share their first byte in UTF-8, not a character.
+	accents := filepath.Join(dir, "accents")
+	for _, name := range []string{"éa.txt", "èb.txt"} {
+		if err := os.MkdirAll(accents, 0o700); err != nil {
+			t.Fatal(err)
+		}
+		if err := os.WriteFile(filepath.Join(accents, name), []byte("x"), 0o600); err != nil {
+			t.Fatal(err)
+		}
+	}
+	m = press(t, m, "ctrl+u", "="+accents+"/", "tab")
+	if x = m.form.focused(); x.text != accents+"/" || len(x.candidates) != 2 {
+		t.Fatalf("completed to %q, listing %q", x.text, x.candidates)
+	}
+	t.Setenv("HOME", dir)
+	m = press(t, m, "ctrl+u", "=~/report-2026", "tab")
+	if x = m.form.focused(); x.text != filepath.Join(dir, "report-2026.csv") {
+		t.Fatalf("~/ completes in the home folder: %q", x.text)
+	}
+	// Nothing to complete: tab goes to the next field.
+	m = press(t, m, "tab")
+	if m.form.focused().key != "kind" {
+		t.Fatalf("tab on a complete path moves on, to %q", m.form.focused().key)
 	}
 }

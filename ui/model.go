@@ -496,6 +496,18 @@ func (m Model) Update(msg tea.Msg) (tea.Model, tea.Cmd) {
 		// The next poll is armed when this one is done, so that a slow
 		// database never has two polls at once.
 		return m, tea.Sequence(m.refresh(), m.poll())
+	case completionMsg:
+		if m.form == nil {
+			return m, nil
+		}
+		f := m.form.clone()
+		if x := f.focused(); x != nil && x.kind == fieldPath && x.text == msg.typed {
+			if !x.complete(msg) {
+				f.focus = (f.focus + 1) % len(f.fields)
+			}
+			m.form = f
+		}
+		return m, nil
 	case tea.PasteMsg:
 		if m.form != nil && !m.form.confirming {
 			f := m.form.clone()
