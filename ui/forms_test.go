@@ -628,3 +628,19 @@ func TestPathCompletion(t *testing.T) {
 		t.Fatalf("tab on a complete path moves on, to %q", m.form.focused().key)
 	}
 }
+
+// TestPasteIntoAForm: pasted text goes into the focused field as one line,
+// its line breaks as spaces and its control sequences dropped; what is
+// stored is what was shown.
+func TestPasteIntoAForm(t *testing.T) {
+	m, s, _, ids := formFixture(t)
+	m = press(t, m, "n")
+	m = drive(t, m, tea.PasteMsg{Content: "called her\r\nback \x1b[31mtoday\x1b[0m\x07"})
+	if got := m.form.val("text"); got != "called her back today" {
+		t.Fatalf("pasted as %q", got)
+	}
+	m = press(t, m, "enter")
+	if e := lastEvent(t, s, ids[0]); e.Text != "called her back today" {
+		t.Fatalf("stored %q", e.Text)
+	}
+}

@@ -15,6 +15,7 @@ import (
 
 	"charm.land/bubbles/v2/key"
 	tea "charm.land/bubbletea/v2"
+	"github.com/charmbracelet/x/ansi"
 
 	"rightsdesk/cases"
 	"rightsdesk/storage"
@@ -575,10 +576,18 @@ func errorLine(err error) string {
 var cliFlag = regexp.MustCompile(` ?\((?:[a-z-]+ )?--[a-z-]+(?: [A-Z]+)?\)`)
 
 // sanitizeInput keeps typed or pasted text to one line of printable text.
+// Line breaks and tabs in pasted text become one space, so that pasted
+// lines do not run together; terminal sequences (colours copied with the
+// text) are dropped whole.
 func sanitizeInput(s string) string {
 	out := make([]rune, 0, len(s))
-	for _, r := range s {
-		if r >= 0x20 && r != 0x7f && !(r >= 0x80 && r < 0xa0) {
+	for _, r := range ansi.Strip(s) {
+		switch {
+		case r == '\n' || r == '\r' || r == '\t':
+			if len(out) > 0 && out[len(out)-1] != ' ' {
+				out = append(out, ' ')
+			}
+		case r >= 0x20 && r != 0x7f && !(r >= 0x80 && r < 0xa0):
 			out = append(out, r)
 		}
 	}
