@@ -3,6 +3,7 @@ package ui
 import (
 	"errors"
 	"fmt"
+	"maps"
 	"path/filepath"
 	"slices"
 	"strings"
@@ -189,8 +190,76 @@ func (m Model) openForm(def *actionDef) (tea.Model, tea.Cmd) {
 	if def.kind == cases.EventExtensionDecided {
 		f.warning = extensionWarning(d)
 	}
+	m.restoreDraft(f)
 	m.form, m.menu, m.status, m.err, m.notice = f, false, "", "", nil
 	return m, nil
+}
+
+// draftKey names a form's draft: the case and the action, or the new
+// request form.
+func (m Model) draftKey(f *form) string {
+	if f.def.name == "new" || m.detail == nil {
+		return f.def.name
+	}
+	return m.detail.loaded.Case.ID + "/" + f.def.name
+}
+
+// keepDraft remembers what was typed in a form cancelled with esc, so that
+// opening the same form again brings it back.
+func (m *Model) keepDraft(f *form) {
+	if strings.HasPrefix(f.def.name, "bulk-") || f.def.name == "export" {
+		return
+	}
+	typed := false
+	for i := range f.fields {
+		typed = typed || f.fields[i].text != ""
+	}
+	drafts := maps.Clone(m.drafts)
+	if drafts == nil {
+		drafts = map[string]*form{}
+	}
+	if typed {
+		drafts[m.draftKey(f)] = f
+	} else {
+		delete(drafts, m.draftKey(f))
+	}
+	m.drafts = drafts
+}
+
+// restoreDraft fills a form just opened with its draft: the text typed and
+// the options chosen, where the form still offers them.
+func (m *Model) restoreDraft(f *form) {
+	draft := m.drafts[m.draftKey(f)]
+	if draft == nil {
+		return
+	}
+	for i := range f.fields {
+		x, old := &f.fields[i], draft.get(f.fields[i].key)
+		if old == nil || old.kind != x.kind {
+			continue
+		}
+		switch x.kind {
+		case fieldText, fieldPath:
+			x.text = old.text
+		case fieldChoice:
+			if k := slices.Index(x.options, old.value()); k >= 0 {
+				x.at = k
+			}
+		case fieldMulti:
+			for k, o := range x.options {
+				x.picked[k] = slices.Contains(old.values(), o)
+			}
+		}
+	}
+	f.restored = true
+}
+
+// dropDraft forgets a form's draft once it is sent.
+func (m *Model) dropDraft(f *form) {
+	if _, ok := m.drafts[m.draftKey(f)]; ok {
+		m.drafts = maps.Clone(m.drafts)
+		delete(m.drafts, m.draftKey(f))
+	}
 }
 
 // extensionWarning says what happens to an extension decided now when its
@@ -348,6 +417,7 @@ func (m Model) formKey(msg tea.KeyPressMsg) (tea.Model, tea.Cmd) {
 	x := f.focused()
 	switch s {
 	case "esc":
+		m.keepDraft(f)
 		m.form, m.err = nil, ""
 		return m, nil
 	case "ctrl+c":
@@ -397,7 +467,7 @@ func (m Model) newCaseForm() *form {
 		orgs = m.opt.Registers.IDs()
 	}
 	// The organisation the queue is narrowed to, else the first.
-	return &form{def: &actionDef{name: "new", title: "New request"}, title: "New request (one case per right)",
+	f := &form{def: &actionDef{name: "new", title: "New request"}, title: "New request (one case per right)",
 		fields: []field{choice("controller", "organisation", orgs, m.quick.controller),
 			multi("rights", "rights", cases.Rights, nil, true),
 			text("subject", "subject", "the data subject's name", true),
@@ -409,6 +479,8 @@ func (m Model) newCaseForm() *form {
 			choice("channel", "channel", cases.Channels, cases.ChannelEmail),
 			text("received", "received", "today; or YYYY-MM-DD or RFC 3339", false),
 			text("text", "request", "what the requester wrote (optional)", false)}}
+	m.restoreDraft(f)
+	return f
 }
 
 // addCase records a new request through the store.

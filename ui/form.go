@@ -83,6 +83,8 @@ type form struct {
 	// the screen meanwhile. A conflict rebases it on the reloaded case.
 	rev    int
 	rebase bool
+	// restored: the fields hold what was typed before the form was last cancelled.
+	restored bool
 }
 
 // clone copies the form so that a model's update never changes another's.
@@ -319,6 +321,9 @@ func (m Model) formLines(f *form, width int) []string {
 		if x.kind == fieldPath && focused && len(x.candidates) > 0 {
 			out = append(out, wrapHang(strings.Repeat(" ", 17)+st.Dim.Render(p(strings.Join(x.candidates, "  "))), width, 17)...)
 		}
+	}
+	if f.restored {
+		out = append(out, st.Dim.Render(fit("  what you typed before is back; ctrl+u clears a field", width)))
 	}
 	if f.warning != "" {
 		out = append(out, wrapHang(st.Soon.Render("⚠ "+f.warning), width, 2)...)

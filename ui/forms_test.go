@@ -644,3 +644,35 @@ func TestPasteIntoAForm(t *testing.T) {
 		t.Fatalf("stored %q", e.Text)
 	}
 }
+
+// TestCancelledFormKeepsItsDraft: esc on a form with text typed keeps it as
+// a draft of that case and action; opening the form again brings it back,
+// and sending it forgets it.
+func TestCancelledFormKeepsItsDraft(t *testing.T) {
+	m, s, _, ids := formFixture(t)
+	m = press(t, m, "c", "right", "right", "down", "down", "=not this time", "esc")
+	if m.form != nil {
+		t.Fatal("esc closes the form")
+	}
+	m = press(t, m, "n", "=half a thought", "esc", "c")
+	if m.form.val("outcome") != "refused" || m.form.val("reason") != "not this time" || !strings.Contains(frame(m), "what you typed before is back") {
+		t.Fatalf("the close form's draft:\n%s", frame(m))
+	}
+	m = press(t, m, "esc", "n")
+	if m.form.val("text") != "half a thought" {
+		t.Fatalf("the note's draft: %q", m.form.val("text"))
+	}
+	m = press(t, m, "enter")
+	if e := lastEvent(t, s, ids[0]); e.Text != "half a thought" {
+		t.Fatalf("stored %+v", e)
+	}
+	m = press(t, m, "n")
+	if m.form.val("text") != "" || strings.Contains(frame(m), "what you typed before") {
+		t.Fatalf("a sent draft comes back:\n%s", frame(m))
+	}
+	// Another case has drafts of its own.
+	m = press(t, m, "esc", "esc", "j", "enter", "c")
+	if m.detail.loaded.Case.ID == ids[0] || m.form.val("reason") != "" {
+		t.Fatalf("a draft crossed to another case:\n%s", frame(m))
+	}
+}

@@ -112,13 +112,14 @@ type Model struct {
 	caseSections []int // where each section of the case screen begins
 	scroll       int
 
-	ov      *overview // the overview's figures, while it is shown
-	form    *form     // the open form: an action on the case, a new case, a bulk action
-	menu    bool      // the case screen's list of actions is shown
-	notice  []string  // what an export wrote, shown until a key
-	status  string    // a message for the status line
-	err     string    // the last error, shown until the next success
-	loadErr string    // the same in full (with the file's path), shown while there is no queue
+	ov      *overview        // the overview's figures, while it is shown
+	form    *form            // the open form: an action on the case, a new case, a bulk action
+	drafts  map[string]*form // forms cancelled with text typed, by case and action (copied on write)
+	menu    bool             // the case screen's list of actions is shown
+	notice  []string         // what an export wrote, shown until a key
+	status  string           // a message for the status line
+	err     string           // the last error, shown until the next success
+	loadErr string           // the same in full (with the file's path), shown while there is no queue
 }
 
 // New makes the app's model.
@@ -438,6 +439,9 @@ func (m Model) Update(msg tea.Msg) (tea.Model, tea.Cmd) {
 			m.unconfirm()
 			return m, nil
 		}
+		if m.form != nil {
+			m.dropDraft(m.form)
+		}
 		m.err, m.form = "", nil
 		m.status = fmt.Sprintf("%s recorded (revision %d)", msg.result.Event.Kind, msg.result.Revision)
 		if len(msg.result.Warnings) > 0 {
@@ -449,6 +453,9 @@ func (m Model) Update(msg tea.Msg) (tea.Model, tea.Cmd) {
 			m.err = errorLine(msg.err)
 			m.unconfirm()
 			return m, nil
+		}
+		if m.form != nil {
+			m.dropDraft(m.form)
 		}
 		m.err, m.form = "", nil
 		m.status = strings.Join(msg.ids, ", ") + " created"
