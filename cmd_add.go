@@ -3,7 +3,6 @@ package main
 import (
 	"errors"
 	"fmt"
-	"strings"
 
 	"rightsdesk/cases"
 )
@@ -58,14 +57,9 @@ func runAdd(a *app, args []string) int {
 		return bad(err)
 	}
 	for _, id := range identifiers {
-		k, v, ok := strings.Cut(id, "=")
-		if !ok || strings.TrimSpace(k) == "" || strings.TrimSpace(v) == "" {
-			return bad(fmt.Errorf("--identifier %q: want TYPE=VALUE", id))
+		if err := in.Subject.AddIdentifier(id); err != nil {
+			return bad(fmt.Errorf("--%w", err))
 		}
-		if in.Subject.Identifiers == nil {
-			in.Subject.Identifiers = map[string]string{}
-		}
-		in.Subject.Identifiers[strings.TrimSpace(k)] = strings.TrimSpace(v)
 	}
 	if *requester != "" || *relation != "" {
 		rel := cases.RelationAgent

@@ -1,6 +1,7 @@
 package cases
 
 import (
+	"errors"
 	"fmt"
 	"strings"
 	"time"
@@ -137,4 +138,35 @@ func (e *Refused) Error() string { return e.Reason }
 
 func refused(format string, args ...any) error {
 	return &Refused{Reason: fmt.Sprintf(format, args...)}
+}
+
+// ErrIdentifierFormat is an identifier that is not TYPE=VALUE.
+var ErrIdentifierFormat = errors.New("want TYPE=VALUE")
+
+// AddIdentifier adds one TYPE=VALUE identifier (a customer number, an
+// account ID) to the subject: the add command's --identifier, each part of
+// an import's identifier column, the app's new request form.
+func (s *Subject) AddIdentifier(pair string) error {
+	k, v, ok := strings.Cut(pair, "=")
+	if !ok || strings.TrimSpace(k) == "" || strings.TrimSpace(v) == "" {
+		return fmt.Errorf("identifier %q: %w", strings.TrimSpace(pair), ErrIdentifierFormat)
+	}
+	return s.SetIdentifier(k, v)
+}
+
+// SetIdentifier adds an identifier of one type; a type given twice is an
+// error, not a silent replacement.
+func (s *Subject) SetIdentifier(kind, value string) error {
+	kind, value = strings.TrimSpace(kind), strings.TrimSpace(value)
+	if kind == "" || value == "" {
+		return fmt.Errorf("identifier %q: %q: want a type and a value", kind, value)
+	}
+	if _, twice := s.Identifiers[kind]; twice {
+		return fmt.Errorf("identifier %q given twice", kind)
+	}
+	if s.Identifiers == nil {
+		s.Identifiers = map[string]string{}
+	}
+	s.Identifiers[kind] = value
+	return nil
 }

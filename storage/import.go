@@ -323,31 +323,19 @@ func buildRow(row ImportRow, rulesFor RulesFor, now time.Time, actor string) ([]
 	if in.Rights, err = cases.ParseRights(get("right")); err != nil {
 		return nil, err
 	}
-	var pairs [][2]string
 	if ids := get("identifier"); ids != "" {
 		for _, part := range strings.Split(ids, ";") {
-			k, v, ok := strings.Cut(part, "=")
-			if !ok || strings.TrimSpace(k) == "" || strings.TrimSpace(v) == "" {
-				return nil, fmt.Errorf("identifier %q: want TYPE=VALUE, several separated by ';'", part)
+			if err := in.Subject.AddIdentifier(part); errors.Is(err, cases.ErrIdentifierFormat) {
+				return nil, fmt.Errorf("%w, several separated by ';'", err)
+			} else if err != nil {
+				return nil, err
 			}
-			pairs = append(pairs, [2]string{k, v})
 		}
 	}
 	for k, v := range row.Identifiers {
-		if strings.TrimSpace(k) == "" || strings.TrimSpace(v) == "" {
-			return nil, fmt.Errorf("identifier %q: %q: want a type and a value", k, v)
+		if err := in.Subject.SetIdentifier(k, v); err != nil {
+			return nil, err
 		}
-		pairs = append(pairs, [2]string{k, v})
-	}
-	for _, p := range pairs {
-		k, v := strings.TrimSpace(p[0]), strings.TrimSpace(p[1])
-		if in.Subject.Identifiers == nil {
-			in.Subject.Identifiers = map[string]string{}
-		}
-		if _, twice := in.Subject.Identifiers[k]; twice {
-			return nil, fmt.Errorf("identifier %q given twice", k)
-		}
-		in.Subject.Identifiers[k] = v
 	}
 	if get("requester") != "" || get("relation") != "" {
 		rel := cases.RelationAgent

@@ -474,10 +474,12 @@ func (m Model) newCaseForm() *form {
 			text("email", "e-mail", "one contact route is required", false),
 			text("phone", "phone", "", false),
 			text("postal", "postal address", "", false),
+			text("identifiers", "identifiers", "e.g. customer=C-1042; order=77 (optional)", false),
 			text("requester", "requester", "if not the subject: who asks", false),
 			choice("relation", "relation", cases.Relations, cases.RelationSelf),
 			choice("channel", "channel", cases.Channels, cases.ChannelEmail),
 			text("received", "received", "today; or YYYY-MM-DD or RFC 3339", false),
+			text("language", "language", "en", false),
 			text("text", "request", "what the requester wrote (optional)", false)}}
 	m.restoreDraft(f)
 	return f
@@ -491,7 +493,7 @@ func (m Model) addCase(f *form) tea.Cmd {
 	}
 	st, now, actor := m.opt.Store, m.opt.Clock.Now(), m.opt.Actor
 	in := cases.Intake{Subject: cases.Subject{Name: f.val("subject"), Email: f.val("email"), Phone: f.val("phone"),
-		PostalAddress: f.val("postal")}, Channel: cases.Channel(f.val("channel")), Text: f.val("text")}
+		PostalAddress: f.val("postal")}, Channel: cases.Channel(f.val("channel")), Text: f.val("text"), Language: f.val("language")}
 	for _, r := range f.get("rights").values() {
 		in.Rights = append(in.Rights, cases.Right(r))
 	}
@@ -502,6 +504,13 @@ func (m Model) addCase(f *form) tea.Cmd {
 		in.Requester = &cases.Requester{Name: f.val("requester"), Relation: rel}
 	}
 	org, received := f.val("controller"), f.val("received")
+	if ids := f.val("identifiers"); ids != "" {
+		for _, part := range strings.Split(ids, ";") {
+			if err := in.Subject.AddIdentifier(part); err != nil {
+				return func() tea.Msg { return addedMsg{err: err} }
+			}
+		}
+	}
 	return func() tea.Msg {
 		reg, err := regs.Get(org)
 		if err != nil {

@@ -393,7 +393,11 @@ func TestNewRequestForm(t *testing.T) {
 	if m.form == nil || !strings.Contains(frame(m), "contact") {
 		t.Fatalf("a request without a contact route must be refused:\n%s", frame(m))
 	}
-	m = press(t, m, "tab", "=jan@example.org", "tab", "tab", "tab", "tab", "tab", "tab", "=2026-03-31", "tab", "=all my data, then delete it", "enter")
+	m = press(t, m, "tab", "=jan@example.org", "tab", "tab", "tab", "=customer=C-1042; order", "enter")
+	if m.form == nil || !strings.Contains(frame(m), `identifier "order": want TYPE=VALUE`) {
+		t.Fatalf("a malformed identifier must be refused:\n%s", frame(m))
+	}
+	m = press(t, m, "==77", "tab", "tab", "tab", "tab", "=2026-03-31", "tab", "=pl", "tab", "=all my data, then delete it", "enter")
 	if m.form != nil {
 		t.Fatalf("not created (%s):\n%s", m.err, frame(m))
 	}
@@ -401,7 +405,8 @@ func TestNewRequestForm(t *testing.T) {
 		t.Fatalf("the first case is not open:\n%s", frame(m))
 	}
 	c := m.detail.loaded.Case
-	if c.Controller != "crisp" || c.Right != cases.RightAccess || c.Text != "all my data, then delete it" ||
+	if c.Controller != "crisp" || c.Right != cases.RightAccess || c.Text != "all my data, then delete it" || c.Language != "pl" ||
+		c.Subject.Identifiers["customer"] != "C-1042" || c.Subject.Identifiers["order"] != "77" ||
 		cases.DateOf(c.ReceivedAt, zone("Europe/Paris")).String() != "2026-03-31" {
 		t.Fatalf("stored %+v", c)
 	}
