@@ -41,6 +41,12 @@ func TestStoreCommandsEndToEnd(t *testing.T) {
 	if status != 0 {
 		t.Fatalf("add: %d %s", status, errOut)
 	}
+	// An identifier type given twice is refused, not silently replaced.
+	if status, _, errOut := runCLI(t, env, "add", "--controller", "crisp", "--right", "access", "--subject", "Ola",
+		"--email", "ola@example.org", "--identifier", "customer=1", "--identifier", "customer=2", "--db", db); status != 2 ||
+		!strings.Contains(errOut, `identifier "customer" given twice`) {
+		t.Fatalf("a type given twice: %d %s", status, errOut)
+	}
 	var added []map[string]any
 	if err := json.Unmarshal([]byte(out), &added); err != nil || len(added) != 2 {
 		t.Fatalf("add --json: %v %s", err, out)
