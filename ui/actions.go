@@ -74,12 +74,14 @@ var caseActions = []*actionDef{
 		confirm: always},
 	{key: "N", name: "notify", title: "Notify a recipient (Art. 19)", kind: cases.EventRecipientNotified,
 		fields: func(d *caseDetail) ([]field, error) {
+			impossible := text("impossible", "impossible", "why notifying is impossible (optional)", false)
 			names := d.recipients()
-			r := text("recipient", "recipient", "", true)
-			if len(names) > 0 {
-				r = choice("recipient", "recipient", names, "")
+			if len(names) == 0 {
+				return []field{text("recipient", "recipient", "", true), impossible}, nil
 			}
-			return []field{r, text("impossible", "impossible", "why notifying is impossible (optional)", false)}, nil
+			// The register's recipients, or one it does not name.
+			return []field{choice("recipient", "recipient", names, ""),
+				text("other", "or another", "a recipient the register does not name (optional)", false), impossible}, nil
 		}},
 	{key: "R", name: "recipients", title: "Choose the recipients this subject's data went to", kind: cases.EventRecipientsChosen,
 		fields: func(d *caseDetail) ([]field, error) {
@@ -314,6 +316,10 @@ func (f *form) event(actor string, d *caseDetail) (cases.Event, error) {
 			}
 			for _, g := range vs {
 				ev.Grounds = append(ev.Grounds, cases.Ground(g))
+			}
+		case "other":
+			if v != "" {
+				ev.Recipient = v
 			}
 		case "tags":
 			ev.Tags = strings.Fields(v)
