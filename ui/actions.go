@@ -775,7 +775,7 @@ func (m Model) panel() []string {
 	switch {
 	case m.form != nil:
 		return m.formLines(m.form, m.width)
-	case m.menu && m.detail != nil && m.screen == screenCase:
+	case m.menu && m.detail != nil && m.screen != screenOverview:
 		return m.menuLines(m.width)
 	case len(m.notice) > 0:
 		out := []string{m.styles.Header.Render(fit("── Done ", m.width))}

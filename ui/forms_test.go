@@ -684,3 +684,56 @@ func TestCancelledFormKeepsItsDraft(t *testing.T) {
 		t.Fatalf("a draft crossed to another case:\n%s", frame(m))
 	}
 }
+
+// TestActionsFromTheQueue: . on the queue lists the actions on the case
+// under the cursor; a form sent from there leaves the user on the queue,
+// and a conflict there reloads the case under the form.
+func TestActionsFromTheQueue(t *testing.T) {
+	m, s, clk, ids := formFixture(t)
+	m = press(t, m, "esc")
+	m.moveTo(ids[1])
+	m = press(t, m, ".")
+	if out := frame(m); !strings.Contains(out, "Actions on "+ids[1]) || m.screen != screenQueue {
+		t.Fatalf("no action list over the queue:\n%s", out)
+	}
+	if log, _ := s.AccessLog(ids[1]); len(log) == 0 {
+		t.Fatal("reading the case for its actions is not logged")
+	}
+	m = press(t, m, "a", "=marc")
+	if _, err := s.Apply(ids[1], cases.Event{Kind: cases.EventTagged, Tags: []string{"vip"}, Actor: "eve"}, storage.NoRevision, clk.t); err != nil {
+		t.Fatal(err)
+	}
+	m = press(t, m, "enter")
+	if out := frame(m); m.form == nil || !strings.Contains(out, "tagged by eve") || m.screen != screenQueue {
+		t.Fatalf("the conflict over the queue:\n%s", out)
+	}
+	m = press(t, m, "enter")
+	if e := lastEvent(t, s, ids[1]); e.Kind != cases.EventAssigned || e.Assignee != "marc" {
+		t.Fatalf("stored %+v\n%s", e, frame(m))
+	}
+	if out := frame(m); m.screen != screenQueue || m.form != nil || !strings.Contains(out, "assigned recorded") {
+		t.Fatalf("after the form:\n%s", out)
+	}
+	// esc closes the list; the cursor keys are not taken while it is open.
+	m = press(t, m, ".", "j", "esc")
+	if m.menu || m.currentID() != ids[1] {
+		t.Fatalf("menu %v, cursor on %s", m.menu, m.currentID())
+	}
+}
+
+// TestReloadKeepsTheScroll: a colleague's change re-read into the open case
+// keeps the place the user had scrolled to.
+func TestReloadKeepsTheScroll(t *testing.T) {
+	m, s, clk, ids := formFixture(t)
+	m = press(t, m, "j", "j", "j", "j", "j")
+	if m.scroll != 5 {
+		t.Fatalf("scrolled to %d", m.scroll)
+	}
+	if _, err := s.Apply(ids[0], cases.Event{Kind: cases.EventNoted, Text: "x", Actor: "eve"}, storage.NoRevision, clk.t); err != nil {
+		t.Fatal(err)
+	}
+	m = drive(t, m, m.refresh()())
+	if m.detail.loaded.Revision != 2 || m.scroll != 5 {
+		t.Fatalf("revision %d, scroll %d", m.detail.loaded.Revision, m.scroll)
+	}
+}

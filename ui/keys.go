@@ -10,7 +10,7 @@ type KeyMap struct {
 	Clear, Overview                         key.Binding
 	NextSection, PrevSection                key.Binding // on the case screen
 	Export, Record, Actions                 key.Binding // on the case screen; its forms are caseActions
-	New, BulkAssign, BulkTag                key.Binding // on the queue
+	New, BulkAssign, BulkTag, QueueActions  key.Binding // on the queue
 	Report                                  key.Binding // on the overview
 }
 
@@ -20,35 +20,36 @@ func DefaultKeys() KeyMap {
 		return key.NewBinding(key.WithKeys(keys...), key.WithHelp(help, desc))
 	}
 	return KeyMap{
-		Up:          b("↑/k", "up", "up", "k"),
-		Down:        b("↓/j", "down", "down", "j"),
-		PageUp:      b("pgup/^u", "page up", "pgup", "ctrl+u"),
-		PageDown:    b("pgdn/^d", "page down", "pgdown", "ctrl+d", " "),
-		Top:         b("g/home", "first case", "g", "home"),
-		Bottom:      b("G/end", "last case", "G", "end"),
-		Open:        b("enter", "open the case", "enter"),
-		Back:        b("esc", "back; clear the filter", "esc"),
-		Filter:      b("/", "filter as you type", "/"),
-		Help:        b("?", "this help", "?"),
-		Quit:        b("q", "quit", "q", "ctrl+c"),
-		Reveal:      b("r", "reveal or mask e-mail", "r"),
-		Overdue:     b("o", "only overdue", "o"),
-		Week:        b("w", "only due within 7 days", "w"),
-		Mine:        b("m", "only mine", "m"),
-		Status:      b("s", "cycle status", "s"),
-		Org:         b("c", "cycle organisation", "c"),
-		Right:       b("t", "cycle right", "t"),
-		Clear:       b("x", "clear quick filters", "x"),
-		Overview:    b("v", "overview of all cases", "v"),
-		Export:      b("e", "export the packet", "e"),
-		Record:      b("E", "export the case record", "E"),
-		Actions:     b("enter", "list of actions", "enter"),
-		New:         b("n", "new request", "n"),
-		BulkAssign:  b("A", "assign the shown cases", "A"),
-		BulkTag:     b("T", "tag the shown cases", "T"),
-		Report:      b("R", "write the register of requests", "R"),
-		NextSection: b("tab/]", "next section", "tab", "]"),
-		PrevSection: b("S-tab/[", "previous section", "shift+tab", "["),
+		Up:           b("↑/k", "up", "up", "k"),
+		Down:         b("↓/j", "down", "down", "j"),
+		PageUp:       b("pgup/^u", "page up", "pgup", "ctrl+u"),
+		PageDown:     b("pgdn/^d", "page down", "pgdown", "ctrl+d", " "),
+		Top:          b("g/home", "first case", "g", "home"),
+		Bottom:       b("G/end", "last case", "G", "end"),
+		Open:         b("enter", "open the case", "enter"),
+		Back:         b("esc", "back; clear the filter", "esc"),
+		Filter:       b("/", "filter as you type", "/"),
+		Help:         b("?", "this help", "?"),
+		Quit:         b("q", "quit", "q", "ctrl+c"),
+		Reveal:       b("r", "reveal or mask e-mail", "r"),
+		Overdue:      b("o", "only overdue", "o"),
+		Week:         b("w", "only due within 7 days", "w"),
+		Mine:         b("m", "only mine", "m"),
+		Status:       b("s", "cycle status", "s"),
+		Org:          b("c", "cycle organisation", "c"),
+		Right:        b("t", "cycle right", "t"),
+		Clear:        b("x", "clear quick filters", "x"),
+		Overview:     b("v", "overview of all cases", "v"),
+		Export:       b("e", "export the packet", "e"),
+		Record:       b("E", "export the case record", "E"),
+		Actions:      b("enter", "list of actions", "enter"),
+		New:          b("n", "new request", "n"),
+		QueueActions: b(".", "actions on the case under the cursor", "."),
+		BulkAssign:   b("A", "assign the shown cases", "A"),
+		BulkTag:      b("T", "tag the shown cases", "T"),
+		Report:       b("R", "write the register of requests", "R"),
+		NextSection:  b("tab/]", "next section", "tab", "]"),
+		PrevSection:  b("S-tab/[", "previous section", "shift+tab", "["),
 	}
 }
 
@@ -75,5 +76,5 @@ func (k KeyMap) screenHelp(s screen) (left, right []key.Binding) {
 	}
 	return []key.Binding{k.Up, k.Down, k.PageUp, k.PageDown, k.Top, k.Bottom, {},
 			k.Open, back, k.Filter, k.Reveal, k.Overview, help, k.Quit},
-		[]key.Binding{k.Overdue, k.Week, k.Mine, k.Status, k.Org, k.Right, k.Clear, {}, k.New, k.BulkAssign, k.BulkTag}
+		[]key.Binding{k.Overdue, k.Week, k.Mine, k.Status, k.Org, k.Right, k.Clear, {}, k.QueueActions, k.New, k.BulkAssign, k.BulkTag}
 }

@@ -159,6 +159,7 @@ type (
 		detail *caseDetail
 		err    error
 		reload bool // a re-read of the case shown: dropped if the user has left it
+		menu   bool // read for the action list over the queue
 	}
 	tickMsg time.Time
 	pollMsg struct{}
@@ -405,8 +406,11 @@ func (m Model) Update(msg tea.Msg) (tea.Model, tea.Cmd) {
 		}
 		return m, nil
 	case caseMsg:
-		if msg.reload && (m.screen != screenCase || m.detail == nil ||
-			(msg.detail != nil && msg.detail.loaded.Case.ID != m.detail.loaded.Case.ID)) {
+		same := m.detail != nil && msg.detail != nil && msg.detail.loaded.Case.ID == m.detail.loaded.Case.ID
+		// A re-read is for the case shown, or for the one a form or the
+		// action list over the queue acts on; one that comes after the
+		// user has left it is dropped.
+		if msg.reload && !(same && (m.screen == screenCase || m.form != nil || m.menu)) {
 			return m, nil
 		}
 		if msg.err != nil {
@@ -416,12 +420,23 @@ func (m Model) Update(msg tea.Msg) (tea.Model, tea.Cmd) {
 		if m.form == nil {
 			m.err = "" // a conflict's message stays with the form it concerns
 		}
-		if m.form != nil && m.form.rebase && m.detail != nil && msg.detail.loaded.Case.ID == m.detail.loaded.Case.ID {
+		if m.form != nil && m.form.rebase && same {
 			m.form = m.form.clone()
 			m.form.rev, m.form.rebase = msg.detail.loaded.Revision, false
 		}
-		m.detail, m.screen, m.scroll = msg.detail, screenCase, 0
+		m.detail = msg.detail
+		if msg.menu { // the action list over the queue, for the case under the cursor
+			m.menu = true
+			return m, nil
+		}
+		if msg.reload && m.screen != screenCase { // a re-read under a form over the queue
+			return m, nil
+		}
+		if !msg.reload {
+			m.screen, m.scroll = screenCase, 0 // a case opened starts at its top; a re-read keeps the place
+		}
 		m.caseLines, m.caseSections = m.detail.lines(m.width, m.styles, m.revealID)
+		m.scroll = min(m.scroll, m.maxScroll())
 		return m, nil
 	case actionMsg:
 		var conflict *storage.Conflict
@@ -724,6 +739,26 @@ func (m Model) key(msg tea.KeyPressMsg) (tea.Model, tea.Cmd) {
 			return mm, cmd
 		}
 	}
+	if m.screen == screenQueue && m.menu {
+		// The action list over the queue: its keys, or esc; the cursor
+		// stays on the case the list is for.
+		switch {
+		case key.Matches(msg, k.Back, k.QueueActions):
+			m.menu = false
+			return m, nil
+		case key.Matches(msg, k.Quit) && msg.String() == "ctrl+c":
+			return m, tea.Quit
+		case key.Matches(msg, k.Help):
+			m.help = true
+			return m, nil
+		}
+		if m.detail != nil && msg.String() != "enter" {
+			if mm, cmd, ok := m.caseKey(msg); ok {
+				return mm, cmd
+			}
+		}
+		return m, nil
+	}
 	if m.screen == screenCase {
 		switch {
 		case key.Matches(msg, k.Back):
@@ -780,6 +815,10 @@ func (m Model) key(msg tea.KeyPressMsg) (tea.Model, tea.Cmd) {
 			return m, nil
 		}
 		m.form, m.err, m.status = m.newCaseForm(), "", ""
+	case key.Matches(msg, k.QueueActions):
+		if id := m.currentID(); id != "" {
+			return m, m.actionsFor(id)
+		}
 	case key.Matches(msg, k.BulkAssign):
 		return m.bulkForm(true)
 	case key.Matches(msg, k.BulkTag):
@@ -925,6 +964,17 @@ func (m Model) logAccess(id, what string) tea.Cmd {
 		}
 		return nil
 	}
+}
+
+// actionsFor reads the case under the cursor for the action list over the
+// queue, logging the read as opening the case.
+func (m Model) actionsFor(id string) tea.Cmd {
+	open := m.openCase(id, false) // a read without a log entry...
+	return tea.Batch(func() tea.Msg {
+		msg := open().(caseMsg)
+		msg.reload, msg.menu = false, true // ...that is not a re-read
+		return msg
+	}, m.logAccess(id, "opened the case"))
 }
 
 // openCase reads one case and its register, off the update loop.
