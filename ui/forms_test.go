@@ -737,3 +737,24 @@ func TestReloadKeepsTheScroll(t *testing.T) {
 		t.Fatalf("revision %d, scroll %d", m.detail.loaded.Revision, m.scroll)
 	}
 }
+
+// TestOverviewFiguresOffTheLoop: v shows the overview at once and its
+// figures when they are worked out; an answer overtaken by a newer request
+// (another organisation chosen meanwhile) is dropped.
+func TestOverviewFiguresOffTheLoop(t *testing.T) {
+	m, _, _, _ := formFixture(t)
+	m = press(t, m, "esc")
+	next, first := m.Update(keyPress("v"))
+	m = next.(Model)
+	if out := frame(m); !strings.Contains(out, "Working out the figures") {
+		t.Fatalf("before the figures:\n%s", out)
+	}
+	next, second := m.Update(keyPress("c")) // the first organisation's, callrix
+	m = next.(Model)
+	for _, msg := range append(run(second), run(first)...) { // the older answer comes last
+		m = drive(t, m, msg)
+	}
+	if out := frame(m); !strings.Contains(out, "callrix: 0 cases") {
+		t.Fatalf("the older answer replaced the newer:\n%s", out)
+	}
+}

@@ -112,7 +112,8 @@ type Model struct {
 	caseSections []int // where each section of the case screen begins
 	scroll       int
 
-	ov      *overview        // the overview's figures, while it is shown
+	ov      *overview        // the overview's figures, worked out off the update loop
+	ovSeq   int              // the last request for them; older answers are dropped
 	form    *form            // the open form: an action on the case, a new case, a bulk action
 	drafts  map[string]*form // forms cancelled with text typed, by case and action (copied on write)
 	menu    bool             // the case screen's list of actions is shown
@@ -348,23 +349,29 @@ func (m Model) Update(msg tea.Msg) (tea.Model, tea.Cmd) {
 		}
 		m.all, m.index, m.counter, m.loaded = msg.all, msg.index, msg.counter, true
 		m.count()
+		var figures tea.Cmd
 		if m.screen == screenOverview {
-			m.ov = m.overviewFigures()
+			m, figures = m.workOutOverview()
 		}
 		if msg.filtered && msg.filterSeq == m.filterSeq {
 			// Filtered with the snapshot, and no key changed the filter since.
 			m.filterSeq++
 			m.shown, m.shownSeq, m.exact, m.exactSeq = msg.ranked, m.filterSeq, msg.exact, m.filterSeq
 			m.moveTo(msg.keepID)
-			return m, m.reloadCaseIfChanged()
+			return m, tea.Batch(m.reloadCaseIfChanged(), figures)
 		}
 		m.filterSeq++
 		m.shown = m.unfilteredOrder()
 		m.moveTo(msg.keepID)
 		if m.index == nil {
-			return m, tea.Batch(buildIndex(m.all), m.reloadCaseIfChanged())
+			return m, tea.Batch(buildIndex(m.all), m.reloadCaseIfChanged(), figures)
 		}
-		return m, tea.Batch(m.runFilterIfNeeded(), m.reloadCaseIfChanged())
+		return m, tea.Batch(m.runFilterIfNeeded(), m.reloadCaseIfChanged(), figures)
+	case overviewMsg:
+		if msg.seq == m.ovSeq {
+			m.ov = msg.ov
+		}
+		return m, nil
 	case tea.BackgroundColorMsg:
 		m.styles = NewStyles(msg.IsDark())
 		if m.screen == screenCase && m.detail != nil {
@@ -502,8 +509,9 @@ func (m Model) Update(msg tea.Msg) (tea.Model, tea.Cmd) {
 	case tickMsg:
 		m.now = m.opt.Clock.Now()
 		m.count()
+		var figures tea.Cmd
 		if m.screen == screenOverview {
-			m.ov = m.overviewFigures()
+			m, figures = m.workOutOverview()
 		}
 		if m.screen == screenCase && m.detail != nil {
 			m.detail.now = m.now
@@ -512,9 +520,9 @@ func (m Model) Update(msg tea.Msg) (tea.Model, tea.Cmd) {
 		if m.quick.overdue || m.quick.week {
 			// Cases move in and out of these filters as time passes.
 			m.filterSeq++
-			return m, tea.Batch(m.tick(), m.runFilter())
+			return m, tea.Batch(m.tick(), m.runFilter(), figures)
 		}
-		return m, m.tick()
+		return m, tea.Batch(m.tick(), figures)
 	case pollMsg:
 		// The next poll is armed when this one is done, so that a slow
 		// database never has two polls at once.
@@ -721,9 +729,10 @@ func (m Model) key(msg tea.KeyPressMsg) (tea.Model, tea.Cmd) {
 			m.help = true
 		case key.Matches(msg, k.Org):
 			m.quick = m.nextQuick(msg)
-			m.ov = m.overviewFigures()
 			m.filterSeq++
-			return m, m.runFilterIfNeeded()
+			var figures tea.Cmd
+			m, figures = m.workOutOverview()
+			return m, tea.Batch(m.runFilterIfNeeded(), figures)
 		case key.Matches(msg, k.Report):
 			m.status, m.err = "writing the register of requests…", ""
 			return m, m.writeReport()
@@ -808,7 +817,8 @@ func (m Model) key(msg tea.KeyPressMsg) (tea.Model, tea.Cmd) {
 	case key.Matches(msg, k.Filter):
 		m.filtering, m.openExact = true, false
 	case key.Matches(msg, k.Overview):
-		m.screen, m.ov = screenOverview, m.overviewFigures()
+		m.screen = screenOverview
+		return m.workOutOverview()
 	case key.Matches(msg, k.New):
 		if m.opt.Registers == nil {
 			m.err = "no registers are loaded: a new case needs its organisation's rules"

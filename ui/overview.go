@@ -7,6 +7,8 @@ import (
 	"strings"
 	"time"
 
+	tea "charm.land/bubbletea/v2"
+
 	"rightsdesk/cases"
 )
 
@@ -15,8 +17,8 @@ import (
 // intake of the last twelve weeks (cases.Statistics, shared with report).
 func (m Model) overviewView() string {
 	ov := m.ov
-	if ov == nil { // not worked out yet (a test that sets the screen directly)
-		ov = m.overviewFigures()
+	if ov == nil {
+		return fit("Working out the figures…", m.width) + strings.Repeat("\n", max(0, m.height-1))
 	}
 	st, scope := ov.stats, ov.scope
 	var lines []string
@@ -90,4 +92,17 @@ func (m Model) overviewFigures() *overview {
 		}
 	}
 	return &overview{stats: cases.Statistics(all, m.now), weeks: cases.IntakePerWeek(all, cases.DateOf(m.now, time.Local), 12), scope: scope}
+}
+
+type overviewMsg struct {
+	seq int
+	ov  *overview
+}
+
+// workOutOverview asks for the overview's figures of the cases as they are
+// now, off the update loop; the figures shown stay until they come.
+func (m Model) workOutOverview() (Model, tea.Cmd) {
+	m.ovSeq++
+	seq, figures := m.ovSeq, m.overviewFigures
+	return m, func() tea.Msg { return overviewMsg{seq: seq, ov: figures()} }
 }
