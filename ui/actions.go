@@ -368,12 +368,20 @@ func (m Model) submit() (tea.Model, tea.Cmd) {
 		m.form, m.err = f, ""
 		return m, nil
 	}
+	// Sent: keys wait for the answer, so that a second enter sends nothing twice.
+	sending := func() {
+		m.form = f.clone()
+		m.form.sending, m.err = true, ""
+	}
 	switch f.def.name {
 	case "new":
+		sending()
 		return m, m.addCase(f)
 	case "bulk-assign", "bulk-tag":
+		sending()
 		return m, m.doEach(f)
 	case "export":
+		sending()
 		return m, m.exportPacket(f)
 	}
 	if m.detail == nil {
@@ -384,6 +392,7 @@ func (m Model) submit() (tea.Model, tea.Cmd) {
 		m.err = errorLine(err)
 		return m, nil
 	}
+	sending()
 	st, id, rev, now, path := m.opt.Store, m.detail.loaded.Case.ID, f.rev, m.opt.Clock.Now(), f.val("path")
 	return m, func() tea.Msg {
 		a := storage.Action{Event: ev, IfRevision: rev}
@@ -406,9 +415,15 @@ func (m Model) submit() (tea.Model, tea.Cmd) {
 
 // formKey handles a key while a form is open.
 func (m Model) formKey(msg tea.KeyPressMsg) (tea.Model, tea.Cmd) {
+	s := msg.String()
+	if m.form.sending {
+		if s == "ctrl+c" {
+			return m, tea.Quit
+		}
+		return m, nil
+	}
 	f := m.form.clone()
 	m.form = f
-	s := msg.String()
 	if f.confirming {
 		switch s {
 		case "y", "Y", "enter":

@@ -85,6 +85,7 @@ type form struct {
 	rebase bool
 	// restored: the fields hold what was typed before the form was last cancelled.
 	restored bool
+	sending  bool // sent, waiting for the answer
 }
 
 // clone copies the form so that a model's update never changes another's.
@@ -259,7 +260,7 @@ func (m Model) formLines(f *form, width int) []string {
 	out := []string{st.Header.Render(fit("── "+f.title+" ", width))}
 	for i := range f.fields {
 		x := &f.fields[i]
-		focused := i == f.focus && !f.confirming
+		focused := i == f.focus && !f.confirming && !f.sending
 		mark := "  "
 		label := fit(x.label, 14)
 		if focused {
@@ -330,6 +331,13 @@ func (m Model) formLines(f *form, width int) []string {
 	}
 	if m.err != "" {
 		out = append(out, wrapHang(st.Error.Render("! "+m.err), width, 2)...)
+	}
+	if f.sending {
+		what := "sending…"
+		if len(f.bulk) > 0 {
+			what = fmt.Sprintf("applying to %d cases…", len(f.bulk))
+		}
+		return append(out, st.Dim.Render(what))
 	}
 	if f.confirming {
 		out = append(out, wrapHang(st.Key.Render(m.confirmQuestion(f))+"  "+st.Dim.Render("y yes · n no"), width, 2)...)

@@ -758,3 +758,26 @@ func TestOverviewFiguresOffTheLoop(t *testing.T) {
 		t.Fatalf("the older answer replaced the newer:\n%s", out)
 	}
 }
+
+// TestSentOnce: a form waits for the store's answer; an impatient second
+// enter sends nothing.
+func TestSentOnce(t *testing.T) {
+	m, s, _, ids := formFixture(t)
+	m = press(t, m, "n", "=called back")
+	next, send := m.Update(keyPress("enter"))
+	m = next.(Model)
+	if out := frame(m); !strings.Contains(out, "sending…") {
+		t.Fatalf("no sign of sending:\n%s", out)
+	}
+	next, again := m.Update(keyPress("enter"))
+	m = next.(Model)
+	if again != nil {
+		t.Fatal("a second enter sent the form again")
+	}
+	for _, msg := range run(send) {
+		m = drive(t, m, msg)
+	}
+	if l := mustGet(t, s, ids[0]); len(l.Events) != 2 || m.form != nil {
+		t.Fatalf("%d events, form %v", len(l.Events), m.form != nil)
+	}
+}

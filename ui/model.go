@@ -540,7 +540,7 @@ func (m Model) Update(msg tea.Msg) (tea.Model, tea.Cmd) {
 		}
 		return m, nil
 	case tea.PasteMsg:
-		if m.form != nil && !m.form.confirming {
+		if m.form != nil && !m.form.confirming && !m.form.sending {
 			f := m.form.clone()
 			if x := f.focused(); x != nil && (x.kind == fieldText || x.kind == fieldPath) {
 				x.typeText(sanitizeInput(msg.Content))
@@ -1022,8 +1022,8 @@ func (m Model) maxScroll() int { return max(0, len(m.caseLines)-(m.height-1)) }
 
 // unconfirm takes a refused form back from its question to its fields.
 func (m *Model) unconfirm() {
-	if m.form != nil && m.form.confirming {
+	if m.form != nil && (m.form.confirming || m.form.sending) {
 		m.form = m.form.clone()
-		m.form.confirming = false
+		m.form.confirming, m.form.sending = false, false
 	}
 }
