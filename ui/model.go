@@ -449,22 +449,18 @@ func (m Model) Update(msg tea.Msg) (tea.Model, tea.Cmd) {
 		var conflict *storage.Conflict
 		switch {
 		case errors.As(msg.err, &conflict):
-			m.err = errorLine(msg.err) + "; the case is reloaded, enter sends again"
-			m.unconfirm()
+			m.formFailed(msg.err)
+			m.err += "; the case is reloaded, enter sends again"
 			if m.form != nil {
 				m.form = m.form.clone()
 				m.form.rebase = true
 			}
 			return m, m.openCase(msg.id, false)
 		case msg.err != nil:
-			m.err = errorLine(msg.err)
-			m.unconfirm()
+			m.formFailed(msg.err)
 			return m, nil
 		}
-		if m.form != nil {
-			m.dropDraft(m.form)
-		}
-		m.err, m.form = "", nil
+		m.formDone()
 		m.status = fmt.Sprintf("%s recorded (revision %d)", msg.result.Event.Kind, msg.result.Revision)
 		if len(msg.result.Warnings) > 0 {
 			m.notice = append([]string{m.status}, msg.result.Warnings...)
@@ -472,23 +468,18 @@ func (m Model) Update(msg tea.Msg) (tea.Model, tea.Cmd) {
 		return m, tea.Batch(m.openCase(msg.id, false), m.refresh())
 	case addedMsg:
 		if msg.err != nil {
-			m.err = errorLine(msg.err)
-			m.unconfirm()
+			m.formFailed(msg.err)
 			return m, nil
 		}
-		if m.form != nil {
-			m.dropDraft(m.form)
-		}
-		m.err, m.form = "", nil
+		m.formDone()
 		m.status = strings.Join(msg.ids, ", ") + " created"
 		return m, tea.Batch(m.openCase(msg.ids[0], true), m.refresh())
 	case bulkMsg:
 		if msg.err != nil {
-			m.err = errorLine(msg.err)
-			m.unconfirm()
+			m.formFailed(msg.err)
 			return m, nil
 		}
-		m.err, m.form = "", nil
+		m.formDone()
 		m.status = bulkSummary(msg.what, msg.result)
 		if len(msg.result.Refused) > 0 {
 			m.notice = []string{m.status}
@@ -497,11 +488,11 @@ func (m Model) Update(msg tea.Msg) (tea.Model, tea.Cmd) {
 	case exportedMsg:
 		m.status = ""
 		if msg.err != nil {
-			m.err = errorLine(msg.err)
-			m.unconfirm()
+			m.formFailed(msg.err)
 			return m, nil
 		}
-		m.err, m.form, m.notice = "", nil, msg.lines
+		m.formDone()
+		m.notice = msg.lines
 		if msg.reload {
 			return m, tea.Batch(m.openCase(msg.id, false), m.refresh())
 		}
@@ -1019,6 +1010,21 @@ func (m Model) openCase(id string, log bool) tea.Cmd {
 // maxScroll is the furthest the case screen scrolls: its last line just
 // above the status line.
 func (m Model) maxScroll() int { return max(0, len(m.caseLines)-(m.height-1)) }
+
+// formFailed shows why a sent form was not applied and gives it back to
+// the user as it was typed.
+func (m *Model) formFailed(err error) {
+	m.err = errorLine(err)
+	m.unconfirm()
+}
+
+// formDone closes a form whose action was applied, forgetting its draft.
+func (m *Model) formDone() {
+	if m.form != nil {
+		m.dropDraft(m.form)
+	}
+	m.err, m.form = "", nil
+}
 
 // unconfirm takes a refused form back from its question to its fields.
 func (m *Model) unconfirm() {
