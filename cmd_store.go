@@ -161,19 +161,23 @@ func runList(a *app, args []string) int {
 	// they are joined as they come; text: one row per case.
 	var out bytes.Buffer
 	n := 0
-	err = a.store(a.dbPath(*c.db)).List(f, now, func(s *cases.Summary, view func() []byte) error {
-		if *c.asJSON {
+	st := a.store(a.dbPath(*c.db))
+	if *c.asJSON {
+		err = st.ListViews(f, now, func(view []byte) error {
 			if n > 0 {
 				out.WriteByte(',')
 			}
-			out.Write(view())
-		} else {
+			out.Write(view)
+			n++
+			return nil
+		})
+	} else {
+		err = st.List(f, now, func(s *cases.Summary, _ func() []byte) error {
 			fmt.Fprintf(&out, "%-16s %-12s %-18s %-13s %-14s %s\n", s.ID, cases.Printable(s.Controller), s.Right, s.Status,
 				cases.Countdown(s, now), cases.Printable(s.SubjectName))
-		}
-		n++
-		return nil
-	})
+			return nil
+		})
+	}
 	if err != nil {
 		return a.storeFailure(err)
 	}

@@ -104,6 +104,29 @@ func (s *Store) List(f Filter, now time.Time, emit func(sum *cases.Summary, view
 // usesDueIndex reports whether the filter reads the due-date index.
 func (f Filter) usesDueIndex() bool { return f.Overdue || f.DueWithin > 0 }
 
+// indexDecides reports whether the due-date index alone says which cases
+// match: overdue or due within a span, and nothing else asked. The index
+// holds only open cases with a running clock, by due instant.
+func (f Filter) indexDecides() bool {
+	return f.usesDueIndex() && len(f.Statuses) == 0 && f.Controller == "" && f.Right == "" && strings.TrimSpace(f.Query) == ""
+}
+
+// ListViews is List for output that needs only each case as list --json
+// prints it. Where the due-date index alone decides, the views are passed
+// on as the index yields them, in urgency order, without decoding the rows.
+func (s *Store) ListViews(f Filter, now time.Time, emit func(view []byte) error) error {
+	if !f.indexDecides() {
+		return s.List(f, now, func(_ *cases.Summary, view func() []byte) error { return emit(view()) })
+	}
+	err := s.view(func(tx *bolt.Tx) error {
+		return eachCandidate(tx, f, now, func(_, _ []byte, view func() []byte) error { return emit(view()) })
+	})
+	if errors.Is(err, ErrNoDatabase) {
+		return nil
+	}
+	return err
+}
+
 // Queue loads the summary of every case, in the urgency order, with the
 // change counter they are current to: what the terminal app shows at start.
 func (s *Store) Queue(now time.Time) ([]cases.Summary, uint64, error) {
