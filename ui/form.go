@@ -148,7 +148,8 @@ func multi[T ~string](key, label string, options []T, picked []T, required bool)
 	return f
 }
 
-// typeRune handles a typed character in the focused field.
+// typeText handles text typed (or pasted) into the field: added to a text,
+// a letter that picks an option, a space that ticks one.
 func (f *field) typeText(s string) {
 	switch f.kind {
 	case fieldText, fieldPath:
