@@ -242,7 +242,7 @@ func (m *Model) restoreDraft(f *form) {
 		}
 		switch x.kind {
 		case fieldText, fieldPath:
-			x.text = old.text
+			x.setText(old.text)
 		case fieldChoice:
 			if k := slices.Index(x.options, old.value()); k >= 0 {
 				x.at = k
@@ -454,21 +454,29 @@ func (m Model) formKey(msg tea.KeyPressMsg) (tea.Model, tea.Cmd) {
 		f.focus = (f.focus + 1) % max(1, len(f.fields))
 	case "shift+tab", "up":
 		f.focus = (f.focus - 1 + max(1, len(f.fields))) % max(1, len(f.fields))
-	case "left":
-		if x != nil {
-			x.step(-1)
+	case "left", "right":
+		d := map[string]int{"left": -1, "right": 1}[s]
+		switch {
+		case x != nil && x.editable():
+			x.moveCursor(d)
+		case x != nil:
+			x.step(d)
 		}
-	case "right":
-		if x != nil {
-			x.step(1)
+	case "home", "ctrl+a", "end", "ctrl+e":
+		if x != nil && x.editable() {
+			x.moveCursor(map[bool]int{true: -len(x.text), false: len(x.text)}[s == "home" || s == "ctrl+a"])
 		}
 	case "backspace":
 		if x != nil {
 			x.backspace()
 		}
-	case "ctrl+u":
+	case "delete":
 		if x != nil {
-			x.text, x.candidates = "", nil
+			x.deleteForward()
+		}
+	case "ctrl+u":
+		if x != nil && x.editable() {
+			x.setText("")
 		}
 	default:
 		if t := sanitizeInput(msg.Key().Text); t != "" && x != nil {

@@ -33,6 +33,7 @@ type field struct {
 	kind       fieldKind
 	options    []string
 	text       string
+	cur        int    // text, path: where typing goes, in characters
 	at         int    // the chosen (choice) or highlighted (multi) option
 	picked     []bool // multi
 	required   bool
@@ -153,7 +154,10 @@ func multi[T ~string](key, label string, options []T, picked []T, required bool)
 func (f *field) typeText(s string) {
 	switch f.kind {
 	case fieldText, fieldPath:
-		f.text += s
+		r := []rune(f.text)
+		f.cur = min(max(f.cur, 0), len(r))
+		f.text = string(r[:f.cur]) + s + string(r[f.cur:])
+		f.cur += len([]rune(s))
 		f.candidates = nil
 	case fieldChoice, fieldMulti:
 		// A letter jumps to the next option that begins with it.
@@ -174,11 +178,34 @@ func (f *field) typeText(s string) {
 }
 
 func (f *field) backspace() {
-	if r := []rune(f.text); len(r) > 0 && (f.kind == fieldText || f.kind == fieldPath) {
-		f.text = string(r[:len(r)-1])
+	if r := []rune(f.text); f.cur > 0 && f.cur <= len(r) && (f.kind == fieldText || f.kind == fieldPath) {
+		f.text = string(r[:f.cur-1]) + string(r[f.cur:])
+		f.cur--
 		f.candidates = nil
 	}
 }
+
+// deleteForward removes the character under the cursor (the delete key).
+func (f *field) deleteForward() {
+	if r := []rune(f.text); f.cur >= 0 && f.cur < len(r) && (f.kind == fieldText || f.kind == fieldPath) {
+		f.text = string(r[:f.cur]) + string(r[f.cur+1:])
+		f.candidates = nil
+	}
+}
+
+// setText replaces the text, the cursor at its end.
+func (f *field) setText(s string) {
+	f.text, f.cur, f.candidates = s, len([]rune(s)), nil
+}
+
+// moveCursor moves the cursor in a text by d characters, kept within it (a
+// large d goes to an end).
+func (f *field) moveCursor(d int) {
+	f.cur = min(max(f.cur+d, 0), len([]rune(f.text)))
+}
+
+// editable reports whether the field takes typed text.
+func (f *field) editable() bool { return f.kind == fieldText || f.kind == fieldPath }
 
 func (f *field) step(d int) {
 	if n := len(f.options); n > 0 && (f.kind == fieldChoice || f.kind == fieldMulti) {
@@ -247,7 +274,7 @@ func (f *field) complete(msg completionMsg) bool {
 		}
 	}
 	grew := len(string(common)) > len(msg.base)
-	f.text = msg.dir + string(common)
+	f.setText(msg.dir + string(common))
 	if len(msg.names) > 1 {
 		f.candidates = msg.names
 	}
@@ -275,7 +302,9 @@ func (m Model) formLines(f *form, width int) []string {
 		case fieldText, fieldPath:
 			value = p(x.text)
 			if focused {
-				value += "▏"
+				r := []rune(x.text)
+				at := min(max(x.cur, 0), len(r))
+				value = p(string(r[:at])) + "▏" + p(string(r[at:]))
 			}
 			if x.text == "" && x.hint != "" {
 				value += st.Dim.Render(x.hint)

@@ -42,6 +42,12 @@ func press(t *testing.T, m Model, keys ...string) Model {
 			msg = tea.KeyPressMsg{Code: tea.KeyBackspace}
 		case "ctrl+u":
 			msg = tea.KeyPressMsg{Code: 'u', Mod: tea.ModCtrl}
+		case "home":
+			msg = tea.KeyPressMsg{Code: tea.KeyHome}
+		case "end":
+			msg = tea.KeyPressMsg{Code: tea.KeyEnd}
+		case "delete":
+			msg = tea.KeyPressMsg{Code: tea.KeyDelete}
 		default:
 			msg = keyPress(k)
 		}
@@ -779,5 +785,29 @@ func TestSentOnce(t *testing.T) {
 	}
 	if l := mustGet(t, s, ids[0]); len(l.Events) != 2 || m.form != nil {
 		t.Fatalf("%d events, form %v", len(l.Events), m.form != nil)
+	}
+}
+
+// TestEditingInsideAText: the cursor moves in a text field, typing goes
+// where it is, backspace and delete work on either side of it.
+func TestEditingInsideAText(t *testing.T) {
+	m, s, _, ids := formFixture(t)
+	m = press(t, m, "n", "=calld bak", "home", "right", "right", "right", "right", "=e", "end", "backspace", "=ck!")
+	if got := m.form.val("text"); got != "called back!" {
+		t.Fatalf("edited to %q", got)
+	}
+	if out := frame(m); !strings.Contains(out, "called back!▏") {
+		t.Fatalf("the cursor is not at the end:\n%s", out)
+	}
+	m = press(t, m, "left", "left", "delete", "home", "delete")
+	if got := m.form.val("text"); got != "alled bac!" {
+		t.Fatalf("deleted to %q", got)
+	}
+	if out := frame(m); !strings.Contains(out, "▏alled bac!") {
+		t.Fatalf("the cursor is not at the start:\n%s", out)
+	}
+	m = press(t, m, "enter")
+	if e := lastEvent(t, s, ids[0]); e.Text != "alled bac!" {
+		t.Fatalf("stored %q", e.Text)
 	}
 }
