@@ -118,9 +118,19 @@ func appendEvent(tx *bolt.Tx, rec *record, ev cases.Event) error {
 	if err != nil {
 		return err
 	}
-	content, err := json.Marshal(ev)
+	env, err := rec.chain(ev)
 	if err != nil {
 		return err
+	}
+	return tl.Put(u64(rec.Events), env)
+}
+
+// chain encodes the next event of a case's timeline, its envelope chained
+// to the one before, and moves the record on (head, revision, updated).
+func (rec *record) chain(ev cases.Event) ([]byte, error) {
+	content, err := json.Marshal(ev)
+	if err != nil {
+		return nil, err
 	}
 	sum := sha256.Sum256(content)
 	digest := hex.EncodeToString(sum[:])
@@ -131,15 +141,12 @@ func appendEvent(tx *bolt.Tx, rec *record, ev cases.Event) error {
 	rec.Events++
 	env, err := json.Marshal(envelope{Seq: rec.Events, Prev: prev, Digest: digest, Content: content})
 	if err != nil {
-		return err
-	}
-	if err := tl.Put(u64(rec.Events), env); err != nil {
-		return err
+		return nil, err
 	}
 	rec.Head = chainNext(prev, digest)
 	rec.Revision++
 	rec.UpdatedAt, rec.UpdatedBy = ev.RecordedAt, ev.Actor
-	return nil
+	return env, nil
 }
 
 // putRecord writes a case's record and what is derived from it, and logs
@@ -476,27 +483,18 @@ func indexKey(c *cases.Case, st *cases.State) ([]byte, []byte) {
 // writeCase writes a case's record with its list view, its queue row and
 // its entry in the due-date index, moving the entry it had before.
 func writeCase(tx *bolt.Tx, rec *record, st *cases.State, batch *indexBatch) error {
-	id := []byte(rec.Case.ID)
-	facts := *rec.Case
-	facts.Events = nil
-	stored := *rec
-	stored.Case = &facts
-	recordJSON, err := json.Marshal(stored)
+	enc, err := encodeCase(rec, st)
 	if err != nil {
 		return err
 	}
-	view, err := json.Marshal(cases.NewView(rec.Case, st, rec.Revision, false))
-	if err != nil {
-		return err
-	}
-	if err := tx.Bucket(bucketCases).Put(id, encodeCaseValue(recordJSON, view)); err != nil {
+	if err := tx.Bucket(bucketCases).Put(enc.id, enc.value); err != nil {
 		return err
 	}
 	rows := tx.Bucket(bucketRows)
 	if rows == nil {
 		return nil // schema 1 had no derived buckets (the migration fixture)
 	}
-	if old := rows.Get(id); old != nil {
+	if old := rows.Get(enc.id); old != nil {
 		if _, ref, err := decodeRow(old); err == nil && len(ref) > 0 {
 			bucket, key, _ := bytes.Cut(ref, []byte{'/'})
 			if err := tx.Bucket(bucket).Delete(key); err != nil {
@@ -504,31 +502,63 @@ func writeCase(tx *bolt.Tx, rec *record, st *cases.State, batch *indexBatch) err
 			}
 		}
 	}
+	return enc.putDerived(tx, batch)
+}
+
+// encodedCase is a case's record and what is derived from it, encoded and
+// ready to be put.
+type encodedCase struct {
+	id, value, row []byte
+	index          indexEntry // bucket nil: in no index (closed)
+}
+
+// encodeCase encodes a case's record with its list view (the cases
+// bucket's value), its queue row and its index entry.
+func encodeCase(rec *record, st *cases.State) (*encodedCase, error) {
+	facts := *rec.Case
+	facts.Events = nil
+	stored := *rec
+	stored.Case = &facts
+	recordJSON, err := json.Marshal(stored)
+	if err != nil {
+		return nil, err
+	}
+	view, err := json.Marshal(cases.NewView(rec.Case, st, rec.Revision, false))
+	if err != nil {
+		return nil, err
+	}
+	enc := &encodedCase{id: []byte(rec.Case.ID), value: encodeCaseValue(recordJSON, view)}
 	bucket, key := indexKey(rec.Case, st)
 	var ref []byte
 	if bucket != nil {
 		ref = append(append(append(ref, bucket...), '/'), key...)
 	}
 	sum := cases.Summarize(rec.Case, st, rec.Revision)
-	row := encodeRow(&sum, ref)
-	if err := rows.Put(id, row); err != nil {
-		return err
-	}
-	if bucket == nil {
-		return nil
-	}
+	enc.row = encodeRow(&sum, ref)
+	enc.index = indexEntry{bucket: bucket, key: key}
 	// The due index carries the row and the view too, so that "overdue"
 	// and "due within" read one bucket in order, without a lookup per case.
-	var value []byte
 	if bytes.Equal(bucket, bucketDue) {
-		value = append(binary.AppendUvarint(nil, uint64(len(row))), row...)
-		value = append(value, view...)
+		enc.index.value = append(binary.AppendUvarint(nil, uint64(len(enc.row))), enc.row...)
+		enc.index.value = append(enc.index.value, view...)
 	}
-	if batch != nil {
-		batch.entries = append(batch.entries, indexEntry{bucket, key, value})
+	return enc, nil
+}
+
+// putDerived puts the case's row and its index entry (into the batch when
+// there is one).
+func (enc *encodedCase) putDerived(tx *bolt.Tx, batch *indexBatch) error {
+	if err := tx.Bucket(bucketRows).Put(enc.id, enc.row); err != nil {
+		return err
+	}
+	switch {
+	case enc.index.bucket == nil:
+		return nil
+	case batch != nil:
+		batch.entries = append(batch.entries, enc.index)
 		return nil
 	}
-	return tx.Bucket(bucket).Put(key, value)
+	return tx.Bucket(enc.index.bucket).Put(enc.index.key, enc.index.value)
 }
 
 // indexBatch holds the due and waiting index entries of a bulk write, to be
