@@ -8,9 +8,11 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"runtime"
 	"slices"
 	"strconv"
 	"strings"
+	"sync"
 	"time"
 
 	bolt "go.etcd.io/bbolt"
@@ -283,10 +285,8 @@ func (s *Store) AddRequests(requests [][]*cases.Case, now time.Time, perTx int) 
 					b.FillPercent = 0.95
 				}
 			}
-			for _, group := range chunk {
-				if err := insertRequest(tx, group, now, batch); err != nil {
-					return err
-				}
+			if err := insertRequests(tx, chunk, now, batch); err != nil {
+				return err
 			}
 			return batch.flush(tx)
 		})
@@ -297,9 +297,9 @@ func (s *Store) AddRequests(requests [][]*cases.Case, now time.Time, perTx int) 
 	return nil
 }
 
-// insertRequest numbers the cases of one request in the year of its
-// receipt, links them and writes them.
-func insertRequest(tx *bolt.Tx, group []*cases.Case, now time.Time, batch *indexBatch) error {
+// numberRequest gives the cases of one request their IDs, in the year of
+// its receipt, and links them as one request.
+func numberRequest(tx *bolt.Tx, group []*cases.Case) error {
 	if len(group) == 0 {
 		return nil
 	}
@@ -321,32 +321,132 @@ func insertRequest(tx *bolt.Tx, group []*cases.Case, now time.Time, batch *index
 				c.Linked = append(c.Linked, id)
 			}
 		}
-		if err := insertCase(tx, c, now, batch); err != nil {
-			return err
-		}
 	}
 	return nil
 }
 
-// insertCase writes a new case that has its ID: its events, chained, then
-// its record and index entry.
-func insertCase(tx *bolt.Tx, c *cases.Case, now time.Time, batch *indexBatch) error {
+// newCase is a case numbered and encoded, ready to be put: its timeline's
+// envelopes, its record and what is derived from it.
+type newCase struct {
+	c    *cases.Case
+	envs [][]byte
+	enc  *encodedCase
+}
+
+// encodeNewCase encodes a numbered case: its events chained, then its
+// record, derived as of now. It touches no transaction.
+func encodeNewCase(c *cases.Case, now time.Time) (newCase, error) {
 	rec := &record{Case: c}
+	out := newCase{c: c, envs: make([][]byte, 0, len(c.Events))}
 	for _, ev := range c.Events {
-		if err := appendEvent(tx, rec, ev); err != nil {
+		env, err := rec.chain(ev)
+		if err != nil {
+			return out, err
+		}
+		out.envs = append(out.envs, env)
+	}
+	st, err := c.Derive(now)
+	if err != nil {
+		return out, err
+	}
+	out.enc, err = encodeCase(rec, st)
+	return out, err
+}
+
+// put writes an encoded new case: its timeline and files, then its record,
+// row and index entry, and logs the change.
+func (n *newCase) put(tx *bolt.Tx, batch *indexBatch) error {
+	tl, err := tx.Bucket(bucketTimelines).CreateBucketIfNotExists(n.enc.id)
+	if err != nil {
+		return err
+	}
+	for i, env := range n.envs {
+		if err := tl.Put(u64(uint64(i+1)), env); err != nil {
 			return err
 		}
-		if a := ev.Attachment; ev.Kind == cases.EventAttached && a != nil && a.Content != nil {
-			if err := putFile(tx, c.ID, a.Name, a.Content); err != nil {
+		if a := n.c.Events[i].Attachment; n.c.Events[i].Kind == cases.EventAttached && a != nil && a.Content != nil {
+			if err := putFile(tx, n.c.ID, a.Name, a.Content); err != nil {
 				return err
 			}
 		}
 	}
-	st, err := c.Derive(now)
+	if err := tx.Bucket(bucketCases).Put(n.enc.id, n.enc.value); err != nil {
+		return err
+	}
+	if err := n.enc.putDerived(tx, batch); err != nil {
+		return err
+	}
+	changes := tx.Bucket(bucketChanges)
+	seq, err := changes.NextSequence()
 	if err != nil {
 		return err
 	}
-	return putRecord(tx, rec, st, batch)
+	return changes.Put(u64(seq), n.enc.id)
+}
+
+// insertRequests numbers the cases of many requests, links each request's
+// cases and writes them. Encoding the cases (their chained timelines,
+// records, views and rows: most of the work) runs on the other cores a
+// block at a time, while the transaction's goroutine puts the block before.
+func insertRequests(tx *bolt.Tx, requests [][]*cases.Case, now time.Time, batch *indexBatch) error {
+	var all []*cases.Case
+	for _, group := range requests {
+		if err := numberRequest(tx, group); err != nil {
+			return err
+		}
+		all = append(all, group...)
+	}
+	const blockSize = 256
+	type block struct {
+		cases []newCase
+		err   error
+	}
+	encode := func(cs []*cases.Case) block {
+		out := make([]newCase, len(cs))
+		errs := make([]error, len(cs))
+		workers := max(1, min(runtime.GOMAXPROCS(0), len(cs)/16))
+		var wg sync.WaitGroup
+		for w := range workers {
+			wg.Add(1)
+			go func() {
+				defer wg.Done()
+				for i := w; i < len(cs); i += workers {
+					out[i], errs[i] = encodeNewCase(cs[i], now)
+				}
+			}()
+		}
+		wg.Wait()
+		return block{cases: out, err: errors.Join(errs...)}
+	}
+	var next chan block
+	ahead := func(from int) {
+		next = nil
+		if from < len(all) {
+			next = make(chan block, 1)
+			cs := all[from:min(from+blockSize, len(all))]
+			go func(ch chan block) { ch <- encode(cs) }(next)
+		}
+	}
+	ahead(0)
+	for from := 0; next != nil; from += blockSize {
+		b := <-next
+		ahead(from + blockSize) // the next block is encoded while this one is put
+		if b.err != nil {
+			if next != nil {
+				<-next // let the block ahead finish before the transaction ends
+			}
+			return b.err
+		}
+		for i := range b.cases {
+			if err := b.cases[i].put(tx, batch); err != nil {
+				if next != nil {
+					<-next
+				}
+				return err
+			}
+		}
+	}
+	return nil
 }
 
 // loadState reads a case and derives its state as of now.

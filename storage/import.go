@@ -442,9 +442,11 @@ func (s *Store) Import(requests [][]*cases.Case, now time.Time, actor string) (*
 				}
 				open[key] = true
 			}
-			if err := insertRequest(tx, group, now, batch); err != nil {
-				return err
-			}
+		}
+		if err := insertRequests(tx, requests, now, batch); err != nil {
+			return err
+		}
+		for _, group := range requests {
 			res.Requests++
 			for _, c := range group {
 				res.Cases++

@@ -1,0 +1,77 @@
+package storage
+
+import (
+	"fmt"
+	"path/filepath"
+	"slices"
+	"testing"
+	"time"
+
+	"rightsdesk/cases"
+)
+
+// TestBulkInsertAcrossBlocks: requests written in bulk are encoded on other
+// cores a block at a time; across several blocks every case is numbered in
+// order, linked to its request, chained (check passes), listed once in the
+// change log and in the queue, with its attachments stored.
+func TestBulkInsertAcrossBlocks(t *testing.T) {
+	regs, err := cases.LoadRegisters(cases.Embedded())
+	if err != nil {
+		t.Fatal(err)
+	}
+	now := time.Date(2026, 11, 22, 15, 0, 0, 0, time.UTC)
+	reqs, err := cases.Demo(cases.DemoOptions{Cases: 1200, Seed: 3, Now: now, Registers: regs.All()})
+	if err != nil {
+		t.Fatal(err)
+	}
+	s := Open(filepath.Join(t.TempDir(), "cases.db"), Options{})
+	if err := s.AddRequests(reqs, now, 0); err != nil {
+		t.Fatal(err)
+	}
+	problems, err := s.Check()
+	if err != nil || len(problems) != 0 {
+		t.Fatalf("check: %v %v", err, problems)
+	}
+	var want []string
+	files := 0
+	for _, group := range reqs {
+		for _, c := range group {
+			want = append(want, c.ID)
+			if !slices.Contains(c.Linked, group[0].ID) && c.ID != group[0].ID || c.RequestID != group[0].ID {
+				t.Fatalf("%s is not linked to its request %s: %v", c.ID, group[0].ID, c.Linked)
+			}
+			for _, ev := range c.Events {
+				if ev.Kind == cases.EventAttached && ev.Attachment != nil && ev.Attachment.Content != nil {
+					files++
+					got, err := s.File(c.ID, ev.Attachment.Name)
+					if err != nil || string(got) != string(ev.Attachment.Content) {
+						t.Fatalf("%s %s: %v", c.ID, ev.Attachment.Name, err)
+					}
+				}
+			}
+		}
+	}
+	// Numbered in the order given, within each year of receipt.
+	for i := 1; i < len(want); i++ {
+		if want[i][:9] == want[i-1][:9] && want[i] <= want[i-1] {
+			t.Fatalf("%s after %s", want[i], want[i-1])
+		}
+	}
+	counter, changed, err := s.Changes(0)
+	if err != nil || int(counter) != len(want) || len(changed) != len(want) {
+		t.Fatalf("change log: %d changes, %d cases, want %d (%v)", counter, len(changed), len(want), err)
+	}
+	q, _, err := s.Queue(now)
+	if err != nil || len(q) != len(want) {
+		t.Fatalf("queue: %d cases, want %d (%v)", len(q), len(want), err)
+	}
+	for _, sum := range q {
+		l, err := s.Get(sum.ID)
+		if err != nil || l.Revision != len(l.Case.Events) || sum.Revision != l.Revision {
+			t.Fatal(fmt.Sprint(sum.ID, err))
+		}
+	}
+	if files == 0 {
+		t.Fatal("the demo stored no attachment: the test proves nothing about files")
+	}
+}
