@@ -1,11 +1,15 @@
 package ui
 
 import (
+	"strings"
 	"testing"
 	"time"
 
 	tea "charm.land/bubbletea/v2"
+	"github.com/charmbracelet/colorprofile"
+	"github.com/charmbracelet/x/ansi"
 	"github.com/charmbracelet/x/exp/golden"
+	"github.com/charmbracelet/x/exp/teatest/v2"
 
 	"rightsdesk/cases"
 )
@@ -48,5 +52,51 @@ func TestGoldenForms(t *testing.T) {
 				golden.RequireEqual(t, frame(m))
 			})
 		}
+	}
+}
+
+// TestProgramFormFlow runs the real program through a form: open the case
+// due tonight, list its actions, close it refused with a ground and reasons
+// after the question, and see the row change on the queue.
+func TestProgramFormFlow(t *testing.T) {
+	s, c, ids := fixture(t)
+	m := New(Options{Store: s, Clock: c, Actor: "anna", Title: "flow", Registers: registers(t)})
+	tm := teatest.NewTestModel(t, m, teatest.WithInitialTermSize(80, 24),
+		teatest.WithProgramOptions(tea.WithColorProfile(colorprofile.Ascii)))
+	wait := func(what string) {
+		t.Helper()
+		teatest.WaitFor(t, tm.Output(), func(b []byte) bool { return strings.Contains(ansi.Strip(string(b)), what) },
+			teatest.WithDuration(5*time.Second))
+	}
+	wait(ids[0])
+	tm.Send(keyPress("enter"))
+	wait("effective due")
+	tm.Send(keyPress("enter"))
+	wait("Actions on " + ids[0])
+	tm.Send(keyPress("c"))
+	wait("Close the case with its outcome")
+	for _, k := range []tea.KeyPressMsg{{Code: tea.KeyRight}, {Code: tea.KeyRight}, {Code: tea.KeyDown}, {Code: tea.KeyRight}, {Code: tea.KeyRight},
+		{Code: tea.KeySpace, Text: " "}, {Code: tea.KeyDown}} {
+		tm.Send(k)
+	}
+	tm.Type("Your identity could not be established.")
+	tm.Send(keyPress("enter"))
+	wait("as refused (identity-not-established)?")
+	tm.Send(keyPress("y"))
+	wait("closed recorded")
+	tm.Send(keyPress("esc"))
+	tm.Send(keyPress("q"))
+	final := tm.FinalModel(t, teatest.WithFinalTimeout(5*time.Second)).(Model)
+	if out := frame(final); final.screen != screenQueue || !strings.Contains(out, "refused") {
+		t.Fatalf("final frame:\n%s", out)
+	}
+	l, err := s.Get(ids[0])
+	if err != nil {
+		t.Fatal(err)
+	}
+	e := l.Case.Events[len(l.Case.Events)-1]
+	if e.Kind != cases.EventClosed || e.Outcome != cases.OutcomeRefused || e.Reason != "Your identity could not be established." ||
+		len(e.Grounds) != 1 || e.Grounds[0] != cases.GroundIdentityNotEstablished {
+		t.Fatalf("stored %+v", e)
 	}
 }
