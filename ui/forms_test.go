@@ -14,6 +14,13 @@ import (
 	"rightsdesk/storage"
 )
 
+// step is one message without running the commands it returns, which the
+// test runs when it chooses (to hold an answer back, or send it late).
+func step(m Model, msg tea.Msg) (Model, tea.Cmd) {
+	next, cmd := m.Update(msg)
+	return next.(Model), cmd
+}
+
 // press is a key by its name, or text typed key by key after "=".
 func press(t *testing.T, m Model, keys ...string) Model {
 	t.Helper()
@@ -570,10 +577,8 @@ func TestMergedChangeStillConflicts(t *testing.T) {
 func TestLeavingBeforeTheReload(t *testing.T) {
 	m, _, _, _ := formFixture(t)
 	m = press(t, m, "n", "=called back")
-	next, send := m.Update(keyPress("enter"))
-	m = next.(Model)
-	next, reload := m.Update(send()) // recorded; the re-read is on its way
-	m = next.(Model)
+	m, send := step(m, keyPress("enter"))
+	m, reload := step(m, send()) // recorded; the re-read is on its way
 	m = press(t, m, "esc")
 	if m.screen != screenQueue {
 		t.Fatalf("esc did not go back to the queue:\n%s", frame(m))
@@ -750,13 +755,11 @@ func TestReloadKeepsTheScroll(t *testing.T) {
 func TestOverviewFiguresOffTheLoop(t *testing.T) {
 	m, _, _, _ := formFixture(t)
 	m = press(t, m, "esc")
-	next, first := m.Update(keyPress("v"))
-	m = next.(Model)
+	m, first := step(m, keyPress("v"))
 	if out := frame(m); !strings.Contains(out, "Working out the figures") {
 		t.Fatalf("before the figures:\n%s", out)
 	}
-	next, second := m.Update(keyPress("c")) // the first organisation's, callrix
-	m = next.(Model)
+	m, second := step(m, keyPress("c")) // the first organisation's, callrix
 	for _, msg := range append(run(second), run(first)...) { // the older answer comes last
 		m = drive(t, m, msg)
 	}
@@ -770,13 +773,11 @@ func TestOverviewFiguresOffTheLoop(t *testing.T) {
 func TestSentOnce(t *testing.T) {
 	m, s, _, ids := formFixture(t)
 	m = press(t, m, "n", "=called back")
-	next, send := m.Update(keyPress("enter"))
-	m = next.(Model)
+	m, send := step(m, keyPress("enter"))
 	if out := frame(m); !strings.Contains(out, "sending…") {
 		t.Fatalf("no sign of sending:\n%s", out)
 	}
-	next, again := m.Update(keyPress("enter"))
-	m = next.(Model)
+	m, again := step(m, keyPress("enter"))
 	if again != nil {
 		t.Fatal("a second enter sent the form again")
 	}
