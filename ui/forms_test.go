@@ -759,7 +759,7 @@ func TestOverviewFiguresOffTheLoop(t *testing.T) {
 	if out := frame(m); !strings.Contains(out, "Working out the figures") {
 		t.Fatalf("before the figures:\n%s", out)
 	}
-	m, second := step(m, keyPress("c")) // the first organisation's, callrix
+	m, second := step(m, keyPress("c"))                      // the first organisation's, callrix
 	for _, msg := range append(run(second), run(first)...) { // the older answer comes last
 		m = drive(t, m, msg)
 	}
