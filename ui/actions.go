@@ -27,9 +27,35 @@ type actionDef struct {
 	fields func(d *caseDetail) ([]field, error)
 	// confirm says whether the form asks before it is sent.
 	confirm func(f *form) bool
+	// adjust marks which fields the values chosen so far make required
+	// (the grounds of a refusal), after each key.
+	adjust func(f *form)
 }
 
 func always(*form) bool { return true }
+
+// refusalNeeds makes a refusal's grounds, reasons and law required as the
+// outcome and grounds chosen call for them, and a redirect's target.
+func refusalNeeds(f *form) {
+	refusing := true
+	if o := f.get("outcome"); o != nil {
+		v := cases.Outcome(o.value())
+		refusing = v == cases.OutcomeRefused || v == cases.OutcomePartiallyFulfilled
+		if r := f.get("redirect-to"); r != nil {
+			r.required = v == cases.OutcomeRedirected
+		}
+	}
+	grounds := f.get("ground")
+	if grounds != nil && grounds.kind == fieldMulti {
+		grounds.required = refusing
+	}
+	if r := f.get("reason"); r != nil {
+		r.required = refusing
+	}
+	if law := f.get("law"); law != nil && grounds != nil {
+		law.required = slices.Contains(append(grounds.values(), grounds.value()), string(cases.GroundNationalRestriction))
+	}
+}
 
 func reasonField(hint string, required bool) func(*caseDetail) ([]field, error) {
 	return func(*caseDetail) ([]field, error) { return []field{text("reason", "reason", hint, required)}, nil }
@@ -136,7 +162,7 @@ var caseActions = []*actionDef{
 			return []field{choice("file", "file", files, ""), choice("ground", "ground", cases.Grounds, cases.GroundRightsOfOthers),
 				text("reason", "reason", "", true), text("law", "law", "with national-restriction", false)}, nil
 		},
-		confirm: always},
+		confirm: always, adjust: refusalNeeds},
 	{key: "c", name: "close", title: "Close the case with its outcome", kind: cases.EventClosed,
 		fields: func(*caseDetail) ([]field, error) {
 			return []field{choice("outcome", "outcome", cases.Outcomes, cases.OutcomeFulfilled),
@@ -145,7 +171,7 @@ var caseActions = []*actionDef{
 				text("law", "law", "with national-restriction", false),
 				text("redirect-to", "redirect to", "with redirected: the organisation", false)}, nil
 		},
-		confirm: always},
+		confirm: always, adjust: refusalNeeds},
 	{key: "o", name: "reopen", title: "Reopen the case", kind: cases.EventReopened,
 		fields: func(*caseDetail) ([]field, error) {
 			return []field{choice("reason", "reason", cases.ReopenReasons, cases.ReopenIncompleteResponse)}, nil
@@ -193,6 +219,9 @@ func (m Model) openForm(def *actionDef) (tea.Model, tea.Cmd) {
 		f.warning = extensionWarning(d)
 	}
 	m.restoreDraft(f)
+	if def.adjust != nil {
+		def.adjust(f)
+	}
 	m.form, m.menu, m.status, m.err, m.notice = f, false, "", "", nil
 	return m, nil
 }
@@ -485,6 +514,9 @@ func (m Model) formKey(msg tea.KeyPressMsg) (tea.Model, tea.Cmd) {
 	}
 	if f.def.name == "export" && (s == "left" || s == "right" || len(s) == 1) {
 		f.warning = m.packetGaps(f)
+	}
+	if f.def.adjust != nil {
+		f.def.adjust(f)
 	}
 	return m, nil
 }

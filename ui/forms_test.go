@@ -285,10 +285,17 @@ func TestRefusedFormsKeepWhatWasTyped(t *testing.T) {
 		{"a file attached twice", []cases.Event{attached}, []string{"+", "=" + filepath.Join(dir, "crm.csv"), "enter"}, "already attached",
 			func(f *form) bool { return f.val("path") == filepath.Join(dir, "crm.csv") }},
 		{"withhold without a data copy", nil, []string{"w"}, "no data-copy file", nil},
-		{"refusal without grounds", nil, []string{"c", "right", "right", "down", "down", "=not this time", "enter", "y"}, "ground",
+		{"refusal without grounds", nil, []string{"c", "right", "right", "down", "down", "=not this time", "enter"}, "grounds is required",
 			func(f *form) bool {
 				return f.val("outcome") == "refused" && f.val("reason") == "not this time" && !f.confirming
 			}},
+		{"an erasure ground on an access request", nil, []string{"c", "right", "right", "down", "right", "right", "right", "right", "space",
+			"down", "=not this time", "enter", "y"}, "does not apply to access",
+			func(f *form) bool {
+				return f.val("outcome") == "refused" && f.val("reason") == "not this time" && !f.confirming
+			}},
+		{"a redirect with nowhere to", nil, []string{"c", "=rr", "enter"}, "redirect to is required",
+			func(f *form) bool { return f.val("outcome") == "redirected" }},
 		{"reopen an open case", nil, []string{"o", "enter", "y"}, "not closed", func(f *form) bool { return f.def.name == "reopen" }},
 		{"rebaseline a closed case", []cases.Event{closed}, []string{"B", "=new policy", "enter"}, "reopen it first",
 			func(f *form) bool { return f.val("reason") == "new policy" }},
