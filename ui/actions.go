@@ -57,8 +57,14 @@ func refusalNeeds(f *form) {
 	}
 }
 
+// fixed are the fields of a form that do not depend on the case; each
+// opening gets its own copy to fill in.
+func fixed(fields ...field) func(*caseDetail) ([]field, error) {
+	return func(*caseDetail) ([]field, error) { return cloneFields(fields), nil }
+}
+
 func reasonField(hint string, required bool) func(*caseDetail) ([]field, error) {
-	return func(*caseDetail) ([]field, error) { return []field{text("reason", "reason", hint, required)}, nil }
+	return fixed(text("reason", "reason", hint, required))
 }
 
 // caseActions are the forms of the case screen, in the order of the work.
@@ -68,9 +74,7 @@ var caseActions = []*actionDef{
 		fields: reasonField("why is the identity in doubt?", true)},
 	{key: "I", name: "id-received", title: "The identity information arrived", kind: cases.EventIDReceived},
 	{key: "v", name: "verify", title: "Identity verified", kind: cases.EventIdentityVerified,
-		fields: func(*caseDetail) ([]field, error) {
-			return []field{text("method", "method", "how? (documents are never stored)", true)}, nil
-		}},
+		fields: fixed(text("method", "method", "how? (documents are never stored)", true))},
 	{key: "m", name: "request-info", title: "Ask the requester to clarify", kind: cases.EventClarificationRequested,
 		fields: reasonField("what is unclear?", true)},
 	{key: "M", name: "info-received", title: "The clarification arrived", kind: cases.EventClarificationReceived},
@@ -78,15 +82,11 @@ var caseActions = []*actionDef{
 		fields: reasonField("optional", false)},
 	{key: "P", name: "authority-received", title: "The proof of authority arrived", kind: cases.EventAuthorityReceived},
 	{key: "f", name: "request-fee", title: "Ask for a fee (Art. 12(5))", kind: cases.EventFeeRequested,
-		fields: func(*caseDetail) ([]field, error) {
-			return []field{text("amount", "amount", "e.g. EUR 25", true), text("reason", "reason", "optional", false)}, nil
-		}},
+		fields: fixed(text("amount", "amount", "e.g. EUR 25", true), text("reason", "reason", "optional", false))},
 	{key: "F", name: "fee-paid", title: "The fee was paid", kind: cases.EventFeePaid},
 	{key: "x", name: "extend", title: "Extend the deadline", kind: cases.EventExtensionDecided,
-		fields: func(*caseDetail) ([]field, error) {
-			return []field{text("reason", "reasons", "why the request is complex or numerous", true),
-				text("until", "until", "optional YYYY-MM-DD; default the longest the rules allow", false)}, nil
-		},
+		fields: fixed(text("reason", "reasons", "why the request is complex or numerous", true),
+			text("until", "until", "optional YYYY-MM-DD; default the longest the rules allow", false)),
 		confirm: func(f *form) bool { return f.warning != "" }},
 	{key: "s", name: "send", title: "Mark a letter sent to the requester", kind: cases.EventSent,
 		fields: func(d *caseDetail) ([]field, error) {
@@ -129,9 +129,7 @@ var caseActions = []*actionDef{
 			return []field{text("to", "assign to", d.state.Assignee, true)}, nil
 		}},
 	{key: "t", name: "tag", title: "Add tags", kind: cases.EventTagged,
-		fields: func(*caseDetail) ([]field, error) {
-			return []field{text("tags", "tags", "space between", true)}, nil
-		}},
+		fields: fixed(text("tags", "tags", "space between", true))},
 	{key: "u", name: "untag", title: "Remove tags", kind: cases.EventUntagged,
 		fields: func(d *caseDetail) ([]field, error) {
 			if len(d.state.Tags) == 0 {
@@ -140,14 +138,12 @@ var caseActions = []*actionDef{
 			return []field{multi("untags", "remove", d.state.Tags, nil, true)}, nil
 		}},
 	{key: "n", name: "note", title: "Add an internal note", kind: cases.EventNoted,
-		fields: func(*caseDetail) ([]field, error) { return []field{text("text", "note", "", true)}, nil }},
+		fields: fixed(text("text", "note", "", true))},
 	{key: "+", name: "attach", title: "Attach a file (stored in the database)", kind: cases.EventAttached,
-		fields: func(*caseDetail) ([]field, error) {
-			return []field{{key: "path", label: "file", kind: fieldPath, required: true, hint: "path; tab completes"},
-				choice("kind", "kind", cases.AttachmentKinds, cases.AttachmentDataCopy),
-				text("category", "category", "e.g. orders (optional)", false),
-				text("system", "system", "where it came from (optional)", false)}, nil
-		}},
+		fields: fixed(field{key: "path", label: "file", kind: fieldPath, required: true, hint: "path; tab completes"},
+			choice("kind", "kind", cases.AttachmentKinds, cases.AttachmentDataCopy),
+			text("category", "category", "e.g. orders (optional)", false),
+			text("system", "system", "where it came from (optional)", false))},
 	{key: "w", name: "withhold", title: "Withhold a file from the subject", kind: cases.EventWithheld,
 		fields: func(d *caseDetail) ([]field, error) {
 			var files []string
@@ -164,18 +160,14 @@ var caseActions = []*actionDef{
 		},
 		confirm: always, adjust: refusalNeeds},
 	{key: "c", name: "close", title: "Close the case with its outcome", kind: cases.EventClosed,
-		fields: func(*caseDetail) ([]field, error) {
-			return []field{choice("outcome", "outcome", cases.Outcomes, cases.OutcomeFulfilled),
-				multi("ground", "grounds", cases.Grounds, nil, false),
-				text("reason", "reasons", "required when anything is refused", false),
-				text("law", "law", "with national-restriction", false),
-				text("redirect-to", "redirect to", "with redirected: the organisation", false)}, nil
-		},
+		fields: fixed(choice("outcome", "outcome", cases.Outcomes, cases.OutcomeFulfilled),
+			multi("ground", "grounds", cases.Grounds, nil, false),
+			text("reason", "reasons", "required when anything is refused", false),
+			text("law", "law", "with national-restriction", false),
+			text("redirect-to", "redirect to", "with redirected: the organisation", false)),
 		confirm: always, adjust: refusalNeeds},
 	{key: "o", name: "reopen", title: "Reopen the case", kind: cases.EventReopened,
-		fields: func(*caseDetail) ([]field, error) {
-			return []field{choice("reason", "reason", cases.ReopenReasons, cases.ReopenIncompleteResponse)}, nil
-		},
+		fields:  fixed(choice("reason", "reason", cases.ReopenReasons, cases.ReopenIncompleteResponse)),
 		confirm: always},
 	{key: "B", name: "rebaseline", title: "Re-apply the organisation's current register rules", kind: cases.EventRebaselined,
 		fields: reasonField("why the rules change for this case", true)},

@@ -92,11 +92,18 @@ type form struct {
 // clone copies the form so that a model's update never changes another's.
 func (f *form) clone() *form {
 	c := *f
-	c.fields = slices.Clone(f.fields)
-	for i := range c.fields {
-		c.fields[i].picked = slices.Clone(c.fields[i].picked)
-	}
+	c.fields = cloneFields(f.fields)
 	return &c
+}
+
+// cloneFields copies fields with their ticks, so that filling in the copy
+// leaves the original as it was.
+func cloneFields(fields []field) []field {
+	out := slices.Clone(fields)
+	for i := range out {
+		out[i].picked = slices.Clone(out[i].picked)
+	}
+	return out
 }
 
 func (f *form) get(key string) *field {

@@ -819,3 +819,13 @@ func TestEditingInsideAText(t *testing.T) {
 		t.Fatalf("stored %q", e.Text)
 	}
 }
+
+// TestFormsStartClean: what is chosen in a form is its own; cancelled
+// without text typed, the next opening starts from the defaults.
+func TestFormsStartClean(t *testing.T) {
+	m, _, _, _ := formFixture(t)
+	m = press(t, m, "c", "right", "down", "space", "esc", "c")
+	if g := m.form.get("ground"); m.form.val("outcome") != "fulfilled" || len(g.values()) != 0 {
+		t.Fatalf("the close form kept %q and %v", m.form.val("outcome"), g.values())
+	}
+}
