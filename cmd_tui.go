@@ -55,7 +55,7 @@ func runTUI(a *app, args []string) int {
 			if err != nil {
 				return nil, err
 			}
-			out := &ui.Exported{Path: res.Path, SHA256: res.SHA256, Letter: res.Letter, Draft: res.Draft, Controller: res.Controller}
+			out := &ui.Exported{Path: res.Path, SHA256: res.SHA256, Draft: res.Draft, Controller: res.Controller}
 			for _, g := range res.Gaps {
 				out.Gaps = append(out.Gaps, g.Field)
 			}

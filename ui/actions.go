@@ -717,7 +717,6 @@ func (m Model) packetGaps(f *form) string {
 // Exported is a packet written by Options.Export.
 type Exported struct {
 	Path, SHA256 string
-	Letter       cases.LetterKind
 	Draft        bool
 	Gaps         []string // the register fields missing or general
 	Controller   string

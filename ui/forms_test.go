@@ -481,7 +481,7 @@ func TestExportKeyShowsGapsFirst(t *testing.T) {
 	var asked []cases.LetterKind
 	m.opt.Export = func(id string, kind cases.LetterKind) (*Exported, error) {
 		asked = append(asked, kind)
-		return &Exported{Path: "/packets/" + id + "-" + string(kind) + ".zip", SHA256: strings.Repeat("ab", 32), Letter: kind, Draft: true,
+		return &Exported{Path: "/packets/" + id + "-" + string(kind) + ".zip", SHA256: strings.Repeat("ab", 32), Draft: true,
 			Gaps: []string{"legal_name"}, Controller: "crisp"}, nil
 	}
 	m = press(t, m, "e")
