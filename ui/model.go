@@ -465,7 +465,7 @@ func (m Model) Update(msg tea.Msg) (tea.Model, tea.Cmd) {
 		if len(msg.result.Warnings) > 0 {
 			m.notice = append([]string{m.status}, msg.result.Warnings...)
 		}
-		return m, tea.Batch(m.openCase(msg.id, false), m.refresh())
+		return m, m.refresh() // the merged row has a new revision: the open case is re-read (reloadCaseIfChanged)
 	case addedMsg:
 		if msg.err != nil {
 			m.formFailed(msg.err)
@@ -494,7 +494,7 @@ func (m Model) Update(msg tea.Msg) (tea.Model, tea.Cmd) {
 		m.formDone()
 		m.notice = msg.lines
 		if msg.reload {
-			return m, tea.Batch(m.openCase(msg.id, false), m.refresh())
+			return m, m.refresh() // the merged row has a new revision: the open case is re-read (reloadCaseIfChanged)
 		}
 		return m, nil
 	case tickMsg:
