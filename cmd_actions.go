@@ -59,7 +59,7 @@ var actionFlagHelp = map[string]string{
 
 func init() {
 	for _, spec := range actionSpecs {
-		register(spec.name, spec.run, spec.summary)
+		addCommand(spec.name, spec.run, spec.summary)
 	}
 }
 

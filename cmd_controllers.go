@@ -11,6 +11,7 @@ import (
 	"unicode/utf8"
 
 	"rightsdesk/cases"
+	"rightsdesk/cases/register"
 )
 
 const controllersUsage = `usage: rightsdesk controllers [ID] [--json] [--registers DIR]
@@ -97,16 +98,16 @@ func registerFolders(getenv func(string) string, flagDir string) ([]string, erro
 }
 
 // loadRegisters loads the built-in registers and the overrides.
-func loadRegisters(getenv func(string) string, flagDir string) (*cases.Registers, error) {
+func loadRegisters(getenv func(string) string, flagDir string) (*register.Registers, error) {
 	dirs, err := registerFolders(getenv, flagDir)
 	if err != nil {
 		return nil, err
 	}
-	layers := []cases.Layer{cases.Embedded()}
+	layers := []register.Layer{register.Embedded()}
 	for _, d := range dirs {
-		layers = append(layers, cases.Layer{Name: d, FS: os.DirFS(d)})
+		layers = append(layers, register.Layer{Name: d, FS: os.DirFS(d)})
 	}
-	return cases.LoadRegisters(layers...)
+	return register.LoadRegisters(layers...)
 }
 
 // registerSummary is one line of the list, in JSON.
@@ -127,12 +128,12 @@ type registerSummary struct {
 
 // registerJSON is one register in full, with what is derived from it.
 type registerJSON struct {
-	*cases.Register
-	Regimes []string    `json:"regimes"`
-	Gaps    []cases.Gap `json:"gaps"`
+	*register.Register
+	Regimes []string       `json:"regimes"`
+	Gaps    []register.Gap `json:"gaps"`
 }
 
-func summarize(r *cases.Register) registerSummary {
+func summarize(r *register.Register) registerSummary {
 	s := registerSummary{ID: r.ID, Name: r.DisplayName(), Version: r.Version.String(), File: r.File,
 		Regime: r.Clock.Regime.Value, Regimes: regimesOf(r), Zone: r.Clock.Zone.Value,
 		Calendar: r.Clock.Calendar.Value, Gaps: len(r.Gaps())}
@@ -150,7 +151,7 @@ func summarize(r *cases.Register) registerSummary {
 
 // regimesOf lists every regime a case of the organisation may be judged
 // by, processor-forward included when it is a processor of some data.
-func regimesOf(r *cases.Register) []string {
+func regimesOf(r *register.Register) []string {
 	out := r.Regimes()
 	if _, err := r.Rules("processor-forward"); err == nil {
 		out = append(out, "processor-forward")
@@ -158,14 +159,14 @@ func regimesOf(r *cases.Register) []string {
 	return out
 }
 
-func nonNil(g []cases.Gap) []cases.Gap {
+func nonNil(g []register.Gap) []register.Gap {
 	if g == nil {
-		return []cases.Gap{}
+		return []register.Gap{}
 	}
 	return g
 }
 
-func printRegisterList(w io.Writer, all []*cases.Register) {
+func printRegisterList(w io.Writer, all []*register.Register) {
 	p := cases.Printable
 	fmt.Fprintf(w, "%-12s %-28s %-8s %-20s %-7s %-30s %s\n", "ID", "NAME", "REGIME", "ZONE", "PROMISE", "AUTHORITY", "GAPS")
 	for _, r := range all {
@@ -178,7 +179,7 @@ func printRegisterList(w io.Writer, all []*cases.Register) {
 			authority = r.Authority.Name.Value
 		}
 		zone := r.Clock.Zone.Value
-		if r.Clock.Zone.Source == cases.SourceAssumed {
+		if r.Clock.Zone.Source == register.SourceAssumed {
 			zone += "*"
 		}
 		fmt.Fprintf(w, "%s %s %s %s %s %s %d\n", pad(p(r.ID), 12), pad(p(clip(r.DisplayName(), 28)), 28),
@@ -205,7 +206,7 @@ func clip(s string, n int) string {
 	return string(r[:n-1]) + "…"
 }
 
-func printRegister(w io.Writer, r *cases.Register) {
+func printRegister(w io.Writer, r *register.Register) {
 	p := cases.Printable
 	fmt.Fprintf(w, "%s: %s\n", p(r.ID), p(r.DisplayName()))
 	fmt.Fprintf(w, "version %s, read from %s\n", p(r.Version.String()), p(r.File))

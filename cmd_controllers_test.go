@@ -8,7 +8,7 @@ import (
 	"strings"
 	"testing"
 
-	"rightsdesk/cases"
+	"rightsdesk/cases/register"
 )
 
 // hermetic keeps the user's own register folder out of the tests.
@@ -101,8 +101,8 @@ func TestControllersOne(t *testing.T) {
 		Clock struct {
 			Zone struct{ Value, Source, Rule string } `json:"zone"`
 		} `json:"clock"`
-		Regimes []string    `json:"regimes"`
-		Gaps    []cases.Gap `json:"gaps"`
+		Regimes []string       `json:"regimes"`
+		Gaps    []register.Gap `json:"gaps"`
 	}
 	if err := json.Unmarshal([]byte(out), &reg); err != nil {
 		t.Fatal(err)
@@ -132,7 +132,7 @@ func TestControllersErrors(t *testing.T) {
 		{"unknown organisation", []string{"controllers", "nobody"},
 			regexp.MustCompile(`^rightsdesk: controllers: unknown organisation "nobody" \(known: callrix, closeq, crisp, crmsoftware, crystalqore\)\n$`)},
 		{"invalid register", []string{"controllers", "--registers", broken},
-			regexp.MustCompile(`^rightsdesk: cases/testdata/registers/unknown-zone/acme\.toml:22: clock\.zone: unknown time zone "Europe/Bruxelles".*\n$`)},
+			regexp.MustCompile(`^rightsdesk: cases/register/testdata/registers/unknown-zone/acme\.toml:22: clock\.zone: unknown time zone "Europe/Bruxelles".*\n$`)},
 		{"no such folder", []string{"controllers", "--registers", "no/such/folder"},
 			regexp.MustCompile(`^rightsdesk: --registers: .*no/such/folder.*\n$`)},
 		{"two organisations", []string{"controllers", "crisp", "callrix"}, regexp.MustCompile(`^rightsdesk: controllers: one organisation at a time`)},
@@ -149,7 +149,7 @@ func TestControllersErrors(t *testing.T) {
 }
 
 func TestControllersOverrides(t *testing.T) {
-	rs, err := cases.LoadRegisters(cases.Embedded())
+	rs, err := register.LoadRegisters(register.Embedded())
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -9,6 +9,7 @@ import (
 	"time"
 
 	"rightsdesk/cases"
+	"rightsdesk/cases/demo"
 )
 
 const demoUsage = "usage: rightsdesk demo --db PATH [--cases N] [--seed S]"
@@ -21,7 +22,7 @@ const (
 )
 
 func init() {
-	register("demo", runDemo, "fill an empty database with generated fictional cases")
+	addCommand("demo", runDemo, "fill an empty database with generated fictional cases")
 }
 
 // runDemo fills an empty database with demo cases, dated relative to now.
@@ -61,7 +62,7 @@ func runDemo(a *app, args []string) int {
 // writeDemo generates the demo cases and writes them into path, which must
 // be missing or hold no case: a database with cases is refused (exit 1),
 // because demo data mixed into real cases could never be told apart. The
-// team working the cases is the fictional cases.DemoTeam with the actor
+// team working the cases is the fictional demo.Team with the actor
 // first, so that "my cases" shows something. Requests are written 5,000 to
 // a transaction while the next 5,000 are generated.
 func (a *app) writeDemo(path string, n int, seed uint64) (int, error) {
@@ -80,10 +81,10 @@ func (a *app) writeDemo(path string, n int, seed uint64) (int, error) {
 	if err != nil {
 		return 0, err
 	}
-	opts := cases.DemoOptions{Cases: n, Seed: seed, Now: now, Registers: regs.All(),
-		Team: append([]string{a.actor()}, cases.DemoTeam...)}
+	opts := demo.Options{Cases: n, Seed: seed, Now: now, Registers: regs.All(),
+		Team: append([]string{a.actor()}, demo.Team...)}
 	count := 0
-	err = cases.DemoBatches(opts, demoBatch, func(requests [][]*cases.Case) error {
+	err = demo.Batches(opts, demoBatch, func(requests [][]*cases.Case) error {
 		if err := st.AddRequests(requests, now, demoBatch); err != nil {
 			return err
 		}

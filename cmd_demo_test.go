@@ -10,7 +10,7 @@ import (
 	"testing"
 	"time"
 
-	"rightsdesk/cases"
+	"rightsdesk/cases/demo"
 )
 
 func TestDemoCommand(t *testing.T) {
@@ -44,8 +44,8 @@ func TestDemoCommand(t *testing.T) {
 	}
 	now, mine := time.Date(2026, 11, 23, 15, 0, 0, 0, time.UTC), 0
 	for _, c := range listed {
-		if c.ReceivedAt.After(now) || c.ReceivedAt.Before(now.AddDate(0, 0, -cases.DemoDays)) {
-			t.Errorf("received %s: not within the %d days before RIGHTSDESK_NOW", c.ReceivedAt, cases.DemoDays)
+		if c.ReceivedAt.After(now) || c.ReceivedAt.Before(now.AddDate(0, 0, -demo.Days)) {
+			t.Errorf("received %s: not within the %d days before RIGHTSDESK_NOW", c.ReceivedAt, demo.Days)
 		}
 		if c.Assignee == "dpo-test" {
 			mine++

@@ -6,6 +6,7 @@ import (
 	"time"
 
 	"rightsdesk/cases"
+	"rightsdesk/cases/register"
 	"rightsdesk/export"
 	"rightsdesk/storage"
 )
@@ -27,7 +28,7 @@ organisation's files or a supervisory authority; default DIR
 $XDG_DATA_HOME/rightsdesk/records).`
 
 func init() {
-	register("export", runExport, "write a case's response packet (or --record, its case record)")
+	addCommand("export", runExport, "write a case's response packet (or --record, its case record)")
 }
 
 // runExport writes a response packet, or the case record with --record.
@@ -104,7 +105,7 @@ type exported struct {
 // exportPacket builds the packet of case id, writes it into dir and records
 // the exported event with its SHA-256 through the action service. It is
 // the one sequence the command line (and the terminal app's key) runs.
-func exportPacket(st *storage.Store, regs *cases.Registers, id string, kind cases.LetterKind, dir string, now time.Time, actor string) (*exported, error) {
+func exportPacket(st *storage.Store, regs *register.Registers, id string, kind cases.LetterKind, dir string, now time.Time, actor string) (*exported, error) {
 	l, err := st.Get(id)
 	if err != nil {
 		return nil, err

@@ -31,7 +31,7 @@ const importUsage = `usage: rightsdesk import FILE [--registers DIR] [--json] [-
   {"requests":N,"cases":N,"possible_duplicates":N,"ids":["DSR-...",...]}.`
 
 func init() {
-	register("import", runImport, "add requests from CSV or JSON Lines, all or nothing")
+	addCommand("import", runImport, "add requests from CSV or JSON Lines, all or nothing")
 }
 
 // runImport validates the whole file before touching the database, then

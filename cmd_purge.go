@@ -9,7 +9,7 @@ import (
 const purgeUsage = "usage: rightsdesk purge [--dry-run] [--json] [--registers DIR] [--db PATH]"
 
 func init() {
-	register("purge", runPurge, "retention: remove old data copies, reduce old cases to their minimal record")
+	addCommand("purge", runPurge, "retention: remove old data copies, reduce old cases to their minimal record")
 }
 
 // runPurge applies each organisation's retention (its register's

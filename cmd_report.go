@@ -19,7 +19,7 @@ import (
 const reportUsage = "usage: rightsdesk report [--from DATE] [--to DATE] [--controller ID] [--json|--csv] [--db PATH]"
 
 func init() {
-	register("report", runReport, "the register of requests: one row per case and the totals")
+	addCommand("report", runReport, "the register of requests: one row per case and the totals")
 }
 
 // reportRow is one case in the register of requests (PACKETS.md).

@@ -45,19 +45,19 @@ type command struct {
 // an init function, so that adding a command touches one file.
 var commands = map[string]command{}
 
-func register(name string, run func(a *app, args []string) int, summary string) {
+func addCommand(name string, run func(a *app, args []string) int, summary string) {
 	commands[name] = command{run, summary}
 }
 
 func init() {
-	register("deadline", runDeadline, "the deadline calculator, no database (DEADLINES.md)")
-	register("init", runInit, "create the database with the right modes")
-	register("add", runAdd, "record a new request (one case per right)")
-	register("list", runList, "the queue in urgency order")
-	register("show", runShow, "one case: facts, deadlines with their working, timeline")
-	register("check", runCheck, "verify the file and every timeline chain")
-	register("backup", runBackup, "a verified hot copy of the database")
-	register("controllers", runControllers, "the organisations' registers, or one in full with provenance and gaps")
+	addCommand("deadline", runDeadline, "the deadline calculator, no database (DEADLINES.md)")
+	addCommand("init", runInit, "create the database with the right modes")
+	addCommand("add", runAdd, "record a new request (one case per right)")
+	addCommand("list", runList, "the queue in urgency order")
+	addCommand("show", runShow, "one case: facts, deadlines with their working, timeline")
+	addCommand("check", runCheck, "verify the file and every timeline chain")
+	addCommand("backup", runBackup, "a verified hot copy of the database")
+	addCommand("controllers", runControllers, "the organisations' registers, or one in full with provenance and gaps")
 }
 
 func main() {

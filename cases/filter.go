@@ -33,6 +33,14 @@ func NewFilterIndex(rows []Summary) *FilterIndex {
 	return ix
 }
 
+// PlainLetter is the unaccented letter of an accented Latin or Greek one
+// (é -> e, ά -> α), and whether r has one: the folding Fold does, one
+// letter at a time, for callers that keep the case.
+func PlainLetter(r rune) (rune, bool) {
+	plain, ok := latinFold[r]
+	return plain, ok
+}
+
 // Len is the number of rows indexed.
 func (ix *FilterIndex) Len() int { return len(ix.rows) }
 

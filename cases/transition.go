@@ -119,7 +119,7 @@ func (t *transition) check() error {
 			return refused("the recipient notified is required (--recipient)")
 		}
 	case EventRecipientsChosen:
-		ev.Recipients = cleanList(ev.Recipients)
+		ev.Recipients = CleanList(ev.Recipients)
 	case EventAssigned:
 		ev.Assignee = strings.TrimSpace(ev.Assignee)
 		if ev.Assignee == "" {
@@ -282,7 +282,7 @@ func (t *transition) sent() error {
 
 // tags checks a tagging, normalising tags to trimmed words.
 func (t *transition) tags() error {
-	t.ev.Tags = cleanList(t.ev.Tags)
+	t.ev.Tags = CleanList(t.ev.Tags)
 	if len(t.ev.Tags) == 0 {
 		return refused("at least one tag is required")
 	}
@@ -434,7 +434,9 @@ func DefaultLetter(c *Case, st *State) LetterKind {
 	return LetterFinal
 }
 
-func cleanList(in []string) []string {
+// CleanList trims each item and drops empty and repeated ones, keeping the
+// first order: tags, recipients and team names as typed.
+func CleanList(in []string) []string {
 	var out []string
 	for _, s := range in {
 		s = strings.TrimSpace(s)

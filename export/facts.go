@@ -7,6 +7,7 @@ import (
 	"strings"
 
 	"rightsdesk/cases"
+	"rightsdesk/cases/register"
 )
 
 // Gap is a fact a letter needs that the register (or the case) does not
@@ -28,7 +29,7 @@ type Gap struct {
 
 // facts collects what a letter takes from the register, and the gaps met.
 type facts struct {
-	reg  *cases.Register
+	reg  *register.Register
 	gaps []Gap
 }
 
@@ -42,7 +43,7 @@ func (f *facts) gap(field, text string, blocking bool, wording string) {
 }
 
 // missing is the note a register gives for a missing fact.
-func missing(p cases.Provenance, field string) string {
+func missing(p register.Provenance, field string) string {
 	if p.Note != "" {
 		return field + ": " + p.Note
 	}
@@ -65,7 +66,7 @@ func (f *facts) controller() controllerFacts {
 	r := f.reg
 	var c controllerFacts
 	switch {
-	case r.LegalName.Known() && len(cases.Placeholders(r.LegalName.Value)) == 0:
+	case r.LegalName.Known() && len(register.Placeholders(r.LegalName.Value)) == 0:
 		c.Name = r.LegalName.Value
 	default:
 		text := missing(r.LegalName.Provenance, "no legal name of the controller")
@@ -176,7 +177,7 @@ func (f *facts) categories() []string {
 	return out
 }
 
-func known(list []cases.ListFact) []string {
+func known(list []register.ListFact) []string {
 	var out []string
 	for i := range list {
 		if list[i].Known() {
@@ -225,7 +226,7 @@ func place(country string) placement {
 
 // recipientKey is how a case's chosen recipients name a register recipient
 // (the recipients command): its name, or its category when it has none.
-func recipientKey(r *cases.Recipient) string {
+func recipientKey(r *register.Recipient) string {
 	if r.Name.Value != "" {
 		return r.Name.Value
 	}
@@ -258,7 +259,7 @@ func (f *facts) recipients(chosen []string) []recipientFact {
 			continue
 		}
 		safeguard := r.Safeguard.Text()
-		if name, _, bad := cases.InvalidTransferMechanism(safeguard); bad {
+		if name, _, bad := register.InvalidTransferMechanism(safeguard); bad {
 			f.gap(field+".safeguard", fmt.Sprintf("the safeguard cites %s, which is not valid: never named in a letter", name), true, "")
 			safeguard = ""
 		}

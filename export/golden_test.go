@@ -11,6 +11,7 @@ import (
 	"testing"
 
 	"rightsdesk/cases"
+	"rightsdesk/cases/register"
 )
 
 var update = flag.Bool("update", false, "rewrite the golden letters in testdata/golden")
@@ -66,31 +67,31 @@ func golden(t *testing.T, path string, got []byte) {
 }
 
 // stepScenarios are the letters before the final one, each at its step.
-var stepScenarios = map[cases.LetterKind]func(t testing.TB, reg *cases.Register) *scenario{
-	cases.LetterAcknowledgement: func(t testing.TB, reg *cases.Register) *scenario {
+var stepScenarios = map[cases.LetterKind]func(t testing.TB, reg *register.Register) *scenario{
+	cases.LetterAcknowledgement: func(t testing.TB, reg *register.Register) *scenario {
 		return newScenario(t, reg, cases.RightAccess, nil)
 	},
-	cases.LetterIdentityRequest: func(t testing.TB, reg *cases.Register) *scenario {
+	cases.LetterIdentityRequest: func(t testing.TB, reg *register.Register) *scenario {
 		return newScenario(t, reg, cases.RightErasure, nil).
 			do(cases.Event{Kind: cases.EventIDRequested, Reason: "the request came from an address that is not the one of the account"})
 	},
-	cases.LetterClarificationRequest: func(t testing.TB, reg *cases.Register) *scenario {
+	cases.LetterClarificationRequest: func(t testing.TB, reg *register.Register) *scenario {
 		return newScenario(t, reg, cases.RightAccess, nil).
 			do(cases.Event{Kind: cases.EventClarificationRequested, Reason: "which of your two accounts the request concerns"})
 	},
-	cases.LetterFeeRequest: func(t testing.TB, reg *cases.Register) *scenario {
+	cases.LetterFeeRequest: func(t testing.TB, reg *register.Register) *scenario {
 		return newScenario(t, reg, cases.RightAccess, nil).
 			do(cases.Event{Kind: cases.EventFeeRequested, Amount: "EUR 25"})
 	},
-	cases.LetterExtensionNotice: func(t testing.TB, reg *cases.Register) *scenario {
+	cases.LetterExtensionNotice: func(t testing.TB, reg *register.Register) *scenario {
 		return newScenario(t, reg, cases.RightPortability, nil).do(cases.Event{Kind: cases.EventAcknowledged}).
 			do(cases.Event{Kind: cases.EventExtensionDecided, Reason: "your data are spread over five systems, two of them archived"})
 	},
-	cases.LetterRedirect: func(t testing.TB, reg *cases.Register) *scenario {
+	cases.LetterRedirect: func(t testing.TB, reg *register.Register) *scenario {
 		return newScenario(t, reg, cases.RightAccess, nil).
 			do(cases.Event{Kind: cases.EventClosed, Outcome: cases.OutcomeRedirected, RedirectTo: "Example Telecom SA, privacy@telecom.example"})
 	},
-	cases.LetterLapse: func(t testing.TB, reg *cases.Register) *scenario {
+	cases.LetterLapse: func(t testing.TB, reg *register.Register) *scenario {
 		return newScenario(t, reg, cases.RightAccess, nil).
 			do(cases.Event{Kind: cases.EventClarificationRequested, Reason: "which account"}).
 			do(cases.Event{Kind: cases.EventClosed, Outcome: cases.OutcomeLapsed})

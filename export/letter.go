@@ -7,6 +7,7 @@ import (
 	"time"
 
 	"rightsdesk/cases"
+	"rightsdesk/cases/register"
 )
 
 // letterData is everything a letter template may say: facts of the case,
@@ -406,7 +407,7 @@ func (p *packetCase) kept(d *letterData, f *facts) {
 }
 
 func addLength(from cases.Date, length string) (cases.Date, bool) {
-	y, m, days, err := cases.ParseLength(length)
+	y, m, days, err := register.ParseLength(length)
 	if err != nil {
 		return cases.Date{}, false
 	}

@@ -18,6 +18,7 @@ import (
 	"time"
 
 	"rightsdesk/cases"
+	"rightsdesk/cases/register"
 )
 
 // PacketFormat is the version of the packet's layout (PACKETS.md), written
@@ -36,7 +37,7 @@ type FileReader func(name string) ([]byte, error)
 // letter wanted (empty: the one for the case's current step).
 type Input struct {
 	Case     *cases.Case
-	Register *cases.Register
+	Register *register.Register
 	Files    FileReader
 	Letter   cases.LetterKind
 }
@@ -60,7 +61,7 @@ type Packet struct {
 type packetCase struct {
 	c    *cases.Case
 	st   *cases.State
-	reg  *cases.Register
+	reg  *register.Register
 	loc  *time.Location
 	at   time.Time // the state's moment: the last event's
 	read FileReader
@@ -118,7 +119,7 @@ func Kind(c *cases.Case, asked cases.LetterKind) (cases.LetterKind, error) {
 	if asked != "" {
 		return cases.ParseLetterKind(string(asked))
 	}
-	p, err := newPacketCase(Input{Case: c, Register: &cases.Register{}})
+	p, err := newPacketCase(Input{Case: c, Register: &register.Register{}})
 	if err != nil {
 		return "", err
 	}

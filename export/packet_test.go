@@ -15,6 +15,7 @@ import (
 	"testing"
 
 	"rightsdesk/cases"
+	"rightsdesk/cases/register"
 )
 
 // section returns the Markdown letter's section under the heading that
@@ -116,7 +117,7 @@ func TestCompleteRegisterIsNoDraft(t *testing.T) {
 	src := strings.Replace(string(callrix.Source()),
 		`automated_decisions = { source = "missing", note = "the policy does not say whether automated decisions are made" }`,
 		`automated_decisions = { value = "No decision about you is made solely by automated means.", source = "dpo" }`, 1)
-	fixed, err := cases.ParseRegister("callrix.toml", []byte(src))
+	fixed, err := register.ParseRegister("callrix.toml", []byte(src))
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -8,12 +8,13 @@ import (
 	"time"
 
 	"rightsdesk/cases"
+	"rightsdesk/cases/register"
 )
 
 // registers are the built-in registers, as a packet reads them.
-func registers(t testing.TB) *cases.Registers {
+func registers(t testing.TB) *register.Registers {
 	t.Helper()
-	rs, err := cases.LoadRegisters(cases.Embedded())
+	rs, err := register.LoadRegisters(register.Embedded())
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -24,7 +25,7 @@ func registers(t testing.TB) *cases.Registers {
 // one event a day from its receipt, with its attached files in memory.
 type scenario struct {
 	t     testing.TB
-	reg   *cases.Register
+	reg   *register.Register
 	c     *cases.Case
 	now   time.Time
 	files map[string][]byte
@@ -32,7 +33,7 @@ type scenario struct {
 
 var received = time.Date(2025, 3, 3, 9, 30, 0, 0, time.UTC)
 
-func newScenario(t testing.TB, reg *cases.Register, right cases.Right, edit func(*cases.Intake)) *scenario {
+func newScenario(t testing.TB, reg *register.Register, right cases.Right, edit func(*cases.Intake)) *scenario {
 	t.Helper()
 	in := cases.Intake{Controller: reg.ID, Rights: []cases.Right{right},
 		Subject: cases.Subject{Name: "Zoé Lefèvre", Email: "zoe.lefevre@example.org"},
@@ -117,7 +118,7 @@ var (
 // has gathered on the way: identity verified, a data copy for access and
 // portability (one file withheld when partly fulfilled), Art. 19
 // notifications for rectification, erasure and restriction.
-func closedScenario(t testing.TB, reg *cases.Register, right cases.Right, outcome cases.Outcome) *scenario {
+func closedScenario(t testing.TB, reg *register.Register, right cases.Right, outcome cases.Outcome) *scenario {
 	s := newScenario(t, reg, right, nil)
 	s.do(cases.Event{Kind: cases.EventAcknowledged})
 	s.do(cases.Event{Kind: cases.EventIdentityVerified, Method: "reply from the e-mail address of the account"})

@@ -8,6 +8,8 @@ import (
 	"time"
 
 	"rightsdesk/cases"
+	"rightsdesk/cases/demo"
+	"rightsdesk/cases/register"
 )
 
 // TestBulkInsertAcrossBlocks: requests written in bulk are encoded on other
@@ -15,12 +17,12 @@ import (
 // order, linked to its request, chained (check passes), listed once in the
 // change log and in the queue, with its attachments stored.
 func TestBulkInsertAcrossBlocks(t *testing.T) {
-	regs, err := cases.LoadRegisters(cases.Embedded())
+	regs, err := register.LoadRegisters(register.Embedded())
 	if err != nil {
 		t.Fatal(err)
 	}
 	now := time.Date(2026, 11, 22, 15, 0, 0, 0, time.UTC)
-	reqs, err := cases.Demo(cases.DemoOptions{Cases: 1200, Seed: 3, Now: now, Registers: regs.All()})
+	reqs, err := demo.Generate(demo.Options{Cases: 1200, Seed: 3, Now: now, Registers: regs.All()})
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -9,6 +9,7 @@ import (
 	"time"
 
 	"rightsdesk/cases"
+	"rightsdesk/cases/register"
 )
 
 var importNow = time.Date(2026, 11, 22, 10, 0, 0, 0, time.UTC)
@@ -19,7 +20,7 @@ const importHeader = "controller,right,subject,email,received,channel,text\n"
 // program, as the import command does without --registers.
 func embeddedRules(t testing.TB) RulesFor {
 	t.Helper()
-	regs, err := cases.LoadRegisters(cases.Embedded())
+	regs, err := register.LoadRegisters(register.Embedded())
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -6,6 +6,7 @@ import (
 	"time"
 
 	"rightsdesk/cases"
+	"rightsdesk/cases/register"
 	"rightsdesk/storage"
 )
 
@@ -39,7 +40,7 @@ func (m Model) caseView() string {
 type caseDetail struct {
 	loaded   *storage.Loaded
 	state    *cases.State
-	register *cases.Register
+	register *register.Register
 	now      time.Time
 }
 

@@ -11,6 +11,7 @@ import (
 	tea "charm.land/bubbletea/v2"
 
 	"rightsdesk/cases"
+	"rightsdesk/cases/register"
 	"rightsdesk/storage"
 )
 
@@ -63,9 +64,9 @@ func press(t *testing.T, m Model, keys ...string) Model {
 	return m
 }
 
-func registers(t testing.TB) *cases.Registers {
+func registers(t testing.TB) *register.Registers {
 	t.Helper()
-	regs, err := cases.LoadRegisters(cases.Embedded())
+	regs, err := register.LoadRegisters(register.Embedded())
 	if err != nil {
 		t.Fatal(err)
 	}

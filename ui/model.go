@@ -18,6 +18,7 @@ import (
 	"github.com/charmbracelet/x/ansi"
 
 	"rightsdesk/cases"
+	"rightsdesk/cases/register"
 	"rightsdesk/storage"
 )
 
@@ -39,7 +40,7 @@ type Options struct {
 	Store     Store
 	Clock     cases.Clock
 	Actor     string
-	Registers *cases.Registers
+	Registers *register.Registers
 	Title     string        // shown in the header: the database or "demo"
 	Poll      time.Duration // how often to look for others' changes (default 2 s)
 	Tick      time.Duration // how often countdowns are recomputed (default: at each minute of the clock)

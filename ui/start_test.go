@@ -8,6 +8,7 @@ import (
 	tea "charm.land/bubbletea/v2"
 
 	"rightsdesk/cases"
+	"rightsdesk/cases/demo"
 	"rightsdesk/storage"
 )
 
@@ -71,7 +72,7 @@ func BenchmarkOverviewFigures100k(b *testing.B) {
 func demo100k(b *testing.B, store bool) ([][]*cases.Case, *storage.Store, time.Time) {
 	b.Helper()
 	now := time.Date(2026, 11, 22, 15, 0, 0, 0, time.UTC)
-	reqs, err := cases.Demo(cases.DemoOptions{Cases: 100_000, Seed: 1, Now: now, Registers: registers(b).All()})
+	reqs, err := demo.Generate(demo.Options{Cases: 100_000, Seed: 1, Now: now, Registers: registers(b).All()})
 	if err != nil {
 		b.Fatal(err)
 	}

@@ -1,6 +1,8 @@
-package cases
+package register
 
 import (
+	"rightsdesk/cases"
+
 	"fmt"
 	"path"
 	"regexp"
@@ -207,18 +209,18 @@ func (r *Register) checkContent(fail func(fieldPath, string, ...any) error) erro
 		}
 		seen[f.Value] = true
 	}
-	if _, err := LoadZone(c.Zone.Value); err != nil {
+	if _, err := cases.LoadZone(c.Zone.Value); err != nil {
 		return fail(fieldPath{"clock", "zone"}, "%v", err)
 	}
-	if _, err := LookupCalendar(c.Calendar.Value); err != nil {
+	if _, err := cases.LookupCalendar(c.Calendar.Value); err != nil {
 		return fail(fieldPath{"clock", "calendar"}, "%v", err)
 	}
 	for i := range c.ExtraHolidays {
-		if _, err := ParseDate(c.ExtraHolidays[i].Text()); err != nil {
+		if _, err := cases.ParseDate(c.ExtraHolidays[i].Text()); err != nil {
 			return fail(fieldPath{"clock", "extra_holidays", i}, "%v", err)
 		}
 	}
-	if p := PauseSetting(c.Pause.Value); p != PauseAdditive && p != PauseNone {
+	if p := cases.PauseSetting(c.Pause.Value); p != cases.PauseAdditive && p != cases.PauseNone {
 		return fail(fieldPath{"clock", "pause"}, "unknown pause setting %q (one of: additive, none)", c.Pause.Value)
 	}
 	for _, q := range []struct {
@@ -339,15 +341,15 @@ func (r *Register) checkContent(fail func(fieldPath, string, ...any) error) erro
 			return fail(p.with("length"), "%q is not a length such as 90d, 12m or 7y", rt.Length.Value)
 		}
 		if rt.ErasureException.Known() {
-			g, err := ParseGround(rt.ErasureException.Value)
-			if err != nil || !g.AppliesTo(RightErasure) || !strings.HasPrefix(string(g), "art17-3-") && g != GroundLegalClaims {
+			g, err := cases.ParseGround(rt.ErasureException.Value)
+			if err != nil || !g.AppliesTo(cases.RightErasure) || !strings.HasPrefix(string(g), "art17-3-") && g != cases.GroundLegalClaims {
 				return fail(p.with("erasure_exception"), "%q is not an Art. 17(3) ground (art17-3-a ... art17-3-e, legal-claims)", rt.ErasureException.Value)
 			}
 		}
 	}
 	for i := range r.Rights {
 		if f := &r.Rights[i]; f.Known() {
-			if _, err := ParseRight(f.Value); err != nil {
+			if _, err := cases.ParseRight(f.Value); err != nil {
 				return fail(fieldPath{"rights", i}, "%v", err)
 			}
 		}
@@ -389,7 +391,7 @@ func (r *Register) checkContent(fail func(fieldPath, string, ...any) error) erro
 // checkRegime accepts the statutory regimes; processor-forward follows from
 // a processor role, not from this list.
 func checkRegime(name string) error {
-	if _, err := LookupRegime(name); err != nil {
+	if _, err := cases.LookupRegime(name); err != nil {
 		return err
 	}
 	if name == "processor-forward" {

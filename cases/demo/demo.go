@@ -1,6 +1,9 @@
-package cases
+package demo
 
 import (
+	"rightsdesk/cases"
+	"rightsdesk/cases/register"
+
 	"crypto/sha256"
 	"encoding/hex"
 	"errors"
@@ -13,38 +16,38 @@ import (
 	"time"
 )
 
-// DemoOptions say what demo data to make.
-type DemoOptions struct {
+// Options say what demo data to make.
+type Options struct {
 	Cases     int       // at least this many cases (a request may hold several)
 	Seed      uint64    // the same seed, Now, registers and team give the same cases
-	Now       time.Time // cases are received over the DemoDays days before it
-	Registers []*Register
+	Now       time.Time // cases are received over the Days days before it
+	Registers []*register.Register
 	// Team are the people who record events and are assigned cases; empty
-	// means DemoTeam.
+	// means Team.
 	Team []string
 }
 
-// DemoTeam is the small fictional privacy team the demo cases are worked by
+// Team is the small fictional privacy team the demo cases are worked by
 // when no team is given.
-var DemoTeam = []string{"anna", "marc", "zofia", "theo"}
+var Team = []string{"anna", "marc", "zofia", "theo"}
 
-// DemoDays is how far back demo cases are received: about three months, so
+// Days is how far back demo cases are received: about three months, so
 // that the queue holds new, extended, overdue and closed cases at once.
-const DemoDays = 92
+const Days = 92
 
-// Demo makes fictional cases for the given organisations, as requests (the
+// Generate makes fictional cases for the given organisations, as requests (the
 // linked cases of one request together), IDs left to the store. See
-// DemoBatches.
-func Demo(opts DemoOptions) ([][]*Case, error) {
-	var out [][]*Case
-	err := DemoBatches(opts, 0, func(batch [][]*Case) error {
+// Batches.
+func Generate(opts Options) ([][]*cases.Case, error) {
+	var out [][]*cases.Case
+	err := Batches(opts, 0, func(batch [][]*cases.Case) error {
 		out = append(out, batch...)
 		return nil
 	})
 	return out, err
 }
 
-// DemoBatches makes fictional cases for the given organisations and hands
+// Batches makes fictional cases for the given organisations and hands
 // them to fn in batches of size requests (0: one batch), in order; it
 // makes the next batch while fn works on the last, so that a writer and the
 // generator overlap. An error from fn stops it. The batches are fn's to
@@ -55,11 +58,11 @@ func Demo(opts DemoOptions) ([][]*Case, error) {
 // state the registers' regimes allow, extensions notified in time and late,
 // pauses (EU) and restarts (UK), withheld files, notes, tags, small stored
 // attachments, reopened cases, and cases due today; they are received over
-// the DemoDays days before Now. Each case is built through NewCases and
+// the Days days before Now. Each case is built through NewCases and
 // Apply, recorded at simulated moments never after Now, so every timeline
 // is one the real transitions accept. Request i depends only on Seed, i and
 // Now, so a smaller run is a prefix of a larger one.
-func DemoBatches(opts DemoOptions, size int, fn func([][]*Case) error) error {
+func Batches(opts Options, size int, fn func([][]*cases.Case) error) error {
 	g, err := newDemoGen(opts)
 	if err != nil {
 		return err
@@ -71,7 +74,7 @@ func DemoBatches(opts DemoOptions, size int, fn func([][]*Case) error) error {
 	// known only once it is made), up to one batch ahead of fn.
 	chunk := min(size, 2048)
 	type made struct {
-		reqs [][]*Case
+		reqs [][]*cases.Case
 		err  error
 	}
 	chunks := make(chan made, (size+chunk-1)/chunk)
@@ -100,7 +103,7 @@ func DemoBatches(opts DemoOptions, size int, fn func([][]*Case) error) error {
 			}
 		}
 	}()
-	var batch [][]*Case
+	var batch [][]*cases.Case
 	for c := range chunks {
 		if c.err != nil {
 			return c.err
@@ -130,27 +133,27 @@ type demoGen struct {
 	now   time.Time
 	team  []string
 	orgs  []demoOrg
-	today map[string]Date // zone -> today's date there
+	today map[string]cases.Date // zone -> today's date there
 }
 
 // demoOrg is one organisation with the rules of each regime it faces.
 type demoOrg struct {
-	reg     *Register
+	reg     *register.Register
 	regimes []demoRegime
 }
 
 type demoRegime struct {
-	rules  Rules
-	regime *Regime
+	rules  cases.Rules
+	regime *cases.Regime
 	loc    *time.Location
 	pools  []demoPool
 	// dueToday are receipt dates whose one-month (or 45-day...) deadline
 	// is today, so that some cases are due today; empty when today is not
 	// a working day under a regime that rolls.
-	dueToday []Date
+	dueToday []cases.Date
 }
 
-func newDemoGen(opts DemoOptions) (*demoGen, error) {
+func newDemoGen(opts Options) (*demoGen, error) {
 	if len(opts.Registers) == 0 {
 		return nil, errors.New("demo: no organisations")
 	}
@@ -160,9 +163,9 @@ func newDemoGen(opts DemoOptions) (*demoGen, error) {
 	if opts.Now.IsZero() {
 		return nil, errors.New("demo: the clock is required")
 	}
-	g := &demoGen{seed: opts.Seed, now: opts.Now, team: cleanList(opts.Team), today: map[string]Date{}}
+	g := &demoGen{seed: opts.Seed, now: opts.Now, team: cases.CleanList(opts.Team), today: map[string]cases.Date{}}
 	if len(g.team) == 0 {
-		g.team = DemoTeam
+		g.team = Team
 	}
 	for _, reg := range opts.Registers {
 		org := demoOrg{reg: reg}
@@ -172,22 +175,22 @@ func newDemoGen(opts DemoOptions) (*demoGen, error) {
 				return nil, fmt.Errorf("demo: %s: %w", reg.ID, err)
 			}
 			rules = rules.WithDefaults()
-			regime, err := LookupRegime(rules.Regime)
+			regime, err := cases.LookupRegime(rules.Regime)
 			if err != nil {
 				return nil, fmt.Errorf("demo: %s: %w", reg.ID, err)
 			}
-			loc, err := LoadZone(rules.Zone)
+			loc, err := cases.LoadZone(rules.Zone)
 			if err != nil {
 				return nil, fmt.Errorf("demo: %s: %w", reg.ID, err)
 			}
-			today := DateOf(opts.Now, loc)
+			today := cases.DateOf(opts.Now, loc)
 			g.today[rules.Zone] = today
 			r := demoRegime{rules: rules, regime: regime, loc: loc, pools: demoPoolsFor(reg, regime)}
 			// The receipt dates that make a case due today, found by the
 			// engine itself rather than guessed.
-			for back := DemoDays - 1; back >= 10; back-- {
+			for back := Days - 1; back >= 10; back-- {
 				day := today.AddDays(-back)
-				d, err := Compute(Input{Rules: rules, Right: RightAccess, ReceivedAt: day.Start(loc).Add(11 * time.Hour),
+				d, err := cases.Compute(cases.Input{Rules: rules, Right: cases.RightAccess, ReceivedAt: day.Start(loc).Add(11 * time.Hour),
 					Today: today, Brief: true})
 				if err != nil {
 					return nil, fmt.Errorf("demo: %s: %w", reg.ID, err)
@@ -205,8 +208,8 @@ func newDemoGen(opts DemoOptions) (*demoGen, error) {
 
 // requests makes requests first .. first+n-1, in parallel, each from its
 // own random stream.
-func (g *demoGen) requests(first, n int) ([][]*Case, error) {
-	out := make([][]*Case, n)
+func (g *demoGen) requests(first, n int) ([][]*cases.Case, error) {
+	out := make([][]*cases.Case, n)
 	errs := make([]error, n)
 	workers := min(runtime.GOMAXPROCS(0), max(1, n/64))
 	var wg sync.WaitGroup
@@ -253,7 +256,7 @@ func (r *demoRequest) within(a, b time.Duration) time.Duration {
 const demoDay = 24 * time.Hour
 
 // request makes request number i and lives its cases' stories up to now.
-func (g *demoGen) request(i int) ([]*Case, error) {
+func (g *demoGen) request(i int) ([]*cases.Case, error) {
 	r := &demoRequest{g: g, rnd: rand.New(rand.NewPCG(splitmix(g.seed^splitmix(uint64(i))), splitmix(uint64(i)+0x632be59bd9b4e019)))}
 	org := &g.orgs[r.rnd.IntN(len(g.orgs))]
 	reg := &org.regimes[0]
@@ -265,15 +268,15 @@ func (g *demoGen) request(i int) ([]*Case, error) {
 	// Who asks, what for, how.
 	p := reg.pools[r.rnd.IntN(len(reg.pools))]
 	person := p.person(r)
-	in := Intake{Controller: org.reg.ID, Subject: Subject{Name: person.name}, Language: "en"}
-	in.Channel = []Channel{ChannelEmail, ChannelEmail, ChannelEmail, ChannelWeb, ChannelWeb, ChannelPortal, ChannelPost, ChannelPhone, ChannelInPerson, ChannelOther}[r.rnd.IntN(10)]
+	in := cases.Intake{Controller: org.reg.ID, Subject: cases.Subject{Name: person.name}, Language: "en"}
+	in.Channel = []cases.Channel{cases.ChannelEmail, cases.ChannelEmail, cases.ChannelEmail, cases.ChannelWeb, cases.ChannelWeb, cases.ChannelPortal, cases.ChannelPost, cases.ChannelPhone, cases.ChannelInPerson, cases.ChannelOther}[r.rnd.IntN(10)]
 	switch {
-	case in.Channel == ChannelPost || r.chance(4):
+	case in.Channel == cases.ChannelPost || r.chance(4):
 		in.Subject.PostalAddress = p.address(r)
 		if r.chance(50) {
 			in.Subject.Email = demoEmail(person, i, r.pick(demoDomains))
 		}
-	case in.Channel == ChannelPhone:
+	case in.Channel == cases.ChannelPhone:
 		in.Subject.Phone = p.phone(r)
 		if r.chance(60) {
 			in.Subject.Email = demoEmail(person, i, r.pick(demoDomains))
@@ -286,13 +289,13 @@ func (g *demoGen) request(i int) ([]*Case, error) {
 	}
 	switch n := r.rnd.IntN(100); {
 	case n < 7:
-		in.Requester = &Requester{Name: r.pick(demoAgents), Relation: RelationAgent}
+		in.Requester = &cases.Requester{Name: r.pick(demoAgents), Relation: cases.RelationAgent}
 	case n < 10:
-		in.Requester = &Requester{Name: p.relative(r, person.family).name, Relation: RelationParent}
+		in.Requester = &cases.Requester{Name: p.relative(r, person.family).name, Relation: cases.RelationParent}
 	case n < 11:
-		in.Requester = &Requester{Name: p.person(r).name, Relation: RelationGuardian}
+		in.Requester = &cases.Requester{Name: p.person(r).name, Relation: cases.RelationGuardian}
 	}
-	in.Rights = []Right{demoRightWeights[r.rnd.IntN(len(demoRightWeights))]}
+	in.Rights = []cases.Right{demoRightWeights[r.rnd.IntN(len(demoRightWeights))]}
 	if r.chance(18) {
 		in.Rights = slices.Clone(demoRightSets[r.rnd.IntN(len(demoRightSets))])
 	}
@@ -301,14 +304,14 @@ func (g *demoGen) request(i int) ([]*Case, error) {
 		in.Text = demoMultiText(in.Rights)
 	}
 
-	// When: over the last DemoDays days in the organisation's office
+	// When: over the last Days days in the organisation's office
 	// hours; a few on the day that makes them due today.
 	dueToday := len(reg.dueToday) > 0 && r.chance(2.5)
 	var received time.Time
 	if dueToday {
 		received = reg.dueToday[r.rnd.IntN(len(reg.dueToday))].Start(reg.loc).Add(r.within(8*time.Hour, 19*time.Hour))
 	} else {
-		d := today.AddDays(-r.rnd.IntN(DemoDays))
+		d := today.AddDays(-r.rnd.IntN(Days))
 		received = d.Start(reg.loc).Add(r.within(7*time.Hour, 22*time.Hour))
 		if received.After(g.now) {
 			start := today.Start(reg.loc)
@@ -317,11 +320,11 @@ func (g *demoGen) request(i int) ([]*Case, error) {
 	}
 	in.ReceivedAt = received
 	recorded := received.Add(r.within(time.Minute, 90*time.Minute))
-	if in.Channel == ChannelPost {
+	if in.Channel == cases.ChannelPost {
 		recorded = received.Add(r.within(2*time.Hour, 30*time.Hour)) // opened with the morning post
 	}
 	recorded = minTime(recorded, g.now)
-	cs, err := NewCases(in, reg.rules, recorded, r.pick(g.team))
+	cs, err := cases.NewCases(in, reg.rules, recorded, r.pick(g.team))
 	if err != nil {
 		return nil, fmt.Errorf("demo: request %d (%s): %w", i, person.name, err)
 	}
@@ -345,7 +348,7 @@ func (g *demoGen) request(i int) ([]*Case, error) {
 // the last moment recorded.
 type demoLife struct {
 	r        *demoRequest
-	c        *Case
+	c        *cases.Case
 	reg      *demoRegime
 	at       time.Time // when the next event happens
 	recorded time.Time // when the last event was recorded
@@ -370,21 +373,21 @@ func (l *demoLife) live() bool {
 
 // do records ev as happening at the story's moment, recorded a little
 // later (now and then a day or two later), never after now, through Apply.
-func (l *demoLife) do(ev Event) bool {
+func (l *demoLife) do(ev cases.Event) bool {
 	if !l.live() {
 		return false
 	}
 	return l.doAs(ev, l.r.pick(l.r.g.team))
 }
 
-func (l *demoLife) doAs(ev Event, actor string) bool {
+func (l *demoLife) doAs(ev cases.Event, actor string) bool {
 	ev.At, ev.Actor = l.at, actor
 	rec := maxTime(l.at, l.recorded).Add(l.r.within(time.Minute, 40*time.Minute))
 	if l.r.chance(3) {
 		rec = rec.Add(l.r.within(12*time.Hour, 50*time.Hour)) // written up later, with --at
 	}
 	rec = minTime(rec, l.r.g.now)
-	done, _, err := Apply(l.c, ev, rec)
+	done, _, err := cases.Apply(l.c, ev, rec)
 	if err != nil {
 		l.err = fmt.Errorf("%s at %s: %w", ev.Kind, l.at.Format(time.RFC3339), err)
 		l.stopped = true
@@ -396,7 +399,7 @@ func (l *demoLife) doAs(ev Event, actor string) bool {
 }
 
 // all does the same thing to every case of the request, at the same moment.
-func all(lives []*demoLife, ev func(l *demoLife) Event) bool {
+func all(lives []*demoLife, ev func(l *demoLife) cases.Event) bool {
 	actor := lives[0].r.pick(lives[0].r.g.team)
 	for _, l := range lives {
 		l.at = lives[0].at
@@ -418,27 +421,27 @@ func (r *demoRequest) prelude(lives []*demoLife, dueToday bool) bool {
 	}
 	if r.chance(80) {
 		assignee := r.pick(r.g.team)
-		if !all(lives, func(*demoLife) Event { return Event{Kind: EventAssigned, Assignee: assignee} }) {
+		if !all(lives, func(*demoLife) cases.Event { return cases.Event{Kind: cases.EventAssigned, Assignee: assignee} }) {
 			return false
 		}
 	}
-	if !first.wait(10*time.Minute, 2*demoDay) || !all(lives, func(*demoLife) Event { return Event{Kind: EventAcknowledged} }) {
+	if !first.wait(10*time.Minute, 2*demoDay) || !all(lives, func(*demoLife) cases.Event { return cases.Event{Kind: cases.EventAcknowledged} }) {
 		return false
 	}
 	if dueToday {
 		return true
 	}
 	c := first.c
-	if c.Requester != nil && c.Requester.Relation != RelationSelf && r.chance(60) {
-		if !first.wait(time.Hour, 3*demoDay) || !all(lives, func(*demoLife) Event {
-			return Event{Kind: EventAuthorityRequested, Reason: demoAuthorityReason[c.Requester.Relation]}
+	if c.Requester != nil && c.Requester.Relation != cases.RelationSelf && r.chance(60) {
+		if !first.wait(time.Hour, 3*demoDay) || !all(lives, func(*demoLife) cases.Event {
+			return cases.Event{Kind: cases.EventAuthorityRequested, Reason: demoAuthorityReason[c.Requester.Relation]}
 		}) {
 			return false
 		}
 		if r.chance(20) {
 			return r.unanswered(lives)
 		}
-		if !first.wait(2*demoDay, 14*demoDay) || !all(lives, func(*demoLife) Event { return Event{Kind: EventAuthorityReceived} }) {
+		if !first.wait(2*demoDay, 14*demoDay) || !all(lives, func(*demoLife) cases.Event { return cases.Event{Kind: cases.EventAuthorityReceived} }) {
 			return false
 		}
 	}
@@ -450,9 +453,9 @@ func (r *demoRequest) prelude(lives []*demoLife, dueToday bool) bool {
 			first.wait(11*demoDay, 18*demoDay) // too late to pause anything
 		}
 		reason := r.pick(demoDoubts)
-		if !all(lives, func(*demoLife) Event { return Event{Kind: EventIDRequested, Reason: reason} }) ||
-			!all(lives, func(*demoLife) Event {
-				return Event{Kind: EventSent, Letter: LetterIdentityRequest, Channel: ChannelEmail}
+		if !all(lives, func(*demoLife) cases.Event { return cases.Event{Kind: cases.EventIDRequested, Reason: reason} }) ||
+			!all(lives, func(*demoLife) cases.Event {
+				return cases.Event{Kind: cases.EventSent, Letter: cases.LetterIdentityRequest, Channel: cases.ChannelEmail}
 			}) {
 			return false
 		}
@@ -460,7 +463,7 @@ func (r *demoRequest) prelude(lives []*demoLife, dueToday bool) bool {
 		case m < 22:
 			return r.unanswered(lives)
 		case m < 62: // the information arrives, and is checked a little later
-			if !first.wait(2*demoDay, 12*demoDay) || !all(lives, func(*demoLife) Event { return Event{Kind: EventIDReceived} }) {
+			if !first.wait(2*demoDay, 12*demoDay) || !all(lives, func(*demoLife) cases.Event { return cases.Event{Kind: cases.EventIDReceived} }) {
 				return false
 			}
 			first.wait(time.Hour, 3*demoDay)
@@ -468,10 +471,10 @@ func (r *demoRequest) prelude(lives []*demoLife, dueToday bool) bool {
 			first.wait(2*demoDay, 12*demoDay)
 		}
 		method := r.pick(demoMethods)
-		return all(lives, func(*demoLife) Event { return Event{Kind: EventIdentityVerified, Method: method} })
+		return all(lives, func(*demoLife) cases.Event { return cases.Event{Kind: cases.EventIdentityVerified, Method: method} })
 	case n < 54: // verified at once from what the request carried
 		method := r.pick(demoMethods)
-		return all(lives, func(*demoLife) Event { return Event{Kind: EventIdentityVerified, Method: method} })
+		return all(lives, func(*demoLife) cases.Event { return cases.Event{Kind: cases.EventIdentityVerified, Method: method} })
 	}
 	return true
 }
@@ -486,21 +489,21 @@ func (r *demoRequest) unanswered(lives []*demoLife) bool {
 	}
 	for _, l := range lives {
 		l.at = first.at
-		ev := Event{Kind: EventClosed, Outcome: OutcomeLapsed}
+		ev := cases.Event{Kind: cases.EventClosed, Outcome: cases.OutcomeLapsed}
 		if r.chance(20) && hasIDRequest(l.c) {
-			ev = Event{Kind: EventClosed, Outcome: OutcomeRefused, Grounds: []Ground{GroundIdentityNotEstablished},
+			ev = cases.Event{Kind: cases.EventClosed, Outcome: cases.OutcomeRefused, Grounds: []cases.Ground{cases.GroundIdentityNotEstablished},
 				Reason: "we could not confirm that you are the person whose data you asked for"}
 		}
 		if l.do(ev) {
 			l.wait(0, demoDay)
-			l.do(Event{Kind: EventSent, Channel: ChannelEmail})
+			l.do(cases.Event{Kind: cases.EventSent, Channel: cases.ChannelEmail})
 		}
 	}
 	return false
 }
 
-func hasIDRequest(c *Case) bool {
-	return slices.ContainsFunc(c.Events, func(e Event) bool { return e.Kind == EventIDRequested })
+func hasIDRequest(c *cases.Case) bool {
+	return slices.ContainsFunc(c.Events, func(e cases.Event) bool { return e.Kind == cases.EventIDRequested })
 }
 
 // work is one case's own story after the shared prelude: clarification,
@@ -513,20 +516,20 @@ func (l *demoLife) work(dueToday bool) {
 		l.tag("escalated")
 		return
 	}
-	if c.Right != RightComplaint && c.Right != RightWithdrawConsent && !dueToday && r.chance(10) {
-		if !l.wait(time.Hour, 6*demoDay) || !l.do(Event{Kind: EventClarificationRequested, Reason: r.pick(demoClarifications)}) {
+	if c.Right != cases.RightComplaint && c.Right != cases.RightWithdrawConsent && !dueToday && r.chance(10) {
+		if !l.wait(time.Hour, 6*demoDay) || !l.do(cases.Event{Kind: cases.EventClarificationRequested, Reason: r.pick(demoClarifications)}) {
 			return
 		}
 		if r.chance(25) {
 			l.lapse()
 			return
 		}
-		if !l.wait(2*demoDay, 10*demoDay) || !l.do(Event{Kind: EventClarificationReceived}) {
+		if !l.wait(2*demoDay, 10*demoDay) || !l.do(cases.Event{Kind: cases.EventClarificationReceived}) {
 			return
 		}
 	}
-	if c.Right == RightAccess && !dueToday && r.chance(2) {
-		if !l.wait(time.Hour, 4*demoDay) || !l.do(Event{Kind: EventFeeRequested, Amount: "EUR 25",
+	if c.Right == cases.RightAccess && !dueToday && r.chance(2) {
+		if !l.wait(time.Hour, 4*demoDay) || !l.do(cases.Event{Kind: cases.EventFeeRequested, Amount: "EUR 25",
 			Reason: "a further copy of data already provided twice this year (Art. 15(3))"}) {
 			return
 		}
@@ -534,7 +537,7 @@ func (l *demoLife) work(dueToday bool) {
 			l.lapse()
 			return
 		}
-		if !l.wait(demoDay, 8*demoDay) || !l.do(Event{Kind: EventFeePaid}) {
+		if !l.wait(demoDay, 8*demoDay) || !l.do(cases.Event{Kind: cases.EventFeePaid}) {
 			return
 		}
 	}
@@ -552,7 +555,7 @@ func (l *demoLife) work(dueToday bool) {
 	// An extension, its notice sent in time or too late: decided first,
 	// because the work is what takes long.
 	extended := false
-	if !dueToday && l.reg.regime.HasExtension() && c.Right != RightComplaint && r.chance(11) {
+	if !dueToday && l.reg.regime.HasExtension() && c.Right != cases.RightComplaint && r.chance(11) {
 		if extended = l.extend(st); !extended && l.stopped {
 			return
 		}
@@ -580,18 +583,18 @@ func (l *demoLife) work(dueToday bool) {
 		}
 	}
 	if r.chance(45) {
-		if !l.wait(0, span) || !l.do(Event{Kind: EventNoted, Text: r.pick(demoNotes)}) {
+		if !l.wait(0, span) || !l.do(cases.Event{Kind: cases.EventNoted, Text: r.pick(demoNotes)}) {
 			return
 		}
 	}
-	if c.Right == RightAccess || c.Right == RightPortability || r.chance(12) {
+	if c.Right == cases.RightAccess || c.Right == cases.RightPortability || r.chance(12) {
 		if !l.attachFiles(span / 2) {
 			return
 		}
 	}
-	if c.Right == RightAccess && r.chance(20) {
+	if c.Right == cases.RightAccess && r.chance(20) {
 		if names := demoRecipientNames(c, l.r); len(names) > 0 {
-			if !l.wait(0, span) || !l.do(Event{Kind: EventRecipientsChosen, Recipients: names}) {
+			if !l.wait(0, span) || !l.do(cases.Event{Kind: cases.EventRecipientsChosen, Recipients: names}) {
 				return
 			}
 		}
@@ -604,13 +607,13 @@ func (l *demoLife) work(dueToday bool) {
 
 // extend decides an extension and sends its notice, in time or (one in
 // four) too late; true when the extension is in force.
-func (l *demoLife) extend(st *State) bool {
+func (l *demoLife) extend(st *cases.State) bool {
 	r, c := l.r, l.c
 	l.at = maxTime(l.at, c.ReceivedAt.Add(r.within(12*demoDay, 26*demoDay)))
 	if !l.live() {
 		return false
 	}
-	ev := Event{Kind: EventExtensionDecided, Reason: r.pick(demoExtensionReasons)}
+	ev := cases.Event{Kind: cases.EventExtensionDecided, Reason: r.pick(demoExtensionReasons)}
 	if l.reg.regime.ExtensionNamesDate && st.Deadlines.BaseDue != nil {
 		to := st.Deadlines.BaseDue.AddDays(30)
 		ev.ExtendedTo = &to
@@ -628,7 +631,7 @@ func (l *demoLife) extend(st *State) bool {
 			l.at = maxTime(l.at, minTime(l.at, by.End(l.reg.loc).Add(-time.Hour)))
 		}
 	}
-	if !l.do(Event{Kind: EventSent, Letter: LetterExtensionNotice, Channel: ChannelEmail}) {
+	if !l.do(cases.Event{Kind: cases.EventSent, Letter: cases.LetterExtensionNotice, Channel: cases.ChannelEmail}) {
 		return false
 	}
 	if st, err := c.Derive(l.at); err != nil {
@@ -645,38 +648,38 @@ func (l *demoLife) lapse() {
 	if l.r.chance(40) || !l.wait(25*demoDay, 40*demoDay) {
 		return
 	}
-	if l.do(Event{Kind: EventClosed, Outcome: OutcomeLapsed}) {
+	if l.do(cases.Event{Kind: cases.EventClosed, Outcome: cases.OutcomeLapsed}) {
 		l.wait(0, demoDay)
-		l.do(Event{Kind: EventSent, Channel: ChannelEmail})
+		l.do(cases.Event{Kind: cases.EventSent, Channel: cases.ChannelEmail})
 	}
 }
 
 func (l *demoLife) tag(tag string) bool {
-	return l.do(Event{Kind: EventTagged, Tags: []string{tag}})
+	return l.do(cases.Event{Kind: cases.EventTagged, Tags: []string{tag}})
 }
 
 // attachFiles gathers small data copies from the organisation's systems,
 // now and then an internal memo or a letter from the subject.
 func (l *demoLife) attachFiles(span time.Duration) bool {
 	r, c := l.r, l.c
-	day0 := DateOf(c.ReceivedAt, l.reg.loc)
-	files := []demoFile{{"crm-export.csv", AttachmentDataCopy, "contact", "CRM",
+	day0 := cases.DateOf(c.ReceivedAt, l.reg.loc)
+	files := []demoFile{{"crm-export.csv", cases.AttachmentDataCopy, "contact", "CRM",
 		fmt.Sprintf("field,value\nname,%s\nemail,%s\ncustomer_since,%s\n", csvField(c.Subject.Name), c.Subject.Email, day0.AddDays(-400-r.rnd.IntN(900)))}}
 	if r.chance(50) {
-		files = append(files, demoFile{"support-tickets.json", AttachmentDataCopy, "support", "Helpdesk",
+		files = append(files, demoFile{"support-tickets.json", cases.AttachmentDataCopy, "support", "Helpdesk",
 			fmt.Sprintf(`[{"ticket":"T-%d","opened":"%s","summary":"cannot log in"},{"ticket":"T-%d","opened":"%s","summary":"invoice question"}]`,
 				1000+r.rnd.IntN(9000), day0.AddDays(-200), 1000+r.rnd.IntN(9000), day0.AddDays(-30))})
 	}
 	if r.chance(30) {
-		files = append(files, demoFile{"billing.csv", AttachmentDataCopy, "billing", "Billing",
+		files = append(files, demoFile{"billing.csv", cases.AttachmentDataCopy, "billing", "Billing",
 			fmt.Sprintf("invoice,date,amount\nINV-%d,%s,29.00\nINV-%d,%s,29.00\n", r.rnd.IntN(100000), day0.AddDays(-60), r.rnd.IntN(100000), day0.AddDays(-30))})
 	}
 	if r.chance(20) {
-		files = append(files, demoFile{"search-log.txt", AttachmentInternal, "", "",
+		files = append(files, demoFile{"search-log.txt", cases.AttachmentInternal, "", "",
 			"Searched: CRM, billing, helpdesk, marketing list, backups (restore not needed).\n"})
 	}
 	if r.chance(10) {
-		files = append(files, demoFile{"letter-from-subject.txt", AttachmentCorrespondence, "", "",
+		files = append(files, demoFile{"letter-from-subject.txt", cases.AttachmentCorrespondence, "", "",
 			"Dear Data Protection Officer, further to my request, please also include my call recordings.\n"})
 	}
 	for _, f := range files {
@@ -684,7 +687,7 @@ func (l *demoLife) attachFiles(span time.Duration) bool {
 			return false
 		}
 		sum := sha256.Sum256([]byte(f.content))
-		if !l.do(Event{Kind: EventAttached, Attachment: &Attachment{Name: f.name, Kind: f.kind, Category: f.category,
+		if !l.do(cases.Event{Kind: cases.EventAttached, Attachment: &cases.Attachment{Name: f.name, Kind: f.kind, Category: f.category,
 			System: f.system, Size: int64(len(f.content)), SHA256: hex.EncodeToString(sum[:]), Content: []byte(f.content)}}) {
 			return false
 		}
@@ -694,7 +697,7 @@ func (l *demoLife) attachFiles(span time.Duration) bool {
 
 type demoFile struct {
 	name     string
-	kind     AttachmentKind
+	kind     cases.AttachmentKind
 	category string
 	system   string
 	content  string
@@ -711,35 +714,35 @@ func csvField(s string) string {
 // (mostly), notifies recipients of an erasure, and now and then reopens it.
 func (l *demoLife) close() {
 	r, c := l.r, l.c
-	ev := Event{Kind: EventClosed, Outcome: OutcomeFulfilled}
+	ev := cases.Event{Kind: cases.EventClosed, Outcome: cases.OutcomeFulfilled}
 	switch n := r.rnd.IntN(100); {
-	case n < 10 && c.Right != RightComplaint:
-		ev.Outcome = OutcomeNoData
+	case n < 10 && c.Right != cases.RightComplaint:
+		ev.Outcome = cases.OutcomeNoData
 	case n < 19:
-		ev.Outcome = OutcomePartiallyFulfilled
-		ev.Grounds = []Ground{demoPartialGround(c.Right)}
+		ev.Outcome = cases.OutcomePartiallyFulfilled
+		ev.Grounds = []cases.Ground{demoPartialGround(c.Right)}
 		ev.Reason = demoGroundReasons[ev.Grounds[0]]
 		if !l.withhold() {
 			return
 		}
 	case n < 25:
-		ev.Outcome = OutcomeRefused
-		ev.Grounds = []Ground{demoRefusalGround(c.Right, r)}
+		ev.Outcome = cases.OutcomeRefused
+		ev.Grounds = []cases.Ground{demoRefusalGround(c.Right, r)}
 		ev.Reason = demoGroundReasons[ev.Grounds[0]]
-		if ev.Grounds[0] == GroundNationalRestriction {
+		if ev.Grounds[0] == cases.GroundNationalRestriction {
 			ev.Law = "the national anti-money-laundering record-keeping law (five years)"
 		}
 	case n < 30:
-		ev.Outcome = OutcomeWithdrawn
+		ev.Outcome = cases.OutcomeWithdrawn
 	case n < 35:
-		ev.Outcome, ev.RedirectTo = OutcomeRedirected, r.pick(demoRedirects)
+		ev.Outcome, ev.RedirectTo = cases.OutcomeRedirected, r.pick(demoRedirects)
 	case n < 39:
-		ev.Outcome = OutcomeDuplicate
+		ev.Outcome = cases.OutcomeDuplicate
 	}
-	if ev.Outcome == OutcomeFulfilled && (c.Right == RightErasure || c.Right == RightRectification || c.Right == RightRestriction) {
+	if ev.Outcome == cases.OutcomeFulfilled && (c.Right == cases.RightErasure || c.Right == cases.RightRectification || c.Right == cases.RightRestriction) {
 		if names := demoRecipientNames(c, r); len(names) > 0 {
 			for _, name := range names {
-				n := Event{Kind: EventRecipientNotified, Recipient: name}
+				n := cases.Event{Kind: cases.EventRecipientNotified, Recipient: name}
 				if r.chance(10) {
 					n.Impossible = "the recipient no longer holds the data (contract ended)"
 				}
@@ -752,25 +755,25 @@ func (l *demoLife) close() {
 	if !l.do(ev) {
 		return
 	}
-	if ev.Outcome != OutcomeDuplicate && r.chance(92) {
+	if ev.Outcome != cases.OutcomeDuplicate && r.chance(92) {
 		l.wait(0, 20*time.Hour)
-		if !l.do(Event{Kind: EventSent, Channel: ChannelEmail}) {
+		if !l.do(cases.Event{Kind: cases.EventSent, Channel: cases.ChannelEmail}) {
 			return
 		}
 	}
 	if r.chance(20) {
 		l.wait(0, 3*demoDay)
-		l.do(Event{Kind: EventTagged, Tags: []string{"reviewed"}})
+		l.do(cases.Event{Kind: cases.EventTagged, Tags: []string{"reviewed"}})
 	}
 	if r.chance(5) && l.wait(4*demoDay, 20*demoDay) {
-		reason := ReopenReasons[r.rnd.IntN(len(ReopenReasons))]
-		if !l.do(Event{Kind: EventReopened, ReopenReason: reason}) {
+		reason := cases.ReopenReasons[r.rnd.IntN(len(cases.ReopenReasons))]
+		if !l.do(cases.Event{Kind: cases.EventReopened, ReopenReason: reason}) {
 			return
 		}
-		l.do(Event{Kind: EventNoted, Text: demoReopenNotes[reason]})
+		l.do(cases.Event{Kind: cases.EventNoted, Text: demoReopenNotes[reason]})
 		if r.chance(75) && l.wait(2*demoDay, 12*demoDay) {
-			if l.do(Event{Kind: EventClosed, Outcome: OutcomeFulfilled}) {
-				l.do(Event{Kind: EventSent, Channel: ChannelEmail})
+			if l.do(cases.Event{Kind: cases.EventClosed, Outcome: cases.OutcomeFulfilled}) {
+				l.do(cases.Event{Kind: cases.EventSent, Channel: cases.ChannelEmail})
 			}
 		}
 	}
@@ -779,12 +782,12 @@ func (l *demoLife) close() {
 // withhold keeps one gathered data copy from the subject, when there is
 // one and the right is one where files go to the subject.
 func (l *demoLife) withhold() bool {
-	if l.c.Right != RightAccess && l.c.Right != RightPortability {
+	if l.c.Right != cases.RightAccess && l.c.Right != cases.RightPortability {
 		return true
 	}
 	for _, e := range l.c.Events {
-		if e.Kind == EventAttached && e.Attachment.Kind == AttachmentDataCopy {
-			return l.do(Event{Kind: EventWithheld, File: e.Attachment.Name, Grounds: []Ground{GroundRightsOfOthers},
+		if e.Kind == cases.EventAttached && e.Attachment.Kind == cases.AttachmentDataCopy {
+			return l.do(cases.Event{Kind: cases.EventWithheld, File: e.Attachment.Name, Grounds: []cases.Ground{cases.GroundRightsOfOthers},
 				Reason: "it names other customers and our staff"})
 		}
 	}
@@ -793,38 +796,38 @@ func (l *demoLife) withhold() bool {
 
 // demoPartialGround is a ground for refusing part of a request that the
 // right allows (vocabulary.go's groundOnlyFor).
-func demoPartialGround(r Right) Ground {
+func demoPartialGround(r cases.Right) cases.Ground {
 	switch r {
-	case RightErasure:
-		return GroundArt17_3b
-	case RightObjection, RightRestriction:
-		return GroundCompellingLegitimate
-	case RightPortability:
-		return GroundNotPortable
-	case RightAccess:
-		return GroundRightsOfOthers
+	case cases.RightErasure:
+		return cases.GroundArt17_3b
+	case cases.RightObjection, cases.RightRestriction:
+		return cases.GroundCompellingLegitimate
+	case cases.RightPortability:
+		return cases.GroundNotPortable
+	case cases.RightAccess:
+		return cases.GroundRightsOfOthers
 	}
-	return GroundExcessive
+	return cases.GroundExcessive
 }
 
-func demoRefusalGround(r Right, rq *demoRequest) Ground {
+func demoRefusalGround(r cases.Right, rq *demoRequest) cases.Ground {
 	switch {
-	case r == RightErasure && rq.chance(50):
-		return GroundNoErasureGround
-	case r == RightErasure && rq.chance(30):
-		return GroundNationalRestriction
-	case r == RightObjection && rq.chance(50):
-		return GroundLegalClaims
+	case r == cases.RightErasure && rq.chance(50):
+		return cases.GroundNoErasureGround
+	case r == cases.RightErasure && rq.chance(30):
+		return cases.GroundNationalRestriction
+	case r == cases.RightObjection && rq.chance(50):
+		return cases.GroundLegalClaims
 	case rq.chance(50):
-		return GroundExcessive
+		return cases.GroundExcessive
 	}
-	return GroundManifestlyUnfounded
+	return cases.GroundManifestlyUnfounded
 }
 
 // demoRecipientNames are one or two of the organisation's recipients, as
 // the register names them (the register travels with the rules only by
 // name, so the case's controller is looked up in the run).
-func demoRecipientNames(c *Case, r *demoRequest) []string {
+func demoRecipientNames(c *cases.Case, r *demoRequest) []string {
 	for i := range r.g.orgs {
 		reg := r.g.orgs[i].reg
 		if reg.ID != c.Controller {

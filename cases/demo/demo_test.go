@@ -1,6 +1,9 @@
-package cases
+package demo
 
 import (
+	"rightsdesk/cases"
+	"rightsdesk/cases/register"
+
 	"encoding/json"
 	"regexp"
 	"slices"
@@ -9,9 +12,9 @@ import (
 	"time"
 )
 
-func demoRegisters(t testing.TB) []*Register {
+func demoRegisters(t testing.TB) []*register.Register {
 	t.Helper()
-	rs, err := LoadRegisters(Embedded())
+	rs, err := register.LoadRegisters(register.Embedded())
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -22,7 +25,7 @@ func demoRegisters(t testing.TB) []*Register {
 // due today.
 var demoNow = time.Date(2026, 11, 23, 15, 0, 0, 0, time.UTC)
 
-func demoJSON(t *testing.T, reqs [][]*Case) string {
+func demoJSON(t *testing.T, reqs [][]*cases.Case) string {
 	t.Helper()
 	b, err := json.Marshal(reqs)
 	if err != nil {
@@ -33,8 +36,8 @@ func demoJSON(t *testing.T, reqs [][]*Case) string {
 
 func TestDemoIsDeterministic(t *testing.T) {
 	regs := demoRegisters(t)
-	run := func(cases int, seed uint64) [][]*Case {
-		reqs, err := Demo(DemoOptions{Cases: cases, Seed: seed, Now: demoNow, Registers: regs})
+	run := func(cases int, seed uint64) [][]*cases.Case {
+		reqs, err := Generate(Options{Cases: cases, Seed: seed, Now: demoNow, Registers: regs})
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -53,9 +56,9 @@ func TestDemoIsDeterministic(t *testing.T) {
 	if demoJSON(t, larger[:len(a)]) != demoJSON(t, a) {
 		t.Fatal("300 cases are not the start of 900 with the same seed")
 	}
-	var batched [][]*Case
+	var batched [][]*cases.Case
 	sizes := []int{}
-	err := DemoBatches(DemoOptions{Cases: 900, Seed: 7, Now: demoNow, Registers: regs}, 37, func(batch [][]*Case) error {
+	err := Batches(Options{Cases: 900, Seed: 7, Now: demoNow, Registers: regs}, 37, func(batch [][]*cases.Case) error {
 		batched = append(batched, batch...)
 		sizes = append(sizes, len(batch))
 		return nil
@@ -83,7 +86,7 @@ func TestDemoIsDeterministic(t *testing.T) {
 func TestDemoCoversTheWorkflow(t *testing.T) {
 	regs := demoRegisters(t)
 	for _, seed := range []uint64{1, 2, 3} {
-		reqs, err := Demo(DemoOptions{Cases: 300, Seed: seed, Now: demoNow, Registers: regs})
+		reqs, err := Generate(Options{Cases: 300, Seed: seed, Now: demoNow, Registers: regs})
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -111,7 +114,7 @@ func TestDemoCoversTheWorkflow(t *testing.T) {
 				}
 				if v := d.ExtensionValid; v != nil {
 					seen[map[bool]string{true: "extension in force", false: "extension notice late"}[*v]] = true
-					if *v && st.Status != StatusClosed {
+					if *v && st.Status != cases.StatusClosed {
 						seen["open and extended"] = true
 					}
 				}
@@ -133,16 +136,16 @@ func TestDemoCoversTheWorkflow(t *testing.T) {
 					}
 				}
 				for _, ev := range c.Events {
-					if ev.Kind == EventReopened {
+					if ev.Kind == cases.EventReopened {
 						seen["reopened"] = true
 					}
 					if ev.RecordedAt.Sub(ev.At) > 12*time.Hour {
 						seen["recorded later"] = true
 					}
 				}
-				if st.Status != StatusClosed && d.Clock == ClockRunning && d.EffectiveDue != nil {
-					loc, _ := LoadZone(st.Rules.Zone)
-					switch today := DateOf(demoNow, loc); {
+				if st.Status != cases.StatusClosed && d.Clock == cases.ClockRunning && d.EffectiveDue != nil {
+					loc, _ := cases.LoadZone(st.Rules.Zone)
+					switch today := cases.DateOf(demoNow, loc); {
 					case d.EffectiveDue.Before(today):
 						seen["overdue"] = true
 					case *d.EffectiveDue == today:
@@ -158,18 +161,18 @@ func TestDemoCoversTheWorkflow(t *testing.T) {
 		for _, r := range regs {
 			want = append(want, "organisation "+r.ID)
 		}
-		for _, r := range Rights {
+		for _, r := range cases.Rights {
 			want = append(want, "right "+string(r))
 		}
-		for _, s := range Statuses {
+		for _, s := range cases.Statuses {
 			want = append(want, "status "+string(s))
 		}
-		for _, o := range Outcomes {
+		for _, o := range cases.Outcomes {
 			want = append(want, "outcome "+string(o))
 		}
 		// The five organisations face EU GDPR and the CCPA: no UK restart
 		// (TestDemoUKRestart has one).
-		for _, c := range []ClockState{ClockRunning, ClockPaused, ClockStopped} {
+		for _, c := range []cases.ClockState{cases.ClockRunning, cases.ClockPaused, cases.ClockStopped} {
 			want = append(want, "clock "+string(c))
 		}
 		for _, w := range want {
@@ -184,31 +187,31 @@ var emailLike = regexp.MustCompile(`[A-Za-z0-9._%+'-]+@([A-Za-z0-9.-]+)`)
 
 // TestDemoIsFictionalAndInTime: every address anywhere in a case is on a
 // documentation domain (RFC 2606), every case was received in the last
-// DemoDays days, and every event happened after receipt and was recorded
+// Days days, and every event happened after receipt and was recorded
 // in order, never after now.
 func TestDemoIsFictionalAndInTime(t *testing.T) {
-	reqs, err := Demo(DemoOptions{Cases: 2000, Seed: 4, Now: demoNow, Registers: demoRegisters(t)})
+	reqs, err := Generate(Options{Cases: 2000, Seed: 4, Now: demoNow, Registers: demoRegisters(t)})
 	if err != nil {
 		t.Fatal(err)
 	}
 	emails := 0
 	for _, req := range reqs {
 		for _, c := range req {
-			for _, m := range emailLike.FindAllStringSubmatch(demoJSON(t, [][]*Case{{c}}), -1) {
+			for _, m := range emailLike.FindAllStringSubmatch(demoJSON(t, [][]*cases.Case{{c}}), -1) {
 				emails++
 				if !slices.Contains([]string{"example.org", "example.com", "example.net"}, strings.ToLower(m[1])) {
 					t.Errorf("%s: address %q is not on a documentation domain", c.Subject.Name, m[0])
 				}
 			}
-			if c.ReceivedAt.After(demoNow) || c.ReceivedAt.Before(demoNow.AddDate(0, 0, -DemoDays)) {
-				t.Errorf("%s received %s, outside the %d days before %s", c.Subject.Name, c.ReceivedAt, DemoDays, demoNow)
+			if c.ReceivedAt.After(demoNow) || c.ReceivedAt.Before(demoNow.AddDate(0, 0, -Days)) {
+				t.Errorf("%s received %s, outside the %d days before %s", c.Subject.Name, c.ReceivedAt, Days, demoNow)
 			}
-			loc, _ := LoadZone(c.Rules.Zone)
-			receipt := DateOf(c.ReceivedAt, loc)
+			loc, _ := cases.LoadZone(c.Rules.Zone)
+			receipt := cases.DateOf(c.ReceivedAt, loc)
 			var last time.Time
 			for _, ev := range c.Events {
 				if ev.RecordedAt.After(demoNow) || ev.At.After(ev.RecordedAt) || ev.RecordedAt.Before(last) ||
-					DateOf(ev.At, loc).Before(receipt) {
+					cases.DateOf(ev.At, loc).Before(receipt) {
 					t.Fatalf("%s: %s happened %s, recorded %s after %s (receipt %s, now %s)", c.Subject.Name, ev.Kind,
 						ev.At, ev.RecordedAt, last, receipt, demoNow)
 				}
@@ -225,24 +228,24 @@ func TestDemoIsFictionalAndInTime(t *testing.T) {
 // through Apply on a fresh copy of its case, is accepted and gives the same
 // events, so the generator made nothing the real transitions refuse.
 func TestDemoTimelinesReplay(t *testing.T) {
-	reqs, err := Demo(DemoOptions{Cases: 1000, Seed: 5, Now: demoNow, Registers: demoRegisters(t)})
+	reqs, err := Generate(Options{Cases: 1000, Seed: 5, Now: demoNow, Registers: demoRegisters(t)})
 	if err != nil {
 		t.Fatal(err)
 	}
 	for _, req := range reqs {
 		for _, c := range req {
 			fresh := *c
-			fresh.Events = []Event{c.Events[0]}
+			fresh.Events = []cases.Event{c.Events[0]}
 			for _, ev := range c.Events[1:] {
 				proposed := ev
 				proposed.RecordedAt = time.Time{}
-				done, _, err := Apply(&fresh, proposed, ev.RecordedAt)
+				done, _, err := cases.Apply(&fresh, proposed, ev.RecordedAt)
 				if err != nil {
 					t.Fatalf("%s (%s): replaying %s: %v", c.Subject.Name, c.Right, ev.Kind, err)
 				}
 				fresh.Events = append(fresh.Events, done)
 			}
-			if a, b := demoJSON(t, [][]*Case{{c}}), demoJSON(t, [][]*Case{{&fresh}}); a != b {
+			if a, b := demoJSON(t, [][]*cases.Case{{c}}), demoJSON(t, [][]*cases.Case{{&fresh}}); a != b {
 				t.Fatalf("%s: the replayed timeline differs:\n%s\n%s", c.Subject.Name, a, b)
 			}
 		}
@@ -261,7 +264,7 @@ func TestDemoUKRestart(t *testing.T) {
 	uk.Clock.OtherRegimes = nil
 	uk.Clock.Zone.Value = "Europe/London"
 	uk.Clock.Calendar.Value = "GB-EAW"
-	reqs, err := Demo(DemoOptions{Cases: 400, Seed: 1, Now: demoNow, Registers: []*Register{&uk}})
+	reqs, err := Generate(Options{Cases: 400, Seed: 1, Now: demoNow, Registers: []*register.Register{&uk}})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -275,15 +278,15 @@ func TestDemoUKRestart(t *testing.T) {
 			if err != nil {
 				t.Fatal(err)
 			}
-			if st.Deadlines.Clock == ClockAwaitingRestart {
+			if st.Deadlines.Clock == cases.ClockAwaitingRestart {
 				awaiting++
 			}
 			for _, ev := range c.Events {
-				if ev.Kind == EventIDReceived && st.Status != StatusClosed && !slices.ContainsFunc(c.Events, func(e Event) bool {
-					return e.Kind == EventAuthorityReceived && e.At.After(ev.At)
+				if ev.Kind == cases.EventIDReceived && st.Status != cases.StatusClosed && !slices.ContainsFunc(c.Events, func(e cases.Event) bool {
+					return e.Kind == cases.EventAuthorityReceived && e.At.After(ev.At)
 				}) {
 					restarted++
-					if got := DateOf(ev.At, mustLoad(t, "Europe/London")); st.Deadlines.StartDate != got {
+					if got := cases.DateOf(ev.At, mustLoad(t, "Europe/London")); st.Deadlines.StartDate != got {
 						t.Errorf("%s: identity arrived %s but the period runs from %s", c.Subject.Name, got, st.Deadlines.StartDate)
 					}
 				}
@@ -297,7 +300,7 @@ func TestDemoUKRestart(t *testing.T) {
 
 func mustLoad(t *testing.T, zone string) *time.Location {
 	t.Helper()
-	loc, err := LoadZone(zone)
+	loc, err := cases.LoadZone(zone)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -305,14 +308,14 @@ func mustLoad(t *testing.T, zone string) *time.Location {
 }
 
 func TestDemoTeam(t *testing.T) {
-	reqs, err := Demo(DemoOptions{Cases: 200, Seed: 1, Now: demoNow, Registers: demoRegisters(t), Team: []string{"dpo", "ines"}})
+	reqs, err := Generate(Options{Cases: 200, Seed: 1, Now: demoNow, Registers: demoRegisters(t), Team: []string{"dpo", "ines"}})
 	if err != nil {
 		t.Fatal(err)
 	}
 	for _, req := range reqs {
 		for _, c := range req {
 			for _, ev := range c.Events {
-				if ev.Actor != "dpo" && ev.Actor != "ines" || ev.Kind == EventAssigned && ev.Assignee != "dpo" && ev.Assignee != "ines" {
+				if ev.Actor != "dpo" && ev.Actor != "ines" || ev.Kind == cases.EventAssigned && ev.Assignee != "dpo" && ev.Assignee != "ines" {
 					t.Fatalf("%s by %q (assignee %q): not of the team", ev.Kind, ev.Actor, ev.Assignee)
 				}
 			}
@@ -322,12 +325,12 @@ func TestDemoTeam(t *testing.T) {
 
 func TestDemoRefusesWhatItCannotMake(t *testing.T) {
 	regs := demoRegisters(t)
-	for name, opts := range map[string]DemoOptions{
+	for name, opts := range map[string]Options{
 		"no organisation": {Cases: 10, Now: demoNow},
 		"no case":         {Cases: 0, Now: demoNow, Registers: regs},
 		"no clock":        {Cases: 10, Registers: regs},
 	} {
-		if _, err := Demo(opts); err == nil {
+		if _, err := Generate(opts); err == nil {
 			t.Errorf("%s: no error", name)
 		}
 	}
@@ -337,7 +340,7 @@ func TestDemoRefusesWhatItCannotMake(t *testing.T) {
 func BenchmarkDemoGenerate100k(b *testing.B) {
 	regs := demoRegisters(b)
 	for b.Loop() {
-		if _, err := Demo(DemoOptions{Cases: 100_000, Seed: 1, Now: demoNow, Registers: regs}); err != nil {
+		if _, err := Generate(Options{Cases: 100_000, Seed: 1, Now: demoNow, Registers: regs}); err != nil {
 			b.Fatal(err)
 		}
 	}

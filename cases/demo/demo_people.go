@@ -1,6 +1,9 @@
-package cases
+package demo
 
 import (
+	"rightsdesk/cases"
+	"rightsdesk/cases/register"
+
 	"fmt"
 	"strings"
 )
@@ -128,7 +131,7 @@ var demoEUPools = []string{"BE", "NL", "FR", "IE", "DK", "ES", "DE", "PL"}
 // about: Californians under the CCPA, Britons under UK GDPR, otherwise the
 // people of the organisation's country, or of the EU when the country is
 // unknown or outside it.
-func demoPoolsFor(reg *Register, regime *Regime) []demoPool {
+func demoPoolsFor(reg *register.Register, regime *cases.Regime) []demoPool {
 	country := strings.ToUpper(strings.TrimSpace(reg.Country.Value))
 	var codes []string
 	switch {
@@ -228,7 +231,7 @@ func asciiFold(s string) string {
 		case r < 0x80 && (r >= 'a' && r <= 'z' || r >= 'A' && r <= 'Z' || r == '-'):
 			b.WriteRune(r)
 		case r >= 0x80:
-			if plain, ok := latinFold[r]; ok {
+			if plain, ok := cases.PlainLetter(r); ok {
 				b.WriteRune(plain)
 			}
 		}
@@ -239,61 +242,61 @@ func asciiFold(s string) string {
 var demoAgents = []string{"Maître Hélène Vasseur, avocate", "Privacy Rights Agency Ltd", "Citizens Advice Desk",
 	"Kancelaria Radcy Prawnego J. Mazur", "Datenschutz-Hilfe e.V.", "Consumer Data Rights Clinic"}
 
-var demoAuthorityReason = map[Relation]string{
-	RelationAgent:    "a mandate signed by the subject",
-	RelationParent:   "proof of parental responsibility",
-	RelationGuardian: "the court order appointing the guardian",
-	RelationOther:    "proof of authority to act for the subject",
+var demoAuthorityReason = map[cases.Relation]string{
+	cases.RelationAgent:    "a mandate signed by the subject",
+	cases.RelationParent:   "proof of parental responsibility",
+	cases.RelationGuardian: "the court order appointing the guardian",
+	cases.RelationOther:    "proof of authority to act for the subject",
 }
 
 // demoRightWeights: access requests are the most common, then erasure.
-var demoRightWeights = []Right{
-	RightAccess, RightAccess, RightAccess, RightAccess, RightAccess, RightAccess, RightAccess,
-	RightErasure, RightErasure, RightErasure, RightErasure, RightErasure,
-	RightRectification, RightRectification, RightObjection, RightObjection,
-	RightRestriction, RightPortability, RightAutomatedDecision, RightWithdrawConsent, RightWithdrawConsent, RightComplaint,
+var demoRightWeights = []cases.Right{
+	cases.RightAccess, cases.RightAccess, cases.RightAccess, cases.RightAccess, cases.RightAccess, cases.RightAccess, cases.RightAccess,
+	cases.RightErasure, cases.RightErasure, cases.RightErasure, cases.RightErasure, cases.RightErasure,
+	cases.RightRectification, cases.RightRectification, cases.RightObjection, cases.RightObjection,
+	cases.RightRestriction, cases.RightPortability, cases.RightAutomatedDecision, cases.RightWithdrawConsent, cases.RightWithdrawConsent, cases.RightComplaint,
 }
 
 // demoRightSets are requests naming several rights.
-var demoRightSets = [][]Right{
-	{RightAccess, RightErasure}, {RightAccess, RightErasure}, {RightAccess, RightPortability},
-	{RightObjection, RightErasure}, {RightAccess, RightRectification}, {RightWithdrawConsent, RightErasure},
-	{RightAccess, RightRectification, RightErasure},
+var demoRightSets = [][]cases.Right{
+	{cases.RightAccess, cases.RightErasure}, {cases.RightAccess, cases.RightErasure}, {cases.RightAccess, cases.RightPortability},
+	{cases.RightObjection, cases.RightErasure}, {cases.RightAccess, cases.RightRectification}, {cases.RightWithdrawConsent, cases.RightErasure},
+	{cases.RightAccess, cases.RightRectification, cases.RightErasure},
 }
 
-var demoTexts = map[Right][]string{
-	RightAccess: {"Please send me a copy of all the personal data you hold about me, and tell me who you shared it with.",
+var demoTexts = map[cases.Right][]string{
+	cases.RightAccess: {"Please send me a copy of all the personal data you hold about me, and tell me who you shared it with.",
 		"Under Article 15 GDPR I request access to my data, including the recordings of my calls.",
 		"What do you know about me? I want a copy of everything, with where you got it from."},
-	RightRectification: {"My postal address in your records is wrong; please correct it.",
+	cases.RightRectification: {"My postal address in your records is wrong; please correct it.",
 		"You have my date of birth wrong on my account. Please rectify it."},
-	RightErasure: {"Please delete my account and every piece of personal data you have about me.",
+	cases.RightErasure: {"Please delete my account and every piece of personal data you have about me.",
 		"I left your service last year. Erase my data, including backups where possible."},
-	RightRestriction: {"I contest the accuracy of my data; please restrict its processing while you check.",
+	cases.RightRestriction: {"I contest the accuracy of my data; please restrict its processing while you check.",
 		"Please stop using my data except to store it until my complaint is settled."},
-	RightPortability: {"Send me my contacts and call history in a machine-readable format so I can move to another provider.",
+	cases.RightPortability: {"Send me my contacts and call history in a machine-readable format so I can move to another provider.",
 		"I want a CSV or JSON export of the data I gave you."},
-	RightObjection: {"Stop sending me marketing e-mails. I object to direct marketing.",
+	cases.RightObjection: {"Stop sending me marketing e-mails. I object to direct marketing.",
 		"I object to the profiling you do for analytics on my account."},
-	RightAutomatedDecision: {"My application was refused automatically. I want a human to review it and to know the logic involved.",
+	cases.RightAutomatedDecision: {"My application was refused automatically. I want a human to review it and to know the logic involved.",
 		"Explain how your scoring decided my account limit and let a person review it."},
-	RightWithdrawConsent: {"I withdraw my consent to the newsletter and to sharing my data with partners.",
+	cases.RightWithdrawConsent: {"I withdraw my consent to the newsletter and to sharing my data with partners.",
 		"Please take my consent for call recording off file."},
-	RightComplaint: {"I wrote twice about my data and got no reply. This is a formal complaint.",
+	cases.RightComplaint: {"I wrote twice about my data and got no reply. This is a formal complaint.",
 		"Your support agent read my address aloud to another customer. I complain."},
 }
 
-var demoRightWords = map[Right]string{
-	RightAccess: "send me a copy of my data", RightRectification: "correct my address",
-	RightErasure: "delete everything you hold about me", RightRestriction: "restrict the processing",
-	RightPortability: "export my data as CSV", RightObjection: "stop the marketing and profiling",
-	RightAutomatedDecision: "have a person review the automated decision", RightWithdrawConsent: "take my consent off file",
-	RightComplaint: "treat this as a complaint",
+var demoRightWords = map[cases.Right]string{
+	cases.RightAccess: "send me a copy of my data", cases.RightRectification: "correct my address",
+	cases.RightErasure: "delete everything you hold about me", cases.RightRestriction: "restrict the processing",
+	cases.RightPortability: "export my data as CSV", cases.RightObjection: "stop the marketing and profiling",
+	cases.RightAutomatedDecision: "have a person review the automated decision", cases.RightWithdrawConsent: "take my consent off file",
+	cases.RightComplaint: "treat this as a complaint",
 }
 
 // demoMultiText is the wording of a request naming several rights: "send
 // me my data, then delete it".
-func demoMultiText(rights []Right) string {
+func demoMultiText(rights []cases.Right) string {
 	words := make([]string, len(rights))
 	for i, r := range rights {
 		words[i] = demoRightWords[r]
@@ -315,24 +318,24 @@ var (
 	demoExtensionReasons = []string{"the request covers eleven systems and three years of call recordings",
 		"we received over forty requests this month after a press article",
 		"the data must be separated from that of other account holders"}
-	demoGroundReasons = map[Ground]string{
-		GroundArt17_3b:             "invoices must be kept for ten years under commercial and tax law",
-		GroundCompellingLegitimate: "the fraud checks rest on compelling legitimate grounds that override your interests",
-		GroundNotPortable:          "the call analytics are derived by us, not provided by you",
-		GroundRightsOfOthers:       "part of the data concerns other people",
-		GroundExcessive:            "the sixth identical request in two months",
-		GroundManifestlyUnfounded:  "the request offers to withdraw in exchange for payment",
-		GroundNoErasureGround:      "the contract is still running and no ground of Art. 17(1) applies",
-		GroundNationalRestriction:  "the records of identity checks must be kept by law",
-		GroundLegalClaims:          "the data are needed for a pending court case",
+	demoGroundReasons = map[cases.Ground]string{
+		cases.GroundArt17_3b:             "invoices must be kept for ten years under commercial and tax law",
+		cases.GroundCompellingLegitimate: "the fraud checks rest on compelling legitimate grounds that override your interests",
+		cases.GroundNotPortable:          "the call analytics are derived by us, not provided by you",
+		cases.GroundRightsOfOthers:       "part of the data concerns other people",
+		cases.GroundExcessive:            "the sixth identical request in two months",
+		cases.GroundManifestlyUnfounded:  "the request offers to withdraw in exchange for payment",
+		cases.GroundNoErasureGround:      "the contract is still running and no ground of Art. 17(1) applies",
+		cases.GroundNationalRestriction:  "the records of identity checks must be kept by law",
+		cases.GroundLegalClaims:          "the data are needed for a pending court case",
 	}
 	demoRedirects = []string{"the controller, Exemple Boutique SARL, privacy@example.com",
 		"our customer, the employer who runs the account: dpo@example.net",
 		"the reseller who holds the contract, privacy@example.org"}
-	demoReopenNotes = map[ReopenReason]string{
-		ReopenIncompleteResponse: "The subject says the call recordings were missing.",
-		ReopenComplaint:          "The subject complained about the answer.",
-		ReopenNewInformation:     "The subject sent the account number we lacked: the period starts again.",
-		ReopenError:              "Closed by mistake on the wrong case.",
+	demoReopenNotes = map[cases.ReopenReason]string{
+		cases.ReopenIncompleteResponse: "The subject says the call recordings were missing.",
+		cases.ReopenComplaint:          "The subject complained about the answer.",
+		cases.ReopenNewInformation:     "The subject sent the account number we lacked: the period starts again.",
+		cases.ReopenError:              "Closed by mistake on the wrong case.",
 	}
 )

@@ -1,6 +1,8 @@
-package cases
+package register
 
 import (
+	"rightsdesk/cases"
+
 	"encoding/json"
 	"fmt"
 	"slices"
@@ -260,7 +262,7 @@ func (v *Version) UnmarshalTOML(data any) error {
 		v.text = d.Format("2006-01-02")
 	case string:
 		v.text = d
-		if _, err := ParseDate(d); err != nil {
+		if _, err := cases.ParseDate(d); err != nil {
 			if n, err := strconv.Atoi(d); err != nil || n < 1 {
 				v.err = fmt.Errorf("must be a positive whole number or a date YYYY-MM-DD, not %q", d)
 			}

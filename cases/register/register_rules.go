@@ -1,6 +1,8 @@
-package cases
+package register
 
 import (
+	"rightsdesk/cases"
+
 	"fmt"
 	"regexp"
 	"slices"
@@ -159,17 +161,17 @@ func (r *Register) processorDays() (int, *Role) {
 // other regime must be one the register lists. Every fact of the clock that
 // the policy does not state is explained in Rules.Assumptions, which the
 // deadline working shows.
-func (r *Register) Rules(regime string) (Rules, error) {
+func (r *Register) Rules(regime string) (cases.Rules, error) {
 	c := &r.Clock
 	if regime == "" {
 		regime = c.Regime.Value
 	}
-	rules := Rules{Regime: regime, Zone: c.Zone.Value, Calendar: c.Calendar.Value,
-		Pause: PauseSetting(c.Pause.Value), Source: fmt.Sprintf("register %s version %s", r.ID, r.Version)}
+	rules := cases.Rules{Regime: regime, Zone: c.Zone.Value, Calendar: c.Calendar.Value,
+		Pause: cases.PauseSetting(c.Pause.Value), Source: fmt.Sprintf("register %s version %s", r.ID, r.Version)}
 	if regime == "processor-forward" {
 		days, role := r.processorDays()
 		if role == nil {
-			return Rules{}, fmt.Errorf("%s is never a processor in its register, so regime processor-forward does not apply (it may face: %s)",
+			return cases.Rules{}, fmt.Errorf("%s is never a processor in its register, so regime processor-forward does not apply (it may face: %s)",
 				r.ID, strings.Join(r.Regimes(), ", "))
 		}
 		rules.ForwardWorkingDays = days
@@ -181,7 +183,7 @@ func (r *Register) Rules(regime string) (Rules, error) {
 			if role := r.processorRole(); role {
 				may = append(may, "processor-forward")
 			}
-			return Rules{}, fmt.Errorf("%s does not face regime %q (it may face: %s)", r.ID, regime, strings.Join(may, ", "))
+			return cases.Rules{}, fmt.Errorf("%s does not face regime %q (it may face: %s)", r.ID, regime, strings.Join(may, ", "))
 		}
 		rules.PromiseDays = c.PromiseDays.Value
 		if regime == c.Regime.Value {
@@ -200,9 +202,9 @@ func (r *Register) Rules(regime string) (Rules, error) {
 	rules.Assumptions = append(rules.Assumptions, assumption("calendar", c.Calendar.Value, &c.Calendar.Provenance)...)
 	rules.Assumptions = append(rules.Assumptions, assumption("pause", c.Pause.Value, &c.Pause.Provenance)...)
 	for i := range c.ExtraHolidays {
-		d, err := ParseDate(c.ExtraHolidays[i].Value)
+		d, err := cases.ParseDate(c.ExtraHolidays[i].Value)
 		if err != nil {
-			return Rules{}, fmt.Errorf("register %s: clock.extra_holidays[%d]: %w", r.ID, i, err)
+			return cases.Rules{}, fmt.Errorf("register %s: clock.extra_holidays[%d]: %w", r.ID, i, err)
 		}
 		rules.ExtraHolidays = append(rules.ExtraHolidays, d)
 	}
@@ -217,7 +219,7 @@ func (r *Register) Rules(regime string) (Rules, error) {
 	}
 	rules = rules.WithDefaults()
 	if err := rules.Validate(); err != nil {
-		return Rules{}, fmt.Errorf("register %s: %w", r.ID, err)
+		return cases.Rules{}, fmt.Errorf("register %s: %w", r.ID, err)
 	}
 	return rules, nil
 }
