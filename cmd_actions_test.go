@@ -213,7 +213,7 @@ func TestEUPauseThroughTheCommandsMatchesTheCalculator(t *testing.T) {
 
 func TestUKRestartThroughTheCommandsMatchesTheCalculator(t *testing.T) {
 	d := newDesk(t, "2026-03-20T12:00:00Z")
-	crisp, err := os.ReadFile("cases/registers/crisp.toml")
+	crisp, err := os.ReadFile("cases/register/registers/crisp.toml")
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -123,7 +123,7 @@ func TestControllersOne(t *testing.T) {
 }
 
 func TestControllersErrors(t *testing.T) {
-	broken := filepath.Join("cases", "testdata", "registers", "unknown-zone")
+	broken := filepath.Join("cases", "register", "testdata", "registers", "unknown-zone")
 	tests := []struct {
 		name string
 		args []string
