@@ -75,7 +75,7 @@ func runExport(a *app, args []string) int {
 	if *c.asJSON {
 		gaps := res.Gaps
 		if gaps == nil {
-			gaps = []export.Gap{}
+			gaps = []export.LetterGap{}
 		}
 		return a.printJSON(map[string]any{"path": res.Path, "sha256": res.SHA256, "letter": res.Letter, "draft": res.Draft, "gaps": gaps})
 	}
@@ -83,7 +83,7 @@ func runExport(a *app, args []string) int {
 	return exitOK
 }
 
-func gapLabel(g export.Gap) string {
+func gapLabel(g export.LetterGap) string {
 	switch {
 	case g.Blocking:
 		return "gap (draft)"
@@ -98,7 +98,7 @@ type exported struct {
 	Path, SHA256 string
 	Letter       cases.LetterKind
 	Draft        bool
-	Gaps         []export.Gap
+	Gaps         []export.LetterGap
 	Controller   string
 }
 

@@ -238,7 +238,7 @@ func TestTerminalWorkflowInTmux(t *testing.T) {
 
 	keys("anna", "e")
 	tx.waitFor("the export form", func(s string) bool {
-		return strings.Contains(s, "‹ final ›") && strings.Contains(s, "register gaps")
+		return strings.Contains(s, "‹ final ›") && strings.Contains(s, "facts this letter lacks")
 	})
 	keys("anna", "Enter")
 	done := tx.waitFor("the packet", func(s string) bool { return strings.Contains(s, "Packet written") })

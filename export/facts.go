@@ -10,13 +10,13 @@ import (
 	"rightsdesk/cases/register"
 )
 
-// Gap is a fact a letter needs that the register (or the case) does not
+// LetterGap is a fact a letter needs that the register (or the case) does not
 // give. Blocking gaps have no lawful general wording: the packet is marked
 // DRAFT until the DPO fixes the register and exports again. The others are
 // covered by a general wording the law allows (the Art. 77 authority, the
 // categories of recipients, the criteria of a retention period) and are
 // listed so that the DPO can complete the register.
-type Gap struct {
+type LetterGap struct {
 	// Field is the register field ("legal_name", "recipients[2].safeguard")
 	// or "case" for what the case's timeline lacks.
 	Field string `json:"field"`
@@ -30,7 +30,7 @@ type Gap struct {
 // facts collects what a letter takes from the register, and the gaps met.
 type facts struct {
 	reg  *register.Register
-	gaps []Gap
+	gaps []LetterGap
 }
 
 func (f *facts) gap(field, text string, blocking bool, wording string) {
@@ -39,7 +39,7 @@ func (f *facts) gap(field, text string, blocking bool, wording string) {
 			return
 		}
 	}
-	f.gaps = append(f.gaps, Gap{Field: field, Text: text, Blocking: blocking, Wording: wording})
+	f.gaps = append(f.gaps, LetterGap{Field: field, Text: text, Blocking: blocking, Wording: wording})
 }
 
 // missing is the note a register gives for a missing fact.

@@ -20,7 +20,7 @@ type letterData struct {
 	Outcome string
 	Law     string // GDPR or UK GDPR
 	Draft   bool
-	Gaps    []Gap // the blocking ones, for the draft banner
+	Gaps    []LetterGap // the blocking ones, for the draft banner
 
 	Date       string
 	CaseID     string

@@ -53,7 +53,7 @@ type Packet struct {
 	// Draft is set when a blocking gap remains: the packet must not be sent.
 	Draft bool
 	// Gaps are the register's (or the case's) gaps this letter met.
-	Gaps []Gap
+	Gaps []LetterGap
 }
 
 // packetCase is the case as a packet sees it: its timeline without export
@@ -65,7 +65,7 @@ type packetCase struct {
 	loc  *time.Location
 	at   time.Time // the state's moment: the last event's
 	read FileReader
-	gaps []Gap
+	gaps []LetterGap
 
 	files    []packetFile // the data copy
 	err      error        // reading the data copy failed
@@ -128,7 +128,7 @@ func Kind(c *cases.Case, asked cases.LetterKind) (cases.LetterKind, error) {
 
 // Check lists the gaps the packet would meet, without reading any file:
 // what the terminal app shows before exporting.
-func Check(in Input) (cases.LetterKind, []Gap, error) {
+func Check(in Input) (cases.LetterKind, []LetterGap, error) {
 	p, err := newPacketCase(in)
 	if err != nil {
 		return "", nil, err
@@ -169,7 +169,7 @@ func Build(in Input) (*Packet, error) {
 	}
 	lang := templateLanguage(p.c.Language)
 	if lang != p.c.Language && p.c.Language != "" {
-		p.gaps = append(p.gaps, Gap{Field: "case", Text: fmt.Sprintf("no letter templates in the case's language %q: the letter is in %s", p.c.Language, lang)})
+		p.gaps = append(p.gaps, LetterGap{Field: "case", Text: fmt.Sprintf("no letter templates in the case's language %q: the letter is in %s", p.c.Language, lang)})
 	}
 	letterMD, err := renderMarkdown(lang, d)
 	if err != nil {
@@ -281,7 +281,7 @@ type manifestJSON struct {
 	CaseRules       string         `json:"case_rules"`
 	Date            string         `json:"date"`
 	Draft           bool           `json:"draft"`
-	Gaps            []Gap          `json:"gaps"`
+	Gaps            []LetterGap          `json:"gaps"`
 	Files           []manifestFile `json:"files"`
 }
 
@@ -291,7 +291,7 @@ func (p *packetCase) manifest(kind cases.LetterKind, lang string, draft bool, fi
 		CaseRules: p.st.Rules.Source, Date: cases.DateOf(p.letterTime(kind), p.loc).String(), Draft: draft,
 		Gaps: p.gaps, Files: []manifestFile{}}
 	if m.Gaps == nil {
-		m.Gaps = []Gap{}
+		m.Gaps = []LetterGap{}
 	}
 	for _, f := range files {
 		sum := sha256.Sum256(f.data)

@@ -90,7 +90,7 @@ func TestAccessPacketEveryOrganisation(t *testing.T) {
 			if err := json.Unmarshal(files["manifest.json"], &m); err != nil {
 				t.Fatal(err)
 			}
-			blocking := slices.ContainsFunc(p.Gaps, func(g Gap) bool { return g.Blocking })
+			blocking := slices.ContainsFunc(p.Gaps, func(g LetterGap) bool { return g.Blocking })
 			if m.Draft != blocking || p.Draft != blocking || strings.Contains(letter, "# DRAFT") != blocking {
 				t.Errorf("draft %v (manifest %v, letter %v) but blocking gaps %v", p.Draft, m.Draft, strings.Contains(letter, "# DRAFT"), blocking)
 			}
@@ -111,7 +111,7 @@ func TestCompleteRegisterIsNoDraft(t *testing.T) {
 	rs := registers(t)
 	callrix, _ := rs.Get("callrix")
 	before := closedScenario(t, callrix, cases.RightAccess, cases.OutcomeFulfilled).build("")
-	if !before.Draft || !slices.ContainsFunc(before.Gaps, func(g Gap) bool { return g.Field == "automated_decisions" && g.Blocking }) {
+	if !before.Draft || !slices.ContainsFunc(before.Gaps, func(g LetterGap) bool { return g.Field == "automated_decisions" && g.Blocking }) {
 		t.Fatalf("callrix's policy says nothing on automated decisions: the access letter must be a draft: %+v", before.Gaps)
 	}
 	src := strings.Replace(string(callrix.Source()),

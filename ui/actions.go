@@ -707,7 +707,7 @@ func (m Model) packetGaps(f *form) string {
 		draft = draft || g.Blocking
 		list = append(list, g.Field)
 	}
-	head := fmt.Sprintf("register gaps (%d)", len(gaps))
+	head := fmt.Sprintf("facts this letter lacks (%d)", len(gaps))
 	if draft {
 		head += " (the packet will be a DRAFT)"
 	}
@@ -741,7 +741,7 @@ func (m Model) exportPacket(f *form) tea.Cmd {
 			lines = append(lines, "DRAFT: the register lacks facts the letter needs; complete it and export again")
 		}
 		if len(res.Gaps) > 0 {
-			lines = append(lines, fmt.Sprintf("register gaps (%d): %s (rightsdesk controllers %s lists them)",
+			lines = append(lines, fmt.Sprintf("facts this letter lacks (%d): %s (rightsdesk controllers %s shows the register)",
 				len(res.Gaps), strings.Join(res.Gaps, ", "), res.Controller))
 		}
 		return exportedMsg{id: id, lines: lines, reload: true}

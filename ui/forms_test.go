@@ -488,7 +488,7 @@ func TestExportKeyShowsGapsFirst(t *testing.T) {
 	m = press(t, m, "e")
 	out := frame(m)
 	// crisp's policy names its operator only by a placeholder: the letter is a draft.
-	if !strings.Contains(out, "register gaps") || !strings.Contains(out, "DRAFT") || !strings.Contains(out, "‹ acknowledgement ›") {
+	if !strings.Contains(out, "facts this letter lacks") || !strings.Contains(out, "DRAFT") || !strings.Contains(out, "‹ acknowledgement ›") {
 		t.Fatalf("the gaps are not shown first:\n%s", out)
 	}
 	if len(asked) != 0 {
