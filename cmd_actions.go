@@ -9,6 +9,8 @@ import (
 	"strings"
 	"time"
 
+	"github.com/spf13/cobra"
+
 	"rightsdesk/cases"
 	"rightsdesk/storage"
 )
@@ -57,67 +59,150 @@ var actionFlagHelp = map[string]string{
 	"redirect-to": "TEXT", "registers": "DIR",
 }
 
-func init() {
+// actionInput is what an action command was given.
+type actionInput struct {
+	db, at     string
+	ifRevision int
+	asJSON     bool
+	values     map[string]*string
+	lists      map[string]*[]string
+}
+
+// actionCommands are the commands that record one event on a case.
+func (a *app) actionCommands() []*cobra.Command {
+	out := make([]*cobra.Command, 0, len(actionSpecs))
 	for _, spec := range actionSpecs {
-		addCommand(spec.name, spec.run, spec.summary)
+		out = append(out, a.actionCommand(spec))
 	}
+	return out
 }
 
-func (spec actionSpec) usage() string {
-	u := "usage: rightsdesk " + spec.name + " ID"
-	if spec.args != "" {
-		u += " " + spec.args
+// actionCommand is one action's command: ID, its positional arguments, its
+// flags and those every action takes.
+func (a *app) actionCommand(spec actionSpec) *cobra.Command {
+	use := spec.name + " ID"
+	args := argsBetween(1, 1, "which case?")
+	switch spec.args {
+	case "":
+	case "FILE":
+		use += " " + spec.args
+		args = argsBetween(2, 2, "FILE is required")
+	default:
+		use += " " + spec.args
+		args = argsBetween(2, -1, strings.TrimSuffix(spec.args, "...")+" is required")
 	}
-	for _, f := range spec.flags {
-		if spec.name == "send" && f == "to" {
-			u += " [--to ADDR]"
-			continue
-		}
-		u += fmt.Sprintf(" [--%s %s]", f, actionFlagHelp[f])
-	}
-	return u + " [--at TIME] [--if-revision N] [--json] [--db PATH]"
-}
-
-// run parses an action command, builds its event and sends it to the
-// store's action service.
-func (spec actionSpec) run(a *app, args []string) int {
-	fs, c := commonFlags(spec.name)
-	at := fs.String("at", "", "")
-	ifRevision := fs.Int("if-revision", storage.NoRevision, "")
-	values := map[string]*string{}
-	lists := map[string]*stringList{}
-	for _, f := range spec.flags {
-		if f == "ground" || f == "only" {
-			lists[f] = new(stringList)
-			fs.Var(lists[f], f, "")
+	cmd := &cobra.Command{Use: use, Short: spec.summary, Args: args,
+		Example: "  rightsdesk " + spec.name + " DSR-2026-000042"}
+	in := actionInput{values: map[string]*string{}, lists: map[string]*[]string{}}
+	f := cmd.Flags()
+	for _, name := range spec.flags {
+		help := "`" + strings.TrimSuffix(actionFlagHelp[name], " ...") + "`"
+		if name == "ground" || name == "only" {
+			in.lists[name] = f.StringArray(name, nil, help+" (repeatable)")
 		} else {
-			values[f] = fs.String(f, "", "")
+			in.values[name] = f.String(name, "", help)
 		}
 	}
-	pos, err := parseAnywhere(fs, args)
-	wantArgs := len(pos) == 1 || (spec.args != "" && len(pos) >= 2 && (strings.HasSuffix(spec.args, "...") || len(pos) == 2))
-	if err != nil || !wantArgs {
-		if err == nil && len(pos) == 0 {
-			err = errors.New("which case? (" + spec.usage() + ")")
+	dbFlag(cmd, &in.db)
+	f.StringVar(&in.at, "at", "", "when it really happened, `TIME` (default now)")
+	f.IntVar(&in.ifRevision, "if-revision", storage.NoRevision, "apply only if the case is still at revision `N`")
+	jsonFlag(cmd, &in.asJSON, "the case as it is now")
+	for name, words := range map[string][]string{"letter": slugs(cases.LetterKinds), "channel": slugs(cases.Channels),
+		"outcome": slugs(cases.Outcomes), "ground": slugs(cases.Grounds), "kind": slugs(cases.AttachmentKinds)} {
+		if f.Lookup(name) != nil {
+			_ = cmd.RegisterFlagCompletionFunc(name, completeSlugs(words))
 		}
-		return a.usageError(spec.name, err, pos, spec.usage())
 	}
+	if spec.kind == cases.EventReopened {
+		_ = cmd.RegisterFlagCompletionFunc("reason", completeSlugs(slugs(cases.ReopenReasons)))
+	}
+	for _, name := range []string{"recipient", "only"} {
+		if f.Lookup(name) != nil {
+			_ = cmd.RegisterFlagCompletionFunc(name, a.completeRecipients)
+		}
+	}
+	var next cobra.CompletionFunc
+	switch spec.args {
+	case "FILE...":
+		next = completeFiles
+	case "FILE":
+		next = a.completeAttachment
+	}
+	cmd.ValidArgsFunction = a.completeCaseID(next)
+	cmd.RunE = a.runs(func(args []string) int { return a.runAction(spec, in, args[0], args[1:]) })
+	return cmd
+}
+
+// runAction builds the action's event and sends it to the store's action
+// service.
+func (a *app) runAction(spec actionSpec, in actionInput, id string, rest []string) int {
 	bad := func(err error) int { return a.fail(exitUsage, fmt.Errorf("%s: %w", spec.name, err)) }
-	if *ifRevision != storage.NoRevision && *ifRevision < 1 {
-		return bad(fmt.Errorf("--if-revision %d: revisions start at 1", *ifRevision))
+	if in.ifRevision != storage.NoRevision && in.ifRevision < 1 {
+		return bad(fmt.Errorf("--if-revision %d: revisions start at 1", in.ifRevision))
 	}
-	if *at != "" {
+	if in.at != "" {
 		// The syntax is checked here; the store reads the time in the case's zone.
-		if _, err := cases.ParseTime(*at, time.UTC); err != nil {
+		if _, err := cases.ParseTime(in.at, time.UTC); err != nil {
 			return bad(fmt.Errorf("--at: %w", err))
 		}
 	}
-	id, rest := pos[0], pos[1:]
-	if spec.args != "" && len(rest) == 0 {
-		return bad(fmt.Errorf("%s is required (%s)", strings.TrimSuffix(spec.args, "..."), spec.usage()))
+	st := a.store(a.dbPath(in.db))
+	ev, content, status := a.actionEvent(spec, in, st, id, rest)
+	if status != exitOK {
+		return status
+	}
+	actions := []storage.Action{{Event: ev, At: in.at, IfRevision: in.ifRevision}}
+	if spec.kind == cases.EventAttached {
+		actions = actions[:0]
+		for i, path := range rest {
+			e := ev
+			att := *ev.Attachment
+			att.Name = filepath.Base(path)
+			e.Attachment = &att
+			rev := storage.NoRevision
+			if i == 0 {
+				rev = in.ifRevision // the revision shown guards the whole call
+			}
+			actions = append(actions, storage.Action{Event: e, At: in.at, IfRevision: rev, Content: content[i]})
+		}
+	}
+	return a.record(spec.name, st, id, actions, in.asJSON)
+}
+
+// record sends the actions to the store and prints what was recorded.
+func (a *app) record(name string, st *storage.Store, id string, actions []storage.Action, asJSON bool) int {
+	a.beginWrite()
+	results, err := st.Do(id, actions, a.clock.Now())
+	if err != nil {
+		var tooLarge *storage.TooLarge
+		if errors.As(err, &tooLarge) {
+			return a.fail(exitUsage, fmt.Errorf("%s: %w", name, err))
+		}
+		return a.storeFailure(err)
+	}
+	for _, r := range results {
+		for _, w := range r.Warnings {
+			fmt.Fprintf(a.stderr, "rightsdesk: warning: %s\n", oneLine(w))
+		}
+	}
+	if asJSON {
+		return a.printJSON(results[len(results)-1].View)
+	}
+	for _, r := range results {
+		printActionResult(a.stdout, r)
+	}
+	return exitOK
+}
+
+// actionEvent builds the event of an action from its input; a bad value
+// is reported and its status returned.
+func (a *app) actionEvent(spec actionSpec, in actionInput, st *storage.Store, id string, rest []string) (cases.Event, [][]byte, int) {
+	var err error
+	bad := func(err error) (cases.Event, [][]byte, int) {
+		return cases.Event{}, nil, a.fail(exitUsage, fmt.Errorf("%s: %w", spec.name, err))
 	}
 	val := func(name string) string {
-		if p := values[name]; p != nil {
+		if p := in.values[name]; p != nil {
 			return *p
 		}
 		return ""
@@ -126,7 +211,6 @@ func (spec actionSpec) run(a *app, args []string) int {
 	for name, p := range ev.TextFields() {
 		*p = val(name)
 	}
-	st := a.store(a.dbPath(*c.db))
 	var content [][]byte
 	switch spec.kind {
 	case cases.EventExtensionDecided:
@@ -170,10 +254,14 @@ func (spec actionSpec) run(a *app, args []string) int {
 		}
 		ev.Reason = ""
 	case cases.EventRecipientsChosen, cases.EventRebaselined:
-		if ev, err = a.fromRegister(st, id, ev, val("registers"), lists["only"]); err != nil {
+		var only []string
+		if l := in.lists["only"]; l != nil {
+			only = *l
+		}
+		if ev, err = a.fromRegister(st, id, ev, val("registers"), only); err != nil {
 			var notFound *storage.NotFound
 			if errors.As(err, &notFound) || errors.As(err, new(*storage.StoreError)) {
-				return a.storeFailure(err)
+				return cases.Event{}, nil, a.storeFailure(err)
 			}
 			return bad(err)
 		}
@@ -193,7 +281,7 @@ func (spec actionSpec) run(a *app, args []string) int {
 		}
 		ev.Attachment = &cases.Attachment{Kind: kind, Category: val("category"), System: val("system")}
 	}
-	if l := lists["ground"]; l != nil {
+	if l := in.lists["ground"]; l != nil {
 		for _, g := range *l {
 			for _, one := range strings.Split(g, ",") {
 				gr, err := cases.ParseGround(strings.TrimSpace(one))
@@ -204,44 +292,7 @@ func (spec actionSpec) run(a *app, args []string) int {
 			}
 		}
 	}
-
-	actions := []storage.Action{{Event: ev, At: *at, IfRevision: *ifRevision}}
-	if spec.kind == cases.EventAttached {
-		actions = actions[:0]
-		for i, path := range rest {
-			e := ev
-			att := *ev.Attachment
-			att.Name = filepath.Base(path)
-			e.Attachment = &att
-			rev := storage.NoRevision
-			if i == 0 {
-				rev = *ifRevision // the revision shown guards the whole call
-			}
-			actions = append(actions, storage.Action{Event: e, At: *at, IfRevision: rev, Content: content[i]})
-		}
-	}
-	now := a.clock.Now()
-	results, err := st.Do(id, actions, now)
-	if err != nil {
-		var tooLarge *storage.TooLarge
-		if errors.As(err, &tooLarge) {
-			return bad(err)
-		}
-		return a.storeFailure(err)
-	}
-	for _, r := range results {
-		for _, w := range r.Warnings {
-			fmt.Fprintf(a.stderr, "rightsdesk: warning: %s\n", oneLine(w))
-		}
-	}
-	last := results[len(results)-1]
-	if *c.asJSON {
-		return a.printJSON(last.View)
-	}
-	for _, r := range results {
-		printActionResult(a.stdout, r)
-	}
-	return exitOK
+	return ev, content, exitOK
 }
 
 // printActionResult is one line per recorded event: what, the revision,
@@ -266,7 +317,7 @@ func printActionResult(w io.Writer, r *storage.Result) {
 
 // fromRegister completes a recipients or rebaseline event from the case's
 // organisation's current register.
-func (a *app) fromRegister(st *storage.Store, id string, ev cases.Event, dir string, only *stringList) (cases.Event, error) {
+func (a *app) fromRegister(st *storage.Store, id string, ev cases.Event, dir string, only []string) (cases.Event, error) {
 	l, err := st.Get(id)
 	if err != nil {
 		return ev, err
@@ -296,11 +347,11 @@ func (a *app) fromRegister(st *storage.Store, id string, ev cases.Event, dir str
 	if len(names) == 0 {
 		return ev, fmt.Errorf("the register of %s names no recipients; complete it (rightsdesk controllers %s)", reg.ID, reg.ID)
 	}
-	if only == nil || len(*only) == 0 {
+	if len(only) == 0 {
 		ev.Recipients = names
 		return ev, nil
 	}
-	for _, want := range *only {
+	for _, want := range only {
 		i := slices.IndexFunc(names, func(n string) bool { return strings.EqualFold(n, strings.TrimSpace(want)) })
 		if i < 0 {
 			return ev, fmt.Errorf("%q is not a recipient in the register of %s (it names: %s)", want, reg.ID, strings.Join(names, "; "))

@@ -1,48 +1,55 @@
 package main
 
 import (
-	"errors"
 	"fmt"
 	"io"
 	"os"
 	"path/filepath"
 	"strconv"
 	"strings"
-	"unicode/utf8"
+
+	"github.com/charmbracelet/x/ansi"
+	"github.com/spf13/cobra"
 
 	"rightsdesk/cases"
 	"rightsdesk/cases/register"
 )
 
-const controllersUsage = `usage: rightsdesk controllers [ID] [--json] [--registers DIR]
-
-Without ID: the organisations' registers, one line each (regime, zone,
+// controllersCommand shows the registers (CLI.md: rightsdesk controllers [ID]).
+func (a *app) controllersCommand() *cobra.Command {
+	cmd := &cobra.Command{Use: "controllers [ID]", Short: "the organisations' registers, or one in full with provenance and gaps",
+		Long: `Without ID: the organisations' registers, one line each (regime, zone,
 promise, authority, number of gaps). With ID: that register in full, every
 fact with its provenance (seed: the policy section; assumed: the rule to
 confirm; dpo; missing), then its gaps.
 
 Registers are built in; files DIR/ID.toml in $XDG_CONFIG_HOME/rightsdesk/registers
 (default ~/.config/rightsdesk/registers), then in --registers DIR, replace
-the register with the same id.
-`
+the register with the same id.`,
+		Example: "  rightsdesk controllers\n  rightsdesk controllers crisp --json",
+		Args: func(_ *cobra.Command, args []string) error {
+			if len(args) > 1 {
+				return fmt.Errorf("one organisation at a time, not %q", strings.Join(args, " "))
+			}
+			return nil
+		}}
+	var asJSON bool
+	var dir string
+	jsonFlag(cmd, &asJSON, "the registers")
+	registersFlag(cmd, &dir)
+	cmd.ValidArgsFunction = func(cmd *cobra.Command, args []string, toComplete string) ([]cobra.Completion, cobra.ShellCompDirective) {
+		if len(args) > 0 {
+			return nil, cobra.ShellCompDirectiveNoFileComp
+		}
+		return a.completeController(cmd, args, toComplete)
+	}
+	cmd.RunE = a.runs(func(args []string) int { return a.runControllers(args, dir, asJSON) })
+	return cmd
+}
 
-// runControllers shows the registers (CLI.md: rightsdesk controllers [ID]).
-func runControllers(a *app, args []string) int {
-	fs := newFlags("controllers")
-	asJSON := fs.Bool("json", false, "")
-	dir := fs.String("registers", "", "")
-	positional, err := parseAnywhere(fs, args)
-	if errors.Is(err, errHelp) {
-		fmt.Fprint(a.stdout, controllersUsage)
-		return exitOK
-	}
-	if err != nil {
-		return a.fail(exitUsage, fmt.Errorf("controllers: %w", err))
-	}
-	if len(positional) > 1 {
-		return a.fail(exitUsage, fmt.Errorf("controllers: one organisation at a time, not %q", strings.Join(positional, " ")))
-	}
-	rs, err := loadRegisters(a.getenv, *dir)
+// runControllers prints the registers, or the one named.
+func (a *app) runControllers(positional []string, dir string, asJSON bool) int {
+	rs, err := loadRegisters(a.getenv, dir)
 	if err != nil {
 		return a.fail(exitUsage, err)
 	}
@@ -51,14 +58,14 @@ func runControllers(a *app, args []string) int {
 		if err != nil {
 			return a.fail(exitUsage, fmt.Errorf("controllers: %w", err))
 		}
-		if *asJSON {
+		if asJSON {
 			return a.printJSON(registerJSON{Register: r, Regimes: regimesOf(r), Gaps: nonNil(r.Gaps())})
 		}
 		printRegister(a.stdout, r)
 		return exitOK
 	}
 	all := rs.All()
-	if *asJSON {
+	if asJSON {
 		out := make([]registerSummary, 0, len(all))
 		for _, r := range all {
 			out = append(out, summarize(r))
@@ -182,28 +189,26 @@ func printRegisterList(w io.Writer, all []*register.Register) {
 		if r.Clock.Zone.Source == register.SourceAssumed {
 			zone += "*"
 		}
-		fmt.Fprintf(w, "%s %s %s %s %s %s %d\n", pad(p(r.ID), 12), pad(p(clip(r.DisplayName(), 28)), 28),
-			pad(p(r.Clock.Regime.Value), 8), pad(p(zone), 20), pad(promise, 7), pad(p(clip(authority, 30)), 30), len(r.Gaps()))
+		fmt.Fprintf(w, "%s %s %s %s %s %s %d\n", pad(p(r.ID), 12), pad(clip(p(r.DisplayName()), 28), 28),
+			pad(p(r.Clock.Regime.Value), 8), pad(p(zone), 20), pad(promise, 7), pad(clip(p(authority), 30), 30), len(r.Gaps()))
 	}
 	fmt.Fprintln(w, "\n* assumed, not stated in the policy (confirm). 'rightsdesk controllers ID' shows one register with its gaps.")
 }
 
-// pad fills s with spaces to n runes (fmt pads to n bytes, which breaks
-// the columns of names such as "Urzędu").
+// pad fills s with spaces to n terminal cells (fmt pads to n bytes, which
+// breaks the columns of names such as "Urzędu"; counting runes breaks them
+// for wide characters such as 東 and for combining accents).
 func pad(s string, n int) string {
-	if k := utf8.RuneCountInString(s); k < n {
+	if k := ansi.StringWidth(s); k < n {
 		return s + strings.Repeat(" ", n-k)
 	}
 	return s
 }
 
-// clip shortens s to n runes for a column.
+// clip shortens s to at most n terminal cells for a column, ending in "…"
+// when it was cut.
 func clip(s string, n int) string {
-	r := []rune(s)
-	if len(r) <= n {
-		return s
-	}
-	return string(r[:n-1]) + "…"
+	return ansi.Truncate(s, n, "…")
 }
 
 func printRegister(w io.Writer, r *register.Register) {

@@ -8,6 +8,8 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/charmbracelet/x/ansi"
+
 	"rightsdesk/cases/register"
 )
 
@@ -182,5 +184,29 @@ func TestControllersOverrides(t *testing.T) {
 	_, out, _ = runCLI(t, env, "controllers", "--json", "--registers", flagDir)
 	if !strings.Contains(out, `"id":"crisp","name":"Crisp \u001b[31mSAS","legal_name":"Crisp \u001b[31mSAS","version":"8"`) {
 		t.Errorf("--registers did not win: %s", out)
+	}
+}
+
+// TestColumnsCountTerminalCells: the register list's columns line up for
+// wide characters (two cells each) and combining accents (none), which a
+// count of runes gets wrong.
+func TestColumnsCountTerminalCells(t *testing.T) {
+	for _, tt := range []struct {
+		in        string
+		n         int
+		pad, clip string
+	}{
+		{"Urzędu", 8, "Urzędu  ", "Urzędu"},
+		{"東京都", 8, "東京都  ", "東京都"},                                                             // 6 cells
+		{"東京都庁舎ビル", 8, "東京都庁舎ビル", "東京都…"},                                                      // 14 cells: cut to 7 with the ellipsis
+		{"Zoe\u0301 Lefe\u0300vre", 12, "Zoe\u0301 Lefe\u0300vre ", "Zoe\u0301 Lefe\u0300vre"}, // 11 cells, 13 runes
+		{"Crisp SAS", 5, "Crisp SAS", "Cris…"},
+	} {
+		if got := pad(tt.in, tt.n); got != tt.pad || (ansi.StringWidth(tt.in) <= tt.n && ansi.StringWidth(got) != tt.n) {
+			t.Errorf("pad(%q, %d) = %q, want %q", tt.in, tt.n, got, tt.pad)
+		}
+		if got := clip(tt.in, tt.n); got != tt.clip || ansi.StringWidth(got) > tt.n {
+			t.Errorf("clip(%q, %d) = %q (%d cells), want %q", tt.in, tt.n, got, ansi.StringWidth(got), tt.clip)
+		}
 	}
 }

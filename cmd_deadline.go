@@ -2,64 +2,72 @@ package main
 
 import (
 	"encoding/json"
-	"errors"
 	"fmt"
 	"io"
 	"strings"
 
+	"github.com/spf13/cobra"
+
 	"rightsdesk/cases"
 )
 
-const deadlineUsage = `usage: rightsdesk deadline --regime R --calendar CODE --tz ZONE --received TIME
-          [--right RIGHT] [--holiday YYYY-MM-DD ...] [--promise-days N]
-          [--pause additive|none] [--pause-window-days N] [--act-by-days N]
-          [--forward-days N] [--extended-until YYYY-MM-DD] [--event NAME@TIME ...] [--json]
+// deadlineOptions are the calculator's flags.
+type deadlineOptions struct {
+	regime, calendar, zone, received, right, pause, extendedUntil string
+	promise, window, actBy, forward                               int
+	holidays, events                                              []string
+	asJSON                                                        bool
+}
 
-Computes the deadlines of one request without a database (DEADLINES.md).
-Events: %s.
-TIME is RFC 3339 or YYYY-MM-DD (the start of that day in --tz).
-`
+// deadlineCommand is the calculator of DEADLINES.md section 8.
+func (a *app) deadlineCommand() *cobra.Command {
+	names := slugs(cases.CalculatorEvents)
+	cmd := &cobra.Command{Use: "deadline", Short: "the deadline calculator, no database (DEADLINES.md)", Args: noArgs,
+		Long: "Computes the deadlines of one request without a database (DEADLINES.md): the legal\n" +
+			"deadline, the extension and its notice, the pauses, with the working.\n" +
+			"Events: " + strings.Join(names, ", ") + ".\n" +
+			"TIME is RFC 3339 or YYYY-MM-DD (the start of that day in --tz).",
+		Example: "  rightsdesk deadline --regime eu-gdpr --calendar DE-BE --tz Europe/Berlin --received 2025-01-31T09:00:00+01:00\n" +
+			"  rightsdesk deadline --regime uk-gdpr --calendar GB-EAW --tz Europe/London --received 2026-03-02 --event id-requested@2026-03-03"}
+	var o deadlineOptions
+	f := cmd.Flags()
+	f.StringVar(&o.regime, "regime", "", "the legal regime `R` (eu-gdpr, uk-gdpr, ...)")
+	f.StringVar(&o.calendar, "calendar", "", "the holiday calendar `CODE` (FR, DE-BE, GB-EAW, ...)")
+	f.StringVar(&o.zone, "tz", "", "the legal time `ZONE` (Europe/Paris)")
+	f.StringVar(&o.received, "received", "", "when the request was received (`TIME`)")
+	f.StringVar(&o.right, "right", string(cases.RightAccess), "the right `R` asked for")
+	f.IntVar(&o.promise, "promise-days", 0, "the organisation's promise, in `N` days (0: none)")
+	f.StringVar(&o.pause, "pause", string(cases.PauseAdditive), "how a pause counts: `additive` or none")
+	f.IntVar(&o.window, "pause-window-days", cases.DefaultPauseWindowDays, "a pause counts only when asked within `N` days of receipt")
+	f.IntVar(&o.actBy, "act-by-days", cases.DefaultActByWorkingDays, "the internal act-by target, `N` working days")
+	f.IntVar(&o.forward, "forward-days", cases.DefaultForwardWorkingDays, "a processor forwards within `N` working days")
+	f.StringVar(&o.extendedUntil, "extended-until", "", "the extension's own end (`YYYY-MM-DD`)")
+	f.StringArrayVar(&o.holidays, "holiday", nil, "an extra holiday `YYYY-MM-DD` (repeatable)")
+	f.StringArrayVar(&o.events, "event", nil, "a clock event `NAME@TIME` (repeatable)")
+	f.BoolVar(&o.asJSON, "json", false, "print the deadlines as one JSON value on one line")
+	for _, name := range []string{"regime", "calendar", "tz", "received"} {
+		_ = cmd.MarkFlagRequired(name)
+	}
+	_ = cmd.RegisterFlagCompletionFunc("regime", completeSlugs(cases.RegimeNames()))
+	_ = cmd.RegisterFlagCompletionFunc("right", completeSlugs(slugs(cases.Rights)))
+	_ = cmd.RegisterFlagCompletionFunc("pause", completeSlugs([]string{string(cases.PauseAdditive), string(cases.PauseNone)}))
+	_ = cmd.RegisterFlagCompletionFunc("event", completeSlugs(eventPrefixes(names)))
+	cmd.RunE = a.runs(func([]string) int { return a.runDeadline(o) })
+	return cmd
+}
 
-// runDeadline is the calculator of DEADLINES.md section 8.
-func runDeadline(a *app, args []string) int {
-	fs := newFlags("deadline")
-	regime := fs.String("regime", "", "")
-	calendar := fs.String("calendar", "", "")
-	zone := fs.String("tz", "", "")
-	received := fs.String("received", "", "")
-	right := fs.String("right", string(cases.RightAccess), "")
-	promise := fs.Int("promise-days", 0, "")
-	pause := fs.String("pause", string(cases.PauseAdditive), "")
-	window := fs.Int("pause-window-days", cases.DefaultPauseWindowDays, "")
-	actBy := fs.Int("act-by-days", cases.DefaultActByWorkingDays, "")
-	forward := fs.Int("forward-days", cases.DefaultForwardWorkingDays, "")
-	extendedUntil := fs.String("extended-until", "", "")
-	asJSON := fs.Bool("json", false, "")
-	var holidays, events stringList
-	fs.Var(&holidays, "holiday", "")
-	fs.Var(&events, "event", "")
-	positional, err := parseAnywhere(fs, args)
-	if errors.Is(err, errHelp) {
-		names := make([]string, len(cases.CalculatorEvents))
-		for i, e := range cases.CalculatorEvents {
-			names[i] = string(e)
-		}
-		fmt.Fprintf(a.stdout, deadlineUsage, strings.Join(names, ", "))
-		return exitOK
+// eventPrefixes are the events as --event starts them: NAME@.
+func eventPrefixes(names []string) []string {
+	out := make([]string, len(names))
+	for i, n := range names {
+		out[i] = n + "@"
 	}
-	if err != nil {
-		return a.fail(exitUsage, fmt.Errorf("deadline: %w", err))
-	}
-	if len(positional) > 0 {
-		return a.fail(exitUsage, fmt.Errorf("deadline: unexpected argument %q", positional[0]))
-	}
-	for flagName, v := range map[string]string{"--regime": *regime, "--calendar": *calendar, "--tz": *zone, "--received": *received} {
-		if v == "" {
-			return a.fail(exitUsage, fmt.Errorf("deadline: %s is required (see 'rightsdesk deadline --help')", flagName))
-		}
-	}
-	in, err := calculatorInput(*regime, *calendar, *zone, *received, *right, *pause, *extendedUntil,
-		*promise, *window, *actBy, *forward, holidays, events, a.clock)
+	return out
+}
+
+func (a *app) runDeadline(o deadlineOptions) int {
+	in, err := calculatorInput(o.regime, o.calendar, o.zone, o.received, o.right, o.pause, o.extendedUntil,
+		o.promise, o.window, o.actBy, o.forward, o.holidays, o.events, a.clock)
 	if err != nil {
 		return a.fail(exitUsage, fmt.Errorf("deadline: %w", err))
 	}
@@ -70,7 +78,7 @@ func runDeadline(a *app, args []string) int {
 	for _, w := range d.Warnings {
 		fmt.Fprintf(a.stderr, "rightsdesk: warning: %s\n", w)
 	}
-	if *asJSON {
+	if o.asJSON {
 		return a.printJSON(d)
 	}
 	printDeadlines(a.stdout, d)

@@ -8,11 +8,11 @@ import (
 	"strconv"
 	"time"
 
+	"github.com/spf13/cobra"
+
 	"rightsdesk/cases"
 	"rightsdesk/cases/demo"
 )
-
-const demoUsage = "usage: rightsdesk demo --db PATH [--cases N] [--seed S]"
 
 // Demo defaults: the number of cases a first look needs, and the seed of
 // the demo database behind --demo.
@@ -21,33 +21,37 @@ const (
 	demoDefaultSeed  = 1
 )
 
-func init() {
-	addCommand("demo", runDemo, "fill an empty database with generated fictional cases")
+// demoCommand fills an empty database with demo cases, dated relative to
+// now.
+func (a *app) demoCommand() *cobra.Command {
+	cmd := &cobra.Command{Use: "demo --db PATH", Short: "fill an empty database with generated fictional cases", Args: noArgs,
+		Long: `Fills a new or empty database with N generated fictional cases, the same for the
+same seed, dated relative to now. --db is required: demo data never go into the
+real database by default, and a database that holds cases is refused.`,
+		Example: "  rightsdesk demo --db /tmp/demo.db --cases 1000 --seed 7"}
+	var db string
+	dbFlag(cmd, &db)
+	n := cmd.Flags().Int("cases", demoDefaultCases, "how many cases, `N`")
+	seed := cmd.Flags().String("seed", strconv.Itoa(demoDefaultSeed), "the generator's seed `S`, a whole number")
+	cmd.RunE = a.runs(func([]string) int { return a.runDemo(db, *n, *seed) })
+	return cmd
 }
 
-// runDemo fills an empty database with demo cases, dated relative to now.
-func runDemo(a *app, args []string) int {
-	fs := newFlags("demo")
-	db := fs.String("db", "", "")
-	n := fs.Int("cases", demoDefaultCases, "")
-	seed := fs.String("seed", strconv.Itoa(demoDefaultSeed), "")
-	pos, err := parseAnywhere(fs, args)
-	if err != nil || len(pos) > 0 {
-		return a.usageError("demo", err, pos, demoUsage)
-	}
+// runDemo fills an empty database with demo cases.
+func (a *app) runDemo(db string, n int, seed string) int {
 	bad := func(err error) int { return a.fail(exitUsage, fmt.Errorf("demo: %w", err)) }
-	if *db == "" {
+	if db == "" {
 		return bad(errors.New("--db PATH is required: demo data never go into the real database by default"))
 	}
-	if *n < 1 || *n > 1_000_000 {
-		return bad(fmt.Errorf("--cases %d: want 1 to 1,000,000", *n))
+	if n < 1 || n > 1_000_000 {
+		return bad(fmt.Errorf("--cases %d: want 1 to 1,000,000", n))
 	}
-	s, err := strconv.ParseUint(*seed, 10, 64)
+	s, err := strconv.ParseUint(seed, 10, 64)
 	if err != nil {
-		return bad(fmt.Errorf("--seed %q: want a whole number", *seed))
+		return bad(fmt.Errorf("--seed %q: want a whole number", seed))
 	}
 	start := time.Now()
-	count, err := a.writeDemo(*db, *n, s)
+	count, err := a.writeDemo(db, n, s)
 	if err != nil {
 		var refused *cases.Refused
 		if errors.As(err, &refused) {
@@ -55,7 +59,7 @@ func runDemo(a *app, args []string) int {
 		}
 		return a.storeFailure(err)
 	}
-	fmt.Fprintf(a.stdout, "%d demo cases written to %s in %s\n", count, *db, time.Since(start).Round(time.Millisecond))
+	fmt.Fprintf(a.stdout, "%d demo cases written to %s in %s\n", count, db, time.Since(start).Round(time.Millisecond))
 	return exitOK
 }
 
@@ -84,6 +88,7 @@ func (a *app) writeDemo(path string, n int, seed uint64) (int, error) {
 	opts := demo.Options{Cases: n, Seed: seed, Now: now, Registers: regs.All(),
 		Team: append([]string{a.actor()}, demo.Team...)}
 	count := 0
+	a.beginWrite()
 	err = demo.Batches(opts, demoBatch, func(requests [][]*cases.Case) error {
 		if err := st.AddRequests(requests, now, demoBatch); err != nil {
 			return err

@@ -5,64 +5,76 @@ import (
 	"path/filepath"
 	"time"
 
+	"github.com/spf13/cobra"
+
 	"rightsdesk/cases"
 	"rightsdesk/cases/register"
 	"rightsdesk/export"
 	"rightsdesk/storage"
 )
 
-const exportUsage = `usage: rightsdesk export ID [--out DIR] [--letter KIND] [--registers DIR] [--json] [--db PATH]
-       rightsdesk export ID --record [--out DIR] [--json] [--db PATH]
+// exportOptions are export's flags.
+type exportOptions struct {
+	db, out, letter, registers string
+	record, asJSON             bool
+}
 
-Writes the response packet of the case (PACKETS.md) as DIR/<ID>-<kind>.zip
+// exportCommand writes a response packet, or the case record with --record.
+func (a *app) exportCommand() *cobra.Command {
+	var o exportOptions
+	cmd := &cobra.Command{Use: "export ID", Short: "write a case's response packet (or --record, its case record)",
+		Args: argsBetween(1, 1, "which case?"),
+		Long: `Writes the response packet of the case (PACKETS.md) as DIR/<ID>-<kind>.zip
 (default DIR $XDG_DATA_HOME/rightsdesk/packets, created 0700) and prints its
 full path. The letter is the one for the case's current step unless --letter
-names another (acknowledgement, identity-request, clarification-request,
-fee-request, extension-notice, final, redirect, lapse). The export is
-recorded in the timeline with the zip's SHA-256, which send then records.
-A packet whose register lacks a fact the letter needs is marked DRAFT; the
-gaps are listed on stderr. --json prints {path, sha256, letter, draft, gaps}.
+names another. The export is recorded in the timeline with the zip's SHA-256,
+which send then records. A packet whose register lacks a fact the letter needs
+is marked DRAFT; the gaps are listed on stderr. --json prints
+{path, sha256, letter, draft, gaps}.
 
 --record writes the case record instead (the full timeline, for the
 organisation's files or a supervisory authority; default DIR
-$XDG_DATA_HOME/rightsdesk/records).`
-
-func init() {
-	addCommand("export", runExport, "write a case's response packet (or --record, its case record)")
+$XDG_DATA_HOME/rightsdesk/records); --json prints {path, chain_head}.`,
+		Example: "  rightsdesk export DSR-2026-000042\n  rightsdesk export DSR-2026-000042 --letter extension-notice --out ./out\n  rightsdesk export DSR-2026-000042 --record"}
+	f := cmd.Flags()
+	dbFlag(cmd, &o.db)
+	f.BoolVar(&o.record, "record", false, "write the case record instead of a packet")
+	f.StringVar(&o.out, "out", "", "the folder `DIR` to write into")
+	f.StringVar(&o.letter, "letter", "", "the letter `KIND` (default: the current step's)")
+	registersFlag(cmd, &o.registers)
+	jsonFlag(cmd, &o.asJSON, "what was written")
+	_ = cmd.MarkFlagDirname("out")
+	_ = cmd.RegisterFlagCompletionFunc("letter", completeSlugs(slugs(cases.LetterKinds)))
+	cmd.ValidArgsFunction = a.completeCaseID(nil)
+	cmd.RunE = a.runs(func(args []string) int { return a.runExport(args[0], o) })
+	return cmd
 }
 
 // runExport writes a response packet, or the case record with --record.
-func runExport(a *app, args []string) int {
-	fs, c := commonFlags("export")
-	record := fs.Bool("record", false, "")
-	out := fs.String("out", "", "")
-	letter := fs.String("letter", "", "")
-	registers := fs.String("registers", "", "")
-	pos, err := parseAnywhere(fs, args)
-	if err != nil || len(pos) != 1 {
-		return a.usageError("export", err, pos, exportUsage)
-	}
-	if *record {
-		if *letter != "" {
+func (a *app) runExport(id string, o exportOptions) int {
+	if o.record {
+		if o.letter != "" {
 			return a.fail(exitUsage, fmt.Errorf("export: --letter goes with a packet, not with --record"))
 		}
-		return a.exportRecord(*c.db, pos[0], *out, *c.asJSON)
+		return a.exportRecord(o.db, id, o.out, o.asJSON)
 	}
 	var kind cases.LetterKind
-	if *letter != "" {
-		if kind, err = cases.ParseLetterKind(*letter); err != nil {
+	var err error
+	if o.letter != "" {
+		if kind, err = cases.ParseLetterKind(o.letter); err != nil {
 			return a.fail(exitUsage, fmt.Errorf("export: --letter: %w", err))
 		}
 	}
-	regs, err := loadRegisters(a.getenv, *registers)
+	regs, err := loadRegisters(a.getenv, o.registers)
 	if err != nil {
 		return a.fail(exitUsage, err)
 	}
-	dir := *out
+	dir := o.out
 	if dir == "" {
 		dir = filepath.Join(a.dataHome(), "rightsdesk", "packets")
 	}
-	res, err := exportPacket(a.store(a.dbPath(*c.db)), regs, pos[0], kind, dir, a.clock.Now(), a.actor())
+	a.beginWrite()
+	res, err := exportPacket(a.store(a.dbPath(o.db)), regs, id, kind, dir, a.clock.Now(), a.actor())
 	if err != nil {
 		return a.storeFailure(err)
 	}
@@ -72,7 +84,7 @@ func runExport(a *app, args []string) int {
 	if res.Draft {
 		fmt.Fprintf(a.stderr, "rightsdesk: the packet is a DRAFT: complete the register (rightsdesk controllers %s) and export again\n", res.Controller)
 	}
-	if *c.asJSON {
+	if o.asJSON {
 		gaps := res.Gaps
 		if gaps == nil {
 			gaps = []export.LetterGap{}

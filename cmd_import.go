@@ -6,51 +6,52 @@ import (
 	"fmt"
 	"io"
 	"os"
-	"strings"
+
+	"github.com/spf13/cobra"
 
 	"rightsdesk/cases"
 	"rightsdesk/storage"
 )
 
-const importUsage = `usage: rightsdesk import FILE [--registers DIR] [--json] [--db PATH]
-  FILE (- reads stdin) is JSON Lines when its first non-blank character is {,
-  otherwise CSV (the extension does not matter). CSV: a header naming the columns
-  controller,right,subject,email,received,channel,text in any order, optionally
-  phone, postal-address, identifier, requester, relation, regime, language; JSON
-  Lines: one object per line with the same keys. UTF-8, a BOM allowed.
-  right may name several rights ("access,erasure", or a JSON array): one request,
-  linked cases, as with add. received is required (RFC 3339 or YYYY-MM-DD in the
-  organisation's zone). identifier is TYPE=VALUE;TYPE=VALUE (in JSON also an
-  object {"TYPE":"VALUE"}). One contact route (email, phone or postal-address).
-  The whole file is checked first: each bad row is reported as FILE:LINE: reason
-  (physical lines, the header is line 1) and then nothing is imported (exit 2).
-  Otherwise every request is written in one transaction; a request repeating an
-  open one (same organisation, right and e-mail, else phone, else postal address)
-  is tagged possible-duplicate in its timeline.
-  Prints one line: requests, cases and duplicates imported; --json prints
-  {"requests":N,"cases":N,"possible_duplicates":N,"ids":["DSR-...",...]}.`
+// importCommand validates the whole file before touching the database,
+// then writes every request in one transaction.
+func (a *app) importCommand() *cobra.Command {
+	cmd := &cobra.Command{Use: "import FILE", Short: "add requests from CSV or JSON Lines, all or nothing",
+		Args: argsBetween(1, 1, "which file? (- reads stdin)"),
+		Long: `FILE (- reads stdin) is JSON Lines when its first non-blank character is {,
+otherwise CSV (the extension does not matter). CSV: a header naming the columns
+controller,right,subject,email,received,channel,text in any order, optionally
+phone, postal-address, identifier, requester, relation, regime, language; JSON
+Lines: one object per line with the same keys. UTF-8, a BOM allowed.
+right may name several rights ("access,erasure", or a JSON array): one request,
+linked cases, as with add. received is required (RFC 3339 or YYYY-MM-DD in the
+organisation's zone). identifier is TYPE=VALUE;TYPE=VALUE (in JSON also an
+object {"TYPE":"VALUE"}). One contact route (email, phone or postal-address).
 
-func init() {
-	addCommand("import", runImport, "add requests from CSV or JSON Lines, all or nothing")
+The whole file is checked first: each bad row is reported as FILE:LINE: reason
+(physical lines, the header is line 1) and then nothing is imported (exit 2).
+Otherwise every request is written in one transaction; a request repeating an
+open one (same organisation, right and e-mail, else phone, else postal address)
+is tagged possible-duplicate in its timeline.
+
+Prints one line: requests, cases and duplicates imported; --json prints
+{"requests":N,"cases":N,"possible_duplicates":N,"ids":["DSR-...",...]}.`,
+		Example: "  rightsdesk import requests.csv\n  export-from-crm | rightsdesk import - --json"}
+	var db, registersDir string
+	var asJSON bool
+	dbFlag(cmd, &db)
+	registersFlag(cmd, &registersDir)
+	jsonFlag(cmd, &asJSON, "the counts and the new IDs")
+	cmd.ValidArgsFunction = completeFiles
+	cmd.RunE = a.runs(func(args []string) int { return a.runImport(args[0], db, registersDir, asJSON) })
+	return cmd
 }
 
-// runImport validates the whole file before touching the database, then
-// writes every request in one transaction. Each bad row is reported as
-// FILE:LINE: reason, and then nothing is imported.
-func runImport(a *app, args []string) int {
-	fs, c := commonFlags("import")
-	registersDir := fs.String("registers", "", "")
-	pos, err := parseAnywhere(fs, args)
-	if err == nil && len(pos) != 1 {
-		// The full usage is for --help; an error stays on one line.
-		synopsis, _, _ := strings.Cut(importUsage, "\n")
-		err = fmt.Errorf("want one FILE, got %d arguments (%s; import --help says more)", len(pos), synopsis)
-	}
-	if err != nil {
-		return a.usageError("import", err, pos, importUsage)
-	}
-	name := pos[0]
+// runImport reads the file, validates all of it, and imports it or
+// reports each bad row as FILE:LINE: reason.
+func (a *app) runImport(name, db, registersDir string, asJSON bool) int {
 	var data []byte
+	var err error
 	if name == "-" {
 		name = "stdin"
 		data, err = io.ReadAll(os.Stdin)
@@ -60,7 +61,7 @@ func runImport(a *app, args []string) int {
 	if err != nil {
 		return a.fail(exitUsage, fmt.Errorf("import: %w", err))
 	}
-	regs, err := loadRegisters(a.getenv, *registersDir)
+	regs, err := loadRegisters(a.getenv, registersDir)
 	if err != nil {
 		return a.fail(exitUsage, fmt.Errorf("import: %w", err))
 	}
@@ -84,7 +85,8 @@ func runImport(a *app, args []string) int {
 		}
 		return a.fail(exitUsage, fmt.Errorf("import: %d %s in %s; nothing was imported", len(errs), rows, cases.Printable(name)))
 	}
-	res, err := a.store(a.dbPath(*c.db)).Import(requests, now, actor)
+	a.beginWrite()
+	res, err := a.store(a.dbPath(db)).Import(requests, now, actor)
 	if err != nil {
 		var refused *cases.Refused
 		if errors.As(err, &refused) {
@@ -92,7 +94,7 @@ func runImport(a *app, args []string) int {
 		}
 		return a.storeFailure(err)
 	}
-	if *c.asJSON {
+	if asJSON {
 		return a.printJSON(res)
 	}
 	fmt.Fprintf(a.stdout, "imported %s (%s) from %s; %d tagged %s\n", importCount(res.Requests, "request"), importCount(res.Cases, "case"),

@@ -3,27 +3,33 @@ package main
 import (
 	"fmt"
 
+	"github.com/spf13/cobra"
+
 	"rightsdesk/storage"
 )
 
-const purgeUsage = "usage: rightsdesk purge [--dry-run] [--json] [--registers DIR] [--db PATH]"
-
-func init() {
-	addCommand("purge", runPurge, "retention: remove old data copies, reduce old cases to their minimal record")
-}
-
-// runPurge applies each organisation's retention (its register's
+// purgeCommand applies each organisation's retention (its register's
 // case_files) to the closed cases, or with --dry-run lists exactly what
 // would go.
-func runPurge(a *app, args []string) int {
-	fs, c := commonFlags("purge")
-	dry := fs.Bool("dry-run", false, "")
-	registersDir := fs.String("registers", "", "")
-	pos, err := parseAnywhere(fs, args)
-	if err != nil || len(pos) > 0 {
-		return a.usageError("purge", err, pos, purgeUsage)
-	}
-	regs, err := loadRegisters(a.getenv, *registersDir)
+func (a *app) purgeCommand() *cobra.Command {
+	cmd := &cobra.Command{Use: "purge", Short: "retention: remove old data copies, reduce old cases to their minimal record", Args: noArgs,
+		Long: `Applies each organisation's retention (its register's case_files) to the closed
+cases: attached data copies go after purge_copies_months, and a case is reduced
+to its minimal record after keep_record_years. A case tagged legal-hold is left
+untouched. --dry-run lists exactly what would go and changes nothing.`,
+		Example: "  rightsdesk purge --dry-run\n  rightsdesk purge --json"}
+	var db, registersDir string
+	var dry, asJSON bool
+	dbFlag(cmd, &db)
+	registersFlag(cmd, &registersDir)
+	jsonFlag(cmd, &asJSON, "the plan")
+	cmd.Flags().BoolVar(&dry, "dry-run", false, "list what would go; change nothing")
+	cmd.RunE = a.runs(func([]string) int { return a.runPurge(db, registersDir, dry, asJSON) })
+	return cmd
+}
+
+func (a *app) runPurge(db, registersDir string, dry, asJSON bool) int {
+	regs, err := loadRegisters(a.getenv, registersDir)
 	if err != nil {
 		return a.fail(exitUsage, fmt.Errorf("purge: %w", err))
 	}
@@ -35,15 +41,18 @@ func runPurge(a *app, args []string) int {
 		return storage.Retention{CopiesMonths: reg.CaseFiles.PurgeCopiesMonths.Value,
 			RecordYears: reg.CaseFiles.KeepRecordYears.Value}, true
 	}
-	plan, err := a.store(a.dbPath(*c.db)).Purge(retention, a.clock.Now(), a.actor(), *dry)
+	if !dry {
+		a.beginWrite()
+	}
+	plan, err := a.store(a.dbPath(db)).Purge(retention, a.clock.Now(), a.actor(), dry)
 	if err != nil {
 		return a.storeFailure(err)
 	}
-	if *c.asJSON {
+	if asJSON {
 		return a.printJSON(plan)
 	}
 	verb := "purged"
-	if *dry {
+	if dry {
 		verb = "would purge"
 	}
 	for _, it := range plan.Items {
@@ -60,7 +69,7 @@ func runPurge(a *app, args []string) int {
 		fmt.Fprintf(a.stderr, "rightsdesk: warning: no register for %q: its cases are left untouched\n", org)
 	}
 	fmt.Fprintf(a.stdout, "%d cases %s, %d held", len(plan.Items), verb, len(plan.Held))
-	if !*dry && len(plan.Items) > 0 {
+	if !dry && len(plan.Items) > 0 {
 		fmt.Fprintf(a.stdout, "; file compacted from %d to %d bytes", plan.SizeBefore, plan.SizeAfter)
 	}
 	fmt.Fprintln(a.stdout)

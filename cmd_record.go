@@ -16,11 +16,12 @@ const generator = "rightsdesk"
 // (default $XDG_DATA_HOME/rightsdesk/records) and prints its folder. The
 // export is logged in the access log, not in the timeline, so that the
 // record of an unchanged case is the same every time.
-func (a *app) exportRecord(dbFlag, id, dir string, asJSON bool) int {
+func (a *app) exportRecord(db, id, dir string, asJSON bool) int {
 	if dir == "" {
 		dir = filepath.Join(a.dataHome(), "rightsdesk", "records")
 	}
-	out, head, err := writeRecord(a.store(a.dbPath(dbFlag)), id, dir, a.clock.Now(), a.actor())
+	a.beginWrite()
+	out, head, err := writeRecord(a.store(a.dbPath(db)), id, dir, a.clock.Now(), a.actor())
 	if err != nil {
 		return a.storeFailure(err)
 	}

@@ -3,7 +3,6 @@ package main
 import (
 	"bytes"
 	"errors"
-	"flag"
 	"fmt"
 	"io"
 	"os"
@@ -12,6 +11,8 @@ import (
 	"strconv"
 	"strings"
 	"time"
+
+	"github.com/spf13/cobra"
 
 	"rightsdesk/cases"
 	"rightsdesk/storage"
@@ -84,60 +85,76 @@ func (a *app) storeFailure(err error) int {
 	return a.fail(exitStore, err)
 }
 
-// common are the flags every database command takes.
-type common struct {
-	db     *string
-	asJSON *bool
+// initCommand creates the database with the right modes.
+func (a *app) initCommand() *cobra.Command {
+	cmd := &cobra.Command{Use: "init", Short: "create the database (and its folder) with the right modes", Args: noArgs,
+		Long: `Creates the database with the right modes: private (0600 in a 0700 folder), or
+with --shared --group NAME for a team on one host (the folder setgid and
+group-owned, 2770; the database 0660). Prints the database's path.`,
+		Example: "  rightsdesk init\n  rightsdesk init --shared --group dpo --db /srv/rightsdesk/cases.db"}
+	var db string
+	dbFlag(cmd, &db)
+	shared := cmd.Flags().Bool("shared", false, "a team's database: group-readable and writable (needs --group)")
+	group := cmd.Flags().String("group", "", "the team's `NAME` (a Unix group)")
+	cmd.RunE = a.runs(func([]string) int { return a.runInit(db, *shared, *group) })
+	return cmd
 }
 
-// commonFlags is a flag set with --db and --json already defined.
-func commonFlags(name string) (*flag.FlagSet, common) {
-	fs := newFlags(name)
-	return fs, common{db: fs.String("db", "", ""), asJSON: fs.Bool("json", false, "")}
-}
-
-// runInit creates the database with the right modes.
-func runInit(a *app, args []string) int {
-	fs, c := commonFlags("init")
-	shared := fs.Bool("shared", false, "")
-	group := fs.String("group", "", "")
-	pos, err := parseAnywhere(fs, args)
-	if err != nil || len(pos) > 0 {
-		return a.usageError("init", err, pos, "usage: rightsdesk init [--shared --group NAME] [--db PATH]")
-	}
-	if *shared && *group == "" {
+func (a *app) runInit(db string, shared bool, group string) int {
+	if shared && group == "" {
 		return a.fail(exitUsage, fmt.Errorf("init: --shared needs --group NAME"))
 	}
-	if *shared {
-		if _, err := user.LookupGroup(*group); err != nil {
-			return a.fail(exitUsage, fmt.Errorf("init: unknown group %q", *group))
+	if shared {
+		if _, err := user.LookupGroup(group); err != nil {
+			return a.fail(exitUsage, fmt.Errorf("init: unknown group %q", group))
 		}
 	}
-	path := a.dbPath(*c.db)
-	if err := storage.Init(path, *shared, *group); err != nil {
+	path := a.dbPath(db)
+	a.beginWrite()
+	if err := storage.Init(path, shared, group); err != nil {
 		return a.storeFailure(err)
 	}
 	fmt.Fprintln(a.stdout, path)
 	return exitOK
 }
 
-// runList prints the queue.
-func runList(a *app, args []string) int {
-	fs, c := commonFlags("list")
-	var statuses stringList
-	fs.Var(&statuses, "status", "")
-	controller := fs.String("controller", "", "")
-	right := fs.String("right", "", "")
-	overdue := fs.Bool("overdue", false, "")
-	within := fs.String("due-within", "", "")
-	query := fs.String("query", "", "")
-	all := fs.Bool("all", false, "")
-	pos, err := parseAnywhere(fs, args)
-	if err != nil || len(pos) > 0 {
-		return a.usageError("list", err, pos, "usage: rightsdesk list [--status S ...] [--controller ID] [--right R] [--overdue] [--due-within 7d] [--query TEXT] [--all] [--json]")
-	}
-	f := storage.Filter{Controller: *controller, Overdue: *overdue, Query: *query, All: *all}
-	for _, s := range statuses {
+// listOptions are list's flags.
+type listOptions struct {
+	db, controller, right, within, query string
+	statuses                             []string
+	overdue, all, asJSON                 bool
+}
+
+// listCommand prints the queue.
+func (a *app) listCommand() *cobra.Command {
+	var o listOptions
+	cmd := &cobra.Command{Use: "list", Short: "the queue in urgency order", Args: noArgs,
+		Long: `The queue in urgency order (the terminal app's order): open cases with a running
+clock by effective due date, overdue first; then those whose clock is paused or
+awaiting a restart; then closed cases, newest first. Open cases only unless
+--all or --status closed. One line per case, or with --json an array of cases.`,
+		Example: "  rightsdesk list --overdue\n  rightsdesk list --controller crisp --due-within 7d --json\n  rightsdesk list --query 'kowalska' --all"}
+	f := cmd.Flags()
+	dbFlag(cmd, &o.db)
+	f.StringArrayVar(&o.statuses, "status", nil, "only cases with this status `S` (repeatable, or S,S)")
+	f.StringVar(&o.controller, "controller", "", "only the cases of one organisation `ID`")
+	f.StringVar(&o.right, "right", "", "only the cases of one right `R`")
+	f.BoolVar(&o.overdue, "overdue", false, "only overdue cases")
+	f.StringVar(&o.within, "due-within", "", "only cases due within a `SPAN` (7d, 36h)")
+	f.StringVar(&o.query, "query", "", "only cases matching `TEXT` as the terminal app's filter does")
+	f.BoolVar(&o.all, "all", false, "closed cases too")
+	jsonFlag(cmd, &o.asJSON, "an array of cases")
+	_ = cmd.RegisterFlagCompletionFunc("status", completeSlugs(slugs(cases.Statuses)))
+	_ = cmd.RegisterFlagCompletionFunc("right", completeSlugs(slugs(cases.Rights)))
+	_ = cmd.RegisterFlagCompletionFunc("controller", a.completeController)
+	cmd.RunE = a.runs(func([]string) int { return a.runList(o) })
+	return cmd
+}
+
+func (a *app) runList(o listOptions) int {
+	f := storage.Filter{Controller: o.controller, Overdue: o.overdue, Query: o.query, All: o.all}
+	var err error
+	for _, s := range o.statuses {
 		for _, part := range strings.Split(s, ",") {
 			st, err := cases.ParseStatus(strings.TrimSpace(part))
 			if err != nil {
@@ -146,13 +163,13 @@ func runList(a *app, args []string) int {
 			f.Statuses = append(f.Statuses, st)
 		}
 	}
-	if *right != "" {
-		if f.Right, err = cases.ParseRight(*right); err != nil {
+	if o.right != "" {
+		if f.Right, err = cases.ParseRight(o.right); err != nil {
 			return a.fail(exitUsage, fmt.Errorf("list: %w", err))
 		}
 	}
-	if *within != "" {
-		if f.DueWithin, err = parseSpan(*within); err != nil {
+	if o.within != "" {
+		if f.DueWithin, err = parseSpan(o.within); err != nil {
 			return a.fail(exitUsage, fmt.Errorf("list: --due-within: %w", err))
 		}
 	}
@@ -161,8 +178,8 @@ func runList(a *app, args []string) int {
 	// they are joined as they come; text: one row per case.
 	var out bytes.Buffer
 	n := 0
-	st := a.store(a.dbPath(*c.db))
-	if *c.asJSON {
+	st := a.store(a.dbPath(o.db))
+	if o.asJSON {
 		err = st.ListViews(f, now, func(view []byte) error {
 			if n > 0 {
 				out.WriteByte(',')
@@ -181,7 +198,7 @@ func runList(a *app, args []string) int {
 	if err != nil {
 		return a.storeFailure(err)
 	}
-	if *c.asJSON {
+	if o.asJSON {
 		fmt.Fprintf(a.stdout, "[%s]\n", out.Bytes())
 	} else {
 		_, _ = a.stdout.Write(out.Bytes())
@@ -205,15 +222,22 @@ func parseSpan(s string) (time.Duration, error) {
 	return d, nil
 }
 
-// runShow prints one case with its deadlines, working and timeline.
-func runShow(a *app, args []string) int {
-	fs, c := commonFlags("show")
-	pos, err := parseAnywhere(fs, args)
-	if err != nil || len(pos) != 1 {
-		return a.usageError("show", err, pos, "usage: rightsdesk show ID [--json]")
-	}
+// showCommand prints one case with its deadlines, working and timeline.
+func (a *app) showCommand() *cobra.Command {
+	cmd := &cobra.Command{Use: "show ID", Short: "one case: facts, deadlines with their working, timeline",
+		Args: argsBetween(1, 1, "which case?"), Example: "  rightsdesk show DSR-2026-000042\n  rightsdesk show DSR-2026-000042 --json"}
+	var db string
+	var asJSON bool
+	dbFlag(cmd, &db)
+	jsonFlag(cmd, &asJSON, "the case with its events and steps")
+	cmd.ValidArgsFunction = a.completeCaseID(nil)
+	cmd.RunE = a.runs(func(args []string) int { return a.runShow(db, args[0], asJSON) })
+	return cmd
+}
+
+func (a *app) runShow(db, id string, asJSON bool) int {
 	now := a.clock.Now()
-	l, err := a.store(a.dbPath(*c.db)).Get(pos[0])
+	l, err := a.store(a.dbPath(db)).Get(id)
 	if err != nil {
 		return a.storeFailure(err)
 	}
@@ -222,7 +246,7 @@ func runShow(a *app, args []string) int {
 		return a.storeFailure(err)
 	}
 	v := cases.NewView(l.Case, st, l.Revision, true)
-	if *c.asJSON {
+	if asJSON {
 		return a.printJSON(v)
 	}
 	sum := cases.Summarize(l.Case, st, l.Revision)
@@ -265,18 +289,26 @@ func printCase(w io.Writer, v *cases.View, countdown string) {
 	}
 }
 
-// runCheck verifies the file and every chain.
-func runCheck(a *app, args []string) int {
-	fs, c := commonFlags("check")
-	pos, err := parseAnywhere(fs, args)
-	if err != nil || len(pos) > 0 {
-		return a.usageError("check", err, pos, "usage: rightsdesk check [--db PATH] [--json]")
-	}
-	problems, err := a.store(a.dbPath(*c.db)).Check()
+// checkCommand verifies the file and every chain.
+func (a *app) checkCommand() *cobra.Command {
+	cmd := &cobra.Command{Use: "check", Short: "verify the file and every timeline's hash chain", Args: noArgs,
+		Long: `Verifies the database file and every case's timeline (its hash chain, its
+indexes); prints each problem found and exits 1 if there is any.`,
+		Example: "  rightsdesk check\n  rightsdesk check --json --db backup.db"}
+	var db string
+	var asJSON bool
+	dbFlag(cmd, &db)
+	jsonFlag(cmd, &asJSON, "the problems")
+	cmd.RunE = a.runs(func([]string) int { return a.runCheck(db, asJSON) })
+	return cmd
+}
+
+func (a *app) runCheck(db string, asJSON bool) int {
+	problems, err := a.store(a.dbPath(db)).Check()
 	if err != nil {
 		return a.storeFailure(err)
 	}
-	if *c.asJSON {
+	if asJSON {
 		if problems == nil {
 			problems = []storage.Problem{}
 		}
@@ -290,49 +322,47 @@ func runCheck(a *app, args []string) int {
 		fmt.Fprintf(a.stderr, "rightsdesk: check found %d problems; first: %s\n", len(problems), cases.Printable(problems[0].String()))
 		return exitRefused
 	}
-	if !*c.asJSON {
+	if !asJSON {
 		fmt.Fprintln(a.stdout, "ok: the file and every timeline chain verify")
 	}
 	return exitOK
 }
 
-// runBackup writes a verified hot copy, of everything or of one
+// backupCommand writes a verified hot copy, of everything or of one
 // organisation's cases.
-func runBackup(a *app, args []string) int {
-	fs, c := commonFlags("backup")
-	controller := fs.String("controller", "", "")
-	pos, err := parseAnywhere(fs, args)
-	if err != nil || len(pos) != 1 {
-		return a.usageError("backup", err, pos, "usage: rightsdesk backup DEST [--controller ID] [--db PATH]")
-	}
-	if *controller != "" {
+func (a *app) backupCommand() *cobra.Command {
+	cmd := &cobra.Command{Use: "backup DEST", Short: "a verified hot copy of the database", Args: argsBetween(1, 1, "where to? (DEST)"),
+		Long: `Writes a verified copy of the database to DEST while others keep working (writers
+wait while it is made), or with --controller a database of one organisation's
+cases only. Prints DEST.`,
+		Example: "  rightsdesk backup /backup/cases-$(date +%F).db\n  rightsdesk backup crisp.db --controller crisp"}
+	var db string
+	dbFlag(cmd, &db)
+	controller := cmd.Flags().String("controller", "", "copy only the cases of one organisation `ID`")
+	_ = cmd.RegisterFlagCompletionFunc("controller", a.completeController)
+	cmd.ValidArgsFunction = completeFiles
+	cmd.RunE = a.runs(func(args []string) int { return a.runBackup(db, args[0], *controller) })
+	return cmd
+}
+
+func (a *app) runBackup(db, dest, controller string) int {
+	if controller != "" {
 		regs, err := loadRegisters(a.getenv, "")
 		if err == nil {
-			_, err = regs.Get(*controller)
+			_, err = regs.Get(controller)
 		}
 		if err != nil {
 			return a.fail(exitUsage, fmt.Errorf("backup: %w", err))
 		}
 	}
-	held, err := a.store(a.dbPath(*c.db)).Backup(pos[0], *controller)
+	a.beginWrite() // the copy is a file written
+	held, err := a.store(a.dbPath(db)).Backup(dest, controller)
 	if err != nil {
 		return a.storeFailure(err)
 	}
 	if held > time.Second {
 		fmt.Fprintf(a.stderr, "rightsdesk: the copy held the database for %s; writers waited meanwhile\n", held.Round(time.Millisecond))
 	}
-	fmt.Fprintln(a.stdout, pos[0])
+	fmt.Fprintln(a.stdout, dest)
 	return exitOK
-}
-
-// usageError reports a flag error or wrong arguments; --help prints usage.
-func (a *app) usageError(name string, err error, pos []string, usage string) int {
-	if errors.Is(err, errHelp) {
-		fmt.Fprintln(a.stdout, usage)
-		return exitOK
-	}
-	if err == nil {
-		err = fmt.Errorf("unexpected arguments %q (%s)", pos, usage)
-	}
-	return a.fail(exitUsage, fmt.Errorf("%s: %w", name, err))
 }

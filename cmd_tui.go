@@ -5,38 +5,43 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
+	"time"
 
 	tea "charm.land/bubbletea/v2"
 	"github.com/charmbracelet/colorprofile"
 	"github.com/charmbracelet/x/term"
+	"github.com/spf13/cobra"
 
 	"rightsdesk/cases"
+	"rightsdesk/export"
+	"rightsdesk/storage"
 	"rightsdesk/ui"
 )
 
-const tuiUsage = "usage: rightsdesk [--demo] [--db PATH] [--color auto|256|16|none]"
+// tuiFlags are the root's flags: without a command, rightsdesk starts the
+// terminal app, on the configured database or with --demo on the demo one.
+func (a *app) tuiFlags(root *cobra.Command) {
+	f := root.Flags()
+	var db, registersDir string
+	dbFlag(root, &db)
+	registersFlag(root, &registersDir)
+	demo := f.Bool("demo", false, "the terminal app on the demo database $XDG_DATA_HOME/rightsdesk/demo.db (made when missing or older than a day)")
+	color := f.String("color", "auto", "`MODE` of colour: auto, 256, 16 or none (NO_COLOR is honoured under auto)")
+	_ = root.RegisterFlagCompletionFunc("color", completeSlugs([]string{"auto", "256", "16", "none"}))
+	root.RunE = a.runs(func([]string) int { return a.runTUI(db, *demo, *color, registersDir) })
+}
 
-// runTUI starts the terminal app on the configured database, or with
-// --demo on the demo database.
-func runTUI(a *app, args []string) int {
-	fs := newFlags("rightsdesk")
-	db := fs.String("db", "", "")
-	demo := fs.Bool("demo", false, "")
-	color := fs.String("color", "auto", "")
-	registersDir := fs.String("registers", "", "")
-	pos, err := parseAnywhere(fs, args)
-	if err != nil || len(pos) > 0 {
-		return a.usageError("rightsdesk", err, pos, tuiUsage)
-	}
-	profile, pin, err := colorProfile(*color, a.getenv)
+// runTUI starts the terminal app.
+func (a *app) runTUI(db string, demo bool, color, registersDir string) int {
+	profile, pin, err := colorProfile(color, a.getenv)
 	if err != nil {
 		return a.fail(exitUsage, err)
 	}
 	if !term.IsTerminal(os.Stdout.Fd()) || !term.IsTerminal(os.Stdin.Fd()) {
 		return a.fail(exitUsage, errors.New("the terminal app needs a terminal; for scripts use the commands (rightsdesk help)"))
 	}
-	path, title := a.dbPath(*db), ""
-	if *demo {
+	path, title := a.dbPath(db), ""
+	if demo {
 		if path, err = a.demoDatabase(); err != nil {
 			return a.storeFailure(err)
 		}
@@ -44,7 +49,7 @@ func runTUI(a *app, args []string) int {
 	} else {
 		title = filepath.Base(path)
 	}
-	regs, err := loadRegisters(a.getenv, *registersDir)
+	regs, err := loadRegisters(a.getenv, registersDir)
 	if err != nil {
 		return a.fail(exitUsage, err)
 	}
@@ -67,6 +72,7 @@ func runTUI(a *app, args []string) int {
 		Report: func(controller string) (string, error) {
 			return writeReportFile(st, controller, filepath.Join(data, "reports"), a.clock.Now())
 		}})
+	a.beginWrite() // the app records actions
 	opts := []tea.ProgramOption{}
 	if pin {
 		opts = append(opts, tea.WithColorProfile(profile))
@@ -93,4 +99,15 @@ func colorProfile(flag string, getenv func(string) string) (profile colorprofile
 		return colorprofile.Ascii, true, nil
 	}
 	return 0, false, fmt.Errorf("--color %q: want auto, 256, 16 or none", flag)
+}
+
+// writeReportFile writes the register of requests of one organisation (all
+// when controller is empty) as CSV into dir, private, and returns its path:
+// R on the terminal app's overview.
+func writeReportFile(st *storage.Store, controller, dir string, now time.Time) (string, error) {
+	all, _, err := st.Queue(now)
+	if err != nil {
+		return "", err
+	}
+	return export.WriteReportFile(all, controller, dir, now)
 }

@@ -3,15 +3,14 @@
 // the countdown to each legal deadline and exports the response packet.
 //
 // main wires the pieces together (which clock, which register folders, which
-// database) and dispatches subcommands; the business logic is in cases/.
+// database) and describes the command line (cli.go and cmd_*.go, on cobra);
+// the business logic is in cases/, storage/ and export/.
 package main
 
 import (
 	"fmt"
 	"io"
-	"maps"
 	"os"
-	"slices"
 	"strings"
 	"time"
 
@@ -25,6 +24,9 @@ const (
 	exitRefused = 1
 	exitUsage   = 2
 	exitStore   = 3
+	// exitInternal is a fault of the program, not of the input: it is not
+	// a usage error (2), so a script does not retry with other arguments.
+	exitInternal = 3
 )
 
 // app is one invocation: its streams, environment and clock.
@@ -33,31 +35,12 @@ type app struct {
 	getenv         func(string) string
 	clock          cases.Clock
 	db             *storage.Store // the process's one store owner
-}
-
-// command runs one subcommand with its arguments and returns the exit status.
-type command struct {
-	run     func(a *app, args []string) int
-	summary string
-}
-
-// commands holds every subcommand; each cmd_*.go file registers its own in
-// an init function, so that adding a command touches one file.
-var commands = map[string]command{}
-
-func addCommand(name string, run func(a *app, args []string) int, summary string) {
-	commands[name] = command{run, summary}
-}
-
-func init() {
-	addCommand("deadline", runDeadline, "the deadline calculator, no database (DEADLINES.md)")
-	addCommand("init", runInit, "create the database with the right modes")
-	addCommand("add", runAdd, "record a new request (one case per right)")
-	addCommand("list", runList, "the queue in urgency order")
-	addCommand("show", runShow, "one case: facts, deadlines with their working, timeline")
-	addCommand("check", runCheck, "verify the file and every timeline chain")
-	addCommand("backup", runBackup, "a verified hot copy of the database")
-	addCommand("controllers", runControllers, "the organisations' registers, or one in full with provenance and gaps")
+	args           []string       // the command line, without the program's name
+	status         int            // the exit status the command ran to
+	// writing is set once a command may have changed something (the
+	// database, or a file it writes), so that an internal error says
+	// truthfully whether anything was written.
+	writing bool
 }
 
 func main() {
@@ -70,8 +53,7 @@ func run(args []string, stdout, stderr io.Writer, getenv func(string) string) (s
 	a := &app{stdout: stdout, stderr: stderr, getenv: getenv}
 	defer func() {
 		if r := recover(); r != nil {
-			fmt.Fprintf(stderr, "rightsdesk: internal error: %v (please report it; nothing was written)\n", r)
-			status = exitUsage
+			status = a.internalError(r)
 		}
 	}()
 	clock, err := clockFrom(getenv)
@@ -79,22 +61,25 @@ func run(args []string, stdout, stderr io.Writer, getenv func(string) string) (s
 		return a.fail(exitUsage, err)
 	}
 	a.clock = clock
-
-	if len(args) == 0 || (strings.HasPrefix(args[0], "-") && args[0] != "-h" && args[0] != "--help") {
-		return runTUI(a, args) // flags only: the terminal app
-	}
-	name := args[0]
-	switch name {
-	case "help", "--help", "-h":
-		a.usage(stdout)
-		return exitOK
-	}
-	cmd, ok := commands[name]
-	if !ok {
-		return a.fail(exitUsage, fmt.Errorf("unknown command %q (see 'rightsdesk help')", name))
-	}
-	return cmd.run(a, args[1:])
+	return a.execute(args)
 }
+
+// internalError reports a fault of the program on one line. Once a command
+// has begun to write, a commit may already have happened (the fault can
+// come after it, while printing), so the message says so and points at
+// what shows it.
+func (a *app) internalError(r any) int {
+	outcome := "nothing was written"
+	if a.writing {
+		outcome = "the change may have been recorded: run 'rightsdesk check', and 'rightsdesk show ID' for the case"
+	}
+	fmt.Fprintf(a.stderr, "rightsdesk: internal error: %s (please report it; %s)\n", oneLine(fmt.Sprint(r)), outcome)
+	return exitInternal
+}
+
+// beginWrite marks the point after which the command may have changed the
+// database or written a file.
+func (a *app) beginWrite() { a.writing = true }
 
 // clockFrom returns the fixed clock of RIGHTSDESK_NOW, or the system clock.
 func clockFrom(getenv func(string) string) (cases.Clock, error) {
@@ -118,14 +103,4 @@ func (a *app) fail(status int, err error) int {
 // oneLine keeps an error message to one line with no control characters.
 func oneLine(s string) string {
 	return strings.Join(strings.Fields(cases.Printable(s)), " ")
-}
-
-func (a *app) usage(w io.Writer) {
-	fmt.Fprintln(w, "usage: rightsdesk COMMAND [ARGS] [FLAGS]")
-	fmt.Fprintln(w, "\ncommands:")
-	fmt.Fprintf(w, "  %-18s %s\n", "(no command)", "the terminal app: [--db PATH] [--color auto|256|16|none]")
-	fmt.Fprintf(w, "  %-18s %s\n", "--demo", "the terminal app on the demo database")
-	for _, name := range slices.Sorted(maps.Keys(commands)) {
-		fmt.Fprintf(w, "  %-18s %s\n", name, commands[name].summary)
-	}
 }

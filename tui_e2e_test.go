@@ -3,6 +3,7 @@ package main
 import (
 	"crypto/sha256"
 	"encoding/hex"
+	"fmt"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -129,13 +130,27 @@ func startTmux(t *testing.T) *tmuxDriver {
 	if out, err := exec.Command("go", "build", "-o", bin, ".").CombinedOutput(); err != nil {
 		t.Fatalf("build: %v\n%s", err, out)
 	}
-	sock := "rd-e2e-" + filepath.Base(dir)
+	sock := tmuxSocket(dir)
 	tm := func(args ...string) string {
 		out, _ := exec.Command(tmux, append([]string{"-L", sock, "-f", "/dev/null"}, args...)...).CombinedOutput()
 		return string(out)
 	}
 	t.Cleanup(func() { tm("kill-server") })
 	return &tmuxDriver{t: t, dir: dir, bin: bin, tm: tm}
+}
+
+// tmuxSocket names the private tmux server of one test by process and test
+// folder, so that two runs (two checkouts, two go test processes) never
+// share a server, and one's cleanup never kills the other's.
+func tmuxSocket(dir string) string {
+	return fmt.Sprintf("rd-e2e-%d-%s", os.Getpid(), filepath.Base(dir))
+}
+
+func TestTmuxSocketIsPerProcess(t *testing.T) {
+	a, b := tmuxSocket(t.TempDir()), tmuxSocket(t.TempDir())
+	if !strings.HasPrefix(a, fmt.Sprintf("rd-e2e-%d-", os.Getpid())) || a == b {
+		t.Errorf("sockets %q and %q: want one per process and test folder", a, b)
+	}
 }
 
 func (d *tmuxDriver) screen() string {
