@@ -137,9 +137,15 @@ func NewCases(in Intake, rules Rules, now time.Time, actor string) ([]*Case, err
 // and intake tables (Field.Name: "reason", "redirect-to"), or is empty when
 // the refusal is about the case as a whole. The command line shows it as
 // its flag, the app moves the cursor to it; the Reason never names either.
-type Refused struct{ Field, Reason string }
+type Refused struct {
+	Field, Reason string
+	err           error // the error the reason was read from, for errors.Is
+}
 
 func (e *Refused) Error() string { return e.Reason }
+
+// Unwrap is the error the refusal was made from, if any.
+func (e *Refused) Unwrap() error { return e.err }
 
 func refused(format string, args ...any) error {
 	return &Refused{Reason: fmt.Sprintf(format, args...)}
