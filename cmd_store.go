@@ -258,10 +258,8 @@ func printCase(w io.Writer, v *cases.View, countdown string) {
 	fmt.Fprintln(w, "\ntimeline:")
 	for _, e := range v.Events {
 		line := fmt.Sprintf("  %s  %-24s %s", e.At.UTC().Format("2006-01-02 15:04Z"), e.Kind, p(e.Actor))
-		for _, d := range []string{e.Reason, e.Method, string(e.Letter), string(e.Outcome), e.Text, e.Assignee, strings.Join(e.Tags, ",")} {
-			if d != "" {
-				line += " | " + p(d)
-			}
+		for _, d := range e.Details() {
+			line += " | " + p(d.String())
 		}
 		fmt.Fprintln(w, line)
 	}
