@@ -142,41 +142,18 @@ func (a *app) printJSON(v any) int {
 
 // printDeadlines writes the deadlines and their working for a person.
 func printDeadlines(w io.Writer, d *cases.Deadlines) {
-	row := func(label string, v *cases.Date) {
-		if v != nil {
-			fmt.Fprintf(w, "%-20s %s (%s)\n", label, v, v.Human())
+	fmt.Fprintf(w, "%-20s %s, %s, calendar %s\n", "rules", d.Regime, d.Zone, d.Calendar)
+	for _, r := range d.Rows() {
+		note := ""
+		if r.Note != "" {
+			note = "; " + r.Note
+		}
+		fmt.Fprintf(w, "%-20s %s (%s%s)\n", r.Label, r.Date, r.Date.Human(), note)
+		if r.Label == "legal due" && d.DueAt != nil {
+			fmt.Fprintf(w, "%-20s %s\n", "due at", d.DueAt.Format("2006-01-02T15:04:05Z07:00"))
 		}
 	}
-	fmt.Fprintf(w, "%-20s %s, %s, calendar %s\n", "rules", d.Regime, d.Zone, d.Calendar)
-	row("receipt date", &d.ReceiptDate)
-	if d.StartDate != d.ReceiptDate {
-		row("period runs from", &d.StartDate)
-	}
-	row("effective due", d.EffectiveDue)
-	row("due (legal)", d.Due)
-	if d.DueAt != nil {
-		fmt.Fprintf(w, "%-20s %s\n", "due at", d.DueAt.Format("2006-01-02T15:04:05Z07:00"))
-	}
-	row("base due", d.BaseDue)
-	row("extended due", d.ExtendedDue)
-	row("extension notice by", d.ExtensionNoticeBy)
-	if d.ExtensionValid != nil {
-		fmt.Fprintf(w, "%-20s %t\n", "extension valid", *d.ExtensionValid)
-	}
-	row("refusal by", d.RefusalBy)
-	row("promise due", d.PromiseDue)
-	row("internal target", d.TargetDue)
-	row("acknowledge by", d.AcknowledgeBy)
-	row("act by", d.ActBy)
-	row("without pause", d.DueWithoutPause)
-	clock := string(d.Clock)
-	if d.ClockSince != nil {
-		clock += " since " + d.ClockSince.String()
-	}
-	if d.ClockReason != "" {
-		clock += " (" + d.ClockReason + ")"
-	}
-	fmt.Fprintf(w, "%-20s %s\n", "clock", clock)
+	fmt.Fprintf(w, "%-20s %s\n", "clock", d.ClockLine(cases.Date.String))
 	fmt.Fprintln(w, "\nworking:")
 	for _, s := range d.Steps {
 		fmt.Fprintf(w, "  - %s\n", cases.Printable(s))

@@ -76,6 +76,8 @@ func (a *app) storeFailure(err error) int {
 	var conflict *storage.Conflict
 	var notFound *storage.NotFound
 	switch {
+	case errors.As(err, &refused) && refused.Field != "":
+		return a.fail(exitRefused, fmt.Errorf("%w (--%s)", err, refused.Field))
 	case errors.As(err, &refused), errors.As(err, &conflict):
 		return a.fail(exitRefused, err)
 	case errors.As(err, &notFound):
@@ -280,10 +282,8 @@ func printCase(w io.Writer, v *cases.View, countdown string) {
 	fmt.Fprintln(w, "\ntimeline:")
 	for _, e := range v.Events {
 		line := fmt.Sprintf("  %s  %-24s %s", e.At.UTC().Format("2006-01-02 15:04Z"), e.Kind, p(e.Actor))
-		for _, d := range []string{e.Reason, e.Method, string(e.Letter), string(e.Outcome), e.Text, e.Assignee, strings.Join(e.Tags, ",")} {
-			if d != "" {
-				line += " | " + p(d)
-			}
+		for _, d := range e.Details() {
+			line += " | " + p(d.String())
 		}
 		fmt.Fprintln(w, line)
 	}

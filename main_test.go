@@ -130,7 +130,7 @@ func TestDeadlineCommandText(t *testing.T) {
 			t.Errorf("text output lacks %q:\n%s", want, out)
 		}
 	}
-	if strings.Contains(out, "due (legal)") {
+	if strings.Contains(out, "legal due") {
 		t.Errorf("awaiting restart shows no due date:\n%s", out)
 	}
 }

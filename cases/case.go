@@ -80,20 +80,20 @@ type Intake struct {
 // the frozen rules.
 func NewCases(in Intake, rules Rules, now time.Time, actor string) ([]*Case, error) {
 	if strings.TrimSpace(in.Controller) == "" {
-		return nil, refused("the organisation (--controller) is required")
+		return nil, refuse("controller", "the organisation is required")
 	}
 	if len(in.Rights) == 0 {
-		return nil, refused("at least one right is required")
+		return nil, refuse("right", "at least one right is required")
 	}
 	if strings.TrimSpace(in.Subject.Name) == "" {
-		return nil, refused("the subject's name is required")
+		return nil, refuse("subject", "the subject's name is required")
 	}
 	if !in.Subject.HasContact() {
-		return nil, refused("one contact route is required: an e-mail, a phone number or a postal address")
+		return nil, refuse("email", "one contact route is required: an e-mail, a phone number or a postal address")
 	}
 	if in.Requester != nil {
 		if strings.TrimSpace(in.Requester.Name) == "" {
-			return nil, refused("the requester's name is required when someone asks for the subject")
+			return nil, refuse("requester", "the requester's name is required when someone asks for the subject")
 		}
 		if in.Requester.Relation == "" || in.Requester.Relation == RelationSelf {
 			in.Requester.Relation = RelationAgent
@@ -132,12 +132,28 @@ func NewCases(in Intake, rules Rules, now time.Time, actor string) ([]*Case, err
 }
 
 // Refused is an action that is not allowed now; its message says why.
-type Refused struct{ Reason string }
+//
+// Field names the field the refusal is about, by its name in the action
+// and intake tables (Field.Name: "reason", "redirect-to"), or is empty when
+// the refusal is about the case as a whole. The command line shows it as
+// its flag, the app moves the cursor to it; the Reason never names either.
+type Refused struct {
+	Field, Reason string
+	err           error // the error the reason was read from, for errors.Is
+}
 
 func (e *Refused) Error() string { return e.Reason }
 
+// Unwrap is the error the refusal was made from, if any.
+func (e *Refused) Unwrap() error { return e.err }
+
 func refused(format string, args ...any) error {
 	return &Refused{Reason: fmt.Sprintf(format, args...)}
+}
+
+// refuse is a refusal about one field.
+func refuse(field, format string, args ...any) error {
+	return &Refused{Field: field, Reason: fmt.Sprintf(format, args...)}
 }
 
 // ErrIdentifierFormat is an identifier that is not TYPE=VALUE.

@@ -1,7 +1,6 @@
 package cases
 
 import (
-	"math"
 	"slices"
 	"strings"
 	"unicode"
@@ -86,7 +85,6 @@ func (ix *FilterIndex) Match(query string, keep func(i int) bool) (ranked []int,
 		return ranked, exact
 	}
 	q := strings.ToUpper(strings.TrimSpace(query))
-	type hit struct{ i, score int }
 	// Strong hits are bucketed by score, each bucket in row (urgency) order,
 	// so that no sort is needed however many rows match.
 	var buckets [][]int
@@ -124,25 +122,7 @@ func (ix *FilterIndex) Match(query string, keep func(i int) bool) (ranked []int,
 	for k := len(buckets) - 1; k >= 0; k-- {
 		ranked = append(ranked, buckets[k]...)
 	}
-	var hits []hit
-	if len(fuzzyRows) > 0 {
-		// Score the loose matches with sahilm/fuzzy, on the few that passed
-		// the cheap subsequence test.
-		names := make([]string, len(fuzzyRows))
-		for k, i := range fuzzyRows {
-			names[k] = ix.name[i]
-		}
-		scored := make([]bool, len(fuzzyRows))
-		for _, m := range fuzzy.Find(strings.Join(words, ""), names) {
-			scored[m.Index] = true
-			hits = append(hits, hit{fuzzyRows[m.Index], m.Score})
-		}
-		for k, i := range fuzzyRows { // words that matched apart, which fuzzy.Find scores not at all
-			if !scored[k] {
-				hits = append(hits, hit{i, math.MinInt})
-			}
-		}
-	}
+	hits := fuzzyScores(ix.name, fuzzyRows, words)
 	slices.SortStableFunc(hits, func(a, b hit) int {
 		if a.score != b.score {
 			return b.score - a.score
@@ -153,6 +133,36 @@ func (ix *FilterIndex) Match(query string, keep func(i int) bool) (ranked []int,
 		ranked = append(ranked, h.i)
 	}
 	return ranked, exact
+}
+
+// hit is a row of the fuzzy tier with its score.
+type hit struct{ i, score int }
+
+// fuzzyScores scores the rows of the fuzzy tier with sahilm/fuzzy alone:
+// each word of the query is scored against the names of the rows that the
+// cheap loose test let through, and a row's score is the sum over the
+// words. The loose test only decides which rows are worth scoring: its
+// letters-in-order condition is one fuzzy.Find also requires, so every row
+// it lets through is scored.
+func fuzzyScores(names []string, rows []int, words []string) []hit {
+	if len(rows) == 0 {
+		return nil
+	}
+	data := make([]string, len(rows))
+	for k, i := range rows {
+		data[k] = names[i]
+	}
+	scores := make([]int, len(rows))
+	for _, w := range words {
+		for _, m := range fuzzy.Find(w, data) {
+			scores[m.Index] += m.Score
+		}
+	}
+	hits := make([]hit, len(rows))
+	for k, i := range rows {
+		hits[k] = hit{i, scores[k]}
+	}
+	return hits
 }
 
 // wordScore is how well one folded query word matches a row: 0 not at all,

@@ -112,3 +112,33 @@ func BenchmarkFilter100k(b *testing.B) {
 		ix.Match("kowal", nil)
 	}
 }
+
+// TestFuzzyTierScoredByFuzzyAlone holds the loose tier to sahilm/fuzzy's
+// scores, word by word: the tighter spelling ranks first whatever the
+// urgency order, and a row whose words match apart and out of order (which
+// a single fuzzy pattern over the joined words cannot match) still ranks,
+// by its words' scores, instead of falling to the bottom unscored.
+func TestFuzzyTierScoredByFuzzyAlone(t *testing.T) {
+	rows := []Summary{
+		{ID: "A", SubjectName: "Jan Kowalewski"},
+		{ID: "B", SubjectName: "Jan Kowalski"},
+		{ID: "C", SubjectName: "Kowalski Anna"},
+	}
+	ix := NewFilterIndex(rows)
+	ranked, _ := ix.Match("kowlski", nil)
+	if len(ranked) != 3 || ranked[0] == 0 {
+		t.Errorf("kowlski: %v, want the closer Kowalski spellings before Kowalewski", ranked)
+	}
+	ranked, _ = ix.Match("anna kowlski", nil)
+	if len(ranked) != 1 || ranked[0] != 2 {
+		t.Errorf("anna kowlski: %v, want row C, its words matched apart", ranked)
+	}
+	// Two rows alike but for the order of their words: each is scored, so
+	// the tie goes to urgency (row order), not to the one whose words
+	// happen to follow the query's order.
+	ix = NewFilterIndex([]Summary{{ID: "X", SubjectName: "Kowalski Anna"}, {ID: "Y", SubjectName: "Anna Kowalski"}})
+	ranked, _ = ix.Match("anna kowlski", nil)
+	if len(ranked) != 2 || ranked[0] != 0 {
+		t.Errorf("anna kowlski: %v, want the more urgent row X first", ranked)
+	}
+}

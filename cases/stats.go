@@ -27,8 +27,8 @@ type Stats struct {
 	ByRight          map[Right]int
 	// Overdue are open cases with a running clock past their effective due.
 	Overdue int
-	// DueThisWeek are open cases with a running clock due in the next 7 days
-	// (overdue ones not counted).
+	// DueThisWeek are open cases with a running clock due within 7 days,
+	// overdue ones included (Summary.DueWithin): what the queue's w shows.
 	DueThisWeek int
 	// NoticesDueThisWeek are extensions decided whose notice must be sent
 	// within the next 7 days.
@@ -55,7 +55,6 @@ func Statistics(ss []Summary, now time.Time) Stats {
 	st := Stats{OpenByStatus: map[Status]int{}, OpenByController: map[string]int{}, ByRight: map[Right]int{},
 		RefusalsByGround: map[Ground]int{}}
 	today := DateOf(now, time.UTC)
-	week := now.Add(7 * 24 * time.Hour)
 	var days []int
 	for i := range ss {
 		s := &ss[i]
@@ -65,13 +64,11 @@ func Statistics(ss []Summary, now time.Time) Stats {
 			st.Open++
 			st.OpenByStatus[s.Status]++
 			st.OpenByController[s.Controller]++
-			if s.Clock == ClockRunning && !s.EffectiveDueAt.IsZero() {
-				switch {
-				case s.EffectiveDueAt.Before(now):
-					st.Overdue++
-				case s.EffectiveDueAt.Before(week):
-					st.DueThisWeek++
-				}
+			if s.Overdue(now) {
+				st.Overdue++
+			}
+			if s.DueWithin(now, Week) {
+				st.DueThisWeek++
 			}
 			if s.Extension == ExtensionDecided && !s.NoticeBy.IsZero() &&
 				!s.NoticeBy.Before(today) && s.NoticeBy.Before(today.AddDays(7)) {
@@ -80,7 +77,7 @@ func Statistics(ss []Summary, now time.Time) Stats {
 		}
 		if !s.AnsweredOn.IsZero() {
 			st.Answered++
-			if !s.EffectiveDue.IsZero() && !s.AnsweredOn.After(s.EffectiveDue) {
+			if s.Timeliness() == TimelinessOnTime {
 				st.OnTime++
 			}
 			days = append(days, max(0, s.ReceiptDate.DaysUntil(s.AnsweredOn)-s.PausedDays))

@@ -85,9 +85,9 @@ func (t *transition) check() error {
 		if st.IdentityVerified != nil {
 			return refused("identity was already verified on %s", DateOf(st.IdentityVerified.At, t.loc))
 		}
-		return t.request("the reason for the doubt about identity (--reason)")
+		return t.request("the reason for the doubt about identity")
 	case EventClarificationRequested:
-		return t.request("what the subject should clarify (--reason)")
+		return t.request("what the subject should clarify")
 	case EventAuthorityRequested:
 		if t.c.Requester == nil {
 			return refused("proof of authority is asked of an agent or parent; this request is from the subject")
@@ -95,14 +95,14 @@ func (t *transition) check() error {
 		return t.request("")
 	case EventFeeRequested:
 		if strings.TrimSpace(ev.Amount) == "" {
-			return refused("the fee's amount is required (--amount)")
+			return refuse("amount", "the fee's amount is required")
 		}
 		return t.request("")
 	case EventIDReceived, EventClarificationReceived, EventAuthorityReceived, EventFeePaid:
 		return t.answer()
 	case EventIdentityVerified:
 		if strings.TrimSpace(ev.Method) == "" {
-			return refused("how identity was verified is required (--method); identity documents are never stored")
+			return refuse("method", "how identity was verified is required; identity documents are never stored")
 		}
 		if st.IdentityVerified != nil {
 			return refused("identity was already verified on %s by %s", DateOf(st.IdentityVerified.At, t.loc), st.IdentityVerified.Method)
@@ -116,20 +116,20 @@ func (t *transition) check() error {
 		return t.sent()
 	case EventRecipientNotified:
 		if strings.TrimSpace(ev.Recipient) == "" {
-			return refused("the recipient notified is required (--recipient)")
+			return refuse("recipient", "the recipient notified is required")
 		}
 	case EventRecipientsChosen:
 		ev.Recipients = CleanList(ev.Recipients)
 	case EventAssigned:
 		ev.Assignee = strings.TrimSpace(ev.Assignee)
 		if ev.Assignee == "" {
-			return refused("whom to assign the case to is required (--to)")
+			return refuse("to", "whom to assign the case to is required")
 		}
 	case EventTagged, EventUntagged:
 		return t.tags()
 	case EventNoted:
 		if strings.TrimSpace(ev.Text) == "" {
-			return refused("a note needs text (--text)")
+			return refuse("text", "a note needs text")
 		}
 	case EventAttached:
 		return t.attach()
@@ -153,7 +153,7 @@ func (t *transition) check() error {
 		}
 	case EventRebaselined:
 		if strings.TrimSpace(ev.Reason) == "" {
-			return refused("a re-baseline needs a reason (--reason)")
+			return refuse("reason", "a re-baseline needs a reason")
 		}
 		if ev.Rules == nil {
 			return refused("a re-baseline needs the register's current rules")
@@ -175,7 +175,7 @@ func (t *transition) request(reasonNeeded string) error {
 		return refused("already waiting since %s for an answer to the %s", DateOf(asked, t.loc), t.ev.Kind)
 	}
 	if reasonNeeded != "" && strings.TrimSpace(t.ev.Reason) == "" {
-		return refused("%s is required", reasonNeeded)
+		return refuse("reason", "%s is required", reasonNeeded)
 	}
 	regime, err := LookupRegime(t.st.Rules.Regime)
 	if err != nil {
@@ -215,22 +215,22 @@ func (t *transition) extend() error {
 		return refused("%s allows no extension", regime.Name)
 	}
 	if strings.TrimSpace(t.ev.Reason) == "" {
-		return refused("an extension needs its reasons (complexity, number of requests) (--reason)")
+		return refuse("reason", "an extension needs its reasons (complexity, number of requests)")
 	}
 	if t.st.ExtensionDecided != nil {
 		return refused("an extension was already decided on %s", DateOf(t.st.ExtensionDecided.At, t.loc))
 	}
 	if regime.ExtensionNamesDate && t.ev.ExtendedTo == nil {
-		return refused("%s: the extension must name the new date", regime.Name)
+		return refuse("until", "%s: the extension must name the new date", regime.Name)
 	}
 	d := t.st.Deadlines
 	if to := t.ev.ExtendedTo; to != nil {
 		if !regime.ExtensionNamesDate {
-			return refused("%s fixes the extended deadline (%s); a date of your own (--until) is for regimes whose notice names it",
+			return refuse("until", "%s fixes the extended deadline (%s); a date of your own is for regimes whose notice names it",
 				regime.Name, dateOr(d.ExtendedDue))
 		}
 		if d.BaseDue != nil && !to.After(*d.BaseDue) {
-			return refused("the extended date %s must be after the deadline %s", *to, *d.BaseDue)
+			return refuse("until", "the extended date %s must be after the deadline %s", *to, *d.BaseDue)
 		}
 	}
 	if d.ExtensionNoticeBy != nil && t.day.After(*d.ExtensionNoticeBy) {
@@ -266,7 +266,7 @@ func (t *transition) sent() error {
 	switch ev.Letter {
 	case LetterExtensionNotice:
 		if st.ExtensionDecided == nil {
-			return refused("no extension was decided: decide it first (extend --reason)")
+			return refuse("letter", "no extension was decided: decide it first (extend)")
 		}
 		if d.ExtensionNoticeBy != nil && t.day.After(*d.ExtensionNoticeBy) {
 			t.warn("extension notice sent %s, after the notice deadline %s: the extension is not in force and the deadline stays %s",
@@ -284,14 +284,14 @@ func (t *transition) sent() error {
 func (t *transition) tags() error {
 	t.ev.Tags = CleanList(t.ev.Tags)
 	if len(t.ev.Tags) == 0 {
-		return refused("at least one tag is required")
+		return refuse("tags", "at least one tag is required")
 	}
 	for _, tag := range t.ev.Tags {
 		if strings.ContainsAny(tag, " \t\n,") {
-			return refused("tag %q: tags are single words (no spaces or commas)", tag)
+			return refuse("tags", "tag %q: tags are single words (no spaces or commas)", tag)
 		}
 		if t.ev.Kind == EventUntagged && !slices.Contains(t.st.Tags, tag) {
-			return refused("the case has no tag %q", tag)
+			return refuse("tags", "the case has no tag %q", tag)
 		}
 	}
 	return nil
@@ -301,7 +301,7 @@ func (t *transition) tags() error {
 func (t *transition) attach() error {
 	a := t.ev.Attachment
 	if a == nil || strings.TrimSpace(a.Name) == "" {
-		return refused("an attachment needs a file")
+		return refuse("file", "an attachment needs a file")
 	}
 	if a.Kind == "" {
 		a.Kind = AttachmentDataCopy
@@ -311,7 +311,7 @@ func (t *transition) attach() error {
 	}
 	for _, existing := range t.st.Attachments {
 		if existing.Name == a.Name {
-			return refused("a file named %q is already attached", a.Name)
+			return refuse("file", "a file named %q is already attached", a.Name)
 		}
 	}
 	return nil
@@ -328,15 +328,15 @@ func (t *transition) withhold() error {
 	}
 	switch {
 	case found == nil:
-		return refused("no attached file named %q", ev.File)
+		return refuse("file", "no attached file named %q", ev.File)
 	case found.Kind != AttachmentDataCopy:
-		return refused("%q is %s, not a data copy: it never goes to the subject", ev.File, found.Kind)
+		return refuse("file", "%q is %s, not a data copy: it never goes to the subject", ev.File, found.Kind)
 	case hasKey(t.st.Withheld, ev.File):
-		return refused("%q is already withheld", ev.File)
+		return refuse("file", "%q is already withheld", ev.File)
 	case len(ev.Grounds) != 1:
-		return refused("withholding a file needs one ground (--ground)")
+		return refuse("ground", "withholding a file needs one ground")
 	case strings.TrimSpace(ev.Reason) == "":
-		return refused("withholding a file needs a reason (--reason)")
+		return refuse("reason", "withholding a file needs a reason")
 	}
 	return checkGrounds(t.c.Right, ev.Grounds, ev.Law)
 }
@@ -345,17 +345,17 @@ func (t *transition) withhold() error {
 func (t *transition) close() error {
 	ev, st := t.ev, t.st
 	if ev.Outcome == "" {
-		return refused("closing needs an outcome (--outcome)")
+		return refuse("outcome", "closing needs an outcome")
 	}
 	if _, err := ParseOutcome(string(ev.Outcome)); err != nil {
 		return refused("%v", err)
 	}
 	if ev.Outcome.RefusesSomething() {
 		if len(ev.Grounds) == 0 {
-			return refused("%s needs at least one legal ground (--ground)", ev.Outcome)
+			return refuse("ground", "%s needs at least one legal ground", ev.Outcome)
 		}
 		if strings.TrimSpace(ev.Reason) == "" {
-			return refused("%s needs the reasons given to the subject (--reason)", ev.Outcome)
+			return refuse("reason", "%s needs the reasons given to the subject", ev.Outcome)
 		}
 		if err := checkGrounds(t.c.Right, ev.Grounds, ev.Law); err != nil {
 			return err
@@ -364,24 +364,24 @@ func (t *transition) close() error {
 			t.warn("refusal decided %s, after the refusal deadline %s (Art. 12(4)): flagged as late", t.day, *d.RefusalBy)
 		}
 	} else if len(ev.Grounds) > 0 {
-		return refused("grounds go with refused or partially-fulfilled, not %s", ev.Outcome)
+		return refuse("ground", "grounds go with refused or partially-fulfilled, not %s", ev.Outcome)
 	}
 	switch ev.Outcome {
 	case OutcomeNoData:
 		if t.c.Right == RightComplaint {
-			return refused("no-data is not an outcome for a complaint")
+			return refuse("outcome", "no-data is not an outcome for a complaint")
 		}
 	case OutcomeRedirected:
 		if strings.TrimSpace(ev.RedirectTo) == "" {
-			return refused("redirected needs the controller to contact (--redirect-to)")
+			return refuse("redirect-to", "redirected needs the controller to contact")
 		}
 	case OutcomeLapsed:
 		if len(st.Awaiting) == 0 {
-			return refused("lapsed is for a request whose requester never answered: nothing is awaited")
+			return refuse("outcome", "lapsed is for a request whose requester never answered: nothing is awaited")
 		}
 	}
 	if ev.Outcome != OutcomeRedirected && ev.RedirectTo != "" {
-		return refused("--redirect-to goes with the outcome redirected")
+		return refuse("redirect-to", "a redirect target goes with the outcome redirected")
 	}
 	return nil
 }
@@ -394,14 +394,14 @@ func checkGrounds(r Right, grounds []Ground, law string) error {
 			return refused("%v", err)
 		}
 		if seen[g] {
-			return refused("ground %s named twice", g)
+			return refuse("ground", "ground %s named twice", g)
 		}
 		seen[g] = true
 		if !g.AppliesTo(r) {
-			return refused("ground %s does not apply to %s requests", g, r)
+			return refuse("ground", "ground %s does not apply to %s requests", g, r)
 		}
 		if g == GroundNationalRestriction && strings.TrimSpace(law) == "" {
-			return refused("national-restriction needs the law relied on (--law)")
+			return refuse("law", "national-restriction needs the law relied on")
 		}
 	}
 	return nil

@@ -40,7 +40,8 @@ func do(t *testing.T, c *Case, d int, ev Event) []string {
 }
 
 // refusedWith applies an event and expects it refused with a reason
-// containing want, leaving the case unchanged.
+// containing want, leaving the case unchanged. A want of "--NAME" expects
+// the refusal to name the field NAME, in its Field and never in its words.
 func refusedWith(t *testing.T, c *Case, d int, ev Event, want string) {
 	t.Helper()
 	if ev.At.IsZero() {
@@ -50,7 +51,11 @@ func refusedWith(t *testing.T, c *Case, d int, ev Event, want string) {
 	before := len(c.Events)
 	_, _, err := Apply(c, ev, day(d).Add(time.Hour))
 	var r *Refused
-	if !errors.As(err, &r) || !strings.Contains(err.Error(), want) {
+	if field, ok := strings.CutPrefix(want, "--"); ok {
+		if !errors.As(err, &r) || r.Field != field || strings.Contains(err.Error(), "--") {
+			t.Fatalf("%s: got %#v, want a refusal about the field %q without a flag in its words", ev.Kind, err, field)
+		}
+	} else if !errors.As(err, &r) || !strings.Contains(err.Error(), want) {
 		t.Fatalf("%s: got %v, want refusal containing %q", ev.Kind, err, want)
 	}
 	if len(c.Events) != before {

@@ -281,7 +281,7 @@ type manifestJSON struct {
 	CaseRules       string         `json:"case_rules"`
 	Date            string         `json:"date"`
 	Draft           bool           `json:"draft"`
-	Gaps            []LetterGap          `json:"gaps"`
+	Gaps            []LetterGap    `json:"gaps"`
 	Files           []manifestFile `json:"files"`
 }
 

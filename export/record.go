@@ -151,48 +151,9 @@ func recordSpan(d time.Duration) string {
 
 // recordDetails are an event's facts in words, for the readable record.
 func recordDetails(e cases.Event) []string {
-	var out []string
-	add := func(label, v string) {
-		if v != "" {
-			out = append(out, label+": "+v)
-		}
-	}
-	add("reason", e.Reason)
-	add("method", e.Method)
-	add("amount", e.Amount)
-	add("letter", string(e.Letter))
-	add("channel", string(e.Channel))
-	add("to", e.To)
-	add("checksum", e.Checksum)
-	add("recipient", e.Recipient)
-	add("impossible", e.Impossible)
-	for _, r := range e.Recipients {
-		add("recipient", r)
-	}
-	add("assignee", e.Assignee)
-	for _, t := range e.Tags {
-		add("tag", t)
-	}
-	add("text", e.Text)
-	if a := e.Attachment; a != nil {
-		add("file", fmt.Sprintf("%s (%s, %d bytes, sha256 %s)", a.Name, a.Kind, a.Size, a.SHA256))
-	}
-	add("file", e.File)
-	add("outcome", string(e.Outcome))
-	for _, g := range e.Grounds {
-		add("ground", string(g))
-	}
-	add("law", e.Law)
-	add("redirect to", e.RedirectTo)
-	add("reopen reason", string(e.ReopenReason))
-	if e.Rules != nil {
-		add("rules", fmt.Sprintf("%s, %s, calendar %s (%s)", e.Rules.Regime, e.Rules.Zone, e.Rules.Calendar, e.Rules.Source))
-	}
-	if e.ExtendedTo != nil {
-		add("extended to", e.ExtendedTo.String())
-	}
-	if out == nil {
-		out = []string{}
+	out := []string{}
+	for _, d := range e.Details() {
+		out = append(out, d.String())
 	}
 	return out
 }

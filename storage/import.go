@@ -39,7 +39,7 @@ func (e *RowError) Error() string { return fmt.Sprintf("%s:%d: %s", e.File, e.Li
 
 // RulesFor resolves an organisation (and an optional regime) to its
 // canonical ID and the rules its register freezes into a new case.
-type RulesFor func(controller, regime string) (id string, rules cases.Rules, err error)
+type RulesFor = cases.RulesFor
 
 // ImportRow is one request of an import file, with its physical line.
 type ImportRow struct {
@@ -307,63 +307,42 @@ func BuildImport(name string, rows []ImportRow, rulesFor RulesFor, now time.Time
 
 func buildRow(row ImportRow, rulesFor RulesFor, now time.Time, actor string) ([]*cases.Case, error) {
 	f := row.Fields
-	get := func(k string) string { return strings.TrimSpace(f[k]) }
-	if get("controller") == "" {
-		return nil, errors.New("controller is empty")
+	// Unlike add, an import has no "now" to fall back on: the rows were
+	// received some time ago, and the clock starts on that day.
+	for _, col := range []string{"controller", "right", "received"} {
+		if strings.TrimSpace(f[col]) == "" {
+			if col == "received" {
+				return nil, errors.New("received is empty (RFC 3339 or YYYY-MM-DD)")
+			}
+			return nil, fmt.Errorf("%s is empty", col)
+		}
 	}
-	id, rules, err := rulesFor(get("controller"), get("regime"))
+	values := cases.Values{}
+	for col, v := range f {
+		if col == "identifier" {
+			// Several in one cell, TYPE=VALUE;TYPE=VALUE.
+			for _, part := range strings.Split(v, ";") {
+				if strings.TrimSpace(part) != "" {
+					values[col] = append(values[col], part)
+				}
+			}
+			continue
+		}
+		if v != "" {
+			values[col] = []string{v}
+		}
+	}
+	in, rules, err := cases.ParseIntake(values, rulesFor)
+	if errors.Is(err, cases.ErrIdentifierFormat) {
+		return nil, fmt.Errorf("%w, several separated by ';'", err)
+	}
 	if err != nil {
 		return nil, err
-	}
-	in := cases.Intake{Controller: id, Subject: cases.Subject{Name: f["subject"], Email: get("email"), Phone: get("phone"),
-		PostalAddress: f["postal-address"]}, Language: get("language"), Text: f["text"]}
-	if get("right") == "" {
-		return nil, errors.New("right is empty")
-	}
-	if in.Rights, err = cases.ParseRights(get("right")); err != nil {
-		return nil, err
-	}
-	if ids := get("identifier"); ids != "" {
-		for _, part := range strings.Split(ids, ";") {
-			if err := in.Subject.AddIdentifier(part); errors.Is(err, cases.ErrIdentifierFormat) {
-				return nil, fmt.Errorf("%w, several separated by ';'", err)
-			} else if err != nil {
-				return nil, err
-			}
-		}
 	}
 	for k, v := range row.Identifiers {
 		if err := in.Subject.SetIdentifier(k, v); err != nil {
 			return nil, err
 		}
-	}
-	if get("requester") != "" || get("relation") != "" {
-		rel := cases.RelationAgent
-		if get("relation") != "" {
-			if rel, err = cases.ParseRelation(get("relation")); err != nil {
-				return nil, err
-			}
-		}
-		if rel != cases.RelationSelf {
-			in.Requester = &cases.Requester{Name: f["requester"], Relation: rel}
-		}
-	}
-	if get("channel") != "" {
-		if in.Channel, err = cases.ParseChannel(get("channel")); err != nil {
-			return nil, err
-		}
-	}
-	// Unlike add, an import has no "now" to fall back on: the rows were
-	// received some time ago, and the clock starts on that day.
-	if get("received") == "" {
-		return nil, errors.New("received is empty (RFC 3339 or YYYY-MM-DD)")
-	}
-	loc, err := cases.LoadZone(rules.Zone)
-	if err != nil {
-		return nil, err
-	}
-	if in.ReceivedAt, err = cases.ParseTime(get("received"), loc); err != nil {
-		return nil, fmt.Errorf("received: %w", err)
 	}
 	return cases.NewCases(in, rules, now, actor)
 }

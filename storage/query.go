@@ -25,11 +25,6 @@ type Filter struct {
 	All        bool // closed cases too
 }
 
-// wantsClosed reports whether closed cases can match.
-func (f Filter) wantsClosed() bool {
-	return f.All || slices.Contains(f.Statuses, cases.StatusClosed)
-}
-
 // List calls emit for each case matching f, in the urgency order of CLI.md,
 // with its summary and the case as list --json prints it (CLI.md, "A case in
 // JSON"), read on demand; view's bytes are valid only during the call. It reads the stored summaries
@@ -187,33 +182,14 @@ func eachCandidate(tx *bolt.Tx, f Filter, now time.Time, fn func(id, row []byte,
 }
 
 func (f Filter) matches(s *cases.Summary, now time.Time) bool {
-	if s.Closed() && !f.wantsClosed() {
-		return false
-	}
-	if len(f.Statuses) > 0 && !slices.Contains(f.Statuses, s.Status) {
-		return false
-	}
-	if f.Controller != "" && s.Controller != f.Controller {
-		return false
-	}
-	if f.Right != "" && s.Right != f.Right {
-		return false
-	}
-	if f.Overdue || f.DueWithin > 0 {
-		if s.Closed() || s.Clock != cases.ClockRunning || s.EffectiveDueAt.IsZero() {
-			return false
-		}
-		if f.Overdue && !s.EffectiveDueAt.Before(now) {
-			return false
-		}
-		if f.DueWithin > 0 && !s.EffectiveDueAt.Before(now.Add(f.DueWithin)) {
-			return false
-		}
-	}
-	if strings.TrimSpace(f.Query) != "" && !cases.QueryMatches(s, f.Query) {
-		return false
-	}
-	return true
+	n := f.narrowing()
+	return n.Allows(s, now) && (strings.TrimSpace(f.Query) == "" || cases.QueryMatches(s, f.Query))
+}
+
+// narrowing is the filter's part that the app's quick filters share.
+func (f Filter) narrowing() cases.Narrowing {
+	return cases.Narrowing{Statuses: f.Statuses, Controller: f.Controller, Right: f.Right, Overdue: f.Overdue,
+		DueWithin: f.DueWithin, All: f.All}
 }
 
 // Rows returns the queue rows of the given cases (those that exist), with

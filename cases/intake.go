@@ -1,0 +1,144 @@
+package cases
+
+import (
+	"errors"
+	"fmt"
+	"strings"
+)
+
+// IntakeFields are the values of a new request: add's flags, import's
+// columns and the app's new-request form, described once. Identifiers are
+// one TYPE=VALUE pair a value (import's cell and the form's field split
+// theirs on ';' first).
+var IntakeFields = []Field{
+	{Name: "controller", Label: "organisation", Type: FieldChoice, Required: true, Placeholder: "ID",
+		Hint: "the organisation the request is for"},
+	{Name: "right", Label: "rights", Type: FieldMulti, Required: true, Vocabulary: slugs(Rights), Placeholder: "R[,R...]",
+		Hint: "one case per right, linked as one request"},
+	{Name: "subject", Label: "subject", Type: FieldText, Required: true, Placeholder: "NAME", Hint: "the person the data is about"},
+	{Name: "email", Label: "e-mail", Type: FieldText, Placeholder: "ADDR", Hint: "one contact route is required"},
+	{Name: "phone", Label: "phone", Type: FieldText, Placeholder: "N"},
+	{Name: "postal-address", Label: "postal address", Type: FieldText, Placeholder: "TEXT"},
+	{Name: "identifier", Label: "identifiers", Type: FieldNames, Placeholder: "TYPE=VALUE",
+		Hint: "a customer number, an account ID (TYPE=VALUE)"},
+	{Name: "requester", Label: "requester", Type: FieldText, Placeholder: "NAME", Hint: "who asks, if not the subject"},
+	{Name: "relation", Label: "relation", Type: FieldChoice, Vocabulary: slugs(Relations), Default: string(RelationSelf),
+		Placeholder: "REL", Hint: "the requester's relation to the subject"},
+	{Name: "regime", Label: "regime", Type: FieldChoice, Placeholder: "R", Hint: "default: the organisation's first"},
+	{Name: "language", Label: "language", Type: FieldText, Placeholder: "CODE", Hint: "e.g. fr (default: the register's)"},
+	{Name: "received", Label: "received", Type: FieldTime, Placeholder: "TIME",
+		Hint: "RFC 3339 or YYYY-MM-DD in the organisation's zone; default now"},
+	{Name: "channel", Label: "channel", Type: FieldChoice, Vocabulary: slugs(Channels), Placeholder: "CH",
+		Hint: "how it arrived"},
+	{Name: "text", Label: "text", Type: FieldText, Placeholder: "TEXT", Hint: "the request's own words"},
+}
+
+// RulesFor resolves an organisation (and a regime, "" for its first) to
+// its canonical ID and the rules its register freezes into a new case.
+type RulesFor func(controller, regime string) (id string, rules Rules, err error)
+
+// ParseIntake reads a new request's values, for add, import and the app's
+// form alike, and returns it with the rules it is to be judged by. A value
+// that cannot be read is refused naming its field; NewCases then checks the
+// request as a whole. Names, addresses and the request's words are kept as
+// given (they are evidence); slugs, e-mail, phone and times are trimmed.
+func ParseIntake(v Values, rulesFor RulesFor) (Intake, Rules, error) {
+	var in Intake
+	get := func(name string) string { return strings.TrimSpace(v.One(name)) }
+	for name, values := range v {
+		if _, ok := intakeField(name); !ok {
+			return in, Rules{}, &Refused{Field: name, Reason: fmt.Sprintf("a request has no %s", name)}
+		}
+		if len(values) > 1 && name != "identifier" && name != "right" {
+			return in, Rules{}, &Refused{Field: name, Reason: fmt.Sprintf("%s is given once", name)}
+		}
+	}
+	if get("controller") == "" {
+		return in, Rules{}, refuse("controller", "the organisation is required")
+	}
+	id, rules, err := rulesFor(get("controller"), get("regime"))
+	if err != nil {
+		return in, Rules{}, fieldError("controller", err)
+	}
+	in = Intake{Controller: id, Subject: Subject{Name: v.One("subject"), Email: get("email"), Phone: get("phone"),
+		PostalAddress: v.One("postal-address")}, Language: get("language"), Text: v.One("text")}
+	for _, r := range v["right"] {
+		rights, err := ParseRights(r)
+		if err != nil {
+			return in, Rules{}, fieldError("right", err)
+		}
+		in.Rights = append(in.Rights, rights...)
+	}
+	if len(in.Rights) == 0 {
+		return in, Rules{}, refuse("right", "at least one right is required")
+	}
+	for _, pair := range v["identifier"] {
+		if err := in.Subject.AddIdentifier(strings.TrimSpace(pair)); err != nil {
+			return in, Rules{}, fieldError("identifier", err)
+		}
+	}
+	if in.Requester, err = parseRequester(v.One("requester"), get("relation"), in.Subject.Name); err != nil {
+		return in, Rules{}, err
+	}
+	if ch := get("channel"); ch != "" {
+		if in.Channel, err = ParseChannel(ch); err != nil {
+			return in, Rules{}, fieldError("channel", err)
+		}
+	}
+	if received := get("received"); received != "" {
+		loc, err := LoadZone(rules.Zone)
+		if err != nil {
+			return in, Rules{}, err
+		}
+		if in.ReceivedAt, err = ParseTime(received, loc); err != nil {
+			return in, Rules{}, fieldError("received", fmt.Errorf("received: %w", err))
+		}
+	}
+	return in, rules, nil
+}
+
+// parseRequester is who asks for the subject. A requester named without a
+// relation is an agent; a relation other than self needs the requester's
+// name (NewCases says so). A requester other than the subject with the
+// relation self is a contradiction, refused rather than dropped.
+func parseRequester(name, relation, subject string) (*Requester, error) {
+	rel := RelationAgent
+	if relation != "" {
+		var err error
+		if rel, err = ParseRelation(relation); err != nil {
+			return nil, fieldError("relation", err)
+		}
+	}
+	if rel != RelationSelf {
+		if strings.TrimSpace(name) == "" && relation == "" {
+			return nil, nil
+		}
+		return &Requester{Name: name, Relation: rel}, nil
+	}
+	if strings.TrimSpace(name) != "" && Fold(strings.TrimSpace(name)) != Fold(strings.TrimSpace(subject)) {
+		return nil, refuse("relation", "the requester %q is not the subject: their relation is agent, parent, guardian or other",
+			Printable(strings.TrimSpace(name)))
+	}
+	return nil, nil
+}
+
+// fieldError is err as a refusal about one field, keeping its words.
+func fieldError(field string, err error) error {
+	var r *Refused
+	if errors.As(err, &r) {
+		if r.Field == "" {
+			return &Refused{Field: field, Reason: r.Reason}
+		}
+		return err
+	}
+	return &Refused{Field: field, Reason: err.Error(), err: err}
+}
+
+func intakeField(name string) (*Field, bool) {
+	for i := range IntakeFields {
+		if IntakeFields[i].Name == name {
+			return &IntakeFields[i], true
+		}
+	}
+	return nil, false
+}

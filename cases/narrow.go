@@ -1,0 +1,99 @@
+package cases
+
+import (
+	"slices"
+	"time"
+)
+
+// Week is the span of "due within 7 days": the queue's w, the overview's
+// figure and list --due-within 7d count the same cases.
+const Week = 7 * 24 * time.Hour
+
+// Running reports whether the case is open with its clock running toward
+// a due instant: the only cases that can be overdue or due soon.
+func (s *Summary) Running() bool {
+	return !s.Closed() && s.Clock == ClockRunning && !s.EffectiveDueAt.IsZero()
+}
+
+// Overdue reports whether a running case is past its effective due instant.
+func (s *Summary) Overdue(now time.Time) bool {
+	return s.Running() && s.EffectiveDueAt.Before(now)
+}
+
+// DueWithin reports whether a running case falls due before now+span,
+// overdue ones included: they are due sooner still.
+func (s *Summary) DueWithin(now time.Time, span time.Duration) bool {
+	return s.Running() && s.EffectiveDueAt.Before(now.Add(span))
+}
+
+// Timeliness is how an answer stands against its deadline.
+type Timeliness string
+
+// The timeliness of a case in the register of requests.
+const (
+	TimelinessOnTime           Timeliness = "on-time"
+	TimelinessLate             Timeliness = "late"
+	TimelinessOpen             Timeliness = "open"
+	TimelinessClosedUnanswered Timeliness = "closed-unanswered"
+)
+
+// Timeliness judges the case: answered on time when the answering letter's
+// civil date is on or before the effective due date (the law is met by
+// informing the subject, not by closing the case); late otherwise; open or
+// closed without an answer on record when nothing answered it.
+func (s *Summary) Timeliness() Timeliness {
+	switch {
+	case !s.AnsweredOn.IsZero() && !s.EffectiveDue.IsZero() && !s.AnsweredOn.After(s.EffectiveDue):
+		return TimelinessOnTime
+	case !s.AnsweredOn.IsZero():
+		return TimelinessLate
+	case s.Closed():
+		return TimelinessClosedUnanswered
+	}
+	return TimelinessOpen
+}
+
+// Narrowing is what narrows the queue besides the typed query: the app's
+// quick filters and list's flags are this one description. The zero
+// Narrowing is every open case.
+type Narrowing struct {
+	Statuses   []Status
+	Controller string
+	Right      Right
+	Assignee   string // the app's "mine" is the actor
+	Overdue    bool
+	DueWithin  time.Duration // > 0: see Summary.DueWithin
+	All        bool          // closed cases too
+}
+
+// IsZero reports whether nothing narrows.
+func (n *Narrowing) IsZero() bool {
+	return len(n.Statuses) == 0 && n.Controller == "" && n.Right == "" && n.Assignee == "" &&
+		!n.Overdue && n.DueWithin == 0 && !n.All
+}
+
+// WantsClosed reports whether closed cases can pass.
+func (n *Narrowing) WantsClosed() bool {
+	return n.All || slices.Contains(n.Statuses, StatusClosed)
+}
+
+// Allows reports whether the case passes, as of now.
+func (n *Narrowing) Allows(s *Summary, now time.Time) bool {
+	switch {
+	case s.Closed() && !n.WantsClosed():
+		return false
+	case len(n.Statuses) > 0 && !slices.Contains(n.Statuses, s.Status):
+		return false
+	case n.Controller != "" && s.Controller != n.Controller:
+		return false
+	case n.Right != "" && s.Right != n.Right:
+		return false
+	case n.Assignee != "" && s.Assignee != n.Assignee:
+		return false
+	case n.Overdue && !s.Overdue(now):
+		return false
+	case n.DueWithin > 0 && !s.DueWithin(now, n.DueWithin):
+		return false
+	}
+	return true
+}

@@ -1,0 +1,127 @@
+package cases
+
+import (
+	"fmt"
+	"strings"
+)
+
+// Detail is one labelled detail of an event: "reason: too many systems".
+type Detail struct{ Label, Value string }
+
+func (d Detail) String() string { return d.Label + ": " + d.Value }
+
+// Details are an event's details, in one order and under one set of labels,
+// for every place that shows a timeline: show, the app's case screen and
+// the case record. Values are stored text, not yet made printable.
+func (e Event) Details() []Detail {
+	var out []Detail
+	add := func(label, v string) {
+		if v != "" {
+			out = append(out, Detail{label, v})
+		}
+	}
+	add("reason", e.Reason)
+	add("method", e.Method)
+	add("amount", e.Amount)
+	add("letter", string(e.Letter))
+	add("channel", string(e.Channel))
+	add("to", e.To)
+	add("checksum", e.Checksum)
+	add("recipient", e.Recipient)
+	add("impossible", e.Impossible)
+	for _, r := range e.Recipients {
+		add("recipient", r)
+	}
+	add("assignee", e.Assignee)
+	for _, t := range e.Tags {
+		add("tag", t)
+	}
+	add("text", e.Text)
+	if a := e.Attachment; a != nil {
+		add("file", fmt.Sprintf("%s (%s, %d bytes, sha256 %s)", a.Name, a.Kind, a.Size, a.SHA256))
+	}
+	add("file", e.File)
+	add("outcome", string(e.Outcome))
+	for _, g := range e.Grounds {
+		add("ground", string(g))
+	}
+	add("law", e.Law)
+	add("redirect to", e.RedirectTo)
+	add("reopen reason", string(e.ReopenReason))
+	if e.Rules != nil {
+		add("rules", fmt.Sprintf("%s, %s, calendar %s (%s)", e.Rules.Regime, e.Rules.Zone, e.Rules.Calendar, e.Rules.Source))
+	}
+	if e.ExtendedTo != nil {
+		add("extended to", e.ExtendedTo.String())
+	}
+	return out
+}
+
+// DeadlineRow is one date of a case's deadlines under the label every
+// screen gives it, with what qualifies it ("in force", "3 days paused").
+type DeadlineRow struct {
+	Label string
+	Date  Date
+	Note  string
+}
+
+// Rows are the deadline dates that apply, in one order and under one set of
+// labels: show, the calculator, the app's case screen.
+func (d *Deadlines) Rows() []DeadlineRow {
+	var out []DeadlineRow
+	row := func(label string, v *Date, note string) {
+		if v != nil {
+			out = append(out, DeadlineRow{label, *v, note})
+		}
+	}
+	row("receipt date", &d.ReceiptDate, "")
+	if d.StartDate != d.ReceiptDate {
+		row("period runs from", &d.StartDate, "")
+	}
+	row("effective due", d.EffectiveDue, "")
+	row("legal due", d.Due, "")
+	row("base due", d.BaseDue, "")
+	row("extension notice by", d.ExtensionNoticeBy, "")
+	if d.ExtendedDue != nil {
+		note := "not notified"
+		if d.ExtensionValid != nil {
+			note = map[bool]string{true: "in force", false: "notice late: not in force"}[*d.ExtensionValid]
+		}
+		row("extended due", d.ExtendedDue, note)
+	}
+	row("refusal by", d.RefusalBy, "")
+	row("promised by", d.PromiseDue, "")
+	row("internal target", d.TargetDue, "")
+	row("acknowledge by", d.AcknowledgeBy, "")
+	row("act by", d.ActBy, "")
+	paused := ""
+	if d.PausedDays > 0 {
+		paused = Plural(d.PausedDays, "day") + " paused"
+	}
+	row("without the pause", d.DueWithoutPause, paused)
+	return out
+}
+
+// ClockLine is the clock's state as one line: "paused since 2026-03-03
+// (identity requested)".
+func (d *Deadlines) ClockLine(date func(Date) string) string {
+	clock := string(d.Clock)
+	if d.ClockSince != nil {
+		clock += " since " + date(*d.ClockSince)
+	}
+	if d.ClockReason != "" {
+		clock += " (" + d.ClockReason + ")"
+	}
+	return clock
+}
+
+// Plural is a count with its noun, singular for one: "1 day", "3 days".
+func Plural(n int, noun string) string {
+	if n == 1 {
+		return "1 " + noun
+	}
+	if strings.HasSuffix(noun, "s") {
+		return fmt.Sprintf("%d %ses", n, noun)
+	}
+	return fmt.Sprintf("%d %ss", n, noun)
+}

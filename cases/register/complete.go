@@ -1,0 +1,46 @@
+package register
+
+import (
+	"fmt"
+	"slices"
+	"strings"
+
+	"rightsdesk/cases"
+)
+
+// Complete fills what an action marked Register takes from the register:
+// the recipients chosen (the names given, matched without case, or every
+// recipient the register names when none is given) and the rules a
+// re-baseline applies (for the case's regime). The command line and the
+// app complete their events here alike.
+func (r *Register) Complete(ev *cases.Event, regime string) error {
+	switch ev.Kind {
+	case cases.EventRebaselined:
+		rules, err := r.Rules(regime)
+		if err != nil {
+			return err
+		}
+		ev.Rules = &rules
+	case cases.EventRecipientsChosen:
+		names := r.RecipientNames()
+		if len(names) == 0 {
+			return &cases.Refused{Field: "only", Reason: fmt.Sprintf(
+				"the register of %s names no recipients; complete it (rightsdesk controllers %s)", r.ID, r.ID)}
+		}
+		given := ev.Recipients
+		if len(given) == 0 {
+			ev.Recipients = names
+			return nil
+		}
+		ev.Recipients = nil
+		for _, want := range given {
+			i := slices.IndexFunc(names, func(n string) bool { return strings.EqualFold(n, strings.TrimSpace(want)) })
+			if i < 0 {
+				return &cases.Refused{Field: "only", Reason: fmt.Sprintf("%q is not a recipient in the register of %s (it names: %s)",
+					want, r.ID, strings.Join(names, "; "))}
+			}
+			ev.Recipients = append(ev.Recipients, names[i])
+		}
+	}
+	return nil
+}
