@@ -65,16 +65,8 @@ func (a *app) runImport(name, db, registersDir string, asJSON bool) int {
 	if err != nil {
 		return a.fail(exitUsage, fmt.Errorf("import: %w", err))
 	}
-	rulesFor := func(controller, regime string) (string, cases.Rules, error) {
-		reg, err := regs.Get(controller)
-		if err != nil {
-			return "", cases.Rules{}, err
-		}
-		rules, err := reg.Rules(regime)
-		return reg.ID, rules, err
-	}
 	now, actor := a.clock.Now(), a.actor()
-	requests, errs := storage.ReadImport(name, bytes.NewReader(data), rulesFor, now, actor)
+	requests, errs := storage.ReadImport(name, bytes.NewReader(data), rulesFrom(regs), now, actor)
 	if len(errs) > 0 {
 		for _, e := range errs {
 			fmt.Fprintln(a.stderr, oneLine(e.Error()))

@@ -1,0 +1,108 @@
+package main
+
+import (
+	"errors"
+	"fmt"
+	"strings"
+
+	"github.com/spf13/cobra"
+
+	"rightsdesk/cases"
+)
+
+// The action and intake tables of cases/ describe each value a command
+// takes (cases.Field); the flags, their help and their completion are made
+// from them here, so that a field added to a table is a flag at once.
+
+// fieldFlags defines a flag for each field that is not positional and
+// returns what was given, by field name, once the command line is parsed.
+func fieldFlags(cmd *cobra.Command, fields []cases.Field) func() cases.Values {
+	given := map[string]*fieldValue{}
+	for _, f := range fields {
+		if f.Positional {
+			continue
+		}
+		v := &fieldValue{placeholder: f.Placeholder, repeatable: f.Type == cases.FieldMulti || f.Type == cases.FieldNames}
+		cmd.Flags().Var(v, f.Name, fieldUsage(f))
+		if len(f.Vocabulary) > 0 {
+			_ = cmd.RegisterFlagCompletionFunc(f.Name, completeSlugs(f.Vocabulary))
+		}
+		given[f.Name] = v
+	}
+	return func() cases.Values {
+		values := cases.Values{}
+		for name, v := range given {
+			if cmd.Flags().Changed(name) {
+				values[name] = v.values
+			}
+		}
+		return values
+	}
+}
+
+// fieldUsage is a field's line in help: its hint, whether it is required,
+// and what it accepts.
+func fieldUsage(f cases.Field) string {
+	u := f.Hint
+	if u == "" {
+		u = f.Label
+	}
+	var notes []string
+	if f.Required {
+		notes = append(notes, "required")
+	}
+	if f.Type == cases.FieldMulti || f.Type == cases.FieldNames {
+		notes = append(notes, "repeatable")
+	}
+	if len(notes) > 0 {
+		u += " (" + strings.Join(notes, ", ") + ")"
+	}
+	if len(f.Vocabulary) > 0 {
+		u += "; one of: " + strings.Join(f.Vocabulary, ", ")
+	}
+	return u
+}
+
+// fieldValue is a flag's value as given: one string, or with repeatable
+// every one given. Its type is the field's placeholder, which help shows as
+// the value's name (--reason TEXT).
+type fieldValue struct {
+	placeholder string
+	repeatable  bool
+	values      []string
+}
+
+func (v *fieldValue) String() string { return strings.Join(v.values, ",") }
+
+func (v *fieldValue) Set(s string) error {
+	if v.repeatable {
+		v.values = append(v.values, s)
+	} else {
+		v.values = []string{s}
+	}
+	return nil
+}
+
+func (v *fieldValue) Type() string {
+	if v.placeholder == "" {
+		return "TEXT"
+	}
+	return v.placeholder
+}
+
+// refusal prints a refusal about a field as one line naming the command
+// and where the field is given (--FIELD, or its placeholder when it is a
+// positional argument), and returns status.
+func (a *app) refusal(name string, fields []cases.Field, status int, err error) int {
+	var r *cases.Refused
+	if !errors.As(err, &r) || r.Field == "" {
+		return a.fail(status, fmt.Errorf("%s: %w", name, err))
+	}
+	where := "--" + r.Field
+	for _, f := range fields {
+		if f.Name == r.Field && f.Positional {
+			where = f.Placeholder
+		}
+	}
+	return a.fail(status, fmt.Errorf("%s: %s (%s)", name, r.Reason, where))
+}
