@@ -6,10 +6,12 @@ import (
 	"os/exec"
 	"path/filepath"
 	"runtime/debug"
+	"slices"
 	"strings"
 	"testing"
 	"time"
 
+	"rightsdesk/cases"
 	"rightsdesk/storage"
 )
 
@@ -271,5 +273,65 @@ func TestInternalErrorSaysWhetherAnythingWasWritten(t *testing.T) {
 	status = run([]string{"list", "--db", d.db}, nil, &errOut, getenv)
 	if status != exitInternal || !strings.Contains(errOut.String(), "nothing was written") {
 		t.Fatalf("a fault while reading: %d %q", status, errOut.String())
+	}
+}
+
+// TestActionCommandsFollowTheTable: each action of cases.Actions is a
+// command with the table's summary, example, arguments and flags.
+func TestActionCommandsFollowTheTable(t *testing.T) {
+	for _, act := range cases.Actions {
+		status, out, errOut := runCLI(t, nil, "help", act.Name)
+		if status != 0 || errOut != "" {
+			t.Fatalf("help %s: %d %q", act.Name, status, errOut)
+		}
+		want := []string{act.Summary[1:], act.Example, "rightsdesk " + act.Name + " ID", "--at TIME", "--if-revision N", "--json", "--db PATH"}
+		for _, f := range act.Fields {
+			switch {
+			case f.Positional:
+				want = append(want, " "+f.Placeholder)
+			default:
+				want = append(want, "--"+f.Name+" "+f.Placeholder)
+			}
+			if len(f.Vocabulary) > 0 {
+				want = append(want, strings.Join(f.Vocabulary, ", "))
+			}
+		}
+		for _, w := range want {
+			if !strings.Contains(out, w) {
+				t.Errorf("help %s lacks %q:\n%s", act.Name, w, out)
+			}
+		}
+	}
+}
+
+// TestRefusalsNameTheField: a refusal says the command and where the
+// field is given; a required value missing is refused (1), a value that
+// cannot be read is bad input (2).
+func TestRefusalsNameTheField(t *testing.T) {
+	d := newDesk(t, "2026-03-10T12:00:00Z")
+	id := d.add("--controller", "crisp", "--right", "access", "--received", "2026-03-02")
+	tests := []struct {
+		args   []string
+		status int
+		want   string
+	}{
+		{[]string{"close", id}, 1, "rightsdesk: close: outcome is required: fulfilled, "},
+		{[]string{"assign", id}, 1, "(--to)\n"},
+		{[]string{"close", id, "--outcome", "won"}, 2, `rightsdesk: close: unknown outcome "won"`},
+		{[]string{"extend", id, "--reason", "r", "--until", "2026-02-30"}, 2, "(--until)\n"},
+		{[]string{"withhold", id, "nothing.csv", "--ground", "rights-of-others", "--reason", "r"}, 1, `rightsdesk: withhold: no attached file named "nothing.csv" (FILE)`},
+		{[]string{"add", "--controller", "crisp", "--right", "access", "--subject", "X", "--email", "x@example.org", "--channel", "fax"}, 2, "rightsdesk: add: unknown channel \"fax\""},
+	}
+	for _, tt := range tests {
+		status, out, errOut := d.run(tt.args...)
+		if status != tt.status || out != "" || strings.Count(errOut, "\n") != 1 || !strings.Contains(errOut, tt.want) {
+			t.Errorf("%v: %d %q %q, want %d and %q", tt.args, status, out, errOut, tt.status, tt.want)
+		}
+	}
+	if got := complete(t, d.env, "close", "--db", d.db, id, "--outcome", "re"); !slices.Contains(got, "refused") || !slices.Contains(got, "redirected") {
+		t.Errorf("close --outcome: %v", got)
+	}
+	if got := complete(t, d.env, "add", "--controller", "closeq", "--regime", ""); !slices.Contains(got, "eu-gdpr") {
+		t.Errorf("add --regime for closeq: %v", got)
 	}
 }
