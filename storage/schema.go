@@ -20,7 +20,7 @@ const SchemaVersion = 2
 // Bucket names.
 var (
 	bucketMeta      = []byte("meta")
-	bucketCases     = []byte("cases")     // ID -> record JSON (v2: and the list view, cases.go)
+	bucketCases     = []byte("cases")     // ID -> record JSON (v2: and the list view, record.go)
 	bucketTimelines = []byte("timelines") // ID -> bucket: seq (8 bytes) -> envelope JSON
 	bucketChanges   = []byte("changes")   // change number (8 bytes) -> case ID
 	bucketFiles     = []byte("files")     // ID -> bucket: file name -> content
