@@ -109,8 +109,9 @@ func (b *indexBatch) flush(tx *bolt.Tx) error {
 
 // rebuildIndex recomputes what is derived from every case: its view, row
 // and due-date index entry (after a migration, or when the engine that
-// computed them changed).
-func rebuildIndex(tx *bolt.Tx) error {
+// computed them changed), as of now: a paused case's dates count the pause
+// up to that day.
+func rebuildIndex(tx *bolt.Tx, now time.Time) error {
 	for _, n := range bucketsV2 {
 		if err := tx.DeleteBucket(n); err != nil && !errors.Is(err, bolt.ErrBucketNotFound) {
 			return err
@@ -119,7 +120,6 @@ func rebuildIndex(tx *bolt.Tx) error {
 			return err
 		}
 	}
-	now := time.Now()
 	var ids []string
 	_ = tx.Bucket(bucketCases).ForEach(func(k, _ []byte) error { ids = append(ids, string(k)); return nil })
 	batch := &indexBatch{}

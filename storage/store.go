@@ -15,6 +15,8 @@ import (
 
 	bolt "go.etcd.io/bbolt"
 	berrors "go.etcd.io/bbolt/errors"
+
+	"rightsdesk/cases"
 )
 
 // Errors a caller maps to exit status 3 (CLI.md): the file cannot be used now.
@@ -60,6 +62,7 @@ type Store struct {
 	timeout time.Duration
 	shared  bool
 	maxFile int64
+	clock   cases.Clock
 	mu      sync.Mutex
 }
 
@@ -73,6 +76,12 @@ type Options struct {
 	Shared bool
 	// MaxFileSize bounds one attached file (default DefaultMaxFileSize).
 	MaxFileSize int64
+	// Clock dates what the store derives on its own when it opens the file:
+	// the views, rows and index entries it rebuilds after a migration or an
+	// engine change, which count an open pause up to that day (default the
+	// system clock). Operations that change cases take their time as an
+	// argument instead.
+	Clock cases.Clock
 }
 
 // Open returns the store for the database at path. Nothing is opened yet:
@@ -84,7 +93,11 @@ func Open(path string, opts Options) *Store {
 	if opts.MaxFileSize <= 0 {
 		opts.MaxFileSize = DefaultMaxFileSize
 	}
-	return &Store{path: path, timeout: opts.LockTimeout, shared: opts.Shared, maxFile: opts.MaxFileSize}
+	if opts.Clock == nil {
+		opts.Clock = cases.SystemClock{}
+	}
+	return &Store{path: path, timeout: opts.LockTimeout, shared: opts.Shared, maxFile: opts.MaxFileSize,
+		clock: opts.Clock}
 }
 
 // Path is the database file.
