@@ -64,6 +64,11 @@ type Store struct {
 	maxFile int64
 	clock   cases.Clock
 	mu      sync.Mutex
+
+	// openFile opens the database file for bbolt (nil: os.OpenFile). Tests
+	// wrap it to learn when an operation holds the file open and is about to
+	// wait for its lock, instead of sleeping and hoping it got there.
+	openFile func(name string, flag int, perm fs.FileMode) (*os.File, error)
 }
 
 // Options configure a Store.
@@ -202,7 +207,7 @@ func (s *Store) lockedOpen(readOnly bool, mmapSize int) (*bolt.DB, error) {
 	for attempt := 0; ; attempt++ {
 		before, _ := os.Stat(s.path)
 		db, err := bolt.Open(s.path, s.fileMode(), &bolt.Options{Timeout: s.timeout, ReadOnly: readOnly,
-			InitialMmapSize: mmapSize})
+			InitialMmapSize: mmapSize, OpenFile: s.openFile})
 		if err != nil {
 			return nil, s.openError(err)
 		}
