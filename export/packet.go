@@ -67,9 +67,8 @@ type packetCase struct {
 	read FileReader
 	gaps []LetterGap
 
-	files    []packetFile // the data copy
-	err      error        // reading the data copy failed
-	withheld []withheldRow
+	files []packetFile // the data copy
+	err   error        // reading the data copy failed
 }
 
 type packetFile struct {
@@ -281,7 +280,7 @@ type manifestJSON struct {
 	CaseRules       string         `json:"case_rules"`
 	Date            string         `json:"date"`
 	Draft           bool           `json:"draft"`
-	Gaps            []LetterGap          `json:"gaps"`
+	Gaps            []LetterGap    `json:"gaps"`
 	Files           []manifestFile `json:"files"`
 }
 

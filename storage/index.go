@@ -8,6 +8,7 @@ import (
 	"time"
 
 	bolt "go.etcd.io/bbolt"
+	berrors "go.etcd.io/bbolt/errors"
 
 	"rightsdesk/cases"
 )
@@ -113,7 +114,7 @@ func (b *indexBatch) flush(tx *bolt.Tx) error {
 // up to that day.
 func rebuildIndex(tx *bolt.Tx, now time.Time) error {
 	for _, n := range bucketsV2 {
-		if err := tx.DeleteBucket(n); err != nil && !errors.Is(err, bolt.ErrBucketNotFound) {
+		if err := tx.DeleteBucket(n); err != nil && !errors.Is(err, berrors.ErrBucketNotFound) {
 			return err
 		}
 		if _, err := tx.CreateBucket(n); err != nil {
