@@ -265,8 +265,8 @@ type clockWalk struct {
 // walk reads the clock events in order: requests open intervals, answers
 // close them, a restart starts the period again. A wait still open counts
 // up to today, or to the close of the case.
-func (e *engine) walk(events []ClockEvent, receipt, today Date) (*clockWalk, error) {
-	w := &clockWalk{start: receipt}
+func (e *engine) walk(events []ClockEvent, receipt, today Date) (clockWalk, error) {
+	w := clockWalk{start: receipt}
 	pending := map[ClockEventKind]int{} // request kind -> index in intervals
 	for _, ev := range events {
 		d := DateOf(ev.At, e.loc)
@@ -281,7 +281,7 @@ func (e *engine) walk(events []ClockEvent, receipt, today Date) (*clockWalk, err
 			req := awaited[ev.Kind]
 			i, open := pending[req]
 			if !open {
-				return nil, fmt.Errorf("%s on %s: nothing was asked (no %s before it)", ev.Kind, d, req)
+				return w, fmt.Errorf("%s on %s: nothing was asked (no %s before it)", ev.Kind, d, req)
 			}
 			w.intervals[i].to, w.intervals[i].open = d, false
 			delete(pending, req)
