@@ -43,6 +43,8 @@ type NotFound struct{ ID string }
 
 func (e *NotFound) Error() string { return fmt.Sprintf("no case %s", e.ID) }
 
+// u64 is the key of a timeline entry or a change: big-endian, so that keys
+// sort as the numbers do.
 func u64(n uint64) []byte {
 	b := make([]byte, 8)
 	binary.BigEndian.PutUint64(b, n)
