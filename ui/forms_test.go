@@ -832,3 +832,43 @@ func TestFormsStartClean(t *testing.T) {
 		t.Fatalf("the close form kept %q and %v", m.form.val("outcome"), g.values())
 	}
 }
+
+// TestTypingLeavesEarlierModels: text inputs edit their text in place;
+// typing into a later model leaves the earlier model's form and filter as
+// they were.
+func TestTypingLeavesEarlierModels(t *testing.T) {
+	m, _, _, _ := formFixture(t)
+	m = press(t, m, "n", "=called back", "home")
+	before := m
+	m = press(t, m, "=x", "delete")
+	if got := before.form.val("text"); got != "called back" {
+		t.Fatalf("the earlier form holds %q", got)
+	}
+	if got := m.form.val("text"); got != "xalled back" {
+		t.Fatalf("the later form holds %q", got)
+	}
+	m = press(t, m, "esc", "esc", "/", "=holm", "left", "left")
+	before = m
+	m = press(t, m, "=x")
+	if before.queue.query() != "holm" || m.queue.query() != "hoxlm" {
+		t.Fatalf("queries %q and %q", before.queue.query(), m.queue.query())
+	}
+}
+
+// TestTextEditingKeys: the fields edit as readline does (bubbles/textinput):
+// alt+← and alt+→ move by words, ctrl+w deletes the word before the cursor.
+func TestTextEditingKeys(t *testing.T) {
+	m, _, _, _ := formFixture(t)
+	m = press(t, m, "n", "=called her back")
+	m = drive(t, m, tea.KeyPressMsg{Code: tea.KeyLeft, Mod: tea.ModAlt})
+	m = drive(t, m, tea.KeyPressMsg{Code: tea.KeyLeft, Mod: tea.ModAlt})
+	m = drive(t, m, tea.KeyPressMsg{Code: 'w', Mod: tea.ModCtrl})
+	if got := m.form.val("text"); got != "her back" {
+		t.Fatalf("ctrl+w after two words back: %q", got)
+	}
+	m = drive(t, m, tea.KeyPressMsg{Code: tea.KeyRight, Mod: tea.ModAlt})
+	m = press(t, m, "=self")
+	if out := frame(m); !strings.Contains(out, "herself▏ back") {
+		t.Fatalf("alt+→ moves to the end of the word:\n%s", out)
+	}
+}

@@ -365,3 +365,21 @@ func TestFormConflictKeepsWhatWasTyped(t *testing.T) {
 		t.Fatalf("empty note:\n%s", frame(anna))
 	}
 }
+
+// TestEarlierModelsStayAsTheyWere: Bubble Tea models are values, and a
+// later model handling a message leaves an earlier one as it was. The case
+// read is shared between them: a tick once moved its clock in place, so
+// the earlier model, laid out again, showed the later time.
+func TestEarlierModelsStayAsTheyWere(t *testing.T) {
+	m, _, c, _ := start(t, 80, 24)
+	m = drive(t, m, keyPress("enter"))
+	before := m
+	c.t = c.t.Add(5 * time.Hour) // past the deadline
+	if later := drive(t, m, tickMsg(c.t)); !strings.Contains(frame(later), "1d OVERDUE") {
+		t.Fatalf("the later model does not show the new time:\n%s", frame(later))
+	}
+	again := drive(t, before, tea.WindowSizeMsg{Width: 80, Height: 24})
+	if out := frame(again); !strings.Contains(out, "today 3h") || strings.Contains(out, "OVERDUE") {
+		t.Fatalf("the earlier model changed with the later one:\n%s", out)
+	}
+}
