@@ -192,7 +192,7 @@ func (m Model) caseKey(msg tea.KeyPressMsg) (tea.Model, tea.Cmd) {
 		m.showHelp = true
 	case key.Matches(msg, k.Reveal):
 		return m.toggleReveal()
-	case c.scroll(msg, m.height-3):
+	case c.scroll(msg, m.height-3): // scrolled: nothing more to do
 	default:
 		if mm, cmd, ok := m.caseAction(msg); ok {
 			return mm, cmd
