@@ -184,6 +184,8 @@ func Compute(in Input) (*Deadlines, error) {
 	return e.out, nil
 }
 
+// run computes every date of the case into e.out: the receipt, the walk
+// of its clock events, the period they leave, then the clock's state.
 func (e *engine) run() error {
 	out := e.out
 	receipt := DateOf(e.in.ReceivedAt, e.loc)
@@ -192,6 +194,50 @@ func (e *engine) run() error {
 	if today.IsZero() || today.Before(receipt) {
 		today = receipt
 	}
+	e.receiptSteps(receipt)
+
+	events, err := e.orderedEvents(receipt)
+	if err != nil {
+		return err
+	}
+	w, err := e.walk(events, receipt, today)
+	if err != nil {
+		return err
+	}
+
+	awaiting := e.applyRestart(&w.start, w.intervals)
+	out.StartDate = w.start
+	pauseDays, pausedSince, pauseReason := e.pauseDays(receipt, w.start, w.intervals)
+	out.PausedDays = pauseDays
+
+	statutory := e.regime.Unit == UnitWorkingDays || e.in.Right != RightComplaint
+	if awaiting != nil {
+		out.Clock = ClockAwaitingRestart
+		out.ClockSince = &awaiting.from
+		out.ClockReason = requestWords[awaiting.kind]
+		e.step("awaiting restart since %s (%s): no due date until it arrives; waited %d days so far",
+			hd(awaiting.from), requestWords[awaiting.kind], awaiting.from.DaysUntil(today))
+	} else if statutory {
+		e.statutoryDates(w.start, pauseDays, w.notified)
+	}
+	e.promiseAndTargets(receipt, statutory && awaiting == nil)
+	e.otherDates(receipt)
+
+	switch {
+	case w.closedOn != nil:
+		out.Clock, out.ClockSince, out.ClockReason = ClockStopped, w.closedOn, "closed"
+		e.step("closed on %s: the clock is stopped", hd(*w.closedOn))
+	case awaiting == nil && pausedSince != nil:
+		out.Clock, out.ClockSince, out.ClockReason = ClockPaused, pausedSince, pauseReason
+		e.step("paused since %s (%s): the dates above count the pause up to today, %s, and move on each day it lasts",
+			hd(*pausedSince), pauseReason, hd(today))
+	}
+	e.dueInstants()
+	return nil
+}
+
+// receiptSteps explains the receipt date and the rules the dates follow.
+func (e *engine) receiptSteps(receipt Date) {
 	local := e.in.ReceivedAt.In(e.loc)
 	e.step("received %s %s in %s: receipt date %s (the receipt day itself is not counted)",
 		hd(receipt), local.Format("15:04"), e.loc, hd(receipt))
@@ -205,18 +251,23 @@ func (e *engine) run() error {
 	for _, n := range e.regime.Notes {
 		e.step("%s", n)
 	}
+}
 
-	events, err := e.orderedEvents(receipt)
-	if err != nil {
-		return err
-	}
+// clockWalk is what the clock events leave: the date the period runs from,
+// the waits for an answer, the first extension notice and the close.
+type clockWalk struct {
+	start     Date
+	intervals []interval
+	notified  *Date
+	closedOn  *Date
+}
 
-	// Walk the events: requests open intervals, answers close them.
-	start := receipt
-	var intervals []interval
+// walk reads the clock events in order: requests open intervals, answers
+// close them, a restart starts the period again. A wait still open counts
+// up to today, or to the close of the case.
+func (e *engine) walk(events []ClockEvent, receipt, today Date) (clockWalk, error) {
+	w := clockWalk{start: receipt}
 	pending := map[ClockEventKind]int{} // request kind -> index in intervals
-	var notified *Date
-	var closedOn *Date
 	for _, ev := range events {
 		d := DateOf(ev.At, e.loc)
 		switch ev.Kind {
@@ -224,69 +275,47 @@ func (e *engine) run() error {
 			if _, open := pending[ev.Kind]; open {
 				continue // asked again while still waiting: the first request counts
 			}
-			pending[ev.Kind] = len(intervals)
-			intervals = append(intervals, interval{kind: ev.Kind, from: d, open: true})
+			pending[ev.Kind] = len(w.intervals)
+			w.intervals = append(w.intervals, interval{kind: ev.Kind, from: d, open: true})
 		case ClockIDReceived, ClockClarificationReceived, ClockAuthorityReceived, ClockFeePaid:
 			req := awaited[ev.Kind]
 			i, open := pending[req]
 			if !open {
-				return fmt.Errorf("%s on %s: nothing was asked (no %s before it)", ev.Kind, d, req)
+				return w, fmt.Errorf("%s on %s: nothing was asked (no %s before it)", ev.Kind, d, req)
 			}
-			intervals[i].to, intervals[i].open = d, false
+			w.intervals[i].to, w.intervals[i].open = d, false
 			delete(pending, req)
 		case ClockExtensionNotified:
-			if notified == nil {
-				notified = &d
+			if w.notified == nil {
+				w.notified = &d
 			}
 		case ClockClosed:
-			closedOn = &d
+			w.closedOn = &d
 		case ClockReopened:
-			closedOn = nil
+			w.closedOn = nil
 		case ClockRestarted:
-			closedOn = nil
-			start, intervals, notified = d, nil, nil
+			w.closedOn = nil
+			w.start, w.intervals, w.notified = d, nil, nil
 			pending = map[ClockEventKind]int{}
 			e.step("reopened with new information on %s: the period starts again from that day", hd(d))
 		}
 	}
-	// A wait still open counts up to today, or to the close of the case.
 	end := today
-	if closedOn != nil && closedOn.Before(today) {
-		end = *closedOn
+	if w.closedOn != nil && w.closedOn.Before(today) {
+		end = *w.closedOn
 	}
-	for i := range intervals {
-		if intervals[i].open {
-			intervals[i].to = end
+	for i := range w.intervals {
+		if w.intervals[i].open {
+			w.intervals[i].to = end
 		}
 	}
+	return w, nil
+}
 
-	awaiting := e.applyRestart(&start, intervals)
-	out.StartDate = start
-	pauseDays, pausedSince, pauseReason := e.pauseDays(receipt, start, intervals)
-	out.PausedDays = pauseDays
-
-	statutory := e.regime.Unit == UnitWorkingDays || e.in.Right != RightComplaint
-	if awaiting != nil {
-		out.Clock = ClockAwaitingRestart
-		out.ClockSince = &awaiting.from
-		out.ClockReason = requestWords[awaiting.kind]
-		e.step("awaiting restart since %s (%s): no due date until it arrives; waited %d days so far",
-			hd(awaiting.from), requestWords[awaiting.kind], awaiting.from.DaysUntil(today))
-	} else if statutory {
-		e.statutoryDates(start, pauseDays, notified)
-	}
-	e.promiseAndTargets(receipt, statutory && awaiting == nil)
-	e.otherDates(receipt)
-
-	switch {
-	case closedOn != nil:
-		out.Clock, out.ClockSince, out.ClockReason = ClockStopped, closedOn, "closed"
-		e.step("closed on %s: the clock is stopped", hd(*closedOn))
-	case awaiting == nil && pausedSince != nil:
-		out.Clock, out.ClockSince, out.ClockReason = ClockPaused, pausedSince, pauseReason
-		e.step("paused since %s (%s): the dates above count the pause up to today, %s, and move on each day it lasts",
-			hd(*pausedSince), pauseReason, hd(today))
-	}
+// dueInstants sets the instants the due and effective due dates end, in
+// the legal zone.
+func (e *engine) dueInstants() {
+	out := e.out
 	if out.Due != nil {
 		at := out.Due.End(e.loc).UTC()
 		out.DueAt = &at
@@ -299,7 +328,6 @@ func (e *engine) run() error {
 			e.step("effective due end of %s, %s UTC", hd(*out.EffectiveDue), at.Format("15:04:05"))
 		}
 	}
-	return nil
 }
 
 // orderedEvents sorts events by their date in the legal zone, keeping the

@@ -50,113 +50,132 @@ var answerFor = map[EventKind]EventKind{
 // Derive replays the timeline and computes the case's state and deadlines as
 // of now. It fails only when the stored rules are unusable (an engine error).
 func (c *Case) Derive(now time.Time) (*State, error) {
-	st := &State{Rules: c.Rules, Awaiting: map[EventKind]time.Time{}, Withheld: map[string]Event{}}
-	var clock []ClockEvent
-	var extendedUntil Date
-	worked := false // anything beyond bookkeeping happened
+	r := &replay{st: &State{Rules: c.Rules, Awaiting: map[EventKind]time.Time{}, Withheld: map[string]Event{}}}
 	for _, ev := range c.Events {
-		st.UpdatedAt, st.UpdatedBy = ev.RecordedAt, ev.Actor
-		if k, ok := ev.clockKind(); ok {
-			clock = append(clock, ClockEvent{Kind: k, At: ev.At})
-		}
-		switch ev.Kind {
-		case EventIDRequested, EventClarificationRequested, EventAuthorityRequested, EventFeeRequested:
-			if _, open := st.Awaiting[ev.Kind]; !open {
-				st.Awaiting[ev.Kind] = ev.At
-			}
-		case EventIDReceived, EventClarificationReceived, EventAuthorityReceived, EventFeePaid:
-			delete(st.Awaiting, answerFor[ev.Kind])
-			worked = true
-		case EventIdentityVerified:
-			if _, open := st.Awaiting[EventIDRequested]; open {
-				// Verifying implies the awaited identity information arrived.
-				delete(st.Awaiting, EventIDRequested)
-				clock = append(clock, ClockEvent{Kind: ClockIDReceived, At: ev.At})
-			}
-			e := ev
-			st.IdentityVerified = &e
-			worked = true
-		case EventAcknowledged:
-			at := ev.At
-			st.Acknowledged = &at
-			worked = true
-		case EventExtensionDecided:
-			e := ev
-			st.ExtensionDecided = &e
-			if ev.ExtendedTo != nil {
-				extendedUntil = *ev.ExtendedTo
-			}
-			worked = true
-		case EventSent:
-			if ev.Letter.Answers() && st.AnsweredAt == nil {
-				at := ev.At
-				st.AnsweredAt = &at
-			}
-			worked = true
-		case EventRecipientNotified:
-			st.Notified = append(st.Notified, ev)
-			worked = true
-		case EventRecipientsChosen:
-			st.Recipients = slices.Clone(ev.Recipients)
-		case EventAssigned:
-			st.Assignee = ev.Assignee
-		case EventTagged:
-			for _, t := range ev.Tags {
-				if !slices.Contains(st.Tags, t) {
-					st.Tags = append(st.Tags, t)
-				}
-			}
-		case EventUntagged:
-			st.Tags = slices.DeleteFunc(st.Tags, func(t string) bool { return slices.Contains(ev.Tags, t) })
-		case EventNoted:
-			st.Notes = append(st.Notes, ev)
-		case EventAttached:
-			if ev.Attachment != nil {
-				st.Attachments = append(st.Attachments, *ev.Attachment)
-			}
-			worked = true
-		case EventWithheld:
-			st.Withheld[ev.File] = ev
-		case EventClosed:
-			at := ev.At
-			st.ClosedAt = &at
-			st.Outcome, st.Grounds, st.Reason, st.RedirectTo = ev.Outcome, ev.Grounds, ev.Reason, ev.RedirectTo
-		case EventReopened:
-			st.ClosedAt = nil
-			st.Outcome, st.Grounds, st.Reason, st.RedirectTo = "", nil, "", ""
-			if ev.ReopenReason == ReopenNewInformation {
-				st.AnsweredAt = nil
-			}
-			worked = true
-		case EventRebaselined:
-			if ev.Rules != nil {
-				st.Rules = *ev.Rules
-			}
-		}
+		r.apply(ev)
 	}
-	switch {
-	case st.ClosedAt != nil:
-		st.Status = StatusClosed
-	case hasKey(st.Awaiting, EventIDRequested) || hasKey(st.Awaiting, EventAuthorityRequested):
-		st.Status = StatusAwaitingID
-	case hasKey(st.Awaiting, EventClarificationRequested) || hasKey(st.Awaiting, EventFeeRequested):
-		st.Status = StatusAwaitingInfo
-	case worked:
-		st.Status = StatusInProgress
-	default:
-		st.Status = StatusNew
-	}
+	st := r.st
+	st.Status = r.status()
 	loc, err := LoadZone(st.Rules.Zone)
 	if err != nil {
 		return nil, err
 	}
-	d, err := Compute(Input{Rules: st.Rules, Right: c.Right, ReceivedAt: c.ReceivedAt, Events: clock,
-		Today: DateOf(now, loc), ExtendedUntil: extendedUntil})
+	d, err := Compute(Input{Rules: st.Rules, Right: c.Right, ReceivedAt: c.ReceivedAt, Events: r.clock,
+		Today: DateOf(now, loc), ExtendedUntil: r.extendedUntil})
 	if err != nil {
 		return nil, err
 	}
 	st.Deadlines = d
 	return st, nil
+}
+
+// replay is a timeline read so far: the state it built, and what the
+// deadline engine needs of it.
+type replay struct {
+	st            *State
+	clock         []ClockEvent
+	extendedUntil Date
+	worked        bool // anything beyond bookkeeping happened
+}
+
+// apply moves the state on by one event.
+func (r *replay) apply(ev Event) {
+	st := r.st
+	st.UpdatedAt, st.UpdatedBy = ev.RecordedAt, ev.Actor
+	if k, ok := ev.clockKind(); ok {
+		r.clock = append(r.clock, ClockEvent{Kind: k, At: ev.At})
+	}
+	switch ev.Kind {
+	case EventIDRequested, EventClarificationRequested, EventAuthorityRequested, EventFeeRequested:
+		if _, open := st.Awaiting[ev.Kind]; !open {
+			st.Awaiting[ev.Kind] = ev.At
+		}
+	case EventIDReceived, EventClarificationReceived, EventAuthorityReceived, EventFeePaid:
+		delete(st.Awaiting, answerFor[ev.Kind])
+		r.worked = true
+	case EventIdentityVerified:
+		if _, open := st.Awaiting[EventIDRequested]; open {
+			// Verifying implies the awaited identity information arrived.
+			delete(st.Awaiting, EventIDRequested)
+			r.clock = append(r.clock, ClockEvent{Kind: ClockIDReceived, At: ev.At})
+		}
+		e := ev
+		st.IdentityVerified = &e
+		r.worked = true
+	case EventAcknowledged:
+		at := ev.At
+		st.Acknowledged = &at
+		r.worked = true
+	case EventExtensionDecided:
+		e := ev
+		st.ExtensionDecided = &e
+		if ev.ExtendedTo != nil {
+			r.extendedUntil = *ev.ExtendedTo
+		}
+		r.worked = true
+	case EventSent:
+		if ev.Letter.Answers() && st.AnsweredAt == nil {
+			at := ev.At
+			st.AnsweredAt = &at
+		}
+		r.worked = true
+	case EventRecipientNotified:
+		st.Notified = append(st.Notified, ev)
+		r.worked = true
+	case EventRecipientsChosen:
+		st.Recipients = slices.Clone(ev.Recipients)
+	case EventAssigned:
+		st.Assignee = ev.Assignee
+	case EventTagged:
+		for _, t := range ev.Tags {
+			if !slices.Contains(st.Tags, t) {
+				st.Tags = append(st.Tags, t)
+			}
+		}
+	case EventUntagged:
+		st.Tags = slices.DeleteFunc(st.Tags, func(t string) bool { return slices.Contains(ev.Tags, t) })
+	case EventNoted:
+		st.Notes = append(st.Notes, ev)
+	case EventAttached:
+		if ev.Attachment != nil {
+			st.Attachments = append(st.Attachments, *ev.Attachment)
+		}
+		r.worked = true
+	case EventWithheld:
+		st.Withheld[ev.File] = ev
+	case EventClosed:
+		at := ev.At
+		st.ClosedAt = &at
+		st.Outcome, st.Grounds, st.Reason, st.RedirectTo = ev.Outcome, ev.Grounds, ev.Reason, ev.RedirectTo
+	case EventReopened:
+		st.ClosedAt = nil
+		st.Outcome, st.Grounds, st.Reason, st.RedirectTo = "", nil, "", ""
+		if ev.ReopenReason == ReopenNewInformation {
+			st.AnsweredAt = nil
+		}
+		r.worked = true
+	case EventRebaselined:
+		if ev.Rules != nil {
+			st.Rules = *ev.Rules
+		}
+	}
+}
+
+// status is where the replayed case stands: closed, waiting for the
+// subject, being worked on, or new.
+func (r *replay) status() Status {
+	st := r.st
+	switch {
+	case st.ClosedAt != nil:
+		return StatusClosed
+	case hasKey(st.Awaiting, EventIDRequested) || hasKey(st.Awaiting, EventAuthorityRequested):
+		return StatusAwaitingID
+	case hasKey(st.Awaiting, EventClarificationRequested) || hasKey(st.Awaiting, EventFeeRequested):
+		return StatusAwaitingInfo
+	case r.worked:
+		return StatusInProgress
+	}
+	return StatusNew
 }
 
 func hasKey[K comparable, V any](m map[K]V, k K) bool {

@@ -101,15 +101,7 @@ func (t *transition) check() error {
 	case EventIDReceived, EventClarificationReceived, EventAuthorityReceived, EventFeePaid:
 		return t.answer()
 	case EventIdentityVerified:
-		if strings.TrimSpace(ev.Method) == "" {
-			return refuse("method", "how identity was verified is required; identity documents are never stored")
-		}
-		if st.IdentityVerified != nil {
-			return refused("identity was already verified on %s by %s", DateOf(st.IdentityVerified.At, t.loc), st.IdentityVerified.Method)
-		}
-		if asked, ok := st.Awaiting[EventIDRequested]; ok && t.day.Before(DateOf(asked, t.loc)) {
-			return refused("verified on %s, before identity was asked for on %s", t.day, DateOf(asked, t.loc))
-		}
+		return t.verify()
 	case EventExtensionDecided:
 		return t.extend()
 	case EventSent:
@@ -152,20 +144,43 @@ func (t *transition) check() error {
 			return refused("an export records the SHA-256 of what was written")
 		}
 	case EventRebaselined:
-		if strings.TrimSpace(ev.Reason) == "" {
-			return refuse("reason", "a re-baseline needs a reason")
-		}
-		if ev.Rules == nil {
-			return refused("a re-baseline needs the register's current rules")
-		}
-		r := ev.Rules.WithDefaults()
-		if err := r.Validate(); err != nil {
-			return err
-		}
-		ev.Rules = &r
+		return t.rebaseline()
 	default:
 		return refused("unknown event %q", ev.Kind)
 	}
+	return nil
+}
+
+// verify checks that identity is verified once, saying how, and not
+// before it was asked for.
+func (t *transition) verify() error {
+	ev, st := t.ev, t.st
+	if strings.TrimSpace(ev.Method) == "" {
+		return refuse("method", "how identity was verified is required; identity documents are never stored")
+	}
+	if st.IdentityVerified != nil {
+		return refused("identity was already verified on %s by %s", DateOf(st.IdentityVerified.At, t.loc), st.IdentityVerified.Method)
+	}
+	if asked, ok := st.Awaiting[EventIDRequested]; ok && t.day.Before(DateOf(asked, t.loc)) {
+		return refused("verified on %s, before identity was asked for on %s", t.day, DateOf(asked, t.loc))
+	}
+	return nil
+}
+
+// rebaseline checks a re-baseline's reason and the rules it brings.
+func (t *transition) rebaseline() error {
+	ev := t.ev
+	if strings.TrimSpace(ev.Reason) == "" {
+		return refuse("reason", "a re-baseline needs a reason")
+	}
+	if ev.Rules == nil {
+		return refused("a re-baseline needs the register's current rules")
+	}
+	r := ev.Rules.WithDefaults()
+	if err := r.Validate(); err != nil {
+		return err
+	}
+	ev.Rules = &r
 	return nil
 }
 

@@ -349,7 +349,7 @@ func (p *packetCase) personalData(d *letterData) ([]byte, error) {
 	out.Request = request{ID: c.ID, Right: c.Right, ReceivedAt: c.ReceivedAt.UTC().Format(time.RFC3339), Channel: c.Channel,
 		Text: c.Text, Subject: c.Subject, Requester: c.Requester, Verified: d.Verified}
 	for _, f := range d.Files {
-		out.Files = append(out.Files, file{Path: f.Path, Category: f.Category, System: f.System, Size: f.Size})
+		out.Files = append(out.Files, file(f))
 	}
 	for _, w := range d.Withheld {
 		out.Withheld = append(out.Withheld, withheld{File: w.Name, Category: w.Category, Provision: w.Provision, Reason: w.Reason})

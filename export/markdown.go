@@ -1,7 +1,6 @@
 package export
 
 import (
-	"html/template"
 	"regexp"
 	"strings"
 
@@ -228,6 +227,3 @@ type htmlLetter struct {
 	Draft  bool
 	Blocks []block
 }
-
-// layoutFuncs are the HTML layout's helpers.
-var layoutFuncs = template.FuncMap{}

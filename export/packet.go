@@ -67,9 +67,8 @@ type packetCase struct {
 	read FileReader
 	gaps []LetterGap
 
-	files    []packetFile // the data copy
-	err      error        // reading the data copy failed
-	withheld []withheldRow
+	files []packetFile // the data copy
+	err   error        // reading the data copy failed
 }
 
 type packetFile struct {

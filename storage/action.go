@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"io"
 	"os"
+	"strings"
 	"time"
 
 	bolt "go.etcd.io/bbolt"
@@ -202,4 +203,87 @@ func ReadAttachment(path string, limit int64) ([]byte, error) {
 		return nil, &TooLarge{Name: path, Size: info.Size(), Limit: limit}
 	}
 	return io.ReadAll(io.LimitReader(f, limit+1))
+}
+
+// Conflict is a write refused because the case changed since the revision
+// the caller showed (--if-revision).
+type Conflict struct {
+	ID        string
+	Expected  int
+	Revision  int
+	UpdatedBy string
+	UpdatedAt time.Time
+	// What are the kinds of the events recorded since the expected revision.
+	What []cases.EventKind
+}
+
+func (e *Conflict) Error() string {
+	what := "changed"
+	if len(e.What) > 0 {
+		kinds := make([]string, len(e.What))
+		for i, k := range e.What {
+			kinds[i] = string(k)
+		}
+		what = strings.Join(kinds, ", ")
+	}
+	return fmt.Sprintf("%s changed: it is at revision %d, not %d (%s by %s at %s); reload it and try again",
+		e.ID, e.Revision, e.Expected, what, e.UpdatedBy, e.UpdatedAt.UTC().Format(time.RFC3339))
+}
+
+// Result is what an action did.
+type Result struct {
+	Event    cases.Event
+	Warnings []string
+	Revision int
+	View     *cases.View
+}
+
+// NoRevision means "apply against the current state, whatever it is".
+const NoRevision = -1
+
+// Apply records one event through the action service (Do): checked against
+// the case as it is now and against the revision the caller showed, unless
+// NoRevision; one transaction committed with fsync.
+func (s *Store) Apply(id string, ev cases.Event, ifRevision int, now time.Time) (*Result, error) {
+	res, err := s.Do(id, []Action{{Event: ev, IfRevision: ifRevision}}, now)
+	if err != nil {
+		return nil, err
+	}
+	return res[0], nil
+}
+
+// applyTx is one action inside a read-write transaction: read the case,
+// check its revision and the transition, append the event, write what is
+// derived.
+func applyTx(tx *bolt.Tx, id string, ev cases.Event, ifRevision int, now time.Time) (*Result, error) {
+	rec, err := loadRecord(tx, id)
+	if err != nil {
+		return nil, err
+	}
+	if ifRevision != NoRevision && rec.Revision != ifRevision {
+		c := &Conflict{ID: id, Expected: ifRevision, Revision: rec.Revision, UpdatedBy: rec.UpdatedBy, UpdatedAt: rec.UpdatedAt}
+		// One event per revision: the last Revision-Expected events are the change.
+		if n := rec.Revision - ifRevision; n > 0 && n <= len(rec.Case.Events) && len(rec.Case.Events) == rec.Revision {
+			for _, e := range rec.Case.Events[len(rec.Case.Events)-n:] {
+				c.What = append(c.What, e.Kind)
+			}
+		}
+		return nil, c
+	}
+	done, warnings, err := cases.Apply(rec.Case, ev, now)
+	if err != nil {
+		return nil, err
+	}
+	if err := appendEvent(tx, rec, done); err != nil {
+		return nil, err
+	}
+	rec.Case.Events = append(rec.Case.Events, done)
+	st, err := rec.Case.Derive(now)
+	if err != nil {
+		return nil, err
+	}
+	if err := putRecord(tx, rec, st, nil); err != nil {
+		return nil, err
+	}
+	return &Result{Event: done, Warnings: warnings, Revision: rec.Revision, View: cases.NewView(rec.Case, st, rec.Revision, true)}, nil
 }

@@ -145,3 +145,69 @@ func TestLockTimeout(t *testing.T) {
 		t.Fatalf("waited %s, the bound is 300ms", waited)
 	}
 }
+
+// TestRebuildDerivesAsOfTheStoreClock: a rebuild (here after an engine
+// change) derives each case as of the store's clock, not the wall clock. A
+// paused case shows it: its pause, and so its due date, counts up to that day.
+func TestRebuildDerivesAsOfTheStoreClock(t *testing.T) {
+	received := time.Date(2024, 3, 4, 9, 0, 0, 0, time.UTC)
+	asked := time.Date(2024, 3, 6, 10, 0, 0, 0, time.UTC)
+	rebuiltAt := time.Date(2024, 4, 15, 12, 0, 0, 0, time.UTC)
+	path := filepath.Join(t.TempDir(), "cases.db")
+	s := Open(path, Options{Clock: cases.FixedClock(asked)})
+	cs, err := s.Add(cases.Intake{Controller: "crisp", Rights: []cases.Right{cases.RightAccess},
+		Subject: cases.Subject{Name: "Paula P", Email: "paula@example.org"}, ReceivedAt: received}, testRules, received, "dpo")
+	if err != nil {
+		t.Fatal(err)
+	}
+	id := cs[0].ID
+	if _, err := s.Apply(id, cases.Event{Kind: cases.EventIDRequested, Reason: "doubt", Actor: "dpo"}, NoRevision, asked); err != nil {
+		t.Fatal(err)
+	}
+	before, _, err := s.Queue(asked)
+	if err != nil || len(before) != 1 || before[0].Clock != cases.ClockPaused {
+		t.Fatalf("queue before: %+v %v", before, err)
+	}
+
+	// Another engine computed the index: the next open rebuilds it.
+	db, err := bolt.Open(path, 0o600, &bolt.Options{Timeout: time.Second})
+	if err != nil {
+		t.Fatal(err)
+	}
+	err = db.Update(func(tx *bolt.Tx) error { return tx.Bucket(bucketMeta).Put(keyIndexEngine, []byte("0.0")) })
+	db.Close()
+	if err != nil {
+		t.Fatal(err)
+	}
+	s = Open(path, Options{Clock: cases.FixedClock(rebuiltAt)})
+	after, _, err := s.Queue(rebuiltAt) // the stored rows, as the rebuild wrote them
+	if err != nil || len(after) != 1 {
+		t.Fatalf("queue after: %+v %v", after, err)
+	}
+	l, err := s.Get(id)
+	if err != nil {
+		t.Fatal(err)
+	}
+	want, err := l.Case.Derive(rebuiltAt)
+	if err != nil {
+		t.Fatal(err)
+	}
+	got := after[0]
+	if got.PausedDays != want.Deadlines.PausedDays || want.Deadlines.EffectiveDueAt == nil ||
+		!got.EffectiveDueAt.Equal(*want.Deadlines.EffectiveDueAt) {
+		t.Fatalf("rebuilt row: paused %d days, due %s; derived as of %s: paused %d days, due %v",
+			got.PausedDays, got.EffectiveDueAt, rebuiltAt, want.Deadlines.PausedDays, want.Deadlines.EffectiveDueAt)
+	}
+	if got.PausedDays == before[0].PausedDays {
+		t.Fatalf("the rebuild did not move the pause on: %d days before and after", got.PausedDays)
+	}
+	err = s.view(func(tx *bolt.Tx) error {
+		if stamp := tx.Bucket(bucketMeta).Get(keyIndexEngine); string(stamp) != string(indexStamp()) {
+			t.Errorf("index stamp %q after the rebuild, want %q", stamp, indexStamp())
+		}
+		return nil
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+}

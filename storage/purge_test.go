@@ -2,8 +2,10 @@ package storage
 
 import (
 	"bytes"
+	"io/fs"
 	"os"
 	"reflect"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -158,11 +160,22 @@ func TestWriterWaitingDuringCompactionLosesNothing(t *testing.T) {
 	a := newStore(t)
 	addCase(t, a, "Zoé Lefèvre")
 	b := Open(a.Path(), Options{LockTimeout: 5 * time.Second})
+	// opened tells when b has the old file open: it took the lock a holds
+	// next, so from then on it waits for it.
+	opened := make(chan struct{})
+	var opens atomic.Int32
+	b.openFile = func(name string, flag int, perm fs.FileMode) (*os.File, error) {
+		f, err := os.OpenFile(name, flag, perm)
+		if opens.Add(1) == 1 {
+			close(opened)
+		}
+		return f, err
+	}
 	db, err := a.lockedOpen(false, 0)
 	if err != nil {
 		t.Fatal(err)
 	}
-	done := make(chan string)
+	done := make(chan string, 1)
 	go func() {
 		cs, err := b.Add(cases.Intake{Controller: "crisp", Rights: []cases.Right{cases.RightAccess},
 			Subject: cases.Subject{Name: "Wanda Waiting", Email: "w@example.org"}}, testRules, testNow, "marc")
@@ -172,7 +185,13 @@ func TestWriterWaitingDuringCompactionLosesNothing(t *testing.T) {
 		}
 		done <- cs[0].ID
 	}()
-	time.Sleep(300 * time.Millisecond) // let b block on the lock of the old file
+	select {
+	case <-opened:
+	case id := <-done:
+		t.Fatalf("b did not wait for the lock a holds: %s", id)
+	case <-time.After(5 * time.Second):
+		t.Fatal("b never opened the database file")
+	}
 	if err := a.compactInPlace(db); err != nil {
 		t.Fatal(err)
 	}
@@ -180,5 +199,8 @@ func TestWriterWaitingDuringCompactionLosesNothing(t *testing.T) {
 	id := <-done
 	if l, err := a.Get(id); err != nil || l.Case.Subject.Name != "Wanda Waiting" {
 		t.Fatalf("the waiting writer's case %q is not in the database: %v", id, err)
+	}
+	if n := opens.Load(); n < 2 {
+		t.Fatalf("b opened the file %d time(s): it did not notice the old one was replaced", n)
 	}
 }

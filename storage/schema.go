@@ -4,6 +4,7 @@ import (
 	"errors"
 	"fmt"
 	"strconv"
+	"time"
 
 	bolt "go.etcd.io/bbolt"
 
@@ -20,7 +21,7 @@ const SchemaVersion = 2
 // Bucket names.
 var (
 	bucketMeta      = []byte("meta")
-	bucketCases     = []byte("cases")     // ID -> record JSON (v2: and the list view, cases.go)
+	bucketCases     = []byte("cases")     // ID -> record JSON (v2: and the list view, record.go)
 	bucketTimelines = []byte("timelines") // ID -> bucket: seq (8 bytes) -> envelope JSON
 	bucketChanges   = []byte("changes")   // change number (8 bytes) -> case ID
 	bucketFiles     = []byte("files")     // ID -> bucket: file name -> content
@@ -123,28 +124,30 @@ func (s *Store) prepare(db *bolt.DB, readOnly bool) error {
 	if readOnly {
 		return nil
 	}
+	now := s.clock.Now()
 	return db.Update(func(tx *bolt.Tx) error {
 		switch {
 		case version == 0:
 			return createSchema(tx, SchemaVersion)
 		case version < SchemaVersion:
-			return migrate(tx, version)
+			return migrate(tx, version, now)
 		}
 		// The index was computed by another engine version: recompute it.
-		return rebuildIndex(tx)
+		return rebuildIndex(tx, now)
 	})
 }
 
 // migrate brings a file from an older schema to SchemaVersion, step by step,
 // inside the caller's transaction: a crash leaves the old version intact.
-func migrate(tx *bolt.Tx, from int) error {
+// What it derives anew is derived as of now.
+func migrate(tx *bolt.Tx, from int, now time.Time) error {
 	if from < 2 {
 		for _, n := range bucketsV2 {
 			if _, err := tx.CreateBucketIfNotExists(n); err != nil {
 				return err
 			}
 		}
-		if err := rebuildIndex(tx); err != nil {
+		if err := rebuildIndex(tx, now); err != nil {
 			return fmt.Errorf("migrate to schema 2: %w", err)
 		}
 	}

@@ -15,6 +15,8 @@ import (
 
 	bolt "go.etcd.io/bbolt"
 	berrors "go.etcd.io/bbolt/errors"
+
+	"rightsdesk/cases"
 )
 
 // Errors a caller maps to exit status 3 (CLI.md): the file cannot be used now.
@@ -60,7 +62,13 @@ type Store struct {
 	timeout time.Duration
 	shared  bool
 	maxFile int64
+	clock   cases.Clock
 	mu      sync.Mutex
+
+	// openFile opens the database file for bbolt (nil: os.OpenFile). Tests
+	// wrap it to learn when an operation holds the file open and is about to
+	// wait for its lock, instead of sleeping and hoping it got there.
+	openFile func(name string, flag int, perm fs.FileMode) (*os.File, error)
 }
 
 // Options configure a Store.
@@ -73,6 +81,12 @@ type Options struct {
 	Shared bool
 	// MaxFileSize bounds one attached file (default DefaultMaxFileSize).
 	MaxFileSize int64
+	// Clock dates what the store derives on its own when it opens the file:
+	// the views, rows and index entries it rebuilds after a migration or an
+	// engine change, which count an open pause up to that day (default the
+	// system clock). Operations that change cases take their time as an
+	// argument instead.
+	Clock cases.Clock
 }
 
 // Open returns the store for the database at path. Nothing is opened yet:
@@ -84,7 +98,11 @@ func Open(path string, opts Options) *Store {
 	if opts.MaxFileSize <= 0 {
 		opts.MaxFileSize = DefaultMaxFileSize
 	}
-	return &Store{path: path, timeout: opts.LockTimeout, shared: opts.Shared, maxFile: opts.MaxFileSize}
+	if opts.Clock == nil {
+		opts.Clock = cases.SystemClock{}
+	}
+	return &Store{path: path, timeout: opts.LockTimeout, shared: opts.Shared, maxFile: opts.MaxFileSize,
+		clock: opts.Clock}
 }
 
 // Path is the database file.
@@ -189,7 +207,7 @@ func (s *Store) lockedOpen(readOnly bool, mmapSize int) (*bolt.DB, error) {
 	for attempt := 0; ; attempt++ {
 		before, _ := os.Stat(s.path)
 		db, err := bolt.Open(s.path, s.fileMode(), &bolt.Options{Timeout: s.timeout, ReadOnly: readOnly,
-			InitialMmapSize: mmapSize})
+			InitialMmapSize: mmapSize, OpenFile: s.openFile})
 		if err != nil {
 			return nil, s.openError(err)
 		}

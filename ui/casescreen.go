@@ -5,63 +5,294 @@ import (
 	"strings"
 	"time"
 
+	"charm.land/bubbles/v2/key"
+	"charm.land/bubbles/v2/viewport"
+	tea "charm.land/bubbletea/v2"
+
 	"rightsdesk/cases"
 	"rightsdesk/cases/register"
 	"rightsdesk/storage"
 )
 
 // The case screen: one case with its deadlines, their working, its
-// timeline, attachments and organisation.
+// timeline, attachments and organisation, scrolled in a viewport.
 
-func (m Model) caseView() string {
-	h := m.height - 1
-	end := min(len(m.caseLines), m.scroll+h)
-	var b strings.Builder
-	for _, l := range m.caseLines[m.scroll:end] {
-		b.WriteString(fit(l, m.width) + "\n")
-	}
-	for k := end - m.scroll; k < h; k++ {
-		b.WriteString("\n")
-	}
-	more := ""
-	if end < len(m.caseLines) {
-		more = fmt.Sprintf(" · ↓ %d more lines", len(m.caseLines)-end)
-	}
-	switch {
-	case m.status != "" && m.err == "":
-		b.WriteString(fit(m.styles.Dim.Render(m.status+" · enter actions · esc back"), m.width))
-	default:
-		b.WriteString(fit(m.footer("esc back · enter actions · e export · n note · c close · ? help"+more), m.width))
-	}
-	return b.String()
-}
-
-// caseDetail is an open case: what was read, derived as of now.
+// caseDetail is an open case: what was read and derived when it was read.
+// It is never changed once read (models share it); a re-read replaces it,
+// and the clock's later ticks are the model's (look.now), not the case's.
 type caseDetail struct {
 	loaded   *storage.Loaded
 	state    *cases.State
 	register *register.Register
-	now      time.Time
+	at       time.Time // when it was read, as of which state is derived
+}
+
+// now is the time the case is shown as of: the model's clock, or the time
+// the case was read if the clock has not ticked since.
+func (d *caseDetail) now(clock time.Time) time.Time {
+	if d.at.After(clock) {
+		return d.at
+	}
+	return clock
+}
+
+// caseScreen is the case component: the case read, its lines in a
+// viewport, where each section begins, and whether the list of actions is
+// open (also over the queue, for the case under the cursor).
+type caseScreen struct {
+	keys     CaseKeys
+	detail   *caseDetail
+	view     viewport.Model
+	sections []int
+	menu     bool
+}
+
+// look is what the case screen's lines depend on besides the case.
+type look struct {
+	width, height int
+	styles        Styles
+	revealID      string
+	now           time.Time
+}
+
+func (m Model) caseLook() look {
+	return look{width: m.width, height: m.height, styles: m.styles, revealID: m.revealID, now: m.now}
+}
+
+func newCaseScreen(k CaseKeys) caseScreen {
+	return caseScreen{keys: k, view: viewport.New()}
+}
+
+// layout renders the case into the viewport for the window, keeping the
+// place scrolled to (the viewport keeps its offset, within the new end).
+func (c caseScreen) layout(lk look) caseScreen {
+	if c.detail == nil {
+		return c
+	}
+	lines, sections := c.detail.lines(lk)
+	for i := range lines {
+		lines[i] = fit(lines[i], lk.width) // once per layout, not per frame
+	}
+	c.view.SetWidth(lk.width)
+	c.view.SetHeight(max(1, lk.height-1)) // the status line below it
+	c.view.SetContentLines(lines)
+	c.sections = sections
+	return c
+}
+
+// scroll moves through the case by a key; it reports whether the key was one.
+func (c *caseScreen) scroll(msg tea.KeyPressMsg, page int) bool {
+	k, v := c.keys, &c.view
+	switch {
+	case key.Matches(msg, k.Up):
+		v.ScrollUp(1)
+	case key.Matches(msg, k.Down):
+		v.ScrollDown(1)
+	case key.Matches(msg, k.PageDown):
+		v.ScrollDown(page)
+	case key.Matches(msg, k.PageUp):
+		v.ScrollUp(page)
+	case key.Matches(msg, k.Top):
+		v.GotoTop()
+	case key.Matches(msg, k.Bottom):
+		v.GotoBottom()
+	case key.Matches(msg, k.NextSection):
+		for _, at := range c.sections {
+			if at > v.YOffset() {
+				v.SetYOffset(at)
+				break
+			}
+		}
+	case key.Matches(msg, k.PrevSection):
+		top := 0
+		for _, at := range c.sections {
+			if at < v.YOffset() {
+				top = at
+			}
+		}
+		v.SetYOffset(top)
+	default:
+		return false
+	}
+	return true
+}
+
+// more is how many lines are below the window.
+func (c caseScreen) more() int {
+	v := c.view
+	return max(0, v.TotalLineCount()-v.YOffset()-v.Height())
+}
+
+// caseRead shows a case read, or re-read under the screen or a form.
+func (m Model) caseRead(msg caseMsg) (tea.Model, tea.Cmd) {
+	c := &m.kase
+	same := c.detail != nil && msg.detail != nil && msg.detail.loaded.Case.ID == c.detail.loaded.Case.ID
+	// A re-read is for the case shown, or for the one a form or the
+	// action list over the queue acts on; one that comes after the
+	// user has left it is dropped.
+	if msg.reload && !(same && (m.screen == screenCase || m.form != nil || c.menu)) {
+		return m, nil
+	}
+	if msg.err != nil {
+		m.err = errorLine(msg.err)
+		return m, nil
+	}
+	if m.form == nil {
+		m.err = "" // a conflict's message stays with the form it concerns
+	}
+	if m.form != nil && m.form.rebase && same {
+		m.form = m.form.clone()
+		m.form.rev, m.form.rebase = msg.detail.loaded.Revision, false
+	}
+	c.detail = msg.detail
+	if msg.menu { // the action list over the queue, for the case under the cursor
+		c.menu = true
+		return m, nil
+	}
+	if msg.reload && m.screen != screenCase { // a re-read under a form over the queue
+		return m, nil
+	}
+	if !msg.reload {
+		m.screen = screenCase
+		c.view.GotoTop() // a case opened starts at its top; a re-read keeps the place
+	}
+	m.kase = m.kase.layout(m.caseLook())
+	return m, nil
+}
+
+// reloadCaseIfChanged re-reads the open case when its row changed.
+func (m Model) reloadCaseIfChanged() tea.Cmd {
+	d := m.kase.detail
+	if m.screen != screenCase || d == nil {
+		return nil
+	}
+	id, rev := d.loaded.Case.ID, d.loaded.Revision
+	for i := range m.queue.all {
+		if m.queue.all[i].ID == id && m.queue.all[i].Revision != rev {
+			return m.openCase(id, false)
+		}
+	}
+	return nil
+}
+
+// caseKey handles a key on the case screen, with or without its list of
+// actions over it.
+func (m Model) caseKey(msg tea.KeyPressMsg) (tea.Model, tea.Cmd) {
+	c, k := &m.kase, m.kase.keys
+	switch {
+	case c.menu && key.Matches(msg, k.Back):
+		c.menu = false
+	case key.Matches(msg, k.Actions):
+		c.menu, m.status = !c.menu, ""
+	case key.Matches(msg, k.Back):
+		m.screen, c.detail = screenQueue, nil
+	case key.Matches(msg, k.Quit):
+		return m, tea.Quit
+	case key.Matches(msg, k.Help):
+		m.showHelp = true
+	case key.Matches(msg, k.Reveal):
+		return m.toggleReveal()
+	case c.scroll(msg, m.height-3): // scrolled: nothing more to do
+	default:
+		if mm, cmd, ok := m.caseAction(msg); ok {
+			return mm, cmd
+		}
+	}
+	return m, nil
+}
+
+// caseAction opens a form or exports, from the case screen or the action
+// list over the queue; it reports whether the key was one.
+func (m Model) caseAction(msg tea.KeyPressMsg) (Model, tea.Cmd, bool) {
+	k := m.kase.keys
+	switch {
+	case key.Matches(msg, k.Export):
+		return m.exportForm(), nil, true
+	case key.Matches(msg, k.Record):
+		m.kase.menu, m.status, m.err = false, "writing the case record…", ""
+		return m, m.exportRecord(m.kase.detail.loaded.Case.ID), true
+	}
+	for _, f := range k.Forms {
+		if key.Matches(msg, f.Binding) {
+			if def := actionByName(f.Action); def != nil {
+				return m.openForm(def), nil, true
+			}
+		}
+	}
+	return m, nil, false
+}
+
+func (m Model) caseView() string {
+	c := m.kase
+	var b strings.Builder
+	// The lines past the end of the case stay empty rather than padded.
+	v := c.view
+	shown := max(0, min(v.Height(), v.TotalLineCount()-v.YOffset()))
+	v.SetHeight(shown)
+	if shown > 0 {
+		b.WriteString(v.View() + "\n")
+	}
+	b.WriteString(strings.Repeat("\n", c.view.Height()-shown))
+	if m.status != "" && m.err == "" {
+		back := []key.Binding{brief(c.keys.Actions, "", "actions"), brief(c.keys.Back, "", "back")}
+		b.WriteString(fit(m.styles.Dim.Render(m.status+" · ")+m.help.ShortHelpView(back), m.width))
+		return b.String()
+	}
+	footer := m.help.ShortHelpView(c.keys.ShortHelp())
+	if more := c.more(); more > 0 {
+		footer += m.styles.Dim.Render(fmt.Sprintf(" · ↓ %d more lines", more))
+	}
+	b.WriteString(fit(m.footer(footer), m.width))
+	return b.String()
+}
+
+// caseLines builds the case screen's lines, noting where sections begin.
+type caseLines struct {
+	out      []string
+	sections []int
+	width    int
+	st       Styles
+}
+
+func (b *caseLines) add(format string, args ...any) {
+	b.out = append(b.out, fmt.Sprintf(format, args...))
+}
+
+func (b *caseLines) wrapped(s string) { b.out = append(b.out, wrap(s, b.width)...) }
+
+func (b *caseLines) section(name string) {
+	b.out = append(b.out, "")
+	b.sections = append(b.sections, len(b.out))
+	b.out = append(b.out, b.st.Header.Render(name))
+}
+
+func (b *caseLines) label(name, value string) {
+	b.out = append(b.out, wrapHang(b.st.Label.Render(fit(name, 20))+" "+value, b.width, 21)...)
 }
 
 // lines renders the case screen as lines of at most width cells, and says
 // where each section (request, deadline, working, timeline...) begins.
-func (d *caseDetail) lines(width int, st Styles, revealID string) (out []string, sections []int) {
+func (d *caseDetail) lines(lk look) (out []string, sections []int) {
+	b := &caseLines{width: lk.width, st: lk.styles}
+	d.top(b, lk)
+	d.deadline(b)
+	b.section("Working")
+	for _, step := range d.state.Deadlines.Steps {
+		b.wrapped("  - " + step)
+	}
+	d.timeline(b)
+	d.attachments(b)
+	d.organisation(b)
+	return b.out, b.sections
+}
+
+// top is who asks what, when it came, the countdown and the request's words.
+func (d *caseDetail) top(b *caseLines, lk look) {
 	c, s, p := d.loaded.Case, d.state, cases.Printable
-	dl := s.Deadlines
-	add := func(format string, args ...any) { out = append(out, fmt.Sprintf(format, args...)) }
-	section := func(name string) {
-		out = append(out, "")
-		sections = append(sections, len(out))
-		out = append(out, st.Header.Render(name))
-	}
-	label := func(name, value string) {
-		out = append(out, wrapHang(st.Label.Render(fit(name, 20))+" "+value, width, 21)...)
-	}
 	sum := cases.Summarize(c, s, d.loaded.Revision)
-	add("%s  %s  %s  %s", st.Title.Render(c.ID), p(c.Controller), c.Right, s.Status)
+	b.add("%s  %s  %s  %s", b.st.Title.Render(c.ID), p(c.Controller), c.Right, s.Status)
 	email := c.Subject.Email
-	if email != "" && revealID != c.ID {
+	if email != "" && lk.revealID != c.ID {
 		email = maskEmail(email)
 	}
 	subject := p(c.Subject.Name)
@@ -73,52 +304,53 @@ func (d *caseDetail) lines(width int, st Styles, revealID string) (out []string,
 	if c.Subject.Name == "" {
 		subject = "(removed under retention)"
 	}
-	label("subject", subject)
+	b.label("subject", subject)
 	if c.Requester != nil {
-		label("requester", p(c.Requester.Name)+" ("+string(c.Requester.Relation)+")")
+		b.label("requester", p(c.Requester.Name)+" ("+string(c.Requester.Relation)+")")
 	}
 	if len(c.Linked) > 0 {
-		label("same request", strings.Join(c.Linked, ", "))
+		b.label("same request", strings.Join(c.Linked, ", "))
 	}
-	label("received", c.ReceivedAt.In(zone(dl.Zone)).Format("Mon 2 Jan 2006 15:04 MST")+" via "+string(c.Channel))
-	label("countdown", cases.Countdown(&sum, d.now))
+	b.label("received", c.ReceivedAt.In(zone(s.Deadlines.Zone)).Format("Mon 2 Jan 2006 15:04 MST")+" via "+string(c.Channel))
+	b.label("countdown", cases.Countdown(&sum, d.now(lk.now)))
 	if c.Text != "" {
-		section("Request")
+		b.section("Request")
 		for _, l := range strings.Split(cases.PrintableLines(c.Text), "\n") {
-			out = append(out, wrap("  "+l, width)...)
+			b.wrapped("  " + l)
 		}
 	}
-	section("Deadline")
+}
+
+// deadline is every date the deadline engine worked out, and the clock.
+func (d *caseDetail) deadline(b *caseLines) {
+	dl := d.state.Deadlines
+	b.section("Deadline")
 	date := func(x *cases.Date) string {
 		if x == nil {
 			return "—"
 		}
 		return x.Human()
 	}
-	label("effective due", date(dl.EffectiveDue))
-	label("legal due", date(dl.Due))
-	label("base due", date(dl.BaseDue))
+	b.label("effective due", date(dl.EffectiveDue))
+	b.label("legal due", date(dl.Due))
+	b.label("base due", date(dl.BaseDue))
 	if dl.ExtensionNoticeBy != nil {
-		label("extension notice by", date(dl.ExtensionNoticeBy))
+		b.label("extension notice by", date(dl.ExtensionNoticeBy))
 	}
 	if dl.ExtendedDue != nil {
 		valid := "not notified"
 		if dl.ExtensionValid != nil {
 			valid = map[bool]string{true: "in force", false: "notice late: not in force"}[*dl.ExtensionValid]
 		}
-		label("extended due", date(dl.ExtendedDue)+" ("+valid+")")
+		b.label("extended due", date(dl.ExtendedDue)+" ("+valid+")")
 	}
-	if dl.RefusalBy != nil {
-		label("refusal by", date(dl.RefusalBy))
-	}
-	if dl.AcknowledgeBy != nil {
-		label("acknowledge by", date(dl.AcknowledgeBy))
-	}
-	if dl.ActBy != nil {
-		label("act by", date(dl.ActBy))
-	}
-	if dl.PromiseDue != nil {
-		label("promised by", date(dl.PromiseDue))
+	for _, o := range []struct {
+		name string
+		date *cases.Date
+	}{{"refusal by", dl.RefusalBy}, {"acknowledge by", dl.AcknowledgeBy}, {"act by", dl.ActBy}, {"promised by", dl.PromiseDue}} {
+		if o.date != nil {
+			b.label(o.name, date(o.date))
+		}
 	}
 	clock := string(dl.Clock)
 	if dl.ClockSince != nil {
@@ -127,17 +359,18 @@ func (d *caseDetail) lines(width int, st Styles, revealID string) (out []string,
 	if dl.ClockReason != "" {
 		clock += " (" + dl.ClockReason + ")"
 	}
-	label("clock", clock)
+	b.label("clock", clock)
 	if dl.PausedDays > 0 {
-		label("without the pause", date(dl.DueWithoutPause)+fmt.Sprintf(" (%d days paused)", dl.PausedDays))
+		b.label("without the pause", date(dl.DueWithoutPause)+fmt.Sprintf(" (%d days paused)", dl.PausedDays))
 	}
-	section("Working")
-	for _, step := range dl.Steps {
-		out = append(out, wrap("  - "+step, width)...)
-	}
-	section("Timeline")
-	for _, e := range c.Events {
-		line := fmt.Sprintf("  %s  %-22s %s", e.At.In(zone(dl.Zone)).Format("2006-01-02 15:04"), e.Kind, p(e.Actor))
+}
+
+// timeline is every event, with what it recorded.
+func (d *caseDetail) timeline(b *caseLines) {
+	p := cases.Printable
+	b.section("Timeline")
+	for _, e := range d.loaded.Case.Events {
+		line := fmt.Sprintf("  %s  %-22s %s", e.At.In(zone(d.state.Deadlines.Zone)).Format("2006-01-02 15:04"), e.Kind, p(e.Actor))
 		attached := ""
 		if e.Attachment != nil {
 			attached = e.Attachment.Name
@@ -148,29 +381,38 @@ func (d *caseDetail) lines(width int, st Styles, revealID string) (out []string,
 				line += " · " + p(x)
 			}
 		}
-		out = append(out, wrapHang(line, width, 20)...) // under the kind, clear of the dates
+		b.out = append(b.out, wrapHang(line, b.width, 20)...) // under the kind, clear of the dates
 	}
-	if len(s.Attachments) > 0 {
-		section("Attachments")
-		for _, a := range s.Attachments {
-			w := ""
-			if _, ok := s.Withheld[a.Name]; ok {
-				w = " · WITHHELD"
-			}
-			out = append(out, wrap(fmt.Sprintf("  %s  %s  %s/%s  %d bytes%s", p(a.Name), a.Kind, p(a.Category), p(a.System), a.Size, w), width)...)
+}
+
+func (d *caseDetail) attachments(b *caseLines) {
+	s, p := d.state, cases.Printable
+	if len(s.Attachments) == 0 {
+		return
+	}
+	b.section("Attachments")
+	for _, a := range s.Attachments {
+		w := ""
+		if _, ok := s.Withheld[a.Name]; ok {
+			w = " · WITHHELD"
 		}
+		b.wrapped(fmt.Sprintf("  %s  %s  %s/%s  %d bytes%s", p(a.Name), a.Kind, p(a.Category), p(a.System), a.Size, w))
 	}
-	if r := d.register; r != nil {
-		section("Organisation")
-		label("name", p(r.DisplayName()))
-		label("legal name", p(orDash(r.LegalName.Value)))
-		label("authority", p(orDash(r.Authority.Name.Value)))
-		label("rules", fmt.Sprintf("%s, %s, calendar %s", dl.Regime, dl.Zone, dl.Calendar))
-		if g := r.Gaps(); len(g) > 0 {
-			label("register gaps", fmt.Sprintf("%d (rightsdesk controllers %s)", len(g), r.ID))
-		}
+}
+
+func (d *caseDetail) organisation(b *caseLines) {
+	r, p, dl := d.register, cases.Printable, d.state.Deadlines
+	if r == nil {
+		return
 	}
-	return out, sections
+	b.section("Organisation")
+	b.label("name", p(r.DisplayName()))
+	b.label("legal name", p(orDash(r.LegalName.Value)))
+	b.label("authority", p(orDash(r.Authority.Name.Value)))
+	b.label("rules", fmt.Sprintf("%s, %s, calendar %s", dl.Regime, dl.Zone, dl.Calendar))
+	if g := r.Gaps(); len(g) > 0 {
+		b.label("register gaps", fmt.Sprintf("%d (rightsdesk controllers %s)", len(g), r.ID))
+	}
 }
 
 func orDash(s string) string {

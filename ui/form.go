@@ -2,11 +2,12 @@ package ui
 
 import (
 	"fmt"
-	"os"
-	"path/filepath"
 	"slices"
 	"strings"
 
+	"charm.land/bubbles/v2/help"
+	"charm.land/bubbles/v2/key"
+	"charm.land/bubbles/v2/textinput"
 	tea "charm.land/bubbletea/v2"
 	"github.com/charmbracelet/x/ansi"
 
@@ -14,8 +15,10 @@ import (
 )
 
 // Forms: one short form per action of the command line, sent through the
-// same action service. A form is a list of fields; a refused action keeps
-// it filled and says why.
+// same action service. A form is a list of generic fields (a key, a label,
+// a kind, whether it is required, its options and hint), so that forms can
+// be made from a table of actions; a refused action keeps it filled and
+// says why.
 
 type fieldKind int
 
@@ -32,13 +35,51 @@ type field struct {
 	label      string
 	kind       fieldKind
 	options    []string
-	text       string
-	cur        int    // text, path: where typing goes, in characters
-	at         int    // the chosen (choice) or highlighted (multi) option
-	picked     []bool // multi
+	input      textinput.Model // text, path: the text and where typing goes
+	at         int             // the chosen (choice) or highlighted (multi) option
+	picked     []bool          // multi
 	required   bool
 	hint       string   // shown after the field while it is empty
 	candidates []string // path: the names the last tab could complete to
+}
+
+// newInput is a text input with the app's editing keys. Its own view is
+// not used (the form shows the whole text, wrapped, with a cursor mark
+// that does not blink, which would redraw the line twice a second over SSH).
+func newInput(keys textinput.KeyMap) textinput.Model {
+	in := textinput.New()
+	in.KeyMap = keys
+	in.Prompt = ""
+	in.SetVirtualCursor(false)
+	in.Focus()
+	return in
+}
+
+// edit applies a key or a paste to a text input. The text is copied first:
+// textinput edits its runes in place, and the model before this message
+// still holds them.
+func edit(in textinput.Model, msg tea.Msg) textinput.Model {
+	pos := in.Position()
+	in.SetValue(in.Value())
+	in.SetCursor(pos)
+	in, _ = in.Update(msg)
+	return in
+}
+
+// withCursor is an input's text with a mark where typing goes.
+func withCursor(in textinput.Model) string {
+	r := []rune(in.Value())
+	at := min(max(in.Position(), 0), len(r))
+	return cases.Printable(string(r[:at])) + "▏" + cases.Printable(string(r[at:]))
+}
+
+func (f *field) text() string { return f.input.Value() }
+
+// setText replaces the text, the cursor at its end.
+func (f *field) setText(s string) {
+	f.input.SetValue(s)
+	f.input.CursorEnd()
+	f.candidates = nil
 }
 
 func (f *field) value() string {
@@ -48,7 +89,7 @@ func (f *field) value() string {
 		}
 		return ""
 	}
-	return strings.TrimSpace(f.text)
+	return strings.TrimSpace(f.text())
 }
 
 func (f *field) values() []string {
@@ -68,68 +109,24 @@ func (f *field) empty() bool {
 	return f.value() == ""
 }
 
-// form is an open form: on the case screen (an action on the open case),
-// over the queue (a new case, a bulk action on the shown cases).
-type form struct {
-	def        *actionDef
-	title      string
-	fields     []field
-	focus      int
-	warning    string // shown above the keys: a late notice, what a bulk action touches
-	confirming bool   // the confirmation question is asked
-	bulk       []string
-	bulkRevs   map[string]int
-	// rev is the revision of the case when the form opened: what the user
-	// saw while filling it in, even if a colleague's change is merged into
-	// the screen meanwhile. A conflict rebases it on the reloaded case.
-	rev    int
-	rebase bool
-	// restored: the fields hold what was typed before the form was last cancelled.
-	restored bool
-	sending  bool // sent, waiting for the answer
-}
+// editable reports whether the field takes typed text.
+func (f *field) editable() bool { return f.kind == fieldText || f.kind == fieldPath }
 
-// clone copies the form so that a model's update never changes another's.
-func (f *form) clone() *form {
-	c := *f
-	c.fields = cloneFields(f.fields)
-	return &c
-}
-
-// cloneFields copies fields with their ticks, so that filling in the copy
-// leaves the original as it was.
-func cloneFields(fields []field) []field {
-	out := slices.Clone(fields)
-	for i := range out {
-		out[i].picked = slices.Clone(out[i].picked)
+func (f *field) step(d int) {
+	if n := len(f.options); n > 0 && (f.kind == fieldChoice || f.kind == fieldMulti) {
+		f.at = (f.at + d + n) % n
 	}
-	return out
 }
 
-func (f *form) get(key string) *field {
-	for i := range f.fields {
-		if f.fields[i].key == key {
-			return &f.fields[i]
+// pick handles a letter typed on a list: the next option that begins with it.
+func (f *field) pick(s string) {
+	for k := 1; k <= len(f.options); k++ {
+		i := (f.at + k) % len(f.options)
+		if strings.HasPrefix(f.options[i], strings.ToLower(s)) {
+			f.at = i
+			return
 		}
 	}
-	return nil
-}
-
-func (f *form) val(key string) string {
-	if x := f.get(key); x != nil {
-		return x.value()
-	}
-	return ""
-}
-
-// missing names the first required field left empty.
-func (f *form) missing() string {
-	for i := range f.fields {
-		if f.fields[i].required && f.fields[i].empty() {
-			return f.fields[i].label
-		}
-	}
-	return ""
 }
 
 func text(key, label, hint string, required bool) field {
@@ -156,114 +153,124 @@ func multi[T ~string](key, label string, options []T, picked []T, required bool)
 	return f
 }
 
-// typeText handles text typed (or pasted) into the field: added to a text,
-// a letter that picks an option, a space that ticks one.
-func (f *field) typeText(s string) {
-	switch f.kind {
-	case fieldText, fieldPath:
-		r := []rune(f.text)
-		f.cur = min(max(f.cur, 0), len(r))
-		f.text = string(r[:f.cur]) + s + string(r[f.cur:])
-		f.cur += len([]rune(s))
-		f.candidates = nil
-	case fieldChoice, fieldMulti:
-		// A letter jumps to the next option that begins with it.
-		if s == " " && f.kind == fieldMulti {
-			if f.at < len(f.picked) {
-				f.picked[f.at] = !f.picked[f.at]
-			}
-			return
-		}
-		for k := 1; k <= len(f.options); k++ {
-			i := (f.at + k) % len(f.options)
-			if strings.HasPrefix(f.options[i], strings.ToLower(s)) {
-				f.at = i
-				return
-			}
-		}
-	}
+// form is an open form: on the case screen (an action on the open case),
+// over the queue (a new case, a bulk action on the shown cases). A model
+// shares it with the model before; it is cloned before any change.
+type form struct {
+	def        *actionDef
+	keys       FormKeys
+	title      string
+	fields     []field
+	focus      int
+	warning    string // shown above the keys: a late notice, what a bulk action touches
+	confirming bool   // the confirmation question is asked
+	bulk       []string
+	bulkRevs   map[string]int
+	// rev is the revision of the case when the form opened: what the user
+	// saw while filling it in, even if a colleague's change is merged into
+	// the screen meanwhile. A conflict rebases it on the reloaded case.
+	rev    int
+	rebase bool
+	// restored: the fields hold what was typed before the form was last cancelled.
+	restored bool
+	sending  bool // sent, waiting for the answer
 }
 
-func (f *field) backspace() {
-	if r := []rune(f.text); f.cur > 0 && f.cur <= len(r) && (f.kind == fieldText || f.kind == fieldPath) {
-		f.text = string(r[:f.cur-1]) + string(r[f.cur:])
-		f.cur--
-		f.candidates = nil
-	}
-}
-
-// deleteForward removes the character under the cursor (the delete key).
-func (f *field) deleteForward() {
-	if r := []rune(f.text); f.cur >= 0 && f.cur < len(r) && (f.kind == fieldText || f.kind == fieldPath) {
-		f.text = string(r[:f.cur]) + string(r[f.cur+1:])
-		f.candidates = nil
-	}
-}
-
-// setText replaces the text, the cursor at its end.
-func (f *field) setText(s string) {
-	f.text, f.cur, f.candidates = s, len([]rune(s)), nil
-}
-
-// moveCursor moves the cursor in a text by d characters, kept within it (a
-// large d goes to an end).
-func (f *field) moveCursor(d int) {
-	f.cur = min(max(f.cur+d, 0), len([]rune(f.text)))
-}
-
-// editable reports whether the field takes typed text.
-func (f *field) editable() bool { return f.kind == fieldText || f.kind == fieldPath }
-
-func (f *field) step(d int) {
-	if n := len(f.options); n > 0 && (f.kind == fieldChoice || f.kind == fieldMulti) {
-		f.at = (f.at + d + n) % n
-	}
-}
-
-// expandHome reads a leading ~/ as the home folder, as a shell does.
-func expandHome(path string) string {
-	if rest, ok := strings.CutPrefix(path, "~/"); ok {
-		if home, err := os.UserHomeDir(); err == nil {
-			return filepath.Join(home, rest)
+// ready gives a form just made its keys and its text fields their inputs.
+func (f *form) ready(k KeyMap) *form {
+	f.keys = k.Form
+	for i := range f.fields {
+		if x := &f.fields[i]; x.editable() {
+			typed := x.text()
+			x.input = newInput(k.Text)
+			x.input.SetValue(typed)
 		}
 	}
-	return path
+	return f
 }
 
-// completionMsg is what a folder holds for the path typed so far.
-type completionMsg struct {
-	typed string   // the text completed (stale if the field changed since)
-	dir   string   // the folder part, as it will be shown
-	base  string   // the name part typed
-	names []string // the folder's entries that begin with it (folders end in /)
+// clone copies the form so that a model's update never changes another's.
+func (f *form) clone() *form {
+	c := *f
+	c.fields = cloneFields(f.fields)
+	return &c
 }
 
-// completePath lists, off the update loop, the entries of the folder a
-// typed path points into that begin with its last part.
-func completePath(typed string) tea.Cmd {
-	return func() tea.Msg {
-		dir, base := filepath.Split(expandHome(typed))
-		look := dir
-		if look == "" {
-			look = "."
-		}
-		msg := completionMsg{typed: typed, dir: dir, base: base}
-		entries, err := os.ReadDir(look)
-		if err != nil {
-			return msg
-		}
-		for _, e := range entries {
-			n := e.Name()
-			if !strings.HasPrefix(n, base) || (strings.HasPrefix(n, ".") && !strings.HasPrefix(base, ".")) {
-				continue
-			}
-			if e.IsDir() {
-				n += string(filepath.Separator)
-			}
-			msg.names = append(msg.names, n)
-		}
-		return msg
+// cloneFields copies fields with their ticks, so that filling in the copy
+// leaves the original as it was (texts are copied as they are edited).
+func cloneFields(fields []field) []field {
+	out := slices.Clone(fields)
+	for i := range out {
+		out[i].picked = slices.Clone(out[i].picked)
 	}
+	return out
+}
+
+func (f *form) get(key string) *field {
+	for i := range f.fields {
+		if f.fields[i].key == key {
+			return &f.fields[i]
+		}
+	}
+	return nil
+}
+
+func (f *form) val(key string) string {
+	if x := f.get(key); x != nil {
+		return x.value()
+	}
+	return ""
+}
+
+func (f *form) focused() *field {
+	if f.focus >= 0 && f.focus < len(f.fields) {
+		return &f.fields[f.focus]
+	}
+	return nil
+}
+
+// missing names the first required field left empty.
+func (f *form) missing() string {
+	for i := range f.fields {
+		if f.fields[i].required && f.fields[i].empty() {
+			return f.fields[i].label
+		}
+	}
+	return ""
+}
+
+// move puts the focus d fields on, round the form.
+func (f *form) move(d int) {
+	n := max(1, len(f.fields))
+	f.focus = (f.focus + d + n) % n
+}
+
+// paste puts pasted text (already one clean line) into the text in focus.
+func (f *form) paste(msg tea.PasteMsg) *form {
+	if f.confirming || f.sending {
+		return f
+	}
+	f = f.clone()
+	if x := f.focused(); x != nil && x.editable() {
+		x.input = edit(x.input, msg)
+		x.candidates = nil
+	}
+	return f
+}
+
+// completed extends the path in focus with what its folder holds, if it is
+// still the text the completion was asked for; nothing to complete moves on.
+func (f *form) completed(msg completionMsg) *form {
+	x := f.focused()
+	if x == nil || x.kind != fieldPath || x.text() != msg.typed {
+		return f
+	}
+	f = f.clone()
+	x = f.focused()
+	if !x.complete(msg) {
+		f.move(1)
+	}
+	return f
 }
 
 // complete extends the path like a shell: to the longest prefix the
@@ -288,77 +295,51 @@ func (f *field) complete(msg completionMsg) bool {
 	return grew || len(msg.names) > 1
 }
 
-// formLines renders the form as lines of the given width: its title, each
-// field, the error or warning, and its keys.
-func (m Model) formLines(f *form, width int) []string {
-	st, p := m.styles, cases.Printable
+// key handles a key in a form that is neither sending nor asking: moving
+// between fields, choosing, ticking and typing. It returns the form as the
+// key leaves it and a command (a path completion) if any.
+func (f *form) key(msg tea.KeyPressMsg) (*form, tea.Cmd) {
+	f = f.clone()
+	k, x := f.keys, f.focused()
+	switch {
+	case key.Matches(msg, k.Complete) && x != nil && x.kind == fieldPath && x.text() != "":
+		return f, completePath(x.text()) // the next field if nothing completes
+	case key.Matches(msg, k.Next):
+		f.move(1)
+	case key.Matches(msg, k.Prev):
+		f.move(-1)
+	case x == nil:
+	case x.editable():
+		before := x.text()
+		x.input = edit(x.input, msg)
+		if x.text() != before {
+			x.candidates = nil
+		}
+	case key.Matches(msg, k.Left):
+		x.step(-1)
+	case key.Matches(msg, k.Right):
+		x.step(1)
+	case key.Matches(msg, k.Tick) && x.kind == fieldMulti:
+		if x.at < len(x.picked) {
+			x.picked[x.at] = !x.picked[x.at]
+		}
+	default:
+		if t := sanitizeInput(msg.Key().Text); t != "" && t != " " {
+			x.pick(t)
+		}
+	}
+	if f.def.adjust != nil {
+		f.def.adjust(f)
+	}
+	return f, nil
+}
+
+// lines renders the form as lines of the given width: its title, each
+// field, the error or warning, and its keys or its question.
+func (f *form) lines(width int, st Styles, h help.Model, errLine, question string) []string {
 	out := []string{st.Header.Render(fit("── "+f.title+" ", width))}
 	for i := range f.fields {
-		x := &f.fields[i]
-		focused := i == f.focus && !f.confirming && !f.sending
-		mark := "  "
-		label := fit(x.label, 14)
-		if focused {
-			mark = st.Key.Render("› ")
-			label = st.Key.Render(label)
-		} else {
-			label = st.Label.Render(label)
-		}
-		var value string
-		switch x.kind {
-		case fieldText, fieldPath:
-			value = p(x.text)
-			if focused {
-				r := []rune(x.text)
-				at := min(max(x.cur, 0), len(r))
-				value = p(string(r[:at])) + "▏" + p(string(r[at:]))
-			}
-			if x.text == "" && x.hint != "" {
-				value += st.Dim.Render(x.hint)
-			}
-		case fieldChoice:
-			value = "‹ " + p(x.value()) + " ›"
-			if focused {
-				value = st.Selected.Render(value)
-			}
-		case fieldMulti:
-			var items []string
-			for k, o := range x.options {
-				box := "[ ] "
-				if x.picked[k] {
-					box = "[x] "
-				}
-				item := box + p(o)
-				if focused && k == x.at {
-					item = st.Selected.Render(item)
-				}
-				items = append(items, item)
-			}
-			// Whole options to a line, never one cut in two.
-			line, room := mark+label+" ", width-17
-			used := 0
-			for _, item := range items {
-				w := ansi.StringWidth(item) + 2
-				if used > 0 && used+w > room {
-					out = append(out, line)
-					line, used = strings.Repeat(" ", 17), 0
-				}
-				line += item + "  "
-				used += w
-			}
-			if x.required && x.empty() && !focused {
-				line += st.Dim.Render("(required)")
-			}
-			out = append(out, line)
-			continue
-		}
-		if x.required && x.empty() && !focused {
-			value += st.Dim.Render(" (required)")
-		}
-		out = append(out, wrapHang(mark+label+" "+value, width, 17)...)
-		if x.kind == fieldPath && focused && len(x.candidates) > 0 {
-			out = append(out, wrapHang(strings.Repeat(" ", 17)+st.Dim.Render(p(strings.Join(x.candidates, "  "))), width, 17)...)
-		}
+		out = append(out, f.fieldLines(i, width, st)...)
 	}
 	if f.restored {
 		out = append(out, st.Dim.Render(fit("  what you typed before is back; ctrl+u clears a field", width)))
@@ -366,71 +347,86 @@ func (m Model) formLines(f *form, width int) []string {
 	if f.warning != "" {
 		out = append(out, wrapHang(st.Soon.Render("⚠ "+f.warning), width, 2)...)
 	}
-	if m.err != "" {
-		out = append(out, wrapHang(st.Error.Render("! "+m.err), width, 2)...)
+	if errLine != "" {
+		out = append(out, wrapHang(st.Error.Render("! "+errLine), width, 2)...)
 	}
-	if f.sending {
+	switch {
+	case f.sending:
 		what := "sending…"
 		if len(f.bulk) > 0 {
 			what = fmt.Sprintf("applying to %d cases…", len(f.bulk))
 		}
 		return append(out, st.Dim.Render(what))
+	case f.confirming:
+		return append(out, wrapHang(st.Key.Render(question)+"  "+h.ShortHelpView(f.keys.questionHelp()), width, 2)...)
 	}
-	if f.confirming {
-		out = append(out, wrapHang(st.Key.Render(m.confirmQuestion(f))+"  "+st.Dim.Render("y yes · n no"), width, 2)...)
-		return out
-	}
-	verb := "send"
+	verb, kind := "send", fieldText
 	if f.def.name == "export" {
 		verb = "export"
 	}
-	keys := "enter " + verb + " · tab/↓ next · shift+tab/↑ back · esc cancel"
 	if x := f.focused(); x != nil {
-		switch x.kind {
-		case fieldChoice:
-			keys = "←/→ choose · " + keys
-		case fieldMulti:
-			keys = "←/→ move · space tick · " + keys
-		case fieldPath:
-			keys = "tab completes · " + keys
-		}
+		kind = x.kind
 	}
-	out = append(out, st.Dim.Render(fit(keys, width)))
+	return append(out, fit(h.ShortHelpView(f.keys.fieldHelp(kind, verb)), width))
+}
+
+// fieldLines renders one field: its label and its text, choice or ticks.
+func (f *form) fieldLines(i, width int, st Styles) []string {
+	x, p := &f.fields[i], cases.Printable
+	focused := i == f.focus && !f.confirming && !f.sending
+	mark, label := "  ", st.Label.Render(fit(x.label, 14))
+	if focused {
+		mark, label = st.Key.Render("› "), st.Key.Render(fit(x.label, 14))
+	}
+	required, note := "", ""
+	if x.required && x.empty() && !focused {
+		required, note = st.Dim.Render(" (required)"), st.Dim.Render("(required)")
+	}
+	var value string
+	switch x.kind {
+	case fieldText, fieldPath:
+		value = p(x.text())
+		if focused {
+			value = withCursor(x.input)
+		}
+		if x.text() == "" && x.hint != "" {
+			value += st.Dim.Render(x.hint)
+		}
+	case fieldChoice:
+		value = "‹ " + p(x.value()) + " ›"
+		if focused {
+			value = st.Selected.Render(value)
+		}
+	case fieldMulti:
+		return x.ticks(mark+label+" ", width, focused, note, st)
+	}
+	out := wrapHang(mark+label+" "+value+required, width, 17)
+	if x.kind == fieldPath && focused && len(x.candidates) > 0 {
+		out = append(out, wrapHang(strings.Repeat(" ", 17)+st.Dim.Render(p(strings.Join(x.candidates, "  "))), width, 17)...)
+	}
 	return out
 }
 
-func (f *form) focused() *field {
-	if f.focus >= 0 && f.focus < len(f.fields) {
-		return &f.fields[f.focus]
-	}
-	return nil
-}
-
-// confirmQuestion is what is asked before a form that matters is sent.
-func (m Model) confirmQuestion(f *form) string {
-	id := ""
-	if m.detail != nil {
-		id = m.detail.loaded.Case.ID
-	}
-	switch f.def.name {
-	case "close":
-		q := fmt.Sprintf("Close %s as %s", id, f.val("outcome"))
-		if g := f.get("ground"); g != nil && len(g.values()) > 0 {
-			q += " (" + strings.Join(g.values(), ", ") + ")"
+// ticks renders a multiple choice: whole options to a line, never one cut in two.
+func (x *field) ticks(line string, width int, focused bool, required string, st Styles) []string {
+	var out []string
+	room, used := width-17, 0
+	for k, o := range x.options {
+		box := "[ ] "
+		if x.picked[k] {
+			box = "[x] "
 		}
-		return q + "?"
-	case "reopen":
-		return fmt.Sprintf("Reopen %s (%s)?", id, f.val("reason"))
-	case "withhold":
-		return fmt.Sprintf("Withhold %s from the subject?", cases.Printable(f.val("file")))
-	case "send":
-		return fmt.Sprintf("Record that the %s letter of %s was sent?", f.val("letter"), id)
-	case "extend":
-		return fmt.Sprintf("Extend %s although the notice would be late?", id)
-	case "bulk-assign":
-		return fmt.Sprintf("Assign the %d shown cases to %s?", len(f.bulk), cases.Printable(f.val("to")))
-	case "bulk-tag":
-		return fmt.Sprintf("Tag the %d shown cases %s?", len(f.bulk), cases.Printable(f.val("tags")))
+		item := box + cases.Printable(o)
+		if focused && k == x.at {
+			item = st.Selected.Render(item)
+		}
+		w := ansi.StringWidth(item) + 2
+		if used > 0 && used+w > room {
+			out = append(out, line)
+			line, used = strings.Repeat(" ", 17), 0
+		}
+		line += item + "  "
+		used += w
 	}
-	return "Send?"
+	return append(out, line+required)
 }

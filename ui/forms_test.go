@@ -8,6 +8,7 @@ import (
 	"testing"
 	"time"
 
+	"charm.land/bubbles/v2/help"
 	tea "charm.land/bubbletea/v2"
 
 	"rightsdesk/cases"
@@ -82,7 +83,7 @@ func formFixture(t *testing.T) (Model, *storage.Store, *clock, []string) {
 	m = drive(t, m, m.loadQueue("")())
 	m.moveTo(ids[0])
 	m = drive(t, m, keyPress("enter"))
-	if m.screen != screenCase || m.detail.loaded.Case.ID != ids[0] {
+	if m.screen != screenCase || m.kase.detail.loaded.Case.ID != ids[0] {
 		t.Fatalf("the case did not open:\n%s", frame(m))
 	}
 	return m, s, c, ids
@@ -370,7 +371,7 @@ func TestLateExtensionWarnsAndAsks(t *testing.T) {
 	if e := lastEvent(t, s, ids[0]); e.Kind != cases.EventSent || e.Letter != cases.LetterExtensionNotice {
 		t.Fatalf("stored %+v\n%s", e, frame(m))
 	}
-	if out := strings.Join(m.caseLines, "\n"); !strings.Contains(out, "notice late: not in force") {
+	if out := caseText(m); !strings.Contains(out, "notice late: not in force") {
 		t.Fatalf("the case screen does not show the late notice:\n%s", out)
 	}
 }
@@ -425,10 +426,10 @@ func TestNewRequestForm(t *testing.T) {
 	if m.form != nil {
 		t.Fatalf("not created (%s):\n%s", m.err, frame(m))
 	}
-	if m.screen != screenCase || m.detail.loaded.Case.Subject.Name != "Jan Nowak" || len(m.detail.loaded.Case.Linked) != 1 {
+	if m.screen != screenCase || m.kase.detail.loaded.Case.Subject.Name != "Jan Nowak" || len(m.kase.detail.loaded.Case.Linked) != 1 {
 		t.Fatalf("the first case is not open:\n%s", frame(m))
 	}
-	c := m.detail.loaded.Case
+	c := m.kase.detail.loaded.Case
 	if c.Controller != "crisp" || c.Right != cases.RightAccess || c.Text != "all my data, then delete it" || c.Language != "pl" ||
 		c.Subject.Identifiers["customer"] != "C-1042" || c.Subject.Identifiers["order"] != "77" ||
 		cases.DateOf(c.ReceivedAt, zone("Europe/Paris")).String() != "2026-03-31" {
@@ -445,8 +446,8 @@ func TestNewRequestForm(t *testing.T) {
 func TestBulkAssignOnTheFilteredQueue(t *testing.T) {
 	m, s, clk, ids := formFixture(t)
 	m = press(t, m, "esc", "/", "=example.org", "enter")
-	if len(m.shown) != 2 {
-		t.Fatalf("the filter shows %d cases", len(m.shown))
+	if len(m.queue.shown) != 2 {
+		t.Fatalf("the filter shows %d cases", len(m.queue.shown))
 	}
 	m = press(t, m, "A", "=marc", "enter")
 	if out := frame(m); !strings.Contains(out, "Assign the 2 shown cases to marc?") {
@@ -542,15 +543,16 @@ func TestOverviewPerOrganisation(t *testing.T) {
 // TestKeysDoNotCollide: on each screen, no key means two things.
 func TestKeysDoNotCollide(t *testing.T) {
 	k := DefaultKeys()
-	for _, s := range []screen{screenQueue, screenCase, screenOverview} {
-		left, right := k.screenHelp(s)
+	for name, keys := range map[string]help.KeyMap{"queue": k.Queue, "case": k.Case, "overview": k.Overview} {
 		seen := map[string]string{}
-		for _, b := range append(left, right...) {
-			for _, key := range b.Keys() {
-				if other, dup := seen[key]; dup {
-					t.Errorf("screen %d: %q is both %q and %q", s, key, other, b.Help().Desc)
+		for _, group := range keys.FullHelp() {
+			for _, b := range group {
+				for _, key := range b.Keys() {
+					if other, dup := seen[key]; dup {
+						t.Errorf("%s: %q is both %q and %q", name, key, other, b.Help().Desc)
+					}
+					seen[key] = b.Help().Desc
 				}
-				seen[key] = b.Help().Desc
 			}
 		}
 	}
@@ -566,7 +568,7 @@ func TestMergedChangeStillConflicts(t *testing.T) {
 		t.Fatal(err)
 	}
 	m = drive(t, m, m.refresh()()) // the poll merges marc's change and reloads the case
-	if m.detail.loaded.Revision != 2 || m.form == nil || m.form.val("text") != "she agreed to wait" {
+	if m.kase.detail.loaded.Revision != 2 || m.form == nil || m.form.val("text") != "she agreed to wait" {
 		t.Fatalf("the poll must reload the case under the form, keeping it:\n%s", frame(m))
 	}
 	m = press(t, m, "enter")
@@ -615,20 +617,20 @@ func TestPathCompletion(t *testing.T) {
 	m, _, _, _ := formFixture(t)
 	m = press(t, m, "+", "="+dir+"/rep", "tab")
 	x := m.form.focused()
-	if x.text != dir+"/report-202" || !slices.Equal(x.candidates, []string{"report-2025.csv", "report-2026.csv"}) {
-		t.Fatalf("completed to %q, listing %q", x.text, x.candidates)
+	if x.text() != dir+"/report-202" || !slices.Equal(x.candidates, []string{"report-2025.csv", "report-2026.csv"}) {
+		t.Fatalf("completed to %q, listing %q", x.text(), x.candidates)
 	}
 	if out := frame(m); !strings.Contains(out, "report-2025.csv  report-2026.csv") {
 		t.Fatalf("the names are not listed:\n%s", out)
 	}
 	m = press(t, m, "ctrl+u", "="+dir+"/", "tab")
 	x = m.form.focused()
-	if x.text != dir+"/" || len(x.candidates) != 5 || slices.Contains(x.candidates, ".hidden") || !slices.Contains(x.candidates, "scans/") {
-		t.Fatalf("completed to %q, listing %q", x.text, x.candidates)
+	if x.text() != dir+"/" || len(x.candidates) != 5 || slices.Contains(x.candidates, ".hidden") || !slices.Contains(x.candidates, "scans/") {
+		t.Fatalf("completed to %q, listing %q", x.text(), x.candidates)
 	}
 	m = press(t, m, "ctrl+u", "="+dir+"/sc", "tab")
-	if x = m.form.focused(); x.text != dir+"/scans/" {
-		t.Fatalf("a folder completes with its slash: %q", x.text)
+	if x = m.form.focused(); x.text() != dir+"/scans/" {
+		t.Fatalf("a folder completes with its slash: %q", x.text())
 	}
 	// é and è share their first byte in UTF-8, not a character.
 	accents := filepath.Join(dir, "accents")
@@ -641,13 +643,13 @@ func TestPathCompletion(t *testing.T) {
 		}
 	}
 	m = press(t, m, "ctrl+u", "="+accents+"/", "tab")
-	if x = m.form.focused(); x.text != accents+"/" || len(x.candidates) != 2 {
-		t.Fatalf("completed to %q, listing %q", x.text, x.candidates)
+	if x = m.form.focused(); x.text() != accents+"/" || len(x.candidates) != 2 {
+		t.Fatalf("completed to %q, listing %q", x.text(), x.candidates)
 	}
 	t.Setenv("HOME", dir)
 	m = press(t, m, "ctrl+u", "=~/report-2026", "tab")
-	if x = m.form.focused(); x.text != filepath.Join(dir, "report-2026.csv") {
-		t.Fatalf("~/ completes in the home folder: %q", x.text)
+	if x = m.form.focused(); x.text() != filepath.Join(dir, "report-2026.csv") {
+		t.Fatalf("~/ completes in the home folder: %q", x.text())
 	}
 	// Nothing to complete: tab goes to the next field.
 	m = press(t, m, "tab")
@@ -699,7 +701,7 @@ func TestCancelledFormKeepsItsDraft(t *testing.T) {
 	}
 	// Another case has drafts of its own.
 	m = press(t, m, "esc", "esc", "j", "enter", "c")
-	if m.detail.loaded.Case.ID == ids[0] || m.form.val("reason") != "" {
+	if m.kase.detail.loaded.Case.ID == ids[0] || m.form.val("reason") != "" {
 		t.Fatalf("a draft crossed to another case:\n%s", frame(m))
 	}
 }
@@ -735,8 +737,8 @@ func TestActionsFromTheQueue(t *testing.T) {
 	}
 	// esc closes the list; the cursor keys are not taken while it is open.
 	m = press(t, m, ".", "j", "esc")
-	if m.menu || m.currentID() != ids[1] {
-		t.Fatalf("menu %v, cursor on %s", m.menu, m.currentID())
+	if m.kase.menu || m.currentID() != ids[1] {
+		t.Fatalf("menu %v, cursor on %s", m.kase.menu, m.currentID())
 	}
 }
 
@@ -745,15 +747,15 @@ func TestActionsFromTheQueue(t *testing.T) {
 func TestReloadKeepsTheScroll(t *testing.T) {
 	m, s, clk, ids := formFixture(t)
 	m = press(t, m, "j", "j", "j", "j", "j")
-	if m.scroll != 5 {
-		t.Fatalf("scrolled to %d", m.scroll)
+	if m.kase.view.YOffset() != 5 {
+		t.Fatalf("scrolled to %d", m.kase.view.YOffset())
 	}
 	if _, err := s.Apply(ids[0], cases.Event{Kind: cases.EventNoted, Text: "x", Actor: "eve"}, storage.NoRevision, clk.t); err != nil {
 		t.Fatal(err)
 	}
 	m = drive(t, m, m.refresh()())
-	if m.detail.loaded.Revision != 2 || m.scroll != 5 {
-		t.Fatalf("revision %d, scroll %d", m.detail.loaded.Revision, m.scroll)
+	if m.kase.detail.loaded.Revision != 2 || m.kase.view.YOffset() != 5 {
+		t.Fatalf("revision %d, scroll %d", m.kase.detail.loaded.Revision, m.kase.view.YOffset())
 	}
 }
 
@@ -828,5 +830,45 @@ func TestFormsStartClean(t *testing.T) {
 	m = press(t, m, "c", "right", "down", "space", "esc", "c")
 	if g := m.form.get("ground"); m.form.val("outcome") != "fulfilled" || len(g.values()) != 0 {
 		t.Fatalf("the close form kept %q and %v", m.form.val("outcome"), g.values())
+	}
+}
+
+// TestTypingLeavesEarlierModels: text inputs edit their text in place;
+// typing into a later model leaves the earlier model's form and filter as
+// they were.
+func TestTypingLeavesEarlierModels(t *testing.T) {
+	m, _, _, _ := formFixture(t)
+	m = press(t, m, "n", "=called back", "home")
+	before := m
+	m = press(t, m, "=x", "delete")
+	if got := before.form.val("text"); got != "called back" {
+		t.Fatalf("the earlier form holds %q", got)
+	}
+	if got := m.form.val("text"); got != "xalled back" {
+		t.Fatalf("the later form holds %q", got)
+	}
+	m = press(t, m, "esc", "esc", "/", "=holm", "left", "left")
+	before = m
+	m = press(t, m, "=x")
+	if before.queue.query() != "holm" || m.queue.query() != "hoxlm" {
+		t.Fatalf("queries %q and %q", before.queue.query(), m.queue.query())
+	}
+}
+
+// TestTextEditingKeys: the fields edit as readline does (bubbles/textinput):
+// alt+← and alt+→ move by words, ctrl+w deletes the word before the cursor.
+func TestTextEditingKeys(t *testing.T) {
+	m, _, _, _ := formFixture(t)
+	m = press(t, m, "n", "=called her back")
+	m = drive(t, m, tea.KeyPressMsg{Code: tea.KeyLeft, Mod: tea.ModAlt})
+	m = drive(t, m, tea.KeyPressMsg{Code: tea.KeyLeft, Mod: tea.ModAlt})
+	m = drive(t, m, tea.KeyPressMsg{Code: 'w', Mod: tea.ModCtrl})
+	if got := m.form.val("text"); got != "her back" {
+		t.Fatalf("ctrl+w after two words back: %q", got)
+	}
+	m = drive(t, m, tea.KeyPressMsg{Code: tea.KeyRight, Mod: tea.ModAlt})
+	m = press(t, m, "=self")
+	if out := frame(m); !strings.Contains(out, "herself▏ back") {
+		t.Fatalf("alt+→ moves to the end of the word:\n%s", out)
 	}
 }

@@ -45,7 +45,7 @@ func TestGoldenForms(t *testing.T) {
 				m.opt.Export = func(string, cases.LetterKind) (*Exported, error) { return nil, nil }
 				if scene.late {
 					clk.t = time.Date(2026, 4, 8, 10, 0, 0, 0, time.UTC)
-					m = drive(t, m, m.openCase(m.detail.loaded.Case.ID, false)())
+					m = drive(t, m, m.openCase(m.kase.detail.loaded.Case.ID, false)())
 				}
 				m = drive(t, m, tea.WindowSizeMsg{Width: size.w, Height: size.h})
 				m = press(t, m, scene.keys...)

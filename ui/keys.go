@@ -1,17 +1,71 @@
 package ui
 
-import "charm.land/bubbles/v2/key"
+import (
+	"charm.land/bubbles/v2/key"
+	"charm.land/bubbles/v2/textinput"
+)
 
-// KeyMap is every key the app answers to; help is built from it.
+// KeyMap is every key the app answers to, one set per component; the
+// footers and the help screen are built from it with bubbles/help, so that
+// a key rebound here is rebound everywhere it is shown.
 type KeyMap struct {
+	// Interrupt quits from anywhere, also while text is typed (where q is a letter).
+	Interrupt key.Binding
+	Queue     QueueKeys
+	Filter    FilterKeys
+	Case      CaseKeys
+	Form      FormKeys
+	Overview  OverviewKeys
+	// Text edits every text field and the filter (bubbles/textinput):
+	// word moves, ctrl+w, ctrl+u, ctrl+k...
+	Text textinput.KeyMap
+}
+
+// QueueKeys are the queue's keys.
+type QueueKeys struct {
 	Up, Down, PageUp, PageDown, Top, Bottom key.Binding
-	Open, Back, Filter, Help, Quit, Reveal  key.Binding
-	Overdue, Week, Mine, Status, Org, Right key.Binding
-	Clear, Overview                         key.Binding
-	NextSection, PrevSection                key.Binding // on the case screen
-	Export, Record, Actions                 key.Binding // on the case screen; its forms are caseActions
-	New, BulkAssign, BulkTag, QueueActions  key.Binding // on the queue
-	Report                                  key.Binding // on the overview
+	Open, Back, Filter, Reveal, Overview    key.Binding
+	New, Actions, BulkAssign, BulkTag       key.Binding
+	Help, Quit                              key.Binding
+	Quick                                   QuickKeys
+}
+
+// QuickKeys are the queue's quick filters, each a toggle or a cycle.
+type QuickKeys struct {
+	Overdue, Week, Mine, Status, Org, Right, Clear key.Binding
+}
+
+// FilterKeys are the keys of the filter input beside the text it edits.
+type FilterKeys struct {
+	Accept, Cancel, Up, Down, PageUp, PageDown key.Binding
+}
+
+// CaseKeys are the case screen's keys, and of its list of actions.
+type CaseKeys struct {
+	Up, Down, PageUp, PageDown, Top, Bottom key.Binding
+	NextSection, PrevSection                key.Binding
+	Reveal, Actions, Export, Record, Back   key.Binding
+	Help, Quit                              key.Binding
+	// Forms open the action forms (caseActions), in the order of the work.
+	Forms []FormKey
+}
+
+// FormKey is the key that opens one action's form, named by the action.
+type FormKey struct {
+	Action  string
+	Binding key.Binding
+}
+
+// FormKeys are the keys of an open form besides the text it edits.
+type FormKeys struct {
+	Send, Cancel, Next, Prev, Complete key.Binding
+	Left, Right, Tick                  key.Binding // choices and ticks
+	Yes, No                            key.Binding // the question before it is sent
+}
+
+// OverviewKeys are the overview's keys.
+type OverviewKeys struct {
+	Back, Org, Report, Help, Quit key.Binding
 }
 
 // DefaultKeys are arrows and vim keys.
@@ -19,62 +73,174 @@ func DefaultKeys() KeyMap {
 	b := func(help, desc string, keys ...string) key.Binding {
 		return key.NewBinding(key.WithKeys(keys...), key.WithHelp(help, desc))
 	}
-	return KeyMap{
-		Up:           b("↑/k", "up", "up", "k"),
-		Down:         b("↓/j", "down", "down", "j"),
-		PageUp:       b("pgup/^u", "page up", "pgup", "ctrl+u"),
-		PageDown:     b("pgdn/^d", "page down", "pgdown", "ctrl+d", " "),
-		Top:          b("g/home", "first case", "g", "home"),
-		Bottom:       b("G/end", "last case", "G", "end"),
-		Open:         b("enter", "open the case", "enter"),
-		Back:         b("esc", "back; clear the filter", "esc"),
-		Filter:       b("/", "filter as you type", "/"),
-		Help:         b("?", "this help", "?"),
-		Quit:         b("q", "quit", "q", "ctrl+c"),
-		Reveal:       b("r", "reveal or mask e-mail", "r"),
-		Overdue:      b("o", "only overdue", "o"),
-		Week:         b("w", "only due within 7 days", "w"),
-		Mine:         b("m", "only mine", "m"),
-		Status:       b("s", "cycle status", "s"),
-		Org:          b("c", "cycle organisation", "c"),
-		Right:        b("t", "cycle right", "t"),
-		Clear:        b("x", "clear quick filters", "x"),
-		Overview:     b("v", "overview of all cases", "v"),
-		Export:       b("e", "export the packet", "e"),
-		Record:       b("E", "export the case record", "E"),
-		Actions:      b("enter", "list of actions", "enter"),
-		New:          b("n", "new request", "n"),
-		QueueActions: b(".", "actions on the case under the cursor", "."),
-		BulkAssign:   b("A", "assign the shown cases", "A"),
-		BulkTag:      b("T", "tag the shown cases", "T"),
-		Report:       b("R", "write the register of requests", "R"),
-		NextSection:  b("tab/]", "next section", "tab", "]"),
-		PrevSection:  b("S-tab/[", "previous section", "shift+tab", "["),
+	helpKey, quit := b("?", "this help", "?"), b("q", "quit", "q", "ctrl+c")
+	up, down := b("↑/k", "up", "up", "k"), b("↓/j", "down", "down", "j")
+	pageUp, pageDown := b("pgup/^u", "page up", "pgup", "ctrl+u"), b("pgdn/^d", "page down", "pgdown", "ctrl+d")
+	reveal := b("r", "reveal or mask e-mail", "r")
+	k := KeyMap{
+		Interrupt: b("ctrl+c", "quit", "ctrl+c"),
+		Queue: QueueKeys{
+			Up: up, Down: down, PageUp: pageUp, PageDown: pageDown,
+			Top:        b("g/home", "first case", "g", "home"),
+			Bottom:     b("G/end", "last case", "G", "end"),
+			Open:       b("enter", "open the case", "enter"),
+			Back:       b("esc", "back; clear the filter", "esc"),
+			Filter:     b("/", "filter as you type", "/"),
+			Reveal:     reveal,
+			Overview:   b("v", "overview of all cases", "v"),
+			New:        b("n", "new request", "n"),
+			Actions:    b(".", "actions on the case under the cursor", "."),
+			BulkAssign: b("A", "assign the shown cases", "A"),
+			BulkTag:    b("T", "tag the shown cases", "T"),
+			Help:       helpKey, Quit: quit,
+			Quick: QuickKeys{
+				Overdue: b("o", "only overdue", "o"),
+				Week:    b("w", "only due within 7 days", "w"),
+				Mine:    b("m", "only mine", "m"),
+				Status:  b("s", "cycle status", "s"),
+				Org:     b("c", "cycle organisation", "c"),
+				Right:   b("t", "cycle right", "t"),
+				Clear:   b("x", "clear quick filters", "x"),
+			},
+		},
+		Filter: FilterKeys{
+			Accept: b("enter", "keep the filter; a case ID opens it", "enter"),
+			Cancel: b("esc", "clear the filter", "esc"),
+			// Not k, j, space or ctrl+u/d: they are text here.
+			Up: b("↑", "up", "up"), Down: b("↓", "down", "down"),
+			PageUp: b("pgup", "page up", "pgup"), PageDown: b("pgdn", "page down", "pgdown"),
+		},
+		Case: CaseKeys{
+			Up: up, Down: down, PageUp: pageUp, PageDown: pageDown,
+			Top:         b("g/home", "top of the case", "g", "home"),
+			Bottom:      b("G/end", "end of the case", "G", "end"),
+			NextSection: b("tab/]", "next section", "tab", "]"),
+			PrevSection: b("S-tab/[", "previous section", "shift+tab", "["),
+			Reveal:      reveal,
+			Actions:     b("enter", "list of actions", "enter"),
+			Export:      b("e", "export the packet", "e"),
+			Record:      b("E", "export the case record", "E"),
+			Back:        b("esc", "back to the queue", "esc"),
+			Help:        helpKey, Quit: quit,
+		},
+		Form: FormKeys{
+			Send:     b("enter", "send", "enter"),
+			Cancel:   b("esc", "cancel", "esc"),
+			Next:     b("tab/↓", "next", "tab", "down"),
+			Prev:     b("shift+tab/↑", "back", "shift+tab", "up"),
+			Complete: b("tab", "completes", "tab"),
+			Left:     b("←", "previous option", "left"),
+			Right:    b("→", "next option", "right"),
+			Tick:     b("space", "tick", "space"),
+			Yes:      b("y", "yes", "y", "Y", "enter"),
+			No:       b("n", "no", "n", "N", "esc"),
+		},
+		Overview: OverviewKeys{
+			Back:   b("esc/v", "back to the queue", "esc", "v"),
+			Org:    b("c", "cycle organisation shown", "c"),
+			Report: b("R", "write the register of requests", "R"),
+			Help:   helpKey, Quit: quit,
+		},
+		Text: textKeys(),
+	}
+	for _, a := range caseActions {
+		k.Case.Forms = append(k.Case.Forms, FormKey{Action: a.name, Binding: b(a.key, a.name, a.key)})
+	}
+	return k
+}
+
+// textKeys are bubbles/textinput's editing keys, less those a form or the
+// filter uses itself (tab, ↑ and ↓ move between fields and rows) and the
+// clipboard key: over SSH the clipboard read would be the server's, and the
+// terminal's own paste arrives as a paste anyway.
+func textKeys() textinput.KeyMap {
+	t := textinput.DefaultKeyMap()
+	for _, off := range []*key.Binding{&t.AcceptSuggestion, &t.NextSuggestion, &t.PrevSuggestion, &t.Paste} {
+		off.SetEnabled(false)
+	}
+	return t
+}
+
+// brief is a binding as a footer names it: the same keys, a shorter word.
+func brief(b key.Binding, keyHelp, desc string) key.Binding {
+	if keyHelp == "" {
+		keyHelp = b.Help().Key
+	}
+	b.SetHelp(keyHelp, desc)
+	return b
+}
+
+// form is the binding that opens an action's form.
+func (k CaseKeys) form(action string) key.Binding {
+	for _, f := range k.Forms {
+		if f.Action == action {
+			return f.Binding
+		}
+	}
+	return key.Binding{}
+}
+
+// ShortHelp is the queue's footer.
+func (k QueueKeys) ShortHelp() []key.Binding {
+	return []key.Binding{brief(k.Filter, "", "filter"), brief(k.Open, "", "open"), brief(k.New, "", "new"),
+		brief(k.Quick.Overdue, "", "overdue"), brief(k.Quick.Week, "", "week"), brief(k.Reveal, "", "reveal"),
+		brief(k.Help, "", "help"), k.Quit}
+}
+
+// FullHelp is the queue's help: moving and opening, then narrowing and acting.
+func (k QueueKeys) FullHelp() [][]key.Binding {
+	q := k.Quick
+	return [][]key.Binding{
+		{k.Up, k.Down, k.PageUp, k.PageDown, k.Top, k.Bottom, k.Open, k.Back, k.Filter, k.Reveal, k.Overview, k.Help, k.Quit},
+		{q.Overdue, q.Week, q.Mine, q.Status, q.Org, q.Right, q.Clear, k.Actions, k.New, k.BulkAssign, k.BulkTag},
 	}
 }
 
-// screenHelp is what one screen answers to, in two columns, for the help view:
-// every screen declares its own keys.
-func (k KeyMap) screenHelp(s screen) (left, right []key.Binding) {
-	back, help, top, bottom := k.Back, k.Help, k.Top, k.Bottom
-	switch s {
-	case screenCase:
-		back.SetHelp("esc", "back to the queue")
-		top.SetHelp("g/home", "top of the case")
-		bottom.SetHelp("G/end", "end of the case")
-		left = []key.Binding{k.Up, k.Down, k.PageUp, k.PageDown, top, bottom, k.NextSection, k.PrevSection,
-			k.Reveal, k.Actions, k.Export, k.Record, back, help, k.Quit}
-		for _, a := range caseActions {
-			right = append(right, key.NewBinding(key.WithKeys(a.key), key.WithHelp(a.key, a.name)))
-		}
-		return left, right
-	case screenOverview:
-		back.SetHelp("esc/v", "back to the queue")
-		org := k.Org
-		org.SetHelp("c", "cycle organisation shown")
-		return []key.Binding{org, k.Report, back, help, k.Quit}, nil
-	}
-	return []key.Binding{k.Up, k.Down, k.PageUp, k.PageDown, k.Top, k.Bottom, {},
-			k.Open, back, k.Filter, k.Reveal, k.Overview, help, k.Quit},
-		[]key.Binding{k.Overdue, k.Week, k.Mine, k.Status, k.Org, k.Right, k.Clear, {}, k.QueueActions, k.New, k.BulkAssign, k.BulkTag}
+// ShortHelp is the case screen's footer.
+func (k CaseKeys) ShortHelp() []key.Binding {
+	return []key.Binding{brief(k.Back, "", "back"), brief(k.Actions, "", "actions"), brief(k.Export, "", "export"),
+		brief(k.form("note"), "", "note"), brief(k.form("close"), "", "close"), brief(k.Help, "", "help")}
 }
+
+// FullHelp is the case screen's help: reading the case, then its forms.
+func (k CaseKeys) FullHelp() [][]key.Binding {
+	forms := make([]key.Binding, 0, len(k.Forms))
+	for _, f := range k.Forms {
+		forms = append(forms, f.Binding)
+	}
+	return [][]key.Binding{{k.Up, k.Down, k.PageUp, k.PageDown, k.Top, k.Bottom, k.NextSection, k.PrevSection,
+		k.Reveal, k.Actions, k.Export, k.Record, k.Back, k.Help, k.Quit}, forms}
+}
+
+// menuHelp is the footer of the list of actions.
+func (k CaseKeys) menuHelp() []key.Binding {
+	return []key.Binding{brief(k.Back, "", "closes"), brief(k.Help, "", "help")}
+}
+
+// ShortHelp is the overview's footer.
+func (k OverviewKeys) ShortHelp() []key.Binding {
+	return []key.Binding{brief(k.Back, "esc", "back"), brief(k.Org, "", "organisation"), k.Report, brief(k.Help, "", "help")}
+}
+
+// FullHelp is the overview's help.
+func (k OverviewKeys) FullHelp() [][]key.Binding {
+	return [][]key.Binding{{k.Org, k.Report, k.Back, k.Help, k.Quit}}
+}
+
+// fieldHelp is a form's footer for the field in focus: how to choose or
+// complete it, then how to send, move and cancel.
+func (k FormKeys) fieldHelp(kind fieldKind, verb string) []key.Binding {
+	var out []key.Binding
+	switch kind {
+	case fieldChoice:
+		out = append(out, brief(k.Right, "←/→", "choose"))
+	case fieldMulti:
+		out = append(out, brief(k.Right, "←/→", "move"), k.Tick)
+	case fieldPath:
+		out = append(out, k.Complete)
+	}
+	return append(out, brief(k.Send, "", verb), k.Next, k.Prev, k.Cancel)
+}
+
+// questionHelp is the footer of the question before a form is sent.
+func (k FormKeys) questionHelp() []key.Binding { return []key.Binding{k.Yes, k.No} }

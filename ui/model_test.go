@@ -99,6 +99,9 @@ func typeText(t *testing.T, m Model, s string) Model {
 
 func frame(m Model) string { return ansi.Strip(m.View().Content) }
 
+// caseText is the whole of the open case as the case screen lays it out.
+func caseText(m Model) string { return m.kase.view.GetContent() }
+
 func start(t *testing.T, w, h int) (Model, *storage.Store, *clock, []string) {
 	s, c, ids := fixture(t)
 	m := New(Options{Store: s, Clock: c, Actor: "anna", Title: "test", Tick: time.Millisecond, Poll: time.Millisecond})
@@ -164,8 +167,8 @@ func TestFilterNarrowsAndOpensTheCase(t *testing.T) {
 		t.Fatalf("pending:\n%s", out)
 	}
 	// A stale result (an older keystroke's) is dropped.
-	stale := filterMsg{seq: m.filterSeq - 1, ranked: []int{0, 1, 2}, exact: -1}
-	if m2 := drive(t, m, stale); len(m2.shown) != 1 {
+	stale := filterMsg{seq: m.queue.filter.seq - 1, ranked: []int{0, 1, 2}, exact: -1}
+	if m2 := drive(t, m, stale); len(m2.queue.shown) != 1 {
 		t.Fatal("a stale filter result replaced a newer one")
 	}
 	m = drive(t, m, keyPress("enter")) // leaves the input, keeps the filter
@@ -192,7 +195,7 @@ func TestExactIDJumpsAndRevealIsLogged(t *testing.T) {
 		t.Fatalf("cursor on %s, want %s", m.currentID(), ids[2])
 	}
 	m = drive(t, m, keyPress("enter")) // an exact ID opens its case
-	if m.screen != screenCase || m.detail.loaded.Case.ID != ids[2] {
+	if m.screen != screenCase || m.kase.detail.loaded.Case.ID != ids[2] {
 		t.Fatalf("enter on an exact ID opens the case:\n%s", frame(m))
 	}
 	m = drive(t, m, keyPress("r"))
@@ -213,7 +216,7 @@ func TestExactIDJumpsAndRevealIsLogged(t *testing.T) {
 	}
 	next, _ := m.Update(keyPress("enter"))
 	m = drive(t, next.(Model), m.runFilter()())
-	if m.screen != screenCase || m.detail.loaded.Case.ID != ids[1] {
+	if m.screen != screenCase || m.kase.detail.loaded.Case.ID != ids[1] {
 		t.Fatalf("enter before the result:\n%s", frame(m))
 	}
 	// A query that is not an ID leaves the input and keeps the filter.
@@ -222,7 +225,7 @@ func TestExactIDJumpsAndRevealIsLogged(t *testing.T) {
 	m = drive(t, m, keyPress("/"))
 	m = typeText(t, m, "holm")
 	m = drive(t, m, keyPress("enter"))
-	if m.screen != screenQueue || m.filtering || !strings.Contains(frame(m), "filter: /holm") {
+	if m.screen != screenQueue || m.queue.filter.typing || !strings.Contains(frame(m), "filter: /holm") {
 		t.Fatalf("enter keeps the filter:\n%s", frame(m))
 	}
 }
@@ -280,13 +283,13 @@ func BenchmarkQueueFrame(b *testing.B) {
 			m = next.(Model)
 			b.Run("queue", func(b *testing.B) {
 				for b.Loop() {
-					m.cursor = (m.cursor + 1) % len(all)
-					m.clampOffset()
+					m.queue.cursor = (m.queue.cursor + 1) % len(all)
+					m.queue.clamp(m.queueRows())
 					_ = m.View()
 				}
 			})
 			// The overview's figures come from every case.
-			m.screen, m.ov = screenOverview, m.overviewFigures()
+			m.screen, m.overview.figures = screenOverview, overviewFigures(m.queue.all, "", m.now)
 			b.Run("overview", func(b *testing.B) {
 				for b.Loop() {
 					_ = m.View()
@@ -344,7 +347,7 @@ func TestFormConflictKeepsWhatWasTyped(t *testing.T) {
 	if anna.form == nil || anna.form.val("text") != "called her back" || !strings.Contains(out, "assigned by marc") {
 		t.Fatalf("the conflict must name marc and keep the text:\n%s", out)
 	}
-	if anna.detail.loaded.Revision != 2 || !strings.Contains(strings.Join(anna.caseLines, "\n"), "assigned") {
+	if anna.kase.detail.loaded.Revision != 2 || !strings.Contains(caseText(anna), "assigned") {
 		t.Fatalf("the case must be reloaded at revision 2:\n%s", out)
 	}
 	anna = drive(t, anna, keyPress("enter"))
@@ -360,5 +363,23 @@ func TestFormConflictKeepsWhatWasTyped(t *testing.T) {
 	anna = drive(t, anna, keyPress("enter"))
 	if anna.form == nil || !strings.Contains(frame(anna), "note is required") {
 		t.Fatalf("empty note:\n%s", frame(anna))
+	}
+}
+
+// TestEarlierModelsStayAsTheyWere: Bubble Tea models are values, and a
+// later model handling a message leaves an earlier one as it was. The case
+// read is shared between them: a tick once moved its clock in place, so
+// the earlier model, laid out again, showed the later time.
+func TestEarlierModelsStayAsTheyWere(t *testing.T) {
+	m, _, c, _ := start(t, 80, 24)
+	m = drive(t, m, keyPress("enter"))
+	before := m
+	c.t = c.t.Add(5 * time.Hour) // past the deadline
+	if later := drive(t, m, tickMsg(c.t)); !strings.Contains(frame(later), "1d OVERDUE") {
+		t.Fatalf("the later model does not show the new time:\n%s", frame(later))
+	}
+	again := drive(t, before, tea.WindowSizeMsg{Width: 80, Height: 24})
+	if out := frame(again); !strings.Contains(out, "today 3h") || strings.Contains(out, "OVERDUE") {
+		t.Fatalf("the earlier model changed with the later one:\n%s", out)
 	}
 }

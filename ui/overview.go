@@ -7,69 +7,19 @@ import (
 	"strings"
 	"time"
 
+	"charm.land/bubbles/v2/key"
 	tea "charm.land/bubbletea/v2"
 
 	"rightsdesk/cases"
 )
 
-// overviewView renders the overview: open cases by status and organisation,
-// what is overdue or due this week, timeliness over answered cases, and the
-// intake of the last twelve weeks (cases.Statistics, shared with report).
-func (m Model) overviewView() string {
-	ov := m.ov
-	if ov == nil {
-		return fit("Working out the figures…", m.width) + strings.Repeat("\n", max(0, m.height-1))
-	}
-	st, scope := ov.stats, ov.scope
-	var lines []string
-	add := func(format string, args ...any) { lines = append(lines, fmt.Sprintf(format, args...)) }
-	lines = append(lines, m.styles.Title.Render("Overview")+"  "+m.styles.Dim.Render(fmt.Sprintf("%s: %d cases, as of %s", scope, st.Cases, m.now.Local().Format("Mon 2 Jan 15:04"))), "")
-	add("%s %d   %s %d   %s %d   %s %d", m.styles.Label.Render("open"), st.Open,
-		m.styles.Overdue.Render("overdue"), st.Overdue, m.styles.Label.Render("due within 7 days"), st.DueThisWeek,
-		m.styles.Label.Render("extension notices due this week"), st.NoticesDueThisWeek)
-	var byStatus []string
-	for _, s := range cases.Statuses {
-		if n := st.OpenByStatus[s]; n > 0 {
-			byStatus = append(byStatus, fmt.Sprintf("%s %d", s, n))
-		}
-	}
-	add("%s %s", m.styles.Label.Render("open by status"), strings.Join(byStatus, " · "))
-	var byOrg []string
-	for _, org := range slices.Sorted(maps.Keys(st.OpenByController)) {
-		byOrg = append(byOrg, fmt.Sprintf("%s %d", cases.Printable(org), st.OpenByController[org]))
-	}
-	lines = append(lines, wrap(m.styles.Label.Render("open by organisation")+" "+strings.Join(byOrg, " · "), m.width)...)
-	lines = append(lines, "")
-	add("%s %d, on time %d (%.0f%%)", m.styles.Label.Render("answered"), st.Answered, st.OnTime, 100*st.OnTimeRate)
-	add("%s median %.1f, 90th percentile %d", m.styles.Label.Render("days to answer, paused days excluded:"), st.MedianDays, st.P90Days)
-	add("%s %d (notice in time %d, late %d); closed without an answer sent: %d", m.styles.Label.Render("extensions"),
-		st.Extensions, st.ExtensionsInForce, st.ExtensionsLate, st.ClosedUnanswered)
-	lines = append(lines, "", m.styles.Header.Render("Requests received per week"))
-	weeks := ov.weeks
-	most := 1
-	for _, w := range weeks {
-		most = max(most, w.Count)
-	}
-	barWidth := max(5, m.width-22)
-	for _, w := range weeks {
-		bar := strings.Repeat("█", (w.Count*barWidth+most-1)/most)
-		add("%s %5d %s", w.Start, w.Count, bar)
-	}
-	h := m.height - 1
-	var b strings.Builder
-	for i := 0; i < h; i++ {
-		l := ""
-		if i < len(lines) {
-			l = lines[i]
-		}
-		b.WriteString(fit(l, m.width) + "\n")
-	}
-	footer := "esc back · c organisation · R write the register of requests · ? help"
-	if m.status != "" && m.err == "" {
-		footer = m.status
-	}
-	b.WriteString(fit(m.footer(footer), m.width))
-	return b.String()
+// overviewScreen is the overview component: figures worked out off the
+// update loop (workOutOverview), the last request numbered so that an
+// older answer is dropped.
+type overviewScreen struct {
+	keys    OverviewKeys
+	figures *overview
+	seq     int
 }
 
 // overview are the overview's figures, worked out when the overview opens
@@ -81,28 +31,102 @@ type overview struct {
 	scope string
 }
 
-func (m Model) overviewFigures() *overview {
-	all, scope := m.all, "all organisations"
-	if org := m.quick.controller; org != "" {
-		all, scope = nil, cases.Printable(org)
-		for i := range m.all {
-			if m.all[i].Controller == org {
-				all = append(all, m.all[i])
+// overviewFigures are the figures of the cases of one organisation (all when empty).
+func overviewFigures(all []cases.Summary, org string, now time.Time) *overview {
+	scope := "all organisations"
+	if org != "" {
+		var mine []cases.Summary
+		for i := range all {
+			if all[i].Controller == org {
+				mine = append(mine, all[i])
 			}
 		}
+		all, scope = mine, cases.Printable(org)
 	}
-	return &overview{stats: cases.Statistics(all, m.now), weeks: cases.IntakePerWeek(all, cases.DateOf(m.now, time.Local), 12), scope: scope}
+	return &overview{stats: cases.Statistics(all, now), weeks: cases.IntakePerWeek(all, cases.DateOf(now, time.Local), 12), scope: scope}
 }
 
-type overviewMsg struct {
-	seq int
-	ov  *overview
+// overviewKey handles a key on the overview.
+func (m Model) overviewKey(msg tea.KeyPressMsg) (tea.Model, tea.Cmd) {
+	k := m.overview.keys
+	switch {
+	case key.Matches(msg, k.Back):
+		m.screen = screenQueue
+	case key.Matches(msg, k.Quit):
+		return m, tea.Quit
+	case key.Matches(msg, k.Help):
+		m.showHelp = true
+	case key.Matches(msg, k.Org):
+		q := &m.queue
+		q.filter.quick.controller = cycle(m.organisations(), q.filter.quick.controller)
+		q.filter.seq++
+		var figures tea.Cmd
+		m, figures = m.workOutOverview()
+		return m, tea.Batch(m.runFilterIfNeeded(), figures)
+	case key.Matches(msg, k.Report):
+		m.status, m.err = "writing the register of requests…", ""
+		return m, m.writeReport()
+	}
+	return m, nil
 }
 
-// workOutOverview asks for the overview's figures of the cases as they are
-// now, off the update loop; the figures shown stay until they come.
-func (m Model) workOutOverview() (Model, tea.Cmd) {
-	m.ovSeq++
-	seq, figures := m.ovSeq, m.overviewFigures
-	return m, func() tea.Msg { return overviewMsg{seq: seq, ov: figures()} }
+// lines renders the overview: open cases by status and organisation, what
+// is overdue or due this week, timeliness over answered cases, and the
+// intake of the last twelve weeks (cases.Statistics, shared with report).
+func (o overviewScreen) lines(width int, st Styles, now time.Time) []string {
+	ov := o.figures
+	if ov == nil {
+		return []string{"Working out the figures…"}
+	}
+	s, label := ov.stats, st.Label.Render
+	var lines []string
+	add := func(format string, args ...any) { lines = append(lines, fmt.Sprintf(format, args...)) }
+	lines = append(lines, st.Title.Render("Overview")+"  "+st.Dim.Render(fmt.Sprintf("%s: %d cases, as of %s", ov.scope, s.Cases, now.Local().Format("Mon 2 Jan 15:04"))), "")
+	add("%s %d   %s %d   %s %d   %s %d", label("open"), s.Open, st.Overdue.Render("overdue"), s.Overdue,
+		label("due within 7 days"), s.DueThisWeek, label("extension notices due this week"), s.NoticesDueThisWeek)
+	var byStatus []string
+	for _, status := range cases.Statuses {
+		if n := s.OpenByStatus[status]; n > 0 {
+			byStatus = append(byStatus, fmt.Sprintf("%s %d", status, n))
+		}
+	}
+	add("%s %s", label("open by status"), strings.Join(byStatus, " · "))
+	var byOrg []string
+	for _, org := range slices.Sorted(maps.Keys(s.OpenByController)) {
+		byOrg = append(byOrg, fmt.Sprintf("%s %d", cases.Printable(org), s.OpenByController[org]))
+	}
+	lines = append(lines, wrap(label("open by organisation")+" "+strings.Join(byOrg, " · "), width)...)
+	lines = append(lines, "")
+	add("%s %d, on time %d (%.0f%%)", label("answered"), s.Answered, s.OnTime, 100*s.OnTimeRate)
+	add("%s median %.1f, 90th percentile %d", label("days to answer, paused days excluded:"), s.MedianDays, s.P90Days)
+	add("%s %d (notice in time %d, late %d); closed without an answer sent: %d", label("extensions"),
+		s.Extensions, s.ExtensionsInForce, s.ExtensionsLate, s.ClosedUnanswered)
+	lines = append(lines, "", st.Header.Render("Requests received per week"))
+	most := 1
+	for _, w := range ov.weeks {
+		most = max(most, w.Count)
+	}
+	barWidth := max(5, width-22)
+	for _, w := range ov.weeks {
+		add("%s %5d %s", w.Start, w.Count, strings.Repeat("█", (w.Count*barWidth+most-1)/most))
+	}
+	return lines
+}
+
+func (m Model) overviewView() string {
+	lines := m.overview.lines(m.width, m.styles, m.now)
+	var b strings.Builder
+	for i := range m.height - 1 {
+		l := ""
+		if i < len(lines) {
+			l = lines[i]
+		}
+		b.WriteString(fit(l, m.width) + "\n")
+	}
+	footer := m.help.ShortHelpView(m.overview.keys.ShortHelp())
+	if m.status != "" && m.err == "" {
+		footer = m.status
+	}
+	b.WriteString(fit(m.footer(footer), m.width))
+	return b.String()
 }

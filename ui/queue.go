@@ -1,6 +1,12 @@
 package ui
 
 import (
+	"slices"
+	"time"
+
+	"charm.land/bubbles/v2/key"
+	"charm.land/bubbles/v2/textinput"
+	tea "charm.land/bubbletea/v2"
 	"fmt"
 	"strings"
 
@@ -102,6 +108,431 @@ func marker(u cases.Urgency) string {
 	return "  "
 }
 
+// queue is the queue component: an immutable snapshot of every case in
+// urgency order, its filter index, what the filter shows of it, and the
+// cursor.
+type queue struct {
+	keys    QueueKeys
+	all     []cases.Summary
+	index   *cases.FilterIndex
+	counter uint64 // the change counter the snapshot is current to
+	loaded  bool
+	// counted as of the last load or tick, not per frame
+	openCount, overdueCount int
+	// What is shown: indexes into all, the cursor and the first row shown.
+	shown          []int
+	cursor, offset int
+	filter         filter
+}
+
+// filter is the query typed after / and the quick filters; the ranking
+// runs off the update loop, each run numbered so that a stale one is dropped.
+type filter struct {
+	input     textinput.Model
+	typing    bool // the input has the keys
+	seq       int  // the last change of the query or quick filters
+	shownSeq  int  // the filter run whose result is shown
+	exact     int  // the row whose ID the current query is, or -1
+	exactSeq  int  // the filter run exact belongs to
+	openExact bool // enter was pressed before the query's result came
+	quick     quick
+}
+
+// quick are the quick filters.
+type quick struct {
+	overdue, week, mine bool
+	status              cases.Status
+	controller          string
+	right               cases.Right
+}
+
+func (q quick) active() bool { return q != quick{} }
+
+func (q quick) allows(s *cases.Summary, now time.Time, actor string) bool {
+	switch {
+	case q.overdue && cases.UrgencyOf(s, now) != cases.UrgencyOverdue:
+		return false
+	case q.week && (s.Closed() || s.Clock != cases.ClockRunning || s.EffectiveDueAt.IsZero() ||
+		s.EffectiveDueAt.After(now.Add(7*24*time.Hour))):
+		return false
+	case q.mine && s.Assignee != actor:
+		return false
+	case q.status != "" && s.Status != q.status:
+		return false
+	case q.controller != "" && s.Controller != q.controller:
+		return false
+	case q.right != "" && s.Right != q.right:
+		return false
+	}
+	return true
+}
+
+func newQueue(k KeyMap) queue {
+	return queue{keys: k.Queue, filter: filter{input: newInput(k.Text), exact: -1}}
+}
+
+func (q queue) query() string { return q.filter.input.Value() }
+
+// filtered reports whether anything narrows the queue.
+func (q queue) filtered() bool { return q.query() != "" || q.filter.quick.active() }
+
+// edit applies a key or a paste to the query and reports whether it
+// changed, which makes a new filter run.
+func (q *queue) edit(msg tea.Msg) bool {
+	before := q.query()
+	q.filter.input = edit(q.filter.input, msg)
+	if q.query() == before {
+		return false
+	}
+	q.filter.seq++
+	return true
+}
+
+// current is the case under the cursor, if any.
+func (q queue) current() *cases.Summary {
+	if q.cursor >= 0 && q.cursor < len(q.shown) {
+		return &q.all[q.shown[q.cursor]]
+	}
+	return nil
+}
+
+func (q queue) currentID() string {
+	if s := q.current(); s != nil {
+		return s.ID
+	}
+	return ""
+}
+
+// moveTo puts the cursor on the case with that ID if it is shown.
+func (q *queue) moveTo(id string, rows int) {
+	if id != "" {
+		if k := slices.IndexFunc(q.shown, func(i int) bool { return q.all[i].ID == id }); k >= 0 {
+			q.cursor = k
+		}
+	}
+	q.cursor = max(0, min(q.cursor, len(q.shown)-1))
+	q.clamp(rows)
+}
+
+// clamp keeps the cursor's row among the rows that fit.
+func (q *queue) clamp(rows int) {
+	if q.cursor < q.offset {
+		q.offset = q.cursor
+	}
+	if q.cursor >= q.offset+rows {
+		q.offset = q.cursor - rows + 1
+	}
+	q.offset = max(0, min(q.offset, max(0, len(q.shown)-rows)))
+}
+
+// move moves the cursor by a key; it reports whether the key was one.
+func (q *queue) move(msg tea.KeyPressMsg, up, down, pageUp, pageDown, top, bottom key.Binding, rows int) bool {
+	switch {
+	case key.Matches(msg, up):
+		q.cursor--
+	case key.Matches(msg, down):
+		q.cursor++
+	case key.Matches(msg, pageUp):
+		q.cursor -= rows
+	case key.Matches(msg, pageDown):
+		q.cursor += rows
+	case key.Matches(msg, top):
+		q.cursor = 0
+	case key.Matches(msg, bottom):
+		q.cursor = len(q.shown) - 1
+	default:
+		return false
+	}
+	q.cursor = max(0, min(q.cursor, len(q.shown)-1))
+	q.clamp(rows)
+	return true
+}
+
+// count works out the header's figures.
+func (q *queue) count(now time.Time) {
+	q.openCount, q.overdueCount = 0, 0
+	for i := range q.all {
+		if !q.all[i].Closed() {
+			q.openCount++
+			if cases.UrgencyOf(&q.all[i], now) == cases.UrgencyOverdue {
+				q.overdueCount++
+			}
+		}
+	}
+}
+
+func (q queue) unfilteredOrder() []int {
+	out := make([]int, len(q.all))
+	for i := range out {
+		out[i] = i
+	}
+	return out
+}
+
+// nextQuick is the quick filters after one of their keys.
+func (q queue) nextQuick(msg tea.KeyPressMsg, orgs []string) quick {
+	f, k := q.filter.quick, q.keys.Quick
+	switch {
+	case key.Matches(msg, k.Overdue):
+		f.overdue, f.week = !f.overdue, false
+	case key.Matches(msg, k.Week):
+		f.week, f.overdue = !f.week, false
+	case key.Matches(msg, k.Mine):
+		f.mine = !f.mine
+	case key.Matches(msg, k.Status):
+		f.status = cycle(cases.Statuses, f.status)
+	case key.Matches(msg, k.Right):
+		f.right = cycle(cases.Rights, f.right)
+	case key.Matches(msg, k.Org):
+		f.controller = cycle(orgs, f.controller)
+	case key.Matches(msg, k.Clear):
+		f = quick{}
+	}
+	return f
+}
+
+// cycle steps through values, then back to none.
+func cycle[T comparable](values []T, cur T) T {
+	var none T
+	if cur == none {
+		if len(values) > 0 {
+			return values[0]
+		}
+		return none
+	}
+	i := slices.Index(values, cur)
+	if i < 0 || i+1 >= len(values) {
+		return none
+	}
+	return values[i+1]
+}
+
+// queueRows is how many case rows fit: the screen less the header, the
+// column titles and the two status lines.
+func (m Model) queueRows() int { return max(1, m.height-4) }
+
+func (m Model) currentID() string { return m.queue.currentID() }
+
+func (m *Model) moveTo(id string) { m.queue.moveTo(id, m.queueRows()) }
+
+func (m Model) organisations() []string {
+	if m.opt.Registers == nil {
+		return nil
+	}
+	return m.opt.Registers.IDs()
+}
+
+// queueLoaded handles a snapshot read or merged, its index, and a filter's result.
+func (m Model) queueLoaded(msg tea.Msg) (tea.Model, tea.Cmd) {
+	q := &m.queue
+	switch msg := msg.(type) {
+	case polledMsg:
+		m.err = ""
+	case queueMsg:
+		return m.snapshot(msg)
+	case indexMsg:
+		if len(msg.all) != len(q.all) || (len(q.all) > 0 && &msg.all[0] != &q.all[0]) {
+			return m, nil // the snapshot changed meanwhile
+		}
+		q.index = msg.index
+		q.filter.seq++
+		return m, m.runFilterIfNeeded()
+	case filterMsg:
+		return m.filtered(msg)
+	}
+	return m, nil
+}
+
+// snapshot shows a new snapshot, keeping the cursor on its case.
+func (m Model) snapshot(msg queueMsg) (tea.Model, tea.Cmd) {
+	q := &m.queue
+	if msg.err != nil {
+		m.err, m.loadErr = errorLine(msg.err), msg.err.Error()
+		return m, nil
+	}
+	if msg.partial && msg.counter < q.counter {
+		return m, nil // an older poll's merge, overtaken by a newer one
+	}
+	m.err, m.loadErr = "", ""
+	if msg.keepID == "" {
+		msg.keepID = q.currentID()
+	}
+	q.all, q.index, q.counter, q.loaded = msg.all, msg.index, msg.counter, true
+	q.count(m.now)
+	var figures tea.Cmd
+	if m.screen == screenOverview {
+		m, figures = m.workOutOverview()
+		q = &m.queue
+	}
+	q.filter.seq++
+	if msg.filtered && msg.filterSeq == q.filter.seq-1 {
+		// Filtered with the snapshot, and no key changed the filter since.
+		f := &q.filter
+		q.shown, f.shownSeq, f.exact, f.exactSeq = msg.ranked, f.seq, msg.exact, f.seq
+		m.moveTo(msg.keepID)
+		return m, tea.Batch(m.reloadCaseIfChanged(), figures)
+	}
+	q.shown = q.unfilteredOrder()
+	m.moveTo(msg.keepID)
+	if q.index == nil {
+		return m, tea.Batch(buildIndex(q.all), m.reloadCaseIfChanged(), figures)
+	}
+	return m, tea.Batch(m.runFilterIfNeeded(), m.reloadCaseIfChanged(), figures)
+}
+
+// filtered shows a filter's result, if it is the latest run's.
+func (m Model) filtered(msg filterMsg) (tea.Model, tea.Cmd) {
+	q, f := &m.queue, &m.queue.filter
+	if msg.seq != f.seq {
+		return m, nil // a newer query is on its way
+	}
+	f.exact, f.exactSeq, f.shownSeq = msg.exact, msg.seq, msg.seq
+	if f.openExact {
+		f.openExact = false
+		if msg.exact >= 0 {
+			q.shown, q.cursor, q.offset = msg.ranked, 0, 0
+			m.moveTo(q.all[msg.exact].ID)
+			return m, m.openCase(q.all[msg.exact].ID, true)
+		}
+	}
+	keep := q.currentID()
+	q.shown = msg.ranked
+	q.cursor, q.offset = 0, 0
+	if msg.exact >= 0 && !f.typing {
+		keep = q.all[msg.exact].ID
+	}
+	m.moveTo(keep)
+	if msg.exact >= 0 {
+		m.moveTo(q.all[msg.exact].ID)
+	}
+	return m, nil
+}
+
+// filterKey handles a key while the filter input has them.
+func (m Model) filterKey(msg tea.KeyPressMsg) (tea.Model, tea.Cmd) {
+	q, k := &m.queue, m.keys.Filter
+	f := &q.filter
+	switch {
+	case key.Matches(msg, k.Accept):
+		// Leave the input keeping the filter; a case's exact ID opens it.
+		f.typing = false
+		if q.query() != "" && f.exactSeq == f.seq && f.exact >= 0 && f.exact < len(q.all) {
+			return m, m.openCase(q.all[f.exact].ID, true)
+		}
+		f.openExact = q.query() != "" && f.exactSeq != f.seq
+		return m, nil
+	case key.Matches(msg, k.Cancel):
+		f.typing = false
+		f.input.SetValue("")
+		f.seq++
+		return m, m.clearFilter()
+	case q.move(msg, k.Up, k.Down, k.PageUp, k.PageDown, key.Binding{}, key.Binding{}, m.queueRows()):
+		return m, nil
+	}
+	if q.edit(msg) {
+		return m, m.refilter()
+	}
+	return m, nil // a move along the query, or a key that types nothing
+}
+
+// queueKey handles a key on the queue.
+func (m Model) queueKey(msg tea.KeyPressMsg) (tea.Model, tea.Cmd) {
+	q, k := &m.queue, m.queue.keys
+	m.status = "" // what the last action did, shown until the next key
+	switch {
+	case key.Matches(msg, k.Quit):
+		return m, tea.Quit
+	case key.Matches(msg, k.Help):
+		m.showHelp = true
+	case key.Matches(msg, k.Filter):
+		q.filter.typing, q.filter.openExact = true, false
+	case key.Matches(msg, k.Overview):
+		m.screen = screenOverview
+		return m.workOutOverview()
+	case key.Matches(msg, k.New):
+		if m.opt.Registers == nil {
+			m.err = "no registers are loaded: a new case needs its organisation's rules"
+			return m, nil
+		}
+		return m.openNewCaseForm(), nil
+	case key.Matches(msg, k.Actions):
+		if id := q.currentID(); id != "" {
+			return m, m.actionsFor(id)
+		}
+	case key.Matches(msg, k.BulkAssign):
+		return m.bulkForm(true), nil
+	case key.Matches(msg, k.BulkTag):
+		return m.bulkForm(false), nil
+	case key.Matches(msg, k.Back):
+		if q.filtered() {
+			q.filter.input.SetValue("")
+			q.filter.quick = quick{}
+			q.filter.seq++
+			return m, m.clearFilter()
+		}
+	case key.Matches(msg, k.Open):
+		if id := q.currentID(); id != "" {
+			return m, m.openCase(id, true)
+		}
+	case key.Matches(msg, k.Reveal):
+		return m.toggleReveal()
+	case key.Matches(msg, k.Quick.Overdue, k.Quick.Week, k.Quick.Mine, k.Quick.Status, k.Quick.Org, k.Quick.Right, k.Quick.Clear):
+		q.filter.quick = q.nextQuick(msg, m.organisations())
+		q.filter.seq++
+		return m, m.refilter()
+	default:
+		q.move(msg, k.Up, k.Down, k.PageUp, k.PageDown, k.Top, k.Bottom, m.queueRows())
+	}
+	return m, nil
+}
+
+// queueMenuKey handles a key while the action list is open over the queue:
+// its keys, or esc; the cursor stays on the case the list is for.
+func (m Model) queueMenuKey(msg tea.KeyPressMsg) (tea.Model, tea.Cmd) {
+	k := m.queue.keys
+	switch {
+	case key.Matches(msg, k.Back, k.Actions):
+		m.kase.menu = false
+		return m, nil
+	case key.Matches(msg, k.Help):
+		m.showHelp = true
+		return m, nil
+	case m.kase.detail != nil && !key.Matches(msg, m.kase.keys.Actions):
+		if mm, cmd, ok := m.caseAction(msg); ok {
+			return mm, cmd
+		}
+	}
+	return m, nil
+}
+
+// toggleReveal shows or masks the e-mail address of one case: the open
+// case, or the one under the cursor in the queue. Only that case's address
+// is shown, so that the access log names every case whose address was read.
+func (m Model) toggleReveal() (tea.Model, tea.Cmd) {
+	id, email := "", ""
+	if s := m.queue.current(); s != nil {
+		id, email = s.ID, s.Email
+	}
+	if d := m.kase.detail; m.screen == screenCase && d != nil {
+		id, email = d.loaded.Case.ID, d.loaded.Case.Subject.Email
+	}
+	if email == "" && m.revealID != id {
+		return m, nil // no address to reveal, nothing read
+	}
+	if id == "" || m.revealID == id {
+		m.revealID = ""
+	} else {
+		m.revealID = id
+	}
+	if m.screen == screenCase {
+		m.kase = m.kase.layout(m.caseLook())
+	}
+	if m.revealID == "" {
+		return m, nil
+	}
+	return m, m.logAccess(id, "revealed e-mail addresses")
+}
+
 func (m Model) urgencyStyle(s *cases.Summary) (lipgloss.Style, bool) {
 	switch cases.UrgencyOf(s, m.now) {
 	case cases.UrgencyOverdue:
@@ -160,9 +591,9 @@ func (m Model) row(s *cases.Summary, c columns, selected bool) string {
 // in a narrow window the counts give way before the name, overdue last.
 func (m Model) headerLine() string {
 	left := m.styles.Title.Render("rightsdesk") + " " + cases.Printable(m.opt.Title)
-	counts := fmt.Sprintf("%d open · %d overdue", m.openCount, m.overdueCount)
+	counts := fmt.Sprintf("%d open · %d overdue", m.queue.openCount, m.queue.overdueCount)
 	for _, right := range []string{counts + " · " + m.now.Local().Format("Mon 2 Jan 15:04"), counts,
-		fmt.Sprintf("%d overdue", m.overdueCount)} {
+		fmt.Sprintf("%d overdue", m.queue.overdueCount)} {
 		if gap := m.width - ansi.StringWidth(left) - ansi.StringWidth(right); gap >= 1 {
 			return left + strings.Repeat(" ", gap) + right
 		}
@@ -171,7 +602,7 @@ func (m Model) headerLine() string {
 }
 
 func (m Model) queueView() string {
-	c := layout(m.width)
+	q, c := m.queue, layout(m.width)
 	var b strings.Builder
 	b.WriteString(m.headerLine() + "\n")
 	org := "ORGANISATION"
@@ -181,83 +612,85 @@ func (m Model) queueView() string {
 	titles := c.cells("  "+fit("ID", 15), org, "RIGHT", "SUBJECT", "STATUS", "ASSIGNEE") + " " + fit("DUE", c.countdown)
 	b.WriteString(m.styles.Header.Render(fit(titles, m.width)) + "\n")
 	rows := m.queueRows()
+	var lines []string
 	switch {
-	case !m.loaded && m.loadErr != "":
+	case !q.loaded && m.loadErr != "":
 		// No queue to show: the whole message, with the file's path and the
 		// advice, in place of the rows.
-		lines := wrap("The queue cannot be read: "+cases.Printable(m.loadErr), m.width)
+		lines = wrap("The queue cannot be read: "+cases.Printable(m.loadErr), m.width)
 		lines = append(lines, "", "rightsdesk tries again every few seconds; q quits.")
-		for _, l := range lines[:min(len(lines), rows)] {
-			b.WriteString(m.styles.Error.Render(fit(l, m.width)) + "\n")
+		for i := range lines {
+			lines[i] = m.styles.Error.Render(fit(lines[i], m.width))
 		}
-		rows -= min(len(lines), rows)
-	case !m.loaded:
-		b.WriteString("Loading the queue…\n")
-		rows--
-	case m.loaded && len(m.shown) == 0:
-		if len(m.all) == 0 {
-			b.WriteString("No cases yet. n records a request (or rightsdesk add, rightsdesk import).\n")
-		} else {
-			b.WriteString("No case matches the filter. esc clears it.\n")
-		}
-		rows--
+	case !q.loaded:
+		lines = []string{"Loading the queue…"}
+	case len(q.shown) == 0 && len(q.all) == 0:
+		lines = []string{"No cases yet. n records a request (or rightsdesk add, rightsdesk import)."}
+	case len(q.shown) == 0:
+		lines = []string{"No case matches the filter. esc clears it."}
 	}
+	lines = lines[:min(len(lines), rows)]
+	for _, l := range lines {
+		b.WriteString(l + "\n")
+	}
+	rows -= len(lines)
 	// Only the visible rows are rendered.
-	end := min(len(m.shown), m.offset+rows)
-	for k := m.offset; k < end; k++ {
-		b.WriteString(m.row(&m.all[m.shown[k]], c, k == m.cursor) + "\n")
+	end := min(len(q.shown), q.offset+rows)
+	for k := q.offset; k < end; k++ {
+		b.WriteString(m.row(&q.all[q.shown[k]], c, k == q.cursor) + "\n")
 	}
-	for k := max(0, end-m.offset); k < rows; k++ {
+	for k := max(0, end-q.offset); k < rows; k++ {
 		b.WriteString("\n")
 	}
 	b.WriteString(fit(m.filterLine(), m.width) + "\n")
-	keys := "/ filter · enter open · n new · o overdue · w week · r reveal · ? help · q quit"
+	footer := m.help.ShortHelpView(q.keys.ShortHelp())
 	if m.status != "" {
-		keys = m.status
+		footer = m.status
 	}
-	b.WriteString(fit(m.footer(keys), m.width))
+	b.WriteString(fit(m.footer(footer), m.width))
 	return b.String()
 }
 
 // filterLine says which filter is active and how many cases match.
 func (m Model) filterLine() string {
+	q, fl := m.queue, m.queue.filter
 	var f []string
-	if m.filtering || m.query != "" {
-		cursor := ""
-		if m.filtering {
-			cursor = "▏"
+	if fl.typing || q.query() != "" {
+		query := cases.Printable(q.query())
+		if fl.typing {
+			query = withCursor(fl.input)
 		}
-		f = append(f, "/"+cases.Printable(m.query)+cursor)
+		f = append(f, "/"+query)
 	}
-	q := m.quick
-	if q.overdue {
+	quick := fl.quick
+	if quick.overdue {
 		f = append(f, "overdue")
 	}
-	if q.week {
+	if quick.week {
 		f = append(f, "due within 7 days")
 	}
-	if q.mine {
+	if quick.mine {
 		f = append(f, "mine ("+cases.Printable(m.opt.Actor)+")")
 	}
-	if q.status != "" {
-		f = append(f, "status "+string(q.status))
+	if quick.status != "" {
+		f = append(f, "status "+string(quick.status))
 	}
-	if q.controller != "" {
-		f = append(f, "organisation "+q.controller)
+	if quick.controller != "" {
+		f = append(f, "organisation "+quick.controller)
 	}
-	if q.right != "" {
-		f = append(f, "right "+string(q.right))
+	if quick.right != "" {
+		f = append(f, "right "+string(quick.right))
 	}
-	count := fmt.Sprintf("%d cases", len(m.all))
+	count := fmt.Sprintf("%d cases", len(q.all))
 	if len(f) > 0 {
-		count = fmt.Sprintf("%d of %d cases", len(m.shown), len(m.all))
-		if m.shownSeq != m.filterSeq && (m.query != "" || q.active()) {
-			count = fmt.Sprintf("searching %d cases…", len(m.all)) // the rows are the last result's
+		count = fmt.Sprintf("%d of %d cases", len(q.shown), len(q.all))
+		if fl.shownSeq != fl.seq && q.filtered() {
+			count = fmt.Sprintf("searching %d cases…", len(q.all)) // the rows are the last result's
 		}
 		return "filter: " + strings.Join(f, " + ") + " — " + count
 	}
-	if len(m.shown) > 0 {
-		count = fmt.Sprintf("case %d of %d", m.cursor+1, len(m.all))
+	if len(q.shown) > 0 {
+		count = fmt.Sprintf("case %d of %d", q.cursor+1, len(q.all))
 	}
 	return count
 }

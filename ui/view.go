@@ -13,16 +13,16 @@ func (m Model) View() tea.View {
 	switch {
 	case m.width < 40 || m.height < 8:
 		body = "Window too small for rightsdesk:\nat least 40x8, 80x24 recommended."
-	case m.help:
+	case m.showHelp:
 		body = m.helpView()
-	case m.screen == screenCase && m.detail != nil:
+	case m.screen == screenCase && m.kase.detail != nil:
 		body = m.caseView()
 	case m.screen == screenOverview:
 		body = m.overviewView()
 	default:
 		body = m.queueView()
 	}
-	if panel := m.panelLines(); len(panel) > 0 && !m.help && m.width >= 40 && m.height >= 8 {
+	if panel := m.panelLines(); len(panel) > 0 && !m.showHelp && m.width >= 40 && m.height >= 8 {
 		body = overlay(body, panel, m.height)
 	}
 	v := tea.NewView(body)

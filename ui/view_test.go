@@ -158,7 +158,7 @@ func TestHelpIsPerScreen(t *testing.T) {
 		if strings.Contains(out, c.not) {
 			t.Errorf("help shows %q of another screen:\n%s", c.not, out)
 		}
-		if s = drive(t, s, keyPress("j")); s.help {
+		if s = drive(t, s, keyPress("j")); s.showHelp {
 			t.Error("any key closes help")
 		}
 	}
@@ -246,8 +246,8 @@ func TestOthersChangesUnderAFilter(t *testing.T) {
 	if m.currentID() != ids[0] {
 		t.Fatalf("the cursor moved to %s", m.currentID())
 	}
-	if m.all[m.shown[0]].Assignee != "marc" {
-		t.Fatalf("the change is not shown: %+v", m.all[m.shown[0]])
+	if m.queue.all[m.queue.shown[0]].Assignee != "marc" {
+		t.Fatalf("the change is not shown: %+v", m.queue.all[m.queue.shown[0]])
 	}
 }
 

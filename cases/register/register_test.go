@@ -135,11 +135,8 @@ func TestSeedContactsAndNamesAreVerbatim(t *testing.T) {
 	for _, r := range rs.All() {
 		t.Run(r.ID, func(t *testing.T) {
 			text := policyText(t, r)
-			var check []*Fact[string]
-			for _, f := range []*Fact[string]{&r.Name, &r.LegalName, &r.Address, &r.Authority.Name,
-				&r.Authority.Address, &r.Authority.Web} {
-				check = append(check, f)
-			}
+			check := []*Fact[string]{&r.Name, &r.LegalName, &r.Address, &r.Authority.Name,
+				&r.Authority.Address, &r.Authority.Web}
 			for i := range r.Contacts {
 				check = append(check, &r.Contacts[i].Value)
 			}

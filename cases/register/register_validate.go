@@ -149,14 +149,31 @@ var (
 	lengthPattern   = regexp.MustCompile(`^([1-9][0-9]{0,3})([dmy])$`)
 )
 
+// failFunc reports a problem at a field of the register.
+type failFunc func(p fieldPath, format string, args ...any) error
+
 // checkContent checks the required entries and the values that must come
-// from a vocabulary.
-func (r *Register) checkContent(fail func(fieldPath, string, ...any) error) error {
-	type required struct {
-		p    fieldPath
-		f    factLike
-		what string
+// from a vocabulary, in the order a DPO reads the file: the first problem
+// found is the one reported.
+func (r *Register) checkContent(fail failFunc) error {
+	for _, check := range []func(failFunc) error{r.checkRequired, r.checkClock, r.checkNumbers, r.checkLists} {
+		if err := check(fail); err != nil {
+			return err
+		}
 	}
+	return nil
+}
+
+// required is an entry every register has, and what it is for.
+type required struct {
+	p    fieldPath
+	f    factLike
+	what string
+}
+
+// checkRequired checks that every required entry is there, and that the
+// clock's are known: the clock cannot run on a missing fact.
+func (r *Register) checkRequired(fail failFunc) error {
 	c := &r.Clock
 	for _, q := range []required{
 		{fieldPath{"name"}, &r.Name, "the name the policy uses for the organisation"},
@@ -191,6 +208,13 @@ func (r *Register) checkContent(fail func(fieldPath, string, ...any) error) erro
 			return fail(q.p, "the clock needs it: where the policy is silent, assume it (source = \"assumed\", rule = \"...\")")
 		}
 	}
+	return nil
+}
+
+// checkClock checks that the clock's regimes, zone, calendar, holidays and
+// pause setting are ones the deadline engine knows.
+func (r *Register) checkClock(fail failFunc) error {
+	c := &r.Clock
 	if err := checkRegime(c.Regime.Value); err != nil {
 		return fail(fieldPath{"clock", "regime"}, "%v", err)
 	}
@@ -223,6 +247,13 @@ func (r *Register) checkContent(fail func(fieldPath, string, ...any) error) erro
 	if p := cases.PauseSetting(c.Pause.Value); p != cases.PauseAdditive && p != cases.PauseNone {
 		return fail(fieldPath{"clock", "pause"}, "unknown pause setting %q (one of: additive, none)", c.Pause.Value)
 	}
+	return nil
+}
+
+// checkNumbers checks the day, month and year counts are in range, and the
+// country is a code.
+func (r *Register) checkNumbers(fail failFunc) error {
+	c := &r.Clock
 	for _, q := range []struct {
 		p   fieldPath
 		f   *Fact[int]
@@ -242,8 +273,12 @@ func (r *Register) checkContent(fail func(fieldPath, string, ...any) error) erro
 	if r.Country.Known() && !countryPattern.MatchString(r.Country.Value) {
 		return fail(fieldPath{"country"}, "%q is not an ISO 3166-1 code such as FR or CY", r.Country.Value)
 	}
+	return nil
+}
 
-	// Lists: each must say something, if only that it is missing.
+// checkLists checks that each list says something, if only that it is
+// missing, then the entries of each list.
+func (r *Register) checkLists(fail failFunc) error {
 	lists := []struct {
 		name string
 		n    int
@@ -257,132 +292,191 @@ func (r *Register) checkContent(fail func(fieldPath, string, ...any) error) erro
 			return fail(fieldPath{l.name}, "missing: list what the policy states, or one entry with source = \"missing\" and a note")
 		}
 	}
-	need := func(p fieldPath, f factLike, marker bool, what string) error {
-		if marker || f.Present() {
-			return nil
+	k := &entryChecker{fail: fail, markers: map[string]bool{}}
+	r.walk(func(FactRef) {}, func(it itemRef) {
+		k.markers[it.path.String()] = it.empty && it.prov.Source == SourceMissing
+	})
+	for _, check := range []func(*entryChecker) error{r.checkRoles, r.checkPurposes, r.checkRecipients,
+		r.checkRetention, r.checkRights, r.checkContacts, r.checkLanguages, r.checkFindings} {
+		if err := check(k); err != nil {
+			return err
 		}
-		return fail(p, "missing: %s", what)
 	}
-	oneOf := func(p fieldPath, f factLike, known []string) error {
-		if f.Known() && !slices.Contains(known, f.Text()) {
-			return fail(p, "unknown value %q (one of: %s)", f.Text(), strings.Join(known, ", "))
-		}
+	return nil
+}
+
+// entryChecker checks the entries of the register's lists.
+type entryChecker struct {
+	fail    failFunc
+	markers map[string]bool // item path -> is a "whole list missing" marker
+}
+
+// marker reports whether the item at p stands for a whole list that is
+// missing, whose entries then need no values.
+func (k *entryChecker) marker(p fieldPath) bool { return k.markers[p.String()] }
+
+// need fails a fact that is absent, unless its item is a missing marker.
+func (k *entryChecker) need(p fieldPath, f factLike, marker bool, what string) error {
+	if marker || f.Present() {
 		return nil
 	}
-	items := map[string]bool{} // item path -> is a "whole list missing" marker
-	r.walk(func(FactRef) {}, func(it itemRef) {
-		items[it.path.String()] = it.empty && it.prov.Source == SourceMissing
-	})
-	marker := func(p fieldPath) bool { return items[p.String()] }
+	return k.fail(p, "missing: %s", what)
+}
 
+// oneOf fails a known fact whose value is not in the vocabulary.
+func (k *entryChecker) oneOf(p fieldPath, f factLike, known []string) error {
+	if f.Known() && !slices.Contains(known, f.Text()) {
+		return k.fail(p, "unknown value %q (one of: %s)", f.Text(), strings.Join(known, ", "))
+	}
+	return nil
+}
+
+// firstError is the first of errs that is not nil.
+func firstError(errs ...error) error {
+	for _, e := range errs {
+		if e != nil {
+			return e
+		}
+	}
+	return nil
+}
+
+// checkRoles checks each role; a processor names its controller and the
+// contract's forwarding deadline, which the clock needs.
+func (r *Register) checkRoles(k *entryChecker) error {
 	for i := range r.Roles {
 		ro, p := &r.Roles[i], fieldPath{"roles", i}
-		m := marker(p)
-		for _, e := range []error{need(p.with("data"), &ro.Data, m, "which data"),
-			need(p.with("role"), &ro.Role, m, "controller or processor"),
-			oneOf(p.with("role"), &ro.Role, roleKinds)} {
-			if e != nil {
-				return e
-			}
+		m := k.marker(p)
+		if e := firstError(k.need(p.with("data"), &ro.Data, m, "which data"),
+			k.need(p.with("role"), &ro.Role, m, "controller or processor"),
+			k.oneOf(p.with("role"), &ro.Role, roleKinds)); e != nil {
+			return e
 		}
 		if ro.Role.Value == "processor" {
-			if e := need(p.with("controller"), &ro.Controller, false, "whose data they are (the controller)"); e != nil {
+			if e := k.need(p.with("controller"), &ro.Controller, false, "whose data they are (the controller)"); e != nil {
 				return e
 			}
 			if !ro.ForwardWorkingDays.Known() {
-				return fail(p.with("forward_working_days"), "the clock needs the contract's forwarding deadline: assume it if the policy is silent")
+				return k.fail(p.with("forward_working_days"), "the clock needs the contract's forwarding deadline: assume it if the policy is silent")
 			}
 			if v := ro.ForwardWorkingDays.Value; v < 1 || v > 60 {
-				return fail(p.with("forward_working_days"), "must be between 1 and 60 working days, not %d", v)
+				return k.fail(p.with("forward_working_days"), "must be between 1 and 60 working days, not %d", v)
 			}
 		}
 	}
+	return nil
+}
+
+// checkPurposes checks each purpose names a lawful basis.
+func (r *Register) checkPurposes(k *entryChecker) error {
 	for i := range r.Purposes {
 		pu, p := &r.Purposes[i], fieldPath{"purposes", i}
-		m := marker(p)
-		for _, e := range []error{need(p.with("purpose"), &pu.Purpose, m, "the purpose"),
-			need(p.with("basis"), &pu.Basis, m, "the lawful basis (source = \"missing\" if the policy states none)"),
-			oneOf(p.with("basis"), &pu.Basis, LawfulBases)} {
-			if e != nil {
-				return e
-			}
+		m := k.marker(p)
+		if e := firstError(k.need(p.with("purpose"), &pu.Purpose, m, "the purpose"),
+			k.need(p.with("basis"), &pu.Basis, m, "the lawful basis (source = \"missing\" if the policy states none)"),
+			k.oneOf(p.with("basis"), &pu.Basis, LawfulBases)); e != nil {
+			return e
 		}
 	}
+	return nil
+}
+
+// checkRecipients checks each recipient says who, where, why and under
+// which safeguard, and never cites a struck-down transfer mechanism as one.
+func (r *Register) checkRecipients(k *entryChecker) error {
 	for i := range r.Recipients {
 		re, p := &r.Recipients[i], fieldPath{"recipients", i}
-		m := marker(p)
-		for _, e := range []error{need(p.with("kind"), &re.Kind, m, "processor, third-party or authority"),
-			oneOf(p.with("kind"), &re.Kind, recipientKinds),
-			need(p.with("country"), &re.Country, m || re.Kind.Value == "authority", "where the recipient is"),
-			need(p.with("safeguard"), &re.Safeguard, m || re.Kind.Value == "authority", "the transfer safeguard, or that none is needed"),
-			need(p.with("purpose"), &re.Purpose, m, "what the recipient does with the data")} {
-			if e != nil {
-				return e
-			}
+		m := k.marker(p)
+		if e := firstError(k.need(p.with("kind"), &re.Kind, m, "processor, third-party or authority"),
+			k.oneOf(p.with("kind"), &re.Kind, recipientKinds),
+			k.need(p.with("country"), &re.Country, m || re.Kind.Value == "authority", "where the recipient is"),
+			k.need(p.with("safeguard"), &re.Safeguard, m || re.Kind.Value == "authority", "the transfer safeguard, or that none is needed"),
+			k.need(p.with("purpose"), &re.Purpose, m, "what the recipient does with the data")); e != nil {
+			return e
 		}
 		if !m && re.Kind.Value != "authority" && !re.Name.Present() && !re.Category.Present() {
-			return fail(p.with("name"), "missing: the recipient's name (or its category, with name source = \"missing\")")
+			return k.fail(p.with("name"), "missing: the recipient's name (or its category, with name source = \"missing\")")
 		}
 		if name, why, bad := InvalidTransferMechanism(re.Safeguard.Text()); bad {
-			return fail(p.with("safeguard"), "%s is not a transfer safeguard: %s; list it under transfers, where it is flagged", name, why)
+			return k.fail(p.with("safeguard"), "%s is not a transfer safeguard: %s; list it under transfers, where it is flagged", name, why)
 		}
 	}
+	return nil
+}
+
+// checkRetention checks each retention entry, its length and its erasure
+// exception.
+func (r *Register) checkRetention(k *entryChecker) error {
 	for i := range r.Retention {
 		rt, p := &r.Retention[i], fieldPath{"retention", i}
-		m := marker(p)
-		for _, e := range []error{need(p.with("data"), &rt.Data, m, "which data"),
-			need(p.with("period"), &rt.Period, m, "how long"),
-			need(p.with("why"), &rt.Why, m, "why the data are kept (source = \"missing\" if the policy does not say)")} {
-			if e != nil {
-				return e
-			}
+		m := k.marker(p)
+		if e := firstError(k.need(p.with("data"), &rt.Data, m, "which data"),
+			k.need(p.with("period"), &rt.Period, m, "how long"),
+			k.need(p.with("why"), &rt.Why, m, "why the data are kept (source = \"missing\" if the policy does not say)")); e != nil {
+			return e
 		}
 		if rt.Length.Known() && !lengthPattern.MatchString(rt.Length.Value) {
-			return fail(p.with("length"), "%q is not a length such as 90d, 12m or 7y", rt.Length.Value)
+			return k.fail(p.with("length"), "%q is not a length such as 90d, 12m or 7y", rt.Length.Value)
 		}
 		if rt.ErasureException.Known() {
 			g, err := cases.ParseGround(rt.ErasureException.Value)
 			if err != nil || !g.AppliesTo(cases.RightErasure) || !strings.HasPrefix(string(g), "art17-3-") && g != cases.GroundLegalClaims {
-				return fail(p.with("erasure_exception"), "%q is not an Art. 17(3) ground (art17-3-a ... art17-3-e, legal-claims)", rt.ErasureException.Value)
+				return k.fail(p.with("erasure_exception"), "%q is not an Art. 17(3) ground (art17-3-a ... art17-3-e, legal-claims)", rt.ErasureException.Value)
 			}
 		}
 	}
+	return nil
+}
+
+// checkRights checks each right listed is one the cases know.
+func (r *Register) checkRights(k *entryChecker) error {
 	for i := range r.Rights {
 		if f := &r.Rights[i]; f.Known() {
 			if _, err := cases.ParseRight(f.Value); err != nil {
-				return fail(fieldPath{"rights", i}, "%v", err)
+				return k.fail(fieldPath{"rights", i}, "%v", err)
 			}
 		}
 	}
+	return nil
+}
+
+// checkContacts checks each contact's kind, address and use.
+func (r *Register) checkContacts(k *entryChecker) error {
 	for i := range r.Contacts {
 		co, p := &r.Contacts[i], fieldPath{"contacts", i}
-		m := marker(p)
-		for _, e := range []error{need(p.with("kind"), &co.Kind, m, "email, web, post or phone"),
-			oneOf(p.with("kind"), &co.Kind, contactKinds),
-			need(p.with("value"), &co.Value, m, "the address"),
-			need(p.with("use"), &co.Use, m, "requests, questions or dpa"),
-			oneOf(p.with("use"), &co.Use, contactUses)} {
-			if e != nil {
-				return e
-			}
+		m := k.marker(p)
+		if e := firstError(k.need(p.with("kind"), &co.Kind, m, "email, web, post or phone"),
+			k.oneOf(p.with("kind"), &co.Kind, contactKinds),
+			k.need(p.with("value"), &co.Value, m, "the address"),
+			k.need(p.with("use"), &co.Use, m, "requests, questions or dpa"),
+			k.oneOf(p.with("use"), &co.Use, contactUses)); e != nil {
+			return e
 		}
 	}
+	return nil
+}
+
+// checkLanguages checks each language is an ISO 639-1 code.
+func (r *Register) checkLanguages(k *entryChecker) error {
 	for i := range r.Languages {
 		if f := &r.Languages[i]; f.Known() && !languagePattern.MatchString(f.Value) {
-			return fail(fieldPath{"languages", i}, "%q is not an ISO 639-1 code such as en or fr", f.Value)
+			return k.fail(fieldPath{"languages", i}, "%q is not an ISO 639-1 code such as en or fr", f.Value)
 		}
 	}
+	return nil
+}
+
+// checkFindings checks each finding says what kind it is and what it found.
+func (r *Register) checkFindings(k *entryChecker) error {
 	for i := range r.Findings {
 		fi, p := &r.Findings[i], fieldPath{"findings", i}
-		for _, e := range []error{need(p.with("kind"), &fi.Kind, false, "the kind of finding"),
-			oneOf(p.with("kind"), &fi.Kind, findingKinds),
-			need(p.with("text"), &fi.Text, false, "what the DPO must know")} {
-			if e != nil {
-				return e
-			}
+		if e := firstError(k.need(p.with("kind"), &fi.Kind, false, "the kind of finding"),
+			k.oneOf(p.with("kind"), &fi.Kind, findingKinds),
+			k.need(p.with("text"), &fi.Text, false, "what the DPO must know")); e != nil {
+			return e
 		}
 		if !fi.Text.Known() {
-			return fail(p.with("text"), "a finding states what it found")
+			return k.fail(p.with("text"), "a finding states what it found")
 		}
 	}
 	return nil

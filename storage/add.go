@@ -1,0 +1,228 @@
+package storage
+
+import (
+	"errors"
+	"fmt"
+	"runtime"
+	"strconv"
+	"sync"
+	"time"
+
+	bolt "go.etcd.io/bbolt"
+
+	"rightsdesk/cases"
+)
+
+// nextID numbers a case in the year of its receipt: DSR-2026-000042.
+func nextID(tx *bolt.Tx, year int) (string, error) {
+	ids, err := tx.Bucket(bucketIDs).CreateBucketIfNotExists([]byte(strconv.Itoa(year)))
+	if err != nil {
+		return "", err
+	}
+	n, err := ids.NextSequence()
+	if err != nil {
+		return "", err
+	}
+	return fmt.Sprintf("DSR-%04d-%06d", year, n), nil
+}
+
+// Add records a new request: one case per right, linked as one request, in
+// one transaction. It returns the cases with their IDs.
+func (s *Store) Add(in cases.Intake, rules cases.Rules, now time.Time, actor string) ([]*cases.Case, error) {
+	created, err := cases.NewCases(in, rules, now, actor)
+	if err != nil {
+		return nil, err
+	}
+	if err := s.AddRequests([][]*cases.Case{created}, now, 0); err != nil {
+		return nil, err
+	}
+	return created, nil
+}
+
+// AddRequests records many requests, each a group of cases already built
+// and checked by the domain (cases.NewCases, then cases.Apply for any later
+// events). It numbers them, links each group as one request and writes them
+// perTx requests to a transaction (0: all in one, so that all or nothing is
+// written). It is how imports and the demo generator write in bulk.
+func (s *Store) AddRequests(requests [][]*cases.Case, now time.Time, perTx int) error {
+	if perTx <= 0 {
+		perTx = len(requests)
+	}
+	for start := 0; start < len(requests); start += perTx {
+		chunk := requests[start:min(start+perTx, len(requests))]
+		write := s.update
+		if len(chunk) > 100 {
+			write = s.updateBulk
+		}
+		err := write(func(tx *bolt.Tx) error {
+			batch := &indexBatch{}
+			// New cases take increasing IDs, so these buckets grow at their
+			// end: pack their pages full instead of half.
+			for _, name := range [][]byte{bucketCases, bucketTimelines, bucketFiles, bucketRows, bucketChanges} {
+				if b := tx.Bucket(name); b != nil {
+					b.FillPercent = 0.95
+				}
+			}
+			if err := insertRequests(tx, chunk, now, batch); err != nil {
+				return err
+			}
+			return batch.flush(tx)
+		})
+		if err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// numberRequest gives the cases of one request their IDs, in the year of
+// its receipt, and links them as one request.
+func numberRequest(tx *bolt.Tx, group []*cases.Case) error {
+	if len(group) == 0 {
+		return nil
+	}
+	loc, err := cases.LoadZone(group[0].Rules.Zone)
+	if err != nil {
+		return err
+	}
+	year := group[0].ReceivedAt.In(loc).Year()
+	ids := make([]string, len(group))
+	for i := range group {
+		if ids[i], err = nextID(tx, year); err != nil {
+			return err
+		}
+	}
+	for i, c := range group {
+		c.ID, c.RequestID, c.Linked = ids[i], ids[0], nil
+		for _, id := range ids {
+			if id != c.ID {
+				c.Linked = append(c.Linked, id)
+			}
+		}
+	}
+	return nil
+}
+
+// newCase is a case numbered and encoded, ready to be put: its timeline's
+// envelopes, its record and what is derived from it.
+type newCase struct {
+	c    *cases.Case
+	envs [][]byte
+	enc  *encodedCase
+}
+
+// encodeNewCase encodes a numbered case: its events chained, then its
+// record, derived as of now. It touches no transaction.
+func encodeNewCase(c *cases.Case, now time.Time) (newCase, error) {
+	rec := &record{Case: c}
+	out := newCase{c: c, envs: make([][]byte, 0, len(c.Events))}
+	for _, ev := range c.Events {
+		env, err := rec.chain(ev)
+		if err != nil {
+			return out, err
+		}
+		out.envs = append(out.envs, env)
+	}
+	st, err := c.Derive(now)
+	if err != nil {
+		return out, err
+	}
+	out.enc, err = encodeCase(rec, st)
+	return out, err
+}
+
+// put writes an encoded new case: its timeline and files, then its record,
+// row and index entry, and logs the change.
+func (n *newCase) put(tx *bolt.Tx, batch *indexBatch) error {
+	tl, err := tx.Bucket(bucketTimelines).CreateBucketIfNotExists(n.enc.id)
+	if err != nil {
+		return err
+	}
+	for i, env := range n.envs {
+		if err := tl.Put(u64(uint64(i+1)), env); err != nil {
+			return err
+		}
+		if a := n.c.Events[i].Attachment; n.c.Events[i].Kind == cases.EventAttached && a != nil && a.Content != nil {
+			if err := putFile(tx, n.c.ID, a.Name, a.Content); err != nil {
+				return err
+			}
+		}
+	}
+	if err := tx.Bucket(bucketCases).Put(n.enc.id, n.enc.value); err != nil {
+		return err
+	}
+	if err := n.enc.putDerived(tx, batch); err != nil {
+		return err
+	}
+	changes := tx.Bucket(bucketChanges)
+	seq, err := changes.NextSequence()
+	if err != nil {
+		return err
+	}
+	return changes.Put(u64(seq), n.enc.id)
+}
+
+// insertRequests numbers the cases of many requests, links each request's
+// cases and writes them. Encoding the cases (their chained timelines,
+// records, views and rows: most of the work) runs on the other cores a
+// block at a time, while the transaction's goroutine puts the block before.
+func insertRequests(tx *bolt.Tx, requests [][]*cases.Case, now time.Time, batch *indexBatch) error {
+	var all []*cases.Case
+	for _, group := range requests {
+		if err := numberRequest(tx, group); err != nil {
+			return err
+		}
+		all = append(all, group...)
+	}
+	const blockSize = 256
+	type block struct {
+		cases []newCase
+		err   error
+	}
+	encode := func(cs []*cases.Case) block {
+		out := make([]newCase, len(cs))
+		errs := make([]error, len(cs))
+		workers := max(1, min(runtime.GOMAXPROCS(0), len(cs)/16))
+		var wg sync.WaitGroup
+		for w := range workers {
+			wg.Add(1)
+			go func() {
+				defer wg.Done()
+				for i := w; i < len(cs); i += workers {
+					out[i], errs[i] = encodeNewCase(cs[i], now)
+				}
+			}()
+		}
+		wg.Wait()
+		return block{cases: out, err: errors.Join(errs...)}
+	}
+	var next chan block
+	ahead := func(from int) {
+		next = nil
+		if from < len(all) {
+			next = make(chan block, 1)
+			cs := all[from:min(from+blockSize, len(all))]
+			go func(ch chan block) { ch <- encode(cs) }(next)
+		}
+	}
+	ahead(0)
+	for from := 0; next != nil; from += blockSize {
+		b := <-next
+		ahead(from + blockSize) // the next block is encoded while this one is put
+		if b.err != nil {
+			if next != nil {
+				<-next // let the block ahead finish before the transaction ends
+			}
+			return b.err
+		}
+		for i := range b.cases {
+			if err := b.cases[i].put(tx, batch); err != nil {
+				if next != nil {
+					<-next
+				}
+				return err
+			}
+		}
+	}
+	return nil
+}

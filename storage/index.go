@@ -1,0 +1,140 @@
+package storage
+
+import (
+	"bytes"
+	"encoding/binary"
+	"errors"
+	"slices"
+	"time"
+
+	bolt "go.etcd.io/bbolt"
+	berrors "go.etcd.io/bbolt/errors"
+
+	"rightsdesk/cases"
+)
+
+// Changes returns the change counter and the IDs of the cases changed after
+// the change numbered since, so that a long-running session reloads only
+// what changed.
+func (s *Store) Changes(since uint64) (uint64, []string, error) {
+	var last uint64
+	var ids []string
+	err := s.view(func(tx *bolt.Tx) error {
+		b := tx.Bucket(bucketChanges)
+		last = b.Sequence()
+		seen := map[string]bool{}
+		c := b.Cursor()
+		for k, v := c.Seek(u64(since + 1)); k != nil; k, v = c.Next() {
+			if id := string(v); !seen[id] {
+				seen[id] = true
+				ids = append(ids, id)
+			}
+		}
+		return nil
+	})
+	if errors.Is(err, ErrNoDatabase) {
+		return 0, nil, nil
+	}
+	return last, ids, err
+}
+
+// fixedNano is RFC 3339 with nanoseconds that keeps its width, so that keys
+// sort as times do.
+const fixedNano = "2006-01-02T15:04:05.000000000Z"
+
+// splitDueValue separates the row and the view a due-index entry carries.
+func splitDueValue(v []byte) (row, view []byte, ok bool) {
+	n, k := binary.Uvarint(v)
+	if k <= 0 || uint64(len(v)-k) < n {
+		return nil, nil, false
+	}
+	return v[k : k+int(n)], v[k+int(n):], true
+}
+
+// indexKey is the case's key in the due or waiting index, or nil when it is
+// closed.
+func indexKey(c *cases.Case, st *cases.State) ([]byte, []byte) {
+	d := st.Deadlines
+	switch {
+	case st.Status == cases.StatusClosed:
+		return nil, nil
+	case d.Clock == cases.ClockRunning && d.EffectiveDueAt != nil:
+		// Due instant, then receipt, then ID: the urgency order of open
+		// cases with a running clock, so the index is read in order.
+		return bucketDue, []byte(d.EffectiveDueAt.UTC().Format(time.RFC3339) + "\x00" +
+			c.ReceivedAt.UTC().Format(fixedNano) + "\x00" + c.ID)
+	}
+	return bucketWaiting, []byte(st.Deadlines.ReceiptDate.String() + "\x00" + c.ID)
+}
+
+// putDerived puts the case's row and its index entry (into the batch when
+// there is one).
+func (enc *encodedCase) putDerived(tx *bolt.Tx, batch *indexBatch) error {
+	if err := tx.Bucket(bucketRows).Put(enc.id, enc.row); err != nil {
+		return err
+	}
+	switch {
+	case enc.index.bucket == nil:
+		return nil
+	case batch != nil:
+		batch.entries = append(batch.entries, enc.index)
+		return nil
+	}
+	return tx.Bucket(enc.index.bucket).Put(enc.index.key, enc.index.value)
+}
+
+// indexBatch holds the due and waiting index entries of a bulk write, to be
+// put in key order at the end of the transaction: keys put in random order
+// make each insert shift a page that grows in memory until commit, which is
+// quadratic over a large import. Only new cases go through a batch (they
+// have no older entry to remove).
+type indexBatch struct{ entries []indexEntry }
+
+type indexEntry struct{ bucket, key, value []byte }
+
+func (b *indexBatch) flush(tx *bolt.Tx) error {
+	slices.SortFunc(b.entries, func(x, y indexEntry) int {
+		if c := bytes.Compare(x.bucket, y.bucket); c != 0 {
+			return c
+		}
+		return bytes.Compare(x.key, y.key)
+	})
+	for _, e := range b.entries {
+		if err := tx.Bucket(e.bucket).Put(e.key, e.value); err != nil {
+			return err
+		}
+	}
+	b.entries = b.entries[:0]
+	return nil
+}
+
+// rebuildIndex recomputes what is derived from every case: its view, row
+// and due-date index entry (after a migration, or when the engine that
+// computed them changed), as of now: a paused case's dates count the pause
+// up to that day.
+func rebuildIndex(tx *bolt.Tx, now time.Time) error {
+	for _, n := range bucketsV2 {
+		if err := tx.DeleteBucket(n); err != nil && !errors.Is(err, berrors.ErrBucketNotFound) {
+			return err
+		}
+		if _, err := tx.CreateBucket(n); err != nil {
+			return err
+		}
+	}
+	var ids []string
+	_ = tx.Bucket(bucketCases).ForEach(func(k, _ []byte) error { ids = append(ids, string(k)); return nil })
+	batch := &indexBatch{}
+	for _, id := range ids {
+		rec, st, err := loadState(tx, id, now)
+		if err != nil {
+			return err
+		}
+		if err := writeCase(tx, rec, st, batch); err != nil {
+			return err
+		}
+	}
+	if err := batch.flush(tx); err != nil {
+		return err
+	}
+	return tx.Bucket(bucketMeta).Put(keyIndexEngine, indexStamp())
+}

@@ -1,0 +1,231 @@
+package storage
+
+import (
+	"bytes"
+	"encoding/binary"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"time"
+
+	bolt "go.etcd.io/bbolt"
+
+	"rightsdesk/cases"
+)
+
+// record is what the cases bucket holds per case: its facts (the timeline
+// lives in its own bucket), its revision and the head of its hash chain.
+type record struct {
+	Case      *cases.Case `json:"case"`
+	Revision  int         `json:"revision"`
+	UpdatedAt time.Time   `json:"updated_at"`
+	UpdatedBy string      `json:"updated_by"`
+	Head      string      `json:"head"`   // the chain hash after the last event
+	Events    uint64      `json:"events"` // how many events the timeline holds
+
+	// Retention (purge.go): when the files were removed, when the personal
+	// content was reduced to the minimal record, and that record's events,
+	// which stand in for the timeline contents removed (by position).
+	CopiesPurged *time.Time    `json:"copies_purged,omitempty"`
+	RecordPurged *time.Time    `json:"record_purged,omitempty"`
+	Retained     []cases.Event `json:"retained,omitempty"`
+}
+
+// Loaded is a case as read from the store.
+type Loaded struct {
+	Case     *cases.Case
+	Revision int
+	Head     string
+}
+
+// NotFound is an unknown case ID.
+type NotFound struct{ ID string }
+
+func (e *NotFound) Error() string { return fmt.Sprintf("no case %s", e.ID) }
+
+// u64 is the key of a timeline entry or a change: big-endian, so that keys
+// sort as the numbers do.
+func u64(n uint64) []byte {
+	b := make([]byte, 8)
+	binary.BigEndian.PutUint64(b, n)
+	return b
+}
+
+// A case's value in the cases bucket holds two parts, so that one write
+// keeps them together: its record (JSON, without the timeline) and the case
+// as list --json prints it. Schema 1 held the record alone, as bare JSON.
+const caseValueFormat = 2
+
+func encodeCaseValue(recordJSON, view []byte) []byte {
+	b := make([]byte, 0, 1+binary.MaxVarintLen64+len(recordJSON)+len(view))
+	b = append(b, caseValueFormat)
+	b = binary.AppendUvarint(b, uint64(len(recordJSON)))
+	b = append(b, recordJSON...)
+	return append(b, view...)
+}
+
+// splitCaseValue returns the record and the view of a stored case (no view
+// for a schema-1 value).
+func splitCaseValue(v []byte) (recordJSON, view []byte, err error) {
+	if len(v) > 0 && v[0] == '{' {
+		return v, nil, nil
+	}
+	if len(v) == 0 || v[0] != caseValueFormat {
+		return nil, nil, errBadRow
+	}
+	n, k := binary.Uvarint(v[1:])
+	if k <= 0 || uint64(len(v)-1-k) < n {
+		return nil, nil, errBadRow
+	}
+	return v[1+k : 1+k+int(n)], v[1+k+int(n):], nil
+}
+
+// loadRecord reads a case's record and its whole timeline.
+func loadRecord(tx *bolt.Tx, id string) (*record, error) {
+	raw := tx.Bucket(bucketCases).Get([]byte(id))
+	if raw == nil {
+		return nil, &NotFound{ID: id}
+	}
+	recordJSON, _, err := splitCaseValue(raw)
+	if err != nil {
+		return nil, fmt.Errorf("case %s: unreadable record: %w", id, err)
+	}
+	var rec record
+	if err := json.Unmarshal(recordJSON, &rec); err != nil {
+		return nil, fmt.Errorf("case %s: unreadable record: %w", id, err)
+	}
+	tl := tx.Bucket(bucketTimelines).Bucket([]byte(id))
+	if tl == nil {
+		return nil, fmt.Errorf("case %s: no timeline", id)
+	}
+	err = tl.ForEach(func(k, v []byte) error {
+		var env envelope
+		if err := json.Unmarshal(v, &env); err != nil {
+			return fmt.Errorf("case %s event %d: %w", id, binary.BigEndian.Uint64(k), err)
+		}
+		var ev cases.Event
+		switch i := len(rec.Case.Events); {
+		case len(env.Content) > 0:
+			if err := json.Unmarshal(env.Content, &ev); err != nil {
+				return fmt.Errorf("case %s event %d: %w", id, env.Seq, err)
+			}
+		case i < len(rec.Retained):
+			ev = rec.Retained[i] // purged: the minimal record stands in
+		}
+		rec.Case.Events = append(rec.Case.Events, ev)
+		return nil
+	})
+	if err != nil {
+		return nil, err
+	}
+	return &rec, nil
+}
+
+// loadState reads a case and derives its state as of now.
+func loadState(tx *bolt.Tx, id string, now time.Time) (*record, *cases.State, error) {
+	rec, err := loadRecord(tx, id)
+	if err != nil {
+		return nil, nil, err
+	}
+	st, err := rec.Case.Derive(now)
+	if err != nil {
+		return nil, nil, fmt.Errorf("case %s: %w", id, err)
+	}
+	return rec, st, nil
+}
+
+// Get reads one case with its timeline.
+func (s *Store) Get(id string) (*Loaded, error) {
+	var out *Loaded
+	err := s.view(func(tx *bolt.Tx) error {
+		rec, err := loadRecord(tx, id)
+		if err != nil {
+			return err
+		}
+		out = &Loaded{Case: rec.Case, Revision: rec.Revision, Head: rec.Head}
+		return nil
+	})
+	if errors.Is(err, ErrNoDatabase) {
+		return nil, &NotFound{ID: id}
+	}
+	return out, err
+}
+
+// putRecord writes a case's record and what is derived from it, and logs
+// the change.
+func putRecord(tx *bolt.Tx, rec *record, st *cases.State, batch *indexBatch) error {
+	if err := writeCase(tx, rec, st, batch); err != nil {
+		return err
+	}
+	changes := tx.Bucket(bucketChanges)
+	n, err := changes.NextSequence()
+	if err != nil {
+		return err
+	}
+	return changes.Put(u64(n), []byte(rec.Case.ID))
+}
+
+// writeCase writes a case's record with its list view, its queue row and
+// its entry in the due-date index, moving the entry it had before.
+func writeCase(tx *bolt.Tx, rec *record, st *cases.State, batch *indexBatch) error {
+	enc, err := encodeCase(rec, st)
+	if err != nil {
+		return err
+	}
+	if err := tx.Bucket(bucketCases).Put(enc.id, enc.value); err != nil {
+		return err
+	}
+	rows := tx.Bucket(bucketRows)
+	if rows == nil {
+		return nil // schema 1 had no derived buckets (the migration fixture)
+	}
+	if old := rows.Get(enc.id); old != nil {
+		if _, ref, err := decodeRow(old); err == nil && len(ref) > 0 {
+			bucket, key, _ := bytes.Cut(ref, []byte{'/'})
+			if err := tx.Bucket(bucket).Delete(key); err != nil {
+				return err
+			}
+		}
+	}
+	return enc.putDerived(tx, batch)
+}
+
+// encodedCase is a case's record and what is derived from it, encoded and
+// ready to be put.
+type encodedCase struct {
+	id, value, row []byte
+	index          indexEntry // bucket nil: in no index (closed)
+}
+
+// encodeCase encodes a case's record with its list view (the cases
+// bucket's value), its queue row and its index entry.
+func encodeCase(rec *record, st *cases.State) (*encodedCase, error) {
+	facts := *rec.Case
+	facts.Events = nil
+	stored := *rec
+	stored.Case = &facts
+	recordJSON, err := json.Marshal(stored)
+	if err != nil {
+		return nil, err
+	}
+	view, err := json.Marshal(cases.NewView(rec.Case, st, rec.Revision, false))
+	if err != nil {
+		return nil, err
+	}
+	enc := &encodedCase{id: []byte(rec.Case.ID), value: encodeCaseValue(recordJSON, view)}
+	bucket, key := indexKey(rec.Case, st)
+	var ref []byte
+	if bucket != nil {
+		ref = append(append(append(ref, bucket...), '/'), key...)
+	}
+	sum := cases.Summarize(rec.Case, st, rec.Revision)
+	enc.row = encodeRow(&sum, ref)
+	enc.index = indexEntry{bucket: bucket, key: key}
+	// The due index carries the row and the view too, so that "overdue"
+	// and "due within" read one bucket in order, without a lookup per case.
+	if bytes.Equal(bucket, bucketDue) {
+		enc.index.value = append(binary.AppendUvarint(nil, uint64(len(enc.row))), enc.row...)
+		enc.index.value = append(enc.index.value, view...)
+	}
+	return enc, nil
+}

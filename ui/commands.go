@@ -1,0 +1,482 @@
+package ui
+
+import (
+	"fmt"
+	"os"
+	"path/filepath"
+	"strings"
+	"time"
+
+	tea "charm.land/bubbletea/v2"
+
+	"rightsdesk/cases"
+	"rightsdesk/storage"
+)
+
+// The commands: everything that reads or writes the store, the files or
+// the clock, and the work too slow for the update loop (filtering, the
+// overview's figures). Each takes what it needs from the model when it is
+// made and returns a message; none changes the model.
+
+// Messages.
+type (
+	queueMsg struct {
+		all     []cases.Summary
+		index   *cases.FilterIndex
+		counter uint64
+		keepID  string
+		partial bool // others' changes merged into the snapshot, not a full load
+		err     error
+		// The filter's result on the new snapshot, worked out with it so
+		// that a filtered screen goes from one result to the next without
+		// showing the whole queue in between; valid if no key changed the
+		// filter since filterSeq.
+		filtered  bool
+		filterSeq int
+		ranked    []int
+		exact     int
+	}
+	// polledMsg says a poll found the database readable and unchanged.
+	polledMsg struct{}
+	// indexMsg is the filter index of a snapshot, built after it is shown.
+	indexMsg struct {
+		all   []cases.Summary
+		index *cases.FilterIndex
+	}
+	filterMsg struct {
+		seq    int
+		ranked []int
+		exact  int
+	}
+	caseMsg struct {
+		detail *caseDetail
+		err    error
+		reload bool // a re-read of the case shown: dropped if the user has left it
+		menu   bool // read for the action list over the queue
+	}
+	tickMsg time.Time
+	pollMsg struct{}
+	// actionMsg is what the store said to an action sent from a form.
+	actionMsg struct {
+		id     string
+		result *storage.Result
+		err    error
+	}
+	addedMsg struct {
+		ids []string
+		err error
+	}
+	bulkMsg struct {
+		what   string // "assigned to marc", "tagged audit"
+		result *storage.Bulk
+		err    error
+	}
+	// exportedMsg is what a packet, a case record or a report wrote.
+	exportedMsg struct {
+		lines  []string
+		err    error
+		reload bool
+	}
+	overviewMsg struct {
+		seq     int
+		figures *overview
+	}
+	// completionMsg is what a folder holds for the path typed so far.
+	completionMsg struct {
+		typed string   // the text completed (stale if the field changed since)
+		dir   string   // the folder part, as it will be shown
+		base  string   // the name part typed
+		names []string // the folder's entries that begin with it (folders end in /)
+	}
+)
+
+func (m Model) tick() tea.Cmd {
+	return tea.Tick(m.nextTick(), func(t time.Time) tea.Msg { return tickMsg(t) })
+}
+
+// nextTick is how long until the countdowns are recomputed: at the turn of
+// the clock's next minute, when the header's time changes and when a
+// countdown's hours or a due instant (the end of a day, hh:59:59) have
+// just passed; the renderer then writes only the cells that changed.
+func (m Model) nextTick() time.Duration {
+	if m.opt.Tick > 0 {
+		return m.opt.Tick
+	}
+	now := m.opt.Clock.Now()
+	return now.Truncate(time.Minute).Add(time.Minute).Sub(now)
+}
+
+func (m Model) poll() tea.Cmd {
+	return tea.Tick(m.opt.Poll, func(time.Time) tea.Msg { return pollMsg{} })
+}
+
+// loadQueue reads every summary, off the update loop; the first frame does
+// not wait for the filter's index (buildIndex).
+func (m Model) loadQueue(keepID string) tea.Cmd {
+	st, now := m.opt.Store, m.opt.Clock.Now()
+	return func() tea.Msg {
+		all, counter, err := st.Queue(now)
+		if err != nil {
+			return queueMsg{err: err}
+		}
+		return queueMsg{all: all, counter: counter, keepID: keepID}
+	}
+}
+
+func buildIndex(all []cases.Summary) tea.Cmd {
+	return func() tea.Msg { return indexMsg{all: all, index: cases.NewFilterIndex(all)} }
+}
+
+// refresh merges the cases others changed into a new snapshot, off the
+// update loop, and filters it as the screen is filtered; nothing happens
+// when nothing changed. The cursor stays on its case (as it is when the
+// result comes, not when the poll began).
+func (m Model) refresh() tea.Cmd {
+	q := m.queue
+	if !q.loaded {
+		return m.loadQueue("") // the first load failed: try again
+	}
+	st, since, old, hadErr := m.opt.Store, q.counter, q.all, m.err != ""
+	filtered, seq, match := q.filtered(), q.filter.seq, m.matcher()
+	return func() tea.Msg {
+		counter, ids, err := st.Changes(since)
+		if err != nil {
+			return queueMsg{err: err}
+		}
+		if counter == since || len(ids) == 0 {
+			if hadErr {
+				return polledMsg{} // clears a passing error such as a busy database
+			}
+			return nil
+		}
+		rows, counter, err := st.Rows(ids)
+		if err != nil {
+			return queueMsg{err: err}
+		}
+		all := merge(old, rows)
+		msg := queueMsg{all: all, index: cases.NewFilterIndex(all), counter: counter, partial: true}
+		if filtered {
+			msg.filtered, msg.filterSeq = true, seq
+			msg.ranked, msg.exact = match(msg.index, all)
+		}
+		return msg
+	}
+}
+
+// merge is a new snapshot: the old one with the rows read in place of
+// theirs and new cases added, in urgency order.
+func merge(old, rows []cases.Summary) []cases.Summary {
+	byID := make(map[string]cases.Summary, len(rows))
+	for _, r := range rows {
+		byID[r.ID] = r
+	}
+	all := make([]cases.Summary, 0, len(old)+len(rows))
+	for _, s := range old {
+		if r, ok := byID[s.ID]; ok {
+			all = append(all, r)
+			delete(byID, s.ID)
+			continue
+		}
+		all = append(all, s)
+	}
+	for _, r := range rows {
+		if _, fresh := byID[r.ID]; fresh {
+			all = append(all, r)
+		}
+	}
+	cases.SortByUrgency(all)
+	return all
+}
+
+// matcher is the current query and quick filters as a function of a
+// snapshot and its index, to run off the update loop.
+func (m Model) matcher() func(ix *cases.FilterIndex, all []cases.Summary) ([]int, int) {
+	q, query, now, actor := m.queue.filter.quick, m.queue.query(), m.now, m.opt.Actor
+	return func(ix *cases.FilterIndex, all []cases.Summary) ([]int, int) {
+		var keep func(i int) bool
+		if q.active() {
+			keep = func(i int) bool { return q.allows(&all[i], now, actor) }
+		}
+		return ix.Match(query, keep)
+	}
+}
+
+// runFilter ranks the snapshot against the query and quick filters, off the
+// update loop; a newer keystroke makes its result stale.
+func (m Model) runFilter() tea.Cmd {
+	ix, all, seq, match := m.queue.index, m.queue.all, m.queue.filter.seq, m.matcher()
+	if ix == nil {
+		return nil
+	}
+	return func() tea.Msg {
+		ranked, exact := match(ix, all)
+		return filterMsg{seq: seq, ranked: ranked, exact: exact}
+	}
+}
+
+func (m Model) runFilterIfNeeded() tea.Cmd {
+	if !m.queue.filtered() {
+		return nil
+	}
+	return m.runFilter()
+}
+
+// clearFilter shows the whole queue again, keeping the cursor's case.
+func (m Model) clearFilter() tea.Cmd {
+	seq, n := m.queue.filter.seq, len(m.queue.all)
+	return func() tea.Msg {
+		ranked := make([]int, n)
+		for i := range ranked {
+			ranked[i] = i
+		}
+		return filterMsg{seq: seq, ranked: ranked, exact: -1}
+	}
+}
+
+// refilter runs the filter after the query or a quick filter changed, or
+// clears it when nothing is left of it.
+func (m Model) refilter() tea.Cmd {
+	if !m.queue.filtered() {
+		return m.clearFilter()
+	}
+	return m.runFilter()
+}
+
+// logAccess records in the access log that the actor read a case.
+func (m Model) logAccess(id, what string) tea.Cmd {
+	if id == "" || m.opt.Actor == "" {
+		return nil
+	}
+	st, at, actor := m.opt.Store, m.opt.Clock.Now(), m.opt.Actor
+	return func() tea.Msg {
+		if err := st.LogAccess(storage.Access{At: at, Actor: actor, CaseID: id, What: what}); err != nil {
+			return queueMsg{err: fmt.Errorf("access log: %w", err)}
+		}
+		return nil
+	}
+}
+
+// readCase reads one case and its register and derives it, off the update loop.
+func (m Model) readCase(id string) func() caseMsg {
+	st, regs, now := m.opt.Store, m.opt.Registers, m.opt.Clock.Now()
+	return func() caseMsg {
+		l, err := st.Get(id)
+		if err != nil {
+			return caseMsg{err: err}
+		}
+		state, err := l.Case.Derive(now)
+		if err != nil {
+			return caseMsg{err: err}
+		}
+		d := &caseDetail{loaded: l, state: state, at: now}
+		if regs != nil {
+			d.register, _ = regs.Get(l.Case.Controller)
+		}
+		return caseMsg{detail: d}
+	}
+}
+
+// openCase reads a case to show it, logging the read; without log it is a
+// re-read of the case on screen.
+func (m Model) openCase(id string, log bool) tea.Cmd {
+	read := m.readCase(id)
+	if !log {
+		return func() tea.Msg {
+			msg := read()
+			msg.reload = true
+			return msg
+		}
+	}
+	return tea.Batch(func() tea.Msg { return read() }, m.logAccess(id, "opened the case"))
+}
+
+// actionsFor reads the case under the cursor for the action list over the
+// queue, logging the read as opening the case.
+func (m Model) actionsFor(id string) tea.Cmd {
+	read := m.readCase(id)
+	return tea.Batch(func() tea.Msg {
+		msg := read()
+		msg.menu = true
+		return msg
+	}, m.logAccess(id, "opened the case"))
+}
+
+// do sends one action on the open case at the revision its form opened on;
+// an attachment's file is read here, not in Update.
+func (m Model) do(id string, ev cases.Event, rev int, path string) tea.Cmd {
+	st, now := m.opt.Store, m.opt.Clock.Now()
+	return func() tea.Msg {
+		a := storage.Action{Event: ev, IfRevision: rev}
+		if ev.Kind == cases.EventAttached {
+			data, err := storage.ReadAttachment(expandHome(path), st.MaxFileSize())
+			if err != nil {
+				return actionMsg{id: id, err: err}
+			}
+			att := *ev.Attachment
+			att.Name = filepath.Base(path)
+			a.Event.Attachment, a.Content = &att, data
+		}
+		res, err := st.Do(id, []storage.Action{a}, now)
+		if err != nil {
+			return actionMsg{id: id, err: err}
+		}
+		return actionMsg{id: id, result: res[0]}
+	}
+}
+
+// doEach applies a bulk form to its cases in one transaction; a case that
+// changed since it was shown is skipped and named.
+func (m Model) doEach(f *form) tea.Cmd {
+	ev, _ := f.event(m.opt.Actor, nil)
+	st, ids, revs, now := m.opt.Store, f.bulk, f.bulkRevs, m.opt.Clock.Now()
+	what := "assigned to " + cases.Printable(ev.Assignee)
+	if ev.Kind == cases.EventTagged {
+		what = "tagged " + cases.Printable(strings.Join(ev.Tags, " "))
+	}
+	return func() tea.Msg {
+		res, err := st.DoEach(ids, storage.Action{Event: ev}, revs, now)
+		return bulkMsg{what: what, result: res, err: err}
+	}
+}
+
+// addCase records a new request through the store: one case per right.
+func (m Model) addCase(f *form) tea.Cmd {
+	regs := m.opt.Registers
+	if regs == nil {
+		return func() tea.Msg { return addedMsg{err: fmt.Errorf("no registers are loaded")} }
+	}
+	in, err := intake(f)
+	if err != nil {
+		return func() tea.Msg { return addedMsg{err: err} }
+	}
+	st, now, actor := m.opt.Store, m.opt.Clock.Now(), m.opt.Actor
+	org, received := f.val("controller"), f.val("received")
+	return func() tea.Msg {
+		reg, err := regs.Get(org)
+		if err != nil {
+			return addedMsg{err: err}
+		}
+		rules, err := reg.Rules("")
+		if err != nil {
+			return addedMsg{err: err}
+		}
+		in.Controller = reg.ID
+		if received != "" {
+			loc, err := cases.LoadZone(rules.Zone)
+			if err != nil {
+				return addedMsg{err: err}
+			}
+			if in.ReceivedAt, err = cases.ParseTime(received, loc); err != nil {
+				return addedMsg{err: fmt.Errorf("received: %w", err)}
+			}
+		}
+		created, err := st.Add(in, rules, now, actor)
+		if err != nil {
+			return addedMsg{err: err}
+		}
+		var ids []string
+		for _, c := range created {
+			ids = append(ids, c.ID)
+		}
+		return addedMsg{ids: ids}
+	}
+}
+
+// exportPacket writes the response packet of the open case for the letter
+// chosen, and says where it went and what the letter lacks.
+func (m Model) exportPacket(id string, kind cases.LetterKind) tea.Cmd {
+	exp := m.opt.Export
+	return func() tea.Msg {
+		res, err := exp(id, kind)
+		if err != nil {
+			return exportedMsg{err: err}
+		}
+		lines := []string{"Packet written: " + res.Path, "sha256 " + res.SHA256, "(recorded in the timeline; s then records the letter as sent)"}
+		if res.Draft {
+			lines = append(lines, "DRAFT: the register lacks facts the letter needs; complete it and export again")
+		}
+		if len(res.Gaps) > 0 {
+			lines = append(lines, fmt.Sprintf("facts this letter lacks (%d): %s (rightsdesk controllers %s shows the register)",
+				len(res.Gaps), strings.Join(res.Gaps, ", "), res.Controller))
+		}
+		return exportedMsg{lines: lines, reload: true}
+	}
+}
+
+// exportRecord is the E key: the case record, for the organisation's files
+// or a supervisory authority.
+func (m Model) exportRecord(id string) tea.Cmd {
+	rec := m.opt.Record
+	if rec == nil {
+		return nil
+	}
+	return func() tea.Msg {
+		dir, head, err := rec(id)
+		if err != nil {
+			return exportedMsg{err: err}
+		}
+		return exportedMsg{lines: []string{"Case record written: " + dir, "chain head " + head}}
+	}
+}
+
+// writeReport is R on the overview: the register of requests of the
+// organisation shown (or of all) as CSV.
+func (m Model) writeReport() tea.Cmd {
+	rep, org := m.opt.Report, m.queue.filter.quick.controller
+	if rep == nil {
+		return nil
+	}
+	return func() tea.Msg {
+		path, err := rep(org)
+		if err != nil {
+			return exportedMsg{err: err}
+		}
+		return exportedMsg{lines: []string{"Register of requests written: " + path}}
+	}
+}
+
+// workOutOverview asks for the overview's figures of the cases as they are
+// now, off the update loop; the figures shown stay until they come.
+func (m Model) workOutOverview() (Model, tea.Cmd) {
+	m.overview.seq++
+	seq, all, org, now := m.overview.seq, m.queue.all, m.queue.filter.quick.controller, m.now
+	return m, func() tea.Msg { return overviewMsg{seq: seq, figures: overviewFigures(all, org, now)} }
+}
+
+// completePath lists, off the update loop, the entries of the folder a
+// typed path points into that begin with its last part.
+func completePath(typed string) tea.Cmd {
+	return func() tea.Msg {
+		dir, base := filepath.Split(expandHome(typed))
+		look := dir
+		if look == "" {
+			look = "."
+		}
+		msg := completionMsg{typed: typed, dir: dir, base: base}
+		entries, err := os.ReadDir(look)
+		if err != nil {
+			return msg
+		}
+		for _, e := range entries {
+			n := e.Name()
+			if !strings.HasPrefix(n, base) || (strings.HasPrefix(n, ".") && !strings.HasPrefix(base, ".")) {
+				continue
+			}
+			if e.IsDir() {
+				n += string(filepath.Separator)
+			}
+			msg.names = append(msg.names, n)
+		}
+		return msg
+	}
+}
+
+// expandHome reads a leading ~/ as the home folder, as a shell does.
+func expandHome(path string) string {
+	if rest, ok := strings.CutPrefix(path, "~/"); ok {
+		if home, err := os.UserHomeDir(); err == nil {
+			return filepath.Join(home, rest)
+		}
+	}
+	return path
+}

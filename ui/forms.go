@@ -1,0 +1,411 @@
+package ui
+
+import (
+	"fmt"
+	"maps"
+	"slices"
+	"strings"
+	"time"
+
+	"charm.land/bubbles/v2/key"
+	tea "charm.land/bubbletea/v2"
+	"github.com/charmbracelet/x/ansi"
+
+	"rightsdesk/cases"
+	"rightsdesk/export"
+	"rightsdesk/storage"
+)
+
+// The forms as the root opens, sends and closes them: an action on the
+// open case (caseActions), a new request, a bulk action, an export; their
+// drafts; and the panels shown over the bottom of the screen.
+
+// openForm opens an action's form on the open case.
+func (m Model) openForm(def *actionDef) Model {
+	d := m.kase.detail
+	f := &form{def: def, title: def.title + " · " + d.loaded.Case.ID, rev: d.loaded.Revision}
+	if def.fields != nil {
+		fields, err := def.fields(d)
+		if err != nil {
+			m.err = def.name + ": " + errorLine(err)
+			return m
+		}
+		f.fields = fields
+	}
+	if def.kind == cases.EventExtensionDecided {
+		f.warning = extensionWarning(d, d.now(m.now))
+	}
+	f.ready(m.keys)
+	m.restoreDraft(f)
+	if def.adjust != nil {
+		def.adjust(f)
+	}
+	m.form, m.kase.menu, m.status, m.err, m.notice = f, false, "", "", nil
+	return m
+}
+
+// extensionWarning says what happens to an extension decided now when its
+// notice can no longer be sent in time.
+func extensionWarning(d *caseDetail, now time.Time) string {
+	dl := d.state.Deadlines
+	if dl == nil || dl.ExtensionNoticeBy == nil {
+		return ""
+	}
+	today := cases.DateOf(now, zone(dl.Zone))
+	if !today.After(*dl.ExtensionNoticeBy) {
+		return ""
+	}
+	due := "—"
+	if dl.Due != nil {
+		due = dl.Due.Human()
+	}
+	return fmt.Sprintf("the notice window closed on %s: the extension is recorded but a notice sent now is late, "+
+		"so it is not in force and the deadline stays %s", dl.ExtensionNoticeBy.Human(), due)
+}
+
+// draftKey names a form's draft: the case and the action, or the new
+// request form.
+func (m Model) draftKey(f *form) string {
+	if f.def.name == "new" || m.kase.detail == nil {
+		return f.def.name
+	}
+	return m.kase.detail.loaded.Case.ID + "/" + f.def.name
+}
+
+// keepDraft remembers what was typed in a form cancelled with esc, so that
+// opening the same form again brings it back. The drafts are copied on
+// write: an earlier model keeps its own.
+func (m *Model) keepDraft(f *form) {
+	if strings.HasPrefix(f.def.name, "bulk-") || f.def.name == "export" {
+		return
+	}
+	typed := false
+	for i := range f.fields {
+		typed = typed || f.fields[i].text() != ""
+	}
+	drafts := maps.Clone(m.drafts)
+	if drafts == nil {
+		drafts = map[string]*form{}
+	}
+	if typed {
+		drafts[m.draftKey(f)] = f
+	} else {
+		delete(drafts, m.draftKey(f))
+	}
+	m.drafts = drafts
+}
+
+// restoreDraft fills a form just opened with its draft: the text typed and
+// the options chosen, where the form still offers them.
+func (m *Model) restoreDraft(f *form) {
+	draft := m.drafts[m.draftKey(f)]
+	if draft == nil {
+		return
+	}
+	for i := range f.fields {
+		x, old := &f.fields[i], draft.get(f.fields[i].key)
+		if old == nil || old.kind != x.kind {
+			continue
+		}
+		switch x.kind {
+		case fieldText, fieldPath:
+			x.setText(old.text())
+		case fieldChoice:
+			if k := slices.Index(x.options, old.value()); k >= 0 {
+				x.at = k
+			}
+		case fieldMulti:
+			for k, o := range x.options {
+				x.picked[k] = slices.Contains(old.values(), o)
+			}
+		}
+	}
+	f.restored = true
+}
+
+// dropDraft forgets a form's draft once it is sent.
+func (m *Model) dropDraft(f *form) {
+	if _, ok := m.drafts[m.draftKey(f)]; ok {
+		m.drafts = maps.Clone(m.drafts)
+		delete(m.drafts, m.draftKey(f))
+	}
+}
+
+// formKey handles a key while a form is open: its question, sending,
+// cancelling; the rest is the form's own.
+func (m Model) formKey(msg tea.KeyPressMsg) (tea.Model, tea.Cmd) {
+	f, k := m.form, m.form.keys
+	switch {
+	case f.sending:
+		return m, nil // keys wait for the answer, so that a second enter sends nothing twice
+	case f.confirming:
+		switch {
+		case key.Matches(msg, k.Yes):
+			return m.submit()
+		case key.Matches(msg, k.No):
+			m.form = f.clone()
+			m.form.confirming = false
+		}
+		return m, nil
+	case key.Matches(msg, k.Cancel):
+		m.keepDraft(f)
+		m.form, m.err = nil, ""
+		return m, nil
+	case key.Matches(msg, k.Send):
+		return m.submit()
+	}
+	letter := f.val("letter")
+	f, cmd := f.key(msg)
+	if f.def.name == "export" && f.val("letter") != letter {
+		f.warning = m.packetGaps(f)
+	}
+	m.form = f
+	return m, cmd
+}
+
+// submit sends the form: after its confirmation where it asks one, and
+// never with a required field empty.
+func (m Model) submit() (tea.Model, tea.Cmd) {
+	f := m.form
+	if name := f.missing(); name != "" {
+		m.err = name + " is required"
+		return m, nil
+	}
+	if f.def.confirm != nil && f.def.confirm(f) && !f.confirming {
+		m.form, m.err = f.clone(), ""
+		m.form.confirming = true
+		return m, nil
+	}
+	var send tea.Cmd
+	switch d := m.kase.detail; {
+	case f.def.name == "new":
+		send = m.addCase(f)
+	case f.def.name == "bulk-assign", f.def.name == "bulk-tag":
+		send = m.doEach(f)
+	case f.def.name == "export":
+		send = m.exportPacket(d.loaded.Case.ID, cases.LetterKind(f.val("letter")))
+	case d == nil:
+		return m, nil
+	default:
+		ev, err := f.event(m.opt.Actor, d)
+		if err != nil {
+			m.err = errorLine(err)
+			return m, nil
+		}
+		send = m.do(d.loaded.Case.ID, ev, f.rev, f.val("path"))
+	}
+	// Sent: keys wait for the answer.
+	m.form, m.err = f.clone(), ""
+	m.form.sending = true
+	return m, send
+}
+
+// openNewCaseForm is the form for a request just received.
+func (m Model) openNewCaseForm() Model {
+	// The organisation the queue is narrowed to, else the first.
+	f := &form{def: &actionDef{name: "new", title: "New request"}, title: "New request (one case per right)",
+		fields: []field{choice("controller", "organisation", m.organisations(), m.queue.filter.quick.controller),
+			multi("rights", "rights", cases.Rights, nil, true),
+			text("subject", "subject", "the data subject's name", true),
+			text("email", "e-mail", "one contact route is required", false),
+			text("phone", "phone", "", false),
+			text("postal", "postal address", "", false),
+			text("identifiers", "identifiers", "e.g. customer=C-1042; order=77 (optional)", false),
+			text("requester", "requester", "if not the subject: who asks", false),
+			choice("relation", "relation", cases.Relations, cases.RelationSelf),
+			choice("channel", "channel", cases.Channels, cases.ChannelEmail),
+			text("received", "received", "today; or YYYY-MM-DD or RFC 3339", false),
+			text("language", "language", "en", false),
+			text("text", "request", "what the requester wrote (optional)", false)}}
+	f.ready(m.keys)
+	m.restoreDraft(f)
+	m.form, m.err, m.status = f, "", ""
+	return m
+}
+
+// intake is the request the new request form describes, less its
+// organisation's rules and the time it came, which the command works out.
+func intake(f *form) (cases.Intake, error) {
+	in := cases.Intake{Subject: cases.Subject{Name: f.val("subject"), Email: f.val("email"), Phone: f.val("phone"),
+		PostalAddress: f.val("postal")}, Channel: cases.Channel(f.val("channel")), Text: f.val("text"), Language: f.val("language")}
+	for _, r := range f.get("rights").values() {
+		in.Rights = append(in.Rights, cases.Right(r))
+	}
+	if rel := cases.Relation(f.val("relation")); rel != cases.RelationSelf || f.val("requester") != "" {
+		if rel == cases.RelationSelf {
+			rel = cases.RelationAgent
+		}
+		in.Requester = &cases.Requester{Name: f.val("requester"), Relation: rel}
+	}
+	if ids := f.val("identifiers"); ids != "" {
+		for _, part := range strings.Split(ids, ";") {
+			if err := in.Subject.AddIdentifier(part); err != nil {
+				return in, err
+			}
+		}
+	}
+	return in, nil
+}
+
+// bulkForm is assign or tag for every case the queue shows.
+func (m Model) bulkForm(assign bool) Model {
+	q := m.queue
+	if len(q.shown) == 0 {
+		m.err = "no cases shown"
+		return m
+	}
+	f := &form{bulkRevs: map[string]int{}}
+	for _, i := range q.shown {
+		f.bulk = append(f.bulk, q.all[i].ID)
+		f.bulkRevs[q.all[i].ID] = q.all[i].Revision
+	}
+	scope := "all cases"
+	if q.filtered() {
+		scope = "the filtered cases"
+	}
+	if assign {
+		f.def = &actionDef{name: "bulk-assign", kind: cases.EventAssigned, confirm: always}
+		f.title = fmt.Sprintf("Assign %d cases (%s)", len(f.bulk), scope)
+		f.fields = []field{text("to", "assign to", "", true)}
+	} else {
+		f.def = &actionDef{name: "bulk-tag", kind: cases.EventTagged, confirm: always}
+		f.title = fmt.Sprintf("Tag %d cases (%s)", len(f.bulk), scope)
+		f.fields = []field{text("tags", "tags", "space between", true)}
+	}
+	m.form, m.err, m.status = f.ready(m.keys), "", ""
+	return m
+}
+
+// bulkSummary says what a bulk action did.
+func bulkSummary(what string, b *storage.Bulk) string {
+	s := fmt.Sprintf("%s: %d cases", what, len(b.Applied))
+	if len(b.Refused) > 0 {
+		var skipped []string
+		for _, id := range slices.Sorted(maps.Keys(b.Refused)) {
+			skipped = append(skipped, id+" ("+errorLine(b.Refused[id])+")")
+		}
+		s += fmt.Sprintf("; %d skipped: %s", len(b.Refused), strings.Join(skipped, "; "))
+	}
+	return s
+}
+
+// exportForm is the e key: the letter to export (the current step's by
+// default) and the register gaps it would have, shown before anything is
+// written.
+func (m Model) exportForm() Model {
+	d := m.kase.detail
+	if m.opt.Export == nil {
+		m.err = "export is not available here"
+		return m
+	}
+	f := &form{def: &actionDef{name: "export"}, title: "Export the response packet · " + d.loaded.Case.ID,
+		fields: []field{choice("letter", "letter", cases.LetterKinds, cases.DefaultLetter(d.loaded.Case, d.state))}}
+	f.warning = m.packetGaps(f)
+	m.form, m.kase.menu, m.status, m.err, m.notice = f.ready(m.keys), false, "", "", nil
+	return m
+}
+
+// packetGaps lists what the register lacks for the chosen letter.
+func (m Model) packetGaps(f *form) string {
+	d := m.kase.detail
+	if d == nil || d.register == nil {
+		return "the organisation's register is not loaded: the packet cannot be built"
+	}
+	_, gaps, err := export.Check(export.Input{Case: d.loaded.Case, Register: d.register, Letter: cases.LetterKind(f.val("letter"))})
+	if err != nil {
+		return errorLine(err)
+	}
+	if len(gaps) == 0 {
+		return ""
+	}
+	var draft bool
+	var list []string
+	for _, g := range gaps {
+		draft = draft || g.Blocking
+		list = append(list, g.Field)
+	}
+	head := fmt.Sprintf("facts this letter lacks (%d)", len(gaps))
+	if draft {
+		head += " (the packet will be a DRAFT)"
+	}
+	return head + ": " + strings.Join(list, ", ")
+}
+
+// confirmQuestion is what is asked before a form that matters is sent.
+func (m Model) confirmQuestion(f *form) string {
+	id := ""
+	if m.kase.detail != nil {
+		id = m.kase.detail.loaded.Case.ID
+	}
+	switch f.def.name {
+	case "close":
+		q := fmt.Sprintf("Close %s as %s", id, f.val("outcome"))
+		if g := f.get("ground"); g != nil && len(g.values()) > 0 {
+			q += " (" + strings.Join(g.values(), ", ") + ")"
+		}
+		return q + "?"
+	case "reopen":
+		return fmt.Sprintf("Reopen %s (%s)?", id, f.val("reason"))
+	case "withhold":
+		return fmt.Sprintf("Withhold %s from the subject?", cases.Printable(f.val("file")))
+	case "send":
+		return fmt.Sprintf("Record that the %s letter of %s was sent?", f.val("letter"), id)
+	case "extend":
+		return fmt.Sprintf("Extend %s although the notice would be late?", id)
+	case "bulk-assign":
+		return fmt.Sprintf("Assign the %d shown cases to %s?", len(f.bulk), cases.Printable(f.val("to")))
+	case "bulk-tag":
+		return fmt.Sprintf("Tag the %d shown cases %s?", len(f.bulk), cases.Printable(f.val("tags")))
+	}
+	return "Send?"
+}
+
+// menuLines lists every action of the case screen with its key.
+func (m Model) menuLines(width int) []string {
+	st, k := m.styles, m.kase.keys
+	out := []string{st.Header.Render(fit("── Actions on "+m.kase.detail.loaded.Case.ID+" (press a key) ", width))}
+	entries := make([]string, 0, len(k.Forms)+2)
+	for _, f := range k.Forms {
+		entries = append(entries, st.Key.Render(fit(f.Binding.Help().Key, 2))+f.Action)
+	}
+	entries = append(entries, st.Key.Render(fit(k.Export.Help().Key, 2))+"export packet",
+		st.Key.Render(fit(k.Record.Help().Key, 2))+"case record")
+	cell := 0
+	for _, e := range entries {
+		cell = max(cell, ansi.StringWidth(e)+2)
+	}
+	cols := max(1, width/cell)
+	rows := (len(entries) + cols - 1) / cols
+	for r := range rows { // down the columns, in the order of the work
+		line := ""
+		for c := range cols {
+			if i := c*rows + r; i < len(entries) {
+				line += fit(entries[i], cell)
+			}
+		}
+		out = append(out, fit(line, width))
+	}
+	return append(out, fit(m.help.ShortHelpView(k.menuHelp()), width))
+}
+
+// panelLines is what is shown over the bottom of the screen: a form, the
+// action menu, or a notice (where an export went), with the last error.
+func (m Model) panelLines() []string {
+	var lines []string
+	switch {
+	case m.form != nil:
+		lines = m.form.lines(m.width, m.styles, m.help, m.err, m.confirmQuestion(m.form))
+	case m.kase.menu && m.kase.detail != nil && m.screen != screenOverview:
+		lines = m.menuLines(m.width)
+	case len(m.notice) > 0:
+		lines = []string{m.styles.Header.Render(fit("── Done ", m.width))}
+		for _, l := range m.notice {
+			lines = append(lines, wrapHang(cases.Printable(l), m.width, 2)...)
+		}
+		lines = append(lines, m.styles.Dim.Render(fit("any key continues", m.width)))
+	}
+	for i, l := range lines {
+		lines[i] = fit(l, m.width)
+	}
+	return lines
+}
