@@ -29,7 +29,7 @@ const completionLockTimeout = 200 * time.Millisecond
 // none yet: the command's --db, else the usual place.
 func (a *app) completionStore(cmd *cobra.Command) *storage.Store {
 	db, _ := cmd.Flags().GetString("db")
-	st := storage.Open(a.dbPath(db), storage.Options{LockTimeout: completionLockTimeout})
+	st := storage.Open(a.dbPath(db), storage.Options{LockTimeout: completionLockTimeout, Clock: a.clock})
 	if !st.Exists() {
 		return nil
 	}

@@ -44,7 +44,7 @@ func (a *app) dataHome() string {
 // store is the process's one owner of the database file.
 func (a *app) store(path string) *storage.Store {
 	if a.db == nil || a.db.Path() != path {
-		a.db = storage.Open(path, storage.Options{Shared: storage.IsShared(path)})
+		a.db = storage.Open(path, storage.Options{Shared: storage.IsShared(path), Clock: a.clock})
 	}
 	return a.db
 }
