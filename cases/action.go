@@ -192,7 +192,7 @@ var Actions = []Action{
 				Hint: "with redirected: the organisation", set: func(ev *Event, v []string) error { ev.RedirectTo = one(v); return nil }}}},
 	{Name: "reopen", Kind: EventReopened, Title: "Reopen the case", Confirm: true,
 		Summary: "reopen a closed case", Example: "rightsdesk reopen DSR-2026-000042 --reason complaint",
-		Fields: []Field{choiceField("reason", "reason", "REASON", ReopenReasons, true, "", func(ev *Event, v []string) error {
+		Fields: []Field{choiceField("reason", "reopen reason", "REASON", ReopenReasons, true, "why the case is open again", func(ev *Event, v []string) error {
 			ev.ReopenReason = ReopenReason(one(v))
 			return nil
 		})}},
