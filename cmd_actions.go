@@ -136,7 +136,7 @@ func (a *app) runAction(act *cases.Action, in actionInput, id string, values cas
 	if err != nil {
 		return a.refusal(act.Name, act.Fields, refusalStatus(err, values), err)
 	}
-	st := a.store(a.dbPath(in.db))
+	st := a.cases(a.dbPath(in.db))
 	if act.Register {
 		if status := a.completeFromRegister(act, st, id, in.registers, &events[0], values); status != exitOK {
 			return status
@@ -174,7 +174,7 @@ func refusalStatus(err error, values cases.Values) int {
 // completeFromRegister fills what a register action takes from the case's
 // organisation's current register: the recipients, or the rules of the
 // case's regime (cases/register.Complete).
-func (a *app) completeFromRegister(act *cases.Action, st *storage.Store, id, dir string, ev *cases.Event, values cases.Values) int {
+func (a *app) completeFromRegister(act *cases.Action, st storage.Service, id, dir string, ev *cases.Event, values cases.Values) int {
 	l, err := st.Get(id)
 	if err != nil {
 		return a.storeFailure(err)
@@ -206,7 +206,7 @@ func (a *app) registerComplete(c *cases.Case, dir string, ev *cases.Event) error
 // record sends the actions to the store and prints what was recorded:
 // one line each, or the case as it is now with --json; warnings (a late
 // notice, a late answer) go to stderr.
-func (a *app) record(act *cases.Action, st *storage.Store, id string, actions []storage.Action, asJSON bool) int {
+func (a *app) record(act *cases.Action, st storage.Service, id string, actions []storage.Action, asJSON bool) int {
 	a.beginWrite()
 	results, err := st.Do(id, actions, a.clock.Now())
 	if err != nil {

@@ -51,7 +51,7 @@ func (a *app) runAdd(values cases.Values, db, registersDir string, asJSON bool) 
 	}
 	now := a.clock.Now()
 	a.beginWrite()
-	created, err := a.store(a.dbPath(db)).Add(in, rules, now, a.actor())
+	created, err := a.cases(a.dbPath(db)).Add(in, rules, now, a.actor())
 	if errors.As(err, new(*cases.Refused)) {
 		return a.refusal("add", cases.IntakeFields, exitUsage, err) // bad input: nothing was recorded
 	}

@@ -74,7 +74,7 @@ func (a *app) runExport(id string, o exportOptions) int {
 		dir = filepath.Join(a.dataHome(), "rightsdesk", "packets")
 	}
 	a.beginWrite()
-	res, err := exportPacket(a.store(a.dbPath(o.db)), regs, id, kind, dir, a.clock.Now(), a.actor())
+	res, err := exportPacket(a.cases(a.dbPath(o.db)), regs, id, kind, dir, a.clock.Now(), a.actor())
 	if err != nil {
 		return a.storeFailure(err)
 	}
@@ -117,7 +117,7 @@ type exported struct {
 // exportPacket builds the packet of case id, writes it into dir and records
 // the exported event with its SHA-256 through the action service. It is
 // the one sequence the command line (and the terminal app's key) runs.
-func exportPacket(st *storage.Store, regs *register.Registers, id string, kind cases.LetterKind, dir string, now time.Time, actor string) (*exported, error) {
+func exportPacket(st storage.Service, regs *register.Registers, id string, kind cases.LetterKind, dir string, now time.Time, actor string) (*exported, error) {
 	l, err := st.Get(id)
 	if err != nil {
 		return nil, err

@@ -78,7 +78,7 @@ func (a *app) runImport(name, db, registersDir string, asJSON bool) int {
 		return a.fail(exitUsage, fmt.Errorf("import: %d %s in %s; nothing was imported", len(errs), rows, cases.Printable(name)))
 	}
 	a.beginWrite()
-	res, err := a.store(a.dbPath(db)).Import(requests, now, actor)
+	res, err := a.cases(a.dbPath(db)).Import(requests, now, actor)
 	if err != nil {
 		var refused *cases.Refused
 		if errors.As(err, &refused) {

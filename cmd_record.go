@@ -21,7 +21,7 @@ func (a *app) exportRecord(db, id, dir string, asJSON bool) int {
 		dir = filepath.Join(a.dataHome(), "rightsdesk", "records")
 	}
 	a.beginWrite()
-	out, head, err := writeRecord(a.store(a.dbPath(db)), id, dir, a.clock.Now(), a.actor())
+	out, head, err := writeRecord(a.cases(a.dbPath(db)), id, dir, a.clock.Now(), a.actor())
 	if err != nil {
 		return a.storeFailure(err)
 	}
@@ -34,7 +34,7 @@ func (a *app) exportRecord(db, id, dir string, asJSON bool) int {
 
 // writeRecord writes the case record of id into dir and logs its export:
 // the one sequence of the command line and of E in the terminal app.
-func writeRecord(st *storage.Store, id, dir string, now time.Time, actor string) (out, chainHead string, err error) {
+func writeRecord(st storage.Service, id, dir string, now time.Time, actor string) (out, chainHead string, err error) {
 	l, err := st.Get(id)
 	if err != nil {
 		return "", "", err

@@ -71,7 +71,7 @@ func (a *app) runReport(o reportOptions) int {
 		}
 	}
 	now := a.clock.Now()
-	all, _, err := a.store(a.dbPath(o.db)).Queue(now)
+	all, _, err := a.cases(a.dbPath(o.db)).Queue(now)
 	if err != nil {
 		return a.storeFailure(err)
 	}

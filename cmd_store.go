@@ -41,7 +41,12 @@ func (a *app) dataHome() string {
 	return filepath.Join(home, ".local", "share")
 }
 
-// store is the process's one owner of the database file.
+// cases is the case service the commands read and change cases through:
+// today the local store.
+func (a *app) cases(path string) storage.Service { return a.store(path) }
+
+// store is the process's one owner of the database file, for what is done
+// to the file itself (init, check, backup, purge, demo).
 func (a *app) store(path string) *storage.Store {
 	if a.db == nil || a.db.Path() != path {
 		a.db = storage.Open(path, storage.Options{Shared: storage.IsShared(path), Clock: a.clock})
@@ -180,7 +185,7 @@ func (a *app) runList(o listOptions) int {
 	// they are joined as they come; text: one row per case.
 	var out bytes.Buffer
 	n := 0
-	st := a.store(a.dbPath(o.db))
+	st := a.cases(a.dbPath(o.db))
 	if o.asJSON {
 		err = st.ListViews(f, now, func(view []byte) error {
 			if n > 0 {
@@ -239,7 +244,7 @@ func (a *app) showCommand() *cobra.Command {
 
 func (a *app) runShow(db, id string, asJSON bool) int {
 	now := a.clock.Now()
-	l, err := a.store(a.dbPath(db)).Get(id)
+	l, err := a.cases(a.dbPath(db)).Get(id)
 	if err != nil {
 		return a.storeFailure(err)
 	}

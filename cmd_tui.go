@@ -104,7 +104,7 @@ func colorProfile(flag string, getenv func(string) string) (profile colorprofile
 // writeReportFile writes the register of requests of one organisation (all
 // when controller is empty) as CSV into dir, private, and returns its path:
 // R on the terminal app's overview.
-func writeReportFile(st *storage.Store, controller, dir string, now time.Time) (string, error) {
+func writeReportFile(st storage.Service, controller, dir string, now time.Time) (string, error) {
 	all, _, err := st.Queue(now)
 	if err != nil {
 		return "", err
