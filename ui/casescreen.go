@@ -214,8 +214,8 @@ func (m Model) caseAction(msg tea.KeyPressMsg) (Model, tea.Cmd, bool) {
 	}
 	for _, f := range k.Forms {
 		if key.Matches(msg, f.Binding) {
-			if def := actionByName(f.Action); def != nil {
-				return m.openForm(def), nil, true
+			if a, ok := cases.ActionNamed(f.Action); ok {
+				return m.openForm(a), nil, true
 			}
 		}
 	}
