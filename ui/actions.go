@@ -48,7 +48,10 @@ func actionFields(a *cases.Action, d *caseDetail) ([]field, error) {
 // nothing to offer on this case says why instead of opening.
 func caseOptions(action string, d *caseDetail, fields []field) ([]field, error) {
 	at := func(key string) *field {
-		return &fields[slices.IndexFunc(fields, func(x field) bool { return x.key == key })]
+		if i := slices.IndexFunc(fields, func(x field) bool { return x.key == key }); i >= 0 {
+			return &fields[i]
+		}
+		return &field{} // not in the table any more: TestEveryActionHasAForm says so
 	}
 	switch action {
 	case "send":

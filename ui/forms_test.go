@@ -232,9 +232,17 @@ func TestEveryFormApplies(t *testing.T) {
 
 // TestRefusedFormsKeepWhatWasTyped: every form, sent when the case does not
 // allow it, is refused with its reason (by the action service, or before
-// it for an empty required field or a file that cannot be read); the form
-// stays filled. Forms with nothing to offer say why instead of opening.
+// it for an empty required field or a file that cannot be read), in words
+// that name no command-line flag; the form stays filled, the cursor on the
+// field the refusal names. Forms with nothing to offer say why instead of
+// opening.
 func TestRefusedFormsKeepWhatWasTyped(t *testing.T) {
+	// The field each refusal names, where it names one.
+	focus := map[string]string{"empty method": "method", "extension to a date the rules fix": "until",
+		"extension notice without an extension": "letter", "assign to nobody": "to", "a tag with a comma": "tags",
+		"empty note": "text", "a file that is not there": "file", "a file attached twice": "file",
+		"refusal without grounds": "ground", "an erasure ground on an access request": "ground",
+		"a redirect with nowhere to": "redirect-to"}
 	ev := func(kind cases.EventKind, set func(*cases.Event)) cases.Event {
 		e := cases.Event{Kind: kind, Actor: "anna"}
 		if set != nil {
@@ -319,8 +327,11 @@ func TestRefusedFormsKeepWhatWasTyped(t *testing.T) {
 			if !strings.Contains(out, "! ") || !strings.Contains(out, c.reason) {
 				t.Fatalf("the reason (%q) is not shown:\n%s", c.reason, out)
 			}
-			if strings.Contains(out, "(--") {
-				t.Errorf("a command-line flag in the app's message:\n%s", out)
+			if strings.Contains(m.err, "--") {
+				t.Errorf("a command-line flag in the app's message: %s", m.err)
+			}
+			if want, ok := focus[c.name]; ok && m.form.focused().key != want {
+				t.Errorf("the cursor is on %q, not on %q, the field refused:\n%s", m.form.focused().key, want, out)
 			}
 			if n := len(mustGet(t, s, ids[0]).Events); n != before {
 				t.Fatalf("%d events recorded by a refused form", n-before)
