@@ -192,11 +192,12 @@ func merge(old, rows []cases.Summary) []cases.Summary {
 // matcher is the current query and quick filters as a function of a
 // snapshot and its index, to run off the update loop.
 func (m Model) matcher() func(ix *cases.FilterIndex, all []cases.Summary) ([]int, int) {
-	q, query, now, actor := m.queue.filter.quick, m.queue.query(), m.now, m.opt.Actor
+	q, query, now := m.queue.filter.quick, m.queue.query(), m.now
+	n := q.narrowing(m.opt.Actor)
 	return func(ix *cases.FilterIndex, all []cases.Summary) ([]int, int) {
 		var keep func(i int) bool
 		if q.active() {
-			keep = func(i int) bool { return q.allows(&all[i], now, actor) }
+			keep = func(i int) bool { return n.Allows(&all[i], now) }
 		}
 		return ix.Match(query, keep)
 	}
