@@ -333,6 +333,12 @@ func TestRefusedFormsKeepWhatWasTyped(t *testing.T) {
 			if want, ok := focus[c.name]; ok && m.form.focused().key != want {
 				t.Errorf("the cursor is on %q, not on %q, the field refused:\n%s", m.form.focused().key, want, out)
 			}
+			// A poll that finds nothing new leaves the refusal with its form.
+			if msg := m.refresh()(); msg != nil && m.form != nil {
+				if m = drive(t, m, msg); !strings.Contains(frame(m), c.reason) {
+					t.Errorf("a poll took the refusal away:\n%s", frame(m))
+				}
+			}
 			if n := len(mustGet(t, s, ids[0]).Events); n != before {
 				t.Fatalf("%d events recorded by a refused form", n-before)
 			}

@@ -253,7 +253,7 @@ func (q *queue) count(now time.Time) {
 	for i := range q.all {
 		if !q.all[i].Closed() {
 			q.openCount++
-			if cases.UrgencyOf(&q.all[i], now) == cases.UrgencyOverdue {
+			if q.all[i].Overdue(now) {
 				q.overdueCount++
 			}
 		}
@@ -326,7 +326,7 @@ func (m Model) queueLoaded(msg tea.Msg) (tea.Model, tea.Cmd) {
 	q := &m.queue
 	switch msg := msg.(type) {
 	case polledMsg:
-		m.err = ""
+		m.clearStoreError()
 	case queueMsg:
 		return m.snapshot(msg)
 	case indexMsg:
@@ -352,7 +352,7 @@ func (m Model) snapshot(msg queueMsg) (tea.Model, tea.Cmd) {
 	if msg.partial && msg.counter < q.counter {
 		return m, nil // an older poll's merge, overtaken by a newer one
 	}
-	m.err, m.loadErr = "", ""
+	m.clearStoreError()
 	if msg.keepID == "" {
 		msg.keepID = q.currentID()
 	}
@@ -377,6 +377,16 @@ func (m Model) snapshot(msg queueMsg) (tea.Model, tea.Cmd) {
 		return m, tea.Batch(buildIndex(q.all), m.reloadCaseIfChanged(), figures)
 	}
 	return m, tea.Batch(m.runFilterIfNeeded(), m.reloadCaseIfChanged(), figures)
+}
+
+// clearStoreError forgets a passing error of the store (a busy database)
+// once it reads again; an open form's refusal stays with the form until it
+// is sent again or closed, or a poll would take it away before it is read.
+func (m *Model) clearStoreError() {
+	m.loadErr = ""
+	if m.form == nil {
+		m.err = ""
+	}
 }
 
 // filtered shows a filter's result, if it is the latest run's.
