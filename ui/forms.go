@@ -17,8 +17,8 @@ import (
 )
 
 // The forms as the root opens, sends and closes them: an action on the
-// open case (caseActions), a new request, a bulk action, an export; their
-// drafts; and the panels shown over the bottom of the screen.
+// open case (cases.Actions, actions.go), a new request, a bulk action, an
+// export; their drafts; and the panels shown over the bottom of the screen.
 
 // openForm opens an action's form on the open case.
 func (m Model) openForm(a *cases.Action) Model {
