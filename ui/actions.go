@@ -7,162 +7,122 @@ import (
 	"strings"
 
 	"rightsdesk/cases"
+	"rightsdesk/cases/register"
 )
 
-// actionDef is one action of the case screen: the key that opens its form,
-// the command line's name for it, the event it records and its fields.
-type actionDef struct {
-	key    string
-	name   string
-	title  string
-	kind   cases.EventKind
-	fields func(d *caseDetail) ([]field, error)
-	// confirm says whether the form asks before it is sent.
-	confirm func(f *form) bool
-	// adjust marks which fields the values chosen so far make required
-	// (the grounds of a refusal), after each key.
-	adjust func(f *form)
+// The action forms are made from the domain's description of each action
+// (cases.Actions) and of a new request (cases.IntakeFields): their fields,
+// labels, hints, required marks, vocabularies, defaults, titles and whether
+// they ask before sending, so that a form and a command for the same
+// action cannot disagree. The app adds only what is its own: the key of
+// each action (actionKeys) and the options one case offers (caseOptions).
+
+// formField is a field of the action or intake table as a form's input.
+func formField(cf *cases.Field) field {
+	var f field
+	switch cf.Type {
+	case cases.FieldChoice:
+		f = choice(cf.Name, cf.Label, cf.Vocabulary, cf.Default)
+	case cases.FieldMulti:
+		f = multi(cf.Name, cf.Label, cf.Vocabulary, nil, false)
+	case cases.FieldFiles:
+		f = field{key: cf.Name, label: cf.Label, kind: fieldPath}
+	default: // text, dates, times and names are typed
+		f = text(cf.Name, cf.Label, "", false)
+	}
+	f.required, f.hint = cf.Required, cf.Hint
+	return f
 }
 
-func always(*form) bool { return true }
+// actionFields are the fields of an action's form on one case.
+func actionFields(a *cases.Action, d *caseDetail) ([]field, error) {
+	fields := make([]field, 0, len(a.Fields)+1)
+	for i := range a.Fields {
+		fields = append(fields, formField(&a.Fields[i]))
+	}
+	return caseOptions(a.Name, d, fields)
+}
 
-// refusalNeeds makes a refusal's grounds, reasons and law required as the
-// outcome and grounds chosen call for them, and a redirect's target.
-func refusalNeeds(f *form) {
-	refusing := true
-	if o := f.get("outcome"); o != nil {
-		v := cases.Outcome(o.value())
-		refusing = v == cases.OutcomeRefused || v == cases.OutcomePartiallyFulfilled
-		if r := f.get("redirect-to"); r != nil {
-			r.required = v == cases.OutcomeRedirected
+// caseOptions fits an action's fields to the case: what it offers to choose
+// (its recipients, tags, files) and where a choice starts. An action with
+// nothing to offer on this case says why instead of opening.
+func caseOptions(action string, d *caseDetail, fields []field) ([]field, error) {
+	at := func(key string) *field {
+		if i := slices.IndexFunc(fields, func(x field) bool { return x.key == key }); i >= 0 {
+			return &fields[i]
+		}
+		return &field{} // not in the table any more: TestEveryActionHasAForm says so
+	}
+	switch action {
+	case "send":
+		at("letter").choose(string(cases.DefaultLetter(d.loaded.Case, d.state)))
+		if d.loaded.Case.Subject.Email == "" {
+			at("channel").choose(string(cases.ChannelPost))
+		} else {
+			at("channel").choose(string(cases.ChannelEmail))
+		}
+	case "notify":
+		names := d.recipients()
+		if len(names) == 0 {
+			break
+		}
+		// The register's (or the chosen) recipients, or one it does not name.
+		at("recipient").reshape(choice("recipient", "", names, ""))
+		i := slices.IndexFunc(fields, func(x field) bool { return x.key == "recipient" })
+		fields = slices.Insert(fields, i+1, text("other", "or another", "a recipient the register does not name (optional)", false))
+	case "recipients":
+		if d.register == nil {
+			return nil, errors.New("the organisation's register is not loaded")
+		}
+		names := d.register.RecipientNames()
+		if len(names) == 0 {
+			return nil, fmt.Errorf("the register of %s names no recipients; complete it (rightsdesk controllers %s)", d.register.ID, d.register.ID)
+		}
+		picked := d.state.Recipients
+		if picked == nil {
+			picked = names
+		}
+		only := at("only")
+		only.reshape(multi("only", "", names, picked, false))
+		// Nothing ticked would mean every recipient to register.Complete,
+		// the opposite of what the screen shows: one tick is required.
+		only.required = true
+	case "untag":
+		if len(d.state.Tags) == 0 {
+			return nil, errors.New("the case has no tags")
+		}
+		at("tags").reshape(multi("tags", "", d.state.Tags, nil, false))
+	case "withhold":
+		var files []string
+		for _, a := range d.state.Attachments {
+			if _, done := d.state.Withheld[a.Name]; !done && a.Kind == cases.AttachmentDataCopy {
+				files = append(files, a.Name)
+			}
+		}
+		if len(files) == 0 {
+			return nil, errors.New("no data-copy file to withhold")
+		}
+		at("file").reshape(choice("file", "", files, ""))
+	case "assign":
+		if d.state.Assignee != "" {
+			at("to").hint = d.state.Assignee
 		}
 	}
-	grounds := f.get("ground")
-	if grounds != nil && grounds.kind == fieldMulti {
-		grounds.required = refusing
-	}
-	if r := f.get("reason"); r != nil {
-		r.required = refusing
-	}
-	if law := f.get("law"); law != nil && grounds != nil {
-		law.required = slices.Contains(append(grounds.values(), grounds.value()), string(cases.GroundNationalRestriction))
-	}
+	return fields, nil
 }
 
-// fixed are the fields of a form that do not depend on the case; each
-// opening gets its own copy to fill in.
-func fixed(fields ...field) func(*caseDetail) ([]field, error) {
-	return func(*caseDetail) ([]field, error) { return cloneFields(fields), nil }
+// reshape makes the field another kind with the options of one case,
+// keeping its name, label, hint and required mark.
+func (f *field) reshape(to field) {
+	to.key, to.label, to.hint, to.required = f.key, f.label, f.hint, f.required
+	*f = to
 }
 
-func reasonField(hint string, required bool) func(*caseDetail) ([]field, error) {
-	return fixed(text("reason", "reason", hint, required))
-}
-
-// caseActions are the forms of the case screen, in the order of the work.
-var caseActions = []*actionDef{
-	{key: "A", name: "acknowledge", title: "Acknowledge the receipt to the requester", kind: cases.EventAcknowledged},
-	{key: "i", name: "request-id", title: "Ask for proof of identity", kind: cases.EventIDRequested,
-		fields: reasonField("why is the identity in doubt?", true)},
-	{key: "I", name: "id-received", title: "The identity information arrived", kind: cases.EventIDReceived},
-	{key: "v", name: "verify", title: "Identity verified", kind: cases.EventIdentityVerified,
-		fields: fixed(text("method", "method", "how? (documents are never stored)", true))},
-	{key: "m", name: "request-info", title: "Ask the requester to clarify", kind: cases.EventClarificationRequested,
-		fields: reasonField("what is unclear?", true)},
-	{key: "M", name: "info-received", title: "The clarification arrived", kind: cases.EventClarificationReceived},
-	{key: "p", name: "request-authority", title: "Ask for proof of the requester's authority", kind: cases.EventAuthorityRequested,
-		fields: reasonField("optional", false)},
-	{key: "P", name: "authority-received", title: "The proof of authority arrived", kind: cases.EventAuthorityReceived},
-	{key: "f", name: "request-fee", title: "Ask for a fee (Art. 12(5))", kind: cases.EventFeeRequested,
-		fields: fixed(text("amount", "amount", "e.g. EUR 25", true), text("reason", "reason", "optional", false))},
-	{key: "F", name: "fee-paid", title: "The fee was paid", kind: cases.EventFeePaid},
-	{key: "x", name: "extend", title: "Extend the deadline", kind: cases.EventExtensionDecided,
-		fields: fixed(text("reason", "reasons", "why the request is complex or numerous", true),
-			text("until", "until", "optional YYYY-MM-DD; default the longest the rules allow", false)),
-		confirm: func(f *form) bool { return f.warning != "" }},
-	{key: "s", name: "send", title: "Mark a letter sent to the requester", kind: cases.EventSent,
-		fields: func(d *caseDetail) ([]field, error) {
-			ch := cases.ChannelEmail
-			if d.loaded.Case.Subject.Email == "" {
-				ch = cases.ChannelPost
-			}
-			return []field{choice("letter", "letter", cases.LetterKinds, cases.DefaultLetter(d.loaded.Case, d.state)),
-				choice("channel", "channel", cases.Channels, ch), text("to", "to", "the address it went to (optional)", false)}, nil
-		},
-		confirm: always},
-	{key: "N", name: "notify", title: "Notify a recipient (Art. 19)", kind: cases.EventRecipientNotified,
-		fields: func(d *caseDetail) ([]field, error) {
-			impossible := text("impossible", "impossible", "why notifying is impossible (optional)", false)
-			names := d.recipients()
-			if len(names) == 0 {
-				return []field{text("recipient", "recipient", "", true), impossible}, nil
-			}
-			// The register's recipients, or one it does not name.
-			return []field{choice("recipient", "recipient", names, ""),
-				text("other", "or another", "a recipient the register does not name (optional)", false), impossible}, nil
-		}},
-	{key: "R", name: "recipients", title: "Choose the recipients this subject's data went to", kind: cases.EventRecipientsChosen,
-		fields: func(d *caseDetail) ([]field, error) {
-			if d.register == nil {
-				return nil, errors.New("the organisation's register is not loaded")
-			}
-			names := d.register.RecipientNames()
-			if len(names) == 0 {
-				return nil, fmt.Errorf("the register of %s names no recipients; complete it (rightsdesk controllers %s)", d.register.ID, d.register.ID)
-			}
-			picked := d.state.Recipients
-			if picked == nil {
-				picked = names
-			}
-			return []field{multi("recipients", "recipients", names, picked, true)}, nil
-		}},
-	{key: "a", name: "assign", title: "Assign the case", kind: cases.EventAssigned,
-		fields: func(d *caseDetail) ([]field, error) {
-			return []field{text("to", "assign to", d.state.Assignee, true)}, nil
-		}},
-	{key: "t", name: "tag", title: "Add tags", kind: cases.EventTagged,
-		fields: fixed(text("tags", "tags", "space between", true))},
-	{key: "u", name: "untag", title: "Remove tags", kind: cases.EventUntagged,
-		fields: func(d *caseDetail) ([]field, error) {
-			if len(d.state.Tags) == 0 {
-				return nil, errors.New("the case has no tags")
-			}
-			return []field{multi("untags", "remove", d.state.Tags, nil, true)}, nil
-		}},
-	{key: "n", name: "note", title: "Add an internal note", kind: cases.EventNoted,
-		fields: fixed(text("text", "note", "", true))},
-	{key: "+", name: "attach", title: "Attach a file (stored in the database)", kind: cases.EventAttached,
-		fields: fixed(field{key: "path", label: "file", kind: fieldPath, required: true, hint: "path; tab completes"},
-			choice("kind", "kind", cases.AttachmentKinds, cases.AttachmentDataCopy),
-			text("category", "category", "e.g. orders (optional)", false),
-			text("system", "system", "where it came from (optional)", false))},
-	{key: "w", name: "withhold", title: "Withhold a file from the subject", kind: cases.EventWithheld,
-		fields: func(d *caseDetail) ([]field, error) {
-			var files []string
-			for _, a := range d.state.Attachments {
-				if _, done := d.state.Withheld[a.Name]; !done && a.Kind == cases.AttachmentDataCopy {
-					files = append(files, a.Name)
-				}
-			}
-			if len(files) == 0 {
-				return nil, errors.New("no data-copy file to withhold")
-			}
-			return []field{choice("file", "file", files, ""), choice("ground", "ground", cases.Grounds, cases.GroundRightsOfOthers),
-				text("reason", "reason", "", true), text("law", "law", "with national-restriction", false)}, nil
-		},
-		confirm: always, adjust: refusalNeeds},
-	{key: "c", name: "close", title: "Close the case with its outcome", kind: cases.EventClosed,
-		fields: fixed(choice("outcome", "outcome", cases.Outcomes, cases.OutcomeFulfilled),
-			multi("ground", "grounds", cases.Grounds, nil, false),
-			text("reason", "reasons", "required when anything is refused", false),
-			text("law", "law", "with national-restriction", false),
-			text("redirect-to", "redirect to", "with redirected: the organisation", false)),
-		confirm: always, adjust: refusalNeeds},
-	{key: "o", name: "reopen", title: "Reopen the case", kind: cases.EventReopened,
-		fields:  fixed(choice("reason", "reason", cases.ReopenReasons, cases.ReopenIncompleteResponse)),
-		confirm: always},
-	{key: "B", name: "rebaseline", title: "Re-apply the organisation's current register rules", kind: cases.EventRebaselined,
-		fields: reasonField("why the rules change for this case", true)},
+// choose puts a choice on the option v, if it offers it.
+func (f *field) choose(v string) {
+	if k := slices.Index(f.options, v); k >= 0 {
+		f.at = k
+	}
 }
 
 // recipients are the names a notification can go to: those chosen for the
@@ -177,83 +137,88 @@ func (d *caseDetail) recipients() []string {
 	return nil
 }
 
-// event builds the form's event.
-func (f *form) event(actor string, d *caseDetail) (cases.Event, error) {
-	ev := cases.Event{Kind: f.def.kind, Actor: actor}
-	text := ev.TextFields()
-	for i := range f.fields {
-		x := &f.fields[i]
-		v := x.value()
-		if p, ok := text[x.key]; ok && !(x.key == "reason" && f.def.kind == cases.EventReopened) {
-			*p = v
-			continue
-		}
-		switch x.key {
-		case "reason": // a reopening's reason is one of four
-			ev.ReopenReason = cases.ReopenReason(v)
-		case "to":
-			if f.def.kind == cases.EventAssigned {
-				ev.Assignee = v
-			} else {
-				ev.To = v
-			}
-		case "letter":
-			ev.Letter = cases.LetterKind(v)
-		case "channel":
-			ev.Channel = cases.Channel(v)
-		case "outcome":
-			ev.Outcome = cases.Outcome(v)
-		case "ground":
-			vs := x.values()
-			if x.kind == fieldChoice {
-				vs = []string{v}
-			}
-			for _, g := range vs {
-				ev.Grounds = append(ev.Grounds, cases.Ground(g))
-			}
-		case "other":
-			if v != "" {
-				ev.Recipient = v
-			}
-		case "tags":
-			ev.Tags = strings.Fields(v)
-		case "untags":
-			ev.Tags = x.values()
-		case "file":
-			ev.File = v
-		case "recipients":
-			ev.Recipients = x.values()
-		case "until":
-			if v != "" {
-				day, err := cases.ParseDate(v)
-				if err != nil {
-					return ev, fmt.Errorf("until: %w", err)
-				}
-				ev.ExtendedTo = &day
-			}
-		case "kind":
-			ev.Attachment = &cases.Attachment{Kind: cases.AttachmentKind(v), Category: f.val("category"), System: f.val("system")}
+// refusalNeeds makes a refusal's grounds, reasons and law required as the
+// outcome and grounds chosen call for them, and a redirect's target: on the
+// forms that have grounds (close, withhold), by the fields' names.
+func refusalNeeds(f *form) {
+	grounds := f.get("ground")
+	if grounds == nil {
+		return
+	}
+	refusing := true
+	if o := f.get("outcome"); o != nil {
+		v := cases.Outcome(o.value())
+		refusing = v.RefusesSomething()
+		if r := f.get("redirect-to"); r != nil {
+			r.required = v == cases.OutcomeRedirected
 		}
 	}
-	if f.def.kind == cases.EventRebaselined {
-		if d.register == nil {
-			return ev, errors.New("the organisation's register is not loaded")
-		}
-		rules, err := d.register.Rules(d.state.Rules.Regime)
-		if err != nil {
-			return ev, err
-		}
-		ev.Rules = &rules
+	if grounds.kind == fieldMulti {
+		grounds.required = refusing
 	}
-	return ev, nil
+	if r := f.get("reason"); r != nil {
+		r.required = refusing
+	}
+	if law := f.get("law"); law != nil {
+		law.required = slices.Contains(append(grounds.values(), grounds.value()), string(cases.GroundNationalRestriction))
+	}
 }
 
-// actionByName is the case screen's action of that name.
-func actionByName(name string) *actionDef {
-	for _, a := range caseActions {
-		if a.name == name {
-			return a
+// values are what the form's fields hold, by field name, as the action
+// and intake tables read them: a text trimmed, a choice's option, a
+// multiple choice's ticks; empty fields are left out.
+func (f *form) values() cases.Values {
+	v := cases.Values{}
+	for i := range f.fields {
+		x := &f.fields[i]
+		if x.kind == fieldMulti {
+			if picked := x.values(); len(picked) > 0 {
+				v[x.key] = picked
+			}
+		} else if s := x.value(); s != "" {
+			v[x.key] = []string{s}
 		}
 	}
-	return nil
+	// Notify's "or another" is the recipient, typed rather than chosen.
+	if other, ok := v["other"]; ok {
+		v["recipient"] = other
+	}
+	delete(v, "other")
+	return v
+}
+
+// events are what the form records, read by its action (cases.Action.Events)
+// and completed from the organisation's register where the action takes
+// from it (the recipients, a re-baseline's rules).
+func (f *form) events(actor string, reg *register.Register, regime string) ([]cases.Event, error) {
+	evs, err := f.action.Events(f.values(), actor)
+	if err != nil || !f.action.Register {
+		return evs, err
+	}
+	if reg == nil {
+		return nil, errors.New("the organisation's register is not loaded")
+	}
+	for i := range evs {
+		if err := reg.Complete(&evs[i], regime); err != nil {
+			return nil, err
+		}
+	}
+	return evs, nil
+}
+
+// intakeValues are the new request form's values, its identifiers one a
+// value as cases.ParseIntake reads them (the form takes several at once,
+// separated by ';').
+func (f *form) intakeValues() cases.Values {
+	v := f.values()
+	if ids, ok := v["identifier"]; ok {
+		var pairs []string
+		for _, p := range strings.Split(ids[0], ";") {
+			if p = strings.TrimSpace(p); p != "" {
+				pairs = append(pairs, p)
+			}
+		}
+		v["identifier"] = pairs
+	}
+	return v
 }

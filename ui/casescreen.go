@@ -214,8 +214,8 @@ func (m Model) caseAction(msg tea.KeyPressMsg) (Model, tea.Cmd, bool) {
 	}
 	for _, f := range k.Forms {
 		if key.Matches(msg, f.Binding) {
-			if def := actionByName(f.Action); def != nil {
-				return m.openForm(def), nil, true
+			if a, ok := cases.ActionNamed(f.Action); ok {
+				return m.openForm(a), nil, true
 			}
 		}
 	}
@@ -321,65 +321,31 @@ func (d *caseDetail) top(b *caseLines, lk look) {
 	}
 }
 
-// deadline is every date the deadline engine worked out, and the clock.
+// deadline is every date the deadline engine worked out, under the labels
+// show and the calculator give them (Deadlines.Rows), and the clock.
 func (d *caseDetail) deadline(b *caseLines) {
 	dl := d.state.Deadlines
 	b.section("Deadline")
-	date := func(x *cases.Date) string {
-		if x == nil {
-			return "—"
+	for _, r := range dl.Rows() {
+		value := r.Date.Human()
+		if r.Note != "" {
+			value += " (" + r.Note + ")"
 		}
-		return x.Human()
+		b.label(r.Label, value)
 	}
-	b.label("effective due", date(dl.EffectiveDue))
-	b.label("legal due", date(dl.Due))
-	b.label("base due", date(dl.BaseDue))
-	if dl.ExtensionNoticeBy != nil {
-		b.label("extension notice by", date(dl.ExtensionNoticeBy))
-	}
-	if dl.ExtendedDue != nil {
-		valid := "not notified"
-		if dl.ExtensionValid != nil {
-			valid = map[bool]string{true: "in force", false: "notice late: not in force"}[*dl.ExtensionValid]
-		}
-		b.label("extended due", date(dl.ExtendedDue)+" ("+valid+")")
-	}
-	for _, o := range []struct {
-		name string
-		date *cases.Date
-	}{{"refusal by", dl.RefusalBy}, {"acknowledge by", dl.AcknowledgeBy}, {"act by", dl.ActBy}, {"promised by", dl.PromiseDue}} {
-		if o.date != nil {
-			b.label(o.name, date(o.date))
-		}
-	}
-	clock := string(dl.Clock)
-	if dl.ClockSince != nil {
-		clock += " since " + dl.ClockSince.Human()
-	}
-	if dl.ClockReason != "" {
-		clock += " (" + dl.ClockReason + ")"
-	}
-	b.label("clock", clock)
-	if dl.PausedDays > 0 {
-		b.label("without the pause", date(dl.DueWithoutPause)+fmt.Sprintf(" (%d days paused)", dl.PausedDays))
-	}
+	b.label("clock", dl.ClockLine(cases.Date.Human))
 }
 
-// timeline is every event, with what it recorded.
+// timeline is every event, with what it recorded: the details the case
+// record and show list (Event.Details), without their labels to keep each
+// event to a line where it fits.
 func (d *caseDetail) timeline(b *caseLines) {
 	p := cases.Printable
 	b.section("Timeline")
 	for _, e := range d.loaded.Case.Events {
 		line := fmt.Sprintf("  %s  %-22s %s", e.At.In(zone(d.state.Deadlines.Zone)).Format("2006-01-02 15:04"), e.Kind, p(e.Actor))
-		attached := ""
-		if e.Attachment != nil {
-			attached = e.Attachment.Name
-		}
-		for _, x := range []string{e.Reason, e.Method, string(e.Letter), string(e.Outcome), e.Text, e.Assignee,
-			strings.Join(e.Tags, ","), attached, e.File, e.Recipient} {
-			if x != "" {
-				line += " · " + p(x)
-			}
+		for _, x := range e.Details() {
+			line += " · " + p(x.Value)
 		}
 		b.out = append(b.out, wrapHang(line, b.width, 20)...) // under the kind, clear of the dates
 	}

@@ -61,6 +61,7 @@ type (
 		id     string
 		result *storage.Result
 		err    error
+		field  string // the field err is about, when err does not name it (the file that cannot be read)
 	}
 	addedMsg struct {
 		ids []string
@@ -191,11 +192,12 @@ func merge(old, rows []cases.Summary) []cases.Summary {
 // matcher is the current query and quick filters as a function of a
 // snapshot and its index, to run off the update loop.
 func (m Model) matcher() func(ix *cases.FilterIndex, all []cases.Summary) ([]int, int) {
-	q, query, now, actor := m.queue.filter.quick, m.queue.query(), m.now, m.opt.Actor
+	q, query, now := m.queue.filter.quick, m.queue.query(), m.now
+	n := q.narrowing(m.opt.Actor)
 	return func(ix *cases.FilterIndex, all []cases.Summary) ([]int, int) {
 		var keep func(i int) bool
 		if q.active() {
-			keep = func(i int) bool { return q.allows(&all[i], now, actor) }
+			keep = func(i int) bool { return n.Allows(&all[i], now) }
 		}
 		return ix.Match(query, keep)
 	}
@@ -302,7 +304,8 @@ func (m Model) actionsFor(id string) tea.Cmd {
 }
 
 // do sends one action on the open case at the revision its form opened on;
-// an attachment's file is read here, not in Update.
+// an attachment's file (named in the event by its base name) is read here,
+// not in Update.
 func (m Model) do(id string, ev cases.Event, rev int, path string) tea.Cmd {
 	st, now := m.opt.Store, m.opt.Clock.Now()
 	return func() tea.Msg {
@@ -310,11 +313,9 @@ func (m Model) do(id string, ev cases.Event, rev int, path string) tea.Cmd {
 		if ev.Kind == cases.EventAttached {
 			data, err := storage.ReadAttachment(expandHome(path), st.MaxFileSize())
 			if err != nil {
-				return actionMsg{id: id, err: err}
+				return actionMsg{id: id, err: err, field: "file"}
 			}
-			att := *ev.Attachment
-			att.Name = filepath.Base(path)
-			a.Event.Attachment, a.Content = &att, data
+			a.Content = data
 		}
 		res, err := st.Do(id, []storage.Action{a}, now)
 		if err != nil {
@@ -324,10 +325,9 @@ func (m Model) do(id string, ev cases.Event, rev int, path string) tea.Cmd {
 	}
 }
 
-// doEach applies a bulk form to its cases in one transaction; a case that
-// changed since it was shown is skipped and named.
-func (m Model) doEach(f *form) tea.Cmd {
-	ev, _ := f.event(m.opt.Actor, nil)
+// doEach applies a bulk form's event to its cases in one transaction; a
+// case that changed since it was shown is skipped and named.
+func (m Model) doEach(f *form, ev cases.Event) tea.Cmd {
 	st, ids, revs, now := m.opt.Store, f.bulk, f.bulkRevs, m.opt.Clock.Now()
 	what := "assigned to " + cases.Printable(ev.Assignee)
 	if ev.Kind == cases.EventTagged {
@@ -339,36 +339,27 @@ func (m Model) doEach(f *form) tea.Cmd {
 	}
 }
 
-// addCase records a new request through the store: one case per right.
-func (m Model) addCase(f *form) tea.Cmd {
+// addCase records a new request through the store, one case per right,
+// read from the new request form's values as add and import read theirs.
+func (m Model) addCase(values cases.Values) tea.Cmd {
 	regs := m.opt.Registers
 	if regs == nil {
 		return func() tea.Msg { return addedMsg{err: fmt.Errorf("no registers are loaded")} }
 	}
-	in, err := intake(f)
-	if err != nil {
-		return func() tea.Msg { return addedMsg{err: err} }
-	}
 	st, now, actor := m.opt.Store, m.opt.Clock.Now(), m.opt.Actor
-	org, received := f.val("controller"), f.val("received")
+	rulesFor := func(controller, regime string) (string, cases.Rules, error) {
+		reg, err := regs.Get(controller)
+		if err != nil {
+			return "", cases.Rules{}, err
+		}
+		rules, err := reg.Rules(regime)
+		return reg.ID, rules, err
+	}
 	return func() tea.Msg {
-		reg, err := regs.Get(org)
+		// Here, not in Update: reading the received time loads the zone's file.
+		in, rules, err := cases.ParseIntake(values, rulesFor)
 		if err != nil {
 			return addedMsg{err: err}
-		}
-		rules, err := reg.Rules("")
-		if err != nil {
-			return addedMsg{err: err}
-		}
-		in.Controller = reg.ID
-		if received != "" {
-			loc, err := cases.LoadZone(rules.Zone)
-			if err != nil {
-				return addedMsg{err: err}
-			}
-			if in.ReceivedAt, err = cases.ParseTime(received, loc); err != nil {
-				return addedMsg{err: fmt.Errorf("received: %w", err)}
-			}
 		}
 		created, err := st.Add(in, rules, now, actor)
 		if err != nil {

@@ -16,9 +16,9 @@ import (
 
 // Forms: one short form per action of the command line, sent through the
 // same action service. A form is a list of generic fields (a key, a label,
-// a kind, whether it is required, its options and hint), so that forms can
-// be made from a table of actions; a refused action keeps it filled and
-// says why.
+// a kind, whether it is required, its options and hint), made from the
+// domain's table of actions (actions.go); a refused action keeps it filled,
+// says why and puts the cursor on the field the refusal names.
 
 type fieldKind int
 
@@ -31,7 +31,7 @@ const (
 
 // field is one input of a form.
 type field struct {
-	key        string // what the field fills in the event (see event)
+	key        string // the field's name in the action or intake table (cases.Field.Name)
 	label      string
 	kind       fieldKind
 	options    []string
@@ -157,7 +157,10 @@ func multi[T ~string](key, label string, options []T, picked []T, required bool)
 // over the queue (a new case, a bulk action on the shown cases). A model
 // shares it with the model before; it is cloned before any change.
 type form struct {
-	def        *actionDef
+	// name is the action's ("close"), or "new", "bulk-assign",
+	// "bulk-tag", "export": what the form does and its draft's name.
+	name       string
+	action     *cases.Action // the action on a case or cases, if it is one
 	keys       FormKeys
 	title      string
 	fields     []field
@@ -229,14 +232,29 @@ func (f *form) focused() *field {
 	return nil
 }
 
-// missing names the first required field left empty.
-func (f *form) missing() string {
-	for i := range f.fields {
-		if f.fields[i].required && f.fields[i].empty() {
-			return f.fields[i].label
-		}
+// missing is the first required field left empty, or -1.
+func (f *form) missing() int {
+	return slices.IndexFunc(f.fields, func(x field) bool { return x.required && x.empty() })
+}
+
+// focusOn moves the focus to the field of that name, if the form has it.
+func (f *form) focusOn(name string) {
+	if i := slices.IndexFunc(f.fields, func(x field) bool { return x.key == name }); i >= 0 {
+		f.focus = i
 	}
-	return ""
+}
+
+// asks reports whether the form asks before it is sent: a bulk action, an
+// action the domain marks (a closing, a letter, a file withheld), and an
+// extension whose notice would be late.
+func (f *form) asks() bool {
+	switch {
+	case strings.HasPrefix(f.name, "bulk-"):
+		return true
+	case f.action == nil:
+		return false
+	}
+	return f.action.Confirm || f.action.Kind == cases.EventExtensionDecided && f.warning != ""
 }
 
 // move puts the focus d fields on, round the form.
@@ -328,9 +346,7 @@ func (f *form) key(msg tea.KeyPressMsg) (*form, tea.Cmd) {
 			x.pick(t)
 		}
 	}
-	if f.def.adjust != nil {
-		f.def.adjust(f)
-	}
+	refusalNeeds(f)
 	return f, nil
 }
 
@@ -361,7 +377,7 @@ func (f *form) lines(width int, st Styles, h help.Model, errLine, question strin
 		return append(out, wrapHang(st.Key.Render(question)+"  "+h.ShortHelpView(f.keys.questionHelp()), width, 2)...)
 	}
 	verb, kind := "send", fieldText
-	if f.def.name == "export" {
+	if f.name == "export" {
 		verb = "export"
 	}
 	if x := f.focused(); x != nil {

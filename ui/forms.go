@@ -17,29 +17,24 @@ import (
 )
 
 // The forms as the root opens, sends and closes them: an action on the
-// open case (caseActions), a new request, a bulk action, an export; their
-// drafts; and the panels shown over the bottom of the screen.
+// open case (cases.Actions, actions.go), a new request, a bulk action, an
+// export; their drafts; and the panels shown over the bottom of the screen.
 
 // openForm opens an action's form on the open case.
-func (m Model) openForm(def *actionDef) Model {
+func (m Model) openForm(a *cases.Action) Model {
 	d := m.kase.detail
-	f := &form{def: def, title: def.title + " · " + d.loaded.Case.ID, rev: d.loaded.Revision}
-	if def.fields != nil {
-		fields, err := def.fields(d)
-		if err != nil {
-			m.err = def.name + ": " + errorLine(err)
-			return m
-		}
-		f.fields = fields
+	fields, err := actionFields(a, d)
+	if err != nil {
+		m.err = a.Name + ": " + errorLine(err)
+		return m
 	}
-	if def.kind == cases.EventExtensionDecided {
+	f := &form{name: a.Name, action: a, title: a.Title + " · " + d.loaded.Case.ID, fields: fields, rev: d.loaded.Revision}
+	if a.Kind == cases.EventExtensionDecided {
 		f.warning = extensionWarning(d, d.now(m.now))
 	}
 	f.ready(m.keys)
 	m.restoreDraft(f)
-	if def.adjust != nil {
-		def.adjust(f)
-	}
+	refusalNeeds(f)
 	m.form, m.kase.menu, m.status, m.err, m.notice = f, false, "", "", nil
 	return m
 }
@@ -66,17 +61,17 @@ func extensionWarning(d *caseDetail, now time.Time) string {
 // draftKey names a form's draft: the case and the action, or the new
 // request form.
 func (m Model) draftKey(f *form) string {
-	if f.def.name == "new" || m.kase.detail == nil {
-		return f.def.name
+	if f.name == "new" || m.kase.detail == nil {
+		return f.name
 	}
-	return m.kase.detail.loaded.Case.ID + "/" + f.def.name
+	return m.kase.detail.loaded.Case.ID + "/" + f.name
 }
 
 // keepDraft remembers what was typed in a form cancelled with esc, so that
 // opening the same form again brings it back. The drafts are copied on
 // write: an earlier model keeps its own.
 func (m *Model) keepDraft(f *form) {
-	if strings.HasPrefix(f.def.name, "bulk-") || f.def.name == "export" {
+	if strings.HasPrefix(f.name, "bulk-") || f.name == "export" {
 		return
 	}
 	typed := false
@@ -156,43 +151,56 @@ func (m Model) formKey(msg tea.KeyPressMsg) (tea.Model, tea.Cmd) {
 	}
 	letter := f.val("letter")
 	f, cmd := f.key(msg)
-	if f.def.name == "export" && f.val("letter") != letter {
+	if f.name == "export" && f.val("letter") != letter {
 		f.warning = m.packetGaps(f)
 	}
 	m.form = f
 	return m, cmd
 }
 
-// submit sends the form: after its confirmation where it asks one, and
-// never with a required field empty.
+// submit sends the form: never with a required field empty, nor with a
+// value its action cannot read, and after its question where it asks one.
 func (m Model) submit() (tea.Model, tea.Cmd) {
-	f := m.form
-	if name := f.missing(); name != "" {
-		m.err = name + " is required"
+	f, d := m.form, m.kase.detail
+	if i := f.missing(); i >= 0 {
+		m.form = f.clone()
+		m.form.focus = i
+		m.err = f.fields[i].label + " is required"
 		return m, nil
 	}
-	if f.def.confirm != nil && f.def.confirm(f) && !f.confirming {
+	var events []cases.Event
+	switch {
+	case f.action != nil && len(f.bulk) > 0:
+		var err error
+		if events, err = f.events(m.opt.Actor, nil, ""); err != nil {
+			m.formFailed(err)
+			return m, nil
+		}
+	case f.action != nil && d != nil:
+		var err error
+		if events, err = f.events(m.opt.Actor, d.register, d.state.Rules.Regime); err != nil {
+			m.formFailed(err)
+			return m, nil
+		}
+	}
+	if f.asks() && !f.confirming {
 		m.form, m.err = f.clone(), ""
 		m.form.confirming = true
 		return m, nil
 	}
 	var send tea.Cmd
-	switch d := m.kase.detail; {
-	case f.def.name == "new":
-		send = m.addCase(f)
-	case f.def.name == "bulk-assign", f.def.name == "bulk-tag":
-		send = m.doEach(f)
-	case f.def.name == "export":
+	switch {
+	case f.name == "new":
+		send = m.addCase(f.intakeValues())
+	case len(f.bulk) > 0:
+		send = m.doEach(f, events[0])
+	case f.name == "export" && d != nil:
 		send = m.exportPacket(d.loaded.Case.ID, cases.LetterKind(f.val("letter")))
-	case d == nil:
-		return m, nil
+	case len(events) == 1 && d != nil:
+		// One event: an attachment's form takes one file.
+		send = m.do(d.loaded.Case.ID, events[0], f.rev, f.val("file"))
 	default:
-		ev, err := f.event(m.opt.Actor, d)
-		if err != nil {
-			m.err = errorLine(err)
-			return m, nil
-		}
-		send = m.do(d.loaded.Case.ID, ev, f.rev, f.val("path"))
+		return m, nil
 	}
 	// Sent: keys wait for the answer.
 	m.form, m.err = f.clone(), ""
@@ -200,51 +208,30 @@ func (m Model) submit() (tea.Model, tea.Cmd) {
 	return m, send
 }
 
-// openNewCaseForm is the form for a request just received.
+// openNewCaseForm is the form for a request just received: the intake
+// table's fields but the regime (the organisation's first), the
+// organisation the queue is narrowed to chosen, else the first.
 func (m Model) openNewCaseForm() Model {
-	// The organisation the queue is narrowed to, else the first.
-	f := &form{def: &actionDef{name: "new", title: "New request"}, title: "New request (one case per right)",
-		fields: []field{choice("controller", "organisation", m.organisations(), m.queue.filter.quick.controller),
-			multi("rights", "rights", cases.Rights, nil, true),
-			text("subject", "subject", "the data subject's name", true),
-			text("email", "e-mail", "one contact route is required", false),
-			text("phone", "phone", "", false),
-			text("postal", "postal address", "", false),
-			text("identifiers", "identifiers", "e.g. customer=C-1042; order=77 (optional)", false),
-			text("requester", "requester", "if not the subject: who asks", false),
-			choice("relation", "relation", cases.Relations, cases.RelationSelf),
-			choice("channel", "channel", cases.Channels, cases.ChannelEmail),
-			text("received", "received", "today; or YYYY-MM-DD or RFC 3339", false),
-			text("language", "language", "en", false),
-			text("text", "request", "what the requester wrote (optional)", false)}}
+	f := &form{name: "new", title: "New request (one case per right)"}
+	for i := range cases.IntakeFields {
+		cf := &cases.IntakeFields[i]
+		if cf.Name == "regime" {
+			continue
+		}
+		x := formField(cf)
+		switch cf.Name {
+		case "controller":
+			x.options = m.organisations()
+			x.choose(m.queue.filter.quick.controller)
+		case "identifier":
+			x.hint += "; several with ;" // the form's own reading (intakeValues)
+		}
+		f.fields = append(f.fields, x)
+	}
 	f.ready(m.keys)
 	m.restoreDraft(f)
 	m.form, m.err, m.status = f, "", ""
 	return m
-}
-
-// intake is the request the new request form describes, less its
-// organisation's rules and the time it came, which the command works out.
-func intake(f *form) (cases.Intake, error) {
-	in := cases.Intake{Subject: cases.Subject{Name: f.val("subject"), Email: f.val("email"), Phone: f.val("phone"),
-		PostalAddress: f.val("postal")}, Channel: cases.Channel(f.val("channel")), Text: f.val("text"), Language: f.val("language")}
-	for _, r := range f.get("rights").values() {
-		in.Rights = append(in.Rights, cases.Right(r))
-	}
-	if rel := cases.Relation(f.val("relation")); rel != cases.RelationSelf || f.val("requester") != "" {
-		if rel == cases.RelationSelf {
-			rel = cases.RelationAgent
-		}
-		in.Requester = &cases.Requester{Name: f.val("requester"), Relation: rel}
-	}
-	if ids := f.val("identifiers"); ids != "" {
-		for _, part := range strings.Split(ids, ";") {
-			if err := in.Subject.AddIdentifier(part); err != nil {
-				return in, err
-			}
-		}
-	}
-	return in, nil
 }
 
 // bulkForm is assign or tag for every case the queue shows.
@@ -263,14 +250,15 @@ func (m Model) bulkForm(assign bool) Model {
 	if q.filtered() {
 		scope = "the filtered cases"
 	}
+	name, verb := "tag", "Tag"
 	if assign {
-		f.def = &actionDef{name: "bulk-assign", kind: cases.EventAssigned, confirm: always}
-		f.title = fmt.Sprintf("Assign %d cases (%s)", len(f.bulk), scope)
-		f.fields = []field{text("to", "assign to", "", true)}
-	} else {
-		f.def = &actionDef{name: "bulk-tag", kind: cases.EventTagged, confirm: always}
-		f.title = fmt.Sprintf("Tag %d cases (%s)", len(f.bulk), scope)
-		f.fields = []field{text("tags", "tags", "space between", true)}
+		name, verb = "assign", "Assign"
+	}
+	a, _ := cases.ActionNamed(name)
+	f.name, f.action = "bulk-"+name, a
+	f.title = fmt.Sprintf("%s %d cases (%s)", verb, len(f.bulk), scope)
+	for i := range a.Fields {
+		f.fields = append(f.fields, formField(&a.Fields[i]))
 	}
 	m.form, m.err, m.status = f.ready(m.keys), "", ""
 	return m
@@ -298,7 +286,7 @@ func (m Model) exportForm() Model {
 		m.err = "export is not available here"
 		return m
 	}
-	f := &form{def: &actionDef{name: "export"}, title: "Export the response packet · " + d.loaded.Case.ID,
+	f := &form{name: "export", title: "Export the response packet · " + d.loaded.Case.ID,
 		fields: []field{choice("letter", "letter", cases.LetterKinds, cases.DefaultLetter(d.loaded.Case, d.state))}}
 	f.warning = m.packetGaps(f)
 	m.form, m.kase.menu, m.status, m.err, m.notice = f.ready(m.keys), false, "", "", nil
@@ -337,7 +325,7 @@ func (m Model) confirmQuestion(f *form) string {
 	if m.kase.detail != nil {
 		id = m.kase.detail.loaded.Case.ID
 	}
-	switch f.def.name {
+	switch f.name {
 	case "close":
 		q := fmt.Sprintf("Close %s as %s", id, f.val("outcome"))
 		if g := f.get("ground"); g != nil && len(g.values()) > 0 {

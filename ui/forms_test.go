@@ -232,9 +232,17 @@ func TestEveryFormApplies(t *testing.T) {
 
 // TestRefusedFormsKeepWhatWasTyped: every form, sent when the case does not
 // allow it, is refused with its reason (by the action service, or before
-// it for an empty required field or a file that cannot be read); the form
-// stays filled. Forms with nothing to offer say why instead of opening.
+// it for an empty required field or a file that cannot be read), in words
+// that name no command-line flag; the form stays filled, the cursor on the
+// field the refusal names. Forms with nothing to offer say why instead of
+// opening.
 func TestRefusedFormsKeepWhatWasTyped(t *testing.T) {
+	// The field each refusal names, where it names one.
+	focus := map[string]string{"empty method": "method", "extension to a date the rules fix": "until",
+		"extension notice without an extension": "letter", "assign to nobody": "to", "a tag with a comma": "tags",
+		"empty note": "text", "a file that is not there": "file", "a file attached twice": "file",
+		"refusal without grounds": "ground", "an erasure ground on an access request": "ground",
+		"a redirect with nowhere to": "redirect-to"}
 	ev := func(kind cases.EventKind, set func(*cases.Event)) cases.Event {
 		e := cases.Event{Kind: kind, Actor: "anna"}
 		if set != nil {
@@ -258,34 +266,34 @@ func TestRefusedFormsKeepWhatWasTyped(t *testing.T) {
 		kept   func(f *form) bool // nil: the form does not open
 	}{
 		{"acknowledge twice", []cases.Event{ev(cases.EventAcknowledged, nil)}, []string{"A", "enter"}, "already acknowledged",
-			func(f *form) bool { return f.def.name == "acknowledge" }},
+			func(f *form) bool { return f.name == "acknowledge" }},
 		{"identity asked twice", []cases.Event{ev(cases.EventIDRequested, func(e *cases.Event) { e.Reason = "doubt" })},
 			[]string{"i", "=still in doubt", "enter"}, "already waiting", func(f *form) bool { return f.val("reason") == "still in doubt" }},
-		{"identity received unasked", nil, []string{"I", "enter"}, "nothing was asked", func(f *form) bool { return f.def.name == "id-received" }},
+		{"identity received unasked", nil, []string{"I", "enter"}, "nothing was asked", func(f *form) bool { return f.name == "id-received" }},
 		{"verified twice", []cases.Event{ev(cases.EventIdentityVerified, func(e *cases.Event) { e.Method = "call" })},
 			[]string{"v", "=passport seen", "enter"}, "already verified", func(f *form) bool { return f.val("method") == "passport seen" }},
-		{"empty method", nil, []string{"v", "enter"}, "method is required", func(f *form) bool { return f.def.name == "verify" }},
+		{"empty method", nil, []string{"v", "enter"}, "method is required", func(f *form) bool { return f.name == "verify" }},
 		{"clarification asked twice", []cases.Event{ev(cases.EventClarificationRequested, func(e *cases.Event) { e.Reason = "which?" })},
 			[]string{"m", "=which one?", "enter"}, "already waiting", func(f *form) bool { return f.val("reason") == "which one?" }},
-		{"clarification received unasked", nil, []string{"M", "enter"}, "nothing was asked", func(f *form) bool { return f.def.name == "info-received" }},
+		{"clarification received unasked", nil, []string{"M", "enter"}, "nothing was asked", func(f *form) bool { return f.name == "info-received" }},
 		{"authority of the subject", nil, []string{"p", "=mandate", "enter"}, "agent or parent", func(f *form) bool { return f.val("reason") == "mandate" }},
-		{"authority received unasked", nil, []string{"P", "enter"}, "nothing was asked", func(f *form) bool { return f.def.name == "authority-received" }},
+		{"authority received unasked", nil, []string{"P", "enter"}, "nothing was asked", func(f *form) bool { return f.name == "authority-received" }},
 		{"fee asked twice", []cases.Event{ev(cases.EventFeeRequested, func(e *cases.Event) { e.Amount = "EUR 10" })},
 			[]string{"f", "=EUR 20", "enter"}, "already waiting", func(f *form) bool { return f.val("amount") == "EUR 20" }},
-		{"fee paid unasked", nil, []string{"F", "enter"}, "nothing was asked", func(f *form) bool { return f.def.name == "fee-paid" }},
+		{"fee paid unasked", nil, []string{"F", "enter"}, "nothing was asked", func(f *form) bool { return f.name == "fee-paid" }},
 		{"extension to a date the rules fix", nil, []string{"x", "=complex", "tab", "=2026-03-01", "enter"}, "fixes the extended deadline",
 			func(f *form) bool { return f.val("reason") == "complex" && f.val("until") == "2026-03-01" }},
 		{"extension notice without an extension", nil, []string{"s", "e", "enter", "y"}, "no extension was decided",
 			func(f *form) bool { return f.val("letter") == "extension-notice" && !f.confirming }},
-		{"recipients of a closed case", []cases.Event{closed}, []string{"R", "enter"}, "reopen it first", func(f *form) bool { return f.def.name == "recipients" }},
-		{"assign to nobody", nil, []string{"a", "enter"}, "assign to is required", func(f *form) bool { return f.def.name == "assign" }},
+		{"recipients of a closed case", []cases.Event{closed}, []string{"R", "enter"}, "reopen it first", func(f *form) bool { return f.name == "recipients" }},
+		{"assign to nobody", nil, []string{"a", "enter"}, "assign to is required", func(f *form) bool { return f.name == "assign" }},
 		{"a tag with a comma", nil, []string{"t", "=vip,press", "enter"}, "single words", func(f *form) bool { return f.val("tags") == "vip,press" }},
 		{"untag without tags", nil, []string{"u"}, "no tags", nil},
-		{"empty note", nil, []string{"n", "enter"}, "note is required", func(f *form) bool { return f.def.name == "note" }},
+		{"empty note", nil, []string{"n", "enter"}, "note is required", func(f *form) bool { return f.name == "note" }},
 		{"a file that is not there", nil, []string{"+", "=/nonexistent/file.pdf", "enter"}, "file.pdf",
-			func(f *form) bool { return f.val("path") == "/nonexistent/file.pdf" }},
+			func(f *form) bool { return f.val("file") == "/nonexistent/file.pdf" }},
 		{"a file attached twice", []cases.Event{attached}, []string{"+", "=" + filepath.Join(dir, "crm.csv"), "enter"}, "already attached",
-			func(f *form) bool { return f.val("path") == filepath.Join(dir, "crm.csv") }},
+			func(f *form) bool { return f.val("file") == filepath.Join(dir, "crm.csv") }},
 		{"withhold without a data copy", nil, []string{"w"}, "no data-copy file", nil},
 		{"refusal without grounds", nil, []string{"c", "right", "right", "down", "down", "=not this time", "enter"}, "grounds is required",
 			func(f *form) bool {
@@ -298,7 +306,7 @@ func TestRefusedFormsKeepWhatWasTyped(t *testing.T) {
 			}},
 		{"a redirect with nowhere to", nil, []string{"c", "=rr", "enter"}, "redirect to is required",
 			func(f *form) bool { return f.val("outcome") == "redirected" }},
-		{"reopen an open case", nil, []string{"o", "enter", "y"}, "not closed", func(f *form) bool { return f.def.name == "reopen" }},
+		{"reopen an open case", nil, []string{"o", "enter", "y"}, "not closed", func(f *form) bool { return f.name == "reopen" }},
 		{"rebaseline a closed case", []cases.Event{closed}, []string{"B", "=new policy", "enter"}, "reopen it first",
 			func(f *form) bool { return f.val("reason") == "new policy" }},
 	} {
@@ -319,8 +327,17 @@ func TestRefusedFormsKeepWhatWasTyped(t *testing.T) {
 			if !strings.Contains(out, "! ") || !strings.Contains(out, c.reason) {
 				t.Fatalf("the reason (%q) is not shown:\n%s", c.reason, out)
 			}
-			if strings.Contains(out, "(--") {
-				t.Errorf("a command-line flag in the app's message:\n%s", out)
+			if strings.Contains(m.err, "--") {
+				t.Errorf("a command-line flag in the app's message: %s", m.err)
+			}
+			if want, ok := focus[c.name]; ok && m.form.focused().key != want {
+				t.Errorf("the cursor is on %q, not on %q, the field refused:\n%s", m.form.focused().key, want, out)
+			}
+			// A poll that finds nothing new leaves the refusal with its form.
+			if msg := m.refresh()(); msg != nil && m.form != nil {
+				if m = drive(t, m, msg); !strings.Contains(frame(m), c.reason) {
+					t.Errorf("a poll took the refusal away:\n%s", frame(m))
+				}
 			}
 			if n := len(mustGet(t, s, ids[0]).Events); n != before {
 				t.Fatalf("%d events recorded by a refused form", n-before)
@@ -405,24 +422,30 @@ func TestConflictAfterTheQuestion(t *testing.T) {
 }
 
 // TestNewRequestForm: n on the queue records a request for two rights, one
-// case each, and opens the first; without a contact route it is refused
-// and kept.
+// case each, and opens the first; a request refused (no contact route, a
+// malformed identifier, a requester other than the subject under the
+// relation self) is kept, with the cursor on the field the refusal names.
 func TestNewRequestForm(t *testing.T) {
 	m, s, _, _ := formFixture(t)
 	m = press(t, m, "esc", "n")
-	if m.form == nil || m.form.def.name != "new" {
+	if m.form == nil || m.form.name != "new" {
 		t.Fatalf("no form:\n%s", frame(m))
 	}
 	// organisation: callrix, closeq, crisp...; rights: access and erasure.
 	m = press(t, m, "right", "right", "tab", "space", "right", "right", "space", "tab", "=Jan Nowak", "enter")
-	if m.form == nil || !strings.Contains(frame(m), "contact") {
-		t.Fatalf("a request without a contact route must be refused:\n%s", frame(m))
+	if m.form == nil || !strings.Contains(frame(m), "contact") || m.form.focused().key != "email" {
+		t.Fatalf("a request without a contact route must be refused, the cursor on the e-mail:\n%s", frame(m))
 	}
-	m = press(t, m, "tab", "=jan@example.org", "tab", "tab", "tab", "=customer=C-1042; order", "enter")
-	if m.form == nil || !strings.Contains(frame(m), `identifier "order": want TYPE=VALUE`) {
+	m = press(t, m, "=jan@example.org", "tab", "tab", "tab", "=customer=C-1042; order", "enter")
+	if m.form == nil || !strings.Contains(frame(m), `identifier "order": want TYPE=VALUE`) || m.form.focused().key != "identifier" {
 		t.Fatalf("a malformed identifier must be refused:\n%s", frame(m))
 	}
-	m = press(t, m, "==77", "tab", "tab", "tab", "tab", "=2026-03-31", "tab", "=pl", "tab", "=all my data, then delete it", "enter")
+	m = press(t, m, "==77", "tab", "=Jan's lawyer", "enter")
+	if m.form == nil || !strings.Contains(frame(m), "is not the subject") || m.form.focused().key != "relation" {
+		t.Fatalf("a requester other than the subject under the relation self must be refused at the relation:\n%s", frame(m))
+	}
+	// relation, language, received, channel, text.
+	m = press(t, m, "shift+tab", "ctrl+u", "tab", "tab", "=pl", "tab", "=2026-03-31", "tab", "tab", "=all my data, then delete it", "enter")
 	if m.form != nil {
 		t.Fatalf("not created (%s):\n%s", m.err, frame(m))
 	}
@@ -431,7 +454,7 @@ func TestNewRequestForm(t *testing.T) {
 	}
 	c := m.kase.detail.loaded.Case
 	if c.Controller != "crisp" || c.Right != cases.RightAccess || c.Text != "all my data, then delete it" || c.Language != "pl" ||
-		c.Subject.Identifiers["customer"] != "C-1042" || c.Subject.Identifiers["order"] != "77" ||
+		c.Subject.Identifiers["customer"] != "C-1042" || c.Subject.Identifiers["order"] != "77" || c.Requester != nil ||
 		cases.DateOf(c.ReceivedAt, zone("Europe/Paris")).String() != "2026-03-31" {
 		t.Fatalf("stored %+v", c)
 	}

@@ -3,6 +3,8 @@ package ui
 import (
 	"charm.land/bubbles/v2/key"
 	"charm.land/bubbles/v2/textinput"
+
+	"rightsdesk/cases"
 )
 
 // KeyMap is every key the app answers to, one set per component; the
@@ -46,7 +48,7 @@ type CaseKeys struct {
 	NextSection, PrevSection                key.Binding
 	Reveal, Actions, Export, Record, Back   key.Binding
 	Help, Quit                              key.Binding
-	// Forms open the action forms (caseActions), in the order of the work.
+	// Forms open the action forms (cases.Actions), in the order of the work.
 	Forms []FormKey
 }
 
@@ -143,10 +145,23 @@ func DefaultKeys() KeyMap {
 		},
 		Text: textKeys(),
 	}
-	for _, a := range caseActions {
-		k.Case.Forms = append(k.Case.Forms, FormKey{Action: a.name, Binding: b(a.key, a.name, a.key)})
+	for _, a := range cases.Actions {
+		if typed, ok := actionKeys[a.Name]; ok {
+			k.Case.Forms = append(k.Case.Forms, FormKey{Action: a.Name, Binding: b(typed, a.Name, typed)})
+		}
 	}
 	return k
+}
+
+// actionKeys are the keys that open the forms of the domain's actions
+// (cases.Actions), by action name: the one thing about an action the app
+// decides itself. TestEveryActionHasAForm fails for an action without one.
+var actionKeys = map[string]string{
+	"acknowledge": "A", "request-id": "i", "id-received": "I", "verify": "v",
+	"request-info": "m", "info-received": "M", "request-authority": "p", "authority-received": "P",
+	"request-fee": "f", "fee-paid": "F", "extend": "x", "send": "s", "notify": "N", "recipients": "R",
+	"assign": "a", "tag": "t", "untag": "u", "note": "n", "attach": "+", "withhold": "w",
+	"close": "c", "reopen": "o", "rebaseline": "B",
 }
 
 // textKeys are bubbles/textinput's editing keys, less those a form or the

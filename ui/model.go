@@ -10,7 +10,6 @@ package ui
 import (
 	"errors"
 	"fmt"
-	"regexp"
 	"strings"
 	"time"
 
@@ -249,6 +248,9 @@ func (m Model) formAnswered(msg tea.Msg) (tea.Model, tea.Cmd) {
 			return m, m.openCase(msg.id, false)
 		case msg.err != nil:
 			m.formFailed(msg.err)
+			if m.form != nil && msg.field != "" {
+				m.form.focusOn(msg.field)
+			}
 			return m, nil
 		}
 		m.formDone()
@@ -291,13 +293,17 @@ func (m Model) formAnswered(msg tea.Msg) (tea.Model, tea.Cmd) {
 	return m, nil
 }
 
-// formFailed shows why a sent form was not applied and gives it back to
-// the user as it was typed.
+// formFailed shows why a form was not applied and gives it back to the
+// user as it was typed, the cursor on the field a refusal names.
 func (m *Model) formFailed(err error) {
 	m.err = errorLine(err)
-	if m.form != nil && (m.form.confirming || m.form.sending) {
-		m.form = m.form.clone()
-		m.form.confirming, m.form.sending = false, false
+	if m.form == nil {
+		return
+	}
+	m.form = m.form.clone()
+	m.form.confirming, m.form.sending = false, false
+	if r := (*cases.Refused)(nil); errors.As(err, &r) && r.Field != "" {
+		m.form.focusOn(r.Field)
 	}
 }
 
@@ -310,9 +316,7 @@ func (m *Model) formDone() {
 }
 
 // errorLine is an error for the status line: a store error without the
-// file's path, which the header names and the full message keeps, and
-// without the command-line flags the action service's refusals name
-// ("(--reason)"), which mean nothing in a form.
+// file's path, which the header names and the full message keeps.
 func errorLine(err error) string {
 	var se *storage.StoreError
 	if errors.As(err, &se) {
@@ -322,10 +326,8 @@ func errorLine(err error) string {
 		}
 		return cases.Printable(msg)
 	}
-	return cases.Printable(cliFlag.ReplaceAllString(err.Error(), ""))
+	return cases.Printable(err.Error())
 }
-
-var cliFlag = regexp.MustCompile(` ?\((?:[a-z-]+ )?--[a-z-]+(?: [A-Z]+)?\)`)
 
 // sanitizeInput keeps typed or pasted text to one line of printable text.
 // Line breaks and tabs in pasted text become one space, so that pasted

@@ -1,6 +1,7 @@
 package ui
 
 import (
+	"fmt"
 	"path/filepath"
 	"strings"
 	"testing"
@@ -312,7 +313,7 @@ func TestOverview(t *testing.T) {
 	m = drive(t, m, keyPress("v"))
 	out := frame(m)
 	// Three cases: two open (one due tonight), one closed without an answer.
-	for _, want := range []string{"Overview", "open 2", "overdue 0", "due within 7 days 1", "answered 0", "closed without an answer sent: 1", "2026-03-30     1", "2026-03-16     1", "2026-02-23     0"} {
+	for _, want := range []string{"Overview", "open 2", "overdue 0", "due within 7 days (overdue included) 1", "answered 0", "closed without an answer sent: 1", "2026-03-30     1", "2026-03-16     1", "2026-02-23     0"} {
 		if !strings.Contains(out, want) {
 			t.Errorf("overview lacks %q:\n%s", want, out)
 		}
@@ -320,6 +321,31 @@ func TestOverview(t *testing.T) {
 	m = drive(t, m, keyPress("esc"))
 	if !strings.Contains(frame(m), "DSR-2026-000001") {
 		t.Fatal("esc goes back to the queue")
+	}
+}
+
+// TestOverviewCountsWhatWShows: the overview's "due within 7 days" is the
+// number of cases the queue's w shows on the same cases, overdue ones
+// included; o shows the overview's overdue ones.
+func TestOverviewCountsWhatWShows(t *testing.T) {
+	m, s, c, _ := start(t, 80, 24)
+	// Due Tue 7 April in Paris; and the case due on the 2nd is overdue on the 3rd.
+	if _, err := s.Add(cases.Intake{Controller: "crisp", Rights: []cases.Right{cases.RightAccess},
+		Subject: cases.Subject{Name: "Ines", Email: "ines@example.org"}, ReceivedAt: time.Date(2026, 3, 6, 9, 0, 0, 0, time.UTC)}, paris, c.t, "anna"); err != nil {
+		t.Fatal(err)
+	}
+	c.t = time.Date(2026, 4, 3, 10, 0, 0, 0, time.UTC)
+	m = drive(t, m, m.loadQueue("")())
+	m = drive(t, m, tickMsg(c.t))
+	m = press(t, m, "w")
+	week := len(m.queue.shown)
+	m = press(t, m, "o")
+	overdue := len(m.queue.shown)
+	m = press(t, m, "o", "v")
+	out := frame(m)
+	if week != 2 || overdue != 1 || !strings.Contains(out, fmt.Sprintf("due within 7 days (overdue included) %d", week)) ||
+		!strings.Contains(out, fmt.Sprintf("overdue %d", overdue)) {
+		t.Fatalf("w shows %d cases, o %d; the overview:\n%s", week, overdue, out)
 	}
 }
 

@@ -9,6 +9,7 @@ import (
 
 	"charm.land/bubbles/v2/key"
 	tea "charm.land/bubbletea/v2"
+	"github.com/charmbracelet/x/ansi"
 
 	"rightsdesk/cases"
 )
@@ -70,10 +71,11 @@ func (m Model) overviewKey(msg tea.KeyPressMsg) (tea.Model, tea.Cmd) {
 	return m, nil
 }
 
-// lines renders the overview: open cases by status and organisation, what
-// is overdue or due this week, timeliness over answered cases, and the
-// intake of the last twelve weeks (cases.Statistics, shared with report).
-func (o overviewScreen) lines(width int, st Styles, now time.Time) []string {
+// lines renders the overview in height lines at most: open cases by status
+// and organisation, what is overdue or due this week, timeliness over
+// answered cases, and the intake of the last weeks (cases.Statistics,
+// shared with report); where the window is short, the oldest weeks give way.
+func (o overviewScreen) lines(width, height int, st Styles, now time.Time) []string {
 	ov := o.figures
 	if ov == nil {
 		return []string{"Working out the figures…"}
@@ -82,8 +84,9 @@ func (o overviewScreen) lines(width int, st Styles, now time.Time) []string {
 	var lines []string
 	add := func(format string, args ...any) { lines = append(lines, fmt.Sprintf(format, args...)) }
 	lines = append(lines, st.Title.Render("Overview")+"  "+st.Dim.Render(fmt.Sprintf("%s: %d cases, as of %s", ov.scope, s.Cases, now.Local().Format("Mon 2 Jan 15:04"))), "")
-	add("%s %d   %s %d   %s %d   %s %d", label("open"), s.Open, st.Overdue.Render("overdue"), s.Overdue,
-		label("due within 7 days"), s.DueThisWeek, label("extension notices due this week"), s.NoticesDueThisWeek)
+	lines = append(lines, spread([]string{label("open") + fmt.Sprintf(" %d", s.Open), st.Overdue.Render("overdue") + fmt.Sprintf(" %d", s.Overdue),
+		label("due within 7 days (overdue included)") + fmt.Sprintf(" %d", s.DueThisWeek),
+		label("extension notices due this week") + fmt.Sprintf(" %d", s.NoticesDueThisWeek)}, width)...)
 	var byStatus []string
 	for _, status := range cases.Statuses {
 		if n := s.OpenByStatus[status]; n > 0 {
@@ -102,19 +105,38 @@ func (o overviewScreen) lines(width int, st Styles, now time.Time) []string {
 	add("%s %d (notice in time %d, late %d); closed without an answer sent: %d", label("extensions"),
 		s.Extensions, s.ExtensionsInForce, s.ExtensionsLate, s.ClosedUnanswered)
 	lines = append(lines, "", st.Header.Render("Requests received per week"))
+	weeks := ov.weeks[max(0, len(ov.weeks)-max(1, height-len(lines))):]
 	most := 1
-	for _, w := range ov.weeks {
+	for _, w := range weeks {
 		most = max(most, w.Count)
 	}
 	barWidth := max(5, width-22)
-	for _, w := range ov.weeks {
+	for _, w := range weeks {
 		add("%s %5d %s", w.Start, w.Count, strings.Repeat("█", (w.Count*barWidth+most-1)/most))
 	}
 	return lines
 }
 
+// spread sets figures side by side, three spaces apart, on as many lines
+// as the width needs; a figure is never cut in two.
+func spread(items []string, width int) []string {
+	var out []string
+	line := ""
+	for _, it := range items {
+		switch {
+		case line == "":
+			line = it
+		case ansi.StringWidth(line)+3+ansi.StringWidth(it) <= width:
+			line += "   " + it
+		default:
+			out, line = append(out, line), it
+		}
+	}
+	return append(out, line)
+}
+
 func (m Model) overviewView() string {
-	lines := m.overview.lines(m.width, m.styles, m.now)
+	lines := m.overview.lines(m.width, m.height-1, m.styles, m.now)
 	var b strings.Builder
 	for i := range m.height - 1 {
 		l := ""

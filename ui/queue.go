@@ -138,7 +138,7 @@ type filter struct {
 	quick     quick
 }
 
-// quick are the quick filters.
+// quick are the quick filters, toggled and cycled by their keys.
 type quick struct {
 	overdue, week, mine bool
 	status              cases.Status
@@ -148,23 +148,22 @@ type quick struct {
 
 func (q quick) active() bool { return q != quick{} }
 
-func (q quick) allows(s *cases.Summary, now time.Time, actor string) bool {
-	switch {
-	case q.overdue && cases.UrgencyOf(s, now) != cases.UrgencyOverdue:
-		return false
-	case q.week && (s.Closed() || s.Clock != cases.ClockRunning || s.EffectiveDueAt.IsZero() ||
-		s.EffectiveDueAt.After(now.Add(7*24*time.Hour))):
-		return false
-	case q.mine && s.Assignee != actor:
-		return false
-	case q.status != "" && s.Status != q.status:
-		return false
-	case q.controller != "" && s.Controller != q.controller:
-		return false
-	case q.right != "" && s.Right != q.right:
-		return false
+// narrowing is what the quick filters let through, as list's flags
+// describe it: "mine" is the actor's cases, "due within 7 days" counts the
+// overdue ones as the overview does, and closed cases stay in, as the
+// queue shows them.
+func (q quick) narrowing(actor string) cases.Narrowing {
+	n := cases.Narrowing{Overdue: q.overdue, Controller: q.controller, Right: q.right, All: true}
+	if q.week {
+		n.DueWithin = cases.Week
 	}
-	return true
+	if q.mine {
+		n.Assignee = actor
+	}
+	if q.status != "" {
+		n.Statuses = []cases.Status{q.status}
+	}
+	return n
 }
 
 func newQueue(k KeyMap) queue {
@@ -254,7 +253,7 @@ func (q *queue) count(now time.Time) {
 	for i := range q.all {
 		if !q.all[i].Closed() {
 			q.openCount++
-			if cases.UrgencyOf(&q.all[i], now) == cases.UrgencyOverdue {
+			if q.all[i].Overdue(now) {
 				q.overdueCount++
 			}
 		}
@@ -327,7 +326,7 @@ func (m Model) queueLoaded(msg tea.Msg) (tea.Model, tea.Cmd) {
 	q := &m.queue
 	switch msg := msg.(type) {
 	case polledMsg:
-		m.err = ""
+		m.clearStoreError()
 	case queueMsg:
 		return m.snapshot(msg)
 	case indexMsg:
@@ -353,7 +352,7 @@ func (m Model) snapshot(msg queueMsg) (tea.Model, tea.Cmd) {
 	if msg.partial && msg.counter < q.counter {
 		return m, nil // an older poll's merge, overtaken by a newer one
 	}
-	m.err, m.loadErr = "", ""
+	m.clearStoreError()
 	if msg.keepID == "" {
 		msg.keepID = q.currentID()
 	}
@@ -378,6 +377,16 @@ func (m Model) snapshot(msg queueMsg) (tea.Model, tea.Cmd) {
 		return m, tea.Batch(buildIndex(q.all), m.reloadCaseIfChanged(), figures)
 	}
 	return m, tea.Batch(m.runFilterIfNeeded(), m.reloadCaseIfChanged(), figures)
+}
+
+// clearStoreError forgets a passing error of the store (a busy database)
+// once it reads again; an open form's refusal stays with the form until it
+// is sent again or closed, or a poll would take it away before it is read.
+func (m *Model) clearStoreError() {
+	m.loadErr = ""
+	if m.form == nil {
+		m.err = ""
+	}
 }
 
 // filtered shows a filter's result, if it is the latest run's.
