@@ -25,7 +25,7 @@ var IntakeFields = []Field{
 	{Name: "relation", Label: "relation", Type: FieldChoice, Vocabulary: slugs(Relations), Default: string(RelationSelf),
 		Placeholder: "REL", Hint: "the requester's relation to the subject"},
 	{Name: "regime", Label: "regime", Type: FieldChoice, Placeholder: "R", Hint: "default: the organisation's first"},
-	{Name: "language", Label: "language", Type: FieldText, Placeholder: "CODE", Hint: "e.g. fr (default: the register's)"},
+	{Name: "language", Label: "language", Type: FieldText, Placeholder: "CODE", Hint: "of the letters, e.g. fr (default en)"},
 	{Name: "received", Label: "received", Type: FieldTime, Placeholder: "TIME",
 		Hint: "RFC 3339 or YYYY-MM-DD in the organisation's zone; default now"},
 	{Name: "channel", Label: "channel", Type: FieldChoice, Vocabulary: slugs(Channels), Placeholder: "CH",

@@ -49,7 +49,11 @@ func (e Event) Details() []Detail {
 	add("redirect to", e.RedirectTo)
 	add("reopen reason", string(e.ReopenReason))
 	if e.Rules != nil {
-		add("rules", fmt.Sprintf("%s, %s, calendar %s (%s)", e.Rules.Regime, e.Rules.Zone, e.Rules.Calendar, e.Rules.Source))
+		rules := fmt.Sprintf("%s, %s, calendar %s", e.Rules.Regime, e.Rules.Zone, e.Rules.Calendar)
+		if e.Rules.Source != "" {
+			rules += " (" + e.Rules.Source + ")"
+		}
+		add("rules", rules)
 	}
 	if e.ExtendedTo != nil {
 		add("extended to", e.ExtendedTo.String())

@@ -108,12 +108,12 @@ func doTx(tx *bolt.Tx, id string, a Action, now time.Time) (*Result, error) {
 			return nil, err
 		}
 		if ev.At, err = cases.ParseTime(a.At, loc); err != nil {
-			return nil, &cases.Refused{Reason: fmt.Sprintf("--at: %v", err)}
+			return nil, &cases.Refused{Field: "at", Reason: fmt.Sprintf("when it happened: %v", err)}
 		}
 	}
 	if ev.Kind == cases.EventAttached {
 		if ev.Attachment == nil {
-			return nil, &cases.Refused{Reason: "an attachment needs a file"}
+			return nil, &cases.Refused{Field: "file", Reason: "an attachment needs a file"}
 		}
 		att := *ev.Attachment
 		sum := sha256.Sum256(a.Content)
