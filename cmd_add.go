@@ -7,7 +7,6 @@ import (
 	"github.com/spf13/cobra"
 
 	"rightsdesk/cases"
-	"rightsdesk/cases/register"
 )
 
 // addCommand records a new request: one case per right, linked as one
@@ -45,7 +44,7 @@ func (a *app) runAdd(values cases.Values, db, registersDir string, asJSON bool) 
 	if err != nil {
 		return a.fail(exitUsage, fmt.Errorf("add: %w", err))
 	}
-	in, rules, err := cases.ParseIntake(values, rulesFrom(regs))
+	in, rules, err := cases.ParseIntake(values, regs.RulesFor)
 	if err != nil {
 		return a.refusal("add", cases.IntakeFields, exitUsage, err)
 	}
@@ -76,19 +75,6 @@ func (a *app) runAdd(values cases.Values, db, registersDir string, asJSON bool) 
 		fmt.Fprintln(a.stdout, cs.ID)
 	}
 	return exitOK
-}
-
-// rulesFrom resolves an organisation (and a regime, "" for its first) to
-// its ID and the rules its register freezes into a new case.
-func rulesFrom(regs *register.Registers) cases.RulesFor {
-	return func(controller, regime string) (string, cases.Rules, error) {
-		reg, err := regs.Get(controller)
-		if err != nil {
-			return "", cases.Rules{}, err
-		}
-		rules, err := reg.Rules(regime)
-		return reg.ID, rules, err
-	}
 }
 
 // completeRegime completes --regime with the regimes of the organisation

@@ -66,7 +66,7 @@ func (a *app) runImport(name, db, registersDir string, asJSON bool) int {
 		return a.fail(exitUsage, fmt.Errorf("import: %w", err))
 	}
 	now, actor := a.clock.Now(), a.actor()
-	requests, errs := storage.ReadImport(name, bytes.NewReader(data), rulesFrom(regs), now, actor)
+	requests, errs := storage.ReadImport(name, bytes.NewReader(data), regs.RulesFor, now, actor)
 	if len(errs) > 0 {
 		for _, e := range errs {
 			fmt.Fprintln(a.stderr, oneLine(e.Error()))

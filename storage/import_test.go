@@ -24,14 +24,7 @@ func embeddedRules(t testing.TB) RulesFor {
 	if err != nil {
 		t.Fatal(err)
 	}
-	return func(controller, regime string) (string, cases.Rules, error) {
-		reg, err := regs.Get(controller)
-		if err != nil {
-			return "", cases.Rules{}, err
-		}
-		rules, err := reg.Rules(regime)
-		return reg.ID, rules, err
-	}
+	return regs.RulesFor
 }
 
 func rowLines(rows []ImportRow) []int {

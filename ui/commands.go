@@ -347,17 +347,9 @@ func (m Model) addCase(values cases.Values) tea.Cmd {
 		return func() tea.Msg { return addedMsg{err: fmt.Errorf("no registers are loaded")} }
 	}
 	st, now, actor := m.opt.Store, m.opt.Clock.Now(), m.opt.Actor
-	rulesFor := func(controller, regime string) (string, cases.Rules, error) {
-		reg, err := regs.Get(controller)
-		if err != nil {
-			return "", cases.Rules{}, err
-		}
-		rules, err := reg.Rules(regime)
-		return reg.ID, rules, err
-	}
 	return func() tea.Msg {
 		// Here, not in Update: reading the received time loads the zone's file.
-		in, rules, err := cases.ParseIntake(values, rulesFor)
+		in, rules, err := cases.ParseIntake(values, regs.RulesFor)
 		if err != nil {
 			return addedMsg{err: err}
 		}

@@ -44,3 +44,15 @@ func (r *Register) Complete(ev *cases.Event, regime string) error {
 	}
 	return nil
 }
+
+// RulesFor resolves an organisation (and a regime, "" for its first) to its
+// ID and the rules its register freezes into a new case: how add, import
+// and the app's new request form find a request's rules.
+func (rs *Registers) RulesFor(controller, regime string) (string, cases.Rules, error) {
+	reg, err := rs.Get(controller)
+	if err != nil {
+		return "", cases.Rules{}, err
+	}
+	rules, err := reg.Rules(regime)
+	return reg.ID, rules, err
+}
