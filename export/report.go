@@ -62,18 +62,10 @@ func NewReportRow(s *cases.Summary) ReportRow {
 	for _, g := range s.Grounds {
 		r.Grounds = append(r.Grounds, string(g))
 	}
-	switch {
-	case !s.AnsweredOn.IsZero():
+	if !s.AnsweredOn.IsZero() {
 		r.Answered = s.AnsweredOn.String()
-		r.Timeliness = "on-time"
-		if s.EffectiveDue.IsZero() || s.AnsweredOn.After(s.EffectiveDue) {
-			r.Timeliness = "late"
-		}
-	case s.Closed():
-		r.Timeliness = "closed-unanswered"
-	default:
-		r.Timeliness = "open"
 	}
+	r.Timeliness = string(s.Timeliness())
 	return r
 }
 
