@@ -128,6 +128,7 @@ func printTotals(w io.Writer, name string, t export.ReportTotals) {
 	}
 	fmt.Fprintf(w, "\n  answered %d, on time %d (%.1f%%); days to answer (paused days excluded): median %.1f, 90th percentile %d\n",
 		t.Answered, t.OnTime, 100*t.OnTimeRate, t.MedianDays, t.P90Days)
+	fmt.Fprintf(w, "  the organisation's own promise kept in %d of %d answered cases that had one\n", t.PromisesKept, t.PromisesJudged)
 	fmt.Fprintf(w, "  closed without an answer sent on record: %d\n", t.ClosedUnanswered)
 	fmt.Fprintf(w, "  extensions %d: notice in time %d, notice late %d\n", t.Extensions, t.ExtensionsInForce, t.ExtensionsLate)
 	if len(t.RefusalsByGround) > 0 {

@@ -86,3 +86,38 @@ func TestReportByHand(t *testing.T) {
 		t.Fatalf("text report: %q", out)
 	}
 }
+
+// TestReportJudgesTheLawAndThePromiseApart: Callrix promises an answer
+// within 30 days, counted in calendar days from the receipt date and never
+// rolled (2 January 2026 + 30 = Sunday 1 February); the law gives one month
+// (Art. 12(3): 2 February 2026, a Monday). An answer sent on 2 February is
+// on time in law, and the promise was not kept.
+func TestReportJudgesTheLawAndThePromiseApart(t *testing.T) {
+	d := newDesk(t, "2026-03-10T12:00:00Z")
+	id := d.add("--controller", "callrix", "--right", "access", "--received", "2026-01-02")
+	status, _, errOut := d.run("send", id, "--letter", "final", "--at", "2026-02-02")
+	if status != 0 || !strings.Contains(errOut, "the promise not kept") || strings.Contains(errOut, "recorded as late") {
+		t.Fatalf("send: %d %q, want a warning that the promise was not kept, not that the answer is late", status, errOut)
+	}
+	status, out, errOut := d.run("report", "--json")
+	if status != 0 {
+		t.Fatal(errOut)
+	}
+	var rep struct {
+		Rows []struct {
+			Due, Promised, Timeliness string
+			PromiseKept               *bool `json:"promise_kept"`
+		}
+		Totals map[string]any
+	}
+	if err := json.Unmarshal([]byte(out), &rep); err != nil || len(rep.Rows) != 1 {
+		t.Fatalf("%v: %s", err, out)
+	}
+	r := rep.Rows[0]
+	if r.Due != "2026-02-02" || r.Promised != "2026-02-01" || r.Timeliness != "on-time" || r.PromiseKept == nil || *r.PromiseKept {
+		t.Errorf("row %+v (promise kept %v): want due 2026-02-02, promised 2026-02-01, on time, promise not kept", r, r.PromiseKept)
+	}
+	if rep.Totals["on_time"] != 1.0 || rep.Totals["promises_judged"] != 1.0 || rep.Totals["promises_kept"] != 0.0 {
+		t.Errorf("totals %v", rep.Totals)
+	}
+}

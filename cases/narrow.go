@@ -38,12 +38,20 @@ const (
 )
 
 // Timeliness judges the case: answered on time when the answering letter's
-// civil date is on or before the effective due date (the law is met by
-// informing the subject, not by closing the case); late otherwise; open or
-// closed without an answer on record when nothing answered it.
+// civil date is on or before the legal due date in force (extended where
+// the extension is valid; the law is met by informing the subject, not by
+// closing the case), late otherwise; open, or closed without an answer on
+// record, when nothing answered it. Where the law sets no date (a
+// complaint), the effective due date (the promise or the internal target)
+// is the measure. The organisation's own promise is judged apart
+// (PromiseKept).
 func (s *Summary) Timeliness() Timeliness {
+	due := s.LegalDue
+	if due.IsZero() {
+		due = s.EffectiveDue
+	}
 	switch {
-	case !s.AnsweredOn.IsZero() && !s.EffectiveDue.IsZero() && !s.AnsweredOn.After(s.EffectiveDue):
+	case !s.AnsweredOn.IsZero() && !due.IsZero() && !s.AnsweredOn.After(due):
 		return TimelinessOnTime
 	case !s.AnsweredOn.IsZero():
 		return TimelinessLate
@@ -51,6 +59,23 @@ func (s *Summary) Timeliness() Timeliness {
 		return TimelinessClosedUnanswered
 	}
 	return TimelinessOpen
+}
+
+// PromiseKept reports whether the answer went by the organisation's own
+// promise, and whether there is a verdict at all: a case without a
+// promise, or not answered yet, is neither kept nor broken.
+func (s *Summary) PromiseKept() (kept, judged bool) {
+	if s.PromiseDue.IsZero() || s.AnsweredOn.IsZero() {
+		return false, false
+	}
+	return !s.AnsweredOn.After(s.PromiseDue), true
+}
+
+// CountsForTimeliness reports whether the case is in the on-time
+// figures: a withdrawn or duplicate request leaves them, whatever was
+// sent.
+func (s *Summary) CountsForTimeliness() bool {
+	return s.Outcome != OutcomeWithdrawn && s.Outcome != OutcomeDuplicate
 }
 
 // Narrowing is what narrows the queue besides the typed query: the app's

@@ -12,8 +12,10 @@ import (
 // Definitions (documented in the README):
 //   - A case is answered when a letter that answers it was sent (final,
 //     redirect, lapse); it is on time when that letter's civil date is on or
-//     before the effective due date: the law is met by informing the
-//     subject, not by closing the case.
+//     before the legal due date in force (Summary.Timeliness): the law is
+//     met by informing the subject, not by closing the case. Whether the
+//     organisation's own promise was kept is counted beside it. Withdrawn
+//     and duplicate requests leave these figures.
 //   - Days to answer count calendar days from the receipt date to the answer
 //     date, minus the days the clock was paused.
 //   - The median of an even count is the mean of the two middle values; the
@@ -34,11 +36,14 @@ type Stats struct {
 	// within the next 7 days.
 	NoticesDueThisWeek int
 
-	Answered   int
-	OnTime     int
+	Answered   int     // withdrawn and duplicate requests left out
+	OnTime     int     // against the legal due date (Summary.Timeliness)
 	OnTimeRate float64 // OnTime / Answered, 0 when nothing was answered
-	MedianDays float64 // days to answer, paused days excluded
-	P90Days    int
+	// PromisesJudged are the answered cases that had a promise of the
+	// organisation's own; PromisesKept those answered by it.
+	PromisesJudged, PromisesKept int
+	MedianDays                   float64 // days to answer, paused days excluded
+	P90Days                      int
 	// ClosedUnanswered are closed cases with no answer sent on record.
 	ClosedUnanswered int
 
@@ -75,13 +80,19 @@ func Statistics(ss []Summary, now time.Time) Stats {
 				st.NoticesDueThisWeek++
 			}
 		}
-		if !s.AnsweredOn.IsZero() {
+		if !s.AnsweredOn.IsZero() && s.CountsForTimeliness() {
 			st.Answered++
 			if s.Timeliness() == TimelinessOnTime {
 				st.OnTime++
 			}
+			if kept, judged := s.PromiseKept(); judged {
+				st.PromisesJudged++
+				if kept {
+					st.PromisesKept++
+				}
+			}
 			days = append(days, max(0, s.ReceiptDate.DaysUntil(s.AnsweredOn)-s.PausedDays))
-		} else if s.Closed() {
+		} else if s.Closed() && s.AnsweredOn.IsZero() {
 			st.ClosedUnanswered++
 		}
 		switch s.Extension {

@@ -78,3 +78,41 @@ func TestPercentileAndMedianEdges(t *testing.T) {
 		t.Fatalf("p90 %d median %v (input must stay unsorted: %v)", Percentile(ten, 90), Median(ten), ten)
 	}
 }
+
+// TestOnTimeIsTheLawsDatePromiseApart: an answer after the organisation's
+// promise but within the legal due date is on time and the promise broken;
+// withdrawn and duplicate requests leave the figures; a case without a
+// promise is no verdict on one.
+func TestOnTimeIsTheLawsDatePromiseApart(t *testing.T) {
+	now := time.Date(2026, 3, 10, 12, 0, 0, 0, time.UTC)
+	d := NewDate
+	closed := func(id string, outcome Outcome, answer, legal, promise Date) Summary {
+		effective := legal
+		if !promise.IsZero() && promise.Before(legal) {
+			effective = promise
+		}
+		return Summary{ID: id, Status: StatusClosed, Clock: ClockStopped, Outcome: outcome, ClosedAt: now,
+			ReceiptDate: d(2026, 1, 5), AnsweredOn: answer, LegalDue: legal, PromiseDue: promise, EffectiveDue: effective}
+	}
+	ss := []Summary{
+		closed("A", OutcomeFulfilled, d(2026, 1, 30), d(2026, 2, 5), d(2026, 1, 20)), // promise broken, on time
+		closed("B", OutcomeFulfilled, d(2026, 1, 15), d(2026, 2, 5), d(2026, 1, 20)), // both kept
+		closed("C", OutcomeFulfilled, d(2026, 2, 6), d(2026, 2, 5), Date{}),          // late, no promise
+		closed("D", OutcomeWithdrawn, d(2026, 3, 1), d(2026, 2, 5), d(2026, 1, 20)),  // left out
+		closed("E", OutcomeDuplicate, d(2026, 3, 1), d(2026, 2, 5), Date{}),          // left out
+	}
+	if ss[0].Timeliness() != TimelinessOnTime {
+		t.Errorf("A: %s, want on time against the legal date", ss[0].Timeliness())
+	}
+	if kept, judged := ss[0].PromiseKept(); kept || !judged {
+		t.Errorf("A: promise kept %v judged %v, want broken", kept, judged)
+	}
+	if _, judged := ss[2].PromiseKept(); judged {
+		t.Error("C had no promise to keep")
+	}
+	st := Statistics(ss, now)
+	if st.Answered != 3 || st.OnTime != 2 || st.PromisesJudged != 2 || st.PromisesKept != 1 || st.ClosedUnanswered != 0 {
+		t.Errorf("answered %d, on time %d, promises %d/%d, closed unanswered %d; want 3, 2, 1/2, 0",
+			st.Answered, st.OnTime, st.PromisesKept, st.PromisesJudged, st.ClosedUnanswered)
+	}
+}

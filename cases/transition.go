@@ -288,8 +288,16 @@ func (t *transition) sent() error {
 				t.day, *d.ExtensionNoticeBy, dateOr(d.BaseDue))
 		}
 	case LetterFinal, LetterRedirect, LetterLapse:
-		if d.EffectiveDue != nil && t.day.After(*d.EffectiveDue) {
-			t.warn("answer sent %s, after the deadline %s: recorded as late", t.day, *d.EffectiveDue)
+		legal := d.Due
+		if legal == nil {
+			legal = d.EffectiveDue // no date in law: the promise or the internal target
+		}
+		switch {
+		case legal != nil && t.day.After(*legal):
+			t.warn("answer sent %s, after the deadline %s: recorded as late", t.day, *legal)
+		case d.PromiseDue != nil && t.day.After(*d.PromiseDue):
+			t.warn("answer sent %s, after the date promised, %s: on time in law (due %s), the promise not kept",
+				t.day, *d.PromiseDue, dateOr(legal))
 		}
 	}
 	return nil

@@ -88,6 +88,8 @@ type Summary struct {
 	ReceiptDate  Date // the civil receipt date in the case's zone
 	EffectiveDue Date // zero when there is none
 	AnsweredOn   Date // the civil date the answer was sent; zero if not
+	LegalDue     Date // the legal deadline in force (extended where valid); zero when the law sets none
+	PromiseDue   Date // the organisation's own promise; zero when it makes none
 	PausedDays   int  // days the clock was paused
 	Extension    ExtensionState
 	NoticeBy     Date     // an extension decided, not yet notified: its notice must go by then
@@ -123,6 +125,12 @@ func Summarize(c *Case, st *State, revision int) Summary {
 	s.ReceiptDate, s.PausedDays, s.Grounds = d.ReceiptDate, d.PausedDays, st.Grounds
 	if d.EffectiveDue != nil {
 		s.EffectiveDue = *d.EffectiveDue
+	}
+	if d.Due != nil {
+		s.LegalDue = *d.Due
+	}
+	if d.PromiseDue != nil {
+		s.PromiseDue = *d.PromiseDue
 	}
 	if st.AnsweredAt != nil {
 		if loc, err := LoadZone(st.Rules.Zone); err == nil {

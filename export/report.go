@@ -21,13 +21,17 @@ type ReportRow struct {
 	RequestID  string   `json:"request_id"`
 	Right      string   `json:"right"`
 	Received   string   `json:"received"`
-	Due        string   `json:"due"`
+	Due        string   `json:"due"`       // the legal due date in force (the effective one where the law sets none)
+	Promised   string   `json:"promised"`  // the organisation's own promise, if it made one
 	Extension  string   `json:"extension"` // "", "decided", "in-force", "notice-late"
 	Answered   string   `json:"answered"`  // the date the answer was sent
 	Status     string   `json:"status"`
 	Outcome    string   `json:"outcome"`
 	Grounds    []string `json:"grounds"`
-	Timeliness string   `json:"timeliness"` // on-time, late, open, closed-unanswered
+	Timeliness string   `json:"timeliness"` // on-time, late, open, closed-unanswered: against Due
+	// PromiseKept says whether the answer went by the promise; null while
+	// there is no answer or no promise.
+	PromiseKept *bool `json:"promise_kept"`
 }
 
 // ReportTotals are the figures of the register for one organisation or
@@ -38,6 +42,8 @@ type ReportTotals struct {
 	Answered          int            `json:"answered"`
 	OnTime            int            `json:"on_time"`
 	OnTimeRate        float64        `json:"on_time_rate"`
+	PromisesJudged    int            `json:"promises_judged"`
+	PromisesKept      int            `json:"promises_kept"`
 	MedianDays        float64        `json:"median_days_to_answer"`
 	P90Days           int            `json:"p90_days_to_answer"`
 	ClosedUnanswered  int            `json:"closed_without_answer_sent"`
@@ -56,8 +62,17 @@ func NewReportRow(s *cases.Summary) ReportRow {
 	r := ReportRow{Controller: s.Controller, ID: s.ID, RequestID: s.RequestID, Right: string(s.Right),
 		Received: s.ReceiptDate.String(), Extension: extensionWords[s.Extension], Status: string(s.Status),
 		Outcome: string(s.Outcome), Grounds: []string{}}
-	if !s.EffectiveDue.IsZero() {
+	switch {
+	case !s.LegalDue.IsZero():
+		r.Due = s.LegalDue.String()
+	case !s.EffectiveDue.IsZero():
 		r.Due = s.EffectiveDue.String()
+	}
+	if !s.PromiseDue.IsZero() {
+		r.Promised = s.PromiseDue.String()
+	}
+	if kept, judged := s.PromiseKept(); judged {
+		r.PromiseKept = &kept
 	}
 	for _, g := range s.Grounds {
 		r.Grounds = append(r.Grounds, string(g))
@@ -73,7 +88,7 @@ func NewReportRow(s *cases.Summary) ReportRow {
 func NewReportTotals(ss []cases.Summary, now time.Time) ReportTotals {
 	st := cases.Statistics(ss, now)
 	t := ReportTotals{Cases: st.Cases, ByRight: map[string]int{}, Answered: st.Answered, OnTime: st.OnTime,
-		OnTimeRate: st.OnTimeRate, MedianDays: st.MedianDays, P90Days: st.P90Days, ClosedUnanswered: st.ClosedUnanswered,
+		OnTimeRate: st.OnTimeRate, PromisesJudged: st.PromisesJudged, PromisesKept: st.PromisesKept, MedianDays: st.MedianDays, P90Days: st.P90Days, ClosedUnanswered: st.ClosedUnanswered,
 		Extensions: st.Extensions, ExtensionsInForce: st.ExtensionsInForce, ExtensionsLate: st.ExtensionsLate,
 		RefusalsByGround: map[string]int{}}
 	for r, n := range st.ByRight {
@@ -116,10 +131,15 @@ func ReportRows(all []cases.Summary, controller string, from, to cases.Date) ([]
 // a spreadsheet would read as a formula is quoted as text.
 func WriteReportCSV(w io.Writer, rows []ReportRow) error {
 	cw := csv.NewWriter(w)
-	_ = cw.Write([]string{"controller", "id", "request_id", "right", "received", "due", "extension", "answered", "status", "outcome", "grounds", "timeliness"})
+	_ = cw.Write([]string{"controller", "id", "request_id", "right", "received", "due", "extension", "answered", "status",
+		"outcome", "grounds", "timeliness", "promised", "promise_kept"})
 	for _, r := range rows {
+		kept := ""
+		if r.PromiseKept != nil {
+			kept = map[bool]string{true: "yes", false: "no"}[*r.PromiseKept]
+		}
 		_ = cw.Write([]string{csvSafe(r.Controller), r.ID, r.RequestID, r.Right, r.Received, r.Due, r.Extension, r.Answered,
-			r.Status, r.Outcome, strings.Join(r.Grounds, ";"), r.Timeliness})
+			r.Status, r.Outcome, strings.Join(r.Grounds, ";"), r.Timeliness, r.Promised, kept})
 	}
 	cw.Flush()
 	return cw.Error()

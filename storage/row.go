@@ -12,7 +12,7 @@ import (
 // a compact binary form (about 150 bytes) rather than JSON: 100,000 of them
 // decode in tens of milliseconds. Strings are length-prefixed, so nothing a
 // subject typed can break the framing.
-const rowFormat = 2
+const rowFormat = 3
 
 var errBadRow = errors.New("unreadable queue row")
 
@@ -42,7 +42,7 @@ func encodeRow(s *cases.Summary, indexRef []byte) []byte {
 	for _, t := range s.Tags {
 		b = appendString(b, t)
 	}
-	for _, d := range []cases.Date{s.ClockSince, s.ReceiptDate, s.EffectiveDue, s.AnsweredOn, s.NoticeBy} {
+	for _, d := range []cases.Date{s.ClockSince, s.ReceiptDate, s.EffectiveDue, s.AnsweredOn, s.NoticeBy, s.LegalDue, s.PromiseDue} {
 		b = binary.AppendUvarint(b, uint64(dateNumber(d)))
 	}
 	b = binary.AppendUvarint(b, uint64(s.PausedDays))
@@ -141,7 +141,7 @@ func decodeRow(b []byte) (cases.Summary, []byte, error) {
 			s.Tags[i] = r.string()
 		}
 	}
-	for _, d := range []*cases.Date{&s.ClockSince, &s.ReceiptDate, &s.EffectiveDue, &s.AnsweredOn, &s.NoticeBy} {
+	for _, d := range []*cases.Date{&s.ClockSince, &s.ReceiptDate, &s.EffectiveDue, &s.AnsweredOn, &s.NoticeBy, &s.LegalDue, &s.PromiseDue} {
 		*d = numberDate(int(r.uvarint()))
 	}
 	s.PausedDays = int(r.uvarint())

@@ -100,7 +100,8 @@ func (o overviewScreen) lines(width, height int, st Styles, now time.Time) []str
 	}
 	lines = append(lines, wrap(label("open by organisation")+" "+strings.Join(byOrg, " · "), width)...)
 	lines = append(lines, "")
-	add("%s %d, on time %d (%.0f%%)", label("answered"), s.Answered, s.OnTime, 100*s.OnTimeRate)
+	add("%s %d, on time %d (%.0f%%), promise kept %d of %d", label("answered"), s.Answered, s.OnTime, 100*s.OnTimeRate,
+		s.PromisesKept, s.PromisesJudged)
 	add("%s median %.1f, 90th percentile %d", label("days to answer, paused days excluded:"), s.MedianDays, s.P90Days)
 	add("%s %d (notice in time %d, late %d); closed without an answer sent: %d", label("extensions"),
 		s.Extensions, s.ExtensionsInForce, s.ExtensionsLate, s.ClosedUnanswered)
