@@ -41,6 +41,20 @@ import (
 // Sunday, not a public holiday of the named holiday calendar (observed dates,
 // so substitute bank holidays count), and not one of the extra dates a
 // register lists. A Calendar is safe for concurrent use.
+// calendarInterpretations say, per calendar, where the list of holidays is
+// itself a reading of the law: shown in the working of every deadline on
+// that calendar, since every interpretation must be visible.
+var calendarInterpretations = map[string][]string{
+	"CY": {"Easter Tuesday and Christmas Eve not counted as holidays: bank and public-service holidays only, " +
+		"so the date is never later than the statutory one (a register may add them)"},
+	"CH": {"federal public holidays only (1 January, Ascension, 1 August, 25 December); " +
+		"a canton's own holidays need its calendar (CH-ZH, CH-GE...)"},
+}
+
+// Interpretations are the readings of the law this calendar's holiday list
+// rests on, in words for the working.
+func (c *Calendar) Interpretations() []string { return calendarInterpretations[c.Code] }
+
 type Calendar struct {
 	// Code is the ISO 3166-1 or ISO 3166-2 code the calendar was built for.
 	Code     string

@@ -148,6 +148,19 @@ type engine struct {
 	brief  bool // no working at all
 }
 
+// UKArt12AInForce is the day UK GDPR Art. 12A (the Data (Use and Access)
+// Act 2025) came into force; before it, the ICO's guidance said the same.
+var UKArt12AInForce = NewDate(2026, 2, 5)
+
+// ukRule names what the UK restart rule rests on for this case: Art. 12A,
+// or for a request received before it was in force the ICO's guidance.
+func (e *engine) ukRule() string {
+	if DateOf(e.in.ReceivedAt, e.loc).Before(UKArt12AInForce) {
+		return "the ICO's guidance then in force (Art. 12A from " + UKArt12AInForce.Human() + ")"
+	}
+	return "Art. 12A"
+}
+
 func (e *engine) step(format string, args ...any) {
 	if e.quiet || e.brief {
 		return
@@ -244,7 +257,15 @@ func (e *engine) receiptSteps(receipt Date) {
 	if utc := DateOf(e.in.ReceivedAt, time.UTC); utc != receipt {
 		e.step("in UTC that instant falls on %s; the date in the legal zone decides", hd(utc))
 	}
-	e.step("rules: %s, holiday calendar %s", e.regime.Title, e.cal.Code)
+	title := e.regime.Title
+	if e.regime.Pause == PauseUKRestart && receipt.Before(UKArt12AInForce) {
+		title = "UK GDPR Art. 12(3), read with the ICO's guidance in force when it was received (Art. 12A applies from " +
+			UKArt12AInForce.Human() + " and gives the same dates)"
+	}
+	e.step("rules: %s, holiday calendar %s", title, e.cal.Code)
+	for _, n := range e.cal.Interpretations() {
+		e.step("calendar %s: %s", e.cal.Code, n)
+	}
 	for _, a := range e.rules.Assumptions {
 		e.step("%s", a)
 	}
@@ -367,8 +388,8 @@ func (e *engine) applyRestart(start *Date, intervals []interval) *interval {
 		}
 		if iv.to.After(*start) {
 			*start = iv.to
-			e.step("%s on %s, received %s: under Art. 12A the period runs from the relevant time, now %s",
-				requestWords[iv.kind], hd(iv.from), hd(iv.to), hd(iv.to))
+			e.step("%s on %s, received %s: under %s the period runs from the relevant time, now %s",
+				requestWords[iv.kind], hd(iv.from), hd(iv.to), e.ukRule(), hd(iv.to))
 		}
 	}
 	return awaiting
@@ -405,7 +426,7 @@ func (e *engine) pauseDays(receipt, start Date, intervals []interval) (int, *Dat
 				continue // handled as a restart
 			}
 			if e.in.Right != RightAccess {
-				e.step("%s on %s: under Art. 12A only access requests pause for clarification; the clock runs", what, hd(iv.from))
+				e.step("%s on %s: under %s only access requests pause for clarification; the clock runs", what, hd(iv.from), e.ukRule())
 				continue
 			}
 			pauses = true

@@ -432,3 +432,23 @@ func TestComputeRefusesBadInput(t *testing.T) {
 		})
 	}
 }
+
+// TestInterpretationsAreInTheWorking: what the calendar or the law's
+// commencement makes a reading shows in the working: Cyprus leaves Easter
+// Tuesday out, and a UK request received before Art. 12A was in force (5
+// February 2026) rests on the ICO's guidance of the time, one after it on
+// Art. 12A.
+func TestInterpretationsAreInTheWorking(t *testing.T) {
+	cy := calc{regime: "eu-gdpr", calendar: "CY", zone: "Asia/Nicosia", received: "2026-03-02"}
+	if w := strings.Join(cy.run(t).Steps, "\n"); !strings.Contains(w, "Easter Tuesday and Christmas Eve not counted as holidays") {
+		t.Errorf("Cyprus working:\n%s", w)
+	}
+	before := strings.Join(uk("2026-01-12", "id-requested@2026-01-13", "id-received@2026-01-20").run(t).Steps, "\n")
+	if !strings.Contains(before, "the ICO's guidance") || strings.Contains(before, "under Art. 12A") {
+		t.Errorf("a UK request of January 2026:\n%s", before)
+	}
+	after := strings.Join(uk("2026-03-02", "id-requested@2026-03-03", "id-received@2026-03-10").run(t).Steps, "\n")
+	if !strings.Contains(after, "under Art. 12A") || strings.Contains(after, "ICO's guidance") {
+		t.Errorf("a UK request of March 2026:\n%s", after)
+	}
+}
