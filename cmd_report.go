@@ -122,7 +122,7 @@ func dateOrEmpty(d cases.Date) string {
 }
 
 func printTotals(w io.Writer, name string, t export.ReportTotals) {
-	fmt.Fprintf(w, "\n%s: %d cases", cases.Printable(name), t.Cases)
+	fmt.Fprintf(w, "\n%s: %s", cases.Printable(name), cases.Plural(t.Cases, "case"))
 	for _, r := range slices.Sorted(maps.Keys(t.ByRight)) {
 		fmt.Fprintf(w, ", %s %d", r, t.ByRight[r])
 	}

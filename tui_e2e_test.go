@@ -290,7 +290,7 @@ func TestTerminalWorkflowInTmux(t *testing.T) {
 	keys("anna", "Escape")
 	tx.waitFor("the queue", func(s string) bool { return strings.Contains(s, "1 open") || strings.Contains(s, "0 open") })
 	keys("anna", "v", "c", "c", "c")
-	tx.waitFor("crisp's overview", func(s string) bool { return strings.Contains(s, "crisp: 1 cases") })
+	tx.waitFor("crisp's overview", func(s string) bool { return strings.Contains(s, "crisp: 1 case") })
 	keys("anna", "R")
 	tx.waitFor("the register", func(s string) bool { return strings.Contains(s, "Register of requests written") })
 	reports, _ := filepath.Glob(filepath.Join(tx.dir, "rightsdesk", "reports", "register-crisp-*.csv"))

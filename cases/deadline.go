@@ -228,8 +228,8 @@ func (e *engine) run() error {
 		out.Clock = ClockAwaitingRestart
 		out.ClockSince = &awaiting.from
 		out.ClockReason = requestWords[awaiting.kind]
-		e.step("awaiting restart since %s (%s): no due date until it arrives; waited %d days so far",
-			hd(awaiting.from), requestWords[awaiting.kind], awaiting.from.DaysUntil(today))
+		e.step("awaiting restart since %s (%s): no due date until it arrives; waited %s so far",
+			hd(awaiting.from), requestWords[awaiting.kind], Plural(awaiting.from.DaysUntil(today), "day"))
 	} else if statutory {
 		e.statutoryDates(w.start, pauseDays, w.notified)
 	}
@@ -416,8 +416,8 @@ func (e *engine) pauseDays(receipt, start Date, intervals []interval) (int, *Dat
 				continue
 			}
 			if after := receipt.DaysUntil(iv.from); after > e.rules.PauseWindowDays {
-				e.step("%s on %s, %d days after receipt: later than the %d-day window for asking without undue delay, so it pauses nothing",
-					what, hd(iv.from), after, e.rules.PauseWindowDays)
+				e.step("%s on %s, %s after receipt: later than the %d-day window for asking without undue delay, so it pauses nothing",
+					what, hd(iv.from), Plural(after, "day"), e.rules.PauseWindowDays)
 				continue
 			}
 			pauses = true
@@ -452,10 +452,10 @@ func (e *engine) pauseDays(receipt, start Date, intervals []interval) (int, *Dat
 			if openSince == nil {
 				openSince, openReason = &iv.from, what
 			}
-			e.step("%s on %s, no answer yet: %d days paused so far (both days included)", what, hd(iv.from), n)
+			e.step("%s on %s, no answer yet: %s paused so far (both days included)", what, hd(iv.from), Plural(n, "day"))
 		} else {
-			e.step("%s on %s, answered %s: %d days paused (both days included%s)", what, hd(iv.from),
-				hd(iv.to), n, overlapNote(n, from.DaysUntil(iv.to)+1))
+			e.step("%s on %s, answered %s: %s paused (both days included%s)", what, hd(iv.from),
+				hd(iv.to), Plural(n, "day"), overlapNote(n, from.DaysUntil(iv.to)+1))
 		}
 	}
 	return len(counted), openSince, openReason

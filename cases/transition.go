@@ -200,7 +200,7 @@ func (t *transition) request(reasonNeeded string) error {
 	if regime.Pause == PauseEUSuspension &&
 		(t.ev.Kind == EventIDRequested || t.ev.Kind == EventClarificationRequested) {
 		if after := t.st.Deadlines.ReceiptDate.DaysUntil(t.day); after > rules.PauseWindowDays {
-			t.warn("asked %d days after receipt, beyond the %d-day window: the clock does not pause", after, rules.PauseWindowDays)
+			t.warn("asked %s after receipt, beyond the %d-day window: the clock does not pause", Plural(after, "day"), rules.PauseWindowDays)
 		}
 	}
 	return nil

@@ -370,7 +370,7 @@ func (f *form) lines(width int, st Styles, h help.Model, errLine, question strin
 	case f.sending:
 		what := "sending…"
 		if len(f.bulk) > 0 {
-			what = fmt.Sprintf("applying to %d cases…", len(f.bulk))
+			what = fmt.Sprintf("applying to %s…", cases.Plural(len(f.bulk), "case"))
 		}
 		return append(out, st.Dim.Render(what))
 	case f.confirming:

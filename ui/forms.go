@@ -256,7 +256,7 @@ func (m Model) bulkForm(assign bool) Model {
 	}
 	a, _ := cases.ActionNamed(name)
 	f.name, f.action = "bulk-"+name, a
-	f.title = fmt.Sprintf("%s %d cases (%s)", verb, len(f.bulk), scope)
+	f.title = fmt.Sprintf("%s %s (%s)", verb, cases.Plural(len(f.bulk), "case"), scope)
 	for i := range a.Fields {
 		f.fields = append(f.fields, formField(&a.Fields[i]))
 	}
@@ -266,7 +266,7 @@ func (m Model) bulkForm(assign bool) Model {
 
 // bulkSummary says what a bulk action did.
 func bulkSummary(what string, b *storage.Bulk) string {
-	s := fmt.Sprintf("%s: %d cases", what, len(b.Applied))
+	s := fmt.Sprintf("%s: %s", what, cases.Plural(len(b.Applied), "case"))
 	if len(b.Refused) > 0 {
 		var skipped []string
 		for _, id := range slices.Sorted(maps.Keys(b.Refused)) {

@@ -482,7 +482,7 @@ func TestBulkAssignOnTheFilteredQueue(t *testing.T) {
 	}
 	m = press(t, m, "y")
 	out := frame(m)
-	if !strings.Contains(out, "assigned to marc: 1 cases; 1 skipped: "+ids[0]) || !strings.Contains(out, "eve") {
+	if !strings.Contains(out, "assigned to marc: 1 case; 1 skipped: "+ids[0]) || !strings.Contains(out, "eve") {
 		t.Fatalf("the summary:\n%s", out)
 	}
 	if e := lastEvent(t, s, ids[1]); e.Kind != cases.EventAssigned || e.Assignee != "marc" {
@@ -554,7 +554,7 @@ func TestOverviewPerOrganisation(t *testing.T) {
 		t.Fatalf("overview:\n%s", out)
 	}
 	m = press(t, m, "c")
-	if out := frame(m); !strings.Contains(out, "callrix: 1 cases") || !strings.Contains(out, "open 1") {
+	if out := frame(m); !strings.Contains(out, "callrix: 1 case") || !strings.Contains(out, "open 1") {
 		t.Fatalf("overview of callrix:\n%s", out)
 	}
 	m = press(t, m, "R")

@@ -83,7 +83,7 @@ func (o overviewScreen) lines(width, height int, st Styles, now time.Time) []str
 	s, label := ov.stats, st.Label.Render
 	var lines []string
 	add := func(format string, args ...any) { lines = append(lines, fmt.Sprintf(format, args...)) }
-	lines = append(lines, st.Title.Render("Overview")+"  "+st.Dim.Render(fmt.Sprintf("%s: %d cases, as of %s", ov.scope, s.Cases, now.Local().Format("Mon 2 Jan 15:04"))), "")
+	lines = append(lines, st.Title.Render("Overview")+"  "+st.Dim.Render(fmt.Sprintf("%s: %s, as of %s", ov.scope, cases.Plural(s.Cases, "case"), now.Local().Format("Mon 2 Jan 15:04"))), "")
 	lines = append(lines, spread([]string{label("open") + fmt.Sprintf(" %d", s.Open), st.Overdue.Render("overdue") + fmt.Sprintf(" %d", s.Overdue),
 		label("due within 7 days (overdue included)") + fmt.Sprintf(" %d", s.DueThisWeek),
 		label("extension notices due this week") + fmt.Sprintf(" %d", s.NoticesDueThisWeek)}, width)...)

@@ -690,11 +690,11 @@ func (m Model) filterLine() string {
 	if quick.right != "" {
 		f = append(f, "right "+string(quick.right))
 	}
-	count := fmt.Sprintf("%d cases", len(q.all))
+	count := cases.Plural(len(q.all), "case")
 	if len(f) > 0 {
 		count = fmt.Sprintf("%d of %d cases", len(q.shown), len(q.all))
 		if fl.shownSeq != fl.seq && q.filtered() {
-			count = fmt.Sprintf("searching %d cases…", len(q.all)) // the rows are the last result's
+			count = fmt.Sprintf("searching %s…", cases.Plural(len(q.all), "case")) // the rows are the last result's
 		}
 		return "filter: " + strings.Join(f, " + ") + " — " + count
 	}
