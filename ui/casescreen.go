@@ -240,7 +240,7 @@ func (m Model) caseView() string {
 	}
 	footer := m.help.ShortHelpView(c.keys.ShortHelp())
 	if more := c.more(); more > 0 {
-		footer += m.styles.Dim.Render(" · ↓ "+strings.Replace(cases.Plural(more, "line"), " ", " more ", 1))
+		footer += m.styles.Dim.Render(" · ↓ " + strings.Replace(cases.Plural(more, "line"), " ", " more ", 1))
 	}
 	b.WriteString(fit(m.footer(footer), m.width))
 	return b.String()
