@@ -2,6 +2,7 @@ package cases
 
 import (
 	"fmt"
+	"maps"
 	"slices"
 	"strings"
 	"time"
@@ -372,6 +373,11 @@ func (t *transition) close() error {
 	}
 	if _, err := ParseOutcome(string(ev.Outcome)); err != nil {
 		return refused("%v", err)
+	}
+	if ev.Outcome == OutcomeFulfilled && len(st.Withheld) > 0 {
+		files := slices.Sorted(maps.Keys(st.Withheld))
+		return refuse("outcome", "%s withheld from the subject: part of the answer is refused, so the outcome is "+
+			"partially-fulfilled, with its grounds and reasons", Printable(strings.Join(files, ", ")))
 	}
 	if ev.Outcome.RefusesSomething() {
 		if len(ev.Grounds) == 0 {

@@ -326,4 +326,10 @@ func TestTriageEvents(t *testing.T) {
 		t.Errorf("rebaselined calendar %s", st.Deadlines.Calendar)
 	}
 	refusedWith(t, c, 3, Event{Kind: EventExported, Letter: LetterFinal}, "SHA-256")
+	// A file kept from the subject makes the answer partial: fulfilled is
+	// refused, naming the outcome; partially-fulfilled with its ground closes.
+	refusedWith(t, c, 4, Event{Kind: EventClosed, Outcome: OutcomeFulfilled}, "--outcome")
+	refusedWith(t, c, 4, Event{Kind: EventClosed, Outcome: OutcomeFulfilled}, "crm.csv withheld")
+	do(t, c, 4, Event{Kind: EventClosed, Outcome: OutcomePartiallyFulfilled, Grounds: []Ground{GroundRightsOfOthers},
+		Reason: "one file names colleagues"})
 }

@@ -772,7 +772,11 @@ func (l *demoLife) close() {
 		}
 		l.do(cases.Event{Kind: cases.EventNoted, Text: demoReopenNotes[reason]})
 		if r.chance(75) && l.wait(2*demoDay, 12*demoDay) {
-			if l.do(cases.Event{Kind: cases.EventClosed, Outcome: cases.OutcomeFulfilled}) {
+			again := cases.Event{Kind: cases.EventClosed, Outcome: cases.OutcomeFulfilled}
+			if ev.Outcome == cases.OutcomePartiallyFulfilled {
+				again = ev // what was withheld stays withheld: the answer is still partial
+			}
+			if l.do(again) {
 				l.do(cases.Event{Kind: cases.EventSent, Channel: cases.ChannelEmail})
 			}
 		}
