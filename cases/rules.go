@@ -27,6 +27,7 @@ const (
 	DefaultActByWorkingDays    = 2
 	DefaultForwardWorkingDays  = 5
 	DefaultComplaintTargetDays = 30
+	DefaultIdentityWaitDays    = 30
 )
 
 // Rules are the rules a case is judged by, copied from its organisation's
@@ -50,6 +51,11 @@ type Rules struct {
 	// ComplaintTargetDays: the internal target for complaints, which have no
 	// statutory deadline under the GDPR.
 	ComplaintTargetDays int `json:"complaint_target_days"`
+	// IdentityWaitDays: how long a subject has to answer an identity
+	// request before a refusal may rest on identity not being established
+	// (0: DefaultIdentityWaitDays, one month in days, as long as the
+	// controller has to answer). Read it with IdentityWait.
+	IdentityWaitDays int `json:"identity_wait_days,omitempty"`
 	// Assumptions explain facts the policy did not state ("zone assumed:
 	// Europe/Paris, not stated in the policy"); they are shown in the working.
 	Assumptions []string `json:"assumptions,omitempty"`
@@ -94,12 +100,20 @@ func (r Rules) Validate() error {
 	}
 	for name, v := range map[string]int{"promise_days": r.PromiseDays, "pause_window_days": r.PauseWindowDays,
 		"act_by_working_days": r.ActByWorkingDays, "forward_working_days": r.ForwardWorkingDays,
-		"complaint_target_days": r.ComplaintTargetDays} {
+		"complaint_target_days": r.ComplaintTargetDays, "identity_wait_days": r.IdentityWaitDays} {
 		if v < 0 || v > 366 {
 			return fmt.Errorf("%s must be between 0 and 366, not %d", name, v)
 		}
 	}
 	return nil
+}
+
+// IdentityWait is the days a subject has to answer an identity request.
+func (r Rules) IdentityWait() int {
+	if r.IdentityWaitDays == 0 {
+		return DefaultIdentityWaitDays
+	}
+	return r.IdentityWaitDays
 }
 
 var zoneCache sync.Map // name -> *time.Location

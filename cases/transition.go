@@ -389,6 +389,11 @@ func (t *transition) close() error {
 		if err := checkGrounds(t.c.Right, ev.Grounds, ev.Law); err != nil {
 			return err
 		}
+		if slices.Contains(ev.Grounds, GroundIdentityNotEstablished) {
+			if err := t.identityDoubtStands(); err != nil {
+				return err
+			}
+		}
 		if d := st.Deadlines; d.RefusalBy != nil && t.day.After(*d.RefusalBy) {
 			t.warn("refusal decided %s, after the refusal deadline %s (Art. 12(4)): flagged as late", t.day, *d.RefusalBy)
 		}
@@ -411,6 +416,41 @@ func (t *transition) close() error {
 	}
 	if ev.Outcome != OutcomeRedirected && ev.RedirectTo != "" {
 		return refuse("redirect-to", "a redirect target goes with the outcome redirected")
+	}
+	return nil
+}
+
+// identityDoubtStands checks that a refusal may rest on identity not being
+// established (WORK.md): identity was asked for, and the subject either
+// answered without resolving the doubt or had the rules' identity wait to
+// answer and did not.
+func (t *transition) identityDoubtStands() error {
+	if v := t.st.IdentityVerified; v != nil {
+		return refuse("ground", "identity was verified on %s: a refusal cannot rest on identity-not-established",
+			DateOf(v.At, t.loc))
+	}
+	var asked *Event
+	answered := false
+	for i := range t.c.Events {
+		switch e := &t.c.Events[i]; e.Kind {
+		case EventIDRequested:
+			asked, answered = e, false
+		case EventIDReceived:
+			answered = true
+		}
+	}
+	if asked == nil {
+		return refuse("ground", "identity was never asked for: the subject must have been told what is needed "+
+			"before a refusal can rest on identity-not-established")
+	}
+	if answered {
+		return nil // an answer that left the doubt standing
+	}
+	on, wait := DateOf(asked.At, t.loc), t.st.Rules.IdentityWait()
+	if by := on.AddDays(wait); t.day.Before(by) {
+		return refuse("ground", "identity was asked for on %s and the subject has until %s to answer (%s, the rules' "+
+			"identity wait): refuse on identity-not-established after that, or once an answer leaves the doubt",
+			on, by, Plural(wait, "day"))
 	}
 	return nil
 }

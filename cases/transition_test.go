@@ -333,3 +333,35 @@ func TestTriageEvents(t *testing.T) {
 	do(t, c, 4, Event{Kind: EventClosed, Outcome: OutcomePartiallyFulfilled, Grounds: []Ground{GroundRightsOfOthers},
 		Reason: "one file names colleagues"})
 }
+
+// TestIdentityRefusalNeedsTheSubjectsChance: a refusal on
+// identity-not-established needs identity to have been asked for, and
+// either an answer that left the doubt or the identity wait (30 days by
+// default) passed without one.
+func TestIdentityRefusalNeedsTheSubjectsChance(t *testing.T) {
+	refuse := func(c *Case, d int, want string) {
+		t.Helper()
+		refusedWith(t, c, d, Event{Kind: EventClosed, Outcome: OutcomeRefused,
+			Grounds: []Ground{GroundIdentityNotEstablished}, Reason: "we could not confirm who you are"}, want)
+	}
+	closes := Event{Kind: EventClosed, Outcome: OutcomeRefused, Grounds: []Ground{GroundIdentityNotEstablished},
+		Reason: "we could not confirm who you are"}
+
+	never := newCase(t, RightAccess, nil)
+	refuse(never, 5, "never asked for")
+
+	waiting := newCase(t, RightAccess, nil)
+	do(t, waiting, 1, Event{Kind: EventIDRequested, Reason: "the address differs"}) // asked 4 March
+	refuse(waiting, 30, "has until 2025-04-03")                                     // 2 April: the wait not over
+	do(t, waiting, 31, closes)                                                      // 4 April
+
+	answered := newCase(t, RightAccess, nil)
+	do(t, answered, 1, Event{Kind: EventIDRequested, Reason: "the address differs"})
+	do(t, answered, 3, Event{Kind: EventIDReceived})
+	do(t, answered, 4, closes) // the answer left the doubt standing
+
+	verified := newCase(t, RightAccess, nil)
+	do(t, verified, 1, Event{Kind: EventIDRequested, Reason: "the address differs"})
+	do(t, verified, 3, Event{Kind: EventIdentityVerified, Method: "video call"})
+	refuse(verified, 4, "was verified")
+}

@@ -75,13 +75,13 @@ func TestProgramFormFlow(t *testing.T) {
 	wait("Actions on " + ids[0])
 	tm.Send(keyPress("c"))
 	wait("Close the case with its outcome")
-	for _, k := range []tea.KeyPressMsg{{Code: tea.KeyRight}, {Code: tea.KeyRight}, {Code: tea.KeyDown}, {Code: tea.KeyRight}, {Code: tea.KeyRight},
+	for _, k := range []tea.KeyPressMsg{{Code: tea.KeyRight}, {Code: tea.KeyRight}, {Code: tea.KeyDown},
 		{Code: tea.KeySpace, Text: " "}, {Code: tea.KeyDown}} {
 		tm.Send(k)
 	}
-	tm.Type("Your identity could not be established.")
+	tm.Type("The fifth identical request this month.")
 	tm.Send(keyPress("enter"))
-	wait("as refused (identity-not-established)?")
+	wait("as refused (manifestly-unfounded)?")
 	tm.Send(keyPress("y"))
 	wait("closed recorded")
 	tm.Send(keyPress("esc"))
@@ -95,8 +95,8 @@ func TestProgramFormFlow(t *testing.T) {
 		t.Fatal(err)
 	}
 	e := l.Case.Events[len(l.Case.Events)-1]
-	if e.Kind != cases.EventClosed || e.Outcome != cases.OutcomeRefused || e.Reason != "Your identity could not be established." ||
-		len(e.Grounds) != 1 || e.Grounds[0] != cases.GroundIdentityNotEstablished {
+	if e.Kind != cases.EventClosed || e.Outcome != cases.OutcomeRefused || e.Reason != "The fifth identical request this month." ||
+		len(e.Grounds) != 1 || e.Grounds[0] != cases.GroundManifestlyUnfounded {
 		t.Fatalf("stored %+v", e)
 	}
 }

@@ -490,7 +490,7 @@ func (r *demoRequest) unanswered(lives []*demoLife) bool {
 	for _, l := range lives {
 		l.at = first.at
 		ev := cases.Event{Kind: cases.EventClosed, Outcome: cases.OutcomeLapsed}
-		if r.chance(20) && hasIDRequest(l.c) {
+		if r.chance(20) && idAskedLongAgo(l.c, l.at) {
 			ev = cases.Event{Kind: cases.EventClosed, Outcome: cases.OutcomeRefused, Grounds: []cases.Ground{cases.GroundIdentityNotEstablished},
 				Reason: "we could not confirm that you are the person whose data you asked for"}
 		}
@@ -500,6 +500,23 @@ func (r *demoRequest) unanswered(lives []*demoLife) bool {
 		}
 	}
 	return false
+}
+
+// idAskedLongAgo reports whether identity was asked for at least the rules'
+// identity wait before at, with no answer since: when a refusal may rest on
+// identity not being established.
+func idAskedLongAgo(c *cases.Case, at time.Time) bool {
+	var asked time.Time
+	for _, e := range c.Events {
+		switch e.Kind {
+		case cases.EventIDRequested:
+			asked = e.At
+		case cases.EventIDReceived, cases.EventIdentityVerified:
+			asked = time.Time{}
+		}
+	}
+	rules := c.Events[0].Rules
+	return !asked.IsZero() && rules != nil && !at.Before(asked.AddDate(0, 0, rules.IdentityWait()+1))
 }
 
 func hasIDRequest(c *cases.Case) bool {

@@ -140,6 +140,7 @@ type ClockFacts struct {
 	PauseWindowDays     Fact[int] `toml:"pause_window_days" json:"pause_window_days"`
 	ActByWorkingDays    Fact[int] `toml:"act_by_working_days" json:"act_by_working_days"`
 	ComplaintTargetDays Fact[int] `toml:"complaint_target_days" json:"complaint_target_days"`
+	IdentityWaitDays    Fact[int] `toml:"identity_wait_days" json:"identity_wait_days"`
 }
 
 // ListFact is one entry of a list of plain facts (a data category, a

@@ -212,7 +212,7 @@ func (r *Register) Rules(regime string) (cases.Rules, error) {
 		fact *Fact[int]
 		dst  *int
 	}{{&c.PauseWindowDays, &rules.PauseWindowDays}, {&c.ActByWorkingDays, &rules.ActByWorkingDays},
-		{&c.ComplaintTargetDays, &rules.ComplaintTargetDays}} {
+		{&c.ComplaintTargetDays, &rules.ComplaintTargetDays}, {&c.IdentityWaitDays, &rules.IdentityWaitDays}} {
 		if f.fact.Known() {
 			*f.dst = f.fact.Value
 		}

@@ -263,6 +263,7 @@ func (r *Register) checkNumbers(fail failFunc) error {
 		{fieldPath{"clock", "pause_window_days"}, &c.PauseWindowDays, 1},
 		{fieldPath{"clock", "act_by_working_days"}, &c.ActByWorkingDays, 1},
 		{fieldPath{"clock", "complaint_target_days"}, &c.ComplaintTargetDays, 1},
+		{fieldPath{"clock", "identity_wait_days"}, &c.IdentityWaitDays, 1},
 		{fieldPath{"case_files", "purge_copies_months"}, &r.CaseFiles.PurgeCopiesMonths, 0},
 		{fieldPath{"case_files", "keep_record_years"}, &r.CaseFiles.KeepRecordYears, 0},
 	} {
