@@ -519,10 +519,6 @@ func idAskedLongAgo(c *cases.Case, at time.Time) bool {
 	return !asked.IsZero() && rules != nil && !at.Before(asked.AddDate(0, 0, rules.IdentityWait()+1))
 }
 
-func hasIDRequest(c *cases.Case) bool {
-	return slices.ContainsFunc(c.Events, func(e cases.Event) bool { return e.Kind == cases.EventIDRequested })
-}
-
 // work is one case's own story after the shared prelude: clarification,
 // fee, notes, files, tags, an extension, the outcome and the answer, a
 // reopening.
