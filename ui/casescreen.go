@@ -50,12 +50,12 @@ type caseScreen struct {
 // look is what the case screen's lines depend on besides the case.
 type look struct {
 	width, height int
-	styles        Styles
+	styles        *Styles
 	revealID      string
 	now           time.Time
 }
 
-func (m Model) caseLook() look {
+func (m *Model) caseLook() look {
 	return look{width: m.width, height: m.height, styles: m.styles, revealID: m.revealID, now: m.now}
 }
 
@@ -222,7 +222,7 @@ func (m Model) caseAction(msg tea.KeyPressMsg) (Model, tea.Cmd, bool) {
 	return m, nil, false
 }
 
-func (m Model) caseView() string {
+func (m *Model) caseView() string {
 	c := m.kase
 	var b strings.Builder
 	// The lines past the end of the case stay empty rather than padded.
@@ -235,10 +235,10 @@ func (m Model) caseView() string {
 	b.WriteString(strings.Repeat("\n", c.view.Height()-shown))
 	if m.status != "" && m.err == "" {
 		back := []key.Binding{brief(c.keys.Actions, "", "actions"), brief(c.keys.Back, "", "back")}
-		b.WriteString(fit(m.styles.Dim.Render(m.status+" · ")+m.help.ShortHelpView(back), m.width))
+		b.WriteString(fit(m.styles.Dim.Render(m.status+" · ")+m.shortHelp(back), m.width))
 		return b.String()
 	}
-	footer := m.help.ShortHelpView(c.keys.ShortHelp())
+	footer := m.shortHelp(c.keys.ShortHelp())
 	if more := c.more(); more > 0 {
 		footer += m.styles.Dim.Render(" · ↓ " + strings.Replace(cases.Plural(more, "line"), " ", " more ", 1))
 	}
@@ -251,7 +251,7 @@ type caseLines struct {
 	out      []string
 	sections []int
 	width    int
-	st       Styles
+	st       *Styles
 }
 
 func (b *caseLines) add(format string, args ...any) {

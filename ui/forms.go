@@ -320,7 +320,7 @@ func (m Model) packetGaps(f *form) string {
 }
 
 // confirmQuestion is what is asked before a form that matters is sent.
-func (m Model) confirmQuestion(f *form) string {
+func (m *Model) confirmQuestion(f *form) string {
 	id := ""
 	if m.kase.detail != nil {
 		id = m.kase.detail.loaded.Case.ID
@@ -349,8 +349,8 @@ func (m Model) confirmQuestion(f *form) string {
 }
 
 // menuLines lists every action of the case screen with its key.
-func (m Model) menuLines(width int) []string {
-	st, k := m.styles, m.kase.keys
+func (m *Model) menuLines(width int) []string {
+	st, k := *m.styles, m.kase.keys
 	out := []string{st.Header.Render(fit("── Actions on "+m.kase.detail.loaded.Case.ID+" (press a key) ", width))}
 	entries := make([]string, 0, len(k.Forms)+2)
 	for _, f := range k.Forms {
@@ -373,16 +373,16 @@ func (m Model) menuLines(width int) []string {
 		}
 		out = append(out, fit(line, width))
 	}
-	return append(out, fit(m.help.ShortHelpView(k.menuHelp()), width))
+	return append(out, fit(m.shortHelp(k.menuHelp()), width))
 }
 
 // panelLines is what is shown over the bottom of the screen: a form, the
 // action menu, or a notice (where an export went), with the last error.
-func (m Model) panelLines() []string {
+func (m *Model) panelLines() []string {
 	var lines []string
 	switch {
 	case m.form != nil:
-		lines = m.form.lines(m.width, m.styles, m.help, m.err, m.confirmQuestion(m.form))
+		lines = m.form.lines(m.width, *m.styles, *m.help, m.err, m.confirmQuestion(m.form))
 	case m.kase.menu && m.kase.detail != nil && m.screen != screenOverview:
 		lines = m.menuLines(m.width)
 	case len(m.notice) > 0:

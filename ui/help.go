@@ -1,16 +1,64 @@
 package ui
 
 import (
+	"strconv"
 	"strings"
+	"time"
 
 	"charm.land/bubbles/v2/help"
 	"charm.land/bubbles/v2/key"
 )
 
+// renderCache holds what a frame renders that changes far less often than
+// frames come: footers by what they show (bubbles/help styles every key on
+// each call, about 25 µs a frame, a quarter of a queue frame at 80x24) and
+// the overview's lines, which change with its figures, the size and the
+// minute. Each entry is a pure function of its key and of the styles the
+// cache was made with.
+type renderCache struct {
+	rendered map[string]string
+	overview overviewMemo
+}
+
+// overviewMemo is the overview's lines for one set of figures, size and
+// minute.
+type overviewMemo struct {
+	figures       *overview
+	width, height int
+	minute        time.Time
+	lines         []string
+}
+
+// shortHelp is the footer line of the given keys, rendered once for each
+// set of keys and width.
+func (m *Model) shortHelp(bindings []key.Binding) string {
+	var id strings.Builder
+	id.WriteString(strconv.Itoa(m.help.Width()))
+	for _, b := range bindings {
+		if b.Enabled() {
+			h := b.Help()
+			id.WriteString("\x00" + h.Key + "\x01" + h.Desc)
+		}
+	}
+	c := m.render
+	if c == nil {
+		return m.help.ShortHelpView(bindings)
+	}
+	if s, ok := c.rendered[id.String()]; ok {
+		return s
+	}
+	if c.rendered == nil || len(c.rendered) > 64 { // a few screens' worth; never grows without bound
+		c.rendered = map[string]string{}
+	}
+	s := m.help.ShortHelpView(bindings)
+	c.rendered[id.String()] = s
+	return s
+}
+
 // helpView lists the keys of the screen under the help, from the key map
 // (each component's FullHelp, rendered by bubbles/help), and what to know
 // about the screen.
-func (m Model) helpView() string {
+func (m *Model) helpView() string {
 	var keys help.KeyMap = m.queue.keys
 	title := "the queue"
 	notes := []string{"Urgency: !! overdue   ! 3 days or less   · 7 days or less",

@@ -77,10 +77,18 @@ const (
 // changed in place (a case read, a form, the drafts, the snapshot are
 // replaced, never edited), or an earlier model would change with it.
 type Model struct {
-	opt    Options
-	keys   KeyMap
-	styles Styles
-	help   help.Model // renders the footers and the help screen from keys
+	opt  Options
+	keys KeyMap
+	// styles and help are made once (again when the terminal's background
+	// is known) and never changed in place, so that model values, copied
+	// with every message, share them.
+	styles *Styles
+	help   *help.Model // renders the footers and the help screen from keys
+	// render memoises what frames render again and again (footers, the
+	// overview's lines), pure functions of their keys and the styles: the
+	// one thing shared between model values that is written, as a memo,
+	// never as state.
+	render *renderCache
 	width  int
 	height int
 	now    time.Time
@@ -112,11 +120,13 @@ func New(opt Options) Model {
 
 // withStyles sets the styles and the help's, which follow them.
 func (m Model) withStyles(s Styles) Model {
-	m.styles = s
-	m.help = help.New()
+	m.styles = &s
+	h := help.New()
+	m.help = &h
 	m.help.ShortSeparator = " · "
 	m.help.FullSeparator = "   "
 	m.help.Styles = help.Styles{Ellipsis: s.Dim, ShortKey: s.Dim, ShortDesc: s.Dim, ShortSeparator: s.Dim, FullKey: s.Key}
+	m.render = &renderCache{}
 	return m
 }
 

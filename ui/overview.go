@@ -136,8 +136,23 @@ func spread(items []string, width int) []string {
 	return append(out, line)
 }
 
-func (m Model) overviewView() string {
-	lines := m.overview.lines(m.width, m.height-1, m.styles, m.now)
+// overviewLines are the overview's lines, laid out again only when its
+// figures, the window or the minute shown change.
+func (m *Model) overviewLines() []string {
+	c, minute := m.render, m.now.Truncate(time.Minute)
+	if c != nil && c.overview.figures != nil && c.overview.figures == m.overview.figures && c.overview.width == m.width &&
+		c.overview.height == m.height && c.overview.minute.Equal(minute) {
+		return c.overview.lines
+	}
+	lines := m.overview.lines(m.width, m.height-1, *m.styles, m.now)
+	if c != nil {
+		c.overview = overviewMemo{figures: m.overview.figures, width: m.width, height: m.height, minute: minute, lines: lines}
+	}
+	return lines
+}
+
+func (m *Model) overviewView() string {
+	lines := m.overviewLines()
 	var b strings.Builder
 	for i := range m.height - 1 {
 		l := ""
@@ -146,7 +161,7 @@ func (m Model) overviewView() string {
 		}
 		b.WriteString(fit(l, m.width) + "\n")
 	}
-	footer := m.help.ShortHelpView(m.overview.keys.ShortHelp())
+	footer := m.shortHelp(m.overview.keys.ShortHelp())
 	if m.status != "" && m.err == "" {
 		footer = m.status
 	}

@@ -308,7 +308,7 @@ func cycle[T comparable](values []T, cur T) T {
 
 // queueRows is how many case rows fit: the screen less the header, the
 // column titles and the two status lines.
-func (m Model) queueRows() int { return max(1, m.height-4) }
+func (m *Model) queueRows() int { return max(1, m.height-4) }
 
 func (m Model) currentID() string { return m.queue.currentID() }
 
@@ -542,7 +542,7 @@ func (m Model) toggleReveal() (tea.Model, tea.Cmd) {
 	return m, m.logAccess(id, "revealed e-mail addresses")
 }
 
-func (m Model) urgencyStyle(s *cases.Summary) (lipgloss.Style, bool) {
+func (m *Model) urgencyStyle(s *cases.Summary) (lipgloss.Style, bool) {
 	switch cases.UrgencyOf(s, m.now) {
 	case cases.UrgencyOverdue:
 		return m.styles.Overdue, true
@@ -558,7 +558,7 @@ func (m Model) urgencyStyle(s *cases.Summary) (lipgloss.Style, bool) {
 }
 
 // row renders one case of the queue.
-func (m Model) row(s *cases.Summary, c columns, selected bool) string {
+func (m *Model) row(s *cases.Summary, c columns, selected bool) string {
 	right, status := string(s.Right), string(s.Status)
 	if c.shortRight {
 		right = shortRights[s.Right]
@@ -598,7 +598,7 @@ func (m Model) row(s *cases.Summary, c columns, selected bool) string {
 
 // headerLine names the database and counts the open and overdue cases;
 // in a narrow window the counts give way before the name, overdue last.
-func (m Model) headerLine() string {
+func (m *Model) headerLine() string {
 	left := m.styles.Title.Render("rightsdesk") + " " + cases.Printable(m.opt.Title)
 	counts := fmt.Sprintf("%d open · %d overdue", m.queue.openCount, m.queue.overdueCount)
 	for _, right := range []string{counts + " · " + m.now.Local().Format("Mon 2 Jan 15:04"), counts,
@@ -610,8 +610,8 @@ func (m Model) headerLine() string {
 	return fit(left, m.width)
 }
 
-func (m Model) queueView() string {
-	q, c := m.queue, layout(m.width)
+func (m *Model) queueView() string {
+	q, c := &m.queue, layout(m.width) // not copied: a frame reads it, never writes it
 	var b strings.Builder
 	b.WriteString(m.headerLine() + "\n")
 	org := "ORGANISATION"
@@ -652,7 +652,7 @@ func (m Model) queueView() string {
 		b.WriteString("\n")
 	}
 	b.WriteString(fit(m.filterLine(), m.width) + "\n")
-	footer := m.help.ShortHelpView(q.keys.ShortHelp())
+	footer := m.shortHelp(q.keys.ShortHelp())
 	if m.status != "" {
 		footer = m.status
 	}
@@ -661,7 +661,7 @@ func (m Model) queueView() string {
 }
 
 // filterLine says which filter is active and how many cases match.
-func (m Model) filterLine() string {
+func (m *Model) filterLine() string {
 	q, fl := m.queue, m.queue.filter
 	var f []string
 	if fl.typing || q.query() != "" {

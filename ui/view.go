@@ -32,7 +32,7 @@ func (m Model) View() tea.View {
 }
 
 // footer is the last line: the last error if any, else the keys that matter.
-func (m Model) footer(keys string) string {
+func (m *Model) footer(keys string) string {
 	if m.err != "" {
 		return m.styles.Error.Render("! " + m.err)
 	}
