@@ -91,6 +91,9 @@ func clockFrom(getenv func(string) string) (cases.Clock, error) {
 	if err != nil {
 		return nil, fmt.Errorf("RIGHTSDESK_NOW %q is not an RFC 3339 time", v)
 	}
+	if err := cases.CheckYear(t, v); err != nil {
+		return nil, fmt.Errorf("RIGHTSDESK_NOW: %w", err)
+	}
 	return cases.FixedClock(t), nil
 }
 

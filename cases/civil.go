@@ -29,8 +29,8 @@ func ParseDate(s string) (Date, error) {
 	if err != nil {
 		return Date{}, fmt.Errorf("malformed date %q: want YYYY-MM-DD", s)
 	}
-	if t.Year() < 1970 {
-		return Date{}, fmt.Errorf("date %q is out of range", s)
+	if t.Year() < EarliestYear || t.Year() > LatestYear {
+		return Date{}, fmt.Errorf("date %q is out of range (years %d to %d)", s, EarliestYear, LatestYear)
 	}
 	return Date{t.Year(), t.Month(), t.Day()}, nil
 }
