@@ -238,7 +238,17 @@ func (s *Store) openError(err error) error {
 	case errors.Is(err, berrors.ErrInvalid), errors.Is(err, berrors.ErrChecksum), errors.Is(err, berrors.ErrVersionMismatch):
 		return &StoreError{Path: s.path, Err: ErrDamaged, Detail: err.Error(), Advice: restoreAdvice}
 	}
-	return fmt.Errorf("open %s: %w", s.path, err)
+	return withPath("open", s.path, err)
+}
+
+// withPath names the file in err unless err already does: an *fs.PathError
+// names its own ("open X: open X: permission denied" said it twice).
+func withPath(op, path string, err error) error {
+	var pe *fs.PathError
+	if errors.As(err, &pe) && pe.Path == path {
+		return err
+	}
+	return fmt.Errorf("%s %s: %w", op, path, err)
 }
 
 // preflight reads the two bbolt meta pages and the file size before bbolt
@@ -249,12 +259,12 @@ func preflight(path string) error {
 		return nil
 	}
 	if err != nil {
-		return fmt.Errorf("open %s: %w", path, err)
+		return withPath("open", path, err)
 	}
 	defer f.Close()
 	info, err := f.Stat()
 	if err != nil {
-		return fmt.Errorf("stat %s: %w", path, err)
+		return withPath("stat", path, err)
 	}
 	if info.Size() == 0 {
 		return nil // a new, empty file: bbolt initialises it

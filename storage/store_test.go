@@ -285,3 +285,17 @@ func inUse(t *testing.T, b []byte) int {
 	}
 	return int(m0.highWater) * int(m0.pageSize)
 }
+
+// TestErrorsNameTheFileOnce: an error that already names the file (an
+// *fs.PathError) is not wrapped in a second "open FILE:".
+func TestErrorsNameTheFileOnce(t *testing.T) {
+	notDir := filepath.Join(t.TempDir(), "file")
+	if err := os.WriteFile(notDir, nil, 0o600); err != nil {
+		t.Fatal(err)
+	}
+	path := filepath.Join(notDir, "cases.db") // a file where a folder should be
+	err := preflight(path)
+	if err == nil || strings.Count(err.Error(), path) != 1 {
+		t.Errorf("the path should appear once: %#v", err)
+	}
+}
