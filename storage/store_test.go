@@ -3,6 +3,7 @@ package storage
 import (
 	"bytes"
 	"errors"
+	"io/fs"
 	"os"
 	"path/filepath"
 	"strings"
@@ -297,5 +298,47 @@ func TestErrorsNameTheFileOnce(t *testing.T) {
 	err := preflight(path)
 	if err == nil || strings.Count(err.Error(), path) != 1 {
 		t.Errorf("the path should appear once: %#v", err)
+	}
+}
+
+// TestInitLeavesOthersFoldersAlone: init changes the mode of no folder it
+// did not create; a folder others can write in is refused and left as it
+// was; a folder it creates gets 0700.
+func TestInitLeavesOthersFoldersAlone(t *testing.T) {
+	open := t.TempDir()
+	if err := os.Chmod(open, 0o777|fs.ModeSticky); err != nil {
+		t.Fatal(err)
+	}
+	err := Init(filepath.Join(open, "cases.db"), false, "")
+	if err == nil || !strings.Contains(err.Error(), "anyone can write") {
+		t.Errorf("init in a 1777 folder: %v", err)
+	}
+	if info, _ := os.Stat(open); info.Mode()&fs.ModePerm != 0o777 || info.Mode()&fs.ModeSticky == 0 {
+		t.Errorf("the folder's mode changed to %v", info.Mode())
+	}
+	if _, err := os.Stat(filepath.Join(open, "cases.db")); err == nil {
+		t.Error("a database was made in it")
+	}
+
+	readable := t.TempDir()
+	if err := os.Chmod(readable, 0o755); err != nil {
+		t.Fatal(err)
+	}
+	if err := Init(filepath.Join(readable, "cases.db"), false, ""); err != nil {
+		t.Fatal(err)
+	}
+	if info, _ := os.Stat(readable); info.Mode().Perm() != 0o755 {
+		t.Errorf("an existing folder's mode changed to %v", info.Mode())
+	}
+	if info, _ := os.Stat(filepath.Join(readable, "cases.db")); info.Mode().Perm() != 0o600 {
+		t.Errorf("the database is %v, want 0600", info.Mode())
+	}
+
+	fresh := filepath.Join(t.TempDir(), "new", "cases.db")
+	if err := Init(fresh, false, ""); err != nil {
+		t.Fatal(err)
+	}
+	if info, _ := os.Stat(filepath.Dir(fresh)); info.Mode().Perm() != 0o700 {
+		t.Errorf("a created folder is %v, want 0700", info.Mode())
 	}
 }
