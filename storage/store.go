@@ -241,6 +241,21 @@ func (s *Store) openError(err error) error {
 	return withPath("open", s.path, err)
 }
 
+// fileKind names what a path that is not a regular file is.
+func fileKind(m fs.FileMode) string {
+	switch {
+	case m.IsDir():
+		return "a folder"
+	case m&fs.ModeNamedPipe != 0:
+		return "a named pipe"
+	case m&fs.ModeSocket != 0:
+		return "a socket"
+	case m&fs.ModeDevice != 0:
+		return "a device"
+	}
+	return "a special file"
+}
+
 // withPath names the file in err unless err already does: an *fs.PathError
 // names its own ("open X: open X: permission denied" said it twice).
 func withPath(op, path string, err error) error {
@@ -254,6 +269,12 @@ func withPath(op, path string, err error) error {
 // preflight reads the two bbolt meta pages and the file size before bbolt
 // does, because bbolt can fault on a truncated file instead of failing.
 func preflight(path string) error {
+	// A named pipe, a device or a folder is refused before it is opened:
+	// opening a pipe waits for a writer, and would hang the command.
+	if info, err := os.Stat(path); err == nil && !info.Mode().IsRegular() {
+		return &StoreError{Path: path, Err: ErrForeign, Detail: fileKind(info.Mode()) + ", not a regular file",
+			Advice: "check --db or $RIGHTSDESK_DB points at the right file"}
+	}
 	f, err := os.Open(path)
 	if errors.Is(err, fs.ErrNotExist) {
 		return nil

@@ -7,6 +7,7 @@ import (
 	"os"
 	"path/filepath"
 	"strings"
+	"syscall"
 	"testing"
 	"time"
 
@@ -340,5 +341,30 @@ func TestInitLeavesOthersFoldersAlone(t *testing.T) {
 	}
 	if info, _ := os.Stat(filepath.Dir(fresh)); info.Mode().Perm() != 0o700 {
 		t.Errorf("a created folder is %v, want 0700", info.Mode())
+	}
+}
+
+// TestSpecialFilesAreRefusedAtOnce: a named pipe or a folder at the
+// database's path is refused as not a database, at once: opening a pipe
+// would wait for a writer for ever.
+func TestSpecialFilesAreRefusedAtOnce(t *testing.T) {
+	pipe := filepath.Join(t.TempDir(), "cases.db")
+	if err := syscall.Mkfifo(pipe, 0o600); err != nil {
+		t.Skip("no named pipes here:", err)
+	}
+	for _, path := range []string{pipe, t.TempDir()} {
+		done := make(chan error, 1)
+		go func() {
+			_, _, err := Open(path, Options{LockTimeout: 100 * time.Millisecond}).Queue(testNow)
+			done <- err
+		}()
+		select {
+		case err := <-done:
+			if !errors.Is(err, ErrForeign) || !strings.Contains(err.Error(), "not a regular file") {
+				t.Errorf("%s: %v", path, err)
+			}
+		case <-time.After(time.Second):
+			t.Fatalf("%s: still waiting after a second", path)
+		}
 	}
 }
