@@ -191,7 +191,7 @@ func (a *app) runList(o listOptions) int {
 			if n > 0 {
 				out.WriteByte(',')
 			}
-			out.Write(view)
+			out.Write(escapeC1(view))
 			n++
 			return nil
 		})

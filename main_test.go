@@ -145,3 +145,35 @@ func TestTerminalAppNeedsATerminal(t *testing.T) {
 		t.Errorf("bad --color: %d %q", status, errOut)
 	}
 }
+
+// TestJSONCarriesNoC1Controls: U+009B (CSI on some terminals) typed in a
+// subject's name leaves show --json and list --json escaped, as ESC does,
+// and reads back as the same name.
+func TestJSONCarriesNoC1Controls(t *testing.T) {
+	if got := string(escapeC1([]byte("{\"n\":\"a\u009b2Jb£\u0085\"}"))); got != `{"n":"a\u009b2Jb£\u0085"}` {
+		t.Errorf("escapeC1: %q", got)
+	}
+	db := filepath.Join(t.TempDir(), "cases.db")
+	env := map[string]string{"RIGHTSDESK_ACTOR": "anna", "XDG_CONFIG_HOME": t.TempDir()}
+	name := "Zoé\u009b2J\x1b[31m Lefèvre"
+	status, out, errOut := runCLI(t, env, "add", "--db", db, "--controller", "crisp", "--right", "access", "--subject", name,
+		"--email", "zoe@example.org")
+	if status != 0 {
+		t.Fatal(errOut)
+	}
+	id := strings.TrimSpace(out)
+	for _, args := range [][]string{{"show", id, "--json"}, {"list", "--json"}} {
+		_, out, _ := runCLI(t, env, append(args, "--db", db)...)
+		if strings.ContainsAny(out, "\u009b\x1b") {
+			t.Errorf("%v carries a raw control character: %q", args, out)
+		}
+		if !strings.Contains(out, `\u009b`) || !strings.Contains(out, `\u001b`) {
+			t.Errorf("%v: the controls should be escaped: %q", args, out)
+		}
+	}
+	_, out, _ = runCLI(t, env, "show", id, "--json", "--db", db)
+	var v struct{ Subject struct{ Name string } }
+	if err := json.Unmarshal([]byte(out), &v); err != nil || v.Subject.Name != name {
+		t.Errorf("the name reads back as %q (%v), want it verbatim", v.Subject.Name, err)
+	}
+}
