@@ -270,3 +270,20 @@ func TestImportJSONLinesWithSeveralRights(t *testing.T) {
 		t.Fatalf("the repeat's timeline lacks the tag:\n%s", out)
 	}
 }
+
+// TestImportBoundsText: a 5 MB name in an import is refused at its line,
+// saying how long it is and what the bound is, and nothing is imported.
+func TestImportBoundsText(t *testing.T) {
+	env := importEnv(t)
+	db := filepath.Join(t.TempDir(), "cases.db")
+	big := strings.Repeat("x", 5<<20)
+	file := writeFile(t, "in.csv", importHeader+"crisp,access,Ana,ana@example.org,2026-11-02,email,t\n"+
+		"crisp,access,"+big+",b@example.org,2026-11-02,email,t\n")
+	status, _, errOut := runCLI(t, env, "import", file, "--db", db)
+	if status != 2 || !strings.Contains(errOut, "in.csv:3: subject is 5.0 MB long: at most 1 KB") || len(errOut) > 1000 {
+		t.Fatalf("status %d, stderr %.300q", status, errOut)
+	}
+	if _, err := os.Stat(db); err == nil {
+		t.Error("a database was made for a refused import")
+	}
+}

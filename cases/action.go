@@ -47,6 +47,9 @@ type Field struct {
 	// Positional fields come after the case ID on the command line
 	// (TAG..., FILE...) instead of as a flag.
 	Positional bool
+	// MaxBytes bounds a value's length, where the field has a bound: a
+	// 5 MB name made every later change of its case slow.
+	MaxBytes int
 
 	// set puts the values read into the event.
 	set func(ev *Event, values []string) error

@@ -10,27 +10,34 @@ import (
 // columns and the app's new-request form, described once. Identifiers are
 // one TYPE=VALUE pair a value (import's cell and the form's field split
 // theirs on ';' first).
+// The bounds of a new request's text (TRUST.md): a name, an address or an
+// identifier, and the request's own words.
+const (
+	MaxNameBytes    = 1 << 10
+	MaxRequestBytes = 256 << 10
+)
+
 var IntakeFields = []Field{
 	{Name: "controller", Label: "organisation", Type: FieldChoice, Required: true, Placeholder: "ID",
 		Hint: "the organisation the request is for"},
 	{Name: "right", Label: "rights", Type: FieldMulti, Required: true, Vocabulary: slugs(Rights), Placeholder: "R[,R...]",
 		Hint: "one case per right, linked as one request"},
-	{Name: "subject", Label: "subject", Type: FieldText, Required: true, Placeholder: "NAME", Hint: "the person the data is about"},
-	{Name: "email", Label: "e-mail", Type: FieldText, Placeholder: "ADDR", Hint: "one contact route is required"},
-	{Name: "phone", Label: "phone", Type: FieldText, Placeholder: "N"},
-	{Name: "postal-address", Label: "postal address", Type: FieldText, Placeholder: "TEXT"},
-	{Name: "identifier", Label: "identifiers", Type: FieldNames, Placeholder: "TYPE=VALUE",
+	{Name: "subject", MaxBytes: MaxNameBytes, Label: "subject", Type: FieldText, Required: true, Placeholder: "NAME", Hint: "the person the data is about"},
+	{Name: "email", MaxBytes: MaxNameBytes, Label: "e-mail", Type: FieldText, Placeholder: "ADDR", Hint: "one contact route is required"},
+	{Name: "phone", MaxBytes: MaxNameBytes, Label: "phone", Type: FieldText, Placeholder: "N"},
+	{Name: "postal-address", MaxBytes: MaxNameBytes, Label: "postal address", Type: FieldText, Placeholder: "TEXT"},
+	{Name: "identifier", MaxBytes: MaxNameBytes, Label: "identifiers", Type: FieldNames, Placeholder: "TYPE=VALUE",
 		Hint: "a customer number, an account ID (TYPE=VALUE)"},
-	{Name: "requester", Label: "requester", Type: FieldText, Placeholder: "NAME", Hint: "who asks, if not the subject"},
+	{Name: "requester", MaxBytes: MaxNameBytes, Label: "requester", Type: FieldText, Placeholder: "NAME", Hint: "who asks, if not the subject"},
 	{Name: "relation", Label: "relation", Type: FieldChoice, Vocabulary: slugs(Relations), Default: string(RelationSelf),
 		Placeholder: "REL", Hint: "the requester's relation to the subject"},
 	{Name: "regime", Label: "regime", Type: FieldChoice, Placeholder: "R", Hint: "default: the organisation's first"},
-	{Name: "language", Label: "language", Type: FieldText, Placeholder: "CODE", Hint: "of the letters, e.g. fr (default en)"},
+	{Name: "language", MaxBytes: MaxNameBytes, Label: "language", Type: FieldText, Placeholder: "CODE", Hint: "of the letters, e.g. fr (default en)"},
 	{Name: "received", Label: "received", Type: FieldTime, Placeholder: "TIME",
 		Hint: "RFC 3339 or YYYY-MM-DD in the organisation's zone; default now"},
 	{Name: "channel", Label: "channel", Type: FieldChoice, Vocabulary: slugs(Channels), Placeholder: "CH",
 		Hint: "how it arrived"},
-	{Name: "text", Label: "text", Type: FieldText, Placeholder: "TEXT", Hint: "the request's own words"},
+	{Name: "text", MaxBytes: MaxRequestBytes, Label: "text", Type: FieldText, Placeholder: "TEXT", Hint: "the request's own words"},
 }
 
 // RulesFor resolves an organisation (and a regime, "" for its first) to
@@ -49,8 +56,15 @@ func ParseIntake(v Values, rulesFor RulesFor) (Intake, Rules, error) {
 		if _, ok := intakeField(name); !ok {
 			return in, Rules{}, &Refused{Field: name, Reason: fmt.Sprintf("a request has no %s", name)}
 		}
+		f, _ := intakeField(name)
 		if len(values) > 1 && name != "identifier" && name != "right" {
 			return in, Rules{}, &Refused{Field: name, Reason: fmt.Sprintf("%s is given once", name)}
+		}
+		for _, v := range values {
+			if f.MaxBytes > 0 && len(v) > f.MaxBytes {
+				return in, Rules{}, &Refused{Field: name, Reason: fmt.Sprintf("%s is %s long: at most %s",
+					f.Label, byteSize(len(v)), byteSize(f.MaxBytes))}
+			}
 		}
 	}
 	if get("controller") == "" {
@@ -132,6 +146,19 @@ func fieldError(field string, err error) error {
 		return err
 	}
 	return &Refused{Field: field, Reason: err.Error(), err: err}
+}
+
+// byteSize is a length in bytes as a person reads it: 900 bytes, 1 KB, 5.0 MB.
+func byteSize(n int) string {
+	switch {
+	case n >= 1<<20:
+		return fmt.Sprintf("%.1f MB", float64(n)/(1<<20))
+	case n >= 1<<10 && n%(1<<10) == 0:
+		return fmt.Sprintf("%d KB", n>>10)
+	case n >= 1<<10:
+		return fmt.Sprintf("%.1f KB", float64(n)/(1<<10))
+	}
+	return Plural(n, "byte")
 }
 
 func intakeField(name string) (*Field, bool) {
