@@ -220,7 +220,7 @@ func TestIntakeOneParser(t *testing.T) {
 		{base(Values{"channel": {"fax"}}), "channel"},
 		{base(Values{"shoe": {"42"}}), "shoe"},
 		{base(Values{"email": {"a@x", "b@x"}}), "email"},
-		{base(Values{"subject": {strings.Repeat("Zoé ", 300)}}), "subject"},    // 1.5 KB: a name is at most 1 KB
+		{base(Values{"subject": {strings.Repeat("Zoé ", 300)}}), "subject"},     // 1.5 KB: a name is at most 1 KB
 		{base(Values{"text": {strings.Repeat("all my data ", 30000)}}), "text"}, // 360 KB: a request at most 256 KB
 	} {
 		_, _, err := ParseIntake(tt.values, rulesFor)
