@@ -279,12 +279,7 @@ func versionLine(info *debug.BuildInfo, ok bool) string {
 // Arguments. Each validator words its refusal with the command's usage.
 
 // noArgs refuses positional arguments.
-func noArgs(cmd *cobra.Command, args []string) error {
-	if len(args) > 0 {
-		return fmt.Errorf("unexpected argument %q (usage: %s)", args[0], cmd.UseLine())
-	}
-	return nil
-}
+var noArgs = argsBetween(0, 0, "")
 
 // argsBetween wants at least lo and at most hi (-1: any number) arguments;
 // missing names what is missing.

@@ -94,9 +94,16 @@ func (v *fieldValue) Type() string {
 // and where the field is given (--FIELD, or its placeholder when it is a
 // positional argument), and returns status.
 func (a *app) refusal(name string, fields []cases.Field, status int, err error) int {
+	return a.fail(status, fmt.Errorf("%s: %w", name, refusalWords(err, fields)))
+}
+
+// refusalWords is err in the command line's words: a refusal about a field
+// says where the field is given (--FIELD, or the placeholder of a
+// positional one among fields); any other error is itself.
+func refusalWords(err error, fields []cases.Field) error {
 	var r *cases.Refused
 	if !errors.As(err, &r) || r.Field == "" {
-		return a.fail(status, fmt.Errorf("%s: %w", name, err))
+		return err
 	}
 	where := "--" + r.Field
 	for _, f := range fields {
@@ -104,5 +111,5 @@ func (a *app) refusal(name string, fields []cases.Field, status int, err error) 
 			where = f.Placeholder
 		}
 	}
-	return a.fail(status, fmt.Errorf("%s: %s (%s)", name, r.Reason, where))
+	return fmt.Errorf("%s (%s)", r.Reason, where)
 }

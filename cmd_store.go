@@ -81,10 +81,8 @@ func (a *app) storeFailure(err error) int {
 	var conflict *storage.Conflict
 	var notFound *storage.NotFound
 	switch {
-	case errors.As(err, &refused) && refused.Field != "":
-		return a.fail(exitRefused, fmt.Errorf("%w (--%s)", err, refused.Field))
 	case errors.As(err, &refused), errors.As(err, &conflict):
-		return a.fail(exitRefused, err)
+		return a.fail(exitRefused, refusalWords(err, nil))
 	case errors.As(err, &notFound):
 		return a.fail(exitUsage, err)
 	}
