@@ -146,12 +146,3 @@ func completeSlugs(words []string) cobra.CompletionFunc {
 		return out, cobra.ShellCompDirectiveNoFileComp
 	}
 }
-
-// slugs are a vocabulary's words.
-func slugs[T ~string](vocabulary []T) []string {
-	out := make([]string, len(vocabulary))
-	for i, v := range vocabulary {
-		out[i] = string(v)
-	}
-	return out
-}

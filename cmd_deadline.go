@@ -22,7 +22,7 @@ type deadlineOptions struct {
 
 // deadlineCommand is the calculator of DEADLINES.md section 8.
 func (a *app) deadlineCommand() *cobra.Command {
-	names := slugs(cases.CalculatorEvents)
+	names := cases.Slugs(cases.CalculatorEvents)
 	cmd := &cobra.Command{Use: "deadline", Short: "the deadline calculator, no database (DEADLINES.md)", Args: noArgs,
 		Long: "Computes the deadlines of one request without a database (DEADLINES.md): the legal\n" +
 			"deadline, the extension and its notice, the pauses, with the working.\n" +
@@ -50,7 +50,7 @@ func (a *app) deadlineCommand() *cobra.Command {
 		_ = cmd.MarkFlagRequired(name)
 	}
 	_ = cmd.RegisterFlagCompletionFunc("regime", completeSlugs(cases.RegimeNames()))
-	_ = cmd.RegisterFlagCompletionFunc("right", completeSlugs(slugs(cases.Rights)))
+	_ = cmd.RegisterFlagCompletionFunc("right", completeSlugs(cases.Slugs(cases.Rights)))
 	_ = cmd.RegisterFlagCompletionFunc("pause", completeSlugs([]string{string(cases.PauseAdditive), string(cases.PauseNone)}))
 	_ = cmd.RegisterFlagCompletionFunc("event", completeSlugs(eventPrefixes(names)))
 	cmd.RunE = a.runs(func([]string) int { return a.runDeadline(o) })

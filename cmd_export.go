@@ -44,7 +44,7 @@ $XDG_DATA_HOME/rightsdesk/records); --json prints {path, chain_head}.`,
 	registersFlag(cmd, &o.registers)
 	jsonFlag(cmd, &o.asJSON, "what was written")
 	_ = cmd.MarkFlagDirname("out")
-	_ = cmd.RegisterFlagCompletionFunc("letter", completeSlugs(slugs(cases.LetterKinds)))
+	_ = cmd.RegisterFlagCompletionFunc("letter", completeSlugs(cases.Slugs(cases.LetterKinds)))
 	cmd.ValidArgsFunction = a.completeCaseID(nil)
 	cmd.RunE = a.runs(func(args []string) int { return a.runExport(args[0], o) })
 	return cmd

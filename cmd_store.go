@@ -149,8 +149,8 @@ awaiting a restart; then closed cases, newest first. Open cases only unless
 	f.StringVar(&o.query, "query", "", "only cases matching `TEXT` as the terminal app's filter does")
 	f.BoolVar(&o.all, "all", false, "closed cases too")
 	jsonFlag(cmd, &o.asJSON, "an array of cases")
-	_ = cmd.RegisterFlagCompletionFunc("status", completeSlugs(slugs(cases.Statuses)))
-	_ = cmd.RegisterFlagCompletionFunc("right", completeSlugs(slugs(cases.Rights)))
+	_ = cmd.RegisterFlagCompletionFunc("status", completeSlugs(cases.Slugs(cases.Statuses)))
+	_ = cmd.RegisterFlagCompletionFunc("right", completeSlugs(cases.Slugs(cases.Rights)))
 	_ = cmd.RegisterFlagCompletionFunc("controller", a.completeController)
 	cmd.RunE = a.runs(func([]string) int { return a.runList(o) })
 	return cmd

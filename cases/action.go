@@ -354,7 +354,9 @@ func one(v []string) string {
 	return v[0]
 }
 
-func slugs[T ~string](known []T) []string {
+// Slugs are a vocabulary's words as the command line and the forms offer
+// them.
+func Slugs[T ~string](known []T) []string {
 	out := make([]string, len(known))
 	for i, k := range known {
 		out[i] = string(k)
@@ -367,7 +369,7 @@ func textField(name, label, hint string, required bool, set func(*Event, []strin
 }
 
 func choiceField[T ~string](name, label, placeholder string, known []T, required bool, hint string, set func(*Event, []string) error) Field {
-	return Field{Name: name, Label: label, Type: FieldChoice, Required: required, Vocabulary: slugs(known),
+	return Field{Name: name, Label: label, Type: FieldChoice, Required: required, Vocabulary: Slugs(known),
 		Placeholder: placeholder, Hint: hint, set: set}
 }
 
@@ -388,7 +390,7 @@ func groundsField(typ FieldType, def string) Field {
 	if typ == FieldChoice {
 		label = "ground"
 	}
-	return Field{Name: "ground", Label: label, Type: typ, Vocabulary: slugs(Grounds), Default: def, Placeholder: "G",
+	return Field{Name: "ground", Label: label, Type: typ, Vocabulary: Slugs(Grounds), Default: def, Placeholder: "G",
 		Hint: "the legal grounds of what is refused", set: func(ev *Event, v []string) error {
 			for _, g := range v {
 				ev.Grounds = append(ev.Grounds, Ground(g))

@@ -237,12 +237,8 @@ func parseSlug[T slug](what, s string, known []T) (T, error) {
 			return k, nil
 		}
 	}
-	names := make([]string, len(known))
-	for i, k := range known {
-		names[i] = string(k)
-	}
 	var zero T
-	return zero, fmt.Errorf("unknown %s %q (one of: %s)", what, s, strings.Join(names, ", "))
+	return zero, fmt.Errorf("unknown %s %q (one of: %s)", what, s, strings.Join(Slugs(known), ", "))
 }
 
 // ParseRight reads a right slug.
