@@ -40,6 +40,19 @@ var IntakeFields = []Field{
 	{Name: "text", MaxBytes: MaxRequestBytes, Label: "text", Type: FieldText, Placeholder: "TEXT", Hint: "the request's own words"},
 }
 
+// SplitIdentifiers reads several identifiers given in one cell or field,
+// TYPE=VALUE;TYPE=VALUE (import's column, the new request form), into one
+// value each, as ParseIntake reads them.
+func SplitIdentifiers(cell string) []string {
+	var out []string
+	for _, part := range strings.Split(cell, ";") {
+		if part = strings.TrimSpace(part); part != "" {
+			out = append(out, part)
+		}
+	}
+	return out
+}
+
 // RulesFor resolves an organisation (and a regime, "" for its first) to
 // its canonical ID and the rules its register freezes into a new case.
 type RulesFor func(controller, regime string) (id string, rules Rules, err error)

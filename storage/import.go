@@ -320,11 +320,8 @@ func buildRow(row ImportRow, rulesFor RulesFor, now time.Time, actor string) ([]
 	values := cases.Values{}
 	for col, v := range f {
 		if col == "identifier" {
-			// Several in one cell, TYPE=VALUE;TYPE=VALUE.
-			for _, part := range strings.Split(v, ";") {
-				if strings.TrimSpace(part) != "" {
-					values[col] = append(values[col], part)
-				}
+			if ids := cases.SplitIdentifiers(v); len(ids) > 0 {
+				values[col] = ids
 			}
 			continue
 		}

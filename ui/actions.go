@@ -4,7 +4,6 @@ import (
 	"errors"
 	"fmt"
 	"slices"
-	"strings"
 
 	"rightsdesk/cases"
 	"rightsdesk/cases/register"
@@ -212,13 +211,7 @@ func (f *form) events(actor string, reg *register.Register, regime string) ([]ca
 func (f *form) intakeValues() cases.Values {
 	v := f.values()
 	if ids, ok := v["identifier"]; ok {
-		var pairs []string
-		for _, p := range strings.Split(ids[0], ";") {
-			if p = strings.TrimSpace(p); p != "" {
-				pairs = append(pairs, p)
-			}
-		}
-		v["identifier"] = pairs
+		v["identifier"] = cases.SplitIdentifiers(ids[0])
 	}
 	return v
 }
