@@ -2,7 +2,6 @@ package ui
 
 import (
 	"errors"
-	"fmt"
 	"slices"
 
 	"rightsdesk/cases"
@@ -73,9 +72,9 @@ func caseOptions(action string, d *caseDetail, fields []field) ([]field, error) 
 		if d.register == nil {
 			return nil, errors.New("the organisation's register is not loaded")
 		}
-		names := d.register.RecipientNames()
-		if len(names) == 0 {
-			return nil, fmt.Errorf("the register of %s names no recipients; complete it (rightsdesk controllers %s)", d.register.ID, d.register.ID)
+		names, err := d.register.RecipientChoices()
+		if err != nil {
+			return nil, err
 		}
 		picked := d.state.Recipients
 		if picked == nil {

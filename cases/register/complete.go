@@ -22,10 +22,9 @@ func (r *Register) Complete(ev *cases.Event, regime string) error {
 		}
 		ev.Rules = &rules
 	case cases.EventRecipientsChosen:
-		names := r.RecipientNames()
-		if len(names) == 0 {
-			return &cases.Refused{Field: "only", Reason: fmt.Sprintf(
-				"the register of %s names no recipients; complete it (rightsdesk controllers %s)", r.ID, r.ID)}
+		names, err := r.RecipientChoices()
+		if err != nil {
+			return err
 		}
 		given := ev.Recipients
 		if len(given) == 0 {
@@ -43,6 +42,17 @@ func (r *Register) Complete(ev *cases.Event, regime string) error {
 		}
 	}
 	return nil
+}
+
+// RecipientChoices are the recipients the register names, for a case to choose
+// from; a register that names none is refused, saying how to complete it.
+func (r *Register) RecipientChoices() ([]string, error) {
+	names := r.RecipientNames()
+	if len(names) == 0 {
+		return nil, &cases.Refused{Field: "only", Reason: fmt.Sprintf(
+			"the register of %s names no recipients; complete it (rightsdesk controllers %s)", r.ID, r.ID)}
+	}
+	return names, nil
 }
 
 // RulesFor resolves an organisation (and a regime, "" for its first) to its
