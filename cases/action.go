@@ -93,7 +93,10 @@ var Actions = []Action{
 	{Name: "request-id", Kind: EventIDRequested, Title: "Ask for proof of identity",
 		Summary: "identity asked for (why there is doubt)",
 		Example: `rightsdesk request-id DSR-2026-000042 --reason "the e-mail address differs from the account's"`,
-		Fields:  []Field{textField("reason", "reason", "why is the identity in doubt?", true, setReason)}},
+		Fields: []Field{textField("reason", "reason", "why is the identity in doubt?", true, setReason),
+			{Name: "need", Label: "what is needed", Type: FieldNames, Placeholder: "TEXT",
+				Hint: "what the subject must send, and why (repeatable)",
+				set:  func(ev *Event, v []string) error { ev.Needs = v; return nil }}}},
 	{Name: "id-received", Kind: EventIDReceived, Title: "The identity information arrived",
 		Summary: "the identity information arrived", Example: "rightsdesk id-received DSR-2026-000042 --at 2026-03-02"},
 	{Name: "verify", Kind: EventIdentityVerified, Title: "Identity verified",
@@ -135,7 +138,14 @@ var Actions = []Action{
 			choiceField("channel", "channel", "CH", Channels, false, "how it went",
 				func(ev *Event, v []string) error { ev.Channel = Channel(one(v)); return nil }),
 			{Name: "to", Label: "to", Type: FieldText, Placeholder: "ADDR", Hint: "the address it went to (optional)",
-				set: func(ev *Event, v []string) error { ev.To = one(v); return nil }}}},
+				set: func(ev *Event, v []string) error { ev.To = one(v); return nil }},
+			{Name: "outside", Label: "sent another way", Type: FieldFiles, Placeholder: "FILE",
+				Hint: "a letter written and sent outside rightsdesk (the file it was, if any); needs --reason",
+				set: func(ev *Event, v []string) error { ev.Outside = true; return nil }},
+			{Name: "draft-sent", Label: "a draft went out", Type: FieldChoice, Vocabulary: []string{"yes"}, Placeholder: "yes",
+				Hint: "records that a DRAFT was sent (needs --reason); the report shows it",
+				set:  func(ev *Event, v []string) error { ev.DraftSent = one(v) == "yes"; return nil }},
+			textField("reason", "reason", "with outside or draft-sent: why", false, setReason)}},
 	{Name: "notify", Kind: EventRecipientNotified, Title: "Notify a recipient (Art. 19)",
 		Summary: "an Art. 19 notification to a recipient, or why it was impossible",
 		Example: `rightsdesk notify DSR-2026-000042 --recipient "Stripe, Inc."`,
@@ -148,7 +158,14 @@ var Actions = []Action{
 		Example: `rightsdesk recipients DSR-2026-000042 --only "Stripe, Inc." --only Intercom`,
 		Fields: []Field{{Name: "only", Label: "recipients", Type: FieldNames, Placeholder: "NAME",
 			Hint: "of the register's recipients (default all)",
-			set:  func(ev *Event, v []string) error { ev.Recipients = v; return nil }}}},
+			set:  func(ev *Event, v []string) error { ev.Recipients = v; return nil }},
+			{Name: "disclosed-on", Label: "disclosed on", Type: FieldDate, Placeholder: "DATE",
+				Hint: "a recorded disclosure to a public authority: the day (optional)",
+				set: func(ev *Event, v []string) error {
+					d, err := ParseDate(one(v))
+					ev.DisclosedOn = &d
+					return err
+				}}}},
 	{Name: "assign", Kind: EventAssigned, Title: "Assign the case",
 		Summary: "give the case to a colleague", Example: "rightsdesk assign DSR-2026-000042 --to marc",
 		Fields: []Field{{Name: "to", Label: "assign to", Type: FieldText, Required: true, Placeholder: "NAME",
@@ -199,6 +216,37 @@ var Actions = []Action{
 			ev.ReopenReason = ReopenReason(one(v))
 			return nil
 		})}},
+	{Name: "work", Kind: EventWorked, Title: "Record the result of a work item", Confirm: false,
+		Summary: "the result of one item of the work list (a system searched, a purpose stopped)",
+		Example: `rightsdesk work DSR-2026-000042 app-db erased --at 2026-03-03`,
+		Fields: []Field{{Name: "item", Label: "item", Type: FieldText, Required: true, Positional: true, Placeholder: "ITEM",
+			Hint: "the work item (show lists them)", set: func(ev *Event, v []string) error { ev.Item = one(v); return nil }},
+			{Name: "result", Label: "result", Type: FieldChoice, Required: true, Positional: true, Placeholder: "RESULT",
+				Vocabulary: Slugs(Results), Hint: "what was done", set: func(ev *Event, v []string) error { ev.Result = Result(one(v)); return nil }},
+			{Name: "file", Label: "files", Type: FieldNames, Placeholder: "NAME", Hint: "found: the attached files that hold the copy",
+				set: func(ev *Event, v []string) error { ev.Files = v; return nil }},
+			textField("what", "what", "what was kept, rectified, continues, reviewed", false,
+				func(ev *Event, v []string) error { ev.What = one(v); return nil }),
+			{Name: "ground", Label: "ground", Type: FieldChoice, Placeholder: "G",
+				Vocabulary: append(Slugs(KeptGrounds), NotPortableGrounds...), Hint: "kept or not-portable: the ground",
+				set: func(ev *Event, v []string) error { ev.Grounds = []Ground{Ground(one(v))}; return nil }},
+			textField("law", "law", "kept on art17-3-b: the law; other-basis: the lawful basis", false,
+				func(ev *Event, v []string) error { ev.Law = one(v); return nil }),
+			dateField("until", "until", "kept until; expected by; overwritten by", func(ev *Event, d *Date) { ev.Until = d }),
+			dateField("trigger-date", "trigger date", "kept: the rule's period runs from this day", func(ev *Event, d *Date) { ev.TriggerDate = d }),
+			dateField("review", "review", "kept until an event: when it is reviewed", func(ev *Event, d *Date) { ev.Review = d }),
+			textField("customer", "customer", "for-customer: whose data they are", false,
+				func(ev *Event, v []string) error { ev.Customer = one(v); return nil }),
+			textField("reason", "reason", "refusing results: the reasons told to the subject", false, setReason)}},
+	{Name: "add-system", Kind: EventWorkAdded, Title: "Add a system to this case's work list",
+		Summary: "a system searched for this case only", Example: `rightsdesk work DSR-2026-000042 --add-system "the old CRM export"`,
+		Fields: []Field{textField("add-system", "system", "what a subject would recognise", true,
+			func(ev *Event, v []string) error { ev.System = &System{Name: one(v)}; return nil })}},
+	{Name: "forward", Kind: EventForwarded, Title: "Forward the request to whose data they are",
+		Summary: "the request was passed to the controller or customer whose data they are",
+		Example: `rightsdesk forward DSR-2026-000042 --to "Acme SAS" --at 2026-03-04`,
+		Fields: []Field{textField("to", "forwarded to", "the controller or customer", true,
+			func(ev *Event, v []string) error { ev.Customer = one(v); return nil })}},
 	{Name: "rebaseline", Kind: EventRebaselined, Title: "Re-apply the organisation's current register rules",
 		Register: true, Summary: "re-apply the organisation's current register rules to an open case",
 		Example: `rightsdesk rebaseline DSR-2026-000042 --reason "the register's zone was corrected"`,
@@ -398,6 +446,25 @@ func groundsField(typ FieldType, def string) Field {
 			return nil
 		}}
 }
+
+func dateField(name, label, hint string, set func(*Event, *Date)) Field {
+	return Field{Name: name, Label: label, Type: FieldDate, Placeholder: "DATE", Hint: hint,
+		set: func(ev *Event, v []string) error {
+			d, err := ParseDate(one(v))
+			if err != nil {
+				return err
+			}
+			set(ev, &d)
+			return nil
+		}}
+}
+
+// LateField is every action's field for why it is recorded late, beside
+// its time (--at): a time more than the rules' backdate hours before now
+// needs it. The command line adds both to every action.
+var LateField = Field{Name: "late", Label: "why late", Type: FieldText, Placeholder: "TEXT",
+	Hint: "only when the time is over a day ago: why it is recorded late",
+	set:  func(ev *Event, v []string) error { ev.Late = one(v); return nil }}
 
 func lawField() Field {
 	return textField("law", "law", "with national-restriction: the law relied on", false,

@@ -35,6 +35,19 @@ type State struct {
 	Notified    []Event          // Art. 19 notifications
 	Notes       []Event
 
+	// Work is the case's work list with each item's result (WORK.md).
+	Work []WorkItem
+	// Forwarded is the last forwarding of the request to the controller or
+	// customer whose data they are.
+	Forwarded *Event
+	// RefusalTold is when a sent letter first told the subject of a
+	// refusal; RefusalPending is a refusal recorded and not yet told.
+	RefusalTold    *time.Time
+	RefusalPending bool
+	// Late are the events recorded more than the backdate hours after
+	// they happened, each with why (allowed, never hidden).
+	Late []Event
+
 	UpdatedAt time.Time // when the last event was recorded
 	UpdatedBy string
 }
@@ -51,10 +64,14 @@ var answerFor = map[EventKind]EventKind{
 // of now. It fails only when the stored rules are unusable (an engine error).
 func (c *Case) Derive(now time.Time) (*State, error) {
 	r := &replay{st: &State{Rules: c.Rules, Awaiting: map[EventKind]time.Time{}, Withheld: map[string]Event{}}}
-	for _, ev := range c.Events {
-		r.apply(ev)
+	r.st.Work = WorkList(c.Right, &c.Rules)
+	for i := range c.Events {
+		r.apply(c.Events[i])
+		r.st.applyWork(&c.Events[i])
 	}
 	st := r.st
+	st.RefusalTold = st.refusalTold(c)
+	st.RefusalPending = st.RefusalTold == nil && st.refuses()
 	st.Status = r.status()
 	loc, err := LoadZone(st.Rules.Zone)
 	if err != nil {
@@ -82,6 +99,9 @@ type replay struct {
 func (r *replay) apply(ev Event) {
 	st := r.st
 	st.UpdatedAt, st.UpdatedBy = ev.RecordedAt, ev.Actor
+	if ev.Late != "" {
+		st.Late = append(st.Late, ev)
+	}
 	if k, ok := ev.clockKind(); ok {
 		r.clock = append(r.clock, ClockEvent{Kind: k, At: ev.At})
 	}
@@ -158,6 +178,12 @@ func (r *replay) apply(ev Event) {
 		if ev.Rules != nil {
 			st.Rules = *ev.Rules
 		}
+	case EventWorked:
+		r.worked = true
+	case EventForwarded:
+		e := ev
+		st.Forwarded = &e
+		r.worked = true
 	}
 }
 

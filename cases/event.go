@@ -32,6 +32,13 @@ const (
 	EventReopened               EventKind = "reopened"
 	EventExported               EventKind = "exported"
 	EventRebaselined            EventKind = "rebaselined"
+	// EventWorked records the result of one item of the work list.
+	EventWorked EventKind = "worked"
+	// EventWorkAdded adds a system to one case's work list.
+	EventWorkAdded EventKind = "work-added"
+	// EventForwarded records that the request was passed to the controller
+	// (or customer) whose data they are: to whom, when.
+	EventForwarded EventKind = "forwarded"
 	// EventPurged is written by retention (rightsdesk purge), never by a
 	// user: it records what was removed and why.
 	EventPurged EventKind = "purged"
@@ -43,7 +50,7 @@ var EventKinds = []EventKind{EventReceived, EventAcknowledged, EventIDRequested,
 	EventAuthorityRequested, EventAuthorityReceived, EventFeeRequested, EventFeePaid,
 	EventExtensionDecided, EventSent, EventRecipientNotified, EventRecipientsChosen, EventAssigned,
 	EventTagged, EventUntagged, EventNoted, EventAttached, EventWithheld, EventClosed, EventReopened,
-	EventExported, EventRebaselined, EventPurged}
+	EventExported, EventRebaselined, EventWorked, EventWorkAdded, EventForwarded, EventPurged}
 
 // ParseEventKind reads an event kind slug.
 func ParseEventKind(s string) (EventKind, error) { return parseSlug("event", s, EventKinds) }
@@ -79,6 +86,34 @@ type Event struct {
 	ReopenReason ReopenReason `json:"reopen_reason,omitempty"`
 	Rules        *Rules       `json:"rules,omitempty"` // received, rebaselined
 	ExtendedTo   *Date        `json:"extended_to,omitempty"`
+
+	// Late says why an event is recorded more than the rules' backdate
+	// hours after it happened (WORK.md): allowed, never hidden.
+	Late string `json:"late,omitempty"`
+	// Needs are what an identity request asks for (request-id --need).
+	Needs []string `json:"needs,omitempty"`
+	// DisclosedOn is, for a recipients event, the day data were
+	// disclosed to a public authority (recipients --disclosed-on).
+	DisclosedOn *Date `json:"disclosed_on,omitempty"`
+
+	// Work: the item worked and its result, with its details.
+	Item        string   `json:"item,omitempty"`
+	Result      Result   `json:"result,omitempty"`
+	What        string   `json:"what,omitempty"`  // what was rectified, kept, continues...
+	Files       []string `json:"files,omitempty"` // found: the attached files that hold the copy
+	Until       *Date    `json:"until,omitempty"` // kept until; expected by; overwritten by
+	TriggerDate *Date    `json:"trigger_date,omitempty"`
+	Review      *Date    `json:"review,omitempty"`
+	Customer    string   `json:"customer,omitempty"` // for-customer; forwarded to
+	System      *System  `json:"system,omitempty"`   // work-added
+
+	// Letters: an export's draft state, gaps and date; a letter sent another
+	// way (outside) or a draft that went out (draft_sent).
+	Draft      bool     `json:"draft,omitempty"`
+	Gaps       []string `json:"gaps,omitempty"`
+	LetterDate *Date    `json:"letter_date,omitempty"`
+	Outside    bool     `json:"outside,omitempty"`
+	DraftSent  bool     `json:"draft_sent,omitempty"`
 }
 
 // TextFields are the event's free-text fields by their command-line names
@@ -86,7 +121,8 @@ type Event struct {
 // terminal app's form fields.
 func (e *Event) TextFields() map[string]*string {
 	return map[string]*string{"reason": &e.Reason, "method": &e.Method, "amount": &e.Amount, "recipient": &e.Recipient,
-		"impossible": &e.Impossible, "text": &e.Text, "law": &e.Law, "redirect-to": &e.RedirectTo}
+		"impossible": &e.Impossible, "text": &e.Text, "law": &e.Law, "redirect-to": &e.RedirectTo,
+		"late": &e.Late, "what": &e.What, "customer": &e.Customer}
 }
 
 // clockKind maps a timeline event to the clock event it is, if any.

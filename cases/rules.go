@@ -28,6 +28,7 @@ const (
 	DefaultForwardWorkingDays  = 5
 	DefaultComplaintTargetDays = 30
 	DefaultIdentityWaitDays    = 30
+	DefaultBackdateHours       = 24
 )
 
 // Rules are the rules a case is judged by, copied from its organisation's
@@ -56,6 +57,19 @@ type Rules struct {
 	// (0: DefaultIdentityWaitDays, one month in days, as long as the
 	// controller has to answer). Read it with IdentityWait.
 	IdentityWaitDays int `json:"identity_wait_days,omitempty"`
+	// BackdateHours: an event whose time is more than this many hours
+	// before it is recorded needs the reason it is late (0: the default,
+	// 24). Read it with Backdate.
+	BackdateHours int `json:"backdate_hours,omitempty"`
+	// EarliestClock: the zone or calendar is an assumption, so the engine
+	// takes, among the seat's zone and calendar and Europe/Brussels with
+	// weekends only, the one giving the earliest date (WORK.md; the DPO
+	// may set another in the register).
+	EarliestClock bool `json:"earliest_clock,omitempty"`
+	// Systems and Purposes are the register's data map and purposes: the
+	// work list of a case is taken from them (WorkList).
+	Systems  []System      `json:"systems,omitempty"`
+	Purposes []PurposeItem `json:"purposes,omitempty"`
 	// Assumptions explain facts the policy did not state ("zone assumed:
 	// Europe/Paris, not stated in the policy"); they are shown in the working.
 	Assumptions []string `json:"assumptions,omitempty"`
@@ -100,12 +114,21 @@ func (r Rules) Validate() error {
 	}
 	for name, v := range map[string]int{"promise_days": r.PromiseDays, "pause_window_days": r.PauseWindowDays,
 		"act_by_working_days": r.ActByWorkingDays, "forward_working_days": r.ForwardWorkingDays,
-		"complaint_target_days": r.ComplaintTargetDays, "identity_wait_days": r.IdentityWaitDays} {
+		"complaint_target_days": r.ComplaintTargetDays, "identity_wait_days": r.IdentityWaitDays,
+		"backdate_hours": r.BackdateHours} {
 		if v < 0 || v > 366 {
 			return fmt.Errorf("%s must be between 0 and 366, not %d", name, v)
 		}
 	}
 	return nil
+}
+
+// Backdate is how far back an event may be dated without saying why.
+func (r Rules) Backdate() time.Duration {
+	if r.BackdateHours == 0 {
+		return DefaultBackdateHours * time.Hour
+	}
+	return time.Duration(r.BackdateHours) * time.Hour
 }
 
 // IdentityWait is the days a subject has to answer an identity request.

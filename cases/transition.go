@@ -37,6 +37,12 @@ func Apply(c *Case, ev Event, now time.Time) (Event, []string, error) {
 	if day.Before(receipt) {
 		return Event{}, nil, refused("%s on %s is before the receipt date %s", ev.Kind, day, receipt)
 	}
+	if late := now.Sub(ev.At); ev.Kind != EventReceived && ev.Kind != EventPurged && late > st.Rules.Backdate() &&
+		strings.TrimSpace(ev.Late) == "" {
+		return Event{}, nil, refuse("late", "%s at %s is %s before it is recorded, more than the %s the rules allow: "+
+			"say why it is recorded late (--late TEXT)", ev.Kind, ev.At.In(loc).Format("2006-01-02 15:04 MST"),
+			lateWords(late), lateWords(st.Rules.Backdate()))
+	}
 	t := transition{c: c, st: st, ev: &ev, day: day, loc: loc}
 	if err := t.check(); err != nil {
 		return Event{}, nil, err
@@ -61,13 +67,16 @@ func (t *transition) warn(format string, args ...any) {
 // allowedWhenClosed are the events that may still be recorded on a closed
 // case: the answer and its notifications, bookkeeping, and reopening.
 var allowedWhenClosed = []EventKind{EventSent, EventRecipientNotified, EventAssigned, EventTagged,
-	EventUntagged, EventNoted, EventAttached, EventWithheld, EventExported, EventReopened}
+	EventUntagged, EventNoted, EventAttached, EventWithheld, EventExported, EventReopened, EventForwarded}
 
 func (t *transition) check() error {
 	ev, st := t.ev, t.st
 	closed := st.Status == StatusClosed
 	if ev.Kind == EventPurged {
 		return refused("purging is done by retention (rightsdesk purge), not by an action")
+	}
+	if closed && ev.Kind == EventWorked && t.confirmsErasure() {
+		return t.worked()
 	}
 	if closed && !slices.Contains(allowedWhenClosed, ev.Kind) {
 		if ev.Kind == EventClosed {
@@ -146,6 +155,15 @@ func (t *transition) check() error {
 		}
 	case EventRebaselined:
 		return t.rebaseline()
+	case EventWorked:
+		return t.worked()
+	case EventWorkAdded:
+		return t.addSystem()
+	case EventForwarded:
+		ev.Customer = strings.TrimSpace(ev.Customer)
+		if ev.Customer == "" {
+			return refuse("to", "to whom the request was forwarded is required")
+		}
 	default:
 		return refused("unknown event %q", ev.Kind)
 	}
@@ -379,6 +397,9 @@ func (t *transition) close() error {
 		return refuse("outcome", "%s withheld from the subject: part of the answer is refused, so the outcome is "+
 			"partially-fulfilled, with its grounds and reasons", Printable(strings.Join(files, ", ")))
 	}
+	if err := t.closeAgainstWork(); err != nil {
+		return err
+	}
 	if ev.Outcome.RefusesSomething() {
 		if len(ev.Grounds) == 0 {
 			return refuse("ground", "%s needs at least one legal ground", ev.Outcome)
@@ -418,6 +439,51 @@ func (t *transition) close() error {
 		return refuse("redirect-to", "a redirect target goes with the outcome redirected")
 	}
 	return nil
+}
+
+// closeAgainstWork refuses an outcome the work list contradicts (WORK.md,
+// "Closing").
+func (t *transition) closeAgainstWork() error {
+	st, o := t.st, t.ev.Outcome
+	var holding, refusing, own []string
+	for i := range st.Work {
+		w := &st.Work[i]
+		r := w.ResultName()
+		if r.Holds() {
+			holding = append(holding, w.ID+" "+string(r))
+		}
+		if r.Refuses() {
+			refusing = append(refusing, w.ID+" "+string(r))
+		}
+		if r != ResultForCustomer {
+			own = append(own, w.ID)
+		}
+	}
+	switch {
+	case o == OutcomeNoData && len(holding) > 0:
+		return refuse("outcome", "no-data, but the work list holds data: %s", strings.Join(holding, ", "))
+	case o == OutcomeFulfilled && len(refusing) > 0:
+		return refuse("outcome", "fulfilled, but the work list refuses part: %s; the outcome is partially-fulfilled",
+			strings.Join(refusing, ", "))
+	case o == OutcomeRedirected && len(st.Work) > 0 && len(own) > 0:
+		return refuse("outcome", "redirected is for a request whose every item is for-customer; these are the "+
+			"organisation's own: %s (answer for them, and say which data were passed to which customer)", strings.Join(own, ", "))
+	}
+	return nil
+}
+
+// confirmsErasure reports whether a result recorded on a closed case is
+// the hosting processor's confirmation of an instructed erasure.
+func (t *transition) confirmsErasure() bool {
+	w := t.st.workItem(t.ev.Item)
+	return t.ev.Result == ResultErased && w != nil && w.Result != nil && w.Result.Result == ResultErasureInstructed
+}
+
+func lateWords(d time.Duration) string {
+	if h := int(d.Hours()); h < 48 {
+		return Plural(h, "hour")
+	}
+	return Plural(int(d.Hours()/24), "day")
 }
 
 // identityDoubtStands checks that a refusal may rest on identity not being
