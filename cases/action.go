@@ -141,7 +141,7 @@ var Actions = []Action{
 				set: func(ev *Event, v []string) error { ev.To = one(v); return nil }},
 			{Name: "outside", Label: "sent another way", Type: FieldFiles, Placeholder: "FILE",
 				Hint: "a letter written and sent outside rightsdesk (the file it was, if any); needs --reason",
-				set: func(ev *Event, v []string) error { ev.Outside = true; return nil }},
+				set:  func(ev *Event, v []string) error { ev.Outside = true; return nil }},
 			{Name: "draft-sent", Label: "a draft went out", Type: FieldChoice, Vocabulary: []string{"yes"}, Placeholder: "yes",
 				Hint: "records that a DRAFT was sent (needs --reason); the report shows it",
 				set:  func(ev *Event, v []string) error { ev.DraftSent = one(v) == "yes"; return nil }},

@@ -71,8 +71,8 @@ type PurposeItem struct {
 	Basis   string `json:"basis,omitempty"` // an Art. 6(1) slug; empty when the register does not say
 	// DirectMarketing purposes are stopped on objection without a
 	// balancing (Art. 21(3)): never overridden.
-	DirectMarketing bool `json:"direct_marketing,omitempty"`
-	Source  string `json:"source"`
+	DirectMarketing bool   `json:"direct_marketing,omitempty"`
+	Source          string `json:"source"`
 }
 
 // Result is how one item of a case's work list ended (WORK.md's table).
