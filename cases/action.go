@@ -59,6 +59,9 @@ type Field struct {
 // the app's form and the event it becomes, described once.
 type Action struct {
 	Name    string    // the command: "request-id"
+	// Command is the command line's command when it is not Name:
+	// add-system is recorded by work --add-system.
+	Command string
 	Kind    EventKind // the event it records
 	Title   string    // the form's title
 	Summary string    // one line of help
@@ -238,7 +241,7 @@ var Actions = []Action{
 			textField("customer", "customer", "for-customer: whose data they are", false,
 				func(ev *Event, v []string) error { ev.Customer = one(v); return nil }),
 			textField("reason", "reason", "refusing results: the reasons told to the subject", false, setReason)}},
-	{Name: "add-system", Kind: EventWorkAdded, Title: "Add a system to this case's work list",
+	{Name: "add-system", Command: "work", Kind: EventWorkAdded, Title: "Add a system to this case's work list",
 		Summary: "a system searched for this case only", Example: `rightsdesk work DSR-2026-000042 --add-system "the old CRM export"`,
 		Fields: []Field{textField("add-system", "system", "what a subject would recognise", true,
 			func(ev *Event, v []string) error { ev.System = &System{Name: one(v)}; return nil })}},
@@ -273,6 +276,14 @@ func ActionNamed(name string) (*Action, bool) {
 		return nil, false
 	}
 	return &Actions[i], true
+}
+
+// CommandName is the command line's command that records the action.
+func (a *Action) CommandName() string {
+	if a.Command != "" {
+		return a.Command
+	}
+	return a.Name
 }
 
 // Field is the action's field of that name.

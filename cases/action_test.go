@@ -23,7 +23,7 @@ func TestActionsCoverEveryUserEvent(t *testing.T) {
 			t.Errorf("action %s twice", a.Name)
 		}
 		names[a.Name] = true
-		if a.Title == "" || a.Summary == "" || !strings.HasPrefix(a.Example, "rightsdesk "+a.Name+" ") {
+		if a.Title == "" || a.Summary == "" || !strings.HasPrefix(a.Example, "rightsdesk "+a.CommandName()+" ") {
 			t.Errorf("%s: title %q, summary %q, example %q", a.Name, a.Title, a.Summary, a.Example)
 		}
 		for _, f := range a.Fields {

@@ -40,7 +40,7 @@ func Apply(c *Case, ev Event, now time.Time) (Event, []string, error) {
 	if late := now.Sub(ev.At); ev.Kind != EventReceived && ev.Kind != EventPurged && late > st.Rules.Backdate() &&
 		strings.TrimSpace(ev.Late) == "" {
 		return Event{}, nil, refuse("late", "%s at %s is %s before it is recorded, more than the %s the rules allow: "+
-			"say why it is recorded late (--late TEXT)", ev.Kind, ev.At.In(loc).Format("2006-01-02 15:04 MST"),
+			"say why it is recorded late", ev.Kind, ev.At.In(loc).Format("2006-01-02 15:04 MST"),
 			lateWords(late), lateWords(st.Rules.Backdate()))
 	}
 	t := transition{c: c, st: st, ev: &ev, day: day, loc: loc}
@@ -288,14 +288,6 @@ func (t *transition) sent() error {
 			return refused("%v", err)
 		}
 	}
-	if ev.Checksum == "" {
-		// The letter sent is the packet last exported for it, if any.
-		for _, e := range t.c.Events {
-			if e.Kind == EventExported && e.Letter == ev.Letter {
-				ev.Checksum = e.Checksum
-			}
-		}
-	}
 	d := st.Deadlines
 	switch ev.Letter {
 	case LetterExtensionNotice:
@@ -318,6 +310,62 @@ func (t *transition) sent() error {
 			t.warn("answer sent %s, after the date promised, %s: on time in law (due %s), the promise not kept",
 				t.day, *d.PromiseDue, dateOr(legal))
 		}
+	}
+	return t.sendable()
+}
+
+// unchanging are the events after an export that do not change the
+// packet: notes, tags, assignments, other exports and letters sent.
+var unchanging = []EventKind{EventNoted, EventTagged, EventUntagged, EventAssigned, EventExported, EventSent}
+
+// sendable checks what may leave (WORK.md): a letter sent another way
+// says why; otherwise the letter's last export must exist, be final (not a
+// draft, unless the draft is recorded as sent with why) and be the case
+// as it stands (nothing but notes, tags, assignments and exports since).
+func (t *transition) sendable() error {
+	ev := t.ev
+	if ev.Outside {
+		if ev.DraftSent {
+			return refuse("draft-sent", "a letter is either sent another way or an exported draft that went out, not both")
+		}
+		if strings.TrimSpace(ev.Reason) == "" {
+			return refuse("reason", "a letter sent another way needs why it was")
+		}
+		return nil
+	}
+	var last *Event
+	since := -1
+	for i := range t.c.Events {
+		if e := &t.c.Events[i]; e.Kind == EventExported && e.Letter == ev.Letter {
+			last, since = e, i
+		}
+	}
+	if last == nil {
+		return refuse("letter", "no %s letter was exported: export it first, or record a letter sent another way "+
+			"(outside, with why)", ev.Letter)
+	}
+	if ev.Checksum != "" && ev.Checksum != last.Checksum {
+		return refuse("letter", "the packet sent is not the %s letter last exported (SHA-256 %.12s): export again", ev.Letter, last.Checksum)
+	}
+	ev.Checksum = last.Checksum
+	for _, e := range t.c.Events[since+1:] {
+		if !slices.Contains(unchanging, e.Kind) {
+			return refuse("letter", "the case changed after the %s letter was exported (%s on %s): export it again, "+
+				"then send", ev.Letter, e.Kind, DateOf(e.At, t.loc))
+		}
+	}
+	switch {
+	case last.Draft && !ev.DraftSent:
+		gaps := ""
+		if len(last.Gaps) > 0 {
+			gaps = " (" + strings.Join(last.Gaps, "; ") + ")"
+		}
+		return refuse("letter", "the %s letter exported is a DRAFT%s: fill the gaps and export again; if the draft "+
+			"already went out, record it as a draft that was sent, with why", ev.Letter, Printable(gaps))
+	case ev.DraftSent && !last.Draft:
+		return refuse("draft-sent", "the %s letter exported is not a draft", ev.Letter)
+	case ev.DraftSent && strings.TrimSpace(ev.Reason) == "":
+		return refuse("reason", "a draft that went out needs why it did")
 	}
 	return nil
 }

@@ -199,11 +199,15 @@ const (
 	LetterFinal                LetterKind = "final"
 	LetterRedirect             LetterKind = "redirect"
 	LetterLapse                LetterKind = "lapse"
+	// LetterDelay tells the subject, after the extension window closed,
+	// that the answer is late, when it will come, and that they may
+	// complain; it replaces an extension notice that can no longer be sent.
+	LetterDelay LetterKind = "delay"
 )
 
 // LetterKinds lists every letter kind.
 var LetterKinds = []LetterKind{LetterAcknowledgement, LetterIdentityRequest, LetterClarificationRequest,
-	LetterFeeRequest, LetterExtensionNotice, LetterFinal, LetterRedirect, LetterLapse}
+	LetterFeeRequest, LetterExtensionNotice, LetterFinal, LetterRedirect, LetterLapse, LetterDelay}
 
 // Answers reports whether sending this letter answers the request, so that
 // its date is the answer date used to judge "on time".

@@ -336,7 +336,7 @@ func (t *transition) worked() error {
 	}
 	w := st.workItem(ev.Item)
 	if w == nil {
-		return refuse("item", "no work item %q on this case (items: %s); add a system for this case with work --add-system",
+		return refuse("item", "no work item %q on this case (items: %s); a system of this case only can be added to its work list",
 			Printable(ev.Item), strings.Join(st.workIDs(), ", "))
 	}
 	if _, err := ParseResult(string(ev.Result)); err != nil {
@@ -347,7 +347,7 @@ func (t *transition) worked() error {
 		return refuse("result", "%s is not a result for %s requests (one of: %s)", ev.Result, c.Right, strings.Join(Slugs(allowed), ", "))
 	}
 	if st.AnsweredAt != nil && w.Result != nil && !t.confirmsErasure() {
-		return refused("the answer was sent on %s: correcting %s's result needs reopen --reason error first",
+		return refused("the answer was sent on %s: correcting %s's result needs the case reopened first (reason: error)",
 			DateOf(*st.AnsweredAt, t.loc), ev.Item)
 	}
 	return t.resultDetails(w)
@@ -373,31 +373,31 @@ func (t *transition) resultDetails(w *WorkItem) error {
 		if w.System == nil || w.System.Recipient == "" {
 			return refuse("result", "erasure-instructed is for a system hosted by a processor; %s is not", w.ID)
 		}
-		return needs("until", "the date the processor is expected to confirm (--until DATE)", ev.Until != nil)
+		return needs("until", "the date the processor is expected to confirm by (until)", ev.Until != nil)
 	case ResultBeyondUse:
-		return needs("until", "the date the backups are overwritten by (--until DATE)", ev.Until != nil)
+		return needs("until", "the date the backups are overwritten by (until)", ev.Until != nil)
 	case ResultKept:
 		return t.kept(w)
 	case ResultRectified:
-		return needs("what", "what was rectified (--what)", strings.TrimSpace(ev.What) != "")
+		return needs("what", "what was rectified", strings.TrimSpace(ev.What) != "")
 	case ResultCompleted:
-		return needs("what", "the supplementary statement (--what)", strings.TrimSpace(ev.What) != "")
+		return needs("what", "the supplementary statement", strings.TrimSpace(ev.What) != "")
 	case ResultOverridden:
 		if w.Purpose != nil && w.Purpose.DirectMarketing {
 			return refuse("result", "%s is direct marketing: an objection stops it, no grounds override it (Art. 21(3))", w.ID)
 		}
-		return needs("reason", "the compelling legitimate grounds (--reason), told to the subject", strings.TrimSpace(ev.Reason) != "")
+		return needs("reason", "the compelling legitimate grounds, told to the subject", strings.TrimSpace(ev.Reason) != "")
 	case ResultNotRectified, ResultNotRestricted, ResultCannotIdentify:
-		return needs("reason", "its reasons (--reason), told to the subject", strings.TrimSpace(ev.Reason) != "")
+		return needs("reason", "its reasons, told to the subject", strings.TrimSpace(ev.Reason) != "")
 	case ResultRestricted:
-		return needs("what", "what processing continues (--what)", strings.TrimSpace(ev.What) != "")
+		return needs("what", "what processing continues", strings.TrimSpace(ev.What) != "")
 	case ResultOtherBasis:
-		if err := needs("what", "what continues (--what)", strings.TrimSpace(ev.What) != ""); err != nil {
+		if err := needs("what", "what continues", strings.TrimSpace(ev.What) != ""); err != nil {
 			return err
 		}
-		return needs("law", "the lawful basis it continues on (--law)", strings.TrimSpace(ev.Law) != "")
+		return needs("law", "the lawful basis it continues on", strings.TrimSpace(ev.Law) != "")
 	case ResultReviewed:
-		return needs("what", "the human review and its outcome (--what)", strings.TrimSpace(ev.What) != "")
+		return needs("what", "the human review and its outcome", strings.TrimSpace(ev.What) != "")
 	case ResultNotPortable:
 		if len(ev.Grounds) != 1 || !slices.Contains(NotPortableGrounds, string(ev.Grounds[0])) {
 			return refuse("ground", "not-portable needs one ground: %s", strings.Join(NotPortableGrounds, ", "))
@@ -408,7 +408,7 @@ func (t *transition) resultDetails(w *WorkItem) error {
 			if w.System != nil && w.System.Customer != "" {
 				ev.Customer = w.System.Customer
 			} else {
-				return refuse("customer", "for-customer needs the customer whose data they are (--customer)")
+				return refuse("customer", "for-customer needs the customer whose data they are")
 			}
 		}
 	}
@@ -427,10 +427,10 @@ func (t *transition) kept(w *WorkItem) error {
 	}
 	g := ev.Grounds[0]
 	if strings.TrimSpace(ev.What) == "" {
-		return refuse("what", "kept needs what is kept (--what)")
+		return refuse("what", "kept needs what is kept")
 	}
 	if g == GroundArt17_3b && strings.TrimSpace(ev.Law) == "" {
-		return refuse("law", "art17-3-b needs the law that requires the keeping (--law)")
+		return refuse("law", "art17-3-b needs the law that requires the keeping")
 	}
 	ends := 0
 	for _, d := range []*Date{ev.Until, ev.TriggerDate, ev.Review} {
@@ -439,7 +439,7 @@ func (t *transition) kept(w *WorkItem) error {
 		}
 	}
 	if ends > 1 {
-		return refuse("until", "one end: --until DATE, --trigger-date DATE or --review DATE")
+		return refuse("until", "one end only: until, trigger date or review")
 	}
 	switch {
 	case ev.Until != nil:
@@ -448,18 +448,18 @@ func (t *transition) kept(w *WorkItem) error {
 		}
 	case ev.TriggerDate != nil:
 		if w.System == nil || w.System.Retention == nil || w.System.Retention.Length == "" {
-			return refuse("trigger-date", "%s has no retention rule with a period to count from %s: give --until DATE", w.ID, *ev.TriggerDate)
+			return refuse("trigger-date", "%s has no retention rule with a period to count from %s: give the date it ends (until)", w.ID, *ev.TriggerDate)
 		}
 	case ev.Review != nil:
 		if g != GroundArt17_3e && g != GroundNoErasureGround {
 			return refuse("review", "a review date instead of an end is for art17-3-e and no-erasure-ground only")
 		}
 		if strings.TrimSpace(ev.Reason) == "" {
-			return refuse("reason", "kept until an event needs the event that ends it (--reason)")
+			return refuse("reason", "kept until an event needs the event that ends it (reason)")
 		}
 	default:
-		return refuse("until", "kept needs an end: --until DATE, or --trigger-date DATE for the rule's period%s",
-			map[bool]string{true: ", or --review DATE with the ending event", false: ""}[g == GroundArt17_3e || g == GroundNoErasureGround])
+		return refuse("until", "kept needs an end: the date it ends (until), or the day the rule's period runs from (trigger date)%s",
+			map[bool]string{true: ", or a review date with the ending event", false: ""}[g == GroundArt17_3e || g == GroundNoErasureGround])
 	}
 	return nil
 }
