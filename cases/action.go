@@ -58,7 +58,7 @@ type Field struct {
 // Action is one thing a DPO records on a case: the command line's command,
 // the app's form and the event it becomes, described once.
 type Action struct {
-	Name    string    // the command: "request-id"
+	Name string // the command: "request-id"
 	// Command is the command line's command when it is not Name:
 	// add-system is recorded by work --add-system.
 	Command string
