@@ -87,7 +87,7 @@ type Summary struct {
 	// What the overview and the report count.
 	ReceiptDate  Date // the civil receipt date in the case's zone
 	EffectiveDue Date // zero when there is none
-	AnsweredOn   Date // the civil date the answer was sent; zero if not
+	AnsweredOn   Date // the civil date the answer was sent (under a forwarding regime, the request forwarded); zero if not
 	LegalDue     Date // the legal deadline in force (extended where valid); zero when the law sets none
 	PromiseDue   Date // the organisation's own promise; zero when it makes none
 	PausedDays   int  // days the clock was paused
@@ -132,8 +132,17 @@ func Summarize(c *Case, st *State, revision int) Summary {
 	if d.PromiseDue != nil {
 		s.PromiseDue = *d.PromiseDue
 	}
-	if st.AnsweredAt != nil {
-		if loc, err := LoadZone(st.Rules.Zone); err == nil {
+	switch {
+	case d.Forwards():
+		// A forwarding deadline is met by forwarding the request, not by a
+		// letter to the requester.
+		if d.ForwardedOn != nil {
+			s.AnsweredOn = *d.ForwardedOn
+		}
+	case st.AnsweredAt != nil:
+		// The zone the deadlines were computed in (the earliest clock may
+		// not be the rules' own).
+		if loc, err := LoadZone(d.Zone); err == nil {
 			s.AnsweredOn = DateOf(*st.AnsweredAt, loc)
 		}
 	}
