@@ -486,7 +486,7 @@ func (e *engine) pauseDays(receipt, start Date, intervals []interval) (int, *Dat
 				continue
 			}
 			if e.rules.Pause == PauseNone {
-				e.step("%s on %s: pause setting \"none\", the clock runs", what, hd(iv.from))
+				e.step("%s on %s: the register's pause setting is none (the clock never stops), so the clock runs", what, hd(iv.from))
 				continue
 			}
 			if after := receipt.DaysUntil(iv.from); after > e.rules.PauseWindowDays {
@@ -526,13 +526,23 @@ func (e *engine) pauseDays(receipt, start Date, intervals []interval) (int, *Dat
 			if openSince == nil {
 				openSince, openReason = &iv.from, what
 			}
-			e.step("%s on %s, no answer yet: %s paused so far (both days included)", what, hd(iv.from), Plural(n, "day"))
+			e.step("%s on %s, no answer yet: %s paused so far (both days included)%s", what, hd(iv.from), Plural(n, "day"), e.pauseRule())
 		} else {
-			e.step("%s on %s, answered %s: %s paused (both days included%s)", what, hd(iv.from),
-				hd(iv.to), Plural(n, "day"), overlapNote(n, from.DaysUntil(iv.to)+1))
+			e.step("%s on %s, answered %s: %s paused (both days included%s)%s", what, hd(iv.from),
+				hd(iv.to), Plural(n, "day"), overlapNote(n, from.DaysUntil(iv.to)+1), e.pauseRule())
 		}
 	}
 	return len(counted), openSince, openReason
+}
+
+// pauseRule says what a pause rests on, for the working: the register's
+// reading of the EU suspension, or the UK's clarification rule.
+func (e *engine) pauseRule() string {
+	if e.regime.Pause == PauseEUSuspension {
+		return fmt.Sprintf("; the register's pause setting: additive, when asked within %s of receipt",
+			Plural(e.rules.PauseWindowDays, "day"))
+	}
+	return "; under " + e.ukRule() + " an access request pauses while its clarification is awaited"
 }
 
 func overlapNote(counted, span int) string {
@@ -718,12 +728,11 @@ func (e *engine) otherDates(receipt Date) {
 	if e.in.Right == RightWithdrawConsent || e.in.Right == RightObjection {
 		d := e.cal.AddWorkingDays(receipt, e.rules.ActByWorkingDays)
 		out.ActBy = &d
-		what := "a withdrawal of consent (Art. 7(3))"
+		what := "a withdrawal of consent takes effect when received (Art. 7(3)): stop the processing it covered"
 		if e.in.Right == RightObjection {
-			what = "an objection to direct marketing (Art. 21(3))"
+			what = "an objection to processing for direct marketing takes effect when received (Art. 21(3)): stop that processing"
 		}
-		e.step("%s takes effect when received: stop the processing by %s (%s, register setting)",
-			what, hd(d), Plural(e.rules.ActByWorkingDays, "working day"))
+		e.step("%s by %s (%s, register setting)", what, hd(d), Plural(e.rules.ActByWorkingDays, "working day"))
 	}
 }
 
