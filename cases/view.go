@@ -42,7 +42,7 @@ type View struct {
 func NewView(c *Case, st *State, revision int, withTimeline bool) *View {
 	v := &View{ID: c.ID, RequestID: c.RequestID, Linked: c.Linked, Controller: c.Controller, Right: c.Right,
 		Status: st.Status, Subject: c.Subject, Requester: c.Requester, Channel: c.Channel, Language: c.Language,
-		Regime: st.Rules.Regime, Zone: st.Rules.Zone, ReceivedAt: c.ReceivedAt, Text: c.Text,
+		Regime: st.Rules.Regime, Zone: st.Deadlines.Zone, ReceivedAt: c.ReceivedAt, Text: c.Text,
 		Outcome: st.Outcome, Grounds: st.Grounds, ClosedAt: st.ClosedAt, AnsweredAt: st.AnsweredAt,
 		Assignee: st.Assignee, Tags: st.Tags, Revision: revision, UpdatedAt: st.UpdatedAt, UpdatedBy: st.UpdatedBy}
 	d := *st.Deadlines
