@@ -261,3 +261,36 @@ func TestForwardingTimelinessIsTheForwarding(t *testing.T) {
 		t.Errorf("forwarded Friday 7 February, the last day: %s", got)
 	}
 }
+
+// TestEventsAreDatedOnTheClockUsed: an event is judged against the receipt
+// date in the zone of the clock used. Received Friday 7 August 2026 at
+// 20:00 in Los Angeles, Saturday 8 August 05:00 in Brussels: Brussels wins
+// (one month -> Tuesday 8 September, while Los Angeles's Monday 7
+// September is Labor Day -> Tuesday 8 September, ending 9 hours later), so
+// the receipt date is 8 August. An acknowledgement an hour after receipt
+// is on 8 August there, not before receipt, though it is still 7 August in
+// Los Angeles.
+func TestEventsAreDatedOnTheClockUsed(t *testing.T) {
+	la, _ := LoadZone("America/Los_Angeles")
+	received := time.Date(2026, 8, 7, 20, 0, 0, 0, la)
+	cs, err := NewCases(Intake{Controller: "crmsoftware", Rights: []Right{RightAccess},
+		Subject: Subject{Name: "Ada Byron", Email: "ada@example.org"}, ReceivedAt: received}, crmRules, received, "dpo")
+	if err != nil {
+		t.Fatal(err)
+	}
+	c := cs[0]
+	st, err := c.Derive(received)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if st.Deadlines.Zone != EarliestZone || st.Deadlines.ReceiptDate.String() != "2026-08-08" || str(st.Deadlines.Due) != "2026-09-08" {
+		t.Fatalf("zone %s receipt %s due %s", st.Deadlines.Zone, st.Deadlines.ReceiptDate, str(st.Deadlines.Due))
+	}
+	ack := Event{Kind: EventAcknowledged, At: received.Add(time.Hour), Actor: "dpo"}
+	if _, _, err := Apply(c, ack, received.Add(2*time.Hour)); err != nil {
+		t.Errorf("acknowledged an hour after receipt: %v", err)
+	}
+	if v := NewView(c, st, 1, false); v.Zone != EarliestZone {
+		t.Errorf("show's tz %s, want the clock used", v.Zone)
+	}
+}
