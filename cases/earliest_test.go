@@ -217,6 +217,16 @@ func TestForwardingClockStopsOnlyOnForwarding(t *testing.T) {
 			}
 		})
 	}
+	// show, the calculator and the app list the forwarding with its verdict.
+	for events, want := range map[string]string{"forwarded@2025-02-07": "on time", "forwarded@2025-02-10": "late"} {
+		var found bool
+		for _, r := range run([]string{events}).Rows() {
+			found = found || r.Label == "forwarded on" && r.Note == want
+		}
+		if !found {
+			t.Errorf("%s: no row \"forwarded on\" (%s)", events, want)
+		}
+	}
 	// Under a statutory regime the forwarding answers nobody: the clock runs.
 	d := eu("2025-01-31", "forwarded@2025-02-03").run(t)
 	if d.Clock != ClockRunning || d.ForwardedOn != nil || str(d.Due) != "2025-02-28" {
