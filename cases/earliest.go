@@ -41,8 +41,13 @@ func computeEarliest(in Input, rules Rules) (*Deadlines, error) {
 	compared := fmt.Sprintf("%s: under %s end of %s, %s; under %s end of %s, %s", label, seatWords, a.Human(),
 		endUTC(*a, seat.Zone), altWords, b.Human(), endUTC(*b, eu.Zone))
 	if endOf(*b, eu.Zone).Before(endOf(*a, seat.Zone)) {
-		return withSteps(eu, in.Brief, intro, compared,
-			altWords+" ends first: every date below is computed under it (the DPO may set the seat's zone and calendar in the register)"), nil
+		steps := []string{intro, compared}
+		// The seat's calendar decided the comparison: its readings stay visible.
+		for _, n := range calendarInterpretations[seat.Calendar] {
+			steps = append(steps, fmt.Sprintf("calendar %s, compared: %s", seat.Calendar, n))
+		}
+		steps = append(steps, altWords+" ends first: every date below is computed under it (the DPO may set the seat's zone and calendar in the register)")
+		return withSteps(eu, in.Brief, steps...), nil
 	}
 	return withSteps(seat, in.Brief, intro, compared,
 		seatWords+" ends no later: every date below is computed under it"), nil

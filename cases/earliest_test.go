@@ -304,3 +304,22 @@ func TestEventsAreDatedOnTheClockUsed(t *testing.T) {
 		t.Errorf("show's tz %s, want the clock used", v.Zone)
 	}
 }
+
+// TestEarliestClockKeepsTheSeatsReadings: where Brussels wins over an
+// assumed Cyprus seat, the Cyprus calendar still decided the comparison,
+// so its reading (Easter Tuesday left out) stays in the working. Received
+// Wednesday 1 April 2026 at 10:00 in Nicosia (09:00 in Brussels): one
+// month -> Friday 1 May, Labour Day in Cyprus -> Monday 4 May; Brussels,
+// weekends only: Friday 1 May, a working day, ending first.
+func TestEarliestClockKeepsTheSeatsReadings(t *testing.T) {
+	nicosia, _ := LoadZone("Asia/Nicosia")
+	rules := Rules{Regime: "eu-gdpr", Zone: "Asia/Nicosia", Calendar: "CY", EarliestClock: true}
+	d := computeOrFail(t, Input{Rules: rules, Right: RightAccess, ReceivedAt: time.Date(2026, 4, 1, 10, 0, 0, 0, nicosia)})
+	w := strings.Join(d.Steps, "\n")
+	if d.Zone != EarliestZone || str(d.Due) != "2026-05-01" {
+		t.Fatalf("zone %s due %s\n%s", d.Zone, str(d.Due), w)
+	}
+	if !strings.Contains(w, "calendar CY, compared: Easter Tuesday not counted as a holiday: bank holiday only") {
+		t.Errorf("working:\n%s", w)
+	}
+}
