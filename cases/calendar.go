@@ -37,24 +37,30 @@ import (
 	"github.com/rickar/cal/v2/us"
 )
 
-// Calendar says which dates are working days for a case: not Saturday, not
-// Sunday, not a public holiday of the named holiday calendar (observed dates,
-// so substitute bank holidays count), and not one of the extra dates a
-// register lists. A Calendar is safe for concurrent use.
 // calendarInterpretations say, per calendar, where the list of holidays is
 // itself a reading of the law: shown in the working of every deadline on
 // that calendar, since every interpretation must be visible.
 var calendarInterpretations = map[string][]string{
-	"CY": {"Easter Tuesday and Christmas Eve not counted as holidays: bank and public-service holidays only, " +
-		"so the date is never later than the statutory one (a register may add them)"},
+	"CY": {"Easter Tuesday not counted as a holiday: bank holiday only, so the date is never later than the statutory one (a register may add it as an extra holiday)",
+		"Christmas Eve not counted as a holiday: public-service holiday only (a register may add it as an extra holiday)"},
 	"CH": {"federal public holidays only (1 January, Ascension, 1 August, 25 December); " +
 		"a canton's own holidays need its calendar (CH-ZH, CH-GE...)"},
+	WeekendsOnly: {"Saturdays and Sundays only: no public holiday is counted"},
 }
 
 // Interpretations are the readings of the law this calendar's holiday list
 // rests on, in words for the working.
 func (c *Calendar) Interpretations() []string { return calendarInterpretations[c.Code] }
 
+// WeekendsOnly is the calendar with no public holidays at all: the
+// EU-wide clock compared with an assumed seat's (Rules.EarliestClock),
+// which no member state's holiday can make later.
+const WeekendsOnly = "weekends"
+
+// Calendar says which dates are working days for a case: not Saturday, not
+// Sunday, not a public holiday of the named holiday calendar (observed dates,
+// so substitute bank holidays count), and not one of the extra dates a
+// register lists. A Calendar is safe for concurrent use.
 type Calendar struct {
 	// Code is the ISO 3166-1 or ISO 3166-2 code the calendar was built for.
 	Code     string
@@ -73,16 +79,21 @@ type Calendar struct {
 // never later than the statutory one; a register can add them as extra
 // holidays.
 var (
+	// grNewYear: the library names 1 January "Xristougenna" (Christmas); the
+	// working names the day a date was skipped for, so it gets its own name.
+	grNewYear           = gr.Protoxronia.Clone(&cal.Holiday{Name: "Πρωτοχρονιά"})
 	cyCyprusNationalDay = &cal.Holiday{Name: "Cyprus National Day", Type: cal.ObservancePublic,
 		Month: time.April, Day: 1, Func: cal.CalcDayOfMonth}
 	cyIndependenceDay = &cal.Holiday{Name: "Cyprus Independence Day", Type: cal.ObservancePublic,
 		Month: time.October, Day: 1, Func: cal.CalcDayOfMonth}
 	cyHolidays = []*cal.Holiday{
-		gr.Protoxronia, gr.Theophania, gr.KatharaDeftera, gr.IkostiPemptiMartiou, cyCyprusNationalDay,
+		grNewYear, gr.Theophania, gr.KatharaDeftera, gr.IkostiPemptiMartiou, cyCyprusNationalDay,
 		gr.MegaliParaskevi, gr.DefteraPascha, gr.ErgatikiProtomagia, gr.AgiouPrevmatos,
 		gr.KimisiTisTheotokou, cyIndependenceDay, gr.ImeraTouOchi, gr.Christougenna,
 		gr.SinaxisYperagiasTheotokou,
 	}
+	grHolidays = append([]*cal.Holiday{grNewYear}, slices.DeleteFunc(slices.Clone(gr.Holidays),
+		func(h *cal.Holiday) bool { return h == gr.Protoxronia })...)
 )
 
 // Scotland and Northern Ireland differ from England and Wales; the library
@@ -108,9 +119,9 @@ var chFederal = []*cal.Holiday{ch.Neujahr, ch.Auffahrt, ch.Bundesfeiertag, ch.We
 
 var holidayLists = map[string][]*cal.Holiday{
 	"AT": at.Holidays, "BE": be.Holidays, "BG": bg.Holidays, "BR": br.Holidays, "CA": ca.Holidays,
-	"CH": chFederal, "CY": cyHolidays, "CZ": cz.Holidays, "DE": de.Holidays, "DK": dk.Holidays,
+	"CH": chFederal, "CY": cyHolidays, WeekendsOnly: nil, "CZ": cz.Holidays, "DE": de.Holidays, "DK": dk.Holidays,
 	"ES": es.Holidays, "FR": fr.Holidays, "GB": gb.Holidays, "GB-EAW": gb.Holidays,
-	"GB-SCT": gbScotland, "GB-NIR": gbNorthernIreland, "GR": gr.Holidays, "HR": hr.Holidays,
+	"GB-SCT": gbScotland, "GB-NIR": gbNorthernIreland, "GR": grHolidays, "HR": hr.Holidays,
 	"IE": ie.Holidays, "IT": it.Holidays, "LT": lt.Holidays, "LV": lv.Holidays, "NL": nl.Holidays,
 	"NO": no.Holidays, "PL": pl.Holidays, "RO": ro.Holidays, "SE": se.Holidays, "SI": si.Holidays,
 	"SK": sk.Holidays, "US": us.Holidays,
@@ -147,6 +158,9 @@ var (
 // are computed once per year and shared by every calendar of that code.
 func LookupCalendar(code string, extra ...Date) (*Calendar, error) {
 	key := strings.ToUpper(strings.TrimSpace(code))
+	if key == strings.ToUpper(WeekendsOnly) {
+		key = WeekendsOnly
+	}
 	list, ok := holidayLists[key]
 	if !ok {
 		return nil, fmt.Errorf("unknown holiday calendar %q (known: %s)", code, strings.Join(CalendarCodes(), ", "))

@@ -10,7 +10,7 @@ import (
 // EngineVersion changes whenever the engine could compute a different date
 // for the same input, so that stored indexes computed with an older engine
 // are rebuilt.
-const EngineVersion = 1
+const EngineVersion = 2
 
 // ClockState is whether the time to answer is running.
 type ClockState string
@@ -43,12 +43,15 @@ const (
 	// ClockRestarted: the case was reopened for new information and its
 	// period starts again from that day.
 	ClockRestarted ClockEventKind = "restarted"
+	// ClockForwarded: the request was passed to the controller whose data
+	// they are; under a forwarding regime only this stops the clock.
+	ClockForwarded ClockEventKind = "forwarded"
 )
 
 // CalculatorEvents are the event names the deadline calculator accepts.
 var CalculatorEvents = []ClockEventKind{ClockIDRequested, ClockIDReceived, ClockClarificationRequested,
 	ClockClarificationReceived, ClockAuthorityRequested, ClockAuthorityReceived, ClockFeeRequested,
-	ClockFeePaid, ClockExtensionNotified}
+	ClockFeePaid, ClockExtensionNotified, ClockForwarded}
 
 // awaited pairs each request with the event that answers it.
 var awaited = map[ClockEventKind]ClockEventKind{
@@ -83,6 +86,10 @@ type Input struct {
 	// Today is the current date in the legal zone: an open pause counts up to
 	// it. Zero means the receipt date.
 	Today Date
+	// Now, when set, is the current instant and replaces Today: its date is
+	// taken in the zone of each clock compared (Rules.EarliestClock), which
+	// Today, a date in one zone, cannot give.
+	Now time.Time
 	// ExtendedUntil is the new date an extension notice named, for regimes
 	// whose extension has no fixed length (Swiss FADP).
 	ExtendedUntil Date
@@ -123,10 +130,21 @@ type Deadlines struct {
 	StartDate Date `json:"start_date"`
 	// PausedDays is how many days pauses added; DueWithoutPause is the
 	// deadline in force as if there had been none.
-	PausedDays      int      `json:"paused_days"`
-	DueWithoutPause *Date    `json:"due_without_pause"`
-	Steps           []string `json:"steps"`
-	Warnings        []string `json:"warnings,omitempty"`
+	PausedDays      int   `json:"paused_days"`
+	DueWithoutPause *Date `json:"due_without_pause"`
+	// ForwardedOn is, under a forwarding regime, the day the request was
+	// forwarded: what stops its clock and what its timeliness is judged by.
+	ForwardedOn *Date    `json:"forwarded_on,omitempty"`
+	Steps       []string `json:"steps"`
+	Warnings    []string `json:"warnings,omitempty"`
+}
+
+// Forwards reports whether these are the deadlines of a forwarding regime
+// (processor-forward): the duty is to forward the request, and it is met on
+// ForwardedOn, not by a letter to the requester.
+func (d *Deadlines) Forwards() bool {
+	r, ok := regimes[d.Regime]
+	return ok && r.Forwards()
 }
 
 // interval is a stretch of waiting for an answer, both days included.
@@ -152,11 +170,17 @@ type engine struct {
 // Act 2025) came into force; before it, the ICO's guidance said the same.
 var UKArt12AInForce = NewDate(2026, 2, 5)
 
+// UKBeforeArt12A reports whether a UK request received on that date is
+// judged under the ICO's earlier guidance rather than Art. 12A: what a
+// text about it must cite.
+func UKBeforeArt12A(receipt Date) bool { return receipt.Before(UKArt12AInForce) }
+
 // ukRule names what the UK restart rule rests on for this case: Art. 12A,
-// or for a request received before it was in force the ICO's guidance.
+// or for a request received before it was in force the ICO's guidance of
+// the time, which gives the same dates and is the one cited.
 func (e *engine) ukRule() string {
-	if DateOf(e.in.ReceivedAt, e.loc).Before(UKArt12AInForce) {
-		return "the ICO's guidance then in force (Art. 12A from " + UKArt12AInForce.Human() + ")"
+	if UKBeforeArt12A(e.out.ReceiptDate) {
+		return "the ICO's guidance in force when it was received"
 	}
 	return "Art. 12A"
 }
@@ -175,19 +199,33 @@ func (e *engine) warn(format string, args ...any) {
 }
 
 // Compute derives every deadline of a case from its rules, receipt and
-// clock events, exactly as DEADLINES.md describes. It fails on an unknown
-// regime, zone or calendar, an event dated before receipt, and an answer
+// clock events, exactly as DEADLINES.md describes; where the seat's zone or
+// calendar is an assumption (Rules.EarliestClock), under the clock that
+// gives the earliest date (earliest.go). It fails on an unknown regime,
+// zone or calendar, an event dated before receipt, and an answer
 // (id-received, fee-paid...) with no request before it.
 func Compute(in Input) (*Deadlines, error) {
 	rules := in.Rules.WithDefaults()
 	if err := rules.Validate(); err != nil {
 		return nil, err
 	}
+	if rules.EarliestClock {
+		return computeEarliest(in, rules)
+	}
+	return computeUnder(in, rules)
+}
+
+// computeUnder computes the deadlines under the zone and calendar of
+// rules, already validated.
+func computeUnder(in Input, rules Rules) (*Deadlines, error) {
 	regime, _ := LookupRegime(rules.Regime)
 	loc, _ := LoadZone(rules.Zone)
 	calendar, err := LookupCalendar(rules.Calendar, rules.ExtraHolidays...)
 	if err != nil {
 		return nil, err
+	}
+	if !in.Now.IsZero() {
+		in.Today = DateOf(in.Now, loc)
 	}
 	e := &engine{in: in, rules: rules, regime: regime, loc: loc, cal: calendar, brief: in.Brief,
 		out: &Deadlines{Regime: regime.Name, Zone: loc.String(), Calendar: calendar.Code, Clock: ClockRunning}}
@@ -223,7 +261,7 @@ func (e *engine) run() error {
 	pauseDays, pausedSince, pauseReason := e.pauseDays(receipt, w.start, w.intervals)
 	out.PausedDays = pauseDays
 
-	statutory := e.regime.Unit == UnitWorkingDays || e.in.Right != RightComplaint
+	statutory := e.regime.Forwards() || e.in.Right != RightComplaint
 	if awaiting != nil {
 		out.Clock = ClockAwaitingRestart
 		out.ClockSince = &awaiting.from
@@ -237,6 +275,8 @@ func (e *engine) run() error {
 	e.otherDates(receipt)
 
 	switch {
+	case e.regime.Forwards():
+		e.forwardingClock(w)
 	case w.closedOn != nil:
 		out.Clock, out.ClockSince, out.ClockReason = ClockStopped, w.closedOn, "closed"
 		e.step("closed on %s: the clock is stopped", hd(*w.closedOn))
@@ -249,6 +289,40 @@ func (e *engine) run() error {
 	return nil
 }
 
+// forwardingClock stops a forwarding regime's clock on the forwarding of
+// the request alone: closing the case or writing to the requester does not
+// pass the request to the controller whose data they are. The forwarding
+// recorded last counts, as a result recorded again corrects the first.
+func (e *engine) forwardingClock(w clockWalk) {
+	out := e.out
+	var fw *Date
+	for _, ev := range e.in.Events {
+		if ev.Kind == ClockForwarded {
+			d := DateOf(ev.At, e.loc)
+			fw = &d
+		}
+	}
+	switch {
+	case fw != nil && fw.Before(w.start):
+		e.step("forwarded on %s, before the period started again on %s: the clock runs until the request is forwarded again",
+			hd(*fw), hd(w.start))
+		fw = nil
+	case fw == nil && w.closedOn != nil:
+		e.step("closed on %s without forwarding: the forwarding clock runs until the request is forwarded", hd(*w.closedOn))
+	}
+	if fw == nil {
+		return
+	}
+	out.ForwardedOn = fw
+	out.Clock, out.ClockSince, out.ClockReason = ClockStopped, fw, "forwarded"
+	if out.Due != nil && fw.After(*out.Due) {
+		e.step("forwarded on %s, %s after the forwarding deadline %s: forwarded late; the clock is stopped",
+			hd(*fw), Plural(out.Due.DaysUntil(*fw), "day"), hd(*out.Due))
+		return
+	}
+	e.step("forwarded on %s, within the forwarding deadline: forwarded on time; the clock is stopped", hd(*fw))
+}
+
 // receiptSteps explains the receipt date and the rules the dates follow.
 func (e *engine) receiptSteps(receipt Date) {
 	local := e.in.ReceivedAt.In(e.loc)
@@ -258,9 +332,9 @@ func (e *engine) receiptSteps(receipt Date) {
 		e.step("in UTC that instant falls on %s; the date in the legal zone decides", hd(utc))
 	}
 	title := e.regime.Title
-	if e.regime.Pause == PauseUKRestart && receipt.Before(UKArt12AInForce) {
-		title = "UK GDPR Art. 12(3), read with the ICO's guidance in force when it was received (Art. 12A applies from " +
-			UKArt12AInForce.Human() + " and gives the same dates)"
+	if e.regime.Pause == PauseUKRestart && UKBeforeArt12A(receipt) {
+		title = "UK GDPR Art. 12(3), read with the ICO's guidance in force when it was received " +
+			"(a request received before " + UKArt12AInForce.Human() + ", when the relevant-time rule became law)"
 	}
 	e.step("rules: %s, holiday calendar %s", title, e.cal.Code)
 	for _, n := range e.cal.Interpretations() {
@@ -412,7 +486,7 @@ func (e *engine) pauseDays(receipt, start Date, intervals []interval) (int, *Dat
 				continue
 			}
 			if e.rules.Pause == PauseNone {
-				e.step("%s on %s: pause setting \"none\", the clock runs", what, hd(iv.from))
+				e.step("%s on %s: the register's pause setting is none (the clock never stops), so the clock runs", what, hd(iv.from))
 				continue
 			}
 			if after := receipt.DaysUntil(iv.from); after > e.rules.PauseWindowDays {
@@ -452,13 +526,23 @@ func (e *engine) pauseDays(receipt, start Date, intervals []interval) (int, *Dat
 			if openSince == nil {
 				openSince, openReason = &iv.from, what
 			}
-			e.step("%s on %s, no answer yet: %s paused so far (both days included)", what, hd(iv.from), Plural(n, "day"))
+			e.step("%s on %s, no answer yet: %s paused so far (both days included)%s", what, hd(iv.from), Plural(n, "day"), e.pauseRule())
 		} else {
-			e.step("%s on %s, answered %s: %s paused (both days included%s)", what, hd(iv.from),
-				hd(iv.to), Plural(n, "day"), overlapNote(n, from.DaysUntil(iv.to)+1))
+			e.step("%s on %s, answered %s: %s paused (both days included%s)%s", what, hd(iv.from),
+				hd(iv.to), Plural(n, "day"), overlapNote(n, from.DaysUntil(iv.to)+1), e.pauseRule())
 		}
 	}
 	return len(counted), openSince, openReason
+}
+
+// pauseRule says what a pause rests on, for the working: the register's
+// reading of the EU suspension, or the UK's clarification rule.
+func (e *engine) pauseRule() string {
+	if e.regime.Pause == PauseEUSuspension {
+		return fmt.Sprintf("; the register's pause setting: additive, when asked within %s of receipt",
+			Plural(e.rules.PauseWindowDays, "day"))
+	}
+	return "; under " + e.ukRule() + " an access request pauses while its clarification is awaited"
 }
 
 func overlapNote(counted, span int) string {
@@ -492,7 +576,7 @@ func (e *engine) period(label string, start Date, n, pause int) Date {
 	}
 	if pause > 0 {
 		d = d.AddDays(pause)
-		e.step("%s: plus %d paused days -> %s", label, pause, hd(d))
+		e.step("%s: plus %s paused -> %s", label, Plural(pause, "day"), hd(d))
 	}
 	if !e.regime.Roll {
 		e.step("%s: %s does not roll past weekends or holidays", label, e.regime.Name)
@@ -512,14 +596,15 @@ func (e *engine) period(label string, start Date, n, pause int) Date {
 func (e *engine) statutoryDates(start Date, pause int, notified *Date) {
 	out, r := e.out, e.regime
 	length := r.Length
-	if r.Unit == UnitWorkingDays {
+	if r.Forwards() {
 		length = e.rules.ForwardWorkingDays
-		e.step("the organisation only processes these data for another controller: forward the request within %d working days (contract)", length)
+		e.step("the organisation only processes these data for another controller: forward the request within %s (contract); only recording the forwarding stops this clock",
+			Plural(length, "working day"))
 	}
 	base := e.period("base deadline", start, length, pause)
 	out.BaseDue = &base
 	due := base
-	if r.Unit != UnitWorkingDays {
+	if !r.Forwards() {
 		refusal := base
 		out.RefusalBy = &refusal
 		e.step("refusal by: %s; a refusal, whole or partial, is due within the base period even during an extension", hd(refusal))
@@ -593,13 +678,13 @@ func (e *engine) quietly(f func() Date) Date {
 // valid extension governs).
 func (e *engine) promiseAndTargets(receipt Date, statutory bool) {
 	out := e.out
-	if e.rules.PromiseDays > 0 && e.regime.Unit != UnitWorkingDays {
+	if e.rules.PromiseDays > 0 && !e.regime.Forwards() {
 		p := receipt.AddDays(e.rules.PromiseDays)
 		out.PromiseDue = &p
-		e.step("the organisation promises an answer within %d days: %s (calendar days, does not roll)", e.rules.PromiseDays, hd(p))
+		e.step("the organisation promises an answer within %s: %s (calendar days, does not roll)", Plural(e.rules.PromiseDays, "day"), hd(p))
 	}
 	if !statutory {
-		if out.Clock == ClockAwaitingRestart || e.regime.Unit == UnitWorkingDays {
+		if out.Clock == ClockAwaitingRestart || e.regime.Forwards() {
 			return
 		}
 		// Complaints to the organisation have no statutory deadline.
@@ -611,7 +696,7 @@ func (e *engine) promiseAndTargets(receipt Date, statutory bool) {
 		t := receipt.AddDays(e.rules.ComplaintTargetDays)
 		out.TargetDue = &t
 		out.EffectiveDue = &t
-		e.step("internal target: %d days after receipt, %s (register setting)", e.rules.ComplaintTargetDays, hd(t))
+		e.step("internal target: %s after receipt, %s (register setting)", Plural(e.rules.ComplaintTargetDays, "day"), hd(t))
 		return
 	}
 	eff := *out.Due
@@ -633,22 +718,21 @@ func (e *engine) otherDates(receipt Date) {
 	if n := e.regime.AcknowledgeWorkingDays; n > 0 {
 		d := e.cal.AddWorkingDays(receipt, n)
 		out.AcknowledgeBy = &d
-		e.step("acknowledge within %d working days: by %s", n, hd(d))
+		e.step("acknowledge within %s: by %s", Plural(n, "working day"), hd(d))
 	}
 	if n := e.regime.ComplaintAcknowledgeDays; n > 0 && e.in.Right == RightComplaint {
 		d := receipt.AddDays(n - 1)
 		out.AcknowledgeBy = &d
-		e.step("acknowledge a complaint within %d days beginning with the day of receipt: by %s (does not roll)", n, hd(d))
+		e.step("acknowledge a complaint within %s beginning with the day of receipt: by %s (does not roll)", Plural(n, "day"), hd(d))
 	}
 	if e.in.Right == RightWithdrawConsent || e.in.Right == RightObjection {
 		d := e.cal.AddWorkingDays(receipt, e.rules.ActByWorkingDays)
 		out.ActBy = &d
-		what := "a withdrawal of consent (Art. 7(3))"
+		what := "a withdrawal of consent takes effect when received (Art. 7(3)): stop the processing it covered"
 		if e.in.Right == RightObjection {
-			what = "an objection to direct marketing (Art. 21(3))"
+			what = "an objection to processing for direct marketing takes effect when received (Art. 21(3)): stop that processing"
 		}
-		e.step("%s takes effect when received: stop the processing by %s (%d working days, register setting)",
-			what, hd(d), e.rules.ActByWorkingDays)
+		e.step("%s by %s (%s, register setting)", what, hd(d), Plural(e.rules.ActByWorkingDays, "working day"))
 	}
 }
 

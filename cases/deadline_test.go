@@ -433,22 +433,73 @@ func TestComputeRefusesBadInput(t *testing.T) {
 	}
 }
 
-// TestInterpretationsAreInTheWorking: what the calendar or the law's
-// commencement makes a reading shows in the working: Cyprus leaves Easter
-// Tuesday out, and a UK request received before Art. 12A was in force (5
-// February 2026) rests on the ICO's guidance of the time, one after it on
-// Art. 12A.
+// TestInterpretationsAreInTheWorking: what the calendar makes a reading
+// shows in the working: Cyprus leaves Easter Tuesday (a bank holiday only)
+// and Christmas Eve (a public-service holiday only) out, in every Cyprus
+// case, whether or not the date came near either day.
 func TestInterpretationsAreInTheWorking(t *testing.T) {
-	cy := calc{regime: "eu-gdpr", calendar: "CY", zone: "Asia/Nicosia", received: "2026-03-02"}
-	if w := strings.Join(cy.run(t).Steps, "\n"); !strings.Contains(w, "Easter Tuesday and Christmas Eve not counted as holidays") {
-		t.Errorf("Cyprus working:\n%s", w)
+	for _, received := range []string{"2026-03-02", "2025-09-01", "2024-04-03"} {
+		cy := calc{regime: "eu-gdpr", calendar: "CY", zone: "Asia/Nicosia", received: received}
+		w := strings.Join(cy.run(t).Steps, "\n")
+		for _, want := range []string{"Easter Tuesday not counted as a holiday: bank holiday only",
+			"Christmas Eve not counted as a holiday"} {
+			if !strings.Contains(w, want) {
+				t.Errorf("Cyprus, received %s: working lacks %q:\n%s", received, want, w)
+			}
+		}
 	}
-	before := strings.Join(uk("2026-01-12", "id-requested@2026-01-13", "id-received@2026-01-20").run(t).Steps, "\n")
-	if !strings.Contains(before, "the ICO's guidance") || strings.Contains(before, "under Art. 12A") {
-		t.Errorf("a UK request of January 2026:\n%s", before)
+	// Under another calendar the Cyprus reading is not shown.
+	if w := strings.Join(eu("2026-03-02").run(t).Steps, "\n"); strings.Contains(w, "Easter Tuesday") {
+		t.Errorf("France shows the Cyprus reading:\n%s", w)
 	}
-	after := strings.Join(uk("2026-03-02", "id-requested@2026-03-03", "id-received@2026-03-10").run(t).Steps, "\n")
-	if !strings.Contains(after, "under Art. 12A") || strings.Contains(after, "ICO's guidance") {
-		t.Errorf("a UK request of March 2026:\n%s", after)
+}
+
+// TestUKBeforeAndAfterArt12A: a UK request received before 5 February
+// 2026 (UKArt12AInForce) is judged under the ICO's guidance of the time and
+// its working never cites Art. 12A; one received on or after that day rests
+// on Art. 12A. The relevant-time rule gives the same dates either way: the
+// period runs from the day the identity asked for arrived, one month to the
+// same date.
+func TestUKBeforeAndAfterArt12A(t *testing.T) {
+	tests := []struct {
+		name   string
+		c      calc
+		due    string
+		before bool
+	}{
+		// Identity received Tue 20 January 2026: one month -> Fri 20 February, a working day.
+		{"January 2026", uk("2026-01-12", "id-requested@2026-01-13", "id-received@2026-01-20"), "2026-02-20", true},
+		// The day before: received 4 February 2026, nothing asked: Wed 4 March, a working day.
+		{"4 February 2026", uk("2026-02-04T23:30:00Z"), "2026-03-04", true},
+		// The first day of Art. 12A: 5 February 2026 -> Thu 5 March.
+		{"5 February 2026", uk("2026-02-05T00:30:00Z"), "2026-03-05", false},
+		// Identity received Tue 10 March 2026: one month -> Fri 10 April, a working day (Easter Monday is 6 April).
+		{"March 2026", uk("2026-03-02", "id-requested@2026-03-03", "id-received@2026-03-10"), "2026-04-10", false},
+		// A clarification asked in an erasure request pauses nothing on either side.
+		{"erasure with clarification, January 2026", calc{regime: "uk-gdpr", calendar: "GB-EAW", zone: "Europe/London",
+			received: "2026-01-12", right: RightErasure, events: []string{"clarification-requested@2026-01-13"}}, "2026-02-12", true},
+		{"erasure with clarification, March 2026", calc{regime: "uk-gdpr", calendar: "GB-EAW", zone: "Europe/London",
+			received: "2026-03-02", right: RightErasure, events: []string{"clarification-requested@2026-03-03"}}, "2026-04-02", false},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			d := tt.c.run(t)
+			w := strings.Join(d.Steps, "\n")
+			if str(d.Due) != tt.due {
+				t.Errorf("due %s, want %s\n%s", str(d.Due), tt.due, w)
+			}
+			if UKBeforeArt12A(d.ReceiptDate) != tt.before {
+				t.Errorf("received %s: before Art. 12A = %v", d.ReceiptDate, !tt.before)
+			}
+			if tt.before && (!strings.Contains(w, "the ICO's guidance in force when it was received") || strings.Contains(w, "12A")) {
+				t.Errorf("a request received before 5 February 2026 cites the ICO's guidance, never Art. 12A:\n%s", w)
+			}
+			if !tt.before && (!strings.Contains(w, "UK GDPR Art. 12(3) and 12A") || strings.Contains(w, "ICO")) {
+				t.Errorf("a request received from 5 February 2026 cites Art. 12A:\n%s", w)
+			}
+			if len(tt.c.events) > 0 && !tt.before && !strings.Contains(w, "under Art. 12A") {
+				t.Errorf("the restart or pause should say it rests on Art. 12A:\n%s", w)
+			}
+		})
 	}
 }

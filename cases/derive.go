@@ -78,7 +78,7 @@ func (c *Case) Derive(now time.Time) (*State, error) {
 		return nil, err
 	}
 	d, err := Compute(Input{Rules: st.Rules, Right: c.Right, ReceivedAt: c.ReceivedAt, Events: r.clock,
-		Today: DateOf(now, loc), ExtendedUntil: r.extendedUntil})
+		Today: DateOf(now, loc), Now: now, ExtendedUntil: r.extendedUntil})
 	if err != nil {
 		return nil, err
 	}

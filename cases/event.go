@@ -151,6 +151,8 @@ func (e Event) clockKind() (ClockEventKind, bool) {
 			return ClockRestarted, true
 		}
 		return ClockReopened, true
+	case EventForwarded:
+		return ClockForwarded, true
 	case EventSent:
 		if e.Letter == LetterExtensionNotice {
 			return ClockExtensionNotified, true

@@ -98,6 +98,9 @@ func (d *Deadlines) Rows() []DeadlineRow {
 	row("internal target", d.TargetDue, "")
 	row("acknowledge by", d.AcknowledgeBy, "")
 	row("act by", d.ActBy, "")
+	if d.ForwardedOn != nil {
+		row("forwarded on", d.ForwardedOn, map[bool]string{true: "late", false: "on time"}[d.Due != nil && d.ForwardedOn.After(*d.Due)])
+	}
 	paused := ""
 	if d.PausedDays > 0 {
 		paused = Plural(d.PausedDays, "day") + " paused"

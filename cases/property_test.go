@@ -115,3 +115,49 @@ func FuzzParseClockEvent(f *testing.F) {
 			Right: RightAccess, ReceivedAt: received, Events: []ClockEvent{ev}})
 	})
 }
+
+// TestEarliestClockProperties checks, over generated receipt instants, that
+// with an assumed seat the base deadline used ends no later than either
+// clock's alone, is a working day of the clock it came from, and that the
+// other dates come from that same clock.
+func TestEarliestClockProperties(t *testing.T) {
+	seats := []Rules{
+		{Regime: "eu-gdpr", Zone: "America/Los_Angeles", Calendar: "US"},
+		{Regime: "eu-gdpr", Zone: "Asia/Nicosia", Calendar: "CY"},
+		{Regime: "processor-forward", Zone: "Europe/Warsaw", Calendar: "PL"},
+	}
+	rng := rand.New(rand.NewPCG(7, 15))
+	for _, seat := range seats {
+		alt := seat
+		alt.Zone, alt.Calendar = EarliestZone, WeekendsOnly
+		earliest := seat
+		earliest.EarliestClock = true
+		for i := 0; i < 400; i++ {
+			at := time.Date(2020, time.January, 1, 0, 0, 0, 0, time.UTC).Add(time.Duration(rng.IntN(10*366*24*60)) * time.Minute)
+			compute := func(r Rules) *Deadlines {
+				d, err := Compute(Input{Rules: r, Right: RightAccess, ReceivedAt: at})
+				if err != nil {
+					t.Fatalf("%s %v: %v", r.Zone, at, err)
+				}
+				return d
+			}
+			a, b, got := compute(seat), compute(alt), compute(earliest)
+			end := func(d *Deadlines) time.Time { return endOf(*d.BaseDue, d.Zone) }
+			if end(got).After(end(a)) || end(got).After(end(b)) {
+				t.Errorf("%s received %v: base %s in %s ends after one of %s (%s), %s (%s)",
+					seat.Calendar, at, got.BaseDue, got.Zone, a.BaseDue, a.Zone, b.BaseDue, b.Zone)
+			}
+			from := a
+			if got.Zone == EarliestZone {
+				from = b
+			}
+			if cal, _ := LookupCalendar(got.Calendar); !cal.IsWorkingDay(*got.BaseDue) {
+				t.Errorf("%s received %v: base %s is not a working day of %s", seat.Calendar, at, got.BaseDue, got.Calendar)
+			}
+			if got.ReceiptDate != from.ReceiptDate || str(got.Due) != str(from.Due) ||
+				str(got.ExtendedDue) != str(from.ExtendedDue) || str(got.RefusalBy) != str(from.RefusalBy) {
+				t.Errorf("%s received %v: the dates are not all from %s", seat.Calendar, at, got.Zone)
+			}
+		}
+	}
+}

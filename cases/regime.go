@@ -67,7 +67,13 @@ type Regime struct {
 // HasExtension reports whether the regime allows extending the period.
 func (r *Regime) HasExtension() bool { return r.ExtendedLength > 0 || r.ExtensionNamesDate }
 
-// period describes n units in words ("1 month", "45 calendar days").
+// Forwards reports whether the regime's deadline is for forwarding the
+// request to the controller whose data they are, not for answering it: a
+// working-days period from the register (processor-forward). Its clock
+// stops only when the forwarding is recorded.
+func (r *Regime) Forwards() bool { return r.Unit == UnitWorkingDays }
+
+// period describes n units in words ("one month", "45 calendar days").
 func (r *Regime) period(n int) string {
 	switch r.Unit {
 	case UnitMonths:
@@ -76,9 +82,9 @@ func (r *Regime) period(n int) string {
 		}
 		return fmt.Sprintf("%d months", n)
 	case UnitWorkingDays:
-		return fmt.Sprintf("%d working days", n)
+		return Plural(n, "working day")
 	}
-	return fmt.Sprintf("%d calendar days", n)
+	return Plural(n, "calendar day")
 }
 
 var regimes = map[string]*Regime{

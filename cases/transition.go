@@ -25,7 +25,7 @@ func Apply(c *Case, ev Event, now time.Time) (Event, []string, error) {
 	if strings.TrimSpace(ev.Actor) == "" {
 		return Event{}, nil, refused("no actor: every event names who recorded it")
 	}
-	loc, err := LoadZone(st.Rules.Zone)
+	loc, err := LoadZone(st.Deadlines.Zone) // the zone the receipt date below is in
 	if err != nil {
 		return Event{}, nil, err
 	}

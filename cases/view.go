@@ -42,7 +42,7 @@ type View struct {
 func NewView(c *Case, st *State, revision int, withTimeline bool) *View {
 	v := &View{ID: c.ID, RequestID: c.RequestID, Linked: c.Linked, Controller: c.Controller, Right: c.Right,
 		Status: st.Status, Subject: c.Subject, Requester: c.Requester, Channel: c.Channel, Language: c.Language,
-		Regime: st.Rules.Regime, Zone: st.Rules.Zone, ReceivedAt: c.ReceivedAt, Text: c.Text,
+		Regime: st.Rules.Regime, Zone: st.Deadlines.Zone, ReceivedAt: c.ReceivedAt, Text: c.Text,
 		Outcome: st.Outcome, Grounds: st.Grounds, ClosedAt: st.ClosedAt, AnsweredAt: st.AnsweredAt,
 		Assignee: st.Assignee, Tags: st.Tags, Revision: revision, UpdatedAt: st.UpdatedAt, UpdatedBy: st.UpdatedBy}
 	d := *st.Deadlines
@@ -87,7 +87,7 @@ type Summary struct {
 	// What the overview and the report count.
 	ReceiptDate  Date // the civil receipt date in the case's zone
 	EffectiveDue Date // zero when there is none
-	AnsweredOn   Date // the civil date the answer was sent; zero if not
+	AnsweredOn   Date // the civil date the answer was sent (under a forwarding regime, the request forwarded); zero if not
 	LegalDue     Date // the legal deadline in force (extended where valid); zero when the law sets none
 	PromiseDue   Date // the organisation's own promise; zero when it makes none
 	PausedDays   int  // days the clock was paused
@@ -132,8 +132,17 @@ func Summarize(c *Case, st *State, revision int) Summary {
 	if d.PromiseDue != nil {
 		s.PromiseDue = *d.PromiseDue
 	}
-	if st.AnsweredAt != nil {
-		if loc, err := LoadZone(st.Rules.Zone); err == nil {
+	switch {
+	case d.Forwards():
+		// A forwarding deadline is met by forwarding the request, not by a
+		// letter to the requester.
+		if d.ForwardedOn != nil {
+			s.AnsweredOn = *d.ForwardedOn
+		}
+	case st.AnsweredAt != nil:
+		// The zone the deadlines were computed in (the earliest clock may
+		// not be the rules' own).
+		if loc, err := LoadZone(d.Zone); err == nil {
 			s.AnsweredOn = DateOf(*st.AnsweredAt, loc)
 		}
 	}

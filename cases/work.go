@@ -642,7 +642,7 @@ func (st *State) RefusalLate() bool {
 	if by == nil || st.RefusalTold == nil {
 		return false
 	}
-	loc, err := LoadZone(st.Rules.Zone)
+	loc, err := LoadZone(st.Deadlines.Zone) // the zone refusal_by is in
 	if err != nil {
 		return false
 	}
