@@ -443,6 +443,15 @@ func TestBrokenRegisters(t *testing.T) {
 		{"privacy-shield-safeguard", 52, "recipients[0].safeguard", "Schrems II"},
 		{"unknown-field", 51, "recipients[0].location", "unknown field"},
 		{"promise-not-a-number", 24, "clock.promise_days", "whole number"},
+		// The data map: every reference resolves, ids are unique slugs.
+		{"system-unknown-category", 83, "systems[0].categories[0]", `no category with id "contacts"`},
+		{"system-unknown-retention", 85, "systems[0].retention", `no retention rule with id "invoice"`},
+		{"system-unknown-recipient", 84, "systems[0].recipient", `no recipient named "Hosting Test"`},
+		{"system-bad-role", 86, "systems[0].role", `unknown role "processor"`},
+		{"system-bad-right", 86, "systems[0].rights[1]", "a complaint has no work list"},
+		{"system-duplicate-id", 88, "systems[1].id", `id "orders" is already used by systems[0]`},
+		{"retention-unknown-trigger", 60, "retention[0].from", `unknown value "invoice-date"`},
+		{"retention-without-id", 54, "retention[0].id", "missing: an id"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.dir, func(t *testing.T) {
