@@ -170,7 +170,7 @@ func (f *facts) purposes() []purposeFact {
 
 // categories are Art. 15(1)(b): mandatory.
 func (f *facts) categories() []string {
-	out := known(f.reg.Categories)
+	out := f.reg.CategoryNames()
 	if len(out) == 0 {
 		f.gap("categories", "no category of personal data in the register (Art. 15(1)(b))", true, "")
 	}

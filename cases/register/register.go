@@ -51,6 +51,22 @@ import (
 //   - R12 processor by allocation: the policy names another party as the
 //     controller of data the organisation handles for it: the organisation
 //     is its processor (Art. 28).
+//   - R13 systems every organisation has: e-mail mailboxes (requests and
+//     correspondence arrive there), paper files and backups. A register
+//     that does not list a system with the id mailboxes, paper or backups
+//     gets it, assumed, so that no letter implies a search that left it
+//     out; the DPO confirms it (source = "dpo") or records the result
+//     none on a case. A register with no system besides these three is a
+//     gap: its data map is still to be written.
+//   - R14 retention trigger: the policy gives a period but not what it runs
+//     from: from the record's own date (collection for data, document-date
+//     for a document), the earliest reading, so that no end told to a
+//     subject is later than the policy allows.
+//
+// A retention period that is not a period ("indefinitely", "permanent", a
+// range such as "5-10 years", or none at all) is a gap (RetentionGaps): a
+// letter naming data under that rule stays a DRAFT until the DPO settles
+// it.
 //
 // Register is what rightsdesk knows about one organisation it answers
 // requests for: who it is, which law and clock apply, what it does with
@@ -81,14 +97,20 @@ type Register struct {
 	Authority      Authority    `toml:"authority" json:"authority"`
 	Clock          ClockFacts   `toml:"clock" json:"clock"`
 
-	Roles      []Role      `toml:"roles" json:"roles"`
-	Categories []ListFact  `toml:"categories" json:"categories"`
+	Roles []Role `toml:"roles" json:"roles"`
+	// Categories are the categories of personal data, each with an id
+	// the systems refer to.
+	Categories []Category  `toml:"categories" json:"categories"`
 	Purposes   []Purpose   `toml:"purposes" json:"purposes"`
 	Recipients []Recipient `toml:"recipients" json:"recipients"`
 	// Transfers are the transfer mechanisms the policy cites (SCCs, an
 	// adequacy decision...), valid or not; an invalid one is a flag.
 	Transfers []ListFact  `toml:"transfers" json:"transfers"`
 	Retention []Retention `toml:"retention" json:"retention"`
+	// Systems are the data map: every place where the organisation holds
+	// personal data (WORK.md, "Systems"), the assumed ones of R13
+	// included. A case's work list is taken from them.
+	Systems []System `toml:"systems" json:"systems"`
 	// Sources are where data not collected from the subject come from
 	// (Art. 14(2)(f), 15(1)(g)).
 	Sources            []ListFact   `toml:"sources" json:"sources"`
@@ -141,6 +163,9 @@ type ClockFacts struct {
 	ActByWorkingDays    Fact[int] `toml:"act_by_working_days" json:"act_by_working_days"`
 	ComplaintTargetDays Fact[int] `toml:"complaint_target_days" json:"complaint_target_days"`
 	IdentityWaitDays    Fact[int] `toml:"identity_wait_days" json:"identity_wait_days"`
+	// BackdateHours is how far back an event may be dated without saying
+	// why it is recorded late (Rules.BackdateHours).
+	BackdateHours Fact[int] `toml:"backdate_hours" json:"backdate_hours"`
 }
 
 // ListFact is one entry of a list of plain facts (a data category, a
@@ -161,12 +186,28 @@ type Role struct {
 	ForwardWorkingDays Fact[int] `toml:"forward_working_days" json:"forward_working_days"`
 }
 
+// Category is a category of personal data, named as a subject reads it
+// in a letter (Art. 15(1)(b)): never with wording meant for the DPO.
+type Category struct {
+	Provenance
+	// ID is a slug unique among the categories; systems refer to it.
+	ID   string       `toml:"id" json:"id"`
+	Name Fact[string] `toml:"name" json:"name"`
+}
+
 // Purpose is a purpose of processing with its lawful basis.
 type Purpose struct {
 	Provenance
+	// ID is a slug unique among the purposes: the work item of an
+	// objection or a withdrawal of consent. Absent, it is made from the
+	// purpose (cases.SlugOf).
+	ID      string       `toml:"id" json:"id,omitempty"`
 	Purpose Fact[string] `toml:"purpose" json:"purpose"`
 	// Basis is a lawful basis slug of Art. 6(1) (LawfulBases).
 	Basis Fact[string] `toml:"basis" json:"basis"`
+	// DirectMarketing marks a purpose that is direct marketing: an
+	// objection stops it with no balancing (Art. 21(3)).
+	DirectMarketing bool `toml:"direct_marketing" json:"direct_marketing,omitempty"`
 }
 
 // Recipient is a recipient of personal data: a named processor or third
@@ -182,15 +223,21 @@ type Recipient struct {
 	Safeguard Fact[string] `toml:"safeguard" json:"safeguard"`
 }
 
-// Retention is how long one kind of data is kept, and why.
+// Retention is how long one kind of data is kept, from what, and why.
 type Retention struct {
 	Provenance
+	// ID is a slug unique among the retention rules; systems refer to it.
+	ID     string       `toml:"id" json:"id"`
 	Data   Fact[string] `toml:"data" json:"data"`
 	Period Fact[string] `toml:"period" json:"period"`
 	// Length is the period in a form the engine can add to a date: "7y",
 	// "90d", "12m"; absent where the policy gives no fixed length.
 	Length Fact[string] `toml:"length" json:"length"`
-	Why    Fact[string] `toml:"why" json:"why"`
+	// From is what the period runs from (cases.RetentionTriggers).
+	From Fact[string] `toml:"from" json:"from"`
+	// Law is the law that requires the keeping, where one does.
+	Law Fact[string] `toml:"law" json:"law"`
+	Why Fact[string] `toml:"why" json:"why"`
 	// ErasureException is the Art. 17(3) ground (a ground slug such as
 	// art17-3-b) that lets the data be kept after an erasure request.
 	ErasureException Fact[string] `toml:"erasure_exception" json:"erasure_exception"`
@@ -352,6 +399,7 @@ func ParseRegister(file string, data []byte) (*Register, error) {
 	if err := r.validate(md); err != nil {
 		return nil, err
 	}
+	r.addAssumedSystems()
 	return r, nil
 }
 

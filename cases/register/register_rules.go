@@ -14,9 +14,10 @@ import (
 // placeholder, a transfer mechanism that is no longer valid, requests only
 // by post, a recorded finding).
 type Gap struct {
-	// Kind is "missing" or a finding kind (placeholder,
-	// invalid-transfer-mechanism, postal-route, inconsistency, unverified,
-	// unreachable).
+	// Kind is "missing", "retention-period" (a retention rule whose
+	// period is not a period: RetentionGaps) or a finding kind
+	// (placeholder, invalid-transfer-mechanism, postal-route,
+	// inconsistency, unverified, unreachable).
 	Kind string `json:"kind"`
 	// Field is the register field concerned, such as "authority.web".
 	Field string `json:"field,omitempty"`
@@ -42,7 +43,9 @@ func Placeholders(text string) []string {
 
 // Gaps lists the register's gaps: every missing fact, every recorded
 // finding, and the flags computed from the facts (placeholders in the
-// policy's words, invalid transfer mechanisms, requests only by post).
+// policy's words, invalid transfer mechanisms, requests only by post,
+// retention rules that are no period, a data map with no system of the
+// organisation's own).
 func (r *Register) Gaps() []Gap {
 	var gaps []Gap
 	// A recorded finding about a placeholder explains it better than the
@@ -90,6 +93,7 @@ func (r *Register) Gaps() []Gap {
 		gaps = append(gaps, Gap{Kind: "postal-route", Field: "contacts",
 			Text: fmt.Sprintf("requests can only be sent by post (%s): subjects need this postal address to exercise their rights, and the DPO must confirm it and allow for postal delays (the clock starts when a letter arrives)", route)})
 	}
+	gaps = r.addDataMapGaps(gaps)
 	for i := range r.Findings {
 		f := &r.Findings[i]
 		gaps = append(gaps, Gap{Kind: f.Kind.Value, Field: fmt.Sprintf("findings[%d]", i), Text: f.Text.Value})
@@ -160,7 +164,11 @@ func (r *Register) processorDays() (int, *Role) {
 // is for data the organisation only processes for another controller; any
 // other regime must be one the register lists. Every fact of the clock that
 // the policy does not state is explained in Rules.Assumptions, which the
-// deadline working shows.
+// deadline working shows. The rules carry the data map a case's work list
+// is taken from: Systems (for processor-forward only those held for
+// customers) with their retention rules (Gap set where the period is no
+// period) and Purposes (none for processor-forward); EarliestClock is set
+// when the zone or the calendar is assumed.
 func (r *Register) Rules(regime string) (cases.Rules, error) {
 	c := &r.Clock
 	if regime == "" {
@@ -212,11 +220,17 @@ func (r *Register) Rules(regime string) (cases.Rules, error) {
 		fact *Fact[int]
 		dst  *int
 	}{{&c.PauseWindowDays, &rules.PauseWindowDays}, {&c.ActByWorkingDays, &rules.ActByWorkingDays},
-		{&c.ComplaintTargetDays, &rules.ComplaintTargetDays}, {&c.IdentityWaitDays, &rules.IdentityWaitDays}} {
+		{&c.ComplaintTargetDays, &rules.ComplaintTargetDays}, {&c.IdentityWaitDays, &rules.IdentityWaitDays},
+		{&c.BackdateHours, &rules.BackdateHours}} {
 		if f.fact.Known() {
 			*f.dst = f.fact.Value
 		}
 	}
+	// An assumed zone or calendar may give a later date than the
+	// subject's regulator would: the engine takes the earliest (WORK.md).
+	rules.EarliestClock = c.Zone.Source == SourceAssumed || c.Calendar.Source == SourceAssumed
+	rules.Systems = r.caseSystems(regime)
+	rules.Purposes = r.casePurposes(regime)
 	rules = rules.WithDefaults()
 	if err := rules.Validate(); err != nil {
 		return cases.Rules{}, fmt.Errorf("register %s: %w", r.ID, err)

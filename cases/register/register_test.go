@@ -236,12 +236,13 @@ func TestRetentionTablesAreComplete(t *testing.T) {
 			{"Communication records: support correspondence", "2y"},
 			{"Technical logs: server logs and access logs", "90d"},
 		},
-		"closeq": { // "7. Data Retention" table
-			{"User account data", ""},
+		"closeq": { // "7. Data Retention": the table, then the sentence on termination
+			{"User account data", "90d"}, // "Duration of subscription + 90 days": 90 days from its end
 			{"Call audio recordings", "12m"},
 			{"Transcriptions & AI analysis", ""},
 			{"Server/application logs", "90d"},
 			{"Billing and payment records", ""},
+			{"All data of a customer that terminates its subscription", "90d"},
 		},
 	}
 	rs := loadEmbedded(t)
@@ -391,7 +392,9 @@ func TestRulesDetails(t *testing.T) {
 		{id: "crmsoftware", wantRegime: "eu-gdpr", zone: "America/Los_Angeles", cal: "US", assumedZone: true},
 		{id: "crmsoftware", regime: "us-ca", wantRegime: "us-ca", zone: "America/Los_Angeles", cal: "US", assumedZone: true},
 		{id: "crisp", regime: "uk-gdpr", wantErrWords: "may face: eu-gdpr"},
-		{id: "crisp", regime: "processor-forward", wantErrWords: "never a processor"},
+		// The Data Processing Agreement makes Crisp a processor for chats.
+		{id: "crisp", regime: "processor-forward", wantRegime: "processor-forward", zone: "Europe/Paris", cal: "FR", forward: 5, assumedZone: true},
+		{id: "crmsoftware", regime: "processor-forward", wantErrWords: "never a processor"},
 		{id: "callrix", regime: "us-ca", wantErrWords: "may face: eu-gdpr, processor-forward"},
 	}
 	for _, tt := range tests {
@@ -437,9 +440,18 @@ func TestBrokenRegisters(t *testing.T) {
 		{"legal-name-without-value", 8, "legal_name", "needs a value"},
 		{"seed-without-section", 7, "name", "section"},
 		{"unknown-source", 10, "country", `unknown source "website"`},
-		{"privacy-shield-safeguard", 51, "recipients[0].safeguard", "Schrems II"},
-		{"unknown-field", 50, "recipients[0].location", "unknown field"},
+		{"privacy-shield-safeguard", 52, "recipients[0].safeguard", "Schrems II"},
+		{"unknown-field", 51, "recipients[0].location", "unknown field"},
 		{"promise-not-a-number", 24, "clock.promise_days", "whole number"},
+		// The data map: every reference resolves, ids are unique slugs.
+		{"system-unknown-category", 83, "systems[0].categories[0]", `no category with id "contacts"`},
+		{"system-unknown-retention", 85, "systems[0].retention", `no retention rule with id "invoice"`},
+		{"system-unknown-recipient", 84, "systems[0].recipient", `no recipient named "Hosting Test"`},
+		{"system-bad-role", 86, "systems[0].role", `unknown role "processor"`},
+		{"system-bad-right", 86, "systems[0].rights[1]", "a complaint has no work list"},
+		{"system-duplicate-id", 88, "systems[1].id", `id "orders" is already used by systems[0]`},
+		{"retention-unknown-trigger", 60, "retention[0].from", `unknown value "invoice-date"`},
+		{"retention-without-id", 54, "retention[0].id", "missing: an id"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.dir, func(t *testing.T) {

@@ -264,6 +264,7 @@ func (r *Register) checkNumbers(fail failFunc) error {
 		{fieldPath{"clock", "act_by_working_days"}, &c.ActByWorkingDays, 1},
 		{fieldPath{"clock", "complaint_target_days"}, &c.ComplaintTargetDays, 1},
 		{fieldPath{"clock", "identity_wait_days"}, &c.IdentityWaitDays, 1},
+		{fieldPath{"clock", "backdate_hours"}, &c.BackdateHours, 1},
 		{fieldPath{"case_files", "purge_copies_months"}, &r.CaseFiles.PurgeCopiesMonths, 0},
 		{fieldPath{"case_files", "keep_record_years"}, &r.CaseFiles.KeepRecordYears, 0},
 	} {
@@ -297,8 +298,9 @@ func (r *Register) checkLists(fail failFunc) error {
 	r.walk(func(FactRef) {}, func(it itemRef) {
 		k.markers[it.path.String()] = it.empty && it.prov.Source == SourceMissing
 	})
-	for _, check := range []func(*entryChecker) error{r.checkRoles, r.checkPurposes, r.checkRecipients,
-		r.checkRetention, r.checkRights, r.checkContacts, r.checkLanguages, r.checkFindings} {
+	for _, check := range []func(*entryChecker) error{r.checkRoles, r.checkCategories, r.checkPurposes,
+		r.checkPurposeIDs, r.checkRecipients, r.checkRetention, r.checkRights, r.checkContacts, r.checkLanguages,
+		r.checkFindings, r.checkSystems} {
 		if err := check(k); err != nil {
 			return err
 		}
@@ -405,9 +407,16 @@ func (r *Register) checkRecipients(k *entryChecker) error {
 	return nil
 }
 
-// checkRetention checks each retention entry, its length and its erasure
-// exception.
+// checkRetention checks each retention entry: its id, length, trigger and
+// erasure exception.
 func (r *Register) checkRetention(k *entryChecker) error {
+	ids := make([]string, len(r.Retention))
+	for i := range r.Retention {
+		ids[i] = r.Retention[i].ID
+	}
+	if err := k.checkIDs("retention", ids, true); err != nil {
+		return err
+	}
 	for i := range r.Retention {
 		rt, p := &r.Retention[i], fieldPath{"retention", i}
 		m := k.marker(p)
@@ -418,6 +427,12 @@ func (r *Register) checkRetention(k *entryChecker) error {
 		}
 		if rt.Length.Known() && !lengthPattern.MatchString(rt.Length.Value) {
 			return k.fail(p.with("length"), "%q is not a length such as 90d, 12m or 7y", rt.Length.Value)
+		}
+		if e := k.oneOf(p.with("from"), &rt.From, cases.RetentionTriggers); e != nil {
+			return e
+		}
+		if rt.ErasureException.Value == string(cases.GroundArt17_3b) && !rt.Law.Present() {
+			return k.fail(p.with("law"), "missing: the law that requires the keeping, for art17-3-b (source = \"missing\" if the policy names none)")
 		}
 		if rt.ErasureException.Known() {
 			g, err := cases.ParseGround(rt.ErasureException.Value)

@@ -132,18 +132,22 @@ func (r *Register) Facts() []FactRef {
 }
 
 // lineOf finds the line of the file where the value at p is defined: the
-// first line such that the file up to it, parsed on its own, holds p. It is
-// slow (it parses many prefixes) and only used to report an error. It
-// returns 1 when p is nowhere (a missing field is reported at the top).
+// first line such that the file up to it, parsed on its own, holds p. A
+// field that is nowhere is reported at the line of the nearest table that
+// holds it (a list item's missing id at its [[...]] line), a missing
+// top-level field at line 1. It is slow (it parses many prefixes) and only
+// used to report an error.
 func lineOf(data []byte, p fieldPath) int {
 	lines := bytes.SplitAfter(data, []byte("\n"))
-	for n := 1; n <= len(lines); n++ {
-		var m map[string]any
-		if _, err := toml.Decode(string(bytes.Join(lines[:n], nil)), &m); err != nil {
-			continue
-		}
-		if hasPath(m, p) {
-			return n
+	for k := len(p); k > 0; k-- {
+		for n := 1; n <= len(lines); n++ {
+			var m map[string]any
+			if _, err := toml.Decode(string(bytes.Join(lines[:n], nil)), &m); err != nil {
+				continue
+			}
+			if hasPath(m, p[:k]) {
+				return n
+			}
 		}
 	}
 	return 1
