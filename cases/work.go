@@ -44,6 +44,8 @@ const (
 // RetentionRule is how long the data of a system are kept, from what, and
 // under which law: what a kept item's end is computed from.
 type RetentionRule struct {
+	// ID is the rule's id in the register it was frozen from.
+	ID   string `json:"id,omitempty"`
 	Data string `json:"data"`
 	// Length is the period the engine adds: "1y", "6m", "90d"; empty when
 	// the register gives no bounded period (a gap).
@@ -57,6 +59,11 @@ type RetentionRule struct {
 	// Ground is the Art. 17(3) ground that lets the data be kept after an
 	// erasure request, if any.
 	Ground Ground `json:"ground,omitempty"`
+	// Gap says, when the rules were frozen, why the rule's period cannot
+	// be told as an end (unbounded, ranged, or running from nothing): a
+	// letter naming data under the rule is a DRAFT until the DPO settles
+	// it (WORK.md, "Systems"). Empty for a complete rule.
+	Gap string `json:"gap,omitempty"`
 }
 
 // RetentionTriggers are what a retention period may run from (WORK.md).
