@@ -49,6 +49,7 @@ func markdownTemplates(lang string) (*template.Template, error) {
 	var t *template.Template
 	funcs := template.FuncMap{
 		"md":    md,
+		"cell":  cell,
 		"quote": mdQuote,
 		"right": func(r string) string { return rightTitles[cases.Right(r)] },
 		"include": func(name string, data any) (string, error) {
