@@ -51,7 +51,8 @@ func markdownTemplates(lang string) (*template.Template, error) {
 		"md":    md,
 		"cell":  cell,
 		"quote": mdQuote,
-		"right": func(r string) string { return rightTitles[cases.Right(r)] },
+		"request":  func(r string) string { return requestWords[cases.Right(r)] },
+		"sentence": sentence,
 		"include": func(name string, data any) (string, error) {
 			var b bytes.Buffer
 			if err := t.ExecuteTemplate(&b, name, data); err != nil {
