@@ -83,9 +83,9 @@ type packetCase struct {
 	modified time.Time
 	linked   []*cases.Case
 
-	files []packetFile        // the data copy
+	files []packetFile      // the data copy
 	paths map[string]string // an attached file's path in the packet
-	err   error        // reading the data copy failed
+	err   error             // reading the data copy failed
 }
 
 type packetFile struct {

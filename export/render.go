@@ -48,9 +48,9 @@ func templateLanguage(lang string) string {
 func markdownTemplates(lang string) (*template.Template, error) {
 	var t *template.Template
 	funcs := template.FuncMap{
-		"md":    md,
-		"cell":  cell,
-		"quote": mdQuote,
+		"md":       md,
+		"cell":     cell,
+		"quote":    mdQuote,
 		"request":  func(r string) string { return requestWords[cases.Right(r)] },
 		"sentence": sentence,
 		"include": func(name string, data any) (string, error) {
