@@ -248,7 +248,7 @@ func (p *packetCase) dateLetter(kind cases.LetterKind, ev *cases.Event) error {
 	case cases.LetterExtensionNotice:
 		if dl.ExtensionNoticeBy != nil && p.day.After(*dl.ExtensionNoticeBy) {
 			return &cases.Refused{Field: "letter", Reason: fmt.Sprintf("an extension notice had to reach the subject by %s (Art. 12(3)); dated %s it extends nothing: "+
-				"export the delay letter instead (letter kind delay), which tells the subject the answer is late and when it will come",
+				"export the delay letter instead, which tells the subject the answer is late and when it will come",
 				dl.ExtensionNoticeBy, p.day)}
 		}
 	case cases.LetterDelay:
