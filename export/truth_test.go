@@ -481,4 +481,3 @@ func TestDelayLetter(t *testing.T) {
 	}
 	golden(t, filepath.Join("callrix", "delay.md"), unzip(t, p)["letter.md"])
 }
-
