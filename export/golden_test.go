@@ -78,7 +78,7 @@ var stepScenarios = map[cases.LetterKind]func(t testing.TB, reg *register.Regist
 	},
 	cases.LetterClarificationRequest: func(t testing.TB, reg *register.Register) *scenario {
 		return newScenario(t, reg, cases.RightAccess, nil).
-			do(cases.Event{Kind: cases.EventClarificationRequested, Reason: "which of your two accounts the request concerns"})
+			do(cases.Event{Kind: cases.EventClarificationRequested, Reason: "Please tell us which of your two accounts the request concerns."})
 	},
 	cases.LetterFeeRequest: func(t testing.TB, reg *register.Register) *scenario {
 		return newScenario(t, reg, cases.RightAccess, nil).
@@ -86,7 +86,7 @@ var stepScenarios = map[cases.LetterKind]func(t testing.TB, reg *register.Regist
 	},
 	cases.LetterExtensionNotice: func(t testing.TB, reg *register.Register) *scenario {
 		return newScenario(t, reg, cases.RightPortability, nil).do(cases.Event{Kind: cases.EventAcknowledged}).
-			do(cases.Event{Kind: cases.EventExtensionDecided, Reason: "your data are spread over five systems, two of them archived"})
+			do(cases.Event{Kind: cases.EventExtensionDecided, Reason: "Your data are spread over five systems, two of them archived."})
 	},
 	cases.LetterRedirect: func(t testing.TB, reg *register.Register) *scenario {
 		s := newScenario(t, reg, cases.RightAccess, nil)

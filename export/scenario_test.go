@@ -303,7 +303,7 @@ func closedScenario(t testing.TB, reg *register.Register, right cases.Right, out
 		ev.Grounds = []cases.Ground{groundFor[right][1]}
 		ev.Reason = "The reasons the DPO recorded for this case."
 	case cases.OutcomeWithdrawn:
-		ev.Reason = "withdrawn by e-mail"
+		ev.Reason = "You told us so by e-mail."
 	}
 	return s.do(ev)
 }

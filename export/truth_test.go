@@ -440,6 +440,31 @@ func TestForCustomerAndRedirect(t *testing.T) {
 	}
 }
 
+// TestMixedCaseForCustomer: a case that answers for its own systems says
+// of the data held for a customer whether the request was passed on, and
+// why not when it was not.
+func TestMixedCaseForCustomer(t *testing.T) {
+	reg, _ := registers(t).Get("callrix")
+	s := newScenario(t, reg, cases.RightErasure, nil).do(cases.Event{Kind: cases.EventIdentityVerified, Method: "e-mail"})
+	s.work("app-db", cases.ResultErased, nil).work("payments", cases.ResultNone, nil).
+		work("mailboxes", cases.ResultForCustomer, func(e *cases.Event) {
+			e.Customer, e.Reason = "Acme SAS", "Our contract with Acme SAS forbids us to pass requests on"
+		}).
+		work("backups", cases.ResultBeyondUse, func(e *cases.Event) { e.Until = s.day(30) }).
+		do(cases.Event{Kind: cases.EventRecipientNotified, Recipient: "Hetzner Online GmbH"}).
+		do(cases.Event{Kind: cases.EventClosed, Outcome: cases.OutcomeFulfilled})
+	p := s.build("")
+	letter := string(unzip(t, p)["letter.md"])
+	want := "We hold the data in our e-mail mailboxes only on behalf of our customer Acme SAS, which decides about them (Art. 28 GDPR); " +
+		"we have not passed your request on to Acme SAS. Our contract with Acme SAS forbids us to pass requests on. Please write to it directly."
+	if !strings.Contains(letter, want) {
+		t.Errorf("the letter lacks %q:\n%s", want, letter)
+	}
+	if !slices.ContainsFunc(p.Gaps, func(g LetterGap) bool { return !g.Blocking && strings.Contains(g.Text, "not forwarded to Acme SAS") }) {
+		t.Errorf("the missing forwarding is not listed for the DPO: %+v", p.Gaps)
+	}
+}
+
 // TestDelayLetter: refused while the answer is not late, written once the
 // deadline passed, with the date the answer will come; an extension notice
 // after its window is refused for it.

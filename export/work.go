@@ -106,6 +106,9 @@ func (p *packetCase) forCustomer(name string, ev *cases.Event, d *letterData, f 
 		return out + "we passed your request on to " + md(customer) + " on " + p.dateOf(fw) + "."
 	}
 	f.gap("case", fmt.Sprintf("the request was not forwarded to %s (rightsdesk forward %s --to NAME): the letter says it was not", customer, p.c.ID), false, "")
+	if why := sentence(ev.Reason); why != "" {
+		return out + "we have not passed your request on to " + md(customer) + ". " + why + " Please write to it directly."
+	}
 	return out + "we have not passed your request on to " + md(customer) + ": please write to it directly."
 }
 
@@ -268,13 +271,24 @@ func sentence(s string) string {
 // letter does not cite Art. 20(4)).
 func provision(g cases.Ground, r cases.Right, law string) string {
 	p := g.Provision()
-	if g == cases.GroundRightsOfOthers {
+	switch {
+	case g == cases.GroundRightsOfOthers:
 		p = map[bool]string{true: "Art. 20(4) GDPR", false: "Art. 15(4) GDPR"}[r == cases.RightPortability]
+	case g == cases.GroundLegalClaims && legalClaimsFor[r] != "":
+		p = legalClaimsFor[r]
 	}
 	if law != "GDPR" {
 		p = strings.TrimSuffix(p, " GDPR") + " " + law
 	}
 	return p
+}
+
+// legalClaimsFor is the one article a refusal on legal claims rests on,
+// by right.
+var legalClaimsFor = map[cases.Right]string{
+	cases.RightErasure:     "Art. 17(3)(e) GDPR",
+	cases.RightRestriction: "Art. 18(2) GDPR",
+	cases.RightObjection:   "Art. 21(1) GDPR",
 }
 
 // workStatements fills the final letter's statements from the work list:
