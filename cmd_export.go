@@ -15,8 +15,8 @@ import (
 
 // exportOptions are export's flags.
 type exportOptions struct {
-	db, out, letter, registers string
-	record, asJSON             bool
+	db, out, letter, registers, date string
+	record, asJSON                   bool
 }
 
 // exportCommand writes a response packet, or the case record with --record.
@@ -27,20 +27,27 @@ func (a *app) exportCommand() *cobra.Command {
 		Long: `Writes the response packet of the case (PACKETS.md) as DIR/<ID>-<kind>.zip
 (default DIR $XDG_DATA_HOME/rightsdesk/packets, created 0700) and prints its
 full path. The letter is the one for the case's current step unless --letter
-names another. The export is recorded in the timeline with the zip's SHA-256,
-which send then records. A packet whose register lacks a fact the letter needs
-is marked DRAFT; the gaps are listed on stderr. --json prints
-{path, sha256, letter, draft, gaps}.
+names another. The letter is dated --date (default today in the case's time
+zone) and states only what was recorded by the end of that day: the same case
+and date give the same bytes. The export is recorded in the timeline with the
+zip's SHA-256, its date, whether it is a draft and its gaps, which send then
+checks. A packet that lacks a fact the letter needs (in the register, or work
+not yet recorded on the case) is marked DRAFT; the gaps are listed on stderr.
+An extension notice dated after its window is refused: the delay letter
+(--letter delay) tells the subject the answer is late. --json prints
+{path, sha256, letter, date, draft, gaps}.
 
 --record writes the case record instead (the full timeline, for the
 organisation's files or a supervisory authority; default DIR
 $XDG_DATA_HOME/rightsdesk/records); --json prints {path, chain_head}.`,
-		Example: "  rightsdesk export DSR-2026-000042\n  rightsdesk export DSR-2026-000042 --letter extension-notice --out ./out\n  rightsdesk export DSR-2026-000042 --record"}
+		Example: "  rightsdesk export DSR-2026-000042\n  rightsdesk export DSR-2026-000042 --letter extension-notice --out ./out\n" +
+			"  rightsdesk export DSR-2026-000042 --date 2026-04-02\n  rightsdesk export DSR-2026-000042 --record"}
 	f := cmd.Flags()
 	dbFlag(cmd, &o.db)
 	f.BoolVar(&o.record, "record", false, "write the case record instead of a packet")
 	f.StringVar(&o.out, "out", "", "the folder `DIR` to write into")
 	f.StringVar(&o.letter, "letter", "", "the letter `KIND` (default: the current step's)")
+	f.StringVar(&o.date, "date", "", "the letter's `DATE` (default: today in the case's zone)")
 	registersFlag(cmd, &o.registers)
 	jsonFlag(cmd, &o.asJSON, "what was written")
 	_ = cmd.MarkFlagDirname("out")
@@ -53,8 +60,8 @@ $XDG_DATA_HOME/rightsdesk/records); --json prints {path, chain_head}.`,
 // runExport writes a response packet, or the case record with --record.
 func (a *app) runExport(id string, o exportOptions) int {
 	if o.record {
-		if o.letter != "" {
-			return a.fail(exitUsage, fmt.Errorf("export: --letter goes with a packet, not with --record"))
+		if o.letter != "" || o.date != "" {
+			return a.fail(exitUsage, fmt.Errorf("export: --letter and --date go with a packet, not with --record"))
 		}
 		return a.exportRecord(o.db, id, o.out, o.asJSON)
 	}
@@ -63,6 +70,12 @@ func (a *app) runExport(id string, o exportOptions) int {
 	if o.letter != "" {
 		if kind, err = cases.ParseLetterKind(o.letter); err != nil {
 			return a.fail(exitUsage, fmt.Errorf("export: --letter: %w", err))
+		}
+	}
+	var date cases.Date
+	if o.date != "" {
+		if date, err = cases.ParseDate(o.date); err != nil {
+			return a.fail(exitUsage, fmt.Errorf("export: --date: %w", err))
 		}
 	}
 	regs, err := loadRegisters(a.getenv, o.registers)
@@ -74,7 +87,7 @@ func (a *app) runExport(id string, o exportOptions) int {
 		dir = filepath.Join(a.dataHome(), "rightsdesk", "packets")
 	}
 	a.beginWrite()
-	res, err := exportPacket(a.cases(a.dbPath(o.db)), regs, id, kind, dir, a.clock.Now(), a.actor())
+	res, err := exportPacketOn(a.cases(a.dbPath(o.db)), regs, id, kind, date, dir, a.clock.Now(), a.actor())
 	if err != nil {
 		return a.storeFailure(err)
 	}
@@ -82,14 +95,15 @@ func (a *app) runExport(id string, o exportOptions) int {
 		fmt.Fprintf(a.stderr, "rightsdesk: %s: %s\n", gapLabel(g), oneLine(g.Field+": "+g.Text))
 	}
 	if res.Draft {
-		fmt.Fprintf(a.stderr, "rightsdesk: the packet is a DRAFT: complete the register (rightsdesk controllers %s) and export again\n", res.Controller)
+		fmt.Fprintf(a.stderr, "rightsdesk: the packet is a DRAFT, which send refuses: fill the gaps above (the register's with rightsdesk controllers %s, the case's with the commands they name) and export again\n", res.Controller)
 	}
 	if o.asJSON {
 		gaps := res.Gaps
 		if gaps == nil {
 			gaps = []export.LetterGap{}
 		}
-		return a.printJSON(map[string]any{"path": res.Path, "sha256": res.SHA256, "letter": res.Letter, "draft": res.Draft, "gaps": gaps})
+		return a.printJSON(map[string]any{"path": res.Path, "sha256": res.SHA256, "letter": res.Letter, "date": res.Date.String(),
+			"draft": res.Draft, "gaps": gaps})
 	}
 	fmt.Fprintln(a.stdout, cases.Printable(res.Path))
 	return exitOK
@@ -112,12 +126,21 @@ type exported struct {
 	Draft        bool
 	Gaps         []export.LetterGap
 	Controller   string
+	Date         cases.Date
 }
 
-// exportPacket builds the packet of case id, writes it into dir and records
-// the exported event with its SHA-256 through the action service. It is
-// the one sequence the command line (and the terminal app's key) runs.
+// exportPacket builds the packet of case id dated today in the case's
+// zone, writes it into dir and records the exported event: the sequence
+// the terminal app's key runs.
 func exportPacket(st storage.Service, regs *register.Registers, id string, kind cases.LetterKind, dir string, now time.Time, actor string) (*exported, error) {
+	return exportPacketOn(st, regs, id, kind, cases.Date{}, dir, now, actor)
+}
+
+// exportPacketOn builds the packet of case id dated date (zero: today in
+// the case's zone), writes it into dir and records the exported event with
+// its SHA-256, date, draft state and gaps through the action service. It
+// is the one sequence the command line and the terminal app run.
+func exportPacketOn(st storage.Service, regs *register.Registers, id string, kind cases.LetterKind, date cases.Date, dir string, now time.Time, actor string) (*exported, error) {
 	l, err := st.Get(id)
 	if err != nil {
 		return nil, err
@@ -126,7 +149,25 @@ func exportPacket(st storage.Service, regs *register.Registers, id string, kind 
 	if err != nil {
 		return nil, err
 	}
-	p, err := export.Build(export.Input{Case: l.Case, Register: reg, Letter: kind,
+	today, err := export.LetterDate(l.Case, now)
+	if err != nil {
+		return nil, err
+	}
+	switch {
+	case date.IsZero():
+		date = today
+	case date.After(today):
+		// A letter dated later would state less than may be recorded by its
+		// date: the same date would later give other bytes.
+		return nil, &cases.Refused{Field: "date", Reason: fmt.Sprintf("a letter is dated today (%s) or earlier, not %s", today, date)}
+	}
+	var linked []*cases.Case
+	for _, other := range l.Case.Linked {
+		if ol, err := st.Get(other); err == nil {
+			linked = append(linked, ol.Case)
+		}
+	}
+	p, err := export.Build(export.Input{Case: l.Case, Register: reg, Letter: kind, Date: date, Linked: linked,
 		Files: func(name string) ([]byte, error) { return st.File(id, name) }})
 	if err != nil {
 		return nil, err
@@ -138,5 +179,6 @@ func exportPacket(st storage.Service, regs *register.Registers, id string, kind 
 	if _, err := st.Do(id, []storage.Action{{Event: p.Event(actor), IfRevision: storage.NoRevision}}, now); err != nil {
 		return nil, fmt.Errorf("%s was written but its export could not be recorded: %w", path, err)
 	}
-	return &exported{Path: path, SHA256: p.SHA256, Letter: p.Letter, Draft: p.Draft, Gaps: p.Gaps, Controller: l.Case.Controller}, nil
+	return &exported{Path: path, SHA256: p.SHA256, Letter: p.Letter, Draft: p.Draft, Gaps: p.Gaps, Controller: l.Case.Controller,
+		Date: p.Date}, nil
 }

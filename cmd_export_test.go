@@ -1,10 +1,12 @@
 package main
 
 import (
+	"archive/zip"
 	"bytes"
 	"crypto/sha256"
 	"encoding/hex"
 	"encoding/json"
+	"io"
 	"os"
 	"path/filepath"
 	"strings"
@@ -129,5 +131,103 @@ func BenchmarkExportCommand20MB(b *testing.B) {
 	b.ResetTimer()
 	for b.Loop() {
 		must("export", id, "--out", out)
+	}
+}
+
+// unzipLetter reads letter.md from a packet written at path.
+func unzipLetter(t *testing.T, path string) string {
+	t.Helper()
+	zr, err := zip.OpenReader(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer zr.Close()
+	for _, f := range zr.File {
+		if strings.HasSuffix(f.Name, "/letter.md") {
+			r, err := f.Open()
+			if err != nil {
+				t.Fatal(err)
+			}
+			b, err := io.ReadAll(r)
+			r.Close()
+			if err != nil {
+				t.Fatal(err)
+			}
+			return string(b)
+		}
+	}
+	t.Fatalf("no letter.md in %s", path)
+	return ""
+}
+
+// TestExportDate: --date dates the letter and is recorded in the exported
+// event with the draft state; the same date gives the same bytes; an
+// acknowledgement names every right of the request; an extension notice
+// dated after its window is refused and points to the delay letter, which
+// is refused while the answer is not late and written once it is.
+func TestExportDate(t *testing.T) {
+	d := newDesk(t, "2025-03-20T12:00:00Z")
+	out := t.TempDir()
+	id := d.add("--controller", "callrix", "--right", "access", "--right", "erasure", "--received", "2025-03-03")
+	exportJSON := func(args ...string) map[string]any {
+		t.Helper()
+		status, stdout, stderr := d.run(append([]string{"export", id, "--out", out, "--json"}, args...)...)
+		if status != 0 {
+			t.Fatalf("export %v: %d %s", args, status, stderr)
+		}
+		var v map[string]any
+		if err := json.Unmarshal([]byte(stdout), &v); err != nil {
+			t.Fatal(err)
+		}
+		return v
+	}
+	d.env["RIGHTSDESK_NOW"] = "2025-03-22T12:00:00Z"
+	first := exportJSON("--date", "2025-03-21")
+	if first["date"] != "2025-03-21" || first["draft"] != false {
+		t.Fatalf("export --date: %v", first)
+	}
+	events := d.show(id)["events"].([]any)
+	last := events[len(events)-1].(map[string]any)
+	if last["kind"] != "exported" || last["letter_date"] != "2025-03-21" || last["checksum"] != first["sha256"] {
+		t.Errorf("exported event %v", last)
+	}
+	letter := unzipLetter(t, first["path"].(string))
+	for _, want := range []string{"Date: 21 March 2025", "access to your personal data (Art. 15), our reference " + id, "erasure of your personal data (Art. 17), our reference "} {
+		if !strings.Contains(letter, want) {
+			t.Errorf("the acknowledgement lacks %q:\n%s", want, letter)
+		}
+	}
+	if again := exportJSON("--date", "2025-03-21"); again["sha256"] != first["sha256"] {
+		t.Error("the same case and date gave other bytes")
+	}
+	if today := exportJSON(); today["date"] != "2025-03-22" || today["sha256"] == first["sha256"] {
+		t.Errorf("the default date is not today in the case's zone: %v", today)
+	}
+	if status, _, stderr := d.run("export", id, "--out", out, "--letter", "delay"); status != 1 || !strings.Contains(stderr, "not late") {
+		t.Errorf("a delay letter before the deadline: %d %q", status, stderr)
+	}
+	if status, _, stderr := d.run("export", id, "--date", "2025-02-01", "--out", out); status != 1 || !strings.Contains(stderr, "after the letter's date") {
+		t.Errorf("a letter dated before the case was recorded: %d %q", status, stderr)
+	}
+	if status, _, _ := d.run("export", id, "--date", "2025-13-01", "--out", out); status != 2 {
+		t.Errorf("--date that is no date: %d", status)
+	}
+	if status, _, stderr := d.run("export", id, "--date", "2025-03-23", "--out", out); status != 1 || !strings.Contains(stderr, "today") {
+		t.Errorf("--date after today: %d %q", status, stderr)
+	}
+	d.env["RIGHTSDESK_NOW"] = "2025-04-10T09:00:00Z"
+	if status, _, stderr := d.run("extend", id, "--reason", "Your data are spread over five systems."); status != 0 {
+		t.Fatalf("extend: %s", stderr)
+	}
+	status, _, stderr := d.run("export", id, "--out", out, "--letter", "extension-notice")
+	if status != 1 || !strings.Contains(stderr, "delay letter") || !strings.Contains(stderr, "--letter") {
+		t.Errorf("an extension notice after its window: %d %q", status, stderr)
+	}
+	delay := exportJSON("--letter", "delay")
+	letter = unzipLetter(t, delay["path"].(string))
+	for _, want := range []string{"is late", "by **", "complain"} {
+		if !strings.Contains(letter, want) {
+			t.Errorf("the delay letter lacks %q:\n%s", want, letter)
+		}
 	}
 }

@@ -7,6 +7,7 @@ import (
 	"encoding/hex"
 	"encoding/json"
 	"fmt"
+	"io"
 	"path"
 	"slices"
 	"strings"
@@ -38,13 +39,14 @@ func (p *packetCase) dataCopy(d *letterData) {
 		if w, ok := p.st.Withheld[a.Name]; ok {
 			row := withheldRow{Name: a.Name, Category: category, Reason: w.Reason}
 			if len(w.Grounds) > 0 {
-				row.Provision = w.Grounds[0].Provision()
+				row.Provision, row.Ground = provision(w.Grounds[0], p.c.Right, d.Law), groundWording[w.Grounds[0]]
 			}
 			d.Withheld = append(d.Withheld, row)
 			continue
 		}
 		dir := "data/" + safeName(category) + "/"
 		name := uniqueName(dir, safeName(a.Name), used)
+		p.paths[a.Name] = dir + name
 		if p.read == nil { // Check: no file is read
 			continue
 		}
@@ -119,16 +121,21 @@ func safeName(s string) string {
 	return out
 }
 
-// structuredFile describes a file of the portability copy for its README.
+// structuredFile describes a file of the portability copy for its README
+// and the letter: each file as gathered says which file gives it in the
+// other format (Other), or why none does (Note).
 type structuredFile struct {
 	Path, From string
+	Other      string
 	Fields     []string
 	Rows       int
 	Note       string
 }
 
-// convert adds a CSV file's JSON form, or a JSON array of flat objects'
-// CSV form.
+// convert adds a CSV file's JSON form, and a JSON file's CSV form: an
+// array of flat objects as a table, any other JSON (an object, nested
+// values) as two columns of paths and values. A file that cannot be read
+// as what its name says is given as it is, and the README says so.
 func (p *packetCase) convert(d *letterData, dir, name string, data []byte, used map[string]bool) {
 	ext := strings.ToLower(path.Ext(name))
 	stem := strings.TrimSuffix(name, path.Ext(name))
@@ -136,26 +143,89 @@ func (p *packetCase) convert(d *letterData, dir, name string, data []byte, used 
 	case ".csv":
 		fields, rows, err := readCSV(data)
 		if err != nil {
-			d.Portability = append(d.Portability, structuredFile{Path: dir + name, Note: "not converted: " + err.Error()})
+			d.Portability = append(d.Portability, structuredFile{Path: dir + name, Note: "given as it is, not converted to JSON: " + err.Error()})
 			return
 		}
 		out := uniqueName(dir, stem+".json", used)
 		p.addConverted(d, dir+out, rowsJSON(fields, rows))
-		d.Portability = append(d.Portability, structuredFile{Path: dir + name, Fields: fields, Rows: len(rows)},
+		d.Portability = append(d.Portability, structuredFile{Path: dir + name, Other: dir + out, Fields: fields, Rows: len(rows)},
 			structuredFile{Path: dir + out, From: dir + name, Fields: fields, Rows: len(rows)})
 	case ".json":
 		fields, rows, err := readFlatJSON(data)
 		if err != nil {
-			d.Portability = append(d.Portability, structuredFile{Path: dir + name, Note: "not converted to CSV: " + err.Error()})
+			fields, rows, err = readJSONPaths(data)
+		}
+		if err != nil {
+			d.Portability = append(d.Portability, structuredFile{Path: dir + name, Note: "given as it is, not converted to CSV: " + err.Error()})
 			return
 		}
 		out := uniqueName(dir, stem+".csv", used)
 		p.addConverted(d, dir+out, rowsCSV(fields, rows))
-		d.Portability = append(d.Portability, structuredFile{Path: dir + name, Fields: fields, Rows: len(rows)},
+		d.Portability = append(d.Portability, structuredFile{Path: dir + name, Other: dir + out, Fields: fields, Rows: len(rows)},
 			structuredFile{Path: dir + out, From: dir + name, Fields: fields, Rows: len(rows)})
 	default:
-		d.Portability = append(d.Portability, structuredFile{Path: dir + name, Note: "not a structured format (CSV or JSON): given as it is"})
+		d.Portability = append(d.Portability, structuredFile{Path: dir + name, Note: "given as it is: not a structured format (CSV or JSON)"})
 	}
+}
+
+// readJSONPaths reads any JSON value as rows of two fields, path and value:
+// one row per scalar, its path from the top ("account.emails[0]").
+func readJSONPaths(data []byte) ([]string, []map[string]string, error) {
+	dec := json.NewDecoder(bytes.NewReader(data))
+	dec.UseNumber()
+	var rows []map[string]string
+	if err := flatten(dec, "", &rows); err != nil {
+		return nil, nil, fmt.Errorf("not valid JSON")
+	}
+	if _, err := dec.Token(); err != io.EOF {
+		return nil, nil, fmt.Errorf("not valid JSON")
+	}
+	return []string{"path", "value"}, rows, nil
+}
+
+// flatten reads one JSON value from dec, adding a row for each scalar.
+func flatten(dec *json.Decoder, at string, rows *[]map[string]string) error {
+	t, err := dec.Token()
+	if err != nil {
+		return err
+	}
+	switch x := t.(type) {
+	case json.Delim:
+		switch x {
+		case '{':
+			for dec.More() {
+				k, err := dec.Token()
+				if err != nil {
+					return err
+				}
+				key, _ := k.(string)
+				next := key
+				if at != "" {
+					next = at + "." + key
+				}
+				if err := flatten(dec, next, rows); err != nil {
+					return err
+				}
+			}
+		case '[':
+			for i := 0; dec.More(); i++ {
+				if err := flatten(dec, fmt.Sprintf("%s[%d]", at, i), rows); err != nil {
+					return err
+				}
+			}
+		default:
+			return fmt.Errorf("unexpected %v", x)
+		}
+		_, err := dec.Token() // the closing delimiter
+		return err
+	case nil:
+		*rows = append(*rows, map[string]string{"path": at, "value": ""})
+	case string:
+		*rows = append(*rows, map[string]string{"path": at, "value": utcTimestamp(x)})
+	default:
+		*rows = append(*rows, map[string]string{"path": at, "value": fmt.Sprint(x)})
+	}
+	return nil
 }
 
 // addConverted adds a file converted from another of the data copy.
@@ -265,19 +335,35 @@ func readFlatJSON(data []byte) ([]string, []map[string]string, error) {
 	return fields, rows, nil
 }
 
+// rowsCSV writes rows as CSV with a header row, every cell guarded
+// against being read as a formula by a spreadsheet.
 func rowsCSV(fields []string, rows []map[string]string) []byte {
 	var b bytes.Buffer
 	w := csv.NewWriter(&b)
-	_ = w.Write(fields)
+	head := make([]string, len(fields))
+	for i, f := range fields {
+		head[i] = safeCell(f)
+	}
+	_ = w.Write(head)
 	for _, r := range rows {
 		rec := make([]string, len(fields))
 		for i, f := range fields {
-			rec[i] = r[f]
+			rec[i] = safeCell(r[f])
 		}
 		_ = w.Write(rec)
 	}
 	w.Flush()
 	return b.Bytes()
+}
+
+// safeCell prefixes with ' a cell a spreadsheet would run as a formula
+// (one starting with =, +, -, @, a tab or a carriage return): the value
+// reads the same, and opening the file runs nothing.
+func safeCell(s string) string {
+	if s != "" && strings.ContainsRune("=+-@\t\r", rune(s[0])) {
+		return "'" + s
+	}
+	return s
 }
 
 // utcTimestamp writes an RFC 3339 timestamp with an offset in UTC; any
@@ -296,7 +382,7 @@ func utcTimestamp(s string) string {
 // portabilityReadme describes the portable copy: files, fields, format.
 func portabilityReadme(d *letterData) []byte {
 	var b strings.Builder
-	fmt.Fprintf(&b, "# Your data in a portable format\n\nFormat version %d. Files are UTF-8. Structured files are given as CSV (comma-separated, one header row) and as JSON (an array of objects with the same fields); timestamps in the converted files are ISO 8601 in UTC. The files as we gathered them are given unchanged.\n\nReceiving a copy of your data erases nothing: if you also want the data erased, ask for erasure.\n", PacketFormat)
+	fmt.Fprintf(&b, "# Your data in a portable format\n\nFormat version %d. Files are UTF-8. Each CSV file is also given as JSON (an array of objects with the CSV's fields), and each JSON file as CSV: an array of flat objects as a table with one row per object, any other JSON as two columns, path and value, one row per value. Timestamps in the converted files are ISO 8601 in UTC. In the CSV files we write, a cell that begins with =, +, -, @, a tab or a carriage return starts with an apostrophe, so that no spreadsheet runs it as a formula. The files as we gathered them are given unchanged.\n\nReceiving a copy of your data erases nothing: if you also want the data erased, ask for erasure.\n", PacketFormat)
 	for _, f := range d.Portability {
 		fmt.Fprintf(&b, "\n## %s\n\n", md(f.Path))
 		if f.From != "" {
@@ -306,7 +392,7 @@ func portabilityReadme(d *letterData) []byte {
 			fmt.Fprintf(&b, "%s\n", md(f.Note))
 			continue
 		}
-		fmt.Fprintf(&b, "%d records. Fields:\n\n", f.Rows)
+		fmt.Fprintf(&b, "%s. Fields:\n\n", cases.Plural(f.Rows, "record"))
 		for _, field := range f.Fields {
 			fmt.Fprintf(&b, "- %s\n", md(field))
 		}

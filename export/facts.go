@@ -6,7 +6,6 @@ import (
 	"slices"
 	"strings"
 
-	"rightsdesk/cases"
 	"rightsdesk/cases/register"
 )
 
@@ -234,71 +233,79 @@ func recipientKey(r *register.Recipient) string {
 }
 
 // recipients are Art. 15(1)(c) and 15(2) for the recipients this subject's
-// data went to: the case's choice, or every recipient of the register.
-// Names are used where the register has them; a category stands in where it
-// has none (Art. 15(1)(c) allows it, PACKETS.md asks for names: listed).
-// A transfer outside the EEA needs a valid safeguard; an invalid mechanism
-// (the Privacy Shield) is never named.
-func (f *facts) recipients(chosen []string) []recipientFact {
+// data went to: the register's recipients named by keys, in the register's
+// order. Names are used where the register has them; a category stands in
+// where it has none (Art. 15(1)(c) allows it, PACKETS.md asks for names:
+// listed). A transfer outside the EEA needs a valid safeguard; an invalid
+// mechanism (the Privacy Shield) is never named. A key the register does
+// not list is a blocking gap: its country and safeguard are unknown.
+func (f *facts) recipients(keys []string) []recipientFact {
 	var out []recipientFact
 	for i := range f.reg.Recipients {
 		r := &f.reg.Recipients[i]
 		key := recipientKey(r)
-		if chosen != nil && !slices.ContainsFunc(chosen, func(c string) bool { return strings.EqualFold(c, key) }) {
+		if !slices.ContainsFunc(keys, func(c string) bool { return strings.EqualFold(c, key) }) {
 			continue
 		}
-		field := fmt.Sprintf("recipients[%d]", i)
-		rf := recipientFact{Category: r.Category.Text(), Purpose: r.Purpose.Text(), Country: r.Country.Text(), key: key}
-		if r.Name.Known() {
-			rf.Name = r.Name.Value
-		} else {
-			f.gap(field+".name", missing(r.Name.Provenance, "no name for the recipient "+r.Category.Text()), false, "the category of recipient (Art. 15(1)(c))")
+		if rf, ok := f.recipient(i); ok {
+			out = append(out, rf)
 		}
-		if rf.Name == "" && rf.Category == "" {
-			f.gap(field, "a recipient with neither name nor category", true, "")
-			continue
-		}
-		safeguard := r.Safeguard.Text()
-		if name, _, bad := register.InvalidTransferMechanism(safeguard); bad {
-			f.gap(field+".safeguard", fmt.Sprintf("the safeguard cites %s, which is not valid: never named in a letter", name), true, "")
-			safeguard = ""
-		}
-		where := place(rf.Country)
-		if rf.Country == "" && noneNeeded.MatchString(safeguard) {
-			where = placeInside // the register states that no transfer leaves the EEA
-		}
-		if rf.Country == "" && r.Country.Present() {
-			f.gap(field+".country", missing(r.Country.Provenance, "no country for the recipient "+key), false, "")
-		}
-		switch {
-		case where == placeUnknown && r.Kind.Value == "authority" && safeguard == "":
-			// A disclosure required by law to a public authority is not a
-			// transfer the register could have a safeguard for.
-			rf.Transfer = ""
-		case where == placeInside && (safeguard == "" || noneNeeded.MatchString(safeguard)):
-			rf.Transfer = "no transfer outside the EEA"
-		case where == placeInside:
-			rf.Transfer = safeguard
-		case safeguard == "" || noneNeeded.MatchString(safeguard):
-			rf.Transfer = ""
-			f.gap(field+".safeguard", fmt.Sprintf("%s: %s is or may be outside the EEA and the register gives no valid safeguard (Art. 15(2))",
-				orText(rf.Name, rf.Category), orText(rf.Country, "the country is not stated")), true, "")
-		case where == placeUnknown:
-			rf.Transfer = "country not stated; any transfer outside the EEA is made under " + safeguard
-		default:
-			rf.Transfer = safeguard
-		}
-		out = append(out, rf)
 	}
-	for _, c := range chosen {
+	for _, c := range keys {
 		if !slices.ContainsFunc(out, func(r recipientFact) bool { return strings.EqualFold(r.key, c) }) {
-			f.gap("recipients", fmt.Sprintf("the case names the recipient %q, which the register no longer lists: its country and safeguard are unknown", c), true, "")
+			f.gap("recipients", fmt.Sprintf("the case names the recipient %q, which the register does not list: its country and safeguard are unknown", c), true, "")
 		}
-	}
-	if len(f.reg.Recipients) == 0 {
-		f.gap("recipients", "the register lists no recipient (Art. 15(1)(c)): confirm that the data go to nobody", true, "")
 	}
 	return out
+}
+
+// recipient is register recipient i as a letter names it, with the gaps
+// of its name, country and safeguard.
+func (f *facts) recipient(i int) (recipientFact, bool) {
+	r := &f.reg.Recipients[i]
+	key := recipientKey(r)
+	field := fmt.Sprintf("recipients[%d]", i)
+	rf := recipientFact{Category: r.Category.Text(), Purpose: r.Purpose.Text(), Country: r.Country.Text(), key: key}
+	if r.Name.Known() {
+		rf.Name = r.Name.Value
+	} else {
+		f.gap(field+".name", missing(r.Name.Provenance, "no name for the recipient "+r.Category.Text()), false, "the category of recipient (Art. 15(1)(c))")
+	}
+	if rf.Name == "" && rf.Category == "" {
+		f.gap(field, "a recipient with neither name nor category", true, "")
+		return rf, false
+	}
+	safeguard := r.Safeguard.Text()
+	if name, _, bad := register.InvalidTransferMechanism(safeguard); bad {
+		f.gap(field+".safeguard", fmt.Sprintf("the safeguard cites %s, which is not valid: never named in a letter", name), true, "")
+		safeguard = ""
+	}
+	where := place(rf.Country)
+	if rf.Country == "" && noneNeeded.MatchString(safeguard) {
+		where = placeInside // the register states that no transfer leaves the EEA
+	}
+	if rf.Country == "" && r.Country.Present() {
+		f.gap(field+".country", missing(r.Country.Provenance, "no country for the recipient "+key), false, "")
+	}
+	switch {
+	case where == placeUnknown && r.Kind.Value == "authority" && safeguard == "":
+		// A disclosure required by law to a public authority is not a
+		// transfer the register could have a safeguard for.
+		rf.Transfer = ""
+	case where == placeInside && (safeguard == "" || noneNeeded.MatchString(safeguard)):
+		rf.Transfer = "no transfer outside the EEA"
+	case where == placeInside:
+		rf.Transfer = safeguard
+	case safeguard == "" || noneNeeded.MatchString(safeguard):
+		rf.Transfer = ""
+		f.gap(field+".safeguard", fmt.Sprintf("%s: %s is or may be outside the EEA and the register gives no valid safeguard (Art. 15(2))",
+			orText(rf.Name, rf.Category), orText(rf.Country, "the country is not stated")), true, "")
+	case where == placeUnknown:
+		rf.Transfer = "any transfer outside the EEA is made under " + safeguard
+	default:
+		rf.Transfer = safeguard
+	}
+	return rf, true
 }
 
 func orText(s, alt string) string {
@@ -308,39 +315,10 @@ func orText(s, alt string) string {
 	return alt
 }
 
-// retentionFact is one line of Art. 15(1)(d).
+// retentionFact is one line of Art. 15(1)(d): the data of a system where
+// the subject's data were found, and how long they are kept.
 type retentionFact struct {
 	Data, Period, Why string
-	Length            string // "7y", for end dates
-	Exception         cases.Ground
-}
-
-// retention is Art. 15(1)(d): the period, or where the register has none,
-// the criteria that determine it (the reason it is kept), which the article
-// allows; with neither, the line is a blocking gap.
-func (f *facts) retention() []retentionFact {
-	var out []retentionFact
-	for i := range f.reg.Retention {
-		r := &f.reg.Retention[i]
-		if !r.Data.Known() {
-			continue
-		}
-		rf := retentionFact{Data: r.Data.Value, Period: r.Period.Text(), Why: r.Why.Text(), Length: r.Length.Text(),
-			Exception: cases.Ground(r.ErasureException.Text())}
-		field := fmt.Sprintf("retention[%d]", i)
-		switch {
-		case rf.Period == "" && rf.Why == "":
-			f.gap(field+".period", missing(r.Period.Provenance, "no retention period for "+rf.Data), true, "")
-			continue
-		case rf.Period == "":
-			f.gap(field+".period", missing(r.Period.Provenance, "no retention period for "+rf.Data), false, "the criteria of the period (Art. 15(1)(d))")
-		}
-		out = append(out, rf)
-	}
-	if len(out) == 0 && len(f.reg.Retention) == 0 {
-		f.gap("retention", "no retention period in the register (Art. 15(1)(d))", true, "")
-	}
-	return out
 }
 
 // sources are Art. 15(1)(g).

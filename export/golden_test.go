@@ -73,11 +73,12 @@ var stepScenarios = map[cases.LetterKind]func(t testing.TB, reg *register.Regist
 	},
 	cases.LetterIdentityRequest: func(t testing.TB, reg *register.Register) *scenario {
 		return newScenario(t, reg, cases.RightErasure, nil).
-			do(cases.Event{Kind: cases.EventIDRequested, Reason: "the request came from an address that is not the one of the account"})
+			do(cases.Event{Kind: cases.EventIDRequested, Reason: "The request came from an address that is not the one of the account.",
+				Needs: []string{"a reply from the e-mail address of your account", "the date of your last invoice"}})
 	},
 	cases.LetterClarificationRequest: func(t testing.TB, reg *register.Register) *scenario {
 		return newScenario(t, reg, cases.RightAccess, nil).
-			do(cases.Event{Kind: cases.EventClarificationRequested, Reason: "which of your two accounts the request concerns"})
+			do(cases.Event{Kind: cases.EventClarificationRequested, Reason: "Please tell us which of your two accounts the request concerns."})
 	},
 	cases.LetterFeeRequest: func(t testing.TB, reg *register.Register) *scenario {
 		return newScenario(t, reg, cases.RightAccess, nil).
@@ -85,10 +86,14 @@ var stepScenarios = map[cases.LetterKind]func(t testing.TB, reg *register.Regist
 	},
 	cases.LetterExtensionNotice: func(t testing.TB, reg *register.Register) *scenario {
 		return newScenario(t, reg, cases.RightPortability, nil).do(cases.Event{Kind: cases.EventAcknowledged}).
-			do(cases.Event{Kind: cases.EventExtensionDecided, Reason: "your data are spread over five systems, two of them archived"})
+			do(cases.Event{Kind: cases.EventExtensionDecided, Reason: "Your data are spread over five systems, two of them archived."})
 	},
 	cases.LetterRedirect: func(t testing.TB, reg *register.Register) *scenario {
-		return newScenario(t, reg, cases.RightAccess, nil).
+		s := newScenario(t, reg, cases.RightAccess, nil)
+		for _, item := range []string{"app-db", "payments", "mailboxes"} {
+			s.work(item, cases.ResultForCustomer, func(e *cases.Event) { e.Customer = "Example Telecom SA" })
+		}
+		return s.do(cases.Event{Kind: cases.EventForwarded, Customer: "Example Telecom SA"}).
 			do(cases.Event{Kind: cases.EventClosed, Outcome: cases.OutcomeRedirected, RedirectTo: "Example Telecom SA, privacy@telecom.example"})
 	},
 	cases.LetterLapse: func(t testing.TB, reg *register.Register) *scenario {

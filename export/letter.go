@@ -3,17 +3,15 @@ package export
 import (
 	"fmt"
 	"slices"
-	"strings"
 	"time"
 
 	"rightsdesk/cases"
-	"rightsdesk/cases/register"
 )
 
 // letterData is everything a letter template may say: facts of the case,
 // facts of the register, dates already written out. Templates add wording
 // only; every string here that came from outside is escaped by the
-// template's md function.
+// template's md function, except the fields said to be Markdown already.
 type letterData struct {
 	Kind    string
 	Right   string
@@ -37,42 +35,59 @@ type letterData struct {
 	Received    string
 	Channel     string
 	RequestText string
+	// Requests are the rights of one request made of several cases (the
+	// acknowledgement names them all): "your request for access to your
+	// personal data (Art. 15), our reference DSR-..." (Markdown).
+	Requests []string
 
 	PeriodFrom, PeriodTo string // the statutory period in force
 	BaseDue, ExtendedDue string
 	PromiseDue           string
 	Paused               bool
-	Verified             string // "on 3 March 2025 by video call"
-	IDReason             string // the doubt about identity
-	AuthorityNeeded      bool   // an agent's or parent's authority is asked
-	Clarify              string // what to clarify
+	Verified             string   // "on 3 March 2025 by video call"
+	IDReason             string   // the doubt about identity
+	Needs                []string // what the identity request asks for
+	AuthorityNeeded      bool     // an agent's or parent's authority is asked
+	Clarify              string   // what to clarify
 	Fee                  string
 	ExtensionReason      string
 	ClosedOn             string
 	Reason               string // the reasons given with the outcome
 	RedirectTo           string
+	Forwarded            string // redirect: "Acme SAS on 4 March 2025" (Markdown), "" when not forwarded
 	Linked               []string
 	AwaitedSince         string // lapse: what was asked, since when
 	AwaitedWhat          string
 	Purposes             []purposeFact
 	Categories           []string
-	Recipients           []recipientFact
+	Recipients           []recipientFact // the recipients the data went to
+	MayReceive           []recipientFact // the recipients that may receive them, with their condition
+	Disclosed            []disclosure    // recorded disclosures to public authorities
 	Retention            []retentionFact
 	Sources              []string
 	Automated            string
-	ConsentPurposes      []string
 	Files                []fileRow
 	Withheld             []withheldRow
-	Kept                 []keptRow
-	Notified             []notifiedRow
-	Systems              []string
-	Refusal              []refusalRow
-	Overridden           bool
-	HasDataCopy          bool
-	Portability          []structuredFile
-	PersonalDataJSON     bool
-	Law77                string
-	ComplainInBody       bool // the access letter's section (f) states it
+	// Done are the work list's statements, one per worked item (Markdown).
+	Done     []string
+	Kept     []keptRow
+	Notified []notifiedRow
+	// Suppression are the kept entries that only stop marketing from
+	// resuming (Markdown).
+	Suppression []string
+	// KeepRecord is the day the record of the request and its answer is
+	// kept until (Art. 5(2)), KeepRecordYears the register's rule.
+	KeepRecord       string
+	KeepRecordYears  int
+	Refusal          []refusalRow
+	Overridden       bool
+	HasDataCopy      bool
+	Portability      []structuredFile
+	PersonalDataJSON bool
+	Law77            string
+	ComplainInBody   bool // the access letter's section (f) states it
+	// LateSince is, for the delay letter, the day the answer was due.
+	LateSince string
 }
 
 type fileRow struct {
@@ -81,19 +96,16 @@ type fileRow struct {
 }
 
 type withheldRow struct {
-	Name, Category, Provision, Reason string
-}
-
-type keptRow struct {
-	Data, Ground, Provision, Why, Until string
+	Name, Category, Provision, Ground, Reason string
 }
 
 type notifiedRow struct {
 	Recipient, Date, Impossible string
 }
 
-type refusalRow struct {
-	Ground, Provision, Reason, Law string
+// disclosure is a recorded disclosure to a public authority.
+type disclosure struct {
+	Recipient, Date string
 }
 
 // dateText is how letters write a day.
@@ -108,16 +120,18 @@ func datePtr(d *cases.Date) string {
 	return dateText(*d)
 }
 
-var rightTitles = map[cases.Right]string{
-	cases.RightAccess:            "access to your personal data (Art. 15)",
-	cases.RightRectification:     "rectification of your personal data (Art. 16)",
-	cases.RightErasure:           "erasure of your personal data (Art. 17)",
-	cases.RightRestriction:       "restriction of processing (Art. 18)",
-	cases.RightPortability:       "data portability (Art. 20)",
-	cases.RightObjection:         "objection to processing (Art. 21)",
-	cases.RightAutomatedDecision: "review of an automated decision (Art. 22)",
-	cases.RightWithdrawConsent:   "withdrawal of consent (Art. 7(3))",
-	cases.RightComplaint:         "a review of your complaint about how we handle your personal data",
+// requestWords are how a letter names what the subject asked, after
+// "We received" or "Our answer to".
+var requestWords = map[cases.Right]string{
+	cases.RightAccess:            "your request for access to your personal data (Art. 15)",
+	cases.RightRectification:     "your request for rectification of your personal data (Art. 16)",
+	cases.RightErasure:           "your request for erasure of your personal data (Art. 17)",
+	cases.RightRestriction:       "your request for restriction of the processing of your personal data (Art. 18)",
+	cases.RightPortability:       "your request for a portable copy of your personal data (Art. 20)",
+	cases.RightObjection:         "your objection to the processing of your personal data (Art. 21)",
+	cases.RightAutomatedDecision: "your request for a review of a decision made about you by automated means (Art. 22)",
+	cases.RightWithdrawConsent:   "your withdrawal of your consent (Art. 7(3))",
+	cases.RightComplaint:         "your complaint about how we handle your personal data",
 }
 
 var groundWording = map[cases.Ground]string{
@@ -160,9 +174,10 @@ func lastEvent(c *cases.Case, kinds ...cases.EventKind) *cases.Event {
 	return nil
 }
 
-// letterEvent is the event a letter answers: the one that dates it. A
-// letter whose step never happened is refused (a final letter for an open
-// case, an identity request nobody asked).
+// letterEvent is the event a letter answers: the one that dates it when
+// no date is asked. A letter whose step never happened is refused (a final
+// letter for an open case, an identity request nobody asked). The delay
+// letter answers no event: nil.
 func letterEvent(c *cases.Case, st *cases.State, kind cases.LetterKind) (*cases.Event, error) {
 	var ev *cases.Event
 	switch kind {
@@ -187,26 +202,84 @@ func letterEvent(c *cases.Case, st *cases.State, kind cases.LetterKind) (*cases.
 			return nil, refusedf("no extension is decided: decide it first (extend --reason)")
 		}
 	case cases.LetterFinal, cases.LetterRedirect, cases.LetterLapse:
-		if st.Status != cases.StatusClosed {
-			return nil, refusedf("the case is not closed: the %s letter follows the outcome (close --outcome)", kind)
-		}
-		switch {
-		case kind == cases.LetterRedirect && st.Outcome != cases.OutcomeRedirected:
-			return nil, refusedf("the case was closed as %s, not redirected", st.Outcome)
-		case kind == cases.LetterLapse && st.Outcome != cases.OutcomeLapsed:
-			return nil, refusedf("the case was closed as %s, not lapsed", st.Outcome)
-		case kind == cases.LetterFinal && (st.Outcome == cases.OutcomeRedirected || st.Outcome == cases.OutcomeLapsed):
-			return nil, refusedf("a case closed as %s is answered by the %s letter", st.Outcome, cases.DefaultLetter(c, st))
-		}
-		ev = lastEvent(c, cases.EventClosed)
+		return closingEvent(c, st, kind)
+	case cases.LetterDelay:
+		return nil, nil
 	default:
 		return nil, refusedf("unknown letter %q", kind)
 	}
 	return ev, nil
 }
 
+// closingEvent is the event a final, redirect or lapse letter answers.
+func closingEvent(c *cases.Case, st *cases.State, kind cases.LetterKind) (*cases.Event, error) {
+	if st.Status != cases.StatusClosed {
+		return nil, refusedf("the case is not closed: the %s letter follows the outcome (close --outcome)", kind)
+	}
+	switch {
+	case kind == cases.LetterRedirect && st.Outcome != cases.OutcomeRedirected:
+		return nil, refusedf("the case was closed as %s, not redirected", st.Outcome)
+	case kind == cases.LetterLapse && st.Outcome != cases.OutcomeLapsed:
+		return nil, refusedf("the case was closed as %s, not lapsed", st.Outcome)
+	case kind == cases.LetterFinal && (st.Outcome == cases.OutcomeRedirected || st.Outcome == cases.OutcomeLapsed):
+		return nil, refusedf("a case closed as %s is answered by the %s letter", st.Outcome, cases.DefaultLetter(c, st))
+	}
+	return lastEvent(c, cases.EventClosed), nil
+}
+
 func refusedf(format string, args ...any) error {
 	return &cases.Refused{Reason: fmt.Sprintf(format, args...)}
+}
+
+// dateLetter fixes the letter's date (asked, or its event's day) and
+// checks what the date allows: an extension notice only within the notice
+// window, a delay letter only once the answer is late.
+func (p *packetCase) dateLetter(kind cases.LetterKind, ev *cases.Event) error {
+	switch {
+	case !p.date.IsZero():
+		p.day, p.modified = p.date, p.date.Start(p.loc).UTC()
+	case ev != nil:
+		p.day, p.modified = cases.DateOf(ev.At, p.loc), ev.At.UTC()
+	default:
+		p.day, p.modified = cases.DateOf(p.at, p.loc), p.at.UTC()
+	}
+	dl := p.st.Deadlines
+	switch kind {
+	case cases.LetterExtensionNotice:
+		if dl.ExtensionNoticeBy != nil && p.day.After(*dl.ExtensionNoticeBy) {
+			return &cases.Refused{Field: "letter", Reason: fmt.Sprintf("an extension notice had to reach the subject by %s (Art. 12(3)); dated %s it extends nothing: "+
+				"export the delay letter instead, which tells the subject the answer is late and when it will come",
+				dl.ExtensionNoticeBy, p.day)}
+		}
+	case cases.LetterDelay:
+		return p.delayAllowed()
+	}
+	return nil
+}
+
+// delayAllowed checks that the answer is late on the letter's date: past
+// the deadline in force, or past the extension window with no extension in
+// force; and not already answered.
+func (p *packetCase) delayAllowed() error {
+	st, dl := p.st, p.st.Deadlines
+	if st.Status == cases.StatusClosed {
+		return &cases.Refused{Field: "letter", Reason: fmt.Sprintf("the case is closed (%s): send its answer, the %s letter, not a delay letter", st.Outcome, cases.DefaultLetter(p.c, st))}
+	}
+	if st.AnsweredAt != nil {
+		return &cases.Refused{Field: "letter", Reason: fmt.Sprintf("the request was answered on %s: there is no delay to tell", cases.DateOf(*st.AnsweredAt, p.loc))}
+	}
+	pastDue := dl.Due != nil && p.day.After(*dl.Due)
+	extended := dl.ExtensionValid != nil && *dl.ExtensionValid
+	pastWindow := dl.ExtensionNoticeBy != nil && p.day.After(*dl.ExtensionNoticeBy) && !extended
+	if !pastDue && !pastWindow {
+		due := "no deadline"
+		if dl.Due != nil {
+			due = "due " + dl.Due.String()
+		}
+		return &cases.Refused{Field: "letter", Reason: fmt.Sprintf("on %s the answer is not late (%s%s): a delay letter is for an answer past its deadline, "+
+			"or past the extension window with no extension in force", p.day, due, map[bool]string{true: ", extension in force", false: ""}[extended])}
+	}
+	return nil
 }
 
 // buildLetter gathers what the letter of kind says. It returns the data
@@ -215,6 +288,9 @@ func buildLetter(p *packetCase, kind cases.LetterKind) (*letterData, error) {
 	c, st, reg := p.c, p.st, p.reg
 	ev, err := letterEvent(c, st, kind)
 	if err != nil {
+		return nil, err
+	}
+	if err := p.dateLetter(kind, ev); err != nil {
 		return nil, err
 	}
 	f := &facts{reg: reg}
@@ -226,12 +302,37 @@ func buildLetter(p *packetCase, kind cases.LetterKind) (*letterData, error) {
 	if !ok {
 		f.gap("clock.regime", fmt.Sprintf("the case is under %s, for which rightsdesk has no letter wording: the letter cites the GDPR and must be rewritten", st.Rules.Regime), true, "")
 	}
-	d.Date = dateText(cases.DateOf(ev.At, p.loc))
+	d.Date = dateText(p.day)
 	d.Controller = f.controller()
 	d.To = c.Subject.Name
 	if c.Requester != nil {
 		d.To, d.OnBehalf, d.Relation = c.Requester.Name, true, string(c.Requester.Relation)
 	}
+	p.caseFacts(d, ev, kind)
+	p.stepFacts(d, f, kind)
+	needsAuthority := kind == cases.LetterFinal || kind == cases.LetterFeeRequest || kind == cases.LetterExtensionNotice || kind == cases.LetterDelay
+	if kind == cases.LetterFinal {
+		p.finalContent(d, f)
+	}
+	if kind == cases.LetterRedirect {
+		p.redirected(d, f)
+	}
+	if needsAuthority || len(d.Refusal) > 0 {
+		d.Authority = f.authority()
+	}
+	p.gaps = f.gaps
+	for _, g := range f.gaps {
+		if g.Blocking {
+			d.Draft = true
+			d.Gaps = append(d.Gaps, g)
+		}
+	}
+	return d, nil
+}
+
+// caseFacts are the dates and facts of the case every letter may state.
+func (p *packetCase) caseFacts(d *letterData, ev *cases.Event, kind cases.LetterKind) {
+	c, st := p.c, p.st
 	dl := st.Deadlines
 	d.Received = dateText(dl.ReceiptDate)
 	d.PeriodFrom = dateText(dl.StartDate)
@@ -241,9 +342,9 @@ func buildLetter(p *packetCase, kind cases.LetterKind) (*letterData, error) {
 		d.Verified = fmt.Sprintf("on %s by %s", dateText(cases.DateOf(st.IdentityVerified.At, p.loc)), st.IdentityVerified.Method)
 	}
 	if e := lastEvent(c, cases.EventIDRequested); e != nil {
-		d.IDReason = e.Reason
+		d.IDReason, d.Needs = e.Reason, e.Needs
 	}
-	if e := lastEvent(c, cases.EventAuthorityRequested); e != nil && kind == cases.LetterIdentityRequest && ev.Kind == cases.EventAuthorityRequested {
+	if ev != nil && kind == cases.LetterIdentityRequest && ev.Kind == cases.EventAuthorityRequested {
 		d.AuthorityNeeded = true
 	}
 	if e := lastEvent(c, cases.EventClarificationRequested); e != nil {
@@ -260,30 +361,55 @@ func buildLetter(p *packetCase, kind cases.LetterKind) (*letterData, error) {
 		d.ClosedOn = dateText(cases.DateOf(*st.ClosedAt, p.loc))
 	}
 	d.Reason, d.RedirectTo, d.Linked = st.Reason, st.RedirectTo, c.Linked
-	if kind == cases.LetterLapse {
+}
+
+// stepFacts are what the letters before the answer need: the rights of
+// the whole request, what an identity request needs, what a lapse waited
+// for, what a delay letter promises.
+func (p *packetCase) stepFacts(d *letterData, f *facts, kind cases.LetterKind) {
+	c, st := p.c, p.st
+	switch kind {
+	case cases.LetterAcknowledgement:
+		d.Requests = p.requests()
+	case cases.LetterIdentityRequest:
+		if !d.AuthorityNeeded && len(d.Needs) == 0 {
+			f.gap("case", "the identity request names nothing the subject must send (request-id --need): the letter asks only for what removes the doubt", false, "")
+		}
+	case cases.LetterLapse:
 		for _, k := range []cases.EventKind{cases.EventIDRequested, cases.EventAuthorityRequested, cases.EventClarificationRequested, cases.EventFeeRequested} {
 			if e := lastEvent(c, k); e != nil {
 				d.AwaitedWhat, d.AwaitedSince = awaitedWording[k], dateText(cases.DateOf(e.At, p.loc))
 			}
 		}
-	}
-	needsAuthority := kind == cases.LetterFinal || kind == cases.LetterFeeRequest || kind == cases.LetterExtensionNotice
-	if kind == cases.LetterFinal {
-		if err := p.finalContent(d, f); err != nil {
-			return nil, err
+	case cases.LetterDelay:
+		d.LateSince = datePtr(st.Deadlines.Due)
+		if st.ExtensionDecided == nil {
+			d.ExtendedDue = ""
+			f.gap("case", fmt.Sprintf("the delay letter must say when the answer will come: decide it (rightsdesk extend %s --reason TEXT)", c.ID), true, "")
 		}
 	}
-	if needsAuthority || len(d.Refusal) > 0 {
-		d.Authority = f.authority()
-	}
-	p.gaps = f.gaps
-	for _, g := range f.gaps {
-		if g.Blocking {
-			d.Draft = true
-			d.Gaps = append(d.Gaps, g)
+}
+
+// requests names every right of the request this case belongs to, with
+// each case's reference, in the order of the rights.
+func (p *packetCase) requests() []string {
+	all := append([]*cases.Case{p.c}, p.linked...)
+	slices.SortFunc(all, func(a, b *cases.Case) int {
+		return slices.Index(cases.Rights, a.Right) - slices.Index(cases.Rights, b.Right)
+	})
+	var out []string
+	seen := map[string]bool{}
+	for _, c := range all {
+		if seen[c.ID] || (c != p.c && c.RequestID != p.c.RequestID) {
+			continue
 		}
+		seen[c.ID] = true
+		out = append(out, requestWords[c.Right]+", our reference "+md(c.ID))
 	}
-	return d, nil
+	if len(out) < 2 {
+		return nil
+	}
+	return out
 }
 
 var awaitedWording = map[cases.EventKind]string{
@@ -291,128 +417,6 @@ var awaitedWording = map[cases.EventKind]string{
 	cases.EventAuthorityRequested:     "proof of your authority to act for the person concerned",
 	cases.EventClarificationRequested: "a clarification of your request",
 	cases.EventFeeRequested:           "the fee",
-}
-
-// finalContent fills the final letter per right and outcome.
-func (p *packetCase) finalContent(d *letterData, f *facts) error {
-	c, st := p.c, p.st
-	outcome := st.Outcome
-	answered := outcome == cases.OutcomeFulfilled || outcome == cases.OutcomePartiallyFulfilled
-	for _, g := range st.Grounds {
-		row := refusalRow{Ground: groundWording[g], Provision: g.Provision(), Reason: st.Reason}
-		if g == cases.GroundNationalRestriction {
-			if e := lastEvent(c, cases.EventClosed); e != nil {
-				row.Law = e.Law
-			}
-		}
-		d.Refusal = append(d.Refusal, row)
-	}
-	if c.Right == cases.RightObjection && outcome.RefusesSomething() && slices.Contains(st.Grounds, cases.GroundCompellingLegitimate) {
-		d.Overridden = true
-	}
-	// Systems where the data were gathered, for "where" in erasure letters.
-	for _, a := range st.Attachments {
-		if a.System != "" && !slices.Contains(d.Systems, a.System) {
-			d.Systems = append(d.Systems, a.System)
-		}
-	}
-	slices.Sort(d.Systems)
-	switch c.Right {
-	case cases.RightAccess:
-		if answered {
-			d.Purposes = f.purposes()
-			d.Categories = f.categories()
-			d.Recipients = f.recipients(st.Recipients)
-			d.Retention = f.retention()
-			d.Sources = f.sources()
-			d.Automated = f.automated()
-			d.ComplainInBody = true
-			p.dataCopy(d)
-		}
-	case cases.RightPortability:
-		if answered {
-			p.dataCopy(d)
-		}
-	case cases.RightErasure:
-		if answered {
-			d.Categories = f.categories()
-			p.kept(d, f)
-		}
-	case cases.RightWithdrawConsent:
-		for i := range p.reg.Purposes {
-			pu := &p.reg.Purposes[i]
-			if pu.Basis.Value == "consent" && pu.Purpose.Known() {
-				d.ConsentPurposes = append(d.ConsentPurposes, pu.Purpose.Value)
-			}
-		}
-	case cases.RightAutomatedDecision:
-		if answered {
-			d.Automated = f.automated()
-		}
-	}
-	switch c.Right {
-	case cases.RightRectification, cases.RightErasure, cases.RightRestriction:
-		if answered {
-			p.notified(d, f)
-		}
-	}
-	if answered && (c.Right == cases.RightAccess || c.Right == cases.RightPortability) {
-		for _, w := range d.Withheld {
-			d.Refusal = append(d.Refusal, refusalRow{Ground: "a file was withheld (" + w.Name + ")", Provision: w.Provision, Reason: w.Reason})
-		}
-	}
-	for _, k := range d.Kept {
-		if !slices.Contains(st.Grounds, cases.Ground(k.Ground)) {
-			d.Refusal = append(d.Refusal, refusalRow{Ground: "data are kept: " + k.Data, Provision: k.Provision, Reason: k.Why})
-		}
-	}
-	return nil
-}
-
-// kept is the Art. 17(3) table of an erasure: the register's retention
-// lines whose erasure exception is among the case's grounds, with the end
-// date counted from the closing date (an upper bound: the period runs from
-// when each record was made, which was before).
-func (p *packetCase) kept(d *letterData, f *facts) {
-	st := p.st
-	closed := cases.DateOf(*st.ClosedAt, p.loc)
-	for _, g := range st.Grounds {
-		if !strings.HasPrefix(string(g), "art17-3-") {
-			continue
-		}
-		found := false
-		for _, r := range f.retention() {
-			if r.Exception != g {
-				continue
-			}
-			found = true
-			row := keptRow{Data: r.Data, Ground: string(g), Provision: g.Provision(), Why: orText(r.Why, r.Period)}
-			if r.Length != "" {
-				if until, ok := addLength(closed, r.Length); ok {
-					row.Until = "at the latest " + dateText(until) + " (" + r.Period + ")"
-				}
-			}
-			if row.Until == "" && r.Period != "" {
-				row.Until = r.Period
-			}
-			if row.Until == "" {
-				f.gap("retention", fmt.Sprintf("%s is kept under %s with no period: the letter must give an end date", r.Data, g.Provision()), true, "")
-			}
-			d.Kept = append(d.Kept, row)
-		}
-		if !found {
-			f.gap("retention", fmt.Sprintf("the case keeps data under %s, but no retention line of the register has that erasure exception: what is kept and until when is unknown", g.Provision()), true, "")
-		}
-	}
-}
-
-func addLength(from cases.Date, length string) (cases.Date, bool) {
-	y, m, days, err := register.ParseLength(length)
-	if err != nil {
-		return cases.Date{}, false
-	}
-	out, _ := from.AddMonths(12*y + m) // clamped to the month's end where the day does not exist
-	return out.AddDays(days), true
 }
 
 // notified is Art. 19: the notifications recorded, or a blocking gap when

@@ -3,6 +3,7 @@ package export
 import (
 	"regexp"
 	"strings"
+	"unicode"
 
 	"rightsdesk/cases"
 )
@@ -17,31 +18,87 @@ import (
 // ("- "), tables ("| a | b |" with a "|---|" rule under the header), quotes
 // ("> "), **strong** text and backslash escapes.
 
-// markdownSpecial are the characters escaped in text that came from outside
-// (names, request text, register facts), so that none of it can open a
-// heading, a list, a table cell, a link, an HTML tag or emphasis.
-const markdownSpecial = "\\`*_[]<>|#~&!{}"
+// md escapes one line of outside text (a name, a request's words, a
+// register fact) for Markdown, escaping only what Markdown would misread
+// there, so that the letter.md a subject opens reads as plain text: control
+// characters made visible; a backslash before punctuation or at the end; a
+// leading heading, list, quote or table marker; a run of - or = that would
+// underline a heading; every * and ` (emphasis, code); an _ that is not
+// inside a word; an opening [ (a link or an image), a ] that a ( follows;
+// a < that would open a tag; ~~; an &...; entity. Table cells use cell,
+// which also escapes |.
+func md(s string) string { return escapeMarkdown(s, false) }
 
-var orderedStart = regexp.MustCompile(`^(\d+)([.)])`)
+// cell escapes outside text for a table cell: as md, and every | (a cell's
+// border).
+func cell(s string) string { return escapeMarkdown(s, true) }
 
-// md escapes one line of outside text for Markdown: control characters made
-// visible, Markdown punctuation backslash-escaped, a leading list or
-// heading marker neutralised.
-func md(s string) string {
+func escapeMarkdown(s string, table bool) string {
 	s = cases.Printable(s)
+	rs := []rune(s)
 	var b strings.Builder
-	for i, r := range s {
-		if strings.ContainsRune(markdownSpecial, r) || (i == 0 && (r == '-' || r == '+' || r == '=')) {
+	for i, r := range rs {
+		if mdMisread(rs, i) || (table && r == '|') {
 			b.WriteByte('\\')
 		}
 		b.WriteRune(r)
 	}
 	out := b.String()
-	if m := orderedStart.FindStringSubmatchIndex(out); m != nil {
+	if m := orderedStart.FindStringSubmatchIndex(out); m != nil && (len(out) == m[5] || out[m[5]] == ' ') {
 		out = out[:m[4]] + "\\" + out[m[4]:]
 	}
 	return out
 }
+
+var orderedStart = regexp.MustCompile(`^(\d+)([.)])`)
+
+// mdMisread reports whether the rune at i would be read as Markdown.
+func mdMisread(rs []rune, i int) bool {
+	r := rs[i]
+	at := func(j int) rune {
+		if j < 0 || j >= len(rs) {
+			return 0
+		}
+		return rs[j]
+	}
+	word := func(c rune) bool { return unicode.IsLetter(c) || unicode.IsDigit(c) }
+	switch r {
+	case '\\':
+		next := at(i + 1)
+		return next == 0 || next < 128 && unicode.IsPunct(next) || next < 128 && unicode.IsSymbol(next)
+	case '*', '`':
+		return true
+	case '_':
+		return !word(at(i-1)) || !word(at(i+1))
+	case '[':
+		return true
+	case ']':
+		return at(i+1) == '('
+	case '<':
+		next := at(i + 1)
+		return unicode.IsLetter(next) || next == '/' || next == '!' || next == '?'
+	case '~':
+		return at(i+1) == '~' || at(i-1) == '~'
+	case '&':
+		return entity.MatchString(string(rs[i:]))
+	case '>', '|':
+		return i == 0
+	case '#':
+		j := 0
+		for at(j) == '#' {
+			j++
+		}
+		return i == 0 && j <= 6 && (at(j) == 0 || at(j) == ' ')
+	case '-', '+', '=':
+		if i != 0 {
+			return false
+		}
+		return at(1) == 0 || at(1) == ' ' || strings.Trim(string(rs), string(r)+" ") == ""
+	}
+	return false
+}
+
+var entity = regexp.MustCompile(`^&(#[0-9]+|#[xX][0-9a-fA-F]+|[A-Za-z][A-Za-z0-9]*);`)
 
 // mdQuote renders multi-line outside text (a request's wording) as a quote,
 // each line escaped.

@@ -40,6 +40,13 @@ type Input struct {
 	Register *register.Register
 	Files    FileReader
 	Letter   cases.LetterKind
+	// Date is the letter's date (export --date): the letter states only
+	// what was recorded by the end of that day in the case's zone. Zero:
+	// the day of the event the letter answers, with everything recorded.
+	Date cases.Date
+	// Linked are the other cases of the same request (Case.Linked), so
+	// that one acknowledgement names every right asked for.
+	Linked []*cases.Case
 }
 
 // Packet is a built response packet.
@@ -54,6 +61,8 @@ type Packet struct {
 	Draft bool
 	// Gaps are the register's (or the case's) gaps this letter met.
 	Gaps []LetterGap
+	// Date is the letter's date, recorded in the exported event.
+	Date cases.Date
 }
 
 // packetCase is the case as a packet sees it: its timeline without export
@@ -66,9 +75,17 @@ type packetCase struct {
 	at   time.Time // the state's moment: the last event's
 	read FileReader
 	gaps []LetterGap
+	// date is the letter's date asked for (zero: its event's day); day
+	// is the date the letter carries, modified the time of its zip
+	// entries (that day's start, in UTC).
+	date     cases.Date
+	day      cases.Date
+	modified time.Time
+	linked   []*cases.Case
 
-	files []packetFile // the data copy
-	err   error        // reading the data copy failed
+	files []packetFile      // the data copy
+	paths map[string]string // an attached file's path in the packet
+	err   error             // reading the data copy failed
 }
 
 type packetFile struct {
@@ -92,6 +109,12 @@ func newPacketCase(in Input) (*packetCase, error) {
 		return nil, fmt.Errorf("export %s: no register for %s", in.Case.ID, in.Case.Controller)
 	}
 	c := withoutExports(in.Case)
+	if !in.Date.IsZero() {
+		var err error
+		if c, err = recordedBy(c, in.Date); err != nil {
+			return nil, err
+		}
+	}
 	at := c.ReceivedAt
 	for _, e := range c.Events {
 		if e.RecordedAt.After(at) {
@@ -109,7 +132,35 @@ func newPacketCase(in Input) (*packetCase, error) {
 	if err != nil {
 		return nil, err
 	}
-	return &packetCase{c: c, st: st, reg: in.Register, loc: loc, at: at, read: in.Files}, nil
+	return &packetCase{c: c, st: st, reg: in.Register, loc: loc, at: at, read: in.Files, date: in.Date, linked: in.Linked,
+		paths: map[string]string{}}, nil
+}
+
+// recordedBy is the case as it stood at the end of day (in its zone): a
+// letter of that date states nothing recorded after it.
+func recordedBy(c *cases.Case, day cases.Date) (*cases.Case, error) {
+	loc, err := cases.LoadZone(c.Rules.Zone)
+	if err != nil {
+		return nil, err
+	}
+	end := day.AddDays(1).Start(loc)
+	cp := *c
+	cp.Events = slices.DeleteFunc(slices.Clone(c.Events), func(e cases.Event) bool { return !e.RecordedAt.Before(end) })
+	if len(cp.Events) == 0 {
+		return nil, &cases.Refused{Field: "date", Reason: fmt.Sprintf("the case was recorded on %s, after the letter's date %s",
+			cases.DateOf(c.Events[0].RecordedAt, loc), day)}
+	}
+	return &cp, nil
+}
+
+// LetterDate is the default date of a letter exported at now: today in
+// the case's zone.
+func LetterDate(c *cases.Case, now time.Time) (cases.Date, error) {
+	loc, err := cases.LoadZone(c.Rules.Zone)
+	if err != nil {
+		return cases.Date{}, err
+	}
+	return cases.DateOf(now, loc), nil
 }
 
 // Kind is the letter a packet for the case would hold: the one asked, or
@@ -196,28 +247,38 @@ func Build(in Input) (*Packet, error) {
 	files = append(files, packetFile{path: "manifest.json", data: manifest})
 	files = append(files, packetFile{path: "SHA256SUMS", data: sums(files)})
 	sort.Slice(files, func(i, j int) bool { return files[i].path < files[j].path })
-	modified := p.letterTime(kind)
-	z, err := zipFolder(folder, files, modified)
+	z, err := zipFolder(folder, files, p.modified)
 	if err != nil {
 		return nil, err
 	}
 	sum := sha256.Sum256(z)
 	return &Packet{Name: folder + ".zip", Letter: kind, Zip: z, SHA256: hex.EncodeToString(sum[:]), Draft: d.Draft,
-		Gaps: p.gaps}, nil
+		Gaps: p.gaps, Date: p.day}, nil
 }
 
-// letterTime is the moment every zip entry carries: the event that dates
-// the letter, in UTC.
-func (p *packetCase) letterTime(kind cases.LetterKind) time.Time {
-	if ev, err := letterEvent(p.c, p.st, kind); err == nil {
-		return ev.At.UTC()
-	}
-	return p.at.UTC()
-}
+// gapTextMax bounds one gap's text in the exported event: the timeline
+// keeps what made the packet a draft, the manifest keeps it all.
+const gapTextMax = 160
 
-// Event is the exported event that records the packet in the timeline.
+// Event is the exported event that records the packet in the timeline:
+// its checksum, its date, whether it is a draft and the blocking gaps that
+// make it one (what send refuses, WORK.md "What may leave").
 func (pk *Packet) Event(actor string) cases.Event {
-	return cases.Event{Kind: cases.EventExported, Letter: pk.Letter, Checksum: pk.SHA256, Actor: actor}
+	ev := cases.Event{Kind: cases.EventExported, Letter: pk.Letter, Checksum: pk.SHA256, Actor: actor, Draft: pk.Draft}
+	if !pk.Date.IsZero() {
+		d := pk.Date
+		ev.LetterDate = &d
+	}
+	for _, g := range pk.Gaps {
+		if g.Blocking {
+			text := []rune(g.Field + ": " + g.Text)
+			if len(text) > gapTextMax {
+				text = append(text[:gapTextMax-1], '…')
+			}
+			ev.Gaps = append(ev.Gaps, string(text))
+		}
+	}
+	return ev
 }
 
 // Write saves the zip as dir/<ID>-<kind>.zip (0600; dir created 0700) and
@@ -287,7 +348,7 @@ type manifestJSON struct {
 func (p *packetCase) manifest(kind cases.LetterKind, lang string, draft bool, files []packetFile) ([]byte, error) {
 	m := manifestJSON{Format: PacketFormat, Generator: Generator, Case: p.c.ID, Controller: p.c.Controller,
 		Letter: string(kind), Language: lang, Register: p.reg.ID, RegisterVersion: p.reg.Version.String(),
-		CaseRules: p.st.Rules.Source, Date: cases.DateOf(p.letterTime(kind), p.loc).String(), Draft: draft,
+		CaseRules: p.st.Rules.Source, Date: p.day.String(), Draft: draft,
 		Gaps: p.gaps, Files: []manifestFile{}}
 	if m.Gaps == nil {
 		m.Gaps = []LetterGap{}

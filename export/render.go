@@ -48,9 +48,11 @@ func templateLanguage(lang string) string {
 func markdownTemplates(lang string) (*template.Template, error) {
 	var t *template.Template
 	funcs := template.FuncMap{
-		"md":    md,
-		"quote": mdQuote,
-		"right": func(r string) string { return rightTitles[cases.Right(r)] },
+		"md":       md,
+		"cell":     cell,
+		"quote":    mdQuote,
+		"request":  func(r string) string { return requestWords[cases.Right(r)] },
+		"sentence": sentence,
 		"include": func(name string, data any) (string, error) {
 			var b bytes.Buffer
 			if err := t.ExecuteTemplate(&b, name, data); err != nil {

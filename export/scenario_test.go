@@ -4,6 +4,7 @@ import (
 	"crypto/sha256"
 	"encoding/hex"
 	"fmt"
+	"slices"
 	"testing"
 	"time"
 
@@ -46,6 +47,7 @@ func newScenario(t testing.TB, reg *register.Register, right cases.Right, edit f
 	if err != nil {
 		t.Fatal(err)
 	}
+	rules.Systems, rules.Purposes = testMap(reg)
 	cs, err := cases.NewCases(in, rules, received, "anna")
 	if err != nil {
 		t.Fatal(err)
@@ -53,6 +55,64 @@ func newScenario(t testing.TB, reg *register.Register, right cases.Right, edit f
 	c := cs[0]
 	c.ID, c.RequestID = "DSR-2025-000042", "REQ-2025-000042"
 	return &scenario{t: t, reg: reg, c: c, now: received, files: map[string][]byte{}}
+}
+
+// testMap is the data map and the purposes the letter tests give an
+// organisation, whatever its register holds: a customer database and
+// payment records hosted by the register's first two named processors
+// (so that the hosts are recipients it lists), the assumed mailboxes and
+// backups (backups worked for erasure only), and three purposes: one on
+// legitimate interests, direct marketing on consent, a newsletter on
+// consent.
+func testMap(reg *register.Register) ([]cases.System, []cases.PurposeItem) {
+	var hosts []string
+	for i := range reg.Recipients {
+		if r := &reg.Recipients[i]; r.Kind.Value == "processor" && r.Name.Known() {
+			hosts = append(hosts, r.Name.Value)
+		}
+	}
+	switch len(hosts) {
+	case 0:
+		hosts = []string{"", ""}
+	case 1:
+		hosts = append(hosts, hosts[0])
+	}
+	systems := []cases.System{
+		{ID: "app-db", Name: "our customer database", Categories: []string{"your account details", "how you use the service"},
+			Role: cases.SystemController, Recipient: hosts[0], Source: "seed",
+			Retention: &cases.RetentionRule{ID: "account", Data: "account data", Length: "30d", From: "account-closure"}},
+		{ID: "payments", Name: "our payment records", Categories: []string{"your invoices and payments"},
+			Role: cases.SystemController, Recipient: hosts[1], Source: "seed",
+			Retention: &cases.RetentionRule{ID: "invoices", Data: "invoices and payment records", Length: "7y", From: "end-of-year-of-document",
+				Law: "the tax and accounting law", Ground: cases.GroundArt17_3b}},
+		{ID: "mailboxes", Name: "our e-mail mailboxes", Categories: []string{"our correspondence with you"},
+			Role: cases.SystemController, Source: "assumed",
+			Retention: &cases.RetentionRule{ID: "mail", Data: "correspondence", Length: "2y", From: "last-activity"}},
+		{ID: "backups", Name: "our backups", Rights: []cases.Right{cases.RightErasure}, Role: cases.SystemController, Source: "assumed",
+			Retention: &cases.RetentionRule{ID: "backups", Data: "backups", Length: "35d", From: "collection"}},
+	}
+	purposes := []cases.PurposeItem{
+		{ID: "analytics", Purpose: "Improving the service from how it is used", Basis: "legitimate-interests", Source: "seed"},
+		{ID: "marketing", Purpose: "Marketing e-mails", Basis: "consent", DirectMarketing: true, Source: "seed"},
+		{ID: "newsletter", Purpose: "Our newsletter", Basis: "consent", Source: "seed"},
+	}
+	return systems, purposes
+}
+
+// work records an item's result, a day after the previous event.
+func (s *scenario) work(item string, result cases.Result, edit func(*cases.Event)) *scenario {
+	ev := cases.Event{Kind: cases.EventWorked, Item: item, Result: result}
+	if edit != nil {
+		edit(&ev)
+	}
+	return s.do(ev)
+}
+
+// day is the scenario's day n days after its last event (a date for
+// until and trigger dates).
+func (s *scenario) day(n int) *cases.Date {
+	d := cases.DateOf(s.now, time.UTC).AddDays(n)
+	return &d
 }
 
 // do records an event a day after the previous one.
@@ -114,6 +174,91 @@ var (
 		cases.OutcomeNoData, cases.OutcomeWithdrawn, cases.OutcomeDuplicate}
 )
 
+// doWork records the results a case of right has gathered before it is
+// answered in full or, partial, in part: every result of the right's table
+// appears in one of the two.
+func (s *scenario) doWork(right cases.Right, partial bool) {
+	tax := func(e *cases.Event) {
+		e.Grounds, e.What, e.Law = []cases.Ground{cases.GroundArt17_3b}, "your invoices", "the tax and accounting law"
+		end := cases.NewDate(2024, 12, 31)
+		e.TriggerDate = &end
+	}
+	switch right {
+	case cases.RightAccess, cases.RightPortability:
+		s.work("app-db", cases.ResultFound, func(e *cases.Event) { e.Files = []string{"account.csv", "logins.json"} })
+		switch {
+		case partial && right == cases.RightPortability:
+			s.work("payments", cases.ResultNotPortable, func(e *cases.Event) {
+				e.Grounds, e.Reason = []cases.Ground{"not-consent-or-contract"}, "We keep your invoices because the tax law requires it."
+			})
+		default:
+			s.work("payments", cases.ResultNone, nil)
+		}
+		if partial {
+			s.work("mailboxes", cases.ResultFound, func(e *cases.Event) { e.Files = []string{"call-notes.txt"} })
+		} else {
+			s.work("mailboxes", cases.ResultNone, nil)
+		}
+	case cases.RightErasure:
+		s.work("app-db", cases.ResultErased, nil)
+		if partial {
+			s.work("payments", cases.ResultKept, tax)
+			s.work("mailboxes", cases.ResultAnonymised, nil)
+		} else {
+			if s.c.Rules.Systems[1].Recipient != "" {
+				s.work("payments", cases.ResultErasureInstructed, func(e *cases.Event) { e.Until = s.day(10) })
+			}
+			s.work("payments", cases.ResultErased, nil)
+			s.work("mailboxes", cases.ResultNone, nil)
+		}
+		s.work("backups", cases.ResultBeyondUse, func(e *cases.Event) { e.Until = s.day(35) })
+	case cases.RightRectification:
+		s.work("app-db", cases.ResultRectified, func(e *cases.Event) { e.What = "your postal address" })
+		if partial {
+			s.work("payments", cases.ResultNotRectified, func(e *cases.Event) {
+				e.Reason = "An invoice records the address it was issued to; the tax law does not let us change it."
+			})
+		} else {
+			s.work("payments", cases.ResultNone, nil)
+		}
+		s.work("mailboxes", cases.ResultCompleted, func(e *cases.Event) { e.What = "My name is spelt Lefèvre, with a grave accent." })
+	case cases.RightRestriction:
+		s.work("app-db", cases.ResultRestricted, func(e *cases.Event) { e.What = "We only store them." })
+		if partial {
+			s.work("payments", cases.ResultNotRestricted, func(e *cases.Event) {
+				e.Reason = "The tax law requires us to keep issuing and checking your invoices."
+			})
+		} else {
+			s.work("payments", cases.ResultNone, nil)
+		}
+		s.work("mailboxes", cases.ResultNone, nil)
+	case cases.RightObjection:
+		if partial {
+			s.work("analytics", cases.ResultOverridden, func(e *cases.Event) {
+				e.Reason = "We need the logs of how the service is used to detect intrusions; this protects every user's account, yours included."
+			})
+		} else {
+			s.work("analytics", cases.ResultStopped, nil)
+		}
+		s.work("marketing", cases.ResultStopped, nil)
+	case cases.RightWithdrawConsent:
+		s.work("marketing", cases.ResultStopped, nil)
+		if partial {
+			s.work("newsletter", cases.ResultOtherBasis, func(e *cases.Event) {
+				e.What, e.Law = "sending you notices about changes to your contract", "performance of a contract, Art. 6(1)(b) GDPR"
+			})
+		} else {
+			s.work("newsletter", cases.ResultStopped, nil)
+		}
+	case cases.RightAutomatedDecision:
+		s.work("app-db", cases.ResultReviewed, func(e *cases.Event) {
+			e.What = "The decision to suspend your account was confirmed: three payments had failed."
+		})
+		s.work("payments", cases.ResultNone, nil)
+		s.work("mailboxes", cases.ResultNone, nil)
+	}
+}
+
 // closed builds a case of right closed with outcome, with what such a case
 // has gathered on the way: identity verified, a data copy for access and
 // portability (one file withheld when partly fulfilled), Art. 19
@@ -129,13 +274,23 @@ func closedScenario(t testing.TB, reg *register.Register, right cases.Right, out
 		if outcome == cases.OutcomePartiallyFulfilled {
 			s.attach("call-notes.txt", "communication", "support desk", callNotes)
 			s.do(cases.Event{Kind: cases.EventWithheld, File: "call-notes.txt", Grounds: []cases.Ground{cases.GroundRightsOfOthers},
-				Reason: "the notes record a colleague's statements about you"})
+				Reason: "The notes record a colleague's statements about you"})
 		}
 	}
 	if answered && (right == cases.RightRectification || right == cases.RightErasure || right == cases.RightRestriction) {
 		for i := range reg.Recipients {
 			if name := recipientKey(&reg.Recipients[i]); i < 2 && name != "" {
 				s.do(cases.Event{Kind: cases.EventRecipientNotified, Recipient: name})
+			}
+		}
+	}
+	switch {
+	case answered:
+		s.doWork(right, outcome == cases.OutcomePartiallyFulfilled)
+	case outcome == cases.OutcomeNoData:
+		for _, w := range mustDerive(t, s.c).Work {
+			if slices.Contains(cases.ResultsFor(right), cases.ResultNone) {
+				s.work(w.ID, cases.ResultNone, nil)
 			}
 		}
 	}
@@ -148,7 +303,7 @@ func closedScenario(t testing.TB, reg *register.Register, right cases.Right, out
 		ev.Grounds = []cases.Ground{groundFor[right][1]}
 		ev.Reason = "The reasons the DPO recorded for this case."
 	case cases.OutcomeWithdrawn:
-		ev.Reason = "withdrawn by e-mail"
+		ev.Reason = "You told us so by e-mail."
 	}
 	return s.do(ev)
 }
