@@ -59,7 +59,7 @@ func TestAccessPacketEveryOrganisation(t *testing.T) {
 				}
 			}
 			for i := range reg.Categories {
-				if v := reg.Categories[i].Value; v != "" && strings.Contains(categories, v) {
+				if v := reg.Categories[i].Name.Value; v != "" && strings.Contains(categories, v) {
 					t.Errorf("(b) lists the register's category %q", v)
 				}
 			}
