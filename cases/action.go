@@ -314,6 +314,13 @@ func (a *Action) Events(v Values, actor string) ([]Event, error) {
 		}
 		if f.Type == FieldFiles {
 			files = values
+			// A files flag may stand alone (send --outside: a letter sent
+			// another way, with no file to name).
+			if _, given := v[f.Name]; given && f.set != nil && a.Kind != EventAttached {
+				if err := f.set(&ev, values); err != nil {
+					return nil, &Refused{Field: f.Name, Reason: err.Error()}
+				}
+			}
 			continue
 		}
 		if len(values) > 0 && f.set != nil {
