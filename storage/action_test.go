@@ -95,7 +95,8 @@ func TestDoIsAllOrNothing(t *testing.T) {
 func TestDoAtIsADateInTheCaseZone(t *testing.T) {
 	s := newStore(t)
 	id := addCase(t, s, "Zoé Lefèvre")[0].ID
-	res, err := s.Do(id, []Action{{Event: cases.Event{Kind: cases.EventAcknowledged, Actor: "dpo"}, At: "2026-03-03", IfRevision: 1}}, testNow)
+	res, err := s.Do(id, []Action{{Event: cases.Event{Kind: cases.EventAcknowledged, Actor: "dpo",
+		Late: "the acknowledgement was e-mailed from a phone"}, At: "2026-03-03", IfRevision: 1}}, testNow)
 	if err != nil {
 		t.Fatal(err)
 	}
