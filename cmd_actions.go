@@ -62,15 +62,20 @@ func (a *app) actionCommand(act *cases.Action, alternatives []*cases.Action) *co
 		Example: "  " + act.Example}
 	for _, alt := range alternatives {
 		sel, _ := alt.Field(selector(act, alt))
-		cmd.Long += fmt.Sprintf("\n\nWith --%s %s instead: %s (records the event %s; no argument but ID).",
+		cmd.Long += fmt.Sprintf("\n\nWith --%s %s instead: %s\n(records the event %s; no argument but ID).",
 			sel.Name, sel.Placeholder, alt.Summary, alt.Kind)
 		cmd.Example += "\n  " + alt.Example
 	}
+	var arguments []string
 	for _, f := range positionalFields(act) {
 		cmd.Use += " " + f.Placeholder
 		if manyValues(f) {
 			cmd.Use += "..."
 		}
+		arguments = append(arguments, fmt.Sprintf("  %-8s %s", f.Placeholder, fieldUsage(*f)))
+	}
+	if len(arguments) > 0 {
+		cmd.Long += "\n\nArguments after ID:\n" + strings.Join(arguments, "\n")
 	}
 	values := fieldFlags(cmd, act.Fields)
 	altValues := make([]func() cases.Values, len(alternatives))
