@@ -85,7 +85,11 @@ func (e Event) workDetails() []Detail {
 	date("until", e.Until)
 	date("trigger date", e.TriggerDate)
 	date("review", e.Review)
-	add("customer", e.Customer)
+	if e.Kind == EventForwarded {
+		add("forwarded to", e.Customer)
+	} else {
+		add("customer", e.Customer)
+	}
 	if e.System != nil {
 		add("system", e.System.Name)
 	}
