@@ -266,7 +266,7 @@ func flagValue(cmd *cobra.Command, name string) (*fieldValue, bool) {
 // store's action service in one call. late is why an event over a day old
 // is recorded only now.
 func (a *app) runAction(act *cases.Action, in actionInput, id string, values cases.Values, late string) int {
-	bad := func(err error) int { return a.fail(exitUsage, fmt.Errorf("%s: %w", act.Name, err)) }
+	bad := func(err error) int { return a.fail(exitUsage, fmt.Errorf("%s: %w", act.CommandName(), err)) }
 	if in.ifRevision != storage.NoRevision && in.ifRevision < 1 {
 		return bad(fmt.Errorf("--if-revision %d: revisions start at 1", in.ifRevision))
 	}
@@ -278,7 +278,7 @@ func (a *app) runAction(act *cases.Action, in actionInput, id string, values cas
 	}
 	events, err := act.Events(values, a.actor())
 	if err != nil {
-		return a.refusal(act.Name, act.Fields, refusalStatus(err, values), err)
+		return a.refusal(act.CommandName(), act.Fields, refusalStatus(err, values), err)
 	}
 	for i := range events {
 		events[i].Late = late
@@ -357,7 +357,7 @@ func (a *app) completeFromRegister(act *cases.Action, st storage.Service, id, di
 		return a.storeFailure(err)
 	}
 	if err = a.registerComplete(l.Case, dir, ev); err != nil {
-		return a.refusal(act.Name, act.Fields, refusalStatus(err, values), err)
+		return a.refusal(act.CommandName(), act.Fields, refusalStatus(err, values), err)
 	}
 	return exitOK
 }
@@ -391,9 +391,9 @@ func (a *app) record(act *cases.Action, st storage.Service, id string, actions [
 		var refused *cases.Refused
 		switch {
 		case errors.As(err, &tooLarge):
-			return a.fail(exitUsage, fmt.Errorf("%s: %w", act.Name, err))
+			return a.fail(exitUsage, fmt.Errorf("%s: %w", act.CommandName(), err))
 		case errors.As(err, &refused):
-			return a.refusal(act.Name, act.Fields, exitRefused, err)
+			return a.refusal(act.CommandName(), act.Fields, exitRefused, err)
 		}
 		return a.storeFailure(err)
 	}

@@ -5,6 +5,7 @@ import (
 	"crypto/sha256"
 	"encoding/hex"
 	"errors"
+	"fmt"
 	"strings"
 	"testing"
 	"time"
@@ -147,5 +148,29 @@ func TestChainLinksEndAtTheHead(t *testing.T) {
 	}
 	if _, err := s.Chain("DSR-2026-999999"); err == nil {
 		t.Fatal("an unknown case has a chain")
+	}
+}
+
+func TestEachReadsTheCasesInTheOrderGiven(t *testing.T) {
+	s := newStore(t)
+	if err := s.Each([]string{"DSR-2026-000001"}, func(*Loaded) error { return nil }); err == nil {
+		t.Fatal("a case in a database that does not exist")
+	}
+	a := addCase(t, s, "Zoé Lefèvre")[0].ID
+	b := addCase(t, s, "Marc Durand")[0].ID
+	if _, err := s.Apply(b, cases.Event{Kind: cases.EventAcknowledged, Actor: "dpo"}, NoRevision, testNow); err != nil {
+		t.Fatal(err)
+	}
+	var got []string
+	err := s.Each([]string{b, a}, func(l *Loaded) error {
+		got = append(got, fmt.Sprintf("%s@%d", l.Case.Subject.Name, l.Revision))
+		return nil
+	})
+	if err != nil || strings.Join(got, ",") != "Marc Durand@2,Zoé Lefèvre@1" {
+		t.Fatalf("%v %v", got, err)
+	}
+	var notFound *NotFound
+	if err := s.Each([]string{a, "DSR-2026-999999"}, func(*Loaded) error { return nil }); !errors.As(err, &notFound) {
+		t.Fatalf("an unknown case: %v", err)
 	}
 }
