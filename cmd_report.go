@@ -110,10 +110,10 @@ func (a *app) runReport(o reportOptions) int {
 		}{dateOrEmpty(fromDate), dateOrEmpty(toDate), rows, totals(picked, rows), per})
 	}
 	w := a.stdout
-	fmt.Fprintf(w, "%-16s %-12s %-18s %-10s %-10s %-10s %-11s %-19s %s\n", "ID", "ORGANISATION", "RIGHT", "RECEIVED", "DUE", "ANSWERED", "EXTENSION", "OUTCOME", "TIMELINESS")
+	fmt.Fprintf(w, "%-16s %-12s %-18s %-10s %-10s %-10s %-11s %-19s %-17s %s\n", "ID", "ORGANISATION", "RIGHT", "RECEIVED", "DUE", "ANSWERED", "EXTENSION", "OUTCOME", "TIMELINESS", "NOTES")
 	for _, r := range rows {
-		fmt.Fprintf(w, "%-16s %-12s %-18s %-10s %-10s %-10s %-11s %-19s %s\n", r.ID, cases.Printable(r.Controller), r.Right,
-			r.Received, r.Due, r.Answered, r.Extension, r.Outcome, r.Timeliness)
+		fmt.Fprintf(w, "%-16s %-12s %-18s %-10s %-10s %-10s %-11s %-19s %-17s %s\n", r.ID, cases.Printable(r.Controller), r.Right,
+			r.Received, r.Due, r.Answered, r.Extension, r.Outcome, r.Timeliness, reportNotes(&r.Timeline))
 	}
 	for _, id := range slices.Sorted(maps.Keys(byController)) {
 		printTotals(w, id, totals(byController[id], rowsOf[id]))
@@ -170,8 +170,17 @@ func printTotals(w io.Writer, name string, t export.ReportTotals) {
 	fmt.Fprintf(w, "  answered with a draft %d; answers sent another way %d (letters sent another way %d)\n",
 		t.AnsweredWithDraft, t.AnswersOutside, t.LettersOutside)
 	rf := t.Refusals
-	fmt.Fprintf(w, "  refusals: full %d, partial %d, told late %d; withheld files %d%s; refusing work results%s; kept by ground%s\n",
-		rf.Full, rf.Partial, rf.ToldLate, rf.WithheldFiles, counts(rf.WithheldByGround), counts(rf.ItemsByResult), counts(rf.KeptByGround))
+	parts := []string{fmt.Sprintf("full %d, partial %d, told late %d", rf.Full, rf.Partial, rf.ToldLate),
+		fmt.Sprintf("withheld files %d", rf.WithheldFiles)}
+	for _, c := range []struct {
+		what string
+		m    map[string]int
+	}{{"withheld by ground", rf.WithheldByGround}, {"refusing work results", rf.ItemsByResult}, {"kept by ground", rf.KeptByGround}} {
+		if len(c.m) > 0 {
+			parts = append(parts, c.what+": "+counts(c.m))
+		}
+	}
+	fmt.Fprintf(w, "  refusals: %s\n", strings.Join(parts, "; "))
 	fmt.Fprintf(w, "  entries recorded late %d, in %s\n", t.LateEntries, cases.Plural(t.CasesWithLate, "case"))
 	if len(t.RefusalsByGround) > 0 {
 		fmt.Fprint(w, "  refusals by ground:")
@@ -182,15 +191,33 @@ func printTotals(w io.Writer, name string, t export.ReportTotals) {
 	}
 }
 
-// counts writes a count per slug, sorted: " art17-3-b 2, art17-3-e 1", or
-// " none".
-func counts(m map[string]int) string {
-	if len(m) == 0 {
-		return " none"
+// reportNotes are what a row of the text report says beside its
+// timeliness: how the answer went, a refusal, what was recorded late.
+func reportNotes(t *export.Timeline) string {
+	var notes []string
+	if t.AnsweredWithDraft {
+		notes = append(notes, "answered with a draft")
 	}
+	if t.AnswerOutside {
+		notes = append(notes, "sent another way")
+	}
+	if t.Refusal != "" {
+		notes = append(notes, t.Refusal+" refusal")
+	}
+	if t.RefusalLate {
+		notes = append(notes, "refusal told late")
+	}
+	if t.LateEntries > 0 {
+		notes = append(notes, fmt.Sprintf("recorded late: %d", t.LateEntries))
+	}
+	return strings.Join(notes, "; ")
+}
+
+// counts writes a count per slug, sorted: "art17-3-b 2, art17-3-e 1".
+func counts(m map[string]int) string {
 	var parts []string
 	for _, k := range slices.Sorted(maps.Keys(m)) {
 		parts = append(parts, fmt.Sprintf("%s %d", cases.Printable(k), m[k]))
 	}
-	return " " + strings.Join(parts, ", ")
+	return strings.Join(parts, ", ")
 }
