@@ -103,7 +103,8 @@ func TestFlagsAnywhere(t *testing.T) {
 	id := d.add("--controller", "crisp", "--right", "access", "--received", "2026-03-02")
 	// Flags before, between and after the positional arguments; -- ends
 	// the flags, so a tag may start with dashes.
-	status, _, errOut := runCLI(t, d.env, "--db", d.db, "tag", "--json", id, "vip", "--at", "2026-03-03", "press", "--", "--draft")
+	status, _, errOut := runCLI(t, d.env, "--db", d.db, "tag", "--json", id, "vip", "--at", "2026-03-03", "press",
+		"--late", "tagged on paper", "--", "--draft")
 	if status != 0 {
 		t.Fatalf("tag: %s", errOut)
 	}
@@ -280,15 +281,21 @@ func TestInternalErrorSaysWhetherAnythingWasWritten(t *testing.T) {
 // command with the table's summary, example, arguments and flags.
 func TestActionCommandsFollowTheTable(t *testing.T) {
 	for _, act := range cases.Actions {
-		status, out, errOut := runCLI(t, nil, "help", act.Name)
+		status, out, errOut := runCLI(t, nil, "help", act.CommandName())
 		if status != 0 || errOut != "" {
-			t.Fatalf("help %s: %d %q", act.Name, status, errOut)
+			t.Fatalf("help %s: %d %q", act.CommandName(), status, errOut)
 		}
-		want := []string{act.Summary[1:], act.Example, "rightsdesk " + act.Name + " ID", "--at TIME", "--if-revision N", "--json", "--db PATH"}
+		want := []string{act.Summary[1:], act.Example, "rightsdesk " + act.CommandName() + " ID", "--at TIME", "--late TEXT",
+			"--if-revision N", "--json", "--db PATH"}
 		for _, f := range act.Fields {
 			switch {
 			case f.Positional:
 				want = append(want, " "+f.Placeholder)
+			case switchField(f): // a choice of one word is a switch: --draft-sent
+				want = append(want, "--"+f.Name+" ")
+				continue
+			case f.Type == cases.FieldFiles: // an optional file: --outside [FILE]
+				want = append(want, "--"+f.Name+" ["+f.Placeholder+"]")
 			default:
 				want = append(want, "--"+f.Name+" "+f.Placeholder)
 			}

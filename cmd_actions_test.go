@@ -79,11 +79,35 @@ func calculator(t *testing.T, args ...string) map[string]any {
 	return v
 }
 
+// fillRegister gives configHome its own copy of a built-in register with
+// the facts every letter needs (who the controller is, where to reply)
+// filled in by the DPO, as a DPO does before the first letter leaves.
+func fillRegister(t *testing.T, configHome, id string) {
+	t.Helper()
+	src, err := os.ReadFile("cases/register/registers/" + id + ".toml")
+	if err != nil {
+		t.Fatal(err)
+	}
+	filled := string(src)
+	for fact, value := range map[string]string{"legal_name": "Crisp IM SAS", "privacy_contact": "privacy@crisp.example"} {
+		filled = regexp.MustCompile(`(?m)^`+fact+` = .*$`).ReplaceAllString(filled,
+			fact+` = { value = "`+value+`", source = "dpo" }`)
+	}
+	dir := filepath.Join(configHome, "rightsdesk", "registers")
+	if err := os.MkdirAll(dir, 0o700); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(filepath.Join(dir, id+".toml"), []byte(filled), 0o600); err != nil {
+		t.Fatal(err)
+	}
+}
+
 func TestEachAction(t *testing.T) {
 	// Crisp: EU GDPR, Paris, French holidays. Received Monday 2 March 2026;
 	// the month ends Thursday 2 April (Art. 12(3), EDPB example: same day
 	// of the next month).
 	d := newDesk(t, "2026-03-10T12:00:00Z")
+	fillRegister(t, d.env["XDG_CONFIG_HOME"], "crisp")
 	attachment := filepath.Join(t.TempDir(), "orders.csv")
 	os.WriteFile(attachment, []byte("order,date\n1042,2026-01-05\n"), 0o600)
 	type step = []string
@@ -100,19 +124,23 @@ func TestEachAction(t *testing.T) {
 		{"acknowledge twice", []step{{"acknowledge"}}, step{"acknowledge"}, 1, "already acknowledged", "", ""},
 		{"request-id", nil, step{"request-id", "--reason", "the address differs"}, 0, "", "id-requested", "awaiting-id/paused"},
 		{"request-id needs a reason", nil, step{"request-id"}, 1, "reason", "", ""},
-		{"id-received", []step{{"request-id", "--reason", "r", "--at", "2026-03-03"}}, step{"id-received"}, 0, "", "id-received", "in-progress/running"},
+		{"id-received", []step{{"request-id", "--reason", "r", "--at", "2026-03-03", "--late", "entered from the paper file"}}, step{"id-received"}, 0, "", "id-received", "in-progress/running"},
 		{"id-received unasked", nil, step{"id-received"}, 1, "nothing was asked", "", ""},
-		{"verify ends the wait", []step{{"request-id", "--reason", "r", "--at", "2026-03-03"}}, step{"verify", "--method", "account login"}, 0, "", "identity-verified", "in-progress/running"},
+		{"verify ends the wait", []step{{"request-id", "--reason", "r", "--at", "2026-03-03", "--late", "entered from the paper file"}}, step{"verify", "--method", "account login"}, 0, "", "identity-verified", "in-progress/running"},
 		{"verify needs a method", nil, step{"verify"}, 1, "--method", "", ""},
 		{"request-info", nil, step{"request-info", "--reason", "which account?"}, 0, "", "clarification-requested", "awaiting-info/paused"},
-		{"info-received", []step{{"request-info", "--reason", "r", "--at", "2026-03-03"}}, step{"info-received"}, 0, "", "clarification-received", "in-progress/running"},
+		{"info-received", []step{{"request-info", "--reason", "r", "--at", "2026-03-03", "--late", "entered from the paper file"}}, step{"info-received"}, 0, "", "clarification-received", "in-progress/running"},
 		{"request-authority of the subject", nil, step{"request-authority"}, 1, "this request is from the subject", "", ""},
 		{"request-fee", nil, step{"request-fee", "--amount", "EUR 25"}, 0, "", "fee-requested", "awaiting-info/running"},
 		{"request-fee needs an amount", nil, step{"request-fee"}, 1, "amount", "", ""},
 		{"fee-paid", []step{{"request-fee", "--amount", "EUR 25"}}, step{"fee-paid"}, 0, "", "fee-paid", "in-progress/running"},
 		{"extend", nil, step{"extend", "--reason", "complex: 14 systems"}, 0, "", "extension-decided", "in-progress/running"},
 		{"extend needs reasons", nil, step{"extend"}, 1, "reasons", "", ""},
-		{"send", nil, step{"send", "--letter", "acknowledgement", "--channel", "email", "--to", "zoe@example.org"}, 0, "", "sent", "in-progress/running"},
+		{"send", []step{{"export", "--letter", "acknowledgement", "--out", t.TempDir()}},
+			step{"send", "--letter", "acknowledgement", "--channel", "email", "--to", "zoe@example.org"}, 0, "", "sent", "in-progress/running"},
+		{"send what was not exported", nil, step{"send", "--letter", "acknowledgement"}, 1, "no acknowledgement letter was exported", "", ""},
+		{"send another way", nil, step{"send", "--letter", "acknowledgement", "--outside", "--reason", "written by hand at the desk"}, 0, "", "sent", "in-progress/running"},
+		{"send another way without why", nil, step{"send", "--letter", "acknowledgement", "--outside"}, 1, "(--reason)", "", ""},
 		{"send an unknown letter", nil, step{"send", "--letter", "postcard"}, 2, "unknown letter", "", ""},
 		{"notify", nil, step{"notify", "--recipient", "Stripe"}, 0, "", "recipient-notified", "in-progress/running"},
 		{"notify whom", nil, step{"notify"}, 1, "recipient", "", ""},
@@ -139,6 +167,8 @@ func TestEachAction(t *testing.T) {
 		{"reopen for no reason", []step{{"close", "--outcome", "fulfilled"}}, step{"reopen", "--reason", "whim"}, 2, "reopen reason", "", ""},
 		{"rebaseline", nil, step{"rebaseline", "--reason", "register version 2"}, 0, "", "rebaselined", "new/running"},
 		{"rebaseline needs a reason", nil, step{"rebaseline"}, 1, "reason", "", ""},
+		{"an action over a day back", nil, step{"note", "--text", "x", "--at", "2026-03-08"}, 1, "(--late)", "", ""},
+		{"an action over a day back, said why", nil, step{"note", "--text", "x", "--at", "2026-03-08", "--late", "the call was logged on paper"}, 0, "", "noted", "new/running"},
 		{"an action in the future", nil, step{"note", "--text", "x", "--at", "2026-03-11"}, 1, "in the future", "", ""},
 		{"an action before receipt", nil, step{"note", "--text", "x", "--at", "2026-03-01"}, 1, "before the receipt", "", ""},
 		{"a malformed time", nil, step{"note", "--text", "x", "--at", "2026-02-30"}, 2, "malformed time", "", ""},
@@ -191,8 +221,8 @@ func TestEUPauseThroughTheCommandsMatchesTheCalculator(t *testing.T) {
 	d := newDesk(t, "2026-03-20T12:00:00Z")
 	id := d.add("--controller", "crisp", "--right", "access", "--received", "2026-03-02")
 	for _, s := range [][]string{
-		{"request-id", id, "--reason", "the address differs", "--at", "2026-03-04"},
-		{"verify", id, "--method", "video call", "--at", "2026-03-09"},
+		{"request-id", id, "--reason", "the address differs", "--at", "2026-03-04", "--late", "entered from the paper file"},
+		{"verify", id, "--method", "video call", "--at", "2026-03-09", "--late", "entered from the paper file"},
 	} {
 		if status, _, errOut := d.run(s...); status != 0 {
 			t.Fatalf("%v: %s", s, errOut)
@@ -229,13 +259,13 @@ func TestUKRestartThroughTheCommandsMatchesTheCalculator(t *testing.T) {
 		t.Fatal(err)
 	}
 	id := d.add("--controller", "ukshop", "--right", "access", "--received", "2026-03-02")
-	if status, _, errOut := d.run("request-id", id, "--reason", "r", "--at", "2026-03-04"); status != 0 {
+	if status, _, errOut := d.run("request-id", id, "--reason", "r", "--at", "2026-03-04", "--late", "entered from the paper file"); status != 0 {
 		t.Fatal(errOut)
 	}
 	if v := d.show(id); v["clock"] != "awaiting-restart" || v["status"] != "awaiting-id" {
 		t.Fatalf("UK: asking for identity awaits a restart: %v/%v", v["status"], v["clock"])
 	}
-	if status, _, errOut := d.run("id-received", id, "--at", "2026-03-09"); status != 0 {
+	if status, _, errOut := d.run("id-received", id, "--at", "2026-03-09", "--late", "entered from the paper file"); status != 0 {
 		t.Fatal(errOut)
 	}
 	got := d.show(id)
@@ -253,12 +283,15 @@ func TestExtensionNoticeInTimeAndLate(t *testing.T) {
 	// the notice of an extension must reach the subject by then.
 	inTime := d.add("--controller", "crisp", "--right", "access", "--received", "2026-01-05")
 	late := d.add("--controller", "crisp", "--right", "erasure", "--received", "2026-01-05")
+	// The letters were written and e-mailed from the DPO's mailbox, and
+	// entered on 20 February: what is tested is the day each went out.
+	mailed := []string{"--outside", "--reason", "written in the DPO's mailbox", "--late", "entered from the sent folder"}
 	for _, id := range []string{inTime, late} {
-		if status, _, errOut := d.run("extend", id, "--reason", "complex", "--at", "2026-01-20"); status != 0 {
+		if status, _, errOut := d.run("extend", id, "--reason", "complex", "--at", "2026-01-20", "--late", "entered from the paper file"); status != 0 {
 			t.Fatal(errOut)
 		}
 	}
-	if status, _, errOut := d.run("send", inTime, "--letter", "extension-notice", "--at", "2026-01-21"); status != 0 || errOut != "" {
+	if status, _, errOut := d.run(append([]string{"send", inTime, "--letter", "extension-notice", "--at", "2026-01-21"}, mailed...)...); status != 0 || errOut != "" {
 		t.Fatalf("notice in time: %d %q", status, errOut)
 	}
 	v := d.show(inTime)
@@ -268,7 +301,7 @@ func TestExtensionNoticeInTimeAndLate(t *testing.T) {
 		t.Fatalf("in time: valid %v due %v extended %v calculator %v", v["extension_valid"], v["due"], v["extended_due"], want["due"])
 	}
 
-	status, _, errOut := d.run("send", late, "--letter", "extension-notice", "--at", "2026-02-10")
+	status, _, errOut := d.run(append([]string{"send", late, "--letter", "extension-notice", "--at", "2026-02-10"}, mailed...)...)
 	if status != 0 || !strings.Contains(errOut, "warning") || !strings.Contains(errOut, "not in force") {
 		t.Fatalf("a late notice is recorded with a warning: %d %q", status, errOut)
 	}
@@ -278,7 +311,7 @@ func TestExtensionNoticeInTimeAndLate(t *testing.T) {
 	}
 
 	// The final letter sets the answer date; sent after the deadline, it is late.
-	status, _, errOut = d.run("send", late, "--letter", "final", "--at", "2026-02-12")
+	status, _, errOut = d.run(append([]string{"send", late, "--letter", "final", "--at", "2026-02-12"}, mailed...)...)
 	if status != 0 || !strings.Contains(errOut, "late") {
 		t.Fatalf("a late answer: %d %q", status, errOut)
 	}

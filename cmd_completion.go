@@ -72,6 +72,56 @@ func completeFiles(*cobra.Command, []string, string) ([]cobra.Completion, cobra.
 	return nil, cobra.ShellCompDirectiveDefault
 }
 
+// completePositional completes an action's arguments after the case ID:
+// paths for FILE..., the case's attachments for withhold, the case's work
+// items and then the results its right takes for work; nil when the action
+// has none.
+func (a *app) completePositional(act *cases.Action) cobra.CompletionFunc {
+	fields := positionalFields(act)
+	switch {
+	case len(fields) == 0:
+		return nil
+	case fields[0].Type == cases.FieldFiles:
+		return completeFiles
+	case act.Kind == cases.EventWithheld:
+		return a.completeAttachment
+	case act.Kind == cases.EventWorked:
+		return a.completeWork
+	}
+	return nil
+}
+
+// completeWork completes work ID ITEM RESULT: the items of the case's work
+// list (each described by its name and its result so far), then the
+// results an item of the case's right may take.
+func (a *app) completeWork(cmd *cobra.Command, args []string, _ string) ([]cobra.Completion, cobra.ShellCompDirective) {
+	st := a.completionStore(cmd)
+	if st == nil || len(args) < 1 || len(args) > 2 {
+		return nil, cobra.ShellCompDirectiveNoFileComp
+	}
+	l, err := st.Get(args[0])
+	if err != nil {
+		return nil, cobra.ShellCompDirectiveNoFileComp
+	}
+	if len(args) == 2 {
+		return cases.Slugs(cases.ResultsFor(l.Case.Right)), cobra.ShellCompDirectiveNoFileComp
+	}
+	state, err := l.Case.Derive(a.clock.Now())
+	if err != nil {
+		return nil, cobra.ShellCompDirectiveNoFileComp
+	}
+	var out []cobra.Completion
+	for i := range state.Work {
+		w := &state.Work[i]
+		result := string(w.ResultName())
+		if result == "" {
+			result = "open"
+		}
+		out = append(out, cobra.CompletionWithDesc(w.ID, oneLine(w.Name+" ("+result+")")))
+	}
+	return out, cobra.ShellCompDirectiveNoFileComp | cobra.ShellCompDirectiveKeepOrder
+}
+
 // completeAttachment completes the names of the files attached to the case
 // named by the first argument (withhold ID FILE).
 func (a *app) completeAttachment(cmd *cobra.Command, args []string, _ string) ([]cobra.Completion, cobra.ShellCompDirective) {

@@ -3,6 +3,7 @@ package main
 import (
 	"errors"
 	"fmt"
+	"strconv"
 	"strings"
 
 	"github.com/spf13/cobra"
@@ -23,8 +24,20 @@ func fieldFlags(cmd *cobra.Command, fields []cases.Field) func() cases.Values {
 			continue
 		}
 		v := &fieldValue{placeholder: f.Placeholder, repeatable: f.Type == cases.FieldMulti || f.Type == cases.FieldNames}
+		switch {
+		case switchField(f):
+			v.yes = f.Vocabulary[0]
+		case f.Type == cases.FieldFiles:
+			v.optional = true
+		}
 		cmd.Flags().Var(v, f.Name, fieldUsage(f))
-		if len(f.Vocabulary) > 0 {
+		switch {
+		case v.yes != "":
+			cmd.Flags().Lookup(f.Name).NoOptDefVal = "true"
+		case v.optional:
+			cmd.Flags().Lookup(f.Name).NoOptDefVal = "true"
+			_ = cmd.MarkFlagFilename(f.Name)
+		case len(f.Vocabulary) > 0:
 			_ = cmd.RegisterFlagCompletionFunc(f.Name, completeSlugs(f.Vocabulary))
 		}
 		given[f.Name] = v
@@ -32,12 +45,19 @@ func fieldFlags(cmd *cobra.Command, fields []cases.Field) func() cases.Values {
 	return func() cases.Values {
 		values := cases.Values{}
 		for name, v := range given {
-			if cmd.Flags().Changed(name) {
+			if cmd.Flags().Changed(name) && (v.yes == "" || len(v.values) > 0) {
 				values[name] = v.values
 			}
 		}
 		return values
 	}
+}
+
+// switchField reports whether a field is a switch on the command line: a
+// choice of one word ("yes"), given as --draft-sent rather than
+// --draft-sent yes.
+func switchField(f cases.Field) bool {
+	return f.Type == cases.FieldChoice && !f.Positional && len(f.Vocabulary) == 1
 }
 
 // fieldUsage is a field's line in help: its hint, whether it is required,
@@ -46,6 +66,13 @@ func fieldUsage(f cases.Field) string {
 	u := f.Hint
 	if u == "" {
 		u = f.Label
+	}
+	switch {
+	case switchField(f):
+		return u
+	case f.Type == cases.FieldFiles && !f.Positional:
+		// The backquotes name the value in help: --outside [FILE].
+		return u + "; the `[" + f.Placeholder + "]` given is recorded by its SHA-256"
 	}
 	var notes []string
 	if f.Required {
@@ -65,16 +92,36 @@ func fieldUsage(f cases.Field) string {
 
 // fieldValue is a flag's value as given: one string, or with repeatable
 // every one given. Its type is the field's placeholder, which help shows as
-// the value's name (--reason TEXT).
+// the value's name (--reason TEXT). A switch (yes: the word it stands for)
+// is given alone or as --flag=false; an optional value (--outside [FILE])
+// may be left out.
 type fieldValue struct {
 	placeholder string
 	repeatable  bool
 	values      []string
+	yes         string
+	optional    bool
 }
 
 func (v *fieldValue) String() string { return strings.Join(v.values, ",") }
 
 func (v *fieldValue) Set(s string) error {
+	switch {
+	case v.yes != "":
+		on, err := strconv.ParseBool(s)
+		if err != nil && s != v.yes {
+			return errors.New("want true or false")
+		}
+		v.values = nil
+		if on || s == v.yes {
+			v.values = []string{v.yes}
+		}
+		return nil
+	case v.optional && s == "true":
+		// Given alone: pflag's value for a flag without one.
+		v.values = nil
+		return nil
+	}
 	if v.repeatable {
 		v.values = append(v.values, s)
 	} else {
@@ -84,7 +131,12 @@ func (v *fieldValue) Set(s string) error {
 }
 
 func (v *fieldValue) Type() string {
-	if v.placeholder == "" {
+	switch {
+	case v.yes != "":
+		return "bool"
+	case v.optional:
+		return "boolfunc" // help names the value from the usage's backquotes
+	case v.placeholder == "":
 		return "TEXT"
 	}
 	return v.placeholder

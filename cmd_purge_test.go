@@ -10,11 +10,11 @@ import (
 func TestPurgeCommand(t *testing.T) {
 	d := newDesk(t, "2022-02-01T12:00:00Z")
 	id := d.add("--controller", "crisp", "--right", "access", "--received", "2022-01-03", "--text", "PURGEMARKER text")
-	if status, _, errOut := d.run("close", id, "--outcome", "no-data", "--at", "2022-01-10"); status != 0 {
+	if status, _, errOut := d.run("close", id, "--outcome", "no-data", "--at", "2022-01-10", "--late", "closed on paper"); status != 0 {
 		t.Fatal(errOut)
 	}
 	held := d.add("--controller", "crisp", "--right", "erasure", "--received", "2022-01-03", "--text", "HOLDMARKER text")
-	for _, s := range [][]string{{"close", held, "--outcome", "no-data", "--at", "2022-01-10"}, {"tag", held, "legal-hold"}} {
+	for _, s := range [][]string{{"close", held, "--outcome", "no-data", "--at", "2022-01-10", "--late", "closed on paper"}, {"tag", held, "legal-hold"}} {
 		if status, _, errOut := d.run(s...); status != 0 {
 			t.Fatal(errOut)
 		}

@@ -21,9 +21,11 @@ func TestCaseRecord(t *testing.T) {
 	}
 	id := strings.TrimSpace(out)
 	for _, s := range [][]string{
-		{"acknowledge", id, "--at", "2026-03-03"}, // recorded 10 March at noon: 7 days and 13 hours late
+		// Recorded 10 March at noon: 7 days and 13 hours late.
+		{"acknowledge", id, "--at", "2026-03-03", "--late", "acknowledged by phone, entered a week later"},
 		{"note", id, "--text", "called the subject"},
-		{"send", id, "--letter", "acknowledgement", "--channel", "email", "--to", "m@example.org"},
+		{"send", id, "--letter", "acknowledgement", "--channel", "email", "--to", "m@example.org",
+			"--outside", "--reason", "written in the DPO's mailbox"},
 	} {
 		if status, _, errOut := d.run(s...); status != 0 {
 			t.Fatal(errOut)

@@ -5,11 +5,14 @@ import (
 	"io"
 	"maps"
 	"slices"
+	"strings"
+	"time"
 
 	"github.com/spf13/cobra"
 
 	"rightsdesk/cases"
 	"rightsdesk/export"
+	"rightsdesk/storage"
 )
 
 // reportOptions are report's flags.
@@ -71,14 +74,21 @@ func (a *app) runReport(o reportOptions) int {
 		}
 	}
 	now := a.clock.Now()
-	all, _, err := a.cases(a.dbPath(o.db)).Queue(now)
+	picked, rows, err := reportRows(a.cases(a.dbPath(o.db)), o.controller, fromDate, toDate, now)
 	if err != nil {
 		return a.storeFailure(err)
 	}
-	picked, rows := export.ReportRows(all, o.controller, fromDate, toDate)
 	byController := map[string][]cases.Summary{}
+	rowsOf := map[string][]export.ReportRow{}
 	for i := range picked {
-		byController[picked[i].Controller] = append(byController[picked[i].Controller], picked[i])
+		id := picked[i].Controller
+		byController[id] = append(byController[id], picked[i])
+		rowsOf[id] = append(rowsOf[id], rows[i])
+	}
+	totals := func(ss []cases.Summary, rows []export.ReportRow) export.ReportTotals {
+		t := export.NewReportTotals(ss, now)
+		t.AddTimelines(rows)
+		return t
 	}
 	switch {
 	case o.asCSV:
@@ -89,7 +99,7 @@ func (a *app) runReport(o reportOptions) int {
 	case o.asJSON:
 		per := map[string]export.ReportTotals{}
 		for id, ss := range byController {
-			per[id] = export.NewReportTotals(ss, now)
+			per[id] = totals(ss, rowsOf[id])
 		}
 		return a.printJSON(struct {
 			From         string                         `json:"from"`
@@ -97,21 +107,47 @@ func (a *app) runReport(o reportOptions) int {
 			Rows         []export.ReportRow             `json:"rows"`
 			Totals       export.ReportTotals            `json:"totals"`
 			ByController map[string]export.ReportTotals `json:"by_controller"`
-		}{dateOrEmpty(fromDate), dateOrEmpty(toDate), rows, export.NewReportTotals(picked, now), per})
+		}{dateOrEmpty(fromDate), dateOrEmpty(toDate), rows, totals(picked, rows), per})
 	}
 	w := a.stdout
-	fmt.Fprintf(w, "%-16s %-12s %-18s %-10s %-10s %-10s %-11s %-19s %s\n", "ID", "ORGANISATION", "RIGHT", "RECEIVED", "DUE", "ANSWERED", "EXTENSION", "OUTCOME", "TIMELINESS")
+	fmt.Fprintf(w, "%-16s %-12s %-18s %-10s %-10s %-10s %-11s %-19s %-17s %s\n", "ID", "ORGANISATION", "RIGHT", "RECEIVED", "DUE", "ANSWERED", "EXTENSION", "OUTCOME", "TIMELINESS", "NOTES")
 	for _, r := range rows {
-		fmt.Fprintf(w, "%-16s %-12s %-18s %-10s %-10s %-10s %-11s %-19s %s\n", r.ID, cases.Printable(r.Controller), r.Right,
-			r.Received, r.Due, r.Answered, r.Extension, r.Outcome, r.Timeliness)
+		fmt.Fprintf(w, "%-16s %-12s %-18s %-10s %-10s %-10s %-11s %-19s %-17s %s\n", r.ID, cases.Printable(r.Controller), r.Right,
+			r.Received, r.Due, r.Answered, r.Extension, r.Outcome, r.Timeliness, reportNotes(&r.Timeline))
 	}
 	for _, id := range slices.Sorted(maps.Keys(byController)) {
-		printTotals(w, id, export.NewReportTotals(byController[id], now))
+		printTotals(w, id, totals(byController[id], rowsOf[id]))
 	}
 	if len(byController) != 1 {
-		printTotals(w, "all organisations", export.NewReportTotals(picked, now))
+		printTotals(w, "all organisations", totals(picked, rows))
 	}
 	return exitOK
+}
+
+// reportRows are the register's cases (one organisation, or all when
+// controller is empty; received in the period) and their rows, each
+// completed from its timeline: one read of the queue, one of the cases.
+func reportRows(st storage.Service, controller string, from, to cases.Date, now time.Time) ([]cases.Summary, []export.ReportRow, error) {
+	all, _, err := st.Queue(now)
+	if err != nil {
+		return nil, nil, err
+	}
+	picked, rows := export.ReportRows(all, controller, from, to)
+	ids := make([]string, len(picked))
+	for i := range picked {
+		ids[i] = picked[i].ID
+	}
+	i := 0
+	err = st.Each(ids, func(l *storage.Loaded) error {
+		state, err := l.Case.Derive(now)
+		if err != nil {
+			return fmt.Errorf("case %s: %w", l.Case.ID, err)
+		}
+		rows[i].AddTimeline(l.Case, state)
+		i++
+		return nil
+	})
+	return picked, rows, err
 }
 
 func dateOrEmpty(d cases.Date) string {
@@ -131,6 +167,21 @@ func printTotals(w io.Writer, name string, t export.ReportTotals) {
 	fmt.Fprintf(w, "  the organisation's own promise kept in %d of %d answered cases that had one\n", t.PromisesKept, t.PromisesJudged)
 	fmt.Fprintf(w, "  closed without an answer sent on record: %d\n", t.ClosedUnanswered)
 	fmt.Fprintf(w, "  extensions %d: notice in time %d, notice late %d\n", t.Extensions, t.ExtensionsInForce, t.ExtensionsLate)
+	fmt.Fprintf(w, "  answered with a draft %d; answers sent another way %d (letters sent another way %d)\n",
+		t.AnsweredWithDraft, t.AnswersOutside, t.LettersOutside)
+	rf := t.Refusals
+	parts := []string{fmt.Sprintf("full %d, partial %d, told late %d", rf.Full, rf.Partial, rf.ToldLate),
+		fmt.Sprintf("withheld files %d", rf.WithheldFiles)}
+	for _, c := range []struct {
+		what string
+		m    map[string]int
+	}{{"withheld by ground", rf.WithheldByGround}, {"refusing work results", rf.ItemsByResult}, {"kept by ground", rf.KeptByGround}} {
+		if len(c.m) > 0 {
+			parts = append(parts, c.what+": "+counts(c.m))
+		}
+	}
+	fmt.Fprintf(w, "  refusals: %s\n", strings.Join(parts, "; "))
+	fmt.Fprintf(w, "  entries recorded late %d, in %s\n", t.LateEntries, cases.Plural(t.CasesWithLate, "case"))
 	if len(t.RefusalsByGround) > 0 {
 		fmt.Fprint(w, "  refusals by ground:")
 		for _, g := range slices.Sorted(maps.Keys(t.RefusalsByGround)) {
@@ -138,4 +189,35 @@ func printTotals(w io.Writer, name string, t export.ReportTotals) {
 		}
 		fmt.Fprintln(w)
 	}
+}
+
+// reportNotes are what a row of the text report says beside its
+// timeliness: how the answer went, a refusal, what was recorded late.
+func reportNotes(t *export.Timeline) string {
+	var notes []string
+	if t.AnsweredWithDraft {
+		notes = append(notes, "answered with a draft")
+	}
+	if t.AnswerOutside {
+		notes = append(notes, "sent another way")
+	}
+	if t.Refusal != "" {
+		notes = append(notes, t.Refusal+" refusal")
+	}
+	if t.RefusalLate {
+		notes = append(notes, "refusal told late")
+	}
+	if t.LateEntries > 0 {
+		notes = append(notes, fmt.Sprintf("recorded late: %d", t.LateEntries))
+	}
+	return strings.Join(notes, "; ")
+}
+
+// counts writes a count per slug, sorted: "art17-3-b 2, art17-3-e 1".
+func counts(m map[string]int) string {
+	var parts []string
+	for _, k := range slices.Sorted(maps.Keys(m)) {
+		parts = append(parts, fmt.Sprintf("%s %d", cases.Printable(k), m[k]))
+	}
+	return strings.Join(parts, ", ")
 }

@@ -9,8 +9,15 @@ import (
 
 func TestReportByHand(t *testing.T) {
 	d := newDesk(t, "2026-03-10T12:00:00Z")
+	// Everything is entered on 10 March from the paper file, and the
+	// answers went out from the DPO's mailbox: what is tested is the day
+	// each thing happened.
 	step := func(args ...string) {
 		t.Helper()
+		args = append(args, "--late", "entered from the paper file")
+		if args[0] == "send" {
+			args = append(args, "--outside", "--reason", "sent from the DPO's mailbox")
+		}
 		if status, _, errOut := d.run(args...); status != 0 {
 			t.Fatalf("%v: %s", args, errOut)
 		}
@@ -95,7 +102,8 @@ func TestReportByHand(t *testing.T) {
 func TestReportJudgesTheLawAndThePromiseApart(t *testing.T) {
 	d := newDesk(t, "2026-03-10T12:00:00Z")
 	id := d.add("--controller", "callrix", "--right", "access", "--received", "2026-01-02")
-	status, _, errOut := d.run("send", id, "--letter", "final", "--at", "2026-02-02")
+	status, _, errOut := d.run("send", id, "--letter", "final", "--at", "2026-02-02", "--outside", "--reason", "sent from the DPO's mailbox",
+		"--late", "entered from the sent folder")
 	if status != 0 || !strings.Contains(errOut, "the promise not kept") || strings.Contains(errOut, "recorded as late") {
 		t.Fatalf("send: %d %q, want a warning that the promise was not kept, not that the answer is late", status, errOut)
 	}

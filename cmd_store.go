@@ -250,7 +250,7 @@ func (a *app) runShow(db, id string, asJSON bool) int {
 	if err != nil {
 		return a.storeFailure(err)
 	}
-	v := cases.NewView(l.Case, st, l.Revision, true)
+	v := newCaseJSON(cases.NewView(l.Case, st, l.Revision, true), st)
 	if asJSON {
 		return a.printJSON(v)
 	}
@@ -259,8 +259,12 @@ func (a *app) runShow(db, id string, asJSON bool) int {
 	return exitOK
 }
 
-func printCase(w io.Writer, v *cases.View, countdown string) {
+func printCase(w io.Writer, v *caseJSON, countdown string) {
 	p := cases.Printable
+	loc, err := cases.LoadZone(v.Zone)
+	if err != nil {
+		loc = time.UTC
+	}
 	fmt.Fprintf(w, "%s  %s  %s  %s (revision %d)\n", v.ID, p(v.Controller), v.Right, v.Status, v.Revision)
 	fmt.Fprintf(w, "subject      %s", p(v.Subject.Name))
 	for _, s := range []string{v.Subject.Email, v.Subject.Phone, v.Subject.PostalAddress} {
@@ -282,11 +286,17 @@ func printCase(w io.Writer, v *cases.View, countdown string) {
 	}
 	fmt.Fprintln(w)
 	printDeadlines(w, v.Deadlines)
+	printWork(w, v, loc)
 	fmt.Fprintln(w, "\ntimeline:")
 	for _, e := range v.Events {
 		line := fmt.Sprintf("  %s  %-24s %s", e.At.UTC().Format("2006-01-02 15:04Z"), e.Kind, p(e.Actor))
 		for _, d := range e.Details() {
-			line += " | " + p(d.String())
+			if d.Label != "late" { // said below with how late
+				line += " | " + p(d.String())
+			}
+		}
+		if e.Late != "" {
+			line += " (" + p(lateWords(e.At, e.RecordedAt, e.Late)) + ")"
 		}
 		fmt.Fprintln(w, line)
 	}

@@ -105,9 +105,9 @@ func colorProfile(flag string, getenv func(string) string) (profile colorprofile
 // when controller is empty) as CSV into dir, private, and returns its path:
 // R on the terminal app's overview.
 func writeReportFile(st storage.Service, controller, dir string, now time.Time) (string, error) {
-	all, _, err := st.Queue(now)
+	_, rows, err := reportRows(st, controller, cases.Date{}, cases.Date{}, now)
 	if err != nil {
 		return "", err
 	}
-	return export.WriteReportFile(all, controller, dir, now)
+	return export.WriteReportFile(rows, controller, dir, now)
 }

@@ -254,7 +254,8 @@ func TestActionsAgreeOnEveryFace(t *testing.T) {
 		{"request-fee", nil, cases.Values{"amount": {"EUR 25"}, "reason": {"a fourth copy"}}, nil},
 		{"fee-paid", [][]string{{"request-fee", "--amount", "EUR 5"}}, nil, nil},
 		{"extend", nil, cases.Values{"reason": {"twelve systems"}}, nil},
-		{"send", nil, cases.Values{"letter": {"acknowledgement"}, "channel": {"post"}, "to": {"1 rue de la Paix"}}, nil},
+		{"send", [][]string{{"export", "--letter", "acknowledgement", "--out", t.TempDir()}},
+			cases.Values{"letter": {"acknowledgement"}, "channel": {"post"}, "to": {"1 rue de la Paix"}}, nil},
 		{"notify", nil, cases.Values{"recipient": {"Acme Mailing Ltd"}, "impossible": {"the recipient no longer exists"}}, notifyOther},
 		{"assign", nil, cases.Values{"to": {"marc"}}, nil},
 		{"tag", nil, cases.Values{"tags": {"vip", "press"}}, nil},
@@ -274,6 +275,7 @@ func TestActionsAgreeOnEveryFace(t *testing.T) {
 		t.Run(tt.action, func(t *testing.T) {
 			act, _ := cases.ActionNamed(tt.action)
 			env := facesEnv(t)
+			fillRegister(t, env["XDG_CONFIG_HOME"], "crisp") // so that a letter exported is not a draft
 			cliDB, id := openFace(t, env, tt.setup)
 			appDB := copyFile(t, cliDB)
 

@@ -243,8 +243,9 @@ var Actions = []Action{
 			textField("reason", "reason", "refusing results: the reasons told to the subject", false, setReason)}},
 	{Name: "add-system", Command: "work", Kind: EventWorkAdded, Title: "Add a system to this case's work list",
 		Summary: "a system searched for this case only", Example: `rightsdesk work DSR-2026-000042 --add-system "the old CRM export"`,
-		Fields: []Field{textField("add-system", "system", "what a subject would recognise", true,
-			func(ev *Event, v []string) error { ev.System = &System{Name: one(v)}; return nil })}},
+		Fields: []Field{{Name: "add-system", Label: "system", Type: FieldText, Required: true, Placeholder: "NAME",
+			Hint: "what a subject would recognise",
+			set:  func(ev *Event, v []string) error { ev.System = &System{Name: one(v)}; return nil }}}},
 	{Name: "forward", Kind: EventForwarded, Title: "Forward the request to whose data they are",
 		Summary: "the request was passed to the controller or customer whose data they are",
 		Example: `rightsdesk forward DSR-2026-000042 --to "Acme SAS" --at 2026-03-04`,
@@ -314,6 +315,13 @@ func (a *Action) Events(v Values, actor string) ([]Event, error) {
 		}
 		if f.Type == FieldFiles {
 			files = values
+			// A files flag may stand alone (send --outside: a letter sent
+			// another way, with no file to name).
+			if _, given := v[f.Name]; given && f.set != nil && a.Kind != EventAttached {
+				if err := f.set(&ev, values); err != nil {
+					return nil, &Refused{Field: f.Name, Reason: err.Error()}
+				}
+			}
 			continue
 		}
 		if len(values) > 0 && f.set != nil {

@@ -58,6 +58,59 @@ func (e Event) Details() []Detail {
 	if e.ExtendedTo != nil {
 		add("extended to", e.ExtendedTo.String())
 	}
+	return append(out, e.workDetails()...)
+}
+
+// workDetails are the details of the work and of what may leave
+// (WORK.md): the item and its result, an identity request's needs, a
+// disclosure, a letter's draft state and how it went.
+func (e Event) workDetails() []Detail {
+	var out []Detail
+	add := func(label, v string) {
+		if v != "" {
+			out = append(out, Detail{label, v})
+		}
+	}
+	date := func(label string, d *Date) {
+		if d != nil {
+			add(label, d.String())
+		}
+	}
+	add("item", e.Item)
+	add("result", string(e.Result))
+	add("what", e.What)
+	for _, f := range e.Files {
+		add("file", f)
+	}
+	date("until", e.Until)
+	date("trigger date", e.TriggerDate)
+	date("review", e.Review)
+	if e.Kind == EventForwarded {
+		add("forwarded to", e.Customer)
+	} else {
+		add("customer", e.Customer)
+	}
+	if e.System != nil {
+		add("system", e.System.Name)
+	}
+	for _, n := range e.Needs {
+		add("needs", n)
+	}
+	date("disclosed on", e.DisclosedOn)
+	date("letter date", e.LetterDate)
+	if e.Draft {
+		add("draft", "yes")
+	}
+	for _, g := range e.Gaps {
+		add("gap", g)
+	}
+	if e.Outside {
+		add("sent another way", "yes")
+	}
+	if e.DraftSent {
+		add("a draft went out", "yes")
+	}
+	add("late", e.Late)
 	return out
 }
 

@@ -5,8 +5,10 @@ import (
 	"encoding/csv"
 	"fmt"
 	"io"
+	"maps"
 	"path/filepath"
 	"slices"
+	"strconv"
 	"strings"
 	"time"
 
@@ -32,6 +34,99 @@ type ReportRow struct {
 	// PromiseKept says whether the answer went by the promise; null while
 	// there is no answer or no promise.
 	PromiseKept *bool `json:"promise_kept"`
+
+	// What the timeline says beyond the queue's row (AddTimeline).
+	Timeline
+}
+
+// Timeline is what the register says of a case from its timeline: how the
+// answer went, what was refused and on which ground, the work, and what
+// was recorded late (WORK.md, "Report").
+type Timeline struct {
+	// AnsweredWithDraft: the answer that went out was a DRAFT (send
+	// --draft-sent); AnswerOutside: it was written and sent another way.
+	AnsweredWithDraft bool `json:"answered_with_draft"`
+	AnswerOutside     bool `json:"answer_outside"`
+	// LettersOutside counts every letter sent another way.
+	LettersOutside int `json:"letters_outside"`
+	// Refusal is "full" (the whole request refused), "partial" (a
+	// partial outcome, a refusing work result or a withheld file) or "".
+	Refusal string `json:"refusal"`
+	// RefusedItems are the work items whose result refuses: "item:
+	// result (ground)".
+	RefusedItems []string `json:"refused_items"`
+	// WithheldFiles are the data-copy files kept from the subject, each
+	// with its ground: "file (ground)".
+	WithheldFiles []string `json:"withheld_files"`
+	// RefusalLate: the first letter telling a refusal went after
+	// refusal_by (Art. 12(4)).
+	RefusalLate bool `json:"refusal_late"`
+	// LateEntries counts the events recorded more than the backdate hours
+	// after they happened.
+	LateEntries int `json:"late_entries"`
+	// WorkItems and WorkOpen are the work list's size and its items still
+	// open.
+	WorkItems int `json:"work_items"`
+	WorkOpen  int `json:"work_open"`
+
+	// refusedResults and the grounds are for the totals.
+	refusedResults []string
+	keptGrounds    []string
+	withheldGround []string
+}
+
+// AddTimeline completes the row of case c (st its state now) with what its
+// timeline says.
+func (r *ReportRow) AddTimeline(c *cases.Case, st *cases.State) {
+	t := Timeline{RefusedItems: []string{}, WithheldFiles: []string{}, RefusalLate: st.RefusalLate(),
+		LateEntries: len(st.Late), WorkItems: len(st.Work), WorkOpen: st.WorkOpen()}
+	var answer *cases.Event
+	for i := range c.Events {
+		e := &c.Events[i]
+		switch {
+		case e.Kind == cases.EventSent && e.Outside:
+			t.LettersOutside++
+		case e.Kind == cases.EventReopened && e.ReopenReason == cases.ReopenNewInformation:
+			answer = nil // the answer date starts again, as in cases.Derive
+		}
+		if e.Kind == cases.EventSent && e.Letter.Answers() && answer == nil {
+			answer = e
+		}
+	}
+	if answer != nil {
+		t.AnsweredWithDraft, t.AnswerOutside = answer.DraftSent, answer.Outside
+	}
+	for _, w := range st.WorkRefusals() {
+		ground := ""
+		if len(w.Result.Grounds) > 0 {
+			ground = string(w.Result.Grounds[0])
+		}
+		item := w.ID + ": " + string(w.Result.Result)
+		if ground != "" {
+			item += " (" + ground + ")"
+		}
+		t.RefusedItems = append(t.RefusedItems, item)
+		t.refusedResults = append(t.refusedResults, string(w.Result.Result))
+		if w.Result.Result == cases.ResultKept {
+			t.keptGrounds = append(t.keptGrounds, ground)
+		}
+	}
+	for _, name := range slices.Sorted(maps.Keys(st.Withheld)) {
+		ground := ""
+		if g := st.Withheld[name].Grounds; len(g) > 0 {
+			ground = string(g[0])
+		}
+		t.WithheldFiles = append(t.WithheldFiles, name+" ("+ground+")")
+		t.withheldGround = append(t.withheldGround, ground)
+	}
+	switch {
+	case st.Status == cases.StatusClosed && st.Outcome == cases.OutcomeRefused:
+		t.Refusal = "full"
+	case st.Status == cases.StatusClosed && st.Outcome == cases.OutcomePartiallyFulfilled,
+		len(t.RefusedItems) > 0, len(t.WithheldFiles) > 0:
+		t.Refusal = "partial"
+	}
+	r.Timeline = t
 }
 
 // ReportTotals are the figures of the register for one organisation or
@@ -51,6 +146,68 @@ type ReportTotals struct {
 	ExtensionsInForce int            `json:"extension_notices_in_time"`
 	ExtensionsLate    int            `json:"extension_notices_late"`
 	RefusalsByGround  map[string]int `json:"refusals_by_ground"`
+
+	// From the timelines (AddTimelines).
+	AnsweredWithDraft int           `json:"answered_with_draft"`
+	AnswersOutside    int           `json:"answers_outside"`
+	LettersOutside    int           `json:"letters_outside"`
+	Refusals          RefusalTotals `json:"refusals"`
+	LateEntries       int           `json:"late_entries"`
+	CasesWithLate     int           `json:"cases_with_late_entries"`
+}
+
+// RefusalTotals count refusals per case and per ground (WORK.md,
+// "Report"): whole requests refused, partial refusals, the refusing work
+// results, kept items by ground, withheld files by ground, and refusals
+// told late.
+type RefusalTotals struct {
+	Full             int            `json:"full"`
+	Partial          int            `json:"partial"`
+	ItemsByResult    map[string]int `json:"items_by_result"`
+	KeptByGround     map[string]int `json:"kept_by_ground"`
+	WithheldFiles    int            `json:"withheld_files"`
+	WithheldByGround map[string]int `json:"withheld_by_ground"`
+	ToldLate         int            `json:"told_late"`
+}
+
+// AddTimelines adds to the totals what the rows' timelines say; rows are
+// those of the cases the totals were made from.
+func (t *ReportTotals) AddTimelines(rows []ReportRow) {
+	t.Refusals = RefusalTotals{ItemsByResult: map[string]int{}, KeptByGround: map[string]int{}, WithheldByGround: map[string]int{}}
+	for i := range rows {
+		r := &rows[i].Timeline
+		if rows[i].Answered != "" && rows[i].Outcome != string(cases.OutcomeWithdrawn) && rows[i].Outcome != string(cases.OutcomeDuplicate) {
+			t.AnsweredWithDraft += b2i(r.AnsweredWithDraft)
+			t.AnswersOutside += b2i(r.AnswerOutside)
+		}
+		t.LettersOutside += r.LettersOutside
+		switch r.Refusal {
+		case "full":
+			t.Refusals.Full++
+		case "partial":
+			t.Refusals.Partial++
+		}
+		for _, res := range r.refusedResults {
+			t.Refusals.ItemsByResult[res]++
+		}
+		for _, g := range r.keptGrounds {
+			t.Refusals.KeptByGround[g]++
+		}
+		t.Refusals.WithheldFiles += len(r.withheldGround)
+		for _, g := range r.withheldGround {
+			t.Refusals.WithheldByGround[g]++
+		}
+		t.Refusals.ToldLate += b2i(r.RefusalLate)
+		t.LateEntries += r.LateEntries
+		t.CasesWithLate += b2i(r.LateEntries > 0)
+	}
+}
+
+func b2i(b bool) int {
+	if b {
+		return 1
+	}
+	return 0
 }
 
 var extensionWords = map[cases.ExtensionState]string{cases.ExtensionDecided: "decided",
@@ -132,24 +289,31 @@ func ReportRows(all []cases.Summary, controller string, from, to cases.Date) ([]
 func WriteReportCSV(w io.Writer, rows []ReportRow) error {
 	cw := csv.NewWriter(w)
 	_ = cw.Write([]string{"controller", "id", "request_id", "right", "received", "due", "extension", "answered", "status",
-		"outcome", "grounds", "timeliness", "promised", "promise_kept"})
+		"outcome", "grounds", "timeliness", "promised", "promise_kept",
+		"answered_with_draft", "answer_outside", "letters_outside", "refusal", "refused_items", "withheld_files",
+		"refusal_late", "late_entries", "work_items", "work_open"})
+	yes := map[bool]string{true: "yes", false: "no"}
 	for _, r := range rows {
 		kept := ""
 		if r.PromiseKept != nil {
-			kept = map[bool]string{true: "yes", false: "no"}[*r.PromiseKept]
+			kept = yes[*r.PromiseKept]
 		}
+		t := &r.Timeline
 		_ = cw.Write([]string{csvSafe(r.Controller), r.ID, r.RequestID, r.Right, r.Received, r.Due, r.Extension, r.Answered,
-			r.Status, r.Outcome, strings.Join(r.Grounds, ";"), r.Timeliness, r.Promised, kept})
+			r.Status, r.Outcome, strings.Join(r.Grounds, ";"), r.Timeliness, r.Promised, kept,
+			yes[t.AnsweredWithDraft], yes[t.AnswerOutside], strconv.Itoa(t.LettersOutside), t.Refusal,
+			csvSafe(strings.Join(t.RefusedItems, ";")), csvSafe(strings.Join(t.WithheldFiles, ";")), yes[t.RefusalLate],
+			strconv.Itoa(t.LateEntries), strconv.Itoa(t.WorkItems), strconv.Itoa(t.WorkOpen)})
 	}
 	cw.Flush()
 	return cw.Error()
 }
 
 // WriteReportFile writes the register of requests of one organisation (all
-// when controller is empty) as CSV into dir, private, named for the
-// organisation and the time, and returns its path.
-func WriteReportFile(all []cases.Summary, controller, dir string, now time.Time) (string, error) {
-	_, rows := ReportRows(all, controller, cases.Date{}, cases.Date{})
+// when controller is empty: rows are its rows, AddTimeline done) as CSV
+// into dir, private, named for the organisation and the time, and returns
+// its path.
+func WriteReportFile(rows []ReportRow, controller, dir string, now time.Time) (string, error) {
 	name := "all"
 	if controller != "" {
 		name = controller

@@ -82,7 +82,8 @@ func TestWriteReportFile(t *testing.T) {
 		reportCase("DSR-1", "crisp", cases.NewDate(2026, 1, 5), cases.NewDate(2026, 2, 5), cases.Date{}, cases.StatusNew),
 		reportCase("DSR-2", "callrix", cases.NewDate(2026, 1, 6), cases.NewDate(2026, 2, 6), cases.Date{}, cases.StatusNew),
 	}
-	path, err := WriteReportFile(all, "crisp", dir, time.Date(2026, 3, 10, 12, 0, 0, 0, time.UTC))
+	_, rows := ReportRows(all, "crisp", cases.Date{}, cases.Date{})
+	path, err := WriteReportFile(rows, "crisp", dir, time.Date(2026, 3, 10, 12, 0, 0, 0, time.UTC))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -95,5 +96,120 @@ func TestWriteReportFile(t *testing.T) {
 	}
 	if info, err := os.Stat(path); err != nil || info.Mode().Perm() != 0o600 {
 		t.Errorf("the file must be private: %v %v", info.Mode(), err)
+	}
+}
+
+// timelineCase is a Crisp case of right built through the domain's rules
+// (cases.Apply), each event an hour after the one before, and its row with
+// what its timeline says.
+type timelineCase struct {
+	t   *testing.T
+	c   *cases.Case
+	now time.Time
+}
+
+func newTimelineCase(t *testing.T, right cases.Right) *timelineCase {
+	t.Helper()
+	reg, err := registers(t).Get("crisp")
+	if err != nil {
+		t.Fatal(err)
+	}
+	rules, err := reg.Rules("")
+	if err != nil {
+		t.Fatal(err)
+	}
+	at := time.Date(2026, 3, 2, 9, 0, 0, 0, time.UTC)
+	cs, err := cases.NewCases(cases.Intake{Controller: "crisp", Rights: []cases.Right{right},
+		Subject: cases.Subject{Name: "Zoé Lefèvre", Email: "zoe@example.org"}, ReceivedAt: at}, rules, at, "anna")
+	if err != nil {
+		t.Fatal(err)
+	}
+	cs[0].ID = "DSR-2026-000001"
+	return &timelineCase{t: t, c: cs[0], now: at}
+}
+
+func (tc *timelineCase) do(evs ...cases.Event) *timelineCase {
+	tc.t.Helper()
+	for _, ev := range evs {
+		tc.now = tc.now.Add(time.Hour)
+		ev.Actor = "anna"
+		done, _, err := cases.Apply(tc.c, ev, tc.now)
+		if err != nil {
+			tc.t.Fatalf("%s: %v", ev.Kind, err)
+		}
+		tc.c.Events = append(tc.c.Events, done)
+	}
+	return tc
+}
+
+func (tc *timelineCase) row() ReportRow {
+	tc.t.Helper()
+	st, err := tc.c.Derive(tc.now)
+	if err != nil {
+		tc.t.Fatal(err)
+	}
+	sum := cases.Summarize(tc.c, st, len(tc.c.Events))
+	r := NewReportRow(&sum)
+	r.AddTimeline(tc.c, st)
+	return r
+}
+
+// TestReportCountsTheTimeline: a draft that went out, a letter sent
+// another way, full and partial refusals with their grounds (a kept item,
+// a withheld file) and an entry recorded late are in the rows and the
+// totals (WORK.md, "Report").
+func TestReportCountsTheTimeline(t *testing.T) {
+	until := cases.NewDate(2036, 3, 2)
+	partial := newTimelineCase(t, cases.RightErasure).do(
+		cases.Event{Kind: cases.EventWorkAdded, System: &cases.System{Name: "our customer database"}},
+		cases.Event{Kind: cases.EventWorkAdded, System: &cases.System{Name: "Backups"}},
+		cases.Event{Kind: cases.EventAttached, Attachment: &cases.Attachment{Name: "orders.csv", Kind: cases.AttachmentDataCopy, Size: 3,
+			SHA256: strings.Repeat("ab", 32)}},
+		cases.Event{Kind: cases.EventWithheld, File: "orders.csv", Grounds: []cases.Ground{cases.GroundRightsOfOthers}, Reason: "names another customer"},
+		cases.Event{Kind: cases.EventWorked, Item: "our-customer-database", Result: cases.ResultErased},
+		cases.Event{Kind: cases.EventWorked, Item: "backups", Result: cases.ResultKept, Grounds: []cases.Ground{cases.GroundArt17_3b},
+			What: "invoices", Law: "Code de commerce, art. L123-22", Until: &until},
+		cases.Event{Kind: cases.EventClosed, Outcome: cases.OutcomePartiallyFulfilled, Grounds: []cases.Ground{cases.GroundArt17_3b},
+			Reason: "invoices are kept for ten years"},
+		cases.Event{Kind: cases.EventExported, Letter: cases.LetterFinal, Draft: true, Checksum: strings.Repeat("cd", 32)},
+		cases.Event{Kind: cases.EventSent, Letter: cases.LetterFinal, DraftSent: true, Reason: "posted before the register was complete"},
+	).row()
+	full := newTimelineCase(t, cases.RightAccess)
+	full.now = full.now.Add(72 * time.Hour) // the closing is entered three days on
+	full.do(cases.Event{Kind: cases.EventClosed, Outcome: cases.OutcomeRefused, Grounds: []cases.Ground{cases.GroundManifestlyUnfounded},
+		Reason: "the fifth identical request this month", At: time.Date(2026, 3, 2, 11, 0, 0, 0, time.UTC), Late: "decided at the desk, entered later"},
+		cases.Event{Kind: cases.EventSent, Letter: cases.LetterFinal, Outside: true, Reason: "written by the lawyer"})
+	fullRow := full.row()
+
+	p, f := partial.Timeline, fullRow.Timeline
+	if !p.AnsweredWithDraft || p.AnswerOutside || p.Refusal != "partial" || p.LateEntries != 0 ||
+		strings.Join(p.RefusedItems, ";") != "backups: kept (art17-3-b)" || strings.Join(p.WithheldFiles, ";") != "orders.csv (rights-of-others)" ||
+		p.WorkItems != 2 || p.WorkOpen != 0 {
+		t.Errorf("the partial refusal: %+v", p)
+	}
+	if f.AnsweredWithDraft || !f.AnswerOutside || f.LettersOutside != 1 || f.Refusal != "full" || f.LateEntries != 1 || len(f.RefusedItems) != 0 {
+		t.Errorf("the full refusal: %+v", f)
+	}
+	rows := []ReportRow{partial, fullRow}
+	var tot ReportTotals
+	tot.AddTimelines(rows)
+	r := tot.Refusals
+	if tot.AnsweredWithDraft != 1 || tot.AnswersOutside != 1 || tot.LateEntries != 1 || tot.CasesWithLate != 1 ||
+		r.Full != 1 || r.Partial != 1 || r.ItemsByResult["kept"] != 1 || r.KeptByGround["art17-3-b"] != 1 ||
+		r.WithheldFiles != 1 || r.WithheldByGround["rights-of-others"] != 1 {
+		t.Errorf("totals %+v", tot)
+	}
+	// New columns come after the old ones, which keep their places.
+	var b strings.Builder
+	if err := WriteReportCSV(&b, rows); err != nil {
+		t.Fatal(err)
+	}
+	records, err := csv.NewReader(strings.NewReader(b.String())).ReadAll()
+	if err != nil || len(records) != 3 {
+		t.Fatalf("%v %q", err, b.String())
+	}
+	if records[0][13] != "promise_kept" || records[0][14] != "answered_with_draft" || records[1][14] != "yes" || records[2][15] != "yes" ||
+		records[1][17] != "partial" || records[2][17] != "full" || records[2][21] != "1" {
+		t.Errorf("csv %q", records)
 	}
 }

@@ -5,6 +5,7 @@ import (
 	"crypto/sha256"
 	"encoding/hex"
 	"errors"
+	"fmt"
 	"strings"
 	"testing"
 	"time"
@@ -95,7 +96,8 @@ func TestDoIsAllOrNothing(t *testing.T) {
 func TestDoAtIsADateInTheCaseZone(t *testing.T) {
 	s := newStore(t)
 	id := addCase(t, s, "Zoé Lefèvre")[0].ID
-	res, err := s.Do(id, []Action{{Event: cases.Event{Kind: cases.EventAcknowledged, Actor: "dpo"}, At: "2026-03-03", IfRevision: 1}}, testNow)
+	res, err := s.Do(id, []Action{{Event: cases.Event{Kind: cases.EventAcknowledged, Actor: "dpo",
+		Late: "the acknowledgement was e-mailed from a phone"}, At: "2026-03-03", IfRevision: 1}}, testNow)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -146,5 +148,29 @@ func TestChainLinksEndAtTheHead(t *testing.T) {
 	}
 	if _, err := s.Chain("DSR-2026-999999"); err == nil {
 		t.Fatal("an unknown case has a chain")
+	}
+}
+
+func TestEachReadsTheCasesInTheOrderGiven(t *testing.T) {
+	s := newStore(t)
+	if err := s.Each([]string{"DSR-2026-000001"}, func(*Loaded) error { return nil }); err == nil {
+		t.Fatal("a case in a database that does not exist")
+	}
+	a := addCase(t, s, "Zoé Lefèvre")[0].ID
+	b := addCase(t, s, "Marc Durand")[0].ID
+	if _, err := s.Apply(b, cases.Event{Kind: cases.EventAcknowledged, Actor: "dpo"}, NoRevision, testNow); err != nil {
+		t.Fatal(err)
+	}
+	var got []string
+	err := s.Each([]string{b, a}, func(l *Loaded) error {
+		got = append(got, fmt.Sprintf("%s@%d", l.Case.Subject.Name, l.Revision))
+		return nil
+	})
+	if err != nil || strings.Join(got, ",") != "Marc Durand@2,Zoé Lefèvre@1" {
+		t.Fatalf("%v %v", got, err)
+	}
+	var notFound *NotFound
+	if err := s.Each([]string{a, "DSR-2026-999999"}, func(*Loaded) error { return nil }); !errors.As(err, &notFound) {
+		t.Fatalf("an unknown case: %v", err)
 	}
 }

@@ -32,7 +32,10 @@ func oldCase(t *testing.T, s *Store, name string, received time.Time, marker str
 	actions := []Action{
 		ev(cases.Event{Kind: cases.EventNoted, Text: "called " + marker}, nil),
 		ev(cases.Event{Kind: cases.EventAttached, Attachment: &cases.Attachment{Name: "orders.csv", Category: "orders"}}, []byte("order,"+marker+"-FILE\n")),
-		ev(cases.Event{Kind: cases.EventSent, Letter: cases.LetterFinal, To: marker + "@example.org"}, nil),
+		// The answer was posted by hand: purge is about what the events
+		// carry, not how the letter was made.
+		ev(cases.Event{Kind: cases.EventSent, Letter: cases.LetterFinal, To: marker + "@example.org",
+			Outside: true, Reason: "posted by hand"}, nil),
 		ev(cases.Event{Kind: cases.EventClosed, Outcome: cases.OutcomeFulfilled}, nil),
 	}
 	if len(tags) > 0 {
@@ -61,7 +64,7 @@ func TestPurge(t *testing.T) {
 		t.Fatal(err)
 	}
 	if _, err := s.Apply(other[0].ID, cases.Event{Kind: cases.EventClosed, Outcome: cases.OutcomeNoData, Actor: "dpo",
-		At: time.Date(2020, 1, 5, 0, 0, 0, 0, time.UTC)}, NoRevision, now); err != nil {
+		At: time.Date(2020, 1, 5, 0, 0, 0, 0, time.UTC), Late: "found in the old paper files"}, NoRevision, now); err != nil {
 		t.Fatal(err)
 	}
 	before, _, err := s.Queue(now)

@@ -151,6 +151,32 @@ func (s *Store) Get(id string) (*Loaded, error) {
 	return out, err
 }
 
+// Each reads the cases ids in one read transaction and calls fn with each,
+// in the order given: what a report over many cases reads, without a
+// transaction per case. An ID with no case is NotFound. fn runs inside the
+// transaction: it must not call the store.
+func (s *Store) Each(ids []string, fn func(l *Loaded) error) error {
+	err := s.view(func(tx *bolt.Tx) error {
+		for _, id := range ids {
+			rec, err := loadRecord(tx, id)
+			if err != nil {
+				return err
+			}
+			if err := fn(&Loaded{Case: rec.Case, Revision: rec.Revision, Head: rec.Head}); err != nil {
+				return err
+			}
+		}
+		return nil
+	})
+	if errors.Is(err, ErrNoDatabase) && len(ids) > 0 {
+		return &NotFound{ID: ids[0]}
+	}
+	if errors.Is(err, ErrNoDatabase) {
+		return nil
+	}
+	return err
+}
+
 // putRecord writes a case's record and what is derived from it, and logs
 // the change.
 func putRecord(tx *bolt.Tx, rec *record, st *cases.State, batch *indexBatch) error {

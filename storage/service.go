@@ -13,8 +13,9 @@ import (
 // nor the app know which one they talk to. File-level operations (check,
 // backup, purge, init) stay on *Store: in team mode they are the server's.
 type Service interface {
-	// Get reads one case with its revision.
+	// Get reads one case with its revision; Each many, in one read.
 	Get(id string) (*Loaded, error)
+	Each(ids []string, fn func(l *Loaded) error) error
 	// Queue is every case's summary in urgency order, with the change
 	// counter it is current to; Rows re-reads some of them; Changes names
 	// the cases changed since a counter.
