@@ -126,11 +126,16 @@ func (f *field) step(d int) {
 	}
 }
 
-// pick handles a letter typed on a list: the next option that begins with it.
+// pick handles a letter typed on a list: the next option that begins with
+// it, as the option is shown.
 func (f *field) pick(s string) {
 	for k := 1; k <= len(f.options); k++ {
 		i := (f.at + k) % len(f.options)
-		if strings.HasPrefix(f.options[i], strings.ToLower(s)) {
+		name := f.options[i]
+		if i < len(f.shown) {
+			name = f.shown[i]
+		}
+		if strings.HasPrefix(strings.ToLower(name), strings.ToLower(s)) {
 			f.at = i
 			return
 		}

@@ -207,6 +207,12 @@ func TestWorkFormRecordsAResult(t *testing.T) {
 	if got := f.get("result").options; !slices.Equal(got, cases.Slugs(cases.ResultsFor(cases.RightErasure))) {
 		t.Fatalf("results offered %q", got)
 	}
+	// A letter picks the item by its name as shown.
+	if m = press(t, m, "p"); m.form.val("item") != "paper" {
+		t.Fatalf("p picked %q", m.form.val("item"))
+	}
+	m = press(t, m, "left")
+	f = m.form
 	shown := func(f *form) []string {
 		var out []string
 		for _, x := range f.fields {
