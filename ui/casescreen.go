@@ -364,7 +364,7 @@ func (d *caseDetail) timeline(b *caseLines) {
 	b.section("Timeline")
 	for _, e := range d.loaded.Case.Events {
 		line := fmt.Sprintf("  %s  %-22s %s", e.At.In(zone(d.state.Deadlines.Zone)).Format("2006-01-02 15:04"), e.Kind, p(e.Actor))
-		for _, x := range workDetails(e) {
+		for _, x := range workDetails(e, d) {
 			line += " · " + p(x)
 		}
 		for _, x := range e.Details() {

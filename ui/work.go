@@ -408,7 +408,7 @@ func cutAtWord(s string, n int) string {
 // result, a system added, a forwarding, a letter sent another way or a
 // draft that went out, an export's draft state, what an identity request
 // needs.
-func workDetails(e cases.Event) []string {
+func workDetails(e cases.Event, d *caseDetail) []string {
 	var out []string
 	add := func(v string) {
 		if v != "" {
@@ -417,7 +417,11 @@ func workDetails(e cases.Event) []string {
 	}
 	switch e.Kind {
 	case cases.EventWorked:
-		add(e.Item + ": " + string(e.Result))
+		item := e.Item // by its name, which a DPO recognises, cut at a word
+		if w := workItemOf(d, e.Item); w != nil {
+			item = cutAtWord(w.Name, 40)
+		}
+		add(item + ": " + string(e.Result))
 		add(e.What)
 		if len(e.Files) > 0 {
 			add(strings.Join(e.Files, ", "))
