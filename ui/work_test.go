@@ -163,7 +163,7 @@ func TestWorkPanelAndRows(t *testing.T) {
 		"○ our mailboxes               OPEN",
 		"beyond-use 20 Mar · overwritten by 20 Jun · LATE",
 		"forwarded              anna · to Acme SAS",
-		"LATE: noted on paper during the server move",
+		"LATE: noted on paper during the server", // the line wraps before "move"
 	} {
 		if !strings.Contains(text, want) {
 			t.Errorf("the case screen lacks %q:\n%s", want, text)
