@@ -319,6 +319,9 @@ func TestRefusedFormsKeepWhatWasTyped(t *testing.T) {
 		{"a file attached twice", []cases.Event{attached}, []string{"+", "=" + filepath.Join(dir, "crm.csv"), "enter"}, "already attached",
 			func(f *form) bool { return f.val("file") == filepath.Join(dir, "crm.csv") }},
 		{"withhold without a data copy", nil, []string{"w"}, "no data-copy file", nil},
+		// The fixture's rules have no data map: nothing to work until S adds a system.
+		{"work without a work list", nil, []string{"W"}, "the work list is empty: S adds a system", nil},
+		{"forward to nobody", nil, []string{">", "enter"}, "forwarded to is required", func(f *form) bool { return f.name == "forward" }},
 		{"refusal without grounds", nil, []string{"c", "right", "right", "down", "down", "=not this time", "enter"}, "grounds is required",
 			func(f *form) bool {
 				return f.val("outcome") == "refused" && f.val("reason") == "not this time" && !f.confirming
