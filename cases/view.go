@@ -94,6 +94,13 @@ type Summary struct {
 	Extension    ExtensionState
 	NoticeBy     Date     // an extension decided, not yet notified: its notice must go by then
 	Grounds      []Ground // of a refusal
+
+	// WorkDone and WorkTotal are the items of the work list with a
+	// result, and all of them: the queue's "work 3/5".
+	WorkDone, WorkTotal int
+	// TellRefusalBy is, while a refusal is recorded and no letter has told
+	// the subject of it, the day it must be told by (zero otherwise).
+	TellRefusalBy Date
 }
 
 // ExtensionState is where a case's extension stands.
@@ -145,6 +152,15 @@ func Summarize(c *Case, st *State, revision int) Summary {
 		if loc, err := LoadZone(d.Zone); err == nil {
 			s.AnsweredOn = DateOf(*st.AnsweredAt, loc)
 		}
+	}
+	s.WorkTotal = len(st.Work)
+	for i := range st.Work {
+		if st.Work[i].Result != nil {
+			s.WorkDone++
+		}
+	}
+	if st.RefusalPending && d.RefusalBy != nil {
+		s.TellRefusalBy = *d.RefusalBy
 	}
 	switch {
 	case d.ExtensionValid != nil && *d.ExtensionValid:

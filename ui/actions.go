@@ -38,7 +38,11 @@ func actionFields(a *cases.Action, d *caseDetail) ([]field, error) {
 	for i := range a.Fields {
 		fields = append(fields, formField(&a.Fields[i]))
 	}
-	return caseOptions(a.Name, d, fields)
+	fields, err := caseOptions(a.Name, d, fields)
+	if err != nil || !slices.Contains(timedActions, a.Name) {
+		return fields, err
+	}
+	return append(fields, whenFields()...), nil
 }
 
 // caseOptions fits an action's fields to the case: what it offers to choose
@@ -52,6 +56,8 @@ func caseOptions(action string, d *caseDetail, fields []field) ([]field, error) 
 		return &field{} // not in the table any more: TestEveryActionHasAForm says so
 	}
 	switch action {
+	case "work":
+		return workFields(d, fields)
 	case "send":
 		at("letter").choose(string(cases.DefaultLetter(d.loaded.Case, d.state)))
 		if d.loaded.Case.Subject.Email == "" {
@@ -59,6 +65,14 @@ func caseOptions(action string, d *caseDetail, fields []field) ([]field, error) 
 		} else {
 			at("channel").choose(string(cases.ChannelEmail))
 		}
+		// Asked as no or yes, so that a form left as it opens says neither;
+		// a letter sent another way may name the file it was.
+		at("draft-sent").reshape(choice("draft-sent", "", []string{"no", "yes"}, "no"))
+		at("outside").reshape(choice("outside", "", []string{"no", "yes"}, "no"))
+		file := field{key: "outside-file", label: "letter file", kind: fieldPath, hidden: true,
+			hint: "the file it was, if any (its SHA-256 is recorded)"}
+		i := slices.IndexFunc(fields, func(x field) bool { return x.key == "outside" })
+		fields = slices.Insert(fields, i+1, file)
 	case "notify":
 		names := d.recipients()
 		if len(names) == 0 {
@@ -140,7 +154,7 @@ func (d *caseDetail) recipients() []string {
 // forms that have grounds (close, withhold), by the fields' names.
 func refusalNeeds(f *form) {
 	grounds := f.get("ground")
-	if grounds == nil {
+	if grounds == nil || (f.name != "close" && f.name != "withhold") {
 		return
 	}
 	refusing := true
@@ -164,11 +178,15 @@ func refusalNeeds(f *form) {
 
 // values are what the form's fields hold, by field name, as the action
 // and intake tables read them: a text trimmed, a choice's option, a
-// multiple choice's ticks; empty fields are left out.
+// multiple choice's ticks; empty and hidden fields are left out, and the
+// app's own (stamp puts them in the event).
 func (f *form) values() cases.Values {
 	v := cases.Values{}
 	for i := range f.fields {
 		x := &f.fields[i]
+		if x.hidden || slices.Contains(ownFields, x.key) {
+			continue
+		}
 		if x.kind == fieldMulti {
 			if picked := x.values(); len(picked) > 0 {
 				v[x.key] = picked
@@ -182,6 +200,13 @@ func (f *form) values() cases.Values {
 		v["recipient"] = other
 	}
 	delete(v, "other")
+	// Send's "no" is the flag not given; "outside" is set by stamp.
+	if v.One("draft-sent") == "no" {
+		delete(v, "draft-sent")
+	}
+	if f.name == "send" {
+		delete(v, "outside")
+	}
 	return v
 }
 

@@ -8,6 +8,7 @@ import (
 	"charm.land/bubbles/v2/key"
 	"charm.land/bubbles/v2/viewport"
 	tea "charm.land/bubbletea/v2"
+	"github.com/charmbracelet/x/ansi"
 
 	"rightsdesk/cases"
 	"rightsdesk/cases/register"
@@ -238,9 +239,19 @@ func (m *Model) caseView() string {
 		b.WriteString(fit(m.styles.Dim.Render(m.status+" · ")+m.shortHelp(back), m.width))
 		return b.String()
 	}
-	footer := m.shortHelp(c.keys.ShortHelp())
+	keys := c.keys.ShortHelp()
+	if len(c.detail.state.Work) > 0 {
+		keys = c.keys.workHelp()
+	}
+	footer := m.shortHelp(keys)
 	if more := c.more(); more > 0 {
-		footer += m.styles.Dim.Render(" · ↓ " + strings.Replace(cases.Plural(more, "line"), " ", " more ", 1))
+		// The keys first: the count of lines below shortens to fit.
+		for _, s := range []string{" · ↓ " + strings.Replace(cases.Plural(more, "line"), " ", " more ", 1), fmt.Sprintf(" · ↓%d", more)} {
+			if ansi.StringWidth(footer+s) <= m.width {
+				footer += m.styles.Dim.Render(s)
+				break
+			}
+		}
 	}
 	b.WriteString(fit(m.footer(footer), m.width))
 	return b.String()
@@ -275,6 +286,7 @@ func (b *caseLines) label(name, value string) {
 func (d *caseDetail) lines(lk look) (out []string, sections []int) {
 	b := &caseLines{width: lk.width, st: lk.styles}
 	d.top(b, lk)
+	d.work(b)
 	d.deadline(b)
 	b.section("Working")
 	for _, step := range d.state.Deadlines.Steps {
@@ -290,7 +302,12 @@ func (d *caseDetail) lines(lk look) (out []string, sections []int) {
 func (d *caseDetail) top(b *caseLines, lk look) {
 	c, s, p := d.loaded.Case, d.state, cases.Printable
 	sum := cases.Summarize(c, s, d.loaded.Revision)
-	b.add("%s  %s  %s  %s", b.st.Title.Render(c.ID), p(c.Controller), c.Right, s.Status)
+	head := fmt.Sprintf("%s  %s  %s  %s", b.st.Title.Render(c.ID), p(c.Controller), c.Right, s.Status)
+	if sum.WorkTotal > 0 {
+		head += "  " + workCount(sum.WorkDone, sum.WorkTotal)
+	}
+	b.add("%s", head)
+
 	email := c.Subject.Email
 	if email != "" && lk.revealID != c.ID {
 		email = maskEmail(email)
@@ -313,6 +330,9 @@ func (d *caseDetail) top(b *caseLines, lk look) {
 	}
 	b.label("received", c.ReceivedAt.In(zone(s.Deadlines.Zone)).Format("Mon 2 Jan 2006 15:04 MST")+" via "+string(c.Channel))
 	b.label("countdown", cases.Countdown(&sum, d.now(lk.now)))
+	if !sum.TellRefusalBy.IsZero() {
+		b.label("tell refusal by", b.st.Soon.Render(sum.TellRefusalBy.Human())+" (a refusal recorded, not yet told)")
+	}
 	if c.Text != "" {
 		b.section("Request")
 		for _, l := range strings.Split(cases.PrintableLines(c.Text), "\n") {
@@ -344,8 +364,14 @@ func (d *caseDetail) timeline(b *caseLines) {
 	b.section("Timeline")
 	for _, e := range d.loaded.Case.Events {
 		line := fmt.Sprintf("  %s  %-22s %s", e.At.In(zone(d.state.Deadlines.Zone)).Format("2006-01-02 15:04"), e.Kind, p(e.Actor))
+		for _, x := range workDetails(e, d) {
+			line += " · " + p(x)
+		}
 		for _, x := range e.Details() {
 			line += " · " + p(x.Value)
+		}
+		if e.Late != "" { // allowed, never hidden (WORK.md)
+			line += " · LATE: " + p(e.Late)
 		}
 		b.out = append(b.out, wrapHang(line, b.width, 20)...) // under the kind, clear of the dates
 	}

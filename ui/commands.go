@@ -1,6 +1,8 @@
 package ui
 
 import (
+	"crypto/sha256"
+	"encoding/hex"
 	"fmt"
 	"os"
 	"path/filepath"
@@ -310,12 +312,22 @@ func (m Model) do(id string, ev cases.Event, rev int, path string) tea.Cmd {
 	st, now := m.opt.Store, m.opt.Clock.Now()
 	return func() tea.Msg {
 		a := storage.Action{Event: ev, IfRevision: rev}
-		if ev.Kind == cases.EventAttached {
+		switch {
+		case ev.Kind == cases.EventAttached:
 			data, err := storage.ReadAttachment(expandHome(path), st.MaxFileSize())
 			if err != nil {
 				return actionMsg{id: id, err: err, field: "file"}
 			}
 			a.Content = data
+		case ev.Kind == cases.EventSent && ev.Outside && path != "":
+			// The letter that went another way is not stored: its
+			// SHA-256 identifies it.
+			data, err := storage.ReadAttachment(expandHome(path), st.MaxFileSize())
+			if err != nil {
+				return actionMsg{id: id, err: err, field: "outside-file"}
+			}
+			sum := sha256.Sum256(data)
+			a.Event.Checksum = hex.EncodeToString(sum[:])
 		}
 		res, err := st.Do(id, []storage.Action{a}, now)
 		if err != nil {

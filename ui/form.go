@@ -41,6 +41,14 @@ type field struct {
 	required   bool
 	hint       string   // shown after the field while it is empty
 	candidates []string // path: the names the last tab could complete to
+	// shown are a choice's options as the screen names them (an item's
+	// name and where it stands), where they differ from the values sent.
+	shown []string
+	// suffix follows a text as typed: the zone a time is read in.
+	suffix string
+	// hidden fields are neither shown, nor sent, nor required: the
+	// details a result does not take, why late while the time is recent.
+	hidden bool
 }
 
 // newInput is a text input with the app's editing keys. Its own view is
@@ -118,11 +126,16 @@ func (f *field) step(d int) {
 	}
 }
 
-// pick handles a letter typed on a list: the next option that begins with it.
+// pick handles a letter typed on a list: the next option that begins with
+// it, as the option is shown.
 func (f *field) pick(s string) {
 	for k := 1; k <= len(f.options); k++ {
 		i := (f.at + k) % len(f.options)
-		if strings.HasPrefix(f.options[i], strings.ToLower(s)) {
+		name := f.options[i]
+		if i < len(f.shown) {
+			name = f.shown[i]
+		}
+		if strings.HasPrefix(strings.ToLower(name), strings.ToLower(s)) {
 			f.at = i
 			return
 		}
@@ -234,13 +247,15 @@ func (f *form) focused() *field {
 
 // missing is the first required field left empty, or -1.
 func (f *form) missing() int {
-	return slices.IndexFunc(f.fields, func(x field) bool { return x.required && x.empty() })
+	return slices.IndexFunc(f.fields, func(x field) bool { return x.required && !x.hidden && x.empty() })
 }
 
-// focusOn moves the focus to the field of that name, if the form has it.
+// focusOn moves the focus to the field of that name, if the form has it,
+// showing it if it was hidden: a refusal names what must be filled.
 func (f *form) focusOn(name string) {
 	if i := slices.IndexFunc(f.fields, func(x field) bool { return x.key == name }); i >= 0 {
 		f.focus = i
+		f.fields[i].hidden = false
 	}
 }
 
@@ -257,10 +272,15 @@ func (f *form) asks() bool {
 	return f.action.Confirm || f.action.Kind == cases.EventExtensionDecided && f.warning != ""
 }
 
-// move puts the focus d fields on, round the form.
+// move puts the focus d fields on, round the form, over hidden fields.
 func (f *form) move(d int) {
 	n := max(1, len(f.fields))
-	f.focus = (f.focus + d + n) % n
+	for range n {
+		f.focus = (f.focus + d + n) % n
+		if x := f.focused(); x == nil || !x.hidden {
+			return
+		}
+	}
 }
 
 // paste puts pasted text (already one clean line) into the text in focus.
@@ -355,7 +375,9 @@ func (f *form) key(msg tea.KeyPressMsg) (*form, tea.Cmd) {
 func (f *form) lines(width int, st Styles, h help.Model, errLine, question string) []string {
 	out := []string{st.Header.Render(fit("── "+f.title+" ", width))}
 	for i := range f.fields {
-		out = append(out, f.fieldLines(i, width, st)...)
+		if !f.fields[i].hidden {
+			out = append(out, f.fieldLines(i, width, st)...)
+		}
 	}
 	if f.restored {
 		out = append(out, st.Dim.Render(fit("  what you typed before is back; ctrl+u clears a field", width)))
@@ -407,9 +429,15 @@ func (f *form) fieldLines(i, width int, st Styles) []string {
 		}
 		if x.text() == "" && x.hint != "" {
 			value += st.Dim.Render(x.hint)
+		} else if x.suffix != "" {
+			value += " " + st.Dim.Render(x.suffix)
 		}
 	case fieldChoice:
-		value = "‹ " + p(x.value()) + " ›"
+		shown := x.value()
+		if x.at >= 0 && x.at < len(x.shown) {
+			shown = x.shown[x.at]
+		}
+		value = "‹ " + p(shown) + " ›"
 		if focused {
 			value = st.Selected.Render(value)
 		}

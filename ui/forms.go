@@ -35,6 +35,7 @@ func (m Model) openForm(a *cases.Action) Model {
 	f.ready(m.keys)
 	m.restoreDraft(f)
 	refusalNeeds(f)
+	m.fitForm(f)
 	m.form, m.kase.menu, m.status, m.err, m.notice = f, false, "", "", nil
 	return m
 }
@@ -149,11 +150,14 @@ func (m Model) formKey(msg tea.KeyPressMsg) (tea.Model, tea.Cmd) {
 	case key.Matches(msg, k.Send):
 		return m.submit()
 	}
+	// A refusal stays until the next key: then the form is the user's again.
+	m.err = ""
 	letter := f.val("letter")
 	f, cmd := f.key(msg)
 	if f.name == "export" && f.val("letter") != letter {
 		f.warning = m.packetGaps(f)
 	}
+	m.fitForm(f)
 	m.form = f
 	return m, cmd
 }
@@ -178,7 +182,10 @@ func (m Model) submit() (tea.Model, tea.Cmd) {
 		}
 	case f.action != nil && d != nil:
 		var err error
-		if events, err = f.events(m.opt.Actor, d.register, d.state.Rules.Regime); err != nil {
+		if events, err = f.events(m.opt.Actor, d.register, d.state.Rules.Regime); err == nil {
+			err = f.stamp(&events[0], d)
+		}
+		if err != nil {
 			m.formFailed(err)
 			return m, nil
 		}
@@ -197,8 +204,13 @@ func (m Model) submit() (tea.Model, tea.Cmd) {
 	case f.name == "export" && d != nil:
 		send = m.exportPacket(d.loaded.Case.ID, cases.LetterKind(f.val("letter")))
 	case len(events) == 1 && d != nil:
-		// One event: an attachment's form takes one file.
-		send = m.do(d.loaded.Case.ID, events[0], f.rev, f.val("file"))
+		// One event: an attachment's form takes one file; a letter sent
+		// another way may name the file it was.
+		path := f.val("file")
+		if f.name == "send" {
+			path = f.val("outside-file")
+		}
+		send = m.do(d.loaded.Case.ID, events[0], f.rev, path)
 	default:
 		return m, nil
 	}

@@ -1,6 +1,8 @@
 package ui
 
 import (
+	"crypto/sha256"
+	"encoding/hex"
 	"os"
 	"path/filepath"
 	"slices"
@@ -117,6 +119,10 @@ func TestEveryFormApplies(t *testing.T) {
 	attach := ev(cases.EventAttached, func(e *cases.Event) {
 		e.Attachment = &cases.Attachment{Name: "crm.csv", Kind: cases.AttachmentDataCopy}
 	})
+	exported := ev(cases.EventExported, func(e *cases.Event) {
+		e.Letter, e.Checksum = cases.LetterAcknowledgement, strings.Repeat("ab", 32)
+	})
+	added := ev(cases.EventWorkAdded, func(e *cases.Event) { e.System = &cases.System{Name: "the old CRM export"} })
 	for _, c := range []struct {
 		name  string
 		agent bool          // the request comes from an agent
@@ -151,10 +157,17 @@ func TestEveryFormApplies(t *testing.T) {
 		{"extend", false, nil, []string{"x", "=twelve systems to search", "enter"}, func(e cases.Event) bool {
 			return e.Kind == cases.EventExtensionDecided && e.Reason == "twelve systems to search"
 		}},
-		// The letter of a new case's step is the acknowledgement; the channel is e-mail.
-		{"send", false, nil, []string{"s", "tab", "tab", "=zoe@example.org", "enter", "y"}, func(e cases.Event) bool {
-			return e.Kind == cases.EventSent && e.Letter == cases.LetterAcknowledgement && e.Channel == cases.ChannelEmail && e.To == "zoe@example.org"
+		// The letter of a new case's step is the acknowledgement, exported;
+		// the channel is e-mail; neither sent another way nor a draft.
+		{"send", false, []cases.Event{exported}, []string{"s", "tab", "tab", "=zoe@example.org", "enter", "y"}, func(e cases.Event) bool {
+			return e.Kind == cases.EventSent && e.Letter == cases.LetterAcknowledgement && e.Channel == cases.ChannelEmail &&
+				e.To == "zoe@example.org" && !e.Outside && !e.DraftSent && e.Checksum == exported.Checksum
 		}},
+		// A letter sent another way, with the file it was and why, nothing exported.
+		{"send outside", false, nil, []string{"s", "tab", "tab", "tab", "right", "tab", "=" + file, "tab", "tab", "=typed in the webmail", "enter", "y"},
+			func(e cases.Event) bool {
+				return e.Kind == cases.EventSent && e.Outside && !e.DraftSent && e.Reason == "typed in the webmail" && e.Checksum == sha(content)
+			}},
 		// crisp's register names two recipients; the first is offered.
 		{"notify", false, nil, []string{"N", "right", "enter"}, func(e cases.Event) bool {
 			return e.Kind == cases.EventRecipientNotified && e.Recipient != "" && e.Impossible == ""
@@ -191,6 +204,17 @@ func TestEveryFormApplies(t *testing.T) {
 			[]string{"o", "right", "enter", "y"}, func(e cases.Event) bool {
 				return e.Kind == cases.EventReopened && e.ReopenReason == cases.ReopenComplaint
 			}},
+		// The item added is the only one; erased needs no detail; when is now.
+		{"work", false, []cases.Event{added}, []string{"W", "tab", "right", "enter"}, func(e cases.Event) bool {
+			return e.Kind == cases.EventWorked && e.Item == "the-old-crm-export" && e.Result == cases.ResultNone && e.At.Equal(e.RecordedAt)
+		}},
+		{"add-system", false, nil, []string{"S", "=the old CRM export", "enter"}, func(e cases.Event) bool {
+			return e.Kind == cases.EventWorkAdded && e.System != nil && e.System.Name == "the old CRM export" && e.Item == "the-old-crm-export"
+		}},
+		// Forwarded an hour ago (the clock is 20:00 in Paris).
+		{"forward", false, nil, []string{">", "=Acme SAS", "tab", "=2026-04-02 19:00", "enter"}, func(e cases.Event) bool {
+			return e.Kind == cases.EventForwarded && e.Customer == "Acme SAS" && e.At.Equal(time.Date(2026, 4, 2, 17, 0, 0, 0, time.UTC)) && e.Late == ""
+		}},
 		{"rebaseline", false, nil, []string{"B", "=policy of March", "enter"}, func(e cases.Event) bool {
 			return e.Kind == cases.EventRebaselined && e.Reason == "policy of March" && e.Rules != nil && e.Rules.Regime == "eu-gdpr"
 		}},
@@ -295,6 +319,9 @@ func TestRefusedFormsKeepWhatWasTyped(t *testing.T) {
 		{"a file attached twice", []cases.Event{attached}, []string{"+", "=" + filepath.Join(dir, "crm.csv"), "enter"}, "already attached",
 			func(f *form) bool { return f.val("file") == filepath.Join(dir, "crm.csv") }},
 		{"withhold without a data copy", nil, []string{"w"}, "no data-copy file", nil},
+		// The fixture's rules have no data map: nothing to work until S adds a system.
+		{"work without a work list", nil, []string{"W"}, "the work list is empty: S adds a system", nil},
+		{"forward to nobody", nil, []string{">", "enter"}, "forwarded to is required", func(f *form) bool { return f.name == "forward" }},
 		{"refusal without grounds", nil, []string{"c", "right", "right", "down", "down", "=not this time", "enter"}, "grounds is required",
 			func(f *form) bool {
 				return f.val("outcome") == "refused" && f.val("reason") == "not this time" && !f.confirming
@@ -352,6 +379,12 @@ func TestRefusedFormsKeepWhatWasTyped(t *testing.T) {
 	}
 }
 
+// sha is the SHA-256 of data in hex, as the app records a file's.
+func sha(data []byte) string {
+	sum := sha256.Sum256(data)
+	return hex.EncodeToString(sum[:])
+}
+
 func mustGet(t *testing.T, s *storage.Store, id string) *cases.Case {
 	t.Helper()
 	l, err := s.Get(id)
@@ -383,7 +416,12 @@ func TestLateExtensionWarnsAndAsks(t *testing.T) {
 	if out := frame(m); !strings.Contains(out, "extension-decided recorded") || !strings.Contains(strings.Join(m.notice, " "), "not in force") {
 		t.Fatalf("the store's warning is not shown:\n%s", out)
 	}
-	m = press(t, m, "esc")             // closes the notice
+	m = press(t, m, "esc") // closes the notice
+	notice := cases.Event{Kind: cases.EventExported, Letter: cases.LetterExtensionNotice, Checksum: strings.Repeat("cd", 32), Actor: "anna"}
+	if _, err := s.Apply(ids[0], notice, storage.NoRevision, clk.t); err != nil {
+		t.Fatal(err)
+	}
+	m = drive(t, m, m.openCase(ids[0], false)())
 	m = press(t, m, "s", "enter", "y") // the extension notice is the step's letter now
 	if e := lastEvent(t, s, ids[0]); e.Kind != cases.EventSent || e.Letter != cases.LetterExtensionNotice {
 		t.Fatalf("stored %+v\n%s", e, frame(m))

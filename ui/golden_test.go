@@ -114,7 +114,7 @@ func TestGoldenRichCase(t *testing.T) {
 		Subject:   cases.Subject{Name: "Léo Marchand", Email: "leo.marchand@example.org", PostalAddress: "12 rue des Lilas, 75011 Paris"},
 		Requester: &cases.Requester{Name: "Claire Marchand", Relation: cases.RelationParent}, Channel: cases.ChannelEmail,
 		Text:       "Please send my son's data, then delete his account.\x1b[2J\x1b]0;pwned\x07 He is 14.",
-		ReceivedAt: time.Date(2026, 3, 9, 8, 30, 0, 0, time.UTC)}, paris, now, "anna")
+		ReceivedAt: time.Date(2026, 3, 9, 8, 30, 0, 0, time.UTC)}, paris, time.Date(2026, 3, 9, 9, 0, 0, 0, time.UTC), "anna")
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -128,8 +128,13 @@ func TestGoldenRichCase(t *testing.T) {
 			Kind: cases.AttachmentDataCopy, Category: "contact details", System: "CRM"}}, At: "2026-03-20T10:00:00+01:00",
 			Content: []byte("name,email\nLéo Marchand,leo.marchand@example.org\n")},
 	} {
+		// Each recorded as it happened (the case's timeline is not backdated).
 		a.IfRevision = storage.NoRevision
-		if _, err := s.Do(id, []storage.Action{a}, now); err != nil {
+		at, err := time.Parse(time.RFC3339, a.At)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if _, err := s.Do(id, []storage.Action{a}, at.Add(time.Minute)); err != nil {
 			t.Fatalf("%s: %v", a.Event.Kind, err)
 		}
 	}

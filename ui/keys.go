@@ -162,6 +162,7 @@ var actionKeys = map[string]string{
 	"request-fee": "f", "fee-paid": "F", "extend": "x", "send": "s", "notify": "N", "recipients": "R",
 	"assign": "a", "tag": "t", "untag": "u", "note": "n", "attach": "+", "withhold": "w",
 	"close": "c", "reopen": "o", "rebaseline": "B",
+	"work": "W", "add-system": "S", "forward": ">",
 }
 
 // textKeys are bubbles/textinput's editing keys, less those a form or the
@@ -215,6 +216,12 @@ func (k QueueKeys) FullHelp() [][]key.Binding {
 func (k CaseKeys) ShortHelp() []key.Binding {
 	return []key.Binding{brief(k.Back, "", "back"), brief(k.Actions, "", "actions"), brief(k.Export, "", "export"),
 		brief(k.form("note"), "", "note"), brief(k.form("close"), "", "close"), brief(k.Help, "", "help")}
+}
+
+// workHelp is the footer of a case with a work list: its work first.
+func (k CaseKeys) workHelp() []key.Binding {
+	return []key.Binding{brief(k.Back, "", "back"), brief(k.Actions, "", "actions"), brief(k.form("work"), "", "work"),
+		brief(k.form("add-system"), "", "system"), brief(k.form("forward"), "", "forward"), brief(k.Help, "", "help")}
 }
 
 // FullHelp is the case screen's help: reading the case, then its forms.

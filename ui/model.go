@@ -259,7 +259,7 @@ func (m Model) formAnswered(msg tea.Msg) (tea.Model, tea.Cmd) {
 		case msg.err != nil:
 			m.formFailed(msg.err)
 			if m.form != nil && msg.field != "" {
-				m.form.focusOn(msg.field)
+				m.form.focusOn(formFieldOf(msg.field))
 			}
 			return m, nil
 		}
@@ -313,8 +313,22 @@ func (m *Model) formFailed(err error) {
 	m.form = m.form.clone()
 	m.form.confirming, m.form.sending = false, false
 	if r := (*cases.Refused)(nil); errors.As(err, &r) && r.Field != "" {
-		m.form.focusOn(r.Field)
+		// The refusal names its field as the form labels it.
+		if x := m.form.get(formFieldOf(r.Field)); x != nil && x.label != "" && !strings.HasPrefix(m.err, x.label+" ") &&
+			!strings.Contains(m.err, "("+x.label+")") && !strings.Contains(m.err, "("+x.key+")") {
+			m.err = x.label + ": " + m.err
+		}
+		m.form.focusOn(formFieldOf(r.Field))
 	}
+}
+
+// formFieldOf is the form's field a refusal names: the store reads a
+// form's "when" as the command line's --at.
+func formFieldOf(name string) string {
+	if name == "at" {
+		return "when"
+	}
+	return name
 }
 
 // formDone closes a form whose action was applied, forgetting its draft.

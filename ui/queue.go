@@ -581,6 +581,14 @@ func (m *Model) row(s *cases.Summary, c columns, selected bool) string {
 	if s.SubjectName == "" && s.Email == "" {
 		subject = "(removed under retention)"
 	}
+	if note := rowNote(s); note != "" && c.subject >= len(note)+4 {
+		// The note ends the subject's column: the address gives way, then the name.
+		name := cases.Printable(s.SubjectName)
+		if name == "" {
+			name = subject
+		}
+		subject = fit(name, c.subject-len(note)-1) + " " + note
+	}
 	line := c.cells(marker(cases.UrgencyOf(s, m.now))+fit(s.ID, 15), cases.Printable(s.Controller), right, subject,
 		status, cases.Printable(s.Assignee))
 	count := fit(cd, c.countdown)
@@ -594,6 +602,19 @@ func (m *Model) row(s *cases.Summary, c columns, selected bool) string {
 		}
 	}
 	return line + " " + count
+}
+
+// rowNote is what a row says beside the subject: the refusal the subject
+// must be told of by a date (the more urgent), else an open case's work
+// done of its work list.
+func rowNote(s *cases.Summary) string {
+	switch {
+	case !s.TellRefusalBy.IsZero():
+		return "tell refusal by " + strings.TrimSuffix(shortDate(s.TellRefusalBy), fmt.Sprintf(" %d", s.TellRefusalBy.Year))
+	case s.WorkTotal > 0 && !s.Closed():
+		return workCount(s.WorkDone, s.WorkTotal)
+	}
+	return ""
 }
 
 // headerLine names the database and counts the open and overdue cases;
