@@ -632,7 +632,8 @@ func (l *demoLife) work(dueToday bool) {
 			return
 		}
 	}
-	if c.Right == cases.RightAccess || c.Right == cases.RightPortability || r.chance(12) {
+	plan := l.plan()
+	if len(plan.results) == 0 && (c.Right == cases.RightAccess || c.Right == cases.RightPortability || r.chance(12)) {
 		if !l.attachFiles(span / 2) {
 			return
 		}
@@ -644,9 +645,12 @@ func (l *demoLife) work(dueToday bool) {
 			}
 		}
 	}
+	if !l.doWork(&plan, closeAt) {
+		return
+	}
 	l.at = maxTime(l.at, closeAt)
 	if l.live() {
-		l.close()
+		l.close(plan.close)
 	}
 }
 
@@ -755,34 +759,23 @@ func csvField(s string) string {
 	return s
 }
 
-// close ends a case with an outcome its right allows, sends the answer
-// (mostly), notifies recipients of an erasure, and now and then reopens it.
-func (l *demoLife) close() {
+// close ends a case with the planned outcome, sends the answer (mostly),
+// notifies recipients of an erasure, records the processors' confirmations
+// of instructed erasures, and now and then reopens it.
+func (l *demoLife) close(ev cases.Event) {
 	r, c := l.r, l.c
-	ev := cases.Event{Kind: cases.EventClosed, Outcome: cases.OutcomeFulfilled}
-	switch n := r.rnd.IntN(100); {
-	case n < 10 && c.Right != cases.RightComplaint:
-		ev.Outcome = cases.OutcomeNoData
-	case n < 19:
-		ev.Outcome = cases.OutcomePartiallyFulfilled
-		ev.Grounds = []cases.Ground{demoPartialGround(c.Right)}
-		ev.Reason = demoGroundReasons[ev.Grounds[0]]
-		if !l.withhold() {
+	if ev.Outcome == cases.OutcomePartiallyFulfilled && !l.withhold() {
+		return
+	}
+	if ev.Outcome == cases.OutcomeRedirected && r.chance(85) {
+		st, err := c.Derive(l.at)
+		if err != nil {
+			l.err, l.stopped = err, true
 			return
 		}
-	case n < 25:
-		ev.Outcome = cases.OutcomeRefused
-		ev.Grounds = []cases.Ground{demoRefusalGround(c.Right, r)}
-		ev.Reason = demoGroundReasons[ev.Grounds[0]]
-		if ev.Grounds[0] == cases.GroundNationalRestriction {
-			ev.Law = "the national anti-money-laundering record-keeping law (five years)"
+		if st.Forwarded == nil && !l.do(cases.Event{Kind: cases.EventForwarded, Customer: ev.RedirectTo}) {
+			return
 		}
-	case n < 30:
-		ev.Outcome = cases.OutcomeWithdrawn
-	case n < 35:
-		ev.Outcome, ev.RedirectTo = cases.OutcomeRedirected, r.pick(demoRedirects)
-	case n < 39:
-		ev.Outcome = cases.OutcomeDuplicate
 	}
 	if ev.Outcome == cases.OutcomeFulfilled && (c.Right == cases.RightErasure || c.Right == cases.RightRectification || c.Right == cases.RightRestriction) {
 		if names := demoRecipientNames(c, r); len(names) > 0 {
@@ -806,6 +799,7 @@ func (l *demoLife) close() {
 			return
 		}
 	}
+	l.confirmErasures()
 	if r.chance(20) {
 		l.wait(0, 3*demoDay)
 		l.do(cases.Event{Kind: cases.EventTagged, Tags: []string{"reviewed"}})
@@ -818,8 +812,8 @@ func (l *demoLife) close() {
 		l.do(cases.Event{Kind: cases.EventNoted, Text: demoReopenNotes[reason]})
 		if r.chance(75) && l.wait(2*demoDay, 12*demoDay) {
 			again := cases.Event{Kind: cases.EventClosed, Outcome: cases.OutcomeFulfilled}
-			if ev.Outcome == cases.OutcomePartiallyFulfilled {
-				again = ev // what was withheld stays withheld: the answer is still partial
+			if ev.Outcome == cases.OutcomePartiallyFulfilled || ev.Outcome == cases.OutcomeNoData {
+				again = ev // what was withheld or refused stays so; what was not found is still not found
 			}
 			if l.do(again) {
 				l.do(sentOutside(""))
