@@ -90,34 +90,35 @@ func (a *app) writeDemo(path string, n int, seed uint64) (int, error) {
 	}
 	opts := demo.Options{Cases: n, Seed: seed, Now: now, Registers: regs.All(),
 		Team: append([]string{a.actor()}, demo.Team...)}
-	count, limit := 0, demoExports(n)
-	var unsent []string
+	count, exports := 0, 0
 	a.beginWrite()
 	err = demo.Batches(opts, demoBatch, func(requests [][]*cases.Case) error {
 		if err := st.AddRequests(requests, now, demoBatch); err != nil {
 			return err
 		}
+		var unsent []string
 		for _, r := range requests {
 			count += len(r)
 			for _, c := range r {
-				if len(unsent) < limit && demoUnsentAnswer(c) {
+				if exports+len(unsent) < demoExports && demoUnsentAnswer(c) {
 					unsent = append(unsent, c.ID)
 				}
 			}
 		}
-		return nil
+		// Exported as soon as they are written, while the database is
+		// small: each is a transaction of its own, whose commit costs more
+		// as the file grows.
+		exports += len(unsent)
+		return exportDemoAnswers(st, regs, unsent, now, a.actor())
 	})
-	if err != nil {
-		return count, err
-	}
-	return count, exportDemoAnswers(st, regs, unsent, now, a.actor())
+	return count, err
 }
 
 // demoExports is how many unsent answers the demo exports for real: enough
 // that a first look shows drafts, answers exported but not sent and a
-// draft that went out, few enough that building packets (about 12 ms each)
-// stays a small part of a large run.
-func demoExports(n int) int { return 40 + n/1000 }
+// draft that went out; a fixed number, so that building packets (about
+// 12 ms each) and their transactions stay a small part of a large run.
+const demoExports = 40
 
 // demoUnsentAnswer reports whether a generated case is closed with an
 // answer of substance (not a duplicate, withdrawal or lapse) that was never
