@@ -58,7 +58,12 @@ func Generate(opts Options) ([][]*cases.Case, error) {
 // state the registers' regimes allow, extensions notified in time and late,
 // pauses (EU) and restarts (UK), withheld files, notes, tags, small stored
 // attachments, reopened cases, and cases due today; they are received over
-// the Days days before Now. Each case is built through NewCases and
+// the Days days before Now. Where the rules hold systems or purposes, each
+// case records the work behind its answer, item by item, in agreement with
+// its outcome (demo_work.go). Events are recorded within the rules'
+// backdate hours, but for a few late entries that say why; letters are
+// recorded as sent from the DPO's mailbox (outside, with why), since the
+// generator builds no packet. Each case is built through NewCases and
 // Apply, recorded at simulated moments never after Now, so every timeline
 // is one the real transitions accept. Request i depends only on Seed, i and
 // Now, so a smaller run is a prefix of a larger one.
