@@ -71,7 +71,8 @@ func (a *app) runDemo(db string, n int, seed string) int {
 // because demo data mixed into real cases could never be told apart. The
 // team working the cases is the fictional demo.Team with the actor
 // first, so that "my cases" shows something. Requests are written 5,000 to
-// a transaction while the next 5,000 are generated.
+// a transaction while the next 5,000 are generated; the first few answers
+// left unsent are then exported for real (exportDemoAnswers).
 func (a *app) writeDemo(path string, n int, seed uint64) (int, error) {
 	st := a.store(path)
 	now := a.clock.Now()
