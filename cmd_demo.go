@@ -12,6 +12,9 @@ import (
 
 	"rightsdesk/cases"
 	"rightsdesk/cases/demo"
+	"rightsdesk/cases/register"
+	"rightsdesk/export"
+	"rightsdesk/storage"
 )
 
 // Demo defaults: the number of cases a first look needs, and the seed of
@@ -68,7 +71,8 @@ func (a *app) runDemo(db string, n int, seed string) int {
 // because demo data mixed into real cases could never be told apart. The
 // team working the cases is the fictional demo.Team with the actor
 // first, so that "my cases" shows something. Requests are written 5,000 to
-// a transaction while the next 5,000 are generated.
+// a transaction while the next 5,000 are generated; the first few answers
+// left unsent are then exported for real (exportDemoAnswers).
 func (a *app) writeDemo(path string, n int, seed uint64) (int, error) {
 	st := a.store(path)
 	now := a.clock.Now()
@@ -87,18 +91,107 @@ func (a *app) writeDemo(path string, n int, seed uint64) (int, error) {
 	}
 	opts := demo.Options{Cases: n, Seed: seed, Now: now, Registers: regs.All(),
 		Team: append([]string{a.actor()}, demo.Team...)}
-	count := 0
+	count, exports := 0, 0
 	a.beginWrite()
 	err = demo.Batches(opts, demoBatch, func(requests [][]*cases.Case) error {
 		if err := st.AddRequests(requests, now, demoBatch); err != nil {
 			return err
 		}
+		var unsent []string
 		for _, r := range requests {
 			count += len(r)
+			for _, c := range r {
+				if exports+len(unsent) < demoExports && demoUnsentAnswer(c) {
+					unsent = append(unsent, c.ID)
+				}
+			}
 		}
-		return nil
+		// Exported as soon as they are written, while the database is
+		// small: each is a transaction of its own, whose commit costs more
+		// as the file grows.
+		exports += len(unsent)
+		return exportDemoAnswers(st, regs, unsent, now, a.actor())
 	})
 	return count, err
+}
+
+// demoExports is how many unsent answers the demo exports for real: enough
+// that a first look shows drafts, answers exported but not sent and a
+// draft that went out; a fixed number, so that building packets (about
+// 12 ms each) and their transactions stay a small part of a large run.
+const demoExports = 40
+
+// demoUnsentAnswer reports whether a generated case is closed with an
+// answer of substance (not a duplicate, withdrawal or lapse) that was never
+// sent: one whose packet the demo may export.
+func demoUnsentAnswer(c *cases.Case) bool {
+	var outcome cases.Outcome
+	sent := false
+	for _, e := range c.Events {
+		switch e.Kind {
+		case cases.EventClosed:
+			outcome, sent = e.Outcome, false
+		case cases.EventReopened:
+			outcome = ""
+		case cases.EventSent:
+			sent = sent || outcome != ""
+		}
+	}
+	switch outcome {
+	case cases.OutcomeFulfilled, cases.OutcomePartiallyFulfilled, cases.OutcomeNoData, cases.OutcomeRefused:
+		return !sent
+	}
+	return false
+}
+
+// exportDemoAnswers exports the answers of the cases ids as the export
+// command would (the real packet, its SHA-256, whether it is a draft and
+// its gaps), recorded now; the demo writes no zip, since the same case
+// state rebuilds the same bytes. Every other draft is then recorded as a
+// draft that went out, and every other final packet as sent, so that the
+// demo shows each state of what may leave (WORK.md) beside the letters it
+// records as sent from the DPO's mailbox.
+func exportDemoAnswers(st *storage.Store, regs *register.Registers, ids []string, now time.Time, actor string) error {
+	drafts, finals := 0, 0
+	for _, id := range ids {
+		l, err := st.Get(id)
+		if err != nil {
+			return err
+		}
+		reg, err := regs.Get(l.Case.Controller)
+		if err != nil {
+			return err
+		}
+		p, err := export.Build(export.Input{Case: l.Case, Register: reg,
+			Files: func(name string) ([]byte, error) { return st.File(id, name) }})
+		if err != nil {
+			return fmt.Errorf("demo: export %s: %w", id, err)
+		}
+		ev := p.Event(actor)
+		if ev.Draft = ev.Draft || p.Draft; len(ev.Gaps) == 0 {
+			for _, g := range p.Gaps {
+				ev.Gaps = append(ev.Gaps, g.Text)
+			}
+		}
+		actions := []storage.Action{{Event: ev, IfRevision: storage.NoRevision}}
+		send := cases.Event{Kind: cases.EventSent, Letter: p.Letter, Channel: cases.ChannelEmail, Actor: actor}
+		switch {
+		case p.Draft && drafts%2 == 1:
+			send.DraftSent, send.Reason = true, "the draft was e-mailed to the subject before its gaps were filled (demo)"
+			actions = append(actions, storage.Action{Event: send, IfRevision: storage.NoRevision})
+		case !p.Draft && finals%2 == 1:
+			actions = append(actions, storage.Action{Event: send, IfRevision: storage.NoRevision})
+		}
+		if p.Draft {
+			drafts++
+		} else {
+			finals++
+		}
+		if _, err := st.Do(id, actions, now); err != nil {
+			return fmt.Errorf("demo: export %s: %w", id, err)
+		}
+	}
+	return nil
 }
 
 // demoBatch is how many requests go into one write transaction.

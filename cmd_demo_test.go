@@ -10,7 +10,11 @@ import (
 	"testing"
 	"time"
 
+	"rightsdesk/cases"
 	"rightsdesk/cases/demo"
+	"rightsdesk/cases/register"
+	"rightsdesk/export"
+	"rightsdesk/storage"
 )
 
 func TestDemoCommand(t *testing.T) {
@@ -130,6 +134,70 @@ func BenchmarkDemo100k(b *testing.B) {
 		var out, errOut bytes.Buffer
 		if status := run([]string{"demo", "--db", db, "--cases", "100000"}, &out, &errOut, func(k string) string { return env[k] }); status != 0 {
 			b.Fatal(errOut.String())
+		}
+	}
+}
+
+// TestDemoExportsRealPackets: the demo's exports are real: each recorded
+// SHA-256 is that of the packet rebuilt from the timeline before it, its
+// draft flag is the packet's, and the demo shows an answer exported but
+// not sent, a draft that went out (with why) and a final packet sent.
+func TestDemoExportsRealPackets(t *testing.T) {
+	env := map[string]string{"RIGHTSDESK_NOW": "2026-11-23T15:00:00Z", "RIGHTSDESK_ACTOR": "dpo-test", "XDG_CONFIG_HOME": t.TempDir()}
+	db := filepath.Join(t.TempDir(), "demo.db")
+	if status, _, errOut := runCLI(t, env, "demo", "--db", db); status != 0 {
+		t.Fatalf("demo: %d %q", status, errOut)
+	}
+	st := storage.Open(db, storage.Options{})
+	regs, err := register.LoadRegisters(register.Embedded())
+	if err != nil {
+		t.Fatal(err)
+	}
+	q, _, err := st.Queue(time.Date(2026, 11, 23, 15, 0, 0, 0, time.UTC))
+	if err != nil {
+		t.Fatal(err)
+	}
+	seen := map[string]bool{}
+	exports := 0
+	for _, sum := range q {
+		l, err := st.Get(sum.ID)
+		if err != nil {
+			t.Fatal(err)
+		}
+		c := l.Case
+		for i, ev := range c.Events {
+			if ev.Kind == cases.EventSent && !ev.Outside {
+				seen[map[bool]string{true: "draft sent", false: "final sent"}[ev.DraftSent]] = true
+				if ev.DraftSent && ev.Reason == "" {
+					t.Errorf("%s: a draft sent with no reason", c.ID)
+				}
+			}
+			if ev.Kind != cases.EventExported {
+				continue
+			}
+			exports++
+			before := *c
+			before.Events = c.Events[:i]
+			reg, _ := regs.Get(c.Controller)
+			p, err := export.Build(export.Input{Case: &before, Register: reg, Letter: ev.Letter,
+				Files: func(name string) ([]byte, error) { return st.File(c.ID, name) }})
+			if err != nil {
+				t.Fatal(err)
+			}
+			if p.SHA256 != ev.Checksum || p.Draft != ev.Draft {
+				t.Errorf("%s: exported %.12s (draft %v), the packet rebuilt is %.12s (draft %v)", c.ID, ev.Checksum, ev.Draft, p.SHA256, p.Draft)
+			}
+			if i == len(c.Events)-1 {
+				seen[map[bool]string{true: "draft not sent", false: "final not sent"}[ev.Draft]] = true
+			}
+		}
+	}
+	if exports == 0 || exports > demoExports {
+		t.Fatalf("%d exports in 300 cases: want some, at most %d", exports, demoExports)
+	}
+	for _, w := range []string{"draft sent", "draft not sent"} {
+		if !seen[w] {
+			t.Errorf("the demo shows no %s (seen %v)", w, seen)
 		}
 	}
 }

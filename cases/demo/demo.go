@@ -58,7 +58,12 @@ func Generate(opts Options) ([][]*cases.Case, error) {
 // state the registers' regimes allow, extensions notified in time and late,
 // pauses (EU) and restarts (UK), withheld files, notes, tags, small stored
 // attachments, reopened cases, and cases due today; they are received over
-// the Days days before Now. Each case is built through NewCases and
+// the Days days before Now. Where the rules hold systems or purposes, each
+// case records the work behind its answer, item by item, in agreement with
+// its outcome (demo_work.go). Events are recorded within the rules'
+// backdate hours, but for a few late entries that say why; letters are
+// recorded as sent from the DPO's mailbox (outside, with why), since the
+// generator builds no packet. Each case is built through NewCases and
 // Apply, recorded at simulated moments never after Now, so every timeline
 // is one the real transitions accept. Request i depends only on Seed, i and
 // Now, so a smaller run is a prefix of a larger one.
@@ -147,9 +152,10 @@ type demoRegime struct {
 	regime *cases.Regime
 	loc    *time.Location
 	pools  []demoPool
-	// dueToday are receipt dates whose one-month (or 45-day...) deadline
-	// is today, so that some cases are due today; empty when today is not
-	// a working day under a regime that rolls.
+	// dueToday are receipt dates whose effective deadline (the legal one,
+	// or the promise when earlier, as the queue shows it) is today, so that
+	// some cases are due today; empty when today is not a working day under
+	// a regime that rolls.
 	dueToday []cases.Date
 }
 
@@ -195,7 +201,7 @@ func newDemoGen(opts Options) (*demoGen, error) {
 				if err != nil {
 					return nil, fmt.Errorf("demo: %s: %w", reg.ID, err)
 				}
-				if d.Due != nil && *d.Due == today {
+				if d.EffectiveDue != nil && *d.EffectiveDue == today {
 					r.dueToday = append(r.dueToday, day)
 				}
 			}
@@ -353,7 +359,8 @@ type demoLife struct {
 	at       time.Time // when the next event happens
 	recorded time.Time // when the last event was recorded
 	err      error
-	stopped  bool // the story reached now (or failed)
+	stopped  bool   // the story reached now (or failed)
+	late     string // why the entries being caught up on are late, while they are
 }
 
 // wait moves the story's clock on by between a and b; false once that is
@@ -372,7 +379,7 @@ func (l *demoLife) live() bool {
 }
 
 // do records ev as happening at the story's moment, recorded a little
-// later (now and then a day or two later), never after now, through Apply.
+// later, never after now, through Apply.
 func (l *demoLife) do(ev cases.Event) bool {
 	if !l.live() {
 		return false
@@ -381,12 +388,11 @@ func (l *demoLife) do(ev cases.Event) bool {
 }
 
 func (l *demoLife) doAs(ev cases.Event, actor string) bool {
-	ev.At, ev.Actor = l.at, actor
-	rec := maxTime(l.at, l.recorded).Add(l.r.within(time.Minute, 40*time.Minute))
-	if l.r.chance(3) {
-		rec = rec.Add(l.r.within(12*time.Hour, 50*time.Hour)) // written up later, with --at
+	rec := l.recordTime()
+	ev.At, ev.Actor, ev.Late = l.at, actor, ""
+	if rec.Sub(l.at) > l.c.Rules.Backdate() {
+		ev.Late = l.late
 	}
-	rec = minTime(rec, l.r.g.now)
 	done, _, err := cases.Apply(l.c, ev, rec)
 	if err != nil {
 		l.err = fmt.Errorf("%s at %s: %w", ev.Kind, l.at.Format(time.RFC3339), err)
@@ -396,6 +402,37 @@ func (l *demoLife) doAs(ev cases.Event, actor string) bool {
 	l.c.Events = append(l.c.Events, done)
 	l.recorded = rec
 	return true
+}
+
+// recordTime is when the event happening at the story's moment is
+// recorded: minutes later as a rule, now and then the next day (within the
+// rules' backdate hours), and rarely days later, with why (a late entry,
+// WORK.md). A late entry starts an episode: what happened before the
+// catching up is recorded in the same sitting and carries the same reason;
+// once an event is recorded within the backdate hours the episode ends.
+// Outside an episode an event never ends up later than the backdate hours
+// allow: the story's moment moves on to when it was recorded instead (it
+// was done just before it was written down), so no event carries a reason
+// it does not need.
+func (l *demoLife) recordTime() time.Time {
+	r, now, backdate := l.r, l.r.g.now, l.c.Rules.Backdate()
+	base := maxTime(l.at, l.recorded)
+	rec := base.Add(r.within(time.Minute, 40*time.Minute))
+	switch {
+	case l.late == "" && r.chance(1.2) && now.Sub(l.at) > backdate+6*time.Hour:
+		l.late = r.pick(demoLateReasons)
+		rec = maxTime(rec, l.at.Add(r.within(backdate+6*time.Hour, 9*demoDay)))
+	case r.chance(4):
+		rec = maxTime(rec, l.at.Add(r.within(12*time.Hour, backdate-time.Hour))) // written up the next day
+	}
+	rec = minTime(rec, now)
+	switch {
+	case rec.Sub(l.at) <= backdate:
+		l.late = "" // caught up
+	case l.late == "":
+		l.at = rec.Add(-r.within(time.Minute, 40*time.Minute))
+	}
+	return rec
 }
 
 // all does the same thing to every case of the request, at the same moment.
@@ -455,7 +492,7 @@ func (r *demoRequest) prelude(lives []*demoLife, dueToday bool) bool {
 		reason := r.pick(demoDoubts)
 		if !all(lives, func(*demoLife) cases.Event { return cases.Event{Kind: cases.EventIDRequested, Reason: reason} }) ||
 			!all(lives, func(*demoLife) cases.Event {
-				return cases.Event{Kind: cases.EventSent, Letter: cases.LetterIdentityRequest, Channel: cases.ChannelEmail}
+				return sentOutside(cases.LetterIdentityRequest)
 			}) {
 			return false
 		}
@@ -496,7 +533,7 @@ func (r *demoRequest) unanswered(lives []*demoLife) bool {
 		}
 		if l.do(ev) {
 			l.wait(0, demoDay)
-			l.do(cases.Event{Kind: cases.EventSent, Channel: cases.ChannelEmail})
+			l.do(sentOutside(""))
 		}
 	}
 	return false
@@ -600,7 +637,8 @@ func (l *demoLife) work(dueToday bool) {
 			return
 		}
 	}
-	if c.Right == cases.RightAccess || c.Right == cases.RightPortability || r.chance(12) {
+	plan := l.plan()
+	if len(plan.results) == 0 && (c.Right == cases.RightAccess || c.Right == cases.RightPortability || r.chance(12)) {
 		if !l.attachFiles(span / 2) {
 			return
 		}
@@ -612,9 +650,12 @@ func (l *demoLife) work(dueToday bool) {
 			}
 		}
 	}
+	if !l.doWork(&plan, closeAt) {
+		return
+	}
 	l.at = maxTime(l.at, closeAt)
 	if l.live() {
-		l.close()
+		l.close(plan.close)
 	}
 }
 
@@ -644,7 +685,7 @@ func (l *demoLife) extend(st *cases.State) bool {
 			l.at = maxTime(l.at, minTime(l.at, by.End(l.reg.loc).Add(-time.Hour)))
 		}
 	}
-	if !l.do(cases.Event{Kind: cases.EventSent, Letter: cases.LetterExtensionNotice, Channel: cases.ChannelEmail}) {
+	if !l.do(sentOutside(cases.LetterExtensionNotice)) {
 		return false
 	}
 	if st, err := c.Derive(l.at); err != nil {
@@ -663,7 +704,7 @@ func (l *demoLife) lapse() {
 	}
 	if l.do(cases.Event{Kind: cases.EventClosed, Outcome: cases.OutcomeLapsed}) {
 		l.wait(0, demoDay)
-		l.do(cases.Event{Kind: cases.EventSent, Channel: cases.ChannelEmail})
+		l.do(sentOutside(""))
 	}
 }
 
@@ -723,34 +764,23 @@ func csvField(s string) string {
 	return s
 }
 
-// close ends a case with an outcome its right allows, sends the answer
-// (mostly), notifies recipients of an erasure, and now and then reopens it.
-func (l *demoLife) close() {
+// close ends a case with the planned outcome, sends the answer (mostly),
+// notifies recipients of an erasure, records the processors' confirmations
+// of instructed erasures, and now and then reopens it.
+func (l *demoLife) close(ev cases.Event) {
 	r, c := l.r, l.c
-	ev := cases.Event{Kind: cases.EventClosed, Outcome: cases.OutcomeFulfilled}
-	switch n := r.rnd.IntN(100); {
-	case n < 10 && c.Right != cases.RightComplaint:
-		ev.Outcome = cases.OutcomeNoData
-	case n < 19:
-		ev.Outcome = cases.OutcomePartiallyFulfilled
-		ev.Grounds = []cases.Ground{demoPartialGround(c.Right)}
-		ev.Reason = demoGroundReasons[ev.Grounds[0]]
-		if !l.withhold() {
+	if ev.Outcome == cases.OutcomePartiallyFulfilled && !l.withhold() {
+		return
+	}
+	if ev.Outcome == cases.OutcomeRedirected && r.chance(85) {
+		st, err := c.Derive(l.at)
+		if err != nil {
+			l.err, l.stopped = err, true
 			return
 		}
-	case n < 25:
-		ev.Outcome = cases.OutcomeRefused
-		ev.Grounds = []cases.Ground{demoRefusalGround(c.Right, r)}
-		ev.Reason = demoGroundReasons[ev.Grounds[0]]
-		if ev.Grounds[0] == cases.GroundNationalRestriction {
-			ev.Law = "the national anti-money-laundering record-keeping law (five years)"
+		if st.Forwarded == nil && !l.do(cases.Event{Kind: cases.EventForwarded, Customer: ev.RedirectTo}) {
+			return
 		}
-	case n < 30:
-		ev.Outcome = cases.OutcomeWithdrawn
-	case n < 35:
-		ev.Outcome, ev.RedirectTo = cases.OutcomeRedirected, r.pick(demoRedirects)
-	case n < 39:
-		ev.Outcome = cases.OutcomeDuplicate
 	}
 	if ev.Outcome == cases.OutcomeFulfilled && (c.Right == cases.RightErasure || c.Right == cases.RightRectification || c.Right == cases.RightRestriction) {
 		if names := demoRecipientNames(c, r); len(names) > 0 {
@@ -770,10 +800,11 @@ func (l *demoLife) close() {
 	}
 	if ev.Outcome != cases.OutcomeDuplicate && r.chance(92) {
 		l.wait(0, 20*time.Hour)
-		if !l.do(cases.Event{Kind: cases.EventSent, Channel: cases.ChannelEmail}) {
+		if !l.do(sentOutside("")) {
 			return
 		}
 	}
+	l.confirmErasures()
 	if r.chance(20) {
 		l.wait(0, 3*demoDay)
 		l.do(cases.Event{Kind: cases.EventTagged, Tags: []string{"reviewed"}})
@@ -786,11 +817,11 @@ func (l *demoLife) close() {
 		l.do(cases.Event{Kind: cases.EventNoted, Text: demoReopenNotes[reason]})
 		if r.chance(75) && l.wait(2*demoDay, 12*demoDay) {
 			again := cases.Event{Kind: cases.EventClosed, Outcome: cases.OutcomeFulfilled}
-			if ev.Outcome == cases.OutcomePartiallyFulfilled {
-				again = ev // what was withheld stays withheld: the answer is still partial
+			if ev.Outcome == cases.OutcomePartiallyFulfilled || ev.Outcome == cases.OutcomeNoData {
+				again = ev // what was withheld or refused stays so; what was not found is still not found
 			}
 			if l.do(again) {
-				l.do(cases.Event{Kind: cases.EventSent, Channel: cases.ChannelEmail})
+				l.do(sentOutside(""))
 			}
 		}
 	}
@@ -868,6 +899,18 @@ func demoRecipientNames(c *cases.Case, r *demoRequest) []string {
 	}
 	return nil
 }
+
+// sentOutside is a letter sent from the DPO's mailbox: the demo builds no
+// packet, so it records no export and no checksum, and every letter it
+// sends says so (send --outside with why, WORK.md "What may leave").
+// The letter kind is left to Apply when empty (the case's current step).
+func sentOutside(letter cases.LetterKind) cases.Event {
+	return cases.Event{Kind: cases.EventSent, Letter: letter, Channel: cases.ChannelEmail, Outside: true, Reason: DemoSentReason}
+}
+
+// DemoSentReason is why every letter of the demo was sent without an
+// exported packet.
+const DemoSentReason = "sent from the DPO's mailbox (demo)"
 
 func minTime(a, b time.Time) time.Time {
 	if b.Before(a) {

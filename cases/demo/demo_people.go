@@ -332,6 +332,16 @@ var (
 	demoRedirects = []string{"the controller, Exemple Boutique SARL, privacy@example.com",
 		"our customer, the employer who runs the account: dpo@example.net",
 		"the reseller who holds the contract, privacy@example.org"}
+	demoRectified = []string{"postal address corrected to the one you gave", "surname spelt as on your identity document",
+		"date of birth corrected", "e-mail address on the account replaced"}
+	// demoCustomers are the fictional customers for whom an organisation
+	// holds data as a processor, when its register names none.
+	demoCustomers = []string{"Exemple Boutique SARL (privacy@example.com)", "Voorbeeld Logistiek BV (privacy@example.net)",
+		"Example Dental Practice (dpo@example.org)"}
+	// demoLateReasons are why an entry is recorded more than the backdate
+	// hours after it happened (WORK.md: allowed, never hidden).
+	demoLateReasons = []string{"entered from the paper file the next week", "recorded on return from leave",
+		"the call note was found in the shared mailbox later", "entered after the office move, from the desk diary"}
 	demoReopenNotes = map[cases.ReopenReason]string{
 		cases.ReopenIncompleteResponse: "The subject says the call recordings were missing.",
 		cases.ReopenComplaint:          "The subject complained about the answer.",

@@ -232,6 +232,14 @@ func TestDemoTimelinesReplay(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
+	replayAll(t, reqs)
+}
+
+// replayAll replays each timeline event by event through Apply on a fresh
+// copy of its case, recorded when it was, and wants every event accepted
+// and the same timeline back.
+func replayAll(t *testing.T, reqs [][]*cases.Case) {
+	t.Helper()
 	for _, req := range reqs {
 		for _, c := range req {
 			fresh := *c
