@@ -160,7 +160,7 @@ func TestEachAction(t *testing.T) {
 		{"close without an outcome", nil, step{"close"}, 1, "outcome", "", ""},
 		{"refuse without grounds", nil, step{"close", "--outcome", "refused", "--reason", "r"}, 1, "ground", "", ""},
 		{"refuse", nil, step{"close", "--outcome", "refused", "--ground", "manifestly-unfounded", "--reason", "the fourth identical request this month"}, 0, "", "closed", "closed/stopped"},
-		{"redirect", nil, step{"close", "--outcome", "redirected", "--redirect-to", "Acme SAS, privacy@example.com"}, 0, "", "closed", "closed/stopped"},
+		{"redirect what is the organisation's own", nil, step{"close", "--outcome", "redirected", "--redirect-to", "Acme SAS, privacy@example.com"}, 1, "every item is for-customer", "", ""},
 		{"close a closed case", []step{{"close", "--outcome", "no-data"}}, step{"close", "--outcome", "fulfilled"}, 1, "already closed", "", ""},
 		{"reopen", []step{{"close", "--outcome", "fulfilled"}}, step{"reopen", "--reason", "complaint"}, 0, "", "reopened", "in-progress/running"},
 		{"reopen an open case", nil, step{"reopen", "--reason", "complaint"}, 1, "not closed", "", ""},

@@ -55,29 +55,30 @@ func (d *desk) ok(args ...string) {
 func TestWorkCommand(t *testing.T) {
 	d := newDesk(t, "2026-03-10T12:00:00Z")
 	id := d.add("--controller", "crisp", "--right", "erasure", "--received", "2026-03-02")
-	// Systems of this case only: the register's own come with its data map.
+	// Systems of this case only, beside the six of Crisp's data map (core,
+	// ip-log, chats and the assumed mailboxes, paper and backups).
 	d.ok("work", id, "--add-system", "our customer database")
-	d.ok("work", id, "--add-system", "Backups")
+	d.ok("work", id, "--add-system", "the 2019 archive")
 	v := d.show(id)
-	if v["work_open"] != 2.0 || workItem(t, v, "backups")["result"] != nil || workItem(t, v, "backups")["name"] != "Backups" {
+	if v["work_open"] != 8.0 || workItem(t, v, "the-2019-archive")["result"] != nil || workItem(t, v, "the-2019-archive")["name"] != "the 2019 archive" {
 		t.Fatalf("two open items: %v %v", v["work_open"], v["work"])
 	}
 
 	d.ok("work", id, "our-customer-database", "erased", "--at", "2026-03-10T09:00:00Z")
 	// kept without an end is refused naming --until (WORK.md: a kept item
 	// without an end is refused); nothing is recorded.
-	kept := []string{"work", id, "backups", "kept", "--ground", "art17-3-b", "--what", "invoices", "--law", "Code de commerce, art. L123-22"}
+	kept := []string{"work", id, "the-2019-archive", "kept", "--ground", "art17-3-b", "--what", "invoices", "--law", "Code de commerce, art. L123-22"}
 	d.refused(id, 1, "(--until)", kept...)
-	d.refused(id, 1, "(--law)", "work", id, "backups", "kept", "--ground", "art17-3-b", "--what", "invoices", "--until", "2036-03-10")
-	d.refused(id, 2, "RESULT is required", "work", id, "backups")
-	d.refused(id, 2, `unknown result "postcard"`, "work", id, "backups", "postcard")
+	d.refused(id, 1, "(--law)", "work", id, "the-2019-archive", "kept", "--ground", "art17-3-b", "--what", "invoices", "--until", "2036-03-10")
+	d.refused(id, 2, "RESULT is required", "work", id, "the-2019-archive")
+	d.refused(id, 2, `unknown result "postcard"`, "work", id, "the-2019-archive", "postcard")
 	d.refused(id, 1, "(ITEM)", "work", id, "crm", "erased")
-	d.refused(id, 1, "is not a result for erasure requests (one of: erased, ", "work", id, "backups", "found") // found is not an erasure result
+	d.refused(id, 1, "is not a result for erasure requests (one of: erased, ", "work", id, "the-2019-archive", "found") // found is not an erasure result
 	d.ok(append(kept, "--until", "2036-03-10")...)
 
 	v = d.show(id)
-	db, bk := workItem(t, v, "our-customer-database"), workItem(t, v, "backups")
-	if v["work_open"] != 0.0 || db["result"] != "erased" || db["at"] != "2026-03-10T09:00:00Z" || db["history"] != 1.0 {
+	db, bk := workItem(t, v, "our-customer-database"), workItem(t, v, "the-2019-archive")
+	if v["work_open"] != 6.0 || db["result"] != "erased" || db["at"] != "2026-03-10T09:00:00Z" || db["history"] != 1.0 {
 		t.Errorf("erased: %v (work_open %v)", db, v["work_open"])
 	}
 	if bk["result"] != "kept" || bk["ground"] != "art17-3-b" || bk["law"] != "Code de commerce, art. L123-22" ||
@@ -85,16 +86,16 @@ func TestWorkCommand(t *testing.T) {
 		t.Errorf("kept: %v", bk)
 	}
 	status, out, _ := d.run("show", id)
-	for _, want := range []string{"work (0 of 2 open):", "our-customer-database  our customer database: erased on 2026-03-10",
-		"backups                Backups: kept on 2026-03-10 (ground art17-3-b; invoices; law: Code de commerce, art. L123-22; until 2036-03-10)"} {
+	for _, want := range []string{"work (6 of 8 open):", "our-customer-database  our customer database: erased on 2026-03-10",
+		"the-2019-archive       the 2019 archive: kept on 2026-03-10 (ground art17-3-b; invoices; law: Code de commerce, art. L123-22; until 2036-03-10)"} {
 		if status != 0 || !strings.Contains(out, want) {
 			t.Errorf("show lacks %q:\n%s", want, out)
 		}
 	}
 
 	// A correction: the last result counts, every one stays.
-	d.ok("work", id, "backups", "erased")
-	if bk = workItem(t, d.show(id), "backups"); bk["result"] != "erased" || bk["history"] != 2.0 || bk["end"] != nil {
+	d.ok("work", id, "the-2019-archive", "erased")
+	if bk = workItem(t, d.show(id), "the-2019-archive"); bk["result"] != "erased" || bk["history"] != 2.0 || bk["end"] != nil {
 		t.Errorf("corrected: %v", bk)
 	}
 
@@ -106,10 +107,10 @@ func TestWorkCommand(t *testing.T) {
 	d.refused(id, 2, "rightsdesk: work: add-system takes no what (--what)", "work", id, "--add-system", "x", "--what", "y")
 
 	// Completion: the case's items, then the results of its right.
-	if got := complete(t, d.env, "work", "--db", d.db, id, ""); !slices.Equal(got, []string{"our-customer-database", "backups"}) {
+	if got := complete(t, d.env, "work", "--db", d.db, id, ""); !slices.Equal(got, []string{"core", "ip-log", "chats", "mailboxes", "paper", "backups", "our-customer-database", "the-2019-archive"}) {
 		t.Errorf("items: %v", got)
 	}
-	if got := complete(t, d.env, "work", "--db", d.db, id, "backups", ""); !slices.Equal(got, cases.Slugs(cases.ResultsFor(cases.RightErasure))) {
+	if got := complete(t, d.env, "work", "--db", d.db, id, "the-2019-archive", ""); !slices.Equal(got, cases.Slugs(cases.ResultsFor(cases.RightErasure))) {
 		t.Errorf("results: %v", got)
 	}
 }

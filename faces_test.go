@@ -170,9 +170,15 @@ func (a *faceApp) fill(f cases.Field, values []string) {
 func openFace(t *testing.T, env map[string]string, setup [][]string) (string, string) {
 	t.Helper()
 	db := filepath.Join(t.TempDir(), "cases.db")
-	status, out, errOut := runCLI(t, env, "add", "--db", db, "--controller", "crisp", "--right", "access",
+	// A first setup step of flags is given to add: a case under another
+	// regime.
+	var extra []string
+	if len(setup) > 0 && strings.HasPrefix(setup[0][0], "--") {
+		extra, setup = setup[0], setup[1:]
+	}
+	status, out, errOut := runCLI(t, env, append([]string{"add", "--db", db, "--controller", "crisp", "--right", "access",
 		"--subject", "Zoé Lefèvre", "--email", "zoe@example.org", "--requester", "Maître Vasseur", "--relation", "agent",
-		"--received", "2026-03-02")
+		"--received", "2026-03-02"}, extra...)...)
 	if status != 0 {
 		t.Fatalf("add: %d %s", status, errOut)
 	}
@@ -266,7 +272,10 @@ func TestActionsAgreeOnEveryFace(t *testing.T) {
 			"reason": {"names other customers"}}, nil},
 		{"close", nil, cases.Values{"outcome": {"refused"}, "ground": {"manifestly-unfounded", "excessive"},
 			"reason": {"the fifth identical request"}}, nil},
-		{"close", nil, cases.Values{"outcome": {"redirected"}, "redirect-to": {"Acme SA"}}, nil},
+		// A redirect: Crisp as its customers' processor, the chats its only
+		// item, held for the customer.
+		{"close", [][]string{{"--regime", "processor-forward"}, {"work", "chats", "for-customer", "--customer", "Acme SA"}},
+			cases.Values{"outcome": {"redirected"}, "redirect-to": {"Acme SA"}}, nil},
 		{"reopen", [][]string{{"close", "--outcome", "fulfilled"}}, cases.Values{"reason": {"complaint"}}, nil},
 		{"rebaseline", nil, cases.Values{"reason": {"the register's zone was corrected"}}, nil},
 	}
