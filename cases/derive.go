@@ -67,7 +67,7 @@ func (c *Case) Derive(now time.Time) (*State, error) {
 	r.st.Work = WorkList(c.Right, &c.Rules)
 	for i := range c.Events {
 		r.apply(c.Events[i])
-		r.st.applyWork(&c.Events[i])
+		r.st.applyWork(c.Right, &c.Events[i])
 	}
 	st := r.st
 	st.RefusalTold = st.refusalTold(c)

@@ -294,7 +294,7 @@ func (st *State) WorkRefusals() []*WorkItem {
 }
 
 // applyWork moves the work list on by one event of the replay.
-func (st *State) applyWork(ev *Event) {
+func (st *State) applyWork(right Right, ev *Event) {
 	switch ev.Kind {
 	case EventWorkAdded:
 		if ev.System != nil && st.workItem(ev.Item) == nil {
@@ -320,6 +320,24 @@ func (st *State) applyWork(ev *Event) {
 		for i := range st.Work {
 			st.Work[i].NotWorked = false
 		}
+	case EventRebaselined:
+		if ev.Rules != nil {
+			st.rebaselineWork(right, ev.Rules)
+		}
+	}
+}
+
+// rebaselineWork takes the systems and purposes of re-applied rules: an
+// item keeps its results and takes the register's current description (a
+// category or retention rule the DPO completed); a new item is added. An
+// item the register no longer has stays, with what was recorded of it.
+func (st *State) rebaselineWork(right Right, rules *Rules) {
+	for _, w := range WorkList(right, rules) {
+		if old := st.workItem(w.ID); old != nil {
+			old.Name, old.System, old.Purpose = w.Name, w.System, w.Purpose
+			continue
+		}
+		st.Work = append(st.Work, w)
 	}
 }
 
