@@ -26,7 +26,7 @@ func computeEarliest(in Input, rules Rules) (*Deadlines, error) {
 	seatWords := fmt.Sprintf("the seat's clock (%s, %s)", seat.Zone, calendarWords(seat.Calendar))
 	altWords := EarliestZone + " with " + calendarWords(WeekendsOnly)
 	intro := fmt.Sprintf("the seat's zone and calendar rest on an assumption: the earliest of %s and %s is used", seatWords, altWords)
-	eu, err := computeUnder(in, alt)
+	eu, err := computeUnder(asDates(in, seat.Zone), alt)
 	if err != nil {
 		// Only events dated on the day of receipt in one zone and the day
 		// before in the other can fail here; the seat's clock stands.
@@ -101,4 +101,34 @@ func endOf(d Date, zone string) time.Time {
 // endUTC is that instant in UTC, for the working.
 func endUTC(d Date, zone string) string {
 	return endOf(d, zone).UTC().Format("15:04:05 UTC on Mon 2 Jan 2006")
+}
+
+// asDates keeps, under the compared clock, the day of what was entered as
+// a date: a time at the very start of a day in the seat's zone is a date
+// typed without a time (YYYY-MM-DD), not a moment just after midnight, so
+// it stays that day in Brussels too instead of becoming the evening
+// before (a request typed as received on 2 March is not told it was
+// received on 1 March).
+func asDates(in Input, seatZone string) Input {
+	seat, err := LoadZone(seatZone)
+	if err != nil {
+		return in
+	}
+	alt, err := LoadZone(EarliestZone)
+	if err != nil {
+		return in
+	}
+	shift := func(t time.Time) time.Time {
+		if d := DateOf(t, seat); d.Start(seat).Equal(t) {
+			return d.Start(alt)
+		}
+		return t
+	}
+	in.ReceivedAt = shift(in.ReceivedAt)
+	events := make([]ClockEvent, len(in.Events))
+	for i, e := range in.Events {
+		events[i] = ClockEvent{Kind: e.Kind, At: shift(e.At)}
+	}
+	in.Events = events
+	return in
 }
