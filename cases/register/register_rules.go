@@ -249,7 +249,14 @@ func (r *Register) processorRole() bool {
 func assumption(what, value string, p *Provenance) []string {
 	switch p.Source {
 	case SourceAssumed:
-		return []string{fmt.Sprintf("%s assumed: %s, not stated in the policy (confirm): %s", what, value, p.Rule)}
+		return []string{fmt.Sprintf("%s assumed: %s, not stated in the policy (confirm): %s", what, value, RuleWords(p.Rule))}
 	}
 	return nil
 }
+
+var ruleNumber = regexp.MustCompile(`^R\d+: `)
+
+// RuleWords is an assumption rule in words, without its number: the number
+// is this register format's bookkeeping (register.go), which the working
+// shown beside a case does not explain.
+func RuleWords(rule string) string { return ruleNumber.ReplaceAllString(rule, "") }
