@@ -333,6 +333,9 @@ func (g *demoGen) request(i int) ([]*cases.Case, error) {
 	if len(in.Rights) > 1 {
 		in.Text = demoMultiText(in.Rights)
 	}
+	if reg.regime.Forwards() {
+		in.Text = demoForwardText(in.Rights)
+	}
 
 	// When: over the last Days days in the organisation's office
 	// hours; a few on the day that makes them due today.

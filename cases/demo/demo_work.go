@@ -259,7 +259,7 @@ func (l *demoLife) worked(res demoResult) cases.Event {
 	case cases.ResultBeyondUse:
 		ev.Until = date(30, 90)
 	case cases.ResultCannotIdentify:
-		ev.Reason = "the recordings are filed by phone number only: we cannot link them to you without it"
+		ev.Reason = "the entries there are filed by device or phone number only: we cannot link them to you without it"
 	case cases.ResultKept:
 		rr := w.System.Retention
 		ev.Grounds, ev.What, ev.Law = []cases.Ground{rr.Ground}, rr.Data, rr.Law
