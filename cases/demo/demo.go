@@ -145,6 +145,9 @@ type demoGen struct {
 type demoOrg struct {
 	reg     *register.Register
 	regimes []demoRegime
+	// forward is the processor-forward regime, when the organisation's
+	// register has a processor role and systems held for customers.
+	forward *demoRegime
 }
 
 type demoRegime struct {
@@ -176,40 +179,58 @@ func newDemoGen(opts Options) (*demoGen, error) {
 	for _, reg := range opts.Registers {
 		org := demoOrg{reg: reg}
 		for _, name := range reg.Regimes() {
-			rules, err := reg.Rules(name)
+			r, err := g.regime(reg, name)
 			if err != nil {
-				return nil, fmt.Errorf("demo: %s: %w", reg.ID, err)
+				return nil, err
 			}
-			rules = rules.WithDefaults()
-			regime, err := cases.LookupRegime(rules.Regime)
-			if err != nil {
-				return nil, fmt.Errorf("demo: %s: %w", reg.ID, err)
+			org.regimes = append(org.regimes, *r)
+		}
+		// Requests about data the organisation holds only as a processor
+		// for its customers, where its data map names such a system: they
+		// are forwarded to the customer, whose data they are.
+		if fwd, err := reg.Rules("processor-forward"); err == nil && len(fwd.Systems) > 0 {
+			if org.forward, err = g.regime(reg, "processor-forward"); err != nil {
+				return nil, err
 			}
-			loc, err := cases.LoadZone(rules.Zone)
-			if err != nil {
-				return nil, fmt.Errorf("demo: %s: %w", reg.ID, err)
-			}
-			today := cases.DateOf(opts.Now, loc)
-			g.today[rules.Zone] = today
-			r := demoRegime{rules: rules, regime: regime, loc: loc, pools: demoPoolsFor(reg, regime)}
-			// The receipt dates that make a case due today, found by the
-			// engine itself rather than guessed.
-			for back := Days - 1; back >= 10; back-- {
-				day := today.AddDays(-back)
-				d, err := cases.Compute(cases.Input{Rules: rules, Right: cases.RightAccess, ReceivedAt: day.Start(loc).Add(11 * time.Hour),
-					Today: today, Brief: true})
-				if err != nil {
-					return nil, fmt.Errorf("demo: %s: %w", reg.ID, err)
-				}
-				if d.EffectiveDue != nil && *d.EffectiveDue == today {
-					r.dueToday = append(r.dueToday, day)
-				}
-			}
-			org.regimes = append(org.regimes, r)
 		}
 		g.orgs = append(g.orgs, org)
 	}
 	return g, nil
+}
+
+// regime is the organisation's rules under the named regime, with what
+// the demo derives from them.
+func (g *demoGen) regime(reg *register.Register, name string) (*demoRegime, error) {
+	rules, err := reg.Rules(name)
+	if err != nil {
+		return nil, fmt.Errorf("demo: %s: %w", reg.ID, err)
+	}
+	rules = rules.WithDefaults()
+	regime, err := cases.LookupRegime(rules.Regime)
+	if err != nil {
+		return nil, fmt.Errorf("demo: %s: %w", reg.ID, err)
+	}
+	loc, err := cases.LoadZone(rules.Zone)
+	if err != nil {
+		return nil, fmt.Errorf("demo: %s: %w", reg.ID, err)
+	}
+	today := cases.DateOf(g.now, loc)
+	g.today[rules.Zone] = today
+	r := &demoRegime{rules: rules, regime: regime, loc: loc, pools: demoPoolsFor(reg, regime)}
+	// The receipt dates that make a case due today, found by the engine
+	// itself rather than guessed.
+	for back := Days - 1; back >= 10; back-- {
+		day := today.AddDays(-back)
+		d, err := cases.Compute(cases.Input{Rules: rules, Right: cases.RightAccess, ReceivedAt: day.Start(loc).Add(11 * time.Hour),
+			Today: today, Brief: true})
+		if err != nil {
+			return nil, fmt.Errorf("demo: %s: %w", reg.ID, err)
+		}
+		if d.EffectiveDue != nil && *d.EffectiveDue == today {
+			r.dueToday = append(r.dueToday, day)
+		}
+	}
+	return r, nil
 }
 
 // requests makes requests first .. first+n-1, in parallel, each from its
@@ -269,6 +290,9 @@ func (g *demoGen) request(i int) ([]*cases.Case, error) {
 	if len(org.regimes) > 1 && r.chance(25) {
 		reg = &org.regimes[1+r.rnd.IntN(len(org.regimes)-1)]
 	}
+	if org.forward != nil && r.chance(demoForwardPercent) {
+		reg = org.forward
+	}
 	today := g.today[reg.rules.Zone]
 
 	// Who asks, what for, how.
@@ -309,6 +333,9 @@ func (g *demoGen) request(i int) ([]*cases.Case, error) {
 	if len(in.Rights) > 1 {
 		in.Text = demoMultiText(in.Rights)
 	}
+	if reg.regime.Forwards() {
+		in.Text = demoForwardText(in.Rights)
+	}
 
 	// When: over the last Days days in the organisation's office
 	// hours; a few on the day that makes them due today.
@@ -337,12 +364,19 @@ func (g *demoGen) request(i int) ([]*cases.Case, error) {
 	lives := make([]*demoLife, len(cs))
 	for k, c := range cs {
 		lives[k] = &demoLife{r: r, c: c, reg: reg, at: received, recorded: recorded}
+		if r.chance(demoLatePercent) {
+			lives[k].lateAfter = 2 + r.rnd.IntN(10)
+		}
 	}
-	pre := r.prelude(lives, dueToday)
-	for _, l := range lives {
-		if pre {
+	switch {
+	case reg.regime.Forwards():
+		r.forward(lives)
+	case r.prelude(lives, dueToday):
+		for _, l := range lives {
 			l.work(dueToday)
 		}
+	}
+	for _, l := range lives {
 		if l.err != nil {
 			return nil, fmt.Errorf("demo: request %d (%s, %s): %w", i, person.name, l.c.Right, l.err)
 		}
@@ -361,6 +395,10 @@ type demoLife struct {
 	err      error
 	stopped  bool   // the story reached now (or failed)
 	late     string // why the entries being caught up on are late, while they are
+	customer string // the customer whose data the case's for-customer items are, once chosen
+	// lateAfter is the count of events after which the case's one late
+	// episode starts (0: none): an exception, in about one case in a hundred.
+	lateAfter int
 }
 
 // wait moves the story's clock on by between a and b; false once that is
@@ -404,10 +442,13 @@ func (l *demoLife) doAs(ev cases.Event, actor string) bool {
 	return true
 }
 
+// demoLatePercent is how many cases in a hundred have a late episode.
+const demoLatePercent = 1
+
 // recordTime is when the event happening at the story's moment is
 // recorded: minutes later as a rule, now and then the next day (within the
-// rules' backdate hours), and rarely days later, with why (a late entry,
-// WORK.md). A late entry starts an episode: what happened before the
+// rules' backdate hours), and in about one case in a hundred, once, days
+// later, with why (a late entry, WORK.md). A late entry starts an episode: what happened before the
 // catching up is recorded in the same sitting and carries the same reason;
 // once an event is recorded within the backdate hours the episode ends.
 // Outside an episode an event never ends up later than the backdate hours
@@ -419,8 +460,8 @@ func (l *demoLife) recordTime() time.Time {
 	base := maxTime(l.at, l.recorded)
 	rec := base.Add(r.within(time.Minute, 40*time.Minute))
 	switch {
-	case l.late == "" && r.chance(1.2) && now.Sub(l.at) > backdate+6*time.Hour:
-		l.late = r.pick(demoLateReasons)
+	case l.late == "" && l.lateAfter > 0 && len(l.c.Events) >= l.lateAfter && now.Sub(l.at) > backdate+6*time.Hour:
+		l.late, l.lateAfter = r.pick(demoLateReasons), 0
 		rec = maxTime(rec, l.at.Add(r.within(backdate+6*time.Hour, 9*demoDay)))
 	case r.chance(4):
 		rec = maxTime(rec, l.at.Add(r.within(12*time.Hour, backdate-time.Hour))) // written up the next day
@@ -772,7 +813,9 @@ func (l *demoLife) close(ev cases.Event) {
 	if ev.Outcome == cases.OutcomePartiallyFulfilled && !l.withhold() {
 		return
 	}
-	if ev.Outcome == cases.OutcomeRedirected && r.chance(85) {
+	// Under processor-forward the forwarding is the duty itself; elsewhere
+	// a redirect now and then only tells the requester whom to ask.
+	if ev.Outcome == cases.OutcomeRedirected && (l.reg.regime.Forwards() || r.chance(85)) {
 		st, err := c.Derive(l.at)
 		if err != nil {
 			l.err, l.stopped = err, true
@@ -817,8 +860,8 @@ func (l *demoLife) close(ev cases.Event) {
 		l.do(cases.Event{Kind: cases.EventNoted, Text: demoReopenNotes[reason]})
 		if r.chance(75) && l.wait(2*demoDay, 12*demoDay) {
 			again := cases.Event{Kind: cases.EventClosed, Outcome: cases.OutcomeFulfilled}
-			if ev.Outcome == cases.OutcomePartiallyFulfilled || ev.Outcome == cases.OutcomeNoData {
-				again = ev // what was withheld or refused stays so; what was not found is still not found
+			if ev.Outcome == cases.OutcomePartiallyFulfilled || ev.Outcome == cases.OutcomeNoData || ev.Outcome == cases.OutcomeRedirected {
+				again = ev // what was withheld or refused stays so; what was not found is still not found; the customer's stays the customer's
 			}
 			if l.do(again) {
 				l.do(sentOutside(""))

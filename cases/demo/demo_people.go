@@ -304,6 +304,17 @@ func demoMultiText(rights []cases.Right) string {
 	return "Please " + strings.Join(words[:len(words)-1], ", ") + ", then " + words[len(words)-1] + "."
 }
 
+// demoForwardText is the wording of a request about data an organisation
+// holds for one of its customers: the requester knows the customer, and
+// writes to the service it used.
+func demoForwardText(rights []cases.Right) string {
+	ask := "Please " + demoRightWords[rights[0]] + "."
+	if len(rights) > 1 {
+		ask = demoMultiText(rights)
+	}
+	return "A company I dealt with runs its chats and calls with me through your service. " + ask
+}
+
 var (
 	demoDoubts = []string{"the e-mail address differs from the one on the account",
 		"the request came by post with no account number", "two customers share this name"}

@@ -77,8 +77,8 @@ func (l *demoLife) plan() demoPlan {
 	case cases.OutcomeRedirected:
 		if slices.ContainsFunc(items, func(w cases.WorkItem) bool { return !forCustomer(&w) }) {
 			p.close.Outcome, p.close.RedirectTo = cases.OutcomeFulfilled, "" // ours to answer: the customers' part is forwarded
-		} else if s := items[0].System; s != nil && s.Customer != "" {
-			p.close.RedirectTo = s.Customer
+		} else if len(items) > 0 {
+			p.close.RedirectTo = l.customerOf(&items[0])
 		}
 	}
 	for i := range items {
@@ -259,7 +259,7 @@ func (l *demoLife) worked(res demoResult) cases.Event {
 	case cases.ResultBeyondUse:
 		ev.Until = date(30, 90)
 	case cases.ResultCannotIdentify:
-		ev.Reason = "the recordings are filed by phone number only: we cannot link them to you without it"
+		ev.Reason = "the entries there are filed by device or phone number only: we cannot link them to you without it"
 	case cases.ResultKept:
 		rr := w.System.Retention
 		ev.Grounds, ev.What, ev.Law = []cases.Ground{rr.Ground}, rr.Data, rr.Law
@@ -291,10 +291,7 @@ func (l *demoLife) worked(res demoResult) cases.Event {
 	case cases.ResultNotPortable:
 		ev.Grounds = []cases.Ground{"not-provided"}
 	case cases.ResultForCustomer:
-		ev.Customer = r.pick(demoCustomers)
-		if w.System.Customer != "" {
-			ev.Customer = w.System.Customer
-		}
+		ev.Customer = l.customerOf(w)
 	}
 	return ev
 }
@@ -334,6 +331,69 @@ func (l *demoLife) confirmErasures() {
 		}
 		if !l.wait(time.Hour, 6*demoDay) || !l.do(cases.Event{Kind: cases.EventWorked, Item: w.ID, Result: cases.ResultErased}) {
 			return
+		}
+	}
+}
+
+// customerOf is the customer an item is held for: the one the register
+// names, else the one this case's request concerns (chosen once, so that
+// every item of the case and its forwarding name the same customer).
+func (l *demoLife) customerOf(w *cases.WorkItem) string {
+	if w.System != nil && w.System.Customer != "" {
+		return w.System.Customer
+	}
+	if l.customer == "" {
+		l.customer = l.r.pick(demoCustomers)
+	}
+	return l.customer
+}
+
+// demoForwardPercent is how many in a hundred requests to an organisation
+// that is also a processor concern data it holds for a customer.
+const demoForwardPercent = 10
+
+// forward is the story of a request about data the organisation holds
+// only as a processor (regime processor-forward): not its own to answer,
+// so no identity is checked and nothing is searched beyond the systems
+// held for customers. Each item is recorded for-customer, the request is
+// forwarded to the customer, mostly within the contract's working days,
+// and the requester is told where it went (redirected). A right whose
+// items are purposes (an objection, a withdrawal of consent) has none
+// here, the purposes being the customer's: its case is redirected with an
+// empty work list, forwarded all the same.
+func (r *demoRequest) forward(lives []*demoLife) {
+	first := lives[0]
+	if r.chance(map[bool]float64{true: 30, false: 1}[r.g.now.Sub(first.c.ReceivedAt) < 3*demoDay]) {
+		return // not yet looked at
+	}
+	if r.chance(70) {
+		assignee := r.pick(r.g.team)
+		if !all(lives, func(*demoLife) cases.Event { return cases.Event{Kind: cases.EventAssigned, Assignee: assignee} }) {
+			return
+		}
+	}
+	closeAt := first.at.Add(r.within(2*time.Hour, 4*demoDay))
+	if r.chance(10) {
+		closeAt = first.at.Add(r.within(8*demoDay, 16*demoDay)) // after the contract's working days
+	}
+	customer := r.pick(demoCustomers)
+	for _, l := range lives {
+		l.at, l.customer = first.at, customer
+		items := cases.WorkList(l.c.Right, &l.c.Rules)
+		p := demoPlan{close: cases.Event{Kind: cases.EventClosed, Outcome: cases.OutcomeRedirected}}
+		for i := range items {
+			p.results = append(p.results, demoResult{&items[i], cases.ResultForCustomer})
+		}
+		p.close.RedirectTo = customer
+		if len(items) > 0 {
+			p.close.RedirectTo = l.customerOf(&items[0])
+		}
+		if !l.doWork(&p, closeAt) {
+			continue
+		}
+		l.at = maxTime(l.at, closeAt)
+		if l.live() {
+			l.close(p.close)
 		}
 	}
 }
