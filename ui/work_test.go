@@ -174,6 +174,18 @@ func TestWorkPanelAndRows(t *testing.T) {
 			t.Errorf("%q is %d cells wide", l, w)
 		}
 	}
+	// A timeline line says each thing once: the app's own words for the
+	// work (the item by its name, "until", "→", "LATE:") stand in for the
+	// bare values Event.Details also gives.
+	for s, n := range map[string]int{
+		"noted on paper": 1, "2026-04-10": 1, "2026-06-20": 1,
+		"Acme SAS": 3, // the panel's "→", the forwarding's "to", the result's "→"
+		"app-db": 0, "stripe": 0,
+	} {
+		if got := strings.Count(text, s); got != n {
+			t.Errorf("the case screen says %q %d times, want %d:\n%s", s, got, n, text)
+		}
+	}
 	// The long names are cut at a word, not inside one.
 	if !strings.Contains(text, "✓ conversations on our…  ") || !strings.Contains(text, "✓ our payment records…  ") {
 		t.Errorf("the long item names are not cut at a word:\n%s", text)
