@@ -180,7 +180,7 @@ func TestWorkPanelAndRows(t *testing.T) {
 	for s, n := range map[string]int{
 		"noted on paper": 1, "2026-04-10": 1, "2026-06-20": 1,
 		"Acme SAS": 3, // the panel's "→", the forwarding's "to", the result's "→"
-		"app-db": 0, "stripe": 0,
+		"app-db":   0, "stripe": 0,
 	} {
 		if got := strings.Count(text, s); got != n {
 			t.Errorf("the case screen says %q %d times, want %d:\n%s", s, got, n, text)
