@@ -237,6 +237,12 @@ func TestActionsAgreeOnEveryFace(t *testing.T) {
 	untagPress := func(a *faceApp) {
 		a.fill(cases.Field{Name: "tags", Type: cases.FieldMulti, Vocabulary: []string{"vip", "press"}}, []string{"press"})
 	}
+	forCustomer := func(customer string, items ...string) (steps [][]string) {
+		for _, it := range items {
+			steps = append(steps, []string{"work", it, "for-customer", "--customer", customer})
+		}
+		return steps
+	}
 	tests := []struct {
 		action string
 		setup  [][]string
@@ -266,7 +272,9 @@ func TestActionsAgreeOnEveryFace(t *testing.T) {
 			"reason": {"names other customers"}}, nil},
 		{"close", nil, cases.Values{"outcome": {"refused"}, "ground": {"manifestly-unfounded", "excessive"},
 			"reason": {"the fifth identical request"}}, nil},
-		{"close", nil, cases.Values{"outcome": {"redirected"}, "redirect-to": {"Acme SA"}}, nil},
+		// A redirect is for a request whose every item is the customer's (WORK.md).
+		{"close", forCustomer("Acme SA", "core", "ip-log", "chats", "mailboxes", "paper", "backups"),
+			cases.Values{"outcome": {"redirected"}, "redirect-to": {"Acme SA"}}, nil},
 		{"reopen", [][]string{{"close", "--outcome", "fulfilled"}}, cases.Values{"reason": {"complaint"}}, nil},
 		{"rebaseline", nil, cases.Values{"reason": {"the register's zone was corrected"}}, nil},
 	}
