@@ -409,3 +409,46 @@ func TestAddSystemAndForwardFromTheCase(t *testing.T) {
 		}
 	}
 }
+
+// TestSendFormStartsOnNo: the send form opens with "sent otherwise" and
+// "draft sent" on no, and sent as it opens records a letter exported and
+// sent by rightsdesk, neither sent another way nor a draft that went out;
+// a yes on either is said in the question before anything is recorded.
+func TestSendFormStartsOnNo(t *testing.T) {
+	s, clk, ids := workFixture(t)
+	id := ids[4] // the access case
+	exported := cases.Event{Kind: cases.EventExported, Letter: cases.LetterAcknowledgement, Actor: "anna",
+		Checksum: strings.Repeat("ab", 32)}
+	if _, err := s.Apply(id, exported, storage.NoRevision, clk.t); err != nil {
+		t.Fatal(err)
+	}
+	m := workModel(t, s, clk, 80, 24)
+	m.moveTo(id)
+	m = press(t, m, "enter", "s")
+	if m.form == nil || m.form.name != "send" {
+		t.Fatalf("no send form:\n%s", frame(m))
+	}
+	for i := 0; m.form.val("letter") != string(cases.LetterAcknowledgement) && i < len(cases.LetterKinds); i++ {
+		m = press(t, m, "right")
+	}
+	for _, key := range []string{"outside", "draft-sent"} {
+		if got := m.form.val(key); got != "no" {
+			t.Errorf("%s starts on %q, want no:\n%s", key, got, frame(m))
+		}
+	}
+	for _, c := range []struct{ key, says string }{{"draft-sent", "was sent as a DRAFT?"}, {"outside", "was sent another way?"}} {
+		f := m.form.clone()
+		f.get(c.key).choose("yes")
+		if q := m.confirmQuestion(f); !strings.HasSuffix(q, c.says) {
+			t.Errorf("with %s yes the question is %q", c.key, q)
+		}
+	}
+	if q := m.confirmQuestion(m.form); !strings.HasSuffix(q, "letter of "+id+" was sent?") {
+		t.Errorf("the question: %q", q)
+	}
+	m = press(t, m, "enter", "y")
+	e := lastEvent(t, s, id)
+	if e.Kind != cases.EventSent || e.Letter != cases.LetterAcknowledgement || e.Outside || e.DraftSent {
+		t.Errorf("stored %+v\n%s", e, frame(m))
+	}
+}
