@@ -179,14 +179,15 @@ func (d *tmuxDriver) waitFor(what string, ok func(string) bool) string {
 // TestTerminalWorkflowInTmux takes a request from receipt to a sent answer
 // in the terminal app alone, at 80x24, while a colleague's session on the
 // same database watches the queue: n records the request, v verifies the
-// identity, x extends, s sends the extension notice, c closes it as
-// fulfilled, e exports the final letter's packet (its path and checksum on
+// identity, W records each system's result, x extends, e exports and s
+// sends the extension notice, c closes it as fulfilled, e exports the final letter's packet (its path and checksum on
 // screen, the file on disk), s records it sent with that checksum, E writes
 // the case record, R on the overview writes crisp's register of requests
 // (the case on time), and the row changes in both sessions.
 func TestTerminalWorkflowInTmux(t *testing.T) {
 	tx := startTmux(t)
 	db := filepath.Join(tx.dir, "cases.db")
+	fillCrisp(t, tx.dir)
 	if out, err := exec.Command(tx.bin, "init", "--db", db).CombinedOutput(); err != nil {
 		t.Fatalf("init: %v\n%s", err, out)
 	}
@@ -230,11 +231,30 @@ func TestTerminalWorkflowInTmux(t *testing.T) {
 	text("anna", "video call")
 	keys("anna", "Enter")
 	tx.waitFor("the verification", func(s string) bool { return strings.Contains(s, "identity-verified recorded") })
+	// W records what each system held: nothing, in this case (the first
+	// open item is offered first; the second result of access is none).
+	for k := 1; k <= 6; k++ {
+		keys("anna", "W")
+		tx.waitFor("the work form", func(s string) bool { return strings.Contains(s, "Record the result of a work item") })
+		keys("anna", "Tab", "Right")
+		tx.waitFor("none chosen", func(s string) bool { return strings.Contains(s, "‹ none ›") })
+		keys("anna", "Enter")
+		tx.waitFor("the result", func(s string) bool { return strings.Contains(s, fmt.Sprintf("work %d/6", k)) })
+	}
 	keys("anna", "x")
 	tx.waitFor("the extend form", func(s string) bool { return strings.Contains(s, "Extend the deadline") })
 	text("anna", "records in twelve systems")
 	keys("anna", "Enter")
 	tx.waitFor("the extension", func(s string) bool { return strings.Contains(s, "extension-decided recorded") })
+	// Only a letter exported may be recorded sent: e exports the notice.
+	keys("anna", "e")
+	tx.waitFor("the export form", func(s string) bool { return strings.Contains(s, "‹ extension-notice ›") })
+	keys("anna", "Enter")
+	if notice := tx.waitFor("the notice's packet", func(s string) bool { return strings.Contains(s, "Packet written") }); strings.Contains(notice, "DRAFT") {
+		t.Fatalf("the extension notice is a draft:\n%s", notice)
+	}
+	keys("anna", "Escape")
+	tx.waitFor("the case screen", func(s string) bool { return !strings.Contains(s, "Packet written") })
 	keys("anna", "s")
 	tx.waitFor("the send form", func(s string) bool { return strings.Contains(s, "‹ extension-notice ›") })
 	keys("anna", "Enter")
@@ -252,11 +272,12 @@ func TestTerminalWorkflowInTmux(t *testing.T) {
 	tx.waitFor("the closed case", func(s string) bool { return strings.Contains(s, "closed recorded") })
 
 	keys("anna", "e")
-	tx.waitFor("the export form", func(s string) bool {
-		return strings.Contains(s, "‹ final ›") && strings.Contains(s, "facts this letter lacks")
-	})
+	form := tx.waitFor("the export form", func(s string) bool { return strings.Contains(s, "‹ final ›") })
 	keys("anna", "Enter")
 	done := tx.waitFor("the packet", func(s string) bool { return strings.Contains(s, "Packet written") })
+	if strings.Contains(form+done, "DRAFT") {
+		t.Fatalf("the final letter is a draft:\n%s\n%s", form, done)
+	}
 	zip := filepath.Join(tx.dir, "rightsdesk", "packets", id+"-final.zip")
 	data, err := os.ReadFile(zip)
 	if err != nil {
@@ -332,5 +353,31 @@ func TestTerminalWorkflowInTmux(t *testing.T) {
 	}
 	if !strings.Contains(string(out), `"letter":"final","channel":"email","checksum":"`+hex.EncodeToString(sum[:])) {
 		t.Errorf("the final letter's sending does not record the packet's checksum:\n%s", out)
+	}
+	// The send form left as it opens records a letter exported and sent
+	// by rightsdesk: neither sent another way nor a draft that went out.
+	if strings.Contains(string(out), `"outside"`) || strings.Contains(string(out), `"draft_sent"`) {
+		t.Errorf("a send left at the form's defaults recorded outside or draft_sent:\n%s", out)
+	}
+}
+
+// fillCrisp gives configHome a Crisp register with the facts its letters
+// need filled in by the DPO (fillRegister's, and that no automated
+// decisions are made), so that its packets are not drafts.
+func fillCrisp(t *testing.T, configHome string) {
+	t.Helper()
+	fillRegister(t, configHome, "crisp")
+	path := filepath.Join(configHome, "rightsdesk", "registers", "crisp.toml")
+	src, err := os.ReadFile(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	filled := regexp.MustCompile(`(?m)^automated_decisions = .*$`).ReplaceAllString(string(src),
+		`automated_decisions = { value = "none", source = "dpo" }`)
+	if filled == string(src) {
+		t.Fatal("the Crisp register has no automated_decisions line to fill")
+	}
+	if err := os.WriteFile(path, []byte(filled), 0o600); err != nil {
+		t.Fatal(err)
 	}
 }

@@ -367,7 +367,7 @@ func (d *caseDetail) timeline(b *caseLines) {
 		for _, x := range workDetails(e, d) {
 			line += " · " + p(x)
 		}
-		for _, x := range e.Details() {
+		for _, x := range otherDetails(e) {
 			line += " · " + p(x.Value)
 		}
 		if e.Late != "" { // allowed, never hidden (WORK.md)

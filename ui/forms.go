@@ -349,7 +349,16 @@ func (m *Model) confirmQuestion(f *form) string {
 	case "withhold":
 		return fmt.Sprintf("Withhold %s from the subject?", cases.Printable(f.val("file")))
 	case "send":
-		return fmt.Sprintf("Record that the %s letter of %s was sent?", f.val("letter"), id)
+		// Said in the question too, as it is in the record and the report:
+		// a restored draft of the form may bring a yes back.
+		how := ""
+		switch {
+		case f.val("draft-sent") == "yes":
+			how = " as a DRAFT"
+		case f.val("outside") == "yes":
+			how = " another way"
+		}
+		return fmt.Sprintf("Record that the %s letter of %s was sent%s?", f.val("letter"), id, how)
 	case "extend":
 		return fmt.Sprintf("Extend %s although the notice would be late?", id)
 	case "bulk-assign":

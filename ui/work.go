@@ -447,6 +447,9 @@ func workDetails(e cases.Event, d *caseDetail) []string {
 		if e.Draft {
 			add("DRAFT")
 		}
+		if e.LetterDate != nil {
+			add("dated " + e.LetterDate.String())
+		}
 	case cases.EventSent:
 		if e.Outside {
 			add("sent another way")
@@ -457,6 +460,34 @@ func workDetails(e cases.Event, d *caseDetail) []string {
 	}
 	for _, n := range e.Needs {
 		add("needs " + n)
+	}
+	if e.DisclosedOn != nil {
+		add("disclosed on " + e.DisclosedOn.String())
+	}
+	return out
+}
+
+// saidByWork are the labels of Event.Details that workDetails already
+// says in its own words (a bare date would not say which date it is), so
+// a timeline line says each once; "file" is said there only for the
+// files a result names.
+var saidByWork = map[string]bool{
+	"item": true, "result": true, "what": true, "until": true,
+	"trigger date": true, "review": true, "customer": true,
+	"forwarded to": true, "system": true, "needs": true,
+	"disclosed on": true, "letter date": true, "draft": true,
+	"sent another way": true, "a draft went out": true, "late": true,
+}
+
+// otherDetails are the details of e that workDetails and the timeline's
+// LATE mark do not already say.
+func otherDetails(e cases.Event) []cases.Detail {
+	var out []cases.Detail
+	for _, x := range e.Details() {
+		if saidByWork[x.Label] || x.Label == "file" && slices.Contains(e.Files, x.Value) {
+			continue
+		}
+		out = append(out, x)
 	}
 	return out
 }

@@ -174,6 +174,18 @@ func TestWorkPanelAndRows(t *testing.T) {
 			t.Errorf("%q is %d cells wide", l, w)
 		}
 	}
+	// A timeline line says each thing once: the app's own words for the
+	// work (the item by its name, "until", "→", "LATE:") stand in for the
+	// bare values Event.Details also gives.
+	for s, n := range map[string]int{
+		"noted on paper": 1, "2026-04-10": 1, "2026-06-20": 1,
+		"Acme SAS": 3, // the panel's "→", the forwarding's "to", the result's "→"
+		"app-db":   0, "stripe": 0,
+	} {
+		if got := strings.Count(text, s); got != n {
+			t.Errorf("the case screen says %q %d times, want %d:\n%s", s, got, n, text)
+		}
+	}
 	// The long names are cut at a word, not inside one.
 	if !strings.Contains(text, "✓ conversations on our…  ") || !strings.Contains(text, "✓ our payment records…  ") {
 		t.Errorf("the long item names are not cut at a word:\n%s", text)
@@ -395,5 +407,48 @@ func TestAddSystemAndForwardFromTheCase(t *testing.T) {
 		if !strings.Contains(frame(help), want) {
 			t.Errorf("the help lacks %q:\n%s", want, frame(help))
 		}
+	}
+}
+
+// TestSendFormStartsOnNo: the send form opens with "sent otherwise" and
+// "draft sent" on no, and sent as it opens records a letter exported and
+// sent by rightsdesk, neither sent another way nor a draft that went out;
+// a yes on either is said in the question before anything is recorded.
+func TestSendFormStartsOnNo(t *testing.T) {
+	s, clk, ids := workFixture(t)
+	id := ids[4] // the access case
+	exported := cases.Event{Kind: cases.EventExported, Letter: cases.LetterAcknowledgement, Actor: "anna",
+		Checksum: strings.Repeat("ab", 32)}
+	if _, err := s.Apply(id, exported, storage.NoRevision, clk.t); err != nil {
+		t.Fatal(err)
+	}
+	m := workModel(t, s, clk, 80, 24)
+	m.moveTo(id)
+	m = press(t, m, "enter", "s")
+	if m.form == nil || m.form.name != "send" {
+		t.Fatalf("no send form:\n%s", frame(m))
+	}
+	for i := 0; m.form.val("letter") != string(cases.LetterAcknowledgement) && i < len(cases.LetterKinds); i++ {
+		m = press(t, m, "right")
+	}
+	for _, key := range []string{"outside", "draft-sent"} {
+		if got := m.form.val(key); got != "no" {
+			t.Errorf("%s starts on %q, want no:\n%s", key, got, frame(m))
+		}
+	}
+	for _, c := range []struct{ key, says string }{{"draft-sent", "was sent as a DRAFT?"}, {"outside", "was sent another way?"}} {
+		f := m.form.clone()
+		f.get(c.key).choose("yes")
+		if q := m.confirmQuestion(f); !strings.HasSuffix(q, c.says) {
+			t.Errorf("with %s yes the question is %q", c.key, q)
+		}
+	}
+	if q := m.confirmQuestion(m.form); !strings.HasSuffix(q, "letter of "+id+" was sent?") {
+		t.Errorf("the question: %q", q)
+	}
+	m = press(t, m, "enter", "y")
+	e := lastEvent(t, s, id)
+	if e.Kind != cases.EventSent || e.Letter != cases.LetterAcknowledgement || e.Outside || e.DraftSent {
+		t.Errorf("stored %+v\n%s", e, frame(m))
 	}
 }
