@@ -139,7 +139,7 @@ func reportRows(st storage.Service, controller string, from, to cases.Date, now 
 	}
 	i := 0
 	err = st.Each(ids, func(l *storage.Loaded) error {
-		state, err := l.Case.Derive(now)
+		state, err := l.Case.DeriveDates(now)
 		if err != nil {
 			return fmt.Errorf("case %s: %w", l.Case.ID, err)
 		}

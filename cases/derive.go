@@ -62,7 +62,14 @@ var answerFor = map[EventKind]EventKind{
 
 // Derive replays the timeline and computes the case's state and deadlines as
 // of now. It fails only when the stored rules are unusable (an engine error).
-func (c *Case) Derive(now time.Time) (*State, error) {
+func (c *Case) Derive(now time.Time) (*State, error) { return c.derive(now, false) }
+
+// DeriveDates is Derive without the deadlines' working (Deadlines.Steps
+// empty), for callers that judge dates only: checking an action, the
+// queue's rows, the report. The dates are the same.
+func (c *Case) DeriveDates(now time.Time) (*State, error) { return c.derive(now, true) }
+
+func (c *Case) derive(now time.Time, brief bool) (*State, error) {
 	r := &replay{st: &State{Rules: c.Rules, Awaiting: map[EventKind]time.Time{}, Withheld: map[string]Event{}}}
 	r.st.Work = WorkList(c.Right, &c.Rules)
 	for i := range c.Events {
@@ -78,7 +85,7 @@ func (c *Case) Derive(now time.Time) (*State, error) {
 		return nil, err
 	}
 	d, err := Compute(Input{Rules: st.Rules, Right: c.Right, ReceivedAt: c.ReceivedAt, Events: r.clock,
-		Today: DateOf(now, loc), Now: now, ExtendedUntil: r.extendedUntil})
+		Today: DateOf(now, loc), Now: now, ExtendedUntil: r.extendedUntil, Brief: brief})
 	if err != nil {
 		return nil, err
 	}

@@ -14,7 +14,7 @@ import (
 // returns a *Refused error saying why; the case is not changed either way:
 // the caller appends the returned event.
 func Apply(c *Case, ev Event, now time.Time) (Event, []string, error) {
-	st, err := c.Derive(now)
+	st, err := c.DeriveDates(now)
 	if err != nil {
 		return Event{}, nil, err
 	}

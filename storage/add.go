@@ -123,7 +123,7 @@ func encodeNewCase(c *cases.Case, now time.Time) (newCase, error) {
 		}
 		out.envs = append(out.envs, env)
 	}
-	st, err := c.Derive(now)
+	st, err := c.DeriveDates(now)
 	if err != nil {
 		return out, err
 	}

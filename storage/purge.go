@@ -211,7 +211,7 @@ func purgeCase(tx *bolt.Tx, sum cases.Summary, r Retention, now time.Time, actor
 	if rec.Retained != nil {
 		rec.Retained = append(rec.Retained, ev)
 	}
-	st, err := rec.Case.Derive(now)
+	st, err := rec.Case.DeriveDates(now)
 	if err != nil {
 		return nil, err
 	}

@@ -127,7 +127,7 @@ func loadState(tx *bolt.Tx, id string, now time.Time) (*record, *cases.State, er
 	if err != nil {
 		return nil, nil, err
 	}
-	st, err := rec.Case.Derive(now)
+	st, err := rec.Case.DeriveDates(now)
 	if err != nil {
 		return nil, nil, fmt.Errorf("case %s: %w", id, err)
 	}

@@ -632,7 +632,7 @@ func (l *demoLife) work(dueToday bool) {
 			return
 		}
 	}
-	st, err := c.Derive(l.at)
+	st, err := c.DeriveDates(l.at)
 	if err != nil {
 		l.err = err
 		return
@@ -729,7 +729,7 @@ func (l *demoLife) extend(st *cases.State) bool {
 	if !l.do(sentOutside(cases.LetterExtensionNotice)) {
 		return false
 	}
-	if st, err := c.Derive(l.at); err != nil {
+	if st, err := c.DeriveDates(l.at); err != nil {
 		l.err, l.stopped = err, true
 		return false
 	} else {
@@ -816,7 +816,7 @@ func (l *demoLife) close(ev cases.Event) {
 	// Under processor-forward the forwarding is the duty itself; elsewhere
 	// a redirect now and then only tells the requester whom to ask.
 	if ev.Outcome == cases.OutcomeRedirected && (l.reg.regime.Forwards() || r.chance(85)) {
-		st, err := c.Derive(l.at)
+		st, err := c.DeriveDates(l.at)
 		if err != nil {
 			l.err, l.stopped = err, true
 			return
