@@ -19,8 +19,6 @@ type caseJSON struct {
 	*cases.View
 	// Work is one entry per item of the work list, in its order.
 	Work []workJSON `json:"work"`
-	// WorkOpen counts the items still without a result.
-	WorkOpen int `json:"work_open"`
 	// RefusalLate: the first letter telling a refusal went after refusal_by.
 	RefusalLate bool `json:"refusal_late"`
 	// Late are the events recorded more than a day after they happened.
@@ -74,7 +72,7 @@ type forwardedJSON struct {
 
 // newCaseJSON is show --json's case.
 func newCaseJSON(v *cases.View, st *cases.State) *caseJSON {
-	out := &caseJSON{View: v, Work: make([]workJSON, 0, len(st.Work)), WorkOpen: st.WorkOpen(),
+	out := &caseJSON{View: v, Work: make([]workJSON, 0, len(st.Work)),
 		RefusalLate: st.RefusalLate(), Late: make([]lateJSON, 0, len(st.Late))}
 	for i := range st.Work {
 		out.Work = append(out.Work, newWorkJSON(&st.Work[i]))

@@ -85,7 +85,14 @@ func TestWorkCommand(t *testing.T) {
 		bk["until"] != "2036-03-10" || bk["end"] != "2036-03-10" || bk["what"] != "invoices" {
 		t.Errorf("kept: %v", bk)
 	}
-	status, out, _ := d.run("show", id)
+	// list --json carries the counts the queue shows ("work 2/8").
+	status, out, _ := d.run("list", "--json")
+	var listed []map[string]any
+	if err := json.Unmarshal([]byte(out), &listed); status != 0 || err != nil || len(listed) != 1 ||
+		listed[0]["work_open"] != 6.0 || listed[0]["work_total"] != 8.0 {
+		t.Errorf("list --json: %v %s", err, out)
+	}
+	status, out, _ = d.run("show", id)
 	for _, want := range []string{"work (6 of 8 open):", "our-customer-database  our customer database: erased on 2026-03-10",
 		"the-2019-archive       the 2019 archive: kept on 2026-03-10 (ground art17-3-b; invoices; law: Code de commerce, art. L123-22; until 2036-03-10)"} {
 		if status != 0 || !strings.Contains(out, want) {

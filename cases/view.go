@@ -33,7 +33,11 @@ type View struct {
 	Revision   int        `json:"revision"`
 	UpdatedAt  time.Time  `json:"updated_at"`
 	UpdatedBy  string     `json:"updated_by"`
-	Events     []Event    `json:"events,omitempty"`
+	// WorkOpen and WorkTotal count the work list's items without a result
+	// and in all (list --json carries them; show adds each item).
+	WorkOpen  int     `json:"work_open"`
+	WorkTotal int     `json:"work_total"`
+	Events    []Event `json:"events,omitempty"`
 }
 
 // NewView combines a case, its derived state and its stored revision.
@@ -44,7 +48,8 @@ func NewView(c *Case, st *State, revision int, withTimeline bool) *View {
 		Status: st.Status, Subject: c.Subject, Requester: c.Requester, Channel: c.Channel, Language: c.Language,
 		Regime: st.Rules.Regime, Zone: st.Deadlines.Zone, ReceivedAt: c.ReceivedAt, Text: c.Text,
 		Outcome: st.Outcome, Grounds: st.Grounds, ClosedAt: st.ClosedAt, AnsweredAt: st.AnsweredAt,
-		Assignee: st.Assignee, Tags: st.Tags, Revision: revision, UpdatedAt: st.UpdatedAt, UpdatedBy: st.UpdatedBy}
+		Assignee: st.Assignee, Tags: st.Tags, Revision: revision, UpdatedAt: st.UpdatedAt, UpdatedBy: st.UpdatedBy,
+		WorkOpen: st.WorkOpen(), WorkTotal: len(st.Work)}
 	d := *st.Deadlines
 	if withTimeline {
 		v.Events = c.Events

@@ -71,9 +71,11 @@ func mdMisread(rs []rune, i int) bool {
 	case '_':
 		return !word(at(i-1)) || !word(at(i+1))
 	case '[':
-		return true
+		// Brackets make a link only with a ( or [ after the closing one, or
+		// as a definition starting a line: "[Company Name]" stays as typed.
+		return i == 0
 	case ']':
-		return at(i+1) == '('
+		return at(i+1) == '(' || at(i+1) == '[' || at(i+1) == ':'
 	case '<':
 		next := at(i + 1)
 		return unicode.IsLetter(next) || next == '/' || next == '!' || next == '?'

@@ -11,8 +11,10 @@ import (
 // The queue loads every case's summary at start, so summaries are stored in
 // a compact binary form (about 150 bytes) rather than JSON: 100,000 of them
 // decode in tens of milliseconds. Strings are length-prefixed, so nothing a
-// subject typed can break the framing.
-const rowFormat = 4
+// subject typed can break the framing. The format's number also versions
+// the stored list views beside the rows (5: views carry work_open and
+// work_total), so that a change of either rebuilds both.
+const rowFormat = 5
 
 var errBadRow = errors.New("unreadable queue row")
 
