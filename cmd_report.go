@@ -182,6 +182,9 @@ func printTotals(w io.Writer, name string, t export.ReportTotals) {
 	}
 	fmt.Fprintf(w, "  refusals: %s\n", strings.Join(parts, "; "))
 	fmt.Fprintf(w, "  entries recorded late %d, in %s\n", t.LateEntries, cases.Plural(t.CasesWithLate, "case"))
+	if t.StoppedLate > 0 {
+		fmt.Fprintf(w, "  processing stopped after the act-by date %d\n", t.StoppedLate)
+	}
 	if len(t.RefusalsByGround) > 0 {
 		fmt.Fprint(w, "  refusals by ground:")
 		for _, g := range slices.Sorted(maps.Keys(t.RefusalsByGround)) {

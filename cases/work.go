@@ -673,3 +673,32 @@ func (st *State) RefusalLate() bool {
 	}
 	return DateOf(*st.RefusalTold, loc).After(*by)
 }
+
+// StoppedLate are the items stopped after the act-by date: processing a
+// withdrawal of consent, or an objection to direct marketing, must stop
+// when received (WORK.md: "late when after act_by"). An objection under
+// Art. 21(1) has no act-by date: its items are never late here.
+func (st *State) StoppedLate() []*WorkItem {
+	by := st.Deadlines.ActBy
+	if by == nil {
+		return nil
+	}
+	loc, err := LoadZone(st.Deadlines.Zone)
+	if err != nil {
+		return nil
+	}
+	var out []*WorkItem
+	for i := range st.Work {
+		w := &st.Work[i]
+		if w.Result == nil || w.Result.Result != ResultStopped || w.Purpose == nil {
+			continue
+		}
+		if w.Purpose.Basis != "consent" && !w.Purpose.DirectMarketing {
+			continue
+		}
+		if DateOf(w.Result.At, loc).After(*by) {
+			out = append(out, w)
+		}
+	}
+	return out
+}

@@ -64,6 +64,10 @@ type Timeline struct {
 	// LateEntries counts the events recorded more than the backdate hours
 	// after they happened.
 	LateEntries int `json:"late_entries"`
+	// StoppedLate are the purposes stopped after the act-by date (a
+	// withdrawal of consent, an objection to direct marketing): "item
+	// (stopped DATE, act by DATE)".
+	StoppedLate []string `json:"stopped_late"`
 	// WorkItems and WorkOpen are the work list's size and its items still
 	// open.
 	WorkItems int `json:"work_items"`
@@ -111,6 +115,13 @@ func (r *ReportRow) AddTimeline(c *cases.Case, st *cases.State) {
 			t.keptGrounds = append(t.keptGrounds, ground)
 		}
 	}
+	t.StoppedLate = []string{}
+	if loc, err := cases.LoadZone(st.Deadlines.Zone); err == nil {
+		for _, w := range st.StoppedLate() {
+			t.StoppedLate = append(t.StoppedLate, fmt.Sprintf("%s (stopped %s, act by %s)", w.ID,
+				cases.DateOf(w.Result.At, loc), st.Deadlines.ActBy))
+		}
+	}
 	for _, name := range slices.Sorted(maps.Keys(st.Withheld)) {
 		ground := ""
 		if g := st.Withheld[name].Grounds; len(g) > 0 {
@@ -154,6 +165,8 @@ type ReportTotals struct {
 	Refusals          RefusalTotals `json:"refusals"`
 	LateEntries       int           `json:"late_entries"`
 	CasesWithLate     int           `json:"cases_with_late_entries"`
+	// StoppedLate counts the purposes stopped after the act-by date.
+	StoppedLate int `json:"stopped_late"`
 }
 
 // RefusalTotals count refusals per case and per ground (WORK.md,
@@ -200,6 +213,7 @@ func (t *ReportTotals) AddTimelines(rows []ReportRow) {
 		t.Refusals.ToldLate += b2i(r.RefusalLate)
 		t.LateEntries += r.LateEntries
 		t.CasesWithLate += b2i(r.LateEntries > 0)
+		t.StoppedLate += len(r.StoppedLate)
 	}
 }
 
@@ -291,7 +305,7 @@ func WriteReportCSV(w io.Writer, rows []ReportRow) error {
 	_ = cw.Write([]string{"controller", "id", "request_id", "right", "received", "due", "extension", "answered", "status",
 		"outcome", "grounds", "timeliness", "promised", "promise_kept",
 		"answered_with_draft", "answer_outside", "letters_outside", "refusal", "refused_items", "withheld_files",
-		"refusal_late", "late_entries", "work_items", "work_open"})
+		"refusal_late", "late_entries", "work_items", "work_open", "stopped_late"})
 	yes := map[bool]string{true: "yes", false: "no"}
 	for _, r := range rows {
 		kept := ""
@@ -303,7 +317,7 @@ func WriteReportCSV(w io.Writer, rows []ReportRow) error {
 			r.Status, r.Outcome, strings.Join(r.Grounds, ";"), r.Timeliness, r.Promised, kept,
 			yes[t.AnsweredWithDraft], yes[t.AnswerOutside], strconv.Itoa(t.LettersOutside), t.Refusal,
 			csvSafe(strings.Join(t.RefusedItems, ";")), csvSafe(strings.Join(t.WithheldFiles, ";")), yes[t.RefusalLate],
-			strconv.Itoa(t.LateEntries), strconv.Itoa(t.WorkItems), strconv.Itoa(t.WorkOpen)})
+			strconv.Itoa(t.LateEntries), strconv.Itoa(t.WorkItems), strconv.Itoa(t.WorkOpen), strings.Join(t.StoppedLate, "; ")})
 	}
 	cw.Flush()
 	return cw.Error()

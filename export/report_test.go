@@ -213,3 +213,26 @@ func TestReportCountsTheTimeline(t *testing.T) {
 		t.Errorf("csv %q", records)
 	}
 }
+
+// TestReportStoppedAfterActBy: an objection to direct marketing takes
+// effect when received: Crisp's act-by date is 2 working days after Monday
+// 2 March 2026 (Wednesday 4 March, French calendar); marketing stopped on
+// 6 March is late, and the report says so.
+func TestReportStoppedAfterActBy(t *testing.T) {
+	late := newTimelineCase(t, cases.RightObjection)
+	late.now = time.Date(2026, 3, 6, 9, 0, 0, 0, time.UTC)
+	row := late.do(cases.Event{Kind: cases.EventWorked, Item: "marketing", Result: cases.ResultStopped}).row()
+	if got := strings.Join(row.StoppedLate, ";"); got != "marketing (stopped 2026-03-06, act by 2026-03-04)" {
+		t.Errorf("stopped late: %q", got)
+	}
+	inTime := newTimelineCase(t, cases.RightObjection).do(cases.Event{Kind: cases.EventWorked, Item: "marketing",
+		Result: cases.ResultStopped}).row()
+	if len(inTime.StoppedLate) != 0 {
+		t.Errorf("stopped on the day of receipt: %v", inTime.StoppedLate)
+	}
+	var totals ReportTotals
+	totals.AddTimelines([]ReportRow{row, inTime})
+	if totals.StoppedLate != 1 {
+		t.Errorf("totals: %d stopped late", totals.StoppedLate)
+	}
+}
