@@ -346,7 +346,12 @@ func orgErasure(t *testing.T, org string) {
 	for _, item := range instructed {
 		d.ok("work", id, item, "erased") // the processor confirmed
 	}
-	d.ok("notify", id, "--recipient", "every recipient the data went to", "--impossible", "no recipient received this subject's data")
+	// Art. 19 is owed to the third parties the data went to: CRMSoftware.ai's
+	// business partners receive data only with explicit consent, which
+	// this subject never gave; its service providers hold the data for it.
+	if org == "crmsoftware" {
+		d.ok("recipients", id, "--only", "Service providers who assist in our operations")
+	}
 	ground := keptArgs[4]
 	letter := d.answer(id, "--outcome", "partially-fulfilled", "--ground", ground, "--reason", "Some data must be kept, as set out below.")
 	keepRecord := cases.NewDate(2029, 4, 2) // the case files' record: 3 years from the letter (Art. 5(2))

@@ -149,7 +149,7 @@ var Actions = []Action{
 				Hint: "records that a DRAFT was sent (needs a reason); the report shows it",
 				set:  func(ev *Event, v []string) error { ev.DraftSent = one(v) == "yes"; return nil }},
 			textField("reason", "reason", "when sent otherwise or a draft went out: why", false, setReason)}},
-	{Name: "notify", Kind: EventRecipientNotified, Title: "Notify a recipient (Art. 19)",
+	{Name: "notify", Kind: EventRecipientNotified, Title: "Notify a recipient (Art. 19)", Register: true,
 		Summary: "an Art. 19 notification to a recipient, or why it was impossible",
 		Example: `rightsdesk notify DSR-2026-000042 --recipient "Stripe, Inc."`,
 		Fields: []Field{{Name: "recipient", Label: "recipient", Type: FieldText, Required: true, Placeholder: "NAME",

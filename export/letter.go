@@ -419,13 +419,72 @@ var awaitedWording = map[cases.EventKind]string{
 	cases.EventFeeRequested:           "the fee",
 }
 
-// notified is Art. 19: the notifications recorded, or a blocking gap when
-// the register has recipients and none was recorded.
+// notified is Art. 19: the notifications recorded (the last for each
+// recipient counts), and a blocking gap for each recipient owed one that
+// has none (Art19Owed).
 func (p *packetCase) notified(d *letterData, f *facts) {
+	last := map[string]cases.Event{}
+	var order []string
 	for _, e := range p.st.Notified {
+		if _, seen := last[e.Recipient]; !seen {
+			order = append(order, e.Recipient)
+		}
+		last[e.Recipient] = e
+	}
+	for _, name := range order {
+		e := last[name]
 		d.Notified = append(d.Notified, notifiedRow{Recipient: e.Recipient, Date: dateText(cases.DateOf(e.At, p.loc)), Impossible: e.Impossible})
 	}
-	if len(d.Notified) == 0 && len(p.reg.Recipients) > 0 {
-		f.gap("case", "no Art. 19 notification of a recipient is recorded (notify ID --recipient NAME [--impossible REASON])", true, "")
+	owed, confirmed := p.art19Owed()
+	if !confirmed {
+		f.gap("case", "which third parties received this subject's data is not confirmed, so whom Art. 19 obliges us to tell "+
+			"is not known (recipients ID [--only NAME])", true, "")
 	}
+	for _, name := range owed {
+		if _, done := last[name]; !done {
+			f.gap("case", fmt.Sprintf("Art. 19: %s received this subject's data and is not notified (notify ID --recipient %q "+
+				"[--impossible REASON])", name, name), true, "")
+		}
+	}
+}
+
+// art19Owed are the recipients Art. 19 obliges the controller to tell
+// (WORK.md): the third parties confirmed for this case, and the processors
+// hosting a system with no result yet; for an erasure only once something
+// was erased or anonymised. confirmed is false when the register has third
+// parties and the case never said which received the data.
+func (p *packetCase) art19Owed() (owed []string, confirmed bool) {
+	st := p.st
+	if p.c.Right == cases.RightErasure && !slices.ContainsFunc(st.Work, func(w cases.WorkItem) bool {
+		r := w.ResultName()
+		return r == cases.ResultErased || r == cases.ResultAnonymised
+	}) {
+		return nil, true
+	}
+	chosen, any := p.confirmedRecipients()
+	confirmed = true
+	for i := range p.reg.Recipients {
+		r := &p.reg.Recipients[i]
+		name := r.Name.Value
+		if name == "" {
+			name = r.Category.Value
+		}
+		if r.Kind.Value != "third-party" || name == "" {
+			continue
+		}
+		if !any {
+			confirmed = false
+			continue
+		}
+		if slices.Contains(chosen, name) && !slices.Contains(owed, name) {
+			owed = append(owed, name)
+		}
+	}
+	for i := range st.Work {
+		w := &st.Work[i]
+		if w.Open() && w.System != nil && w.System.Recipient != "" && !slices.Contains(owed, w.System.Recipient) {
+			owed = append(owed, w.System.Recipient)
+		}
+	}
+	return owed, confirmed
 }

@@ -506,3 +506,39 @@ func TestDelayLetter(t *testing.T) {
 	}
 	golden(t, filepath.Join("callrix", "delay.md"), unzip(t, p)["letter.md"])
 }
+
+// TestArt19OwedRecipients: Art. 19 is owed, once something was erased, to
+// the processor hosting a system with no result yet (and to the third
+// parties confirmed for the case); a notification settles it, and an
+// erasure that erased nothing owes none (WORK.md, "Art. 19").
+func TestArt19OwedRecipients(t *testing.T) {
+	reg, _ := registers(t).Get("callrix")
+	art19 := func(p *Packet) []string {
+		var out []string
+		for _, g := range p.Gaps {
+			if strings.Contains(g.Text, "Art. 19") {
+				out = append(out, g.Text)
+			}
+		}
+		return out
+	}
+	s := newScenario(t, reg, cases.RightErasure, nil).do(cases.Event{Kind: cases.EventIdentityVerified, Method: "e-mail"})
+	s.work("app-db", cases.ResultErased, nil).work("mailboxes", cases.ResultErased, nil).work("backups", cases.ResultNone, nil)
+	s.do(cases.Event{Kind: cases.EventClosed, Outcome: cases.OutcomeFulfilled})
+	if gaps := art19(s.build("")); len(gaps) != 1 || !strings.Contains(gaps[0], "Stripe, Inc. received this subject's data") {
+		t.Errorf("payments are open on Stripe's system: Art. 19 gaps %q", gaps)
+	}
+	s.do(cases.Event{Kind: cases.EventRecipientNotified, Recipient: "Stripe, Inc."})
+	if gaps := art19(s.build("")); len(gaps) != 0 {
+		t.Errorf("Stripe was notified: %q", gaps)
+	}
+
+	none := newScenario(t, reg, cases.RightErasure, nil)
+	for _, item := range []string{"app-db", "payments", "mailboxes", "backups"} {
+		none.work(item, cases.ResultNone, nil)
+	}
+	p := none.do(cases.Event{Kind: cases.EventClosed, Outcome: cases.OutcomeNoData}).build("")
+	if gaps := art19(p); len(gaps) != 0 {
+		t.Errorf("nothing was erased, yet Art. 19 is asked: %q", gaps)
+	}
+}

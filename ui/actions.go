@@ -78,10 +78,9 @@ func caseOptions(action string, d *caseDetail, fields []field) ([]field, error) 
 		if len(names) == 0 {
 			break
 		}
-		// The register's (or the chosen) recipients, or one it does not name.
+		// The register's (or the chosen) recipients: Art. 19 is owed to
+		// those the data went to, and notify takes no other (WORK.md).
 		at("recipient").reshape(choice("recipient", "", names, ""))
-		i := slices.IndexFunc(fields, func(x field) bool { return x.key == "recipient" })
-		fields = slices.Insert(fields, i+1, text("other", "or another", "a recipient the register does not name (optional)", false))
 	case "recipients":
 		if d.register == nil {
 			return nil, errors.New("the organisation's register is not loaded")
@@ -195,11 +194,6 @@ func (f *form) values() cases.Values {
 			v[x.key] = []string{s}
 		}
 	}
-	// Notify's "or another" is the recipient, typed rather than chosen.
-	if other, ok := v["other"]; ok {
-		v["recipient"] = other
-	}
-	delete(v, "other")
 	// Send's "no" is the flag not given; "outside" is set by stamp.
 	if v.One("draft-sent") == "no" {
 		delete(v, "draft-sent")

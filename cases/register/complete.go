@@ -10,7 +10,8 @@ import (
 
 // Complete fills what an action marked Register takes from the register:
 // the recipients chosen (the names given, matched without case, or every
-// recipient the register names when none is given) and the rules a
+// recipient the register names when none is given), the recipient notified
+// (one the register names, spelled as it does) and the rules a
 // re-baseline applies (for the case's regime). The command line and the
 // app complete their events here alike.
 func (r *Register) Complete(ev *cases.Event, regime string) error {
@@ -21,6 +22,20 @@ func (r *Register) Complete(ev *cases.Event, regime string) error {
 			return err
 		}
 		ev.Rules = &rules
+	case cases.EventRecipientNotified:
+		// Art. 19 is owed to the recipients the data went to: those the
+		// register names (WORK.md: notify takes only those).
+		names := r.RecipientNames()
+		i := slices.IndexFunc(names, func(n string) bool { return strings.EqualFold(n, strings.TrimSpace(ev.Recipient)) })
+		if i < 0 {
+			if len(names) == 0 {
+				return &cases.Refused{Field: "recipient", Reason: fmt.Sprintf("the register of %s names no recipients; "+
+					"complete it (rightsdesk controllers %s)", r.ID, r.ID)}
+			}
+			return &cases.Refused{Field: "recipient", Reason: fmt.Sprintf("%q is not a recipient in the register of %s (it names: %s)",
+				ev.Recipient, r.ID, strings.Join(names, "; "))}
+		}
+		ev.Recipient = names[i]
 	case cases.EventRecipientsChosen:
 		names, err := r.RecipientChoices()
 		if err != nil {
