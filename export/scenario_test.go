@@ -170,6 +170,21 @@ var (
 		cases.RightWithdrawConsent:   {cases.GroundExcessive, cases.GroundExcessive},
 		cases.RightComplaint:         {cases.GroundManifestlyUnfounded, cases.GroundManifestlyUnfounded},
 	}
+	// reasonFor is what a DPO writes to the subject for each ground the
+	// goldens rest on: the letters are read, so the reasons read as real
+	// ones (fictional facts).
+	reasonFor = map[cases.Ground]string{
+		cases.GroundRightsOfOthers: "One of the files names other customers, whose data we may not give you.",
+		cases.GroundExcessive: "This is the fourth identical request this month; each earlier one was answered in full, " +
+			"and nothing has changed since.",
+		cases.GroundManifestlyUnfounded: "The request asks us to change records that are accurate, as the documents you sent " +
+			"us yourself show.",
+		cases.GroundArt17_3b:             "Tax law requires us to keep your invoices.",
+		cases.GroundNoErasureGround:      "We still need the data to perform the contract you have with us, which is running.",
+		cases.GroundLegalClaims:          "The data are the evidence in the claim you have brought against us.",
+		cases.GroundNotPortable:          "The file holds our own notes about your calls, which you did not provide to us.",
+		cases.GroundCompellingLegitimate: "One processing continues, for the grounds set out below; the others have stopped.",
+	}
 	finalOutcomes = []cases.Outcome{cases.OutcomeFulfilled, cases.OutcomePartiallyFulfilled, cases.OutcomeRefused,
 		cases.OutcomeNoData, cases.OutcomeWithdrawn, cases.OutcomeDuplicate}
 )
@@ -298,10 +313,10 @@ func closedScenario(t testing.TB, reg *register.Register, right cases.Right, out
 	switch outcome {
 	case cases.OutcomePartiallyFulfilled:
 		ev.Grounds = []cases.Ground{groundFor[right][0]}
-		ev.Reason = "The reasons the DPO recorded for this case."
+		ev.Reason = reasonFor[ev.Grounds[0]]
 	case cases.OutcomeRefused:
 		ev.Grounds = []cases.Ground{groundFor[right][1]}
-		ev.Reason = "The reasons the DPO recorded for this case."
+		ev.Reason = reasonFor[ev.Grounds[0]]
 	case cases.OutcomeWithdrawn:
 		ev.Reason = "You told us so by e-mail."
 	}
