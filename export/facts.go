@@ -167,15 +167,6 @@ func (f *facts) purposes() []purposeFact {
 	return out
 }
 
-// categories are Art. 15(1)(b): mandatory.
-func (f *facts) categories() []string {
-	out := f.reg.CategoryNames()
-	if len(out) == 0 {
-		f.gap("categories", "no category of personal data in the register (Art. 15(1)(b))", true, "")
-	}
-	return out
-}
-
 func known(list []register.ListFact) []string {
 	var out []string
 	for i := range list {
