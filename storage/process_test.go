@@ -112,16 +112,29 @@ func TestCrashKeepsAcknowledgedCases(t *testing.T) {
 		}
 		var wg sync.WaitGroup
 		wg.Add(1)
+		writing := make(chan struct{})
 		go func() {
 			defer wg.Done()
 			sc := bufio.NewScanner(out)
+			first := true
 			for sc.Scan() {
 				if f := strings.Fields(sc.Text()); len(f) == 2 && f[0] != "ERR" {
 					acknowledged[f[0]], acknowledged[f[1]] = true, true
+					if first {
+						close(writing)
+						first = false
+					}
 				}
 			}
 		}()
-		time.Sleep(time.Duration(50+rng.IntN(250)) * time.Millisecond)
+		// The kill comes at a random moment once the child writes: a
+		// loaded machine (the race detector, CI) may take longer than the
+		// random delay just to start it.
+		select {
+		case <-writing:
+		case <-time.After(20 * time.Second):
+		}
+		time.Sleep(time.Duration(rng.IntN(250)) * time.Millisecond)
 		_ = cmd.Process.Signal(syscall.SIGKILL)
 		wg.Wait()
 		_ = cmd.Wait()
