@@ -26,6 +26,7 @@ func TestCaseRecord(t *testing.T) {
 		{"note", id, "--text", "called the subject"},
 		{"send", id, "--letter", "acknowledgement", "--channel", "email", "--to", "m@example.org",
 			"--outside", "--reason", "written in the DPO's mailbox"},
+		{"work", id, "core", "found"},
 	} {
 		if status, _, errOut := d.run(s...); status != 0 {
 			t.Fatal(errOut)
@@ -71,6 +72,14 @@ func TestCaseRecord(t *testing.T) {
 		}
 	}
 	html := string(first["record.html"])
+	// The work list: each item with its result, or open (WORK.md: the case
+	// record shows it); the letter sent another way says so, with why.
+	for _, want := range []string{"<h2>Work</h2>", "(core)</span></td><td>found</td>", "(backups)</span></td><td>open</td>",
+		"sent another way: written in the DPO&#39;s mailbox"} {
+		if !strings.Contains(html, want) {
+			t.Errorf("record.html lacks %q", want)
+		}
+	}
 	if strings.Contains(html, "<script>") || strings.Contains(html, "<b>everything") || !strings.Contains(html, "&lt;script&gt;") {
 		t.Fatalf("the HTML record does not escape subject text")
 	}
@@ -87,7 +96,7 @@ func TestCaseRecord(t *testing.T) {
 		t.Fatal(err)
 	}
 	head, _ := newStoreFor(d).Get(id)
-	if rec.ChainHead != head.Head || len(rec.Events) != 4 || rec.Events[1].LateRecord != "recorded 7 days after it happened" ||
+	if rec.ChainHead != head.Head || len(rec.Events) != 5 || rec.Events[1].LateRecord != "recorded 7 days after it happened" ||
 		// Received at midnight on 2 March in Paris, entered on 10 March at noon UTC.
 		rec.Events[0].LateRecord != "recorded 8 days after it happened" || rec.Events[2].LateRecord != "" || len(rec.Letters) != 1 || rec.Letters[0].To != "m@example.org" || rec.Notes[0].Text != "called the subject" {
 		t.Fatalf("record: %+v (head %s)", rec, head.Head)

@@ -65,6 +65,21 @@ type RecordLetter struct {
 	To       string    `json:"to,omitempty"`
 	Checksum string    `json:"checksum,omitempty"`
 	Actor    string    `json:"actor"`
+	// Outside: written and sent another way, with why; DraftSent: a DRAFT
+	// went out, with why.
+	Outside   bool   `json:"outside,omitempty"`
+	DraftSent bool   `json:"draft_sent,omitempty"`
+	Reason    string `json:"reason,omitempty"`
+}
+
+// RecordWork is one item of the case's work list with its last result
+// (every result stays in the timeline).
+type RecordWork struct {
+	Item    string     `json:"item"`
+	Name    string     `json:"name"`
+	Result  string     `json:"result"` // "open" while it has none; "not-worked"
+	At      *time.Time `json:"at,omitempty"`
+	Details []string   `json:"details"`
 }
 
 // RecordNote is an internal note.
@@ -84,6 +99,10 @@ type CaseRecord struct {
 	Events    []RecordEvent    `json:"events"`
 	Letters   []RecordLetter   `json:"letters"`
 	Notes     []RecordNote     `json:"notes"`
+	Work      []RecordWork     `json:"work"`
+	// RefusalLate: the first letter telling a refusal went after the
+	// refusal deadline (Art. 12(4)).
+	RefusalLate bool `json:"refusal_late"`
 	Steps     []string         `json:"deadline_working"`
 	ChainHead string           `json:"chain_head"`
 	Register  string           `json:"register"` // where the frozen rules came from
@@ -111,7 +130,7 @@ func NewRecord(in RecordInput) (*CaseRecord, error) {
 	view := cases.NewView(c, st, in.Revision, false)
 	r := &CaseRecord{Format: RecordFormat, Generator: in.Generator, AsOf: asOf.UTC(), Case: view,
 		Events: []RecordEvent{}, Letters: []RecordLetter{}, Notes: []RecordNote{}, Steps: st.Deadlines.Steps,
-		Register: st.Rules.Source, Deadlines: st.Deadlines}
+		Register: st.Rules.Source, Deadlines: st.Deadlines, Work: recordWork(st), RefusalLate: st.RefusalLate()}
 	if r.Steps == nil {
 		r.Steps = []string{}
 	}
@@ -130,13 +149,43 @@ func NewRecord(in RecordInput) (*CaseRecord, error) {
 		switch e.Kind {
 		case cases.EventSent:
 			r.Letters = append(r.Letters, RecordLetter{Letter: string(e.Letter), SentAt: e.At.UTC(), Channel: string(e.Channel),
-				To: e.To, Checksum: e.Checksum, Actor: e.Actor})
+				To: e.To, Checksum: e.Checksum, Actor: e.Actor, Outside: e.Outside, DraftSent: e.DraftSent, Reason: e.Reason})
 		case cases.EventNoted:
 			r.Notes = append(r.Notes, RecordNote{At: e.At.UTC(), Actor: e.Actor, Text: e.Text})
 		}
 		r.ChainHead = link.Hash
 	}
 	return r, nil
+}
+
+// recordWork is the work list as the record states it.
+func recordWork(st *cases.State) []RecordWork {
+	out := make([]RecordWork, 0, len(st.Work))
+	for i := range st.Work {
+		w := &st.Work[i]
+		rw := RecordWork{Item: w.ID, Name: w.Name, Result: string(w.ResultName()), Details: []string{}}
+		if rw.Result == "" {
+			rw.Result = "open"
+		}
+		if e := w.Result; e != nil {
+			at := e.At.UTC()
+			rw.At = &at
+			for _, d := range e.Details() {
+				if d.Label != "item" && d.Label != "result" {
+					rw.Details = append(rw.Details, d.String())
+				}
+			}
+			if end, working, ok := w.KeptEnd(); ok {
+				line := "ends " + end.String()
+				if working != "" {
+					line += " (" + working + ")"
+				}
+				rw.Details = append(rw.Details, line)
+			}
+		}
+		out = append(out, rw)
+	}
+	return out
 }
 
 func recordSpan(d time.Duration) string {
