@@ -105,7 +105,7 @@ func TestCaseRecord(t *testing.T) {
 	if log, _ := newStoreFor(d).AccessLog(id); len(log) != 2 || log[0].What != "exported the case record" {
 		t.Fatalf("access log: %+v", log)
 	}
-	if v := d.show(id); v["revision"] != 4.0 {
+	if v := d.show(id); v["revision"] != 5.0 {
 		t.Fatalf("exporting the record changed the case: revision %v", v["revision"])
 	}
 }

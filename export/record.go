@@ -92,21 +92,21 @@ type RecordNote struct {
 // CaseRecord is the full account of one case for the organisation's files
 // or a supervisory authority (Art. 5(2)): never sent to the subject.
 type CaseRecord struct {
-	Format    int              `json:"format"`
-	Generator string           `json:"generator"`
-	AsOf      time.Time        `json:"as_of"` // the last recorded event: the record depends on nothing else
-	Case      *cases.View      `json:"case"`
-	Events    []RecordEvent    `json:"events"`
-	Letters   []RecordLetter   `json:"letters"`
-	Notes     []RecordNote     `json:"notes"`
-	Work      []RecordWork     `json:"work"`
+	Format    int            `json:"format"`
+	Generator string         `json:"generator"`
+	AsOf      time.Time      `json:"as_of"` // the last recorded event: the record depends on nothing else
+	Case      *cases.View    `json:"case"`
+	Events    []RecordEvent  `json:"events"`
+	Letters   []RecordLetter `json:"letters"`
+	Notes     []RecordNote   `json:"notes"`
+	Work      []RecordWork   `json:"work"`
 	// RefusalLate: the first letter telling a refusal went after the
 	// refusal deadline (Art. 12(4)).
-	RefusalLate bool `json:"refusal_late"`
-	Steps     []string         `json:"deadline_working"`
-	ChainHead string           `json:"chain_head"`
-	Register  string           `json:"register"` // where the frozen rules came from
-	Deadlines *cases.Deadlines `json:"-"`
+	RefusalLate bool             `json:"refusal_late"`
+	Steps       []string         `json:"deadline_working"`
+	ChainHead   string           `json:"chain_head"`
+	Register    string           `json:"register"` // where the frozen rules came from
+	Deadlines   *cases.Deadlines `json:"-"`
 }
 
 // NewRecord builds the case record. It is a function of the stored case
