@@ -193,6 +193,8 @@ func (m Model) caseKey(msg tea.KeyPressMsg) (tea.Model, tea.Cmd) {
 		m.showHelp = true
 	case key.Matches(msg, k.Reveal):
 		return m.toggleReveal()
+	case !c.menu && key.Matches(msg, k.Register):
+		return m.openRegister(c.detail.loaded.Case.Controller, screenCase)
 	case c.scroll(msg, m.height-3): // scrolled: nothing more to do
 	default:
 		if mm, cmd, ok := m.caseAction(msg); ok {
