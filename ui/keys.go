@@ -146,8 +146,8 @@ func DefaultKeys() KeyMap {
 			No:       b("n", "no", "n", "N", "esc"),
 		},
 		Overview: OverviewKeys{
-			Back:   b("esc/v", "back to the queue", "esc", "v"),
-			Org:    b("c", "cycle organisation shown", "c"),
+			Back:     b("esc/v", "back to the queue", "esc", "v"),
+			Org:      b("c", "cycle organisation shown", "c"),
 			Report:   b("R", "write the register of requests", "R"),
 			Register: b("O", "register of the organisation", "O"),
 			Help:     helpKey, Quit: quit,
