@@ -1,6 +1,7 @@
 package ui
 
 import (
+	"errors"
 	"os/exec"
 	"strings"
 	"sync"
@@ -13,6 +14,7 @@ import (
 	"github.com/charmbracelet/x/exp/golden"
 	"github.com/charmbracelet/x/exp/teatest/v2"
 
+	"rightsdesk/cases"
 	"rightsdesk/cases/register"
 )
 
@@ -167,5 +169,26 @@ func TestProgramRegisterEdit(t *testing.T) {
 	}
 	if final.screen != screenRegister || final.opt.Registers == regs {
 		t.Fatalf("after the editor: screen %v, registers read again: %v", final.screen, final.opt.Registers != regs)
+	}
+}
+
+// TestDraftSaysHowToFill: a case whose letter would be a DRAFT lists what
+// it lacks with the key and command that fill each, and so does the export
+// form before anything is written.
+func TestDraftSaysHowToFill(t *testing.T) {
+	m := drive(t, registerStart(t, 80, 24, func(o *Options) {
+		// The form opens where export is available; nothing is exported here.
+		o.Export = func(string, cases.LetterKind) (*Exported, error) { return nil, errors.New("not in this test") }
+	}), keyPress("esc"))
+	m = drive(t, m, keyPress("enter"))
+	all := ansi.Strip(caseText(m))
+	reg, _ := m.opt.Registers.Get("crisp")
+	if !strings.Contains(all, "Draft: the acknowledgement letter lacks 2") ||
+		!strings.Contains(all, "fill legal_name: O, then E ("+reg.EditCommand()+")") {
+		t.Fatalf("the case screen does not say what the draft lacks and how to fill it:\n%s", all)
+	}
+	m = drive(t, m, keyPress("e"))
+	if m.form == nil || !strings.Contains(m.form.warning, "in the register: legal_name, privacy_contact (esc, O, then E edits it; or "+reg.EditCommand()+")") {
+		t.Fatalf("the export form's warning: %+v", m.form)
 	}
 }
