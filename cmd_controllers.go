@@ -242,8 +242,15 @@ func printRegister(w io.Writer, r *register.Register) {
 		fmt.Fprintf(w, "  %-34s   [%s]\n", "", p(prov))
 	}
 	gaps := r.Gaps()
-	fmt.Fprintf(w, "\ngaps (%d)\n", len(gaps))
+	fmt.Fprintf(w, "\ngaps (%d)", len(gaps))
+	if len(gaps) > 0 {
+		fmt.Fprintf(w, ": fill them with %s", p(r.EditCommand()))
+	}
+	fmt.Fprintln(w)
 	for _, g := range gaps {
 		fmt.Fprintf(w, "  - %s %s: %s\n", p(g.Kind), p(g.Field), p(g.Text))
+		if g.TOML != "" {
+			fmt.Fprintf(w, "      fill %s, e.g. %s\n", p(g.TOML), p(register.OneLine(g.Example)))
+		}
 	}
 }

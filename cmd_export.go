@@ -92,10 +92,10 @@ func (a *app) runExport(id string, o exportOptions) int {
 		return a.storeFailure(err)
 	}
 	for _, g := range res.Gaps {
-		fmt.Fprintf(a.stderr, "rightsdesk: %s: %s\n", gapLabel(g), oneLine(g.Field+": "+g.Text))
+		fmt.Fprintf(a.stderr, "rightsdesk: %s: %s\n", gapLabel(g), oneLine(g.Line()))
 	}
 	if res.Draft {
-		fmt.Fprintf(a.stderr, "rightsdesk: the packet is a DRAFT, which send refuses: fill the gaps above (the register's with rightsdesk controllers %s, the case's with the commands they name) and export again\n", res.Controller)
+		fmt.Fprintf(a.stderr, "rightsdesk: the packet is a DRAFT, which send refuses: fill the gaps above (the register's with rightsdesk controllers %s edit, the case's with the commands they name) and export again\n", res.Controller)
 	}
 	if o.asJSON {
 		gaps := res.Gaps

@@ -19,11 +19,42 @@ type LetterGap struct {
 	// Field is the register field ("legal_name", "recipients[2].safeguard")
 	// or "case" for what the case's timeline lacks.
 	Field string `json:"field"`
-	Text  string `json:"text"`
+	// TOML is a register field as the DPO finds it in the register's file
+	// (register.FieldHelp): "[[recipients]] 5: country".
+	TOML string `json:"toml,omitempty"`
+	Text string `json:"text"`
+	// Example is TOML that fills a register gap, with example values the
+	// DPO replaces (register.FieldHelp).
+	Example string `json:"example,omitempty"`
+	// Fix is the command that fixes the gap: the register's editor
+	// (rightsdesk controllers ORG edit) for a register fact, the case's
+	// command (work, recipients, notify, extend...) for the case.
+	Fix string `json:"fix,omitempty"`
 	// Blocking makes the packet a draft.
 	Blocking bool `json:"blocking"`
 	// Wording is the general wording used instead, when there is one.
 	Wording string `json:"wording,omitempty"`
+}
+
+// Line is the gap on one line, with where to fill it and an example, for
+// stderr and the app: "legal_name: no legal name (fill legal_name, e.g.
+// legal_name = ...; rightsdesk controllers crisp edit)".
+func (g LetterGap) Line() string {
+	var how []string
+	if g.TOML != "" {
+		how = append(how, "fill "+g.TOML)
+	}
+	if g.Example != "" {
+		how = append(how, "e.g. "+register.OneLine(g.Example))
+	}
+	if g.Fix != "" && !strings.Contains(g.Text, g.Fix) {
+		how = append(how, g.Fix)
+	}
+	line := g.Field + ": " + g.Text
+	if len(how) > 0 {
+		line += " (" + strings.Join(how, "; ") + ")"
+	}
+	return line
 }
 
 // facts collects what a letter takes from the register, and the gaps met.
@@ -32,13 +63,27 @@ type facts struct {
 	gaps []LetterGap
 }
 
+// gap records a gap of the register: it is filled in the register's
+// editor, at the field its help names.
 func (f *facts) gap(field, text string, blocking bool, wording string) {
-	for _, g := range f.gaps {
-		if g.Field == field && g.Text == text {
+	h := f.reg.Help(field)
+	f.add(LetterGap{Field: field, TOML: h.TOML, Text: text, Example: h.Example, Fix: f.reg.EditCommand(),
+		Blocking: blocking, Wording: wording})
+}
+
+// caseGap records a gap of the case, which the command fix fills (field
+// is "case", "work", or the register field it is about).
+func (f *facts) caseGap(field, text, fix string, blocking bool, wording string) {
+	f.add(LetterGap{Field: field, Text: text, Fix: fix, Blocking: blocking, Wording: wording})
+}
+
+func (f *facts) add(g LetterGap) {
+	for _, h := range f.gaps {
+		if h.Field == g.Field && h.Text == g.Text {
 			return
 		}
 	}
-	f.gaps = append(f.gaps, LetterGap{Field: field, Text: text, Blocking: blocking, Wording: wording})
+	f.gaps = append(f.gaps, g)
 }
 
 // missing is the note a register gives for a missing fact.

@@ -176,7 +176,8 @@ func (p *packetCase) recipientsOf(d *letterData, f *facts) {
 			continue
 		}
 		if r.Kind.Value == "third-party" && !chosen {
-			f.gap(fmt.Sprintf("recipients[%d]", i), fmt.Sprintf("whether this subject's data went to the third party %s is not confirmed (rightsdesk recipients %s --only NAME)", key, p.c.ID), true, "")
+			f.caseGap(fmt.Sprintf("recipients[%d]", i), fmt.Sprintf("whether this subject's data went to the third party %s is not confirmed (rightsdesk recipients %s --only NAME)", key, p.c.ID),
+				fmt.Sprintf("rightsdesk recipients %s --only NAME", p.c.ID), true, "")
 		}
 		d.MayReceive = append(d.MayReceive, recipientFact{Name: r.Name.Text(), Category: r.Category.Text(), Purpose: r.Purpose.Text(), key: key})
 	}
@@ -241,7 +242,8 @@ func (p *packetCase) suppression(d *letterData) {
 func (p *packetCase) redirected(d *letterData, f *facts) {
 	fw := p.st.Forwarded
 	if fw == nil {
-		f.gap("case", fmt.Sprintf("no forwarding of the request is recorded (rightsdesk forward %s --to NAME): the letter says it was not passed on", p.c.ID), false, "")
+		f.caseGap("case", fmt.Sprintf("no forwarding of the request is recorded (rightsdesk forward %s --to NAME): the letter says it was not passed on", p.c.ID),
+			fmt.Sprintf("rightsdesk forward %s --to NAME", p.c.ID), false, "")
 		return
 	}
 	d.Forwarded = md(fw.Customer) + " on " + p.dateOf(fw)

@@ -373,7 +373,8 @@ func (p *packetCase) stepFacts(d *letterData, f *facts, kind cases.LetterKind) {
 		d.Requests = p.requests()
 	case cases.LetterIdentityRequest:
 		if !d.AuthorityNeeded && len(d.Needs) == 0 {
-			f.gap("case", "the identity request names nothing the subject must send (request-id --need): the letter asks only for what removes the doubt", false, "")
+			f.caseGap("case", "the identity request names nothing the subject must send (request-id --need): the letter asks only for what removes the doubt",
+				fmt.Sprintf("rightsdesk request-id %s --reason TEXT --need WHAT", c.ID), false, "")
 		}
 	case cases.LetterLapse:
 		for _, k := range []cases.EventKind{cases.EventIDRequested, cases.EventAuthorityRequested, cases.EventClarificationRequested, cases.EventFeeRequested} {
@@ -385,7 +386,8 @@ func (p *packetCase) stepFacts(d *letterData, f *facts, kind cases.LetterKind) {
 		d.LateSince = datePtr(st.Deadlines.Due)
 		if st.ExtensionDecided == nil {
 			d.ExtendedDue = ""
-			f.gap("case", fmt.Sprintf("the delay letter must say when the answer will come: decide it (rightsdesk extend %s --reason TEXT)", c.ID), true, "")
+			f.caseGap("case", fmt.Sprintf("the delay letter must say when the answer will come: decide it (rightsdesk extend %s --reason TEXT)", c.ID),
+				fmt.Sprintf("rightsdesk extend %s --reason TEXT", c.ID), true, "")
 		}
 	}
 }
@@ -437,13 +439,13 @@ func (p *packetCase) notified(d *letterData, f *facts) {
 	}
 	owed, confirmed := p.art19Owed()
 	if !confirmed {
-		f.gap("case", "which third parties received this subject's data is not confirmed, so whom Art. 19 obliges us to tell "+
-			"is not known (recipients ID [--only NAME])", true, "")
+		f.caseGap("case", "which third parties received this subject's data is not confirmed, so whom Art. 19 obliges us to tell "+
+			"is not known (recipients ID [--only NAME])", fmt.Sprintf("rightsdesk recipients %s --only NAME", p.c.ID), true, "")
 	}
 	for _, name := range owed {
 		if _, done := last[name]; !done {
-			f.gap("case", fmt.Sprintf("Art. 19: %s received this subject's data and is not notified (notify ID --recipient %q "+
-				"[--impossible REASON])", name, name), true, "")
+			f.caseGap("case", fmt.Sprintf("Art. 19: %s received this subject's data and is not notified (notify ID --recipient %q "+
+				"[--impossible REASON])", name, name), fmt.Sprintf("rightsdesk notify %s --recipient %q", p.c.ID, name), true, "")
 		}
 	}
 }

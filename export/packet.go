@@ -341,17 +341,27 @@ type manifestJSON struct {
 	CaseRules       string         `json:"case_rules"`
 	Date            string         `json:"date"`
 	Draft           bool           `json:"draft"`
-	Gaps            []LetterGap    `json:"gaps"`
+	Gaps            []manifestGap  `json:"gaps"`
 	Files           []manifestFile `json:"files"`
+}
+
+// manifestGap is a gap as the packet's manifest lists it: what is missing,
+// without the register's field, example or command, which are for the DPO
+// (LetterGap) and not for the subject who receives the packet.
+type manifestGap struct {
+	Field    string `json:"field"`
+	Text     string `json:"text"`
+	Blocking bool   `json:"blocking"`
+	Wording  string `json:"wording,omitempty"`
 }
 
 func (p *packetCase) manifest(kind cases.LetterKind, lang string, draft bool, files []packetFile) ([]byte, error) {
 	m := manifestJSON{Format: PacketFormat, Generator: Generator, Case: p.c.ID, Controller: p.c.Controller,
 		Letter: string(kind), Language: lang, Register: p.reg.ID, RegisterVersion: p.reg.Version.String(),
 		CaseRules: p.st.Rules.Source, Date: p.day.String(), Draft: draft,
-		Gaps: p.gaps, Files: []manifestFile{}}
-	if m.Gaps == nil {
-		m.Gaps = []LetterGap{}
+		Gaps: []manifestGap{}, Files: []manifestFile{}}
+	for _, g := range p.gaps {
+		m.Gaps = append(m.Gaps, manifestGap{Field: g.Field, Text: g.Text, Blocking: g.Blocking, Wording: g.Wording})
 	}
 	for _, f := range files {
 		sum := sha256.Sum256(f.data)

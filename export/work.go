@@ -105,7 +105,8 @@ func (p *packetCase) forCustomer(name string, ev *cases.Event, d *letterData, f 
 	if fw := p.forwardedTo(customer); fw != nil {
 		return out + "we passed your request on to " + md(customer) + " on " + p.dateOf(fw) + "."
 	}
-	f.gap("case", fmt.Sprintf("the request was not forwarded to %s (rightsdesk forward %s --to NAME): the letter says it was not", customer, p.c.ID), false, "")
+	f.caseGap("case", fmt.Sprintf("the request was not forwarded to %s (rightsdesk forward %s --to NAME): the letter says it was not", customer, p.c.ID),
+		fmt.Sprintf("rightsdesk forward %s --to NAME", p.c.ID), false, "")
 	if why := sentence(ev.Reason); why != "" {
 		return out + "we have not passed your request on to " + md(customer) + ". " + why + " Please write to it directly."
 	}
@@ -307,8 +308,8 @@ func (p *packetCase) workStatements(d *letterData, f *facts) {
 		if p.c.Right == cases.RightObjection || p.c.Right == cases.RightWithdrawConsent {
 			what = "purposes"
 		}
-		f.gap("work", fmt.Sprintf("the case has no work list (its rules name no %s for %s requests): the letter cannot say what was done; add what was searched (rightsdesk work %s --add-system NAME) and record each result",
-			what, p.c.Right, p.c.ID), true, "")
+		f.caseGap("work", fmt.Sprintf("the case has no work list (its rules name no %s for %s requests): the letter cannot say what was done; add what was searched (rightsdesk work %s --add-system NAME) and record each result",
+			what, p.c.Right, p.c.ID), fmt.Sprintf("rightsdesk work %s --add-system NAME", p.c.ID), true, "")
 		return
 	}
 	var open []string
@@ -324,6 +325,7 @@ func (p *packetCase) workStatements(d *letterData, f *facts) {
 		}
 	}
 	if len(open) > 0 {
-		f.gap("work", fmt.Sprintf("open work items: %s: record each result (rightsdesk work %s ITEM RESULT)", strings.Join(open, ", "), p.c.ID), true, "")
+		f.caseGap("work", fmt.Sprintf("open work items: %s: record each result (rightsdesk work %s ITEM RESULT)", strings.Join(open, ", "), p.c.ID),
+			fmt.Sprintf("rightsdesk work %s ITEM RESULT", p.c.ID), true, "")
 	}
 }

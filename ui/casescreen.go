@@ -12,6 +12,7 @@ import (
 
 	"rightsdesk/cases"
 	"rightsdesk/cases/register"
+	"rightsdesk/export"
 	"rightsdesk/storage"
 )
 
@@ -26,6 +27,10 @@ type caseDetail struct {
 	state    *cases.State
 	register *register.Register
 	at       time.Time // when it was read, as of which state is derived
+	// letter is the letter of the case's step, and the gaps it would have
+	// if exported now (export.Check), worked out when the case is read.
+	letter     cases.LetterKind
+	letterGaps []export.LetterGap
 }
 
 // now is the time the case is shown as of: the model's clock, or the time
@@ -193,6 +198,8 @@ func (m Model) caseKey(msg tea.KeyPressMsg) (tea.Model, tea.Cmd) {
 		m.showHelp = true
 	case key.Matches(msg, k.Reveal):
 		return m.toggleReveal()
+	case !c.menu && key.Matches(msg, k.Register):
+		return m.openRegister(c.detail.loaded.Case.Controller, screenCase)
 	case c.scroll(msg, m.height-3): // scrolled: nothing more to do
 	default:
 		if mm, cmd, ok := m.caseAction(msg); ok {
@@ -287,6 +294,7 @@ func (d *caseDetail) lines(lk look) (out []string, sections []int) {
 	b := &caseLines{width: lk.width, st: lk.styles}
 	d.top(b, lk)
 	d.work(b)
+	d.draft(b)
 	d.deadline(b)
 	b.section("Working")
 	for _, step := range d.state.Deadlines.Steps {
@@ -403,7 +411,33 @@ func (d *caseDetail) organisation(b *caseLines) {
 	b.label("authority", p(orDash(r.Authority.Name.Value)))
 	b.label("rules", fmt.Sprintf("%s, %s, calendar %s", dl.Regime, dl.Zone, dl.Calendar))
 	if g := r.Gaps(); len(g) > 0 {
-		b.label("register gaps", fmt.Sprintf("%d (rightsdesk controllers %s)", len(g), r.ID))
+		b.label("register gaps", fmt.Sprintf("%d: O shows them, E there edits the register (%s)", len(g), p(r.EditCommand())))
+	}
+}
+
+// draft is, when the letter of the case's step would be a DRAFT, what it
+// lacks and how to fill each: the register in its editor (O opens the
+// register screen, E there edits it), the case with its command.
+func (d *caseDetail) draft(b *caseLines) {
+	p := cases.Printable
+	var blocking []export.LetterGap
+	for _, g := range d.letterGaps {
+		if g.Blocking {
+			blocking = append(blocking, g)
+		}
+	}
+	if len(blocking) == 0 {
+		return
+	}
+	b.section(fmt.Sprintf("Draft: the %s letter lacks %d", d.letter, len(blocking)))
+	for _, g := range blocking {
+		b.wrapped("  - " + p(g.Field) + ": " + p(g.Text))
+		switch {
+		case g.TOML != "":
+			b.out = append(b.out, wrapHang("    fill "+p(g.TOML)+": O, then E ("+p(g.Fix)+")", b.width, 6)...)
+		case g.Fix != "" && !strings.Contains(g.Text, g.Fix):
+			b.out = append(b.out, wrapHang("    "+p(g.Fix), b.width, 6)...)
+		}
 	}
 }
 

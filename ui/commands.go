@@ -12,6 +12,7 @@ import (
 	tea "charm.land/bubbletea/v2"
 
 	"rightsdesk/cases"
+	"rightsdesk/export"
 	"rightsdesk/storage"
 )
 
@@ -276,6 +277,11 @@ func (m Model) readCase(id string) func() caseMsg {
 		if regs != nil {
 			d.register, _ = regs.Get(l.Case.Controller)
 		}
+		if d.register != nil {
+			// A letter that cannot be built now is no draft to show:
+			// export says why when it is asked for.
+			d.letter, d.letterGaps, _ = export.Check(export.Input{Case: l.Case, Register: d.register})
+		}
 		return caseMsg{detail: d}
 	}
 }
@@ -388,10 +394,10 @@ func (m Model) exportPacket(id string, kind cases.LetterKind) tea.Cmd {
 		}
 		lines := []string{"Packet written: " + res.Path, "sha256 " + res.SHA256, "(recorded in the timeline; s then records the letter as sent)"}
 		if res.Draft {
-			lines = append(lines, "DRAFT: the register lacks facts the letter needs; complete it and export again")
+			lines = append(lines, "DRAFT: the letter lacks facts; fill them (the case screen lists each) and export again")
 		}
 		if len(res.Gaps) > 0 {
-			lines = append(lines, fmt.Sprintf("facts this letter lacks (%d): %s (rightsdesk controllers %s shows the register)",
+			lines = append(lines, fmt.Sprintf("facts this letter lacks (%d): %s (O shows the register, E there edits it: rightsdesk controllers %s edit)",
 				len(res.Gaps), strings.Join(res.Gaps, ", "), res.Controller))
 		}
 		return exportedMsg{lines: lines, reload: true}

@@ -319,16 +319,31 @@ func (m Model) packetGaps(f *form) string {
 		return ""
 	}
 	var draft bool
-	var list []string
+	var inRegister, forCase []string
 	for _, g := range gaps {
 		draft = draft || g.Blocking
-		list = append(list, g.Field)
+		switch {
+		case g.TOML != "":
+			inRegister = append(inRegister, g.Field)
+		case g.Fix != "":
+			forCase = append(forCase, g.Field+" ("+g.Fix+")")
+		default:
+			forCase = append(forCase, g.Field)
+		}
 	}
 	head := fmt.Sprintf("facts this letter lacks (%d)", len(gaps))
 	if draft {
 		head += " (the packet will be a DRAFT)"
 	}
-	return head + ": " + strings.Join(list, ", ")
+	var parts []string
+	if len(inRegister) > 0 {
+		parts = append(parts, fmt.Sprintf("in the register: %s (esc, O, then E edits it; or %s)",
+			strings.Join(inRegister, ", "), d.register.EditCommand()))
+	}
+	if len(forCase) > 0 {
+		parts = append(parts, "for the case: "+strings.Join(forCase, "; "))
+	}
+	return cases.Printable(head + ": " + strings.Join(parts, "; "))
 }
 
 // confirmQuestion is what is asked before a form that matters is sent.

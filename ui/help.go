@@ -72,6 +72,10 @@ func (m *Model) helpView() string {
 	case screenOverview:
 		keys, title = m.overview.keys, "the overview"
 		notes = []string{"The figures are those of the register of requests (rightsdesk report)."}
+	case screenRegister:
+		keys, title = m.overview.reg.keys, "a register"
+		notes = []string{"Gaps come first, each with the field to fill and an example value.",
+			"E hands the terminal to $VISUAL or $EDITOR on the register; the app resumes when it exits."}
 	}
 	// Columns of at most the rows that fit: a long group splits in two.
 	rows := max(4, m.height-4-len(notes))

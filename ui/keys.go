@@ -18,6 +18,7 @@ type KeyMap struct {
 	Case      CaseKeys
 	Form      FormKeys
 	Overview  OverviewKeys
+	Register  RegisterKeys
 	// Text edits every text field and the filter (bubbles/textinput):
 	// word moves, ctrl+w, ctrl+u, ctrl+k...
 	Text textinput.KeyMap
@@ -47,7 +48,7 @@ type CaseKeys struct {
 	Up, Down, PageUp, PageDown, Top, Bottom key.Binding
 	NextSection, PrevSection                key.Binding
 	Reveal, Actions, Export, Record, Back   key.Binding
-	Help, Quit                              key.Binding
+	Register, Help, Quit                    key.Binding
 	// Forms open the action forms (cases.Actions), in the order of the work.
 	Forms []FormKey
 }
@@ -67,7 +68,13 @@ type FormKeys struct {
 
 // OverviewKeys are the overview's keys.
 type OverviewKeys struct {
-	Back, Org, Report, Help, Quit key.Binding
+	Back, Org, Report, Register, Help, Quit key.Binding
+}
+
+// RegisterKeys are the register screen's keys.
+type RegisterKeys struct {
+	Up, Down, PageUp, PageDown, Top, Bottom key.Binding
+	Org, Edit, Back, Help, Quit             key.Binding
 }
 
 // DefaultKeys are arrows and vim keys.
@@ -122,6 +129,7 @@ func DefaultKeys() KeyMap {
 			Actions:     b("enter", "list of actions", "enter"),
 			Export:      b("e", "export the packet", "e"),
 			Record:      b("E", "export the case record", "E"),
+			Register:    b("O", "register of the organisation", "O"),
 			Back:        b("esc", "back to the queue", "esc"),
 			Help:        helpKey, Quit: quit,
 		},
@@ -138,9 +146,19 @@ func DefaultKeys() KeyMap {
 			No:       b("n", "no", "n", "N", "esc"),
 		},
 		Overview: OverviewKeys{
-			Back:   b("esc/v", "back to the queue", "esc", "v"),
-			Org:    b("c", "cycle organisation shown", "c"),
-			Report: b("R", "write the register of requests", "R"),
+			Back:     b("esc/v", "back to the queue", "esc", "v"),
+			Org:      b("c", "cycle organisation shown", "c"),
+			Report:   b("R", "write the register of requests", "R"),
+			Register: b("O", "register of the organisation", "O"),
+			Help:     helpKey, Quit: quit,
+		},
+		Register: RegisterKeys{
+			Up: up, Down: down, PageUp: pageUp, PageDown: pageDown,
+			Top:    b("g/home", "top of the register", "g", "home"),
+			Bottom: b("G/end", "end of the register", "G", "end"),
+			Org:    b("c", "next organisation", "c"),
+			Edit:   b("E", "edit the register in $EDITOR", "E"),
+			Back:   b("esc", "back", "esc"),
 			Help:   helpKey, Quit: quit,
 		},
 		Text: textKeys(),
@@ -231,7 +249,7 @@ func (k CaseKeys) FullHelp() [][]key.Binding {
 		forms = append(forms, f.Binding)
 	}
 	return [][]key.Binding{{k.Up, k.Down, k.PageUp, k.PageDown, k.Top, k.Bottom, k.NextSection, k.PrevSection,
-		k.Reveal, k.Actions, k.Export, k.Record, k.Back, k.Help, k.Quit}, forms}
+		k.Reveal, k.Actions, k.Export, k.Record, k.Register, k.Back, k.Help, k.Quit}, forms}
 }
 
 // menuHelp is the footer of the list of actions.
@@ -241,12 +259,12 @@ func (k CaseKeys) menuHelp() []key.Binding {
 
 // ShortHelp is the overview's footer.
 func (k OverviewKeys) ShortHelp() []key.Binding {
-	return []key.Binding{brief(k.Back, "esc", "back"), brief(k.Org, "", "organisation"), k.Report, brief(k.Help, "", "help")}
+	return []key.Binding{brief(k.Back, "esc", "back"), brief(k.Org, "", "organisation"), brief(k.Report, "", "report"), brief(k.Register, "", "register"), brief(k.Help, "", "help")}
 }
 
 // FullHelp is the overview's help.
 func (k OverviewKeys) FullHelp() [][]key.Binding {
-	return [][]key.Binding{{k.Org, k.Report, k.Back, k.Help, k.Quit}}
+	return [][]key.Binding{{k.Org, k.Report, k.Register, k.Back, k.Help, k.Quit}}
 }
 
 // fieldHelp is a form's footer for the field in focus: how to choose or
@@ -266,3 +284,14 @@ func (k FormKeys) fieldHelp(kind fieldKind, verb string) []key.Binding {
 
 // questionHelp is the footer of the question before a form is sent.
 func (k FormKeys) questionHelp() []key.Binding { return []key.Binding{k.Yes, k.No} }
+
+// ShortHelp is the register screen's footer.
+func (k RegisterKeys) ShortHelp() []key.Binding {
+	return []key.Binding{brief(k.Back, "", "back"), brief(k.Edit, "", "edit"), brief(k.Org, "", "organisation"),
+		brief(k.Down, "↓", "scroll"), brief(k.Help, "", "help")}
+}
+
+// FullHelp is the register screen's help.
+func (k RegisterKeys) FullHelp() [][]key.Binding {
+	return [][]key.Binding{{k.Up, k.Down, k.PageUp, k.PageDown, k.Top, k.Bottom, k.Org, k.Edit, k.Back, k.Help, k.Quit}}
+}

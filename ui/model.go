@@ -10,6 +10,7 @@ package ui
 import (
 	"errors"
 	"fmt"
+	"os/exec"
 	"strings"
 	"time"
 
@@ -54,6 +55,14 @@ type Options struct {
 	// Report writes the register of requests of one organisation (all when
 	// empty) and says where: R on the overview.
 	Report func(controller string) (string, error)
+	// EditRegister is the command that opens organisation id's register in
+	// the DPO's editor (rightsdesk controllers ID edit), run with the
+	// terminal handed over: E on the register screen. Nil, or a nil
+	// command, when editing is not available: E then names the command.
+	EditRegister func(id string) *exec.Cmd
+	// ReloadRegisters reads the registers again after an edit, so that the
+	// screens show the new version; nil keeps those read at start.
+	ReloadRegisters func() (*register.Registers, error)
 }
 
 // Exported is a packet written by Options.Export.
@@ -70,6 +79,7 @@ const (
 	screenQueue screen = iota
 	screenCase
 	screenOverview
+	screenRegister
 )
 
 // Model is the root model. Bubble Tea models are values: Update works on
@@ -143,11 +153,15 @@ func (m Model) Update(msg tea.Msg) (tea.Model, tea.Cmd) {
 		m.width, m.height = msg.Width, msg.Height
 		m.queue.clamp(m.queueRows())
 		m.kase = m.kase.layout(m.caseLook())
+		m.overview.reg = m.overview.reg.layout(m.opt.Registers, m.width, m.height, m.styles)
 		return m, nil
 	case tea.BackgroundColorMsg:
 		m = m.withStyles(NewStyles(msg.IsDark()))
 		m.kase = m.kase.layout(m.caseLook())
+		m.overview.reg = m.overview.reg.layout(m.opt.Registers, m.width, m.height, m.styles)
 		return m, nil
+	case registerEditedMsg:
+		return m.registerEdited(msg)
 	case queueMsg, indexMsg, filterMsg, polledMsg:
 		return m.queueLoaded(msg)
 	case caseMsg:
@@ -231,6 +245,8 @@ func (m Model) key(msg tea.KeyPressMsg) (tea.Model, tea.Cmd) {
 	switch m.screen {
 	case screenOverview:
 		return m.overviewKey(msg)
+	case screenRegister:
+		return m.registerKey(msg)
 	case screenCase:
 		if m.kase.detail != nil {
 			return m.caseKey(msg)

@@ -16,11 +16,13 @@ import (
 
 // overviewScreen is the overview component: figures worked out off the
 // update loop (workOutOverview), the last request numbered so that an
-// older answer is dropped.
+// older answer is dropped; and the register screen it opens (O), which
+// the case screen opens too.
 type overviewScreen struct {
 	keys    OverviewKeys
 	figures *overview
 	seq     int
+	reg     registerScreen
 }
 
 // overview are the overview's figures, worked out when the overview opens
@@ -67,6 +69,8 @@ func (m Model) overviewKey(msg tea.KeyPressMsg) (tea.Model, tea.Cmd) {
 	case key.Matches(msg, k.Report):
 		m.status, m.err = "writing the register of requests…", ""
 		return m, m.writeReport()
+	case key.Matches(msg, k.Register):
+		return m.openRegister(m.queue.filter.quick.controller, screenOverview)
 	}
 	return m, nil
 }

@@ -19,6 +19,8 @@ func (m Model) View() tea.View {
 		body = m.caseView()
 	case m.screen == screenOverview:
 		body = m.overviewView()
+	case m.screen == screenRegister:
+		body = m.registerView()
 	default:
 		body = m.queueView()
 	}

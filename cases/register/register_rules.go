@@ -21,7 +21,13 @@ type Gap struct {
 	Kind string `json:"kind"`
 	// Field is the register field concerned, such as "authority.web".
 	Field string `json:"field,omitempty"`
-	Text  string `json:"text"`
+	// TOML is the field as the DPO finds it in the register's file, such
+	// as `[[recipients]] 5: country` (FieldHelp.TOML).
+	TOML string `json:"toml,omitempty"`
+	Text string `json:"text"`
+	// Example is TOML that fills the gap, with example values the DPO
+	// replaces (FieldHelp.Example).
+	Example string `json:"example,omitempty"`
 }
 
 // placeholderPattern finds template leftovers: "[Company Name]", and links
@@ -97,6 +103,10 @@ func (r *Register) Gaps() []Gap {
 	for i := range r.Findings {
 		f := &r.Findings[i]
 		gaps = append(gaps, Gap{Kind: f.Kind.Value, Field: fmt.Sprintf("findings[%d]", i), Text: f.Text.Value})
+	}
+	for i := range gaps {
+		h := r.Help(gaps[i].Field)
+		gaps[i].TOML, gaps[i].Example = h.TOML, h.Example
 	}
 	return gaps
 }

@@ -307,7 +307,7 @@ func (r *Register) addDataMapGaps(gaps []Gap) []Gap {
 		s := &r.Systems[i]
 		if len(s.Categories) == 0 && s.Role != cases.SystemForCustomer && !slices.Contains(AssumedSystemIDs(), s.ID) {
 			gaps = append(gaps, Gap{Kind: "missing", Field: fmt.Sprintf("systems[%d].categories", i),
-				Text: fmt.Sprintf("[[systems]] %q names no category of data: list the ids of the categories it holds (e.g. categories = [\"account\"], ids of [[categories]] entries), so that a letter can say what was found there",
+				Text: fmt.Sprintf("[[systems]] %q names no category of data: list the ids of the [[categories]] tables whose data it holds, so that a letter can say what was found there",
 					s.ID)})
 		}
 	}
