@@ -143,6 +143,9 @@ func BenchmarkDemo100k(b *testing.B) {
 // draft flag is the packet's, and the demo shows an answer exported but
 // not sent, a draft that went out (with why) and a final packet sent.
 func TestDemoExportsRealPackets(t *testing.T) {
+	if testing.Short() {
+		t.Skip("generation-heavy content checks, without concurrency: the full run (go test ./...) makes them; the race run uses -short")
+	}
 	env := map[string]string{"RIGHTSDESK_NOW": "2026-11-23T15:00:00Z", "RIGHTSDESK_ACTOR": "dpo-test", "XDG_CONFIG_HOME": t.TempDir()}
 	db := filepath.Join(t.TempDir(), "demo.db")
 	if status, _, errOut := runCLI(t, env, "demo", "--db", db); status != 0 {

@@ -190,6 +190,9 @@ var emailLike = regexp.MustCompile(`[A-Za-z0-9._%+'-]+@([A-Za-z0-9.-]+)`)
 // Days days, and every event happened after receipt and was recorded
 // in order, never after now.
 func TestDemoIsFictionalAndInTime(t *testing.T) {
+	if testing.Short() {
+		t.Skip("generation-heavy content checks, without concurrency: the full run (go test ./...) makes them; the race run uses -short")
+	}
 	reqs, err := Generate(Options{Cases: 2000, Seed: 4, Now: demoNow, Registers: demoRegisters(t)})
 	if err != nil {
 		t.Fatal(err)

@@ -62,6 +62,9 @@ func generateWithWork(t *testing.T, n int, seed uint64) [][]*cases.Case {
 // of WORK.md's table a first look should show; some cases are still being
 // worked with items open. The same seed gives the same work.
 func TestDemoWorkFollowsTheRules(t *testing.T) {
+	if testing.Short() {
+		t.Skip("generation-heavy content checks, without concurrency: the full run (go test ./...) makes them; the race run uses -short")
+	}
 	reqs := generateWithWork(t, 1500, 9)
 	replayAll(t, reqs)
 	if demoJSON(t, reqs) != demoJSON(t, generateWithWork(t, 1500, 9)) {
