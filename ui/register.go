@@ -206,7 +206,9 @@ func registerLines(r *register.Register, width int, st *Styles) []string {
 		add("  E edits the register (" + p(r.EditCommand()) + ")")
 	}
 	for _, g := range gaps {
-		hang("  - "+st.Soon.Render(p(g.Kind))+" "+p(g.Field)+": "+p(g.Text), 4)
+		// A missing fact's text already starts "missing: ...".
+		text := strings.TrimPrefix(g.Text, g.Kind+": ")
+		hang("  - "+st.Soon.Render(p(g.Kind))+" "+p(g.Field)+": "+p(text), 4)
 		if g.TOML != "" {
 			hang("    fill "+p(g.TOML)+", e.g. "+p(register.OneLine(g.Example)), 6)
 		}
