@@ -15,7 +15,7 @@ import (
 func TestCaseRecord(t *testing.T) {
 	d := newDesk(t, "2026-03-10T12:00:00Z")
 	status, out, errOut := d.run("add", "--controller", "crisp", "--right", "access", "--received", "2026-03-02",
-		"--subject", "<script>alert(1)</script> \x1b[31mMallory", "--email", "m@example.org", "--text", "send me <b>everything</b>")
+		"--subject", "<script>alert(1)</script> \x1b[31mMallory \u009b2J", "--email", "m@example.org", "--text", "send me <b>everything</b>")
 	if status != 0 {
 		t.Fatal(errOut)
 	}
@@ -72,6 +72,16 @@ func TestCaseRecord(t *testing.T) {
 		}
 	}
 	html := string(first["record.html"])
+	// The subject's name is evidence as typed; the files show its control
+	// characters as text, so that cat record.html does not drive the terminal.
+	for f, b := range first {
+		if bytes.ContainsAny(b, "\x1b\x07") || bytes.Contains(b, []byte("\u009b")) {
+			t.Errorf("%s carries raw control characters from the subject's name", f)
+		}
+	}
+	if !strings.Contains(html, "^[[31mMallory &lt;U+009B&gt;2J") {
+		t.Errorf("record.html does not show the name's control characters as text")
+	}
 	// The work list: each item with its result, or open (WORK.md: the case
 	// record shows it); the letter sent another way says so, with why.
 	for _, want := range []string{"<h2>Work</h2>", "(core)</span></td><td>found</td>", "(backups)</span></td><td>open</td>",

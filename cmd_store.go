@@ -189,7 +189,7 @@ func (a *app) runList(o listOptions) int {
 			if n > 0 {
 				out.WriteByte(',')
 			}
-			out.Write(escapeC1(view))
+			out.Write(cases.EscapeC1(view))
 			n++
 			return nil
 		})

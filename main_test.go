@@ -6,6 +6,8 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
+
+	"rightsdesk/cases"
 )
 
 // runCLI runs the program in-process with a fixed clock.
@@ -150,7 +152,7 @@ func TestTerminalAppNeedsATerminal(t *testing.T) {
 // subject's name leaves show --json and list --json escaped, as ESC does,
 // and reads back as the same name.
 func TestJSONCarriesNoC1Controls(t *testing.T) {
-	if got := string(escapeC1([]byte("{\"n\":\"a\u009b2Jb£\u0085\"}"))); got != `{"n":"a\u009b2Jb£\u0085"}` {
+	if got := string(cases.EscapeC1([]byte("{\"n\":\"a\u009b2Jb£\u0085\"}"))); got != `{"n":"a\u009b2Jb£\u0085"}` {
 		t.Errorf("escapeC1: %q", got)
 	}
 	db := filepath.Join(t.TempDir(), "cases.db")

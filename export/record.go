@@ -11,6 +11,7 @@ import (
 	"os"
 	"path/filepath"
 	"time"
+	"unicode/utf8"
 
 	"rightsdesk/cases"
 )
@@ -158,6 +159,35 @@ func NewRecord(in RecordInput) (*CaseRecord, error) {
 	return r, nil
 }
 
+// htmlPrintable shows the control characters of a rendered page as text:
+// C0 as ^X (line breaks and tabs kept), DEL as ^?, C1 and the bidi
+// overrides as &lt;U+XXXX&gt;, as cases.Printable shows them on a terminal
+// but escaped for HTML. The template writes none itself: every one came from
+// outside text.
+func htmlPrintable(page []byte) []byte {
+	var b bytes.Buffer
+	for s := string(page); s != ""; {
+		r, size := utf8.DecodeRuneInString(s)
+		s = s[size:]
+		switch {
+		case r == '\n' || r == '\t' || r == '\r':
+			b.WriteRune(r)
+		case r == utf8.RuneError && size == 1:
+			b.WriteRune(utf8.RuneError)
+		case r < 0x20:
+			b.WriteByte('^')
+			b.WriteByte(byte(r) + 0x40)
+		case r == 0x7f:
+			b.WriteString("^?")
+		case cases.Printable(string(r)) != string(r):
+			fmt.Fprintf(&b, "&lt;U+%04X&gt;", r)
+		default:
+			b.WriteRune(r)
+		}
+	}
+	return b.Bytes()
+}
+
 // recordWork is the work list as the record states it.
 func recordWork(st *cases.State) []RecordWork {
 	out := make([]RecordWork, 0, len(st.Work))
@@ -230,15 +260,19 @@ func WriteRecord(r *CaseRecord, dir string) (string, error) {
 	if err != nil {
 		return "", err
 	}
-	js = append(js, '\n')
+	// Subject text is evidence, stored as typed; the files written from it
+	// must not drive a terminal that shows them (cat record.html): JSON
+	// escapes C1 too, and the page shows every control character as text.
+	js = append(cases.EscapeC1(js), '\n')
 	var page bytes.Buffer
 	if err := recordTemplate.Execute(&page, r); err != nil {
 		return "", fmt.Errorf("case record of %s: %w", r.Case.ID, err)
 	}
+	html := htmlPrintable(page.Bytes())
 	files := []struct {
 		name string
 		data []byte
-	}{{"record.html", page.Bytes()}, {"record.json", js}}
+	}{{"record.html", html}, {"record.json", js}}
 	var sums bytes.Buffer
 	for _, f := range files {
 		sum := sha256.Sum256(f.data)
