@@ -140,7 +140,6 @@ func (a *app) printJSON(v any) int {
 	return exitOK
 }
 
-
 // printDeadlines writes the deadlines and their working for a person.
 func printDeadlines(w io.Writer, d *cases.Deadlines) {
 	fmt.Fprintf(w, "%-20s %s, %s, calendar %s\n", "rules", d.Regime, d.Zone, d.Calendar)
