@@ -67,7 +67,8 @@ func (t *transition) warn(format string, args ...any) {
 // allowedWhenClosed are the events that may still be recorded on a closed
 // case: the answer and its notifications, bookkeeping, and reopening.
 var allowedWhenClosed = []EventKind{EventSent, EventRecipientNotified, EventAssigned, EventTagged,
-	EventUntagged, EventNoted, EventAttached, EventWithheld, EventExported, EventReopened, EventForwarded}
+	EventUntagged, EventNoted, EventAttached, EventWithheld, EventExported, EventReopened, EventForwarded,
+	EventApproved, EventRejected}
 
 func (t *transition) check() error {
 	ev, st := t.ev, t.st
@@ -159,6 +160,10 @@ func (t *transition) check() error {
 		return t.worked()
 	case EventWorkAdded:
 		return t.addSystem()
+	case EventApproved:
+		return t.approve()
+	case EventRejected:
+		return t.reject()
 	case EventForwarded:
 		ev.Customer = strings.TrimSpace(ev.Customer)
 		if ev.Customer == "" {
@@ -315,8 +320,10 @@ func (t *transition) sent() error {
 }
 
 // unchanging are the events after an export that do not change the
-// packet: notes, tags, assignments, other exports and letters sent.
-var unchanging = []EventKind{EventNoted, EventTagged, EventUntagged, EventAssigned, EventExported, EventSent}
+// packet: notes, tags, assignments, other exports, letters sent, approvals
+// and rejections.
+var unchanging = []EventKind{EventNoted, EventTagged, EventUntagged, EventAssigned, EventExported, EventSent,
+	EventApproved, EventRejected}
 
 // sendable checks what may leave (WORK.md): a letter sent another way
 // says why; otherwise the letter's last export must exist, be final (not a
@@ -331,6 +338,7 @@ func (t *transition) sendable() error {
 		if strings.TrimSpace(ev.Reason) == "" {
 			return refuse("reason", "a letter sent another way needs why it was")
 		}
+		t.unapprovedSent()
 		return nil
 	}
 	var last *Event
@@ -366,8 +374,11 @@ func (t *transition) sendable() error {
 		return refuse("draft-sent", "the %s letter exported is not a draft", ev.Letter)
 	case ev.DraftSent && strings.TrimSpace(ev.Reason) == "":
 		return refuse("reason", "a draft that went out needs why it did")
+	case ev.DraftSent:
+		t.unapprovedSent()
+		return nil
 	}
-	return nil
+	return t.approved()
 }
 
 // tags checks a tagging, normalising tags to trimmed words.
