@@ -249,9 +249,16 @@ func ApprovalOf(c *Case, st *State, letter LetterKind, current Conditions) Appro
 // approvalProblem says why an approval does not count for the export, ""
 // when it does.
 func approvalProblem(e, export *Event, deciders []string) string {
-	switch {
-	case slices.Contains(e.Overridden, OverriddenActor):
+	if slices.Contains(e.Overridden, OverriddenActor) {
 		return "recorded under an overridden actor (RIGHTSDESK_ACTOR)"
+	}
+	return fourEyesProblem(e, export, deciders)
+}
+
+// fourEyesProblem says why an approval is not of the exported packet by
+// a second person, "" when it is.
+func fourEyesProblem(e, export *Event, deciders []string) string {
+	switch {
 	case e.Checksum != export.Checksum:
 		return fmt.Sprintf("for another packet (SHA-256 %.12s, not %.12s)", e.Checksum, export.Checksum)
 	case e.External != nil:
@@ -332,7 +339,7 @@ func (t *transition) approve() error {
 	} else if ev.Attachment != nil {
 		return refuse("evidence", "evidence goes with the controller's sign-off (--external \"NAME, ROLE, ORGANISATION\")")
 	}
-	if why := approvalProblem(ev, export, decidersOf(t.st)); why != "" && !slices.Contains(ev.Overridden, OverriddenActor) {
+	if why := fourEyesProblem(ev, export, decidersOf(t.st)); why != "" {
 		return refused("%s cannot approve the %s letter: four eyes means someone who neither exported the packet "+
 			"nor decided what it answers (%s); or record the controller's sign-off (approve --external)",
 			Printable(ev.Actor), ev.Letter, strings.TrimPrefix(why, "by "+Printable(ev.Actor)+", "))
@@ -461,12 +468,11 @@ var ApproveAction = Action{Name: "approve", Kind: EventApproved, Title: "Approve
 				ev.External = so
 				return err
 			}),
-		{Name: "evidence", Label: "evidence", Type: FieldFiles, Placeholder: "FILE",
+		// A path the caller reads (the evidence is stored with the case);
+		// one value, so a text field rather than a list of files.
+		{Name: "evidence", Label: "evidence", Type: FieldText, Placeholder: "FILE",
 			Hint: "with the sign-off: the file that shows it (stored with the case)",
 			set: func(ev *Event, v []string) error {
-				if one(v) == "" {
-					return fmt.Errorf("the evidence's file is required")
-				}
 				ev.Attachment = &Attachment{Name: filepath.Base(one(v)), Kind: AttachmentInternal}
 				return nil
 			}}}}

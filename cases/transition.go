@@ -148,12 +148,7 @@ func (t *transition) check() error {
 			return refused("%v", err)
 		}
 	case EventExported:
-		if _, err := ParseLetterKind(string(ev.Letter)); err != nil && ev.Letter != RecordExport {
-			return refused("%v", err)
-		}
-		if len(ev.Checksum) != 64 {
-			return refused("an export records the SHA-256 of what was written")
-		}
+		return t.exported()
 	case EventRebaselined:
 		return t.rebaseline()
 	case EventWorked:
@@ -187,6 +182,18 @@ func (t *transition) verify() error {
 	}
 	if asked, ok := st.Awaiting[EventIDRequested]; ok && t.day.Before(DateOf(asked, t.loc)) {
 		return refused("verified on %s, before identity was asked for on %s", t.day, DateOf(asked, t.loc))
+	}
+	return nil
+}
+
+// exported checks an export: of a letter kind (or the case record), with
+// the SHA-256 of what was written.
+func (t *transition) exported() error {
+	if _, err := ParseLetterKind(string(t.ev.Letter)); err != nil && t.ev.Letter != RecordExport {
+		return refused("%v", err)
+	}
+	if len(t.ev.Checksum) != 64 {
+		return refused("an export records the SHA-256 of what was written")
 	}
 	return nil
 }
