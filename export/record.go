@@ -10,6 +10,7 @@ import (
 	"html/template"
 	"os"
 	"path/filepath"
+	"slices"
 	"time"
 
 	"rightsdesk/cases"
@@ -67,6 +68,45 @@ type RecordLetter struct {
 	Actor    string    `json:"actor"`
 }
 
+// RecordApproval is a letter's packet approved or sent back (WORK.md,
+// "Approval"): who, when, which packet, the controller's sign-off with its
+// evidence, and whether the approval counts.
+type RecordApproval struct {
+	Decision       string    `json:"decision"` // approved or rejected
+	Letter         string    `json:"letter"`
+	At             time.Time `json:"at"`
+	Actor          string    `json:"actor"`
+	Checksum       string    `json:"checksum"` // the packet's SHA-256
+	SignedOffBy    string    `json:"signed_off_by,omitempty"`
+	Evidence       string    `json:"evidence,omitempty"`
+	EvidenceSHA256 string    `json:"evidence_sha256,omitempty"`
+	Reason         string    `json:"reason,omitempty"` // a rejection's
+	// Counts is false for an approval recorded under an overridden actor
+	// (the domain refuses the others that would not count: by the
+	// exporter or a decider); NotCounted says why.
+	Counts     bool   `json:"counts"`
+	NotCounted string `json:"not_counted,omitempty"`
+}
+
+// newRecordApproval is an approved or rejected event in the record.
+func newRecordApproval(e cases.Event) RecordApproval {
+	a := RecordApproval{Decision: string(e.Kind), Letter: string(e.Letter), At: e.At.UTC(), Actor: e.Actor,
+		Checksum: e.Checksum, Reason: e.Reason}
+	if e.External != nil {
+		a.SignedOffBy = e.External.String()
+	}
+	if e.Attachment != nil {
+		a.Evidence, a.EvidenceSHA256 = e.Attachment.Name, e.Attachment.SHA256
+	}
+	if e.Kind == cases.EventApproved {
+		a.Counts = !slices.Contains(e.Overridden, cases.OverriddenActor)
+		if !a.Counts {
+			a.NotCounted = "recorded under an overridden actor (RIGHTSDESK_ACTOR)"
+		}
+	}
+	return a
+}
+
 // RecordNote is an internal note.
 type RecordNote struct {
 	At    time.Time `json:"at"`
@@ -77,13 +117,16 @@ type RecordNote struct {
 // CaseRecord is the full account of one case for the organisation's files
 // or a supervisory authority (Art. 5(2)): never sent to the subject.
 type CaseRecord struct {
-	Format    int              `json:"format"`
-	Generator string           `json:"generator"`
-	AsOf      time.Time        `json:"as_of"` // the last recorded event: the record depends on nothing else
-	Case      *cases.View      `json:"case"`
-	Events    []RecordEvent    `json:"events"`
-	Letters   []RecordLetter   `json:"letters"`
-	Notes     []RecordNote     `json:"notes"`
+	Format    int            `json:"format"`
+	Generator string         `json:"generator"`
+	AsOf      time.Time      `json:"as_of"` // the last recorded event: the record depends on nothing else
+	Case      *cases.View    `json:"case"`
+	Events    []RecordEvent  `json:"events"`
+	Letters   []RecordLetter `json:"letters"`
+	Notes     []RecordNote   `json:"notes"`
+	// Approvals are the approvals and rejections of letters; absent when
+	// there were none.
+	Approvals []RecordApproval `json:"approvals,omitempty"`
 	Steps     []string         `json:"deadline_working"`
 	ChainHead string           `json:"chain_head"`
 	Register  string           `json:"register"` // where the frozen rules came from
@@ -133,6 +176,8 @@ func NewRecord(in RecordInput) (*CaseRecord, error) {
 				To: e.To, Checksum: e.Checksum, Actor: e.Actor})
 		case cases.EventNoted:
 			r.Notes = append(r.Notes, RecordNote{At: e.At.UTC(), Actor: e.Actor, Text: e.Text})
+		case cases.EventApproved, cases.EventRejected:
+			r.Approvals = append(r.Approvals, newRecordApproval(e))
 		}
 		r.ChainHead = link.Hash
 	}
