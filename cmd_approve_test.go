@@ -6,6 +6,7 @@ import (
 	"encoding/json"
 	"os"
 	"path/filepath"
+	"slices"
 	"strings"
 	"testing"
 )
@@ -147,6 +148,13 @@ func TestTheControllersSignoffStoresItsEvidence(t *testing.T) {
 		t.Fatalf("record approvals %v", record["approvals"])
 	}
 	a := approvals[0].(map[string]any)
+	// And so does the register of requests.
+	_, report, _ := d.run("report", "--json")
+	var rep struct{ Rows []struct{ Approvals []string } }
+	if err := json.Unmarshal([]byte(report), &rep); err != nil || len(rep.Rows) != 1 ||
+		!slices.Equal(rep.Rows[0].Approvals, []string{"final signed off by Eva Lind, CEO, Crisp IM SAS on 2026-03-10 (recorded by " + ev["actor"].(string) + ")"}) {
+		t.Fatalf("report: %v %s", err, report)
+	}
 	if a["signed_off_by"] != "Eva Lind, CEO, Crisp IM SAS" || a["counts"] != true || a["evidence_sha256"] != hex.EncodeToString(sum[:]) ||
 		a["letter"] != "final" {
 		t.Fatalf("record approval %v", a)
