@@ -150,7 +150,9 @@ func TestTheControllersSignoffStoresItsEvidence(t *testing.T) {
 	a := approvals[0].(map[string]any)
 	// And so does the register of requests.
 	_, report, _ := d.run("report", "--json")
-	var rep struct{ Rows []struct{ Approvals []string } }
+	var rep struct {
+		Rows []struct{ Approvals []string }
+	}
 	if err := json.Unmarshal([]byte(report), &rep); err != nil || len(rep.Rows) != 1 ||
 		!slices.Equal(rep.Rows[0].Approvals, []string{"final signed off by Eva Lind, CEO, Crisp IM SAS on 2026-03-10 (recorded by " + ev["actor"].(string) + ")"}) {
 		t.Fatalf("report: %v %s", err, report)
