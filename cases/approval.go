@@ -483,3 +483,25 @@ var RejectAction = Action{Name: "reject", Kind: EventRejected, Title: "Send the 
 	Summary: "send a letter's exported packet back, with why; it leaves only once exported again and approved",
 	Example: `rightsdesk reject DSR-2026-000042 --letter final --reason "the kept invoices need the law named"`,
 	Fields:  []Field{letterField(), textField("reason", "reason", "what must change before it may leave", true, setReason)}}
+
+// pendingApproval are the conditions met by the case's exported letters
+// that could leave as they are (final, the case unchanged since) and are
+// neither approved nor sent: what the queue's row keeps for quick filter a.
+func pendingApproval(c *Case, st *State) Conditions {
+	var out Conditions
+	var seen []LetterKind
+	for i := len(c.Events) - 1; i >= 0; i-- {
+		e := &c.Events[i]
+		if e.Kind != EventExported || e.Letter == RecordExport || slices.Contains(seen, e.Letter) {
+			continue
+		}
+		seen = append(seen, e.Letter)
+		if e.Draft || changedSince(c, i) != nil {
+			continue
+		}
+		if a := ApprovalOf(c, st, e.Letter, 0); a.Approved == nil && a.Sent == nil {
+			out |= a.Meets
+		}
+	}
+	return out
+}
