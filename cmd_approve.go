@@ -7,7 +7,10 @@ import (
 	"github.com/spf13/cobra"
 
 	"rightsdesk/cases"
+	"rightsdesk/cases/register"
+	"rightsdesk/export"
 	"rightsdesk/storage"
+	"rightsdesk/ui"
 )
 
 // Four eyes before a letter leaves (WORK.md, "Approval"): approve and
@@ -89,4 +92,48 @@ func (a *app) runApproval(act *cases.Action, in actionInput, id string, values c
 		}
 	}
 	return a.record(act, st, id, []storage.Action{action}, in.asJSON)
+}
+
+// letterToApprove rebuilds the last export of a letter of case id as it
+// was exported (same date, same case state, the register as it is now),
+// for the terminal app's approval screen: the approver reads what the
+// packet says, and its SHA-256 shows whether it still is the one exported.
+func letterToApprove(st storage.Service, regs *register.Registers, id string, kind cases.LetterKind) (*ui.Letter, error) {
+	l, err := st.Get(id)
+	if err != nil {
+		return nil, err
+	}
+	reg, err := regs.Get(l.Case.Controller)
+	if err != nil {
+		return nil, err
+	}
+	var date cases.Date
+	found := false
+	for _, e := range l.Case.Events {
+		if e.Kind == cases.EventExported && e.Letter == kind {
+			found, date = true, cases.Date{}
+			if e.LetterDate != nil {
+				date = *e.LetterDate
+			}
+		}
+	}
+	if !found {
+		return nil, &cases.Refused{Field: "letter", Reason: fmt.Sprintf("no %s letter was exported", kind)}
+	}
+	var linked []*cases.Case
+	for _, other := range l.Case.Linked {
+		if ol, err := st.Get(other); err == nil {
+			linked = append(linked, ol.Case)
+		}
+	}
+	p, err := export.Build(export.Input{Case: l.Case, Register: reg, Letter: kind, Date: date, Linked: linked,
+		Files: func(name string) ([]byte, error) { return st.File(id, name) }})
+	if err != nil {
+		return nil, err
+	}
+	letter, err := p.Contents()
+	if err != nil {
+		return nil, err
+	}
+	return &ui.Letter{Kind: kind, Markdown: letter.Markdown, DataFiles: letter.DataFiles, SHA256: p.SHA256}, nil
 }

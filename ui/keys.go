@@ -18,6 +18,7 @@ type KeyMap struct {
 	Case      CaseKeys
 	Form      FormKeys
 	Overview  OverviewKeys
+	Approval  ApprovalKeys
 	// Text edits every text field and the filter (bubbles/textinput):
 	// word moves, ctrl+w, ctrl+u, ctrl+k...
 	Text textinput.KeyMap
@@ -35,6 +36,15 @@ type QueueKeys struct {
 // QuickKeys are the queue's quick filters, each a toggle or a cycle.
 type QuickKeys struct {
 	Overdue, Week, Mine, Status, Org, Right, Clear key.Binding
+	// Approval shows the cases with a letter exported that waits for
+	// approval (WORK.md, "Approval").
+	Approval key.Binding
+}
+
+// ApprovalKeys are the approval screen's keys (approve.go).
+type ApprovalKeys struct {
+	Up, Down, PageUp, PageDown, Top, Bottom key.Binding
+	Approve, Reject, Back, Quit             key.Binding
 }
 
 // FilterKeys are the keys of the filter input beside the text it edits.
@@ -48,6 +58,8 @@ type CaseKeys struct {
 	NextSection, PrevSection                key.Binding
 	Reveal, Actions, Export, Record, Back   key.Binding
 	Help, Quit                              key.Binding
+	// Approve opens the approval screen on the letter exported.
+	Approve key.Binding
 	// Forms open the action forms (cases.Actions), in the order of the work.
 	Forms []FormKey
 }
@@ -96,13 +108,14 @@ func DefaultKeys() KeyMap {
 			BulkTag:    b("T", "tag the shown cases", "T"),
 			Help:       helpKey, Quit: quit,
 			Quick: QuickKeys{
-				Overdue: b("o", "only overdue", "o"),
-				Week:    b("w", "only due within 7 days", "w"),
-				Mine:    b("m", "only mine", "m"),
-				Status:  b("s", "cycle status", "s"),
-				Org:     b("c", "cycle organisation", "c"),
-				Right:   b("t", "cycle right", "t"),
-				Clear:   b("x", "clear quick filters", "x"),
+				Overdue:  b("o", "only overdue", "o"),
+				Week:     b("w", "only due within 7 days", "w"),
+				Mine:     b("m", "only mine", "m"),
+				Status:   b("s", "cycle status", "s"),
+				Org:      b("c", "cycle organisation", "c"),
+				Right:    b("t", "cycle right", "t"),
+				Clear:    b("x", "clear quick filters", "x"),
+				Approval: b("a", "only to approve", "a"),
 			},
 		},
 		Filter: FilterKeys{
@@ -124,6 +137,16 @@ func DefaultKeys() KeyMap {
 			Record:      b("E", "export the case record", "E"),
 			Back:        b("esc", "back to the queue", "esc"),
 			Help:        helpKey, Quit: quit,
+			Approve: b("L", "approve the letter", "L"),
+		},
+		Approval: ApprovalKeys{
+			Up: up, Down: down, PageUp: pageUp, PageDown: pageDown,
+			Top:     b("g/home", "top", "g", "home"),
+			Bottom:  b("G/end", "end", "G", "end"),
+			Approve: b("y", "approve", "y"),
+			Reject:  b("x", "send back", "x"),
+			Back:    b("esc", "back to the case", "esc"),
+			Quit:    quit,
 		},
 		Form: FormKeys{
 			Send:     b("enter", "send", "enter"),
@@ -208,7 +231,7 @@ func (k QueueKeys) FullHelp() [][]key.Binding {
 	q := k.Quick
 	return [][]key.Binding{
 		{k.Up, k.Down, k.PageUp, k.PageDown, k.Top, k.Bottom, k.Open, k.Back, k.Filter, k.Reveal, k.Overview, k.Help, k.Quit},
-		{q.Overdue, q.Week, q.Mine, q.Status, q.Org, q.Right, q.Clear, k.Actions, k.New, k.BulkAssign, k.BulkTag},
+		{q.Overdue, q.Week, q.Mine, q.Status, q.Org, q.Right, q.Approval, q.Clear, k.Actions, k.New, k.BulkAssign, k.BulkTag},
 	}
 }
 
@@ -231,7 +254,7 @@ func (k CaseKeys) FullHelp() [][]key.Binding {
 		forms = append(forms, f.Binding)
 	}
 	return [][]key.Binding{{k.Up, k.Down, k.PageUp, k.PageDown, k.Top, k.Bottom, k.NextSection, k.PrevSection,
-		k.Reveal, k.Actions, k.Export, k.Record, k.Back, k.Help, k.Quit}, forms}
+		k.Reveal, k.Actions, k.Export, k.Record, k.Approve, k.Back, k.Help, k.Quit}, forms}
 }
 
 // menuHelp is the footer of the list of actions.
@@ -266,3 +289,8 @@ func (k FormKeys) fieldHelp(kind fieldKind, verb string) []key.Binding {
 
 // questionHelp is the footer of the question before a form is sent.
 func (k FormKeys) questionHelp() []key.Binding { return []key.Binding{k.Yes, k.No} }
+
+// ShortHelp is the approval screen's footer.
+func (k ApprovalKeys) ShortHelp() []key.Binding {
+	return []key.Binding{k.Approve, k.Reject, brief(k.Down, "↑/↓", "scroll"), brief(k.Back, "", "back")}
+}
