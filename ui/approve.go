@@ -231,18 +231,22 @@ func short(sum string) string {
 // its text made printable first: a letter quotes what a subject typed.
 // Should the renderer fail, the Markdown itself is shown.
 func renderLetter(md []byte, width int) []string {
-	text := cases.Printable(string(md))
+	lines := strings.Split(string(md), "\n")
+	for i := range lines {
+		lines[i] = cases.Printable(lines[i]) // line by line: the breaks are the Markdown's
+	}
+	text := strings.Join(lines, "\n")
 	r, err := glamour.NewTermRenderer(glamour.WithStandardStyle("dark"), glamour.WithWordWrap(max(20, width-4)))
 	if err == nil {
 		if out, err := r.Render(text); err == nil {
 			return strings.Split(strings.TrimRight(out, "\n"), "\n")
 		}
 	}
-	var lines []string
-	for _, l := range strings.Split(text, "\n") {
-		lines = append(lines, wrap(l, width)...)
+	var out []string
+	for _, l := range lines {
+		out = append(out, wrap(l, width)...)
 	}
-	return lines
+	return out
 }
 
 // approvalKey handles a key on the approval screen: scroll, approve (a

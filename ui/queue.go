@@ -496,7 +496,8 @@ func (m Model) queueKey(msg tea.KeyPressMsg) (tea.Model, tea.Cmd) {
 		}
 	case key.Matches(msg, k.Reveal):
 		return m.toggleReveal()
-	case key.Matches(msg, k.Quick.Overdue, k.Quick.Week, k.Quick.Mine, k.Quick.Status, k.Quick.Org, k.Quick.Right, k.Quick.Clear):
+	case key.Matches(msg, k.Quick.Overdue, k.Quick.Week, k.Quick.Mine, k.Quick.Status, k.Quick.Org, k.Quick.Right, k.Quick.Approval,
+		k.Quick.Clear):
 		q.filter.quick = q.nextQuick(msg, m.organisations())
 		q.filter.seq++
 		return m, m.refilter()
