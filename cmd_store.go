@@ -60,6 +60,20 @@ func (a *app) actor() string {
 	if v := strings.TrimSpace(a.getenv("RIGHTSDESK_ACTOR")); v != "" {
 		return v
 	}
+	return a.osActor()
+}
+
+// actorOverridden reports whether $RIGHTSDESK_ACTOR names someone other
+// than the OS user: events so recorded never count as an approval.
+func (a *app) actorOverridden() bool {
+	v := strings.TrimSpace(a.getenv("RIGHTSDESK_ACTOR"))
+	me := a.osActor()
+	return v != "" && v != me && v != strings.SplitN(me, "@", 2)[0]
+}
+
+// osActor is the OS user (falling back to $USER, then the numeric uid),
+// plus the SSH client address.
+func (a *app) osActor() string {
 	name := ""
 	if u, err := user.Current(); err == nil && u.Username != "" {
 		name = u.Username

@@ -71,7 +71,11 @@ func (a *app) runTUI(db string, demo bool, color, registersDir string) int {
 		},
 		Report: func(controller string) (string, error) {
 			return writeReportFile(st, controller, filepath.Join(data, "reports"), a.clock.Now())
-		}})
+		},
+		Letter: func(id string, kind cases.LetterKind) (*ui.Letter, error) {
+			return letterToApprove(st, regs, id, kind)
+		},
+		ActorOverridden: a.actorOverridden()})
 	a.beginWrite() // the app records actions
 	opts := []tea.ProgramOption{}
 	if pin {

@@ -71,7 +71,8 @@ type Action struct {
 	// without a trace of it (a closing, a letter, a file withheld).
 	Confirm bool
 	// Register actions are completed from the organisation's register
-	// (register.Complete): the recipients it names, the rules it gives.
+	// (register.Complete): the recipients it names, the rules it gives,
+	// the approval conditions a letter sent meets.
 	Register bool
 }
 
@@ -133,7 +134,7 @@ var Actions = []Action{
 		Fields: []Field{textField("reason", "reasons", "why the request is complex or numerous", true, setReason),
 			{Name: "until", Label: "until", Type: FieldDate, Placeholder: "DATE",
 				Hint: "optional YYYY-MM-DD; default the longest the rules allow", set: setUntil}}},
-	{Name: "send", Kind: EventSent, Title: "Mark a letter sent to the requester", Confirm: true,
+	{Name: "send", Kind: EventSent, Title: "Mark a letter sent to the requester", Confirm: true, Register: true,
 		Summary: "a letter went to the requester (the current step's letter unless --letter)",
 		Example: "rightsdesk send DSR-2026-000042 --letter final --channel email --to jane@example.org",
 		Fields: []Field{choiceField("letter", "letter", "KIND", LetterKinds, false, "the current step's letter",

@@ -50,6 +50,8 @@ type State struct {
 
 	UpdatedAt time.Time // when the last event was recorded
 	UpdatedBy string
+
+	closedBy string // who recorded the closing in force: a decider, who may not approve its letter
 }
 
 // answerFor pairs each answer event with the request it answers.
@@ -172,10 +174,10 @@ func (r *replay) apply(ev Event) {
 		st.Withheld[ev.File] = ev
 	case EventClosed:
 		at := ev.At
-		st.ClosedAt = &at
+		st.ClosedAt, st.closedBy = &at, ev.Actor
 		st.Outcome, st.Grounds, st.Reason, st.RedirectTo = ev.Outcome, ev.Grounds, ev.Reason, ev.RedirectTo
 	case EventReopened:
-		st.ClosedAt = nil
+		st.ClosedAt, st.closedBy = nil, ""
 		st.Outcome, st.Grounds, st.Reason, st.RedirectTo = "", nil, "", ""
 		if ev.ReopenReason == ReopenNewInformation {
 			st.AnsweredAt = nil

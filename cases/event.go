@@ -39,6 +39,11 @@ const (
 	// EventForwarded records that the request was passed to the controller
 	// (or customer) whose data they are: to whom, when.
 	EventForwarded EventKind = "forwarded"
+	// EventApproved records that a letter's exported packet (its
+	// SHA-256) was approved before it leaves (WORK.md, "Approval").
+	EventApproved EventKind = "approved"
+	// EventRejected sends a letter's exported packet back, with why.
+	EventRejected EventKind = "rejected"
 	// EventPurged is written by retention (rightsdesk purge), never by a
 	// user: it records what was removed and why.
 	EventPurged EventKind = "purged"
@@ -50,7 +55,7 @@ var EventKinds = []EventKind{EventReceived, EventAcknowledged, EventIDRequested,
 	EventAuthorityRequested, EventAuthorityReceived, EventFeeRequested, EventFeePaid,
 	EventExtensionDecided, EventSent, EventRecipientNotified, EventRecipientsChosen, EventAssigned,
 	EventTagged, EventUntagged, EventNoted, EventAttached, EventWithheld, EventClosed, EventReopened,
-	EventExported, EventRebaselined, EventWorked, EventWorkAdded, EventForwarded, EventPurged}
+	EventExported, EventRebaselined, EventWorked, EventWorkAdded, EventForwarded, EventApproved, EventRejected, EventPurged}
 
 // ParseEventKind reads an event kind slug.
 func ParseEventKind(s string) (EventKind, error) { return parseSlug("event", s, EventKinds) }
@@ -114,6 +119,17 @@ type Event struct {
 	LetterDate *Date    `json:"letter_date,omitempty"`
 	Outside    bool     `json:"outside,omitempty"`
 	DraftSent  bool     `json:"draft_sent,omitempty"`
+
+	// Approval: an approval's external sign-off (its evidence is the
+	// Attachment, stored with the case's files); on a sent event, the
+	// approval conditions the letter met (register.Complete puts the
+	// register's current list here and Apply keeps those met).
+	External *Signoff            `json:"external,omitempty"`
+	Approval []ApprovalCondition `json:"approval,omitempty"`
+	// Overridden names what the environment overrode when the event was
+	// recorded ("actor": RIGHTSDESK_ACTOR named someone other than the OS
+	// user); an approval so recorded never counts (TRUST.md).
+	Overridden []string `json:"overridden,omitempty"`
 }
 
 // TextFields are the event's free-text fields by their command-line names

@@ -89,12 +89,17 @@ type Narrowing struct {
 	Overdue    bool
 	DueWithin  time.Duration // > 0: see Summary.DueWithin
 	All        bool          // closed cases too
+	// AwaitingApproval lets through the cases with a letter exported that
+	// waits for approval, judged with the register's current conditions
+	// by organisation (RegisterApproval).
+	AwaitingApproval bool
+	RegisterApproval map[string]Conditions
 }
 
 // IsZero reports whether nothing narrows.
 func (n *Narrowing) IsZero() bool {
 	return len(n.Statuses) == 0 && n.Controller == "" && n.Right == "" && n.Assignee == "" &&
-		!n.Overdue && n.DueWithin == 0 && !n.All
+		!n.Overdue && n.DueWithin == 0 && !n.All && !n.AwaitingApproval
 }
 
 // WantsClosed reports whether closed cases can pass.
@@ -118,6 +123,8 @@ func (n *Narrowing) Allows(s *Summary, now time.Time) bool {
 	case n.Overdue && !s.Overdue(now):
 		return false
 	case n.DueWithin > 0 && !s.DueWithin(now, n.DueWithin):
+		return false
+	case n.AwaitingApproval && !s.WaitsForApproval(n.RegisterApproval[s.Controller]):
 		return false
 	}
 	return true

@@ -38,7 +38,11 @@ func (e Event) Details() []Detail {
 	}
 	add("text", e.Text)
 	if a := e.Attachment; a != nil {
-		add("file", fmt.Sprintf("%s (%s, %d bytes, sha256 %s)", a.Name, a.Kind, a.Size, a.SHA256))
+		label := "file"
+		if e.Kind == EventApproved {
+			label = "evidence" // of the controller's sign-off
+		}
+		add(label, fmt.Sprintf("%s (%s, %d bytes, sha256 %s)", a.Name, a.Kind, a.Size, a.SHA256))
 	}
 	add("file", e.File)
 	add("outcome", string(e.Outcome))
@@ -109,6 +113,15 @@ func (e Event) workDetails() []Detail {
 	}
 	if e.DraftSent {
 		add("a draft went out", "yes")
+	}
+	if e.External != nil {
+		add("signed off by", e.External.String())
+	}
+	for _, c := range e.Approval {
+		add("approval needed", string(c))
+	}
+	for _, o := range e.Overridden {
+		add("overridden", o)
 	}
 	add("late", e.Late)
 	return out

@@ -73,6 +73,11 @@ type Rules struct {
 	// Assumptions explain facts the policy did not state ("zone assumed:
 	// Europe/Paris, not stated in the policy"); they are shown in the working.
 	Assumptions []string `json:"assumptions,omitempty"`
+	// Approval are the conditions under which a letter needs approval
+	// before it leaves (WORK.md, "Approval"), as the register said when
+	// the rules were frozen; send applies them together with the
+	// register's current ones. Empty: none (personal mode's default).
+	Approval []ApprovalCondition `json:"approval,omitempty"`
 	// Source names where the rules were copied from (register and version).
 	Source string `json:"source,omitempty"`
 }
@@ -111,6 +116,11 @@ func (r Rules) Validate() error {
 	}
 	if !slices.Contains([]PauseSetting{PauseAdditive, PauseNone, ""}, r.Pause) {
 		return fmt.Errorf("unknown pause setting %q (one of: additive, none)", r.Pause)
+	}
+	for _, c := range r.Approval {
+		if _, err := ParseApprovalCondition(string(c)); err != nil {
+			return err
+		}
 	}
 	for name, v := range map[string]int{"promise_days": r.PromiseDays, "pause_window_days": r.PauseWindowDays,
 		"act_by_working_days": r.ActByWorkingDays, "forward_working_days": r.ForwardWorkingDays,

@@ -67,7 +67,8 @@ func (t *transition) warn(format string, args ...any) {
 // allowedWhenClosed are the events that may still be recorded on a closed
 // case: the answer and its notifications, bookkeeping, and reopening.
 var allowedWhenClosed = []EventKind{EventSent, EventRecipientNotified, EventAssigned, EventTagged,
-	EventUntagged, EventNoted, EventAttached, EventWithheld, EventExported, EventReopened, EventForwarded}
+	EventUntagged, EventNoted, EventAttached, EventWithheld, EventExported, EventReopened, EventForwarded,
+	EventApproved, EventRejected}
 
 func (t *transition) check() error {
 	ev, st := t.ev, t.st
@@ -147,18 +148,17 @@ func (t *transition) check() error {
 			return refused("%v", err)
 		}
 	case EventExported:
-		if _, err := ParseLetterKind(string(ev.Letter)); err != nil && ev.Letter != RecordExport {
-			return refused("%v", err)
-		}
-		if len(ev.Checksum) != 64 {
-			return refused("an export records the SHA-256 of what was written")
-		}
+		return t.exported()
 	case EventRebaselined:
 		return t.rebaseline()
 	case EventWorked:
 		return t.worked()
 	case EventWorkAdded:
 		return t.addSystem()
+	case EventApproved:
+		return t.approve()
+	case EventRejected:
+		return t.reject()
 	case EventForwarded:
 		ev.Customer = strings.TrimSpace(ev.Customer)
 		if ev.Customer == "" {
@@ -182,6 +182,18 @@ func (t *transition) verify() error {
 	}
 	if asked, ok := st.Awaiting[EventIDRequested]; ok && t.day.Before(DateOf(asked, t.loc)) {
 		return refused("verified on %s, before identity was asked for on %s", t.day, DateOf(asked, t.loc))
+	}
+	return nil
+}
+
+// exported checks an export: of a letter kind (or the case record), with
+// the SHA-256 of what was written.
+func (t *transition) exported() error {
+	if _, err := ParseLetterKind(string(t.ev.Letter)); err != nil && t.ev.Letter != RecordExport {
+		return refused("%v", err)
+	}
+	if len(t.ev.Checksum) != 64 {
+		return refused("an export records the SHA-256 of what was written")
 	}
 	return nil
 }
@@ -315,8 +327,10 @@ func (t *transition) sent() error {
 }
 
 // unchanging are the events after an export that do not change the
-// packet: notes, tags, assignments, other exports and letters sent.
-var unchanging = []EventKind{EventNoted, EventTagged, EventUntagged, EventAssigned, EventExported, EventSent}
+// packet: notes, tags, assignments, other exports, letters sent, approvals
+// and rejections.
+var unchanging = []EventKind{EventNoted, EventTagged, EventUntagged, EventAssigned, EventExported, EventSent,
+	EventApproved, EventRejected}
 
 // sendable checks what may leave (WORK.md): a letter sent another way
 // says why; otherwise the letter's last export must exist, be final (not a
@@ -331,6 +345,7 @@ func (t *transition) sendable() error {
 		if strings.TrimSpace(ev.Reason) == "" {
 			return refuse("reason", "a letter sent another way needs why it was")
 		}
+		t.unapprovedSent()
 		return nil
 	}
 	var last *Event
@@ -366,8 +381,11 @@ func (t *transition) sendable() error {
 		return refuse("draft-sent", "the %s letter exported is not a draft", ev.Letter)
 	case ev.DraftSent && strings.TrimSpace(ev.Reason) == "":
 		return refuse("reason", "a draft that went out needs why it did")
+	case ev.DraftSent:
+		t.unapprovedSent()
+		return nil
 	}
-	return nil
+	return t.approved()
 }
 
 // tags checks a tagging, normalising tags to trimmed words.

@@ -106,6 +106,20 @@ type Summary struct {
 	// TellRefusalBy is, while a refusal is recorded and no letter has told
 	// the subject of it, the day it must be told by (zero otherwise).
 	TellRefusalBy Date
+
+	// ApprovalPending are the approval conditions met by the letters
+	// exported (final, the case unchanged since) that are neither approved
+	// nor sent; ApprovalFrozen the case's own list. Whether the case waits
+	// for approval also depends on the register's current list
+	// (WaitsForApproval), which a row does not hold.
+	ApprovalPending, ApprovalFrozen Conditions
+}
+
+// WaitsForApproval reports whether a letter of the case was exported and
+// waits for an approval, under the register's current conditions: the
+// queue's quick filter a.
+func (s *Summary) WaitsForApproval(current Conditions) bool {
+	return s.ApprovalPending&(s.ApprovalFrozen|current) != 0
 }
 
 // ExtensionState is where a case's extension stands.
@@ -167,6 +181,7 @@ func Summarize(c *Case, st *State, revision int) Summary {
 	if st.RefusalPending && d.RefusalBy != nil {
 		s.TellRefusalBy = *d.RefusalBy
 	}
+	s.ApprovalPending, s.ApprovalFrozen = pendingApproval(c, st), ConditionsOf(st.Rules.Approval)
 	switch {
 	case d.ExtensionValid != nil && *d.ExtensionValid:
 		s.Extension = ExtensionValid

@@ -10,6 +10,7 @@ import (
 	"html/template"
 	"os"
 	"path/filepath"
+	"slices"
 	"time"
 	"unicode/utf8"
 
@@ -83,6 +84,45 @@ type RecordWork struct {
 	Details []string   `json:"details"`
 }
 
+// RecordApproval is a letter's packet approved or sent back (WORK.md,
+// "Approval"): who, when, which packet, the controller's sign-off with its
+// evidence, and whether the approval counts.
+type RecordApproval struct {
+	Decision       string    `json:"decision"` // approved or rejected
+	Letter         string    `json:"letter"`
+	At             time.Time `json:"at"`
+	Actor          string    `json:"actor"`
+	Checksum       string    `json:"checksum"` // the packet's SHA-256
+	SignedOffBy    string    `json:"signed_off_by,omitempty"`
+	Evidence       string    `json:"evidence,omitempty"`
+	EvidenceSHA256 string    `json:"evidence_sha256,omitempty"`
+	Reason         string    `json:"reason,omitempty"` // a rejection's
+	// Counts is false for an approval recorded under an overridden actor
+	// (the domain refuses the others that would not count: by the
+	// exporter or a decider); NotCounted says why.
+	Counts     bool   `json:"counts"`
+	NotCounted string `json:"not_counted,omitempty"`
+}
+
+// newRecordApproval is an approved or rejected event in the record.
+func newRecordApproval(e cases.Event) RecordApproval {
+	a := RecordApproval{Decision: string(e.Kind), Letter: string(e.Letter), At: e.At.UTC(), Actor: e.Actor,
+		Checksum: e.Checksum, Reason: e.Reason}
+	if e.External != nil {
+		a.SignedOffBy = e.External.String()
+	}
+	if e.Attachment != nil {
+		a.Evidence, a.EvidenceSHA256 = e.Attachment.Name, e.Attachment.SHA256
+	}
+	if e.Kind == cases.EventApproved {
+		a.Counts = !slices.Contains(e.Overridden, cases.OverriddenActor)
+		if !a.Counts {
+			a.NotCounted = "recorded under an overridden actor (RIGHTSDESK_ACTOR)"
+		}
+	}
+	return a
+}
+
 // RecordNote is an internal note.
 type RecordNote struct {
 	At    time.Time `json:"at"`
@@ -103,11 +143,14 @@ type CaseRecord struct {
 	Work      []RecordWork   `json:"work"`
 	// RefusalLate: the first letter telling a refusal went after the
 	// refusal deadline (Art. 12(4)).
-	RefusalLate bool             `json:"refusal_late"`
-	Steps       []string         `json:"deadline_working"`
-	ChainHead   string           `json:"chain_head"`
-	Register    string           `json:"register"` // where the frozen rules came from
-	Deadlines   *cases.Deadlines `json:"-"`
+	RefusalLate bool `json:"refusal_late"`
+	// Approvals are the approvals and rejections of letters; absent when
+	// there were none.
+	Approvals []RecordApproval `json:"approvals,omitempty"`
+	Steps     []string         `json:"deadline_working"`
+	ChainHead string           `json:"chain_head"`
+	Register  string           `json:"register"` // where the frozen rules came from
+	Deadlines *cases.Deadlines `json:"-"`
 }
 
 // NewRecord builds the case record. It is a function of the stored case
@@ -153,6 +196,8 @@ func NewRecord(in RecordInput) (*CaseRecord, error) {
 				To: e.To, Checksum: e.Checksum, Actor: e.Actor, Outside: e.Outside, DraftSent: e.DraftSent, Reason: e.Reason})
 		case cases.EventNoted:
 			r.Notes = append(r.Notes, RecordNote{At: e.At.UTC(), Actor: e.Actor, Text: e.Text})
+		case cases.EventApproved, cases.EventRejected:
+			r.Approvals = append(r.Approvals, newRecordApproval(e))
 		}
 		r.ChainHead = link.Hash
 	}

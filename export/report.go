@@ -72,6 +72,12 @@ type Timeline struct {
 	// open.
 	WorkItems int `json:"work_items"`
 	WorkOpen  int `json:"work_open"`
+	// Approvals are who approved or sent back which letter, and when
+	// (WORK.md, "Approval"): "final approved by marc on 2026-03-10",
+	// "final signed off by NAME, ROLE, ORGANISATION on DATE (recorded by
+	// anna)", "final rejected by lea on DATE: why"; an approval that does
+	// not count says so.
+	Approvals []string `json:"approvals"`
 
 	// refusedResults and the grounds are for the totals.
 	refusedResults []string
@@ -137,7 +143,36 @@ func (r *ReportRow) AddTimeline(c *cases.Case, st *cases.State) {
 		len(t.RefusedItems) > 0, len(t.WithheldFiles) > 0:
 		t.Refusal = "partial"
 	}
+	t.Approvals = approvalLines(c, st)
 	r.Timeline = t
+}
+
+// approvalLines are the case's approvals and rejections in words, for
+// the register of requests.
+func approvalLines(c *cases.Case, st *cases.State) []string {
+	out := []string{}
+	loc, err := cases.LoadZone(st.Deadlines.Zone)
+	if err != nil {
+		return out
+	}
+	for _, e := range c.Events {
+		if e.Kind != cases.EventApproved && e.Kind != cases.EventRejected {
+			continue
+		}
+		a := newRecordApproval(e)
+		line := fmt.Sprintf("%s %s by %s on %s", a.Letter, a.Decision, a.Actor, cases.DateOf(e.At, loc))
+		switch {
+		case a.SignedOffBy != "":
+			line = fmt.Sprintf("%s signed off by %s on %s (recorded by %s)", a.Letter, a.SignedOffBy, cases.DateOf(e.At, loc), a.Actor)
+		case a.Reason != "":
+			line += ": " + a.Reason
+		}
+		if a.NotCounted != "" {
+			line += " (does not count: " + a.NotCounted + ")"
+		}
+		out = append(out, line)
+	}
+	return out
 }
 
 // ReportTotals are the figures of the register for one organisation or
@@ -305,7 +340,7 @@ func WriteReportCSV(w io.Writer, rows []ReportRow) error {
 	_ = cw.Write([]string{"controller", "id", "request_id", "right", "received", "due", "extension", "answered", "status",
 		"outcome", "grounds", "timeliness", "promised", "promise_kept",
 		"answered_with_draft", "answer_outside", "letters_outside", "refusal", "refused_items", "withheld_files",
-		"refusal_late", "late_entries", "work_items", "work_open", "stopped_late"})
+		"refusal_late", "late_entries", "work_items", "work_open", "stopped_late", "approvals"})
 	yes := map[bool]string{true: "yes", false: "no"}
 	for _, r := range rows {
 		kept := ""
@@ -317,7 +352,8 @@ func WriteReportCSV(w io.Writer, rows []ReportRow) error {
 			r.Status, r.Outcome, strings.Join(r.Grounds, ";"), r.Timeliness, r.Promised, kept,
 			yes[t.AnsweredWithDraft], yes[t.AnswerOutside], strconv.Itoa(t.LettersOutside), t.Refusal,
 			csvSafe(strings.Join(t.RefusedItems, ";")), csvSafe(strings.Join(t.WithheldFiles, ";")), yes[t.RefusalLate],
-			strconv.Itoa(t.LateEntries), strconv.Itoa(t.WorkItems), strconv.Itoa(t.WorkOpen), strings.Join(t.StoppedLate, "; ")})
+			strconv.Itoa(t.LateEntries), strconv.Itoa(t.WorkItems), strconv.Itoa(t.WorkOpen), strings.Join(t.StoppedLate, "; "),
+			csvSafe(strings.Join(t.Approvals, "; "))})
 	}
 	cw.Flush()
 	return cw.Error()

@@ -111,7 +111,10 @@ func doTx(tx *bolt.Tx, id string, a Action, now time.Time) (*Result, error) {
 			return nil, &cases.Refused{Field: "at", Reason: fmt.Sprintf("when it happened: %v", err)}
 		}
 	}
-	if ev.Kind == cases.EventAttached {
+	// An approval's evidence (the controller's sign-off) is stored as an
+	// attached file is.
+	stored := ev.Kind == cases.EventAttached || (ev.Kind == cases.EventApproved && ev.Attachment != nil)
+	if stored {
 		if ev.Attachment == nil {
 			return nil, &cases.Refused{Field: "file", Reason: "an attachment needs a file"}
 		}
@@ -124,7 +127,7 @@ func doTx(tx *bolt.Tx, id string, a Action, now time.Time) (*Result, error) {
 	if err != nil {
 		return nil, err
 	}
-	if ev.Kind == cases.EventAttached {
+	if stored {
 		if err := putFile(tx, id, res.Event.Attachment.Name, a.Content); err != nil {
 			return nil, err
 		}

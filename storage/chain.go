@@ -157,7 +157,8 @@ func checkChain(tx *bolt.Tx, id string, raw []byte) []Problem {
 				return fmt.Errorf("event %d content does not match its digest (altered)", n)
 			}
 		}
-		if rec.CopiesPurged == nil && bytes.HasPrefix(env.Content, attachedPrefix) {
+		if rec.CopiesPurged == nil && (bytes.HasPrefix(env.Content, attachedPrefix) ||
+			(bytes.HasPrefix(env.Content, approvedPrefix) && bytes.Contains(env.Content, []byte(`"attachment":`)))) {
 			if p := checkFile(tx, id, env.Content); p != "" {
 				problems = append(problems, Problem{CaseID: id, Detail: fmt.Sprintf("event %d: %s", n, p)})
 			}

@@ -49,6 +49,10 @@ func (s *Store) Check() ([]Problem, error) {
 // the first field cases.Event marshals).
 var attachedPrefix = []byte(`{"kind":"attached"`)
 
+// approvedPrefix starts an approval's; one with an attachment stored the
+// evidence of the controller's sign-off, checked as an attached file is.
+var approvedPrefix = []byte(`{"kind":"approved"`)
+
 // checkFile verifies that an attached file is stored with the size and
 // SHA-256 its event recorded.
 func checkFile(tx *bolt.Tx, id string, content []byte) string {

@@ -13,8 +13,9 @@ import (
 // decode in tens of milliseconds. Strings are length-prefixed, so nothing a
 // subject typed can break the framing. The format's number also versions
 // the stored list views beside the rows (5: views carry work_open and
-// work_total), so that a change of either rebuilds both.
-const rowFormat = 5
+// work_total; 6: rows carry the approval conditions pending and frozen),
+// so that a change of either rebuilds both.
+const rowFormat = 6
 
 var errBadRow = errors.New("unreadable queue row")
 
@@ -51,7 +52,7 @@ func encodeRow(s *cases.Summary, indexRef []byte) []byte {
 	b = binary.AppendUvarint(b, uint64(s.PausedDays))
 	b = binary.AppendUvarint(b, uint64(s.WorkDone))
 	b = binary.AppendUvarint(b, uint64(s.WorkTotal))
-	b = append(b, byte(s.Extension))
+	b = append(b, byte(s.Extension), byte(s.ApprovalPending), byte(s.ApprovalFrozen))
 	b = binary.AppendUvarint(b, uint64(len(s.Grounds)))
 	for _, g := range s.Grounds {
 		b = appendString(b, string(g))
@@ -153,6 +154,7 @@ func decodeRow(b []byte) (cases.Summary, []byte, error) {
 	s.PausedDays = int(r.uvarint())
 	s.WorkDone, s.WorkTotal = int(r.uvarint()), int(r.uvarint())
 	s.Extension = cases.ExtensionState(r.byte())
+	s.ApprovalPending, s.ApprovalFrozen = cases.Conditions(r.byte()), cases.Conditions(r.byte())
 	if n := r.uvarint(); n > 0 && n < 100 {
 		s.Grounds = make([]cases.Ground, n)
 		for i := range s.Grounds {

@@ -51,6 +51,7 @@ type caseScreen struct {
 	view     viewport.Model
 	sections []int
 	menu     bool
+	approval *approvalScreen // the letter shown for approval, over the case (L)
 }
 
 // look is what the case screen's lines depend on besides the case.
@@ -83,6 +84,9 @@ func (c caseScreen) layout(lk look) caseScreen {
 	c.view.SetHeight(max(1, lk.height-1)) // the status line below it
 	c.view.SetContentLines(lines)
 	c.sections = sections
+	if c.approval != nil {
+		c.approval = c.approval.layout(c.detail, lk)
+	}
 	return c
 }
 
@@ -185,13 +189,16 @@ func (m Model) reloadCaseIfChanged() tea.Cmd {
 // actions over it.
 func (m Model) caseKey(msg tea.KeyPressMsg) (tea.Model, tea.Cmd) {
 	c, k := &m.kase, m.kase.keys
+	if c.approval != nil {
+		return m.approvalKey(msg)
+	}
 	switch {
 	case c.menu && key.Matches(msg, k.Back):
 		c.menu = false
 	case key.Matches(msg, k.Actions):
 		c.menu, m.status = !c.menu, ""
 	case key.Matches(msg, k.Back):
-		m.screen, c.detail = screenQueue, nil
+		m.screen, c.detail, c.approval = screenQueue, nil, nil
 	case key.Matches(msg, k.Quit):
 		return m, tea.Quit
 	case key.Matches(msg, k.Help):
@@ -219,6 +226,9 @@ func (m Model) caseAction(msg tea.KeyPressMsg) (Model, tea.Cmd, bool) {
 	case key.Matches(msg, k.Record):
 		m.kase.menu, m.status, m.err = false, "writing the case record…", ""
 		return m, m.exportRecord(m.kase.detail.loaded.Case.ID), true
+	case key.Matches(msg, k.Approve):
+		mm, cmd := m.openApproval()
+		return mm, cmd, true
 	}
 	for _, f := range k.Forms {
 		if key.Matches(msg, f.Binding) {

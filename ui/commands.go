@@ -196,7 +196,7 @@ func merge(old, rows []cases.Summary) []cases.Summary {
 // snapshot and its index, to run off the update loop.
 func (m Model) matcher() func(ix *cases.FilterIndex, all []cases.Summary) ([]int, int) {
 	q, query, now := m.queue.filter.quick, m.queue.query(), m.now
-	n := q.narrowing(m.opt.Actor)
+	n := q.narrowing(m.opt.Actor, m.opt.Registers)
 	return func(ix *cases.FilterIndex, all []cases.Summary) ([]int, int) {
 		var keep func(i int) bool
 		if q.active() {
@@ -315,7 +315,7 @@ func (m Model) actionsFor(id string) tea.Cmd {
 // an attachment's file (named in the event by its base name) is read here,
 // not in Update.
 func (m Model) do(id string, ev cases.Event, rev int, path string) tea.Cmd {
-	st, now := m.opt.Store, m.opt.Clock.Now()
+	st, now, overridden := m.opt.Store, m.opt.Clock.Now(), m.opt.ActorOverridden
 	return func() tea.Msg {
 		a := storage.Action{Event: ev, IfRevision: rev}
 		switch {
@@ -325,6 +325,17 @@ func (m Model) do(id string, ev cases.Event, rev int, path string) tea.Cmd {
 				return actionMsg{id: id, err: err, field: "file"}
 			}
 			a.Content = data
+		case ev.Kind == cases.EventApproved:
+			if overridden {
+				a.Event.Overridden = []string{cases.OverriddenActor}
+			}
+			if path != "" {
+				data, err := storage.ReadAttachment(expandHome(path), st.MaxFileSize())
+				if err != nil {
+					return actionMsg{id: id, err: err, field: "evidence"}
+				}
+				a.Content = data
+			}
 		case ev.Kind == cases.EventSent && ev.Outside && path != "":
 			// The letter that went another way is not stored: its
 			// SHA-256 identifies it.

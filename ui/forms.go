@@ -207,8 +207,11 @@ func (m Model) submit() (tea.Model, tea.Cmd) {
 		// One event: an attachment's form takes one file; a letter sent
 		// another way may name the file it was.
 		path := f.val("file")
-		if f.name == "send" {
+		switch f.name {
+		case "send":
 			path = f.val("outside-file")
+		case "approve":
+			path = f.val("evidence")
 		}
 		send = m.do(d.loaded.Case.ID, events[0], f.rev, path)
 	default:

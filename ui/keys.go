@@ -19,6 +19,7 @@ type KeyMap struct {
 	Form      FormKeys
 	Overview  OverviewKeys
 	Register  RegisterKeys
+	Approval  ApprovalKeys
 	// Text edits every text field and the filter (bubbles/textinput):
 	// word moves, ctrl+w, ctrl+u, ctrl+k...
 	Text textinput.KeyMap
@@ -36,6 +37,15 @@ type QueueKeys struct {
 // QuickKeys are the queue's quick filters, each a toggle or a cycle.
 type QuickKeys struct {
 	Overdue, Week, Mine, Status, Org, Right, Clear key.Binding
+	// Approval shows the cases with a letter exported that waits for
+	// approval (WORK.md, "Approval").
+	Approval key.Binding
+}
+
+// ApprovalKeys are the approval screen's keys (approve.go).
+type ApprovalKeys struct {
+	Up, Down, PageUp, PageDown, Top, Bottom key.Binding
+	Approve, Reject, Back, Quit             key.Binding
 }
 
 // FilterKeys are the keys of the filter input beside the text it edits.
@@ -49,6 +59,8 @@ type CaseKeys struct {
 	NextSection, PrevSection                key.Binding
 	Reveal, Actions, Export, Record, Back   key.Binding
 	Register, Help, Quit                    key.Binding
+	// Approve opens the approval screen on the letter exported.
+	Approve key.Binding
 	// Forms open the action forms (cases.Actions), in the order of the work.
 	Forms []FormKey
 }
@@ -79,9 +91,7 @@ type RegisterKeys struct {
 
 // DefaultKeys are arrows and vim keys.
 func DefaultKeys() KeyMap {
-	b := func(help, desc string, keys ...string) key.Binding {
-		return key.NewBinding(key.WithKeys(keys...), key.WithHelp(help, desc))
-	}
+	b := bind
 	helpKey, quit := b("?", "this help", "?"), b("q", "quit", "q", "ctrl+c")
 	up, down := b("↑/k", "up", "up", "k"), b("↓/j", "down", "down", "j")
 	pageUp, pageDown := b("pgup/^u", "page up", "pgup", "ctrl+u"), b("pgdn/^d", "page down", "pgdown", "ctrl+d")
@@ -103,13 +113,14 @@ func DefaultKeys() KeyMap {
 			BulkTag:    b("T", "tag the shown cases", "T"),
 			Help:       helpKey, Quit: quit,
 			Quick: QuickKeys{
-				Overdue: b("o", "only overdue", "o"),
-				Week:    b("w", "only due within 7 days", "w"),
-				Mine:    b("m", "only mine", "m"),
-				Status:  b("s", "cycle status", "s"),
-				Org:     b("c", "cycle organisation", "c"),
-				Right:   b("t", "cycle right", "t"),
-				Clear:   b("x", "clear quick filters", "x"),
+				Overdue:  b("o", "only overdue", "o"),
+				Week:     b("w", "only due within 7 days", "w"),
+				Mine:     b("m", "only mine", "m"),
+				Status:   b("s", "cycle status", "s"),
+				Org:      b("c", "cycle organisation", "c"),
+				Right:    b("t", "cycle right", "t"),
+				Clear:    b("x", "clear quick filters", "x"),
+				Approval: b("a", "only to approve", "a"),
 			},
 		},
 		Filter: FilterKeys{
@@ -132,19 +143,18 @@ func DefaultKeys() KeyMap {
 			Register:    b("O", "register of the organisation", "O"),
 			Back:        b("esc", "back to the queue", "esc"),
 			Help:        helpKey, Quit: quit,
+			Approve: b("L", "approve the letter", "L"),
 		},
-		Form: FormKeys{
-			Send:     b("enter", "send", "enter"),
-			Cancel:   b("esc", "cancel", "esc"),
-			Next:     b("tab/↓", "next", "tab", "down"),
-			Prev:     b("shift+tab/↑", "back", "shift+tab", "up"),
-			Complete: b("tab", "completes", "tab"),
-			Left:     b("←", "previous option", "left"),
-			Right:    b("→", "next option", "right"),
-			Tick:     b("space", "tick", "space"),
-			Yes:      b("y", "yes", "y", "Y", "enter"),
-			No:       b("n", "no", "n", "N", "esc"),
+		Approval: ApprovalKeys{
+			Up: up, Down: down, PageUp: pageUp, PageDown: pageDown,
+			Top:     b("g/home", "top", "g", "home"),
+			Bottom:  b("G/end", "end", "G", "end"),
+			Approve: b("y", "approve", "y"),
+			Reject:  b("x", "send back", "x"),
+			Back:    b("esc", "back to the case", "esc"),
+			Quit:    quit,
 		},
+		Form: formKeys(),
 		Overview: OverviewKeys{
 			Back:     b("esc/v", "back to the queue", "esc", "v"),
 			Org:      b("c", "cycle organisation shown", "c"),
@@ -169,6 +179,28 @@ func DefaultKeys() KeyMap {
 		}
 	}
 	return k
+}
+
+// bind is a key binding with its help.
+func bind(help, desc string, keys ...string) key.Binding {
+	return key.NewBinding(key.WithKeys(keys...), key.WithHelp(help, desc))
+}
+
+// formKeys are the keys of a form, the same on every screen.
+func formKeys() FormKeys {
+	b := bind
+	return FormKeys{
+		Send:     b("enter", "send", "enter"),
+		Cancel:   b("esc", "cancel", "esc"),
+		Next:     b("tab/↓", "next", "tab", "down"),
+		Prev:     b("shift+tab/↑", "back", "shift+tab", "up"),
+		Complete: b("tab", "completes", "tab"),
+		Left:     b("←", "previous option", "left"),
+		Right:    b("→", "next option", "right"),
+		Tick:     b("space", "tick", "space"),
+		Yes:      b("y", "yes", "y", "Y", "enter"),
+		No:       b("n", "no", "n", "N", "esc"),
+	}
 }
 
 // actionKeys are the keys that open the forms of the domain's actions
@@ -226,7 +258,7 @@ func (k QueueKeys) FullHelp() [][]key.Binding {
 	q := k.Quick
 	return [][]key.Binding{
 		{k.Up, k.Down, k.PageUp, k.PageDown, k.Top, k.Bottom, k.Open, k.Back, k.Filter, k.Reveal, k.Overview, k.Help, k.Quit},
-		{q.Overdue, q.Week, q.Mine, q.Status, q.Org, q.Right, q.Clear, k.Actions, k.New, k.BulkAssign, k.BulkTag},
+		{q.Overdue, q.Week, q.Mine, q.Status, q.Org, q.Right, q.Approval, q.Clear, k.Actions, k.New, k.BulkAssign, k.BulkTag},
 	}
 }
 
@@ -249,7 +281,7 @@ func (k CaseKeys) FullHelp() [][]key.Binding {
 		forms = append(forms, f.Binding)
 	}
 	return [][]key.Binding{{k.Up, k.Down, k.PageUp, k.PageDown, k.Top, k.Bottom, k.NextSection, k.PrevSection,
-		k.Reveal, k.Actions, k.Export, k.Record, k.Register, k.Back, k.Help, k.Quit}, forms}
+		k.Reveal, k.Actions, k.Export, k.Record, k.Register, k.Approve, k.Back, k.Help, k.Quit}, forms}
 }
 
 // menuHelp is the footer of the list of actions.
@@ -294,4 +326,9 @@ func (k RegisterKeys) ShortHelp() []key.Binding {
 // FullHelp is the register screen's help.
 func (k RegisterKeys) FullHelp() [][]key.Binding {
 	return [][]key.Binding{{k.Up, k.Down, k.PageUp, k.PageDown, k.Top, k.Bottom, k.Org, k.Edit, k.Back, k.Help, k.Quit}}
+}
+
+// ShortHelp is the approval screen's footer.
+func (k ApprovalKeys) ShortHelp() []key.Binding {
+	return []key.Binding{k.Approve, k.Reject, brief(k.Down, "↑/↓", "scroll"), brief(k.Back, "", "back")}
 }

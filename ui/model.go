@@ -63,6 +63,13 @@ type Options struct {
 	// ReloadRegisters reads the registers again after an edit, so that the
 	// screens show the new version; nil keeps those read at start.
 	ReloadRegisters func() (*register.Registers, error)
+	// Letter rebuilds a letter's last export for the approval screen (L on
+	// a case).
+	Letter func(id string, kind cases.LetterKind) (*Letter, error)
+	// ActorOverridden is set when Actor came from $RIGHTSDESK_ACTOR and
+	// names someone other than the OS user: approvals recorded here are
+	// marked so, and never count.
+	ActorOverridden bool
 }
 
 // Exported is a packet written by Options.Export.
@@ -166,6 +173,8 @@ func (m Model) Update(msg tea.Msg) (tea.Model, tea.Cmd) {
 		return m.queueLoaded(msg)
 	case caseMsg:
 		return m.caseRead(msg)
+	case letterMsg:
+		return m.letterRead(msg)
 	case actionMsg, addedMsg, bulkMsg, exportedMsg:
 		return m.formAnswered(msg)
 	case overviewMsg:

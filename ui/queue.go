@@ -14,6 +14,7 @@ import (
 	"github.com/charmbracelet/x/ansi"
 
 	"rightsdesk/cases"
+	"rightsdesk/cases/register"
 )
 
 // The queue screen: the cases in urgency order, one row each, only the
@@ -144,6 +145,7 @@ type quick struct {
 	status              cases.Status
 	controller          string
 	right               cases.Right
+	approval            bool // waiting for approval
 }
 
 func (q quick) active() bool { return q != quick{} }
@@ -152,8 +154,15 @@ func (q quick) active() bool { return q != quick{} }
 // describe it: "mine" is the actor's cases, "due within 7 days" counts the
 // overdue ones as the overview does, and closed cases stay in, as the
 // queue shows them.
-func (q quick) narrowing(actor string) cases.Narrowing {
-	n := cases.Narrowing{Overdue: q.overdue, Controller: q.controller, Right: q.right, All: true}
+func (q quick) narrowing(actor string, regs *register.Registers) cases.Narrowing {
+	n := cases.Narrowing{Overdue: q.overdue, Controller: q.controller, Right: q.right, All: true,
+		AwaitingApproval: q.approval}
+	if q.approval && regs != nil {
+		n.RegisterApproval = map[string]cases.Conditions{}
+		for _, r := range regs.All() {
+			n.RegisterApproval[r.ID] = cases.ConditionsOf(r.ApprovalConditions())
+		}
+	}
 	if q.week {
 		n.DueWithin = cases.Week
 	}
@@ -284,6 +293,8 @@ func (q queue) nextQuick(msg tea.KeyPressMsg, orgs []string) quick {
 		f.right = cycle(cases.Rights, f.right)
 	case key.Matches(msg, k.Org):
 		f.controller = cycle(orgs, f.controller)
+	case key.Matches(msg, k.Approval):
+		f.approval = !f.approval
 	case key.Matches(msg, k.Clear):
 		f = quick{}
 	}
@@ -485,7 +496,8 @@ func (m Model) queueKey(msg tea.KeyPressMsg) (tea.Model, tea.Cmd) {
 		}
 	case key.Matches(msg, k.Reveal):
 		return m.toggleReveal()
-	case key.Matches(msg, k.Quick.Overdue, k.Quick.Week, k.Quick.Mine, k.Quick.Status, k.Quick.Org, k.Quick.Right, k.Quick.Clear):
+	case key.Matches(msg, k.Quick.Overdue, k.Quick.Week, k.Quick.Mine, k.Quick.Status, k.Quick.Org, k.Quick.Right, k.Quick.Approval,
+		k.Quick.Clear):
 		q.filter.quick = q.nextQuick(msg, m.organisations())
 		q.filter.seq++
 		return m, m.refilter()
@@ -707,6 +719,9 @@ func (m *Model) filterLine() string {
 	}
 	if quick.controller != "" {
 		f = append(f, "organisation "+quick.controller)
+	}
+	if quick.approval {
+		f = append(f, "waiting for approval")
 	}
 	if quick.right != "" {
 		f = append(f, "right "+string(quick.right))

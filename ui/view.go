@@ -15,6 +15,8 @@ func (m Model) View() tea.View {
 		body = "Window too small for rightsdesk:\nat least 40x8, 80x24 recommended."
 	case m.showHelp:
 		body = m.helpView()
+	case m.screen == screenCase && m.kase.detail != nil && m.kase.approval != nil:
+		body = m.approvalView()
 	case m.screen == screenCase && m.kase.detail != nil:
 		body = m.caseView()
 	case m.screen == screenOverview:

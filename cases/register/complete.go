@@ -12,10 +12,15 @@ import (
 // the recipients chosen (the names given, matched without case, or every
 // recipient the register names when none is given), the recipient notified
 // (one the register names, spelled as it does) and the rules a
-// re-baseline applies (for the case's regime). The command line and the
+// re-baseline applies (for the case's regime), and the approval
+// conditions of a letter sent. The command line and the
 // app complete their events here alike.
 func (r *Register) Complete(ev *cases.Event, regime string) error {
 	switch ev.Kind {
+	case cases.EventSent:
+		// The conditions that apply are the case's frozen ones and the
+		// register's as it is when the letter leaves (WORK.md).
+		ev.Approval = r.ApprovalConditions()
 	case cases.EventRebaselined:
 		rules, err := r.Rules(regime)
 		if err != nil {
@@ -57,6 +62,16 @@ func (r *Register) Complete(ev *cases.Event, regime string) error {
 		}
 	}
 	return nil
+}
+
+// ApprovalConditions are the register's approval conditions, as the
+// domain reads them (validated when the register was read).
+func (r *Register) ApprovalConditions() []cases.ApprovalCondition {
+	var out []cases.ApprovalCondition
+	for _, c := range r.Approval {
+		out = append(out, cases.ApprovalCondition(c))
+	}
+	return out
 }
 
 // RecipientChoices are the recipients the register names, for a case to choose

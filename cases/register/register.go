@@ -124,6 +124,16 @@ type Register struct {
 	// Findings are problems of the policy the DPO must see (placeholders,
 	// inconsistencies); computed flags are added by Gaps.
 	Findings []Finding `toml:"findings" json:"findings"`
+	// Approval names the conditions under which a letter needs approval
+	// before it leaves (WORK.md, "Approval"): a top-level list of
+	// refusal, discretionary, partial, data-copy, final and
+	// extension-notice, such as approval = ["refusal", "discretionary"].
+	// Absent or empty: none, the default of personal mode (the team
+	// mode's default, refusal and discretionary, comes with the team
+	// server). It is a setting of the DPO, not a fact of the policy, so
+	// it carries no provenance. A case freezes it with its rules; send
+	// applies the case's list together with the register's current one.
+	Approval []string `toml:"approval" json:"approval,omitempty"`
 
 	data []byte
 }

@@ -241,6 +241,7 @@ func (r *Register) Rules(regime string) (cases.Rules, error) {
 	rules.EarliestClock = c.Zone.Source == SourceAssumed || c.Calendar.Source == SourceAssumed
 	rules.Systems = r.caseSystems(regime)
 	rules.Purposes = r.casePurposes(regime)
+	rules.Approval = r.ApprovalConditions()
 	rules = rules.WithDefaults()
 	if err := rules.Validate(); err != nil {
 		return cases.Rules{}, fmt.Errorf("register %s: %w", r.ID, err)

@@ -156,7 +156,7 @@ type failFunc func(p fieldPath, format string, args ...any) error
 // from a vocabulary, in the order a DPO reads the file: the first problem
 // found is the one reported.
 func (r *Register) checkContent(fail failFunc) error {
-	for _, check := range []func(failFunc) error{r.checkRequired, r.checkClock, r.checkNumbers, r.checkLists} {
+	for _, check := range []func(failFunc) error{r.checkRequired, r.checkClock, r.checkNumbers, r.checkLists, r.checkApproval} {
 		if err := check(fail); err != nil {
 			return err
 		}
@@ -548,4 +548,17 @@ func ParseLength(s string) (years, months, days int, err error) {
 		return 0, n, 0, nil
 	}
 	return 0, 0, n, nil
+}
+
+// checkApproval checks the approval conditions: known, each named once.
+func (r *Register) checkApproval(fail failFunc) error {
+	for i, c := range r.Approval {
+		if _, err := cases.ParseApprovalCondition(c); err != nil {
+			return fail(fieldPath{"approval"}, "approval[%d]: %v", i, err)
+		}
+		if slices.Index(r.Approval, c) != i {
+			return fail(fieldPath{"approval"}, "%q is named twice", c)
+		}
+	}
+	return nil
 }
