@@ -28,7 +28,7 @@ func writeV1Fixture(t *testing.T, path string) {
 	defer db.Close()
 	received := time.Date(2026, 3, 2, 9, 0, 0, 0, time.UTC)
 	err = db.Update(func(tx *bolt.Tx) error {
-		if err := createSchema(tx, 1); err != nil {
+		if err := createSchema(tx, 1, testNow); err != nil {
 			return err
 		}
 		for i, name := range []string{"Zoé Lefèvre", "Jan Kowalski", "Sofia Papadopoulou"} {
