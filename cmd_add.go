@@ -40,7 +40,7 @@ by the rules of the organisation's register, frozen at intake.`,
 
 // runAdd reads the request and records it.
 func (a *app) runAdd(values cases.Values, db, registersDir string, asJSON bool) int {
-	regs, err := loadRegisters(a.getenv, registersDir)
+	regs, err := a.loadRegisters(db, registersDir)
 	if err != nil {
 		return a.fail(exitUsage, fmt.Errorf("add: %w", err))
 	}
@@ -82,7 +82,8 @@ func (a *app) runAdd(values cases.Values, db, registersDir string, asJSON bool) 
 func (a *app) completeRegime(cmd *cobra.Command, _ []string, _ string) ([]cobra.Completion, cobra.ShellCompDirective) {
 	controller := cmd.Flags().Lookup("controller").Value.String()
 	dir, _ := cmd.Flags().GetString("registers")
-	if regs, err := loadRegisters(a.getenv, dir); err == nil && controller != "" {
+	db, _ := cmd.Flags().GetString("db")
+	if regs, err := a.loadRegisters(db, dir); err == nil && controller != "" {
 		if reg, err := regs.Get(controller); err == nil {
 			return regimesOf(reg), cobra.ShellCompDirectiveNoFileComp
 		}

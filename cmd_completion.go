@@ -154,7 +154,8 @@ func (a *app) completeRecipients(cmd *cobra.Command, args []string, _ string) ([
 		return nil, cobra.ShellCompDirectiveNoFileComp
 	}
 	dir, _ := cmd.Flags().GetString("registers")
-	regs, err := loadRegisters(a.getenv, dir)
+	db, _ := cmd.Flags().GetString("db")
+	regs, err := a.loadRegisters(db, dir)
 	if err != nil {
 		return nil, cobra.ShellCompDirectiveNoFileComp
 	}
@@ -170,7 +171,8 @@ func (a *app) completeRecipients(cmd *cobra.Command, args []string, _ string) ([
 // --registers), each described by its name.
 func (a *app) completeController(cmd *cobra.Command, _ []string, _ string) ([]cobra.Completion, cobra.ShellCompDirective) {
 	dir, _ := cmd.Flags().GetString("registers")
-	regs, err := loadRegisters(a.getenv, dir)
+	db, _ := cmd.Flags().GetString("db")
+	regs, err := a.loadRegisters(db, dir)
 	if err != nil {
 		return nil, cobra.ShellCompDirectiveError
 	}

@@ -61,7 +61,7 @@ func (a *app) runImport(name, db, registersDir string, asJSON bool) int {
 	if err != nil {
 		return a.fail(exitUsage, fmt.Errorf("import: %w", err))
 	}
-	regs, err := loadRegisters(a.getenv, registersDir)
+	regs, err := a.loadRegisters(db, registersDir)
 	if err != nil {
 		return a.fail(exitUsage, fmt.Errorf("import: %w", err))
 	}

@@ -29,7 +29,7 @@ untouched. --dry-run lists exactly what would go and changes nothing.`,
 }
 
 func (a *app) runPurge(db, registersDir string, dry, asJSON bool) int {
-	regs, err := loadRegisters(a.getenv, registersDir)
+	regs, err := a.loadRegisters(db, registersDir)
 	if err != nil {
 		return a.fail(exitUsage, fmt.Errorf("purge: %w", err))
 	}

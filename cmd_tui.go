@@ -49,7 +49,7 @@ func (a *app) runTUI(db string, demo bool, color, registersDir string) int {
 	} else {
 		title = filepath.Base(path)
 	}
-	regs, err := loadRegisters(a.getenv, registersDir)
+	regs, err := a.loadRegisters(path, registersDir)
 	if err != nil {
 		return a.fail(exitUsage, err)
 	}

@@ -111,9 +111,10 @@ func putVersion(tx *bolt.Tx, id string, data []byte, base int, actor, reason str
 	if err != nil {
 		return cur, false, err
 	}
-	if ok && bytes.Equal(cur.TOML, data) {
+	if ok && bytes.Equal(cur.TOML, withVersionLine(data, cur.Number)) {
 		return cur, false, nil
 	}
+	data = withVersionLine(data, cur.Number+1)
 	if base > 0 && ok && cur.Number != base {
 		return cur, false, &RegisterChanged{Base: base, Current: cur}
 	}
@@ -128,6 +129,28 @@ func putVersion(tx *bolt.Tx, id string, data []byte, base int, actor, reason str
 		return v, false, err
 	}
 	return v, true, b.Put(u64(uint64(v.Number)), value)
+}
+
+// withVersionLine sets the register's own "version = ..." line (before its
+// first table) to the number it is stored as, so that the TOML of a version
+// says which it is; a file without the line is left as it is.
+func withVersionLine(data []byte, n int) []byte {
+	lines := bytes.SplitAfter(data, []byte("\n"))
+	for i, line := range lines {
+		trimmed := bytes.TrimSpace(line)
+		if bytes.HasPrefix(trimmed, []byte("[")) {
+			break
+		}
+		key, _, found := bytes.Cut(trimmed, []byte("="))
+		if !found || string(bytes.TrimSpace(key)) != "version" {
+			continue
+		}
+		eol := line[len(bytes.TrimRight(line, "\r\n")):]
+		out := append([]byte(nil), bytes.Join(lines[:i], nil)...)
+		out = fmt.Appendf(out, "version = %d%s", n, eol)
+		return append(out, bytes.Join(lines[i+1:], nil)...)
+	}
+	return data
 }
 
 // seedRegisters stores each built-in register that the database does not
@@ -221,8 +244,9 @@ func (s *Store) RegisterHistory(id string) ([]RegisterVersion, error) {
 }
 
 // PutRegister stores data as the next version of register id, after
-// checking it parses and validates as that register. The current version's
-// bytes store nothing (stored false). base is the version the change was
+// checking it parses and validates as that register; its version line is
+// set to the version's number. The current version's bytes (whatever their
+// version line says) store nothing (stored false). base is the version the change was
 // made from: when another was stored since, it is refused with a
 // *RegisterChanged naming it (0: no such check, as for an import).
 func (s *Store) PutRegister(id string, data []byte, base int, actor, reason string, at time.Time) (RegisterVersion, bool, error) {
