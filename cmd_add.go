@@ -42,7 +42,7 @@ by the rules of the organisation's register, frozen at intake.`,
 func (a *app) runAdd(values cases.Values, db, registersDir string, asJSON bool) int {
 	regs, err := a.loadRegisters(db, registersDir)
 	if err != nil {
-		return a.fail(exitUsage, fmt.Errorf("add: %w", err))
+		return a.registersFailure("add", err)
 	}
 	in, rules, err := cases.ParseIntake(values, regs.RulesFor)
 	if err != nil {

@@ -1,6 +1,7 @@
 package main
 
 import (
+	"crypto/sha256"
 	"errors"
 	"fmt"
 	"io"
@@ -85,7 +86,7 @@ each marked as not stored.`,
 func (a *app) runControllers(positional []string, o registerOptions) int {
 	rs, err := a.loadRegisters(o.db, o.dir)
 	if err != nil {
-		return a.fail(exitUsage, err)
+		return a.registersFailure("", err)
 	}
 	if len(positional) == 1 {
 		r, err := rs.Get(positional[0])
@@ -151,7 +152,11 @@ func (a *app) loadRegisters(db, flagDir string) (*register.Registers, error) {
 		if err != nil {
 			return nil, err
 		}
-		all = builtIn.All()
+		for _, r := range builtIn.All() {
+			r.Stored(1, fmt.Sprintf("%x", sha256.Sum256(r.Source())))
+			r.File = "built in (version 1 of the database to be made)"
+			all = append(all, r)
+		}
 	case err != nil:
 		return nil, err
 	}
@@ -181,6 +186,21 @@ func (a *app) loadRegisters(db, flagDir string) (*register.Registers, error) {
 		}
 	}
 	return register.FromRegisters(all...), nil
+}
+
+// registersFailure reports a failure to load the registers: the database
+// unusable now is exit 3, as for any command that reads it; a register that
+// does not load is bad input. prefix names the command ("" for none).
+func (a *app) registersFailure(prefix string, err error) int {
+	if prefix != "" {
+		err = fmt.Errorf("%s: %w", prefix, err)
+	}
+	for _, e := range []error{storage.ErrBusy, storage.ErrDamaged, storage.ErrForeign, storage.ErrNewer} {
+		if errors.Is(err, e) {
+			return a.fail(exitStore, err)
+		}
+	}
+	return a.fail(exitUsage, err)
 }
 
 // registerSummary is one line of the list, in JSON.

@@ -80,7 +80,7 @@ func (a *app) runExport(id string, o exportOptions) int {
 	}
 	regs, err := a.loadRegisters(o.db, o.registers)
 	if err != nil {
-		return a.fail(exitUsage, err)
+		return a.registersFailure("", err)
 	}
 	dir := o.out
 	if dir == "" {

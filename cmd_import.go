@@ -63,7 +63,7 @@ func (a *app) runImport(name, db, registersDir string, asJSON bool) int {
 	}
 	regs, err := a.loadRegisters(db, registersDir)
 	if err != nil {
-		return a.fail(exitUsage, fmt.Errorf("import: %w", err))
+		return a.registersFailure("import", err)
 	}
 	now, actor := a.clock.Now(), a.actor()
 	requests, errs := storage.ReadImport(name, bytes.NewReader(data), regs.RulesFor, now, actor)

@@ -31,7 +31,7 @@ untouched. --dry-run lists exactly what would go and changes nothing.`,
 func (a *app) runPurge(db, registersDir string, dry, asJSON bool) int {
 	regs, err := a.loadRegisters(db, registersDir)
 	if err != nil {
-		return a.fail(exitUsage, fmt.Errorf("purge: %w", err))
+		return a.registersFailure("purge", err)
 	}
 	retention := func(controller string) (storage.Retention, bool) {
 		reg, err := regs.Get(controller)

@@ -186,7 +186,9 @@ func (a *app) noteOverride(r *register.Register) {
 	}
 	file := filepath.Join(dir, r.ID+".toml")
 	data, err := os.ReadFile(file)
-	if err != nil || bytes.Equal(data, r.Source()) {
+	// The stored TOML's version line is the stored number, whatever the
+	// file said: the rest tells whether the file was imported.
+	if err != nil || bytes.Equal(storage.WithVersionLine(data, 1), storage.WithVersionLine(r.Source(), 1)) {
 		return
 	}
 	fmt.Fprintf(a.stderr, "rightsdesk: %s is not applied (registers live in the database); to store it as %s's next version: rightsdesk controllers %s import %s\n",

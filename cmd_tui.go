@@ -51,7 +51,7 @@ func (a *app) runTUI(db string, demo bool, color, registersDir string) int {
 	}
 	regs, err := a.loadRegisters(path, registersDir)
 	if err != nil {
-		return a.fail(exitUsage, err)
+		return a.registersFailure("", err)
 	}
 	st, actor, data := a.store(path), a.actor(), filepath.Join(a.dataHome(), "rightsdesk")
 	model := ui.New(ui.Options{Store: st, Clock: a.clock, Actor: actor, Registers: regs, Title: title,

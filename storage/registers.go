@@ -111,10 +111,10 @@ func putVersion(tx *bolt.Tx, id string, data []byte, base int, actor, reason str
 	if err != nil {
 		return cur, false, err
 	}
-	if ok && bytes.Equal(cur.TOML, withVersionLine(data, cur.Number)) {
+	if ok && bytes.Equal(cur.TOML, WithVersionLine(data, cur.Number)) {
 		return cur, false, nil
 	}
-	data = withVersionLine(data, cur.Number+1)
+	data = WithVersionLine(data, cur.Number+1)
 	if base > 0 && ok && cur.Number != base {
 		return cur, false, &RegisterChanged{Base: base, Current: cur}
 	}
@@ -131,10 +131,10 @@ func putVersion(tx *bolt.Tx, id string, data []byte, base int, actor, reason str
 	return v, true, b.Put(u64(uint64(v.Number)), value)
 }
 
-// withVersionLine sets the register's own "version = ..." line (before its
+// WithVersionLine sets the register's own "version = ..." line (before its
 // first table) to the number it is stored as, so that the TOML of a version
 // says which it is; a file without the line is left as it is.
-func withVersionLine(data []byte, n int) []byte {
+func WithVersionLine(data []byte, n int) []byte {
 	lines := bytes.SplitAfter(data, []byte("\n"))
 	for i, line := range lines {
 		trimmed := bytes.TrimSpace(line)
