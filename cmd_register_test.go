@@ -250,8 +250,8 @@ func (d *desk) recordOf(id string) (r struct{ Register, Promise string }) {
 		d.t.Fatal(err)
 	}
 	var rec struct {
-		Register  string `json:"register"`
-		Case struct {
+		Register string `json:"register"`
+		Case     struct {
 			Promise *string `json:"promise_due"`
 		} `json:"case"`
 	}

@@ -166,37 +166,47 @@ func (s *Store) prepare(db *bolt.DB, readOnly bool) error {
 // commit. What it derives anew is derived as of now.
 func migrate(db *bolt.DB, from int, now time.Time) error {
 	if from < SchemaVersion {
-		err := db.Update(func(tx *bolt.Tx) error {
-			// Schema 3's buckets first: rebuilding the index rewrites the
-			// records, with their rules by reference.
-			for _, n := range bucketsV3 {
+		if err := beginMigration(db, from, now); err != nil {
+			return err
+		}
+	}
+	return moveAllRules(db)
+}
+
+// beginMigration is the first transaction of migrate.
+func beginMigration(db *bolt.DB, from int, now time.Time) error {
+	return db.Update(func(tx *bolt.Tx) error {
+		// Schema 3's buckets first: rebuilding the index rewrites the
+		// records, with their rules by reference.
+		for _, n := range bucketsV3 {
+			if _, err := tx.CreateBucketIfNotExists(n); err != nil {
+				return err
+			}
+		}
+		if from < 2 {
+			for _, n := range bucketsV2 {
 				if _, err := tx.CreateBucketIfNotExists(n); err != nil {
 					return err
 				}
 			}
-			if from < 2 {
-				for _, n := range bucketsV2 {
-					if _, err := tx.CreateBucketIfNotExists(n); err != nil {
-						return err
-					}
-				}
-				if err := rebuildIndex(tx, now); err != nil {
-					return fmt.Errorf("migrate to schema 2: %w", err)
-				}
+			if err := rebuildIndex(tx, now); err != nil {
+				return fmt.Errorf("migrate to schema 2: %w", err)
 			}
-			if err := seedRegisters(tx, now); err != nil {
-				return fmt.Errorf("migrate to schema 3: %w", err)
-			}
-			m := tx.Bucket(bucketMeta)
-			if err := m.Put(keyMigrating, migrateStart); err != nil {
-				return err
-			}
-			return m.Put(keySchema, []byte(strconv.Itoa(SchemaVersion)))
-		})
-		if err != nil {
+		}
+		if err := seedRegisters(tx, now); err != nil {
+			return fmt.Errorf("migrate to schema 3: %w", err)
+		}
+		m := tx.Bucket(bucketMeta)
+		if err := m.Put(keyMigrating, migrateStart); err != nil {
 			return err
 		}
-	}
+		return m.Put(keySchema, []byte(strconv.Itoa(SchemaVersion)))
+	})
+}
+
+// moveAllRules moves the frozen rules of every case left, a batch per
+// transaction, then removes the migration's marker.
+func moveAllRules(db *bolt.DB) error {
 	for {
 		done := false
 		err := db.Update(func(tx *bolt.Tx) error {
