@@ -40,7 +40,8 @@ type record struct {
 // the record's.
 type storedRecord struct {
 	record
-	Case json.RawMessage `json:"case"`
+	Case     json.RawMessage   `json:"case"`
+	Retained []json.RawMessage `json:"retained,omitempty"` // the events of a minimal record, rules by reference too
 }
 
 // Loaded is a case as read from the store.
@@ -115,6 +116,18 @@ func loadRecord(tx *bolt.Tx, id string) (*record, error) {
 	rec.Case = &cases.Case{}
 	if err := json.Unmarshal(caseJSON, rec.Case); err != nil {
 		return nil, fmt.Errorf("case %s: unreadable record: %w", id, err)
+	}
+	rec.Retained = nil
+	for i, raw := range stored.Retained {
+		var ev cases.Event
+		content, err := expandRules(raw, lookup)
+		if err == nil {
+			err = json.Unmarshal(content, &ev)
+		}
+		if err != nil {
+			return nil, fmt.Errorf("case %s: retained event %d: %w", id, i+1, err)
+		}
+		rec.Retained = append(rec.Retained, ev)
 	}
 	tl := tx.Bucket(bucketTimelines).Bucket([]byte(id))
 	if tl == nil {
@@ -299,5 +312,21 @@ func encodeRecord(rec *record) ([]byte, error) {
 	if blob != nil {
 		rec.blobs = append(rec.blobs, *blob)
 	}
-	return json.Marshal(storedRecord{record: *rec, Case: caseJSON})
+	stored := storedRecord{record: *rec, Case: caseJSON}
+	for _, ev := range rec.Retained {
+		raw, err := json.Marshal(&ev)
+		if err != nil {
+			return nil, err
+		}
+		if ev.Rules != nil {
+			if rulesJSON, err = json.Marshal(ev.Rules); err != nil {
+				return nil, err
+			}
+			if raw, blob = compactRules(raw, rulesJSON); blob != nil {
+				rec.blobs = append(rec.blobs, *blob)
+			}
+		}
+		stored.Retained = append(stored.Retained, raw)
+	}
+	return json.Marshal(stored)
 }
