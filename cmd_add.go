@@ -82,8 +82,7 @@ func (a *app) runAdd(values cases.Values, db, registersDir string, asJSON bool) 
 func (a *app) completeRegime(cmd *cobra.Command, _ []string, _ string) ([]cobra.Completion, cobra.ShellCompDirective) {
 	controller := cmd.Flags().Lookup("controller").Value.String()
 	dir, _ := cmd.Flags().GetString("registers")
-	db, _ := cmd.Flags().GetString("db")
-	if regs, err := a.loadRegisters(db, dir); err == nil && controller != "" {
+	if regs, err := registersIn(a.completionStore(cmd), dir); err == nil && controller != "" {
 		if reg, err := regs.Get(controller); err == nil {
 			return regimesOf(reg), cobra.ShellCompDirectiveNoFileComp
 		}

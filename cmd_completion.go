@@ -154,8 +154,7 @@ func (a *app) completeRecipients(cmd *cobra.Command, args []string, _ string) ([
 		return nil, cobra.ShellCompDirectiveNoFileComp
 	}
 	dir, _ := cmd.Flags().GetString("registers")
-	db, _ := cmd.Flags().GetString("db")
-	regs, err := a.loadRegisters(db, dir)
+	regs, err := registersIn(a.completionStore(cmd), dir) // bounded as every completion
 	if err != nil {
 		return nil, cobra.ShellCompDirectiveNoFileComp
 	}
@@ -171,8 +170,7 @@ func (a *app) completeRecipients(cmd *cobra.Command, args []string, _ string) ([
 // --registers), each described by its name.
 func (a *app) completeController(cmd *cobra.Command, _ []string, _ string) ([]cobra.Completion, cobra.ShellCompDirective) {
 	dir, _ := cmd.Flags().GetString("registers")
-	db, _ := cmd.Flags().GetString("db")
-	regs, err := a.loadRegisters(db, dir)
+	regs, err := registersIn(a.completionStore(cmd), dir) // bounded as every completion
 	if err != nil {
 		return nil, cobra.ShellCompDirectiveError
 	}

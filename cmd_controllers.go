@@ -144,7 +144,15 @@ func configRegisters(getenv func(string) string) string {
 // them for this one command, for tests and scripts: each says it was read
 // from its file and not stored, and the rules frozen from it cite that.
 func (a *app) loadRegisters(db, flagDir string) (*register.Registers, error) {
-	versions, err := a.store(a.dbPath(db)).CurrentRegisters()
+	return registersIn(a.store(a.dbPath(db)), flagDir)
+}
+
+// registersIn is loadRegisters from the store st (nil: no database yet).
+func registersIn(st *storage.Store, flagDir string) (*register.Registers, error) {
+	versions, err := []storage.RegisterVersion(nil), storage.ErrNoDatabase
+	if st != nil {
+		versions, err = st.CurrentRegisters()
+	}
 	var all []*register.Register
 	switch {
 	case errors.Is(err, storage.ErrNoDatabase):
