@@ -192,7 +192,9 @@ func TestEditRegisterTwoDPOs(t *testing.T) {
 		t.Fatalf("history: %+v", vs)
 	}
 	_, toml, _ := d.run("controllers", "crisp", "--toml")
-	if !strings.Contains(toml, annas+"\n") || !strings.Contains(toml, bobs+"\n") {
+	// anna's edit is marked as hers; bob's import is stored as he wrote it.
+	annasMarked := strings.TrimSuffix(annas, " }") + `, note = "set by anna on 2026-03-10" }`
+	if !strings.Contains(toml, annasMarked+"\n") || !strings.Contains(toml, bobs+"\n") {
 		t.Errorf("both changes should be kept:\n%.800s", toml)
 	}
 }

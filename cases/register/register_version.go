@@ -91,9 +91,9 @@ func factText(f FactRef) string {
 }
 
 // MarkDPO gives every fact whose value changed from old to the register in
-// data, and whose provenance still names the policy or a rule, the
-// provenance dpo with who set it and when: a value the DPO typed is theirs,
-// not the policy's. The fact's line "key = { value = ..., source = ... }"
+// data, and whose provenance still names the policy or a rule (or is dpo
+// without a note), the provenance dpo with who set it and when: a value the
+// DPO typed is theirs, not the policy's. The fact's line "key = { value = ..., source = ... }"
 // is rewritten as "key = { value = ..., source = "dpo", note = "set by
 // ACTOR on DATE" }" (the section, quote or rule described the old value).
 // It returns the new TOML and the fields it could not mark, because their
@@ -111,7 +111,7 @@ func MarkDPO(old *Register, data []byte, actor string, on time.Time) ([]byte, []
 	var unmarked []string
 	for _, c := range Diff(old, new) {
 		f, ok := facts[c.Field]
-		if !ok || c.ValueAlike || c.NewSource == SourceDPO || !f.Fact.Known() {
+		if !ok || c.ValueAlike || c.NewSource == SourceDPO && f.Provenance.Note != "" || !f.Fact.Known() {
 			continue
 		}
 		n := lineOf(data, f.path) - 1
