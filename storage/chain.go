@@ -66,12 +66,8 @@ func (rec *record) chain(ev cases.Event) ([]byte, error) {
 	if ev.Rules != nil {
 		// The digest is of the content as recorded; what is stored refers
 		// to the rules instead of repeating them (rules.go).
-		rulesJSON, err := json.Marshal(ev.Rules)
-		if err != nil {
-			return nil, err
-		}
 		var blob *rulesBlob
-		if content, blob = compactRules(content, rulesJSON); blob != nil {
+		if content, blob = compactRules(content, true); blob != nil {
 			rec.blobs = append(rec.blobs, *blob)
 		}
 	}

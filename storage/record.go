@@ -304,11 +304,7 @@ func encodeRecord(rec *record) ([]byte, error) {
 	if err != nil {
 		return nil, err
 	}
-	rulesJSON, err := json.Marshal(&facts.Rules)
-	if err != nil {
-		return nil, err
-	}
-	caseJSON, blob := compactRules(caseJSON, rulesJSON)
+	caseJSON, blob := compactRules(caseJSON, true)
 	if blob != nil {
 		rec.blobs = append(rec.blobs, *blob)
 	}
@@ -319,10 +315,7 @@ func encodeRecord(rec *record) ([]byte, error) {
 			return nil, err
 		}
 		if ev.Rules != nil {
-			if rulesJSON, err = json.Marshal(ev.Rules); err != nil {
-				return nil, err
-			}
-			if raw, blob = compactRules(raw, rulesJSON); blob != nil {
+			if raw, blob = compactRules(raw, true); blob != nil {
 				rec.blobs = append(rec.blobs, *blob)
 			}
 		}

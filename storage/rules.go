@@ -46,46 +46,79 @@ func rulesKeyOf(value []byte) string {
 }
 
 // compactRules replaces the top-level "rules" object of the JSON object obj
-// by a reference to it. rules is that object's JSON when the caller knows it
-// (it marshalled it); nil makes compactRules find it, for content written by
-// an older version. Content without rules, or not in the compact form
-// encoding/json writes, is returned as it is: it stays readable, only not
-// smaller.
-func compactRules(obj, rules []byte) ([]byte, *rulesBlob) {
+// by a reference to it. marshalled says obj was just written by
+// encoding/json from a cases.Event or cases.Case holding rules: the object
+// is then found directly ("rules": appears unescaped only as a key, and
+// only those types have the key); otherwise (content written by an older
+// version) it is found by decoding. Content without rules, or not in the
+// compact form encoding/json writes, is returned as it is: it stays
+// readable, only not smaller.
+func compactRules(obj []byte, marshalled bool) ([]byte, *rulesBlob) {
 	start, end := -1, -1
-	if rules != nil {
-		if i := bytes.Index(obj, append(append([]byte{}, rulesKey...), rules...)); i >= 0 {
-			start, end = i+len(rulesKey), i+len(rulesKey)+len(rules)
+	switch {
+	case marshalled:
+		// The last one: a subject's identifiers (a map, written before the
+		// rules) may have any key.
+		if i := bytes.LastIndex(obj, rulesKey); i >= 0 {
+			start = i + len(rulesKey)
+			end = objectEnd(obj, start)
 		}
-	} else if bytes.Contains(obj, rulesKey) {
+	case bytes.Contains(obj, rulesKey):
 		start, end = topLevelValue(obj, "rules")
 	}
-	if start < len(rulesKey) || !bytes.Equal(obj[start-len(rulesKey):start], rulesKey) || obj[start] != '{' {
+	if start < len(rulesKey) || end < 0 || !bytes.Equal(obj[start-len(rulesKey):start], rulesKey) || obj[start] != '{' {
 		return obj, nil
 	}
 	value := obj[start:end]
 	key := rulesKeyOf(value)
 	out := make([]byte, 0, len(obj)-len(value)+len(key)+8)
 	out = append(out, obj[:start-len(rulesKey)]...)
-	out = append(out, rulesRefKey...)
-	out = append(out, key...)
-	out = append(out, '"')
+	out = append(out, rulesKeyRef(key)...)
 	out = append(out, obj[end:]...)
 	return out, &rulesBlob{key: key, value: append([]byte(nil), value...)}
 }
 
+func rulesKeyRef(key string) []byte {
+	return append(append(append([]byte(nil), rulesRefKey...), key...), '"')
+}
+
+// objectEnd is the offset just after the JSON object starting at start
+// (valid JSON, as encoding/json writes it), or -1.
+func objectEnd(b []byte, start int) int {
+	depth, inString := 0, false
+	for i := start; i < len(b); i++ {
+		c := b[i]
+		switch {
+		case inString && c == '\\':
+			i++ // the escaped character
+		case c == '"':
+			inString = !inString
+		case inString:
+		case c == '{' || c == '[':
+			depth++
+		case c == '}' || c == ']':
+			if depth--; depth == 0 {
+				return i + 1
+			}
+		}
+	}
+	return -1
+}
+
 // expandRules undoes compactRules: the reference becomes the rules JSON it
 // names, read with lookup, giving back the bytes first recorded. Only this
-// package writes "rules_ref", and only as a top-level key of an event or a
-// case, whose JSON has no map with free keys: the text found is the key.
+// package writes "rules_ref", as a top-level key of an event or a case,
+// where the rules were: after the one map with free keys (a subject's
+// identifiers), so the last match is the reference; a match that is not
+// one (an identifier so named) is left alone.
 func expandRules(obj []byte, lookup func(key string) []byte) ([]byte, error) {
-	i := bytes.Index(obj, rulesRefKey)
+	i := bytes.LastIndex(obj, rulesRefKey)
 	if i < 0 {
 		return obj, nil
 	}
 	from := i + len(rulesRefKey)
-	if len(obj) < from+sha256.Size*2+1 || obj[from+sha256.Size*2] != '"' {
-		return nil, fmt.Errorf("malformed rules reference")
+	if len(obj) < from+sha256.Size*2+1 || obj[from+sha256.Size*2] != '"' || !isHex(obj[from:from+sha256.Size*2]) {
+		return obj, nil
 	}
 	key := string(obj[from : from+sha256.Size*2])
 	value := lookup(key)
@@ -97,6 +130,15 @@ func expandRules(obj []byte, lookup func(key string) []byte) ([]byte, error) {
 	out = append(out, rulesKey...)
 	out = append(out, value...)
 	return append(out, obj[from+sha256.Size*2+1:]...), nil
+}
+
+func isHex(b []byte) bool {
+	for _, c := range b {
+		if !('0' <= c && c <= '9' || 'a' <= c && c <= 'f') {
+			return false
+		}
+	}
+	return true
 }
 
 // topLevelValue finds the value of key in the JSON object obj: its byte

@@ -292,7 +292,7 @@ func compactCaseValue(v []byte) ([]byte, *rulesBlob, error) {
 	if start < 0 {
 		return nil, nil, errors.New("unreadable record")
 	}
-	caseJSON, blob := compactRules(recordJSON[start:end], nil)
+	caseJSON, blob := compactRules(recordJSON[start:end], false)
 	if blob == nil {
 		return nil, nil, nil
 	}
@@ -319,7 +319,7 @@ func compactTimeline(tx *bolt.Tx, id []byte) ([]rulesBlob, error) {
 		if err := json.Unmarshal(v, &env); err != nil {
 			return fmt.Errorf("event %x: %w", k, err)
 		}
-		content, blob := compactRules(env.Content, nil)
+		content, blob := compactRules(env.Content, false)
 		if blob == nil {
 			return nil
 		}
