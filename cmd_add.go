@@ -81,8 +81,7 @@ func (a *app) runAdd(values cases.Values, db, registersDir string, asJSON bool) 
 // named by --controller, or every regime when none is named yet.
 func (a *app) completeRegime(cmd *cobra.Command, _ []string, _ string) ([]cobra.Completion, cobra.ShellCompDirective) {
 	controller := cmd.Flags().Lookup("controller").Value.String()
-	dir, _ := cmd.Flags().GetString("registers")
-	if regs, err := registersIn(a.completionStore(cmd), dir); err == nil && controller != "" {
+	if regs, err := a.completionRegisters(cmd); err == nil && controller != "" {
 		if reg, err := regs.Get(controller); err == nil {
 			return regimesOf(reg), cobra.ShellCompDirectiveNoFileComp
 		}

@@ -144,11 +144,11 @@ func configRegisters(getenv func(string) string) string {
 // them for this one command, for tests and scripts: each says it was read
 // from its file and not stored, and the rules frozen from it cite that.
 func (a *app) loadRegisters(db, flagDir string) (*register.Registers, error) {
-	return registersIn(a.store(a.dbPath(db)), flagDir)
+	return registersIn(a.cases(a.dbPath(db)), flagDir)
 }
 
-// registersIn is loadRegisters from the store st (nil: no database yet).
-func registersIn(st *storage.Store, flagDir string) (*register.Registers, error) {
+// registersIn is loadRegisters from the cases st (nil: no database yet).
+func registersIn(st storage.Service, flagDir string) (*register.Registers, error) {
 	versions, err := []storage.RegisterVersion(nil), storage.ErrNoDatabase
 	if st != nil {
 		versions, err = st.CurrentRegisters()
@@ -194,6 +194,17 @@ func registersIn(st *storage.Store, flagDir string) (*register.Registers, error)
 		}
 	}
 	return register.FromRegisters(all...), nil
+}
+
+// completionRegisters are the registers for a completion: read through
+// its store, bounded as every completion, from the command's --db and
+// --registers.
+func (a *app) completionRegisters(cmd *cobra.Command) (*register.Registers, error) {
+	dir, _ := cmd.Flags().GetString("registers")
+	if st := a.completionStore(cmd); st != nil {
+		return registersIn(st, dir)
+	}
+	return registersIn(nil, dir)
 }
 
 // registersFailure reports a failure to load the registers: the database

@@ -48,7 +48,7 @@ func (a *app) runRegisterVerb(id, verb string, args []string, o registerOptions)
 // exit status when there are none.
 func (a *app) registerHistory(id, db string) ([]storage.RegisterVersion, int) {
 	path := a.dbPath(db)
-	versions, err := a.store(path).RegisterHistory(id)
+	versions, err := a.cases(path).RegisterHistory(id)
 	switch {
 	case errors.Is(err, storage.ErrNoDatabase):
 		return nil, a.fail(exitRefused, fmt.Errorf("no database at %s yet: rightsdesk init makes one, with the built-in registers", path))
@@ -78,7 +78,7 @@ func (a *app) runRegisterImport(id, file string, o registerOptions) int {
 // DPO's (unmarked). base: see storage.PutRegister.
 func (a *app) storeRegister(id, db string, data []byte, base int, reason string, unmarked []string) int {
 	a.beginWrite()
-	v, stored, err := a.store(a.dbPath(db)).PutRegister(id, data, base, a.actor(), reason, a.clock.Now())
+	v, stored, err := a.cases(a.dbPath(db)).PutRegister(id, data, base, a.actor(), reason, a.clock.Now())
 	return a.reportStored(id, v, stored, err, reason, unmarked)
 }
 
@@ -282,7 +282,7 @@ func (a *app) runRegisterEdit(id string, o registerOptions) int {
 // and asks for another round (retry).
 func (a *app) storeEdited(id, db string, data []byte, st *editState, reason string, unmarked []string) (status int, retry bool) {
 	a.beginWrite()
-	v, stored, err := a.store(a.dbPath(db)).PutRegister(id, data, st.base.Number, a.actor(), reason, a.clock.Now())
+	v, stored, err := a.cases(a.dbPath(db)).PutRegister(id, data, st.base.Number, a.actor(), reason, a.clock.Now())
 	var changed *storage.RegisterChanged
 	if !errors.As(err, &changed) {
 		return a.reportStored(id, v, stored, err, reason, unmarked), false
