@@ -4,6 +4,7 @@ import (
 	"encoding/json"
 	"path/filepath"
 	"strconv"
+	"strings"
 	"testing"
 	"time"
 
@@ -47,6 +48,11 @@ func toSchema2(t *testing.T, path string) {
 				return err
 			}
 			stored.Case = caseJSON
+			for i, raw := range stored.Retained {
+				if stored.Retained[i], err = expandRules(raw, lookup); err != nil {
+					return err
+				}
+			}
 			inline, err := json.Marshal(stored)
 			if err != nil {
 				return err
@@ -188,7 +194,7 @@ func TestMigrateDemoToSchema3(t *testing.T) {
 		blobs = tx.Bucket(bucketRules).Stats().KeyN
 		// No record or event is left with its rules inline.
 		return tx.Bucket(bucketCases).ForEach(func(k, v []byte) error {
-			if _, blob, _ := compactCaseValue(v); blob != nil {
+			if _, blobs, _ := compactCaseValue(v); blobs != nil {
 				t.Fatalf("%s: rules left inline", k)
 			}
 			return nil
@@ -246,4 +252,60 @@ func compactedSize(t *testing.T, path string) int64 {
 		t.Fatal(err)
 	}
 	return fileSize(to)
+}
+
+// TestMigratePurgedRecord: a minimal record (purged for retention) keeps
+// the events that stand in for its timeline, rules included; the migration
+// refers to those rules too, and the case reads the same.
+func TestMigratePurgedRecord(t *testing.T) {
+	s := newStore(t)
+	id := addCase(t, s, "Anna A")[0].ID
+	other := testRules
+	other.Zone = "Europe/Berlin"
+	other.Calendar = "DE"
+	if _, err := s.Apply(id, cases.Event{Kind: cases.EventRebaselined, Reason: "zone corrected", Rules: &other, Actor: "dpo"},
+		NoRevision, testNow); err != nil {
+		t.Fatal(err)
+	}
+	err := s.update(func(tx *bolt.Tx) error {
+		rec, st, err := loadState(tx, id, testNow)
+		if err != nil {
+			return err
+		}
+		if err := reduceToMinimal(tx, rec); err != nil {
+			return err
+		}
+		return putRecord(tx, rec, st, nil)
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	toSchema2(t, s.Path())
+	db, err := bolt.Open(s.Path(), 0o600, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	before := snapshot(t, db)
+	db.Close()
+	if !strings.Contains(before[id], "Europe/Berlin") {
+		t.Fatalf("the minimal record lost its rebaselined rules: %.400s", before[id])
+	}
+	if problems, err := s.Check(); err != nil || len(problems) > 0 { // migrates it
+		t.Fatalf("check: %v %v", problems, err)
+	}
+	db, err = bolt.Open(s.Path(), 0o600, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer db.Close()
+	if after := snapshot(t, db); after[id] != before[id] {
+		t.Fatalf("reads differently:\nbefore %s\nafter  %s", before[id], after[id])
+	}
+	_ = db.View(func(tx *bolt.Tx) error {
+		recordJSON, _, _ := splitCaseValue(tx.Bucket(bucketCases).Get([]byte(id)))
+		if strings.Contains(string(recordJSON), `"pause_window_days"`) { // a field of the rules alone
+			t.Errorf("rules left inline in the minimal record: %s", recordJSON)
+		}
+		return nil
+	})
 }

@@ -250,13 +250,11 @@ func moveRulesBatch(tx *bolt.Tx, n int) (bool, error) {
 		}
 	}
 	for ; k != nil && len(updates) < n; k, v = c.Next() {
-		value, blob, err := compactCaseValue(v)
+		value, more, err := compactCaseValue(v)
 		if err != nil {
 			return false, fmt.Errorf("case %s: %w", k, err)
 		}
-		if blob != nil {
-			blobs = append(blobs, *blob)
-		}
+		blobs = append(blobs, more...)
 		updates = append(updates, update{append([]byte(nil), k...), value})
 	}
 	if len(updates) == 0 {
@@ -282,8 +280,8 @@ func moveRulesBatch(tx *bolt.Tx, n int) (bool, error) {
 }
 
 // compactCaseValue is a case's stored value with its record's frozen rules
-// by reference, and their blob; nil when there was nothing to move.
-func compactCaseValue(v []byte) ([]byte, *rulesBlob, error) {
+// by reference, and their blobs; nil when there was nothing to move.
+func compactCaseValue(v []byte) ([]byte, []rulesBlob, error) {
 	recordJSON, view, err := splitCaseValue(v)
 	if err != nil {
 		return nil, nil, err
@@ -298,10 +296,39 @@ func compactCaseValue(v []byte) ([]byte, *rulesBlob, error) {
 	}
 	out := make([]byte, 0, len(recordJSON))
 	out = append(append(append(out, recordJSON[:start]...), caseJSON...), recordJSON[end:]...)
-	if view == nil { // schema 1's bare record
-		return out, blob, nil
+	blobs := []rulesBlob{*blob}
+	if out, err = compactRetained(out, &blobs); err != nil {
+		return nil, nil, err
 	}
-	return encodeCaseValue(out, view), blob, nil
+	if view == nil { // schema 1's bare record
+		return out, blobs, nil
+	}
+	return encodeCaseValue(out, view), blobs, nil
+}
+
+// compactRetained refers to the rules of a minimal record's retained events
+// (purge.go) instead of repeating them, adding their blobs to blobs.
+func compactRetained(recordJSON []byte, blobs *[]rulesBlob) ([]byte, error) {
+	start, end := topLevelValue(recordJSON, "retained")
+	if start < 0 {
+		return recordJSON, nil
+	}
+	var events []json.RawMessage
+	if err := json.Unmarshal(recordJSON[start:end], &events); err != nil {
+		return nil, fmt.Errorf("unreadable retained events: %w", err)
+	}
+	for i, ev := range events {
+		var blob *rulesBlob
+		if events[i], blob = compactRules(ev, false); blob != nil {
+			*blobs = append(*blobs, *blob)
+		}
+	}
+	list, err := json.Marshal(events)
+	if err != nil {
+		return nil, err
+	}
+	out := make([]byte, 0, len(recordJSON))
+	return append(append(append(out, recordJSON[:start]...), list...), recordJSON[end:]...), nil
 }
 
 // compactTimeline rewrites the events of case id that carry rules with a
