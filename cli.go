@@ -311,6 +311,6 @@ func jsonFlag(cmd *cobra.Command, p *bool, what string) {
 
 // registersFlag is --registers, into p.
 func registersFlag(cmd *cobra.Command, p *string) {
-	cmd.Flags().StringVar(p, "registers", "", "a folder `DIR` of register files (ID.toml) that replace the built-in ones and those of $XDG_CONFIG_HOME/rightsdesk/registers")
+	cmd.Flags().StringVar(p, "registers", "", "a folder `DIR` of register files (ID.toml) laid over the database's registers for this command only, not stored (tests, scripts; controllers ID import stores one)")
 	_ = cmd.MarkFlagDirname("registers")
 }

@@ -288,7 +288,7 @@ func (a *app) runAction(act *cases.Action, in actionInput, id string, values cas
 	}
 	st := a.cases(a.dbPath(in.db))
 	if act.Register {
-		if status := a.completeFromRegister(act, st, id, in.registers, &events[0], values); status != exitOK {
+		if status := a.completeFromRegister(act, st, id, in.db, in.registers, &events[0], values); status != exitOK {
 			return status
 		}
 	}
@@ -351,12 +351,12 @@ func refusalStatus(err error, values cases.Values) int {
 // completeFromRegister fills what a register action takes from the case's
 // organisation's current register: the recipients, or the rules of the
 // case's regime (cases/register.Complete).
-func (a *app) completeFromRegister(act *cases.Action, st storage.Service, id, dir string, ev *cases.Event, values cases.Values) int {
+func (a *app) completeFromRegister(act *cases.Action, st storage.Service, id, db, dir string, ev *cases.Event, values cases.Values) int {
 	l, err := st.Get(id)
 	if err != nil {
 		return a.storeFailure(err)
 	}
-	if err = a.registerComplete(l.Case, dir, ev); err != nil {
+	if err = a.registerComplete(l.Case, db, dir, ev); err != nil {
 		return a.refusal(act.CommandName(), act.Fields, refusalStatus(err, values), err)
 	}
 	return exitOK
@@ -364,8 +364,8 @@ func (a *app) completeFromRegister(act *cases.Action, st storage.Service, id, di
 
 // registerComplete completes ev from the current register of the case's
 // organisation, for the regime the case is judged by now.
-func (a *app) registerComplete(c *cases.Case, dir string, ev *cases.Event) error {
-	regs, err := loadRegisters(a.getenv, dir)
+func (a *app) registerComplete(c *cases.Case, db, dir string, ev *cases.Event) error {
+	regs, err := a.loadRegisters(db, dir)
 	if err != nil {
 		return err
 	}

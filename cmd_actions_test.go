@@ -82,7 +82,14 @@ func calculator(t *testing.T, args ...string) map[string]any {
 // fillRegister gives configHome its own copy of a built-in register with
 // the facts every letter needs (who the controller is, where to reply)
 // filled in by the DPO, as a DPO does before the first letter leaves.
-func fillRegister(t *testing.T, configHome, id string) {
+func fillRegister(t *testing.T, env map[string]string, db, id string) {
+	t.Helper()
+	importRegister(t, env, db, id, filledRegister(t, id))
+}
+
+// filledRegister is the built-in register id with the legal name and the
+// privacy contact filled in by the DPO.
+func filledRegister(t *testing.T, id string) string {
 	t.Helper()
 	src, err := os.ReadFile("cases/register/registers/" + id + ".toml")
 	if err != nil {
@@ -93,12 +100,19 @@ func fillRegister(t *testing.T, configHome, id string) {
 		filled = regexp.MustCompile(`(?m)^`+fact+` = .*$`).ReplaceAllString(filled,
 			fact+` = { value = "`+value+`", source = "dpo" }`)
 	}
-	dir := filepath.Join(configHome, "rightsdesk", "registers")
-	if err := os.MkdirAll(dir, 0o700); err != nil {
+	return filled
+}
+
+// importRegister stores text as the next version of register id in db, as
+// a DPO does with controllers ID import FILE.
+func importRegister(t *testing.T, env map[string]string, db, id, text string) {
+	t.Helper()
+	file := filepath.Join(t.TempDir(), id+".toml")
+	if err := os.WriteFile(file, []byte(text), 0o600); err != nil {
 		t.Fatal(err)
 	}
-	if err := os.WriteFile(filepath.Join(dir, id+".toml"), []byte(filled), 0o600); err != nil {
-		t.Fatal(err)
+	if status, _, errOut := runCLI(t, env, "controllers", id, "import", file, "--db", db); status != 0 {
+		t.Fatalf("controllers %s import: %d %s", id, status, errOut)
 	}
 }
 
@@ -107,7 +121,7 @@ func TestEachAction(t *testing.T) {
 	// the month ends Thursday 2 April (Art. 12(3), EDPB example: same day
 	// of the next month).
 	d := newDesk(t, "2026-03-10T12:00:00Z")
-	fillRegister(t, d.env["XDG_CONFIG_HOME"], "crisp")
+	fillRegister(t, d.env, d.db, "crisp")
 	attachment := filepath.Join(t.TempDir(), "orders.csv")
 	os.WriteFile(attachment, []byte("order,date\n1042,2026-01-05\n"), 0o600)
 	type step = []string
@@ -254,11 +268,7 @@ func TestUKRestartThroughTheCommandsMatchesTheCalculator(t *testing.T) {
 		name := strings.Fields(line)[0]
 		return name + ` = { value = "` + map[string]string{"regime": "uk-gdpr", "zone": "Europe/London", "calendar": "GB-EAW"}[name] + `", source = "dpo" }`
 	})
-	dir := filepath.Join(d.env["XDG_CONFIG_HOME"], "rightsdesk", "registers")
-	os.MkdirAll(dir, 0o700)
-	if err := os.WriteFile(filepath.Join(dir, "ukshop.toml"), []byte(uk), 0o600); err != nil {
-		t.Fatal(err)
-	}
+	importRegister(t, d.env, d.db, "ukshop", uk)
 	id := d.add("--controller", "ukshop", "--right", "access", "--received", "2026-03-02")
 	if status, _, errOut := d.run("request-id", id, "--reason", "r", "--at", "2026-03-04", "--late", "entered from the paper file"); status != 0 {
 		t.Fatal(errOut)

@@ -40,9 +40,9 @@ by the rules of the organisation's register, frozen at intake.`,
 
 // runAdd reads the request and records it.
 func (a *app) runAdd(values cases.Values, db, registersDir string, asJSON bool) int {
-	regs, err := loadRegisters(a.getenv, registersDir)
+	regs, err := a.loadRegisters(db, registersDir)
 	if err != nil {
-		return a.fail(exitUsage, fmt.Errorf("add: %w", err))
+		return a.registersFailure("add", err)
 	}
 	in, rules, err := cases.ParseIntake(values, regs.RulesFor)
 	if err != nil {
@@ -81,8 +81,7 @@ func (a *app) runAdd(values cases.Values, db, registersDir string, asJSON bool) 
 // named by --controller, or every regime when none is named yet.
 func (a *app) completeRegime(cmd *cobra.Command, _ []string, _ string) ([]cobra.Completion, cobra.ShellCompDirective) {
 	controller := cmd.Flags().Lookup("controller").Value.String()
-	dir, _ := cmd.Flags().GetString("registers")
-	if regs, err := loadRegisters(a.getenv, dir); err == nil && controller != "" {
+	if regs, err := a.completionRegisters(cmd); err == nil && controller != "" {
 		if reg, err := regs.Get(controller); err == nil {
 			return regimesOf(reg), cobra.ShellCompDirectiveNoFileComp
 		}

@@ -153,8 +153,7 @@ func (a *app) completeRecipients(cmd *cobra.Command, args []string, _ string) ([
 	if err != nil {
 		return nil, cobra.ShellCompDirectiveNoFileComp
 	}
-	dir, _ := cmd.Flags().GetString("registers")
-	regs, err := loadRegisters(a.getenv, dir)
+	regs, err := a.completionRegisters(cmd)
 	if err != nil {
 		return nil, cobra.ShellCompDirectiveNoFileComp
 	}
@@ -169,8 +168,7 @@ func (a *app) completeRecipients(cmd *cobra.Command, args []string, _ string) ([
 // (the built-in ones, the configuration folder's and the command's
 // --registers), each described by its name.
 func (a *app) completeController(cmd *cobra.Command, _ []string, _ string) ([]cobra.Completion, cobra.ShellCompDirective) {
-	dir, _ := cmd.Flags().GetString("registers")
-	regs, err := loadRegisters(a.getenv, dir)
+	regs, err := a.completionRegisters(cmd)
 	if err != nil {
 		return nil, cobra.ShellCompDirectiveError
 	}

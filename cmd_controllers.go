@@ -1,10 +1,13 @@
 package main
 
 import (
+	"crypto/sha256"
+	"errors"
 	"fmt"
 	"io"
 	"os"
 	"path/filepath"
+	"slices"
 	"strconv"
 	"strings"
 
@@ -13,59 +16,101 @@ import (
 
 	"rightsdesk/cases"
 	"rightsdesk/cases/register"
+	"rightsdesk/storage"
 )
 
-// controllersCommand shows the registers (CLI.md: rightsdesk controllers [ID]).
+// controllersCommand shows the registers and changes them (CLI.md:
+// rightsdesk controllers [ID]; the verbs are in cmd_register.go).
 func (a *app) controllersCommand() *cobra.Command {
-	cmd := &cobra.Command{Use: "controllers [ID]", Short: "the organisations' registers, or one in full with provenance and gaps",
+	cmd := &cobra.Command{Use: "controllers [ID [edit | import FILE | history | diff [V1] [V2]]]",
+		Short: "the organisations' registers: show one, edit it, import, history, diff",
 		Long: `Without ID: the organisations' registers, one line each (regime, zone,
 promise, authority, number of gaps). With ID: that register in full, every
 fact with its provenance (seed: the policy section; assumed: the rule to
-confirm; dpo; missing), then its gaps.
+confirm; dpo; missing), then its gaps; --toml prints its TOML.
 
-Registers are built in; files DIR/ID.toml in $XDG_CONFIG_HOME/rightsdesk/registers
-(default ~/.config/rightsdesk/registers), then in --registers DIR, replace
-the register with the same id.`,
-		Example: "  rightsdesk controllers\n  rightsdesk controllers crisp --json",
+Registers live in the database, shared by everyone who uses it: the
+built-in ones are stored as version 1 when it is made, and each change is a
+new version, kept forever with who stored it, when and why. Cases keep the
+rules of the version they were opened under until rebaseline.
+
+  controllers ID edit          opens the current version in $VISUAL, else
+                               $EDITOR, else vi; it is checked when you
+                               save, and reopened with the errors at the top
+                               until it is valid; an unchanged file stores
+                               nothing. A fact whose value you change becomes
+                               source = "dpo", with who and when.
+  controllers ID import FILE   stores FILE as the next version (checked).
+  controllers ID history       lists the versions.
+  controllers ID diff [V1] [V2] what changed, fact by fact (default: the
+                               version before the current one, and it).
+
+Files in $XDG_CONFIG_HOME/rightsdesk/registers (default
+~/.config/rightsdesk/registers) are not applied: controllers says when one
+differs from the stored register, and import stores it. --registers DIR lays
+the files of DIR over the stored registers for one command (tests, scripts),
+each marked as not stored.`,
+		Example: "  rightsdesk controllers\n  rightsdesk controllers crisp\n  rightsdesk controllers crisp edit --reason \"legal name from the Kbis\"\n" +
+			"  rightsdesk controllers crisp history\n  rightsdesk controllers crisp diff 1 2",
 		Args: func(_ *cobra.Command, args []string) error {
-			if len(args) > 1 {
-				return fmt.Errorf("one organisation at a time, not %q", strings.Join(args, " "))
+			if len(args) > 1 && !slices.Contains(registerVerbs, args[1]) {
+				return fmt.Errorf("one organisation at a time, not %q (or a verb: %s)", strings.Join(args, " "), strings.Join(registerVerbs, ", "))
 			}
 			return nil
 		}}
-	var asJSON bool
-	var dir string
-	jsonFlag(cmd, &asJSON, "the registers")
-	registersFlag(cmd, &dir)
+	var o registerOptions
+	jsonFlag(cmd, &o.asJSON, "the registers")
+	dbFlag(cmd, &o.db)
+	registersFlag(cmd, &o.dir)
+	cmd.Flags().BoolVar(&o.toml, "toml", false, "print the register's current version as TOML")
+	cmd.Flags().StringVar(&o.reason, "reason", "", "why the register changes (edit, import; default: what was done)")
 	cmd.ValidArgsFunction = func(cmd *cobra.Command, args []string, toComplete string) ([]cobra.Completion, cobra.ShellCompDirective) {
-		if len(args) > 0 {
-			return nil, cobra.ShellCompDirectiveNoFileComp
+		switch len(args) {
+		case 0:
+			return a.completeController(cmd, args, toComplete)
+		case 1:
+			return registerVerbs, cobra.ShellCompDirectiveNoFileComp
 		}
-		return a.completeController(cmd, args, toComplete)
+		return nil, cobra.ShellCompDirectiveDefault
 	}
-	cmd.RunE = a.runs(func(args []string) int { return a.runControllers(args, dir, asJSON) })
+	cmd.RunE = a.runs(func(args []string) int {
+		if len(args) > 1 {
+			return a.runRegisterVerb(args[0], args[1], args[2:], o)
+		}
+		return a.runControllers(args, o)
+	})
 	return cmd
 }
 
 // runControllers prints the registers, or the one named.
-func (a *app) runControllers(positional []string, dir string, asJSON bool) int {
-	rs, err := loadRegisters(a.getenv, dir)
+func (a *app) runControllers(positional []string, o registerOptions) int {
+	rs, err := a.loadRegisters(o.db, o.dir)
 	if err != nil {
-		return a.fail(exitUsage, err)
+		return a.registersFailure("", err)
 	}
 	if len(positional) == 1 {
 		r, err := rs.Get(positional[0])
 		if err != nil {
 			return a.fail(exitUsage, fmt.Errorf("controllers: %w", err))
 		}
-		if asJSON {
+		a.noteOverride(r)
+		if o.toml {
+			if _, err := a.stdout.Write(r.Source()); err != nil {
+				return a.fail(exitUsage, fmt.Errorf("controllers: %w", err))
+			}
+			return exitOK
+		}
+		if o.asJSON {
 			return a.printJSON(registerJSON{Register: r, Regimes: regimesOf(r), Gaps: nonNil(r.Gaps())})
 		}
 		printRegister(a.stdout, r)
 		return exitOK
 	}
 	all := rs.All()
-	if asJSON {
+	for _, r := range all {
+		a.noteOverride(r)
+	}
+	if o.asJSON {
 		out := make([]registerSummary, 0, len(all))
 		for _, r := range all {
 			out = append(out, summarize(r))
@@ -76,20 +121,60 @@ func (a *app) runControllers(positional []string, dir string, asJSON bool) int {
 	return exitOK
 }
 
-// registerFolders are the folders whose register files override the
-// built-in ones, in order: the user's configuration, then --registers.
-func registerFolders(getenv func(string) string, flagDir string) ([]string, error) {
-	var dirs []string
+// configRegisters is the override folder, $XDG_CONFIG_HOME/rightsdesk/registers
+// (default ~/.config/rightsdesk/registers): since the registers live in the
+// database, a file there is applied by nobody; controllers says when one
+// differs from the stored register and how to import it.
+func configRegisters(getenv func(string) string) string {
 	config := getenv("XDG_CONFIG_HOME")
 	if config == "" || !filepath.IsAbs(config) { // the XDG spec ignores relative paths
-		if home := getenv("HOME"); home != "" {
-			config = filepath.Join(home, ".config")
-		} else {
-			config = ""
+		home := getenv("HOME")
+		if home == "" {
+			return ""
 		}
+		config = filepath.Join(home, ".config")
 	}
-	if config != "" {
-		dirs = append(dirs, filepath.Join(config, "rightsdesk", "registers"))
+	return filepath.Join(config, "rightsdesk", "registers")
+}
+
+// loadRegisters reads the registers every command works with: the current
+// version of each in the database db (the --db flag's value); a database not
+// made yet gives the built-in registers, which making it seeds as their
+// version 1. flagDir (--registers) lays the register files of a folder over
+// them for this one command, for tests and scripts: each says it was read
+// from its file and not stored, and the rules frozen from it cite that.
+func (a *app) loadRegisters(db, flagDir string) (*register.Registers, error) {
+	return registersIn(a.cases(a.dbPath(db)), flagDir)
+}
+
+// registersIn is loadRegisters from the cases st (nil: no database yet).
+func registersIn(st storage.Service, flagDir string) (*register.Registers, error) {
+	versions, err := []storage.RegisterVersion(nil), storage.ErrNoDatabase
+	if st != nil {
+		versions, err = st.CurrentRegisters()
+	}
+	var all []*register.Register
+	switch {
+	case errors.Is(err, storage.ErrNoDatabase):
+		builtIn, err := register.LoadRegisters(register.Embedded())
+		if err != nil {
+			return nil, err
+		}
+		for _, r := range builtIn.All() {
+			r.Stored(1, fmt.Sprintf("%x", sha256.Sum256(r.Source())))
+			r.File = "built in (version 1 of the database to be made)"
+			all = append(all, r)
+		}
+	case err != nil:
+		return nil, err
+	}
+	for _, v := range versions {
+		r, err := register.ParseRegister("database/"+v.Register+".toml", v.TOML)
+		if err != nil {
+			return nil, fmt.Errorf("register %s version %d: %w", v.Register, v.Number, err)
+		}
+		r.Stored(v.Number, v.SHA256)
+		all = append(all, r)
 	}
 	if flagDir != "" {
 		info, err := os.Stat(flagDir)
@@ -99,22 +184,42 @@ func registerFolders(getenv func(string) string, flagDir string) ([]string, erro
 		if !info.IsDir() {
 			return nil, fmt.Errorf("--registers: %s is not a folder", flagDir)
 		}
-		dirs = append(dirs, flagDir)
+		over, err := register.LoadRegisters(register.Layer{Name: flagDir, FS: os.DirFS(flagDir)})
+		if err != nil {
+			return nil, err
+		}
+		for _, r := range over.All() {
+			r.Unstored()
+			all = append(all, r)
+		}
 	}
-	return dirs, nil
+	return register.FromRegisters(all...), nil
 }
 
-// loadRegisters loads the built-in registers and the overrides.
-func loadRegisters(getenv func(string) string, flagDir string) (*register.Registers, error) {
-	dirs, err := registerFolders(getenv, flagDir)
-	if err != nil {
-		return nil, err
+// completionRegisters are the registers for a completion: read through
+// its store, bounded as every completion, from the command's --db and
+// --registers.
+func (a *app) completionRegisters(cmd *cobra.Command) (*register.Registers, error) {
+	dir, _ := cmd.Flags().GetString("registers")
+	if st := a.completionStore(cmd); st != nil {
+		return registersIn(st, dir)
 	}
-	layers := []register.Layer{register.Embedded()}
-	for _, d := range dirs {
-		layers = append(layers, register.Layer{Name: d, FS: os.DirFS(d)})
+	return registersIn(nil, dir)
+}
+
+// registersFailure reports a failure to load the registers: the database
+// unusable now is exit 3, as for any command that reads it; a register that
+// does not load is bad input. prefix names the command ("" for none).
+func (a *app) registersFailure(prefix string, err error) int {
+	if prefix != "" {
+		err = fmt.Errorf("%s: %w", prefix, err)
 	}
-	return register.LoadRegisters(layers...)
+	for _, e := range []error{storage.ErrBusy, storage.ErrDamaged, storage.ErrForeign, storage.ErrNewer} {
+		if errors.Is(err, e) {
+			return a.fail(exitStore, err)
+		}
+	}
+	return a.fail(exitUsage, err)
 }
 
 // registerSummary is one line of the list, in JSON.

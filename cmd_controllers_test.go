@@ -150,6 +150,10 @@ func TestControllersErrors(t *testing.T) {
 	}
 }
 
+// TestControllersOverrides: a file in the override folder is not applied
+// (the registers live in the database) and controllers says how to import
+// it; imported, it is the next version; --registers lays a folder over the
+// stored registers for one command, marked as not stored.
 func TestControllersOverrides(t *testing.T) {
 	rs, err := register.LoadRegisters(register.Embedded())
 	if err != nil {
@@ -161,28 +165,47 @@ func TestControllersOverrides(t *testing.T) {
 	src = regexp.MustCompile(`(?m)^legal_name = .*$`).ReplaceAllString(src,
 		`legal_name = { value = "Crisp \u001b[31mSAS", source = "dpo" }`)
 	env := hermetic(t)
+	db := filepath.Join(t.TempDir(), "cases.db")
 	dir := filepath.Join(env["XDG_CONFIG_HOME"], "rightsdesk", "registers")
 	if err := os.MkdirAll(dir, 0o700); err != nil {
 		t.Fatal(err)
 	}
-	if err := os.WriteFile(filepath.Join(dir, "crisp.toml"), []byte(src), 0o600); err != nil {
+	file := filepath.Join(dir, "crisp.toml")
+	if err := os.WriteFile(file, []byte(src), 0o600); err != nil {
 		t.Fatal(err)
 	}
-	status, out, _ := runCLI(t, env, "controllers", "crisp")
-	if status != exitOK || !strings.Contains(out, "version 7, read from "+filepath.ToSlash(filepath.Join(dir, "crisp.toml"))) {
-		t.Fatalf("status %d, override not used:\n%s", status, out)
+	status, out, errOut := runCLI(t, env, "controllers", "crisp", "--db", db)
+	if status != exitOK || !strings.Contains(out, "version 1 (sha256 ") || strings.Contains(out, "Crisp ^[[31mSAS") {
+		t.Fatalf("status %d, the override was applied:\n%s", status, out)
+	}
+	if want := "rightsdesk controllers crisp import " + file; !strings.Contains(errOut, want) || !strings.Contains(errOut, "not applied") {
+		t.Errorf("controllers does not say how to import the override: %q", errOut)
+	}
+	env["RIGHTSDESK_ACTOR"] = "anna"
+	if status, out, errOut := runCLI(t, env, "controllers", "crisp", "import", file, "--db", db); status != exitOK ||
+		!strings.HasPrefix(out, "crisp: version 2 stored (sha256 ") || !strings.Contains(out, " by anna: imported from crisp.toml") {
+		t.Fatalf("import: %d %q %q", status, out, errOut)
+	}
+	status, out, errOut = runCLI(t, env, "controllers", "crisp", "--db", db)
+	if status != exitOK || !strings.Contains(out, "version 2 (sha256 ") || errOut != "" {
+		t.Fatalf("status %d, stderr %q, the import is not the register in use:\n%s", status, errOut, out)
 	}
 	if strings.Contains(out, "\x1b") || !strings.Contains(out, "Crisp ^[[31mSAS") {
 		t.Errorf("control characters reach the terminal:\n%s", out)
 	}
-	// --registers comes after the configuration folder and wins over it.
+	// The stored TOML says which version it is.
+	if _, out, _ = runCLI(t, env, "controllers", "crisp", "--toml", "--db", db); !strings.Contains(out, "\nversion = 2\n") {
+		t.Errorf("--toml: the version line is not the stored number:\n%.300s", out)
+	}
+	// --registers wins for one command, and says it is not stored.
 	flagDir := t.TempDir()
 	if err := os.WriteFile(filepath.Join(flagDir, "crisp.toml"),
 		[]byte(strings.Replace(src, "version = 7\n", "version = 8\n", 1)), 0o600); err != nil {
 		t.Fatal(err)
 	}
-	_, out, _ = runCLI(t, env, "controllers", "--json", "--registers", flagDir)
-	if !strings.Contains(out, `"id":"crisp","name":"Crisp \u001b[31mSAS","legal_name":"Crisp \u001b[31mSAS","version":"8"`) {
+	_, out, _ = runCLI(t, env, "controllers", "--json", "--registers", flagDir, "--db", db)
+	if !strings.Contains(out, `"id":"crisp","name":"Crisp \u001b[31mSAS","legal_name":"Crisp \u001b[31mSAS","version":"8 from `+
+		filepath.ToSlash(filepath.Join(flagDir, "crisp.toml"))+`, not stored"`) {
 		t.Errorf("--registers did not win: %s", out)
 	}
 }

@@ -85,7 +85,7 @@ func (a *app) writeDemo(path string, n int, seed uint64) (int, error) {
 			return 0, &cases.Refused{Reason: fmt.Sprintf("%s already holds %d cases; demo data go into a new or empty database", path, len(q))}
 		}
 	}
-	regs, err := loadRegisters(a.getenv, "")
+	regs, err := a.loadRegisters(path, "")
 	if err != nil {
 		return 0, err
 	}

@@ -12,7 +12,6 @@ import (
 
 	"rightsdesk/cases"
 	"rightsdesk/cases/demo"
-	"rightsdesk/cases/register"
 	"rightsdesk/export"
 	"rightsdesk/storage"
 )
@@ -152,7 +151,8 @@ func TestDemoExportsRealPackets(t *testing.T) {
 		t.Fatalf("demo: %d %q", status, errOut)
 	}
 	st := storage.Open(db, storage.Options{})
-	regs, err := register.LoadRegisters(register.Embedded())
+	// The registers of the database, as the command line reads them.
+	regs, err := (&app{getenv: func(string) string { return "" }}).loadRegisters(db, "")
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -78,9 +78,9 @@ func (a *app) runExport(id string, o exportOptions) int {
 			return a.fail(exitUsage, fmt.Errorf("export: --date: %w", err))
 		}
 	}
-	regs, err := loadRegisters(a.getenv, o.registers)
+	regs, err := a.loadRegisters(o.db, o.registers)
 	if err != nil {
-		return a.fail(exitUsage, err)
+		return a.registersFailure("", err)
 	}
 	dir := o.out
 	if dir == "" {

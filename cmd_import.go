@@ -61,9 +61,9 @@ func (a *app) runImport(name, db, registersDir string, asJSON bool) int {
 	if err != nil {
 		return a.fail(exitUsage, fmt.Errorf("import: %w", err))
 	}
-	regs, err := loadRegisters(a.getenv, registersDir)
+	regs, err := a.loadRegisters(db, registersDir)
 	if err != nil {
-		return a.fail(exitUsage, fmt.Errorf("import: %w", err))
+		return a.registersFailure("import", err)
 	}
 	now, actor := a.clock.Now(), a.actor()
 	requests, errs := storage.ReadImport(name, bytes.NewReader(data), regs.RulesFor, now, actor)

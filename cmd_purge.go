@@ -29,9 +29,9 @@ untouched. --dry-run lists exactly what would go and changes nothing.`,
 }
 
 func (a *app) runPurge(db, registersDir string, dry, asJSON bool) int {
-	regs, err := loadRegisters(a.getenv, registersDir)
+	regs, err := a.loadRegisters(db, registersDir)
 	if err != nil {
-		return a.fail(exitUsage, fmt.Errorf("purge: %w", err))
+		return a.registersFailure("purge", err)
 	}
 	retention := func(controller string) (storage.Retention, bool) {
 		reg, err := regs.Get(controller)

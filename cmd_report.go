@@ -65,7 +65,7 @@ func (a *app) runReport(o reportOptions) int {
 		return bad(fmt.Errorf("--to %s is before --from %s", toDate, fromDate))
 	}
 	if o.controller != "" {
-		regs, err := loadRegisters(a.getenv, "")
+		regs, err := a.loadRegisters(o.db, "")
 		if err != nil {
 			return bad(err)
 		}

@@ -374,7 +374,7 @@ cases only. Prints DEST.`,
 
 func (a *app) runBackup(db, dest, controller string) int {
 	if controller != "" {
-		regs, err := loadRegisters(a.getenv, "")
+		regs, err := a.loadRegisters(db, "")
 		if err == nil {
 			_, err = regs.Get(controller)
 		}

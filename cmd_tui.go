@@ -49,9 +49,9 @@ func (a *app) runTUI(db string, demo bool, color, registersDir string) int {
 	} else {
 		title = filepath.Base(path)
 	}
-	regs, err := loadRegisters(a.getenv, registersDir)
+	regs, err := a.loadRegisters(path, registersDir)
 	if err != nil {
-		return a.fail(exitUsage, err)
+		return a.registersFailure("", err)
 	}
 	st, actor, data := a.store(path), a.actor(), filepath.Join(a.dataHome(), "rightsdesk")
 	model := ui.New(ui.Options{Store: st, Clock: a.clock, Actor: actor, Registers: regs, Title: title,

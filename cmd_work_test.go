@@ -128,7 +128,7 @@ func TestWorkCommand(t *testing.T) {
 // draft.
 func TestSendRefusesADraft(t *testing.T) {
 	d := newDesk(t, "2026-03-10T12:00:00Z")
-	fillRegister(t, d.env["XDG_CONFIG_HOME"], "crisp")
+	fillRegister(t, d.env, d.db, "crisp")
 	id := d.add("--controller", "crisp", "--right", "access", "--received", "2026-03-02")
 	d.ok("close", id, "--outcome", "no-data")
 	// The final letter exported as a DRAFT (a gap in the register), as the

@@ -15,7 +15,6 @@ import (
 	"github.com/charmbracelet/x/ansi"
 
 	"rightsdesk/cases"
-	"rightsdesk/cases/register"
 	"rightsdesk/storage"
 	"rightsdesk/ui"
 )
@@ -40,7 +39,8 @@ type faceApp struct {
 
 func newFaceApp(t *testing.T, st *storage.Store) *faceApp {
 	t.Helper()
-	regs, err := register.LoadRegisters(register.Embedded())
+	// The registers of the database, as the command line reads them.
+	regs, err := (&app{getenv: func(string) string { return "" }}).loadRegisters(st.Path(), "")
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -165,11 +165,10 @@ func (a *faceApp) fill(f cases.Field, values []string) {
 	a.press("tab")
 }
 
-// openFace makes a database holding one request, brought to the state the
-// action needs by the command line, and returns its path and case ID.
-func openFace(t *testing.T, env map[string]string, setup [][]string) (string, string) {
+// openFace records in db one request, brought to the state the action
+// needs by the command line, and returns its case ID.
+func openFace(t *testing.T, env map[string]string, db string, setup [][]string) string {
 	t.Helper()
-	db := filepath.Join(t.TempDir(), "cases.db")
 	// A first setup step of flags is given to add: a case under another
 	// regime.
 	var extra []string
@@ -189,7 +188,7 @@ func openFace(t *testing.T, env map[string]string, setup [][]string) (string, st
 			t.Fatalf("%v: %d %s", step, status, errOut)
 		}
 	}
-	return db, id
+	return id
 }
 
 func copyFile(t *testing.T, from string) string {
@@ -280,8 +279,9 @@ func TestActionsAgreeOnEveryFace(t *testing.T) {
 		t.Run(tt.action, func(t *testing.T) {
 			act, _ := cases.ActionNamed(tt.action)
 			env := facesEnv(t)
-			fillRegister(t, env["XDG_CONFIG_HOME"], "crisp") // so that a letter exported is not a draft
-			cliDB, id := openFace(t, env, tt.setup)
+			cliDB := filepath.Join(t.TempDir(), "cases.db")
+			fillRegister(t, env, cliDB, "crisp") // so that a letter exported is not a draft
+			id := openFace(t, env, cliDB, tt.setup)
 			appDB := copyFile(t, cliDB)
 
 			// The command line.

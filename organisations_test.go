@@ -91,8 +91,8 @@ func (d *orgDesk) at(now string) *orgDesk {
 	return d
 }
 
-// fill writes the register as the DPO completes it: the built-in one with
-// the missing facts given, source dpo.
+// fill stores the register as the DPO completes it (controllers ID
+// import): the built-in one with the missing facts given, source dpo.
 func (d *orgDesk) fill() {
 	src, err := os.ReadFile("cases/register/registers/" + d.org + ".toml")
 	if err != nil {
@@ -109,13 +109,7 @@ func (d *orgDesk) fill() {
 		}
 		filled = re.ReplaceAllString(filled, e[1])
 	}
-	dir := filepath.Join(d.env["XDG_CONFIG_HOME"], "rightsdesk", "registers")
-	if err := os.MkdirAll(dir, 0o700); err != nil {
-		d.t.Fatal(err)
-	}
-	if err := os.WriteFile(filepath.Join(dir, d.org+".toml"), []byte(filled), 0o600); err != nil {
-		d.t.Fatal(err)
-	}
+	importRegister(d.t, d.env, d.db, d.org, filled)
 }
 
 // export writes the letter dated date and returns its text and whether it

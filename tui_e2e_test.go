@@ -187,10 +187,10 @@ func (d *tmuxDriver) waitFor(what string, ok func(string) bool) string {
 func TestTerminalWorkflowInTmux(t *testing.T) {
 	tx := startTmux(t)
 	db := filepath.Join(tx.dir, "cases.db")
-	fillCrisp(t, tx.dir)
 	if out, err := exec.Command(tx.bin, "init", "--db", db).CombinedOutput(); err != nil {
 		t.Fatalf("init: %v\n%s", err, out)
 	}
+	fillCrisp(t, db)
 	env := func(actor string) string {
 		return "XDG_DATA_HOME=" + tx.dir + " XDG_CONFIG_HOME=" + tx.dir + " RIGHTSDESK_NOW=2026-11-23T09:00:00Z RIGHTSDESK_ACTOR=" + actor + " TERM=xterm-256color"
 	}
@@ -361,23 +361,16 @@ func TestTerminalWorkflowInTmux(t *testing.T) {
 	}
 }
 
-// fillCrisp gives configHome a Crisp register with the facts its letters
-// need filled in by the DPO (fillRegister's, and that no automated
-// decisions are made), so that its packets are not drafts.
-func fillCrisp(t *testing.T, configHome string) {
+// fillCrisp stores in db a Crisp register with the facts its letters need
+// filled in by the DPO (fillRegister's, and that no automated decisions are
+// made), so that its packets are not drafts.
+func fillCrisp(t *testing.T, db string) {
 	t.Helper()
-	fillRegister(t, configHome, "crisp")
-	path := filepath.Join(configHome, "rightsdesk", "registers", "crisp.toml")
-	src, err := os.ReadFile(path)
-	if err != nil {
-		t.Fatal(err)
-	}
-	filled := regexp.MustCompile(`(?m)^automated_decisions = .*$`).ReplaceAllString(string(src),
+	src := filledRegister(t, "crisp")
+	filled := regexp.MustCompile(`(?m)^automated_decisions = .*$`).ReplaceAllString(src,
 		`automated_decisions = { value = "none", source = "dpo" }`)
-	if filled == string(src) {
+	if filled == src {
 		t.Fatal("the Crisp register has no automated_decisions line to fill")
 	}
-	if err := os.WriteFile(path, []byte(filled), 0o600); err != nil {
-		t.Fatal(err)
-	}
+	importRegister(t, map[string]string{"RIGHTSDESK_ACTOR": "anna", "XDG_CONFIG_HOME": t.TempDir()}, db, "crisp", filled)
 }

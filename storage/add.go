@@ -151,6 +151,9 @@ func (n *newCase) put(tx *bolt.Tx, batch *indexBatch) error {
 	if err := tx.Bucket(bucketCases).Put(n.enc.id, n.enc.value); err != nil {
 		return err
 	}
+	if err := putRules(tx, n.enc.blobs); err != nil {
+		return err
+	}
 	if err := n.enc.putDerived(tx, batch); err != nil {
 		return err
 	}

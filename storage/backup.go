@@ -99,6 +99,7 @@ func copyController(src *bolt.Tx, path, controller string) error {
 		string(bucketChanges):   func(_, v []byte) bool { return ids[string(v)] },
 		string(bucketDue):       func(k, _ []byte) bool { return ids[lastField(k)] },
 		string(bucketWaiting):   func(k, _ []byte) bool { return ids[lastField(k)] },
+		string(bucketRegisters): func(k, _ []byte) bool { return string(k) == controller },
 		string(bucketAccess): func(_, v []byte) bool {
 			var a Access
 			return json.Unmarshal(v, &a) == nil && ids[a.CaseID]

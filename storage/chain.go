@@ -47,6 +47,10 @@ func appendEvent(tx *bolt.Tx, rec *record, ev cases.Event) error {
 	if err != nil {
 		return err
 	}
+	if err := putRules(tx, rec.blobs); err != nil {
+		return err
+	}
+	rec.blobs = nil
 	return tl.Put(u64(rec.Events), env)
 }
 
@@ -59,6 +63,14 @@ func (rec *record) chain(ev cases.Event) ([]byte, error) {
 	}
 	sum := sha256.Sum256(content)
 	digest := hex.EncodeToString(sum[:])
+	if ev.Rules != nil {
+		// The digest is of the content as recorded; what is stored refers
+		// to the rules instead of repeating them (rules.go).
+		var blob *rulesBlob
+		if content, blob = compactRules(content, true); blob != nil {
+			rec.blobs = append(rec.blobs, *blob)
+		}
+	}
 	prev := rec.Head
 	if prev == "" {
 		prev = chainStart(rec.Case.ID)
@@ -139,6 +151,7 @@ func checkChain(tx *bolt.Tx, id string, raw []byte) []Problem {
 	hash := chainStart(id)
 	var n uint64
 	var problems []Problem
+	lookup := rulesLookup(tx)
 	err = tl.ForEach(func(k, v []byte) error {
 		n++
 		var env envelope
@@ -152,7 +165,11 @@ func checkChain(tx *bolt.Tx, id string, raw []byte) []Problem {
 			return fmt.Errorf("event %d does not chain from its predecessor", n)
 		}
 		if len(env.Content) > 0 {
-			sum := sha256.Sum256(env.Content)
+			content, err := expandRules(env.Content, lookup)
+			if err != nil {
+				return fmt.Errorf("event %d: %v", n, err)
+			}
+			sum := sha256.Sum256(content)
 			if hex.EncodeToString(sum[:]) != env.Digest {
 				return fmt.Errorf("event %d content does not match its digest (altered)", n)
 			}

@@ -25,7 +25,8 @@ func (p Problem) String() string {
 	return p.CaseID + ": " + p.Detail
 }
 
-// Check verifies the bbolt structure and every case's hash chain: each
+// Check verifies the bbolt structure, the stored frozen rules and register
+// versions against their SHA-256, and every case's hash chain: each
 // event's digest matches its content (where not purged), each links to its
 // predecessor, and the chain ends at the head the case records.
 func (s *Store) Check() ([]Problem, error) {
@@ -34,6 +35,8 @@ func (s *Store) Check() ([]Problem, error) {
 		for err := range tx.Check() {
 			problems = append(problems, Problem{Detail: "bbolt: " + err.Error()})
 		}
+		problems = append(problems, checkRules(tx)...)
+		problems = append(problems, checkRegisters(tx)...)
 		return tx.Bucket(bucketCases).ForEach(func(k, v []byte) error {
 			problems = append(problems, checkChain(tx, string(k), v)...)
 			return nil

@@ -1,6 +1,7 @@
 package storage
 
 import (
+	"bytes"
 	"encoding/json"
 	"errors"
 	"flag"
@@ -28,7 +29,7 @@ func writeV1Fixture(t *testing.T, path string) {
 	defer db.Close()
 	received := time.Date(2026, 3, 2, 9, 0, 0, 0, time.UTC)
 	err = db.Update(func(tx *bolt.Tx) error {
-		if err := createSchema(tx, 1); err != nil {
+		if err := createSchema(tx, 1, testNow); err != nil {
 			return err
 		}
 		for i, name := range []string{"Zoé Lefèvre", "Jan Kowalski", "Sofia Papadopoulou"} {
@@ -46,7 +47,7 @@ func writeV1Fixture(t *testing.T, path string) {
 			// Version 1 stored the record as bare JSON, next to the chained
 			// timeline, and logged the change.
 			rec := &record{Case: c}
-			if err := appendEvent(tx, rec, c.Events[0]); err != nil {
+			if err := appendInline(tx, rec, c.Events[0]); err != nil {
 				return err
 			}
 			facts := *c
@@ -70,6 +71,61 @@ func writeV1Fixture(t *testing.T, path string) {
 	if err != nil {
 		t.Fatal(err)
 	}
+}
+
+// appendInline chains an event as schemas 1 and 2 stored it: its rules
+// inline in its content.
+func appendInline(tx *bolt.Tx, rec *record, ev cases.Event) error {
+	raw, err := rec.chain(ev)
+	if err != nil {
+		return err
+	}
+	var env envelope
+	if err := json.Unmarshal(raw, &env); err != nil {
+		return err
+	}
+	env.Content, err = expandRules(env.Content, func(key string) []byte {
+		for _, b := range rec.blobs {
+			if b.key == key {
+				return b.value
+			}
+		}
+		return nil
+	})
+	if err != nil {
+		return err
+	}
+	if raw, err = json.Marshal(env); err != nil {
+		return err
+	}
+	tl, err := tx.Bucket(bucketTimelines).CreateBucketIfNotExists([]byte(rec.Case.ID))
+	if err != nil {
+		return err
+	}
+	return tl.Put(u64(rec.Events), raw)
+}
+
+// TestV1FixtureWriter: the fixture's writer still writes what version 1
+// did (the committed fixture is rewritten only with -update-fixture).
+func TestV1FixtureWriter(t *testing.T) {
+	path := filepath.Join(t.TempDir(), "v1.db")
+	writeV1Fixture(t, path)
+	db, err := bolt.Open(path, 0o600, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer db.Close()
+	if p := checkRaw(t, db); len(p) > 0 {
+		t.Fatalf("check: %v", p)
+	}
+	_ = db.View(func(tx *bolt.Tx) error {
+		return tx.Bucket(bucketTimelines).ForEach(func(k, _ []byte) error {
+			if v := tx.Bucket(bucketTimelines).Bucket(k).Get(u64(1)); !bytes.Contains(v, []byte(`"rules":{`)) {
+				t.Errorf("%s: the received event has no inline rules: %s", k, v)
+			}
+			return nil
+		})
+	})
 }
 
 func TestMigrateFromVersion1(t *testing.T) {

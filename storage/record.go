@@ -29,6 +29,19 @@ type record struct {
 	CopiesPurged *time.Time    `json:"copies_purged,omitempty"`
 	RecordPurged *time.Time    `json:"record_purged,omitempty"`
 	Retained     []cases.Event `json:"retained,omitempty"`
+
+	// blobs are the frozen rules that what was encoded from this record
+	// refers to, until a transaction puts them (rules.go).
+	blobs []rulesBlob
+}
+
+// storedRecord is a record as the cases bucket holds it: the case's facts
+// as JSON whose frozen rules are a reference (rules.go). Its Case shadows
+// the record's.
+type storedRecord struct {
+	record
+	Case     json.RawMessage   `json:"case"`
+	Retained []json.RawMessage `json:"retained,omitempty"` // the events of a minimal record, rules by reference too
 }
 
 // Loaded is a case as read from the store.
@@ -90,9 +103,31 @@ func loadRecord(tx *bolt.Tx, id string) (*record, error) {
 	if err != nil {
 		return nil, fmt.Errorf("case %s: unreadable record: %w", id, err)
 	}
-	var rec record
-	if err := json.Unmarshal(recordJSON, &rec); err != nil {
+	var stored storedRecord
+	if err := json.Unmarshal(recordJSON, &stored); err != nil {
 		return nil, fmt.Errorf("case %s: unreadable record: %w", id, err)
+	}
+	rec := stored.record
+	lookup := rulesLookup(tx)
+	caseJSON, err := expandRules(stored.Case, lookup)
+	if err != nil {
+		return nil, fmt.Errorf("case %s: %w", id, err)
+	}
+	rec.Case = &cases.Case{}
+	if err := json.Unmarshal(caseJSON, rec.Case); err != nil {
+		return nil, fmt.Errorf("case %s: unreadable record: %w", id, err)
+	}
+	rec.Retained = nil
+	for i, raw := range stored.Retained {
+		var ev cases.Event
+		content, err := expandRules(raw, lookup)
+		if err == nil {
+			err = json.Unmarshal(content, &ev)
+		}
+		if err != nil {
+			return nil, fmt.Errorf("case %s: retained event %d: %w", id, i+1, err)
+		}
+		rec.Retained = append(rec.Retained, ev)
 	}
 	tl := tx.Bucket(bucketTimelines).Bucket([]byte(id))
 	if tl == nil {
@@ -106,7 +141,11 @@ func loadRecord(tx *bolt.Tx, id string) (*record, error) {
 		var ev cases.Event
 		switch i := len(rec.Case.Events); {
 		case len(env.Content) > 0:
-			if err := json.Unmarshal(env.Content, &ev); err != nil {
+			content, err := expandRules(env.Content, lookup)
+			if err != nil {
+				return fmt.Errorf("case %s event %d: %w", id, env.Seq, err)
+			}
+			if err := json.Unmarshal(content, &ev); err != nil {
 				return fmt.Errorf("case %s event %d: %w", id, env.Seq, err)
 			}
 		case i < len(rec.Retained):
@@ -201,6 +240,9 @@ func writeCase(tx *bolt.Tx, rec *record, st *cases.State, batch *indexBatch) err
 	if err := tx.Bucket(bucketCases).Put(enc.id, enc.value); err != nil {
 		return err
 	}
+	if err := putRules(tx, enc.blobs); err != nil {
+		return err
+	}
 	rows := tx.Bucket(bucketRows)
 	if rows == nil {
 		return nil // schema 1 had no derived buckets (the migration fixture)
@@ -220,17 +262,14 @@ func writeCase(tx *bolt.Tx, rec *record, st *cases.State, batch *indexBatch) err
 // ready to be put.
 type encodedCase struct {
 	id, value, row []byte
-	index          indexEntry // bucket nil: in no index (closed)
+	index          indexEntry  // bucket nil: in no index (closed)
+	blobs          []rulesBlob // the frozen rules the record and its new events refer to
 }
 
 // encodeCase encodes a case's record with its list view (the cases
 // bucket's value), its queue row and its index entry.
 func encodeCase(rec *record, st *cases.State) (*encodedCase, error) {
-	facts := *rec.Case
-	facts.Events = nil
-	stored := *rec
-	stored.Case = &facts
-	recordJSON, err := json.Marshal(stored)
+	recordJSON, err := encodeRecord(rec)
 	if err != nil {
 		return nil, err
 	}
@@ -238,7 +277,7 @@ func encodeCase(rec *record, st *cases.State) (*encodedCase, error) {
 	if err != nil {
 		return nil, err
 	}
-	enc := &encodedCase{id: []byte(rec.Case.ID), value: encodeCaseValue(recordJSON, view)}
+	enc := &encodedCase{id: []byte(rec.Case.ID), value: encodeCaseValue(recordJSON, view), blobs: rec.blobs}
 	bucket, key := indexKey(rec.Case, st)
 	var ref []byte
 	if bucket != nil {
@@ -254,4 +293,33 @@ func encodeCase(rec *record, st *cases.State) (*encodedCase, error) {
 		enc.index.value = append(enc.index.value, view...)
 	}
 	return enc, nil
+}
+
+// encodeRecord is a record's JSON as stored: the case's facts without the
+// timeline, the frozen rules by reference (whose blob joins rec.blobs).
+func encodeRecord(rec *record) ([]byte, error) {
+	facts := *rec.Case
+	facts.Events = nil
+	caseJSON, err := json.Marshal(&facts)
+	if err != nil {
+		return nil, err
+	}
+	caseJSON, blob := compactRules(caseJSON, true)
+	if blob != nil {
+		rec.blobs = append(rec.blobs, *blob)
+	}
+	stored := storedRecord{record: *rec, Case: caseJSON}
+	for _, ev := range rec.Retained {
+		raw, err := json.Marshal(&ev)
+		if err != nil {
+			return nil, err
+		}
+		if ev.Rules != nil {
+			if raw, blob = compactRules(raw, true); blob != nil {
+				rec.blobs = append(rec.blobs, *blob)
+			}
+		}
+		stored.Retained = append(stored.Retained, raw)
+	}
+	return json.Marshal(stored)
 }

@@ -1,6 +1,8 @@
 package storage
 
 import (
+	"bytes"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"strconv"
@@ -16,7 +18,10 @@ import (
 // fast at 100,000 cases: the due-date index ("overdue", "due within"), a
 // compact summary per case, and each case as list --json prints it. All
 // three are derived and rebuilt whenever the engine version changes.
-const SchemaVersion = 2
+// Version 3 keeps the registers in the database, every version of each
+// (registers.go), and each distinct set of frozen rules once, referred to
+// by the cases and their events (rules.go).
+const SchemaVersion = 3
 
 // Bucket names.
 var (
@@ -30,12 +35,16 @@ var (
 	bucketWaiting   = []byte("waiting")   // v2: received instant + 0 + ID -> ""; paused or awaiting restart
 	bucketRows      = []byte("rows")      // v2: ID -> the queue's summary and its index key (row.go)
 
-	keyApp          = []byte("app")
-	keySchema       = []byte("schema")
-	keyIndexEngine  = []byte("index-engine")
-	appMarker       = []byte("rightsdesk")
-	bucketsV1       = [][]byte{bucketMeta, bucketCases, bucketTimelines, bucketChanges, bucketFiles, bucketIDs}
-	bucketsV2       = [][]byte{bucketDue, bucketWaiting, bucketRows}
+	keyApp         = []byte("app")
+	keySchema      = []byte("schema")
+	keyIndexEngine = []byte("index-engine")
+	appMarker      = []byte("rightsdesk")
+	bucketsV1      = [][]byte{bucketMeta, bucketCases, bucketTimelines, bucketChanges, bucketFiles, bucketIDs}
+	bucketsV2      = [][]byte{bucketDue, bucketWaiting, bucketRows}
+	bucketsV3      = [][]byte{bucketRegisters, bucketRules}
+	// keyMigrating marks a migration to schema 3 under way, and holds the
+	// last case whose rules were moved: a rerun resumes after it.
+	keyMigrating    = []byte("migrating-to-3")
 	errNeedsUpgrade = errors.New("needs a schema upgrade")
 )
 
@@ -46,11 +55,15 @@ func indexStamp() []byte {
 }
 
 // createSchema lays out an empty database at the given version (tests use
-// version 1 to build the migration fixture).
-func createSchema(tx *bolt.Tx, version int) error {
+// older versions to build migration fixtures); from version 3 the built-in
+// registers are seeded as their version 1, stored at the time given.
+func createSchema(tx *bolt.Tx, version int, at time.Time) error {
 	names := bucketsV1
 	if version >= 2 {
 		names = append(append([][]byte{}, bucketsV1...), bucketsV2...)
+	}
+	if version >= 3 {
+		names = append(names, bucketsV3...)
 	}
 	for _, n := range names {
 		if _, err := tx.CreateBucketIfNotExists(n); err != nil {
@@ -63,6 +76,11 @@ func createSchema(tx *bolt.Tx, version int) error {
 	}
 	if version >= 2 {
 		if err := m.Put(keyIndexEngine, indexStamp()); err != nil {
+			return err
+		}
+	}
+	if version >= 3 {
+		if err := seedRegisters(tx, at); err != nil {
 			return err
 		}
 	}
@@ -93,12 +111,13 @@ func schemaOf(tx *bolt.Tx) (int, error) {
 // migrated in one transaction, a newer or foreign one is refused.
 func (s *Store) prepare(db *bolt.DB, readOnly bool) error {
 	var version int
-	staleIndex := false
+	staleIndex, migrating := false, false
 	err := db.View(func(tx *bolt.Tx) error {
 		var err error
 		version, err = schemaOf(tx)
 		if err == nil && version >= 2 {
 			staleIndex = string(tx.Bucket(bucketMeta).Get(keyIndexEngine)) != string(indexStamp())
+			migrating = tx.Bucket(bucketMeta).Get(keyMigrating) != nil
 		}
 		return err
 	})
@@ -116,40 +135,234 @@ func (s *Store) prepare(db *bolt.DB, readOnly bool) error {
 			Advice: "use the newer rightsdesk; this one will not touch the file"}
 	case version == 0 && readOnly:
 		return ErrNoDatabase
-	case (version < SchemaVersion || staleIndex) && readOnly:
+	case (version < SchemaVersion || staleIndex || migrating) && readOnly:
 		return errNeedsUpgrade
-	case version == SchemaVersion && !staleIndex:
+	case version == SchemaVersion && !staleIndex && !migrating:
 		return nil
 	}
 	if readOnly {
 		return nil
 	}
 	now := s.clock.Now()
-	return db.Update(func(tx *bolt.Tx) error {
-		switch {
-		case version == 0:
-			return createSchema(tx, SchemaVersion)
-		case version < SchemaVersion:
-			return migrate(tx, version, now)
-		}
-		// The index was computed by another engine version: recompute it.
-		return rebuildIndex(tx, now)
-	})
+	if version == 0 {
+		return db.Update(func(tx *bolt.Tx) error { return createSchema(tx, SchemaVersion, now) })
+	}
+	if version < SchemaVersion || migrating {
+		return migrate(db, version, now)
+	}
+	// The index was computed by another engine version: recompute it.
+	return db.Update(func(tx *bolt.Tx) error { return rebuildIndex(tx, now) })
 }
 
-// migrate brings a file from an older schema to SchemaVersion, step by step,
-// inside the caller's transaction: a crash leaves the old version intact.
-// What it derives anew is derived as of now.
-func migrate(tx *bolt.Tx, from int, now time.Time) error {
-	if from < 2 {
-		for _, n := range bucketsV2 {
+// migrate brings a file from an older schema to SchemaVersion in numbered
+// steps, each in transactions a crash cannot leave half-done. The first
+// transaction does the steps to schema 2, seeds the registers and sets
+// schema 3 with a marker that the rules are being moved, so that an older
+// rightsdesk refuses the file from then on; the frozen rules then move into
+// their bucket a batch of cases per transaction, the marker recording the
+// last case done, and the last transaction removes the marker. A rerun
+// after a crash resumes after the last batch committed: reading handles
+// the rules inline and by reference alike, so the file is usable at every
+// commit. What it derives anew is derived as of now.
+func migrate(db *bolt.DB, from int, now time.Time) error {
+	if from < SchemaVersion {
+		if err := beginMigration(db, from, now); err != nil {
+			return err
+		}
+	}
+	return moveAllRules(db)
+}
+
+// beginMigration is the first transaction of migrate.
+func beginMigration(db *bolt.DB, from int, now time.Time) error {
+	return db.Update(func(tx *bolt.Tx) error {
+		// Schema 3's buckets first: rebuilding the index rewrites the
+		// records, with their rules by reference.
+		for _, n := range bucketsV3 {
 			if _, err := tx.CreateBucketIfNotExists(n); err != nil {
 				return err
 			}
 		}
-		if err := rebuildIndex(tx, now); err != nil {
-			return fmt.Errorf("migrate to schema 2: %w", err)
+		if from < 2 {
+			for _, n := range bucketsV2 {
+				if _, err := tx.CreateBucketIfNotExists(n); err != nil {
+					return err
+				}
+			}
+			if err := rebuildIndex(tx, now); err != nil {
+				return fmt.Errorf("migrate to schema 2: %w", err)
+			}
+		}
+		if err := seedRegisters(tx, now); err != nil {
+			return fmt.Errorf("migrate to schema 3: %w", err)
+		}
+		m := tx.Bucket(bucketMeta)
+		if err := m.Put(keyMigrating, migrateStart); err != nil {
+			return err
+		}
+		return m.Put(keySchema, []byte(strconv.Itoa(SchemaVersion)))
+	})
+}
+
+// moveAllRules moves the frozen rules of every case left, a batch per
+// transaction, then removes the migration's marker.
+func moveAllRules(db *bolt.DB) error {
+	for {
+		done := false
+		err := db.Update(func(tx *bolt.Tx) error {
+			var err error
+			done, err = moveRulesBatch(tx, migrateBatch)
+			if err != nil {
+				return fmt.Errorf("migrate to schema 3: %w", err)
+			}
+			if done {
+				return tx.Bucket(bucketMeta).Delete(keyMigrating)
+			}
+			return nil
+		})
+		if err != nil || done {
+			return err
 		}
 	}
-	return tx.Bucket(bucketMeta).Put(keySchema, []byte(strconv.Itoa(SchemaVersion)))
+}
+
+// migrateBatch is how many cases one transaction of the migration moves.
+const migrateBatch = 2000
+
+// migrateStart is the marker's value before the first batch.
+var migrateStart = []byte("start")
+
+// moveRulesBatch moves the frozen rules of up to n cases after the one the
+// marker names into the rules bucket: their records and the events that
+// carry rules are rewritten with a reference; digests, chains and the
+// derived buckets are untouched. It reports whether no case is left.
+func moveRulesBatch(tx *bolt.Tx, n int) (bool, error) {
+	m := tx.Bucket(bucketMeta)
+	after := append([]byte(nil), m.Get(keyMigrating)...)
+	type update struct{ key, value []byte }
+	var updates []update
+	var blobs []rulesBlob
+	c := tx.Bucket(bucketCases).Cursor()
+	k, v := c.First()
+	if !bytes.Equal(after, migrateStart) {
+		if k, v = c.Seek(after); bytes.Equal(k, after) {
+			k, v = c.Next()
+		}
+	}
+	for ; k != nil && len(updates) < n; k, v = c.Next() {
+		value, more, err := compactCaseValue(v)
+		if err != nil {
+			return false, fmt.Errorf("case %s: %w", k, err)
+		}
+		blobs = append(blobs, more...)
+		updates = append(updates, update{append([]byte(nil), k...), value})
+	}
+	if len(updates) == 0 {
+		return true, nil
+	}
+	cs := tx.Bucket(bucketCases)
+	for _, u := range updates {
+		if u.value != nil {
+			if err := cs.Put(u.key, u.value); err != nil {
+				return false, err
+			}
+		}
+		more, err := compactTimeline(tx, u.key)
+		if err != nil {
+			return false, fmt.Errorf("case %s: %w", u.key, err)
+		}
+		blobs = append(blobs, more...)
+	}
+	if err := putRules(tx, blobs); err != nil {
+		return false, err
+	}
+	return false, m.Put(keyMigrating, updates[len(updates)-1].key)
+}
+
+// compactCaseValue is a case's stored value with its record's frozen rules
+// by reference, and their blobs; nil when there was nothing to move.
+func compactCaseValue(v []byte) ([]byte, []rulesBlob, error) {
+	recordJSON, view, err := splitCaseValue(v)
+	if err != nil {
+		return nil, nil, err
+	}
+	start, end := topLevelValue(recordJSON, "case")
+	if start < 0 {
+		return nil, nil, errors.New("unreadable record")
+	}
+	caseJSON, blob := compactRules(recordJSON[start:end], false)
+	if blob == nil {
+		return nil, nil, nil
+	}
+	out := make([]byte, 0, len(recordJSON))
+	out = append(append(append(out, recordJSON[:start]...), caseJSON...), recordJSON[end:]...)
+	blobs := []rulesBlob{*blob}
+	if out, err = compactRetained(out, &blobs); err != nil {
+		return nil, nil, err
+	}
+	if view == nil { // schema 1's bare record
+		return out, blobs, nil
+	}
+	return encodeCaseValue(out, view), blobs, nil
+}
+
+// compactRetained refers to the rules of a minimal record's retained events
+// (purge.go) instead of repeating them, adding their blobs to blobs.
+func compactRetained(recordJSON []byte, blobs *[]rulesBlob) ([]byte, error) {
+	start, end := topLevelValue(recordJSON, "retained")
+	if start < 0 {
+		return recordJSON, nil
+	}
+	var events []json.RawMessage
+	if err := json.Unmarshal(recordJSON[start:end], &events); err != nil {
+		return nil, fmt.Errorf("unreadable retained events: %w", err)
+	}
+	for i, ev := range events {
+		var blob *rulesBlob
+		if events[i], blob = compactRules(ev, false); blob != nil {
+			*blobs = append(*blobs, *blob)
+		}
+	}
+	list, err := json.Marshal(events)
+	if err != nil {
+		return nil, err
+	}
+	out := make([]byte, 0, len(recordJSON))
+	return append(append(append(out, recordJSON[:start]...), list...), recordJSON[end:]...), nil
+}
+
+// compactTimeline rewrites the events of case id that carry rules with a
+// reference to them, and returns their blobs. The digest of each stays that
+// of the content as recorded, which expanding the reference gives back.
+func compactTimeline(tx *bolt.Tx, id []byte) ([]rulesBlob, error) {
+	tl := tx.Bucket(bucketTimelines).Bucket(id)
+	if tl == nil {
+		return nil, errors.New("no timeline")
+	}
+	var keys, values [][]byte
+	var blobs []rulesBlob
+	err := tl.ForEach(func(k, v []byte) error {
+		var env envelope
+		if err := json.Unmarshal(v, &env); err != nil {
+			return fmt.Errorf("event %x: %w", k, err)
+		}
+		content, blob := compactRules(env.Content, false)
+		if blob == nil {
+			return nil
+		}
+		env.Content = content
+		out, err := json.Marshal(env)
+		if err != nil {
+			return err
+		}
+		blobs = append(blobs, *blob)
+		keys, values = append(keys, append([]byte(nil), k...)), append(values, out)
+		return nil
+	})
+	for i := range keys {
+		if err == nil {
+			err = tl.Put(keys[i], values[i])
+		}
+	}
+	return blobs, err
 }

@@ -41,6 +41,13 @@ type Service interface {
 	LogAccess(entries ...Access) error
 	// MaxFileSize is the largest attachment accepted.
 	MaxFileSize() int64
+
+	// CurrentRegisters, RegisterHistory and PutRegister are the
+	// organisations' registers, shared by everyone who uses the cases:
+	// the current version of each, every version of one, and a new one.
+	CurrentRegisters() ([]RegisterVersion, error)
+	RegisterHistory(id string) ([]RegisterVersion, error)
+	PutRegister(id string, data []byte, base int, actor, reason string, at time.Time) (RegisterVersion, bool, error)
 }
 
 var _ Service = (*Store)(nil)

@@ -228,7 +228,7 @@ func TestDamagedFiles(t *testing.T) {
 	newer := filepath.Join(dir, "newer.db")
 	db, _ = bolt.Open(newer, 0o600, nil)
 	_ = db.Update(func(tx *bolt.Tx) error {
-		if err := createSchema(tx, SchemaVersion); err != nil {
+		if err := createSchema(tx, SchemaVersion, testNow); err != nil {
 			return err
 		}
 		return tx.Bucket(bucketMeta).Put(keySchema, []byte("99"))

@@ -1,0 +1,311 @@
+package storage
+
+import (
+	"encoding/json"
+	"path/filepath"
+	"strconv"
+	"strings"
+	"testing"
+	"time"
+
+	bolt "go.etcd.io/bbolt"
+
+	"rightsdesk/cases"
+	"rightsdesk/cases/demo"
+	"rightsdesk/cases/register"
+)
+
+// toSchema2 rewrites a database into the shape schema 2 wrote: every
+// record and event with its frozen rules inline, no registers and no rules
+// bucket. Expanding a reference gives the bytes first recorded, so this is
+// byte for byte what the code before schema 3 stored.
+func toSchema2(t *testing.T, path string) {
+	t.Helper()
+	db, err := bolt.Open(path, 0o600, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer db.Close()
+	err = db.Update(func(tx *bolt.Tx) error {
+		lookup := rulesLookup(tx)
+		cs := tx.Bucket(bucketCases)
+		type put struct {
+			b          *bolt.Bucket
+			key, value []byte
+		}
+		var puts []put
+		err := cs.ForEach(func(k, v []byte) error {
+			recordJSON, view, err := splitCaseValue(v)
+			if err != nil {
+				return err
+			}
+			var stored storedRecord
+			if err := json.Unmarshal(recordJSON, &stored); err != nil {
+				return err
+			}
+			caseJSON, err := expandRules(stored.Case, lookup)
+			if err != nil {
+				return err
+			}
+			stored.Case = caseJSON
+			for i, raw := range stored.Retained {
+				if stored.Retained[i], err = expandRules(raw, lookup); err != nil {
+					return err
+				}
+			}
+			inline, err := json.Marshal(stored)
+			if err != nil {
+				return err
+			}
+			puts = append(puts, put{cs, append([]byte(nil), k...), encodeCaseValue(inline, view)})
+			tl := tx.Bucket(bucketTimelines).Bucket(k)
+			return tl.ForEach(func(ek, ev []byte) error {
+				var env envelope
+				if err := json.Unmarshal(ev, &env); err != nil {
+					return err
+				}
+				content, err := expandRules(env.Content, lookup)
+				if err != nil {
+					return err
+				}
+				env.Content = content
+				out, err := json.Marshal(env)
+				puts = append(puts, put{tl, append([]byte(nil), ek...), out})
+				return err
+			})
+		})
+		if err != nil {
+			return err
+		}
+		for _, p := range puts {
+			if err := p.b.Put(p.key, p.value); err != nil {
+				return err
+			}
+		}
+		for _, n := range bucketsV3 {
+			if err := tx.DeleteBucket(n); err != nil {
+				return err
+			}
+		}
+		return tx.Bucket(bucketMeta).Put(keySchema, []byte("2"))
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+}
+
+// snapshot reads every case of the file as a reader sees it.
+func snapshot(t *testing.T, db *bolt.DB) map[string]string {
+	t.Helper()
+	out := map[string]string{}
+	err := db.View(func(tx *bolt.Tx) error {
+		return tx.Bucket(bucketCases).ForEach(func(k, _ []byte) error {
+			rec, err := loadRecord(tx, string(k))
+			if err != nil {
+				return err
+			}
+			b, err := json.Marshal(struct {
+				Case     *cases.Case
+				Revision int
+				Head     string
+			}{rec.Case, rec.Revision, rec.Head})
+			out[string(k)] = string(b)
+			return err
+		})
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return out
+}
+
+// checkRaw runs check's chain verification on a file of any schema,
+// without opening it through the store (which would migrate it).
+func checkRaw(t *testing.T, db *bolt.DB) []Problem {
+	t.Helper()
+	var problems []Problem
+	_ = db.View(func(tx *bolt.Tx) error {
+		problems = append(problems, checkRules(tx)...)
+		return tx.Bucket(bucketCases).ForEach(func(k, v []byte) error {
+			problems = append(problems, checkChain(tx, string(k), v)...)
+			return nil
+		})
+	})
+	return problems
+}
+
+// TestMigrateDemoToSchema3 migrates a 20,000-case demo database in the
+// shape schema 2 stored: check passes before and after, every case reads
+// the same, the rules are stored once, the registers are seeded, and a
+// migration stopped after its first batch finishes on the next open.
+func TestMigrateDemoToSchema3(t *testing.T) {
+	if testing.Short() {
+		t.Skip("20,000 cases")
+	}
+	now := time.Date(2026, 11, 22, 15, 0, 0, 0, time.UTC)
+	regs, err := register.LoadRegisters(register.Embedded())
+	if err != nil {
+		t.Fatal(err)
+	}
+	path := filepath.Join(t.TempDir(), "cases.db")
+	s := Open(path, Options{Clock: cases.FixedClock(now)})
+	err = demo.Batches(demo.Options{Cases: 20_000, Seed: 1, Now: now, Registers: regs.All()}, 5000,
+		func(requests [][]*cases.Case) error { return s.AddRequests(requests, now, 5000) })
+	if err != nil {
+		t.Fatal(err)
+	}
+	toSchema2(t, path)
+	oldSize := compactedSize(t, path)
+
+	db, err := bolt.Open(path, 0o600, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	before := snapshot(t, db)
+	if len(before) < 20_000 {
+		t.Fatalf("%d cases", len(before))
+	}
+	if p := checkRaw(t, db); len(p) > 0 {
+		t.Fatalf("check before: %v", p[:min(len(p), 5)])
+	}
+	// A migration killed after its first batch: schema 3 with the marker,
+	// part of the cases moved.
+	if err := beginMigration(db, 2, now); err != nil {
+		t.Fatal(err)
+	}
+	if err := db.Update(func(tx *bolt.Tx) error { _, err := moveRulesBatch(tx, migrateBatch); return err }); err != nil {
+		t.Fatal(err)
+	}
+	if p := checkRaw(t, db); len(p) > 0 {
+		t.Fatalf("check half-way: %v", p[:min(len(p), 5)])
+	}
+	db.Close()
+
+	// The next open finishes it.
+	s = Open(path, Options{Clock: cases.FixedClock(now)})
+	if problems, err := s.Check(); err != nil || len(problems) > 0 {
+		t.Fatalf("check after: %v %v", problems, err)
+	}
+	var blobs int
+	err = s.view(func(tx *bolt.Tx) error {
+		if v, _ := schemaOf(tx); v != SchemaVersion || tx.Bucket(bucketMeta).Get(keyMigrating) != nil {
+			t.Errorf("schema %d, marker %q", v, tx.Bucket(bucketMeta).Get(keyMigrating))
+		}
+		blobs = tx.Bucket(bucketRules).Stats().KeyN
+		// No record or event is left with its rules inline.
+		return tx.Bucket(bucketCases).ForEach(func(k, v []byte) error {
+			if _, blobs, _ := compactCaseValue(v); blobs != nil {
+				t.Fatalf("%s: rules left inline", k)
+			}
+			return nil
+		})
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	// Five registers, each with a regime or two: a handful of rule sets.
+	if blobs == 0 || blobs > 20 {
+		t.Errorf("%d rule sets stored for 5 registers", blobs)
+	}
+	versions, err := s.CurrentRegisters()
+	if err != nil || len(versions) != 5 || versions[0].Number != 1 || versions[0].Actor != SeedActor {
+		t.Errorf("registers after migration: %+v %v", versions, err)
+	}
+	db, err = bolt.Open(path, 0o600, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	after := snapshot(t, db)
+	db.Close()
+	for id, b := range before {
+		if after[id] != b {
+			t.Fatalf("%s reads differently after the migration:\nbefore %.300s\nafter  %.300s", id, b, after[id])
+		}
+	}
+	if len(after) != len(before) {
+		t.Fatalf("%d cases after, %d before", len(after), len(before))
+	}
+	// What the file holds, compacted (a bbolt file keeps its freed pages).
+	if newSize := compactedSize(t, path); newSize >= oldSize {
+		t.Errorf("%d bytes after, %d before", newSize, oldSize)
+	} else {
+		t.Logf("%d cases, compacted: %s bytes per case in schema 2, %s in schema 3", len(before),
+			strconv.FormatInt(oldSize/int64(len(before)), 10), strconv.FormatInt(newSize/int64(len(before)), 10))
+	}
+}
+
+// compactedSize is the size of the file at path once compacted.
+func compactedSize(t *testing.T, path string) int64 {
+	t.Helper()
+	src, err := bolt.Open(path, 0o600, &bolt.Options{ReadOnly: true})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer src.Close()
+	to := filepath.Join(t.TempDir(), "compact.db")
+	dst, err := bolt.Open(to, 0o600, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer dst.Close()
+	if err := bolt.Compact(dst, src, 64<<20); err != nil {
+		t.Fatal(err)
+	}
+	return fileSize(to)
+}
+
+// TestMigratePurgedRecord: a minimal record (purged for retention) keeps
+// the events that stand in for its timeline, rules included; the migration
+// refers to those rules too, and the case reads the same.
+func TestMigratePurgedRecord(t *testing.T) {
+	s := newStore(t)
+	id := addCase(t, s, "Anna A")[0].ID
+	other := testRules
+	other.Zone = "Europe/Berlin"
+	other.Calendar = "DE"
+	if _, err := s.Apply(id, cases.Event{Kind: cases.EventRebaselined, Reason: "zone corrected", Rules: &other, Actor: "dpo"},
+		NoRevision, testNow); err != nil {
+		t.Fatal(err)
+	}
+	err := s.update(func(tx *bolt.Tx) error {
+		rec, st, err := loadState(tx, id, testNow)
+		if err != nil {
+			return err
+		}
+		if err := reduceToMinimal(tx, rec); err != nil {
+			return err
+		}
+		return putRecord(tx, rec, st, nil)
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	toSchema2(t, s.Path())
+	db, err := bolt.Open(s.Path(), 0o600, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	before := snapshot(t, db)
+	db.Close()
+	if !strings.Contains(before[id], "Europe/Berlin") {
+		t.Fatalf("the minimal record lost its rebaselined rules: %.400s", before[id])
+	}
+	if problems, err := s.Check(); err != nil || len(problems) > 0 { // migrates it
+		t.Fatalf("check: %v %v", problems, err)
+	}
+	db, err = bolt.Open(s.Path(), 0o600, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer db.Close()
+	if after := snapshot(t, db); after[id] != before[id] {
+		t.Fatalf("reads differently:\nbefore %s\nafter  %s", before[id], after[id])
+	}
+	_ = db.View(func(tx *bolt.Tx) error {
+		recordJSON, _, _ := splitCaseValue(tx.Bucket(bucketCases).Get([]byte(id)))
+		if strings.Contains(string(recordJSON), `"pause_window_days"`) { // a field of the rules alone
+			t.Errorf("rules left inline in the minimal record: %s", recordJSON)
+		}
+		return nil
+	})
+}

@@ -1,0 +1,125 @@
+package storage
+
+import (
+	"bytes"
+	"encoding/json"
+	"strings"
+	"testing"
+	"time"
+
+	bolt "go.etcd.io/bbolt"
+
+	"rightsdesk/cases"
+)
+
+// TestRulesStoredOnce: cases opened under the same rules store them once;
+// each reads back with its rules; the stored event expands to the bytes
+// its digest was taken of; check finds a rules blob altered, or missing.
+func TestRulesStoredOnce(t *testing.T) {
+	s := newStore(t)
+	a := addCase(t, s, "Anna A")[0]
+	b := addCase(t, s, "Bruno B")[0]
+	var storedEvent []byte
+	err := s.view(func(tx *bolt.Tx) error {
+		if n := tx.Bucket(bucketRules).Stats().KeyN; n != 1 {
+			t.Errorf("%d rule sets stored for two cases under the same rules, want 1", n)
+		}
+		v := tx.Bucket(bucketTimelines).Bucket([]byte(a.ID)).Get(u64(1))
+		storedEvent = append([]byte(nil), v...)
+		return nil
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !bytes.Contains(storedEvent, rulesRefKey) || bytes.Contains(storedEvent, []byte(`"regime"`)) {
+		t.Errorf("the received event still carries its rules: %.300s", storedEvent)
+	}
+	for _, id := range []string{a.ID, b.ID} {
+		l, err := s.Get(id)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if l.Case.Rules.Zone != "Europe/Paris" || l.Case.Events[0].Rules == nil || l.Case.Events[0].Rules.Calendar != "FR" {
+			t.Errorf("%s reads without its rules: %+v", id, l.Case.Rules)
+		}
+	}
+	if problems, err := s.Check(); err != nil || len(problems) > 0 {
+		t.Fatalf("check: %v %v", problems, err)
+	}
+	for _, tc := range []struct {
+		name, want string
+		harm       func(b *bolt.Bucket, k []byte) error
+	}{
+		{"altered", "do not match their SHA-256", func(b *bolt.Bucket, k []byte) error {
+			return b.Put(k, bytes.Replace(b.Get(k), []byte("Europe/Paris"), []byte("Europe/Berlin"), 1))
+		}},
+		{"missing", "are missing", func(b *bolt.Bucket, k []byte) error { return b.Delete(k) }},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			s := newStore(t)
+			addCase(t, s, "Anna A")
+			db, err := bolt.Open(s.Path(), 0o600, &bolt.Options{Timeout: time.Second})
+			if err != nil {
+				t.Fatal(err)
+			}
+			err = db.Update(func(tx *bolt.Tx) error {
+				b := tx.Bucket(bucketRules)
+				k, _ := b.Cursor().First()
+				return tc.harm(b, append([]byte(nil), k...))
+			})
+			db.Close()
+			if err != nil {
+				t.Fatal(err)
+			}
+			problems, err := s.Check()
+			if err != nil || len(problems) == 0 || !strings.Contains(problems[0].String(), tc.want) {
+				t.Fatalf("check: %v %v", problems, err)
+			}
+		})
+	}
+}
+
+// TestCompactRulesRoundTrip: compacting and expanding give back the bytes
+// recorded, whether the rules are given or found, and leave content
+// without rules alone.
+func TestCompactRulesRoundTrip(t *testing.T) {
+	rules := testRules.WithDefaults()
+	// A subject may have an identifier of any name, even one of these keys.
+	c := cases.Case{ID: "DSR-2026-000001", Subject: cases.Subject{Name: "Zoé",
+		Identifiers: map[string]string{"rules": "x", "rules_ref": "y"}}, Rules: rules}
+	stored, blob := compactRules(mustJSON(t, c), true)
+	back, err := expandRules(stored, func(string) []byte { return blob.value })
+	if blob == nil || err != nil || !bytes.Equal(back, mustJSON(t, c)) || bytes.Contains(stored, []byte(`"regime"`)) {
+		t.Errorf("a case with such identifiers: %v %s", err, stored)
+	}
+	for _, ev := range []cases.Event{
+		{Kind: cases.EventReceived, Actor: "dpo", Rules: &rules, Text: `a note with "rules":{"x":1} inside`},
+		{Kind: cases.EventNoted, Actor: "dpo", Text: `"rules":{}`},
+	} {
+		content := mustJSON(t, ev)
+		for _, marshalled := range []bool{false, ev.Rules != nil} {
+			stored, blob := compactRules(content, marshalled)
+			if (blob == nil) != (ev.Rules == nil) {
+				t.Fatalf("%s: blob %v", ev.Kind, blob)
+			}
+			back, err := expandRules(stored, func(key string) []byte {
+				if blob != nil && key == blob.key {
+					return blob.value
+				}
+				return nil
+			})
+			if err != nil || !bytes.Equal(back, content) {
+				t.Errorf("%s: %v\n%s\n%s", ev.Kind, err, back, content)
+			}
+		}
+	}
+}
+
+func mustJSON(t *testing.T, v any) []byte {
+	t.Helper()
+	b, err := json.Marshal(v)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return b
+}
