@@ -20,16 +20,9 @@ import (
 // approval for the conditions given.
 func approvalRegister(t *testing.T, d *desk, conditions string) {
 	t.Helper()
-	fillRegister(t, d.env["XDG_CONFIG_HOME"], "crisp")
-	path := filepath.Join(d.env["XDG_CONFIG_HOME"], "rightsdesk", "registers", "crisp.toml")
-	src, err := os.ReadFile(path)
-	if err != nil {
-		t.Fatal(err)
-	}
-	withApproval := strings.Replace(string(src), "\nversion = ", "\napproval = ["+conditions+"]\nversion = ", 1)
-	if err := os.WriteFile(path, []byte(withApproval), 0o600); err != nil {
-		t.Fatal(err)
-	}
+	filled := filledRegister(t, "crisp")
+	withApproval := strings.Replace(filled, "\nversion = ", "\napproval = ["+conditions+"]\nversion = ", 1)
+	importRegister(t, d.env, d.db, "crisp", withApproval)
 }
 
 // as sets the actor of the next commands: a name through RIGHTSDESK_ACTOR,
