@@ -4,7 +4,10 @@ import (
 	"errors"
 	"fmt"
 	"os"
+	"os/exec"
 	"path/filepath"
+	"rightsdesk/cases/register"
+	"sync/atomic"
 	"time"
 
 	tea "charm.land/bubbletea/v2"
@@ -54,9 +57,13 @@ func (a *app) runTUI(db string, demo bool, color, registersDir string) int {
 		return a.registersFailure("", err)
 	}
 	st, actor, data := a.store(path), a.actor(), filepath.Join(a.dataHome(), "rightsdesk")
+	// The registers as the app's commands read them: replaced when the DPO
+	// edits one from the app (E on the register screen).
+	var current atomic.Pointer[register.Registers]
+	current.Store(regs)
 	model := ui.New(ui.Options{Store: st, Clock: a.clock, Actor: actor, Registers: regs, Title: title,
 		Export: func(id string, kind cases.LetterKind) (*ui.Exported, error) {
-			res, err := exportPacket(st, regs, id, kind, filepath.Join(data, "packets"), a.clock.Now(), actor)
+			res, err := exportPacket(st, current.Load(), id, kind, filepath.Join(data, "packets"), a.clock.Now(), actor)
 			if err != nil {
 				return nil, err
 			}
@@ -73,7 +80,24 @@ func (a *app) runTUI(db string, demo bool, color, registersDir string) int {
 			return writeReportFile(st, controller, filepath.Join(data, "reports"), a.clock.Now())
 		},
 		Letter: func(id string, kind cases.LetterKind) (*ui.Letter, error) {
-			return letterToApprove(st, regs, id, kind)
+			return letterToApprove(st, current.Load(), id, kind)
+		},
+		// E on the register screen hands the terminal to this very binary's
+		// controllers ID edit (the app holds no transaction while it waits),
+		// then reads the registers again.
+		EditRegister: func(id string) *exec.Cmd {
+			exe, err := os.Executable()
+			if err != nil {
+				return nil
+			}
+			return exec.Command(exe, "controllers", id, "edit", "--db", path)
+		},
+		ReloadRegisters: func() (*register.Registers, error) {
+			fresh, err := a.loadRegisters(path, registersDir)
+			if err == nil {
+				current.Store(fresh)
+			}
+			return fresh, err
 		},
 		ActorOverridden: a.actorOverridden()})
 	a.beginWrite() // the app records actions
