@@ -140,7 +140,7 @@ var exampleValues = map[string]string{
 	"country":                        `"FR"  # ISO 3166-1 code of the country of establishment`,
 	"privacy_contact":                `"privacy@example.com"`,
 	"dpo_contact":                    `"dpo@example.com"`,
-	"automated_decisions":            `"none: no decision about you is made by automated means alone"`,
+	"automated_decisions":            `"No decision about you is made by automated means alone."`,
 	"policy.last_updated":            `"2025-01-31"`,
 	"authority.name":                 `"Example Data Protection Authority"`,
 	"authority.address":              `"1 Example Square, 1000 Example City"`,
