@@ -26,6 +26,21 @@ type actionInput struct {
 	asJSON            bool
 }
 
+// check reads what every action command takes beside its fields: a
+// revision that exists, and the syntax of --at (the store reads the time in
+// the case's zone).
+func (in actionInput) check() error {
+	if in.ifRevision != storage.NoRevision && in.ifRevision < 1 {
+		return fmt.Errorf("--if-revision %d: revisions start at 1", in.ifRevision)
+	}
+	if in.at != "" {
+		if _, err := cases.ParseTime(in.at, time.UTC); err != nil {
+			return fmt.Errorf("--at: %w", err)
+		}
+	}
+	return nil
+}
+
 // actionCommands are the commands that record one event on a case, one per
 // command of cases.Actions, in the order of the work: their arguments,
 // flags, help, example and completion are read from the table. An action
@@ -267,14 +282,8 @@ func flagValue(cmd *cobra.Command, name string) (*fieldValue, bool) {
 // is recorded only now.
 func (a *app) runAction(act *cases.Action, in actionInput, id string, values cases.Values, late string) int {
 	bad := func(err error) int { return a.fail(exitUsage, fmt.Errorf("%s: %w", act.CommandName(), err)) }
-	if in.ifRevision != storage.NoRevision && in.ifRevision < 1 {
-		return bad(fmt.Errorf("--if-revision %d: revisions start at 1", in.ifRevision))
-	}
-	if in.at != "" {
-		// The syntax is checked here; the store reads the time in the case's zone.
-		if _, err := cases.ParseTime(in.at, time.UTC); err != nil {
-			return bad(fmt.Errorf("--at: %w", err))
-		}
+	if err := in.check(); err != nil {
+		return bad(err)
 	}
 	events, err := act.Events(values, a.actor())
 	if err != nil {

@@ -2,13 +2,11 @@ package main
 
 import (
 	"fmt"
-	"time"
 
 	"github.com/spf13/cobra"
 
 	"rightsdesk/cases"
 	"rightsdesk/cases/register"
-	"rightsdesk/export"
 	"rightsdesk/storage"
 	"rightsdesk/ui"
 )
@@ -67,13 +65,8 @@ func (a *app) approvalCommand(act *cases.Action, long string) *cobra.Command {
 // read and stored, and marked overridden when the actor is.
 func (a *app) runApproval(act *cases.Action, in actionInput, id string, values cases.Values, late string) int {
 	bad := func(err error) int { return a.fail(exitUsage, fmt.Errorf("%s: %w", act.Name, err)) }
-	if in.ifRevision != storage.NoRevision && in.ifRevision < 1 {
-		return bad(fmt.Errorf("--if-revision %d: revisions start at 1", in.ifRevision))
-	}
-	if in.at != "" {
-		if _, err := cases.ParseTime(in.at, time.UTC); err != nil {
-			return bad(fmt.Errorf("--at: %w", err))
-		}
+	if err := in.check(); err != nil {
+		return bad(err)
 	}
 	events, err := act.Events(values, a.actor())
 	if err != nil {
@@ -120,14 +113,7 @@ func letterToApprove(st storage.Service, regs *register.Registers, id string, ki
 	if !found {
 		return nil, &cases.Refused{Field: "letter", Reason: fmt.Sprintf("no %s letter was exported", kind)}
 	}
-	var linked []*cases.Case
-	for _, other := range l.Case.Linked {
-		if ol, err := st.Get(other); err == nil {
-			linked = append(linked, ol.Case)
-		}
-	}
-	p, err := export.Build(export.Input{Case: l.Case, Register: reg, Letter: kind, Date: date, Linked: linked,
-		Files: func(name string) ([]byte, error) { return st.File(id, name) }})
+	p, err := buildPacket(st, l, reg, kind, date)
 	if err != nil {
 		return nil, err
 	}

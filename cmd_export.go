@@ -140,6 +140,20 @@ func exportPacket(st storage.Service, regs *register.Registers, id string, kind 
 // the case's zone), writes it into dir and records the exported event with
 // its SHA-256, date, draft state and gaps through the action service. It
 // is the one sequence the command line and the terminal app run.
+// buildPacket builds the packet of letter kind dated date for the case l,
+// with the cases of the same request (an acknowledgement names them all)
+// and its stored files: export and the approval screen build it alike.
+func buildPacket(st storage.Service, l *storage.Loaded, reg *register.Register, kind cases.LetterKind, date cases.Date) (*export.Packet, error) {
+	var linked []*cases.Case
+	for _, other := range l.Case.Linked {
+		if ol, err := st.Get(other); err == nil {
+			linked = append(linked, ol.Case)
+		}
+	}
+	return export.Build(export.Input{Case: l.Case, Register: reg, Letter: kind, Date: date, Linked: linked,
+		Files: func(name string) ([]byte, error) { return st.File(l.Case.ID, name) }})
+}
+
 func exportPacketOn(st storage.Service, regs *register.Registers, id string, kind cases.LetterKind, date cases.Date, dir string, now time.Time, actor string) (*exported, error) {
 	l, err := st.Get(id)
 	if err != nil {
@@ -161,14 +175,7 @@ func exportPacketOn(st storage.Service, regs *register.Registers, id string, kin
 		// date: the same date would later give other bytes.
 		return nil, &cases.Refused{Field: "date", Reason: fmt.Sprintf("a letter is dated today (%s) or earlier, not %s", today, date)}
 	}
-	var linked []*cases.Case
-	for _, other := range l.Case.Linked {
-		if ol, err := st.Get(other); err == nil {
-			linked = append(linked, ol.Case)
-		}
-	}
-	p, err := export.Build(export.Input{Case: l.Case, Register: reg, Letter: kind, Date: date, Linked: linked,
-		Files: func(name string) ([]byte, error) { return st.File(id, name) }})
+	p, err := buildPacket(st, l, reg, kind, date)
 	if err != nil {
 		return nil, err
 	}
