@@ -235,9 +235,16 @@ func (m Model) paste(msg tea.PasteMsg) (tea.Model, tea.Cmd) {
 }
 
 // key dispatches a key to what is in front: the help, the filter, a form,
-// a notice, then the screen. ctrl+c quits from anywhere.
+// a notice, then the screen. ctrl+c quits from anywhere but a form, which it
+// closes as esc does (what was typed is kept), so that a reflex ctrl+c
+// loses no typing; a second one quits.
 func (m Model) key(msg tea.KeyPressMsg) (tea.Model, tea.Cmd) {
 	switch {
+	case key.Matches(msg, m.keys.Interrupt) && m.form != nil && !m.form.sending:
+		m.keepDraft(m.form)
+		m.form, m.err, m.notice = nil, "", nil
+		m.status = "form closed, what you typed is kept; ctrl+c again quits"
+		return m, nil
 	case key.Matches(msg, m.keys.Interrupt):
 		return m, tea.Quit
 	case m.showHelp:
