@@ -282,7 +282,7 @@ func (m Model) formAnswered(msg tea.Msg) (tea.Model, tea.Cmd) {
 		switch {
 		case errors.As(msg.err, &conflict):
 			m.formFailed(msg.err)
-			m.err += "; the case is reloaded, enter sends again"
+			m.err = conflictLine(conflict)
 			if m.form != nil {
 				m.form = m.form.clone()
 				m.form.rebase = true
@@ -352,6 +352,23 @@ func (m *Model) formFailed(err error) {
 		}
 		m.form.focusOn(formFieldOf(r.Field))
 	}
+}
+
+// conflictLine says, once, what a form sent at an old revision met: who
+// changed the case, how and when, and that the case on screen is already
+// the new one, so enter sends the form again. The store's own message asks
+// the command line's user to reload, which the app has done.
+func conflictLine(c *storage.Conflict) string {
+	what := "changed"
+	if len(c.What) > 0 {
+		kinds := make([]string, len(c.What))
+		for i, k := range c.What {
+			kinds[i] = string(k)
+		}
+		what = strings.Join(kinds, ", ")
+	}
+	return cases.Printable(fmt.Sprintf("%s changed meanwhile: %s by %s at %s. The case is reloaded: check it, then enter sends this form again.",
+		c.ID, what, c.UpdatedBy, c.UpdatedAt.Local().Format("Mon 2 Jan 15:04 MST")))
 }
 
 // formFieldOf is the form's field a refusal names: the store reads a
