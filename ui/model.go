@@ -17,6 +17,7 @@ import (
 	"charm.land/bubbles/v2/help"
 	"charm.land/bubbles/v2/key"
 	tea "charm.land/bubbletea/v2"
+	"github.com/charmbracelet/colorprofile"
 	"github.com/charmbracelet/x/ansi"
 
 	"rightsdesk/cases"
@@ -70,6 +71,9 @@ type Options struct {
 	// names someone other than the OS user: approvals recorded here are
 	// marked so, and never count.
 	ActorOverridden bool
+	// Terminal is what the terminal shows beyond ASCII (TerminalOf); the
+	// zero value is a UTF-8 terminal with colour.
+	Terminal Terminal
 }
 
 // Exported is a packet written by Options.Export.
@@ -149,7 +153,11 @@ func (m Model) withStyles(s Styles) Model {
 
 // Init loads the queue and starts the clocks.
 func (m Model) Init() tea.Cmd {
-	return tea.Batch(m.loadQueue(""), m.tick(), m.poll(), tea.RequestBackgroundColor)
+	var plain tea.Cmd
+	if m.opt.Terminal.NoColour {
+		plain = noColour
+	}
+	return tea.Batch(m.loadQueue(""), m.tick(), m.poll(), tea.RequestBackgroundColor, plain)
 }
 
 // Update handles one message: those of the store and the clocks here, keys
@@ -161,6 +169,11 @@ func (m Model) Update(msg tea.Msg) (tea.Model, tea.Cmd) {
 		m.queue.clamp(m.queueRows())
 		m.kase = m.kase.layout(m.caseLook())
 		m.overview.reg = m.overview.reg.layout(m.opt.Registers, m.width, m.height, m.styles)
+		return m, nil
+	case tea.ColorProfileMsg:
+		if m.opt.Terminal.NoColour && msg.Profile > colorprofile.Ascii {
+			return m, noColour
+		}
 		return m, nil
 	case tea.BackgroundColorMsg:
 		m = m.withStyles(NewStyles(msg.IsDark()))

@@ -32,6 +32,9 @@ func (m Model) View() tea.View {
 	if panel := m.panelLines(); len(panel) > 0 && !m.showHelp && m.width >= 40 && m.height >= 8 {
 		body = overlay(body, panel, m.height)
 	}
+	if m.opt.Terminal.ASCII {
+		body = asciiFrame(body)
+	}
 	v := tea.NewView(body)
 	v.AltScreen = true
 	v.WindowTitle = "rightsdesk"
