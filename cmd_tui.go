@@ -59,6 +59,10 @@ func (a *app) runTUI(db string, demo bool, color, registersDir string) int {
 	st, actor, data := a.store(path), a.actor(), filepath.Join(a.dataHome(), "rightsdesk")
 	// The registers as the app's commands read them: replaced when the DPO
 	// edits one from the app (E on the register screen).
+	// TERM=vt100 and a locale other than UTF-8 get ASCII; a --color other
+	// than auto is the user's word over TERM's.
+	terminal := ui.TerminalOf(a.getenv)
+	terminal.NoColour = terminal.NoColour && color == "auto"
 	var current atomic.Pointer[register.Registers]
 	current.Store(regs)
 	model := ui.New(ui.Options{Store: st, Clock: a.clock, Actor: actor, Registers: regs, Title: title,
@@ -99,7 +103,7 @@ func (a *app) runTUI(db string, demo bool, color, registersDir string) int {
 			}
 			return fresh, err
 		},
-		ActorOverridden: a.actorOverridden()})
+		ActorOverridden: a.actorOverridden(), Terminal: terminal})
 	a.beginWrite() // the app records actions
 	opts := []tea.ProgramOption{}
 	if pin {

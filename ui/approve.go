@@ -308,9 +308,7 @@ func (m *Model) approvalView() string {
 	}
 	b.WriteString(strings.Repeat("\n", a.view.Height()-shown))
 	footer := m.shortHelp(m.keys.Approval.ShortHelp())
-	if more := max(0, a.view.TotalLineCount()-a.view.YOffset()-a.view.Height()); more > 0 {
-		footer += m.styles.Dim.Render(fmt.Sprintf(" · ↓%d", more))
-	}
+	footer += m.moreBelow(footer, max(0, a.view.TotalLineCount()-a.view.YOffset()-a.view.Height()))
 	b.WriteString(fit(m.footer(footer), m.width))
 	return b.String()
 }

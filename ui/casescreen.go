@@ -8,7 +8,6 @@ import (
 	"charm.land/bubbles/v2/key"
 	"charm.land/bubbles/v2/viewport"
 	tea "charm.land/bubbletea/v2"
-	"github.com/charmbracelet/x/ansi"
 
 	"rightsdesk/cases"
 	"rightsdesk/cases/register"
@@ -261,15 +260,7 @@ func (m *Model) caseView() string {
 		keys = c.keys.workHelp()
 	}
 	footer := m.shortHelp(keys)
-	if more := c.more(); more > 0 {
-		// The keys first: the count of lines below shortens to fit.
-		for _, s := range []string{" · ↓ " + strings.Replace(cases.Plural(more, "line"), " ", " more ", 1), fmt.Sprintf(" · ↓%d", more)} {
-			if ansi.StringWidth(footer+s) <= m.width {
-				footer += m.styles.Dim.Render(s)
-				break
-			}
-		}
-	}
+	footer += m.moreBelow(footer, c.more())
 	b.WriteString(fit(m.footer(footer), m.width))
 	return b.String()
 }
@@ -406,7 +397,7 @@ func (d *caseDetail) attachments(b *caseLines) {
 		if _, ok := s.Withheld[a.Name]; ok {
 			w = " · WITHHELD"
 		}
-		b.wrapped(fmt.Sprintf("  %s  %s  %s/%s  %d bytes%s", p(a.Name), a.Kind, p(a.Category), p(a.System), a.Size, w))
+		b.wrapped(fmt.Sprintf("  %s  %s  %s/%s  %s%s", p(a.Name), a.Kind, p(a.Category), p(a.System), cases.Plural(int(a.Size), "byte"), w))
 	}
 }
 
@@ -439,7 +430,7 @@ func (d *caseDetail) draft(b *caseLines) {
 	if len(blocking) == 0 {
 		return
 	}
-	b.section(fmt.Sprintf("Draft: the %s letter lacks %d", d.letter, len(blocking)))
+	b.section(fmt.Sprintf("Draft: the %s letter lacks %s", d.letter, cases.Plural(len(blocking), "fact")))
 	for _, g := range blocking {
 		b.wrapped("  - " + p(g.Field) + ": " + p(g.Text))
 		switch {

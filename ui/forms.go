@@ -380,11 +380,19 @@ func (m *Model) confirmQuestion(f *form) string {
 	case "extend":
 		return fmt.Sprintf("Extend %s although the notice would be late?", id)
 	case "bulk-assign":
-		return fmt.Sprintf("Assign the %d shown cases to %s?", len(f.bulk), cases.Printable(f.val("to")))
+		return fmt.Sprintf("Assign %s to %s?", shownCases(len(f.bulk)), cases.Printable(f.val("to")))
 	case "bulk-tag":
-		return fmt.Sprintf("Tag the %d shown cases %s?", len(f.bulk), cases.Printable(f.val("tags")))
+		return fmt.Sprintf("Tag %s %s?", shownCases(len(f.bulk)), cases.Printable(f.val("tags")))
 	}
 	return "Send?"
+}
+
+// shownCases names the cases a bulk form applies to, by their count.
+func shownCases(n int) string {
+	if n == 1 {
+		return "the shown case"
+	}
+	return fmt.Sprintf("the %d shown cases", n)
 }
 
 // menuLines lists every action of the case screen with its key.

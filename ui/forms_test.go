@@ -933,3 +933,31 @@ func TestTextEditingKeys(t *testing.T) {
 		t.Fatalf("alt+→ moves to the end of the word:\n%s", out)
 	}
 }
+
+// TestInterruptClosesAForm: ctrl+c in a form closes it as esc does, keeping
+// what was typed and saying that a second ctrl+c quits; the second quits.
+func TestInterruptClosesAForm(t *testing.T) {
+	m, _, _, _ := formFixture(t)
+	m = press(t, m, "n", "=half a thought")
+	ctrlC := tea.KeyPressMsg{Code: 'c', Mod: tea.ModCtrl}
+	if !strings.Contains(frame(m), "esc/^c") {
+		t.Fatalf("the form's footer does not say ctrl+c closes it:\n%s", frame(m))
+	}
+	m, cmd := step(m, ctrlC)
+	if m.form != nil || cmd != nil {
+		t.Fatalf("ctrl+c in a form: form %v, command %v", m.form != nil, cmd)
+	}
+	if !strings.Contains(frame(m), "ctrl+c again quits") {
+		t.Fatalf("closing with ctrl+c does not say how to quit:\n%s", frame(m))
+	}
+	m = press(t, m, "n")
+	if m.form.val("text") != "half a thought" {
+		t.Fatalf("the text typed before ctrl+c: %q", m.form.val("text"))
+	}
+	m = press(t, m, "esc")
+	if _, cmd = step(m, ctrlC); cmd == nil {
+		t.Fatal("ctrl+c outside a form does not quit")
+	} else if _, ok := cmd().(tea.QuitMsg); !ok {
+		t.Fatal("ctrl+c outside a form does not quit")
+	}
+}

@@ -11,7 +11,8 @@ import (
 // footers and the help screen are built from it with bubbles/help, so that
 // a key rebound here is rebound everywhere it is shown.
 type KeyMap struct {
-	// Interrupt quits from anywhere, also while text is typed (where q is a letter).
+	// Interrupt quits from anywhere, also while text is typed (where q is a
+	// letter); in a form it first closes the form, keeping what was typed.
 	Interrupt key.Binding
 	Queue     QueueKeys
 	Filter    FilterKeys
@@ -190,8 +191,10 @@ func bind(help, desc string, keys ...string) key.Binding {
 func formKeys() FormKeys {
 	b := bind
 	return FormKeys{
-		Send:     b("enter", "send", "enter"),
-		Cancel:   b("esc", "cancel", "esc"),
+		Send: b("enter", "send", "enter"),
+		// ctrl+c closes a form as esc does (Model.key): the help says so
+		// here, where the form's keys are listed.
+		Cancel:   b("esc/^c", "cancel", "esc"),
 		Next:     b("tab/↓", "next", "tab", "down"),
 		Prev:     b("shift+tab/↑", "back", "shift+tab", "up"),
 		Complete: b("tab", "completes", "tab"),

@@ -17,6 +17,7 @@ import (
 	"charm.land/bubbles/v2/help"
 	"charm.land/bubbles/v2/key"
 	tea "charm.land/bubbletea/v2"
+	"github.com/charmbracelet/colorprofile"
 	"github.com/charmbracelet/x/ansi"
 
 	"rightsdesk/cases"
@@ -70,6 +71,9 @@ type Options struct {
 	// names someone other than the OS user: approvals recorded here are
 	// marked so, and never count.
 	ActorOverridden bool
+	// Terminal is what the terminal shows beyond ASCII (TerminalOf); the
+	// zero value is a UTF-8 terminal with colour.
+	Terminal Terminal
 }
 
 // Exported is a packet written by Options.Export.
@@ -149,7 +153,11 @@ func (m Model) withStyles(s Styles) Model {
 
 // Init loads the queue and starts the clocks.
 func (m Model) Init() tea.Cmd {
-	return tea.Batch(m.loadQueue(""), m.tick(), m.poll(), tea.RequestBackgroundColor)
+	var plain tea.Cmd
+	if m.opt.Terminal.NoColour {
+		plain = noColour
+	}
+	return tea.Batch(m.loadQueue(""), m.tick(), m.poll(), tea.RequestBackgroundColor, plain)
 }
 
 // Update handles one message: those of the store and the clocks here, keys
@@ -161,6 +169,11 @@ func (m Model) Update(msg tea.Msg) (tea.Model, tea.Cmd) {
 		m.queue.clamp(m.queueRows())
 		m.kase = m.kase.layout(m.caseLook())
 		m.overview.reg = m.overview.reg.layout(m.opt.Registers, m.width, m.height, m.styles)
+		return m, nil
+	case tea.ColorProfileMsg:
+		if m.opt.Terminal.NoColour && msg.Profile > colorprofile.Ascii {
+			return m, noColour
+		}
 		return m, nil
 	case tea.BackgroundColorMsg:
 		m = m.withStyles(NewStyles(msg.IsDark()))
@@ -235,9 +248,16 @@ func (m Model) paste(msg tea.PasteMsg) (tea.Model, tea.Cmd) {
 }
 
 // key dispatches a key to what is in front: the help, the filter, a form,
-// a notice, then the screen. ctrl+c quits from anywhere.
+// a notice, then the screen. ctrl+c quits from anywhere but a form, which it
+// closes as esc does (what was typed is kept), so that a reflex ctrl+c
+// loses no typing; a second one quits.
 func (m Model) key(msg tea.KeyPressMsg) (tea.Model, tea.Cmd) {
 	switch {
+	case key.Matches(msg, m.keys.Interrupt) && m.form != nil && !m.form.sending:
+		m.keepDraft(m.form)
+		m.form, m.err, m.notice = nil, "", nil
+		m.status = "form closed, what you typed is kept; ctrl+c again quits"
+		return m, nil
 	case key.Matches(msg, m.keys.Interrupt):
 		return m, tea.Quit
 	case m.showHelp:
@@ -275,7 +295,7 @@ func (m Model) formAnswered(msg tea.Msg) (tea.Model, tea.Cmd) {
 		switch {
 		case errors.As(msg.err, &conflict):
 			m.formFailed(msg.err)
-			m.err += "; the case is reloaded, enter sends again"
+			m.err = conflictLine(conflict)
 			if m.form != nil {
 				m.form = m.form.clone()
 				m.form.rebase = true
@@ -345,6 +365,23 @@ func (m *Model) formFailed(err error) {
 		}
 		m.form.focusOn(formFieldOf(r.Field))
 	}
+}
+
+// conflictLine says, once, what a form sent at an old revision met: who
+// changed the case, how and when, and that the case on screen is already
+// the new one, so enter sends the form again. The store's own message asks
+// the command line's user to reload, which the app has done.
+func conflictLine(c *storage.Conflict) string {
+	what := "changed"
+	if len(c.What) > 0 {
+		kinds := make([]string, len(c.What))
+		for i, k := range c.What {
+			kinds[i] = string(k)
+		}
+		what = strings.Join(kinds, ", ")
+	}
+	return cases.Printable(fmt.Sprintf("%s changed meanwhile: %s by %s at %s. The case is reloaded: check it, then enter sends this form again.",
+		c.ID, what, c.UpdatedBy, c.UpdatedAt.Local().Format("Mon 2 Jan 15:04 MST")))
 }
 
 // formFieldOf is the form's field a refusal names: the store reads a

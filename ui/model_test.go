@@ -370,7 +370,8 @@ func TestFormConflictKeepsWhatWasTyped(t *testing.T) {
 	anna = typeText(t, anna, "called her back")
 	anna = drive(t, anna, keyPress("enter"))
 	out := frame(anna)
-	if anna.form == nil || anna.form.val("text") != "called her back" || !strings.Contains(out, "assigned by marc") {
+	if anna.form == nil || anna.form.val("text") != "called her back" || !strings.Contains(out, "assigned by marc") ||
+		strings.Contains(out, "reload it") || !strings.Contains(strings.Join(strings.Fields(out), " "), "enter sends this form again") {
 		t.Fatalf("the conflict must name marc and keep the text:\n%s", out)
 	}
 	if anna.kase.detail.loaded.Revision != 2 || !strings.Contains(caseText(anna), "assigned") {

@@ -728,7 +728,7 @@ func (m *Model) filterLine() string {
 	}
 	count := cases.Plural(len(q.all), "case")
 	if len(f) > 0 {
-		count = fmt.Sprintf("%d of %d cases", len(q.shown), len(q.all))
+		count = fmt.Sprintf("%d of %s", len(q.shown), cases.Plural(len(q.all), "case"))
 		if fl.shownSeq != fl.seq && q.filtered() {
 			count = fmt.Sprintf("searching %s…", cases.Plural(len(q.all), "case")) // the rows are the last result's
 		}

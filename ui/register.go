@@ -168,8 +168,8 @@ func (m *Model) registerView() string {
 	if m.status != "" && m.err == "" {
 		footer = m.status
 	}
-	if more := max(0, v.TotalLineCount()-v.YOffset()-r.view.Height()); more > 0 && m.status == "" {
-		footer += m.styles.Dim.Render(fmt.Sprintf(" · ↓%d", more))
+	if m.status == "" {
+		footer += m.moreBelow(footer, max(0, v.TotalLineCount()-v.YOffset()-r.view.Height()))
 	}
 	b.WriteString(fit(m.footer(footer), m.width))
 	return b.String()

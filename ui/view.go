@@ -1,10 +1,13 @@
 package ui
 
 import (
+	"fmt"
 	"strings"
 
 	tea "charm.land/bubbletea/v2"
 	"github.com/charmbracelet/x/ansi"
+
+	"rightsdesk/cases"
 )
 
 // View renders the current screen into the window.
@@ -28,6 +31,9 @@ func (m Model) View() tea.View {
 	}
 	if panel := m.panelLines(); len(panel) > 0 && !m.showHelp && m.width >= 40 && m.height >= 8 {
 		body = overlay(body, panel, m.height)
+	}
+	if m.opt.Terminal.ASCII {
+		body = asciiFrame(body)
 	}
 	v := tea.NewView(body)
 	v.AltScreen = true
@@ -96,4 +102,19 @@ func overlay(body string, panel []string, height int) string {
 	lines := strings.Split(body, "\n")
 	keep := min(len(lines), height-len(panel))
 	return strings.Join(append(lines[:keep:keep], panel...), "\n")
+}
+
+// moreBelow is what a footer adds to say how many lines are below the
+// screen: "↓ 1 more line", or "↓12" where the words do not fit beside the
+// keys, which come first; nothing when none are below.
+func (m *Model) moreBelow(footer string, more int) string {
+	if more <= 0 {
+		return ""
+	}
+	for _, s := range []string{" · ↓ " + strings.Replace(cases.Plural(more, "line"), " ", " more ", 1), fmt.Sprintf(" · ↓%d", more)} {
+		if ansi.StringWidth(footer+s) <= m.width {
+			return m.styles.Dim.Render(s)
+		}
+	}
+	return ""
 }

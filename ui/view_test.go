@@ -324,3 +324,29 @@ func TestStylesFollowTheBackground(t *testing.T) {
 		t.Fatal("a dark background gets the bright colours back")
 	}
 }
+
+// TestCountsInWords: a count of one takes the singular wherever the app
+// writes one (cases.Plural's rule), and the conflict line says once what
+// happened and what enter does now, without the command line's "reload it".
+func TestCountsInWords(t *testing.T) {
+	m, _, _, _ := start(t, 80, 24)
+	for _, c := range []struct{ got, want string }{
+		{ansi.Strip(m.moreBelow("keys", 1)), " · ↓ 1 more line"},
+		{ansi.Strip(m.moreBelow("keys", 12)), " · ↓ 12 more lines"},
+		{ansi.Strip(m.moreBelow(strings.Repeat("k", 70), 12)), " · ↓12"},
+		{m.moreBelow("keys", 0), ""},
+		{shownCases(1), "the shown case"},
+		{shownCases(3), "the 3 shown cases"},
+	} {
+		if c.got != c.want {
+			t.Errorf("got %q, want %q", c.got, c.want)
+		}
+	}
+	at := time.Date(2026, 3, 16, 14, 5, 0, 0, time.UTC)
+	got := conflictLine(&storage.Conflict{ID: "DSR-2026-000001", Expected: 1, Revision: 2, UpdatedBy: "marc", UpdatedAt: at,
+		What: []cases.EventKind{cases.EventAssigned}})
+	want := "DSR-2026-000001 changed meanwhile: assigned by marc at Mon 16 Mar 14:05 UTC. The case is reloaded: check it, then enter sends this form again."
+	if got != want {
+		t.Errorf("conflict line:\n got %q\nwant %q", got, want)
+	}
+}
