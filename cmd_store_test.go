@@ -213,3 +213,43 @@ func TestBackupOfOneOrganisation(t *testing.T) {
 		t.Fatalf("next number in the copy: %q", out)
 	}
 }
+
+// TestBackupOntoTheDatabaseIsRefused: a destination that is the live
+// database (the same path, another spelling of it, a symbolic or a hard
+// link) is refused with exit 2 before anything is written; renaming the
+// copy over the live file lost acknowledged writes in the review.
+func TestBackupOntoTheDatabaseIsRefused(t *testing.T) {
+	d := newDesk(t, "2026-03-10T12:00:00Z")
+	d.add("--controller", "crisp", "--right", "access", "--received", "2026-03-02")
+	before, err := os.ReadFile(d.db)
+	if err != nil {
+		t.Fatal(err)
+	}
+	dir := filepath.Dir(d.db)
+	symlink := filepath.Join(t.TempDir(), "link.db")
+	hardlink := filepath.Join(dir, "hard.db")
+	if err := os.Symlink(d.db, symlink); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.Link(d.db, hardlink); err != nil {
+		t.Fatal(err)
+	}
+	for _, dest := range []string{d.db, filepath.Join(dir, ".", "..", filepath.Base(dir), "cases.db"), symlink, hardlink} {
+		status, out, errOut := d.run("backup", dest)
+		if status != 2 || !strings.Contains(errOut, "is the database itself") || strings.Count(errOut, "\n") != 1 || out != "" {
+			t.Errorf("backup onto %s: %d %q %q", dest, status, out, errOut)
+		}
+		if _, err := os.Lstat(dest + ".partial"); err == nil {
+			t.Errorf("backup onto %s left a partial copy", dest)
+		}
+	}
+	if after, _ := os.ReadFile(d.db); string(after) != string(before) {
+		t.Error("the database changed")
+	}
+	if info, err := os.Lstat(symlink); err != nil || info.Mode()&os.ModeSymlink == 0 {
+		t.Errorf("the symbolic link was replaced: %v", err)
+	}
+	if status, out, _ := d.run("list", "--all", "--json"); status != 0 || strings.Count(out, `"id"`) != 1 {
+		t.Errorf("the case is gone: %d %s", status, out)
+	}
+}

@@ -3,9 +3,11 @@ package storage
 import (
 	"bytes"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"os"
 	"path/filepath"
+	"syscall"
 	"time"
 
 	bolt "go.etcd.io/bbolt"
@@ -18,7 +20,14 @@ import (
 // With a controller, the copy holds only that organisation's cases (with
 // their timelines, files, index entries, changes and access log), for a DPO
 // who serves several organisations and hands each its own.
+//
+// A dest that is the database itself (the same path, another path to it, a
+// symbolic or hard link) is refused before anything is written: renaming
+// the copy over the live file would lose every write made after the copy.
 func (s *Store) Backup(dest, controller string) (time.Duration, error) {
+	if err := s.notTheDatabase(dest); err != nil {
+		return 0, err
+	}
 	tmp := dest + ".partial"
 	var held time.Duration
 	err := s.view(func(tx *bolt.Tx) error {
@@ -57,6 +66,11 @@ func (s *Store) Backup(dest, controller string) (time.Duration, error) {
 		os.Remove(tmp)
 		return held, fmt.Errorf("backup %s: %w", dest, err)
 	}
+	// Checked again: dest may have been pointed at the database meanwhile.
+	if err := s.notTheDatabase(dest); err != nil {
+		os.Remove(tmp)
+		return held, err
+	}
 	if err := os.Rename(tmp, dest); err != nil {
 		return held, err
 	}
@@ -65,6 +79,34 @@ func (s *Store) Backup(dest, controller string) (time.Duration, error) {
 		d.Close()
 	}
 	return held, nil
+}
+
+// ErrSameFile is a backup destination that is the database itself: a usage
+// error (exit 2), not a failure of the file.
+var ErrSameFile = errors.New("is the database itself")
+
+// notTheDatabase refuses a dest that is the same file as the database,
+// comparing the opened files (device and inode), so that links and other
+// spellings of the path are caught. A dest that does not exist yet, or
+// cannot be opened, is not the database. O_NONBLOCK keeps a named pipe at
+// dest from hanging the command.
+func (s *Store) notTheDatabase(dest string) error {
+	d, err := os.OpenFile(dest, os.O_RDONLY|syscall.O_NONBLOCK, 0)
+	if err != nil {
+		return nil
+	}
+	defer d.Close()
+	db, err := os.OpenFile(s.path, os.O_RDONLY|syscall.O_NONBLOCK, 0)
+	if err != nil {
+		return nil
+	}
+	defer db.Close()
+	di, err1 := d.Stat()
+	dbi, err2 := db.Stat()
+	if err1 == nil && err2 == nil && os.SameFile(di, dbi) {
+		return fmt.Errorf("backup %s: %w (%s); give another destination", dest, ErrSameFile, s.path)
+	}
+	return nil
 }
 
 // copyController writes a new database at path holding one organisation's
