@@ -253,3 +253,64 @@ func TestBackupOntoTheDatabaseIsRefused(t *testing.T) {
 		t.Errorf("the case is gone: %d %s", status, out)
 	}
 }
+
+// TestBackupNeverFollowsAPlantedPartial: the temporary copy beside DEST is
+// never written through a link someone planted there, nor into a file
+// another user made (the backup would be theirs); both are refused, named
+// and left as they were. A leftover of our own is replaced.
+func TestBackupNeverFollowsAPlantedPartial(t *testing.T) {
+	d := newDesk(t, "2026-03-10T12:00:00Z")
+	d.add("--controller", "crisp", "--right", "access", "--received", "2026-03-02")
+	dir := t.TempDir()
+	victim := filepath.Join(t.TempDir(), "victim")
+	os.WriteFile(victim, []byte("someone else's file"), 0o644)
+	refused := func(dest string, controller ...string) {
+		t.Helper()
+		status, _, errOut := d.run(append([]string{"backup", dest}, controller...)...)
+		if status == 0 || !strings.Contains(errOut, dest+".partial") || strings.Count(errOut, "\n") != 1 {
+			t.Errorf("backup %s %v with a planted partial: %d %q", dest, controller, status, errOut)
+		}
+		if _, err := os.Lstat(dest); err == nil {
+			t.Errorf("backup %s was written", dest)
+		}
+	}
+	for _, controller := range [][]string{nil, {"--controller", "crisp"}} {
+		dest := filepath.Join(dir, fmt.Sprintf("link%d.db", len(controller)))
+		if err := os.Symlink(victim, dest+".partial"); err != nil {
+			t.Fatal(err)
+		}
+		refused(dest, controller...)
+		if b, _ := os.ReadFile(victim); string(b) != "someone else's file" {
+			t.Fatalf("the link was followed: the victim now holds %d bytes", len(b))
+		}
+		if info, err := os.Lstat(dest + ".partial"); err != nil || info.Mode()&os.ModeSymlink == 0 {
+			t.Errorf("the planted link was removed: %v", err)
+		}
+	}
+	if os.Geteuid() == 0 {
+		dest := filepath.Join(dir, "theirs.db")
+		os.WriteFile(dest+".partial", []byte("theirs"), 0o666)
+		if err := os.Chown(dest+".partial", 4242, 4242); err != nil {
+			t.Fatal(err)
+		}
+		refused(dest)
+		info, err := os.Stat(dest + ".partial")
+		if err != nil || info.Sys().(*syscall.Stat_t).Uid != 4242 || info.Size() != int64(len("theirs")) {
+			t.Errorf("another user's file was touched: %v", err)
+		}
+	} else {
+		t.Log("not root: cannot make a file of another user; the ownership refusal is untested here")
+	}
+	// A leftover of our own (an interrupted backup) is replaced.
+	dest := filepath.Join(dir, "ours.db")
+	os.WriteFile(dest+".partial", []byte("half a copy"), 0o600)
+	if status, _, errOut := d.run("backup", dest); status != 0 {
+		t.Fatalf("backup over our own leftover: %d %s", status, errOut)
+	}
+	if status, _, errOut := runCLI(t, d.env, "check", "--db", dest); status != 0 {
+		t.Fatalf("the copy does not check: %s", errOut)
+	}
+	if _, err := os.Lstat(dest + ".partial"); err == nil {
+		t.Error("the partial copy stayed behind")
+	}
+}
