@@ -314,3 +314,38 @@ func TestBackupNeverFollowsAPlantedPartial(t *testing.T) {
 		t.Error("the partial copy stayed behind")
 	}
 }
+
+// TestEmptyFileIsNotADatabase: a zero-length file at the database path is
+// never adopted as a new database by a command that writes (or read as
+// one): only init makes a database of it.
+func TestEmptyFileIsNotADatabase(t *testing.T) {
+	db := filepath.Join(t.TempDir(), "cases.db")
+	if err := os.WriteFile(db, nil, 0o600); err != nil {
+		t.Fatal(err)
+	}
+	env := map[string]string{"RIGHTSDESK_NOW": "2026-03-10T12:00:00Z", "RIGHTSDESK_ACTOR": "anna", "XDG_CONFIG_HOME": t.TempDir()}
+	csv := filepath.Join(t.TempDir(), "in.csv")
+	os.WriteFile(csv, []byte("controller,right,subject,email,received,channel,text\ncrisp,access,Ola,ola@example.org,2026-03-02,email,my data\n"), 0o600)
+	want := db + " is an empty file, not a rightsdesk database (rightsdesk init makes one)\n"
+	for _, args := range [][]string{
+		{"add", "--controller", "crisp", "--right", "access", "--subject", "Ola", "--email", "ola@example.org"},
+		{"import", csv},
+		{"note", "DSR-2026-000001", "--text", "x"},
+		{"list", "--all"},
+		{"check"},
+	} {
+		status, _, errOut := runCLI(t, env, append(args, "--db", db)...)
+		if status != 3 || !strings.HasSuffix(errOut, want) || strings.Count(errOut, "\n") != 1 {
+			t.Errorf("%s on an empty file: %d %q", args[0], status, errOut)
+		}
+		if info, err := os.Stat(db); err != nil || info.Size() != 0 {
+			t.Fatalf("%s wrote to the empty file", args[0])
+		}
+	}
+	if status, _, errOut := runCLI(t, env, "init", "--db", db); status != 0 {
+		t.Fatalf("init of an empty file: %d %s", status, errOut)
+	}
+	if status, _, errOut := runCLI(t, env, "import", csv, "--db", db); status != 0 {
+		t.Fatalf("import after init: %d %s", status, errOut)
+	}
+}
