@@ -349,3 +349,17 @@ func TestEmptyFileIsNotADatabase(t *testing.T) {
 		t.Fatalf("import after init: %d %s", status, errOut)
 	}
 }
+
+// TestCheckThatCannotReachTheFileSaysSo: check on a path it cannot look up
+// (here a link to itself; for a user, a shared folder it may not enter)
+// exits 3 naming why, and never prints "ok".
+func TestCheckThatCannotReachTheFileSaysSo(t *testing.T) {
+	loop := filepath.Join(t.TempDir(), "cases.db")
+	if err := os.Symlink(loop, loop); err != nil {
+		t.Fatal(err)
+	}
+	status, out, errOut := runCLI(t, nil, "check", "--db", loop)
+	if status != 3 || strings.Contains(out, "ok") || strings.Count(errOut, "\n") != 1 || !strings.Contains(errOut, loop) {
+		t.Errorf("check of an unreachable path: %d %q %q", status, out, errOut)
+	}
+}

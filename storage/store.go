@@ -153,8 +153,15 @@ func (s *Store) updateBulk(fn func(tx *bolt.Tx) error) error {
 func (s *Store) withMap(readOnly bool, mmapSize int, op func(db *bolt.DB) error) (err error) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	if readOnly && !s.Exists() {
-		return ErrNoDatabase
+	if readOnly {
+		// Only a file known to be missing is "no database yet": one that
+		// cannot be looked at (a folder the caller may not enter) is said
+		// so, or check would report a shared database it cannot read "ok".
+		if _, err := os.Stat(s.path); errors.Is(err, fs.ErrNotExist) {
+			return ErrNoDatabase
+		} else if err != nil {
+			return withPath("stat", s.path, err)
+		}
 	}
 	if err := preflight(s.path, s.adoptEmpty); err != nil {
 		return err
