@@ -97,7 +97,7 @@ func (a *app) storeFailure(err error) int {
 	switch {
 	case errors.As(err, &refused), errors.As(err, &conflict):
 		return a.fail(exitRefused, refusalWords(err, nil))
-	case errors.As(err, &notFound):
+	case errors.As(err, &notFound), errors.Is(err, storage.ErrSameFile):
 		return a.fail(exitUsage, err)
 	}
 	// Busy, damaged, foreign, newer, or the file system failing.

@@ -213,3 +213,153 @@ func TestBackupOfOneOrganisation(t *testing.T) {
 		t.Fatalf("next number in the copy: %q", out)
 	}
 }
+
+// TestBackupOntoTheDatabaseIsRefused: a destination that is the live
+// database (the same path, another spelling of it, a symbolic or a hard
+// link) is refused with exit 2 before anything is written; renaming the
+// copy over the live file lost acknowledged writes in the review.
+func TestBackupOntoTheDatabaseIsRefused(t *testing.T) {
+	d := newDesk(t, "2026-03-10T12:00:00Z")
+	d.add("--controller", "crisp", "--right", "access", "--received", "2026-03-02")
+	before, err := os.ReadFile(d.db)
+	if err != nil {
+		t.Fatal(err)
+	}
+	dir := filepath.Dir(d.db)
+	symlink := filepath.Join(t.TempDir(), "link.db")
+	hardlink := filepath.Join(dir, "hard.db")
+	if err := os.Symlink(d.db, symlink); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.Link(d.db, hardlink); err != nil {
+		t.Fatal(err)
+	}
+	for _, dest := range []string{d.db, filepath.Join(dir, ".", "..", filepath.Base(dir), "cases.db"), symlink, hardlink} {
+		status, out, errOut := d.run("backup", dest)
+		if status != 2 || !strings.Contains(errOut, "is the database itself") || strings.Count(errOut, "\n") != 1 || out != "" {
+			t.Errorf("backup onto %s: %d %q %q", dest, status, out, errOut)
+		}
+		if _, err := os.Lstat(dest + ".partial"); err == nil {
+			t.Errorf("backup onto %s left a partial copy", dest)
+		}
+	}
+	if after, _ := os.ReadFile(d.db); string(after) != string(before) {
+		t.Error("the database changed")
+	}
+	if info, err := os.Lstat(symlink); err != nil || info.Mode()&os.ModeSymlink == 0 {
+		t.Errorf("the symbolic link was replaced: %v", err)
+	}
+	if status, out, _ := d.run("list", "--all", "--json"); status != 0 || strings.Count(out, `"id"`) != 1 {
+		t.Errorf("the case is gone: %d %s", status, out)
+	}
+}
+
+// TestBackupNeverFollowsAPlantedPartial: the temporary copy beside DEST is
+// never written through a link someone planted there, nor into a file
+// another user made (the backup would be theirs); both are refused, named
+// and left as they were. A leftover of our own is replaced.
+func TestBackupNeverFollowsAPlantedPartial(t *testing.T) {
+	d := newDesk(t, "2026-03-10T12:00:00Z")
+	d.add("--controller", "crisp", "--right", "access", "--received", "2026-03-02")
+	dir := t.TempDir()
+	victim := filepath.Join(t.TempDir(), "victim")
+	os.WriteFile(victim, []byte("someone else's file"), 0o644)
+	refused := func(dest string, controller ...string) {
+		t.Helper()
+		status, _, errOut := d.run(append([]string{"backup", dest}, controller...)...)
+		if status == 0 || !strings.Contains(errOut, dest+".partial") || strings.Count(errOut, "\n") != 1 {
+			t.Errorf("backup %s %v with a planted partial: %d %q", dest, controller, status, errOut)
+		}
+		if _, err := os.Lstat(dest); err == nil {
+			t.Errorf("backup %s was written", dest)
+		}
+	}
+	for _, controller := range [][]string{nil, {"--controller", "crisp"}} {
+		dest := filepath.Join(dir, fmt.Sprintf("link%d.db", len(controller)))
+		if err := os.Symlink(victim, dest+".partial"); err != nil {
+			t.Fatal(err)
+		}
+		refused(dest, controller...)
+		if b, _ := os.ReadFile(victim); string(b) != "someone else's file" {
+			t.Fatalf("the link was followed: the victim now holds %d bytes", len(b))
+		}
+		if info, err := os.Lstat(dest + ".partial"); err != nil || info.Mode()&os.ModeSymlink == 0 {
+			t.Errorf("the planted link was removed: %v", err)
+		}
+	}
+	if os.Geteuid() == 0 {
+		dest := filepath.Join(dir, "theirs.db")
+		os.WriteFile(dest+".partial", []byte("theirs"), 0o666)
+		if err := os.Chown(dest+".partial", 4242, 4242); err != nil {
+			t.Fatal(err)
+		}
+		refused(dest)
+		info, err := os.Stat(dest + ".partial")
+		if err != nil || info.Sys().(*syscall.Stat_t).Uid != 4242 || info.Size() != int64(len("theirs")) {
+			t.Errorf("another user's file was touched: %v", err)
+		}
+	} else {
+		t.Log("not root: cannot make a file of another user; the ownership refusal is untested here")
+	}
+	// A leftover of our own (an interrupted backup) is replaced.
+	dest := filepath.Join(dir, "ours.db")
+	os.WriteFile(dest+".partial", []byte("half a copy"), 0o600)
+	if status, _, errOut := d.run("backup", dest); status != 0 {
+		t.Fatalf("backup over our own leftover: %d %s", status, errOut)
+	}
+	if status, _, errOut := runCLI(t, d.env, "check", "--db", dest); status != 0 {
+		t.Fatalf("the copy does not check: %s", errOut)
+	}
+	if _, err := os.Lstat(dest + ".partial"); err == nil {
+		t.Error("the partial copy stayed behind")
+	}
+}
+
+// TestEmptyFileIsNotADatabase: a zero-length file at the database path is
+// never adopted as a new database by a command that writes (or read as
+// one): only init makes a database of it.
+func TestEmptyFileIsNotADatabase(t *testing.T) {
+	db := filepath.Join(t.TempDir(), "cases.db")
+	if err := os.WriteFile(db, nil, 0o600); err != nil {
+		t.Fatal(err)
+	}
+	env := map[string]string{"RIGHTSDESK_NOW": "2026-03-10T12:00:00Z", "RIGHTSDESK_ACTOR": "anna", "XDG_CONFIG_HOME": t.TempDir()}
+	csv := filepath.Join(t.TempDir(), "in.csv")
+	os.WriteFile(csv, []byte("controller,right,subject,email,received,channel,text\ncrisp,access,Ola,ola@example.org,2026-03-02,email,my data\n"), 0o600)
+	want := db + " is an empty file, not a rightsdesk database (rightsdesk init makes one)\n"
+	for _, args := range [][]string{
+		{"add", "--controller", "crisp", "--right", "access", "--subject", "Ola", "--email", "ola@example.org"},
+		{"import", csv},
+		{"note", "DSR-2026-000001", "--text", "x"},
+		{"list", "--all"},
+		{"check"},
+	} {
+		status, _, errOut := runCLI(t, env, append(args, "--db", db)...)
+		if status != 3 || !strings.HasSuffix(errOut, want) || strings.Count(errOut, "\n") != 1 {
+			t.Errorf("%s on an empty file: %d %q", args[0], status, errOut)
+		}
+		if info, err := os.Stat(db); err != nil || info.Size() != 0 {
+			t.Fatalf("%s wrote to the empty file", args[0])
+		}
+	}
+	if status, _, errOut := runCLI(t, env, "init", "--db", db); status != 0 {
+		t.Fatalf("init of an empty file: %d %s", status, errOut)
+	}
+	if status, _, errOut := runCLI(t, env, "import", csv, "--db", db); status != 0 {
+		t.Fatalf("import after init: %d %s", status, errOut)
+	}
+}
+
+// TestCheckThatCannotReachTheFileSaysSo: check on a path it cannot look up
+// (here a link to itself; for a user, a shared folder it may not enter)
+// exits 3 naming why, and never prints "ok".
+func TestCheckThatCannotReachTheFileSaysSo(t *testing.T) {
+	loop := filepath.Join(t.TempDir(), "cases.db")
+	if err := os.Symlink(loop, loop); err != nil {
+		t.Fatal(err)
+	}
+	status, out, errOut := runCLI(t, nil, "check", "--db", loop)
+	if status != 3 || strings.Contains(out, "ok") || strings.Count(errOut, "\n") != 1 || !strings.Contains(errOut, loop) {
+		t.Errorf("check of an unreachable path: %d %q %q", status, out, errOut)
+	}
+}

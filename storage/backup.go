@@ -3,9 +3,12 @@ package storage
 import (
 	"bytes"
 	"encoding/json"
+	"errors"
 	"fmt"
+	"io/fs"
 	"os"
 	"path/filepath"
+	"syscall"
 	"time"
 
 	bolt "go.etcd.io/bbolt"
@@ -18,34 +21,37 @@ import (
 // With a controller, the copy holds only that organisation's cases (with
 // their timelines, files, index entries, changes and access log), for a DPO
 // who serves several organisations and hands each its own.
+//
+// A dest that is the database itself (the same path, another path to it, a
+// symbolic or hard link) is refused before anything is written: renaming
+// the copy over the live file would lose every write made after the copy.
 func (s *Store) Backup(dest, controller string) (time.Duration, error) {
+	if err := s.notTheDatabase(dest); err != nil {
+		return 0, err
+	}
 	tmp := dest + ".partial"
+	f, err := createPartial(tmp)
+	if err != nil {
+		return 0, fmt.Errorf("backup %s: %w", dest, err)
+	}
 	var held time.Duration
-	err := s.view(func(tx *bolt.Tx) error {
+	err = s.view(func(tx *bolt.Tx) error {
 		start := time.Now()
 		defer func() { held = time.Since(start) }()
 		if controller != "" {
-			return copyController(tx, tmp, controller)
-		}
-		f, err := os.OpenFile(tmp, os.O_WRONLY|os.O_CREATE|os.O_TRUNC, 0o600)
-		if err != nil {
-			return err
+			return copyController(tx, f, controller)
 		}
 		if _, err := tx.WriteTo(f); err != nil {
-			f.Close()
 			return err
 		}
-		if err := f.Sync(); err != nil {
-			f.Close()
-			return err
-		}
-		return f.Close()
+		return f.Sync()
 	})
+	// bbolt has closed f already after a copy of one organisation.
+	if cerr := f.Close(); err == nil && !errors.Is(cerr, os.ErrClosed) {
+		err = cerr
+	}
 	if err != nil {
 		os.Remove(tmp)
-		return held, err
-	}
-	if err := os.Chmod(tmp, 0o600); err != nil {
 		return held, err
 	}
 	copyStore := Open(tmp, Options{})
@@ -57,6 +63,11 @@ func (s *Store) Backup(dest, controller string) (time.Duration, error) {
 		os.Remove(tmp)
 		return held, fmt.Errorf("backup %s: %w", dest, err)
 	}
+	// Checked again: dest may have been pointed at the database meanwhile.
+	if err := s.notTheDatabase(dest); err != nil {
+		os.Remove(tmp)
+		return held, err
+	}
 	if err := os.Rename(tmp, dest); err != nil {
 		return held, err
 	}
@@ -67,11 +78,76 @@ func (s *Store) Backup(dest, controller string) (time.Duration, error) {
 	return held, nil
 }
 
-// copyController writes a new database at path holding one organisation's
-// cases and everything shared (meta, ID sequences).
-func copyController(src *bolt.Tx, path, controller string) error {
-	os.Remove(path)
-	dst, err := bolt.Open(path, 0o600, &bolt.Options{Timeout: time.Second})
+// ErrSameFile is a backup destination that is the database itself: a usage
+// error (exit 2), not a failure of the file.
+var ErrSameFile = errors.New("is the database itself")
+
+// notTheDatabase refuses a dest that is the same file as the database,
+// comparing the opened files (device and inode), so that links and other
+// spellings of the path are caught. A dest that does not exist yet, or
+// cannot be opened, is not the database. O_NONBLOCK keeps a named pipe at
+// dest from hanging the command.
+func (s *Store) notTheDatabase(dest string) error {
+	d, err := os.OpenFile(dest, os.O_RDONLY|syscall.O_NONBLOCK, 0)
+	if err != nil {
+		return nil
+	}
+	defer d.Close()
+	db, err := os.OpenFile(s.path, os.O_RDONLY|syscall.O_NONBLOCK, 0)
+	if err != nil {
+		return nil
+	}
+	defer db.Close()
+	di, err1 := d.Stat()
+	dbi, err2 := db.Stat()
+	if err1 == nil && err2 == nil && os.SameFile(di, dbi) {
+		return fmt.Errorf("backup %s: %w (%s); give another destination", dest, ErrSameFile, s.path)
+	}
+	return nil
+}
+
+// createPartial makes the temporary copy beside dest. A leftover of an
+// earlier run is removed only if it is a regular file of this user: one
+// planted there (a link to another file, or a file another user made so
+// that the backup would be theirs) is refused, named, and left alone. The
+// new file is created exclusively and never through a link, 0600 whatever
+// the umask.
+func createPartial(tmp string) (*os.File, error) {
+	info, err := os.Lstat(tmp)
+	switch {
+	case err == nil:
+		st, ok := info.Sys().(*syscall.Stat_t)
+		if !info.Mode().IsRegular() {
+			return nil, fmt.Errorf("%s is in the way and is not a regular file (%v); remove it or give another destination", tmp, info.Mode().Type())
+		}
+		if !ok || int(st.Uid) != os.Geteuid() {
+			return nil, fmt.Errorf("%s is in the way and belongs to another user; remove it or give another destination", tmp)
+		}
+		if err := os.Remove(tmp); err != nil {
+			return nil, withPath("remove", tmp, err)
+		}
+	case !errors.Is(err, fs.ErrNotExist):
+		return nil, withPath("stat", tmp, err)
+	}
+	f, err := os.OpenFile(tmp, os.O_RDWR|os.O_CREATE|os.O_EXCL|syscall.O_NOFOLLOW, 0o600)
+	if err != nil {
+		return nil, withPath("create", tmp, err)
+	}
+	if err := f.Chmod(0o600); err != nil {
+		f.Close()
+		os.Remove(tmp)
+		return nil, withPath("chmod", tmp, err)
+	}
+	return f, nil
+}
+
+// copyController writes a new database into f (empty, created by
+// createPartial; bbolt closes it) holding one organisation's cases and
+// everything shared (meta, ID sequences). bbolt is handed the open file
+// rather than its path, so nothing put at the path meanwhile is followed.
+func copyController(src *bolt.Tx, f *os.File, controller string) error {
+	dst, err := bolt.Open(f.Name(), 0o600, &bolt.Options{Timeout: time.Second,
+		OpenFile: func(string, int, fs.FileMode) (*os.File, error) { return f, nil }})
 	if err != nil {
 		return err
 	}

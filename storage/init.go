@@ -22,6 +22,7 @@ import (
 func Init(path string, shared bool, group string) error {
 	dir := filepath.Dir(path)
 	s := Open(path, Options{Shared: shared})
+	s.adoptEmpty = true
 	gid := -1
 	if shared {
 		g, err := user.LookupGroup(group)

@@ -65,6 +65,11 @@ type Store struct {
 	clock   cases.Clock
 	mu      sync.Mutex
 
+	// adoptEmpty lets an empty file at the path become a new database:
+	// only Init sets it, so that no other command takes a zero-length file
+	// (a truncated database, or a mistake) for a fresh one and writes there.
+	adoptEmpty bool
+
 	// openFile opens the database file for bbolt (nil: os.OpenFile). Tests
 	// wrap it to learn when an operation holds the file open and is about to
 	// wait for its lock, instead of sleeping and hoping it got there.
@@ -148,10 +153,17 @@ func (s *Store) updateBulk(fn func(tx *bolt.Tx) error) error {
 func (s *Store) withMap(readOnly bool, mmapSize int, op func(db *bolt.DB) error) (err error) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	if readOnly && !s.Exists() {
-		return ErrNoDatabase
+	if readOnly {
+		// Only a file known to be missing is "no database yet": one that
+		// cannot be looked at (a folder the caller may not enter) is said
+		// so, or check would report a shared database it cannot read "ok".
+		if _, err := os.Stat(s.path); errors.Is(err, fs.ErrNotExist) {
+			return ErrNoDatabase
+		} else if err != nil {
+			return withPath("stat", s.path, err)
+		}
 	}
-	if err := preflight(s.path); err != nil {
+	if err := preflight(s.path, s.adoptEmpty); err != nil {
 		return err
 	}
 	if !readOnly {
@@ -266,9 +278,20 @@ func withPath(op, path string, err error) error {
 	return fmt.Errorf("%s %s: %w", op, path, err)
 }
 
+// EmptyFileError is a zero-length file at the database path, which only
+// init turns into a database. It is ErrForeign to errors.Is.
+type EmptyFileError struct{ Path string }
+
+func (e *EmptyFileError) Error() string {
+	return e.Path + " is an empty file, not a rightsdesk database (rightsdesk init makes one)"
+}
+
+func (e *EmptyFileError) Unwrap() error { return ErrForeign }
+
 // preflight reads the two bbolt meta pages and the file size before bbolt
-// does, because bbolt can fault on a truncated file instead of failing.
-func preflight(path string) error {
+// does, because bbolt can fault on a truncated file instead of failing. An
+// empty file is refused unless adoptEmpty (init).
+func preflight(path string, adoptEmpty bool) error {
 	// A named pipe, a device or a folder is refused before it is opened:
 	// opening a pipe waits for a writer, and would hang the command.
 	if info, err := os.Stat(path); err == nil && !info.Mode().IsRegular() {
@@ -288,7 +311,10 @@ func preflight(path string) error {
 		return withPath("stat", path, err)
 	}
 	if info.Size() == 0 {
-		return nil // a new, empty file: bbolt initialises it
+		if adoptEmpty {
+			return nil // bbolt initialises it
+		}
+		return &EmptyFileError{Path: path}
 	}
 	damaged := func(detail string) error {
 		return &StoreError{Path: path, Err: ErrDamaged, Detail: detail, Advice: restoreAdvice}

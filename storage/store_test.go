@@ -296,7 +296,7 @@ func TestErrorsNameTheFileOnce(t *testing.T) {
 		t.Fatal(err)
 	}
 	path := filepath.Join(notDir, "cases.db") // a file where a folder should be
-	err := preflight(path)
+	err := preflight(path, false)
 	if err == nil || strings.Count(err.Error(), path) != 1 {
 		t.Errorf("the path should appear once: %#v", err)
 	}
@@ -366,5 +366,35 @@ func TestSpecialFilesAreRefusedAtOnce(t *testing.T) {
 		case <-time.After(time.Second):
 			t.Fatalf("%s: still waiting after a second", path)
 		}
+	}
+}
+
+// TestCheckOfAFileItCannotReachIsNotOK: a database the caller cannot look
+// at is an error naming why, never "no database" (which check reports as
+// nothing wrong). Root enters any folder, so under root the refusal is
+// shown with a path whose lookup fails for another reason than absence (a
+// symbolic link to itself): the same decision, made on the lookup's error.
+func TestCheckOfAFileItCannotReachIsNotOK(t *testing.T) {
+	loop := filepath.Join(t.TempDir(), "cases.db")
+	if err := os.Symlink(loop, loop); err != nil {
+		t.Fatal(err)
+	}
+	if problems, err := Open(loop, Options{}).Check(); err == nil || errors.Is(err, ErrNoDatabase) {
+		t.Errorf("check of an unreachable path: %v %v", problems, err)
+	}
+	if os.Geteuid() == 0 {
+		t.Skip("root may enter any folder: permission denied cannot be shown")
+	}
+	dir := filepath.Join(t.TempDir(), "team")
+	if err := Init(filepath.Join(dir, "cases.db"), false, ""); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.Chmod(dir, 0); err != nil {
+		t.Fatal(err)
+	}
+	defer os.Chmod(dir, 0o700)
+	_, err := Open(filepath.Join(dir, "cases.db"), Options{}).Check()
+	if !errors.Is(err, fs.ErrPermission) || strings.Count(err.Error(), "cases.db") != 1 {
+		t.Errorf("check of a database in a folder the caller cannot enter: %v", err)
 	}
 }
