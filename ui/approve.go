@@ -174,7 +174,7 @@ func approvalFacts(b *caseLines, d *caseDetail, l *Letter, a *cases.Approval) {
 	}
 	for _, name := range withheld {
 		e := d.state.Withheld[name]
-		b.wrapped(fmt.Sprintf("  %s (%s): %s", p(name), joinGrounds(e.Grounds), p(e.Reason)))
+		b.wrapped(fmt.Sprintf("  %s, on %s: %s", p(name), joinGrounds(e.Grounds), p(e.Reason)))
 	}
 	b.section("Work list")
 	if len(d.state.Work) == 0 {
@@ -216,8 +216,13 @@ func approvalState(a *cases.Approval) string {
 	return "not yet"
 }
 
+// joinGrounds names grounds as screens show them, each with its meaning.
 func joinGrounds(gs []cases.Ground) string {
-	return strings.Join(cases.Slugs(gs), ", ")
+	out := make([]string, len(gs))
+	for i, g := range gs {
+		out[i] = cases.GroundLabel(string(g))
+	}
+	return strings.Join(out, ", ")
 }
 
 func short(sum string) string {

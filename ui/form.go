@@ -131,15 +131,26 @@ func (f *field) step(d int) {
 func (f *field) pick(s string) {
 	for k := 1; k <= len(f.options); k++ {
 		i := (f.at + k) % len(f.options)
-		name := f.options[i]
-		if i < len(f.shown) {
-			name = f.shown[i]
-		}
-		if strings.HasPrefix(strings.ToLower(name), strings.ToLower(s)) {
+		if name := f.optionName(i); strings.HasPrefix(strings.ToLower(name), strings.ToLower(s)) {
 			f.at = i
 			return
 		}
 	}
+}
+
+// optionName is option i as the screen names it: its shown name where it
+// has one, a ground with its meaning (a slug alone says little to whoever
+// does not know the article by heart), else the value sent.
+func (f *field) optionName(i int) string {
+	switch {
+	case i < 0 || i >= len(f.options):
+		return ""
+	case i < len(f.shown):
+		return f.shown[i]
+	case f.key == "ground":
+		return cases.GroundLabel(f.options[i])
+	}
+	return f.options[i]
 }
 
 func text(key, label, hint string, required bool) field {
@@ -433,11 +444,7 @@ func (f *form) fieldLines(i, width int, st Styles) []string {
 			value += " " + st.Dim.Render(x.suffix)
 		}
 	case fieldChoice:
-		shown := x.value()
-		if x.at >= 0 && x.at < len(x.shown) {
-			shown = x.shown[x.at]
-		}
-		value = "‹ " + p(shown) + " ›"
+		value = "‹ " + p(x.optionName(x.at)) + " ›"
 		if focused {
 			value = st.Selected.Render(value)
 		}
@@ -455,12 +462,12 @@ func (f *form) fieldLines(i, width int, st Styles) []string {
 func (x *field) ticks(line string, width int, focused bool, required string, st Styles) []string {
 	var out []string
 	room, used := width-17, 0
-	for k, o := range x.options {
+	for k := range x.options {
 		box := "[ ] "
 		if x.picked[k] {
 			box = "[x] "
 		}
-		item := box + cases.Printable(o)
+		item := box + cases.Printable(x.optionName(k))
 		if focused && k == x.at {
 			item = st.Selected.Render(item)
 		}

@@ -7,6 +7,7 @@ import (
 
 	"charm.land/bubbles/v2/help"
 	"charm.land/bubbles/v2/key"
+	"github.com/charmbracelet/x/ansi"
 )
 
 // renderCache holds what a frame renders that changes far less often than
@@ -64,6 +65,8 @@ func (m *Model) helpView() string {
 	notes := []string{"Urgency: !! overdue   ! 3 days or less   · 7 days or less",
 		"E-mail addresses are masked; r reveals the one under the cursor (logged).",
 		"Filter: / then type; enter keeps it, esc clears it; a case ID opens it."}
+	// On a narrow window rights and statuses are shortened: their key.
+	notes = append(notes, packed("Short forms: ", abbreviations(), m.width)...)
 	switch m.screen {
 	case screenCase:
 		keys, title = m.kase.keys, "a case"
@@ -103,4 +106,25 @@ func (m *Model) helpView() string {
 		b.WriteString(fit(l, m.width) + "\n")
 	}
 	return b.String() + m.styles.Dim.Render(fit("Any key closes this help.", m.width))
+}
+
+// packed lays items out after a lead, as many to a line as fit in width,
+// never one split over two lines (a short form apart from its word would
+// be no key); the next lines are indented two cells, which keeps the key
+// to four lines at 80 columns and the help to 24 lines.
+func packed(lead string, items []string, width int) []string {
+	var out []string
+	line := lead
+	for i, it := range items {
+		if i > 0 && ansi.StringWidth(line)+3+ansi.StringWidth(it) > width {
+			out = append(out, line)
+			line = "  " + it
+			continue
+		}
+		if i > 0 {
+			line += " · "
+		}
+		line += it
+	}
+	return append(out, line)
 }

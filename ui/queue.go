@@ -86,6 +86,28 @@ var (
 	shortOutcomes = map[cases.Outcome]string{cases.OutcomePartiallyFulfilled: "partial", cases.OutcomeFulfilled: "fulfilled"}
 )
 
+// abbreviations are the queue's short forms with the words they stand
+// for, in the vocabulary's order, from the tables the rows use: the key
+// the help gives to them (a short form nobody can read is no help).
+func abbreviations() []string {
+	var out []string
+	add := func(short, full string) {
+		if short != "" && short != full {
+			out = append(out, short+" "+full)
+		}
+	}
+	for _, r := range cases.Rights {
+		add(shortRights[r], string(r))
+	}
+	for _, s := range cases.Statuses {
+		add(shortStatuses[s], string(s))
+	}
+	for _, o := range cases.Outcomes {
+		add(shortOutcomes[o], string(o))
+	}
+	return out
+}
+
 // maskEmail keeps the first letter and the domain: j***@example.org.
 func maskEmail(e string) string {
 	local, domain, ok := strings.Cut(e, "@")

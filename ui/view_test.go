@@ -350,3 +350,34 @@ func TestCountsInWords(t *testing.T) {
 		t.Errorf("conflict line:\n got %q\nwant %q", got, want)
 	}
 }
+
+// TestHelpKeysEveryShortForm: every short form a queue row can show (the
+// tables row uses, over the whole vocabulary) is in the queue's help with
+// the word it stands for, whole at 80x24: a new abbreviation without a key
+// fails here.
+func TestHelpKeysEveryShortForm(t *testing.T) {
+	m, _, _, _ := start(t, 80, 24)
+	out := frame(drive(t, m, keyPress("?")))
+	n := 0
+	check := func(short, full string) {
+		if short == "" || short == full {
+			return
+		}
+		n++
+		if !strings.Contains(out, short+" "+full) {
+			t.Errorf("the help has no key for %q (%s):\n%s", short, full, out)
+		}
+	}
+	for _, r := range cases.Rights {
+		check(shortRights[r], string(r))
+	}
+	for _, s := range cases.Statuses {
+		check(shortStatuses[s], string(s))
+	}
+	for _, o := range cases.Outcomes {
+		check(shortOutcomes[o], string(o))
+	}
+	if n == 0 || len(strings.Split(out, "\n")) > 24 {
+		t.Fatalf("%d short forms checked; help:\n%s", n, out)
+	}
+}

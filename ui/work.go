@@ -348,7 +348,7 @@ func workResult(w *cases.WorkItem, loc *time.Location, year int) string {
 	case cases.ResultKept:
 		ground := ""
 		if len(ev.Grounds) > 0 {
-			ground = " on " + string(ev.Grounds[0])
+			ground = " on " + cases.GroundLabel(string(ev.Grounds[0]))
 		}
 		if end, _, ok := w.KeptEnd(); ok {
 			detail = "until " + short(end) + ground
@@ -362,7 +362,7 @@ func workResult(w *cases.WorkItem, loc *time.Location, year int) string {
 	case cases.ResultBeyondUse:
 		detail = "overwritten by " + dateOrDash(ev.Until)
 	case cases.ResultNotPortable:
-		detail = strings.Join(cases.Slugs(ev.Grounds), ", ")
+		detail = joinGrounds(ev.Grounds)
 	case cases.ResultRectified, cases.ResultCompleted, cases.ResultRestricted, cases.ResultOtherBasis, cases.ResultReviewed:
 		detail = p(ev.What)
 	case cases.ResultNotRectified, cases.ResultNotRestricted, cases.ResultOverridden, cases.ResultCannotIdentify:
@@ -486,6 +486,9 @@ func otherDetails(e cases.Event) []cases.Detail {
 	for _, x := range e.Details() {
 		if saidByWork[x.Label] || x.Label == "file" && slices.Contains(e.Files, x.Value) {
 			continue
+		}
+		if x.Label == "ground" { // never a bare slug: what it stands for too
+			x.Value = cases.GroundLabel(x.Value)
 		}
 		out = append(out, x)
 	}

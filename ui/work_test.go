@@ -156,11 +156,14 @@ func TestWorkPanelAndRows(t *testing.T) {
 		"tell refusal by      Thu 16 Apr 2026 (a refusal recorded, not yet told)",
 		"Work 4/6 · 2 open",
 		// Ten years from 31 December 2025 (the rule's trigger, end of the
-		// year of the invoice); the year is said where it is not 2026's.
-		"✓ our customer database…      kept 18 Mar · until 31 Dec 2035 on art17-3-b",
+		// year of the invoice); the year is said where it is not 2026's. The
+		// ground comes with its meaning, which leaves the names a third of
+		// the line (the panel's rule) and wraps the result under itself.
+		"✓ our customer database…     kept 18 Mar · until 31 Dec 2035 on art17-3-b (a",
+		"                             legal obligation)",
 		"erasure-instructed 18 Mar · expected by 10 Apr",
 		"for-customer 19 Mar · → Acme SAS",
-		"○ our mailboxes               OPEN",
+		"○ our mailboxes              OPEN",
 		"beyond-use 20 Mar · overwritten by 20 Jun · LATE",
 		"forwarded              anna · to Acme SAS",
 		"LATE: noted on paper during the server", // the line wraps before "move"
