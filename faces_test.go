@@ -127,7 +127,12 @@ func (a *faceApp) fill(f cases.Field, values []string) {
 	switch f.Type {
 	case cases.FieldChoice:
 		if len(values) > 0 {
-			for i := 0; !strings.Contains(a.focused(), "‹ "+values[0]+" ›"); i++ {
+			// A ground is shown with its meaning: "‹ art17-3-b (a legal obligation) ›".
+			shown := func() bool {
+				f := a.focused()
+				return strings.Contains(f, "‹ "+values[0]+" ›") || strings.Contains(f, "‹ "+values[0]+" (")
+			}
+			for i := 0; !shown(); i++ {
 				if i > 40 {
 					a.t.Fatalf("%s: %q is not offered:\n%s", f.Name, values[0], a.frame())
 				}
