@@ -2,7 +2,9 @@ package cases
 
 import (
 	"fmt"
+	"regexp"
 	"slices"
+	"strconv"
 	"strings"
 	"time"
 )
@@ -574,11 +576,11 @@ func (w *WorkItem) KeptEnd() (Date, string, bool) {
 	return Date{}, "", false
 }
 
-// AddLength adds a register length ("1y", "6m", "90d", "2y6m") to a date,
+// AddLength adds a register length ("1y", "6m", "90d") to a date,
 // on civil dates: a month from 31 January is the last day of February.
 func AddLength(from Date, length string) (Date, bool) {
-	y, m, d, ok := parseLength(length)
-	if !ok {
+	y, m, d, err := ParseLength(length)
+	if err != nil {
 		return Date{}, false
 	}
 	out, _ := from.AddMonths(12*y + m)
@@ -587,8 +589,8 @@ func AddLength(from Date, length string) (Date, bool) {
 
 // LengthWords writes a length as words: "1 year", "6 months", "90 days".
 func LengthWords(length string) string {
-	y, m, d, ok := parseLength(length)
-	if !ok {
+	y, m, d, err := ParseLength(length)
+	if err != nil {
 		return length
 	}
 	var parts []string
@@ -604,35 +606,26 @@ func LengthWords(length string) string {
 	return strings.Join(parts, " ")
 }
 
-func parseLength(s string) (y, m, d int, ok bool) {
-	if s == "" {
-		return 0, 0, 0, false
+// lengthPattern is a retention length: a number and its unit, as a
+// register writes it.
+var lengthPattern = regexp.MustCompile(`^([1-9][0-9]{0,3})([dmy])$`)
+
+// ParseLength reads a retention length such as "90d", "12m" or "7y": the
+// one reading of a register's length, for its validation and for the
+// dates computed from it.
+func ParseLength(s string) (years, months, days int, err error) {
+	m := lengthPattern.FindStringSubmatch(s)
+	if m == nil {
+		return 0, 0, 0, fmt.Errorf("%q is not a length such as 90d, 12m or 7y", s)
 	}
-	n := 0
-	digits := false
-	for _, r := range s {
-		switch {
-		case r >= '0' && r <= '9':
-			n = n*10 + int(r-'0')
-			digits = true
-			if n > 100000 {
-				return 0, 0, 0, false
-			}
-		case digits && (r == 'y' || r == 'm' || r == 'd'):
-			switch r {
-			case 'y':
-				y += n
-			case 'm':
-				m += n
-			case 'd':
-				d += n
-			}
-			n, digits = 0, false
-		default:
-			return 0, 0, 0, false
-		}
+	n, _ := strconv.Atoi(m[1])
+	switch m[2] {
+	case "y":
+		return n, 0, 0, nil
+	case "m":
+		return 0, n, 0, nil
 	}
-	return y, m, d, !digits
+	return 0, 0, n, nil
 }
 
 // RefusalTold is when the subject was first told of a refusal: the first

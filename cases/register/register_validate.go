@@ -7,7 +7,6 @@ import (
 	"path"
 	"regexp"
 	"slices"
-	"strconv"
 	"strings"
 
 	"github.com/BurntSushi/toml"
@@ -146,7 +145,6 @@ func walkValueItems(r *Register, fn func(itemRef, []factLike)) {
 var (
 	countryPattern  = regexp.MustCompile(`^[A-Z]{2}$`)
 	languagePattern = regexp.MustCompile(`^[a-z]{2}$`)
-	lengthPattern   = regexp.MustCompile(`^([1-9][0-9]{0,3})([dmy])$`)
 )
 
 // failFunc reports a problem at a field of the register.
@@ -425,8 +423,10 @@ func (r *Register) checkRetention(k *entryChecker) error {
 			k.need(p.with("why"), &rt.Why, m, "why the data are kept (source = \"missing\" if the policy does not say)")); e != nil {
 			return e
 		}
-		if rt.Length.Known() && !lengthPattern.MatchString(rt.Length.Value) {
-			return k.fail(p.with("length"), "%q is not a length such as 90d, 12m or 7y", rt.Length.Value)
+		if rt.Length.Known() {
+			if _, _, _, err := cases.ParseLength(rt.Length.Value); err != nil {
+				return k.fail(p.with("length"), "%v", err)
+			}
 		}
 		if e := k.oneOf(p.with("from"), &rt.From, cases.RetentionTriggers); e != nil {
 			return e
@@ -532,22 +532,6 @@ func InvalidTransferMechanism(text string) (name, why string, invalid bool) {
 		}
 	}
 	return "", "", false
-}
-
-// ParseLength reads a retention length such as "90d", "12m" or "7y".
-func ParseLength(s string) (years, months, days int, err error) {
-	m := lengthPattern.FindStringSubmatch(s)
-	if m == nil {
-		return 0, 0, 0, fmt.Errorf("%q is not a length such as 90d, 12m or 7y", s)
-	}
-	n, _ := strconv.Atoi(m[1])
-	switch m[2] {
-	case "y":
-		return n, 0, 0, nil
-	case "m":
-		return 0, n, 0, nil
-	}
-	return 0, 0, n, nil
 }
 
 // checkApproval checks the approval conditions: known, each named once.
