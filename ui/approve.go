@@ -306,14 +306,9 @@ func (m *Model) approvalView() string {
 	a := m.kase.approval
 	var b strings.Builder
 	v := a.view
-	shown := max(0, min(v.Height(), v.TotalLineCount()-v.YOffset()))
-	v.SetHeight(shown)
-	if shown > 0 {
-		b.WriteString(v.View() + "\n")
-	}
-	b.WriteString(strings.Repeat("\n", a.view.Height()-shown))
+	b.WriteString(viewportBody(v))
 	footer := m.shortHelp(m.keys.Approval.ShortHelp())
-	footer += m.moreBelow(footer, max(0, a.view.TotalLineCount()-a.view.YOffset()-a.view.Height()))
+	footer += m.moreBelow(footer, linesBelow(a.view))
 	b.WriteString(fit(m.footer(footer), m.width))
 	return b.String()
 }

@@ -127,9 +127,23 @@ func (c *caseScreen) scroll(msg tea.KeyPressMsg, page int) bool {
 }
 
 // more is how many lines are below the window.
-func (c caseScreen) more() int {
-	v := c.view
-	return max(0, v.TotalLineCount()-v.YOffset()-v.Height())
+func (c caseScreen) more() int { return linesBelow(c.view) }
+
+// linesBelow is how many lines of a scrolled screen are below its window.
+func linesBelow(v viewport.Model) int { return max(0, v.TotalLineCount()-v.YOffset()-v.Height()) }
+
+// viewportBody is a scrolled screen's window, each line ending in a line
+// break, the lines past the end of its text left empty rather than padded:
+// the case, register and approval screens draw their bodies alike.
+func viewportBody(v viewport.Model) string {
+	shown := max(0, min(v.Height(), v.TotalLineCount()-v.YOffset()))
+	height := v.Height()
+	v.SetHeight(shown)
+	body := ""
+	if shown > 0 {
+		body = v.View() + "\n"
+	}
+	return body + strings.Repeat("\n", height-shown)
 }
 
 // caseRead shows a case read, or re-read under the screen or a form.
@@ -244,12 +258,7 @@ func (m *Model) caseView() string {
 	var b strings.Builder
 	// The lines past the end of the case stay empty rather than padded.
 	v := c.view
-	shown := max(0, min(v.Height(), v.TotalLineCount()-v.YOffset()))
-	v.SetHeight(shown)
-	if shown > 0 {
-		b.WriteString(v.View() + "\n")
-	}
-	b.WriteString(strings.Repeat("\n", c.view.Height()-shown))
+	b.WriteString(viewportBody(v))
 	if m.status != "" && m.err == "" {
 		back := []key.Binding{brief(c.keys.Actions, "", "actions"), brief(c.keys.Back, "", "back")}
 		b.WriteString(fit(m.styles.Dim.Render(m.status+" · ")+m.shortHelp(back), m.width))

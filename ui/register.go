@@ -158,18 +158,13 @@ func (m *Model) registerView() string {
 	r := m.overview.reg
 	var b strings.Builder
 	v := r.view
-	shown := max(0, min(v.Height(), v.TotalLineCount()-v.YOffset()))
-	v.SetHeight(shown)
-	if shown > 0 {
-		b.WriteString(v.View() + "\n")
-	}
-	b.WriteString(strings.Repeat("\n", r.view.Height()-shown))
+	b.WriteString(viewportBody(v))
 	footer := m.shortHelp(r.keys.ShortHelp())
 	if m.status != "" && m.err == "" {
 		footer = m.status
 	}
 	if m.status == "" {
-		footer += m.moreBelow(footer, max(0, v.TotalLineCount()-v.YOffset()-r.view.Height()))
+		footer += m.moreBelow(footer, linesBelow(v))
 	}
 	b.WriteString(fit(m.footer(footer), m.width))
 	return b.String()
