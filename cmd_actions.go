@@ -26,6 +26,19 @@ type actionInput struct {
 	asJSON            bool
 }
 
+// flags are the flags every action command takes beside its fields:
+// --at, --late, --if-revision, --json and --db; late reads --late.
+func (in *actionInput) flags(cmd *cobra.Command) (late func() cases.Values) {
+	f := cmd.Flags()
+	f.StringVar(&in.at, "at", "", "the `TIME` it really happened (RFC 3339 or YYYY-MM-DD; default now)")
+	late = fieldFlags(cmd, []cases.Field{cases.LateField})
+	in.ifRevision = storage.NoRevision
+	f.Var((*revisionValue)(&in.ifRevision), "if-revision", "apply only if the case is still at revision N (default: whatever it is)")
+	jsonFlag(cmd, &in.asJSON, "the case as it is now")
+	dbFlag(cmd, &in.db)
+	return late
+}
+
 // check reads what every action command takes beside its fields: a
 // revision that exists, and the syntax of --at (the store reads the time in
 // the case's zone).
@@ -117,12 +130,7 @@ func (a *app) actionCommand(act *cases.Action, alternatives []*cases.Action) *co
 	if act.Register {
 		registersFlag(cmd, &in.registers)
 	}
-	f.StringVar(&in.at, "at", "", "the `TIME` it really happened (RFC 3339 or YYYY-MM-DD; default now)")
-	late := fieldFlags(cmd, []cases.Field{cases.LateField})
-	in.ifRevision = storage.NoRevision
-	f.Var((*revisionValue)(&in.ifRevision), "if-revision", "apply only if the case is still at revision N (default: whatever it is)")
-	jsonFlag(cmd, &in.asJSON, "the case as it is now")
-	dbFlag(cmd, &in.db)
+	late := in.flags(cmd)
 	for _, name := range []string{"recipient", "only"} {
 		if f.Lookup(name) != nil {
 			_ = cmd.RegisterFlagCompletionFunc(name, a.completeRecipients)

@@ -47,13 +47,7 @@ func (a *app) approvalCommand(act *cases.Action, long string) *cobra.Command {
 		_ = cmd.MarkFlagFilename("evidence")
 	}
 	var in actionInput
-	f := cmd.Flags()
-	f.StringVar(&in.at, "at", "", "the `TIME` it really happened (RFC 3339 or YYYY-MM-DD; default now)")
-	late := fieldFlags(cmd, []cases.Field{cases.LateField})
-	in.ifRevision = storage.NoRevision
-	f.Var((*revisionValue)(&in.ifRevision), "if-revision", "apply only if the case is still at revision N (default: whatever it is)")
-	jsonFlag(cmd, &in.asJSON, "the case as it is now")
-	dbFlag(cmd, &in.db)
+	late := in.flags(cmd)
 	cmd.ValidArgsFunction = a.completeCaseID(nil)
 	cmd.RunE = a.runs(func(args []string) int {
 		return a.runApproval(act, in, args[0], values(), late().One(cases.LateField.Name))
