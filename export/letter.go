@@ -77,10 +77,13 @@ type letterData struct {
 	Suppression []string
 	// KeepRecord is the day the record of the request and its answer is
 	// kept until (Art. 5(2)), KeepRecordYears the register's rule.
-	KeepRecord       string
-	KeepRecordYears  int
-	Refusal          []refusalRow
-	Overridden       bool
+	KeepRecord      string
+	KeepRecordYears int
+	Refusal         []refusalRow
+	Overridden      bool
+	// MarketingStopped: a direct-marketing purpose was recorded stopped,
+	// which the objection letter may then say in Art. 21(3)'s words.
+	MarketingStopped bool
 	HasDataCopy      bool
 	Portability      []structuredFile
 	PersonalDataJSON bool

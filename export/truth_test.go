@@ -542,3 +542,25 @@ func TestArt19OwedRecipients(t *testing.T) {
 		t.Errorf("nothing was erased, yet Art. 19 is asked: %q", gaps)
 	}
 }
+
+// TestArt21_3OnlyWhenMarketingStopped: the objection letter says direct
+// marketing no longer uses the subject's data only when a direct-marketing
+// purpose was recorded stopped (an organisation without one says nothing
+// of it).
+func TestArt21_3OnlyWhenMarketingStopped(t *testing.T) {
+	reg, _ := registers(t).Get("callrix")
+	const art21_3 = "Where you object to direct marketing"
+	for _, dm := range []bool{true, false} {
+		s := newScenario(t, reg, cases.RightObjection, nil)
+		for i := range s.c.Rules.Purposes {
+			s.c.Rules.Purposes[i].DirectMarketing = dm && s.c.Rules.Purposes[i].DirectMarketing
+		}
+		for _, w := range mustDerive(t, s.c).Work {
+			s.work(w.ID, cases.ResultStopped, nil)
+		}
+		letter := string(unzip(t, s.do(cases.Event{Kind: cases.EventClosed, Outcome: cases.OutcomeFulfilled}).build(""))["letter.md"])
+		if strings.Contains(letter, art21_3) != dm {
+			t.Errorf("direct marketing stopped %v, yet the letter says Art. 21(3)'s words %v:\n%s", dm, !dm, letter)
+		}
+	}
+}

@@ -322,6 +322,9 @@ func (p *packetCase) workStatements(d *letterData, f *facts) {
 			if s := p.workSentence(w, d, f); s != "" {
 				d.Done = append(d.Done, s)
 			}
+			if w.Purpose != nil && w.Purpose.DirectMarketing && w.Result.Result == cases.ResultStopped {
+				d.MarketingStopped = true
+			}
 		}
 	}
 	if len(open) > 0 {
