@@ -47,6 +47,18 @@ const (
 	// EventPurged is written by retention (rightsdesk purge), never by a
 	// user: it records what was removed and why.
 	EventPurged EventKind = "purged"
+	// EventCorrected corrects one intake fact (Field, Value, Reason);
+	// the case's facts are its received event's with every correction
+	// applied in order (Case.ApplyCorrection).
+	EventCorrected EventKind = "corrected"
+	// EventVoided marks a case recorded by mistake: kept in the chain, left
+	// out of queues and statistics (Reason says why).
+	EventVoided EventKind = "voided"
+	// EventMigrated is written once per case by the migration to the chain
+	// that holds every fact: it holds the case's facts as found, and the
+	// events before it are unattested (their actor and time were never
+	// verified).
+	EventMigrated EventKind = "migrated"
 )
 
 // EventKinds lists every event kind.
@@ -55,7 +67,8 @@ var EventKinds = []EventKind{EventReceived, EventAcknowledged, EventIDRequested,
 	EventAuthorityRequested, EventAuthorityReceived, EventFeeRequested, EventFeePaid,
 	EventExtensionDecided, EventSent, EventRecipientNotified, EventRecipientsChosen, EventAssigned,
 	EventTagged, EventUntagged, EventNoted, EventAttached, EventWithheld, EventClosed, EventReopened,
-	EventExported, EventRebaselined, EventWorked, EventWorkAdded, EventForwarded, EventApproved, EventRejected, EventPurged}
+	EventExported, EventRebaselined, EventWorked, EventWorkAdded, EventForwarded, EventApproved, EventRejected, EventPurged,
+	EventCorrected, EventVoided, EventMigrated}
 
 // ParseEventKind reads an event kind slug.
 func ParseEventKind(s string) (EventKind, error) { return parseSlug("event", s, EventKinds) }
@@ -130,6 +143,14 @@ type Event struct {
 	// recorded ("actor": RIGHTSDESK_ACTOR named someone other than the OS
 	// user); an approval so recorded never counts (TRUST.md).
 	Overridden []string `json:"overridden,omitempty"`
+	// ReportedOrigin is the SSH origin the client reported (SSH_CONNECTION),
+	// recorded as reported, never vouched for.
+	ReportedOrigin string `json:"reported_origin,omitempty"`
+
+	// Correction: the intake fact corrected (CorrectableFields) and its
+	// new value; the reason is in Reason.
+	Field string `json:"field,omitempty"`
+	Value string `json:"value,omitempty"`
 }
 
 // TextFields are the event's free-text fields by their command-line names
