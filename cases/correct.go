@@ -21,6 +21,9 @@ func (c *Case) ApplyCorrection(ev Event) error {
 		return fmt.Errorf("event %s is not a correction", ev.Kind)
 	}
 	v := ev.Value
+	if f, ok := intakeField(ev.Field); ok && f.MaxBytes > 0 && len(v) > f.MaxBytes {
+		return refuse("value", "the new %s is %s long: at most %s", f.Label, byteSize(len(v)), byteSize(f.MaxBytes))
+	}
 	switch ev.Field {
 	case "subject":
 		if strings.TrimSpace(v) == "" {
@@ -111,7 +114,25 @@ func (c *Case) ApplyCorrection(ev Event) error {
 		}
 		c.ReceivedAt = t
 	default:
+		if err := frozenFact(ev.Field); err != nil {
+			return fieldError("field", err)
+		}
 		return refuse("field", "%q cannot be corrected (one of: %s)", ev.Field, strings.Join(CorrectableFields, ", "))
 	}
+	return nil
+}
+
+// Record appends an event Apply returned to the case's timeline and, when
+// it corrects an intake fact, applies the correction to the case's facts:
+// the one way a write moves a case on, so that what is stored and what is
+// re-derived from the timeline (ApplyCorrection over the received facts)
+// agree.
+func (c *Case) Record(ev Event) error {
+	if ev.Kind == EventCorrected {
+		if err := c.ApplyCorrection(ev); err != nil {
+			return err
+		}
+	}
+	c.Events = append(c.Events, ev)
 	return nil
 }

@@ -22,6 +22,9 @@ import (
 //     90th percentile is the nearest-rank value (the smallest value with at
 //     least 90% of the answers at or below it).
 type Stats struct {
+	// Voided are the cases recorded by mistake, counted apart and left
+	// out of every other figure.
+	Voided           int
 	Cases            int
 	Open             int
 	OpenByStatus     map[Status]int
@@ -63,6 +66,10 @@ func Statistics(ss []Summary, now time.Time) Stats {
 	var days []int
 	for i := range ss {
 		s := &ss[i]
+		if s.Voided {
+			st.Voided++
+			continue
+		}
 		st.Cases++
 		st.ByRight[s.Right]++
 		if !s.Closed() {
