@@ -69,7 +69,10 @@ type Action struct {
 	Kind    EventKind // the event it records
 	Title   string    // the form's title
 	Summary string    // one line of help
-	Example string    // a command line that uses it
+	// Notes are more of the command's help, where the action has more to
+	// say than its summary.
+	Notes   string
+	Example string // a command line that uses it
 	Fields  []Field
 	// Confirm makes the app ask before sending: what cannot be taken back
 	// without a trace of it (a closing, a letter, a file withheld).
@@ -263,17 +266,26 @@ var Actions = []Action{
 	{Name: "correct", Kind: EventCorrected, Title: "Correct an intake fact",
 		Summary: "correct a fact recorded at intake (the subject's name, a contact route, the receipt time...)",
 		Example: `rightsdesk correct DSR-2026-000042 --field email --value jane@example.org --reason "a typo at intake"`,
+		Notes: "The received event keeps what was first recorded; the case says it with each correction\n" +
+			"applied in order, and show lists each one with its reason. A corrected receipt time (in\n" +
+			"the case's zone) moves every deadline. The organisation, the right and the regime cannot\n" +
+			"be corrected: they decided the rules frozen at intake; void the case and add the request\n" +
+			"again. A voided case takes no correction.",
 		Fields: []Field{{Name: "field", Label: "fact", Type: FieldChoice, Required: true, Vocabulary: CorrectableFields,
 			Placeholder: "FIELD", Hint: "the intake fact to correct", explain: frozenFact,
 			set: func(ev *Event, v []string) error { ev.Field = one(v); return nil }},
 			{Name: "value", Label: "new value", Type: FieldText, Placeholder: "VALUE",
-				Hint: "identifier: TYPE=VALUE (TYPE= removes it); empty removes a contact route or the requester",
+				Hint: "the corrected value (identifier: TYPE=VALUE; empty removes)",
 				set:  func(ev *Event, v []string) error { ev.Value = one(v); return nil }},
 			textField("reason", "reason", "why the intake was wrong", true, setReason)}},
 	{Name: "void", Kind: EventVoided, Title: "Void a case recorded by mistake", Confirm: true,
 		Summary: "a case recorded by mistake: kept in the timeline, out of queues, lists and statistics",
 		Example: `rightsdesk void DSR-2026-000042 --reason "recorded twice; the request is DSR-2026-000041"`,
-		Fields:  []Field{textField("reason", "reason", "why the case is a mistake", true, setReason)}},
+		Notes: "A voided case is kept with its whole timeline: show says VOIDED with the reason, and\n" +
+			"list --voided lists it. It leaves the queue, list, the overview's counts, the statistics\n" +
+			"and the register of requests (report). Afterwards it takes only a note; its case record\n" +
+			"can still be exported. Voiding cannot be undone: a case voided by mistake is added again.",
+		Fields: []Field{textField("reason", "reason", "why the case is a mistake", true, setReason)}},
 }
 
 // frozenFacts are the intake facts a correction cannot change: the

@@ -167,14 +167,22 @@ func IntakePerWeek(ss []Summary, today Date, weeks int) []WeekCount {
 	for i := range out {
 		out[i].Start = first.AddDays(7 * i)
 	}
+	// A request is counted once, by its first case that was not voided: a
+	// request whose every case was recorded by mistake is not one.
+	counted := map[string]bool{}
 	for i := range ss {
 		s := &ss[i]
-		if s.RequestID != "" && s.RequestID != s.ID {
+		if s.Voided || s.ReceiptDate.Before(first) || s.ReceiptDate.After(monday.AddDays(6)) {
 			continue
 		}
-		if s.ReceiptDate.Before(first) || s.ReceiptDate.After(monday.AddDays(6)) {
+		request := s.RequestID
+		if request == "" {
+			request = s.ID
+		}
+		if counted[request] {
 			continue
 		}
+		counted[request] = true
 		out[first.DaysUntil(s.ReceiptDate)/7].Count++
 	}
 	return out
