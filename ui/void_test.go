@@ -1,0 +1,57 @@
+package ui
+
+import (
+	"strings"
+	"testing"
+	"time"
+
+	tea "charm.land/bubbletea/v2"
+
+	"rightsdesk/cases"
+	"rightsdesk/storage"
+)
+
+// TestVoidedCasesLeaveTheQueue: a case voided before the app starts is
+// not among the queue's rows, its count or its filters; one voided by a
+// colleague while the app runs leaves at the next poll; the overview
+// counts both apart and in no other figure.
+func TestVoidedCasesLeaveTheQueue(t *testing.T) {
+	s, c, ids := fixture(t)
+	void := func(id string) {
+		t.Helper()
+		if _, err := s.Apply(id, cases.Event{Kind: cases.EventVoided, Reason: "recorded by mistake", Actor: "marc"}, storage.NoRevision, c.t); err != nil {
+			t.Fatal(err)
+		}
+	}
+	void(ids[0]) // the most urgent one (the third is closed)
+	m := New(Options{Store: s, Clock: c, Actor: "anna", Title: "test", Tick: time.Millisecond, Poll: time.Millisecond})
+	m = drive(t, m, tea.WindowSizeMsg{Width: 80, Height: 24})
+	m = drive(t, m, m.loadQueue("")())
+	screen := frame(m)
+	if strings.Contains(screen, ids[0]) || !strings.Contains(screen, ids[1]) || !strings.Contains(screen, "case 1 of 2") ||
+		!strings.Contains(screen, "1 open") {
+		t.Fatalf("a case voided before the start is in the queue:\n%s", screen)
+	}
+	m = drive(t, m, keyPress("w")) // due within 7 days: the voided one was
+	if strings.Contains(frame(m), ids[0]) {
+		t.Errorf("the week's filter shows a voided case:\n%s", frame(m))
+	}
+	m = drive(t, m, keyPress("x"))
+
+	void(ids[1])
+	m = drive(t, m, m.refresh()())
+	if screen := frame(m); strings.Contains(screen, ids[1]) || !strings.Contains(screen, "case 1 of 1") {
+		t.Fatalf("a case voided meanwhile stays in the queue:\n%s", screen)
+	}
+	if len(m.queue.voided) != 2 {
+		t.Errorf("voided kept apart: %d", len(m.queue.voided))
+	}
+	ov := overviewFigures(m.queue.all, m.queue.voided, "", m.now)
+	if ov.stats.Voided != 2 || ov.stats.Cases != 1 || ov.stats.Open != 0 {
+		t.Errorf("overview figures: %+v", ov.stats)
+	}
+	m = drive(t, m, keyPress("v"))
+	if screen := frame(m); !strings.Contains(screen, "voided, in no figure 2") || !strings.Contains(screen, "1 case,") {
+		t.Errorf("the overview:\n%s", screen)
+	}
+}
