@@ -31,41 +31,9 @@ func (c *Case) ApplyCorrection(ev Event) error {
 		}
 		c.Subject.Name = v
 	case "email", "phone", "postal-address":
-		s := c.Subject
-		switch ev.Field {
-		case "email":
-			s.Email = strings.TrimSpace(v)
-		case "phone":
-			s.Phone = strings.TrimSpace(v)
-		default:
-			s.PostalAddress = v
-		}
-		if !s.HasContact() {
-			return refuse("value", "one contact route must remain: an e-mail, a phone number or a postal address")
-		}
-		c.Subject = s
+		return c.correctContact(ev.Field, v)
 	case "identifier":
-		k, val, ok := strings.Cut(v, "=")
-		k, val = strings.TrimSpace(k), strings.TrimSpace(val)
-		if !ok || k == "" {
-			return refuse("value", "an identifier is corrected as TYPE=VALUE, or removed as TYPE=")
-		}
-		ids := map[string]string{}
-		for kk, vv := range c.Subject.Identifiers {
-			ids[kk] = vv
-		}
-		if val == "" {
-			if _, known := ids[k]; !known {
-				return refuse("value", "the case has no identifier %q", k)
-			}
-			delete(ids, k)
-		} else {
-			ids[k] = val
-		}
-		if len(ids) == 0 {
-			ids = nil
-		}
-		c.Subject.Identifiers = ids
+		return c.correctIdentifier(v)
 	case "requester":
 		if strings.TrimSpace(v) == "" {
 			c.Requester = nil
@@ -119,6 +87,51 @@ func (c *Case) ApplyCorrection(ev Event) error {
 		}
 		return refuse("field", "%q cannot be corrected (one of: %s)", ev.Field, strings.Join(CorrectableFields, ", "))
 	}
+	return nil
+}
+
+// correctContact corrects one contact route; one must remain.
+func (c *Case) correctContact(field, v string) error {
+	s := c.Subject
+	switch field {
+	case "email":
+		s.Email = strings.TrimSpace(v)
+	case "phone":
+		s.Phone = strings.TrimSpace(v)
+	default:
+		s.PostalAddress = v
+	}
+	if !s.HasContact() {
+		return refuse("value", "one contact route must remain: an e-mail, a phone number or a postal address")
+	}
+	c.Subject = s
+	return nil
+}
+
+// correctIdentifier sets an identifier (TYPE=VALUE) or removes one
+// (TYPE=), in a new map: the case's is never changed in place.
+func (c *Case) correctIdentifier(v string) error {
+	k, val, ok := strings.Cut(v, "=")
+	k, val = strings.TrimSpace(k), strings.TrimSpace(val)
+	if !ok || k == "" {
+		return refuse("value", "an identifier is corrected as TYPE=VALUE, or removed as TYPE=")
+	}
+	ids := map[string]string{}
+	for kk, vv := range c.Subject.Identifiers {
+		ids[kk] = vv
+	}
+	if val == "" {
+		if _, known := ids[k]; !known {
+			return refuse("value", "the case has no identifier %q", k)
+		}
+		delete(ids, k)
+	} else {
+		ids[k] = val
+	}
+	if len(ids) == 0 {
+		ids = nil
+	}
+	c.Subject.Identifiers = ids
 	return nil
 }
 

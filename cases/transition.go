@@ -78,9 +78,11 @@ func takesWhenVoided(ev *Event) bool {
 	return ev.Kind == EventNoted || (ev.Kind == EventExported && ev.Letter == RecordExport)
 }
 
-func (t *transition) check() error {
+// allowedNow refuses what the case takes in no case now: a purge by
+// hand, anything but a note on a voided case, most things on a closed one
+// (a processor's confirmation of an instructed erasure excepted).
+func (t *transition) allowedNow() error {
 	ev, st := t.ev, t.st
-	closed := st.Status == StatusClosed
 	if ev.Kind == EventPurged {
 		return refused("purging is done by retention (rightsdesk purge), not by an action")
 	}
@@ -90,8 +92,9 @@ func (t *transition) check() error {
 		}
 		return refused("the case was voided on %s (%s): it takes only a note", DateOf(v.At, t.loc), Printable(v.Reason))
 	}
+	closed := st.Status == StatusClosed
 	if closed && ev.Kind == EventWorked && t.confirmsErasure() {
-		return t.worked()
+		return nil // checked as any result is (worked)
 	}
 	if closed && !slices.Contains(allowedWhenClosed, ev.Kind) {
 		if ev.Kind == EventClosed {
@@ -99,6 +102,15 @@ func (t *transition) check() error {
 		}
 		return refused("the case is closed (%s); reopen it first", st.Outcome)
 	}
+	return nil
+}
+
+func (t *transition) check() error {
+	if err := t.allowedNow(); err != nil {
+		return err
+	}
+	ev, st := t.ev, t.st
+	closed := st.Status == StatusClosed
 	switch ev.Kind {
 	case EventReceived:
 		return refused("a case is received once, when it is added")
@@ -176,9 +188,7 @@ func (t *transition) check() error {
 	case EventCorrected:
 		return t.correct()
 	case EventVoided:
-		if strings.TrimSpace(ev.Reason) == "" {
-			return refuse("reason", "voiding a case needs why it was recorded by mistake")
-		}
+		return t.void()
 	case EventForwarded:
 		ev.Customer = strings.TrimSpace(ev.Customer)
 		if ev.Customer == "" {
@@ -222,6 +232,14 @@ func (t *transition) correct() error {
 			return refuse("value", "the timeline has %s on %s, before the corrected receipt date %s",
 				e.Kind, DateOf(e.At, t.loc), receipt)
 		}
+	}
+	return nil
+}
+
+// void checks a voiding: it says why (allowedNow refuses a second one).
+func (t *transition) void() error {
+	if strings.TrimSpace(t.ev.Reason) == "" {
+		return refuse("reason", "voiding a case needs why it was recorded by mistake")
 	}
 	return nil
 }
