@@ -2,6 +2,7 @@ package ui
 
 import (
 	"errors"
+	"fmt"
 	"slices"
 
 	"rightsdesk/cases"
@@ -49,6 +50,10 @@ func actionFields(a *cases.Action, d *caseDetail) ([]field, error) {
 // (its recipients, tags, files) and where a choice starts. An action with
 // nothing to offer on this case says why instead of opening.
 func caseOptions(action string, d *caseDetail, fields []field) ([]field, error) {
+	if v := d.state.Voided; v != nil && action != "note" {
+		// What the service would refuse is not offered (a note is).
+		return nil, fmt.Errorf("the case was voided on %s: it takes only a note", cases.DateOf(v.At, zone(d.state.Deadlines.Zone)))
+	}
 	at := func(key string) *field {
 		if i := slices.IndexFunc(fields, func(x field) bool { return x.key == key }); i >= 0 {
 			return &fields[i]

@@ -437,6 +437,9 @@ func (d *caseDetail) organisation(b *caseLines) {
 // lacks and how to fill each: the register in its editor (O opens the
 // register screen, E there edits it), the case with its command.
 func (d *caseDetail) draft(b *caseLines) {
+	if d.state.Voided != nil {
+		return // no letter goes out on a case recorded by mistake
+	}
 	p := cases.Printable
 	var blocking []export.LetterGap
 	for _, g := range d.letterGaps {

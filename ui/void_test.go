@@ -6,6 +6,7 @@ import (
 	"time"
 
 	tea "charm.land/bubbletea/v2"
+	"github.com/charmbracelet/x/ansi"
 
 	"rightsdesk/cases"
 	"rightsdesk/storage"
@@ -53,5 +54,26 @@ func TestVoidedCasesLeaveTheQueue(t *testing.T) {
 	m = drive(t, m, keyPress("v"))
 	if screen := frame(m); !strings.Contains(screen, "voided, in no figure 2") || !strings.Contains(screen, "1 case,") {
 		t.Errorf("the overview:\n%s", screen)
+	}
+}
+
+// TestVoidedCaseOffersOnlyANote: on a voided case the forms the service
+// would refuse say why instead of opening; the note's opens.
+func TestVoidedCaseOffersOnlyANote(t *testing.T) {
+	m, s, c, ids := formFixture(t)
+	if _, err := s.Apply(ids[0], cases.Event{Kind: cases.EventVoided, Reason: "recorded twice", Actor: "anna"}, storage.NoRevision, c.t); err != nil {
+		t.Fatal(err)
+	}
+	m = drive(t, m, m.openCase(ids[0], false)())
+	if text := ansi.Strip(caseText(m)); !strings.Contains(text, "VOIDED 2 Apr 2026 by anna: recorded twice") || strings.Contains(text, "Draft:") {
+		t.Fatalf("the case screen says VOIDED, and no draft of a letter:\n%s", text)
+	}
+	m = drive(t, m, keyPress("A"))
+	if m.form != nil || !strings.Contains(frame(m), "acknowledge: the case was voided on 2026-04-02: it takes only a note") {
+		t.Errorf("acknowledge on a voided case:\n%s", frame(m))
+	}
+	m = drive(t, m, keyPress("n"))
+	if m.form == nil || m.form.name != "note" {
+		t.Errorf("a note on a voided case: %v", m.err)
 	}
 }
