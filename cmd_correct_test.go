@@ -191,6 +191,12 @@ func TestVoidedCaseIsKeptShownAndLeftOut(t *testing.T) {
 	}
 
 	dir := t.TempDir()
+	if status, _, errOut := d.run("export", mistake, "--out", dir); status != 1 || !strings.Contains(errOut, "the case was voided on 2026-04-10: no letter goes out") {
+		t.Errorf("a packet of a voided case: %d %q", status, errOut)
+	}
+	if files, _ := os.ReadDir(dir); len(files) != 0 {
+		t.Errorf("a refused packet left %d files", len(files))
+	}
 	if status, _, errOut := d.run("export", mistake, "--record", "--out", dir); status != 0 {
 		t.Fatalf("export --record of a voided case: %q", errOut)
 	}
