@@ -77,3 +77,30 @@ func TestVoidedCaseOffersOnlyANote(t *testing.T) {
 		t.Errorf("a note on a voided case: %v", m.err)
 	}
 }
+
+// TestCorrectionFormSaysWhatTheCaseHolds: each fact of the correction
+// form says the case's value now (the e-mail masked), and the form sends
+// a corrected event the case screen then shows.
+func TestCorrectionFormSaysWhatTheCaseHolds(t *testing.T) {
+	m, s, _, ids := formFixture(t)
+	m = drive(t, m, keyPress("C"))
+	if m.form == nil || !strings.Contains(frame(m), "‹ subject (now Grażyna Woźniak) ›") {
+		t.Fatalf("the correction form:\n%s", frame(m))
+	}
+	m = drive(t, m, keyPress("right"))
+	if !strings.Contains(frame(m), "‹ email (now g***@example.org) ›") {
+		t.Fatalf("the next fact:\n%s", frame(m))
+	}
+	m = drive(t, m, keyPress("tab"))
+	m = typeText(t, m, "grazyna.w@example.org")
+	m = drive(t, m, keyPress("tab"))
+	m = typeText(t, m, "a typo at intake")
+	m = drive(t, m, keyPress("enter"))
+	ev := lastEvent(t, s, ids[0])
+	if ev.Kind != cases.EventCorrected || ev.Field != "email" || ev.Value != "grazyna.w@example.org" || ev.Reason != "a typo at intake" {
+		t.Fatalf("recorded %+v\n%s", ev, frame(m))
+	}
+	if l, _ := s.Get(ids[0]); l.Case.Subject.Email != "grazyna.w@example.org" {
+		t.Errorf("the case's e-mail: %q", l.Case.Subject.Email)
+	}
+}
