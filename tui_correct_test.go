@@ -47,7 +47,7 @@ func TestCorrectAndVoidInTmux(t *testing.T) {
 
 	tx.tm("send-keys", "C")
 	tx.waitFor("the correction form", func(s string) bool {
-		return strings.Contains(s, "Correct an intake fact · "+id) && strings.Contains(s, "‹ subject ›")
+		return strings.Contains(s, "Correct an intake fact · "+id) && strings.Contains(s, "‹ subject (now Zofia Nowakowska) ›")
 	})
 	tx.tm("send-keys", "Tab")
 	tx.tm("send-keys", "-l", "Zofia Nowak")
