@@ -160,3 +160,23 @@ func TestFrozenFactExplained(t *testing.T) {
 		t.Fatalf("%+v %v", evs, err)
 	}
 }
+
+// TestIntakeCountsRequestsThatStand: a request counts once in the intake
+// chart; one whose first case was voided counts by another of its cases,
+// one whose every case was voided not at all.
+func TestIntakeCountsRequestsThatStand(t *testing.T) {
+	today := NewDate(2026, 3, 12) // a Thursday; its week starts on Monday 9 March
+	in := NewDate(2026, 3, 10)
+	ss := []Summary{
+		{ID: "R1", RequestID: "R1", ReceiptDate: in, Voided: true},
+		{ID: "R1-b", RequestID: "R1", ReceiptDate: in},
+		{ID: "R1-c", RequestID: "R1", ReceiptDate: in},
+		{ID: "R2", RequestID: "R2", ReceiptDate: in, Voided: true},
+		{ID: "R3", RequestID: "R3", ReceiptDate: in},
+		{ID: "R3-b", RequestID: "R3", ReceiptDate: in},
+	}
+	weeks := IntakePerWeek(ss, today, 2)
+	if weeks[1].Start != NewDate(2026, 3, 9) || weeks[1].Count != 2 || weeks[0].Count != 0 {
+		t.Errorf("intake per week: %+v, want 2 requests in the week of 9 March", weeks)
+	}
+}

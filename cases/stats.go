@@ -167,22 +167,30 @@ func IntakePerWeek(ss []Summary, today Date, weeks int) []WeekCount {
 	for i := range out {
 		out[i].Start = first.AddDays(7 * i)
 	}
-	// A request is counted once, by its first case that was not voided: a
-	// request whose every case was recorded by mistake is not one.
-	counted := map[string]bool{}
+	// A request is counted once, by its first case; where that one was
+	// voided, by another of its cases that was not: a request whose every
+	// case was recorded by mistake is not one. Voided cases are few, so
+	// only their requests are looked up.
+	var voidedFirst, counted map[string]bool
+	for i := range ss {
+		if s := &ss[i]; s.Voided && (s.RequestID == "" || s.RequestID == s.ID) {
+			if voidedFirst == nil {
+				voidedFirst, counted = map[string]bool{}, map[string]bool{}
+			}
+			voidedFirst[s.ID] = true
+		}
+	}
 	for i := range ss {
 		s := &ss[i]
 		if s.Voided || s.ReceiptDate.Before(first) || s.ReceiptDate.After(monday.AddDays(6)) {
 			continue
 		}
-		request := s.RequestID
-		if request == "" {
-			request = s.ID
+		if s.RequestID != "" && s.RequestID != s.ID {
+			if !voidedFirst[s.RequestID] || counted[s.RequestID] {
+				continue
+			}
+			counted[s.RequestID] = true
 		}
-		if counted[request] {
-			continue
-		}
-		counted[request] = true
 		out[first.DaysUntil(s.ReceiptDate)/7].Count++
 	}
 	return out
