@@ -70,7 +70,8 @@ func TestCorrectAndVoidInTmux(t *testing.T) {
 	})
 
 	tx.tm("send-keys", "Escape")
-	tx.tm("send-keys", "Escape") // clears the filter
+	tx.waitFor("the filtered queue", func(s string) bool { return strings.Contains(s, "filter: /"+id) && !strings.Contains(s, "VOIDED") })
+	tx.tm("send-keys", "Escape") // clears the filter (two escapes at once would read as alt+esc)
 	queue := tx.waitFor("the queue without the voided case", func(s string) bool {
 		return strings.Contains(s, kept) && strings.Contains(s, "case 1 of 1") && strings.Contains(s, "1 open")
 	})
