@@ -88,6 +88,9 @@ func (a *app) actionCommand(act *cases.Action, alternatives []*cases.Action) *co
 			"and only if the case is still at the revision shown with --if-revision. An action\n" +
 			"not allowed now is refused (exit 1) with the reason.",
 		Example: "  " + act.Example}
+	if act.Notes != "" {
+		cmd.Long += "\n\n" + act.Notes
+	}
 	for _, alt := range alternatives {
 		sel, _ := alt.Field(selector(act, alt))
 		cmd.Long += fmt.Sprintf("\n\nWith --%s %s instead: %s\n(records the event %s; no argument but ID).",
@@ -444,6 +447,10 @@ func printActionResult(w io.Writer, r *storage.Result) {
 	due := "no deadline running"
 	if v.EffectiveDue != nil {
 		due = "due " + v.EffectiveDue.String()
+	}
+	if v.Voided != nil {
+		fmt.Fprintf(w, "%s: %s recorded (revision %d); voided: kept, out of the queue, lists and statistics\n", v.ID, what, r.Revision)
+		return
 	}
 	fmt.Fprintf(w, "%s: %s recorded (revision %d); %s, clock %s, %s\n", v.ID, what, r.Revision, v.Status, v.Clock, due)
 }

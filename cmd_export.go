@@ -159,6 +159,9 @@ func exportPacketOn(st storage.Service, regs *register.Registers, id string, kin
 	if err != nil {
 		return nil, err
 	}
+	if err := refuseVoided(l.Case, now); err != nil {
+		return nil, err
+	}
 	reg, err := regs.Get(l.Case.Controller)
 	if err != nil {
 		return nil, err
@@ -188,4 +191,20 @@ func exportPacketOn(st storage.Service, regs *register.Registers, id string, kin
 	}
 	return &exported{Path: path, SHA256: p.SHA256, Letter: p.Letter, Draft: p.Draft, Gaps: p.Gaps, Controller: l.Case.Controller,
 		Date: p.Date}, nil
+}
+
+// refuseVoided refuses a packet of a voided case before anything is
+// written: no letter goes out on a case recorded by mistake (its record
+// still does).
+func refuseVoided(c *cases.Case, now time.Time) error {
+	st, err := c.DeriveDates(now)
+	if err != nil || st.Voided == nil {
+		return err
+	}
+	loc, err := cases.LoadZone(st.Deadlines.Zone)
+	if err != nil {
+		return err
+	}
+	return &cases.Refused{Reason: fmt.Sprintf("the case was voided on %s: no letter goes out (export --record writes its case record)",
+		cases.DateOf(st.Voided.At, loc))}
 }

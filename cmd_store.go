@@ -141,7 +141,7 @@ func (a *app) runInit(db string, shared bool, group string) int {
 type listOptions struct {
 	db, controller, right, within, query string
 	statuses                             []string
-	overdue, all, asJSON                 bool
+	overdue, all, voided, asJSON         bool
 }
 
 // listCommand prints the queue.
@@ -151,7 +151,11 @@ func (a *app) listCommand() *cobra.Command {
 		Long: `The queue in urgency order (the terminal app's order): open cases with a running
 clock by effective due date, overdue first; then those whose clock is paused or
 awaiting a restart; then closed cases, newest first. Open cases only unless
---all or --status closed. One line per case, or with --json an array of cases.`,
+--all or --status closed. One line per case, or with --json an array of cases.
+
+A voided case (recorded by mistake: void) is in no list but --voided, which
+lists the voided cases, open or closed, and only them; the other flags narrow
+it as they narrow the queue.`,
 		Example: "  rightsdesk list --overdue\n  rightsdesk list --controller crisp --due-within 7d --json\n  rightsdesk list --query 'kowalska' --all"}
 	f := cmd.Flags()
 	dbFlag(cmd, &o.db)
@@ -162,6 +166,7 @@ awaiting a restart; then closed cases, newest first. Open cases only unless
 	f.StringVar(&o.within, "due-within", "", "only cases due within a `SPAN` (7d, 36h)")
 	f.StringVar(&o.query, "query", "", "only cases matching `TEXT` as the terminal app's filter does")
 	f.BoolVar(&o.all, "all", false, "closed cases too")
+	f.BoolVar(&o.voided, "voided", false, "only the voided cases (recorded by mistake), which no other list shows")
 	jsonFlag(cmd, &o.asJSON, "an array of cases")
 	_ = cmd.RegisterFlagCompletionFunc("status", completeSlugs(cases.Slugs(cases.Statuses)))
 	_ = cmd.RegisterFlagCompletionFunc("right", completeSlugs(cases.Slugs(cases.Rights)))
@@ -171,7 +176,7 @@ awaiting a restart; then closed cases, newest first. Open cases only unless
 }
 
 func (a *app) runList(o listOptions) int {
-	f := storage.Filter{Controller: o.controller, Overdue: o.overdue, Query: o.query, All: o.all}
+	f := storage.Filter{Controller: o.controller, Overdue: o.overdue, Query: o.query, All: o.all, Voided: o.voided}
 	var err error
 	for _, s := range o.statuses {
 		for _, part := range strings.Split(s, ",") {
@@ -278,6 +283,11 @@ func printCase(w io.Writer, v *caseJSON, countdown string) {
 	loc, err := cases.LoadZone(v.Zone)
 	if err != nil {
 		loc = time.UTC
+	}
+	if v.Voided != nil {
+		// First, before anything the case says: it was recorded by mistake.
+		fmt.Fprintf(w, "VOIDED on %s by %s: %s\n(kept with its timeline; out of the queue, lists and statistics)\n\n",
+			v.Voided.At.In(loc).Format("2006-01-02 15:04 MST"), p(v.Voided.By), p(v.Voided.Reason))
 	}
 	fmt.Fprintf(w, "%s  %s  %s  %s (revision %d)\n", v.ID, p(v.Controller), v.Right, v.Status, v.Revision)
 	fmt.Fprintf(w, "subject      %s", p(v.Subject.Name))

@@ -53,6 +53,10 @@ type Field struct {
 
 	// set puts the values read into the event.
 	set func(ev *Event, values []string) error
+	// explain says why a value outside the vocabulary is not in it, where
+	// there is more to say than the list (an organisation is not
+	// corrected: the case is voided); nil, or nil returned, for the list.
+	explain func(v string) error
 }
 
 // Action is one thing a DPO records on a case: the command line's command,
@@ -65,7 +69,10 @@ type Action struct {
 	Kind    EventKind // the event it records
 	Title   string    // the form's title
 	Summary string    // one line of help
-	Example string    // a command line that uses it
+	// Notes are more of the command's help, where the action has more to
+	// say than its summary.
+	Notes   string
+	Example string // a command line that uses it
 	Fields  []Field
 	// Confirm makes the app ask before sending: what cannot be taken back
 	// without a trace of it (a closing, a letter, a file withheld).
@@ -256,6 +263,46 @@ var Actions = []Action{
 		Register: true, Summary: "re-apply the organisation's current register rules to an open case",
 		Example: `rightsdesk rebaseline DSR-2026-000042 --reason "the register's zone was corrected"`,
 		Fields:  []Field{textField("reason", "reason", "why the rules change for this case", true, setReason)}},
+	{Name: "correct", Kind: EventCorrected, Title: "Correct an intake fact",
+		Summary: "correct a fact recorded at intake (the subject's name, a contact route, the receipt time...)",
+		Example: `rightsdesk correct DSR-2026-000042 --field email --value jane@example.org --reason "a typo at intake"`,
+		Notes: "The received event keeps what was first recorded; the case says it with each correction\n" +
+			"applied in order, and show lists each one with its reason. A corrected receipt time (in\n" +
+			"the case's zone) moves every deadline. The organisation, the right and the regime cannot\n" +
+			"be corrected: they decided the rules frozen at intake; void the case and add the request\n" +
+			"again. A voided case takes no correction.",
+		Fields: []Field{{Name: "field", Label: "fact", Type: FieldChoice, Required: true, Vocabulary: CorrectableFields,
+			Placeholder: "FIELD", Hint: "the intake fact to correct", explain: frozenFact,
+			set: func(ev *Event, v []string) error { ev.Field = one(v); return nil }},
+			{Name: "value", Label: "new value", Type: FieldText, Placeholder: "VALUE",
+				Hint: "the corrected value (identifier: TYPE=VALUE; empty removes)",
+				set:  func(ev *Event, v []string) error { ev.Value = one(v); return nil }},
+			textField("reason", "reason", "why the intake was wrong", true, setReason)}},
+	{Name: "void", Kind: EventVoided, Title: "Void a case recorded by mistake", Confirm: true,
+		Summary: "a case recorded by mistake: kept in the timeline, out of queues, lists and statistics",
+		Example: `rightsdesk void DSR-2026-000042 --reason "recorded twice; the request is DSR-2026-000041"`,
+		Notes: "A voided case is kept with its whole timeline: show says VOIDED with the reason, and\n" +
+			"list --voided lists it. It leaves the queue, list, the overview's counts, the statistics\n" +
+			"and the register of requests (report). Afterwards it takes only a note; its case record\n" +
+			"can still be exported. Voiding cannot be undone: a case voided by mistake is added again.",
+		Fields: []Field{textField("reason", "reason", "why the case is a mistake", true, setReason)}},
+}
+
+// frozenFacts are the intake facts a correction cannot change: the
+// organisation, the right and the regime decide the rules frozen at intake
+// and every deadline since, so a case recorded under the wrong one is
+// voided and recorded again.
+var frozenFacts = []string{"controller", "organisation", "right", "regime"}
+
+// frozenFact says why a frozen fact is not among the facts a correction
+// changes.
+func frozenFact(v string) error {
+	if !slices.Contains(frozenFacts, v) {
+		return nil
+	}
+	return fmt.Errorf("the %s cannot be corrected: it decided the rules and the deadline frozen at intake; "+
+		"void the case (void ID --reason ...) and record the request again (add); "+
+		"a correction changes one of: %s", v, strings.Join(CorrectableFields, ", "))
 }
 
 func init() {
@@ -396,6 +443,11 @@ func (f *Field) read(values []string) ([]string, error) {
 func (f *Field) check(v string) error {
 	switch f.Type {
 	case FieldChoice, FieldMulti:
+		if f.explain != nil && !slices.Contains(f.Vocabulary, v) {
+			if err := f.explain(v); err != nil {
+				return err
+			}
+		}
 		if f.Vocabulary != nil && !slices.Contains(f.Vocabulary, v) {
 			return fmt.Errorf("unknown %s %q (one of: %s)", f.Label, v, strings.Join(f.Vocabulary, ", "))
 		}

@@ -21,6 +21,9 @@ func (c *Case) ApplyCorrection(ev Event) error {
 		return fmt.Errorf("event %s is not a correction", ev.Kind)
 	}
 	v := ev.Value
+	if f, ok := intakeField(ev.Field); ok && f.MaxBytes > 0 && len(v) > f.MaxBytes {
+		return refuse("value", "the new %s is %s long: at most %s", f.Label, byteSize(len(v)), byteSize(f.MaxBytes))
+	}
 	switch ev.Field {
 	case "subject":
 		if strings.TrimSpace(v) == "" {
@@ -28,41 +31,9 @@ func (c *Case) ApplyCorrection(ev Event) error {
 		}
 		c.Subject.Name = v
 	case "email", "phone", "postal-address":
-		s := c.Subject
-		switch ev.Field {
-		case "email":
-			s.Email = strings.TrimSpace(v)
-		case "phone":
-			s.Phone = strings.TrimSpace(v)
-		default:
-			s.PostalAddress = v
-		}
-		if !s.HasContact() {
-			return refuse("value", "one contact route must remain: an e-mail, a phone number or a postal address")
-		}
-		c.Subject = s
+		return c.correctContact(ev.Field, v)
 	case "identifier":
-		k, val, ok := strings.Cut(v, "=")
-		k, val = strings.TrimSpace(k), strings.TrimSpace(val)
-		if !ok || k == "" {
-			return refuse("value", "an identifier is corrected as TYPE=VALUE, or removed as TYPE=")
-		}
-		ids := map[string]string{}
-		for kk, vv := range c.Subject.Identifiers {
-			ids[kk] = vv
-		}
-		if val == "" {
-			if _, known := ids[k]; !known {
-				return refuse("value", "the case has no identifier %q", k)
-			}
-			delete(ids, k)
-		} else {
-			ids[k] = val
-		}
-		if len(ids) == 0 {
-			ids = nil
-		}
-		c.Subject.Identifiers = ids
+		return c.correctIdentifier(v)
 	case "requester":
 		if strings.TrimSpace(v) == "" {
 			c.Requester = nil
@@ -111,7 +82,70 @@ func (c *Case) ApplyCorrection(ev Event) error {
 		}
 		c.ReceivedAt = t
 	default:
+		if err := frozenFact(ev.Field); err != nil {
+			return fieldError("field", err)
+		}
 		return refuse("field", "%q cannot be corrected (one of: %s)", ev.Field, strings.Join(CorrectableFields, ", "))
 	}
+	return nil
+}
+
+// correctContact corrects one contact route; one must remain.
+func (c *Case) correctContact(field, v string) error {
+	s := c.Subject
+	switch field {
+	case "email":
+		s.Email = strings.TrimSpace(v)
+	case "phone":
+		s.Phone = strings.TrimSpace(v)
+	default:
+		s.PostalAddress = v
+	}
+	if !s.HasContact() {
+		return refuse("value", "one contact route must remain: an e-mail, a phone number or a postal address")
+	}
+	c.Subject = s
+	return nil
+}
+
+// correctIdentifier sets an identifier (TYPE=VALUE) or removes one
+// (TYPE=), in a new map: the case's is never changed in place.
+func (c *Case) correctIdentifier(v string) error {
+	k, val, ok := strings.Cut(v, "=")
+	k, val = strings.TrimSpace(k), strings.TrimSpace(val)
+	if !ok || k == "" {
+		return refuse("value", "an identifier is corrected as TYPE=VALUE, or removed as TYPE=")
+	}
+	ids := map[string]string{}
+	for kk, vv := range c.Subject.Identifiers {
+		ids[kk] = vv
+	}
+	if val == "" {
+		if _, known := ids[k]; !known {
+			return refuse("value", "the case has no identifier %q", k)
+		}
+		delete(ids, k)
+	} else {
+		ids[k] = val
+	}
+	if len(ids) == 0 {
+		ids = nil
+	}
+	c.Subject.Identifiers = ids
+	return nil
+}
+
+// Record appends an event Apply returned to the case's timeline and, when
+// it corrects an intake fact, applies the correction to the case's facts:
+// the one way a write moves a case on, so that what is stored and what is
+// re-derived from the timeline (ApplyCorrection over the received facts)
+// agree.
+func (c *Case) Record(ev Event) error {
+	if ev.Kind == EventCorrected {
+		if err := c.ApplyCorrection(ev); err != nil {
+			return err
+		}
+	}
+	c.Events = append(c.Events, ev)
 	return nil
 }

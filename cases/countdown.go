@@ -6,10 +6,12 @@ import (
 )
 
 // Countdown is the time left as the queue and list show it: "12d 4h",
-// "today 6h", "3d OVERDUE"; a paused or awaiting clock and a closed case's
-// outcome in words.
+// "today 6h", "3d OVERDUE"; a paused or awaiting clock, a closed case's
+// outcome and a voided case in words.
 func Countdown(s *Summary, now time.Time) string {
 	switch {
+	case s.Voided:
+		return "voided"
 	case s.Closed():
 		return string(s.Outcome)
 	case s.Clock == ClockPaused:
@@ -44,7 +46,7 @@ const (
 
 // UrgencyOf says how close a case's deadline is as of now.
 func UrgencyOf(s *Summary, now time.Time) Urgency {
-	if s.Closed() || s.Clock != ClockRunning || s.EffectiveDueAt.IsZero() {
+	if s.Closed() || s.Voided || s.Clock != ClockRunning || s.EffectiveDueAt.IsZero() {
 		return UrgencyNone
 	}
 	switch left := s.EffectiveDueAt.Sub(now); {

@@ -48,6 +48,10 @@ type State struct {
 	// they happened, each with why (allowed, never hidden).
 	Late []Event
 
+	// Voided is the event that voided the case: recorded by mistake, kept,
+	// left out of queues, lists and statistics; nil for a case that stands.
+	Voided *Event
+
 	UpdatedAt time.Time // when the last event was recorded
 	UpdatedBy string
 
@@ -183,6 +187,9 @@ func (r *replay) apply(ev Event) {
 			st.AnsweredAt = nil
 		}
 		r.worked = true
+	case EventVoided:
+		e := ev
+		st.Voided = &e
 	case EventRebaselined:
 		if ev.Rules != nil {
 			st.Rules = *ev.Rules

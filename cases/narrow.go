@@ -10,9 +10,10 @@ import (
 const Week = 7 * 24 * time.Hour
 
 // Running reports whether the case is open with its clock running toward
-// a due instant: the only cases that can be overdue or due soon.
+// a due instant: the only cases that can be overdue or due soon (a voided
+// case has no running clock).
 func (s *Summary) Running() bool {
-	return !s.Closed() && s.Clock == ClockRunning && !s.EffectiveDueAt.IsZero()
+	return !s.Closed() && !s.Voided && s.Clock == ClockRunning && !s.EffectiveDueAt.IsZero()
 }
 
 // Overdue reports whether a running case is past its effective due instant.
@@ -94,12 +95,15 @@ type Narrowing struct {
 	// by organisation (RegisterApproval).
 	AwaitingApproval bool
 	RegisterApproval map[string]Conditions
+	// Voided asks for the voided cases, open or closed, and only them: a
+	// case recorded by mistake is out of every other narrowing.
+	Voided bool
 }
 
 // IsZero reports whether nothing narrows.
 func (n *Narrowing) IsZero() bool {
 	return len(n.Statuses) == 0 && n.Controller == "" && n.Right == "" && n.Assignee == "" &&
-		!n.Overdue && n.DueWithin == 0 && !n.All && !n.AwaitingApproval
+		!n.Overdue && n.DueWithin == 0 && !n.All && !n.AwaitingApproval && !n.Voided
 }
 
 // WantsClosed reports whether closed cases can pass.
@@ -110,7 +114,9 @@ func (n *Narrowing) WantsClosed() bool {
 // Allows reports whether the case passes, as of now.
 func (n *Narrowing) Allows(s *Summary, now time.Time) bool {
 	switch {
-	case s.Closed() && !n.WantsClosed():
+	case s.Voided != n.Voided:
+		return false
+	case s.Closed() && !n.WantsClosed() && !n.Voided:
 		return false
 	case len(n.Statuses) > 0 && !slices.Contains(n.Statuses, s.Status):
 		return false

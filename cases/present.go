@@ -20,6 +20,15 @@ func (e Event) Details() []Detail {
 			out = append(out, Detail{label, v})
 		}
 	}
+	if e.Kind == EventCorrected {
+		// What was corrected comes before why; an empty value removed it.
+		add("fact", e.Field)
+		value := e.Value
+		if value == "" {
+			value = "(removed)"
+		}
+		add("new value", value)
+	}
 	add("reason", e.Reason)
 	add("method", e.Method)
 	add("amount", e.Amount)

@@ -22,6 +22,9 @@ import (
 //     90th percentile is the nearest-rank value (the smallest value with at
 //     least 90% of the answers at or below it).
 type Stats struct {
+	// Voided are the cases recorded by mistake, counted apart and left
+	// out of every other figure.
+	Voided           int
 	Cases            int
 	Open             int
 	OpenByStatus     map[Status]int
@@ -63,6 +66,10 @@ func Statistics(ss []Summary, now time.Time) Stats {
 	var days []int
 	for i := range ss {
 		s := &ss[i]
+		if s.Voided {
+			st.Voided++
+			continue
+		}
 		st.Cases++
 		st.ByRight[s.Right]++
 		if !s.Closed() {
@@ -160,13 +167,29 @@ func IntakePerWeek(ss []Summary, today Date, weeks int) []WeekCount {
 	for i := range out {
 		out[i].Start = first.AddDays(7 * i)
 	}
+	// A request is counted once, by its first case; where that one was
+	// voided, by another of its cases that was not: a request whose every
+	// case was recorded by mistake is not one. Voided cases are few, so
+	// only their requests are looked up.
+	var voidedFirst, counted map[string]bool
+	for i := range ss {
+		if s := &ss[i]; s.Voided && (s.RequestID == "" || s.RequestID == s.ID) {
+			if voidedFirst == nil {
+				voidedFirst, counted = map[string]bool{}, map[string]bool{}
+			}
+			voidedFirst[s.ID] = true
+		}
+	}
 	for i := range ss {
 		s := &ss[i]
-		if s.RequestID != "" && s.RequestID != s.ID {
+		if s.Voided || s.ReceiptDate.Before(first) || s.ReceiptDate.After(monday.AddDays(6)) {
 			continue
 		}
-		if s.ReceiptDate.Before(first) || s.ReceiptDate.After(monday.AddDays(6)) {
-			continue
+		if s.RequestID != "" && s.RequestID != s.ID {
+			if !voidedFirst[s.RequestID] || counted[s.RequestID] {
+				continue
+			}
+			counted[s.RequestID] = true
 		}
 		out[first.DaysUntil(s.ReceiptDate)/7].Count++
 	}

@@ -3,6 +3,7 @@ package cases
 import (
 	"fmt"
 	"maps"
+	"reflect"
 	"slices"
 	"strings"
 	"time"
@@ -68,16 +69,32 @@ func (t *transition) warn(format string, args ...any) {
 // case: the answer and its notifications, bookkeeping, and reopening.
 var allowedWhenClosed = []EventKind{EventSent, EventRecipientNotified, EventAssigned, EventTagged,
 	EventUntagged, EventNoted, EventAttached, EventWithheld, EventExported, EventReopened, EventForwarded,
-	EventApproved, EventRejected}
+	EventApproved, EventRejected, EventCorrected, EventVoided}
 
-func (t *transition) check() error {
+// takesWhenVoided says whether a voided case takes the event: a note (why
+// it was a mistake, what became of it) and the export of its case record;
+// nothing else moves a case recorded by mistake.
+func takesWhenVoided(ev *Event) bool {
+	return ev.Kind == EventNoted || (ev.Kind == EventExported && ev.Letter == RecordExport)
+}
+
+// allowedNow refuses what the case takes in no case now: a purge by
+// hand, anything but a note on a voided case, most things on a closed one
+// (a processor's confirmation of an instructed erasure excepted).
+func (t *transition) allowedNow() error {
 	ev, st := t.ev, t.st
-	closed := st.Status == StatusClosed
 	if ev.Kind == EventPurged {
 		return refused("purging is done by retention (rightsdesk purge), not by an action")
 	}
+	if v := st.Voided; v != nil && !takesWhenVoided(ev) {
+		if ev.Kind == EventVoided {
+			return refused("the case was already voided on %s by %s", DateOf(v.At, t.loc), v.Actor)
+		}
+		return refused("the case was voided on %s (%s): it takes only a note", DateOf(v.At, t.loc), Printable(v.Reason))
+	}
+	closed := st.Status == StatusClosed
 	if closed && ev.Kind == EventWorked && t.confirmsErasure() {
-		return t.worked()
+		return nil // checked as any result is (worked)
 	}
 	if closed && !slices.Contains(allowedWhenClosed, ev.Kind) {
 		if ev.Kind == EventClosed {
@@ -85,6 +102,15 @@ func (t *transition) check() error {
 		}
 		return refused("the case is closed (%s); reopen it first", st.Outcome)
 	}
+	return nil
+}
+
+func (t *transition) check() error {
+	if err := t.allowedNow(); err != nil {
+		return err
+	}
+	ev, st := t.ev, t.st
+	closed := st.Status == StatusClosed
 	switch ev.Kind {
 	case EventReceived:
 		return refused("a case is received once, when it is added")
@@ -159,6 +185,10 @@ func (t *transition) check() error {
 		return t.approve()
 	case EventRejected:
 		return t.reject()
+	case EventCorrected:
+		return t.correct()
+	case EventVoided:
+		return t.void()
 	case EventForwarded:
 		ev.Customer = strings.TrimSpace(ev.Customer)
 		if ev.Customer == "" {
@@ -168,6 +198,61 @@ func (t *transition) check() error {
 		return refused("unknown event %q", ev.Kind)
 	}
 	return nil
+}
+
+// correct checks a correction of an intake fact: a fact a correction
+// changes, a value the case can take (ApplyCorrection, tried on a copy),
+// a change at all, and why. A received time corrected must stay before
+// every event that followed the receipt.
+func (t *transition) correct() error {
+	ev := t.ev
+	if ev.Field == "" {
+		return refuse("field", "which fact to correct is required (one of: %s)", strings.Join(CorrectableFields, ", "))
+	}
+	if hasPurge(t.c) && t.c.Subject.Name == "" {
+		return refused("the case's personal content was purged (retention): there is nothing left to correct")
+	}
+	probe := *t.c
+	if err := probe.ApplyCorrection(*ev); err != nil {
+		return err
+	}
+	if strings.TrimSpace(ev.Reason) == "" {
+		return refuse("reason", "a correction needs why the intake was wrong")
+	}
+	if sameFacts(t.c, &probe) {
+		return refuse("value", "the case's %s is already that: nothing to correct", ev.Field)
+	}
+	if ev.Field != "received" {
+		return nil
+	}
+	receipt := DateOf(probe.ReceivedAt, t.loc)
+	for _, e := range t.c.Events {
+		if e.Kind != EventReceived && e.Kind != EventMigrated && e.Kind != EventCorrected && e.Kind != EventNoted &&
+			DateOf(e.At, t.loc).Before(receipt) {
+			return refuse("value", "the timeline has %s on %s, before the corrected receipt date %s",
+				e.Kind, DateOf(e.At, t.loc), receipt)
+		}
+	}
+	return nil
+}
+
+// void checks a voiding: it says why (allowedNow refuses a second one).
+func (t *transition) void() error {
+	if strings.TrimSpace(t.ev.Reason) == "" {
+		return refuse("reason", "voiding a case needs why it was recorded by mistake")
+	}
+	return nil
+}
+
+// sameFacts reports whether two cases say the same intake facts.
+func sameFacts(a, b *Case) bool {
+	return reflect.DeepEqual(a.Subject, b.Subject) && reflect.DeepEqual(a.Requester, b.Requester) &&
+		a.Channel == b.Channel && a.Language == b.Language && a.Text == b.Text && a.ReceivedAt.Equal(b.ReceivedAt)
+}
+
+// hasPurge reports whether retention purged anything of the case.
+func hasPurge(c *Case) bool {
+	return slices.ContainsFunc(c.Events, func(e Event) bool { return e.Kind == EventPurged })
 }
 
 // verify checks that identity is verified once, saying how, and not

@@ -35,9 +35,27 @@ type View struct {
 	UpdatedBy  string     `json:"updated_by"`
 	// WorkOpen and WorkTotal count the work list's items without a result
 	// and in all (list --json carries them; show adds each item).
-	WorkOpen  int     `json:"work_open"`
-	WorkTotal int     `json:"work_total"`
-	Events    []Event `json:"events,omitempty"`
+	WorkOpen  int `json:"work_open"`
+	WorkTotal int `json:"work_total"`
+	// Voided is present on a case recorded by mistake (TRUST.md: "a case
+	// carries voided when it is"): when, by whom and why.
+	Voided *Voided `json:"voided,omitempty"`
+	Events []Event `json:"events,omitempty"`
+}
+
+// Voided is what a View says of a voided case.
+type Voided struct {
+	At     time.Time `json:"at"`
+	By     string    `json:"by"`
+	Reason string    `json:"reason"`
+}
+
+// VoidedOf is what the void event says, nil for a case that stands.
+func VoidedOf(st *State) *Voided {
+	if st.Voided == nil {
+		return nil
+	}
+	return &Voided{At: st.Voided.At, By: st.Voided.Actor, Reason: st.Voided.Reason}
 }
 
 // NewView combines a case, its derived state and its stored revision.
@@ -49,7 +67,7 @@ func NewView(c *Case, st *State, revision int, withTimeline bool) *View {
 		Regime: st.Rules.Regime, Zone: st.Deadlines.Zone, ReceivedAt: c.ReceivedAt, Text: c.Text,
 		Outcome: st.Outcome, Grounds: st.Grounds, ClosedAt: st.ClosedAt, AnsweredAt: st.AnsweredAt,
 		Assignee: st.Assignee, Tags: st.Tags, Revision: revision, UpdatedAt: st.UpdatedAt, UpdatedBy: st.UpdatedBy,
-		WorkOpen: st.WorkOpen(), WorkTotal: len(st.Work)}
+		WorkOpen: st.WorkOpen(), WorkTotal: len(st.Work), Voided: VoidedOf(st)}
 	d := *st.Deadlines
 	if withTimeline {
 		v.Events = c.Events
@@ -107,6 +125,10 @@ type Summary struct {
 	// the subject of it, the day it must be told by (zero otherwise).
 	TellRefusalBy Date
 
+	// Voided is a case recorded by mistake: out of the queue, list,
+	// counts and statistics unless they ask for voided cases.
+	Voided bool
+
 	// ApprovalPending are the approval conditions met by the letters
 	// exported (final, the case unchanged since) that are neither approved
 	// nor sent; ApprovalFrozen the case's own list. Whether the case waits
@@ -137,7 +159,8 @@ const (
 func Summarize(c *Case, st *State, revision int) Summary {
 	s := Summary{ID: c.ID, RequestID: c.RequestID, Controller: c.Controller, Right: c.Right, Status: st.Status,
 		Clock: st.Deadlines.Clock, Outcome: st.Outcome, SubjectName: c.Subject.Name, Email: c.Subject.Email,
-		Assignee: st.Assignee, Tags: st.Tags, ReceivedAt: c.ReceivedAt, Revision: revision, UpdatedAt: st.UpdatedAt}
+		Assignee: st.Assignee, Tags: st.Tags, ReceivedAt: c.ReceivedAt, Revision: revision, UpdatedAt: st.UpdatedAt,
+		Voided: st.Voided != nil}
 	if st.Deadlines.ClockSince != nil && st.Deadlines.Clock != ClockStopped {
 		s.ClockSince = *st.Deadlines.ClockSince
 	}

@@ -309,11 +309,12 @@ func NewReportTotals(ss []cases.Summary, now time.Time) ReportTotals {
 // ReportRows picks the cases of the register (one organisation, or all
 // when controller is empty; received in the period, both ends included, a
 // zero date leaving that end open) in the order they came in, with their
-// rows.
+// rows. A voided case (recorded by mistake) is not a request: it is left
+// out.
 func ReportRows(all []cases.Summary, controller string, from, to cases.Date) ([]cases.Summary, []ReportRow) {
 	var picked []cases.Summary
 	for _, s := range all {
-		if (controller != "" && s.Controller != controller) ||
+		if s.Voided || (controller != "" && s.Controller != controller) ||
 			(!from.IsZero() && s.ReceiptDate.Before(from)) || (!to.IsZero() && s.ReceiptDate.After(to)) {
 			continue
 		}

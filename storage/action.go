@@ -256,8 +256,8 @@ func (s *Store) Apply(id string, ev cases.Event, ifRevision int, now time.Time) 
 }
 
 // applyTx is one action inside a read-write transaction: read the case,
-// check its revision and the transition, append the event, write what is
-// derived.
+// check its revision and the transition, append the event (a correction
+// changes the case's facts: cases.Case.Record), write what is derived.
 func applyTx(tx *bolt.Tx, id string, ev cases.Event, ifRevision int, now time.Time) (*Result, error) {
 	rec, err := loadRecord(tx, id)
 	if err != nil {
@@ -280,7 +280,9 @@ func applyTx(tx *bolt.Tx, id string, ev cases.Event, ifRevision int, now time.Ti
 	if err := appendEvent(tx, rec, done); err != nil {
 		return nil, err
 	}
-	rec.Case.Events = append(rec.Case.Events, done)
+	if err := rec.Case.Record(done); err != nil {
+		return nil, err
+	}
 	st, err := rec.Case.Derive(now)
 	if err != nil {
 		return nil, err

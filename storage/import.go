@@ -384,7 +384,7 @@ func (s *Store) Import(requests [][]*cases.Case, now time.Time, actor string) (*
 		open := map[string]bool{}
 		err := tx.Bucket(bucketRows).ForEach(func(k, v []byte) error {
 			sum, _, err := decodeRow(v)
-			if err != nil || sum.Closed() {
+			if err != nil || sum.Closed() || sum.Voided { // a case recorded by mistake is repeated by nothing
 				return nil
 			}
 			if sum.Email != "" {

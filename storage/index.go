@@ -52,11 +52,12 @@ func splitDueValue(v []byte) (row, view []byte, ok bool) {
 }
 
 // indexKey is the case's key in the due or waiting index, or nil when it is
-// closed.
+// closed or voided (a case recorded by mistake has no running clock and
+// waits for nothing).
 func indexKey(c *cases.Case, st *cases.State) ([]byte, []byte) {
 	d := st.Deadlines
 	switch {
-	case st.Status == cases.StatusClosed:
+	case st.Status == cases.StatusClosed || st.Voided != nil:
 		return nil, nil
 	case d.Clock == cases.ClockRunning && d.EffectiveDueAt != nil:
 		// Due instant, then receipt, then ID: the urgency order of open

@@ -23,6 +23,9 @@ type Filter struct {
 	DueWithin  time.Duration // > 0: effective due before now + DueWithin
 	Query      string
 	All        bool // closed cases too
+	// Voided lists the voided cases, and only them (list --voided): a
+	// case recorded by mistake is in no other list.
+	Voided bool
 }
 
 // List calls emit for each case matching f, in the urgency order of CLI.md,
@@ -103,7 +106,8 @@ func (f Filter) usesDueIndex() bool { return f.Overdue || f.DueWithin > 0 }
 // match: overdue or due within a span, and nothing else asked. The index
 // holds only open cases with a running clock, by due instant.
 func (f Filter) indexDecides() bool {
-	return f.usesDueIndex() && len(f.Statuses) == 0 && f.Controller == "" && f.Right == "" && strings.TrimSpace(f.Query) == ""
+	return f.usesDueIndex() && len(f.Statuses) == 0 && f.Controller == "" && f.Right == "" && strings.TrimSpace(f.Query) == "" &&
+		!f.Voided
 }
 
 // ListViews is List for output that needs only each case as list --json
@@ -189,7 +193,7 @@ func (f Filter) matches(s *cases.Summary, now time.Time) bool {
 // narrowing is the filter's part that the app's quick filters share.
 func (f Filter) narrowing() cases.Narrowing {
 	return cases.Narrowing{Statuses: f.Statuses, Controller: f.Controller, Right: f.Right, Overdue: f.Overdue,
-		DueWithin: f.DueWithin, All: f.All}
+		DueWithin: f.DueWithin, All: f.All, Voided: f.Voided}
 }
 
 // Rows returns the queue rows of the given cases (those that exist), with

@@ -13,9 +13,10 @@ import (
 // decode in tens of milliseconds. Strings are length-prefixed, so nothing a
 // subject typed can break the framing. The format's number also versions
 // the stored list views beside the rows (5: views carry work_open and
-// work_total; 6: rows carry the approval conditions pending and frozen),
-// so that a change of either rebuilds both.
-const rowFormat = 6
+// work_total; 6: rows carry the approval conditions pending and frozen;
+// 7: rows and views say whether the case was voided), so that a change of
+// either rebuilds both.
+const rowFormat = 7
 
 var errBadRow = errors.New("unreadable queue row")
 
@@ -52,7 +53,7 @@ func encodeRow(s *cases.Summary, indexRef []byte) []byte {
 	b = binary.AppendUvarint(b, uint64(s.PausedDays))
 	b = binary.AppendUvarint(b, uint64(s.WorkDone))
 	b = binary.AppendUvarint(b, uint64(s.WorkTotal))
-	b = append(b, byte(s.Extension), byte(s.ApprovalPending), byte(s.ApprovalFrozen))
+	b = append(b, byte(s.Extension), byte(s.ApprovalPending), byte(s.ApprovalFrozen), b2byte(s.Voided))
 	b = binary.AppendUvarint(b, uint64(len(s.Grounds)))
 	for _, g := range s.Grounds {
 		b = appendString(b, string(g))
@@ -62,6 +63,13 @@ func encodeRow(s *cases.Summary, indexRef []byte) []byte {
 	}
 	b = binary.AppendUvarint(b, uint64(s.Revision))
 	return appendString(b, string(indexRef))
+}
+
+func b2byte(b bool) byte {
+	if b {
+		return 1
+	}
+	return 0
 }
 
 // dateNumber is a civil date as yyyymmdd, 0 for none.
@@ -155,6 +163,7 @@ func decodeRow(b []byte) (cases.Summary, []byte, error) {
 	s.WorkDone, s.WorkTotal = int(r.uvarint()), int(r.uvarint())
 	s.Extension = cases.ExtensionState(r.byte())
 	s.ApprovalPending, s.ApprovalFrozen = cases.Conditions(r.byte()), cases.Conditions(r.byte())
+	s.Voided = r.byte() == 1
 	if n := r.uvarint(); n > 0 && n < 100 {
 		s.Grounds = make([]cases.Ground, n)
 		for i := range s.Grounds {

@@ -20,7 +20,7 @@ func TestRowRoundTrip(t *testing.T) {
 		ReceiptDate: cases.NewDate(2026, 3, 2), EffectiveDue: cases.NewDate(2026, 4, 2), AnsweredOn: cases.NewDate(2026, 3, 20),
 		PausedDays: 5, Extension: cases.ExtensionInvalid, NoticeBy: cases.NewDate(2026, 4, 2),
 		Grounds: []cases.Ground{cases.GroundRightsOfOthers, "art17-3-b"}, WorkDone: 3, WorkTotal: 5,
-		TellRefusalBy: cases.NewDate(2026, 4, 2)}
+		TellRefusalBy: cases.NewDate(2026, 4, 2), Voided: true}
 	row := encodeRow(&s, []byte("due/key"))
 	got, ref, err := decodeRow(row)
 	if err != nil || string(ref) != "due/key" || !reflect.DeepEqual(got, s) {

@@ -2,7 +2,10 @@ package ui
 
 import (
 	"errors"
+	"fmt"
+	"maps"
 	"slices"
+	"strings"
 
 	"rightsdesk/cases"
 	"rightsdesk/cases/register"
@@ -49,6 +52,10 @@ func actionFields(a *cases.Action, d *caseDetail) ([]field, error) {
 // (its recipients, tags, files) and where a choice starts. An action with
 // nothing to offer on this case says why instead of opening.
 func caseOptions(action string, d *caseDetail, fields []field) ([]field, error) {
+	if v := d.state.Voided; v != nil && action != "note" {
+		// What the service would refuse is not offered (a note is).
+		return nil, fmt.Errorf("the case was voided on %s: it takes only a note", cases.DateOf(v.At, zone(d.state.Deadlines.Zone)))
+	}
 	at := func(key string) *field {
 		if i := slices.IndexFunc(fields, func(x field) bool { return x.key == key }); i >= 0 {
 			return &fields[i]
@@ -114,6 +121,14 @@ func caseOptions(action string, d *caseDetail, fields []field) ([]field, error) 
 			return nil, errors.New("no data-copy file to withhold")
 		}
 		at("file").reshape(choice("file", "", files, ""))
+	case "correct":
+		// Each fact says what the case holds now, so the value typed is
+		// the one that replaces it.
+		facts := at("field")
+		facts.shown = nil
+		for _, name := range facts.options {
+			facts.shown = append(facts.shown, name+" (now "+currentFact(d, name)+")")
+		}
 	case "assign":
 		if d.state.Assignee != "" {
 			at("to").hint = d.state.Assignee
@@ -232,4 +247,51 @@ func (f *form) intakeValues() cases.Values {
 		v["identifier"] = cases.SplitIdentifiers(ids[0])
 	}
 	return v
+}
+
+// currentFact is what the case holds now for an intake fact a correction
+// changes, short enough for a choice: the e-mail masked as everywhere
+// until revealed, a long text cut.
+func currentFact(d *caseDetail, name string) string {
+	c := d.loaded.Case
+	var v string
+	switch name {
+	case "subject":
+		v = c.Subject.Name
+	case "email":
+		if c.Subject.Email != "" {
+			v = maskEmail(c.Subject.Email)
+		}
+	case "phone":
+		v = c.Subject.Phone
+	case "postal-address":
+		v = c.Subject.PostalAddress
+	case "identifier":
+		var ids []string
+		for _, k := range slices.Sorted(maps.Keys(c.Subject.Identifiers)) {
+			ids = append(ids, k+"="+c.Subject.Identifiers[k])
+		}
+		v = strings.Join(ids, "; ")
+	case "requester", "relation":
+		if r := c.Requester; r != nil && name == "requester" {
+			v = r.Name
+		} else if r != nil {
+			v = string(r.Relation)
+		}
+	case "channel":
+		v = string(c.Channel)
+	case "language":
+		v = c.Language
+	case "text":
+		v = strings.Join(strings.Fields(c.Text), " ")
+	case "received":
+		v = c.ReceivedAt.In(zone(d.state.Deadlines.Zone)).Format("2006-01-02 15:04 MST")
+	}
+	if v == "" {
+		return "none"
+	}
+	if r := []rune(v); len(r) > 30 {
+		v = string(r[:29]) + "…"
+	}
+	return cases.Printable(v)
 }

@@ -190,9 +190,12 @@ func (m Model) reloadCaseIfChanged() tea.Cmd {
 		return nil
 	}
 	id, rev := d.loaded.Case.ID, d.loaded.Revision
-	for i := range m.queue.all {
-		if m.queue.all[i].ID == id && m.queue.all[i].Revision != rev {
-			return m.openCase(id, false)
+	// A case just voided has left the queue's rows for the voided ones.
+	for _, rows := range [][]cases.Summary{m.queue.all, m.queue.voided} {
+		for i := range rows {
+			if rows[i].ID == id && rows[i].Revision != rev {
+				return m.openCase(id, false)
+			}
 		}
 	}
 	return nil
@@ -325,6 +328,11 @@ func (d *caseDetail) top(b *caseLines, lk look) {
 		head += "  " + workCount(sum.WorkDone, sum.WorkTotal)
 	}
 	b.add("%s", head)
+	if v := s.Voided; v != nil {
+		// Before anything the case says: it was recorded by mistake.
+		b.wrapped(b.st.Overdue.Render("VOIDED") + " " + v.At.In(zone(s.Deadlines.Zone)).Format("2 Jan 2006") +
+			" by " + p(v.Actor) + ": " + p(v.Reason) + " (kept; out of the queue and the figures; takes only a note)")
+	}
 
 	email := c.Subject.Email
 	if email != "" && lk.revealID != c.ID {
@@ -429,6 +437,9 @@ func (d *caseDetail) organisation(b *caseLines) {
 // lacks and how to fill each: the register in its editor (O opens the
 // register screen, E there edits it), the case with its command.
 func (d *caseDetail) draft(b *caseLines) {
+	if d.state.Voided != nil {
+		return // no letter goes out on a case recorded by mistake
+	}
 	p := cases.Printable
 	var blocking []export.LetterGap
 	for _, g := range d.letterGaps {

@@ -25,6 +25,7 @@ import (
 type (
 	queueMsg struct {
 		all     []cases.Summary
+		voided  []cases.Summary // kept apart: out of the queue (standing)
 		index   *cases.FilterIndex
 		counter uint64
 		keepID  string
@@ -123,7 +124,8 @@ func (m Model) loadQueue(keepID string) tea.Cmd {
 		if err != nil {
 			return queueMsg{err: err}
 		}
-		return queueMsg{all: all, counter: counter, keepID: keepID}
+		all, voided := standing(all)
+		return queueMsg{all: all, voided: voided, counter: counter, keepID: keepID}
 	}
 }
 
@@ -140,7 +142,7 @@ func (m Model) refresh() tea.Cmd {
 	if !q.loaded {
 		return m.loadQueue("") // the first load failed: try again
 	}
-	st, since, old, hadErr := m.opt.Store, q.counter, q.all, m.err != ""
+	st, since, old, oldVoided, hadErr := m.opt.Store, q.counter, q.all, q.voided, m.err != ""
 	filtered, seq, match := q.filtered(), q.filter.seq, m.matcher()
 	return func() tea.Msg {
 		counter, ids, err := st.Changes(since)
@@ -157,8 +159,13 @@ func (m Model) refresh() tea.Cmd {
 		if err != nil {
 			return queueMsg{err: err}
 		}
-		all := merge(old, rows)
-		msg := queueMsg{all: all, index: cases.NewFilterIndex(all), counter: counter, partial: true}
+		all, voided := standing(merge(old, rows))
+		if len(voided) > 0 {
+			voided = merge(oldVoided, voided) // a voided case stays voided
+		} else {
+			voided = oldVoided
+		}
+		msg := queueMsg{all: all, voided: voided, index: cases.NewFilterIndex(all), counter: counter, partial: true}
 		if filtered {
 			msg.filtered, msg.filterSeq = true, seq
 			msg.ranked, msg.exact = match(msg.index, all)
@@ -190,6 +197,22 @@ func merge(old, rows []cases.Summary) []cases.Summary {
 	}
 	cases.SortByUrgency(all)
 	return all
+}
+
+// standing splits a snapshot into the cases that stand, the queue's,
+// and those voided (recorded by mistake), which the queue leaves out and
+// the overview counts apart; the order is kept.
+func standing(all []cases.Summary) (kept, voided []cases.Summary) {
+	n := 0
+	for i := range all {
+		if all[i].Voided {
+			voided = append(voided, all[i])
+			continue
+		}
+		all[n] = all[i]
+		n++
+	}
+	return all[:n], voided
 }
 
 // matcher is the current query and quick filters as a function of a
@@ -451,8 +474,8 @@ func (m Model) writeReport() tea.Cmd {
 // now, off the update loop; the figures shown stay until they come.
 func (m Model) workOutOverview() (Model, tea.Cmd) {
 	m.overview.seq++
-	seq, all, org, now := m.overview.seq, m.queue.all, m.queue.filter.quick.controller, m.now
-	return m, func() tea.Msg { return overviewMsg{seq: seq, figures: overviewFigures(all, org, now)} }
+	seq, all, voided, org, now := m.overview.seq, m.queue.all, m.queue.voided, m.queue.filter.quick.controller, m.now
+	return m, func() tea.Msg { return overviewMsg{seq: seq, figures: overviewFigures(all, voided, org, now)} }
 }
 
 // completePath lists, off the update loop, the entries of the folder a

@@ -364,6 +364,8 @@ func (m *Model) confirmQuestion(f *form) string {
 		return q + "?"
 	case "reopen":
 		return fmt.Sprintf("Reopen %s (%s)?", id, f.val("reason"))
+	case "void":
+		return fmt.Sprintf("Void %s? It leaves the queue and the figures for good, kept with its timeline.", id)
 	case "withhold":
 		return fmt.Sprintf("Withhold %s from the subject?", cases.Printable(f.val("file")))
 	case "send":

@@ -215,7 +215,7 @@ var actionKeys = map[string]string{
 	"request-fee": "f", "fee-paid": "F", "extend": "x", "send": "s", "notify": "N", "recipients": "R",
 	"assign": "a", "tag": "t", "untag": "u", "note": "n", "attach": "+", "withhold": "w",
 	"close": "c", "reopen": "o", "rebaseline": "B",
-	"work": "W", "add-system": "S", "forward": ">",
+	"work": "W", "add-system": "S", "forward": ">", "correct": "C", "void": "V",
 }
 
 // textKeys are bubbles/textinput's editing keys, less those a form or the

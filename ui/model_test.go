@@ -290,7 +290,7 @@ func BenchmarkQueueFrame(b *testing.B) {
 				}
 			})
 			// The overview's figures come from every case.
-			m.screen, m.overview.figures = screenOverview, overviewFigures(m.queue.all, "", m.now)
+			m.screen, m.overview.figures = screenOverview, overviewFigures(m.queue.all, nil, "", m.now)
 			b.Run("overview", func(b *testing.B) {
 				for b.Loop() {
 					_ = m.View()

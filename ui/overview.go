@@ -34,9 +34,11 @@ type overview struct {
 	scope string
 }
 
-// overviewFigures are the figures of the cases of one organisation (all when empty).
-func overviewFigures(all []cases.Summary, org string, now time.Time) *overview {
+// overviewFigures are the figures of the cases of one organisation (all
+// when empty); the voided cases are counted apart (cases.Statistics).
+func overviewFigures(all, voided []cases.Summary, org string, now time.Time) *overview {
 	scope := "all organisations"
+	all = append(all[:len(all):len(all)], voided...)
 	if org != "" {
 		var mine []cases.Summary
 		for i := range all {
@@ -88,9 +90,13 @@ func (o overviewScreen) lines(width, height int, st Styles, now time.Time) []str
 	var lines []string
 	add := func(format string, args ...any) { lines = append(lines, fmt.Sprintf(format, args...)) }
 	lines = append(lines, st.Title.Render("Overview")+"  "+st.Dim.Render(fmt.Sprintf("%s: %s, as of %s", ov.scope, cases.Plural(s.Cases, "case"), now.Local().Format("Mon 2 Jan 15:04"))), "")
-	lines = append(lines, spread([]string{label("open") + fmt.Sprintf(" %d", s.Open), st.Overdue.Render("overdue") + fmt.Sprintf(" %d", s.Overdue),
+	figures := []string{label("open") + fmt.Sprintf(" %d", s.Open), st.Overdue.Render("overdue") + fmt.Sprintf(" %d", s.Overdue),
 		label("due within 7 days (overdue included)") + fmt.Sprintf(" %d", s.DueThisWeek),
-		label("extension notices due this week") + fmt.Sprintf(" %d", s.NoticesDueThisWeek)}, width)...)
+		label("extension notices due this week") + fmt.Sprintf(" %d", s.NoticesDueThisWeek)}
+	if s.Voided > 0 {
+		figures = append(figures, label("voided, in no figure")+fmt.Sprintf(" %d", s.Voided))
+	}
+	lines = append(lines, spread(figures, width)...)
 	var byStatus []string
 	for _, status := range cases.Statuses {
 		if n := s.OpenByStatus[status]; n > 0 {

@@ -137,6 +137,7 @@ func marker(u cases.Urgency) string {
 type queue struct {
 	keys    QueueKeys
 	all     []cases.Summary
+	voided  []cases.Summary // out of the queue; the overview counts them apart
 	index   *cases.FilterIndex
 	counter uint64 // the change counter the snapshot is current to
 	loaded  bool
@@ -389,7 +390,7 @@ func (m Model) snapshot(msg queueMsg) (tea.Model, tea.Cmd) {
 	if msg.keepID == "" {
 		msg.keepID = q.currentID()
 	}
-	q.all, q.index, q.counter, q.loaded = msg.all, msg.index, msg.counter, true
+	q.all, q.voided, q.index, q.counter, q.loaded = msg.all, msg.voided, msg.index, msg.counter, true
 	q.count(m.now)
 	var figures tea.Cmd
 	if m.screen == screenOverview {

@@ -61,7 +61,7 @@ func BenchmarkOverviewFigures100k(b *testing.B) {
 	next, _ := m.Update(m.loadQueue("")())
 	m = next.(Model)
 	for b.Loop() {
-		if ov := overviewFigures(m.queue.all, "", m.now); ov.stats.Cases != 100_000 {
+		if ov := overviewFigures(m.queue.all, nil, "", m.now); ov.stats.Cases != 100_000 {
 			b.Fatalf("%d cases", ov.stats.Cases)
 		}
 	}

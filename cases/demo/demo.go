@@ -437,7 +437,10 @@ func (l *demoLife) doAs(ev cases.Event, actor string) bool {
 		l.stopped = true
 		return false
 	}
-	l.c.Events = append(l.c.Events, done)
+	if err := l.c.Record(done); err != nil {
+		l.err, l.stopped = err, true
+		return false
+	}
 	l.recorded = rec
 	return true
 }
