@@ -173,8 +173,9 @@ func openCheckpoint(msg []byte, vs note.Verifiers) (Checkpoint, error) {
 	n, err := note.Open(msg, vs)
 	if err != nil {
 		var unknown *note.UnknownVerifierError
-		if errors.As(err, &unknown) {
-			return Checkpoint{}, fmt.Errorf("signed by a key not given (%s)", unknown.Name)
+		var unverified *note.UnverifiedNoteError
+		if errors.As(err, &unknown) || errors.As(err, &unverified) {
+			return Checkpoint{}, errors.New("it is signed by none of the keys given")
 		}
 		return Checkpoint{}, fmt.Errorf("its signature does not verify (%v)", err)
 	}
