@@ -65,13 +65,29 @@ func (a *app) checkpointCommand() *cobra.Command {
 tlog-checkpoint text with its ed25519 signature) and the database's public
 keys, or with --out writes them to FILE (JSON). Keep that file where whoever
 holds the signing key cannot reach it: rightsdesk check --against FILE then
-shows any rewrite or rollback made since.`,
-		Example: "  rightsdesk checkpoint\n  rightsdesk checkpoint --out /media/usb/checkpoint-$(date +%F).json"}
+shows any rewrite or rollback made since.
+
+The signing key is kept in $XDG_STATE_HOME/rightsdesk/<database>.key
+(default ~/.local/state), never in the database nor its backups. A lost key
+is replaced by the next change, recorded as key_replaced, which check
+reports; with --rotate-key the key is retired for a new one, recorded as
+key_rotated signed by both. Checkpoints signed before still verify.`,
+		Example: "  rightsdesk checkpoint\n  rightsdesk checkpoint --out /media/usb/checkpoint-$(date +%F).json\n  rightsdesk checkpoint --rotate-key"}
 	var db, out string
+	var rotate bool
 	dbFlag(cmd, &db)
 	cmd.Flags().StringVar(&out, "out", "", "write the checkpoints and keys to `FILE` (JSON)")
 	_ = cmd.MarkFlagFilename("out", "json")
+	cmd.Flags().BoolVar(&rotate, "rotate-key", false, "retire the signing key for a new one (key_rotated, signed by both)")
 	cmd.RunE = a.runs(func([]string) int {
+		if rotate {
+			ev, err := a.store(a.dbPath(db)).RotateKey()
+			if err != nil {
+				return a.storeFailure(err)
+			}
+			fmt.Fprintf(a.stdout, "key %d  %s  %s  %s\n", ev.Seq, ev.Kind, ev.At.UTC().Format(time.RFC3339), cases.Printable(ev.Key))
+			return exitOK
+		}
 		f, err := a.store(a.dbPath(db)).Checkpoints()
 		if err != nil {
 			return a.storeFailure(err)

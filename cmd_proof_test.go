@@ -169,3 +169,37 @@ func TestAPacketCarriesItsProofInItsChecksums(t *testing.T) {
 		t.Fatalf("no proof.json in %s", names)
 	}
 }
+
+func TestCheckReportsAReplacedAndARotatedKey(t *testing.T) {
+	d := newDesk(t, "2025-03-20T12:00:00Z")
+	id := d.add("--controller", "callrix", "--right", "access", "--received", "2025-03-03")
+	early := filepath.Join(t.TempDir(), "early.json")
+	if status, _, errOut := d.run("checkpoint", "--out", early); status != 0 {
+		t.Fatal(errOut)
+	}
+	keys, _ := filepath.Glob(filepath.Join(os.Getenv("XDG_STATE_HOME"), "rightsdesk", "*.key"))
+	// The store reads the process's XDG_STATE_HOME: the tests' own folder.
+	var f struct{ Database string }
+	js, _ := os.ReadFile(early)
+	_ = json.Unmarshal(js, &f)
+	key := filepath.Join(os.Getenv("XDG_STATE_HOME"), "rightsdesk", f.Database+".key")
+	if err := os.Remove(key); err != nil {
+		t.Fatalf("%v (keys %v)", err, keys)
+	}
+	if status, _, errOut := d.run("verify", id, "--method", "e-mail"); status != 0 {
+		t.Fatal(errOut)
+	}
+	status, out, errOut := d.run("check", "--against", early)
+	if status != 0 || !strings.Contains(out, "note: signing key replaced") || !strings.Contains(out, "was missing") {
+		t.Fatalf("check after a lost key: %d %s %s", status, out, errOut)
+	}
+	if status, out, errOut = d.run("checkpoint", "--rotate-key"); status != 0 || !strings.Contains(out, "key_rotated") {
+		t.Fatalf("rotate: %d %s %s", status, out, errOut)
+	}
+	if status, _, errOut := d.run("note", id, "after the rotation"); status != 0 {
+		t.Fatal(errOut)
+	}
+	if status, out, errOut = d.run("check", "--against", early); status != 0 || !strings.Contains(out, "note: signing key rotated") {
+		t.Fatalf("check after a rotation: %d %s %s", status, out, errOut)
+	}
+}

@@ -46,6 +46,8 @@ type KeyEvent struct {
 	Key    string    `json:"key"`
 	At     time.Time `json:"at"`
 	Reason string    `json:"reason,omitempty"`
+	// Statement is a rotation's "from OLD to NEW", signed by both keys.
+	Statement string `json:"statement,omitempty"`
 }
 
 // ensureDatabaseID gives a database its random ID (the name of its key

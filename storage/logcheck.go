@@ -113,6 +113,7 @@ func checkLogs(tx *bolt.Tx) []Problem {
 		return []Problem{{Detail: "the key chain: " + err.Error()}}
 	}
 	trees, problems := timelineLogs(tx)
+	problems = append(problems, checkRotations(tx, events)...)
 	if len(trees) == 0 {
 		return problems
 	}

@@ -2,6 +2,7 @@ package storage
 
 import (
 	"bytes"
+	"crypto/rand"
 	"os"
 	"path/filepath"
 	"strings"
@@ -9,6 +10,7 @@ import (
 	"time"
 
 	bolt "go.etcd.io/bbolt"
+	"golang.org/x/mod/sumdb/note"
 
 	"rightsdesk/cases"
 )
@@ -363,4 +365,43 @@ func TestATestDatabasesCheckpointsSayTheirKeyIsNotAProductionKey(t *testing.T) {
 		t.Fatalf("%+v %v", v, err)
 	}
 	mustCheck(t, s)
+}
+
+func TestARotatedKeyIsSignedByBothAndOldCheckpointsStillVerify(t *testing.T) {
+	t.Setenv("XDG_STATE_HOME", t.TempDir())
+	s := newStore(t)
+	id := addCase(t, s, "Anna Berg")[0].ID
+	early, _ := s.Checkpoints()
+	old, _ := s.Proof(id, 0)
+	ev, err := s.RotateKey()
+	if err != nil || ev.Kind != KeyRotated || ev.Key == early.Keys[0].Key {
+		t.Fatalf("%+v %v", ev, err)
+	}
+	noteCase(t, s, id, "identity verified")
+	mustCheck(t, s)
+	if p, err := s.CheckAgainst(early); err != nil || len(p) > 0 {
+		t.Fatalf("against the export signed with the retired key: %v %v", p, err)
+	}
+	if _, err := VerifyProof(old, []string{early.Keys[0].Key}); err != nil {
+		t.Fatal(err)
+	}
+	if p, _ := s.Proof(id, 0); p == nil || func() error { _, err := VerifyProof(p, []string{ev.Key}); return err }() != nil {
+		t.Fatal("a proof after the rotation does not verify with the new key")
+	}
+	// A rotation chained by someone without the key: its statement is
+	// signed by their key only, and check reports it.
+	withBolt(t, s, func(tx *bolt.Tx) error {
+		skey, vkey, err := note.GenerateKey(rand.Reader, keyName(tx))
+		if err != nil {
+			return err
+		}
+		theirs, _ := note.NewSigner(skey)
+		msg, err := note.Sign(&note.Note{Text: rotationText(databaseID(tx), ev.Key, vkey)}, theirs)
+		if err != nil {
+			return err
+		}
+		return appendKeyEvent(tx, KeyEvent{Kind: KeyRotated, Key: vkey, At: testNow, Statement: string(msg)})
+	})
+	problems, err := s.Check()
+	caught(t, problems, err, "not signed by both")
 }
