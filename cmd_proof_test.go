@@ -196,7 +196,7 @@ func TestCheckReportsAReplacedAndARotatedKey(t *testing.T) {
 	if status, out, errOut = d.run("checkpoint", "--rotate-key"); status != 0 || !strings.Contains(out, "key_rotated") {
 		t.Fatalf("rotate: %d %s %s", status, out, errOut)
 	}
-	if status, _, errOut := d.run("note", id, "after the rotation"); status != 0 {
+	if status, _, errOut := d.run("note", id, "--text", "after the rotation"); status != 0 {
 		t.Fatal(errOut)
 	}
 	if status, out, errOut = d.run("check", "--against", early); status != 0 || !strings.Contains(out, "note: signing key rotated") {
