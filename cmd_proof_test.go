@@ -203,3 +203,38 @@ func TestCheckReportsAReplacedAndARotatedKey(t *testing.T) {
 		t.Fatalf("check after a rotation: %d %s %s", status, out, errOut)
 	}
 }
+
+// BenchmarkVerifyPacket: rightsdesk verify of a packet's zip with --key,
+// end to end (read the zip, the signature, each event's inclusion proof)
+// in the log of a 300-case demo.
+func BenchmarkVerifyPacket(b *testing.B) {
+	dir := b.TempDir()
+	env := map[string]string{"RIGHTSDESK_NOW": "2025-03-20T12:00:00Z", "RIGHTSDESK_ACTOR": "anna", "XDG_CONFIG_HOME": dir}
+	db := filepath.Join(dir, "cases.db")
+	must := func(args ...string) string {
+		status, out, errOut := runCLIb(env, append(args, "--db", db)...)
+		if status != 0 {
+			b.Fatalf("%v: %s", args, errOut)
+		}
+		return strings.TrimSpace(out)
+	}
+	must("demo", "--cases", "300")
+	id := must("add", "--controller", "callrix", "--right", "access", "--subject", "Zoé Lefèvre", "--email", "zoe@example.org", "--received", "2025-03-03")
+	must("verify", id, "--method", "e-mail")
+	path := strings.Split(must("export", id, "--out", filepath.Join(dir, "out")), "\n")[0]
+	status, out, _ := runCLIb(env, "checkpoint", "--db", db)
+	var key string
+	for _, line := range strings.Split(out, "\n") {
+		if f := strings.Fields(line); len(f) == 5 && f[0] == "key" {
+			key = f[4]
+		}
+	}
+	if status != 0 || key == "" {
+		b.Fatal(out)
+	}
+	for b.Loop() {
+		if status, out, errOut := runCLIb(env, "verify", path, "--key", key); status != 0 {
+			b.Fatal(out, errOut)
+		}
+	}
+}

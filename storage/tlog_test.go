@@ -405,3 +405,22 @@ func TestARotatedKeyIsSignedByBothAndOldCheckpointsStillVerify(t *testing.T) {
 	problems, err := s.Check()
 	caught(t, problems, err, "not signed by both")
 }
+
+func TestEnvelopeLeafReadsWhatTheEnvelopeStores(t *testing.T) {
+	for _, env := range []string{
+		`{"seq":12,"prev":"ab","digest":"cd","content":{"digest":"no"}}`,
+		`{"content":{"seq":1,"digest":"no"},"digest":"cd","seq":12}`,
+		`{"seq":12,"prev":"a\"b","digest":"cd"}`,
+		`{ "seq": 12, "digest": "cd" }`,
+	} {
+		seq, digest, err := envelopeLeaf([]byte(env))
+		if err != nil || seq != 12 || digest != "cd" {
+			t.Errorf("%s: %d %q %v", env, seq, digest, err)
+		}
+	}
+	for _, env := range []string{`{"seq":1}`, `{"digest":"x"}`, `[]`, ``, `{"seq":"1","digest":"x"}`} {
+		if _, _, err := envelopeLeaf([]byte(env)); err == nil {
+			t.Errorf("%s: read", env)
+		}
+	}
+}
