@@ -97,6 +97,22 @@ func KeyDir() (string, error) {
 	return filepath.Join(home, ".local", "state", "rightsdesk"), nil
 }
 
+// keyFile is where the database's private key is kept, and its mode: in
+// the user's state folder (0600), or, for a team's shared database (its
+// folder setgid, IsShared), beside the database, readable by the group
+// (0640), so that every member signs with the one key. Never inside the
+// database: a backup does not carry it.
+func keyFile(tx *bolt.Tx) (dir, path string, mode fs.FileMode, err error) {
+	if db := tx.DB().Path(); IsShared(db) {
+		dir = filepath.Dir(db)
+		return dir, filepath.Join(dir, "."+filepath.Base(db)+"."+databaseID(tx)+".key"), 0o640, nil
+	}
+	if dir, err = KeyDir(); err != nil {
+		return "", "", 0, err
+	}
+	return dir, filepath.Join(dir, databaseID(tx)+".key"), 0o600, nil
+}
+
 // keyChain reads the key events, in order, checking their chain.
 func keyChain(tx *bolt.Tx) ([]KeyEvent, error) {
 	b := tx.Bucket(bucketKeys)
@@ -215,13 +231,13 @@ func signer(tx *bolt.Tx, now time.Time) (note.Signer, error) {
 	case len(events) == 0:
 		err = appendKeyEvent(tx, KeyEvent{Kind: KeyCreated, Key: vkey, At: now.UTC(), Reason: reason})
 	case events[len(events)-1].Key != vkey:
-		for _, ev := range events {
-			if ev.Key == vkey {
-				return nil, fmt.Errorf("the signing key %s was retired (key event %d); restore the current one", vkey, ev.Seq)
-			}
-		}
 		if reason == "" {
 			reason = "the key file held a key the database had not recorded"
+			for _, ev := range events {
+				if ev.Key == vkey {
+					reason = fmt.Sprintf("the key file held the key of key event %d, since retired", ev.Seq)
+				}
+			}
 		}
 		err = appendKeyEvent(tx, KeyEvent{Kind: KeyReplaced, Key: vkey, At: now.UTC(), Reason: reason})
 	}
@@ -235,17 +251,16 @@ func signer(tx *bolt.Tx, now time.Time) (note.Signer, error) {
 // 0700 folder) when it is missing. reason says what happened when a new
 // key was made.
 func loadKey(tx *bolt.Tx, name string) (skey, vkey, reason string, err error) {
-	dir, err := KeyDir()
+	dir, path, mode, err := keyFile(tx)
 	if err != nil {
 		return "", "", "", err
 	}
-	path := filepath.Join(dir, databaseID(tx)+".key")
 	data, err := os.ReadFile(path)
 	if errors.Is(err, fs.ErrNotExist) {
 		if tx.Bucket(bucketKeys) != nil {
 			reason = "the key file " + path + " was missing"
 		}
-		data, err = createKey(dir, path, name)
+		data, err = createKey(dir, path, name, mode)
 	}
 	if err != nil {
 		return "", "", "", fmt.Errorf("the signing key: %w", err)
@@ -261,7 +276,7 @@ func loadKey(tx *bolt.Tx, name string) (skey, vkey, reason string, err error) {
 
 // createKey writes a new key file; if another process made it first, its
 // key is the one.
-func createKey(dir, path, name string) ([]byte, error) {
+func createKey(dir, path, name string, mode fs.FileMode) ([]byte, error) {
 	if err := os.MkdirAll(dir, 0o700); err != nil {
 		return nil, err
 	}
@@ -269,15 +284,17 @@ func createKey(dir, path, name string) ([]byte, error) {
 	if err != nil {
 		return nil, err
 	}
-	f, err := os.OpenFile(path, os.O_WRONLY|os.O_CREATE|os.O_EXCL, 0o600)
+	f, err := os.OpenFile(path, os.O_WRONLY|os.O_CREATE|os.O_EXCL, mode)
 	if errors.Is(err, fs.ErrExist) {
 		return os.ReadFile(path)
 	}
 	if err != nil {
 		return nil, err
 	}
-	if _, err = io.WriteString(f, skey+"\n"); err == nil {
-		err = f.Sync()
+	if err = f.Chmod(mode); err == nil { // whatever the umask
+		if _, err = io.WriteString(f, skey+"\n"); err == nil {
+			err = f.Sync()
+		}
 	}
 	if cerr := f.Close(); err == nil {
 		err = cerr

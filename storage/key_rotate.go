@@ -3,8 +3,8 @@ package storage
 import (
 	"crypto/rand"
 	"fmt"
+	"io/fs"
 	"os"
-	"path/filepath"
 	"time"
 
 	bolt "go.etcd.io/bbolt"
@@ -61,11 +61,11 @@ func (s *Store) RotateKey() (KeyEvent, error) {
 		}
 		// The file last: if the commit then failed, the next change would
 		// find a key the chain does not name and record it as replaced.
-		dir, err := KeyDir()
+		dir, path, mode, err := keyFile(tx)
 		if err != nil {
 			return err
 		}
-		return replaceKeyFile(dir, filepath.Join(dir, databaseID(tx)+".key"), skey)
+		return replaceKeyFile(dir, path, skey, mode)
 	})
 	if err != nil {
 		return KeyEvent{}, err
@@ -78,7 +78,7 @@ func (s *Store) RotateKey() (KeyEvent, error) {
 }
 
 // replaceKeyFile writes a new key file beside the old and renames it over.
-func replaceKeyFile(dir, path, skey string) error {
+func replaceKeyFile(dir, path, skey string, mode fs.FileMode) error {
 	if err := os.MkdirAll(dir, 0o700); err != nil {
 		return err
 	}
@@ -87,8 +87,10 @@ func replaceKeyFile(dir, path, skey string) error {
 		return err
 	}
 	defer os.Remove(tmp.Name())
-	if _, err = tmp.WriteString(skey + "\n"); err == nil {
-		err = tmp.Sync()
+	if err = tmp.Chmod(mode); err == nil {
+		if _, err = tmp.WriteString(skey + "\n"); err == nil {
+			err = tmp.Sync()
+		}
 	}
 	if cerr := tmp.Close(); err == nil {
 		err = cerr

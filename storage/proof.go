@@ -267,9 +267,8 @@ func currentSigner(tx *bolt.Tx, events []KeyEvent) (note.Signer, error) {
 	if seed := testSeed(tx); seed != nil {
 		skey, vkey, err = seededKey(keyName(tx), seed)
 	} else {
-		var dir string
-		if dir, err = KeyDir(); err == nil {
-			path := filepath.Join(dir, databaseID(tx)+".key")
+		var path string
+		if _, path, _, err = keyFile(tx); err == nil {
 			var data []byte
 			if data, err = os.ReadFile(path); err != nil {
 				return nil, fmt.Errorf("the signing key %s cannot be read (the next change replaces a lost key): %w", path, err)

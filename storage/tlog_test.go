@@ -424,3 +424,28 @@ func TestEnvelopeLeafReadsWhatTheEnvelopeStores(t *testing.T) {
 		}
 	}
 }
+
+func TestASharedDatabasesKeyIsBesideItForTheGroup(t *testing.T) {
+	t.Setenv("XDG_STATE_HOME", t.TempDir())
+	dir := filepath.Join(t.TempDir(), "team")
+	if err := os.Mkdir(dir, 0o700); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.Chmod(dir, os.ModeSetgid|0o770); err != nil {
+		t.Fatal(err)
+	}
+	s := Open(filepath.Join(dir, "cases.db"), Options{Shared: true, LockTimeout: time.Second})
+	addCase(t, s, "Anna Berg")
+	keys, _ := filepath.Glob(filepath.Join(dir, ".cases.db.*.key"))
+	if len(keys) != 1 {
+		t.Fatalf("keys beside the database: %v", keys)
+	}
+	if info, _ := os.Stat(keys[0]); info.Mode().Perm() != 0o640 {
+		t.Fatalf("mode %v", info.Mode())
+	}
+	state, _ := KeyDir()
+	if mine, _ := filepath.Glob(filepath.Join(state, "*.key")); len(mine) != 0 {
+		t.Fatalf("a shared database's key in one user's state folder: %v", mine)
+	}
+	mustCheck(t, s)
+}
