@@ -109,11 +109,11 @@ arguments; -- ends the flags. Exit status: 0 done, 1 refused, 2 bad input,
 		}
 	}
 	add(groupCases, a.addCommand(), a.listCommand(), a.showCommand(), a.importCommand())
-	add(groupActions, a.actionCommands()...)
+	add(groupActions, a.withProofVerify(a.actionCommands())...)
 	add(groupActions, a.approvalCommands()...)
 	add(groupFiles, a.exportCommand(), a.reportCommand(), a.deadlineCommand())
 	add(groupSetup, a.initCommand(), a.checkCommand(), a.backupCommand(), a.purgeCommand(), a.demoCommand(),
-		a.controllersCommand(), a.manCommand())
+		a.controllersCommand(), a.manCommand(), a.checkpointCommand())
 	root.SetHelpCommand(helpCommand(root))
 	root.SetHelpCommandGroupID(groupSetup)
 	root.SetCompletionCommandGroupID(groupSetup)

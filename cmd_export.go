@@ -150,7 +150,11 @@ func buildPacket(st storage.Service, l *storage.Loaded, reg *register.Register, 
 			linked = append(linked, ol.Case)
 		}
 	}
-	return export.Build(export.Input{Case: l.Case, Register: reg, Letter: kind, Date: date, Linked: linked,
+	proof, err := packetProof(st, l.Case, date)
+	if err != nil {
+		return nil, err
+	}
+	return export.Build(export.Input{Case: l.Case, Register: reg, Letter: kind, Date: date, Linked: linked, Proof: proof,
 		Files: func(name string) ([]byte, error) { return st.File(l.Case.ID, name) }})
 }
 

@@ -47,7 +47,11 @@ func writeRecord(st storage.Service, id, dir string, now time.Time, actor string
 	for i, k := range links {
 		chain[i] = export.ChainLink(k)
 	}
-	rec, err := export.NewRecord(export.RecordInput{Case: l.Case, Revision: l.Revision, Chain: chain, Generator: generator})
+	proof, err := recordProof(st, id)
+	if err != nil {
+		return "", "", err
+	}
+	rec, err := export.NewRecord(export.RecordInput{Case: l.Case, Revision: l.Revision, Chain: chain, Generator: generator, Proof: proof})
 	if err != nil {
 		return "", "", err
 	}

@@ -330,20 +330,36 @@ func printCase(w io.Writer, v *caseJSON, countdown string) {
 func (a *app) checkCommand() *cobra.Command {
 	cmd := &cobra.Command{Use: "check", Short: "verify the file and every timeline's hash chain", Args: noArgs,
 		Long: `Verifies the database file and every case's timeline (its hash chain, its
-indexes); prints each problem found and exits 1 if there is any.`,
-		Example: "  rightsdesk check\n  rightsdesk check --json --db backup.db"}
-	var db string
+indexes), and every organisation's log: each event's leaf at its place, no
+leaf more, and the signed checkpoints over the root the events give. With
+--against FILE (from checkpoint --out, or an earlier packet or record) also
+that the logs still extend those checkpoints: a rewrite or rollback since,
+even by the key's holder, shows. Says each replaced signing key; prints each
+problem found and exits 1 if there is any.`,
+		Example: "  rightsdesk check\n  rightsdesk check --json --db backup.db\n  rightsdesk check --against /media/usb/checkpoint.json"}
+	var db, against string
 	var asJSON bool
 	dbFlag(cmd, &db)
 	jsonFlag(cmd, &asJSON, "the problems")
-	cmd.RunE = a.runs(func([]string) int { return a.runCheck(db, asJSON) })
+	cmd.Flags().StringVar(&against, "against", "", "also check the logs extend the checkpoints of `FILE` (checkpoint --out, or an earlier packet or record)")
+	cmd.RunE = a.runs(func([]string) int { return a.runCheck(db, asJSON, against) })
 	return cmd
 }
 
-func (a *app) runCheck(db string, asJSON bool) int {
+func (a *app) runCheck(db string, asJSON bool, against string) int {
 	problems, err := a.store(a.dbPath(db)).Check()
 	if err != nil {
 		return a.storeFailure(err)
+	}
+	if against != "" {
+		more, status := a.checkAgainst(a.store(a.dbPath(db)), against)
+		if status != exitOK {
+			return status
+		}
+		problems = append(problems, more...)
+	}
+	if !asJSON {
+		a.reportKeys(a.store(a.dbPath(db)))
 	}
 	if asJSON {
 		if problems == nil {

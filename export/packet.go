@@ -47,6 +47,9 @@ type Input struct {
 	// Linked are the other cases of the same request (Case.Linked), so
 	// that one acknowledgement names every right asked for.
 	Linked []*cases.Case
+	// Proof is proof.json: the signed checkpoint of the case's log and the
+	// inclusion proofs of the events the packet reflects (nil: none).
+	Proof []byte
 }
 
 // Packet is a built response packet.
@@ -232,6 +235,9 @@ func Build(in Input) (*Packet, error) {
 	folder := safeName(p.c.ID) + "-" + string(kind)
 	files := []packetFile{{path: "letter.md", data: letterMD}, {path: "letter.html", data: letterHTML}}
 	files = append(files, p.files...)
+	if in.Proof != nil {
+		files = append(files, packetFile{path: "proof.json", data: in.Proof})
+	}
 	if d.PersonalDataJSON {
 		pd, err := p.personalData(d)
 		if err != nil {

@@ -42,6 +42,9 @@ type RecordInput struct {
 	Chain    []ChainLink // one per event, in order
 	// Generator names the program that wrote the record ("rightsdesk 0.x").
 	Generator string
+	// Proof is the signed checkpoint of the case's log and the inclusion
+	// proofs of its events (JSON; nil: none).
+	Proof json.RawMessage
 }
 
 // RecordEvent is one timeline entry in the case record.
@@ -149,6 +152,8 @@ type CaseRecord struct {
 	Approvals []RecordApproval `json:"approvals,omitempty"`
 	Steps     []string         `json:"deadline_working"`
 	ChainHead string           `json:"chain_head"`
+	// Proof: what `rightsdesk verify` checks offline.
+	Proof     json.RawMessage  `json:"proof,omitempty"`
 	Register  string           `json:"register"` // where the frozen rules came from
 	Deadlines *cases.Deadlines `json:"-"`
 }
@@ -174,7 +179,7 @@ func NewRecord(in RecordInput) (*CaseRecord, error) {
 	view := cases.NewView(c, st, in.Revision, false)
 	r := &CaseRecord{Format: RecordFormat, Generator: in.Generator, AsOf: asOf.UTC(), Case: view,
 		Events: []RecordEvent{}, Letters: []RecordLetter{}, Notes: []RecordNote{}, Steps: st.Deadlines.Steps,
-		Register: st.Rules.Source, Deadlines: st.Deadlines, Work: recordWork(st), RefusalLate: st.RefusalLate()}
+		Register: st.Rules.Source, Deadlines: st.Deadlines, Work: recordWork(st), RefusalLate: st.RefusalLate(), Proof: in.Proof}
 	if r.Steps == nil {
 		r.Steps = []string{}
 	}

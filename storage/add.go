@@ -142,6 +142,9 @@ func (n *newCase) put(tx *bolt.Tx, batch *indexBatch) error {
 		if err := tl.Put(u64(uint64(i+1)), env); err != nil {
 			return err
 		}
+		if err := logEvent(tx, n.c, env); err != nil {
+			return err
+		}
 		if a := n.c.Events[i].Attachment; n.c.Events[i].Kind == cases.EventAttached && a != nil && a.Content != nil {
 			if err := putFile(tx, n.c.ID, a.Name, a.Content); err != nil {
 				return err

@@ -176,6 +176,10 @@ func copyController(src *bolt.Tx, f *os.File, controller string) error {
 		string(bucketDue):       func(k, _ []byte) bool { return ids[lastField(k)] },
 		string(bucketWaiting):   func(k, _ []byte) bool { return ids[lastField(k)] },
 		string(bucketRegisters): func(k, _ []byte) bool { return string(k) == controller },
+		// The organisation's log, its checkpoints and its cases' places in it.
+		string(bucketLogs):        func(k, _ []byte) bool { return string(k) == controller },
+		string(bucketCheckpoints): func(k, _ []byte) bool { return string(k) == controller },
+		string(bucketLogLeaves):   func(k, _ []byte) bool { return ids[string(k)] },
 		string(bucketAccess): func(_, v []byte) bool {
 			var a Access
 			return json.Unmarshal(v, &a) == nil && ids[a.CaseID]

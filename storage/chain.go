@@ -51,6 +51,9 @@ func appendEvent(tx *bolt.Tx, rec *record, ev cases.Event) error {
 		return err
 	}
 	rec.blobs = nil
+	if err := logEvent(tx, rec.Case, env); err != nil {
+		return err
+	}
 	return tl.Put(u64(rec.Events), env)
 }
 

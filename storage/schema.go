@@ -74,6 +74,9 @@ func createSchema(tx *bolt.Tx, version int, at time.Time) error {
 	if err := m.Put(keyApp, appMarker); err != nil {
 		return err
 	}
+	if err := ensureDatabaseID(tx); err != nil {
+		return err
+	}
 	if version >= 2 {
 		if err := m.Put(keyIndexEngine, indexStamp()); err != nil {
 			return err
@@ -117,7 +120,7 @@ func (s *Store) prepare(db *bolt.DB, readOnly bool) error {
 		version, err = schemaOf(tx)
 		if err == nil && version >= 2 {
 			staleIndex = string(tx.Bucket(bucketMeta).Get(keyIndexEngine)) != string(indexStamp())
-			migrating = tx.Bucket(bucketMeta).Get(keyMigrating) != nil
+			migrating = tx.Bucket(bucketMeta).Get(keyMigrating) != nil || logsNeeded(tx)
 		}
 		return err
 	})
@@ -165,12 +168,18 @@ func (s *Store) prepare(db *bolt.DB, readOnly bool) error {
 // the rules inline and by reference alike, so the file is usable at every
 // commit. What it derives anew is derived as of now.
 func migrate(db *bolt.DB, from int, now time.Time) error {
+	if from == SchemaVersion && !rulesMoving(db) {
+		return migrateAllLogs(db, now) // step 5 only
+	}
 	if from < SchemaVersion {
 		if err := beginMigration(db, from, now); err != nil {
 			return err
 		}
 	}
-	return moveAllRules(db)
+	if err := moveAllRules(db); err != nil {
+		return err
+	}
+	return migrateAllLogs(db, now)
 }
 
 // beginMigration is the first transaction of migrate.

@@ -28,6 +28,8 @@ type Service interface {
 	// Chain is a case's hash chain, for its record; File one stored
 	// attachment.
 	Chain(id string) ([]Link, error)
+	// Proof is a case's signed checkpoint and inclusion proofs (proof.go).
+	Proof(id string, upTo uint64) (*CaseProof, error)
 	File(id, name string) ([]byte, error)
 
 	// Do applies actions to one case in one transaction; DoEach one action

@@ -129,7 +129,7 @@ func (s *Store) fileMode() fs.FileMode {
 // update runs fn in one read-write transaction, creating the file if needed.
 // The transaction commits (with fsync) when fn returns nil.
 func (s *Store) update(fn func(tx *bolt.Tx) error) error {
-	return s.with(false, func(db *bolt.DB) error { return db.Update(fn) })
+	return s.with(false, func(db *bolt.DB) error { return db.Update(s.sealed(fn)) })
 }
 
 // view runs fn in one read-only transaction. A missing file is
@@ -147,7 +147,7 @@ func (s *Store) with(readOnly bool, op func(db *bolt.DB) error) error {
 
 // updateBulk is update for a large write (bulkMmapSize).
 func (s *Store) updateBulk(fn func(tx *bolt.Tx) error) error {
-	return s.withMap(false, bulkMmapSize, func(db *bolt.DB) error { return db.Update(fn) })
+	return s.withMap(false, bulkMmapSize, func(db *bolt.DB) error { return db.Update(s.sealed(fn)) })
 }
 
 func (s *Store) withMap(readOnly bool, mmapSize int, op func(db *bolt.DB) error) (err error) {

@@ -1,0 +1,307 @@
+package main
+
+import (
+	"archive/zip"
+	"bytes"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"io/fs"
+	"os"
+	"path/filepath"
+	"strings"
+	"time"
+
+	"github.com/spf13/cobra"
+
+	"rightsdesk/cases"
+	"rightsdesk/storage"
+)
+
+// packetProof is a packet's proof.json: the case's log signed at the size
+// just after the last event the packet reflects (every event but the
+// exported ones, recorded by the end of the letter's date when it has one),
+// so that the same case state gives the same bytes.
+func packetProof(st storage.Service, c *cases.Case, date cases.Date) ([]byte, error) {
+	var end time.Time
+	if !date.IsZero() {
+		loc, err := cases.LoadZone(c.Rules.Zone)
+		if err != nil {
+			return nil, err
+		}
+		end = date.AddDays(1).Start(loc)
+	}
+	upTo := 0
+	for i, e := range c.Events {
+		if e.Kind != cases.EventExported && (end.IsZero() || e.RecordedAt.Before(end)) {
+			upTo = i + 1
+		}
+	}
+	if upTo == 0 {
+		return nil, nil
+	}
+	p, err := st.Proof(c.ID, uint64(upTo))
+	if err != nil {
+		return nil, fmt.Errorf("the proof of %s: %w", c.ID, err)
+	}
+	out, err := json.MarshalIndent(p, "", "  ")
+	return append(out, '\n'), err
+}
+
+// recordProof is a case record's proof: of every event it shows.
+func recordProof(st storage.Service, id string) (json.RawMessage, error) {
+	p, err := st.Proof(id, 0)
+	if err != nil {
+		return nil, fmt.Errorf("the proof of %s: %w", id, err)
+	}
+	return json.Marshal(p)
+}
+
+// checkpointCommand prints or exports the signed checkpoints.
+func (a *app) checkpointCommand() *cobra.Command {
+	cmd := &cobra.Command{Use: "checkpoint", Short: "print or export the signed checkpoints of the logs", Args: noArgs,
+		Long: `Prints the latest signed checkpoint of every organisation's log (C2SP
+tlog-checkpoint text with its ed25519 signature) and the database's public
+keys, or with --out writes them to FILE (JSON). Keep that file where whoever
+holds the signing key cannot reach it: rightsdesk check --against FILE then
+shows any rewrite or rollback made since.
+
+The signing key is kept in $XDG_STATE_HOME/rightsdesk/<database>.key
+(default ~/.local/state), never in the database nor its backups. A lost key
+is replaced by the next change, recorded as key_replaced, which check
+reports; with --rotate-key the key is retired for a new one, recorded as
+key_rotated signed by both. Checkpoints signed before still verify.`,
+		Example: "  rightsdesk checkpoint\n  rightsdesk checkpoint --out /media/usb/checkpoint-$(date +%F).json\n  rightsdesk checkpoint --rotate-key"}
+	var db, out string
+	var rotate bool
+	dbFlag(cmd, &db)
+	cmd.Flags().StringVar(&out, "out", "", "write the checkpoints and keys to `FILE` (JSON)")
+	_ = cmd.MarkFlagFilename("out", "json")
+	cmd.Flags().BoolVar(&rotate, "rotate-key", false, "retire the signing key for a new one (key_rotated, signed by both)")
+	cmd.RunE = a.runs(func([]string) int {
+		if rotate {
+			ev, err := a.store(a.dbPath(db)).RotateKey()
+			if err != nil {
+				return a.storeFailure(err)
+			}
+			fmt.Fprintf(a.stdout, "key %d  %s  %s  %s\n", ev.Seq, ev.Kind, ev.At.UTC().Format(time.RFC3339), cases.Printable(ev.Key))
+			return exitOK
+		}
+		f, err := a.store(a.dbPath(db)).Checkpoints()
+		if err != nil {
+			return a.storeFailure(err)
+		}
+		if out != "" {
+			if err := storage.WriteCheckpointFile(out, f); err != nil {
+				return a.fail(exitUsage, fmt.Errorf("checkpoint --out: %w", err))
+			}
+			fmt.Fprintln(a.stdout, out)
+			return exitOK
+		}
+		fmt.Fprintf(a.stdout, "database %s\n", cases.Printable(f.Database))
+		for _, k := range f.Keys {
+			fmt.Fprintf(a.stdout, "key %d  %s  %s  %s\n", k.Seq, k.Kind, k.At.UTC().Format(time.RFC3339), cases.Printable(k.Key))
+		}
+		for _, l := range f.Logs {
+			fmt.Fprintf(a.stdout, "\n%s", cases.Printable(l.Checkpoint))
+		}
+		return exitOK
+	})
+	return cmd
+}
+
+// checkAgainst checks the database against an exported checkpoint file,
+// or the proof of an earlier packet or case record.
+func (a *app) checkAgainst(s *storage.Store, path string) ([]storage.Problem, int) {
+	if f, err := storage.ReadCheckpointFile(path); err == nil {
+		problems, err := s.CheckAgainst(f)
+		if err != nil {
+			return nil, a.storeFailure(err)
+		}
+		return problems, exitOK
+	}
+	p, _, err := readProof(path)
+	if err != nil {
+		return nil, a.fail(exitUsage, fmt.Errorf("check --against: %w", err))
+	}
+	problems, err := s.CheckAgainstProof(p)
+	if err != nil {
+		return nil, a.storeFailure(err)
+	}
+	return problems, exitOK
+}
+
+// reportKeys prints the key events check reports: a replaced key is said,
+// so that one nobody expected shows.
+func (a *app) reportKeys(s *storage.Store) {
+	events, err := s.KeyEvents()
+	if err != nil {
+		return // check reports a damaged key chain as a problem
+	}
+	for _, k := range events {
+		if k.Kind != storage.KeyCreated {
+			fmt.Fprintf(a.stdout, "note: signing key %s on %s (%s): %s\n", strings.ReplaceAll(k.Kind, "key_", ""),
+				k.At.UTC().Format(time.RFC3339), cases.Printable(k.Reason), cases.Printable(k.Key))
+		}
+	}
+}
+
+// withProofVerify makes the verify action also `verify PACKET [--key PUB]`:
+// when its argument is a path that exists, it checks the proofs of a
+// packet (folder or zip) or a case record offline.
+func (a *app) withProofVerify(cmds []*cobra.Command) []*cobra.Command {
+	for _, cmd := range cmds {
+		if cmd.Name() != "verify" {
+			continue
+		}
+		cmd.Use = "verify ID | verify PACKET"
+		cmd.Long += `
+
+verify PACKET [--key PUB] instead checks, offline and on any machine, the
+proofs a packet (its folder or zip, or its proof.json) or a case record
+(record.json, or its folder) carries: the checkpoint's signature and that
+each event is in the signed log. Give --key the database's public key
+(rightsdesk checkpoint prints it), kept apart; without it the keys the
+file carries are used, which shows only that it is self-consistent. It
+says which. An argument that is an existing path is taken as PACKET.
+Exit 1 if a proof fails.`
+		cmd.Example += "\n  rightsdesk verify ~/out/DSR-2026-000042-access.zip --key 'rightsdesk/4f…+1a2b3c4d+AbC…'"
+		key := cmd.Flags().String("key", "", "with PACKET: the public `KEY` to check the signature with")
+		args, run := cmd.Args, cmd.RunE
+		cmd.Args = func(c *cobra.Command, as []string) error {
+			if len(as) == 1 && isPath(as[0]) {
+				return nil
+			}
+			return args(c, as)
+		}
+		cmd.RunE = func(c *cobra.Command, as []string) error {
+			if len(as) == 1 && isPath(as[0]) {
+				return a.runs(func([]string) int { return a.runVerifyProof(as[0], *key) })(c, as)
+			}
+			if *key != "" {
+				return a.runs(func([]string) int {
+					return a.fail(exitUsage, errors.New("verify: --key goes with a packet or record path"))
+				})(c, as)
+			}
+			return run(c, as)
+		}
+	}
+	return cmds
+}
+
+func isPath(s string) bool {
+	_, err := os.Stat(s)
+	return err == nil
+}
+
+func (a *app) runVerifyProof(path, key string) int {
+	p, record, err := readProof(path)
+	if err != nil {
+		return a.fail(exitUsage, fmt.Errorf("verify: %w", err))
+	}
+	var keys []string
+	if key != "" {
+		keys = []string{key}
+	}
+	v, err := storage.VerifyProof(p, keys)
+	if err == nil && record != nil {
+		err = matchRecord(p, record)
+	}
+	if err != nil {
+		return a.fail(exitRefused, fmt.Errorf("verify %s: %w", path, err))
+	}
+	fmt.Fprintf(a.stdout, "ok: %d events of %s are in the log %s at size %d, signed; checked with %s\n",
+		v.Events, cases.Printable(p.Case), cases.Printable(v.Checkpoint.Origin), v.Checkpoint.Size, v.KeySource)
+	if v.Checkpoint.Test {
+		fmt.Fprintln(a.stdout, "note: a test database's checkpoint, signed with a key derived from its seed: not a production key")
+	}
+	return exitOK
+}
+
+// recordEvents is what verify reads of a case record: its events' digests.
+type recordEvents struct {
+	Events []struct {
+		Seq    uint64 `json:"seq"`
+		Digest string `json:"digest"`
+	} `json:"events"`
+	Proof *storage.CaseProof `json:"proof"`
+}
+
+// matchRecord checks that a record's events are those its proof proves.
+func matchRecord(p *storage.CaseProof, r *recordEvents) error {
+	if len(r.Events) != len(p.Events) {
+		return fmt.Errorf("the record shows %d events, its proof %d", len(r.Events), len(p.Events))
+	}
+	for i, e := range r.Events {
+		if e.Seq != p.Events[i].Seq || e.Digest != p.Events[i].Digest {
+			return fmt.Errorf("event %d of the record is not the one its proof proves (altered)", e.Seq)
+		}
+	}
+	return nil
+}
+
+// readProof finds the proof in a packet (folder, zip or proof.json) or a
+// case record (record.json or its folder); record is set for a record.
+func readProof(path string) (*storage.CaseProof, *recordEvents, error) {
+	info, err := os.Stat(path)
+	if err != nil {
+		return nil, nil, err
+	}
+	var data []byte
+	switch {
+	case info.IsDir():
+		for _, name := range []string{"proof.json", "record.json"} {
+			if data, err = os.ReadFile(filepath.Join(path, name)); err == nil {
+				break
+			}
+		}
+		if err != nil {
+			return nil, nil, fmt.Errorf("%s holds no proof.json or record.json", path)
+		}
+	case strings.HasSuffix(strings.ToLower(path), ".zip"):
+		if data, err = proofInZip(path); err != nil {
+			return nil, nil, err
+		}
+	case info.Mode().IsRegular() && info.Size() < 64<<20:
+		if data, err = os.ReadFile(path); err != nil {
+			return nil, nil, err
+		}
+	default:
+		return nil, nil, fmt.Errorf("%s is not a packet or a case record", path)
+	}
+	var r recordEvents
+	if err := json.Unmarshal(data, &r); err == nil && r.Proof != nil {
+		return r.Proof, &r, nil
+	}
+	var p storage.CaseProof
+	if err := json.Unmarshal(data, &p); err != nil || p.Checkpoint == "" {
+		return nil, nil, fmt.Errorf("%s carries no proof (a packet or case record exported before proofs?)", path)
+	}
+	return &p, nil, nil
+}
+
+// proofInZip reads the proof.json of a packet's zip.
+func proofInZip(path string) ([]byte, error) {
+	z, err := zip.OpenReader(path)
+	if err != nil {
+		return nil, fmt.Errorf("%s is not a readable zip: %w", path, err)
+	}
+	defer z.Close()
+	for _, f := range z.File {
+		if f.Name == "proof.json" || strings.HasSuffix(f.Name, "/proof.json") {
+			if f.UncompressedSize64 > 64<<20 {
+				return nil, errors.New("proof.json is too large")
+			}
+			rc, err := f.Open()
+			if err != nil {
+				return nil, err
+			}
+			defer rc.Close()
+			var b bytes.Buffer
+			_, err = io.Copy(&b, io.LimitReader(rc, 64<<20))
+			return b.Bytes(), err
+		}
+	}
+	return nil, fmt.Errorf("%s: %w", path, fs.ErrNotExist)
+}

@@ -1,0 +1,240 @@
+package main
+
+import (
+	"archive/zip"
+	"bytes"
+	"encoding/json"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+)
+
+// publicKey is the database's current public key, as checkpoint prints it.
+func (d *desk) publicKey() string {
+	d.t.Helper()
+	status, out, errOut := d.run("checkpoint")
+	if status != 0 {
+		d.t.Fatalf("checkpoint: %s", errOut)
+	}
+	for _, line := range strings.Split(out, "\n") {
+		if f := strings.Fields(line); len(f) == 5 && f[0] == "key" {
+			return f[4]
+		}
+	}
+	d.t.Fatalf("checkpoint printed no key: %s", out)
+	return ""
+}
+
+func TestVerifyChecksAnUntouchedPacketAndRecordOnACopyElsewhere(t *testing.T) {
+	d := newDesk(t, "2025-03-20T12:00:00Z")
+	id := d.add("--controller", "callrix", "--right", "access", "--received", "2025-03-03")
+	d.add("--controller", "callrix", "--right", "erasure", "--received", "2025-03-04")
+	if status, _, errOut := d.run("verify", id, "--method", "e-mail"); status != 0 {
+		t.Fatalf("verify ID --method is still the action: %s", errOut)
+	}
+	out := filepath.Join(t.TempDir(), "out")
+	status, path, errOut := d.run("export", id, "--out", out)
+	if status != 0 {
+		t.Fatal(errOut)
+	}
+	path = strings.TrimSpace(strings.Split(path, "\n")[0])
+	key := d.publicKey()
+	// Elsewhere: a copy, no database, no key folder.
+	elsewhere := filepath.Join(t.TempDir(), "copy.zip")
+	data, err := os.ReadFile(path)
+	if err != nil {
+		t.Fatalf("%v (export printed %q)", err, path)
+	}
+	if err := os.WriteFile(elsewhere, data, 0o600); err != nil {
+		t.Fatal(err)
+	}
+	env := map[string]string{"XDG_STATE_HOME": t.TempDir(), "RIGHTSDESK_DB": filepath.Join(t.TempDir(), "none.db")}
+	status, got, errOut := runCLI(t, env, "verify", elsewhere, "--key", key)
+	if status != 0 || !strings.Contains(got, "ok: 2 events of "+id) || !strings.Contains(got, "the key given") {
+		t.Fatalf("verify of the packet: %d %s %s", status, got, errOut)
+	}
+	if status, got, _ = runCLI(t, env, "verify", elsewhere); status != 0 || !strings.Contains(got, "carries") {
+		t.Fatalf("verify without --key: %d %s", status, got)
+	}
+	// The same case state gives the same packet: proof.json included.
+	again := filepath.Join(t.TempDir(), "again")
+	if status, p2, errOut := d.run("export", id, "--out", again); status != 0 {
+		t.Fatal(errOut)
+	} else if b, _ := os.ReadFile(strings.TrimSpace(strings.Split(p2, "\n")[0])); !bytes.Equal(b, data) {
+		t.Fatal("the same case state gave another packet")
+	}
+	// Another database's key does not verify it.
+	other := newDesk(t, "2025-03-20T12:00:00Z")
+	other.add("--controller", "callrix", "--right", "access", "--received", "2025-03-03")
+	if status, _, errOut = runCLI(t, env, "verify", elsewhere, "--key", other.publicKey()); status != 1 || !strings.Contains(errOut, "none of the keys given") {
+		t.Fatalf("verify with another key: %d %s", status, errOut)
+	}
+
+	// The case record, as written.
+	status, rec, errOut := d.run("export", id, "--record", "--out", out)
+	if status != 0 {
+		t.Fatal(errOut)
+	}
+	rec = strings.TrimSpace(rec)
+	// received, verified, and the two exports
+	if status, got, errOut = runCLI(t, env, "verify", filepath.Join(rec, "record.json"), "--key", key); status != 0 || !strings.Contains(got, "ok: 4 events") {
+		t.Fatalf("verify of the record: %d %s %s", status, got, errOut)
+	}
+	// A record whose shown event was swapped for another digest fails.
+	js, _ := os.ReadFile(filepath.Join(rec, "record.json"))
+	var r map[string]any
+	if err := json.Unmarshal(js, &r); err != nil {
+		t.Fatal(err)
+	}
+	r["events"].([]any)[1].(map[string]any)["digest"] = strings.Repeat("ab", 32)
+	forged, _ := json.Marshal(r)
+	fp := filepath.Join(t.TempDir(), "record.json")
+	_ = os.WriteFile(fp, forged, 0o600)
+	if status, _, errOut = runCLI(t, env, "verify", fp, "--key", key); status != 1 || !strings.Contains(errOut, "altered") {
+		t.Fatalf("verify of an altered record: %d %s", status, errOut)
+	}
+	if status, _, errOut = runCLI(t, env, "verify", t.TempDir()); status != 2 {
+		t.Fatalf("verify of a folder with no proof: %d %s", status, errOut)
+	}
+}
+
+func TestCheckAgainstAnExportShowsARollback(t *testing.T) {
+	d := newDesk(t, "2025-03-20T12:00:00Z")
+	id := d.add("--controller", "callrix", "--right", "access", "--received", "2025-03-03")
+	early := filepath.Join(t.TempDir(), "early.json")
+	if status, _, errOut := d.run("checkpoint", "--out", early); status != 0 {
+		t.Fatal(errOut)
+	}
+	snapshot, _ := os.ReadFile(d.db)
+	out := filepath.Join(t.TempDir(), "out")
+	if status, _, errOut := d.run("verify", id, "--method", "e-mail"); status != 0 {
+		t.Fatal(errOut)
+	}
+	status, path, errOut := d.run("export", id, "--out", out)
+	if status != 0 {
+		t.Fatal(errOut)
+	}
+	late := filepath.Join(t.TempDir(), "late.json")
+	if status, _, errOut := d.run("checkpoint", "--out", late); status != 0 {
+		t.Fatal(errOut)
+	}
+	if status, got, errOut := d.run("check", "--against", early); status != 0 || !strings.Contains(got, "ok") {
+		t.Fatalf("check --against an earlier export: %d %s %s", status, got, errOut)
+	}
+	// The file put back as it was: it verifies alone, not against what was
+	// exported since, nor against the packet made since.
+	if err := os.WriteFile(d.db, snapshot, 0o600); err != nil {
+		t.Fatal(err)
+	}
+	if status, _, errOut := d.run("check"); status != 0 {
+		t.Fatalf("the earlier file alone: %s", errOut)
+	}
+	status, got, _ := d.run("check", "--against", late)
+	if status != 1 || !strings.Contains(got, "rolled back") {
+		t.Fatalf("check --against after a rollback: %d %s", status, got)
+	}
+	if status, got, _ = d.run("check", "--against", strings.TrimSpace(strings.Split(path, "\n")[0])); status != 1 || !strings.Contains(got, "rolled back") {
+		t.Fatalf("check --against a later packet after a rollback: %d %s", status, got)
+	}
+	if status, _, errOut = d.run("check", "--against", filepath.Join(t.TempDir(), "missing.json")); status != 2 {
+		t.Fatalf("check --against a missing file: %d %s", status, errOut)
+	}
+}
+
+// zipNames lists a packet's files.
+func zipNames(t *testing.T, path string) []string {
+	t.Helper()
+	z, err := zip.OpenReader(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer z.Close()
+	var out []string
+	for _, f := range z.File {
+		out = append(out, f.Name)
+	}
+	return out
+}
+
+func TestAPacketCarriesItsProofInItsChecksums(t *testing.T) {
+	d := newDesk(t, "2025-03-20T12:00:00Z")
+	id := d.add("--controller", "callrix", "--right", "access", "--received", "2025-03-03")
+	status, path, errOut := d.run("export", id, "--out", t.TempDir())
+	if status != 0 {
+		t.Fatal(errOut)
+	}
+	names := strings.Join(zipNames(t, strings.TrimSpace(strings.Split(path, "\n")[0])), " ")
+	if !strings.Contains(names, "/proof.json") {
+		t.Fatalf("no proof.json in %s", names)
+	}
+}
+
+func TestCheckReportsAReplacedAndARotatedKey(t *testing.T) {
+	d := newDesk(t, "2025-03-20T12:00:00Z")
+	id := d.add("--controller", "callrix", "--right", "access", "--received", "2025-03-03")
+	early := filepath.Join(t.TempDir(), "early.json")
+	if status, _, errOut := d.run("checkpoint", "--out", early); status != 0 {
+		t.Fatal(errOut)
+	}
+	keys, _ := filepath.Glob(filepath.Join(os.Getenv("XDG_STATE_HOME"), "rightsdesk", "*.key"))
+	// The store reads the process's XDG_STATE_HOME: the tests' own folder.
+	var f struct{ Database string }
+	js, _ := os.ReadFile(early)
+	_ = json.Unmarshal(js, &f)
+	key := filepath.Join(os.Getenv("XDG_STATE_HOME"), "rightsdesk", f.Database+".key")
+	if err := os.Remove(key); err != nil {
+		t.Fatalf("%v (keys %v)", err, keys)
+	}
+	if status, _, errOut := d.run("verify", id, "--method", "e-mail"); status != 0 {
+		t.Fatal(errOut)
+	}
+	status, out, errOut := d.run("check", "--against", early)
+	if status != 0 || !strings.Contains(out, "note: signing key replaced") || !strings.Contains(out, "was missing") {
+		t.Fatalf("check after a lost key: %d %s %s", status, out, errOut)
+	}
+	if status, out, errOut = d.run("checkpoint", "--rotate-key"); status != 0 || !strings.Contains(out, "key_rotated") {
+		t.Fatalf("rotate: %d %s %s", status, out, errOut)
+	}
+	if status, _, errOut := d.run("note", id, "--text", "after the rotation"); status != 0 {
+		t.Fatal(errOut)
+	}
+	if status, out, errOut = d.run("check", "--against", early); status != 0 || !strings.Contains(out, "note: signing key rotated") {
+		t.Fatalf("check after a rotation: %d %s %s", status, out, errOut)
+	}
+}
+
+// BenchmarkVerifyPacket: rightsdesk verify of a packet's zip with --key,
+// end to end (read the zip, the signature, each event's inclusion proof)
+// in the log of a 300-case demo.
+func BenchmarkVerifyPacket(b *testing.B) {
+	dir := b.TempDir()
+	env := map[string]string{"RIGHTSDESK_NOW": "2025-03-20T12:00:00Z", "RIGHTSDESK_ACTOR": "anna", "XDG_CONFIG_HOME": dir}
+	db := filepath.Join(dir, "cases.db")
+	must := func(args ...string) string {
+		status, out, errOut := runCLIb(env, append(args, "--db", db)...)
+		if status != 0 {
+			b.Fatalf("%v: %s", args, errOut)
+		}
+		return strings.TrimSpace(out)
+	}
+	must("demo", "--cases", "300")
+	id := must("add", "--controller", "callrix", "--right", "access", "--subject", "Zoé Lefèvre", "--email", "zoe@example.org", "--received", "2025-03-03")
+	must("verify", id, "--method", "e-mail")
+	path := strings.Split(must("export", id, "--out", filepath.Join(dir, "out")), "\n")[0]
+	status, out, _ := runCLIb(env, "checkpoint", "--db", db)
+	var key string
+	for _, line := range strings.Split(out, "\n") {
+		if f := strings.Fields(line); len(f) == 5 && f[0] == "key" {
+			key = f[4]
+		}
+	}
+	if status != 0 || key == "" {
+		b.Fatal(out)
+	}
+	for b.Loop() {
+		if status, out, errOut := runCLIb(env, "verify", path, "--key", key); status != 0 {
+			b.Fatal(out, errOut)
+		}
+	}
+}

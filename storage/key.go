@@ -1,0 +1,326 @@
+package storage
+
+import (
+	"bytes"
+	"crypto/rand"
+	"crypto/sha256"
+	"encoding/hex"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"io/fs"
+	"os"
+	"path/filepath"
+	"strings"
+	"time"
+
+	bolt "go.etcd.io/bbolt"
+	"golang.org/x/mod/sumdb/note"
+)
+
+// Key custody (TRUST.md): the private key that signs checkpoints lives
+// beside the database, never inside it, in
+// $XDG_STATE_HOME/rightsdesk/<database-id>.key (default ~/.local/state),
+// so that backups never carry it. Every public key is an event of the
+// database's key chain (bucketKeys), so old checkpoints still verify after
+// a lost key is replaced. A demo or test database derives its key from its
+// seed (testseed.go) instead, and its checkpoints say so.
+var (
+	bucketKeys    = []byte("keys") // seq (8 bytes) -> key event envelope; "head" -> chain head
+	keyKeysHead   = []byte("head")
+	keyDatabaseID = []byte("database-id")
+)
+
+// Kinds of key events.
+const (
+	KeyCreated  = "key_created"
+	KeyReplaced = "key_replaced"
+)
+
+// KeyEvent is one event of the key chain: a public key (a note verifier
+// key, "name+hash+key") taking over the signing of checkpoints.
+type KeyEvent struct {
+	Seq    uint64    `json:"seq"`
+	Kind   string    `json:"kind"`
+	Key    string    `json:"key"`
+	At     time.Time `json:"at"`
+	Reason string    `json:"reason,omitempty"`
+	// Statement is a rotation's "from OLD to NEW", signed by both keys.
+	Statement string `json:"statement,omitempty"`
+}
+
+// ensureDatabaseID gives a database its random ID (the name of its key
+// file and part of every log's origin) if it has none yet.
+func ensureDatabaseID(tx *bolt.Tx) error {
+	m := tx.Bucket(bucketMeta)
+	if m.Get(keyDatabaseID) != nil {
+		return nil
+	}
+	var b [16]byte
+	if _, err := rand.Read(b[:]); err != nil {
+		return err
+	}
+	return m.Put(keyDatabaseID, []byte(hex.EncodeToString(b[:])))
+}
+
+// databaseID is the database's ID: derived from the seed of a test
+// database, so that its checkpoints are the same on every run.
+func databaseID(tx *bolt.Tx) string {
+	if seed := testSeed(tx); seed != nil {
+		sum := sha256.Sum256(append([]byte("rightsdesk database id\x00"), seed...))
+		return "test-" + hex.EncodeToString(sum[:12])
+	}
+	if m := tx.Bucket(bucketMeta); m != nil {
+		return string(m.Get(keyDatabaseID))
+	}
+	return ""
+}
+
+// keyName is the name in the database's verifier keys and signatures.
+func keyName(tx *bolt.Tx) string {
+	if testSeed(tx) != nil {
+		return "rightsdesk-test-key/" + databaseID(tx)
+	}
+	return "rightsdesk/" + databaseID(tx)
+}
+
+// KeyDir is where the signing keys of this user's databases are kept.
+func KeyDir() (string, error) {
+	if d := os.Getenv("XDG_STATE_HOME"); filepath.IsAbs(d) {
+		return filepath.Join(d, "rightsdesk"), nil
+	}
+	home, err := os.UserHomeDir()
+	if err != nil {
+		return "", fmt.Errorf("no folder for the signing key: set XDG_STATE_HOME or HOME: %w", err)
+	}
+	return filepath.Join(home, ".local", "state", "rightsdesk"), nil
+}
+
+// keyFile is where the database's private key is kept, and its mode: in
+// the user's state folder (0600), or, for a team's shared database (its
+// folder setgid, IsShared), beside the database, readable by the group
+// (0640), so that every member signs with the one key. Never inside the
+// database: a backup does not carry it.
+func keyFile(tx *bolt.Tx) (dir, path string, mode fs.FileMode, err error) {
+	if db := tx.DB().Path(); IsShared(db) {
+		dir = filepath.Dir(db)
+		return dir, filepath.Join(dir, "."+filepath.Base(db)+"."+databaseID(tx)+".key"), 0o640, nil
+	}
+	if dir, err = KeyDir(); err != nil {
+		return "", "", 0, err
+	}
+	return dir, filepath.Join(dir, databaseID(tx)+".key"), 0o600, nil
+}
+
+// keyChain reads the key events, in order, checking their chain.
+func keyChain(tx *bolt.Tx) ([]KeyEvent, error) {
+	b := tx.Bucket(bucketKeys)
+	if b == nil {
+		return nil, nil
+	}
+	var out []KeyEvent
+	hash := chainStart("keys")
+	err := b.ForEach(func(k, v []byte) error {
+		if len(k) != 8 {
+			return nil
+		}
+		var env envelope
+		if err := json.Unmarshal(v, &env); err != nil {
+			return fmt.Errorf("key event unreadable: %v", err)
+		}
+		sum := sha256.Sum256(env.Content)
+		if env.Prev != hash || env.Seq != uint64(len(out)+1) || hex.EncodeToString(sum[:]) != env.Digest {
+			return fmt.Errorf("key event %d does not chain (altered)", env.Seq)
+		}
+		var ev KeyEvent
+		if err := json.Unmarshal(env.Content, &ev); err != nil {
+			return fmt.Errorf("key event %d unreadable: %v", env.Seq, err)
+		}
+		ev.Seq = env.Seq
+		out = append(out, ev)
+		hash = chainNext(hash, env.Digest)
+		return nil
+	})
+	if err == nil && string(b.Get(keyKeysHead)) != hash {
+		err = errors.New("the key chain does not end at its recorded head")
+	}
+	return out, err
+}
+
+// appendKeyEvent chains a key event.
+func appendKeyEvent(tx *bolt.Tx, ev KeyEvent) error {
+	b, err := tx.CreateBucketIfNotExists(bucketKeys)
+	if err != nil {
+		return err
+	}
+	prev := string(b.Get(keyKeysHead))
+	if prev == "" {
+		prev = chainStart("keys")
+	}
+	seq, err := b.NextSequence()
+	if err != nil {
+		return err
+	}
+	ev.Seq = 0
+	content, err := json.Marshal(ev)
+	if err != nil {
+		return err
+	}
+	sum := sha256.Sum256(content)
+	digest := hex.EncodeToString(sum[:])
+	env, err := json.Marshal(envelope{Seq: seq, Prev: prev, Digest: digest, Content: content})
+	if err != nil {
+		return err
+	}
+	if err := b.Put(u64(seq), env); err != nil {
+		return err
+	}
+	return b.Put(keyKeysHead, []byte(chainNext(prev, digest)))
+}
+
+// verifiers are every key the key chain ever named.
+func verifiers(events []KeyEvent) (note.Verifiers, error) {
+	var list []note.Verifier
+	seen := map[string]bool{}
+	for _, ev := range events {
+		if seen[ev.Key] {
+			continue
+		}
+		seen[ev.Key] = true
+		v, err := note.NewVerifier(ev.Key)
+		if err != nil {
+			return nil, fmt.Errorf("key event %d: %v", ev.Seq, err)
+		}
+		list = append(list, v)
+	}
+	return note.VerifierList(list...), nil
+}
+
+// seededKey derives a test database's signing key from its seed.
+func seededKey(name string, seed []byte) (skey, vkey string, err error) {
+	sum := sha256.Sum256(append([]byte("rightsdesk signing key\x00"), seed...))
+	return note.GenerateKey(bytes.NewReader(sum[:]), name)
+}
+
+// signer returns the database's signing key, creating it on first use and
+// chaining its public key. A key file that is missing while the chain
+// names a key was lost: a new key replaces it, recorded as key_replaced
+// (check reports it), and checkpoints signed before still verify.
+func signer(tx *bolt.Tx, now time.Time) (note.Signer, error) {
+	if err := ensureDatabaseID(tx); err != nil {
+		return nil, err
+	}
+	name := keyName(tx)
+	var skey, vkey, reason string
+	var err error
+	if seed := testSeed(tx); seed != nil {
+		skey, vkey, err = seededKey(name, seed)
+		reason = "derived from the test seed: not a production key"
+	} else {
+		skey, vkey, reason, err = loadKey(tx, name)
+	}
+	if err != nil {
+		return nil, err
+	}
+	events, err := keyChain(tx)
+	if err != nil {
+		return nil, fmt.Errorf("the key chain is damaged: %w", err)
+	}
+	switch {
+	case len(events) == 0:
+		err = appendKeyEvent(tx, KeyEvent{Kind: KeyCreated, Key: vkey, At: now.UTC(), Reason: reason})
+	case events[len(events)-1].Key != vkey:
+		if reason == "" {
+			reason = "the key file held a key the database had not recorded"
+			for _, ev := range events {
+				if ev.Key == vkey {
+					reason = fmt.Sprintf("the key file held the key of key event %d, since retired", ev.Seq)
+				}
+			}
+		}
+		err = appendKeyEvent(tx, KeyEvent{Kind: KeyReplaced, Key: vkey, At: now.UTC(), Reason: reason})
+	}
+	if err != nil {
+		return nil, err
+	}
+	return note.NewSigner(skey)
+}
+
+// loadKey reads the database's key file, creating it (0600, O_EXCL, in a
+// 0700 folder) when it is missing. reason says what happened when a new
+// key was made.
+func loadKey(tx *bolt.Tx, name string) (skey, vkey, reason string, err error) {
+	dir, path, mode, err := keyFile(tx)
+	if err != nil {
+		return "", "", "", err
+	}
+	data, err := os.ReadFile(path)
+	if errors.Is(err, fs.ErrNotExist) {
+		if tx.Bucket(bucketKeys) != nil {
+			reason = "the key file " + path + " was missing"
+		}
+		data, err = createKey(dir, path, name, mode)
+	}
+	if err != nil {
+		return "", "", "", fmt.Errorf("the signing key: %w", err)
+	}
+	skey = strings.TrimSpace(string(data))
+	s, err := note.NewSigner(skey)
+	if err != nil || s.Name() != name {
+		return "", "", "", fmt.Errorf("the signing key %s is not this database's key", path)
+	}
+	vkey, err = publicKey(skey)
+	return skey, vkey, reason, err
+}
+
+// createKey writes a new key file; if another process made it first, its
+// key is the one.
+func createKey(dir, path, name string, mode fs.FileMode) ([]byte, error) {
+	if err := os.MkdirAll(dir, 0o700); err != nil {
+		return nil, err
+	}
+	skey, _, err := note.GenerateKey(rand.Reader, name)
+	if err != nil {
+		return nil, err
+	}
+	f, err := os.OpenFile(path, os.O_WRONLY|os.O_CREATE|os.O_EXCL, mode)
+	if errors.Is(err, fs.ErrExist) {
+		return os.ReadFile(path)
+	}
+	if err != nil {
+		return nil, err
+	}
+	if err = f.Chmod(mode); err == nil { // whatever the umask
+		if _, err = io.WriteString(f, skey+"\n"); err == nil {
+			err = f.Sync()
+		}
+	}
+	if cerr := f.Close(); err == nil {
+		err = cerr
+	}
+	if err != nil {
+		_ = os.Remove(path)
+		return nil, err
+	}
+	return []byte(skey), nil
+}
+
+// publicKey is the verifier key of a private note key
+// ("PRIVATE+KEY+name+hash+key").
+func publicKey(skey string) (string, error) {
+	parts := strings.SplitN(skey, "+", 5)
+	if len(parts) != 5 || parts[0] != "PRIVATE" || parts[1] != "KEY" {
+		return "", errors.New("malformed signing key")
+	}
+	s, err := note.NewSigner(skey)
+	if err != nil {
+		return "", err
+	}
+	// The key's last part is the algorithm byte and the ed25519 seed.
+	raw, err := decodeKeyBytes(parts[4])
+	if err != nil || len(raw) != 33 || raw[0] != 1 {
+		return "", errors.New("malformed signing key")
+	}
+	return note.NewEd25519VerifierKey(s.Name(), ed25519Public(raw[1:]))
+}
