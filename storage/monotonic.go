@@ -40,24 +40,31 @@ func (e *ClockBehind) Error() string {
 }
 
 // recordingTime is the time the events of a write transaction are recorded
-// at: now, or the latest recorded change's when now is at most
-// ClockTolerance behind it, in which case the change is refused instead.
-// It moves the latest recorded change on. Under an overridden clock, or at
-// times a fixture gives (Options.GivenTimes), it returns now and moves
-// nothing.
-func recordingTime(tx *bolt.Tx, now time.Time, outside bool) (time.Time, error) {
+// at: now, or, when now is behind the latest recorded change, that change's
+// time or the clock's if later (now was taken before waiting for another
+// process's lock). Only when the clock itself is more than ClockTolerance
+// behind the latest recorded change is the write refused. It moves the
+// latest recorded change on. Under an overridden clock, or at times a
+// fixture gives (Options.GivenTimes), it returns now and moves nothing.
+func recordingTime(tx *bolt.Tx, now time.Time, outside bool, clock cases.Clock) (time.Time, error) {
 	if outside {
 		return now, nil
 	}
-	m := tx.Bucket(bucketMeta)
 	last, ok := lastRecorded(tx)
 	if ok && now.Before(last) {
-		if last.Sub(now) > ClockTolerance {
-			return now, &ClockBehind{Now: now, Last: last}
+		if last.Sub(now) <= ClockTolerance {
+			return last, nil
 		}
-		return last, nil
+		current := clock.Now()
+		if last.Sub(current) > ClockTolerance {
+			return now, &ClockBehind{Now: current, Last: last}
+		}
+		if !current.After(last) {
+			return last, nil
+		}
+		now = current
 	}
-	return now, m.Put(keyLastRecorded, []byte(now.UTC().Format(time.RFC3339Nano)))
+	return now, tx.Bucket(bucketMeta).Put(keyLastRecorded, []byte(now.UTC().Format(time.RFC3339Nano)))
 }
 
 // lastRecorded is the latest recording time written, if the database
@@ -103,7 +110,9 @@ func checkRecordingOrder(tx *bolt.Tx) []Problem {
 				problems = append(problems, Problem{CaseID: rec.Case.ID, Detail: fmt.Sprintf(
 					"event %d (%s) is recorded at %s, before the event preceding it (%s): recording times went back",
 					i+1, e.Kind, e.RecordedAt.UTC().Format(time.RFC3339Nano), prev.UTC().Format(time.RFC3339Nano))})
-			case keep && e.RecordedAt.After(last):
+			// (purge records its event without moving the latest
+			// recorded change)
+			case keep && e.RecordedAt.After(last) && e.Kind != cases.EventPurged:
 				problems = append(problems, Problem{CaseID: rec.Case.ID, Detail: fmt.Sprintf(
 					"event %d (%s) is recorded at %s, after the latest recorded change the database keeps (%s)",
 					i+1, e.Kind, e.RecordedAt.UTC().Format(time.RFC3339Nano), last.UTC().Format(time.RFC3339Nano))})

@@ -37,22 +37,31 @@ func note(s *Store, id string, now time.Time) (*Result, error) {
 	return s.Apply(id, cases.Event{Kind: cases.EventNoted, Text: "called", Actor: "dpo"}, NoRevision, now)
 }
 
+// settable is a clock a test moves.
+type settable struct{ t time.Time }
+
+func (c *settable) Now() time.Time { return c.t }
+
+// at sets the clock and returns its time.
+func (c *settable) at(t time.Time) time.Time { c.t = t; return t }
+
 func TestRecordingTimesNeverGoBack(t *testing.T) {
-	s := newStore(t)
+	clock := &settable{t: testNow}
+	s := Open(filepath.Join(t.TempDir(), "cases.db"), Options{Clock: clock})
 	id := addCase(t, s, "Zoé Lefèvre")[0].ID // recorded at testNow
 	later := testNow.Add(time.Hour)
-	if _, err := note(s, id, later); err != nil {
+	if _, err := note(s, id, clock.at(later)); err != nil {
 		t.Fatal(err)
 	}
 	// The clock steps back two seconds: refused, nothing written.
 	var behind *ClockBehind
-	if _, err := note(s, id, later.Add(-2*time.Second)); !errors.As(err, &behind) ||
+	if _, err := note(s, id, clock.at(later.Add(-2*time.Second))); !errors.As(err, &behind) ||
 		!strings.Contains(err.Error(), "the clock is behind the last recorded change") {
 		t.Fatalf("a clock 2 s behind: %v", err)
 	}
 	if _, err := s.Add(cases.Intake{Controller: "crisp", Rights: []cases.Right{cases.RightAccess},
 		Subject:    cases.Subject{Name: "Other", Email: "o@example.org"},
-		ReceivedAt: testNow}, testRules, later.Add(-time.Minute), "dpo"); !errors.As(err, &behind) {
+		ReceivedAt: testNow}, testRules, clock.at(later.Add(-time.Minute)), "dpo"); !errors.As(err, &behind) {
 		t.Fatalf("add under a clock a minute behind: %v", err)
 	}
 	if l, err := s.Get(id); err != nil || l.Revision != 2 {
@@ -60,12 +69,19 @@ func TestRecordingTimesNeverGoBack(t *testing.T) {
 	}
 	// Half a second behind (two processes that took the time before
 	// waiting for each other's lock): recorded at the latest time.
-	res, err := note(s, id, later.Add(-500*time.Millisecond))
+	res, err := note(s, id, clock.at(later.Add(-500*time.Millisecond)))
 	if err != nil || !res.Event.RecordedAt.Equal(later) {
 		t.Fatalf("a clock within the tolerance: %v recorded at %v, want %v", err, res.Event.RecordedAt, later)
 	}
+	// A time taken five seconds before the lock was had, by a clock that
+	// is right: recorded at the clock's time, after the latest change.
+	clock.at(later.Add(3 * time.Second))
+	res, err = note(s, id, later.Add(-5*time.Second))
+	if err != nil || !res.Event.RecordedAt.Equal(clock.t) {
+		t.Fatalf("a time taken before a wait: %v recorded at %v, want %v", err, res.Event.RecordedAt, clock.t)
+	}
 	// Caught up: writes again.
-	if _, err := note(s, id, later.Add(time.Second)); err != nil {
+	if _, err := note(s, id, clock.at(later.Add(4*time.Second))); err != nil {
 		t.Fatal(err)
 	}
 	if problems, err := s.Check(); err != nil || len(problems) > 0 {
