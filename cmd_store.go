@@ -261,7 +261,7 @@ func (a *app) runList(o listOptions) int {
 			if n > 0 {
 				out.WriteByte(',')
 			}
-			out.Write(cases.EscapeC1(view))
+			out.Write(cases.EscapeJSON(view))
 			n++
 			return nil
 		})

@@ -1,7 +1,11 @@
 package main
 
 import (
+	"archive/zip"
 	"bytes"
+	"encoding/json"
+	"fmt"
+	"io"
 	"os"
 	"os/user"
 	"path/filepath"
@@ -225,5 +229,114 @@ func TestTheOSUserWhenTheSystemCannotSay(t *testing.T) {
 	}
 	if got := osUserName(user.Current, user.Lookup, getentName, env(map[string]string{"USER": "someone-else"}), os.Getuid()); got == "someone-else" {
 		t.Errorf("$USER was taken over the system's answer")
+	}
+}
+
+// rawControl finds a character a terminal acts on, raw in b: C0 but line
+// ends and tabs, DEL, C1.
+func rawControl(b []byte) (rune, bool) {
+	for _, r := range string(b) {
+		if r < 0x20 && r != '\n' && r != '\r' && r != '\t' || r == 0x7f || r >= 0x80 && r < 0xa0 {
+			return r, true
+		}
+	}
+	return 0, false
+}
+
+func TestMachineOutputCarriesNoRawControls(t *testing.T) {
+	d := newDesk(t, "2026-03-10T12:00:00Z")
+	data := t.TempDir()
+	d.env["XDG_DATA_HOME"] = data
+	hostile := "Zoé\x1b]0;pwned\x07\u009b2J\x7f\u0085\u202eLefèvre"
+	status, out, errOut := d.run("add", "--controller", "crisp", "--right", "access", "--received", "2026-03-02",
+		"--subject", hostile, "--email", "zoe@example.org", "--text", "give me my data\x1b[31m\u009b1m please")
+	if status != 0 {
+		t.Fatal(errOut)
+	}
+	id := strings.TrimSpace(out)
+	d.ok("note", id, "--text", "called\x1b[2J her \u009b back")
+	outputs := map[string][]byte{}
+	for _, args := range [][]string{{"show", id, "--json"}, {"list", "--json"}, {"report", "--json"}, {"report", "--csv"},
+		{"export", id, "--json"}, {"check", "--json"}} {
+		status, out, errOut := d.run(args...)
+		if status != 0 {
+			t.Fatalf("%v: %d %s", args, status, errOut)
+		}
+		outputs[strings.Join(args, " ")] = []byte(out)
+	}
+	var v map[string]any
+	if err := json.Unmarshal(outputs["show "+id+" --json"], &v); err != nil || v["subject"].(map[string]any)["name"] != hostile {
+		t.Fatalf("show --json reads back as %v (%v), want the name verbatim", v["subject"], err)
+	}
+	records := t.TempDir()
+	d.ok("export", id, "--record", "--out", records)
+	filepath.WalkDir(data, func(path string, e os.DirEntry, err error) error {
+		if err == nil && !e.IsDir() && !strings.HasSuffix(path, ".db") {
+			b, _ := os.ReadFile(path)
+			outputs[path] = b
+		}
+		return nil
+	})
+	filepath.WalkDir(records, func(path string, e os.DirEntry, err error) error {
+		if err == nil && !e.IsDir() {
+			b, _ := os.ReadFile(path)
+			outputs[path] = b
+		}
+		return nil
+	})
+	for name, b := range outputs {
+		if strings.HasSuffix(name, ".zip") {
+			zr, err := zip.NewReader(bytes.NewReader(b), int64(len(b)))
+			if err != nil {
+				t.Fatal(err)
+			}
+			for _, f := range zr.File {
+				rc, _ := f.Open()
+				content, _ := io.ReadAll(rc)
+				rc.Close()
+				if r, found := rawControl(content); found {
+					t.Errorf("%s in %s carries a raw U+%04X", f.Name, filepath.Base(name), r)
+				}
+			}
+			continue
+		}
+		if r, found := rawControl(b); found {
+			t.Errorf("%s carries a raw U+%04X", name, r)
+		}
+	}
+	if len(outputs) < 9 {
+		t.Fatalf("only %d outputs scanned", len(outputs))
+	}
+}
+
+func TestImportRefusesOversizedText(t *testing.T) {
+	// The review's 5 MB name and 30 MB request: each names its line and
+	// its limit (a name 1 KB, a request 256 KB), and nothing is imported.
+	good := "crisp,access,Zoé Lefèvre,zoe@example.org,2026-11-02,email,send me my data\n"
+	hugeName := "crisp,access," + strings.Repeat("N", 5<<20) + ",n@example.org,2026-11-02,email,t\n"
+	textMB := 30
+	if testing.Short() {
+		textMB = 2 // the race detector's step
+	}
+	hugeText := "crisp,erasure,Y,y@example.org,2026-11-02,email," + strings.Repeat("w", textMB<<20) + "\n"
+	atLimit := "crisp,access," + strings.Repeat("n", cases.MaxNameBytes) + ",m@example.org,2026-11-02,email," +
+		strings.Repeat("t", cases.MaxRequestBytes) + "\n"
+	env := importEnv(t)
+	db := filepath.Join(t.TempDir(), "cases.db")
+	file := writeFile(t, "requests.csv", importHeader+good+hugeName+good+hugeText)
+	start := time.Now()
+	status, out, errOut := runCLI(t, env, "import", file, "--db", db)
+	if status != 2 || out != "" || !strings.Contains(errOut, "2 bad rows") || !strings.Contains(errOut, "nothing was imported") ||
+		!strings.Contains(errOut, file+":3: subject is 5.0 MB long: at most 1 KB") ||
+		!strings.Contains(errOut, fmt.Sprintf("%s:5: text is %d.0 MB long: at most 256 KB", file, textMB)) || strings.Count(errOut, "\n") != 3 {
+		t.Fatalf("status %d, stdout %q, stderr %.500q", status, out, errOut)
+	}
+	t.Logf("refused a %d MB file in %s", 5+textMB, time.Since(start).Round(time.Millisecond))
+	if status, out, _ := runCLI(t, env, "list", "--all", "--db", db); status == 0 && strings.TrimSpace(out) != "" {
+		t.Fatalf("something was imported: %q", out)
+	}
+	// At the limits exactly: imported.
+	if status, _, errOut := runCLI(t, env, "import", writeFile(t, "ok.csv", importHeader+atLimit), "--db", db); status != 0 {
+		t.Fatalf("a name of 1 KB and a request of 256 KB: %d %s", status, errOut)
 	}
 }

@@ -5,7 +5,6 @@ import (
 	"crypto/sha256"
 	_ "embed"
 	"encoding/hex"
-	"encoding/json"
 	"fmt"
 	"html/template"
 	"os"
@@ -309,14 +308,14 @@ func recordDate(d *cases.Date) string {
 // record.html and SHA256SUMS, each 0600 in a 0700 folder, and returns the
 // folder. The same case state gives the same bytes.
 func WriteRecord(r *CaseRecord, dir string) (string, error) {
-	js, err := json.MarshalIndent(r, "", "  ")
+	js, err := cases.JSONIndent(r, "", "  ")
 	if err != nil {
 		return "", err
 	}
 	// Subject text is evidence, stored as typed; the files written from it
 	// must not drive a terminal that shows them (cat record.html): JSON
 	// escapes C1 too, and the page shows every control character as text.
-	js = append(cases.EscapeC1(js), '\n')
+	js = append(js, '\n')
 	var page bytes.Buffer
 	if err := recordTemplate.Execute(&page, r); err != nil {
 		return "", fmt.Errorf("case record of %s: %w", r.Case.ID, err)
