@@ -340,3 +340,42 @@ func TestImportRefusesOversizedText(t *testing.T) {
 		t.Fatalf("a name of 1 KB and a request of 256 KB: %d %s", status, errOut)
 	}
 }
+
+func TestTimesBeyondWhatTheEngineHoldsAreBadInput(t *testing.T) {
+	d := newDesk(t, "2026-03-10T12:00:00Z")
+	id := d.add("--controller", "crisp", "--right", "access", "--received", "2026-03-02")
+	// Each is exit 2, one line naming what was given and the years
+	// accepted; nothing recorded.
+	d.refused(id, 2, `--at: date "9999-01-01" is out of range (years 1970 to 2199)`, "note", id, "--text", "x", "--at", "9999-01-01")
+	d.refused(id, 2, `"2262-04-12T00:00:00Z" is out of range (years 1970 to 2199)`, "note", id, "--text", "x", "--at", "2262-04-12T00:00:00Z")
+	for _, now := range []string{"9999-01-01T00:00:00Z", "2262-04-12T00:00:00Z", "1969-12-31T23:59:59Z"} {
+		env := map[string]string{"RIGHTSDESK_NOW": now, "RIGHTSDESK_ACTOR": "anna"}
+		for _, args := range [][]string{{"list"}, {"show", id, "--json"}, {"note", id, "--text", "x"}} {
+			status, out, errOut := runCLI(t, env, append(args, "--db", d.db)...)
+			if status != 2 || out != "" || errOut != "rightsdesk: RIGHTSDESK_NOW: time \""+now+"\" is out of range (years 1970 to 2199)\n" {
+				t.Errorf("RIGHTSDESK_NOW=%s %v: %d %q %q", now, args, status, out, errOut)
+			}
+		}
+	}
+	if status, _, errOut := d.run("add", "--subject", "A", "--email", "a@example.org", "--controller", "crisp", "--right", "access",
+		"--received", "2300-01-01T00:00:00Z"); status != 2 || !strings.Contains(errOut, "out of range (years 1970 to 2199)") {
+		t.Errorf("add --received 2300: %d %q", status, errOut)
+	}
+	if status, _, errOut := runCLI(t, nil, "deadline", "--regime", "eu-gdpr", "--calendar", "FR", "--tz", "Europe/Paris",
+		"--received", "9999-12-31"); status != 2 || !strings.Contains(errOut, "out of range (years 1970 to 2199)") {
+		t.Errorf("deadline --received 9999: %d %q", status, errOut)
+	}
+	// The last second accepted: the countdown counts the days since the
+	// deadline (the end of 2 April 2026 in Paris is 63,460 days and two
+	// hours before the end of 31 December 2199 in UTC, by Python's date
+	// arithmetic, and the day begun counts), and the case's JSON holds its
+	// dates.
+	d.env["RIGHTSDESK_NOW"] = "2199-12-31T23:59:59Z"
+	_, out, errOut := d.run("list")
+	if !strings.Contains(out, "63461d OVERDUE") {
+		t.Errorf("list in the last second of 2199: %q %q", out, errOut)
+	}
+	if v := d.show(id); v["due"] == nil {
+		t.Errorf("show --json in 2199: %v", v)
+	}
+}
