@@ -114,8 +114,25 @@ func clockFrom(getenv func(string) string) (cases.Clock, error) {
 
 // fail prints one line on stderr and returns the status.
 func (a *app) fail(status int, err error) int {
-	fmt.Fprintf(a.stderr, "rightsdesk: %s\n", oneLine(err.Error()))
+	fmt.Fprintf(a.stderr, "rightsdesk: %s\n", oneLine(samePathOnce(err.Error())))
 	return status
+}
+
+// samePathOnce names a file once where an error wrapped the system's error
+// about the same file: "open X: open X: permission denied" and "create X:
+// mkdir X: not a directory" say the outer operation and the reason.
+func samePathOnce(msg string) string {
+	parts := strings.Split(msg, ": ")
+	out := parts[:1]
+	for _, p := range parts[1:] {
+		prev := strings.Fields(out[len(out)-1])
+		this := strings.Fields(p)
+		if len(prev) >= 2 && len(this) == 2 && prev[len(prev)-1] == this[1] {
+			continue // "mkdir X" after "create X"
+		}
+		out = append(out, p)
+	}
+	return strings.Join(out, ": ")
 }
 
 // oneLine keeps an error message to one line with no control characters.

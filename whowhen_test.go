@@ -379,3 +379,26 @@ func TestTimesBeyondWhatTheEngineHoldsAreBadInput(t *testing.T) {
 		t.Errorf("show --json in 2199: %v", v)
 	}
 }
+
+func TestAFileIsNamedOnceInAnError(t *testing.T) {
+	for in, want := range map[string]string{
+		"open /srv/cases.db: open /srv/cases.db: permission denied":                     "open /srv/cases.db: permission denied",
+		"create /tmp/out: mkdir /tmp/out: not a directory":                              "create /tmp/out: not a directory",
+		"import: read /tmp/a.csv: is a directory":                                       "import: read /tmp/a.csv: is a directory",
+		"backup /b/x.db: open /b/x.db.partial: no such file or directory":               "backup /b/x.db: open /b/x.db.partial: no such file or directory",
+		"add: received: date \"9999-01-01\" is out of range (years 1970 to 2199)":       "add: received: date \"9999-01-01\" is out of range (years 1970 to 2199)",
+		"the clock is behind the last recorded change (it says a, recorded at b); wait": "the clock is behind the last recorded change (it says a, recorded at b); wait",
+	} {
+		if got := samePathOnce(in); got != want {
+			t.Errorf("%q: %q, want %q", in, got, want)
+		}
+	}
+	// Through the command line: a packet folder that is a file.
+	d := newDesk(t, "2026-03-10T12:00:00Z")
+	id := d.add("--controller", "crisp", "--right", "access", "--received", "2026-03-02")
+	file := writeFile(t, "not-a-folder", "x")
+	status, _, errOut := d.run("export", id, "--out", file)
+	if status == 0 || strings.Count(errOut, file) != 1 {
+		t.Errorf("export --out FILE: %d %q names the file once", status, errOut)
+	}
+}
