@@ -1,6 +1,8 @@
 package storage
 
 import (
+	"bytes"
+	"encoding/json"
 	"fmt"
 	"slices"
 	"time"
@@ -83,7 +85,8 @@ func lastRecorded(tx *bolt.Tx) (time.Time, bool) {
 // event recorded by the system clock is recorded no earlier than the one
 // before it (the events before a migration are unattested and not
 // compared), and none is later than the latest recorded change the
-// database keeps.
+// database keeps. It reads only each event's kind and times (checkChain
+// reads the rest), so that check of a large file stays about as quick.
 func checkRecordingOrder(tx *bolt.Tx) []Problem {
 	var problems []Problem
 	if v := tx.Bucket(bucketMeta).Get(keyLastRecorded); v != nil {
@@ -92,38 +95,137 @@ func checkRecordingOrder(tx *bolt.Tx) []Problem {
 		}
 	}
 	last, keep := lastRecorded(tx)
+	timelines := tx.Bucket(bucketTimelines)
 	_ = tx.Bucket(bucketCases).ForEach(func(k, _ []byte) error {
-		rec, err := loadRecord(tx, string(k))
-		if err != nil {
+		id := string(k)
+		tl := timelines.Bucket(k)
+		if tl == nil {
 			return nil // checkChain reports it
 		}
+		var retained []recordingFacts // a purged case's stand-ins, read when needed
 		var prev time.Time
-		for i, e := range rec.Case.Events {
+		i := 0
+		_ = tl.ForEach(func(_, v []byte) error {
+			i++
+			e, ok := quickFacts(v)
+			if !ok {
+				var env envelope
+				if json.Unmarshal(v, &env) != nil {
+					return nil // checkChain reports it
+				}
+				if len(env.Content) > 0 {
+					if json.Unmarshal(env.Content, &e) != nil {
+						return nil
+					}
+				} else {
+					if retained == nil {
+						retained = retainedFacts(tx, k)
+					}
+					if i > len(retained) {
+						return nil
+					}
+					e = retained[i-1]
+				}
+			}
 			if e.Kind == cases.EventMigrated {
 				prev = time.Time{} // the ones before are unattested
 			}
 			if slices.Contains(e.Overridden, cases.OverriddenClock) {
-				continue
+				return nil
 			}
 			switch {
 			case !prev.IsZero() && e.RecordedAt.Before(prev):
-				problems = append(problems, Problem{CaseID: rec.Case.ID, Detail: fmt.Sprintf(
+				problems = append(problems, Problem{CaseID: id, Detail: fmt.Sprintf(
 					"event %d (%s) is recorded at %s, before the event preceding it (%s): recording times went back",
-					i+1, e.Kind, e.RecordedAt.UTC().Format(time.RFC3339Nano), prev.UTC().Format(time.RFC3339Nano))})
+					i, e.Kind, e.RecordedAt.UTC().Format(time.RFC3339Nano), prev.UTC().Format(time.RFC3339Nano))})
 			// (purge records its event without moving the latest
 			// recorded change)
 			case keep && e.RecordedAt.After(last) && e.Kind != cases.EventPurged:
-				problems = append(problems, Problem{CaseID: rec.Case.ID, Detail: fmt.Sprintf(
+				problems = append(problems, Problem{CaseID: id, Detail: fmt.Sprintf(
 					"event %d (%s) is recorded at %s, after the latest recorded change the database keeps (%s)",
-					i+1, e.Kind, e.RecordedAt.UTC().Format(time.RFC3339Nano), last.UTC().Format(time.RFC3339Nano))})
+					i, e.Kind, e.RecordedAt.UTC().Format(time.RFC3339Nano), last.UTC().Format(time.RFC3339Nano))})
 			}
 			if e.RecordedAt.After(prev) {
 				prev = e.RecordedAt
 			}
-		}
+			return nil
+		})
 		return nil
 	})
 	return problems
+}
+
+// quickFacts reads an event's recording facts from its stored envelope
+// without decoding the rest: the content starts {"kind":…,"at":…,
+// "recorded_at":…} (cases.Event's first fields) and names its overrides
+// once as a key. ok is false when the bytes are not so (a purged event,
+// another layout): the caller decodes them.
+func quickFacts(env []byte) (e recordingFacts, ok bool) {
+	i := bytes.Index(env, []byte(`"content":{"kind":"`))
+	if i < 0 {
+		return e, false
+	}
+	rest := env[i+len(`"content":{"kind":"`):]
+	kind, rest, ok := cutQuoted(rest)
+	if !ok || !bytes.HasPrefix(rest, []byte(`,"at":"`)) {
+		return e, false
+	}
+	if _, rest, ok = cutQuoted(rest[len(`,"at":"`):]); !ok || !bytes.HasPrefix(rest, []byte(`,"recorded_at":"`)) {
+		return e, false
+	}
+	at, rest, ok := cutQuoted(rest[len(`,"recorded_at":"`):])
+	if !ok {
+		return e, false
+	}
+	t, err := time.Parse(time.RFC3339Nano, string(at))
+	if err != nil {
+		return e, false
+	}
+	e = recordingFacts{Kind: cases.EventKind(kind), RecordedAt: t}
+	if j := bytes.Index(rest, []byte(`"overridden":[`)); j >= 0 {
+		list, _, found := bytes.Cut(rest[j+len(`"overridden":[`):], []byte("]"))
+		if !found || json.Unmarshal(append(append([]byte("["), list...), ']'), &e.Overridden) != nil {
+			return e, false
+		}
+	}
+	return e, true
+}
+
+// cutQuoted splits b after a JSON string's closing quote, for strings
+// that hold no escape (kinds and times); ok is false otherwise.
+func cutQuoted(b []byte) (value, rest []byte, ok bool) {
+	j := bytes.IndexByte(b, '"')
+	if j < 0 || bytes.IndexByte(b[:j], '\\') >= 0 {
+		return nil, nil, false
+	}
+	return b[:j], b[j+1:], true
+}
+
+// recordingFacts are what the order of recording times depends on, of an
+// event's stored content.
+type recordingFacts struct {
+	Kind       cases.EventKind `json:"kind"`
+	RecordedAt time.Time       `json:"recorded_at"`
+	Overridden []string        `json:"overridden"`
+}
+
+// retainedFacts are the recording facts of a purged case's stand-ins (its
+// minimal record's events, by position); empty, not nil, when there are
+// none.
+func retainedFacts(tx *bolt.Tx, id []byte) []recordingFacts {
+	out := []recordingFacts{}
+	raw := tx.Bucket(bucketCases).Get(id)
+	recordJSON, _, err := splitCaseValue(raw)
+	if err != nil {
+		return out
+	}
+	var stored struct {
+		Retained []recordingFacts `json:"retained"`
+	}
+	if json.Unmarshal(recordJSON, &stored) == nil && stored.Retained != nil {
+		out = stored.Retained
+	}
+	return out
 }
 
 // stampAll marks every event of the requests with what the process's

@@ -1,8 +1,10 @@
 package storage
 
 import (
+	"encoding/json"
 	"errors"
 	"path/filepath"
+	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -140,5 +142,27 @@ func TestCheckFindsRecordingTimesOutOfOrder(t *testing.T) {
 	problems, err = s.Check()
 	if err != nil || len(problems) != 2 || problems[1].CaseID != id || !strings.Contains(problems[1].Detail, "recording times went back") {
 		t.Fatalf("times going back in a case: %v %v", problems, err)
+	}
+}
+
+func TestQuickFactsReadWhatTheContentSays(t *testing.T) {
+	at := time.Date(2026, 3, 10, 12, 0, 0, 123456789, time.FixedZone("CET", 3600))
+	for _, ev := range []cases.Event{
+		{Kind: cases.EventNoted, At: at, RecordedAt: at.Add(time.Second), Actor: "anna", Text: `"overridden":["clock"] in a note`},
+		{Kind: cases.EventApproved, At: at, RecordedAt: at, Actor: "bob", Overridden: []string{cases.OverriddenActor, cases.OverriddenClock},
+			ReportedOrigin: "203.0.113.7"},
+		{Kind: cases.EventReceived, At: at.Add(-time.Hour), RecordedAt: at, Actor: "anna", Rules: &testRules},
+	} {
+		content, _ := json.Marshal(ev)
+		env, _ := json.Marshal(envelope{Seq: 1, Prev: "p", Digest: "d", Content: content})
+		got, ok := quickFacts(env)
+		if !ok || got.Kind != ev.Kind || !got.RecordedAt.Equal(ev.RecordedAt) || !slices.Equal(got.Overridden, ev.Overridden) {
+			t.Errorf("%s: %+v %v, want %s %s %v", ev.Kind, got, ok, ev.Kind, ev.RecordedAt, ev.Overridden)
+		}
+	}
+	// A purged event keeps no content: the caller reads its stand-in.
+	env, _ := json.Marshal(envelope{Seq: 2, Prev: "p", Digest: "d"})
+	if _, ok := quickFacts(env); ok {
+		t.Error("an envelope without content read as facts")
 	}
 }
