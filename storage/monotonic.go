@@ -138,9 +138,9 @@ func checkRecordingOrder(tx *bolt.Tx) []Problem {
 				problems = append(problems, Problem{CaseID: id, Detail: fmt.Sprintf(
 					"event %d (%s) is recorded at %s, before the event preceding it (%s): recording times went back",
 					i, e.Kind, e.RecordedAt.UTC().Format(time.RFC3339Nano), prev.UTC().Format(time.RFC3339Nano))})
-			// (purge records its event without moving the latest
-			// recorded change)
-			case keep && e.RecordedAt.After(last) && e.Kind != cases.EventPurged:
+			// (purge and the migrator record their events without
+			// moving the latest recorded change)
+			case keep && e.RecordedAt.After(last) && e.Kind != cases.EventPurged && e.Kind != cases.EventMigrated:
 				problems = append(problems, Problem{CaseID: id, Detail: fmt.Sprintf(
 					"event %d (%s) is recorded at %s, after the latest recorded change the database keeps (%s)",
 					i, e.Kind, e.RecordedAt.UTC().Format(time.RFC3339Nano), last.UTC().Format(time.RFC3339Nano))})
