@@ -18,6 +18,10 @@ type desk struct {
 	t   *testing.T
 	db  string
 	env map[string]string
+	// injectClock runs the commands on the desk's clock given in-process
+	// (runInjected), not through RIGHTSDESK_NOW: their events do not say
+	// the clock was overridden.
+	injectClock bool
 }
 
 func newDesk(t *testing.T, now string) *desk {
@@ -32,6 +36,9 @@ func newDesk(t *testing.T, now string) *desk {
 
 func (d *desk) run(args ...string) (int, string, string) {
 	d.t.Helper()
+	if d.injectClock {
+		return runInjected(d.t, d.env, append(args, "--db", d.db)...)
+	}
 	return runCLI(d.t, d.env, append(args, "--db", d.db)...)
 }
 

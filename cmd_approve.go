@@ -14,16 +14,16 @@ import (
 // Four eyes before a letter leaves (WORK.md, "Approval"): approve and
 // reject. They are described beside the action table (cases.ApproveAction,
 // cases.RejectAction) and recorded through the same action service; the
-// command line adds what only it can know: whether the actor was
-// overridden by $RIGHTSDESK_ACTOR, and the evidence file's content.
+// command line adds the evidence file's content (the store marks what the
+// environment overrode, as on every event).
 
 // approvalCommands are approve and reject.
 func (a *app) approvalCommands() []*cobra.Command {
 	approve := a.approvalCommand(&cases.ApproveAction, `Until the team mode's approver role exists, an approval by the OS user counts
 when that user neither exported the packet nor recorded the closing, a
 refusing result or a withheld file the letter carries. An approval recorded
-under $RIGHTSDESK_ACTOR naming someone else is recorded and shown, and never
-counts. The controller's own sign-off (--external "NAME, ROLE, ORGANISATION"
+under $RIGHTSDESK_ACTOR naming someone else, or at $RIGHTSDESK_NOW's time, is
+recorded and shown, and never counts. The controller's own sign-off (--external "NAME, ROLE, ORGANISATION"
 --evidence FILE) counts whoever records it; the evidence is stored with the
 case and named in its record.
 
@@ -68,9 +68,6 @@ func (a *app) runApproval(act *cases.Action, in actionInput, id string, values c
 	}
 	ev := events[0]
 	ev.Late = late
-	if a.actorOverridden() {
-		ev.Overridden = []string{cases.OverriddenActor}
-	}
 	st := a.cases(a.dbPath(in.db))
 	action := storage.Action{Event: ev, At: in.at, IfRevision: in.ifRevision}
 	if path := values.One("evidence"); path != "" {

@@ -13,8 +13,9 @@ import (
 
 // Four eyes before a letter leaves (WORK.md, "Approval"), through the
 // command line. The desk's actor is RIGHTSDESK_ACTOR, which names someone
-// other than the OS user running the tests: such approvals never count, so
-// the counting ones are recorded without it, as the OS user.
+// other than the OS user running the tests, and its clock RIGHTSDESK_NOW:
+// approvals recorded under either never count, so the counting ones are
+// recorded without them, as the OS user on a clock given in-process.
 
 // approvalRegister is Crisp's register filled in by the DPO, asking
 // approval for the conditions given.
@@ -26,8 +27,10 @@ func approvalRegister(t *testing.T, d *desk, conditions string) {
 }
 
 // as sets the actor of the next commands: a name through RIGHTSDESK_ACTOR,
-// or "" for the OS user.
+// or "" for the OS user on the desk's clock given in-process, with nothing
+// overridden (an approval recorded under an override never counts).
 func (d *desk) as(actor string) {
+	d.injectClock = actor == ""
 	if actor == "" {
 		delete(d.env, "RIGHTSDESK_ACTOR")
 		return

@@ -1,7 +1,6 @@
 package main
 
 import (
-	"encoding/json"
 	"fmt"
 	"io"
 	"strings"
@@ -132,11 +131,11 @@ func calculatorInput(regime, calendar, zone, received, right, pause, extendedUnt
 
 // printJSON writes exactly one JSON value on one line.
 func (a *app) printJSON(v any) int {
-	b, err := json.Marshal(v)
+	b, err := cases.JSON(v)
 	if err != nil {
 		return a.fail(exitUsage, err)
 	}
-	fmt.Fprintf(a.stdout, "%s\n", cases.EscapeC1(b))
+	fmt.Fprintf(a.stdout, "%s\n", b)
 	return exitOK
 }
 

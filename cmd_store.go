@@ -2,10 +2,12 @@ package main
 
 import (
 	"bytes"
+	"context"
 	"errors"
 	"fmt"
 	"io"
 	"os"
+	"os/exec"
 	"os/user"
 	"path/filepath"
 	"strconv"
@@ -49,13 +51,13 @@ func (a *app) cases(path string) storage.Service { return a.store(path) }
 // to the file itself (init, check, backup, purge, demo).
 func (a *app) store(path string) *storage.Store {
 	if a.db == nil || a.db.Path() != path {
-		a.db = storage.Open(path, storage.Options{Shared: storage.IsShared(path), Clock: a.clock})
+		a.db = storage.Open(path, storage.Options{Shared: storage.IsShared(path), Clock: a.clock, Provenance: a.provenance()})
 	}
 	return a.db
 }
 
-// actor is who records events: $RIGHTSDESK_ACTOR, else the OS user (falling
-// back to $USER, then the numeric uid), plus the SSH client address.
+// actor is who records events: $RIGHTSDESK_ACTOR (for tests and demos;
+// the events then say the actor was overridden), else the OS user.
 func (a *app) actor() string {
 	if v := strings.TrimSpace(a.getenv("RIGHTSDESK_ACTOR")); v != "" {
 		return v
@@ -64,28 +66,84 @@ func (a *app) actor() string {
 }
 
 // actorOverridden reports whether $RIGHTSDESK_ACTOR names someone other
-// than the OS user: events so recorded never count as an approval.
+// than the OS user: events so recorded say so, and never count as an
+// approval.
 func (a *app) actorOverridden() bool {
 	v := strings.TrimSpace(a.getenv("RIGHTSDESK_ACTOR"))
-	me := a.osActor()
-	return v != "" && v != me && v != strings.SplitN(me, "@", 2)[0]
+	return v != "" && v != a.osActor()
 }
 
-// osActor is the OS user (falling back to $USER, then the numeric uid),
-// plus the SSH client address.
+// provenance is what the environment overrode ($RIGHTSDESK_ACTOR naming
+// someone else, $RIGHTSDESK_NOW) and the SSH origin it reports: the store
+// stamps it on every event this process records (TRUST.md, "Two modes").
+func (a *app) provenance() cases.Provenance {
+	var p cases.Provenance
+	if a.actorOverridden() {
+		p.Overridden = append(p.Overridden, cases.OverriddenActor)
+	}
+	if a.clockOverridden {
+		p.Overridden = append(p.Overridden, cases.OverriddenClock)
+	}
+	p.ReportedOrigin = reportedOrigin(a.getenv("SSH_CONNECTION"))
+	return p
+}
+
+// reportedOrigin is the client address of $SSH_CONNECTION ("CLIENT PORT
+// SERVER PORT"), as reported: anyone can set the variable, so it is
+// recorded as reported_origin, never as part of who acted.
+func reportedOrigin(sshConnection string) string {
+	f := strings.Fields(sshConnection)
+	if len(f) == 0 || len(f[0]) > 64 {
+		return ""
+	}
+	return cases.Printable(f[0])
+}
+
+// osActor is the OS user's name, found once per process.
 func (a *app) osActor() string {
-	name := ""
-	if u, err := user.Current(); err == nil && u.Username != "" {
-		name = u.Username
-	} else if v := a.getenv("USER"); v != "" {
-		name = v
-	} else {
-		name = "uid:" + strconv.Itoa(os.Getuid())
+	if a.osName == "" {
+		a.osName = osUserName(user.Current, user.Lookup, getentName, a.getenv, os.Getuid())
 	}
-	if ssh := strings.Fields(a.getenv("SSH_CONNECTION")); len(ssh) > 0 {
-		name += "@" + ssh[0]
+	return a.osName
+}
+
+// osUserName is the name of the account uid: the system's answer
+// (os/user), else NSS through getent (a directory-service account that a
+// build without cgo cannot resolve), else $USER or $LOGNAME when that name
+// is the account's, else the uid itself ("uid:1234"). A variable that names
+// another account is never taken: the actor is who runs the process.
+func osUserName(current func() (*user.User, error), lookup func(string) (*user.User, error),
+	getent func(uid int) string, getenv func(string) string, uid int) string {
+	if u, err := current(); err == nil && u.Username != "" && u.Uid == strconv.Itoa(uid) {
+		return u.Username
 	}
-	return name
+	if name := getent(uid); name != "" {
+		return name
+	}
+	for _, k := range []string{"USER", "LOGNAME"} {
+		if v := strings.TrimSpace(getenv(k)); v != "" {
+			if u, err := lookup(v); err == nil && u.Uid == strconv.Itoa(uid) {
+				return v
+			}
+		}
+	}
+	return "uid:" + strconv.Itoa(uid)
+}
+
+// getentName asks NSS (getent passwd UID) for the account's name, within
+// a second; "" when it cannot say.
+func getentName(uid int) string {
+	ctx, cancel := context.WithTimeout(context.Background(), time.Second)
+	defer cancel()
+	out, err := exec.CommandContext(ctx, "getent", "passwd", strconv.Itoa(uid)).Output()
+	if err != nil {
+		return ""
+	}
+	fields := strings.Split(strings.TrimSpace(string(out)), ":")
+	if len(fields) < 3 || fields[2] != strconv.Itoa(uid) || fields[0] == "" {
+		return ""
+	}
+	return fields[0]
 }
 
 // storeFailure maps an error from the store or the domain to its exit
@@ -208,7 +266,7 @@ func (a *app) runList(o listOptions) int {
 			if n > 0 {
 				out.WriteByte(',')
 			}
-			out.Write(cases.EscapeC1(view))
+			out.Write(cases.EscapeJSON(view))
 			n++
 			return nil
 		})
@@ -314,8 +372,11 @@ func printCase(w io.Writer, v *caseJSON, countdown string) {
 	fmt.Fprintln(w, "\ntimeline:")
 	for _, e := range v.Events {
 		line := fmt.Sprintf("  %s  %-24s %s", e.At.UTC().Format("2006-01-02 15:04Z"), e.Kind, p(e.Actor))
+		if words := cases.OverrideWords(e.Overridden); words != "" {
+			line += " (" + words + ")"
+		}
 		for _, d := range e.Details() {
-			if d.Label != "late" { // said below with how late
+			if d.Label != "late" && d.Label != "overridden" { // said with the actor, or below with how late
 				line += " | " + p(d.String())
 			}
 		}

@@ -37,6 +37,10 @@ type app struct {
 	db             *storage.Store // the process's one store owner
 	args           []string       // the command line, without the program's name
 	status         int            // the exit status the command ran to
+	// clockOverridden is set when the clock is $RIGHTSDESK_NOW's; osName
+	// is the OS user's name once found.
+	clockOverridden bool
+	osName          string
 	// writing is set once a command may have changed something (the
 	// database, or a file it writes), so that an internal error says
 	// truthfully whether anything was written.
@@ -49,16 +53,27 @@ func main() {
 
 // run is main without the process: it never panics outward, so that no
 // input can produce a stack trace.
-func run(args []string, stdout, stderr io.Writer, getenv func(string) string) (status int) {
+func run(args []string, stdout, stderr io.Writer, getenv func(string) string) int {
+	return runWith(args, stdout, stderr, getenv, nil)
+}
+
+// runWith is run on a clock the caller injects (nil: the system clock, or
+// $RIGHTSDESK_NOW's). An injected clock is the caller's, as the team
+// server's tests inject theirs; $RIGHTSDESK_NOW is the environment's, and
+// every event recorded under it says its clock was overridden.
+func runWith(args []string, stdout, stderr io.Writer, getenv func(string) string, clock cases.Clock) (status int) {
 	a := &app{stdout: stdout, stderr: stderr, getenv: getenv}
 	defer func() {
 		if r := recover(); r != nil {
 			status = a.internalError(r)
 		}
 	}()
-	clock, err := clockFrom(getenv)
-	if err != nil {
-		return a.fail(exitUsage, err)
+	if clock == nil {
+		var err error
+		if clock, err = clockFrom(getenv); err != nil {
+			return a.fail(exitUsage, err)
+		}
+		a.clockOverridden = getenv("RIGHTSDESK_NOW") != ""
 	}
 	a.clock = clock
 	return a.execute(args)
@@ -99,8 +114,25 @@ func clockFrom(getenv func(string) string) (cases.Clock, error) {
 
 // fail prints one line on stderr and returns the status.
 func (a *app) fail(status int, err error) int {
-	fmt.Fprintf(a.stderr, "rightsdesk: %s\n", oneLine(err.Error()))
+	fmt.Fprintf(a.stderr, "rightsdesk: %s\n", oneLine(samePathOnce(err.Error())))
 	return status
+}
+
+// samePathOnce names a file once where an error wrapped the system's error
+// about the same file: "open X: open X: permission denied" and "create X:
+// mkdir X: not a directory" say the outer operation and the reason.
+func samePathOnce(msg string) string {
+	parts := strings.Split(msg, ": ")
+	out := parts[:1]
+	for _, p := range parts[1:] {
+		prev := strings.Fields(out[len(out)-1])
+		this := strings.Fields(p)
+		if len(prev) >= 2 && len(this) == 2 && prev[len(prev)-1] == this[1] {
+			continue // "mkdir X" after "create X"
+		}
+		out = append(out, p)
+	}
+	return strings.Join(out, ": ")
 }
 
 // oneLine keeps an error message to one line with no control characters.

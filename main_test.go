@@ -152,8 +152,8 @@ func TestTerminalAppNeedsATerminal(t *testing.T) {
 // subject's name leaves show --json and list --json escaped, as ESC does,
 // and reads back as the same name.
 func TestJSONCarriesNoC1Controls(t *testing.T) {
-	if got := string(cases.EscapeC1([]byte("{\"n\":\"a\u009b2Jb£\u0085\"}"))); got != `{"n":"a\u009b2Jb£\u0085"}` {
-		t.Errorf("escapeC1: %q", got)
+	if got := string(cases.EscapeJSON([]byte("{\"n\":\"a\u009b2Jb£\u0085\x7f\u202e\"}"))); got != `{"n":"a\u009b2Jb£\u0085\u007f\u202e"}` {
+		t.Errorf("EscapeJSON: %q", got)
 	}
 	db := filepath.Join(t.TempDir(), "cases.db")
 	env := map[string]string{"RIGHTSDESK_ACTOR": "anna", "XDG_CONFIG_HOME": t.TempDir()}

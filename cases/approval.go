@@ -249,10 +249,23 @@ func ApprovalOf(c *Case, st *State, letter LetterKind, current Conditions) Appro
 // approvalProblem says why an approval does not count for the export, ""
 // when it does.
 func approvalProblem(e, export *Event, deciders []string) string {
-	if slices.Contains(e.Overridden, OverriddenActor) {
-		return "recorded under an overridden actor (RIGHTSDESK_ACTOR)"
+	if why := OverriddenProblem(e); why != "" {
+		return why
 	}
 	return fourEyesProblem(e, export, deciders)
+}
+
+// OverriddenProblem says why an event recorded under an override cannot
+// count as an approval, "" when nothing was overridden: who or when it was
+// recorded is the environment's word, not the system's (TRUST.md).
+func OverriddenProblem(e *Event) string {
+	switch {
+	case slices.Contains(e.Overridden, OverriddenActor):
+		return "recorded under an overridden actor (RIGHTSDESK_ACTOR)"
+	case len(e.Overridden) > 0:
+		return "recorded under an overridden " + strings.Join(e.Overridden, " and ") + " (RIGHTSDESK_NOW)"
+	}
+	return ""
 }
 
 // fourEyesProblem says why an approval is not of the exported packet by
@@ -347,6 +360,8 @@ func (t *transition) approve() error {
 	if slices.Contains(ev.Overridden, OverriddenActor) {
 		t.warn("recorded under RIGHTSDESK_ACTOR (%s), not as the OS user: this approval is shown but never counts",
 			Printable(ev.Actor))
+	} else if slices.Contains(ev.Overridden, OverriddenClock) {
+		t.warn("recorded under RIGHTSDESK_NOW, not at the system clock's time: this approval is shown but never counts")
 	}
 	return nil
 }

@@ -18,7 +18,7 @@ func Countdown(s *Summary, now time.Time) string {
 		return "paused"
 	case s.Clock == ClockAwaitingRestart:
 		return "awaiting"
-	case s.EffectiveDueAt.IsZero():
+	case s.EffectiveDueAt.IsZero(), !countable(s.EffectiveDueAt), !countable(now):
 		return "-"
 	}
 	left := s.EffectiveDueAt.Sub(now)
@@ -31,6 +31,15 @@ func Countdown(s *Summary, now time.Time) string {
 		return fmt.Sprintf("today %dh", hours)
 	}
 	return fmt.Sprintf("%dd %dh", days, hours)
+}
+
+// countable reports whether t is within what a countdown can count: the
+// years times are accepted in (CheckYear) and the year after, where the
+// deadlines of the last of them fall. Go's durations end about 292 years
+// out, so a time stored beyond them (a file written by hand) would
+// otherwise read as "-106750d OVERDUE".
+func countable(t time.Time) bool {
+	return t.Year() >= EarliestYear && t.Year() <= LatestYear+1
 }
 
 // Urgency is how close an open case's deadline is.
@@ -46,7 +55,7 @@ const (
 
 // UrgencyOf says how close a case's deadline is as of now.
 func UrgencyOf(s *Summary, now time.Time) Urgency {
-	if s.Closed() || s.Voided || s.Clock != ClockRunning || s.EffectiveDueAt.IsZero() {
+	if s.Closed() || s.Voided || s.Clock != ClockRunning || s.EffectiveDueAt.IsZero() || !countable(s.EffectiveDueAt) || !countable(now) {
 		return UrgencyNone
 	}
 	switch left := s.EffectiveDueAt.Sub(now); {

@@ -1,6 +1,7 @@
 package cases
 
 import (
+	"fmt"
 	"slices"
 	"time"
 )
@@ -95,6 +96,13 @@ func (c *Case) derive(now time.Time, brief bool) (*State, error) {
 	if err != nil {
 		return nil, err
 	}
+	if !brief {
+		for _, ev := range r.overridden {
+			d.Steps = append(d.Steps, fmt.Sprintf("the extension notice of %s was recorded under an overridden clock "+
+				"(RIGHTSDESK_NOW): it is counted as dated, but when it was recorded is the environment's word, "+
+				"not the system's", DateOf(ev.At, loc)))
+		}
+	}
 	st.Deadlines = d
 	return st, nil
 }
@@ -106,6 +114,9 @@ type replay struct {
 	clock         []ClockEvent
 	extendedUntil Date
 	worked        bool // anything beyond bookkeeping happened
+	// overridden are the extension notices recorded under an overridden
+	// clock, which the working names.
+	overridden []Event
 }
 
 // apply moves the state on by one event.
@@ -117,6 +128,11 @@ func (r *replay) apply(ev Event) {
 	}
 	if k, ok := ev.clockKind(); ok {
 		r.clock = append(r.clock, ClockEvent{Kind: k, At: ev.At})
+		if k == ClockExtensionNotified && slices.Contains(ev.Overridden, OverriddenClock) {
+			// Recorded under RIGHTSDESK_NOW (tests and demos): counted
+			// as dated, as a late entry is, and said in the working.
+			r.overridden = append(r.overridden, ev)
+		}
 	}
 	switch ev.Kind {
 	case EventIDRequested, EventClarificationRequested, EventAuthorityRequested, EventFeeRequested:

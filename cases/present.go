@@ -129,9 +129,10 @@ func (e Event) workDetails() []Detail {
 	for _, c := range e.Approval {
 		add("approval needed", string(c))
 	}
-	for _, o := range e.Overridden {
-		add("overridden", o)
+	if len(e.Overridden) > 0 {
+		add("overridden", strings.TrimSuffix(OverrideWords(e.Overridden), " overridden"))
 	}
+	add("reported origin", e.ReportedOrigin)
 	add("late", e.Late)
 	return out
 }

@@ -1,7 +1,6 @@
 package cases
 
 import (
-	"bytes"
 	"fmt"
 	"strings"
 	"unicode/utf8"
@@ -51,35 +50,4 @@ func printable(s string, keepNewlines bool) string {
 		}
 	}
 	return b.String()
-}
-
-// EscapeC1 writes the C1 control characters (U+0080 to U+009F) inside
-// JSON as \u0080...\u009f. encoding/json escapes C0 (ESC among them) but
-// passes C1 through, and some terminals act on U+009B as a control sequence
-// introducer: what a subject typed must not drive the terminal that reads
-// the output. JSON that holds none is returned as it is.
-func EscapeC1(b []byte) []byte {
-	i := bytes.IndexByte(b, 0xC2)
-	if i < 0 {
-		return b
-	}
-	var out []byte
-	for i >= 0 {
-		if i+1 < len(b) && b[i+1] >= 0x80 && b[i+1] <= 0x9F {
-			if out == nil {
-				out = make([]byte, 0, len(b)+16)
-			}
-			out = append(out, b[:i]...)
-			out = fmt.Appendf(out, "\\u%04x", b[i+1]) // C2 80..C2 9F encode U+0080..U+009F
-			b = b[i+2:]
-		} else {
-			out = append(out, b[:i+1]...)
-			b = b[i+1:]
-		}
-		i = bytes.IndexByte(b, 0xC2)
-	}
-	if out == nil {
-		return b
-	}
-	return append(out, b...)
 }

@@ -282,7 +282,7 @@ func rowsJSON(fields []string, rows [][]string) []byte {
 		b.WriteString("\n")
 	}
 	b.WriteString("]\n")
-	return b.Bytes()
+	return cases.EscapeJSON(b.Bytes())
 }
 
 // readFlatJSON reads an array of objects whose values are all scalars,
@@ -440,24 +440,6 @@ func (p *packetCase) personalData(d *letterData) ([]byte, error) {
 	for _, w := range d.Withheld {
 		out.Withheld = append(out.Withheld, withheld{File: w.Name, Category: w.Category, Provision: w.Provision, Reason: w.Reason})
 	}
-	b, err := json.MarshalIndent(out, "", "  ")
-	return append(jsonInvisibles(b), '\n'), err
-}
-
-// jsonInvisibles writes the characters that can disguise text on a screen
-// (C1 controls, bidirectional overrides) as \u escapes: the values read
-// back the same, and cat shows them for what they are. encoding/json
-// already escapes the C0 controls.
-func jsonInvisibles(b []byte) []byte {
-	var out bytes.Buffer
-	for len(b) > 0 {
-		r, size := utf8.DecodeRune(b)
-		if r >= 0x80 && r < 0xa0 || r >= 0x202a && r <= 0x202e || r >= 0x2066 && r <= 0x2069 || r == 0x200e || r == 0x200f || r == 0x061c {
-			fmt.Fprintf(&out, "\\u%04x", r)
-		} else {
-			out.Write(b[:size])
-		}
-		b = b[size:]
-	}
-	return out.Bytes()
+	b, err := cases.JSONIndent(out, "", "  ")
+	return append(b, '\n'), err
 }

@@ -6,7 +6,6 @@ import (
 	"compress/flate"
 	"crypto/sha256"
 	"encoding/hex"
-	"encoding/json"
 	"errors"
 	"fmt"
 	"io"
@@ -373,8 +372,8 @@ func (p *packetCase) manifest(kind cases.LetterKind, lang string, draft bool, fi
 		sum := sha256.Sum256(f.data)
 		m.Files = append(m.Files, manifestFile{Path: f.path, Size: len(f.data), SHA256: hex.EncodeToString(sum[:])})
 	}
-	out, err := json.MarshalIndent(m, "", "  ")
-	return append(jsonInvisibles(out), '\n'), err
+	out, err := cases.JSONIndent(m, "", "  ")
+	return append(out, '\n'), err
 }
 
 // sums is SHA256SUMS in the format sha256sum -c reads.

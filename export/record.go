@@ -5,12 +5,10 @@ import (
 	"crypto/sha256"
 	_ "embed"
 	"encoding/hex"
-	"encoding/json"
 	"fmt"
 	"html/template"
 	"os"
 	"path/filepath"
-	"slices"
 	"time"
 	"unicode/utf8"
 
@@ -49,17 +47,27 @@ type RecordInput struct {
 
 // RecordEvent is one timeline entry in the case record.
 type RecordEvent struct {
-	Seq        uint64       `json:"seq"`
-	Kind       string       `json:"kind"`
-	At         time.Time    `json:"at"`
-	RecordedAt time.Time    `json:"recorded_at"`
-	LateRecord string       `json:"late_record,omitempty"` // "recorded 3 days after it happened"
-	Actor      string       `json:"actor"`
-	Details    []string     `json:"details"`
-	Event      *cases.Event `json:"event"` // the stored content; nil when purged
-	Digest     string       `json:"digest"`
-	Hash       string       `json:"hash"`
+	Seq        uint64    `json:"seq"`
+	Kind       string    `json:"kind"`
+	At         time.Time `json:"at"`
+	RecordedAt time.Time `json:"recorded_at"`
+	LateRecord string    `json:"late_record,omitempty"` // "recorded 3 days after it happened"
+	Actor      string    `json:"actor"`
+	// Overridden names what the environment overrode when the event was
+	// recorded (cases.OverriddenActor, cases.OverriddenClock): the actor or
+	// the recording time is the environment's word, not the system's.
+	Overridden []string `json:"overridden,omitempty"`
+	// ReportedOrigin is the SSH origin the client reported, never vouched for.
+	ReportedOrigin string       `json:"reported_origin,omitempty"`
+	Details        []string     `json:"details"`
+	Event          *cases.Event `json:"event"` // the stored content; nil when purged
+	Digest         string       `json:"digest"`
+	Hash           string       `json:"hash"`
 }
+
+// OverrideWords say what the environment overrode when the event was
+// recorded ("actor and clock overridden"), "" when nothing was.
+func (e RecordEvent) OverrideWords() string { return cases.OverrideWords(e.Overridden) }
 
 // RecordLetter is a letter sent to the requester, with the checksum of the
 // packet it was.
@@ -118,10 +126,8 @@ func newRecordApproval(e cases.Event) RecordApproval {
 		a.Evidence, a.EvidenceSHA256 = e.Attachment.Name, e.Attachment.SHA256
 	}
 	if e.Kind == cases.EventApproved {
-		a.Counts = !slices.Contains(e.Overridden, cases.OverriddenActor)
-		if !a.Counts {
-			a.NotCounted = "recorded under an overridden actor (RIGHTSDESK_ACTOR)"
-		}
+		a.NotCounted = cases.OverriddenProblem(&e)
+		a.Counts = a.NotCounted == ""
 	}
 	return a
 }
@@ -186,7 +192,8 @@ func NewRecord(in RecordInput) (*CaseRecord, error) {
 	for i, e := range c.Events {
 		link := in.Chain[i]
 		re := RecordEvent{Seq: link.Seq, Kind: string(e.Kind), At: e.At.UTC(), RecordedAt: e.RecordedAt.UTC(),
-			Actor: e.Actor, Details: recordDetails(e), Digest: link.Digest, Hash: link.Hash}
+			Actor: e.Actor, Overridden: e.Overridden, ReportedOrigin: e.ReportedOrigin, Details: recordDetails(e),
+			Digest: link.Digest, Hash: link.Hash}
 		if !link.Purged {
 			ev := e
 			re.Event = &ev
@@ -306,14 +313,14 @@ func recordDate(d *cases.Date) string {
 // record.html and SHA256SUMS, each 0600 in a 0700 folder, and returns the
 // folder. The same case state gives the same bytes.
 func WriteRecord(r *CaseRecord, dir string) (string, error) {
-	js, err := json.MarshalIndent(r, "", "  ")
+	js, err := cases.JSONIndent(r, "", "  ")
 	if err != nil {
 		return "", err
 	}
 	// Subject text is evidence, stored as typed; the files written from it
 	// must not drive a terminal that shows them (cat record.html): JSON
 	// escapes C1 too, and the page shows every control character as text.
-	js = append(cases.EscapeC1(js), '\n')
+	js = append(js, '\n')
 	var page bytes.Buffer
 	if err := recordTemplate.Execute(&page, r); err != nil {
 		return "", fmt.Errorf("case record of %s: %w", r.Case.ID, err)

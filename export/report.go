@@ -349,12 +349,16 @@ func WriteReportCSV(w io.Writer, rows []ReportRow) error {
 			kept = yes[*r.PromiseKept]
 		}
 		t := &r.Timeline
-		_ = cw.Write([]string{csvSafe(r.Controller), r.ID, r.RequestID, r.Right, r.Received, r.Due, r.Extension, r.Answered,
+		rec := []string{r.Controller, r.ID, r.RequestID, r.Right, r.Received, r.Due, r.Extension, r.Answered,
 			r.Status, r.Outcome, strings.Join(r.Grounds, ";"), r.Timeliness, r.Promised, kept,
 			yes[t.AnsweredWithDraft], yes[t.AnswerOutside], strconv.Itoa(t.LettersOutside), t.Refusal,
-			csvSafe(strings.Join(t.RefusedItems, ";")), csvSafe(strings.Join(t.WithheldFiles, ";")), yes[t.RefusalLate],
+			strings.Join(t.RefusedItems, ";"), strings.Join(t.WithheldFiles, ";"), yes[t.RefusalLate],
 			strconv.Itoa(t.LateEntries), strconv.Itoa(t.WorkItems), strconv.Itoa(t.WorkOpen), strings.Join(t.StoppedLate, "; "),
-			csvSafe(strings.Join(t.Approvals, "; "))})
+			strings.Join(t.Approvals, "; ")}
+		for i := range rec {
+			rec[i] = safeCell(rec[i]) // every cell: a register's or a case's text can reach any of them
+		}
+		_ = cw.Write(rec)
 	}
 	cw.Flush()
 	return cw.Error()
@@ -374,14 +378,4 @@ func WriteReportFile(rows []ReportRow, controller, dir string, now time.Time) (s
 		return "", err
 	}
 	return WritePrivate(dir, fmt.Sprintf("register-%s-%s.csv", filepath.Base(name), now.UTC().Format("2006-01-02T150405Z")), b.Bytes())
-}
-
-// csvSafe keeps a cell from being read as a formula by a spreadsheet
-// (CSV injection): a leading =, +, -, @, tab or carriage return makes it
-// text.
-func csvSafe(s string) string {
-	if s != "" && strings.ContainsRune("=+-@\t\r", rune(s[0])) {
-		return "'" + s
-	}
-	return s
 }

@@ -70,8 +70,8 @@ func TestReportCSVKeepsFormulasOut(t *testing.T) {
 		t.Errorf("rows %q", records)
 	}
 	for _, c := range []struct{ in, want string }{{"+1", "'+1"}, {"-1", "'-1"}, {"@x", "'@x"}, {"\tx", "'\tx"}, {"crisp", "crisp"}, {"", ""}} {
-		if got := csvSafe(c.in); got != c.want {
-			t.Errorf("csvSafe(%q) = %q, want %q", c.in, got, c.want)
+		if got := safeCell(c.in); got != c.want {
+			t.Errorf("safeCell(%q) = %q, want %q", c.in, got, c.want)
 		}
 	}
 }

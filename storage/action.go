@@ -77,7 +77,12 @@ func (s *Store) Do(id string, actions []Action, now time.Time) ([]*Result, error
 	var results []*Result
 	err := s.update(func(tx *bolt.Tx) error {
 		results = results[:0]
+		now, err := recordingTime(tx, now, s.given || s.prov.ClockOverridden(), s.clock)
+		if err != nil {
+			return err
+		}
 		for _, a := range actions {
+			s.prov.Stamp(&a.Event)
 			res, err := doTx(tx, id, a, now)
 			if err != nil {
 				return err

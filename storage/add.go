@@ -33,6 +33,7 @@ func (s *Store) Add(in cases.Intake, rules cases.Rules, now time.Time, actor str
 	if err != nil {
 		return nil, err
 	}
+	stampAll(s.prov, [][]*cases.Case{created})
 	if err := s.AddRequests([][]*cases.Case{created}, now, 0); err != nil {
 		return nil, err
 	}
@@ -63,7 +64,12 @@ func (s *Store) AddRequests(requests [][]*cases.Case, now time.Time, perTx int) 
 					b.FillPercent = 0.95
 				}
 			}
-			if err := insertRequests(tx, chunk, now, batch); err != nil {
+			at, err := recordingTime(tx, now, s.given || s.prov.ClockOverridden(), s.clock)
+			if err != nil {
+				return err
+			}
+			recordRequestsAt(chunk, now, at)
+			if err := insertRequests(tx, chunk, at, batch); err != nil {
 				return err
 			}
 			return batch.flush(tx)

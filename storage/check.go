@@ -38,6 +38,7 @@ func (s *Store) Check() ([]Problem, error) {
 		problems = append(problems, checkRules(tx)...)
 		problems = append(problems, checkRegisters(tx)...)
 		problems = append(problems, checkLogs(tx)...)
+		problems = append(problems, checkRecordingOrder(tx)...)
 		return tx.Bucket(bucketCases).ForEach(func(k, v []byte) error {
 			problems = append(problems, checkChain(tx, string(k), v)...)
 			return nil

@@ -379,10 +379,17 @@ func (s *Store) Import(requests [][]*cases.Case, now time.Time, actor string) (*
 	if len(requests) > 100 {
 		write = s.updateBulk
 	}
+	stampAll(s.prov, requests)
 	err := write(func(tx *bolt.Tx) error {
 		*res = ImportResult{IDs: make([]string, 0, len(requests))}
+		at, err := recordingTime(tx, now, s.given || s.prov.ClockOverridden(), s.clock)
+		if err != nil {
+			return err
+		}
+		recordRequestsAt(requests, now, at)
+		now := at
 		open := map[string]bool{}
-		err := tx.Bucket(bucketRows).ForEach(func(k, v []byte) error {
+		err = tx.Bucket(bucketRows).ForEach(func(k, v []byte) error {
 			sum, _, err := decodeRow(v)
 			if err != nil || sum.Closed() || sum.Voided { // a case recorded by mistake is repeated by nothing
 				return nil
@@ -409,7 +416,9 @@ func (s *Store) Import(requests [][]*cases.Case, now time.Time, actor string) (*
 			for _, c := range group {
 				key := contactKey(c.Controller, c.Right, c.Subject)
 				if open[key] {
-					ev, _, err := cases.Apply(c, cases.Event{Kind: cases.EventTagged, Tags: []string{DuplicateTag}, Actor: actor}, now)
+					tag := cases.Event{Kind: cases.EventTagged, Tags: []string{DuplicateTag}, Actor: actor}
+					s.prov.Stamp(&tag)
+					ev, _, err := cases.Apply(c, tag, now)
 					if err != nil {
 						return err
 					}

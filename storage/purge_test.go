@@ -48,7 +48,7 @@ func oldCase(t *testing.T, s *Store, name string, received time.Time, marker str
 }
 
 func TestPurge(t *testing.T) {
-	s := newStore(t)
+	s := newTimeMachine(t)
 	now := time.Date(2026, 11, 22, 12, 0, 0, 0, time.UTC)
 	// Crisp's register: copies 6 months after closure, minimal record after 3 years.
 	retention := func(controller string) (Retention, bool) {

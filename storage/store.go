@@ -63,6 +63,8 @@ type Store struct {
 	shared  bool
 	maxFile int64
 	clock   cases.Clock
+	prov    cases.Provenance
+	given   bool // Options.GivenTimes
 	mu      sync.Mutex
 
 	// adoptEmpty lets an empty file at the path become a new database:
@@ -92,6 +94,16 @@ type Options struct {
 	// system clock). Operations that change cases take their time as an
 	// argument instead.
 	Clock cases.Clock
+	// Provenance is what the process's environment overrode (the actor,
+	// the clock) and the SSH origin it reported: stamped on every event the
+	// store records. Under an overridden clock, recording times are outside
+	// the rule that they never decrease (monotonic.go).
+	Provenance cases.Provenance
+	// GivenTimes records writes at the times they are given even when they
+	// go back, and keeps no latest recording time: for fixtures that build
+	// years of history out of order, never for a clock (an overridden one
+	// is Provenance's, and said on each event).
+	GivenTimes bool
 }
 
 // Open returns the store for the database at path. Nothing is opened yet:
@@ -107,7 +119,7 @@ func Open(path string, opts Options) *Store {
 		opts.Clock = cases.SystemClock{}
 	}
 	return &Store{path: path, timeout: opts.LockTimeout, shared: opts.Shared, maxFile: opts.MaxFileSize,
-		clock: opts.Clock}
+		clock: opts.Clock, prov: opts.Provenance, given: opts.GivenTimes}
 }
 
 // Path is the database file.
