@@ -35,7 +35,7 @@ func editMeta(t *testing.T, path string, edit func(m *bolt.Bucket) error) {
 	}
 }
 
-func note(s *Store, id string, now time.Time) (*Result, error) {
+func addNote(s *Store, id string, now time.Time) (*Result, error) {
 	return s.Apply(id, cases.Event{Kind: cases.EventNoted, Text: "called", Actor: "dpo"}, NoRevision, now)
 }
 
@@ -52,12 +52,12 @@ func TestRecordingTimesNeverGoBack(t *testing.T) {
 	s := Open(filepath.Join(t.TempDir(), "cases.db"), Options{Clock: clock})
 	id := addCase(t, s, "Zoé Lefèvre")[0].ID // recorded at testNow
 	later := testNow.Add(time.Hour)
-	if _, err := note(s, id, clock.at(later)); err != nil {
+	if _, err := addNote(s, id, clock.at(later)); err != nil {
 		t.Fatal(err)
 	}
 	// The clock steps back two seconds: refused, nothing written.
 	var behind *ClockBehind
-	if _, err := note(s, id, clock.at(later.Add(-2*time.Second))); !errors.As(err, &behind) ||
+	if _, err := addNote(s, id, clock.at(later.Add(-2*time.Second))); !errors.As(err, &behind) ||
 		!strings.Contains(err.Error(), "the clock is behind the last recorded change") {
 		t.Fatalf("a clock 2 s behind: %v", err)
 	}
@@ -71,19 +71,19 @@ func TestRecordingTimesNeverGoBack(t *testing.T) {
 	}
 	// Half a second behind (two processes that took the time before
 	// waiting for each other's lock): recorded at the latest time.
-	res, err := note(s, id, clock.at(later.Add(-500*time.Millisecond)))
+	res, err := addNote(s, id, clock.at(later.Add(-500*time.Millisecond)))
 	if err != nil || !res.Event.RecordedAt.Equal(later) {
 		t.Fatalf("a clock within the tolerance: %v recorded at %v, want %v", err, res.Event.RecordedAt, later)
 	}
 	// A time taken five seconds before the lock was had, by a clock that
 	// is right: recorded at the clock's time, after the latest change.
 	clock.at(later.Add(3 * time.Second))
-	res, err = note(s, id, later.Add(-5*time.Second))
+	res, err = addNote(s, id, later.Add(-5*time.Second))
 	if err != nil || !res.Event.RecordedAt.Equal(clock.t) {
 		t.Fatalf("a time taken before a wait: %v recorded at %v, want %v", err, res.Event.RecordedAt, clock.t)
 	}
 	// Caught up: writes again.
-	if _, err := note(s, id, clock.at(later.Add(4*time.Second))); err != nil {
+	if _, err := addNote(s, id, clock.at(later.Add(4*time.Second))); err != nil {
 		t.Fatal(err)
 	}
 	if problems, err := s.Check(); err != nil || len(problems) > 0 {
@@ -96,20 +96,20 @@ func TestAnOverriddenClockIsOutsideTheOrder(t *testing.T) {
 	path := filepath.Join(dir, "cases.db")
 	s := Open(path, Options{})
 	id := addCase(t, s, "Zoé Lefèvre")[0].ID
-	if _, err := note(s, id, testNow.Add(time.Hour)); err != nil {
+	if _, err := addNote(s, id, testNow.Add(time.Hour)); err != nil {
 		t.Fatal(err)
 	}
 	// Under RIGHTSDESK_NOW a day back: written, marked, and it moves
 	// nothing (the next write by the system clock is not held back by it).
 	machine := Open(path, Options{Provenance: cases.Provenance{Overridden: []string{cases.OverriddenClock}}})
-	res, err := note(machine, id, testNow.Add(-24*time.Hour+time.Hour))
+	res, err := addNote(machine, id, testNow.Add(-24*time.Hour+time.Hour))
 	if err != nil || len(res.Event.Overridden) != 1 || res.Event.Overridden[0] != cases.OverriddenClock {
 		t.Fatalf("under an overridden clock: %v %v", err, res)
 	}
-	if _, err := note(machine, id, testNow.Add(1000*time.Hour)); err != nil {
+	if _, err := addNote(machine, id, testNow.Add(1000*time.Hour)); err != nil {
 		t.Fatal(err)
 	}
-	if _, err := note(s, id, testNow.Add(2*time.Hour)); err != nil {
+	if _, err := addNote(s, id, testNow.Add(2*time.Hour)); err != nil {
 		t.Fatalf("the system clock after an overridden one: %v", err)
 	}
 	if problems, err := s.Check(); err != nil || len(problems) > 0 {
@@ -120,7 +120,7 @@ func TestAnOverriddenClockIsOutsideTheOrder(t *testing.T) {
 func TestCheckFindsRecordingTimesOutOfOrder(t *testing.T) {
 	s := newStore(t)
 	id := addCase(t, s, "Zoé Lefèvre")[0].ID
-	if _, err := note(s, id, testNow.Add(time.Hour)); err != nil {
+	if _, err := addNote(s, id, testNow.Add(time.Hour)); err != nil {
 		t.Fatal(err)
 	}
 	// The latest recorded change wound back by hand: every later event
@@ -136,7 +136,7 @@ func TestCheckFindsRecordingTimesOutOfOrder(t *testing.T) {
 	// compare with), and check sees the case's times go back (the event
 	// before it is also after the new mark).
 	editMeta(t, s.Path(), func(m *bolt.Bucket) error { return m.Delete(keyLastRecorded) })
-	if _, err := note(s, id, testNow.Add(30*time.Minute)); err != nil {
+	if _, err := addNote(s, id, testNow.Add(30*time.Minute)); err != nil {
 		t.Fatal(err)
 	}
 	problems, err = s.Check()
