@@ -8,7 +8,6 @@ import (
 	"io"
 	"io/fs"
 	"os"
-	"path/filepath"
 	"runtime/debug"
 	"sync"
 	"time"
@@ -65,10 +64,12 @@ type Store struct {
 	clock   cases.Clock
 	mu      sync.Mutex
 
-	// adoptEmpty lets an empty file at the path become a new database:
-	// only Init sets it, so that no other command takes a zero-length file
-	// (a truncated database, or a mistake) for a fresh one and writes there.
-	adoptEmpty bool
+	// mayCreate lets a write create the database at a missing path, or
+	// turn an empty file there into one: only Init sets it, so that no
+	// other command makes a database at a mistyped path (with its folders),
+	// or takes a zero-length file (a truncated database, or a mistake) for
+	// a fresh one and writes there.
+	mayCreate bool
 
 	// openFile opens the database file for bbolt (nil: os.OpenFile). Tests
 	// wrap it to learn when an operation holds the file open and is about to
@@ -126,7 +127,8 @@ func (s *Store) fileMode() fs.FileMode {
 	return 0o600
 }
 
-// update runs fn in one read-write transaction, creating the file if needed.
+// update runs fn in one read-write transaction. A missing file is a
+// *NoDatabaseError unless the store was made by Init.
 // The transaction commits (with fsync) when fn returns nil.
 func (s *Store) update(fn func(tx *bolt.Tx) error) error {
 	return s.with(false, func(db *bolt.DB) error { return db.Update(fn) })
@@ -153,23 +155,21 @@ func (s *Store) updateBulk(fn func(tx *bolt.Tx) error) error {
 func (s *Store) withMap(readOnly bool, mmapSize int, op func(db *bolt.DB) error) (err error) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	if readOnly {
-		// Only a file known to be missing is "no database yet": one that
-		// cannot be looked at (a folder the caller may not enter) is said
-		// so, or check would report a shared database it cannot read "ok".
-		if _, err := os.Stat(s.path); errors.Is(err, fs.ErrNotExist) {
+	// Only a file known to be missing is "no database yet": one that
+	// cannot be looked at (a folder the caller may not enter) is said so,
+	// or check would report a shared database it cannot read "ok".
+	if _, err := os.Stat(s.path); errors.Is(err, fs.ErrNotExist) {
+		switch {
+		case readOnly:
 			return ErrNoDatabase
-		} else if err != nil {
-			return withPath("stat", s.path, err)
+		case !s.mayCreate:
+			return &NoDatabaseError{Path: s.path}
 		}
+	} else if err != nil {
+		return withPath("stat", s.path, err)
 	}
-	if err := preflight(s.path, s.adoptEmpty); err != nil {
+	if err := preflight(s.path, s.mayCreate); err != nil {
 		return err
-	}
-	if !readOnly {
-		if err := os.MkdirAll(filepath.Dir(s.path), s.dirMode()); err != nil {
-			return fmt.Errorf("create the database folder: %w", err)
-		}
 	}
 	defer debug.SetPanicOnFault(debug.SetPanicOnFault(true))
 	defer func() {
@@ -194,9 +194,11 @@ func (s *Store) open(readOnly bool, mmapSize int, op func(db *bolt.DB) error) er
 		return err
 	}
 	defer db.Close()
-	// The file may have been created by this open: make sure of its mode
-	// whatever the umask.
-	if !readOnly {
+	// The file may have been created by this open (init): make sure of its
+	// mode whatever the umask. An existing file keeps its mode: a team's
+	// file whose folder lost its setgid bit is not made private to the
+	// writer, which would lock the team out.
+	if s.mayCreate {
 		_ = os.Chmod(s.path, s.fileMode())
 	}
 	if err := s.prepare(db, readOnly); err != nil {
@@ -276,6 +278,15 @@ func withPath(op, path string, err error) error {
 		return err
 	}
 	return fmt.Errorf("%s %s: %w", op, path, err)
+}
+
+// NoDatabaseError is a write to a path where there is no database: only
+// init (and the demo, through it) creates one, so that a mistyped path
+// makes neither folders nor a database.
+type NoDatabaseError struct{ Path string }
+
+func (e *NoDatabaseError) Error() string {
+	return "no database at " + e.Path + " (rightsdesk init --db " + e.Path + " creates one)"
 }
 
 // EmptyFileError is a zero-length file at the database path, which only
