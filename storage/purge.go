@@ -66,6 +66,12 @@ type PurgePlan struct {
 // file, so that the erased bytes do not linger in free pages.
 func (s *Store) Purge(retention func(controller string) (Retention, bool), now time.Time, actor string, dryRun bool) (*PurgePlan, error) {
 	plan := &PurgePlan{Items: []PurgeItem{}, Held: []string{}, Unknown: []string{}, SizeBefore: fileSize(s.path)}
+	if !dryRun {
+		// A purge is a write even when nothing is due (damaged.go).
+		if err := s.refuseIfMarked(); err != nil {
+			return nil, err
+		}
+	}
 	var closed []cases.Summary
 	err := s.view(func(tx *bolt.Tx) error {
 		return tx.Bucket(bucketRows).ForEach(func(k, v []byte) error {

@@ -315,7 +315,7 @@ func TestErrorsNameTheFileOnce(t *testing.T) {
 		t.Fatal(err)
 	}
 	path := filepath.Join(notDir, "cases.db") // a file where a folder should be
-	err := preflight(path, false)
+	err := preflight(path, false, false)
 	if err == nil || strings.Count(err.Error(), path) != 1 {
 		t.Errorf("the path should appear once: %#v", err)
 	}
