@@ -27,6 +27,8 @@ func TestMain(m *testing.M) {
 		code := m.Run()
 		cleanupScale()
 		os.Exit(code)
+	case "purger":
+		childPurger(os.Getenv("RIGHTSDESK_TEST_DB"), os.Getenv("RIGHTSDESK_TEST_STAGE"))
 	case "adder":
 		childAdder(os.Getenv("RIGHTSDESK_TEST_DB"))
 	case "writer":

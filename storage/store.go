@@ -212,6 +212,15 @@ func (s *Store) open(readOnly bool, mmapSize int, op func(db *bolt.DB) error) er
 	if err := s.prepare(db, readOnly); err != nil {
 		return err
 	}
+	if !readOnly {
+		// A purge's compaction left undone is finished first (compact.go).
+		if done, err := s.resumeCompaction(db); err != nil {
+			return err
+		} else if done {
+			db.Close()
+			return s.open(readOnly, mmapSize, op)
+		}
+	}
 	return op(db)
 }
 
