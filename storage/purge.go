@@ -285,4 +285,3 @@ func reduceToMinimal(tx *bolt.Tx, rec *record) error {
 	}
 	return nil
 }
-
