@@ -143,7 +143,7 @@ func TestTerminalAppNeedsATerminal(t *testing.T) {
 	if status != 2 || !strings.Contains(errOut, "needs a terminal") {
 		t.Errorf("no terminal: %d %q", status, errOut)
 	}
-	if status, _, errOut := runCLI(t, nil, "--color", "purple"); status != 2 || !strings.Contains(errOut, "--color") {
+	if status, _, errOut := runCLI(t, nil, "--color", "purple", "--db", initDB(t, filepath.Join(t.TempDir(), "y.db"))); status != 2 || !strings.Contains(errOut, "--color") {
 		t.Errorf("bad --color: %d %q", status, errOut)
 	}
 }

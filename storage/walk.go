@@ -112,6 +112,15 @@ func walkFile(path string) ([]string, error) {
 	if info.Size() != int64(int(info.Size())) {
 		return nil, fmt.Errorf("%s is too large to check here", path)
 	}
+	if info.Size() <= walkReadLimit {
+		// Read at once: cheaper than faulting the pages of a mapping in.
+		b := make([]byte, info.Size())
+		n, err := f.ReadAt(b, 0)
+		if err != nil && n < len(b) {
+			return nil, withPath("read", path, err)
+		}
+		return walkPages(b), nil
+	}
 	b, err := syscall.Mmap(int(f.Fd()), 0, int(info.Size()), syscall.PROT_READ, syscall.MAP_SHARED)
 	if err != nil {
 		return nil, withPath("map", path, err)
@@ -425,6 +434,10 @@ func printableKey(k []byte) string {
 	}
 	return string(out)
 }
+
+// walkReadLimit is the size up to which the walk reads the file into memory
+// rather than mapping it.
+const walkReadLimit = 64 << 20
 
 // walkAlwaysLimit is the size up to which every operation walks the whole
 // file before bbolt reads it: a desk of a few thousand cases, where the walk
