@@ -80,7 +80,12 @@ arguments; -- ends the flags. Exit status: 0 done, 1 refused, 2 bad input,
 		// made, so that the same program makes the same pages.
 		DisableAutoGenTag: true,
 		// The one check of required flags, worded like the rest.
-		PersistentPreRunE: func(cmd *cobra.Command, _ []string) error { return missingRequired(cmd) },
+		PersistentPreRunE: func(cmd *cobra.Command, _ []string) error {
+			if err := missingRequired(cmd); err != nil {
+				return err
+			}
+			return a.databaseFirst(cmd)
+		},
 	}
 	root.SuggestionsMinimumDistance = 2
 	root.SetOut(a.stdout)

@@ -116,7 +116,11 @@ func TestFlagsAnywhere(t *testing.T) {
 
 func TestNoCommandStartsTheApp(t *testing.T) {
 	env := map[string]string{"XDG_DATA_HOME": t.TempDir()}
-	for _, args := range [][]string{{}, {"--db", filepath.Join(t.TempDir(), "x.db")}, {"--demo"}, {"--color", "none"}, {"--color=16", "--db", "y.db"}} {
+	if status, _, errOut := runCLI(t, env, "init"); status != exitOK {
+		t.Fatal(errOut)
+	}
+	x, y := initDB(t, filepath.Join(t.TempDir(), "x.db")), initDB(t, filepath.Join(t.TempDir(), "y.db"))
+	for _, args := range [][]string{{}, {"--db", x}, {"--demo"}, {"--color", "none"}, {"--color=16", "--db", y}} {
 		// Under go test stdout is not a terminal: the app says so.
 		status, out, errOut := runCLI(t, env, args...)
 		if status != 2 || out != "" || !strings.Contains(errOut, "needs a terminal") {

@@ -15,7 +15,21 @@ import (
 
 // hermetic keeps the user's own register folder out of the tests.
 func hermetic(t *testing.T) map[string]string {
-	return map[string]string{"XDG_CONFIG_HOME": t.TempDir(), "HOME": t.TempDir()}
+	env := map[string]string{"XDG_CONFIG_HOME": t.TempDir(), "HOME": t.TempDir()}
+	if status, _, errOut := runCLI(t, env, "init"); status != exitOK {
+		t.Fatalf("init: %s", errOut)
+	}
+	return env
+}
+
+// initDB makes a database at path as the product does (only init and demo
+// create one) and returns path.
+func initDB(t testing.TB, path string) string {
+	t.Helper()
+	if status, _, errOut := runCLIb(nil, "init", "--db", path); status != exitOK {
+		t.Fatalf("init: %s", errOut)
+	}
+	return path
 }
 
 func TestControllersList(t *testing.T) {
@@ -165,7 +179,7 @@ func TestControllersOverrides(t *testing.T) {
 	src = regexp.MustCompile(`(?m)^legal_name = .*$`).ReplaceAllString(src,
 		`legal_name = { value = "Crisp \u001b[31mSAS", source = "dpo" }`)
 	env := hermetic(t)
-	db := filepath.Join(t.TempDir(), "cases.db")
+	db := initDB(t, filepath.Join(t.TempDir(), "cases.db"))
 	dir := filepath.Join(env["XDG_CONFIG_HOME"], "rightsdesk", "registers")
 	if err := os.MkdirAll(dir, 0o700); err != nil {
 		t.Fatal(err)

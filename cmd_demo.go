@@ -76,7 +76,13 @@ func (a *app) runDemo(db string, n int, seed string) int {
 func (a *app) writeDemo(path string, n int, seed uint64) (int, error) {
 	st := a.store(path)
 	now := a.clock.Now()
-	if st.Exists() {
+	if !st.Exists() {
+		// Only init makes a database: the demo's goes through it, with
+		// its checks of the folder and its modes.
+		if err := storage.Init(path, false, ""); err != nil {
+			return 0, err
+		}
+	} else {
 		q, _, err := st.Queue(now)
 		if err != nil {
 			return 0, err

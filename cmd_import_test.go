@@ -1,6 +1,7 @@
 package main
 
 import (
+	"bytes"
 	"encoding/json"
 	"fmt"
 	"os"
@@ -13,6 +14,16 @@ const importHeader = "controller,right,subject,email,received,channel,text\n"
 
 func importEnv(t testing.TB) map[string]string {
 	return map[string]string{"RIGHTSDESK_NOW": "2026-11-22T10:00:00Z", "RIGHTSDESK_ACTOR": "importer", "XDG_CONFIG_HOME": t.TempDir()}
+}
+
+// readBytes is the file at path, byte for byte.
+func readBytes(t testing.TB, path string) []byte {
+	t.Helper()
+	b, err := os.ReadFile(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return b
 }
 
 func writeFile(t testing.TB, name, content string) string {
@@ -44,8 +55,9 @@ func TestImportRefusesAFileWithABadRowAnywhere(t *testing.T) {
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
 			env := importEnv(t)
-			db := filepath.Join(t.TempDir(), "cases.db")
+			db := initDB(t, filepath.Join(t.TempDir(), "cases.db"))
 			file := writeFile(t, "requests.csv", importHeader+tc.body)
+			before := readBytes(t, db)
 			status, out, errOut := runCLI(t, env, "import", file, "--db", db)
 			if status != 2 || out != "" || !strings.Contains(errOut, "nothing was imported") {
 				t.Fatalf("status %d, stdout %q, stderr %q", status, out, errOut)
@@ -58,7 +70,7 @@ func TestImportRefusesAFileWithABadRowAnywhere(t *testing.T) {
 			if strings.Count(errOut, "\n") != len(tc.lines)+1 {
 				t.Errorf("want %d reports and a summary:\n%s", len(tc.lines), errOut)
 			}
-			if _, err := os.Stat(db); err == nil {
+			if !bytes.Equal(readBytes(t, db), before) {
 				t.Fatal("the database was touched")
 			}
 		})
@@ -67,7 +79,7 @@ func TestImportRefusesAFileWithABadRowAnywhere(t *testing.T) {
 
 func TestImportHeaderAndEncoding(t *testing.T) {
 	env := importEnv(t)
-	db := filepath.Join(t.TempDir(), "cases.db")
+	db := initDB(t, filepath.Join(t.TempDir(), "cases.db"))
 	for _, tc := range []struct{ content, want string }{
 		{"", ":1: the file is empty"},
 		{"controller,right,subject,email,received,channel\n", `:1: the header lacks the column "text"`},
@@ -89,7 +101,7 @@ func TestImportHeaderAndEncoding(t *testing.T) {
 
 func TestImportCleanFiles(t *testing.T) {
 	env := importEnv(t)
-	db := filepath.Join(t.TempDir(), "cases.db")
+	db := initDB(t, filepath.Join(t.TempDir(), "cases.db"))
 	csv := "\xef\xbb\xbf" + "controller,right,subject,email,received,channel,text,phone,requester,relation,identifier,language\n" +
 		"crisp,\"access,erasure\",Zoé Lefèvre,zoe@example.org,2026-11-02,email,\"send me\neverything\",,Maître Vasseur,agent,customer=C-1;order=O-9,fr\n" +
 		"closeq,objection,Łukasz Nowak,,2026-11-05T09:30:00+01:00,post,stop marketing,+48 600 100 200,,,,\n"
@@ -134,7 +146,7 @@ func TestImportCleanFiles(t *testing.T) {
 
 func TestImportTagsPossibleDuplicates(t *testing.T) {
 	env := importEnv(t)
-	db := filepath.Join(t.TempDir(), "cases.db")
+	db := initDB(t, filepath.Join(t.TempDir(), "cases.db"))
 	if status, _, errOut := runCLI(t, env, "add", "--controller", "crisp", "--right", "access", "--subject", "Zoé", "--email", "zoe@example.org", "--db", db); status != 0 {
 		t.Fatal(errOut)
 	}
@@ -178,7 +190,7 @@ func BenchmarkImport100k(b *testing.B) {
 	file := writeFile(b, "big.csv", sb.String())
 	env := importEnv(b)
 	for b.Loop() {
-		db := filepath.Join(b.TempDir(), "cases.db")
+		db := initDB(b, filepath.Join(b.TempDir(), "cases.db"))
 		status, _, errOut := runCLIb(env, "import", file, "--db", db)
 		if status != 0 {
 			b.Fatal(errOut)
@@ -190,7 +202,7 @@ func BenchmarkImport100k(b *testing.B) {
 // opened for writing at all.
 func TestImportRefusedLeavesTheDatabaseAsItWas(t *testing.T) {
 	env := importEnv(t)
-	db := filepath.Join(t.TempDir(), "cases.db")
+	db := initDB(t, filepath.Join(t.TempDir(), "cases.db"))
 	if status, _, errOut := runCLI(t, env, "add", "--controller", "crisp", "--right", "access", "--subject", "Zoé", "--email", "zoe@example.org", "--db", db); status != 0 {
 		t.Fatal(errOut)
 	}
@@ -226,7 +238,7 @@ func TestImportRefusedLeavesTheDatabaseAsItWas(t *testing.T) {
 // visible, in the reports and in the summary.
 func TestImportReportsAreNeutralised(t *testing.T) {
 	env := importEnv(t)
-	db := filepath.Join(t.TempDir(), "cases.db")
+	db := initDB(t, filepath.Join(t.TempDir(), "cases.db"))
 	file := writeFile(t, "in\x1b[2J.csv", importHeader+"\x1b]0;owned\x07acme,access,X,x@example.org,2026-11-02,email,t\n"+
 		"crisp,access,X,x@example.org,2026-11-02,email,t\n"+
 		"crisp,\"access,\x1b[31merasure\",X,x@example.org,2026-11-02,email,t\n")
@@ -239,7 +251,7 @@ func TestImportReportsAreNeutralised(t *testing.T) {
 
 func TestImportJSONLinesWithSeveralRights(t *testing.T) {
 	env := importEnv(t)
-	db := filepath.Join(t.TempDir(), "cases.db")
+	db := initDB(t, filepath.Join(t.TempDir(), "cases.db"))
 	jsonl := `{"controller":"callrix","right":["access","portability"],"subject":"Sofie Peeters","email":"sofie@example.net","received":"2026-11-10T14:00:00+01:00",` +
 		`"channel":"portal","text":"export please","identifier":{"account":"A-7;B"},"requester":"Pieter Peeters","relation":"parent","regime":"eu-gdpr"}` + "\n" +
 		`{"controller":"callrix","right":"access","subject":"Sofie P.","email":"SOFIE@example.net","received":"2026-11-11","channel":"email","text":"again"}` + "\n"
@@ -275,15 +287,16 @@ func TestImportJSONLinesWithSeveralRights(t *testing.T) {
 // saying how long it is and what the bound is, and nothing is imported.
 func TestImportBoundsText(t *testing.T) {
 	env := importEnv(t)
-	db := filepath.Join(t.TempDir(), "cases.db")
+	db := initDB(t, filepath.Join(t.TempDir(), "cases.db"))
 	big := strings.Repeat("x", 5<<20)
 	file := writeFile(t, "in.csv", importHeader+"crisp,access,Ana,ana@example.org,2026-11-02,email,t\n"+
 		"crisp,access,"+big+",b@example.org,2026-11-02,email,t\n")
+	before := readBytes(t, db)
 	status, _, errOut := runCLI(t, env, "import", file, "--db", db)
 	if status != 2 || !strings.Contains(errOut, "in.csv:3: subject is 5.0 MB long: at most 1 KB") || len(errOut) > 1000 {
 		t.Fatalf("status %d, stderr %.300q", status, errOut)
 	}
-	if _, err := os.Stat(db); err == nil {
-		t.Error("a database was made for a refused import")
+	if !bytes.Equal(readBytes(t, db), before) {
+		t.Error("a refused import changed the database")
 	}
 }

@@ -152,10 +152,11 @@ func (a *app) storeFailure(err error) int {
 	var refused *cases.Refused
 	var conflict *storage.Conflict
 	var notFound *storage.NotFound
+	var missing *storage.NoDatabaseError
 	switch {
 	case errors.As(err, &refused), errors.As(err, &conflict):
 		return a.fail(exitRefused, refusalWords(err, nil))
-	case errors.As(err, &notFound), errors.Is(err, storage.ErrSameFile):
+	case errors.As(err, &notFound), errors.Is(err, storage.ErrSameFile), errors.As(err, &missing):
 		return a.fail(exitUsage, err)
 	}
 	// Busy, damaged, foreign, newer, or the file system failing.
@@ -167,7 +168,10 @@ func (a *app) initCommand() *cobra.Command {
 	cmd := &cobra.Command{Use: "init", Short: "create the database (and its folder) with the right modes", Args: noArgs,
 		Long: `Creates the database with the right modes: private (0600 in a 0700 folder), or
 with --shared --group NAME for a team on one host (the folder setgid and
-group-owned, 2770; the database 0660). Prints the database's path.`,
+group-owned, 2770; the database 0660). Prints the database's path. Only init
+(and demo) create a database: every other command on a path with none says so
+(exit 2) and makes nothing. A folder init did not create keeps its mode; one
+that others can write in is refused.`,
 		Example: "  rightsdesk init\n  rightsdesk init --shared --group dpo --db /srv/rightsdesk/cases.db"}
 	var db string
 	dbFlag(cmd, &db)

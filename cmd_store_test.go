@@ -23,12 +23,19 @@ func TestStoreCommandsEndToEnd(t *testing.T) {
 	db := filepath.Join(t.TempDir(), "data", "cases.db")
 	env := map[string]string{"RIGHTSDESK_NOW": "2026-11-20T10:00:00Z", "RIGHTSDESK_ACTOR": "anna",
 		"XDG_CONFIG_HOME": t.TempDir()}
-	// Reading a database that does not exist prints an empty result and creates nothing.
-	if status, out, _ := runCLI(t, env, "list", "--json", "--db", db); status != 0 || out != "[]\n" {
-		t.Fatalf("list on no database: %d %q", status, out)
+	// Only init and demo create a database (TRUST.md): a read or a write on
+	// a path with none is bad input naming the path and how to make one,
+	// and creates nothing, not even the folder.
+	for _, args := range [][]string{{"list", "--json"}, {"check"}, {"add", "--controller", "crisp", "--right", "access",
+		"--subject", "Zoé", "--email", "zoe@example.org"}, {"import", "-"}, {"backup", filepath.Join(t.TempDir(), "b.db")}} {
+		status, out, errOut := runCLI(t, env, append(args, "--db", db)...)
+		if status != exitUsage || out != "" || strings.Count(errOut, "\n") != 1 ||
+			!strings.Contains(errOut, "no database at "+db+" (rightsdesk init --db "+db+" creates one)") {
+			t.Errorf("%s on no database: %d %q %q", args[0], status, out, errOut)
+		}
 	}
-	if _, err := os.Stat(db); err == nil {
-		t.Fatal("a read created the database")
+	if _, err := os.Stat(filepath.Dir(db)); err == nil {
+		t.Fatal("a command on a missing database made its folder")
 	}
 	if status, _, errOut := runCLI(t, env, "init", "--db", db); status != 0 {
 		t.Fatalf("init: %d %s", status, errOut)

@@ -295,7 +295,7 @@ func TestActionsAgreeOnEveryFace(t *testing.T) {
 		t.Run(tt.action, func(t *testing.T) {
 			act, _ := cases.ActionNamed(tt.action)
 			env := facesEnv(t)
-			cliDB := filepath.Join(t.TempDir(), "cases.db")
+			cliDB := initDB(t, filepath.Join(t.TempDir(), "cases.db"))
 			fillRegister(t, env, cliDB, "crisp") // so that a letter exported is not a draft
 			id := openFace(t, env, cliDB, tt.setup)
 			appDB := copyFile(t, cliDB)
@@ -359,7 +359,7 @@ func TestIntakeAgreesOnEveryFace(t *testing.T) {
 		"language": {"fr"}, "received": {"2026-03-02"}, "channel": {"post"}, "text": {"all my data, then delete it"}}
 
 	// add.
-	addDB := filepath.Join(t.TempDir(), "cases.db")
+	addDB := initDB(t, filepath.Join(t.TempDir(), "cases.db"))
 	args := []string{"add", "--db", addDB}
 	for _, f := range cases.IntakeFields {
 		for _, v := range values[f.Name] {
@@ -379,13 +379,13 @@ func TestIntakeAgreesOnEveryFace(t *testing.T) {
 		}
 	}
 	csv := writeFile(t, "requests.csv", strings.Join(header, ",")+"\n"+strings.Join(row, ",")+"\n")
-	importDB := filepath.Join(t.TempDir(), "cases.db")
+	importDB := initDB(t, filepath.Join(t.TempDir(), "cases.db"))
 	if status, _, errOut := runCLI(t, env, "import", csv, "--db", importDB); status != 0 {
 		t.Fatalf("import: %d %s", status, errOut)
 	}
 
 	// The app's new request form, field by field in the table's order.
-	appDB := filepath.Join(t.TempDir(), "cases.db")
+	appDB := initDB(t, filepath.Join(t.TempDir(), "cases.db"))
 	if status, _, errOut := runCLI(t, env, "init", "--db", appDB); status != 0 {
 		t.Fatalf("init: %d %s", status, errOut)
 	}

@@ -139,11 +139,11 @@ func TestDeadlineCommandText(t *testing.T) {
 
 func TestTerminalAppNeedsATerminal(t *testing.T) {
 	// Under go test stdout is not a terminal: a clear line, never a hang.
-	status, _, errOut := runCLI(t, map[string]string{"XDG_DATA_HOME": t.TempDir()}, "--db", filepath.Join(t.TempDir(), "x.db"))
+	status, _, errOut := runCLI(t, map[string]string{"XDG_DATA_HOME": t.TempDir()}, "--db", initDB(t, filepath.Join(t.TempDir(), "x.db")))
 	if status != 2 || !strings.Contains(errOut, "needs a terminal") {
 		t.Errorf("no terminal: %d %q", status, errOut)
 	}
-	if status, _, errOut := runCLI(t, nil, "--color", "purple"); status != 2 || !strings.Contains(errOut, "--color") {
+	if status, _, errOut := runCLI(t, nil, "--color", "purple", "--db", initDB(t, filepath.Join(t.TempDir(), "y.db"))); status != 2 || !strings.Contains(errOut, "--color") {
 		t.Errorf("bad --color: %d %q", status, errOut)
 	}
 }
@@ -155,7 +155,7 @@ func TestJSONCarriesNoC1Controls(t *testing.T) {
 	if got := string(cases.EscapeJSON([]byte("{\"n\":\"a\u009b2Jb£\u0085\x7f\u202e\"}"))); got != `{"n":"a\u009b2Jb£\u0085\u007f\u202e"}` {
 		t.Errorf("EscapeJSON: %q", got)
 	}
-	db := filepath.Join(t.TempDir(), "cases.db")
+	db := initDB(t, filepath.Join(t.TempDir(), "cases.db"))
 	env := map[string]string{"RIGHTSDESK_ACTOR": "anna", "XDG_CONFIG_HOME": t.TempDir()}
 	name := "Zoé\u009b2J\x1b[31m Lefèvre"
 	status, out, errOut := runCLI(t, env, "add", "--db", db, "--controller", "crisp", "--right", "access", "--subject", name,

@@ -56,8 +56,10 @@ func (s *Store) Backup(dest, controller string) (time.Duration, error) {
 	}
 	copyStore := Open(tmp, Options{})
 	problems, err := copyStore.Check()
+	os.Remove(copyStore.damagedPath()) // the copy's own note, if any
 	if err == nil && len(problems) > 0 {
 		err = fmt.Errorf("the copy does not verify: %s", problems[0])
+		s.markDamaged(problems[0].String()) // the copy is the file as it is
 	}
 	if err != nil {
 		os.Remove(tmp)

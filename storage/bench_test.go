@@ -14,7 +14,7 @@ import (
 // read the case, check its revision and the transition, append the event,
 // write, fsync, close.
 func BenchmarkDurableChange(b *testing.B) {
-	s := Open(filepath.Join(b.TempDir(), "cases.db"), Options{})
+	s := created(b, filepath.Join(b.TempDir(), "cases.db"), Options{})
 	// A pool of cases, so that timelines stay the length of real ones (a few
 	// dozen events) however many iterations run.
 	var ids []string

@@ -26,7 +26,7 @@ func TestBulkInsertAcrossBlocks(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	s := Open(filepath.Join(t.TempDir(), "cases.db"), Options{})
+	s := created(t, filepath.Join(t.TempDir(), "cases.db"), Options{})
 	if err := s.AddRequests(reqs, now, 0); err != nil {
 		t.Fatal(err)
 	}

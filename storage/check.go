@@ -32,8 +32,19 @@ func (p Problem) String() string {
 func (s *Store) Check() ([]Problem, error) {
 	var problems []Problem
 	err := s.view(func(tx *bolt.Tx) error {
-		for err := range tx.Check() {
-			problems = append(problems, Problem{Detail: "bbolt: " + err.Error()})
+		// The page walk of walk.go, not bbolt's tx.Check, whose goroutine
+		// the fault guard does not cover.
+		found, err := walkFile(s.path)
+		if err != nil {
+			return err
+		}
+		for _, p := range found {
+			problems = append(problems, Problem{Detail: "bbolt: " + p})
+		}
+		if len(found) > 0 {
+			// Nothing above the pages can be trusted: the chains are
+			// not read from a file whose pages are wrong.
+			return nil
 		}
 		problems = append(problems, checkRules(tx)...)
 		problems = append(problems, checkRegisters(tx)...)
@@ -46,6 +57,9 @@ func (s *Store) Check() ([]Problem, error) {
 	})
 	if errors.Is(err, ErrNoDatabase) {
 		return nil, nil
+	}
+	if err == nil && len(problems) > 0 {
+		s.markDamaged(problems[0].String()) // no write until restored (damaged.go)
 	}
 	return problems, err
 }

@@ -22,7 +22,7 @@ import (
 func Init(path string, shared bool, group string) error {
 	dir := filepath.Dir(path)
 	s := Open(path, Options{Shared: shared})
-	s.adoptEmpty = true
+	s.mayCreate = true
 	gid := -1
 	if shared {
 		g, err := user.LookupGroup(group)
@@ -91,9 +91,14 @@ func checkFolder(dir string, info fs.FileInfo, gid int, group string) error {
 	return nil
 }
 
-// IsShared reports whether the database's folder is set up for a team
-// (setgid), so that files are created group-writable.
+// IsShared reports whether the database is a team's: its folder is set up
+// for a team (setgid), or the file itself is group-writable. A folder that
+// lost its setgid bit does not make the team's file private to whoever
+// writes next, which would lock the team out.
 func IsShared(path string) bool {
+	if info, err := os.Stat(path); err == nil && info.Mode().IsRegular() && info.Mode().Perm()&0o060 == 0o060 {
+		return true
+	}
 	info, err := os.Stat(filepath.Dir(path))
 	return err == nil && info.Mode()&os.ModeSetgid != 0
 }

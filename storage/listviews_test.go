@@ -17,7 +17,7 @@ func TestListViewsMatchesList(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	s := Open(filepath.Join(t.TempDir(), "cases.db"), Options{})
+	s := created(t, filepath.Join(t.TempDir(), "cases.db"), Options{})
 	if err := s.AddRequests(reqs, scaleNow, 1000); err != nil {
 		t.Fatal(err)
 	}

@@ -148,7 +148,7 @@ func TestMigrateDemoToSchema3(t *testing.T) {
 		t.Fatal(err)
 	}
 	path := filepath.Join(t.TempDir(), "cases.db")
-	s := Open(path, Options{Clock: cases.FixedClock(now)})
+	s := created(t, path, Options{Clock: cases.FixedClock(now)})
 	err = demo.Batches(demo.Options{Cases: 20_000, Seed: 1, Now: now, Registers: regs.All()}, 5000,
 		func(requests [][]*cases.Case) error { return s.AddRequests(requests, now, 5000) })
 	if err != nil {

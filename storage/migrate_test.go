@@ -210,7 +210,7 @@ func TestRebuildDerivesAsOfTheStoreClock(t *testing.T) {
 	asked := time.Date(2024, 3, 6, 10, 0, 0, 0, time.UTC)
 	rebuiltAt := time.Date(2024, 4, 15, 12, 0, 0, 0, time.UTC)
 	path := filepath.Join(t.TempDir(), "cases.db")
-	s := Open(path, Options{Clock: cases.FixedClock(asked)})
+	s := created(t, path, Options{Clock: cases.FixedClock(asked)})
 	cs, err := s.Add(cases.Intake{Controller: "crisp", Rights: []cases.Right{cases.RightAccess},
 		Subject: cases.Subject{Name: "Paula P", Email: "paula@example.org"}, ReceivedAt: received}, testRules, received, "dpo")
 	if err != nil {

@@ -27,6 +27,8 @@ func TestMain(m *testing.M) {
 		code := m.Run()
 		cleanupScale()
 		os.Exit(code)
+	case "purger":
+		childPurger(os.Getenv("RIGHTSDESK_TEST_DB"), os.Getenv("RIGHTSDESK_TEST_STAGE"))
 	case "adder":
 		childAdder(os.Getenv("RIGHTSDESK_TEST_DB"))
 	case "writer":
@@ -94,7 +96,7 @@ func child(t *testing.T, env ...string) *exec.Cmd {
 // moments, many times: every case it acknowledged is there and the file
 // checks.
 func TestCrashKeepsAcknowledgedCases(t *testing.T) {
-	path := filepath.Join(t.TempDir(), "cases.db")
+	path := created(t, filepath.Join(t.TempDir(), "cases.db"), Options{}).Path()
 	rng := rand.New(rand.NewPCG(7, 7))
 	acknowledged := map[string]bool{}
 	rounds := 12
@@ -161,7 +163,7 @@ func TestConcurrentWriters(t *testing.T) {
 		processes int
 	}{{"plain", 2}, {"plain", 4}, {"if-revision", 2}, {"if-revision", 4}} {
 		t.Run(tc.mode+"-"+strconv.Itoa(tc.processes), func(t *testing.T) {
-			s := Open(filepath.Join(t.TempDir(), "cases.db"), Options{})
+			s := created(t, filepath.Join(t.TempDir(), "cases.db"), Options{})
 			var idList []string
 			for i := 0; i < 3; i++ {
 				idList = append(idList, addCase(t, s, "Anna A")[0].ID)

@@ -5,7 +5,6 @@ import (
 	"errors"
 	"fmt"
 	"os"
-	"path/filepath"
 	"slices"
 	"strings"
 	"time"
@@ -66,6 +65,12 @@ type PurgePlan struct {
 // file, so that the erased bytes do not linger in free pages.
 func (s *Store) Purge(retention func(controller string) (Retention, bool), now time.Time, actor string, dryRun bool) (*PurgePlan, error) {
 	plan := &PurgePlan{Items: []PurgeItem{}, Held: []string{}, Unknown: []string{}, SizeBefore: fileSize(s.path)}
+	if !dryRun {
+		// A purge is a write even when nothing is due (damaged.go).
+		if err := s.refuseIfMarked(); err != nil {
+			return nil, err
+		}
+	}
 	var closed []cases.Summary
 	err := s.view(func(tx *bolt.Tx) error {
 		return tx.Bucket(bucketRows).ForEach(func(k, v []byte) error {
@@ -117,7 +122,17 @@ func (s *Store) Purge(retention func(controller string) (Retention, bool), now t
 		if dryRun {
 			err = s.view(work)
 		} else {
-			err = s.update(work)
+			err = s.update(func(tx *bolt.Tx) error {
+				if err := work(tx); err != nil {
+					return err
+				}
+				if len(items) > 0 {
+					// In the same transaction as the erasure (compact.go).
+					return markCompaction(tx)
+				}
+				return nil
+			})
+			compactHook("purged")
 		}
 		if err != nil {
 			return nil, err
@@ -132,8 +147,11 @@ func (s *Store) Purge(retention func(controller string) (Retention, bool), now t
 	slices.Sort(plan.Held)
 	slices.Sort(plan.Unknown)
 	slices.SortFunc(plan.Items, func(a, b PurgeItem) int { return strings.Compare(a.CaseID, b.CaseID) })
-	if !dryRun && len(plan.Items) > 0 {
-		if err := s.with(false, s.compactInPlace); err != nil {
+	if !dryRun {
+		// The batches left the compaction marker (compact.go): the next
+		// open for writing compacts the file and removes it. It is also
+		// what a purge interrupted before finishes.
+		if err := s.with(false, func(*bolt.DB) error { return nil }); err != nil {
 			return nil, err
 		}
 	}
@@ -264,42 +282,6 @@ func reduceToMinimal(tx *bolt.Tx, rec *record) error {
 		if err := tl.Put(keys[i], values[i]); err != nil {
 			return err
 		}
-	}
-	return nil
-}
-
-// compactInPlace rewrites the open database into a fresh file and renames
-// it over the original while the lock is still held, so that freed pages
-// (and the bytes erased in them) are gone. A process that was waiting for
-// the lock on the old file notices the path now names another file and
-// opens it again (Store.open).
-func (s *Store) compactInPlace(db *bolt.DB) error {
-	tmp := s.path + ".compact"
-	_ = os.Remove(tmp)
-	dst, err := bolt.Open(tmp, s.fileMode(), &bolt.Options{Timeout: s.timeout})
-	if err != nil {
-		return fmt.Errorf("compact: %w", err)
-	}
-	if err := bolt.Compact(dst, db, 16<<20); err != nil {
-		dst.Close()
-		os.Remove(tmp)
-		return fmt.Errorf("compact: %w", err)
-	}
-	if err := dst.Close(); err != nil {
-		os.Remove(tmp)
-		return fmt.Errorf("compact: %w", err)
-	}
-	if err := os.Chmod(tmp, s.fileMode()); err != nil {
-		os.Remove(tmp)
-		return err
-	}
-	if err := os.Rename(tmp, s.path); err != nil {
-		os.Remove(tmp)
-		return fmt.Errorf("compact: %w", err)
-	}
-	if dir, err := os.Open(filepath.Dir(s.path)); err == nil {
-		_ = dir.Sync()
-		dir.Close()
 	}
 	return nil
 }

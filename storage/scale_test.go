@@ -277,7 +277,7 @@ func BenchmarkPurge100k(b *testing.B) {
 			}
 			c.Events = append(c.Events, done)
 		}
-		s := Open(filepath.Join(b.TempDir(), "purge.db"), Options{})
+		s := created(b, filepath.Join(b.TempDir(), "purge.db"), Options{})
 		if err := s.AddRequests(reqs, closedLongAgo, 5000); err != nil {
 			b.Fatal(err)
 		}

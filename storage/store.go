@@ -8,7 +8,6 @@ import (
 	"io"
 	"io/fs"
 	"os"
-	"path/filepath"
 	"runtime/debug"
 	"sync"
 	"time"
@@ -67,10 +66,12 @@ type Store struct {
 	given   bool // Options.GivenTimes
 	mu      sync.Mutex
 
-	// adoptEmpty lets an empty file at the path become a new database:
-	// only Init sets it, so that no other command takes a zero-length file
-	// (a truncated database, or a mistake) for a fresh one and writes there.
-	adoptEmpty bool
+	// mayCreate lets a write create the database at a missing path, or
+	// turn an empty file there into one: only Init sets it, so that no
+	// other command makes a database at a mistyped path (with its folders),
+	// or takes a zero-length file (a truncated database, or a mistake) for
+	// a fresh one and writes there.
+	mayCreate bool
 
 	// openFile opens the database file for bbolt (nil: os.OpenFile). Tests
 	// wrap it to learn when an operation holds the file open and is about to
@@ -138,7 +139,8 @@ func (s *Store) fileMode() fs.FileMode {
 	return 0o600
 }
 
-// update runs fn in one read-write transaction, creating the file if needed.
+// update runs fn in one read-write transaction. A missing file is a
+// *NoDatabaseError unless the store was made by Init.
 // The transaction commits (with fsync) when fn returns nil.
 func (s *Store) update(fn func(tx *bolt.Tx) error) error {
 	return s.with(false, func(db *bolt.DB) error { return db.Update(s.sealed(fn)) })
@@ -165,23 +167,26 @@ func (s *Store) updateBulk(fn func(tx *bolt.Tx) error) error {
 func (s *Store) withMap(readOnly bool, mmapSize int, op func(db *bolt.DB) error) (err error) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	if readOnly {
-		// Only a file known to be missing is "no database yet": one that
-		// cannot be looked at (a folder the caller may not enter) is said
-		// so, or check would report a shared database it cannot read "ok".
-		if _, err := os.Stat(s.path); errors.Is(err, fs.ErrNotExist) {
+	defer func() { err = s.noteIfDamaged(err) }() // damaged.go
+	// Only a file known to be missing is "no database yet": one that
+	// cannot be looked at (a folder the caller may not enter) is said so,
+	// or check would report a shared database it cannot read "ok".
+	if _, err := os.Stat(s.path); errors.Is(err, fs.ErrNotExist) {
+		switch {
+		case readOnly:
 			return ErrNoDatabase
-		} else if err != nil {
-			return withPath("stat", s.path, err)
+		case !s.mayCreate:
+			return &NoDatabaseError{Path: s.path}
+		}
+	} else if err != nil {
+		return withPath("stat", s.path, err)
+	} else if !readOnly {
+		if err := s.refuseIfMarked(); err != nil {
+			return err
 		}
 	}
-	if err := preflight(s.path, s.adoptEmpty); err != nil {
+	if err := preflight(s.path, s.mayCreate, !readOnly); err != nil {
 		return err
-	}
-	if !readOnly {
-		if err := os.MkdirAll(filepath.Dir(s.path), s.dirMode()); err != nil {
-			return fmt.Errorf("create the database folder: %w", err)
-		}
 	}
 	defer debug.SetPanicOnFault(debug.SetPanicOnFault(true))
 	defer func() {
@@ -206,13 +211,27 @@ func (s *Store) open(readOnly bool, mmapSize int, op func(db *bolt.DB) error) er
 		return err
 	}
 	defer db.Close()
-	// The file may have been created by this open: make sure of its mode
-	// whatever the umask.
-	if !readOnly {
+	if err := s.walkBeforeUse(); err != nil { // walk.go
+		return err
+	}
+	// The file may have been created by this open (init): make sure of its
+	// mode whatever the umask. An existing file keeps its mode: a team's
+	// file whose folder lost its setgid bit is not made private to the
+	// writer, which would lock the team out.
+	if s.mayCreate {
 		_ = os.Chmod(s.path, s.fileMode())
 	}
 	if err := s.prepare(db, readOnly); err != nil {
 		return err
+	}
+	if !readOnly {
+		// A purge's compaction left undone is finished first (compact.go).
+		if done, err := s.resumeCompaction(db); err != nil {
+			return err
+		} else if done {
+			db.Close()
+			return s.open(readOnly, mmapSize, op)
+		}
 	}
 	return op(db)
 }
@@ -290,6 +309,15 @@ func withPath(op, path string, err error) error {
 	return fmt.Errorf("%s %s: %w", op, path, err)
 }
 
+// NoDatabaseError is a write to a path where there is no database: only
+// init (and the demo, through it) creates one, so that a mistyped path
+// makes neither folders nor a database.
+type NoDatabaseError struct{ Path string }
+
+func (e *NoDatabaseError) Error() string {
+	return "no database at " + e.Path + " (rightsdesk init --db " + e.Path + " creates one)"
+}
+
 // EmptyFileError is a zero-length file at the database path, which only
 // init turns into a database. It is ErrForeign to errors.Is.
 type EmptyFileError struct{ Path string }
@@ -302,8 +330,10 @@ func (e *EmptyFileError) Unwrap() error { return ErrForeign }
 
 // preflight reads the two bbolt meta pages and the file size before bbolt
 // does, because bbolt can fault on a truncated file instead of failing. An
-// empty file is refused unless adoptEmpty (init).
-func preflight(path string, adoptEmpty bool) error {
+// empty file is refused unless adoptEmpty (init). A file whose first page
+// is gone but whose second meta page is bbolt's is damaged, not foreign;
+// for a write (write), both meta pages must verify.
+func preflight(path string, adoptEmpty, write bool) error {
 	// A named pipe, a device or a folder is refused before it is opened:
 	// opening a pipe waits for a writer, and would hang the command.
 	if info, err := os.Stat(path); err == nil && !info.Mode().IsRegular() {
@@ -338,19 +368,28 @@ func preflight(path string, adoptEmpty bool) error {
 	}
 	head = head[:n]
 	m0, ok0 := readMeta(head, 0)
-	if !ok0 && (len(head) < 20 || binary.LittleEndian.Uint32(head[16:20]) != boltMagic) {
+	// The second meta page follows the first, at its page size; a first
+	// page that cannot tell is looked for at the usual sizes.
+	sizes := []int64{4096, 8192, 16384, 65536}
+	if ok0 {
+		sizes = []int64{int64(m0.pageSize)}
+	}
+	var m1 meta
+	ok1, magic1 := false, false
+	for _, ps := range sizes {
+		page1 := make([]byte, 128)
+		if _, err := f.ReadAt(page1, ps); err == nil {
+			m1, ok1 = readMeta(page1, 0)
+			magic1 = magic1 || binary.LittleEndian.Uint32(page1[16:20]) == boltMagic
+		}
+		if ok1 {
+			break
+		}
+	}
+	magic0 := len(head) >= 20 && binary.LittleEndian.Uint32(head[16:20]) == boltMagic
+	if !ok0 && !ok1 && !magic0 && !magic1 {
 		return &StoreError{Path: path, Err: ErrForeign, Detail: "no bbolt header",
 			Advice: "check --db or $RIGHTSDESK_DB points at the right file"}
-	}
-	pageSize := int64(4096)
-	if ok0 {
-		pageSize = int64(m0.pageSize)
-	}
-	page1 := make([]byte, 128)
-	var m1 meta
-	ok1 := false
-	if _, err := f.ReadAt(page1, pageSize); err == nil {
-		m1, ok1 = readMeta(page1, 0)
 	}
 	best, ok := m0, ok0
 	if ok1 && (!ok0 || m1.txid > m0.txid) {
@@ -358,6 +397,16 @@ func preflight(path string, adoptEmpty bool) error {
 	}
 	if !ok {
 		return damaged("both meta pages are invalid")
+	}
+	// One bad meta page: bbolt would read with the other, an older state,
+	// and write over the bad one. The file is damaged: it may be read, not
+	// written, until it is restored.
+	if write && (!ok0 || !ok1) {
+		bad := 0
+		if ok0 {
+			bad = 1
+		}
+		return damaged(fmt.Sprintf("meta page %d is invalid", bad))
 	}
 	if need := int64(best.highWater) * int64(best.pageSize); info.Size() < need {
 		return damaged(fmt.Sprintf("truncated: %d bytes, the file needs %d", info.Size(), need))

@@ -23,7 +23,7 @@ var (
 
 func newStore(t *testing.T) *Store {
 	t.Helper()
-	return Open(filepath.Join(t.TempDir(), "db", "cases.db"), Options{LockTimeout: 300 * time.Millisecond})
+	return created(t, filepath.Join(t.TempDir(), "db", "cases.db"), Options{LockTimeout: 300 * time.Millisecond})
 }
 
 func addCase(t *testing.T, s *Store, name string, rights ...cases.Right) []*cases.Case {
@@ -263,14 +263,33 @@ func TestDamagedFiles(t *testing.T) {
 	}
 }
 
-func TestMissingFileIsEmptyForReaders(t *testing.T) {
-	s := newStore(t)
+// TestOnlyInitCreatesADatabase: a read of a missing file finds nothing and
+// creates nothing; a write to it is refused with a NoDatabaseError naming
+// the path and how to make one, and makes neither the file nor its
+// folders (a mistyped path made both).
+func TestOnlyInitCreatesADatabase(t *testing.T) {
+	parent := t.TempDir()
+	path := filepath.Join(parent, "typo", "cases.db")
+	s := Open(path, Options{})
 	views, err := collect(s, Filter{}, testNow)
 	if err != nil || len(views) != 0 {
 		t.Fatalf("list on no file: %v %v", views, err)
 	}
-	if s.Exists() {
-		t.Fatalf("a read created the file")
+	_, err = s.Add(cases.Intake{Controller: "crisp", Rights: []cases.Right{cases.RightAccess},
+		Subject: cases.Subject{Name: "Paula P", Email: "paula@example.org"}, ReceivedAt: testNow}, testRules, testNow, "dpo")
+	var missing *NoDatabaseError
+	if !errors.As(err, &missing) || missing.Path != path || !strings.Contains(err.Error(), "rightsdesk init --db "+path) {
+		t.Errorf("a write to a missing database: %v", err)
+	}
+	if _, err := os.Stat(filepath.Dir(path)); !errors.Is(err, fs.ErrNotExist) {
+		t.Errorf("a refused write made the folder: %v", err)
+	}
+	if err := Init(path, false, ""); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := s.Add(cases.Intake{Controller: "crisp", Rights: []cases.Right{cases.RightAccess},
+		Subject: cases.Subject{Name: "Paula P", Email: "paula@example.org"}, ReceivedAt: testNow}, testRules, testNow, "dpo"); err != nil {
+		t.Errorf("a write after init: %v", err)
 	}
 }
 
@@ -296,7 +315,7 @@ func TestErrorsNameTheFileOnce(t *testing.T) {
 		t.Fatal(err)
 	}
 	path := filepath.Join(notDir, "cases.db") // a file where a folder should be
-	err := preflight(path, false)
+	err := preflight(path, false, false)
 	if err == nil || strings.Count(err.Error(), path) != 1 {
 		t.Errorf("the path should appear once: %#v", err)
 	}
@@ -396,5 +415,38 @@ func TestCheckOfAFileItCannotReachIsNotOK(t *testing.T) {
 	_, err := Open(filepath.Join(dir, "cases.db"), Options{}).Check()
 	if !errors.Is(err, fs.ErrPermission) || strings.Count(err.Error(), "cases.db") != 1 {
 		t.Errorf("check of a database in a folder the caller cannot enter: %v", err)
+	}
+}
+
+// created is a new database at path, made as the product makes one (only
+// init creates a database), opened with opts.
+func created(t testing.TB, path string, opts Options) *Store {
+	t.Helper()
+	if err := Init(path, false, ""); err != nil {
+		t.Fatal(err)
+	}
+	return Open(path, opts)
+}
+
+// TestLostSetgidKeepsTheTeamsFile: a team's database (0660) whose folder
+// lost its setgid bit stays 0660 after a write and a purge's compaction:
+// the next writer does not make it private to itself and lock the team out.
+func TestLostSetgidKeepsTheTeamsFile(t *testing.T) {
+	s := created(t, filepath.Join(t.TempDir(), "team", "cases.db"), Options{})
+	if err := os.Chmod(s.Path(), 0o660); err != nil {
+		t.Fatal(err)
+	}
+	if !IsShared(s.Path()) {
+		t.Fatal("a group-writable database is a team's, whatever its folder")
+	}
+	s = Open(s.Path(), Options{Shared: IsShared(s.Path())})
+	oldCase(t, s, "Aurélie Ancienne", time.Date(2022, 1, 3, 9, 0, 0, 0, time.UTC), "ANCIENTMARKER")
+	plan, err := s.Purge(func(string) (Retention, bool) { return Retention{CopiesMonths: 6, RecordYears: 3}, true },
+		time.Date(2026, 11, 22, 12, 0, 0, 0, time.UTC), "dpo", false)
+	if err != nil || len(plan.Items) != 1 {
+		t.Fatalf("purge: %+v %v", plan, err)
+	}
+	if info, _ := os.Stat(s.Path()); info.Mode().Perm() != 0o660 {
+		t.Errorf("the team's database became %v", info.Mode().Perm())
 	}
 }

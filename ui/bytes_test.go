@@ -61,7 +61,7 @@ func (c *counted) settled(t *testing.T, what func(string) bool) int {
 // written to the terminal, target 1 KB; the renderer writes only the
 // cells that changed.
 func TestIdleMinuteBytes(t *testing.T) {
-	s := storage.Open(filepath.Join(t.TempDir(), "cases.db"), storage.Options{})
+	s := initialised(t, filepath.Join(t.TempDir(), "cases.db"), storage.Options{})
 	lc := &lockedClock{t: time.Date(2026, 4, 2, 18, 59, 30, 0, time.UTC)}
 	for i := range 22 {
 		// Received on 2 March (due tonight, 21:59:59 UTC) and on the days

@@ -108,7 +108,7 @@ func TestProgramLiveCountdownAndResize(t *testing.T) {
 // copy, the organisation's register), at the top and at the end.
 func TestGoldenRichCase(t *testing.T) {
 	regs := registers(t)
-	s := storage.Open(filepath.Join(t.TempDir(), "cases.db"), storage.Options{})
+	s := initialised(t, filepath.Join(t.TempDir(), "cases.db"), storage.Options{})
 	now := time.Date(2026, 4, 2, 18, 0, 0, 0, time.UTC)
 	cs, err := s.Add(cases.Intake{Controller: "crisp", Rights: []cases.Right{cases.RightAccess, cases.RightErasure},
 		Subject:   cases.Subject{Name: "Léo Marchand", Email: "leo.marchand@example.org", PostalAddress: "12 rue des Lilas, 75011 Paris"},

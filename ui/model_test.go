@@ -25,7 +25,7 @@ var paris = cases.Rules{Regime: "eu-gdpr", Zone: "Europe/Paris", Calendar: "FR"}
 // weeks, one closed; the clock is 2 April 2026 at 20:00 Paris time.
 func fixture(t *testing.T) (*storage.Store, *clock, []string) {
 	t.Helper()
-	s := storage.Open(filepath.Join(t.TempDir(), "cases.db"), storage.Options{GivenTimes: true}) // history built out of order
+	s := initialised(t, filepath.Join(t.TempDir(), "cases.db"), storage.Options{GivenTimes: true}) // history built out of order
 	c := &clock{t: time.Date(2026, 4, 2, 18, 0, 0, 0, time.UTC)}
 	var ids []string
 	for _, p := range []struct {

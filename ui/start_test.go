@@ -79,7 +79,7 @@ func demo100k(b *testing.B, store bool) ([][]*cases.Case, *storage.Store, time.T
 	if !store {
 		return reqs, nil, now
 	}
-	s := storage.Open(filepath.Join(b.TempDir(), "demo.db"), storage.Options{})
+	s := initialised(b, filepath.Join(b.TempDir(), "demo.db"), storage.Options{})
 	if err := s.AddRequests(reqs, now, 5000); err != nil {
 		b.Fatal(err)
 	}

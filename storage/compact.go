@@ -1,0 +1,105 @@
+package storage
+
+import (
+	"fmt"
+	"os"
+	"path/filepath"
+	"syscall"
+
+	bolt "go.etcd.io/bbolt"
+)
+
+// A purge erases personal data in place; bbolt then keeps the erased bytes
+// in free pages until they are reused. So a purge compacts the file into a
+// fresh one and renames it over the original. Killed between the two, the
+// bytes would stay for good (a rerun finds nothing to purge): so the
+// transaction that erases also sets keyCompactPending, and whatever next
+// opens the file for writing (any write command, or the purge itself)
+// compacts it before anything else, in a fresh file without the marker.
+// A leftover PATH.compact of a compaction killed half-way is removed by the
+// next one.
+
+// keyCompactPending in the meta bucket: erased bytes await compaction.
+var keyCompactPending = []byte("compact-pending")
+
+// markCompaction records, in the transaction that erases, that the file
+// must be compacted.
+func markCompaction(tx *bolt.Tx) error {
+	return tx.Bucket(bucketMeta).Put(keyCompactPending, []byte("purge"))
+}
+
+// compactHook is called at each stage of a purge's compaction; tests set it
+// to kill the process there. It does nothing in the product.
+var compactHook = func(stage string) {}
+
+// resumeCompaction compacts the file db holds, under its write lock, if a
+// purge left the marker, and reports whether it did: the caller must then
+// open the path again, which names the compacted file.
+func (s *Store) resumeCompaction(db *bolt.DB) (bool, error) {
+	pending := false
+	if err := db.View(func(tx *bolt.Tx) error {
+		if m := tx.Bucket(bucketMeta); m != nil {
+			pending = m.Get(keyCompactPending) != nil
+		}
+		return nil
+	}); err != nil || !pending {
+		return false, err
+	}
+	return true, s.compactInPlace(db)
+}
+
+// compactInPlace rewrites the open database into a fresh file without the
+// marker and renames it over the original while the lock is still held, so
+// that freed pages (and the bytes erased in them) are gone. The fresh file
+// keeps the original's mode and group (a team's file stays the team's). A
+// process that was waiting for the lock on the old file notices the path
+// now names another file and opens it again (Store.lockedOpen).
+func (s *Store) compactInPlace(db *bolt.DB) error {
+	info, err := os.Stat(s.path)
+	if err != nil {
+		return withPath("stat", s.path, err)
+	}
+	tmp := s.path + ".compact"
+	if err := os.Remove(tmp); err != nil && !os.IsNotExist(err) {
+		return withPath("remove", tmp, err)
+	}
+	compactHook("compact-start")
+	dst, err := bolt.Open(tmp, info.Mode().Perm(), &bolt.Options{Timeout: s.timeout})
+	if err != nil {
+		return fmt.Errorf("compact: %w", err)
+	}
+	fail := func(err error) error {
+		dst.Close()
+		os.Remove(tmp)
+		return fmt.Errorf("compact: %w", err)
+	}
+	if err := bolt.Compact(dst, db, 16<<20); err != nil {
+		return fail(err)
+	}
+	compactHook("compacted")
+	if err := dst.Update(func(tx *bolt.Tx) error { return tx.Bucket(bucketMeta).Delete(keyCompactPending) }); err != nil {
+		return fail(err)
+	}
+	if err := dst.Close(); err != nil {
+		os.Remove(tmp)
+		return fmt.Errorf("compact: %w", err)
+	}
+	if st, ok := info.Sys().(*syscall.Stat_t); ok {
+		_ = os.Chown(tmp, -1, int(st.Gid))
+	}
+	if err := os.Chmod(tmp, info.Mode().Perm()); err != nil {
+		os.Remove(tmp)
+		return err
+	}
+	compactHook("before-rename")
+	if err := os.Rename(tmp, s.path); err != nil {
+		os.Remove(tmp)
+		return fmt.Errorf("compact: %w", err)
+	}
+	compactHook("renamed")
+	if dir, err := os.Open(filepath.Dir(s.path)); err == nil {
+		_ = dir.Sync()
+		dir.Close()
+	}
+	return nil
+}
