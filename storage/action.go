@@ -281,7 +281,7 @@ func applyTx(tx *bolt.Tx, id string, ev cases.Event, ifRevision int, now time.Ti
 		return nil, err
 	}
 	rec.Case.Events = append(rec.Case.Events, done)
-	st, err := rec.Case.Derive(now)
+	st, err := rec.deriveState(now, false)
 	if err != nil {
 		return nil, err
 	}

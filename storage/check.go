@@ -37,10 +37,14 @@ func (s *Store) Check() ([]Problem, error) {
 		}
 		problems = append(problems, checkRules(tx)...)
 		problems = append(problems, checkRegisters(tx)...)
-		return tx.Bucket(bucketCases).ForEach(func(k, v []byte) error {
+		want := map[string]bool{}
+		err := tx.Bucket(bucketCases).ForEach(func(k, v []byte) error {
 			problems = append(problems, checkChain(tx, string(k), v)...)
+			problems = append(problems, checkViews(tx, string(k), v, want)...)
 			return nil
 		})
+		problems = append(problems, checkIndexEntries(tx, want)...)
+		return err
 	})
 	if errors.Is(err, ErrNoDatabase) {
 		return nil, nil

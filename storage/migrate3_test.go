@@ -119,6 +119,38 @@ func snapshot(t *testing.T, db *bolt.DB) map[string]string {
 	return out
 }
 
+// stories reads every case of the file as a reader sees what happened:
+// its facts and its events, without the migrated event and the unattested
+// marks the migration to schema 4 adds (nor the revision and head it
+// moves), so that a case reads the same before and after it.
+func stories(t *testing.T, db *bolt.DB) map[string]string {
+	t.Helper()
+	out := map[string]string{}
+	err := db.View(func(tx *bolt.Tx) error {
+		return tx.Bucket(bucketCases).ForEach(func(k, _ []byte) error {
+			rec, err := loadRecord(tx, string(k))
+			if err != nil {
+				return err
+			}
+			c := *rec.Case
+			c.Events = nil
+			for _, e := range rec.Case.Events {
+				if e.Kind != cases.EventMigrated {
+					e.Unattested = false
+					c.Events = append(c.Events, e)
+				}
+			}
+			b, err := json.Marshal(&c)
+			out[string(k)] = string(b)
+			return err
+		})
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return out
+}
+
 // checkRaw runs check's chain verification on a file of any schema,
 // without opening it through the store (which would migrate it).
 func checkRaw(t *testing.T, db *bolt.DB) []Problem {
@@ -173,7 +205,7 @@ func TestMigrateDemoToSchema3(t *testing.T) {
 	if err := beginMigration(db, 2, now); err != nil {
 		t.Fatal(err)
 	}
-	if err := db.Update(func(tx *bolt.Tx) error { _, err := moveRulesBatch(tx, migrateBatch); return err }); err != nil {
+	if err := db.Update(func(tx *bolt.Tx) error { _, err := moveRulesBatch(tx, nil, migrateBatch, now); return err }); err != nil {
 		t.Fatal(err)
 	}
 	if p := checkRaw(t, db); len(p) > 0 {
@@ -267,25 +299,13 @@ func TestMigratePurgedRecord(t *testing.T) {
 		NoRevision, testNow); err != nil {
 		t.Fatal(err)
 	}
-	err := s.update(func(tx *bolt.Tx) error {
-		rec, st, err := loadState(tx, id, testNow)
-		if err != nil {
-			return err
-		}
-		if err := reduceToMinimal(tx, rec); err != nil {
-			return err
-		}
-		return putRecord(tx, rec, st, nil)
-	})
-	if err != nil {
-		t.Fatal(err)
-	}
+	toSchema3(t, s.Path(), id)
 	toSchema2(t, s.Path())
 	db, err := bolt.Open(s.Path(), 0o600, nil)
 	if err != nil {
 		t.Fatal(err)
 	}
-	before := snapshot(t, db)
+	before := stories(t, db)
 	db.Close()
 	if !strings.Contains(before[id], "Europe/Berlin") {
 		t.Fatalf("the minimal record lost its rebaselined rules: %.400s", before[id])
@@ -297,8 +317,7 @@ func TestMigratePurgedRecord(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	defer db.Close()
-	if after := snapshot(t, db); after[id] != before[id] {
+	if after := stories(t, db); after[id] != before[id] {
 		t.Fatalf("reads differently:\nbefore %s\nafter  %s", before[id], after[id])
 	}
 	_ = db.View(func(tx *bolt.Tx) error {
@@ -308,4 +327,13 @@ func TestMigratePurgedRecord(t *testing.T) {
 		}
 		return nil
 	})
+	db.Close()
+	// The minimal record is now the migrated event's, verified with it.
+	l, err := s.Get(id)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if last := l.Case.Events[len(l.Case.Events)-1]; last.Kind != cases.EventMigrated || len(last.Retained) != 2 || !l.Case.Events[0].Unattested {
+		t.Fatalf("migrated event %+v", last)
+	}
 }
