@@ -63,12 +63,29 @@ func toSchema3(t testing.TB, path string, purged ...string) {
 				}
 			}
 			rec.Head = hash
-			if purge[id] {
-				at := rec.UpdatedAt
-				rec.CopiesPurged, rec.RecordPurged = &at, &at
-				rec.Case.Subject, rec.Case.Requester, rec.Case.Text = cases.Subject{}, nil, ""
-				rec.Retained = retained
+			if !purge[id] {
+				// The record as it was, with the old head and no
+				// derivation instant.
+				recordJSON, view, err := splitCaseValue(tx.Bucket(bucketCases).Get([]byte(id)))
+				if err != nil {
+					return err
+				}
+				var m map[string]json.RawMessage
+				if err := json.Unmarshal(recordJSON, &m); err != nil {
+					return err
+				}
+				delete(m, "derived_at")
+				m["head"], _ = json.Marshal(hash)
+				recordJSON, _ = json.Marshal(m)
+				if err := tx.Bucket(bucketCases).Put([]byte(id), encodeCaseValue(recordJSON, append([]byte(nil), view...))); err != nil {
+					return err
+				}
+				continue
 			}
+			at := rec.UpdatedAt
+			rec.CopiesPurged, rec.RecordPurged = &at, &at
+			rec.Case.Subject, rec.Case.Requester, rec.Case.Text = cases.Subject{}, nil, ""
+			rec.Retained = retained
 			enc, err := encodeCase(rec, mustDerive(rec))
 			if err != nil {
 				return err

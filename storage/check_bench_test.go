@@ -1,0 +1,23 @@
+package storage
+
+import (
+	"os"
+	"testing"
+)
+
+// BenchmarkCheck100k is check of the 100,000-case file: the bbolt walk, the
+// rules, and every case's chain (and, from schema 4, the salts, the
+// commitments and the views derived again). It reports the file's size, so
+// that what the chain adds per case shows.
+func BenchmarkCheck100k(b *testing.B) {
+	s := scaleStore(b)
+	for b.Loop() {
+		problems, err := s.Check()
+		if err != nil || len(problems) > 0 {
+			b.Fatalf("%v %v", problems[:min(len(problems), 3)], err)
+		}
+	}
+	if info, err := os.Stat(s.Path()); err == nil {
+		b.ReportMetric(float64(info.Size())/(1<<20), "file-MiB")
+	}
+}
