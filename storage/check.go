@@ -37,13 +37,8 @@ func (s *Store) Check() ([]Problem, error) {
 		}
 		problems = append(problems, checkRules(tx)...)
 		problems = append(problems, checkRegisters(tx)...)
-		want := map[string]bool{}
-		err := tx.Bucket(bucketCases).ForEach(func(k, v []byte) error {
-			problems = append(problems, checkChain(tx, string(k), v)...)
-			problems = append(problems, checkViews(tx, string(k), v, want)...)
-			return nil
-		})
-		problems = append(problems, checkIndexEntries(tx, want)...)
+		more, err := checkCases(tx)
+		problems = append(problems, more...)
 		return err
 	})
 	if errors.Is(err, ErrNoDatabase) {

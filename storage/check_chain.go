@@ -7,6 +7,9 @@ import (
 	"encoding/hex"
 	"encoding/json"
 	"fmt"
+	"runtime"
+	"runtime/debug"
+	"sync"
 	"time"
 
 	bolt "go.etcd.io/bbolt"
@@ -262,4 +265,68 @@ func checkIndexEntries(tx *bolt.Tx, want map[string]bool) []Problem {
 		})
 	}
 	return problems
+}
+
+// checkCases runs checkChain and checkViews on every case, spread over the
+// cores: each worker reads a share of the cases in a read transaction of
+// its own (bbolt allows many at once), under the same fault guard as the
+// store's own goroutine. Problems come back in case order, then the index
+// entries no case derives.
+func checkCases(tx *bolt.Tx) ([]Problem, error) {
+	var ids [][]byte
+	_ = tx.Bucket(bucketCases).ForEach(func(k, _ []byte) error {
+		ids = append(ids, append([]byte(nil), k...))
+		return nil
+	})
+	workers := max(1, min(runtime.GOMAXPROCS(0), len(ids)/256))
+	type share struct {
+		problems [][]Problem // per case, in order
+		want     map[string]bool
+		err      error
+	}
+	shares := make([]share, workers)
+	per := (len(ids) + workers - 1) / workers
+	var wg sync.WaitGroup
+	for w := range workers {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			sh := &shares[w]
+			sh.want = map[string]bool{}
+			defer debug.SetPanicOnFault(debug.SetPanicOnFault(true))
+			defer func() {
+				if r := recover(); r != nil {
+					sh.err = &StoreError{Path: tx.DB().Path(), Err: ErrDamaged, Detail: fmt.Sprint(r), Advice: restoreAdvice}
+				}
+			}()
+			wtx, err := tx.DB().Begin(false)
+			if err != nil {
+				sh.err = err
+				return
+			}
+			defer func() { _ = wtx.Rollback() }()
+			cs := wtx.Bucket(bucketCases)
+			for _, id := range ids[min(w*per, len(ids)):min((w+1)*per, len(ids))] {
+				v := cs.Get(id)
+				p := checkChain(wtx, string(id), v)
+				p = append(p, checkViews(wtx, string(id), v, sh.want)...)
+				sh.problems = append(sh.problems, p)
+			}
+		}()
+	}
+	wg.Wait()
+	var problems []Problem
+	want := map[string]bool{}
+	for _, sh := range shares {
+		if sh.err != nil {
+			return nil, sh.err
+		}
+		for _, p := range sh.problems {
+			problems = append(problems, p...)
+		}
+		for k := range sh.want {
+			want[k] = true
+		}
+	}
+	return append(problems, checkIndexEntries(tx, want)...), nil
 }
