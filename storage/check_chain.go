@@ -9,6 +9,7 @@ import (
 	"fmt"
 	"runtime"
 	"runtime/debug"
+	"strconv"
 	"sync"
 	"time"
 
@@ -60,7 +61,11 @@ func checkChain(tx *bolt.Tx, id string, raw []byte) []Problem {
 	if tl == nil {
 		return bad("no timeline")
 	}
-	migrating := tx.Bucket(bucketMeta).Get(keyMigration) != nil || tx.Bucket(bucketMeta).Get(keyMigrating) != nil
+	// Before the migration to schema 4 has done every case, an old case
+	// without its migrated event is expected.
+	m := tx.Bucket(bucketMeta)
+	schema, _ := strconv.Atoi(string(m.Get(keySchema)))
+	migrating := m.Get(keyMigration) != nil || m.Get(keyMigrating) != nil || schema < 4
 	events, hash, err := readChain(tx, tl, id)
 	n := uint64(len(events))
 	var problems []Problem
@@ -172,7 +177,7 @@ func verifyEvent(e *checkedEvent, i int, oldCase, unmigrated bool, migrated, ret
 	switch {
 	case !oldCase:
 		return " is in the old format in a case recorded by this version (a downgrade)"
-	case i > migrated && !unmigrated:
+	case i > migrated && migrated >= 0 && !unmigrated:
 		return " is in the old format after the case's migrated event (a downgrade)"
 	case len(e.env.Content) == 0:
 		if i >= retained && !(unmigrated && recordPurged) {
