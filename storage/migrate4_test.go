@@ -1,6 +1,7 @@
 package storage
 
 import (
+	"bytes"
 	"fmt"
 	"io"
 	"math/rand/v2"
@@ -66,7 +67,7 @@ func TestMigrationToTheChainKilledAndResumed(t *testing.T) {
 	built := time.Since(began)
 
 	rng := rand.New(rand.NewPCG(17, 4))
-	kills, migrating := 0, time.Now()
+	kills, midway, migrating := 0, 0, time.Now()
 	for attempt := 0; ; attempt++ {
 		if attempt == 300 {
 			t.Fatalf("not finished after %d attempts", attempt)
@@ -79,9 +80,9 @@ func TestMigrationToTheChainKilledAndResumed(t *testing.T) {
 		}
 		done := make(chan error, 1)
 		go func() { done <- cmd.Wait() }()
-		// Anywhere from the opening of the file to a few batches in: a
-		// batch of 2,000 cases takes about a second.
-		delay := time.Duration(50+rng.IntN(4000)) * time.Millisecond
+		// Anywhere from the opening of the file to a few batches in; the
+		// range grows with each attempt, so that a slow machine finishes.
+		delay := time.Duration(50+rng.IntN(1000+250*attempt)) * time.Millisecond
 		select {
 		case err := <-done:
 			if err != nil {
@@ -91,13 +92,16 @@ func TestMigrationToTheChainKilledAndResumed(t *testing.T) {
 			_ = cmd.Process.Kill()
 			<-done
 			kills++
+			if marker := migrationMarker(t, path); bytes.Contains(marker, []byte("/DSR-")) {
+				midway++ // killed with some cases of a step done, others not
+			}
 			continue
 		}
 		break
 	}
 	migrated := time.Since(migrating)
-	if kills < 3 {
-		t.Errorf("only %d kills landed: the loop does not test resumption", kills)
+	if midway < 2 {
+		t.Errorf("%d kills, %d of them part way through a step: the loop does not test resumption", kills, midway)
 	}
 
 	s = Open(path, Options{Clock: cases.FixedClock(now)})
@@ -144,8 +148,26 @@ func TestMigrationToTheChainKilledAndResumed(t *testing.T) {
 			t.Fatalf("%s reads differently after the migration:\nbefore %.300s\nafter  %.300s", id, b, after[id])
 		}
 	}
-	t.Logf("%d cases: built and downgraded in %s; migrated in %s with %d SIGKILLs; whole test %s",
-		len(before), built.Round(time.Millisecond), migrated.Round(time.Millisecond), kills, time.Since(began).Round(time.Millisecond))
+	t.Logf("%d cases: built and downgraded in %s; migrated in %s with %d SIGKILLs (%d part way through a step); whole test %s",
+		len(before), built.Round(time.Millisecond), migrated.Round(time.Millisecond), kills, midway, time.Since(began).Round(time.Millisecond))
+}
+
+// migrationMarker reads the migration's marker from the file at path.
+func migrationMarker(t *testing.T, path string) []byte {
+	t.Helper()
+	db, err := bolt.Open(path, 0o600, &bolt.Options{ReadOnly: true, Timeout: 5 * time.Second})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer db.Close()
+	var marker []byte
+	_ = db.View(func(tx *bolt.Tx) error {
+		if m := tx.Bucket(bucketMeta); m != nil {
+			marker = append([]byte(nil), m.Get(keyMigration)...)
+		}
+		return nil
+	})
+	return marker
 }
 
 func copyFile(t *testing.T, from, to string) {
