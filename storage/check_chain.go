@@ -23,9 +23,10 @@ type checkedEvent struct {
 	env     envelope
 	content []byte // expanded (rules.go)
 	head    struct {
-		Kind          cases.EventKind `json:"kind"`
-		Retained      []struct{}      `json:"retained"`
-		PurgedThrough uint64          `json:"purged_through"`
+		Kind          cases.EventKind   `json:"kind"`
+		Retained      []struct{}        `json:"retained"`
+		PurgedThrough uint64            `json:"purged_through"`
+		Sealed        map[string]string `json:"sealed"` // seal.go
 	}
 }
 
@@ -169,7 +170,7 @@ func readChain(tx *bolt.Tx, tl *bolt.Bucket, id string) ([]checkedEvent, string,
 // returns what is wrong, or "".
 func verifyEvent(e *checkedEvent, i int, oldCase, unmigrated bool, migrated, retained int, purgedThrough uint64, recordPurged bool) string {
 	if e.env.Salt != "" {
-		if err := verifySealed(&e.env, e.content, uint64(i+1) <= purgedThrough); err != nil {
+		if err := verifySealed(&e.env, e.content, e.head.Sealed, uint64(i+1) <= purgedThrough); err != nil {
 			return ": " + err.Error()
 		}
 		return ""

@@ -245,12 +245,12 @@ func sealedOf(content []byte) (map[string]string, error) {
 	return c.Sealed, nil
 }
 
-// verifySealed checks a new-format envelope (content expanded): its digest
-// over its salt and content, and each personal value kept against its
-// commitment. purged says a chained purged event removed this event's
+// verifySealed checks a new-format envelope (content expanded, sealed its
+// commitments as decoded from it): its digest over its salt and content,
+// and each personal value kept against its commitment. purged says a chained purged event removed this event's
 // personal values: their absence is then expected; otherwise every
 // commitment must have its value.
-func verifySealed(env *envelope, content []byte, purged bool) error {
+func verifySealed(env *envelope, content []byte, sealed map[string]string, purged bool) error {
 	salt, err := hex.DecodeString(env.Salt)
 	if err != nil || len(salt) != saltSize {
 		return errors.New("its salt is unreadable")
@@ -260,10 +260,6 @@ func verifySealed(env *envelope, content []byte, purged bool) error {
 	}
 	if eventDigest(salt, content) != env.Digest {
 		return errors.New("its content does not match its digest (altered)")
-	}
-	sealed, err := sealedOf(content)
-	if err != nil {
-		return fmt.Errorf("unreadable commitments: %v", err)
 	}
 	for name, sv := range env.Personal {
 		want, ok := sealed[name]
