@@ -91,6 +91,15 @@ func (a *app) writeDemo(path string, n int, seed uint64) (int, error) {
 			return 0, &cases.Refused{Reason: fmt.Sprintf("%s already holds %d cases; demo data go into a new or empty database", path, len(q))}
 		}
 	}
+	// A demo database's salts derive from its seed (TRUST.md), so that the
+	// same seed gives the same file.
+	if err := st.MarkTest([]byte("rightsdesk demo " + strconv.FormatUint(seed, 10))); err != nil {
+		var refused *storage.TestSeedRefused
+		if errors.As(err, &refused) {
+			return 0, &cases.Refused{Reason: refused.Error()}
+		}
+		return 0, err
+	}
 	regs, err := a.loadRegisters(path, "")
 	if err != nil {
 		return 0, err

@@ -177,11 +177,15 @@ that others can write in is refused.`,
 	dbFlag(cmd, &db)
 	shared := cmd.Flags().Bool("shared", false, "a team's database: group-readable and writable (needs --group)")
 	group := cmd.Flags().String("group", "", "the team's `NAME` (a Unix group)")
-	cmd.RunE = a.runs(func([]string) int { return a.runInit(db, *shared, *group) })
+	test := cmd.Flags().Bool("test", false, "a test database: its salts and checkpoint key derive from a fixed seed, and its checkpoints say so")
+	cmd.RunE = a.runs(func([]string) int { return a.runInit(db, *shared, *group, *test) })
 	return cmd
 }
 
-func (a *app) runInit(db string, shared bool, group string) int {
+// initTestSeed is the seed of a database made with init --test.
+const initTestSeed = "rightsdesk init --test"
+
+func (a *app) runInit(db string, shared bool, group string, test bool) int {
 	if shared && group == "" {
 		return a.fail(exitUsage, fmt.Errorf("init: --shared needs --group NAME"))
 	}
@@ -194,6 +198,15 @@ func (a *app) runInit(db string, shared bool, group string) int {
 	a.beginWrite()
 	if err := storage.Init(path, shared, group); err != nil {
 		return a.storeFailure(err)
+	}
+	if test {
+		if err := a.store(path).MarkTest([]byte(initTestSeed)); err != nil {
+			var refused *storage.TestSeedRefused
+			if errors.As(err, &refused) {
+				return a.fail(exitRefused, fmt.Errorf("init: %w", err))
+			}
+			return a.storeFailure(err)
+		}
 	}
 	fmt.Fprintln(a.stdout, path)
 	return exitOK

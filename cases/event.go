@@ -151,6 +151,25 @@ type Event struct {
 	// new value; the reason is in Reason.
 	Field string `json:"field,omitempty"`
 	Value string `json:"value,omitempty"`
+
+	// Facts are the intake facts a received event records, or those a
+	// migrated event found (facts.go): what the case says derives from
+	// them.
+	Facts *Facts `json:"facts,omitempty"`
+	// Retained, on a migrated or purged event, stands in for the earlier
+	// events whose stored content was removed before the chain held every
+	// fact (a purge under an older version, or a purge of events recorded
+	// before the migration): their minimal record (kind, times, actor,
+	// outcome, grounds...), one per event from the first, in order.
+	Retained []Event `json:"retained,omitempty"`
+	// PurgedThrough, on a purged event that reduced the case to its
+	// minimal record, is the sequence number of the last event whose
+	// personal fields that purge removed: their absence is then expected.
+	PurgedThrough uint64 `json:"purged_through,omitempty"`
+	// Unattested is set when a case is read, never stored: the event was
+	// recorded before the case's migrated event, so its actor and time were
+	// never verified (TRUST.md, "Migration"). show --json prints it.
+	Unattested bool `json:"unattested,omitempty"`
 }
 
 // TextFields are the event's free-text fields by their command-line names

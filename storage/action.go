@@ -288,7 +288,7 @@ func applyTx(tx *bolt.Tx, id string, ev cases.Event, ifRevision int, now time.Ti
 	if err := rec.Case.Record(done); err != nil {
 		return nil, err
 	}
-	st, err := rec.Case.Derive(now)
+	st, err := rec.deriveState(now, false)
 	if err != nil {
 		return nil, err
 	}

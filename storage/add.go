@@ -114,22 +114,32 @@ func numberRequest(tx *bolt.Tx, group []*cases.Case) error {
 type newCase struct {
 	c    *cases.Case
 	envs [][]byte
-	enc  *encodedCase
+	// digests are the events' digests, in order: event i+1's Merkle leaf
+	// is (case ID, i+1, digests[i]).
+	digests []string
+	enc     *encodedCase
 }
 
 // encodeNewCase encodes a numbered case: its events chained, then its
 // record, derived as of now. It touches no transaction.
-func encodeNewCase(c *cases.Case, now time.Time) (newCase, error) {
-	rec := &record{Case: c}
-	out := newCase{c: c, envs: make([][]byte, 0, len(c.Events))}
-	for _, ev := range c.Events {
-		env, err := rec.chain(ev)
+// Its received event records the case's intake facts as numbered (the
+// facts the case says derive from it: loadRecord); seed is the test
+// database's (nil: random salts).
+func encodeNewCase(c *cases.Case, now time.Time, seed []byte) (newCase, error) {
+	rec := &record{Case: c, seed: seed}
+	out := newCase{c: c, envs: make([][]byte, 0, len(c.Events)), digests: make([]string, 0, len(c.Events))}
+	for i := range c.Events {
+		if c.Events[i].Kind == cases.EventReceived && i == 0 {
+			c.Events[i].Facts = cases.FactsOf(c)
+		}
+		env, err := rec.chain(c.Events[i])
 		if err != nil {
 			return out, err
 		}
 		out.envs = append(out.envs, env)
+		out.digests = append(out.digests, rec.LastDigest)
 	}
-	st, err := c.DeriveDates(now)
+	st, err := rec.deriveState(now, true)
 	if err != nil {
 		return out, err
 	}
@@ -179,6 +189,7 @@ func (n *newCase) put(tx *bolt.Tx, batch *indexBatch) error {
 // records, views and rows: most of the work) runs on the other cores a
 // block at a time, while the transaction's goroutine puts the block before.
 func insertRequests(tx *bolt.Tx, requests [][]*cases.Case, now time.Time, batch *indexBatch) error {
+	seed := testSeed(tx)
 	var all []*cases.Case
 	for _, group := range requests {
 		if err := numberRequest(tx, group); err != nil {
@@ -201,7 +212,7 @@ func insertRequests(tx *bolt.Tx, requests [][]*cases.Case, now time.Time, batch 
 			go func() {
 				defer wg.Done()
 				for i := w; i < len(cs); i += workers {
-					out[i], errs[i] = encodeNewCase(cs[i], now)
+					out[i], errs[i] = encodeNewCase(cs[i], now, seed)
 				}
 			}()
 		}

@@ -3,12 +3,10 @@ package storage
 import (
 	"bytes"
 	"crypto/sha256"
-	"encoding/binary"
 	"encoding/hex"
 	"encoding/json"
 	"errors"
 	"fmt"
-	"time"
 
 	bolt "go.etcd.io/bbolt"
 
@@ -16,13 +14,39 @@ import (
 )
 
 // envelope is one stored timeline entry. Prev is the chain hash before it
-// and Digest the SHA-256 of Content exactly as stored, so Content can later
-// be purged for retention while the chain still verifies.
+// and Digest the digest of Content exactly as stored (after expanding its
+// rules reference, rules.go). An envelope of this version has a Salt and
+// its personal values beside the content, each committed to inside it
+// (seal.go), so a purge removes those and the digest still verifies; one
+// written before schema 4 has neither, and its digest is SHA-256(Content).
 type envelope struct {
-	Seq     uint64          `json:"seq"`
-	Prev    string          `json:"prev"`
-	Digest  string          `json:"digest"`
-	Content json.RawMessage `json:"content,omitempty"`
+	Seq      uint64                 `json:"seq"`
+	Prev     string                 `json:"prev"`
+	Digest   string                 `json:"digest"`
+	Salt     string                 `json:"salt,omitempty"`
+	Content  json.RawMessage        `json:"content,omitempty"`
+	Personal map[string]sealedValue `json:"personal,omitempty"`
+}
+
+// EventDigest is the digest of event seq (from 1) of case id, as its
+// envelope stores it: what the case's chain and a Merkle leaf commit to.
+// It reads inside the caller's transaction.
+func EventDigest(tx *bolt.Tx, id string, seq uint64) (string, error) {
+	tl := tx.Bucket(bucketTimelines).Bucket([]byte(id))
+	if tl == nil {
+		return "", &NotFound{ID: id}
+	}
+	v := tl.Get(u64(seq))
+	if v == nil {
+		return "", fmt.Errorf("case %s has no event %d", id, seq)
+	}
+	var env struct {
+		Digest string `json:"digest"`
+	}
+	if err := json.Unmarshal(v, &env); err != nil {
+		return "", fmt.Errorf("case %s event %d: %w", id, seq, err)
+	}
+	return env.Digest, nil
 }
 
 // chainStart is the hash the first event of a case chains from.
@@ -38,11 +62,13 @@ func chainNext(prev, digest string) string {
 }
 
 // appendEvent adds an event to a case's timeline, extending its chain.
+// The event's digest is then rec.LastDigest (a Merkle leaf's).
 func appendEvent(tx *bolt.Tx, rec *record, ev cases.Event) error {
 	tl, err := tx.Bucket(bucketTimelines).CreateBucketIfNotExists([]byte(rec.Case.ID))
 	if err != nil {
 		return err
 	}
+	rec.seed = testSeed(tx)
 	env, err := rec.chain(ev)
 	if err != nil {
 		return err
@@ -57,15 +83,15 @@ func appendEvent(tx *bolt.Tx, rec *record, ev cases.Event) error {
 	return tl.Put(u64(rec.Events), env)
 }
 
-// chain encodes the next event of a case's timeline, its envelope chained
-// to the one before, and moves the record on (head, revision, updated).
+// chain encodes the next event of a case's timeline as a salted envelope
+// (seal.go), chained to the one before, and moves the record on (head,
+// revision, updated, lastDigest).
 func (rec *record) chain(ev cases.Event) ([]byte, error) {
-	content, err := json.Marshal(ev)
+	seq := rec.Events + 1
+	content, personal, salt, digest, err := seal(ev, salter{seed: rec.seed, id: rec.Case.ID}, seq)
 	if err != nil {
 		return nil, err
 	}
-	sum := sha256.Sum256(content)
-	digest := hex.EncodeToString(sum[:])
 	if ev.Rules != nil {
 		// The digest is of the content as recorded; what is stored refers
 		// to the rules instead of repeating them (rules.go).
@@ -78,12 +104,14 @@ func (rec *record) chain(ev cases.Event) ([]byte, error) {
 	if prev == "" {
 		prev = chainStart(rec.Case.ID)
 	}
-	rec.Events++
-	env, err := json.Marshal(envelope{Seq: rec.Events, Prev: prev, Digest: digest, Content: content})
+	env, err := json.Marshal(envelope{Seq: seq, Prev: prev, Digest: digest, Salt: hex.EncodeToString(salt),
+		Content: content, Personal: personal})
 	if err != nil {
 		return nil, err
 	}
+	rec.Events = seq
 	rec.Head = chainNext(prev, digest)
+	rec.LastDigest = digest
 	rec.Revision++
 	rec.UpdatedAt, rec.UpdatedBy = ev.RecordedAt, ev.Actor
 	return env, nil
@@ -91,8 +119,8 @@ func (rec *record) chain(ev cases.Event) ([]byte, error) {
 
 // Link is one event's place in its case's hash chain, as the case record
 // shows it: the hash before it, the digest of its stored content, and the
-// hash after it. Purged is set when its content was removed for retention
-// (the digest remains).
+// hash after it. Purged is set when its content, or its personal values,
+// were removed for retention (the digest remains).
 type Link struct {
 	Seq    uint64 `json:"seq"`
 	Prev   string `json:"prev"`
@@ -119,7 +147,8 @@ func (s *Store) Chain(id string) ([]Link, error) {
 				return fmt.Errorf("case %s: %w", id, err)
 			}
 			out = append(out, Link{Seq: env.Seq, Prev: env.Prev, Digest: env.Digest,
-				Hash: chainNext(env.Prev, env.Digest), Purged: len(env.Content) == 0})
+				Hash: chainNext(env.Prev, env.Digest), Purged: len(env.Content) == 0 ||
+					(env.Salt != "" && len(env.Personal) == 0 && bytes.Contains(env.Content, []byte(`"sealed":`)))})
 			return nil
 		})
 	})
@@ -127,72 +156,4 @@ func (s *Store) Chain(id string) ([]Link, error) {
 		return nil, &NotFound{ID: id}
 	}
 	return out, err
-}
-
-// checkChain verifies one case's stored chain (raw is its value in the
-// cases bucket) and the files its attached events recorded.
-func checkChain(tx *bolt.Tx, id string, raw []byte) []Problem {
-	bad := func(format string, args ...any) []Problem {
-		return []Problem{{CaseID: id, Detail: fmt.Sprintf(format, args...)}}
-	}
-	var rec struct {
-		Head         string     `json:"head"`
-		Events       uint64     `json:"events"`
-		CopiesPurged *time.Time `json:"copies_purged"`
-	}
-	recordJSON, _, err := splitCaseValue(raw)
-	if err != nil {
-		return bad("unreadable record: %v", err)
-	}
-	if err := json.Unmarshal(recordJSON, &rec); err != nil {
-		return bad("unreadable record: %v", err)
-	}
-	tl := tx.Bucket(bucketTimelines).Bucket([]byte(id))
-	if tl == nil {
-		return bad("no timeline")
-	}
-	hash := chainStart(id)
-	var n uint64
-	var problems []Problem
-	lookup := rulesLookup(tx)
-	err = tl.ForEach(func(k, v []byte) error {
-		n++
-		var env envelope
-		if err := json.Unmarshal(v, &env); err != nil {
-			return fmt.Errorf("event %d unreadable: %v", n, err)
-		}
-		if binary.BigEndian.Uint64(k) != n || env.Seq != n {
-			return fmt.Errorf("event %d out of sequence (stored as %d)", n, env.Seq)
-		}
-		if env.Prev != hash {
-			return fmt.Errorf("event %d does not chain from its predecessor", n)
-		}
-		if len(env.Content) > 0 {
-			content, err := expandRules(env.Content, lookup)
-			if err != nil {
-				return fmt.Errorf("event %d: %v", n, err)
-			}
-			sum := sha256.Sum256(content)
-			if hex.EncodeToString(sum[:]) != env.Digest {
-				return fmt.Errorf("event %d content does not match its digest (altered)", n)
-			}
-		}
-		if rec.CopiesPurged == nil && (bytes.HasPrefix(env.Content, attachedPrefix) ||
-			(bytes.HasPrefix(env.Content, approvedPrefix) && bytes.Contains(env.Content, []byte(`"attachment":`)))) {
-			if p := checkFile(tx, id, env.Content); p != "" {
-				problems = append(problems, Problem{CaseID: id, Detail: fmt.Sprintf("event %d: %s", n, p)})
-			}
-		}
-		hash = chainNext(hash, env.Digest)
-		return nil
-	})
-	switch {
-	case err != nil:
-		problems = append(problems, Problem{CaseID: id, Detail: err.Error()})
-	case n != rec.Events:
-		problems = append(problems, bad("the timeline has %d events, the case records %d", n, rec.Events)...)
-	case hash != rec.Head:
-		problems = append(problems, bad("the chain does not end at the recorded head")...)
-	}
-	return problems
 }

@@ -50,10 +50,9 @@ func (s *Store) Check() ([]Problem, error) {
 		problems = append(problems, checkRegisters(tx)...)
 		problems = append(problems, checkLogs(tx)...)
 		problems = append(problems, checkRecordingOrder(tx)...)
-		return tx.Bucket(bucketCases).ForEach(func(k, v []byte) error {
-			problems = append(problems, checkChain(tx, string(k), v)...)
-			return nil
-		})
+		more, err := checkCases(tx)
+		problems = append(problems, more...)
+		return err
 	})
 	if errors.Is(err, ErrNoDatabase) {
 		return nil, nil

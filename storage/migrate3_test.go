@@ -94,8 +94,11 @@ func toSchema2(t *testing.T, path string) {
 	}
 }
 
-// snapshot reads every case of the file as a reader sees it.
-func snapshot(t *testing.T, db *bolt.DB) map[string]string {
+// stories reads every case of the file as a reader sees what happened:
+// its facts and its events, without the migrated event and the unattested
+// marks the migration to schema 4 adds (nor the revision and head it
+// moves), so that a case reads the same before and after it.
+func stories(t *testing.T, db *bolt.DB) map[string]string {
 	t.Helper()
 	out := map[string]string{}
 	err := db.View(func(tx *bolt.Tx) error {
@@ -104,11 +107,15 @@ func snapshot(t *testing.T, db *bolt.DB) map[string]string {
 			if err != nil {
 				return err
 			}
-			b, err := json.Marshal(struct {
-				Case     *cases.Case
-				Revision int
-				Head     string
-			}{rec.Case, rec.Revision, rec.Head})
+			c := *rec.Case
+			c.Events = nil
+			for _, e := range rec.Case.Events {
+				if e.Kind != cases.EventMigrated {
+					e.Unattested = false
+					c.Events = append(c.Events, e)
+				}
+			}
+			b, err := json.Marshal(&c)
 			out[string(k)] = string(b)
 			return err
 		})
@@ -154,6 +161,7 @@ func TestMigrateDemoToSchema3(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
+	toSchema3(t, path)
 	toSchema2(t, path)
 	oldSize := compactedSize(t, path)
 
@@ -161,7 +169,7 @@ func TestMigrateDemoToSchema3(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	before := snapshot(t, db)
+	before := stories(t, db)
 	if len(before) < 20_000 {
 		t.Fatalf("%d cases", len(before))
 	}
@@ -173,7 +181,7 @@ func TestMigrateDemoToSchema3(t *testing.T) {
 	if err := beginMigration(db, 2, now); err != nil {
 		t.Fatal(err)
 	}
-	if err := db.Update(func(tx *bolt.Tx) error { _, err := moveRulesBatch(tx, migrateBatch); return err }); err != nil {
+	if err := db.Update(func(tx *bolt.Tx) error { _, err := moveRulesBatch(tx, nil, migrateBatch, now); return err }); err != nil {
 		t.Fatal(err)
 	}
 	if p := checkRaw(t, db); len(p) > 0 {
@@ -188,8 +196,8 @@ func TestMigrateDemoToSchema3(t *testing.T) {
 	}
 	var blobs int
 	err = s.view(func(tx *bolt.Tx) error {
-		if v, _ := schemaOf(tx); v != SchemaVersion || tx.Bucket(bucketMeta).Get(keyMigrating) != nil {
-			t.Errorf("schema %d, marker %q", v, tx.Bucket(bucketMeta).Get(keyMigrating))
+		if v, _ := schemaOf(tx); v != SchemaVersion || tx.Bucket(bucketMeta).Get(keyMigration) != nil {
+			t.Errorf("schema %d, marker %q", v, tx.Bucket(bucketMeta).Get(keyMigration))
 		}
 		blobs = tx.Bucket(bucketRules).Stats().KeyN
 		// No record or event is left with its rules inline.
@@ -215,7 +223,7 @@ func TestMigrateDemoToSchema3(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	after := snapshot(t, db)
+	after := stories(t, db)
 	db.Close()
 	for id, b := range before {
 		if after[id] != b {
@@ -229,7 +237,7 @@ func TestMigrateDemoToSchema3(t *testing.T) {
 	if newSize := compactedSize(t, path); newSize >= oldSize {
 		t.Errorf("%d bytes after, %d before", newSize, oldSize)
 	} else {
-		t.Logf("%d cases, compacted: %s bytes per case in schema 2, %s in schema 3", len(before),
+		t.Logf("%d cases, compacted: %s bytes per case in schema 2, %s in schema 4 (rules stored once, a migrated event added)", len(before),
 			strconv.FormatInt(oldSize/int64(len(before)), 10), strconv.FormatInt(newSize/int64(len(before)), 10))
 	}
 }
@@ -267,25 +275,13 @@ func TestMigratePurgedRecord(t *testing.T) {
 		NoRevision, testNow); err != nil {
 		t.Fatal(err)
 	}
-	err := s.update(func(tx *bolt.Tx) error {
-		rec, st, err := loadState(tx, id, testNow)
-		if err != nil {
-			return err
-		}
-		if err := reduceToMinimal(tx, rec); err != nil {
-			return err
-		}
-		return putRecord(tx, rec, st, nil)
-	})
-	if err != nil {
-		t.Fatal(err)
-	}
+	toSchema3(t, s.Path(), id)
 	toSchema2(t, s.Path())
 	db, err := bolt.Open(s.Path(), 0o600, nil)
 	if err != nil {
 		t.Fatal(err)
 	}
-	before := snapshot(t, db)
+	before := stories(t, db)
 	db.Close()
 	if !strings.Contains(before[id], "Europe/Berlin") {
 		t.Fatalf("the minimal record lost its rebaselined rules: %.400s", before[id])
@@ -297,8 +293,7 @@ func TestMigratePurgedRecord(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	defer db.Close()
-	if after := snapshot(t, db); after[id] != before[id] {
+	if after := stories(t, db); after[id] != before[id] {
 		t.Fatalf("reads differently:\nbefore %s\nafter  %s", before[id], after[id])
 	}
 	_ = db.View(func(tx *bolt.Tx) error {
@@ -308,4 +303,13 @@ func TestMigratePurgedRecord(t *testing.T) {
 		}
 		return nil
 	})
+	db.Close()
+	// The minimal record is now the migrated event's, verified with it.
+	l, err := s.Get(id)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if last := l.Case.Events[len(l.Case.Events)-1]; last.Kind != cases.EventMigrated || len(last.Retained) != 2 || !l.Case.Events[0].Unattested {
+		t.Fatalf("migrated event %+v", last)
+	}
 }

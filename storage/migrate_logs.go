@@ -6,6 +6,8 @@ import (
 	"time"
 
 	bolt "go.etcd.io/bbolt"
+
+	"rightsdesk/cases"
 )
 
 // keyLogsMigrating marks migration step 5 under way (the logs of a
@@ -63,16 +65,8 @@ func migrateLogs(tx *bolt.Tx, batch int, now time.Time) (bool, error) {
 		if err != nil {
 			return false, fmt.Errorf("migrate the logs, case %s: %w", k, err)
 		}
-		tl := tx.Bucket(bucketTimelines).Bucket(k)
-		if tl == nil {
-			return false, fmt.Errorf("migrate the logs, case %s: no timeline", k)
-		}
-		var envs [][]byte
-		_ = tl.ForEach(func(_, v []byte) error { envs = append(envs, append([]byte(nil), v...)); return nil })
-		for _, env := range envs {
-			if err := logEvent(tx, rec.Case, env); err != nil {
-				return false, fmt.Errorf("migrate the logs: %w", err)
-			}
+		if err := logCase(tx, rec.Case); err != nil {
+			return false, fmt.Errorf("migrate the logs: %w", err)
 		}
 		done++
 	}
@@ -83,6 +77,31 @@ func migrateLogs(tx *bolt.Tx, batch int, now time.Time) (bool, error) {
 		return true, m.Delete(keyLogsMigrating)
 	}
 	return false, m.Put(keyLogsMigrating, last)
+}
+
+// logCase appends to its organisation's log the events of a case that are
+// in no log yet, in sequence: a case recorded before the logs existed.
+func logCase(tx *bolt.Tx, c *cases.Case) error {
+	tl := tx.Bucket(bucketTimelines).Bucket([]byte(c.ID))
+	if tl == nil {
+		return fmt.Errorf("case %s: no timeline", c.ID)
+	}
+	logged := 0
+	if leaves := tx.Bucket(bucketLogLeaves); leaves != nil {
+		_, indexes, err := logLeaves(leaves.Get([]byte(c.ID)))
+		if err != nil {
+			return fmt.Errorf("case %s: %w", c.ID, err)
+		}
+		logged = len(indexes)
+	}
+	var envs [][]byte
+	_ = tl.ForEach(func(_, v []byte) error { envs = append(envs, append([]byte(nil), v...)); return nil })
+	for _, env := range envs[min(logged, len(envs)):] {
+		if err := logEvent(tx, c, env); err != nil {
+			return err
+		}
+	}
+	return nil
 }
 
 // migrateAllLogs runs step 5 to the end, a transaction per batch.
@@ -98,15 +117,4 @@ func migrateAllLogs(db *bolt.DB, now time.Time) error {
 			return err
 		}
 	}
-}
-
-// rulesMoving reports whether the move of the frozen rules (schema 3) is
-// under way.
-func rulesMoving(db *bolt.DB) bool {
-	moving := false
-	_ = db.View(func(tx *bolt.Tx) error {
-		moving = tx.Bucket(bucketMeta).Get(keyMigrating) != nil
-		return nil
-	})
-	return moving
 }

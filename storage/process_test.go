@@ -33,6 +33,8 @@ func TestMain(m *testing.M) {
 		childAdder(os.Getenv("RIGHTSDESK_TEST_DB"))
 	case "writer":
 		childWriter(os.Getenv("RIGHTSDESK_TEST_DB"), os.Getenv("RIGHTSDESK_TEST_IDS"), os.Getenv("RIGHTSDESK_TEST_MODE"))
+	case "migrate":
+		childMigrate(os.Getenv("RIGHTSDESK_TEST_DB"))
 	}
 	os.Exit(0)
 }

@@ -213,61 +213,74 @@ func purgeCase(tx *bolt.Tx, sum cases.Summary, r Retention, now time.Time, actor
 	}
 	why := fmt.Sprintf("%d attached files (%s) removed, %d months after closure on %s (retention of %s)",
 		item.Files, byteSize(item.Bytes), r.CopiesMonths, closedOn, sum.Controller)
+	ev := cases.Event{Kind: cases.EventPurged, At: now, RecordedAt: now, Actor: actor}
 	if item.Stage == PurgeRecord {
-		if err := reduceToMinimal(tx, rec); err != nil {
+		if ev.Retained, err = reduceToMinimal(tx, rec); err != nil {
 			return nil, err
 		}
+		ev.PurgedThrough = rec.Events
 		rec.RecordPurged = &at
 		why = fmt.Sprintf("personal content reduced to the minimal record, %d years after closure on %s (retention of %s); %d attached files removed",
 			r.RecordYears, closedOn, sum.Controller, item.Files)
 	}
-	ev := cases.Event{Kind: cases.EventPurged, At: now, RecordedAt: now, Actor: actor, Text: why}
+	ev.Text = why
 	if err := appendEvent(tx, rec, ev); err != nil {
 		return nil, err
 	}
-	rec.Case.Events = append(rec.Case.Events, ev)
-	if rec.Retained != nil {
-		rec.Retained = append(rec.Retained, ev)
+	if item.Stage == PurgeRecord {
+		// What the case says now derives from what the purge left.
+		reduced, err := loadRecord(tx, sum.ID)
+		if err != nil {
+			return nil, err
+		}
+		rec.Case, rec.Retained = reduced.Case, nil
+	} else {
+		rec.Case.Events = append(rec.Case.Events, ev)
 	}
-	st, err := rec.Case.DeriveDates(now)
+	st, err := rec.deriveState(now, true)
 	if err != nil {
 		return nil, err
 	}
 	return item, putRecord(tx, rec, st, nil)
 }
 
-// reduceToMinimal keeps of a case what the minimal record needs (its ID,
-// organisation, right, dates, outcome and grounds, and every event's kind,
-// times, actor and clock facts, so that its deadlines and timeliness stay
-// as they were) and removes the rest: the subject, the requester, the
-// request text and every event's stored content, whose digests remain in
-// the chain.
-func reduceToMinimal(tx *bolt.Tx, rec *record) error {
+// reduceToMinimal removes the personal fields of every event of a case,
+// their values and their salts (seal.go), and keeps the rest: what the
+// minimal record needs (organisation, right, regime, dates, outcome,
+// grounds, every event's kind, times and actor, so that its deadlines and
+// timeliness stay as they were), committed to by digests that still
+// verify. An event recorded before the case's migrated event has no
+// commitments: its content goes, and its minimal record is returned, one
+// per event up to the last such, for the purged event to keep (loadRecord
+// puts them in place of the removed contents, check verifies them as part
+// of that event).
+func reduceToMinimal(tx *bolt.Tx, rec *record) ([]cases.Event, error) {
 	c := rec.Case
-	c.Subject, c.Requester, c.Text = cases.Subject{}, nil, ""
-	rec.Retained = make([]cases.Event, len(c.Events))
-	for i, e := range c.Events {
-		m := cases.Event{Kind: e.Kind, At: e.At, RecordedAt: e.RecordedAt, Actor: e.Actor, Letter: e.Letter,
-			Channel: e.Channel, Checksum: e.Checksum, Outcome: e.Outcome, Grounds: e.Grounds, Law: e.Law,
-			ReopenReason: e.ReopenReason, Rules: e.Rules, ExtendedTo: e.ExtendedTo, Assignee: e.Assignee,
-			Tags: e.Tags, Recipients: e.Recipients}
-		if e.Attachment != nil {
-			m.Attachment = &cases.Attachment{Kind: e.Attachment.Kind, Size: e.Attachment.Size, SHA256: e.Attachment.SHA256}
-		}
-		rec.Retained[i] = m
-		c.Events[i] = m
-	}
 	tl := tx.Bucket(bucketTimelines).Bucket([]byte(c.ID))
 	if tl == nil {
-		return fmt.Errorf("case %s: no timeline", c.ID)
+		return nil, fmt.Errorf("case %s: no timeline", c.ID)
 	}
 	var keys, values [][]byte
+	lastOld := -1
+	i := 0
 	err := tl.ForEach(func(k, v []byte) error {
+		defer func() { i++ }()
 		var env envelope
 		if err := json.Unmarshal(v, &env); err != nil {
 			return fmt.Errorf("case %s event %x: %w", c.ID, k, err)
 		}
-		env.Content = nil
+		switch {
+		case env.Salt == "":
+			lastOld = i
+			if len(env.Content) == 0 {
+				return nil
+			}
+			env.Content = nil
+		case env.Personal != nil:
+			env.Personal = nil
+		default:
+			return nil
+		}
 		out, err := json.Marshal(env)
 		if err != nil {
 			return err
@@ -276,12 +289,35 @@ func reduceToMinimal(tx *bolt.Tx, rec *record) error {
 		return nil
 	})
 	if err != nil {
-		return err
+		return nil, err
 	}
 	for i := range keys {
 		if err := tl.Put(keys[i], values[i]); err != nil {
-			return err
+			return nil, err
 		}
 	}
-	return nil
+	var retained []cases.Event
+	if lastOld >= 0 {
+		if lastOld >= len(c.Events) {
+			return nil, fmt.Errorf("case %s: the timeline has more events than were read", c.ID)
+		}
+		retained = make([]cases.Event, lastOld+1)
+		for i, e := range c.Events[:lastOld+1] {
+			retained[i] = minimalEvent(e)
+		}
+	}
+	return retained, nil
+}
+
+// minimalEvent is what the minimal record keeps of an event recorded before
+// the chain held every fact: its kind, times, actor and clock facts.
+func minimalEvent(e cases.Event) cases.Event {
+	m := cases.Event{Kind: e.Kind, At: e.At, RecordedAt: e.RecordedAt, Actor: e.Actor, Letter: e.Letter,
+		Channel: e.Channel, Checksum: e.Checksum, Outcome: e.Outcome, Grounds: e.Grounds, Law: e.Law,
+		ReopenReason: e.ReopenReason, Rules: e.Rules, ExtendedTo: e.ExtendedTo, Assignee: e.Assignee,
+		Tags: e.Tags, Recipients: e.Recipients}
+	if e.Attachment != nil {
+		m.Attachment = &cases.Attachment{Kind: e.Attachment.Kind, Size: e.Attachment.Size, SHA256: e.Attachment.SHA256}
+	}
+	return m
 }

@@ -30,9 +30,36 @@ type record struct {
 	RecordPurged *time.Time    `json:"record_purged,omitempty"`
 	Retained     []cases.Event `json:"retained,omitempty"`
 
+	// DerivedAt is the instant the stored view, row and index entry were
+	// derived as of (a paused case's dates count the pause up to that
+	// day), so that check can derive them again and compare.
+	DerivedAt time.Time `json:"derived_at"`
+
 	// blobs are the frozen rules that what was encoded from this record
 	// refers to, until a transaction puts them (rules.go).
 	blobs []rulesBlob
+	// seed is the test seed salts derive from (nil: random salts).
+	seed []byte
+	// LastDigest is the digest of the event chain last encoded: one leaf
+	// of the organisation's log (case ID, sequence rec.Events, digest).
+	LastDigest string `json:"-"`
+}
+
+// deriveState derives the case's state as of now (brief: without the
+// deadlines' working) and notes the instant for what is stored from it.
+func (rec *record) deriveState(now time.Time, brief bool) (*cases.State, error) {
+	var st *cases.State
+	var err error
+	if brief {
+		st, err = rec.Case.DeriveDates(now)
+	} else {
+		st, err = rec.Case.Derive(now)
+	}
+	if err != nil {
+		return nil, fmt.Errorf("case %s: %w", rec.Case.ID, err)
+	}
+	rec.DerivedAt = now
+	return st, nil
 }
 
 // storedRecord is a record as the cases bucket holds it: the case's facts
@@ -93,7 +120,14 @@ func splitCaseValue(v []byte) (recordJSON, view []byte, err error) {
 	return v[1+k : 1+k+int(n)], v[1+k+int(n):], nil
 }
 
-// loadRecord reads a case's record and its whole timeline.
+// loadRecord reads a case's record and its whole timeline. What the case
+// says is derived from the timeline (cases.Case.FactsFromChain): the
+// record's own copy of the facts is only read for a case recorded before
+// the chain held them and not yet migrated. An event recorded before the
+// case's migrated event is marked Unattested; an event whose content a
+// purge under an older version removed is replaced by its minimal record,
+// kept by a later migrated or purged event (or, before the migration, by
+// the record).
 func loadRecord(tx *bolt.Tx, id string) (*record, error) {
 	raw := tx.Bucket(bucketCases).Get([]byte(id))
 	if raw == nil {
@@ -109,38 +143,74 @@ func loadRecord(tx *bolt.Tx, id string) (*record, error) {
 	}
 	rec := stored.record
 	lookup := rulesLookup(tx)
-	caseJSON, err := expandRules(stored.Case, lookup)
-	if err != nil {
-		return nil, fmt.Errorf("case %s: %w", id, err)
-	}
-	rec.Case = &cases.Case{}
-	if err := json.Unmarshal(caseJSON, rec.Case); err != nil {
-		return nil, fmt.Errorf("case %s: unreadable record: %w", id, err)
-	}
-	rec.Retained = nil
-	for i, raw := range stored.Retained {
-		var ev cases.Event
-		content, err := expandRules(raw, lookup)
-		if err == nil {
-			err = json.Unmarshal(content, &ev)
-		}
-		if err != nil {
-			return nil, fmt.Errorf("case %s: retained event %d: %w", id, i+1, err)
-		}
-		rec.Retained = append(rec.Retained, ev)
-	}
 	tl := tx.Bucket(bucketTimelines).Bucket([]byte(id))
 	if tl == nil {
 		return nil, fmt.Errorf("case %s: no timeline", id)
 	}
+	events, removed, err := readEvents(tl, id, lookup)
+	if err != nil {
+		return nil, err
+	}
+	migrated, retained := -1, []cases.Event(nil)
+	for i := range events {
+		if events[i].Kind == cases.EventMigrated {
+			migrated = i
+		}
+		if k := events[i].Kind; (k == cases.EventMigrated || k == cases.EventPurged) && events[i].Retained != nil {
+			retained = events[i].Retained
+		}
+	}
+	if len(removed) > 0 && retained == nil {
+		// Purged under an older version and not yet migrated: the record
+		// keeps the minimal record.
+		if retained, err = storedRetained(stored.Retained, lookup); err != nil {
+			return nil, fmt.Errorf("case %s: %w", id, err)
+		}
+	}
+	for _, i := range removed {
+		if i < len(retained) {
+			events[i] = retained[i]
+			events[i].Unattested = false
+		}
+	}
+	for i := 0; i < migrated; i++ {
+		events[i].Unattested = true
+	}
+	rec.Retained = nil
+	rec.Case = &cases.Case{ID: id, Events: events}
+	ok, err := rec.Case.FactsFromChain()
+	if err != nil {
+		return nil, fmt.Errorf("case %s: %w", id, err)
+	}
+	if !ok {
+		// Recorded before the chain held every fact: the record's copy.
+		caseJSON, err := expandRules(stored.Case, lookup)
+		if err != nil {
+			return nil, fmt.Errorf("case %s: %w", id, err)
+		}
+		facts := &cases.Case{}
+		if err := json.Unmarshal(caseJSON, facts); err != nil {
+			return nil, fmt.Errorf("case %s: unreadable record: %w", id, err)
+		}
+		facts.ID, facts.Events = id, events
+		rec.Case = facts
+		if rec.Retained, err = storedRetained(stored.Retained, lookup); err != nil {
+			return nil, fmt.Errorf("case %s: %w", id, err)
+		}
+	}
+	return &rec, nil
+}
+
+// readEvents decodes a case's timeline, its personal values put back; the
+// events whose content was removed are left empty and listed in removed.
+func readEvents(tl *bolt.Bucket, id string, lookup func(string) []byte) (events []cases.Event, removed []int, err error) {
 	err = tl.ForEach(func(k, v []byte) error {
 		var env envelope
 		if err := json.Unmarshal(v, &env); err != nil {
 			return fmt.Errorf("case %s event %d: %w", id, binary.BigEndian.Uint64(k), err)
 		}
 		var ev cases.Event
-		switch i := len(rec.Case.Events); {
-		case len(env.Content) > 0:
+		if len(env.Content) > 0 {
 			content, err := expandRules(env.Content, lookup)
 			if err != nil {
 				return fmt.Errorf("case %s event %d: %w", id, env.Seq, err)
@@ -148,16 +218,35 @@ func loadRecord(tx *bolt.Tx, id string) (*record, error) {
 			if err := json.Unmarshal(content, &ev); err != nil {
 				return fmt.Errorf("case %s event %d: %w", id, env.Seq, err)
 			}
-		case i < len(rec.Retained):
-			ev = rec.Retained[i] // purged: the minimal record stands in
+			if err := openPersonal(&ev, env.Personal); err != nil {
+				return fmt.Errorf("case %s event %d: %w", id, env.Seq, err)
+			}
+			ev.Unattested = false
+		} else {
+			removed = append(removed, len(events))
 		}
-		rec.Case.Events = append(rec.Case.Events, ev)
+		events = append(events, ev)
 		return nil
 	})
-	if err != nil {
-		return nil, err
+	return events, removed, err
+}
+
+// storedRetained decodes the minimal record a record of an older version
+// kept for a purged case.
+func storedRetained(raws []json.RawMessage, lookup func(string) []byte) ([]cases.Event, error) {
+	var out []cases.Event
+	for i, raw := range raws {
+		var ev cases.Event
+		content, err := expandRules(raw, lookup)
+		if err == nil {
+			err = json.Unmarshal(content, &ev)
+		}
+		if err != nil {
+			return nil, fmt.Errorf("retained event %d: %w", i+1, err)
+		}
+		out = append(out, ev)
 	}
-	return &rec, nil
+	return out, nil
 }
 
 // loadState reads a case and derives its state as of now.
@@ -166,9 +255,9 @@ func loadState(tx *bolt.Tx, id string, now time.Time) (*record, *cases.State, er
 	if err != nil {
 		return nil, nil, err
 	}
-	st, err := rec.Case.DeriveDates(now)
+	st, err := rec.deriveState(now, true)
 	if err != nil {
-		return nil, nil, fmt.Errorf("case %s: %w", id, err)
+		return nil, nil, err
 	}
 	return rec, st, nil
 }

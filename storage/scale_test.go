@@ -237,24 +237,6 @@ func BenchmarkReport100k(b *testing.B) {
 	}
 }
 
-// BenchmarkCheck100k verifies the whole 100,000-case file as check does,
-// and reports what the file costs per case (the chain's salts and the
-// logs must not double it).
-func BenchmarkCheck100k(b *testing.B) {
-	s := scaleStore(b)
-	info, err := os.Stat(s.Path())
-	if err != nil {
-		b.Fatal(err)
-	}
-	for b.Loop() {
-		problems, err := s.Check()
-		if err != nil || len(problems) > 0 {
-			b.Fatalf("check: %v %v", err, problems)
-		}
-	}
-	b.ReportMetric(float64(info.Size())/scaleCases, "file-B/case")
-}
-
 // BenchmarkPurge100k purges 100,000 cases closed four years ago down to
 // their minimal records, then compacts the file (target 30 s). Building the
 // database is not timed; run it with -benchtime 1x.

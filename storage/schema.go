@@ -21,7 +21,10 @@ import (
 // Version 3 keeps the registers in the database, every version of each
 // (registers.go), and each distinct set of frozen rules once, referred to
 // by the cases and their events (rules.go).
-const SchemaVersion = 3
+// Version 4 holds every fact in the chain (TRUST.md): salted envelopes,
+// the intake facts in the received event, and a migrated event in each case
+// recorded before (migrate4.go).
+const SchemaVersion = 4
 
 // Bucket names.
 var (
@@ -42,8 +45,8 @@ var (
 	bucketsV1      = [][]byte{bucketMeta, bucketCases, bucketTimelines, bucketChanges, bucketFiles, bucketIDs}
 	bucketsV2      = [][]byte{bucketDue, bucketWaiting, bucketRows}
 	bucketsV3      = [][]byte{bucketRegisters, bucketRules}
-	// keyMigrating marks a migration to schema 3 under way, and holds the
-	// last case whose rules were moved: a rerun resumes after it.
+	// keyMigrating is the marker of the previous version's migration to
+	// schema 3 (keyMigration replaced it).
 	keyMigrating    = []byte("migrating-to-3")
 	errNeedsUpgrade = errors.New("needs a schema upgrade")
 )
@@ -120,7 +123,8 @@ func (s *Store) prepare(db *bolt.DB, readOnly bool) error {
 		version, err = schemaOf(tx)
 		if err == nil && version >= 2 {
 			staleIndex = string(tx.Bucket(bucketMeta).Get(keyIndexEngine)) != string(indexStamp())
-			migrating = tx.Bucket(bucketMeta).Get(keyMigrating) != nil || logsNeeded(tx)
+			migrating = tx.Bucket(bucketMeta).Get(keyMigrating) != nil || tx.Bucket(bucketMeta).Get(keyMigration) != nil ||
+				logsNeeded(tx)
 		}
 		return err
 	})
@@ -157,28 +161,55 @@ func (s *Store) prepare(db *bolt.DB, readOnly bool) error {
 	return db.Update(func(tx *bolt.Tx) error { return rebuildIndex(tx, now) })
 }
 
-// migrate brings a file from an older schema to SchemaVersion in numbered
-// steps, each in transactions a crash cannot leave half-done. The first
+// migration is one numbered step of the one resumable migrator: what
+// brings a file to schema to, a batch of cases per transaction. batch
+// migrates up to n cases after the case named after (nil: from the first)
+// and returns the last case it did, or nil when none was left; it must
+// leave the file usable at every commit, and a rerun after a crash resumes
+// after the last batch committed (the marker in meta says where).
+type migration struct {
+	to    int
+	name  string
+	batch func(tx *bolt.Tx, after []byte, n int, now time.Time) ([]byte, error)
+}
+
+// migrations are the steps of the migrator, in order. A later schema adds
+// its step at the end and raises SchemaVersion to its to.
+var migrations = []migration{
+	{to: 3, name: "rules", batch: moveRulesBatch},
+	{to: 4, name: "chain", batch: migrateChainBatch},
+}
+
+// keyMigration marks a migration under way: the step running and the last
+// case it did, as "<to>/<case ID>" ("<to>/" before its first batch). A
+// file migrated by the previous version was marked by keyMigrating
+// (migrating-to-3: the last case whose rules were moved, or "start"),
+// which the first transaction turns into this marker.
+var keyMigration = []byte("migration")
+
+// migrateBatch is how many cases one transaction of the migration does
+// (TRUST.md: at most 5,000).
+const migrateBatch = 2000
+
+// migrate brings a file from an older schema to SchemaVersion: its first
 // transaction does the steps to schema 2, seeds the registers and sets
-// schema 3 with a marker that the rules are being moved, so that an older
-// rightsdesk refuses the file from then on; the frozen rules then move into
-// their bucket a batch of cases per transaction, the marker recording the
-// last case done, and the last transaction removes the marker. A rerun
-// after a crash resumes after the last batch committed: reading handles
-// the rules inline and by reference alike, so the file is usable at every
-// commit. What it derives anew is derived as of now.
+// the schema to SchemaVersion with the marker of the first step left, so
+// that an older rightsdesk refuses the file from then on; each step then
+// runs a batch of cases per transaction, the marker recording the last case
+// done, and the last transaction removes the marker. Reading handles a case
+// before and after each step alike, so the file is usable at every commit.
+// What it derives anew is derived as of now.
 func migrate(db *bolt.DB, from int, now time.Time) error {
-	if from == SchemaVersion && !rulesMoving(db) {
-		return migrateAllLogs(db, now) // step 5 only
-	}
 	if from < SchemaVersion {
 		if err := beginMigration(db, from, now); err != nil {
 			return err
 		}
 	}
-	if err := moveAllRules(db); err != nil {
+	if err := runMigrations(db, now); err != nil {
 		return err
 	}
+	// The chain step logs each case it migrates; this finishes a file
+	// whose logs were begun and not ended by an earlier build.
 	return migrateAllLogs(db, now)
 }
 
@@ -202,32 +233,80 @@ func beginMigration(db *bolt.DB, from int, now time.Time) error {
 				return fmt.Errorf("migrate to schema 2: %w", err)
 			}
 		}
-		if err := seedRegisters(tx, now); err != nil {
-			return fmt.Errorf("migrate to schema 3: %w", err)
-		}
 		m := tx.Bucket(bucketMeta)
-		if err := m.Put(keyMigrating, migrateStart); err != nil {
-			return err
+		if from < 3 {
+			if err := seedRegisters(tx, now); err != nil {
+				return fmt.Errorf("migrate to schema 3: %w", err)
+			}
+		}
+		marker := ""
+		if old := m.Get(keyMigrating); old != nil {
+			// Left by the previous version, part way through step 3.
+			marker = "3/"
+			if !bytes.Equal(old, []byte("start")) {
+				marker += string(old)
+			}
+			if err := m.Delete(keyMigrating); err != nil {
+				return err
+			}
+		}
+		if marker == "" && m.Get(keyMigration) == nil {
+			for _, step := range migrations {
+				if step.to > from {
+					marker = strconv.Itoa(step.to) + "/"
+					break
+				}
+			}
+		}
+		if marker != "" {
+			if err := m.Put(keyMigration, []byte(marker)); err != nil {
+				return err
+			}
 		}
 		return m.Put(keySchema, []byte(strconv.Itoa(SchemaVersion)))
 	})
 }
 
-// moveAllRules moves the frozen rules of every case left, a batch per
-// transaction, then removes the migration's marker.
-func moveAllRules(db *bolt.DB) error {
+// runMigrations runs the steps the marker says are left, a batch of cases
+// per transaction, then removes the marker.
+func runMigrations(db *bolt.DB, now time.Time) error {
 	for {
 		done := false
 		err := db.Update(func(tx *bolt.Tx) error {
-			var err error
-			done, err = moveRulesBatch(tx, migrateBatch)
+			m := tx.Bucket(bucketMeta)
+			marker := m.Get(keyMigration)
+			if marker == nil {
+				done = true
+				return nil
+			}
+			toText, after, ok := bytes.Cut(marker, []byte{'/'})
+			to, err := strconv.Atoi(string(toText))
+			step := -1
+			for i := range migrations {
+				if migrations[i].to == to {
+					step = i
+				}
+			}
+			if !ok || err != nil || step < 0 {
+				return fmt.Errorf("unreadable migration marker %q", marker)
+			}
+			if len(after) == 0 {
+				after = nil
+			} else {
+				after = append([]byte(nil), after...)
+			}
+			last, err := migrations[step].batch(tx, after, migrateBatch, now)
 			if err != nil {
-				return fmt.Errorf("migrate to schema 3: %w", err)
+				return fmt.Errorf("migrate to schema %d (%s): %w", to, migrations[step].name, err)
 			}
-			if done {
-				return tx.Bucket(bucketMeta).Delete(keyMigrating)
+			switch {
+			case last != nil:
+				return m.Put(keyMigration, append([]byte(strconv.Itoa(to)+"/"), last...))
+			case step+1 < len(migrations):
+				return m.Put(keyMigration, []byte(strconv.Itoa(migrations[step+1].to)+"/"))
 			}
-			return nil
+			done = true
+			return m.Delete(keyMigration)
 		})
 		if err != nil || done {
 			return err
@@ -235,57 +314,55 @@ func moveAllRules(db *bolt.DB) error {
 	}
 }
 
-// migrateBatch is how many cases one transaction of the migration moves.
-const migrateBatch = 2000
-
-// migrateStart is the marker's value before the first batch.
-var migrateStart = []byte("start")
-
-// moveRulesBatch moves the frozen rules of up to n cases after the one the
-// marker names into the rules bucket: their records and the events that
-// carry rules are rewritten with a reference; digests, chains and the
-// derived buckets are untouched. It reports whether no case is left.
-func moveRulesBatch(tx *bolt.Tx, n int) (bool, error) {
-	m := tx.Bucket(bucketMeta)
-	after := append([]byte(nil), m.Get(keyMigrating)...)
-	type update struct{ key, value []byte }
-	var updates []update
-	var blobs []rulesBlob
+// casesAfter returns up to n case IDs after the one named after (nil:
+// from the first).
+func casesAfter(tx *bolt.Tx, after []byte, n int) [][]byte {
+	var out [][]byte
 	c := tx.Bucket(bucketCases).Cursor()
-	k, v := c.First()
-	if !bytes.Equal(after, migrateStart) {
-		if k, v = c.Seek(after); bytes.Equal(k, after) {
-			k, v = c.Next()
+	k, _ := c.First()
+	if after != nil {
+		if k, _ = c.Seek(after); bytes.Equal(k, after) {
+			k, _ = c.Next()
 		}
 	}
-	for ; k != nil && len(updates) < n; k, v = c.Next() {
-		value, more, err := compactCaseValue(v)
+	for ; k != nil && len(out) < n; k, _ = c.Next() {
+		out = append(out, append([]byte(nil), k...))
+	}
+	return out
+}
+
+// moveRulesBatch is step 3: it moves the frozen rules of up to n cases
+// into the rules bucket: their records and the events that carry rules are
+// rewritten with a reference; digests, chains and the derived buckets are
+// untouched.
+func moveRulesBatch(tx *bolt.Tx, after []byte, n int, _ time.Time) ([]byte, error) {
+	ids := casesAfter(tx, after, n)
+	if len(ids) == 0 {
+		return nil, nil
+	}
+	var blobs []rulesBlob
+	cs := tx.Bucket(bucketCases)
+	for _, id := range ids {
+		value, more, err := compactCaseValue(cs.Get(id))
 		if err != nil {
-			return false, fmt.Errorf("case %s: %w", k, err)
+			return nil, fmt.Errorf("case %s: %w", id, err)
 		}
 		blobs = append(blobs, more...)
-		updates = append(updates, update{append([]byte(nil), k...), value})
-	}
-	if len(updates) == 0 {
-		return true, nil
-	}
-	cs := tx.Bucket(bucketCases)
-	for _, u := range updates {
-		if u.value != nil {
-			if err := cs.Put(u.key, u.value); err != nil {
-				return false, err
+		if value != nil {
+			if err := cs.Put(id, value); err != nil {
+				return nil, err
 			}
 		}
-		more, err := compactTimeline(tx, u.key)
+		more, err = compactTimeline(tx, id)
 		if err != nil {
-			return false, fmt.Errorf("case %s: %w", u.key, err)
+			return nil, fmt.Errorf("case %s: %w", id, err)
 		}
 		blobs = append(blobs, more...)
 	}
 	if err := putRules(tx, blobs); err != nil {
-		return false, err
+		return nil, err
 	}
-	return false, m.Put(keyMigrating, updates[len(updates)-1].key)
+	return ids[len(ids)-1], nil
 }
 
 // compactCaseValue is a case's stored value with its record's frozen rules

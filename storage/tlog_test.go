@@ -212,17 +212,6 @@ func TestTheKeyHoldersRewriteAndRollbackShowAgainstAnExport(t *testing.T) {
 	caught(t, problems, err, "rolled back")
 }
 
-func copyFile(t *testing.T, from, to string) {
-	t.Helper()
-	data, err := os.ReadFile(from)
-	if err != nil {
-		t.Fatal(err)
-	}
-	if err := os.WriteFile(to, data, 0o600); err != nil {
-		t.Fatal(err)
-	}
-}
-
 func TestALostKeyIsReplacedAndOldCheckpointsStillVerify(t *testing.T) {
 	t.Setenv("XDG_STATE_HOME", t.TempDir())
 	s := newStore(t)
