@@ -44,7 +44,7 @@ func childPurger(path, stage string) {
 func TestPurgeKilledAtEveryStage(t *testing.T) {
 	for _, stage := range []string{"purged", "compact-start", "compacted", "before-rename", "renamed"} {
 		t.Run(stage, func(t *testing.T) {
-			s := newStore(t)
+			s := newTimeMachine(t) // cases closed years ago
 			var markers []string
 			for i := range 12 {
 				m := fmt.Sprintf("ERASED%02dADDR", i)

@@ -18,7 +18,7 @@ import (
 // test gives, years apart and in any order (Options.GivenTimes).
 func newTimeMachine(t *testing.T) *Store {
 	t.Helper()
-	return Open(filepath.Join(t.TempDir(), "db", "cases.db"), Options{LockTimeout: 300 * time.Millisecond, GivenTimes: true})
+	return created(t, filepath.Join(t.TempDir(), "db", "cases.db"), Options{LockTimeout: 300 * time.Millisecond, GivenTimes: true})
 }
 
 // editMeta changes the meta bucket directly, as someone with write access
@@ -49,7 +49,7 @@ func (c *settable) at(t time.Time) time.Time { c.t = t; return t }
 
 func TestRecordingTimesNeverGoBack(t *testing.T) {
 	clock := &settable{t: testNow}
-	s := Open(filepath.Join(t.TempDir(), "cases.db"), Options{Clock: clock})
+	s := created(t, filepath.Join(t.TempDir(), "cases.db"), Options{Clock: clock})
 	id := addCase(t, s, "Zoé Lefèvre")[0].ID // recorded at testNow
 	later := testNow.Add(time.Hour)
 	if _, err := addNote(s, id, clock.at(later)); err != nil {
@@ -94,7 +94,7 @@ func TestRecordingTimesNeverGoBack(t *testing.T) {
 func TestAnOverriddenClockIsOutsideTheOrder(t *testing.T) {
 	dir := t.TempDir()
 	path := filepath.Join(dir, "cases.db")
-	s := Open(path, Options{})
+	s := created(t, path, Options{})
 	id := addCase(t, s, "Zoé Lefèvre")[0].ID
 	if _, err := addNote(s, id, testNow.Add(time.Hour)); err != nil {
 		t.Fatal(err)

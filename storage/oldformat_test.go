@@ -4,11 +4,13 @@ import (
 	"crypto/sha256"
 	"encoding/hex"
 	"encoding/json"
+	"errors"
 	"strconv"
 	"testing"
 	"time"
 
 	bolt "go.etcd.io/bbolt"
+	berrors "go.etcd.io/bbolt/errors"
 
 	"rightsdesk/cases"
 )
@@ -101,6 +103,12 @@ func toSchema3(t testing.TB, path string, purged ...string) {
 				return err
 			}
 			if err := putRules(tx, enc.blobs); err != nil {
+				return err
+			}
+		}
+		// A schema-3 file had no logs, checkpoints or keys.
+		for _, b := range [][]byte{bucketLogs, bucketLogLeaves, bucketCheckpoints, bucketKeys} {
+			if err := tx.DeleteBucket(b); err != nil && !errors.Is(err, berrors.ErrBucketNotFound) {
 				return err
 			}
 		}

@@ -4,7 +4,9 @@ import (
 	"bytes"
 	"crypto/rand"
 	"os"
+	"os/user"
 	"path/filepath"
+	"strconv"
 	"strings"
 	"testing"
 	"time"
@@ -206,10 +208,23 @@ func TestTheKeyHoldersRewriteAndRollbackShowAgainstAnExport(t *testing.T) {
 	caught(t, problems, err, "rewritten")
 
 	// A rollback: the earlier file put back.
-	copyFile(t, snapshot, s.Path())
+	overwriteFile(t, snapshot, s.Path())
 	mustCheck(t, s)
 	problems, err = s.CheckAgainst(late)
 	caught(t, problems, err, "rolled back")
+}
+
+// overwriteFile puts a copy of from in place of to, as someone who can
+// replace the file could (a rollback).
+func overwriteFile(t *testing.T, from, to string) {
+	t.Helper()
+	data, err := os.ReadFile(from)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(to, data, 0o600); err != nil {
+		t.Fatal(err)
+	}
 }
 
 func TestALostKeyIsReplacedAndOldCheckpointsStillVerify(t *testing.T) {
@@ -421,6 +436,13 @@ func TestASharedDatabasesKeyIsBesideItForTheGroup(t *testing.T) {
 		t.Fatal(err)
 	}
 	if err := os.Chmod(dir, os.ModeSetgid|0o770); err != nil {
+		t.Fatal(err)
+	}
+	g, err := user.LookupGroupId(strconv.Itoa(os.Getgid()))
+	if err != nil {
+		t.Skip("no name for this process's group:", err)
+	}
+	if err := Init(filepath.Join(dir, "cases.db"), true, g.Name); err != nil {
 		t.Fatal(err)
 	}
 	s := Open(filepath.Join(dir, "cases.db"), Options{Shared: true, LockTimeout: time.Second})
