@@ -80,11 +80,11 @@ arguments; -- ends the flags. Exit status: 0 done, 1 refused, 2 bad input,
 		// made, so that the same program makes the same pages.
 		DisableAutoGenTag: true,
 		// The one check of required flags, worded like the rest.
-		PersistentPreRunE: func(cmd *cobra.Command, _ []string) error {
+		PersistentPreRunE: func(cmd *cobra.Command, args []string) error {
 			if err := missingRequired(cmd); err != nil {
 				return err
 			}
-			return a.databaseFirst(cmd)
+			return a.databaseFirst(cmd, args)
 		},
 	}
 	root.SuggestionsMinimumDistance = 2

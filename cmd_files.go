@@ -20,13 +20,16 @@ var createsDatabase = map[string]bool{"init": true, "demo": true}
 // or the default) that names no file: one line naming the path and how to
 // create a database there, exit 2. The terminal app with --demo uses the
 // demo database, which it makes itself.
-func (a *app) databaseFirst(cmd *cobra.Command) error {
+func (a *app) databaseFirst(cmd *cobra.Command, args []string) error {
 	flag := cmd.Flags().Lookup("db")
 	if flag == nil || createsDatabase[cmd.Name()] {
 		return nil
 	}
 	if demo := cmd.Flags().Lookup("demo"); demo != nil && demo.Changed {
 		return nil
+	}
+	if cmd.Name() == "verify" && len(args) == 1 && isPath(args[0]) {
+		return nil // verify PACKET reads the packet alone, offline
 	}
 	path := a.dbPath(flag.Value.String())
 	if _, err := os.Lstat(path); !errors.Is(err, fs.ErrNotExist) {

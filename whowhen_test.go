@@ -322,7 +322,7 @@ func TestImportRefusesOversizedText(t *testing.T) {
 	atLimit := "crisp,access," + strings.Repeat("n", cases.MaxNameBytes) + ",m@example.org,2026-11-02,email," +
 		strings.Repeat("t", cases.MaxRequestBytes) + "\n"
 	env := importEnv(t)
-	db := filepath.Join(t.TempDir(), "cases.db")
+	db := initDB(t, filepath.Join(t.TempDir(), "cases.db"))
 	file := writeFile(t, "requests.csv", importHeader+good+hugeName+good+hugeText)
 	start := time.Now()
 	status, out, errOut := runCLI(t, env, "import", file, "--db", db)

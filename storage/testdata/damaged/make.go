@@ -150,7 +150,12 @@ func buildBase(path, base string) []byte {
 	if err := storage.Init(path, false, ""); err != nil {
 		log.Fatal(err)
 	}
-	s := storage.Open(path, storage.Options{})
+	// A test database (its salts and key from a seed: the same corpus each
+	// time, no key in anyone's state folder), its history at given times.
+	s := storage.Open(path, storage.Options{GivenTimes: true})
+	if err := s.MarkTest([]byte("rightsdesk damaged corpus")); err != nil {
+		log.Fatal(err)
+	}
 	rules := cases.Rules{Regime: "eu-gdpr", Zone: "Europe/Paris", Calendar: "FR"}
 	at := time.Date(2026, 3, 2, 9, 0, 0, 0, time.UTC)
 	for i := 0; i < 24; i++ {
