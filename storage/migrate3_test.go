@@ -146,9 +146,7 @@ func checkRaw(t *testing.T, db *bolt.DB) []Problem {
 // the same, the rules are stored once, the registers are seeded, and a
 // migration stopped after its first batch finishes on the next open.
 func TestMigrateDemoToSchema3(t *testing.T) {
-	if testing.Short() {
-		t.Skip("20,000 cases")
-	}
+	atScale(t, "20,000 cases")
 	now := time.Date(2026, 11, 22, 15, 0, 0, 0, time.UTC)
 	regs, err := register.LoadRegisters(register.Embedded())
 	if err != nil {

@@ -35,9 +35,7 @@ func childMigrate(path string) {
 // which its events are verified and before which they are unattested, and
 // every case reads as it did.
 func TestMigrationToTheChainKilledAndResumed(t *testing.T) {
-	if testing.Short() {
-		t.Skip("20,000 cases, migrated under SIGKILL")
-	}
+	atScale(t, "20,000 cases, migrated under SIGKILL")
 	began := time.Now()
 	now := time.Date(2026, 11, 22, 15, 0, 0, 0, time.UTC)
 	regs, err := register.LoadRegisters(register.Embedded())
@@ -46,7 +44,7 @@ func TestMigrationToTheChainKilledAndResumed(t *testing.T) {
 	}
 	dir := t.TempDir()
 	original := filepath.Join(dir, "schema3.db")
-	s := Open(original, Options{Clock: cases.FixedClock(now)})
+	s := created(t, original, Options{Clock: cases.FixedClock(now)})
 	err = demo.Batches(demo.Options{Cases: 20_000, Seed: 3, Now: now, Registers: regs.All()}, 5000,
 		func(requests [][]*cases.Case) error { return s.AddRequests(requests, now, 5000) })
 	if err != nil {

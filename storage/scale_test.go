@@ -24,6 +24,16 @@ var (
 
 const scaleCases = 100_000
 
+// atScale skips a test at scale (20,000-case migrations, long kill loops)
+// unless RIGHTSDESK_SCALE_TESTS is set: they run outside the default go
+// test ./..., so that CI stays well under 15 minutes (TRUST.md).
+func atScale(t testing.TB, what string) {
+	t.Helper()
+	if os.Getenv("RIGHTSDESK_SCALE_TESTS") == "" {
+		t.Skip(what + ": a test at scale; RIGHTSDESK_SCALE_TESTS=1 runs it")
+	}
+}
+
 // scaleRequests builds n requests received over the 90 days before now, of
 // every right and several organisations' rules, a fifth acknowledged, some
 // waiting for identity, some closed.
