@@ -78,7 +78,10 @@ func (s *Store) Purge(retention func(controller string) (Retention, bool), now t
 			if err != nil {
 				return &StoreError{Path: s.path, Err: ErrDamaged, Detail: "case " + string(k) + ": " + err.Error(), Advice: restoreAdvice}
 			}
-			if sum.Closed() {
+			// A voided case that was never closed is kept, as a closed one
+			// is, from the day it was voided: a mistake's personal data
+			// are not kept for ever either.
+			if sum.Closed() || sum.Voided {
 				closed = append(closed, sum)
 			}
 			return nil
@@ -105,7 +108,7 @@ func (s *Store) Purge(retention func(controller string) (Retention, bool), now t
 					unknown = append(unknown, sum.Controller)
 					continue
 				}
-				item, err := purgeCase(tx, sum, r, now, actor, dryRun)
+				item, err := purgeCase(tx, sum, r, now, actor, dryRun, s.prov)
 				if err != nil {
 					return err
 				}
@@ -123,6 +126,14 @@ func (s *Store) Purge(retention func(controller string) (Retention, bool), now t
 			err = s.view(work)
 		} else {
 			err = s.update(func(tx *bolt.Tx) error {
+				// A purge's events are recorded as any change is: at a
+				// time that never goes back, marked when the environment
+				// overrode the clock or the actor (monotonic.go).
+				at, err := recordingTime(tx, now, s.given || s.prov.ClockOverridden(), s.clock)
+				if err != nil {
+					return err
+				}
+				now = at
 				if err := work(tx); err != nil {
 					return err
 				}
@@ -159,6 +170,17 @@ func (s *Store) Purge(retention func(controller string) (Retention, bool), now t
 	return plan, nil
 }
 
+// voidedAt is when a case was voided (its last voided event).
+func voidedAt(c *cases.Case) time.Time {
+	var at time.Time
+	for _, e := range c.Events {
+		if e.Kind == cases.EventVoided {
+			at = e.At
+		}
+	}
+	return at
+}
+
 func fileSize(path string) int64 {
 	info, err := os.Stat(path)
 	if err != nil {
@@ -170,7 +192,7 @@ func fileSize(path string) int64 {
 // purgeCase decides (and unless dry, does) what retention asks of one closed
 // case. It returns nil when nothing is due; a held case is reported but not
 // changed.
-func purgeCase(tx *bolt.Tx, sum cases.Summary, r Retention, now time.Time, actor string, dryRun bool) (*PurgeItem, error) {
+func purgeCase(tx *bolt.Tx, sum cases.Summary, r Retention, now time.Time, actor string, dryRun bool, prov cases.Provenance) (*PurgeItem, error) {
 	rec, err := loadRecord(tx, sum.ID)
 	if err != nil {
 		return nil, err
@@ -179,7 +201,11 @@ func purgeCase(tx *bolt.Tx, sum cases.Summary, r Retention, now time.Time, actor
 	if err != nil {
 		return nil, err
 	}
-	closedOn, today := cases.DateOf(sum.ClosedAt, loc), cases.DateOf(now, loc)
+	ended, endedBy := sum.ClosedAt, "closure"
+	if !sum.Closed() {
+		ended, endedBy = voidedAt(rec.Case), "voiding"
+	}
+	closedOn, today := cases.DateOf(ended, loc), cases.DateOf(now, loc)
 	copiesDue, _ := closedOn.AddMonths(r.CopiesMonths)
 	recordDue, _ := closedOn.AddMonths(12 * r.RecordYears)
 	item := &PurgeItem{CaseID: sum.ID, Controller: sum.Controller, ClosedOn: closedOn}
@@ -211,8 +237,8 @@ func purgeCase(tx *bolt.Tx, sum cases.Summary, r Retention, now time.Time, actor
 	if rec.CopiesPurged == nil {
 		rec.CopiesPurged = &at
 	}
-	why := fmt.Sprintf("%d attached files (%s) removed, %d months after closure on %s (retention of %s)",
-		item.Files, byteSize(item.Bytes), r.CopiesMonths, closedOn, sum.Controller)
+	why := fmt.Sprintf("%d attached files (%s) removed, %d months after %s on %s (retention of %s)",
+		item.Files, byteSize(item.Bytes), r.CopiesMonths, endedBy, closedOn, sum.Controller)
 	ev := cases.Event{Kind: cases.EventPurged, At: now, RecordedAt: now, Actor: actor}
 	if item.Stage == PurgeRecord {
 		if ev.Retained, err = reduceToMinimal(tx, rec); err != nil {
@@ -220,10 +246,11 @@ func purgeCase(tx *bolt.Tx, sum cases.Summary, r Retention, now time.Time, actor
 		}
 		ev.PurgedThrough = rec.Events
 		rec.RecordPurged = &at
-		why = fmt.Sprintf("personal content reduced to the minimal record, %d years after closure on %s (retention of %s); %d attached files removed",
-			r.RecordYears, closedOn, sum.Controller, item.Files)
+		why = fmt.Sprintf("personal content reduced to the minimal record, %d years after %s on %s (retention of %s); %d attached files removed",
+			r.RecordYears, endedBy, closedOn, sum.Controller, item.Files)
 	}
 	ev.Text = why
+	prov.Stamp(&ev)
 	if err := appendEvent(tx, rec, ev); err != nil {
 		return nil, err
 	}

@@ -207,3 +207,47 @@ func TestWriterWaitingDuringCompactionLosesNothing(t *testing.T) {
 		t.Fatalf("b opened the file %d time(s): it did not notice the old one was replaced", n)
 	}
 }
+
+// TestAVoidedCaseIsPurgedFromItsVoiding: a case recorded by mistake and
+// voided while open is never closed, yet its personal data are not kept
+// for ever: retention counts from the day it was voided (6 months for the
+// files, 3 years for the minimal record, as for a closed case).
+func TestAVoidedCaseIsPurgedFromItsVoiding(t *testing.T) {
+	s := newTimeMachine(t)
+	received := time.Date(2022, 3, 1, 9, 0, 0, 0, time.UTC)
+	cs, err := s.Add(cases.Intake{Controller: "crisp", Rights: []cases.Right{cases.RightAccess},
+		Subject: cases.Subject{Name: "Véronique Voided", Email: "VOIDMARKER@example.org"}, Text: "VOIDMARKER text",
+		ReceivedAt: received}, testRules, received, "dpo")
+	if err != nil {
+		t.Fatal(err)
+	}
+	id := cs[0].ID
+	voided := received.Add(2 * time.Hour)
+	if _, err := s.Apply(id, cases.Event{Kind: cases.EventVoided, Reason: "recorded twice", Actor: "dpo", At: voided},
+		NoRevision, voided); err != nil {
+		t.Fatal(err)
+	}
+	retention := func(string) (Retention, bool) { return Retention{CopiesMonths: 6, RecordYears: 3}, true }
+	// Voided 1 March 2022: the minimal record is due on 1 March 2025.
+	plan, err := s.Purge(retention, time.Date(2025, 2, 28, 12, 0, 0, 0, time.UTC), "retention", true)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(plan.Items) != 1 || plan.Items[0].Stage != PurgeCopies || plan.Items[0].ClosedOn != cases.NewDate(2022, 3, 1) {
+		t.Fatalf("the day before the record is due: %+v", plan.Items)
+	}
+	plan, err = s.Purge(retention, time.Date(2025, 3, 1, 12, 0, 0, 0, time.UTC), "retention", false)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(plan.Items) != 1 || plan.Items[0].CaseID != id || plan.Items[0].Stage != PurgeRecord {
+		t.Fatalf("on the day: %+v", plan.Items)
+	}
+	raw, _ := os.ReadFile(s.Path())
+	if bytes.Contains(raw, []byte("VOIDMARKER")) || bytes.Contains(raw, []byte("Véronique")) {
+		t.Fatal("the voided case's personal data are still in the file")
+	}
+	if p, err := s.Check(); err != nil || len(p) != 0 {
+		t.Fatalf("check: %v %v", p, err)
+	}
+}
