@@ -117,7 +117,7 @@ arguments; -- ends the flags. Exit status: 0 done, 1 refused, 2 bad input,
 	add(groupActions, a.withProofVerify(a.actionCommands())...)
 	add(groupActions, a.approvalCommands()...)
 	add(groupFiles, a.exportCommand(), a.reportCommand(), a.deadlineCommand())
-	add(groupSetup, a.initCommand(), a.checkCommand(), a.backupCommand(), a.purgeCommand(), a.demoCommand(),
+	add(groupSetup, a.initCommand(), a.checkCommand(), a.backupCommand(), a.restoreCommand(), a.purgeCommand(), a.demoCommand(),
 		a.controllersCommand(), a.manCommand(), a.checkpointCommand())
 	root.SetHelpCommand(helpCommand(root))
 	root.SetHelpCommandGroupID(groupSetup)

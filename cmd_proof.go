@@ -140,6 +140,10 @@ func (a *app) reportKeys(s *storage.Store) {
 		return // check reports a damaged key chain as a problem
 	}
 	for _, k := range events {
+		if k.Kind == storage.Restored {
+			fmt.Fprintf(a.stdout, "note: restored from a backup on %s: %s\n", k.At.UTC().Format(time.RFC3339), cases.Printable(k.Reason))
+			continue
+		}
 		if k.Kind != storage.KeyCreated {
 			fmt.Fprintf(a.stdout, "note: signing key %s on %s (%s): %s\n", strings.ReplaceAll(k.Kind, "key_", ""),
 				k.At.UTC().Format(time.RFC3339), cases.Printable(k.Reason), cases.Printable(k.Key))

@@ -476,6 +476,38 @@ cases only. Prints DEST.`,
 	return cmd
 }
 
+// restoreCommand puts a backup back in place of the database, recorded.
+func (a *app) restoreCommand() *cobra.Command {
+	cmd := &cobra.Command{Use: "restore BACKUP", Short: "put a backup in place of the database, recorded as a restored event",
+		Args: argsBetween(1, 1, "which backup? (BACKUP)"),
+		Long: `Puts BACKUP (a file rightsdesk backup wrote) in place of the database and records
+a restored event in the database's own chain, never silently: check reports it,
+and a checkpoint exported after the backup was taken shows the rollback
+(check --against). The backup must check clean and be a backup of this
+database; a damaged database is not read first (restoring is what it is for),
+and a missing one is made from the backup. Writers wait while it is written
+in place. What was recorded after the backup was taken is not in it.`,
+		Example: "  rightsdesk restore /backup/cases-2026-11-29.db"}
+	var db string
+	dbFlag(cmd, &db)
+	cmd.ValidArgsFunction = completeFiles
+	cmd.RunE = a.runs(func(args []string) int { return a.runRestore(db, args[0]) })
+	return cmd
+}
+
+func (a *app) runRestore(db, from string) int {
+	if info, err := os.Stat(from); err != nil || !info.Mode().IsRegular() {
+		return a.fail(exitUsage, fmt.Errorf("restore: %s is not a backup file", from))
+	}
+	a.beginWrite()
+	ev, err := a.store(a.dbPath(db)).Restore(from, a.clock.Now())
+	if err != nil {
+		return a.storeFailure(err)
+	}
+	fmt.Fprintf(a.stdout, "restored %s from %s: %s\n", a.dbPath(db), from, cases.Printable(ev.Reason))
+	return exitOK
+}
+
 func (a *app) runBackup(db, dest, controller string) int {
 	if controller != "" {
 		regs, err := a.loadRegisters(db, "")

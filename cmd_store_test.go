@@ -370,3 +370,44 @@ func TestCheckThatCannotReachTheFileSaysSo(t *testing.T) {
 		t.Errorf("check of an unreachable path: %d %q %q", status, out, errOut)
 	}
 }
+
+// TestRestoreFromTheCommandLine: backup exports its checkpoints beside the
+// copy; restore puts the copy back, says what it did, and check then notes
+// the restore and, against a checkpoint exported in between, the rollback.
+func TestRestoreFromTheCommandLine(t *testing.T) {
+	d := newDesk(t, "2026-03-10T12:00:00Z")
+	kept := d.add("--controller", "crisp", "--right", "access", "--received", "2026-03-02")
+	dest := filepath.Join(t.TempDir(), "backup.db")
+	if status, out, errOut := d.run("backup", dest); status != 0 || strings.TrimSpace(out) != dest {
+		t.Fatalf("backup: %d %q %q", status, out, errOut)
+	}
+	if _, err := os.Stat(dest + ".checkpoints.json"); err != nil {
+		t.Fatalf("the backup exported no checkpoints: %v", err)
+	}
+	lost := d.add("--controller", "crisp", "--right", "erasure", "--received", "2026-03-03")
+	between := filepath.Join(t.TempDir(), "between.json")
+	if status, _, errOut := d.run("checkpoint", "--out", between); status != 0 {
+		t.Fatalf("checkpoint: %s", errOut)
+	}
+	status, out, errOut := d.run("restore", dest)
+	if status != 0 || !strings.Contains(out, "restored from the backup backup.db (1 case)") {
+		t.Fatalf("restore: %d %q %q", status, out, errOut)
+	}
+	if status, _, _ := d.run("show", kept); status != 0 {
+		t.Errorf("the case in the backup: %d", status)
+	}
+	if status, _, _ := d.run("show", lost); status != 2 {
+		t.Errorf("the case recorded after the backup: %d", status)
+	}
+	status, out, _ = d.run("check")
+	if status != 0 || !strings.Contains(out, "note: restored from a backup") {
+		t.Errorf("check after the restore: %d %q", status, out)
+	}
+	status, out, _ = d.run("check", "--against", between)
+	if status != 1 || !strings.Contains(out, "rolled back") {
+		t.Errorf("check against the checkpoint before the restore: %d %q", status, out)
+	}
+	if status, _, errOut := d.run("restore", d.db); status != 2 || !strings.Contains(errOut, "is the database itself") {
+		t.Errorf("restore of the database onto itself: %d %q", status, errOut)
+	}
+}

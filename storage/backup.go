@@ -61,6 +61,10 @@ func (s *Store) Backup(dest, controller string) (time.Duration, error) {
 		err = fmt.Errorf("the copy does not verify: %s", problems[0])
 		s.markDamaged(problems[0].String()) // the copy is the file as it is
 	}
+	var witness *CheckpointFile
+	if err == nil {
+		witness, err = copyStore.Checkpoints()
+	}
 	if err != nil {
 		os.Remove(tmp)
 		return held, fmt.Errorf("backup %s: %w", dest, err)
@@ -73,12 +77,21 @@ func (s *Store) Backup(dest, controller string) (time.Duration, error) {
 	if err := os.Rename(tmp, dest); err != nil {
 		return held, err
 	}
+	// Every backup exports its checkpoints (TRUST.md): a witness, kept
+	// with the backup, that check --against compares a later file with.
+	if err := WriteCheckpointFile(CheckpointsOf(dest), witness); err != nil {
+		return held, fmt.Errorf("backup %s: its checkpoints: %w", dest, err)
+	}
 	if d, err := os.Open(filepath.Dir(dest)); err == nil {
 		_ = d.Sync()
 		d.Close()
 	}
 	return held, nil
 }
+
+// CheckpointsOf is where a backup's checkpoints are exported: beside it,
+// DEST.checkpoints.json.
+func CheckpointsOf(dest string) string { return dest + ".checkpoints.json" }
 
 // ErrSameFile is a backup destination that is the database itself: a usage
 // error (exit 2), not a failure of the file.

@@ -73,19 +73,9 @@ func (s *Store) Purge(retention func(controller string) (Retention, bool), now t
 	}
 	var closed []cases.Summary
 	err := s.view(func(tx *bolt.Tx) error {
-		return tx.Bucket(bucketRows).ForEach(func(k, v []byte) error {
-			sum, _, err := decodeRow(v)
-			if err != nil {
-				return &StoreError{Path: s.path, Err: ErrDamaged, Detail: "case " + string(k) + ": " + err.Error(), Advice: restoreAdvice}
-			}
-			// A voided case that was never closed is kept, as a closed one
-			// is, from the day it was voided: a mistake's personal data
-			// are not kept for ever either.
-			if sum.Closed() || sum.Voided {
-				closed = append(closed, sum)
-			}
-			return nil
-		})
+		var err error
+		closed, err = s.purgeCandidates(tx)
+		return err
 	})
 	if errors.Is(err, ErrNoDatabase) {
 		return plan, nil
@@ -179,6 +169,26 @@ func voidedAt(c *cases.Case) time.Time {
 		}
 	}
 	return at
+}
+
+// purgeCandidates are the cases retention may concern: the closed ones,
+// and those voided while open.
+func (s *Store) purgeCandidates(tx *bolt.Tx) ([]cases.Summary, error) {
+	var out []cases.Summary
+	err := tx.Bucket(bucketRows).ForEach(func(k, v []byte) error {
+		sum, _, err := decodeRow(v)
+		if err != nil {
+			return &StoreError{Path: s.path, Err: ErrDamaged, Detail: "case " + string(k) + ": " + err.Error(), Advice: restoreAdvice}
+		}
+		// A voided case that was never closed is kept, as a closed one
+		// is, from the day it was voided: a mistake's personal data are
+		// not kept for ever either.
+		if sum.Closed() || sum.Voided {
+			out = append(out, sum)
+		}
+		return nil
+	})
+	return out, err
 }
 
 func fileSize(path string) int64 {
