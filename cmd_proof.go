@@ -103,8 +103,13 @@ key_rotated signed by both. Checkpoints signed before still verify.`,
 		for _, k := range f.Keys {
 			fmt.Fprintf(a.stdout, "key %d  %s  %s  %s\n", k.Seq, k.Kind, k.At.UTC().Format(time.RFC3339), cases.Printable(k.Key))
 		}
+		// Each checkpoint as the signed note it is, line by line (each
+		// line neutralised on its own, so the note's breaks stay breaks).
 		for _, l := range f.Logs {
-			fmt.Fprintf(a.stdout, "\n%s", cases.Printable(l.Checkpoint))
+			fmt.Fprintln(a.stdout)
+			for _, line := range strings.Split(strings.TrimSuffix(l.Checkpoint, "\n"), "\n") {
+				fmt.Fprintln(a.stdout, cases.Printable(line))
+			}
 		}
 		return exitOK
 	})
