@@ -14,20 +14,6 @@ import (
 	"rightsdesk/cases"
 )
 
-// tamper edits the database file with bbolt directly, as anyone who can
-// write the file can (the review's attacks), then closes it.
-func tamper(t *testing.T, s *Store, fn func(tx *bolt.Tx) error) {
-	t.Helper()
-	db, err := bolt.Open(s.Path(), 0o600, &bolt.Options{Timeout: time.Second})
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer db.Close()
-	if err := db.Update(fn); err != nil {
-		t.Fatal(err)
-	}
-}
-
 // mustCatch runs check and fails unless it reports a problem naming id.
 func mustCatch(t *testing.T, s *Store, id, what string) {
 	t.Helper()
@@ -49,7 +35,7 @@ func mustCatch(t *testing.T, s *Store, id, what string) {
 // its queue row: a forger who rewrites every copy of a fact.
 func replaceStored(t *testing.T, s *Store, id, old, new string) {
 	t.Helper()
-	tamper(t, s, func(tx *bolt.Tx) error {
+	withBolt(t, s, func(tx *bolt.Tx) error {
 		for _, b := range []*bolt.Bucket{tx.Bucket(bucketCases), tx.Bucket(bucketRows)} {
 			v := b.Get([]byte(id))
 			if !bytes.Contains(v, []byte(old)) && b == tx.Bucket(bucketCases) {
@@ -108,7 +94,7 @@ func TestTamperCaseFacts(t *testing.T) {
 // editEnvelope rewrites event seq of case id with fn.
 func editEnvelope(t *testing.T, s *Store, id string, seq uint64, fn func(env *envelope)) {
 	t.Helper()
-	tamper(t, s, func(tx *bolt.Tx) error {
+	withBolt(t, s, func(tx *bolt.Tx) error {
 		tl := tx.Bucket(bucketTimelines).Bucket([]byte(id))
 		var env envelope
 		if err := json.Unmarshal(tl.Get(u64(seq)), &env); err != nil {
@@ -165,7 +151,7 @@ func TestTamperEvents(t *testing.T) {
 	})
 	t.Run("downgraded to the old format", func(t *testing.T) {
 		s, id := setup(t)
-		tamper(t, s, func(tx *bolt.Tx) error {
+		withBolt(t, s, func(tx *bolt.Tx) error {
 			rec, err := loadRecord(tx, id)
 			if err != nil {
 				return err
@@ -195,7 +181,7 @@ func TestTamperDerived(t *testing.T) {
 	s := newStore(t)
 	id := addCase(t, s, "Anna Example")[0].ID
 	cleanCheck(t, s)
-	tamper(t, s, func(tx *bolt.Tx) error {
+	withBolt(t, s, func(tx *bolt.Tx) error {
 		c := tx.Bucket(bucketDue).Cursor()
 		k, _ := c.First()
 		if k == nil {
