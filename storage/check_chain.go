@@ -155,10 +155,18 @@ func verifyChain(tx *bolt.Tx, id string, rec chainRecord, events []checkedEvent,
 // readChain reads a case's envelopes, checking their sequence and links,
 // and returns them with the chain hash after the last.
 func readChain(tx *bolt.Tx, tl *bolt.Bucket, id string) ([]checkedEvent, string, error) {
+	return readChainWith(tx, tl, id, nil)
+}
+
+// readChainWith is readChain with a worker's decoded rules (nil: none).
+func readChainWith(tx *bolt.Tx, tl *bolt.Bucket, id string, rc *checkRulesCache) ([]checkedEvent, string, error) {
 	hash := chainStart(id)
 	var n uint64
 	var events []checkedEvent
 	lookup := rulesLookup(tx)
+	if rc != nil {
+		lookup = rc.lookup
+	}
 	err := tl.ForEach(func(k, v []byte) error {
 		n++
 		var ce checkedEvent
@@ -181,7 +189,11 @@ func readChain(tx *bolt.Tx, tl *bolt.Bucket, id string) ([]checkedEvent, string,
 			// event is decoded again for the verification alone, so that
 			// what is reported does not change.
 			var full checkedContent
-			if err := json.Unmarshal(content, &full); err != nil {
+			if !rc.decode(ce.env.Content, content, &full) {
+				full = checkedContent{}
+				err = json.Unmarshal(content, &full)
+			}
+			if err != nil {
 				if err := json.Unmarshal(content, &ce.head); err != nil {
 					return fmt.Errorf("event %d unreadable: %v", n, err)
 				}
@@ -361,9 +373,10 @@ func checkCases(tx *bolt.Tx) ([]Problem, error) {
 			}
 			defer func() { _ = wtx.Rollback() }()
 			cs := wtx.Bucket(bucketCases)
+			rc := newCheckRulesCache(wtx)
 			for _, id := range ids[min(w*per, len(ids)):min((w+1)*per, len(ids))] {
 				v := cs.Get(id)
-				sh.problems = append(sh.problems, checkCase(wtx, string(id), v, sh.want))
+				sh.problems = append(sh.problems, checkCase(wtx, string(id), v, sh.want, rc))
 			}
 		}()
 	}
@@ -390,7 +403,7 @@ func checkCases(tx *bolt.Tx) ([]Problem, error) {
 // again. A case whose record or timeline cannot be read so (damage) is
 // checked by checkChain and checkViews themselves, so that what is
 // reported is the same.
-func checkCase(tx *bolt.Tx, id string, raw []byte, want map[string]bool) []Problem {
+func checkCase(tx *bolt.Tx, id string, raw []byte, want map[string]bool, rc *checkRulesCache) []Problem {
 	slow := func() []Problem {
 		return append(checkChain(tx, id, raw), checkViews(tx, id, raw, want)...)
 	}
@@ -406,7 +419,7 @@ func checkCase(tx *bolt.Tx, id string, raw []byte, want map[string]bool) []Probl
 	if tl == nil {
 		return slow()
 	}
-	checked, hash, err := readChain(tx, tl, id)
+	checked, hash, err := readChainWith(tx, tl, id, rc)
 	if err != nil {
 		return slow()
 	}
@@ -425,7 +438,7 @@ func checkCase(tx *bolt.Tx, id string, raw []byte, want map[string]bool) []Probl
 	r := &stored.record
 	problems := verifyChain(tx, id, chainRecord{Head: r.Head, Events: r.Events, CopiesPurged: r.CopiesPurged, RecordPurged: r.RecordPurged},
 		checked, hash, nil)
-	rec, err := assembleRecord(&stored, id, events, removed, rulesLookup(tx))
+	rec, err := assembleRecord(&stored, id, events, removed, rc.lookup)
 	if err != nil {
 		return append(problems, Problem{CaseID: id, Detail: fmt.Sprintf("cannot be derived from its timeline: %v", err)})
 	}

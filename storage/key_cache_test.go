@@ -7,6 +7,8 @@ import (
 	"strings"
 	"testing"
 
+	bolt "go.etcd.io/bbolt"
+
 	"golang.org/x/mod/sumdb/note"
 )
 
@@ -44,4 +46,30 @@ func TestAStoreNoticesItsKeyFileReplacedBetweenWrites(t *testing.T) {
 		t.Fatalf("key events %+v %v", evs, err)
 	}
 	mustCheck(t, s)
+}
+
+// BenchmarkSigner is what a write transaction spends on its signing key
+// before it signs: read and parsed each time (as before key_cache.go), or
+// kept by the Store and its key file only looked at.
+func BenchmarkSigner(b *testing.B) {
+	b.Setenv("XDG_STATE_HOME", b.TempDir())
+	s := created(b, filepath.Join(b.TempDir(), "db", "cases.db"), Options{})
+	for _, bc := range []struct {
+		name  string
+		cache *keyCache
+	}{{"read-each-time", nil}, {"kept", &keyCache{}}} {
+		b.Run(bc.name, func(b *testing.B) {
+			err := s.update(func(tx *bolt.Tx) error {
+				for b.Loop() {
+					if _, err := cachedSigner(tx, testNow, bc.cache); err != nil {
+						return err
+					}
+				}
+				return nil
+			})
+			if err != nil {
+				b.Fatal(err)
+			}
+		})
+	}
 }
