@@ -42,15 +42,43 @@ func (c *checkRulesCache) lookup(key string) []byte {
 // rulesRefOf is the rules key a stored content refers to, where
 // expandRules would expand it, or "".
 func rulesRefOf(obj []byte) string {
+	key, _ := rulesRefAt(obj)
+	return key
+}
+
+// rulesRefAt is rulesRefOf with the offset of the reference's key.
+func rulesRefAt(obj []byte) (string, int) {
 	i := bytes.LastIndex(obj, rulesRefKey)
 	if i < 0 {
-		return ""
+		return "", -1
 	}
 	from := i + len(rulesRefKey)
 	if len(obj) < from+sha256.Size*2+1 || obj[from+sha256.Size*2] != '"' || !isHex(obj[from:from+sha256.Size*2]) {
-		return ""
+		return "", -1
 	}
-	return string(obj[from : from+sha256.Size*2])
+	return string(obj[from : from+sha256.Size*2]), i
+}
+
+// topLevelAt reports whether offset at of the JSON object obj (as
+// encoding/json writes it) is a key of the object itself, not of one
+// nested in it (a retained event's).
+func topLevelAt(obj []byte, at int) bool {
+	depth, inString := 0, false
+	for i := 0; i < at && i < len(obj); i++ {
+		c := obj[i]
+		switch {
+		case inString && c == '\\':
+			i++
+		case c == '"':
+			inString = !inString
+		case inString:
+		case c == '{' || c == '[':
+			depth++
+		case c == '}' || c == ']':
+			depth--
+		}
+	}
+	return depth == 1 && !inString
 }
 
 // decode decodes an event's content as stored (compact, its rules by
@@ -63,8 +91,10 @@ func (c *checkRulesCache) decode(compact, expanded []byte, full *checkedContent)
 	if c == nil || len(compact) == len(expanded) {
 		return false
 	}
-	key := rulesRefOf(compact)
-	if key == "" || bytes.Contains(compact, rulesKey) {
+	// Only a reference that is a key of the event itself stands for its
+	// own rules (one in a retained event stands for that event's).
+	key, at := rulesRefAt(compact)
+	if key == "" || !topLevelAt(compact, at) || bytes.Contains(compact, rulesKey) {
 		return false
 	}
 	rules, ok := c.decoded[key]

@@ -2,6 +2,7 @@ package storage
 
 import (
 	"bytes"
+	"strings"
 	"testing"
 	"time"
 
@@ -52,5 +53,27 @@ func TestTamperSwappedRules(t *testing.T) {
 			})
 			mustCatch(t, s, id, "rules swapped in the "+where)
 		})
+	}
+}
+
+// TestOnlyAnEventsOwnRulesReferenceIsTakenFromTheDecodedSet: a rules
+// reference inside a retained event (a purged event's minimal record)
+// stands for that event's rules, not the purged event's own, so the
+// decoded set is used only for a reference at the top level.
+func TestOnlyAnEventsOwnRulesReferenceIsTakenFromTheDecodedSet(t *testing.T) {
+	ref := `"rules_ref":"` + strings.Repeat("ab", 32) + `"`
+	for _, tc := range []struct {
+		obj  string
+		want bool
+	}{
+		{`{"kind":"received",` + ref + `}`, true},
+		{`{"kind":"purged","retained":[{"kind":"received",` + ref + `}]}`, false},
+		{`{"kind":"noted","text":"{\"x\":1} \\",` + ref + `}`, true},
+		{`{"kind":"noted","text":"` + strings.ReplaceAll(ref, `"`, `\"`) + `"}`, false},
+	} {
+		key, at := rulesRefAt([]byte(tc.obj))
+		if got := key != "" && topLevelAt([]byte(tc.obj), at); got != tc.want {
+			t.Errorf("%s: top level %v, want %v", tc.obj, got, tc.want)
+		}
 	}
 }
