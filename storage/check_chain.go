@@ -28,6 +28,17 @@ type checkedEvent struct {
 		PurgedThrough uint64            `json:"purged_through"`
 		Sealed        map[string]string `json:"sealed"` // seal.go
 	}
+	// event is the content decoded as an event, its personal values put
+	// back (what loadRecord reads), unless eventErr says why it is not.
+	event    cases.Event
+	eventErr error
+}
+
+// checkedContent is an event's content as check decodes it, once: the
+// event and its commitments.
+type checkedContent struct {
+	cases.Event
+	Sealed map[string]string `json:"sealed"`
 }
 
 // checkChain verifies one case's stored chain (raw is its value in the
@@ -45,12 +56,7 @@ func checkChain(tx *bolt.Tx, id string, raw []byte) []Problem {
 	bad := func(format string, args ...any) []Problem {
 		return []Problem{{CaseID: id, Detail: fmt.Sprintf(format, args...)}}
 	}
-	var rec struct {
-		Head         string     `json:"head"`
-		Events       uint64     `json:"events"`
-		CopiesPurged *time.Time `json:"copies_purged"`
-		RecordPurged *time.Time `json:"record_purged"`
-	}
+	var rec chainRecord
 	recordJSON, _, err := splitCaseValue(raw)
 	if err != nil {
 		return bad("unreadable record: %v", err)
@@ -62,12 +68,29 @@ func checkChain(tx *bolt.Tx, id string, raw []byte) []Problem {
 	if tl == nil {
 		return bad("no timeline")
 	}
+	events, hash, err := readChain(tx, tl, id)
+	return verifyChain(tx, id, rec, events, hash, err)
+}
+
+// chainRecord is what checkChain reads of a case's record.
+type chainRecord struct {
+	Head         string     `json:"head"`
+	Events       uint64     `json:"events"`
+	CopiesPurged *time.Time `json:"copies_purged"`
+	RecordPurged *time.Time `json:"record_purged"`
+}
+
+// verifyChain is checkChain once the record and the timeline are read
+// (err is readChain's).
+func verifyChain(tx *bolt.Tx, id string, rec chainRecord, events []checkedEvent, hash string, err error) []Problem {
+	bad := func(format string, args ...any) []Problem {
+		return []Problem{{CaseID: id, Detail: fmt.Sprintf(format, args...)}}
+	}
 	// Before the migration to schema 4 has done every case, an old case
 	// without its migrated event is expected.
 	m := tx.Bucket(bucketMeta)
 	schema, _ := strconv.Atoi(string(m.Get(keySchema)))
 	migrating := m.Get(keyMigration) != nil || m.Get(keyMigrating) != nil || schema < 4
-	events, hash, err := readChain(tx, tl, id)
 	n := uint64(len(events))
 	var problems []Problem
 	switch {
@@ -132,10 +155,18 @@ func checkChain(tx *bolt.Tx, id string, raw []byte) []Problem {
 // readChain reads a case's envelopes, checking their sequence and links,
 // and returns them with the chain hash after the last.
 func readChain(tx *bolt.Tx, tl *bolt.Bucket, id string) ([]checkedEvent, string, error) {
+	return readChainWith(tx, tl, id, nil)
+}
+
+// readChainWith is readChain with a worker's decoded rules (nil: none).
+func readChainWith(tx *bolt.Tx, tl *bolt.Bucket, id string, rc *checkRulesCache) ([]checkedEvent, string, error) {
 	hash := chainStart(id)
 	var n uint64
 	var events []checkedEvent
 	lookup := rulesLookup(tx)
+	if rc != nil {
+		lookup = rc.lookup
+	}
 	err := tl.ForEach(func(k, v []byte) error {
 		n++
 		var ce checkedEvent
@@ -153,8 +184,30 @@ func readChain(tx *bolt.Tx, tl *bolt.Bucket, id string) ([]checkedEvent, string,
 			if err != nil {
 				return fmt.Errorf("event %d: %v", n, err)
 			}
-			if err := json.Unmarshal(content, &ce.head); err != nil {
-				return fmt.Errorf("event %d unreadable: %v", n, err)
+			// One decoding gives both what the verification needs and the
+			// event the views are derived from; a content that is not an
+			// event is decoded again for the verification alone, so that
+			// what is reported does not change.
+			var full checkedContent
+			if !rc.decode(ce.env.Content, content, &full) {
+				full = checkedContent{}
+				err = json.Unmarshal(content, &full)
+			}
+			if err != nil {
+				if err := json.Unmarshal(content, &ce.head); err != nil {
+					return fmt.Errorf("event %d unreadable: %v", n, err)
+				}
+				ce.eventErr = fmt.Errorf("case %s event %d: %w", id, ce.env.Seq, err)
+			} else {
+				ce.head.Kind, ce.head.PurgedThrough, ce.head.Sealed = full.Kind, full.PurgedThrough, full.Sealed
+				if full.Retained != nil {
+					ce.head.Retained = make([]struct{}, len(full.Retained))
+				}
+				ce.event = full.Event
+				if err := openPersonal(&ce.event, ce.env.Personal); err != nil {
+					ce.eventErr = fmt.Errorf("case %s event %d: %w", id, ce.env.Seq, err)
+				}
+				ce.event.Unattested = false
 			}
 			ce.content = content
 		}
@@ -204,6 +257,14 @@ func checkViews(tx *bolt.Tx, id string, raw []byte, want map[string]bool) []Prob
 	rec, err := loadRecord(tx, id)
 	if err != nil {
 		return bad("cannot be derived from its timeline: %v", err)
+	}
+	return compareViews(tx, id, raw, rec, want)
+}
+
+// compareViews is checkViews once the case is derived from its chain.
+func compareViews(tx *bolt.Tx, id string, raw []byte, rec *record, want map[string]bool) []Problem {
+	bad := func(format string, args ...any) []Problem {
+		return []Problem{{CaseID: id, Detail: fmt.Sprintf(format, args...)}}
 	}
 	st, err := rec.deriveState(rec.DerivedAt, true)
 	if err != nil {
@@ -312,11 +373,10 @@ func checkCases(tx *bolt.Tx) ([]Problem, error) {
 			}
 			defer func() { _ = wtx.Rollback() }()
 			cs := wtx.Bucket(bucketCases)
+			rc := newCheckRulesCache(wtx)
 			for _, id := range ids[min(w*per, len(ids)):min((w+1)*per, len(ids))] {
 				v := cs.Get(id)
-				p := checkChain(wtx, string(id), v)
-				p = append(p, checkViews(wtx, string(id), v, sh.want)...)
-				sh.problems = append(sh.problems, p)
+				sh.problems = append(sh.problems, checkCase(wtx, string(id), v, sh.want, rc))
 			}
 		}()
 	}
@@ -335,4 +395,52 @@ func checkCases(tx *bolt.Tx) ([]Problem, error) {
 		}
 	}
 	return append(problems, checkIndexEntries(tx, want)...), nil
+}
+
+// checkCase is checkChain and then checkViews of one case, reading its
+// record and its timeline once: the case is derived from the events the
+// chain's verification decoded (assembleRecord), not read and decoded
+// again. A case whose record or timeline cannot be read so (damage) is
+// checked by checkChain and checkViews themselves, so that what is
+// reported is the same.
+func checkCase(tx *bolt.Tx, id string, raw []byte, want map[string]bool, rc *checkRulesCache) []Problem {
+	slow := func() []Problem {
+		return append(checkChain(tx, id, raw), checkViews(tx, id, raw, want)...)
+	}
+	recordJSON, _, err := splitCaseValue(raw)
+	if err != nil {
+		return slow()
+	}
+	var stored storedRecord
+	if err := json.Unmarshal(recordJSON, &stored); err != nil {
+		return slow()
+	}
+	tl := tx.Bucket(bucketTimelines).Bucket([]byte(id))
+	if tl == nil {
+		return slow()
+	}
+	checked, hash, err := readChainWith(tx, tl, id, rc)
+	if err != nil {
+		return slow()
+	}
+	events := make([]cases.Event, len(checked))
+	var removed []int
+	for i := range checked {
+		if checked[i].eventErr != nil {
+			return slow()
+		}
+		if len(checked[i].env.Content) == 0 {
+			removed = append(removed, i)
+			continue
+		}
+		events[i] = checked[i].event
+	}
+	r := &stored.record
+	problems := verifyChain(tx, id, chainRecord{Head: r.Head, Events: r.Events, CopiesPurged: r.CopiesPurged, RecordPurged: r.RecordPurged},
+		checked, hash, nil)
+	rec, err := assembleRecord(&stored, id, events, removed, rc.lookup)
+	if err != nil {
+		return append(problems, Problem{CaseID: id, Detail: fmt.Sprintf("cannot be derived from its timeline: %v", err)})
+	}
+	return append(problems, compareViews(tx, id, raw, rec, want)...)
 }

@@ -96,6 +96,11 @@ func ParseCheckpoint(text string) (Checkpoint, error) {
 // and stores it as the latest and as the day's (in UTC): it ends every
 // write transaction, so a checkpoint is committed with its events.
 func sealLogs(tx *bolt.Tx, now time.Time) error {
+	return sealLogsWith(tx, now, nil)
+}
+
+// sealLogsWith is sealLogs with a Store's parsed signing key (keys).
+func sealLogsWith(tx *bolt.Tx, now time.Time, keys *keyCache) error {
 	logs := tx.Bucket(bucketLogs)
 	if logs == nil {
 		return nil
@@ -121,7 +126,7 @@ func sealLogs(tx *bolt.Tx, now time.Time) error {
 	if err != nil || len(grown) == 0 {
 		return err
 	}
-	s, err := signer(tx, now)
+	s, err := cachedSigner(tx, now, keys)
 	if err != nil {
 		return err
 	}
@@ -160,6 +165,6 @@ func (s *Store) sealed(fn func(tx *bolt.Tx) error) func(tx *bolt.Tx) error {
 		if err := fn(tx); err != nil {
 			return err
 		}
-		return sealLogs(tx, s.clock.Now())
+		return sealLogsWith(tx, s.clock.Now(), &s.keys)
 	}
 }

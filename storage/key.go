@@ -208,20 +208,38 @@ func seededKey(name string, seed []byte) (skey, vkey string, err error) {
 // names a key was lost: a new key replaces it, recorded as key_replaced
 // (check reports it), and checkpoints signed before still verify.
 func signer(tx *bolt.Tx, now time.Time) (note.Signer, error) {
+	return cachedSigner(tx, now, nil)
+}
+
+// cachedSigner is signer with the key parsed once per cache (a Store's,
+// key_cache.go); nil caches nothing.
+func cachedSigner(tx *bolt.Tx, now time.Time, cache *keyCache) (note.Signer, error) {
 	if err := ensureDatabaseID(tx); err != nil {
 		return nil, err
 	}
 	name := keyName(tx)
-	var skey, vkey, reason string
+	var skey, vkey, reason, id string
 	var err error
-	if seed := testSeed(tx); seed != nil {
-		skey, vkey, err = seededKey(name, seed)
+	var s note.Signer
+	seed := testSeed(tx)
+	if seed != nil {
 		reason = "derived from the test seed: not a production key"
-	} else {
-		skey, vkey, reason, err = loadKey(tx, name)
+		id = "seed\x00" + name + "\x00" + string(seed)
+	} else if _, path, _, kerr := keyFile(tx); kerr == nil {
+		if fid := fileIdentity(path); fid != "" {
+			id = "file\x00" + name + "\x00" + fid
+		}
 	}
-	if err != nil {
-		return nil, err
+	var cached bool
+	if skey, vkey, s, cached = cache.get(id); !cached {
+		if seed != nil {
+			skey, vkey, err = seededKey(name, seed)
+		} else {
+			skey, vkey, reason, err = loadKey(tx, name)
+		}
+		if err != nil {
+			return nil, err
+		}
 	}
 	events, err := keyChain(tx)
 	if err != nil {
@@ -244,7 +262,15 @@ func signer(tx *bolt.Tx, now time.Time) (note.Signer, error) {
 	if err != nil {
 		return nil, err
 	}
-	return note.NewSigner(skey)
+	if cached {
+		return s, nil
+	}
+	if s, err = note.NewSigner(skey); err == nil && (reason == "" || seed != nil) {
+		// A key file read as it was (not one made just now, whose
+		// identity id does not name) or a test key.
+		cache.put(id, skey, vkey, s)
+	}
+	return s, err
 }
 
 // loadKey reads the database's key file, creating it (0600, O_EXCL, in a

@@ -29,6 +29,7 @@ func rotationText(db, old, new string) string {
 // chain keeps. A test database's key is its seed's: it is not rotated.
 func (s *Store) RotateKey() (KeyEvent, error) {
 	var out KeyEvent
+	s.keys.reset() // the key file is about to be replaced
 	err := s.update(func(tx *bolt.Tx) error {
 		if testSeed(tx) != nil {
 			return &cases.Refused{Reason: "a test database's key derives from its seed and is not rotated"}

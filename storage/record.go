@@ -141,7 +141,6 @@ func loadRecord(tx *bolt.Tx, id string) (*record, error) {
 	if err := json.Unmarshal(recordJSON, &stored); err != nil {
 		return nil, fmt.Errorf("case %s: unreadable record: %w", id, err)
 	}
-	rec := stored.record
 	lookup := rulesLookup(tx)
 	tl := tx.Bucket(bucketTimelines).Bucket([]byte(id))
 	if tl == nil {
@@ -151,6 +150,16 @@ func loadRecord(tx *bolt.Tx, id string) (*record, error) {
 	if err != nil {
 		return nil, err
 	}
+	return assembleRecord(&stored, id, events, removed, lookup)
+}
+
+// assembleRecord is the second half of loadRecord: the record from its
+// stored form and its decoded timeline (events, in order, with the
+// positions of those whose content was removed). check builds it from the
+// envelopes it has verified, without reading them again.
+func assembleRecord(stored *storedRecord, id string, events []cases.Event, removed []int, lookup func(string) []byte) (*record, error) {
+	rec := stored.record
+	var err error
 	migrated, retained := -1, []cases.Event(nil)
 	for i := range events {
 		if events[i].Kind == cases.EventMigrated {

@@ -3,6 +3,7 @@ package storage
 import (
 	"bytes"
 	"fmt"
+	"io"
 	"os"
 	"path/filepath"
 	"sync"
@@ -47,7 +48,7 @@ func scaleRequests(n int, now time.Time) ([][]*cases.Case, error) {
 	controllers := []string{"crisp", "callrix", "closeq", "crystalqore"}
 	out := make([][]*cases.Case, 0, n)
 	for i := 0; i < n; i++ {
-		received := now.Add(-time.Duration(i%90)*24*time.Hour - time.Duration(i%23)*time.Hour - time.Hour)
+		received := now.Add(-time.Duration(i%90)*24*time.Hour - time.Duration(i%23)*time.Hour - 5*time.Hour)
 		cs, err := cases.NewCases(cases.Intake{Controller: controllers[i%4], Rights: []cases.Right{cases.Rights[i%len(cases.Rights)]},
 			Subject:    cases.Subject{Name: fmt.Sprintf("Subject %d Łukasz Ó'Brien", i), Email: fmt.Sprintf("s%d@example.org", i)},
 			ReceivedAt: received}, rules[i%4], received, "intake")
@@ -94,19 +95,51 @@ func scaleStore(b *testing.B) *Store {
 			return
 		}
 		scalePath = filepath.Join(dir, "cases.db")
+		// RIGHTSDESK_SCALE_DB keeps the built file for the next run (paired
+		// runs of two versions on the same file); its key stays in
+		// XDG_STATE_HOME, named by the database's ID.
+		keep := os.Getenv("RIGHTSDESK_SCALE_DB")
+		if _, err := os.Stat(keep); keep != "" && err == nil {
+			scaleErr = copyScaleFile(scalePath, keep)
+			return
+		}
 		reqs, err := scaleRequests(scaleCases, scaleNow)
 		if err != nil {
 			scaleErr = err
 			return
 		}
+		if scaleErr = Init(scalePath, false, ""); scaleErr != nil {
+			return
+		}
 		start := time.Now()
 		scaleErr = Open(scalePath, Options{}).AddRequests(reqs, scaleNow, 5000)
 		fmt.Fprintf(os.Stderr, "built %d cases in %s\n", scaleCases, time.Since(start).Round(time.Millisecond))
+		if keep != "" && scaleErr == nil {
+			scaleErr = copyScaleFile(keep, scalePath)
+		}
 	})
 	if scaleErr != nil {
 		b.Fatal(scaleErr)
 	}
 	return Open(scalePath, Options{LockTimeout: 10 * time.Second})
+}
+
+// copyScaleFile copies the file from to to (0600), without holding it in memory.
+func copyScaleFile(to, from string) error {
+	in, err := os.Open(from)
+	if err != nil {
+		return err
+	}
+	defer in.Close()
+	out, err := os.OpenFile(to, os.O_WRONLY|os.O_CREATE|os.O_TRUNC, 0o600)
+	if err != nil {
+		return err
+	}
+	if _, err := io.Copy(out, in); err != nil {
+		out.Close()
+		return err
+	}
+	return out.Close()
 }
 
 func cleanupScale() {

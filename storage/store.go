@@ -65,6 +65,7 @@ type Store struct {
 	prov    cases.Provenance
 	given   bool // Options.GivenTimes
 	mu      sync.Mutex
+	keys    keyCache // the signing key, parsed once (key_cache.go)
 
 	// mayCreate lets a write create the database at a missing path, or
 	// turn an empty file there into one: only Init sets it, so that no
