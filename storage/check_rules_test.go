@@ -33,7 +33,7 @@ func TestTamperSwappedRules(t *testing.T) {
 			id := add("Anna Example", testRules)
 			theirs := add("Bert Other", other)
 			cleanCheck(t, s)
-			tamper(t, s, func(tx *bolt.Tx) error {
+			withBolt(t, s, func(tx *bolt.Tx) error {
 				mine, _, _ := splitCaseValue(tx.Bucket(bucketCases).Get([]byte(id)))
 				their, _, _ := splitCaseValue(tx.Bucket(bucketCases).Get([]byte(theirs)))
 				from, to := rulesRefOf(mine), rulesRefOf(their)
