@@ -43,7 +43,11 @@ func TestMain(m *testing.M) {
 // committed: what it printed was acknowledged.
 func childAdder(path string) {
 	s := Open(path, Options{LockTimeout: 10 * time.Second})
+	// RIGHTSDESK_TEST_PAUSE: a pause between adds, as a person or a script
+	// makes, so that another process gets the lock (flock is not fair).
+	pause, _ := time.ParseDuration(os.Getenv("RIGHTSDESK_TEST_PAUSE"))
 	for i := 0; ; i++ {
+		time.Sleep(pause)
 		cs, err := s.Add(cases.Intake{Controller: "crisp", Rights: []cases.Right{cases.RightAccess, cases.RightErasure},
 			Subject:    cases.Subject{Name: fmt.Sprintf("Subject %d", i), Email: "s@example.org"},
 			ReceivedAt: testNow}, testRules, testNow, "cron")
