@@ -77,7 +77,7 @@ func (s *Store) Do(id string, actions []Action, now time.Time) ([]*Result, error
 	var results []*Result
 	err := s.update(func(tx *bolt.Tx) error {
 		results = results[:0]
-		now, err := recordingTime(tx, now, s.given || s.prov.ClockOverridden(), s.clock)
+		now, err := s.recordAt(tx, now)
 		if err != nil {
 			return err
 		}

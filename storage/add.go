@@ -64,7 +64,7 @@ func (s *Store) AddRequests(requests [][]*cases.Case, now time.Time, perTx int) 
 					b.FillPercent = 0.95
 				}
 			}
-			at, err := recordingTime(tx, now, s.given || s.prov.ClockOverridden(), s.clock)
+			at, err := s.recordAt(tx, now)
 			if err != nil {
 				return err
 			}

@@ -382,7 +382,7 @@ func (s *Store) Import(requests [][]*cases.Case, now time.Time, actor string) (*
 	stampAll(s.prov, requests)
 	err := write(func(tx *bolt.Tx) error {
 		*res = ImportResult{IDs: make([]string, 0, len(requests))}
-		at, err := recordingTime(tx, now, s.given || s.prov.ClockOverridden(), s.clock)
+		at, err := s.recordAt(tx, now)
 		if err != nil {
 			return err
 		}

@@ -41,6 +41,12 @@ func (e *ClockBehind) Error() string {
 		"writes are refused until it catches up", e.Now.UTC().Format(time.RFC3339), e.Last.UTC().Format(time.RFC3339Nano))
 }
 
+// recordAt is recordingTime for this store's writes: outside the order
+// under an overridden clock or at times a fixture gives.
+func (s *Store) recordAt(tx *bolt.Tx, now time.Time) (time.Time, error) {
+	return recordingTime(tx, now, s.given || s.prov.ClockOverridden(), s.clock)
+}
+
 // recordingTime is the time the events of a write transaction are recorded
 // at: now, or, when now is behind the latest recorded change, that change's
 // time or the clock's if later (now was taken before waiting for another

@@ -119,7 +119,7 @@ func (s *Store) Purge(retention func(controller string) (Retention, bool), now t
 				// A purge's events are recorded as any change is: at a
 				// time that never goes back, marked when the environment
 				// overrode the clock or the actor (monotonic.go).
-				at, err := recordingTime(tx, now, s.given || s.prov.ClockOverridden(), s.clock)
+				at, err := s.recordAt(tx, now)
 				if err != nil {
 					return err
 				}
