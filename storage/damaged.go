@@ -55,19 +55,7 @@ func (s *Store) markDamaged(detail string) {
 		return
 	}
 	b, _ := json.Marshal(n)
-	tmp := s.damagedPath() + ".new"
-	f, err := os.OpenFile(tmp, os.O_WRONLY|os.O_CREATE|os.O_EXCL|syscall.O_NOFOLLOW, 0o600)
-	if err != nil {
-		return
-	}
-	_, werr := f.Write(append(b, '\n'))
-	if cerr := f.Close(); werr != nil || cerr != nil {
-		os.Remove(tmp)
-		return
-	}
-	if os.Rename(tmp, s.damagedPath()) != nil {
-		os.Remove(tmp)
-	}
+	_ = replaceFile(s.damagedPath(), append(b, '\n'), 0o600)
 }
 
 // refuseIfMarked is the check every write makes first: a note naming the

@@ -83,23 +83,7 @@ func replaceKeyFile(dir, path, skey string, mode fs.FileMode) error {
 	if err := os.MkdirAll(dir, 0o700); err != nil {
 		return err
 	}
-	tmp, err := os.CreateTemp(dir, ".key-*")
-	if err != nil {
-		return err
-	}
-	defer os.Remove(tmp.Name())
-	if err = tmp.Chmod(mode); err == nil {
-		if _, err = tmp.WriteString(skey + "\n"); err == nil {
-			err = tmp.Sync()
-		}
-	}
-	if cerr := tmp.Close(); err == nil {
-		err = cerr
-	}
-	if err != nil {
-		return err
-	}
-	return os.Rename(tmp.Name(), path)
+	return replaceFile(path, []byte(skey+"\n"), mode)
 }
 
 // checkRotations verifies that each key_rotated event's statement is
