@@ -1,12 +1,9 @@
 package storage
 
 import (
-	"bufio"
 	"fmt"
 	"path/filepath"
-	"strings"
 	"sync"
-	"syscall"
 	"testing"
 	"time"
 
@@ -26,44 +23,21 @@ func TestBackupsWhileTwoWritersRunLoseNothing(t *testing.T) {
 	}
 	var mu sync.Mutex
 	acknowledged := map[string]bool{}
-	var readers sync.WaitGroup
 	var stops []func()
 	for w := 0; w < 2; w++ {
-		cmd := child(t, "RIGHTSDESK_TEST_CHILD=adder", "RIGHTSDESK_TEST_DB="+path, "RIGHTSDESK_TEST_PAUSE=10ms")
-		out, err := cmd.StdoutPipe()
-		if err != nil {
-			t.Fatal(err)
-		}
-		if err := cmd.Start(); err != nil {
-			t.Fatal(err)
-		}
-		writing := make(chan struct{})
-		var once sync.Once
-		stop := func() { once.Do(func() { _ = cmd.Process.Signal(syscall.SIGKILL); _ = cmd.Wait() }) }
-		t.Cleanup(stop)
-		stops = append(stops, stop)
-		readers.Add(1)
-		go func() {
-			defer readers.Done()
-			sc := bufio.NewScanner(out)
-			first := true
-			for sc.Scan() {
-				if f := strings.Fields(sc.Text()); len(f) == 2 && f[0] != "ERR" {
-					mu.Lock()
-					acknowledged[f[0]], acknowledged[f[1]] = true, true
-					mu.Unlock()
-					if first {
-						close(writing)
-						first = false
-					}
-				}
+		a := startAdder(t, path, func(ids []string) {
+			mu.Lock()
+			for _, id := range ids {
+				acknowledged[id] = true
 			}
-		}()
+			mu.Unlock()
+		}, "RIGHTSDESK_TEST_PAUSE=10ms")
 		select {
-		case <-writing:
+		case <-a.writing:
 		case <-time.After(20 * time.Second):
 			t.Fatal("a writer never acknowledged a case")
 		}
+		stops = append(stops, a.stop)
 	}
 	s := Open(path, Options{LockTimeout: 20 * time.Second})
 	backups := 6
@@ -82,7 +56,6 @@ func TestBackupsWhileTwoWritersRunLoseNothing(t *testing.T) {
 	for _, stop := range stops {
 		stop()
 	}
-	readers.Wait()
 	if len(acknowledged) < 10 {
 		t.Fatalf("the writers acknowledged only %d cases", len(acknowledged))
 	}

@@ -98,6 +98,55 @@ func child(t *testing.T, env ...string) *exec.Cmd {
 	return cmd
 }
 
+// adder is a child process adding cases (childAdder): writing is closed
+// once it has acknowledged a case; stop kills it (SIGKILL) and returns when
+// all it printed has been read.
+type adder struct {
+	writing chan struct{}
+	stop    func()
+}
+
+// startAdder starts an adder on path with the extra environment given;
+// acknowledged gets the IDs of each request it acknowledged, in the order
+// printed, from one goroutine.
+func startAdder(t *testing.T, path string, acknowledged func(ids []string), env ...string) *adder {
+	t.Helper()
+	cmd := child(t, append([]string{"RIGHTSDESK_TEST_CHILD=adder", "RIGHTSDESK_TEST_DB=" + path}, env...)...)
+	out, err := cmd.StdoutPipe()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	a := &adder{writing: make(chan struct{})}
+	read := make(chan struct{})
+	go func() {
+		defer close(read)
+		sc := bufio.NewScanner(out)
+		first := true
+		for sc.Scan() {
+			if f := strings.Fields(sc.Text()); len(f) == 2 && f[0] != "ERR" {
+				acknowledged(f)
+				if first {
+					close(a.writing)
+					first = false
+				}
+			}
+		}
+	}()
+	var once sync.Once
+	a.stop = func() {
+		once.Do(func() {
+			_ = cmd.Process.Signal(syscall.SIGKILL)
+			<-read
+			_ = cmd.Wait()
+		})
+	}
+	t.Cleanup(a.stop)
+	return a
+}
+
 // TestCrashKeepsAcknowledgedCases kills a process adding cases at random
 // moments, many times: every case it acknowledged is there and the file
 // checks.
@@ -110,42 +159,20 @@ func TestCrashKeepsAcknowledgedCases(t *testing.T) {
 		rounds = 4
 	}
 	for round := 0; round < rounds; round++ {
-		cmd := child(t, "RIGHTSDESK_TEST_CHILD=adder", "RIGHTSDESK_TEST_DB="+path)
-		out, err := cmd.StdoutPipe()
-		if err != nil {
-			t.Fatal(err)
-		}
-		if err := cmd.Start(); err != nil {
-			t.Fatal(err)
-		}
-		var wg sync.WaitGroup
-		wg.Add(1)
-		writing := make(chan struct{})
-		go func() {
-			defer wg.Done()
-			sc := bufio.NewScanner(out)
-			first := true
-			for sc.Scan() {
-				if f := strings.Fields(sc.Text()); len(f) == 2 && f[0] != "ERR" {
-					acknowledged[f[0]], acknowledged[f[1]] = true, true
-					if first {
-						close(writing)
-						first = false
-					}
-				}
+		a := startAdder(t, path, func(ids []string) {
+			for _, id := range ids {
+				acknowledged[id] = true
 			}
-		}()
+		})
 		// The kill comes at a random moment once the child writes: a
 		// loaded machine (the race detector, CI) may take longer than the
 		// random delay just to start it.
 		select {
-		case <-writing:
+		case <-a.writing:
 		case <-time.After(20 * time.Second):
 		}
 		time.Sleep(time.Duration(rng.IntN(250)) * time.Millisecond)
-		_ = cmd.Process.Signal(syscall.SIGKILL)
-		wg.Wait()
-		_ = cmd.Wait()
+		a.stop()
 	}
 	if len(acknowledged) < 10 {
 		t.Fatalf("the child acknowledged only %d cases", len(acknowledged))
