@@ -157,7 +157,7 @@ func (m Model) Init() tea.Cmd {
 	if m.opt.Terminal.NoColour {
 		plain = noColour
 	}
-	return tea.Batch(m.loadQueue(""), m.tick(), m.poll(), tea.RequestBackgroundColor, plain)
+	return tea.Batch(m.loadQueue(""), m.tick(), m.poll(), m.subscribe(), tea.RequestBackgroundColor, plain)
 }
 
 // Update handles one message: those of the store and the clocks here, keys
@@ -202,6 +202,8 @@ func (m Model) Update(msg tea.Msg) (tea.Model, tea.Cmd) {
 		return m, nil
 	case tickMsg:
 		return m.ticked()
+	case watchingMsg, changedMsg, watchLostMsg, rewatchMsg:
+		return m.watched(msg) // watch.go
 	case pollMsg:
 		// The next poll is armed when this one is done, so that a slow
 		// database never has two polls at once.
