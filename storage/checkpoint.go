@@ -165,6 +165,10 @@ func (s *Store) sealed(fn func(tx *bolt.Tx) error) func(tx *bolt.Tx) error {
 		if err := fn(tx); err != nil {
 			return err
 		}
-		return sealLogsWith(tx, s.clock.Now(), &s.keys)
+		if err := sealLogsWith(tx, s.clock.Now(), &s.keys); err != nil {
+			return err
+		}
+		s.notifyOnCommit(tx) // held.go
+		return nil
 	}
 }

@@ -152,8 +152,13 @@ func (s *Store) Purge(retention func(controller string) (Retention, bool), now t
 		// The batches left the compaction marker (compact.go): the next
 		// open for writing compacts the file and removes it. It is also
 		// what a purge interrupted before finishes.
-		if err := s.with(false, func(*bolt.DB) error { return nil }); err != nil {
+		// A held file is released for it and held again (held.go).
+		if held, err := s.whileReleased(func() error { return nil }); held && err != nil {
 			return nil, err
+		} else if !held {
+			if err := s.with(false, func(*bolt.DB) error { return nil }); err != nil {
+				return nil, err
+			}
 		}
 	}
 	plan.SizeAfter = fileSize(s.path)

@@ -67,6 +67,8 @@ type Store struct {
 	given   bool // Options.GivenTimes
 	mu      sync.Mutex
 	keys    keyCache // the signing key, parsed once (key_cache.go)
+	h       held     // the file held open by a server (held.go)
+	fault   func(detail string)
 
 	// mayCreate lets a write create the database at a missing path, or
 	// turn an empty file there into one: only Init sets it, so that no
@@ -107,10 +109,15 @@ type Options struct {
 	// years of history out of order, never for a clock (an overridden one
 	// is Provenance's, and said on each event).
 	GivenTimes bool
+	// Fault is told, once, why a held store went read-only (a fault or
+	// damage met by an operation, held.go): the server logs it. The
+	// detail names no case content.
+	Fault func(detail string)
 }
 
 // Open returns the store for the database at path. Nothing is opened yet:
-// each operation opens the file and closes it again.
+// each operation opens the file and closes it again, unless the store holds
+// it (Hold, held.go).
 func Open(path string, opts Options) *Store {
 	if opts.LockTimeout <= 0 {
 		opts.LockTimeout = DefaultLockTimeout
@@ -122,7 +129,7 @@ func Open(path string, opts Options) *Store {
 		opts.Clock = cases.SystemClock{}
 	}
 	return &Store{path: path, timeout: opts.LockTimeout, shared: opts.Shared, maxFile: opts.MaxFileSize,
-		clock: opts.Clock, prov: opts.Provenance, given: opts.GivenTimes}
+		clock: opts.Clock, prov: opts.Provenance, given: opts.GivenTimes, fault: opts.Fault}
 }
 
 // Path is the database file.
@@ -167,6 +174,9 @@ func (s *Store) updateBulk(fn func(tx *bolt.Tx) error) error {
 }
 
 func (s *Store) withMap(readOnly bool, mmapSize int, op func(db *bolt.DB) error) (err error) {
+	if done, err := s.heldOp(readOnly, op); done { // held.go
+		return err
+	}
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	defer func() { err = s.noteIfDamaged(err) }() // damaged.go
