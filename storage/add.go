@@ -29,12 +29,17 @@ func nextID(tx *bolt.Tx, year int) (string, error) {
 // Add records a new request: one case per right, linked as one request, in
 // one transaction. It returns the cases with their IDs.
 func (s *Store) Add(in cases.Intake, rules cases.Rules, now time.Time, actor string) ([]*cases.Case, error) {
-	created, err := cases.NewCases(in, rules, now, actor)
+	return s.add(in, rules, now, actor, s.own())
+}
+
+// add is Add recorded by w (caller.go).
+func (s *Store) add(in cases.Intake, rules cases.Rules, now time.Time, actor string, w recorder) ([]*cases.Case, error) {
+	created, err := cases.NewCases(in, rules, now, w.actor(actor))
 	if err != nil {
 		return nil, err
 	}
-	stampAll(s.prov, [][]*cases.Case{created})
-	if err := s.AddRequests([][]*cases.Case{created}, now, 0); err != nil {
+	w.stampAll([][]*cases.Case{created}, now)
+	if err := s.addRequests([][]*cases.Case{created}, now, 0, w); err != nil {
 		return nil, err
 	}
 	return created, nil
@@ -46,6 +51,10 @@ func (s *Store) Add(in cases.Intake, rules cases.Rules, now time.Time, actor str
 // perTx requests to a transaction (0: all in one, so that all or nothing is
 // written). It is how imports and the demo generator write in bulk.
 func (s *Store) AddRequests(requests [][]*cases.Case, now time.Time, perTx int) error {
+	return s.addRequests(requests, now, perTx, s.own())
+}
+
+func (s *Store) addRequests(requests [][]*cases.Case, now time.Time, perTx int, w recorder) error {
 	if perTx <= 0 {
 		perTx = len(requests)
 	}
@@ -64,7 +73,7 @@ func (s *Store) AddRequests(requests [][]*cases.Case, now time.Time, perTx int) 
 					b.FillPercent = 0.95
 				}
 			}
-			at, err := s.recordAt(tx, now)
+			at, err := s.recordAtBy(tx, now, w)
 			if err != nil {
 				return err
 			}

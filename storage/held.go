@@ -72,18 +72,23 @@ func (s *Store) Hold() error {
 	return nil
 }
 
-// Close releases a held file (nothing when the store is not held).
+// Close releases a held file, after writing the access log entries of
+// reads still pending (caller.go); a store not held writes those only.
 func (s *Store) Close() error {
 	s.h.rw.Lock()
-	defer s.h.rw.Unlock()
 	if !s.h.on.Load() {
-		return nil
+		s.h.rw.Unlock()
+		return s.FlushReads()
 	}
+	defer s.h.rw.Unlock()
 	s.h.on.Store(false)
 	if s.h.db == nil {
 		return nil
 	}
-	err := s.h.db.Close()
+	err := s.flushReadsOnClose()
+	if cerr := s.h.db.Close(); err == nil {
+		err = cerr
+	}
 	s.h.db = nil
 	return err
 }
@@ -267,6 +272,9 @@ func (s *Store) whileReleased(act func() error) (held bool, err error) {
 		return false, nil
 	}
 	if s.h.db != nil {
+		if err := s.flushReadsOnClose(); err != nil {
+			return true, err
+		}
 		if err := s.h.db.Close(); err != nil {
 			return true, err
 		}

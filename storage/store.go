@@ -66,8 +66,9 @@ type Store struct {
 	prov    cases.Provenance
 	given   bool // Options.GivenTimes
 	mu      sync.Mutex
-	keys    keyCache // the signing key, parsed once (key_cache.go)
-	h       held     // the file held open by a server (held.go)
+	keys    keyCache     // the signing key, parsed once (key_cache.go)
+	h       held         // the file held open by a server (held.go)
+	reads   pendingReads // reads through a caller's view, to log (caller.go)
 	fault   func(detail string)
 
 	// mayCreate lets a write create the database at a missing path, or
