@@ -202,6 +202,9 @@ func copyController(src *bolt.Tx, f *os.File, controller string) error {
 	}
 	return dst.Update(func(tx *bolt.Tx) error {
 		return src.ForEach(func(name []byte, b *bolt.Bucket) error {
+			if string(name) == string(bucketTeam) {
+				return nil // the team table is the server's, no organisation's
+			}
 			out, err := tx.CreateBucket(name)
 			if err != nil {
 				return err

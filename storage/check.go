@@ -42,6 +42,7 @@ func (s *Store) Check() ([]Problem, error) {
 		}
 		problems = append(problems, checkRules(tx)...)
 		problems = append(problems, checkRegisters(tx)...)
+		problems = append(problems, checkTeam(tx)...)
 		problems = append(problems, checkLogs(tx)...)
 		problems = append(problems, checkRecordingOrder(tx)...)
 		more, err := checkCases(tx)
