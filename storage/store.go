@@ -65,6 +65,7 @@ type Store struct {
 	clock   cases.Clock
 	prov    cases.Provenance
 	given   bool // Options.GivenTimes
+	perOrg  bool // Options.IDsPerOrganisation
 	mu      sync.Mutex
 	keys    keyCache     // the signing key, parsed once (key_cache.go)
 	h       held         // the file held open by a server (held.go)
@@ -110,6 +111,12 @@ type Options struct {
 	// years of history out of order, never for a clock (an overridden one
 	// is Provenance's, and said on each event).
 	GivenTimes bool
+	// IDsPerOrganisation numbers new cases per organisation and year, with
+	// the organisation's code (its register's code, by default its ID in
+	// capitals): DSR-CRISP-2026-000042, so that the gaps in one
+	// organisation's sequence say nothing of another's (team mode,
+	// TRUST.md). Cases numbered before keep their IDs.
+	IDsPerOrganisation bool
 	// Fault is told, once, why a held store went read-only (a fault or
 	// damage met by an operation, held.go): the server logs it. The
 	// detail names no case content.
@@ -130,7 +137,8 @@ func Open(path string, opts Options) *Store {
 		opts.Clock = cases.SystemClock{}
 	}
 	return &Store{path: path, timeout: opts.LockTimeout, shared: opts.Shared, maxFile: opts.MaxFileSize,
-		clock: opts.Clock, prov: opts.Provenance, given: opts.GivenTimes, fault: opts.Fault}
+		clock: opts.Clock, prov: opts.Provenance, given: opts.GivenTimes, fault: opts.Fault,
+		perOrg: opts.IDsPerOrganisation}
 }
 
 // Path is the database file.
