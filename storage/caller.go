@@ -345,8 +345,11 @@ func (s *Store) flushReadsOnClose() error {
 	s.reads.mu.Lock()
 	n := len(s.reads.list)
 	s.reads.mu.Unlock()
-	if n == 0 || s.h.readOnly.Load() != nil {
+	if n == 0 {
 		return nil
+	}
+	if err := s.readOnlyError(); err != nil {
+		return fmt.Errorf("%d reads could not be written to the access log: %w", n, err)
 	}
 	return s.guarded(func() error { return s.h.db.Update(s.sealed(func(*bolt.Tx) error { return nil })) })
 }

@@ -121,6 +121,10 @@ func TestOnCommitTellsTheChangeCounter(t *testing.T) {
 	var mu sync.Mutex
 	var told []uint64
 	s.OnCommit(func(n uint64) {
+		// The file is released: the store may be read from here.
+		if last, _, err := s.Changes(0); err != nil || last < n {
+			t.Errorf("told %d, the store says %d (%v)", n, last, err)
+		}
 		mu.Lock()
 		defer mu.Unlock()
 		told = append(told, n)
@@ -140,6 +144,36 @@ func TestOnCommitTellsTheChangeCounter(t *testing.T) {
 	defer mu.Unlock()
 	if len(told) != 2 || told[0] != 2 || told[1] != 3 || last != 3 {
 		t.Fatalf("told %v, the counter is %d", told, last)
+	}
+}
+
+// TestOnCommitTellsConcurrentCommitsInOrder: writers at once; every
+// commit is told once, in commit order.
+func TestOnCommitTellsConcurrentCommitsInOrder(t *testing.T) {
+	s, _ := heldStore(t, Options{})
+	var told []uint64
+	s.OnCommit(func(n uint64) { told = append(told, n) }) // called in turn, never at once
+	var wg sync.WaitGroup
+	for w := range 4 {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			for i := range 10 {
+				if _, err := s.Add(cases.Intake{Controller: "crisp", Rights: []cases.Right{cases.RightAccess},
+					Subject: cases.Subject{Name: "Anna", Email: "a@example.org"}, ReceivedAt: testNow}, testRules, testNow, "dpo"); err != nil {
+					t.Errorf("writer %d, case %d: %v", w, i, err)
+				}
+			}
+		}()
+	}
+	wg.Wait()
+	if len(told) != 40 {
+		t.Fatalf("%d commits told, want 40", len(told))
+	}
+	for i, n := range told {
+		if n != uint64(i+1) {
+			t.Fatalf("told %v", told)
+		}
 	}
 }
 

@@ -161,6 +161,7 @@ func (s *Store) fileMode() fs.FileMode {
 // *NoDatabaseError unless the store was made by Init.
 // The transaction commits (with fsync) when fn returns nil.
 func (s *Store) update(fn func(tx *bolt.Tx) error) error {
+	defer s.tellCommits() // held.go: once the file is released
 	return s.with(false, func(db *bolt.DB) error { return db.Update(s.sealed(fn)) })
 }
 
@@ -179,6 +180,7 @@ func (s *Store) with(readOnly bool, op func(db *bolt.DB) error) error {
 
 // updateBulk is update for a large write (bulkMmapSize).
 func (s *Store) updateBulk(fn func(tx *bolt.Tx) error) error {
+	defer s.tellCommits() // held.go: once the file is released
 	return s.withMap(false, bulkMmapSize, func(db *bolt.DB) error { return db.Update(s.sealed(fn)) })
 }
 
