@@ -363,3 +363,41 @@ func BenchmarkHeldDurableChange(b *testing.B) {
 func BenchmarkBareBoltPut(b *testing.B) {
 	benchBarePut(b, filepath.Join(b.TempDir(), "bare.db"))
 }
+
+// TestOperationsDuringHoldUseTheHeldFile: an operation that arrives while
+// Hold opens the file waits for it and uses the held file, instead of
+// waiting for the held file's lock until it gives up as busy.
+func TestOperationsDuringHoldUseTheHeldFile(t *testing.T) {
+	s := created(t, filepath.Join(t.TempDir(), "db", "cases.db"), Options{LockTimeout: 200 * time.Millisecond})
+	id := addCase(t, s, "Anna Berg")[0].ID
+	opening, release := make(chan struct{}), make(chan struct{})
+	s.openFile = func(name string, flag int, perm fs.FileMode) (*os.File, error) {
+		f, err := os.OpenFile(name, flag, perm)
+		if flag&os.O_RDWR != 0 {
+			select {
+			case <-opening:
+			default:
+				close(opening) // Hold is opening the file
+				<-release
+			}
+		}
+		return f, err
+	}
+	held := make(chan error, 1)
+	go func() { held <- s.Hold() }()
+	<-opening
+	got := make(chan error, 1)
+	go func() {
+		_, err := s.Get(id)
+		got <- err
+	}()
+	time.Sleep(50 * time.Millisecond) // the read is waiting for Hold
+	close(release)
+	if err := <-held; err != nil {
+		t.Fatal(err)
+	}
+	if err := <-got; err != nil {
+		t.Fatalf("a read that arrived during Hold: %v", err)
+	}
+	s.Close()
+}

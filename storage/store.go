@@ -189,6 +189,13 @@ func (s *Store) withMap(readOnly bool, mmapSize int, op func(db *bolt.DB) error)
 		return err
 	}
 	s.mu.Lock()
+	if s.h.on.Load() {
+		// Held while this waited for Hold (which takes the lock while it
+		// opens the file): opening the file again would wait for the held
+		// file's lock until it gave up as busy.
+		s.mu.Unlock()
+		return s.withMap(readOnly, mmapSize, op)
+	}
 	defer s.mu.Unlock()
 	defer func() { err = s.noteIfDamaged(err) }() // damaged.go
 	// Only a file known to be missing is "no database yet": one that
