@@ -31,26 +31,29 @@ func (s *Store) LogAccess(entries ...Access) error {
 			return fmt.Errorf("an access log entry needs a time, an actor, a case and what was done")
 		}
 	}
-	return s.update(func(tx *bolt.Tx) error {
-		b, err := tx.CreateBucketIfNotExists(bucketAccess)
+	return s.update(func(tx *bolt.Tx) error { return putAccess(tx, entries) })
+}
+
+// putAccess appends entries to the access log.
+func putAccess(tx *bolt.Tx, entries []Access) error {
+	b, err := tx.CreateBucketIfNotExists(bucketAccess)
+	if err != nil {
+		return err
+	}
+	for _, e := range entries {
+		seq, err := b.NextSequence()
 		if err != nil {
 			return err
 		}
-		for _, e := range entries {
-			seq, err := b.NextSequence()
-			if err != nil {
-				return err
-			}
-			v, err := json.Marshal(e)
-			if err != nil {
-				return err
-			}
-			if err := b.Put(u64(seq), v); err != nil {
-				return err
-			}
+		v, err := json.Marshal(e)
+		if err != nil {
+			return err
 		}
-		return nil
-	})
+		if err := b.Put(u64(seq), v); err != nil {
+			return err
+		}
+	}
+	return nil
 }
 
 // AccessLog returns the access log entries of one case (every case when id

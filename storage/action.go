@@ -65,6 +65,11 @@ func (s *Store) MaxFileSize() int64 { return s.maxFile }
 // (cases.Apply) against the state the previous one left. Refusals are
 // *cases.Refused, revision conflicts *Conflict, oversized files *TooLarge.
 func (s *Store) Do(id string, actions []Action, now time.Time) ([]*Result, error) {
+	return s.do(id, actions, now, s.own())
+}
+
+// do is Do recorded by w (caller.go).
+func (s *Store) do(id string, actions []Action, now time.Time, w recorder) ([]*Result, error) {
 	for _, a := range actions {
 		if a.Content != nil && int64(len(a.Content)) > s.maxFile {
 			name := ""
@@ -77,12 +82,12 @@ func (s *Store) Do(id string, actions []Action, now time.Time) ([]*Result, error
 	var results []*Result
 	err := s.update(func(tx *bolt.Tx) error {
 		results = results[:0]
-		now, err := s.recordAt(tx, now)
+		now, err := s.recordAtBy(tx, now, w)
 		if err != nil {
 			return err
 		}
 		for _, a := range actions {
-			s.prov.Stamp(&a.Event)
+			w.stamp(&a.Event)
 			res, err := doTx(tx, id, a, now)
 			if err != nil {
 				return err

@@ -23,9 +23,20 @@ type Bulk struct {
 // changed since it was shown is skipped and reported; the rest are applied.
 // Any other error writes nothing.
 func (s *Store) DoEach(ids []string, action Action, revisions map[string]int, now time.Time) (*Bulk, error) {
+	return s.doEach(ids, action, revisions, now, s.own())
+}
+
+// doEach is DoEach recorded by w (caller.go): its events are stamped and
+// recorded at a time that never goes back, as Do's are.
+func (s *Store) doEach(ids []string, action Action, revisions map[string]int, now time.Time, w recorder) (*Bulk, error) {
 	out := &Bulk{}
+	w.stamp(&action.Event)
 	err := s.update(func(tx *bolt.Tx) error {
 		out.Applied, out.Refused = map[string]*Result{}, map[string]error{}
+		now, err := s.recordAtBy(tx, now, w)
+		if err != nil {
+			return err
+		}
 		for _, id := range ids {
 			a := action
 			a.IfRevision = NoRevision

@@ -31,13 +31,7 @@ func (p Problem) String() string {
 // predecessor, and the chain ends at the head the case records.
 func (s *Store) Check() ([]Problem, error) {
 	var problems []Problem
-	err := s.view(func(tx *bolt.Tx) error {
-		// The page walk of walk.go, not bbolt's tx.Check, whose goroutine
-		// the fault guard does not cover.
-		found, err := walkFile(s.path)
-		if err != nil {
-			return err
-		}
+	err := s.viewWalked(func(tx *bolt.Tx, found []string) error {
 		for _, p := range found {
 			problems = append(problems, Problem{Detail: "bbolt: " + p})
 		}
@@ -48,6 +42,7 @@ func (s *Store) Check() ([]Problem, error) {
 		}
 		problems = append(problems, checkRules(tx)...)
 		problems = append(problems, checkRegisters(tx)...)
+		problems = append(problems, checkTeam(tx)...)
 		problems = append(problems, checkLogs(tx)...)
 		problems = append(problems, checkRecordingOrder(tx)...)
 		more, err := checkCases(tx)
@@ -61,6 +56,40 @@ func (s *Store) Check() ([]Problem, error) {
 		s.markDamaged(problems[0].String()) // no write until restored (damaged.go)
 	}
 	return problems, err
+}
+
+// viewWalked runs fn in a read transaction with what the page walk of
+// walk.go found in the file as that transaction sees it: the walk, not
+// bbolt's tx.Check, whose goroutine the fault guard does not cover. A held
+// file is walked while no write is under way (held.go), and the
+// transaction begins before the next one can commit.
+func (s *Store) viewWalked(fn func(tx *bolt.Tx, found []string) error) error {
+	if done, err := s.heldOp(true, func(db *bolt.DB) error {
+		var tx *bolt.Tx
+		found, err := func() ([]string, error) {
+			s.h.wmu.Lock()
+			defer s.h.wmu.Unlock() // also when the walk faults
+			found, err := walkFile(s.path)
+			if err == nil {
+				tx, err = db.Begin(false)
+			}
+			return found, err
+		}()
+		if err != nil {
+			return err
+		}
+		defer tx.Rollback()
+		return fn(tx, found)
+	}); done {
+		return err
+	}
+	return s.view(func(tx *bolt.Tx) error {
+		found, err := walkFile(s.path)
+		if err != nil {
+			return err
+		}
+		return fn(tx, found)
+	})
 }
 
 // attachedPrefix starts the stored content of an attached event (Kind is

@@ -165,6 +165,13 @@ func (s *Store) sealed(fn func(tx *bolt.Tx) error) func(tx *bolt.Tx) error {
 		if err := fn(tx); err != nil {
 			return err
 		}
-		return sealLogsWith(tx, s.clock.Now(), &s.keys)
+		if err := s.writePendingReads(tx); err != nil { // caller.go
+			return err
+		}
+		if err := sealLogsWith(tx, s.clock.Now(), &s.keys); err != nil {
+			return err
+		}
+		s.notifyOnCommit(tx) // held.go
+		return nil
 	}
 }

@@ -50,6 +50,7 @@ func identity(path, detail string) (damagedNote, error) {
 // effort: a reader who may not write beside the file (an outsider's
 // check) leaves no note, and the damage is found again by the next read.
 func (s *Store) markDamaged(detail string) {
+	s.goReadOnly(detail) // a held store writes no more (held.go)
 	n, err := identity(s.path, detail)
 	if err != nil {
 		return

@@ -374,15 +374,21 @@ func contactKey(controller string, right cases.Right, s cases.Subject) string {
 // case repeating an open case (in the database or earlier in the file) is
 // tagged possible-duplicate by a tagged event in its timeline.
 func (s *Store) Import(requests [][]*cases.Case, now time.Time, actor string) (*ImportResult, error) {
+	return s.importRequests(requests, now, actor, s.own())
+}
+
+// importRequests is Import recorded by w (caller.go).
+func (s *Store) importRequests(requests [][]*cases.Case, now time.Time, actor string, w recorder) (*ImportResult, error) {
+	actor = w.actor(actor)
 	res := &ImportResult{}
 	write := s.update
 	if len(requests) > 100 {
 		write = s.updateBulk
 	}
-	stampAll(s.prov, requests)
+	w.stampAll(requests, now)
 	err := write(func(tx *bolt.Tx) error {
 		*res = ImportResult{IDs: make([]string, 0, len(requests))}
-		at, err := s.recordAt(tx, now)
+		at, err := s.recordAtBy(tx, now, w)
 		if err != nil {
 			return err
 		}
@@ -417,7 +423,7 @@ func (s *Store) Import(requests [][]*cases.Case, now time.Time, actor string) (*
 				key := contactKey(c.Controller, c.Right, c.Subject)
 				if open[key] {
 					tag := cases.Event{Kind: cases.EventTagged, Tags: []string{DuplicateTag}, Actor: actor}
-					s.prov.Stamp(&tag)
+					w.stamp(&tag)
 					ev, _, err := cases.Apply(c, tag, now)
 					if err != nil {
 						return err
@@ -428,7 +434,7 @@ func (s *Store) Import(requests [][]*cases.Case, now time.Time, actor string) (*
 				open[key] = true
 			}
 		}
-		if err := insertRequests(tx, requests, now, batch); err != nil {
+		if err := insertRequests(tx, requests, now, batch, s.perOrg); err != nil {
 			return err
 		}
 		for _, group := range requests {

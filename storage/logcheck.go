@@ -84,6 +84,12 @@ func timelineLogs(tx *bolt.Tx) (map[string]*logTree, []Problem) {
 		}
 		return nil
 	})
+	// The team table's log holds its own chain's events (team.go).
+	if t := trees[teamLog]; t != nil {
+		problems = append(problems, teamTree(tx, t)...)
+	} else if events, _ := readTeamChain(tx); len(events) > 0 {
+		problems = append(problems, Problem{Detail: fmt.Sprintf("the team table's %d events are in no log (removed?)", len(events))})
+	}
 	for _, t := range trees {
 		missing := 0
 		for _, ok := range t.have {

@@ -44,7 +44,13 @@ func (e *ClockBehind) Error() string {
 // recordAt is recordingTime for this store's writes: outside the order
 // under an overridden clock or at times a fixture gives.
 func (s *Store) recordAt(tx *bolt.Tx, now time.Time) (time.Time, error) {
-	return recordingTime(tx, now, s.given || s.prov.ClockOverridden(), s.clock)
+	return s.recordAtBy(tx, now, s.own())
+}
+
+// recordAtBy is recordAt for a write recorded by w (caller.go): a
+// caller's clock is the store's, never overridden.
+func (s *Store) recordAtBy(tx *bolt.Tx, now time.Time, w recorder) (time.Time, error) {
+	return recordingTime(tx, now, s.given || w.clockOverridden(), s.clock)
 }
 
 // recordingTime is the time the events of a write transaction are recorded
@@ -232,21 +238,6 @@ func retainedFacts(tx *bolt.Tx, id []byte) []recordingFacts {
 		out = stored.Retained
 	}
 	return out
-}
-
-// stampAll marks every event of the requests with what the process's
-// environment overrode and the origin it reported.
-func stampAll(p cases.Provenance, requests [][]*cases.Case) {
-	if len(p.Overridden) == 0 && p.ReportedOrigin == "" {
-		return
-	}
-	for _, group := range requests {
-		for _, c := range group {
-			for i := range c.Events {
-				p.Stamp(&c.Events[i])
-			}
-		}
-	}
 }
 
 // recordRequestsAt moves the recording time of the requests' events that

@@ -149,15 +149,23 @@ func (s *Store) Purge(retention func(controller string) (Retention, bool), now t
 	slices.Sort(plan.Unknown)
 	slices.SortFunc(plan.Items, func(a, b PurgeItem) int { return strings.Compare(a.CaseID, b.CaseID) })
 	if !dryRun {
-		// The batches left the compaction marker (compact.go): the next
-		// open for writing compacts the file and removes it. It is also
-		// what a purge interrupted before finishes.
-		if err := s.with(false, func(*bolt.DB) error { return nil }); err != nil {
+		if err := s.compactNow(); err != nil {
 			return nil, err
 		}
 	}
 	plan.SizeAfter = fileSize(s.path)
 	return plan, nil
+}
+
+// compactNow finishes the compaction the batches of a purge marked
+// (compact.go): the next open for writing compacts the file and removes the
+// marker, which is also what a purge interrupted before finishes. A held
+// file is released for it and held again (held.go).
+func (s *Store) compactNow() error {
+	if held, err := s.whileReleased(func() error { return nil }); held {
+		return err
+	}
+	return s.with(false, func(*bolt.DB) error { return nil })
 }
 
 // voidedAt is when a case was voided (its last voided event).

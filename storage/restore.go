@@ -82,9 +82,20 @@ func (s *Store) Restore(from string, now time.Time) (KeyEvent, error) {
 		os.Remove(tmp)
 		return ev, fmt.Errorf("restore: copy %s: %w", from, err)
 	}
-	if live {
+	// A held file is released while it is written over, and held again
+	// (held.go): the damaged note goes first, the file being replaced.
+	inPlace, err := s.whileReleased(func() error {
+		if err := s.writeOver(tmp); err != nil {
+			return err
+		}
+		os.Remove(s.damagedPath())
+		return nil
+	})
+	switch {
+	case inPlace:
+	case live:
 		err = s.writeOver(tmp)
-	} else {
+	default:
 		err = os.Rename(tmp, s.path)
 	}
 	if err != nil {
