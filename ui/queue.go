@@ -26,12 +26,12 @@ import (
 // would get fewer than 30 cells, then the organisation, the status and the
 // right go in turn.
 type columns struct {
-	org, right, subject, status, assignee, countdown int
-	shortRight, shortStatus                          bool
+	id, org, right, subject, status, assignee, countdown int
+	shortRight, shortStatus                              bool
 }
 
-func layout(width int) columns {
-	c := columns{org: 12, right: 18, status: 13, assignee: 9, countdown: 12}
+func layout(width, idWidth int) columns {
+	c := columns{id: max(idWidth, minIDWidth), org: 12, right: 18, status: 13, assignee: 9, countdown: 12}
 	if width < 100 {
 		c.assignee, c.org = 0, 9
 	}
@@ -53,7 +53,7 @@ func layout(width int) columns {
 
 // subjectWidth is what the other columns leave to the subject.
 func (c columns) subjectWidth(width int) int {
-	used := 2 + 15 + 1 + c.countdown
+	used := 2 + c.id + 1 + c.countdown
 	for _, w := range []int{c.org, c.right, c.status, c.assignee} {
 		if w > 0 {
 			used += w + 1
@@ -74,6 +74,20 @@ func (c columns) cells(id, org, right, subject, status, assignee string) string 
 		}
 	}
 	return strings.Join(parts, " ")
+}
+
+// minIDWidth is the ID column of a queue of year-numbered IDs
+// (DSR-2026-000042); a team's IDs carry their organisation's code
+// (DSR-CRISP-2026-000042, TRUST.md) and widen the column to the longest.
+const minIDWidth = 15
+
+// idWidth is the widest ID of a snapshot, so that no ID is cut.
+func idWidth(all []cases.Summary) int {
+	w := minIDWidth
+	for i := range all {
+		w = max(w, len(all[i].ID))
+	}
+	return w
 }
 
 var (
@@ -141,6 +155,7 @@ type queue struct {
 	index   *cases.FilterIndex
 	counter uint64 // the change counter the snapshot is current to
 	loaded  bool
+	idWidth int // the widest ID of the snapshot (idWidth)
 	// counted as of the last load or tick, not per frame
 	openCount, overdueCount int
 	// What is shown: indexes into all, the cursor and the first row shown.
@@ -391,6 +406,7 @@ func (m Model) snapshot(msg queueMsg) (tea.Model, tea.Cmd) {
 		msg.keepID = q.currentID()
 	}
 	q.all, q.voided, q.index, q.counter, q.loaded = msg.all, msg.voided, msg.index, msg.counter, true
+	q.idWidth = idWidth(q.all)
 	q.count(m.now)
 	var figures tea.Cmd
 	if m.screen == screenOverview {
@@ -624,7 +640,7 @@ func (m *Model) row(s *cases.Summary, c columns, selected bool) string {
 		}
 		subject = fit(name, c.subject-len(note)-1) + " " + note
 	}
-	line := c.cells(marker(cases.UrgencyOf(s, m.now))+fit(s.ID, 15), cases.Printable(s.Controller), right, subject,
+	line := c.cells(marker(cases.UrgencyOf(s, m.now))+fit(s.ID, c.id), cases.Printable(s.Controller), right, subject,
 		status, cases.Printable(s.Assignee))
 	count := fit(cd, c.countdown)
 	if selected {
@@ -667,14 +683,14 @@ func (m *Model) headerLine() string {
 }
 
 func (m *Model) queueView() string {
-	q, c := &m.queue, layout(m.width) // not copied: a frame reads it, never writes it
+	q, c := &m.queue, layout(m.width, m.queue.idWidth) // not copied: a frame reads it, never writes it
 	var b strings.Builder
 	b.WriteString(m.headerLine() + "\n")
 	org := "ORGANISATION"
 	if c.org < len(org) {
 		org = "ORG"
 	}
-	titles := c.cells("  "+fit("ID", 15), org, "RIGHT", "SUBJECT", "STATUS", "ASSIGNEE") + " " + fit("DUE", c.countdown)
+	titles := c.cells("  "+fit("ID", c.id), org, "RIGHT", "SUBJECT", "STATUS", "ASSIGNEE") + " " + fit("DUE", c.countdown)
 	b.WriteString(m.styles.Header.Render(fit(titles, m.width)) + "\n")
 	rows := m.queueRows()
 	var lines []string

@@ -381,3 +381,33 @@ func TestHelpKeysEveryShortForm(t *testing.T) {
 		t.Fatalf("%d short forms checked; help:\n%s", n, out)
 	}
 }
+
+// A team's IDs carry their organisation's code (TRUST.md): the queue's ID
+// column widens to the longest, so that no ID is cut at 80 columns.
+func TestQueueShowsWholeOrganisationIDs(t *testing.T) {
+	s := initialised(t, filepath.Join(t.TempDir(), "cases.db"), storage.Options{IDsPerOrganisation: true})
+	now := time.Date(2026, 4, 2, 18, 0, 0, 0, time.UTC)
+	var ids []string
+	for _, org := range []string{"crisp", "crystalqore"} {
+		cs, err := s.Add(cases.Intake{Controller: org, Rights: []cases.Right{cases.RightAccess},
+			Subject: cases.Subject{Name: "Zoé Lefèvre", Email: "zoe@example.org"}, ReceivedAt: now}, paris, now, "anna")
+		if err != nil {
+			t.Fatal(err)
+		}
+		ids = append(ids, cs[0].ID)
+	}
+	m := New(Options{Store: s, Clock: &clock{t: now}, Actor: "anna", Title: "test", Tick: time.Hour, Poll: time.Hour})
+	m = drive(t, m, tea.WindowSizeMsg{Width: 80, Height: 24})
+	m = drive(t, m, m.loadQueue("")())
+	out := frame(m)
+	for _, id := range ids {
+		if !strings.Contains(out, id+" ") {
+			t.Errorf("%s is not shown whole:\n%s", id, out)
+		}
+	}
+	for i, l := range strings.Split(out, "\n") {
+		if w := ansi.StringWidth(l); w > 80 {
+			t.Errorf("line %d is %d cells wide", i, w)
+		}
+	}
+}
