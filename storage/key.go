@@ -97,12 +97,33 @@ func KeyDir() (string, error) {
 	return filepath.Join(home, ".local", "state", "rightsdesk"), nil
 }
 
-// keyFile is where the database's private key is kept, and its mode: in
+// CredentialName is the name of the signing key among a systemd service's
+// credentials (LoadCredentialEncrypted=rightsdesk.key:...): the team
+// server run by systemd reads its key from $CREDENTIALS_DIRECTORY, which
+// only the service sees, decrypted for it alone (TRUST.md, "Key custody").
+const CredentialName = "rightsdesk.key"
+
+// credentialKey is the key systemd hands the service, when it hands one.
+func credentialKey() (dir, path string, ok bool) {
+	dir = os.Getenv("CREDENTIALS_DIRECTORY")
+	if !filepath.IsAbs(dir) {
+		return "", "", false
+	}
+	path = filepath.Join(dir, CredentialName)
+	info, err := os.Stat(path)
+	return dir, path, err == nil && info.Mode().IsRegular()
+}
+
+// keyFile is where the database's private key is kept, and its mode: the
+// systemd credential of a team server run by systemd (read-only), else in
 // the user's state folder (0600), or, for a team's shared database (its
 // folder setgid, IsShared), beside the database, readable by the group
 // (0640), so that every member signs with the one key. Never inside the
 // database: a backup does not carry it.
 func keyFile(tx *bolt.Tx) (dir, path string, mode fs.FileMode, err error) {
+	if dir, path, ok := credentialKey(); ok {
+		return dir, path, 0o400, nil
+	}
 	if db := tx.DB().Path(); IsShared(db) {
 		dir = filepath.Dir(db)
 		return dir, filepath.Join(dir, "."+filepath.Base(db)+"."+databaseID(tx)+".key"), 0o640, nil
