@@ -79,14 +79,16 @@ func newEnvWith(t testing.TB, cfg server.Config) *env {
 	e := &env{t: t, clock: &testClock{now: start}, who: dave, bySocket: map[string]server.Peer{}}
 	e.st = servertest.NewStore(t, filepath.Join(t.TempDir(), "cases.db"), storage.Options{Clock: e.clock})
 	e.start(cfg)
+	admin := e.dial(dave)
 	for _, m := range []storage.Member{
 		{UID: alice.UID, Name: alice.Name, Role: storage.RoleHandler, Organisations: []string{"callrix", "crisp"}},
 		{UID: bob.UID, Name: bob.Name, Role: storage.RoleHandler, Organisations: []string{"closeq"}},
 		{UID: carol.UID, Name: carol.Name, Role: storage.RoleViewer, All: true},
 		{UID: erin.UID, Name: erin.Name, Role: storage.RoleApprover, All: true},
 	} {
-		e.dial(dave).setMember(t, m)
+		admin.setMember(t, m)
 	}
+	admin.Close()
 	return e
 }
 

@@ -165,7 +165,11 @@ func (s *Server) routes() {
 		if err := readJSON(c.r, &body); err != nil {
 			return err
 		}
-		created, err := c.svc.Add(body.Intake, body.Rules, c.now, c.member.Name)
+		rules, err := storedRules(c.svc, body.Intake.Controller, body.Rules)
+		if err != nil {
+			return err
+		}
+		created, err := c.svc.Add(body.Intake, rules, c.now, c.member.Name)
 		if err != nil {
 			return err
 		}
@@ -271,6 +275,30 @@ func nonNil[T any](s []T) []T {
 		return []T{}
 	}
 	return s
+}
+
+// storedRules are the rules a new case of controller freezes: those of
+// the organisation's current stored register, for the regime the client
+// chose, whatever else the client's copy says (a client could otherwise
+// give a case a deadline of its own). An organisation with no register
+// keeps the client's rules: the scope then answers it as unknown.
+func storedRules(svc storage.Service, controller string, asked cases.Rules) (cases.Rules, error) {
+	current, err := svc.CurrentRegisters()
+	if err != nil {
+		return cases.Rules{}, err
+	}
+	for _, v := range current {
+		if v.Register != controller {
+			continue
+		}
+		r, err := register.ParseRegister("database/"+v.Register+".toml", v.TOML)
+		if err != nil {
+			return cases.Rules{}, fmt.Errorf("register %s version %d: %w", v.Register, v.Number, err)
+		}
+		r.Stored(v.Number, v.SHA256)
+		return r.Rules(asked.Regime)
+	}
+	return asked, nil
 }
 
 // mayRecord refuses approvals and rejections to a member below approver.
