@@ -492,14 +492,17 @@ func (s *Server) backup(c *call) error {
 	if err != nil {
 		return fmt.Errorf("backup: %w", err)
 	}
-	defer os.RemoveAll(dir)
 	dest := filepath.Join(dir, "backup.db")
-	if _, err := s.store.Backup(dest, controller); err != nil {
-		return err
+	_, err = s.store.Backup(dest, controller)
+	var f *os.File
+	if err == nil {
+		f, err = os.Open(dest)
 	}
-	f, err := os.Open(dest)
+	// Open, the copy is read from its handle: its folder goes at once, so
+	// that nothing is left behind, whatever happens to the answer.
+	os.RemoveAll(dir)
 	if err != nil {
-		return fmt.Errorf("backup: %w", err)
+		return err
 	}
 	defer f.Close()
 	info, err := f.Stat()
