@@ -446,6 +446,7 @@ func (s *Server) setMember(c *call) error {
 	if err := s.loadTeam(); err != nil {
 		return err
 	}
+	s.hub.dropAll()
 	return writeJSON(c.w, ev)
 }
 
@@ -477,6 +478,7 @@ func (s *Server) removeMember(c *call) error {
 	if err := s.loadTeam(); err != nil {
 		return err
 	}
+	s.hub.dropAll()
 	return writeJSON(c.w, ev)
 }
 
