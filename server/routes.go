@@ -140,7 +140,7 @@ func (s *Server) routes() {
 		if err != nil {
 			return err
 		}
-		return writeJSON(c.w, res)
+		return writeJSON(c.w, toWireResults(res))
 	})
 	s.handle("POST /v1/bulk", handler, func(c *call) error {
 		var body bulkRequest
@@ -154,7 +154,10 @@ func (s *Server) routes() {
 		if err != nil {
 			return err
 		}
-		out := bulkBody{Applied: b.Applied, Refused: map[string]wireError{}}
+		out := bulkBody{Applied: map[string]*wireResult{}, Refused: map[string]wireError{}}
+		for id, r := range b.Applied {
+			out.Applied[id] = toWireResult(r)
+		}
 		for id, e := range b.Refused {
 			out.Refused[id], _ = encodeError(e)
 		}
