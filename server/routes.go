@@ -60,6 +60,9 @@ func (s *Server) routes() {
 		if err != nil {
 			return err
 		}
+		if len(sums) == 0 {
+			sums = nil // the same answer whether the IDs are unknown or another organisation's
+		}
 		return writeSummaries(c, sums, counter)
 	})
 	s.handle("GET /v1/changes", viewer, func(c *call) error {
