@@ -194,6 +194,15 @@ func TestOutOfScopeIsUnknown(t *testing.T) {
 			t.Errorf("alice sees the register of %s", r.Register)
 		}
 	}
+	cps, err := a.Checkpoints()
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, l := range cps.Logs {
+		if l.Organisation == "closeq" {
+			t.Errorf("alice sees the checkpoint of closeq's log")
+		}
+	}
 	if h, err := a.RegisterHistory("closeq"); err != nil || len(h) != 0 {
 		t.Errorf("closeq's register history for alice: %d versions, %v", len(h), err)
 	}

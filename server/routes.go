@@ -21,8 +21,16 @@ import (
 // approver also approves and rejects; admin also edits the team table and
 // the registers, purges and backs up). doc.go lists them.
 func (s *Server) routes() {
-	viewer, handler, admin := storage.RoleViewer, storage.RoleHandler, storage.RoleAdmin
+	s.caseReads()
+	s.queueReads()
+	s.caseWrites()
+	s.registerAndTeamRoutes()
+	s.databaseRoutes()
+}
 
+// caseReads registers the reads of cases: any member, within their organisations.
+func (s *Server) caseReads() {
+	viewer := storage.RoleViewer
 	s.handle("GET /v1/whoami", viewer, func(c *call) error { return writeJSON(c.w, c.member) })
 	s.handle("GET /v1/limits", viewer, func(c *call) error {
 		return writeJSON(c.w, limitsBody{MaxFileSize: c.svc.MaxFileSize()})
@@ -44,6 +52,40 @@ func (s *Server) routes() {
 		err := c.svc.Each(body.IDs, func(l *storage.Loaded) error { return st.send(streamLine{Loaded: l}) })
 		return st.end(err)
 	})
+	s.handle("GET /v1/cases/{id}/chain", viewer, func(c *call) error {
+		links, err := c.svc.Chain(c.r.PathValue("id"))
+		if err != nil {
+			return err
+		}
+		return writeJSON(c.w, links)
+	})
+	s.handle("GET /v1/cases/{id}/proof", viewer, func(c *call) error {
+		upTo, err := uintParam(c.r, "upto")
+		if err != nil {
+			return err
+		}
+		p, err := c.svc.Proof(c.r.PathValue("id"), upTo)
+		if err != nil {
+			return err
+		}
+		return writeJSON(c.w, p)
+	})
+	s.handle("GET /v1/cases/{id}/files/{name}", viewer, func(c *call) error {
+		b, err := c.svc.File(c.r.PathValue("id"), c.r.PathValue("name"))
+		if err != nil {
+			return err
+		}
+		c.w.Header().Set("Content-Type", "application/octet-stream")
+		c.w.Header().Set("Content-Length", strconv.Itoa(len(b)))
+		_, err = c.w.Write(b)
+		return ignoreWritten(err)
+	})
+}
+
+// queueReads registers the queue, its rows, changes and lists: any member,
+// within their organisations.
+func (s *Server) queueReads() {
+	viewer := storage.RoleViewer
 	s.handle("GET /v1/queue", viewer, func(c *call) error {
 		sums, counter, err := c.svc.Queue(c.now)
 		if err != nil {
@@ -102,35 +144,11 @@ func (s *Server) routes() {
 		err := c.svc.ListViews(f, c.now, func(view []byte) error { return st.send(streamLine{View: view}) })
 		return st.end(err)
 	})
-	s.handle("GET /v1/cases/{id}/chain", viewer, func(c *call) error {
-		links, err := c.svc.Chain(c.r.PathValue("id"))
-		if err != nil {
-			return err
-		}
-		return writeJSON(c.w, links)
-	})
-	s.handle("GET /v1/cases/{id}/proof", viewer, func(c *call) error {
-		upTo, err := uintParam(c.r, "upto")
-		if err != nil {
-			return err
-		}
-		p, err := c.svc.Proof(c.r.PathValue("id"), upTo)
-		if err != nil {
-			return err
-		}
-		return writeJSON(c.w, p)
-	})
-	s.handle("GET /v1/cases/{id}/files/{name}", viewer, func(c *call) error {
-		b, err := c.svc.File(c.r.PathValue("id"), c.r.PathValue("name"))
-		if err != nil {
-			return err
-		}
-		c.w.Header().Set("Content-Type", "application/octet-stream")
-		c.w.Header().Set("Content-Length", strconv.Itoa(len(b)))
-		_, err = c.w.Write(b)
-		return ignoreWritten(err)
-	})
+}
 
+// caseWrites registers the changes to cases: handlers, approvals for approvers.
+func (s *Server) caseWrites() {
+	viewer, handler := storage.RoleViewer, storage.RoleHandler
 	s.handle("POST /v1/cases/{id}/actions", handler, func(c *call) error {
 		var body actionsBody
 		if err := readJSON(c.r, &body); err != nil {
@@ -206,7 +224,11 @@ func (s *Server) routes() {
 		}
 		return writeJSON(c.w, struct{}{})
 	})
+}
 
+// registerAndTeamRoutes registers the registers (read by all, written by admins) and the team table (admins).
+func (s *Server) registerAndTeamRoutes() {
+	viewer, admin := storage.RoleViewer, storage.RoleAdmin
 	s.handle("GET /v1/registers", viewer, func(c *call) error {
 		vs, err := c.svc.CurrentRegisters()
 		if err != nil {
@@ -242,7 +264,11 @@ func (s *Server) routes() {
 	})
 	s.handle("PUT /v1/team/{name}", admin, func(c *call) error { return s.setMember(c) })
 	s.handle("DELETE /v1/team/{name}", admin, func(c *call) error { return s.removeMember(c) })
+}
 
+// databaseRoutes registers what concerns the whole database: checkpoints for everyone, check, backup and purge for admins.
+func (s *Server) databaseRoutes() {
+	viewer, admin := storage.RoleViewer, storage.RoleAdmin
 	s.handle("GET /v1/checkpoints", viewer, func(c *call) error {
 		f, err := s.store.Checkpoints()
 		if err != nil {
