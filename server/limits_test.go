@@ -182,6 +182,26 @@ func TestStreamResumesAndNeverBlocks(t *testing.T) {
 	case <-time.After(10 * time.Second):
 		t.Fatal("nothing arrived on resuming")
 	}
+	// The same with the token as Last-Event-ID, as an EventSource resumes.
+	lc, err := net.Dial("unix", e.socketOf(carol))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer lc.Close()
+	fmt.Fprintf(lc, "GET /v1/changes HTTP/1.1\r\nHost: rightsdesk\r\nAccept: text/event-stream\r\nLast-Event-ID: %d\r\n\r\n", since)
+	resp, err := http.ReadResponse(bufio.NewReader(lc), nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	sc := bufio.NewScanner(resp.Body)
+	for sc.Scan() {
+		if line := sc.Text(); strings.HasPrefix(line, "id: ") {
+			if line != fmt.Sprintf("id: %d", now) {
+				t.Errorf("resumed by Last-Event-ID %d: %q, want id %d", since, line, now)
+			}
+			break
+		}
+	}
 	// A subscriber that never reads: commits go on at their pace.
 	conn, err := net.Dial("unix", e.socketOf(carol))
 	if err != nil {
