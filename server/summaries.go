@@ -70,15 +70,17 @@ func planStruct(t reflect.Type) ([]fieldCodec, uint64) {
 func codecOf(t reflect.Type) (func([]byte, reflect.Value) []byte, func(*byteReader, reflect.Value)) {
 	switch {
 	case t == timeType:
+		// Through a pointer: boxing a time.Time in an interface would
+		// allocate, twice per time of each summary.
 		return func(b []byte, v reflect.Value) []byte {
-				tm := v.Interface().(time.Time)
+				tm := v.Addr().Interface().(*time.Time)
 				if tm.IsZero() {
 					return binary.AppendVarint(b, 0)
 				}
 				return binary.AppendVarint(b, tm.UnixNano()+1)
 			}, func(r *byteReader, v reflect.Value) {
 				if n := r.varint(); n != 0 {
-					v.Set(reflect.ValueOf(time.Unix(0, n-1).UTC()))
+					*v.Addr().Interface().(*time.Time) = time.Unix(0, n-1).UTC()
 				}
 			}
 	}
@@ -121,8 +123,8 @@ func codecOf(t reflect.Type) (func([]byte, reflect.Value) []byte, func(*byteRead
 				if n == 0 || r.err != nil {
 					return
 				}
-				if n-1 > uint64(len(r.b)) {
-					r.err = errShortSummaries
+				if n-1 > uint64(len(r.rest())) {
+					r.fail()
 					return
 				}
 				s := reflect.MakeSlice(v.Type(), int(n-1), int(n-1))
@@ -139,7 +141,7 @@ var errShortSummaries = errors.New("the queue's answer is cut or malformed")
 
 // encodeSummaries writes the compact form of sums with the counter.
 func encodeSummaries(sums []cases.Summary, counter uint64) []byte {
-	b := make([]byte, 0, 16+len(sums)*160)
+	b := make([]byte, 0, 16+len(sums)*256)
 	b = binary.BigEndian.AppendUint64(b, summaryPrint)
 	b = binary.AppendUvarint(b, counter)
 	if sums == nil {
@@ -164,7 +166,7 @@ func decodeSummaries(b []byte) ([]cases.Summary, uint64, error) {
 	if binary.BigEndian.Uint64(b) != summaryPrint {
 		return nil, 0, errors.New("the server's queue rows are of another version of rightsdesk: run the same version on both sides")
 	}
-	r := &byteReader{b: b[8:]}
+	r := newByteReader(b[8:])
 	counter := r.uvarint()
 	n := r.uvarint()
 	if r.err != nil {
@@ -173,7 +175,7 @@ func decodeSummaries(b []byte) ([]cases.Summary, uint64, error) {
 	if n == 0 {
 		return nil, counter, nil
 	}
-	if n-1 > uint64(len(r.b)) {
+	if n-1 > uint64(len(r.rest())) {
 		return nil, 0, errShortSummaries
 	}
 	out := make([]cases.Summary, n-1)
@@ -186,45 +188,59 @@ func decodeSummaries(b []byte) ([]cases.Summary, uint64, error) {
 			return nil, 0, r.err
 		}
 	}
-	if len(r.b) != 0 {
+	if len(r.rest()) != 0 {
 		return nil, 0, errShortSummaries
 	}
 	return out, counter, nil
 }
 
-// byteReader reads varints and strings, keeping the first error.
+// byteReader reads varints and strings, keeping the first error. Its
+// strings are cut from one copy of the whole answer, so that decoding
+// 100,000 summaries does not allocate a million small strings; they keep
+// that copy alive, which the queue they make up does anyway.
 type byteReader struct {
 	b   []byte
+	s   string // the same bytes as b, as one string
+	pos int
 	err error
 }
 
+func newByteReader(b []byte) *byteReader { return &byteReader{b: b, s: string(b)} }
+
+// rest is what is left to read.
+func (r *byteReader) rest() []byte { return r.b[r.pos:] }
+
+func (r *byteReader) fail() {
+	r.err, r.pos = errShortSummaries, len(r.b)
+}
+
 func (r *byteReader) uvarint() uint64 {
-	v, n := binary.Uvarint(r.b)
+	v, n := binary.Uvarint(r.b[r.pos:])
 	if n <= 0 {
-		r.err, r.b = errShortSummaries, nil
+		r.fail()
 		return 0
 	}
-	r.b = r.b[n:]
+	r.pos += n
 	return v
 }
 
 func (r *byteReader) varint() int64 {
-	v, n := binary.Varint(r.b)
+	v, n := binary.Varint(r.b[r.pos:])
 	if n <= 0 {
-		r.err, r.b = errShortSummaries, nil
+		r.fail()
 		return 0
 	}
-	r.b = r.b[n:]
+	r.pos += n
 	return v
 }
 
 func (r *byteReader) string() string {
 	n := r.uvarint()
-	if n > uint64(len(r.b)) {
-		r.err, r.b = errShortSummaries, nil
+	if n > uint64(len(r.b)-r.pos) {
+		r.fail()
 		return ""
 	}
-	s := string(r.b[:n])
-	r.b = r.b[n:]
+	s := r.s[r.pos : r.pos+int(n)]
+	r.pos += int(n)
 	return s
 }

@@ -1,6 +1,7 @@
 package server
 
 import (
+	"encoding/json"
 	"reflect"
 	"testing"
 	"time"
@@ -37,4 +38,34 @@ func TestSummariesCompactForm(t *testing.T) {
 	if _, _, err := decodeSummaries(b); err == nil {
 		t.Error("another version's answer is read")
 	}
+}
+
+// BenchmarkSummariesCompactForm: 100,000 summaries encoded and decoded in
+// the compact form, against JSON (what the queue costs on the wire at the
+// scale of the first-frame target, apart from the store's read).
+func BenchmarkSummariesCompactForm(b *testing.B) {
+	at := time.Date(2025, 3, 10, 12, 0, 0, 0, time.UTC)
+	sums := make([]cases.Summary, 100000)
+	for i := range sums {
+		sums[i] = cases.Summary{ID: "DSR-CRISP-2025-000001", RequestID: "DSR-CRISP-2025-000001", Controller: "crisp",
+			Right: cases.RightAccess, Status: "in-progress", SubjectName: "Subject Name", Email: "someone@example.org",
+			Tags: []string{"vip"}, ReceivedAt: at, UpdatedAt: at, EffectiveDueAt: at, Revision: 3,
+			ReceiptDate: cases.NewDate(2025, 3, 10), EffectiveDue: cases.NewDate(2025, 4, 10), LegalDue: cases.NewDate(2025, 4, 10)}
+	}
+	b.Run("compact", func(b *testing.B) {
+		for i := 0; i < b.N; i++ {
+			if _, _, err := decodeSummaries(encodeSummaries(sums, 1)); err != nil {
+				b.Fatal(err)
+			}
+		}
+	})
+	b.Run("json", func(b *testing.B) {
+		for i := 0; i < b.N; i++ {
+			data, _ := json.Marshal(summariesBody{Summaries: sums})
+			var out summariesBody
+			if err := json.Unmarshal(nullZeroDates(data), &out); err != nil {
+				b.Fatal(err)
+			}
+		}
+	})
 }
