@@ -86,7 +86,7 @@ func (c *Client) witness() error {
 		}
 		switch {
 		case n.Size < o.Size:
-			return fail("the log of %s was rolled back: it held %d events, now %d", org, o.Size, n.Size)
+			return fail("the log of %s was rolled back: it held %d events, now %d (if an admin restored a backup on purpose, ask them, then remove the file)", org, o.Size, n.Size)
 		case n.Size == o.Size && n.Root != o.Root:
 			return fail("the log of %s was rewritten: %d events with another root hash", org, n.Size)
 		case n.Size > o.Size:
