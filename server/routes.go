@@ -1,0 +1,596 @@
+package server
+
+import (
+	"bufio"
+	"encoding/json"
+	"fmt"
+	"io"
+	"net/http"
+	"os"
+	"path/filepath"
+	"slices"
+	"strconv"
+
+	"rightsdesk/cases"
+	"rightsdesk/cases/register"
+	"rightsdesk/storage"
+)
+
+// routes registers every endpoint with the least role it needs (TRUST.md:
+// viewer reads; handler also records actions, exports, adds and imports;
+// approver also approves and rejects; admin also edits the team table and
+// the registers, purges and backs up). doc.go lists them.
+func (s *Server) routes() {
+	s.caseReads()
+	s.queueReads()
+	s.caseWrites()
+	s.registerAndTeamRoutes()
+	s.databaseRoutes()
+}
+
+// caseReads registers the reads of cases: any member, within their organisations.
+func (s *Server) caseReads() {
+	viewer := storage.RoleViewer
+	s.handle("GET /v1/whoami", viewer, func(c *call) error { return writeJSON(c.w, c.member) })
+	s.handle("GET /v1/limits", viewer, func(c *call) error {
+		return writeJSON(c.w, limitsBody{MaxFileSize: c.svc.MaxFileSize()})
+	})
+
+	s.handle("GET /v1/cases/{id}", viewer, func(c *call) error {
+		l, err := c.svc.Get(c.r.PathValue("id"))
+		if err != nil {
+			return err
+		}
+		return writeJSON(c.w, l)
+	})
+	s.handle("POST /v1/each", viewer, func(c *call) error {
+		var body idsBody
+		if err := readJSON(c.r, &body); err != nil {
+			return err
+		}
+		st := newStream(c.w)
+		err := c.svc.Each(body.IDs, func(l *storage.Loaded) error { return st.send(streamLine{Loaded: l}) })
+		return st.end(err)
+	})
+	s.handle("GET /v1/cases/{id}/chain", viewer, func(c *call) error {
+		links, err := c.svc.Chain(c.r.PathValue("id"))
+		if err != nil {
+			return err
+		}
+		return writeJSON(c.w, links)
+	})
+	s.handle("GET /v1/cases/{id}/proof", viewer, func(c *call) error {
+		upTo, err := uintParam(c.r, "upto")
+		if err != nil {
+			return err
+		}
+		p, err := c.svc.Proof(c.r.PathValue("id"), upTo)
+		if err != nil {
+			return err
+		}
+		return writeJSON(c.w, p)
+	})
+	s.handle("GET /v1/cases/{id}/files/{name}", viewer, func(c *call) error {
+		b, err := c.svc.File(c.r.PathValue("id"), c.r.PathValue("name"))
+		if err != nil {
+			return err
+		}
+		c.w.Header().Set("Content-Type", "application/octet-stream")
+		c.w.Header().Set("Content-Length", strconv.Itoa(len(b)))
+		_, err = c.w.Write(b)
+		return ignoreWritten(err)
+	})
+}
+
+// queueReads registers the queue, its rows, changes and lists: any member,
+// within their organisations.
+func (s *Server) queueReads() {
+	viewer := storage.RoleViewer
+	s.handle("GET /v1/queue", viewer, func(c *call) error {
+		sums, counter, err := c.svc.Queue(c.now)
+		if err != nil {
+			return err
+		}
+		return writeSummaries(c, sums, counter)
+	})
+	s.handle("POST /v1/rows", viewer, func(c *call) error {
+		var body idsBody
+		if err := readJSON(c.r, &body); err != nil {
+			return err
+		}
+		sums, counter, err := c.svc.Rows(body.IDs)
+		if err != nil {
+			return err
+		}
+		if len(sums) == 0 {
+			sums = nil // the same answer whether the IDs are unknown or another organisation's
+		}
+		return writeSummaries(c, sums, counter)
+	})
+	s.handle("GET /v1/changes", viewer, func(c *call) error {
+		since, err := counterParam(c.r)
+		if err != nil {
+			return err
+		}
+		if c.r.Header.Get("Accept") == "text/event-stream" {
+			return s.stream(c, since)
+		}
+		counter, ids, err := c.svc.Changes(since)
+		if err != nil {
+			return err
+		}
+		if ids == nil {
+			ids = []string{}
+		}
+		return writeJSON(c.w, changesBody{Counter: counter, IDs: ids})
+	})
+	s.handle("POST /v1/list", viewer, func(c *call) error {
+		var f storage.Filter
+		if err := readJSON(c.r, &f); err != nil {
+			return err
+		}
+		st := newStream(c.w)
+		err := c.svc.List(f, c.now, func(sum *cases.Summary, _ func() []byte) error {
+			return st.send(streamLine{Summary: sum})
+		})
+		return st.end(err)
+	})
+	s.handle("POST /v1/listviews", viewer, func(c *call) error {
+		var f storage.Filter
+		if err := readJSON(c.r, &f); err != nil {
+			return err
+		}
+		st := newStream(c.w)
+		err := c.svc.ListViews(f, c.now, func(view []byte) error { return st.send(streamLine{View: view}) })
+		return st.end(err)
+	})
+}
+
+// caseWrites registers the changes to cases: handlers, approvals for approvers.
+func (s *Server) caseWrites() {
+	viewer, handler := storage.RoleViewer, storage.RoleHandler
+	s.handle("POST /v1/cases/{id}/actions", handler, func(c *call) error {
+		var body actionsBody
+		if err := readJSON(c.r, &body); err != nil {
+			return err
+		}
+		if err := mayRecord(c.member, body.Actions...); err != nil {
+			return err
+		}
+		res, err := c.svc.Do(c.r.PathValue("id"), body.Actions, c.now)
+		if err != nil {
+			return err
+		}
+		return writeJSON(c.w, toWireResults(res))
+	})
+	s.handle("POST /v1/bulk", handler, func(c *call) error {
+		var body bulkRequest
+		if err := readJSON(c.r, &body); err != nil {
+			return err
+		}
+		if err := mayRecord(c.member, body.Action); err != nil {
+			return err
+		}
+		b, err := c.svc.DoEach(body.IDs, body.Action, body.Revisions, c.now)
+		if err != nil {
+			return err
+		}
+		out := bulkBody{Applied: map[string]*wireResult{}, Refused: map[string]wireError{}}
+		for id, r := range b.Applied {
+			out.Applied[id] = toWireResult(r)
+		}
+		for id, e := range b.Refused {
+			out.Refused[id], _ = encodeError(e)
+		}
+		return writeJSON(c.w, out)
+	})
+	s.handle("POST /v1/cases", handler, func(c *call) error {
+		var body addBody
+		if err := readJSON(c.r, &body); err != nil {
+			return err
+		}
+		rules, err := storedRules(c.svc, body.Intake.Controller, body.Rules)
+		if err != nil {
+			return err
+		}
+		created, err := c.svc.Add(body.Intake, rules, c.now, c.member.Name)
+		if err != nil {
+			return err
+		}
+		return writeJSON(c.w, created)
+	})
+	s.handle("POST /v1/import", handler, func(c *call) error {
+		var body importBody
+		if err := readJSON(c.r, &body); err != nil {
+			return err
+		}
+		res, err := c.svc.Import(body.Requests, c.now, c.member.Name)
+		if err != nil {
+			return err
+		}
+		return writeJSON(c.w, res)
+	})
+	s.handle("POST /v1/access", viewer, func(c *call) error {
+		var body accessBody
+		if err := readJSON(c.r, &body); err != nil {
+			return err
+		}
+		// Who read and when are the server's to say.
+		for i := range body.Entries {
+			body.Entries[i].Actor, body.Entries[i].At = c.member.Name, c.now
+		}
+		if err := c.svc.LogAccess(body.Entries...); err != nil {
+			return err
+		}
+		return writeJSON(c.w, struct{}{})
+	})
+}
+
+// registerAndTeamRoutes registers the registers (read by all, written by admins) and the team table (admins).
+func (s *Server) registerAndTeamRoutes() {
+	viewer, admin := storage.RoleViewer, storage.RoleAdmin
+	s.handle("GET /v1/registers", viewer, func(c *call) error {
+		vs, err := c.svc.CurrentRegisters()
+		if err != nil {
+			return err
+		}
+		return writeJSON(c.w, toWireRegisters(vs))
+	})
+	s.handle("GET /v1/registers/{id}", viewer, func(c *call) error {
+		vs, err := c.svc.RegisterHistory(c.r.PathValue("id"))
+		if err != nil {
+			return err
+		}
+		return writeJSON(c.w, toWireRegisters(vs))
+	})
+	s.handle("PUT /v1/registers/{id}", admin, func(c *call) error {
+		var body putRegisterBody
+		if err := readJSON(c.r, &body); err != nil {
+			return err
+		}
+		v, stored, err := c.svc.PutRegister(c.r.PathValue("id"), body.TOML, body.Base, c.member.Name, body.Reason, c.now)
+		if err != nil {
+			return err
+		}
+		return writeJSON(c.w, putRegisterAnswer{Version: toWireRegister(v), Stored: stored})
+	})
+
+	s.handle("GET /v1/team", admin, func(c *call) error {
+		members, err := s.store.Team()
+		if err != nil {
+			return err
+		}
+		return writeJSON(c.w, members)
+	})
+	s.handle("PUT /v1/team/{name}", admin, func(c *call) error { return s.setMember(c) })
+	s.handle("DELETE /v1/team/{name}", admin, func(c *call) error { return s.removeMember(c) })
+}
+
+// databaseRoutes registers what concerns the whole database: checkpoints for everyone, check, backup and purge for admins.
+func (s *Server) databaseRoutes() {
+	viewer, admin := storage.RoleViewer, storage.RoleAdmin
+	s.handle("GET /v1/checkpoints", viewer, func(c *call) error {
+		f, err := s.store.Checkpoints()
+		if err != nil {
+			return err
+		}
+		return writeJSON(c.w, scopeCheckpoints(f, c.member))
+	})
+	s.handle("POST /v1/consistency", viewer, func(c *call) error {
+		var witness storage.CheckpointFile
+		if err := readJSON(c.r, &witness); err != nil {
+			return err
+		}
+		witness = *scopeCheckpoints(&witness, c.member)
+		problems, err := s.store.CheckAgainst(&witness)
+		if err != nil {
+			return err
+		}
+		return writeJSON(c.w, nonNil(problems))
+	})
+	s.handle("GET /v1/check", admin, func(c *call) error {
+		if err := everyOrganisation(c.member, "check"); err != nil {
+			return err
+		}
+		problems, err := s.store.Check()
+		if err != nil {
+			return err
+		}
+		return writeJSON(c.w, nonNil(problems))
+	})
+	s.handle("GET /v1/backup", admin, func(c *call) error { return s.backup(c) })
+	s.handle("POST /v1/purge", admin, func(c *call) error { return s.purge(c) })
+}
+
+// writeSummaries answers with summaries, in the compact form to a client
+// that asks for it, else as JSON.
+func writeSummaries(c *call, sums []cases.Summary, counter uint64) error {
+	if c.r.Header.Get("Accept") != summariesType {
+		return writeJSON(c.w, summariesBody{Summaries: sums, Counter: counter})
+	}
+	b := encodeSummaries(sums, counter)
+	c.w.Header().Set("Content-Type", summariesType)
+	c.w.Header().Set("Content-Length", strconv.Itoa(len(b)))
+	_, err := c.w.Write(b)
+	return ignoreWritten(err)
+}
+
+func nonNil[T any](s []T) []T {
+	if s == nil {
+		return []T{}
+	}
+	return s
+}
+
+// storedRules are the rules a new case of controller freezes: those of
+// the organisation's current stored register, for the regime the client
+// chose, whatever else the client's copy says (a client could otherwise
+// give a case a deadline of its own). An organisation with no register
+// keeps the client's rules: the scope then answers it as unknown.
+func storedRules(svc storage.Service, controller string, asked cases.Rules) (cases.Rules, error) {
+	current, err := svc.CurrentRegisters()
+	if err != nil {
+		return cases.Rules{}, err
+	}
+	for _, v := range current {
+		if v.Register != controller {
+			continue
+		}
+		r, err := register.ParseRegister("database/"+v.Register+".toml", v.TOML)
+		if err != nil {
+			return cases.Rules{}, fmt.Errorf("register %s version %d: %w", v.Register, v.Number, err)
+		}
+		r.Stored(v.Number, v.SHA256)
+		return r.Rules(asked.Regime)
+	}
+	return asked, nil
+}
+
+// mayRecord refuses approvals and rejections to a member below approver.
+func mayRecord(m storage.Member, actions ...storage.Action) error {
+	for _, a := range actions {
+		switch a.Event.Kind {
+		case cases.EventApproved, cases.EventRejected:
+			if !m.Role.AtLeast(storage.RoleApprover) {
+				return &Forbidden{Reason: fmt.Sprintf("%s is a %s: approving and rejecting a letter needs the %s role",
+					cases.Printable(m.Name), m.Role, storage.RoleApprover)}
+			}
+		}
+	}
+	return nil
+}
+
+// everyOrganisation refuses what reaches every organisation's cases to a
+// member of some only.
+func everyOrganisation(m storage.Member, what string) error {
+	if !m.All {
+		return &Forbidden{Reason: fmt.Sprintf("%s reaches every organisation's cases: only a member of every organisation may run it", what)}
+	}
+	return nil
+}
+
+// scopeCheckpoints keeps the logs of a member's organisations, and the team
+// table's, of a checkpoint file.
+func scopeCheckpoints(f *storage.CheckpointFile, m storage.Member) *storage.CheckpointFile {
+	if m.All {
+		return f
+	}
+	out := *f
+	out.Logs = []storage.LogSummary{}
+	for _, l := range f.Logs {
+		if l.Organisation == teamLog || slices.Contains(m.Organisations, l.Organisation) {
+			out.Logs = append(out.Logs, l)
+		}
+	}
+	return &out
+}
+
+// teamLog is the name under which the team table's log is listed among the
+// checkpoints.
+const teamLog = "~team"
+
+func counterParam(r *http.Request) (uint64, error) {
+	if id := r.Header.Get("Last-Event-ID"); id != "" {
+		n, err := strconv.ParseUint(id, 10, 64)
+		if err != nil {
+			return 0, &BadRequest{Reason: "Last-Event-ID is not a change counter"}
+		}
+		return n, nil
+	}
+	return uintParam(r, "since")
+}
+
+func uintParam(r *http.Request, name string) (uint64, error) {
+	v := r.URL.Query().Get(name)
+	if v == "" {
+		return 0, nil
+	}
+	n, err := strconv.ParseUint(v, 10, 64)
+	if err != nil {
+		return 0, &BadRequest{Reason: fmt.Sprintf("%s=%s is not a whole number", name, cases.Printable(v))}
+	}
+	return n, nil
+}
+
+// ignoreWritten drops an error writing an answer already under way: the
+// client went away, and nothing more can be said to it.
+func ignoreWritten(error) error { return nil }
+
+// stream writes a streamed answer, one JSON line per item, then the end
+// or the error that stopped it.
+type stream struct {
+	w       http.ResponseWriter
+	buf     *bufio.Writer
+	enc     *json.Encoder
+	started bool
+}
+
+func newStream(w http.ResponseWriter) *stream {
+	buf := bufio.NewWriterSize(w, 64<<10)
+	return &stream{w: w, buf: buf, enc: json.NewEncoder(buf)}
+}
+
+func (st *stream) start() {
+	if !st.started {
+		st.started = true
+		st.w.Header().Set("Content-Type", "application/x-ndjson")
+	}
+}
+
+func (st *stream) send(line streamLine) error {
+	st.start()
+	return st.enc.Encode(line)
+}
+
+// end closes the stream: an error before anything was sent is an error
+// answer, with its status; one after travels as the last line.
+func (st *stream) end(err error) error {
+	if err != nil && !st.started {
+		return err
+	}
+	st.start()
+	if err != nil {
+		we, _ := encodeError(err)
+		_ = st.enc.Encode(streamLine{Error: &we})
+	} else {
+		_ = st.enc.Encode(streamLine{End: true})
+	}
+	return ignoreWritten(st.buf.Flush())
+}
+
+// setMember adds or changes a member (admin).
+func (s *Server) setMember(c *call) error {
+	if err := everyOrganisation(c.member, "editing the team"); err != nil {
+		return err
+	}
+	var body memberBody
+	if err := readJSON(c.r, &body); err != nil {
+		return err
+	}
+	name := c.r.PathValue("name")
+	role, err := storage.ParseRole(string(body.Role))
+	if err != nil {
+		return &BadRequest{Reason: err.Error()}
+	}
+	uid, err := s.cfg.LookupUser(name)
+	if err != nil {
+		return &BadRequest{Reason: fmt.Sprintf("team set: %v", err)}
+	}
+	if err := s.mayBeMember(uid, name); err != nil {
+		return err
+	}
+	if !body.All && len(body.Organisations) == 0 {
+		return &BadRequest{Reason: "team set: name the member's organisations (--org ID) or all of them"}
+	}
+	ev, err := s.store.SetMember(storage.Member{UID: uid, Name: name, Role: role, Organisations: body.Organisations, All: body.All},
+		c.member.Name, c.now)
+	if err != nil {
+		return err
+	}
+	s.logf("team: uid %d set as %s by uid %d", uid, role, c.member.UID)
+	if err := s.loadTeam(); err != nil {
+		return err
+	}
+	s.hub.dropAll()
+	return writeJSON(c.w, ev)
+}
+
+// removeMember takes a member out of the team table (admin).
+func (s *Server) removeMember(c *call) error {
+	if err := everyOrganisation(c.member, "editing the team"); err != nil {
+		return err
+	}
+	name := c.r.PathValue("name")
+	uid := -1
+	s.teamMu.RLock()
+	for _, m := range s.team {
+		if m.Name == name {
+			uid = m.UID
+		}
+	}
+	s.teamMu.RUnlock()
+	if uid < 0 {
+		return &BadRequest{Reason: fmt.Sprintf("team remove: %s is not a member", cases.Printable(name))}
+	}
+	if uid == c.member.UID {
+		return &Forbidden{Reason: "team remove: an admin cannot remove themselves (another admin can)"}
+	}
+	ev, err := s.store.RemoveMember(uid, c.member.Name, c.now)
+	if err != nil {
+		return err
+	}
+	s.logf("team: uid %d removed by uid %d", uid, c.member.UID)
+	if err := s.loadTeam(); err != nil {
+		return err
+	}
+	s.hub.dropAll()
+	return writeJSON(c.w, ev)
+}
+
+// backup streams a backup of the database (or of one organisation's
+// cases): the store writes it to a private folder beside the database, the
+// server sends it and removes it. No path crosses the socket.
+func (s *Server) backup(c *call) error {
+	controller := c.r.URL.Query().Get("controller")
+	if !c.member.All && (controller == "" || !slices.Contains(c.member.Organisations, controller)) {
+		return &Forbidden{Reason: "backup: a member of some organisations backs up one of them (--controller ID)"}
+	}
+	dir, err := os.MkdirTemp(filepath.Dir(s.store.Path()), ".backup-")
+	if err != nil {
+		return fmt.Errorf("backup: %w", err)
+	}
+	dest := filepath.Join(dir, "backup.db")
+	_, err = s.store.Backup(dest, controller)
+	var f *os.File
+	if err == nil {
+		f, err = os.Open(dest)
+	}
+	// Open, the copy is read from its handle: its folder goes at once, so
+	// that nothing is left behind, whatever happens to the answer.
+	os.RemoveAll(dir)
+	if err != nil {
+		return err
+	}
+	defer f.Close()
+	info, err := f.Stat()
+	if err != nil {
+		return fmt.Errorf("backup: %w", err)
+	}
+	c.w.Header().Set("Content-Type", "application/octet-stream")
+	c.w.Header().Set("Content-Length", strconv.FormatInt(info.Size(), 10))
+	_, err = io.Copy(c.w, f)
+	return ignoreWritten(err)
+}
+
+// purge applies retention from the stored registers (admin of every
+// organisation).
+func (s *Server) purge(c *call) error {
+	if err := everyOrganisation(c.member, "purge"); err != nil {
+		return err
+	}
+	dry := c.r.URL.Query().Get("dry") == "1"
+	versions, err := s.store.CurrentRegisters()
+	if err != nil {
+		return err
+	}
+	regs := map[string]*register.Register{}
+	for _, v := range versions {
+		r, err := register.ParseRegister("database/"+v.Register+".toml", v.TOML)
+		if err != nil {
+			return fmt.Errorf("register %s version %d: %w", v.Register, v.Number, err)
+		}
+		regs[v.Register] = r
+	}
+	retention := func(controller string) (storage.Retention, bool) {
+		r, ok := regs[controller]
+		if !ok {
+			return storage.Retention{}, false
+		}
+		return storage.Retention{CopiesMonths: r.CaseFiles.PurgeCopiesMonths.Value, RecordYears: r.CaseFiles.KeepRecordYears.Value}, true
+	}
+	plan, err := s.store.Purge(retention, c.now, c.member.Name, dry)
+	if err != nil {
+		return err
+	}
+	return writeJSON(c.w, plan)
+}
