@@ -23,7 +23,7 @@ var createsDatabase = map[string]bool{"init": true, "demo": true, "restore": tru
 // demo database, which it makes itself.
 func (a *app) databaseFirst(cmd *cobra.Command, args []string) error {
 	flag := cmd.Flags().Lookup("db")
-	if flag == nil || createsDatabase[cmd.Name()] {
+	if flag == nil || createsDatabase[cmd.Name()] || a.team != nil {
 		return nil
 	}
 	if demo := cmd.Flags().Lookup("demo"); demo != nil && demo.Changed {

@@ -191,7 +191,7 @@ func BenchmarkImport100k(b *testing.B) {
 	env := importEnv(b)
 	for b.Loop() {
 		db := initDB(b, filepath.Join(b.TempDir(), "cases.db"))
-		status, _, errOut := runCLIb(env, "import", file, "--db", db)
+		status, _, errOut := runCLIb(b, env, "import", file, "--db", db)
 		if status != 0 {
 			b.Fatal(errOut)
 		}

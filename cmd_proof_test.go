@@ -212,7 +212,7 @@ func BenchmarkVerifyPacket(b *testing.B) {
 	env := map[string]string{"RIGHTSDESK_NOW": "2025-03-20T12:00:00Z", "RIGHTSDESK_ACTOR": "anna", "XDG_CONFIG_HOME": dir}
 	db := filepath.Join(dir, "cases.db")
 	must := func(args ...string) string {
-		status, out, errOut := runCLIb(env, append(args, "--db", db)...)
+		status, out, errOut := runCLIb(b, env, append(args, "--db", db)...)
 		if status != 0 {
 			b.Fatalf("%v: %s", args, errOut)
 		}
@@ -222,7 +222,7 @@ func BenchmarkVerifyPacket(b *testing.B) {
 	id := must("add", "--controller", "callrix", "--right", "access", "--subject", "Zoé Lefèvre", "--email", "zoe@example.org", "--received", "2025-03-03")
 	must("verify", id, "--method", "e-mail")
 	path := strings.Split(must("export", id, "--out", filepath.Join(dir, "out")), "\n")[0]
-	status, out, _ := runCLIb(env, "checkpoint", "--db", db)
+	status, out, _ := runCLIb(b, env, "checkpoint", "--db", db)
 	var key string
 	for _, line := range strings.Split(out, "\n") {
 		if f := strings.Fields(line); len(f) == 5 && f[0] == "key" {
@@ -233,7 +233,7 @@ func BenchmarkVerifyPacket(b *testing.B) {
 		b.Fatal(out)
 	}
 	for b.Loop() {
-		if status, out, errOut := runCLIb(env, "verify", path, "--key", key); status != 0 {
+		if status, out, errOut := runCLIb(b, env, "verify", path, "--key", key); status != 0 {
 			b.Fatal(out, errOut)
 		}
 	}
