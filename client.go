@@ -81,16 +81,24 @@ func (a *app) resolveMode(cmd *cobra.Command, args []string) error {
 		}
 		return nil
 	}
+	if f := cmd.Flags().Lookup("db"); f != nil && f.Changed {
+		// The service account works on the server's own file directly
+		// (restore, a new key) while serve is stopped: the file is its
+		// own, and a running server holds the lock, so the command waits
+		// its bound and says the file is busy.
+		if uid, err := cfg.ServiceUser.uid(); err == nil && uid == os.Getuid() {
+			return nil
+		}
+		return fmt.Errorf("--db names a local database; in team mode the database is the team server's (%s)", socket)
+	}
 	for _, v := range []string{"RIGHTSDESK_ACTOR", "RIGHTSDESK_NOW"} {
 		if a.getenv(v) != "" {
 			return fmt.Errorf("%s is not taken in team mode: the server records who acts (your account) and when (its own clock); unset it", v)
 		}
 	}
 	if createsDatabase[cmd.Name()] {
-		return fmt.Errorf("in team mode the team server makes and holds the database (rightsdesk serve); %s is for a personal database", cmd.Name())
-	}
-	if f := cmd.Flags().Lookup("db"); f != nil && f.Changed {
-		return fmt.Errorf("--db names a local database; in team mode the database is the team server's (%s)", socket)
+		return fmt.Errorf("in team mode the team server makes and holds the database (rightsdesk serve); %s is for a personal database, "+
+			"or for the service account on the server's file with --db while serve is stopped", cmd.Name())
 	}
 	a.team = &teamMode{socket: socket, cfg: cfg}
 	return a.dial()
@@ -133,7 +141,7 @@ func (a *app) clientStateDir() string {
 // teamOnlyRefusal is the line for what a team server does not offer a
 // client, naming who can.
 func teamOnlyRefusal(what string) error {
-	return fmt.Errorf("%s is the team server's own in team mode (whoever runs rightsdesk serve)", what)
+	return fmt.Errorf("%s is the team server's own in team mode: its service account changes it with --db PATH while serve is stopped", what)
 }
 
 // forbidden is a role that may not do what was asked: exit 1.

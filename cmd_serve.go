@@ -54,7 +54,10 @@ socket to the team's group. --adopt PATH copies the database of a team that
 shared a group-writable file into --db (a new private file; the old file is
 left as it was) and then serves it.
 
-SIGTERM or SIGINT stops it after the change in flight.`,
+SIGTERM or SIGINT stops it after the change in flight. What is done to the
+file itself (restore, checkpoint --rotate-key) its service account does with
+--db PATH while serve is stopped; init, demo and restore are refused to the
+team's clients.`,
 		Example: "  rightsdesk serve --socket /run/rightsdesk/rightsdesk.sock --group dpo --admin dave\n" +
 			"  rightsdesk serve --adopt /srv/rightsdesk/cases.db --db /var/lib/rightsdesk/cases.db"}
 	f := cmd.Flags()

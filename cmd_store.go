@@ -435,9 +435,6 @@ problem found and exits 1 if there is any.`,
 }
 
 func (a *app) runCheck(db string, asJSON bool, against string) int {
-	if a.team != nil && against != "" {
-		return a.fail(exitUsage, errors.New("check --against: in team mode the team server keeps the logs; run it where the database is (rightsdesk check --against FILE --db PATH on a backup)"))
-	}
 	var problems []storage.Problem
 	var err error
 	if a.team != nil {
@@ -449,7 +446,7 @@ func (a *app) runCheck(db string, asJSON bool, against string) int {
 		return a.storeFailure(err)
 	}
 	if against != "" {
-		more, status := a.checkAgainst(a.store(a.dbPath(db)), against)
+		more, status := a.checkAgainst(db, against)
 		if status != exitOK {
 			return status
 		}

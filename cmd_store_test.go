@@ -380,6 +380,7 @@ func TestCheckThatCannotReachTheFileSaysSo(t *testing.T) {
 // the restore and, against a checkpoint exported in between, the rollback.
 func TestRestoreFromTheCommandLine(t *testing.T) {
 	d := newDesk(t, "2026-03-10T12:00:00Z")
+	d.env["XDG_STATE_HOME"] = t.TempDir() // a team client's witness, for the restore below
 	kept := d.add("--controller", "crisp", "--right", "access", "--received", "2026-03-02")
 	dest := filepath.Join(t.TempDir(), "backup.db")
 	if status, out, errOut := d.run("backup", dest); status != 0 || strings.TrimSpace(out) != dest {
@@ -396,6 +397,21 @@ func TestRestoreFromTheCommandLine(t *testing.T) {
 	status, out, errOut := d.run("restore", dest)
 	if status != 0 || !strings.Contains(out, "restored from the backup backup.db (1 case)") {
 		t.Fatalf("restore: %d %q %q", status, out, errOut)
+	}
+	if teamTests {
+		// A team's client kept the checkpoints it verified before the
+		// restore: it refuses the rolled-back server until its user, told
+		// of the restore, removes that witness.
+		if status, _, errOut := d.run("check"); status != 3 || !strings.Contains(errOut, "rolled back") {
+			t.Fatalf("a client after the restore: %d %q", status, errOut)
+		}
+		witnesses, _ := filepath.Glob(filepath.Join(d.env["XDG_STATE_HOME"], "rightsdesk", "witness-*.json"))
+		if len(witnesses) == 0 {
+			t.Fatal("the client kept no witness")
+		}
+		for _, w := range witnesses {
+			os.Remove(w)
+		}
 	}
 	if status, _, _ := d.run("show", kept); status != 0 {
 		t.Errorf("the case in the backup: %d", status)

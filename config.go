@@ -90,7 +90,7 @@ func loadConfig(getenv func(string) string) (*config, error) {
 	path := configFile(getenv)
 	info, err := os.Stat(path)
 	if errors.Is(err, fs.ErrNotExist) {
-		return &config{}, nil
+		return &config{ServiceUser: defaultServiceUser}, nil
 	}
 	if err != nil {
 		return nil, fmt.Errorf("the configuration %s: %w", path, err)

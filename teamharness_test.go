@@ -120,7 +120,8 @@ var harness = struct {
 	// used counts, per top-level test, the commands run through a server
 	// and those run locally.
 	used map[string]*[2]int
-}{servers: map[string]*harnessServer{}, uids: map[string]int{}, used: map[string]*[2]int{}}
+	dirs map[string]string // database -> the folder of its servers and clients
+}{servers: map[string]*harnessServer{}, uids: map[string]int{}, used: map[string]*[2]int{}, dirs: map[string]string{}}
 
 // testActors are the RIGHTSDESK_ACTOR the command tests name.
 var testActors = []string{"anna", "bob", "ben", "marc", "importer", "dpo-test"}
@@ -153,7 +154,7 @@ func serverFor(tb testing.TB, path string, now time.Time) (*harnessServer, error
 		return nil, err
 	}
 	var err error
-	if h.dir, err = os.MkdirTemp("", "rdh"); err != nil { // short: a socket path has 108 bytes
+	if h.dir, err = harnessDir(tb, path); err != nil {
 		h.st.Close()
 		return nil, err
 	}
@@ -220,8 +221,8 @@ func (h *harnessServer) socketOf(actor string) (string, error) {
 	if s, ok := h.sockets[actor]; ok {
 		return s, nil
 	}
-	socket := filepath.Join(h.dir, strconv.Itoa(len(h.sockets)))
 	uid, _ := harnessUID(actor)
+	socket := filepath.Join(h.dir, strconv.Itoa(uid)) // the same for the same actor, server after server
 	h.peers.Store(socket, server.Peer{UID: uid, Name: actor})
 	l, err := server.Listen(socket)
 	if err != nil {
@@ -254,11 +255,8 @@ func stopServer(path string) {
 	h.close()
 }
 
-// close releases the file and the harness's folder.
-func (h *harnessServer) close() {
-	h.st.Close()
-	os.RemoveAll(h.dir)
-}
+// close releases the file.
+func (h *harnessServer) close() { h.st.Close() }
 
 // releaseDB lets a test look at its database file directly (storage.Open,
 // a direct run): in team mode the server holding it stops first.
@@ -337,15 +335,12 @@ func harnessSummary(w io.Writer) {
 // database when it uses one, else as in personal mode.
 func runTeam(tb testing.TB, env map[string]string, args []string, personal func() (int, string, string)) (int, string, string) {
 	getenv := func(k string) string { return env[k] }
-	now := time.Date(2025, 3, 10, 12, 0, 0, 0, time.UTC)
-	if v, set := env["RIGHTSDESK_NOW"]; set {
-		t, err := time.Parse(time.RFC3339, v)
-		if err != nil {
-			count(tb, false)
-			return personal() // the refusal of a bad clock, as in personal mode
-		}
-		now = t
+	clock, err := clockFrom(testEnv(env))
+	if err != nil {
+		count(tb, false)
+		return personal() // the refusal of a bad clock, as in personal mode
 	}
+	now := clock.Now()
 	actor := strings.TrimSpace(env["RIGHTSDESK_ACTOR"])
 	if actor == "" {
 		actor = osUserName(user.Current, user.Lookup, getentName, getenv, os.Getuid())
@@ -405,6 +400,34 @@ func runTeam(tb testing.TB, env map[string]string, args []string, personal func(
 	var out, errOut bytes.Buffer
 	status := runWith(withoutDB(args), &out, &errOut, clientEnv, cases.FixedClock(now))
 	return status, out.String(), errOut.String()
+}
+
+// harnessDir is the folder of the database at path's servers and
+// clients: the actors' sockets, the configuration, the clients' state
+// (their witness, the last checkpoints they verified). It is kept while
+// the test runs, when a server stops and another starts on the file, so
+// that the sockets keep their paths and a file rolled back in between
+// shows to a client as it would to a real one. Short, under the system's
+// temporary folder: a socket path has at most 108 bytes.
+func harnessDir(tb testing.TB, path string) (string, error) {
+	harness.Lock()
+	defer harness.Unlock()
+	if dir, ok := harness.dirs[path]; ok {
+		return dir, nil
+	}
+	dir, err := os.MkdirTemp("", "rdh")
+	if err != nil {
+		return "", err
+	}
+	harness.dirs[path] = dir
+	tb.Cleanup(func() {
+		stopServer(path)
+		harness.Lock()
+		delete(harness.dirs, path)
+		harness.Unlock()
+		os.RemoveAll(dir)
+	})
+	return dir, nil
 }
 
 // How the harness runs a command line.
