@@ -289,20 +289,34 @@ func (c *Client) Each(ids []string, fn func(l *storage.Loaded) error) error {
 // Queue is every case in the caller's scope, in urgency order, as of the
 // server's clock (now is the server's).
 func (c *Client) Queue(time.Time) ([]cases.Summary, uint64, error) {
-	var out summariesBody
-	if err := c.call("GET", "/v1/queue", nil, &out); err != nil {
+	return c.summaries("GET", "/v1/queue", nil)
+}
+
+// summaries asks for summaries in the compact form (summaries.go).
+func (c *Client) summaries(method, path string, in any) ([]cases.Summary, uint64, error) {
+	var body io.Reader
+	if in != nil {
+		b, err := json.Marshal(in)
+		if err != nil {
+			return nil, 0, err
+		}
+		body = bytes.NewReader(b)
+	}
+	resp, err := c.request(context.Background(), method, path, body, http.Header{"Accept": {summariesType}})
+	if err != nil {
 		return nil, 0, err
 	}
-	return out.Summaries, out.Counter, nil
+	defer resp.Body.Close()
+	data, err := io.ReadAll(resp.Body)
+	if err != nil {
+		return nil, 0, &Unreachable{Socket: c.socket, Err: fmt.Errorf("the answer was cut: %w", err)}
+	}
+	return decodeSummaries(data)
 }
 
 // Rows re-reads the rows of some cases.
 func (c *Client) Rows(ids []string) ([]cases.Summary, uint64, error) {
-	var out summariesBody
-	if err := c.call("POST", "/v1/rows", idsBody{IDs: ids}, &out); err != nil {
-		return nil, 0, err
-	}
-	return out.Summaries, out.Counter, nil
+	return c.summaries("POST", "/v1/rows", idsBody{IDs: ids})
 }
 
 // Changes names the cases in the caller's scope changed since a counter.

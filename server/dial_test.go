@@ -142,3 +142,42 @@ func TestWitnessCatchesARollback(t *testing.T) {
 		t.Fatalf("dial after the rollback: %v", err)
 	}
 }
+
+// TestIdentifyPeerReadsTheKernelsWord: the default identity of a
+// connection is the uid SO_PEERCRED gives and its account name.
+func TestIdentifyPeerReadsTheKernelsWord(t *testing.T) {
+	dir, err := os.MkdirTemp("/tmp", "rd")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer os.RemoveAll(dir)
+	l, err := server.Listen(filepath.Join(dir, "s"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer l.Close()
+	client, err := net.Dial("unix", filepath.Join(dir, "s"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer client.Close()
+	conn, err := l.Accept()
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer conn.Close()
+	p, err := server.IdentifyPeer(conn)
+	if err != nil {
+		t.Fatal(err)
+	}
+	want, err := server.UserName(os.Getuid())
+	if err != nil {
+		t.Fatal(err)
+	}
+	if p.UID != os.Getuid() || p.Name != want || want == "" {
+		t.Errorf("identified %+v, want uid %d %q", p, os.Getuid(), want)
+	}
+	if uid, err := server.UserID(want); err != nil || uid != os.Getuid() {
+		t.Errorf("UserID(%q) = %d, %v", want, uid, err)
+	}
+}

@@ -67,6 +67,17 @@ func (h *hub) unsubscribe(s *subscriber) {
 	s.drop()
 }
 
+// dropAll ends every stream, each client then subscribing again: the team
+// table changed, and a stream is admitted (member, scope) when it starts.
+func (h *hub) dropAll() {
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	for s := range h.subs {
+		delete(h.subs, s)
+		s.drop()
+	}
+}
+
 // close ends every stream: the server is shutting down.
 func (h *hub) close() {
 	h.mu.Lock()

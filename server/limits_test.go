@@ -212,3 +212,83 @@ func TestReportedOrigin(t *testing.T) {
 		t.Errorf("reported origin %q", ev.ReportedOrigin)
 	}
 }
+
+// TestATeamChangeEndsTheStreams: a stream is admitted when it starts, so a
+// change of the team table ends every stream; a member removed cannot
+// subscribe again.
+func TestATeamChangeEndsTheStreams(t *testing.T) {
+	e := newEnv(t)
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	b := e.dial(bob)
+	stream, err := b.Subscribe(ctx, 0)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := e.dial(dave).RemoveMember("bob"); err != nil {
+		t.Fatal(err)
+	}
+	deadline := time.After(10 * time.Second)
+	for open := true; open; {
+		select {
+		case _, open = <-stream:
+		case <-deadline:
+			t.Fatal("bob's stream is still open after his removal")
+		}
+	}
+	var forbidden *server.Forbidden
+	if _, err := b.Subscribe(ctx, 0); !errors.As(err, &forbidden) {
+		t.Errorf("bob subscribes again: %v", err)
+	}
+}
+
+// TestShutdownAfterTheChangesInFlight: changes under way when the server
+// is shut down are answered; every one acknowledged is stored; the ones
+// after are Unreachable.
+func TestShutdownAfterTheChangesInFlight(t *testing.T) {
+	e := newEnv(t)
+	id := e.add("crisp", "Fay F")
+	a := e.dial(alice)
+	acked := make(chan string, 1000)
+	done := make(chan error, 1)
+	go func() {
+		defer close(acked)
+		for i := 0; ; i++ {
+			text := fmt.Sprintf("change %d", i)
+			if _, err := a.Do(id, note(text), time.Time{}); err != nil {
+				done <- err
+				return
+			}
+			acked <- text
+		}
+	}()
+	time.Sleep(200 * time.Millisecond)
+	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+	defer cancel()
+	if err := e.srv.Shutdown(ctx); err != nil {
+		t.Fatal(err)
+	}
+	err := <-done
+	var unreachable *server.Unreachable
+	if !errors.As(err, &unreachable) {
+		t.Errorf("a change after shutdown: %v, want Unreachable", err)
+	}
+	l, err := e.st.Get(id)
+	if err != nil {
+		t.Fatal(err)
+	}
+	stored := map[string]bool{}
+	for _, ev := range l.Case.Events {
+		stored[ev.Text] = true
+	}
+	n := 0
+	for text := range acked {
+		n++
+		if !stored[text] {
+			t.Errorf("acknowledged %q is lost", text)
+		}
+	}
+	if n == 0 {
+		t.Error("no change was acknowledged before the shutdown")
+	}
+}

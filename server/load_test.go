@@ -290,8 +290,9 @@ const benchCases = 200
 // cases adds n crisp cases and returns their IDs.
 func (e *env) cases(n int) []string {
 	var requests [][]*cases.Case
+	rules := rulesOf(e.t, "crisp")
 	for i := range n {
-		cs, err := cases.NewCases(intake("crisp", fmt.Sprintf("Subject %d", i)), rulesOf(e.t, "crisp"), e.clock.Now(), "dave")
+		cs, err := cases.NewCases(intake("crisp", fmt.Sprintf("Subject %d", i)), rules, e.clock.Now(), "dave")
 		if err != nil {
 			e.t.Fatal(err)
 		}

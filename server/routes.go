@@ -49,7 +49,7 @@ func (s *Server) routes() {
 		if err != nil {
 			return err
 		}
-		return writeJSON(c.w, summariesBody{Summaries: sums, Counter: counter})
+		return writeSummaries(c, sums, counter)
 	})
 	s.handle("POST /v1/rows", viewer, func(c *call) error {
 		var body idsBody
@@ -60,7 +60,7 @@ func (s *Server) routes() {
 		if err != nil {
 			return err
 		}
-		return writeJSON(c.w, summariesBody{Summaries: sums, Counter: counter})
+		return writeSummaries(c, sums, counter)
 	})
 	s.handle("GET /v1/changes", viewer, func(c *call) error {
 		since, err := counterParam(c.r)
@@ -270,6 +270,19 @@ func (s *Server) routes() {
 	s.handle("POST /v1/purge", admin, func(c *call) error { return s.purge(c) })
 }
 
+// writeSummaries answers with summaries, in the compact form to a client
+// that asks for it, else as JSON.
+func writeSummaries(c *call, sums []cases.Summary, counter uint64) error {
+	if c.r.Header.Get("Accept") != summariesType {
+		return writeJSON(c.w, summariesBody{Summaries: sums, Counter: counter})
+	}
+	b := encodeSummaries(sums, counter)
+	c.w.Header().Set("Content-Type", summariesType)
+	c.w.Header().Set("Content-Length", strconv.Itoa(len(b)))
+	_, err := c.w.Write(b)
+	return ignoreWritten(err)
+}
+
 func nonNil[T any](s []T) []T {
 	if s == nil {
 		return []T{}
@@ -446,6 +459,7 @@ func (s *Server) setMember(c *call) error {
 	if err := s.loadTeam(); err != nil {
 		return err
 	}
+	s.hub.dropAll()
 	return writeJSON(c.w, ev)
 }
 
@@ -477,6 +491,7 @@ func (s *Server) removeMember(c *call) error {
 	if err := s.loadTeam(); err != nil {
 		return err
 	}
+	s.hub.dropAll()
 	return writeJSON(c.w, ev)
 }
 
