@@ -11,6 +11,7 @@ import (
 	bolt "go.etcd.io/bbolt"
 
 	"rightsdesk/cases"
+	"rightsdesk/cases/register"
 )
 
 // nextID numbers a case in the year of its receipt: DSR-2026-000042.
@@ -78,7 +79,7 @@ func (s *Store) addRequests(requests [][]*cases.Case, now time.Time, perTx int, 
 				return err
 			}
 			recordRequestsAt(chunk, now, at)
-			if err := insertRequests(tx, chunk, at, batch); err != nil {
+			if err := insertRequests(tx, chunk, at, batch, s.perOrg); err != nil {
 				return err
 			}
 			return batch.flush(tx)
@@ -90,9 +91,49 @@ func (s *Store) addRequests(requests [][]*cases.Case, now time.Time, perTx int, 
 	return nil
 }
 
+// nextOrgID numbers a case of the organisation whose code is code in the
+// year of its receipt: DSR-CRISP-2026-000042 (Options.IDsPerOrganisation).
+// The sequence is the code's, so that two organisations given the same
+// code still never share an ID.
+func nextOrgID(tx *bolt.Tx, code string, year int) (string, error) {
+	ids, err := tx.Bucket(bucketIDs).CreateBucketIfNotExists([]byte(code + "-" + strconv.Itoa(year)))
+	if err != nil {
+		return "", err
+	}
+	n, err := ids.NextSequence()
+	if err != nil {
+		return "", err
+	}
+	return fmt.Sprintf("DSR-%s-%04d-%06d", code, year, n), nil
+}
+
+// caseCodes caches the code of each register version (by its SHA-256):
+// parsing a register for every new case would cost more than the case.
+var caseCodes sync.Map
+
+// caseCode is the code of organisation org in case IDs: its current
+// register's (register.Register.CaseCode), or its ID in capitals when the
+// database holds no register of it.
+func caseCode(tx *bolt.Tx, org string) (string, error) {
+	v, ok, err := currentVersion(tx, org)
+	if err != nil || !ok {
+		return register.DefaultCode(org), err
+	}
+	if code, ok := caseCodes.Load(v.SHA256); ok {
+		return code.(string), nil
+	}
+	r, err := register.ParseRegister(org+".toml", v.TOML)
+	if err != nil {
+		return "", fmt.Errorf("the register of %s: %w", org, err)
+	}
+	caseCodes.Store(v.SHA256, r.CaseCode())
+	return r.CaseCode(), nil
+}
+
 // numberRequest gives the cases of one request their IDs, in the year of
-// its receipt, and links them as one request.
-func numberRequest(tx *bolt.Tx, group []*cases.Case) error {
+// its receipt (per organisation when perOrg), and links them as one
+// request.
+func numberRequest(tx *bolt.Tx, group []*cases.Case, perOrg bool) error {
 	if len(group) == 0 {
 		return nil
 	}
@@ -102,8 +143,17 @@ func numberRequest(tx *bolt.Tx, group []*cases.Case) error {
 	}
 	year := group[0].ReceivedAt.In(loc).Year()
 	ids := make([]string, len(group))
-	for i := range group {
-		if ids[i], err = nextID(tx, year); err != nil {
+	for i, c := range group {
+		if perOrg {
+			code, err := caseCode(tx, c.Controller)
+			if err != nil {
+				return err
+			}
+			ids[i], err = nextOrgID(tx, code, year)
+			if err != nil {
+				return err
+			}
+		} else if ids[i], err = nextID(tx, year); err != nil {
 			return err
 		}
 	}
@@ -197,11 +247,11 @@ func (n *newCase) put(tx *bolt.Tx, batch *indexBatch) error {
 // cases and writes them. Encoding the cases (their chained timelines,
 // records, views and rows: most of the work) runs on the other cores a
 // block at a time, while the transaction's goroutine puts the block before.
-func insertRequests(tx *bolt.Tx, requests [][]*cases.Case, now time.Time, batch *indexBatch) error {
+func insertRequests(tx *bolt.Tx, requests [][]*cases.Case, now time.Time, batch *indexBatch, perOrg bool) error {
 	seed := testSeed(tx)
 	var all []*cases.Case
 	for _, group := range requests {
-		if err := numberRequest(tx, group); err != nil {
+		if err := numberRequest(tx, group, perOrg); err != nil {
 			return err
 		}
 		all = append(all, group...)

@@ -8,6 +8,7 @@ import (
 	"io/fs"
 	"os"
 	"path/filepath"
+	"strings"
 	"syscall"
 	"time"
 
@@ -181,8 +182,17 @@ func copyController(src *bolt.Tx, f *os.File, controller string) error {
 	if err != nil {
 		return err
 	}
+	code, err := caseCode(src, controller)
+	if err != nil {
+		return err
+	}
 	// keep says whether an entry of a top-level bucket goes to the copy.
 	keep := map[string]func(k, v []byte) bool{
+		// The year sequences, and the organisation's own: another's
+		// (IDsPerOrganisation) would tell how many cases it has.
+		string(bucketIDs): func(k, _ []byte) bool {
+			return strings.HasPrefix(string(k), code+"-") || strings.Trim(string(k), "0123456789") == ""
+		},
 		string(bucketCases):     func(k, _ []byte) bool { return ids[string(k)] },
 		string(bucketTimelines): func(k, _ []byte) bool { return ids[string(k)] },
 		string(bucketFiles):     func(k, _ []byte) bool { return ids[string(k)] },

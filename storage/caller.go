@@ -30,6 +30,11 @@ type Caller struct {
 	// Each, Chain, File, Proof) are logged in the access log for Actor,
 	// batched into the next write transaction, not one fsync per read.
 	LogReads bool
+	// Scope, when set, says which organisations the caller works for: a
+	// case of another answers exactly as an unknown ID (*NotFound, nothing
+	// of it loaded first), and queues, lists, rows, changes and registers
+	// hold only the caller's organisations (scope.go). nil: all of them.
+	Scope func(org string) bool
 }
 
 // As is a view of the store that records as c: its events carry c's actor
@@ -112,6 +117,9 @@ func (v *callerView) writer() (recorder, error) {
 
 // Get reads one case, logging the read.
 func (v *callerView) Get(id string) (*Loaded, error) {
+	if err := v.inScope(id); err != nil {
+		return nil, err
+	}
 	l, err := v.s.Get(id)
 	if err == nil {
 		err = v.read("read", id)
@@ -124,6 +132,9 @@ func (v *callerView) Get(id string) (*Loaded, error) {
 
 // Each reads many cases, logging the read of each that fn was given.
 func (v *callerView) Each(ids []string, fn func(l *Loaded) error) error {
+	if err := v.inScope(ids...); err != nil {
+		return err
+	}
 	var read []string
 	err := v.s.Each(ids, func(l *Loaded) error {
 		read = append(read, l.Case.ID)
@@ -135,27 +146,11 @@ func (v *callerView) Each(ids []string, fn func(l *Loaded) error) error {
 	return err
 }
 
-// Queue is the store's Queue.
-func (v *callerView) Queue(now time.Time) ([]cases.Summary, uint64, error) { return v.s.Queue(now) }
-
-// Rows is the store's Rows.
-func (v *callerView) Rows(ids []string) ([]cases.Summary, uint64, error) { return v.s.Rows(ids) }
-
-// Changes is the store's Changes.
-func (v *callerView) Changes(since uint64) (uint64, []string, error) { return v.s.Changes(since) }
-
-// List is the store's List.
-func (v *callerView) List(f Filter, now time.Time, emit func(sum *cases.Summary, view func() []byte) error) error {
-	return v.s.List(f, now, emit)
-}
-
-// ListViews is the store's ListViews.
-func (v *callerView) ListViews(f Filter, now time.Time, emit func(view []byte) error) error {
-	return v.s.ListViews(f, now, emit)
-}
-
 // Chain reads a case's hash chain, logging the read.
 func (v *callerView) Chain(id string) ([]Link, error) {
+	if err := v.inScope(id); err != nil {
+		return nil, err
+	}
 	links, err := v.s.Chain(id)
 	if err == nil {
 		err = v.read("read the chain", id)
@@ -168,6 +163,9 @@ func (v *callerView) Chain(id string) ([]Link, error) {
 
 // Proof reads a case's proof, logging the read.
 func (v *callerView) Proof(id string, upTo uint64) (*CaseProof, error) {
+	if err := v.inScope(id); err != nil {
+		return nil, err
+	}
 	p, err := v.s.Proof(id, upTo)
 	if err == nil {
 		err = v.read("read the proof", id)
@@ -181,6 +179,9 @@ func (v *callerView) Proof(id string, upTo uint64) (*CaseProof, error) {
 // File reads an attached file, logging the read (not the file's name: the
 // log says who read a case, the timeline what it holds).
 func (v *callerView) File(id, name string) ([]byte, error) {
+	if err := v.inScope(id); err != nil {
+		return nil, err
+	}
 	b, err := v.s.File(id, name)
 	if err == nil {
 		err = v.read("read an attached file", id)
@@ -197,6 +198,9 @@ func (v *callerView) Do(id string, actions []Action, now time.Time) ([]*Result, 
 	if err != nil {
 		return nil, err
 	}
+	if err := v.inScope(id); err != nil {
+		return nil, err
+	}
 	return v.s.do(id, actions, now, w)
 }
 
@@ -206,7 +210,18 @@ func (v *callerView) DoEach(ids []string, action Action, revisions map[string]in
 	if err != nil {
 		return nil, err
 	}
-	return v.s.doEach(ids, action, revisions, now, w)
+	mine, refused, err := v.scopeBulk(ids)
+	if err != nil {
+		return nil, err
+	}
+	out, err := v.s.doEach(mine, action, revisions, now, w)
+	if err != nil {
+		return nil, err
+	}
+	for id, e := range refused {
+		out.Refused[id] = e
+	}
+	return out, nil
 }
 
 // Add records a new request as the caller (the actor argument is not used).
@@ -214,6 +229,9 @@ func (v *callerView) Add(in cases.Intake, rules cases.Rules, now time.Time, acto
 	w, err := v.writer()
 	if err != nil {
 		return nil, err
+	}
+	if !v.covers(in.Controller) {
+		return nil, refuseOrganisation(in.Controller)
 	}
 	return v.s.add(in, rules, now, actor, w)
 }
@@ -225,6 +243,13 @@ func (v *callerView) Import(requests [][]*cases.Case, now time.Time, actor strin
 	if err != nil {
 		return nil, err
 	}
+	for _, group := range requests {
+		for _, c := range group {
+			if !v.covers(c.Controller) {
+				return nil, refuseOrganisation(c.Controller)
+			}
+		}
+	}
 	return v.s.importRequests(requests, now, actor, w)
 }
 
@@ -235,6 +260,9 @@ func (v *callerView) LogAccess(entries ...Access) error {
 	}
 	own := make([]Access, len(entries))
 	for i, e := range entries {
+		if err := v.inScope(e.CaseID); err != nil {
+			return err
+		}
 		e.Actor = v.c.Actor
 		own[i] = e
 	}
@@ -244,18 +272,13 @@ func (v *callerView) LogAccess(entries ...Access) error {
 // MaxFileSize is the store's.
 func (v *callerView) MaxFileSize() int64 { return v.s.MaxFileSize() }
 
-// CurrentRegisters is the store's.
-func (v *callerView) CurrentRegisters() ([]RegisterVersion, error) { return v.s.CurrentRegisters() }
-
-// RegisterHistory is the store's.
-func (v *callerView) RegisterHistory(id string) ([]RegisterVersion, error) {
-	return v.s.RegisterHistory(id)
-}
-
 // PutRegister stores a register version as the caller's.
 func (v *callerView) PutRegister(id string, data []byte, base int, actor, reason string, at time.Time) (RegisterVersion, bool, error) {
 	if _, err := v.writer(); err != nil {
 		return RegisterVersion{}, false, err
+	}
+	if !v.covers(id) {
+		return RegisterVersion{}, false, refuseOrganisation(id)
 	}
 	return v.s.PutRegister(id, data, base, v.c.Actor, reason, at)
 }
@@ -345,8 +368,11 @@ func (s *Store) flushReadsOnClose() error {
 	s.reads.mu.Lock()
 	n := len(s.reads.list)
 	s.reads.mu.Unlock()
-	if n == 0 || s.h.readOnly.Load() != nil {
+	if n == 0 {
 		return nil
+	}
+	if err := s.readOnlyError(); err != nil {
+		return fmt.Errorf("%d reads could not be written to the access log: %w", n, err)
 	}
 	return s.guarded(func() error { return s.h.db.Update(s.sealed(func(*bolt.Tx) error { return nil })) })
 }

@@ -5,6 +5,7 @@ import (
 	"errors"
 	"path/filepath"
 	"slices"
+	"strings"
 	"sync/atomic"
 	"testing"
 	"time"
@@ -155,5 +156,121 @@ func TestReadsThroughACallersViewAreLoggedWithTheNextWrite(t *testing.T) {
 	}
 	if log, err := s.AccessLog(""); err != nil || len(log) != len(want)+1 || log[len(want)].CaseID != cs[1].ID {
 		t.Fatalf("after Close: %+v %v", log, err)
+	}
+}
+
+// TestAScopedViewAnswersAnotherOrganisationsCaseAsAnUnknownOne: alice works
+// for crisp and callrix; closeq's case is, to her, a case that does not
+// exist, and no list, queue, row, change or register shows it.
+func TestAScopedViewAnswersAnotherOrganisationsCaseAsAnUnknownOne(t *testing.T) {
+	s := newStore(t)
+	add := func(org, name string) string {
+		t.Helper()
+		cs, err := s.Add(cases.Intake{Controller: org, Rights: []cases.Right{cases.RightAccess},
+			Subject: cases.Subject{Name: name, Email: "x@example.org"}, ReceivedAt: testNow}, testRules, testNow, "dpo")
+		if err != nil {
+			t.Fatal(err)
+		}
+		return cs[0].ID
+	}
+	mine, also, theirs := add("crisp", "Anna Berg"), add("callrix", "Bob Stone"), add("closeq", "Quentin Secret")
+	if _, err := s.Do(theirs, []Action{attach("id.pdf", cases.AttachmentInternal, []byte("%PDF"))}, testNow); err != nil {
+		t.Fatal(err)
+	}
+	if org, err := s.OrganisationOf(theirs); err != nil || org != "closeq" {
+		t.Fatalf("OrganisationOf: %q %v", org, err)
+	}
+	alice := s.As(Caller{Actor: "alice", Scope: func(org string) bool { return org == "crisp" || org == "callrix" }})
+	const unknown = "DSR-2026-999999"
+	same := func(what string, errTheirs, errUnknown error) {
+		t.Helper()
+		var a, b *NotFound
+		if !errors.As(errTheirs, &a) || !errors.As(errUnknown, &b) ||
+			strings.Replace(errTheirs.Error(), theirs, "ID", 1) != strings.Replace(errUnknown.Error(), unknown, "ID", 1) {
+			t.Errorf("%s: %v, an unknown one: %v", what, errTheirs, errUnknown)
+		}
+	}
+	_, e1 := alice.Get(theirs)
+	_, e2 := alice.Get(unknown)
+	same("get", e1, e2)
+	same("each", alice.Each([]string{mine, theirs}, func(*Loaded) error { return nil }),
+		alice.Each([]string{mine, unknown}, func(*Loaded) error { return nil }))
+	_, e1 = alice.Chain(theirs)
+	_, e2 = alice.Chain(unknown)
+	same("chain", e1, e2)
+	_, e1 = alice.Proof(theirs, 0)
+	_, e2 = alice.Proof(unknown, 0)
+	same("proof", e1, e2)
+	_, e1 = alice.File(theirs, "id.pdf")
+	_, e2 = alice.File(unknown, "id.pdf")
+	same("file", e1, e2)
+	note := []Action{{Event: cases.Event{Kind: cases.EventNoted, Text: "x"}, IfRevision: NoRevision}}
+	_, e1 = alice.Do(theirs, note, testNow)
+	_, e2 = alice.Do(unknown, note, testNow)
+	same("do", e1, e2)
+	same("log access", alice.LogAccess(Access{At: testNow, CaseID: theirs, What: "opened"}),
+		alice.LogAccess(Access{At: testNow, CaseID: unknown, What: "opened"}))
+	bulk, err := alice.DoEach([]string{mine, theirs, unknown}, Action{Event: cases.Event{Kind: cases.EventTagged, Tags: []string{"x"}}}, nil, testNow)
+	if err != nil || len(bulk.Applied) != 1 || bulk.Applied[mine] == nil {
+		t.Fatalf("bulk %+v %v", bulk, err)
+	}
+	same("bulk", bulk.Refused[theirs], bulk.Refused[unknown])
+
+	ids := func(sums []cases.Summary) []string {
+		var out []string
+		for _, s := range sums {
+			out = append(out, s.ID)
+		}
+		slices.Sort(out)
+		return out
+	}
+	want := []string{mine, also}
+	if q, _, err := alice.Queue(testNow); err != nil || !slices.Equal(ids(q), want) {
+		t.Fatalf("queue %v %v", ids(q), err)
+	}
+	if r, _, err := alice.Rows([]string{mine, also, theirs}); err != nil || !slices.Equal(ids(r), want) {
+		t.Fatalf("rows %v %v", ids(r), err)
+	}
+	if _, changed, err := alice.Changes(0); err != nil || slices.Contains(changed, theirs) || !slices.Contains(changed, mine) {
+		t.Fatalf("changes %v %v", changed, err)
+	}
+	for _, f := range []Filter{{}, {Query: "Quentin"}, {Controller: "closeq"}, {Overdue: true}} {
+		var listed []string
+		if err := alice.List(f, testNow.Add(90*24*time.Hour), func(sum *cases.Summary, _ func() []byte) error {
+			listed = append(listed, sum.ID)
+			return nil
+		}); err != nil || slices.Contains(listed, theirs) {
+			t.Fatalf("list %+v: %v %v", f, listed, err)
+		}
+		n := 0
+		if err := alice.ListViews(f, testNow.Add(90*24*time.Hour), func(view []byte) error {
+			if bytes.Contains(view, []byte(theirs)) {
+				t.Errorf("list views %+v: %s", f, view)
+			}
+			n++
+			return nil
+		}); err != nil || n != len(listed) {
+			t.Fatalf("list views %+v: %d %v", f, n, err)
+		}
+	}
+	regs, err := alice.CurrentRegisters()
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, r := range regs {
+		if r.Register != "crisp" && r.Register != "callrix" {
+			t.Errorf("register %s", r.Register)
+		}
+	}
+	if h, err := alice.RegisterHistory("closeq"); err != nil || len(h) != 0 {
+		t.Fatalf("closeq's register: %v %v", h, err)
+	}
+	var refused *cases.Refused
+	if _, err := alice.Add(cases.Intake{Controller: "closeq", Rights: []cases.Right{cases.RightAccess},
+		Subject: cases.Subject{Name: "X", Email: "x@example.org"}, ReceivedAt: testNow}, testRules, testNow, ""); !errors.As(err, &refused) {
+		t.Fatalf("an intake for closeq: %v", err)
+	}
+	if _, _, err := alice.PutRegister("closeq", nil, 0, "", "x", testNow); !errors.As(err, &refused) {
+		t.Fatalf("closeq's register: %v", err)
 	}
 }

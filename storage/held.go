@@ -45,6 +45,11 @@ type held struct {
 
 	cmu     sync.Mutex
 	commits []func(counter uint64)
+	// told holds the counters of commits not yet told (OnCommit), in
+	// commit order, under tellMu; tellCommits tells them once the
+	// operation has released the file.
+	tellMu sync.Mutex
+	told   []uint64
 }
 
 // Hold opens the database file for writing once, checks it as every
@@ -80,6 +85,7 @@ func (s *Store) Close() error {
 		s.h.rw.Unlock()
 		return s.FlushReads()
 	}
+	defer s.tellCommits() // after the unlock below
 	defer s.h.rw.Unlock()
 	s.h.on.Store(false)
 	if s.h.db == nil {
@@ -98,8 +104,9 @@ func (s *Store) Held() bool { return s.h.on.Load() }
 
 // OnCommit registers fn to be called after every committed write
 // transaction with the store's change counter (what Changes and Queue
-// return), once the transaction's locks are released: the team server
-// tells its subscribers from there. fn must not block.
+// return), in commit order, once the operation that committed has
+// released the file: the team server tells its subscribers from there. fn
+// may read the store; it must not block or write to the store.
 func (s *Store) OnCommit(fn func(counter uint64)) {
 	s.h.cmu.Lock()
 	defer s.h.cmu.Unlock()
@@ -113,11 +120,10 @@ func (s *Store) commitHooks() []func(uint64) {
 	return s.h.commits
 }
 
-// notifyOnCommit arranges for the OnCommit functions to be called when tx
-// commits, with the change counter as tx leaves it.
+// notifyOnCommit arranges for the change counter as tx leaves it to be
+// told to the OnCommit functions when tx commits (tellCommits).
 func (s *Store) notifyOnCommit(tx *bolt.Tx) {
-	fns := s.commitHooks()
-	if len(fns) == 0 {
+	if len(s.commitHooks()) == 0 {
 		return
 	}
 	var n uint64
@@ -125,10 +131,28 @@ func (s *Store) notifyOnCommit(tx *bolt.Tx) {
 		n = b.Sequence()
 	}
 	tx.OnCommit(func() {
+		s.h.tellMu.Lock()
+		defer s.h.tellMu.Unlock()
+		s.h.told = append(s.h.told, n)
+	})
+}
+
+// tellCommits calls the OnCommit functions with the counters of the commits
+// not told yet, in order. Each write calls it once it has released the
+// file; whichever comes first tells the commits of both, in order.
+func (s *Store) tellCommits() {
+	s.h.tellMu.Lock()
+	defer s.h.tellMu.Unlock()
+	if len(s.h.told) == 0 {
+		return
+	}
+	fns := s.commitHooks()
+	for _, n := range s.h.told {
 		for _, fn := range fns {
 			fn(n)
 		}
-	})
+	}
+	s.h.told = s.h.told[:0]
 }
 
 // openHeld opens and checks the file for Hold: what withMap and open do for
@@ -267,6 +291,7 @@ func (s *Store) readOnlyError() error {
 // fails with ErrReadOnly, never opening the file on its own.
 func (s *Store) whileReleased(act func() error) (held bool, err error) {
 	s.h.rw.Lock()
+	defer s.tellCommits() // after the unlock below
 	defer s.h.rw.Unlock()
 	if !s.h.on.Load() {
 		return false, nil

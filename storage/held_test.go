@@ -121,6 +121,10 @@ func TestOnCommitTellsTheChangeCounter(t *testing.T) {
 	var mu sync.Mutex
 	var told []uint64
 	s.OnCommit(func(n uint64) {
+		// The file is released: the store may be read from here.
+		if last, _, err := s.Changes(0); err != nil || last < n {
+			t.Errorf("told %d, the store says %d (%v)", n, last, err)
+		}
 		mu.Lock()
 		defer mu.Unlock()
 		told = append(told, n)
@@ -140,6 +144,36 @@ func TestOnCommitTellsTheChangeCounter(t *testing.T) {
 	defer mu.Unlock()
 	if len(told) != 2 || told[0] != 2 || told[1] != 3 || last != 3 {
 		t.Fatalf("told %v, the counter is %d", told, last)
+	}
+}
+
+// TestOnCommitTellsConcurrentCommitsInOrder: writers at once; every
+// commit is told once, in commit order.
+func TestOnCommitTellsConcurrentCommitsInOrder(t *testing.T) {
+	s, _ := heldStore(t, Options{})
+	var told []uint64
+	s.OnCommit(func(n uint64) { told = append(told, n) }) // called in turn, never at once
+	var wg sync.WaitGroup
+	for w := range 4 {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			for i := range 10 {
+				if _, err := s.Add(cases.Intake{Controller: "crisp", Rights: []cases.Right{cases.RightAccess},
+					Subject: cases.Subject{Name: "Anna", Email: "a@example.org"}, ReceivedAt: testNow}, testRules, testNow, "dpo"); err != nil {
+					t.Errorf("writer %d, case %d: %v", w, i, err)
+				}
+			}
+		}()
+	}
+	wg.Wait()
+	if len(told) != 40 {
+		t.Fatalf("%d commits told, want 40", len(told))
+	}
+	for i, n := range told {
+		if n != uint64(i+1) {
+			t.Fatalf("told %v", told)
+		}
 	}
 }
 
@@ -328,4 +362,42 @@ func BenchmarkHeldDurableChange(b *testing.B) {
 // bbolt put committed with fsync, on the same file system.
 func BenchmarkBareBoltPut(b *testing.B) {
 	benchBarePut(b, filepath.Join(b.TempDir(), "bare.db"))
+}
+
+// TestOperationsDuringHoldUseTheHeldFile: an operation that arrives while
+// Hold opens the file waits for it and uses the held file, instead of
+// waiting for the held file's lock until it gives up as busy.
+func TestOperationsDuringHoldUseTheHeldFile(t *testing.T) {
+	s := created(t, filepath.Join(t.TempDir(), "db", "cases.db"), Options{LockTimeout: 200 * time.Millisecond})
+	id := addCase(t, s, "Anna Berg")[0].ID
+	opening, release := make(chan struct{}), make(chan struct{})
+	s.openFile = func(name string, flag int, perm fs.FileMode) (*os.File, error) {
+		f, err := os.OpenFile(name, flag, perm)
+		if flag&os.O_RDWR != 0 {
+			select {
+			case <-opening:
+			default:
+				close(opening) // Hold is opening the file
+				<-release
+			}
+		}
+		return f, err
+	}
+	held := make(chan error, 1)
+	go func() { held <- s.Hold() }()
+	<-opening
+	got := make(chan error, 1)
+	go func() {
+		_, err := s.Get(id)
+		got <- err
+	}()
+	time.Sleep(50 * time.Millisecond) // the read is waiting for Hold
+	close(release)
+	if err := <-held; err != nil {
+		t.Fatal(err)
+	}
+	if err := <-got; err != nil {
+		t.Fatalf("a read that arrived during Hold: %v", err)
+	}
+	s.Close()
 }

@@ -65,6 +65,7 @@ type Store struct {
 	clock   cases.Clock
 	prov    cases.Provenance
 	given   bool // Options.GivenTimes
+	perOrg  bool // Options.IDsPerOrganisation
 	mu      sync.Mutex
 	keys    keyCache     // the signing key, parsed once (key_cache.go)
 	h       held         // the file held open by a server (held.go)
@@ -110,6 +111,12 @@ type Options struct {
 	// years of history out of order, never for a clock (an overridden one
 	// is Provenance's, and said on each event).
 	GivenTimes bool
+	// IDsPerOrganisation numbers new cases per organisation and year, with
+	// the organisation's code (its register's code, by default its ID in
+	// capitals): DSR-CRISP-2026-000042, so that the gaps in one
+	// organisation's sequence say nothing of another's (team mode,
+	// TRUST.md). Cases numbered before keep their IDs.
+	IDsPerOrganisation bool
 	// Fault is told, once, why a held store went read-only (a fault or
 	// damage met by an operation, held.go): the server logs it. The
 	// detail names no case content.
@@ -130,7 +137,8 @@ func Open(path string, opts Options) *Store {
 		opts.Clock = cases.SystemClock{}
 	}
 	return &Store{path: path, timeout: opts.LockTimeout, shared: opts.Shared, maxFile: opts.MaxFileSize,
-		clock: opts.Clock, prov: opts.Provenance, given: opts.GivenTimes, fault: opts.Fault}
+		clock: opts.Clock, prov: opts.Provenance, given: opts.GivenTimes, fault: opts.Fault,
+		perOrg: opts.IDsPerOrganisation}
 }
 
 // Path is the database file.
@@ -153,6 +161,7 @@ func (s *Store) fileMode() fs.FileMode {
 // *NoDatabaseError unless the store was made by Init.
 // The transaction commits (with fsync) when fn returns nil.
 func (s *Store) update(fn func(tx *bolt.Tx) error) error {
+	defer s.tellCommits() // held.go: once the file is released
 	return s.with(false, func(db *bolt.DB) error { return db.Update(s.sealed(fn)) })
 }
 
@@ -171,6 +180,7 @@ func (s *Store) with(readOnly bool, op func(db *bolt.DB) error) error {
 
 // updateBulk is update for a large write (bulkMmapSize).
 func (s *Store) updateBulk(fn func(tx *bolt.Tx) error) error {
+	defer s.tellCommits() // held.go: once the file is released
 	return s.withMap(false, bulkMmapSize, func(db *bolt.DB) error { return db.Update(s.sealed(fn)) })
 }
 
@@ -179,6 +189,13 @@ func (s *Store) withMap(readOnly bool, mmapSize int, op func(db *bolt.DB) error)
 		return err
 	}
 	s.mu.Lock()
+	if s.h.on.Load() {
+		// Held while this waited for Hold (which takes the lock while it
+		// opens the file): opening the file again would wait for the held
+		// file's lock until it gave up as busy.
+		s.mu.Unlock()
+		return s.withMap(readOnly, mmapSize, op)
+	}
 	defer s.mu.Unlock()
 	defer func() { err = s.noteIfDamaged(err) }() // damaged.go
 	// Only a file known to be missing is "no database yet": one that

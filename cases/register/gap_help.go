@@ -194,6 +194,8 @@ func (r *Register) factExample(parent, key string) string {
 		return fact("length", `"2y"`) + "\n" + fact("from", `"collection"`) + triggerComment
 	case "retention.from":
 		return fact("from", `"collection"`) + triggerComment
+	case ".code": // a setting, not a fact: no provenance
+		return fmt.Sprintf("code = %q  # the organisation's code in case IDs: 1 to 12 capital letters or digits", r.CaseCode())
 	case "systems.categories":
 		return r.idList("categories", r.categoryIDs(), true)
 	case "systems.retention":

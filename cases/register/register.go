@@ -134,8 +134,50 @@ type Register struct {
 	// it carries no provenance. A case freezes it with its rules; send
 	// applies the case's list together with the register's current one.
 	Approval []string `toml:"approval" json:"approval,omitempty"`
+	// Code is the organisation's code in the case IDs a team server gives
+	// (TRUST.md: DSR-CRISP-2026-000042, numbered per organisation), a
+	// top-level line such as code = "CRISP": one to twelve capital letters
+	// or digits. Absent, the register ID in capitals (CaseCode). Like
+	// approval, a setting of the DPO with no provenance. A case keeps the
+	// ID it was given when the code changes.
+	Code string `toml:"code" json:"code,omitempty"`
 
 	data []byte
+}
+
+// codePattern is what a register's code may be.
+var codePattern = regexp.MustCompile(`^[A-Z0-9]{1,12}$`)
+
+// CaseCode is the organisation's code in per-organisation case IDs: its
+// code, or DefaultCode of its ID.
+func (r *Register) CaseCode() string {
+	if r.Code != "" {
+		return r.Code
+	}
+	return DefaultCode(r.ID)
+}
+
+// DefaultCode is the code of an organisation whose register names none (or
+// that has no register): its ID in capitals without hyphens, at most
+// twelve characters ("crmsoftware" gives CRMSOFTWARE); "X" for an ID with
+// no letter or digit.
+func DefaultCode(id string) string {
+	code := strings.Map(func(r rune) rune {
+		switch {
+		case r >= 'a' && r <= 'z':
+			return r - 'a' + 'A'
+		case r >= 'A' && r <= 'Z', r >= '0' && r <= '9':
+			return r
+		}
+		return -1
+	}, id)
+	if len(code) > 12 {
+		code = code[:12]
+	}
+	if code == "" {
+		return "X"
+	}
+	return code
 }
 
 // Policy identifies the privacy policy a register was derived from.

@@ -154,7 +154,7 @@ type failFunc func(p fieldPath, format string, args ...any) error
 // from a vocabulary, in the order a DPO reads the file: the first problem
 // found is the one reported.
 func (r *Register) checkContent(fail failFunc) error {
-	for _, check := range []func(failFunc) error{r.checkRequired, r.checkClock, r.checkNumbers, r.checkLists, r.checkApproval} {
+	for _, check := range []func(failFunc) error{r.checkRequired, r.checkClock, r.checkNumbers, r.checkLists, r.checkApproval, r.checkCode} {
 		if err := check(fail); err != nil {
 			return err
 		}
@@ -532,6 +532,14 @@ func InvalidTransferMechanism(text string) (name, why string, invalid bool) {
 		}
 	}
 	return "", "", false
+}
+
+// checkCode checks the organisation's code in case IDs.
+func (r *Register) checkCode(fail failFunc) error {
+	if r.Code != "" && !codePattern.MatchString(r.Code) {
+		return fail(fieldPath{"code"}, "%q is not a code: one to twelve capital letters or digits, such as %q", r.Code, DefaultCode(r.ID))
+	}
+	return nil
 }
 
 // checkApproval checks the approval conditions: known, each named once.
