@@ -79,8 +79,8 @@ the app offers is also a command, for scripts, imports and cron.
 The database is --db PATH, else $RIGHTSDESK_DB, else
 $XDG_DATA_HOME/rightsdesk/cases.db. In team mode (a socket in
 /etc/rightsdesk/config.toml, --socket PATH or $RIGHTSDESK_SOCKET) every
-command goes through the team server (rightsdesk serve) instead. Flags may come before or after the
-arguments; -- ends the flags. Exit status: 0 done, 1 refused, 2 bad input,
+command goes through the team server (rightsdesk serve) instead. Flags may
+come before or after the arguments; -- ends the flags. Exit status: 0 done, 1 refused, 2 bad input,
 3 the database cannot be used now.`,
 		Example:       "  rightsdesk --demo\n  rightsdesk list --overdue\n  rightsdesk help close",
 		Version:       versionLine(debug.ReadBuildInfo()),

@@ -110,7 +110,7 @@ func (a *app) runServe(o serveOptions) int {
 			return a.storeFailure(err)
 		}
 	}
-	st := storage.Open(path, storage.Options{Clock: cases.SystemClock{}})
+	st := storage.Open(path, storage.Options{IDsPerOrganisation: true, Clock: cases.SystemClock{}})
 	if test, err := st.IsTest(); err != nil {
 		return a.storeFailure(err)
 	} else if test && !serveAllowsTestDatabases {

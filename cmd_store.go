@@ -61,8 +61,9 @@ func (a *app) store(path string) *storage.Store {
 	return a.db
 }
 
-// actor is who records events: $RIGHTSDESK_ACTOR (for tests and demos;
-// the events then say the actor was overridden), else the OS user.
+// actor is who records events: in team mode the name the server knows
+// the caller by; else $RIGHTSDESK_ACTOR (for tests and demos; the events
+// then say the actor was overridden), else the OS user.
 func (a *app) actor() string {
 	if a.team != nil {
 		return a.clientActor()

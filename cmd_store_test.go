@@ -218,7 +218,7 @@ func TestBackupOfOneOrganisation(t *testing.T) {
 	}
 	// The next case numbered in the copy does not reuse a number.
 	status, out, _ = runCLI(t, env, "add", "--controller", "crisp", "--right", "access", "--subject", "N", "--email", "n@example.org", "--db", dest)
-	if status != 0 || strings.TrimSpace(out) != "DSR-2026-000004" {
+	if status != 0 || strings.TrimSpace(out) != caseID("crisp", 2026, 4, 3) {
 		t.Fatalf("next number in the copy: %q", out)
 	}
 }

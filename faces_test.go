@@ -392,7 +392,9 @@ func TestIntakeAgreesOnEveryFace(t *testing.T) {
 		t.Fatalf("init: %d %s", status, errOut)
 	}
 	releaseDB(appDB)
-	st := storage.Open(appDB, storage.Options{LockTimeout: time.Second})
+	// The app numbers cases as the commands' store does: per organisation
+	// in team mode, where the server's store does.
+	st := storage.Open(appDB, storage.Options{LockTimeout: time.Second, IDsPerOrganisation: teamTests})
 	app := newFaceApp(t, st)
 	app.press("n")
 	for _, f := range cases.IntakeFields {
@@ -411,7 +413,7 @@ func TestIntakeAgreesOnEveryFace(t *testing.T) {
 		releaseDB(path)
 		s := storage.Open(path, storage.Options{LockTimeout: time.Second})
 		var out []*cases.Case
-		for _, id := range []string{"DSR-2026-000001", "DSR-2026-000002"} {
+		for _, id := range []string{caseID("crisp", 2026, 1, 1), caseID("crisp", 2026, 2, 2)} {
 			l, err := s.Get(id)
 			if err != nil {
 				t.Fatalf("%s: %v\n%s", path, err, app.frame())

@@ -50,6 +50,16 @@ func personalOnly(t testing.TB, why string) {
 	}
 }
 
+// caseID is the ID of a test's case: in personal mode the database's nth
+// (DSR-2026-000004), in team mode, where the server numbers cases per
+// organisation, the organisation's perOrg-th (DSR-CRISP-2026-000003).
+func caseID(org string, year, nth, perOrg int) string {
+	if teamTests {
+		return fmt.Sprintf("DSR-%s-%d-%06d", strings.ToUpper(org), year, perOrg)
+	}
+	return fmt.Sprintf("DSR-%d-%06d", year, nth)
+}
+
 // noConfig is a configuration path that never exists: the tests never read
 // the host's /etc/rightsdesk/config.toml.
 var noConfig = filepath.Join(os.TempDir(), "rightsdesk-tests-have-no-config", "config.toml")
@@ -149,7 +159,7 @@ func serverFor(tb testing.TB, path string, now time.Time) (*harnessServer, error
 		return h, nil
 	}
 	h = &harnessServer{path: path, clock: &harnessClock{now: now}, sockets: map[string]string{}, members: map[string]bool{}}
-	h.st = storage.Open(path, storage.Options{Clock: h.clock})
+	h.st = storage.Open(path, storage.Options{IDsPerOrganisation: true, Clock: h.clock})
 	if err := h.st.Hold(); err != nil {
 		return nil, err
 	}
