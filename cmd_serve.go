@@ -21,11 +21,6 @@ import (
 	"rightsdesk/storage"
 )
 
-// serveAllowsTestDatabases lets the in-process test harness serve a
-// database made with init --test or demo; a production serve refuses one
-// (its salts and key derive from a public seed: TRUST.md). Only tests set it.
-var serveAllowsTestDatabases = false
-
 // shutdownGrace bounds the wait for the change in flight when serve is
 // told to stop.
 const shutdownGrace = 30 * time.Second
@@ -113,7 +108,10 @@ func (a *app) runServe(o serveOptions) int {
 	st := storage.Open(path, storage.Options{IDsPerOrganisation: true, Clock: cases.SystemClock{}})
 	if test, err := st.IsTest(); err != nil {
 		return a.storeFailure(err)
-	} else if test && !serveAllowsTestDatabases {
+	} else if test {
+		// Its salts and key derive from a public seed (TRUST.md); the
+		// tests' in-process servers (the harness, servertest) are not
+		// this command.
 		return a.fail(exitUsage, fmt.Errorf("serve: %s is a test or demo database (its salts and key derive from a public seed); a team server serves only a real one", path))
 	}
 	if err := st.Hold(); err != nil {

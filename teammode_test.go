@@ -9,7 +9,9 @@ import (
 	"net"
 	"os"
 	"os/exec"
+	"os/user"
 	"path/filepath"
+	"strconv"
 	"strings"
 	"syscall"
 	"testing"
@@ -303,9 +305,14 @@ func TestServeAsAProcess(t *testing.T) {
 	if code := exitCode(err); code != 2 || !strings.Contains(string(out), "test or demo database") {
 		t.Fatalf("serve of a test database: %d %q", code, out)
 	}
-	// A new database, served.
+	// A new database, served, its socket given to a group (this process's
+	// own: a user may give a file only to a group of theirs).
+	group, err := user.LookupGroupId(strconv.Itoa(os.Getgid()))
+	if err != nil {
+		t.Fatal(err)
+	}
 	db := filepath.Join(dir, "team", "cases.db")
-	srv := cmd("serve", "--db", db, "--socket", socket, "--admin", "nobody")
+	srv := cmd("serve", "--db", db, "--socket", socket, "--admin", "nobody", "--group", group.Name)
 	stderr, _ := srv.StderrPipe()
 	if err := srv.Start(); err != nil {
 		t.Fatal(err)
@@ -320,10 +327,17 @@ func TestServeAsAProcess(t *testing.T) {
 			t.Fatalf("serve said %q %v", said, err)
 		}
 	}
-	for f, want := range map[string]os.FileMode{db: 0o600, filepath.Dir(db): 0o700} {
+	for f, want := range map[string]os.FileMode{db: 0o600, filepath.Dir(db): 0o700, socket: 0o660} {
 		if info, err := os.Stat(f); err != nil || info.Mode().Perm() != want {
 			t.Errorf("%s: %v %v, want %v", f, info, err, want)
 		}
+	}
+	if info, err := os.Stat(socket); err != nil || int(info.Sys().(*syscall.Stat_t).Gid) != os.Getgid() {
+		t.Errorf("the socket's group: %v", err)
+	}
+	out, err = cmd("serve", "--db", db, "--socket", filepath.Join(dir, "t"), "--group", "no-such-group-here").CombinedOutput()
+	if code := exitCode(err); code != 2 || !strings.Contains(string(out), "unknown group") {
+		t.Errorf("serve --group of no group: %d %q", code, out)
 	}
 	// This process's account is no member (root and the service's own
 	// account never are): refused with one line, exit 1.
