@@ -402,11 +402,11 @@ func (c *Client) File(id, name string) ([]byte, error) {
 // Do applies actions to one case; the server records them at its own time
 // and as the caller's account, whatever now and the events say.
 func (c *Client) Do(id string, actions []storage.Action, _ time.Time) ([]*storage.Result, error) {
-	var out []*storage.Result
+	var out []*wireResult
 	if err := c.call("POST", casePath(id, "actions"), actionsBody{Actions: actions}, &out); err != nil {
 		return nil, err
 	}
-	return out, nil
+	return fromWireResults(out), nil
 }
 
 // DoEach applies one action to many cases.
@@ -415,9 +415,9 @@ func (c *Client) DoEach(ids []string, action storage.Action, revisions map[strin
 	if err := c.call("POST", "/v1/bulk", bulkRequest{IDs: ids, Action: action, Revisions: revisions}, &out); err != nil {
 		return nil, err
 	}
-	b := &storage.Bulk{Applied: out.Applied, Refused: map[string]error{}}
-	if b.Applied == nil {
-		b.Applied = map[string]*storage.Result{}
+	b := &storage.Bulk{Applied: map[string]*storage.Result{}, Refused: map[string]error{}}
+	for id, w := range out.Applied {
+		b.Applied[id] = w.result()
 	}
 	for id, we := range out.Refused {
 		b.Refused[id] = decodeError(we)

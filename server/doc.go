@@ -33,7 +33,10 @@
 // Streamed answers (each, list, listviews) are JSON lines, each
 // {"loaded": ...}, {"summary": ...} or {"view": ...}, ending with
 // {"end": true} or {"error": {...}}: a stream without either was cut.
-// Times the server needs ("now") are its own; no file path crosses the
+// Queue and Rows answer a client that sends Accept:
+// application/vnd.rightsdesk.summaries in a compact binary form (summaries.go):
+// 100,000 summaries as JSON take seconds. Times the server needs ("now") are
+// its own; no file path crosses the
 // socket: attachments and registers travel as bytes, backups are streamed
 // back.
 //

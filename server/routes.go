@@ -60,6 +60,9 @@ func (s *Server) routes() {
 		if err != nil {
 			return err
 		}
+		if len(sums) == 0 {
+			sums = nil // the same answer whether the IDs are unknown or another organisation's
+		}
 		return writeSummaries(c, sums, counter)
 	})
 	s.handle("GET /v1/changes", viewer, func(c *call) error {
@@ -140,7 +143,7 @@ func (s *Server) routes() {
 		if err != nil {
 			return err
 		}
-		return writeJSON(c.w, res)
+		return writeJSON(c.w, toWireResults(res))
 	})
 	s.handle("POST /v1/bulk", handler, func(c *call) error {
 		var body bulkRequest
@@ -154,7 +157,10 @@ func (s *Server) routes() {
 		if err != nil {
 			return err
 		}
-		out := bulkBody{Applied: b.Applied, Refused: map[string]wireError{}}
+		out := bulkBody{Applied: map[string]*wireResult{}, Refused: map[string]wireError{}}
+		for id, r := range b.Applied {
+			out.Applied[id] = toWireResult(r)
+		}
 		for id, e := range b.Refused {
 			out.Refused[id], _ = encodeError(e)
 		}

@@ -356,11 +356,11 @@ func (s *Server) admit(w http.ResponseWriter, r *http.Request, role storage.Role
 	if len(origin) > 256 {
 		origin = origin[:256]
 	}
-	view := s.store.As(storage.Caller{Actor: m.Name, ReportedOrigin: cases.Printable(origin), LogReads: true})
+	view := s.store.As(storage.Caller{Actor: m.Name, ReportedOrigin: cases.Printable(origin), LogReads: true, Scope: scopeOf(m)})
 	if r.Body != nil {
 		r.Body = http.MaxBytesReader(w, r.Body, s.cfg.MaxRequestBytes)
 	}
-	return &call{w: w, r: r, member: m, svc: scopeOf(view, m), now: s.cfg.Clock.Now()}, nil
+	return &call{w: w, r: r, member: m, svc: view, now: s.cfg.Clock.Now()}, nil
 }
 
 // writeJSON sends v as the answer.

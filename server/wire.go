@@ -306,6 +306,52 @@ type changesBody struct {
 	IDs     []string `json:"ids"`
 }
 
+// wireResult is a storage.Result with what its view's JSON hides: the
+// view embeds its deadlines, whose regime and zone its own fields of the
+// same JSON names shadow.
+type wireResult struct {
+	*storage.Result
+	DeadlinesRegime string `json:"deadlines_regime,omitempty"`
+	DeadlinesZone   string `json:"deadlines_tz,omitempty"`
+}
+
+func toWireResult(r *storage.Result) *wireResult {
+	w := &wireResult{Result: r}
+	if r != nil && r.View != nil && r.View.Deadlines != nil {
+		w.DeadlinesRegime, w.DeadlinesZone = r.View.Deadlines.Regime, r.View.Deadlines.Zone
+	}
+	return w
+}
+
+func (w *wireResult) result() *storage.Result {
+	if w == nil || w.Result == nil {
+		return nil
+	}
+	if w.View != nil && w.View.Deadlines != nil {
+		w.View.Deadlines.Regime, w.View.Deadlines.Zone = w.DeadlinesRegime, w.DeadlinesZone
+	}
+	return w.Result
+}
+
+func toWireResults(rs []*storage.Result) []*wireResult {
+	out := make([]*wireResult, len(rs))
+	for i, r := range rs {
+		out[i] = toWireResult(r)
+	}
+	return out
+}
+
+func fromWireResults(ws []*wireResult) []*storage.Result {
+	if ws == nil {
+		return nil
+	}
+	out := make([]*storage.Result, len(ws))
+	for i, w := range ws {
+		out[i] = w.result()
+	}
+	return out
+}
+
 type actionsBody struct {
 	Actions []storage.Action `json:"actions"`
 }
@@ -317,8 +363,8 @@ type bulkRequest struct {
 }
 
 type bulkBody struct {
-	Applied map[string]*storage.Result `json:"applied"`
-	Refused map[string]wireError       `json:"refused"`
+	Applied map[string]*wireResult `json:"applied"`
+	Refused map[string]wireError   `json:"refused"`
 }
 
 type addBody struct {

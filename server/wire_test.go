@@ -4,6 +4,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"path/filepath"
 	"reflect"
 	"testing"
 	"time"
@@ -89,5 +90,118 @@ func innermost(err error) error {
 			continue
 		}
 		return err
+	}
+}
+
+// TestWriteAnswersRoundtrip: what Do, DoEach, Add, Import and Purge return
+// reads back from its JSON as the same value, zero dates included.
+func TestWriteAnswersRoundtrip(t *testing.T) {
+	path := filepath.Join(t.TempDir(), "cases.db")
+	if err := storage.Init(path, false, ""); err != nil {
+		t.Fatal(err)
+	}
+	st := storage.Open(path, storage.Options{})
+	if err := st.MarkTest([]byte("wire test")); err != nil {
+		t.Fatal(err)
+	}
+	now := time.Date(2025, 3, 10, 12, 0, 0, 0, time.UTC)
+	rs, err := register.LoadRegisters(register.Embedded())
+	if err != nil {
+		t.Fatal(err)
+	}
+	_, rules, err := rs.RulesFor("crisp", "")
+	if err != nil {
+		t.Fatal(err)
+	}
+	v := st.As(storage.Caller{Actor: "dave"})
+	created, err := v.Add(cases.Intake{Controller: "crisp", Rights: []cases.Right{cases.RightAccess, cases.RightErasure},
+		Subject: cases.Subject{Name: "Wire W", Email: "w@example.org"}, ReceivedAt: now.Add(-time.Hour)}, rules, now, "dave")
+	if err != nil {
+		t.Fatal(err)
+	}
+	res, err := v.Do(created[0].ID, []storage.Action{
+		{Event: cases.Event{Kind: cases.EventNoted, Text: "n"}, IfRevision: storage.NoRevision},
+		{Event: cases.Event{Kind: cases.EventAttached, Attachment: &cases.Attachment{Name: "a.csv", Kind: cases.AttachmentDataCopy, Category: "orders"}},
+			IfRevision: storage.NoRevision, Content: []byte("a,b\n")},
+	}, now)
+	if err != nil {
+		t.Fatal(err)
+	}
+	bulk, err := v.DoEach([]string{created[0].ID, created[1].ID}, storage.Action{Event: cases.Event{Kind: cases.EventTagged, Tags: []string{"x"}}},
+		map[string]int{created[0].ID: 1}, now)
+	if err != nil {
+		t.Fatal(err)
+	}
+	plan, err := st.Purge(func(string) (storage.Retention, bool) {
+		return storage.Retention{CopiesMonths: 1, RecordYears: 1}, true
+	}, now, "dave", true)
+	if err != nil {
+		t.Fatal(err)
+	}
+	roundtrip := func(name string, in, out any) {
+		t.Helper()
+		b, err := json.Marshal(in)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if err := json.Unmarshal(nullZeroDates(b), out); err != nil {
+			t.Fatalf("%s: %v", name, err)
+		}
+		if got := reflect.ValueOf(out).Elem().Interface(); !reflect.DeepEqual(got, in) {
+			gb, _ := json.Marshal(got)
+			t.Errorf("%s does not roundtrip:\n got %s\nwant %s", name, gb, b)
+		}
+	}
+	var results []*wireResult
+	b, _ := json.Marshal(toWireResults(res))
+	if err := json.Unmarshal(nullZeroDates(b), &results); err != nil {
+		t.Fatal(err)
+	}
+	if got := fromWireResults(results); !reflect.DeepEqual(got, res) {
+		t.Errorf("Do's results do not roundtrip")
+	}
+	roundtrip("Add's cases", created, new([]*cases.Case))
+	roundtrip("a purge plan", plan, new(*storage.PurgePlan))
+	// A bulk answer: its refusals travel as error objects.
+	wire := bulkBody{Applied: map[string]*wireResult{}, Refused: map[string]wireError{}}
+	for id, r := range bulk.Applied {
+		wire.Applied[id] = toWireResult(r)
+	}
+	for id, e := range bulk.Refused {
+		wire.Refused[id], _ = encodeError(e)
+	}
+	var back bulkBody
+	b, _ = json.Marshal(wire)
+	if err := json.Unmarshal(nullZeroDates(b), &back); err != nil {
+		t.Fatal(err)
+	}
+	applied := map[string]*storage.Result{}
+	for id, w := range back.Applied {
+		applied[id] = w.result()
+	}
+	if !reflect.DeepEqual(applied, bulk.Applied) || len(back.Refused) != len(bulk.Refused) {
+		t.Errorf("the bulk answer does not roundtrip")
+	}
+	for id, e := range bulk.Refused {
+		if got := decodeError(back.Refused[id]); got.Error() != e.Error() || reflect.TypeOf(got) != reflect.TypeOf(e) {
+			t.Errorf("refusal of %s: %T %v, want %T %v", id, got, got, e, e)
+		}
+	}
+	if len(bulk.Refused) == 0 {
+		t.Error("the bulk test refused nothing: it tests no refusal")
+	}
+}
+
+// TestZeroDatesOnlyWhereDatesAre: a string that reads "0000-00-00" is
+// left alone; a Date field's zero becomes null.
+func TestZeroDatesOnlyWhereDatesAre(t *testing.T) {
+	in := cases.Summary{SubjectName: "0000-00-00", Assignee: `"LegalDue":"0000-00-00"`, Tags: []string{"0000-00-00"}}
+	b, _ := json.Marshal(in)
+	var out cases.Summary
+	if err := json.Unmarshal(nullZeroDates(b), &out); err != nil {
+		t.Fatal(err)
+	}
+	if !reflect.DeepEqual(out, in) {
+		t.Errorf("got %+v\nwant %+v", out, in)
 	}
 }
