@@ -37,6 +37,11 @@ func (a *app) execute(args []string) int {
 		args = []string{} // cobra reads os.Args when given nil
 	}
 	a.args = args
+	defer func() {
+		if a.client != nil {
+			_ = a.client.Close()
+		}
+	}()
 	root := a.newRoot()
 	root.SetArgs(args)
 	cmd, err := root.ExecuteC()
@@ -50,6 +55,10 @@ func (a *app) execute(args []string) int {
 // command or flag, a flag without its value, wrong arguments) as one line
 // naming the command, and returns the usage status.
 func (a *app) usageFailure(cmd *cobra.Command, err error) int {
+	var se *statusError
+	if errors.As(err, &se) {
+		return a.fail(se.status, err)
+	}
 	if cmd != nil && cmd.HasParent() {
 		err = fmt.Errorf("%s: %w", cmd.Name(), err)
 	}
@@ -68,8 +77,10 @@ the answer sent. Without a command it starts the terminal app; every action
 the app offers is also a command, for scripts, imports and cron.
 
 The database is --db PATH, else $RIGHTSDESK_DB, else
-$XDG_DATA_HOME/rightsdesk/cases.db. Flags may come before or after the
-arguments; -- ends the flags. Exit status: 0 done, 1 refused, 2 bad input,
+$XDG_DATA_HOME/rightsdesk/cases.db. In team mode (a socket in
+/etc/rightsdesk/config.toml, --socket PATH or $RIGHTSDESK_SOCKET) every
+command goes through the team server (rightsdesk serve) instead. Flags may
+come before or after the arguments; -- ends the flags. Exit status: 0 done, 1 refused, 2 bad input,
 3 the database cannot be used now.`,
 		Example:       "  rightsdesk --demo\n  rightsdesk list --overdue\n  rightsdesk help close",
 		Version:       versionLine(debug.ReadBuildInfo()),
@@ -82,6 +93,9 @@ arguments; -- ends the flags. Exit status: 0 done, 1 refused, 2 bad input,
 		// The one check of required flags, worded like the rest.
 		PersistentPreRunE: func(cmd *cobra.Command, args []string) error {
 			if err := missingRequired(cmd); err != nil {
+				return err
+			}
+			if err := a.resolveMode(cmd, args); err != nil {
 				return err
 			}
 			return a.databaseFirst(cmd, args)
@@ -100,6 +114,8 @@ arguments; -- ends the flags. Exit status: 0 done, 1 refused, 2 bad input,
 		}
 		return flagError(err)
 	})
+	root.PersistentFlags().StringVar(&a.socketFlag, "socket", "", "team mode: the team server's socket `PATH` (default $RIGHTSDESK_SOCKET, else the configuration's)")
+	_ = root.MarkPersistentFlagFilename("socket")
 	a.tuiFlags(root)
 	root.AddGroup(
 		&cobra.Group{ID: groupCases, Title: "Requests:"},
@@ -118,7 +134,7 @@ arguments; -- ends the flags. Exit status: 0 done, 1 refused, 2 bad input,
 	add(groupActions, a.approvalCommands()...)
 	add(groupFiles, a.exportCommand(), a.reportCommand(), a.deadlineCommand())
 	add(groupSetup, a.initCommand(), a.checkCommand(), a.backupCommand(), a.restoreCommand(), a.purgeCommand(), a.demoCommand(),
-		a.controllersCommand(), a.manCommand(), a.checkpointCommand())
+		a.controllersCommand(), a.manCommand(), a.checkpointCommand(), a.serveCommand(), a.teamCommand())
 	root.SetHelpCommand(helpCommand(root))
 	root.SetHelpCommandGroupID(groupSetup)
 	root.SetCompletionCommandGroupID(groupSetup)

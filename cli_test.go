@@ -160,6 +160,7 @@ func TestCompletionFromTheDatabase(t *testing.T) {
 	d := newDesk(t, "2026-03-10T12:00:00Z")
 	first := d.add("--controller", "crisp", "--right", "access", "--received", "2026-03-02")
 	second := d.add("--controller", "callrix", "--right", "erasure", "--received", "2026-03-03")
+	releaseDB(d.db)
 	before, err := storage.Open(d.db, storage.Options{}).AccessLog("")
 	if err != nil {
 		t.Fatal(err)
@@ -176,6 +177,7 @@ func TestCompletionFromTheDatabase(t *testing.T) {
 	if got := complete(t, d.env, "show", "--db", d.db, first, ""); len(got) != 0 {
 		t.Errorf("show takes one case: %v", got)
 	}
+	releaseDB(d.db)
 	after, _ := storage.Open(d.db, storage.Options{}).AccessLog("")
 	if again, _ := os.Stat(d.db); len(after) != len(before) || !again.ModTime().Equal(info.ModTime()) {
 		t.Errorf("completing wrote to the database: access log %d -> %d entries", len(before), len(after))
@@ -210,6 +212,7 @@ func TestCompletionFromTheDatabase(t *testing.T) {
 }
 
 func TestCompletionGivesUpOnABusyDatabase(t *testing.T) {
+	personalOnly(t, "another process holding the local file; in team mode only the server opens it")
 	d := newDesk(t, "2026-03-10T12:00:00Z")
 	d.add("--controller", "crisp", "--right", "access", "--received", "2026-03-02")
 	holder := exec.Command(os.Args[0])
@@ -265,6 +268,7 @@ func TestInternalErrorSaysWhetherAnythingWasWritten(t *testing.T) {
 	id := d.add("--controller", "crisp", "--right", "access", "--received", "2026-03-02")
 	var errOut strings.Builder
 	getenv := func(k string) string { return d.env[k] }
+	releaseDB(d.db) // run directly, on the local file
 	status := run([]string{"note", id, "--text", "written before the fault", "--db", d.db}, nil, &errOut, getenv)
 	if status != exitInternal || status == exitUsage || strings.Count(errOut.String(), "\n") != 1 ||
 		!strings.Contains(errOut.String(), "internal error") || !strings.Contains(errOut.String(), "may have been recorded") ||
@@ -275,6 +279,7 @@ func TestInternalErrorSaysWhetherAnythingWasWritten(t *testing.T) {
 		t.Fatalf("the note was committed before the fault: %v", ev)
 	}
 	errOut.Reset()
+	releaseDB(d.db)
 	status = run([]string{"list", "--db", d.db}, nil, &errOut, getenv)
 	if status != exitInternal || !strings.Contains(errOut.String(), "nothing was written") {
 		t.Fatalf("a fault while reading: %d %q", status, errOut.String())

@@ -358,6 +358,7 @@ func TestIfRevisionNamesWhoChangedTheCase(t *testing.T) {
 // TestTwoProcessesActingAtOnce runs two processes that record notes and
 // tags on the same cases at once: every change each acknowledged is there.
 func TestTwoProcessesActingAtOnce(t *testing.T) {
+	personalOnly(t, "two processes sharing the local file's lock; the team server's own tests run clients at once")
 	d := newDesk(t, "2026-03-10T12:00:00Z")
 	ids := []string{
 		d.add("--controller", "crisp", "--right", "access", "--received", "2026-03-02"),
@@ -441,5 +442,7 @@ func TestMain(m *testing.M) {
 	if path := os.Getenv("RIGHTSDESK_TEST_HOLD"); path != "" {
 		os.Exit(holdLock(path))
 	}
-	os.Exit(m.Run())
+	status := m.Run()
+	harnessSummary(os.Stderr)
+	os.Exit(status)
 }

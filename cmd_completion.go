@@ -25,9 +25,27 @@ import (
 // holds while completing.
 const completionLockTimeout = 200 * time.Millisecond
 
-// completionStore is the database a completion reads, or nil when there is
-// none yet: the command's --db, else the usual place.
-func (a *app) completionStore(cmd *cobra.Command) *storage.Store {
+// completionStore is the cases a completion reads, or nil when there are
+// none yet: in team mode the team server's (which offers only what the
+// user may see), else the command's --db, else the usual place.
+func (a *app) completionStore(cmd *cobra.Command) storage.Service {
+	if a.client != nil {
+		return a.client
+	}
+	cfg, err := loadConfig(a.getenv)
+	if err != nil {
+		return nil
+	}
+	if socket := teamSocket(a.socketFlag, a.getenv, cfg); socket != "" {
+		if a.getenv("RIGHTSDESK_ACTOR") != "" || a.getenv("RIGHTSDESK_NOW") != "" {
+			return nil // refused by every command in team mode
+		}
+		a.team = &teamMode{socket: socket, cfg: cfg}
+		if a.dial() != nil {
+			return nil
+		}
+		return a.client
+	}
 	db, _ := cmd.Flags().GetString("db")
 	st := storage.Open(a.dbPath(db), storage.Options{LockTimeout: completionLockTimeout, Clock: a.clock})
 	if !st.Exists() {

@@ -26,7 +26,7 @@ func hermetic(t *testing.T) map[string]string {
 // create one) and returns path.
 func initDB(t testing.TB, path string) string {
 	t.Helper()
-	if status, _, errOut := runCLIb(nil, "init", "--db", path); status != exitOK {
+	if status, _, errOut := runCLIb(t, nil, "init", "--db", path); status != exitOK {
 		t.Fatalf("init: %s", errOut)
 	}
 	return path

@@ -150,6 +150,7 @@ func TestDemoExportsRealPackets(t *testing.T) {
 	if status, _, errOut := runCLI(t, env, "demo", "--db", db); status != 0 {
 		t.Fatalf("demo: %d %q", status, errOut)
 	}
+	releaseDB(db)
 	st := storage.Open(db, storage.Options{})
 	// The registers of the database, as the command line reads them.
 	regs, err := (&app{getenv: func(string) string { return "" }}).loadRegisters(db, "")

@@ -109,7 +109,7 @@ func BenchmarkExportCommand20MB(b *testing.B) {
 	env := map[string]string{"RIGHTSDESK_NOW": "2025-03-20T12:00:00Z", "RIGHTSDESK_ACTOR": "anna", "XDG_CONFIG_HOME": dir}
 	db := filepath.Join(dir, "cases.db")
 	must := func(args ...string) string {
-		status, out, errOut := runCLIb(env, append(args, "--db", db)...)
+		status, out, errOut := runCLIb(b, env, append(args, "--db", db)...)
 		if status != 0 {
 			b.Fatalf("%v: %s", args, errOut)
 		}

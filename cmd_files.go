@@ -10,12 +10,12 @@ import (
 )
 
 // createsDatabase names the commands that may make a database where there
-// is none: init, and demo (through init); and restore, which puts a backup
-// where the database was lost. Every other command that takes
+// is none: init, and demo (through init); restore, which puts a backup
+// where the database was lost; and serve, which makes the team's. Every other command that takes
 // --db refuses a missing one (TRUST.md, files that cannot hurt), so that a
 // mistyped path makes neither folders nor a database, and a read on it
 // does not look like an empty desk.
-var createsDatabase = map[string]bool{"init": true, "demo": true, "restore": true}
+var createsDatabase = map[string]bool{"init": true, "demo": true, "restore": true, "serve": true}
 
 // databaseFirst refuses, before a command runs, a --db (or $RIGHTSDESK_DB,
 // or the default) that names no file: one line naming the path and how to
@@ -23,7 +23,7 @@ var createsDatabase = map[string]bool{"init": true, "demo": true, "restore": tru
 // demo database, which it makes itself.
 func (a *app) databaseFirst(cmd *cobra.Command, args []string) error {
 	flag := cmd.Flags().Lookup("db")
-	if flag == nil || createsDatabase[cmd.Name()] {
+	if flag == nil || createsDatabase[cmd.Name()] || a.team != nil {
 		return nil
 	}
 	if demo := cmd.Flags().Lookup("demo"); demo != nil && demo.Changed {

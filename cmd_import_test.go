@@ -169,7 +169,8 @@ func TestImportTagsPossibleDuplicates(t *testing.T) {
 	for _, c := range listed {
 		tagged[c.ID] = len(c.Tags) == 1 && c.Tags[0] == "possible-duplicate"
 	}
-	want := map[string]bool{"DSR-2026-000001": false, "DSR-2026-000002": true, "DSR-2026-000003": false, "DSR-2026-000004": false, "DSR-2026-000005": true}
+	want := map[string]bool{caseID("crisp", 2026, 1, 1): false, caseID("crisp", 2026, 2, 2): true, caseID("crisp", 2026, 3, 3): false,
+		caseID("callrix", 2026, 4, 1): false, caseID("callrix", 2026, 5, 2): true}
 	for id, w := range want {
 		if tagged[id] != w {
 			t.Errorf("%s tagged %v, want %v", id, tagged[id], w)
@@ -191,7 +192,7 @@ func BenchmarkImport100k(b *testing.B) {
 	env := importEnv(b)
 	for b.Loop() {
 		db := initDB(b, filepath.Join(b.TempDir(), "cases.db"))
-		status, _, errOut := runCLIb(env, "import", file, "--db", db)
+		status, _, errOut := runCLIb(b, env, "import", file, "--db", db)
 		if status != 0 {
 			b.Fatal(errOut)
 		}
@@ -256,10 +257,11 @@ func TestImportJSONLinesWithSeveralRights(t *testing.T) {
 		`"channel":"portal","text":"export please","identifier":{"account":"A-7;B"},"requester":"Pieter Peeters","relation":"parent","regime":"eu-gdpr"}` + "\n" +
 		`{"controller":"callrix","right":"access","subject":"Sofie P.","email":"SOFIE@example.net","received":"2026-11-11","channel":"email","text":"again"}` + "\n"
 	status, out, errOut := runCLI(t, env, "import", writeFile(t, "in.ndjson", jsonl), "--db", db, "--json")
-	if status != 0 || out != `{"requests":2,"cases":3,"possible_duplicates":1,"ids":["DSR-2026-000001","DSR-2026-000002","DSR-2026-000003"]}`+"\n" {
+	first, second, third := caseID("callrix", 2026, 1, 1), caseID("callrix", 2026, 2, 2), caseID("callrix", 2026, 3, 3)
+	if status != 0 || out != `{"requests":2,"cases":3,"possible_duplicates":1,"ids":["`+first+`","`+second+`","`+third+`"]}`+"\n" {
 		t.Fatalf("%d %q %q", status, out, errOut)
 	}
-	_, out, _ = runCLI(t, env, "show", "DSR-2026-000002", "--json", "--db", db)
+	_, out, _ = runCLI(t, env, "show", second, "--json", "--db", db)
 	var v struct {
 		RequestID string   `json:"request_id"`
 		Linked    []string `json:"linked"`
@@ -273,11 +275,11 @@ func TestImportJSONLinesWithSeveralRights(t *testing.T) {
 	if err := json.Unmarshal([]byte(out), &v); err != nil {
 		t.Fatal(err)
 	}
-	if v.RequestID != "DSR-2026-000001" || len(v.Linked) != 1 || v.Linked[0] != "DSR-2026-000001" || v.Right != "portability" ||
+	if v.RequestID != first || len(v.Linked) != 1 || v.Linked[0] != first || v.Right != "portability" ||
 		v.Subject.Identifiers["account"] != "A-7;B" || v.Requester.Relation != "parent" || v.Channel != "portal" || v.Regime != "eu-gdpr" || len(v.Tags) != 0 {
 		t.Fatalf("%+v", v)
 	}
-	_, out, _ = runCLI(t, env, "show", "DSR-2026-000003", "--db", db)
+	_, out, _ = runCLI(t, env, "show", third, "--db", db)
 	if !strings.Contains(out, "possible-duplicate") || !strings.Contains(out, "importer") {
 		t.Fatalf("the repeat's timeline lacks the tag:\n%s", out)
 	}

@@ -81,6 +81,9 @@ key_rotated signed by both. Checkpoints signed before still verify.`,
 	cmd.Flags().BoolVar(&rotate, "rotate-key", false, "retire the signing key for a new one (key_rotated, signed by both)")
 	cmd.RunE = a.runs(func([]string) int {
 		if rotate {
+			if a.team != nil {
+				return a.fail(exitUsage, fmt.Errorf("checkpoint --rotate-key: %w", teamOnlyRefusal("the signing key")))
+			}
 			ev, err := a.store(a.dbPath(db)).RotateKey()
 			if err != nil {
 				return a.storeFailure(err)
@@ -88,7 +91,7 @@ key_rotated signed by both. Checkpoints signed before still verify.`,
 			fmt.Fprintf(a.stdout, "key %d  %s  %s  %s\n", ev.Seq, ev.Kind, ev.At.UTC().Format(time.RFC3339), cases.Printable(ev.Key))
 			return exitOK
 		}
-		f, err := a.store(a.dbPath(db)).Checkpoints()
+		f, err := a.checkpoints(db)
 		if err != nil {
 			return a.storeFailure(err)
 		}
@@ -116,33 +119,82 @@ key_rotated signed by both. Checkpoints signed before still verify.`,
 	return cmd
 }
 
+// checkpoints are the signed checkpoints and the key chain: the team
+// server's in team mode (the client writes any file with its own
+// credentials), else the local database's.
+func (a *app) checkpoints(db string) (*storage.CheckpointFile, error) {
+	if a.team != nil {
+		return a.client.Checkpoints()
+	}
+	return a.store(a.dbPath(db)).Checkpoints()
+}
+
 // checkAgainst checks the database against an exported checkpoint file,
 // or the proof of an earlier packet or case record.
-func (a *app) checkAgainst(s *storage.Store, path string) ([]storage.Problem, int) {
-	if f, err := storage.ReadCheckpointFile(path); err == nil {
-		problems, err := s.CheckAgainst(f)
-		if err != nil {
-			return nil, a.storeFailure(err)
-		}
-		return problems, exitOK
-	}
-	p, _, err := readProof(path)
+// In team mode the team server checks its logs against the file the
+// client read (the file's path never crosses the socket).
+func (a *app) checkAgainst(db, path string) ([]storage.Problem, int) {
+	f, err := storage.ReadCheckpointFile(path)
 	if err != nil {
-		return nil, a.fail(exitUsage, fmt.Errorf("check --against: %w", err))
+		p, _, perr := readProof(path)
+		if perr != nil {
+			return nil, a.fail(exitUsage, fmt.Errorf("check --against: %w", perr))
+		}
+		if a.team == nil {
+			problems, err := a.store(a.dbPath(db)).CheckAgainstProof(p)
+			if err != nil {
+				return nil, a.storeFailure(err)
+			}
+			return problems, exitOK
+		}
+		f = proofCheckpoints(p)
 	}
-	problems, err := s.CheckAgainstProof(p)
+	var problems []storage.Problem
+	if a.team != nil {
+		problems, err = a.client.CheckAgainst(f)
+	} else {
+		problems, err = a.store(a.dbPath(db)).CheckAgainst(f)
+	}
 	if err != nil {
 		return nil, a.storeFailure(err)
 	}
 	return problems, exitOK
 }
 
+// proofCheckpoints is the checkpoint a packet's or record's proof carries
+// as a checkpoint file, for the team server's check (Store.CheckAgainstProof
+// reads it so for a local database): the database is named in the
+// checkpoint's origin (…/DATABASE/ORGANISATION), the keys are the proof's.
+func proofCheckpoints(p *storage.CaseProof) *storage.CheckpointFile {
+	var db string
+	if cp, err := storage.ParseCheckpoint(p.Checkpoint); err == nil {
+		if parts := strings.Split(cp.Origin, "/"); len(parts) >= 3 {
+			db = parts[len(parts)-2]
+		}
+	}
+	keys := make([]storage.KeyEvent, len(p.Keys))
+	for i, k := range p.Keys {
+		keys[i] = storage.KeyEvent{Seq: uint64(i + 1), Key: k}
+	}
+	return &storage.CheckpointFile{Database: db, Keys: keys,
+		Logs: []storage.LogSummary{{Organisation: p.Organisation, Checkpoint: p.Checkpoint}}}
+}
+
 // reportKeys prints the key events check reports: a replaced key is said,
 // so that one nobody expected shows.
-func (a *app) reportKeys(s *storage.Store) {
-	events, err := s.KeyEvents()
-	if err != nil {
-		return // check reports a damaged key chain as a problem
+func (a *app) reportKeys(db string) {
+	var events []storage.KeyEvent
+	if a.team != nil {
+		f, err := a.client.Checkpoints()
+		if err != nil {
+			return // check reports a damaged key chain as a problem
+		}
+		events = f.Keys
+	} else {
+		var err error
+		if events, err = a.store(a.dbPath(db)).KeyEvents(); err != nil {
+			return
+		}
 	}
 	for _, k := range events {
 		if k.Kind == storage.Restored {

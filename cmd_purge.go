@@ -1,6 +1,7 @@
 package main
 
 import (
+	"errors"
 	"fmt"
 
 	"github.com/spf13/cobra"
@@ -29,6 +30,19 @@ untouched. --dry-run lists exactly what would go and changes nothing.`,
 }
 
 func (a *app) runPurge(db, registersDir string, dry, asJSON bool) int {
+	if a.team != nil {
+		if registersDir != "" {
+			return a.fail(exitUsage, errors.New("purge: --registers is not taken in team mode: the team server applies the stored registers' retention"))
+		}
+		if !dry {
+			a.beginWrite()
+		}
+		plan, err := a.client.Purge(dry)
+		if err != nil {
+			return a.storeFailure(err)
+		}
+		return a.printPurge(plan, dry, asJSON)
+	}
 	regs, err := a.loadRegisters(db, registersDir)
 	if err != nil {
 		return a.registersFailure("purge", err)
@@ -48,6 +62,11 @@ func (a *app) runPurge(db, registersDir string, dry, asJSON bool) int {
 	if err != nil {
 		return a.storeFailure(err)
 	}
+	return a.printPurge(plan, dry, asJSON)
+}
+
+// printPurge prints what a purge did, or with dry what it would do.
+func (a *app) printPurge(plan *storage.PurgePlan, dry, asJSON bool) int {
 	if asJSON {
 		return a.printJSON(plan)
 	}

@@ -44,21 +44,30 @@ func (a *app) dataHome() string {
 }
 
 // cases is the case service the commands read and change cases through:
-// today the local store.
-func (a *app) cases(path string) storage.Service { return a.store(path) }
+// the team server's client in team mode, else the local store of path.
+func (a *app) cases(path string) storage.Service { return a.serviceOf(path) }
 
 // store is the process's one owner of the database file, for what is done
-// to the file itself (init, check, backup, purge, demo).
+// to the file itself (init, check, backup, purge, demo). In team mode no
+// local file is ever opened: each of those commands asks the server, and
+// reaching this is a fault of the program, reported as one.
 func (a *app) store(path string) *storage.Store {
+	if a.team != nil {
+		panic("a local database was asked for in team mode")
+	}
 	if a.db == nil || a.db.Path() != path {
 		a.db = storage.Open(path, storage.Options{Shared: storage.IsShared(path), Clock: a.clock, Provenance: a.provenance()})
 	}
 	return a.db
 }
 
-// actor is who records events: $RIGHTSDESK_ACTOR (for tests and demos;
-// the events then say the actor was overridden), else the OS user.
+// actor is who records events: in team mode the name the server knows
+// the caller by; else $RIGHTSDESK_ACTOR (for tests and demos; the events
+// then say the actor was overridden), else the OS user.
 func (a *app) actor() string {
+	if a.team != nil {
+		return a.clientActor()
+	}
 	if v := strings.TrimSpace(a.getenv("RIGHTSDESK_ACTOR")); v != "" {
 		return v
 	}
@@ -154,6 +163,8 @@ func (a *app) storeFailure(err error) int {
 	var notFound *storage.NotFound
 	var missing *storage.NoDatabaseError
 	switch {
+	case a.isForbidden(err):
+		return a.fail(exitRefused, err)
 	case errors.As(err, &refused), errors.As(err, &conflict):
 		return a.fail(exitRefused, refusalWords(err, nil))
 	case errors.As(err, &notFound), errors.Is(err, storage.ErrSameFile), errors.As(err, &missing):
@@ -425,19 +436,25 @@ problem found and exits 1 if there is any.`,
 }
 
 func (a *app) runCheck(db string, asJSON bool, against string) int {
-	problems, err := a.store(a.dbPath(db)).Check()
+	var problems []storage.Problem
+	var err error
+	if a.team != nil {
+		problems, err = a.client.Check()
+	} else {
+		problems, err = a.store(a.dbPath(db)).Check()
+	}
 	if err != nil {
 		return a.storeFailure(err)
 	}
 	if against != "" {
-		more, status := a.checkAgainst(a.store(a.dbPath(db)), against)
+		more, status := a.checkAgainst(db, against)
 		if status != exitOK {
 			return status
 		}
 		problems = append(problems, more...)
 	}
 	if !asJSON {
-		a.reportKeys(a.store(a.dbPath(db)))
+		a.reportKeys(db)
 	}
 	if asJSON {
 		if problems == nil {
@@ -519,6 +536,13 @@ func (a *app) runBackup(db, dest, controller string) int {
 		}
 	}
 	a.beginWrite() // the copy is a file written
+	if a.team != nil {
+		if err := a.clientBackup(dest, controller); err != nil {
+			return a.storeFailure(err)
+		}
+		fmt.Fprintln(a.stdout, dest)
+		return exitOK
+	}
 	held, err := a.store(a.dbPath(db)).Backup(dest, controller)
 	if err != nil {
 		return a.storeFailure(err)

@@ -101,6 +101,7 @@ func TestStoreCommandsEndToEnd(t *testing.T) {
 }
 
 func TestInitShared(t *testing.T) {
+	personalOnly(t, "init --shared sets up a shared local file; a team server replaces it (serve --adopt)")
 	if os.Getuid() != 0 {
 		t.Skip("giving a folder to a group needs root or membership; CI runs as root")
 	}
@@ -136,6 +137,7 @@ func TestInitShared(t *testing.T) {
 // TestBusyDatabaseExitsWithinItsBound: while another process holds the
 // file, a command waits its bound (a few seconds), then exits 3 saying so.
 func TestBusyDatabaseExitsWithinItsBound(t *testing.T) {
+	personalOnly(t, "another process holding the local file; in team mode only the server opens it")
 	db := filepath.Join(t.TempDir(), "cases.db")
 	env := map[string]string{"RIGHTSDESK_NOW": "2026-11-20T10:00:00Z", "RIGHTSDESK_ACTOR": "anna", "XDG_CONFIG_HOME": t.TempDir()}
 	if status, _, errOut := runCLI(t, env, "init", "--db", db); status != 0 {
@@ -216,7 +218,7 @@ func TestBackupOfOneOrganisation(t *testing.T) {
 	}
 	// The next case numbered in the copy does not reuse a number.
 	status, out, _ = runCLI(t, env, "add", "--controller", "crisp", "--right", "access", "--subject", "N", "--email", "n@example.org", "--db", dest)
-	if status != 0 || strings.TrimSpace(out) != "DSR-2026-000004" {
+	if status != 0 || strings.TrimSpace(out) != caseID("crisp", 2026, 4, 3) {
 		t.Fatalf("next number in the copy: %q", out)
 	}
 }
@@ -226,6 +228,7 @@ func TestBackupOfOneOrganisation(t *testing.T) {
 // link) is refused with exit 2 before anything is written; renaming the
 // copy over the live file lost acknowledged writes in the review.
 func TestBackupOntoTheDatabaseIsRefused(t *testing.T) {
+	personalOnly(t, "the client cannot reach the server's file; the same-file check is the local store's")
 	d := newDesk(t, "2026-03-10T12:00:00Z")
 	d.add("--controller", "crisp", "--right", "access", "--received", "2026-03-02")
 	before, err := os.ReadFile(d.db)
@@ -361,6 +364,7 @@ func TestEmptyFileIsNotADatabase(t *testing.T) {
 // (here a link to itself; for a user, a shared folder it may not enter)
 // exits 3 naming why, and never prints "ok".
 func TestCheckThatCannotReachTheFileSaysSo(t *testing.T) {
+	personalOnly(t, "a path no server can hold; in team mode the client opens no file")
 	loop := filepath.Join(t.TempDir(), "cases.db")
 	if err := os.Symlink(loop, loop); err != nil {
 		t.Fatal(err)
@@ -376,6 +380,7 @@ func TestCheckThatCannotReachTheFileSaysSo(t *testing.T) {
 // the restore and, against a checkpoint exported in between, the rollback.
 func TestRestoreFromTheCommandLine(t *testing.T) {
 	d := newDesk(t, "2026-03-10T12:00:00Z")
+	d.env["XDG_STATE_HOME"] = t.TempDir() // a team client's witness, for the restore below
 	kept := d.add("--controller", "crisp", "--right", "access", "--received", "2026-03-02")
 	dest := filepath.Join(t.TempDir(), "backup.db")
 	if status, out, errOut := d.run("backup", dest); status != 0 || strings.TrimSpace(out) != dest {
@@ -392,6 +397,21 @@ func TestRestoreFromTheCommandLine(t *testing.T) {
 	status, out, errOut := d.run("restore", dest)
 	if status != 0 || !strings.Contains(out, "restored from the backup backup.db (1 case)") {
 		t.Fatalf("restore: %d %q %q", status, out, errOut)
+	}
+	if teamTests {
+		// A team's client kept the checkpoints it verified before the
+		// restore: it refuses the rolled-back server until its user, told
+		// of the restore, removes that witness.
+		if status, _, errOut := d.run("check"); status != 3 || !strings.Contains(errOut, "rolled back") {
+			t.Fatalf("a client after the restore: %d %q", status, errOut)
+		}
+		witnesses, _ := filepath.Glob(filepath.Join(d.env["XDG_STATE_HOME"], "rightsdesk", "witness-*.json"))
+		if len(witnesses) == 0 {
+			t.Fatal("the client kept no witness")
+		}
+		for _, w := range witnesses {
+			os.Remove(w)
+		}
 	}
 	if status, _, _ := d.run("show", kept); status != 0 {
 		t.Errorf("the case in the backup: %d", status)

@@ -26,6 +26,7 @@ func TestDemoAndInitTestMakeTestDatabases(t *testing.T) {
 		t.Fatalf("init: %d %q", status, errOut)
 	}
 	for db, want := range map[string]bool{demoDB: true, testDB: true, realDB: false} {
+		releaseDB(db)
 		if test, err := storage.Open(db, storage.Options{}).IsTest(); err != nil || test != want {
 			t.Errorf("%s: test database %v, want %v (%v)", filepath.Base(db), test, want, err)
 		}

@@ -56,7 +56,12 @@ func (a *app) runTUI(db string, demo bool, color, registersDir string) int {
 	if err != nil {
 		return a.registersFailure("", err)
 	}
-	st, actor, data := a.store(path), a.actor(), filepath.Join(a.dataHome(), "rightsdesk")
+	// In team mode the app's store is the team server's client (the app
+	// takes any Store); --demo stays on the user's own demo file.
+	st, actor, data := a.cases(path), a.actor(), filepath.Join(a.dataHome(), "rightsdesk")
+	if a.team != nil {
+		title = "team"
+	}
 	// The registers as the app's commands read them: replaced when the DPO
 	// edits one from the app (E on the register screen).
 	// TERM=vt100 and a locale other than UTF-8 get ASCII; a --color other
@@ -93,6 +98,15 @@ func (a *app) runTUI(db string, demo bool, color, registersDir string) int {
 			exe, err := os.Executable()
 			if err != nil {
 				return nil
+			}
+			if a.team != nil {
+				// The child is a client too: the same configuration and
+				// environment, and the same socket when it was given here.
+				args := []string{"controllers", id, "edit"}
+				if a.socketFlag != "" {
+					args = append(args, "--socket", a.socketFlag)
+				}
+				return exec.Command(exe, args...)
 			}
 			return exec.Command(exe, "controllers", id, "edit", "--db", path)
 		},

@@ -133,6 +133,7 @@ func TestSendRefusesADraft(t *testing.T) {
 	d.ok("close", id, "--outcome", "no-data")
 	// The final letter exported as a DRAFT (a gap in the register), as the
 	// export command records it.
+	releaseDB(d.db)
 	st := storage.Open(d.db, storage.Options{})
 	now := time.Date(2026, 3, 10, 12, 0, 0, 0, time.UTC)
 	if _, err := st.Apply(id, cases.Event{Kind: cases.EventExported, Letter: cases.LetterFinal, Draft: true,

@@ -317,6 +317,7 @@ func TestActionsAgreeOnEveryFace(t *testing.T) {
 
 			// The app: the case opened from the queue, the action's key,
 			// each field in the table's order, enter and the question.
+			releaseDB(appDB)
 			st := storage.Open(appDB, storage.Options{LockTimeout: time.Second})
 			app := newFaceApp(t, st)
 			app.press("enter")
@@ -339,6 +340,7 @@ func TestActionsAgreeOnEveryFace(t *testing.T) {
 				app.press("y")
 			}
 
+			releaseDB(cliDB)
 			cliEvent := lastEventOf(t, storage.Open(cliDB, storage.Options{LockTimeout: time.Second}), id)
 			appEvent := lastEventOf(t, st, id)
 			if cliEvent.Kind != act.Kind {
@@ -389,7 +391,10 @@ func TestIntakeAgreesOnEveryFace(t *testing.T) {
 	if status, _, errOut := runCLI(t, env, "init", "--db", appDB); status != 0 {
 		t.Fatalf("init: %d %s", status, errOut)
 	}
-	st := storage.Open(appDB, storage.Options{LockTimeout: time.Second})
+	releaseDB(appDB)
+	// The app numbers cases as the commands' store does: per organisation
+	// in team mode, where the server's store does.
+	st := storage.Open(appDB, storage.Options{LockTimeout: time.Second, IDsPerOrganisation: teamTests})
 	app := newFaceApp(t, st)
 	app.press("n")
 	for _, f := range cases.IntakeFields {
@@ -405,9 +410,10 @@ func TestIntakeAgreesOnEveryFace(t *testing.T) {
 
 	get := func(path string) []*cases.Case {
 		t.Helper()
+		releaseDB(path)
 		s := storage.Open(path, storage.Options{LockTimeout: time.Second})
 		var out []*cases.Case
-		for _, id := range []string{"DSR-2026-000001", "DSR-2026-000002"} {
+		for _, id := range []string{caseID("crisp", 2026, 1, 1), caseID("crisp", 2026, 2, 2)} {
 			l, err := s.Get(id)
 			if err != nil {
 				t.Fatalf("%s: %v\n%s", path, err, app.frame())

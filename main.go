@@ -15,6 +15,7 @@ import (
 	"time"
 
 	"rightsdesk/cases"
+	"rightsdesk/server"
 	"rightsdesk/storage"
 )
 
@@ -45,6 +46,13 @@ type app struct {
 	// database, or a file it writes), so that an internal error says
 	// truthfully whether anything was written.
 	writing bool
+	// socketFlag is --socket; team is set when the command is a client of
+	// a team server, client once it is connected, whoami the name the
+	// server knows this user by.
+	socketFlag string
+	team       *teamMode
+	client     *server.Client
+	whoami     string
 }
 
 func main() {

@@ -13,23 +13,40 @@ import (
 // runCLI runs the program in-process with a fixed clock.
 func runCLI(t *testing.T, env map[string]string, args ...string) (int, string, string) {
 	t.Helper()
-	return runCLIb(env, args...)
+	return runCLIb(t, env, args...)
 }
 
-// runCLIb runs the command line in-process, for tests and benchmarks.
-func runCLIb(env map[string]string, args ...string) (int, string, string) {
-	var out, errOut bytes.Buffer
-	getenv := func(k string) string {
+// runCLIb runs the command line in-process, for tests and benchmarks: in
+// team mode (RIGHTSDESK_TEST_MODE=team) through a team server on its
+// database (teamharness_test.go).
+func runCLIb(tb testing.TB, env map[string]string, args ...string) (int, string, string) {
+	tb.Helper()
+	personal := func() (int, string, string) {
+		var out, errOut bytes.Buffer
+		status := run(args, &out, &errOut, testEnv(env))
+		return status, out.String(), errOut.String()
+	}
+	if teamTests {
+		return runTeam(tb, env, args, personal)
+	}
+	return personal()
+}
+
+// testEnv is a test's environment: env, the fixed clock unless env sets
+// one, and never the host's configuration.
+func testEnv(env map[string]string) func(string) string {
+	return func(k string) string {
 		if v, ok := env[k]; ok {
 			return v
 		}
-		if k == "RIGHTSDESK_NOW" {
+		switch k {
+		case "RIGHTSDESK_NOW":
 			return "2025-03-10T12:00:00Z"
+		case "RIGHTSDESK_CONFIG":
+			return noConfig
 		}
 		return ""
 	}
-	status := run(args, &out, &errOut, getenv)
-	return status, out.String(), errOut.String()
 }
 
 var berlin = []string{"deadline", "--regime", "eu-gdpr", "--calendar", "DE-BE", "--tz", "Europe/Berlin",

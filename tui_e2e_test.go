@@ -118,6 +118,7 @@ type tmuxDriver struct {
 
 func startTmux(t *testing.T) *tmuxDriver {
 	t.Helper()
+	personalOnly(t, "the terminal app as a process of its own on a local file; the app through the server is tested in ui/ and server/")
 	tmux, err := exec.LookPath("tmux")
 	if err != nil {
 		if os.Getenv("CI") == "true" {

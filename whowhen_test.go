@@ -27,15 +27,26 @@ func runInjected(t *testing.T, env map[string]string, args ...string) (int, stri
 	if err != nil {
 		t.Fatalf("runInjected needs RIGHTSDESK_NOW: %v", err)
 	}
-	var out, errOut bytes.Buffer
-	getenv := func(k string) string {
-		if k == "RIGHTSDESK_NOW" {
-			return ""
+	personal := func() (int, string, string) {
+		var out, errOut bytes.Buffer
+		getenv := func(k string) string {
+			switch k {
+			case "RIGHTSDESK_NOW":
+				return ""
+			case "RIGHTSDESK_CONFIG":
+				if env[k] == "" {
+					return noConfig
+				}
+			}
+			return env[k]
 		}
-		return env[k]
+		status := runWith(args, &out, &errOut, getenv, cases.FixedClock(now))
+		return status, out.String(), errOut.String()
 	}
-	status := runWith(args, &out, &errOut, getenv, cases.FixedClock(now))
-	return status, out.String(), errOut.String()
+	if teamTests {
+		return runTeam(t, env, args, personal)
+	}
+	return personal()
 }
 
 // osName is the name the program finds for the OS user running the tests.
@@ -45,6 +56,7 @@ func osName(t *testing.T) string {
 }
 
 func TestAnOverriddenActorIsRecordedAndShown(t *testing.T) {
+	personalOnly(t, "RIGHTSDESK_ACTOR is refused in team mode: the server records who calls")
 	d := newDesk(t, "2026-03-10T12:00:00Z")
 	id := d.add("--controller", "crisp", "--right", "access", "--received", "2026-03-02")
 	// The OS user runs a command as bob, over SSH, on the system's clock.
@@ -112,6 +124,7 @@ func readFileIn(t *testing.T, dir, name string) string {
 }
 
 func TestAnOverriddenClockIsRecordedAndShown(t *testing.T) {
+	personalOnly(t, "RIGHTSDESK_NOW is refused in team mode: the server records on its own clock")
 	// The present is 20 February 2026. A case received Monday 5 January
 	// must be extended by Thursday 5 February.
 	d := newDesk(t, "2026-02-20T12:00:00Z")
@@ -147,6 +160,7 @@ func TestAnOverriddenClockIsRecordedAndShown(t *testing.T) {
 }
 
 func TestAnApprovalUnderAnOverriddenClockNeverCounts(t *testing.T) {
+	personalOnly(t, "RIGHTSDESK_NOW is refused in team mode: the server records on its own clock")
 	d := newDesk(t, "2026-03-10T12:00:00Z")
 	approvalRegister(t, d, `"refusal"`)
 	id := d.refusedCase("anna", "anna")
@@ -187,6 +201,9 @@ func TestWritesWaitForAClockThatSteppedBack(t *testing.T) {
 	status, _, errOut := d.run("add", "--subject", "Other", "--email", "o@example.org", "--controller", "crisp", "--right", "access")
 	if status != 3 || !strings.Contains(errOut, "writes are refused until it catches up") || strings.Count(errOut, "\n") != 1 {
 		t.Fatalf("add under a clock an hour back: %d %q", status, errOut)
+	}
+	if teamTests {
+		return // team mode has no RIGHTSDESK_NOW: the rest is personal mode's
 	}
 	// RIGHTSDESK_NOW is outside the rule: it says so on the event.
 	d.injectClock = false

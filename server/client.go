@@ -530,6 +530,15 @@ func (c *Client) Check() ([]storage.Problem, error) {
 	return out, err
 }
 
+// CheckAgainst checks that the server's logs still extend the checkpoints
+// of an exported file (check --against FILE), as Store.CheckAgainst does,
+// within the caller's organisations.
+func (c *Client) CheckAgainst(f *storage.CheckpointFile) ([]storage.Problem, error) {
+	var out []storage.Problem
+	err := c.call("POST", "/v1/consistency", f, &out)
+	return out, err
+}
+
 // Backup writes a backup of the database (or of one organisation's cases:
 // controller) to w, as the server streams it; the caller makes the file.
 func (c *Client) Backup(w io.Writer, controller string) error {

@@ -1,0 +1,213 @@
+package main
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io/fs"
+	"net"
+	"os"
+	"os/signal"
+	"os/user"
+	"path/filepath"
+	"strconv"
+	"syscall"
+	"time"
+
+	"github.com/spf13/cobra"
+
+	"rightsdesk/cases"
+	"rightsdesk/server"
+	"rightsdesk/storage"
+)
+
+// shutdownGrace bounds the wait for the change in flight when serve is
+// told to stop.
+const shutdownGrace = 30 * time.Second
+
+// serveOptions are serve's flags.
+type serveOptions struct {
+	db, group, admin, adopt string
+}
+
+// serveCommand is the team server.
+func (a *app) serveCommand() *cobra.Command {
+	var o serveOptions
+	cmd := &cobra.Command{Use: "serve", Short: "the team server: holds the database and serves the team over a Unix socket", Args: noArgs,
+		Long: `Runs the team server (TRUST.md): it alone holds the database, and every member's
+commands and terminal app go through it over a Unix socket. It knows who calls
+from the operating system (the socket's peer credentials), records events with
+its own clock, and checks every read and write against the team table
+(rightsdesk team). Run it as a dedicated system user that owns the database
+(folder 0700, file 0600); systemd's socket activation is taken when present.
+
+The socket is --socket PATH, else $RIGHTSDESK_SOCKET, else the configuration's
+(/etc/rightsdesk/config.toml). The database is --db PATH, else state_dir/cases.db
+of the configuration, else the usual place; one is made when there is none, and
+--admin USER names the first admin of a new team table. --group NAME gives the
+socket to the team's group. --adopt PATH copies the database of a team that
+shared a group-writable file into --db (a new private file; the old file is
+left as it was) and then serves it.
+
+SIGTERM or SIGINT stops it after the change in flight. What is done to the
+file itself (restore, checkpoint --rotate-key) its service account does with
+--db PATH while serve is stopped; init, demo and restore are refused to the
+team's clients.`,
+		Example: "  rightsdesk serve --socket /run/rightsdesk/rightsdesk.sock --group dpo --admin dave\n" +
+			"  rightsdesk serve --adopt /srv/rightsdesk/cases.db --db /var/lib/rightsdesk/cases.db"}
+	f := cmd.Flags()
+	dbFlag(cmd, &o.db)
+	f.StringVar(&o.group, "group", "", "give the socket to the team's group `NAME` (0660)")
+	f.StringVar(&o.admin, "admin", "", "the first admin `USER` of a new team table")
+	f.StringVar(&o.adopt, "adopt", "", "copy a shared-mode database `PATH` into a new --db and serve it")
+	_ = cmd.MarkFlagFilename("adopt", "db")
+	cmd.RunE = a.runs(func([]string) int { return a.runServe(o) })
+	return cmd
+}
+
+func (a *app) runServe(o serveOptions) int {
+	for _, v := range []string{"RIGHTSDESK_ACTOR", "RIGHTSDESK_NOW"} {
+		if a.getenv(v) != "" {
+			return a.fail(exitUsage, fmt.Errorf("serve: %s is not taken by the team server: it records who acts from the OS and when from its own clock; unset it", v))
+		}
+	}
+	cfg, err := loadConfig(a.getenv)
+	if err != nil {
+		return a.fail(exitUsage, err)
+	}
+	socket := teamSocket(a.socketFlag, a.getenv, cfg)
+	if socket == "" && a.getenv("LISTEN_FDS") == "" {
+		return a.fail(exitUsage, fmt.Errorf("serve: which socket? --socket PATH, $RIGHTSDESK_SOCKET or socket in %s", configFile(a.getenv)))
+	}
+	path := o.db
+	if path == "" && cfg.StateDir != "" {
+		path = filepath.Join(cfg.StateDir, "cases.db")
+	}
+	path = a.dbPath(path)
+	gid := -1
+	if o.group != "" {
+		g, err := user.LookupGroup(o.group)
+		if err == nil {
+			gid, err = strconv.Atoi(g.Gid)
+		}
+		if err != nil {
+			return a.fail(exitUsage, fmt.Errorf("serve: unknown group %q", o.group))
+		}
+	}
+	a.beginWrite()
+	if o.adopt != "" {
+		if err := adopt(o.adopt, path); err != nil {
+			return a.fail(exitUsage, fmt.Errorf("serve --adopt: %w", err))
+		}
+		fmt.Fprintf(a.stderr, "rightsdesk: adopted %s as %s (the old file is left as it was; retire it)\n", o.adopt, path)
+	} else if _, err := os.Lstat(path); errors.Is(err, fs.ErrNotExist) {
+		if err := storage.Init(path, false, ""); err != nil {
+			return a.storeFailure(err)
+		}
+	}
+	st := storage.Open(path, storage.Options{IDsPerOrganisation: true, Clock: cases.SystemClock{}})
+	if test, err := st.IsTest(); err != nil {
+		return a.storeFailure(err)
+	} else if test {
+		// Its salts and key derive from a public seed (TRUST.md); the
+		// tests' in-process servers (the harness, servertest) are not
+		// this command.
+		return a.fail(exitUsage, fmt.Errorf("serve: %s is a test or demo database (its salts and key derive from a public seed); a team server serves only a real one", path))
+	}
+	if err := st.Hold(); err != nil {
+		return a.storeFailure(err)
+	}
+	defer st.Close()
+	srv, err := server.New(server.Config{Store: st, Clock: cases.SystemClock{}, Admin: o.admin, Shared: cfg.SharedAccounts,
+		ServiceUID: os.Getuid(), Log: a.stderr})
+	if err != nil {
+		return a.fail(exitUsage, fmt.Errorf("serve: %w", err))
+	}
+	l, err := server.Listen(socket)
+	if err != nil {
+		return a.fail(exitStore, fmt.Errorf("serve: %w", err))
+	}
+	if gid >= 0 {
+		if err := giveSocket(l, gid); err != nil {
+			l.Close()
+			return a.fail(exitStore, fmt.Errorf("serve: give the socket to group %s: %w", o.group, err))
+		}
+	}
+	return a.serveUntilSignalled(srv, l, path)
+}
+
+// serveUntilSignalled serves until SIGTERM or SIGINT, then stops after the
+// change in flight; a listener that fails is exit 3.
+func (a *app) serveUntilSignalled(srv *server.Server, l net.Listener, path string) int {
+	ctx, stop := signal.NotifyContext(context.Background(), syscall.SIGTERM, syscall.SIGINT)
+	defer stop()
+	served := make(chan error, 1)
+	go func() { served <- srv.Serve(l) }()
+	fmt.Fprintf(a.stderr, "rightsdesk: serving %s on %s\n", path, l.Addr())
+	select {
+	case err := <-served:
+		if err != nil {
+			return a.fail(exitStore, fmt.Errorf("serve: %w", err))
+		}
+		return exitOK
+	case <-ctx.Done():
+	}
+	grace, cancel := context.WithTimeout(context.Background(), shutdownGrace)
+	defer cancel()
+	if err := srv.Shutdown(grace); err != nil {
+		return a.fail(exitStore, fmt.Errorf("serve: stopping: %w", err))
+	}
+	<-served
+	fmt.Fprintln(a.stderr, "rightsdesk: stopped")
+	return exitOK
+}
+
+// giveSocket gives the socket file of l to the group gid: the team's
+// members reach it through the group (mode 0660), nobody else at all.
+func giveSocket(l net.Listener, gid int) error {
+	addr, ok := l.Addr().(*net.UnixAddr)
+	if !ok || addr.Name == "" || addr.Name[0] == '@' {
+		return fmt.Errorf("not a socket file (%v)", l.Addr())
+	}
+	if err := os.Chown(addr.Name, -1, gid); err != nil {
+		return err
+	}
+	return os.Chmod(addr.Name, 0o660)
+}
+
+// adopt copies a shared-mode database (a team's group-writable file) to
+// path, a new private file in a private folder, through a checked hot copy
+// under the old file's lock (members still writing wait, none is lost).
+// The old file's mode is never changed: a chmod would not revoke the write
+// handles already open, so the team moves to the new file instead.
+func adopt(from, path string) error {
+	info, err := os.Stat(from)
+	if err != nil {
+		return err
+	}
+	if !info.Mode().IsRegular() {
+		return fmt.Errorf("%s is not a database file", from)
+	}
+	if _, err := os.Lstat(path); err == nil {
+		return fmt.Errorf("%s exists: adopt copies into a new file only (give another --db)", path)
+	} else if !errors.Is(err, fs.ErrNotExist) {
+		return err
+	}
+	dir := filepath.Dir(path)
+	if err := os.MkdirAll(dir, 0o700); err != nil {
+		return err
+	}
+	if di, err := os.Stat(dir); err != nil {
+		return err
+	} else if di.Mode().Perm()&0o077 != 0 {
+		return fmt.Errorf("%s can be reached by others (mode %v): the team's database needs a folder of its own (0700)", dir, di.Mode().Perm())
+	}
+	old := storage.Open(from, storage.Options{Shared: storage.IsShared(from)})
+	if !old.Exists() {
+		return fmt.Errorf("no database at %s", from)
+	}
+	if _, err := old.Backup(path, ""); err != nil {
+		return err
+	}
+	return os.Chmod(path, 0o600)
+}
