@@ -26,7 +26,8 @@ role and organisations. A role is one of
   approver  also approves and rejects letters
   admin     also edits the team table and the registers, purges, backs up
 
-Someone not in the table is refused by the server. team set and team remove
+A member of every organisation (--all) may also back up, whatever the role:
+the backup member, a viewer of all that writes nothing. Someone not in the table is refused by the server. team set and team remove
 change the table (admin only); each change is an event of the table's own
 chain, which check verifies and checkpoint signs.`,
 		Example: "  rightsdesk team\n  rightsdesk team --json\n  rightsdesk team set alice --role handler --org callrix --org crisp\n  rightsdesk team remove bob"}

@@ -66,7 +66,6 @@ func TestRolesPerEndpoint(t *testing.T) {
 		}},
 		{"team", storage.RoleAdmin, func(c *client) error { _, err := c.Team(); return err }},
 		{"check", storage.RoleAdmin, func(c *client) error { _, err := c.Check(); return err }},
-		{"backup", storage.RoleAdmin, func(c *client) error { return c.Backup(io.Discard, "") }},
 		{"purge", storage.RoleAdmin, func(c *client) error { _, err := c.Purge(true); return err }},
 	}
 	callers := map[storage.Role]server.Peer{storage.RoleViewer: carol, storage.RoleHandler: alice, storage.RoleApprover: erin, storage.RoleAdmin: dave}
@@ -82,6 +81,26 @@ func TestRolesPerEndpoint(t *testing.T) {
 			} else if !errors.As(err, &forbidden) {
 				t.Errorf("%s as %s (%s): %v, want Forbidden", o.name, p.Name, role, err)
 			}
+		}
+	}
+}
+
+// TestWhoBacksUp: a backup is a read of what it carries: an admin makes
+// one, and so does the backup member, a viewer of every organisation who
+// writes nothing (TRUST.md); a handler of some organisations does not,
+// even of one of them.
+func TestWhoBacksUp(t *testing.T) {
+	e := newEnv(t)
+	e.add("crisp", "Rita R")
+	for _, p := range []server.Peer{dave, carol} {
+		if err := e.dial(p).Backup(io.Discard, ""); err != nil {
+			t.Errorf("%s backs up: %v", p.Name, err)
+		}
+	}
+	var forbidden *server.Forbidden
+	for _, controller := range []string{"", "crisp"} {
+		if err := e.dial(alice).Backup(io.Discard, controller); !errors.As(err, &forbidden) {
+			t.Errorf("alice (a handler of callrix and crisp) backs up %q: %v, want Forbidden", controller, err)
 		}
 	}
 }

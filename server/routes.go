@@ -266,7 +266,7 @@ func (s *Server) registerAndTeamRoutes() {
 	s.handle("DELETE /v1/team/{name}", admin, func(c *call) error { return s.removeMember(c) })
 }
 
-// databaseRoutes registers what concerns the whole database: checkpoints for everyone, check, backup and purge for admins.
+// databaseRoutes registers what concerns the whole database: checkpoints for everyone, check and purge for admins, backup for admins and the backup member.
 func (s *Server) databaseRoutes() {
 	viewer, admin := storage.RoleViewer, storage.RoleAdmin
 	s.handle("GET /v1/checkpoints", viewer, func(c *call) error {
@@ -298,7 +298,10 @@ func (s *Server) databaseRoutes() {
 		}
 		return writeJSON(c.w, nonNil(problems))
 	})
-	s.handle("GET /v1/backup", admin, func(c *call) error { return s.backup(c) })
+	// A backup is a read of everything it carries: an admin's, or the
+	// backup member's, who reads every organisation and writes nothing
+	// (TRUST.md: "a rightsdesk-backup member whose role reads everything").
+	s.handle("GET /v1/backup", viewer, func(c *call) error { return s.backup(c) })
 	s.handle("POST /v1/purge", admin, func(c *call) error { return s.purge(c) })
 }
 
@@ -532,6 +535,10 @@ func (s *Server) removeMember(c *call) error {
 // server sends it and removes it. No path crosses the socket.
 func (s *Server) backup(c *call) error {
 	controller := c.r.URL.Query().Get("controller")
+	if c.member.Role != storage.RoleAdmin && !c.member.All {
+		return &Forbidden{Reason: fmt.Sprintf("backup: %s is a %s of some organisations: a backup needs the admin role, or a member of every organisation (the backup member: team set NAME --role viewer --all)",
+			cases.Printable(c.member.Name), c.member.Role)}
+	}
 	if !c.member.All && (controller == "" || !slices.Contains(c.member.Organisations, controller)) {
 		return &Forbidden{Reason: "backup: a member of some organisations backs up one of them (--controller ID)"}
 	}
