@@ -294,3 +294,30 @@ func TestActorAndClockAreTheServers(t *testing.T) {
 		t.Errorf("the received event: actor %q at %s", ev.Actor, ev.RecordedAt)
 	}
 }
+
+// TestReadsAreLoggedWithoutAWrite: a viewer's read is in the access log,
+// under the viewer's name, soon after it was made even when no write comes
+// to carry it (the server writes the pending reads every FlushReadsEvery).
+func TestReadsAreLoggedWithoutAWrite(t *testing.T) {
+	e := newEnvWith(t, server.Config{FlushReadsEvery: 20 * time.Millisecond})
+	id := e.add("crisp", "Rita R")
+	if _, err := e.dial(carol).Get(id); err != nil {
+		t.Fatal(err)
+	}
+	deadline := time.Now().Add(10 * time.Second)
+	for {
+		log, err := e.st.AccessLog(id)
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, a := range log {
+			if a.Actor == "carol" {
+				return
+			}
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("carol's read is not in the access log 10 s later: %+v", log)
+		}
+		time.Sleep(20 * time.Millisecond)
+	}
+}

@@ -53,6 +53,11 @@ type Config struct {
 	// ReadHeaderTimeout bounds the wait for a request's headers (default
 	// 10 s).
 	ReadHeaderTimeout time.Duration
+	// FlushReadsEvery is how often the reads logged since the last write
+	// are written when no write came to carry them (storage batches them
+	// into the next write transaction): a read stays in memory at most that
+	// long, and costs one fsync per period, not one per read (default 5 s).
+	FlushReadsEvery time.Duration
 }
 
 // Server is the team server (TRUST.md): the one process that holds the
@@ -114,6 +119,9 @@ func New(cfg Config) (*Server, error) {
 	if cfg.ReadHeaderTimeout <= 0 {
 		cfg.ReadHeaderTimeout = 10 * time.Second
 	}
+	if cfg.FlushReadsEvery <= 0 {
+		cfg.FlushReadsEvery = 5 * time.Second
+	}
 	s := &Server{cfg: cfg, store: cfg.Store, mux: http.NewServeMux(), hub: newHub(),
 		perUID: map[int]int{}, conns: map[net.Conn]*connection{}}
 	if err := s.loadTeam(); err != nil {
@@ -147,7 +155,28 @@ func New(cfg Config) (*Server, error) {
 }
 
 // Serve answers on l until Shutdown; it returns http.ErrServerClosed then.
-func (s *Server) Serve(l net.Listener) error { return s.http.Serve(l) }
+func (s *Server) Serve(l net.Listener) error {
+	done := make(chan struct{})
+	defer close(done)
+	go s.flushReads(done, s.cfg.FlushReadsEvery)
+	return s.http.Serve(l)
+}
+
+// flushReads writes the pending read log every period until done.
+func (s *Server) flushReads(done <-chan struct{}, every time.Duration) {
+	t := time.NewTicker(every)
+	defer t.Stop()
+	for {
+		select {
+		case <-done:
+			return
+		case <-t.C:
+			if err := s.store.FlushReads(); err != nil {
+				s.logf("the read log could not be written: %v", err)
+			}
+		}
+	}
+}
 
 // Shutdown stops taking connections, ends the change streams, and returns
 // once the requests in flight (a change being committed among them) have

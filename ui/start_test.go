@@ -2,6 +2,7 @@ package ui
 
 import (
 	"path/filepath"
+	"strings"
 	"testing"
 	"time"
 
@@ -9,6 +10,8 @@ import (
 
 	"rightsdesk/cases"
 	"rightsdesk/cases/demo"
+	"rightsdesk/server"
+	"rightsdesk/server/servertest"
 	"rightsdesk/storage"
 )
 
@@ -26,6 +29,31 @@ func BenchmarkStart100k(b *testing.B) {
 		if v := next.(Model).View(); len(v.Content) < 100 {
 			b.Fatal("no frame")
 		}
+	}
+}
+
+// BenchmarkStartThroughServer100k is the same first frame in team mode:
+// the app's queue read through the team server's client over its socket
+// (dial with its checks, the queue in the server's compact form, scoped to
+// a member of every organisation), then counted and rendered (target 300 ms).
+func BenchmarkStartThroughServer100k(b *testing.B) {
+	_, s, now := demo100k(b, true)
+	c := &clock{t: now}
+	anna := server.Peer{UID: 51001, Name: "anna"}
+	socket := servertest.Start(b, s, c, func() server.Peer { return anna })
+	dir := b.TempDir()
+	for b.Loop() {
+		client, err := server.Dial(socket, server.DialOptions{ServiceUID: -1, StateDir: dir})
+		if err != nil {
+			b.Fatal(err)
+		}
+		m := New(Options{Store: client, Clock: c, Actor: "anna"})
+		next, _ := m.Update(tea.WindowSizeMsg{Width: 80, Height: 24})
+		next, _ = next.(Model).Update(next.(Model).loadQueue("")())
+		if v := next.(Model).View(); !strings.Contains(v.Content, "DSR-") {
+			b.Fatal("no frame")
+		}
+		client.Close()
 	}
 }
 
