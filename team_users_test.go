@@ -326,8 +326,8 @@ func TestTeamOfRealUsers(t *testing.T) {
 	}
 
 	// eve is neither in the team nor in the group: no connection, no file.
-	if status, _, errOut := rt.as("eve", nil, "list"); status != 3 {
-		t.Errorf("eve lists: exit %d %s, want 3 (the socket refuses her)", status, errOut)
+	if status, _, errOut := rt.as("eve", nil, "list"); status != 3 || !strings.Contains(errOut, "the team's group") {
+		t.Errorf("eve lists: exit %d %s, want 3 and why (the socket refuses her)", status, errOut)
 	}
 	if err := exec.Command("runuser", "-u", "eve", "--", "cat", rt.db).Run(); err == nil {
 		t.Errorf("eve reads the database file")

@@ -45,6 +45,11 @@ type Unreachable struct {
 }
 
 func (e *Unreachable) Error() string {
+	if errors.Is(e.Err, fs.ErrPermission) {
+		// The socket is the team group's (0660): someone outside it is
+		// told so, not sent looking for a server that is running.
+		return fmt.Sprintf("you may not connect to the rightsdesk server at %s (permission denied): an administrator adds your account to the team's group, and an admin of the team to the team table", e.Socket)
+	}
 	return fmt.Sprintf("the rightsdesk server at %s does not answer (%v); is rightsdesk serve running?", e.Socket, e.Err)
 }
 

@@ -396,6 +396,7 @@ func (m Model) snapshot(msg queueMsg) (tea.Model, tea.Cmd) {
 	q := &m.queue
 	if msg.err != nil {
 		m.err, m.loadErr = errorLine(msg.err), msg.err.Error()
+		m.readErr = m.err
 		return m, nil
 	}
 	if msg.partial && msg.counter < q.counter {
@@ -434,9 +435,10 @@ func (m Model) snapshot(msg queueMsg) (tea.Model, tea.Cmd) {
 // is sent again or closed, or a poll would take it away before it is read.
 func (m *Model) clearStoreError() {
 	m.loadErr = ""
-	if m.form == nil {
+	if m.form == nil || (m.err != "" && m.err == m.readErr) {
 		m.err = ""
 	}
+	m.readErr = ""
 }
 
 // filtered shows a filter's result, if it is the latest run's.

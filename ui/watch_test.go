@@ -126,3 +126,27 @@ func TestPushedChangeShowsWithoutAPoll(t *testing.T) {
 		t.Fatalf("back again: message gone and one wait, got %d waits:\n%s", len(waiting), frame(m))
 	}
 }
+
+// A read of the store that failed while a form is open (the server gone)
+// is said until the store reads again, then goes, and the form keeps what
+// was typed; a refusal of the form's own stays with the form.
+func TestAReadErrorGoesWhenTheStoreReadsAgainWithAFormOpen(t *testing.T) {
+	m, _, _, _ := formFixture(t) // registers: the new request form needs them
+	m = press(t, m, "n", "=Ewa")
+	if m.form == nil {
+		t.Fatal("n opens the note form")
+	}
+	m = drive(t, m, queueMsg{err: errors.New("the rightsdesk server at /run/rd.sock does not answer")})
+	if !strings.Contains(frame(m), "does not answer") {
+		t.Fatalf("the read error is not said:\n%s", frame(m))
+	}
+	m = drive(t, m, polledMsg{})
+	if strings.Contains(frame(m), "does not answer") || m.form == nil || !strings.Contains(frame(m), "Ewa") {
+		t.Fatalf("the store reads again: the error goes, the form stays:\n%s", frame(m))
+	}
+	m.err = "the organisation is required"
+	m = drive(t, m, polledMsg{})
+	if m.err != "the organisation is required" {
+		t.Fatalf("a form's refusal went with a poll: %q", m.err)
+	}
+}
