@@ -112,7 +112,8 @@ func (a *app) dial() error {
 		return err
 	}
 	c, err := server.Dial(a.team.socket, server.DialOptions{ServiceUID: uid, StateDir: a.clientStateDir(),
-		ReportedOrigin: reportedOrigin(a.getenv("SSH_CONNECTION"))})
+		ReportedOrigin: reportedOrigin(a.getenv("SSH_CONNECTION")),
+		Notice:         func(s string) { fmt.Fprintf(a.stderr, "rightsdesk: note: %s\n", oneLine(s)) }})
 	if err != nil {
 		// Not a member is a refusal (exit 1); a server that does not
 		// answer, or is not the service's, cannot be used now (exit 3).

@@ -34,6 +34,10 @@ type DialOptions struct {
 	// ReportedOrigin is the SSH origin the client reports (recorded as
 	// reported_origin on what it records).
 	ReportedOrigin string
+	// Notice is told what the client accepted and the user should know: a
+	// restore of the server's database from a backup since this client's
+	// last connection (nil: not told).
+	Notice func(string)
 }
 
 // Unreachable is a server that does not answer: no socket, nobody

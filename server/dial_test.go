@@ -181,3 +181,37 @@ func TestIdentifyPeerReadsTheKernelsWord(t *testing.T) {
 		t.Errorf("UserID(%q) = %d, %v", want, uid, err)
 	}
 }
+
+// TestWitnessTakesARestoreItIsTold: a backup put back with restore (a
+// chained restored event) is not a silent rollback: the client takes the
+// new state and tells the user, once; the next connection is quiet.
+func TestWitnessTakesARestoreItIsTold(t *testing.T) {
+	e := newEnv(t)
+	id := e.add("crisp", "Will W")
+	state := filepath.Join(t.TempDir(), "state")
+	older := filepath.Join(t.TempDir(), "older.db")
+	if _, err := e.st.Backup(older, ""); err != nil {
+		t.Fatal(err)
+	}
+	first := e.dialWith(dave, server.DialOptions{ServiceUID: -1, StateDir: state})
+	if _, err := first.Do(id, note("after the copy"), time.Time{}); err != nil {
+		t.Fatal(err)
+	}
+	e.dialWith(dave, server.DialOptions{ServiceUID: -1, StateDir: state}) // keeps the grown log
+
+	if _, err := e.st.Restore(older, e.clock.Now()); err != nil {
+		t.Fatal(err)
+	}
+	var told []string
+	notice := func(s string) { told = append(told, s) }
+	if _, err := server.Dial(e.socketOf(dave), server.DialOptions{ServiceUID: -1, StateDir: state, Notice: notice}); err != nil {
+		t.Fatalf("dial after a restore: %v", err)
+	}
+	if len(told) != 1 || !strings.Contains(told[0], "restored from a backup") {
+		t.Fatalf("the user is told %q, want the restore said once", told)
+	}
+	told = nil
+	if _, err := server.Dial(e.socketOf(dave), server.DialOptions{ServiceUID: -1, StateDir: state, Notice: notice}); err != nil || len(told) != 0 {
+		t.Fatalf("the next dial: %v, told %q", err, told)
+	}
+}

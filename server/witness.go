@@ -10,6 +10,7 @@ import (
 	"os"
 	"path/filepath"
 	"strings"
+	"time"
 
 	"golang.org/x/mod/sumdb/note"
 
@@ -69,6 +70,17 @@ func (c *Client) witness() error {
 	if before.Database != now.Database {
 		return fail("it now serves database %s, not %s; if the database was replaced on purpose, remove the file", now.Database, before.Database)
 	}
+	if restore, ok := restoredSince(before, now); ok {
+		// A restore from a backup takes the logs back, and says so in the
+		// key chain (TRUST.md: "a chained restored event, never silent"):
+		// the client takes the new state and says what happened, rather
+		// than refusing the team's server for ever.
+		if c.opts.Notice != nil {
+			c.opts.Notice(fmt.Sprintf("the server's database was restored from a backup at %s (key event %d): what was recorded after that backup was made is not in it",
+				restore.At.UTC().Format(time.RFC3339), restore.Seq))
+		}
+		return keepWitness(path, now)
+	}
 	for i, k := range before.Keys {
 		if i >= len(now.Keys) || now.Keys[i].Key != k.Key || now.Keys[i].Seq != k.Seq {
 			return fail("its key chain no longer holds key event %d", k.Seq)
@@ -107,6 +119,25 @@ func (c *Client) witness() error {
 		}
 	}
 	return keepWitness(path, now)
+}
+
+// restoredSince finds a restore the witness has not seen: a restored event
+// in the server's key chain after the part of it the witness shares (the
+// backup's chain, and the witness's own beyond it, may differ after that
+// point).
+func restoredSince(before, now *storage.CheckpointFile) (storage.KeyEvent, bool) {
+	shared := 0
+	for shared < len(before.Keys) && shared < len(now.Keys) &&
+		before.Keys[shared].Seq == now.Keys[shared].Seq && before.Keys[shared].Key == now.Keys[shared].Key &&
+		before.Keys[shared].Kind == now.Keys[shared].Kind {
+		shared++
+	}
+	for _, k := range now.Keys[shared:] {
+		if k.Kind == storage.Restored {
+			return k, true
+		}
+	}
+	return storage.KeyEvent{}, false
 }
 
 // openLogs verifies each log's checkpoint against the file's key chain
