@@ -253,7 +253,14 @@ func TestTeamOfRealUsers(t *testing.T) {
 	// the team table's own chain.
 	rt.ok("dave", "team", "set", "alice", "--role", "handler", "--org", "callrix", "--org", "crisp")
 	rt.ok("dave", "team", "set", "bob", "--role", "handler", "--org", "closeq")
-	rt.ok("dave", "team", "set", "carol", "--role", "viewer", "--all")
+	// The fourth event of the table's chain (the first admin was the first),
+	// which check verifies and the checkpoints sign.
+	if out := rt.ok("dave", "team", "set", "carol", "--role", "viewer", "--all"); !strings.Contains(out, "team 4  member_set  carol") {
+		t.Errorf("carol's line in the team table is not its fourth event: %q", out)
+	}
+	if out := rt.ok("dave", "checkpoint"); !strings.Contains(out, "~team") {
+		t.Errorf("the checkpoints do not sign the team table's log:\n%s", out)
+	}
 	var team []struct {
 		Name string `json:"name"`
 		Role string `json:"role"`
