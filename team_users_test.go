@@ -332,6 +332,28 @@ func TestTeamOfRealUsers(t *testing.T) {
 		t.Errorf("carol (a viewer) records a note: exit %d %s", status, errOut)
 	}
 
+	// A backup is a read of everything: carol, a viewer of every
+	// organisation (the backup member of the README), makes one, written by
+	// her client with her own permissions; alice, a handler of two, does not.
+	backup := filepath.Join(rt.dir, "home", "carol", "cases-backup.db")
+	if out := rt.ok("carol", "backup", backup); !strings.Contains(out, backup) {
+		t.Errorf("carol's backup says %q", out)
+	}
+	for _, f := range []string{backup, backup + ".checkpoints.json"} {
+		info, err := os.Stat(f)
+		if err != nil {
+			t.Errorf("the backup member's backup: %v", err)
+			continue
+		}
+		carol, _ := user.Lookup("carol")
+		if st, ok := info.Sys().(*syscall.Stat_t); !ok || strconv.Itoa(int(st.Uid)) != carol.Uid || info.Mode().Perm() != 0o600 {
+			t.Errorf("%s is %v, not carol's 0600", f, info.Mode().Perm())
+		}
+	}
+	if status, _, errOut := rt.as("alice", nil, "backup", filepath.Join(rt.dir, "home", "alice", "b.db")); status != 1 {
+		t.Errorf("alice (a handler of two organisations) backs up: exit %d %s", status, errOut)
+	}
+
 	// eve is neither in the team nor in the group: no connection, no file.
 	if status, _, errOut := rt.as("eve", nil, "list"); status != 3 || !strings.Contains(errOut, "the team's group") {
 		t.Errorf("eve lists: exit %d %s, want 3 and why (the socket refuses her)", status, errOut)
