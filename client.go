@@ -3,11 +3,9 @@ package main
 import (
 	"errors"
 	"fmt"
-	"io/fs"
 	"os"
 	"path/filepath"
 	"strings"
-	"syscall"
 
 	"github.com/spf13/cobra"
 
@@ -179,7 +177,7 @@ func (a *app) clientActor() string {
 // only then renames it to DEST. On any failure the partial copy goes.
 func (a *app) clientBackup(dest, controller string) error {
 	tmp := dest + ".partial"
-	f, err := createPartial(tmp)
+	f, err := storage.CreatePartial(tmp)
 	if err != nil {
 		return fmt.Errorf("backup %s: %w", dest, err)
 	}
@@ -225,38 +223,4 @@ func checkedCopy(path string) (*storage.CheckpointFile, error) {
 		return nil, fmt.Errorf("the copy does not verify: %s", problems[0])
 	}
 	return st.Checkpoints()
-}
-
-// createPartial makes the temporary copy beside dest: a leftover of an
-// earlier run is removed only when it is a regular file of this user; one
-// planted there (a link, a device, another user's file) is refused and
-// left alone. The new file is created exclusively, never through a link,
-// 0600 whatever the umask.
-func createPartial(tmp string) (*os.File, error) {
-	info, err := os.Lstat(tmp)
-	switch {
-	case err == nil:
-		st, ok := info.Sys().(*syscall.Stat_t)
-		if !info.Mode().IsRegular() {
-			return nil, fmt.Errorf("%s is in the way and is not a regular file (%v); remove it or give another destination", tmp, info.Mode().Type())
-		}
-		if !ok || int(st.Uid) != os.Geteuid() {
-			return nil, fmt.Errorf("%s is in the way and belongs to another user; remove it or give another destination", tmp)
-		}
-		if err := os.Remove(tmp); err != nil {
-			return nil, err
-		}
-	case !errors.Is(err, fs.ErrNotExist):
-		return nil, err
-	}
-	f, err := os.OpenFile(tmp, os.O_RDWR|os.O_CREATE|os.O_EXCL|syscall.O_NOFOLLOW, 0o600)
-	if err != nil {
-		return nil, err
-	}
-	if err := f.Chmod(0o600); err != nil {
-		f.Close()
-		os.Remove(tmp)
-		return nil, err
-	}
-	return f, nil
 }

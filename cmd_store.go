@@ -2,12 +2,10 @@ package main
 
 import (
 	"bytes"
-	"context"
 	"errors"
 	"fmt"
 	"io"
 	"os"
-	"os/exec"
 	"os/user"
 	"path/filepath"
 	"strconv"
@@ -17,6 +15,7 @@ import (
 	"github.com/spf13/cobra"
 
 	"rightsdesk/cases"
+	"rightsdesk/server"
 	"rightsdesk/storage"
 )
 
@@ -111,7 +110,7 @@ func reportedOrigin(sshConnection string) string {
 // osActor is the OS user's name, found once per process.
 func (a *app) osActor() string {
 	if a.osName == "" {
-		a.osName = osUserName(user.Current, user.Lookup, getentName, a.getenv, os.Getuid())
+		a.osName = osUserName(user.Current, user.Lookup, server.NSSName, a.getenv, os.Getuid())
 	}
 	return a.osName
 }
@@ -137,22 +136,6 @@ func osUserName(current func() (*user.User, error), lookup func(string) (*user.U
 		}
 	}
 	return "uid:" + strconv.Itoa(uid)
-}
-
-// getentName asks NSS (getent passwd UID) for the account's name, within
-// a second; "" when it cannot say.
-func getentName(uid int) string {
-	ctx, cancel := context.WithTimeout(context.Background(), time.Second)
-	defer cancel()
-	out, err := exec.CommandContext(ctx, "getent", "passwd", strconv.Itoa(uid)).Output()
-	if err != nil {
-		return ""
-	}
-	fields := strings.Split(strings.TrimSpace(string(out)), ":")
-	if len(fields) < 3 || fields[2] != strconv.Itoa(uid) || fields[0] == "" {
-		return ""
-	}
-	return fields[0]
 }
 
 // storeFailure maps an error from the store or the domain to its exit

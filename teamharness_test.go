@@ -203,7 +203,7 @@ func serverFor(tb testing.TB, path string, now time.Time) (*harnessServer, error
 		// The actors the tests name are members from the start, so that
 		// a test that compares the file before and after a refused
 		// command sees no member added in between.
-		me := osUserName(user.Current, user.Lookup, getentName, func(string) string { return "" }, os.Getuid())
+		me := osUserName(user.Current, user.Lookup, server.NSSName, func(string) string { return "" }, os.Getuid())
 		for _, name := range append([]string{me}, testActors...) {
 			if err := h.member(name); err != nil {
 				stopServer(path)
@@ -353,7 +353,7 @@ func runTeam(tb testing.TB, env map[string]string, args []string, personal func(
 	now := clock.Now()
 	actor := strings.TrimSpace(env["RIGHTSDESK_ACTOR"])
 	if actor == "" {
-		actor = osUserName(user.Current, user.Lookup, getentName, getenv, os.Getuid())
+		actor = osUserName(user.Current, user.Lookup, server.NSSName, getenv, os.Getuid())
 	}
 	path, use := teamDatabase(args, getenv)
 	switch use {

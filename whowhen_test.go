@@ -15,6 +15,7 @@ import (
 	"time"
 
 	"rightsdesk/cases"
+	"rightsdesk/server"
 )
 
 // runInjected runs the command line in-process on the clock that env's
@@ -52,7 +53,7 @@ func runInjected(t *testing.T, env map[string]string, args ...string) (int, stri
 // osName is the name the program finds for the OS user running the tests.
 func osName(t *testing.T) string {
 	t.Helper()
-	return osUserName(user.Current, user.Lookup, getentName, func(string) string { return "" }, os.Getuid())
+	return osUserName(user.Current, user.Lookup, server.NSSName, func(string) string { return "" }, os.Getuid())
 }
 
 func TestAnOverriddenActorIsRecordedAndShown(t *testing.T) {
@@ -244,7 +245,7 @@ func TestTheOSUserWhenTheSystemCannotSay(t *testing.T) {
 			t.Errorf("%s: %q, want %q", tt.name, got, tt.want)
 		}
 	}
-	if got := osUserName(user.Current, user.Lookup, getentName, env(map[string]string{"USER": "someone-else"}), os.Getuid()); got == "someone-else" {
+	if got := osUserName(user.Current, user.Lookup, server.NSSName, env(map[string]string{"USER": "someone-else"}), os.Getuid()); got == "someone-else" {
 		t.Errorf("$USER was taken over the system's answer")
 	}
 }

@@ -74,7 +74,7 @@ func IdentifyPeer(conn net.Conn) (Peer, error) {
 // UserName resolves uid to its account name through NSS (getent, within a
 // second), falling back to os/user; an account with no name is an error.
 func UserName(uid int) (string, error) {
-	if name := getentName(uid); name != "" {
+	if name := NSSName(uid); name != "" {
 		return name, nil
 	}
 	u, err := user.LookupId(strconv.Itoa(uid))
@@ -106,8 +106,10 @@ func UserID(name string) (int, error) {
 	return strconv.Atoi(u.Uid)
 }
 
-// getentName asks NSS for uid's account name; "" when it cannot say.
-func getentName(uid int) string {
+// NSSName asks NSS (getent passwd UID, within a second) for uid's account
+// name, so that accounts of a directory service that os/user cannot
+// resolve (a build without cgo) are named; "" when it cannot say.
+func NSSName(uid int) string {
 	ctx, cancel := context.WithTimeout(context.Background(), time.Second)
 	defer cancel()
 	out, err := exec.CommandContext(ctx, "getent", "passwd", strconv.Itoa(uid)).Output()

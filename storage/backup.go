@@ -31,7 +31,7 @@ func (s *Store) Backup(dest, controller string) (time.Duration, error) {
 		return 0, err
 	}
 	tmp := dest + ".partial"
-	f, err := createPartial(tmp)
+	f, err := CreatePartial(tmp)
 	if err != nil {
 		return 0, fmt.Errorf("backup %s: %w", dest, err)
 	}
@@ -122,13 +122,14 @@ func (s *Store) notTheDatabase(dest string) error {
 	return nil
 }
 
-// createPartial makes the temporary copy beside dest. A leftover of an
+// CreatePartial makes the temporary copy beside dest (a backup's here, the
+// one a team client writes from the server's stream in main). A leftover of an
 // earlier run is removed only if it is a regular file of this user: one
 // planted there (a link to another file, or a file another user made so
 // that the backup would be theirs) is refused, named, and left alone. The
 // new file is created exclusively and never through a link, 0600 whatever
 // the umask.
-func createPartial(tmp string) (*os.File, error) {
+func CreatePartial(tmp string) (*os.File, error) {
 	info, err := os.Lstat(tmp)
 	switch {
 	case err == nil:
@@ -158,7 +159,7 @@ func createPartial(tmp string) (*os.File, error) {
 }
 
 // copyController writes a new database into f (empty, created by
-// createPartial; bbolt closes it) holding one organisation's cases and
+// CreatePartial; bbolt closes it) holding one organisation's cases and
 // everything shared (meta, ID sequences). bbolt is handed the open file
 // rather than its path, so nothing put at the path meanwhile is followed.
 func copyController(src *bolt.Tx, f *os.File, controller string) error {

@@ -64,7 +64,7 @@ func (s *Store) Restore(from string, now time.Time) (KeyEvent, error) {
 		}
 	}
 	tmp := s.path + ".restoring"
-	f, err := createPartial(tmp)
+	f, err := CreatePartial(tmp)
 	if err != nil {
 		return ev, fmt.Errorf("restore: %w", err)
 	}
