@@ -247,6 +247,7 @@ func (rt *realTeam) addCase(name, controller, subject, email string) string {
 }
 
 func TestTeamOfRealUsers(t *testing.T) {
+	personalOnly(t, "its server is its own process, run as its own user; nothing goes through the harness")
 	rt := startRealTeam(t)
 
 	// dave, the first admin, sets up the team; each change is an event of
