@@ -422,3 +422,70 @@ func exitCode(err error) int {
 	}
 	return -1
 }
+
+// TestServeTakesTheSocketFromSystemd: under socket activation (the
+// README's rightsdesk.socket) systemd binds the socket and hands it to
+// serve as file descriptor 3 with LISTEN_FDS=1 and LISTEN_PID=its pid;
+// serve answers on it without binding its own. systemd is not run here:
+// the test binds the socket and passes it the way systemd does (sh sets
+// LISTEN_PID to its own pid, which exec keeps).
+func TestServeTakesTheSocketFromSystemd(t *testing.T) {
+	personalOnly(t, "serve is its own process; nothing goes through the harness")
+	bin := buildBinary(t)
+	dir, err := os.MkdirTemp("", "rds")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer os.RemoveAll(dir)
+	socket := filepath.Join(dir, "s")
+	l, err := net.Listen("unix", socket)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer l.Close()
+	f, err := l.(*net.UnixListener).File()
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer f.Close()
+	config := filepath.Join(dir, "config.toml")
+	// The configuration names another path: a serve that ignored systemd's
+	// socket would bind it.
+	own := filepath.Join(dir, "own")
+	os.WriteFile(config, []byte(fmt.Sprintf("socket = %q\nservice_user = %d\n", own, os.Getuid())), 0o600)
+	db := filepath.Join(dir, "team", "cases.db")
+	srv := exec.Command("sh", "-c", `LISTEN_PID=$$ LISTEN_FDS=1 exec "$0" serve --db "$1" --admin nobody`, bin, db)
+	srv.Env = []string{"RIGHTSDESK_CONFIG=" + config, "XDG_STATE_HOME=" + dir, "HOME=" + dir, "PATH=" + os.Getenv("PATH")}
+	srv.ExtraFiles = []*os.File{f} // fd 3
+	stderr, _ := srv.StderrPipe()
+	if err := srv.Start(); err != nil {
+		t.Fatal(err)
+	}
+	lines := bufio.NewReader(stderr)
+	var said string
+	for !strings.Contains(said, "serving "+db) {
+		line, err := lines.ReadString('\n')
+		said += line
+		if err != nil {
+			srv.Process.Kill()
+			t.Fatalf("serve said %q %v", said, err)
+		}
+	}
+	// The server answers on the socket systemd bound: this account is no
+	// member, so the answer is the server's refusal (exit 1), not exit 3.
+	if _, err := os.Lstat(own); err == nil {
+		t.Errorf("serve bound a socket of its own (%s) beside systemd's", own)
+	}
+	client := exec.Command(bin, "list", "--socket", socket)
+	client.Env = srv.Env
+	var cerr bytes.Buffer
+	client.Stderr = &cerr
+	if code := exitCode(client.Run()); code != 1 || !strings.Contains(cerr.String(), "not a member") {
+		t.Errorf("a client on the activated socket: %d %q", code, cerr.String())
+	}
+	srv.Process.Signal(syscall.SIGTERM)
+	io.ReadAll(lines)
+	if code := exitCode(srv.Wait()); code != 0 {
+		t.Errorf("serve after SIGTERM: %d", code)
+	}
+}
