@@ -69,7 +69,7 @@
 //	GET    /v1/checkpoints                 viewer    the signed checkpoints of the caller's logs and the key chain
 //	POST   /v1/consistency                 viewer    a client's witness (a checkpoint file) -> the problems found against it
 //	GET    /v1/check                       admin     check -> [{"case", "detail"}]
-//	GET    /v1/backup?controller=ID        admin     the backup's bytes, streamed
+//	GET    /v1/backup?controller=ID        admin     the backup's bytes, streamed (also a member of every organisation: the backup member)
 //	POST   /v1/purge?dry=1                 admin     retention from the stored registers -> the plan
 //
 // # The change stream
