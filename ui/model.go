@@ -126,10 +126,6 @@ type Model struct {
 	status   string           // a message for the status line
 	err      string           // the last error, shown until the next success
 	loadErr  string           // the same in full (with the file's path), shown while there is no queue
-	// readErr is err when a read of the store set it (a busy file, a server
-	// gone): it goes when the store reads again even with a form open, while
-	// a form's own refusal stays with the form.
-	readErr string
 }
 
 // New makes the app's model.

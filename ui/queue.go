@@ -156,6 +156,10 @@ type queue struct {
 	counter uint64 // the change counter the snapshot is current to
 	loaded  bool
 	idWidth int // the widest ID of the snapshot (idWidth)
+	// readErr is the model's err when a read of the store set it (a busy
+	// file, a server gone): it goes when the store reads again even with a
+	// form open, while a form's own refusal stays with the form.
+	readErr string
 	// counted as of the last load or tick, not per frame
 	openCount, overdueCount int
 	// What is shown: indexes into all, the cursor and the first row shown.
@@ -396,7 +400,7 @@ func (m Model) snapshot(msg queueMsg) (tea.Model, tea.Cmd) {
 	q := &m.queue
 	if msg.err != nil {
 		m.err, m.loadErr = errorLine(msg.err), msg.err.Error()
-		m.readErr = m.err
+		m.queue.readErr = m.err
 		return m, nil
 	}
 	if msg.partial && msg.counter < q.counter {
@@ -435,10 +439,10 @@ func (m Model) snapshot(msg queueMsg) (tea.Model, tea.Cmd) {
 // is sent again or closed, or a poll would take it away before it is read.
 func (m *Model) clearStoreError() {
 	m.loadErr = ""
-	if m.form == nil || (m.err != "" && m.err == m.readErr) {
+	if m.form == nil || (m.err != "" && m.err == m.queue.readErr) {
 		m.err = ""
 	}
-	m.readErr = ""
+	m.queue.readErr = ""
 }
 
 // filtered shows a filter's result, if it is the latest run's.

@@ -85,8 +85,8 @@ func (m Model) watched(msg tea.Msg) (tea.Model, tea.Cmd) {
 			}
 			return m, rewatch
 		}
-		if m.err == lostServer || (m.err != "" && m.err == m.readErr) {
-			m.err, m.readErr = "", ""
+		if m.err == lostServer || (m.err != "" && m.err == m.queue.readErr) {
+			m.err, m.queue.readErr = "", ""
 		}
 		if !m.queue.loaded {
 			return m, nextChange(msg.changes)
