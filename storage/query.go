@@ -138,11 +138,10 @@ func (s *Store) Queue(now time.Time) ([]cases.Summary, uint64, error) {
 		rows := tx.Bucket(bucketRows)
 		out = make([]cases.Summary, 0, rows.Stats().KeyN)
 		return rows.ForEach(func(k, v []byte) error {
-			sum, _, err := decodeRow(v)
-			if err != nil {
+			out = append(out, cases.Summary{})
+			if _, err := decodeRowInto(&out[len(out)-1], v); err != nil {
 				return &StoreError{Path: s.path, Err: ErrDamaged, Detail: "case " + string(k) + ": " + err.Error(), Advice: restoreAdvice}
 			}
-			out = append(out, sum)
 			return nil
 		})
 	})
