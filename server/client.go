@@ -222,7 +222,7 @@ func (c *Client) call(method, path string, in, out any) error {
 		_, _ = io.Copy(io.Discard, resp.Body)
 		return nil
 	}
-	data, err := io.ReadAll(resp.Body)
+	data, err := readBody(resp)
 	if err != nil {
 		return &Unreachable{Socket: c.socket, Err: fmt.Errorf("the answer was cut: %w", err)}
 	}
@@ -231,6 +231,30 @@ func (c *Client) call(method, path string, in, out any) error {
 	}
 	return nil
 }
+
+// readBody reads a whole answer into a buffer of the size it announces
+// (Content-Length, which the server sets): the queue's answer is megabytes,
+// which io.ReadAll would copy again each time its buffer doubles. The
+// answer's end is read too, so that its connection is kept for the next.
+func readBody(resp *http.Response) ([]byte, error) {
+	n := resp.ContentLength
+	if n < 0 || n > maxPresized {
+		return io.ReadAll(resp.Body)
+	}
+	buf := make([]byte, n)
+	if _, err := io.ReadFull(resp.Body, buf); err != nil {
+		return nil, err
+	}
+	var more [1]byte
+	if m, err := resp.Body.Read(more[:]); m != 0 || (err != nil && err != io.EOF) {
+		return nil, errors.New("the answer is longer than it said")
+	}
+	return buf, nil
+}
+
+// maxPresized bounds the buffer an answer's announced length makes: above
+// it, the buffer grows with what really comes.
+const maxPresized = 1 << 30
 
 // stream sends in and calls fn with each line of a streamed answer until
 // its end; an error fn returns stops it.
@@ -316,7 +340,7 @@ func (c *Client) summaries(method, path string, in any) ([]cases.Summary, uint64
 		return nil, 0, err
 	}
 	defer resp.Body.Close()
-	data, err := io.ReadAll(resp.Body)
+	data, err := readBody(resp)
 	if err != nil {
 		return nil, 0, &Unreachable{Socket: c.socket, Err: fmt.Errorf("the answer was cut: %w", err)}
 	}

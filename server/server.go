@@ -11,6 +11,7 @@ import (
 	"net/http"
 	"runtime/debug"
 	"slices"
+	"strconv"
 	"strings"
 	"sync"
 	"time"
@@ -398,8 +399,13 @@ func writeJSON(w http.ResponseWriter, v any) error {
 	if err != nil {
 		return err
 	}
+	b = append(b, '\n')
+	// Its length said, an answer longer than the server's buffer (a case's
+	// view is) goes as it is rather than in chunks, and the client reads it
+	// into a buffer of its size.
 	w.Header().Set("Content-Type", "application/json")
-	_, err = w.Write(append(b, '\n'))
+	w.Header().Set("Content-Length", strconv.Itoa(len(b)))
+	_, err = w.Write(b)
 	return err
 }
 

@@ -17,124 +17,162 @@ import (
 // a client that asks for it (Accept: summariesType) in a compact binary
 // form: each field of cases.Summary in order, strings length-prefixed (so
 // that nothing typed can break the framing), integers as varints, times as
-// Unix nanoseconds. The order of the fields is read from the type itself,
-// and the answer starts with a fingerprint of that type, so that a client
-// built from another version of cases.Summary refuses the answer instead
-// of misreading it. curl and other clients get JSON.
+// Unix nanoseconds. The answer starts with a fingerprint of the type, so
+// that a client built from another version of cases.Summary refuses the
+// answer instead of misreading it. curl and other clients get JSON.
 
 // summariesType is the media type of the compact form.
 const summariesType = "application/vnd.rightsdesk.summaries"
 
-// summaryCodec is how each field of a struct is written and read.
-type fieldCodec struct {
-	index []int
-	enc   func(b []byte, v reflect.Value) []byte
-	dec   func(r *byteReader, v reflect.Value)
-}
+// summaryPrint is the fingerprint of cases.Summary: the name and type of
+// each of its fields, in order, those of its structs' fields within.
+var summaryPrint = fingerprint(reflect.TypeFor[cases.Summary]())
 
-var (
-	timeType = reflect.TypeFor[time.Time]()
-	// summaryFields is the plan for cases.Summary; summaryPrint its
-	// fingerprint.
-	summaryFields, summaryPrint = planStruct(reflect.TypeFor[cases.Summary]())
-)
+var timeType = reflect.TypeFor[time.Time]()
 
-// planStruct plans the fields of struct type t: every exported field, of a
-// kind this codec knows (a new field of another kind fails the tests, not
-// a client).
-func planStruct(t reflect.Type) ([]fieldCodec, uint64) {
+func fingerprint(t reflect.Type) uint64 {
 	h := fnv.New64a()
-	var plan []fieldCodec
-	var walk func(t reflect.Type, index []int)
-	walk = func(t reflect.Type, index []int) {
+	var walk func(t reflect.Type)
+	walk = func(t reflect.Type) {
 		for i := range t.NumField() {
 			f := t.Field(i)
 			if !f.IsExported() {
 				continue
 			}
-			idx := append(append([]int(nil), index...), i)
 			fmt.Fprintf(h, "%s %s;", f.Name, f.Type)
 			if f.Type.Kind() == reflect.Struct && f.Type != timeType {
-				walk(f.Type, idx)
-				continue
+				walk(f.Type)
 			}
-			enc, dec := codecOf(f.Type)
-			plan = append(plan, fieldCodec{index: idx, enc: enc, dec: dec})
 		}
 	}
-	walk(t, nil)
-	return plan, h.Sum64()
+	walk(t)
+	return h.Sum64()
 }
 
-// codecOf writes and reads one value of type t.
-func codecOf(t reflect.Type) (func([]byte, reflect.Value) []byte, func(*byteReader, reflect.Value)) {
-	switch {
-	case t == timeType:
-		// Through a pointer: boxing a time.Time in an interface would
-		// allocate, twice per time of each summary.
-		return func(b []byte, v reflect.Value) []byte {
-				tm := v.Addr().Interface().(*time.Time)
-				if tm.IsZero() {
-					return binary.AppendVarint(b, 0)
-				}
-				return binary.AppendVarint(b, tm.UnixNano()+1)
-			}, func(r *byteReader, v reflect.Value) {
-				if n := r.varint(); n != 0 {
-					*v.Addr().Interface().(*time.Time) = time.Unix(0, n-1).UTC()
-				}
-			}
+// appendSummary writes every field of s, in the order of the type: a
+// field added to cases.Summary changes the fingerprint, and the roundtrip
+// test of a summary with every field set fails until it is written here.
+// (A codec led by reflection did the same at a fifth of the speed: at
+// 100,000 summaries, a tenth of a second on each side.)
+func appendSummary(b []byte, s *cases.Summary) []byte {
+	b = appendString(b, s.ID)
+	b = appendString(b, s.RequestID)
+	b = appendString(b, s.Controller)
+	b = appendString(b, string(s.Right))
+	b = appendString(b, string(s.Status))
+	b = appendString(b, string(s.Clock))
+	b = appendDate(b, s.ClockSince)
+	b = appendString(b, string(s.Outcome))
+	b = appendString(b, s.SubjectName)
+	b = appendString(b, s.Email)
+	b = appendString(b, s.Assignee)
+	b = appendStrings(b, s.Tags)
+	b = appendTime(b, s.ReceivedAt)
+	b = appendTime(b, s.ClosedAt)
+	b = appendTime(b, s.EffectiveDueAt)
+	b = binary.AppendVarint(b, int64(s.Revision))
+	b = appendTime(b, s.UpdatedAt)
+	b = appendDate(b, s.ReceiptDate)
+	b = appendDate(b, s.EffectiveDue)
+	b = appendDate(b, s.AnsweredOn)
+	b = appendDate(b, s.LegalDue)
+	b = appendDate(b, s.PromiseDue)
+	b = binary.AppendVarint(b, int64(s.PausedDays))
+	b = binary.AppendUvarint(b, uint64(s.Extension))
+	b = appendDate(b, s.NoticeBy)
+	b = appendStrings(b, s.Grounds)
+	b = binary.AppendVarint(b, int64(s.WorkDone))
+	b = binary.AppendVarint(b, int64(s.WorkTotal))
+	b = appendDate(b, s.TellRefusalBy)
+	if s.Voided {
+		b = append(b, 1)
+	} else {
+		b = append(b, 0)
 	}
-	switch t.Kind() {
-	case reflect.String:
-		return func(b []byte, v reflect.Value) []byte {
-				s := v.String()
-				return append(binary.AppendUvarint(b, uint64(len(s))), s...)
-			}, func(r *byteReader, v reflect.Value) {
-				v.SetString(r.string())
-			}
-	case reflect.Bool:
-		return func(b []byte, v reflect.Value) []byte {
-				if v.Bool() {
-					return append(b, 1)
-				}
-				return append(b, 0)
-			}, func(r *byteReader, v reflect.Value) {
-				v.SetBool(r.uvarint() != 0)
-			}
-	case reflect.Int, reflect.Int8, reflect.Int16, reflect.Int32, reflect.Int64:
-		return func(b []byte, v reflect.Value) []byte { return binary.AppendVarint(b, v.Int()) },
-			func(r *byteReader, v reflect.Value) { v.SetInt(r.varint()) }
-	case reflect.Uint, reflect.Uint8, reflect.Uint16, reflect.Uint32, reflect.Uint64:
-		return func(b []byte, v reflect.Value) []byte { return binary.AppendUvarint(b, v.Uint()) },
-			func(r *byteReader, v reflect.Value) { v.SetUint(r.uvarint()) }
-	case reflect.Slice:
-		enc, dec := codecOf(t.Elem())
-		return func(b []byte, v reflect.Value) []byte {
-				if v.IsNil() {
-					return binary.AppendUvarint(b, 0)
-				}
-				b = binary.AppendUvarint(b, uint64(v.Len())+1)
-				for i := range v.Len() {
-					b = enc(b, v.Index(i))
-				}
-				return b
-			}, func(r *byteReader, v reflect.Value) {
-				n := r.uvarint()
-				if n == 0 || r.err != nil {
-					return
-				}
-				if n-1 > uint64(len(r.rest())) {
-					r.fail()
-					return
-				}
-				s := reflect.MakeSlice(v.Type(), int(n-1), int(n-1))
-				for i := range int(n - 1) {
-					dec(r, s.Index(i))
-				}
-				v.Set(s)
-			}
+	b = binary.AppendUvarint(b, uint64(s.ApprovalPending))
+	return binary.AppendUvarint(b, uint64(s.ApprovalFrozen))
+}
+
+// readSummary reads what appendSummary wrote into s.
+func readSummary(r *byteReader, s *cases.Summary) {
+	s.ID = r.string()
+	s.RequestID = r.string()
+	s.Controller = r.string()
+	s.Right = cases.Right(r.string())
+	s.Status = cases.Status(r.string())
+	s.Clock = cases.ClockState(r.string())
+	s.ClockSince = r.date()
+	s.Outcome = cases.Outcome(r.string())
+	s.SubjectName = r.string()
+	s.Email = r.string()
+	s.Assignee = r.string()
+	s.Tags = readStrings[string](r)
+	s.ReceivedAt = r.time()
+	s.ClosedAt = r.time()
+	s.EffectiveDueAt = r.time()
+	s.Revision = int(r.varint())
+	s.UpdatedAt = r.time()
+	s.ReceiptDate = r.date()
+	s.EffectiveDue = r.date()
+	s.AnsweredOn = r.date()
+	s.LegalDue = r.date()
+	s.PromiseDue = r.date()
+	s.PausedDays = int(r.varint())
+	s.Extension = cases.ExtensionState(r.uvarint())
+	s.NoticeBy = r.date()
+	s.Grounds = readStrings[cases.Ground](r)
+	s.WorkDone = int(r.varint())
+	s.WorkTotal = int(r.varint())
+	s.TellRefusalBy = r.date()
+	s.Voided = r.uvarint() != 0
+	s.ApprovalPending = cases.Conditions(r.uvarint())
+	s.ApprovalFrozen = cases.Conditions(r.uvarint())
+}
+
+func appendString(b []byte, s string) []byte {
+	return append(binary.AppendUvarint(b, uint64(len(s))), s...)
+}
+
+// appendStrings writes a list of strings, nil (0) apart from empty (1).
+func appendStrings[S ~string](b []byte, ss []S) []byte {
+	if ss == nil {
+		return binary.AppendUvarint(b, 0)
 	}
-	panic(fmt.Sprintf("server: cases.Summary has a field of type %s, which the compact queue form does not know", t))
+	b = binary.AppendUvarint(b, uint64(len(ss))+1)
+	for _, s := range ss {
+		b = appendString(b, string(s))
+	}
+	return b
+}
+
+func readStrings[S ~string](r *byteReader) []S {
+	n := r.uvarint()
+	if n == 0 || r.err != nil {
+		return nil
+	}
+	if n-1 > uint64(len(r.rest())) {
+		r.fail()
+		return nil
+	}
+	out := make([]S, n-1)
+	for i := range out {
+		out[i] = S(r.string())
+	}
+	return out
+}
+
+// appendTime writes a time as Unix nanoseconds plus one, the zero time as 0.
+func appendTime(b []byte, t time.Time) []byte {
+	if t.IsZero() {
+		return binary.AppendVarint(b, 0)
+	}
+	return binary.AppendVarint(b, t.UnixNano()+1)
+}
+
+func appendDate(b []byte, d cases.Date) []byte {
+	b = binary.AppendVarint(b, int64(d.Year))
+	b = binary.AppendVarint(b, int64(d.Month))
+	return binary.AppendVarint(b, int64(d.Day))
 }
 
 var errShortSummaries = errors.New("the queue's answer is cut or malformed")
@@ -150,10 +188,7 @@ func encodeSummaries(sums []cases.Summary, counter uint64) []byte {
 		b = binary.AppendUvarint(b, uint64(len(sums))+1)
 	}
 	for i := range sums {
-		v := reflect.ValueOf(&sums[i]).Elem()
-		for _, f := range summaryFields {
-			b = f.enc(b, v.FieldByIndex(f.index))
-		}
+		b = appendSummary(b, &sums[i])
 	}
 	return b
 }
@@ -180,10 +215,7 @@ func decodeSummaries(b []byte) ([]cases.Summary, uint64, error) {
 	}
 	out := make([]cases.Summary, n-1)
 	for i := range out {
-		v := reflect.ValueOf(&out[i]).Elem()
-		for _, f := range summaryFields {
-			f.dec(r, v.FieldByIndex(f.index))
-		}
+		readSummary(r, &out[i])
 		if r.err != nil {
 			return nil, 0, r.err
 		}
@@ -232,6 +264,17 @@ func (r *byteReader) varint() int64 {
 	}
 	r.pos += n
 	return v
+}
+
+func (r *byteReader) time() time.Time {
+	if n := r.varint(); n != 0 {
+		return time.Unix(0, n-1).UTC()
+	}
+	return time.Time{}
+}
+
+func (r *byteReader) date() cases.Date {
+	return cases.Date{Year: int(r.varint()), Month: time.Month(r.varint()), Day: int(r.varint())}
 }
 
 func (r *byteReader) string() string {

@@ -2,6 +2,7 @@ package server
 
 import (
 	"encoding/json"
+	"fmt"
 	"reflect"
 	"testing"
 	"time"
@@ -68,4 +69,44 @@ func BenchmarkSummariesCompactForm(b *testing.B) {
 			}
 		}
 	})
+}
+
+// TestSummariesCompactFormHasEveryField: a summary with every field set,
+// each to a value of its own, comes back whole, so a field added to
+// cases.Summary and not to the compact form fails here.
+func TestSummariesCompactFormHasEveryField(t *testing.T) {
+	var in cases.Summary
+	n := 0
+	var fill func(v reflect.Value)
+	fill = func(v reflect.Value) {
+		n++
+		switch {
+		case v.Type() == reflect.TypeFor[time.Time]():
+			v.Set(reflect.ValueOf(time.Date(2025, 1, n, 0, 0, 0, n, time.UTC)))
+		case v.Kind() == reflect.Struct:
+			for i := range v.NumField() {
+				fill(v.Field(i))
+			}
+		case v.Kind() == reflect.String:
+			v.SetString(fmt.Sprintf("s%d", n))
+		case v.Kind() == reflect.Bool:
+			v.SetBool(true)
+		case v.CanInt():
+			v.SetInt(int64(n))
+		case v.CanUint():
+			v.SetUint(uint64(n))
+		case v.Kind() == reflect.Slice:
+			s := reflect.MakeSlice(v.Type(), 2, 2)
+			fill(s.Index(0))
+			fill(s.Index(1))
+			v.Set(s)
+		default:
+			t.Fatalf("cases.Summary has a field of type %s, which this test does not fill", v.Type())
+		}
+	}
+	fill(reflect.ValueOf(&in).Elem())
+	out, _, err := decodeSummaries(encodeSummaries([]cases.Summary{in}, 1))
+	if err != nil || len(out) != 1 || !reflect.DeepEqual(out[0], in) {
+		t.Fatalf("a summary with every field set: %v\n got %#v\nwant %#v", err, out, in)
+	}
 }
