@@ -105,7 +105,13 @@ func (a *app) runServe(o serveOptions) int {
 			return a.storeFailure(err)
 		}
 	}
-	st := storage.Open(path, storage.Options{IDsPerOrganisation: true, Clock: cases.SystemClock{}})
+	// A fault in the store makes it read-only, said in one line of the
+	// server's log (TRUST.md, "Faults"); reads go on.
+	fault := func(detail string) {
+		fmt.Fprintf(a.stderr, "%s rightsdesk serve: the database went read-only after a fault (%s); restore it and run rightsdesk check\n",
+			time.Now().UTC().Format(time.RFC3339), oneLine(detail))
+	}
+	st := storage.Open(path, storage.Options{IDsPerOrganisation: true, Clock: cases.SystemClock{}, Fault: fault})
 	if test, err := st.IsTest(); err != nil {
 		return a.storeFailure(err)
 	} else if test {

@@ -31,7 +31,7 @@ type realTeam struct {
 	dir, bin, db, socket, conf string
 	service, group             string
 	server                     *exec.Cmd
-	serverErr                  *strings.Builder
+	serverErr                  *lockedBuffer
 }
 
 // realAccounts creates the group and the accounts, and removes them at the
@@ -162,7 +162,7 @@ func startRealTeam(t *testing.T) *realTeam {
 // start runs the server as the service user and waits until it answers.
 func (rt *realTeam) start() {
 	rt.t.Helper()
-	rt.serverErr = &strings.Builder{}
+	rt.serverErr = &lockedBuffer{}
 	rt.server = exec.Command("runuser", "-u", rt.service, "--", "env", "-i", "PATH=/usr/bin:/bin",
 		"HOME="+filepath.Dir(rt.db), "XDG_STATE_HOME="+filepath.Dir(rt.db),
 		rt.bin, "serve", "--db", rt.db, "--socket", rt.socket, "--group", rt.group, "--admin", "dave")
@@ -411,6 +411,27 @@ func TestTeamOfRealUsers(t *testing.T) {
 		t.Errorf("check after the kill: %s", out)
 	}
 	t.Logf("%d cases acknowledged before SIGKILL, all there after the restart", len(acked))
+
+	// The file cut short under the running server (a disk fault, a
+	// careless root): reading it faults; the server says so in one line of
+	// its log, goes read-only and goes on answering, never crashes.
+	if err := os.Truncate(rt.db, 0); err != nil {
+		t.Fatal(err)
+	}
+	status, _, errOut = rt.as("alice", nil, "show", aliceCase)
+	if status != 3 || strings.Contains(errOut, "does not answer") {
+		t.Errorf("a read of the cut file: exit %d %q, want 3 from a server that answers", status, errOut)
+	}
+	status, _, errOut = rt.as("alice", nil, "note", aliceCase, "--text", "after the fault")
+	if status != 3 || !strings.Contains(errOut, "damaged") {
+		t.Errorf("a write after the fault: exit %d %q, want 3 and damaged", status, errOut)
+	}
+	if rt.server.ProcessState != nil {
+		t.Fatalf("the server ended after the fault:\n%s", rt.serverErr)
+	}
+	if log := rt.serverErr.String(); strings.Count(log, "went read-only after a fault") != 1 {
+		t.Errorf("the server's log should say the fault once:\n%s", log)
+	}
 }
 
 // twoApps runs two terminal apps as alice over the server at 80x24: a work

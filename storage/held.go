@@ -7,6 +7,7 @@ import (
 	"runtime/debug"
 	"sync"
 	"sync/atomic"
+	"time"
 
 	bolt "go.etcd.io/bbolt"
 )
@@ -42,6 +43,10 @@ type held struct {
 	readOnly atomic.Pointer[string]
 	// reported: the fault was reported (Options.Fault) once.
 	reported atomic.Bool
+	// wedged: an operation after a fault did not finish (the fault left
+	// one of bbolt's own locks held, as one inside beginning a transaction
+	// does): the handle is never used again, nor closed.
+	wedged atomic.Bool
 
 	cmu     sync.Mutex
 	commits []func(counter uint64)
@@ -73,6 +78,7 @@ func (s *Store) Hold() error {
 	s.h.db = db
 	s.h.readOnly.Store(nil)
 	s.h.reported.Store(false)
+	s.h.wedged.Store(false)
 	s.h.on.Store(true)
 	return nil
 }
@@ -90,6 +96,13 @@ func (s *Store) Close() error {
 	s.h.on.Store(false)
 	if s.h.db == nil {
 		return nil
+	}
+	if s.h.wedged.Load() {
+		// Closing would wait for the lock the fault left held: the handle
+		// is left to the process's end, and the reads not yet written are
+		// lost with the file they were for.
+		s.h.db = nil
+		return s.wedgedError()
 	}
 	err := s.flushReadsOnClose()
 	if cerr := s.h.db.Close(); err == nil {
@@ -240,7 +253,42 @@ func (s *Store) heldOp(readOnly bool, op func(db *bolt.DB) error) (done bool, er
 		s.h.wmu.Lock()
 		defer s.h.wmu.Unlock()
 	}
+	if s.h.readOnly.Load() != nil {
+		return true, s.afterFault(op)
+	}
 	return true, s.guarded(func() error { return op(s.h.db) })
+}
+
+// wedgeTimeout is how long a read after a fault may take before the held
+// handle is taken for wedged.
+const wedgeTimeout = 2 * time.Second
+
+// afterFault runs a read on a store a fault made read-only, watched: a
+// fault inside bbolt (beginning a transaction on a file cut short) can
+// leave its own lock held, and every later transaction would wait for ever.
+// A read that does not finish in wedgeTimeout marks the handle wedged:
+// that read's goroutine is left waiting, and every later operation is
+// refused at once, so that the server answers and never hangs.
+func (s *Store) afterFault(op func(db *bolt.DB) error) error {
+	if s.h.wedged.Load() {
+		return s.wedgedError()
+	}
+	db := s.h.db
+	done := make(chan error, 1)
+	go func() { done <- s.guarded(func() error { return op(db) }) }()
+	select {
+	case err := <-done:
+		return err
+	case <-time.After(wedgeTimeout):
+		s.h.wedged.Store(true)
+		return s.wedgedError()
+	}
+}
+
+// wedgedError is the answer of a store whose held handle a fault wedged.
+func (s *Store) wedgedError() error {
+	return &StoreError{Path: s.path, Err: ErrDamaged, Detail: "the file cannot be read since the fault",
+		Advice: "restore it from a backup (rightsdesk restore, by the service account) and start the server again"}
 }
 
 // guarded runs fn with the fault guard of a held operation: a fault or a

@@ -3,6 +3,7 @@ package storage
 import (
 	"bytes"
 	"errors"
+	"fmt"
 	"io/fs"
 	"os"
 	"path/filepath"
@@ -400,4 +401,44 @@ func TestOperationsDuringHoldUseTheHeldFile(t *testing.T) {
 		t.Fatalf("a read that arrived during Hold: %v", err)
 	}
 	s.Close()
+}
+
+// TestAFileCutShortUnderAHeldStoreNeverHangs: the file truncated while a
+// server holds it faults inside bbolt as a transaction begins, which can
+// leave bbolt's own lock held. Every later operation must still answer,
+// damaged, within a bound (the handle taken for wedged), and Close must
+// return: the server answers and stops, never hangs.
+func TestAFileCutShortUnderAHeldStoreNeverHangs(t *testing.T) {
+	t.Setenv("XDG_STATE_HOME", t.TempDir())
+	var faults []string
+	s, _ := heldStore(t, Options{Fault: func(detail string) { faults = append(faults, detail) }})
+	id := addCase(t, s, "Anna Berg")[0].ID
+	if err := os.Truncate(s.Path(), 0); err != nil {
+		t.Fatal(err)
+	}
+	answered := make(chan error, 1)
+	go func() {
+		for i := 0; i < 5; i++ {
+			if _, err := s.Get(id); !errors.Is(err, ErrDamaged) {
+				answered <- fmt.Errorf("read %d after the cut: %v, want damaged", i, err)
+				return
+			}
+		}
+		if _, err := s.Apply(id, cases.Event{Kind: cases.EventAcknowledged, Actor: "dpo"}, NoRevision, testNow); err == nil {
+			answered <- errors.New("a write after the cut was taken")
+			return
+		}
+		answered <- s.Close()
+	}()
+	select {
+	case err := <-answered:
+		if err != nil && !errors.Is(err, ErrDamaged) {
+			t.Fatal(err)
+		}
+	case <-time.After(4 * wedgeTimeout):
+		t.Fatal("the store hangs after the file was cut short")
+	}
+	if len(faults) != 1 {
+		t.Errorf("faults reported: %q, want one", faults)
+	}
 }
