@@ -1,11 +1,8 @@
 package storage
 
 import (
-	"errors"
 	"fmt"
 	"time"
-
-	bolt "go.etcd.io/bbolt"
 
 	"rightsdesk/cases"
 )
@@ -33,28 +30,17 @@ func (s *Store) OrganisationOf(id string) (string, error) {
 }
 
 // organisations reads the organisation of each case of ids that exists, in
-// one read.
+// one read: their queue rows (Rows).
 func (s *Store) organisations(ids []string) (map[string]string, error) {
-	out := make(map[string]string, len(ids))
-	err := s.view(func(tx *bolt.Tx) error {
-		rows := tx.Bucket(bucketRows)
-		for _, id := range ids {
-			v := rows.Get([]byte(id))
-			if v == nil {
-				continue
-			}
-			sum, _, err := decodeRow(v)
-			if err != nil {
-				return &StoreError{Path: s.path, Err: ErrDamaged, Detail: "case " + id + ": " + err.Error(), Advice: restoreAdvice}
-			}
-			out[id] = sum.Controller
-		}
-		return nil
-	})
-	if errors.Is(err, ErrNoDatabase) {
-		return out, nil
+	sums, _, err := s.Rows(ids)
+	if err != nil {
+		return nil, err
 	}
-	return out, err
+	out := make(map[string]string, len(sums))
+	for _, sum := range sums {
+		out[sum.ID] = sum.Controller
+	}
+	return out, nil
 }
 
 // scoped reports whether the view limits what it shows (Caller.Scope).
