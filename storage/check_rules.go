@@ -63,22 +63,11 @@ func rulesRefAt(obj []byte) (string, int) {
 // encoding/json writes it) is a key of the object itself, not of one
 // nested in it (a retained event's).
 func topLevelAt(obj []byte, at int) bool {
-	depth, inString := 0, false
+	var n jsonNesting
 	for i := 0; i < at && i < len(obj); i++ {
-		c := obj[i]
-		switch {
-		case inString && c == '\\':
-			i++
-		case c == '"':
-			inString = !inString
-		case inString:
-		case c == '{' || c == '[':
-			depth++
-		case c == '}' || c == ']':
-			depth--
-		}
+		n.step(obj[i])
 	}
-	return depth == 1 && !inString
+	return n.depth == 1 && !n.inString
 }
 
 // decode decodes an event's content as stored (compact, its rules by

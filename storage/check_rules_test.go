@@ -77,3 +77,23 @@ func TestOnlyAnEventsOwnRulesReferenceIsTakenFromTheDecodedSet(t *testing.T) {
 		}
 	}
 }
+
+// TestObjectEndReadsStringsAsText: the end of a stored event's rules
+// object is found past braces and escaped quotes inside its strings (the
+// scanner topLevelAt shares, jsonNesting).
+func TestObjectEndReadsStringsAsText(t *testing.T) {
+	for _, tc := range []struct {
+		in   string
+		want int
+	}{
+		{`{"a":1}, more`, 7},
+		{`{"a":"}"}x`, 9},
+		{`{"a":"\"}\\"}x`, 13},
+		{`{"a":[{"b":{}}]}]`, 16},
+		{`{"a":"unterminated}`, -1},
+	} {
+		if got := objectEnd([]byte(tc.in), 0); got != tc.want {
+			t.Errorf("objectEnd(%s) = %d, want %d", tc.in, got, tc.want)
+		}
+	}
+}

@@ -85,24 +85,41 @@ func rulesKeyRef(key string) []byte {
 // objectEnd is the offset just after the JSON object starting at start
 // (valid JSON, as encoding/json writes it), or -1.
 func objectEnd(b []byte, start int) int {
-	depth, inString := 0, false
+	var n jsonNesting
 	for i := start; i < len(b); i++ {
-		c := b[i]
-		switch {
-		case inString && c == '\\':
-			i++ // the escaped character
-		case c == '"':
-			inString = !inString
-		case inString:
-		case c == '{' || c == '[':
-			depth++
-		case c == '}' || c == ']':
-			if depth--; depth == 0 {
-				return i + 1
-			}
+		if n.step(b[i]) && n.depth == 0 {
+			return i + 1
 		}
 	}
 	return -1
+}
+
+// jsonNesting follows the nesting of valid JSON (as encoding/json writes
+// it) byte by byte, without decoding it: how deep in objects and arrays
+// the bytes read so far leave it, and whether inside a string.
+type jsonNesting struct {
+	depth            int
+	inString, escape bool
+}
+
+// step reads the next byte and reports whether it closed an object or an
+// array.
+func (n *jsonNesting) step(c byte) (closed bool) {
+	switch {
+	case n.escape:
+		n.escape = false // the escaped character
+	case n.inString && c == '\\':
+		n.escape = true
+	case c == '"':
+		n.inString = !n.inString
+	case n.inString:
+	case c == '{' || c == '[':
+		n.depth++
+	case c == '}' || c == ']':
+		n.depth--
+		return true
+	}
+	return false
 }
 
 // expandRules undoes compactRules: the reference becomes the rules JSON it
