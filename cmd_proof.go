@@ -140,14 +140,7 @@ func (a *app) checkAgainst(db, path string) ([]storage.Problem, int) {
 		if perr != nil {
 			return nil, a.fail(exitUsage, fmt.Errorf("check --against: %w", perr))
 		}
-		if a.team == nil {
-			problems, err := a.store(a.dbPath(db)).CheckAgainstProof(p)
-			if err != nil {
-				return nil, a.storeFailure(err)
-			}
-			return problems, exitOK
-		}
-		f = proofCheckpoints(p)
+		f = p.Checkpoints()
 	}
 	var problems []storage.Problem
 	if a.team != nil {
@@ -159,25 +152,6 @@ func (a *app) checkAgainst(db, path string) ([]storage.Problem, int) {
 		return nil, a.storeFailure(err)
 	}
 	return problems, exitOK
-}
-
-// proofCheckpoints is the checkpoint a packet's or record's proof carries
-// as a checkpoint file, for the team server's check (Store.CheckAgainstProof
-// reads it so for a local database): the database is named in the
-// checkpoint's origin (…/DATABASE/ORGANISATION), the keys are the proof's.
-func proofCheckpoints(p *storage.CaseProof) *storage.CheckpointFile {
-	var db string
-	if cp, err := storage.ParseCheckpoint(p.Checkpoint); err == nil {
-		if parts := strings.Split(cp.Origin, "/"); len(parts) >= 3 {
-			db = parts[len(parts)-2]
-		}
-	}
-	keys := make([]storage.KeyEvent, len(p.Keys))
-	for i, k := range p.Keys {
-		keys[i] = storage.KeyEvent{Seq: uint64(i + 1), Key: k}
-	}
-	return &storage.CheckpointFile{Database: db, Keys: keys,
-		Logs: []storage.LogSummary{{Organisation: p.Organisation, Checkpoint: p.Checkpoint}}}
 }
 
 // reportKeys prints the key events check reports: a replaced key is said,

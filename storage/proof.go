@@ -324,22 +324,23 @@ func VerifyProof(p *CaseProof, keys []string) (*Verified, error) {
 	return out, nil
 }
 
-// CheckAgainstProof checks the log of a case's proof (from an earlier
-// packet or case record, verified with the keys it carries) against the
-// database now: the log must extend its checkpoint, so that a rewrite or
-// rollback since shows.
-func (s *Store) CheckAgainstProof(p *CaseProof) ([]Problem, error) {
+// Checkpoints is the checkpoint a case's proof carries (from an earlier
+// packet or case record), as a checkpoint file with the keys the proof
+// carries, so that CheckAgainst checks the database's log now against it:
+// the log must extend it, so that a rewrite or rollback since shows. The
+// database is the one named in the checkpoint's origin
+// (…/DATABASE/ORGANISATION).
+func (p *CaseProof) Checkpoints() *CheckpointFile {
 	var db string
 	if cp, err := ParseCheckpoint(p.Checkpoint); err == nil {
-		parts := strings.Split(cp.Origin, "/")
-		if len(parts) >= 3 {
+		if parts := strings.Split(cp.Origin, "/"); len(parts) >= 3 {
 			db = parts[len(parts)-2]
 		}
 	}
-	events := make([]KeyEvent, len(p.Keys))
+	keys := make([]KeyEvent, len(p.Keys))
 	for i, k := range p.Keys {
-		events[i] = KeyEvent{Seq: uint64(i + 1), Key: k}
+		keys[i] = KeyEvent{Seq: uint64(i + 1), Key: k}
 	}
-	return s.CheckAgainst(&CheckpointFile{Database: db, Keys: events,
-		Logs: []LogSummary{{Organisation: p.Organisation, Checkpoint: p.Checkpoint}}})
+	return &CheckpointFile{Database: db, Keys: keys,
+		Logs: []LogSummary{{Organisation: p.Organisation, Checkpoint: p.Checkpoint}}}
 }

@@ -204,7 +204,7 @@ func TestTheKeyHoldersRewriteAndRollbackShowAgainstAnExport(t *testing.T) {
 	mustCheck(t, s) // with the key, the file alone cannot tell
 	problems, err := s.CheckAgainst(early)
 	caught(t, problems, err, "rewritten")
-	problems, err = s.CheckAgainstProof(proof)
+	problems, err = s.CheckAgainst(proof.Checkpoints())
 	caught(t, problems, err, "rewritten")
 
 	// A rollback: the earlier file put back.
