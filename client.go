@@ -149,15 +149,6 @@ func (a *app) isForbidden(err error) bool {
 	return errors.As(err, &f)
 }
 
-// serviceOf is the cases of path: the team server's in team mode, else
-// the local store.
-func (a *app) serviceOf(path string) storage.Service {
-	if a.team != nil {
-		return a.client
-	}
-	return a.store(path)
-}
-
 // clientActor is who the team server says this user is.
 func (a *app) clientActor() string {
 	if a.whoami == "" {

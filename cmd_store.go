@@ -44,7 +44,12 @@ func (a *app) dataHome() string {
 
 // cases is the case service the commands read and change cases through:
 // the team server's client in team mode, else the local store of path.
-func (a *app) cases(path string) storage.Service { return a.serviceOf(path) }
+func (a *app) cases(path string) storage.Service {
+	if a.team != nil {
+		return a.client
+	}
+	return a.store(path)
+}
 
 // store is the process's one owner of the database file, for what is done
 // to the file itself (init, check, backup, purge, demo). In team mode no
