@@ -16,15 +16,19 @@ func (s *Summary) Running() bool {
 	return !s.Closed() && !s.Voided && s.Clock == ClockRunning && !s.EffectiveDueAt.IsZero()
 }
 
-// Overdue reports whether a running case is past its effective due instant.
+// Overdue reports whether a case still owing its answer (a running case,
+// or one closed with its answer not sent: AnswerNotSent) is past its
+// effective due instant.
 func (s *Summary) Overdue(now time.Time) bool {
-	return s.Running() && s.EffectiveDueAt.Before(now)
+	return s.awaitsAnswer() && s.EffectiveDueAt.Before(now)
 }
 
-// DueWithin reports whether a running case falls due before now+span,
-// overdue ones included: they are due sooner still.
+// DueWithin reports whether a case still owing its answer (as Overdue)
+// falls due before now+span, overdue ones included: they are due sooner
+// still. The overview's "due within 7 days", the queue's w and list
+// --due-within all count with it.
 func (s *Summary) DueWithin(now time.Time, span time.Duration) bool {
-	return s.Running() && s.EffectiveDueAt.Before(now.Add(span))
+	return s.awaitsAnswer() && s.EffectiveDueAt.Before(now.Add(span))
 }
 
 // Timeliness is how an answer stands against its deadline.
@@ -98,17 +102,20 @@ type Narrowing struct {
 	// Voided asks for the voided cases, open or closed, and only them: a
 	// case recorded by mistake is out of every other narrowing.
 	Voided bool
+	// AnswerNotSent lets through only the cases closed with their answer
+	// not sent (Summary.AnswerNotSent): the queue's u, list --unanswered.
+	AnswerNotSent bool
 }
 
 // IsZero reports whether nothing narrows.
 func (n *Narrowing) IsZero() bool {
 	return len(n.Statuses) == 0 && n.Controller == "" && n.Right == "" && n.Assignee == "" &&
-		!n.Overdue && n.DueWithin == 0 && !n.All && !n.AwaitingApproval && !n.Voided
+		!n.Overdue && n.DueWithin == 0 && !n.All && !n.AwaitingApproval && !n.Voided && !n.AnswerNotSent
 }
 
 // WantsClosed reports whether closed cases can pass.
 func (n *Narrowing) WantsClosed() bool {
-	return n.All || slices.Contains(n.Statuses, StatusClosed)
+	return n.All || n.AnswerNotSent || slices.Contains(n.Statuses, StatusClosed)
 }
 
 // Allows reports whether the case passes, as of now.
@@ -131,6 +138,8 @@ func (n *Narrowing) Allows(s *Summary, now time.Time) bool {
 	case n.DueWithin > 0 && !s.DueWithin(now, n.DueWithin):
 		return false
 	case n.AwaitingApproval && !s.WaitsForApproval(n.RegisterApproval[s.Controller]):
+		return false
+	case n.AnswerNotSent && !s.AnswerNotSent():
 		return false
 	}
 	return true

@@ -30,11 +30,18 @@ type Stats struct {
 	OpenByStatus     map[Status]int
 	OpenByController map[string]int
 	ByRight          map[Right]int
-	// Overdue are open cases with a running clock past their effective due.
+	// Overdue are the cases still owing their answer past their effective
+	// due (Summary.Overdue): open with a running clock, or closed with the
+	// answer not sent. What the queue's o shows.
 	Overdue int
-	// DueThisWeek are open cases with a running clock due within 7 days,
-	// overdue ones included (Summary.DueWithin): what the queue's w shows.
+	// DueThisWeek are the cases still owing their answer due within 7
+	// days, overdue ones included (Summary.DueWithin): what the queue's w
+	// shows.
 	DueThisWeek int
+	// AnswerNotSent are the cases closed with the answer they owe not sent
+	// (Summary.AnswerNotSent): what the queue's u shows. ClosedUnanswered
+	// counts withdrawn and duplicate requests besides, which owe none.
+	AnswerNotSent int
 	// NoticesDueThisWeek are extensions decided whose notice must be sent
 	// within the next 7 days.
 	NoticesDueThisWeek int
@@ -72,16 +79,19 @@ func Statistics(ss []Summary, now time.Time) Stats {
 		}
 		st.Cases++
 		st.ByRight[s.Right]++
+		if s.Overdue(now) {
+			st.Overdue++
+		}
+		if s.DueWithin(now, Week) {
+			st.DueThisWeek++
+		}
+		if s.AnswerNotSent() {
+			st.AnswerNotSent++
+		}
 		if !s.Closed() {
 			st.Open++
 			st.OpenByStatus[s.Status]++
 			st.OpenByController[s.Controller]++
-			if s.Overdue(now) {
-				st.Overdue++
-			}
-			if s.DueWithin(now, Week) {
-				st.DueThisWeek++
-			}
 			if s.Extension == ExtensionDecided && !s.NoticeBy.IsZero() &&
 				!s.NoticeBy.Before(today) && s.NoticeBy.Before(today.AddDays(7)) {
 				st.NoticesDueThisWeek++

@@ -226,9 +226,12 @@ func (s *Summary) Closed() bool { return s.Status == StatusClosed }
 // and list use: open cases with a running clock by effective due (overdue
 // first); then open cases whose clock is paused or awaiting a restart, by
 // receipt; then closed cases, most recently closed first. Ties break by
-// receipt, then by ID.
+// receipt, then by ID. A case closed with its answer not sent
+// (AnswerNotSent) still owes the subject a letter by its due date: it
+// sorts with the running cases by that date, or, without one, with the
+// paused ones.
 func UrgencyLess(a, b *Summary) bool {
-	ga, gb := a.urgencyGroup(), b.urgencyGroup()
+	ga, gb := a.UrgencyGroup(), b.UrgencyGroup()
 	if ga != gb {
 		return ga < gb
 	}
@@ -248,8 +251,17 @@ func UrgencyLess(a, b *Summary) bool {
 	return a.ID < b.ID
 }
 
-func (s *Summary) urgencyGroup() int {
+// UrgencyGroup is the part of the urgency order (UrgencyLess) a case is
+// in: 0 a case owing its answer by a due instant (by that instant), 1 one
+// waiting without a due instant (by receipt), 2 a closed case answered or
+// owing nothing (most recently closed first). The store's own sort of
+// 100,000 rows keys on it.
+func (s *Summary) UrgencyGroup() int {
 	switch {
+	case s.AnswerNotSent() && !s.EffectiveDueAt.IsZero():
+		return 0
+	case s.AnswerNotSent():
+		return 1
 	case s.Closed():
 		return 2
 	case s.Clock == ClockRunning && !s.EffectiveDueAt.IsZero():

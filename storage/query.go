@@ -28,6 +28,9 @@ type Filter struct {
 	// Voided lists the voided cases, and only them (list --voided): a
 	// case recorded by mistake is in no other list.
 	Voided bool
+	// AnswerNotSent lists the cases closed with their answer not sent
+	// (list --unanswered).
+	AnswerNotSent bool
 }
 
 // List calls emit for each case matching f, in the urgency order of CLI.md,
@@ -102,7 +105,13 @@ func (s *Store) List(f Filter, now time.Time, emit func(sum *cases.Summary, view
 }
 
 // usesDueIndex reports whether the filter reads the due-date index.
-func (f Filter) usesDueIndex() bool { return f.Overdue || f.DueWithin > 0 }
+func (f Filter) usesDueIndex() bool {
+	// The index holds open cases only: where closed ones may pass (a case
+	// closed with its answer not sent is overdue by its due date), every
+	// case is read.
+	n := f.narrowing()
+	return (f.Overdue || f.DueWithin > 0) && !n.WantsClosed()
+}
 
 // indexDecides reports whether the due-date index alone says which cases
 // match: overdue or due within a span, and nothing else asked. The index
@@ -191,7 +200,7 @@ func sortByUrgency(sums []cases.Summary) {
 }
 
 // urgencyKey is what cases.UrgencyLess compares of a summary: its group
-// (running clock with a due time, other open, closed), then within the
+// (Summary.UrgencyGroup), then within the
 // first the effective due time, within the last the closing time, most
 // recent first (so negated), then the receipt time and the ID. Times are
 // Unix nanoseconds, which every time of a stored row is (row.go), the zero
@@ -206,13 +215,13 @@ type urgencyKey struct {
 
 func newUrgencyKey(s *cases.Summary, at int32) urgencyKey {
 	k := urgencyKey{received: nanos(s.ReceivedAt), id: s.ID, at: at}
-	switch {
-	case s.Closed():
-		k.group, k.first = 2, -nanos(s.ClosedAt)
-	case s.Clock == cases.ClockRunning && !s.EffectiveDueAt.IsZero():
+	switch g := s.UrgencyGroup(); g {
+	case 0:
 		k.group, k.first = 0, nanos(s.EffectiveDueAt)
+	case 2:
+		k.group, k.first = 2, -nanos(s.ClosedAt)
 	default:
-		k.group = 1
+		k.group = int8(g)
 	}
 	return k
 }
@@ -282,7 +291,7 @@ func (f Filter) matches(s *cases.Summary, now time.Time) bool {
 // narrowing is the filter's part that the app's quick filters share.
 func (f Filter) narrowing() cases.Narrowing {
 	return cases.Narrowing{Statuses: f.Statuses, Controller: f.Controller, Right: f.Right, Overdue: f.Overdue,
-		DueWithin: f.DueWithin, All: f.All, Voided: f.Voided}
+		DueWithin: f.DueWithin, All: f.All, Voided: f.Voided, AnswerNotSent: f.AnswerNotSent}
 }
 
 // Rows returns the queue rows of the given cases (those that exist), with
