@@ -143,7 +143,7 @@ func (m Model) refresh() tea.Cmd {
 		return m.loadQueue("") // the first load failed: try again
 	}
 	st, since, old, oldVoided, hadErr := m.opt.Store, q.counter, q.all, q.voided, m.err != ""
-	filtered, seq, match := q.filtered(), q.filter.seq, m.matcher()
+	filtered, seq, match := q.arranged(), q.filter.seq, m.matcher()
 	return func() tea.Msg {
 		counter, ids, err := st.Changes(since)
 		if err != nil {
@@ -218,14 +218,16 @@ func standing(all []cases.Summary) (kept, voided []cases.Summary) {
 // matcher is the current query and quick filters as a function of a
 // snapshot and its index, to run off the update loop.
 func (m Model) matcher() func(ix *cases.FilterIndex, all []cases.Summary) ([]int, int) {
-	q, query, now := m.queue.filter.quick, m.queue.query(), m.now
+	q, query, now, order := m.queue.filter.quick, m.queue.query(), m.now, m.queue.filter.sort
 	n := q.narrowing(m.opt.Actor, m.opt.Registers)
 	return func(ix *cases.FilterIndex, all []cases.Summary) ([]int, int) {
 		var keep func(i int) bool
 		if q.active() {
 			keep = func(i int) bool { return n.Allows(&all[i], now) }
 		}
-		return ix.Match(query, keep)
+		ranked, exact := ix.Match(query, keep)
+		order.arrange(all, ranked)
+		return ranked, exact
 	}
 }
 
@@ -243,26 +245,28 @@ func (m Model) runFilter() tea.Cmd {
 }
 
 func (m Model) runFilterIfNeeded() tea.Cmd {
-	if !m.queue.filtered() {
+	if !m.queue.arranged() {
 		return nil
 	}
 	return m.runFilter()
 }
 
-// clearFilter shows the whole queue again, keeping the cursor's case.
+// clearFilter shows the whole queue again, in the order chosen, keeping
+// the cursor's case.
 func (m Model) clearFilter() tea.Cmd {
-	seq, n := m.queue.filter.seq, len(m.queue.all)
+	seq, all, order := m.queue.filter.seq, m.queue.all, m.queue.filter.sort
 	return func() tea.Msg {
-		ranked := make([]int, n)
+		ranked := make([]int, len(all))
 		for i := range ranked {
 			ranked[i] = i
 		}
+		order.arrange(all, ranked)
 		return filterMsg{seq: seq, ranked: ranked, exact: -1}
 	}
 }
 
-// refilter runs the filter after the query or a quick filter changed, or
-// clears it when nothing is left of it.
+// refilter runs the filter after the query, a quick filter or the order
+// changed, or clears it when nothing is left of it.
 func (m Model) refilter() tea.Cmd {
 	if !m.queue.filtered() {
 		return m.clearFilter()

@@ -63,7 +63,8 @@ func (m *Model) helpView() string {
 	var keys help.KeyMap = m.queue.keys
 	title := "the queue"
 	notes := []string{"Urgency: !! overdue   ! 3 days or less   · 7 days or less",
-		"E-mail addresses are masked; r reveals the one under the cursor (logged).",
+		"Sort orders: urgency, received (newest first), organisation, assignee.",
+		"E-mail addresses show masked where the window is wide; r reveals one (logged).",
 		"Filter: / then type; enter keeps it, esc clears it; a case ID opens it."}
 	// On a narrow window rights and statuses are shortened: their key.
 	notes = append(notes, packed("Short forms: ", abbreviations(), m.width)...)

@@ -32,7 +32,9 @@ type QueueKeys struct {
 	Open, Back, Filter, Reveal, Overview    key.Binding
 	New, Actions, BulkAssign, BulkTag       key.Binding
 	Help, Quit                              key.Binding
-	Quick                                   QuickKeys
+	// Sort cycles the order: urgency, received, organisation, assignee.
+	Sort  key.Binding
+	Quick QuickKeys
 }
 
 // QuickKeys are the queue's quick filters, each a toggle or a cycle.
@@ -41,6 +43,9 @@ type QuickKeys struct {
 	// Approval shows the cases with a letter exported that waits for
 	// approval (WORK.md, "Approval").
 	Approval key.Binding
+	// Unsent shows the cases closed with their answer not sent
+	// (cases.Summary.AnswerNotSent).
+	Unsent key.Binding
 }
 
 // ApprovalKeys are the approval screen's keys (approve.go).
@@ -82,6 +87,9 @@ type FormKeys struct {
 // OverviewKeys are the overview's keys.
 type OverviewKeys struct {
 	Back, Org, Report, Register, Help, Quit key.Binding
+	// Unsent opens the queue on the cases closed with their answer not
+	// sent, the overview's figure.
+	Unsent key.Binding
 }
 
 // RegisterKeys are the register screen's keys.
@@ -109,9 +117,10 @@ func DefaultKeys() KeyMap {
 			Reveal:     reveal,
 			Overview:   b("v", "overview of all cases", "v"),
 			New:        b("n", "new request", "n"),
-			Actions:    b(".", "actions on the case under the cursor", "."),
+			Actions:    b(".", "actions on the case", "."),
 			BulkAssign: b("A", "assign the shown cases", "A"),
 			BulkTag:    b("T", "tag the shown cases", "T"),
+			Sort:       b("S", "next sort order", "S"),
 			Help:       helpKey, Quit: quit,
 			Quick: QuickKeys{
 				Overdue:  b("o", "only overdue", "o"),
@@ -122,6 +131,7 @@ func DefaultKeys() KeyMap {
 				Right:    b("t", "cycle right", "t"),
 				Clear:    b("x", "clear quick filters", "x"),
 				Approval: b("a", "only to approve", "a"),
+				Unsent:   b("u", "only answer not sent", "u"),
 			},
 		},
 		Filter: FilterKeys{
@@ -161,6 +171,7 @@ func DefaultKeys() KeyMap {
 			Org:      b("c", "cycle organisation shown", "c"),
 			Report:   b("R", "write the register of requests", "R"),
 			Register: b("O", "register of the organisation", "O"),
+			Unsent:   b("u", "queue of the answers not sent", "u"),
 			Help:     helpKey, Quit: quit,
 		},
 		Register: RegisterKeys{
@@ -251,17 +262,21 @@ func (k CaseKeys) form(action string) key.Binding {
 
 // ShortHelp is the queue's footer.
 func (k QueueKeys) ShortHelp() []key.Binding {
-	return []key.Binding{brief(k.Filter, "", "filter"), brief(k.Open, "", "open"), brief(k.New, "", "new"),
-		brief(k.Quick.Overdue, "", "overdue"), brief(k.Quick.Week, "", "week"), brief(k.Reveal, "", "reveal"),
-		brief(k.Help, "", "help"), k.Quit}
+	// enter opens, as everywhere; the room goes to the keys a DPO would
+	// not guess.
+	return []key.Binding{brief(k.Filter, "", "filter"), brief(k.New, "", "new"),
+		brief(k.Quick.Overdue, "", "overdue"), brief(k.Quick.Week, "", "week"), brief(k.Quick.Unsent, "", "not sent"),
+		brief(k.Sort, "", "sort"), brief(k.Help, "", "help"), k.Quit}
 }
 
-// FullHelp is the queue's help: moving and opening, then narrowing and acting.
+// FullHelp is the queue's help: moving, narrowing and sorting, opening
+// and acting; three columns that fit 80 columns.
 func (k QueueKeys) FullHelp() [][]key.Binding {
 	q := k.Quick
 	return [][]key.Binding{
-		{k.Up, k.Down, k.PageUp, k.PageDown, k.Top, k.Bottom, k.Open, k.Back, k.Filter, k.Reveal, k.Overview, k.Help, k.Quit},
-		{q.Overdue, q.Week, q.Mine, q.Status, q.Org, q.Right, q.Approval, q.Clear, k.Actions, k.New, k.BulkAssign, k.BulkTag},
+		{k.Up, k.Down, k.PageUp, k.PageDown, k.Top, k.Bottom, k.Help, k.Quit},
+		{k.Filter, q.Overdue, q.Week, q.Unsent, q.Mine, q.Status, q.Org, q.Right, q.Approval, q.Clear, k.Sort},
+		{k.Open, k.Back, k.Actions, k.New, k.BulkAssign, k.BulkTag, k.Reveal, k.Overview},
 	}
 }
 
@@ -294,12 +309,13 @@ func (k CaseKeys) menuHelp() []key.Binding {
 
 // ShortHelp is the overview's footer.
 func (k OverviewKeys) ShortHelp() []key.Binding {
-	return []key.Binding{brief(k.Back, "esc", "back"), brief(k.Org, "", "organisation"), brief(k.Report, "", "report"), brief(k.Register, "", "register"), brief(k.Help, "", "help")}
+	return []key.Binding{brief(k.Back, "esc", "back"), brief(k.Org, "", "organisation"), brief(k.Unsent, "", "not sent"),
+		brief(k.Report, "", "report"), brief(k.Register, "", "register"), brief(k.Help, "", "help")}
 }
 
 // FullHelp is the overview's help.
 func (k OverviewKeys) FullHelp() [][]key.Binding {
-	return [][]key.Binding{{k.Org, k.Report, k.Register, k.Back, k.Help, k.Quit}}
+	return [][]key.Binding{{k.Org, k.Unsent, k.Report, k.Register, k.Back, k.Help, k.Quit}}
 }
 
 // fieldHelp is a form's footer for the field in focus: how to choose or

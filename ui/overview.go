@@ -73,6 +73,15 @@ func (m Model) overviewKey(msg tea.KeyPressMsg) (tea.Model, tea.Cmd) {
 		return m, m.writeReport()
 	case key.Matches(msg, k.Register):
 		return m.openRegister(m.queue.filter.quick.controller, screenOverview)
+	case key.Matches(msg, k.Unsent):
+		// The queue of the cases the figure counts: of the organisation
+		// shown, closed with the answer not sent, nothing else narrowing.
+		q := &m.queue
+		q.filter.input.SetValue("")
+		q.filter.quick = quick{controller: q.filter.quick.controller, unsent: true}
+		q.filter.seq, q.filter.toTop = q.filter.seq+1, true
+		m.screen = screenQueue
+		return m, m.refilter()
 	}
 	return m, nil
 }
@@ -92,6 +101,7 @@ func (o overviewScreen) lines(width, height int, st Styles, now time.Time) []str
 	lines = append(lines, st.Title.Render("Overview")+"  "+st.Dim.Render(fmt.Sprintf("%s: %s, as of %s", ov.scope, cases.Plural(s.Cases, "case"), now.Local().Format("Mon 2 Jan 15:04"))), "")
 	figures := []string{label("open") + fmt.Sprintf(" %d", s.Open), st.Overdue.Render("overdue") + fmt.Sprintf(" %d", s.Overdue),
 		label("due within 7 days (overdue included)") + fmt.Sprintf(" %d", s.DueThisWeek),
+		st.Overdue.Render(cases.AnswerNotSentWords) + fmt.Sprintf(" %d (%s shows them)", s.AnswerNotSent, o.keys.Unsent.Help().Key),
 		label("extension notices due this week") + fmt.Sprintf(" %d", s.NoticesDueThisWeek)}
 	if s.Voided > 0 {
 		figures = append(figures, label("voided, in no figure")+fmt.Sprintf(" %d", s.Voided))
@@ -113,9 +123,18 @@ func (o overviewScreen) lines(width, height int, st Styles, now time.Time) []str
 	add("%s %d, on time %d (%.0f%%), promise kept %d of %d", label("answered"), s.Answered, s.OnTime, 100*s.OnTimeRate,
 		s.PromisesKept, s.PromisesJudged)
 	add("%s median %.1f, 90th percentile %d", label("days to answer, paused days excluded:"), s.MedianDays, s.P90Days)
-	add("%s %d (notice in time %d, late %d); closed without an answer sent: %d", label("extensions"),
-		s.Extensions, s.ExtensionsInForce, s.ExtensionsLate, s.ClosedUnanswered)
-	lines = append(lines, "", st.Header.Render("Requests received per week"))
+	add("%s %d (notice in time %d, late %d)", label("extensions"), s.Extensions, s.ExtensionsInForce, s.ExtensionsLate)
+	lines = append(lines, "")
+	// The chart's title and the current week always show: where the
+	// window is short, the blank lines between the figures go, then the
+	// last figures.
+	for i := len(lines) - 1; i > 0 && len(lines)+2 > height; i-- {
+		if lines[i] == "" {
+			lines = slices.Delete(lines, i, i+1)
+		}
+	}
+	lines = lines[:max(0, min(len(lines), height-2))]
+	lines = append(lines, st.Header.Render("Requests received per week"))
 	weeks := ov.weeks[max(0, len(ov.weeks)-max(1, height-len(lines))):]
 	most := 1
 	for _, w := range weeks {

@@ -20,32 +20,52 @@ import (
 // The queue screen: the cases in urgency order, one row each, only the
 // rows that fit rendered.
 
-// columns are the queue's column widths for a window width; the ID and the
-// countdown are always whole, the others give way: below 100 columns the
-// assignee goes, the right and status are abbreviated when the subject
-// would get fewer than 30 cells, then the organisation, the status and the
-// right go in turn.
+// columns are the queue's column widths for a window width. The ID and
+// the countdown are always whole; the others give way in a fixed order
+// (givesWay) while the subject would be too narrow: first the right and
+// the status take their short forms and the organisation narrows (the
+// assignee stays: at 80 columns it is who has the case, the e-mail address
+// is on the case screen); then the assignee and the organisation narrow
+// further; then the organisation is abbreviated to a few letters; then the
+// assignee goes, then the right, then the status, and the organisation
+// last. With IDs of 15 characters: every column shows from 74 columns
+// (the e-mail address from 100), the right from 67, the status from 56,
+// the organisation, abbreviated below 74, from 46; at 40 the ID, a part of
+// the subject and the countdown are left.
 type columns struct {
 	id, org, right, subject, status, assignee, countdown int
 	shortRight, shortStatus                              bool
 }
 
+// givesWay are the steps a narrower window takes, in order, each taken
+// while the subject would have fewer cells than until.
+var givesWay = []struct {
+	until int
+	step  func(c *columns)
+}{
+	{30, func(c *columns) { c.right, c.shortRight = 8, true }},
+	{30, func(c *columns) { c.status, c.shortStatus = 9, true }},
+	{30, func(c *columns) { c.org = 8 }},
+	{16, func(c *columns) { c.assignee = 6 }},
+	{16, func(c *columns) { c.org = 7 }},
+	{16, func(c *columns) { c.countdown = 11 }},
+	{12, func(c *columns) { c.org = 5 }},
+	{12, func(c *columns) { c.assignee = 0 }},
+	{12, func(c *columns) { c.right = 0 }},
+	{10, func(c *columns) { c.status = 0 }},
+	{10, func(c *columns) { c.org = 0 }},
+}
+
+// emailRoom is the subject column that has room for the masked e-mail
+// address after the name; a narrower one shows the name alone.
+const emailRoom = 30
+
 func layout(width, idWidth int) columns {
-	c := columns{id: max(idWidth, minIDWidth), org: 12, right: 18, status: 13, assignee: 9, countdown: 12}
-	if width < 100 {
-		c.assignee, c.org = 0, 9
-	}
-	if c.subjectWidth(width) < 30 {
-		c.right, c.status, c.shortRight, c.shortStatus = 5, 6, true, true
-	}
-	if width < 66 {
-		c.org = 0
-	}
-	if width < 56 {
-		c.status = 0
-	}
-	if width < 48 {
-		c.right = 0
+	c := columns{id: max(idWidth, minIDWidth), org: 12, right: 18, status: 15, assignee: 10, countdown: 12}
+	for _, g := range givesWay {
+		if c.subjectWidth(width) < g.until {
+			g.step(&c)
+		}
 	}
 	c.subject = max(6, c.subjectWidth(width))
 	return c
@@ -90,15 +110,36 @@ func idWidth(all []cases.Summary) int {
 	return w
 }
 
+// The short forms of the queue's narrow columns: words a DPO reads
+// without a key (a right as what the subject asks to do, a status as where
+// the case stands), each at most as wide as its column (layout).
 var (
-	shortRights = map[cases.Right]string{cases.RightAccess: "acc", cases.RightRectification: "rect",
-		cases.RightErasure: "erase", cases.RightRestriction: "restr", cases.RightPortability: "port",
-		cases.RightObjection: "objec", cases.RightAutomatedDecision: "adm", cases.RightWithdrawConsent: "wdraw",
-		cases.RightComplaint: "compl"}
-	shortStatuses = map[cases.Status]string{cases.StatusNew: "new", cases.StatusAwaitingID: "aw-id",
-		cases.StatusAwaitingInfo: "aw-inf", cases.StatusInProgress: "in-pr", cases.StatusClosed: "closed"}
+	shortRights = map[cases.Right]string{cases.RightAccess: "access", cases.RightRectification: "rectify",
+		cases.RightErasure: "erase", cases.RightRestriction: "restrict", cases.RightPortability: "port",
+		cases.RightObjection: "object", cases.RightAutomatedDecision: "auto-dec", cases.RightWithdrawConsent: "withdraw",
+		cases.RightComplaint: "complain"}
+	shortStatuses = map[cases.Status]string{cases.StatusNew: "new", cases.StatusAwaitingID: "wait ID",
+		cases.StatusAwaitingInfo: "wait info", cases.StatusInProgress: "working", cases.StatusClosed: "closed"}
 	shortOutcomes = map[cases.Outcome]string{cases.OutcomePartiallyFulfilled: "partial", cases.OutcomeFulfilled: "fulfilled"}
 )
+
+// answerNotSentShort is the status column's short form of a case closed
+// with its answer not sent (cases.AnswerNotSentWords).
+const answerNotSentShort = "not sent"
+
+// statusWords is what the status column says of a case: its status, or
+// that its answer was not sent, whole or in its short form.
+func statusWords(s *cases.Summary, short bool) string {
+	switch {
+	case s.AnswerNotSent() && short:
+		return answerNotSentShort
+	case s.AnswerNotSent():
+		return cases.AnswerNotSentWords
+	case short:
+		return shortStatuses[s.Status]
+	}
+	return string(s.Status)
+}
 
 // abbreviations are the queue's short forms with the words they stand
 // for, in the vocabulary's order, from the tables the rows use: the key
@@ -107,7 +148,7 @@ func abbreviations() []string {
 	var out []string
 	add := func(short, full string) {
 		if short != "" && short != full {
-			out = append(out, short+" "+full)
+			out = append(out, short+" = "+full)
 		}
 	}
 	for _, r := range cases.Rights {
@@ -116,6 +157,7 @@ func abbreviations() []string {
 	for _, s := range cases.Statuses {
 		add(shortStatuses[s], string(s))
 	}
+	add(answerNotSentShort, cases.AnswerNotSentWords)
 	for _, o := range cases.Outcomes {
 		add(shortOutcomes[o], string(o))
 	}
@@ -160,8 +202,9 @@ type queue struct {
 	// file, a server gone): it goes when the store reads again even with a
 	// form open, while a form's own refusal stays with the form.
 	readErr string
-	// counted as of the last load or tick, not per frame
-	openCount, overdueCount int
+	// counted as of the last load or tick, not per frame: open cases, those
+	// overdue and those closed with the answer not sent (cases.Stats)
+	openCount, overdueCount, unsentCount int
 	// What is shown: indexes into all, the cursor and the first row shown.
 	shown          []int
 	cursor, offset int
@@ -179,6 +222,8 @@ type filter struct {
 	exactSeq  int  // the filter run exact belongs to
 	openExact bool // enter was pressed before the query's result came
 	quick     quick
+	sort      sortOrder // how the rows shown are sorted
+	toTop     bool      // the next result is shown from its first row (a new order)
 }
 
 // quick are the quick filters, toggled and cycled by their keys.
@@ -188,6 +233,7 @@ type quick struct {
 	controller          string
 	right               cases.Right
 	approval            bool // waiting for approval
+	unsent              bool // closed with the answer not sent
 }
 
 func (q quick) active() bool { return q != quick{} }
@@ -198,7 +244,7 @@ func (q quick) active() bool { return q != quick{} }
 // queue shows them.
 func (q quick) narrowing(actor string, regs *register.Registers) cases.Narrowing {
 	n := cases.Narrowing{Overdue: q.overdue, Controller: q.controller, Right: q.right, All: true,
-		AwaitingApproval: q.approval}
+		AwaitingApproval: q.approval, AnswerNotSent: q.unsent}
 	if q.approval && regs != nil {
 		n.RegisterApproval = map[string]cases.Conditions{}
 		for _, r := range regs.All() {
@@ -225,6 +271,54 @@ func (q queue) query() string { return q.filter.input.Value() }
 
 // filtered reports whether anything narrows the queue.
 func (q queue) filtered() bool { return q.query() != "" || q.filter.quick.active() }
+
+// arranged reports whether the rows shown are worked out off the update
+// loop: a filter narrows them or a sort other than urgency orders them.
+func (q queue) arranged() bool { return q.filtered() || q.filter.sort != byUrgency }
+
+// sortOrder is how the queue's rows are sorted: in urgency order (CLI.md,
+// the default), or by one column with ties in urgency order.
+type sortOrder int
+
+// The sort orders, in the order the sort key cycles through them.
+const (
+	byUrgency sortOrder = iota
+	byReceived
+	byOrganisation
+	byAssignee
+	sortOrders // how many there are
+)
+
+// words is how the filter line names the order.
+func (o sortOrder) words() string {
+	return [...]string{"urgency", "received, newest first", "organisation", "assignee"}[o]
+}
+
+func (o sortOrder) next() sortOrder { return (o + 1) % sortOrders }
+
+// arrange sorts rows (indexes into all, in urgency order or a filter's
+// rank) by the order, stably, so that ties keep their order: by urgency,
+// or within a filter's rank by urgency. An unassigned case sorts after
+// the assigned ones.
+func (o sortOrder) arrange(all []cases.Summary, rows []int) {
+	var by func(a, b *cases.Summary) int
+	switch o {
+	case byReceived:
+		by = func(a, b *cases.Summary) int { return b.ReceivedAt.Compare(a.ReceivedAt) }
+	case byOrganisation:
+		by = func(a, b *cases.Summary) int { return strings.Compare(a.Controller, b.Controller) }
+	case byAssignee:
+		by = func(a, b *cases.Summary) int {
+			if (a.Assignee == "") != (b.Assignee == "") {
+				return strings.Compare(b.Assignee, a.Assignee) // "" last
+			}
+			return strings.Compare(a.Assignee, b.Assignee)
+		}
+	default:
+		return
+	}
+	slices.SortStableFunc(rows, func(i, j int) int { return by(&all[i], &all[j]) })
+}
 
 // edit applies a key or a paste to the query and reports whether it
 // changed, which makes a new filter run.
@@ -298,15 +392,21 @@ func (q *queue) move(msg tea.KeyPressMsg, up, down, pageUp, pageDown, top, botto
 	return true
 }
 
-// count works out the header's figures.
+// count works out the header's figures, as the overview counts them
+// (cases.Statistics): overdue are the cases owing their answer past due,
+// those closed with the answer not sent included.
 func (q *queue) count(now time.Time) {
-	q.openCount, q.overdueCount = 0, 0
+	q.openCount, q.overdueCount, q.unsentCount = 0, 0, 0
 	for i := range q.all {
-		if !q.all[i].Closed() {
+		s := &q.all[i]
+		if !s.Closed() {
 			q.openCount++
-			if q.all[i].Overdue(now) {
-				q.overdueCount++
-			}
+		}
+		if s.Overdue(now) {
+			q.overdueCount++
+		}
+		if s.AnswerNotSent() {
+			q.unsentCount++
 		}
 	}
 }
@@ -337,6 +437,8 @@ func (q queue) nextQuick(msg tea.KeyPressMsg, orgs []string) quick {
 		f.controller = cycle(orgs, f.controller)
 	case key.Matches(msg, k.Approval):
 		f.approval = !f.approval
+	case key.Matches(msg, k.Unsent):
+		f.unsent = !f.unsent
 	case key.Matches(msg, k.Clear):
 		f = quick{}
 	}
@@ -461,6 +563,9 @@ func (m Model) filtered(msg filterMsg) (tea.Model, tea.Cmd) {
 		}
 	}
 	keep := q.currentID()
+	if f.toTop {
+		keep, f.toTop = "", false // a new order is read from its top
+	}
 	q.shown = msg.ranked
 	q.cursor, q.offset = 0, 0
 	if msg.exact >= 0 && !f.typing {
@@ -542,8 +647,12 @@ func (m Model) queueKey(msg tea.KeyPressMsg) (tea.Model, tea.Cmd) {
 	case key.Matches(msg, k.Reveal):
 		return m.toggleReveal()
 	case key.Matches(msg, k.Quick.Overdue, k.Quick.Week, k.Quick.Mine, k.Quick.Status, k.Quick.Org, k.Quick.Right, k.Quick.Approval,
-		k.Quick.Clear):
+		k.Quick.Unsent, k.Quick.Clear):
 		q.filter.quick = q.nextQuick(msg, m.organisations())
+		q.filter.seq++
+		return m, m.refilter()
+	case key.Matches(msg, k.Sort):
+		q.filter.sort, q.filter.toTop = q.filter.sort.next(), true
 		q.filter.seq++
 		return m, m.refilter()
 	default:
@@ -578,6 +687,12 @@ func (m Model) toggleReveal() (tea.Model, tea.Cmd) {
 	id, email := "", ""
 	if s := m.queue.current(); s != nil {
 		id, email = s.ID, s.Email
+		if m.screen != screenCase && s.SubjectName != "" && layout(m.width, m.queue.idWidth).subject < emailRoom {
+			// Nothing to reveal in a queue that shows no addresses:
+			// nothing is read, nothing logged.
+			m.status = "the queue shows no e-mail addresses at this width: enter opens the case, r there reveals it"
+			return m, nil
+		}
 	}
 	if d := m.kase.detail; m.screen == screenCase && d != nil {
 		id, email = d.loaded.Case.ID, d.loaded.Case.Subject.Email
@@ -614,41 +729,17 @@ func (m *Model) urgencyStyle(s *cases.Summary) (lipgloss.Style, bool) {
 	return lipgloss.Style{}, false
 }
 
-// row renders one case of the queue.
+// row renders one case of the queue: the assignee (— for none) where
+// the window has room for it, the masked e-mail address after the name
+// only where the subject column is wide (the case screen shows it).
 func (m *Model) row(s *cases.Summary, c columns, selected bool) string {
-	right, status := string(s.Right), string(s.Status)
+	right := string(s.Right)
 	if c.shortRight {
 		right = shortRights[s.Right]
 	}
-	if c.shortStatus {
-		status = shortStatuses[s.Status]
-	}
-	cd := cases.Countdown(s, m.now)
-	if o, ok := shortOutcomes[s.Outcome]; ok && s.Closed() {
-		cd = o
-	}
-	subject := cases.Printable(s.SubjectName)
-	if s.Email != "" {
-		e := maskEmail(s.Email)
-		if s.ID == m.revealID {
-			e = s.Email
-		}
-		subject += " <" + cases.Printable(e) + ">"
-	}
-	if s.SubjectName == "" && s.Email == "" {
-		subject = "(removed under retention)"
-	}
-	if note := rowNote(s); note != "" && c.subject >= len(note)+4 {
-		// The note ends the subject's column: the address gives way, then the name.
-		name := cases.Printable(s.SubjectName)
-		if name == "" {
-			name = subject
-		}
-		subject = fit(name, c.subject-len(note)-1) + " " + note
-	}
-	line := c.cells(marker(cases.UrgencyOf(s, m.now))+fit(s.ID, c.id), cases.Printable(s.Controller), right, subject,
-		status, cases.Printable(s.Assignee))
-	count := fit(cd, c.countdown)
+	line := c.cells(marker(cases.UrgencyOf(s, m.now))+fit(s.ID, c.id), cases.Printable(s.Controller), right,
+		m.subjectCell(s, c), statusWords(s, c.shortStatus), assigneeCell(s))
+	count := fit(countdownCell(s, c, m.now), c.countdown)
 	if selected {
 		return m.styles.Selected.Render(line + " " + count)
 	}
@@ -661,17 +752,71 @@ func (m *Model) row(s *cases.Summary, c columns, selected bool) string {
 	return line + " " + count
 }
 
-// rowNote is what a row says beside the subject: the refusal the subject
-// must be told of by a date (the more urgent), else an open case's work
-// done of its work list.
-func rowNote(s *cases.Summary) string {
+// assigneeCell is who has the case; a dash says nobody does.
+func assigneeCell(s *cases.Summary) string {
+	if s.Assignee == "" {
+		return "—"
+	}
+	return cases.Printable(s.Assignee)
+}
+
+// countdownCell is the countdown column: the time left, a closed case's
+// outcome, and for a case closed with its answer not sent the time left to
+// its due date, or, where the status column that says so is gone, "not
+// sent" (the urgency marker still says how late).
+func countdownCell(s *cases.Summary, c columns, now time.Time) string {
+	switch {
+	case s.AnswerNotSent() && c.status == 0:
+		return answerNotSentShort
+	case s.AnswerNotSent():
+		return cases.TimeLeft(s.EffectiveDueAt, now)
+	case s.Closed() && !s.Voided:
+		if o, ok := shortOutcomes[s.Outcome]; ok {
+			return o
+		}
+	}
+	return cases.Countdown(s, now)
+}
+
+// subjectCell is the subject's name, with the masked e-mail address where
+// the column is wide enough (revealed for the case r revealed), and the
+// row's note at its end where the name keeps room beside it.
+func (m *Model) subjectCell(s *cases.Summary, c columns) string {
+	name := cases.Printable(s.SubjectName)
+	subject := name
+	if s.Email != "" && (c.subject >= emailRoom || name == "") {
+		e := maskEmail(s.Email)
+		if s.ID == m.revealID {
+			e = s.Email
+		}
+		subject = strings.TrimPrefix(subject+" <"+cases.Printable(e)+">", " ")
+	}
+	if subject == "" {
+		subject = "(removed under retention)"
+	}
+	if note, keep := rowNote(s); note != "" && c.subject >= len(note)+1+keep {
+		// The note ends the subject's column: the address gives way, then the name.
+		if name == "" {
+			name = subject
+		}
+		subject = fit(name, c.subject-len(note)-1) + " " + note
+	}
+	return subject
+}
+
+// rowNote is what a row says beside the subject, and how much of the name
+// it must leave: the refusal the subject must be told of by a date (the
+// more urgent: a few letters of the name do), else an open case's work
+// done of its work list (a name that reads). Where the column is narrower
+// the note gives way to the name; the case screen has both.
+func rowNote(s *cases.Summary) (note string, name int) {
 	switch {
 	case !s.TellRefusalBy.IsZero():
-		return "tell refusal by " + strings.TrimSuffix(shortDate(s.TellRefusalBy), fmt.Sprintf(" %d", s.TellRefusalBy.Year))
+		return "tell refusal by " + strings.TrimSuffix(shortDate(s.TellRefusalBy), fmt.Sprintf(" %d", s.TellRefusalBy.Year)), 6
 	case s.WorkTotal > 0 && !s.Closed():
-		return workCount(s.WorkDone, s.WorkTotal)
+		return workCount(s.WorkDone, s.WorkTotal), 12
 	}
-	return ""
+	return "", 0
 }
 
 // headerLine names the database and counts the open and overdue cases;
@@ -679,6 +824,9 @@ func rowNote(s *cases.Summary) string {
 func (m *Model) headerLine() string {
 	left := m.styles.Title.Render("rightsdesk") + " " + cases.Printable(m.opt.Title)
 	counts := fmt.Sprintf("%d open · %d overdue", m.queue.openCount, m.queue.overdueCount)
+	if m.queue.unsentCount > 0 {
+		counts += fmt.Sprintf(" · %d %s", m.queue.unsentCount, cases.AnswerNotSentWords)
+	}
 	for _, right := range []string{counts + " · " + m.now.Local().Format("Mon 2 Jan 15:04"), counts,
 		fmt.Sprintf("%d overdue", m.queue.overdueCount)} {
 		if gap := m.width - ansi.StringWidth(left) - ansi.StringWidth(right); gap >= 1 {
@@ -692,11 +840,14 @@ func (m *Model) queueView() string {
 	q, c := &m.queue, layout(m.width, m.queue.idWidth) // not copied: a frame reads it, never writes it
 	var b strings.Builder
 	b.WriteString(m.headerLine() + "\n")
-	org := "ORGANISATION"
+	org, assignee := "ORGANISATION", "ASSIGNEE"
 	if c.org < len(org) {
 		org = "ORG"
 	}
-	titles := c.cells("  "+fit("ID", c.id), org, "RIGHT", "SUBJECT", "STATUS", "ASSIGNEE") + " " + fit("DUE", c.countdown)
+	if c.assignee < len(assignee) {
+		assignee = "WHO"
+	}
+	titles := c.cells("  "+fit("ID", c.id), org, "RIGHT", "SUBJECT", "STATUS", assignee) + " " + fit("DUE", c.countdown)
 	b.WriteString(m.styles.Header.Render(fit(titles, m.width)) + "\n")
 	rows := m.queueRows()
 	var lines []string
@@ -768,8 +919,15 @@ func (m *Model) filterLine() string {
 	if quick.approval {
 		f = append(f, "waiting for approval")
 	}
+	if quick.unsent {
+		f = append(f, cases.AnswerNotSentWords)
+	}
 	if quick.right != "" {
 		f = append(f, "right "+string(quick.right))
+	}
+	sorted := ""
+	if fl.sort != byUrgency {
+		sorted = " · sorted by " + fl.sort.words()
 	}
 	count := cases.Plural(len(q.all), "case")
 	if len(f) > 0 {
@@ -777,10 +935,10 @@ func (m *Model) filterLine() string {
 		if fl.shownSeq != fl.seq && q.filtered() {
 			count = fmt.Sprintf("searching %s…", cases.Plural(len(q.all), "case")) // the rows are the last result's
 		}
-		return "filter: " + strings.Join(f, " + ") + " — " + count
+		return "filter: " + strings.Join(f, " + ") + " — " + count + sorted
 	}
 	if len(q.shown) > 0 {
 		count = fmt.Sprintf("case %d of %d", q.cursor+1, len(q.all))
 	}
-	return count
+	return count + sorted
 }
