@@ -216,6 +216,7 @@ type listOptions struct {
 	db, controller, right, within, query string
 	statuses                             []string
 	overdue, all, voided, asJSON         bool
+	unanswered                           bool
 }
 
 // listCommand prints the queue.
@@ -227,10 +228,16 @@ clock by effective due date, overdue first; then those whose clock is paused or
 awaiting a restart; then closed cases, newest first. Open cases only unless
 --all or --status closed. One line per case, or with --json an array of cases.
 
+A case closed without the answer it owes having been sent (any outcome but
+withdrawn and duplicate, and no letter answering it sent) is still urgent:
+it sorts with the running cases by its due date, its countdown reads
+"answer not sent · 3d 4h", and with --all (or --status closed) --overdue
+and --due-within count it. --unanswered lists these cases, and only them.
+
 A voided case (recorded by mistake: void) is in no list but --voided, which
 lists the voided cases, open or closed, and only them; the other flags narrow
 it as they narrow the queue.`,
-		Example: "  rightsdesk list --overdue\n  rightsdesk list --controller crisp --due-within 7d --json\n  rightsdesk list --query 'kowalska' --all"}
+		Example: "  rightsdesk list --overdue\n  rightsdesk list --controller crisp --due-within 7d --json\n  rightsdesk list --query 'kowalska' --all\n  rightsdesk list --unanswered"}
 	f := cmd.Flags()
 	dbFlag(cmd, &o.db)
 	f.StringArrayVar(&o.statuses, "status", nil, "only cases with this status `S` (repeatable, or S,S)")
@@ -240,6 +247,7 @@ it as they narrow the queue.`,
 	f.StringVar(&o.within, "due-within", "", "only cases due within a `SPAN` (7d, 36h)")
 	f.StringVar(&o.query, "query", "", "only cases matching `TEXT` as the terminal app's filter does")
 	f.BoolVar(&o.all, "all", false, "closed cases too")
+	f.BoolVar(&o.unanswered, "unanswered", false, "only the cases closed with their answer not sent")
 	f.BoolVar(&o.voided, "voided", false, "only the voided cases (recorded by mistake), which no other list shows")
 	jsonFlag(cmd, &o.asJSON, "an array of cases")
 	_ = cmd.RegisterFlagCompletionFunc("status", completeSlugs(cases.Slugs(cases.Statuses)))
@@ -250,7 +258,8 @@ it as they narrow the queue.`,
 }
 
 func (a *app) runList(o listOptions) int {
-	f := storage.Filter{Controller: o.controller, Overdue: o.overdue, Query: o.query, All: o.all, Voided: o.voided}
+	f := storage.Filter{Controller: o.controller, Overdue: o.overdue, Query: o.query, All: o.all, Voided: o.voided,
+		AnswerNotSent: o.unanswered}
 	var err error
 	for _, s := range o.statuses {
 		for _, part := range strings.Split(s, ",") {

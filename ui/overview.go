@@ -118,7 +118,8 @@ func (o overviewScreen) lines(width, height int, st Styles, now time.Time) []str
 	for _, org := range slices.Sorted(maps.Keys(s.OpenByController)) {
 		byOrg = append(byOrg, fmt.Sprintf("%s %d", cases.Printable(org), s.OpenByController[org]))
 	}
-	lines = append(lines, wrap(label("open by organisation")+" "+strings.Join(byOrg, " · "), width)...)
+	orgStart, orgs := len(lines), wrap(label("open by organisation")+" "+strings.Join(byOrg, " · "), width)
+	lines = append(lines, orgs...)
 	lines = append(lines, "")
 	add("%s %d, on time %d (%.0f%%), promise kept %d of %d", label("answered"), s.Answered, s.OnTime, 100*s.OnTimeRate,
 		s.PromisesKept, s.PromisesJudged)
@@ -126,8 +127,14 @@ func (o overviewScreen) lines(width, height int, st Styles, now time.Time) []str
 	add("%s %d (notice in time %d, late %d)", label("extensions"), s.Extensions, s.ExtensionsInForce, s.ExtensionsLate)
 	lines = append(lines, "")
 	// The chart's title and the current week always show: where the
-	// window is short, the blank lines between the figures go, then the
-	// last figures.
+	// window is short, a long list of organisations is cut (c shows one at
+	// a time), then the blank lines between the figures go, then the last
+	// figures.
+	if cut := min(len(orgs)-1, len(lines)+2-height-strings.Count(strings.Join(lines, "\n")+"\n", "\n\n")); cut > 0 {
+		keep := len(orgs) - cut
+		lines[orgStart+keep-1] = ansi.Truncate(lines[orgStart+keep-1], width-2, "") + " …"
+		lines = slices.Delete(lines, orgStart+keep, orgStart+len(orgs))
+	}
 	for i := len(lines) - 1; i > 0 && len(lines)+2 > height; i-- {
 		if lines[i] == "" {
 			lines = slices.Delete(lines, i, i+1)

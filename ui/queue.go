@@ -29,9 +29,9 @@ import (
 // further; then the organisation is abbreviated to a few letters; then the
 // assignee goes, then the right, then the status, and the organisation
 // last. With IDs of 15 characters: every column shows from 74 columns
-// (the e-mail address from 100), the right from 67, the status from 56,
-// the organisation, abbreviated below 74, from 46; at 40 the ID, a part of
-// the subject and the countdown are left.
+// (the e-mail address from 104), the right from 67, the status from 56,
+// the organisation, abbreviated to four letters below 75, from 46; at 40
+// the ID, a part of the subject and the countdown are left.
 type columns struct {
 	id, org, right, subject, status, assignee, countdown int
 	shortRight, shortStatus                              bool
@@ -46,9 +46,9 @@ var givesWay = []struct {
 	{30, func(c *columns) { c.right, c.shortRight = 8, true }},
 	{30, func(c *columns) { c.status, c.shortStatus = 9, true }},
 	{30, func(c *columns) { c.org = 8 }},
-	{16, func(c *columns) { c.assignee = 6 }},
-	{16, func(c *columns) { c.org = 7 }},
-	{16, func(c *columns) { c.countdown = 11 }},
+	{17, func(c *columns) { c.assignee = 6 }},
+	{17, func(c *columns) { c.org = 6 }},
+	{17, func(c *columns) { c.countdown = 11 }},
 	{12, func(c *columns) { c.org = 5 }},
 	{12, func(c *columns) { c.assignee = 0 }},
 	{12, func(c *columns) { c.right = 0 }},
@@ -690,7 +690,7 @@ func (m Model) toggleReveal() (tea.Model, tea.Cmd) {
 		if m.screen != screenCase && s.SubjectName != "" && layout(m.width, m.queue.idWidth).subject < emailRoom {
 			// Nothing to reveal in a queue that shows no addresses:
 			// nothing is read, nothing logged.
-			m.status = "the queue shows no e-mail addresses at this width: enter opens the case, r there reveals it"
+			m.status = "no addresses in the queue at this width: enter opens the case, r there reveals it"
 			return m, nil
 		}
 	}
