@@ -679,8 +679,11 @@ func rowNote(s *cases.Summary) string {
 func (m *Model) headerLine() string {
 	left := m.styles.Title.Render("rightsdesk") + " " + cases.Printable(m.opt.Title)
 	counts := fmt.Sprintf("%d open · %d overdue", m.queue.openCount, m.queue.overdueCount)
-	for _, right := range []string{counts + " · " + m.now.Local().Format("Mon 2 Jan 15:04"), counts,
-		fmt.Sprintf("%d overdue", m.queue.overdueCount)} {
+	var rights []string
+	for _, t := range m.userTimes() {
+		rights = append(rights, counts+" · "+t)
+	}
+	for _, right := range append(rights, counts, fmt.Sprintf("%d overdue", m.queue.overdueCount)) {
 		if gap := m.width - ansi.StringWidth(left) - ansi.StringWidth(right); gap >= 1 {
 			return left + strings.Repeat(" ", gap) + right
 		}
