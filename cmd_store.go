@@ -408,6 +408,9 @@ func printCase(w io.Writer, v *caseJSON, countdown string) {
 			line += " (" + words + ")"
 		}
 		for _, d := range e.Details() {
+			if d.Label == "ground" { // never a bare slug: what it stands for too
+				d.Value = cases.GroundLabel(d.Value)
+			}
 			if d.Label != "late" && d.Label != "overridden" { // said with the actor, or below with how late
 				line += " | " + p(d.String())
 			}
