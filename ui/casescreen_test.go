@@ -199,11 +199,23 @@ func TestWrapBreaksAtSpacesOnly(t *testing.T) {
 			}
 		}
 	}
-	// A styled label keeps its style on its line.
+	// A styled label keeps its style on its line; a phone number and a
+	// time with its zone are kept whole.
 	label := DefaultStyles().Label.Render("phone")
-	got := wrapHang(label+" +33 1 99 00 12 34 and more words after it", 20, 6)
-	if !strings.HasPrefix(got[0], label) || ansi.Strip(got[0]) != "phone +33 1 99 00 12" {
+	got := wrapHang(label+" +33 1 99 00 12 34 and more words after it", 24, 6)
+	if !strings.HasPrefix(got[0], label) || ansi.Strip(got[0]) != "phone +33 1 99 00 12 34" {
 		t.Errorf("a styled line: %q", got)
+	}
+	for _, c := range []struct {
+		in   string
+		want []string
+	}{
+		{"call them on +33 1 99 00 12 34", []string{"call them on", "  +33 1 99 00 12 34"}},
+		{"exported by root on Mon 30 Nov 2026 12:20 CET", []string{"exported by root on", "  Mon 30 Nov 2026 12:20 CET"}},
+	} {
+		if got := wrapHang(c.in, 28, 2); strings.Join(got, "\n") != strings.Join(c.want, "\n") {
+			t.Errorf("wrapHang(%q) = %q, want %q", c.in, got, c.want)
+		}
 	}
 }
 

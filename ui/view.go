@@ -2,8 +2,10 @@ package ui
 
 import (
 	"fmt"
+	"regexp"
 	"strings"
 	"time"
+	"unicode/utf8"
 
 	tea "charm.land/bubbletea/v2"
 	"github.com/charmbracelet/x/ansi"
@@ -116,6 +118,31 @@ func wrapHang(s string, width, hang int) []string {
 	return out
 }
 
+// unbreakable are the spans a line is not broken inside, as if each were
+// one word: a date with its time and zone ("Mon 30 Nov 2026 12:20 CET"), a
+// time with its zone, a phone number ("+33 1 99 00 12 34").
+var unbreakable = regexp.MustCompile(`\b(?:Mon|Tue|Wed|Thu|Fri|Sat|Sun) \d{1,2} (?:Jan|Feb|Mar|Apr|May|Jun|Jul|Aug|Sep|Oct|Nov|Dec)` +
+	`(?: \d{4})?(?: \d{2}:\d{2}(?::\d{2})?(?: [A-Z]{2,5}\b| [+-]\d{2,4}\b)?)?` +
+	`|\b\d{2}:\d{2}(?::\d{2})? (?:[A-Z]{2,5}\b|[+-]\d{2,4}\b)` +
+	`|\+\d{1,3}(?: \d{1,4}){1,6}\b`)
+
+// breakAt tells the spaces of text a line may break at: all but those in
+// an unbreakable span.
+func breakAt(text []rune) []bool {
+	at := make([]bool, len(text))
+	for i, r := range text {
+		at[i] = r == ' '
+	}
+	s := string(text)
+	for _, m := range unbreakable.FindAllStringIndex(s, -1) {
+		from := utf8.RuneCountInString(s[:m[0]])
+		for i := range utf8.RuneCountInString(s[m[0]:m[1]]) {
+			at[from+i] = false
+		}
+	}
+	return at
+}
+
 // breakLines is where wrapHang breaks the text: the cells each line takes,
 // from and to, the first line at most first cells wide, the others at most
 // rest. The spaces a line breaks at are in no line.
@@ -124,8 +151,9 @@ func breakLines(text []rune, first, rest int) [][2]int {
 	for i, r := range text {
 		cell[i+1] = cell[i] + ansi.StringWidth(string(r))
 	}
+	space := breakAt(text)
 	wordEnd := func(i int) int {
-		for i < len(text) && text[i] != ' ' {
+		for i < len(text) && !space[i] {
 			i++
 		}
 		return i
@@ -143,7 +171,7 @@ func breakLines(text []rune, first, rest int) [][2]int {
 		end, i := start, start
 		for i < len(text) {
 			word := i
-			for word < len(text) && text[word] == ' ' {
+			for word < len(text) && space[word] {
 				word++
 			}
 			next := wordEnd(word)
@@ -167,13 +195,16 @@ func breakLines(text []rune, first, rest int) [][2]int {
 }
 
 // splitWord is where a word from..to that must be broken ends on a line
-// that ends at cell limit: after its last "/" that fits (atSlash), else
-// after the last rune that fits.
+// that ends at cell limit: after its last "/" that fits, or at its last
+// space (in an unbreakable span longer than a line) (atSlash either way),
+// else after the last rune that fits.
 func splitWord(text []rune, cell []int, from, to, limit int) (end int, atSlash bool) {
 	fits, slash := from, -1
 	for fits < to && cell[fits+1] <= limit {
 		if text[fits] == '/' {
 			slash = fits + 1
+		} else if text[fits] == ' ' {
+			slash = fits
 		}
 		fits++
 	}
