@@ -269,3 +269,34 @@ func screenText(s string) string {
 	}
 	return strings.Join(lines, "\n")
 }
+
+// TestRegisterScreenSaysItInWords: on the register screen (O) at 80
+// columns, every register's ground is shown with its meaning, no fact's
+// name is cut off, and no rule is cited by its number or the design
+// documents.
+func TestRegisterScreenSaysItInWords(t *testing.T) {
+	regs := registers(t)
+	bareGround := regexp.MustCompile(`\bart\d+-\d+-[a-e]\b(?: \()?`)
+	grounds := 0
+	for _, r := range regs.All() {
+		for _, l := range registerLines(r, 80, new(DefaultStyles())) {
+			l = ansi.Strip(l)
+			if ansi.StringWidth(l) > 80 || strings.Contains(l, "…") && strings.Contains(l, "[") {
+				t.Errorf("%s: %q is cut off", r.ID, l)
+			}
+			for _, g := range bareGround.FindAllString(l, -1) {
+				if grounds++; !strings.HasSuffix(g, " (") {
+					t.Errorf("%s: a ground without its meaning in %q", r.ID, l)
+				}
+			}
+			for _, never := range []string{"DEADLINES.md", "R5:", "R4:", "retention[1].erasure_except…"} {
+				if strings.Contains(l, never) {
+					t.Errorf("%s: %q says %q", r.ID, l, never)
+				}
+			}
+		}
+	}
+	if grounds == 0 {
+		t.Error("no register shows a ground")
+	}
+}
