@@ -168,7 +168,7 @@ func TestVoidedCaseIsKeptShownAndLeftOut(t *testing.T) {
 	}
 
 	_, text, _ := d.run("show", mistake)
-	if !strings.HasPrefix(text, "VOIDED on 2026-04-10 14:00 CEST by anna: recorded twice; the request is "+kept+"\n") {
+	if !strings.HasPrefix(text, "VOIDED on Fri 10 Apr 2026 14:00 CEST by anna: recorded twice; the request is "+kept+"\n") {
 		t.Errorf("show says VOIDED first:\n%s", text)
 	}
 	v := d.show(mistake)

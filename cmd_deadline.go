@@ -149,7 +149,12 @@ func printDeadlines(w io.Writer, d *cases.Deadlines) {
 		}
 		fmt.Fprintf(w, "%-20s %s (%s%s)\n", r.Label, r.Date, r.Date.Human(), note)
 		if r.Label == "legal due" && d.DueAt != nil {
-			fmt.Fprintf(w, "%-20s %s\n", "due at", d.DueAt.Format("2006-01-02T15:04:05Z07:00"))
+			// The last second of the due day, in the zone whose day it ends.
+			at := *d.DueAt
+			if loc, err := cases.LoadZone(d.Zone); err == nil {
+				at = at.In(loc)
+			}
+			fmt.Fprintf(w, "%-20s %s\n", "due at", at.Format("Mon 2 Jan 2006 15:04:05 MST"))
 		}
 	}
 	fmt.Fprintf(w, "%-20s %s\n", "clock", d.ClockLine(cases.Date.String))

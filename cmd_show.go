@@ -158,7 +158,9 @@ func workResultWords(item workJSON, loc *time.Location) string {
 		return d.String()
 	}
 	add("", strings.Join(item.Files, ", "))
-	add("ground ", string(item.Ground))
+	if item.Ground != "" { // never a bare slug: what it stands for too
+		add("ground ", cases.GroundLabel(string(item.Ground)))
+	}
 	add("", item.What)
 	add("law: ", item.Law)
 	switch *item.Result {

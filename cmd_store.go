@@ -5,9 +5,11 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"maps"
 	"os"
 	"os/user"
 	"path/filepath"
+	"slices"
 	"strconv"
 	"strings"
 	"time"
@@ -361,6 +363,9 @@ func (a *app) runShow(db, id string, asJSON bool) int {
 	return exitOK
 }
 
+// printCase is show's text: every time in the case's legal zone with the
+// zone's abbreviation (cases.TimeIn), as the app shows it; --json keeps
+// RFC 3339.
 func printCase(w io.Writer, v *caseJSON, countdown string) {
 	p := cases.Printable
 	loc, err := cases.LoadZone(v.Zone)
@@ -370,7 +375,7 @@ func printCase(w io.Writer, v *caseJSON, countdown string) {
 	if v.Voided != nil {
 		// First, before anything the case says: it was recorded by mistake.
 		fmt.Fprintf(w, "VOIDED on %s by %s: %s\n(kept with its timeline; out of the queue, lists and statistics)\n\n",
-			v.Voided.At.In(loc).Format("2006-01-02 15:04 MST"), p(v.Voided.By), p(v.Voided.Reason))
+			cases.TimeIn(v.Voided.At, v.Zone), p(v.Voided.By), p(v.Voided.Reason))
 	}
 	fmt.Fprintf(w, "%s  %s  %s  %s (revision %d)\n", v.ID, p(v.Controller), v.Right, v.Status, v.Revision)
 	fmt.Fprintf(w, "subject      %s", p(v.Subject.Name))
@@ -380,13 +385,20 @@ func printCase(w io.Writer, v *caseJSON, countdown string) {
 		}
 	}
 	fmt.Fprintln(w)
+	if len(v.Subject.Identifiers) > 0 {
+		var ids []string
+		for _, k := range slices.Sorted(maps.Keys(v.Subject.Identifiers)) {
+			ids = append(ids, p(k)+"="+p(v.Subject.Identifiers[k]))
+		}
+		fmt.Fprintf(w, "identifiers  %s\n", strings.Join(ids, "; "))
+	}
 	if v.Requester != nil {
 		fmt.Fprintf(w, "requester    %s (%s)\n", p(v.Requester.Name), v.Requester.Relation)
 	}
 	if len(v.Linked) > 0 {
 		fmt.Fprintf(w, "same request %s\n", strings.Join(v.Linked, ", "))
 	}
-	fmt.Fprintf(w, "received     %s via %s\n", v.ReceivedAt.Format(time.RFC3339), v.Channel)
+	fmt.Fprintf(w, "received     %s via %s\n", cases.TimeIn(v.ReceivedAt, v.Zone), v.Channel)
 	fmt.Fprintf(w, "countdown    %s\n", countdown)
 	if v.Text != "" {
 		fmt.Fprintf(w, "request text:\n  %s\n", strings.ReplaceAll(cases.PrintableLines(v.Text), "\n", "\n  "))
@@ -395,12 +407,19 @@ func printCase(w io.Writer, v *caseJSON, countdown string) {
 	printDeadlines(w, v.Deadlines)
 	printWork(w, v, loc)
 	fmt.Fprintln(w, "\ntimeline:")
+	width := 0
 	for _, e := range v.Events {
-		line := fmt.Sprintf("  %s  %-24s %s", e.At.UTC().Format("2006-01-02 15:04Z"), e.Kind, p(e.Actor))
+		width = max(width, len(cases.TimeIn(e.At, v.Zone)))
+	}
+	for _, e := range v.Events {
+		line := fmt.Sprintf("  %-*s  %-24s %s", width, cases.TimeIn(e.At, v.Zone), e.Kind, p(e.Actor))
 		if words := cases.OverrideWords(e.Overridden); words != "" {
 			line += " (" + words + ")"
 		}
 		for _, d := range e.Details() {
+			if d.Label == "ground" { // never a bare slug: what it stands for too
+				d.Value = cases.GroundLabel(d.Value)
+			}
 			if d.Label != "late" && d.Label != "overridden" { // said with the actor, or below with how late
 				line += " | " + p(d.String())
 			}

@@ -7,6 +7,7 @@ import (
 	"os/exec"
 	"path/filepath"
 	"rightsdesk/cases/register"
+	"strings"
 	"sync/atomic"
 	"time"
 
@@ -70,7 +71,12 @@ func (a *app) runTUI(db string, demo bool, color, registersDir string) int {
 	terminal.NoColour = terminal.NoColour && color == "auto"
 	var current atomic.Pointer[register.Registers]
 	current.Store(regs)
-	model := ui.New(ui.Options{Store: st, Clock: a.clock, Actor: actor, Registers: regs, Title: title,
+	// The header's clock is in the user's zone, named when TZ names it.
+	var zone *time.Location
+	if tz := strings.TrimPrefix(a.getenv("TZ"), ":"); tz != "" {
+		zone, _ = cases.LoadZone(tz) // a TZ Go cannot read leaves the local zone
+	}
+	model := ui.New(ui.Options{Store: st, Clock: a.clock, Actor: actor, Registers: regs, Title: title, Zone: zone,
 		Export: func(id string, kind cases.LetterKind) (*ui.Exported, error) {
 			res, err := exportPacket(st, current.Load(), id, kind, filepath.Join(data, "packets"), a.clock.Now(), actor)
 			if err != nil {

@@ -94,7 +94,7 @@ func TestWorkCommand(t *testing.T) {
 	}
 	status, out, _ = d.run("show", id)
 	for _, want := range []string{"work (6 of 8 open):", "our-customer-database  our customer database: erased on 2026-03-10",
-		"the-2019-archive       the 2019 archive: kept on 2026-03-10 (ground art17-3-b; invoices; law: Code de commerce, art. L123-22; until 2036-03-10)"} {
+		"the-2019-archive       the 2019 archive: kept on 2026-03-10 (ground art17-3-b (a legal obligation); invoices; law: Code de commerce, art. L123-22; until 2036-03-10)"} {
 		if status != 0 || !strings.Contains(out, want) {
 			t.Errorf("show lacks %q:\n%s", want, out)
 		}

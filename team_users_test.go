@@ -474,7 +474,9 @@ func twoApps(t *testing.T, rt *realTeam, id string) {
 		tm("send-keys", "-t", session, "/")
 		tm("send-keys", "-t", session, "-l", id)
 		tm("send-keys", "-t", session, "Enter")
-		waitFor(session, "the case", func(s string) bool { return strings.Contains(s, "countdown") && strings.Contains(s, "work 0/6") })
+		waitFor(session, "the case", func(s string) bool {
+			return strings.Contains(s, "received             ") && strings.Contains(s, "work 0/6")
+		})
 	}
 	open("one")
 	open("two")

@@ -55,7 +55,7 @@ func TestCorrectAndVoidInTmux(t *testing.T) {
 	tx.tm("send-keys", "-l", "misspelt at intake")
 	tx.tm("send-keys", "Enter")
 	tx.waitFor("the corrected name", func(s string) bool {
-		return strings.Contains(s, "corrected recorded (revision 2)") && strings.Contains(s, "subject              Zofia Nowak,")
+		return strings.Contains(s, "corrected recorded (revision 2)") && strings.Contains(s, "subject              Zofia Nowak\n")
 	})
 
 	tx.tm("send-keys", "V")
@@ -65,8 +65,8 @@ func TestCorrectAndVoidInTmux(t *testing.T) {
 	tx.waitFor("the question", func(s string) bool { return strings.Contains(s, "Void "+id+"? It leaves the queue") })
 	tx.tm("send-keys", "y")
 	tx.waitFor("VOIDED on the case screen", func(s string) bool {
-		return strings.Contains(s, "voided recorded (revision 3)") && strings.Contains(s, "VOIDED 23 Nov 2026 by anna: recorded twice") &&
-			strings.Contains(s, "countdown            voided")
+		return strings.Contains(s, "voided recorded (revision 3)") && strings.Contains(s, "VOIDED Mon 23 Nov 2026 10:00 CET by anna: recorded twice") &&
+			strings.Contains(s, " voided\n") // the header's countdown
 	})
 
 	tx.tm("send-keys", "Escape")

@@ -327,7 +327,7 @@ func (e *engine) forwardingClock(w clockWalk) {
 func (e *engine) receiptSteps(receipt Date) {
 	local := e.in.ReceivedAt.In(e.loc)
 	e.step("received %s %s in %s: receipt date %s (the receipt day itself is not counted)",
-		hd(receipt), local.Format("15:04"), e.loc, hd(receipt))
+		hd(receipt), local.Format("15:04 MST"), e.loc, hd(receipt)) // the time with its zone, as everywhere
 	if utc := DateOf(e.in.ReceivedAt, time.UTC); utc != receipt {
 		e.step("in UTC that instant falls on %s; the date in the legal zone decides", hd(utc))
 	}
@@ -414,15 +414,22 @@ func (e *engine) dueInstants() {
 	if out.Due != nil {
 		at := out.Due.End(e.loc).UTC()
 		out.DueAt = &at
-		e.step("due end of %s, %s UTC", hd(*out.Due), at.Format("15:04:05"))
+		e.step("due end of %s, %s", hd(*out.Due), e.endWords(at))
 	}
 	if out.EffectiveDue != nil {
 		at := out.EffectiveDue.End(e.loc).UTC()
 		out.EffectiveDueAt = &at
 		if out.Due == nil || *out.EffectiveDue != *out.Due {
-			e.step("effective due end of %s, %s UTC", hd(*out.EffectiveDue), at.Format("15:04:05"))
+			e.step("effective due end of %s, %s", hd(*out.EffectiveDue), e.endWords(at))
 		}
 	}
+}
+
+// endWords is the instant a day ends, in the legal zone with its
+// abbreviation as every time is shown, and in UTC: "23:59:59 CEST
+// (21:59:59 UTC)".
+func (e *engine) endWords(at time.Time) string {
+	return at.In(e.loc).Format("15:04:05 MST") + " (" + at.UTC().Format("15:04:05") + " UTC)"
 }
 
 // orderedEvents sorts events by their date in the legal zone, keeping the

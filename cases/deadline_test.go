@@ -122,8 +122,8 @@ func TestIssueExample(t *testing.T) {
 	if str(d.ExtendedDue) != "2025-04-30" || d.ExtensionValid != nil {
 		t.Fatalf("extended %s valid %v", str(d.ExtendedDue), d.ExtensionValid)
 	}
-	want := []string{"received Fri 31 Jan 2025 09:00 in Europe/Berlin", "day 31 does not exist in February",
-		"Fri 28 Feb 2025 is a working day", "due end of Fri 28 Feb 2025, 22:59:59 UTC"}
+	want := []string{"received Fri 31 Jan 2025 09:00 CET in Europe/Berlin", "day 31 does not exist in February",
+		"Fri 28 Feb 2025 is a working day", "due end of Fri 28 Feb 2025, 23:59:59 CET (22:59:59 UTC)"}
 	all := strings.Join(d.Steps, "\n")
 	for _, w := range want {
 		if !strings.Contains(all, w) {

@@ -3,6 +3,7 @@ package cases
 import (
 	"fmt"
 	"strings"
+	"time"
 )
 
 // Detail is one labelled detail of an event: "reason: too many systems".
@@ -207,4 +208,22 @@ func Plural(n int, noun string) string {
 		return fmt.Sprintf("%d %ses", n, noun)
 	}
 	return fmt.Sprintf("%d %ss", n, noun)
+}
+
+// TimeLayout is how a moment is written for a person everywhere it is
+// shown (the case screen, show, the app's header): "Sat 12 Sep 2026 14:00
+// CEST", always with the zone's abbreviation, so that no time is read in a
+// zone it does not say.
+const TimeLayout = "Mon 2 Jan 2006 15:04 MST"
+
+// TimeIn is a moment in a case's legal zone (a zone name such as
+// Europe/Paris, Rules.Zone), written as TimeLayout: "Sat 12 Sep 2026 14:00
+// CEST". A zone that cannot be loaded gives UTC, which the abbreviation
+// then says.
+func TimeIn(t time.Time, zone string) string {
+	loc, err := LoadZone(zone)
+	if err != nil {
+		loc = time.UTC
+	}
+	return t.In(loc).Format(TimeLayout)
 }

@@ -278,12 +278,9 @@ func recordWork(st *cases.State) []RecordWork {
 
 func recordSpan(d time.Duration) string {
 	if days := int(d.Hours() / 24); days >= 1 {
-		if days == 1 {
-			return "1 day"
-		}
-		return fmt.Sprintf("%d days", days)
+		return cases.Plural(days, "day")
 	}
-	return fmt.Sprintf("%d hours", int(d.Hours()))
+	return cases.Plural(int(d.Hours()), "hour")
 }
 
 // recordDetails are an event's facts in words, for the readable record.

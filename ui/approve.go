@@ -129,7 +129,7 @@ func approvalLines(d *caseDetail, l *Letter, lk look) []string {
 	b.add("%s", lk.styles.Title.Render(fmt.Sprintf("%s · the %s letter before it leaves", c.ID, l.Kind)))
 	if e := a.Export; e != nil {
 		b.label("packet", fmt.Sprintf("SHA-256 %.12s, exported by %s on %s", e.Checksum, cases.Printable(e.Actor),
-			e.RecordedAt.In(zone(d.state.Deadlines.Zone)).Format("2006-01-02 15:04")))
+			cases.TimeIn(e.RecordedAt, d.state.Deadlines.Zone)))
 		if l.SHA256 != e.Checksum {
 			b.label("", lk.styles.Error.Render("rebuilt now it differs (SHA-256 "+short(l.SHA256)+"): export it again"))
 		}

@@ -2,12 +2,16 @@ package ui
 
 import (
 	"fmt"
+	"maps"
+	"slices"
 	"strings"
 	"time"
 
 	"charm.land/bubbles/v2/key"
 	"charm.land/bubbles/v2/viewport"
 	tea "charm.land/bubbletea/v2"
+	"charm.land/lipgloss/v2"
+	"github.com/charmbracelet/x/ansi"
 
 	"rightsdesk/cases"
 	"rightsdesk/cases/register"
@@ -51,19 +55,26 @@ type caseScreen struct {
 	sections []int
 	menu     bool
 	approval *approvalScreen // the letter shown for approval, over the case (L)
+	// revealed is the case whose contact details the case screen shows
+	// unmasked (r), its reveal logged; none once the case is left.
+	revealed string
 }
 
 // look is what the case screen's lines depend on besides the case.
 type look struct {
 	width, height int
 	styles        *Styles
-	revealID      string
+	revealID      string // the case whose e-mail address the queue's r shows
+	revealed      string // the case whose contact details the case screen's r shows
 	now           time.Time
 }
 
 func (m *Model) caseLook() look {
-	return look{width: m.width, height: m.height, styles: m.styles, revealID: m.revealID, now: m.now}
+	return look{width: m.width, height: m.height, styles: m.styles, revealID: m.revealID, revealed: m.kase.revealed, now: m.now}
 }
+
+// headerHeight is how many lines the case's header takes above its body.
+const headerHeight = 2
 
 func newCaseScreen(k CaseKeys) caseScreen {
 	return caseScreen{keys: k, view: viewport.New()}
@@ -80,7 +91,7 @@ func (c caseScreen) layout(lk look) caseScreen {
 		lines[i] = fit(lines[i], lk.width) // once per layout, not per frame
 	}
 	c.view.SetWidth(lk.width)
-	c.view.SetHeight(max(1, lk.height-1)) // the status line below it
+	c.view.SetHeight(max(1, lk.height-headerHeight-1)) // the header above it, the status line below
 	c.view.SetContentLines(lines)
 	c.sections = sections
 	if c.approval != nil {
@@ -214,16 +225,16 @@ func (m Model) caseKey(msg tea.KeyPressMsg) (tea.Model, tea.Cmd) {
 	case key.Matches(msg, k.Actions):
 		c.menu, m.status = !c.menu, ""
 	case key.Matches(msg, k.Back):
-		m.screen, c.detail, c.approval = screenQueue, nil, nil
+		m.screen, c.detail, c.approval, c.revealed = screenQueue, nil, nil, ""
 	case key.Matches(msg, k.Quit):
 		return m, tea.Quit
 	case key.Matches(msg, k.Help):
 		m.showHelp = true
 	case key.Matches(msg, k.Reveal):
-		return m.toggleReveal()
+		return m.revealCase()
 	case !c.menu && key.Matches(msg, k.Register):
 		return m.openRegister(c.detail.loaded.Case.Controller, screenCase)
-	case c.scroll(msg, m.height-3): // scrolled: nothing more to do
+	case c.scroll(msg, c.view.Height()-1): // scrolled: nothing more to do
 	default:
 		if mm, cmd, ok := m.caseAction(msg); ok {
 			return mm, cmd
@@ -259,9 +270,12 @@ func (m Model) caseAction(msg tea.KeyPressMsg) (Model, tea.Cmd, bool) {
 func (m *Model) caseView() string {
 	c := m.kase
 	var b strings.Builder
-	// The lines past the end of the case stay empty rather than padded.
-	v := c.view
-	b.WriteString(viewportBody(v))
+	// The header stays while the body scrolls under it; the lines past the
+	// end of the case stay empty rather than padded.
+	for _, l := range c.detail.header(m.caseLook()) {
+		b.WriteString(l + "\n")
+	}
+	b.WriteString(viewportBody(c.view))
 	if m.status != "" && m.err == "" {
 		back := []key.Binding{brief(c.keys.Actions, "", "actions"), brief(c.keys.Back, "", "back")}
 		b.WriteString(fit(m.styles.Dim.Render(m.status+" · ")+m.shortHelp(back), m.width))
@@ -319,43 +333,71 @@ func (d *caseDetail) lines(lk look) (out []string, sections []int) {
 	return b.out, b.sections
 }
 
-// top is who asks what, when it came, the countdown and the request's words.
+// header is the two lines above the case that stay while its body
+// scrolls: what the case is (ID, organisation, right, status, its work),
+// then who has it, its tags and its countdown, kept whole at the right.
+func (d *caseDetail) header(lk look) []string {
+	c, s, p, st := d.loaded.Case, d.state, cases.Printable, lk.styles
+	sum := cases.Summarize(c, s, d.loaded.Revision)
+	first := st.Title.Render(c.ID) + "  " + p(c.Controller) + "  " + string(c.Right) + "  " + string(s.Status)
+	if s.Voided != nil {
+		first = st.Title.Render(c.ID) + "  " + st.Overdue.Render("VOIDED") + "  " + p(c.Controller) + "  " + string(c.Right)
+	}
+	if sum.WorkTotal > 0 {
+		first += "  " + workCount(sum.WorkDone, sum.WorkTotal)
+	}
+	who := "unassigned"
+	if s.Assignee != "" {
+		who = "assigned to " + p(s.Assignee)
+	}
+	if len(s.Tags) > 0 {
+		who += " · tags " + p(strings.Join(s.Tags, ", "))
+	}
+	now := d.now(lk.now)
+	countdown := cases.Countdown(&sum, now)
+	room := lk.width - ansi.StringWidth(countdown) - 2
+	if ansi.StringWidth(who) > room {
+		who = fit(who, max(0, room))
+	}
+	gap := max(1, lk.width-ansi.StringWidth(who)-ansi.StringWidth(countdown))
+	second := st.Dim.Render(who) + strings.Repeat(" ", gap) + countdownStyle(st, &sum, now).Render(countdown)
+	return []string{fit(first, lk.width), fit(second, lk.width)}
+}
+
+// countdownStyle is the colour of a countdown, as the queue gives it.
+func countdownStyle(st *Styles, s *cases.Summary, now time.Time) lipgloss.Style {
+	switch cases.UrgencyOf(s, now) {
+	case cases.UrgencyOverdue:
+		return st.Overdue
+	case cases.UrgencySoon:
+		return st.Soon
+	case cases.UrgencyWeek:
+		return st.Week
+	}
+	if s.Closed() {
+		return st.Closed
+	}
+	return lipgloss.NewStyle()
+}
+
+// top is who asks what, how to reach them, when it came and the request's
+// words; what the case is and its countdown are in the header above.
 func (d *caseDetail) top(b *caseLines, lk look) {
 	c, s, p := d.loaded.Case, d.state, cases.Printable
 	sum := cases.Summarize(c, s, d.loaded.Revision)
-	head := fmt.Sprintf("%s  %s  %s  %s", b.st.Title.Render(c.ID), p(c.Controller), c.Right, s.Status)
-	if sum.WorkTotal > 0 {
-		head += "  " + workCount(sum.WorkDone, sum.WorkTotal)
-	}
-	b.add("%s", head)
 	if v := s.Voided; v != nil {
 		// Before anything the case says: it was recorded by mistake.
-		b.wrapped(b.st.Overdue.Render("VOIDED") + " " + v.At.In(zone(s.Deadlines.Zone)).Format("2 Jan 2006") +
+		b.wrapped(b.st.Overdue.Render("VOIDED") + " " + cases.TimeIn(v.At, s.Deadlines.Zone) +
 			" by " + p(v.Actor) + ": " + p(v.Reason) + " (kept; out of the queue and the figures; takes only a note)")
 	}
-
-	email := c.Subject.Email
-	if email != "" && lk.revealID != c.ID {
-		email = maskEmail(email)
-	}
-	subject := p(c.Subject.Name)
-	for _, x := range []string{email, c.Subject.Phone, c.Subject.PostalAddress} {
-		if x != "" {
-			subject += ", " + p(x)
-		}
-	}
-	if c.Subject.Name == "" {
-		subject = "(removed under retention)"
-	}
-	b.label("subject", subject)
+	d.subject(b, lk)
 	if c.Requester != nil {
 		b.label("requester", p(c.Requester.Name)+" ("+string(c.Requester.Relation)+")")
 	}
 	if len(c.Linked) > 0 {
 		b.label("same request", strings.Join(c.Linked, ", "))
 	}
-	b.label("received", c.ReceivedAt.In(zone(s.Deadlines.Zone)).Format("Mon 2 Jan 2006 15:04 MST")+" via "+string(c.Channel))
-	b.label("countdown", cases.Countdown(&sum, d.now(lk.now)))
+	b.label("received", cases.TimeIn(c.ReceivedAt, s.Deadlines.Zone)+" via "+string(c.Channel))
 	if !sum.TellRefusalBy.IsZero() {
 		b.label("tell refusal by", b.st.Soon.Render(sum.TellRefusalBy.Human())+" (a refusal recorded, not yet told)")
 	}
@@ -365,6 +407,61 @@ func (d *caseDetail) top(b *caseLines, lk look) {
 			b.wrapped("  " + l)
 		}
 	}
+}
+
+// subject is who the request is about and how to reach them, each route
+// on its line: the e-mail address, phone and postal address masked until
+// r reveals them (mask.go), and the identifiers typed at intake.
+func (d *caseDetail) subject(b *caseLines, lk look) {
+	c, p := d.loaded.Case, cases.Printable
+	if c.Subject.Name == "" {
+		b.label("subject", "(removed under retention)")
+		return
+	}
+	b.label("subject", p(c.Subject.Name))
+	hint := " " + b.st.Dim.Render("(r reveals)") // on the first masked line only
+	route := func(label, value string, mask func(string) string, shown bool) {
+		if value == "" {
+			return
+		}
+		if shown {
+			b.label(label, p(value))
+			return
+		}
+		b.label(label, p(mask(value))+hint)
+		hint = ""
+	}
+	revealed := lk.revealed == c.ID
+	route("e-mail", c.Subject.Email, maskEmail, revealed || lk.revealID == c.ID)
+	route("phone", c.Subject.Phone, maskPhone, revealed)
+	route("address", c.Subject.PostalAddress, maskAddress, revealed)
+	if len(c.Subject.Identifiers) > 0 {
+		var ids []string
+		for _, k := range slices.Sorted(maps.Keys(c.Subject.Identifiers)) {
+			ids = append(ids, p(k)+"="+p(c.Subject.Identifiers[k]))
+		}
+		b.label("identifiers", strings.Join(ids, "; "))
+	}
+}
+
+// revealCase shows or masks the open case's contact details: its e-mail
+// address, phone and postal address. A reveal is logged for the case, as
+// the queue's is, so that the access log names every case whose details
+// were read.
+func (m Model) revealCase() (tea.Model, tea.Cmd) {
+	c := &m.kase
+	sub, id := c.detail.loaded.Case.Subject, c.detail.loaded.Case.ID
+	if c.revealed == id {
+		c.revealed = ""
+		m.kase = m.kase.layout(m.caseLook())
+		return m, nil
+	}
+	if sub.Email == "" && sub.Phone == "" && sub.PostalAddress == "" {
+		return m, nil // nothing masked, nothing read
+	}
+	c.revealed = id
+	m.kase = m.kase.layout(m.caseLook())
+	return m, m.logAccess(id, "revealed contact details")
 }
 
 // deadline is every date the deadline engine worked out, under the labels
@@ -384,12 +481,19 @@ func (d *caseDetail) deadline(b *caseLines) {
 
 // timeline is every event, with what it recorded: the details the case
 // record and show list (Event.Details), without their labels to keep each
-// event to a line where it fits.
+// event to a line where it fits. Times are in the case's legal zone, which
+// each says; the kinds line up after the widest time.
 func (d *caseDetail) timeline(b *caseLines) {
-	p := cases.Printable
+	p, events := cases.Printable, d.loaded.Case.Events
 	b.section("Timeline")
-	for _, e := range d.loaded.Case.Events {
-		line := fmt.Sprintf("  %s  %-22s %s", e.At.In(zone(d.state.Deadlines.Zone)).Format("2006-01-02 15:04"), e.Kind, p(e.Actor))
+	times := make([]string, len(events))
+	at, kind := 0, 0
+	for i, e := range events {
+		times[i] = cases.TimeIn(e.At, d.state.Deadlines.Zone)
+		at, kind = max(at, len(times[i])), max(kind, len(e.Kind))
+	}
+	for i, e := range events {
+		line := fmt.Sprintf("  %-*s  %-*s  %s", at, times[i], kind, e.Kind, p(e.Actor))
 		for _, x := range workDetails(e, d) {
 			line += " · " + p(x)
 		}
@@ -399,7 +503,7 @@ func (d *caseDetail) timeline(b *caseLines) {
 		if e.Late != "" { // allowed, never hidden (WORK.md)
 			line += " · LATE: " + p(e.Late)
 		}
-		b.out = append(b.out, wrapHang(line, b.width, 20)...) // under the kind, clear of the dates
+		b.out = append(b.out, wrapHang(line, b.width, at+4)...) // under the kind, clear of the times
 	}
 }
 

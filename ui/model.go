@@ -74,6 +74,9 @@ type Options struct {
 	// Terminal is what the terminal shows beyond ASCII (TerminalOf); the
 	// zero value is a UTF-8 terminal with colour.
 	Terminal Terminal
+	// Zone is the user's time zone (TZ), in which the header gives the
+	// time and which it names; nil is the process's local zone.
+	Zone *time.Location
 }
 
 // Exported is a packet written by Options.Export.

@@ -210,7 +210,7 @@ func TestExactIDJumpsAndRevealIsLogged(t *testing.T) {
 		t.Fatalf("r reveals addresses:\n%s", frame(m))
 	}
 	log, err := s.AccessLog(ids[2])
-	if err != nil || len(log) != 2 || log[0].What != "opened the case" || log[1].What != "revealed e-mail addresses" || log[1].Actor != "anna" {
+	if err != nil || len(log) != 2 || log[0].What != "opened the case" || log[1].What != "revealed contact details" || log[1].Actor != "anna" {
 		t.Fatalf("access log: %+v %v", log, err)
 	}
 	// enter before the query's result came still opens the case.

@@ -827,8 +827,11 @@ func (m *Model) headerLine() string {
 	if m.queue.unsentCount > 0 {
 		counts += fmt.Sprintf(" · %d %s", m.queue.unsentCount, cases.AnswerNotSentWords)
 	}
-	for _, right := range []string{counts + " · " + m.now.Local().Format("Mon 2 Jan 15:04"), counts,
-		fmt.Sprintf("%d overdue", m.queue.overdueCount)} {
+	var rights []string
+	for _, t := range m.userTimes() {
+		rights = append(rights, counts+" · "+t)
+	}
+	for _, right := range append(rights, counts, fmt.Sprintf("%d overdue", m.queue.overdueCount)) {
 		if gap := m.width - ansi.StringWidth(left) - ansi.StringWidth(right); gap >= 1 {
 			return left + strings.Repeat(" ", gap) + right
 		}

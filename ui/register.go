@@ -9,6 +9,7 @@ import (
 	"charm.land/bubbles/v2/key"
 	"charm.land/bubbles/v2/viewport"
 	tea "charm.land/bubbletea/v2"
+	"github.com/charmbracelet/x/ansi"
 
 	"rightsdesk/cases"
 	"rightsdesk/cases/register"
@@ -260,6 +261,14 @@ func factLines(f register.FactRef, width int, st *Styles) []string {
 	default:
 		from = p(string(pr.Source))
 	}
-	out := wrapHang("  "+st.Label.Render(fit(p(f.Field), 28))+" "+value, width, 31)
+	if cases.GroundWords(f.Fact.Text()) != "" { // never a bare slug: what it stands for too
+		value = p(cases.GroundLabel(f.Fact.Text()))
+	}
+	var out []string
+	if field := p(f.Field); ansi.StringWidth(field) > 28 { // a long name whole, on its line
+		out = append(wrapHang("  "+st.Label.Render(field), width, 4), wrapHang(strings.Repeat(" ", 31)+value, width, 31)...)
+	} else {
+		out = wrapHang("  "+st.Label.Render(fit(field, 28))+" "+value, width, 31)
+	}
 	return append(out, wrapHang("  "+strings.Repeat(" ", 29)+st.Dim.Render("["+from+"]"), width, 31)...)
 }

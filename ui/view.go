@@ -2,7 +2,10 @@ package ui
 
 import (
 	"fmt"
+	"regexp"
 	"strings"
+	"time"
+	"unicode/utf8"
 
 	tea "charm.land/bubbletea/v2"
 	"github.com/charmbracelet/x/ansi"
@@ -41,6 +44,29 @@ func (m Model) View() tea.View {
 	return v
 }
 
+// userTimes are the clock as the header gives it, the longest first: in
+// the user's zone (Options.Zone), never in a case's, so it says which:
+// "Mon 30 Nov 11:39 CET (your time, Europe/Paris)", or where that does not
+// fit, "Mon 30 Nov 11:39 CET".
+func (m *Model) userTimes() []string {
+	loc := m.userZone()
+	short := m.now.In(loc).Format("Mon 2 Jan 15:04 MST")
+	name := loc.String()
+	if abbreviation, _ := m.now.In(loc).Zone(); name == "Local" || name == "" || name == abbreviation {
+		return []string{short + " (your time)", short} // no name known, or none that says more
+	}
+	return []string{short + " (your time, " + name + ")", short}
+}
+
+// userZone is the user's time zone (Options.Zone), the process's local
+// zone when none was given.
+func (m *Model) userZone() *time.Location {
+	if m.opt.Zone == nil {
+		return time.Local
+	}
+	return m.opt.Zone
+}
+
 // footer is the last line: the last error if any, else the keys that matter.
 func (m *Model) footer(keys string) string {
 	if m.err != "" {
@@ -72,24 +98,120 @@ func wrap(s string, width int) []string {
 }
 
 // wrapHang is wrap with the continuation lines indented by hang cells.
+// It breaks lines at spaces only: a hyphen (a case ID, a date, a ground
+// such as art17-3-b) is no place to break. A token too long for a line of
+// its own (a path) is broken where it must be, after its last "/" that
+// fits, else at the line's end.
 func wrapHang(s string, width, hang int) []string {
 	if width < 10 || ansi.StringWidth(s) <= width {
 		return []string{s}
 	}
 	hang = min(hang, width/2)
-	first, _, _ := strings.Cut(ansi.Wrap(s, width, " "), "\n")
-	out := []string{strings.TrimRight(first, " ")}
-	rest := ansi.TruncateLeft(s, ansi.StringWidth(first), "")
-	for strings.HasPrefix(ansi.Strip(rest), " ") { // the space the line broke at, behind any style codes
-		rest = ansi.TruncateLeft(rest, 1, "")
-	}
-	if ansi.StringWidth(rest) == 0 {
-		return out
-	}
-	for _, l := range strings.Split(ansi.Wrap(rest, width-hang, " "), "\n") {
-		out = append(out, strings.Repeat(" ", hang)+strings.TrimRight(l, " "))
+	var out []string
+	for i, span := range breakLines([]rune(ansi.Strip(s)), width, width-hang) {
+		line := strings.TrimRight(ansi.Cut(s, span[0], span[1]), " ")
+		if i > 0 {
+			line = strings.Repeat(" ", hang) + line
+		}
+		out = append(out, line)
 	}
 	return out
+}
+
+// unbreakable are the spans a line is not broken inside, as if each were
+// one word: a date with its time and zone ("Mon 30 Nov 2026 12:20 CET"), a
+// time with its zone, a phone number ("+33 1 99 00 12 34").
+var unbreakable = regexp.MustCompile(`\b(?:Mon|Tue|Wed|Thu|Fri|Sat|Sun) \d{1,2} (?:Jan|Feb|Mar|Apr|May|Jun|Jul|Aug|Sep|Oct|Nov|Dec)` +
+	`(?: \d{4})?(?: \d{2}:\d{2}(?::\d{2})?(?: [A-Z]{2,5}\b| [+-]\d{2,4}\b)?)?` +
+	`|\b\d{2}:\d{2}(?::\d{2})? (?:[A-Z]{2,5}\b|[+-]\d{2,4}\b)` +
+	`|\+\d{1,3}(?: \d{1,4}){1,6}\b`)
+
+// breakAt tells the spaces of text a line may break at: all but those in
+// an unbreakable span.
+func breakAt(text []rune) []bool {
+	at := make([]bool, len(text))
+	for i, r := range text {
+		at[i] = r == ' '
+	}
+	s := string(text)
+	for _, m := range unbreakable.FindAllStringIndex(s, -1) {
+		from := utf8.RuneCountInString(s[:m[0]])
+		for i := range utf8.RuneCountInString(s[m[0]:m[1]]) {
+			at[from+i] = false
+		}
+	}
+	return at
+}
+
+// breakLines is where wrapHang breaks the text: the cells each line takes,
+// from and to, the first line at most first cells wide, the others at most
+// rest. The spaces a line breaks at are in no line.
+func breakLines(text []rune, first, rest int) [][2]int {
+	cell := make([]int, len(text)+1) // the cell where each rune begins
+	for i, r := range text {
+		cell[i+1] = cell[i] + ansi.StringWidth(string(r))
+	}
+	space := breakAt(text)
+	wordEnd := func(i int) int {
+		for i < len(text) && !space[i] {
+			i++
+		}
+		return i
+	}
+	var spans [][2]int
+	for start, limit := 0, first; start < len(text); limit = rest {
+		if len(spans) > 0 { // a line after a break starts at its next word
+			for start < len(text) && text[start] == ' ' {
+				start++
+			}
+			if start == len(text) {
+				break
+			}
+		}
+		end, i := start, start
+		for i < len(text) {
+			word := i
+			for word < len(text) && space[word] {
+				word++
+			}
+			next := wordEnd(word)
+			if cell[next]-cell[start] <= limit {
+				end, i = next, next
+				continue
+			}
+			// The word does not fit here: it goes to the next line, unless
+			// it is too long for any line or this one holds no word yet;
+			// then as much of it as fits stays, up to its last "/".
+			if split, atSlash := splitWord(text, cell, word, next, cell[start]+limit); end == start ||
+				cell[next]-cell[word] > rest && atSlash {
+				end = max(split, start+1) // at least one rune, or no line would end
+			}
+			break
+		}
+		spans = append(spans, [2]int{cell[start], cell[end]})
+		start = end
+	}
+	return spans
+}
+
+// splitWord is where a word from..to that must be broken ends on a line
+// that ends at cell limit: after its last "/" that fits, or at its last
+// space (in an unbreakable span longer than a line) (atSlash either way),
+// else after the last rune that fits.
+func splitWord(text []rune, cell []int, from, to, limit int) (end int, atSlash bool) {
+	fits, slash := from, -1
+	for fits < to && cell[fits+1] <= limit {
+		if text[fits] == '/' {
+			slash = fits + 1
+		} else if text[fits] == ' ' {
+			slash = fits
+		}
+		fits++
+	}
+	if slash > from && slash < to {
+		return slash, true
+	}
+	return fits, false
 }
 
 // overlay puts the panel (a form, the action menu, a notice) over the

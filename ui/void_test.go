@@ -65,7 +65,7 @@ func TestVoidedCaseOffersOnlyANote(t *testing.T) {
 		t.Fatal(err)
 	}
 	m = drive(t, m, m.openCase(ids[0], false)())
-	if text := ansi.Strip(caseText(m)); !strings.Contains(text, "VOIDED 2 Apr 2026 by anna: recorded twice") || strings.Contains(text, "Draft:") {
+	if text := ansi.Strip(caseText(m)); !strings.Contains(text, "VOIDED Thu 2 Apr 2026 20:00 CEST by anna: recorded twice") || strings.Contains(text, "Draft:") {
 		t.Fatalf("the case screen says VOIDED, and no draft of a letter:\n%s", text)
 	}
 	m = drive(t, m, keyPress("A"))

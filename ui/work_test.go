@@ -152,9 +152,11 @@ func TestWorkPanelAndRows(t *testing.T) {
 	}
 	m.moveTo(ids[3])
 	m = press(t, m, "enter")
+	if top := ansi.Strip(frame(m)); !strings.HasPrefix(top, ids[3]+"  crisp  erasure  in-progress  work 4/6") {
+		t.Errorf("the case's header:\n%s", top)
+	}
 	text := ansi.Strip(caseText(m))
 	for _, want := range []string{
-		ids[3] + "  crisp  erasure  in-progress  work 4/6",
 		"tell refusal by      Thu 16 Apr 2026 (a refusal recorded, not yet told)",
 		"Work 4/6 · 2 open",
 		// Ten years from 31 December 2025 (the rule's trigger, end of the
@@ -167,7 +169,7 @@ func TestWorkPanelAndRows(t *testing.T) {
 		"for-customer 19 Mar · → Acme SAS",
 		"○ our mailboxes              OPEN",
 		"beyond-use 20 Mar · overwritten by 20 Jun · LATE",
-		"forwarded              anna · to Acme SAS",
+		"forwarded  anna · to Acme SAS",
 		"LATE: noted on paper during the server", // the line wraps before "move"
 	} {
 		if !strings.Contains(text, want) {

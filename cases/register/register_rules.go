@@ -269,5 +269,19 @@ var ruleNumber = regexp.MustCompile(`^R\d+: `)
 
 // RuleWords is an assumption rule in words, without its number: the number
 // is this register format's bookkeeping (register.go), which the working
-// shown beside a case does not explain.
-func RuleWords(rule string) string { return ruleNumber.ReplaceAllString(rule, "") }
+// shown beside a case does not explain. Registers written before the rules
+// said themselves in words cited the design document instead; those
+// citations are said in words too (citedRules), since a register version
+// once recorded is kept as it was.
+func RuleWords(rule string) string {
+	return citedRules.Replace(ruleNumber.ReplaceAllString(rule, ""))
+}
+
+// citedRules are the rules earlier registers cited by the design
+// document's section, and their words: a DPO has no DEADLINES.md.
+var citedRules = strings.NewReplacer(
+	"the default of DEADLINES.md section 2 (additive, within 10 days); the date without pause is always shown",
+	"the default, the clock pauses while we wait for the identity or clarification we asked for within 10 days of receipt, "+
+		"and those days are added to the deadline; the date without the pause is always shown",
+	"DEADLINES.md default of 5 working days", "5 working days, the default when the contract's own is not known",
+)
