@@ -42,9 +42,12 @@ func actionFields(a *cases.Action, d *caseDetail) ([]field, error) {
 		fields = append(fields, formField(&a.Fields[i]))
 	}
 	fields, err := caseOptions(a.Name, d, fields)
-	if err != nil || !slices.Contains(timedActions, a.Name) {
-		return fields, err
+	if err != nil {
+		return nil, err
 	}
+	// Every action records when it really happened, which may be before
+	// it is recorded: an extension notice e-mailed at 17:00 on the last
+	// day and recorded next morning is in time.
 	return append(fields, whenFields()...), nil
 }
 

@@ -29,9 +29,6 @@ func (m Model) openForm(a *cases.Action) Model {
 		return m
 	}
 	f := &form{name: a.Name, action: a, title: a.Title + " · " + d.loaded.Case.ID, fields: fields, rev: d.loaded.Revision}
-	if a.Kind == cases.EventExtensionDecided {
-		f.warning = extensionWarning(d, d.now(m.now))
-	}
 	f.ready(m.keys)
 	m.restoreDraft(f)
 	refusalNeeds(f)
@@ -183,7 +180,7 @@ func (m Model) submit() (tea.Model, tea.Cmd) {
 	case f.action != nil && d != nil:
 		var err error
 		if events, err = f.events(m.opt.Actor, d.register, d.state.Rules.Regime); err == nil {
-			err = f.stamp(&events[0], d)
+			err = f.stamp(&events[0], d, d.now(m.opt.Clock.Now()))
 		}
 		if err != nil {
 			m.formFailed(err)
