@@ -7,6 +7,7 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
+	"time"
 )
 
 // formsApp is one database with cases made by the command line, and the
@@ -150,4 +151,41 @@ func focusedLine(screen string) string {
 		}
 	}
 	return ""
+}
+
+// TestRefusalStaysInTmux: a refusal is on screen with its field marked,
+// and still there 3 seconds later, although meanwhile the app polled and
+// merged a colleague's change to another case; the next key clears it.
+func TestRefusalStaysInTmux(t *testing.T) {
+	var id, other string
+	a := startFormsApp(t, "2026-11-24T08:00:00Z", "80", "24", func(cli func(args ...string) string) {
+		id = strings.TrimSpace(cli("add", "--controller", "crisp", "--right", "access", "--subject", "Anna Kowalska",
+			"--email", "anna.k@example.org", "--received", "2026-11-20"))
+		other = strings.TrimSpace(cli("add", "--controller", "crisp", "--right", "erasure", "--subject", "Jan Nowak",
+			"--email", "jan@example.org", "--received", "2026-11-21"))
+	})
+	a.openCase(id)
+	a.tm("send-keys", "n")
+	a.waitFor("the note form", func(s string) bool { return strings.Contains(s, "Add an internal note · "+id) })
+	a.tm("send-keys", "-l", "called her back")
+	a.focus("when")
+	a.tm("send-keys", "-l", "tomorrow")
+	a.tm("send-keys", "BSpace")
+	a.tm("send-keys", "C-u")
+	a.tm("send-keys", "-l", "2026-11-25 09:00")
+	a.waitFor("the time read", func(s string) bool { return strings.Contains(s, "(in the future)") })
+	a.tm("send-keys", "Enter")
+	refused := func(s string) bool {
+		return strings.Contains(s, "! when: Wed 25 Nov 09:00 CET is in the future") && strings.Contains(s, "!› when ")
+	}
+	a.waitFor("the refusal, its field marked", refused)
+	a.cli("tag", other, "vip") // a colleague's change the app merges meanwhile
+	time.Sleep(3 * time.Second)
+	if s := a.screen(); !refused(s) {
+		t.Fatalf("the refusal did not stay 3 s:\n%s", s)
+	}
+	a.tm("send-keys", "C-u")
+	a.waitFor("the refusal cleared by the next key", func(s string) bool {
+		return !strings.Contains(s, "is in the future") && strings.Contains(s, "› when ")
+	})
 }

@@ -12,6 +12,7 @@ import (
 	"github.com/charmbracelet/x/ansi"
 
 	"rightsdesk/cases"
+	"rightsdesk/storage"
 )
 
 // Forms: one short form per action of the command line, sent through the
@@ -201,6 +202,12 @@ type form struct {
 	// restored: the fields hold what was typed before the form was last cancelled.
 	restored bool
 	sending  bool // sent, waiting for the answer
+	// refused is the field a refusal or a missing value names, marked
+	// until the next key; conflict is what a colleague's change met, and
+	// compare its facts as the form has them and as the case has them now.
+	refused  string
+	conflict *storage.Conflict
+	compare  []string
 }
 
 // ready gives a form just made its keys and its text fields their inputs.
@@ -381,23 +388,46 @@ func (f *form) key(msg tea.KeyPressMsg) (*form, tea.Cmd) {
 	return f, nil
 }
 
-// lines renders the form as lines of the given width: its title, each
-// field, the error or warning, and its keys or its question.
-func (f *form) lines(width int, st Styles, h help.Model, errLine, question string) []string {
-	out := []string{st.Header.Render(fit("── "+f.title+" ", width))}
+// lines renders the form as lines of the given width, at most height of
+// them: its title, each field, the error or warning, and its keys or its
+// question. Where the fields do not fit they scroll, the focused field
+// always on screen with the error and the keys below it.
+func (f *form) lines(width, height int, st Styles, h help.Model, errLine, question string) []string {
+	head := []string{st.Header.Render(fit("── "+f.title+" ", width))}
+	var body []string
+	from, to := 0, 0 // the focused field's lines in body
 	for i := range f.fields {
-		if !f.fields[i].hidden {
-			out = append(out, f.fieldLines(i, width, st)...)
+		if f.fields[i].hidden {
+			continue
+		}
+		if i == f.focus {
+			from = len(body)
+		}
+		body = append(body, f.fieldLines(i, width, st)...)
+		if i == f.focus {
+			to = len(body)
 		}
 	}
+	tail := f.tail(width, st, h, errLine, question)
+	return append(append(head, scrolled(body, from, to, height-len(head)-len(tail), width, st)...), tail...)
+}
+
+// tail is what follows a form's fields: a restored draft's note, the
+// warning, the error and what a conflict met, then the keys or the
+// question.
+func (f *form) tail(width int, st Styles, h help.Model, errLine, question string) []string {
+	var out []string
 	if f.restored {
-		out = append(out, st.Dim.Render(fit("  what you typed before is back; ctrl+u clears a field", width)))
+		out = append(out, wrapHang(st.Dim.Render("what you typed before is back; ctrl+u clears a field"), width, 2)...)
 	}
 	if f.warning != "" {
 		out = append(out, wrapHang(st.Soon.Render("⚠ "+f.warning), width, 2)...)
 	}
 	if errLine != "" {
 		out = append(out, wrapHang(st.Error.Render("! "+errLine), width, 2)...)
+		for _, c := range f.compare {
+			out = append(out, wrapHang("  "+c, width, 4)...)
+		}
 	}
 	switch {
 	case f.sending:
@@ -419,6 +449,41 @@ func (f *form) lines(width int, st Styles, h help.Model, errLine, question strin
 	return append(out, fit(h.ShortHelpView(f.keys.fieldHelp(kind, verb)), width))
 }
 
+// scrolled is the window of a form's field lines that fits in room lines,
+// with the focused field's lines (from, to) in it and a line above and
+// below saying how many are out of sight.
+func scrolled(body []string, from, to, room, width int, st Styles) []string {
+	if len(body) <= room {
+		return body
+	}
+	more := func(arrow string, n int) string {
+		return st.Dim.Render(fit("  "+arrow+" "+strings.Replace(cases.Plural(n, "line"), " ", " more ", 1), width))
+	}
+	if room < 3 { // only the focused field, from its first line
+		return body[from:min(len(body), from+max(1, room))]
+	}
+	var start, end int
+	switch {
+	case to <= room-1: // from the top, a line saying what is below
+		start, end = 0, room-1
+	case from >= len(body)-(room-1): // to the end, a line saying what is above
+		start, end = len(body)-(room-1), len(body)
+	default:
+		start = max(0, to-(room-2))
+		start = min(start, from) // a field taller than the window shows its top
+		end = start + room - 2
+	}
+	out := make([]string, 0, room)
+	if start > 0 {
+		out = append(out, more("↑", start))
+	}
+	out = append(out, body[start:end]...)
+	if end < len(body) {
+		out = append(out, more("↓", len(body)-end))
+	}
+	return out
+}
+
 // fieldLines renders one field: its label and its text, choice or ticks.
 func (f *form) fieldLines(i, width int, st Styles) []string {
 	x, p := &f.fields[i], cases.Printable
@@ -426,6 +491,10 @@ func (f *form) fieldLines(i, width int, st Styles) []string {
 	mark, label := "  ", st.Label.Render(fit(x.label, 14))
 	if focused {
 		mark, label = st.Key.Render("› "), st.Key.Render(fit(x.label, 14))
+	}
+	if x.key == f.refused && f.refused != "" {
+		// The field a refusal names, marked in words as well as colour.
+		mark, label = st.Error.Render(refusedMark(focused)), st.Error.Render(fit(x.label, 13))
 	}
 	required, note := "", ""
 	if x.required && x.empty() && !focused {
@@ -456,6 +525,15 @@ func (f *form) fieldLines(i, width int, st Styles) []string {
 		out = append(out, wrapHang(strings.Repeat(" ", 17)+st.Dim.Render(p(strings.Join(x.candidates, "  "))), width, 17)...)
 	}
 	return out
+}
+
+// refusedMark is the mark before a refused field (its label then cut a
+// cell shorter): "!› " while it has the focus, "!  " once it has moved on.
+func refusedMark(focused bool) string {
+	if focused {
+		return "!› "
+	}
+	return "!  "
 }
 
 // ticks renders a multiple choice: whole options to a line, never one cut in two.

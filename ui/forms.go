@@ -151,6 +151,7 @@ func (m Model) formKey(msg tea.KeyPressMsg) (tea.Model, tea.Cmd) {
 	m.err = ""
 	letter := f.val("letter")
 	f, cmd := f.key(msg)
+	f.refused, f.conflict, f.compare = "", nil, nil
 	if f.name == "export" && f.val("letter") != letter {
 		f.warning = m.packetGaps(f)
 	}
@@ -165,7 +166,7 @@ func (m Model) submit() (tea.Model, tea.Cmd) {
 	f, d := m.form, m.kase.detail
 	if i := f.missing(); i >= 0 {
 		m.form = f.clone()
-		m.form.focus = i
+		m.form.focus, m.form.refused = i, f.fields[i].key
 		m.err = f.fields[i].label + " is required"
 		return m, nil
 	}
@@ -218,6 +219,84 @@ func (m Model) submit() (tea.Model, tea.Cmd) {
 	m.form, m.err = f.clone(), ""
 	m.form.sending = true
 	return m, send
+}
+
+// rebased is the form after a conflict, on the case as it is now: sent
+// again it is at the new revision, and until the next key it shows the
+// facts the colleague's change touched, as the form has them and as the
+// case has them now.
+func (f *form) rebased(d *caseDetail) *form {
+	f = f.clone()
+	f.rev, f.rebase = d.loaded.Revision, false
+	if f.conflict != nil {
+		f.compare = compareFacts(f, d, f.conflict.What)
+	}
+	return f
+}
+
+// caseFact is a fact of a case that an event changes, with the form's
+// field that sets the same fact, if the form has one.
+type caseFact struct {
+	label, field string
+	now          func(d *caseDetail) string
+}
+
+var (
+	statusFact  = caseFact{"status", "", func(d *caseDetail) string { return string(d.state.Status) }}
+	outcomeFact = caseFact{"outcome", "outcome", func(d *caseDetail) string { return string(d.state.Outcome) }}
+	// factsChangedBy are the facts each kind of event changes, as the
+	// conflict's comparison shows them; any other kind shows the status.
+	factsChangedBy = map[cases.EventKind][]caseFact{
+		cases.EventAssigned: {{"assignee", "to", func(d *caseDetail) string { return d.state.Assignee }}},
+		cases.EventTagged:   {{"tags", "tags", func(d *caseDetail) string { return strings.Join(d.state.Tags, ", ") }}},
+		cases.EventUntagged: {{"tags", "tags", func(d *caseDetail) string { return strings.Join(d.state.Tags, ", ") }}},
+		cases.EventClosed:   {statusFact, outcomeFact},
+		cases.EventReopened: {statusFact, outcomeFact},
+		cases.EventExtensionDecided: {{"due", "until", func(d *caseDetail) string {
+			if dl := d.state.Deadlines; dl != nil && dl.Due != nil {
+				return dl.Due.Human()
+			}
+			return ""
+		}}},
+	}
+)
+
+// compareFacts sets the facts the events of kinds changed side by side:
+// "assignee — yours: bob · now: carol", or the case's alone where the
+// form does not set that fact.
+func compareFacts(f *form, d *caseDetail, kinds []cases.EventKind) []string {
+	var out []string
+	seen := map[string]bool{}
+	for _, k := range kinds {
+		facts, ok := factsChangedBy[k]
+		if !ok {
+			facts = []caseFact{statusFact}
+		}
+		for _, fact := range facts {
+			if seen[fact.label] {
+				continue
+			}
+			seen[fact.label] = true
+			now := cases.Printable(fact.now(d))
+			if now == "" {
+				now = "none"
+			}
+			x := f.get(fact.field)
+			if x == nil || fact.field == "" {
+				out = append(out, fact.label+" — now: "+now)
+				continue
+			}
+			yours := x.value()
+			if x.kind == fieldMulti {
+				yours = strings.Join(x.values(), ", ")
+			}
+			if yours == "" {
+				yours = "none"
+			}
+			out = append(out, fact.label+" — yours: "+cases.Printable(yours)+" · now: "+now)
+		}
+	}
+	return out
 }
 
 // openNewCaseForm is the form for a request just received: the intake
@@ -428,7 +507,7 @@ func (m *Model) panelLines() []string {
 	var lines []string
 	switch {
 	case m.form != nil:
-		lines = m.form.lines(m.width, *m.styles, *m.help, m.err, m.confirmQuestion(m.form))
+		lines = m.form.lines(m.width, m.height, *m.styles, *m.help, m.err, m.confirmQuestion(m.form))
 	case m.kase.menu && m.kase.detail != nil && m.screen != screenOverview:
 		lines = m.menuLines(m.width)
 	case len(m.notice) > 0:

@@ -1,0 +1,81 @@
+package ui
+
+import (
+	"strings"
+	"testing"
+
+	"rightsdesk/cases"
+	"rightsdesk/storage"
+)
+
+// TestMessageStaysUntilAKey: a message shown without a form (an action
+// the case does not take) stays through a poll that merges a colleague's
+// change and the re-read of the case it brings; the next key clears it.
+func TestMessageStaysUntilAKey(t *testing.T) {
+	m, s, clk, ids := formFixture(t)
+	m = press(t, m, "u") // untag: the case has no tags
+	if !strings.Contains(frame(m), "the case has no tags") {
+		t.Fatalf("no message:\n%s", frame(m))
+	}
+	if _, err := s.Apply(ids[0], cases.Event{Kind: cases.EventAssigned, Assignee: "marc", Actor: "marc"}, storage.NoRevision, clk.t); err != nil {
+		t.Fatal(err)
+	}
+	m = drive(t, m, m.refresh()()) // the poll merges marc's change and re-reads the open case
+	if m.kase.detail.loaded.Revision != 2 || !strings.Contains(frame(m), "the case has no tags") {
+		t.Fatalf("the message went with the poll:\n%s", frame(m))
+	}
+	m = drive(t, m, watchLostMsg{})
+	if !strings.Contains(frame(m), "the case has no tags") {
+		t.Fatalf("a lost stream replaced the message:\n%s", frame(m))
+	}
+	m = press(t, m, "j")
+	if strings.Contains(frame(m), "the case has no tags") {
+		t.Fatalf("the next key must clear the message:\n%s", frame(m))
+	}
+}
+
+// TestRefusalMarksItsField: a required field left empty, then a time the
+// form cannot read, each mark their field (in words: "!›") and move the
+// focus to it; the next key takes the mark away.
+func TestRefusalMarksItsField(t *testing.T) {
+	m, _, _, _ := formFixture(t)
+	m = press(t, m, "n", "tab", "enter")
+	out := frame(m)
+	if m.form.focused().key != "text" || !strings.Contains(out, "!› note ") || !strings.Contains(out, "! note is required") {
+		t.Fatalf("the missing note is not marked:\n%s", out)
+	}
+	m = press(t, m, "=called her", "tab", "=25:00", "enter")
+	out = frame(m)
+	if m.form.focused().key != "when" || !strings.Contains(out, "!› when ") || strings.Contains(out, "!› note") {
+		t.Fatalf("the unreadable time is not marked:\n%s", out)
+	}
+	m = press(t, m, "backspace")
+	if out = frame(m); strings.Contains(out, "!›") || strings.Contains(out, "! when") {
+		t.Fatalf("the mark must go with the next key:\n%s", out)
+	}
+}
+
+// TestConflictShowsBothValues: an assignment sent after a colleague
+// assigned the case otherwise says who did what when, in the case's zone,
+// and sets the form's value beside the case's: "yours: bob · now: carol".
+func TestConflictShowsBothValues(t *testing.T) {
+	m, s, clk, ids := formFixture(t)
+	m = press(t, m, "a", "=bob")
+	if _, err := s.Apply(ids[0], cases.Event{Kind: cases.EventAssigned, Assignee: "carol", Actor: "marc"}, storage.NoRevision, clk.t); err != nil {
+		t.Fatal(err)
+	}
+	m = press(t, m, "enter")
+	out := strings.Join(strings.Fields(frame(m)), " ")
+	for _, want := range []string{
+		"changed meanwhile: assigned by marc at Thu 2 Apr 20:00 CEST", // 18:00 UTC in Paris
+		"assignee — yours: bob · now: carol",
+		"enter sends this form again",
+	} {
+		if !strings.Contains(out, want) {
+			t.Errorf("the conflict does not say %q:\n%s", want, frame(m))
+		}
+	}
+	if strings.Contains(out, "reload it") {
+		t.Errorf("the conflict asks to reload what is reloaded:\n%s", frame(m))
+	}
+}
