@@ -5,6 +5,7 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"regexp"
 	"strings"
 	"testing"
 	"time"
@@ -188,4 +189,29 @@ func TestRefusalStaysInTmux(t *testing.T) {
 	a.waitFor("the refusal cleared by the next key", func(s string) bool {
 		return !strings.Contains(s, "is in the future") && strings.Contains(s, "› when ")
 	})
+}
+
+// TestNewRequestFormScrollsAt40x12: at 40x12 the new-request form is
+// taller than the window; tabbing to its last field scrolls it into
+// view, with a line saying how many are above, and the keys below.
+func TestNewRequestFormScrollsAt40x12(t *testing.T) {
+	a := startFormsApp(t, "2026-11-24T08:00:00Z", "40", "12", func(cli func(args ...string) string) {
+		cli("add", "--controller", "crisp", "--right", "access", "--subject", "Anna Kowalska", "--email", "anna.k@example.org", "--received", "2026-11-20")
+	})
+	a.tm("send-keys", "n")
+	a.waitFor("the new request form", func(s string) bool {
+		return strings.Contains(s, "── New request") && strings.Contains(s, "› organisation") && strings.Contains(s, "more lines")
+	})
+	a.focus("text")
+	a.tm("send-keys", "-l", "Please send me a copy")
+	s := a.waitFor("the last field typed into, on screen", func(s string) bool {
+		return strings.Contains(s, "› text ") && strings.Contains(s, "Please send me a copy")
+	})
+	lines := strings.Split(strings.TrimRight(s, "\n"), "\n")
+	if len(lines) > 12 || !strings.HasPrefix(lines[0], "── New request") || !regexp.MustCompile(`↑ \d+ more lines`).MatchString(s) || !strings.Contains(s, "enter send") {
+		t.Errorf("the form does not scroll to its last field with its title, the lines above counted and its keys:\n%s", s)
+	}
+	if regexp.MustCompile(`↓ \d+ more`).MatchString(s) {
+		t.Errorf("nothing is below the last field:\n%s", s)
+	}
 }

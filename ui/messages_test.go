@@ -79,3 +79,16 @@ func TestConflictShowsBothValues(t *testing.T) {
 		t.Errorf("the conflict asks to reload what is reloaded:\n%s", frame(m))
 	}
 }
+
+// TestFormScrollWording: the lines out of sight above and below a form's
+// window are counted in words, one line in the singular.
+func TestFormScrollWording(t *testing.T) {
+	body := []string{"a", "b1", "b2", "c"}
+	got := scrolled(body, 1, 3, 3, 40, DefaultStyles())
+	if len(got) != 3 || !strings.Contains(got[0], "↑ 1 more line ") || got[1] != "b1" || !strings.Contains(got[2], "↓ 2 more lines") {
+		t.Errorf("window %q", got)
+	}
+	if got := scrolled(body, 3, 4, 10, 40, DefaultStyles()); len(got) != 4 {
+		t.Errorf("a form that fits must not scroll: %q", got)
+	}
+}
