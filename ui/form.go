@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"slices"
 	"strings"
+	"time"
 
 	"charm.land/bubbles/v2/help"
 	"charm.land/bubbles/v2/key"
@@ -50,6 +51,9 @@ type field struct {
 	// hidden fields are neither shown, nor sent, nor required: the
 	// details a result does not take, why late while the time is recent.
 	hidden bool
+	// typed is what was typed on a list to pick an option by its name,
+	// until an arrow or another field.
+	typed string
 }
 
 // newInput is a text input with the app's editing keys. Its own view is
@@ -122,21 +126,45 @@ func (f *field) empty() bool {
 func (f *field) editable() bool { return f.kind == fieldText || f.kind == fieldPath }
 
 func (f *field) step(d int) {
+	f.typed = ""
 	if n := len(f.options); n > 0 && (f.kind == fieldChoice || f.kind == fieldMulti) {
 		f.at = (f.at + d + n) % n
 	}
 }
 
-// pick handles a letter typed on a list: the next option that begins with
-// it, as the option is shown.
+// pick handles a letter typed on a list: it goes to the first option,
+// from the one chosen on, whose name begins with all that was typed ("cr"
+// then "i": crisp, where every organisation begins with c), else one whose
+// name holds it ("legal" finds "art17-3-b (a legal obligation)"). A letter
+// that no name continues starts again from that letter alone, on the
+// option after the chosen one, so that typing one letter again steps
+// through the options that begin with it; a letter no name holds is
+// ignored.
 func (f *field) pick(s string) {
-	for k := 1; k <= len(f.options); k++ {
-		i := (f.at + k) % len(f.options)
-		if name := f.optionName(i); strings.HasPrefix(strings.ToLower(name), strings.ToLower(s)) {
-			f.at = i
-			return
+	if f.find(f.typed+s, 0) {
+		f.typed += s
+		return
+	}
+	if f.find(s, 1) {
+		f.typed = s
+	}
+}
+
+// find chooses the first option from the chosen one plus skip, round the
+// list, whose name begins with typed, else holds it; it reports whether
+// one does.
+func (f *field) find(typed string, skip int) bool {
+	typed = strings.ToLower(typed)
+	for _, match := range []func(string, string) bool{strings.HasPrefix, strings.Contains} {
+		for k := range len(f.options) {
+			i := (f.at + skip + k) % len(f.options)
+			if match(strings.ToLower(f.optionName(i)), typed) {
+				f.at = i
+				return true
+			}
 		}
 	}
+	return false
 }
 
 // optionName is option i as the screen names it: its shown name where it
@@ -199,9 +227,11 @@ type form struct {
 	// the screen meanwhile. A conflict rebases it on the reloaded case.
 	rev    int
 	rebase bool
-	// restored: the fields hold what was typed before the form was last cancelled.
-	restored bool
-	sending  bool // sent, waiting for the answer
+	// draftAt is when the form was cancelled with text typed: on a draft
+	// kept, and on the form that draft fills when it opens again (zero on
+	// a form that opened empty).
+	draftAt time.Time
+	sending bool // sent, waiting for the answer
 	// refused is the field a refusal or a missing value names, marked
 	// until the next key; conflict is what a colleague's change met, and
 	// compare its facts as the form has them and as the case has them now.
@@ -292,6 +322,9 @@ func (f *form) asks() bool {
 
 // move puts the focus d fields on, round the form, over hidden fields.
 func (f *form) move(d int) {
+	if x := f.focused(); x != nil {
+		x.typed = ""
+	}
 	n := max(1, len(f.fields))
 	for range n {
 		f.focus = (f.focus + d + n) % n
@@ -417,8 +450,9 @@ func (f *form) lines(width, height int, st Styles, h help.Model, errLine, questi
 // question.
 func (f *form) tail(width int, st Styles, h help.Model, errLine, question string) []string {
 	var out []string
-	if f.restored {
-		out = append(out, wrapHang(st.Dim.Render("what you typed before is back; ctrl+u clears a field"), width, 2)...)
+	if !f.draftAt.IsZero() {
+		out = append(out, wrapHang(st.Dim.Render("draft kept from "+f.draftAt.Local().Format("15:04")+
+			": what you typed before is back; ctrl+u clears a field"), width, 2)...)
 	}
 	if f.warning != "" {
 		out = append(out, wrapHang(st.Soon.Render("⚠ "+f.warning), width, 2)...)
@@ -516,8 +550,14 @@ func (f *form) fieldLines(i, width int, st Styles) []string {
 		value = "‹ " + p(x.optionName(x.at)) + " ›"
 		if focused {
 			value = st.Selected.Render(value)
+			if x.typed != "" {
+				value += st.Dim.Render(" typed: " + p(x.typed))
+			}
 		}
 	case fieldMulti:
+		if focused && x.typed != "" {
+			note += st.Dim.Render(" typed: " + p(x.typed))
+		}
 		return x.ticks(mark+label+" ", width, focused, note, st)
 	}
 	out := wrapHang(mark+label+" "+value+required, width, 17)

@@ -81,7 +81,9 @@ func (m *Model) keepDraft(f *form) {
 		drafts = map[string]*form{}
 	}
 	if typed {
-		drafts[m.draftKey(f)] = f
+		kept := f.clone()
+		kept.draftAt = m.opt.Clock.Now()
+		drafts[m.draftKey(f)] = kept
 	} else {
 		delete(drafts, m.draftKey(f))
 	}
@@ -113,7 +115,7 @@ func (m *Model) restoreDraft(f *form) {
 			}
 		}
 	}
-	f.restored = true
+	f.draftAt = draft.draftAt
 }
 
 // dropDraft forgets a form's draft once it is sent.
@@ -300,15 +302,14 @@ func compareFacts(f *form, d *caseDetail, kinds []cases.EventKind) []string {
 }
 
 // openNewCaseForm is the form for a request just received: the intake
-// table's fields but the regime (the organisation's first), the
-// organisation the queue is narrowed to chosen, else the first.
+// table's fields, the organisation the queue is narrowed to chosen, else
+// the first, and the regimes that organisation's register names (its
+// default first), so that a Californian request is recorded under the
+// CCPA where the register says it may apply.
 func (m Model) openNewCaseForm() Model {
 	f := &form{name: "new", title: "New request (one case per right)"}
 	for i := range cases.IntakeFields {
 		cf := &cases.IntakeFields[i]
-		if cf.Name == "regime" {
-			continue
-		}
 		x := formField(cf)
 		switch cf.Name {
 		case "controller":
@@ -321,8 +322,39 @@ func (m Model) openNewCaseForm() Model {
 	}
 	f.ready(m.keys)
 	m.restoreDraft(f)
+	m.fitNewCase(f)
 	m.form, m.err, m.status = f, "", ""
 	return m
+}
+
+// fitNewCase offers the regimes of the organisation chosen, keeping the
+// one chosen where the new organisation has it too.
+func (m *Model) fitNewCase(f *form) {
+	x := f.get("regime")
+	if x == nil || m.opt.Registers == nil {
+		return
+	}
+	reg, err := m.opt.Registers.Get(f.val("controller"))
+	if err != nil {
+		return
+	}
+	regimes := reg.Regimes()
+	if slices.Equal(regimes, x.options) {
+		return
+	}
+	was := x.value()
+	x.options, x.shown, x.at = regimes, nil, 0
+	for i, name := range regimes {
+		shown := name
+		if r, err := cases.LookupRegime(name); err == nil {
+			shown += " (" + r.Title + ")"
+		}
+		if i == 0 {
+			shown += ", the default"
+		}
+		x.shown = append(x.shown, shown)
+	}
+	x.choose(was)
 }
 
 // bulkForm is assign or tag for every case the queue shows.
