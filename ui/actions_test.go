@@ -110,12 +110,12 @@ func TestEveryActionHasAForm(t *testing.T) {
 }
 
 // TestNewRequestFormIsTheIntake: the new request form's fields are the
-// intake table's, less the regime (the organisation's first), its
-// organisations the registers'.
+// intake table's, its organisations the registers', its regimes those of
+// the organisation chosen.
 func TestNewRequestFormIsTheIntake(t *testing.T) {
 	m, _, _, _ := formFixture(t)
 	m = press(t, m, "esc", "n")
-	want := slices.DeleteFunc(slices.Clone(cases.IntakeFields), func(f cases.Field) bool { return f.Name == "regime" })
+	want := slices.Clone(cases.IntakeFields)
 	for i := range want {
 		if want[i].Name == "identifier" {
 			want[i].Hint += "; several with ;"

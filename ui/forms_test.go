@@ -482,8 +482,8 @@ func TestNewRequestForm(t *testing.T) {
 	if m.form == nil || !strings.Contains(frame(m), "is not the subject") || m.form.focused().key != "relation" {
 		t.Fatalf("a requester other than the subject under the relation self must be refused at the relation:\n%s", frame(m))
 	}
-	// relation, language, received, channel, text.
-	m = press(t, m, "shift+tab", "ctrl+u", "tab", "tab", "=pl", "tab", "=2026-03-31", "tab", "tab", "=all my data, then delete it", "enter")
+	// relation, regime (the organisation's default), language, received, channel, text.
+	m = press(t, m, "shift+tab", "ctrl+u", "tab", "tab", "tab", "=pl", "tab", "=2026-03-31", "tab", "tab", "=all my data, then delete it", "enter")
 	if m.form != nil {
 		t.Fatalf("not created (%s):\n%s", m.err, frame(m))
 	}

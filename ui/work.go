@@ -116,6 +116,10 @@ func itemChoice(w *cases.WorkItem) string {
 // letter sent another way needs. It runs when the form opens and after
 // each key.
 func (m *Model) fitForm(f *form) {
+	if f.name == "new" {
+		m.fitNewCase(f)
+		return
+	}
 	d := m.kase.detail
 	if d == nil || f.action == nil || len(f.bulk) > 0 {
 		return
