@@ -102,7 +102,21 @@ func (f *field) value() string {
 		}
 		return ""
 	}
+	if f.multiline() {
+		return strings.TrimSpace(strings.ReplaceAll(f.text(), lineBreak, "\n"))
+	}
 	return strings.TrimSpace(f.text())
+}
+
+// lineBreak stands for a line break in a one-line field: a text pasted
+// into a request's wording, a note or reasons keeps its lines, as
+// evidence, and the value sent has them back.
+const lineBreak = "⏎"
+
+// multiline reports whether the field keeps the line breaks of a text
+// pasted into it: a request's own words, a note, reasons.
+func (f *field) multiline() bool {
+	return f.kind == fieldText && (f.key == "text" || f.key == "reason")
 }
 
 func (f *field) values() []string {
@@ -334,13 +348,19 @@ func (f *form) move(d int) {
 	}
 }
 
-// paste puts pasted text (already one clean line) into the text in focus.
+// paste puts pasted text into the text in focus: one clean line, its
+// line breaks kept as ⏎ where the field keeps them.
 func (f *form) paste(msg tea.PasteMsg) *form {
 	if f.confirming || f.sending {
 		return f
 	}
 	f = f.clone()
 	if x := f.focused(); x != nil && x.editable() {
+		if x.multiline() {
+			msg.Content = strings.ReplaceAll(sanitizeLines(msg.Content), "\n", lineBreak)
+		} else {
+			msg.Content = sanitizeInput(msg.Content)
+		}
 		x.input = edit(x.input, msg)
 		x.candidates = nil
 	}

@@ -719,18 +719,18 @@ func TestPathCompletion(t *testing.T) {
 	}
 }
 
-// TestPasteIntoAForm: pasted text goes into the focused field as one line,
-// its line breaks as spaces and its control sequences dropped; what is
+// TestPasteIntoAForm: pasted text goes into the focused field, a note's
+// line breaks kept (shown ⏎) and its control sequences dropped; what is
 // stored is what was shown.
 func TestPasteIntoAForm(t *testing.T) {
 	m, s, _, ids := formFixture(t)
 	m = press(t, m, "n")
 	m = drive(t, m, tea.PasteMsg{Content: "called her\r\nback \x1b[31mtoday\x1b[0m\x07"})
-	if got := m.form.val("text"); got != "called her back today" {
+	if got := m.form.val("text"); got != "called her\nback today" { // a note keeps its lines
 		t.Fatalf("pasted as %q", got)
 	}
 	m = press(t, m, "enter")
-	if e := lastEvent(t, s, ids[0]); e.Text != "called her back today" {
+	if e := lastEvent(t, s, ids[0]); e.Text != "called her\nback today" {
 		t.Fatalf("stored %q", e.Text)
 	}
 }

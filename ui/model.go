@@ -238,11 +238,12 @@ func (m Model) ticked() (tea.Model, tea.Cmd) {
 
 // paste puts pasted text into the field in focus or the filter.
 func (m Model) paste(msg tea.PasteMsg) (tea.Model, tea.Cmd) {
+	if m.form != nil {
+		m.form = m.form.paste(msg) // a form's field says whether it keeps line breaks
+		return m, nil
+	}
 	msg.Content = sanitizeInput(msg.Content)
 	switch {
-	case m.form != nil:
-		m.form = m.form.paste(msg)
-		return m, nil
 	case m.queue.filter.typing && m.queue.edit(msg):
 		return m, m.refilter()
 	}
@@ -443,6 +444,17 @@ func errorLine(err error) string {
 		return cases.Printable(msg)
 	}
 	return cases.Printable(err.Error())
+}
+
+// sanitizeLines keeps pasted text to printable lines: each line break
+// (\r\n, \r or \n) one \n, a tab a space, terminal sequences dropped.
+func sanitizeLines(s string) string {
+	s = strings.ReplaceAll(strings.ReplaceAll(s, "\r\n", "\n"), "\r", "\n")
+	lines := strings.Split(s, "\n")
+	for i, l := range lines {
+		lines[i] = strings.TrimRight(sanitizeInput(l), " ")
+	}
+	return strings.Join(lines, "\n")
 }
 
 // sanitizeInput keeps typed or pasted text to one line of printable text.
