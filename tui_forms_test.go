@@ -80,6 +80,11 @@ func TestWhenFromTheFormInTmux(t *testing.T) {
 	})
 	a.tm("send-keys", "Enter")
 	a.waitFor("the decision recorded", func(s string) bool { return strings.Contains(s, "extension-decided recorded (revision 2)") })
+	// Back to the queue and in again: the case as read now.
+	a.tm("send-keys", "Escape")
+	a.waitFor("the queue", func(s string) bool { return strings.Contains(s, "filter: /"+id) })
+	a.tm("send-keys", "Enter")
+	a.waitFor("the case screen", func(s string) bool { return strings.Contains(s, "Deadline") })
 
 	a.tm("send-keys", "s")
 	a.waitFor("the send form", func(s string) bool { return strings.Contains(s, "Mark a letter sent to the requester · "+id) })

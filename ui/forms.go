@@ -23,6 +23,11 @@ import (
 // openForm opens an action's form on the open case.
 func (m Model) openForm(a *cases.Action) Model {
 	d := m.kase.detail
+	if why := refusedNow(a, d); why != "" {
+		// The list of actions says what the case takes now, and why not this.
+		m.kase.menu, m.err = true, a.Name+": "+why
+		return m
+	}
 	fields, err := actionFields(a, d)
 	if err != nil {
 		m.err = a.Name + ": " + errorLine(err)
@@ -510,7 +515,14 @@ func (m *Model) menuLines(width int) []string {
 	st, k := *m.styles, m.kase.keys
 	out := []string{st.Header.Render(fit("── Actions on "+m.kase.detail.loaded.Case.ID+" (press a key) ", width))}
 	entries := make([]string, 0, len(k.Forms)+2)
+	dimmed := false
 	for _, f := range k.Forms {
+		// An action the case does not take now is shown in brackets, dim.
+		if a, ok := cases.ActionNamed(f.Action); ok && refusedNow(a, m.kase.detail) != "" {
+			entries = append(entries, st.Dim.Render(fit(f.Binding.Help().Key, 2)+"("+f.Action+")"))
+			dimmed = true
+			continue
+		}
 		entries = append(entries, st.Key.Render(fit(f.Binding.Help().Key, 2))+f.Action)
 	}
 	entries = append(entries, st.Key.Render(fit(k.Export.Help().Key, 2))+"export packet",
@@ -529,6 +541,11 @@ func (m *Model) menuLines(width int) []string {
 			}
 		}
 		out = append(out, fit(line, width))
+	}
+	if m.err != "" {
+		out = append(out, wrapHang(st.Error.Render("! "+m.err), width, 2)...)
+	} else if dimmed {
+		out = append(out, st.Dim.Render(fit("(in brackets): not possible in this state; its key says why", width)))
 	}
 	return append(out, fit(m.shortHelp(k.menuHelp()), width))
 }

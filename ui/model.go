@@ -293,6 +293,15 @@ func (m Model) key(msg tea.KeyPressMsg) (tea.Model, tea.Cmd) {
 	return m.queueKey(msg)
 }
 
+// rereadAfter re-reads the case an action was recorded on, where it is
+// the one open.
+func (m Model) rereadAfter(id string) tea.Cmd {
+	if d := m.kase.detail; d == nil || d.loaded.Case.ID != id {
+		return nil
+	}
+	return m.openCase(id, false)
+}
+
 // clearMessage forgets the last message when a key is pressed: a message
 // stays until then, whatever polls, ticks and reloads come meanwhile, so
 // that it is read however slow the link. A store that cannot be read or a
@@ -331,7 +340,10 @@ func (m Model) formAnswered(msg tea.Msg) (tea.Model, tea.Cmd) {
 		if len(msg.result.Warnings) > 0 {
 			m.notice = append([]string{m.status}, msg.result.Warnings...)
 		}
-		return m, m.refresh() // the merged row has a new revision: the open case is re-read (reloadCaseIfChanged)
+		// The case is re-read at once, beside the queue's merge, so that
+		// the next form opens on the revision just recorded rather than
+		// meeting the user's own change as a colleague's.
+		return m, tea.Batch(m.refresh(), m.rereadAfter(msg.id))
 	case addedMsg:
 		if msg.err != nil {
 			m.formFailed(msg.err)
