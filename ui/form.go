@@ -491,7 +491,15 @@ func (f *form) tail(width int, st Styles, h help.Model, errLine, question string
 		}
 		return append(out, st.Dim.Render(what))
 	case f.confirming:
-		return append(out, wrapHang(st.Key.Render(question)+"  "+h.ShortHelpView(f.keys.questionHelp()), width, 2)...)
+		// The question wraps at words; its keys stay whole, after it on
+		// its last line where they fit, else on a line of their own.
+		q, keys := wrapHang(st.Key.Render(question), width, 2), h.ShortHelpView(f.keys.questionHelp())
+		if last := q[len(q)-1]; ansi.StringWidth(last)+2+ansi.StringWidth(keys) <= width {
+			q[len(q)-1] = last + "  " + keys
+		} else {
+			q = append(q, "  "+keys)
+		}
+		return append(out, q...)
 	}
 	verb, kind := "send", fieldText
 	if f.name == "export" {

@@ -4,6 +4,8 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/charmbracelet/x/ansi"
+
 	"rightsdesk/cases"
 	"rightsdesk/storage"
 )
@@ -90,5 +92,38 @@ func TestFormScrollWording(t *testing.T) {
 	}
 	if got := scrolled(body, 3, 4, 10, 40, DefaultStyles()); len(got) != 4 {
 		t.Errorf("a form that fits must not scroll: %q", got)
+	}
+}
+
+// TestQuestionKeysStayWhole: whatever the question's length at 80 and 40
+// columns, its keys ("y yes · n no") are on one line, never broken between
+// a key and its word, and the question breaks only at spaces and hyphens.
+func TestQuestionKeysStayWhole(t *testing.T) {
+	m, _, _, _ := formFixture(t)
+	f := &form{title: "Close", confirming: true, keys: m.keys.Form}
+	keys := ansi.Strip(m.help.ShortHelpView(f.keys.questionHelp()))
+	for _, width := range []int{80, 40} {
+		for n := 1; n < 30; n++ {
+			question := "Close DSR-2026-000001 as refused (" + strings.Repeat("manifestly-unfounded ", n%6) + strings.Repeat("x", n) + ")?"
+			lines := f.tail(width, *m.styles, *m.help, "", question)
+			joined := ""
+			whole := false
+			for _, l := range lines {
+				l = ansi.Strip(l)
+				if ansi.StringWidth(l) > width {
+					t.Errorf("%d columns: a line of %d: %q", width, ansi.StringWidth(l), l)
+				}
+				whole = whole || strings.Contains(l, keys)
+				if joined += strings.TrimSpace(l); !strings.HasSuffix(joined, "-") {
+					joined += " " // a line broken at a hyphen joins without a space
+				}
+			}
+			if !whole {
+				t.Errorf("%d columns: the keys %q broken:\n%s", width, keys, strings.Join(lines, "\n"))
+			}
+			if !strings.Contains(joined, question) {
+				t.Errorf("%d columns: the question cut:\n%s", width, strings.Join(lines, "\n"))
+			}
+		}
 	}
 }
