@@ -54,6 +54,8 @@ type field struct {
 	// typed is what was typed on a list to pick an option by its name,
 	// until an arrow or another field.
 	typed string
+	// lines: the field keeps a pasted text's line breaks (multiline).
+	lines bool
 }
 
 // newInput is a text input with the app's editing keys. Its own view is
@@ -116,7 +118,7 @@ const lineBreak = "⏎"
 // multiline reports whether the field keeps the line breaks of a text
 // pasted into it: a request's own words, a note, reasons.
 func (f *field) multiline() bool {
-	return f.kind == fieldText && (f.key == "text" || f.key == "reason")
+	return f.kind == fieldText && (f.key == "text" || f.key == "reason" || f.lines)
 }
 
 func (f *field) values() []string {

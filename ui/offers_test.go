@@ -5,6 +5,8 @@ import (
 	"strings"
 	"testing"
 
+	tea "charm.land/bubbletea/v2"
+
 	"rightsdesk/cases"
 	"rightsdesk/storage"
 )
@@ -57,5 +59,38 @@ func TestErasureGroundsOffered(t *testing.T) {
 	}
 	if got := groundsFor(cases.RightPortability, all); !slices.Contains(got, string(cases.GroundNotPortable)) || slices.Contains(got, string(cases.GroundArt17_3a)) {
 		t.Errorf("portability grounds %q", got)
+	}
+}
+
+// TestCorrectionHintsEachFact: every correctable fact can be chosen in
+// the correction form, and the new value's hint says how that fact is
+// written; a corrected request text keeps its pasted lines.
+func TestCorrectionHintsEachFact(t *testing.T) {
+	m, s, _, ids := formFixture(t)
+	m = press(t, m, "C")
+	hints := map[string]string{}
+	for range cases.CorrectableFields {
+		hints[m.form.val("field")] = m.form.get("value").hint
+		m = press(t, m, "right")
+	}
+	for fact, want := range map[string]string{
+		"relation": "one of: self, ", "channel": "one of: email, ", "identifier": "TYPE=VALUE",
+		"received": "read in the case's zone (CEST)", "email": "empty removes it", "subject": "the person the data is about",
+	} {
+		if !strings.Contains(hints[fact], want) {
+			t.Errorf("%s: hint %q, want %q", fact, hints[fact], want)
+		}
+	}
+	if len(hints) != len(cases.CorrectableFields) {
+		t.Errorf("facts offered: %d of %d", len(hints), len(cases.CorrectableFields))
+	}
+	m = press(t, m, "=te", "tab")
+	if m.form.val("field") != "text" {
+		t.Fatalf("typing te chooses %s", m.form.val("field"))
+	}
+	m = drive(t, m, tea.PasteMsg{Content: "Please erase\nmy account"})
+	m = press(t, m, "tab", "=misread at intake", "enter")
+	if c := mustGet(t, s, ids[0]); c.Text != "Please erase\nmy account" {
+		t.Fatalf("corrected text %q\n%s", c.Text, frame(m))
 	}
 }

@@ -136,6 +136,8 @@ func (m *Model) fitForm(f *form) {
 		if x := f.get("reason"); x != nil {
 			x.required = outside || draft
 		}
+	case "correct":
+		fitCorrection(f, d)
 	case "extend":
 		// The notice window is judged at the time the decision was
 		// made, which "when" may put on the last day.
@@ -146,6 +148,39 @@ func (m *Model) fitForm(f *form) {
 		f.warning = extensionWarning(d, at)
 	}
 	fitWhen(f, d, now)
+}
+
+// fitCorrection says what the new value of the fact chosen is read as:
+// the intake table's hint for that fact, its vocabulary, the zone a
+// receipt time is read in; a request's wording keeps its lines.
+func fitCorrection(f *form, d *caseDetail) {
+	x := f.get("value")
+	if x == nil {
+		return
+	}
+	fact := f.val("field")
+	x.lines = fact == "text"
+	x.hint = "the corrected value"
+	for _, cf := range cases.IntakeFields {
+		switch {
+		case cf.Name != fact:
+		case len(cf.Vocabulary) > 0:
+			x.hint = "one of: " + strings.Join(cf.Vocabulary, ", ")
+		case cf.Hint != "":
+			x.hint = cf.Hint
+		}
+	}
+	switch fact {
+	case "identifier":
+		x.hint = "TYPE=VALUE; TYPE= removes that identifier"
+	case "received":
+		x.hint = "YYYY-MM-DD or RFC 3339, read in the case's zone (" +
+			d.at.In(zone(d.state.Rules.Zone)).Format("MST") + "); every deadline moves"
+	case "email", "phone", "postal-address":
+		x.hint += "; empty removes it (one contact route must remain)"
+	case "requester":
+		x.hint += "; empty: the subject asks"
+	}
 }
 
 // fitWork shows the details the chosen result takes, marks those it
