@@ -96,10 +96,15 @@ func ParseWhen(s string, loc *time.Location, now time.Time) (time.Time, error) {
 			return time.Time{}, fmt.Errorf("malformed time %q: want %s", s, WhenSyntax)
 		}
 		date = d
+	case len(s) == len("2006-01-02"):
+		return ParseTime(s, loc) // a date alone: its start, or why not (out of range)
 	default:
-		t, err := ParseTime(s, loc)
+		t, err := time.Parse(time.RFC3339, s)
 		if err != nil {
 			return time.Time{}, fmt.Errorf("malformed time %q: want %s", s, WhenSyntax)
+		}
+		if err := CheckYear(t, s); err != nil {
+			return time.Time{}, err
 		}
 		return t, nil
 	}
