@@ -30,7 +30,7 @@ type actionInput struct {
 // --at, --late, --if-revision, --json and --db; late reads --late.
 func (in *actionInput) flags(cmd *cobra.Command) (late func() cases.Values) {
 	f := cmd.Flags()
-	f.StringVar(&in.at, "at", "", "the `TIME` it really happened (RFC 3339 or YYYY-MM-DD; default now)")
+	f.StringVar(&in.at, "at", "", "the `TIME` it really happened, in the case's zone: "+cases.WhenSyntax+" (default now)")
 	late = fieldFlags(cmd, []cases.Field{cases.LateField})
 	in.ifRevision = storage.NoRevision
 	f.Var((*revisionValue)(&in.ifRevision), "if-revision", "apply only if the case is still at revision N (default: whatever it is)")
@@ -40,19 +40,24 @@ func (in *actionInput) flags(cmd *cobra.Command) (late func() cases.Values) {
 }
 
 // check reads what every action command takes beside its fields: a
-// revision that exists, and the syntax of --at (the store reads the time in
-// the case's zone).
+// revision that exists, and the syntax of --at. The store reads the time
+// in the case's zone on its own clock (cases.ParseWhen, as the app's
+// "when" is read), so here only the syntax counts: any zone and day serve.
 func (in actionInput) check() error {
 	if in.ifRevision != storage.NoRevision && in.ifRevision < 1 {
 		return fmt.Errorf("--if-revision %d: revisions start at 1", in.ifRevision)
 	}
 	if in.at != "" {
-		if _, err := cases.ParseTime(in.at, time.UTC); err != nil {
+		if _, err := cases.ParseWhen(in.at, time.UTC, syntaxDay); err != nil {
 			return fmt.Errorf("--at: %w", err)
 		}
 	}
 	return nil
 }
+
+// syntaxDay is the day relative times are read from when only their
+// syntax is checked.
+var syntaxDay = time.Date(2000, 1, 1, 12, 0, 0, 0, time.UTC)
 
 // actionCommands are the commands that record one event on a case, one per
 // command of cases.Actions, in the order of the work: their arguments,
@@ -85,6 +90,7 @@ func (a *app) actionCommand(act *cases.Action, alternatives []*cases.Action) *co
 		Long: strings.ToUpper(act.Summary[:1]) + act.Summary[1:] + ".\n\n" +
 			"Records the event " + string(act.Kind) + " in the case's timeline, when it really happened\n" +
 			"with --at (default now; more than a day back needs --late, why it is recorded late),\n" +
+			"read in the case's legal zone as\n" + cases.WhenSyntax + ";\n" +
 			"and only if the case is still at the revision shown with --if-revision. An action\n" +
 			"not allowed now is refused (exit 1) with the reason.",
 		Example: "  " + act.Example}

@@ -398,9 +398,6 @@ func TestIntakeAgreesOnEveryFace(t *testing.T) {
 	app := newFaceApp(t, st)
 	app.press("n")
 	for _, f := range cases.IntakeFields {
-		if f.Name == "regime" {
-			continue // not in the form: the organisation's first
-		}
 		if f.Name == "controller" {
 			f.Vocabulary = []string{"callrix", "closeq", "crisp", "crmsoftware", "crystalqore"}
 		}

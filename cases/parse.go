@@ -63,3 +63,64 @@ func ParseClockEvent(s string, loc *time.Location) (ClockEvent, error) {
 	}
 	return ClockEvent{Kind: kind, At: t}, nil
 }
+
+// WhenSyntax says what ParseWhen reads, for a form's hint and a command's help.
+const WhenSyntax = "HH:MM (today), today or yesterday [HH:MM], YYYY-MM-DD [HH:MM] or RFC 3339"
+
+// ParseWhen reads when something really happened, as a DPO types it: a
+// time alone (17:00, today at that time), a date (its start), a date and a
+// time, "today" or "yesterday" with or without a time, "now", or RFC 3339.
+// Everything but RFC 3339 is read in the legal zone loc, and the days are
+// those of the calendar in loc on the day of now: "yesterday 17:00" the
+// day after a change of summer time is 17:00 by the clocks of that day,
+// not 24 hours before 17:00 today. It says nothing of whether the time is
+// allowed (in the future, too far back): the transition rules say that.
+func ParseWhen(s string, loc *time.Location, now time.Time) (time.Time, error) {
+	s = strings.Join(strings.Fields(s), " ")
+	lower := strings.ToLower(s)
+	if lower == "now" {
+		return now, nil
+	}
+	day, clock, _ := strings.Cut(lower, " ")
+	var date Date
+	switch {
+	case day == "today":
+		date = DateOf(now, loc)
+	case day == "yesterday":
+		date = DateOf(now, loc).AddDays(-1)
+	case len(day) <= len("15:04") && strings.Contains(day, ":") && clock == "":
+		date, clock = DateOf(now, loc), day
+	case len(day) == len("2006-01-02") && clock != "":
+		d, err := ParseDate(day)
+		if err != nil {
+			return time.Time{}, fmt.Errorf("malformed time %q: want %s", s, WhenSyntax)
+		}
+		date = d
+	case len(s) == len("2006-01-02"):
+		return ParseTime(s, loc) // a date alone: its start, or why not (out of range)
+	default:
+		t, err := time.Parse(time.RFC3339, s)
+		if err != nil {
+			return time.Time{}, fmt.Errorf("malformed time %q: want %s", s, WhenSyntax)
+		}
+		if err := CheckYear(t, s); err != nil {
+			return time.Time{}, err
+		}
+		return t, nil
+	}
+	if clock == "" {
+		if err := CheckYear(date.Start(loc), s); err != nil {
+			return time.Time{}, err
+		}
+		return date.Start(loc), nil
+	}
+	hm, err := time.Parse("15:04", clock)
+	if err != nil {
+		return time.Time{}, fmt.Errorf("malformed time of day %q in %q: want HH:MM, 00:00 to 23:59", clock, s)
+	}
+	t := time.Date(date.Year, date.Month, date.Day, hm.Hour(), hm.Minute(), 0, 0, loc)
+	if err := CheckYear(t, s); err != nil {
+		return time.Time{}, err
+	}
+	return t, nil
+}

@@ -117,7 +117,7 @@ func doTx(tx *bolt.Tx, id string, a Action, now time.Time) (*Result, error) {
 		if err != nil {
 			return nil, err
 		}
-		if ev.At, err = cases.ParseTime(a.At, loc); err != nil {
+		if ev.At, err = cases.ParseWhen(a.At, loc, now); err != nil {
 			return nil, &cases.Refused{Field: "at", Reason: fmt.Sprintf("when it happened: %v", err)}
 		}
 	}

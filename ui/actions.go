@@ -42,10 +42,87 @@ func actionFields(a *cases.Action, d *caseDetail) ([]field, error) {
 		fields = append(fields, formField(&a.Fields[i]))
 	}
 	fields, err := caseOptions(a.Name, d, fields)
-	if err != nil || !slices.Contains(timedActions, a.Name) {
-		return fields, err
+	if err != nil {
+		return nil, err
 	}
+	// Every action records when it really happened, which may be before
+	// it is recorded: an extension notice e-mailed at 17:00 on the last
+	// day and recorded next morning is in time.
 	return append(fields, whenFields()...), nil
+}
+
+// refusedNow is why the case as it stands takes no action of this kind,
+// whatever its form would hold, or "": the domain's own check (cases.Apply)
+// of the action's event as a dry run, bare and then with a sample value in
+// each field, where a refusal that names a field is one the form's values
+// answer. So the app offers only what the service accepts, by the same
+// rules (reopen on an open case, a close on a closed one, fee-paid with
+// no fee asked).
+func refusedNow(a *cases.Action, d *caseDetail) string {
+	if d.state.Voided != nil {
+		return "" // caseOptions says it in the case's words
+	}
+	probe := func(ev cases.Event) string {
+		ev.Actor = "probe"
+		_, _, err := cases.Apply(d.loaded.Case, ev, d.at)
+		var r *cases.Refused
+		if errors.As(err, &r) && r.Field == "" {
+			return r.Reason
+		}
+		return ""
+	}
+	why := probe(cases.Event{Kind: a.Kind})
+	if why == "" {
+		return ""
+	}
+	sample := cases.Values{}
+	for _, f := range a.Fields {
+		switch {
+		case len(f.Vocabulary) > 0:
+			sample[f.Name] = []string{f.Vocabulary[0]}
+		case f.Type == cases.FieldText:
+			sample[f.Name] = []string{"probe"}
+		}
+	}
+	if evs, err := a.Events(sample, "probe"); err == nil && len(evs) == 1 && probe(evs[0]) == "" {
+		return ""
+	}
+	return why
+}
+
+// outcomesNow are the outcomes the case can close with as it stands: each
+// tried as a dry run (cases.Apply) with what else it needs, and left out
+// where the refusal is the outcome's own (no-data while the work list
+// holds data, lapsed with nothing awaited).
+func outcomesNow(d *caseDetail, outcomes []string) []string {
+	var out []string
+	for _, o := range outcomes {
+		ev := cases.Event{Kind: cases.EventClosed, Outcome: cases.Outcome(o), Actor: "probe", Reason: "probe"}
+		if ev.Outcome.RefusesSomething() {
+			for _, g := range cases.Grounds {
+				if g.AppliesTo(d.loaded.Case.Right) && g != cases.GroundIdentityNotEstablished && g != cases.GroundNationalRestriction {
+					ev.Grounds = []cases.Ground{g}
+					break
+				}
+			}
+		}
+		if ev.Outcome == cases.OutcomeRedirected {
+			ev.RedirectTo = "probe"
+		}
+		_, _, err := cases.Apply(d.loaded.Case, ev, d.at)
+		if r := (*cases.Refused)(nil); errors.As(err, &r) && r.Field == "outcome" {
+			continue
+		}
+		out = append(out, o)
+	}
+	return out
+}
+
+// groundsFor are the grounds that can refuse the case's right, by the
+// domain's rule (cases.Ground.AppliesTo): Art. 17(3) only on an erasure,
+// not-portable only on portability.
+func groundsFor(r cases.Right, grounds []string) []string {
+	return slices.DeleteFunc(slices.Clone(grounds), func(g string) bool { return !cases.Ground(g).AppliesTo(r) })
 }
 
 // caseOptions fits an action's fields to the case: what it offers to choose
@@ -62,7 +139,13 @@ func caseOptions(action string, d *caseDetail, fields []field) ([]field, error) 
 		}
 		return &field{} // not in the table any more: TestEveryActionHasAForm says so
 	}
+	if g := at("ground"); g.kind == fieldChoice || g.kind == fieldMulti {
+		g.reshapeOptions(groundsFor(d.loaded.Case.Right, g.options))
+	}
 	switch action {
+	case "close":
+		o := at("outcome")
+		o.reshapeOptions(outcomesNow(d, o.options))
 	case "work":
 		return workFields(d, fields)
 	case "send":
@@ -135,6 +218,17 @@ func caseOptions(action string, d *caseDetail, fields []field) ([]field, error) 
 		}
 	}
 	return fields, nil
+}
+
+// reshapeOptions narrows a choice or a multiple choice to the options
+// given, keeping the one chosen where it is still offered.
+func (f *field) reshapeOptions(options []string) {
+	was := f.value()
+	if f.kind == fieldMulti {
+		f.picked = make([]bool, len(options))
+	}
+	f.options, f.at = options, 0
+	f.choose(was)
 }
 
 // reshape makes the field another kind with the options of one case,

@@ -171,12 +171,8 @@ func (m Model) caseRead(msg caseMsg) (tea.Model, tea.Cmd) {
 		m.err = errorLine(msg.err)
 		return m, nil
 	}
-	if m.form == nil {
-		m.err = "" // a conflict's message stays with the form it concerns
-	}
 	if m.form != nil && m.form.rebase && same {
-		m.form = m.form.clone()
-		m.form.rev, m.form.rebase = msg.detail.loaded.Revision, false
+		m.form = m.form.rebased(msg.detail) // forms.go
 	}
 	c.detail = msg.detail
 	if msg.menu { // the action list over the queue, for the case under the cursor

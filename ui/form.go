@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"slices"
 	"strings"
+	"time"
 
 	"charm.land/bubbles/v2/help"
 	"charm.land/bubbles/v2/key"
@@ -12,6 +13,7 @@ import (
 	"github.com/charmbracelet/x/ansi"
 
 	"rightsdesk/cases"
+	"rightsdesk/storage"
 )
 
 // Forms: one short form per action of the command line, sent through the
@@ -49,6 +51,11 @@ type field struct {
 	// hidden fields are neither shown, nor sent, nor required: the
 	// details a result does not take, why late while the time is recent.
 	hidden bool
+	// typed is what was typed on a list to pick an option by its name,
+	// until an arrow or another field.
+	typed string
+	// lines: the field keeps a pasted text's line breaks (multiline).
+	lines bool
 }
 
 // newInput is a text input with the app's editing keys. Its own view is
@@ -97,7 +104,21 @@ func (f *field) value() string {
 		}
 		return ""
 	}
+	if f.multiline() {
+		return strings.TrimSpace(strings.ReplaceAll(f.text(), lineBreak, "\n"))
+	}
 	return strings.TrimSpace(f.text())
+}
+
+// lineBreak stands for a line break in a one-line field: a text pasted
+// into a request's wording, a note or reasons keeps its lines, as
+// evidence, and the value sent has them back.
+const lineBreak = "⏎"
+
+// multiline reports whether the field keeps the line breaks of a text
+// pasted into it: a request's own words, a note, reasons.
+func (f *field) multiline() bool {
+	return f.kind == fieldText && (f.key == "text" || f.key == "reason" || f.lines)
 }
 
 func (f *field) values() []string {
@@ -121,21 +142,45 @@ func (f *field) empty() bool {
 func (f *field) editable() bool { return f.kind == fieldText || f.kind == fieldPath }
 
 func (f *field) step(d int) {
+	f.typed = ""
 	if n := len(f.options); n > 0 && (f.kind == fieldChoice || f.kind == fieldMulti) {
 		f.at = (f.at + d + n) % n
 	}
 }
 
-// pick handles a letter typed on a list: the next option that begins with
-// it, as the option is shown.
+// pick handles a letter typed on a list: it goes to the first option,
+// from the one chosen on, whose name begins with all that was typed ("cr"
+// then "i": crisp, where every organisation begins with c), else one whose
+// name holds it ("legal" finds "art17-3-b (a legal obligation)"). A letter
+// that no name continues starts again from that letter alone, on the
+// option after the chosen one, so that typing one letter again steps
+// through the options that begin with it; a letter no name holds is
+// ignored.
 func (f *field) pick(s string) {
-	for k := 1; k <= len(f.options); k++ {
-		i := (f.at + k) % len(f.options)
-		if name := f.optionName(i); strings.HasPrefix(strings.ToLower(name), strings.ToLower(s)) {
-			f.at = i
-			return
+	if f.find(f.typed+s, 0) {
+		f.typed += s
+		return
+	}
+	if f.find(s, 1) {
+		f.typed = s
+	}
+}
+
+// find chooses the first option from the chosen one plus skip, round the
+// list, whose name begins with typed, else holds it; it reports whether
+// one does.
+func (f *field) find(typed string, skip int) bool {
+	typed = strings.ToLower(typed)
+	for _, match := range []func(string, string) bool{strings.HasPrefix, strings.Contains} {
+		for k := range len(f.options) {
+			i := (f.at + skip + k) % len(f.options)
+			if match(strings.ToLower(f.optionName(i)), typed) {
+				f.at = i
+				return true
+			}
 		}
 	}
+	return false
 }
 
 // optionName is option i as the screen names it: its shown name where it
@@ -198,9 +243,17 @@ type form struct {
 	// the screen meanwhile. A conflict rebases it on the reloaded case.
 	rev    int
 	rebase bool
-	// restored: the fields hold what was typed before the form was last cancelled.
-	restored bool
-	sending  bool // sent, waiting for the answer
+	// draftAt is when the form was cancelled with text typed: on a draft
+	// kept, and on the form that draft fills when it opens again (zero on
+	// a form that opened empty).
+	draftAt time.Time
+	sending bool // sent, waiting for the answer
+	// refused is the field a refusal or a missing value names, marked
+	// until the next key; conflict is what a colleague's change met, and
+	// compare its facts as the form has them and as the case has them now.
+	refused  string
+	conflict *storage.Conflict
+	compare  []string
 }
 
 // ready gives a form just made its keys and its text fields their inputs.
@@ -285,6 +338,9 @@ func (f *form) asks() bool {
 
 // move puts the focus d fields on, round the form, over hidden fields.
 func (f *form) move(d int) {
+	if x := f.focused(); x != nil {
+		x.typed = ""
+	}
 	n := max(1, len(f.fields))
 	for range n {
 		f.focus = (f.focus + d + n) % n
@@ -294,13 +350,19 @@ func (f *form) move(d int) {
 	}
 }
 
-// paste puts pasted text (already one clean line) into the text in focus.
+// paste puts pasted text into the text in focus: one clean line, its
+// line breaks kept as ⏎ where the field keeps them.
 func (f *form) paste(msg tea.PasteMsg) *form {
 	if f.confirming || f.sending {
 		return f
 	}
 	f = f.clone()
 	if x := f.focused(); x != nil && x.editable() {
+		if x.multiline() {
+			msg.Content = strings.ReplaceAll(sanitizeLines(msg.Content), "\n", lineBreak)
+		} else {
+			msg.Content = sanitizeInput(msg.Content)
+		}
 		x.input = edit(x.input, msg)
 		x.candidates = nil
 	}
@@ -381,23 +443,47 @@ func (f *form) key(msg tea.KeyPressMsg) (*form, tea.Cmd) {
 	return f, nil
 }
 
-// lines renders the form as lines of the given width: its title, each
-// field, the error or warning, and its keys or its question.
-func (f *form) lines(width int, st Styles, h help.Model, errLine, question string) []string {
-	out := []string{st.Header.Render(fit("── "+f.title+" ", width))}
+// lines renders the form as lines of the given width, at most height of
+// them: its title, each field, the error or warning, and its keys or its
+// question. Where the fields do not fit they scroll, the focused field
+// always on screen with the error and the keys below it.
+func (f *form) lines(width, height int, st Styles, h help.Model, errLine, question string) []string {
+	head := []string{st.Header.Render(fit("── "+f.title+" ", width))}
+	var body []string
+	from, to := 0, 0 // the focused field's lines in body
 	for i := range f.fields {
-		if !f.fields[i].hidden {
-			out = append(out, f.fieldLines(i, width, st)...)
+		if f.fields[i].hidden {
+			continue
+		}
+		if i == f.focus {
+			from = len(body)
+		}
+		body = append(body, f.fieldLines(i, width, st)...)
+		if i == f.focus {
+			to = len(body)
 		}
 	}
-	if f.restored {
-		out = append(out, st.Dim.Render(fit("  what you typed before is back; ctrl+u clears a field", width)))
+	tail := f.tail(width, st, h, errLine, question)
+	return append(append(head, scrolled(body, from, to, height-len(head)-len(tail), width, st)...), tail...)
+}
+
+// tail is what follows a form's fields: a restored draft's note, the
+// warning, the error and what a conflict met, then the keys or the
+// question.
+func (f *form) tail(width int, st Styles, h help.Model, errLine, question string) []string {
+	var out []string
+	if !f.draftAt.IsZero() {
+		out = append(out, wrapHang(st.Dim.Render("draft kept from "+f.draftAt.Local().Format("15:04")+
+			": what you typed before is back; ctrl+u clears a field"), width, 2)...)
 	}
 	if f.warning != "" {
 		out = append(out, wrapHang(st.Soon.Render("⚠ "+f.warning), width, 2)...)
 	}
 	if errLine != "" {
 		out = append(out, wrapHang(st.Error.Render("! "+errLine), width, 2)...)
+		for _, c := range f.compare {
+			out = append(out, wrapHang("  "+c, width, 4)...)
+		}
 	}
 	switch {
 	case f.sending:
@@ -407,7 +493,15 @@ func (f *form) lines(width int, st Styles, h help.Model, errLine, question strin
 		}
 		return append(out, st.Dim.Render(what))
 	case f.confirming:
-		return append(out, wrapHang(st.Key.Render(question)+"  "+h.ShortHelpView(f.keys.questionHelp()), width, 2)...)
+		// The question wraps at words; its keys stay whole, after it on
+		// its last line where they fit, else on a line of their own.
+		q, keys := wrapHang(st.Key.Render(question), width, 2), h.ShortHelpView(f.keys.questionHelp())
+		if last := q[len(q)-1]; ansi.StringWidth(last)+2+ansi.StringWidth(keys) <= width {
+			q[len(q)-1] = last + "  " + keys
+		} else {
+			q = append(q, "  "+keys)
+		}
+		return append(out, q...)
 	}
 	verb, kind := "send", fieldText
 	if f.name == "export" {
@@ -419,6 +513,41 @@ func (f *form) lines(width int, st Styles, h help.Model, errLine, question strin
 	return append(out, fit(h.ShortHelpView(f.keys.fieldHelp(kind, verb)), width))
 }
 
+// scrolled is the window of a form's field lines that fits in room lines,
+// with the focused field's lines (from, to) in it and a line above and
+// below saying how many are out of sight.
+func scrolled(body []string, from, to, room, width int, st Styles) []string {
+	if len(body) <= room {
+		return body
+	}
+	more := func(arrow string, n int) string {
+		return st.Dim.Render(fit("  "+arrow+" "+strings.Replace(cases.Plural(n, "line"), " ", " more ", 1), width))
+	}
+	if room < 3 { // only the focused field, from its first line
+		return body[from:min(len(body), from+max(1, room))]
+	}
+	var start, end int
+	switch {
+	case to <= room-1: // from the top, a line saying what is below
+		start, end = 0, room-1
+	case from >= len(body)-(room-1): // to the end, a line saying what is above
+		start, end = len(body)-(room-1), len(body)
+	default:
+		start = max(0, to-(room-2))
+		start = min(start, from) // a field taller than the window shows its top
+		end = start + room - 2
+	}
+	out := make([]string, 0, room)
+	if start > 0 {
+		out = append(out, more("↑", start))
+	}
+	out = append(out, body[start:end]...)
+	if end < len(body) {
+		out = append(out, more("↓", len(body)-end))
+	}
+	return out
+}
+
 // fieldLines renders one field: its label and its text, choice or ticks.
 func (f *form) fieldLines(i, width int, st Styles) []string {
 	x, p := &f.fields[i], cases.Printable
@@ -426,6 +555,10 @@ func (f *form) fieldLines(i, width int, st Styles) []string {
 	mark, label := "  ", st.Label.Render(fit(x.label, 14))
 	if focused {
 		mark, label = st.Key.Render("› "), st.Key.Render(fit(x.label, 14))
+	}
+	if x.key == f.refused && f.refused != "" {
+		// The field a refusal names, marked in words as well as colour.
+		mark, label = st.Error.Render(refusedMark(focused)), st.Error.Render(fit(x.label, 13))
 	}
 	required, note := "", ""
 	if x.required && x.empty() && !focused {
@@ -447,8 +580,14 @@ func (f *form) fieldLines(i, width int, st Styles) []string {
 		value = "‹ " + p(x.optionName(x.at)) + " ›"
 		if focused {
 			value = st.Selected.Render(value)
+			if x.typed != "" {
+				value += st.Dim.Render(" typed: " + p(x.typed))
+			}
 		}
 	case fieldMulti:
+		if focused && x.typed != "" {
+			note += st.Dim.Render(" typed: " + p(x.typed))
+		}
 		return x.ticks(mark+label+" ", width, focused, note, st)
 	}
 	out := wrapHang(mark+label+" "+value+required, width, 17)
@@ -456,6 +595,15 @@ func (f *form) fieldLines(i, width int, st Styles) []string {
 		out = append(out, wrapHang(strings.Repeat(" ", 17)+st.Dim.Render(p(strings.Join(x.candidates, "  "))), width, 17)...)
 	}
 	return out
+}
+
+// refusedMark is the mark before a refused field (its label then cut a
+// cell shorter): "!› " while it has the focus, "!  " once it has moved on.
+func refusedMark(focused bool) string {
+	if focused {
+		return "!› "
+	}
+	return "!  "
 }
 
 // ticks renders a multiple choice: whole options to a line, never one cut in two.

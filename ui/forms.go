@@ -23,15 +23,17 @@ import (
 // openForm opens an action's form on the open case.
 func (m Model) openForm(a *cases.Action) Model {
 	d := m.kase.detail
+	if why := refusedNow(a, d); why != "" {
+		// The list of actions says what the case takes now, and why not this.
+		m.kase.menu, m.err = true, a.Name+": "+why
+		return m
+	}
 	fields, err := actionFields(a, d)
 	if err != nil {
 		m.err = a.Name + ": " + errorLine(err)
 		return m
 	}
 	f := &form{name: a.Name, action: a, title: a.Title + " · " + d.loaded.Case.ID, fields: fields, rev: d.loaded.Revision}
-	if a.Kind == cases.EventExtensionDecided {
-		f.warning = extensionWarning(d, d.now(m.now))
-	}
 	f.ready(m.keys)
 	m.restoreDraft(f)
 	refusalNeeds(f)
@@ -84,7 +86,9 @@ func (m *Model) keepDraft(f *form) {
 		drafts = map[string]*form{}
 	}
 	if typed {
-		drafts[m.draftKey(f)] = f
+		kept := f.clone()
+		kept.draftAt = m.opt.Clock.Now()
+		drafts[m.draftKey(f)] = kept
 	} else {
 		delete(drafts, m.draftKey(f))
 	}
@@ -116,7 +120,7 @@ func (m *Model) restoreDraft(f *form) {
 			}
 		}
 	}
-	f.restored = true
+	f.draftAt = draft.draftAt
 }
 
 // dropDraft forgets a form's draft once it is sent.
@@ -154,6 +158,7 @@ func (m Model) formKey(msg tea.KeyPressMsg) (tea.Model, tea.Cmd) {
 	m.err = ""
 	letter := f.val("letter")
 	f, cmd := f.key(msg)
+	f.refused, f.conflict, f.compare = "", nil, nil
 	if f.name == "export" && f.val("letter") != letter {
 		f.warning = m.packetGaps(f)
 	}
@@ -168,7 +173,7 @@ func (m Model) submit() (tea.Model, tea.Cmd) {
 	f, d := m.form, m.kase.detail
 	if i := f.missing(); i >= 0 {
 		m.form = f.clone()
-		m.form.focus = i
+		m.form.focus, m.form.refused = i, f.fields[i].key
 		m.err = f.fields[i].label + " is required"
 		return m, nil
 	}
@@ -183,7 +188,7 @@ func (m Model) submit() (tea.Model, tea.Cmd) {
 	case f.action != nil && d != nil:
 		var err error
 		if events, err = f.events(m.opt.Actor, d.register, d.state.Rules.Regime); err == nil {
-			err = f.stamp(&events[0], d)
+			err = f.stamp(&events[0], d, d.now(m.opt.Clock.Now()))
 		}
 		if err != nil {
 			m.formFailed(err)
@@ -223,16 +228,93 @@ func (m Model) submit() (tea.Model, tea.Cmd) {
 	return m, send
 }
 
+// rebased is the form after a conflict, on the case as it is now: sent
+// again it is at the new revision, and until the next key it shows the
+// facts the colleague's change touched, as the form has them and as the
+// case has them now.
+func (f *form) rebased(d *caseDetail) *form {
+	f = f.clone()
+	f.rev, f.rebase = d.loaded.Revision, false
+	if f.conflict != nil {
+		f.compare = compareFacts(f, d, f.conflict.What)
+	}
+	return f
+}
+
+// caseFact is a fact of a case that an event changes, with the form's
+// field that sets the same fact, if the form has one.
+type caseFact struct {
+	label, field string
+	now          func(d *caseDetail) string
+}
+
+var (
+	statusFact  = caseFact{"status", "", func(d *caseDetail) string { return string(d.state.Status) }}
+	outcomeFact = caseFact{"outcome", "outcome", func(d *caseDetail) string { return string(d.state.Outcome) }}
+	// factsChangedBy are the facts each kind of event changes, as the
+	// conflict's comparison shows them; any other kind shows the status.
+	factsChangedBy = map[cases.EventKind][]caseFact{
+		cases.EventAssigned: {{"assignee", "to", func(d *caseDetail) string { return d.state.Assignee }}},
+		cases.EventTagged:   {{"tags", "tags", func(d *caseDetail) string { return strings.Join(d.state.Tags, ", ") }}},
+		cases.EventUntagged: {{"tags", "tags", func(d *caseDetail) string { return strings.Join(d.state.Tags, ", ") }}},
+		cases.EventClosed:   {statusFact, outcomeFact},
+		cases.EventReopened: {statusFact, outcomeFact},
+		cases.EventExtensionDecided: {{"due", "until", func(d *caseDetail) string {
+			if dl := d.state.Deadlines; dl != nil && dl.Due != nil {
+				return dl.Due.Human()
+			}
+			return ""
+		}}},
+	}
+)
+
+// compareFacts sets the facts the events of kinds changed side by side:
+// "assignee — yours: bob · now: carol", or the case's alone where the
+// form does not set that fact.
+func compareFacts(f *form, d *caseDetail, kinds []cases.EventKind) []string {
+	var out []string
+	seen := map[string]bool{}
+	for _, k := range kinds {
+		facts, ok := factsChangedBy[k]
+		if !ok {
+			facts = []caseFact{statusFact}
+		}
+		for _, fact := range facts {
+			if seen[fact.label] {
+				continue
+			}
+			seen[fact.label] = true
+			now := cases.Printable(fact.now(d))
+			if now == "" {
+				now = "none"
+			}
+			x := f.get(fact.field)
+			if x == nil || fact.field == "" {
+				out = append(out, fact.label+" — now: "+now)
+				continue
+			}
+			yours := x.value()
+			if x.kind == fieldMulti {
+				yours = strings.Join(x.values(), ", ")
+			}
+			if yours == "" {
+				yours = "none"
+			}
+			out = append(out, fact.label+" — yours: "+cases.Printable(yours)+" · now: "+now)
+		}
+	}
+	return out
+}
+
 // openNewCaseForm is the form for a request just received: the intake
-// table's fields but the regime (the organisation's first), the
-// organisation the queue is narrowed to chosen, else the first.
+// table's fields, the organisation the queue is narrowed to chosen, else
+// the first, and the regimes that organisation's register names (its
+// default first), so that a Californian request is recorded under the
+// CCPA where the register says it may apply.
 func (m Model) openNewCaseForm() Model {
 	f := &form{name: "new", title: "New request (one case per right)"}
 	for i := range cases.IntakeFields {
 		cf := &cases.IntakeFields[i]
-		if cf.Name == "regime" {
-			continue
-		}
 		x := formField(cf)
 		switch cf.Name {
 		case "controller":
@@ -245,8 +327,39 @@ func (m Model) openNewCaseForm() Model {
 	}
 	f.ready(m.keys)
 	m.restoreDraft(f)
+	m.fitNewCase(f)
 	m.form, m.err, m.status = f, "", ""
 	return m
+}
+
+// fitNewCase offers the regimes of the organisation chosen, keeping the
+// one chosen where the new organisation has it too.
+func (m *Model) fitNewCase(f *form) {
+	x := f.get("regime")
+	if x == nil || m.opt.Registers == nil {
+		return
+	}
+	reg, err := m.opt.Registers.Get(f.val("controller"))
+	if err != nil {
+		return
+	}
+	regimes := reg.Regimes()
+	if slices.Equal(regimes, x.options) {
+		return
+	}
+	was := x.value()
+	x.options, x.shown, x.at = regimes, nil, 0
+	for i, name := range regimes {
+		shown := name
+		if r, err := cases.LookupRegime(name); err == nil {
+			shown += " (" + r.Title + ")"
+		}
+		if i == 0 {
+			shown += ", the default"
+		}
+		x.shown = append(x.shown, shown)
+	}
+	x.choose(was)
 }
 
 // bulkForm is assign or tag for every case the queue shows.
@@ -402,7 +515,14 @@ func (m *Model) menuLines(width int) []string {
 	st, k := *m.styles, m.kase.keys
 	out := []string{st.Header.Render(fit("── Actions on "+m.kase.detail.loaded.Case.ID+" (press a key) ", width))}
 	entries := make([]string, 0, len(k.Forms)+2)
+	dimmed := false
 	for _, f := range k.Forms {
+		// An action the case does not take now is shown in brackets, dim.
+		if a, ok := cases.ActionNamed(f.Action); ok && refusedNow(a, m.kase.detail) != "" {
+			entries = append(entries, st.Dim.Render(fit(f.Binding.Help().Key, 2)+"("+f.Action+")"))
+			dimmed = true
+			continue
+		}
 		entries = append(entries, st.Key.Render(fit(f.Binding.Help().Key, 2))+f.Action)
 	}
 	entries = append(entries, st.Key.Render(fit(k.Export.Help().Key, 2))+"export packet",
@@ -422,6 +542,11 @@ func (m *Model) menuLines(width int) []string {
 		}
 		out = append(out, fit(line, width))
 	}
+	if m.err != "" {
+		out = append(out, wrapHang(st.Error.Render("! "+m.err), width, 2)...)
+	} else if dimmed {
+		out = append(out, st.Dim.Render(fit("(in brackets): not possible in this state; its key says why", width)))
+	}
 	return append(out, fit(m.shortHelp(k.menuHelp()), width))
 }
 
@@ -431,7 +556,7 @@ func (m *Model) panelLines() []string {
 	var lines []string
 	switch {
 	case m.form != nil:
-		lines = m.form.lines(m.width, *m.styles, *m.help, m.err, m.confirmQuestion(m.form))
+		lines = m.form.lines(m.width, m.height, *m.styles, *m.help, m.err, m.confirmQuestion(m.form))
 	case m.kase.menu && m.kase.detail != nil && m.screen != screenOverview:
 		lines = m.menuLines(m.width)
 	case len(m.notice) > 0:

@@ -241,11 +241,12 @@ func (m Model) ticked() (tea.Model, tea.Cmd) {
 
 // paste puts pasted text into the field in focus or the filter.
 func (m Model) paste(msg tea.PasteMsg) (tea.Model, tea.Cmd) {
+	if m.form != nil {
+		m.form = m.form.paste(msg) // a form's field says whether it keeps line breaks
+		return m, nil
+	}
 	msg.Content = sanitizeInput(msg.Content)
 	switch {
-	case m.form != nil:
-		m.form = m.form.paste(msg)
-		return m, nil
 	case m.queue.filter.typing && m.queue.edit(msg):
 		return m, m.refilter()
 	}
@@ -265,6 +266,9 @@ func (m Model) key(msg tea.KeyPressMsg) (tea.Model, tea.Cmd) {
 		return m, nil
 	case key.Matches(msg, m.keys.Interrupt):
 		return m, tea.Quit
+	}
+	m.clearMessage()
+	switch {
 	case m.showHelp:
 		m.showHelp = false // any key closes help
 		return m, nil
@@ -292,6 +296,26 @@ func (m Model) key(msg tea.KeyPressMsg) (tea.Model, tea.Cmd) {
 	return m.queueKey(msg)
 }
 
+// rereadAfter re-reads the case an action was recorded on, where it is
+// the one open.
+func (m Model) rereadAfter(id string) tea.Cmd {
+	if d := m.kase.detail; d == nil || d.loaded.Case.ID != id {
+		return nil
+	}
+	return m.openCase(id, false)
+}
+
+// clearMessage forgets the last message when a key is pressed: a message
+// stays until then, whatever polls, ticks and reloads come meanwhile, so
+// that it is read however slow the link. A store that cannot be read or a
+// server lost is not a message but a condition, said until it ends.
+func (m *Model) clearMessage() {
+	m.status = ""
+	if m.err != lostServer && (m.err == "" || m.err != m.queue.readErr) {
+		m.err = ""
+	}
+}
+
 // formAnswered handles what the store said to a form sent.
 func (m Model) formAnswered(msg tea.Msg) (tea.Model, tea.Cmd) {
 	switch msg := msg.(type) {
@@ -300,16 +324,17 @@ func (m Model) formAnswered(msg tea.Msg) (tea.Model, tea.Cmd) {
 		switch {
 		case errors.As(msg.err, &conflict):
 			m.formFailed(msg.err)
-			m.err = conflictLine(conflict)
+			m.err = conflictLine(conflict, m.caseZone())
 			if m.form != nil {
 				m.form = m.form.clone()
-				m.form.rebase = true
+				m.form.rebase, m.form.conflict = true, conflict
 			}
 			return m, m.openCase(msg.id, false)
 		case msg.err != nil:
 			m.formFailed(msg.err)
 			if m.form != nil && msg.field != "" {
 				m.form.focusOn(formFieldOf(msg.field))
+				m.form.refused = formFieldOf(msg.field)
 			}
 			return m, nil
 		}
@@ -318,7 +343,10 @@ func (m Model) formAnswered(msg tea.Msg) (tea.Model, tea.Cmd) {
 		if len(msg.result.Warnings) > 0 {
 			m.notice = append([]string{m.status}, msg.result.Warnings...)
 		}
-		return m, m.refresh() // the merged row has a new revision: the open case is re-read (reloadCaseIfChanged)
+		// The case is re-read at once, beside the queue's merge, so that
+		// the next form opens on the revision just recorded rather than
+		// meeting the user's own change as a colleague's.
+		return m, tea.Batch(m.refresh(), m.rereadAfter(msg.id))
 	case addedMsg:
 		if msg.err != nil {
 			m.formFailed(msg.err)
@@ -369,14 +397,18 @@ func (m *Model) formFailed(err error) {
 			m.err = x.label + ": " + m.err
 		}
 		m.form.focusOn(formFieldOf(r.Field))
+		if m.form.get(formFieldOf(r.Field)) != nil {
+			m.form.refused = formFieldOf(r.Field)
+		}
 	}
 }
 
 // conflictLine says, once, what a form sent at an old revision met: who
-// changed the case, how and when, and that the case on screen is already
-// the new one, so enter sends the form again. The store's own message asks
-// the command line's user to reload, which the app has done.
-func conflictLine(c *storage.Conflict) string {
+// changed the case, how and when (in the case's zone), and what the app
+// did: the case on screen is the new one and the form is kept, so enter
+// sends it again. The store's own message asks the command line's user to
+// reload, which the app has done, so it is not repeated.
+func conflictLine(c *storage.Conflict, loc *time.Location) string {
 	what := "changed"
 	if len(c.What) > 0 {
 		kinds := make([]string, len(c.What))
@@ -386,7 +418,16 @@ func conflictLine(c *storage.Conflict) string {
 		what = strings.Join(kinds, ", ")
 	}
 	return cases.Printable(fmt.Sprintf("%s changed meanwhile: %s by %s at %s. The case is reloaded: check it, then enter sends this form again.",
-		c.ID, what, c.UpdatedBy, c.UpdatedAt.Local().Format("Mon 2 Jan 15:04 MST")))
+		c.ID, what, c.UpdatedBy, c.UpdatedAt.In(loc).Format("Mon 2 Jan 15:04 MST")))
+}
+
+// caseZone is the legal zone of the case open, where times of the case
+// are shown; the host's where none is open.
+func (m *Model) caseZone() *time.Location {
+	if d := m.kase.detail; d != nil {
+		return zone(d.state.Rules.Zone)
+	}
+	return time.Local
 }
 
 // formFieldOf is the form's field a refusal names: the store reads a
@@ -418,6 +459,17 @@ func errorLine(err error) string {
 		return cases.Printable(msg)
 	}
 	return cases.Printable(err.Error())
+}
+
+// sanitizeLines keeps pasted text to printable lines: each line break
+// (\r\n, \r or \n) one \n, a tab a space, terminal sequences dropped.
+func sanitizeLines(s string) string {
+	s = strings.ReplaceAll(strings.ReplaceAll(s, "\r\n", "\n"), "\r", "\n")
+	lines := strings.Split(s, "\n")
+	for i, l := range lines {
+		lines[i] = strings.TrimRight(sanitizeInput(l), " ")
+	}
+	return strings.Join(lines, "\n")
 }
 
 // sanitizeInput keeps typed or pasted text to one line of printable text.

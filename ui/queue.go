@@ -541,7 +541,7 @@ func (m Model) snapshot(msg queueMsg) (tea.Model, tea.Cmd) {
 // is sent again or closed, or a poll would take it away before it is read.
 func (m *Model) clearStoreError() {
 	m.loadErr = ""
-	if m.form == nil || (m.err != "" && m.err == m.queue.readErr) {
+	if m.err != "" && m.err == m.queue.readErr { // a message stays until a key (clearMessage)
 		m.err = ""
 	}
 	m.queue.readErr = ""

@@ -344,8 +344,8 @@ func TestCountsInWords(t *testing.T) {
 	}
 	at := time.Date(2026, 3, 16, 14, 5, 0, 0, time.UTC)
 	got := conflictLine(&storage.Conflict{ID: "DSR-2026-000001", Expected: 1, Revision: 2, UpdatedBy: "marc", UpdatedAt: at,
-		What: []cases.EventKind{cases.EventAssigned}})
-	want := "DSR-2026-000001 changed meanwhile: assigned by marc at Mon 16 Mar 14:05 UTC. The case is reloaded: check it, then enter sends this form again."
+		What: []cases.EventKind{cases.EventAssigned}}, zone("Europe/Paris"))
+	want := "DSR-2026-000001 changed meanwhile: assigned by marc at Mon 16 Mar 15:05 CET. The case is reloaded: check it, then enter sends this form again."
 	if got != want {
 		t.Errorf("conflict line:\n got %q\nwant %q", got, want)
 	}

@@ -80,7 +80,7 @@ func (m Model) watched(msg tea.Msg) (tea.Model, tea.Cmd) {
 	switch msg := msg.(type) {
 	case watchingMsg:
 		if msg.err != nil {
-			if m.form == nil || m.err == "" {
+			if m.err == "" { // a message stays until a key (clearMessage)
 				m.err = lostServer
 			}
 			return m, rewatch
@@ -98,7 +98,7 @@ func (m Model) watched(msg tea.Msg) (tea.Model, tea.Cmd) {
 		}
 		return m, tea.Batch(nextChange(msg.changes), m.refresh())
 	case watchLostMsg:
-		if m.form == nil || m.err == "" {
+		if m.err == "" {
 			m.err = lostServer
 		}
 		return m, rewatch

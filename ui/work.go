@@ -17,11 +17,6 @@ import (
 // "when" and "why late" fields of the actions that record when something
 // happened rather than now; and the work panel of the case screen.
 
-// timedActions record when something happened, which may be before it is
-// recorded: a result, a forwarding, a letter (a notice e-mailed on the
-// last day and recorded next morning is in time). The others record now.
-var timedActions = []string{"work", "forward", "send"}
-
 // ownFields are the fields the app adds to an action's form and sends
 // itself rather than as the action's values: the time, why late, and the
 // file of a letter sent another way.
@@ -121,11 +116,15 @@ func itemChoice(w *cases.WorkItem) string {
 // letter sent another way needs. It runs when the form opens and after
 // each key.
 func (m *Model) fitForm(f *form) {
+	if f.name == "new" {
+		m.fitNewCase(f)
+		return
+	}
 	d := m.kase.detail
 	if d == nil || f.action == nil || len(f.bulk) > 0 {
 		return
 	}
-	now := d.now(m.now)
+	now := d.now(m.opt.Clock.Now())
 	switch f.name {
 	case "work":
 		fitWork(f, d)
@@ -137,8 +136,51 @@ func (m *Model) fitForm(f *form) {
 		if x := f.get("reason"); x != nil {
 			x.required = outside || draft
 		}
+	case "correct":
+		fitCorrection(f, d)
+	case "extend":
+		// The notice window is judged at the time the decision was
+		// made, which "when" may put on the last day.
+		at, err := whenOf(f.val("when"), zone(d.state.Rules.Zone), now)
+		if err != nil || at.IsZero() {
+			at = now
+		}
+		f.warning = extensionWarning(d, at)
 	}
 	fitWhen(f, d, now)
+}
+
+// fitCorrection says what the new value of the fact chosen is read as:
+// the intake table's hint for that fact, its vocabulary, the zone a
+// receipt time is read in; a request's wording keeps its lines.
+func fitCorrection(f *form, d *caseDetail) {
+	x := f.get("value")
+	if x == nil {
+		return
+	}
+	fact := f.val("field")
+	x.lines = fact == "text"
+	x.hint = "the corrected value"
+	for _, cf := range cases.IntakeFields {
+		switch {
+		case cf.Name != fact:
+		case len(cf.Vocabulary) > 0:
+			x.hint = "one of: " + strings.Join(cf.Vocabulary, ", ")
+		case cf.Hint != "":
+			x.hint = cf.Hint
+		}
+	}
+	switch fact {
+	case "identifier":
+		x.hint = "TYPE=VALUE; TYPE= removes that identifier"
+	case "received":
+		x.hint = "YYYY-MM-DD or RFC 3339, read in the case's zone (" +
+			d.at.In(zone(d.state.Rules.Zone)).Format("MST") + "); every deadline moves"
+	case "email", "phone", "postal-address":
+		x.hint += "; empty removes it (one contact route must remain)"
+	case "requester":
+		x.hint += "; empty: the subject asks"
+	}
 }
 
 // fitWork shows the details the chosen result takes, marks those it
@@ -228,13 +270,15 @@ func fitWhen(f *form, d *caseDetail, now time.Time) {
 		return
 	}
 	loc := zone(d.state.Rules.Zone)
-	x.hint = fmt.Sprintf("now (%s); or YYYY-MM-DD, or YYYY-MM-DD HH:MM", now.In(loc).Format("MST"))
-	at, err := parseWhen(x.value(), loc)
+	x.hint = fmt.Sprintf("now (%s); or 17:00, yesterday 17:00, YYYY-MM-DD HH:MM", now.In(loc).Format("MST"))
+	at, err := whenOf(x.value(), loc, now)
 	x.suffix = ""
 	late := false
 	switch {
 	case err != nil:
 		x.suffix = "(not a time yet)"
+	case at.After(now):
+		x.suffix = "= " + at.In(loc).Format("Mon 2 Jan 2006 15:04 MST") + " (in the future)"
 	case !at.IsZero():
 		x.suffix = "= " + at.In(loc).Format("Mon 2 Jan 2006 15:04 MST")
 		late = now.Sub(at) > d.state.Rules.Backdate()
@@ -244,30 +288,29 @@ func fitWhen(f *form, d *caseDetail, now time.Time) {
 	}
 }
 
-// parseWhen reads the time a form's "when" holds in the case's zone: a
-// date (its start), a date and time, or RFC 3339; empty is now (zero).
-func parseWhen(s string, loc *time.Location) (time.Time, error) {
-	s = strings.TrimSpace(s)
-	switch {
-	case s == "":
+// whenOf reads the time a form's "when" holds in the case's zone, as the
+// command line's --at is read (cases.ParseWhen); empty is now (zero, so
+// that the store stamps its own clock).
+func whenOf(s string, loc *time.Location, now time.Time) (time.Time, error) {
+	if strings.TrimSpace(s) == "" {
 		return time.Time{}, nil
-	case len(s) == len("2006-01-02 15:04") && s[10] == ' ':
-		t, err := time.ParseInLocation("2006-01-02 15:04", s, loc)
-		if err != nil {
-			return time.Time{}, fmt.Errorf("malformed time %q: want YYYY-MM-DD, YYYY-MM-DD HH:MM (in %s) or RFC 3339", s, loc)
-		}
-		return t, cases.CheckYear(t, s)
 	}
-	return cases.ParseTime(s, loc)
+	return cases.ParseWhen(s, loc, now)
 }
 
 // stamp puts what the app's own fields hold into the form's event: when
-// it happened and why late, and a letter sent another way.
-func (f *form) stamp(ev *cases.Event, d *caseDetail) error {
+// it happened and why late, and a letter sent another way. A time in the
+// future is refused here, on its field, as the store would refuse it.
+func (f *form) stamp(ev *cases.Event, d *caseDetail, now time.Time) error {
 	if x := f.get("when"); x != nil {
-		at, err := parseWhen(x.value(), zone(d.state.Rules.Zone))
+		loc := zone(d.state.Rules.Zone)
+		at, err := whenOf(x.value(), loc, now)
 		if err != nil {
 			return &cases.Refused{Field: "when", Reason: err.Error()}
+		}
+		if at.After(now) {
+			return &cases.Refused{Field: "when", Reason: fmt.Sprintf("%s is in the future (it is now %s): "+
+				"give the time it really happened", at.In(loc).Format("Mon 2 Jan 15:04 MST"), now.In(loc).Format("Mon 2 Jan 15:04 MST"))}
 		}
 		ev.At = at
 		if l := f.get(cases.LateField.Name); l != nil && !l.hidden {
