@@ -54,6 +54,10 @@ type field struct {
 	// typed is what was typed on a list to pick an option by its name,
 	// until an arrow or another field.
 	typed string
+	// kept marks a text brought back from a cancelled form's draft, until
+	// its first key: typing replaces it (what is typed next never merges
+	// with it unseen), a cursor key or backspace keeps it to edit.
+	kept bool
 	// lines: the field keeps a pasted text's line breaks (multiline).
 	lines bool
 }
@@ -363,10 +367,20 @@ func (f *form) paste(msg tea.PasteMsg) *form {
 		} else {
 			msg.Content = sanitizeInput(msg.Content)
 		}
+		if x.kept {
+			x.setText("")
+		}
+		x.kept = false
 		x.input = edit(x.input, msg)
 		x.candidates = nil
 	}
 	return f
+}
+
+// printable reports whether a key types text (a letter, a digit, a
+// space), as opposed to moving, deleting or a control key.
+func printable(msg tea.KeyPressMsg) bool {
+	return msg.Key().Text != "" && msg.Key().Mod&^tea.ModShift == 0
 }
 
 // completed extends the path in focus with what its folder holds, if it is
@@ -422,6 +436,10 @@ func (f *form) key(msg tea.KeyPressMsg) (*form, tea.Cmd) {
 	case x == nil:
 	case x.editable():
 		before := x.text()
+		if x.kept && printable(msg) {
+			x.setText("")
+		}
+		x.kept = false
 		x.input = edit(x.input, msg)
 		if x.text() != before {
 			x.candidates = nil
@@ -474,7 +492,7 @@ func (f *form) tail(width int, st Styles, h help.Model, errLine, question string
 	var out []string
 	if !f.draftAt.IsZero() {
 		out = append(out, wrapHang(st.Dim.Render("draft kept from "+f.draftAt.Local().Format("15:04")+
-			": what you typed before is back; ctrl+u clears a field"), width, 2)...)
+			": what you typed before is back; typing replaces a field's kept text, → or backspace edits it"), width, 2)...)
 	}
 	if f.warning != "" {
 		out = append(out, wrapHang(st.Soon.Render("⚠ "+f.warning), width, 2)...)

@@ -110,6 +110,7 @@ func (m *Model) restoreDraft(f *form) {
 		switch x.kind {
 		case fieldText, fieldPath:
 			x.setText(old.text())
+			x.kept = old.text() != ""
 		case fieldChoice:
 			if k := slices.Index(x.options, old.value()); k >= 0 {
 				x.at = k
