@@ -54,7 +54,9 @@ func (a *app) runDemo(db string, n int, seed string) int {
 		return bad(fmt.Errorf("--seed %q: want a whole number", seed))
 	}
 	start := time.Now()
-	count, err := a.writeDemo(db, n, s)
+	bar := a.newProgress("demo", "cases")
+	count, err := a.writeDemo(db, n, s, bar)
+	bar.finish(err == nil)
 	if err != nil {
 		var refused *cases.Refused
 		if errors.As(err, &refused) {
@@ -73,7 +75,13 @@ func (a *app) runDemo(db string, n int, seed string) int {
 // first, so that "my cases" shows something. Requests are written 5,000 to
 // a transaction while the next 5,000 are generated; the first few answers
 // left unsent are then exported for real (exportDemoAnswers).
-func (a *app) writeDemo(path string, n int, seed uint64) (int, error) {
+//
+// bar, when not nil, is told the cases written so far. The requests are
+// generated in batches of a tenth of the run (at least demoMinBatch), so
+// that even the 300 cases behind --demo move the bar while most of the
+// time goes into making them; a batch's size depends on n alone, so the
+// same seed and count still give the same file.
+func (a *app) writeDemo(path string, n int, seed uint64, bar *progressLine) (int, error) {
 	st := a.store(path)
 	now := a.clock.Now()
 	if !st.Exists() {
@@ -108,7 +116,8 @@ func (a *app) writeDemo(path string, n int, seed uint64) (int, error) {
 		Team: append([]string{a.actor()}, demo.Team...)}
 	count, exports := 0, 0
 	a.beginWrite()
-	err = demo.Batches(opts, demoBatch, func(requests [][]*cases.Case) error {
+	bar.set(0, n)
+	err = demo.Batches(opts, min(demoBatch, max(demoMinBatch, n/10)), func(requests [][]*cases.Case) error {
 		if err := st.AddRequests(requests, now, demoBatch); err != nil {
 			return err
 		}
@@ -125,10 +134,19 @@ func (a *app) writeDemo(path string, n int, seed uint64) (int, error) {
 		// small: each is a transaction of its own, whose commit costs more
 		// as the file grows.
 		exports += len(unsent)
-		return exportDemoAnswers(st, regs, unsent, now, a.actor())
+		if err := exportDemoAnswers(st, regs, unsent, now, a.actor()); err != nil {
+			return err
+		}
+		bar.set(count, max(n, count)) // a request's cases may pass n
+		return nil
 	})
 	return count, err
 }
+
+// demoMinBatch is the fewest requests the demo generates and writes at a
+// time: below it a batch would be made by one core alone (demo.Batches
+// shares a batch among the cores 64 requests a core).
+const demoMinBatch = 128
 
 // demoExports is how many unsent answers the demo exports for real: enough
 // that a first look shows drafts, answers exported but not sent and a
@@ -236,7 +254,12 @@ func (a *app) demoDatabase() (string, error) {
 	tmp := filepath.Join(dir, fmt.Sprintf(".demo-%d.db", os.Getpid()))
 	os.Remove(tmp)
 	defer os.Remove(tmp)
-	if _, err := a.writeDemo(tmp, demoDefaultCases, demoDefaultSeed); err != nil {
+	// Made before the terminal app takes the screen, which until then
+	// would stay blank: the line says what is happening, then goes.
+	bar := a.newProgress("making the demo database", "cases")
+	_, err := a.writeDemo(tmp, demoDefaultCases, demoDefaultSeed, bar)
+	bar.finish(false)
+	if err != nil {
 		return "", err
 	}
 	a.db = nil // the temporary file's owner is done; the renamed file gets its own

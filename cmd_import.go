@@ -66,7 +66,10 @@ func (a *app) runImport(name, db, registersDir string, asJSON bool) int {
 		return a.registersFailure("import", err)
 	}
 	now, actor := a.clock.Now(), a.actor()
+	bar := a.newProgress("import: checking "+cases.Printable(name), "")
+	bar.set(0, 0)
 	requests, errs := storage.ReadImport(name, bytes.NewReader(data), regs.RulesFor, now, actor)
+	bar.finish(false)
 	if len(errs) > 0 {
 		for _, e := range errs {
 			fmt.Fprintln(a.stderr, oneLine(e.Error()))
@@ -78,7 +81,15 @@ func (a *app) runImport(name, db, registersDir string, asJSON bool) int {
 		return a.fail(exitUsage, fmt.Errorf("import: %d %s in %s; nothing was imported", len(errs), rows, cases.Printable(name)))
 	}
 	a.beginWrite()
-	res, err := a.cases(a.dbPath(db)).Import(requests, now, actor)
+	st := a.cases(a.dbPath(db))
+	bar = a.newProgress("import", "cases")
+	if local, ok := st.(*storage.Store); ok && bar != nil {
+		// A team server's import shows none: it runs on the server.
+		local.SetProgress(bar.set)
+		defer local.SetProgress(nil)
+	}
+	res, err := st.Import(requests, now, actor)
+	bar.finish(err == nil)
 	if err != nil {
 		var refused *cases.Refused
 		if errors.As(err, &refused) {
