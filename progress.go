@@ -37,6 +37,7 @@ type progressLine struct {
 	label, unit  string
 	bar          progress.Model
 	ascii        bool
+	colour       bool
 	width        int
 	now          func() time.Time
 	last         time.Time
@@ -56,14 +57,15 @@ func (a *app) newProgress(label, unit string) *progressLine {
 	if w, _, err := term.GetSize(f.Fd()); err == nil && w > 0 {
 		width = w
 	}
-	return newProgressLine(progressWriter(f, a.getenv), label, unit, width, ui.TerminalOf(a.getenv).ASCII)
+	w, colour := progressWriter(f, a.getenv)
+	return newProgressLine(w, label, unit, width, ui.TerminalOf(a.getenv).ASCII, colour)
 }
 
 // progressWriter is w with the colour the terminal takes: none under
 // NO_COLOR (any value, as no-color.org has it and --color auto reads it)
 // or on a terminal without colour (TERM=vt100, ui.TerminalOf); otherwise
-// the profile TERM and COLORTERM give.
-func progressWriter(w *os.File, getenv func(string) string) io.Writer {
+// the profile TERM and COLORTERM give. colour is false when there is none.
+func progressWriter(w *os.File, getenv func(string) string) (_ io.Writer, colour bool) {
 	var env []string
 	for _, k := range []string{"TERM", "COLORTERM", "NO_COLOR", "CLICOLOR", "CLICOLOR_FORCE", "TERM_PROGRAM", "TMUX", "WT_SESSION"} {
 		if v := getenv(k); v != "" {
@@ -74,18 +76,21 @@ func progressWriter(w *os.File, getenv func(string) string) io.Writer {
 	if getenv("NO_COLOR") != "" || ui.TerminalOf(getenv).NoColour {
 		p = min(p, colorprofile.ASCII)
 	}
-	return &colorprofile.Writer{Forward: w, Profile: p}
+	if p <= colorprofile.ASCII {
+		return w, false
+	}
+	return &colorprofile.Writer{Forward: w, Profile: p}, true
 }
 
 // newProgressLine is a progress line written to w, width cells wide; ascii
 // draws it with ASCII characters only ("[#####.....] 50%"), for a terminal
-// without UTF-8.
-func newProgressLine(w io.Writer, label, unit string, width int, ascii bool) *progressLine {
+// without UTF-8; colour false draws it without any escape but the redraw's.
+func newProgressLine(w io.Writer, label, unit string, width int, ascii, colour bool) *progressLine {
 	opts := []progress.Option{progress.WithoutPercentage(), progress.WithDefaultBlend(), progress.WithFillCharacters('█', '░')}
 	if ascii {
 		opts = append(opts, progress.WithFillCharacters('#', '.'))
 	}
-	return &progressLine{w: w, label: label, unit: unit, bar: progress.New(opts...), ascii: ascii, width: width, now: time.Now}
+	return &progressLine{w: w, label: label, unit: unit, bar: progress.New(opts...), ascii: ascii, colour: colour, width: width, now: time.Now}
 }
 
 // set records that done of total units are done, and redraws the line when
@@ -171,6 +176,11 @@ func (p *progressLine) line() string {
 	if p.ascii {
 		p.bar.SetWidth(barWidth - 2)
 		bar = "[" + p.bar.ViewAs(frac) + "]"
+	}
+	if !p.colour {
+		// The bar's colour is its only styling: without it, a reset
+		// around each cell would be all that remained.
+		bar = ansi.Strip(bar)
 	}
 	return p.label + "  " + bar + " " + counts
 }

@@ -129,7 +129,7 @@ func TestVT100Frames(t *testing.T) {
 	if _, cmd := step(utf, tea.ColorProfileMsg{Profile: colorprofile.ANSI}); cmd != nil {
 		t.Fatal("a colour terminal's profile is answered")
 	}
-	if got := asciiFrame("Łódź · ‹ok› ✓ 漢"); got != "Lodz . <ok> x ??" {
+	if got := asciiFrame("Łódź · ‹ok› ✓ 漢 Groß Ærø"); got != "Lodz . <ok> x ?? Gros Aro" {
 		t.Errorf("asciiFrame: %q", got)
 	}
 }
