@@ -115,6 +115,7 @@ func (a *app) writeDemo(path string, n int, seed uint64, bar *progressLine) (int
 	opts := demo.Options{Cases: n, Seed: seed, Now: now, Registers: regs.All(),
 		Team: append([]string{a.actor()}, demo.Team...)}
 	count, exports := 0, 0
+	var exported demoExported
 	a.beginWrite()
 	bar.set(0, n)
 	err = demo.Batches(opts, min(demoBatch, max(demoMinBatch, n/10)), func(requests [][]*cases.Case) error {
@@ -134,7 +135,7 @@ func (a *app) writeDemo(path string, n int, seed uint64, bar *progressLine) (int
 		// small: each is a transaction of its own, whose commit costs more
 		// as the file grows.
 		exports += len(unsent)
-		if err := exportDemoAnswers(st, regs, unsent, now, a.actor()); err != nil {
+		if err := exportDemoAnswers(st, regs, unsent, now, a.actor(), &exported); err != nil {
 			return err
 		}
 		bar.set(count, max(n, count)) // a request's cases may pass n
@@ -184,8 +185,10 @@ func demoUnsentAnswer(c *cases.Case) bool {
 // draft that went out, and every other final packet as sent, so that the
 // demo shows each state of what may leave (WORK.md) beside the letters it
 // records as sent from the DPO's mailbox.
-func exportDemoAnswers(st *storage.Store, regs *register.Registers, ids []string, now time.Time, actor string) error {
-	drafts, finals := 0, 0
+//
+// The drafts and finals exported so far are counted in n, across batches,
+// so that which are sent depends on the seed alone, not on the batches.
+func exportDemoAnswers(st *storage.Store, regs *register.Registers, ids []string, now time.Time, actor string, n *demoExported) error {
 	for _, id := range ids {
 		l, err := st.Get(id)
 		if err != nil {
@@ -209,16 +212,16 @@ func exportDemoAnswers(st *storage.Store, regs *register.Registers, ids []string
 		actions := []storage.Action{{Event: ev, IfRevision: storage.NoRevision}}
 		send := cases.Event{Kind: cases.EventSent, Letter: p.Letter, Channel: cases.ChannelEmail, Actor: actor}
 		switch {
-		case p.Draft && drafts%2 == 1:
+		case p.Draft && n.drafts%2 == 1:
 			send.DraftSent, send.Reason = true, "the draft was e-mailed to the subject before its gaps were filled (demo)"
 			actions = append(actions, storage.Action{Event: send, IfRevision: storage.NoRevision})
-		case !p.Draft && finals%2 == 1:
+		case !p.Draft && n.finals%2 == 1:
 			actions = append(actions, storage.Action{Event: send, IfRevision: storage.NoRevision})
 		}
 		if p.Draft {
-			drafts++
+			n.drafts++
 		} else {
-			finals++
+			n.finals++
 		}
 		if _, err := st.Do(id, actions, now); err != nil {
 			return fmt.Errorf("demo: export %s: %w", id, err)
@@ -226,6 +229,10 @@ func exportDemoAnswers(st *storage.Store, regs *register.Registers, ids []string
 	}
 	return nil
 }
+
+// demoExported counts the answers the demo has exported, drafts and final
+// ones (exportDemoAnswers).
+type demoExported struct{ drafts, finals int }
 
 // demoBatch is how many requests go into one write transaction.
 const demoBatch = 5000
