@@ -247,6 +247,11 @@ func (a *app) demoDatabase() (string, error) {
 	if info, err := os.Stat(path); err == nil && a.clock.Now().Sub(info.ModTime()) < 24*time.Hour && info.ModTime().Before(a.clock.Now().Add(time.Minute)) {
 		return path, nil
 	}
+	// Made before the terminal app takes the screen, which until then
+	// would stay blank: the line says what is happening, then goes.
+	bar := a.newProgress("making the demo database", "cases")
+	bar.set(0, demoDefaultCases)
+	defer bar.finish(false)
 	if err := os.MkdirAll(dir, 0o700); err != nil {
 		return "", fmt.Errorf("create %s: %w", dir, err)
 	}
@@ -261,11 +266,7 @@ func (a *app) demoDatabase() (string, error) {
 	tmp := filepath.Join(dir, fmt.Sprintf(".demo-%d.db", os.Getpid()))
 	os.Remove(tmp)
 	defer os.Remove(tmp)
-	// Made before the terminal app takes the screen, which until then
-	// would stay blank: the line says what is happening, then goes.
-	bar := a.newProgress("making the demo database", "cases")
 	_, err := a.writeDemo(tmp, demoDefaultCases, demoDefaultSeed, bar)
-	bar.finish(false)
 	if err != nil {
 		return "", err
 	}

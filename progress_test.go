@@ -242,3 +242,28 @@ func TestThousands(t *testing.T) {
 		}
 	}
 }
+
+// TestDemoDatabaseSaysWhatItMakes: the demo database behind --demo is made
+// under a line on the terminal saying so, from its first moment, erased
+// before the terminal app takes the screen; made already, nothing is shown.
+func TestDemoDatabaseSaysWhatItMakes(t *testing.T) {
+	tty, written := openPty(t)
+	data := t.TempDir()
+	env := map[string]string{"RIGHTSDESK_NOW": "2026-11-22T15:00:00Z", "XDG_DATA_HOME": data, "XDG_CONFIG_HOME": t.TempDir(), "TERM": "xterm-256color"}
+	a := &app{stdout: new(bytes.Buffer), stderr: tty, getenv: func(k string) string { return env[k] }}
+	a.clock, _ = clockFrom(a.getenv)
+	if _, err := a.demoDatabase(); err != nil {
+		t.Fatal(err)
+	}
+	got := written()
+	if !strings.HasPrefix(got, "\rmaking the demo database  ") || !strings.Contains(got, "  0%  0 of 300 cases") ||
+		!regexp.MustCompile(`100%  3\d\d of 3\d\d cases\x1b\[K\r\x1b\[K$`).MatchString(got) {
+		t.Fatalf("no progress line, or not erased at the end: %q", got)
+	}
+	if _, err := a.demoDatabase(); err != nil {
+		t.Fatal(err)
+	}
+	if again := written(); again != got {
+		t.Fatalf("a line for a demo database already made: %q", strings.TrimPrefix(again, got))
+	}
+}
