@@ -85,10 +85,16 @@ func (a *app) runImport(name, db, registersDir string, asJSON bool) int {
 	bar = a.newProgress("import", "cases")
 	if local, ok := st.(*storage.Store); ok && bar != nil {
 		// A team server's import shows none: it runs on the server.
-		local.SetProgress(bar.set)
+		local.SetProgress(func(done, total int) {
+			if done == total {
+				bar.relabel("import: committing") // the one transaction's commit, which takes a while
+			}
+			bar.set(done, total)
+		})
 		defer local.SetProgress(nil)
 	}
 	res, err := st.Import(requests, now, actor)
+	bar.relabel("import")
 	bar.finish(err == nil)
 	if err != nil {
 		var refused *cases.Refused
