@@ -267,3 +267,22 @@ func TestDemoDatabaseSaysWhatItMakes(t *testing.T) {
 		t.Fatalf("a line for a demo database already made: %q", strings.TrimPrefix(again, got))
 	}
 }
+
+// BenchmarkProgressSet is the cost of one report to a progress line that
+// the throttle does not redraw: what a bulk write pays per report.
+func BenchmarkProgressSet(b *testing.B) {
+	p := newProgressLine(io.Discard, "import", "cases", 80, false, true)
+	p.set(0, 1<<40)
+	for i := 0; b.Loop(); i++ {
+		p.set(i, 1<<40)
+	}
+}
+
+// BenchmarkProgressDraw is the cost of one redraw, at most ten a second.
+func BenchmarkProgressDraw(b *testing.B) {
+	p := newProgressLine(io.Discard, "import", "cases", 80, false, true)
+	for i := 0; b.Loop(); i++ {
+		p.done, p.total = i%1000, 1000
+		p.draw()
+	}
+}
