@@ -82,17 +82,7 @@ func (a *app) runImport(name, db, registersDir string, asJSON bool) int {
 	}
 	a.beginWrite()
 	st := a.cases(a.dbPath(db))
-	bar = a.newProgress("import", "cases")
-	if local, ok := st.(*storage.Store); ok && bar != nil {
-		// A team server's import shows none: it runs on the server.
-		local.SetProgress(func(done, total int) {
-			if done == total {
-				bar.relabel("import: committing") // the one transaction's commit, which takes a while
-			}
-			bar.set(done, total)
-		})
-		defer local.SetProgress(nil)
-	}
+	bar = a.importProgress(st)
 	res, err := st.Import(requests, now, actor)
 	bar.relabel("import")
 	bar.finish(err == nil)
@@ -109,6 +99,26 @@ func (a *app) runImport(name, db, registersDir string, asJSON bool) int {
 	fmt.Fprintf(a.stdout, "imported %s (%s) from %s; %d tagged %s\n", importCount(res.Requests, "request"), importCount(res.Cases, "case"),
 		cases.Printable(name), res.Duplicates, storage.DuplicateTag)
 	return exitOK
+}
+
+// importProgress is the bar of an import into st, which the store moves as
+// it writes the cases; nil when stderr is not a terminal, and in team mode,
+// where the import runs on the server.
+func (a *app) importProgress(st storage.Service) *progressLine {
+	local, ok := st.(*storage.Store)
+	if !ok {
+		return nil
+	}
+	bar := a.newProgress("import", "cases")
+	if bar != nil {
+		local.SetProgress(func(done, total int) {
+			if done == total {
+				bar.relabel("import: committing") // the one transaction's commit, which takes a while
+			}
+			bar.set(done, total)
+		})
+	}
+	return bar
 }
 
 func importCount(n int, noun string) string {
