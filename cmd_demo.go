@@ -72,15 +72,17 @@ func (a *app) runDemo(db string, n int, seed string) int {
 // be missing or hold no case: a database with cases is refused (exit 1),
 // because demo data mixed into real cases could never be told apart. The
 // team working the cases is the fictional demo.Team with the actor
-// first, so that "my cases" shows something. Requests are written 5,000 to
-// a transaction while the next 5,000 are generated; the first few answers
-// left unsent are then exported for real (exportDemoAnswers).
+// first, so that "my cases" shows something. Requests are made and written
+// a batch at a time, a batch a transaction, the next batch being made while
+// one is written; the first few answers left unsent are then exported for
+// real (exportDemoAnswers).
 //
-// bar, when not nil, is told the cases written so far. The requests are
-// generated in batches of a tenth of the run (at least demoMinBatch), so
-// that even the 300 cases behind --demo move the bar while most of the
-// time goes into making them; a batch's size depends on n alone, so the
-// same seed and count still give the same file.
+// A batch is a tenth of the run, from demoMinBatch to demoBatch requests:
+// the 300 cases behind --demo are made in a few batches, which move bar
+// (when not nil, told the cases written so far), and no more requests are
+// made than the run keeps (demo.Batches makes a batch whole before it cuts
+// it at n). Its size depends on n alone, so the same seed and count still
+// give the same cases.
 func (a *app) writeDemo(path string, n int, seed uint64, bar *progressLine) (int, error) {
 	st := a.store(path)
 	now := a.clock.Now()
