@@ -42,6 +42,7 @@ func TestASCIITerminalsInTmux(t *testing.T) {
 		{"lang-c", "TERM=xterm-256color LANG=C LC_ALL=C", true},
 	} {
 		t.Run(c.name, func(t *testing.T) {
+			tx.t = t // waitFor fails this subtest, not its parent
 			data := filepath.Join(tx.dir, c.name)
 			raw := filepath.Join(tx.dir, c.name+".out")
 			tx.target = c.name
@@ -79,7 +80,9 @@ func TestASCIITerminalsInTmux(t *testing.T) {
 			})
 			look("help", "?", func(s string) bool { return strings.Contains(s, "Any key closes this help") })
 			tx.tm("send-keys", "-t", c.name, "x")
-			tx.tm("send-keys", "-t", c.name, "Escape")
+			tx.waitFor("help closed", func(s string) bool { return !strings.Contains(s, "Any key closes this help") })
+			// Escape, then the queue before v: ESC and v at once are alt+v.
+			look("the queue again", "Escape", func(s string) bool { return strings.Contains(s, "case 1 of") })
 			look("the overview", "v", func(s string) bool { return strings.Contains(s, "Requests received per week") })
 			if !strings.Contains(screens["the overview"], "##") || !strings.Contains(screens["the queue"], " . ") {
 				t.Errorf("the glyphs' ASCII forms are missing:\n%s\n%s", screens["the queue"], screens["the overview"])
@@ -115,6 +118,7 @@ func TestProgressBarInTmux(t *testing.T) {
 		{"vt100", "TERM=vt100", "#"},
 	} {
 		t.Run(c.name, func(t *testing.T) {
+			tx.t = t
 			db := filepath.Join(tx.dir, c.name+".db")
 			tx.target = c.name
 			// In the test's folder, so that the path fits on one line.
