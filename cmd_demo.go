@@ -54,7 +54,9 @@ func (a *app) runDemo(db string, n int, seed string) int {
 		return bad(fmt.Errorf("--seed %q: want a whole number", seed))
 	}
 	start := time.Now()
-	count, err := a.writeDemo(db, n, s)
+	bar := a.newProgress("demo", "cases")
+	count, err := a.writeDemo(db, n, s, bar)
+	bar.finish(err == nil)
 	if err != nil {
 		var refused *cases.Refused
 		if errors.As(err, &refused) {
@@ -70,10 +72,18 @@ func (a *app) runDemo(db string, n int, seed string) int {
 // be missing or hold no case: a database with cases is refused (exit 1),
 // because demo data mixed into real cases could never be told apart. The
 // team working the cases is the fictional demo.Team with the actor
-// first, so that "my cases" shows something. Requests are written 5,000 to
-// a transaction while the next 5,000 are generated; the first few answers
-// left unsent are then exported for real (exportDemoAnswers).
-func (a *app) writeDemo(path string, n int, seed uint64) (int, error) {
+// first, so that "my cases" shows something. Requests are made and written
+// a batch at a time, a batch a transaction, the next batch being made while
+// one is written; the first few answers left unsent are then exported for
+// real (exportDemoAnswers).
+//
+// A batch is a tenth of the run, from demoMinBatch to demoBatch requests:
+// the 300 cases behind --demo are made in a few batches, which move bar
+// (when not nil, told the cases written so far), and no more requests are
+// made than the run keeps (demo.Batches makes a batch whole before it cuts
+// it at n). Its size depends on n alone, so the same seed and count still
+// give the same cases.
+func (a *app) writeDemo(path string, n int, seed uint64, bar *progressLine) (int, error) {
 	st := a.store(path)
 	now := a.clock.Now()
 	if !st.Exists() {
@@ -107,8 +117,10 @@ func (a *app) writeDemo(path string, n int, seed uint64) (int, error) {
 	opts := demo.Options{Cases: n, Seed: seed, Now: now, Registers: regs.All(),
 		Team: append([]string{a.actor()}, demo.Team...)}
 	count, exports := 0, 0
+	var exported demoExported
 	a.beginWrite()
-	err = demo.Batches(opts, demoBatch, func(requests [][]*cases.Case) error {
+	bar.set(0, n)
+	err = demo.Batches(opts, min(demoBatch, max(demoMinBatch, n/10)), func(requests [][]*cases.Case) error {
 		if err := st.AddRequests(requests, now, demoBatch); err != nil {
 			return err
 		}
@@ -125,10 +137,19 @@ func (a *app) writeDemo(path string, n int, seed uint64) (int, error) {
 		// small: each is a transaction of its own, whose commit costs more
 		// as the file grows.
 		exports += len(unsent)
-		return exportDemoAnswers(st, regs, unsent, now, a.actor())
+		if err := exportDemoAnswers(st, regs, unsent, now, a.actor(), &exported); err != nil {
+			return err
+		}
+		bar.set(count, max(n, count)) // a request's cases may pass n
+		return nil
 	})
 	return count, err
 }
+
+// demoMinBatch is the fewest requests the demo generates and writes at a
+// time: below it a batch would be made by one core alone (demo.Batches
+// shares a batch among the cores 64 requests a core).
+const demoMinBatch = 128
 
 // demoExports is how many unsent answers the demo exports for real: enough
 // that a first look shows drafts, answers exported but not sent and a
@@ -166,8 +187,10 @@ func demoUnsentAnswer(c *cases.Case) bool {
 // draft that went out, and every other final packet as sent, so that the
 // demo shows each state of what may leave (WORK.md) beside the letters it
 // records as sent from the DPO's mailbox.
-func exportDemoAnswers(st *storage.Store, regs *register.Registers, ids []string, now time.Time, actor string) error {
-	drafts, finals := 0, 0
+//
+// The drafts and finals exported so far are counted in n, across batches,
+// so that which are sent depends on the seed alone, not on the batches.
+func exportDemoAnswers(st *storage.Store, regs *register.Registers, ids []string, now time.Time, actor string, n *demoExported) error {
 	for _, id := range ids {
 		l, err := st.Get(id)
 		if err != nil {
@@ -191,16 +214,16 @@ func exportDemoAnswers(st *storage.Store, regs *register.Registers, ids []string
 		actions := []storage.Action{{Event: ev, IfRevision: storage.NoRevision}}
 		send := cases.Event{Kind: cases.EventSent, Letter: p.Letter, Channel: cases.ChannelEmail, Actor: actor}
 		switch {
-		case p.Draft && drafts%2 == 1:
+		case p.Draft && n.drafts%2 == 1:
 			send.DraftSent, send.Reason = true, "the draft was e-mailed to the subject before its gaps were filled (demo)"
 			actions = append(actions, storage.Action{Event: send, IfRevision: storage.NoRevision})
-		case !p.Draft && finals%2 == 1:
+		case !p.Draft && n.finals%2 == 1:
 			actions = append(actions, storage.Action{Event: send, IfRevision: storage.NoRevision})
 		}
 		if p.Draft {
-			drafts++
+			n.drafts++
 		} else {
-			finals++
+			n.finals++
 		}
 		if _, err := st.Do(id, actions, now); err != nil {
 			return fmt.Errorf("demo: export %s: %w", id, err)
@@ -208,6 +231,10 @@ func exportDemoAnswers(st *storage.Store, regs *register.Registers, ids []string
 	}
 	return nil
 }
+
+// demoExported counts the answers the demo has exported, drafts and final
+// ones (exportDemoAnswers).
+type demoExported struct{ drafts, finals int }
 
 // demoBatch is how many requests go into one write transaction.
 const demoBatch = 5000
@@ -222,6 +249,11 @@ func (a *app) demoDatabase() (string, error) {
 	if info, err := os.Stat(path); err == nil && a.clock.Now().Sub(info.ModTime()) < 24*time.Hour && info.ModTime().Before(a.clock.Now().Add(time.Minute)) {
 		return path, nil
 	}
+	// Made before the terminal app takes the screen, which until then
+	// would stay blank: the line says what is happening, then goes.
+	bar := a.newProgress("making the demo database", "cases")
+	bar.set(0, demoDefaultCases)
+	defer bar.finish(false)
 	if err := os.MkdirAll(dir, 0o700); err != nil {
 		return "", fmt.Errorf("create %s: %w", dir, err)
 	}
@@ -236,7 +268,8 @@ func (a *app) demoDatabase() (string, error) {
 	tmp := filepath.Join(dir, fmt.Sprintf(".demo-%d.db", os.Getpid()))
 	os.Remove(tmp)
 	defer os.Remove(tmp)
-	if _, err := a.writeDemo(tmp, demoDefaultCases, demoDefaultSeed); err != nil {
+	_, err := a.writeDemo(tmp, demoDefaultCases, demoDefaultSeed, bar)
+	if err != nil {
 		return "", err
 	}
 	a.db = nil // the temporary file's owner is done; the renamed file gets its own

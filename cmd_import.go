@@ -66,7 +66,10 @@ func (a *app) runImport(name, db, registersDir string, asJSON bool) int {
 		return a.registersFailure("import", err)
 	}
 	now, actor := a.clock.Now(), a.actor()
+	bar := a.newProgress("import: checking "+cases.Printable(name), "")
+	bar.set(0, 0)
 	requests, errs := storage.ReadImport(name, bytes.NewReader(data), regs.RulesFor, now, actor)
+	bar.finish(false)
 	if len(errs) > 0 {
 		for _, e := range errs {
 			fmt.Fprintln(a.stderr, oneLine(e.Error()))
@@ -78,7 +81,11 @@ func (a *app) runImport(name, db, registersDir string, asJSON bool) int {
 		return a.fail(exitUsage, fmt.Errorf("import: %d %s in %s; nothing was imported", len(errs), rows, cases.Printable(name)))
 	}
 	a.beginWrite()
-	res, err := a.cases(a.dbPath(db)).Import(requests, now, actor)
+	st := a.cases(a.dbPath(db))
+	bar = a.importProgress(st)
+	res, err := st.Import(requests, now, actor)
+	bar.relabel("import")
+	bar.finish(err == nil)
 	if err != nil {
 		var refused *cases.Refused
 		if errors.As(err, &refused) {
@@ -92,6 +99,26 @@ func (a *app) runImport(name, db, registersDir string, asJSON bool) int {
 	fmt.Fprintf(a.stdout, "imported %s (%s) from %s; %d tagged %s\n", importCount(res.Requests, "request"), importCount(res.Cases, "case"),
 		cases.Printable(name), res.Duplicates, storage.DuplicateTag)
 	return exitOK
+}
+
+// importProgress is the bar of an import into st, which the store moves as
+// it writes the cases; nil when stderr is not a terminal, and in team mode,
+// where the import runs on the server.
+func (a *app) importProgress(st storage.Service) *progressLine {
+	local, ok := st.(*storage.Store)
+	if !ok {
+		return nil
+	}
+	bar := a.newProgress("import", "cases")
+	if bar != nil {
+		local.SetProgress(func(done, total int) {
+			if done == total {
+				bar.relabel("import: committing") // the one transaction's commit, which takes a while
+			}
+			bar.set(done, total)
+		})
+	}
+	return bar
 }
 
 func importCount(n int, noun string) string {

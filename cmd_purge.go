@@ -58,7 +58,20 @@ func (a *app) runPurge(db, registersDir string, dry, asJSON bool) int {
 	if !dry {
 		a.beginWrite()
 	}
-	plan, err := a.store(a.dbPath(db)).Purge(retention, a.clock.Now(), a.actor(), dry)
+	st := a.store(a.dbPath(db))
+	bar := a.newProgress("purge: examining closed cases", "cases")
+	if bar != nil {
+		st.SetProgress(func(done, total int) {
+			if done == total && !dry {
+				bar.relabel("purge: compacting the file") // what takes the time next
+			}
+			bar.set(done, total)
+		})
+		defer st.SetProgress(nil)
+	}
+	plan, err := st.Purge(retention, a.clock.Now(), a.actor(), dry)
+	bar.relabel("purge: closed cases examined")
+	bar.finish(err == nil)
 	if err != nil {
 		return a.storeFailure(err)
 	}

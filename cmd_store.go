@@ -559,7 +559,21 @@ func (a *app) runBackup(db, dest, controller string) int {
 		fmt.Fprintln(a.stdout, dest)
 		return exitOK
 	}
-	held, err := a.store(a.dbPath(db)).Backup(dest, controller)
+	st := a.store(a.dbPath(db))
+	bar := a.newProgress("backup: copying", "MiB")
+	if bar != nil {
+		st.SetProgress(func(done, total int) {
+			if done == total {
+				bar.relabel("backup: verifying the copy") // what takes the time next
+			}
+			bar.set(done>>20, total>>20)
+		})
+		defer st.SetProgress(nil)
+	}
+	bar.set(0, 0)
+	held, err := st.Backup(dest, controller)
+	bar.relabel("backup: copied and verified")
+	bar.finish(err == nil)
 	if err != nil {
 		return a.storeFailure(err)
 	}

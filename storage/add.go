@@ -79,7 +79,7 @@ func (s *Store) addRequests(requests [][]*cases.Case, now time.Time, perTx int, 
 				return err
 			}
 			recordRequestsAt(chunk, now, at)
-			if err := insertRequests(tx, chunk, at, batch, s.perOrg); err != nil {
+			if err := insertRequests(tx, chunk, at, batch, s.perOrg, nil); err != nil {
 				return err
 			}
 			return batch.flush(tx)
@@ -247,7 +247,9 @@ func (n *newCase) put(tx *bolt.Tx, batch *indexBatch) error {
 // cases and writes them. Encoding the cases (their chained timelines,
 // records, views and rows: most of the work) runs on the other cores a
 // block at a time, while the transaction's goroutine puts the block before.
-func insertRequests(tx *bolt.Tx, requests [][]*cases.Case, now time.Time, batch *indexBatch, perOrg bool) error {
+// put, when not nil, is told after each block how many of the cases are
+// written (Store.SetProgress).
+func insertRequests(tx *bolt.Tx, requests [][]*cases.Case, now time.Time, batch *indexBatch, perOrg bool, put func(done, total int)) error {
 	seed := testSeed(tx)
 	var all []*cases.Case
 	for _, group := range requests {
@@ -304,6 +306,9 @@ func insertRequests(tx *bolt.Tx, requests [][]*cases.Case, now time.Time, batch 
 				}
 				return err
 			}
+		}
+		if put != nil {
+			put(from+len(b.cases), len(all))
 		}
 	}
 	return nil

@@ -42,7 +42,7 @@ func (s *Store) Backup(dest, controller string) (time.Duration, error) {
 		if controller != "" {
 			return copyController(tx, f, controller)
 		}
-		if _, err := tx.WriteTo(f); err != nil {
+		if _, err := tx.WriteTo(&progressWriter{w: f, total: tx.Size(), report: s.report}); err != nil {
 			return err
 		}
 		return f.Sync()

@@ -434,7 +434,7 @@ func (s *Store) importRequests(requests [][]*cases.Case, now time.Time, actor st
 				open[key] = true
 			}
 		}
-		if err := insertRequests(tx, requests, now, batch, s.perOrg); err != nil {
+		if err := insertRequests(tx, requests, now, batch, s.perOrg, s.report); err != nil {
 			return err
 		}
 		for _, group := range requests {

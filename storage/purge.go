@@ -92,7 +92,10 @@ func (s *Store) Purge(retention func(controller string) (Retention, bool), now t
 		var held, unknown []string
 		work := func(tx *bolt.Tx) error {
 			items, held, unknown = items[:0], held[:0], unknown[:0]
-			for _, sum := range chunk {
+			for i, sum := range chunk {
+				if i%64 == 0 {
+					s.report(start+i, len(closed))
+				}
 				r, ok := retention(sum.Controller)
 				if !ok {
 					unknown = append(unknown, sum.Controller)
@@ -145,6 +148,7 @@ func (s *Store) Purge(retention func(controller string) (Retention, bool), now t
 			}
 		}
 	}
+	s.report(len(closed), len(closed))
 	slices.Sort(plan.Held)
 	slices.Sort(plan.Unknown)
 	slices.SortFunc(plan.Items, func(a, b PurgeItem) int { return strings.Compare(a.CaseID, b.CaseID) })

@@ -71,6 +71,8 @@ type Store struct {
 	h       held         // the file held open by a server (held.go)
 	reads   pendingReads // reads through a caller's view, to log (caller.go)
 	fault   func(detail string)
+	// progress is told how far a bulk operation has got (SetProgress).
+	progress func(done, total int)
 
 	// mayCreate lets a write create the database at a missing path, or
 	// turn an empty file there into one: only Init sets it, so that no

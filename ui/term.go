@@ -55,6 +55,9 @@ var asciiGlyphs = map[rune]rune{
 	'‹': '<', '›': '>', '«': '<', '»': '>', '·': '.', '…': '.',
 	'↓': 'v', '↑': '^', '←': '<', '→': '>', '⏎': '~',
 	'‘': '\'', '’': '\'', '“': '"', '”': '"', '\u00a0': ' ',
+	// Letters with no accent to take off, in one cell as they were: "Gros"
+	// reads better than "Gro?" for Groß.
+	'ß': 's', 'ẞ': 'S', 'æ': 'a', 'Æ': 'A', 'œ': 'o', 'Œ': 'O', 'ð': 'd', 'Ð': 'D', 'þ': 't', 'Þ': 'T', 'ı': 'i',
 }
 
 // asciiRune is one rune for an ASCII terminal: the glyph's ASCII

@@ -129,7 +129,44 @@ func TestVT100Frames(t *testing.T) {
 	if _, cmd := step(utf, tea.ColorProfileMsg{Profile: colorprofile.ANSI}); cmd != nil {
 		t.Fatal("a colour terminal's profile is answered")
 	}
-	if got := asciiFrame("Łódź · ‹ok› ✓ 漢"); got != "Lodz . <ok> x ??" {
+	if got := asciiFrame("Łódź · ‹ok› ✓ 漢 Groß Ærø"); got != "Lodz . <ok> x ?? Gros Aro" {
 		t.Errorf("asciiFrame: %q", got)
+	}
+}
+
+// TestVT100LetterHelpAndOverview: on an ASCII terminal the letter to
+// approve (rendered by glamour: its bullets, rules and quotes), the help and
+// the overview are ASCII too, line for line as wide as on UTF-8.
+func TestVT100LetterHelpAndOverview(t *testing.T) {
+	s, clk, ids := approvalFixture(t)
+	open := func(term Terminal) Model {
+		m := New(Options{Store: s, Clock: clk, Actor: "anna", Title: "test", Registers: registers(t), Letter: approvalLetterOf, Terminal: term})
+		m = drive(t, m, tea.WindowSizeMsg{Width: 80, Height: 24})
+		m = drive(t, m, m.loadQueue("")())
+		m.moveTo(ids[3])
+		return m
+	}
+	utf, vt := open(Terminal{}), open(Terminal{ASCII: true, NoColour: true})
+	for _, keys := range [][]string{{"enter", "L"}, {"enter", "L", "G"}, {"?"}, {"v"}} {
+		u, v := press(t, utf, keys...), press(t, vt, keys...)
+		uf, vf := frame(u), frame(v)
+		if g := strings.IndexFunc(vf, func(r rune) bool { return r >= utf8.RuneSelf }); g >= 0 {
+			t.Fatalf("after %v: %q is not ASCII:\n%s", keys, vf[g:g+4], vf)
+		}
+		ul, vl := strings.Split(uf, "\n"), strings.Split(vf, "\n")
+		if len(ul) != len(vl) {
+			t.Fatalf("after %v: %d lines, %d on UTF-8", keys, len(vl), len(ul))
+		}
+		for i := range ul {
+			if ansi.StringWidth(ul[i]) != ansi.StringWidth(vl[i]) {
+				t.Errorf("after %v: line %d is %d cells, %d on UTF-8:\n%s\n%s", keys, i, ansi.StringWidth(vl[i]), ansi.StringWidth(ul[i]), vl[i], ul[i])
+			}
+		}
+		if keys[len(keys)-1] == "L" && (!strings.Contains(uf, "Inès Duval") || !strings.Contains(vf, "Ines Duval")) {
+			t.Errorf("the letter is not on screen:\n%s", vf)
+		}
+		if keys[len(keys)-1] == "G" && (!strings.Contains(uf, "• You may complain") || !strings.Contains(vf, "* You may complain")) {
+			t.Errorf("the letter's list lost its bullets:\n%s\n%s", uf, vf)
+		}
 	}
 }
