@@ -229,10 +229,11 @@ awaiting a restart; then closed cases, newest first. Open cases only unless
 
 --query matches as the terminal app's filter does. Its words match the start
 of a word of the subject's name or e-mail, the case ID, the organisation or an
-identifier's value (words of three letters or more also inside a word, the
-right, status and tags, and with a letter left out); every word must match.
-@NAME keeps the cases of an assignee, #TAG those with a tag, id:VALUE those
-with an identifier (the value or TYPE=VALUE) or case ID starting with VALUE.
+identifier's value; words of three letters or more also the inside of a word,
+the right, status and tags; of four or more, a name with a letter left out.
+Every word must match. @NAME keeps the cases of an assignee, #TAG those with a
+tag, id:VALUE those with an identifier (the value or TYPE=VALUE) or case ID
+starting with VALUE.
 
 A voided case (recorded by mistake: void) is in no list but --voided, which
 lists the voided cases, open or closed, and only them; the other flags narrow
