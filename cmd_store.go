@@ -236,10 +236,20 @@ it sorts with the running cases by its due date, its countdown reads
 "answer not sent · 3d 4h", and with --all (or --status closed) --overdue
 and --due-within count it. --unanswered lists these cases, and only them.
 
+--query matches as the terminal app's filter does. Its words match the start
+of a word of the subject's name or e-mail, the case ID, the organisation or an
+identifier's value; words of three letters or more also the inside of a word,
+the right, status and tags; of four or more, a name with a letter left out.
+Every word must match. @NAME keeps the cases of an assignee, #TAG those with a
+tag, id:VALUE those with an identifier (the value or TYPE=VALUE) or case ID
+starting with VALUE.
+
 A voided case (recorded by mistake: void) is in no list but --voided, which
 lists the voided cases, open or closed, and only them; the other flags narrow
 it as they narrow the queue.`,
-		Example: "  rightsdesk list --overdue\n  rightsdesk list --controller crisp --due-within 7d --json\n  rightsdesk list --query 'kowalska' --all\n  rightsdesk list --unanswered"}
+		Example: "  rightsdesk list --overdue\n  rightsdesk list --controller crisp --due-within 7d --json\n" +
+			"  rightsdesk list --query 'kowalska' --all\n  rightsdesk list --query '@anna #urgent'\n  rightsdesk list --query 'id:C-1042' --all\n" +
+			"  rightsdesk list --unanswered"}
 	f := cmd.Flags()
 	dbFlag(cmd, &o.db)
 	f.StringArrayVar(&o.statuses, "status", nil, "only cases with this status `S` (repeatable, or S,S)")
@@ -247,7 +257,7 @@ it as they narrow the queue.`,
 	f.StringVar(&o.right, "right", "", "only the cases of one right `R`")
 	f.BoolVar(&o.overdue, "overdue", false, "only overdue cases")
 	f.StringVar(&o.within, "due-within", "", "only cases due within a `SPAN` (7d, 36h)")
-	f.StringVar(&o.query, "query", "", "only cases matching `TEXT` as the terminal app's filter does")
+	f.StringVar(&o.query, "query", "", "only cases matching `TEXT` as the terminal app's filter does (words; "+cases.QuerySyntax+", each by its start)")
 	f.BoolVar(&o.all, "all", false, "closed cases too")
 	f.BoolVar(&o.unanswered, "unanswered", false, "only the cases closed with their answer not sent")
 	f.BoolVar(&o.voided, "voided", false, "only the voided cases (recorded by mistake), which no other list shows")

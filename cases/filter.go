@@ -1,39 +1,177 @@
 package cases
 
 import (
-	"slices"
 	"strings"
 	"unicode"
 	"unicode/utf8"
-
-	"github.com/sahilm/fuzzy"
 )
 
-// FilterIndex is what the queue filter and list --query search: for each
-// summary of an immutable snapshot, its name and e-mail, and the rest of its
-// searchable text (ID, organisation, right, status, tags, assignee), folded
-// (lower case, accents removed) so that "wozniak" finds "Woźniak".
+// FilterIndex is what the queue filter and list --query search, for each
+// summary of an immutable snapshot, folded (lower case, accents removed)
+// so that "wozniak" finds "Woźniak": the words a query's words are matched
+// against (the subject's name and e-mail, the case ID, the organisation,
+// the identifiers' values), the labels longer words also find (right,
+// status, tags), and what the filter terms @, # and id: test.
 type FilterIndex struct {
 	rows []Summary
 	// ids is the rows' IDs apart: the exact-ID test reads 16 bytes a row
 	// instead of striding through whole summaries.
 	ids  []string
+	text []string
+	// starts is each word of text's first two runes, each led by "\x00":
+	// a word of one or two letters matches a row where "\x00"+word is in it.
+	starts []string
+	rest   []string
+	// name is the start of text a loose match looks at: the subject's name
+	// and the e-mail's local part, where a name is mistyped (an ID, an
+	// organisation or a number mistyped is another one).
 	name []string
-	rest []string
+	// The masks say which bytes text, rest and name hold, and which start
+	// a word of name (byteBit): a query word with a byte the row lacks is
+	// not in it, loosely or not, which rules most rows out at the cost of
+	// an AND. pairs says which pairs of bytes follow each other in text
+	// (pairBit), two words a row: a word with a pair text lacks is not in
+	// it, which rules out nearly every other row.
+	textMask, restMask, nameMask, initials []uint64
+	pairs                                  [][2]uint64
+	// assignee is the folded assignee; tags and idents are "\x00"-led
+	// lists (each tag; each identifier's value and TYPE=VALUE, and the
+	// case ID), so that a prefix test is one search for "\x00" + prefix.
+	assignee []string
+	tags     []string
+	idents   []string
 }
 
-// NewFilterIndex indexes rows (in urgency order); it keeps the slice, which
-// must not change afterwards.
+// NewFilterIndex indexes rows (in the queue's order); it keeps the slice,
+// which must not change afterwards.
 func NewFilterIndex(rows []Summary) *FilterIndex {
-	ix := &FilterIndex{rows: rows, ids: make([]string, len(rows)), name: make([]string, len(rows)), rest: make([]string, len(rows))}
+	n := len(rows)
+	ix := &FilterIndex{rows: rows, ids: make([]string, n), text: make([]string, n), starts: make([]string, n),
+		rest: make([]string, n), name: make([]string, n),
+		textMask: make([]uint64, n), restMask: make([]uint64, n), nameMask: make([]uint64, n), initials: make([]uint64, n),
+		pairs: make([][2]uint64, n), assignee: make([]string, n), tags: make([]string, n), idents: make([]string, n)}
+	var buf []byte
 	for i := range rows {
-		s := &rows[i]
-		ix.ids[i] = s.ID
-		ix.name[i] = Fold(s.SubjectName + " " + s.Email)
-		ix.rest[i] = Fold(strings.Join([]string{s.ID, s.Controller, string(s.Right), string(s.Status),
-			strings.Join(s.Tags, " "), s.Assignee}, " "))
+		buf = ix.add(i, &rows[i], buf[:0])
 	}
 	return ix
+}
+
+// add indexes row i, summary s, with buf as scratch space (returned for
+// the next row).
+func (ix *FilterIndex) add(i int, s *Summary, buf []byte) []byte {
+	ix.ids[i] = s.ID
+	// The text: the name and the e-mail's local part (what a loose match
+	// looks at), then "@" and the domain, the ID, the organisation and
+	// the identifiers' values.
+	local, domain, at := strings.Cut(s.Email, "@")
+	buf = appendFold(append(appendFold(buf, s.SubjectName), ' '), local)
+	nameEnd := len(buf)
+	if at {
+		buf = append(buf, '@')
+	} else {
+		buf = append(buf, ' ')
+	}
+	buf = append(appendFold(buf, domain), ' ')
+	buf = append(appendFold(buf, s.ID), ' ')
+	buf = appendFold(buf, s.Controller)
+	for _, pair := range s.Identifiers {
+		_, value, _ := strings.Cut(pair, "=")
+		buf = appendFold(append(buf, ' '), value)
+	}
+	text := string(buf)
+	ix.text[i], ix.name[i] = text, text[:nameEnd]
+	ix.starts[i] = ix.scan(i, text, nameEnd, buf[len(buf):])
+	ix.nameMask[i] = bytesMask(ix.name[i])
+
+	buf = append(append(append(buf[:0], s.Right...), ' '), s.Status...)
+	for _, t := range s.Tags {
+		buf = appendFold(append(buf, ' '), t)
+	}
+	ix.rest[i] = string(buf)
+	ix.restMask[i] = bytesMask(ix.rest[i])
+	if s.Assignee != "" {
+		ix.assignee[i] = Fold(s.Assignee)
+	}
+	if len(s.Tags) > 0 {
+		buf = buf[:0]
+		for _, t := range s.Tags {
+			buf = appendFold(append(buf, 0), t)
+		}
+		ix.tags[i] = string(buf)
+	}
+	buf = appendFold(append(buf[:0], 0), s.ID)
+	for _, pair := range s.Identifiers {
+		_, value, _ := strings.Cut(pair, "=")
+		buf = appendFold(append(appendFold(append(buf, 0), value), 0), pair)
+	}
+	ix.idents[i] = string(buf)
+	return buf
+}
+
+// scan works out the masks of row i's text, its first nameEnd bytes the
+// name, and returns its word starts (appended to starts).
+func (ix *FilterIndex) scan(i int, text string, nameEnd int, starts []byte) string {
+	for at := 0; at < len(text); at++ {
+		c := text[at]
+		ix.textMask[i] |= byteBit(c)
+		if at > 0 {
+			k := pairBit(text[at-1], c)
+			ix.pairs[i][k/64] |= 1 << (k % 64)
+		}
+		if !wordStart(text, at) {
+			continue
+		}
+		// The word's first two runes.
+		end := at
+		for range 2 {
+			if end < len(text) {
+				_, size := utf8.DecodeRuneInString(text[end:])
+				end += size
+			}
+		}
+		starts = append(append(starts, 0), text[at:end]...)
+		if at < nameEnd {
+			ix.initials[i] |= byteBit(c)
+		}
+	}
+	return string(starts)
+}
+
+// byteBit is a byte's bit in a mask: a letter's or a digit's own, the
+// other bytes sharing the rest (a shared bit only lets more rows through
+// to the real test).
+func byteBit(c byte) uint64 {
+	switch {
+	case c >= 'a' && c <= 'z':
+		return 1 << (c - 'a')
+	case c >= '0' && c <= '9':
+		return 1 << (26 + c - '0')
+	}
+	return 1 << (36 + c%28)
+}
+
+// pairBit is the bit (of 128) of two bytes that follow each other.
+func pairBit(a, b byte) uint {
+	return (uint(a)*31 + uint(b)) % 128
+}
+
+// pairsMask is the pairs of bytes of s, as pairBit numbers them.
+func pairsMask(s string) (m [2]uint64) {
+	for at := 1; at < len(s); at++ {
+		k := pairBit(s[at-1], s[at])
+		m[k/64] |= 1 << (k % 64)
+	}
+	return m
+}
+
+// bytesMask is the bytes of s, as byteBit numbers them.
+func bytesMask(s string) uint64 {
+	var m uint64
+	for i := 0; i < len(s); i++ {
+		m |= byteBit(s[i])
+	}
+	return m
 }
 
 // PlainLetter is the unaccented letter of an accented Latin or Greek one
@@ -51,36 +189,183 @@ func (ix *FilterIndex) Len() int { return len(ix.rows) }
 // spells out ß, æ, œ and þ, so that what is typed on any keyboard finds
 // the name as written.
 func Fold(s string) string {
-	var b strings.Builder
-	b.Grow(len(s))
-	for _, r := range s {
-		r = unicode.ToLower(r)
-		if plain, ok := latinFold[r]; ok {
-			r = plain
-		} else if spelled, ok := spelledFold[r]; ok {
-			b.WriteString(spelled)
-			continue
-		}
-		b.WriteRune(r)
+	ascii := true
+	for i := 0; i < len(s) && ascii; i++ {
+		ascii = s[i] < utf8.RuneSelf
 	}
-	return b.String()
+	if ascii { // most of what is indexed: IDs, e-mails, slugs
+		return strings.ToLower(s)
+	}
+	return string(appendFold(make([]byte, 0, len(s)), s))
 }
 
-// Match ranks the rows that keep[i] allows (nil: all) against query:
-// every word of the query must match. Whole words, then word starts, then
-// substrings of the name or e-mail rank first, then substrings elsewhere,
-// then looser fuzzy matches of the name and e-mail; urgency order (the
-// rows' order) breaks ties. exact is the row whose ID is the query, or -1.
+// appendFold appends Fold(s) to b.
+func appendFold(b []byte, s string) []byte {
+	for i := 0; i < len(s); {
+		if c := s[i]; c < utf8.RuneSelf {
+			if c >= 'A' && c <= 'Z' {
+				c += 'a' - 'A'
+			}
+			b = append(b, c)
+			i++
+			continue
+		}
+		r, size := utf8.DecodeRuneInString(s[i:])
+		i += size
+		r = unicode.ToLower(r)
+		switch plain := foldTable(r); {
+		case plain > 0:
+			b = utf8.AppendRune(b, plain)
+		case r == 'ß' || r == 'æ' || r == 'œ' || r == 'þ':
+			b = append(b, spelledFold[r]...)
+		default:
+			b = utf8.AppendRune(b, r)
+		}
+	}
+	return b
+}
+
+// foldTable is latinFold for the Latin and Greek blocks, an array lookup
+// rather than a map's: 0 for a letter without an accent to remove.
+func foldTable(r rune) rune {
+	if r < 0 || int(r) >= len(latinFoldTable) {
+		if plain, ok := latinFold[r]; ok {
+			return plain
+		}
+		return 0
+	}
+	return latinFoldTable[r]
+}
+
+var latinFoldTable = func() (t [0x400]rune) {
+	for accented, plain := range latinFold {
+		if int(accented) < len(t) {
+			t[accented] = plain
+		}
+	}
+	return t
+}()
+
+// The quality of a word's match, best last. A row is as good as its
+// weakest word: a word of the name, e-mail, ID, organisation or an
+// identifier (the whole word or its start: while a name is being typed,
+// its last word is always a start, and "Kowal" is no better a match for
+// "kowal" than "Kowalska" is); then the inside of a word; then the right,
+// status or tags; then a loose match, worse by each letter left out.
+const (
+	qualityNone = iota
+	qualityLoose3
+	qualityLoose2
+	qualityLoose1
+	qualityLabel
+	qualityInside
+	qualityWord
+	qualityTiers
+)
+
+// QuerySyntax is the filter's terms in one line, for the app's help and
+// list --query's.
+const QuerySyntax = "@NAME assignee · #TAG tag · id:VALUE identifier"
+
+// query is a filter query read into its parts: the words that rank and
+// the prefixes that filter, each must hold (folded, the list prefixes led
+// by "\x00").
+type query struct {
+	words                  []word
+	assignee, tags, idents []string
+}
+
+// word is a folded word of a query with what its tests need, worked out
+// once for every row.
+type word struct {
+	text, start string // start is "\x00" + text
+	mask        uint64
+	pairs       [2]uint64
+	short       bool // one or two letters: only a word's start
+	loose       int  // letters a loose match may leave out; 0: none
+}
+
+func newWord(w string) word {
+	n := utf8.RuneCountInString(w)
+	wd := word{text: w, start: "\x00" + w, mask: bytesMask(w), pairs: pairsMask(w), short: n <= 2}
+	letters := true
+	for i := 0; i < len(w); i++ {
+		letters = letters && charClass(w[i]) == 1
+	}
+	// A loose match needs four letters or more (fewer would match nearly
+	// anything), and a number mistyped is another number.
+	if n >= 4 && letters {
+		wd.loose = min(n/3, 3)
+	}
+	return wd
+}
+
+// parseQuery splits a query into words and filter terms: @NAME (the
+// assignee), #TAG (a tag), id:VALUE (an identifier or the case ID). A
+// prefix with nothing after it yet (as typed) filters nothing.
+func parseQuery(s string) query {
+	var q query
+	for _, f := range strings.Fields(Fold(s)) {
+		switch {
+		case f[0] == '@':
+			q.assignee = appendNonEmpty(q.assignee, "", f[1:])
+		case f[0] == '#':
+			q.tags = appendNonEmpty(q.tags, "\x00", f[1:])
+		case strings.HasPrefix(f, "id:"):
+			q.idents = appendNonEmpty(q.idents, "\x00", f[3:])
+		default:
+			q.words = append(q.words, newWord(f))
+		}
+	}
+	return q
+}
+
+func appendNonEmpty(list []string, lead, s string) []string {
+	if s == "" {
+		return list
+	}
+	return append(list, lead+s)
+}
+
+func (q *query) empty() bool {
+	return len(q.words)+len(q.assignee)+len(q.tags)+len(q.idents) == 0
+}
+
+// allows reports whether row i passes every filter term.
+func (q *query) allows(ix *FilterIndex, i int) bool {
+	for _, p := range q.assignee {
+		if !strings.HasPrefix(ix.assignee[i], p) {
+			return false
+		}
+	}
+	for _, p := range q.tags {
+		if !strings.Contains(ix.tags[i], p) {
+			return false
+		}
+	}
+	for _, p := range q.idents {
+		if !strings.Contains(ix.idents[i], p) {
+			return false
+		}
+	}
+	return true
+}
+
+// Match ranks the rows that keep[i] allows (nil: all) against query: each
+// filter term (@NAME, #TAG, id:VALUE) must hold, and every word must match.
+// Rows rank by how well their weakest word matches (see the qualities),
+// then in the rows' own order (urgency, or the sort the user chose). exact
+// is the row whose ID is the query, or -1.
 //
-// A loose match is a word of three letters or more whose letters appear in
-// order within a short stretch of the name or e-mail (a letter or two
-// left out, as in "kowlski"); only those few are scored by sahilm/fuzzy.
-// Shorter words and letters scattered over the whole line match nearly
-// every row and would say nothing.
+// Words of one or two letters match only the start of a word: inside words
+// and in labels they would match nearly every row. A loose match (letters
+// left out, as in "kowlski") needs a word of four letters or more, within
+// one word of the row, starting at its first letter, and leaves out at most
+// a letter for every three typed.
 func (ix *FilterIndex) Match(query string, keep func(i int) bool) (ranked []int, exact int) {
 	exact = -1
-	words := strings.Fields(Fold(query))
-	if len(words) == 0 {
+	q := parseQuery(query)
+	if q.empty() {
 		for i := range ix.rows {
 			if keep == nil || keep(i) {
 				ranked = append(ranked, i)
@@ -88,154 +373,147 @@ func (ix *FilterIndex) Match(query string, keep func(i int) bool) (ranked []int,
 		}
 		return ranked, exact
 	}
-	q := strings.ToUpper(strings.TrimSpace(query))
-	// Strong hits are bucketed by score, each bucket in row (urgency) order,
-	// so that no sort is needed however many rows match.
-	var buckets [][]int
-	var fuzzyRows []int // rows where some word matched only loosely
+	id := strings.ToUpper(strings.TrimSpace(query))
+	// Rows are bucketed by quality, each bucket in row order, so that no
+	// sort is needed however many rows match.
+	var buckets [qualityTiers][]int
 	for i := range ix.rows {
 		if keep != nil && !keep(i) {
 			continue
 		}
-		if ix.ids[i] == q {
+		if ix.ids[i] == id {
 			exact = i
 		}
-		score, loose := 0, false
-		for _, w := range words {
-			s := wordScore(ix.name[i], ix.rest[i], w)
-			if s == 0 {
-				score = -1
+		if !q.allows(ix, i) {
+			continue
+		}
+		quality := qualityWord
+		for k := range q.words {
+			quality = min(quality, ix.wordQuality(i, &q.words[k]))
+			if quality == qualityNone {
 				break
 			}
-			if s == 1 {
-				loose = true
-			}
-			score += s
 		}
-		switch {
-		case score < 0:
-		case loose:
-			fuzzyRows = append(fuzzyRows, i)
-		default:
-			for len(buckets) <= score {
-				buckets = append(buckets, nil)
-			}
-			buckets[score] = append(buckets[score], i)
+		if quality != qualityNone {
+			buckets[quality] = append(buckets[quality], i)
 		}
 	}
-	for k := len(buckets) - 1; k >= 0; k-- {
+	for k := qualityWord; k > qualityNone; k-- {
 		ranked = append(ranked, buckets[k]...)
-	}
-	hits := fuzzyScores(ix.name, fuzzyRows, words)
-	slices.SortStableFunc(hits, func(a, b hit) int {
-		if a.score != b.score {
-			return b.score - a.score
-		}
-		return a.i - b.i
-	})
-	for _, h := range hits {
-		ranked = append(ranked, h.i)
 	}
 	return ranked, exact
 }
 
-// hit is a row of the fuzzy tier with its score.
-type hit struct{ i, score int }
-
-// fuzzyScores scores the rows of the fuzzy tier with sahilm/fuzzy alone:
-// each word of the query is scored against the names of the rows that the
-// cheap loose test let through, and a row's score is the sum over the
-// words. The loose test only decides which rows are worth scoring: its
-// letters-in-order condition is one fuzzy.Find also requires, so every row
-// it lets through is scored.
-func fuzzyScores(names []string, rows []int, words []string) []hit {
-	if len(rows) == 0 {
-		return nil
-	}
-	data := make([]string, len(rows))
-	for k, i := range rows {
-		data[k] = names[i]
-	}
-	scores := make([]int, len(rows))
-	for _, w := range words {
-		for _, m := range fuzzy.Find(w, data) {
-			scores[m.Index] += m.Score
+// wordQuality is how well one query word matches row i.
+func (ix *FilterIndex) wordQuality(i int, w *word) int {
+	inText := w.mask&^ix.textMask[i] == 0
+	switch p := &ix.pairs[i]; {
+	case w.short:
+		if inText && strings.Contains(ix.starts[i], w.start) {
+			return qualityWord
+		}
+		return qualityNone
+	case inText && w.pairs[0]&^p[0] == 0 && w.pairs[1]&^p[1] == 0:
+		if q := textQuality(ix.text[i], w.text); q != qualityNone {
+			return q
 		}
 	}
-	hits := make([]hit, len(rows))
-	for k, i := range rows {
-		hits[k] = hit{i, scores[k]}
+	if w.mask&^ix.restMask[i] == 0 && strings.Contains(ix.rest[i], w.text) {
+		return qualityLabel
 	}
-	return hits
+	if w.loose > 0 && w.mask&^ix.nameMask[i] == 0 && byteBit(w.text[0])&ix.initials[i] != 0 {
+		if skipped, ok := looseMatch(ix.name[i], w.text, w.loose); ok {
+			return qualityLoose1 + 1 - max(skipped, 1)
+		}
+	}
+	return qualityNone
 }
 
-// wordScore is how well one folded query word matches a row: 0 not at all,
-// 1 only loosely (its letters in order in a short stretch of the name or
-// e-mail, for words of three letters or more).
-func wordScore(name, rest, w string) int {
-	if at := strings.Index(name, w); at >= 0 {
-		switch {
-		case isWord(name, at, len(w)):
-			return 5
-		case at == 0 || !isLetter(name, at-1):
-			return 4
+// textQuality is the best place w occurs in text: a word's start, or
+// inside a word.
+func textQuality(text, w string) int {
+	at := strings.Index(text, w)
+	if at < 0 {
+		return qualityNone
+	}
+	for {
+		if wordStart(text, at) {
+			return qualityWord
 		}
-		return 3
+		k := strings.Index(text[at+1:], w)
+		if k < 0 {
+			return qualityInside
+		}
+		at += 1 + k
 	}
-	if strings.Contains(rest, w) {
-		return 2
-	}
-	if len(w) >= 3 && looseMatch(name, w) {
+}
+
+// charClass sorts the bytes of folded text into letters (any non-ASCII
+// byte counts as one: accented and Greek letters), digits and the rest, so
+// that a word starts where letters meet digits ("83" is a word of
+// "zofia.wojcik83@example.com") as it starts after a space or a dot.
+func charClass(c byte) int {
+	switch {
+	case c >= 'a' && c <= 'z' || c >= 0x80:
 		return 1
+	case c >= '0' && c <= '9':
+		return 2
 	}
 	return 0
 }
 
-func isLetter(s string, i int) bool {
-	c := s[i]
-	return c >= 'a' && c <= 'z' || c >= '0' && c <= '9' || c >= 0x80
+// wordStart reports whether text[at] starts a word: a letter or a digit
+// after anything else.
+func wordStart(text string, at int) bool {
+	c := charClass(text[at])
+	return c != 0 && (at == 0 || charClass(text[at-1]) != c)
 }
 
-func isWord(s string, at, n int) bool {
-	return (at == 0 || !isLetter(s, at-1)) && (at+n == len(s) || !isLetter(s, at+n))
-}
-
-// looseMatch reports whether the runes of w appear in s in order within a
-// stretch of at most twice w's length (plus two), starting at some
-// occurrence of w's first rune.
-func looseMatch(s, w string) bool {
+// looseMatch reports whether the letters of w appear in order within one
+// word of text, starting at the word's first letter (w's first letter),
+// with at most limit letters of the word left out, and how many were left
+// out at the best such word.
+func looseMatch(text, w string, limit int) (skipped int, ok bool) {
 	first, size := utf8.DecodeRuneInString(w)
-	rest, limit := w[size:], 2*len(w)+2
-	for off := 0; off < len(s); {
-		k := strings.IndexRune(s[off:], first)
+	best := limit + 1
+	for off := 0; off < len(text); {
+		k := strings.IndexRune(text[off:], first)
 		if k < 0 {
-			return false
+			break
 		}
-		start := off + k
-		end, ok := subsequenceEnd(s[start+size:], rest)
-		if !ok {
-			return false // no later start can match either
+		at := off + k
+		if wordStart(text, at) {
+			if s, ok := skipsWithinWord(text[at+size:], w[size:], limit); ok && s < best {
+				best = s
+			}
 		}
-		if size+end <= limit {
-			return true
-		}
-		off = start + size
+		off = at + size
 	}
-	return false
+	return best, best <= limit
 }
 
-// subsequenceEnd is how many bytes of s it takes to find the runes of w in
-// order (greedily), and whether they are all there.
-func subsequenceEnd(s, w string) (int, bool) {
-	at := 0
+// skipsWithinWord matches the runes of w in order against the letters that
+// follow in text, greedily (the earliest match leaves out the fewest), and
+// says how many letters it left out; it fails at the word's end or past
+// limit letters left out.
+func skipsWithinWord(text, w string, limit int) (int, bool) {
+	skipped, at := 0, 0
 	for _, r := range w {
-		k := strings.IndexRune(s[at:], r)
-		if k < 0 {
-			return 0, false
+		for {
+			if at >= len(text) || charClass(text[at]) != 1 {
+				return 0, false
+			}
+			c, size := utf8.DecodeRuneInString(text[at:])
+			at += size
+			if c == r {
+				break
+			}
+			if skipped++; skipped > limit {
+				return 0, false
+			}
 		}
-		at += k + utf8.RuneLen(r)
 	}
-	return at, true
+	return skipped, true
 }
 
 // latinFold maps accented Latin letters to ASCII and accented Greek

@@ -1,6 +1,8 @@
 package cases
 
 import (
+	"maps"
+	"slices"
 	"sort"
 	"time"
 )
@@ -99,6 +101,10 @@ type Summary struct {
 	Email       string
 	Assignee    string
 	Tags        []string
+	// Identifiers are the subject's identifiers given at intake (or
+	// corrected since) as TYPE=VALUE, in the order of their types: the
+	// filter finds a case by their values. They are personal data.
+	Identifiers []string
 	ReceivedAt  time.Time
 	ClosedAt    time.Time // zero while open
 	// EffectiveDueAt is the instant the effective due date ends; zero when
@@ -160,7 +166,7 @@ func Summarize(c *Case, st *State, revision int) Summary {
 	s := Summary{ID: c.ID, RequestID: c.RequestID, Controller: c.Controller, Right: c.Right, Status: st.Status,
 		Clock: st.Deadlines.Clock, Outcome: st.Outcome, SubjectName: c.Subject.Name, Email: c.Subject.Email,
 		Assignee: st.Assignee, Tags: st.Tags, ReceivedAt: c.ReceivedAt, Revision: revision, UpdatedAt: st.UpdatedAt,
-		Voided: st.Voided != nil}
+		Voided: st.Voided != nil, Identifiers: identifierPairs(c.Subject.Identifiers)}
 	if st.Deadlines.ClockSince != nil && st.Deadlines.Clock != ClockStopped {
 		s.ClockSince = *st.Deadlines.ClockSince
 	}
@@ -217,6 +223,19 @@ func Summarize(c *Case, st *State, revision int) Summary {
 		}
 	}
 	return s
+}
+
+// identifierPairs is a subject's identifiers as TYPE=VALUE, in the order
+// of their types; nil when there are none.
+func identifierPairs(ids map[string]string) []string {
+	if len(ids) == 0 {
+		return nil
+	}
+	pairs := make([]string, 0, len(ids))
+	for _, kind := range slices.Sorted(maps.Keys(ids)) {
+		pairs = append(pairs, kind+"="+ids[kind])
+	}
+	return pairs
 }
 
 // Closed reports whether the case is closed.

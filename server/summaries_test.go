@@ -19,8 +19,8 @@ func TestSummariesCompactForm(t *testing.T) {
 		{},
 		{ID: "DSR-2025-000001", Controller: "crisp", Right: cases.RightAccess, SubjectName: "Zoé \x1b[31m\"quoted\"\n",
 			Tags: []string{}, ReceivedAt: at, EffectiveDue: cases.NewDate(2025, 4, 9), Revision: 7, Voided: true,
-			Grounds: []cases.Ground{"a", "b"}, ApprovalPending: 3, WorkDone: -1},
-		{Tags: []string{"vip", ""}, UpdatedAt: time.Unix(0, 0).UTC()},
+			Grounds: []cases.Ground{"a", "b"}, ApprovalPending: 3, WorkDone: -1, Identifiers: []string{"customer=C-1042", "x=\x00"}},
+		{Tags: []string{"vip", ""}, UpdatedAt: time.Unix(0, 0).UTC(), Identifiers: []string{}},
 	}
 	for _, in := range [][]cases.Summary{sums, nil, {}} {
 		b := encodeSummaries(in, 42)

@@ -315,7 +315,7 @@ func firstDifference(got, want []byte) string {
 }
 
 // checkIndexEntries reports due and waiting index entries no case derives
-// (want holds those every case did).
+// (want holds those every case did), and changes that name no case.
 func checkIndexEntries(tx *bolt.Tx, want map[string]bool) []Problem {
 	var problems []Problem
 	for _, name := range [][]byte{bucketDue, bucketWaiting} {
@@ -331,6 +331,19 @@ func checkIndexEntries(tx *bolt.Tx, want map[string]bool) []Problem {
 			return nil
 		})
 	}
+	// The change log names a case at each change (sessions reload what it
+	// names): a name no case has is an altered entry.
+	stored, changes := tx.Bucket(bucketCases), tx.Bucket(bucketChanges)
+	if stored == nil || changes == nil {
+		return problems
+	}
+	_ = changes.ForEach(func(k, v []byte) error {
+		if stored.Get(v) == nil {
+			problems = append(problems, Problem{CaseID: cases.Printable(string(v)),
+				Detail: fmt.Sprintf("change %x names no case (altered)", k)})
+		}
+		return nil
+	})
 	return problems
 }
 

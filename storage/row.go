@@ -14,9 +14,11 @@ import (
 // subject typed can break the framing. The format's number also versions
 // the stored list views beside the rows (5: views carry work_open and
 // work_total; 6: rows carry the approval conditions pending and frozen;
-// 7: rows and views say whether the case was voided), so that a change of
-// either rebuilds both.
-const rowFormat = 7
+// 7: rows and views say whether the case was voided; 8: rows carry the
+// subject's identifiers, which the filter finds), so that a change of
+// either rebuilds both: a database written before gets its rows, with the
+// identifiers, on its next open.
+const rowFormat = 8
 
 var errBadRow = errors.New("unreadable queue row")
 
@@ -57,6 +59,10 @@ func encodeRow(s *cases.Summary, indexRef []byte) []byte {
 	b = binary.AppendUvarint(b, uint64(len(s.Grounds)))
 	for _, g := range s.Grounds {
 		b = appendString(b, string(g))
+	}
+	b = binary.AppendUvarint(b, uint64(len(s.Identifiers)))
+	for _, id := range s.Identifiers {
+		b = appendString(b, id)
 	}
 	for _, t := range []time.Time{s.ReceivedAt, s.ClosedAt, s.EffectiveDueAt, s.UpdatedAt} {
 		b = appendTime(b, t)
@@ -180,6 +186,12 @@ func decodeRowInto(s *cases.Summary, b []byte) ([]byte, error) {
 		s.Grounds = make([]cases.Ground, n)
 		for i := range s.Grounds {
 			s.Grounds[i] = cases.Ground(r.string())
+		}
+	}
+	if n := r.uvarint(); n > 0 && n < 10000 {
+		s.Identifiers = make([]string, n)
+		for i := range s.Identifiers {
+			s.Identifiers[i] = r.string()
 		}
 	}
 	s.ReceivedAt, s.ClosedAt, s.EffectiveDueAt, s.UpdatedAt = r.time(), r.time(), r.time(), r.time()

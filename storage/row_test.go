@@ -1,6 +1,9 @@
 package storage
 
 import (
+	"bytes"
+	"fmt"
+	"path/filepath"
 	"reflect"
 	"testing"
 	"time"
@@ -20,7 +23,8 @@ func TestRowRoundTrip(t *testing.T) {
 		ReceiptDate: cases.NewDate(2026, 3, 2), EffectiveDue: cases.NewDate(2026, 4, 2), AnsweredOn: cases.NewDate(2026, 3, 20),
 		PausedDays: 5, Extension: cases.ExtensionInvalid, NoticeBy: cases.NewDate(2026, 4, 2),
 		Grounds: []cases.Ground{cases.GroundRightsOfOthers, "art17-3-b"}, WorkDone: 3, WorkTotal: 5,
-		TellRefusalBy: cases.NewDate(2026, 4, 2), Voided: true}
+		TellRefusalBy: cases.NewDate(2026, 4, 2), Voided: true, Identifiers: []string{"account=A\x00=7", "customer=C-1042"},
+		ApprovalPending: 1, ApprovalFrozen: 3}
 	row := encodeRow(&s, []byte("due/key"))
 	got, ref, err := decodeRow(row)
 	if err != nil || string(ref) != "due/key" || !reflect.DeepEqual(got, s) {
@@ -51,5 +55,52 @@ func TestRowsOfAnOlderFormatAreRebuilt(t *testing.T) {
 	got, err := collect(s, Filter{}, testNow)
 	if err != nil || len(got) != 1 || got[0].Summary.ID != id || got[0].Summary.ReceiptDate != cases.NewDate(2026, 3, 2) {
 		t.Fatalf("after rebuild: %+v %v", got, err)
+	}
+}
+
+// TestRowsGetIdentifiersOnOpen: a database whose rows were written before
+// rows carried the subject's identifiers (row format 7, and its index
+// stamp) gets them on its next open, so that the queue, Rows and
+// list --query find the case by its customer number.
+func TestRowsGetIdentifiersOnOpen(t *testing.T) {
+	path := filepath.Join(t.TempDir(), "cases.db")
+	s := created(t, path, Options{Clock: cases.FixedClock(testNow)})
+	cs, err := s.Add(cases.Intake{Controller: "crisp", Rights: []cases.Right{cases.RightAccess},
+		Subject:    cases.Subject{Name: "Zofia Nowak", Email: "zofia@example.org", Identifiers: map[string]string{"customer": "C-1042"}},
+		ReceivedAt: time.Date(2026, 3, 2, 9, 0, 0, 0, time.UTC)}, testRules, testNow, "dpo")
+	if err != nil {
+		t.Fatal(err)
+	}
+	id := []byte(cs[0].ID)
+	err = s.update(func(tx *bolt.Tx) error {
+		rows := tx.Bucket(bucketRows)
+		sum, ref, err := decodeRow(rows.Get(id))
+		if err != nil {
+			return err
+		}
+		sum.Identifiers = nil
+		old := encodeRow(&sum, bytes.Clone(ref))
+		old[0] = 7
+		if err := rows.Put(id, old); err != nil {
+			return err
+		}
+		return tx.Bucket(bucketMeta).Put(keyIndexEngine, fmt.Appendf(nil, "%d.7", cases.EngineVersion))
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+
+	s = Open(path, Options{Clock: cases.FixedClock(testNow)})
+	queue, _, err := s.Queue(testNow)
+	if err != nil || len(queue) != 1 || fmt.Sprint(queue[0].Identifiers) != "[customer=C-1042]" {
+		t.Fatalf("the queue after the open: %+v %v", queue, err)
+	}
+	rows, _, err := s.Rows([]string{string(id)})
+	if err != nil || len(rows) != 1 || fmt.Sprint(rows[0].Identifiers) != "[customer=C-1042]" {
+		t.Fatalf("Rows after the open: %+v %v", rows, err)
+	}
+	got, err := collect(s, Filter{Query: "c-1042", All: true}, testNow)
+	if err != nil || len(got) != 1 {
+		t.Fatalf("list --query c-1042: %+v %v", got, err)
 	}
 }

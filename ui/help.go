@@ -65,7 +65,7 @@ func (m *Model) helpView() string {
 	notes := []string{"Urgency: !! overdue   ! 3 days or less   · 7 days or less",
 		"Sort orders: urgency, received (newest first), organisation, assignee.",
 		"E-mail addresses show masked where the window is wide; r reveals one (logged).",
-		"Filter: / then type; enter keeps it, esc clears it; a case ID opens it."}
+		"Filter: / then words, @NAME assignee, #TAG tag, id:VALUE; a case ID opens it."}
 	// On a narrow window rights and statuses are shortened: their key.
 	notes = append(notes, packed("Short forms: ", abbreviations(), m.width)...)
 	switch m.screen {
