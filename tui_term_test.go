@@ -69,14 +69,14 @@ func TestASCIITerminalsInTmux(t *testing.T) {
 				}
 			}
 			look("the queue", "", func(s string) bool { return strings.Contains(s, "DSR-2026-") && strings.Contains(s, "case 1 of") })
-			look("a case", "Enter", func(s string) bool { return strings.Contains(s, "countdown") && strings.Contains(s, "received") })
+			look("a case", "Enter", func(s string) bool { return strings.Contains(s, "subject ") && strings.Contains(s, "received") })
 			look("the actions", "Enter", func(s string) bool { return strings.Contains(s, "Actions on DSR-") })
 			look("a form", "n", func(s string) bool { return strings.Contains(s, "Add an internal note") })
 			tx.tm("send-keys", "-t", c.name, "-l", "Zoé rang — «urgent»")
 			look("the typed note", "", func(s string) bool { return strings.Contains(s, "Zoe rang - <urgent>") })
 			tx.tm("send-keys", "-t", c.name, "Escape")
 			look("the case again", "", func(s string) bool {
-				return !strings.Contains(s, "Add an internal note") && strings.Contains(s, "countdown")
+				return !strings.Contains(s, "Add an internal note") && strings.Contains(s, "subject ")
 			})
 			look("help", "?", func(s string) bool { return strings.Contains(s, "Any key closes this help") })
 			tx.tm("send-keys", "-t", c.name, "x")
