@@ -3,6 +3,7 @@ package ui
 import (
 	"strings"
 	"testing"
+	"time"
 
 	"rightsdesk/cases"
 )
@@ -72,5 +73,47 @@ func TestNewRequestChoosesTheRegime(t *testing.T) {
 	m = press(t, m, "esc", "n")
 	if r := m.form.get("regime"); m.form.val("controller") != "callrix" || len(r.options) != 1 {
 		t.Fatalf("%s's regimes %q", m.form.val("controller"), r.options)
+	}
+}
+
+// TestNewRequestReceivedAsWhenIsRead: the new request's receipt time is
+// read as an action's "when" (yesterday 17:00) in the zone of the
+// organisation's rules (crisp: Europe/Paris, R1 of its register), shown
+// back with the zone's abbreviation, and stored as that instant; a time
+// that cannot be read is refused on the field, once, before anything is
+// stored.
+func TestNewRequestReceivedAsWhenIsRead(t *testing.T) {
+	m, s, clk, _ := formFixture(t)
+	paris, err := time.LoadLocation("Europe/Paris")
+	if err != nil {
+		t.Fatal(err)
+	}
+	y, mo, d := clk.t.In(paris).Date()
+	want := time.Date(y, mo, d-1, 17, 0, 0, 0, paris)
+	m = press(t, m, "esc", "n", "c", "r", "i", "s")
+	if m.form.val("controller") != "crisp" {
+		t.Fatalf("crisp not chosen: %q", m.form.val("controller"))
+	}
+	m.form.focusOn("received")
+	m = press(t, m, "=yesterday 17:00")
+	shown := "= " + want.Format("Mon 2 Jan 2006 15:04 MST")
+	if !strings.Contains(frame(m), shown) {
+		t.Fatalf("the receipt is not shown back as %q:\n%s", shown, frame(m))
+	}
+	m.form.focusOn("received")
+	m = press(t, m, "ctrl+u", "=yesterday at five", "tab")
+	m.form.focusOn("right")
+	m = press(t, m, "space", "tab", "=Maria Lopez", "tab", "=maria@example.com", "enter")
+	if m.form == nil || m.form.refused != "received" || strings.Count(m.err, "received") != 1 {
+		t.Fatalf("an unreadable receipt time was not refused on its field once (%q)", m.err)
+	}
+	m.form.focusOn("received")
+	m = press(t, m, "ctrl+u", "=yesterday 17:00", "enter")
+	if m.form != nil {
+		t.Fatalf("not created (%s):\n%s", m.err, frame(m))
+	}
+	c := mustGet(t, s, m.kase.detail.loaded.Case.ID)
+	if !c.ReceivedAt.Equal(want) {
+		t.Fatalf("stored received %s, want %s", c.ReceivedAt, want)
 	}
 }

@@ -204,7 +204,12 @@ func (m Model) submit() (tea.Model, tea.Cmd) {
 	var send tea.Cmd
 	switch {
 	case f.name == "new":
-		send = m.addCase(f.intakeValues())
+		values, err := m.receivedValues(f)
+		if err != nil {
+			m.formFailed(err)
+			return m, nil
+		}
+		send = m.addCase(values)
 	case len(f.bulk) > 0:
 		send = m.doEach(f, events[0])
 	case f.name == "export" && d != nil:
@@ -334,8 +339,74 @@ func (m Model) openNewCaseForm() Model {
 }
 
 // fitNewCase offers the regimes of the organisation chosen, keeping the
-// one chosen where the new organisation has it too.
+// one chosen where the new organisation has it too, and reads the receipt
+// time typed in the zone of its rules.
 func (m *Model) fitNewCase(f *form) {
+	m.fitRegime(f)
+	m.fitReceived(f)
+}
+
+// fitReceived reads the receipt time typed as a form's "when" is read
+// (17:00, yesterday 17:00, a date...), in the zone of the organisation's
+// rules under the regime chosen, and shows what it means with the zone's
+// abbreviation.
+func (m *Model) fitReceived(f *form) {
+	x := f.get("received")
+	loc := m.receiptZone(f)
+	if x == nil || loc == nil {
+		return
+	}
+	now := m.opt.Clock.Now()
+	x.hint = fmt.Sprintf("now (%s); or 17:00, yesterday 17:00, YYYY-MM-DD HH:MM", now.In(loc).Format("MST"))
+	at, err := whenOf(x.value(), loc, now)
+	switch {
+	case err != nil:
+		x.suffix = "(not a time yet)"
+	case at.After(now):
+		x.suffix = "= " + at.In(loc).Format("Mon 2 Jan 2006 15:04 MST") + " (in the future)"
+	case !at.IsZero():
+		x.suffix = "= " + at.In(loc).Format("Mon 2 Jan 2006 15:04 MST")
+	default:
+		x.suffix = ""
+	}
+}
+
+// receiptZone is the zone a new request's receipt is read in: that of the
+// rules of the organisation and regime chosen; nil when they cannot be read.
+func (m *Model) receiptZone(f *form) *time.Location {
+	if m.opt.Registers == nil {
+		return nil
+	}
+	reg, err := m.opt.Registers.Get(f.val("controller"))
+	if err != nil {
+		return nil
+	}
+	rules, err := reg.Rules(f.val("regime"))
+	if err != nil {
+		return nil
+	}
+	return zone(rules.Zone)
+}
+
+// receivedValues are the new request's values with the receipt time read
+// as the form showed it, written as RFC 3339 for the intake table.
+func (m *Model) receivedValues(f *form) (cases.Values, error) {
+	v := f.intakeValues()
+	loc := m.receiptZone(f)
+	if loc == nil || strings.TrimSpace(f.val("received")) == "" {
+		return v, nil
+	}
+	at, err := whenOf(f.val("received"), loc, m.opt.Clock.Now())
+	if err != nil {
+		return nil, &cases.Refused{Field: "received", Reason: err.Error()}
+	}
+	v["received"] = []string{at.Format(time.RFC3339)}
+	return v, nil
+}
+
+// fitRegime offers the regimes of the organisation chosen, keeping the
+// one chosen where the new organisation has it too.
+func (m *Model) fitRegime(f *form) {
 	x := f.get("regime")
 	if x == nil || m.opt.Registers == nil {
 		return
