@@ -132,14 +132,18 @@ func TestEveryActionHasAForm(t *testing.T) {
 
 // TestNewRequestFormIsTheIntake: the new request form's fields are the
 // intake table's, its organisations the registers', its regimes those of
-// the organisation chosen.
+// the organisation chosen; the receipt time's hint is the form's own, as
+// an action's "when" (fitReceived).
 func TestNewRequestFormIsTheIntake(t *testing.T) {
 	m, _, _, _ := formFixture(t)
 	m = press(t, m, "esc", "n")
 	want := slices.Clone(cases.IntakeFields)
 	for i := range want {
-		if want[i].Name == "identifier" {
+		switch want[i].Name {
+		case "identifier":
 			want[i].Hint += "; several with ;"
+		case "received":
+			want[i].Hint = m.form.get("received").hint
 		}
 	}
 	sameFields(t, "new request", m.form.fields, want, nil, nil)
