@@ -98,6 +98,7 @@ func importRequests(t *testing.T, n int) string {
 // stdout is byte for byte what it is when stderr is not a terminal; with
 // stderr a file, nothing is written to it.
 func TestProgressOnATerminalLeavesStdoutAlone(t *testing.T) {
+	personalOnly(t, "the bar is drawn by the command that writes; in team mode the server writes and no bar is drawn")
 	file := importRequests(t, 600)
 	env := importEnv(t)
 	env["TERM"] = "xterm-256color"
