@@ -1,8 +1,6 @@
 package main
 
 import (
-	"os"
-	"os/exec"
 	"path/filepath"
 	"strings"
 	"testing"
@@ -18,16 +16,7 @@ func TestCaseHeaderStaysInTmux(t *testing.T) {
 	tx := startTmux(t)
 	db := filepath.Join(tx.dir, "cases.db")
 	now := "2026-11-23T09:00:00Z"
-	cli := func(args ...string) string {
-		t.Helper()
-		cmd := exec.Command(tx.bin, append(args, "--db", db)...)
-		cmd.Env = append(os.Environ(), "RIGHTSDESK_NOW="+now, "RIGHTSDESK_ACTOR=anna", "XDG_CONFIG_HOME="+tx.dir)
-		out, err := cmd.Output()
-		if err != nil {
-			t.Fatalf("%v: %v", args, err)
-		}
-		return string(out)
-	}
+	cli := tx.cli(t, db, now)
 	cli("init")
 	id := strings.TrimSpace(cli("add", "--controller", "crisp", "--right", "erasure", "--subject", "Zofia Nowakowska",
 		"--email", "zofia@example.org", "--postal-address", "12 rue de l'Exemple, 75999 Paris", "--identifier", "customer=C-1042",

@@ -2,8 +2,6 @@ package main
 
 import (
 	"encoding/json"
-	"os"
-	"os/exec"
 	"path/filepath"
 	"strings"
 	"testing"
@@ -20,16 +18,7 @@ func TestCorrectAndVoidInTmux(t *testing.T) {
 	tx := startTmux(t)
 	db := filepath.Join(tx.dir, "cases.db")
 	now := "2026-11-23T09:00:00Z"
-	cli := func(args ...string) string {
-		t.Helper()
-		cmd := exec.Command(tx.bin, append(args, "--db", db)...)
-		cmd.Env = append(os.Environ(), "RIGHTSDESK_NOW="+now, "RIGHTSDESK_ACTOR=anna", "XDG_CONFIG_HOME="+tx.dir)
-		out, err := cmd.Output()
-		if err != nil {
-			t.Fatalf("%v: %v", args, err)
-		}
-		return string(out)
-	}
+	cli := tx.cli(t, db, now)
 	cli("init")
 	kept := strings.TrimSpace(cli("add", "--controller", "crisp", "--right", "access", "--subject", "Anna Kowalska",
 		"--email", "anna.k@example.org", "--received", "2026-11-20"))

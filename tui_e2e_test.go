@@ -140,6 +140,22 @@ func startTmux(t *testing.T) *tmuxDriver {
 	return &tmuxDriver{t: t, dir: dir, bin: bin, tm: tm}
 }
 
+// cli is the built binary run on db as anna at the fixed time now, with
+// the test's own configuration folder: it returns what the command wrote
+// on stdout, and a command that fails fails the test.
+func (d *tmuxDriver) cli(t *testing.T, db, now string) func(args ...string) string {
+	return func(args ...string) string {
+		t.Helper()
+		cmd := exec.Command(d.bin, append(args, "--db", db)...)
+		cmd.Env = append(os.Environ(), "RIGHTSDESK_NOW="+now, "RIGHTSDESK_ACTOR=anna", "XDG_CONFIG_HOME="+d.dir)
+		out, err := cmd.Output()
+		if err != nil {
+			t.Fatalf("%v: %v", args, err)
+		}
+		return string(out)
+	}
+}
+
 // tmuxSocket names the private tmux server of one test by process and test
 // folder, so that two runs (two checkouts, two go test processes) never
 // share a server, and one's cleanup never kills the other's.

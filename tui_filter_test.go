@@ -1,8 +1,6 @@
 package main
 
 import (
-	"os"
-	"os/exec"
 	"path/filepath"
 	"strings"
 	"testing"
@@ -19,16 +17,8 @@ func TestFilterRanksByMatchThenUrgencyInTmux(t *testing.T) {
 	tx := startTmux(t)
 	db := filepath.Join(tx.dir, "cases.db")
 	now := "2026-11-23T09:00:00Z"
-	cli := func(args ...string) string {
-		t.Helper()
-		cmd := exec.Command(tx.bin, append(args, "--db", db)...)
-		cmd.Env = append(os.Environ(), "RIGHTSDESK_NOW="+now, "RIGHTSDESK_ACTOR=anna", "XDG_CONFIG_HOME="+tx.dir)
-		out, err := cmd.Output()
-		if err != nil {
-			t.Fatalf("%v: %v", args, err)
-		}
-		return strings.TrimSpace(string(out))
-	}
+	run := tx.cli(t, db, now)
+	cli := func(args ...string) string { t.Helper(); return strings.TrimSpace(run(args...)) }
 	add := func(name, email, received string, more ...string) string {
 		t.Helper()
 		return cli(append([]string{"add", "--controller", "crisp", "--right", "access", "--subject", name,
