@@ -356,19 +356,7 @@ func (m *Model) fitReceived(f *form) {
 	if x == nil || loc == nil {
 		return
 	}
-	now := m.opt.Clock.Now()
-	x.hint = fmt.Sprintf("now (%s); or 17:00, yesterday 17:00, YYYY-MM-DD HH:MM", now.In(loc).Format("MST"))
-	at, err := whenOf(x.value(), loc, now)
-	switch {
-	case err != nil:
-		x.suffix = "(not a time yet)"
-	case at.After(now):
-		x.suffix = "= " + at.In(loc).Format("Mon 2 Jan 2006 15:04 MST") + " (in the future)"
-	case !at.IsZero():
-		x.suffix = "= " + at.In(loc).Format("Mon 2 Jan 2006 15:04 MST")
-	default:
-		x.suffix = ""
-	}
+	x.readTime(loc, m.opt.Clock.Now())
 }
 
 // receiptZone is the zone a new request's receipt is read in: that of the

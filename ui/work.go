@@ -269,23 +269,32 @@ func fitWhen(f *form, d *caseDetail, now time.Time) {
 	if x == nil {
 		return
 	}
-	loc := zone(d.state.Rules.Zone)
-	x.hint = fmt.Sprintf("now (%s); or 17:00, yesterday 17:00, YYYY-MM-DD HH:MM", now.In(loc).Format("MST"))
-	at, err := whenOf(x.value(), loc, now)
-	x.suffix = ""
-	late := false
-	switch {
-	case err != nil:
-		x.suffix = "(not a time yet)"
-	case at.After(now):
-		x.suffix = "= " + at.In(loc).Format("Mon 2 Jan 2006 15:04 MST") + " (in the future)"
-	case !at.IsZero():
-		x.suffix = "= " + at.In(loc).Format("Mon 2 Jan 2006 15:04 MST")
-		late = now.Sub(at) > d.state.Rules.Backdate()
-	}
+	at := x.readTime(zone(d.state.Rules.Zone), now)
+	late := !at.IsZero() && !at.After(now) && now.Sub(at) > d.state.Rules.Backdate()
 	if l := f.get(cases.LateField.Name); l != nil {
 		l.hidden, l.required = !late, late
 	}
+}
+
+// readTime reads a time typed as a "when" is (whenOf) in the zone loc:
+// its hint names the zone, its suffix says what the text means there (or
+// that it is not a time yet, or in the future); the time, zero for now or
+// for a text that is not a time.
+func (x *field) readTime(loc *time.Location, now time.Time) time.Time {
+	x.hint = fmt.Sprintf("now (%s); or 17:00, yesterday 17:00, YYYY-MM-DD HH:MM", now.In(loc).Format("MST"))
+	at, err := whenOf(x.value(), loc, now)
+	switch {
+	case err != nil:
+		x.suffix = "(not a time yet)"
+		return time.Time{}
+	case at.After(now):
+		x.suffix = "= " + at.In(loc).Format(cases.TimeLayout) + " (in the future)"
+	case !at.IsZero():
+		x.suffix = "= " + at.In(loc).Format(cases.TimeLayout)
+	default:
+		x.suffix = ""
+	}
+	return at
 }
 
 // whenOf reads the time a form's "when" holds in the case's zone, as the
