@@ -7,6 +7,7 @@ import (
 	"os"
 	"path/filepath"
 	"strings"
+	"sync/atomic"
 	"time"
 
 	tea "charm.land/bubbletea/v2"
@@ -51,6 +52,9 @@ type (
 		seq    int
 		ranked []int
 		exact  int
+		// stopped: the run was overtaken by a newer one and stopped
+		// part way; its result is not one.
+		stopped bool
 	}
 	caseMsg struct {
 		detail *caseDetail
@@ -143,7 +147,7 @@ func (m Model) refresh() tea.Cmd {
 		return m.loadQueue("") // the first load failed: try again
 	}
 	st, since, old, oldVoided, hadErr := m.opt.Store, q.counter, q.all, q.voided, m.err != ""
-	filtered, seq, match := q.arranged(), q.filter.seq, m.matcher()
+	filtered, seq, match := q.arranged(), q.filter.seq, m.matcher(nil)
 	return func() tea.Msg {
 		counter, ids, err := st.Changes(since)
 		if err != nil {
@@ -217,12 +221,24 @@ func standing(all []cases.Summary) (kept, voided []cases.Summary) {
 
 // matcher is the current query and quick filters as a function of a
 // snapshot and its index, to run off the update loop.
-func (m Model) matcher() func(ix *cases.FilterIndex, all []cases.Summary) ([]int, int) {
+//
+// With stale, the run checks it every 1,024 rows and, once it is true,
+// lets no further row through: a run overtaken by a newer keystroke stops
+// instead of scoring rows for a result no one will see.
+func (m Model) matcher(stale func() bool) func(ix *cases.FilterIndex, all []cases.Summary) ([]int, int) {
 	q, query, now, order := m.queue.filter.quick, m.queue.query(), m.now, m.queue.filter.sort
 	n := q.narrowing(m.opt.Actor, m.opt.Registers)
 	return func(ix *cases.FilterIndex, all []cases.Summary) ([]int, int) {
 		var keep func(i int) bool
-		if q.active() {
+		switch stopped := false; {
+		case stale != nil:
+			keep = func(i int) bool {
+				if i&1023 == 0 && !stopped {
+					stopped = stale()
+				}
+				return !stopped && (!q.active() || n.Allows(&all[i], now))
+			}
+		case q.active():
 			keep = func(i int) bool { return n.Allows(&all[i], now) }
 		}
 		ranked, exact := ix.Match(query, keep)
@@ -234,12 +250,21 @@ func (m Model) matcher() func(ix *cases.FilterIndex, all []cases.Summary) ([]int
 // runFilter ranks the snapshot against the query and quick filters, off the
 // update loop; a newer keystroke makes its result stale.
 func (m Model) runFilter() tea.Cmd {
-	ix, all, seq, match := m.queue.index, m.queue.all, m.queue.filter.seq, m.matcher()
+	ix, all, seq, latest := m.queue.index, m.queue.all, m.queue.filter.seq, m.queue.filter.latest
 	if ix == nil {
 		return nil
 	}
+	if latest == nil {
+		latest = new(atomic.Int64) // a model not made by New
+	}
+	latest.Store(int64(seq))
+	stale := func() bool { return latest.Load() != int64(seq) }
+	match := m.matcher(stale)
 	return func() tea.Msg {
 		ranked, exact := match(ix, all)
+		if stale() {
+			return filterMsg{seq: seq, stopped: true} // dropped: a newer run is on its way
+		}
 		return filterMsg{seq: seq, ranked: ranked, exact: exact}
 	}
 }

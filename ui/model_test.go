@@ -417,3 +417,52 @@ func TestEarlierModelsStayAsTheyWere(t *testing.T) {
 		t.Fatalf("the earlier model changed with the later one:\n%s", out)
 	}
 }
+
+// TestOvertakenFilterRunStops: a filter run started for one keystroke and
+// overtaken by the next one's stops (it lets no row through from the
+// moment it sees the newer run) and says so, and its result is never
+// shown; the newer run's is.
+func TestOvertakenFilterRunStops(t *testing.T) {
+	m, _, _, ids := start(t, 80, 24)
+	m = drive(t, m, keyPress("/"))
+	next, older := m.Update(keyPress("l"))
+	m = next.(Model)
+	next, newer := m.Update(keyPress("e"))
+	m = next.(Model)
+	old, fresh := filterResult(t, older), filterResult(t, newer)
+	if !old.stopped || old.ranked != nil {
+		t.Fatalf("the overtaken run went on: stopped %v, %d rows", old.stopped, len(old.ranked))
+	}
+	if fresh.stopped || len(fresh.ranked) == 0 {
+		t.Fatalf("the newest run stopped or found nothing: %+v", fresh)
+	}
+	m = drive(t, m, fresh)
+	m = drive(t, m, old) // arriving late, it changes nothing
+	if out := frame(m); !strings.Contains(out, ids[1]) || !strings.Contains(out, "filter: /le") {
+		t.Fatalf("the newest result is not the one shown:\n%s", out)
+	}
+}
+
+// filterResult runs a command (and those a batch holds) and returns the
+// filter result it gives.
+func filterResult(t *testing.T, cmd tea.Cmd) filterMsg {
+	t.Helper()
+	if cmd == nil {
+		t.Fatal("no command")
+	}
+	switch msg := cmd().(type) {
+	case filterMsg:
+		return msg
+	case tea.BatchMsg:
+		for _, c := range msg {
+			if c == nil {
+				continue
+			}
+			if f, ok := c().(filterMsg); ok {
+				return f
+			}
+		}
+	}
+	t.Fatal("the command gives no filter result")
+	return filterMsg{}
+}

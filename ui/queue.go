@@ -2,6 +2,7 @@ package ui
 
 import (
 	"slices"
+	"sync/atomic"
 	"time"
 
 	"charm.land/bubbles/v2/key"
@@ -224,6 +225,10 @@ type filter struct {
 	quick     quick
 	sort      sortOrder // how the rows shown are sorted
 	toTop     bool      // the next result is shown from its first row (a new order)
+	// latest is the seq of the newest filter run started, shared by the
+	// model's copies: a run overtaken by a newer keystroke stops scoring
+	// rows, since its result would be dropped.
+	latest *atomic.Int64
 }
 
 // quick are the quick filters, toggled and cycled by their keys.
@@ -264,7 +269,7 @@ func (q quick) narrowing(actor string, regs *register.Registers) cases.Narrowing
 }
 
 func newQueue(k KeyMap) queue {
-	return queue{keys: k.Queue, filter: filter{input: newInput(k.Text), exact: -1}}
+	return queue{keys: k.Queue, filter: filter{input: newInput(k.Text), exact: -1, latest: new(atomic.Int64)}}
 }
 
 func (q queue) query() string { return q.filter.input.Value() }
@@ -550,7 +555,7 @@ func (m *Model) clearStoreError() {
 // filtered shows a filter's result, if it is the latest run's.
 func (m Model) filtered(msg filterMsg) (tea.Model, tea.Cmd) {
 	q, f := &m.queue, &m.queue.filter
-	if msg.seq != f.seq {
+	if msg.seq != f.seq || msg.stopped {
 		return m, nil // a newer query is on its way
 	}
 	f.exact, f.exactSeq, f.shownSeq = msg.exact, msg.seq, msg.seq

@@ -160,3 +160,47 @@ func copyFile(from, to string) error {
 	}
 	return os.Rename(tmp, to)
 }
+
+// BenchmarkFilterBurst100k is a burst of keystrokes typed into the filter
+// over 100,000 cases ("nowakowska", its keys arriving together, as over a
+// slow link): ns/op is the whole burst, the metric the time from the last
+// keystroke until its result comes. Each keystroke's run starts when it is
+// typed, as the app's commands do; "stopping" is the app (a run overtaken
+// by a newer keystroke stops), "to-the-end" lets every run finish, as
+// before runs could stop.
+func BenchmarkFilterBurst100k(b *testing.B) {
+	_, s, now := demo100k(b, true)
+	m := New(Options{Store: s, Clock: &clock{t: now}, Actor: "anna"})
+	next, _ := m.Update(tea.WindowSizeMsg{Width: 80, Height: 24})
+	next, _ = next.(Model).Update(next.(Model).loadQueue("")())
+	m = next.(Model)
+	m.queue.index = cases.NewFilterIndex(m.queue.all)
+	next, _ = m.Update(tea.KeyPressMsg{Code: '/', Text: "/"})
+	base := next.(Model)
+	for _, stopping := range []bool{true, false} {
+		name := map[bool]string{true: "stopping", false: "to-the-end"}[stopping]
+		b.Run(name, func(b *testing.B) {
+			for b.Loop() {
+				m := base
+				results := make(chan filterMsg, 16)
+				var last time.Time
+				for _, r := range "nowakowska" {
+					if !stopping {
+						m.queue.filter.latest = nil // each run its own: none stops
+					}
+					next, _ := m.Update(tea.KeyPressMsg{Code: r, Text: string(r)})
+					m = next.(Model)
+					run := m.runFilter()
+					go func() { results <- run().(filterMsg) }()
+					last = time.Now()
+				}
+				for msg := range results {
+					if msg.seq == m.queue.filter.seq && !msg.stopped {
+						b.ReportMetric(float64(time.Since(last).Microseconds())/1000, "ms-after-last-key")
+						break
+					}
+				}
+			}
+		})
+	}
+}
