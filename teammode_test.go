@@ -313,20 +313,7 @@ func TestServeAsAProcess(t *testing.T) {
 	}
 	db := filepath.Join(dir, "team", "cases.db")
 	srv := cmd("serve", "--db", db, "--socket", socket, "--admin", "nobody", "--group", group.Name)
-	stderr, _ := srv.StderrPipe()
-	if err := srv.Start(); err != nil {
-		t.Fatal(err)
-	}
-	lines := bufio.NewReader(stderr)
-	var said string
-	for !strings.Contains(said, "serving "+db) {
-		line, err := lines.ReadString('\n')
-		said += line
-		if err != nil {
-			srv.Process.Kill()
-			t.Fatalf("serve said %q %v", said, err)
-		}
-	}
+	lines, _ := startServing(t, srv, db)
 	for f, want := range map[string]os.FileMode{db: 0o600, filepath.Dir(db): 0o700, socket: 0o660} {
 		if info, err := os.Stat(f); err != nil || info.Mode().Perm() != want {
 			t.Errorf("%s: %v %v, want %v", f, info, err, want)
@@ -374,19 +361,7 @@ func TestServeAsAProcess(t *testing.T) {
 	}
 	adopted := filepath.Join(dir, "adopted", "cases.db")
 	srv = cmd("serve", "--adopt", old, "--db", adopted, "--socket", socket, "--admin", "nobody")
-	stderr, _ = srv.StderrPipe()
-	if err := srv.Start(); err != nil {
-		t.Fatal(err)
-	}
-	lines = bufio.NewReader(stderr)
-	for said = ""; !strings.Contains(said, "serving "+adopted); {
-		line, err := lines.ReadString('\n')
-		said += line
-		if err != nil {
-			srv.Process.Kill()
-			t.Fatalf("serve --adopt said %q %v", said, err)
-		}
-	}
+	lines, said := startServing(t, srv, adopted)
 	if !strings.Contains(said, "adopted "+old) {
 		t.Errorf("serve --adopt said %q", said)
 	}
@@ -457,20 +432,7 @@ func TestServeTakesTheSocketFromSystemd(t *testing.T) {
 	srv := exec.Command("sh", "-c", `LISTEN_PID=$$ LISTEN_FDS=1 exec "$0" serve --db "$1" --admin nobody`, bin, db)
 	srv.Env = []string{"RIGHTSDESK_CONFIG=" + config, "XDG_STATE_HOME=" + dir, "HOME=" + dir, "PATH=" + os.Getenv("PATH")}
 	srv.ExtraFiles = []*os.File{f} // fd 3
-	stderr, _ := srv.StderrPipe()
-	if err := srv.Start(); err != nil {
-		t.Fatal(err)
-	}
-	lines := bufio.NewReader(stderr)
-	var said string
-	for !strings.Contains(said, "serving "+db) {
-		line, err := lines.ReadString('\n')
-		said += line
-		if err != nil {
-			srv.Process.Kill()
-			t.Fatalf("serve said %q %v", said, err)
-		}
-	}
+	lines, _ := startServing(t, srv, db)
 	// The server answers on the socket systemd bound: this account is no
 	// member, so the answer is the server's refusal (exit 1), not exit 3.
 	if _, err := os.Lstat(own); err == nil {
@@ -488,4 +450,26 @@ func TestServeTakesTheSocketFromSystemd(t *testing.T) {
 	if code := exitCode(srv.Wait()); code != 0 {
 		t.Errorf("serve after SIGTERM: %d", code)
 	}
+}
+
+// startServing starts a serve process and waits until it says it serves
+// db; a process that ends first fails the test with what it said. It
+// returns the reader of the rest of its stderr and what it said so far.
+func startServing(t *testing.T, srv *exec.Cmd, db string) (*bufio.Reader, string) {
+	t.Helper()
+	stderr, _ := srv.StderrPipe()
+	if err := srv.Start(); err != nil {
+		t.Fatal(err)
+	}
+	lines := bufio.NewReader(stderr)
+	var said string
+	for !strings.Contains(said, "serving "+db) {
+		line, err := lines.ReadString('\n')
+		said += line
+		if err != nil {
+			srv.Process.Kill()
+			t.Fatalf("serve said %q %v", said, err)
+		}
+	}
+	return lines, said
 }
