@@ -93,17 +93,7 @@ func TestListen(t *testing.T) {
 // a server whose database was put back to an older copy is refused, with
 // the rollback named.
 func TestWitnessCatchesARollback(t *testing.T) {
-	e := newEnv(t)
-	id := e.add("crisp", "Will W")
-	state := filepath.Join(t.TempDir(), "state")
-	older := filepath.Join(t.TempDir(), "older.db")
-	if _, err := e.st.Backup(older, ""); err != nil {
-		t.Fatal(err)
-	}
-	first := e.dialWith(dave, server.DialOptions{ServiceUID: -1, StateDir: state})
-	if _, err := first.Do(id, note("after the copy"), time.Time{}); err != nil {
-		t.Fatal(err)
-	}
+	e, state, older := grownAfterACopy(t)
 	e.dialWith(dave, server.DialOptions{ServiceUID: -1, StateDir: state}) // verifies and keeps the grown log
 	files, _ := filepath.Glob(filepath.Join(state, "witness-*.json"))
 	if len(files) != 1 {
@@ -186,17 +176,7 @@ func TestIdentifyPeerReadsTheKernelsWord(t *testing.T) {
 // chained restored event) is not a silent rollback: the client takes the
 // new state and tells the user, once; the next connection is quiet.
 func TestWitnessTakesARestoreItIsTold(t *testing.T) {
-	e := newEnv(t)
-	id := e.add("crisp", "Will W")
-	state := filepath.Join(t.TempDir(), "state")
-	older := filepath.Join(t.TempDir(), "older.db")
-	if _, err := e.st.Backup(older, ""); err != nil {
-		t.Fatal(err)
-	}
-	first := e.dialWith(dave, server.DialOptions{ServiceUID: -1, StateDir: state})
-	if _, err := first.Do(id, note("after the copy"), time.Time{}); err != nil {
-		t.Fatal(err)
-	}
+	e, state, older := grownAfterACopy(t)
 	e.dialWith(dave, server.DialOptions{ServiceUID: -1, StateDir: state}) // keeps the grown log
 
 	if _, err := e.st.Restore(older, e.clock.Now()); err != nil {
@@ -214,4 +194,22 @@ func TestWitnessTakesARestoreItIsTold(t *testing.T) {
 	if _, err := server.Dial(e.socketOf(dave), server.DialOptions{ServiceUID: -1, StateDir: state, Notice: notice}); err != nil || len(told) != 0 {
 		t.Fatalf("the next dial: %v, told %q", err, told)
 	}
+}
+
+// grownAfterACopy is a served database copied (older), then grown by a
+// note through a client that keeps its witness in state.
+func grownAfterACopy(t *testing.T) (e *env, state, older string) {
+	t.Helper()
+	e = newEnv(t)
+	id := e.add("crisp", "Will W")
+	state = filepath.Join(t.TempDir(), "state")
+	older = filepath.Join(t.TempDir(), "older.db")
+	if _, err := e.st.Backup(older, ""); err != nil {
+		t.Fatal(err)
+	}
+	first := e.dialWith(dave, server.DialOptions{ServiceUID: -1, StateDir: state})
+	if _, err := first.Do(id, note("after the copy"), time.Time{}); err != nil {
+		t.Fatal(err)
+	}
+	return e, state, older
 }
