@@ -418,7 +418,7 @@ func conflictLine(c *storage.Conflict, loc *time.Location) string {
 		what = strings.Join(kinds, ", ")
 	}
 	return cases.Printable(fmt.Sprintf("%s changed meanwhile: %s by %s at %s. The case is reloaded: check it, then enter sends this form again.",
-		c.ID, what, c.UpdatedBy, c.UpdatedAt.In(loc).Format("Mon 2 Jan 15:04 MST")))
+		c.ID, what, c.UpdatedBy, c.UpdatedAt.In(loc).Format(shortTime)))
 }
 
 // caseZone is the legal zone of the case open, where times of the case

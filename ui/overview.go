@@ -98,7 +98,7 @@ func (o overviewScreen) lines(width, height int, st Styles, now time.Time) []str
 	s, label := ov.stats, st.Label.Render
 	var lines []string
 	add := func(format string, args ...any) { lines = append(lines, fmt.Sprintf(format, args...)) }
-	lines = append(lines, st.Title.Render("Overview")+"  "+st.Dim.Render(fmt.Sprintf("%s: %s, as of %s", ov.scope, cases.Plural(s.Cases, "case"), now.Format("Mon 2 Jan 15:04 MST"))), "")
+	lines = append(lines, st.Title.Render("Overview")+"  "+st.Dim.Render(fmt.Sprintf("%s: %s, as of %s", ov.scope, cases.Plural(s.Cases, "case"), now.Format(shortTime))), "")
 	figures := []string{label("open") + fmt.Sprintf(" %d", s.Open), st.Overdue.Render("overdue") + fmt.Sprintf(" %d", s.Overdue),
 		label("due within 7 days (overdue included)") + fmt.Sprintf(" %d", s.DueThisWeek),
 		st.Overdue.Render(cases.AnswerNotSentWords) + fmt.Sprintf(" %d (%s shows them)", s.AnswerNotSent, o.keys.Unsent.Help().Key),

@@ -44,13 +44,18 @@ func (m Model) View() tea.View {
 	return v
 }
 
+// shortTime is a moment of this year on screen, with its zone's
+// abbreviation: the header's clock, the overview's "as of", a conflict's
+// time. cases.TimeLayout is the same with the year, for a case's times.
+const shortTime = "Mon 2 Jan 15:04 MST"
+
 // userTimes are the clock as the header gives it, the longest first: in
 // the user's zone (Options.Zone), never in a case's, so it says which:
 // "Mon 30 Nov 11:39 CET (your time, Europe/Paris)", or where that does not
 // fit, "Mon 30 Nov 11:39 CET".
 func (m *Model) userTimes() []string {
 	loc := m.userZone()
-	short := m.now.In(loc).Format("Mon 2 Jan 15:04 MST")
+	short := m.now.In(loc).Format(shortTime)
 	name := loc.String()
 	if abbreviation, _ := m.now.In(loc).Zone(); name == "Local" || name == "" || name == abbreviation {
 		return []string{short + " (your time)", short} // no name known, or none that says more

@@ -319,7 +319,7 @@ func (f *form) stamp(ev *cases.Event, d *caseDetail, now time.Time) error {
 		}
 		if at.After(now) {
 			return &cases.Refused{Field: "when", Reason: fmt.Sprintf("%s is in the future (it is now %s): "+
-				"give the time it really happened", at.In(loc).Format("Mon 2 Jan 15:04 MST"), now.In(loc).Format("Mon 2 Jan 15:04 MST"))}
+				"give the time it really happened", at.In(loc).Format(shortTime), now.In(loc).Format(shortTime))}
 		}
 		ev.At = at
 		if l := f.get(cases.LateField.Name); l != nil && !l.hidden {
