@@ -90,6 +90,17 @@ func refusedNow(a *cases.Action, d *caseDetail) string {
 	return why
 }
 
+// refusals are refusedNow of every action on the case, by action name.
+func refusals(d *caseDetail) map[string]string {
+	out := map[string]string{}
+	for i := range cases.Actions {
+		if why := refusedNow(&cases.Actions[i], d); why != "" {
+			out[cases.Actions[i].Name] = why
+		}
+	}
+	return out
+}
+
 // outcomesNow are the outcomes the case can close with as it stands: each
 // tried as a dry run (cases.Apply) with what else it needs, and left out
 // where the refusal is the outcome's own (no-data while the work list

@@ -34,6 +34,10 @@ type caseDetail struct {
 	// if exported now (export.Check), worked out when the case is read.
 	letter     cases.LetterKind
 	letterGaps []export.LetterGap
+	// refused says, by action, why the case as it stands takes none
+	// (refusedNow), worked out when the case is read rather than on every
+	// frame the list of actions is drawn.
+	refused map[string]string
 }
 
 // now is the time the case is shown as of: the model's clock, or the time

@@ -326,6 +326,7 @@ func (m Model) readCase(id string) func() caseMsg {
 			return caseMsg{err: err}
 		}
 		d := &caseDetail{loaded: l, state: state, at: now}
+		d.refused = refusals(d)
 		if regs != nil {
 			d.register, _ = regs.Get(l.Case.Controller)
 		}

@@ -23,7 +23,7 @@ import (
 // openForm opens an action's form on the open case.
 func (m Model) openForm(a *cases.Action) Model {
 	d := m.kase.detail
-	if why := refusedNow(a, d); why != "" {
+	if why := d.refused[a.Name]; why != "" {
 		// The list of actions says what the case takes now, and why not this.
 		m.kase.menu, m.err = true, a.Name+": "+why
 		return m
@@ -578,7 +578,7 @@ func (m *Model) menuLines(width int) []string {
 	dimmed := false
 	for _, f := range k.Forms {
 		// An action the case does not take now is shown in brackets, dim.
-		if a, ok := cases.ActionNamed(f.Action); ok && refusedNow(a, m.kase.detail) != "" {
+		if m.kase.detail.refused[f.Action] != "" {
 			entries = append(entries, st.Dim.Render(fit(f.Binding.Help().Key, 2)+"("+f.Action+")"))
 			dimmed = true
 			continue
