@@ -67,69 +67,93 @@ type Stats struct {
 // dates in UTC, which can differ from the case's zone by a day around
 // midnight; the due instants used for overdue are exact.
 func Statistics(ss []Summary, now time.Time) Stats {
-	st := Stats{OpenByStatus: map[Status]int{}, OpenByController: map[string]int{}, ByRight: map[Right]int{},
-		RefusalsByGround: map[Ground]int{}}
-	today := DateOf(now, time.UTC)
-	var days []int
+	t := NewTally(now)
 	for i := range ss {
-		s := &ss[i]
-		if s.Voided {
-			st.Voided++
-			continue
-		}
-		st.Cases++
-		st.ByRight[s.Right]++
-		if s.Overdue(now) {
-			st.Overdue++
-		}
-		if s.DueWithin(now, Week) {
-			st.DueThisWeek++
-		}
-		if s.AnswerNotSent() {
-			st.AnswerNotSent++
-		}
-		if !s.Closed() {
-			st.Open++
-			st.OpenByStatus[s.Status]++
-			st.OpenByController[s.Controller]++
-			if s.Extension == ExtensionDecided && !s.NoticeBy.IsZero() &&
-				!s.NoticeBy.Before(today) && s.NoticeBy.Before(today.AddDays(7)) {
-				st.NoticesDueThisWeek++
-			}
-		}
-		if !s.AnsweredOn.IsZero() && s.CountsForTimeliness() {
-			st.Answered++
-			if s.Timeliness() == TimelinessOnTime {
-				st.OnTime++
-			}
-			if kept, judged := s.PromiseKept(); judged {
-				st.PromisesJudged++
-				if kept {
-					st.PromisesKept++
-				}
-			}
-			days = append(days, max(0, s.ReceiptDate.DaysUntil(s.AnsweredOn)-s.PausedDays))
-		} else if s.Closed() && s.AnsweredOn.IsZero() {
-			st.ClosedUnanswered++
-		}
-		switch s.Extension {
-		case ExtensionDecided:
-			st.Extensions++
-		case ExtensionValid:
-			st.Extensions++
-			st.ExtensionsInForce++
-		case ExtensionInvalid:
-			st.Extensions++
-			st.ExtensionsLate++
-		}
-		for _, g := range s.Grounds {
-			st.RefusalsByGround[g]++
+		t.Add(&ss[i])
+	}
+	return t.Stats()
+}
+
+// Tally is Statistics one summary at a time, for figures over more cases
+// than are worth holding at once (the register of requests reads a
+// million, each once, in order).
+type Tally struct {
+	st    Stats
+	now   time.Time
+	today Date
+	days  []int
+}
+
+// NewTally is an empty tally as of now.
+func NewTally(now time.Time) *Tally {
+	return &Tally{now: now, today: DateOf(now, time.UTC), st: Stats{OpenByStatus: map[Status]int{}, OpenByController: map[string]int{},
+		ByRight: map[Right]int{}, RefusalsByGround: map[Ground]int{}}}
+}
+
+// Add counts one more case.
+func (t *Tally) Add(s *Summary) {
+	st, now, today := &t.st, t.now, t.today
+	if s.Voided {
+		st.Voided++
+		return
+	}
+	st.Cases++
+	st.ByRight[s.Right]++
+	if s.Overdue(now) {
+		st.Overdue++
+	}
+	if s.DueWithin(now, Week) {
+		st.DueThisWeek++
+	}
+	if s.AnswerNotSent() {
+		st.AnswerNotSent++
+	}
+	if !s.Closed() {
+		st.Open++
+		st.OpenByStatus[s.Status]++
+		st.OpenByController[s.Controller]++
+		if s.Extension == ExtensionDecided && !s.NoticeBy.IsZero() &&
+			!s.NoticeBy.Before(today) && s.NoticeBy.Before(today.AddDays(7)) {
+			st.NoticesDueThisWeek++
 		}
 	}
+	if !s.AnsweredOn.IsZero() && s.CountsForTimeliness() {
+		st.Answered++
+		if s.Timeliness() == TimelinessOnTime {
+			st.OnTime++
+		}
+		if kept, judged := s.PromiseKept(); judged {
+			st.PromisesJudged++
+			if kept {
+				st.PromisesKept++
+			}
+		}
+		t.days = append(t.days, max(0, s.ReceiptDate.DaysUntil(s.AnsweredOn)-s.PausedDays))
+	} else if s.Closed() && s.AnsweredOn.IsZero() {
+		st.ClosedUnanswered++
+	}
+	switch s.Extension {
+	case ExtensionDecided:
+		st.Extensions++
+	case ExtensionValid:
+		st.Extensions++
+		st.ExtensionsInForce++
+	case ExtensionInvalid:
+		st.Extensions++
+		st.ExtensionsLate++
+	}
+	for _, g := range s.Grounds {
+		st.RefusalsByGround[g]++
+	}
+}
+
+// Stats are the figures of the cases added so far.
+func (t *Tally) Stats() Stats {
+	st := t.st
 	if st.Answered > 0 {
 		st.OnTimeRate = float64(st.OnTime) / float64(st.Answered)
 	}
-	st.MedianDays, st.P90Days = Median(days), Percentile(days, 90)
+	st.MedianDays, st.P90Days = Median(t.days), Percentile(t.days, 90)
 	return st
 }
 
