@@ -115,20 +115,22 @@ type reportWriter struct {
 	json bool
 	buf  []byte // JSON written, not yet flushed to w
 	rows int
+	row  export.ReportRow // the row being written, reused
 	all  *export.ReportTally
 	per  map[string]*export.ReportTally
 }
 
 func (r *reportWriter) add(e *cases.ReportEntry) error {
-	row := export.NewReportRowOf(e)
+	row := &r.row
+	row.Fill(e)
 	switch {
 	case r.csv != nil:
-		r.csv.Write(&row)
+		r.csv.Write(row)
 	case r.json:
 		if r.rows > 0 {
 			r.buf = append(r.buf, ',')
 		}
-		r.buf = export.AppendReportRowJSON(r.buf, &row)
+		r.buf = export.AppendReportRowJSON(r.buf, row)
 		if len(r.buf) >= 1<<16 {
 			if _, err := r.w.Write(r.buf); err != nil {
 				return err
@@ -140,7 +142,6 @@ func (r *reportWriter) add(e *cases.ReportEntry) error {
 			row.Received, row.Due, row.Answered, row.Extension, row.Outcome, row.Timeliness, reportNotes(&row.Timeline))
 	}
 	r.rows++
-	r.all.Add(e)
 	t := r.per[e.Summary.Controller]
 	if t == nil {
 		t = export.NewReportTally(r.now)
@@ -152,6 +153,9 @@ func (r *reportWriter) add(e *cases.ReportEntry) error {
 
 // finish writes the totals (JSON and text) and flushes.
 func (r *reportWriter) finish() error {
+	for _, id := range slices.Sorted(maps.Keys(r.per)) {
+		r.all.Merge(r.per[id]) // each case was added to its organisation's tally only
+	}
 	switch {
 	case r.csv != nil:
 		if err := r.csv.Flush(); err != nil {

@@ -147,12 +147,37 @@ func (t *Tally) Add(s *Summary) {
 	}
 }
 
+// Merge adds to t the cases added to o (a tally as of the same instant):
+// the figures of several organisations from theirs, each case added once.
+func (t *Tally) Merge(o *Tally) {
+	st, os := &t.st, &o.st
+	for _, n := range []struct{ to, from *int }{{&st.Voided, &os.Voided}, {&st.Cases, &os.Cases}, {&st.Open, &os.Open},
+		{&st.Overdue, &os.Overdue}, {&st.DueThisWeek, &os.DueThisWeek}, {&st.AnswerNotSent, &os.AnswerNotSent},
+		{&st.NoticesDueThisWeek, &os.NoticesDueThisWeek}, {&st.Answered, &os.Answered}, {&st.OnTime, &os.OnTime},
+		{&st.PromisesJudged, &os.PromisesJudged}, {&st.PromisesKept, &os.PromisesKept}, {&st.ClosedUnanswered, &os.ClosedUnanswered},
+		{&st.Extensions, &os.Extensions}, {&st.ExtensionsInForce, &os.ExtensionsInForce}, {&st.ExtensionsLate, &os.ExtensionsLate}} {
+		*n.to += *n.from
+	}
+	addCounts(st.OpenByStatus, os.OpenByStatus)
+	addCounts(st.OpenByController, os.OpenByController)
+	addCounts(st.ByRight, os.ByRight)
+	addCounts(st.RefusalsByGround, os.RefusalsByGround)
+	t.days = append(t.days, o.days...)
+}
+
+func addCounts[K comparable](to, from map[K]int) {
+	for k, n := range from {
+		to[k] += n
+	}
+}
+
 // Stats are the figures of the cases added so far.
 func (t *Tally) Stats() Stats {
 	st := t.st
 	if st.Answered > 0 {
 		st.OnTimeRate = float64(st.OnTime) / float64(st.Answered)
 	}
+	slices.Sort(t.days) // once: Median and Percentile then sort a sorted copy, in one pass
 	st.MedianDays, st.P90Days = Median(t.days), Percentile(t.days, 90)
 	return st
 }

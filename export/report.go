@@ -80,11 +80,20 @@ type Timeline struct {
 
 // NewReportRowOf is the register's row of a case from its entry (cases.ReportEntry).
 func NewReportRowOf(e *cases.ReportEntry) ReportRow {
-	r := NewReportRow(&e.Summary)
-	t := Timeline{AnsweredWithDraft: e.AnsweredWithDraft, AnswerOutside: e.AnswerOutside, LettersOutside: e.LettersOutside,
+	var r ReportRow
+	r.Fill(e)
+	return r
+}
+
+// Fill makes r the row of entry e: NewReportRowOf without copying a row,
+// for a register written a row at a time.
+func (r *ReportRow) Fill(e *cases.ReportEntry) {
+	r.setSummary(&e.Summary)
+	r.Timeline = Timeline{AnsweredWithDraft: e.AnsweredWithDraft, AnswerOutside: e.AnswerOutside, LettersOutside: e.LettersOutside,
 		Refusal: e.Refusal, RefusedItems: make([]string, 0, len(e.Refused)), WithheldFiles: make([]string, 0, len(e.Withheld)),
 		RefusalLate: e.RefusalLate, LateEntries: e.LateEntries, StoppedLate: nonNil(e.StoppedLate), WorkItems: e.WorkItems,
 		WorkOpen: e.WorkOpen, Approvals: nonNil(e.Approvals)}
+	t := &r.Timeline
 	for _, w := range e.Refused {
 		item := w.Item + ": " + w.Result
 		if w.Ground != "" {
@@ -95,8 +104,6 @@ func NewReportRowOf(e *cases.ReportEntry) ReportRow {
 	for _, f := range e.Withheld {
 		t.WithheldFiles = append(t.WithheldFiles, f.Name+" ("+f.Ground+")")
 	}
-	r.Timeline = t
-	return r
 }
 
 func nonNil(s []string) []string {
@@ -193,6 +200,25 @@ func (rt *ReportTally) Add(e *cases.ReportEntry) {
 	t.StoppedLate += len(e.StoppedLate)
 }
 
+// Merge adds to rt the entries added to o (a tally as of the same
+// instant): the figures of all organisations from each one's.
+func (rt *ReportTally) Merge(o *ReportTally) {
+	rt.stats.Merge(o.stats)
+	t, ot := &rt.t, &o.t
+	for _, n := range []struct{ to, from *int }{{&t.AnsweredWithDraft, &ot.AnsweredWithDraft}, {&t.AnswersOutside, &ot.AnswersOutside},
+		{&t.LettersOutside, &ot.LettersOutside}, {&t.Refusals.Full, &ot.Refusals.Full}, {&t.Refusals.Partial, &ot.Refusals.Partial},
+		{&t.Refusals.WithheldFiles, &ot.Refusals.WithheldFiles}, {&t.Refusals.ToldLate, &ot.Refusals.ToldLate},
+		{&t.LateEntries, &ot.LateEntries}, {&t.CasesWithLate, &ot.CasesWithLate}, {&t.StoppedLate, &ot.StoppedLate}} {
+		*n.to += *n.from
+	}
+	for _, m := range []struct{ to, from map[string]int }{{t.Refusals.ItemsByResult, ot.Refusals.ItemsByResult},
+		{t.Refusals.KeptByGround, ot.Refusals.KeptByGround}, {t.Refusals.WithheldByGround, ot.Refusals.WithheldByGround}} {
+		for k, n := range m.from {
+			m.to[k] += n
+		}
+	}
+}
+
 // Totals are the figures of the entries added so far.
 func (rt *ReportTally) Totals() ReportTotals {
 	st := rt.stats.Stats()
@@ -223,9 +249,15 @@ var extensionWords = map[cases.ExtensionState]string{cases.ExtensionDecided: "de
 // NewReportRow is the register's row of one case: on time or late by the
 // date the answer was sent, against the deadline in force.
 func NewReportRow(s *cases.Summary) ReportRow {
-	r := ReportRow{Controller: s.Controller, ID: s.ID, RequestID: s.RequestID, Right: string(s.Right),
+	var r ReportRow
+	r.setSummary(s)
+	return r
+}
+
+func (r *ReportRow) setSummary(s *cases.Summary) {
+	*r = ReportRow{Controller: s.Controller, ID: s.ID, RequestID: s.RequestID, Right: string(s.Right),
 		Received: s.ReceiptDate.String(), Extension: extensionWords[s.Extension], Status: string(s.Status),
-		Outcome: string(s.Outcome), Grounds: []string{}}
+		Outcome: string(s.Outcome), Grounds: make([]string, 0, len(s.Grounds))}
 	switch {
 	case !s.LegalDue.IsZero():
 		r.Due = s.LegalDue.String()
@@ -245,7 +277,6 @@ func NewReportRow(s *cases.Summary) ReportRow {
 		r.Answered = s.AnsweredOn.String()
 	}
 	r.Timeliness = string(s.Timeliness())
-	return r
 }
 
 // WriteReportCSV writes one header row and one row per case (ReportCSV).

@@ -13,6 +13,9 @@ import (
 // half a gigabyte of JSON, which encoding/json takes seconds to write.
 func AppendReportRowJSON(b []byte, r *ReportRow) []byte {
 	start := len(b)
+	var high bool // a byte above ASCII was written: EscapeJSON has work
+	appendJSONString := func(b []byte, s string) []byte { return appendJSONString(b, s, &high) }
+	appendJSONStrings := func(b []byte, ss []string) []byte { return appendJSONStrings(b, ss, &high) }
 	b = append(b, `{"controller":`...)
 	b = appendJSONString(b, r.Controller)
 	for _, f := range []struct{ name, value string }{{"id", r.ID}, {"request_id", r.RequestID}, {"right", r.Right},
@@ -44,15 +47,17 @@ func AppendReportRowJSON(b []byte, r *ReportRow) []byte {
 	b = strconv.AppendInt(append(b, `,"work_open":`...), int64(t.WorkOpen), 10)
 	b = appendJSONStrings(append(b, `,"approvals":`...), t.Approvals)
 	b = append(b, '}')
-	if escaped := cases.EscapeJSON(b[start:]); &escaped[0] != &b[start] {
-		b = append(b[:start], escaped...)
+	if high {
+		if escaped := cases.EscapeJSON(b[start:]); &escaped[0] != &b[start] {
+			b = append(b[:start], escaped...)
+		}
 	}
 	return b
 }
 
 // appendJSONStrings appends a list of strings, null for a nil one, as
 // encoding/json does.
-func appendJSONStrings(b []byte, ss []string) []byte {
+func appendJSONStrings(b []byte, ss []string, high *bool) []byte {
 	if ss == nil {
 		return append(b, "null"...)
 	}
@@ -61,20 +66,35 @@ func appendJSONStrings(b []byte, ss []string) []byte {
 		if i > 0 {
 			b = append(b, ',')
 		}
-		b = appendJSONString(b, s)
+		b = appendJSONString(b, s, high)
 	}
 	return append(b, ']')
 }
 
+// jsonPlain are the bytes encoding/json writes as they are, and below DEL
+// (which EscapeJSON escapes).
+var jsonPlain = func() (plain [256]bool) {
+	for c := 0x20; c < 0x7f; c++ {
+		plain[c] = c != '"' && c != '\\' && c != '<' && c != '>' && c != '&'
+	}
+	return plain
+}()
+
 // appendJSONString appends s quoted as encoding/json quotes a string (HTML
-// characters escaped, invalid UTF-8 replaced, U+2028 and U+2029 escaped).
-func appendJSONString(b []byte, s string) []byte {
+// characters escaped, invalid UTF-8 replaced, U+2028 and U+2029 escaped),
+// and sets *high when it wrote a byte from DEL up.
+func appendJSONString(b []byte, s string, high *bool) []byte {
 	const hex = "0123456789abcdef"
 	b = append(b, '"')
 	start := 0
 	for i := 0; i < len(s); {
+		if jsonPlain[s[i]] {
+			i++
+			continue
+		}
 		if c := s[i]; c < utf8.RuneSelf {
-			if c >= 0x20 && c != '"' && c != '\\' && c != '<' && c != '>' && c != '&' {
+			if c == 0x7f {
+				*high = true
 				i++
 				continue
 			}
@@ -99,6 +119,7 @@ func appendJSONString(b []byte, s string) []byte {
 			start = i
 			continue
 		}
+		*high = true
 		r, size := utf8.DecodeRuneInString(s[i:])
 		switch {
 		case r == utf8.RuneError && size == 1:

@@ -2,8 +2,10 @@ package export
 
 import (
 	"encoding/csv"
+	"fmt"
 	"os"
 	"path/filepath"
+	"reflect"
 	"strings"
 	"testing"
 	"time"
@@ -273,5 +275,52 @@ func TestReportRowJSONIsCasesJSON(t *testing.T) {
 		if got := AppendReportRowJSON([]byte("x"), &row); string(got) != "x"+string(want) {
 			t.Errorf("%q:\n got %s\nwant %s", text, got[1:], want)
 		}
+	}
+}
+
+// TestReportTallyMerged: the totals of all organisations merged from each
+// one's are the totals of every entry added to one tally.
+func TestReportTallyMerged(t *testing.T) {
+	now := time.Date(2026, 4, 1, 12, 0, 0, 0, time.UTC)
+	d := cases.NewDate
+	var entries []cases.ReportEntry
+	for i := range 60 {
+		s := reportCase(fmt.Sprintf("DSR-%d", i), []string{"crisp", "callrix", "closeq"}[i%3], d(2026, 1, 1+i%28), d(2026, 2, 1+i%28),
+			cases.Date{}, []cases.Status{cases.StatusClosed, cases.StatusInProgress, cases.StatusNew, cases.StatusClosed}[i%4])
+		if i%2 == 0 {
+			s.AnsweredOn = d(2026, 1, 10+i%19)
+		}
+		s.Right = []cases.Right{cases.RightAccess, cases.RightErasure, cases.RightObjection}[i%3]
+		s.Extension = cases.ExtensionState(i % 4)
+		s.PausedDays, s.PromiseDue = i%5, d(2026, 1, 20)
+		if i%7 == 0 {
+			s.Grounds, s.Outcome = []cases.Ground{cases.GroundExcessive}, cases.OutcomeRefused
+		}
+		e := cases.ReportEntry{Summary: s, AnsweredWithDraft: i%6 == 0, AnswerOutside: i%4 == 1, LettersOutside: i % 3,
+			RefusalLate: i%9 == 0, LateEntries: i % 2, StoppedLate: make([]string, i%3)}
+		if i%5 == 0 {
+			e.Refusal, e.Refused = "partial", []cases.RefusedItem{{Item: "crm", Result: "kept", Ground: "art17-3-b"}}
+			e.Withheld = []cases.WithheldFile{{Name: "a.csv", Ground: "rights-of-others"}}
+		}
+		entries = append(entries, e)
+	}
+	one := NewReportTally(now)
+	per := map[string]*ReportTally{}
+	for i := range entries {
+		one.Add(&entries[i])
+		c := entries[i].Summary.Controller
+		if per[c] == nil {
+			per[c] = NewReportTally(now)
+		}
+		per[c].Add(&entries[i])
+	}
+	merged := NewReportTally(now)
+	for _, c := range []string{"closeq", "crisp", "callrix"} {
+		per[c].Totals() // a tally's totals taken before it is merged change nothing
+		merged.Merge(per[c])
+	}
+	want, got := one.Totals(), merged.Totals()
+	if !reflect.DeepEqual(got, want) || want.Cases != 60 || want.Answered == 0 || want.Refusals.Partial == 0 {
+		t.Errorf("merged\n %+v\nwant\n %+v", got, want)
 	}
 }

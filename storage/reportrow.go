@@ -84,22 +84,25 @@ func appendReportEntry(b []byte, e *cases.ReportEntry) []byte {
 	return b
 }
 
-// decodeReportEntry reads the entry under key k into e (zero), its strings
-// copied out.
-func decodeReportEntry(e *cases.ReportEntry, k, v []byte) error {
+// decodeReportEntry reads the entry under key k into e (zero). Its
+// strings are cut from one copy of the ID and the entry, made in scratch
+// (which it returns, grown, for the next entry): one allocation an entry.
+func decodeReportEntry(e *cases.ReportEntry, k, v, scratch []byte) ([]byte, error) {
 	at := bytes.LastIndexByte(k, 0)
 	if len(v) == 0 || v[0] != reportFormat || at < 0 {
-		return errBadReportEntry
+		return scratch, errBadReportEntry
 	}
 	received, ok := parseFixedNano(k[:at])
 	if !ok {
-		return errBadReportEntry
+		return scratch, errBadReportEntry
 	}
-	r := &rowReader{b: v[1:], s: string(v[1:])}
+	scratch = append(append(scratch[:0], k[at+1:]...), v[1:]...)
+	all := string(scratch)
+	id := all[:len(k)-at-1]
+	r := &rowReader{b: v[1:], s: all[len(id):]}
 	s := &e.Summary
-	s.ID, s.ReceivedAt = string(k[at+1:]), received
-	s.Controller, s.Right, s.Status, s.Outcome, e.Refusal = r.string(), cases.Right(r.string()), cases.Status(r.string()),
-		cases.Outcome(r.string()), r.string()
+	s.ID, s.ReceivedAt = id, received
+	s.Controller, s.Right, s.Status, s.Outcome, e.Refusal = r.string(), cases.Right(r.string()), cases.Status(r.string()), cases.Outcome(r.string()), r.string()
 	s.RequestID = s.ID
 	if r.byte() == 1 {
 		s.RequestID = r.string()
@@ -140,9 +143,9 @@ func decodeReportEntry(e *cases.ReportEntry, k, v []byte) error {
 		}
 	}
 	if r.err != nil || len(r.b) != 0 {
-		return errBadReportEntry
+		return scratch, errBadReportEntry
 	}
-	return nil
+	return scratch, nil
 }
 
 // count reads the length of a list, which cannot be longer than the bytes
@@ -214,12 +217,16 @@ func (s *Store) Report(controller string, from, to cases.Date, now time.Time, em
 		if !to.IsZero() {
 			stop = []byte(to.AddDays(2).String())
 		}
+		// One entry, reused: a summary is hundreds of bytes, and a million
+		// of them would be most of what a register allocates.
+		e, scratch := &cases.ReportEntry{}, make([]byte, 0, 256)
 		for ; k != nil && (stop == nil || bytes.Compare(k, stop) < 0); k, v = c.Next() {
 			if controller != "" && !reportEntryOf(v, controller) {
 				continue
 			}
-			var e cases.ReportEntry
-			if err := decodeReportEntry(&e, k, v); err != nil {
+			*e = cases.ReportEntry{}
+			var err error
+			if scratch, err = decodeReportEntry(e, k, v, scratch); err != nil {
 				return &StoreError{Path: s.path, Err: ErrDamaged, Detail: "case " + lastField(k) + ": " + err.Error(), Advice: restoreAdvice}
 			}
 			if !cases.InReport(&e.Summary, controller, from, to) {
@@ -232,7 +239,7 @@ func (s *Store) Report(controller string, from, to cases.Date, now time.Time, em
 				}
 				e.AddTimeline(rec.Case, st)
 			}
-			if err := emit(&e); err != nil {
+			if err := emit(e); err != nil {
 				return err
 			}
 		}

@@ -33,7 +33,7 @@ func TestReportEntryRoundTrip(t *testing.T) {
 	for _, e := range []cases.ReportEntry{full, bare} {
 		k, v := reportKey(e.Summary.ReceivedAt, e.Summary.ID), appendReportEntry(nil, &e)
 		var got cases.ReportEntry
-		if err := decodeReportEntry(&got, k, v); err != nil {
+		if _, err := decodeReportEntry(&got, k, v, nil); err != nil {
 			t.Fatal(err)
 		}
 		if !reflect.DeepEqual(got, e) {
@@ -41,7 +41,7 @@ func TestReportEntryRoundTrip(t *testing.T) {
 		}
 		for cut := 1; cut < len(v); cut += 7 {
 			var short cases.ReportEntry
-			if decodeReportEntry(&short, k, v[:len(v)-cut]) == nil {
+			if _, err := decodeReportEntry(&short, k, v[:len(v)-cut], nil); err == nil {
 				t.Errorf("%d bytes cut off: read without an error", cut)
 			}
 		}
