@@ -177,7 +177,7 @@ func (t *Tally) Stats() Stats {
 	if st.Answered > 0 {
 		st.OnTimeRate = float64(st.OnTime) / float64(st.Answered)
 	}
-	slices.Sort(t.days) // once: Median and Percentile then sort a sorted copy, in one pass
+	slices.Sort(t.days) // once, for both Median and Percentile
 	st.MedianDays, st.P90Days = Median(t.days), Percentile(t.days, 90)
 	return st
 }
@@ -188,8 +188,7 @@ func Median(values []int) float64 {
 	if len(values) == 0 {
 		return 0
 	}
-	v := slices.Clone(values)
-	slices.Sort(v)
+	v := sorted(values)
 	n := len(v)
 	if n%2 == 1 {
 		return float64(v[n/2])
@@ -203,10 +202,20 @@ func Percentile(values []int, p int) int {
 	if len(values) == 0 {
 		return 0
 	}
-	v := slices.Clone(values)
-	slices.Sort(v)
+	v := sorted(values)
 	rank := int(math.Ceil(float64(p) / 100 * float64(len(v))))
 	return v[min(max(rank, 1), len(v))-1]
+}
+
+// sorted is values in order: values themselves when they are (a tally
+// sorts its own once), else a sorted copy.
+func sorted(values []int) []int {
+	if slices.IsSorted(values) {
+		return values
+	}
+	v := slices.Clone(values)
+	slices.Sort(v)
+	return v
 }
 
 // WeekCount is the number of requests received in the week (Monday to

@@ -165,9 +165,11 @@ func (r *rowReader) count() int {
 // called before the case's new queue row is put: the old row says where
 // the old entry is.
 func (enc *encodedCase) putReportEntry(tx *bolt.Tx, batch *indexBatch) error {
-	b := tx.Bucket(bucketReports)
-	if b == nil {
-		return nil // a file being migrated from before the bucket: the rebuild at the end writes it
+	// A file migrated from a build before the entries gets its bucket
+	// here: the migration writes every case, each its entry.
+	b, err := tx.CreateBucketIfNotExists(bucketReports)
+	if err != nil {
+		return err
 	}
 	if batch == nil {
 		if old := tx.Bucket(bucketRows).Get(enc.id); old != nil {

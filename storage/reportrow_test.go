@@ -2,6 +2,7 @@ package storage
 
 import (
 	"reflect"
+	"strconv"
 	"testing"
 	"time"
 
@@ -113,4 +114,32 @@ func TestReportEntriesAreCheckedAndRebuilt(t *testing.T) {
 		t.Fatalf("after the rebuild: %+v", entries)
 	}
 	cleanCheck(t, s)
+}
+
+// TestReportAfterMigratingAFileWithoutEntries: a schema 3 file written
+// before the report entries, migrated on open, gives its register in that
+// same open: the migration writes every case, each its entry.
+func TestReportAfterMigratingAFileWithoutEntries(t *testing.T) {
+	s := newStore(t)
+	want := map[string]bool{}
+	for _, name := range []string{"Zoé Lefèvre", "Anna Example", "Marc Dupont"} {
+		want[addCase(t, s, name)[0].ID] = true
+	}
+	toSchema3(t, s.Path())
+	withBolt(t, s, func(tx *bolt.Tx) error {
+		if err := tx.DeleteBucket(bucketReports); err != nil {
+			return err
+		}
+		// The stamp of the build before the entries.
+		return tx.Bucket(bucketMeta).Put(keyIndexEngine, []byte(strconv.Itoa(cases.EngineVersion)+"."+strconv.Itoa(rowFormat)))
+	})
+	entries := reportOf(t, Open(s.Path(), Options{Clock: cases.FixedClock(testNow)}))
+	if len(entries) != len(want) {
+		t.Fatalf("%d entries after the migration, want %d", len(entries), len(want))
+	}
+	for _, e := range entries {
+		if !want[e.Summary.ID] {
+			t.Errorf("entry of %s", e.Summary.ID)
+		}
+	}
 }

@@ -156,9 +156,12 @@ func (s *Store) prepare(db *bolt.DB, readOnly bool) error {
 		return db.Update(func(tx *bolt.Tx) error { return createSchema(tx, SchemaVersion, now) })
 	}
 	if version < SchemaVersion || migrating {
-		return migrate(db, version, now)
+		if err := migrate(db, version, now); err != nil || !staleIndex {
+			return err
+		}
 	}
-	// The index was computed by another engine version: recompute it.
+	// The index was computed by another engine version (or a migrated
+	// file's was): recompute it.
 	return db.Update(func(tx *bolt.Tx) error { return rebuildIndex(tx, now) })
 }
 
