@@ -80,7 +80,9 @@ func (a *app) runReport(o reportOptions) int {
 	// register of a million cases is never held whole. A store that fails
 	// part way has printed the rows before it.
 	if err := reportEntries(a.cases(a.dbPath(o.db)), o.controller, fromDate, toDate, now, r.add); err != nil {
-		_ = r.w.Flush()
+		if r.rows > 0 {
+			_ = r.w.Flush()
+		}
 		return a.storeFailure(err)
 	}
 	if err := r.finish(); err != nil {
@@ -89,38 +91,49 @@ func (a *app) runReport(o reportOptions) int {
 	return exitOK
 }
 
-// newReportWriter is the writer of a register in the format o asks for,
-// its header written.
+// newReportWriter is the writer of a register in the format o asks for.
+// Nothing is written before the first row, or the end: a store that
+// cannot be read leaves one line, its error.
 func newReportWriter(w io.Writer, o reportOptions, from, to cases.Date, now time.Time) *reportWriter {
-	out := bufio.NewWriterSize(w, 1<<16)
-	r := &reportWriter{w: out, now: now, all: export.NewReportTally(now), per: map[string]*export.ReportTally{}}
+	return &reportWriter{w: bufio.NewWriterSize(w, 1<<16), o: o, from: from, to: to, now: now, all: export.NewReportTally(now),
+		per: map[string]*export.ReportTally{}}
+}
+
+// begin writes the header of the format.
+func (r *reportWriter) begin() {
+	r.begun = true
 	switch {
-	case o.asCSV:
-		r.csv = export.NewReportCSV(out)
-	case o.asJSON:
+	case r.o.asCSV:
+		r.csv = export.NewReportCSV(r.w)
+	case r.o.asJSON:
 		r.json = true
-		r.buf = fmt.Appendf(r.buf, `{"from":%s,"to":%s,"rows":[`, jsonString(dateOrEmpty(from)), jsonString(dateOrEmpty(to)))
+		r.buf = fmt.Appendf(r.buf, `{"from":%s,"to":%s,"rows":[`, jsonString(dateOrEmpty(r.from)), jsonString(dateOrEmpty(r.to)))
 	default:
-		fmt.Fprintf(out, "%-16s %-12s %-18s %-10s %-10s %-10s %-11s %-19s %-17s %s\n", "ID", "ORGANISATION", "RIGHT", "RECEIVED", "DUE", "ANSWERED", "EXTENSION", "OUTCOME", "TIMELINESS", "NOTES")
+		fmt.Fprintf(r.w, "%-16s %-12s %-18s %-10s %-10s %-10s %-11s %-19s %-17s %s\n", "ID", "ORGANISATION", "RIGHT", "RECEIVED", "DUE", "ANSWERED", "EXTENSION", "OUTCOME", "TIMELINESS", "NOTES")
 	}
-	return r
 }
 
 // reportWriter writes the register in one of its formats as the entries
 // come, in its order, and adds them up for the totals at the end.
 type reportWriter struct {
-	w    *bufio.Writer
-	now  time.Time
-	csv  *export.ReportCSV
-	json bool
-	buf  []byte // JSON written, not yet flushed to w
-	rows int
-	row  export.ReportRow // the row being written, reused
-	all  *export.ReportTally
-	per  map[string]*export.ReportTally
+	w        *bufio.Writer
+	o        reportOptions
+	from, to cases.Date
+	begun    bool
+	now      time.Time
+	csv      *export.ReportCSV
+	json     bool
+	buf      []byte // JSON written, not yet flushed to w
+	rows     int
+	row      export.ReportRow // the row being written, reused
+	all      *export.ReportTally
+	per      map[string]*export.ReportTally
 }
 
 func (r *reportWriter) add(e *cases.ReportEntry) error {
+	if !r.begun {
+		r.begin()
+	}
 	row := &r.row
 	row.Fill(e)
 	switch {
@@ -153,6 +166,9 @@ func (r *reportWriter) add(e *cases.ReportEntry) error {
 
 // finish writes the totals (JSON and text) and flushes.
 func (r *reportWriter) finish() error {
+	if !r.begun {
+		r.begin()
+	}
 	for _, id := range slices.Sorted(maps.Keys(r.per)) {
 		r.all.Merge(r.per[id]) // each case was added to its organisation's tally only
 	}

@@ -150,7 +150,7 @@ func TestReportFromEntriesIsReportFromTimelines(t *testing.T) {
 	personalOnly(t, "reads the local database both ways")
 	db := filepath.Join(t.TempDir(), "d.db")
 	env := map[string]string{"RIGHTSDESK_NOW": "2026-11-30T12:00:00Z"}
-	if status, _, errOut := runCLI(t, env, "demo", "--db", db, "--cases", "500", "--seed", "5"); status != 0 {
+	if status, _, errOut := runCLI(t, env, "demo", "--db", db, "--cases", "400", "--seed", "5"); status != 0 {
 		t.Fatal(errOut)
 	}
 	every := [][]string{{}, {"--json"}, {"--csv"}, {"--controller", "crisp"}, {"--json", "--controller", "callrix"},
@@ -196,7 +196,7 @@ func TestReportFromEntriesIsReportFromTimelines(t *testing.T) {
 			if err := r.finish(); err != nil {
 				t.Fatal(err)
 			}
-			if r.rows < 20 {
+			if r.rows < 10 {
 				t.Fatalf("report %v: %d rows, too few to tell", args, r.rows)
 			}
 			if got != want.String() {
