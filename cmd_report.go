@@ -1,6 +1,7 @@
 package main
 
 import (
+	"bufio"
 	"fmt"
 	"io"
 	"maps"
@@ -74,80 +75,183 @@ func (a *app) runReport(o reportOptions) int {
 		}
 	}
 	now := a.clock.Now()
-	picked, rows, err := reportRows(a.cases(a.dbPath(o.db)), o.controller, fromDate, toDate, now)
-	if err != nil {
+	r := newReportWriter(a.stdout, o, fromDate, toDate, now)
+	// The rows go out as the entries are read, the totals after them: a
+	// register of a million cases is never held whole. A store that fails
+	// part way has printed the rows before it.
+	if err := reportEntries(a.cases(a.dbPath(o.db)), o.controller, fromDate, toDate, now, r.add); err != nil {
+		if r.rows > 0 {
+			_ = r.w.Flush()
+		}
 		return a.storeFailure(err)
 	}
-	byController := map[string][]cases.Summary{}
-	rowsOf := map[string][]export.ReportRow{}
-	for i := range picked {
-		id := picked[i].Controller
-		byController[id] = append(byController[id], picked[i])
-		rowsOf[id] = append(rowsOf[id], rows[i])
-	}
-	totals := func(ss []cases.Summary, rows []export.ReportRow) export.ReportTotals {
-		t := export.NewReportTotals(ss, now)
-		t.AddTimelines(rows)
-		return t
-	}
-	switch {
-	case o.asCSV:
-		if err := export.WriteReportCSV(a.stdout, rows); err != nil {
-			return a.fail(exitStore, fmt.Errorf("report: %w", err))
-		}
-		return exitOK
-	case o.asJSON:
-		per := map[string]export.ReportTotals{}
-		for id, ss := range byController {
-			per[id] = totals(ss, rowsOf[id])
-		}
-		return a.printJSON(struct {
-			From         string                         `json:"from"`
-			To           string                         `json:"to"`
-			Rows         []export.ReportRow             `json:"rows"`
-			Totals       export.ReportTotals            `json:"totals"`
-			ByController map[string]export.ReportTotals `json:"by_controller"`
-		}{dateOrEmpty(fromDate), dateOrEmpty(toDate), rows, totals(picked, rows), per})
-	}
-	w := a.stdout
-	fmt.Fprintf(w, "%-16s %-12s %-18s %-10s %-10s %-10s %-11s %-19s %-17s %s\n", "ID", "ORGANISATION", "RIGHT", "RECEIVED", "DUE", "ANSWERED", "EXTENSION", "OUTCOME", "TIMELINESS", "NOTES")
-	for _, r := range rows {
-		fmt.Fprintf(w, "%-16s %-12s %-18s %-10s %-10s %-10s %-11s %-19s %-17s %s\n", r.ID, cases.Printable(r.Controller), r.Right,
-			r.Received, r.Due, r.Answered, r.Extension, r.Outcome, r.Timeliness, reportNotes(&r.Timeline))
-	}
-	for _, id := range slices.Sorted(maps.Keys(byController)) {
-		printTotals(w, id, totals(byController[id], rowsOf[id]))
-	}
-	if len(byController) != 1 {
-		printTotals(w, "all organisations", totals(picked, rows))
+	if err := r.finish(); err != nil {
+		return a.fail(exitStore, fmt.Errorf("report: %w", err))
 	}
 	return exitOK
 }
 
-// reportRows are the register's cases (one organisation, or all when
-// controller is empty; received in the period) and their rows, each
-// completed from its timeline: one read of the queue, one of the cases.
-func reportRows(st storage.Service, controller string, from, to cases.Date, now time.Time) ([]cases.Summary, []export.ReportRow, error) {
+// newReportWriter is the writer of a register in the format o asks for.
+// Nothing is written before the first row, or the end: a store that
+// cannot be read leaves one line, its error.
+func newReportWriter(w io.Writer, o reportOptions, from, to cases.Date, now time.Time) *reportWriter {
+	return &reportWriter{w: bufio.NewWriterSize(w, 1<<16), o: o, from: from, to: to, now: now, all: export.NewReportTally(now),
+		per: map[string]*export.ReportTally{}}
+}
+
+// begin writes the header of the format.
+func (r *reportWriter) begin() {
+	r.begun = true
+	switch {
+	case r.o.asCSV:
+		r.csv = export.NewReportCSV(r.w)
+	case r.o.asJSON:
+		r.json = true
+		r.buf = fmt.Appendf(r.buf, `{"from":%s,"to":%s,"rows":[`, jsonString(dateOrEmpty(r.from)), jsonString(dateOrEmpty(r.to)))
+	default:
+		fmt.Fprintf(r.w, "%-16s %-12s %-18s %-10s %-10s %-10s %-11s %-19s %-17s %s\n", "ID", "ORGANISATION", "RIGHT", "RECEIVED", "DUE", "ANSWERED", "EXTENSION", "OUTCOME", "TIMELINESS", "NOTES")
+	}
+}
+
+// reportWriter writes the register in one of its formats as the entries
+// come, in its order, and adds them up for the totals at the end.
+type reportWriter struct {
+	w        *bufio.Writer
+	o        reportOptions
+	from, to cases.Date
+	begun    bool
+	now      time.Time
+	csv      *export.ReportCSV
+	json     bool
+	buf      []byte // JSON written, not yet flushed to w
+	rows     int
+	row      export.ReportRow // the row being written, reused
+	all      *export.ReportTally
+	per      map[string]*export.ReportTally
+}
+
+func (r *reportWriter) add(e *cases.ReportEntry) error {
+	if !r.begun {
+		r.begin()
+	}
+	row := &r.row
+	row.Fill(e)
+	switch {
+	case r.csv != nil:
+		r.csv.Write(row)
+	case r.json:
+		if r.rows > 0 {
+			r.buf = append(r.buf, ',')
+		}
+		r.buf = export.AppendReportRowJSON(r.buf, row)
+		if len(r.buf) >= 1<<16 {
+			if _, err := r.w.Write(r.buf); err != nil {
+				return err
+			}
+			r.buf = r.buf[:0]
+		}
+	default:
+		fmt.Fprintf(r.w, "%-16s %-12s %-18s %-10s %-10s %-10s %-11s %-19s %-17s %s\n", row.ID, cases.Printable(row.Controller), row.Right,
+			row.Received, row.Due, row.Answered, row.Extension, row.Outcome, row.Timeliness, reportNotes(&row.Timeline))
+	}
+	r.rows++
+	t := r.per[e.Summary.Controller]
+	if t == nil {
+		t = export.NewReportTally(r.now)
+		r.per[e.Summary.Controller] = t
+	}
+	t.Add(e)
+	return nil
+}
+
+// finish writes the totals (JSON and text) and flushes.
+func (r *reportWriter) finish() error {
+	if !r.begun {
+		r.begin()
+	}
+	for _, id := range slices.Sorted(maps.Keys(r.per)) {
+		r.all.Merge(r.per[id]) // each case was added to its organisation's tally only
+	}
+	switch {
+	case r.csv != nil:
+		if err := r.csv.Flush(); err != nil {
+			return err
+		}
+	case r.json:
+		per := map[string]export.ReportTotals{}
+		for id, t := range r.per {
+			per[id] = t.Totals()
+		}
+		totals, err := cases.JSON(r.all.Totals())
+		if err != nil {
+			return err
+		}
+		byController, err := cases.JSON(per)
+		if err != nil {
+			return err
+		}
+		r.buf = append(append(append(append(r.buf, `],"totals":`...), totals...), `,"by_controller":`...), byController...)
+		if _, err := r.w.Write(append(r.buf, "}\n"...)); err != nil {
+			return err
+		}
+	default:
+		for _, id := range slices.Sorted(maps.Keys(r.per)) {
+			printTotals(r.w, id, r.per[id].Totals())
+		}
+		if len(r.per) != 1 {
+			printTotals(r.w, "all organisations", r.all.Totals())
+		}
+	}
+	return r.w.Flush()
+}
+
+// jsonString is s as a JSON string, as cases.JSON writes it.
+func jsonString(s string) []byte {
+	b, _ := cases.JSON(s)
+	return b
+}
+
+// reportEntries calls emit with the report entry of each case in the
+// register (cases.InReport), in its order: from the stored entries where
+// the store keeps them (storage.Store.Report); else (the team server's
+// client) from the queue and each case's timeline, the entry worked out
+// by the same function the store uses when it writes one.
+func reportEntries(st storage.Service, controller string, from, to cases.Date, now time.Time, emit func(*cases.ReportEntry) error) error {
+	if s, ok := st.(interface {
+		Report(controller string, from, to cases.Date, now time.Time, emit func(*cases.ReportEntry) error) error
+	}); ok {
+		return s.Report(controller, from, to, now, emit)
+	}
 	all, _, err := st.Queue(now)
 	if err != nil {
-		return nil, nil, err
+		return err
 	}
-	picked, rows := export.ReportRows(all, controller, from, to)
+	picked := cases.ReportCases(all, controller, from, to)
 	ids := make([]string, len(picked))
 	for i := range picked {
 		ids[i] = picked[i].ID
 	}
 	i := 0
-	err = st.Each(ids, func(l *storage.Loaded) error {
+	return st.Each(ids, func(l *storage.Loaded) error {
 		state, err := l.Case.DeriveDates(now)
 		if err != nil {
 			return fmt.Errorf("case %s: %w", l.Case.ID, err)
 		}
-		rows[i].AddTimeline(l.Case, state)
+		e := cases.NewReportEntry(l.Case, state, &picked[i])
 		i++
+		return emit(&e)
+	})
+}
+
+// reportRows are the register's rows (one organisation, or all when
+// controller is empty; received in the period), for a file.
+func reportRows(st storage.Service, controller string, from, to cases.Date, now time.Time) ([]export.ReportRow, error) {
+	var rows []export.ReportRow
+	err := reportEntries(st, controller, from, to, now, func(e *cases.ReportEntry) error {
+		rows = append(rows, export.NewReportRowOf(e))
 		return nil
 	})
-	return picked, rows, err
+	return rows, err
 }
 
 func dateOrEmpty(d cases.Date) string {

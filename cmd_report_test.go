@@ -1,10 +1,16 @@
 package main
 
 import (
+	"bytes"
 	"encoding/csv"
 	"encoding/json"
+	"path/filepath"
 	"strings"
 	"testing"
+	"time"
+
+	"rightsdesk/cases"
+	"rightsdesk/storage"
 )
 
 func TestReportByHand(t *testing.T) {
@@ -128,4 +134,107 @@ func TestReportJudgesTheLawAndThePromiseApart(t *testing.T) {
 	if rep.Totals["on_time"] != 1.0 || rep.Totals["promises_judged"] != 1.0 || rep.Totals["promises_kept"] != 0.0 {
 		t.Errorf("totals %v", rep.Totals)
 	}
+}
+
+// everyTimeline is a store whose register is worked out from the queue and
+// every case's timeline (the path the team server's client takes), not
+// from the stored report entries: Report is hidden.
+type everyTimeline struct{ storage.Service }
+
+// TestReportFromEntriesIsReportFromTimelines: on a demo database, then
+// after changes that move a case's entry (a corrected receipt, a voided
+// case, a refusal told, a new case), and a month later, the register read
+// from the stored entries is byte for byte the register worked out from
+// every case's timeline, in every format and with every filter.
+func TestReportFromEntriesIsReportFromTimelines(t *testing.T) {
+	personalOnly(t, "reads the local database both ways")
+	db := filepath.Join(t.TempDir(), "d.db")
+	env := map[string]string{"RIGHTSDESK_NOW": "2026-11-30T12:00:00Z"}
+	if status, _, errOut := runCLI(t, env, "demo", "--db", db, "--cases", "400", "--seed", "5"); status != 0 {
+		t.Fatal(errOut)
+	}
+	every := [][]string{{}, {"--json"}, {"--csv"}, {"--controller", "crisp"}, {"--json", "--controller", "callrix"},
+		{"--from", "2026-09-01", "--to", "2026-10-15"}, {"--json", "--from", "2026-10-01"}, {"--csv", "--to", "2026-10-31", "--controller", "crisp"}}
+	compare := func(now string, variants [][]string) {
+		t.Helper()
+		env := map[string]string{"RIGHTSDESK_NOW": now}
+		at, _ := time.Parse(time.RFC3339, now)
+		for _, args := range variants {
+			status, got, errOut := runCLI(t, env, append([]string{"report", "--db", db}, args...)...)
+			if status != 0 {
+				t.Fatalf("report %v: %s", args, errOut)
+			}
+			var o reportOptions
+			var from, to cases.Date
+			for i := 0; i < len(args); i++ {
+				switch args[i] {
+				case "--json":
+					o.asJSON = true
+				case "--csv":
+					o.asCSV = true
+				case "--controller":
+					o.controller, i = args[i+1], i+1
+				case "--from", "--to":
+					d, err := cases.ParseDate(args[i+1])
+					if err != nil {
+						t.Fatal(err)
+					}
+					if args[i] == "--from" {
+						from = d
+					} else {
+						to = d
+					}
+					i++
+				}
+			}
+			var want bytes.Buffer
+			r := newReportWriter(&want, o, from, to, at)
+			st := storage.Open(db, storage.Options{})
+			if err := reportEntries(everyTimeline{st}, o.controller, from, to, at, r.add); err != nil {
+				t.Fatal(err)
+			}
+			if err := r.finish(); err != nil {
+				t.Fatal(err)
+			}
+			if r.rows < 10 {
+				t.Fatalf("report %v: %d rows, too few to tell", args, r.rows)
+			}
+			if got != want.String() {
+				t.Fatalf("report %v as of %s: from the entries (%d bytes) differs from the timelines (%d bytes) at byte %d",
+					args, now, len(got), want.Len(), firstDiff(got, want.String()))
+			}
+		}
+	}
+	compare("2026-11-30T12:00:00Z", every)
+	_, out, _ := runCLI(t, env, "list", "--db", db, "--json")
+	var open []struct {
+		ID string `json:"id"`
+	}
+	if err := json.Unmarshal([]byte(out), &open); err != nil {
+		t.Fatal(err)
+	}
+	if len(open) < 3 {
+		t.Fatalf("%d open cases", len(open))
+	}
+	for _, args := range [][]string{
+		{"correct", open[0].ID, "--field", "received", "--value", "2026-08-20T10:00:00+02:00", "--reason", "the letter was misdated"},
+		{"void", open[1].ID, "--reason", "recorded twice"},
+		{"close", open[2].ID, "--outcome", "refused", "--ground", "manifestly-unfounded", "--reason", "the same request again"},
+		{"send", open[2].ID, "--outside", "--reason", "sent from the DPO's mailbox"},
+		{"add", "--controller", "crisp", "--right", "access", "--received", "2026-09-02", "--subject", "Ada Example", "--email", "ada@example.org"},
+	} {
+		if status, _, errOut := runCLI(t, env, append(args, "--db", db)...); status != 0 {
+			t.Fatalf("%v: %s", args, errOut)
+		}
+	}
+	compare("2026-11-30T12:00:00Z", every)
+	compare("2027-01-04T09:00:00Z", every[:3])
+}
+
+func firstDiff(a, b string) int {
+	i := 0
+	for i < len(a) && i < len(b) && a[i] == b[i] {
+		i++
+	}
+	return i
 }

@@ -157,7 +157,7 @@ func colorProfile(flag string, getenv func(string) string) (profile colorprofile
 // when controller is empty) as CSV into dir, private, and returns its path:
 // R on the terminal app's overview.
 func writeReportFile(st storage.Service, controller, dir string, now time.Time) (string, error) {
-	_, rows, err := reportRows(st, controller, cases.Date{}, cases.Date{}, now)
+	rows, err := reportRows(st, controller, cases.Date{}, cases.Date{}, now)
 	if err != nil {
 		return "", err
 	}

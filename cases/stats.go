@@ -67,69 +67,118 @@ type Stats struct {
 // dates in UTC, which can differ from the case's zone by a day around
 // midnight; the due instants used for overdue are exact.
 func Statistics(ss []Summary, now time.Time) Stats {
-	st := Stats{OpenByStatus: map[Status]int{}, OpenByController: map[string]int{}, ByRight: map[Right]int{},
-		RefusalsByGround: map[Ground]int{}}
-	today := DateOf(now, time.UTC)
-	var days []int
+	t := NewTally(now)
 	for i := range ss {
-		s := &ss[i]
-		if s.Voided {
-			st.Voided++
-			continue
-		}
-		st.Cases++
-		st.ByRight[s.Right]++
-		if s.Overdue(now) {
-			st.Overdue++
-		}
-		if s.DueWithin(now, Week) {
-			st.DueThisWeek++
-		}
-		if s.AnswerNotSent() {
-			st.AnswerNotSent++
-		}
-		if !s.Closed() {
-			st.Open++
-			st.OpenByStatus[s.Status]++
-			st.OpenByController[s.Controller]++
-			if s.Extension == ExtensionDecided && !s.NoticeBy.IsZero() &&
-				!s.NoticeBy.Before(today) && s.NoticeBy.Before(today.AddDays(7)) {
-				st.NoticesDueThisWeek++
-			}
-		}
-		if !s.AnsweredOn.IsZero() && s.CountsForTimeliness() {
-			st.Answered++
-			if s.Timeliness() == TimelinessOnTime {
-				st.OnTime++
-			}
-			if kept, judged := s.PromiseKept(); judged {
-				st.PromisesJudged++
-				if kept {
-					st.PromisesKept++
-				}
-			}
-			days = append(days, max(0, s.ReceiptDate.DaysUntil(s.AnsweredOn)-s.PausedDays))
-		} else if s.Closed() && s.AnsweredOn.IsZero() {
-			st.ClosedUnanswered++
-		}
-		switch s.Extension {
-		case ExtensionDecided:
-			st.Extensions++
-		case ExtensionValid:
-			st.Extensions++
-			st.ExtensionsInForce++
-		case ExtensionInvalid:
-			st.Extensions++
-			st.ExtensionsLate++
-		}
-		for _, g := range s.Grounds {
-			st.RefusalsByGround[g]++
+		t.Add(&ss[i])
+	}
+	return t.Stats()
+}
+
+// Tally is Statistics one summary at a time, for figures over more cases
+// than are worth holding at once (the register of requests reads a
+// million, each once, in order).
+type Tally struct {
+	st    Stats
+	now   time.Time
+	today Date
+	days  []int
+}
+
+// NewTally is an empty tally as of now.
+func NewTally(now time.Time) *Tally {
+	return &Tally{now: now, today: DateOf(now, time.UTC), st: Stats{OpenByStatus: map[Status]int{}, OpenByController: map[string]int{},
+		ByRight: map[Right]int{}, RefusalsByGround: map[Ground]int{}}}
+}
+
+// Add counts one more case.
+func (t *Tally) Add(s *Summary) {
+	st, now, today := &t.st, t.now, t.today
+	if s.Voided {
+		st.Voided++
+		return
+	}
+	st.Cases++
+	st.ByRight[s.Right]++
+	if s.Overdue(now) {
+		st.Overdue++
+	}
+	if s.DueWithin(now, Week) {
+		st.DueThisWeek++
+	}
+	if s.AnswerNotSent() {
+		st.AnswerNotSent++
+	}
+	if !s.Closed() {
+		st.Open++
+		st.OpenByStatus[s.Status]++
+		st.OpenByController[s.Controller]++
+		if s.Extension == ExtensionDecided && !s.NoticeBy.IsZero() &&
+			!s.NoticeBy.Before(today) && s.NoticeBy.Before(today.AddDays(7)) {
+			st.NoticesDueThisWeek++
 		}
 	}
+	if !s.AnsweredOn.IsZero() && s.CountsForTimeliness() {
+		st.Answered++
+		if s.Timeliness() == TimelinessOnTime {
+			st.OnTime++
+		}
+		if kept, judged := s.PromiseKept(); judged {
+			st.PromisesJudged++
+			if kept {
+				st.PromisesKept++
+			}
+		}
+		t.days = append(t.days, max(0, s.ReceiptDate.DaysUntil(s.AnsweredOn)-s.PausedDays))
+	} else if s.Closed() && s.AnsweredOn.IsZero() {
+		st.ClosedUnanswered++
+	}
+	switch s.Extension {
+	case ExtensionDecided:
+		st.Extensions++
+	case ExtensionValid:
+		st.Extensions++
+		st.ExtensionsInForce++
+	case ExtensionInvalid:
+		st.Extensions++
+		st.ExtensionsLate++
+	}
+	for _, g := range s.Grounds {
+		st.RefusalsByGround[g]++
+	}
+}
+
+// Merge adds to t the cases added to o (a tally as of the same instant):
+// the figures of several organisations from theirs, each case added once.
+func (t *Tally) Merge(o *Tally) {
+	st, os := &t.st, &o.st
+	for _, n := range []struct{ to, from *int }{{&st.Voided, &os.Voided}, {&st.Cases, &os.Cases}, {&st.Open, &os.Open},
+		{&st.Overdue, &os.Overdue}, {&st.DueThisWeek, &os.DueThisWeek}, {&st.AnswerNotSent, &os.AnswerNotSent},
+		{&st.NoticesDueThisWeek, &os.NoticesDueThisWeek}, {&st.Answered, &os.Answered}, {&st.OnTime, &os.OnTime},
+		{&st.PromisesJudged, &os.PromisesJudged}, {&st.PromisesKept, &os.PromisesKept}, {&st.ClosedUnanswered, &os.ClosedUnanswered},
+		{&st.Extensions, &os.Extensions}, {&st.ExtensionsInForce, &os.ExtensionsInForce}, {&st.ExtensionsLate, &os.ExtensionsLate}} {
+		*n.to += *n.from
+	}
+	addCounts(st.OpenByStatus, os.OpenByStatus)
+	addCounts(st.OpenByController, os.OpenByController)
+	addCounts(st.ByRight, os.ByRight)
+	addCounts(st.RefusalsByGround, os.RefusalsByGround)
+	t.days = append(t.days, o.days...)
+}
+
+func addCounts[K comparable](to, from map[K]int) {
+	for k, n := range from {
+		to[k] += n
+	}
+}
+
+// Stats are the figures of the cases added so far.
+func (t *Tally) Stats() Stats {
+	st := t.st
 	if st.Answered > 0 {
 		st.OnTimeRate = float64(st.OnTime) / float64(st.Answered)
 	}
-	st.MedianDays, st.P90Days = Median(days), Percentile(days, 90)
+	slices.Sort(t.days) // once, for both Median and Percentile
+	st.MedianDays, st.P90Days = Median(t.days), Percentile(t.days, 90)
 	return st
 }
 
@@ -139,8 +188,7 @@ func Median(values []int) float64 {
 	if len(values) == 0 {
 		return 0
 	}
-	v := slices.Clone(values)
-	slices.Sort(v)
+	v := sorted(values)
 	n := len(v)
 	if n%2 == 1 {
 		return float64(v[n/2])
@@ -154,10 +202,20 @@ func Percentile(values []int, p int) int {
 	if len(values) == 0 {
 		return 0
 	}
-	v := slices.Clone(values)
-	slices.Sort(v)
+	v := sorted(values)
 	rank := int(math.Ceil(float64(p) / 100 * float64(len(v))))
 	return v[min(max(rank, 1), len(v))-1]
+}
+
+// sorted is values in order: values themselves when they are (a tally
+// sorts its own once), else a sorted copy.
+func sorted(values []int) []int {
+	if slices.IsSorted(values) {
+		return values
+	}
+	v := slices.Clone(values)
+	slices.Sort(v)
+	return v
 }
 
 // WeekCount is the number of requests received in the week (Monday to

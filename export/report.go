@@ -5,9 +5,7 @@ import (
 	"encoding/csv"
 	"fmt"
 	"io"
-	"maps"
 	"path/filepath"
-	"slices"
 	"strconv"
 	"strings"
 	"time"
@@ -78,101 +76,41 @@ type Timeline struct {
 	// anna)", "final rejected by lea on DATE: why"; an approval that does
 	// not count says so.
 	Approvals []string `json:"approvals"`
-
-	// refusedResults and the grounds are for the totals.
-	refusedResults []string
-	keptGrounds    []string
-	withheldGround []string
 }
 
-// AddTimeline completes the row of case c (st its state now) with what its
-// timeline says.
-func (r *ReportRow) AddTimeline(c *cases.Case, st *cases.State) {
-	t := Timeline{RefusedItems: []string{}, WithheldFiles: []string{}, RefusalLate: st.RefusalLate(),
-		LateEntries: len(st.Late), WorkItems: len(st.Work), WorkOpen: st.WorkOpen()}
-	var answer *cases.Event
-	for i := range c.Events {
-		e := &c.Events[i]
-		switch {
-		case e.Kind == cases.EventSent && e.Outside:
-			t.LettersOutside++
-		case e.Kind == cases.EventReopened && e.ReopenReason == cases.ReopenNewInformation:
-			answer = nil // the answer date starts again, as in cases.Derive
-		}
-		if e.Kind == cases.EventSent && e.Letter.Answers() && answer == nil {
-			answer = e
-		}
-	}
-	if answer != nil {
-		t.AnsweredWithDraft, t.AnswerOutside = answer.DraftSent, answer.Outside
-	}
-	for _, w := range st.WorkRefusals() {
-		ground := ""
-		if len(w.Result.Grounds) > 0 {
-			ground = string(w.Result.Grounds[0])
-		}
-		item := w.ID + ": " + string(w.Result.Result)
-		if ground != "" {
-			item += " (" + ground + ")"
+// NewReportRowOf is the register's row of a case from its entry (cases.ReportEntry).
+func NewReportRowOf(e *cases.ReportEntry) ReportRow {
+	var r ReportRow
+	r.Fill(e)
+	return r
+}
+
+// Fill makes r the row of entry e: NewReportRowOf without copying a row,
+// for a register written a row at a time.
+func (r *ReportRow) Fill(e *cases.ReportEntry) {
+	r.setSummary(&e.Summary)
+	r.Timeline = Timeline{AnsweredWithDraft: e.AnsweredWithDraft, AnswerOutside: e.AnswerOutside, LettersOutside: e.LettersOutside,
+		Refusal: e.Refusal, RefusedItems: make([]string, 0, len(e.Refused)), WithheldFiles: make([]string, 0, len(e.Withheld)),
+		RefusalLate: e.RefusalLate, LateEntries: e.LateEntries, StoppedLate: nonNil(e.StoppedLate), WorkItems: e.WorkItems,
+		WorkOpen: e.WorkOpen, Approvals: nonNil(e.Approvals)}
+	t := &r.Timeline
+	for _, w := range e.Refused {
+		item := w.Item + ": " + w.Result
+		if w.Ground != "" {
+			item += " (" + w.Ground + ")"
 		}
 		t.RefusedItems = append(t.RefusedItems, item)
-		t.refusedResults = append(t.refusedResults, string(w.Result.Result))
-		if w.Result.Result == cases.ResultKept {
-			t.keptGrounds = append(t.keptGrounds, ground)
-		}
 	}
-	t.StoppedLate = []string{}
-	if loc, err := cases.LoadZone(st.Deadlines.Zone); err == nil {
-		for _, w := range st.StoppedLate() {
-			t.StoppedLate = append(t.StoppedLate, fmt.Sprintf("%s (stopped %s, act by %s)", w.ID,
-				cases.DateOf(w.Result.At, loc), st.Deadlines.ActBy))
-		}
+	for _, f := range e.Withheld {
+		t.WithheldFiles = append(t.WithheldFiles, f.Name+" ("+f.Ground+")")
 	}
-	for _, name := range slices.Sorted(maps.Keys(st.Withheld)) {
-		ground := ""
-		if g := st.Withheld[name].Grounds; len(g) > 0 {
-			ground = string(g[0])
-		}
-		t.WithheldFiles = append(t.WithheldFiles, name+" ("+ground+")")
-		t.withheldGround = append(t.withheldGround, ground)
-	}
-	switch {
-	case st.Status == cases.StatusClosed && st.Outcome == cases.OutcomeRefused:
-		t.Refusal = "full"
-	case st.Status == cases.StatusClosed && st.Outcome == cases.OutcomePartiallyFulfilled,
-		len(t.RefusedItems) > 0, len(t.WithheldFiles) > 0:
-		t.Refusal = "partial"
-	}
-	t.Approvals = approvalLines(c, st)
-	r.Timeline = t
 }
 
-// approvalLines are the case's approvals and rejections in words, for
-// the register of requests.
-func approvalLines(c *cases.Case, st *cases.State) []string {
-	out := []string{}
-	loc, err := cases.LoadZone(st.Deadlines.Zone)
-	if err != nil {
-		return out
+func nonNil(s []string) []string {
+	if s == nil {
+		return []string{}
 	}
-	for _, e := range c.Events {
-		if e.Kind != cases.EventApproved && e.Kind != cases.EventRejected {
-			continue
-		}
-		a := newRecordApproval(e)
-		line := fmt.Sprintf("%s %s by %s on %s", a.Letter, a.Decision, a.Actor, cases.DateOf(e.At, loc))
-		switch {
-		case a.SignedOffBy != "":
-			line = fmt.Sprintf("%s signed off by %s on %s (recorded by %s)", a.Letter, a.SignedOffBy, cases.DateOf(e.At, loc), a.Actor)
-		case a.Reason != "":
-			line += ": " + a.Reason
-		}
-		if a.NotCounted != "" {
-			line += " (does not count: " + a.NotCounted + ")"
-		}
-		out = append(out, line)
-	}
-	return out
+	return s
 }
 
 // ReportTotals are the figures of the register for one organisation or
@@ -218,38 +156,84 @@ type RefusalTotals struct {
 	ToldLate         int            `json:"told_late"`
 }
 
-// AddTimelines adds to the totals what the rows' timelines say; rows are
-// those of the cases the totals were made from.
-func (t *ReportTotals) AddTimelines(rows []ReportRow) {
-	t.Refusals = RefusalTotals{ItemsByResult: map[string]int{}, KeptByGround: map[string]int{}, WithheldByGround: map[string]int{}}
-	for i := range rows {
-		r := &rows[i].Timeline
-		if rows[i].Answered != "" && rows[i].Outcome != string(cases.OutcomeWithdrawn) && rows[i].Outcome != string(cases.OutcomeDuplicate) {
-			t.AnsweredWithDraft += b2i(r.AnsweredWithDraft)
-			t.AnswersOutside += b2i(r.AnswerOutside)
-		}
-		t.LettersOutside += r.LettersOutside
-		switch r.Refusal {
-		case "full":
-			t.Refusals.Full++
-		case "partial":
-			t.Refusals.Partial++
-		}
-		for _, res := range r.refusedResults {
-			t.Refusals.ItemsByResult[res]++
-		}
-		for _, g := range r.keptGrounds {
-			t.Refusals.KeptByGround[g]++
-		}
-		t.Refusals.WithheldFiles += len(r.withheldGround)
-		for _, g := range r.withheldGround {
-			t.Refusals.WithheldByGround[g]++
-		}
-		t.Refusals.ToldLate += b2i(r.RefusalLate)
-		t.LateEntries += r.LateEntries
-		t.CasesWithLate += b2i(r.LateEntries > 0)
-		t.StoppedLate += len(r.StoppedLate)
+// ReportTally adds up the register's figures one entry at a time, in one
+// pass over the entries, without holding them.
+type ReportTally struct {
+	stats *cases.Tally
+	t     ReportTotals
+}
+
+// NewReportTally is an empty tally as of now.
+func NewReportTally(now time.Time) *ReportTally {
+	return &ReportTally{stats: cases.NewTally(now), t: ReportTotals{Refusals: RefusalTotals{ItemsByResult: map[string]int{},
+		KeptByGround: map[string]int{}, WithheldByGround: map[string]int{}}}}
+}
+
+// Add counts one more case of the register.
+func (rt *ReportTally) Add(e *cases.ReportEntry) {
+	rt.stats.Add(&e.Summary)
+	t := &rt.t
+	if s := &e.Summary; !s.AnsweredOn.IsZero() && s.Outcome != cases.OutcomeWithdrawn && s.Outcome != cases.OutcomeDuplicate {
+		t.AnsweredWithDraft += b2i(e.AnsweredWithDraft)
+		t.AnswersOutside += b2i(e.AnswerOutside)
 	}
+	t.LettersOutside += e.LettersOutside
+	switch e.Refusal {
+	case "full":
+		t.Refusals.Full++
+	case "partial":
+		t.Refusals.Partial++
+	}
+	for _, w := range e.Refused {
+		t.Refusals.ItemsByResult[w.Result]++
+		if w.Result == string(cases.ResultKept) {
+			t.Refusals.KeptByGround[w.Ground]++
+		}
+	}
+	t.Refusals.WithheldFiles += len(e.Withheld)
+	for _, f := range e.Withheld {
+		t.Refusals.WithheldByGround[f.Ground]++
+	}
+	t.Refusals.ToldLate += b2i(e.RefusalLate)
+	t.LateEntries += e.LateEntries
+	t.CasesWithLate += b2i(e.LateEntries > 0)
+	t.StoppedLate += len(e.StoppedLate)
+}
+
+// Merge adds to rt the entries added to o (a tally as of the same
+// instant): the figures of all organisations from each one's.
+func (rt *ReportTally) Merge(o *ReportTally) {
+	rt.stats.Merge(o.stats)
+	t, ot := &rt.t, &o.t
+	for _, n := range []struct{ to, from *int }{{&t.AnsweredWithDraft, &ot.AnsweredWithDraft}, {&t.AnswersOutside, &ot.AnswersOutside},
+		{&t.LettersOutside, &ot.LettersOutside}, {&t.Refusals.Full, &ot.Refusals.Full}, {&t.Refusals.Partial, &ot.Refusals.Partial},
+		{&t.Refusals.WithheldFiles, &ot.Refusals.WithheldFiles}, {&t.Refusals.ToldLate, &ot.Refusals.ToldLate},
+		{&t.LateEntries, &ot.LateEntries}, {&t.CasesWithLate, &ot.CasesWithLate}, {&t.StoppedLate, &ot.StoppedLate}} {
+		*n.to += *n.from
+	}
+	for _, m := range []struct{ to, from map[string]int }{{t.Refusals.ItemsByResult, ot.Refusals.ItemsByResult},
+		{t.Refusals.KeptByGround, ot.Refusals.KeptByGround}, {t.Refusals.WithheldByGround, ot.Refusals.WithheldByGround}} {
+		for k, n := range m.from {
+			m.to[k] += n
+		}
+	}
+}
+
+// Totals are the figures of the entries added so far.
+func (rt *ReportTally) Totals() ReportTotals {
+	st := rt.stats.Stats()
+	t := rt.t
+	t.Cases, t.ByRight, t.Answered, t.OnTime, t.OnTimeRate = st.Cases, map[string]int{}, st.Answered, st.OnTime, st.OnTimeRate
+	t.PromisesJudged, t.PromisesKept, t.MedianDays, t.P90Days = st.PromisesJudged, st.PromisesKept, st.MedianDays, st.P90Days
+	t.ClosedUnanswered, t.Extensions, t.ExtensionsInForce, t.ExtensionsLate = st.ClosedUnanswered, st.Extensions, st.ExtensionsInForce, st.ExtensionsLate
+	t.RefusalsByGround = map[string]int{}
+	for r, n := range st.ByRight {
+		t.ByRight[string(r)] = n
+	}
+	for g, n := range st.RefusalsByGround {
+		t.RefusalsByGround[string(g)] = n
+	}
+	return t
 }
 
 func b2i(b bool) int {
@@ -265,9 +249,15 @@ var extensionWords = map[cases.ExtensionState]string{cases.ExtensionDecided: "de
 // NewReportRow is the register's row of one case: on time or late by the
 // date the answer was sent, against the deadline in force.
 func NewReportRow(s *cases.Summary) ReportRow {
-	r := ReportRow{Controller: s.Controller, ID: s.ID, RequestID: s.RequestID, Right: string(s.Right),
+	var r ReportRow
+	r.setSummary(s)
+	return r
+}
+
+func (r *ReportRow) setSummary(s *cases.Summary) {
+	*r = ReportRow{Controller: s.Controller, ID: s.ID, RequestID: s.RequestID, Right: string(s.Right),
 		Received: s.ReceiptDate.String(), Extension: extensionWords[s.Extension], Status: string(s.Status),
-		Outcome: string(s.Outcome), Grounds: []string{}}
+		Outcome: string(s.Outcome), Grounds: make([]string, 0, len(s.Grounds))}
 	switch {
 	case !s.LegalDue.IsZero():
 		r.Due = s.LegalDue.String()
@@ -287,81 +277,61 @@ func NewReportRow(s *cases.Summary) ReportRow {
 		r.Answered = s.AnsweredOn.String()
 	}
 	r.Timeliness = string(s.Timeliness())
-	return r
 }
 
-// NewReportTotals are the register's figures for the cases ss, as of now.
-func NewReportTotals(ss []cases.Summary, now time.Time) ReportTotals {
-	st := cases.Statistics(ss, now)
-	t := ReportTotals{Cases: st.Cases, ByRight: map[string]int{}, Answered: st.Answered, OnTime: st.OnTime,
-		OnTimeRate: st.OnTimeRate, PromisesJudged: st.PromisesJudged, PromisesKept: st.PromisesKept, MedianDays: st.MedianDays, P90Days: st.P90Days, ClosedUnanswered: st.ClosedUnanswered,
-		Extensions: st.Extensions, ExtensionsInForce: st.ExtensionsInForce, ExtensionsLate: st.ExtensionsLate,
-		RefusalsByGround: map[string]int{}}
-	for r, n := range st.ByRight {
-		t.ByRight[string(r)] = n
-	}
-	for g, n := range st.RefusalsByGround {
-		t.RefusalsByGround[string(g)] = n
-	}
-	return t
-}
-
-// ReportRows picks the cases of the register (one organisation, or all
-// when controller is empty; received in the period, both ends included, a
-// zero date leaving that end open) in the order they came in, with their
-// rows. A voided case (recorded by mistake) is not a request: it is left
-// out.
-func ReportRows(all []cases.Summary, controller string, from, to cases.Date) ([]cases.Summary, []ReportRow) {
-	var picked []cases.Summary
-	for _, s := range all {
-		if s.Voided || (controller != "" && s.Controller != controller) ||
-			(!from.IsZero() && s.ReceiptDate.Before(from)) || (!to.IsZero() && s.ReceiptDate.After(to)) {
-			continue
-		}
-		picked = append(picked, s)
-	}
-	slices.SortFunc(picked, func(x, y cases.Summary) int {
-		if c := x.ReceivedAt.Compare(y.ReceivedAt); c != 0 {
-			return c
-		}
-		return strings.Compare(x.ID, y.ID)
-	})
-	rows := make([]ReportRow, len(picked))
-	for i := range picked {
-		rows[i] = NewReportRow(&picked[i])
-	}
-	return picked, rows
-}
-
-// WriteReportCSV writes one header row and one row per case: UTF-8, ISO
-// dates, nothing else, so that a spreadsheet opens it cleanly. A cell that
-// a spreadsheet would read as a formula is quoted as text.
+// WriteReportCSV writes one header row and one row per case (ReportCSV).
 func WriteReportCSV(w io.Writer, rows []ReportRow) error {
+	c := NewReportCSV(w)
+	for i := range rows {
+		c.Write(&rows[i])
+	}
+	return c.Flush()
+}
+
+// ReportCSV writes the register as CSV, a row at a time as the cases are
+// read: UTF-8, ISO dates, nothing else, so that a spreadsheet opens it
+// cleanly. A cell that a spreadsheet would read as a formula is quoted as
+// text.
+type ReportCSV struct {
+	cw  *csv.Writer
+	rec []string
+}
+
+// NewReportCSV writes the header row to w and returns the writer of the rows.
+func NewReportCSV(w io.Writer) *ReportCSV {
 	cw := csv.NewWriter(w)
 	_ = cw.Write([]string{"controller", "id", "request_id", "right", "received", "due", "extension", "answered", "status",
 		"outcome", "grounds", "timeliness", "promised", "promise_kept",
 		"answered_with_draft", "answer_outside", "letters_outside", "refusal", "refused_items", "withheld_files",
 		"refusal_late", "late_entries", "work_items", "work_open", "stopped_late", "approvals"})
-	yes := map[bool]string{true: "yes", false: "no"}
-	for _, r := range rows {
-		kept := ""
-		if r.PromiseKept != nil {
-			kept = yes[*r.PromiseKept]
-		}
-		t := &r.Timeline
-		rec := []string{r.Controller, r.ID, r.RequestID, r.Right, r.Received, r.Due, r.Extension, r.Answered,
-			r.Status, r.Outcome, strings.Join(r.Grounds, ";"), r.Timeliness, r.Promised, kept,
-			yes[t.AnsweredWithDraft], yes[t.AnswerOutside], strconv.Itoa(t.LettersOutside), t.Refusal,
-			strings.Join(t.RefusedItems, ";"), strings.Join(t.WithheldFiles, ";"), yes[t.RefusalLate],
-			strconv.Itoa(t.LateEntries), strconv.Itoa(t.WorkItems), strconv.Itoa(t.WorkOpen), strings.Join(t.StoppedLate, "; "),
-			strings.Join(t.Approvals, "; ")}
-		for i := range rec {
-			rec[i] = safeCell(rec[i]) // every cell: a register's or a case's text can reach any of them
-		}
-		_ = cw.Write(rec)
+	return &ReportCSV{cw: cw}
+}
+
+var yesNo = map[bool]string{true: "yes", false: "no"}
+
+// Write writes one case's row; an error shows at Flush.
+func (c *ReportCSV) Write(r *ReportRow) {
+	kept := ""
+	if r.PromiseKept != nil {
+		kept = yesNo[*r.PromiseKept]
 	}
-	cw.Flush()
-	return cw.Error()
+	t := &r.Timeline
+	c.rec = append(c.rec[:0], r.Controller, r.ID, r.RequestID, r.Right, r.Received, r.Due, r.Extension, r.Answered,
+		r.Status, r.Outcome, strings.Join(r.Grounds, ";"), r.Timeliness, r.Promised, kept,
+		yesNo[t.AnsweredWithDraft], yesNo[t.AnswerOutside], strconv.Itoa(t.LettersOutside), t.Refusal,
+		strings.Join(t.RefusedItems, ";"), strings.Join(t.WithheldFiles, ";"), yesNo[t.RefusalLate],
+		strconv.Itoa(t.LateEntries), strconv.Itoa(t.WorkItems), strconv.Itoa(t.WorkOpen), strings.Join(t.StoppedLate, "; "),
+		strings.Join(t.Approvals, "; "))
+	for i := range c.rec {
+		c.rec[i] = safeCell(c.rec[i]) // every cell: a register's or a case's text can reach any of them
+	}
+	_ = c.cw.Write(c.rec)
+}
+
+// Flush writes what is buffered and returns the first error met.
+func (c *ReportCSV) Flush() error {
+	c.cw.Flush()
+	return c.cw.Error()
 }
 
 // WriteReportFile writes the register of requests of one organisation (all

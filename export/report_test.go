@@ -2,8 +2,10 @@ package export
 
 import (
 	"encoding/csv"
+	"fmt"
 	"os"
 	"path/filepath"
+	"reflect"
 	"strings"
 	"testing"
 	"time"
@@ -40,12 +42,9 @@ func TestReportRows(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			picked, rows := ReportRows(all, tt.controller, tt.from, tt.to)
 			var got []string
-			for i, r := range rows {
-				if picked[i].ID != r.ID {
-					t.Fatalf("row %d is %s, its case %s", i, r.ID, picked[i].ID)
-				}
+			for _, s := range cases.ReportCases(all, tt.controller, tt.from, tt.to) {
+				r := NewReportRow(&s)
 				got = append(got, r.ID+":"+r.Timeliness)
 			}
 			if strings.Join(got, " ") != strings.Join(tt.want, " ") {
@@ -82,7 +81,10 @@ func TestWriteReportFile(t *testing.T) {
 		reportCase("DSR-1", "crisp", cases.NewDate(2026, 1, 5), cases.NewDate(2026, 2, 5), cases.Date{}, cases.StatusNew),
 		reportCase("DSR-2", "callrix", cases.NewDate(2026, 1, 6), cases.NewDate(2026, 2, 6), cases.Date{}, cases.StatusNew),
 	}
-	_, rows := ReportRows(all, "crisp", cases.Date{}, cases.Date{})
+	var rows []ReportRow
+	for _, s := range cases.ReportCases(all, "crisp", cases.Date{}, cases.Date{}) {
+		rows = append(rows, NewReportRow(&s))
+	}
 	path, err := WriteReportFile(rows, "crisp", dir, time.Date(2026, 3, 10, 12, 0, 0, 0, time.UTC))
 	if err != nil {
 		t.Fatal(err)
@@ -142,16 +144,29 @@ func (tc *timelineCase) do(evs ...cases.Event) *timelineCase {
 	return tc
 }
 
-func (tc *timelineCase) row() ReportRow {
+func (tc *timelineCase) entry() cases.ReportEntry {
 	tc.t.Helper()
 	st, err := tc.c.Derive(tc.now)
 	if err != nil {
 		tc.t.Fatal(err)
 	}
 	sum := cases.Summarize(tc.c, st, len(tc.c.Events))
-	r := NewReportRow(&sum)
-	r.AddTimeline(tc.c, st)
-	return r
+	return cases.NewReportEntry(tc.c, st, &sum)
+}
+
+func (tc *timelineCase) row() ReportRow {
+	e := tc.entry()
+	return NewReportRowOf(&e)
+}
+
+// tally adds up the entries of tcs.
+func tally(tcs ...*timelineCase) ReportTotals {
+	t := NewReportTally(time.Date(2026, 4, 1, 0, 0, 0, 0, time.UTC))
+	for _, tc := range tcs {
+		e := tc.entry()
+		t.Add(&e)
+	}
+	return t.Totals()
 }
 
 // TestReportCountsTheTimeline: a draft that went out, a letter sent
@@ -160,7 +175,7 @@ func (tc *timelineCase) row() ReportRow {
 // totals (WORK.md, "Report").
 func TestReportCountsTheTimeline(t *testing.T) {
 	until := cases.NewDate(2036, 3, 2)
-	partial := newTimelineCase(t, cases.RightErasure).do(
+	partialCase := newTimelineCase(t, cases.RightErasure).do(
 		cases.Event{Kind: cases.EventWorkAdded, System: &cases.System{Name: "our customer database"}},
 		cases.Event{Kind: cases.EventWorkAdded, System: &cases.System{Name: "the 2019 archive"}},
 		cases.Event{Kind: cases.EventAttached, Attachment: &cases.Attachment{Name: "orders.csv", Kind: cases.AttachmentDataCopy, Size: 3,
@@ -173,7 +188,8 @@ func TestReportCountsTheTimeline(t *testing.T) {
 			Reason: "invoices are kept for ten years"},
 		cases.Event{Kind: cases.EventExported, Letter: cases.LetterFinal, Draft: true, Checksum: strings.Repeat("cd", 32)},
 		cases.Event{Kind: cases.EventSent, Letter: cases.LetterFinal, DraftSent: true, Reason: "posted before the register was complete"},
-	).row()
+	)
+	partial := partialCase.row()
 	full := newTimelineCase(t, cases.RightAccess)
 	full.now = full.now.Add(72 * time.Hour) // the closing is entered three days on
 	full.do(cases.Event{Kind: cases.EventClosed, Outcome: cases.OutcomeRefused, Grounds: []cases.Ground{cases.GroundManifestlyUnfounded},
@@ -191,8 +207,7 @@ func TestReportCountsTheTimeline(t *testing.T) {
 		t.Errorf("the full refusal: %+v", f)
 	}
 	rows := []ReportRow{partial, fullRow}
-	var tot ReportTotals
-	tot.AddTimelines(rows)
+	tot := tally(partialCase, full)
 	r := tot.Refusals
 	if tot.AnsweredWithDraft != 1 || tot.AnswersOutside != 1 || tot.LateEntries != 1 || tot.CasesWithLate != 1 ||
 		r.Full != 1 || r.Partial != 1 || r.ItemsByResult["kept"] != 1 || r.KeptByGround["art17-3-b"] != 1 ||
@@ -225,14 +240,87 @@ func TestReportStoppedAfterActBy(t *testing.T) {
 	if got := strings.Join(row.StoppedLate, ";"); got != "marketing (stopped 2026-03-06, act by 2026-03-04)" {
 		t.Errorf("stopped late: %q", got)
 	}
-	inTime := newTimelineCase(t, cases.RightObjection).do(cases.Event{Kind: cases.EventWorked, Item: "marketing",
-		Result: cases.ResultStopped}).row()
-	if len(inTime.StoppedLate) != 0 {
+	inTimeCase := newTimelineCase(t, cases.RightObjection).do(cases.Event{Kind: cases.EventWorked, Item: "marketing",
+		Result: cases.ResultStopped})
+	if inTime := inTimeCase.row(); len(inTime.StoppedLate) != 0 {
 		t.Errorf("stopped on the day of receipt: %v", inTime.StoppedLate)
 	}
-	var totals ReportTotals
-	totals.AddTimelines([]ReportRow{row, inTime})
+	totals := tally(late, inTimeCase)
 	if totals.StoppedLate != 1 {
 		t.Errorf("totals: %d stopped late", totals.StoppedLate)
+	}
+}
+
+// TestReportRowJSONIsCasesJSON: the row writer without reflection writes
+// the bytes cases.JSON writes, whatever the text: quotes, controls, HTML,
+// invalid UTF-8, line separators, the characters EscapeJSON hides.
+func TestReportRowJSONIsCasesJSON(t *testing.T) {
+	texts := []string{"", "crisp", `a "quoted" \ back`, "tab\tnew\nline\r\b\f\x00\x1f\x7f", "<script>&amp;</script>",
+		"bad \xff\xfe utf-8", "line\u2028para\u2029", "bidi \u202e\u2066\u200f\u061c c1 \u0085\u009b", "Zoé Lefèvre 日本 🙂"}
+	kept := true
+	for i, text := range texts {
+		row := ReportRow{Controller: text, ID: "DSR-" + text, RequestID: text, Right: "access", Received: "2026-01-05",
+			Grounds: []string{text, "x"}, Timeliness: text, Timeline: Timeline{Refusal: text, RefusedItems: []string{},
+				WithheldFiles: []string{text}, StoppedLate: []string{}, Approvals: []string{text, text}, LettersOutside: i, LateEntries: i * 3}}
+		switch i % 3 {
+		case 1:
+			row.PromiseKept = &kept
+		case 2:
+			row.Grounds, row.Approvals = nil, nil // null, as encoding/json writes a nil list
+		}
+		want, err := cases.JSON(row)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if got := AppendReportRowJSON([]byte("x"), &row); string(got) != "x"+string(want) {
+			t.Errorf("%q:\n got %s\nwant %s", text, got[1:], want)
+		}
+	}
+}
+
+// TestReportTallyMerged: the totals of all organisations merged from each
+// one's are the totals of every entry added to one tally.
+func TestReportTallyMerged(t *testing.T) {
+	now := time.Date(2026, 4, 1, 12, 0, 0, 0, time.UTC)
+	d := cases.NewDate
+	var entries []cases.ReportEntry
+	for i := range 60 {
+		s := reportCase(fmt.Sprintf("DSR-%d", i), []string{"crisp", "callrix", "closeq"}[i%3], d(2026, 1, 1+i%28), d(2026, 2, 1+i%28),
+			cases.Date{}, []cases.Status{cases.StatusClosed, cases.StatusInProgress, cases.StatusNew, cases.StatusClosed}[i%4])
+		if i%2 == 0 {
+			s.AnsweredOn = d(2026, 1, 10+i%19)
+		}
+		s.Right = []cases.Right{cases.RightAccess, cases.RightErasure, cases.RightObjection}[i%3]
+		s.Extension = cases.ExtensionState(i % 4)
+		s.PausedDays, s.PromiseDue = i%5, d(2026, 1, 20)
+		if i%7 == 0 {
+			s.Grounds, s.Outcome = []cases.Ground{cases.GroundExcessive}, cases.OutcomeRefused
+		}
+		e := cases.ReportEntry{Summary: s, AnsweredWithDraft: i%6 == 0, AnswerOutside: i%4 == 1, LettersOutside: i % 3,
+			RefusalLate: i%9 == 0, LateEntries: i % 2, StoppedLate: make([]string, i%3)}
+		if i%5 == 0 {
+			e.Refusal, e.Refused = "partial", []cases.RefusedItem{{Item: "crm", Result: "kept", Ground: "art17-3-b"}}
+			e.Withheld = []cases.WithheldFile{{Name: "a.csv", Ground: "rights-of-others"}}
+		}
+		entries = append(entries, e)
+	}
+	one := NewReportTally(now)
+	per := map[string]*ReportTally{}
+	for i := range entries {
+		one.Add(&entries[i])
+		c := entries[i].Summary.Controller
+		if per[c] == nil {
+			per[c] = NewReportTally(now)
+		}
+		per[c].Add(&entries[i])
+	}
+	merged := NewReportTally(now)
+	for _, c := range []string{"closeq", "crisp", "callrix"} {
+		per[c].Totals() // a tally's totals taken before it is merged change nothing
+		merged.Merge(per[c])
+	}
+	want, got := one.Totals(), merged.Totals()
+	if !reflect.DeepEqual(got, want) || want.Cases != 60 || want.Answered == 0 || want.Refusals.Partial == 0 {
+		t.Errorf("merged\n %+v\nwant\n %+v", got, want)
 	}
 }

@@ -295,6 +295,12 @@ func compareViews(tx *bolt.Tx, id string, raw []byte, rec *record, want map[stri
 			problems = append(problems, bad("its %s index entry is missing or differs from its timeline (altered)", enc.index.bucket)...)
 		}
 	}
+	if b := tx.Bucket(bucketReports); b != nil && enc.reportKey != nil {
+		want[string(bucketReports)+"/"+string(enc.reportKey)] = true
+		if !bytes.Equal(b.Get(enc.reportKey), enc.report) {
+			problems = append(problems, bad("its report entry is missing or differs from its timeline (altered)")...)
+		}
+	}
 	return problems
 }
 
@@ -314,11 +320,11 @@ func firstDifference(got, want []byte) string {
 	return fmt.Sprintf(" at %q", want[k+1:j])
 }
 
-// checkIndexEntries reports due and waiting index entries no case derives
+// checkIndexEntries reports due, waiting and report entries no case derives
 // (want holds those every case did), and changes that name no case.
 func checkIndexEntries(tx *bolt.Tx, want map[string]bool) []Problem {
 	var problems []Problem
-	for _, name := range [][]byte{bucketDue, bucketWaiting} {
+	for _, name := range [][]byte{bucketDue, bucketWaiting, bucketReports} {
 		b := tx.Bucket(name)
 		if b == nil {
 			continue

@@ -68,9 +68,12 @@ func indexKey(c *cases.Case, st *cases.State) ([]byte, []byte) {
 	return bucketWaiting, []byte(st.Deadlines.ReceiptDate.String() + "\x00" + c.ID)
 }
 
-// putDerived puts the case's row and its index entry (into the batch when
-// there is one).
+// putDerived puts the case's row, its index entry (into the batch when
+// there is one) and its report entry.
 func (enc *encodedCase) putDerived(tx *bolt.Tx, batch *indexBatch) error {
+	if err := enc.putReportEntry(tx, batch); err != nil { // reportrow.go; before the row, which says where the old entry is
+		return err
+	}
 	if err := tx.Bucket(bucketRows).Put(enc.id, enc.row); err != nil {
 		return err
 	}

@@ -362,6 +362,8 @@ type encodedCase struct {
 	id, value, row []byte
 	index          indexEntry  // bucket nil: in no index (closed)
 	blobs          []rulesBlob // the frozen rules the record and its new events refer to
+
+	reportKey, report []byte // the report entry (reportrow.go); nil for a voided case
 }
 
 // encodeCase encodes a case's record with its list view (the cases
@@ -383,6 +385,7 @@ func encodeCase(rec *record, st *cases.State) (*encodedCase, error) {
 	}
 	sum := cases.Summarize(rec.Case, st, rec.Revision)
 	enc.row = encodeRow(&sum, ref)
+	enc.reportKey, enc.report = encodeReportEntry(rec.Case, st, &sum)
 	enc.index = indexEntry{bucket: bucket, key: key}
 	// The due index carries the row and the view too, so that "overdue"
 	// and "due within" read one bucket in order, without a lookup per case.

@@ -43,7 +43,7 @@ var (
 	keyIndexEngine = []byte("index-engine")
 	appMarker      = []byte("rightsdesk")
 	bucketsV1      = [][]byte{bucketMeta, bucketCases, bucketTimelines, bucketChanges, bucketFiles, bucketIDs}
-	bucketsV2      = [][]byte{bucketDue, bucketWaiting, bucketRows}
+	bucketsV2      = [][]byte{bucketDue, bucketWaiting, bucketRows, bucketReports}
 	bucketsV3      = [][]byte{bucketRegisters, bucketRules}
 	// keyMigrating is the marker of the previous version's migration to
 	// schema 3 (keyMigration replaced it).
@@ -52,9 +52,10 @@ var (
 )
 
 // indexStamp names what the derived buckets were computed with: the
-// engine version and the row format. When either changes, they are rebuilt.
+// engine version, the row format and the report entries' format. When
+// any changes, they are rebuilt.
 func indexStamp() []byte {
-	return []byte(strconv.Itoa(cases.EngineVersion) + "." + strconv.Itoa(rowFormat))
+	return []byte(strconv.Itoa(cases.EngineVersion) + "." + strconv.Itoa(rowFormat) + "." + strconv.Itoa(reportFormat))
 }
 
 // createSchema lays out an empty database at the given version (tests use
@@ -155,9 +156,12 @@ func (s *Store) prepare(db *bolt.DB, readOnly bool) error {
 		return db.Update(func(tx *bolt.Tx) error { return createSchema(tx, SchemaVersion, now) })
 	}
 	if version < SchemaVersion || migrating {
-		return migrate(db, version, now)
+		if err := migrate(db, version, now); err != nil || !staleIndex {
+			return err
+		}
 	}
-	// The index was computed by another engine version: recompute it.
+	// The index was computed by another engine version (or a migrated
+	// file's was): recompute it.
 	return db.Update(func(tx *bolt.Tx) error { return rebuildIndex(tx, now) })
 }
 

@@ -1,0 +1,288 @@
+package storage
+
+import (
+	"bytes"
+	"encoding/binary"
+	"errors"
+	"time"
+
+	bolt "go.etcd.io/bbolt"
+
+	"rightsdesk/cases"
+)
+
+// The register of requests (report, and R on the app's overview) reads
+// one entry per case (cases.ReportEntry), kept in the reports bucket
+// beside the case and written in the same transaction as each change, so
+// that it never decodes a timeline: 100,000 cases hold about 1.3 million
+// events, the entries about 10 MB. The bucket is keyed by the instant the
+// case was received, then its ID: the register's order, and a period's
+// cases are one range of keys. A voided case has no entry, being in no
+// register.
+//
+// reportFormat versions the entries' encoding; it is part of the index
+// stamp (schema.go), so that a change rebuilds them on the next open.
+const reportFormat = 1
+
+var bucketReports = []byte("reports") // received instant + 0 + ID -> the case's report entry
+
+var errBadReportEntry = errors.New("unreadable report entry")
+
+// reportKey is a case's key in the reports bucket.
+func reportKey(receivedAt time.Time, id string) []byte {
+	return []byte(receivedAt.UTC().Format(fixedNano) + "\x00" + id)
+}
+
+// encodeReportEntry is the case's entry and its key, or nil ones for a
+// voided case.
+func encodeReportEntry(c *cases.Case, st *cases.State, sum *cases.Summary) (key, value []byte) {
+	if sum.Voided {
+		return nil, nil
+	}
+	e := cases.NewReportEntry(c, st, sum)
+	return reportKey(sum.ReceivedAt, sum.ID), appendReportEntry(make([]byte, 0, 96), &e)
+}
+
+func appendReportEntry(b []byte, e *cases.ReportEntry) []byte {
+	s := &e.Summary
+	b = append(b, reportFormat)
+	// The ID is the key's tail; a request ID is most often the case's own.
+	for _, str := range []string{s.Controller, string(s.Right), string(s.Status), string(s.Outcome), e.Refusal} {
+		b = appendString(b, str)
+	}
+	if s.RequestID == s.ID {
+		b = append(b, 0)
+	} else {
+		b = appendString(append(b, 1), s.RequestID)
+	}
+	for _, d := range []cases.Date{s.ReceiptDate, s.LegalDue, s.EffectiveDue, s.PromiseDue, s.AnsweredOn} {
+		b = binary.AppendUvarint(b, uint64(dateNumber(d)))
+	}
+	for _, n := range []int{s.PausedDays, e.LettersOutside, e.LateEntries, e.WorkItems, e.WorkOpen} {
+		b = binary.AppendUvarint(b, uint64(n))
+	}
+	flags := b2byte(e.AnsweredWithDraft) | b2byte(e.AnswerOutside)<<1 | b2byte(e.RefusalLate)<<2 | b2byte(e.MovesWithToday)<<3
+	b = append(b, byte(s.Extension), flags)
+	b = binary.AppendUvarint(b, uint64(len(s.Grounds)))
+	for _, g := range s.Grounds {
+		b = appendString(b, string(g))
+	}
+	b = binary.AppendUvarint(b, uint64(len(e.Refused)))
+	for _, w := range e.Refused {
+		b = appendString(appendString(appendString(b, w.Item), w.Result), w.Ground)
+	}
+	b = binary.AppendUvarint(b, uint64(len(e.Withheld)))
+	for _, f := range e.Withheld {
+		b = appendString(appendString(b, f.Name), f.Ground)
+	}
+	for _, list := range [][]string{e.StoppedLate, e.Approvals} {
+		b = binary.AppendUvarint(b, uint64(len(list)))
+		for _, str := range list {
+			b = appendString(b, str)
+		}
+	}
+	return b
+}
+
+// decodeReportEntry reads the entry under key k into e (zero). Its
+// strings are cut from one copy of the ID and the entry, made in scratch
+// (which it returns, grown, for the next entry): one allocation an entry.
+func decodeReportEntry(e *cases.ReportEntry, k, v, scratch []byte) ([]byte, error) {
+	at := bytes.LastIndexByte(k, 0)
+	if len(v) == 0 || v[0] != reportFormat || at < 0 {
+		return scratch, errBadReportEntry
+	}
+	received, ok := parseFixedNano(k[:at])
+	if !ok {
+		return scratch, errBadReportEntry
+	}
+	scratch = append(append(scratch[:0], k[at+1:]...), v[1:]...)
+	all := string(scratch)
+	id := all[:len(k)-at-1]
+	r := &rowReader{b: v[1:], s: all[len(id):]}
+	s := &e.Summary
+	s.ID, s.ReceivedAt = id, received
+	s.Controller, s.Right, s.Status, s.Outcome, e.Refusal = r.string(), cases.Right(r.string()), cases.Status(r.string()), cases.Outcome(r.string()), r.string()
+	s.RequestID = s.ID
+	if r.byte() == 1 {
+		s.RequestID = r.string()
+	}
+	for _, d := range []*cases.Date{&s.ReceiptDate, &s.LegalDue, &s.EffectiveDue, &s.PromiseDue, &s.AnsweredOn} {
+		*d = numberDate(int(r.uvarint()))
+	}
+	for _, n := range []*int{&s.PausedDays, &e.LettersOutside, &e.LateEntries, &e.WorkItems, &e.WorkOpen} {
+		*n = int(r.uvarint())
+	}
+	s.Extension = cases.ExtensionState(r.byte())
+	flags := r.byte()
+	e.AnsweredWithDraft, e.AnswerOutside, e.RefusalLate, e.MovesWithToday = flags&1 != 0, flags&2 != 0, flags&4 != 0, flags&8 != 0
+	if n := r.count(); n > 0 {
+		s.Grounds = make([]cases.Ground, n)
+		for i := range s.Grounds {
+			s.Grounds[i] = cases.Ground(r.string())
+		}
+	}
+	if n := r.count(); n > 0 {
+		e.Refused = make([]cases.RefusedItem, n)
+		for i := range e.Refused {
+			e.Refused[i] = cases.RefusedItem{Item: r.string(), Result: r.string(), Ground: r.string()}
+		}
+	}
+	if n := r.count(); n > 0 {
+		e.Withheld = make([]cases.WithheldFile, n)
+		for i := range e.Withheld {
+			e.Withheld[i] = cases.WithheldFile{Name: r.string(), Ground: r.string()}
+		}
+	}
+	for _, list := range []*[]string{&e.StoppedLate, &e.Approvals} {
+		if n := r.count(); n > 0 {
+			*list = make([]string, n)
+			for i := range *list {
+				(*list)[i] = r.string()
+			}
+		}
+	}
+	if r.err != nil || len(r.b) != 0 {
+		return scratch, errBadReportEntry
+	}
+	return scratch, nil
+}
+
+// count reads the length of a list, which cannot be longer than the bytes
+// left.
+func (r *rowReader) count() int {
+	n := r.uvarint()
+	if n > uint64(len(r.b)) {
+		r.err, r.b = errBadRow, nil
+		return 0
+	}
+	return int(n)
+}
+
+// putReportEntry puts the case's report entry (into the batch when there
+// is one: a new case, with no entry before) and removes the one it had
+// under another key (its receipt was corrected, or it was voided). It is
+// called before the case's new queue row is put: the old row says where
+// the old entry is.
+func (enc *encodedCase) putReportEntry(tx *bolt.Tx, batch *indexBatch) error {
+	// A file migrated from a build before the entries gets its bucket
+	// here: the migration writes every case, each its entry.
+	b, err := tx.CreateBucketIfNotExists(bucketReports)
+	if err != nil {
+		return err
+	}
+	if batch == nil {
+		if old := tx.Bucket(bucketRows).Get(enc.id); old != nil {
+			if sum, _, err := decodeRow(old); err == nil {
+				if k := reportKey(sum.ReceivedAt, sum.ID); !bytes.Equal(k, enc.reportKey) {
+					if err := b.Delete(k); err != nil {
+						return err
+					}
+				}
+			}
+		}
+	}
+	switch {
+	case enc.reportKey == nil:
+		return nil
+	case batch != nil:
+		batch.entries = append(batch.entries, indexEntry{bucket: bucketReports, key: enc.reportKey, value: enc.report})
+		return nil
+	}
+	return b.Put(enc.reportKey, enc.report)
+}
+
+// Report calls emit with the report entry of each case in the register of
+// requests of one organisation (all when controller is empty) received in
+// the period from-to (cases.InReport), in the register's order
+// (cases.ReportOrder), reading the entries of that period and no case. An
+// entry that moves with today (cases.ReportEntry.MovesWithToday) has its
+// timeline part derived afresh as of now. The entry is valid during the
+// call only.
+func (s *Store) Report(controller string, from, to cases.Date, now time.Time, emit func(e *cases.ReportEntry) error) error {
+	err := s.view(func(tx *bolt.Tx) error {
+		b := tx.Bucket(bucketReports)
+		if b == nil {
+			return &StoreError{Path: s.path, Err: ErrDamaged, Detail: "it has no report entries", Advice: restoreAdvice}
+		}
+		c := b.Cursor()
+		// Keys are instants and the period civil dates in each case's zone,
+		// at most 14 hours from UTC: the range read is a day wider at each
+		// end, each entry then judged by its receipt date.
+		var k, v []byte
+		if from.IsZero() {
+			k, v = c.First()
+		} else {
+			k, v = c.Seek([]byte(from.AddDays(-1).String()))
+		}
+		var stop []byte
+		if !to.IsZero() {
+			stop = []byte(to.AddDays(2).String())
+		}
+		// One entry, reused: a summary is hundreds of bytes, and a million
+		// of them would be most of what a register allocates.
+		e, scratch := &cases.ReportEntry{}, make([]byte, 0, 256)
+		for ; k != nil && (stop == nil || bytes.Compare(k, stop) < 0); k, v = c.Next() {
+			if controller != "" && !reportEntryOf(v, controller) {
+				continue
+			}
+			*e = cases.ReportEntry{}
+			var err error
+			if scratch, err = decodeReportEntry(e, k, v, scratch); err != nil {
+				return &StoreError{Path: s.path, Err: ErrDamaged, Detail: "case " + lastField(k) + ": " + err.Error(), Advice: restoreAdvice}
+			}
+			if !cases.InReport(&e.Summary, controller, from, to) {
+				continue
+			}
+			if e.MovesWithToday {
+				rec, st, err := loadState(tx, e.Summary.ID, now)
+				if err != nil {
+					return err
+				}
+				e.AddTimeline(rec.Case, st)
+			}
+			if err := emit(e); err != nil {
+				return err
+			}
+		}
+		return nil
+	})
+	if errors.Is(err, ErrNoDatabase) {
+		return nil
+	}
+	return err
+}
+
+// reportEntryOf reports whether an entry is of the organisation, reading
+// only its first field.
+func reportEntryOf(v []byte, controller string) bool {
+	if len(v) < 2 {
+		return true // judged, and refused, when decoded
+	}
+	n, k := binary.Uvarint(v[1:])
+	if k <= 0 || uint64(len(v)-1-k) < n {
+		return true
+	}
+	return string(v[1+k:1+k+int(n)]) == controller
+}
+
+// parseFixedNano reads an instant written in the fixedNano layout, without
+// time.Parse, which is most of the time an entry takes to decode.
+func parseFixedNano(b []byte) (time.Time, bool) {
+	if len(b) != len(fixedNano) || b[4] != '-' || b[7] != '-' || b[10] != 'T' || b[13] != ':' || b[16] != ':' || b[19] != '.' || b[29] != 'Z' {
+		return time.Time{}, false
+	}
+	ok := true
+	num := func(from, to int) int {
+		n := 0
+		for _, c := range b[from:to] {
+			if c < '0' || c > '9' {
+				ok = false
+			}
+			n = n*10 + int(c-'0')
+		}
+		return n
+	}
+	t := time.Date(num(0, 4), time.Month(num(5, 7)), num(8, 10), num(11, 13), num(14, 16), num(17, 19), num(20, 29), time.UTC)
+	return t, ok
+}
