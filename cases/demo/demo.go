@@ -100,13 +100,16 @@ func Batches(opts Options, size int, fn func([][]*cases.Case) error) error {
 		size = opts.Cases
 	}
 	// Requests are made in chunks (the count of cases a chunk holds is
-	// known only once it is made), up to one batch ahead of fn.
+	// known only once it is made), up to one batch and a chunk ahead of
+	// fn, and at least two chunks: the generator fills the time fn waits
+	// (a commit's sync), and what is made ahead stays bounded whatever
+	// the count.
 	chunk := min(size, 2048)
 	type made struct {
 		reqs [][]*cases.Case
 		err  error
 	}
-	chunks := make(chan made, (size+chunk-1)/chunk)
+	chunks := make(chan made, max(2, (size+chunk-1)/chunk))
 	stop := make(chan struct{})
 	defer close(stop)
 	go func() {
