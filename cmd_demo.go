@@ -129,6 +129,10 @@ func (a *app) writeDemo(path string, n int, seed uint64, bar *progressLine) (int
 	var exported demoExported
 	a.beginWrite()
 	bar.set(0, n)
+	// The bar moves a block of cases at a time within a batch's
+	// transaction, not only once a batch is written.
+	st.SetProgress(func(done, _ int) { bar.set(count+done, max(n, count+done)) })
+	defer st.SetProgress(nil)
 	err = demo.Batches(opts, min(demoBatch, max(demoMinBatch, n/10)), func(requests [][]*cases.Case) error {
 		if err := st.AddRequests(requests, now, 0); err != nil {
 			return err

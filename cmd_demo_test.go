@@ -216,6 +216,9 @@ func TestDemoExportsRealPackets(t *testing.T) {
 // across batches (about 15 KB in memory) would add some 18 MB.
 func TestDemoMemoryStaysBounded(t *testing.T) {
 	personalOnly(t, "measures the heap of the in-process demo writer")
+	if testing.Short() {
+		t.Skip("writes 1,800 cases in 60 transactions")
+	}
 	env := map[string]string{"RIGHTSDESK_NOW": "2026-11-23T15:00:00Z", "XDG_CONFIG_HOME": t.TempDir()}
 	batch, after := demoBatch, demoAfterBatch
 	defer func() { demoBatch, demoAfterBatch = batch, after }()
