@@ -368,24 +368,9 @@ func (g *demoGen) request(i int) ([]*cases.Case, error) {
 		in.Text = demoForwardText(in.Rights)
 	}
 
-	// When: over the period's days in the organisation's office hours;
-	// a few on the day that makes them due today.
-	// A share of the last Days days' cases, whatever the period.
-	dueToday := len(reg.dueToday) > 0 && r.chance(2.5*float64(Days)/float64(g.days))
-	var received time.Time
-	if dueToday {
-		received = reg.dueToday[r.rnd.IntN(len(reg.dueToday))].Start(reg.loc).Add(r.within(8*time.Hour, 19*time.Hour))
-	} else {
-		back := r.rnd.IntN(g.days)
-		r.archived = back >= Days
-		d := today.AddDays(-back)
-		received = d.Start(reg.loc).Add(r.within(7*time.Hour, 22*time.Hour))
-		if received.After(g.now) {
-			start := today.Start(reg.loc)
-			received = start.Add(r.within(0, g.now.Sub(start)))
-		}
-	}
-	in.ReceivedAt = received
+	var dueToday bool
+	in.ReceivedAt, dueToday = r.receipt(reg, today)
+	received := in.ReceivedAt
 	recorded := received.Add(r.within(time.Minute, 90*time.Minute))
 	if in.Channel == cases.ChannelPost {
 		recorded = received.Add(r.within(2*time.Hour, 30*time.Hour)) // opened with the morning post
@@ -416,6 +401,26 @@ func (g *demoGen) request(i int) ([]*cases.Case, error) {
 		}
 	}
 	return cs, nil
+}
+
+// receipt is when the request comes in: over the period's days in the
+// organisation's office hours; a few (a share of the last Days days'
+// cases, whatever the period) on a day that makes them due today, which
+// dueToday says. A request received before the last Days days is archived.
+func (r *demoRequest) receipt(reg *demoRegime, today cases.Date) (received time.Time, dueToday bool) {
+	g := r.g
+	dueToday = len(reg.dueToday) > 0 && r.chance(2.5*float64(Days)/float64(g.days))
+	if dueToday {
+		return reg.dueToday[r.rnd.IntN(len(reg.dueToday))].Start(reg.loc).Add(r.within(8*time.Hour, 19*time.Hour)), true
+	}
+	back := r.rnd.IntN(g.days)
+	r.archived = back >= Days
+	received = today.AddDays(-back).Start(reg.loc).Add(r.within(7*time.Hour, 22*time.Hour))
+	if received.After(g.now) {
+		start := today.Start(reg.loc)
+		received = start.Add(r.within(0, g.now.Sub(start)))
+	}
+	return received, false
 }
 
 // demoLife is one case's story as it is being lived: the story's clock and
