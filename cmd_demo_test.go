@@ -4,8 +4,11 @@ import (
 	"bytes"
 	"encoding/json"
 	"os"
+	"os/exec"
 	"path/filepath"
 	"regexp"
+	"runtime"
+	"strconv"
 	"strings"
 	"testing"
 	"time"
@@ -203,5 +206,114 @@ func TestDemoExportsRealPackets(t *testing.T) {
 		if !seen[w] {
 			t.Errorf("the demo shows no %s (seen %v)", w, seen)
 		}
+	}
+}
+
+// TestDemoMemoryStaysBounded: what the demo holds between batches does not
+// grow with the count: after a batch is written, the live heap of a run of
+// 1,500 cases is that of a run of 300, in batches of the same size (small
+// here, so that the runs are short; demoBatch in a real run). A case kept
+// across batches (about 15 KB in memory) would add some 18 MB.
+func TestDemoMemoryStaysBounded(t *testing.T) {
+	personalOnly(t, "measures the heap of the in-process demo writer")
+	if testing.Short() {
+		t.Skip("writes 1,800 cases in 60 transactions")
+	}
+	env := map[string]string{"RIGHTSDESK_NOW": "2026-11-23T15:00:00Z", "XDG_CONFIG_HOME": t.TempDir()}
+	batch, after := demoBatch, demoAfterBatch
+	defer func() { demoBatch, demoAfterBatch = batch, after }()
+	demoBatch = 30
+	peak := func(n int) (uint64, int) {
+		var most uint64
+		batches := 0
+		demoAfterBatch = func(int) {
+			runtime.GC()
+			var m runtime.MemStats
+			runtime.ReadMemStats(&m)
+			most, batches = max(most, m.HeapAlloc), batches+1
+		}
+		db := filepath.Join(t.TempDir(), "demo.db")
+		if status, _, errOut := runCLI(t, env, "demo", "--db", db, "--cases", strconv.Itoa(n)); status != 0 {
+			t.Fatalf("demo: %d %q", status, errOut)
+		}
+		return most, batches
+	}
+	small, _ := peak(300)
+	large, batches := peak(1500)
+	t.Logf("live heap between batches: %.1f MB at 300 cases, %.1f MB at 1,500 (%d batches)", float64(small)/1e6, float64(large)/1e6, batches)
+	if batches < 40 {
+		t.Fatalf("%d batches of 30 requests for 1,500 cases", batches)
+	}
+	if large > small+6<<20 {
+		t.Errorf("the live heap between batches grows with the count: %.1f MB at 300 cases, %.1f MB at 1,500", float64(small)/1e6, float64(large)/1e6)
+	}
+}
+
+// TestInterruptedDemoLeavesAConsistentDatabase: a demo killed while it
+// writes leaves a database that checks, holding whole batches (each
+// request with all its cases), and refuses to be filled again.
+func TestInterruptedDemoLeavesAConsistentDatabase(t *testing.T) {
+	personalOnly(t, "kills a demo process writing its own file")
+	if testing.Short() {
+		t.Skip("builds the binary and writes 3,000 cases")
+	}
+	bin := buildBinary(t)
+	env := map[string]string{"RIGHTSDESK_NOW": "2026-11-23T15:00:00Z", "XDG_CONFIG_HOME": t.TempDir()}
+	db := filepath.Join(t.TempDir(), "demo.db")
+	cmd := exec.Command(bin, "demo", "--db", db, "--cases", "3000")
+	cmd.Env = append(os.Environ(), "RIGHTSDESK_NOW="+env["RIGHTSDESK_NOW"], "XDG_CONFIG_HOME="+env["XDG_CONFIG_HOME"])
+	if err := cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	// Killed once the file holds a few batches, in the middle of a run
+	// of ten (about 60 MB; bbolt grows the file 16 MB at a time).
+	deadline := time.Now().Add(2 * time.Minute)
+	for {
+		if info, err := os.Stat(db); err == nil && info.Size() > 24<<20 {
+			break
+		}
+		if time.Now().After(deadline) {
+			cmd.Process.Kill()
+			t.Fatal("the demo wrote nothing in two minutes")
+		}
+		time.Sleep(5 * time.Millisecond)
+	}
+	cmd.Process.Kill()
+	if err := cmd.Wait(); err == nil {
+		t.Skip("the demo finished before it was killed")
+	}
+	if status, out, errOut := runCLI(t, env, "check", "--db", db); status != 0 {
+		t.Fatalf("an interrupted demo does not check: %d %s %s", status, out, errOut)
+	}
+	status, list, errOut := runCLI(t, env, "list", "--all", "--json", "--db", db)
+	if status != 0 {
+		t.Fatalf("list: %d %q", status, errOut)
+	}
+	var listed []struct {
+		ID        string   `json:"id"`
+		RequestID string   `json:"request_id"`
+		Linked    []string `json:"linked"`
+	}
+	if err := json.Unmarshal([]byte(list), &listed); err != nil {
+		t.Fatal(err)
+	}
+	requests, ids := map[string]bool{}, map[string]bool{}
+	for _, c := range listed {
+		requests[c.RequestID], ids[c.ID] = true, true
+	}
+	for _, c := range listed {
+		for _, l := range c.Linked {
+			if !ids[l] {
+				t.Errorf("%s is linked to %s, which was not written", c.ID, l)
+			}
+		}
+	}
+	// A batch of the 3,000-case run is a tenth of it: 300 requests.
+	if len(requests) == 0 || len(requests)%300 != 0 {
+		t.Fatalf("an interrupted demo holds %d requests (%d cases): want whole batches of 300", len(requests), len(listed))
+	}
+	t.Logf("killed after %d requests, %d cases", len(requests), len(listed))
+	if status, _, errOut := runCLI(t, env, "demo", "--db", db); status != 1 || !strings.Contains(errOut, "already holds") {
+		t.Fatalf("demo on an interrupted demo's database: %d %q", status, errOut)
 	}
 }

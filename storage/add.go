@@ -50,7 +50,9 @@ func (s *Store) add(in cases.Intake, rules cases.Rules, now time.Time, actor str
 // and checked by the domain (cases.NewCases, then cases.Apply for any later
 // events). It numbers them, links each group as one request and writes them
 // perTx requests to a transaction (0: all in one, so that all or nothing is
-// written). It is how imports and the demo generator write in bulk.
+// written). It is how imports and the demo generator write in bulk; the
+// progress function (SetProgress) is told the cases of the call written
+// so far, a block at a time.
 func (s *Store) AddRequests(requests [][]*cases.Case, now time.Time, perTx int) error {
 	return s.addRequests(requests, now, perTx, s.own())
 }
@@ -59,6 +61,11 @@ func (s *Store) addRequests(requests [][]*cases.Case, now time.Time, perTx int, 
 	if perTx <= 0 {
 		perTx = len(requests)
 	}
+	total, written := 0, 0
+	for _, r := range requests {
+		total += len(r)
+	}
+	put := func(done, _ int) { s.report(written+done, total) }
 	for start := 0; start < len(requests); start += perTx {
 		chunk := requests[start:min(start+perTx, len(requests))]
 		write := s.update
@@ -79,13 +86,16 @@ func (s *Store) addRequests(requests [][]*cases.Case, now time.Time, perTx int, 
 				return err
 			}
 			recordRequestsAt(chunk, now, at)
-			if err := insertRequests(tx, chunk, at, batch, s.perOrg, nil); err != nil {
+			if err := insertRequests(tx, chunk, at, batch, s.perOrg, put); err != nil {
 				return err
 			}
 			return batch.flush(tx)
 		})
 		if err != nil {
 			return err
+		}
+		for _, r := range chunk {
+			written += len(r)
 		}
 	}
 	return nil

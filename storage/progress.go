@@ -3,8 +3,8 @@ package storage
 import "io"
 
 // SetProgress has fn told how far the long operations of this store have
-// got, for a command line's progress bar: Import counts the cases written
-// of those given, Purge the closed cases examined of those to examine, and
+// got, for a command line's progress bar: Import and AddRequests count
+// the cases written of those given, Purge the closed cases examined of those to examine, and
 // Backup the bytes copied of the file's size (a copy of one organisation
 // the cases copied). fn is called on the goroutine doing the work, often
 // (once a block of cases or bytes), so it must be cheap; nil turns it off.

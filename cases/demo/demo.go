@@ -20,7 +20,7 @@ import (
 type Options struct {
 	Cases     int       // at least this many cases (a request may hold several)
 	Seed      uint64    // the same seed, Now, registers and team give the same cases
-	Now       time.Time // cases are received over the Days days before it
+	Now       time.Time // cases are received over the Period(Cases) days before it
 	Registers []*register.Register
 	// Team are the people who record events and are assigned cases; empty
 	// means Team.
@@ -31,9 +31,26 @@ type Options struct {
 // when no team is given.
 var Team = []string{"anna", "marc", "zofia", "theo"}
 
-// Days is how far back demo cases are received: about three months, so
-// that the queue holds new, extended, overdue and closed cases at once.
+// Days is how far back demo cases are received, up to Days*IntakePerDay cases:
+// about three months, so that the queue holds new, extended, overdue and
+// closed cases at once.
 const Days = 92
+
+// IntakePerDay is the steady intake of a large demo, in cases a day: that
+// of a busy service (a large retailer or telecom operator). Up to Days
+// times this (46,000 cases) a demo spreads its cases over Days days, as it
+// always has; beyond, the period grows with the count at this intake
+// (Period), so that the open work stays about what such a service has
+// (some 14,000 cases) while the archive of closed cases grows: 100,000
+// cases cover 200 days, 1,000,000 cover 2,000 days (five and a half
+// years).
+const IntakePerDay = 500
+
+// Period is the number of days before now over which a demo of n cases is
+// received: Days, or n/IntakePerDay (rounded up) when that is longer.
+func Period(n int) int {
+	return max(Days, (n+IntakePerDay-1)/IntakePerDay)
+}
 
 // Generate makes fictional cases for the given organisations, as requests (the
 // linked cases of one request together), IDs left to the store. See
@@ -58,15 +75,22 @@ func Generate(opts Options) ([][]*cases.Case, error) {
 // state the registers' regimes allow, extensions notified in time and late,
 // pauses (EU) and restarts (UK), withheld files, notes, tags, small stored
 // attachments, reopened cases, and cases due today; they are received over
-// the Days days before Now. Where the rules hold systems or purposes, each
+// the Period(Cases) days before Now. Where the rules hold systems or purposes, each
 // case records the work behind its answer, item by item, in agreement with
 // its outcome (demo_work.go). Events are recorded within the rules'
 // backdate hours, but for a few late entries that say why; letters are
 // recorded as sent from the DPO's mailbox (outside, with why), since the
 // generator builds no packet. Each case is built through NewCases and
 // Apply, recorded at simulated moments never after Now, so every timeline
-// is one the real transitions accept. Request i depends only on Seed, i and
-// Now, so a smaller run is a prefix of a larger one.
+// is one the real transitions accept. Request i depends only on Seed, i,
+// Now and the period, so a smaller run of up to Days*IntakePerDay cases is
+// a prefix of a larger one.
+//
+// A case received before the last Days days (only in a demo longer than
+// Days, Period) belongs to the archive: its story always ends before now,
+// answered or closed (the stories that leave a recent case waiting or
+// forgotten are not told of it), as a service that keeps up its intake
+// clears its backlog; only the last Days days hold open work.
 func Batches(opts Options, size int, fn func([][]*cases.Case) error) error {
 	g, err := newDemoGen(opts)
 	if err != nil {
@@ -76,13 +100,16 @@ func Batches(opts Options, size int, fn func([][]*cases.Case) error) error {
 		size = opts.Cases
 	}
 	// Requests are made in chunks (the count of cases a chunk holds is
-	// known only once it is made), up to one batch ahead of fn.
+	// known only once it is made), up to one batch and a chunk ahead of
+	// fn, and at least two chunks: the generator fills the time fn waits
+	// (a commit's sync), and what is made ahead stays bounded whatever
+	// the count.
 	chunk := min(size, 2048)
 	type made struct {
 		reqs [][]*cases.Case
 		err  error
 	}
-	chunks := make(chan made, (size+chunk-1)/chunk)
+	chunks := make(chan made, max(2, (size+chunk-1)/chunk))
 	stop := make(chan struct{})
 	defer close(stop)
 	go func() {
@@ -139,6 +166,7 @@ type demoGen struct {
 	team  []string
 	orgs  []demoOrg
 	today map[string]cases.Date // zone -> today's date there
+	days  int                   // Period(Cases)
 }
 
 // demoOrg is one organisation with the rules of each regime it faces.
@@ -172,7 +200,7 @@ func newDemoGen(opts Options) (*demoGen, error) {
 	if opts.Now.IsZero() {
 		return nil, errors.New("demo: the clock is required")
 	}
-	g := &demoGen{seed: opts.Seed, now: opts.Now, team: cases.CleanList(opts.Team), today: map[string]cases.Date{}}
+	g := &demoGen{seed: opts.Seed, now: opts.Now, team: cases.CleanList(opts.Team), today: map[string]cases.Date{}, days: Period(opts.Cases)}
 	if len(g.team) == 0 {
 		g.team = Team
 	}
@@ -265,6 +293,9 @@ func splitmix(x uint64) uint64 {
 type demoRequest struct {
 	g   *demoGen
 	rnd *rand.Rand
+	// archived is set for a request received before the last Days days:
+	// its cases end closed (Batches).
+	archived bool
 }
 
 func (r *demoRequest) pick(list []string) string { return list[r.rnd.IntN(len(list))] }
@@ -337,21 +368,9 @@ func (g *demoGen) request(i int) ([]*cases.Case, error) {
 		in.Text = demoForwardText(in.Rights)
 	}
 
-	// When: over the last Days days in the organisation's office
-	// hours; a few on the day that makes them due today.
-	dueToday := len(reg.dueToday) > 0 && r.chance(2.5)
-	var received time.Time
-	if dueToday {
-		received = reg.dueToday[r.rnd.IntN(len(reg.dueToday))].Start(reg.loc).Add(r.within(8*time.Hour, 19*time.Hour))
-	} else {
-		d := today.AddDays(-r.rnd.IntN(Days))
-		received = d.Start(reg.loc).Add(r.within(7*time.Hour, 22*time.Hour))
-		if received.After(g.now) {
-			start := today.Start(reg.loc)
-			received = start.Add(r.within(0, g.now.Sub(start)))
-		}
-	}
-	in.ReceivedAt = received
+	var dueToday bool
+	in.ReceivedAt, dueToday = r.receipt(reg, today)
+	received := in.ReceivedAt
 	recorded := received.Add(r.within(time.Minute, 90*time.Minute))
 	if in.Channel == cases.ChannelPost {
 		recorded = received.Add(r.within(2*time.Hour, 30*time.Hour)) // opened with the morning post
@@ -382,6 +401,26 @@ func (g *demoGen) request(i int) ([]*cases.Case, error) {
 		}
 	}
 	return cs, nil
+}
+
+// receipt is when the request comes in: over the period's days in the
+// organisation's office hours; a few (a share of the last Days days'
+// cases, whatever the period) on a day that makes them due today, which
+// dueToday says. A request received before the last Days days is archived.
+func (r *demoRequest) receipt(reg *demoRegime, today cases.Date) (received time.Time, dueToday bool) {
+	g := r.g
+	dueToday = len(reg.dueToday) > 0 && r.chance(2.5*float64(Days)/float64(g.days))
+	if dueToday {
+		return reg.dueToday[r.rnd.IntN(len(reg.dueToday))].Start(reg.loc).Add(r.within(8*time.Hour, 19*time.Hour)), true
+	}
+	back := r.rnd.IntN(g.days)
+	r.archived = back >= Days
+	received = today.AddDays(-back).Start(reg.loc).Add(r.within(7*time.Hour, 22*time.Hour))
+	if received.After(g.now) {
+		start := today.Start(reg.loc)
+		received = start.Add(r.within(0, g.now.Sub(start)))
+	}
+	return received, false
 }
 
 // demoLife is one case's story as it is being lived: the story's clock and
@@ -497,7 +536,7 @@ func all(lives []*demoLife, ev func(l *demoLife) cases.Event) bool {
 func (r *demoRequest) prelude(lives []*demoLife, dueToday bool) bool {
 	first := lives[0]
 	// A few requests lie untouched: new, and a rare few overdue.
-	if !dueToday && r.chance(map[bool]float64{true: 12, false: 0.5}[r.g.now.Sub(first.c.ReceivedAt) < 10*demoDay]) {
+	if !dueToday && r.chance(map[bool]float64{true: 12, false: 0.5}[r.g.now.Sub(first.c.ReceivedAt) < 10*demoDay]) && !r.archived {
 		return false
 	}
 	if r.chance(80) {
@@ -565,7 +604,7 @@ func (r *demoRequest) prelude(lives []*demoLife, dueToday bool) bool {
 // want of identity).
 func (r *demoRequest) unanswered(lives []*demoLife) bool {
 	first := lives[0]
-	if r.chance(35) || !first.wait(28*demoDay, 45*demoDay) {
+	if (r.chance(35) && !r.archived) || !first.wait(28*demoDay, 45*demoDay) {
 		return false
 	}
 	for _, l := range lives {
@@ -606,7 +645,7 @@ func idAskedLongAgo(c *cases.Case, at time.Time) bool {
 func (l *demoLife) work(dueToday bool) {
 	r, c := l.r, l.c
 	l.at = maxTime(l.at, l.c.Events[len(l.c.Events)-1].At)
-	if !dueToday && r.chance(0.7) { // received, acknowledged, then forgotten
+	if !dueToday && r.chance(0.7) && !r.archived { // received, acknowledged, then forgotten
 		l.tag("escalated")
 		return
 	}
@@ -661,7 +700,7 @@ func (l *demoLife) work(dueToday bool) {
 		closeAt = r.g.now.Add(demoDay) // after now: still being worked on
 	case extended:
 		closeAt = c.ReceivedAt.Add(r.within(38*demoDay, 85*demoDay))
-	case n < 1:
+	case n < 1 && !r.archived:
 		closeAt = r.g.now.Add(100 * demoDay)
 	case n < 8:
 		closeAt = due.Add(r.within(time.Hour, 12*demoDay))
@@ -743,7 +782,7 @@ func (l *demoLife) extend(st *cases.State) bool {
 // lapse closes a case whose requester never answered, after some weeks, or
 // leaves it waiting.
 func (l *demoLife) lapse() {
-	if l.r.chance(40) || !l.wait(25*demoDay, 40*demoDay) {
+	if (l.r.chance(40) && !l.r.archived) || !l.wait(25*demoDay, 40*demoDay) {
 		return
 	}
 	if l.do(cases.Event{Kind: cases.EventClosed, Outcome: cases.OutcomeLapsed}) {
@@ -861,7 +900,7 @@ func (l *demoLife) close(ev cases.Event) {
 			return
 		}
 		l.do(cases.Event{Kind: cases.EventNoted, Text: demoReopenNotes[reason]})
-		if r.chance(75) && l.wait(2*demoDay, 12*demoDay) {
+		if (r.chance(75) || r.archived) && l.wait(2*demoDay, 12*demoDay) {
 			again := cases.Event{Kind: cases.EventClosed, Outcome: cases.OutcomeFulfilled}
 			if ev.Outcome == cases.OutcomePartiallyFulfilled || ev.Outcome == cases.OutcomeNoData || ev.Outcome == cases.OutcomeRedirected {
 				again = ev // what was withheld or refused stays so; what was not found is still not found; the customer's stays the customer's

@@ -363,7 +363,7 @@ const demoForwardPercent = 10
 // empty work list, forwarded all the same.
 func (r *demoRequest) forward(lives []*demoLife) {
 	first := lives[0]
-	if r.chance(map[bool]float64{true: 30, false: 1}[r.g.now.Sub(first.c.ReceivedAt) < 3*demoDay]) {
+	if r.chance(map[bool]float64{true: 30, false: 1}[r.g.now.Sub(first.c.ReceivedAt) < 3*demoDay]) && !r.archived {
 		return // not yet looked at
 	}
 	if r.chance(70) {
