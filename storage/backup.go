@@ -201,6 +201,8 @@ func copyController(src *bolt.Tx, f *os.File, controller string) error {
 		string(bucketChanges):   func(_, v []byte) bool { return ids[string(v)] },
 		string(bucketDue):       func(k, _ []byte) bool { return ids[lastField(k)] },
 		string(bucketWaiting):   func(k, _ []byte) bool { return ids[lastField(k)] },
+		string(bucketUnsent):    func(k, _ []byte) bool { return ids[lastField(k)] },
+		string(bucketCounts):    func(k, _ []byte) bool { return string(k) == controller },
 		string(bucketRegisters): func(k, _ []byte) bool { return string(k) == controller },
 		// The organisation's log, its checkpoints and its cases' places in it.
 		string(bucketLogs):        func(k, _ []byte) bool { return string(k) == controller },
