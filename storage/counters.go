@@ -296,7 +296,6 @@ func eachIndexed(tx *bolt.Tx, bucket []byte, limit time.Time, fn func(k, v []byt
 		if bytes.IndexByte(k, 0) < 0 {
 			return errBadRow
 		}
-		candidatesRead.Add(1)
 		if err := fn(k, v); err != nil {
 			return err
 		}

@@ -275,7 +275,11 @@ func eachCandidate(tx *bolt.Tx, f Filter, now time.Time, fn func(id, row []byte,
 			return view
 		}
 	}
-	unsent := func(k, v []byte) error { id := k[bytes.LastIndexByte(k, 0)+1:]; return fn(id, v, storedView(id)) }
+	unsent := func(k, v []byte) error {
+		candidatesRead.Add(1)
+		id := k[bytes.LastIndexByte(k, 0)+1:]
+		return fn(id, v, storedView(id))
+	}
 	n := f.narrowing()
 	switch {
 	case f.usesDueIndex():
@@ -284,6 +288,7 @@ func eachCandidate(tx *bolt.Tx, f Filter, now time.Time, fn func(id, row []byte,
 			limit = now.Add(f.DueWithin)
 		}
 		due := func(k, v []byte) error {
+			candidatesRead.Add(1)
 			id := k[bytes.LastIndexByte(k, 0)+1:]
 			row, view, ok := splitDueValue(v)
 			if !ok {
@@ -303,10 +308,7 @@ func eachCandidate(tx *bolt.Tx, f Filter, now time.Time, fn func(id, row []byte,
 		if b == nil {
 			return nil
 		}
-		return b.ForEach(func(k, v []byte) error {
-			candidatesRead.Add(1)
-			return unsent(k, v)
-		})
+		return b.ForEach(unsent)
 	}
 	return tx.Bucket(bucketRows).ForEach(func(id, row []byte) error {
 		candidatesRead.Add(1)
@@ -333,7 +335,6 @@ func eachMerged(tx *bolt.Tx, limit time.Time, due, unsent func(k, v []byte) erro
 		if !dOK && !uOK {
 			return nil
 		}
-		candidatesRead.Add(1)
 		if dOK && (!uOK || bytes.Compare(dk, uk) < 0) {
 			if err := due(dk, dv); err != nil {
 				return err
