@@ -24,13 +24,34 @@ import (
 //     read index entries only. Keyed as the due index is (due instant,
 //     receipt, ID: the urgency order), or, for one without a due instant,
 //     after all of those by receipt and ID; the value is the case's row.
+//   - owing: the rows of the cases owing an answer (the open ones, not
+//     voided, and those closed with their answer not sent), by ID: the
+//     queue the app holds, read without touching the archive's rows or the
+//     views the due index carries.
 //   - counts: per organisation, the figures the queue's header and the
 //     overview show before the queue is loaded (Counts), kept current in
-//     each write transaction.
+//     each write transaction; and, per organisation and UTC day, how many
+//     cases owing an answer fall due that day, so that overdue and due
+//     this week are sums of days, plus the few cases due today.
 var (
-	bucketUnsent = []byte("unsent")
-	bucketCounts = []byte("counts")
+	bucketUnsent  = []byte("unsent")
+	bucketOwing   = []byte("owing")
+	bucketCounts  = []byte("counts")
+	bucketDueDays = []byte("due-days")
 )
+
+// owes reports whether a case belongs in the owing bucket.
+func owes(s *cases.Summary) bool { return !s.Voided && (!s.Closed() || s.AnswerNotSent()) }
+
+// dueDay is the key of the case's due day in the due-days bucket
+// (organisation, NUL, UTC date), or "" when it owes no answer by a due
+// instant (cases.Summary.Overdue's cases).
+func dueDay(s *cases.Summary) string {
+	if s.EffectiveDueAt.IsZero() || !(s.Running() || s.AnswerNotSent()) {
+		return ""
+	}
+	return s.Controller + "\x00" + s.EffectiveDueAt.UTC().Format(time.DateOnly)
+}
 
 // noDue begins the unsent key of a case without a due instant: after every
 // due instant (digits), so that those sort last, as the urgency order puts
@@ -115,42 +136,59 @@ func decodeTally(b []byte) (tally, error) {
 
 var errBadCounts = errors.New("unreadable counters")
 
-// countsDelta is what a write changes in the counts of each organisation,
-// added to the stored counts once, at the end (flush).
-type countsDelta map[string]*tally
+// countsDelta is what a write changes in the counts of each organisation
+// and in its due days, added to the stored counts once, at the end
+// (flush).
+type countsDelta struct {
+	orgs map[string]*tally
+	days map[string]int64
+}
 
-func (d countsDelta) move(old, new *cases.Summary) {
+func newCountsDelta() *countsDelta {
+	return &countsDelta{orgs: map[string]*tally{}, days: map[string]int64{}}
+}
+
+func (d *countsDelta) move(old, new *cases.Summary) {
 	if old != nil {
 		t := tallyOf(old)
 		d.at(old.Controller).add(&t, -1)
+		if k := dueDay(old); k != "" {
+			d.days[k]--
+		}
 	}
 	if new != nil {
 		t := tallyOf(new)
 		d.at(new.Controller).add(&t, 1)
+		if k := dueDay(new); k != "" {
+			d.days[k]++
+		}
 	}
 }
 
-func (d countsDelta) at(org string) *tally {
-	t := d[org]
+func (d *countsDelta) at(org string) *tally {
+	t := d.orgs[org]
 	if t == nil {
 		t = &tally{}
-		d[org] = t
+		d.orgs[org] = t
 	}
 	return t
 }
 
 // flush adds the delta to the stored counts.
-func (d countsDelta) flush(tx *bolt.Tx) error {
+func (d *countsDelta) flush(tx *bolt.Tx) error {
+	if d == nil {
+		return nil
+	}
 	b, err := tx.CreateBucketIfNotExists(bucketCounts)
 	if err != nil {
 		return err
 	}
-	for _, org := range slices.Sorted(maps.Keys(d)) {
+	for _, org := range slices.Sorted(maps.Keys(d.orgs)) {
 		t, err := decodeTally(b.Get([]byte(org)))
 		if err != nil && b.Get([]byte(org)) != nil {
 			return err
 		}
-		t.add(d[org], 1)
+		t.add(d.orgs[org], 1)
 		if t == (tally{}) {
 			if err := b.Delete([]byte(org)); err != nil {
 				return err
@@ -161,7 +199,43 @@ func (d countsDelta) flush(tx *bolt.Tx) error {
 			return err
 		}
 	}
-	clear(d)
+	days, err := tx.CreateBucketIfNotExists(bucketDueDays)
+	if err != nil {
+		return err
+	}
+	for _, k := range slices.Sorted(maps.Keys(d.days)) {
+		n := int64(0)
+		if v := days.Get([]byte(k)); v != nil {
+			u, _ := binary.Uvarint(v)
+			n = int64(u)
+		}
+		n += d.days[k]
+		if n <= 0 {
+			err = days.Delete([]byte(k))
+		} else {
+			err = days.Put([]byte(k), binary.AppendUvarint(nil, uint64(n)))
+		}
+		if err != nil {
+			return err
+		}
+	}
+	clear(d.orgs)
+	clear(d.days)
+	return nil
+}
+
+// putOwing moves the case's row in the owing bucket.
+func putOwing(tx *bolt.Tx, old, new *cases.Summary, id, row []byte) error {
+	b, err := tx.CreateBucketIfNotExists(bucketOwing)
+	if err != nil {
+		return err
+	}
+	switch {
+	case owes(new):
+		return b.Put(id, row)
+	case old != nil && owes(old):
+		return b.Delete(id)
+	}
 	return nil
 }
 
@@ -245,18 +319,59 @@ func countsIn(tx *bolt.Tx, org string, now time.Time) (Counts, error) {
 			c.OpenByStatus[st] = int(n)
 		}
 	}
-	week := now.Add(cases.Week)
-	err := eachOwing(tx, week, func(due string, row []byte) error {
-		if org != "" && rowController(row) != org {
-			return nil
-		}
-		c.DueThisWeek++
-		if dueBefore(due, now) {
-			c.Overdue++
-		}
-		return nil
-	})
+	var err error
+	c.Overdue, err = owingBefore(tx, org, now)
+	if err != nil {
+		return c, err
+	}
+	c.DueThisWeek, err = owingBefore(tx, org, now.Add(cases.Week))
 	return c, err
+}
+
+// owingBefore counts the cases of an organisation (all when empty) owing
+// their answer past a due instant before t: the due days before t's (UTC)
+// day, summed, then the cases due on t's day read from the due and unsent
+// indexes, from the day's start to t.
+func owingBefore(tx *bolt.Tx, org string, t time.Time) (int, error) {
+	n := 0
+	day := t.UTC().Format(time.DateOnly)
+	if b := tx.Bucket(bucketDueDays); b != nil {
+		err := b.ForEach(func(k, v []byte) error {
+			o, d, ok := bytes.Cut(k, []byte{0})
+			if !ok || (org != "" && string(o) != org) || string(d) >= day {
+				return nil
+			}
+			u, _ := binary.Uvarint(v)
+			n += int(u)
+			return nil
+		})
+		if err != nil {
+			return 0, err
+		}
+	}
+	from := []byte(day)
+	for _, name := range [][]byte{bucketDue, bucketUnsent} {
+		b := tx.Bucket(name)
+		if b == nil {
+			continue
+		}
+		c := b.Cursor()
+		end := indexEnd(t.Add(time.Second))
+		for k, v := c.Seek(from); k != nil && bytes.Compare(k, end) < 0; k, v = c.Next() {
+			due, _, _ := bytes.Cut(k, []byte{0})
+			if !dueBefore(string(due), t) {
+				continue
+			}
+			row := v
+			if bytes.Equal(name, bucketDue) {
+				row, _, _ = splitDueValue(v)
+			}
+			if org == "" || rowController(row) == org {
+				n++
+			}
+		}
+	}
+	return n, nil
 }
 
 // dueBefore reports whether a due instant as an index key gives it
@@ -264,23 +379,6 @@ func countsIn(tx *bolt.Tx, org string, now time.Time) (Counts, error) {
 func dueBefore(due string, t time.Time) bool {
 	at := t.UTC().Format(time.RFC3339)
 	return due < at || (due == at && t.Nanosecond() > 0)
-}
-
-// eachOwing calls fn with the due instant (as its key gives it) and the row
-// of each case owing its answer with a due instant before limit: the open
-// ones with a running clock (due) and those closed with their answer not
-// sent (unsent), each index read up to limit only.
-func eachOwing(tx *bolt.Tx, limit time.Time, fn func(due string, row []byte) error) error {
-	if err := eachIndexed(tx, bucketDue, limit, func(k, v []byte) error {
-		row, _, ok := splitDueValue(v)
-		if !ok {
-			return errBadRow
-		}
-		return fn(string(k[:bytes.IndexByte(k, 0)]), row)
-	}); err != nil {
-		return err
-	}
-	return eachIndexed(tx, bucketUnsent, limit, func(k, v []byte) error { return fn(string(k[:bytes.IndexByte(k, 0)]), v) })
 }
 
 // eachIndexed calls fn with each entry of a due-keyed index whose due

@@ -89,13 +89,16 @@ func (enc *encodedCase) putDerived(tx *bolt.Tx, batch *indexBatch) error {
 	if err := putUnsent(tx, old, &sum, enc.row, batch); err != nil {
 		return err
 	}
+	if err := putOwing(tx, old, &sum, enc.id, enc.row); err != nil {
+		return err
+	}
 	if batch != nil {
 		if batch.counts == nil {
-			batch.counts = countsDelta{}
+			batch.counts = newCountsDelta()
 		}
 		batch.counts.move(old, &sum)
 	} else {
-		d := countsDelta{}
+		d := newCountsDelta()
 		d.move(old, &sum)
 		if err := d.flush(tx); err != nil {
 			return err
@@ -118,7 +121,7 @@ func (enc *encodedCase) putDerived(tx *bolt.Tx, batch *indexBatch) error {
 // have no older entry to remove).
 type indexBatch struct {
 	entries []indexEntry
-	counts  countsDelta // what the cases written change in the counts
+	counts  *countsDelta // what the cases written change in the counts
 }
 
 type indexEntry struct{ bucket, key, value []byte }
@@ -144,7 +147,7 @@ func (b *indexBatch) flush(tx *bolt.Tx) error {
 // computed them changed), as of now: a paused case's dates count the pause
 // up to that day.
 func rebuildIndex(tx *bolt.Tx, now time.Time) error {
-	for _, n := range append(slices.Clone(bucketsV2), bucketUnsent, bucketCounts) {
+	for _, n := range append(slices.Clone(bucketsV2), bucketUnsent, bucketOwing, bucketCounts, bucketDueDays) {
 		if err := tx.DeleteBucket(n); err != nil && !errors.Is(err, berrors.ErrBucketNotFound) {
 			return err
 		}

@@ -132,36 +132,29 @@ func (s *Store) waitingRows(tx *bolt.Tx) ([]cases.Summary, error) {
 // OpenQueue loads the summaries of the cases that owe an answer and are
 // not voided (the open ones and those closed with their answer not sent),
 // in the urgency order, with the change counter they are current to: the
-// queue the terminal app keeps, read from the indexes of those cases alone.
+// queue the terminal app keeps, read from the owing bucket, which holds
+// those cases' rows alone.
 func (s *Store) OpenQueue(now time.Time) ([]cases.Summary, uint64, error) {
 	var out []cases.Summary
 	var changes uint64
 	err := s.view(func(tx *bolt.Tx) error {
 		changes = tx.Bucket(bucketChanges).Sequence()
-		c, err := countsIn(tx, "", time.Time{})
+		owing := tx.Bucket(bucketOwing)
+		if owing == nil {
+			return nil
+		}
+		c, err := countsIn(tx, "", now)
 		if err != nil {
 			return s.damaged("the counts", err)
 		}
 		out = make([]cases.Summary, 0, c.Open+c.AnswerNotSent)
-		var full error // never: every entry is kept
-		err = eachMerged(tx, farFuture, func(k, v []byte) error {
-			row, _, ok := splitDueValue(v)
-			if !ok {
-				return s.damaged(string(k[bytes.LastIndexByte(k, 0)+1:]), errBadRow)
+		return owing.ForEach(func(k, v []byte) error {
+			out = append(out, cases.Summary{})
+			if _, err := decodeRowInto(&out[len(out)-1], v); err != nil {
+				return s.damaged(string(k), err)
 			}
-			return s.appendRow(&out, k, row, len(out)+1, full)
-		}, func(k, v []byte) error {
-			if bytes.HasPrefix(k, []byte(noDue)) {
-				return nil // with the waiting ones
-			}
-			return s.appendRow(&out, k, v, len(out)+1, full)
+			return nil
 		})
-		if err != nil {
-			return err
-		}
-		rest, err := s.waitingRows(tx)
-		out = append(out, rest...)
-		return err
 	})
 	if errors.Is(err, ErrNoDatabase) {
 		return nil, 0, nil
