@@ -285,7 +285,7 @@ func (s *Store) Counts(org string, now time.Time) (Counts, error) {
 	var c Counts
 	err := s.view(func(tx *bolt.Tx) error {
 		var err error
-		c, err = countsIn(tx, org, now)
+		c, err = countsIn(tx, organisation(org), now)
 		return err
 	})
 	if errors.Is(err, ErrNoDatabase) {
@@ -294,11 +294,22 @@ func (s *Store) Counts(org string, now time.Time) (Counts, error) {
 	return c, err
 }
 
-func countsIn(tx *bolt.Tx, org string, now time.Time) (Counts, error) {
+// organisation is the scope of one organisation, or of all (nil) when org
+// is empty.
+func organisation(org string) func(string) bool {
+	if org == "" {
+		return nil
+	}
+	return func(o string) bool { return o == org }
+}
+
+// countsIn sums the counts of the organisations covers lets through (all
+// when nil).
+func countsIn(tx *bolt.Tx, covers func(org string) bool, now time.Time) (Counts, error) {
 	var sum tally
 	if b := tx.Bucket(bucketCounts); b != nil {
 		err := b.ForEach(func(k, v []byte) error {
-			if org != "" && string(k) != org {
+			if covers != nil && !covers(string(k)) {
 				return nil
 			}
 			t, err := decodeTally(v)
@@ -320,25 +331,25 @@ func countsIn(tx *bolt.Tx, org string, now time.Time) (Counts, error) {
 		}
 	}
 	var err error
-	c.Overdue, err = owingBefore(tx, org, now)
+	c.Overdue, err = owingBefore(tx, covers, now)
 	if err != nil {
 		return c, err
 	}
-	c.DueThisWeek, err = owingBefore(tx, org, now.Add(cases.Week))
+	c.DueThisWeek, err = owingBefore(tx, covers, now.Add(cases.Week))
 	return c, err
 }
 
-// owingBefore counts the cases of an organisation (all when empty) owing
+// owingBefore counts the cases of the organisations covers lets through owing
 // their answer past a due instant before t: the due days before t's (UTC)
 // day, summed, then the cases due on t's day read from the due and unsent
 // indexes, from the day's start to t.
-func owingBefore(tx *bolt.Tx, org string, t time.Time) (int, error) {
+func owingBefore(tx *bolt.Tx, covers func(org string) bool, t time.Time) (int, error) {
 	n := 0
 	day := t.UTC().Format(time.DateOnly)
 	if b := tx.Bucket(bucketDueDays); b != nil {
 		err := b.ForEach(func(k, v []byte) error {
 			o, d, ok := bytes.Cut(k, []byte{0})
-			if !ok || (org != "" && string(o) != org) || string(d) >= day {
+			if !ok || (covers != nil && !covers(string(o))) || string(d) >= day {
 				return nil
 			}
 			u, _ := binary.Uvarint(v)
@@ -366,7 +377,7 @@ func owingBefore(tx *bolt.Tx, org string, t time.Time) (int, error) {
 			if bytes.Equal(name, bucketDue) {
 				row, _, _ = splitDueValue(v)
 			}
-			if org == "" || rowController(row) == org {
+			if covers == nil || covers(rowController(row)) {
 				n++
 			}
 		}

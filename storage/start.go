@@ -3,7 +3,7 @@ package storage
 import (
 	"bytes"
 	"errors"
-
+	"slices"
 	"time"
 
 	bolt "go.etcd.io/bbolt"
@@ -15,6 +15,14 @@ import (
 // with what is on screen, then with the open cases, and only on demand
 // with the archive: the first screen of the queue with the counts (Start),
 // the open cases (OpenQueue), the closed ones (ClosedQueue).
+
+// Paged is what answers the app's start in three reads (Store, and a
+// caller's scoped view of it, which the team server answers with).
+type Paged interface {
+	Start(now time.Time, n int) (*Start, error)
+	OpenQueue(now time.Time) ([]cases.Summary, uint64, error)
+	ClosedQueue(now time.Time) ([]cases.Summary, uint64, error)
+}
 
 // Start is the first screen of the queue: its first rows in the urgency
 // order and the counts the header shows, with the change counter they are
@@ -31,12 +39,16 @@ type Start struct {
 // as of now. The due and unsent indexes are read from their first entry,
 // so that this reads about n entries whatever the file holds; only when
 // they hold fewer than n are the paused cases read too.
-func (s *Store) Start(now time.Time, n int) (*Start, error) {
+func (s *Store) Start(now time.Time, n int) (*Start, error) { return s.start(now, n, nil) }
+
+// start is Start of the organisations covers lets through (all when nil):
+// the rows and the counts of the others are left out.
+func (s *Store) start(now time.Time, n int, covers func(org string) bool) (*Start, error) {
 	out := &Start{}
 	err := s.view(func(tx *bolt.Tx) error {
 		out.Changes = tx.Bucket(bucketChanges).Sequence()
 		var err error
-		if out.Counts, err = countsIn(tx, "", now); err != nil {
+		if out.Counts, err = countsIn(tx, covers, now); err != nil {
 			return s.damaged("the counts", err)
 		}
 		out.Rows = make([]cases.Summary, 0, n)
@@ -46,10 +58,16 @@ func (s *Store) Start(now time.Time, n int) (*Start, error) {
 			if !ok {
 				return s.damaged(string(k[bytes.LastIndexByte(k, 0)+1:]), errBadRow)
 			}
+			if covers != nil && !covers(rowController(row)) {
+				return nil
+			}
 			return s.appendRow(&out.Rows, k, row, n, full)
 		}, func(k, v []byte) error {
 			if bytes.HasPrefix(k, []byte(noDue)) {
 				return full // the cases without a due instant sort with the paused ones
+			}
+			if covers != nil && !covers(rowController(v)) {
+				return nil
 			}
 			return s.appendRow(&out.Rows, k, v, n, full)
 		})
@@ -62,6 +80,9 @@ func (s *Store) Start(now time.Time, n int) (*Start, error) {
 		rest, err := s.waitingRows(tx)
 		if err != nil {
 			return err
+		}
+		if covers != nil {
+			rest = slices.DeleteFunc(rest, func(r cases.Summary) bool { return !covers(r.Controller) })
 		}
 		sortByUrgency(rest)
 		out.Rows = append(out.Rows, rest[:min(len(rest), n-len(out.Rows))]...)
@@ -143,7 +164,7 @@ func (s *Store) OpenQueue(now time.Time) ([]cases.Summary, uint64, error) {
 		if owing == nil {
 			return nil
 		}
-		c, err := countsIn(tx, "", now)
+		c, err := countsIn(tx, nil, now)
 		if err != nil {
 			return s.damaged("the counts", err)
 		}
@@ -173,7 +194,7 @@ func (s *Store) ClosedQueue(now time.Time) ([]cases.Summary, uint64, error) {
 	var changes uint64
 	err := s.view(func(tx *bolt.Tx) error {
 		changes = tx.Bucket(bucketChanges).Sequence()
-		c, err := countsIn(tx, "", time.Time{})
+		c, err := countsIn(tx, nil, time.Time{})
 		if err != nil {
 			return s.damaged("the counts", err)
 		}

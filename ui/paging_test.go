@@ -11,6 +11,8 @@ import (
 	tea "charm.land/bubbletea/v2"
 
 	"rightsdesk/cases"
+	"rightsdesk/server"
+	"rightsdesk/server/servertest"
 	"rightsdesk/storage"
 )
 
@@ -153,5 +155,34 @@ func TestClosedCasesFollowTheLastOpenOne(t *testing.T) {
 	out := frame(m)
 	if !slices.Contains(r2.calls, "closed") || !strings.Contains(out, "33 cases") {
 		t.Fatalf("the overview counts the closed cases (reads %v):\n%s", r2.calls, out)
+	}
+}
+
+// TestFirstPageThroughServer: in team mode the server answers the same
+// three reads, scoped to the caller: the first frame from its first page
+// and counts, then the open cases, then the closed ones when a query asks.
+func TestFirstPageThroughServer(t *testing.T) {
+	r, c, closed := pagingFixture(t)
+	anna := server.Peer{UID: 51001, Name: "anna"}
+	socket := servertest.Start(t, r.Store, c, func() server.Peer { return anna })
+	client, err := server.Dial(socket, server.DialOptions{ServiceUID: -1, StateDir: t.TempDir()})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer client.Close()
+	m := New(Options{Store: client, Clock: c, Actor: "anna", Title: "team"})
+	m = drive(t, m, tea.WindowSizeMsg{Width: 80, Height: 12})
+	first, ok := m.loadQueue("")().(startMsg)
+	if !ok || first.err != nil || len(first.page.Rows) != 30 || first.page.Counts.Open != 30 || first.page.Counts.Cases != 33 {
+		t.Fatalf("the server's first page: %+v", first)
+	}
+	m = drive(t, m, first)
+	if len(m.queue.all) != 30 || m.queue.start.paging || !strings.Contains(frame(m), "30 open · ") {
+		t.Fatalf("the open cases through the server: %d held\n%s", len(m.queue.all), frame(m))
+	}
+	m = drive(t, m, keyPress("/"))
+	m = typeText(t, m, "Closed-32")
+	if out := frame(m); !strings.Contains(out, closed[2]) || len(m.queue.all) != 33 {
+		t.Fatalf("the closed case through the server (%d held):\n%s", len(m.queue.all), out)
 	}
 }
