@@ -19,7 +19,8 @@ import (
 // reads records which of the start's reads the app made.
 type reads struct {
 	*storage.Store
-	calls []string
+	calls    []string
+	openBusy int // how many reads of the open cases fail as busy
 }
 
 func (r *reads) Start(now time.Time, n int) (*storage.Start, error) {
@@ -29,6 +30,10 @@ func (r *reads) Start(now time.Time, n int) (*storage.Start, error) {
 
 func (r *reads) OpenQueue(now time.Time) ([]cases.Summary, uint64, error) {
 	r.calls = append(r.calls, "open")
+	if r.openBusy > 0 {
+		r.openBusy--
+		return nil, 0, &storage.StoreError{Path: "/srv/privacy/cases.db", Err: storage.ErrBusy}
+	}
 	return r.Store.OpenQueue(now)
 }
 
@@ -184,5 +189,23 @@ func TestFirstPageThroughServer(t *testing.T) {
 	m = typeText(t, m, "Closed-32")
 	if out := frame(m); !strings.Contains(out, closed[2]) || len(m.queue.all) != 33 {
 		t.Fatalf("the closed case through the server (%d held):\n%s", len(m.queue.all), out)
+	}
+}
+
+// TestOpenCasesThatCannotBeReadAreReadAgain: the open cases read after the
+// first page meet a busy file: said in full, and the next poll reads the
+// queue again, first page then open cases.
+func TestOpenCasesThatCannotBeReadAreReadAgain(t *testing.T) {
+	r, c, _ := pagingFixture(t)
+	r.openBusy = 1
+	m := New(Options{Store: r, Clock: c, Actor: "anna", Title: "test"})
+	m = drive(t, m, tea.WindowSizeMsg{Width: 80, Height: 12})
+	m = drive(t, m, m.loadQueue("")())
+	if out := frame(m); !strings.Contains(out, "the database is busy") || m.queue.start.paging {
+		t.Fatalf("the open cases could not be read:\n%s", out)
+	}
+	m = drive(t, m, m.refresh()())
+	if out := frame(m); strings.Contains(out, "busy") || len(m.queue.all) != 30 || !strings.Contains(out, "case 1 of 30") {
+		t.Fatalf("read again (reads %v):\n%s", r.calls, out)
 	}
 }

@@ -130,10 +130,13 @@ func (m Model) opened(msg openMsg) (tea.Model, tea.Cmd) {
 	}
 	next, cmd := m.snapshot(msg.queueMsg)
 	m = next.(Model)
+	m.queue.start.paging = false
 	if msg.err != nil {
+		// Said in place of the first page, which the next poll reads again
+		// with the rest (refresh loads a queue not loaded).
+		m.queue.loaded = false
 		return m, cmd
 	}
-	m.queue.start.paging = false
 	if m.queue.start.notLoaded > 0 && len(m.queue.all) < m.queueRows() {
 		// Nothing to scroll to: the closed cases are what is left to show.
 		return m.loadClosed(cmd)
