@@ -299,6 +299,7 @@ func (a *app) runList(o listOptions) int {
 	n := 0
 	st := a.cases(a.dbPath(o.db))
 	if o.asJSON {
+		out.WriteByte('[')
 		err = st.ListViews(f, now, func(view []byte) error {
 			if n > 0 {
 				out.WriteByte(',')
@@ -318,10 +319,9 @@ func (a *app) runList(o listOptions) int {
 		return a.storeFailure(err)
 	}
 	if o.asJSON {
-		fmt.Fprintf(a.stdout, "[%s]\n", out.Bytes())
-	} else {
-		_, _ = a.stdout.Write(out.Bytes())
+		out.WriteString("]\n") // written as it is: through fmt, megabytes were copied once more
 	}
+	_, _ = a.stdout.Write(out.Bytes())
 	return exitOK
 }
 

@@ -325,6 +325,33 @@ func (c *Client) Queue(time.Time) ([]cases.Summary, uint64, error) {
 	return c.summaries("GET", "/v1/queue", nil)
 }
 
+// Start is the first n rows of the queue in the caller's scope, with the
+// counts of their organisations (storage.Paged).
+func (c *Client) Start(_ time.Time, n int) (*storage.Start, error) {
+	resp, err := c.request(context.Background(), "GET", "/v1/start?rows="+strconv.Itoa(n), nil, http.Header{"Accept": {summariesType}})
+	if err != nil {
+		return nil, err
+	}
+	defer resp.Body.Close()
+	data, err := readBody(resp)
+	if err != nil {
+		return nil, &Unreachable{Socket: c.socket, Err: fmt.Errorf("the answer was cut: %w", err)}
+	}
+	return decodeStart(data)
+}
+
+// OpenQueue is the cases owing an answer in the caller's scope, in
+// urgency order (storage.Paged).
+func (c *Client) OpenQueue(time.Time) ([]cases.Summary, uint64, error) {
+	return c.summaries("GET", "/v1/open", nil)
+}
+
+// ClosedQueue is the other cases in the caller's scope, closed or voided
+// (storage.Paged).
+func (c *Client) ClosedQueue(time.Time) ([]cases.Summary, uint64, error) {
+	return c.summaries("GET", "/v1/closed", nil)
+}
+
 // summaries asks for summaries in the compact form (summaries.go).
 func (c *Client) summaries(method, path string, in any) ([]cases.Summary, uint64, error) {
 	var body io.Reader

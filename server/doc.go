@@ -47,6 +47,9 @@
 //	GET    /v1/cases/{id}                  viewer    Get: {"Case": ..., "Revision": N, "Head": "..."}
 //	POST   /v1/each                        viewer    Each: {"ids": [...]} -> JSON lines
 //	GET    /v1/queue                       viewer    Queue: {"summaries": [...], "counter": N}
+//	GET    /v1/start?rows=N                viewer    Start: the first N rows, {"summaries", "counter", "counts"}
+//	GET    /v1/open                        viewer    OpenQueue: the cases owing an answer, {"summaries", "counter"}
+//	GET    /v1/closed                      viewer    ClosedQueue: the closed and voided cases, {"summaries", "counter"}
 //	POST   /v1/rows                        viewer    Rows: {"ids": [...]} -> {"summaries", "counter"}
 //	GET    /v1/changes?since=N             viewer    Changes: {"counter": N, "ids": [...]}
 //	GET    /v1/changes?since=N             viewer    with Accept: text/event-stream, the change stream

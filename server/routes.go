@@ -3,6 +3,7 @@ package server
 import (
 	"bufio"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"io"
 	"net/http"
@@ -10,6 +11,7 @@ import (
 	"path/filepath"
 	"slices"
 	"strconv"
+	"time"
 
 	"rightsdesk/cases"
 	"rightsdesk/cases/register"
@@ -93,6 +95,7 @@ func (s *Server) queueReads() {
 		}
 		return writeSummaries(c, sums, counter)
 	})
+	s.pagedReads(viewer)
 	s.handle("POST /v1/rows", viewer, func(c *call) error {
 		var body idsBody
 		if err := readJSON(c.r, &body); err != nil {
@@ -303,6 +306,69 @@ func (s *Server) databaseRoutes() {
 	// (TRUST.md: "a rightsdesk-backup member whose role reads everything").
 	s.handle("GET /v1/backup", viewer, func(c *call) error { return s.backup(c) })
 	s.handle("POST /v1/purge", admin, func(c *call) error { return s.purge(c) })
+}
+
+// pagedReads registers the app's start in three reads (storage.Paged): the
+// first page with the counts, the open cases, the closed ones; each of
+// the caller's organisations.
+func (s *Server) pagedReads(viewer storage.Role) {
+	paged := func(c *call) (storage.Paged, error) {
+		p, ok := c.svc.(storage.Paged)
+		if !ok {
+			return nil, errors.New("this server's store does not page its queue")
+		}
+		return p, nil
+	}
+	s.handle("GET /v1/start", viewer, func(c *call) error {
+		p, err := paged(c)
+		if err != nil {
+			return err
+		}
+		n, err := strconv.Atoi(c.r.URL.Query().Get("rows"))
+		if err != nil || n < 1 || n > maxStartRows {
+			return &BadRequest{Reason: fmt.Sprintf("rows: want 1 to %d", maxStartRows)}
+		}
+		st, err := p.Start(c.now, n)
+		if err != nil {
+			return err
+		}
+		return writeStart(c, st)
+	})
+	for path, read := range map[string]func(p storage.Paged, now time.Time) ([]cases.Summary, uint64, error){
+		"GET /v1/open":   storage.Paged.OpenQueue,
+		"GET /v1/closed": storage.Paged.ClosedQueue,
+	} {
+		s.handle(path, viewer, func(c *call) error {
+			p, err := paged(c)
+			if err != nil {
+				return err
+			}
+			sums, counter, err := read(p, c.now)
+			if err != nil {
+				return err
+			}
+			return writeSummaries(c, sums, counter)
+		})
+	}
+}
+
+// maxStartRows bounds the first page a client asks for.
+const maxStartRows = 1000
+
+// writeStart answers with the first page: the counts, then the rows as
+// writeSummaries writes them.
+func writeStart(c *call, st *storage.Start) error {
+	if c.r.Header.Get("Accept") != summariesType {
+		return writeJSON(c.w, startBody{Summaries: nonNil(st.Rows), Counter: st.Changes, Counts: st.Counts})
+	}
+	b, err := encodeStart(st)
+	if err != nil {
+		return err
+	}
+	c.w.Header().Set("Content-Type", summariesType)
+	c.w.Header().Set("Content-Length", strconv.Itoa(len(b)))
+	_, err = c.w.Write(b)
+	return ignoreWritten(err)
 }
 
 // writeSummaries answers with summaries, in the compact form to a client

@@ -2,6 +2,7 @@ package server
 
 import (
 	"encoding/binary"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"hash/fnv"
@@ -9,6 +10,7 @@ import (
 	"time"
 
 	"rightsdesk/cases"
+	"rightsdesk/storage"
 )
 
 // The queue the app loads at start holds every case's summary: 100,000
@@ -288,4 +290,39 @@ func (r *byteReader) string() string {
 	s := r.s[r.pos : r.pos+int(n)]
 	r.pos += int(n)
 	return s
+}
+
+// startBody is the first page in JSON, for a client that does not ask for
+// the compact form.
+type startBody struct {
+	Summaries []cases.Summary `json:"summaries"`
+	Counter   uint64          `json:"counter"`
+	Counts    storage.Counts  `json:"counts"`
+}
+
+// encodeStart writes the first page: the counts in JSON, length-prefixed,
+// then the rows as encodeSummaries writes them.
+func encodeStart(st *storage.Start) ([]byte, error) {
+	counts, err := json.Marshal(st.Counts)
+	if err != nil {
+		return nil, err
+	}
+	b := binary.AppendUvarint(nil, uint64(len(counts)))
+	b = append(b, counts...)
+	return append(b, encodeSummaries(st.Rows, st.Changes)...), nil
+}
+
+// decodeStart reads what encodeStart wrote.
+func decodeStart(b []byte) (*storage.Start, error) {
+	n, k := binary.Uvarint(b)
+	if k <= 0 || uint64(len(b)-k) < n {
+		return nil, errShortSummaries
+	}
+	st := &storage.Start{}
+	if err := json.Unmarshal(b[k:k+int(n)], &st.Counts); err != nil {
+		return nil, errShortSummaries
+	}
+	var err error
+	st.Rows, st.Changes, err = decodeSummaries(b[k+int(n):])
+	return st, err
 }

@@ -202,6 +202,10 @@ func copyController(src *bolt.Tx, f *os.File, controller string) error {
 		string(bucketDue):       func(k, _ []byte) bool { return ids[lastField(k)] },
 		string(bucketWaiting):   func(k, _ []byte) bool { return ids[lastField(k)] },
 		string(bucketReports):   func(k, _ []byte) bool { return ids[lastField(k)] },
+		string(bucketUnsent):    func(k, _ []byte) bool { return ids[lastField(k)] },
+		string(bucketCounts):    func(k, _ []byte) bool { return string(k) == controller },
+		string(bucketOwing):     func(k, _ []byte) bool { return ids[string(k)] },
+		string(bucketDueDays):   func(k, _ []byte) bool { return strings.HasPrefix(string(k), controller+"\x00") },
 		string(bucketRegisters): func(k, _ []byte) bool { return string(k) == controller },
 		// The organisation's log, its checkpoints and its cases' places in it.
 		string(bucketLogs):        func(k, _ []byte) bool { return string(k) == controller },

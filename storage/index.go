@@ -68,14 +68,45 @@ func indexKey(c *cases.Case, st *cases.State) ([]byte, []byte) {
 	return bucketWaiting, []byte(st.Deadlines.ReceiptDate.String() + "\x00" + c.ID)
 }
 
-// putDerived puts the case's row, its index entry (into the batch when
-// there is one) and its report entry.
+// putDerived puts the case's row, its index entries (into the batch when
+// there is one) and its report entry, and moves the case in its
+// organisation's counts: its row before (still stored) is what it is
+// counted as until now.
 func (enc *encodedCase) putDerived(tx *bolt.Tx, batch *indexBatch) error {
 	if err := enc.putReportEntry(tx, batch); err != nil { // reportrow.go; before the row, which says where the old entry is
 		return err
 	}
-	if err := tx.Bucket(bucketRows).Put(enc.id, enc.row); err != nil {
+	rows := tx.Bucket(bucketRows)
+	sum, _, err := decodeRow(enc.row)
+	if err != nil {
 		return err
+	}
+	var old *cases.Summary
+	if v := rows.Get(enc.id); v != nil {
+		if was, _, err := decodeRow(v); err == nil {
+			old = &was
+		}
+	}
+	if err := rows.Put(enc.id, enc.row); err != nil {
+		return err
+	}
+	if err := putUnsent(tx, old, &sum, enc.row, batch); err != nil {
+		return err
+	}
+	if err := putOwing(tx, old, &sum, enc.id, enc.row); err != nil {
+		return err
+	}
+	if batch != nil {
+		if batch.counts == nil {
+			batch.counts = newCountsDelta()
+		}
+		batch.counts.move(old, &sum)
+	} else {
+		d := newCountsDelta()
+		d.move(old, &sum)
+		if err := d.flush(tx); err != nil {
+			return err
+		}
 	}
 	switch {
 	case enc.index.bucket == nil:
@@ -92,7 +123,10 @@ func (enc *encodedCase) putDerived(tx *bolt.Tx, batch *indexBatch) error {
 // make each insert shift a page that grows in memory until commit, which is
 // quadratic over a large import. Only new cases go through a batch (they
 // have no older entry to remove).
-type indexBatch struct{ entries []indexEntry }
+type indexBatch struct {
+	entries []indexEntry
+	counts  *countsDelta // what the cases written change in the counts
+}
 
 type indexEntry struct{ bucket, key, value []byte }
 
@@ -109,7 +143,7 @@ func (b *indexBatch) flush(tx *bolt.Tx) error {
 		}
 	}
 	b.entries = b.entries[:0]
-	return nil
+	return b.counts.flush(tx)
 }
 
 // rebuildIndex recomputes what is derived from every case: its view, row
@@ -117,7 +151,7 @@ func (b *indexBatch) flush(tx *bolt.Tx) error {
 // computed them changed), as of now: a paused case's dates count the pause
 // up to that day.
 func rebuildIndex(tx *bolt.Tx, now time.Time) error {
-	for _, n := range bucketsV2 {
+	for _, n := range append(slices.Clone(bucketsV2), bucketUnsent, bucketOwing, bucketCounts, bucketDueDays) {
 		if err := tx.DeleteBucket(n); err != nil && !errors.Is(err, berrors.ErrBucketNotFound) {
 			return err
 		}

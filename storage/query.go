@@ -9,6 +9,7 @@ import (
 	"math"
 	"slices"
 	"strings"
+	"sync/atomic"
 	"time"
 
 	bolt "go.etcd.io/bbolt"
@@ -80,7 +81,7 @@ func (s *Store) List(f Filter, now time.Time, emit func(sum *cases.Summary, view
 		if err != nil {
 			return err
 		}
-		if !f.usesDueIndex() {
+		if !f.inOrder() {
 			slices.SortFunc(hits, func(a, b *hit) int {
 				switch {
 				case cases.UrgencyLess(&a.sum, &b.sum):
@@ -104,22 +105,34 @@ func (s *Store) List(f Filter, now time.Time, emit func(sum *cases.Summary, view
 	return err
 }
 
-// usesDueIndex reports whether the filter reads the due-date index.
+// usesDueIndex reports whether the filter reads the due-date indexes: the
+// due index of open cases and, where closed ones may pass, the unsent index
+// of those closed with their answer not sent, the only closed cases that
+// can be overdue or due soon. Both are in urgency order.
 func (f Filter) usesDueIndex() bool {
-	// The index holds open cases only: where closed ones may pass (a case
-	// closed with its answer not sent is overdue by its due date), every
-	// case is read.
-	n := f.narrowing()
-	return (f.Overdue || f.DueWithin > 0) && !n.WantsClosed()
+	return (f.Overdue || f.DueWithin > 0) && !f.Voided
 }
 
-// indexDecides reports whether the due-date index alone says which cases
-// match: overdue or due within a span, and nothing else asked. The index
-// holds only open cases with a running clock, by due instant.
-func (f Filter) indexDecides() bool {
-	return f.usesDueIndex() && len(f.Statuses) == 0 && f.Controller == "" && f.Right == "" && strings.TrimSpace(f.Query) == "" &&
-		!f.Voided
+// usesUnsentIndex reports whether the filter lets only the cases closed
+// with their answer not sent through, which the unsent index holds in
+// urgency order.
+func (f Filter) usesUnsentIndex() bool {
+	return f.AnswerNotSent && !f.Voided
 }
+
+// inOrder reports whether the candidates come in urgency order.
+func (f Filter) inOrder() bool { return f.usesDueIndex() || f.usesUnsentIndex() }
+
+// indexDecides reports whether the indexes alone say which cases match:
+// overdue or due within a span, or unanswered, and nothing else asked.
+func (f Filter) indexDecides() bool {
+	return f.inOrder() && len(f.Statuses) == 0 && f.Controller == "" && f.Right == "" && strings.TrimSpace(f.Query) == ""
+}
+
+// candidatesRead counts the index entries and rows eachCandidate visits:
+// what the tests hold the listings to (they read what they print, not the
+// archive).
+var candidatesRead atomic.Int64
 
 // ListViews is List for output that needs only each case as list --json
 // prints it. Where the due-date index alone decides, the views are passed
@@ -250,37 +263,90 @@ func compareUrgency(a, b urgencyKey) int {
 }
 
 // eachCandidate calls fn with the ID, stored summary and stored view (read on
-// demand) of each
-// case worth looking at: from the due index, in order, for overdue and
-// due-within; otherwise every case. The bytes live only during the
+// demand) of each case worth looking at: from the due and unsent indexes,
+// in order, for overdue and due-within; from the unsent index for the
+// unanswered; otherwise every case. The bytes live only during the
 // transaction.
 func eachCandidate(tx *bolt.Tx, f Filter, now time.Time, fn func(id, row []byte, view func() []byte) error) error {
-	if f.usesDueIndex() {
+	stored := tx.Bucket(bucketCases)
+	storedView := func(id []byte) func() []byte {
+		return func() []byte {
+			_, view, _ := splitCaseValue(stored.Get(id))
+			return view
+		}
+	}
+	unsent := func(k, v []byte) error {
+		candidatesRead.Add(1)
+		id := k[bytes.LastIndexByte(k, 0)+1:]
+		return fn(id, v, storedView(id))
+	}
+	n := f.narrowing()
+	switch {
+	case f.usesDueIndex():
 		limit := now
 		if f.DueWithin > 0 && !f.Overdue {
 			limit = now.Add(f.DueWithin)
 		}
-		end := []byte(limit.UTC().Format(time.RFC3339))
-		c := tx.Bucket(bucketDue).Cursor()
-		for k, v := c.First(); k != nil && bytes.Compare(k, end) < 0; k, v = c.Next() {
+		due := func(k, v []byte) error {
+			candidatesRead.Add(1)
 			id := k[bytes.LastIndexByte(k, 0)+1:]
 			row, view, ok := splitDueValue(v)
 			if !ok {
 				return fmt.Errorf("case %s: %w", id, errBadRow)
 			}
-			if err := fn(id, row, func() []byte { return view }); err != nil {
+			return fn(id, row, func() []byte { return view })
+		}
+		switch {
+		case f.AnswerNotSent:
+			return eachIndexed(tx, bucketUnsent, limit, unsent)
+		case n.WantsClosed():
+			return eachMerged(tx, limit, due, unsent)
+		}
+		return eachIndexed(tx, bucketDue, limit, due)
+	case f.usesUnsentIndex():
+		b := tx.Bucket(bucketUnsent)
+		if b == nil {
+			return nil
+		}
+		return b.ForEach(unsent)
+	}
+	return tx.Bucket(bucketRows).ForEach(func(id, row []byte) error {
+		candidatesRead.Add(1)
+		return fn(id, row, storedView(id))
+	})
+}
+
+// eachMerged walks the due and unsent indexes up to limit together, in
+// key order: the urgency order of the cases owing their answer.
+func eachMerged(tx *bolt.Tx, limit time.Time, due, unsent func(k, v []byte) error) error {
+	end := indexEnd(limit)
+	next := func(b []byte) (*bolt.Cursor, []byte, []byte) {
+		if tx.Bucket(b) == nil {
+			return nil, nil, nil
+		}
+		c := tx.Bucket(b).Cursor()
+		k, v := c.First()
+		return c, k, v
+	}
+	dc, dk, dv := next(bucketDue)
+	uc, uk, uv := next(bucketUnsent)
+	for {
+		dOK, uOK := dk != nil && bytes.Compare(dk, end) < 0, uk != nil && bytes.Compare(uk, end) < 0
+		if !dOK && !uOK {
+			return nil
+		}
+		if dOK && (!uOK || bytes.Compare(dk, uk) < 0) {
+			if err := due(dk, dv); err != nil {
 				return err
 			}
+			dk, dv = dc.Next()
+			continue
 		}
-		return nil
+		if err := unsent(uk, uv); err != nil {
+			return err
+		}
+		uk, uv = uc.Next()
 	}
-	stored := tx.Bucket(bucketCases)
-	return tx.Bucket(bucketRows).ForEach(func(id, row []byte) error {
-		return fn(id, row, func() []byte {
-			_, view, _ := splitCaseValue(stored.Get(id))
-			return view
-		})
-	})
 }
 
 func (f Filter) matches(s *cases.Summary, now time.Time) bool {

@@ -15,10 +15,11 @@ import (
 // the stored list views beside the rows (5: views carry work_open and
 // work_total; 6: rows carry the approval conditions pending and frozen;
 // 7: rows and views say whether the case was voided; 8: rows carry the
-// subject's identifiers, which the filter finds), so that a change of
-// either rebuilds both: a database written before gets its rows, with the
+// subject's identifiers, which the filter finds; 9: the unsent index and
+// the counts beside the rows, counters.go), so that a change of either
+// rebuilds both: a database written before gets its rows, with the
 // identifiers, on its next open.
-const rowFormat = 8
+const rowFormat = 9
 
 var errBadRow = errors.New("unreadable queue row")
 

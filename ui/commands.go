@@ -119,20 +119,6 @@ func (m Model) poll() tea.Cmd {
 	return tea.Tick(m.opt.Poll, func(time.Time) tea.Msg { return pollMsg{} })
 }
 
-// loadQueue reads every summary, off the update loop; the first frame does
-// not wait for the filter's index (buildIndex).
-func (m Model) loadQueue(keepID string) tea.Cmd {
-	st, now := m.opt.Store, m.opt.Clock.Now()
-	return func() tea.Msg {
-		all, counter, err := st.Queue(now)
-		if err != nil {
-			return queueMsg{err: err}
-		}
-		all, voided := standing(all)
-		return queueMsg{all: all, voided: voided, counter: counter, keepID: keepID}
-	}
-}
-
 func buildIndex(all []cases.Summary) tea.Cmd {
 	return func() tea.Msg { return indexMsg{all: all, index: cases.NewFilterIndex(all)} }
 }

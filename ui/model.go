@@ -166,6 +166,9 @@ func (m Model) Init() tea.Cmd {
 // Update handles one message: those of the store and the clocks here, keys
 // and pastes by the component in front.
 func (m Model) Update(msg tea.Msg) (tea.Model, tea.Cmd) {
+	if next, cmd, ok := m.startMessage(msg); ok { // start.go
+		return next, cmd
+	}
 	switch msg := msg.(type) {
 	case tea.WindowSizeMsg:
 		m.width, m.height = msg.Width, msg.Height
@@ -209,12 +212,20 @@ func (m Model) Update(msg tea.Msg) (tea.Model, tea.Cmd) {
 		return m.watched(msg) // watch.go
 	case pollMsg:
 		// The next poll is armed when this one is done, so that a slow
-		// database never has two polls at once.
+		// database never has two polls at once. While the first page is
+		// shown, the open cases on their way are newer than a merge.
+		if m.queue.start.paging {
+			return m, m.poll()
+		}
 		return m, tea.Sequence(m.refresh(), m.poll())
 	case tea.PasteMsg:
 		return m.paste(msg)
 	case tea.KeyPressMsg:
-		return m.key(msg)
+		next, cmd := m.key(msg)
+		if mm, ok := next.(Model); ok {
+			return mm.closedIfAsked(cmd) // start.go
+		}
+		return next, cmd
 	}
 	return m, nil
 }
@@ -223,7 +234,9 @@ func (m Model) Update(msg tea.Msg) (tea.Model, tea.Cmd) {
 // countdowns, the overview's figures and the filters that depend on time.
 func (m Model) ticked() (tea.Model, tea.Cmd) {
 	m.now = m.opt.Clock.Now()
-	m.queue.count(m.now)
+	if !m.queue.start.paging { // the first page's counts are the store's, of every case
+		m.queue.count(m.now)
+	}
 	var figures tea.Cmd
 	if m.screen == screenOverview {
 		m, figures = m.workOutOverview()

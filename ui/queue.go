@@ -210,6 +210,7 @@ type queue struct {
 	shown          []int
 	cursor, offset int
 	filter         filter
+	start          startState // how much of the store is loaded (start.go)
 }
 
 // filter is the query typed after / and the quick filters; the ranking
@@ -936,6 +937,9 @@ func (m *Model) filterLine() string {
 	sorted := ""
 	if fl.sort != byUrgency {
 		sorted = " · sorted by " + fl.sort.words()
+	}
+	if q.start.closed == closedLoading {
+		sorted += " · " + loadingClosed
 	}
 	count := cases.Plural(len(q.all), "case")
 	if len(f) > 0 {

@@ -87,6 +87,15 @@ func (f *flaky) Queue(now time.Time) ([]cases.Summary, uint64, error) {
 	return f.Store.Queue(now)
 }
 
+// Start is the first page the app reads from a store that pages (start.go).
+func (f *flaky) Start(now time.Time, n int) (*storage.Start, error) {
+	if f.busy > 0 {
+		f.busy--
+		return nil, &storage.StoreError{Path: "/srv/privacy/cases.db", Err: storage.ErrBusy}
+	}
+	return f.Store.Start(now, n)
+}
+
 // TestUnreadableDatabaseIsAMessage: a file that is not a database is said
 // in full in place of the queue; a busy database while the queue is shown
 // is a status line that the next good poll clears; a first load that failed
