@@ -431,8 +431,9 @@ func (m Model) bulkForm(assign bool) Model {
 	}
 	f := &form{bulkRevs: map[string]int{}}
 	for _, i := range q.shown {
-		f.bulk = append(f.bulk, q.all[i].ID)
-		f.bulkRevs[q.all[i].ID] = q.all[i].Revision
+		s := q.snap.rows.at(i)
+		f.bulk = append(f.bulk, s.ID)
+		f.bulkRevs[s.ID] = s.Revision
 	}
 	scope := "all cases"
 	if q.filtered() {

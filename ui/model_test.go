@@ -287,8 +287,7 @@ func BenchmarkQueueFrame(b *testing.B) {
 			m := New(Options{Clock: &clock{t: now}})
 			next, _ := m.Update(tea.WindowSizeMsg{Width: 80, Height: 24})
 			m = next.(Model)
-			next, _ = m.Update(queueMsg{all: all, index: cases.NewFilterIndex(all)})
-			m = next.(Model)
+			m = settleQueue(m, func() tea.Msg { return queueMsg{all: all} })
 			b.Run("queue", func(b *testing.B) {
 				for b.Loop() {
 					m.queue.cursor = (m.queue.cursor + 1) % len(all)
@@ -297,7 +296,7 @@ func BenchmarkQueueFrame(b *testing.B) {
 				}
 			})
 			// The overview's figures come from every case.
-			m.screen, m.overview.figures = screenOverview, overviewFigures(m.queue.all, nil, "", m.now)
+			m.screen, m.overview.figures = screenOverview, overviewFigures(m.queue.snap.summaries(), nil, "", m.now)
 			b.Run("overview", func(b *testing.B) {
 				for b.Loop() {
 					_ = m.View()

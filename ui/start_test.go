@@ -74,7 +74,7 @@ func BenchmarkFilterKeystroke100k(b *testing.B) {
 	ix := cases.NewFilterIndex(all)
 	// What a DPO types, keystroke by keystroke: the median of these is the
 	// figure against the 15 ms target.
-	for _, q := range []string{"wo", "woz", "wozn", "nowak", "gomez", "an", "ma", "mari", "dupont", "crisp acc", "erasure", "anna", "xq"} {
+	for _, q := range typicalQueries {
 		b.Run(q, func(b *testing.B) {
 			for b.Loop() {
 				ix.Match(q, nil)
@@ -91,7 +91,7 @@ func BenchmarkOverviewFigures100k(b *testing.B) {
 	next, _ := m.Update(m.loadQueue("")())
 	m = next.(Model)
 	for b.Loop() {
-		if ov := overviewFigures(m.queue.all, nil, "", m.now); ov.stats.Cases != 100_000 {
+		if ov := overviewFigures(m.queue.snap.summaries(), nil, "", m.now); ov.stats.Cases != 100_000 {
 			b.Fatalf("%d cases", ov.stats.Cases)
 		}
 	}
@@ -174,7 +174,7 @@ func BenchmarkFilterBurst100k(b *testing.B) {
 	next, _ := m.Update(tea.WindowSizeMsg{Width: 80, Height: 24})
 	next, _ = next.(Model).Update(next.(Model).loadQueue("")())
 	m = next.(Model)
-	m.queue.index = cases.NewFilterIndex(m.queue.all)
+	m.queue.snap.index = indexed(nil, m.queue.snap.rows)
 	next, _ = m.Update(tea.KeyPressMsg{Code: '/', Text: "/"})
 	base := next.(Model)
 	for _, stopping := range []bool{true, false} {
