@@ -1,6 +1,7 @@
 package cases
 
 import (
+	"runtime"
 	"slices"
 	"strings"
 	"sync"
@@ -525,55 +526,123 @@ func (q *query) rank(c *indexChunk, j int) int {
 // one word of the row, starting at its first letter, and leaves out at most
 // a letter for every three typed.
 func (ix *FilterIndex) Match(query string, keep func(i int) bool) (ranked []int, exact int) {
-	return ix.MatchIn(nil, query, keep)
+	return ix.MatchIn(nil, query, keep, nil)
 }
 
 // MatchIn is Match over the slots of order (nil: every slot in turn),
-// taken in that order: the queue's rows in urgency order.
-func (ix *FilterIndex) MatchIn(order []int, query string, keep func(slot int) bool) (ranked []int, exact int) {
-	exact = -1
-	q := parseQuery(query)
-	n := ix.n
-	if order != nil {
-		n = len(order)
-	}
-	if q.empty() {
-		ranked = make([]int, 0, n)
-		for k := range n {
-			i := k
-			if order != nil {
-				i = order[k]
-			}
-			if keep == nil || keep(i) {
-				ranked = append(ranked, i)
-			}
+// taken in that order: the queue's rows in urgency order, given in
+// pieces so that the queue need not keep them in one slice. Over many
+// rows the pieces are shared out between the processors, keep (which
+// must then be safe to call from several goroutines) included. stop, if
+// not nil, is asked between pieces: once it says true the run stops
+// early, its result not to be used (a newer keystroke overtook it).
+func (ix *FilterIndex) MatchIn(order [][]int, query string, keep func(slot int) bool, stop func() bool) (ranked []int, exact int) {
+	var pieces []piece
+	if order == nil {
+		for at := 0; at < ix.n; at += chunkRows {
+			pieces = append(pieces, piece{everyRow[:min(chunkRows, ix.n-at)], at})
 		}
-		return ranked, exact
-	}
-	id := strings.ToUpper(strings.TrimSpace(query))
-	// Rows are bucketed by quality, each bucket in row order, so that no
-	// sort is needed however many rows match.
-	var buckets [qualityTiers][]int
-	for k := range n {
-		i := k
-		if order != nil {
-			i = order[k]
+	} else {
+		pieces = make([]piece, len(order))
+		for p := range order {
+			pieces[p].slots = order[p]
 		}
-		if keep != nil && !keep(i) {
+	}
+	rows := 0
+	for _, p := range pieces {
+		rows += len(p.slots)
+	}
+	// One share of the rows for each processor, when there are enough of
+	// them for a share to be worth a goroutine.
+	shares := max(1, min(runtime.GOMAXPROCS(0), rows/parallelRows, len(pieces)))
+	found := make([]matched, shares)
+	m := matcher{ix: ix, q: parseQuery(query), id: strings.ToUpper(strings.TrimSpace(query)), keep: keep, stop: stop}
+	var wg sync.WaitGroup
+	for w := range shares {
+		part := pieces[w*len(pieces)/shares : (w+1)*len(pieces)/shares]
+		if w == shares-1 {
+			found[w] = m.run(part)
 			continue
 		}
-		c, j := ix.chunks[i>>chunkBits], i&(chunkRows-1)
-		if c.ids[j] == id {
-			exact = i
-		}
-		if quality := q.rank(c, j); quality != qualityNone {
-			buckets[quality] = append(buckets[quality], i)
+		wg.Go(func() { found[w] = m.run(part) })
+	}
+	wg.Wait()
+	exact = -1
+	for k := qualityWord; k > qualityNone; k-- {
+		for w := range found {
+			ranked = append(ranked, found[w].buckets[k]...)
 		}
 	}
-	for k := qualityWord; k > qualityNone; k-- {
-		ranked = append(ranked, buckets[k]...)
+	for w := range found {
+		if found[w].exact >= 0 {
+			exact = found[w].exact
+		}
 	}
 	return ranked, exact
+}
+
+// parallelRows is the fewest rows for each goroutine of a filter run.
+var parallelRows = 50_000
+
+// piece is slots to match, each plus base (the slots of a chunk without
+// an order: everyRow from the chunk's first slot).
+type piece struct {
+	slots []int
+	base  int
+}
+
+// everyRow is the rows of a chunk in turn.
+var everyRow = func() []int {
+	rows := make([]int, chunkRows)
+	for i := range rows {
+		rows[i] = i
+	}
+	return rows
+}()
+
+// matcher is one run of the filter, shared by its goroutines.
+type matcher struct {
+	ix   *FilterIndex
+	q    query
+	id   string
+	keep func(slot int) bool
+	stop func() bool
+}
+
+// matched is what a share of a run found: its rows by quality, each
+// bucket in row order (so that no sort is needed however many match), and
+// the row whose ID the query is, or -1.
+type matched struct {
+	buckets [qualityTiers][]int
+	exact   int
+}
+
+func (m *matcher) run(pieces []piece) (out matched) {
+	out.exact = -1
+	empty := m.q.empty()
+	for _, p := range pieces {
+		if m.stop != nil && m.stop() {
+			return out
+		}
+		for _, i := range p.slots {
+			i += p.base
+			if m.keep != nil && !m.keep(i) {
+				continue
+			}
+			if empty {
+				out.buckets[qualityWord] = append(out.buckets[qualityWord], i)
+				continue
+			}
+			c, j := m.ix.chunks[i>>chunkBits], i&(chunkRows-1)
+			if c.ids[j] == m.id {
+				out.exact = i
+			}
+			if quality := m.q.rank(c, j); quality != qualityNone {
+				out.buckets[quality] = append(out.buckets[quality], i)
+			}
+		}
+	}
+	return out
 }
 
 // Query is a filter query read once, for ranking single rows as Match

@@ -3,6 +3,7 @@ package cases
 import (
 	"fmt"
 	"math/rand/v2"
+	"runtime"
 	"slices"
 	"sort"
 	"testing"
@@ -66,6 +67,9 @@ func TestSortByUrgencyIsUrgencyLess(t *testing.T) {
 // ones included, whichever of them grows next.
 func TestFilterIndexVersions(t *testing.T) {
 	rng := rand.New(rand.NewPCG(20, 2))
+	// Shared out between goroutines however few the rows.
+	defer func(rows, procs int) { parallelRows, _ = rows, runtime.GOMAXPROCS(procs) }(parallelRows, runtime.GOMAXPROCS(3))
+	parallelRows = 100
 	queries := []string{"wo", "woz", "wozniak", "kowlski", "an", "crisp", "crisp acc", "@marc", "#audit", "id:c-1", "dsr-2026-000007", "erasure", "new", "xq", ""}
 	var rows []Summary // by slot
 	for i := range 1500 {
@@ -121,7 +125,7 @@ func TestFilterIndexVersions(t *testing.T) {
 		fresh := NewFilterIndex(queued)
 		for _, q := range queries {
 			keep := func(slot int) bool { return v.rows[slot].Clock != ClockPaused }
-			got, exact := v.ix.MatchIn(v.queue, q, keep)
+			got, exact := v.ix.MatchIn([][]int{v.queue[:len(v.queue)/3], v.queue[len(v.queue)/3:]}, q, keep, nil)
 			want, wantExact := fresh.Match(q, func(k int) bool { return keep(v.queue[k]) })
 			for k := range want {
 				want[k] = v.queue[want[k]]

@@ -64,8 +64,8 @@ func benchmarkColleagueChange(b *testing.B, all []cases.Summary, now time.Time) 
 	for _, r := range "nowak" {
 		filtered = settleQueue(filtered, func() tea.Msg { return keyPress(string(r)) })
 	}
-	if !filtered.queue.filtered() || len(filtered.queue.shown) == 0 || len(filtered.queue.shown) == len(all) {
-		b.Fatalf("the filter shows %d of %d", len(filtered.queue.shown), len(all))
+	if !filtered.queue.filtered() || filtered.queue.shown.len() == 0 || filtered.queue.shown.len() == len(all) {
+		b.Fatalf("the filter shows %d of %d", filtered.queue.shown.len(), len(all))
 	}
 	picked := make([]cases.Summary, 0, 1024)
 	for k := range cap(picked) {

@@ -6,7 +6,6 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
-	"slices"
 	"strings"
 	"sync/atomic"
 	"time"
@@ -46,7 +45,7 @@ type (
 	}
 	filterMsg struct {
 		seq    int
-		ranked []int
+		ranked slotList
 		exact  int
 		// stopped: the run was overtaken by a newer one and stopped
 		// part way; its result is not one.
@@ -183,8 +182,8 @@ func (m Model) refresh() tea.Cmd {
 func (m Model) merge(rows []cases.Summary, counter uint64) (tea.Model, tea.Cmd) {
 	q, f := &m.queue, &m.queue.filter
 	cursor := -1
-	if q.cursor >= 0 && q.cursor < len(q.shown) {
-		cursor = q.shown[q.cursor]
+	if q.cursor >= 0 && q.cursor < q.shown.len() {
+		cursor = q.shown.at(q.cursor)
 	}
 	old := q.snap
 	next, changes := old.merged(rows)
@@ -218,7 +217,7 @@ func (m Model) merge(rows []cases.Summary, counter uint64) (tea.Model, tea.Cmd) 
 			q.cursor = k
 		}
 	}
-	q.cursor = max(0, min(q.cursor, len(q.shown)-1))
+	q.cursor = max(0, min(q.cursor, q.shown.len()-1))
 	q.clamp(m.queueRows())
 	var figures tea.Cmd
 	if m.screen == screenOverview && len(changes) > 0 {
@@ -246,29 +245,20 @@ func standing(all []cases.Summary) (kept, voided []cases.Summary) {
 // matcher is the current query and quick filters as a function of a
 // snapshot, to run off the update loop.
 //
-// With stale, the run checks it every 1,024 rows and, once it is true,
-// lets no further row through: a run overtaken by a newer keystroke stops
-// instead of scoring rows for a result no one will see.
-func (m Model) matcher(stale func() bool) func(s *snapshot) ([]int, int) {
+// With stale, the run checks it every few thousand rows and, once it is
+// true, stops: a run overtaken by a newer keystroke does not score rows
+// for a result no one will see.
+func (m Model) matcher(stale func() bool) func(s *snapshot) (slotList, int) {
 	q, query, now, order := m.queue.filter.quick, m.queue.query(), m.now, m.queue.filter.sort
 	n := q.narrowing(m.opt.Actor, m.opt.Registers)
-	return func(s *snapshot) ([]int, int) {
+	return func(s *snapshot) (slotList, int) {
 		var keep func(i int) bool
-		switch stopped, seen := false, 0; {
-		case stale != nil:
-			keep = func(i int) bool {
-				if seen&1023 == 0 && !stopped {
-					stopped = stale()
-				}
-				seen++
-				return !stopped && (!q.active() || n.Allows(s.rows.at(i), now))
-			}
-		case q.active():
+		if q.active() {
 			keep = func(i int) bool { return n.Allows(s.rows.at(i), now) }
 		}
-		ranked, exact := s.index.MatchIn(s.order, query, keep)
+		ranked, exact := s.index.MatchIn(s.order.chunks, query, keep, stale)
 		order.arrange(s.rows, ranked)
-		return ranked, exact
+		return newSlotList(ranked), exact
 	}
 }
 
@@ -308,8 +298,9 @@ func (m Model) clearFilter() tea.Cmd {
 	return func() tea.Msg {
 		ranked := snap.order
 		if order != byUrgency {
-			ranked = slices.Clone(ranked)
-			order.arrange(snap.rows, ranked)
+			flat := snap.order.flat()
+			order.arrange(snap.rows, flat)
+			ranked = newSlotList(flat)
 		}
 		return filterMsg{seq: seq, ranked: ranked, exact: -1}
 	}

@@ -207,7 +207,7 @@ type queue struct {
 	openCount, overdueCount, unsentCount int
 	countedAt                            time.Time
 	// What is shown: the snapshot's slots, the cursor and the first row shown.
-	shown          []int
+	shown          slotList
 	cursor, offset int
 	filter         filter
 }
@@ -343,8 +343,8 @@ func (q *queue) edit(msg tea.Msg) bool {
 
 // current is the case under the cursor, if any.
 func (q queue) current() *cases.Summary {
-	if q.cursor >= 0 && q.cursor < len(q.shown) {
-		return q.snap.rows.at(q.shown[q.cursor])
+	if q.cursor >= 0 && q.cursor < q.shown.len() {
+		return q.snap.rows.at(q.shown.at(q.cursor))
 	}
 	return nil
 }
@@ -359,11 +359,13 @@ func (q queue) currentID() string {
 // moveTo puts the cursor on the case with that ID if it is shown.
 func (q *queue) moveTo(id string, rows int) {
 	if id != "" {
-		if k := slices.IndexFunc(q.shown, func(i int) bool { return q.snap.rows.at(i).ID == id }); k >= 0 {
-			q.cursor = k
+		if slot := q.snap.slotOf(id); slot >= 0 {
+			if k := q.shown.index(slot); k >= 0 {
+				q.cursor = k
+			}
 		}
 	}
-	q.cursor = max(0, min(q.cursor, len(q.shown)-1))
+	q.cursor = max(0, min(q.cursor, q.shown.len()-1))
 	q.clamp(rows)
 }
 
@@ -375,7 +377,7 @@ func (q *queue) clamp(rows int) {
 	if q.cursor >= q.offset+rows {
 		q.offset = q.cursor - rows + 1
 	}
-	q.offset = max(0, min(q.offset, max(0, len(q.shown)-rows)))
+	q.offset = max(0, min(q.offset, max(0, q.shown.len()-rows)))
 }
 
 // move moves the cursor by a key; it reports whether the key was one.
@@ -392,11 +394,11 @@ func (q *queue) move(msg tea.KeyPressMsg, up, down, pageUp, pageDown, top, botto
 	case key.Matches(msg, top):
 		q.cursor = 0
 	case key.Matches(msg, bottom):
-		q.cursor = len(q.shown) - 1
+		q.cursor = q.shown.len() - 1
 	default:
 		return false
 	}
-	q.cursor = max(0, min(q.cursor, len(q.shown)-1))
+	q.cursor = max(0, min(q.cursor, q.shown.len()-1))
 	q.clamp(rows)
 	return true
 }
@@ -406,8 +408,10 @@ func (q *queue) move(msg tea.KeyPressMsg, up, down, pageUp, pageDown, top, botto
 // those closed with the answer not sent included.
 func (q *queue) count(now time.Time) {
 	q.openCount, q.overdueCount, q.unsentCount, q.countedAt = 0, 0, 0, now
-	for _, slot := range q.snap.order {
-		q.tally(q.snap.rows.at(slot), 1)
+	for _, chunk := range q.snap.order.chunks {
+		for _, slot := range chunk {
+			q.tally(q.snap.rows.at(slot), 1)
+		}
 	}
 }
 
@@ -865,9 +869,9 @@ func (m *Model) queueView() string {
 		}
 	case !q.loaded:
 		lines = []string{"Loading the queue…"}
-	case len(q.shown) == 0 && q.snap.len() == 0:
+	case q.shown.len() == 0 && q.snap.len() == 0:
 		lines = []string{"No cases yet. n records a request (or rightsdesk add, rightsdesk import)."}
-	case len(q.shown) == 0:
+	case q.shown.len() == 0:
 		lines = []string{"No case matches the filter. esc clears it."}
 	}
 	lines = lines[:min(len(lines), rows)]
@@ -876,9 +880,9 @@ func (m *Model) queueView() string {
 	}
 	rows -= len(lines)
 	// Only the visible rows are rendered.
-	end := min(len(q.shown), q.offset+rows)
+	end := min(q.shown.len(), q.offset+rows)
 	for k := q.offset; k < end; k++ {
-		b.WriteString(m.row(q.snap.rows.at(q.shown[k]), c, k == q.cursor) + "\n")
+		b.WriteString(m.row(q.snap.rows.at(q.shown.at(k)), c, k == q.cursor) + "\n")
 	}
 	for k := max(0, end-q.offset); k < rows; k++ {
 		b.WriteString("\n")
@@ -934,13 +938,13 @@ func (m *Model) filterLine() string {
 	}
 	count := cases.Plural(q.snap.len(), "case")
 	if len(f) > 0 {
-		count = fmt.Sprintf("%d of %s", len(q.shown), cases.Plural(q.snap.len(), "case"))
+		count = fmt.Sprintf("%d of %s", q.shown.len(), cases.Plural(q.snap.len(), "case"))
 		if fl.shownSeq != fl.seq && q.filtered() {
 			count = fmt.Sprintf("searching %s…", cases.Plural(q.snap.len(), "case")) // the rows are the last result's
 		}
 		return "filter: " + strings.Join(f, " + ") + " — " + count + sorted
 	}
-	if len(q.shown) > 0 {
+	if q.shown.len() > 0 {
 		count = fmt.Sprintf("case %d of %d", q.cursor+1, q.snap.len())
 	}
 	return count + sorted

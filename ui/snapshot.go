@@ -91,7 +91,7 @@ func (r rowStore) with(rows []cases.Summary) rowStore {
 type snapshot struct {
 	rows rowStore
 	// order is the slots of the cases that stand, in urgency order.
-	order []int
+	order slotList
 	// voided are the cases recorded by mistake: out of the queue, the
 	// overview counts them apart.
 	voided []cases.Summary
@@ -107,18 +107,20 @@ func newSnapshot(all, voided []cases.Summary) snapshot {
 	for i := range order {
 		order[i] = i
 	}
-	return snapshot{rows: newRowStore(all), order: order, voided: voided}
+	return snapshot{rows: newRowStore(all), order: newSlotList(order), voided: voided}
 }
 
 // len is the number of cases in the queue.
-func (s *snapshot) len() int { return len(s.order) }
+func (s *snapshot) len() int { return s.order.len() }
 
 // summaries is the queue's cases in urgency order, copied: for work over
 // all of them (the overview's figures) and tests.
 func (s *snapshot) summaries() []cases.Summary {
-	out := make([]cases.Summary, len(s.order))
-	for k, slot := range s.order {
-		out[k] = *s.rows.at(slot)
+	out := make([]cases.Summary, 0, s.order.len())
+	for _, chunk := range s.order.chunks {
+		for _, slot := range chunk {
+			out = append(out, *s.rows.at(slot))
+		}
 	}
 	return out
 }
@@ -142,9 +144,11 @@ func (s *snapshot) find(id string) *cases.Summary {
 func (s *snapshot) slotOf(id string) int {
 	if s.index == nil {
 		// Before the index is built: the first seconds of a large queue.
-		for _, slot := range s.order {
-			if s.rows.at(slot).ID == id {
-				return slot
+		for _, chunk := range s.order.chunks {
+			for _, slot := range chunk {
+				if s.rows.at(slot).ID == id {
+					return slot
+				}
 			}
 		}
 		return -1
@@ -154,7 +158,7 @@ func (s *snapshot) slotOf(id string) int {
 		return -1
 	}
 	// The newest slot of a case voided since is not in the order.
-	if k := s.position(slot); k < len(s.order) && s.order[k] == slot {
+	if k := s.position(slot); k < s.order.len() && s.order.at(k) == slot {
 		return slot
 	}
 	return -1
@@ -163,7 +167,7 @@ func (s *snapshot) slotOf(id string) int {
 // position is where the row in slot is or would be in the order.
 func (s *snapshot) position(slot int) int {
 	row := s.rows.at(slot)
-	return sort.Search(len(s.order), func(k int) bool { return !cases.UrgencyLess(s.rows.at(s.order[k]), row) })
+	return sort.Search(s.order.len(), func(k int) bool { return !cases.UrgencyLess(s.rows.at(s.order.at(k)), row) })
 }
 
 // change is a case moved by a merge, from its slot in the old version (-1:
@@ -212,17 +216,14 @@ func (s snapshot) merged(rows []cases.Summary) (snapshot, []change) {
 	if s.index != nil {
 		next.index = s.index.With(standing)
 	}
-	// One copy of the order, with room for the cases new to it.
-	next.order = append(make([]int, 0, len(s.order)+len(changes)), s.order...)
 	for _, c := range changes {
 		if c.from >= 0 {
-			if k := next.position(c.from); k < len(next.order) && next.order[k] == c.from {
-				next.order = slices.Delete(next.order, k, k+1)
+			if k := next.position(c.from); k < next.order.len() && next.order.at(k) == c.from {
+				next.order = next.order.deleted(k)
 			}
 		}
 		if c.to >= 0 {
-			k := next.position(c.to)
-			next.order = slices.Insert(next.order, k, c.to)
+			next.order = next.order.inserted(next.position(c.to), c.to)
 		}
 	}
 	return next, changes
@@ -272,13 +273,13 @@ func (p *placing) compare(a, b int) int {
 }
 
 // search is where slot is or would be in shown.
-func (p *placing) search(shown []int, slot int) int {
-	return sort.Search(len(shown), func(k int) bool { return p.compare(shown[k], slot) >= 0 })
+func (p *placing) search(shown slotList, slot int) int {
+	return sort.Search(shown.len(), func(k int) bool { return p.compare(shown.at(k), slot) >= 0 })
 }
 
 // locate is where slot is in shown, -1 if it is not shown.
-func (p *placing) locate(shown []int, slot int) int {
-	if k := p.search(shown, slot); k < len(shown) && shown[k] == slot {
+func (p *placing) locate(shown slotList, slot int) int {
+	if k := p.search(shown, slot); k < shown.len() && shown.at(k) == slot {
 		return k
 	}
 	return -1
@@ -288,12 +289,12 @@ func (p *placing) locate(shown []int, slot int) int {
 // changes) with each case changed out of its old place and in its new
 // one if the filter lets it through, and exact (the case whose ID the
 // query is) kept current; shown is left as it was.
-func (p *placing) place(shown []int, exact int, changes []change) ([]int, int) {
-	out := append(make([]int, 0, len(shown)+len(changes)), shown...)
+func (p *placing) place(shown slotList, exact int, changes []change) (slotList, int) {
+	out := shown
 	for _, c := range changes {
 		if c.from >= 0 {
 			if k := p.locate(out, c.from); k >= 0 {
-				out = slices.Delete(out, k, k+1)
+				out = out.deleted(k)
 			}
 			if exact == c.from {
 				exact = -1
@@ -306,7 +307,7 @@ func (p *placing) place(shown []int, exact int, changes []change) ([]int, int) {
 			exact = c.to
 		}
 		if p.snap.index.Rank(p.query, c.to) > 0 {
-			out = slices.Insert(out, p.search(out, c.to), c.to)
+			out = out.inserted(p.search(out, c.to), c.to)
 		}
 	}
 	return out, exact

@@ -105,9 +105,10 @@ func TestMergedIsTheSortedQueue(t *testing.T) {
 			}
 		}
 		// The result shown, kept current, is a new run's.
-		shown := m.queue.shown
+		shown := m.queue.shown.flat()
 		run := m.matcher(nil)
-		fresh, _ := run(&m.queue.snap)
+		freshList, _ := run(&m.queue.snap)
+		fresh := freshList.flat()
 		if len(shown) == 0 || len(shown) == len(got) {
 			t.Fatalf("step %d: the filter shows %d of %d", step, len(shown), len(got))
 		}
@@ -171,11 +172,11 @@ func TestColleagueChangeMovesTheRow(t *testing.T) {
 		row.EffectiveDueAt, row.Assignee, row.Revision = now.Add(100*time.Hour), "marc", 2
 		st.counter, st.row = st.counter+1, row
 		m = settleQueue(m, m.refresh())
-		if m.currentID() != id || m.queue.cursor != len(m.queue.shown)-1 {
-			t.Fatalf("filtered %v: the cursor is on %s (row %d of %d), want %s on the last row", filtered, m.currentID(), m.queue.cursor, len(m.queue.shown), id)
+		if m.currentID() != id || m.queue.cursor != m.queue.shown.len()-1 {
+			t.Fatalf("filtered %v: the cursor is on %s (row %d of %d), want %s on the last row", filtered, m.currentID(), m.queue.cursor, m.queue.shown.len(), id)
 		}
-		if filtered != (len(m.queue.shown) == 20) {
-			t.Fatalf("filtered %v: %d rows shown", filtered, len(m.queue.shown))
+		if filtered != (m.queue.shown.len() == 20) {
+			t.Fatalf("filtered %v: %d rows shown", filtered, m.queue.shown.len())
 		}
 		if got := m.queue.current(); got.Assignee != "marc" || got.Revision != 2 {
 			t.Fatalf("filtered %v: the row shown is %+v", filtered, got)
@@ -186,8 +187,8 @@ func TestColleagueChangeMovesTheRow(t *testing.T) {
 		other.SubjectName, other.Revision = "Ewa Nowak", 2
 		st.counter, st.row = st.counter+1, other
 		m = settleQueue(m, m.refresh())
-		if m.currentID() != id || (filtered && len(m.queue.shown) != 21) || frame(m) == "" {
-			t.Fatalf("filtered %v: after a second change, %d rows and the cursor on %s", filtered, len(m.queue.shown), m.currentID())
+		if m.currentID() != id || (filtered && m.queue.shown.len() != 21) || frame(m) == "" {
+			t.Fatalf("filtered %v: after a second change, %d rows and the cursor on %s", filtered, m.queue.shown.len(), m.currentID())
 		}
 	}
 }
@@ -214,7 +215,7 @@ func TestSnapshotReadWhileMerged(t *testing.T) {
 		go func() {
 			n := len(read.summaries())
 			if msg, ok := run().(filterMsg); ok {
-				n += len(msg.ranked)
+				n += msg.ranked.len()
 			}
 			done <- n
 		}()
@@ -225,6 +226,51 @@ func TestSnapshotReadWhileMerged(t *testing.T) {
 		}
 		if n := <-done; n < len(all) {
 			t.Fatalf("the version read has %d rows", n)
+		}
+	}
+}
+
+// TestSlotList: a slotList edited at random holds what a slice edited the
+// same way holds, and each version stays as it was made.
+func TestSlotList(t *testing.T) {
+	rng := rand.New(rand.NewPCG(20, 5))
+	start := make([]int, 3*listChunk+17)
+	for i := range start {
+		start[i] = i
+	}
+	want, l := slices.Clone(start), newSlotList(start)
+	type version struct {
+		list  slotList
+		slots []int
+	}
+	var versions []version
+	for step := range 3000 {
+		if k := rng.IntN(len(want) + 1); rng.IntN(3) > 0 || len(want) == 0 {
+			// Inserts bunched at a few places, so that chunks split.
+			k = min(len(want), []int{k, 5, len(want) / 2, len(want)}[rng.IntN(4)])
+			want, l = slices.Insert(want, k, 100_000+step), l.inserted(k, 100_000+step)
+		} else {
+			k = min(k, len(want)-1)
+			want, l = slices.Delete(want, k, k+1), l.deleted(k)
+		}
+		if step%100 == 0 {
+			versions = append(versions, version{l, slices.Clone(want)})
+		}
+	}
+	versions = append(versions, version{l, want})
+	for n, v := range versions {
+		if got := v.list.flat(); !slices.Equal(got, v.slots) {
+			t.Fatalf("version %d: %d slots, want %d", n, len(got), len(v.slots))
+		}
+		for k := 0; k < len(v.slots); k += 97 {
+			if v.list.at(k) != v.slots[k] || v.list.index(v.slots[k]) != k {
+				t.Fatalf("version %d: at(%d) = %d, want %d", n, k, v.list.at(k), v.slots[k])
+			}
+		}
+		for _, chunk := range v.list.chunks {
+			if len(chunk) == 0 || len(chunk) > 2*listChunk {
+				t.Fatalf("version %d: a chunk of %d", n, len(chunk))
+			}
 		}
 	}
 }

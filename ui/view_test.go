@@ -246,7 +246,7 @@ func TestOthersChangesUnderAFilter(t *testing.T) {
 	if m.currentID() != ids[0] {
 		t.Fatalf("the cursor moved to %s", m.currentID())
 	}
-	if row := m.queue.snap.rows.at(m.queue.shown[0]); row.Assignee != "marc" {
+	if row := m.queue.snap.rows.at(m.queue.shown.at(0)); row.Assignee != "marc" {
 		t.Fatalf("the change is not shown: %+v", row)
 	}
 }
