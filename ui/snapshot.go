@@ -72,7 +72,7 @@ func (r rowStore) with(rows []cases.Summary) rowStore {
 		k, j := next.n>>rowChunkBits, next.n&(rowChunk-1)
 		switch {
 		case k == len(next.chunks):
-			next.chunks = append(next.chunks, make([]cases.Summary, 0, rowChunk))
+			next.chunks, forked = append(next.chunks, make([]cases.Summary, 0, rowChunk)), false
 		case cap(next.chunks[k]) < rowChunk || (forked && j == len(next.chunks[k])):
 			// A chunk of the first load, cut at its last row, or one the
 			// newer version also writes into.
