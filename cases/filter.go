@@ -1,7 +1,10 @@
 package cases
 
 import (
+	"runtime"
+	"slices"
 	"strings"
+	"sync"
 	"unicode"
 	"unicode/utf8"
 )
@@ -12,8 +15,33 @@ import (
 // against (the subject's name and e-mail, the case ID, the organisation,
 // the identifiers' values), the labels longer words also find (right,
 // status, tags), and what the filter terms @, # and id: test.
+//
+// Rows are numbered by slot, in the order they were indexed. An index is
+// a version: With gives the next one, the rows of a change in new slots,
+// without copying or re-folding the others, and leaves the version it
+// was asked of unchanged, so that a filter run still reading it (on
+// another goroutine) is not disturbed. A case changed is in a new slot and
+// its old slot stays with the old row: which slots are the queue, and in
+// what order, is the caller's (MatchIn), so that replacing, inserting and
+// removing a row cost one row's folding at most.
 type FilterIndex struct {
-	rows []Summary
+	n      int // the rows of this version: slots 0 to n-1
+	chunks []*indexChunk
+	shared *indexArena
+}
+
+// The rows are kept in chunks of chunkRows, so that a new version copies
+// a list of chunks, not a column of every row.
+const (
+	chunkBits = 10
+	chunkRows = 1 << chunkBits
+)
+
+// indexChunk is the columns of up to chunkRows rows (slot&(chunkRows-1)),
+// kept apart so that a filter run reads 8 or 16 bytes a row where it can.
+// A chunk is shared by the versions that have its rows; a version writes
+// only the rows past those of the versions before it.
+type indexChunk struct {
 	// ids is the rows' IDs apart: the exact-ID test reads 16 bytes a row
 	// instead of striding through whole summaries.
 	ids  []string
@@ -42,25 +70,144 @@ type FilterIndex struct {
 	idents   []string
 }
 
-// NewFilterIndex indexes rows (in the queue's order); it keeps the slice,
-// which must not change afterwards.
-func NewFilterIndex(rows []Summary) *FilterIndex {
-	n := len(rows)
-	ix := &FilterIndex{rows: rows, ids: make([]string, n), text: make([]string, n), starts: make([]string, n),
-		rest: make([]string, n), name: make([]string, n),
-		textMask: make([]uint64, n), restMask: make([]uint64, n), nameMask: make([]uint64, n), initials: make([]uint64, n),
-		pairs: make([][2]uint64, n), assignee: make([]string, n), tags: make([]string, n), idents: make([]string, n)}
-	var buf []byte
-	for i := range rows {
-		buf = ix.add(i, &rows[i], buf[:0])
+// indexArena is what the versions of one index share: how many slots the
+// newest has written (a version behind it cannot write its own rows into
+// the same chunks, and copies the chunk it writes into) and, for Slot,
+// each ID's newest slot.
+type indexArena struct {
+	mu    sync.Mutex
+	tip   int
+	slots map[string]int // nil: not kept (QueryMatches)
+}
+
+func newChunk(rows int) *indexChunk {
+	return &indexChunk{ids: make([]string, rows), text: make([]string, rows), starts: make([]string, rows),
+		rest: make([]string, rows), name: make([]string, rows), textMask: make([]uint64, rows),
+		restMask: make([]uint64, rows), nameMask: make([]uint64, rows), initials: make([]uint64, rows),
+		pairs: make([][2]uint64, rows), assignee: make([]string, rows), tags: make([]string, rows), idents: make([]string, rows)}
+}
+
+// grown is a whole chunk with the first rows of c.
+func (c *indexChunk) grown(rows int) *indexChunk {
+	g := newChunk(chunkRows)
+	copy(g.ids, c.ids[:rows])
+	copy(g.text, c.text[:rows])
+	copy(g.starts, c.starts[:rows])
+	copy(g.rest, c.rest[:rows])
+	copy(g.name, c.name[:rows])
+	copy(g.textMask, c.textMask[:rows])
+	copy(g.restMask, c.restMask[:rows])
+	copy(g.nameMask, c.nameMask[:rows])
+	copy(g.initials, c.initials[:rows])
+	copy(g.pairs, c.pairs[:rows])
+	copy(g.assignee, c.assignee[:rows])
+	copy(g.tags, c.tags[:rows])
+	copy(g.idents, c.idents[:rows])
+	return g
+}
+
+// NewFilterIndex indexes rows, row i in slot i (the queue's order, for
+// Match); it does not keep the slice.
+func NewFilterIndex(rows []Summary) *FilterIndex { return newFilterIndex(rows, true) }
+
+func newFilterIndex(rows []Summary, slots bool) *FilterIndex {
+	ix := &FilterIndex{chunks: make([]*indexChunk, 0, (len(rows)+chunkRows-1)/chunkRows), shared: &indexArena{}}
+	if slots {
+		ix.shared.slots = make(map[string]int, len(rows))
 	}
+	for at := 0; at < len(rows); at += chunkRows {
+		ix.chunks = append(ix.chunks, newChunk(min(chunkRows, len(rows)-at)))
+	}
+	ix.fill(rows)
 	return ix
 }
 
-// add indexes row i, summary s, with buf as scratch space (returned for
-// the next row).
-func (ix *FilterIndex) add(i int, s *Summary, buf []byte) []byte {
-	ix.ids[i] = s.ID
+// fill folds rows into the next slots of ix, whose chunks have room.
+func (ix *FilterIndex) fill(rows []Summary) {
+	var buf []byte
+	for k := range rows {
+		slot := ix.n
+		buf = ix.chunks[slot>>chunkBits].add(slot&(chunkRows-1), &rows[k], buf[:0])
+		if ix.shared.slots != nil {
+			ix.shared.slots[rows[k].ID] = slot
+		}
+		ix.n++
+	}
+	ix.shared.tip = ix.n
+}
+
+// With is the next version of the index: ix's rows and then rows, in the
+// slots from ix.Len() on. Only rows are folded; ix stays as it was.
+func (ix *FilterIndex) With(rows []Summary) *FilterIndex {
+	if len(rows) == 0 {
+		return ix
+	}
+	a := ix.shared
+	a.mu.Lock()
+	defer a.mu.Unlock()
+	next := &FilterIndex{n: ix.n, chunks: slices.Clone(ix.chunks), shared: a}
+	forked := a.tip != ix.n
+	if forked {
+		// A newer version has written past ix (a copy of an old model
+		// changed): this one goes its own way from ix's rows.
+		next.shared = &indexArena{tip: ix.n}
+		if a.slots != nil {
+			next.shared.slots = make(map[string]int, ix.n)
+			for slot := range ix.n {
+				next.shared.slots[ix.ID(slot)] = slot
+			}
+		}
+	}
+	for k := ix.n >> chunkBits; k<<chunkBits < ix.n+len(rows); k++ {
+		used := ix.n - k<<chunkBits
+		switch {
+		case k == len(next.chunks):
+			next.chunks = append(next.chunks, newChunk(chunkRows))
+		case len(next.chunks[k].ids) < chunkRows || (forked && used > 0):
+			// A chunk indexed to its last row, or one the newer version
+			// also writes into.
+			next.chunks[k] = next.chunks[k].grown(used)
+		}
+	}
+	next.fill(rows)
+	return next
+}
+
+// Len is the number of rows indexed: the slots are 0 to Len()-1.
+func (ix *FilterIndex) Len() int { return ix.n }
+
+// ID is the case ID of the row in slot.
+func (ix *FilterIndex) ID(slot int) string {
+	return ix.chunks[slot>>chunkBits].ids[slot&(chunkRows-1)]
+}
+
+// Slot is the newest slot that holds the case with that ID, -1 if none.
+func (ix *FilterIndex) Slot(id string) int {
+	a := ix.shared
+	a.mu.Lock()
+	slot, ok := a.slots[id]
+	kept := a.slots != nil
+	a.mu.Unlock()
+	switch {
+	case kept && !ok:
+		return -1
+	case kept && slot < ix.n:
+		return slot
+	}
+	// A newer version holds the case in a later slot, or the index keeps
+	// no map: the newest of this version's own is looked for.
+	for slot := ix.n - 1; slot >= 0; slot-- {
+		if ix.ID(slot) == id {
+			return slot
+		}
+	}
+	return -1
+}
+
+// add indexes one row at j, summary s, with buf as scratch space (returned
+// for the next row).
+func (c *indexChunk) add(j int, s *Summary, buf []byte) []byte {
+	c.ids[j] = s.ID
 	// The text: the name and the e-mail's local part (what a loose match
 	// looks at), then "@" and the domain, the ID, the organisation and
 	// the identifiers' values.
@@ -80,44 +227,47 @@ func (ix *FilterIndex) add(i int, s *Summary, buf []byte) []byte {
 		buf = appendFold(append(buf, ' '), value)
 	}
 	text := string(buf)
-	ix.text[i], ix.name[i] = text, text[:nameEnd]
-	ix.starts[i] = ix.scan(i, text, nameEnd, buf[len(buf):])
-	ix.nameMask[i] = bytesMask(ix.name[i])
+	c.text[j], c.name[j] = text, text[:nameEnd]
+	c.starts[j] = c.scan(j, text, nameEnd, buf[len(buf):])
+	c.nameMask[j] = bytesMask(c.name[j])
 
 	buf = append(append(append(buf[:0], s.Right...), ' '), s.Status...)
 	for _, t := range s.Tags {
 		buf = appendFold(append(buf, ' '), t)
 	}
-	ix.rest[i] = string(buf)
-	ix.restMask[i] = bytesMask(ix.rest[i])
+	c.rest[j] = string(buf)
+	c.restMask[j] = bytesMask(c.rest[j])
+	c.assignee[j], c.tags[j] = "", ""
 	if s.Assignee != "" {
-		ix.assignee[i] = Fold(s.Assignee)
+		c.assignee[j] = Fold(s.Assignee)
 	}
 	if len(s.Tags) > 0 {
 		buf = buf[:0]
 		for _, t := range s.Tags {
 			buf = appendFold(append(buf, 0), t)
 		}
-		ix.tags[i] = string(buf)
+		c.tags[j] = string(buf)
 	}
 	buf = appendFold(append(buf[:0], 0), s.ID)
 	for _, pair := range s.Identifiers {
 		_, value, _ := strings.Cut(pair, "=")
 		buf = appendFold(append(appendFold(append(buf, 0), value), 0), pair)
 	}
-	ix.idents[i] = string(buf)
+	c.idents[j] = string(buf)
 	return buf
 }
 
-// scan works out the masks of row i's text, its first nameEnd bytes the
+// scan works out the masks of row j's text, its first nameEnd bytes the
 // name, and returns its word starts (appended to starts).
-func (ix *FilterIndex) scan(i int, text string, nameEnd int, starts []byte) string {
+func (c *indexChunk) scan(j int, text string, nameEnd int, starts []byte) string {
+	var mask, initials uint64
+	var pairs [2]uint64
 	for at := 0; at < len(text); at++ {
-		c := text[at]
-		ix.textMask[i] |= byteBit(c)
+		b := text[at]
+		mask |= byteBit(b)
 		if at > 0 {
-			k := pairBit(text[at-1], c)
-			ix.pairs[i][k/64] |= 1 << (k % 64)
+			k := pairBit(text[at-1], b)
+			pairs[k/64] |= 1 << (k % 64)
 		}
 		if !wordStart(text, at) {
 			continue
@@ -132,9 +282,10 @@ func (ix *FilterIndex) scan(i int, text string, nameEnd int, starts []byte) stri
 		}
 		starts = append(append(starts, 0), text[at:end]...)
 		if at < nameEnd {
-			ix.initials[i] |= byteBit(c)
+			initials |= byteBit(b)
 		}
 	}
+	c.textMask[j], c.initials[j], c.pairs[j] = mask, initials, pairs
 	return string(starts)
 }
 
@@ -181,9 +332,6 @@ func PlainLetter(r rune) (rune, bool) {
 	plain, ok := latinFold[r]
 	return plain, ok
 }
-
-// Len is the number of rows indexed.
-func (ix *FilterIndex) Len() int { return len(ix.rows) }
 
 // Fold lowers s and removes the accents of Latin and Greek letters, and
 // spells out ß, æ, œ and þ, so that what is typed on any keyboard finds
@@ -331,24 +479,39 @@ func (q *query) empty() bool {
 	return len(q.words)+len(q.assignee)+len(q.tags)+len(q.idents) == 0
 }
 
-// allows reports whether row i passes every filter term.
-func (q *query) allows(ix *FilterIndex, i int) bool {
+// allows reports whether row j passes every filter term.
+func (q *query) allows(c *indexChunk, j int) bool {
 	for _, p := range q.assignee {
-		if !strings.HasPrefix(ix.assignee[i], p) {
+		if !strings.HasPrefix(c.assignee[j], p) {
 			return false
 		}
 	}
 	for _, p := range q.tags {
-		if !strings.Contains(ix.tags[i], p) {
+		if !strings.Contains(c.tags[j], p) {
 			return false
 		}
 	}
 	for _, p := range q.idents {
-		if !strings.Contains(ix.idents[i], p) {
+		if !strings.Contains(c.idents[j], p) {
 			return false
 		}
 	}
 	return true
+}
+
+// rank is how well row j matches q: qualityNone when it does not.
+func (q *query) rank(c *indexChunk, j int) int {
+	if !q.allows(c, j) {
+		return qualityNone
+	}
+	quality := qualityWord
+	for k := range q.words {
+		quality = min(quality, c.wordQuality(j, &q.words[k]))
+		if quality == qualityNone {
+			break
+		}
+	}
+	return quality
 }
 
 // Match ranks the rows that keep[i] allows (nil: all) against query: each
@@ -363,66 +526,173 @@ func (q *query) allows(ix *FilterIndex, i int) bool {
 // one word of the row, starting at its first letter, and leaves out at most
 // a letter for every three typed.
 func (ix *FilterIndex) Match(query string, keep func(i int) bool) (ranked []int, exact int) {
+	return ix.MatchIn(nil, query, keep, nil)
+}
+
+// MatchIn is Match over the slots of order (nil: every slot in turn),
+// taken in that order: the queue's rows in urgency order, given in
+// pieces so that the queue need not keep them in one slice. Over many
+// rows the pieces are shared out between the processors, keep (which
+// must then be safe to call from several goroutines) included. stop, if
+// not nil, is asked between pieces: once it says true the run stops
+// early, its result not to be used (a newer keystroke overtook it).
+func (ix *FilterIndex) MatchIn(order [][]int, query string, keep func(slot int) bool, stop func() bool) (ranked []int, exact int) {
+	var pieces []piece
+	if order == nil {
+		for at := 0; at < ix.n; at += chunkRows {
+			pieces = append(pieces, piece{everyRow[:min(chunkRows, ix.n-at)], at})
+		}
+	} else {
+		pieces = make([]piece, len(order))
+		for p := range order {
+			pieces[p].slots = order[p]
+		}
+	}
+	rows := 0
+	for _, p := range pieces {
+		rows += len(p.slots)
+	}
+	// One share of the rows for each processor, when there are enough of
+	// them for a share to be worth a goroutine.
+	shares := max(1, min(runtime.GOMAXPROCS(0), rows/parallelRows, len(pieces)))
+	found := make([]matched, shares)
+	m := matcher{ix: ix, q: parseQuery(query), id: strings.ToUpper(strings.TrimSpace(query)), keep: keep, stop: stop}
+	var wg sync.WaitGroup
+	for w := range shares {
+		part := pieces[w*len(pieces)/shares : (w+1)*len(pieces)/shares]
+		if w == shares-1 {
+			found[w] = m.run(part)
+			continue
+		}
+		wg.Go(func() { found[w] = m.run(part) })
+	}
+	wg.Wait()
 	exact = -1
-	q := parseQuery(query)
-	if q.empty() {
-		for i := range ix.rows {
-			if keep == nil || keep(i) {
-				ranked = append(ranked, i)
-			}
-		}
-		return ranked, exact
-	}
-	id := strings.ToUpper(strings.TrimSpace(query))
-	// Rows are bucketed by quality, each bucket in row order, so that no
-	// sort is needed however many rows match.
-	var buckets [qualityTiers][]int
-	for i := range ix.rows {
-		if keep != nil && !keep(i) {
-			continue
-		}
-		if ix.ids[i] == id {
-			exact = i
-		}
-		if !q.allows(ix, i) {
-			continue
-		}
-		quality := qualityWord
-		for k := range q.words {
-			quality = min(quality, ix.wordQuality(i, &q.words[k]))
-			if quality == qualityNone {
-				break
-			}
-		}
-		if quality != qualityNone {
-			buckets[quality] = append(buckets[quality], i)
-		}
-	}
 	for k := qualityWord; k > qualityNone; k-- {
-		ranked = append(ranked, buckets[k]...)
+		for w := range found {
+			ranked = append(ranked, found[w].buckets[k]...)
+		}
+	}
+	for w := range found {
+		if found[w].exact >= 0 {
+			exact = found[w].exact
+		}
 	}
 	return ranked, exact
 }
 
-// wordQuality is how well one query word matches row i.
-func (ix *FilterIndex) wordQuality(i int, w *word) int {
-	inText := w.mask&^ix.textMask[i] == 0
-	switch p := &ix.pairs[i]; {
+// parallelRows is the fewest rows for each goroutine of a filter run.
+var parallelRows = 50_000
+
+// piece is slots to match, each plus base (the slots of a chunk without
+// an order: everyRow from the chunk's first slot).
+type piece struct {
+	slots []int
+	base  int
+}
+
+// everyRow is the rows of a chunk in turn.
+var everyRow = func() []int {
+	rows := make([]int, chunkRows)
+	for i := range rows {
+		rows[i] = i
+	}
+	return rows
+}()
+
+// matcher is one run of the filter, shared by its goroutines.
+type matcher struct {
+	ix   *FilterIndex
+	q    query
+	id   string
+	keep func(slot int) bool
+	stop func() bool
+}
+
+// matched is what a share of a run found: its rows by quality, each
+// bucket in row order (so that no sort is needed however many match), and
+// the row whose ID the query is, or -1.
+type matched struct {
+	buckets [qualityTiers][]int
+	exact   int
+}
+
+func (m *matcher) run(pieces []piece) (out matched) {
+	out.exact = -1
+	empty := m.q.empty()
+	for _, p := range pieces {
+		if m.stop != nil && m.stop() {
+			return out
+		}
+		for _, i := range p.slots {
+			i += p.base
+			if m.keep != nil && !m.keep(i) {
+				continue
+			}
+			if empty {
+				out.buckets[qualityWord] = append(out.buckets[qualityWord], i)
+				continue
+			}
+			c, j := m.ix.chunks[i>>chunkBits], i&(chunkRows-1)
+			if c.ids[j] == m.id {
+				out.exact = i
+			}
+			if quality := m.q.rank(c, j); quality != qualityNone {
+				out.buckets[quality] = append(out.buckets[quality], i)
+			}
+		}
+	}
+	return out
+}
+
+// Query is a filter query read once, for ranking single rows as Match
+// ranks them (Rank): a row changed is put in its place in a result without
+// running the filter again.
+type Query struct {
+	q  query
+	id string
+}
+
+// ParseQuery reads a filter query (Match's).
+func ParseQuery(query string) *Query {
+	return &Query{q: parseQuery(query), id: strings.ToUpper(strings.TrimSpace(query))}
+}
+
+// Rank is how well the row in slot matches q, as Match ranks it: 0 when
+// it does not match, a greater rank for a better match. Every row ranks
+// the same for a query with nothing to match.
+func (ix *FilterIndex) Rank(q *Query, slot int) int {
+	if q.q.empty() {
+		return qualityWord
+	}
+	return q.q.rank(ix.chunks[slot>>chunkBits], slot&(chunkRows-1))
+}
+
+// Exact reports whether the row in slot is the case the query names by
+// its ID, as Match's exact.
+func (ix *FilterIndex) Exact(q *Query, slot int) bool {
+	return !q.q.empty() && ix.ID(slot) == q.id
+}
+
+// wordQuality is how well one query word matches row j.
+func (c *indexChunk) wordQuality(j int, w *word) int {
+	inText := w.mask&^c.textMask[j] == 0
+	switch p := &c.pairs[j]; {
 	case w.short:
-		if inText && strings.Contains(ix.starts[i], w.start) {
+		if inText && strings.Contains(c.starts[j], w.start) {
 			return qualityWord
 		}
 		return qualityNone
 	case inText && w.pairs[0]&^p[0] == 0 && w.pairs[1]&^p[1] == 0:
-		if q := textQuality(ix.text[i], w.text); q != qualityNone {
+		if q := textQuality(c.text[j], w.text); q != qualityNone {
 			return q
 		}
 	}
-	if w.mask&^ix.restMask[i] == 0 && strings.Contains(ix.rest[i], w.text) {
+	if w.mask&^c.restMask[j] == 0 && strings.Contains(c.rest[j], w.text) {
 		return qualityLabel
 	}
-	if w.loose > 0 && w.mask&^ix.nameMask[i] == 0 && byteBit(w.text[0])&ix.initials[i] != 0 {
-		if skipped, ok := looseMatch(ix.name[i], w.text, w.loose); ok {
+	if w.loose > 0 && w.mask&^c.nameMask[j] == 0 && byteBit(w.text[0])&c.initials[j] != 0 {
+		if skipped, ok := looseMatch(c.name[j], w.text, w.loose); ok {
 			return qualityLoose1 + 1 - max(skipped, 1)
 		}
 	}
@@ -540,7 +810,6 @@ var spelledFold = map[rune]string{'ß': "ss", 'æ': "ae", 'œ': "oe", 'þ': "th"
 // QueryMatches reports whether one summary matches a query as the queue
 // filter would let it through (list --query).
 func QueryMatches(s *Summary, query string) bool {
-	ix := NewFilterIndex([]Summary{*s})
-	r, _ := ix.Match(query, nil)
-	return len(r) == 1
+	ix := newFilterIndex([]Summary{*s}, false)
+	return ix.Rank(ParseQuery(query), 0) != qualityNone
 }

@@ -1,9 +1,10 @@
 package cases
 
 import (
+	"cmp"
 	"maps"
 	"slices"
-	"sort"
+	"strings"
 	"time"
 )
 
@@ -289,7 +290,84 @@ func (s *Summary) UrgencyGroup() int {
 	return 1
 }
 
-// SortByUrgency sorts summaries in the urgency order.
+// SortByUrgency sorts summaries in the urgency order. It sorts their
+// positions by a compact key (UrgencyOrder) and then moves each summary
+// once, not hundreds of bytes at every swap of a sort.
 func SortByUrgency(ss []Summary) {
-	sort.Slice(ss, func(i, j int) bool { return UrgencyLess(&ss[i], &ss[j]) })
+	order := UrgencyOrder(ss)
+	// order[i] is the position of the summary that belongs at i: each
+	// cycle of the permutation is followed once, holding one summary.
+	for i := range order {
+		if order[i] < 0 || order[i] == i {
+			continue
+		}
+		held := ss[i]
+		j := i
+		for {
+			from := order[j]
+			order[j] = -1
+			if from == i {
+				ss[j] = held
+				break
+			}
+			ss[j] = ss[from]
+			j = from
+		}
+	}
+}
+
+// UrgencyOrder is the positions of ss in the urgency order (UrgencyLess),
+// ss itself unchanged.
+func UrgencyOrder(ss []Summary) []int {
+	keys := make([]urgencyKey, len(ss))
+	for i := range ss {
+		keys[i] = newUrgencyKey(&ss[i], i)
+	}
+	slices.SortFunc(keys, compareUrgency)
+	order := make([]int, len(keys))
+	for i := range keys {
+		order[i] = keys[i].at
+	}
+	return order
+}
+
+// urgencyKey is what UrgencyLess compares of a summary, in a few words:
+// its group, then the instant the group orders by (the due instant, or
+// the closing instant negated: most recent first), then the receipt and
+// the ID. Instants are whole seconds and nanoseconds, exact for any time.
+type urgencyKey struct {
+	firstSec, receivedSec   int64
+	firstNsec, receivedNsec int32
+	group                   int8
+	id                      string
+	at                      int // the summary's position
+}
+
+func newUrgencyKey(s *Summary, at int) urgencyKey {
+	k := urgencyKey{receivedSec: s.ReceivedAt.Unix(), receivedNsec: int32(s.ReceivedAt.Nanosecond()), id: s.ID, at: at}
+	switch g := s.UrgencyGroup(); g {
+	case 0:
+		k.firstSec, k.firstNsec = s.EffectiveDueAt.Unix(), int32(s.EffectiveDueAt.Nanosecond())
+	case 2:
+		k.group, k.firstSec, k.firstNsec = 2, -s.ClosedAt.Unix(), -int32(s.ClosedAt.Nanosecond())
+	default:
+		k.group = int8(g)
+	}
+	return k
+}
+
+func compareUrgency(a, b urgencyKey) int {
+	switch {
+	case a.group != b.group:
+		return cmp.Compare(a.group, b.group)
+	case a.firstSec != b.firstSec:
+		return cmp.Compare(a.firstSec, b.firstSec)
+	case a.firstNsec != b.firstNsec:
+		return cmp.Compare(a.firstNsec, b.firstNsec)
+	case a.receivedSec != b.receivedSec:
+		return cmp.Compare(a.receivedSec, b.receivedSec)
+	case a.receivedNsec != b.receivedNsec:
+		return cmp.Compare(a.receivedNsec, b.receivedNsec)
+	}
+	return strings.Compare(a.id, b.id)
 }

@@ -202,12 +202,8 @@ func (m Model) reloadCaseIfChanged() tea.Cmd {
 	}
 	id, rev := d.loaded.Case.ID, d.loaded.Revision
 	// A case just voided has left the queue's rows for the voided ones.
-	for _, rows := range [][]cases.Summary{m.queue.all, m.queue.voided} {
-		for i := range rows {
-			if rows[i].ID == id && rows[i].Revision != rev {
-				return m.openCase(id, false)
-			}
-		}
+	if s := m.queue.snap.find(id); s != nil && s.Revision != rev {
+		return m.openCase(id, false)
 	}
 	return nil
 }

@@ -36,7 +36,7 @@ func TestCaseScreensSayItInWords(t *testing.T) {
 	bareGround := regexp.MustCompile(`\bart\d+-\d+-[a-e]\b(?: \(|\))?`)
 	timeWithoutZone := regexp.MustCompile(`\b\d{1,2}:\d{2}\b(?::\d{2})?(?: [A-Z+-][A-Za-z0-9]+)?`)
 	pauses := 0
-	for _, row := range m.queue.all {
+	for _, row := range m.queue.snap.summaries() {
 		m.moveTo(row.ID)
 		m = drive(t, m, keyPress("enter"))
 		if m.screen != screenCase {

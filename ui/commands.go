@@ -27,30 +27,25 @@ type (
 	queueMsg struct {
 		all     []cases.Summary
 		voided  []cases.Summary // kept apart: out of the queue (standing)
-		index   *cases.FilterIndex
 		counter uint64
 		keepID  string
-		partial bool // others' changes merged into the snapshot, not a full load
+		// partial: rows are others' changes since the snapshot's counter,
+		// to merge into it (merge), not a full load.
+		partial bool
+		rows    []cases.Summary
 		err     error
-		// The filter's result on the new snapshot, worked out with it so
-		// that a filtered screen goes from one result to the next without
-		// showing the whole queue in between; valid if no key changed the
-		// filter since filterSeq.
-		filtered  bool
-		filterSeq int
-		ranked    []int
-		exact     int
 	}
 	// polledMsg says a poll found the database readable and unchanged.
 	polledMsg struct{}
-	// indexMsg is the filter index of a snapshot, built after it is shown.
+	// indexMsg is the filter index of a snapshot's rows, built after it is
+	// shown.
 	indexMsg struct {
-		all   []cases.Summary
+		rows  rowStore
 		index *cases.FilterIndex
 	}
 	filterMsg struct {
 		seq    int
-		ranked []int
+		ranked slotList
 		exact  int
 		// stopped: the run was overtaken by a newer one and stopped
 		// part way; its result is not one.
@@ -119,21 +114,33 @@ func (m Model) poll() tea.Cmd {
 	return tea.Tick(m.opt.Poll, func(time.Time) tea.Msg { return pollMsg{} })
 }
 
-func buildIndex(all []cases.Summary) tea.Cmd {
-	return func() tea.Msg { return indexMsg{all: all, index: cases.NewFilterIndex(all)} }
+// buildIndex folds a snapshot's rows for the filter, off the update loop.
+func buildIndex(rows rowStore) tea.Cmd {
+	return func() tea.Msg { return indexMsg{rows: rows, index: indexed(nil, rows)} }
 }
 
-// refresh merges the cases others changed into a new snapshot, off the
-// update loop, and filters it as the screen is filtered; nothing happens
-// when nothing changed. The cursor stays on its case (as it is when the
-// result comes, not when the poll began).
+// indexed is ix (nil: none yet) with the rows of all it lacks, in their
+// slots: all's index.
+func indexed(ix *cases.FilterIndex, all rowStore) *cases.FilterIndex {
+	if ix == nil {
+		ix = cases.NewFilterIndex(nil)
+	}
+	for ix.Len() < all.n {
+		k, j := ix.Len()>>rowChunkBits, ix.Len()&(rowChunk-1)
+		ix = ix.With(all.chunks[k][j:])
+	}
+	return ix
+}
+
+// refresh reads the cases others changed, off the update loop, for the
+// update loop to merge into the snapshot (merge); nothing happens when
+// nothing changed.
 func (m Model) refresh() tea.Cmd {
 	q := m.queue
 	if !q.loaded {
 		return m.loadQueue("") // the first load failed: try again
 	}
-	st, since, old, oldVoided, hadErr := m.opt.Store, q.counter, q.all, q.voided, m.err != ""
-	filtered, seq, match := q.arranged(), q.filter.seq, m.matcher(nil)
+	st, since, hadErr := m.opt.Store, q.counter, m.err != ""
 	return func() tea.Msg {
 		counter, ids, err := st.Changes(since)
 		if err != nil {
@@ -149,44 +156,60 @@ func (m Model) refresh() tea.Cmd {
 		if err != nil {
 			return queueMsg{err: err}
 		}
-		all, voided := standing(merge(old, rows))
-		if len(voided) > 0 {
-			voided = merge(oldVoided, voided) // a voided case stays voided
-		} else {
-			voided = oldVoided
-		}
-		msg := queueMsg{all: all, voided: voided, index: cases.NewFilterIndex(all), counter: counter, partial: true}
-		if filtered {
-			msg.filtered, msg.filterSeq = true, seq
-			msg.ranked, msg.exact = match(msg.index, all)
-		}
-		return msg
+		return queueMsg{rows: rows, counter: counter, partial: true}
 	}
 }
 
-// merge is a new snapshot: the old one with the rows read in place of
-// theirs and new cases added, in urgency order.
-func merge(old, rows []cases.Summary) []cases.Summary {
-	byID := make(map[string]cases.Summary, len(rows))
-	for _, r := range rows {
-		byID[r.ID] = r
+// merge shows the snapshot with the rows others changed: each moves to
+// its place, in the queue and in the result of the filter shown, at the
+// cost of the rows changed (snapshot.merged, placing), and the cursor stays
+// on its case. A filter run still under way is run again on the new
+// snapshot.
+func (m Model) merge(rows []cases.Summary, counter uint64) (tea.Model, tea.Cmd) {
+	q, f := &m.queue, &m.queue.filter
+	cursor := -1
+	if q.cursor >= 0 && q.cursor < q.shown.len() {
+		cursor = q.shown.at(q.cursor)
 	}
-	all := make([]cases.Summary, 0, len(old)+len(rows))
-	for _, s := range old {
-		if r, ok := byID[s.ID]; ok {
-			all = append(all, r)
-			delete(byID, s.ID)
-			continue
+	old := q.snap
+	next, changes := old.merged(rows)
+	q.snap, q.counter = next, counter
+	for _, c := range changes {
+		if c.from >= 0 {
+			q.tally(old.rows.at(c.from), -1)
 		}
-		all = append(all, s)
-	}
-	for _, r := range rows {
-		if _, fresh := byID[r.ID]; fresh {
-			all = append(all, r)
+		if c.to >= 0 {
+			q.tally(next.rows.at(c.to), 1)
+			q.idWidth = max(q.idWidth, len(next.rows.at(c.to).ID))
+		}
+		if c.from == cursor && cursor >= 0 {
+			cursor = c.to // -1: voided, the cursor stays where it is
 		}
 	}
-	cases.SortByUrgency(all)
-	return all
+	var run tea.Cmd
+	switch {
+	case len(changes) == 0:
+	case !q.arranged():
+		q.shown = next.order
+	case f.shownSeq == f.seq && next.index != nil:
+		p := m.placing()
+		q.shown, f.exact = p.place(q.shown, f.exact, changes)
+	default:
+		f.seq++
+		run = m.runFilter()
+	}
+	if cursor >= 0 {
+		if k := m.placing().locate(q.shown, cursor); k >= 0 {
+			q.cursor = k
+		}
+	}
+	q.cursor = max(0, min(q.cursor, q.shown.len()-1))
+	q.clamp(m.queueRows())
+	var figures tea.Cmd
+	if m.screen == screenOverview && len(changes) > 0 {
+		m, figures = m.workOutOverview()
+	}
+	return m, tea.Batch(run, m.reloadCaseIfChanged(), figures)
 }
 
 // standing splits a snapshot into the cases that stand, the queue's,
@@ -206,38 +229,30 @@ func standing(all []cases.Summary) (kept, voided []cases.Summary) {
 }
 
 // matcher is the current query and quick filters as a function of a
-// snapshot and its index, to run off the update loop.
+// snapshot, to run off the update loop.
 //
-// With stale, the run checks it every 1,024 rows and, once it is true,
-// lets no further row through: a run overtaken by a newer keystroke stops
-// instead of scoring rows for a result no one will see.
-func (m Model) matcher(stale func() bool) func(ix *cases.FilterIndex, all []cases.Summary) ([]int, int) {
+// With stale, the run checks it every few thousand rows and, once it is
+// true, stops: a run overtaken by a newer keystroke does not score rows
+// for a result no one will see.
+func (m Model) matcher(stale func() bool) func(s *snapshot) (slotList, int) {
 	q, query, now, order := m.queue.filter.quick, m.queue.query(), m.now, m.queue.filter.sort
 	n := q.narrowing(m.opt.Actor, m.opt.Registers)
-	return func(ix *cases.FilterIndex, all []cases.Summary) ([]int, int) {
+	return func(s *snapshot) (slotList, int) {
 		var keep func(i int) bool
-		switch stopped := false; {
-		case stale != nil:
-			keep = func(i int) bool {
-				if i&1023 == 0 && !stopped {
-					stopped = stale()
-				}
-				return !stopped && (!q.active() || n.Allows(&all[i], now))
-			}
-		case q.active():
-			keep = func(i int) bool { return n.Allows(&all[i], now) }
+		if q.active() {
+			keep = func(i int) bool { return n.Allows(s.rows.at(i), now) }
 		}
-		ranked, exact := ix.Match(query, keep)
-		order.arrange(all, ranked)
-		return ranked, exact
+		ranked, exact := s.index.MatchIn(s.order.chunks, query, keep, stale)
+		order.arrange(s.rows, ranked)
+		return newSlotList(ranked), exact
 	}
 }
 
 // runFilter ranks the snapshot against the query and quick filters, off the
 // update loop; a newer keystroke makes its result stale.
 func (m Model) runFilter() tea.Cmd {
-	ix, all, seq, latest := m.queue.index, m.queue.all, m.queue.filter.seq, m.queue.filter.latest
-	if ix == nil {
+	snap, seq, latest := m.queue.snap, m.queue.filter.seq, m.queue.filter.latest
+	if snap.index == nil {
 		return nil
 	}
 	if latest == nil {
@@ -247,7 +262,7 @@ func (m Model) runFilter() tea.Cmd {
 	stale := func() bool { return latest.Load() != int64(seq) }
 	match := m.matcher(stale)
 	return func() tea.Msg {
-		ranked, exact := match(ix, all)
+		ranked, exact := match(&snap)
 		if stale() {
 			return filterMsg{seq: seq, stopped: true} // dropped: a newer run is on its way
 		}
@@ -265,13 +280,14 @@ func (m Model) runFilterIfNeeded() tea.Cmd {
 // clearFilter shows the whole queue again, in the order chosen, keeping
 // the cursor's case.
 func (m Model) clearFilter() tea.Cmd {
-	seq, all, order := m.queue.filter.seq, m.queue.all, m.queue.filter.sort
+	seq, snap, order := m.queue.filter.seq, m.queue.snap, m.queue.filter.sort
 	return func() tea.Msg {
-		ranked := make([]int, len(all))
-		for i := range ranked {
-			ranked[i] = i
+		ranked := snap.order
+		if order != byUrgency {
+			flat := snap.order.flat()
+			order.arrange(snap.rows, flat)
+			ranked = newSlotList(flat)
 		}
-		order.arrange(all, ranked)
 		return filterMsg{seq: seq, ranked: ranked, exact: -1}
 	}
 }
@@ -490,8 +506,10 @@ func (m Model) writeReport() tea.Cmd {
 // now, off the update loop; the figures shown stay until they come.
 func (m Model) workOutOverview() (Model, tea.Cmd) {
 	m.overview.seq++
-	seq, all, voided, org, now := m.overview.seq, m.queue.all, m.queue.voided, m.queue.filter.quick.controller, m.now
-	return m, func() tea.Msg { return overviewMsg{seq: seq, figures: overviewFigures(all, voided, org, now)} }
+	seq, snap, org, now := m.overview.seq, m.queue.snap, m.queue.filter.quick.controller, m.now
+	return m, func() tea.Msg {
+		return overviewMsg{seq: seq, figures: overviewFigures(snap.summaries(), snap.voided, org, now)}
+	}
 }
 
 // completePath lists, off the update loop, the entries of the folder a

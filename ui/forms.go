@@ -425,14 +425,15 @@ func (m *Model) fitRegime(f *form) {
 // bulkForm is assign or tag for every case the queue shows.
 func (m Model) bulkForm(assign bool) Model {
 	q := m.queue
-	if len(q.shown) == 0 {
+	if q.shown.len() == 0 {
 		m.err = "no cases shown"
 		return m
 	}
 	f := &form{bulkRevs: map[string]int{}}
-	for _, i := range q.shown {
-		f.bulk = append(f.bulk, q.all[i].ID)
-		f.bulkRevs[q.all[i].ID] = q.all[i].Revision
+	for _, i := range q.shown.flat() {
+		s := q.snap.rows.at(i)
+		f.bulk = append(f.bulk, s.ID)
+		f.bulkRevs[s.ID] = s.Revision
 	}
 	scope := "all cases"
 	if q.filtered() {

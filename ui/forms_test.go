@@ -500,8 +500,8 @@ func TestNewRequestForm(t *testing.T) {
 func TestBulkAssignOnTheFilteredQueue(t *testing.T) {
 	m, s, clk, ids := formFixture(t)
 	m = press(t, m, "esc", "/", "=example.org", "enter")
-	if len(m.queue.shown) != 2 {
-		t.Fatalf("the filter shows %d cases", len(m.queue.shown))
+	if m.queue.shown.len() != 2 {
+		t.Fatalf("the filter shows %d cases", m.queue.shown.len())
 	}
 	m = press(t, m, "A", "=marc", "enter")
 	if out := frame(m); !strings.Contains(out, "Assign the 2 shown cases to marc?") {

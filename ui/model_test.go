@@ -174,8 +174,8 @@ func TestFilterNarrowsAndOpensTheCase(t *testing.T) {
 		t.Fatalf("pending:\n%s", out)
 	}
 	// A stale result (an older keystroke's) is dropped.
-	stale := filterMsg{seq: m.queue.filter.seq - 1, ranked: []int{0, 1, 2}, exact: -1}
-	if m2 := drive(t, m, stale); len(m2.queue.shown) != 1 {
+	stale := filterMsg{seq: m.queue.filter.seq - 1, ranked: newSlotList([]int{0, 1, 2}), exact: -1}
+	if m2 := drive(t, m, stale); m2.queue.shown.len() != 1 {
 		t.Fatal("a stale filter result replaced a newer one")
 	}
 	m = drive(t, m, keyPress("enter")) // leaves the input, keeps the filter
@@ -287,8 +287,7 @@ func BenchmarkQueueFrame(b *testing.B) {
 			m := New(Options{Clock: &clock{t: now}})
 			next, _ := m.Update(tea.WindowSizeMsg{Width: 80, Height: 24})
 			m = next.(Model)
-			next, _ = m.Update(queueMsg{all: all, index: cases.NewFilterIndex(all)})
-			m = next.(Model)
+			m = settleQueue(m, func() tea.Msg { return queueMsg{all: all} })
 			b.Run("queue", func(b *testing.B) {
 				for b.Loop() {
 					m.queue.cursor = (m.queue.cursor + 1) % len(all)
@@ -297,7 +296,7 @@ func BenchmarkQueueFrame(b *testing.B) {
 				}
 			})
 			// The overview's figures come from every case.
-			m.screen, m.overview.figures = screenOverview, overviewFigures(m.queue.all, nil, "", m.now)
+			m.screen, m.overview.figures = screenOverview, overviewFigures(m.queue.snap.summaries(), nil, "", m.now)
 			b.Run("overview", func(b *testing.B) {
 				for b.Loop() {
 					_ = m.View()
@@ -345,9 +344,9 @@ func TestOverviewCountsWhatWShows(t *testing.T) {
 	m = drive(t, m, m.loadQueue("")())
 	m = drive(t, m, tickMsg(c.t))
 	m = press(t, m, "w")
-	week := len(m.queue.shown)
+	week := m.queue.shown.len()
 	m = press(t, m, "o")
-	overdue := len(m.queue.shown)
+	overdue := m.queue.shown.len()
 	m = press(t, m, "o", "v")
 	out := frame(m)
 	if week != 2 || overdue != 1 || !strings.Contains(out, fmt.Sprintf("due within 7 days (overdue included) %d", week)) ||
@@ -430,10 +429,10 @@ func TestOvertakenFilterRunStops(t *testing.T) {
 	next, newer := m.Update(keyPress("e"))
 	m = next.(Model)
 	old, fresh := filterResult(t, older), filterResult(t, newer)
-	if !old.stopped || old.ranked != nil {
-		t.Fatalf("the overtaken run went on: stopped %v, %d rows", old.stopped, len(old.ranked))
+	if !old.stopped || old.ranked.chunks != nil {
+		t.Fatalf("the overtaken run went on: stopped %v, %d rows", old.stopped, old.ranked.len())
 	}
-	if fresh.stopped || len(fresh.ranked) == 0 {
+	if fresh.stopped || fresh.ranked.len() == 0 {
 		t.Fatalf("the newest run stopped or found nothing: %+v", fresh)
 	}
 	m = drive(t, m, fresh)

@@ -105,8 +105,8 @@ func TestFirstFrameIsTheFirstPage(t *testing.T) {
 	for _, msg := range run(cmd) {
 		m = drive(t, m, msg)
 	}
-	if !slices.Equal(r.calls, []string{"start", "open"}) || len(m.queue.all) != 30 || m.queue.start.closed != closedNotLoaded {
-		t.Fatalf("after the open cases: reads %v, %d cases held", r.calls, len(m.queue.all))
+	if !slices.Equal(r.calls, []string{"start", "open"}) || m.queue.snap.len() != 30 || m.queue.start.closed != closedNotLoaded {
+		t.Fatalf("after the open cases: reads %v, %d cases held", r.calls, m.queue.snap.len())
 	}
 	if out := frame(m); !strings.Contains(out, "30 open · ") || !strings.Contains(out, "case 1 of 30") {
 		t.Fatalf("the open cases:\n%s", out)
@@ -124,8 +124,8 @@ func TestFirstFrameIsTheFirstPage(t *testing.T) {
 	m = typeText(t, m, "losed-31")
 	out = frame(m)
 	if !slices.Equal(r.calls, []string{"start", "open", "closed"}) || !strings.Contains(out, closed[1]) ||
-		strings.Contains(out, "loading closed") || len(m.queue.all) != 33 {
-		t.Fatalf("the query found the closed case %s (reads %v, %d held):\n%s", closed[1], r.calls, len(m.queue.all), out)
+		strings.Contains(out, "loading closed") || m.queue.snap.len() != 33 {
+		t.Fatalf("the query found the closed case %s (reads %v, %d held):\n%s", closed[1], r.calls, m.queue.snap.len(), out)
 	}
 }
 
@@ -136,12 +136,12 @@ func TestClosedCasesFollowTheLastOpenOne(t *testing.T) {
 	m := New(Options{Store: r, Clock: c, Actor: "anna", Title: "test"})
 	m = drive(t, m, tea.WindowSizeMsg{Width: 80, Height: 12})
 	m = drive(t, m, m.loadQueue("")())
-	if len(m.queue.all) != 30 {
-		t.Fatalf("%d cases held at start (reads %v)", len(m.queue.all), r.calls)
+	if m.queue.snap.len() != 30 {
+		t.Fatalf("%d cases held at start (reads %v)", m.queue.snap.len(), r.calls)
 	}
 	m = drive(t, m, keyPress("G"))
-	if !slices.Contains(r.calls, "closed") || len(m.queue.all) != 33 {
-		t.Fatalf("the last open case: reads %v, %d held", r.calls, len(m.queue.all))
+	if !slices.Contains(r.calls, "closed") || m.queue.snap.len() != 33 {
+		t.Fatalf("the last open case: reads %v, %d held", r.calls, m.queue.snap.len())
 	}
 	m = drive(t, m, keyPress("G"))
 	if out := frame(m); !strings.Contains(out, closed[0]) || !strings.Contains(out, "case 33 of 33") {
@@ -153,8 +153,8 @@ func TestClosedCasesFollowTheLastOpenOne(t *testing.T) {
 	m = New(Options{Store: r2, Clock: c2, Actor: "anna", Title: "test"})
 	m = drive(t, m, tea.WindowSizeMsg{Width: 80, Height: 24})
 	m = drive(t, m, m.loadQueue("")())
-	if len(m.queue.all) != 30 {
-		t.Fatalf("%d cases held at start", len(m.queue.all))
+	if m.queue.snap.len() != 30 {
+		t.Fatalf("%d cases held at start", m.queue.snap.len())
 	}
 	m = drive(t, m, keyPress("v"))
 	out := frame(m)
@@ -182,13 +182,13 @@ func TestFirstPageThroughServer(t *testing.T) {
 		t.Fatalf("the server's first page: %+v", first)
 	}
 	m = drive(t, m, first)
-	if len(m.queue.all) != 30 || m.queue.start.paging || !strings.Contains(frame(m), "30 open · ") {
-		t.Fatalf("the open cases through the server: %d held\n%s", len(m.queue.all), frame(m))
+	if m.queue.snap.len() != 30 || m.queue.start.paging || !strings.Contains(frame(m), "30 open · ") {
+		t.Fatalf("the open cases through the server: %d held\n%s", m.queue.snap.len(), frame(m))
 	}
 	m = drive(t, m, keyPress("/"))
 	m = typeText(t, m, "Closed-32")
-	if out := frame(m); !strings.Contains(out, closed[2]) || len(m.queue.all) != 33 {
-		t.Fatalf("the closed case through the server (%d held):\n%s", len(m.queue.all), out)
+	if out := frame(m); !strings.Contains(out, closed[2]) || m.queue.snap.len() != 33 {
+		t.Fatalf("the closed case through the server (%d held):\n%s", m.queue.snap.len(), out)
 	}
 }
 
@@ -205,7 +205,7 @@ func TestOpenCasesThatCannotBeReadAreReadAgain(t *testing.T) {
 		t.Fatalf("the open cases could not be read:\n%s", out)
 	}
 	m = drive(t, m, m.refresh()())
-	if out := frame(m); strings.Contains(out, "busy") || len(m.queue.all) != 30 || !strings.Contains(out, "case 1 of 30") {
+	if out := frame(m); strings.Contains(out, "busy") || m.queue.snap.len() != 30 || !strings.Contains(out, "case 1 of 30") {
 		t.Fatalf("read again (reads %v):\n%s", r.calls, out)
 	}
 }

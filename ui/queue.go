@@ -189,13 +189,11 @@ func marker(u cases.Urgency) string {
 }
 
 // queue is the queue component: an immutable snapshot of every case in
-// urgency order, its filter index, what the filter shows of it, and the
+// urgency order with its filter index, what the filter shows of it, and the
 // cursor.
 type queue struct {
 	keys    QueueKeys
-	all     []cases.Summary
-	voided  []cases.Summary // out of the queue; the overview counts them apart
-	index   *cases.FilterIndex
+	snap    snapshot
 	counter uint64 // the change counter the snapshot is current to
 	loaded  bool
 	idWidth int // the widest ID of the snapshot (idWidth)
@@ -203,11 +201,13 @@ type queue struct {
 	// file, a server gone): it goes when the store reads again even with a
 	// form open, while a form's own refusal stays with the form.
 	readErr string
-	// counted as of the last load or tick, not per frame: open cases, those
-	// overdue and those closed with the answer not sent (cases.Stats)
+	// counted as of the last load or tick (countedAt), not per frame, and
+	// kept current with each change: open cases, those overdue and those
+	// closed with the answer not sent (cases.Stats)
 	openCount, overdueCount, unsentCount int
-	// What is shown: indexes into all, the cursor and the first row shown.
-	shown          []int
+	countedAt                            time.Time
+	// What is shown: the snapshot's slots, the cursor and the first row shown.
+	shown          slotList
 	cursor, offset int
 	filter         filter
 	start          startState // how much of the store is loaded (start.go)
@@ -302,28 +302,32 @@ func (o sortOrder) words() string {
 
 func (o sortOrder) next() sortOrder { return (o + 1) % sortOrders }
 
-// arrange sorts rows (indexes into all, in urgency order or a filter's
-// rank) by the order, stably, so that ties keep their order: by urgency,
-// or within a filter's rank by urgency. An unassigned case sorts after
-// the assigned ones.
-func (o sortOrder) arrange(all []cases.Summary, rows []int) {
-	var by func(a, b *cases.Summary) int
+// arrange sorts rows (slots of all, in urgency order or a filter's rank)
+// by the order, stably, so that ties keep their order: by urgency, or
+// within a filter's rank by urgency.
+func (o sortOrder) arrange(all rowStore, rows []int) {
+	if by := o.compare(); by != nil {
+		slices.SortStableFunc(rows, func(i, j int) int { return by(all.at(i), all.at(j)) })
+	}
+}
+
+// compare is the order's comparison of two cases, nil for urgency (the
+// rows' own order). An unassigned case sorts after the assigned ones.
+func (o sortOrder) compare() func(a, b *cases.Summary) int {
 	switch o {
 	case byReceived:
-		by = func(a, b *cases.Summary) int { return b.ReceivedAt.Compare(a.ReceivedAt) }
+		return func(a, b *cases.Summary) int { return b.ReceivedAt.Compare(a.ReceivedAt) }
 	case byOrganisation:
-		by = func(a, b *cases.Summary) int { return strings.Compare(a.Controller, b.Controller) }
+		return func(a, b *cases.Summary) int { return strings.Compare(a.Controller, b.Controller) }
 	case byAssignee:
-		by = func(a, b *cases.Summary) int {
+		return func(a, b *cases.Summary) int {
 			if (a.Assignee == "") != (b.Assignee == "") {
 				return strings.Compare(b.Assignee, a.Assignee) // "" last
 			}
 			return strings.Compare(a.Assignee, b.Assignee)
 		}
-	default:
-		return
 	}
-	slices.SortStableFunc(rows, func(i, j int) int { return by(&all[i], &all[j]) })
+	return nil
 }
 
 // edit applies a key or a paste to the query and reports whether it
@@ -340,8 +344,8 @@ func (q *queue) edit(msg tea.Msg) bool {
 
 // current is the case under the cursor, if any.
 func (q queue) current() *cases.Summary {
-	if q.cursor >= 0 && q.cursor < len(q.shown) {
-		return &q.all[q.shown[q.cursor]]
+	if q.cursor >= 0 && q.cursor < q.shown.len() {
+		return q.snap.rows.at(q.shown.at(q.cursor))
 	}
 	return nil
 }
@@ -356,11 +360,13 @@ func (q queue) currentID() string {
 // moveTo puts the cursor on the case with that ID if it is shown.
 func (q *queue) moveTo(id string, rows int) {
 	if id != "" {
-		if k := slices.IndexFunc(q.shown, func(i int) bool { return q.all[i].ID == id }); k >= 0 {
-			q.cursor = k
+		if slot := q.snap.slotOf(id); slot >= 0 {
+			if k := q.shown.index(slot); k >= 0 {
+				q.cursor = k
+			}
 		}
 	}
-	q.cursor = max(0, min(q.cursor, len(q.shown)-1))
+	q.cursor = max(0, min(q.cursor, q.shown.len()-1))
 	q.clamp(rows)
 }
 
@@ -372,7 +378,7 @@ func (q *queue) clamp(rows int) {
 	if q.cursor >= q.offset+rows {
 		q.offset = q.cursor - rows + 1
 	}
-	q.offset = max(0, min(q.offset, max(0, len(q.shown)-rows)))
+	q.offset = max(0, min(q.offset, max(0, q.shown.len()-rows)))
 }
 
 // move moves the cursor by a key; it reports whether the key was one.
@@ -389,11 +395,11 @@ func (q *queue) move(msg tea.KeyPressMsg, up, down, pageUp, pageDown, top, botto
 	case key.Matches(msg, top):
 		q.cursor = 0
 	case key.Matches(msg, bottom):
-		q.cursor = len(q.shown) - 1
+		q.cursor = q.shown.len() - 1
 	default:
 		return false
 	}
-	q.cursor = max(0, min(q.cursor, len(q.shown)-1))
+	q.cursor = max(0, min(q.cursor, q.shown.len()-1))
 	q.clamp(rows)
 	return true
 }
@@ -402,27 +408,26 @@ func (q *queue) move(msg tea.KeyPressMsg, up, down, pageUp, pageDown, top, botto
 // (cases.Statistics): overdue are the cases owing their answer past due,
 // those closed with the answer not sent included.
 func (q *queue) count(now time.Time) {
-	q.openCount, q.overdueCount, q.unsentCount = 0, 0, 0
-	for i := range q.all {
-		s := &q.all[i]
-		if !s.Closed() {
-			q.openCount++
-		}
-		if s.Overdue(now) {
-			q.overdueCount++
-		}
-		if s.AnswerNotSent() {
-			q.unsentCount++
+	q.openCount, q.overdueCount, q.unsentCount, q.countedAt = 0, 0, 0, now
+	for _, chunk := range q.snap.order.chunks {
+		for _, slot := range chunk {
+			q.tally(q.snap.rows.at(slot), 1)
 		}
 	}
 }
 
-func (q queue) unfilteredOrder() []int {
-	out := make([]int, len(q.all))
-	for i := range out {
-		out[i] = i
+// tally adds a case to the header's figures (by 1) or takes it out (by -1),
+// as of when they were counted.
+func (q *queue) tally(s *cases.Summary, by int) {
+	if !s.Closed() {
+		q.openCount += by
 	}
-	return out
+	if s.Overdue(q.countedAt) {
+		q.overdueCount += by
+	}
+	if s.AnswerNotSent() {
+		q.unsentCount += by
+	}
 }
 
 // nextQuick is the quick filters after one of their keys.
@@ -491,10 +496,10 @@ func (m Model) queueLoaded(msg tea.Msg) (tea.Model, tea.Cmd) {
 	case queueMsg:
 		return m.snapshot(msg)
 	case indexMsg:
-		if len(msg.all) != len(q.all) || (len(q.all) > 0 && &msg.all[0] != &q.all[0]) {
-			return m, nil // the snapshot changed meanwhile
+		if msg.rows.shared != q.snap.rows.shared || msg.index.Len() > q.snap.rows.n {
+			return m, nil // another snapshot was read meanwhile
 		}
-		q.index = msg.index
+		q.snap.index = indexed(msg.index, q.snap.rows)
 		q.filter.seq++
 		return m, m.runFilterIfNeeded()
 	case filterMsg:
@@ -503,7 +508,8 @@ func (m Model) queueLoaded(msg tea.Msg) (tea.Model, tea.Cmd) {
 	return m, nil
 }
 
-// snapshot shows a new snapshot, keeping the cursor on its case.
+// snapshot shows a new snapshot, read whole or with others' changes
+// merged, keeping the cursor on its case.
 func (m Model) snapshot(msg queueMsg) (tea.Model, tea.Cmd) {
 	q := &m.queue
 	if msg.err != nil {
@@ -512,14 +518,17 @@ func (m Model) snapshot(msg queueMsg) (tea.Model, tea.Cmd) {
 		return m, nil
 	}
 	if msg.partial && msg.counter < q.counter {
-		return m, nil // an older poll's merge, overtaken by a newer one
+		return m, nil // an older poll's rows, overtaken by a newer one
 	}
 	m.clearStoreError()
+	if msg.partial {
+		return m.merge(msg.rows, msg.counter)
+	}
 	if msg.keepID == "" {
 		msg.keepID = q.currentID()
 	}
-	q.all, q.voided, q.index, q.counter, q.loaded = msg.all, msg.voided, msg.index, msg.counter, true
-	q.idWidth = idWidth(q.all)
+	q.snap, q.counter, q.loaded = newSnapshot(msg.all, msg.voided), msg.counter, true
+	q.idWidth = idWidth(msg.all)
 	q.count(m.now)
 	var figures tea.Cmd
 	if m.screen == screenOverview {
@@ -527,19 +536,9 @@ func (m Model) snapshot(msg queueMsg) (tea.Model, tea.Cmd) {
 		q = &m.queue
 	}
 	q.filter.seq++
-	if msg.filtered && msg.filterSeq == q.filter.seq-1 {
-		// Filtered with the snapshot, and no key changed the filter since.
-		f := &q.filter
-		q.shown, f.shownSeq, f.exact, f.exactSeq = msg.ranked, f.seq, msg.exact, f.seq
-		m.moveTo(msg.keepID)
-		return m, tea.Batch(m.reloadCaseIfChanged(), figures)
-	}
-	q.shown = q.unfilteredOrder()
+	q.shown = q.snap.order
 	m.moveTo(msg.keepID)
-	if q.index == nil {
-		return m, tea.Batch(buildIndex(q.all), m.reloadCaseIfChanged(), figures)
-	}
-	return m, tea.Batch(m.runFilterIfNeeded(), m.reloadCaseIfChanged(), figures)
+	return m, tea.Batch(buildIndex(q.snap.rows), m.reloadCaseIfChanged(), figures)
 }
 
 // clearStoreError forgets a passing error of the store (a busy database)
@@ -564,8 +563,8 @@ func (m Model) filtered(msg filterMsg) (tea.Model, tea.Cmd) {
 		f.openExact = false
 		if msg.exact >= 0 {
 			q.shown, q.cursor, q.offset = msg.ranked, 0, 0
-			m.moveTo(q.all[msg.exact].ID)
-			return m, m.openCase(q.all[msg.exact].ID, true)
+			m.moveTo(q.snap.rows.at(msg.exact).ID)
+			return m, m.openCase(q.snap.rows.at(msg.exact).ID, true)
 		}
 	}
 	keep := q.currentID()
@@ -575,11 +574,11 @@ func (m Model) filtered(msg filterMsg) (tea.Model, tea.Cmd) {
 	q.shown = msg.ranked
 	q.cursor, q.offset = 0, 0
 	if msg.exact >= 0 && !f.typing {
-		keep = q.all[msg.exact].ID
+		keep = q.snap.rows.at(msg.exact).ID
 	}
 	m.moveTo(keep)
 	if msg.exact >= 0 {
-		m.moveTo(q.all[msg.exact].ID)
+		m.moveTo(q.snap.rows.at(msg.exact).ID)
 	}
 	return m, nil
 }
@@ -592,8 +591,8 @@ func (m Model) filterKey(msg tea.KeyPressMsg) (tea.Model, tea.Cmd) {
 	case key.Matches(msg, k.Accept):
 		// Leave the input keeping the filter; a case's exact ID opens it.
 		f.typing = false
-		if q.query() != "" && f.exactSeq == f.seq && f.exact >= 0 && f.exact < len(q.all) {
-			return m, m.openCase(q.all[f.exact].ID, true)
+		if q.query() != "" && f.exactSeq == f.seq && f.exact >= 0 && f.exact < q.snap.rows.n {
+			return m, m.openCase(q.snap.rows.at(f.exact).ID, true)
 		}
 		f.openExact = q.query() != "" && f.exactSeq != f.seq
 		return m, nil
@@ -871,9 +870,9 @@ func (m *Model) queueView() string {
 		}
 	case !q.loaded:
 		lines = []string{"Loading the queue…"}
-	case len(q.shown) == 0 && len(q.all) == 0:
+	case q.shown.len() == 0 && q.snap.len() == 0:
 		lines = []string{"No cases yet. n records a request (or rightsdesk add, rightsdesk import)."}
-	case len(q.shown) == 0:
+	case q.shown.len() == 0:
 		lines = []string{"No case matches the filter. esc clears it."}
 	}
 	lines = lines[:min(len(lines), rows)]
@@ -882,9 +881,9 @@ func (m *Model) queueView() string {
 	}
 	rows -= len(lines)
 	// Only the visible rows are rendered.
-	end := min(len(q.shown), q.offset+rows)
+	end := min(q.shown.len(), q.offset+rows)
 	for k := q.offset; k < end; k++ {
-		b.WriteString(m.row(&q.all[q.shown[k]], c, k == q.cursor) + "\n")
+		b.WriteString(m.row(q.snap.rows.at(q.shown.at(k)), c, k == q.cursor) + "\n")
 	}
 	for k := max(0, end-q.offset); k < rows; k++ {
 		b.WriteString("\n")
@@ -941,16 +940,16 @@ func (m *Model) filterLine() string {
 	if q.start.closed == closedLoading {
 		sorted += " · " + loadingClosed
 	}
-	count := cases.Plural(len(q.all), "case")
+	count := cases.Plural(q.snap.len(), "case")
 	if len(f) > 0 {
-		count = fmt.Sprintf("%d of %s", len(q.shown), cases.Plural(len(q.all), "case"))
+		count = fmt.Sprintf("%d of %s", q.shown.len(), cases.Plural(q.snap.len(), "case"))
 		if fl.shownSeq != fl.seq && q.filtered() {
-			count = fmt.Sprintf("searching %s…", cases.Plural(len(q.all), "case")) // the rows are the last result's
+			count = fmt.Sprintf("searching %s…", cases.Plural(q.snap.len(), "case")) // the rows are the last result's
 		}
 		return "filter: " + strings.Join(f, " + ") + " — " + count + sorted
 	}
-	if len(q.shown) > 0 {
-		count = fmt.Sprintf("case %d of %d", q.cursor+1, len(q.all))
+	if q.shown.len() > 0 {
+		count = fmt.Sprintf("case %d of %d", q.cursor+1, q.snap.len())
 	}
 	return count + sorted
 }

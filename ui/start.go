@@ -69,7 +69,8 @@ type (
 	// closedMsg is the closed cases read, merged into the snapshot the
 	// read began with (base); voided are those voided, open or closed.
 	closedMsg struct {
-		base         []cases.Summary
+		baseSlots    int    // the slots of the snapshot merged into (rowStore.n)
+		baseCounter  uint64 // and its change counter: a merge since changes either
 		all, voided  []cases.Summary
 		counter      uint64
 		closed, void []cases.Summary // as read (current to read), to merge again if the snapshot changed meanwhile
@@ -107,9 +108,10 @@ func (m Model) started(msg startMsg) (tea.Model, tea.Cmd) {
 	}
 	m.clearStoreError()
 	q, c := &m.queue, msg.page.Counts
-	q.all, q.index, q.counter, q.loaded = msg.page.Rows, nil, msg.page.Changes, true
-	q.idWidth = idWidth(q.all)
-	q.shown = q.unfilteredOrder()
+	q.snap, q.counter, q.loaded = newSnapshot(msg.page.Rows, nil), msg.page.Changes, true
+	q.idWidth = idWidth(msg.page.Rows)
+	q.filter.seq++
+	q.shown = q.snap.order
 	q.openCount, q.overdueCount, q.unsentCount = c.Open, c.Overdue, c.AnswerNotSent
 	q.start = startState{paging: true, notLoaded: max(0, c.Cases-c.Open-c.AnswerNotSent) + c.Voided}
 	m.moveTo(msg.keepID)
@@ -137,7 +139,7 @@ func (m Model) opened(msg openMsg) (tea.Model, tea.Cmd) {
 		m.queue.loaded = false
 		return m, cmd
 	}
-	if m.queue.start.notLoaded > 0 && len(m.queue.all) < m.queueRows() {
+	if m.queue.start.notLoaded > 0 && m.queue.snap.len() < m.queueRows() {
 		// Nothing to scroll to: the closed cases are what is left to show.
 		return m.loadClosed(cmd)
 	}
@@ -156,7 +158,7 @@ func (m Model) closedIfAsked(cmd tea.Cmd) (tea.Model, tea.Cmd) {
 	}
 	quick := q.filter.quick
 	quick.overdue, quick.week = false, false
-	atEnd := !q.filtered() && len(q.shown) > 0 && q.cursor >= len(q.shown)-1
+	atEnd := !q.filtered() && q.shown.len() > 0 && q.cursor >= q.shown.len()-1
 	if m.screen == screenOverview || q.query() != "" || q.filter.sort != byUrgency || quick.active() || atEnd {
 		return m.loadClosed(cmd)
 	}
@@ -176,23 +178,25 @@ func (m Model) loadClosed(cmd tea.Cmd) (tea.Model, tea.Cmd) {
 		m.overview.seq++ // figures of the open cases alone are dropped
 		m.overview.figures = nil
 	}
-	now, base, baseVoided, counter := m.opt.Clock.Now(), q.all, q.voided, q.counter
+	now, snap, counter := m.opt.Clock.Now(), q.snap, q.counter
 	return m, tea.Batch(cmd, func() tea.Msg {
 		all, read, err := p.ClosedQueue(now)
 		if err != nil {
 			return closedMsg{err: err}
 		}
 		closed, voided := standing(all)
-		return mergeClosed(base, baseVoided, counter, closed, voided, read)
+		return mergeClosed(snap, counter, closed, voided, read)
 	})
 }
 
-// mergeClosed is the snapshot base (current to the change counter) with
+// mergeClosed is the snapshot snap (current to the change counter) with
 // the closed and voided cases read (current to read): a case in both is
 // taken from the later read, and the result is current to the earlier
 // counter, so that the next refresh reads again what changed after it.
-func mergeClosed(base, baseVoided []cases.Summary, counter uint64, closed, voided []cases.Summary, read uint64) closedMsg {
-	msg := closedMsg{base: base, counter: min(counter, read), closed: closed, void: voided, read: read}
+// snap's versions never change, so it may be read here, off the update loop.
+func mergeClosed(snap snapshot, counter uint64, closed, voided []cases.Summary, read uint64) closedMsg {
+	base, baseVoided := snap.summaries(), snap.voided
+	msg := closedMsg{baseSlots: snap.rows.n, baseCounter: counter, counter: min(counter, read), closed: closed, void: voided, read: read}
 	if counter == 0 {
 		msg.counter = read
 	}
@@ -242,11 +246,12 @@ func (m Model) closedLoaded(msg closedMsg) (tea.Model, tea.Cmd) {
 		m.err = errorLine(msg.err)
 		return m, nil
 	}
-	if len(msg.base) != len(q.all) || (len(q.all) > 0 && &msg.base[0] != &q.all[0]) {
-		// The snapshot changed meanwhile (a colleague's change merged):
-		// the closed cases read are merged into the new one.
-		base, baseVoided, counter := q.all, q.voided, q.counter
-		return m, func() tea.Msg { return mergeClosed(base, baseVoided, counter, msg.closed, msg.void, msg.read) }
+	if msg.baseSlots != q.snap.rows.n || msg.baseCounter != q.counter {
+		// The snapshot changed meanwhile (a colleague's change merged:
+		// new slots, a later counter): the closed cases read are merged
+		// into the new one.
+		snap, counter := q.snap, q.counter
+		return m, func() tea.Msg { return mergeClosed(snap, counter, msg.closed, msg.void, msg.read) }
 	}
 	q.start.closed, q.start.notLoaded = closedLoaded, 0
 	return m.snapshot(queueMsg{all: msg.all, voided: msg.voided, counter: msg.counter, keepID: q.currentID()})

@@ -255,8 +255,8 @@ func TestOthersChangesUnderAFilter(t *testing.T) {
 	if m.currentID() != ids[0] {
 		t.Fatalf("the cursor moved to %s", m.currentID())
 	}
-	if m.queue.all[m.queue.shown[0]].Assignee != "marc" {
-		t.Fatalf("the change is not shown: %+v", m.queue.all[m.queue.shown[0]])
+	if row := m.queue.snap.rows.at(m.queue.shown.at(0)); row.Assignee != "marc" {
+		t.Fatalf("the change is not shown: %+v", row)
 	}
 }
 

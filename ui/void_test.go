@@ -44,10 +44,10 @@ func TestVoidedCasesLeaveTheQueue(t *testing.T) {
 	if screen := frame(m); strings.Contains(screen, ids[1]) || !strings.Contains(screen, "case 1 of 1") {
 		t.Fatalf("a case voided meanwhile stays in the queue:\n%s", screen)
 	}
-	if len(m.queue.voided) != 2 {
-		t.Errorf("voided kept apart: %d", len(m.queue.voided))
+	if len(m.queue.snap.voided) != 2 {
+		t.Errorf("voided kept apart: %d", len(m.queue.snap.voided))
 	}
-	ov := overviewFigures(m.queue.all, m.queue.voided, "", m.now)
+	ov := overviewFigures(m.queue.snap.summaries(), m.queue.snap.voided, "", m.now)
 	if ov.stats.Voided != 2 || ov.stats.Cases != 1 || ov.stats.Open != 0 {
 		t.Errorf("overview figures: %+v", ov.stats)
 	}

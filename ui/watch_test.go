@@ -100,7 +100,7 @@ func TestPushedChangeShowsWithoutAPoll(t *testing.T) {
 	if got := m.queue.counter; got != counter {
 		t.Fatalf("after the push the queue is at change %d, want %d", got, counter)
 	}
-	row := m.queue.all[0]
+	row := m.queue.snap.summaries()[0]
 	if row.ID != ids[0] || row.Revision != r.Revision {
 		t.Fatalf("the pushed change is not in the queue: %+v", row)
 	}
