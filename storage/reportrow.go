@@ -171,6 +171,10 @@ func (enc *encodedCase) putReportEntry(tx *bolt.Tx, batch *indexBatch) error {
 	if err != nil {
 		return err
 	}
+	// Keys are receipt instants: a new case's goes at the end, and a
+	// rebuild puts them in order, so pages are filled, not halved (bbolt
+	// does not keep FillPercent between transactions).
+	b.FillPercent = 0.9
 	if batch == nil {
 		if old := tx.Bucket(bucketRows).Get(enc.id); old != nil {
 			if sum, _, err := decodeRow(old); err == nil {
