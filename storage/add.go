@@ -69,7 +69,7 @@ func (s *Store) addRequests(requests [][]*cases.Case, now time.Time, perTx int, 
 			batch := &indexBatch{}
 			// New cases take increasing IDs, so these buckets grow at their
 			// end: pack their pages full instead of half.
-			for _, name := range [][]byte{bucketCases, bucketTimelines, bucketFiles, bucketRows, bucketChanges} {
+			for _, name := range [][]byte{bucketCases, bucketEvents, bucketFiles, bucketRows, bucketChanges} {
 				if b := tx.Bucket(name); b != nil {
 					b.FillPercent = 0.95
 				}
@@ -209,12 +209,12 @@ func encodeNewCase(c *cases.Case, now time.Time, seed []byte) (newCase, error) {
 // put writes an encoded new case: its timeline and files, then its record,
 // row and index entry, and logs the change.
 func (n *newCase) put(tx *bolt.Tx, batch *indexBatch) error {
-	tl, err := tx.Bucket(bucketTimelines).CreateBucketIfNotExists(n.enc.id)
+	tl, err := timelineFor(tx, n.c.ID)
 	if err != nil {
 		return err
 	}
 	for i, env := range n.envs {
-		if err := tl.Put(u64(uint64(i+1)), env); err != nil {
+		if err := tl.put(uint64(i+1), env); err != nil {
 			return err
 		}
 		if err := logEvent(tx, n.c, env); err != nil {
