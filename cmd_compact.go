@@ -10,10 +10,12 @@ import (
 // compactCommand rewrites the database into a fresh, packed file.
 func (a *app) compactCommand() *cobra.Command {
 	cmd := &cobra.Command{Use: "compact", Short: "rewrite the database into a fresh file without free pages or slack", Args: noArgs,
-		Long: `Rewrites the database into a fresh file, every page packed full, and renames it
-over the original (purge does the same after it erases). bbolt keeps the pages
-a change frees for later changes, and pages filled as cases grew stay part
-empty: compact gives their bytes back. Writers wait while it runs; killed
+		Long: `Compresses the timelines of closed cases (each still verifies by the same
+hashes; a later change to one stores it plainly again), then rewrites the
+database into a fresh file, every page packed full, and renames it over the
+original (purge does the same after it erases). bbolt keeps the pages a change
+frees for later changes, and pages filled as cases grew stay part empty:
+compact gives their bytes back. Writers wait while it runs; killed
 half-way, the next command that writes finishes it. Prints the file's size
 before and after, and per case.`,
 		Example: "  rightsdesk compact\n  rightsdesk compact --db demo.db --json"}
@@ -38,6 +40,9 @@ func (a *app) runCompact(db string, asJSON bool) int {
 		return a.printJSON(res)
 	}
 	fmt.Fprintf(a.stdout, "compacted %s: %d bytes before, %d after", a.dbPath(db), res.SizeBefore, res.SizeAfter)
+	if res.Frozen > 0 {
+		fmt.Fprintf(a.stdout, "; %d closed cases' timelines frozen", res.Frozen)
+	}
 	if res.Cases > 0 {
 		fmt.Fprintf(a.stdout, "; %d cases, %d bytes per case before, %d after",
 			res.Cases, res.SizeBefore/int64(res.Cases), res.SizeAfter/int64(res.Cases))

@@ -177,6 +177,9 @@ type newCase struct {
 	// is (case ID, i+1, digests[i]).
 	digests []string
 	enc     *encodedCase
+	// frozen is the timeline frozen (frozen.go) when the case is written
+	// closed, nil otherwise.
+	frozen []byte
 }
 
 // encodeNewCase encodes a numbered case: its events chained, then its
@@ -202,6 +205,11 @@ func encodeNewCase(c *cases.Case, now time.Time, seed []byte) (newCase, error) {
 	if err != nil {
 		return out, err
 	}
+	if st.Status == cases.StatusClosed {
+		if out.frozen, err = freezeEnvelopes(c.ID, out.envs); err != nil {
+			return out, err
+		}
+	}
 	out.enc, err = encodeCase(rec, st)
 	return out, err
 }
@@ -213,9 +221,16 @@ func (n *newCase) put(tx *bolt.Tx, batch *indexBatch) error {
 	if err != nil {
 		return err
 	}
-	for i, env := range n.envs {
-		if err := tl.put(uint64(i+1), env); err != nil {
+	if n.frozen != nil {
+		if err := tl.putFrozen(n.frozen); err != nil {
 			return err
+		}
+	}
+	for i, env := range n.envs {
+		if n.frozen == nil {
+			if err := tl.put(uint64(i+1), env); err != nil {
+				return err
+			}
 		}
 		if err := logEvent(tx, n.c, env); err != nil {
 			return err

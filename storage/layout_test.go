@@ -1,6 +1,7 @@
 package storage
 
 import (
+	"os"
 	"path/filepath"
 	"sort"
 	"testing"
@@ -108,4 +109,15 @@ func TestFileBytesPerCase(t *testing.T) {
 	if l.bytesPerCase > 15_000 || l.leafUse < 0.75 {
 		t.Errorf("%.0f bytes per case, %.1f%% of leaf bytes in use: want at most 15,000 and at least 75%%", l.bytesPerCase, 100*l.leafUse)
 	}
+}
+
+// TestLayoutOfFile prints the layout of the database file named by
+// RIGHTSDESK_LAYOUT_DB (read only): how the figures of a large demo file
+// are taken. It is skipped without it.
+func TestLayoutOfFile(t *testing.T) {
+	path := os.Getenv("RIGHTSDESK_LAYOUT_DB")
+	if path == "" {
+		t.Skip("RIGHTSDESK_LAYOUT_DB names no file")
+	}
+	measureLayout(t, path).log(t)
 }

@@ -3,6 +3,7 @@ package storage
 import (
 	"bytes"
 	"encoding/binary"
+	"errors"
 	"time"
 
 	bolt "go.etcd.io/bbolt"
@@ -34,6 +35,7 @@ type timeline struct {
 	flat   *bolt.Bucket // bucketEvents; nil in a file of schema 4 or before
 	nested *bolt.Bucket // the case's schema-4 bucket, when not yet moved
 	prefix []byte       // the case ID and a 0 byte
+	frozen []byte       // the case's frozen timeline (frozen.go), if it is
 }
 
 // timelineOf is case id's timeline in tx, and whether it has any event.
@@ -47,8 +49,13 @@ func timelineOf(tx *bolt.Tx, id string) (timeline, bool) {
 	if t.flat == nil {
 		return t, false
 	}
-	k, _ := t.flat.Cursor().Seek(t.prefix)
-	return t, k != nil && bytes.HasPrefix(k, t.prefix)
+	c := t.flat.Cursor()
+	k, v := c.Seek(t.prefix)
+	found := k != nil && bytes.HasPrefix(k, t.prefix)
+	for ; k != nil && len(k) == len(t.prefix)+2 && bytes.HasPrefix(k, t.prefix); k, v = c.Next() {
+		t.frozen = append(t.frozen, v...)
+	}
+	return t, found
 }
 
 // timelineFor is case id's timeline for writing: the flat layout unless
@@ -74,6 +81,16 @@ func eventKey(prefix []byte, seq uint64) []byte {
 // get is the envelope of event seq (from 1), nil when there is none.
 func (t timeline) get(seq uint64) []byte {
 	switch {
+	case t.frozen != nil:
+		var out []byte
+		_ = t.forEach(func(k, v []byte) error {
+			if binary.BigEndian.Uint64(k) == seq {
+				out = v
+				return errStop
+			}
+			return nil
+		})
+		return out
 	case t.nested != nil:
 		return t.nested.Get(u64(seq))
 	case t.flat != nil:
@@ -82,8 +99,14 @@ func (t timeline) get(seq uint64) []byte {
 	return nil
 }
 
-// put stores the envelope of event seq.
-func (t timeline) put(seq uint64, env []byte) error {
+// put stores the envelope of event seq; a frozen timeline is thawed
+// first.
+func (t *timeline) put(seq uint64, env []byte) error {
+	if t.frozen != nil {
+		if err := t.thaw(); err != nil {
+			return err
+		}
+	}
 	if t.nested != nil {
 		return t.nested.Put(u64(seq), env)
 	}
@@ -96,18 +119,120 @@ func (t timeline) put(seq uint64, env []byte) error {
 // are valid only for the transaction and must not be changed.
 func (t timeline) forEach(fn func(seq, env []byte) error) error {
 	switch {
+	case t.frozen != nil:
+		err := thawEnvelopes(string(t.prefix[:len(t.prefix)-1]), t.frozen, func(seq uint64, env []byte) error {
+			return fn(u64(seq), env)
+		})
+		if errors.Is(err, errStop) {
+			return nil
+		}
+		return err
 	case t.nested != nil:
-		return t.nested.ForEach(fn)
+		if err := t.nested.ForEach(fn); !errors.Is(err, errStop) {
+			return err
+		}
+		return nil
 	case t.flat == nil:
 		return nil
 	}
 	c := t.flat.Cursor()
 	for k, v := c.Seek(t.prefix); k != nil && bytes.HasPrefix(k, t.prefix); k, v = c.Next() {
-		if err := fn(k[len(t.prefix):], v); err != nil {
+		if err := fn(k[len(t.prefix):], v); errors.Is(err, errStop) {
+			return nil
+		} else if err != nil {
 			return err
 		}
 	}
 	return nil
+}
+
+// thaw stores a frozen timeline's events one by one again, and removes
+// its frozen value.
+func (t *timeline) thaw() error {
+	frozen := t.frozen
+	t.frozen = nil
+	err := thawEnvelopes(string(t.prefix[:len(t.prefix)-1]), frozen, func(seq uint64, env []byte) error {
+		return t.flat.Put(eventKey(t.prefix, seq), env)
+	})
+	if err != nil {
+		return err
+	}
+	for i := range frozenChunks(len(frozen)) {
+		if err := t.flat.Delete(chunkKey(t.prefix, i)); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// frozenChunk is the most bytes of a frozen timeline one value holds: a
+// timeline of 2 KB in one value would leave half of a 4 KB page empty,
+// where values of 1 KB fill it.
+const frozenChunk = 1024
+
+// frozenChunks is how many values a frozen timeline of n bytes takes.
+func frozenChunks(n int) int { return (n + frozenChunk - 1) / frozenChunk }
+
+// chunkKey is the key of value i of a frozen timeline: the case's prefix
+// and i in 2 bytes, a key that no event's (8 bytes of sequence) can be.
+func chunkKey(prefix []byte, i int) []byte {
+	return binary.BigEndian.AppendUint16(append([]byte(nil), prefix...), uint16(i))
+}
+
+// putChunks stores a frozen timeline in chunks.
+func (t *timeline) putChunks(frozen []byte) error {
+	if frozenChunks(len(frozen)) > 1<<16 {
+		return errors.New("a frozen timeline of more than 64 MB")
+	}
+	t.flat.FillPercent = eventsFill
+	for i := range frozenChunks(len(frozen)) {
+		if err := t.flat.Put(chunkKey(t.prefix, i), frozen[i*frozenChunk:min(len(frozen), (i+1)*frozenChunk)]); err != nil {
+			return err
+		}
+	}
+	t.frozen = frozen
+	return nil
+}
+
+// freeze turns the case's events into one frozen value (frozen.go), and
+// reports whether it did: a timeline already frozen, or not in the flat
+// layout, or empty, is left as it is.
+func (t *timeline) freeze() (bool, error) {
+	if t.frozen != nil || t.nested != nil || t.flat == nil {
+		return false, nil
+	}
+	var keys, envs [][]byte
+	gap := false
+	err := t.forEach(func(k, v []byte) error {
+		if gap = binary.BigEndian.Uint64(k) != uint64(len(envs)+1); gap {
+			return errStop // numbered with a gap: left as it is, for check to say
+		}
+		keys = append(keys, eventKey(t.prefix, binary.BigEndian.Uint64(k)))
+		envs = append(envs, v)
+		return nil
+	})
+	if err != nil || gap || len(envs) == 0 {
+		return false, err
+	}
+	frozen, err := freezeEnvelopes(string(t.prefix[:len(t.prefix)-1]), envs)
+	if err != nil {
+		return false, err
+	}
+	for _, k := range keys {
+		if err := t.flat.Delete(k); err != nil {
+			return false, err
+		}
+	}
+	return true, t.putChunks(frozen)
+}
+
+// putFrozen stores the frozen timeline of a new case, in place of its
+// events one by one.
+func (t *timeline) putFrozen(frozen []byte) error {
+	if t.nested != nil || t.frozen != nil {
+		return errors.New("a frozen timeline written over a stored one")
+	}
+	return t.putChunks(frozen)
 }
 
 // first is the envelope of the case's first event, nil when it has none.

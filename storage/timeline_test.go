@@ -1,13 +1,16 @@
 package storage
 
 import (
-	"encoding/binary"
-
 	bolt "go.etcd.io/bbolt"
 )
 
 // delete removes event seq (a purge never does: tests use it to tamper).
-func (t timeline) delete(seq uint64) error {
+func (t *timeline) delete(seq uint64) error {
+	if t.frozen != nil {
+		if err := t.thaw(); err != nil {
+			return err
+		}
+	}
 	if t.nested != nil {
 		return t.nested.Delete(u64(seq))
 	}
@@ -26,15 +29,23 @@ func unflatten(tx *bolt.Tx) error {
 	if err != nil {
 		return err
 	}
-	err = flat.ForEach(func(k, v []byte) error {
-		tl, err := old.CreateBucketIfNotExists([]byte(caseOfEventKey(k)))
+	var ids []string
+	_ = flat.ForEach(func(k, _ []byte) error {
+		if id := caseOfEventKey(k); len(ids) == 0 || ids[len(ids)-1] != id {
+			ids = append(ids, id)
+		}
+		return nil
+	})
+	for _, id := range ids {
+		tl, _ := timelineOf(tx, id) // before its bucket, which it would read
+		nested, err := old.CreateBucketIfNotExists([]byte(id))
 		if err != nil {
 			return err
 		}
-		return tl.Put(u64(binary.BigEndian.Uint64(k[len(k)-8:])), v)
-	})
-	if err != nil {
-		return err
+		err = tl.forEach(func(k, v []byte) error { return nested.Put(append([]byte(nil), k...), append([]byte(nil), v...)) })
+		if err != nil {
+			return err
+		}
 	}
 	return tx.DeleteBucket(bucketEvents)
 }

@@ -1,0 +1,111 @@
+package storage
+
+import (
+	"bytes"
+	"encoding/json"
+	"reflect"
+	"testing"
+
+	bolt "go.etcd.io/bbolt"
+
+	"rightsdesk/cases"
+)
+
+// frozenState says whether case id's timeline is frozen, and how many of
+// its events are stored one by one.
+func frozenState(t *testing.T, s *Store, id string) (frozen bool, plain int) {
+	t.Helper()
+	_ = s.view(func(tx *bolt.Tx) error {
+		tl, _ := timelineOf(tx, id)
+		frozen = tl.frozen != nil
+		c := tx.Bucket(bucketEvents).Cursor()
+		for k, _ := c.Seek(tl.prefix); k != nil && bytes.HasPrefix(k, tl.prefix); k, _ = c.Next() {
+			if len(k) == len(tl.prefix)+8 {
+				plain++
+			}
+		}
+		return nil
+	})
+	return frozen, plain
+}
+
+// TestCompactFreezesClosedCases: compact freezes a closed case's timeline
+// and leaves an open one; the frozen case reads, chains and checks exactly
+// as before; a change to it stores its events one by one again; and an
+// event altered inside a frozen timeline is caught by check.
+func TestCompactFreezesClosedCases(t *testing.T) {
+	s := newStore(t)
+	closed := addCase(t, s, "Anna Berg")[0].ID
+	noteCase(t, s, closed, "called back")
+	if _, err := s.Apply(closed, cases.Event{Kind: cases.EventClosed, Outcome: cases.OutcomeNoData, Actor: "dpo"}, NoRevision, testNow); err != nil {
+		t.Fatal(err)
+	}
+	open := addCase(t, s, "Bo Open")[0].ID
+	before, err := s.Get(closed)
+	if err != nil {
+		t.Fatal(err)
+	}
+	chain, err := s.Chain(closed)
+	if err != nil {
+		t.Fatal(err)
+	}
+	res, err := s.Compact()
+	if err != nil || res.Frozen != 1 || res.Cases != 2 || res.SizeAfter > res.SizeBefore {
+		t.Fatalf("compact: %+v %v", res, err)
+	}
+	if frozen, plain := frozenState(t, s, closed); !frozen || plain != 0 {
+		t.Fatalf("closed case: frozen %v, %d events stored one by one", frozen, plain)
+	}
+	if frozen, _ := frozenState(t, s, open); frozen {
+		t.Fatal("an open case was frozen")
+	}
+	mustCheck(t, s)
+	after, err := s.Get(closed)
+	if err != nil {
+		t.Fatal(err)
+	}
+	chainAfter, err := s.Chain(closed)
+	if err != nil || !reflect.DeepEqual(chainAfter, chain) {
+		t.Fatalf("the chain after freezing: %v %v", chainAfter, err)
+	}
+	a, _ := json.Marshal(after)
+	b, _ := json.Marshal(before)
+	if !bytes.Equal(a, b) {
+		t.Fatalf("the case reads differently frozen:\n%s\n%s", a, b)
+	}
+
+	// A change thaws it.
+	noteCase(t, s, closed, "a note after closing")
+	if frozen, plain := frozenState(t, s, closed); frozen || plain != len(chain)+1 {
+		t.Fatalf("after a change: frozen %v, %d events stored one by one", frozen, plain)
+	}
+	mustCheck(t, s)
+	if chainAfter, _ = s.Chain(closed); !reflect.DeepEqual(chainAfter[:len(chain)], chain) {
+		t.Fatal("thawing changed the chain")
+	}
+
+	// Frozen again, then an event altered inside the compressed value.
+	if res, err := s.Compact(); err != nil || res.Frozen != 1 {
+		t.Fatalf("compact again: %+v %v", res, err)
+	}
+	withBolt(t, s, func(tx *bolt.Tx) error {
+		tl, _ := timelineOf(tx, closed)
+		var envs [][]byte
+		_ = tl.forEach(func(_, v []byte) error {
+			envs = append(envs, bytes.Replace(v, []byte("called back"), []byte("never rang!"), 1))
+			return nil
+		})
+		frozen, err := freezeEnvelopes(closed, envs)
+		if err != nil {
+			return err
+		}
+		for i := range frozenChunks(len(tl.frozen)) {
+			if err := tl.flat.Delete(chunkKey(tl.prefix, i)); err != nil {
+				return err
+			}
+		}
+		tl.frozen = nil
+		return tl.putChunks(frozen)
+	})
+	mustCatch(t, s, closed, "an event altered in a frozen timeline")
+}
