@@ -205,12 +205,15 @@ func encodeNewCase(c *cases.Case, now time.Time, seed []byte) (newCase, error) {
 	if err != nil {
 		return out, err
 	}
+	if out.enc, err = encodeCase(rec, st); err != nil {
+		return out, err
+	}
 	if st.Status == cases.StatusClosed {
 		if out.frozen, err = freezeEnvelopes(c.ID, out.envs); err != nil {
 			return out, err
 		}
+		out.enc.value, err = freezeCaseValue(out.enc.value)
 	}
-	out.enc, err = encodeCase(rec, st)
 	return out, err
 }
 

@@ -11,13 +11,16 @@ import (
 	"rightsdesk/cases"
 )
 
-// frozenState says whether case id's timeline is frozen, and how many of
-// its events are stored one by one.
+// frozenState says whether case id's timeline and stored value are
+// frozen, and how many of its events are stored one by one.
 func frozenState(t *testing.T, s *Store, id string) (frozen bool, plain int) {
 	t.Helper()
 	_ = s.view(func(tx *bolt.Tx) error {
 		tl, _ := timelineOf(tx, id)
 		frozen = tl.frozen != nil
+		if value := tx.Bucket(bucketCases).Get([]byte(id)); frozen != (value[0] == caseValueFrozen) {
+			t.Errorf("%s: timeline frozen %v, stored value %d", id, frozen, value[0])
+		}
 		c := tx.Bucket(bucketEvents).Cursor()
 		for k, _ := c.Seek(tl.prefix); k != nil && bytes.HasPrefix(k, tl.prefix); k, _ = c.Next() {
 			if len(k) == len(tl.prefix)+8 {

@@ -110,6 +110,11 @@ func splitCaseValue(v []byte) (recordJSON, view []byte, err error) {
 	if len(v) > 0 && v[0] == '{' {
 		return v, nil, nil
 	}
+	if len(v) > 0 && v[0] == caseValueFrozen {
+		if v, err = thawCaseValue(v); err != nil {
+			return nil, nil, err
+		}
+	}
 	if len(v) == 0 || v[0] != caseValueFormat {
 		return nil, nil, errBadRow
 	}
