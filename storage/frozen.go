@@ -6,6 +6,7 @@ import (
 	"encoding/binary"
 	"fmt"
 	"io"
+	"sync"
 
 	bolt "go.etcd.io/bbolt"
 )
@@ -75,10 +76,11 @@ func digestOf(env []byte) (string, error) {
 func freezeEnvelopes(id string, envs [][]byte) ([]byte, error) {
 	var buf bytes.Buffer
 	buf.WriteByte(frozenFormat)
-	w, err := flate.NewWriterDict(&buf, flate.DefaultCompression, frozenDict)
+	w, err := envelopeWriters.get(&buf)
 	if err != nil {
 		return nil, err
 	}
+	defer envelopeWriters.put(w)
 	hash := chainStart(id)
 	var head [2*binary.MaxVarintLen64 + 1]byte
 	for _, env := range envs {
@@ -118,9 +120,7 @@ func thawEnvelopes(id string, frozen []byte, fn func(seq uint64, env []byte) err
 	if len(frozen) == 0 || frozen[0] != frozenFormat {
 		return fmt.Errorf("case %s: a frozen timeline of an unknown format", id)
 	}
-	r := flate.NewReaderDict(bytes.NewReader(frozen[1:]), frozenDict)
-	plain, err := io.ReadAll(r)
-	r.Close()
+	plain, err := inflate(frozen[1:], frozenDict)
 	if err != nil {
 		return fmt.Errorf("case %s: a damaged frozen timeline: %w", id, err)
 	}
@@ -226,10 +226,11 @@ func freezeCaseValue(v []byte) ([]byte, error) {
 	}
 	var buf bytes.Buffer
 	buf.WriteByte(caseValueFrozen)
-	w, err := flate.NewWriterDict(&buf, flate.DefaultCompression, caseDict)
+	w, err := caseWriters.get(&buf)
 	if err != nil {
 		return nil, err
 	}
+	defer caseWriters.put(w)
 	if _, err := w.Write(v[1:]); err != nil {
 		return nil, err
 	}
@@ -241,11 +242,54 @@ func freezeCaseValue(v []byte) ([]byte, error) {
 
 // thawCaseValue is the caseValueFormat value of a frozen one.
 func thawCaseValue(v []byte) ([]byte, error) {
-	r := flate.NewReaderDict(bytes.NewReader(v[1:]), caseDict)
-	defer r.Close()
-	plain, err := io.ReadAll(r)
+	plain, err := inflate(v[1:], caseDict)
 	if err != nil {
 		return nil, errBadRow
 	}
 	return append([]byte{caseValueFormat}, plain...), nil
+}
+
+// writerPool keeps compressors primed with one dictionary: a new one
+// allocates and clears about a megabyte of state, more than compressing
+// a case costs.
+type writerPool struct {
+	dict []byte
+	pool sync.Pool
+}
+
+var (
+	envelopeWriters = &writerPool{dict: frozenDict}
+	caseWriters     = &writerPool{dict: caseDict}
+	readers         sync.Pool // of flate readers (flate.Resetter)
+)
+
+// get is a compressor writing to dst.
+func (p *writerPool) get(dst io.Writer) (*flate.Writer, error) {
+	if w, ok := p.pool.Get().(*flate.Writer); ok {
+		w.Reset(dst)
+		return w, nil
+	}
+	return flate.NewWriterDict(dst, flate.DefaultCompression, p.dict)
+}
+
+func (p *writerPool) put(w *flate.Writer) { p.pool.Put(w) }
+
+// inflate decompresses compressed, primed with dict.
+func inflate(compressed, dict []byte) ([]byte, error) {
+	src := bytes.NewReader(compressed)
+	r, ok := readers.Get().(io.ReadCloser)
+	if ok {
+		if err := r.(flate.Resetter).Reset(src, dict); err != nil {
+			return nil, err
+		}
+	} else {
+		r = flate.NewReaderDict(src, dict)
+	}
+	defer readers.Put(r)
+	out := make([]byte, 0, 4*len(compressed))
+	buf := bytes.NewBuffer(out)
+	if _, err := buf.ReadFrom(r); err != nil {
+		return nil, err
+	}
+	return buf.Bytes(), nil
 }

@@ -112,3 +112,49 @@ func TestCompactFreezesClosedCases(t *testing.T) {
 	})
 	mustCatch(t, s, closed, "an event altered in a frozen timeline")
 }
+
+// BenchmarkFreezeCase is what freezing a closed demo case costs (its
+// timeline and its stored value), and thawing both back.
+func BenchmarkFreezeCase(b *testing.B) {
+	now := testNow
+	s := demoFile(b, b.TempDir()+"/demo.db", 200, now)
+	type closedCase struct {
+		id    string
+		envs  [][]byte
+		value []byte
+	}
+	var closed []closedCase
+	_ = s.view(func(tx *bolt.Tx) error {
+		return tx.Bucket(bucketCases).ForEach(func(k, v []byte) error {
+			tl, _ := timelineOf(tx, string(k))
+			if tl.frozen == nil {
+				return nil
+			}
+			c := closedCase{id: string(k)}
+			c.value, _ = thawCaseValue(v)
+			_ = tl.forEach(func(_, env []byte) error { c.envs = append(c.envs, append([]byte(nil), env...)); return nil })
+			closed = append(closed, c)
+			return nil
+		})
+	})
+	if len(closed) == 0 {
+		b.Fatal("no closed case")
+	}
+	for i := 0; b.Loop(); i++ {
+		c := closed[i%len(closed)]
+		frozen, err := freezeEnvelopes(c.id, c.envs)
+		if err != nil {
+			b.Fatal(err)
+		}
+		value, err := freezeCaseValue(c.value)
+		if err != nil {
+			b.Fatal(err)
+		}
+		if err := thawEnvelopes(c.id, frozen, func(uint64, []byte) error { return nil }); err != nil {
+			b.Fatal(err)
+		}
+		if _, err := thawCaseValue(value); err != nil {
+			b.Fatal(err)
+		}
+	}
+}
