@@ -133,7 +133,7 @@ come before or after the arguments; -- ends the flags. Exit status: 0 done, 1 re
 	add(groupActions, a.withProofVerify(a.actionCommands())...)
 	add(groupActions, a.approvalCommands()...)
 	add(groupFiles, a.exportCommand(), a.reportCommand(), a.deadlineCommand())
-	add(groupSetup, a.initCommand(), a.checkCommand(), a.backupCommand(), a.restoreCommand(), a.purgeCommand(), a.demoCommand(),
+	add(groupSetup, a.initCommand(), a.checkCommand(), a.backupCommand(), a.restoreCommand(), a.purgeCommand(), a.compactCommand(), a.demoCommand(),
 		a.controllersCommand(), a.manCommand(), a.checkpointCommand(), a.serveCommand(), a.teamCommand())
 	root.SetHelpCommand(helpCommand(root))
 	root.SetHelpCommandGroupID(groupSetup)

@@ -76,7 +76,7 @@ func (s *Store) addRequests(requests [][]*cases.Case, now time.Time, perTx int, 
 			batch := &indexBatch{}
 			// New cases take increasing IDs, so these buckets grow at their
 			// end: pack their pages full instead of half.
-			for _, name := range [][]byte{bucketCases, bucketTimelines, bucketFiles, bucketRows, bucketChanges} {
+			for _, name := range [][]byte{bucketCases, bucketEvents, bucketFiles, bucketRows, bucketChanges} {
 				if b := tx.Bucket(name); b != nil {
 					b.FillPercent = 0.95
 				}
@@ -187,6 +187,9 @@ type newCase struct {
 	// is (case ID, i+1, digests[i]).
 	digests []string
 	enc     *encodedCase
+	// frozen is the timeline frozen (frozen.go) when the case is written
+	// closed, nil otherwise.
+	frozen []byte
 }
 
 // encodeNewCase encodes a numbered case: its events chained, then its
@@ -212,20 +215,35 @@ func encodeNewCase(c *cases.Case, now time.Time, seed []byte) (newCase, error) {
 	if err != nil {
 		return out, err
 	}
-	out.enc, err = encodeCase(rec, st)
+	if out.enc, err = encodeCase(rec, st); err != nil {
+		return out, err
+	}
+	if st.Status == cases.StatusClosed {
+		if out.frozen, err = freezeEnvelopes(c.ID, out.envs); err != nil {
+			return out, err
+		}
+		out.enc.value, err = freezeCaseValue(out.enc.value)
+	}
 	return out, err
 }
 
 // put writes an encoded new case: its timeline and files, then its record,
 // row and index entry, and logs the change.
 func (n *newCase) put(tx *bolt.Tx, batch *indexBatch) error {
-	tl, err := tx.Bucket(bucketTimelines).CreateBucketIfNotExists(n.enc.id)
+	tl, err := timelineFor(tx, n.c.ID)
 	if err != nil {
 		return err
 	}
-	for i, env := range n.envs {
-		if err := tl.Put(u64(uint64(i+1)), env); err != nil {
+	if n.frozen != nil {
+		if err := tl.putFrozen(n.frozen); err != nil {
 			return err
+		}
+	}
+	for i, env := range n.envs {
+		if n.frozen == nil {
+			if err := tl.put(uint64(i+1), env); err != nil {
+				return err
+			}
 		}
 		if err := logEvent(tx, n.c, env); err != nil {
 			return err

@@ -196,6 +196,7 @@ func copyController(src *bolt.Tx, f *os.File, controller string) error {
 		},
 		string(bucketCases):     func(k, _ []byte) bool { return ids[string(k)] },
 		string(bucketTimelines): func(k, _ []byte) bool { return ids[string(k)] },
+		string(bucketEvents):    func(k, _ []byte) bool { return ids[caseOfEventKey(k)] },
 		string(bucketFiles):     func(k, _ []byte) bool { return ids[string(k)] },
 		string(bucketRows):      func(k, _ []byte) bool { return ids[string(k)] },
 		string(bucketChanges):   func(_, v []byte) bool { return ids[string(v)] },

@@ -32,11 +32,11 @@ type envelope struct {
 // envelope stores it: what the case's chain and a Merkle leaf commit to.
 // It reads inside the caller's transaction.
 func EventDigest(tx *bolt.Tx, id string, seq uint64) (string, error) {
-	tl := tx.Bucket(bucketTimelines).Bucket([]byte(id))
-	if tl == nil {
+	tl, ok := timelineOf(tx, id)
+	if !ok {
 		return "", &NotFound{ID: id}
 	}
-	v := tl.Get(u64(seq))
+	v := tl.get(seq)
 	if v == nil {
 		return "", fmt.Errorf("case %s has no event %d", id, seq)
 	}
@@ -64,7 +64,7 @@ func chainNext(prev, digest string) string {
 // appendEvent adds an event to a case's timeline, extending its chain.
 // The event's digest is then rec.LastDigest (a Merkle leaf's).
 func appendEvent(tx *bolt.Tx, rec *record, ev cases.Event) error {
-	tl, err := tx.Bucket(bucketTimelines).CreateBucketIfNotExists([]byte(rec.Case.ID))
+	tl, err := timelineFor(tx, rec.Case.ID)
 	if err != nil {
 		return err
 	}
@@ -80,7 +80,7 @@ func appendEvent(tx *bolt.Tx, rec *record, ev cases.Event) error {
 	if err := logEvent(tx, rec.Case, env); err != nil {
 		return err
 	}
-	return tl.Put(u64(rec.Events), env)
+	return tl.put(rec.Events, env)
 }
 
 // chain encodes the next event of a case's timeline as a salted envelope
@@ -137,11 +137,11 @@ func (s *Store) Chain(id string) ([]Link, error) {
 		if tx.Bucket(bucketCases).Get([]byte(id)) == nil {
 			return &NotFound{ID: id}
 		}
-		tl := tx.Bucket(bucketTimelines).Bucket([]byte(id))
-		if tl == nil {
+		tl, ok := timelineOf(tx, id)
+		if !ok {
 			return fmt.Errorf("case %s: no timeline", id)
 		}
-		return tl.ForEach(func(_, v []byte) error {
+		return tl.forEach(func(_, v []byte) error {
 			var env envelope
 			if err := json.Unmarshal(v, &env); err != nil {
 				return fmt.Errorf("case %s: %w", id, err)

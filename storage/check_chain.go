@@ -64,8 +64,8 @@ func checkChain(tx *bolt.Tx, id string, raw []byte) []Problem {
 	if err := json.Unmarshal(recordJSON, &rec); err != nil {
 		return bad("unreadable record: %v", err)
 	}
-	tl := tx.Bucket(bucketTimelines).Bucket([]byte(id))
-	if tl == nil {
+	tl, ok := timelineOf(tx, id)
+	if !ok {
 		return bad("no timeline")
 	}
 	events, hash, err := readChain(tx, tl, id)
@@ -154,12 +154,12 @@ func verifyChain(tx *bolt.Tx, id string, rec chainRecord, events []checkedEvent,
 
 // readChain reads a case's envelopes, checking their sequence and links,
 // and returns them with the chain hash after the last.
-func readChain(tx *bolt.Tx, tl *bolt.Bucket, id string) ([]checkedEvent, string, error) {
+func readChain(tx *bolt.Tx, tl timeline, id string) ([]checkedEvent, string, error) {
 	return readChainWith(tx, tl, id, nil)
 }
 
 // readChainWith is readChain with a worker's decoded rules (nil: none).
-func readChainWith(tx *bolt.Tx, tl *bolt.Bucket, id string, rc *checkRulesCache) ([]checkedEvent, string, error) {
+func readChainWith(tx *bolt.Tx, tl timeline, id string, rc *checkRulesCache) ([]checkedEvent, string, error) {
 	hash := chainStart(id)
 	var n uint64
 	var events []checkedEvent
@@ -167,7 +167,7 @@ func readChainWith(tx *bolt.Tx, tl *bolt.Bucket, id string, rc *checkRulesCache)
 	if rc != nil {
 		lookup = rc.lookup
 	}
-	err := tl.ForEach(func(k, v []byte) error {
+	err := tl.forEach(func(k, v []byte) error {
 		n++
 		var ce checkedEvent
 		if err := json.Unmarshal(v, &ce.env); err != nil {
@@ -434,8 +434,8 @@ func checkCase(tx *bolt.Tx, id string, raw []byte, want map[string]bool, rc *che
 	if err := json.Unmarshal(recordJSON, &stored); err != nil {
 		return slow()
 	}
-	tl := tx.Bucket(bucketTimelines).Bucket([]byte(id))
-	if tl == nil {
+	tl, ok := timelineOf(tx, id)
+	if !ok {
 		return slow()
 	}
 	checked, hash, err := readChainWith(tx, tl, id, rc)

@@ -44,12 +44,12 @@ func TestTamperSwappedRules(t *testing.T) {
 					v := tx.Bucket(bucketCases).Get([]byte(id))
 					return tx.Bucket(bucketCases).Put([]byte(id), bytes.Replace(v, []byte(from), []byte(to), 1))
 				}
-				tl := tx.Bucket(bucketTimelines).Bucket([]byte(id))
-				v := tl.Get(u64(1))
+				tl, _ := timelineOf(tx, id)
+				v := tl.get(1)
 				if !bytes.Contains(v, []byte(from)) {
 					t.Fatal("the received event does not refer to its rules")
 				}
-				return tl.Put(u64(1), bytes.Replace(v, []byte(from), []byte(to), 1))
+				return tl.put(1, bytes.Replace(v, []byte(from), []byte(to), 1))
 			})
 			mustCatch(t, s, id, "rules swapped in the "+where)
 		})

@@ -162,6 +162,7 @@ func sealLogsWith(tx *bolt.Tx, now time.Time, keys *keyCache) error {
 // the logs it appended to are signed in the same transaction.
 func (s *Store) sealed(fn func(tx *bolt.Tx) error) func(tx *bolt.Tx) error {
 	return func(tx *bolt.Tx) error {
+		packWrites(tx) // fill.go
 		if err := fn(tx); err != nil {
 			return err
 		}

@@ -103,3 +103,50 @@ func (s *Store) compactInPlace(db *bolt.DB) error {
 	}
 	return nil
 }
+
+// Compaction is what Compact did: the file's size before and after, and
+// the cases it holds, so that a case's cost in the file can be told.
+type Compaction struct {
+	SizeBefore int64 `json:"size_before"`
+	SizeAfter  int64 `json:"size_after"`
+	Cases      int   `json:"cases"`
+	// Frozen is how many closed cases' timelines it froze (frozen.go).
+	Frozen int `json:"frozen"`
+}
+
+// Compact freezes the timelines of the closed cases (frozen.go), a batch
+// of cases per transaction, then rewrites the database into a fresh file,
+// every page packed full, and renames it over the original, as a purge
+// does after it erases: the pages freed by earlier changes and the slack
+// of part-filled pages are gone. It marks the compaction in a transaction
+// first, so that a process killed before the rename leaves it to the next
+// open for writing.
+func (s *Store) Compact() (*Compaction, error) {
+	out := &Compaction{SizeBefore: fileSize(s.path)}
+	var after []byte
+	for {
+		err := s.updateBulk(func(tx *bolt.Tx) error {
+			last, n, err := freezeClosed(tx, after, migrateBatch)
+			after, out.Frozen = last, out.Frozen+n
+			return err
+		})
+		if err != nil {
+			return nil, err
+		}
+		if after == nil {
+			break
+		}
+	}
+	err := s.update(func(tx *bolt.Tx) error {
+		out.Cases = tx.Bucket(bucketCases).Stats().KeyN
+		return tx.Bucket(bucketMeta).Put(keyCompactPending, []byte("compact"))
+	})
+	if err != nil {
+		return nil, err
+	}
+	if err := s.compactNow(); err != nil {
+		return nil, err
+	}
+	out.SizeAfter = fileSize(s.path)
+	return out, nil
+}

@@ -31,8 +31,8 @@ func TestDamageFoundIsRememberedUntilRestored(t *testing.T) {
 		t.Fatal(err)
 	}
 	err = db.Update(func(tx *bolt.Tx) error {
-		tl := tx.Bucket(bucketTimelines).Bucket([]byte(id))
-		return tl.Put(u64(2), []byte(strings.Replace(string(tl.Get(u64(2))), "called back", "never called", 1)))
+		tl, _ := timelineOf(tx, id)
+		return tl.put(2, []byte(strings.Replace(string(tl.get(2)), "called back", "never called", 1)))
 	})
 	db.Close()
 	if err != nil {

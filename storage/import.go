@@ -414,7 +414,7 @@ func (s *Store) importRequests(requests [][]*cases.Case, now time.Time, actor st
 		if err != nil {
 			return err
 		}
-		for _, b := range [][]byte{bucketCases, bucketTimelines, bucketRows, bucketChanges} {
+		for _, b := range [][]byte{bucketCases, bucketEvents, bucketRows, bucketChanges} {
 			tx.Bucket(b).FillPercent = 0.95
 		}
 		batch := &indexBatch{}

@@ -56,12 +56,12 @@ func timelineLogs(tx *bolt.Tx) (map[string]*logTree, []Problem) {
 			bad("its events are in no organisation's log")
 			return nil
 		}
-		tl := tx.Bucket(bucketTimelines).Bucket(k)
-		if tl == nil {
+		tl, ok := timelineOf(tx, string(k))
+		if !ok {
 			return nil // checkChain says so
 		}
 		var n int
-		_ = tl.ForEach(func(_, v []byte) error {
+		_ = tl.forEach(func(_, v []byte) error {
 			seq, digest, err := envelopeLeaf(v)
 			n++
 			switch {

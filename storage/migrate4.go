@@ -86,10 +86,10 @@ func migrateCase(tx *bolt.Tx, id string, now time.Time) error {
 // firstEnvelopeSalted reports whether a case's first event has the new
 // envelope format (the case was recorded by this version).
 func firstEnvelopeSalted(tx *bolt.Tx, id string) (bool, error) {
-	tl := tx.Bucket(bucketTimelines).Bucket([]byte(id))
-	if tl == nil {
+	tl, ok := timelineOf(tx, id)
+	if !ok {
 		return false, fmt.Errorf("no timeline")
 	}
-	_, v := tl.Cursor().First()
+	v := tl.first()
 	return v != nil && saltedEnvelope(v), nil
 }

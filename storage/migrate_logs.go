@@ -82,8 +82,8 @@ func migrateLogs(tx *bolt.Tx, batch int, now time.Time) (bool, error) {
 // logCase appends to its organisation's log the events of a case that are
 // in no log yet, in sequence: a case recorded before the logs existed.
 func logCase(tx *bolt.Tx, c *cases.Case) error {
-	tl := tx.Bucket(bucketTimelines).Bucket([]byte(c.ID))
-	if tl == nil {
+	tl, ok := timelineOf(tx, c.ID)
+	if !ok {
 		return fmt.Errorf("case %s: no timeline", c.ID)
 	}
 	logged := 0
@@ -95,7 +95,7 @@ func logCase(tx *bolt.Tx, c *cases.Case) error {
 		logged = len(indexes)
 	}
 	var envs [][]byte
-	_ = tl.ForEach(func(_, v []byte) error { envs = append(envs, append([]byte(nil), v...)); return nil })
+	_ = tl.forEach(func(_, v []byte) error { envs = append(envs, append([]byte(nil), v...)); return nil })
 	for _, env := range envs[min(logged, len(envs)):] {
 		if err := logEvent(tx, c, env); err != nil {
 			return err
@@ -109,6 +109,7 @@ func migrateAllLogs(db *bolt.DB, now time.Time) error {
 	for {
 		done := false
 		err := db.Update(func(tx *bolt.Tx) error {
+			packWrites(tx)
 			var err error
 			done, err = migrateLogs(tx, migrateBatch, now)
 			return err

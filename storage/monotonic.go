@@ -107,17 +107,16 @@ func checkRecordingOrder(tx *bolt.Tx) []Problem {
 		}
 	}
 	last, keep := lastRecorded(tx)
-	timelines := tx.Bucket(bucketTimelines)
 	_ = tx.Bucket(bucketCases).ForEach(func(k, _ []byte) error {
 		id := string(k)
-		tl := timelines.Bucket(k)
-		if tl == nil {
+		tl, ok := timelineOf(tx, id)
+		if !ok {
 			return nil // checkChain reports it
 		}
 		var retained []recordingFacts // a purged case's stand-ins, read when needed
 		var prev time.Time
 		i := 0
-		_ = tl.ForEach(func(_, v []byte) error {
+		_ = tl.forEach(func(_, v []byte) error {
 			i++
 			e, ok := quickFacts(v)
 			if !ok {

@@ -33,6 +33,9 @@ func toSchema3(t testing.TB, path string, purged ...string) {
 		purge[id] = true
 	}
 	err = db.Update(func(tx *bolt.Tx) error {
+		if err := unflatten(tx); err != nil {
+			return err
+		}
 		var ids []string
 		_ = tx.Bucket(bucketCases).ForEach(func(k, _ []byte) error { ids = append(ids, string(k)); return nil })
 		for _, id := range ids {

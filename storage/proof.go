@@ -222,9 +222,9 @@ func caseProof(tx *bolt.Tx, id string, upTo uint64) (*CaseProof, error) {
 		return nil, err
 	}
 	out := &CaseProof{Case: id, Organisation: org, Checkpoint: string(msg), Keys: PublicKeys(events)}
-	tl := tx.Bucket(bucketTimelines).Bucket([]byte(id))
+	tl, _ := timelineOf(tx, id)
 	for i := uint64(0); i < upTo; i++ {
-		seq, digest, err := envelopeLeaf(tl.Get(u64(i + 1)))
+		seq, digest, err := envelopeLeaf(tl.get(i + 1))
 		if err != nil {
 			return nil, fmt.Errorf("case %s: %w", id, err)
 		}

@@ -1,6 +1,7 @@
 package storage
 
 import (
+	"encoding/binary"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -305,14 +306,14 @@ func purgeCase(tx *bolt.Tx, sum cases.Summary, r Retention, now time.Time, actor
 // of that event).
 func reduceToMinimal(tx *bolt.Tx, rec *record) ([]cases.Event, error) {
 	c := rec.Case
-	tl := tx.Bucket(bucketTimelines).Bucket([]byte(c.ID))
-	if tl == nil {
+	tl, ok := timelineOf(tx, c.ID)
+	if !ok {
 		return nil, fmt.Errorf("case %s: no timeline", c.ID)
 	}
 	var keys, values [][]byte
 	lastOld := -1
 	i := 0
-	err := tl.ForEach(func(k, v []byte) error {
+	err := tl.forEach(func(k, v []byte) error {
 		defer func() { i++ }()
 		var env envelope
 		if err := json.Unmarshal(v, &env); err != nil {
@@ -341,7 +342,7 @@ func reduceToMinimal(tx *bolt.Tx, rec *record) ([]cases.Event, error) {
 		return nil, err
 	}
 	for i := range keys {
-		if err := tl.Put(keys[i], values[i]); err != nil {
+		if err := tl.put(binary.BigEndian.Uint64(keys[i]), values[i]); err != nil {
 			return nil, err
 		}
 	}

@@ -110,6 +110,11 @@ func splitCaseValue(v []byte) (recordJSON, view []byte, err error) {
 	if len(v) > 0 && v[0] == '{' {
 		return v, nil, nil
 	}
+	if len(v) > 0 && v[0] == caseValueFrozen {
+		if v, err = thawCaseValue(v); err != nil {
+			return nil, nil, err
+		}
+	}
 	if len(v) == 0 || v[0] != caseValueFormat {
 		return nil, nil, errBadRow
 	}
@@ -142,8 +147,8 @@ func loadRecord(tx *bolt.Tx, id string) (*record, error) {
 		return nil, fmt.Errorf("case %s: unreadable record: %w", id, err)
 	}
 	lookup := rulesLookup(tx)
-	tl := tx.Bucket(bucketTimelines).Bucket([]byte(id))
-	if tl == nil {
+	tl, ok := timelineOf(tx, id)
+	if !ok {
 		return nil, fmt.Errorf("case %s: no timeline", id)
 	}
 	events, removed, err := readEvents(tl, id, lookup)
@@ -212,8 +217,8 @@ func assembleRecord(stored *storedRecord, id string, events []cases.Event, remov
 
 // readEvents decodes a case's timeline, its personal values put back; the
 // events whose content was removed are left empty and listed in removed.
-func readEvents(tl *bolt.Bucket, id string, lookup func(string) []byte) (events []cases.Event, removed []int, err error) {
-	err = tl.ForEach(func(k, v []byte) error {
+func readEvents(tl timeline, id string, lookup func(string) []byte) (events []cases.Event, removed []int, err error) {
+	err = tl.forEach(func(k, v []byte) error {
 		var env envelope
 		if err := json.Unmarshal(v, &env); err != nil {
 			return fmt.Errorf("case %s event %d: %w", id, binary.BigEndian.Uint64(k), err)

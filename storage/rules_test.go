@@ -24,7 +24,8 @@ func TestRulesStoredOnce(t *testing.T) {
 		if n := tx.Bucket(bucketRules).Stats().KeyN; n != 1 {
 			t.Errorf("%d rule sets stored for two cases under the same rules, want 1", n)
 		}
-		v := tx.Bucket(bucketTimelines).Bucket([]byte(a.ID)).Get(u64(1))
+		tl, _ := timelineOf(tx, a.ID)
+		v := tl.get(1)
 		storedEvent = append([]byte(nil), v...)
 		return nil
 	})

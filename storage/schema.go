@@ -2,6 +2,7 @@ package storage
 
 import (
 	"bytes"
+	"encoding/binary"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -24,13 +25,15 @@ import (
 // Version 4 holds every fact in the chain (TRUST.md): salted envelopes,
 // the intake facts in the received event, and a migrated event in each case
 // recorded before (migrate4.go).
-const SchemaVersion = 4
+// Version 5 keeps every timeline in one flat bucket keyed by case and
+// sequence instead of a bucket per case (timeline.go).
+const SchemaVersion = 5
 
 // Bucket names.
 var (
 	bucketMeta      = []byte("meta")
 	bucketCases     = []byte("cases")     // ID -> record JSON (v2: and the list view, record.go)
-	bucketTimelines = []byte("timelines") // ID -> bucket: seq (8 bytes) -> envelope JSON
+	bucketTimelines = []byte("timelines") // before v5: ID -> bucket: seq (8 bytes) -> envelope JSON (now bucketEvents)
 	bucketChanges   = []byte("changes")   // change number (8 bytes) -> case ID
 	bucketFiles     = []byte("files")     // ID -> bucket: file name -> content
 	bucketIDs       = []byte("ids")       // year -> bucket whose sequence numbers cases
@@ -69,7 +72,13 @@ func createSchema(tx *bolt.Tx, version int, at time.Time) error {
 	if version >= 3 {
 		names = append(names, bucketsV3...)
 	}
+	if version >= 5 {
+		names = append(names, bucketEvents)
+	}
 	for _, n := range names {
+		if version >= 5 && bytes.Equal(n, bucketTimelines) {
+			continue
+		}
 		if _, err := tx.CreateBucketIfNotExists(n); err != nil {
 			return err
 		}
@@ -182,6 +191,7 @@ type migration struct {
 var migrations = []migration{
 	{to: 3, name: "rules", batch: moveRulesBatch},
 	{to: 4, name: "chain", batch: migrateChainBatch},
+	{to: 5, name: "flat timelines", batch: flattenBatch},
 }
 
 // keyMigration marks a migration under way: the step running and the last
@@ -277,6 +287,7 @@ func runMigrations(db *bolt.DB, now time.Time) error {
 	for {
 		done := false
 		err := db.Update(func(tx *bolt.Tx) error {
+			packWrites(tx)
 			m := tx.Bucket(bucketMeta)
 			marker := m.Get(keyMigration)
 			if marker == nil {
@@ -425,13 +436,13 @@ func compactRetained(recordJSON []byte, blobs *[]rulesBlob) ([]byte, error) {
 // reference to them, and returns their blobs. The digest of each stays that
 // of the content as recorded, which expanding the reference gives back.
 func compactTimeline(tx *bolt.Tx, id []byte) ([]rulesBlob, error) {
-	tl := tx.Bucket(bucketTimelines).Bucket(id)
-	if tl == nil {
+	tl, ok := timelineOf(tx, string(id))
+	if !ok {
 		return nil, errors.New("no timeline")
 	}
 	var keys, values [][]byte
 	var blobs []rulesBlob
-	err := tl.ForEach(func(k, v []byte) error {
+	err := tl.forEach(func(k, v []byte) error {
 		var env envelope
 		if err := json.Unmarshal(v, &env); err != nil {
 			return fmt.Errorf("event %x: %w", k, err)
@@ -451,7 +462,7 @@ func compactTimeline(tx *bolt.Tx, id []byte) ([]rulesBlob, error) {
 	})
 	for i := range keys {
 		if err == nil {
-			err = tl.Put(keys[i], values[i])
+			err = tl.put(binary.BigEndian.Uint64(keys[i]), values[i])
 		}
 	}
 	return blobs, err

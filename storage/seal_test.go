@@ -26,7 +26,8 @@ func TestTestSeedMakesSaltsDeterministic(t *testing.T) {
 		id := addCase(t, s, "Anna Example")[0].ID
 		var out []byte
 		_ = s.view(func(tx *bolt.Tx) error {
-			return tx.Bucket(bucketTimelines).Bucket([]byte(id)).ForEach(func(_, v []byte) error {
+			tl, _ := timelineOf(tx, id)
+			return tl.forEach(func(_, v []byte) error {
 				out = append(out, v...)
 				return nil
 			})
@@ -104,10 +105,10 @@ func TestFactsDeriveFromTheChain(t *testing.T) {
 	// Stored: the received content commits to the e-mail, the correction's
 	// value is committed too; neither value is in any content.
 	_ = s.view(func(tx *bolt.Tx) error {
-		tl := tx.Bucket(bucketTimelines).Bucket([]byte(id))
+		tl, _ := timelineOf(tx, id)
 		for seq, field := range map[uint64]string{1: "facts.subject.email", 3: "value"} {
 			var env envelope
-			if err := json.Unmarshal(tl.Get(u64(seq)), &env); err != nil {
+			if err := json.Unmarshal(tl.get(seq), &env); err != nil {
 				t.Fatal(err)
 			}
 			if _, ok := env.Personal[field]; !ok || bytes.Contains(env.Content, []byte("example.org")) {

@@ -168,9 +168,9 @@ func TestTamperedChainIsFound(t *testing.T) {
 		t.Fatal(err)
 	}
 	err = db.Update(func(tx *bolt.Tx) error {
-		tl := tx.Bucket(bucketTimelines).Bucket([]byte(id))
-		v := tl.Get(u64(2))
-		return tl.Put(u64(2), []byte(strings.Replace(string(v), "called back", "never called", 1)))
+		tl, _ := timelineOf(tx, id)
+		v := tl.get(2)
+		return tl.put(2, []byte(strings.Replace(string(v), "called back", "never called", 1)))
 	})
 	db.Close()
 	if err != nil {

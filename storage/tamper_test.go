@@ -95,9 +95,9 @@ func TestTamperCaseFacts(t *testing.T) {
 func editEnvelope(t *testing.T, s *Store, id string, seq uint64, fn func(env *envelope)) {
 	t.Helper()
 	withBolt(t, s, func(tx *bolt.Tx) error {
-		tl := tx.Bucket(bucketTimelines).Bucket([]byte(id))
+		tl, _ := timelineOf(tx, id)
 		var env envelope
-		if err := json.Unmarshal(tl.Get(u64(seq)), &env); err != nil {
+		if err := json.Unmarshal(tl.get(seq), &env); err != nil {
 			return err
 		}
 		fn(&env)
@@ -105,7 +105,7 @@ func editEnvelope(t *testing.T, s *Store, id string, seq uint64, fn func(env *en
 		if err != nil {
 			return err
 		}
-		return tl.Put(u64(seq), out)
+		return tl.put(seq, out)
 	})
 }
 
@@ -156,7 +156,7 @@ func TestTamperEvents(t *testing.T) {
 			if err != nil {
 				return err
 			}
-			tl := tx.Bucket(bucketTimelines).Bucket([]byte(id))
+			tl, _ := timelineOf(tx, id)
 			hash := chainStart(id)
 			for i, ev := range rec.Case.Events {
 				ev.Text = strings.ReplaceAll(ev.Text, "Anna", "Eve")
@@ -164,7 +164,7 @@ func TestTamperEvents(t *testing.T) {
 				env := envelope{Seq: uint64(i + 1), Prev: hash, Digest: sha256Hex(content), Content: content}
 				hash = chainNext(hash, env.Digest)
 				out, _ := json.Marshal(env)
-				if err := tl.Put(u64(uint64(i+1)), out); err != nil {
+				if err := tl.put(uint64(i+1), out); err != nil {
 					return err
 				}
 			}
@@ -211,7 +211,8 @@ func TestPurgeKeepsAVerifiableMinimalRecord(t *testing.T) {
 	sealedEmail := func() (digest string, salt *sealedValue) {
 		_ = s.view(func(tx *bolt.Tx) error {
 			var env envelope
-			_ = json.Unmarshal(tx.Bucket(bucketTimelines).Bucket([]byte(id)).Get(u64(1)), &env)
+			tl, _ := timelineOf(tx, id)
+			_ = json.Unmarshal(tl.get(1), &env)
 			content, _ := expandRules(env.Content, rulesLookup(tx))
 			sealed, _ := sealedOf(content)
 			digest = sealed["facts.subject.email"]

@@ -3,6 +3,7 @@ package storage
 import (
 	"bytes"
 	"crypto/rand"
+	"encoding/binary"
 	"os"
 	"os/user"
 	"path/filepath"
@@ -75,9 +76,10 @@ func TestCheckCatchesTheLastEventRemovedAndTheHeadRewound(t *testing.T) {
 	// The review's edit: the last event deleted, the case's record (head,
 	// event count, revision) put back as it was before it.
 	withBolt(t, s, func(tx *bolt.Tx) error {
-		tl := tx.Bucket(bucketTimelines).Bucket([]byte(id))
-		k, _ := tl.Cursor().Last()
-		if err := tl.Delete(k); err != nil {
+		tl, _ := timelineOf(tx, id)
+		var last uint64
+		_ = tl.forEach(func(k, _ []byte) error { last = binary.BigEndian.Uint64(k); return nil })
+		if err := tl.delete(last); err != nil {
 			return err
 		}
 		return tx.Bucket(bucketCases).Put([]byte(id), saved)
@@ -102,7 +104,7 @@ func rechain(t *testing.T, s *Store, id string, seq int, text string) {
 			return err
 		}
 		fresh := &record{Case: &cases.Case{ID: id}}
-		tl := tx.Bucket(bucketTimelines).Bucket([]byte(id))
+		tl, _ := timelineOf(tx, id)
 		for i, ev := range events {
 			if i+1 == seq {
 				ev.Text = text
@@ -111,7 +113,7 @@ func rechain(t *testing.T, s *Store, id string, seq int, text string) {
 			if err != nil {
 				return err
 			}
-			if err := tl.Put(u64(uint64(i+1)), env); err != nil {
+			if err := tl.put(uint64(i+1), env); err != nil {
 				return err
 			}
 		}
@@ -172,7 +174,8 @@ func rebuildLogsUnsigned(tx *bolt.Tx) error {
 		if err != nil {
 			return err
 		}
-		return tx.Bucket(bucketTimelines).Bucket(k).ForEach(func(_, v []byte) error {
+		tl, _ := timelineOf(tx, string(k))
+		return tl.forEach(func(_, v []byte) error {
 			return logEvent(tx, rec.Case, v)
 		})
 	})

@@ -400,7 +400,8 @@ func holdsBuckets(what string, depth int) (buckets, known bool) {
 			return true, true
 		}
 	}
-	for _, b := range [][]byte{bucketMeta, bucketCases, bucketChanges, bucketDue, bucketWaiting, bucketRows, bucketReports, bucketAccess, bucketRules} {
+	for _, b := range [][]byte{bucketMeta, bucketCases, bucketEvents, bucketChanges, bucketDue, bucketWaiting, bucketRows, bucketReports,
+		bucketUnsent, bucketCounts, bucketOwing, bucketDueDays, bucketAccess, bucketRules} {
 		if what == fmt.Sprintf("bucket %q", b) {
 			return false, true
 		}

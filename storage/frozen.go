@@ -1,0 +1,295 @@
+package storage
+
+import (
+	"bytes"
+	"compress/flate"
+	"encoding/binary"
+	"fmt"
+	"io"
+	"sync"
+
+	bolt "go.etcd.io/bbolt"
+)
+
+// A closed case's timeline rarely changes again, and its envelopes repeat
+// one another (the same field names, times, actors, hex digests): such a
+// timeline is frozen into one compressed value in the events bucket, under
+// the key of the case ID and its 0 byte alone (sorting before its events'
+// keys). The envelopes come back byte for byte, so every digest, chain and
+// log leaf verifies exactly as before (TRUST.md); what the compression
+// leaves out is only what the chain gives back: each envelope's prev, the
+// hash of the chain before it, which a sound timeline holds anyway. A
+// change to a frozen case thaws it first (its events stored one by one
+// again), so that a durable change never compresses; the bulk writers
+// (demo, import) freeze the cases they write closed, and compact freezes
+// the closed cases of a file.
+
+// frozenFormat is the first byte of a frozen timeline: the encoding below,
+// with frozenDict. A later encoding takes another byte; this one stays
+// readable.
+const frozenFormat = 1
+
+// frozenDict primes the compressor with what every timeline says, so that
+// a short timeline compresses as well as a long one. It is part of
+// frozenFormat: changing it makes frozen timelines unreadable.
+var frozenDict = []byte(`"reason":"method":"channel":"email","to":"checksum":"recipient":"tags":["text":"` +
+	`"attachment":{"name":"file":"outcome":"grounds":["law":"rules_ref":"extended_to":"late":"needs":"` +
+	`"item":"result":"what":"files":"until":"review":"draft":"letter_date":"approval":"field":"value":` +
+	`"sealed":{"facts.requester.name":"facts.subject.email":"facts.subject.identifiers":"facts.subject.name":"facts.text":"` +
+	`"personal":{"facts.subject.name":{"salt":"","value":""},"facts.subject.email":{"salt":"","value":"@example.org"},` +
+	`"facts":{"request_id":"DSR-20","controller":"right":"access","subject":{"name":""},"requester":{"name":"","relation":"` +
+	`"language":"en","received_at":"2026-` +
+	`{"kind":"received","kind":"acknowledged","kind":"assigned","assignee":"","kind":"noted","kind":"sent","kind":"closed",` +
+	`"kind":"identity-verified","kind":"exported","kind":"attached","kind":"tagged","kind":"worked","kind":"migrated",` +
+	`,"at":"2026-11-","recorded_at":"2026-11-","actor":"` +
+	`T00:00:00.000000000-08:00","recorded_at":"2026-T00:00:00.000000000+01:00","actor":"}}` +
+	`{"seq":1,"prev":"","digest":"","salt":"","content":{"kind":"`)
+
+// prevField is where json.Marshal of an envelope puts its prev, after its
+// seq: `{"seq":N,"prev":"` and 64 hex digits.
+var prevField = []byte(`,"prev":"`)
+
+// splitPrev finds the prev of an envelope: the offset of its 64 hex
+// digits, or -1 when the envelope is not laid out as this build writes
+// them (it is then frozen as it is).
+func splitPrev(env []byte) int {
+	i := bytes.Index(env[:min(len(env), 32)], prevField)
+	if i < 0 || len(env) < i+len(prevField)+65 || env[i+len(prevField)+64] != '"' {
+		return -1
+	}
+	return i + len(prevField)
+}
+
+// digestOf is the digest an envelope states, read without decoding it.
+func digestOf(env []byte) (string, error) {
+	const field = `"digest":"`
+	i := bytes.Index(env[:min(len(env), 200)], []byte(field))
+	if i < 0 || len(env) < i+len(field)+65 {
+		_, digest, err := envelopeLeaf(env)
+		return digest, err
+	}
+	return string(env[i+len(field) : i+len(field)+64]), nil
+}
+
+// freezeEnvelopes encodes the envelopes of case id (events 1, 2, ... in
+// order) as one frozen value.
+func freezeEnvelopes(id string, envs [][]byte) ([]byte, error) {
+	var buf bytes.Buffer
+	buf.WriteByte(frozenFormat)
+	w, err := envelopeWriters.get(&buf)
+	if err != nil {
+		return nil, err
+	}
+	defer envelopeWriters.put(w)
+	hash := chainStart(id)
+	var head [2*binary.MaxVarintLen64 + 1]byte
+	for _, env := range envs {
+		digest, err := digestOf(env)
+		if err != nil {
+			return nil, err
+		}
+		body, elided := env, byte(0)
+		if at := splitPrev(env); at >= 0 && string(env[at:at+64]) == hash {
+			body, elided = append(append([]byte(nil), env[:at]...), env[at+64:]...), 1
+		}
+		n := binary.PutUvarint(head[:], uint64(len(body)))
+		head[n] = elided
+		if _, err := w.Write(head[:n+1]); err != nil {
+			return nil, err
+		}
+		if _, err := w.Write(body); err != nil {
+			return nil, err
+		}
+		prev := hash
+		if elided == 0 {
+			if at := splitPrev(env); at >= 0 {
+				prev = string(env[at : at+64])
+			}
+		}
+		hash = chainNext(prev, digest)
+	}
+	if err := w.Close(); err != nil {
+		return nil, err
+	}
+	return buf.Bytes(), nil
+}
+
+// thawEnvelopes calls fn with each envelope of a frozen value of case id,
+// numbered from 1, as it was frozen.
+func thawEnvelopes(id string, frozen []byte, fn func(seq uint64, env []byte) error) error {
+	if len(frozen) == 0 || frozen[0] != frozenFormat {
+		return fmt.Errorf("case %s: a frozen timeline of an unknown format", id)
+	}
+	plain, err := inflate(frozen[1:], frozenDict)
+	if err != nil {
+		return fmt.Errorf("case %s: a damaged frozen timeline: %w", id, err)
+	}
+	damaged := fmt.Errorf("case %s: a damaged frozen timeline", id)
+	hash := chainStart(id)
+	for seq := uint64(1); len(plain) > 0; seq++ {
+		n, size := binary.Uvarint(plain)
+		if size <= 0 || uint64(len(plain)-size) < n+1 {
+			return damaged
+		}
+		elided, body := plain[size], plain[size+1:size+1+int(n)]
+		plain = plain[size+1+int(n):]
+		env := body
+		if elided == 1 {
+			at := bytes.Index(body[:min(len(body), 32)], prevField)
+			if at < 0 {
+				return damaged
+			}
+			at += len(prevField)
+			env = make([]byte, 0, len(body)+64)
+			env = append(append(append(env, body[:at]...), hash...), body[at:]...)
+		}
+		digest, err := digestOf(env)
+		if err != nil {
+			return fmt.Errorf("case %s event %d: %w", id, seq, err)
+		}
+		prev := hash
+		if at := splitPrev(env); at >= 0 {
+			prev = string(env[at : at+64])
+		}
+		hash = chainNext(prev, digest)
+		if err := fn(seq, env); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// freezeClosed freezes the timelines of up to n closed cases after the
+// case named after (nil: from the first), and returns the last case it
+// looked at, nil when none was left. A frozen or an open case is left as
+// it is.
+func freezeClosed(tx *bolt.Tx, after []byte, n int) ([]byte, int, error) {
+	ids := casesAfter(tx, after, n)
+	if len(ids) == 0 {
+		return nil, 0, nil
+	}
+	rows, frozen := tx.Bucket(bucketRows), 0
+	for _, id := range ids {
+		sum, _, err := decodeRow(rows.Get(id))
+		if err != nil || !sum.Closed() {
+			continue
+		}
+		if v := tx.Bucket(bucketCases).Get(id); len(v) > 0 && v[0] == caseValueFormat {
+			value, err := freezeCaseValue(v)
+			if err != nil {
+				return nil, 0, err
+			}
+			if err := tx.Bucket(bucketCases).Put(id, value); err != nil {
+				return nil, 0, err
+			}
+		}
+		tl, ok := timelineOf(tx, string(id))
+		if !ok || tl.frozen != nil || tl.nested != nil {
+			continue
+		}
+		done, err := tl.freeze()
+		if err != nil {
+			return nil, 0, err
+		}
+		if done {
+			frozen++
+		}
+	}
+	return ids[len(ids)-1], frozen, nil
+}
+
+// caseValueFrozen is the first byte of a closed case's stored value frozen
+// (caseValueFormat's value compressed, with caseDict): a record and its
+// list view of 2.4 KB fill a 4 KB page alone, and compressed a few share
+// it. Any change to the case writes its value plainly again (encodeCase).
+const caseValueFrozen = 3
+
+// caseDict primes the compressor with what every record and list view
+// say. It is part of caseValueFrozen: changing it makes frozen values
+// unreadable.
+var caseDict = []byte(`{"revision":1,"updated_at":"","updated_by":"","head":"","events":,"derived_at":"2026-` +
+	`"retained":"copies_purged":"record_purged":"last_digest":"","rules_ref":"","events":null}}` +
+	`"subject":{"name":"","email":"@example.org","identifiers":{"customer":"C-"}},"requester":{"name":"","relation":"` +
+	`"channel":"email","language":"en","regime":"eu-gdpr","tz":"Europe/","received_at":"2026-` +
+	`"text":"","calendar":"weekends","receipt_date":"2026-","due":"2026-","due_at":"2026-T22:59:59Z",` +
+	`"base_due":"2026-","extended_due":"2026-","extension_notice_by":"2026-","extension_valid":null,` +
+	`"refusal_by":"2026-","promise_due":null,"target_due":null,"effective_due":"2026-","effective_due_at":"2026-T22:59:59Z",` +
+	`"acknowledge_by":"2026-","act_by":null,"clock":"stopped","clock_since":null,"start_date":"2026-","paused_days":0,` +
+	`"due_without_pause":null,"steps":null,"outcome":"fulfilled","grounds":[],"closed_at":"2026-","answered_at":"2026-` +
+	`"assignee":"","tags":[],"revision":,"updated_at":"2026-","updated_by":"","work_open":0,"work_total":` +
+	`{"id":"DSR-2026-","request_id":"DSR-2026-","controller":"","right":"access","status":"closed",`)
+
+// freezeCaseValue compresses a stored case value of caseValueFormat.
+func freezeCaseValue(v []byte) ([]byte, error) {
+	if len(v) == 0 || v[0] != caseValueFormat {
+		return nil, errBadRow
+	}
+	var buf bytes.Buffer
+	buf.WriteByte(caseValueFrozen)
+	w, err := caseWriters.get(&buf)
+	if err != nil {
+		return nil, err
+	}
+	defer caseWriters.put(w)
+	if _, err := w.Write(v[1:]); err != nil {
+		return nil, err
+	}
+	if err := w.Close(); err != nil {
+		return nil, err
+	}
+	return buf.Bytes(), nil
+}
+
+// thawCaseValue is the caseValueFormat value of a frozen one.
+func thawCaseValue(v []byte) ([]byte, error) {
+	plain, err := inflate(v[1:], caseDict)
+	if err != nil {
+		return nil, errBadRow
+	}
+	return append([]byte{caseValueFormat}, plain...), nil
+}
+
+// writerPool keeps compressors primed with one dictionary: a new one
+// allocates and clears about a megabyte of state, more than compressing
+// a case costs.
+type writerPool struct {
+	dict []byte
+	pool sync.Pool
+}
+
+var (
+	envelopeWriters = &writerPool{dict: frozenDict}
+	caseWriters     = &writerPool{dict: caseDict}
+	readers         sync.Pool // of flate readers (flate.Resetter)
+)
+
+// get is a compressor writing to dst.
+func (p *writerPool) get(dst io.Writer) (*flate.Writer, error) {
+	if w, ok := p.pool.Get().(*flate.Writer); ok {
+		w.Reset(dst)
+		return w, nil
+	}
+	return flate.NewWriterDict(dst, flate.DefaultCompression, p.dict)
+}
+
+func (p *writerPool) put(w *flate.Writer) { p.pool.Put(w) }
+
+// inflate decompresses compressed, primed with dict.
+func inflate(compressed, dict []byte) ([]byte, error) {
+	src := bytes.NewReader(compressed)
+	r, ok := readers.Get().(io.ReadCloser)
+	if ok {
+		if err := r.(flate.Resetter).Reset(src, dict); err != nil {
+			return nil, err
+		}
+	} else {
+		r = flate.NewReaderDict(src, dict)
+	}
+	defer readers.Put(r)
+	out := make([]byte, 0, 4*len(compressed))
+	buf := bytes.NewBuffer(out)
+	if _, err := buf.ReadFrom(r); err != nil {
+		return nil, err
+	}
+	return buf.Bytes(), nil
+}

@@ -1,0 +1,160 @@
+package storage
+
+import (
+	"bytes"
+	"encoding/json"
+	"reflect"
+	"testing"
+
+	bolt "go.etcd.io/bbolt"
+
+	"rightsdesk/cases"
+)
+
+// frozenState says whether case id's timeline and stored value are
+// frozen, and how many of its events are stored one by one.
+func frozenState(t *testing.T, s *Store, id string) (frozen bool, plain int) {
+	t.Helper()
+	_ = s.view(func(tx *bolt.Tx) error {
+		tl, _ := timelineOf(tx, id)
+		frozen = tl.frozen != nil
+		if value := tx.Bucket(bucketCases).Get([]byte(id)); frozen != (value[0] == caseValueFrozen) {
+			t.Errorf("%s: timeline frozen %v, stored value %d", id, frozen, value[0])
+		}
+		c := tx.Bucket(bucketEvents).Cursor()
+		for k, _ := c.Seek(tl.prefix); k != nil && bytes.HasPrefix(k, tl.prefix); k, _ = c.Next() {
+			if len(k) == len(tl.prefix)+8 {
+				plain++
+			}
+		}
+		return nil
+	})
+	return frozen, plain
+}
+
+// TestCompactFreezesClosedCases: compact freezes a closed case's timeline
+// and leaves an open one; the frozen case reads, chains and checks exactly
+// as before; a change to it stores its events one by one again; and an
+// event altered inside a frozen timeline is caught by check.
+func TestCompactFreezesClosedCases(t *testing.T) {
+	s := newStore(t)
+	closed := addCase(t, s, "Anna Berg")[0].ID
+	noteCase(t, s, closed, "called back")
+	if _, err := s.Apply(closed, cases.Event{Kind: cases.EventClosed, Outcome: cases.OutcomeNoData, Actor: "dpo"}, NoRevision, testNow); err != nil {
+		t.Fatal(err)
+	}
+	open := addCase(t, s, "Bo Open")[0].ID
+	before, err := s.Get(closed)
+	if err != nil {
+		t.Fatal(err)
+	}
+	chain, err := s.Chain(closed)
+	if err != nil {
+		t.Fatal(err)
+	}
+	res, err := s.Compact()
+	if err != nil || res.Frozen != 1 || res.Cases != 2 || res.SizeAfter > res.SizeBefore {
+		t.Fatalf("compact: %+v %v", res, err)
+	}
+	if frozen, plain := frozenState(t, s, closed); !frozen || plain != 0 {
+		t.Fatalf("closed case: frozen %v, %d events stored one by one", frozen, plain)
+	}
+	if frozen, _ := frozenState(t, s, open); frozen {
+		t.Fatal("an open case was frozen")
+	}
+	mustCheck(t, s)
+	after, err := s.Get(closed)
+	if err != nil {
+		t.Fatal(err)
+	}
+	chainAfter, err := s.Chain(closed)
+	if err != nil || !reflect.DeepEqual(chainAfter, chain) {
+		t.Fatalf("the chain after freezing: %v %v", chainAfter, err)
+	}
+	a, _ := json.Marshal(after)
+	b, _ := json.Marshal(before)
+	if !bytes.Equal(a, b) {
+		t.Fatalf("the case reads differently frozen:\n%s\n%s", a, b)
+	}
+
+	// A change thaws it.
+	noteCase(t, s, closed, "a note after closing")
+	if frozen, plain := frozenState(t, s, closed); frozen || plain != len(chain)+1 {
+		t.Fatalf("after a change: frozen %v, %d events stored one by one", frozen, plain)
+	}
+	mustCheck(t, s)
+	if chainAfter, _ = s.Chain(closed); !reflect.DeepEqual(chainAfter[:len(chain)], chain) {
+		t.Fatal("thawing changed the chain")
+	}
+
+	// Frozen again, then an event altered inside the compressed value.
+	if res, err := s.Compact(); err != nil || res.Frozen != 1 {
+		t.Fatalf("compact again: %+v %v", res, err)
+	}
+	withBolt(t, s, func(tx *bolt.Tx) error {
+		tl, _ := timelineOf(tx, closed)
+		var envs [][]byte
+		_ = tl.forEach(func(_, v []byte) error {
+			envs = append(envs, bytes.Replace(v, []byte("called back"), []byte("never rang!"), 1))
+			return nil
+		})
+		frozen, err := freezeEnvelopes(closed, envs)
+		if err != nil {
+			return err
+		}
+		for i := range frozenChunks(len(tl.frozen)) {
+			if err := tl.flat.Delete(chunkKey(tl.prefix, i)); err != nil {
+				return err
+			}
+		}
+		tl.frozen = nil
+		return tl.putChunks(frozen)
+	})
+	mustCatch(t, s, closed, "an event altered in a frozen timeline")
+}
+
+// BenchmarkFreezeCase is what freezing a closed demo case costs (its
+// timeline and its stored value), and thawing both back.
+func BenchmarkFreezeCase(b *testing.B) {
+	now := testNow
+	s := demoFile(b, b.TempDir()+"/demo.db", 200, now)
+	type closedCase struct {
+		id    string
+		envs  [][]byte
+		value []byte
+	}
+	var closed []closedCase
+	_ = s.view(func(tx *bolt.Tx) error {
+		return tx.Bucket(bucketCases).ForEach(func(k, v []byte) error {
+			tl, _ := timelineOf(tx, string(k))
+			if tl.frozen == nil {
+				return nil
+			}
+			c := closedCase{id: string(k)}
+			c.value, _ = thawCaseValue(v)
+			_ = tl.forEach(func(_, env []byte) error { c.envs = append(c.envs, append([]byte(nil), env...)); return nil })
+			closed = append(closed, c)
+			return nil
+		})
+	})
+	if len(closed) == 0 {
+		b.Fatal("no closed case")
+	}
+	for i := 0; b.Loop(); i++ {
+		c := closed[i%len(closed)]
+		frozen, err := freezeEnvelopes(c.id, c.envs)
+		if err != nil {
+			b.Fatal(err)
+		}
+		value, err := freezeCaseValue(c.value)
+		if err != nil {
+			b.Fatal(err)
+		}
+		if err := thawEnvelopes(c.id, frozen, func(uint64, []byte) error { return nil }); err != nil {
+			b.Fatal(err)
+		}
+		if _, err := thawCaseValue(value); err != nil {
+			b.Fatal(err)
+		}
+	}
+}
