@@ -2,11 +2,9 @@ package storage
 
 import (
 	"bytes"
-	"cmp"
 	"encoding/json"
 	"errors"
 	"fmt"
-	"math"
 	"slices"
 	"strings"
 	"sync/atomic"
@@ -170,96 +168,8 @@ func (s *Store) Queue(now time.Time) ([]cases.Summary, uint64, error) {
 	if errors.Is(err, ErrNoDatabase) {
 		return nil, 0, nil
 	}
-	sortByUrgency(out)
+	cases.SortByUrgency(out) // each summary moved once, whatever its size
 	return out, changes, err
-}
-
-// sortByUrgency puts sums in the urgency order: the order of
-// cases.UrgencyLess, a total order, so the result is the one
-// cases.SortByUrgency gives. A summary is hundreds of bytes and 100,000 of
-// them do not fit in a cache: comparing them where they lie, and swapping
-// them, is most of the time a queue takes. So each summary's sort key is
-// made once (urgencyKey), the keys are sorted, and each summary is then
-// moved once to its place, following the cycles of the permutation.
-func sortByUrgency(sums []cases.Summary) {
-	keys := make([]urgencyKey, len(sums))
-	for i := range sums {
-		keys[i] = newUrgencyKey(&sums[i], int32(i))
-	}
-	slices.SortFunc(keys, compareUrgency)
-	order := make([]int32, len(keys))
-	for i, k := range keys {
-		order[i] = k.at
-	}
-	keys = nil
-	// order[i] is the position of the summary that belongs at i.
-	for i := range order {
-		if order[i] < 0 || int(order[i]) == i {
-			continue
-		}
-		held := sums[i]
-		j := i
-		for {
-			from := int(order[j])
-			order[j] = -1
-			if from == i {
-				sums[j] = held
-				break
-			}
-			sums[j] = sums[from]
-			j = from
-		}
-	}
-}
-
-// urgencyKey is what cases.UrgencyLess compares of a summary: its group
-// (Summary.UrgencyGroup), then within the
-// first the effective due time, within the last the closing time, most
-// recent first (so negated), then the receipt time and the ID. Times are
-// Unix nanoseconds, which every time of a stored row is (row.go), the zero
-// time before all of them.
-type urgencyKey struct {
-	first    int64
-	received int64
-	id       string
-	group    int8
-	at       int32 // the summary's position in the unsorted queue
-}
-
-func newUrgencyKey(s *cases.Summary, at int32) urgencyKey {
-	k := urgencyKey{received: nanos(s.ReceivedAt), id: s.ID, at: at}
-	switch g := s.UrgencyGroup(); g {
-	case 0:
-		k.group, k.first = 0, nanos(s.EffectiveDueAt)
-	case 2:
-		k.group, k.first = 2, -nanos(s.ClosedAt)
-	default:
-		k.group = int8(g)
-	}
-	return k
-}
-
-// nanos is t in Unix nanoseconds; the zero time, the least of all, is
-// math.MinInt64+1 so that its negation still orders (closed most recently
-// first).
-func nanos(t time.Time) int64 {
-	if t.IsZero() {
-		return math.MinInt64 + 1
-	}
-	return t.UnixNano()
-}
-
-func compareUrgency(a, b urgencyKey) int {
-	if c := cmp.Compare(a.group, b.group); c != 0 {
-		return c
-	}
-	if c := cmp.Compare(a.first, b.first); c != 0 {
-		return c
-	}
-	if c := cmp.Compare(a.received, b.received); c != 0 {
-		return c
-	}
-	return strings.Compare(a.id, b.id)
 }
 
 // eachCandidate calls fn with the ID, stored summary and stored view (read on

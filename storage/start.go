@@ -84,7 +84,7 @@ func (s *Store) start(now time.Time, n int, covers func(org string) bool) (*Star
 		if covers != nil {
 			rest = slices.DeleteFunc(rest, func(r cases.Summary) bool { return !covers(r.Controller) })
 		}
-		sortByUrgency(rest)
+		cases.SortByUrgency(rest)
 		out.Rows = append(out.Rows, rest[:min(len(rest), n-len(out.Rows))]...)
 		return nil
 	})
@@ -180,7 +180,7 @@ func (s *Store) OpenQueue(now time.Time) ([]cases.Summary, uint64, error) {
 	if errors.Is(err, ErrNoDatabase) {
 		return nil, 0, nil
 	}
-	sortByUrgency(out)
+	cases.SortByUrgency(out)
 	return out, changes, err
 }
 
@@ -214,6 +214,6 @@ func (s *Store) ClosedQueue(now time.Time) ([]cases.Summary, uint64, error) {
 	if errors.Is(err, ErrNoDatabase) {
 		return nil, 0, nil
 	}
-	sortByUrgency(out)
+	cases.SortByUrgency(out)
 	return out, changes, err
 }
