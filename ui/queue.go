@@ -662,6 +662,8 @@ func (m Model) queueKey(msg tea.KeyPressMsg) (tea.Model, tea.Cmd) {
 		return m, m.refilter()
 	default:
 		q.move(msg, k.Up, k.Down, k.PageUp, k.PageDown, k.Top, k.Bottom, m.queueRows())
+		// The last case may be a closed one not read yet (start.go).
+		q.start.toEnd = key.Matches(msg, k.Bottom) && q.start.notLoaded > 0
 	}
 	return m, nil
 }

@@ -47,6 +47,9 @@ type startState struct {
 	// notLoaded is how many closed cases the store holds that the queue
 	// does not (the counts of the first page), 0 once they are loaded.
 	notLoaded int
+	// toEnd: the last case was asked for (G, end) before the closed cases
+	// came; the cursor goes to it when they do.
+	toEnd bool
 }
 
 type closedState int
@@ -254,7 +257,12 @@ func (m Model) closedLoaded(msg closedMsg) (tea.Model, tea.Cmd) {
 		return m, func() tea.Msg { return mergeClosed(snap, counter, msg.closed, msg.void, msg.read) }
 	}
 	q.start.closed, q.start.notLoaded = closedLoaded, 0
-	return m.snapshot(queueMsg{all: msg.all, voided: msg.voided, counter: msg.counter, keepID: q.currentID()})
+	keepID := q.currentID()
+	if q.start.toEnd && !q.filtered() && len(msg.all) > 0 {
+		keepID = msg.all[len(msg.all)-1].ID // the key asked for the last case, which is now a closed one
+	}
+	q.start.toEnd = false
+	return m.snapshot(queueMsg{all: msg.all, voided: msg.voided, counter: msg.counter, keepID: keepID})
 }
 
 // loadingClosed is what the status line says while the closed cases come.
