@@ -73,9 +73,6 @@ func indexKey(c *cases.Case, st *cases.State) ([]byte, []byte) {
 // organisation's counts: its row before (still stored) is what it is
 // counted as until now.
 func (enc *encodedCase) putDerived(tx *bolt.Tx, batch *indexBatch) error {
-	if err := enc.putReportEntry(tx, batch); err != nil { // reportrow.go; before the row, which says where the old entry is
-		return err
-	}
 	rows := tx.Bucket(bucketRows)
 	sum, _, err := decodeRow(enc.row)
 	if err != nil {
@@ -86,6 +83,9 @@ func (enc *encodedCase) putDerived(tx *bolt.Tx, batch *indexBatch) error {
 		if was, _, err := decodeRow(v); err == nil {
 			old = &was
 		}
+	}
+	if err := enc.putReportEntry(tx, old, batch); err != nil { // reportrow.go; the old row says where the old entry is
+		return err
 	}
 	if err := rows.Put(enc.id, enc.row); err != nil {
 		return err

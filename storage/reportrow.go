@@ -161,10 +161,10 @@ func (r *rowReader) count() int {
 
 // putReportEntry puts the case's report entry (into the batch when there
 // is one: a new case, with no entry before) and removes the one it had
-// under another key (its receipt was corrected, or it was voided). It is
-// called before the case's new queue row is put: the old row says where
-// the old entry is.
-func (enc *encodedCase) putReportEntry(tx *bolt.Tx, batch *indexBatch) error {
+// under another key (its receipt was corrected, or it was voided): old,
+// the case's queue row before the change (nil: none), which putDerived
+// has decoded, says where the old entry is.
+func (enc *encodedCase) putReportEntry(tx *bolt.Tx, old *cases.Summary, batch *indexBatch) error {
 	// A file migrated from a build before the entries gets its bucket
 	// here: the migration writes every case, each its entry.
 	b, err := tx.CreateBucketIfNotExists(bucketReports)
@@ -175,14 +175,10 @@ func (enc *encodedCase) putReportEntry(tx *bolt.Tx, batch *indexBatch) error {
 	// rebuild puts them in order, so pages are filled, not halved (bbolt
 	// does not keep FillPercent between transactions).
 	b.FillPercent = 0.9
-	if batch == nil {
-		if old := tx.Bucket(bucketRows).Get(enc.id); old != nil {
-			if sum, _, err := decodeRow(old); err == nil {
-				if k := reportKey(sum.ReceivedAt, sum.ID); !bytes.Equal(k, enc.reportKey) {
-					if err := b.Delete(k); err != nil {
-						return err
-					}
-				}
+	if batch == nil && old != nil {
+		if k := reportKey(old.ReceivedAt, old.ID); !bytes.Equal(k, enc.reportKey) {
+			if err := b.Delete(k); err != nil {
+				return err
 			}
 		}
 	}
