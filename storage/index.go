@@ -73,11 +73,7 @@ func indexKey(c *cases.Case, st *cases.State) ([]byte, []byte) {
 // organisation's counts: its row before (still stored) is what it is
 // counted as until now.
 func (enc *encodedCase) putDerived(tx *bolt.Tx, batch *indexBatch) error {
-	rows := tx.Bucket(bucketRows)
-	sum, _, err := decodeRow(enc.row)
-	if err != nil {
-		return err
-	}
+	rows, sum := tx.Bucket(bucketRows), &enc.sum
 	var old *cases.Summary
 	if v := rows.Get(enc.id); v != nil {
 		if was, _, err := decodeRow(v); err == nil {
@@ -90,20 +86,20 @@ func (enc *encodedCase) putDerived(tx *bolt.Tx, batch *indexBatch) error {
 	if err := rows.Put(enc.id, enc.row); err != nil {
 		return err
 	}
-	if err := putUnsent(tx, old, &sum, enc.row, batch); err != nil {
+	if err := putUnsent(tx, old, sum, enc.row, batch); err != nil {
 		return err
 	}
-	if err := putOwing(tx, old, &sum, enc.id, enc.row); err != nil {
+	if err := putOwing(tx, old, sum, enc.id, enc.row); err != nil {
 		return err
 	}
 	if batch != nil {
 		if batch.counts == nil {
 			batch.counts = newCountsDelta()
 		}
-		batch.counts.move(old, &sum)
+		batch.counts.move(old, sum)
 	} else {
 		d := newCountsDelta()
-		d.move(old, &sum)
+		d.move(old, sum)
 		if err := d.flush(tx); err != nil {
 			return err
 		}

@@ -365,8 +365,9 @@ func writeCase(tx *bolt.Tx, rec *record, st *cases.State, batch *indexBatch) err
 // ready to be put.
 type encodedCase struct {
 	id, value, row []byte
-	index          indexEntry  // bucket nil: in no index (closed)
-	blobs          []rulesBlob // the frozen rules the record and its new events refer to
+	sum            cases.Summary // what row encodes, for the derived buckets written beside it
+	index          indexEntry    // bucket nil: in no index (closed)
+	blobs          []rulesBlob   // the frozen rules the record and its new events refer to
 
 	reportKey, report []byte // the report entry (reportrow.go); nil for a voided case
 }
@@ -389,7 +390,7 @@ func encodeCase(rec *record, st *cases.State) (*encodedCase, error) {
 		ref = append(append(append(ref, bucket...), '/'), key...)
 	}
 	sum := cases.Summarize(rec.Case, st, rec.Revision)
-	enc.row = encodeRow(&sum, ref)
+	enc.row, enc.sum = encodeRow(&sum, ref), sum
 	enc.reportKey, enc.report = encodeReportEntry(rec.Case, st, &sum)
 	enc.index = indexEntry{bucket: bucket, key: key}
 	// The due index carries the row and the view too, so that "overdue"
