@@ -159,6 +159,9 @@ func (a *app) writeDemo(path string, n int, seed uint64, bar *progressLine) (int
 		}
 		return nil
 	})
+	if err == nil {
+		err = st.PackDerived() // the cases came in random order of receipt: pack the buckets keyed by it
+	}
 	return count, err
 }
 

@@ -40,6 +40,22 @@ var (
 	bucketDueDays = []byte("due-days")
 )
 
+// bucketsDerived are the derived buckets a write keeps current beside the
+// case (the due, waiting, rows and reports buckets are bucketsV2): laid out
+// with the schema (createSchema) and by each rebuild (rebuildIndex), so
+// that a write looks them up instead of creating them (derivedBucket).
+var bucketsDerived = [][]byte{bucketUnsent, bucketOwing, bucketCounts, bucketDueDays}
+
+// derivedBucket is the derived bucket name of a write transaction. Only a
+// file laid out before the schema held it (one made by init and not yet
+// written to) lacks it: it is made then, once.
+func derivedBucket(tx *bolt.Tx, name []byte) (*bolt.Bucket, error) {
+	if b := tx.Bucket(name); b != nil {
+		return b, nil
+	}
+	return tx.CreateBucket(name)
+}
+
 // owes reports whether a case belongs in the owing bucket.
 func owes(s *cases.Summary) bool { return !s.Voided && (!s.Closed() || s.AnswerNotSent()) }
 
@@ -179,7 +195,7 @@ func (d *countsDelta) flush(tx *bolt.Tx) error {
 	if d == nil {
 		return nil
 	}
-	b, err := tx.CreateBucketIfNotExists(bucketCounts)
+	b, err := derivedBucket(tx, bucketCounts)
 	if err != nil {
 		return err
 	}
@@ -199,7 +215,7 @@ func (d *countsDelta) flush(tx *bolt.Tx) error {
 			return err
 		}
 	}
-	days, err := tx.CreateBucketIfNotExists(bucketDueDays)
+	days, err := derivedBucket(tx, bucketDueDays)
 	if err != nil {
 		return err
 	}
@@ -226,7 +242,7 @@ func (d *countsDelta) flush(tx *bolt.Tx) error {
 
 // putOwing moves the case's row in the owing bucket.
 func putOwing(tx *bolt.Tx, old, new *cases.Summary, id, row []byte) error {
-	b, err := tx.CreateBucketIfNotExists(bucketOwing)
+	b, err := derivedBucket(tx, bucketOwing)
 	if err != nil {
 		return err
 	}
@@ -242,7 +258,7 @@ func putOwing(tx *bolt.Tx, old, new *cases.Summary, id, row []byte) error {
 // putUnsent moves the case's entry in the unsent index (old is the row it
 // had, nil for a new case), into the batch when there is one.
 func putUnsent(tx *bolt.Tx, old, new *cases.Summary, row []byte, batch *indexBatch) error {
-	b, err := tx.CreateBucketIfNotExists(bucketUnsent)
+	b, err := derivedBucket(tx, bucketUnsent)
 	if err != nil {
 		return err
 	}

@@ -19,6 +19,7 @@ var fills = []struct {
 	{bucketAccess, 0.95},
 	{bucketCases, 0.9},
 	{bucketRows, 0.9},
+	{bucketOwing, 0.9}, // by ID: new cases at the end, rows that grow
 	{bucketLogLeaves, 0.9},
 }
 

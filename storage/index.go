@@ -147,7 +147,7 @@ func (b *indexBatch) flush(tx *bolt.Tx) error {
 // computed them changed), as of now: a paused case's dates count the pause
 // up to that day.
 func rebuildIndex(tx *bolt.Tx, now time.Time) error {
-	for _, n := range append(slices.Clone(bucketsV2), bucketUnsent, bucketOwing, bucketCounts, bucketDueDays) {
+	for _, n := range append(slices.Clone(bucketsV2), bucketsDerived...) {
 		if err := tx.DeleteBucket(n); err != nil && !errors.Is(err, berrors.ErrBucketNotFound) {
 			return err
 		}

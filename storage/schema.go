@@ -73,7 +73,7 @@ func createSchema(tx *bolt.Tx, version int, at time.Time) error {
 		names = append(names, bucketsV3...)
 	}
 	if version >= 5 {
-		names = append(names, bucketEvents)
+		names = append(append(names, bucketEvents), bucketsDerived...)
 	}
 	for _, n := range names {
 		if version >= 5 && bytes.Equal(n, bucketTimelines) {
