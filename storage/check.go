@@ -46,7 +46,7 @@ func (s *Store) Check() ([]Problem, error) {
 		problems = append(problems, checkLogs(tx)...)
 		problems = append(problems, checkRecordingOrder(tx)...)
 		more, err := checkCases(tx)
-		problems = append(problems, more...)
+		problems = append(append(problems, more...), checkDerived(tx)...) // check_derived.go
 		return err
 	})
 	if errors.Is(err, ErrNoDatabase) {
