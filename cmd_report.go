@@ -212,10 +212,11 @@ func jsonString(s string) []byte {
 }
 
 // reportEntries calls emit with the report entry of each case in the
-// register (cases.InReport), in its order: from the stored entries where
-// the store keeps them (storage.Store.Report); else (the team server's
-// client) from the queue and each case's timeline, the entry worked out
-// by the same function the store uses when it writes one.
+// register (cases.InReport), in its order: from the stored entries, read
+// by the local store (storage.Store.Report) or by the team server for the
+// caller's organisations (server.Client.Report); else from the queue and
+// each case's timeline, the entry worked out by the same function the
+// store uses when it writes one (the check that the two agree).
 func reportEntries(st storage.Service, controller string, from, to cases.Date, now time.Time, emit func(*cases.ReportEntry) error) error {
 	if s, ok := st.(interface {
 		Report(controller string, from, to cases.Date, now time.Time, emit func(*cases.ReportEntry) error) error

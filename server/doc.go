@@ -55,6 +55,7 @@
 //	GET    /v1/changes?since=N             viewer    with Accept: text/event-stream, the change stream
 //	POST   /v1/list                        viewer    List: a storage.Filter -> JSON lines of summaries
 //	POST   /v1/listviews                   viewer    ListViews: a storage.Filter -> JSON lines of views
+//	GET    /v1/report?controller=&from=&to= viewer  Report: the register's entries of the caller's organisations (report.go)
 //	GET    /v1/cases/{id}/chain            viewer    Chain
 //	GET    /v1/cases/{id}/proof?upto=N     viewer    Proof
 //	GET    /v1/cases/{id}/files/{name}     viewer    File: the bytes

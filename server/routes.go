@@ -25,6 +25,7 @@ import (
 func (s *Server) routes() {
 	s.caseReads()
 	s.queueReads()
+	s.reportRoute() // report.go
 	s.caseWrites()
 	s.registerAndTeamRoutes()
 	s.databaseRoutes()

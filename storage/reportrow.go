@@ -1,9 +1,12 @@
 package storage
 
 import (
+	"bufio"
 	"bytes"
 	"encoding/binary"
 	"errors"
+	"io"
+	"slices"
 	"time"
 
 	bolt "go.etcd.io/bbolt"
@@ -198,6 +201,25 @@ func (enc *encodedCase) putReportEntry(tx *bolt.Tx, old *cases.Summary, batch *i
 // timeline part derived afresh as of now. The entry is valid during the
 // call only.
 func (s *Store) Report(controller string, from, to cases.Date, now time.Time, emit func(e *cases.ReportEntry) error) error {
+	return s.reportIn(nil, false, controller, from, to, now, func(e *cases.ReportEntry, _ []byte) error { return emit(e) })
+}
+
+// ReportWire is Report for the team server: the entries of the caller's
+// organisations only (Caller.Scope), each framed as the server sends it
+// (ReadReportWire), valid during the call only.
+func (v *callerView) ReportWire(controller string, from, to cases.Date, now time.Time, emit func(framed []byte) error) error {
+	var scope func(string) bool
+	if v.scoped() {
+		scope = v.covers
+	}
+	return v.s.reportIn(scope, true, controller, from, to, now, func(_ *cases.ReportEntry, framed []byte) error { return emit(framed) })
+}
+
+// reportIn is Report of the organisations covers lets through (all when
+// nil); when wire is set, emit is also given the entry framed for the wire
+// (ReadReportWire).
+func (s *Store) reportIn(covers func(org string) bool, wire bool, controller string, from, to cases.Date, now time.Time,
+	emit func(e *cases.ReportEntry, framed []byte) error) error {
 	err := s.view(func(tx *bolt.Tx) error {
 		b := tx.Bucket(bucketReports)
 		if b == nil {
@@ -220,9 +242,20 @@ func (s *Store) Report(controller string, from, to cases.Date, now time.Time, em
 		// One entry, reused: a summary is hundreds of bytes, and a million
 		// of them would be most of what a register allocates.
 		e, scratch := &cases.ReportEntry{}, make([]byte, 0, 256)
+		var framed []byte
+		lastOrg, lastCovered := "", false // entries of one organisation come in runs
 		for ; k != nil && (stop == nil || bytes.Compare(k, stop) < 0); k, v = c.Next() {
-			if controller != "" && !reportEntryOf(v, controller) {
+			org, ok := reportEntryOrg(v)
+			if ok && controller != "" && string(org) != controller {
 				continue
+			}
+			if ok && covers != nil {
+				if string(org) != lastOrg || lastOrg == "" {
+					lastOrg, lastCovered = string(org), covers(string(org))
+				}
+				if !lastCovered {
+					continue
+				}
 			}
 			*e = cases.ReportEntry{}
 			var err error
@@ -238,8 +271,14 @@ func (s *Store) Report(controller string, from, to cases.Date, now time.Time, em
 					return err
 				}
 				e.AddTimeline(rec.Case, st)
+				if wire {
+					v = appendReportEntry(nil, e)
+				}
 			}
-			if err := emit(e); err != nil {
+			if wire {
+				framed = appendReportWire(framed[:0], k, v)
+			}
+			if err := emit(e, framed); err != nil {
 				return err
 			}
 		}
@@ -251,17 +290,55 @@ func (s *Store) Report(controller string, from, to cases.Date, now time.Time, em
 	return err
 }
 
-// reportEntryOf reports whether an entry is of the organisation, reading
-// only its first field.
-func reportEntryOf(v []byte, controller string) bool {
+// appendReportWire frames an entry, its key and its value, each with its
+// length.
+func appendReportWire(b, k, v []byte) []byte {
+	b = append(binary.AppendUvarint(b, uint64(len(k))), k...)
+	return append(binary.AppendUvarint(b, uint64(len(v))), v...)
+}
+
+// ReadReportWire reads one entry framed by ReportWire from r into e (zero),
+// its strings cut from one copy made in scratch, returned grown for the
+// next entry. The entry's timeline part is as the server derived it.
+func ReadReportWire(r *bufio.Reader, e *cases.ReportEntry, scratch []byte) ([]byte, error) {
+	scratch = scratch[:0]
+	var at [2]int
+	for i := range at {
+		n, err := binary.ReadUvarint(r)
+		if err != nil {
+			return scratch, err
+		}
+		if n > maxReportEntry {
+			return scratch, errBadReportEntry
+		}
+		at[i] = len(scratch)
+		scratch = slices.Grow(scratch, int(n))[:len(scratch)+int(n)]
+		if _, err := io.ReadFull(r, scratch[at[i]:]); err != nil {
+			return scratch, err
+		}
+	}
+	k, v := scratch[:at[1]], scratch[at[1]:]
+	// decodeReportEntry copies what it keeps from k and v into a scratch
+	// of its own: they are the first one's.
+	_, err := decodeReportEntry(e, k, v, nil)
+	return scratch, err
+}
+
+// maxReportEntry bounds the length of a key or value read from the wire.
+const maxReportEntry = 1 << 20
+
+// reportEntryOrg is the organisation of an entry, its first field, read
+// without decoding the rest; not ok when it does not read (the entry is
+// then judged, and refused, when decoded).
+func reportEntryOrg(v []byte) ([]byte, bool) {
 	if len(v) < 2 {
-		return true // judged, and refused, when decoded
+		return nil, false
 	}
 	n, k := binary.Uvarint(v[1:])
 	if k <= 0 || uint64(len(v)-1-k) < n {
-		return true
+		return nil, false
 	}
-	return string(v[1+k:1+k+int(n)]) == controller
+	return v[1+k : 1+k+int(n)], true
 }
 
 // parseFixedNano reads an instant written in the fixedNano layout, without
