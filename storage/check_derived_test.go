@@ -30,6 +30,20 @@ func mustCatchDetail(t *testing.T, s *Store, what string, words ...string) {
 	t.Fatalf("%s: check did not report %q: %v", what, words, problems)
 }
 
+// deleteEntryOf deletes the entry of case id from a bucket keyed by
+// something, then the ID.
+func deleteEntryOf(t *testing.T, tx *bolt.Tx, bucket []byte, id string) error {
+	t.Helper()
+	c := tx.Bucket(bucket).Cursor()
+	for k, _ := c.First(); k != nil; k, _ = c.Next() {
+		if lastField(k) == id {
+			return tx.Bucket(bucket).Delete(append([]byte(nil), k...))
+		}
+	}
+	t.Fatalf("no %s entry of %s", bucket, id)
+	return nil
+}
+
 // TestCheckDerivedBuckets: each derived bucket a write keeps beside the
 // cases (counts, due-days, owing, unsent, reports), altered in a copy of a
 // checked file, is reported by check in one line naming the bucket and the
@@ -68,27 +82,13 @@ func TestCheckDerivedBuckets(t *testing.T) {
 			return tx.Bucket(bucketOwing).Put([]byte("DSR-2026-999999"), []byte{rowFormat})
 		}, func(_, _ string) []string { return []string{"DSR-2026-999999: ", "owing"} }},
 		{"a closed case's unsent entry removed", func(tx *bolt.Tx, _, unsent string) error {
-			c := tx.Bucket(bucketUnsent).Cursor()
-			for k, _ := c.First(); k != nil; k, _ = c.Next() {
-				if lastField(k) == unsent {
-					return tx.Bucket(bucketUnsent).Delete(append([]byte(nil), k...))
-				}
-			}
-			t.Fatal("no unsent entry")
-			return nil
+			return deleteEntryOf(t, tx, bucketUnsent, unsent)
 		}, func(_, unsent string) []string { return []string{unsent + ": ", "unsent"} }},
 		{"an unsent entry no case derives", func(tx *bolt.Tx, _, _ string) error {
 			return tx.Bucket(bucketUnsent).Put([]byte("2026-04-01T09:00:00Z\x002026-03-02T09:00:00.000000000Z\x00DSR-2026-999999"), []byte{rowFormat})
 		}, func(_, _ string) []string { return []string{"DSR-2026-999999: ", "unsent"} }},
 		{"a case's report entry removed", func(tx *bolt.Tx, open, _ string) error {
-			c := tx.Bucket(bucketReports).Cursor()
-			for k, _ := c.First(); k != nil; k, _ = c.Next() {
-				if lastField(k) == open {
-					return tx.Bucket(bucketReports).Delete(append([]byte(nil), k...))
-				}
-			}
-			t.Fatal("no report entry")
-			return nil
+			return deleteEntryOf(t, tx, bucketReports, open)
 		}, func(open, _ string) []string { return []string{open + ": ", "report entry"} }},
 	} {
 		t.Run(a.what, func(t *testing.T) {
