@@ -7,6 +7,7 @@ import (
 
 	"rightsdesk/cases"
 	"rightsdesk/server"
+	"rightsdesk/storage"
 )
 
 // reportIDs are the IDs of the register's entries a member is given, in
@@ -63,5 +64,68 @@ func TestReportIsScoped(t *testing.T) {
 		if !slices.Equal(got, want) {
 			t.Errorf("%s's register of %q: %v, want %v", c.who.Name, c.controller, got, want)
 		}
+	}
+}
+
+// BenchmarkReportThroughServer is the register of 2,000 cases read by a
+// member who sees them all: from the local store (personal mode), through
+// the report route, and as a client without it would (the queue, then
+// every case through /v1/each, each entry worked out again).
+func BenchmarkReportThroughServer(b *testing.B) {
+	e := newEnv(b)
+	orgs := []string{"crisp", "callrix", "closeq"}
+	var reqs [][]*cases.Case
+	for i := range 2000 {
+		org := orgs[i%len(orgs)]
+		in := intake(org, "Subject S")
+		in.ReceivedAt = start.Add(-time.Duration(i%60)*24*time.Hour - time.Duration(i)*time.Minute)
+		cs, err := cases.NewCases(in, rulesOf(b, org), in.ReceivedAt, "dave")
+		if err != nil {
+			b.Fatal(err)
+		}
+		reqs = append(reqs, cs)
+	}
+	if err := e.st.AddRequests(reqs, start, 0); err != nil {
+		b.Fatal(err)
+	}
+	c := e.dial(carol)
+	count := func(n *int) func(*cases.ReportEntry) error {
+		return func(*cases.ReportEntry) error { *n++; return nil }
+	}
+	for _, way := range []struct {
+		name string
+		read func() (int, error)
+	}{
+		{"local", func() (n int, err error) { return n, e.st.Report("", cases.Date{}, cases.Date{}, start, count(&n)) }},
+		{"route", func() (n int, err error) { return n, c.Report("", cases.Date{}, cases.Date{}, start, count(&n)) }},
+		{"each", func() (int, error) {
+			all, _, err := c.Queue(start)
+			if err != nil {
+				return 0, err
+			}
+			picked := cases.ReportCases(all, "", cases.Date{}, cases.Date{})
+			ids := make([]string, len(picked))
+			for i := range picked {
+				ids[i] = picked[i].ID
+			}
+			n := 0
+			return n, c.Each(ids, func(l *storage.Loaded) error {
+				st, err := l.Case.DeriveDates(start)
+				if err != nil {
+					return err
+				}
+				_ = cases.NewReportEntry(l.Case, st, &picked[n])
+				n++
+				return nil
+			})
+		}},
+	} {
+		b.Run(way.name, func(b *testing.B) {
+			for b.Loop() {
+				if n, err := way.read(); err != nil || n != 2000 {
+					b.Fatalf("%d entries, %v", n, err)
+				}
+			}
+		})
 	}
 }
