@@ -110,7 +110,7 @@ var layout = htmltemplate.Must(htmltemplate.New("layout").Parse(layoutSource))
 // renderHTML lays the Markdown letter's blocks out as a self-contained
 // printable A4 page; html/template escapes every piece of text.
 func renderHTML(lang string, d *letterData, letterMD []byte) ([]byte, error) {
-	blocks := parseMarkdown(string(letterMD))
+	blocks := ParseMarkdown(string(letterMD))
 	title := "Letter"
 	for _, b := range blocks {
 		if b.Kind == "h1" && !strings.HasPrefix(plain(b.Lines[0]), "DRAFT") {
@@ -125,7 +125,7 @@ func renderHTML(lang string, d *letterData, letterMD []byte) ([]byte, error) {
 	return b.Bytes(), nil
 }
 
-func plain(spans []span) string {
+func plain(spans []Span) string {
 	var b strings.Builder
 	for _, s := range spans {
 		b.WriteString(s.Text)
