@@ -300,11 +300,13 @@ func (a *app) runList(o listOptions) int {
 	st := a.cases(a.dbPath(o.db))
 	if o.asJSON {
 		out.WriteByte('[')
+		var escaped []byte // one buffer for every view
 		err = st.ListViews(f, now, func(view []byte) error {
 			if n > 0 {
 				out.WriteByte(',')
 			}
-			out.Write(cases.EscapeJSON(view))
+			escaped = cases.AppendEscapedJSON(escaped[:0], view)
+			out.Write(escaped)
 			n++
 			return nil
 		})
