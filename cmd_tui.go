@@ -55,10 +55,7 @@ func (a *app) runTUI(db string, demo bool, color, registersDir string) int {
 	}
 	// In team mode the app's store is the team server's client (the app
 	// takes any Store); --demo stays on the user's own demo file.
-	st, actor, data := a.cases(path), a.actor(), filepath.Join(a.dataHome(), "rightsdesk")
-	if local, ok := st.(*storage.Store); ok {
-		st = readAhead(local, a.clock.Now())
-	}
+	st, actor, data := readAhead(a.cases(path), a.clock.Now()), a.actor(), filepath.Join(a.dataHome(), "rightsdesk")
 	regs, err := a.loadRegisters(path, registersDir)
 	if err != nil {
 		return a.registersFailure("", err)
@@ -155,10 +152,16 @@ type firstPage struct {
 	err  error
 }
 
-func readAhead(st *storage.Store, now time.Time) *startAhead {
-	s := &startAhead{Store: st, ahead: make(chan firstPage, 1)}
+// readAhead starts reading the first page of a local store; the team
+// server's client is returned as it is.
+func readAhead(st storage.Service, now time.Time) storage.Service {
+	local, ok := st.(*storage.Store)
+	if !ok {
+		return st
+	}
+	s := &startAhead{Store: local, ahead: make(chan firstPage, 1)}
 	go func() {
-		page, err := st.Start(now, ui.FirstPage)
+		page, err := local.Start(now, ui.FirstPage)
 		s.ahead <- firstPage{page, err}
 		close(s.ahead)
 	}()

@@ -20,7 +20,7 @@ func TestStartAheadOnce(t *testing.T) {
 	st := storage.Open(d.db, storage.Options{})
 	defer st.Close()
 	now := time.Date(2026, 3, 10, 12, 0, 0, 0, time.UTC)
-	ahead := readAhead(st, now)
+	ahead := readAhead(st, now).(*startAhead)
 	first, err := ahead.Start(now, ui.FirstPage)
 	if err != nil || len(first.Rows) != 1 {
 		t.Fatalf("first page: %v, %+v", err, first)
