@@ -6,7 +6,9 @@ import (
 	"fmt"
 	htmltemplate "html/template"
 	"io/fs"
+	"regexp"
 	"strings"
+	"sync"
 	"text/template"
 
 	"rightsdesk/cases"
@@ -105,7 +107,17 @@ func tidy(src []byte) []byte {
 //go:embed layout.html.tmpl
 var layoutSource string
 
-var layout = htmltemplate.Must(htmltemplate.New("layout").Parse(layoutSource))
+// layout and recordTemplate are parsed on first use, not in the package's
+// init: every rightsdesk process ran it, `list` and `note` too.
+var layout = sync.OnceValue(func() *htmltemplate.Template {
+	return htmltemplate.Must(htmltemplate.New("layout").Parse(layoutSource))
+})
+
+// lazyRegexp is a pattern compiled on its first use (outsideEEA and
+// insideEEA are long case-blind alternations).
+func lazyRegexp(pattern string) func() *regexp.Regexp {
+	return sync.OnceValue(func() *regexp.Regexp { return regexp.MustCompile(pattern) })
+}
 
 // renderHTML lays the Markdown letter's blocks out as a self-contained
 // printable A4 page; html/template escapes every piece of text.
@@ -119,7 +131,7 @@ func renderHTML(lang string, d *letterData, letterMD []byte) ([]byte, error) {
 		}
 	}
 	var b bytes.Buffer
-	if err := layout.Execute(&b, htmlLetter{Lang: lang, Title: title, Draft: d.Draft, Blocks: blocks}); err != nil {
+	if err := layout().Execute(&b, htmlLetter{Lang: lang, Title: title, Draft: d.Draft, Blocks: blocks}); err != nil {
 		return nil, fmt.Errorf("letter %s: %w", d.Kind, err)
 	}
 	return b.Bytes(), nil
