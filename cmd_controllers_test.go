@@ -2,6 +2,7 @@ package main
 
 import (
 	"encoding/json"
+	"io"
 	"os"
 	"path/filepath"
 	"regexp"
@@ -11,6 +12,7 @@ import (
 	"github.com/charmbracelet/x/ansi"
 
 	"rightsdesk/cases/register"
+	"rightsdesk/storage"
 )
 
 // hermetic keeps the user's own register folder out of the tests.
@@ -244,6 +246,24 @@ func TestColumnsCountTerminalCells(t *testing.T) {
 		}
 		if got := clip(tt.in, tt.n); got != tt.clip || ansi.StringWidth(got) > tt.n {
 			t.Errorf("clip(%q, %d) = %q (%d cells), want %q", tt.in, tt.n, got, ansi.StringWidth(got), tt.clip)
+		}
+	}
+}
+
+// BenchmarkRegistersIn: reading and checking the stored registers (the
+// five built in) is on the terminal app's way to its first frame.
+func BenchmarkRegistersIn(b *testing.B) {
+	db := filepath.Join(b.TempDir(), "cases.db")
+	env := map[string]string{"RIGHTSDESK_NOW": "2026-03-10T12:00:00Z", "XDG_CONFIG_HOME": b.TempDir()}
+	if status := run([]string{"init", "--db", db}, io.Discard, io.Discard, func(k string) string { return env[k] }); status != 0 {
+		b.Fatalf("init: %d", status)
+	}
+	st := storage.Open(db, storage.Options{})
+	defer st.Close()
+	for b.Loop() {
+		regs, err := registersIn(st, "")
+		if err != nil || len(regs.All()) < 5 {
+			b.Fatalf("%v, %d registers", err, len(regs.All()))
 		}
 	}
 }

@@ -1,7 +1,6 @@
 package main
 
 import (
-	"bytes"
 	"errors"
 	"fmt"
 	"io"
@@ -294,17 +293,20 @@ func (a *app) runList(o listOptions) int {
 	}
 	now := a.clock.Now()
 	// JSON: the stored views are already each case as CLI.md prints it, so
-	// they are joined as they come; text: one row per case.
-	var out bytes.Buffer
+	// they are joined as they come; text: one row per case. All of it is
+	// printed once the list has been read: a failure prints no half list.
+	var out chunks
 	n := 0
 	st := a.cases(a.dbPath(o.db))
 	if o.asJSON {
 		out.WriteByte('[')
+		var escaped []byte // one buffer for every view
 		err = st.ListViews(f, now, func(view []byte) error {
 			if n > 0 {
 				out.WriteByte(',')
 			}
-			out.Write(cases.EscapeJSON(view))
+			escaped = cases.AppendEscapedJSON(escaped[:0], view)
+			out.Write(escaped)
 			n++
 			return nil
 		})
@@ -319,10 +321,49 @@ func (a *app) runList(o listOptions) int {
 		return a.storeFailure(err)
 	}
 	if o.asJSON {
-		out.WriteString("]\n") // written as it is: through fmt, megabytes were copied once more
+		out.WriteString("]\n")
 	}
-	_, _ = a.stdout.Write(out.Bytes())
+	out.printTo(a.stdout)
 	return exitOK
+}
+
+// chunks keeps a command's output until it is printed, in pieces of
+// 64 KiB: a bytes.Buffer grown to the megabytes of a long list copied and
+// zeroed each size it passed through (a quarter of `list --overdue --json`'s
+// CPU at 100,000 cases).
+type chunks struct{ bufs [][]byte }
+
+const chunkSize = 64 << 10
+
+func (c *chunks) Write(p []byte) (int, error) {
+	n := len(p)
+	for len(p) > 0 {
+		if len(c.bufs) == 0 || len(c.bufs[len(c.bufs)-1]) == chunkSize {
+			c.bufs = append(c.bufs, make([]byte, 0, chunkSize))
+		}
+		last := &c.bufs[len(c.bufs)-1]
+		k := min(len(p), chunkSize-len(*last))
+		*last = append(*last, p[:k]...)
+		p = p[k:]
+	}
+	return n, nil
+}
+
+func (c *chunks) WriteByte(b byte) error {
+	_, err := c.Write([]byte{b})
+	return err
+}
+
+func (c *chunks) WriteString(s string) (int, error) { return c.Write([]byte(s)) }
+
+// printTo prints the pieces, stopping at the first that fails (a closed
+// pipe: the reader has gone).
+func (c *chunks) printTo(w io.Writer) {
+	for _, b := range c.bufs {
+		if _, err := w.Write(b); err != nil {
+			return
+		}
+	}
 }
 
 // parseSpan reads "7d" (days) or a Go duration ("36h").

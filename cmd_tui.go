@@ -53,13 +53,13 @@ func (a *app) runTUI(db string, demo bool, color, registersDir string) int {
 	} else {
 		title = filepath.Base(path)
 	}
+	// In team mode the app's store is the team server's client (the app
+	// takes any Store); --demo stays on the user's own demo file.
+	st, actor, data := readAhead(a.cases(path), a.clock.Now()), a.actor(), filepath.Join(a.dataHome(), "rightsdesk")
 	regs, err := a.loadRegisters(path, registersDir)
 	if err != nil {
 		return a.registersFailure("", err)
 	}
-	// In team mode the app's store is the team server's client (the app
-	// takes any Store); --demo stays on the user's own demo file.
-	st, actor, data := a.cases(path), a.actor(), filepath.Join(a.dataHome(), "rightsdesk")
 	if a.team != nil {
 		title = "team"
 	}
@@ -133,6 +133,46 @@ func (a *app) runTUI(db string, demo bool, color, registersDir string) int {
 		return a.fail(exitStore, fmt.Errorf("the terminal app stopped: %w", err))
 	}
 	return exitOK
+}
+
+// startAhead is the local store with the queue's first page read ahead:
+// the app's first frame waits for the registers (parsed and checked, ~15
+// ms for the demo's five), for Bubble Tea to take the terminal, and for
+// the first page; the page is read on a second core meanwhile. The app's
+// first Start is answered with it (read a few milliseconds before the
+// app asked: as if the read had taken that much longer); any later Start
+// reads the store again.
+type startAhead struct {
+	*storage.Store
+	ahead chan firstPage // the one page, then closed
+}
+
+type firstPage struct {
+	page *storage.Start
+	err  error
+}
+
+// readAhead starts reading the first page of a local store; the team
+// server's client is returned as it is.
+func readAhead(st storage.Service, now time.Time) storage.Service {
+	local, ok := st.(*storage.Store)
+	if !ok {
+		return st
+	}
+	s := &startAhead{Store: local, ahead: make(chan firstPage, 1)}
+	go func() {
+		page, err := local.Start(now, ui.FirstPage)
+		s.ahead <- firstPage{page, err}
+		close(s.ahead)
+	}()
+	return s
+}
+
+func (s *startAhead) Start(now time.Time, n int) (*storage.Start, error) {
+	if first, ok := <-s.ahead; ok && n == ui.FirstPage {
+		return first.page, first.err
+	}
+	return s.Store.Start(now, n)
 }
 
 // colorProfile is the colour profile --color asks for; pin is false when

@@ -2,9 +2,37 @@ package main
 
 import (
 	"testing"
+	"time"
 
 	"github.com/charmbracelet/colorprofile"
+
+	"rightsdesk/storage"
+	"rightsdesk/ui"
 )
+
+// TestStartAheadOnce: the app's first page, read while the registers are
+// parsed, answers the app's first Start only; a later Start (the queue
+// read again) sees a case added since.
+func TestStartAheadOnce(t *testing.T) {
+	d := newDesk(t, "2026-03-10T12:00:00Z")
+	d.add("--controller", "crisp", "--right", "access", "--received", "2026-03-02")
+	releaseDB(d.db)
+	st := storage.Open(d.db, storage.Options{})
+	defer st.Close()
+	now := time.Date(2026, 3, 10, 12, 0, 0, 0, time.UTC)
+	ahead := readAhead(st, now).(*startAhead)
+	first, err := ahead.Start(now, ui.FirstPage)
+	if err != nil || len(first.Rows) != 1 {
+		t.Fatalf("first page: %v, %+v", err, first)
+	}
+	releaseDB(d.db)
+	d.add("--controller", "crisp", "--right", "erasure", "--received", "2026-03-03")
+	releaseDB(d.db)
+	again, err := ahead.Start(now, ui.FirstPage)
+	if err != nil || len(again.Rows) != 2 {
+		t.Fatalf("the second Start did not read the store again: %v, %d rows", err, len(again.Rows))
+	}
+}
 
 func TestColorProfile(t *testing.T) {
 	env := func(noColor string) func(string) string {

@@ -42,23 +42,31 @@ func EscapeJSON(b []byte) []byte {
 	if i == len(b) {
 		return b
 	}
-	out := make([]byte, i, len(b)+16)
-	copy(out, b[:i])
-	for i < len(b) {
+	return AppendEscapedJSON(make([]byte, 0, len(b)+16), b)
+}
+
+// AppendEscapedJSON appends b to dst escaped as EscapeJSON escapes it: a
+// caller joining many values (list --json) reuses one buffer.
+func AppendEscapedJSON(dst, b []byte) []byte {
+	for i := 0; i < len(b); {
 		if b[i] < 0x7f {
-			out = append(out, b[i])
-			i++
+			j := i + 1
+			for j < len(b) && b[j] < 0x7f {
+				j++
+			}
+			dst = append(dst, b[i:j]...)
+			i = j
 			continue
 		}
 		r, size := utf8.DecodeRune(b[i:])
 		if disguising(r) {
-			out = fmt.Appendf(out, "\\u%04x", r)
+			dst = fmt.Appendf(dst, "\\u%04x", r)
 		} else {
-			out = append(out, b[i:i+size]...)
+			dst = append(dst, b[i:i+size]...)
 		}
 		i += size
 	}
-	return out
+	return dst
 }
 
 // disguising reports whether r, raw in machine output, could drive a

@@ -244,16 +244,16 @@ const (
 )
 
 var (
-	outsideEEA = regexp.MustCompile(`(?i)\b(united states|usa|u\.s\.|us|outside|united kingdom|uk|switzerland|canada|india|china|japan|australia|brazil|israel|singapore|new zealand|south korea|philippines|ukraine|serbia|turkey)\b`)
-	insideEEA  = regexp.MustCompile(`(?i)\b(eu|eea|european union|european economic area|austria|belgium|bulgaria|croatia|cyprus|czechia|czech republic|denmark|estonia|finland|france|germany|greece|hungary|ireland|italy|latvia|lithuania|luxembourg|malta|netherlands|poland|portugal|romania|slovakia|slovenia|spain|sweden|iceland|liechtenstein|norway)\b`)
+	outsideEEA = lazyRegexp(`(?i)\b(united states|usa|u\.s\.|us|outside|united kingdom|uk|switzerland|canada|india|china|japan|australia|brazil|israel|singapore|new zealand|south korea|philippines|ukraine|serbia|turkey)\b`)
+	insideEEA  = lazyRegexp(`(?i)\b(eu|eea|european union|european economic area|austria|belgium|bulgaria|croatia|cyprus|czechia|czech republic|denmark|estonia|finland|france|germany|greece|hungary|ireland|italy|latvia|lithuania|luxembourg|malta|netherlands|poland|portugal|romania|slovakia|slovenia|spain|sweden|iceland|liechtenstein|norway)\b`)
 	noneNeeded = regexp.MustCompile(`(?i)^none needed`)
 )
 
 func place(country string) placement {
 	switch {
-	case outsideEEA.MatchString(country):
+	case outsideEEA().MatchString(country):
 		return placeOutside
-	case insideEEA.MatchString(country):
+	case insideEEA().MatchString(country):
 		return placeInside
 	}
 	return placeUnknown

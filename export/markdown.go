@@ -117,25 +117,26 @@ func mdQuote(s string) string {
 	return strings.Join(lines, "\n")
 }
 
-// block is one block of the letter for the HTML layout.
-type block struct {
+// Block is one block of the letter: the HTML layout lays it out, the
+// approval screen draws it on the terminal.
+type Block struct {
 	Kind  string // h1, h2, h3, p, ul, table, quote
-	Lines [][]span
-	Items [][]span
-	Head  [][]span
-	Rows  [][][]span
+	Lines [][]Span
+	Items [][]Span
+	Head  [][]Span
+	Rows  [][][]Span
 }
 
-// span is a run of text, strong or not.
-type span struct {
+// Span is a run of text, strong or not.
+type Span struct {
 	Text   string
 	Strong bool
 }
 
-// parseMarkdown reads the subset above into blocks.
-func parseMarkdown(src string) []block {
-	var out []block
-	var cur *block
+// ParseMarkdown reads the subset above into blocks.
+func ParseMarkdown(src string) []Block {
+	var out []Block
+	var cur *Block
 	flush := func() {
 		if cur != nil {
 			out = append(out, *cur)
@@ -149,21 +150,21 @@ func parseMarkdown(src string) []block {
 		case strings.HasPrefix(line, "### "), strings.HasPrefix(line, "## "), strings.HasPrefix(line, "# "):
 			flush()
 			level, text, _ := strings.Cut(line, " ")
-			out = append(out, block{Kind: "h" + string(rune('0'+len(level))), Lines: [][]span{inline(text)}})
+			out = append(out, Block{Kind: "h" + string(rune('0'+len(level))), Lines: [][]Span{inline(text)}})
 		case strings.HasPrefix(line, "- "):
 			if cur == nil || cur.Kind != "ul" {
 				flush()
-				cur = &block{Kind: "ul"}
+				cur = &Block{Kind: "ul"}
 			}
 			cur.Items = append(cur.Items, inline(line[2:]))
 		case strings.HasPrefix(line, "  ") && cur != nil && cur.Kind == "ul":
 			last := &cur.Items[len(cur.Items)-1]
-			*last = append(*last, span{Text: " "})
+			*last = append(*last, Span{Text: " "})
 			*last = append(*last, inline(strings.TrimSpace(line))...)
 		case strings.HasPrefix(line, "|"):
 			if cur == nil || cur.Kind != "table" {
 				flush()
-				cur = &block{Kind: "table"}
+				cur = &Block{Kind: "table"}
 			}
 			cells := splitRow(line)
 			switch {
@@ -176,18 +177,18 @@ func parseMarkdown(src string) []block {
 		case line == ">" || strings.HasPrefix(line, "> "):
 			if cur == nil || cur.Kind != "quote" {
 				flush()
-				cur = &block{Kind: "quote"}
+				cur = &Block{Kind: "quote"}
 			}
 			cur.Lines = append(cur.Lines, inline(strings.TrimPrefix(strings.TrimPrefix(line, ">"), " ")))
 		default:
 			text, hard := hardBreak(line)
 			if cur == nil || cur.Kind != "p" {
 				flush()
-				cur = &block{Kind: "p", Lines: [][]span{nil}}
+				cur = &Block{Kind: "p", Lines: [][]Span{nil}}
 			}
 			l := &cur.Lines[len(cur.Lines)-1]
 			if len(*l) > 0 {
-				*l = append(*l, span{Text: " "}) // a soft break joins the lines
+				*l = append(*l, Span{Text: " "}) // a soft break joins the lines
 			}
 			*l = append(*l, inline(text)...)
 			if hard {
@@ -219,10 +220,10 @@ func isRule(line string) bool {
 }
 
 // splitRow splits a table row on the bars that are not escaped.
-func splitRow(line string) [][]span {
+func splitRow(line string) [][]Span {
 	line = strings.TrimSpace(line)
 	line = strings.TrimPrefix(line, "|")
-	var cells [][]span
+	var cells [][]Span
 	var cell strings.Builder
 	escaped := false
 	for _, r := range line {
@@ -247,13 +248,13 @@ func splitRow(line string) [][]span {
 }
 
 // inline reads **strong** runs and backslash escapes.
-func inline(s string) []span {
-	var out []span
+func inline(s string) []Span {
+	var out []Span
 	var b strings.Builder
 	strong := false
 	emit := func() {
 		if b.Len() > 0 {
-			out = append(out, span{Text: b.String(), Strong: strong})
+			out = append(out, Span{Text: b.String(), Strong: strong})
 			b.Reset()
 		}
 	}
@@ -284,5 +285,5 @@ type htmlLetter struct {
 	Lang   string
 	Title  string
 	Draft  bool
-	Blocks []block
+	Blocks []Block
 }

@@ -10,6 +10,7 @@ import (
 	"html/template"
 	"os"
 	"path/filepath"
+	"sync"
 	"time"
 	"unicode/utf8"
 
@@ -295,10 +296,12 @@ func recordDetails(e cases.Event) []string {
 //go:embed record.html.tmpl
 var recordHTML string
 
-var recordTemplate = template.Must(template.New("record").Funcs(template.FuncMap{
-	"day":  func(t time.Time) string { return t.UTC().Format("2006-01-02 15:04 UTC") },
-	"date": func(d *cases.Date) string { return recordDate(d) },
-}).Parse(recordHTML))
+var recordTemplate = sync.OnceValue(func() *template.Template {
+	return template.Must(template.New("record").Funcs(template.FuncMap{
+		"day":  func(t time.Time) string { return t.UTC().Format("2006-01-02 15:04 UTC") },
+		"date": func(d *cases.Date) string { return recordDate(d) },
+	}).Parse(recordHTML))
+})
 
 func recordDate(d *cases.Date) string {
 	if d == nil {
@@ -320,7 +323,7 @@ func WriteRecord(r *CaseRecord, dir string) (string, error) {
 	// escapes C1 too, and the page shows every control character as text.
 	js = append(js, '\n')
 	var page bytes.Buffer
-	if err := recordTemplate.Execute(&page, r); err != nil {
+	if err := recordTemplate().Execute(&page, r); err != nil {
 		return "", fmt.Errorf("case record of %s: %w", r.Case.ID, err)
 	}
 	html := htmlPrintable(page.Bytes())

@@ -6,7 +6,9 @@ import (
 	"fmt"
 	htmltemplate "html/template"
 	"io/fs"
+	"regexp"
 	"strings"
+	"sync"
 	"text/template"
 
 	"rightsdesk/cases"
@@ -105,12 +107,22 @@ func tidy(src []byte) []byte {
 //go:embed layout.html.tmpl
 var layoutSource string
 
-var layout = htmltemplate.Must(htmltemplate.New("layout").Parse(layoutSource))
+// layout and recordTemplate are parsed on first use, not in the package's
+// init: every rightsdesk process ran it, `list` and `note` too.
+var layout = sync.OnceValue(func() *htmltemplate.Template {
+	return htmltemplate.Must(htmltemplate.New("layout").Parse(layoutSource))
+})
+
+// lazyRegexp is a pattern compiled on its first use (outsideEEA and
+// insideEEA are long case-blind alternations).
+func lazyRegexp(pattern string) func() *regexp.Regexp {
+	return sync.OnceValue(func() *regexp.Regexp { return regexp.MustCompile(pattern) })
+}
 
 // renderHTML lays the Markdown letter's blocks out as a self-contained
 // printable A4 page; html/template escapes every piece of text.
 func renderHTML(lang string, d *letterData, letterMD []byte) ([]byte, error) {
-	blocks := parseMarkdown(string(letterMD))
+	blocks := ParseMarkdown(string(letterMD))
 	title := "Letter"
 	for _, b := range blocks {
 		if b.Kind == "h1" && !strings.HasPrefix(plain(b.Lines[0]), "DRAFT") {
@@ -119,13 +131,13 @@ func renderHTML(lang string, d *letterData, letterMD []byte) ([]byte, error) {
 		}
 	}
 	var b bytes.Buffer
-	if err := layout.Execute(&b, htmlLetter{Lang: lang, Title: title, Draft: d.Draft, Blocks: blocks}); err != nil {
+	if err := layout().Execute(&b, htmlLetter{Lang: lang, Title: title, Draft: d.Draft, Blocks: blocks}); err != nil {
 		return nil, fmt.Errorf("letter %s: %w", d.Kind, err)
 	}
 	return b.Bytes(), nil
 }
 
-func plain(spans []span) string {
+func plain(spans []Span) string {
 	var b strings.Builder
 	for _, s := range spans {
 		b.WriteString(s.Text)

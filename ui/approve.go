@@ -8,7 +8,6 @@ import (
 	"charm.land/bubbles/v2/key"
 	"charm.land/bubbles/v2/viewport"
 	tea "charm.land/bubbletea/v2"
-	"charm.land/glamour/v2"
 
 	"rightsdesk/cases"
 )
@@ -142,7 +141,7 @@ func approvalLines(d *caseDetail, l *Letter, lk look) []string {
 	b.label("needs approval", a.Needs.String())
 	b.label("approval", approvalState(&a))
 	b.section("Letter")
-	b.out = append(b.out, renderLetter(l.Markdown, lk.width)...)
+	b.out = append(b.out, renderLetter(l.Markdown, lk.width, lk.styles)...)
 	approvalFacts(b, d, l, &a)
 	for i := range b.out {
 		b.out[i] = fit(b.out[i], lk.width)
@@ -230,28 +229,6 @@ func short(sum string) string {
 		return sum[:12]
 	}
 	return sum
-}
-
-// renderLetter renders the letter's Markdown for the terminal (glamour),
-// its text made printable first: a letter quotes what a subject typed.
-// Should the renderer fail, the Markdown itself is shown.
-func renderLetter(md []byte, width int) []string {
-	lines := strings.Split(string(md), "\n")
-	for i := range lines {
-		lines[i] = cases.Printable(lines[i]) // line by line: the breaks are the Markdown's
-	}
-	text := strings.Join(lines, "\n")
-	r, err := glamour.NewTermRenderer(glamour.WithStandardStyle("dark"), glamour.WithWordWrap(max(20, width-4)))
-	if err == nil {
-		if out, err := r.Render(text); err == nil {
-			return strings.Split(strings.TrimRight(out, "\n"), "\n")
-		}
-	}
-	var out []string
-	for _, l := range lines {
-		out = append(out, wrap(l, width)...)
-	}
-	return out
 }
 
 // approvalKey handles a key on the approval screen: scroll, approve (a

@@ -37,8 +37,12 @@ type pagedStore interface {
 }
 
 // firstPage is how many rows the first page reads: a tall terminal's
-// screen, whatever size the window turns out to be.
-const firstPage = 200
+// screen, whatever size the window turns out to be. FirstPage is it for
+// a caller that reads the first page ahead (rightsdesk's start).
+const (
+	firstPage = 200
+	FirstPage = firstPage
+)
 
 // startState is how much of the store the queue holds.
 type startState struct {

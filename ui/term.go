@@ -47,11 +47,11 @@ func TerminalOf(getenv func(string) string) Terminal {
 }
 
 // asciiGlyphs are the app's glyphs (and those of the components it uses:
-// help, text input, the letter rendered by glamour) as one ASCII character
+// help, text input, the letter's bullets, quotes and tables) as one ASCII character
 // each, so that what was fitted to the width still fits.
 var asciiGlyphs = map[rune]rune{
 	'✓': 'x', '○': 'o', '●': '*', '•': '*', '⚠': '!',
-	'–': '-', '—': '-', '─': '-', '━': '-', '│': '|', '┃': '|', '▏': '|', '█': '#', '░': '.',
+	'–': '-', '—': '-', '─': '-', '━': '-', '│': '|', '┃': '|', '┼': '+', '▏': '|', '█': '#', '░': '.',
 	'‹': '<', '›': '>', '«': '<', '»': '>', '·': '.', '…': '.',
 	'↓': 'v', '↑': '^', '←': '<', '→': '>', '⏎': '~',
 	'‘': '\'', '’': '\'', '“': '"', '”': '"', '\u00a0': ' ',

@@ -25,7 +25,7 @@ func TestTheCodeOfCaseIDs(t *testing.T) {
 		}
 	}
 	for id, want := range map[string]string{"crisp": "CRISP", "crm-software-europe": "CRMSOFTWAREE", "--": "X", "x9": "X9"} {
-		if got := DefaultCode(id); got != want || !codePattern.MatchString(got) {
+		if got := DefaultCode(id); got != want || !codePattern().MatchString(got) {
 			t.Errorf("DefaultCode(%q) = %q, want %q", id, got, want)
 		}
 	}

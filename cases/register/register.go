@@ -10,6 +10,7 @@ import (
 	"slices"
 	"sort"
 	"strings"
+	"sync"
 
 	"github.com/BurntSushi/toml"
 )
@@ -146,7 +147,7 @@ type Register struct {
 }
 
 // codePattern is what a register's code may be.
-var codePattern = regexp.MustCompile(`^[A-Z0-9]{1,12}$`)
+var codePattern = lazyRegexp(`^[A-Z0-9]{1,12}$`)
 
 // CaseCode is the organisation's code in per-organisation case IDs: its
 // code, or DefaultCode of its ID.
@@ -429,7 +430,7 @@ func (rs *Registers) All() []*Register {
 	return out
 }
 
-var idPattern = regexp.MustCompile(`^[a-z0-9][a-z0-9-]{0,39}$`)
+var idPattern = lazyRegexp(`^[a-z0-9][a-z0-9-]{0,39}$`)
 
 // ParseRegister reads and validates one register file; file is the name
 // errors show, and its base name without .toml must be the register's id.
@@ -499,4 +500,12 @@ func (r *Register) RecipientNames() []string {
 		}
 	}
 	return names
+}
+
+// lazyRegexp is a pattern compiled on its first use. The counted
+// repetitions of idPattern ({0,39}) and placeholderPattern ({1,80})
+// compile to 82 KB of program, and every rightsdesk process ran their
+// package init, `list` and `note` too, which never read a register.
+func lazyRegexp(pattern string) func() *regexp.Regexp {
+	return sync.OnceValue(func() *regexp.Regexp { return regexp.MustCompile(pattern) })
 }

@@ -32,14 +32,14 @@ type Gap struct {
 
 // placeholderPattern finds template leftovers: "[Company Name]", and links
 // to nowhere, "[an article](#)".
-var placeholderPattern = regexp.MustCompile(`\[([^\]\n]{1,80})\](\(#\))?`)
+var placeholderPattern = lazyRegexp(`\[([^\]\n]{1,80})\](\(#\))?`)
 var placeholderWords = regexp.MustCompile(`^[A-Z][A-Za-z0-9 ]*$`)
 
 // Placeholders returns the template leftovers in text: "[Company Name]",
 // "[Date]", or a link whose target is "#".
 func Placeholders(text string) []string {
 	var out []string
-	for _, m := range placeholderPattern.FindAllStringSubmatch(text, -1) {
+	for _, m := range placeholderPattern().FindAllStringSubmatch(text, -1) {
 		if m[2] != "" || placeholderWords.MatchString(m[1]) {
 			out = append(out, m[0])
 		}

@@ -4,7 +4,6 @@ import (
 	"rightsdesk/cases"
 
 	"fmt"
-	"regexp"
 	"slices"
 	"strings"
 )
@@ -120,7 +119,7 @@ func (k *entryChecker) checkIDs(list string, ids []string, need bool) error {
 			continue
 		case id == "":
 			return k.fail(p.with("id"), "missing: an id (lower-case letters, digits and hyphens) the systems refer to")
-		case !idPattern.MatchString(id):
+		case !idPattern().MatchString(id):
 			return k.fail(p.with("id"), "%q is not an id: use lower-case letters, digits and hyphens", id)
 		}
 		if j, dup := seen[id]; dup {
@@ -236,7 +235,7 @@ func (r *Register) checkPurposeIDs(k *entryChecker) error {
 
 // unboundedPeriod finds wording that is no period: an end that never comes
 // or a range ("5-10 years", "5–10 years", "5 to 10 years").
-var unboundedPeriod = regexp.MustCompile(`(?i)\b(indefinite|indefinitely|permanent|forever|no end)\b|\d+\s*(-|–|—|to)\s*\d+\s*(days?|months?|years?)\b`)
+var unboundedPeriod = lazyRegexp(`(?i)\b(indefinite|indefinitely|permanent|forever|no end)\b|\d+\s*(-|–|—|to)\s*\d+\s*(days?|months?|years?)\b`)
 
 // triggerExample is the list of triggers a gap's text offers.
 var triggerExample = strings.Join(cases.RetentionTriggers, ", ")
@@ -251,10 +250,10 @@ func (r *Register) retentionGap(i int) (field, text string, ok bool) {
 	case !rt.Period.Known():
 		return p.with("period").String(), fmt.Sprintf("%s gives no period: set its length (e.g. length = \"2y\") and from (e.g. from = \"collection\"; one of: %s) with the period in words",
 			name, triggerExample), true
-	case unboundedPeriod.MatchString(rt.Period.Value) && rt.Length.Known():
+	case unboundedPeriod().MatchString(rt.Period.Value) && rt.Length.Known():
 		return p.with("period").String(), fmt.Sprintf("%s: %q is not a period: it goes on past the %s the rule counts (length = %q); the DPO settles what happens after it and writes a bounded period (e.g. period = \"1 year from collection\"), with the length the data are really kept",
 			name, rt.Period.Value, cases.LengthWords(rt.Length.Value), rt.Length.Value), true
-	case unboundedPeriod.MatchString(rt.Period.Value):
+	case unboundedPeriod().MatchString(rt.Period.Value):
 		return p.with("period").String(), fmt.Sprintf("%s: %q is not a period (an unbounded or ranged period cannot be told as an end): the DPO settles one length, sets it (e.g. length = \"2y\", from = \"collection\") and rewrites period in words",
 			name, rt.Period.Value), true
 	case !rt.Length.Known() && !rt.From.Known():

@@ -80,7 +80,7 @@ func TestDataMapOfEachRegister(t *testing.T) {
 				t.Error("no purposes in the rules")
 			}
 			for _, p := range rules.Purposes {
-				if !idPattern.MatchString(p.ID) {
+				if !idPattern().MatchString(p.ID) {
 					t.Errorf("purpose id %q is not a slug", p.ID)
 				}
 			}

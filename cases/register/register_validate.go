@@ -29,7 +29,7 @@ func (r *Register) validate(md toml.MetaData) error {
 	switch {
 	case !md.IsDefined("id"):
 		return fail(fieldPath{"id"}, "missing: every register names its id (the file name without .toml)")
-	case !idPattern.MatchString(r.ID):
+	case !idPattern().MatchString(r.ID):
 		return fail(fieldPath{"id"}, "%q is not an id: use lower-case letters, digits and hyphens", r.ID)
 	case r.ID != want:
 		return fail(fieldPath{"id"}, "%q does not match the file name %s.toml", r.ID, want)
@@ -536,7 +536,7 @@ func InvalidTransferMechanism(text string) (name, why string, invalid bool) {
 
 // checkCode checks the organisation's code in case IDs.
 func (r *Register) checkCode(fail failFunc) error {
-	if r.Code != "" && !codePattern.MatchString(r.Code) {
+	if r.Code != "" && !codePattern().MatchString(r.Code) {
 		return fail(fieldPath{"code"}, "%q is not a code: one to twelve capital letters or digits, such as %q", r.Code, DefaultCode(r.ID))
 	}
 	return nil
