@@ -92,7 +92,7 @@ func TestMigrateToFlatTimelines(t *testing.T) {
 	after := stories(t, db)
 	moved := 0
 	_ = db.View(func(tx *bolt.Tx) error {
-		if v, _ := schemaOf(tx); v != 5 || tx.Bucket(bucketMeta).Get(keyMigration) != nil || tx.Bucket(bucketTimelines) != nil {
+		if v, _ := schemaOf(tx); v != SchemaVersion || tx.Bucket(bucketMeta).Get(keyMigration) != nil || tx.Bucket(bucketTimelines) != nil {
 			t.Errorf("schema %d, marker %q, timelines bucket left: %v", v, tx.Bucket(bucketMeta).Get(keyMigration), tx.Bucket(bucketTimelines) != nil)
 		}
 		return tx.Bucket(bucketEvents).ForEach(func(k, v []byte) error {
