@@ -19,11 +19,12 @@ import (
 var bucketEvents = []byte("events")
 
 // eventsFill is how full a write transaction packs the pages of the events
-// bucket. New cases (numbered upwards) append at its end, where a full
-// page costs nothing; an event added to an older case lands inside the
-// key range, where a page split at this fill leaves the tail in a fresh
-// page that the case's next events fill. Not quite full, so that one more
-// event of a case does not split its page at once.
+// bucket (packWrites; the bulk writers of new cases pack it full). New
+// cases (numbered upwards) append at its end, where a full page costs
+// nothing; an event added to an older case lands inside the key range,
+// where a page split at this fill leaves the tail in a fresh page that the
+// case's next events fill. Not quite full, so that one more event of a
+// case does not split its page at once.
 const eventsFill = 0.9
 
 // timeline is one case's events, read and written in whichever layout the
@@ -110,7 +111,6 @@ func (t *timeline) put(seq uint64, env []byte) error {
 	if t.nested != nil {
 		return t.nested.Put(u64(seq), env)
 	}
-	t.flat.FillPercent = eventsFill
 	return t.flat.Put(eventKey(t.prefix, seq), env)
 }
 
@@ -184,7 +184,6 @@ func (t *timeline) putChunks(frozen []byte) error {
 	if frozenChunks(len(frozen)) > 1<<16 {
 		return errors.New("a frozen timeline of more than 64 MB")
 	}
-	t.flat.FillPercent = eventsFill
 	for i := range frozenChunks(len(frozen)) {
 		if err := t.flat.Put(chunkKey(t.prefix, i), frozen[i*frozenChunk:min(len(frozen), (i+1)*frozenChunk)]); err != nil {
 			return err
