@@ -23,12 +23,13 @@ import (
 // parts is tried when it is frozen, and only an envelope rebuilt byte for
 // byte is stored so; any other is stored as its text (envNoPrev).
 
-// partsDigest, partsSealed are the flags of an envelope's parts: its
-// digest is stored (the content does not give it), its content's
-// commitments are left empty.
+// partsDigest, partsSealed, partsPrev are the flags of an envelope's
+// parts: its digest is stored (the content does not give it), its
+// content's commitments are left empty, its prev is stored.
 const (
 	partsDigest = 1 << iota
 	partsSealed
+	partsPrev // its prev is stored (an event stored alone, not in a chain)
 )
 
 // envelopeParts is an envelope of this build's layout:
@@ -206,14 +207,18 @@ func fillSealed(content []byte, personal []personalPart) []byte {
 }
 
 // encodeParts appends the stored parts of envelope env, event seq whose
-// prev is prev (the chain's hash before it), to out; ok is false when env
-// is not an envelope its parts rebuild byte for byte.
+// prev is prev (the chain's hash before it; "" to store the envelope's
+// own), to out; ok is false when env is not an envelope its parts rebuild
+// byte for byte.
 func encodeParts(out, env []byte, seq uint64, prev string) ([]byte, bool) {
 	p, err := splitEnvelope(env)
-	if err != nil || p.seq != seq || p.prev != prev {
+	if err != nil || p.seq != seq || prev != "" && p.prev != prev {
 		return out, false
 	}
 	flags := byte(0)
+	if prev == "" {
+		flags |= partsPrev
+	}
 	if eventDigest(p.salt, p.content) != p.digest {
 		flags |= partsDigest
 	}
@@ -230,6 +235,10 @@ func encodeParts(out, env []byte, seq uint64, prev string) ([]byte, bool) {
 		return out, false
 	}
 	out = append(append(out, flags), p.salt...)
+	if flags&partsPrev != 0 {
+		d, _ := hex.DecodeString(p.prev)
+		out = append(out, d...)
+	}
 	if flags&partsDigest != 0 {
 		d, _ := hex.DecodeString(p.digest)
 		out = append(out, d...)
@@ -247,7 +256,7 @@ func encodeParts(out, env []byte, seq uint64, prev string) ([]byte, bool) {
 }
 
 // decodeParts is the text of event seq, stored in its parts, whose prev
-// is prev.
+// is prev unless its parts store it.
 func decodeParts(body []byte, seq uint64, prev string) ([]byte, error) {
 	r := partReader{b: body}
 	p := envelopeParts{seq: seq, prev: prev}
@@ -257,6 +266,13 @@ func decodeParts(body []byte, seq uint64, prev string) ([]byte, error) {
 	}
 	if p.salt, ok = r.bytes(saltSize); !ok {
 		return nil, errNotParts
+	}
+	if flags[0]&partsPrev != 0 {
+		d, ok := r.bytes(sha256.Size)
+		if !ok {
+			return nil, errNotParts
+		}
+		p.prev = hex.EncodeToString(d)
 	}
 	if flags[0]&partsDigest != 0 {
 		d, ok := r.bytes(sha256.Size)
@@ -390,4 +406,24 @@ func (r *partReader) sized() ([]byte, bool) {
 		return nil, false
 	}
 	return r.bytes(int(n))
+}
+
+// storedEvent is how the events bucket stores an event of a timeline that
+// is not frozen: in its parts, its prev with them, after the byte
+// envParts, when they rebuild it byte for byte; else its text (which
+// begins with '{', as every event stored before schema 6 does).
+func storedEvent(seq uint64, env []byte) []byte {
+	if v, ok := encodeParts([]byte{envParts}, env, seq, ""); ok {
+		return v
+	}
+	return env
+}
+
+// eventText is the envelope of event seq as the events bucket stores it
+// (storedEvent).
+func eventText(seq uint64, v []byte) ([]byte, error) {
+	if len(v) == 0 || v[0] != envParts {
+		return v, nil
+	}
+	return decodeParts(v[1:], seq, "")
 }

@@ -164,8 +164,8 @@ func BenchmarkFreezeCase(b *testing.B) {
 
 // TestFrozenPartsRebuildEveryKindOfEvent: an envelope of every kind of
 // event, with every personal field it can hold (values that JSON escapes
-// among them), is frozen in its parts, not as its text, and thaws byte for
-// byte; so do an envelope whose content does not give its digest (rules
+// among them), is stored in its parts, not as its text, alone and frozen,
+// and reads back byte for byte; so do an envelope whose content does not give its digest (rules
 // by reference), one whose commitment its value does not give, and one of
 // the layout before salts (kept as text).
 func TestFrozenPartsRebuildEveryKindOfEvent(t *testing.T) {
@@ -216,6 +216,19 @@ func TestFrozenPartsRebuildEveryKindOfEvent(t *testing.T) {
 	}
 	// Before salts: a digest of the content alone, no salt.
 	envs = append(envs, []byte(`{"seq":`+strconv.Itoa(len(envs)+1)+`,"prev":"`+prev+`","digest":"`+strings.Repeat("ab", 32)+`","content":{"kind":"noted"}}`))
+
+	// Stored alone (an open case's events), each in its parts but the
+	// one without a salt, and read back as it was.
+	for i, env := range envs {
+		seq := uint64(i + 1)
+		stored := storedEvent(seq, env)
+		if inParts := stored[0] == envParts; inParts != (i < len(envs)-1) {
+			t.Errorf("event %d stored in its parts: %v", seq, inParts)
+		}
+		if back, err := eventText(seq, stored); err != nil || !bytes.Equal(back, env) {
+			t.Errorf("event %d stored alone reads as\n%s (%v)\nnot\n%s", seq, back, err, env)
+		}
+	}
 
 	frozen, err := freezeEnvelopes(id, envs)
 	if err != nil {

@@ -95,7 +95,11 @@ func (t timeline) get(seq uint64) []byte {
 	case t.nested != nil:
 		return t.nested.Get(u64(seq))
 	case t.flat != nil:
-		return t.flat.Get(eventKey(t.prefix, seq))
+		v := t.flat.Get(eventKey(t.prefix, seq))
+		if env, err := eventText(seq, v); err == nil {
+			return env
+		}
+		return v // unreadable: as it is, for check to say
 	}
 	return nil
 }
@@ -111,7 +115,7 @@ func (t *timeline) put(seq uint64, env []byte) error {
 	if t.nested != nil {
 		return t.nested.Put(u64(seq), env)
 	}
-	return t.flat.Put(eventKey(t.prefix, seq), env)
+	return t.flat.Put(eventKey(t.prefix, seq), storedEvent(seq, env))
 }
 
 // forEach calls fn with each event's sequence (8 bytes, big-endian) and
@@ -137,7 +141,14 @@ func (t timeline) forEach(fn func(seq, env []byte) error) error {
 	}
 	c := t.flat.Cursor()
 	for k, v := c.Seek(t.prefix); k != nil && bytes.HasPrefix(k, t.prefix); k, v = c.Next() {
-		if err := fn(k[len(t.prefix):], v); errors.Is(err, errStop) {
+		if len(k) != len(t.prefix)+8 {
+			continue // not an event's key
+		}
+		env, err := eventText(binary.BigEndian.Uint64(k[len(t.prefix):]), v)
+		if err != nil {
+			env = v // unreadable: as it is, for check to say
+		}
+		if err := fn(k[len(t.prefix):], env); errors.Is(err, errStop) {
 			return nil
 		} else if err != nil {
 			return err
@@ -152,7 +163,7 @@ func (t *timeline) thaw() error {
 	frozen := t.frozen
 	t.frozen = nil
 	err := thawEnvelopes(string(t.prefix[:len(t.prefix)-1]), frozen, func(seq uint64, env []byte) error {
-		return t.flat.Put(eventKey(t.prefix, seq), env)
+		return t.flat.Put(eventKey(t.prefix, seq), storedEvent(seq, env))
 	})
 	if err != nil {
 		return err
