@@ -2,6 +2,7 @@ package storage
 
 import (
 	"encoding/json"
+	"os"
 	"path/filepath"
 	"strconv"
 	"testing"
@@ -205,28 +206,51 @@ func assertSameEvidence(t *testing.T, when string, want, got map[string]string) 
 // compacted (bbolt's Bucket.Stats).
 func logBytes(t *testing.T, path string) int {
 	t.Helper()
-	to := filepath.Join(t.TempDir(), "compact.db")
-	src, err := bolt.Open(path, 0o600, &bolt.Options{ReadOnly: true})
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer src.Close()
-	dst, err := bolt.Open(to, 0o600, nil)
-	if err != nil {
-		t.Fatal(err)
-	}
+	dst := compacted(t, path)
 	defer dst.Close()
-	if err := bolt.Compact(dst, src, 64<<20); err != nil {
-		t.Fatal(err)
-	}
 	var n int
 	_ = dst.View(func(tx *bolt.Tx) error {
-		st := tx.Bucket(bucketLogs).Stats()
-		n = st.LeafInuse
+		n = tx.Bucket(bucketLogs).Stats().LeafInuse
 		return nil
 	})
 	if n == 0 {
 		t.Fatal("no log bytes")
 	}
 	return n
+}
+
+// BenchmarkCaseProof is what the proof of a closed demo case of a dozen
+// events costs (an inclusion proof per event, the checkpoint signed at its
+// size), with its log in tiles and in schema 5's stored hashes, the same
+// file otherwise.
+func BenchmarkCaseProof(b *testing.B) {
+	tiled := filepath.Join(b.TempDir(), "demo.db")
+	demoFile(b, tiled, 2000, testNow)
+	raw, err := os.ReadFile(tiled)
+	if err != nil {
+		b.Fatal(err)
+	}
+	schema5 := filepath.Join(b.TempDir(), "schema5.db")
+	if err := os.WriteFile(schema5, raw, 0o600); err != nil {
+		b.Fatal(err)
+	}
+	untile(b, schema5)
+	for _, path := range []string{tiled, schema5} {
+		b.Run(filepath.Base(path), func(b *testing.B) {
+			db, err := bolt.Open(path, 0o600, &bolt.Options{ReadOnly: true})
+			if err != nil {
+				b.Fatal(err)
+			}
+			defer db.Close()
+			for b.Loop() {
+				err := db.View(func(tx *bolt.Tx) error {
+					_, err := caseProof(tx, "DSR-2026-000500", 0)
+					return err
+				})
+				if err != nil {
+					b.Fatal(err)
+				}
+			}
+		})
+	}
 }

@@ -11,7 +11,8 @@ import (
 
 // bucketEvents holds every case's timeline in one flat bucket (schema 5):
 // the case ID, a 0 byte and the event's sequence (8 bytes, big-endian) ->
-// its envelope JSON. Schema 4 kept a bucket per case in bucketTimelines,
+// its envelope, in its parts or as its JSON text (storedEvent, read back
+// as its text by eventText). Schema 4 kept a bucket per case in bucketTimelines,
 // which bbolt never inlines: a case of a dozen events paid a branch entry,
 // half-empty leaf pages and a bucket header. Keys sort by case and then by
 // sequence, so a case's events are one run of adjacent keys, and cases
