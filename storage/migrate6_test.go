@@ -17,53 +17,42 @@ import (
 // untile lays every log of a file this build wrote out as schema 5 stored
 // it: every stored hash of the tree under its tlog.StoredHashIndex, schema
 // 5 in meta.
-func untile(t testing.TB, path string) {
-	t.Helper()
-	db, err := bolt.Open(path, 0o600, &bolt.Options{Timeout: time.Second})
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer db.Close()
-	err = db.Update(func(tx *bolt.Tx) error {
-		logs := tx.Bucket(bucketLogs)
-		return logs.ForEach(func(org, _ []byte) error {
-			b := logs.Bucket(org)
-			var leaves []tlog.Hash
-			var tiles [][]byte
-			_ = b.ForEach(func(k, v []byte) error {
-				if len(k) == 9 {
-					tiles = append(tiles, append([]byte(nil), k...))
-					if k[0] == 'r' {
-						for i := 0; i < len(v); i += tlog.HashSize {
-							leaves = append(leaves, tlog.Hash(v[i:i+tlog.HashSize]))
-						}
+func untile(t testing.TB, path string) { relayout(t, path, 5, untileLogs) }
+
+// untileLogs writes every log of tx in schema 5's stored hashes.
+func untileLogs(tx *bolt.Tx) error {
+	logs := tx.Bucket(bucketLogs)
+	return logs.ForEach(func(org, _ []byte) error {
+		b := logs.Bucket(org)
+		var leaves []tlog.Hash
+		var tiles [][]byte
+		_ = b.ForEach(func(k, v []byte) error {
+			if len(k) == 9 {
+				tiles = append(tiles, append([]byte(nil), k...))
+				if k[0] == 'r' {
+					for i := 0; i < len(v); i += tlog.HashSize {
+						leaves = append(leaves, tlog.Hash(v[i:i+tlog.HashSize]))
 					}
-				}
-				return nil
-			})
-			for _, k := range append(tiles, keyLogFormat) {
-				if err := b.Delete(k); err != nil {
-					return err
-				}
-			}
-			hashes, err := treeOf(leaves)
-			if err != nil {
-				return err
-			}
-			for i, h := range hashes {
-				if err := b.Put(u64(uint64(i)), h[:]); err != nil {
-					return err
 				}
 			}
 			return nil
 		})
+		for _, k := range append(tiles, keyLogFormat) {
+			if err := b.Delete(k); err != nil {
+				return err
+			}
+		}
+		hashes, err := treeOf(leaves)
+		if err != nil {
+			return err
+		}
+		for i, h := range hashes {
+			if err := b.Put(u64(uint64(i)), h[:]); err != nil {
+				return err
+			}
+		}
+		return nil
 	})
-	if err == nil {
-		err = db.Update(func(tx *bolt.Tx) error { return tx.Bucket(bucketMeta).Put(keySchema, []byte("5")) })
-	}
-	if err != nil {
-		t.Fatal(err)
-	}
 }
 
 // logEvidence is what a file's logs prove, as a reader outside takes it:
