@@ -75,10 +75,12 @@ func (s *Store) addRequests(requests [][]*cases.Case, now time.Time, perTx int, 
 		err := write(func(tx *bolt.Tx) error {
 			batch := &indexBatch{}
 			// New cases take increasing IDs, so these buckets grow at their
-			// end: pack their pages full instead of half.
+			// end: pack their pages full instead of half. (A later event of
+			// an open case splits its full page once; the case's next
+			// events fill the new one.)
 			for _, name := range [][]byte{bucketCases, bucketEvents, bucketFiles, bucketRows, bucketChanges} {
 				if b := tx.Bucket(name); b != nil {
-					b.FillPercent = 0.95
+					b.FillPercent = 1
 				}
 			}
 			at, err := s.recordAtBy(tx, now, w)

@@ -25,9 +25,22 @@ import (
 // the closed cases of a file.
 
 // frozenFormat is the first byte of a frozen timeline: the encoding below,
-// with frozenDict. A later encoding takes another byte; this one stays
-// readable.
-const frozenFormat = 1
+// with frozenDict. Format 1 stored each envelope's text (its prev left
+// out); format 2 stores an envelope of this build's layout in its parts
+// (envelopeParts), binary where the text is hex, without what the
+// envelope's other parts give back. Both stay readable.
+const (
+	frozenFormat1 = 1
+	frozenFormat  = 2
+)
+
+// How one envelope of a frozen timeline is stored, the byte after its
+// length.
+const (
+	envWhole  = 0 // its text as it is
+	envNoPrev = 1 // its text without its prev (the chain gives it)
+	envParts  = 2 // its parts (envelopeParts), format 2 only
+)
 
 // frozenDict primes the compressor with what every timeline says, so that
 // a short timeline compresses as well as a long one. It is part of
@@ -83,17 +96,20 @@ func freezeEnvelopes(id string, envs [][]byte) ([]byte, error) {
 	defer envelopeWriters.put(w)
 	hash := chainStart(id)
 	var head [2*binary.MaxVarintLen64 + 1]byte
-	for _, env := range envs {
+	var parts []byte
+	for i, env := range envs {
 		digest, err := digestOf(env)
 		if err != nil {
 			return nil, err
 		}
-		body, elided := env, byte(0)
-		if at := splitPrev(env); at >= 0 && string(env[at:at+64]) == hash {
-			body, elided = append(append([]byte(nil), env[:at]...), env[at+64:]...), 1
+		body, kind, ok := env, byte(envWhole), false
+		if parts, ok = encodeParts(parts[:0], env, uint64(i+1), hash); ok {
+			body, kind = parts, envParts
+		} else if at := splitPrev(env); at >= 0 && string(env[at:at+64]) == hash {
+			body, kind = append(append([]byte(nil), env[:at]...), env[at+64:]...), envNoPrev
 		}
 		n := binary.PutUvarint(head[:], uint64(len(body)))
-		head[n] = elided
+		head[n] = kind
 		if _, err := w.Write(head[:n+1]); err != nil {
 			return nil, err
 		}
@@ -101,7 +117,7 @@ func freezeEnvelopes(id string, envs [][]byte) ([]byte, error) {
 			return nil, err
 		}
 		prev := hash
-		if elided == 0 {
+		if kind == envWhole {
 			if at := splitPrev(env); at >= 0 {
 				prev = string(env[at : at+64])
 			}
@@ -117,7 +133,7 @@ func freezeEnvelopes(id string, envs [][]byte) ([]byte, error) {
 // thawEnvelopes calls fn with each envelope of a frozen value of case id,
 // numbered from 1, as it was frozen.
 func thawEnvelopes(id string, frozen []byte, fn func(seq uint64, env []byte) error) error {
-	if len(frozen) == 0 || frozen[0] != frozenFormat {
+	if len(frozen) == 0 || frozen[0] != frozenFormat1 && frozen[0] != frozenFormat {
 		return fmt.Errorf("case %s: a frozen timeline of an unknown format", id)
 	}
 	plain, err := inflate(frozen[1:], frozenDict)
@@ -131,10 +147,15 @@ func thawEnvelopes(id string, frozen []byte, fn func(seq uint64, env []byte) err
 		if size <= 0 || uint64(len(plain)-size) < n+1 {
 			return damaged
 		}
-		elided, body := plain[size], plain[size+1:size+1+int(n)]
+		kind, body := plain[size], plain[size+1:size+1+int(n)]
 		plain = plain[size+1+int(n):]
 		env := body
-		if elided == 1 {
+		switch {
+		case kind == envParts && frozen[0] == frozenFormat:
+			if env, err = decodeParts(body, seq, hash); err != nil {
+				return damaged
+			}
+		case kind == envNoPrev:
 			at := bytes.Index(body[:min(len(body), 32)], prevField)
 			if at < 0 {
 				return damaged
@@ -142,6 +163,8 @@ func thawEnvelopes(id string, frozen []byte, fn func(seq uint64, env []byte) err
 			at += len(prevField)
 			env = make([]byte, 0, len(body)+64)
 			env = append(append(append(env, body[:at]...), hash...), body[at:]...)
+		case kind != envWhole:
+			return damaged
 		}
 		digest, err := digestOf(env)
 		if err != nil {

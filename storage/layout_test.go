@@ -106,9 +106,12 @@ func TestFileBytesPerCase(t *testing.T) {
 	l.log(t)
 	// Schema 4 spent 20.3 KB a case here, 63% of its leaf bytes in
 	// use; the flat timelines and packed writes 13.7 KB and 82%; with
-	// the closed cases' timelines and stored values frozen, 8.3 KB and 81%.
-	if l.bytesPerCase > 9_000 || l.leafUse < 0.75 {
-		t.Errorf("%.0f bytes per case, %.1f%% of leaf bytes in use: want at most 9,000 and at least 75%%", l.bytesPerCase, 100*l.leafUse)
+	// the closed cases' timelines and stored values frozen, 8.3 KB and 81%;
+	// schema 6 (the logs in tiles, events stored in their parts, the bulk
+	// writers' buckets packed full) 6.3 KB and 82%. The bound is that
+	// figure and 5% for the demo's shape to move without failing.
+	if l.bytesPerCase > 6_600 || l.leafUse < 0.75 {
+		t.Errorf("%.0f bytes per case, %.1f%% of leaf bytes in use: want at most 6,600 and at least 75%%", l.bytesPerCase, 100*l.leafUse)
 	}
 }
 

@@ -135,17 +135,7 @@ func checkLogs(tx *bolt.Tx) []Problem {
 		if t.hashes == nil && len(t.leaves) > 0 {
 			continue
 		}
-		b := logs.Bucket([]byte(t.org))
-		stored, differ := 0, false
-		_ = b.ForEach(func(k, v []byte) error {
-			if len(k) != 8 {
-				return nil
-			}
-			differ = differ || stored >= len(t.hashes) || !bytes.Equal(v, t.hashes[stored][:])
-			stored++
-			return nil
-		})
-		if differ || stored != len(t.hashes) {
+		if !storedHashesAgree(logs.Bucket([]byte(t.org)), t) {
 			bad("its stored hashes are not those of the timelines' events (rewritten)")
 		}
 		var c *bolt.Bucket
@@ -172,6 +162,34 @@ func checkLogs(tx *bolt.Tx) []Problem {
 		})
 	}
 	return problems
+}
+
+// storedHashesAgree reports whether a log bucket stores exactly the
+// hashes the timelines' events give: its tiles, or before schema 6 every
+// stored hash.
+func storedHashesAgree(b *bolt.Bucket, t *logTree) bool {
+	if isTiled(b) {
+		want := logTiles(t.leaves)
+		stored, differ := 0, false
+		_ = b.ForEach(func(k, v []byte) error {
+			if len(k) == 9 {
+				differ = differ || !bytes.Equal(v, want[string(k)])
+				stored++
+			}
+			return nil
+		})
+		return !differ && stored == len(want)
+	}
+	stored, differ := 0, false
+	_ = b.ForEach(func(k, v []byte) error {
+		if len(k) != 8 {
+			return nil
+		}
+		differ = differ || stored >= len(t.hashes) || !bytes.Equal(v, t.hashes[stored][:])
+		stored++
+		return nil
+	})
+	return !differ && stored == len(t.hashes)
 }
 
 // openCheckpoint verifies a signed checkpoint with the keys given and

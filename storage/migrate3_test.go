@@ -243,24 +243,32 @@ func TestMigrateDemoToSchema3(t *testing.T) {
 	}
 }
 
-// compactedSize is the size of the file at path once compacted: its
-// high-water mark.
-func compactedSize(t *testing.T, path string) int64 {
+// compacted is a compacted copy of the file at path, open (the caller
+// closes it).
+func compacted(t *testing.T, path string) *bolt.DB {
 	t.Helper()
 	src, err := bolt.Open(path, 0o600, &bolt.Options{ReadOnly: true})
 	if err != nil {
 		t.Fatal(err)
 	}
 	defer src.Close()
-	to := filepath.Join(t.TempDir(), "compact.db")
-	dst, err := bolt.Open(to, 0o600, nil)
+	dst, err := bolt.Open(filepath.Join(t.TempDir(), "compact.db"), 0o600, nil)
 	if err != nil {
 		t.Fatal(err)
 	}
-	defer dst.Close()
 	if err := bolt.Compact(dst, src, 64<<20); err != nil {
+		dst.Close()
 		t.Fatal(err)
 	}
+	return dst
+}
+
+// compactedSize is the size of the file at path once compacted: its
+// high-water mark.
+func compactedSize(t *testing.T, path string) int64 {
+	t.Helper()
+	dst := compacted(t, path)
+	defer dst.Close()
 	// The pages it uses (the file itself grows in steps of its map).
 	var size int64
 	_ = dst.View(func(tx *bolt.Tx) error { size = tx.Size(); return nil })

@@ -13,7 +13,11 @@ import (
 
 // toSchema4 lays a file this build wrote out as schema 4 stored it: a
 // bucket per case's timeline, schema 4 in meta.
-func toSchema4(t testing.TB, path string) {
+func toSchema4(t testing.TB, path string) { relayout(t, path, 4, unflatten) }
+
+// relayout rewrites a file this build wrote with lay, in one transaction,
+// and stamps it with schema: a fixture of an older layout.
+func relayout(t testing.TB, path string, schema int, lay func(tx *bolt.Tx) error) {
 	t.Helper()
 	db, err := bolt.Open(path, 0o600, &bolt.Options{Timeout: time.Second})
 	if err != nil {
@@ -21,10 +25,10 @@ func toSchema4(t testing.TB, path string) {
 	}
 	defer db.Close()
 	err = db.Update(func(tx *bolt.Tx) error {
-		if err := unflatten(tx); err != nil {
+		if err := lay(tx); err != nil {
 			return err
 		}
-		return tx.Bucket(bucketMeta).Put(keySchema, []byte(strconv.Itoa(4)))
+		return tx.Bucket(bucketMeta).Put(keySchema, []byte(strconv.Itoa(schema)))
 	})
 	if err != nil {
 		t.Fatal(err)
@@ -92,7 +96,7 @@ func TestMigrateToFlatTimelines(t *testing.T) {
 	after := stories(t, db)
 	moved := 0
 	_ = db.View(func(tx *bolt.Tx) error {
-		if v, _ := schemaOf(tx); v != 5 || tx.Bucket(bucketMeta).Get(keyMigration) != nil || tx.Bucket(bucketTimelines) != nil {
+		if v, _ := schemaOf(tx); v != SchemaVersion || tx.Bucket(bucketMeta).Get(keyMigration) != nil || tx.Bucket(bucketTimelines) != nil {
 			t.Errorf("schema %d, marker %q, timelines bucket left: %v", v, tx.Bucket(bucketMeta).Get(keyMigration), tx.Bucket(bucketTimelines) != nil)
 		}
 		return tx.Bucket(bucketEvents).ForEach(func(k, v []byte) error {

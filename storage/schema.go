@@ -27,7 +27,9 @@ import (
 // recorded before (migrate4.go).
 // Version 5 keeps every timeline in one flat bucket keyed by case and
 // sequence instead of a bucket per case (timeline.go).
-const SchemaVersion = 5
+// Version 6 stores each organisation's log in tiles: its leaves and every
+// fourth level, 16 hashes a value (logtiles.go).
+const SchemaVersion = 6
 
 // Bucket names.
 var (
@@ -192,6 +194,7 @@ var migrations = []migration{
 	{to: 3, name: "rules", batch: moveRulesBatch},
 	{to: 4, name: "chain", batch: migrateChainBatch},
 	{to: 5, name: "flat timelines", batch: flattenBatch},
+	{to: 6, name: "tiled logs", batch: tileLogsBatch},
 }
 
 // keyMigration marks a migration under way: the step running and the last

@@ -11,7 +11,8 @@ import (
 
 // bucketEvents holds every case's timeline in one flat bucket (schema 5):
 // the case ID, a 0 byte and the event's sequence (8 bytes, big-endian) ->
-// its envelope JSON. Schema 4 kept a bucket per case in bucketTimelines,
+// its envelope, in its parts or as its JSON text (storedEvent, read back
+// as its text by eventText). Schema 4 kept a bucket per case in bucketTimelines,
 // which bbolt never inlines: a case of a dozen events paid a branch entry,
 // half-empty leaf pages and a bucket header. Keys sort by case and then by
 // sequence, so a case's events are one run of adjacent keys, and cases
@@ -19,11 +20,12 @@ import (
 var bucketEvents = []byte("events")
 
 // eventsFill is how full a write transaction packs the pages of the events
-// bucket. New cases (numbered upwards) append at its end, where a full
-// page costs nothing; an event added to an older case lands inside the
-// key range, where a page split at this fill leaves the tail in a fresh
-// page that the case's next events fill. Not quite full, so that one more
-// event of a case does not split its page at once.
+// bucket (packWrites; the bulk writers of new cases pack it full). New
+// cases (numbered upwards) append at its end, where a full page costs
+// nothing; an event added to an older case lands inside the key range,
+// where a page split at this fill leaves the tail in a fresh page that the
+// case's next events fill. Not quite full, so that one more event of a
+// case does not split its page at once.
 const eventsFill = 0.9
 
 // timeline is one case's events, read and written in whichever layout the
@@ -94,7 +96,11 @@ func (t timeline) get(seq uint64) []byte {
 	case t.nested != nil:
 		return t.nested.Get(u64(seq))
 	case t.flat != nil:
-		return t.flat.Get(eventKey(t.prefix, seq))
+		v := t.flat.Get(eventKey(t.prefix, seq))
+		if env, err := eventText(seq, v); err == nil {
+			return env
+		}
+		return v // unreadable: as it is, for check to say
 	}
 	return nil
 }
@@ -110,8 +116,7 @@ func (t *timeline) put(seq uint64, env []byte) error {
 	if t.nested != nil {
 		return t.nested.Put(u64(seq), env)
 	}
-	t.flat.FillPercent = eventsFill
-	return t.flat.Put(eventKey(t.prefix, seq), env)
+	return t.flat.Put(eventKey(t.prefix, seq), storedEvent(seq, env))
 }
 
 // forEach calls fn with each event's sequence (8 bytes, big-endian) and
@@ -137,7 +142,14 @@ func (t timeline) forEach(fn func(seq, env []byte) error) error {
 	}
 	c := t.flat.Cursor()
 	for k, v := c.Seek(t.prefix); k != nil && bytes.HasPrefix(k, t.prefix); k, v = c.Next() {
-		if err := fn(k[len(t.prefix):], v); errors.Is(err, errStop) {
+		if len(k) != len(t.prefix)+8 {
+			continue // not an event's key
+		}
+		env, err := eventText(binary.BigEndian.Uint64(k[len(t.prefix):]), v)
+		if err != nil {
+			env = v // unreadable: as it is, for check to say
+		}
+		if err := fn(k[len(t.prefix):], env); errors.Is(err, errStop) {
 			return nil
 		} else if err != nil {
 			return err
@@ -152,7 +164,7 @@ func (t *timeline) thaw() error {
 	frozen := t.frozen
 	t.frozen = nil
 	err := thawEnvelopes(string(t.prefix[:len(t.prefix)-1]), frozen, func(seq uint64, env []byte) error {
-		return t.flat.Put(eventKey(t.prefix, seq), env)
+		return t.flat.Put(eventKey(t.prefix, seq), storedEvent(seq, env))
 	})
 	if err != nil {
 		return err
@@ -184,7 +196,6 @@ func (t *timeline) putChunks(frozen []byte) error {
 	if frozenChunks(len(frozen)) > 1<<16 {
 		return errors.New("a frozen timeline of more than 64 MB")
 	}
-	t.flat.FillPercent = eventsFill
 	for i := range frozenChunks(len(frozen)) {
 		if err := t.flat.Put(chunkKey(t.prefix, i), frozen[i*frozenChunk:min(len(frozen), (i+1)*frozenChunk)]); err != nil {
 			return err

@@ -18,8 +18,9 @@ import (
 // organisation has an append-only RFC 6962 log with one leaf per event
 // (case ID, sequence, digest of the event's envelope).
 var (
-	// bucketLogs holds a bucket per organisation: its tree's stored hashes
-	// (tlog.StoredHashIndex, 8 bytes -> 32-byte hash) and its size.
+	// bucketLogs holds a bucket per organisation: its tree's hashes in
+	// tiles (logtiles.go; before schema 6 every stored hash under its
+	// tlog.StoredHashIndex, 8 bytes -> 32-byte hash) and its size.
 	bucketLogs = []byte("logs")
 	// bucketLogLeaves maps a case ID to the organisation whose log holds
 	// its events and each event's leaf index, in sequence (logLeaves).
@@ -185,17 +186,13 @@ func appendLeaf(tx *bolt.Tx, org string, h tlog.Hash) (int64, error) {
 	if err != nil {
 		return 0, err
 	}
+	if err := tileLog(b); err != nil { // a new log, or one not yet tiled (step 6)
+		return 0, fmt.Errorf("the log of %s: %w", org, err)
+	}
 	b.FillPercent = 0.95 // it grows at its end only
 	n := logSize(b)
-	hashes, err := tlog.StoredHashesForRecordHash(n, h, bucketHashes{b})
-	if err != nil {
-		return 0, err
-	}
-	at := tlog.StoredHashIndex(0, n)
-	for i, h := range hashes {
-		if err := b.Put(u64(uint64(at+int64(i))), append([]byte(nil), h[:]...)); err != nil {
-			return 0, err
-		}
+	if err := appendTiled(b, n, h); err != nil {
+		return 0, fmt.Errorf("the log of %s: %w", org, err)
 	}
 	return n, b.Put(keyLogSize, u64(uint64(n+1)))
 }

@@ -1,0 +1,429 @@
+package storage
+
+import (
+	"bytes"
+	"crypto/sha256"
+	"encoding/binary"
+	"encoding/hex"
+	"errors"
+	"strconv"
+)
+
+// An envelope in its parts (frozen format 2). Of an envelope's text, what
+// compression cannot shrink is its hex: the prev, the digest and the salt,
+// and in the content one commitment per personal field with its salt
+// beside the value (seal.go), 64 and 32 random hex digits each. Most of it
+// is given by the rest: the prev by the chain, the digest by the salt and
+// the content (eventDigest), each commitment by its field's salt, name and
+// value (fieldDigest). So an envelope is stored as its salt and its
+// personal fields' salts in binary, its content with the commitments its
+// personal values give left empty, and its digest only when the content
+// does not give it (a received event's digest is of its rules in full,
+// its content refers to them). Rebuilding the envelope's text from its
+// parts is tried when it is frozen, and only an envelope rebuilt byte for
+// byte is stored so; any other is stored as its text (envNoPrev).
+
+// partsDigest, partsSealed, partsPrev are the flags of an envelope's
+// parts: its digest is stored (the content does not give it), its
+// content's commitments are left empty, its prev is stored.
+const (
+	partsDigest = 1 << iota
+	partsSealed
+	partsPrev // its prev is stored (an event stored alone, not in a chain)
+)
+
+// envelopeParts is an envelope of this build's layout:
+// {"seq":N,"prev":"…","digest":"…","salt":"…","content":…,"personal":{…}}.
+type envelopeParts struct {
+	seq      uint64
+	prev     string
+	digest   string
+	salt     []byte // 16 bytes
+	content  []byte
+	personal []personalPart // as the envelope lists them (by name)
+}
+
+type personalPart struct {
+	name  string
+	salt  []byte // 16 bytes
+	value []byte // JSON
+}
+
+// errNotParts is a text that is not an envelope of this build's layout.
+var errNotParts = errors.New("not an envelope of parts")
+
+// splitEnvelope reads an envelope's parts, errNotParts when it is not laid
+// out as this build writes them.
+func splitEnvelope(env []byte) (envelopeParts, error) {
+	var p envelopeParts
+	r := partReader{b: env}
+	if !r.lit(`{"seq":`) {
+		return p, errNotParts
+	}
+	start := r.i
+	for r.i < len(r.b) && r.b[r.i] >= '0' && r.b[r.i] <= '9' {
+		r.i++
+	}
+	seq, err := strconv.ParseUint(string(r.b[start:r.i]), 10, 64)
+	if err != nil {
+		return p, errNotParts
+	}
+	p.seq = seq
+	var ok bool
+	if !r.lit(`,"prev":"`) {
+		return p, errNotParts
+	}
+	if p.prev, ok = r.hex(64); !ok || !r.lit(`","digest":"`) {
+		return p, errNotParts
+	}
+	if p.digest, ok = r.hex(64); !ok || !r.lit(`","salt":"`) {
+		return p, errNotParts
+	}
+	salt, ok := r.hex(2 * saltSize)
+	if !ok || !r.lit(`","content":`) {
+		return p, errNotParts
+	}
+	p.salt, _ = hex.DecodeString(salt)
+	if p.content, ok = r.value(); !ok {
+		return p, errNotParts
+	}
+	if r.lit(`,"personal":{`) {
+		for {
+			if !r.lit(`"`) {
+				return p, errNotParts
+			}
+			end := bytes.IndexByte(r.b[r.i:], '"')
+			if end < 0 {
+				return p, errNotParts
+			}
+			var f personalPart
+			f.name = string(r.b[r.i : r.i+end])
+			r.i += end + 1
+			if !r.lit(`:{"salt":"`) {
+				return p, errNotParts
+			}
+			fs, ok := r.hex(2 * saltSize)
+			if !ok || !r.lit(`","value":`) {
+				return p, errNotParts
+			}
+			f.salt, _ = hex.DecodeString(fs)
+			if f.value, ok = r.value(); !ok || !r.lit(`}`) {
+				return p, errNotParts
+			}
+			p.personal = append(p.personal, f)
+			if r.lit(`}`) {
+				break
+			}
+			if !r.lit(`,`) {
+				return p, errNotParts
+			}
+		}
+	}
+	if !r.lit(`}`) || r.i != len(r.b) {
+		return p, errNotParts
+	}
+	return p, nil
+}
+
+// joinEnvelope is the text of an envelope from its parts, as json.Marshal
+// writes an envelope (chain.go).
+func joinEnvelope(p envelopeParts) []byte {
+	n := 200 + len(p.content)
+	for _, f := range p.personal {
+		n += len(f.name) + len(f.value) + 64
+	}
+	out := make([]byte, 0, n)
+	out = append(out, `{"seq":`...)
+	out = strconv.AppendUint(out, p.seq, 10)
+	out = append(append(append(out, `,"prev":"`...), p.prev...), `","digest":"`...)
+	out = append(append(out, p.digest...), `","salt":"`...)
+	out = hex.AppendEncode(out, p.salt)
+	out = append(append(out, `","content":`...), p.content...)
+	if len(p.personal) > 0 {
+		out = append(out, `,"personal":{`...)
+		for i, f := range p.personal {
+			if i > 0 {
+				out = append(out, ',')
+			}
+			out = append(append(append(out, '"'), f.name...), `":{"salt":"`...)
+			out = hex.AppendEncode(out, f.salt)
+			out = append(append(append(out, `","value":`...), f.value...), '}')
+		}
+		out = append(out, '}')
+	}
+	return append(out, '}')
+}
+
+// sealedField is where content's commitment to field name is: the offset
+// of its 64 hex digits ("" when left empty, then end == start), -1 when
+// the content's "sealed" object does not name it.
+func sealedField(content []byte, name string) (start, end int) {
+	at := bytes.Index(content, []byte(`"sealed":{`))
+	if at < 0 {
+		return -1, -1
+	}
+	obj := content[at:]
+	if close := bytes.IndexByte(obj, '}'); close >= 0 {
+		obj = obj[:close]
+	}
+	key := []byte(`"` + name + `":"`)
+	i := bytes.Index(obj, key)
+	if i < 0 {
+		return -1, -1
+	}
+	start = at + i + len(key)
+	end = bytes.IndexByte(content[start:], '"')
+	if end < 0 {
+		return -1, -1
+	}
+	return start, start + end
+}
+
+// dropSealed is content with the commitments its personal fields give
+// left empty, and whether there was any.
+func dropSealed(content []byte, personal []personalPart) ([]byte, bool) {
+	out, dropped := content, false
+	for _, f := range personal {
+		start, end := sealedField(out, f.name)
+		if start < 0 || end-start != 64 || string(out[start:end]) != fieldDigest(f.salt, f.name, f.value) {
+			continue
+		}
+		out = append(append([]byte(nil), out[:start]...), out[end:]...)
+		dropped = true
+	}
+	return out, dropped
+}
+
+// fillSealed is content with the commitments left empty by dropSealed
+// given back.
+func fillSealed(content []byte, personal []personalPart) []byte {
+	out := content
+	for _, f := range personal {
+		if start, end := sealedField(out, f.name); start >= 0 && end == start {
+			out = append(append(append([]byte(nil), out[:start]...), fieldDigest(f.salt, f.name, f.value)...), out[end:]...)
+		}
+	}
+	return out
+}
+
+// encodeParts appends the stored parts of envelope env, event seq whose
+// prev is prev (the chain's hash before it; "" to store the envelope's
+// own), to out; ok is false when env is not an envelope its parts rebuild
+// byte for byte.
+func encodeParts(out, env []byte, seq uint64, prev string) ([]byte, bool) {
+	p, err := splitEnvelope(env)
+	if err != nil || p.seq != seq || prev != "" && p.prev != prev {
+		return out, false
+	}
+	flags := byte(0)
+	if prev == "" {
+		flags |= partsPrev
+	}
+	if eventDigest(p.salt, p.content) != p.digest {
+		flags |= partsDigest
+	}
+	content, dropped := dropSealed(p.content, p.personal)
+	if dropped {
+		flags |= partsSealed
+	}
+	// What decodeParts will rebuild, tried now.
+	q := p
+	if dropped {
+		q.content = fillSealed(content, p.personal)
+	}
+	if !bytes.Equal(joinEnvelope(q), env) {
+		return out, false
+	}
+	out = append(append(out, flags), p.salt...)
+	if flags&partsPrev != 0 {
+		d, _ := hex.DecodeString(p.prev)
+		out = append(out, d...)
+	}
+	if flags&partsDigest != 0 {
+		d, _ := hex.DecodeString(p.digest)
+		out = append(out, d...)
+	}
+	out = binary.AppendUvarint(out, uint64(len(content)))
+	out = append(out, content...)
+	out = binary.AppendUvarint(out, uint64(len(p.personal)))
+	for _, f := range p.personal {
+		out = binary.AppendUvarint(out, uint64(len(f.name)))
+		out = append(append(out, f.name...), f.salt...)
+		out = binary.AppendUvarint(out, uint64(len(f.value)))
+		out = append(out, f.value...)
+	}
+	return out, true
+}
+
+// decodeParts is the text of event seq, stored in its parts, whose prev
+// is prev unless its parts store it.
+func decodeParts(body []byte, seq uint64, prev string) ([]byte, error) {
+	r := partReader{b: body}
+	p := envelopeParts{seq: seq, prev: prev}
+	flags, ok := r.bytes(1)
+	if !ok {
+		return nil, errNotParts
+	}
+	if p.salt, ok = r.bytes(saltSize); !ok {
+		return nil, errNotParts
+	}
+	if flags[0]&partsPrev != 0 {
+		d, ok := r.bytes(sha256.Size)
+		if !ok {
+			return nil, errNotParts
+		}
+		p.prev = hex.EncodeToString(d)
+	}
+	if flags[0]&partsDigest != 0 {
+		d, ok := r.bytes(sha256.Size)
+		if !ok {
+			return nil, errNotParts
+		}
+		p.digest = hex.EncodeToString(d)
+	}
+	if p.content, ok = r.sized(); !ok {
+		return nil, errNotParts
+	}
+	n, ok := r.uvarint()
+	if !ok || n > uint64(len(body)) {
+		return nil, errNotParts
+	}
+	for range n {
+		var f personalPart
+		name, ok := r.sized()
+		if !ok {
+			return nil, errNotParts
+		}
+		f.name = string(name)
+		if f.salt, ok = r.bytes(saltSize); !ok {
+			return nil, errNotParts
+		}
+		if f.value, ok = r.sized(); !ok {
+			return nil, errNotParts
+		}
+		p.personal = append(p.personal, f)
+	}
+	if r.i != len(body) {
+		return nil, errNotParts
+	}
+	if flags[0]&partsSealed != 0 {
+		p.content = fillSealed(p.content, p.personal)
+	}
+	if flags[0]&partsDigest == 0 {
+		p.digest = eventDigest(p.salt, p.content)
+	}
+	return joinEnvelope(p), nil
+}
+
+// partReader reads an envelope's text, or its stored parts.
+type partReader struct {
+	b []byte
+	i int
+}
+
+// lit reads s if it comes next.
+func (r *partReader) lit(s string) bool {
+	if !bytes.HasPrefix(r.b[r.i:], []byte(s)) {
+		return false
+	}
+	r.i += len(s)
+	return true
+}
+
+// hex reads n lower-case hex digits.
+func (r *partReader) hex(n int) (string, bool) {
+	if len(r.b)-r.i < n {
+		return "", false
+	}
+	s := r.b[r.i : r.i+n]
+	for _, c := range s {
+		if !(c >= '0' && c <= '9' || c >= 'a' && c <= 'f') {
+			return "", false
+		}
+	}
+	r.i += n
+	return string(s), true
+}
+
+// value reads one JSON value (an object, an array, a string or a bare
+// word), as far as its brackets and strings say; joinEnvelope's rebuild,
+// compared with the text, is what proves it read right.
+func (r *partReader) value() ([]byte, bool) {
+	start, depth := r.i, 0
+	for r.i < len(r.b) {
+		switch c := r.b[r.i]; c {
+		case '"':
+			r.i++
+			for r.i < len(r.b) && r.b[r.i] != '"' {
+				if r.b[r.i] == '\\' {
+					r.i++
+				}
+				r.i++
+			}
+			if r.i >= len(r.b) {
+				return nil, false
+			}
+		case '{', '[':
+			depth++
+		case '}', ']':
+			if depth == 0 {
+				return r.b[start:r.i], r.i > start
+			}
+			depth--
+		case ',':
+			if depth == 0 {
+				return r.b[start:r.i], r.i > start
+			}
+		}
+		r.i++
+		if depth == 0 && r.i > start && (r.b[r.i-1] == '}' || r.b[r.i-1] == ']' || r.b[r.i-1] == '"') {
+			return r.b[start:r.i], true
+		}
+	}
+	return nil, false
+}
+
+func (r *partReader) bytes(n int) ([]byte, bool) {
+	if len(r.b)-r.i < n {
+		return nil, false
+	}
+	r.i += n
+	return r.b[r.i-n : r.i], true
+}
+
+func (r *partReader) uvarint() (uint64, bool) {
+	x, n := binary.Uvarint(r.b[r.i:])
+	if n <= 0 {
+		return 0, false
+	}
+	r.i += n
+	return x, true
+}
+
+func (r *partReader) sized() ([]byte, bool) {
+	n, ok := r.uvarint()
+	if !ok || n > uint64(len(r.b)-r.i) {
+		return nil, false
+	}
+	return r.bytes(int(n))
+}
+
+// storedEvent is how the events bucket stores an event of a timeline that
+// is not frozen: in its parts, its prev with them, after the byte
+// envParts, when they rebuild it byte for byte; else its text (which
+// begins with '{', as every event stored before schema 6 does).
+func storedEvent(seq uint64, env []byte) []byte {
+	if v, ok := encodeParts([]byte{envParts}, env, seq, ""); ok {
+		return v
+	}
+	return env
+}
+
+// eventText is the envelope of event seq as the events bucket stores it
+// (storedEvent).
+func eventText(seq uint64, v []byte) ([]byte, error) {
+	if len(v) == 0 || v[0] != envParts {
+		return v, nil
+	}
+	return decodeParts(v[1:], seq, "")
+}
