@@ -169,7 +169,10 @@ func (s *Store) OpenQueue(now time.Time) ([]cases.Summary, uint64, error) {
 			return s.damaged("the counts", err)
 		}
 		out = make([]cases.Summary, 0, c.Open+c.AnswerNotSent)
+		pages := pageRelease{tx: tx}
+		defer pages.release()
 		return owing.ForEach(func(k, v []byte) error {
+			pages.visited()
 			out = append(out, cases.Summary{})
 			if _, err := decodeRowInto(&out[len(out)-1], v); err != nil {
 				return s.damaged(string(k), err)
@@ -199,7 +202,10 @@ func (s *Store) ClosedQueue(now time.Time) ([]cases.Summary, uint64, error) {
 			return s.damaged("the counts", err)
 		}
 		out = make([]cases.Summary, 0, max(0, c.Cases-c.Open-c.AnswerNotSent)+c.Voided)
+		pages := pageRelease{tx: tx}
+		defer pages.release()
 		return tx.Bucket(bucketRows).ForEach(func(k, v []byte) error {
+			pages.visited()
 			out = append(out, cases.Summary{})
 			sum := &out[len(out)-1]
 			if _, err := decodeRowInto(sum, v); err != nil {
