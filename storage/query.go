@@ -157,9 +157,12 @@ func (s *Store) Queue(now time.Time) ([]cases.Summary, uint64, error) {
 		changes = tx.Bucket(bucketChanges).Sequence()
 		rows := tx.Bucket(bucketRows)
 		out = make([]cases.Summary, 0, rows.Stats().KeyN)
+		pages, shared := pageRelease{tx: tx}, rowStrings{}
+		defer pages.release()
 		return rows.ForEach(func(k, v []byte) error {
+			pages.visited()
 			out = append(out, cases.Summary{})
-			if _, err := decodeRowInto(&out[len(out)-1], v); err != nil {
+			if _, err := decodeRowShared(&out[len(out)-1], v, shared); err != nil {
 				return &StoreError{Path: s.path, Err: ErrDamaged, Detail: "case " + string(k) + ": " + err.Error(), Advice: restoreAdvice}
 			}
 			return nil

@@ -3,6 +3,7 @@ package storage
 import (
 	"encoding/binary"
 	"errors"
+	"strings"
 	"time"
 
 	"rightsdesk/cases"
@@ -95,13 +96,21 @@ func numberDate(n int) cases.Date {
 }
 
 // rowReader decodes the fields of a row in order, remembering the first
-// error. Its strings are cut from one copy of the row (s, whose length is
-// the row's): a queue of 100,000 rows then costs 100,000 allocations for
-// its strings rather than a million.
+// error. Its strings are cut from one copy (string: s, of the row's
+// length; decodeRowShared: of the row's own strings alone, copyOwned): a
+// queue of 100,000 rows then costs 100,000 allocations for its strings
+// rather than a million.
 type rowReader struct {
 	b   []byte
 	s   string
 	err error
+	// What decodeRowShared reads of a row's own, copied at its end, and
+	// the strings of other rows it shares (nil: none).
+	owned  [12]ownedString
+	more   []ownedString // past owned's
+	nOwned int
+	size   int
+	shared rowStrings
 }
 
 func (r *rowReader) uvarint() uint64 {
@@ -149,8 +158,8 @@ func (r *rowReader) time() time.Time {
 }
 
 // decodeRow reads a summary written by encodeRow. The summary's strings are
-// copied out (one copy of the row, which they share); the index reference
-// is not, and lives with the transaction.
+// copied out (in one allocation, which they share); the index reference is
+// not, and lives with the transaction.
 func decodeRow(b []byte) (cases.Summary, []byte, error) {
 	var s cases.Summary
 	ref, err := decodeRowInto(&s, b)
@@ -160,18 +169,30 @@ func decodeRow(b []byte) (cases.Summary, []byte, error) {
 // decodeRowInto is decodeRow into a summary in place (s is zero): the
 // queue decodes each row where it will stay rather than copying hundreds
 // of bytes twice.
-func decodeRowInto(s *cases.Summary, b []byte) ([]byte, error) {
+func decodeRowInto(s *cases.Summary, b []byte) ([]byte, error) { return decodeRowShared(s, b, nil) }
+
+// decodeRowShared is decodeRowInto with the strings many rows hold alike
+// (the organisation, right, status, clock, outcome, assignee, tags and
+// grounds) taken from shared, once for all the rows of a read (nil: each
+// row its own). What a row holds of its own (its IDs, the subject's name,
+// e-mail and identifiers) is copied in one allocation of those bytes alone,
+// not of the whole row: the queue keeps every open case's summary, and the
+// row's numbers, dates and index reference are not strings.
+func decodeRowShared(s *cases.Summary, b []byte, shared rowStrings) ([]byte, error) {
 	if len(b) == 0 || b[0] != rowFormat {
 		return nil, errBadRow
 	}
-	r := &rowReader{b: b[1:], s: string(b[1:])}
-	s.ID, s.RequestID, s.Controller = r.string(), r.string(), r.string()
-	s.Right, s.Status, s.Clock = cases.Right(r.string()), cases.Status(r.string()), cases.ClockState(r.string())
-	s.Outcome, s.SubjectName, s.Email, s.Assignee = cases.Outcome(r.string()), r.string(), r.string(), r.string()
+	r := &rowReader{b: b[1:], shared: shared}
+	// The ten strings of the summary itself, in the row's order; the lists'
+	// strings go straight to their slices (own, common).
+	var fixed [rowStrings10][]byte
+	for k := range fixed {
+		fixed[k] = r.field()
+	}
 	if n := r.uvarint(); n > 0 && n < 10000 {
 		s.Tags = make([]string, n)
 		for i := range s.Tags {
-			s.Tags[i] = r.string()
+			r.common(&s.Tags[i])
 		}
 	}
 	for _, d := range []*cases.Date{&s.ClockSince, &s.ReceiptDate, &s.EffectiveDue, &s.AnsweredOn, &s.NoticeBy, &s.LegalDue, &s.PromiseDue,
@@ -186,13 +207,13 @@ func decodeRowInto(s *cases.Summary, b []byte) ([]byte, error) {
 	if n := r.uvarint(); n > 0 && n < 100 {
 		s.Grounds = make([]cases.Ground, n)
 		for i := range s.Grounds {
-			s.Grounds[i] = cases.Ground(r.string())
+			r.common((*string)(&s.Grounds[i]))
 		}
 	}
 	if n := r.uvarint(); n > 0 && n < 10000 {
 		s.Identifiers = make([]string, n)
 		for i := range s.Identifiers {
-			s.Identifiers[i] = r.string()
+			r.own(&s.Identifiers[i])
 		}
 	}
 	s.ReceivedAt, s.ClosedAt, s.EffectiveDueAt, s.UpdatedAt = r.time(), r.time(), r.time(), r.time()
@@ -201,5 +222,136 @@ func decodeRowInto(s *cases.Summary, b []byte) ([]byte, error) {
 	if r.err != nil || uint64(len(r.b)) != n {
 		return nil, errBadRow
 	}
+	var str [rowStrings10]string
+	for _, k := range []int{2, 3, 4, 5, 6, 9} { // organisation, right, status, clock, outcome, assignee
+		if common, ok := r.shared.of(fixed[k]); ok {
+			str[k], fixed[k] = common, nil
+		}
+	}
+	r.copyOwned(&fixed, &str)
+	s.ID, s.RequestID, s.Controller = str[0], str[1], str[2]
+	s.Right, s.Status, s.Clock, s.Outcome = cases.Right(str[3]), cases.Status(str[4]), cases.ClockState(str[5]), cases.Outcome(str[6])
+	s.SubjectName, s.Email, s.Assignee = str[7], str[8], str[9]
 	return r.b, nil
+}
+
+// rowStrings10 is the number of strings a row holds before its lists: the
+// IDs, organisation, right, status, clock, outcome, subject's name and
+// e-mail, and assignee (encodeRow).
+const rowStrings10 = 10
+
+// rowStrings is the strings that the rows of one read hold alike, each
+// kept once: a queue of 100,000 rows names a few organisations, rights,
+// statuses, assignees and tags.
+type rowStrings map[string]string
+
+// maxShared bounds the strings a read shares: past it (tags all unlike,
+// say) a row's strings are its own again, and the map stops growing.
+const maxShared = 4096
+
+// of is b as a string, the one kept if an equal one is.
+func (m rowStrings) of(b []byte) (string, bool) {
+	if m == nil {
+		return "", false
+	}
+	if s, ok := m[string(b)]; ok {
+		return s, true
+	}
+	if len(m) >= maxShared {
+		return "", false
+	}
+	s := string(b)
+	m[s] = s
+	return s, true
+}
+
+// ownedString is a string of a row's own, where it goes and its bytes in
+// the row (copyOwned).
+type ownedString struct {
+	to *string
+	b  []byte
+}
+
+// field is the next length-prefixed field's bytes, in the row.
+func (r *rowReader) field() []byte {
+	n := r.uvarint()
+	if uint64(len(r.b)) < n {
+		r.err, r.b = errBadRow, nil
+		return nil
+	}
+	f := r.b[:n]
+	r.b = r.b[n:]
+	return f
+}
+
+// own reads a string of the row's own into *to, once copyOwned copies it.
+func (r *rowReader) own(to *string) {
+	if f := r.field(); len(f) > 0 {
+		r.keep(to, f)
+	}
+}
+
+// keep notes a string of the row's own for copyOwned.
+func (r *rowReader) keep(to *string, f []byte) {
+	if r.nOwned < len(r.owned) {
+		r.owned[r.nOwned] = ownedString{to: to, b: f}
+		r.nOwned++
+	} else {
+		r.more = append(r.more, ownedString{to: to, b: f})
+	}
+	r.size += len(f)
+}
+
+// common reads a string rows hold alike into *to: the shared one, or
+// (without shared strings) one of the row's own.
+func (r *rowReader) common(to *string) {
+	if r.shared == nil {
+		r.own(to)
+		return
+	}
+	f := r.field()
+	if len(f) == 0 {
+		return
+	}
+	if s, ok := r.shared.of(f); ok {
+		*to = s
+		return
+	}
+	r.keep(to, f)
+}
+
+// copyOwned copies the row's own strings into one string: fixed[k] (not
+// nil) into str[k], and those of its lists where they go.
+func (r *rowReader) copyOwned(fixed *[rowStrings10][]byte, str *[rowStrings10]string) {
+	size := r.size
+	for _, f := range fixed {
+		size += len(f)
+	}
+	if size == 0 {
+		return
+	}
+	var all strings.Builder
+	all.Grow(size)
+	for _, f := range fixed {
+		all.Write(f)
+	}
+	owned := r.owned[:r.nOwned]
+	for _, list := range [2][]ownedString{owned, r.more} {
+		for _, o := range list {
+			all.Write(o.b)
+		}
+	}
+	s, at := all.String(), 0
+	for k, f := range fixed {
+		if f != nil { // nil: a shared string, already in str[k]
+			str[k] = s[at : at+len(f)]
+			at += len(f)
+		}
+	}
+	for _, list := range [2][]ownedString{owned, r.more} {
+		for _, o := range list {
+			*o.to = s[at : at+len(o.b)]
+			at += len(o.b)
+		}
+	}
 }

@@ -5,8 +5,10 @@ import (
 	"fmt"
 	"path/filepath"
 	"reflect"
+	"runtime"
 	"testing"
 	"time"
+	"unsafe"
 
 	bolt "go.etcd.io/bbolt"
 
@@ -34,7 +36,72 @@ func TestRowRoundTrip(t *testing.T) {
 		if _, _, err := decodeRow(row[:cut]); err == nil {
 			t.Fatalf("a row cut at %d of %d bytes decoded", cut, len(row))
 		}
+		if _, err := decodeRowShared(&cases.Summary{}, row[:cut], rowStrings{}); err == nil {
+			t.Fatalf("a row cut at %d of %d bytes decoded with shared strings", cut, len(row))
+		}
 	}
+	// The queue's reads share the strings rows hold alike: the same
+	// summaries, the organisation's bytes held once.
+	shared := rowStrings{}
+	var first, second cases.Summary
+	for _, into := range []*cases.Summary{&first, &second} {
+		if ref, err := decodeRowShared(into, row, shared); err != nil || string(ref) != "due/key" || !reflect.DeepEqual(*into, s) {
+			t.Fatalf("shared strings:\n got %+v\nwant %+v\n%v", *into, s, err)
+		}
+	}
+	if unsafe.StringData(first.Controller) != unsafe.StringData(second.Controller) || unsafe.StringData(first.Tags[1]) != unsafe.StringData(second.Tags[1]) {
+		t.Error("two rows of one read hold their organisation and tags apart")
+	}
+	if unsafe.StringData(first.ID) == unsafe.StringData(second.ID) {
+		t.Error("two rows share what each holds of its own")
+	}
+	// More strings of its own than the reader notes in place.
+	many := s
+	for i := range 20 {
+		many.Identifiers = append(many.Identifiers, fmt.Sprintf("ref=%d", i))
+	}
+	var got2 cases.Summary
+	if _, err := decodeRowShared(&got2, encodeRow(&many, nil), shared); err != nil || !reflect.DeepEqual(got2, many) {
+		t.Fatalf("a row with 22 identifiers:\n got %+v\nwant %+v\n%v", got2, many, err)
+	}
+}
+
+// TestQueueRowBytes: what the queue's load keeps for each open case is
+// the summary (unsafe.Sizeof) and the bytes of the strings it holds of its
+// own (IDs, name, e-mail, identifiers) with its lists' slices, not a copy of
+// the whole stored row nor a copy per row of its organisation, right or
+// status; at most 16 bytes a row more, for the allocator's size classes
+// (16 bytes apart up to 256).
+func TestQueueRowBytes(t *testing.T) {
+	s, _ := mixedStore(t, 3000, 0, 1)
+	var before, after runtime.MemStats
+	live := func(m *runtime.MemStats) {
+		runtime.GC() // twice: what finalizers let go of is freed by the second
+		runtime.GC()
+		runtime.ReadMemStats(m)
+	}
+	live(&before)
+	open, _, err := s.OpenQueue(scaleNow)
+	live(&after)
+	if err != nil || len(open) < 1000 {
+		t.Fatalf("%d open cases, %v", len(open), err)
+	}
+	own := 0
+	for i := range open {
+		sum := &open[i]
+		own += len(sum.ID) + len(sum.RequestID) + len(sum.SubjectName) + len(sum.Email)
+		for _, id := range sum.Identifiers {
+			own += len(id) + int(unsafe.Sizeof(id))
+		}
+		own += len(sum.Tags)*int(unsafe.Sizeof("")) + len(sum.Grounds)*int(unsafe.Sizeof(cases.Ground("")))
+	}
+	perRow := (float64(after.HeapAlloc) - float64(before.HeapAlloc)) / float64(len(open))
+	bound := float64(unsafe.Sizeof(cases.Summary{})) + float64(own)/float64(len(open)) + 16
+	t.Logf("%.0f bytes kept per open case, bound %.0f (a %d-byte summary)", perRow, bound, unsafe.Sizeof(cases.Summary{}))
+	if perRow > bound {
+		t.Errorf("the open queue keeps %.0f bytes a case, more than %.0f", perRow, bound)
+	}
+	runtime.KeepAlive(open)
 }
 
 // TestRowsOfAnOlderFormatAreRebuilt: a file whose rows were written by an

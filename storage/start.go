@@ -169,9 +169,12 @@ func (s *Store) OpenQueue(now time.Time) ([]cases.Summary, uint64, error) {
 			return s.damaged("the counts", err)
 		}
 		out = make([]cases.Summary, 0, c.Open+c.AnswerNotSent)
+		pages, shared := pageRelease{tx: tx}, rowStrings{}
+		defer pages.release()
 		return owing.ForEach(func(k, v []byte) error {
+			pages.visited()
 			out = append(out, cases.Summary{})
-			if _, err := decodeRowInto(&out[len(out)-1], v); err != nil {
+			if _, err := decodeRowShared(&out[len(out)-1], v, shared); err != nil {
 				return s.damaged(string(k), err)
 			}
 			return nil
@@ -199,10 +202,13 @@ func (s *Store) ClosedQueue(now time.Time) ([]cases.Summary, uint64, error) {
 			return s.damaged("the counts", err)
 		}
 		out = make([]cases.Summary, 0, max(0, c.Cases-c.Open-c.AnswerNotSent)+c.Voided)
+		pages, shared := pageRelease{tx: tx}, rowStrings{}
+		defer pages.release()
 		return tx.Bucket(bucketRows).ForEach(func(k, v []byte) error {
+			pages.visited()
 			out = append(out, cases.Summary{})
 			sum := &out[len(out)-1]
-			if _, err := decodeRowInto(sum, v); err != nil {
+			if _, err := decodeRowShared(sum, v, shared); err != nil {
 				return s.damaged(string(k), err)
 			}
 			if !sum.Voided && (!sum.Closed() || sum.AnswerNotSent()) {
