@@ -23,6 +23,20 @@ func sameState(folded, full *cases.State) string {
 	return "an unexported field"
 }
 
+// compareFolded is c's state as of now folded and replayed, and how they
+// differ ("": not at all).
+func compareFolded(t *testing.T, fold *cases.Folding, c *cases.Case, now time.Time) (folded, full *cases.State, differs string) {
+	t.Helper()
+	folded, err := fold.Dates(now)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if full, err = c.DeriveDates(now); err != nil {
+		t.Fatal(err)
+	}
+	return folded, full, sameState(folded, full)
+}
+
 // TestFoldingIsTheFullReplay: the state a cases.Folding keeps between
 // events (which the demo checks each event against) is, after every event
 // of every case of a demo, and at the moment the next event is recorded
@@ -52,15 +66,8 @@ func TestFoldingIsTheFullReplay(t *testing.T) {
 					moments = append(moments, c.Events[i+1].RecordedAt)
 				}
 				for _, now := range moments {
-					folded, err := fold.Dates(now)
-					if err != nil {
-						t.Fatal(err)
-					}
-					full, err := grown.DeriveDates(now)
-					if err != nil {
-						t.Fatal(err)
-					}
-					if d := sameState(folded, full); d != "" {
+					folded, full, d := compareFolded(t, fold, &grown, now)
+					if d != "" {
 						t.Fatalf("case %s after event %d (%s), as of %s: the folded state's %s differs from the replay's",
 							c.Subject.Name, i+1, ev.Kind, now.Format(time.RFC3339), d)
 					}
@@ -138,15 +145,7 @@ func TestFoldingAppliesAsApply(t *testing.T) {
 				continue
 			}
 			accepted++
-			folded, err := fold.Dates(now)
-			if err != nil {
-				t.Fatal(err)
-			}
-			full, err := grown.DeriveDates(now)
-			if err != nil {
-				t.Fatal(err)
-			}
-			if d := sameState(folded, full); d != "" {
+			if _, _, d := compareFolded(t, fold, &grown, now); d != "" {
 				t.Fatalf("case %d after step %d (%s): the folded state's %s differs from the replay's", k, step, ev.Kind, d)
 			}
 		}
