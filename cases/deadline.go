@@ -414,12 +414,14 @@ func (e *engine) dueInstants() {
 	if out.Due != nil {
 		at := out.Due.End(e.loc).UTC()
 		out.DueAt = &at
-		e.step("due end of %s, %s", hd(*out.Due), e.endWords(at))
+		if !e.brief {
+			e.step("due end of %s, %s", hd(*out.Due), e.endWords(at))
+		}
 	}
 	if out.EffectiveDue != nil {
 		at := out.EffectiveDue.End(e.loc).UTC()
 		out.EffectiveDueAt = &at
-		if out.Due == nil || *out.EffectiveDue != *out.Due {
+		if !e.brief && (out.Due == nil || *out.EffectiveDue != *out.Due) {
 			e.step("effective due end of %s, %s", hd(*out.EffectiveDue), e.endWords(at))
 		}
 	}

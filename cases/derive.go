@@ -77,21 +77,49 @@ func (c *Case) Derive(now time.Time) (*State, error) { return c.derive(now, fals
 func (c *Case) DeriveDates(now time.Time) (*State, error) { return c.derive(now, true) }
 
 func (c *Case) derive(now time.Time, brief bool) (*State, error) {
-	r := &replay{st: &State{Rules: c.Rules, Awaiting: map[EventKind]time.Time{}, Withheld: map[string]Event{}}}
-	r.st.Work = WorkList(c.Right, &c.Rules)
+	r := newReplay(c)
 	for i := range c.Events {
-		r.apply(c.Events[i])
-		r.st.applyWork(c.Right, &c.Events[i])
+		r.fold(c.Right, &c.Events[i])
 	}
 	st := r.st
+	r.finish(c, st)
+	d, err := r.deadlines(c, st, now, brief)
+	if err != nil {
+		return nil, err
+	}
+	st.Deadlines = d
+	return st, nil
+}
+
+// newReplay is the replay of a case before its first event.
+func newReplay(c *Case) *replay {
+	r := &replay{st: &State{Rules: c.Rules, Awaiting: map[EventKind]time.Time{}, Withheld: map[string]Event{}}}
+	r.st.Work = WorkList(c.Right, &c.Rules)
+	return r
+}
+
+// fold moves the replay on by one event of a case of right.
+func (r *replay) fold(right Right, ev *Event) {
+	r.apply(*ev)
+	r.st.applyWork(right, ev)
+}
+
+// finish completes st, the replayed state of c's events: the refusal
+// told, the status. The deadlines are r.deadlines.
+func (r *replay) finish(c *Case, st *State) {
 	st.RefusalTold = st.refusalTold(c)
 	st.RefusalPending = st.RefusalTold == nil && st.refuses()
 	st.Status = r.status()
+}
+
+// deadlines are the deadlines of the replayed case c as of now, with
+// their working unless brief.
+func (r *replay) deadlines(c *Case, st *State, now time.Time, brief bool) (*Deadlines, error) {
 	loc, err := LoadZone(st.Rules.Zone)
 	if err != nil {
 		return nil, err
 	}
-	d, err := Compute(Input{Rules: st.Rules, Right: c.Right, ReceivedAt: c.ReceivedAt, Events: r.clock,
+	d, err := Compute(Input{Rules: st.Rules, Right: c.Right, ReceivedAt: c.ReceivedAt, Events: r.clock[:len(r.clock):len(r.clock)],
 		Today: DateOf(now, loc), Now: now, ExtendedUntil: r.extendedUntil, Brief: brief})
 	if err != nil {
 		return nil, err
@@ -103,8 +131,7 @@ func (c *Case) derive(now time.Time, brief bool) (*State, error) {
 				"not the system's", DateOf(ev.At, loc)))
 		}
 	}
-	st.Deadlines = d
-	return st, nil
+	return d, nil
 }
 
 // replay is a timeline read so far: the state it built, and what the
@@ -113,6 +140,7 @@ type replay struct {
 	st            *State
 	clock         []ClockEvent
 	extendedUntil Date
+	rebaselines   int  // rebaselined events so far: each changes the rules
 	worked        bool // anything beyond bookkeeping happened
 	// overridden are the extension notices recorded under an overridden
 	// clock, which the working names.
@@ -210,6 +238,7 @@ func (r *replay) apply(ev Event) {
 		if ev.Rules != nil {
 			st.Rules = *ev.Rules
 		}
+		r.rebaselines++
 	case EventWorked:
 		r.worked = true
 	case EventForwarded:

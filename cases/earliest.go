@@ -23,10 +23,22 @@ func computeEarliest(in Input, rules Rules) (*Deadlines, error) {
 	}
 	alt := rules
 	alt.Zone, alt.Calendar, alt.ExtraHolidays = EarliestZone, WeekendsOnly, nil
+	eu, err := computeUnder(asDates(in, seat.Zone), alt)
+	if in.Brief {
+		// The same choice of clock as below, without the words that say
+		// why (a queue's rows and the checks of an action ask for dates
+		// only, often).
+		if err != nil {
+			return seat, nil
+		}
+		if _, a, b := decidingDates(seat, eu); a != nil && b != nil && endOf(*b, eu.Zone).Before(endOf(*a, seat.Zone)) {
+			return eu, nil
+		}
+		return seat, nil
+	}
 	seatWords := fmt.Sprintf("the seat's clock (%s, %s)", seat.Zone, calendarWords(seat.Calendar))
 	altWords := EarliestZone + " with " + calendarWords(WeekendsOnly)
 	intro := fmt.Sprintf("the seat's zone and calendar rest on an assumption: the earliest of %s and %s is used", seatWords, altWords)
-	eu, err := computeUnder(asDates(in, seat.Zone), alt)
 	if err != nil {
 		// Only events dated on the day of receipt in one zone and the day
 		// before in the other can fail here; the seat's clock stands.

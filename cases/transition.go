@@ -19,6 +19,11 @@ func Apply(c *Case, ev Event, now time.Time) (Event, []string, error) {
 	if err != nil {
 		return Event{}, nil, err
 	}
+	return applyTo(c, st, ev, now)
+}
+
+// applyTo is Apply given st, the case's state as of now (DeriveDates).
+func applyTo(c *Case, st *State, ev Event, now time.Time) (Event, []string, error) {
 	if ev.At.IsZero() {
 		ev.At = now
 	}

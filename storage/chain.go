@@ -7,6 +7,9 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"maps"
+	"slices"
+	"strconv"
 
 	bolt "go.etcd.io/bbolt"
 
@@ -104,17 +107,50 @@ func (rec *record) chain(ev cases.Event) ([]byte, error) {
 	if prev == "" {
 		prev = chainStart(rec.Case.ID)
 	}
-	env, err := json.Marshal(envelope{Seq: seq, Prev: prev, Digest: digest, Salt: hex.EncodeToString(salt),
-		Content: content, Personal: personal})
-	if err != nil {
-		return nil, err
-	}
+	env := appendEnvelope(make([]byte, 0, len(content)+256+128*len(personal)), &envelope{Seq: seq, Prev: prev, Digest: digest,
+		Salt: hex.EncodeToString(salt), Content: content, Personal: personal})
 	rec.Events = seq
 	rec.Head = chainNext(prev, digest)
 	rec.LastDigest = digest
 	rec.Revision++
 	rec.UpdatedAt, rec.UpdatedBy = ev.RecordedAt, ev.Actor
 	return env, nil
+}
+
+// appendEnvelope appends env as json.Marshal writes it, without its
+// reflection and without compacting again a content that seal made with
+// json.Marshal (a bulk write encodes millions of envelopes). It holds for
+// what chain writes: hex prev, digest and salts, personal field names of
+// personalFields, and content and values that json.Marshal wrote, which
+// it would copy unchanged (TestAppendEnvelopeIsMarshal).
+func appendEnvelope(b []byte, env *envelope) []byte {
+	b = append(b, `{"seq":`...)
+	b = strconv.AppendUint(b, env.Seq, 10)
+	b = append(append(append(b, `,"prev":"`...), env.Prev...), `","digest":"`...)
+	b = append(append(b, env.Digest...), '"')
+	if env.Salt != "" {
+		b = append(append(append(b, `,"salt":"`...), env.Salt...), '"')
+	}
+	if len(env.Content) > 0 {
+		b = append(append(b, `,"content":`...), env.Content...)
+	}
+	if len(env.Personal) > 0 {
+		b = append(b, `,"personal":{`...)
+		for i, name := range slices.Sorted(maps.Keys(env.Personal)) {
+			if i > 0 {
+				b = append(b, ',')
+			}
+			v := env.Personal[name]
+			b = append(append(append(b, '"'), name...), `":{"salt":"`...)
+			b = append(append(b, v.Salt...), `","value":`...)
+			if len(v.Value) == 0 {
+				b = append(b, "null"...) // as json.RawMessage(nil) is written
+			}
+			b = append(append(b, v.Value...), '}')
+		}
+		b = append(b, '}')
+	}
+	return append(b, '}')
 }
 
 // Link is one event's place in its case's hash chain, as the case record

@@ -382,7 +382,7 @@ func (g *demoGen) request(i int) ([]*cases.Case, error) {
 	}
 	lives := make([]*demoLife, len(cs))
 	for k, c := range cs {
-		lives[k] = &demoLife{r: r, c: c, reg: reg, at: received, recorded: recorded}
+		lives[k] = &demoLife{r: r, c: c, fold: cases.NewFolding(c), reg: reg, at: received, recorded: recorded}
 		if r.chance(demoLatePercent) {
 			lives[k].lateAfter = 2 + r.rnd.IntN(10)
 		}
@@ -428,6 +428,7 @@ func (r *demoRequest) receipt(reg *demoRegime, today cases.Date) (received time.
 type demoLife struct {
 	r        *demoRequest
 	c        *cases.Case
+	fold     *cases.Folding // c's timeline folded so far: Apply without a replay per event
 	reg      *demoRegime
 	at       time.Time // when the next event happens
 	recorded time.Time // when the last event was recorded
@@ -470,7 +471,7 @@ func (l *demoLife) doAs(ev cases.Event, actor string) bool {
 	if rec.Sub(l.at) > l.c.Rules.Backdate() {
 		ev.Late = l.late
 	}
-	done, _, err := cases.Apply(l.c, ev, rec)
+	done, _, err := l.fold.Apply(ev, rec)
 	if err != nil {
 		l.err = fmt.Errorf("%s at %s: %w", ev.Kind, l.at.Format(time.RFC3339), err)
 		l.stopped = true
@@ -674,7 +675,7 @@ func (l *demoLife) work(dueToday bool) {
 			return
 		}
 	}
-	st, err := c.DeriveDates(l.at)
+	st, err := l.fold.Dates(l.at)
 	if err != nil {
 		l.err = err
 		return
@@ -771,7 +772,7 @@ func (l *demoLife) extend(st *cases.State) bool {
 	if !l.do(sentOutside(cases.LetterExtensionNotice)) {
 		return false
 	}
-	if st, err := c.DeriveDates(l.at); err != nil {
+	if st, err := l.fold.Dates(l.at); err != nil {
 		l.err, l.stopped = err, true
 		return false
 	} else {
@@ -858,7 +859,7 @@ func (l *demoLife) close(ev cases.Event) {
 	// Under processor-forward the forwarding is the duty itself; elsewhere
 	// a redirect now and then only tells the requester whom to ask.
 	if ev.Outcome == cases.OutcomeRedirected && (l.reg.regime.Forwards() || r.chance(85)) {
-		st, err := c.DeriveDates(l.at)
+		st, err := l.fold.Dates(l.at)
 		if err != nil {
 			l.err, l.stopped = err, true
 			return

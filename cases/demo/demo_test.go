@@ -356,3 +356,22 @@ func BenchmarkDemoGenerate100k(b *testing.B) {
 		}
 	}
 }
+
+// BenchmarkDemoBatches20k is the generator as demo --cases 20000 runs it:
+// batches of 500 requests, each let go once made, so that the figure is
+// the generator's work, not a heap of 20,000 cases kept.
+func BenchmarkDemoBatches20k(b *testing.B) {
+	regs := demoRegisters(b)
+	for b.Loop() {
+		n := 0
+		if err := Batches(Options{Cases: 20_000, Seed: 1, Now: demoNow, Registers: regs}, 500, func(batch [][]*cases.Case) error {
+			n += len(batch)
+			return nil
+		}); err != nil {
+			b.Fatal(err)
+		}
+		if n == 0 {
+			b.Fatal("no requests")
+		}
+	}
+}

@@ -320,7 +320,7 @@ func (l *demoLife) attachFor(w *cases.WorkItem, ev *cases.Event) bool {
 // after the answer too (WORK.md: erasure-instructed becomes erased on its
 // confirmation).
 func (l *demoLife) confirmErasures() {
-	st, err := l.c.DeriveDates(l.at)
+	st, err := l.fold.Dates(l.at)
 	if err != nil {
 		l.err, l.stopped = err, true
 		return
