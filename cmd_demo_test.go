@@ -267,24 +267,44 @@ func TestInterruptedDemoLeavesAConsistentDatabase(t *testing.T) {
 	bin := buildBinary(t)
 	env := map[string]string{"RIGHTSDESK_NOW": "2026-11-23T15:00:00Z", "XDG_CONFIG_HOME": t.TempDir()}
 	db := filepath.Join(t.TempDir(), "demo.db")
-	cmd := exec.Command(bin, "demo", "--db", db, "--cases", "3000")
-	cmd.Env = append(os.Environ(), "RIGHTSDESK_NOW="+env["RIGHTSDESK_NOW"], "XDG_CONFIG_HOME="+env["XDG_CONFIG_HOME"])
-	if err := cmd.Start(); err != nil {
-		t.Fatal(err)
-	}
-	// Killed once the file holds a few batches, in the middle of a run
-	// of ten (about 60 MB; bbolt grows the file 16 MB at a time).
-	deadline := time.Now().Add(2 * time.Minute)
-	for {
-		if info, err := os.Stat(db); err == nil && info.Size() > 24<<20 {
-			break
+	demo := func(db string) *exec.Cmd {
+		cmd := exec.Command(bin, "demo", "--db", db, "--cases", "3000")
+		cmd.Env = append(os.Environ(), "RIGHTSDESK_NOW="+env["RIGHTSDESK_NOW"], "XDG_CONFIG_HOME="+env["XDG_CONFIG_HOME"])
+		if err := cmd.Start(); err != nil {
+			t.Fatal(err)
 		}
-		if time.Now().After(deadline) {
-			cmd.Process.Kill()
-			t.Fatal("the demo wrote nothing in two minutes")
-		}
-		time.Sleep(5 * time.Millisecond)
+		return cmd
 	}
+	// firstBatch waits until the file holds the first batch (bbolt grows it
+	// from its first pages, 128 KB, at the first commit), and says when.
+	firstBatch := func(cmd *exec.Cmd, db string) time.Time {
+		deadline := time.Now().Add(2 * time.Minute)
+		for {
+			if info, err := os.Stat(db); err == nil && info.Size() > 1<<20 {
+				return time.Now()
+			}
+			if time.Now().After(deadline) {
+				cmd.Process.Kill()
+				t.Fatal("the demo wrote nothing in two minutes")
+			}
+			time.Sleep(2 * time.Millisecond)
+		}
+	}
+	// The file's size no longer tells how far the demo is (bbolt grows it
+	// to about its final size at the first commit), so a whole run is timed
+	// first, and the second is killed halfway between its first batch and
+	// the end that whole run took: in the middle of a run of ten batches.
+	began := time.Now()
+	wholeDB := filepath.Join(t.TempDir(), "whole.db")
+	whole := demo(wholeDB)
+	first := firstBatch(whole, wholeDB)
+	if err := whole.Wait(); err != nil {
+		t.Fatalf("a whole demo: %v", err)
+	}
+	rest := time.Since(began) - first.Sub(began)
+	cmd := demo(db)
+	firstBatch(cmd, db)
+	time.Sleep(rest / 2)
 	cmd.Process.Kill()
 	if err := cmd.Wait(); err == nil {
 		t.Skip("the demo finished before it was killed")
