@@ -129,6 +129,29 @@ func stories(t *testing.T, db *bolt.DB) map[string]string {
 	return out
 }
 
+// migratedRaw opens path through the store, which finishes any migration,
+// fails the test unless check then finds the file clean, and returns the
+// file opened raw (the caller closes it), failing the test unless it is at
+// the current schema with no migration marker left.
+func migratedRaw(t *testing.T, path string, now time.Time) *bolt.DB {
+	t.Helper()
+	s := Open(path, Options{Clock: cases.FixedClock(now)})
+	if problems, err := s.Check(); err != nil || len(problems) > 0 {
+		t.Fatalf("check after the migration: %v %v", problems[:min(len(problems), 5)], err)
+	}
+	db, err := bolt.Open(path, 0o600, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	_ = db.View(func(tx *bolt.Tx) error {
+		if v, _ := schemaOf(tx); v != SchemaVersion || tx.Bucket(bucketMeta).Get(keyMigration) != nil {
+			t.Errorf("schema %d, marker %q", v, tx.Bucket(bucketMeta).Get(keyMigration))
+		}
+		return nil
+	})
+	return db
+}
+
 // checkRaw runs check's chain verification on a file of any schema,
 // without opening it through the store (which would migrate it).
 func checkRaw(t *testing.T, db *bolt.DB) []Problem {
