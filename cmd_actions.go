@@ -64,20 +64,22 @@ var syntaxDay = time.Date(2000, 1, 1, 12, 0, 0, 0, time.UTC)
 // flags, help, example and completion are read from the table. An action
 // recorded by another's command (add-system, by work --add-system) is an
 // alternative of that command, chosen by its own flag.
-func (a *app) actionCommands() []*cobra.Command {
-	out := make([]*cobra.Command, 0, len(cases.Actions))
+func (a *app) actionCommands() []command {
+	out := make([]command, 0, len(cases.Actions))
 	for i := range cases.Actions {
 		act := &cases.Actions[i]
 		if act.CommandName() != act.Name {
 			continue
 		}
-		var alternatives []*cases.Action
-		for j := range cases.Actions {
-			if other := &cases.Actions[j]; other != act && other.CommandName() == act.Name {
-				alternatives = append(alternatives, other)
+		out = append(out, command{group: groupActions, name: act.Name, build: func() *cobra.Command {
+			var alternatives []*cases.Action
+			for j := range cases.Actions {
+				if other := &cases.Actions[j]; other != act && other.CommandName() == act.Name {
+					alternatives = append(alternatives, other)
+				}
 			}
-		}
-		out = append(out, a.actionCommand(act, alternatives))
+			return a.withProofVerify(a.actionCommand(act, alternatives))
+		}})
 	}
 	return out
 }

@@ -18,8 +18,9 @@ import (
 // environment overrode, as on every event).
 
 // approvalCommands are approve and reject.
-func (a *app) approvalCommands() []*cobra.Command {
-	approve := a.approvalCommand(&cases.ApproveAction, `Until the team mode's approver role exists, an approval by the OS user counts
+func (a *app) approvalCommands() []command {
+	approve := func() *cobra.Command {
+		return a.approvalCommand(&cases.ApproveAction, `Until the team mode's approver role exists, an approval by the OS user counts
 when that user neither exported the packet nor recorded the closing, a
 refusing result or a withheld file the letter carries. An approval recorded
 under $RIGHTSDESK_ACTOR naming someone else, or at $RIGHTSDESK_NOW's time, is
@@ -31,9 +32,13 @@ An approval is of the packet last exported for the letter (its SHA-256): a
 new export with other bytes needs a new approval. Which letters need one is
 the register's approval = [...] (with the case's frozen list); send refuses
 them until approved.`)
-	reject := a.approvalCommand(&cases.RejectAction, `The case stays as it is, the reason recorded; the letter
+	}
+	reject := func() *cobra.Command {
+		return a.approvalCommand(&cases.RejectAction, `The case stays as it is, the reason recorded; the letter
 cannot be sent until it is exported again (or as it is) and approved.`)
-	return []*cobra.Command{approve, reject}
+	}
+	return []command{{group: groupActions, name: cases.ApproveAction.Name, build: approve},
+		{group: groupActions, name: cases.RejectAction.Name, build: reject}}
 }
 
 // approvalCommand is approve or reject: ID, a flag per field of the

@@ -185,13 +185,12 @@ func (a *app) reportKeys(db string) {
 // withProofVerify makes the verify action also `verify PACKET [--key PUB]`:
 // when its argument is a path that exists, it checks the proofs of a
 // packet (folder or zip) or a case record offline.
-func (a *app) withProofVerify(cmds []*cobra.Command) []*cobra.Command {
-	for _, cmd := range cmds {
-		if cmd.Name() != "verify" {
-			continue
-		}
-		cmd.Use = "verify ID | verify PACKET"
-		cmd.Long += `
+func (a *app) withProofVerify(cmd *cobra.Command) *cobra.Command {
+	if cmd.Name() != "verify" {
+		return cmd
+	}
+	cmd.Use = "verify ID | verify PACKET"
+	cmd.Long += `
 
 verify PACKET [--key PUB] instead checks, offline and on any machine, the
 proofs a packet (its folder or zip, or its proof.json) or a case record
@@ -201,28 +200,27 @@ each event is in the signed log. Give --key the database's public key
 file carries are used, which shows only that it is self-consistent. It
 says which. An argument that is an existing path is taken as PACKET.
 Exit 1 if a proof fails.`
-		cmd.Example += "\n  rightsdesk verify ~/out/DSR-2026-000042-access.zip --key 'rightsdesk/4f…+1a2b3c4d+AbC…'"
-		key := cmd.Flags().String("key", "", "with PACKET: the public `KEY` to check the signature with")
-		args, run := cmd.Args, cmd.RunE
-		cmd.Args = func(c *cobra.Command, as []string) error {
-			if len(as) == 1 && isPath(as[0]) {
-				return nil
-			}
-			return args(c, as)
+	cmd.Example += "\n  rightsdesk verify ~/out/DSR-2026-000042-access.zip --key 'rightsdesk/4f…+1a2b3c4d+AbC…'"
+	key := cmd.Flags().String("key", "", "with PACKET: the public `KEY` to check the signature with")
+	args, run := cmd.Args, cmd.RunE
+	cmd.Args = func(c *cobra.Command, as []string) error {
+		if len(as) == 1 && isPath(as[0]) {
+			return nil
 		}
-		cmd.RunE = func(c *cobra.Command, as []string) error {
-			if len(as) == 1 && isPath(as[0]) {
-				return a.runs(func([]string) int { return a.runVerifyProof(as[0], *key) })(c, as)
-			}
-			if *key != "" {
-				return a.runs(func([]string) int {
-					return a.fail(exitUsage, errors.New("verify: --key goes with a packet or record path"))
-				})(c, as)
-			}
-			return run(c, as)
-		}
+		return args(c, as)
 	}
-	return cmds
+	cmd.RunE = func(c *cobra.Command, as []string) error {
+		if len(as) == 1 && isPath(as[0]) {
+			return a.runs(func([]string) int { return a.runVerifyProof(as[0], *key) })(c, as)
+		}
+		if *key != "" {
+			return a.runs(func([]string) int {
+				return a.fail(exitUsage, errors.New("verify: --key goes with a packet or record path"))
+			})(c, as)
+		}
+		return run(c, as)
+	}
+	return cmd
 }
 
 func isPath(s string) bool {
