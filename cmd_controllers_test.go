@@ -1,15 +1,20 @@
 package main
 
 import (
+	"crypto/sha256"
+	"encoding/binary"
 	"encoding/json"
+	"fmt"
 	"io"
 	"os"
 	"path/filepath"
 	"regexp"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/charmbracelet/x/ansi"
+	bolt "go.etcd.io/bbolt"
 
 	"rightsdesk/cases/register"
 	"rightsdesk/storage"
@@ -265,5 +270,53 @@ func BenchmarkRegistersIn(b *testing.B) {
 		if err != nil || len(regs.All()) < 5 {
 			b.Fatalf("%v, %d registers", err, len(regs.All()))
 		}
+	}
+}
+
+// TestShortCommandsReadNoRegister: the commands that record a case's own
+// event or list the stored cases (note, list, show) read no register (a
+// case keeps the rules frozen from the version it was opened under), so a
+// stored register that no longer parses does not stop them, nor cost them
+// its parsing (issue 20); every command that needs registers still refuses
+// with the one line naming the version.
+func TestShortCommandsReadNoRegister(t *testing.T) {
+	d := newDesk(t, "2026-03-10T12:00:00Z")
+	id := d.add("--controller", "crisp", "--right", "access", "--received", "2026-03-02")
+	releaseDB(d.db)
+	storeBrokenRegister(t, d.db, "crisp", 2, "this is = = not TOML\n")
+	for _, args := range [][]string{{"note", id, "--text", "called back"}, {"list", "--json"}, {"list", "--overdue"}, {"show", id}} {
+		if status, _, errOut := d.run(args...); status != exitOK {
+			t.Errorf("%s with a register that does not parse: %d %q", args[0], status, errOut)
+		}
+	}
+	const want = "register crisp version 2: database/crisp.toml:1: "
+	for _, args := range [][]string{{"controllers"}, {"controllers", "crisp"},
+		{"add", "--controller", "callrix", "--right", "access", "--subject", "Ana", "--email", "ana@example.org"}} {
+		status, _, errOut := d.run(args...)
+		if status != exitUsage || !strings.HasPrefix(errOut, "rightsdesk: ") || !strings.Contains(errOut, want) || strings.Count(errOut, "\n") != 1 {
+			t.Errorf("%s with a register that does not parse: %d %q, want exit 2 and one line saying %q", args[0], status, errOut, want)
+		}
+	}
+}
+
+// storeBrokenRegister puts toml as version n of register id straight into
+// the file, as a register stored by an older or damaged program would be:
+// the store checks what it stores, so no command can.
+func storeBrokenRegister(t *testing.T, path, id string, n int, toml string) {
+	t.Helper()
+	db, err := bolt.Open(path, 0o600, &bolt.Options{Timeout: 5 * time.Second})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer db.Close()
+	head, _ := json.Marshal(storage.RegisterVersion{Register: id, Number: n, SHA256: fmt.Sprintf("%x", sha256.Sum256([]byte(toml))),
+		Actor: "anna", At: time.Date(2026, 3, 9, 12, 0, 0, 0, time.UTC), Reason: "broken"})
+	value := append(binary.AppendUvarint(nil, uint64(len(head))), head...)
+	value = append(value, toml...)
+	err = db.Update(func(tx *bolt.Tx) error {
+		return tx.Bucket([]byte("registers")).Bucket([]byte(id)).Put(binary.BigEndian.AppendUint64(nil, uint64(n)), value)
+	})
+	if err != nil {
+		t.Fatal(err)
 	}
 }
