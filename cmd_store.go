@@ -318,6 +318,7 @@ func (a *app) runList(o listOptions) int {
 		})
 	}
 	if err != nil {
+		out.release()
 		return a.storeFailure(err)
 	}
 	if o.asJSON {
@@ -330,8 +331,12 @@ func (a *app) runList(o listOptions) int {
 // chunks keeps a command's output until it is printed, in pieces of
 // 64 KiB: a bytes.Buffer grown to the megabytes of a long list copied and
 // zeroed each size it passed through (a quarter of `list --overdue --json`'s
-// CPU at 100,000 cases).
-type chunks struct{ bufs [][]byte }
+// CPU at 100,000 cases). The pieces are cut from an outputArea
+// (output_linux.go), released once printed.
+type chunks struct {
+	bufs [][]byte
+	area outputArea
+}
 
 const chunkSize = 64 << 10
 
@@ -339,7 +344,7 @@ func (c *chunks) Write(p []byte) (int, error) {
 	n := len(p)
 	for len(p) > 0 {
 		if len(c.bufs) == 0 || len(c.bufs[len(c.bufs)-1]) == chunkSize {
-			c.bufs = append(c.bufs, make([]byte, 0, chunkSize))
+			c.bufs = append(c.bufs, c.area.piece())
 		}
 		last := &c.bufs[len(c.bufs)-1]
 		k := min(len(p), chunkSize-len(*last))
@@ -357,13 +362,20 @@ func (c *chunks) WriteByte(b byte) error {
 func (c *chunks) WriteString(s string) (int, error) { return c.Write([]byte(s)) }
 
 // printTo prints the pieces, stopping at the first that fails (a closed
-// pipe: the reader has gone).
+// pipe: the reader has gone), and lets go of them.
 func (c *chunks) printTo(w io.Writer) {
+	defer c.release()
 	for _, b := range c.bufs {
 		if _, err := w.Write(b); err != nil {
 			return
 		}
 	}
+}
+
+// release gives back the pieces' memory; the output is empty after.
+func (c *chunks) release() {
+	c.bufs = nil
+	c.area.release()
 }
 
 // parseSpan reads "7d" (days) or a Go duration ("36h").
