@@ -104,25 +104,7 @@ func (a *app) runTUI(db string, demo bool, color, registersDir string) int {
 			}
 			return letterToApprove(st, current, id, kind)
 		},
-		// E on the register screen hands the terminal to this very binary's
-		// controllers ID edit (the app holds no transaction while it waits),
-		// then reads the registers again.
-		EditRegister: func(id string) *exec.Cmd {
-			exe, err := os.Executable()
-			if err != nil {
-				return nil
-			}
-			if a.team != nil {
-				// The child is a client too: the same configuration and
-				// environment, and the same socket when it was given here.
-				args := []string{"controllers", id, "edit"}
-				if a.socketFlag != "" {
-					args = append(args, "--socket", a.socketFlag)
-				}
-				return exec.Command(exe, args...)
-			}
-			return exec.Command(exe, "controllers", id, "edit", "--db", path)
-		},
+		EditRegister: a.editRegister(path),
 		ReloadRegisters: func() (*register.Registers, error) {
 			fresh, err := a.loadRegisters(path, registersDir)
 			if err == nil {
@@ -143,6 +125,29 @@ func (a *app) runTUI(db string, demo bool, color, registersDir string) int {
 		return a.registersFailure("", err) // the app quit on it
 	}
 	return exitOK
+}
+
+// editRegister is E on the register screen: it hands the terminal to
+// this very binary's controllers ID edit on the database at path (the app
+// holds no transaction while it waits), then the app reads the registers
+// again.
+func (a *app) editRegister(path string) func(id string) *exec.Cmd {
+	return func(id string) *exec.Cmd {
+		exe, err := os.Executable()
+		if err != nil {
+			return nil
+		}
+		if a.team != nil {
+			// The child is a client too: the same configuration and
+			// environment, and the same socket when it was given here.
+			args := []string{"controllers", id, "edit"}
+			if a.socketFlag != "" {
+				args = append(args, "--socket", a.socketFlag)
+			}
+			return exec.Command(exe, args...)
+		}
+		return exec.Command(exe, "controllers", id, "edit", "--db", path)
+	}
 }
 
 // startRegisters is the registers of the app: read and parsed (registersIn)
