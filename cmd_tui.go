@@ -8,6 +8,7 @@ import (
 	"path/filepath"
 	"rightsdesk/cases/register"
 	"strings"
+	"sync"
 	"sync/atomic"
 	"time"
 
@@ -55,30 +56,32 @@ func (a *app) runTUI(db string, demo bool, color, registersDir string) int {
 	}
 	// In team mode the app's store is the team server's client (the app
 	// takes any Store); --demo stays on the user's own demo file.
-	st, actor, data := readAhead(a.cases(path), a.clock.Now()), a.actor(), filepath.Join(a.dataHome(), "rightsdesk")
-	regs, err := a.loadRegisters(path, registersDir)
-	if err != nil {
-		return a.registersFailure("", err)
-	}
+	src := a.cases(path)
+	st, actor, data := readAhead(src, a.clock.Now()), a.actor(), filepath.Join(a.dataHome(), "rightsdesk")
+	// The registers, as the app's commands read them, are parsed once the
+	// first frame is drawn (the app's keys that need them wait for them),
+	// and read again when the DPO edits one from the app (E on the
+	// register screen).
+	regs := &startRegisters{src: src, flagDir: registersDir, done: make(chan struct{})}
 	if a.team != nil {
 		title = "team"
 	}
-	// The registers as the app's commands read them: replaced when the DPO
-	// edits one from the app (E on the register screen).
 	// TERM=vt100 and a locale other than UTF-8 get ASCII; a --color other
 	// than auto is the user's word over TERM's.
 	terminal := ui.TerminalOf(a.getenv)
 	terminal.NoColour = terminal.NoColour && color == "auto"
-	var current atomic.Pointer[register.Registers]
-	current.Store(regs)
 	// The header's clock is in the user's zone, named when TZ names it.
 	var zone *time.Location
 	if tz := strings.TrimPrefix(a.getenv("TZ"), ":"); tz != "" {
 		zone, _ = cases.LoadZone(tz) // a TZ Go cannot read leaves the local zone
 	}
-	model := ui.New(ui.Options{Store: st, Clock: a.clock, Actor: actor, Registers: regs, Title: title, Zone: zone,
+	model := ui.New(ui.Options{Store: st, Clock: a.clock, Actor: actor, AwaitRegisters: regs.await, Title: title, Zone: zone,
 		Export: func(id string, kind cases.LetterKind) (*ui.Exported, error) {
-			res, err := exportPacket(st, current.Load(), id, kind, filepath.Join(data, "packets"), a.clock.Now(), actor)
+			current, err := regs.await()
+			if err != nil {
+				return nil, err
+			}
+			res, err := exportPacket(st, current, id, kind, filepath.Join(data, "packets"), a.clock.Now(), actor)
 			if err != nil {
 				return nil, err
 			}
@@ -95,31 +98,17 @@ func (a *app) runTUI(db string, demo bool, color, registersDir string) int {
 			return writeReportFile(st, controller, filepath.Join(data, "reports"), a.clock.Now())
 		},
 		Letter: func(id string, kind cases.LetterKind) (*ui.Letter, error) {
-			return letterToApprove(st, current.Load(), id, kind)
-		},
-		// E on the register screen hands the terminal to this very binary's
-		// controllers ID edit (the app holds no transaction while it waits),
-		// then reads the registers again.
-		EditRegister: func(id string) *exec.Cmd {
-			exe, err := os.Executable()
+			current, err := regs.await()
 			if err != nil {
-				return nil
+				return nil, err
 			}
-			if a.team != nil {
-				// The child is a client too: the same configuration and
-				// environment, and the same socket when it was given here.
-				args := []string{"controllers", id, "edit"}
-				if a.socketFlag != "" {
-					args = append(args, "--socket", a.socketFlag)
-				}
-				return exec.Command(exe, args...)
-			}
-			return exec.Command(exe, "controllers", id, "edit", "--db", path)
+			return letterToApprove(st, current, id, kind)
 		},
+		EditRegister: a.editRegister(path),
 		ReloadRegisters: func() (*register.Registers, error) {
 			fresh, err := a.loadRegisters(path, registersDir)
 			if err == nil {
-				current.Store(fresh)
+				regs.current.Store(fresh)
 			}
 			return fresh, err
 		},
@@ -132,13 +121,80 @@ func (a *app) runTUI(db string, demo bool, color, registersDir string) int {
 	if _, err := tea.NewProgram(model, opts...).Run(); err != nil {
 		return a.fail(exitStore, fmt.Errorf("the terminal app stopped: %w", err))
 	}
+	if err := regs.failed(); err != nil {
+		return a.registersFailure("", err) // the app quit on it
+	}
 	return exitOK
 }
 
+// editRegister is E on the register screen: it hands the terminal to
+// this very binary's controllers ID edit on the database at path (the app
+// holds no transaction while it waits), then the app reads the registers
+// again.
+func (a *app) editRegister(path string) func(id string) *exec.Cmd {
+	return func(id string) *exec.Cmd {
+		exe, err := os.Executable()
+		if err != nil {
+			return nil
+		}
+		if a.team != nil {
+			// The child is a client too: the same configuration and
+			// environment, and the same socket when it was given here.
+			args := []string{"controllers", id, "edit"}
+			if a.socketFlag != "" {
+				args = append(args, "--socket", a.socketFlag)
+			}
+			return exec.Command(exe, args...)
+		}
+		return exec.Command(exe, "controllers", id, "edit", "--db", path)
+	}
+}
+
+// startRegisters is the registers of the app: read and parsed (registersIn)
+// when first asked for, which the app does once its first frame is drawn,
+// so that the frame does not wait for them; then the version the app's
+// commands read (replaced after an edit from the app).
+type startRegisters struct {
+	src     storage.Service
+	flagDir string
+	read    sync.Once
+	done    chan struct{} // closed once the first read is over
+	err     error         // the first read's, set before done is closed
+	current atomic.Pointer[register.Registers]
+}
+
+// await is the registers as they are now, read first if they were not.
+func (r *startRegisters) await() (*register.Registers, error) {
+	r.read.Do(func() {
+		defer close(r.done)
+		regs, err := registersIn(r.src, r.flagDir)
+		if err != nil {
+			r.err = err
+			return
+		}
+		r.current.Store(regs)
+	})
+	<-r.done
+	if r.err != nil {
+		return nil, r.err
+	}
+	return r.current.Load(), nil
+}
+
+// failed is the first read's error, if it is over and failed.
+func (r *startRegisters) failed() error {
+	select {
+	case <-r.done:
+		return r.err
+	default:
+		return nil
+	}
+}
+
 // startAhead is the local store with the queue's first page read ahead:
-// the app's first frame waits for the registers (parsed and checked, ~15
-// ms for the demo's five), for Bubble Tea to take the terminal, and for
-// the first page; the page is read on a second core meanwhile. The app's
+// the app's first frame waits for Bubble Tea to take the terminal and for
+// the first page (not for the registers, read after it); the page is read
+// on a second core meanwhile. The app's
 // first Start is answered with it (read a few milliseconds before the
 // app asked: as if the read had taken that much longer); any later Start
 // reads the store again.

@@ -73,11 +73,44 @@ type indexChunk struct {
 // indexArena is what the versions of one index share: how many slots the
 // newest has written (a version behind it cannot write its own rows into
 // the same chunks, and copies the chunk it writes into) and, for Slot,
-// each ID's newest slot.
+// each ID's newest slot. A version behind the newest that grows (a copy
+// of an old model changed) starts an arena of its own on top of this one
+// (parent, from slot forkN on), at the cost of its own rows, not of a map
+// of every ID.
 type indexArena struct {
 	mu    sync.Mutex
 	tip   int
 	slots map[string]int // nil: not kept (QueryMatches)
+	// prev is, for a slot of a case indexed before, that case's slot
+	// before it: what an older version, which ends before the newer slot,
+	// finds it in.
+	prev   map[int]int
+	parent *indexArena // the slots before forkN are the parent's
+	forkN  int
+}
+
+// slotBefore is the newest slot before n of the case with that ID, -1 if
+// none; own is the arena its caller holds locked (nil: none). A case's
+// first slot in an arena chains to its slot in the parent, if any, so
+// that a chain that ends in an arena ends in its parents too.
+func (a *indexArena) slotBefore(id string, n int, own *indexArena) int {
+	for level := a; level != nil; level = level.parent {
+		if level != own {
+			level.mu.Lock()
+		}
+		slot, ok := level.slots[id]
+		for ok && slot >= n {
+			slot, ok = level.prev[slot]
+		}
+		if level != own {
+			level.mu.Unlock()
+		}
+		if ok {
+			return slot
+		}
+		n = min(n, level.forkN) // parent and forkN never change
+	}
+	return -1
 }
 
 func newChunk(rows int) *indexChunk {
@@ -108,32 +141,55 @@ func (c *indexChunk) grown(rows int) *indexChunk {
 
 // NewFilterIndex indexes rows, row i in slot i (the queue's order, for
 // Match); it does not keep the slice.
-func NewFilterIndex(rows []Summary) *FilterIndex { return newFilterIndex(rows, true) }
+func NewFilterIndex(rows []Summary) *FilterIndex { return NewFilterIndexOf([][]Summary{rows}) }
 
-func newFilterIndex(rows []Summary, slots bool) *FilterIndex {
-	ix := &FilterIndex{chunks: make([]*indexChunk, 0, (len(rows)+chunkRows-1)/chunkRows), shared: &indexArena{}}
+// NewFilterIndexOf indexes the rows of parts one after the other, as
+// NewFilterIndex their concatenation, without joining them into one slice.
+func NewFilterIndexOf(parts [][]Summary) *FilterIndex { return newFilterIndex(parts, true) }
+
+func newFilterIndex(parts [][]Summary, slots bool) *FilterIndex {
+	n := 0
+	for _, p := range parts {
+		n += len(p)
+	}
+	ix := &FilterIndex{chunks: make([]*indexChunk, 0, (n+chunkRows-1)/chunkRows), shared: &indexArena{}}
 	if slots {
-		ix.shared.slots = make(map[string]int, len(rows))
+		ix.shared.slots = make(map[string]int, n)
 	}
-	for at := 0; at < len(rows); at += chunkRows {
-		ix.chunks = append(ix.chunks, newChunk(min(chunkRows, len(rows)-at)))
+	for at := 0; at < n; at += chunkRows {
+		ix.chunks = append(ix.chunks, newChunk(min(chunkRows, n-at)))
 	}
-	ix.fill(rows)
+	// No version but the one made here sees the slots: a case in two of
+	// them (changed while the index was being made) needs no chain.
+	for _, p := range parts {
+		ix.fill(p, false)
+	}
 	return ix
 }
 
-// fill folds rows into the next slots of ix, whose chunks have room.
-func (ix *FilterIndex) fill(rows []Summary) {
+// fill folds rows into the next slots of ix, whose chunks have room, ix's
+// arena held; chained keeps each case's earlier slot for the versions
+// that end before its new one.
+func (ix *FilterIndex) fill(rows []Summary, chained bool) {
 	var buf []byte
+	a := ix.shared
 	for k := range rows {
 		slot := ix.n
 		buf = ix.chunks[slot>>chunkBits].add(slot&(chunkRows-1), &rows[k], buf[:0])
-		if ix.shared.slots != nil {
-			ix.shared.slots[rows[k].ID] = slot
+		if a.slots != nil {
+			if chained {
+				if before := a.slotBefore(rows[k].ID, slot, a); before >= 0 {
+					if a.prev == nil {
+						a.prev = map[int]int{}
+					}
+					a.prev[slot] = before
+				}
+			}
+			a.slots[rows[k].ID] = slot
 		}
 		ix.n++
 	}
-	ix.shared.tip = ix.n
+	a.tip = ix.n
 }
 
 // With is the next version of the index: ix's rows and then rows, in the
@@ -144,20 +200,20 @@ func (ix *FilterIndex) With(rows []Summary) *FilterIndex {
 	}
 	a := ix.shared
 	a.mu.Lock()
-	defer a.mu.Unlock()
 	next := &FilterIndex{n: ix.n, chunks: slices.Clone(ix.chunks), shared: a}
 	forked := a.tip != ix.n
 	if forked {
 		// A newer version has written past ix (a copy of an old model
-		// changed): this one goes its own way from ix's rows.
-		next.shared = &indexArena{tip: ix.n}
+		// changed): this one goes its own way from ix's rows, in an arena
+		// on top of a's slots before ix.n.
+		a.mu.Unlock()
+		next.shared = &indexArena{tip: ix.n, parent: a, forkN: ix.n}
 		if a.slots != nil {
-			next.shared.slots = make(map[string]int, ix.n)
-			for slot := range ix.n {
-				next.shared.slots[ix.ID(slot)] = slot
-			}
+			next.shared.slots = make(map[string]int, len(rows))
 		}
+		next.shared.mu.Lock()
 	}
+	defer next.shared.mu.Unlock()
 	for k := ix.n >> chunkBits; k<<chunkBits < ix.n+len(rows); k++ {
 		used := ix.n - k<<chunkBits
 		switch {
@@ -169,7 +225,7 @@ func (ix *FilterIndex) With(rows []Summary) *FilterIndex {
 			next.chunks[k] = next.chunks[k].grown(used)
 		}
 	}
-	next.fill(rows)
+	next.fill(rows, true)
 	return next
 }
 
@@ -184,18 +240,10 @@ func (ix *FilterIndex) ID(slot int) string {
 // Slot is the newest slot that holds the case with that ID, -1 if none.
 func (ix *FilterIndex) Slot(id string) int {
 	a := ix.shared
-	a.mu.Lock()
-	slot, ok := a.slots[id]
-	kept := a.slots != nil
-	a.mu.Unlock()
-	switch {
-	case kept && !ok:
-		return -1
-	case kept && slot < ix.n:
-		return slot
+	if a.slots != nil {
+		return a.slotBefore(id, ix.n, nil)
 	}
-	// A newer version holds the case in a later slot, or the index keeps
-	// no map: the newest of this version's own is looked for.
+	// The index keeps no map (QueryMatches' row alone): its rows are looked at.
 	for slot := ix.n - 1; slot >= 0; slot-- {
 		if ix.ID(slot) == id {
 			return slot
@@ -810,6 +858,6 @@ var spelledFold = map[rune]string{'ß': "ss", 'æ': "ae", 'œ': "oe", 'þ': "th"
 // QueryMatches reports whether one summary matches a query as the queue
 // filter would let it through (list --query).
 func QueryMatches(s *Summary, query string) bool {
-	ix := newFilterIndex([]Summary{*s}, false)
+	ix := newFilterIndex([][]Summary{{*s}}, false)
 	return ix.Rank(ParseQuery(query), 0) != qualityNone
 }

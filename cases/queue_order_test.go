@@ -88,7 +88,7 @@ func TestFilterIndexVersions(t *testing.T) {
 	for step := range 30 {
 		// Grow the newest version mostly, an older one at times (a fork).
 		v := versions[len(versions)-1]
-		if step%7 == 6 {
+		if step%4 == 3 {
 			v = versions[rng.IntN(len(versions))]
 		}
 		next := version{rows: slices.Clone(v.rows), queue: slices.Clone(v.queue)}
@@ -111,9 +111,30 @@ func TestFilterIndexVersions(t *testing.T) {
 		next.ix = v.ix.With(added)
 		versions = append(versions, next)
 	}
+	everyID := map[string]bool{}
+	for _, v := range versions {
+		for _, s := range v.rows {
+			everyID[s.ID] = true
+		}
+	}
 	for n, v := range versions {
 		if v.ix.Len() != len(v.rows) {
 			t.Fatalf("version %d: %d slots, want %d", n, v.ix.Len(), len(v.rows))
+		}
+		// Each case's newest slot of this version, those out of its queue
+		// included; none for a case only another version has.
+		newest := map[string]int{}
+		for slot, s := range v.rows {
+			newest[s.ID] = slot
+		}
+		for id := range everyID {
+			want, ok := newest[id]
+			if !ok {
+				want = -1
+			}
+			if got := v.ix.Slot(id); got != want {
+				t.Fatalf("version %d: Slot(%s) = %d, want %d", n, id, got, want)
+			}
 		}
 		queued := make([]Summary, len(v.queue))
 		for k, slot := range v.queue {

@@ -170,3 +170,16 @@ func million(b *testing.B) ([]cases.Summary, time.Time) {
 	cases.SortByUrgency(all)
 	return all, now
 }
+
+// BenchmarkIndexBuild100k is the filter's index of the 100,000-case demo
+// queue made as the app makes it after the first frame (buildIndex):
+// every row folded, and each case's slot kept for Slot.
+func BenchmarkIndexBuild100k(b *testing.B) {
+	all, _ := demoSummaries(b)
+	rows := newRowStore(all)
+	for b.Loop() {
+		if ix := indexed(nil, rows); ix.Len() != len(all) || ix.Slot(all[len(all)/2].ID) != len(all)/2 {
+			b.Fatalf("%d rows indexed of %d", ix.Len(), len(all))
+		}
+	}
+}

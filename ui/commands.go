@@ -123,7 +123,15 @@ func buildIndex(rows rowStore) tea.Cmd {
 // slots: all's index.
 func indexed(ix *cases.FilterIndex, all rowStore) *cases.FilterIndex {
 	if ix == nil {
-		ix = cases.NewFilterIndex(nil)
+		// Made whole from the store's chunks: a map sized once, no
+		// version in between.
+		parts := make([][]cases.Summary, 0, len(all.chunks))
+		left := all.n
+		for _, chunk := range all.chunks {
+			parts = append(parts, chunk[:min(len(chunk), left)])
+			left -= len(parts[len(parts)-1])
+		}
+		return cases.NewFilterIndexOf(parts)
 	}
 	for ix.Len() < all.n {
 		k, j := ix.Len()>>rowChunkBits, ix.Len()&(rowChunk-1)

@@ -61,6 +61,10 @@ type Options struct {
 	// terminal handed over: E on the register screen. Nil, or a nil
 	// command, when editing is not available: E then names the command.
 	EditRegister func(id string) *exec.Cmd
+	// AwaitRegisters, when Registers is nil, waits for the registers
+	// being read beside the app's start (called off the update loop): the
+	// queue shows without them, the keys that need them wait for them.
+	AwaitRegisters func() (*register.Registers, error)
 	// ReloadRegisters reads the registers again after an edit, so that the
 	// screens show the new version; nil keeps those read at start.
 	ReloadRegisters func() (*register.Registers, error)
@@ -128,7 +132,9 @@ type Model struct {
 	notice   []string         // what an export wrote, shown until a key
 	status   string           // a message for the status line
 	err      string           // the last error, shown until the next success
-	loadErr  string           // the same in full (with the file's path), shown while there is no queue
+	// held is the keys pressed before the registers came that need them
+	// (registers.go), in order, served when they come.
+	held []tea.KeyPressMsg
 }
 
 // New makes the app's model.
@@ -188,6 +194,8 @@ func (m Model) Update(msg tea.Msg) (tea.Model, tea.Cmd) {
 		return m, nil
 	case registerEditedMsg:
 		return m.registerEdited(msg)
+	case registersMsg:
+		return m.registersArrived(msg) // startregisters.go
 	case queueMsg, indexMsg, filterMsg, polledMsg:
 		return m.queueLoaded(msg)
 	case caseMsg:
@@ -279,6 +287,9 @@ func (m Model) key(msg tea.KeyPressMsg) (tea.Model, tea.Cmd) {
 		return m, nil
 	case key.Matches(msg, m.keys.Interrupt):
 		return m, tea.Quit
+	}
+	if m.holdForRegisters(msg) {
+		return m, nil
 	}
 	m.clearMessage()
 	switch {

@@ -201,6 +201,9 @@ type queue struct {
 	// file, a server gone): it goes when the store reads again even with a
 	// form open, while a form's own refusal stays with the form.
 	readErr string
+	// loadErr is the same in full (with the file's path), shown while
+	// there is no queue.
+	loadErr string
 	// counted as of the last load or tick (countedAt), not per frame, and
 	// kept current with each change: open cases, those overdue and those
 	// closed with the answer not sent (cases.Stats)
@@ -513,7 +516,7 @@ func (m Model) queueLoaded(msg tea.Msg) (tea.Model, tea.Cmd) {
 func (m Model) snapshot(msg queueMsg) (tea.Model, tea.Cmd) {
 	q := &m.queue
 	if msg.err != nil {
-		m.err, m.loadErr = errorLine(msg.err), msg.err.Error()
+		m.err, m.queue.loadErr = errorLine(msg.err), msg.err.Error()
 		m.queue.readErr = m.err
 		return m, nil
 	}
@@ -545,7 +548,7 @@ func (m Model) snapshot(msg queueMsg) (tea.Model, tea.Cmd) {
 // once it reads again; an open form's refusal stays with the form until it
 // is sent again or closed, or a poll would take it away before it is read.
 func (m *Model) clearStoreError() {
-	m.loadErr = ""
+	m.queue.loadErr = ""
 	if m.err != "" && m.err == m.queue.readErr { // a message stays until a key (clearMessage)
 		m.err = ""
 	}
@@ -862,10 +865,10 @@ func (m *Model) queueView() string {
 	rows := m.queueRows()
 	var lines []string
 	switch {
-	case !q.loaded && m.loadErr != "":
+	case !q.loaded && q.loadErr != "":
 		// No queue to show: the whole message, with the file's path and the
 		// advice, in place of the rows.
-		lines = wrap("The queue cannot be read: "+cases.Printable(m.loadErr), m.width)
+		lines = wrap("The queue cannot be read: "+cases.Printable(q.loadErr), m.width)
 		lines = append(lines, "", "rightsdesk tries again every few seconds; q quits.")
 		for i := range lines {
 			lines[i] = m.styles.Error.Render(fit(lines[i], m.width))

@@ -98,20 +98,40 @@ func (m Model) loadQueue(keepID string) tea.Cmd {
 			return startMsg{page: page, keepID: keepID, err: err}
 		}
 	}
-	return func() tea.Msg {
+	return tea.Batch(func() tea.Msg {
 		all, counter, err := st.Queue(now)
 		if err != nil {
 			return queueMsg{err: err}
 		}
 		all, voided := standing(all)
 		return queueMsg{all: all, voided: voided, counter: counter, keepID: keepID}
+	}, afterFirstFrame(m.awaitRegisters())) // a store that pages asks for them with its first page (started)
+}
+
+// firstFrame is how long the first page takes to reach the screen once
+// shown: Bubble Tea draws at most 60 frames a second. What the app reads
+// next (the open cases, the registers) waits that long, so that it does
+// not take the two processors from the drawing of the first frame.
+const firstFrame = 20 * time.Millisecond
+
+// afterFirstFrame is cmd run once the first frame is drawn.
+func afterFirstFrame(cmd tea.Cmd) tea.Cmd {
+	if cmd == nil {
+		return nil
+	}
+	return func() tea.Msg {
+		time.Sleep(firstFrame)
+		return cmd()
 	}
 }
 
-// started shows the first page and asks for the open cases.
+// started shows the first page and asks for the open cases and the
+// registers, once it is drawn.
 func (m Model) started(msg startMsg) (tea.Model, tea.Cmd) {
+	registers := afterFirstFrame(m.awaitRegisters())
 	if msg.err != nil {
-		return m.snapshot(queueMsg{err: msg.err})
+		next, cmd := m.snapshot(queueMsg{err: msg.err})
+		return next, tea.Batch(cmd, registers)
 	}
 	m.clearStoreError()
 	q, c := &m.queue, msg.page.Counts
@@ -123,13 +143,13 @@ func (m Model) started(msg startMsg) (tea.Model, tea.Cmd) {
 	q.start = startState{paging: true, notLoaded: max(0, c.Cases-c.Open-c.AnswerNotSent) + c.Voided}
 	m.moveTo(msg.keepID)
 	p, now, keepID := m.opt.Store.(pagedStore), m.opt.Clock.Now(), msg.keepID
-	return m, func() tea.Msg {
+	return m, tea.Batch(registers, afterFirstFrame(func() tea.Msg {
 		all, counter, err := p.OpenQueue(now)
 		if err != nil {
 			return openMsg{queueMsg{err: err}}
 		}
 		return openMsg{queueMsg{all: all, counter: counter, keepID: keepID}}
-	}
+	}))
 }
 
 // opened shows the open cases in place of the first page.
