@@ -93,8 +93,9 @@ func Generate(opts Options) ([][]*cases.Case, error) {
 // forgotten are not told of it), as a service that keeps up its intake
 // clears its backlog; only the last Days days hold open work. The archive
 // is the first requests, IntakePerDay cases a day on average, day after
-// day, handed to fn in order of receipt (whole days are sorted), so that
-// a store numbers and files them as a service that received them would;
+// day, handed to fn in order of receipt (made a few whole days at a time,
+// sorted, and merged with what the day before left), so that a store
+// numbers and files them as a service that received them would;
 // the requests of the last Days days follow, received on any of those
 // days, as in a demo of Days days.
 func Batches(opts Options, size int, fn func([][]*cases.Case) error) error {
@@ -121,6 +122,11 @@ func Batches(opts Options, size int, fn func([][]*cases.Case) error) error {
 	go func() {
 		defer close(chunks)
 		count := 0
+		// held are archive requests made and sorted, not yet handed on:
+		// received after the first request of the next chunk (the
+		// office hours of a day in the east and the west overlap the
+		// next day's by a few hours of UTC).
+		var held [][]*cases.Case
 		for first, end := 0, 0; count < opts.Cases; first = end {
 			end = g.chunkEnd(first, chunk)
 			reqs, err := g.requests(first, end-first)
@@ -128,7 +134,16 @@ func Batches(opts Options, size int, fn func([][]*cases.Case) error) error {
 				// The chunk is whole days of the archive: written in
 				// order of receipt, the buckets keyed by it (and by IDs
 				// numbered as written) grow at their end.
-				slices.SortStableFunc(reqs, func(a, b []*cases.Case) int { return a[0].ReceivedAt.Compare(b[0].ReceivedAt) })
+				slices.SortStableFunc(reqs, byReceipt)
+				before := len(held)
+				if len(reqs) > 0 {
+					before, _ = slices.BinarySearchFunc(held, reqs[0], byReceipt)
+				}
+				out := held[:before:before]
+				held = slices.SortedStableFunc(slices.Values(append(slices.Clone(held[before:]), reqs...)), byReceipt)
+				if reqs = out; end >= g.archive {
+					reqs, held = append(reqs, held...), nil
+				}
 			}
 			// Cut the last chunk where the count is reached.
 			for i, r := range reqs {
@@ -217,6 +232,9 @@ func (g *demoGen) chunkEnd(first, size int) int {
 	}
 	return min(g.archiveStart(d), g.archive)
 }
+
+// byReceipt orders requests by their receipt.
+func byReceipt(a, b []*cases.Case) int { return a[0].ReceivedAt.Compare(b[0].ReceivedAt) }
 
 // demoGen holds what every request of one run shares; it is read-only once
 // made, so requests are made in parallel.
