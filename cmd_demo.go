@@ -36,7 +36,8 @@ Up to 46,000 cases are received over the last 92 days. A larger demo is an
 archive: it grows at a steady intake of 500 cases a day (a busy service), over
 N/500 days (100,000 cases: 200 days; 1,000,000: 2,000 days), so its open work
 stays that of the last 92 days (about 14,000 cases) and every older case is
-closed. The cases are written 500 requests to a transaction: an interrupted
+closed; its archive is written in order of receipt, so that its IDs follow
+it. The cases are written 500 requests to a transaction: an interrupted
 demo keeps the batches written before.`,
 		Example: "  rightsdesk demo --db /tmp/demo.db --cases 1000 --seed 7"}
 	var db string
