@@ -26,6 +26,22 @@ func leafUse(t *testing.T, s *Store, name []byte) float64 {
 	return use
 }
 
+// outOfOrder is a store of 3,000 cases written out of their order of
+// receipt, a hundred requests to a transaction, its path and the requests.
+func outOfOrder(t *testing.T) (*Store, string, [][]*cases.Case) {
+	t.Helper()
+	reqs, err := scaleRequests(3000, testNow)
+	if err != nil {
+		t.Fatal(err)
+	}
+	path := filepath.Join(t.TempDir(), "pack.db")
+	s := created(t, path, Options{})
+	if err := s.AddRequests(reqs, testNow, 100); err != nil {
+		t.Fatal(err)
+	}
+	return s, path, reqs
+}
+
 // TestPackDerived: cases written in bulk out of their order of receipt, a
 // hundred to a transaction as the demo writes them, leave the register's
 // entries in pages about half full; PackDerived fills them to at least
@@ -35,14 +51,7 @@ func TestPackDerived(t *testing.T) {
 	if testing.Short() {
 		t.Skip("3,000 cases")
 	}
-	reqs, err := scaleRequests(3000, testNow)
-	if err != nil {
-		t.Fatal(err)
-	}
-	s := created(t, filepath.Join(t.TempDir(), "pack.db"), Options{})
-	if err := s.AddRequests(reqs, testNow, 100); err != nil {
-		t.Fatal(err)
-	}
+	s, _, _ := outOfOrder(t)
 	register := func() []string {
 		var out []string
 		if err := s.Report("", cases.Date{}, cases.Date{}, testNow, func(e *cases.ReportEntry) error {
@@ -90,15 +99,7 @@ func TestPackDerivedHoldsAChunkATime(t *testing.T) {
 	if testing.Short() {
 		t.Skip("3,000 cases, packed twice")
 	}
-	reqs, err := scaleRequests(3000, testNow)
-	if err != nil {
-		t.Fatal(err)
-	}
-	path := filepath.Join(t.TempDir(), "pack.db")
-	s := created(t, path, Options{})
-	if err := s.AddRequests(reqs, testNow, 100); err != nil {
-		t.Fatal(err)
-	}
+	s, path, reqs := outOfOrder(t)
 	register := func() []string {
 		var out []string
 		if err := s.Report("", cases.Date{}, cases.Date{}, testNow, func(e *cases.ReportEntry) error {
