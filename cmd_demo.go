@@ -36,7 +36,8 @@ Up to 46,000 cases are received over the last 92 days. A larger demo is an
 archive: it grows at a steady intake of 500 cases a day (a busy service), over
 N/500 days (100,000 cases: 200 days; 1,000,000: 2,000 days), so its open work
 stays that of the last 92 days (about 14,000 cases) and every older case is
-closed. The cases are written 500 requests to a transaction: an interrupted
+closed; its archive is written in order of receipt, so that its IDs follow
+it. The cases are written 500 requests to a transaction: an interrupted
 demo keeps the batches written before.`,
 		Example: "  rightsdesk demo --db /tmp/demo.db --cases 1000 --seed 7"}
 	var db string
@@ -127,6 +128,7 @@ func (a *app) writeDemo(path string, n int, seed uint64, bar *progressLine) (int
 		Team: append([]string{a.actor()}, demo.Team...)}
 	count, exports := 0, 0
 	var exported demoExported
+	var order demoOrder
 	a.beginWrite()
 	bar.set(0, n)
 	// The bar moves a block of cases at a time within a batch's
@@ -141,6 +143,7 @@ func (a *app) writeDemo(path string, n int, seed uint64, bar *progressLine) (int
 		for _, r := range requests {
 			count += len(r)
 			for _, c := range r {
+				order.see(c)
 				if exports+len(unsent) < demoExports && demoUnsentAnswer(c) {
 					unsent = append(unsent, c.ID)
 				}
@@ -160,9 +163,52 @@ func (a *app) writeDemo(path string, n int, seed uint64, bar *progressLine) (int
 		return nil
 	})
 	if err == nil {
-		err = st.PackDerived() // the cases came in random order of receipt: pack the buckets keyed by it
+		err = st.PackDerived(order.packFrom()) // pack where the cases came out of their order of receipt
 	}
 	return count, err
+}
+
+// demoOrder follows the order in which the demo writes its cases, to find
+// where the buckets keyed by receipt and by ID were written out of order:
+// from the earliest receipt, and the least ID, written after a later one.
+// A small demo's cases come in random order of receipt; an archive's
+// oldest cases come in order (demo.Batches), so only its last Days days
+// need packing, however long the archive.
+type demoOrder struct {
+	lastReceived time.Time
+	lastID       string
+	from         storage.PackFrom
+}
+
+func (o *demoOrder) see(c *cases.Case) {
+	if c.ReceivedAt.Before(o.lastReceived) {
+		if o.from.Received.IsZero() || c.ReceivedAt.Before(o.from.Received) {
+			o.from.Received = c.ReceivedAt
+		}
+	} else {
+		o.lastReceived = c.ReceivedAt
+	}
+	if c.ID < o.lastID {
+		if o.from.ID == "" || c.ID < o.from.ID {
+			o.from.ID = c.ID
+		}
+	} else {
+		o.lastID = c.ID
+	}
+}
+
+// packFrom is where storage.Store.PackDerived is to pack from; what came
+// in order is packed from its last key (PackFrom's zero value would pack
+// it all).
+func (o *demoOrder) packFrom() storage.PackFrom {
+	from := o.from
+	if from.Received.IsZero() {
+		from.Received = o.lastReceived
+	}
+	if from.ID == "" {
+		from.ID = o.lastID
+	}
+	return from
 }
 
 // demoMinBatch is the fewest requests the demo generates and writes at a

@@ -9,6 +9,7 @@ import (
 	"time"
 
 	bolt "go.etcd.io/bbolt"
+	"golang.org/x/mod/sumdb/tlog"
 
 	"rightsdesk/cases"
 	"rightsdesk/cases/register"
@@ -192,6 +193,9 @@ type newCase struct {
 	// frozen is the timeline frozen (frozen.go) when the case is written
 	// closed, nil otherwise.
 	frozen []byte
+	// leaves are the events' leaf hashes in its organisation's log
+	// (leafHash), in order.
+	leaves []tlog.Hash
 }
 
 // encodeNewCase encodes a numbered case: its events chained, then its
@@ -201,7 +205,8 @@ type newCase struct {
 // database's (nil: random salts).
 func encodeNewCase(c *cases.Case, now time.Time, seed []byte) (newCase, error) {
 	rec := &record{Case: c, seed: seed}
-	out := newCase{c: c, envs: make([][]byte, 0, len(c.Events)), digests: make([]string, 0, len(c.Events))}
+	out := newCase{c: c, envs: make([][]byte, 0, len(c.Events)), digests: make([]string, 0, len(c.Events)),
+		leaves: make([]tlog.Hash, 0, len(c.Events))}
 	for i := range c.Events {
 		if c.Events[i].Kind == cases.EventReceived && i == 0 {
 			c.Events[i].Facts = cases.FactsOf(c)
@@ -212,6 +217,7 @@ func encodeNewCase(c *cases.Case, now time.Time, seed []byte) (newCase, error) {
 		}
 		out.envs = append(out.envs, env)
 		out.digests = append(out.digests, rec.LastDigest)
+		out.leaves = append(out.leaves, leafHash(c.ID, uint64(i+1), rec.LastDigest))
 	}
 	st, err := rec.deriveState(now, true)
 	if err != nil {
@@ -230,8 +236,9 @@ func encodeNewCase(c *cases.Case, now time.Time, seed []byte) (newCase, error) {
 }
 
 // put writes an encoded new case: its timeline and files, then its record,
-// row and index entry, and logs the change.
-func (n *newCase) put(tx *bolt.Tx, batch *indexBatch) error {
+// row and index entry, and logs the change. Its events' leaves go to logs,
+// appended to the logs when the transaction's cases are all put.
+func (n *newCase) put(tx *bolt.Tx, batch *indexBatch, logs *logBatch) error {
 	tl, err := timelineFor(tx, n.c.ID)
 	if err != nil {
 		return err
@@ -241,14 +248,14 @@ func (n *newCase) put(tx *bolt.Tx, batch *indexBatch) error {
 			return err
 		}
 	}
+	if err := logs.add(tx, n.c, n.leaves); err != nil {
+		return err
+	}
 	for i, env := range n.envs {
 		if n.frozen == nil {
 			if err := tl.put(uint64(i+1), env); err != nil {
 				return err
 			}
-		}
-		if err := logEvent(tx, n.c, env); err != nil {
-			return err
 		}
 		if a := n.c.Events[i].Attachment; n.c.Events[i].Kind == cases.EventAttached && a != nil && a.Content != nil {
 			if err := putFile(tx, n.c.ID, a.Name, a.Content); err != nil {
@@ -281,6 +288,7 @@ func (n *newCase) put(tx *bolt.Tx, batch *indexBatch) error {
 // written (Store.SetProgress).
 func insertRequests(tx *bolt.Tx, requests [][]*cases.Case, now time.Time, batch *indexBatch, perOrg bool, put func(done, total int)) error {
 	seed := testSeed(tx)
+	logs := &logBatch{}
 	var all []*cases.Case
 	for _, group := range requests {
 		if err := numberRequest(tx, group, perOrg); err != nil {
@@ -330,7 +338,7 @@ func insertRequests(tx *bolt.Tx, requests [][]*cases.Case, now time.Time, batch 
 			return b.err
 		}
 		for i := range b.cases {
-			if err := b.cases[i].put(tx, batch); err != nil {
+			if err := b.cases[i].put(tx, batch, logs); err != nil {
 				if next != nil {
 					<-next
 				}
@@ -341,5 +349,77 @@ func insertRequests(tx *bolt.Tx, requests [][]*cases.Case, now time.Time, batch 
 			put(from+len(b.cases), len(all))
 		}
 	}
+	return logs.flush(tx)
+}
+
+// logBatch holds the leaves a bulk write appends to each organisation's
+// log (tlog.go), to be appended in one pass per log at the end of the
+// transaction (appendTiledAll): each case's log entry is put as its case
+// is, with the leaf indexes its events will have.
+type logBatch struct {
+	logs  map[string]*pendingLog
+	order []string // organisations in the order they were first logged to
+}
+
+// pendingLog is an organisation's log as a bulk write leaves it: its size
+// before, and the leaf hashes appended after.
+type pendingLog struct {
+	size   int64
+	leaves []tlog.Hash
+}
+
+// add logs the events of a new case c, whose leaf hashes are leaves: its
+// log entry (logLeaves) is put now, its leaves appended at flush. A case
+// already logged is refused: a new case never is.
+func (l *logBatch) add(tx *bolt.Tx, c *cases.Case, leaves []tlog.Hash) error {
+	lb, err := tx.CreateBucketIfNotExists(bucketLogLeaves)
+	if err != nil {
+		return err
+	}
+	if lb.Get([]byte(c.ID)) != nil {
+		return fmt.Errorf("case %s: logged before it was written", c.ID)
+	}
+	org := c.Controller
+	p := l.logs[org]
+	if p == nil {
+		logs, err := tx.CreateBucketIfNotExists(bucketLogs)
+		if err != nil {
+			return err
+		}
+		b, err := logs.CreateBucketIfNotExists([]byte(org))
+		if err != nil {
+			return err
+		}
+		if err := tileLog(b); err != nil { // a new log, or one not yet tiled (step 6)
+			return fmt.Errorf("the log of %s: %w", org, err)
+		}
+		if l.logs == nil {
+			l.logs = map[string]*pendingLog{}
+		}
+		p = &pendingLog{size: logSize(b)}
+		l.logs[org], l.order = p, append(l.order, org)
+	}
+	indexes := make([]int64, len(leaves))
+	for i := range leaves {
+		indexes[i] = p.size + int64(len(p.leaves)+i)
+	}
+	p.leaves = append(p.leaves, leaves...)
+	return lb.Put([]byte(c.ID), encodeLogLeaves(org, indexes))
+}
+
+// flush appends the pending leaves to their logs.
+func (l *logBatch) flush(tx *bolt.Tx) error {
+	for _, org := range l.order {
+		p := l.logs[org]
+		b := tx.Bucket(bucketLogs).Bucket([]byte(org))
+		b.FillPercent = 0.95 // it grows at its end only
+		if err := appendTiledAll(b, p.size, p.leaves); err != nil {
+			return fmt.Errorf("the log of %s: %w", org, err)
+		}
+		if err := b.Put(keyLogSize, u64(uint64(p.size+int64(len(p.leaves))))); err != nil {
+			return err
+		}
+	}
+	l.logs, l.order = nil, nil
 	return nil
 }

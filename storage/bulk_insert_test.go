@@ -77,3 +77,30 @@ func TestBulkInsertAcrossBlocks(t *testing.T) {
 		t.Fatal("the demo stored no attachment: the test proves nothing about files")
 	}
 }
+
+// BenchmarkAddRequests is the demo's bulk write alone (demo.Generate's
+// requests made before the timer starts): encoding the cases on the cores
+// and the writer putting them, 500 requests a transaction, into a test
+// database marked as the demo marks its own.
+func BenchmarkAddRequests(b *testing.B) {
+	regs, err := register.LoadRegisters(register.Embedded())
+	if err != nil {
+		b.Fatal(err)
+	}
+	now := time.Date(2026, 11, 22, 15, 0, 0, 0, time.UTC)
+	for b.Loop() {
+		b.StopTimer()
+		reqs, err := demo.Generate(demo.Options{Cases: 5000, Seed: 3, Now: now, Registers: regs.All()})
+		if err != nil {
+			b.Fatal(err)
+		}
+		s := created(b, filepath.Join(b.TempDir(), "cases.db"), Options{})
+		if err := s.MarkTest([]byte("rightsdesk demo 3")); err != nil {
+			b.Fatal(err)
+		}
+		b.StartTimer()
+		if err := s.AddRequests(reqs, now, 500); err != nil {
+			b.Fatal(err)
+		}
+	}
+}

@@ -232,3 +232,40 @@ func tileLogsBatch(tx *bolt.Tx, after []byte, _ int, _ time.Time) ([]byte, error
 	}
 	return nil, nil
 }
+
+// appendTiledAll adds the leaf hashes hs as leaves n, n+1, ... of a tiled
+// log, as appendTiled one by one would leave it, but putting each tile it
+// touches once: a bulk write appends hundreds of thousands of leaves, and
+// a tile put sixteen times, growing, was most of what logging cost.
+func appendTiledAll(b *bolt.Bucket, n int64, hs []tlog.Hash) error {
+	const width = 1 << logTileHeight
+	for level := 0; len(hs) > 0; level++ {
+		var up []tlog.Hash // the roots of the tiles this level completes
+		for len(hs) > 0 {
+			k := tileKey(level, n>>logTileHeight)
+			old := b.Get(k)
+			at := int(n & (width - 1))
+			if len(old) != at*tlog.HashSize {
+				return fmt.Errorf("the log's tile %d/%d holds %d bytes, not %d", level, n>>logTileHeight, len(old), at*tlog.HashSize)
+			}
+			take := min(width-at, len(hs))
+			data := make([]byte, 0, len(old)+take*tlog.HashSize)
+			data = append(data, old...)
+			for _, h := range hs[:take] {
+				data = append(data, h[:]...)
+			}
+			if err := b.Put(k, data); err != nil {
+				return err
+			}
+			if at+take == width {
+				up = append(up, tileRoot(data))
+			}
+			hs, n = hs[take:], n+int64(take)
+		}
+		// The next level's leaves are the roots of the tiles completed,
+		// the first of which is that level's leaf (first tile) >> height.
+		n = (n >> logTileHeight) - int64(len(up))
+		hs = up
+	}
+	return nil
+}

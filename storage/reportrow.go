@@ -368,57 +368,152 @@ func parseFixedNano(b []byte) (time.Time, bool) {
 // rows, of cases numbered per year of receipt) in key order, their pages
 // filled to packedFill: a bucket filled by random inserts keeps its pages
 // about half full (39% for the 100,000-case demo's entries), and the
-// register reads every page of it. One transaction: the buckets are
-// replaced whole or not at all. Run after a bulk load, before the file is
-// used (cmd_demo.go).
-func (s *Store) PackDerived() error {
-	return s.updateBulk(func(tx *bolt.Tx) error {
-		for _, name := range [][]byte{bucketReports, bucketOwing} {
-			if err := packBucket(tx, name, packedFill); err != nil {
+// register reads every page of it. Only the keys from from on are
+// rewritten (PackFrom; its zero value: all of them). Run after a bulk
+// load, before the file is used (cmd_demo.go).
+//
+// The entries are moved packChunk at a time, each chunk in two
+// transactions (its entries deleted, then put back in order: bbolt merges
+// the emptied pages only at a commit), so that the memory a transaction
+// holds does not grow with the bucket (one transaction over a million
+// cases held 1.98 GB). While it runs, the index stamp says the derived
+// index is stale: a run killed between two transactions leaves a file
+// whose next open rebuilds the index from the cases (schema.go), never
+// one that lacks entries and says it is whole. The file is opened once
+// for all of them, so that its own transactions do not take the stale
+// stamp for a killed run's.
+func (s *Store) PackDerived(from PackFrom) error {
+	defer s.tellCommits() // held.go: once the file is released
+	return s.withMap(false, bulkMmapSize, func(db *bolt.DB) error {
+		update := func(fn func(tx *bolt.Tx) error) error { return db.Update(s.sealed(fn)) }
+		stamped := false
+		for _, p := range []struct {
+			name []byte
+			from []byte
+		}{{bucketReports, from.reportKey()}, {bucketOwing, []byte(from.ID)}} {
+			if err := packRange(update, p.name, p.from, &stamped); err != nil {
 				return err
 			}
 		}
-		return nil
+		if !stamped {
+			return nil
+		}
+		return update(func(tx *bolt.Tx) error { return tx.Bucket(bucketMeta).Put(keyIndexEngine, indexStamp()) })
 	})
+}
+
+// PackFrom says where a bulk load began to write out of key order: the
+// receipt instant of the earliest case it wrote out of order, and the
+// least ID of those cases. PackDerived packs the report entries received
+// from a day before Received (zones put a day's receipts on two UTC
+// dates) and the owing rows from ID on; zero values pack from the first
+// key.
+type PackFrom struct {
+	Received time.Time
+	ID       string
+}
+
+func (f PackFrom) reportKey() []byte {
+	if f.Received.IsZero() {
+		return nil
+	}
+	return []byte(f.Received.UTC().AddDate(0, 0, -1).Format(time.DateOnly))
 }
 
 // packedFill is how full a packed bucket's pages are: room for about one
 // entry to grow on each before a change splits it.
 const packedFill = 0.9
 
-// packBucket replaces the bucket name with a copy written in key order.
-// The entries are held as the map's own bytes: the pages of the deleted
-// bucket are freed only when the transaction commits, and bbolt copies what
-// a put holds before it remaps the file.
-func packBucket(tx *bolt.Tx, name []byte, fill float64) error {
-	old := tx.Bucket(name)
-	if old == nil {
-		return nil
-	}
+// packChunk is how many entries one pair of PackDerived's transactions
+// moves: a few megabytes, whatever the bucket's size.
+var packChunk = 20_000
+
+// packStaleStamp is the index stamp while PackDerived runs: no engine's,
+// so that an open finding it rebuilds the index.
+var packStaleStamp = []byte("packing")
+
+// packCommitted, when not nil, is told the entries each of PackDerived's
+// transactions moved: a test's view of how much one of them holds. An
+// error stops PackDerived there, as a kill would.
+var packCommitted func(name []byte, entries int) error
+
+// packRange rewrites the entries of bucket name from key from on (nil:
+// all) in key order, packChunk at a time, each transaction run by update.
+// stamped says the index stamp is already marked stale; the first
+// transaction that deletes marks it.
+func packRange(update func(func(tx *bolt.Tx) error) error, name, from []byte, stamped *bool) error {
 	type entry struct{ k, v []byte }
-	var all []entry
-	err := old.ForEach(func(k, v []byte) error {
-		if v == nil {
-			return errors.New("packing " + string(name) + ": a nested bucket")
-		}
-		all = append(all, entry{k, v})
-		return nil
-	})
-	if err != nil {
-		return err
-	}
-	if err := tx.DeleteBucket(name); err != nil {
-		return err
-	}
-	b, err := tx.CreateBucket(name)
-	if err != nil {
-		return err
-	}
-	b.FillPercent = fill
-	for _, e := range all {
-		if err := b.Put(e.k, e.v); err != nil {
+	next := from
+	for {
+		var chunk []entry
+		var after []byte // the key after the chunk: where the next begins
+		err := update(func(tx *bolt.Tx) error {
+			b := tx.Bucket(name)
+			if b == nil {
+				return nil
+			}
+			c := b.Cursor()
+			k, v := c.First()
+			if next != nil {
+				k, v = c.Seek(next)
+			}
+			for ; k != nil && len(chunk) < packChunk; k, v = c.Next() {
+				if v == nil {
+					return errors.New("packing " + string(name) + ": a nested bucket")
+				}
+				chunk = append(chunk, entry{bytes.Clone(k), bytes.Clone(v)})
+			}
+			if k != nil {
+				after = bytes.Clone(k)
+			}
+			if len(chunk) == 0 {
+				return nil
+			}
+			if !*stamped {
+				if err := tx.Bucket(bucketMeta).Put(keyIndexEngine, packStaleStamp); err != nil {
+					return err
+				}
+			}
+			for _, e := range chunk {
+				if err := b.Delete(e.k); err != nil {
+					return err
+				}
+			}
+			return nil
+		})
+		if err != nil {
 			return err
 		}
+		if len(chunk) == 0 {
+			return nil
+		}
+		*stamped = true
+		if packCommitted != nil {
+			if err := packCommitted(name, len(chunk)); err != nil {
+				return err
+			}
+		}
+		err = update(func(tx *bolt.Tx) error {
+			b := tx.Bucket(name)
+			b.FillPercent = packedFill
+			for _, e := range chunk {
+				if err := b.Put(e.k, e.v); err != nil {
+					return err
+				}
+			}
+			return nil
+		})
+		if err != nil {
+			return err
+		}
+		if packCommitted != nil {
+			if err := packCommitted(name, len(chunk)); err != nil {
+				return err
+			}
+		}
+		if after == nil {
+			return nil
+		}
+		next = after
 	}
-	return nil
 }

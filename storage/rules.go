@@ -6,6 +6,8 @@ import (
 	"encoding/hex"
 	"encoding/json"
 	"fmt"
+	"sync"
+	"sync/atomic"
 
 	bolt "go.etcd.io/bbolt"
 )
@@ -61,6 +63,11 @@ func compactRules(obj []byte, marshalled bool) ([]byte, *rulesBlob) {
 		// rules) may have any key.
 		if i := bytes.LastIndex(obj, rulesKey); i >= 0 {
 			start = i + len(rulesKey)
+			if blob := knownRules.find(obj[start:]); blob != nil {
+				out := make([]byte, 0, len(obj)-len(blob.value)+len(blob.key)+8)
+				out = append(append(out, obj[:i]...), rulesKeyRef(blob.key)...)
+				return append(out, obj[start+len(blob.value):]...), blob
+			}
 			end = objectEnd(obj, start)
 		}
 	case bytes.Contains(obj, rulesKey):
@@ -75,7 +82,56 @@ func compactRules(obj []byte, marshalled bool) ([]byte, *rulesBlob) {
 	out = append(out, obj[:start-len(rulesKey)]...)
 	out = append(out, rulesKeyRef(key)...)
 	out = append(out, obj[end:]...)
-	return out, &rulesBlob{key: key, value: append([]byte(nil), value...)}
+	blob := &rulesBlob{key: key, value: append([]byte(nil), value...)}
+	if marshalled {
+		knownRules.add(blob)
+	}
+	return out, blob
+}
+
+// knownRules are rules JSONs compactRules met lately, with their keys: a
+// bulk write (the demo, an import) writes the same few rule sets in every
+// case's record and received event, and finding one of them at the head
+// of the value spares scanning it for its end and hashing it again. The
+// blobs are shared, never changed.
+var knownRules rulesCache
+
+// rulesCache holds up to maxKnownRules blobs, replaced whole when one is
+// added (a copy on write), so that a lookup takes no lock.
+type rulesCache struct {
+	mu    sync.Mutex
+	blobs atomic.Pointer[[]*rulesBlob]
+}
+
+const maxKnownRules = 64
+
+// find is the known blob whose JSON value begins at v, ending where the
+// value does (before the object's next member or its end), or nil.
+func (c *rulesCache) find(v []byte) *rulesBlob {
+	blobs := c.blobs.Load()
+	if blobs == nil {
+		return nil
+	}
+	for _, b := range *blobs {
+		if len(v) > len(b.value) && (v[len(b.value)] == ',' || v[len(b.value)] == '}') && bytes.HasPrefix(v, b.value) {
+			return b
+		}
+	}
+	return nil
+}
+
+func (c *rulesCache) add(blob *rulesBlob) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	var blobs []*rulesBlob
+	if old := c.blobs.Load(); old != nil {
+		blobs = append(blobs, *old...)
+	}
+	if len(blobs) >= maxKnownRules {
+		blobs = blobs[1:]
+	}
+	blobs = append(blobs, blob)
+	c.blobs.Store(&blobs)
 }
 
 func rulesKeyRef(key string) []byte {

@@ -124,3 +124,36 @@ func mustJSON(t *testing.T, v any) []byte {
 	}
 	return b
 }
+
+// TestKnownRulesGiveTheSameReference: a rules JSON compactRules met before
+// is referenced as a first meeting references it, and one that only
+// begins like a known one (a longer list) is not taken for it.
+func TestKnownRulesGiveTheSameReference(t *testing.T) {
+	lookup := func(blob *rulesBlob) func(string) []byte {
+		return func(key string) []byte {
+			if key == blob.key {
+				return blob.value
+			}
+			return nil
+		}
+	}
+	for _, obj := range []string{
+		`{"kind":"received","rules":{"regime":"eu-gdpr","holidays":["2026-01-01"]},"actor":"anna"}`,
+		`{"kind":"received","rules":{"regime":"eu-gdpr","holidays":["2026-01-01"]}}`,
+		`{"kind":"received","rules":{"regime":"eu-gdpr","holidays":["2026-01-01"]},"x":1}`,
+	} {
+		first, blob := compactRules([]byte(obj), true)
+		again, known := compactRules([]byte(obj), true)
+		if !bytes.Equal(first, again) || known == nil || known.key != blob.key || !bytes.Equal(known.value, blob.value) {
+			t.Errorf("%s: met again it is %s (%v), first %s", obj, again, known, first)
+		}
+		if back, err := expandRules(again, lookup(known)); err != nil || string(back) != obj {
+			t.Errorf("%s: expands to %s, %v", obj, back, err)
+		}
+	}
+	longer := `{"kind":"received","rules":{"regime":"eu-gdpr","holidays":["2026-01-01"],"zone":"Europe/Paris"}}`
+	out, blob := compactRules([]byte(longer), true)
+	if back, err := expandRules(out, lookup(blob)); err != nil || string(back) != longer {
+		t.Errorf("rules longer than a known set: expand to %s, %v", back, err)
+	}
+}

@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"crypto/rand"
 	"encoding/binary"
+	"maps"
 	"os"
 	"os/user"
 	"path/filepath"
@@ -14,6 +15,7 @@ import (
 
 	bolt "go.etcd.io/bbolt"
 	"golang.org/x/mod/sumdb/note"
+	"golang.org/x/mod/sumdb/tlog"
 
 	"rightsdesk/cases"
 )
@@ -462,4 +464,57 @@ func TestASharedDatabasesKeyIsBesideItForTheGroup(t *testing.T) {
 		t.Fatalf("a shared database's key in one user's state folder: %v", mine)
 	}
 	mustCheck(t, s)
+}
+
+// TestAppendTiledAllIsLeafByLeaf: a bulk write's one pass over a log
+// (appendTiledAll) leaves the tiles that appending its leaves one by one
+// leaves, whatever the log's size before and the count appended (tiles
+// completed at several levels, and partial ones at both ends).
+func TestAppendTiledAllIsLeafByLeaf(t *testing.T) {
+	db, err := bolt.Open(filepath.Join(t.TempDir(), "tiles.db"), 0o600, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer db.Close()
+	leaf := func(i int64) tlog.Hash { return tlog.RecordHash([]byte(strconv.FormatInt(i, 10))) }
+	for _, c := range []struct{ before, add int64 }{{0, 1}, {0, 16}, {5, 300}, {15, 1}, {255, 2}, {4095, 4200}, {17, 0}} {
+		dump := func(bulk bool) map[string]string {
+			out := map[string]string{}
+			if err := db.Update(func(tx *bolt.Tx) error {
+				b, err := tx.CreateBucket([]byte("log"))
+				if err != nil {
+					return err
+				}
+				for i := range c.before {
+					if err := appendTiled(b, i, leaf(i)); err != nil {
+						return err
+					}
+				}
+				if bulk {
+					var hs []tlog.Hash
+					for i := c.before; i < c.before+c.add; i++ {
+						hs = append(hs, leaf(i))
+					}
+					if err := appendTiledAll(b, c.before, hs); err != nil {
+						return err
+					}
+				} else {
+					for i := c.before; i < c.before+c.add; i++ {
+						if err := appendTiled(b, i, leaf(i)); err != nil {
+							return err
+						}
+					}
+				}
+				_ = b.ForEach(func(k, v []byte) error { out[string(k)] = string(v); return nil })
+				return tx.DeleteBucket([]byte("log"))
+			}); err != nil {
+				t.Fatal(err)
+			}
+			return out
+		}
+		one, all := dump(false), dump(true)
+		if !maps.Equal(one, all) {
+			t.Errorf("%d leaves then %d more: the tiles differ (%d one by one, %d in one pass)", c.before, c.add, len(one), len(all))
+		}
+	}
 }

@@ -8,6 +8,7 @@ import (
 	"encoding/hex"
 	"errors"
 	"fmt"
+	"math"
 	"math/rand/v2"
 	"runtime"
 	"slices"
@@ -90,7 +91,13 @@ func Generate(opts Options) ([][]*cases.Case, error) {
 // Days, Period) belongs to the archive: its story always ends before now,
 // answered or closed (the stories that leave a recent case waiting or
 // forgotten are not told of it), as a service that keeps up its intake
-// clears its backlog; only the last Days days hold open work.
+// clears its backlog; only the last Days days hold open work. The archive
+// is the first requests, IntakePerDay cases a day on average, day after
+// day, handed to fn in order of receipt (made a few whole days at a time,
+// sorted, and merged with what the day before left), so that a store
+// numbers and files them as a service that received them would;
+// the requests of the last Days days follow, received on any of those
+// days, as in a demo of Days days.
 func Batches(opts Options, size int, fn func([][]*cases.Case) error) error {
 	g, err := newDemoGen(opts)
 	if err != nil {
@@ -115,8 +122,29 @@ func Batches(opts Options, size int, fn func([][]*cases.Case) error) error {
 	go func() {
 		defer close(chunks)
 		count := 0
-		for first := 0; count < opts.Cases; first += chunk {
-			reqs, err := g.requests(first, chunk)
+		// held are archive requests made and sorted, not yet handed on:
+		// received after the first request of the next chunk (the
+		// office hours of a day in the east and the west overlap the
+		// next day's by a few hours of UTC).
+		var held [][]*cases.Case
+		for first, end := 0, 0; count < opts.Cases; first = end {
+			end = g.chunkEnd(first, chunk)
+			reqs, err := g.requests(first, end-first)
+			if err == nil && first < g.archive {
+				// The chunk is whole days of the archive: written in
+				// order of receipt, the buckets keyed by it (and by IDs
+				// numbered as written) grow at their end.
+				slices.SortStableFunc(reqs, byReceipt)
+				before := len(held)
+				if len(reqs) > 0 {
+					before, _ = slices.BinarySearchFunc(held, reqs[0], byReceipt)
+				}
+				out := held[:before:before]
+				held = slices.SortedStableFunc(slices.Values(append(slices.Clone(held[before:]), reqs...)), byReceipt)
+				if reqs = out; end >= g.archive {
+					reqs, held = append(reqs, held...), nil
+				}
+			}
 			// Cut the last chunk where the count is reached.
 			for i, r := range reqs {
 				if count >= opts.Cases {
@@ -158,6 +186,56 @@ func Batches(opts Options, size int, fn func([][]*cases.Case) error) error {
 	return nil
 }
 
+// demoMultiRightPercent is how many requests in a hundred name several
+// rights (demoRightSets), one case each.
+const demoMultiRightPercent = 18
+
+// meanCasesPerRequest is how many cases a request makes on average: one,
+// or in demoMultiRightPercent of them the mean size of demoRightSets.
+var meanCasesPerRequest = func() float64 {
+	n := 0
+	for _, set := range demoRightSets {
+		n += len(set)
+	}
+	mean := float64(n) / float64(len(demoRightSets))
+	return 1 + demoMultiRightPercent/100.0*(mean-1)
+}()
+
+// archiveDay is the day of the archive on which archive request i is
+// received, counted from its first: IntakePerDay cases a day, on average.
+func (g *demoGen) archiveDay(i int) int {
+	return int(float64(i) * meanCasesPerRequest / IntakePerDay)
+}
+
+// archiveStart is the first request received on day d of the archive.
+func (g *demoGen) archiveStart(d int) int {
+	i := int(float64(d) * IntakePerDay / meanCasesPerRequest)
+	for i > 0 && g.archiveDay(i-1) >= d {
+		i--
+	}
+	for g.archiveDay(i) < d {
+		i++
+	}
+	return i
+}
+
+// chunkEnd is where the chunk of requests from first ends: about size
+// requests on, at the end of a day when first is in the archive, so that
+// a chunk sorted by receipt leaves the archive in order of receipt.
+func (g *demoGen) chunkEnd(first, size int) int {
+	if first >= g.archive {
+		return first + size
+	}
+	d := g.archiveDay(first) + 1
+	for g.archiveStart(d)-first < size && g.archiveStart(d) < g.archive {
+		d++
+	}
+	return min(g.archiveStart(d), g.archive)
+}
+
+// byReceipt orders requests by their receipt.
+func byReceipt(a, b []*cases.Case) int { return a[0].ReceivedAt.Compare(b[0].ReceivedAt) }
+
 // demoGen holds what every request of one run shares; it is read-only once
 // made, so requests are made in parallel.
 type demoGen struct {
@@ -167,6 +245,10 @@ type demoGen struct {
 	orgs  []demoOrg
 	today map[string]cases.Date // zone -> today's date there
 	days  int                   // Period(Cases)
+	// archive is how many requests, the first ones, make the archive of a
+	// demo longer than Days days (0 in a shorter one): received over the
+	// days before the last Days, in order of their number (archiveDay).
+	archive int
 }
 
 // demoOrg is one organisation with the rules of each regime it faces.
@@ -201,6 +283,9 @@ func newDemoGen(opts Options) (*demoGen, error) {
 		return nil, errors.New("demo: the clock is required")
 	}
 	g := &demoGen{seed: opts.Seed, now: opts.Now, team: cases.CleanList(opts.Team), today: map[string]cases.Date{}, days: Period(opts.Cases)}
+	if g.days > Days {
+		g.archive = int(math.Ceil(float64((g.days-Days)*IntakePerDay) / meanCasesPerRequest))
+	}
 	if len(g.team) == 0 {
 		g.team = Team
 	}
@@ -357,7 +442,7 @@ func (g *demoGen) request(i int) ([]*cases.Case, error) {
 		in.Requester = &cases.Requester{Name: p.person(r).name, Relation: cases.RelationGuardian}
 	}
 	in.Rights = []cases.Right{demoRightWeights[r.rnd.IntN(len(demoRightWeights))]}
-	if r.chance(18) {
+	if r.chance(demoMultiRightPercent) {
 		in.Rights = slices.Clone(demoRightSets[r.rnd.IntN(len(demoRightSets))])
 	}
 	in.Text = r.pick(demoTexts[in.Rights[0]])
@@ -369,7 +454,7 @@ func (g *demoGen) request(i int) ([]*cases.Case, error) {
 	}
 
 	var dueToday bool
-	in.ReceivedAt, dueToday = r.receipt(reg, today)
+	in.ReceivedAt, dueToday = r.receipt(reg, today, i)
 	received := in.ReceivedAt
 	recorded := received.Add(r.within(time.Minute, 90*time.Minute))
 	if in.Channel == cases.ChannelPost {
@@ -403,17 +488,27 @@ func (g *demoGen) request(i int) ([]*cases.Case, error) {
 	return cs, nil
 }
 
-// receipt is when the request comes in: over the period's days in the
-// organisation's office hours; a few (a share of the last Days days'
-// cases, whatever the period) on a day that makes them due today, which
-// dueToday says. A request received before the last Days days is archived.
-func (r *demoRequest) receipt(reg *demoRegime, today cases.Date) (received time.Time, dueToday bool) {
+// receipt is when request i comes in: in the organisation's office
+// hours, over the period's days (an archive request on its day,
+// archiveDay; any other over the last Days days); a few (a share of the
+// last Days days' cases, whatever the period) on a day that makes them
+// due today, which dueToday says. A request received before the last
+// Days days is archived.
+func (r *demoRequest) receipt(reg *demoRegime, today cases.Date, i int) (received time.Time, dueToday bool) {
 	g := r.g
-	dueToday = len(reg.dueToday) > 0 && r.chance(2.5*float64(Days)/float64(g.days))
+	if i < g.archive {
+		r.archived = true
+		return today.AddDays(-(g.days - 1 - g.archiveDay(i))).Start(reg.loc).Add(r.within(7*time.Hour, 22*time.Hour)), false
+	}
+	days := g.days
+	if g.archive > 0 {
+		days = Days // an archive's last days, as a demo of Days days has them
+	}
+	dueToday = len(reg.dueToday) > 0 && r.chance(2.5*float64(Days)/float64(days))
 	if dueToday {
 		return reg.dueToday[r.rnd.IntN(len(reg.dueToday))].Start(reg.loc).Add(r.within(8*time.Hour, 19*time.Hour)), true
 	}
-	back := r.rnd.IntN(g.days)
+	back := r.rnd.IntN(days)
 	r.archived = back >= Days
 	received = today.AddDays(-back).Start(reg.loc).Add(r.within(7*time.Hour, 22*time.Hour))
 	if received.After(g.now) {

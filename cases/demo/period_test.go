@@ -3,7 +3,9 @@ package demo
 import (
 	"crypto/sha256"
 	"encoding/hex"
+	"errors"
 	"fmt"
+	"math"
 	"testing"
 	"time"
 
@@ -137,5 +139,56 @@ func TestSmallDemosAreAsBefore(t *testing.T) {
 		if got := storyDigest(reqs); got != c.want {
 			t.Errorf("%d cases, seed %d: stories %s, want %s as before", c.n, c.seed, got, c.want)
 		}
+	}
+}
+
+// TestArchiveComesInOrderOfReceipt: a demo longer than Days days hands
+// its archive over first, in order of receipt (so that a store numbering
+// and filing the cases as written grows its buckets at their end), from
+// the first day of its period, about IntakePerDay cases a day; the
+// requests of the last Days days follow it (TestOpenWorkStaysBounded...
+// covers what they hold).
+func TestArchiveComesInOrderOfReceipt(t *testing.T) {
+	const n = 100_000
+	opts := Options{Cases: n, Seed: 1, Now: demoNow, Registers: demoRegisters(t)}
+	g, err := newDemoGen(opts)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for d := 1; d < g.days-Days; d++ {
+		if i := g.archiveStart(d); g.archiveDay(i) != d || g.archiveDay(i-1) != d-1 {
+			t.Fatalf("day %d of the archive starts at request %d, whose day is %d (the one before: %d)", d, i, g.archiveDay(i), g.archiveDay(i-1))
+		}
+	}
+	if cases := float64(g.archive) * meanCasesPerRequest; math.Abs(cases-float64((g.days-Days)*IntakePerDay)) > IntakePerDay {
+		t.Errorf("the archive is %d requests, about %.0f cases, want %d", g.archive, cases, (g.days-Days)*IntakePerDay)
+	}
+	stop := errors.New("enough")
+	var last time.Time
+	written, batches := 0, 0
+	err = Batches(opts, 500, func(batch [][]*cases.Case) error {
+		for _, r := range batch {
+			at := r[0].ReceivedAt
+			if written == 0 {
+				if back := demoNow.Sub(at) / (24 * time.Hour); back < time.Duration(g.days-2) || back > time.Duration(g.days) {
+					t.Errorf("the first request is received %d days before now, want the period's first day (%d)", back, g.days)
+				}
+			}
+			if at.Before(last) {
+				t.Fatalf("request %d of the archive (received %s) comes after one received %s", written, at, last)
+			}
+			last = at
+			written += len(r)
+		}
+		if batches++; batches == 12 { // 6,000 requests, several chunks of whole days
+			return stop
+		}
+		return nil
+	})
+	if !errors.Is(err, stop) {
+		t.Fatal(err)
+	}
+	if days := demoNow.Sub(last).Hours() / 24; days < float64(g.days)-20 || days > float64(g.days)-10 {
+		t.Errorf("%d cases of the archive reach %.0f days before now, want about %d days into a period of %d", written, days, written/IntakePerDay, g.days)
 	}
 }
