@@ -391,7 +391,7 @@ func owingBefore(tx *bolt.Tx, covers func(org string) bool, t time.Time) (int, e
 			}
 			row := v
 			if bytes.Equal(name, bucketDue) {
-				row, _, _ = splitDueValue(v)
+				row = tx.Bucket(bucketRows).Get(indexedID(k))
 			}
 			if covers == nil || covers(rowController(row)) {
 				n++

@@ -2,7 +2,6 @@ package storage
 
 import (
 	"bytes"
-	"encoding/binary"
 	"errors"
 	"slices"
 	"time"
@@ -42,14 +41,8 @@ func (s *Store) Changes(since uint64) (uint64, []string, error) {
 // sort as times do.
 const fixedNano = "2006-01-02T15:04:05.000000000Z"
 
-// splitDueValue separates the row and the view a due-index entry carries.
-func splitDueValue(v []byte) (row, view []byte, ok bool) {
-	n, k := binary.Uvarint(v)
-	if k <= 0 || uint64(len(v)-k) < n {
-		return nil, nil, false
-	}
-	return v[k : k+int(n)], v[k+int(n):], true
-}
+// indexedID is the case ID at the end of a due or waiting index key.
+func indexedID(k []byte) []byte { return k[bytes.LastIndexByte(k, 0)+1:] }
 
 // indexKey is the case's key in the due or waiting index, or nil when it is
 // closed or voided (a case recorded by mistake has no running clock and

@@ -200,14 +200,15 @@ func eachCandidate(tx *bolt.Tx, f Filter, now time.Time, fn func(id, row []byte,
 		if f.DueWithin > 0 && !f.Overdue {
 			limit = now.Add(f.DueWithin)
 		}
-		due := func(k, v []byte) error {
+		rows := tx.Bucket(bucketRows)
+		due := func(k, _ []byte) error {
 			candidatesRead.Add(1)
-			id := k[bytes.LastIndexByte(k, 0)+1:]
-			row, view, ok := splitDueValue(v)
-			if !ok {
+			id := indexedID(k)
+			row := rows.Get(id)
+			if row == nil {
 				return fmt.Errorf("case %s: %w", id, errBadRow)
 			}
-			return fn(id, row, func() []byte { return view })
+			return fn(id, row, storedView(id))
 		}
 		switch {
 		case f.AnswerNotSent:

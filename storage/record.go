@@ -392,13 +392,10 @@ func encodeCase(rec *record, st *cases.State) (*encodedCase, error) {
 	sum := cases.Summarize(rec.Case, st, rec.Revision)
 	enc.row, enc.sum = encodeRow(&sum, ref), sum
 	enc.reportKey, enc.report = encodeReportEntry(rec.Case, st, &sum)
+	// The index entry is its key alone (schema 7): "overdue" and "due
+	// within" walk small keys in order and read the row and the view of
+	// only the cases they print.
 	enc.index = indexEntry{bucket: bucket, key: key}
-	// The due index carries the row and the view too, so that "overdue"
-	// and "due within" read one bucket in order, without a lookup per case.
-	if bytes.Equal(bucket, bucketDue) {
-		enc.index.value = append(binary.AppendUvarint(nil, uint64(len(enc.row))), enc.row...)
-		enc.index.value = append(enc.index.value, view...)
-	}
 	return enc, nil
 }
 
