@@ -391,7 +391,7 @@ func owingBefore(tx *bolt.Tx, covers func(org string) bool, t time.Time) (int, e
 			}
 			row := v
 			if bytes.Equal(name, bucketDue) {
-				row = tx.Bucket(bucketRows).Get(indexedID(k))
+				row, _, _ = splitDueValue(v)
 			}
 			if covers == nil || covers(rowController(row)) {
 				n++

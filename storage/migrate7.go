@@ -13,16 +13,18 @@ import (
 // its events stored with their at and recorded_at in binary (frozen format
 // 3, and the parts of an event stored alone); the envelopes they give back
 // are the same bytes, so every digest, chain and log leaf verifies as
-// before. When no case is left, the due index is written anew with its keys
-// alone (it carried a copy of each case's row and list view). A case
-// already in the new form is left alone, so a rerun of a batch changes
-// nothing twice.
+// before. A case in the due index keeps its list view in its due entry
+// alone, compressed, no longer also in its stored value. A case already in the new
+// form is left alone, so a rerun of a batch changes nothing twice.
 func compactEventsBatch(tx *bolt.Tx, after []byte, n int, _ time.Time) ([]byte, error) {
 	ids := casesAfter(tx, after, n)
 	if len(ids) == 0 {
-		return nil, keyOnlyDue(tx)
+		return nil, nil
 	}
 	for _, id := range ids {
+		if err := viewInDueOnly(tx, id); err != nil {
+			return nil, fmt.Errorf("case %s: %w", id, err)
+		}
 		tl, ok := timelineOf(tx, string(id))
 		if !ok || tl.nested != nil {
 			continue
@@ -38,6 +40,38 @@ func compactEventsBatch(tx *bolt.Tx, after []byte, n int, _ time.Time) ([]byte, 
 		}
 	}
 	return ids[len(ids)-1], nil
+}
+
+// viewInDueOnly keeps the list view of a case in the due index in its due
+// entry alone, compressed: not also in its stored value.
+func viewInDueOnly(tx *bolt.Tx, id []byte) error {
+	stored := tx.Bucket(bucketCases)
+	v := stored.Get(id)
+	if len(v) == 0 || v[0] != caseValueFormat {
+		return nil
+	}
+	recordJSON, view, err := splitCaseValue(v)
+	if err != nil || len(view) == 0 {
+		return err
+	}
+	_, ref, err := decodeRow(tx.Bucket(bucketRows).Get(id))
+	bucket, key, _ := bytes.Cut(ref, []byte{'/'})
+	if err != nil || !bytes.Equal(bucket, bucketDue) {
+		return nil
+	}
+	due := tx.Bucket(bucketDue)
+	row, inDue, ok := splitDueValue(due.Get(key))
+	if !ok || !bytes.Equal(inDue, view) {
+		return nil // left as it is, for check to say
+	}
+	value, err := encodeDueValue(bytes.Clone(row), bytes.Clone(view))
+	if err != nil {
+		return err
+	}
+	if err := due.Put(key, value); err != nil {
+		return err
+	}
+	return stored.Put(id, encodeCaseValue(bytes.Clone(recordJSON), nil))
 }
 
 // refreeze writes a timeline frozen in an older format again in this
@@ -93,32 +127,6 @@ func (t *timeline) restore() error {
 			if err := t.flat.Put(eventKey(t.prefix, e.seq), v); err != nil {
 				return err
 			}
-		}
-	}
-	return nil
-}
-
-// keyOnlyDue writes the due index anew, each entry its key alone, packed.
-func keyOnlyDue(tx *bolt.Tx) error {
-	old := tx.Bucket(bucketDue)
-	if old == nil {
-		return nil
-	}
-	var keys [][]byte
-	if err := old.ForEach(func(k, _ []byte) error { keys = append(keys, bytes.Clone(k)); return nil }); err != nil {
-		return err
-	}
-	if err := tx.DeleteBucket(bucketDue); err != nil {
-		return err
-	}
-	due, err := tx.CreateBucket(bucketDue)
-	if err != nil {
-		return err
-	}
-	due.FillPercent = 1
-	for _, k := range keys {
-		if err := due.Put(k, nil); err != nil {
-			return err
 		}
 	}
 	return nil

@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"encoding/binary"
 	"path/filepath"
+	"strings"
 	"testing"
 	"time"
 
@@ -13,7 +14,7 @@ import (
 // toSchema6 lays a file this build wrote out as schema 6 stored it: frozen
 // timelines in format 2 and events stored alone in parts, both with their
 // at and recorded_at as text, and each due index entry carrying the case's
-// row and list view.
+// row and list view as text, the view in the case's stored value too.
 func toSchema6(t testing.TB, path string) {
 	relayout(t, path, 6, func(tx *bolt.Tx) error {
 		var ids [][]byte
@@ -50,18 +51,21 @@ func toSchema6(t testing.TB, path string) {
 				}
 			}
 		}
-		due := tx.Bucket(bucketDue)
-		var keys [][]byte
-		_ = due.ForEach(func(k, _ []byte) error { keys = append(keys, bytes.Clone(k)); return nil })
-		for _, k := range keys {
-			id := indexedID(k)
-			row := tx.Bucket(bucketRows).Get(id)
-			_, view, err := splitCaseValue(tx.Bucket(bucketCases).Get(id))
+		// The view of a case in the due index in its stored value too.
+		due := map[string][]byte{}
+		_ = tx.Bucket(bucketDue).ForEach(func(k, v []byte) error { due[string(k)] = bytes.Clone(v); return nil })
+		for k, v := range due {
+			id := []byte(k[strings.LastIndexByte(k, 0)+1:])
+			row, stored, _ := splitDueValue(v)
+			view := dueView(stored)
+			if err := tx.Bucket(bucketDue).Put([]byte(k), append(append(binary.AppendUvarint(nil, uint64(len(row))), row...), view...)); err != nil {
+				return err
+			}
+			recordJSON, _, err := splitCaseValue(tx.Bucket(bucketCases).Get(id))
 			if err != nil {
 				return err
 			}
-			v := append(binary.AppendUvarint(nil, uint64(len(row))), row...)
-			if err := due.Put(k, append(v, view...)); err != nil {
+			if err := tx.Bucket(bucketCases).Put(id, encodeCaseValue(bytes.Clone(recordJSON), view)); err != nil {
 				return err
 			}
 		}
@@ -91,17 +95,41 @@ func envelopesOf(t *testing.T, db *bolt.DB) map[string]string {
 	return out
 }
 
-// eventsBytes is the leaf bytes in use of the events and due buckets of
+// listViews is each case's list view as list --json reads it, by filter
+// (every case, the overdue, those due within a week) and case.
+func listViews(t *testing.T, db *bolt.DB, now time.Time) map[string]string {
+	t.Helper()
+	out := map[string]string{}
+	filters := map[string]Filter{"all ": {All: true}, "overdue ": {Overdue: true}, "week ": {DueWithin: 7 * 24 * time.Hour}}
+	err := db.View(func(tx *bolt.Tx) error {
+		for name, f := range filters {
+			err := eachCandidate(tx, f, now, func(id, _ []byte, view func() []byte) error {
+				out[name+string(id)] = string(view())
+				return nil
+			})
+			if err != nil {
+				return err
+			}
+		}
+		return nil
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return out
+}
+
+// eventsBytes is the leaf bytes in use of the events and cases buckets of
 // the file at path, once compacted.
-func eventsBytes(t *testing.T, path string) (events, due int) {
+func eventsBytes(t *testing.T, path string) (events, stored int) {
 	t.Helper()
 	dst := compacted(t, path)
 	defer dst.Close()
 	_ = dst.View(func(tx *bolt.Tx) error {
-		events, due = tx.Bucket(bucketEvents).Stats().LeafInuse, tx.Bucket(bucketDue).Stats().LeafInuse
+		events, stored = tx.Bucket(bucketEvents).Stats().LeafInuse, tx.Bucket(bucketCases).Stats().LeafInuse
 		return nil
 	})
-	return events, due
+	return events, stored
 }
 
 // TestMigrateToCompactEvents: a schema-6 file of demo cases, its
@@ -115,15 +143,15 @@ func TestMigrateToCompactEvents(t *testing.T) {
 	now := time.Date(2026, 11, 30, 12, 0, 0, 0, time.UTC)
 	path := filepath.Join(t.TempDir(), "demo.db")
 	demoFile(t, path, 800, now)
-	newEvents, newDue := eventsBytes(t, path)
+	newEvents, newCases := eventsBytes(t, path)
 	toSchema6(t, path)
-	oldEvents, oldDue := eventsBytes(t, path)
+	oldEvents, oldCases := eventsBytes(t, path)
 
 	db, err := bolt.Open(path, 0o600, nil)
 	if err != nil {
 		t.Fatal(err)
 	}
-	envelopes, story, evidence := envelopesOf(t, db), stories(t, db), logEvidence(t, db)
+	envelopes, story, evidence, views := envelopesOf(t, db), stories(t, db), logEvidence(t, db), listViews(t, db, now)
 	var formats [4]int
 	_ = db.View(func(tx *bolt.Tx) error {
 		return tx.Bucket(bucketCases).ForEach(func(k, _ []byte) error {
@@ -166,18 +194,58 @@ func TestMigrateToCompactEvents(t *testing.T) {
 			}
 			return nil
 		})
-		return tx.Bucket(bucketDue).ForEach(func(k, v []byte) error {
-			if len(v) > 0 {
-				t.Errorf("due entry %q keeps a value of %d bytes", k, len(v))
+		inDue := 0
+		err := tx.Bucket(bucketDue).ForEach(func(k, v []byte) error {
+			inDue++
+			id := k[bytes.LastIndexByte(k, 0)+1:]
+			if _, stored, _ := splitDueValue(v); len(stored) == 0 || stored[0] != dueViewDeflated {
+				t.Errorf("%s: its due entry's view is not compressed", id)
+			}
+			if _, view, _ := splitCaseValue(tx.Bucket(bucketCases).Get(id)); len(view) > 0 {
+				t.Errorf("%s keeps its list view in its stored value and its due entry", id)
 			}
 			return nil
 		})
+		if inDue < 20 {
+			t.Errorf("%d cases in the due index: the test needs some", inDue)
+		}
+		return err
 	})
+	assertSameEvidence(t, "list views", views, listViews(t, db, now))
 	db.Close()
-	migEvents, migDue := eventsBytes(t, path)
-	if migEvents != newEvents || migDue != newDue || migEvents >= oldEvents || migDue*5 > oldDue {
-		t.Errorf("events and due leaf bytes: %d and %d migrated, %d and %d as written, %d and %d before",
-			migEvents, migDue, newEvents, newDue, oldEvents, oldDue)
+	migEvents, migCases := eventsBytes(t, path)
+	if migEvents != newEvents || migCases != newCases || migEvents >= oldEvents || migCases >= oldCases {
+		t.Errorf("events and cases leaf bytes: %d and %d migrated, %d and %d as written, %d and %d before",
+			migEvents, migCases, newEvents, newCases, oldEvents, oldCases)
 	}
-	t.Logf("events and due leaf bytes: %d and %d in schema 6, %d and %d in schema 7", oldEvents, oldDue, migEvents, migDue)
+	t.Logf("events and cases leaf bytes: %d and %d in schema 6, %d and %d in schema 7", oldEvents, oldCases, migEvents, migCases)
+}
+
+// TestDamagedDueView: a due entry whose compressed view is damaged lists
+// as an object naming the case and the damage, not a panic or a wrong
+// case, and check catches it.
+func TestDamagedDueView(t *testing.T) {
+	s := newStore(t)
+	id := addCase(t, s, "Anna Example")[0].ID
+	cleanCheck(t, s)
+	withBolt(t, s, func(tx *bolt.Tx) error {
+		due := tx.Bucket(bucketDue)
+		k, v := due.Cursor().First()
+		row, view, ok := splitDueValue(v)
+		if !ok || len(view) < 8 || view[0] != dueViewDeflated {
+			t.Fatalf("the due entry's view is not compressed: %q", v)
+		}
+		bad := append(append(binary.AppendUvarint(nil, uint64(len(row))), row...), view[:len(view)/2]...)
+		return due.Put(bytes.Clone(k), bad)
+	})
+	var got []string
+	err := s.ListViews(Filter{DueWithin: 365 * 24 * time.Hour}, testNow, func(view []byte) error {
+		got = append(got, string(view))
+		return nil
+	})
+	want := `{"error":"a damaged due index entry (run check)","id":"` + id + `"}`
+	if err != nil || len(got) != 1 || got[0] != want {
+		t.Errorf("listing a damaged due entry: %q %v, want %s", got, err, want)
+	}
+	mustCatch(t, s, id, "due entry's view damaged")
 }

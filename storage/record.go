@@ -94,6 +94,8 @@ func u64(n uint64) []byte {
 // A case's value in the cases bucket holds two parts, so that one write
 // keeps them together: its record (JSON, without the timeline) and the case
 // as list --json prints it. Schema 1 held the record alone, as bare JSON.
+// From schema 7 the view of a case in the due index is in its due entry
+// alone, and its value's view is empty.
 const caseValueFormat = 2
 
 func encodeCaseValue(recordJSON, view []byte) []byte {
@@ -383,7 +385,7 @@ func encodeCase(rec *record, st *cases.State) (*encodedCase, error) {
 	if err != nil {
 		return nil, err
 	}
-	enc := &encodedCase{id: []byte(rec.Case.ID), value: encodeCaseValue(recordJSON, view), blobs: rec.blobs}
+	enc := &encodedCase{id: []byte(rec.Case.ID), blobs: rec.blobs}
 	bucket, key := indexKey(rec.Case, st)
 	var ref []byte
 	if bucket != nil {
@@ -392,10 +394,18 @@ func encodeCase(rec *record, st *cases.State) (*encodedCase, error) {
 	sum := cases.Summarize(rec.Case, st, rec.Revision)
 	enc.row, enc.sum = encodeRow(&sum, ref), sum
 	enc.reportKey, enc.report = encodeReportEntry(rec.Case, st, &sum)
-	// The index entry is its key alone (schema 7): "overdue" and "due
-	// within" walk small keys in order and read the row and the view of
-	// only the cases they print.
 	enc.index = indexEntry{bucket: bucket, key: key}
+	// The due index carries the row and the view, so that "overdue" and
+	// "due within" read one bucket in order, without a lookup per case;
+	// from schema 7 the view is kept there alone, compressed, not also in
+	// the case's value (viewOf finds it).
+	if bytes.Equal(bucket, bucketDue) {
+		if enc.index.value, err = encodeDueValue(enc.row, view); err != nil {
+			return nil, err
+		}
+		view = nil
+	}
+	enc.value = encodeCaseValue(recordJSON, view)
 	return enc, nil
 }
 

@@ -53,11 +53,10 @@ func (s *Store) start(now time.Time, n int, covers func(org string) bool) (*Star
 		}
 		out.Rows = make([]cases.Summary, 0, n)
 		full := errors.New("full")
-		rows := tx.Bucket(bucketRows)
-		err = eachMerged(tx, farFuture, func(k, _ []byte) error {
-			row := rows.Get(indexedID(k))
-			if row == nil {
-				return s.damaged(string(indexedID(k)), errBadRow)
+		err = eachMerged(tx, farFuture, func(k, v []byte) error {
+			row, _, ok := splitDueValue(v)
+			if !ok {
+				return s.damaged(string(k[bytes.LastIndexByte(k, 0)+1:]), errBadRow)
 			}
 			if covers != nil && !covers(rowController(row)) {
 				return nil
