@@ -162,6 +162,53 @@ func BenchmarkFreezeCase(b *testing.B) {
 	}
 }
 
+// BenchmarkThawTimeline is what reading a closed demo case's frozen
+// timeline back costs (show and export --record of a closed case read it
+// whole), in frozen format 2 (times as text) and 3 (times in binary).
+func BenchmarkThawTimeline(b *testing.B) {
+	s := demoFile(b, b.TempDir()+"/demo.db", 200, testNow)
+	type frozenCase struct {
+		id     string
+		values [2][]byte
+	}
+	var closed []frozenCase
+	_ = s.view(func(tx *bolt.Tx) error {
+		return tx.Bucket(bucketCases).ForEach(func(k, _ []byte) error {
+			tl, _ := timelineOf(tx, string(k))
+			if tl.frozen == nil {
+				return nil
+			}
+			var envs [][]byte
+			_ = tl.forEach(func(_, env []byte) error { envs = append(envs, append([]byte(nil), env...)); return nil })
+			c := frozenCase{id: string(k)}
+			for i, format := range []byte{frozenFormat2, frozenFormat} {
+				var err error
+				if c.values[i], err = freezeAs(format, c.id, envs); err != nil {
+					b.Fatal(err)
+				}
+			}
+			closed = append(closed, c)
+			return nil
+		})
+	})
+	if len(closed) == 0 {
+		b.Fatal("no closed case")
+	}
+	for i, name := range []string{"format2", "format3"} {
+		b.Run(name, func(b *testing.B) {
+			bytes := 0
+			for j := 0; b.Loop(); j++ {
+				c := closed[j%len(closed)]
+				bytes += len(c.values[i])
+				if err := thawEnvelopes(c.id, c.values[i], func(uint64, []byte) error { return nil }); err != nil {
+					b.Fatal(err)
+				}
+			}
+			b.ReportMetric(float64(bytes)/float64(b.N), "stored-B/case")
+		})
+	}
+}
+
 // TestFrozenPartsRebuildEveryKindOfEvent: an envelope of every kind of
 // event, with every personal field it can hold (values that JSON escapes
 // among them), is stored in its parts, not as its text, alone and frozen,
