@@ -116,16 +116,16 @@ func TestCompactFreezesClosedCases(t *testing.T) {
 	mustCatch(t, s, closed, "an event altered in a frozen timeline")
 }
 
-// BenchmarkFreezeCase is what freezing a closed demo case costs (its
-// timeline and its stored value), and thawing both back.
-func BenchmarkFreezeCase(b *testing.B) {
-	now := testNow
-	s := demoFile(b, b.TempDir()+"/demo.db", 200, now)
-	type closedCase struct {
-		id    string
-		envs  [][]byte
-		value []byte
-	}
+// closedCase is a closed demo case: its envelopes and its stored value.
+type closedCase struct {
+	id    string
+	envs  [][]byte
+	value []byte
+}
+
+// closedDemoCases are the closed cases of a demo file of n cases.
+func closedDemoCases(b *testing.B, n int) []closedCase {
+	s := demoFile(b, b.TempDir()+"/demo.db", n, testNow)
 	var closed []closedCase
 	_ = s.view(func(tx *bolt.Tx) error {
 		return tx.Bucket(bucketCases).ForEach(func(k, v []byte) error {
@@ -143,6 +143,13 @@ func BenchmarkFreezeCase(b *testing.B) {
 	if len(closed) == 0 {
 		b.Fatal("no closed case")
 	}
+	return closed
+}
+
+// BenchmarkFreezeCase is what freezing a closed demo case costs (its
+// timeline and its stored value), and thawing both back.
+func BenchmarkFreezeCase(b *testing.B) {
+	closed := closedDemoCases(b, 200)
 	for i := 0; b.Loop(); i++ {
 		c := closed[i%len(closed)]
 		frozen, err := freezeEnvelopes(c.id, c.envs)
@@ -166,41 +173,23 @@ func BenchmarkFreezeCase(b *testing.B) {
 // timeline back costs (show and export --record of a closed case read it
 // whole), in frozen format 2 (times as text) and 3 (times in binary).
 func BenchmarkThawTimeline(b *testing.B) {
-	s := demoFile(b, b.TempDir()+"/demo.db", 200, testNow)
-	type frozenCase struct {
-		id     string
-		values [2][]byte
-	}
-	var closed []frozenCase
-	_ = s.view(func(tx *bolt.Tx) error {
-		return tx.Bucket(bucketCases).ForEach(func(k, _ []byte) error {
-			tl, _ := timelineOf(tx, string(k))
-			if tl.frozen == nil {
-				return nil
+	closed := closedDemoCases(b, 200)
+	values := make([][2][]byte, len(closed))
+	for j, c := range closed {
+		for i, format := range []byte{frozenFormat2, frozenFormat} {
+			var err error
+			if values[j][i], err = freezeAs(format, c.id, c.envs); err != nil {
+				b.Fatal(err)
 			}
-			var envs [][]byte
-			_ = tl.forEach(func(_, env []byte) error { envs = append(envs, append([]byte(nil), env...)); return nil })
-			c := frozenCase{id: string(k)}
-			for i, format := range []byte{frozenFormat2, frozenFormat} {
-				var err error
-				if c.values[i], err = freezeAs(format, c.id, envs); err != nil {
-					b.Fatal(err)
-				}
-			}
-			closed = append(closed, c)
-			return nil
-		})
-	})
-	if len(closed) == 0 {
-		b.Fatal("no closed case")
+		}
 	}
 	for i, name := range []string{"format2", "format3"} {
 		b.Run(name, func(b *testing.B) {
 			bytes := 0
 			for j := 0; b.Loop(); j++ {
-				c := closed[j%len(closed)]
-				bytes += len(c.values[i])
-				if err := thawEnvelopes(c.id, c.values[i], func(uint64, []byte) error { return nil }); err != nil {
+				k := j % len(closed)
+				bytes += len(values[k][i])
+				if err := thawEnvelopes(closed[k].id, values[k][i], func(uint64, []byte) error { return nil }); err != nil {
 					b.Fatal(err)
 				}
 			}
