@@ -14,7 +14,7 @@ import (
 // 3, and the parts of an event stored alone); the envelopes they give back
 // are the same bytes, so every digest, chain and log leaf verifies as
 // before. A case in the due index keeps its list view in its due entry
-// alone, compressed, no longer also in its stored value. A case already in the new
+// alone, no longer also in its stored value. A case already in the new
 // form is left alone, so a rerun of a batch changes nothing twice.
 func compactEventsBatch(tx *bolt.Tx, after []byte, n int, _ time.Time) ([]byte, error) {
 	ids := casesAfter(tx, after, n)
@@ -43,7 +43,7 @@ func compactEventsBatch(tx *bolt.Tx, after []byte, n int, _ time.Time) ([]byte, 
 }
 
 // viewInDueOnly keeps the list view of a case in the due index in its due
-// entry alone, compressed: not also in its stored value.
+// entry alone: not also in its stored value.
 func viewInDueOnly(tx *bolt.Tx, id []byte) error {
 	stored := tx.Bucket(bucketCases)
 	v := stored.Get(id)
@@ -59,17 +59,8 @@ func viewInDueOnly(tx *bolt.Tx, id []byte) error {
 	if err != nil || !bytes.Equal(bucket, bucketDue) {
 		return nil
 	}
-	due := tx.Bucket(bucketDue)
-	row, inDue, ok := splitDueValue(due.Get(key))
-	if !ok || !bytes.Equal(inDue, view) {
+	if _, inDue, ok := splitDueValue(tx.Bucket(bucketDue).Get(key)); !ok || !bytes.Equal(inDue, view) {
 		return nil // left as it is, for check to say
-	}
-	value, err := encodeDueValue(bytes.Clone(row), bytes.Clone(view))
-	if err != nil {
-		return err
-	}
-	if err := due.Put(key, value); err != nil {
-		return err
 	}
 	return stored.Put(id, encodeCaseValue(bytes.Clone(recordJSON), nil))
 }

@@ -183,7 +183,7 @@ func (s *Store) Queue(now time.Time) ([]cases.Summary, uint64, error) {
 func eachCandidate(tx *bolt.Tx, f Filter, now time.Time, fn func(id, row []byte, view func() []byte) error) error {
 	stored := tx.Bucket(bucketCases)
 	storedView := func(id, row []byte) func() []byte {
-		return func() []byte { return viewOf(tx, id, stored.Get(id), row) }
+		return func() []byte { return viewOf(tx, stored.Get(id), row) }
 	}
 	unsent := func(k, v []byte) error {
 		candidatesRead.Add(1)
@@ -204,7 +204,7 @@ func eachCandidate(tx *bolt.Tx, f Filter, now time.Time, fn func(id, row []byte,
 			if !ok {
 				return fmt.Errorf("case %s: %w", id, errBadRow)
 			}
-			return fn(id, row, func() []byte { return dueViewOf(id, view) })
+			return fn(id, row, func() []byte { return view })
 		}
 		switch {
 		case f.AnswerNotSent:
@@ -226,10 +226,10 @@ func eachCandidate(tx *bolt.Tx, f Filter, now time.Time, fn func(id, row []byte,
 	})
 }
 
-// viewOf is the list view of case id whose stored value and row are
-// given: the value's own, or that of its due index entry, where schema 7
-// keeps the view of a case in the due index (encodeCase).
-func viewOf(tx *bolt.Tx, id, value, row []byte) []byte {
+// viewOf is the list view of a case whose stored value and row are given:
+// the value's own, or that of its due index entry, where schema 7 keeps
+// the view of a case in the due index (encodeCase).
+func viewOf(tx *bolt.Tx, value, row []byte) []byte {
 	_, view, _ := splitCaseValue(value)
 	if len(view) > 0 {
 		return view
@@ -240,7 +240,7 @@ func viewOf(tx *bolt.Tx, id, value, row []byte) []byte {
 		return view
 	}
 	_, view, _ = splitDueValue(tx.Bucket(bucketDue).Get(key))
-	return dueViewOf(id, view)
+	return view
 }
 
 // eachMerged walks the due and unsent indexes up to limit together, in

@@ -397,13 +397,10 @@ func encodeCase(rec *record, st *cases.State) (*encodedCase, error) {
 	enc.index = indexEntry{bucket: bucket, key: key}
 	// The due index carries the row and the view, so that "overdue" and
 	// "due within" read one bucket in order, without a lookup per case;
-	// from schema 7 the view is kept there alone, compressed, not also in
-	// the case's value (viewOf finds it).
+	// from schema 7 the view is kept there alone, not also in the case's
+	// value (viewOf finds it).
 	if bytes.Equal(bucket, bucketDue) {
-		if enc.index.value, err = encodeDueValue(enc.row, view); err != nil {
-			return nil, err
-		}
-		view = nil
+		enc.index.value, view = encodeDueValue(enc.row, view), nil
 	}
 	enc.value = encodeCaseValue(recordJSON, view)
 	return enc, nil
