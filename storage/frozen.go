@@ -28,10 +28,13 @@ import (
 // with frozenDict. Format 1 stored each envelope's text (its prev left
 // out); format 2 stores an envelope of this build's layout in its parts
 // (envelopeParts), binary where the text is hex, without what the
-// envelope's other parts give back. Both stay readable.
+// envelope's other parts give back; format 3 (schema 7) also stores the
+// content's at and recorded_at in binary (eventTimes), each event's at
+// after the one before. All stay readable.
 const (
 	frozenFormat1 = 1
-	frozenFormat  = 2
+	frozenFormat2 = 2
+	frozenFormat  = 3
 )
 
 // How one envelope of a frozen timeline is stored, the byte after its
@@ -87,8 +90,14 @@ func digestOf(env []byte) (string, error) {
 // freezeEnvelopes encodes the envelopes of case id (events 1, 2, ... in
 // order) as one frozen value.
 func freezeEnvelopes(id string, envs [][]byte) ([]byte, error) {
+	return freezeAs(frozenFormat, id, envs)
+}
+
+// freezeAs is freezeEnvelopes in format 2 or 3 (the migration's tests
+// make files of schema 6 with format 2).
+func freezeAs(format byte, id string, envs [][]byte) ([]byte, error) {
 	var buf bytes.Buffer
-	buf.WriteByte(frozenFormat)
+	buf.WriteByte(format)
 	w, err := envelopeWriters.get(&buf)
 	if err != nil {
 		return nil, err
@@ -97,13 +106,18 @@ func freezeEnvelopes(id string, envs [][]byte) ([]byte, error) {
 	hash := chainStart(id)
 	var head [2*binary.MaxVarintLen64 + 1]byte
 	var parts []byte
+	var lastAt int64
+	times := &lastAt
+	if format == frozenFormat2 {
+		times = nil
+	}
 	for i, env := range envs {
 		digest, err := digestOf(env)
 		if err != nil {
 			return nil, err
 		}
 		body, kind, ok := env, byte(envWhole), false
-		if parts, ok = encodeParts(parts[:0], env, uint64(i+1), hash); ok {
+		if parts, ok = encodeParts(parts[:0], env, uint64(i+1), hash, times); ok {
 			body, kind = parts, envParts
 		} else if at := splitPrev(env); at >= 0 && string(env[at:at+64]) == hash {
 			body, kind = append(append([]byte(nil), env[:at]...), env[at+64:]...), envNoPrev
@@ -133,7 +147,7 @@ func freezeEnvelopes(id string, envs [][]byte) ([]byte, error) {
 // thawEnvelopes calls fn with each envelope of a frozen value of case id,
 // numbered from 1, as it was frozen.
 func thawEnvelopes(id string, frozen []byte, fn func(seq uint64, env []byte) error) error {
-	if len(frozen) == 0 || frozen[0] != frozenFormat1 && frozen[0] != frozenFormat {
+	if len(frozen) == 0 || frozen[0] != frozenFormat1 && frozen[0] != frozenFormat2 && frozen[0] != frozenFormat {
 		return fmt.Errorf("case %s: a frozen timeline of an unknown format", id)
 	}
 	plain, err := inflate(frozen[1:], frozenDict)
@@ -142,6 +156,7 @@ func thawEnvelopes(id string, frozen []byte, fn func(seq uint64, env []byte) err
 	}
 	damaged := fmt.Errorf("case %s: a damaged frozen timeline", id)
 	hash := chainStart(id)
+	var lastAt int64
 	for seq := uint64(1); len(plain) > 0; seq++ {
 		n, size := binary.Uvarint(plain)
 		if size <= 0 || uint64(len(plain)-size) < n+1 {
@@ -151,8 +166,8 @@ func thawEnvelopes(id string, frozen []byte, fn func(seq uint64, env []byte) err
 		plain = plain[size+1+int(n):]
 		env := body
 		switch {
-		case kind == envParts && frozen[0] == frozenFormat:
-			if env, err = decodeParts(body, seq, hash); err != nil {
+		case kind == envParts && frozen[0] != frozenFormat1:
+			if env, err = decodeParts(body, seq, hash, &lastAt); err != nil {
 				return damaged
 			}
 		case kind == envNoPrev:

@@ -29,7 +29,8 @@ import (
 const (
 	partsDigest = 1 << iota
 	partsSealed
-	partsPrev // its prev is stored (an event stored alone, not in a chain)
+	partsPrev  // its prev is stored (an event stored alone, not in a chain)
+	partsTimes // its content's at and recorded_at are stored in binary (schema 7)
 )
 
 // envelopeParts is an envelope of this build's layout:
@@ -209,8 +210,11 @@ func fillSealed(content []byte, personal []personalPart) []byte {
 // encodeParts appends the stored parts of envelope env, event seq whose
 // prev is prev (the chain's hash before it; "" to store the envelope's
 // own), to out; ok is false when env is not an envelope its parts rebuild
-// byte for byte.
-func encodeParts(out, env []byte, seq uint64, prev string) ([]byte, bool) {
+// byte for byte. lastAt is the instant of the event before in the same
+// value (0 for an event stored alone), which its own at is stored after;
+// it is moved on to this event's. A nil lastAt keeps the at and
+// recorded_at as text (as schema 6 stored them).
+func encodeParts(out, env []byte, seq uint64, prev string, lastAt *int64) ([]byte, bool) {
 	p, err := splitEnvelope(env)
 	if err != nil || p.seq != seq || prev != "" && p.prev != prev {
 		return out, false
@@ -226,15 +230,32 @@ func encodeParts(out, env []byte, seq uint64, prev string) ([]byte, bool) {
 	if dropped {
 		flags |= partsSealed
 	}
+	var times eventTimes
+	ok := false
+	if lastAt != nil {
+		times, ok = splitTimes(content)
+	}
+	if ok {
+		flags |= partsTimes
+		content = times.content
+	}
 	// What decodeParts will rebuild, tried now.
 	q := p
+	q.content = content
+	if ok {
+		q.content, _ = times.join(content)
+	}
 	if dropped {
-		q.content = fillSealed(content, p.personal)
+		q.content = fillSealed(q.content, p.personal)
 	}
 	if !bytes.Equal(joinEnvelope(q), env) {
 		return out, false
 	}
 	out = append(append(out, flags), p.salt...)
+	if ok {
+		out = times.append(out, *lastAt)
+		*lastAt = times.at
+	}
 	if flags&partsPrev != 0 {
 		d, _ := hex.DecodeString(p.prev)
 		out = append(out, d...)
@@ -256,8 +277,9 @@ func encodeParts(out, env []byte, seq uint64, prev string) ([]byte, bool) {
 }
 
 // decodeParts is the text of event seq, stored in its parts, whose prev
-// is prev unless its parts store it.
-func decodeParts(body []byte, seq uint64, prev string) ([]byte, error) {
+// is prev unless its parts store it; lastAt is as encodeParts was given it,
+// and moved on alike.
+func decodeParts(body []byte, seq uint64, prev string, lastAt *int64) ([]byte, error) {
 	r := partReader{b: body}
 	p := envelopeParts{seq: seq, prev: prev}
 	flags, ok := r.bytes(1)
@@ -266,6 +288,13 @@ func decodeParts(body []byte, seq uint64, prev string) ([]byte, error) {
 	}
 	if p.salt, ok = r.bytes(saltSize); !ok {
 		return nil, errNotParts
+	}
+	var times eventTimes
+	if flags[0]&partsTimes != 0 {
+		if !times.read(&r, *lastAt) {
+			return nil, errNotParts
+		}
+		*lastAt = times.at
 	}
 	if flags[0]&partsPrev != 0 {
 		d, ok := r.bytes(sha256.Size)
@@ -305,6 +334,11 @@ func decodeParts(body []byte, seq uint64, prev string) ([]byte, error) {
 	}
 	if r.i != len(body) {
 		return nil, errNotParts
+	}
+	if flags[0]&partsTimes != 0 {
+		if p.content, ok = times.join(p.content); !ok {
+			return nil, errNotParts
+		}
 	}
 	if flags[0]&partsSealed != 0 {
 		p.content = fillSealed(p.content, p.personal)
@@ -413,7 +447,8 @@ func (r *partReader) sized() ([]byte, bool) {
 // envParts, when they rebuild it byte for byte; else its text (which
 // begins with '{', as every event stored before schema 6 does).
 func storedEvent(seq uint64, env []byte) []byte {
-	if v, ok := encodeParts([]byte{envParts}, env, seq, ""); ok {
+	var lastAt int64
+	if v, ok := encodeParts([]byte{envParts}, env, seq, "", &lastAt); ok {
 		return v
 	}
 	return env
@@ -425,5 +460,6 @@ func eventText(seq uint64, v []byte) ([]byte, error) {
 	if len(v) == 0 || v[0] != envParts {
 		return v, nil
 	}
-	return decodeParts(v[1:], seq, "")
+	var lastAt int64
+	return decodeParts(v[1:], seq, "", &lastAt)
 }

@@ -116,16 +116,16 @@ func TestCompactFreezesClosedCases(t *testing.T) {
 	mustCatch(t, s, closed, "an event altered in a frozen timeline")
 }
 
-// BenchmarkFreezeCase is what freezing a closed demo case costs (its
-// timeline and its stored value), and thawing both back.
-func BenchmarkFreezeCase(b *testing.B) {
-	now := testNow
-	s := demoFile(b, b.TempDir()+"/demo.db", 200, now)
-	type closedCase struct {
-		id    string
-		envs  [][]byte
-		value []byte
-	}
+// closedCase is a closed demo case: its envelopes and its stored value.
+type closedCase struct {
+	id    string
+	envs  [][]byte
+	value []byte
+}
+
+// closedDemoCases are the closed cases of a demo file of n cases.
+func closedDemoCases(b *testing.B, n int) []closedCase {
+	s := demoFile(b, b.TempDir()+"/demo.db", n, testNow)
 	var closed []closedCase
 	_ = s.view(func(tx *bolt.Tx) error {
 		return tx.Bucket(bucketCases).ForEach(func(k, v []byte) error {
@@ -143,6 +143,13 @@ func BenchmarkFreezeCase(b *testing.B) {
 	if len(closed) == 0 {
 		b.Fatal("no closed case")
 	}
+	return closed
+}
+
+// BenchmarkFreezeCase is what freezing a closed demo case costs (its
+// timeline and its stored value), and thawing both back.
+func BenchmarkFreezeCase(b *testing.B) {
+	closed := closedDemoCases(b, 200)
 	for i := 0; b.Loop(); i++ {
 		c := closed[i%len(closed)]
 		frozen, err := freezeEnvelopes(c.id, c.envs)
@@ -159,6 +166,35 @@ func BenchmarkFreezeCase(b *testing.B) {
 		if _, err := thawCaseValue(value); err != nil {
 			b.Fatal(err)
 		}
+	}
+}
+
+// BenchmarkThawTimeline is what reading a closed demo case's frozen
+// timeline back costs (show and export --record of a closed case read it
+// whole), in frozen format 2 (times as text) and 3 (times in binary).
+func BenchmarkThawTimeline(b *testing.B) {
+	closed := closedDemoCases(b, 200)
+	values := make([][2][]byte, len(closed))
+	for j, c := range closed {
+		for i, format := range []byte{frozenFormat2, frozenFormat} {
+			var err error
+			if values[j][i], err = freezeAs(format, c.id, c.envs); err != nil {
+				b.Fatal(err)
+			}
+		}
+	}
+	for i, name := range []string{"format2", "format3"} {
+		b.Run(name, func(b *testing.B) {
+			bytes := 0
+			for j := 0; b.Loop(); j++ {
+				k := j % len(closed)
+				bytes += len(values[k][i])
+				if err := thawEnvelopes(closed[k].id, values[k][i], func(uint64, []byte) error { return nil }); err != nil {
+					b.Fatal(err)
+				}
+			}
+			b.ReportMetric(float64(bytes)/float64(b.N), "stored-B/case")
+		})
 	}
 }
 
@@ -203,14 +239,16 @@ func TestFrozenPartsRebuildEveryKindOfEvent(t *testing.T) {
 	p.personal[0].value = []byte(`"not what was committed to"`)
 	envs[2] = joinEnvelope(p)
 
-	prev := chainStart(id)
+	prev, lastAt := chainStart(id), int64(0)
 	for i, env := range envs {
 		digest, _ := digestOf(env)
-		stored, ok := encodeParts(nil, env, uint64(i+1), prev)
+		stored, ok := encodeParts(nil, env, uint64(i+1), prev, &lastAt)
 		if !ok {
 			t.Errorf("event %d (%s) is not stored in its parts:\n%s", i+1, cases.EventKinds[i], env)
 		} else if p, _ := splitEnvelope(env); len(p.personal) > 0 && i != 2 && bytes.Contains(stored, []byte(p.digest)) {
 			t.Errorf("event %d keeps its digest in its parts", i+1)
+		} else if stored[0]&partsTimes == 0 || bytes.Contains(stored, []byte(`"at":"2`)) || bytes.Contains(stored, []byte(`"recorded_at":"2`)) {
+			t.Errorf("event %d (%s) keeps its at and recorded_at as text:\n%q", i+1, cases.EventKinds[i], stored)
 		}
 		prev = chainNext(prev, digest)
 	}
@@ -244,5 +282,75 @@ func TestFrozenPartsRebuildEveryKindOfEvent(t *testing.T) {
 	})
 	if err != nil || n != len(envs) {
 		t.Fatalf("%d of %d events thawed: %v", n, len(envs), err)
+	}
+}
+
+// The at and recorded_at of an event come back from their binary form as
+// the text they were, whatever the zone and precision; a text that does
+// not format back the same (an offset of +00:00, which Go writes Z) stays
+// text; a cut or altered binary form is refused, not read wrong.
+func TestEventTimesInBinary(t *testing.T) {
+	tests := []struct {
+		at, recorded string
+		binary       bool
+	}{
+		{"2026-05-19T08:16:23.32037764+02:00", "2026-05-19T09:49:00.179617526+02:00", true},
+		{"2026-03-29T01:59:59.999999999+01:00", "2026-03-29T03:00:00.5+02:00", true}, // across a change of offset
+		{"2026-11-30T12:00:00Z", "2026-11-30T12:00:00Z", true},
+		{"2026-01-01T00:00:00-08:00", "2025-12-31T23:59:59.000000001Z", true}, // recorded before it happened
+		{"2026-07-01T10:00:00.1+05:45", "2026-07-01T10:00:00.1+05:45", true},
+		{"2026-11-30T12:00:00+00:00", "2026-11-30T12:00:00Z", false},
+		{"2026-11-30T12:00:00.100Z", "2026-11-30T12:00:00Z", false}, // a trailing 0 Go does not write
+	}
+	lastAt := int64(0)
+	for _, c := range tests {
+		content := []byte(`{"kind":"noted","at":"` + c.at + `","recorded_at":"` + c.recorded + `","actor":"anna","text":"x"}`)
+		times, ok := splitTimes(content)
+		if ok != c.binary {
+			t.Errorf("%s / %s: stored in binary %v, want %v", c.at, c.recorded, ok, c.binary)
+			continue
+		}
+		if !ok {
+			continue
+		}
+		stored := times.append(nil, lastAt)
+		var back eventTimes
+		if !back.read(&partReader{b: stored}, lastAt) {
+			t.Fatalf("%s: its binary form does not read back", c.at)
+		}
+		joined, ok := back.join(times.content)
+		if !ok || !bytes.Equal(joined, content) {
+			t.Errorf("%s: reads back as\n%s\nnot\n%s", c.at, joined, content)
+		}
+		if len(stored) > 24 {
+			t.Errorf("%s: %d bytes in binary, more than the 24 its parts need at most here", c.at, len(stored))
+		}
+		for cut := range len(stored) - 1 {
+			var short eventTimes
+			if short.read(&partReader{b: stored[:cut]}, lastAt) {
+				t.Errorf("%s: its binary form cut to %d bytes reads", c.at, cut)
+			}
+		}
+		lastAt = times.at
+	}
+	// An event whose binary times are altered: a one-line error, not a
+	// panic, whatever byte is changed.
+	id := "DSR-2026-000009"
+	var rec record
+	rec.Case = &cases.Case{ID: id}
+	env, err := rec.chain(cases.Event{Kind: cases.EventNoted, At: testNow, RecordedAt: testNow, Actor: "anna", Text: "hello"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	stored := storedEvent(1, env)
+	if stored[0] != envParts {
+		t.Fatalf("a note is not stored in its parts")
+	}
+	for i := 1; i < len(stored); i++ {
+		bad := bytes.Clone(stored)
+		bad[i] ^= 0xff
+		if back, err := eventText(1, bad); err == nil && bytes.Equal(back, env) {
+			t.Errorf("byte %d altered reads as the event", i)
+		}
 	}
 }

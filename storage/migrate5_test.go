@@ -1,6 +1,7 @@
 package storage
 
 import (
+	"encoding/binary"
 	"path/filepath"
 	"strconv"
 	"testing"
@@ -92,7 +93,9 @@ func TestMigrateToFlatTimelines(t *testing.T) {
 		}
 		return tx.Bucket(bucketEvents).ForEach(func(k, v []byte) error {
 			moved++
-			if envelopes[caseOfEventKey(k)+"/"+string(k[len(k)-8:])] != string(v) {
+			// Stored in its parts by schema 7's step, it reads as it was.
+			env, err := eventText(binary.BigEndian.Uint64(k[len(k)-8:]), v)
+			if err != nil || envelopes[caseOfEventKey(k)+"/"+string(k[len(k)-8:])] != string(env) {
 				t.Errorf("%q: the envelope changed in the move", k)
 			}
 			return nil

@@ -182,16 +182,13 @@ func (s *Store) Queue(now time.Time) ([]cases.Summary, uint64, error) {
 // transaction.
 func eachCandidate(tx *bolt.Tx, f Filter, now time.Time, fn func(id, row []byte, view func() []byte) error) error {
 	stored := tx.Bucket(bucketCases)
-	storedView := func(id []byte) func() []byte {
-		return func() []byte {
-			_, view, _ := splitCaseValue(stored.Get(id))
-			return view
-		}
+	storedView := func(id, row []byte) func() []byte {
+		return func() []byte { return viewOf(tx, stored.Get(id), row) }
 	}
 	unsent := func(k, v []byte) error {
 		candidatesRead.Add(1)
 		id := k[bytes.LastIndexByte(k, 0)+1:]
-		return fn(id, v, storedView(id))
+		return fn(id, v, storedView(id, v))
 	}
 	n := f.narrowing()
 	switch {
@@ -225,8 +222,25 @@ func eachCandidate(tx *bolt.Tx, f Filter, now time.Time, fn func(id, row []byte,
 	}
 	return tx.Bucket(bucketRows).ForEach(func(id, row []byte) error {
 		candidatesRead.Add(1)
-		return fn(id, row, storedView(id))
+		return fn(id, row, storedView(id, row))
 	})
+}
+
+// viewOf is the list view of a case whose stored value and row are given:
+// the value's own, or that of its due index entry, where schema 7 keeps
+// the view of a case in the due index (encodeCase).
+func viewOf(tx *bolt.Tx, value, row []byte) []byte {
+	_, view, _ := splitCaseValue(value)
+	if len(view) > 0 {
+		return view
+	}
+	_, ref, err := decodeRow(row)
+	bucket, key, _ := bytes.Cut(ref, []byte{'/'})
+	if err != nil || !bytes.Equal(bucket, bucketDue) {
+		return view
+	}
+	_, view, _ = splitDueValue(tx.Bucket(bucketDue).Get(key))
+	return view
 }
 
 // eachMerged walks the due and unsent indexes up to limit together, in

@@ -94,6 +94,8 @@ func u64(n uint64) []byte {
 // A case's value in the cases bucket holds two parts, so that one write
 // keeps them together: its record (JSON, without the timeline) and the case
 // as list --json prints it. Schema 1 held the record alone, as bare JSON.
+// From schema 7 the view of a case in the due index is in its due entry
+// alone, and its value's view is empty.
 const caseValueFormat = 2
 
 func encodeCaseValue(recordJSON, view []byte) []byte {
@@ -383,7 +385,7 @@ func encodeCase(rec *record, st *cases.State) (*encodedCase, error) {
 	if err != nil {
 		return nil, err
 	}
-	enc := &encodedCase{id: []byte(rec.Case.ID), value: encodeCaseValue(recordJSON, view), blobs: rec.blobs}
+	enc := &encodedCase{id: []byte(rec.Case.ID), blobs: rec.blobs}
 	bucket, key := indexKey(rec.Case, st)
 	var ref []byte
 	if bucket != nil {
@@ -393,12 +395,14 @@ func encodeCase(rec *record, st *cases.State) (*encodedCase, error) {
 	enc.row, enc.sum = encodeRow(&sum, ref), sum
 	enc.reportKey, enc.report = encodeReportEntry(rec.Case, st, &sum)
 	enc.index = indexEntry{bucket: bucket, key: key}
-	// The due index carries the row and the view too, so that "overdue"
-	// and "due within" read one bucket in order, without a lookup per case.
+	// The due index carries the row and the view, so that "overdue" and
+	// "due within" read one bucket in order, without a lookup per case;
+	// from schema 7 the view is kept there alone, not also in the case's
+	// value (viewOf finds it).
 	if bytes.Equal(bucket, bucketDue) {
-		enc.index.value = append(binary.AppendUvarint(nil, uint64(len(enc.row))), enc.row...)
-		enc.index.value = append(enc.index.value, view...)
+		enc.index.value, view = encodeDueValue(enc.row, view), nil
 	}
+	enc.value = encodeCaseValue(recordJSON, view)
 	return enc, nil
 }
 

@@ -29,7 +29,9 @@ import (
 // sequence instead of a bucket per case (timeline.go).
 // Version 6 stores each organisation's log in tiles: its leaves and every
 // fourth level, 16 hashes a value (logtiles.go).
-const SchemaVersion = 6
+// Version 7 stores the at and recorded_at of events in binary and keeps
+// the due index as keys alone (migrate7.go).
+const SchemaVersion = 7
 
 // Bucket names.
 var (
@@ -39,7 +41,7 @@ var (
 	bucketChanges   = []byte("changes")   // change number (8 bytes) -> case ID
 	bucketFiles     = []byte("files")     // ID -> bucket: file name -> content
 	bucketIDs       = []byte("ids")       // year -> bucket whose sequence numbers cases
-	bucketDue       = []byte("due")       // v2: due instant + 0 + ID -> ""; open cases with a running clock
+	bucketDue       = []byte("due")       // v2: due instant + 0 + ID -> "" (before v7: the row and view); open cases with a running clock
 	bucketWaiting   = []byte("waiting")   // v2: received instant + 0 + ID -> ""; paused or awaiting restart
 	bucketRows      = []byte("rows")      // v2: ID -> the queue's summary and its index key (row.go)
 
@@ -195,6 +197,7 @@ var migrations = []migration{
 	{to: 4, name: "chain", batch: migrateChainBatch},
 	{to: 5, name: "flat timelines", batch: flattenBatch},
 	{to: 6, name: "tiled logs", batch: tileLogsBatch},
+	{to: 7, name: "compact events", batch: compactEventsBatch},
 }
 
 // keyMigration marks a migration under way: the step running and the last

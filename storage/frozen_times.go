@@ -1,0 +1,138 @@
+package storage
+
+import (
+	"bytes"
+	"encoding/binary"
+	"time"
+)
+
+// An event's content begins {"kind":"…","at":"…","recorded_at":"…", two
+// instants of RFC 3339 with nanoseconds and the zone's offset, 70
+// characters whose digits compression hardly shrinks. Stored in binary
+// (frozen format 3, and events stored alone from schema 7) they are the
+// at as a signed count of nanoseconds after the event before in the same
+// value, the recorded_at after the at, and the two offsets: about 16
+// bytes. The content keeps its place with both strings empty. Only
+// instants whose text this gives back byte for byte are stored so
+// (encodeParts compares the whole envelope it would rebuild).
+
+// eventTimes are the at and recorded_at of an event's content.
+type eventTimes struct {
+	at, recorded       int64 // Unix nanoseconds
+	atZone, recordZone int   // offsets east of UTC, in seconds
+	where              int   // where the at's text begins in the content left
+	content            []byte
+}
+
+// atField and recordedField are what surrounds the at's text.
+var (
+	atField       = []byte(`","at":"`)
+	recordedField = []byte(`","recorded_at":"`)
+)
+
+// splitTimes reads the at and recorded_at at the head of an event's
+// content, and the content with both left empty; false when the content
+// does not begin so or an instant's text is not as this build writes it.
+func splitTimes(content []byte) (eventTimes, bool) {
+	var t eventTimes
+	const head = `{"kind":"`
+	if !bytes.HasPrefix(content, []byte(head)) {
+		return t, false
+	}
+	kindEnd := bytes.IndexByte(content[len(head):], '"')
+	if kindEnd < 0 {
+		return t, false
+	}
+	i := len(head) + kindEnd
+	if !bytes.HasPrefix(content[i:], atField) {
+		return t, false
+	}
+	t.where = i + len(atField)
+	atLen := bytes.IndexByte(content[t.where:], '"')
+	if atLen < 0 || !bytes.HasPrefix(content[t.where+atLen:], recordedField) {
+		return t, false
+	}
+	from := t.where + atLen + len(recordedField)
+	recLen := bytes.IndexByte(content[from:], '"')
+	if recLen < 0 {
+		return t, false
+	}
+	var ok bool
+	if t.at, t.atZone, ok = parseInstant(content[t.where : t.where+atLen]); !ok {
+		return t, false
+	}
+	if t.recorded, t.recordZone, ok = parseInstant(content[from : from+recLen]); !ok {
+		return t, false
+	}
+	t.content = make([]byte, 0, len(content)-atLen-recLen)
+	t.content = append(append(append(t.content, content[:t.where]...), recordedField...), content[from+recLen:]...)
+	return t, true
+}
+
+// parseInstant reads an instant as json.Marshal writes a time.Time, false
+// when formatting it again does not give the same text.
+func parseInstant(text []byte) (int64, int, bool) {
+	at, err := time.Parse(time.RFC3339Nano, string(text))
+	if err != nil {
+		return 0, 0, false
+	}
+	_, zone := at.Zone()
+	nanos := at.UnixNano()
+	if !bytes.Equal(formatInstant(nil, nanos, zone), text) {
+		return 0, 0, false
+	}
+	return nanos, zone, true
+}
+
+// formatInstant appends the text of an instant at the zone's offset.
+func formatInstant(out []byte, nanos int64, zone int) []byte {
+	return time.Unix(0, nanos).In(time.FixedZone("", zone)).AppendFormat(out, time.RFC3339Nano)
+}
+
+// join gives back the content with its instants' text, false when the
+// content left has no empty instants where t says.
+func (t eventTimes) join(content []byte) ([]byte, bool) {
+	if t.where < 0 || t.where > len(content) || !bytes.HasPrefix(content[t.where:], recordedField) ||
+		!bytes.HasSuffix(content[:t.where], atField) {
+		return nil, false
+	}
+	out := make([]byte, 0, len(content)+72)
+	out = formatInstant(append(out, content[:t.where]...), t.at, t.atZone)
+	out = formatInstant(append(out, recordedField...), t.recorded, t.recordZone)
+	return append(out, content[t.where+len(recordedField):]...), true
+}
+
+// append appends t in binary: where, the at after lastAt, the recorded_at
+// after the at, the at's offset and the recorded_at's after it.
+func (t eventTimes) append(out []byte, lastAt int64) []byte {
+	out = binary.AppendUvarint(out, uint64(t.where))
+	out = binary.AppendVarint(out, t.at-lastAt)
+	out = binary.AppendVarint(out, t.recorded-t.at)
+	out = binary.AppendVarint(out, int64(t.atZone))
+	return binary.AppendVarint(out, int64(t.recordZone-t.atZone))
+}
+
+// read reads what append wrote, false when it is cut short or out of
+// range.
+func (t *eventTimes) read(r *partReader, lastAt int64) bool {
+	where, ok := r.uvarint()
+	if !ok || where > 1<<30 {
+		return false
+	}
+	var v [4]int64
+	for i := range v {
+		x, n := binary.Varint(r.b[r.i:])
+		if n <= 0 {
+			return false
+		}
+		r.i += n
+		v[i] = x
+	}
+	const day = 24 * 60 * 60
+	if v[2] <= -day || v[2] >= day || v[3] <= -2*day || v[3] >= 2*day {
+		return false
+	}
+	t.where, t.at, t.recorded = int(where), lastAt+v[0], lastAt+v[0]+v[1]
+	t.atZone, t.recordZone = int(v[2]), int(v[2]+v[3])
+	return true
+}
