@@ -382,16 +382,9 @@ func (l *logBatch) add(tx *bolt.Tx, c *cases.Case, leaves []tlog.Hash) error {
 	org := c.Controller
 	p := l.logs[org]
 	if p == nil {
-		logs, err := tx.CreateBucketIfNotExists(bucketLogs)
+		b, err := orgLog(tx, org)
 		if err != nil {
 			return err
-		}
-		b, err := logs.CreateBucketIfNotExists([]byte(org))
-		if err != nil {
-			return err
-		}
-		if err := tileLog(b); err != nil { // a new log, or one not yet tiled (step 6)
-			return fmt.Errorf("the log of %s: %w", org, err)
 		}
 		if l.logs == nil {
 			l.logs = map[string]*pendingLog{}

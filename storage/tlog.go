@@ -178,16 +178,9 @@ func logEvent(tx *bolt.Tx, c *cases.Case, env []byte) error {
 
 // appendLeaf adds a leaf hash to an organisation's log and returns its index.
 func appendLeaf(tx *bolt.Tx, org string, h tlog.Hash) (int64, error) {
-	logs, err := tx.CreateBucketIfNotExists(bucketLogs)
+	b, err := orgLog(tx, org)
 	if err != nil {
 		return 0, err
-	}
-	b, err := logs.CreateBucketIfNotExists([]byte(org))
-	if err != nil {
-		return 0, err
-	}
-	if err := tileLog(b); err != nil { // a new log, or one not yet tiled (step 6)
-		return 0, fmt.Errorf("the log of %s: %w", org, err)
 	}
 	b.FillPercent = 0.95 // it grows at its end only
 	n := logSize(b)
@@ -195,6 +188,23 @@ func appendLeaf(tx *bolt.Tx, org string, h tlog.Hash) (int64, error) {
 		return 0, fmt.Errorf("the log of %s: %w", org, err)
 	}
 	return n, b.Put(keyLogSize, u64(uint64(n+1)))
+}
+
+// orgLog is the bucket of an organisation's log, made if it is new, and
+// tiled if it is not yet (step 6).
+func orgLog(tx *bolt.Tx, org string) (*bolt.Bucket, error) {
+	logs, err := tx.CreateBucketIfNotExists(bucketLogs)
+	if err != nil {
+		return nil, err
+	}
+	b, err := logs.CreateBucketIfNotExists([]byte(org))
+	if err != nil {
+		return nil, err
+	}
+	if err := tileLog(b); err != nil {
+		return nil, fmt.Errorf("the log of %s: %w", org, err)
+	}
+	return b, nil
 }
 
 // logSize is how many leaves an organisation's log holds.
