@@ -133,7 +133,7 @@ type Model struct {
 	status   string           // a message for the status line
 	err      string           // the last error, shown until the next success
 	// held is the keys pressed before the registers came that need them
-	// (registers.go), in order, served when they come.
+	// (startregisters.go), in order, served when they come.
 	held []tea.KeyPressMsg
 }
 
