@@ -54,13 +54,8 @@ func viewInDueOnly(tx *bolt.Tx, id []byte) error {
 	if err != nil || len(view) == 0 {
 		return err
 	}
-	_, ref, err := decodeRow(tx.Bucket(bucketRows).Get(id))
-	bucket, key, _ := bytes.Cut(ref, []byte{'/'})
-	if err != nil || !bytes.Equal(bucket, bucketDue) {
-		return nil
-	}
-	if _, inDue, ok := splitDueValue(tx.Bucket(bucketDue).Get(key)); !ok || !bytes.Equal(inDue, view) {
-		return nil // left as it is, for check to say
+	if inDue, ok := dueView(tx, tx.Bucket(bucketRows).Get(id)); !ok || !bytes.Equal(inDue, view) {
+		return nil // not in the due index; or left as it is, for check to say
 	}
 	return stored.Put(id, encodeCaseValue(bytes.Clone(recordJSON), nil))
 }

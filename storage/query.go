@@ -234,13 +234,20 @@ func viewOf(tx *bolt.Tx, value, row []byte) []byte {
 	if len(view) > 0 {
 		return view
 	}
+	view, _ = dueView(tx, row)
+	return view
+}
+
+// dueView is the list view in the due entry of the case whose row is
+// given; false when the row names no due entry or the entry is unreadable.
+func dueView(tx *bolt.Tx, row []byte) ([]byte, bool) {
 	_, ref, err := decodeRow(row)
 	bucket, key, _ := bytes.Cut(ref, []byte{'/'})
 	if err != nil || !bytes.Equal(bucket, bucketDue) {
-		return view
+		return nil, false
 	}
-	_, view, _ = splitDueValue(tx.Bucket(bucketDue).Get(key))
-	return view
+	_, view, ok := splitDueValue(tx.Bucket(bucketDue).Get(key))
+	return view, ok
 }
 
 // eachMerged walks the due and unsent indexes up to limit together, in
