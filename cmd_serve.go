@@ -8,9 +8,7 @@ import (
 	"net"
 	"os"
 	"os/signal"
-	"os/user"
 	"path/filepath"
-	"strconv"
 	"syscall"
 	"time"
 
@@ -86,11 +84,8 @@ func (a *app) runServe(o serveOptions) int {
 	path = a.dbPath(path)
 	gid := -1
 	if o.group != "" {
-		g, err := user.LookupGroup(o.group)
-		if err == nil {
-			gid, err = strconv.Atoi(g.Gid)
-		}
-		if err != nil {
+		var err error
+		if gid, err = storage.GroupID(o.group); err != nil {
 			return a.fail(exitUsage, fmt.Errorf("serve: unknown group %q", o.group))
 		}
 	}

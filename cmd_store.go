@@ -190,7 +190,7 @@ func (a *app) runInit(db string, shared bool, group string, test bool) int {
 		return a.fail(exitUsage, fmt.Errorf("init: --shared needs --group NAME"))
 	}
 	if shared {
-		if _, err := user.LookupGroup(group); err != nil {
+		if _, err := storage.GroupID(group); err != nil {
 			return a.fail(exitUsage, fmt.Errorf("init: unknown group %q", group))
 		}
 	}

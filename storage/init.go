@@ -5,9 +5,7 @@ import (
 	"fmt"
 	"io/fs"
 	"os"
-	"os/user"
 	"path/filepath"
-	"strconv"
 	"syscall"
 
 	bolt "go.etcd.io/bbolt"
@@ -25,12 +23,9 @@ func Init(path string, shared bool, group string) error {
 	s.mayCreate = true
 	gid := -1
 	if shared {
-		g, err := user.LookupGroup(group)
-		if err != nil {
-			return fmt.Errorf("unknown group %q: %w", group, err)
-		}
-		if gid, err = strconv.Atoi(g.Gid); err != nil {
-			return fmt.Errorf("group %q has no numeric id", group)
+		var err error
+		if gid, err = GroupID(group); err != nil {
+			return err
 		}
 	}
 	info, err := os.Stat(dir)
