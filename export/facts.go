@@ -2,7 +2,6 @@ package export
 
 import (
 	"fmt"
-	"regexp"
 	"slices"
 	"strings"
 
@@ -246,7 +245,7 @@ const (
 var (
 	outsideEEA = lazyRegexp(`(?i)\b(united states|usa|u\.s\.|us|outside|united kingdom|uk|switzerland|canada|india|china|japan|australia|brazil|israel|singapore|new zealand|south korea|philippines|ukraine|serbia|turkey)\b`)
 	insideEEA  = lazyRegexp(`(?i)\b(eu|eea|european union|european economic area|austria|belgium|bulgaria|croatia|cyprus|czechia|czech republic|denmark|estonia|finland|france|germany|greece|hungary|ireland|italy|latvia|lithuania|luxembourg|malta|netherlands|poland|portugal|romania|slovakia|slovenia|spain|sweden|iceland|liechtenstein|norway)\b`)
-	noneNeeded = regexp.MustCompile(`(?i)^none needed`)
+	noneNeeded = lazyRegexp(`(?i)^none needed`)
 )
 
 func place(country string) placement {
@@ -317,7 +316,7 @@ func (f *facts) recipient(i int) (recipientFact, bool) {
 		safeguard = ""
 	}
 	where := place(rf.Country)
-	if rf.Country == "" && noneNeeded.MatchString(safeguard) {
+	if rf.Country == "" && noneNeeded().MatchString(safeguard) {
 		where = placeInside // the register states that no transfer leaves the EEA
 	}
 	if rf.Country == "" && r.Country.Present() {
@@ -328,11 +327,11 @@ func (f *facts) recipient(i int) (recipientFact, bool) {
 		// A disclosure required by law to a public authority is not a
 		// transfer the register could have a safeguard for.
 		rf.Transfer = ""
-	case where == placeInside && (safeguard == "" || noneNeeded.MatchString(safeguard)):
+	case where == placeInside && (safeguard == "" || noneNeeded().MatchString(safeguard)):
 		rf.Transfer = "no transfer outside the EEA"
 	case where == placeInside:
 		rf.Transfer = safeguard
-	case safeguard == "" || noneNeeded.MatchString(safeguard):
+	case safeguard == "" || noneNeeded().MatchString(safeguard):
 		rf.Transfer = ""
 		f.gap(field+".safeguard", fmt.Sprintf("%s: %s is or may be outside the EEA and the register gives no valid safeguard (Art. 15(2))",
 			orText(rf.Name, rf.Category), orText(rf.Country, "the country is not stated")), true, "")

@@ -1,7 +1,6 @@
 package export
 
 import (
-	"regexp"
 	"strings"
 	"unicode"
 
@@ -44,13 +43,13 @@ func escapeMarkdown(s string, table bool) string {
 		b.WriteRune(r)
 	}
 	out := b.String()
-	if m := orderedStart.FindStringSubmatchIndex(out); m != nil && (len(out) == m[5] || out[m[5]] == ' ') {
+	if m := orderedStart().FindStringSubmatchIndex(out); m != nil && (len(out) == m[5] || out[m[5]] == ' ') {
 		out = out[:m[4]] + "\\" + out[m[4]:]
 	}
 	return out
 }
 
-var orderedStart = regexp.MustCompile(`^(\d+)([.)])`)
+var orderedStart = lazyRegexp(`^(\d+)([.)])`)
 
 // mdMisread reports whether the rune at i would be read as Markdown.
 func mdMisread(rs []rune, i int) bool {
@@ -82,7 +81,7 @@ func mdMisread(rs []rune, i int) bool {
 	case '~':
 		return at(i+1) == '~' || at(i-1) == '~'
 	case '&':
-		return entity.MatchString(string(rs[i:]))
+		return entity().MatchString(string(rs[i:]))
 	case '>', '|':
 		return i == 0
 	case '#':
@@ -100,7 +99,7 @@ func mdMisread(rs []rune, i int) bool {
 	return false
 }
 
-var entity = regexp.MustCompile(`^&(#[0-9]+|#[xX][0-9a-fA-F]+|[A-Za-z][A-Za-z0-9]*);`)
+var entity = lazyRegexp(`^&(#[0-9]+|#[xX][0-9a-fA-F]+|[A-Za-z][A-Za-z0-9]*);`)
 
 // mdQuote renders multi-line outside text (a request's wording) as a quote,
 // each line escaped.

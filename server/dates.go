@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"reflect"
 	"strings"
+	"sync"
 
 	"rightsdesk/cases"
 	"rightsdesk/storage"
@@ -20,10 +21,12 @@ var zeroDate = []byte(`"0000-00-00"`)
 
 // dateKeys are the JSON keys of the cases.Date fields (not pointers: those
 // are omitted when nil) of everything the client decodes.
-var dateKeys = collectDateKeys(
-	reflect.TypeFor[cases.Summary](), reflect.TypeFor[cases.View](), reflect.TypeFor[storage.Loaded](),
-	reflect.TypeFor[storage.Result](), reflect.TypeFor[storage.PurgePlan](), reflect.TypeFor[storage.CaseProof](),
-)
+// They are found when first needed, not in the package's init, which
+// every command of the binary pays for.
+var dateKeys = sync.OnceValue(func() map[string]bool {
+	return collectDateKeys(reflect.TypeFor[cases.Summary](), reflect.TypeFor[cases.View](), reflect.TypeFor[storage.Loaded](),
+		reflect.TypeFor[storage.Result](), reflect.TypeFor[storage.PurgePlan](), reflect.TypeFor[storage.CaseProof]())
+})
 
 func collectDateKeys(types ...reflect.Type) map[string]bool {
 	keys := map[string]bool{}
@@ -85,7 +88,7 @@ func nullZeroDates(b []byte) []byte {
 			continue
 		}
 		start := bytes.LastIndexByte(b[:at-2], '"')
-		if start < 1 || (b[start-1] != '{' && b[start-1] != ',') || !dateKeys[string(b[start+1:at-2])] {
+		if start < 1 || (b[start-1] != '{' && b[start-1] != ',') || !dateKeys()[string(b[start+1:at-2])] {
 			continue
 		}
 		out = append(out, b[last:at]...)

@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"hash/fnv"
 	"reflect"
+	"sync"
 	"time"
 
 	"rightsdesk/cases"
@@ -28,7 +29,7 @@ const summariesType = "application/vnd.rightsdesk.summaries"
 
 // summaryPrint is the fingerprint of cases.Summary: the name and type of
 // each of its fields, in order, those of its structs' fields within.
-var summaryPrint = fingerprint(reflect.TypeFor[cases.Summary]())
+var summaryPrint = sync.OnceValue(func() uint64 { return fingerprint(reflect.TypeFor[cases.Summary]()) })
 
 var timeType = reflect.TypeFor[time.Time]()
 
@@ -184,7 +185,7 @@ var errShortSummaries = errors.New("the queue's answer is cut or malformed")
 // encodeSummaries writes the compact form of sums with the counter.
 func encodeSummaries(sums []cases.Summary, counter uint64) []byte {
 	b := make([]byte, 0, 16+len(sums)*256)
-	b = binary.BigEndian.AppendUint64(b, summaryPrint)
+	b = binary.BigEndian.AppendUint64(b, summaryPrint())
 	b = binary.AppendUvarint(b, counter)
 	if sums == nil {
 		b = binary.AppendUvarint(b, 0)
@@ -202,7 +203,7 @@ func decodeSummaries(b []byte) ([]cases.Summary, uint64, error) {
 	if len(b) < 8 {
 		return nil, 0, errShortSummaries
 	}
-	if binary.BigEndian.Uint64(b) != summaryPrint {
+	if binary.BigEndian.Uint64(b) != summaryPrint() {
 		return nil, 0, errors.New("the server's queue rows are of another version of rightsdesk: run the same version on both sides")
 	}
 	r := newByteReader(b[8:])

@@ -1,7 +1,6 @@
 package storage
 
 import (
-	"bytes"
 	"crypto/rand"
 	"crypto/sha256"
 	"encoding/hex"
@@ -221,7 +220,10 @@ func verifiers(events []KeyEvent) (note.Verifiers, error) {
 // seededKey derives a test database's signing key from its seed.
 func seededKey(name string, seed []byte) (skey, vkey string, err error) {
 	sum := sha256.Sum256(append([]byte("rightsdesk signing key\x00"), seed...))
-	return note.GenerateKey(bytes.NewReader(sum[:]), name)
+	// note.GenerateKey(bytes.NewReader(sum[:]), name), without its table
+	// (key_sign.go): the sum is the seed.
+	skey, vkey = edKey(name, sum[:]).encoded(sum[:])
+	return skey, vkey, nil
 }
 
 // signer returns the database's signing key, creating it on first use and
@@ -286,7 +288,7 @@ func cachedSigner(tx *bolt.Tx, now time.Time, cache *keyCache) (note.Signer, err
 	if cached {
 		return s, nil
 	}
-	if s, err = note.NewSigner(skey); err == nil && (reason == "" || seed != nil) {
+	if s, err = newSigner(skey); err == nil && (reason == "" || seed != nil) {
 		// A key file read as it was (not one made just now, whose
 		// identity id does not name) or a test key.
 		cache.put(id, skey, vkey, s)
@@ -313,7 +315,7 @@ func loadKey(tx *bolt.Tx, name string) (skey, vkey, reason string, err error) {
 		return "", "", "", fmt.Errorf("the signing key: %w", err)
 	}
 	skey = strings.TrimSpace(string(data))
-	s, err := note.NewSigner(skey)
+	s, err := newSigner(skey)
 	if err != nil || s.Name() != name {
 		return "", "", "", fmt.Errorf("the signing key %s is not this database's key", path)
 	}
@@ -360,9 +362,12 @@ func publicKey(skey string) (string, error) {
 	if len(parts) != 5 || parts[0] != "PRIVATE" || parts[1] != "KEY" {
 		return "", errors.New("malformed signing key")
 	}
-	s, err := note.NewSigner(skey)
+	s, err := newSigner(skey)
 	if err != nil {
 		return "", err
+	}
+	if e, ok := s.(*edSigner); ok {
+		return note.NewEd25519VerifierKey(s.Name(), e.pub)
 	}
 	// The key's last part is the algorithm byte and the ed25519 seed.
 	raw, err := decodeKeyBytes(parts[4])

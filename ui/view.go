@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"regexp"
 	"strings"
+	"sync"
 	"time"
 	"unicode/utf8"
 
@@ -126,10 +127,12 @@ func wrapHang(s string, width, hang int) []string {
 // unbreakable are the spans a line is not broken inside, as if each were
 // one word: a date with its time and zone ("Mon 30 Nov 2026 12:20 CET"), a
 // time with its zone, a phone number ("+33 1 99 00 12 34").
-var unbreakable = regexp.MustCompile(`\b(?:Mon|Tue|Wed|Thu|Fri|Sat|Sun) \d{1,2} (?:Jan|Feb|Mar|Apr|May|Jun|Jul|Aug|Sep|Oct|Nov|Dec)` +
-	`(?: \d{4})?(?: \d{2}:\d{2}(?::\d{2})?(?: [A-Z]{2,5}\b| [+-]\d{2,4}\b)?)?` +
-	`|\b\d{2}:\d{2}(?::\d{2})? (?:[A-Z]{2,5}\b|[+-]\d{2,4}\b)` +
-	`|\+\d{1,3}(?: \d{1,4}){1,6}\b`)
+var unbreakable = sync.OnceValue(func() *regexp.Regexp {
+	return regexp.MustCompile(`\b(?:Mon|Tue|Wed|Thu|Fri|Sat|Sun) \d{1,2} (?:Jan|Feb|Mar|Apr|May|Jun|Jul|Aug|Sep|Oct|Nov|Dec)` +
+		`(?: \d{4})?(?: \d{2}:\d{2}(?::\d{2})?(?: [A-Z]{2,5}\b| [+-]\d{2,4}\b)?)?` +
+		`|\b\d{2}:\d{2}(?::\d{2})? (?:[A-Z]{2,5}\b|[+-]\d{2,4}\b)` +
+		`|\+\d{1,3}(?: \d{1,4}){1,6}\b`)
+})
 
 // breakAt tells the spaces of text a line may break at: all but those in
 // an unbreakable span.
@@ -139,7 +142,7 @@ func breakAt(text []rune) []bool {
 		at[i] = r == ' '
 	}
 	s := string(text)
-	for _, m := range unbreakable.FindAllStringIndex(s, -1) {
+	for _, m := range unbreakable().FindAllStringIndex(s, -1) {
 		from := utf8.RuneCountInString(s[:m[0]])
 		for i := range utf8.RuneCountInString(s[m[0]:m[1]]) {
 			at[from+i] = false

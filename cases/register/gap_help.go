@@ -4,7 +4,6 @@ import (
 	"rightsdesk/cases"
 
 	"fmt"
-	"regexp"
 	"strconv"
 	"strings"
 )
@@ -34,7 +33,7 @@ type fieldSegment struct {
 	index int
 }
 
-var segmentPattern = regexp.MustCompile(`^([a-z_0-9-]+)(?:\[(\d+)\])?$`)
+var segmentPattern = lazyRegexp(`^([a-z_0-9-]+)(?:\[(\d+)\])?$`)
 
 // parseField splits "recipients[2].safeguard" into its segments. A path
 // that names a system by id ("systems.app-db.retention", as the letters
@@ -43,7 +42,7 @@ func (r *Register) parseField(field string) ([]fieldSegment, bool) {
 	var out []fieldSegment
 	parts := strings.Split(field, ".")
 	for i := 0; i < len(parts); i++ {
-		m := segmentPattern.FindStringSubmatch(parts[i])
+		m := segmentPattern().FindStringSubmatch(parts[i])
 		if m == nil {
 			return nil, false
 		}

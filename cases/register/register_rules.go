@@ -4,7 +4,6 @@ import (
 	"rightsdesk/cases"
 
 	"fmt"
-	"regexp"
 	"slices"
 	"strings"
 )
@@ -33,14 +32,14 @@ type Gap struct {
 // placeholderPattern finds template leftovers: "[Company Name]", and links
 // to nowhere, "[an article](#)".
 var placeholderPattern = lazyRegexp(`\[([^\]\n]{1,80})\](\(#\))?`)
-var placeholderWords = regexp.MustCompile(`^[A-Z][A-Za-z0-9 ]*$`)
+var placeholderWords = lazyRegexp(`^[A-Z][A-Za-z0-9 ]*$`)
 
 // Placeholders returns the template leftovers in text: "[Company Name]",
 // "[Date]", or a link whose target is "#".
 func Placeholders(text string) []string {
 	var out []string
 	for _, m := range placeholderPattern().FindAllStringSubmatch(text, -1) {
-		if m[2] != "" || placeholderWords.MatchString(m[1]) {
+		if m[2] != "" || placeholderWords().MatchString(m[1]) {
 			out = append(out, m[0])
 		}
 	}
@@ -265,7 +264,7 @@ func assumption(what, value string, p *Provenance) []string {
 	return nil
 }
 
-var ruleNumber = regexp.MustCompile(`^R\d+: `)
+var ruleNumber = lazyRegexp(`^R\d+: `)
 
 // RuleWords is an assumption rule in words, without its number: the number
 // is this register format's bookkeeping (register.go), which the working
@@ -274,7 +273,7 @@ var ruleNumber = regexp.MustCompile(`^R\d+: `)
 // citations are said in words too (citedRules), since a register version
 // once recorded is kept as it was.
 func RuleWords(rule string) string {
-	return citedRules.Replace(ruleNumber.ReplaceAllString(rule, ""))
+	return citedRules.Replace(ruleNumber().ReplaceAllString(rule, ""))
 }
 
 // citedRules are the rules earlier registers cited by the design

@@ -143,8 +143,8 @@ func walkValueItems(r *Register, fn func(itemRef, []factLike)) {
 }
 
 var (
-	countryPattern  = regexp.MustCompile(`^[A-Z]{2}$`)
-	languagePattern = regexp.MustCompile(`^[a-z]{2}$`)
+	countryPattern  = lazyRegexp(`^[A-Z]{2}$`)
+	languagePattern = lazyRegexp(`^[a-z]{2}$`)
 )
 
 // failFunc reports a problem at a field of the register.
@@ -270,7 +270,7 @@ func (r *Register) checkNumbers(fail failFunc) error {
 			return fail(q.p, "must be between %d and 366, not %d", q.min, q.f.Value)
 		}
 	}
-	if r.Country.Known() && !countryPattern.MatchString(r.Country.Value) {
+	if r.Country.Known() && !countryPattern().MatchString(r.Country.Value) {
 		return fail(fieldPath{"country"}, "%q is not an ISO 3166-1 code such as FR or CY", r.Country.Value)
 	}
 	return nil
@@ -475,7 +475,7 @@ func (r *Register) checkContacts(k *entryChecker) error {
 // checkLanguages checks each language is an ISO 639-1 code.
 func (r *Register) checkLanguages(k *entryChecker) error {
 	for i := range r.Languages {
-		if f := &r.Languages[i]; f.Known() && !languagePattern.MatchString(f.Value) {
+		if f := &r.Languages[i]; f.Known() && !languagePattern().MatchString(f.Value) {
 			return k.fail(fieldPath{"languages", i}, "%q is not an ISO 639-1 code such as en or fr", f.Value)
 		}
 	}
@@ -512,13 +512,13 @@ func checkRegime(name string) error {
 
 // invalidMechanisms are transfer mechanisms the CJEU has struck down.
 var invalidMechanisms = []struct {
-	pattern *regexp.Regexp
+	pattern func() *regexp.Regexp
 	name    string
 	why     string
 }{
-	{regexp.MustCompile(`(?i)privacy\s*shield`), "the EU-US Privacy Shield",
+	{lazyRegexp(`(?i)privacy\s*shield`), "the EU-US Privacy Shield",
 		"invalid since the CJEU's Schrems II judgment (C-311/18, 16 July 2020)"},
-	{regexp.MustCompile(`(?i)safe\s*harbou?r`), "the Safe Harbour decision",
+	{lazyRegexp(`(?i)safe\s*harbou?r`), "the Safe Harbour decision",
 		"invalid since the CJEU's Schrems I judgment (C-362/14, 6 October 2015)"},
 }
 
@@ -527,7 +527,7 @@ var invalidMechanisms = []struct {
 // presented as a safeguard; it names the mechanism and says why.
 func InvalidTransferMechanism(text string) (name, why string, invalid bool) {
 	for _, m := range invalidMechanisms {
-		if m.pattern.MatchString(text) {
+		if m.pattern().MatchString(text) {
 			return m.name, m.why, true
 		}
 	}
