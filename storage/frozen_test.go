@@ -6,6 +6,7 @@ import (
 	"reflect"
 	"strconv"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
@@ -124,7 +125,7 @@ type closedCase struct {
 }
 
 // closedDemoCases are the closed cases of a demo file of n cases.
-func closedDemoCases(b *testing.B, n int) []closedCase {
+func closedDemoCases(b testing.TB, n int) []closedCase {
 	s := demoFile(b, b.TempDir()+"/demo.db", n, testNow)
 	var closed []closedCase
 	_ = s.view(func(tx *bolt.Tx) error {
@@ -171,19 +172,20 @@ func BenchmarkFreezeCase(b *testing.B) {
 
 // BenchmarkThawTimeline is what reading a closed demo case's frozen
 // timeline back costs (show and export --record of a closed case read it
-// whole), in frozen format 2 (times as text) and 3 (times in binary).
+// whole), in frozen format 2 (times as text), 3 (times in binary) and 4
+// (Zstandard).
 func BenchmarkThawTimeline(b *testing.B) {
 	closed := closedDemoCases(b, 200)
-	values := make([][2][]byte, len(closed))
+	values := make([][3][]byte, len(closed))
 	for j, c := range closed {
-		for i, format := range []byte{frozenFormat2, frozenFormat} {
+		for i, format := range []byte{frozenFormat2, frozenFormat3, frozenFormat} {
 			var err error
 			if values[j][i], err = freezeAs(format, c.id, c.envs); err != nil {
 				b.Fatal(err)
 			}
 		}
 	}
-	for i, name := range []string{"format2", "format3"} {
+	for i, name := range []string{"format2", "format3", "format4"} {
 		b.Run(name, func(b *testing.B) {
 			bytes := 0
 			for j := 0; b.Loop(); j++ {
@@ -353,4 +355,120 @@ func TestEventTimesInBinary(t *testing.T) {
 			t.Errorf("byte %d altered reads as the event", i)
 		}
 	}
+}
+
+// TestCompactFreezesOldFormatsAgain: a closed case frozen before format 4
+// (its timeline in format 3, its value as caseValueFrozen3, as files of
+// the earlier build hold them) reads as it did, and compact freezes both
+// again in this build's formats, the case reading and checking the same.
+func TestCompactFreezesOldFormatsAgain(t *testing.T) {
+	s := newStore(t)
+	closed := addCase(t, s, "Anna Berg")[0].ID
+	noteCase(t, s, closed, "called back")
+	if _, err := s.Apply(closed, cases.Event{Kind: cases.EventClosed, Outcome: cases.OutcomeNoData, Actor: "dpo"}, NoRevision, testNow); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := s.Compact(); err != nil {
+		t.Fatal(err)
+	}
+	formats := func() (timeline, value byte) {
+		_ = s.view(func(tx *bolt.Tx) error {
+			tl, _ := timelineOf(tx, closed)
+			timeline, value = tl.frozen[0], tx.Bucket(bucketCases).Get([]byte(closed))[0]
+			return nil
+		})
+		return timeline, value
+	}
+	if tl, v := formats(); tl != frozenFormat || v != caseValueFrozen {
+		t.Fatalf("frozen in formats %d and %d, want %d and %d", tl, v, frozenFormat, caseValueFrozen)
+	}
+	before, err := s.Get(closed)
+	if err != nil {
+		t.Fatal(err)
+	}
+	chain, err := s.Chain(closed)
+	if err != nil {
+		t.Fatal(err)
+	}
+	withBolt(t, s, func(tx *bolt.Tx) error {
+		tl, _ := timelineOf(tx, closed)
+		var envs [][]byte
+		_ = tl.forEach(func(_, v []byte) error { envs = append(envs, bytes.Clone(v)); return nil })
+		old, err := freezeAs(frozenFormat3, closed, envs)
+		if err != nil {
+			return err
+		}
+		for i := range frozenChunks(len(tl.frozen)) {
+			if err := tl.flat.Delete(chunkKey(tl.prefix, i)); err != nil {
+				return err
+			}
+		}
+		tl.frozen = nil
+		if err := tl.putChunks(old); err != nil {
+			return err
+		}
+		value, err := thawCaseValue(tx.Bucket(bucketCases).Get([]byte(closed)))
+		if err != nil {
+			return err
+		}
+		if value, err = freezeCaseValue3(value); err != nil {
+			return err
+		}
+		return tx.Bucket(bucketCases).Put([]byte(closed), value)
+	})
+	reads := func(when string) {
+		t.Helper()
+		after, err := s.Get(closed)
+		if err != nil {
+			t.Fatal(err)
+		}
+		a, _ := json.Marshal(after)
+		b, _ := json.Marshal(before)
+		if chainAfter, err := s.Chain(closed); err != nil || !reflect.DeepEqual(chainAfter, chain) || !bytes.Equal(a, b) {
+			t.Fatalf("%s: the case reads differently (%v):\n%s\n%s", when, err, a, b)
+		}
+		mustCheck(t, s)
+	}
+	if tl, v := formats(); tl != frozenFormat3 || v != caseValueFrozen3 {
+		t.Fatalf("rewritten in formats %d and %d", tl, v)
+	}
+	reads("in format 3")
+	if res, err := s.Compact(); err != nil || res.Frozen != 1 {
+		t.Fatalf("compact: %+v %v", res, err)
+	}
+	if tl, v := formats(); tl != frozenFormat || v != caseValueFrozen {
+		t.Fatalf("compact left formats %d and %d, want %d and %d", tl, v, frozenFormat, caseValueFrozen)
+	}
+	reads("frozen again")
+}
+
+// TestFreezeIsDeterministic: freezing the same closed demo cases at once
+// from several goroutines gives the same bytes every time, so that the
+// demo makes the same file for a seed whatever GOMAXPROCS is.
+func TestFreezeIsDeterministic(t *testing.T) {
+	closed := closedDemoCases(t, 60)
+	want := make([][2][]byte, len(closed))
+	for i, c := range closed {
+		var err error
+		if want[i][0], err = freezeEnvelopes(c.id, c.envs); err != nil {
+			t.Fatal(err)
+		}
+		if want[i][1], err = freezeCaseValue(c.value); err != nil {
+			t.Fatal(err)
+		}
+	}
+	var wg sync.WaitGroup
+	for range 4 {
+		wg.Go(func() {
+			for i, c := range closed {
+				frozen, err1 := freezeEnvelopes(c.id, c.envs)
+				value, err2 := freezeCaseValue(c.value)
+				if err1 != nil || err2 != nil || !bytes.Equal(frozen, want[i][0]) || !bytes.Equal(value, want[i][1]) {
+					t.Errorf("case %s froze differently (%v %v)", c.id, err1, err2)
+					return
+				}
+			}
+		})
+	}
+	wg.Wait()
 }
