@@ -7,6 +7,7 @@ import (
 	"encoding/hex"
 	"errors"
 	"strconv"
+	"sync"
 )
 
 // An envelope in its parts (frozen format 2). Of an envelope's text, what
@@ -133,7 +134,11 @@ func joinEnvelope(p envelopeParts) []byte {
 	for _, f := range p.personal {
 		n += len(f.name) + len(f.value) + 64
 	}
-	out := make([]byte, 0, n)
+	return appendParts(make([]byte, 0, n), p)
+}
+
+// appendParts appends the text of an envelope from its parts to out.
+func appendParts(out []byte, p envelopeParts) []byte {
 	out = append(out, `{"seq":`...)
 	out = strconv.AppendUint(out, p.seq, 10)
 	out = append(append(append(out, `,"prev":"`...), p.prev...), `","digest":"`...)
@@ -154,6 +159,9 @@ func joinEnvelope(p envelopeParts) []byte {
 	}
 	return append(out, '}')
 }
+
+// rebuilt keeps the buffers encodeParts rebuilds envelopes in, to compare.
+var rebuilt = sync.Pool{New: func() any { return new([]byte) }}
 
 // sealedField is where content's commitment to field name is: the offset
 // of its 64 hex digits ("" when left empty, then end == start), -1 when
@@ -230,6 +238,7 @@ func encodeParts(out, env []byte, seq uint64, prev string, lastAt *int64) ([]byt
 	if dropped {
 		flags |= partsSealed
 	}
+	sealedLeft := content
 	var times eventTimes
 	ok := false
 	if lastAt != nil {
@@ -239,16 +248,18 @@ func encodeParts(out, env []byte, seq uint64, prev string, lastAt *int64) ([]byt
 		flags |= partsTimes
 		content = times.content
 	}
-	// What decodeParts will rebuild, tried now.
+	// What decodeParts will rebuild, tried now. The instants' text is
+	// what they format back to (parseInstant compared it), so the content
+	// with them is the content before splitTimes.
 	q := p
-	q.content = content
-	if ok {
-		q.content, _ = times.join(content)
-	}
 	if dropped {
-		q.content = fillSealed(q.content, p.personal)
+		q.content = fillSealed(sealedLeft, p.personal)
 	}
-	if !bytes.Equal(joinEnvelope(q), env) {
+	buf := rebuilt.Get().(*[]byte)
+	*buf = appendParts((*buf)[:0], q)
+	same := bytes.Equal(*buf, env)
+	rebuilt.Put(buf)
+	if !same {
 		return out, false
 	}
 	out = append(append(out, flags), p.salt...)
@@ -371,13 +382,21 @@ func (r *partReader) hex(n int) (string, bool) {
 	}
 	s := r.b[r.i : r.i+n]
 	for _, c := range s {
-		if !(c >= '0' && c <= '9' || c >= 'a' && c <= 'f') {
+		if !lowerHex[c] {
 			return "", false
 		}
 	}
 	r.i += n
 	return string(s), true
 }
+
+// lowerHex says which bytes are lower-case hex digits.
+var lowerHex = func() (t [256]bool) {
+	for _, c := range "0123456789abcdef" {
+		t[c] = true
+	}
+	return t
+}()
 
 // value reads one JSON value (an object, an array, a string or a bare
 // word), as far as its brackets and strings say; joinEnvelope's rebuild,
