@@ -31,9 +31,12 @@ import (
 // envelope's other parts give back; format 3 (schema 7) also stores the
 // content's at and recorded_at in binary (eventTimes), each event's at
 // after the one before. Formats 1 to 3 compress with deflate and
-// frozenDict; format 4 stores what format 3 does, compressed with
-// Zstandard and a dictionary trained on demo timelines (frozendict.go).
-// All stay readable.
+// frozenDict. Format 4 stores what format 3 does, but keeps the parts that
+// are random bytes (salts, stored digests, the instants' nanoseconds)
+// apart and uncompressed, and compresses the rest with Zstandard and a
+// dictionary trained on demo timelines (frozendict.go): the compressor
+// then neither spends time on bytes it cannot shrink nor fits its codes
+// to them. All stay readable.
 const (
 	frozenFormat1 = 1
 	frozenFormat2 = 2
@@ -98,35 +101,43 @@ func freezeEnvelopes(id string, envs [][]byte) ([]byte, error) {
 }
 
 // freezeAs is freezeEnvelopes in format 2, 3 or 4 (the migration's tests
-// make files of schema 6 with format 2, compact's of format 3).
+// make files of schema 6 with format 2, compact's of format 3). Format 4
+// is the format byte, the length of the random parts (encodeParts), those
+// parts as they are, and the rest compressed.
 func freezeAs(format byte, id string, envs [][]byte) ([]byte, error) {
-	plain, err := frozenPlain(format, id, envs)
+	plain, raw, err := frozenPlain(format, id, envs)
 	if err != nil {
 		return nil, err
 	}
-	if format == frozenFormat {
-		return zstdTimelines.compress(format, plain)
+	if format != frozenFormat {
+		return deflate(format, plain, envelopeWriters)
 	}
-	return deflate(format, plain, envelopeWriters)
+	head := binary.AppendUvarint([]byte{format}, uint64(len(raw)))
+	return zstdTimelines.compress(append(head, raw...), plain)
 }
 
 // frozenPlain is what a frozen value of format compresses: each envelope
-// of case id as its length, the byte of how it is stored, and its body.
-func frozenPlain(format byte, id string, envs [][]byte) ([]byte, error) {
+// of case id as its length, the byte of how it is stored, and its body;
+// and, in format 4, the random parts of the bodies apart (raw).
+func frozenPlain(format byte, id string, envs [][]byte) (plain, raw []byte, err error) {
 	hash := chainStart(id)
-	var plain, parts []byte
+	var parts []byte
 	var lastAt int64
 	times := &lastAt
 	if format == frozenFormat2 {
 		times = nil
 	}
+	noise := &raw
+	if format != frozenFormat {
+		noise = nil
+	}
 	for i, env := range envs {
 		digest, err := digestOf(env)
 		if err != nil {
-			return nil, err
+			return nil, nil, err
 		}
 		body, kind, ok := env, byte(envWhole), false
-		if parts, ok = encodeParts(parts[:0], env, uint64(i+1), hash, times); ok {
+		if parts, ok = encodeParts(parts[:0], env, uint64(i+1), hash, times, noise); ok {
 			body, kind = parts, envParts
 		} else if at := splitPrev(env); at >= 0 && string(env[at:at+64]) == hash {
 			body, kind = append(append([]byte(nil), env[:at]...), env[at+64:]...), envNoPrev
@@ -141,7 +152,7 @@ func frozenPlain(format byte, id string, envs [][]byte) ([]byte, error) {
 		}
 		hash = chainNext(prev, digest)
 	}
-	return plain, nil
+	return plain, raw, nil
 }
 
 // thawEnvelopes calls fn with each envelope of a frozen value of case id,
@@ -150,17 +161,23 @@ func thawEnvelopes(id string, frozen []byte, fn func(seq uint64, env []byte) err
 	if len(frozen) == 0 || frozen[0] < frozenFormat1 || frozen[0] > frozenFormat {
 		return fmt.Errorf("case %s: a frozen timeline of an unknown format", id)
 	}
+	damaged := fmt.Errorf("case %s: a damaged frozen timeline", id)
 	var plain []byte
+	var raw *partReader
 	var err error
 	if frozen[0] == frozenFormat {
-		plain, err = zstdTimelines.decompress(frozen[1:])
+		n, size := binary.Uvarint(frozen[1:])
+		if size <= 0 || uint64(len(frozen)-1-size) < n {
+			return damaged
+		}
+		raw = &partReader{b: frozen[1+size : 1+size+int(n)]}
+		plain, err = zstdTimelines.decompress(frozen[1+size+int(n):])
 	} else {
 		plain, err = inflate(frozen[1:], frozenDict)
 	}
 	if err != nil {
 		return fmt.Errorf("case %s: a damaged frozen timeline: %w", id, err)
 	}
-	damaged := fmt.Errorf("case %s: a damaged frozen timeline", id)
 	hash := chainStart(id)
 	var lastAt int64
 	for seq := uint64(1); len(plain) > 0; seq++ {
@@ -173,7 +190,7 @@ func thawEnvelopes(id string, frozen []byte, fn func(seq uint64, env []byte) err
 		env := body
 		switch {
 		case kind == envParts && frozen[0] != frozenFormat1:
-			if env, err = decodeParts(body, seq, hash, &lastAt); err != nil {
+			if env, err = decodeParts(body, seq, hash, &lastAt, raw); err != nil {
 				return damaged
 			}
 		case kind == envNoPrev:
@@ -199,6 +216,9 @@ func thawEnvelopes(id string, frozen []byte, fn func(seq uint64, env []byte) err
 		if err := fn(seq, env); err != nil {
 			return err
 		}
+	}
+	if raw != nil && raw.i != len(raw.b) {
+		return damaged
 	}
 	return nil
 }
@@ -289,7 +309,7 @@ func freezeCaseValue(v []byte) ([]byte, error) {
 	if len(v) == 0 || v[0] != caseValueFormat {
 		return nil, errBadRow
 	}
-	return zstdCases.compress(caseValueFrozen, v[1:])
+	return zstdCases.compress([]byte{caseValueFrozen}, v[1:])
 }
 
 // freezeCaseValue3 is freezeCaseValue as files before format 4 hold it

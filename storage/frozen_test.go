@@ -244,7 +244,7 @@ func TestFrozenPartsRebuildEveryKindOfEvent(t *testing.T) {
 	prev, lastAt := chainStart(id), int64(0)
 	for i, env := range envs {
 		digest, _ := digestOf(env)
-		stored, ok := encodeParts(nil, env, uint64(i+1), prev, &lastAt)
+		stored, ok := encodeParts(nil, env, uint64(i+1), prev, &lastAt, nil)
 		if !ok {
 			t.Errorf("event %d (%s) is not stored in its parts:\n%s", i+1, cases.EventKinds[i], env)
 		} else if p, _ := splitEnvelope(env); len(p.personal) > 0 && i != 2 && bytes.Contains(stored, []byte(p.digest)) {
@@ -315,9 +315,10 @@ func TestEventTimesInBinary(t *testing.T) {
 		if !ok {
 			continue
 		}
-		stored := times.append(nil, lastAt)
+		var stored []byte
+		times.append(&stored, &stored, lastAt)
 		var back eventTimes
-		if !back.read(&partReader{b: stored}, lastAt) {
+		if r := (&partReader{b: stored}); !back.read(r, r, lastAt) {
 			t.Fatalf("%s: its binary form does not read back", c.at)
 		}
 		joined, ok := back.join(times.content)
@@ -329,7 +330,7 @@ func TestEventTimesInBinary(t *testing.T) {
 		}
 		for cut := range len(stored) - 1 {
 			var short eventTimes
-			if short.read(&partReader{b: stored[:cut]}, lastAt) {
+			if r := (&partReader{b: stored[:cut]}); short.read(r, r, lastAt) {
 				t.Errorf("%s: its binary form cut to %d bytes reads", c.at, cut)
 			}
 		}

@@ -67,14 +67,12 @@ func (z *zstdCodec) init() error {
 	return z.err
 }
 
-// compress is plain compressed, after the byte format.
-func (z *zstdCodec) compress(format byte, plain []byte) ([]byte, error) {
+// compress appends plain compressed to head.
+func (z *zstdCodec) compress(head, plain []byte) ([]byte, error) {
 	if err := z.init(); err != nil {
 		return nil, err
 	}
-	out := make([]byte, 1, 1+len(plain)/2)
-	out[0] = format
-	return z.enc.EncodeAll(plain, out), nil
+	return z.enc.EncodeAll(plain, append(make([]byte, 0, len(head)+len(plain)/2), head...)), nil
 }
 
 // decompress is what compress compressed.

@@ -40,7 +40,7 @@ func toSchema6(t testing.TB, path string) {
 			}
 			for i, env := range envs {
 				seq := uint64(i + 1)
-				v, ok := encodeParts([]byte{envParts}, env, seq, "", nil)
+				v, ok := encodeParts([]byte{envParts}, env, seq, "", nil, nil)
 				if !ok {
 					v = env
 				}
