@@ -121,7 +121,13 @@ func freezeAs(format byte, id string, envs [][]byte) ([]byte, error) {
 // and, in format 4, the random parts of the bodies apart (raw).
 func frozenPlain(format byte, id string, envs [][]byte) (plain, raw []byte, err error) {
 	hash := chainStart(id)
-	var parts []byte
+	size := 0
+	for _, env := range envs {
+		size += len(env)
+	}
+	// Room enough that appending never copies: an envelope's parts are
+	// shorter than its text.
+	plain, parts := make([]byte, 0, size+16*len(envs)), make([]byte, 0, 4096)
 	var lastAt int64
 	times := &lastAt
 	if format == frozenFormat2 {
@@ -130,6 +136,8 @@ func frozenPlain(format byte, id string, envs [][]byte) (plain, raw []byte, err 
 	noise := &raw
 	if format != frozenFormat {
 		noise = nil
+	} else {
+		raw = make([]byte, 0, 128*len(envs))
 	}
 	for i, env := range envs {
 		digest, err := digestOf(env)
