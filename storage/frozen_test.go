@@ -96,25 +96,33 @@ func TestCompactFreezesClosedCases(t *testing.T) {
 		t.Fatalf("compact again: %+v %v", res, err)
 	}
 	withBolt(t, s, func(tx *bolt.Tx) error {
-		tl, _ := timelineOf(tx, closed)
-		var envs [][]byte
-		_ = tl.forEach(func(_, v []byte) error {
-			envs = append(envs, bytes.Replace(v, []byte("called back"), []byte("never rang!"), 1))
-			return nil
-		})
-		frozen, err := freezeEnvelopes(closed, envs)
-		if err != nil {
-			return err
-		}
-		for i := range frozenChunks(len(tl.frozen)) {
-			if err := tl.flat.Delete(chunkKey(tl.prefix, i)); err != nil {
-				return err
+		return refreezeAs(tx, closed, func(envs [][]byte) ([]byte, error) {
+			for i := range envs {
+				envs[i] = bytes.Replace(envs[i], []byte("called back"), []byte("never rang!"), 1)
 			}
-		}
-		tl.frozen = nil
-		return tl.putChunks(frozen)
+			return freezeEnvelopes(closed, envs)
+		})
 	})
 	mustCatch(t, s, closed, "an event altered in a frozen timeline")
+}
+
+// refreezeAs stores case id's frozen timeline again as freeze makes it
+// of its envelopes.
+func refreezeAs(tx *bolt.Tx, id string, freeze func(envs [][]byte) ([]byte, error)) error {
+	tl, _ := timelineOf(tx, id)
+	var envs [][]byte
+	_ = tl.forEach(func(_, v []byte) error { envs = append(envs, bytes.Clone(v)); return nil })
+	frozen, err := freeze(envs)
+	if err != nil {
+		return err
+	}
+	for i := range frozenChunks(len(tl.frozen)) {
+		if err := tl.flat.Delete(chunkKey(tl.prefix, i)); err != nil {
+			return err
+		}
+	}
+	tl.frozen = nil
+	return tl.putChunks(frozen)
 }
 
 // closedCase is a closed demo case: its envelopes and its stored value.
@@ -392,20 +400,8 @@ func TestCompactFreezesOldFormatsAgain(t *testing.T) {
 		t.Fatal(err)
 	}
 	withBolt(t, s, func(tx *bolt.Tx) error {
-		tl, _ := timelineOf(tx, closed)
-		var envs [][]byte
-		_ = tl.forEach(func(_, v []byte) error { envs = append(envs, bytes.Clone(v)); return nil })
-		old, err := freezeAs(frozenFormat3, closed, envs)
+		err := refreezeAs(tx, closed, func(envs [][]byte) ([]byte, error) { return freezeAs(frozenFormat3, closed, envs) })
 		if err != nil {
-			return err
-		}
-		for i := range frozenChunks(len(tl.frozen)) {
-			if err := tl.flat.Delete(chunkKey(tl.prefix, i)); err != nil {
-				return err
-			}
-		}
-		tl.frozen = nil
-		if err := tl.putChunks(old); err != nil {
 			return err
 		}
 		value, err := thawCaseValue(tx.Bucket(bucketCases).Get([]byte(closed)))
