@@ -3,6 +3,7 @@ package storage
 import (
 	"bytes"
 	"encoding/json"
+	"os"
 	"reflect"
 	"strconv"
 	"strings"
@@ -468,4 +469,55 @@ func TestFreezeIsDeterministic(t *testing.T) {
 		})
 	}
 	wg.Wait()
+}
+
+// TestPurgeOfAFrozenCaseLeavesNoSalt: frozen format 4 stores the salts of
+// a closed case's personal fields as they are, uncompressed; a purge of
+// the case's record removes them from the file with the values they
+// salted, and the file still checks (TRUST.md: what a purge erases is
+// gone, free pages included).
+func TestPurgeOfAFrozenCaseLeavesNoSalt(t *testing.T) {
+	s := newTimeMachine(t)
+	now := time.Date(2026, 11, 22, 12, 0, 0, 0, time.UTC)
+	ancient := oldCase(t, s, "Aurélie Ancienne", time.Date(2022, 1, 3, 9, 0, 0, 0, time.UTC), "ANCIENTMARKER")
+	if res, err := s.Compact(); err != nil || res.Frozen != 1 {
+		t.Fatalf("compact: %+v %v", res, err)
+	}
+	var salts [][]byte
+	_ = s.view(func(tx *bolt.Tx) error {
+		tl, _ := timelineOf(tx, ancient)
+		if tl.frozen == nil || tl.frozen[0] != frozenFormat {
+			t.Fatalf("the closed case is not frozen in format %d", frozenFormat)
+		}
+		return tl.forEach(func(_, env []byte) error {
+			p, err := splitEnvelope(env)
+			for _, f := range p.personal {
+				salts = append(salts, f.salt)
+			}
+			return err
+		})
+	})
+	raw, _ := os.ReadFile(s.Path())
+	if len(salts) < 3 {
+		t.Fatalf("%d personal fields' salts, want the subject's, the note's and the letter's", len(salts))
+	}
+	for _, salt := range salts {
+		if !bytes.Contains(raw, salt) {
+			t.Fatalf("salt %x is not in the file as it is: this test no longer tests format %d", salt, frozenFormat)
+		}
+	}
+	retention := func(string) (Retention, bool) { return Retention{CopiesMonths: 6, RecordYears: 3}, true }
+	if res, err := s.Purge(retention, now, "retention", false); err != nil || len(res.Items) != 1 || res.Items[0].Stage != PurgeRecord {
+		t.Fatalf("purge: %+v %v", res, err)
+	}
+	raw, _ = os.ReadFile(s.Path())
+	for _, salt := range salts {
+		if bytes.Contains(raw, salt) {
+			t.Errorf("salt %x is still in the file after the purge", salt)
+		}
+	}
+	if bytes.Contains(raw, []byte("Aurélie Ancienne")) || bytes.Contains(raw, []byte("ANCIENTMARKER")) {
+		t.Error("a purged value is still in the file")
+	}
+	mustCheck(t, s)
 }
