@@ -30,11 +30,18 @@ import (
 // (envelopeParts), binary where the text is hex, without what the
 // envelope's other parts give back; format 3 (schema 7) also stores the
 // content's at and recorded_at in binary (eventTimes), each event's at
-// after the one before. All stay readable.
+// after the one before. Formats 1 to 3 compress with deflate and
+// frozenDict. Format 4 stores what format 3 does, but keeps the parts that
+// are random bytes (salts, stored digests, the instants' nanoseconds)
+// apart and uncompressed, and compresses the rest with Zstandard and a
+// dictionary trained on demo timelines (frozendict.go): the compressor
+// then neither spends time on bytes it cannot shrink nor fits its codes
+// to them. All stay readable.
 const (
 	frozenFormat1 = 1
 	frozenFormat2 = 2
-	frozenFormat  = 3
+	frozenFormat3 = 3
+	frozenFormat  = 4
 )
 
 // How one envelope of a frozen timeline is stored, the byte after its
@@ -47,7 +54,7 @@ const (
 
 // frozenDict primes the compressor with what every timeline says, so that
 // a short timeline compresses as well as a long one. It is part of
-// frozenFormat: changing it makes frozen timelines unreadable.
+// formats 1 to 3: changing it makes frozen timelines unreadable.
 var frozenDict = []byte(`"reason":"method":"channel":"email","to":"checksum":"recipient":"tags":["text":"` +
 	`"attachment":{"name":"file":"outcome":"grounds":["law":"rules_ref":"extended_to":"late":"needs":"` +
 	`"item":"result":"what":"files":"until":"review":"draft":"letter_date":"approval":"field":"value":` +
@@ -93,43 +100,58 @@ func freezeEnvelopes(id string, envs [][]byte) ([]byte, error) {
 	return freezeAs(frozenFormat, id, envs)
 }
 
-// freezeAs is freezeEnvelopes in format 2 or 3 (the migration's tests
-// make files of schema 6 with format 2).
+// freezeAs is freezeEnvelopes in format 2, 3 or 4 (the migration's tests
+// make files of schema 6 with format 2, compact's of format 3). Format 4
+// is the format byte, the length of the random parts (encodeParts), those
+// parts as they are, and the rest compressed.
 func freezeAs(format byte, id string, envs [][]byte) ([]byte, error) {
-	var buf bytes.Buffer
-	buf.WriteByte(format)
-	w, err := envelopeWriters.get(&buf)
+	plain, raw, err := frozenPlain(format, id, envs)
 	if err != nil {
 		return nil, err
 	}
-	defer envelopeWriters.put(w)
+	if format != frozenFormat {
+		return deflate(format, plain, envelopeWriters)
+	}
+	head := binary.AppendUvarint([]byte{format}, uint64(len(raw)))
+	return zstdTimelines.compress(append(head, raw...), plain)
+}
+
+// frozenPlain is what a frozen value of format compresses: each envelope
+// of case id as its length, the byte of how it is stored, and its body;
+// and, in format 4, the random parts of the bodies apart (raw).
+func frozenPlain(format byte, id string, envs [][]byte) (plain, raw []byte, err error) {
 	hash := chainStart(id)
-	var head [2*binary.MaxVarintLen64 + 1]byte
-	var parts []byte
+	size := 0
+	for _, env := range envs {
+		size += len(env)
+	}
+	// Room enough that appending never copies: an envelope's parts are
+	// shorter than its text.
+	plain, parts := make([]byte, 0, size+16*len(envs)), make([]byte, 0, 4096)
 	var lastAt int64
 	times := &lastAt
 	if format == frozenFormat2 {
 		times = nil
 	}
+	noise := &raw
+	if format != frozenFormat {
+		noise = nil
+	} else {
+		raw = make([]byte, 0, 128*len(envs))
+	}
 	for i, env := range envs {
 		digest, err := digestOf(env)
 		if err != nil {
-			return nil, err
+			return nil, nil, err
 		}
 		body, kind, ok := env, byte(envWhole), false
-		if parts, ok = encodeParts(parts[:0], env, uint64(i+1), hash, times); ok {
+		if parts, ok = encodeParts(parts[:0], env, uint64(i+1), hash, times, noise); ok {
 			body, kind = parts, envParts
 		} else if at := splitPrev(env); at >= 0 && string(env[at:at+64]) == hash {
 			body, kind = append(append([]byte(nil), env[:at]...), env[at+64:]...), envNoPrev
 		}
-		n := binary.PutUvarint(head[:], uint64(len(body)))
-		head[n] = kind
-		if _, err := w.Write(head[:n+1]); err != nil {
-			return nil, err
-		}
-		if _, err := w.Write(body); err != nil {
-			return nil, err
-		}
+		plain = binary.AppendUvarint(plain, uint64(len(body)))
+		plain = append(append(plain, kind), body...)
 		prev := hash
 		if kind == envWhole {
 			if at := splitPrev(env); at >= 0 {
@@ -138,23 +160,32 @@ func freezeAs(format byte, id string, envs [][]byte) ([]byte, error) {
 		}
 		hash = chainNext(prev, digest)
 	}
-	if err := w.Close(); err != nil {
-		return nil, err
-	}
-	return buf.Bytes(), nil
+	return plain, raw, nil
 }
 
 // thawEnvelopes calls fn with each envelope of a frozen value of case id,
 // numbered from 1, as it was frozen.
 func thawEnvelopes(id string, frozen []byte, fn func(seq uint64, env []byte) error) error {
-	if len(frozen) == 0 || frozen[0] != frozenFormat1 && frozen[0] != frozenFormat2 && frozen[0] != frozenFormat {
+	if len(frozen) == 0 || frozen[0] < frozenFormat1 || frozen[0] > frozenFormat {
 		return fmt.Errorf("case %s: a frozen timeline of an unknown format", id)
 	}
-	plain, err := inflate(frozen[1:], frozenDict)
+	damaged := fmt.Errorf("case %s: a damaged frozen timeline", id)
+	var plain []byte
+	var raw *partReader
+	var err error
+	if frozen[0] == frozenFormat {
+		n, size := binary.Uvarint(frozen[1:])
+		if size <= 0 || uint64(len(frozen)-1-size) < n {
+			return damaged
+		}
+		raw = &partReader{b: frozen[1+size : 1+size+int(n)]}
+		plain, err = zstdTimelines.decompress(frozen[1+size+int(n):])
+	} else {
+		plain, err = inflate(frozen[1:], frozenDict)
+	}
 	if err != nil {
 		return fmt.Errorf("case %s: a damaged frozen timeline: %w", id, err)
 	}
-	damaged := fmt.Errorf("case %s: a damaged frozen timeline", id)
 	hash := chainStart(id)
 	var lastAt int64
 	for seq := uint64(1); len(plain) > 0; seq++ {
@@ -167,7 +198,7 @@ func thawEnvelopes(id string, frozen []byte, fn func(seq uint64, env []byte) err
 		env := body
 		switch {
 		case kind == envParts && frozen[0] != frozenFormat1:
-			if env, err = decodeParts(body, seq, hash, &lastAt); err != nil {
+			if env, err = decodeParts(body, seq, hash, &lastAt, raw); err != nil {
 				return damaged
 			}
 		case kind == envNoPrev:
@@ -194,6 +225,9 @@ func thawEnvelopes(id string, frozen []byte, fn func(seq uint64, env []byte) err
 			return err
 		}
 	}
+	if raw != nil && raw.i != len(raw.b) {
+		return damaged
+	}
 	return nil
 }
 
@@ -212,7 +246,12 @@ func freezeClosed(tx *bolt.Tx, after []byte, n int) ([]byte, int, error) {
 		if err != nil || !sum.Closed() {
 			continue
 		}
-		if v := tx.Bucket(bucketCases).Get(id); len(v) > 0 && v[0] == caseValueFormat {
+		if v := tx.Bucket(bucketCases).Get(id); len(v) > 0 && (v[0] == caseValueFormat || v[0] == caseValueFrozen3) {
+			if v[0] == caseValueFrozen3 {
+				if v, err = thawCaseValue(v); err != nil {
+					return nil, 0, err
+				}
+			}
 			value, err := freezeCaseValue(v)
 			if err != nil {
 				return nil, 0, err
@@ -222,7 +261,16 @@ func freezeClosed(tx *bolt.Tx, after []byte, n int) ([]byte, int, error) {
 			}
 		}
 		tl, ok := timelineOf(tx, string(id))
-		if !ok || tl.frozen != nil || tl.nested != nil {
+		if !ok || tl.nested != nil {
+			continue
+		}
+		if tl.frozen != nil {
+			if tl.frozen[0] != frozenFormat {
+				if err := tl.refreeze(); err != nil {
+					return nil, 0, err
+				}
+				frozen++
+			}
 			continue
 		}
 		done, err := tl.freeze()
@@ -237,13 +285,20 @@ func freezeClosed(tx *bolt.Tx, after []byte, n int) ([]byte, int, error) {
 }
 
 // caseValueFrozen is the first byte of a closed case's stored value frozen
-// (caseValueFormat's value compressed, with caseDict): a record and its
-// list view of 2.4 KB fill a 4 KB page alone, and compressed a few share
-// it. Any change to the case writes its value plainly again (encodeCase).
-const caseValueFrozen = 3
+// (caseValueFormat's value compressed with Zstandard and a dictionary
+// trained on demo records, frozendict.go): a record and its list view of
+// 2.4 KB fill a 4 KB page alone, and compressed a few share it. Any change
+// to the case writes its value plainly again (encodeCase).
+// caseValueFrozen3 is the same compressed with deflate and caseDict, as
+// files frozen before format 4 hold it; it stays readable, and compact
+// freezes it again as caseValueFrozen.
+const (
+	caseValueFrozen3 = 3
+	caseValueFrozen  = 4
+)
 
 // caseDict primes the compressor with what every record and list view
-// say. It is part of caseValueFrozen: changing it makes frozen values
+// say. It is part of caseValueFrozen3: changing it makes frozen values
 // unreadable.
 var caseDict = []byte(`{"revision":1,"updated_at":"","updated_by":"","head":"","events":,"derived_at":"2026-` +
 	`"retained":"copies_purged":"record_purged":"last_digest":"","rules_ref":"","events":null}}` +
@@ -262,29 +317,53 @@ func freezeCaseValue(v []byte) ([]byte, error) {
 	if len(v) == 0 || v[0] != caseValueFormat {
 		return nil, errBadRow
 	}
+	return zstdCases.compress([]byte{caseValueFrozen}, v[1:])
+}
+
+// freezeCaseValue3 is freezeCaseValue as files before format 4 hold it
+// (the tests of compact's freezing again make such files).
+func freezeCaseValue3(v []byte) ([]byte, error) {
+	if len(v) == 0 || v[0] != caseValueFormat {
+		return nil, errBadRow
+	}
+	return deflate(caseValueFrozen3, v[1:], caseWriters)
+}
+
+// thawCaseValue is the caseValueFormat value of a frozen one.
+func thawCaseValue(v []byte) ([]byte, error) {
+	var plain []byte
+	var err error
+	switch v[0] {
+	case caseValueFrozen:
+		plain, err = zstdCases.decompress(v[1:])
+	case caseValueFrozen3:
+		plain, err = inflate(v[1:], caseDict)
+	default:
+		return nil, errBadRow
+	}
+	if err != nil {
+		return nil, errBadRow
+	}
+	return append([]byte{caseValueFormat}, plain...), nil
+}
+
+// deflate is plain compressed with the pool's dictionary, after the byte
+// format.
+func deflate(format byte, plain []byte, pool *writerPool) ([]byte, error) {
 	var buf bytes.Buffer
-	buf.WriteByte(caseValueFrozen)
-	w, err := caseWriters.get(&buf)
+	buf.WriteByte(format)
+	w, err := pool.get(&buf)
 	if err != nil {
 		return nil, err
 	}
-	defer caseWriters.put(w)
-	if _, err := w.Write(v[1:]); err != nil {
+	defer pool.put(w)
+	if _, err := w.Write(plain); err != nil {
 		return nil, err
 	}
 	if err := w.Close(); err != nil {
 		return nil, err
 	}
 	return buf.Bytes(), nil
-}
-
-// thawCaseValue is the caseValueFormat value of a frozen one.
-func thawCaseValue(v []byte) ([]byte, error) {
-	plain, err := inflate(v[1:], caseDict)
-	if err != nil {
-		return nil, errBadRow
-	}
-	return append([]byte{caseValueFormat}, plain...), nil
 }
 
 // writerPool keeps compressors primed with one dictionary: a new one

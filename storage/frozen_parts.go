@@ -7,6 +7,7 @@ import (
 	"encoding/hex"
 	"errors"
 	"strconv"
+	"sync"
 )
 
 // An envelope in its parts (frozen format 2). Of an envelope's text, what
@@ -133,7 +134,11 @@ func joinEnvelope(p envelopeParts) []byte {
 	for _, f := range p.personal {
 		n += len(f.name) + len(f.value) + 64
 	}
-	out := make([]byte, 0, n)
+	return appendParts(make([]byte, 0, n), p)
+}
+
+// appendParts appends the text of an envelope from its parts to out.
+func appendParts(out []byte, p envelopeParts) []byte {
 	out = append(out, `{"seq":`...)
 	out = strconv.AppendUint(out, p.seq, 10)
 	out = append(append(append(out, `,"prev":"`...), p.prev...), `","digest":"`...)
@@ -154,6 +159,9 @@ func joinEnvelope(p envelopeParts) []byte {
 	}
 	return append(out, '}')
 }
+
+// rebuilt keeps the buffers encodeParts rebuilds envelopes in, to compare.
+var rebuilt = sync.Pool{New: func() any { return new([]byte) }}
 
 // sealedField is where content's commitment to field name is: the offset
 // of its 64 hex digits ("" when left empty, then end == start), -1 when
@@ -214,7 +222,12 @@ func fillSealed(content []byte, personal []personalPart) []byte {
 // value (0 for an event stored alone), which its own at is stored after;
 // it is moved on to this event's. A nil lastAt keeps the at and
 // recorded_at as text (as schema 6 stored them).
-func encodeParts(out, env []byte, seq uint64, prev string, lastAt *int64) ([]byte, bool) {
+//
+// A nil raw stores every part in out, in order. Else the parts that are
+// random bytes (the salts, the prev and digest when stored, the instants'
+// nanoseconds) are appended to raw instead, in the same order, so that
+// out holds what compresses (frozen format 4).
+func encodeParts(out, env []byte, seq uint64, prev string, lastAt *int64, raw *[]byte) ([]byte, bool) {
 	p, err := splitEnvelope(env)
 	if err != nil || p.seq != seq || prev != "" && p.prev != prev {
 		return out, false
@@ -230,6 +243,7 @@ func encodeParts(out, env []byte, seq uint64, prev string, lastAt *int64) ([]byt
 	if dropped {
 		flags |= partsSealed
 	}
+	sealedLeft := content
 	var times eventTimes
 	ok := false
 	if lastAt != nil {
@@ -239,72 +253,82 @@ func encodeParts(out, env []byte, seq uint64, prev string, lastAt *int64) ([]byt
 		flags |= partsTimes
 		content = times.content
 	}
-	// What decodeParts will rebuild, tried now.
+	// What decodeParts will rebuild, tried now. The instants' text is
+	// what they format back to (parseInstant compared it), so the content
+	// with them is the content before splitTimes.
 	q := p
-	q.content = content
-	if ok {
-		q.content, _ = times.join(content)
-	}
 	if dropped {
-		q.content = fillSealed(q.content, p.personal)
+		q.content = fillSealed(sealedLeft, p.personal)
 	}
-	if !bytes.Equal(joinEnvelope(q), env) {
+	buf := rebuilt.Get().(*[]byte)
+	*buf = appendParts((*buf)[:0], q)
+	same := bytes.Equal(*buf, env)
+	rebuilt.Put(buf)
+	if !same {
 		return out, false
 	}
-	out = append(append(out, flags), p.salt...)
+	text, noise := &out, raw
+	if noise == nil {
+		noise = text
+	}
+	*text = append(*text, flags)
+	*noise = append(*noise, p.salt...)
 	if ok {
-		out = times.append(out, *lastAt)
+		times.append(text, noise, *lastAt)
 		*lastAt = times.at
 	}
 	if flags&partsPrev != 0 {
-		d, _ := hex.DecodeString(p.prev)
-		out = append(out, d...)
+		*noise, _ = hex.AppendDecode(*noise, []byte(p.prev))
 	}
 	if flags&partsDigest != 0 {
-		d, _ := hex.DecodeString(p.digest)
-		out = append(out, d...)
+		*noise, _ = hex.AppendDecode(*noise, []byte(p.digest))
 	}
-	out = binary.AppendUvarint(out, uint64(len(content)))
-	out = append(out, content...)
-	out = binary.AppendUvarint(out, uint64(len(p.personal)))
+	*text = binary.AppendUvarint(*text, uint64(len(content)))
+	*text = append(*text, content...)
+	*text = binary.AppendUvarint(*text, uint64(len(p.personal)))
 	for _, f := range p.personal {
-		out = binary.AppendUvarint(out, uint64(len(f.name)))
-		out = append(append(out, f.name...), f.salt...)
-		out = binary.AppendUvarint(out, uint64(len(f.value)))
-		out = append(out, f.value...)
+		*text = binary.AppendUvarint(*text, uint64(len(f.name)))
+		*text = append(*text, f.name...)
+		*noise = append(*noise, f.salt...)
+		*text = binary.AppendUvarint(*text, uint64(len(f.value)))
+		*text = append(*text, f.value...)
 	}
 	return out, true
 }
 
 // decodeParts is the text of event seq, stored in its parts, whose prev
-// is prev unless its parts store it; lastAt is as encodeParts was given it,
-// and moved on alike.
-func decodeParts(body []byte, seq uint64, prev string, lastAt *int64) ([]byte, error) {
+// is prev unless its parts store it; lastAt and raw are as encodeParts was
+// given them (raw reading what it appended there), and moved on alike.
+func decodeParts(body []byte, seq uint64, prev string, lastAt *int64, raw *partReader) ([]byte, error) {
 	r := partReader{b: body}
+	noise := raw
+	if noise == nil {
+		noise = &r
+	}
 	p := envelopeParts{seq: seq, prev: prev}
 	flags, ok := r.bytes(1)
 	if !ok {
 		return nil, errNotParts
 	}
-	if p.salt, ok = r.bytes(saltSize); !ok {
+	if p.salt, ok = noise.bytes(saltSize); !ok {
 		return nil, errNotParts
 	}
 	var times eventTimes
 	if flags[0]&partsTimes != 0 {
-		if !times.read(&r, *lastAt) {
+		if !times.read(&r, noise, *lastAt) {
 			return nil, errNotParts
 		}
 		*lastAt = times.at
 	}
 	if flags[0]&partsPrev != 0 {
-		d, ok := r.bytes(sha256.Size)
+		d, ok := noise.bytes(sha256.Size)
 		if !ok {
 			return nil, errNotParts
 		}
 		p.prev = hex.EncodeToString(d)
 	}
 	if flags[0]&partsDigest != 0 {
-		d, ok := r.bytes(sha256.Size)
+		d, ok := noise.bytes(sha256.Size)
 		if !ok {
 			return nil, errNotParts
 		}
@@ -324,7 +348,7 @@ func decodeParts(body []byte, seq uint64, prev string, lastAt *int64) ([]byte, e
 			return nil, errNotParts
 		}
 		f.name = string(name)
-		if f.salt, ok = r.bytes(saltSize); !ok {
+		if f.salt, ok = noise.bytes(saltSize); !ok {
 			return nil, errNotParts
 		}
 		if f.value, ok = r.sized(); !ok {
@@ -371,13 +395,21 @@ func (r *partReader) hex(n int) (string, bool) {
 	}
 	s := r.b[r.i : r.i+n]
 	for _, c := range s {
-		if !(c >= '0' && c <= '9' || c >= 'a' && c <= 'f') {
+		if !lowerHex[c] {
 			return "", false
 		}
 	}
 	r.i += n
 	return string(s), true
 }
+
+// lowerHex says which bytes are lower-case hex digits.
+var lowerHex = func() (t [256]bool) {
+	for _, c := range "0123456789abcdef" {
+		t[c] = true
+	}
+	return t
+}()
 
 // value reads one JSON value (an object, an array, a string or a bare
 // word), as far as its brackets and strings say; joinEnvelope's rebuild,
@@ -448,7 +480,7 @@ func (r *partReader) sized() ([]byte, bool) {
 // begins with '{', as every event stored before schema 6 does).
 func storedEvent(seq uint64, env []byte) []byte {
 	var lastAt int64
-	if v, ok := encodeParts([]byte{envParts}, env, seq, "", &lastAt); ok {
+	if v, ok := encodeParts([]byte{envParts}, env, seq, "", &lastAt, nil); ok {
 		return v
 	}
 	return env
@@ -461,5 +493,5 @@ func eventText(seq uint64, v []byte) ([]byte, error) {
 		return v, nil
 	}
 	var lastAt int64
-	return decodeParts(v[1:], seq, "", &lastAt)
+	return decodeParts(v[1:], seq, "", &lastAt, nil)
 }

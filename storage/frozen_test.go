@@ -3,9 +3,11 @@ package storage
 import (
 	"bytes"
 	"encoding/json"
+	"os"
 	"reflect"
 	"strconv"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
@@ -95,25 +97,33 @@ func TestCompactFreezesClosedCases(t *testing.T) {
 		t.Fatalf("compact again: %+v %v", res, err)
 	}
 	withBolt(t, s, func(tx *bolt.Tx) error {
-		tl, _ := timelineOf(tx, closed)
-		var envs [][]byte
-		_ = tl.forEach(func(_, v []byte) error {
-			envs = append(envs, bytes.Replace(v, []byte("called back"), []byte("never rang!"), 1))
-			return nil
-		})
-		frozen, err := freezeEnvelopes(closed, envs)
-		if err != nil {
-			return err
-		}
-		for i := range frozenChunks(len(tl.frozen)) {
-			if err := tl.flat.Delete(chunkKey(tl.prefix, i)); err != nil {
-				return err
+		return refreezeAs(tx, closed, func(envs [][]byte) ([]byte, error) {
+			for i := range envs {
+				envs[i] = bytes.Replace(envs[i], []byte("called back"), []byte("never rang!"), 1)
 			}
-		}
-		tl.frozen = nil
-		return tl.putChunks(frozen)
+			return freezeEnvelopes(closed, envs)
+		})
 	})
 	mustCatch(t, s, closed, "an event altered in a frozen timeline")
+}
+
+// refreezeAs stores case id's frozen timeline again as freeze makes it
+// of its envelopes.
+func refreezeAs(tx *bolt.Tx, id string, freeze func(envs [][]byte) ([]byte, error)) error {
+	tl, _ := timelineOf(tx, id)
+	var envs [][]byte
+	_ = tl.forEach(func(_, v []byte) error { envs = append(envs, bytes.Clone(v)); return nil })
+	frozen, err := freeze(envs)
+	if err != nil {
+		return err
+	}
+	for i := range frozenChunks(len(tl.frozen)) {
+		if err := tl.flat.Delete(chunkKey(tl.prefix, i)); err != nil {
+			return err
+		}
+	}
+	tl.frozen = nil
+	return tl.putChunks(frozen)
 }
 
 // closedCase is a closed demo case: its envelopes and its stored value.
@@ -124,7 +134,7 @@ type closedCase struct {
 }
 
 // closedDemoCases are the closed cases of a demo file of n cases.
-func closedDemoCases(b *testing.B, n int) []closedCase {
+func closedDemoCases(b testing.TB, n int) []closedCase {
 	s := demoFile(b, b.TempDir()+"/demo.db", n, testNow)
 	var closed []closedCase
 	_ = s.view(func(tx *bolt.Tx) error {
@@ -171,19 +181,20 @@ func BenchmarkFreezeCase(b *testing.B) {
 
 // BenchmarkThawTimeline is what reading a closed demo case's frozen
 // timeline back costs (show and export --record of a closed case read it
-// whole), in frozen format 2 (times as text) and 3 (times in binary).
+// whole), in frozen format 2 (times as text), 3 (times in binary) and 4
+// (Zstandard).
 func BenchmarkThawTimeline(b *testing.B) {
 	closed := closedDemoCases(b, 200)
-	values := make([][2][]byte, len(closed))
+	values := make([][3][]byte, len(closed))
 	for j, c := range closed {
-		for i, format := range []byte{frozenFormat2, frozenFormat} {
+		for i, format := range []byte{frozenFormat2, frozenFormat3, frozenFormat} {
 			var err error
 			if values[j][i], err = freezeAs(format, c.id, c.envs); err != nil {
 				b.Fatal(err)
 			}
 		}
 	}
-	for i, name := range []string{"format2", "format3"} {
+	for i, name := range []string{"format2", "format3", "format4"} {
 		b.Run(name, func(b *testing.B) {
 			bytes := 0
 			for j := 0; b.Loop(); j++ {
@@ -242,7 +253,7 @@ func TestFrozenPartsRebuildEveryKindOfEvent(t *testing.T) {
 	prev, lastAt := chainStart(id), int64(0)
 	for i, env := range envs {
 		digest, _ := digestOf(env)
-		stored, ok := encodeParts(nil, env, uint64(i+1), prev, &lastAt)
+		stored, ok := encodeParts(nil, env, uint64(i+1), prev, &lastAt, nil)
 		if !ok {
 			t.Errorf("event %d (%s) is not stored in its parts:\n%s", i+1, cases.EventKinds[i], env)
 		} else if p, _ := splitEnvelope(env); len(p.personal) > 0 && i != 2 && bytes.Contains(stored, []byte(p.digest)) {
@@ -313,9 +324,10 @@ func TestEventTimesInBinary(t *testing.T) {
 		if !ok {
 			continue
 		}
-		stored := times.append(nil, lastAt)
+		var stored []byte
+		times.append(&stored, &stored, lastAt)
 		var back eventTimes
-		if !back.read(&partReader{b: stored}, lastAt) {
+		if r := (&partReader{b: stored}); !back.read(r, r, lastAt) {
 			t.Fatalf("%s: its binary form does not read back", c.at)
 		}
 		joined, ok := back.join(times.content)
@@ -327,7 +339,7 @@ func TestEventTimesInBinary(t *testing.T) {
 		}
 		for cut := range len(stored) - 1 {
 			var short eventTimes
-			if short.read(&partReader{b: stored[:cut]}, lastAt) {
+			if r := (&partReader{b: stored[:cut]}); short.read(r, r, lastAt) {
 				t.Errorf("%s: its binary form cut to %d bytes reads", c.at, cut)
 			}
 		}
@@ -353,4 +365,159 @@ func TestEventTimesInBinary(t *testing.T) {
 			t.Errorf("byte %d altered reads as the event", i)
 		}
 	}
+}
+
+// TestCompactFreezesOldFormatsAgain: a closed case frozen before format 4
+// (its timeline in format 3, its value as caseValueFrozen3, as files of
+// the earlier build hold them) reads as it did, and compact freezes both
+// again in this build's formats, the case reading and checking the same.
+func TestCompactFreezesOldFormatsAgain(t *testing.T) {
+	s := newStore(t)
+	closed := addCase(t, s, "Anna Berg")[0].ID
+	noteCase(t, s, closed, "called back")
+	if _, err := s.Apply(closed, cases.Event{Kind: cases.EventClosed, Outcome: cases.OutcomeNoData, Actor: "dpo"}, NoRevision, testNow); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := s.Compact(); err != nil {
+		t.Fatal(err)
+	}
+	formats := func() (timeline, value byte) {
+		_ = s.view(func(tx *bolt.Tx) error {
+			tl, _ := timelineOf(tx, closed)
+			timeline, value = tl.frozen[0], tx.Bucket(bucketCases).Get([]byte(closed))[0]
+			return nil
+		})
+		return timeline, value
+	}
+	if tl, v := formats(); tl != frozenFormat || v != caseValueFrozen {
+		t.Fatalf("frozen in formats %d and %d, want %d and %d", tl, v, frozenFormat, caseValueFrozen)
+	}
+	before, err := s.Get(closed)
+	if err != nil {
+		t.Fatal(err)
+	}
+	chain, err := s.Chain(closed)
+	if err != nil {
+		t.Fatal(err)
+	}
+	withBolt(t, s, func(tx *bolt.Tx) error {
+		err := refreezeAs(tx, closed, func(envs [][]byte) ([]byte, error) { return freezeAs(frozenFormat3, closed, envs) })
+		if err != nil {
+			return err
+		}
+		value, err := thawCaseValue(tx.Bucket(bucketCases).Get([]byte(closed)))
+		if err != nil {
+			return err
+		}
+		if value, err = freezeCaseValue3(value); err != nil {
+			return err
+		}
+		return tx.Bucket(bucketCases).Put([]byte(closed), value)
+	})
+	reads := func(when string) {
+		t.Helper()
+		after, err := s.Get(closed)
+		if err != nil {
+			t.Fatal(err)
+		}
+		a, _ := json.Marshal(after)
+		b, _ := json.Marshal(before)
+		if chainAfter, err := s.Chain(closed); err != nil || !reflect.DeepEqual(chainAfter, chain) || !bytes.Equal(a, b) {
+			t.Fatalf("%s: the case reads differently (%v):\n%s\n%s", when, err, a, b)
+		}
+		mustCheck(t, s)
+	}
+	if tl, v := formats(); tl != frozenFormat3 || v != caseValueFrozen3 {
+		t.Fatalf("rewritten in formats %d and %d", tl, v)
+	}
+	reads("in format 3")
+	if res, err := s.Compact(); err != nil || res.Frozen != 1 {
+		t.Fatalf("compact: %+v %v", res, err)
+	}
+	if tl, v := formats(); tl != frozenFormat || v != caseValueFrozen {
+		t.Fatalf("compact left formats %d and %d, want %d and %d", tl, v, frozenFormat, caseValueFrozen)
+	}
+	reads("frozen again")
+}
+
+// TestFreezeIsDeterministic: freezing the same closed demo cases at once
+// from several goroutines gives the same bytes every time, so that the
+// demo makes the same file for a seed whatever GOMAXPROCS is.
+func TestFreezeIsDeterministic(t *testing.T) {
+	closed := closedDemoCases(t, 60)
+	want := make([][2][]byte, len(closed))
+	for i, c := range closed {
+		var err error
+		if want[i][0], err = freezeEnvelopes(c.id, c.envs); err != nil {
+			t.Fatal(err)
+		}
+		if want[i][1], err = freezeCaseValue(c.value); err != nil {
+			t.Fatal(err)
+		}
+	}
+	var wg sync.WaitGroup
+	for range 4 {
+		wg.Go(func() {
+			for i, c := range closed {
+				frozen, err1 := freezeEnvelopes(c.id, c.envs)
+				value, err2 := freezeCaseValue(c.value)
+				if err1 != nil || err2 != nil || !bytes.Equal(frozen, want[i][0]) || !bytes.Equal(value, want[i][1]) {
+					t.Errorf("case %s froze differently (%v %v)", c.id, err1, err2)
+					return
+				}
+			}
+		})
+	}
+	wg.Wait()
+}
+
+// TestPurgeOfAFrozenCaseLeavesNoSalt: frozen format 4 stores the salts of
+// a closed case's personal fields as they are, uncompressed; a purge of
+// the case's record removes them from the file with the values they
+// salted, and the file still checks (TRUST.md: what a purge erases is
+// gone, free pages included).
+func TestPurgeOfAFrozenCaseLeavesNoSalt(t *testing.T) {
+	s := newTimeMachine(t)
+	now := time.Date(2026, 11, 22, 12, 0, 0, 0, time.UTC)
+	ancient := oldCase(t, s, "Aurélie Ancienne", time.Date(2022, 1, 3, 9, 0, 0, 0, time.UTC), "ANCIENTMARKER")
+	if res, err := s.Compact(); err != nil || res.Frozen != 1 {
+		t.Fatalf("compact: %+v %v", res, err)
+	}
+	var salts [][]byte
+	_ = s.view(func(tx *bolt.Tx) error {
+		tl, _ := timelineOf(tx, ancient)
+		if tl.frozen == nil || tl.frozen[0] != frozenFormat {
+			t.Fatalf("the closed case is not frozen in format %d", frozenFormat)
+		}
+		return tl.forEach(func(_, env []byte) error {
+			p, err := splitEnvelope(env)
+			for _, f := range p.personal {
+				salts = append(salts, f.salt)
+			}
+			return err
+		})
+	})
+	raw, _ := os.ReadFile(s.Path())
+	if len(salts) < 3 {
+		t.Fatalf("%d personal fields' salts, want the subject's, the note's and the letter's", len(salts))
+	}
+	for _, salt := range salts {
+		if !bytes.Contains(raw, salt) {
+			t.Fatalf("salt %x is not in the file as it is: this test no longer tests format %d", salt, frozenFormat)
+		}
+	}
+	retention := func(string) (Retention, bool) { return Retention{CopiesMonths: 6, RecordYears: 3}, true }
+	if res, err := s.Purge(retention, now, "retention", false); err != nil || len(res.Items) != 1 || res.Items[0].Stage != PurgeRecord {
+		t.Fatalf("purge: %+v %v", res, err)
+	}
+	raw, _ = os.ReadFile(s.Path())
+	for _, salt := range salts {
+		if bytes.Contains(raw, salt) {
+			t.Errorf("salt %x is still in the file after the purge", salt)
+		}
+	}
+	if bytes.Contains(raw, []byte("Aurélie Ancienne")) || bytes.Contains(raw, []byte("ANCIENTMARKER")) {
+		t.Error("a purged value is still in the file")
+	}
+	mustCheck(t, s)
 }

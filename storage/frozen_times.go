@@ -103,24 +103,30 @@ func (t eventTimes) join(content []byte) ([]byte, bool) {
 }
 
 // append appends t in binary: where, the at after lastAt, the recorded_at
-// after the at, the at's offset and the recorded_at's after it.
-func (t eventTimes) append(out []byte, lastAt int64) []byte {
-	out = binary.AppendUvarint(out, uint64(t.where))
-	out = binary.AppendVarint(out, t.at-lastAt)
-	out = binary.AppendVarint(out, t.recorded-t.at)
-	out = binary.AppendVarint(out, int64(t.atZone))
-	return binary.AppendVarint(out, int64(t.recordZone-t.atZone))
+// after the at, the at's offset and the recorded_at's after it; the two
+// instants (nanoseconds, which do not compress) to raw, the rest to text
+// (the same slice when all is stored together).
+func (t eventTimes) append(text, raw *[]byte, lastAt int64) {
+	*text = binary.AppendUvarint(*text, uint64(t.where))
+	*raw = binary.AppendVarint(*raw, t.at-lastAt)
+	*raw = binary.AppendVarint(*raw, t.recorded-t.at)
+	*text = binary.AppendVarint(*text, int64(t.atZone))
+	*text = binary.AppendVarint(*text, int64(t.recordZone-t.atZone))
 }
 
 // read reads what append wrote, false when it is cut short or out of
 // range.
-func (t *eventTimes) read(r *partReader, lastAt int64) bool {
-	where, ok := r.uvarint()
+func (t *eventTimes) read(text, raw *partReader, lastAt int64) bool {
+	where, ok := text.uvarint()
 	if !ok || where > 1<<30 {
 		return false
 	}
 	var v [4]int64
 	for i := range v {
+		r := text
+		if i < 2 {
+			r = raw
+		}
 		x, n := binary.Varint(r.b[r.i:])
 		if n <= 0 {
 			return false

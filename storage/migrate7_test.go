@@ -40,7 +40,7 @@ func toSchema6(t testing.TB, path string) {
 			}
 			for i, env := range envs {
 				seq := uint64(i + 1)
-				v, ok := encodeParts([]byte{envParts}, env, seq, "", nil)
+				v, ok := encodeParts([]byte{envParts}, env, seq, "", nil, nil)
 				if !ok {
 					v = env
 				}
@@ -141,7 +141,7 @@ func TestMigrateToCompactEvents(t *testing.T) {
 		t.Fatal(err)
 	}
 	envelopes, story, evidence, views := envelopesOf(t, db), stories(t, db), logEvidence(t, db), listViews(t, db, now)
-	var formats [4]int
+	var formats [frozenFormat + 1]int
 	_ = db.View(func(tx *bolt.Tx) error {
 		return tx.Bucket(bucketCases).ForEach(func(k, _ []byte) error {
 			if tl, _ := timelineOf(tx, string(k)); tl.frozen != nil {

@@ -112,7 +112,7 @@ func splitCaseValue(v []byte) (recordJSON, view []byte, err error) {
 	if len(v) > 0 && v[0] == '{' {
 		return v, nil, nil
 	}
-	if len(v) > 0 && v[0] == caseValueFrozen {
+	if len(v) > 0 && (v[0] == caseValueFrozen || v[0] == caseValueFrozen3) {
 		if v, err = thawCaseValue(v); err != nil {
 			return nil, nil, err
 		}
