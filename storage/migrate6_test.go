@@ -24,14 +24,21 @@ func untileLogs(tx *bolt.Tx) error {
 		b := logs.Bucket(org)
 		var leaves []tlog.Hash
 		var tiles [][]byte
+		for n := int64(0); n<<logTileHeight < logSize(b); n++ {
+			v := b.Get(tileKey(0, n))
+			if v == nil { // sourced (schema 8)
+				var err error
+				if v, err = sourcedTile(tx, b, string(org), n); err != nil {
+					return err
+				}
+			}
+			for i := 0; i < len(v); i += tlog.HashSize {
+				leaves = append(leaves, tlog.Hash(v[i:i+tlog.HashSize]))
+			}
+		}
 		_ = b.ForEach(func(k, v []byte) error {
 			if len(k) == 9 {
 				tiles = append(tiles, append([]byte(nil), k...))
-				if k[0] == 'r' {
-					for i := 0; i < len(v); i += tlog.HashSize {
-						leaves = append(leaves, tlog.Hash(v[i:i+tlog.HashSize]))
-					}
-				}
 			}
 			return nil
 		})
@@ -63,7 +70,7 @@ func logEvidence(t *testing.T, db *bolt.DB) map[string]string {
 		logs := tx.Bucket(bucketLogs)
 		err := logs.ForEach(func(org, _ []byte) error {
 			b := logs.Bucket(org)
-			root, err := tlog.TreeHash(logSize(b), logHashes(b))
+			root, err := tlog.TreeHash(logSize(b), logHashes(tx, string(org), b))
 			out["root "+string(org)] = strconv.FormatInt(logSize(b), 10) + " " + root.String()
 			return err
 		})

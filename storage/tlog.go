@@ -169,22 +169,29 @@ func logEvent(tx *bolt.Tx, c *cases.Case, env []byte) error {
 	if uint64(len(indexes))+1 != seq {
 		return fmt.Errorf("case %s: event %d logged after %d others", c.ID, seq, len(indexes))
 	}
-	index, err := appendLeaf(tx, org, leafHash(c.ID, seq, digest))
+	index, err := appendCaseLeaf(tx, org, leafHash(c.ID, seq, digest), c.ID)
 	if err != nil {
 		return err
 	}
 	return leaves.Put([]byte(c.ID), encodeLogLeaves(org, append(indexes, index)))
 }
 
-// appendLeaf adds a leaf hash to an organisation's log and returns its index.
+// appendLeaf adds a leaf hash that is no case's to an organisation's log
+// and returns its index.
 func appendLeaf(tx *bolt.Tx, org string, h tlog.Hash) (int64, error) {
+	return appendCaseLeaf(tx, org, h, "")
+}
+
+// appendCaseLeaf adds the leaf hash of an event of case id to an
+// organisation's log and returns its index.
+func appendCaseLeaf(tx *bolt.Tx, org string, h tlog.Hash, id string) (int64, error) {
 	b, err := orgLog(tx, org)
 	if err != nil {
 		return 0, err
 	}
 	b.FillPercent = 0.95 // it grows at its end only
 	n := logSize(b)
-	if err := appendTiled(b, n, h); err != nil {
+	if err := appendTiled(b, n, h, id); err != nil {
 		return 0, fmt.Errorf("the log of %s: %w", org, err)
 	}
 	return n, b.Put(keyLogSize, u64(uint64(n+1)))
