@@ -205,21 +205,26 @@ func logBytes(t *testing.T, path string) int {
 
 // BenchmarkCaseProof is what the proof of a closed demo case of a dozen
 // events costs (an inclusion proof per event, the checkpoint signed at its
-// size), with its log in tiles and in schema 5's stored hashes, the same
-// file otherwise.
+// size), with its log as this build writes it (complete tiles of leaves
+// recomputed from their events), with every tile of leaves stored (schema
+// 7) and in schema 5's stored hashes, the same file otherwise.
 func BenchmarkCaseProof(b *testing.B) {
-	tiled := filepath.Join(b.TempDir(), "demo.db")
-	demoFile(b, tiled, 2000, testNow)
-	raw, err := os.ReadFile(tiled)
+	sourced := filepath.Join(b.TempDir(), "demo.db")
+	demoFile(b, sourced, 2000, testNow)
+	raw, err := os.ReadFile(sourced)
 	if err != nil {
 		b.Fatal(err)
 	}
+	schema7 := filepath.Join(b.TempDir(), "schema7.db")
 	schema5 := filepath.Join(b.TempDir(), "schema5.db")
-	if err := os.WriteFile(schema5, raw, 0o600); err != nil {
-		b.Fatal(err)
+	for _, p := range []string{schema7, schema5} {
+		if err := os.WriteFile(p, raw, 0o600); err != nil {
+			b.Fatal(err)
+		}
 	}
+	toSchema7(b, schema7)
 	untile(b, schema5)
-	for _, path := range []string{tiled, schema5} {
+	for _, path := range []string{sourced, schema7, schema5} {
 		b.Run(filepath.Base(path), func(b *testing.B) {
 			db, err := bolt.Open(path, 0o600, &bolt.Options{ReadOnly: true})
 			if err != nil {
