@@ -8,8 +8,9 @@ import (
 	bolt "go.etcd.io/bbolt"
 )
 
-// sourceLogsBatch is step 8 of the migrator: each of up to n cases is
-// added to the sources of every tile of its organisation's log that holds
+// sourceLogsBatch is step 8 of the migrator: each of up to n cases has its
+// log entry's leaf indexes stored as distances (logLeaves), and is added
+// to the sources of every tile of its organisation's log that holds
 // one of its events' leaves (logtiles.go), and each complete tile of
 // leaves whose sources now name all its leaves, and whose events give the
 // very hashes it stores, is dropped: a proof recomputes it from them. A
@@ -25,9 +26,15 @@ func sourceLogsBatch(tx *bolt.Tx, after []byte, n int, _ time.Time) ([]byte, err
 		return ids[len(ids)-1], nil
 	}
 	for _, id := range ids {
-		org, indexes, err := logLeaves(leaves.Get(id))
+		entry := leaves.Get(id)
+		org, indexes, err := logLeaves(entry)
 		if err != nil || org == "" || org == teamLog {
 			continue // check says so
+		}
+		if entry[len(org)] != logLeavesDeltas {
+			if err := leaves.Put(id, encodeLogLeaves(org, indexes)); err != nil {
+				return nil, err
+			}
 		}
 		b := logs.Bucket([]byte(org))
 		if b == nil || !isTiled(b) {
