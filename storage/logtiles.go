@@ -421,17 +421,24 @@ func putSources(b *bolt.Bucket, n int64, at int, ids []string) (bool, error) {
 	return whole, b.Put(k, bytes.Clone(v))
 }
 
+// caseLeaves is the leaf indexes of case id's events in the log of org;
+// ok is false if its log entry is unreadable or names another log.
+func caseLeaves(leaves *bolt.Bucket, id, org string) (indexes []int64, ok bool) {
+	var entry []byte
+	if leaves != nil {
+		entry = leaves.Get([]byte(id))
+	}
+	o, indexes, err := logLeaves(entry)
+	return indexes, err == nil && o == org
+}
+
 // tileCases counts how many leaves of the leaves' tile n of the log of org
 // the cases ids (its sources) have between them; ok is false if one of
 // them has none there or is not in that log.
 func tileCases(leaves *bolt.Bucket, org string, n int64, ids []string) (total int, ok bool) {
 	for _, id := range ids {
-		var entry []byte
-		if leaves != nil {
-			entry = leaves.Get([]byte(id))
-		}
-		o, indexes, err := logLeaves(entry)
-		if err != nil || o != org {
+		indexes, ok := caseLeaves(leaves, id, org)
+		if !ok {
 			return 0, false
 		}
 		in := 0
@@ -462,12 +469,8 @@ func sourcedTile(tx *bolt.Tx, b *bolt.Bucket, org string, n int64) ([]byte, erro
 	got := 0
 	leaves := tx.Bucket(bucketLogLeaves)
 	for _, id := range ids {
-		var entry []byte
-		if leaves != nil {
-			entry = leaves.Get([]byte(id))
-		}
-		o, indexes, err := logLeaves(entry)
-		if err != nil || o != org {
+		indexes, ok := caseLeaves(leaves, id, org)
+		if !ok {
 			return nil, fmt.Errorf("case %s, a source of the log's tile %d, is not in the log of %s (run rightsdesk check)", id, n, org)
 		}
 		tl, _ := timelineOf(tx, id)
