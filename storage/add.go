@@ -366,6 +366,7 @@ type logBatch struct {
 type pendingLog struct {
 	size   int64
 	leaves []tlog.Hash
+	runs   []leafRun // the cases whose events the leaves are
 }
 
 // add logs the events of a new case c, whose leaf hashes are leaves: its
@@ -397,6 +398,7 @@ func (l *logBatch) add(tx *bolt.Tx, c *cases.Case, leaves []tlog.Hash) error {
 		indexes[i] = p.size + int64(len(p.leaves)+i)
 	}
 	p.leaves = append(p.leaves, leaves...)
+	p.runs = append(p.runs, leafRun{id: c.ID, n: len(leaves)})
 	return lb.Put([]byte(c.ID), encodeLogLeaves(org, indexes))
 }
 
@@ -406,7 +408,7 @@ func (l *logBatch) flush(tx *bolt.Tx) error {
 		p := l.logs[org]
 		b := tx.Bucket(bucketLogs).Bucket([]byte(org))
 		b.FillPercent = 0.95 // it grows at its end only
-		if err := appendTiledAll(b, p.size, p.leaves); err != nil {
+		if err := appendTiledAll(b, p.size, p.leaves, p.runs); err != nil {
 			return fmt.Errorf("the log of %s: %w", org, err)
 		}
 		if err := b.Put(keyLogSize, u64(uint64(p.size+int64(len(p.leaves))))); err != nil {

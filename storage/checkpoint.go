@@ -136,7 +136,7 @@ func sealLogsWith(tx *bolt.Tx, now time.Time, keys *keyCache) error {
 	for _, org := range grown {
 		b := logs.Bucket([]byte(org))
 		n := logSize(b)
-		root, err := tlog.TreeHash(n, logHashes(b))
+		root, err := tlog.TreeHash(n, logHashes(tx, org, b))
 		if err != nil {
 			return fmt.Errorf("the log of %s: %w", org, err)
 		}

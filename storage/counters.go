@@ -440,13 +440,8 @@ func rowController(row []byte) string {
 		return ""
 	}
 	r := &rowReader{b: row[1:]}
-	for range 2 {
-		n := r.uvarint()
-		if uint64(len(r.b)) < n {
-			return ""
-		}
-		r.b = r.b[n:]
-	}
+	r.field()
+	r.requestField()
 	n := r.uvarint()
 	if r.err != nil || uint64(len(r.b)) < n {
 		return ""

@@ -2,6 +2,7 @@ package storage
 
 import (
 	"bytes"
+	"encoding/binary"
 	"errors"
 	"fmt"
 	"slices"
@@ -135,7 +136,7 @@ func checkLogs(tx *bolt.Tx) []Problem {
 		if t.hashes == nil && len(t.leaves) > 0 {
 			continue
 		}
-		if !storedHashesAgree(logs.Bucket([]byte(t.org)), t) {
+		if !storedHashesAgree(tx, logs.Bucket([]byte(t.org)), t) {
 			bad("its stored hashes are not those of the timelines' events (rewritten)")
 		}
 		var c *bolt.Bucket
@@ -166,13 +167,27 @@ func checkLogs(tx *bolt.Tx) []Problem {
 
 // storedHashesAgree reports whether a log bucket stores exactly the
 // hashes the timelines' events give: its tiles, or before schema 6 every
-// stored hash.
-func storedHashesAgree(b *bolt.Bucket, t *logTree) bool {
+// stored hash. A complete tile of leaves may be left out when its sources
+// name the cases whose events its leaves are (schema 8): the tile above
+// holds its root, which must be the one the events give.
+func storedHashesAgree(tx *bolt.Tx, b *bolt.Bucket, t *logTree) bool {
 	if isTiled(b) {
 		want := logTiles(t.leaves)
+		leaves := tx.Bucket(bucketLogLeaves)
+		size := int64(len(t.leaves))
 		stored, differ := 0, false
 		_ = b.ForEach(func(k, v []byte) error {
-			if len(k) == 9 {
+			switch {
+			case isSourceKey(k):
+				n := int64(binary.BigEndian.Uint64(k[1:]))
+				ids, err := sourceIDs(v)
+				total, ok := tileCases(leaves, t.org, n, ids)
+				width := min(int64(1)<<logTileHeight, size-n<<logTileHeight)
+				differ = differ || err != nil || !ok || int64(total) != width
+				if b.Get(tileKey(0, n)) == nil && width == 1<<logTileHeight {
+					stored++ // stands for the tile it names the events of
+				}
+			case len(k) == 9:
 				differ = differ || !bytes.Equal(v, want[string(k)])
 				stored++
 			}

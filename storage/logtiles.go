@@ -3,6 +3,7 @@ package storage
 import (
 	"bytes"
 	"encoding/binary"
+	"errors"
 	"fmt"
 	"time"
 
@@ -49,23 +50,40 @@ func tileKey(level int, n int64) []byte {
 // isTiled reports whether an organisation's log bucket holds tiles.
 func isTiled(b *bolt.Bucket) bool { return bytes.Equal(b.Get(keyLogFormat), logTiled) }
 
-// logHashes is the reader of a log bucket's hashes, in whichever layout it
-// holds them.
-func logHashes(b *bolt.Bucket) tlog.HashReader {
+// logHashes is the reader of the hashes of org's log bucket b, in
+// whichever layout it holds them; a leaves' tile not stored is recomputed
+// from its sources in tx.
+func logHashes(tx *bolt.Tx, org string, b *bolt.Bucket) tlog.HashReader {
 	if isTiled(b) {
-		return tileHashes{b}
+		return tileHashes{b: b, tx: tx, org: org, leafTiles: map[int64][]byte{}}
 	}
 	return bucketHashes{b}
 }
 
 // tileHashes reads a tiled log's hashes.
-type tileHashes struct{ b *bolt.Bucket }
+type tileHashes struct {
+	b *bolt.Bucket
+	// tx and org let a leaves' tile that is not stored be recomputed from
+	// its sources (sourcedTile), once: leafTiles keeps those done.
+	tx        *bolt.Tx
+	org       string
+	leafTiles map[int64][]byte
+}
 
 func (r tileHashes) ReadHashes(indexes []int64) ([]tlog.Hash, error) {
 	out := make([]tlog.Hash, len(indexes))
 	for i, x := range indexes {
 		t := tlog.TileForIndex(logTileHeight, x)
 		data := r.b.Get(tileKey(t.L, t.N))
+		if data == nil && t.L == 0 && r.tx != nil {
+			if data = r.leafTiles[t.N]; data == nil {
+				var err error
+				if data, err = sourcedTile(r.tx, r.b, r.org, t.N); err != nil {
+					return nil, err
+				}
+				r.leafTiles[t.N] = data
+			}
+		}
 		if len(data) < t.W*tlog.HashSize {
 			return nil, fmt.Errorf("the log lacks its stored hash %d", x)
 		}
@@ -80,26 +98,15 @@ func (r tileHashes) ReadHashes(indexes []int64) ([]tlog.Hash, error) {
 
 // appendTiled adds leaf hash h as leaf n of a tiled log: it goes at the end
 // of its level-0 tile, and each tile it completes gives the next level's
-// tile its root.
-func appendTiled(b *bolt.Bucket, n int64, h tlog.Hash) error {
-	for level := 0; ; level++ {
-		k := tileKey(level, n>>logTileHeight)
-		old := b.Get(k)
-		at := int(n & (1<<logTileHeight - 1))
-		if len(old) != at*tlog.HashSize {
-			return fmt.Errorf("the log's tile %d/%d holds %d bytes, not %d", level, n>>logTileHeight, len(old), at*tlog.HashSize)
-		}
-		data := make([]byte, 0, len(old)+tlog.HashSize)
-		data = append(append(data, old...), h[:]...)
-		if err := b.Put(k, data); err != nil {
-			return err
-		}
-		if at != 1<<logTileHeight-1 {
-			return nil
-		}
-		h = tileRoot(data)
-		n >>= logTileHeight
+// tile its root. id is the case whose event the leaf is ("": none, as in
+// the team table's log): it is added to the tile's sources, and a tile
+// that has them is dropped when complete.
+func appendTiled(b *bolt.Bucket, n int64, h tlog.Hash, id string) error {
+	var ids []leafRun
+	if id != "" {
+		ids = []leafRun{{id: id, n: 1}}
 	}
+	return appendTiledAll(b, n, []tlog.Hash{h}, ids)
 }
 
 // tileRoot is the hash of the subtree whose leaves are a complete tile's
@@ -195,7 +202,7 @@ func tileLog(b *bolt.Bucket) error {
 	if n == 0 {
 		return nil
 	}
-	got, err := tlog.TreeHash(n, tileHashes{b})
+	got, err := tlog.TreeHash(n, tileHashes{b: b})
 	if err != nil {
 		return err
 	}
@@ -233,11 +240,20 @@ func tileLogsBatch(tx *bolt.Tx, after []byte, _ int, _ time.Time) ([]byte, error
 	return nil, nil
 }
 
+// leafRun is a case whose events are n leaves in a row of a log.
+type leafRun struct {
+	id string
+	n  int
+}
+
 // appendTiledAll adds the leaf hashes hs as leaves n, n+1, ... of a tiled
 // log, as appendTiled one by one would leave it, but putting each tile it
 // touches once: a bulk write appends hundreds of thousands of leaves, and
-// a tile put sixteen times, growing, was most of what logging cost.
-func appendTiledAll(b *bolt.Bucket, n int64, hs []tlog.Hash) error {
+// a tile put sixteen times, growing, was most of what logging cost. runs
+// are the cases whose events the leaves are, in order (nil: none, as in the
+// team table's log): each leaves' tile records them as its sources, and
+// one they complete is not stored, only its root in the level above.
+func appendTiledAll(b *bolt.Bucket, n int64, hs []tlog.Hash, runs []leafRun) error {
 	const width = 1 << logTileHeight
 	for level := 0; len(hs) > 0; level++ {
 		var up []tlog.Hash // the roots of the tiles this level completes
@@ -254,7 +270,22 @@ func appendTiledAll(b *bolt.Bucket, n int64, hs []tlog.Hash) error {
 			for _, h := range hs[:take] {
 				data = append(data, h[:]...)
 			}
-			if err := b.Put(k, data); err != nil {
+			sourced := false
+			if level == 0 && runs != nil {
+				var ids []string
+				var err error
+				ids, runs = takeRuns(runs, take)
+				if sourced, err = putSources(b, n>>logTileHeight, at, ids); err != nil {
+					return err
+				}
+			}
+			var err error
+			if at+take == width && sourced {
+				err = b.Delete(k)
+			} else {
+				err = b.Put(k, data)
+			}
+			if err != nil {
 				return err
 			}
 			if at+take == width {
@@ -268,4 +299,215 @@ func appendTiledAll(b *bolt.Bucket, n int64, hs []tlog.Hash) error {
 		hs = up
 	}
 	return nil
+}
+
+// takeRuns is the cases of the first k leaves of runs, and the runs left
+// (the first shortened in place when k ends inside it).
+func takeRuns(runs []leafRun, k int) ([]string, []leafRun) {
+	var ids []string
+	for k > 0 && len(runs) > 0 {
+		if runs[0].n == 0 {
+			runs = runs[1:]
+			continue
+		}
+		ids = append(ids, runs[0].id)
+		if runs[0].n > k {
+			runs[0].n -= k
+			break
+		}
+		k -= runs[0].n
+		runs = runs[1:]
+	}
+	return ids, runs
+}
+
+// Leaf sources (schema 8). A complete tile of a case organisation's leaves
+// is not stored: each leaf is the hash of an event the timelines hold, so
+// the tile is recomputed from those events when a proof needs it. What is
+// stored instead, under sourceKey, is which cases' events the tile's
+// leaves are (each case's entry in bucketLogLeaves gives which of its
+// events is which leaf): 512 bytes of hashes become a case ID or two. The
+// tile at the log's right edge, still filling, keeps its hashes, so that
+// appending and signing a checkpoint never recompute anything; so do the
+// team table's log, whose leaves are no case's, and the levels above,
+// which hold the root of every complete tile (a recomputed tile must give
+// it, or the proof is refused as rewritten).
+
+// sourceKey is the key of the sources of the leaves' tile n: 's' and n,
+// after every tile's key and before "size".
+func sourceKey(n int64) []byte {
+	k := make([]byte, 9)
+	k[0] = 's'
+	binary.BigEndian.PutUint64(k[1:], uint64(n))
+	return k
+}
+
+// isSourceKey reports whether a log bucket's key is a tile's sources.
+func isSourceKey(k []byte) bool { return len(k) == 9 && k[0] == 's' }
+
+// addSource is a tile's sources v with case id added (each case once, in
+// the order first logged), and whether it changed. Each ID is stored as
+// how many leading bytes it shares with the one before and the rest, both
+// lengths as uvarints: the cases of a tile were mostly numbered in a row.
+func addSource(v []byte, id string) ([]byte, bool, error) {
+	ids, err := sourceIDs(v)
+	if err != nil {
+		return nil, false, err
+	}
+	prev := ""
+	for _, x := range ids {
+		if x == id {
+			return v, false, nil
+		}
+		prev = x
+	}
+	shared := 0
+	for shared < len(prev) && shared < len(id) && prev[shared] == id[shared] {
+		shared++
+	}
+	out := make([]byte, 0, len(v)+len(id)-shared+2)
+	out = append(out, v...)
+	out = binary.AppendUvarint(out, uint64(shared))
+	out = binary.AppendUvarint(out, uint64(len(id)-shared))
+	return append(out, id[shared:]...), true, nil
+}
+
+// sourceIDs decodes a tile's sources.
+func sourceIDs(v []byte) ([]string, error) {
+	var out []string
+	prev := ""
+	for len(v) > 0 {
+		shared, n := binary.Uvarint(v)
+		if n <= 0 || shared > uint64(len(prev)) {
+			return nil, errors.New("unreadable leaf sources")
+		}
+		v = v[n:]
+		rest, n := binary.Uvarint(v)
+		if n <= 0 || rest > uint64(len(v)-n) {
+			return nil, errors.New("unreadable leaf sources")
+		}
+		id := prev[:shared] + string(v[n:n+int(rest)])
+		v = v[n+int(rest):]
+		out = append(out, id)
+		prev = id
+	}
+	return out, nil
+}
+
+// putSources adds the cases ids to the sources of the leaves' tile n; at
+// is how many leaves the tile held before (0: it is new, and any sources
+// stored under its key are not its own). It reports whether the sources
+// name the cases of all the tile's leaves so far: not if the tile's first
+// leaves were appended without.
+func putSources(b *bolt.Bucket, n int64, at int, ids []string) (bool, error) {
+	k := sourceKey(n)
+	var v []byte
+	if at > 0 {
+		v = b.Get(k)
+	}
+	whole := at == 0 || v != nil
+	changed := v == nil
+	for _, id := range ids {
+		var c bool
+		var err error
+		if v, c, err = addSource(v, id); err != nil {
+			return false, fmt.Errorf("the sources of the log's tile %d: %w", n, err)
+		}
+		changed = changed || c
+	}
+	if !changed {
+		return whole, nil
+	}
+	return whole, b.Put(k, bytes.Clone(v))
+}
+
+// caseLeaves is the leaf indexes of case id's events in the log of org;
+// ok is false if its log entry is unreadable or names another log.
+func caseLeaves(leaves *bolt.Bucket, id, org string) (indexes []int64, ok bool) {
+	var entry []byte
+	if leaves != nil {
+		entry = leaves.Get([]byte(id))
+	}
+	o, indexes, err := logLeaves(entry)
+	return indexes, err == nil && o == org
+}
+
+// tileCases counts how many leaves of the leaves' tile n of the log of org
+// the cases ids (its sources) have between them; ok is false if one of
+// them has none there or is not in that log.
+func tileCases(leaves *bolt.Bucket, org string, n int64, ids []string) (total int, ok bool) {
+	for _, id := range ids {
+		indexes, ok := caseLeaves(leaves, id, org)
+		if !ok {
+			return 0, false
+		}
+		in := 0
+		for _, x := range indexes {
+			if x>>logTileHeight == n {
+				in++
+			}
+		}
+		if in == 0 {
+			return 0, false
+		}
+		total += in
+	}
+	return total, true
+}
+
+// sourcedTile recomputes the complete leaves' tile n of the log of org
+// from the events its sources name, and checks that it gives the root the
+// level above stores for it.
+func sourcedTile(tx *bolt.Tx, b *bolt.Bucket, org string, n int64) ([]byte, error) {
+	ids, err := sourceIDs(b.Get(sourceKey(n)))
+	if err != nil || len(ids) == 0 {
+		return nil, fmt.Errorf("the log lacks its tile %d and its sources (run rightsdesk check)", n)
+	}
+	const width = 1 << logTileHeight
+	var hs [width]tlog.Hash
+	var have [width]bool
+	got := 0
+	leaves := tx.Bucket(bucketLogLeaves)
+	for _, id := range ids {
+		indexes, ok := caseLeaves(leaves, id, org)
+		if !ok {
+			return nil, fmt.Errorf("case %s, a source of the log's tile %d, is not in the log of %s (run rightsdesk check)", id, n, org)
+		}
+		tl, _ := timelineOf(tx, id)
+		i := 0
+		err = tl.forEach(func(_, v []byte) error {
+			i++
+			if i > len(indexes) || indexes[i-1]>>logTileHeight != n {
+				return nil
+			}
+			seq, digest, err := envelopeLeaf(v)
+			if err != nil {
+				return fmt.Errorf("case %s: %w", id, err)
+			}
+			at := indexes[i-1] & (width - 1)
+			if !have[at] {
+				have[at], got = true, got+1
+			}
+			hs[at] = leafHash(id, seq, digest)
+			return nil
+		})
+		if err != nil {
+			return nil, err
+		}
+	}
+	if got != width {
+		return nil, fmt.Errorf("the events named by the log's tile %d give %d of its %d leaves (an event was removed; run rightsdesk check)", n, got, width)
+	}
+	data := make([]byte, 0, width*tlog.HashSize)
+	for _, h := range hs {
+		data = append(data, h[:]...)
+	}
+	up, err := tileHashes{b: b}.ReadHashes([]int64{tlog.StoredHashIndex(logTileHeight, n)})
+	if err != nil {
+		return nil, err
+	}
+	if tileRoot(data) != up[0] {
+		return nil, fmt.Errorf("the events of the log's tile %d do not give the root the log stores (an event was rewritten; run rightsdesk check)", n)
+	}
+	return data, nil
 }

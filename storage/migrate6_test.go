@@ -24,14 +24,21 @@ func untileLogs(tx *bolt.Tx) error {
 		b := logs.Bucket(org)
 		var leaves []tlog.Hash
 		var tiles [][]byte
+		for n := int64(0); n<<logTileHeight < logSize(b); n++ {
+			v := b.Get(tileKey(0, n))
+			if v == nil { // sourced (schema 8)
+				var err error
+				if v, err = sourcedTile(tx, b, string(org), n); err != nil {
+					return err
+				}
+			}
+			for i := 0; i < len(v); i += tlog.HashSize {
+				leaves = append(leaves, tlog.Hash(v[i:i+tlog.HashSize]))
+			}
+		}
 		_ = b.ForEach(func(k, v []byte) error {
 			if len(k) == 9 {
 				tiles = append(tiles, append([]byte(nil), k...))
-				if k[0] == 'r' {
-					for i := 0; i < len(v); i += tlog.HashSize {
-						leaves = append(leaves, tlog.Hash(v[i:i+tlog.HashSize]))
-					}
-				}
 			}
 			return nil
 		})
@@ -63,7 +70,7 @@ func logEvidence(t *testing.T, db *bolt.DB) map[string]string {
 		logs := tx.Bucket(bucketLogs)
 		err := logs.ForEach(func(org, _ []byte) error {
 			b := logs.Bucket(org)
-			root, err := tlog.TreeHash(logSize(b), logHashes(b))
+			root, err := tlog.TreeHash(logSize(b), logHashes(tx, string(org), b))
 			out["root "+string(org)] = strconv.FormatInt(logSize(b), 10) + " " + root.String()
 			return err
 		})
@@ -198,21 +205,26 @@ func logBytes(t *testing.T, path string) int {
 
 // BenchmarkCaseProof is what the proof of a closed demo case of a dozen
 // events costs (an inclusion proof per event, the checkpoint signed at its
-// size), with its log in tiles and in schema 5's stored hashes, the same
-// file otherwise.
+// size), with its log as this build writes it (complete tiles of leaves
+// recomputed from their events), with every tile of leaves stored (schema
+// 7) and in schema 5's stored hashes, the same file otherwise.
 func BenchmarkCaseProof(b *testing.B) {
-	tiled := filepath.Join(b.TempDir(), "demo.db")
-	demoFile(b, tiled, 2000, testNow)
-	raw, err := os.ReadFile(tiled)
+	sourced := filepath.Join(b.TempDir(), "demo.db")
+	demoFile(b, sourced, 2000, testNow)
+	raw, err := os.ReadFile(sourced)
 	if err != nil {
 		b.Fatal(err)
 	}
+	schema7 := filepath.Join(b.TempDir(), "schema7.db")
 	schema5 := filepath.Join(b.TempDir(), "schema5.db")
-	if err := os.WriteFile(schema5, raw, 0o600); err != nil {
-		b.Fatal(err)
+	for _, p := range []string{schema7, schema5} {
+		if err := os.WriteFile(p, raw, 0o600); err != nil {
+			b.Fatal(err)
+		}
 	}
+	toSchema7(b, schema7)
 	untile(b, schema5)
-	for _, path := range []string{tiled, schema5} {
+	for _, path := range []string{sourced, schema7, schema5} {
 		b.Run(filepath.Base(path), func(b *testing.B) {
 			db, err := bolt.Open(path, 0o600, &bolt.Options{ReadOnly: true})
 			if err != nil {

@@ -212,7 +212,7 @@ func caseProof(tx *bolt.Tx, id string, upTo uint64) (*CaseProof, error) {
 		return nil, err
 	}
 	size := indexes[upTo-1] + 1
-	hr := logHashes(b)
+	hr := logHashes(tx, org, b)
 	root, err := tlog.TreeHash(size, hr)
 	if err != nil {
 		return nil, err

@@ -1,6 +1,7 @@
 package storage
 
 import (
+	"bytes"
 	"reflect"
 	"strconv"
 	"testing"
@@ -49,21 +50,22 @@ func TestReportEntryRoundTrip(t *testing.T) {
 	}
 }
 
-// TestParseFixedNano reads back what fixedNano writes, as time.Parse does,
-// and refuses what is not in that layout.
-func TestParseFixedNano(t *testing.T) {
-	for _, at := range []time.Time{time.Date(2026, 11, 30, 12, 0, 0, 0, time.UTC), time.Date(2026, 2, 28, 23, 59, 59, 999999999, time.UTC),
-		time.Date(1970, 1, 1, 0, 0, 0, 1, time.UTC)} {
-		text := at.Format(fixedNano)
-		want, _ := time.Parse(fixedNano, text)
-		if got, ok := parseFixedNano([]byte(text)); !ok || !got.Equal(want) || got.Location() != time.UTC {
-			t.Errorf("%s: %v %v, want %v", text, got, ok, want)
+// TestReportKeysSortAsTheirInstants: the reports bucket's keys, 8 bytes
+// of instant, sort as the instants they begin with, before 1970 and after,
+// and a case received at the start of a day (UTC) is at or after that
+// day's key, one received the nanosecond before is before it.
+func TestReportKeysSortAsTheirInstants(t *testing.T) {
+	ats := []time.Time{time.Date(1969, 12, 31, 23, 59, 59, 999999999, time.UTC), time.Date(1970, 1, 1, 0, 0, 0, 0, time.UTC),
+		time.Date(1970, 1, 1, 0, 0, 0, 1, time.UTC), time.Date(2026, 2, 28, 23, 59, 59, 999999999, time.UTC),
+		time.Date(2026, 3, 1, 0, 0, 0, 0, time.UTC), time.Date(2026, 11, 30, 12, 0, 0, 0, time.FixedZone("+14", 14*3600))}
+	for i := 1; i < len(ats); i++ {
+		if a, b := reportKey(ats[i-1], "DSR-2026-999999"), reportKey(ats[i], "DSR-2026-000001"); bytes.Compare(a, b) >= 0 {
+			t.Errorf("%v sorts at or after %v", ats[i-1], ats[i])
 		}
 	}
-	for _, bad := range []string{"", "2026-11-30", "2026-11-30T12:00:00Z", "2026-11-30T12:00:00.00000000xZ", "2026-11-30 12:00:00.000000000Z"} {
-		if _, ok := parseFixedNano([]byte(bad)); ok {
-			t.Errorf("%q read as an instant", bad)
-		}
+	day := reportDateKey(cases.NewDate(2026, 3, 1))
+	if bytes.Compare(reportKey(ats[4], "A"), day) < 0 || bytes.Compare(reportKey(ats[3], "A"), day) >= 0 {
+		t.Error("a day's key is not where its first instant begins")
 	}
 }
 

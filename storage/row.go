@@ -17,10 +17,11 @@ import (
 // work_total; 6: rows carry the approval conditions pending and frozen;
 // 7: rows and views say whether the case was voided; 8: rows carry the
 // subject's identifiers, which the filter finds; 9: the unsent index and
-// the counts beside the rows, counters.go), so that a change of either
+// the counts beside the rows, counters.go; 10: a request ID that is the
+// case's own is not stored again), so that a change of either
 // rebuilds both: a database written before gets its rows, with the
 // identifiers, on its next open.
-const rowFormat = 9
+const rowFormat = 10
 
 var errBadRow = errors.New("unreadable queue row")
 
@@ -42,7 +43,15 @@ func appendTime(b []byte, t time.Time) []byte {
 func encodeRow(s *cases.Summary, indexRef []byte) []byte {
 	b := make([]byte, 0, 160)
 	b = append(b, rowFormat)
-	for _, str := range []string{s.ID, s.RequestID, s.Controller, string(s.Right), string(s.Status), string(s.Clock),
+	b = appendString(b, s.ID)
+	// The request ID: most often the case's own, then only a zero length
+	// (rowFormat 10); else its length + 1 and its bytes.
+	if s.RequestID == s.ID {
+		b = append(b, 0)
+	} else {
+		b = append(binary.AppendUvarint(b, uint64(len(s.RequestID))+1), s.RequestID...)
+	}
+	for _, str := range []string{s.Controller, string(s.Right), string(s.Status), string(s.Clock),
 		string(s.Outcome), s.SubjectName, s.Email, s.Assignee} {
 		b = appendString(b, str)
 	}
@@ -186,8 +195,13 @@ func decodeRowShared(s *cases.Summary, b []byte, shared rowStrings) ([]byte, err
 	// The ten strings of the summary itself, in the row's order; the lists'
 	// strings go straight to their slices (own, common).
 	var fixed [rowStrings10][]byte
+	sameRequest := false
 	for k := range fixed {
-		fixed[k] = r.field()
+		if k == 1 {
+			fixed[k], sameRequest = r.requestField()
+		} else {
+			fixed[k] = r.field()
+		}
 	}
 	if n := r.uvarint(); n > 0 && n < 10000 {
 		s.Tags = make([]string, n)
@@ -229,6 +243,9 @@ func decodeRowShared(s *cases.Summary, b []byte, shared rowStrings) ([]byte, err
 		}
 	}
 	r.copyOwned(&fixed, &str)
+	if sameRequest {
+		str[1] = str[0]
+	}
 	s.ID, s.RequestID, s.Controller = str[0], str[1], str[2]
 	s.Right, s.Status, s.Clock, s.Outcome = cases.Right(str[3]), cases.Status(str[4]), cases.ClockState(str[5]), cases.Outcome(str[6])
 	s.SubjectName, s.Email, s.Assignee = str[7], str[8], str[9]
@@ -282,6 +299,22 @@ func (r *rowReader) field() []byte {
 	f := r.b[:n]
 	r.b = r.b[n:]
 	return f
+}
+
+// requestField is the request ID's bytes, or same when the row says it is
+// the case's own ID (encodeRow).
+func (r *rowReader) requestField() (f []byte, same bool) {
+	n := r.uvarint()
+	if n == 0 {
+		return nil, r.err == nil
+	}
+	if uint64(len(r.b)) < n-1 {
+		r.err, r.b = errBadRow, nil
+		return nil, false
+	}
+	f = r.b[:n-1]
+	r.b = r.b[n-1:]
+	return f, false
 }
 
 // own reads a string of the row's own into *to, once copyOwned copies it.

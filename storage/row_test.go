@@ -32,6 +32,25 @@ func TestRowRoundTrip(t *testing.T) {
 	if err != nil || string(ref) != "due/key" || !reflect.DeepEqual(got, s) {
 		t.Fatalf("round trip:\n got %+v\nwant %+v\n%v", got, s, err)
 	}
+	// A request ID that is the case's own is stored as a zero length, not
+	// again (rowFormat 10); an empty one stays empty.
+	for _, req := range []string{s.ID, ""} {
+		v := s
+		v.RequestID = req
+		r := encodeRow(&v, nil)
+		got, _, err := decodeRow(r)
+		var shared cases.Summary
+		_, errShared := decodeRowShared(&shared, r, rowStrings{})
+		if err != nil || errShared != nil || !reflect.DeepEqual(got, v) || !reflect.DeepEqual(shared, v) {
+			t.Fatalf("request ID %q:\n got %+v\nwant %+v\n%v %v", req, got, v, err, errShared)
+		}
+		if req == s.ID && len(r) != len(encodeRow(&s, nil))-len(s.RequestID) {
+			t.Errorf("a request ID of the case's own takes %d bytes, another %d", len(r), len(encodeRow(&s, nil)))
+		}
+		if rowController(r) != s.Controller {
+			t.Errorf("request ID %q: the row's organisation read as %q", req, rowController(r))
+		}
+	}
 	for cut := 0; cut < len(row); cut++ {
 		if _, _, err := decodeRow(row[:cut]); err == nil {
 			t.Fatalf("a row cut at %d of %d bytes decoded", cut, len(row))

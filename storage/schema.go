@@ -31,7 +31,10 @@ import (
 // fourth level, 16 hashes a value (logtiles.go).
 // Version 7 stores the at and recorded_at of events in binary and keeps
 // the due index as keys alone (migrate7.go).
-const SchemaVersion = 7
+// Version 8 keeps of each complete tile of a case organisation's log's
+// leaves which cases' events they are, not their hashes (logtiles.go,
+// migrate8.go).
+const SchemaVersion = 8
 
 // Bucket names.
 var (
@@ -198,6 +201,7 @@ var migrations = []migration{
 	{to: 5, name: "flat timelines", batch: flattenBatch},
 	{to: 6, name: "tiled logs", batch: tileLogsBatch},
 	{to: 7, name: "compact events", batch: compactEventsBatch},
+	{to: 8, name: "sourced log tiles", batch: sourceLogsBatch},
 }
 
 // keyMigration marks a migration under way: the step running and the last

@@ -169,22 +169,29 @@ func logEvent(tx *bolt.Tx, c *cases.Case, env []byte) error {
 	if uint64(len(indexes))+1 != seq {
 		return fmt.Errorf("case %s: event %d logged after %d others", c.ID, seq, len(indexes))
 	}
-	index, err := appendLeaf(tx, org, leafHash(c.ID, seq, digest))
+	index, err := appendCaseLeaf(tx, org, leafHash(c.ID, seq, digest), c.ID)
 	if err != nil {
 		return err
 	}
 	return leaves.Put([]byte(c.ID), encodeLogLeaves(org, append(indexes, index)))
 }
 
-// appendLeaf adds a leaf hash to an organisation's log and returns its index.
+// appendLeaf adds a leaf hash that is no case's to an organisation's log
+// and returns its index.
 func appendLeaf(tx *bolt.Tx, org string, h tlog.Hash) (int64, error) {
+	return appendCaseLeaf(tx, org, h, "")
+}
+
+// appendCaseLeaf adds the leaf hash of an event of case id to an
+// organisation's log and returns its index.
+func appendCaseLeaf(tx *bolt.Tx, org string, h tlog.Hash, id string) (int64, error) {
 	b, err := orgLog(tx, org)
 	if err != nil {
 		return 0, err
 	}
 	b.FillPercent = 0.95 // it grows at its end only
 	n := logSize(b)
-	if err := appendTiled(b, n, h); err != nil {
+	if err := appendTiled(b, n, h, id); err != nil {
 		return 0, fmt.Errorf("the log of %s: %w", org, err)
 	}
 	return n, b.Put(keyLogSize, u64(uint64(n+1)))
@@ -258,21 +265,27 @@ func treeOf(leaves []tlog.Hash) (memHashes, error) {
 }
 
 // logLeaves decodes a case's entry in bucketLogLeaves: the organisation,
-// a zero byte, then each event's leaf index as a varint, in sequence.
+// then each event's leaf index in sequence, as varints. From schema 8 a 1
+// byte follows the organisation and each index after the first is stored
+// as its distance from the one before (a case's events are mostly leaves
+// in a row: one byte each); before, a 0 byte and every index whole.
 func logLeaves(v []byte) (string, []int64, error) {
 	if v == nil {
 		return "", nil, nil
 	}
-	i := bytes.IndexByte(v, 0)
+	i := bytes.IndexAny(v, "\x00\x01")
 	if i <= 0 {
 		return "", nil, errors.New("unreadable log entry")
 	}
-	org, rest := string(v[:i]), v[i+1:]
+	org, deltas, rest := string(v[:i]), v[i] == logLeavesDeltas, v[i+1:]
 	var out []int64
 	for len(rest) > 0 {
 		x, n := binary.Uvarint(rest)
 		if n <= 0 {
 			return "", nil, errors.New("unreadable log entry")
+		}
+		if deltas && len(out) > 0 {
+			x += uint64(out[len(out)-1])
 		}
 		out = append(out, int64(x))
 		rest = rest[n:]
@@ -280,11 +293,17 @@ func logLeaves(v []byte) (string, []int64, error) {
 	return org, out, nil
 }
 
+// logLeavesDeltas is the byte after the organisation in a log entry whose
+// indexes are stored as distances (schema 8).
+const logLeavesDeltas = 1
+
 func encodeLogLeaves(org string, indexes []int64) []byte {
-	out := make([]byte, 0, len(org)+1+3*len(indexes))
-	out = append(append(out, org...), 0)
+	out := make([]byte, 0, len(org)+1+3+len(indexes))
+	out = append(append(out, org...), logLeavesDeltas)
+	prev := int64(0)
 	for _, x := range indexes {
-		out = binary.AppendUvarint(out, uint64(x))
+		out = binary.AppendUvarint(out, uint64(x-prev))
+		prev = x
 	}
 	return out
 }

@@ -4,10 +4,12 @@ import (
 	"bytes"
 	"crypto/rand"
 	"encoding/binary"
+	"fmt"
 	"maps"
 	"os"
 	"os/user"
 	"path/filepath"
+	"slices"
 	"strconv"
 	"strings"
 	"testing"
@@ -477,7 +479,18 @@ func TestAppendTiledAllIsLeafByLeaf(t *testing.T) {
 	}
 	defer db.Close()
 	leaf := func(i int64) tlog.Hash { return tlog.RecordHash([]byte(strconv.FormatInt(i, 10))) }
-	for _, c := range []struct{ before, add int64 }{{0, 1}, {0, 16}, {5, 300}, {15, 1}, {255, 2}, {4095, 4200}, {17, 0}} {
+	// With sources, leaf i is an event of case i/3 (three events a case).
+	caseOf := func(i int64, sourced bool) string {
+		if !sourced {
+			return ""
+		}
+		return fmt.Sprintf("DSR-2026-%06d", i/3)
+	}
+	for _, c := range []struct {
+		before, add int64
+		sourced     bool
+	}{{0, 1, false}, {0, 16, false}, {5, 300, false}, {15, 1, false}, {255, 2, false}, {4095, 4200, false}, {17, 0, false},
+		{0, 16, true}, {5, 300, true}, {15, 1, true}, {4095, 4200, true}} {
 		dump := func(bulk bool) map[string]string {
 			out := map[string]string{}
 			if err := db.Update(func(tx *bolt.Tx) error {
@@ -486,21 +499,29 @@ func TestAppendTiledAllIsLeafByLeaf(t *testing.T) {
 					return err
 				}
 				for i := range c.before {
-					if err := appendTiled(b, i, leaf(i)); err != nil {
+					if err := appendTiled(b, i, leaf(i), caseOf(i, c.sourced)); err != nil {
 						return err
 					}
 				}
 				if bulk {
 					var hs []tlog.Hash
+					var runs []leafRun
 					for i := c.before; i < c.before+c.add; i++ {
 						hs = append(hs, leaf(i))
+						if id := caseOf(i, c.sourced); id == "" {
+							continue
+						} else if len(runs) > 0 && runs[len(runs)-1].id == id {
+							runs[len(runs)-1].n++
+						} else {
+							runs = append(runs, leafRun{id: id, n: 1})
+						}
 					}
-					if err := appendTiledAll(b, c.before, hs); err != nil {
+					if err := appendTiledAll(b, c.before, hs, runs); err != nil {
 						return err
 					}
 				} else {
 					for i := c.before; i < c.before+c.add; i++ {
-						if err := appendTiled(b, i, leaf(i)); err != nil {
+						if err := appendTiled(b, i, leaf(i), caseOf(i, c.sourced)); err != nil {
 							return err
 						}
 					}
@@ -514,7 +535,73 @@ func TestAppendTiledAllIsLeafByLeaf(t *testing.T) {
 		}
 		one, all := dump(false), dump(true)
 		if !maps.Equal(one, all) {
-			t.Errorf("%d leaves then %d more: the tiles differ (%d one by one, %d in one pass)", c.before, c.add, len(one), len(all))
+			t.Errorf("%d leaves then %d more (sources %v): the tiles differ (%d one by one, %d in one pass)", c.before, c.add, c.sourced, len(one), len(all))
 		}
+		// A sourced log keeps the hashes of its last tile alone, if it is
+		// not complete; every tile of leaves has its sources.
+		if n := c.before + c.add; c.sourced {
+			for k := range one {
+				if k[0] == 'r' && int64(binary.BigEndian.Uint64([]byte(k[1:]))) != n>>logTileHeight {
+					t.Errorf("%d leaves: the complete tile of leaves %d is stored", n, binary.BigEndian.Uint64([]byte(k[1:])))
+				}
+			}
+			for i := int64(0); i<<logTileHeight < n; i++ {
+				ids, err := sourceIDs([]byte(one[string(sourceKey(i))]))
+				want := []string{caseOf(i<<logTileHeight, true)}
+				for j := i << logTileHeight; j < min(n, (i+1)<<logTileHeight); j++ {
+					if id := caseOf(j, true); id != want[len(want)-1] {
+						want = append(want, id)
+					}
+				}
+				if err != nil || !slices.Equal(ids, want) {
+					t.Errorf("%d leaves: tile %d names %q (%v), want %q", n, i, ids, err, want)
+				}
+			}
+		}
+	}
+}
+
+// TestARewrittenEventInATileNotStoredIsCaught: once a tile of 16 leaves is
+// complete its hashes are not stored, only which cases' events they are
+// and its root above. An event of it rewritten with its chain recomputed
+// is caught by check, and its case's proof, which recomputes the tile, is
+// refused, while a case of another tile still proves and verifies.
+func TestARewrittenEventInATileNotStoredIsCaught(t *testing.T) {
+	s := newStore(t)
+	id := addCase(t, s, "Anna Berg")[0].ID
+	noteCase(t, s, id, "the subject sent a copy of her passport")
+	noteCase(t, s, id, "identity verified")
+	var other string
+	for i := 0; i < 20; i++ {
+		other = addCase(t, s, fmt.Sprintf("Subject %d", i))[0].ID
+	}
+	withBolt(t, s, func(tx *bolt.Tx) error {
+		org, indexes, _ := logLeaves(tx.Bucket(bucketLogLeaves).Get([]byte(id)))
+		b := tx.Bucket(bucketLogs).Bucket([]byte(org))
+		if logSize(b) <= 1<<logTileHeight || indexes[len(indexes)-1] >= 1<<logTileHeight || b.Get(tileKey(0, 0)) != nil {
+			t.Fatalf("%d leaves, %s's at %v, tile 0 stored: %v", logSize(b), id, indexes, b.Get(tileKey(0, 0)) != nil)
+		}
+		return nil
+	})
+	mustCheck(t, s)
+	p, err := s.Proof(id, 0)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if v, err := VerifyProof(p, nil); err != nil || v.Events != 3 {
+		t.Fatalf("%+v %v", v, err)
+	}
+	rechain(t, s, id, 2, "nothing was received")
+	problems, err := s.Check()
+	caught(t, problems, err, "stored hashes are not those")
+	if _, err := s.Proof(id, 0); err == nil || !strings.Contains(err.Error(), "rewritten") {
+		t.Fatalf("the proof of a rewritten event: %v", err)
+	}
+	p, err = s.Proof(other, 0)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := VerifyProof(p, nil); err != nil {
+		t.Fatal(err)
 	}
 }
