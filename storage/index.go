@@ -157,6 +157,19 @@ func (b *indexBatch) flush(tx *bolt.Tx) error {
 // computed them changed), as of now: a paused case's dates count the pause
 // up to that day.
 func rebuildIndex(tx *bolt.Tx, now time.Time) error {
+	if err := emptyDerived(tx); err != nil {
+		return err
+	}
+	var ids []string
+	_ = tx.Bucket(bucketCases).ForEach(func(k, _ []byte) error { ids = append(ids, string(k)); return nil })
+	if err := reindexCases(tx, ids, now); err != nil {
+		return err
+	}
+	return tx.Bucket(bucketMeta).Put(keyIndexEngine, indexStamp())
+}
+
+// emptyDerived empties the buckets derived from the cases.
+func emptyDerived(tx *bolt.Tx) error {
 	for _, n := range append(slices.Clone(bucketsV2), bucketsDerived...) {
 		if err := tx.DeleteBucket(n); err != nil && !errors.Is(err, berrors.ErrBucketNotFound) {
 			return err
@@ -165,8 +178,12 @@ func rebuildIndex(tx *bolt.Tx, now time.Time) error {
 			return err
 		}
 	}
-	var ids []string
-	_ = tx.Bucket(bucketCases).ForEach(func(k, _ []byte) error { ids = append(ids, string(k)); return nil })
+	return nil
+}
+
+// reindexCases writes the view, row and index entries of the cases named,
+// into derived buckets that hold none of theirs.
+func reindexCases(tx *bolt.Tx, ids []string, now time.Time) error {
 	batch := &indexBatch{}
 	for _, id := range ids {
 		rec, st, err := loadState(tx, id, now)
@@ -177,8 +194,66 @@ func rebuildIndex(tx *bolt.Tx, now time.Time) error {
 			return err
 		}
 	}
-	if err := batch.flush(tx); err != nil {
-		return err
+	return batch.flush(tx)
+}
+
+// keyReindexing marks a rebuild of the index under way (rebuildIndexInBatches):
+// the last case whose entries are written, empty before the first.
+var keyReindexing = []byte("reindexing")
+
+// reindexBatch is how many cases one transaction of an index rebuild
+// writes: a file of a million cases is rebuilt in bounded memory, not in
+// one transaction holding every page it dirties.
+var reindexBatch = 2000
+
+// rebuildIndexInBatches is rebuildIndex a batch of cases per transaction.
+// The first empties the derived buckets and leaves the index stamp stale,
+// so that until the last one (which writes the stamp) every open sees the
+// index as stale: a read-only one refuses with "needs a schema upgrade",
+// a writing one resumes after the last batch committed (keyReindexing).
+func rebuildIndexInBatches(db *bolt.DB, now time.Time) error {
+	var after []byte
+	err := db.Update(func(tx *bolt.Tx) error {
+		m := tx.Bucket(bucketMeta)
+		if v := m.Get(keyReindexing); v != nil {
+			after = slices.Clone(v)
+			return nil
+		}
+		if err := emptyDerived(tx); err != nil {
+			return err
+		}
+		if err := m.Put(keyIndexEngine, []byte("reindexing")); err != nil {
+			return err
+		}
+		return m.Put(keyReindexing, []byte{})
+	})
+	for done := false; err == nil && !done; {
+		err = db.Update(func(tx *bolt.Tx) error {
+			var ids []string
+			c := tx.Bucket(bucketCases).Cursor()
+			k, _ := c.First()
+			if len(after) > 0 {
+				if k, _ = c.Seek(after); bytes.Equal(k, after) {
+					k, _ = c.Next()
+				}
+			}
+			for ; k != nil && len(ids) < reindexBatch; k, _ = c.Next() {
+				ids = append(ids, string(k))
+			}
+			if err := reindexCases(tx, ids, now); err != nil {
+				return err
+			}
+			m := tx.Bucket(bucketMeta)
+			if len(ids) < reindexBatch {
+				done = true
+				if err := m.Delete(keyReindexing); err != nil {
+					return err
+				}
+				return m.Put(keyIndexEngine, indexStamp())
+			}
+			after = []byte(ids[len(ids)-1])
+			return m.Put(keyReindexing, after)
+		})
 	}
-	return tx.Bucket(bucketMeta).Put(keyIndexEngine, indexStamp())
+	return err
 }

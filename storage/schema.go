@@ -178,7 +178,7 @@ func (s *Store) prepare(db *bolt.DB, readOnly bool) error {
 	}
 	// The index was computed by another engine version (or a migrated
 	// file's was): recompute it.
-	return db.Update(func(tx *bolt.Tx) error { return rebuildIndex(tx, now) })
+	return rebuildIndexInBatches(db, now)
 }
 
 // migration is one numbered step of the one resumable migrator: what
