@@ -137,6 +137,12 @@ type Deadlines struct {
 	ForwardedOn *Date    `json:"forwarded_on,omitempty"`
 	Steps       []string `json:"steps"`
 	Warnings    []string `json:"warnings,omitempty"`
+
+	// countsToday is set when a wait still open counts up to today: the
+	// dates move with the day they are computed on. Without one, they
+	// are the same on any later day (Folding keeps them), though not on
+	// an earlier one (before the close that ended a wait).
+	countsToday bool
 }
 
 // Forwards reports whether these are the deadlines of a forwarding regime
@@ -402,6 +408,9 @@ func (e *engine) walk(events []ClockEvent, receipt, today Date) (clockWalk, erro
 	for i := range w.intervals {
 		if w.intervals[i].open {
 			w.intervals[i].to = end
+			// Counted up to today, a day a later day moves, unless the
+			// case was closed by today.
+			e.out.countsToday = e.out.countsToday || w.closedOn == nil || today.Before(*w.closedOn)
 		}
 	}
 	return w, nil

@@ -22,7 +22,8 @@ type Folding struct {
 	n int // c.Events[:n] are folded into r
 	// last is the deadlines computed last, with what they were computed
 	// from: the deadline engine's input changes only with a clock event,
-	// a new day or a rebaseline, not with most events.
+	// a rebaseline or, while a wait is open, a new day; not with most
+	// events.
 	last     *Deadlines
 	lastFrom foldInput
 }
@@ -61,7 +62,13 @@ func (f *Folding) Dates(now time.Time) (*State, error) {
 	}
 	from := foldInput{clock: len(f.r.clock), rebaselines: f.r.rebaselines, extendedUntil: f.r.extendedUntil,
 		receivedAt: c.ReceivedAt, today: DateOf(now, loc), todayEU: DateOf(now, eu)}
-	if f.last == nil || from != f.lastFrom {
+	same := from
+	if f.last != nil && !f.last.countsToday && !from.today.Before(f.lastFrom.today) && !from.todayEU.Before(f.lastFrom.todayEU) {
+		// No wait counts up to today: the dates are the same on any
+		// later day.
+		same.today, same.todayEU = f.lastFrom.today, f.lastFrom.todayEU
+	}
+	if f.last == nil || same != f.lastFrom {
 		d, err := f.r.deadlines(c, st, now, true)
 		if err != nil {
 			return nil, err
