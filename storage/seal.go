@@ -11,6 +11,8 @@ import (
 	"errors"
 	"fmt"
 	"hash"
+	"slices"
+	"strings"
 	"sync"
 
 	"rightsdesk/cases"
@@ -188,7 +190,7 @@ func seal(ev cases.Event, s salter, seq uint64) (content []byte, personal map[st
 		}
 		ev.Facts = &f
 	}
-	var sealed map[string]string
+	var sealed []commitment // in the order of personalFields
 	for _, pf := range personalFields {
 		var raw []byte
 		switch p := pf.ref(&ev).(type) {
@@ -196,7 +198,7 @@ func seal(ev cases.Event, s salter, seq uint64) (content []byte, personal map[st
 			if *p == "" {
 				continue
 			}
-			raw, err = json.Marshal(*p)
+			raw = appendJSONString(nil, *p)
 			*p = ""
 		case *map[string]string:
 			if len(*p) == 0 {
@@ -211,26 +213,36 @@ func seal(ev cases.Event, s salter, seq uint64) (content []byte, personal map[st
 			return nil, nil, nil, "", err
 		}
 		fs := s.salt(seq, pf.name)
-		if sealed == nil {
-			sealed, personal = map[string]string{}, map[string]sealedValue{}
+		if personal == nil {
+			personal = map[string]sealedValue{}
 		}
-		sealed[pf.name] = fieldDigest(fs, pf.name, raw)
+		sealed = append(sealed, commitment{pf.name, fieldDigest(fs, pf.name, raw)})
 		personal[pf.name] = sealedValue{Salt: hex.EncodeToString(fs), Value: raw}
 	}
-	content, err = json.Marshal(&ev)
+	content, err = appendContent(make([]byte, 0, 512+80*len(sealed)), &ev)
 	if err != nil {
 		return nil, nil, nil, "", err
 	}
 	if sealed != nil {
-		list, err := json.Marshal(sealed)
-		if err != nil {
-			return nil, nil, nil, "", err
+		// As json.Marshal writes a map[string]string: keys in order. The
+		// names and hex digests need no escaping.
+		slices.SortFunc(sealed, func(a, b commitment) int { return strings.Compare(a.name, b.name) })
+		content = append(content[:len(content)-1], `,"sealed":{`...)
+		for i, f := range sealed {
+			if i > 0 {
+				content = append(content, ',')
+			}
+			content = append(append(append(append(append(content, '"'), f.name...), `":"`...), f.digest...), '"')
 		}
-		content = append(append(append(content[:len(content)-1:len(content)-1], `,"sealed":`...), list...), '}')
+		content = append(content, "}}"...)
 	}
 	salt = s.salt(seq, "")
 	return content, personal, salt, eventDigest(salt, content), nil
 }
+
+// commitment is one personal field's entry in a content's sealed
+// map: its name and digest.
+type commitment struct{ name, digest string }
 
 // openPersonal puts an envelope's personal values back into its decoded
 // event. Values whose field the event cannot hold are an error.
