@@ -2,7 +2,10 @@ package storage
 
 import (
 	"encoding/json"
+	"reflect"
 	"strconv"
+	"sync"
+	"sync/atomic"
 	"time"
 
 	"rightsdesk/cases"
@@ -72,9 +75,11 @@ func appendContent(b []byte, ev *cases.Event) ([]byte, error) {
 	b = appendStringField(b, "redirect_to", ev.RedirectTo)
 	b = appendStringField(b, "reopen_reason", string(ev.ReopenReason))
 	if ev.Rules != nil {
-		if b, err = appendMarshalled(b, "rules", ev.Rules); err != nil {
+		raw, err := rulesJSON(ev.Rules)
+		if err != nil {
 			return nil, err
 		}
+		b = append(append(b, `,"rules":`...), raw...)
 	}
 	b = appendDateField(b, "extended_to", ev.ExtendedTo)
 	b = appendStringField(b, "late", ev.Late)
@@ -205,4 +210,62 @@ func appendJSONString(b []byte, s string) []byte {
 		}
 	}
 	return append(append(append(b, '"'), s...), '"')
+}
+
+// rulesJSON is json.Marshal(r), the same bytes: a bulk write (the demo,
+// an import) seals the same few rule sets in every case's received event,
+// and marshalling one (some 5 KB: its data map) costs three times as much
+// as finding it equal to one met before (knownRuleSets).
+func rulesJSON(r *cases.Rules) ([]byte, error) {
+	if known := knownRuleSets.sets.Load(); known != nil {
+		for _, k := range *known {
+			if k.rules.Regime == r.Regime && k.rules.Zone == r.Zone && k.rules.Source == r.Source && reflect.DeepEqual(&k.rules, r) {
+				return k.json, nil
+			}
+		}
+	}
+	raw, err := json.Marshal(r)
+	if err != nil {
+		return nil, err
+	}
+	knownRuleSets.add(raw, r)
+	return raw, nil
+}
+
+// knownRuleSets are rule sets rulesJSON met lately, each with its JSON:
+// up to maxKnownRuleSets, the list replaced whole when one is added (a
+// copy on write), so that a lookup takes no lock.
+var knownRuleSets ruleSets
+
+type ruleSets struct {
+	mu   sync.Mutex
+	sets atomic.Pointer[[]*ruleSet]
+}
+
+// ruleSet is one rule set and its JSON. rules is its own copy, decoded
+// from the JSON, so that a caller changing its rules in place later
+// cannot make it stale.
+type ruleSet struct {
+	rules cases.Rules
+	json  []byte
+}
+
+const maxKnownRuleSets = 64
+
+// add keeps the rule set r whose JSON is raw, when its JSON decodes to a
+// value equal to it (one that does not, say an empty list that decodes as
+// none, would never be found again).
+func (k *ruleSets) add(raw []byte, r *cases.Rules) {
+	set := &ruleSet{json: raw}
+	if json.Unmarshal(raw, &set.rules) != nil || !reflect.DeepEqual(&set.rules, r) {
+		return
+	}
+	k.mu.Lock()
+	defer k.mu.Unlock()
+	var list []*ruleSet
+	if old := k.sets.Load(); old != nil {
+		list = append(list, (*old)[max(0, len(*old)-maxKnownRuleSets+1):]...)
+	}
+	list = append(list, set)
+	k.sets.Store(&list)
 }

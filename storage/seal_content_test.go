@@ -249,3 +249,34 @@ func BenchmarkSeal(b *testing.B) {
 		}
 	})
 }
+
+// TestRulesJSONFollowsChanges: rule sets met before are written from
+// memory, yet rules changed in place since (a system renamed in the
+// shared list) are written as they now are.
+func TestRulesJSONFollowsChanges(t *testing.T) {
+	regs, err := register.LoadRegisters(register.Embedded())
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, reg := range regs.All() {
+		rules, err := reg.Rules(reg.Regimes()[0])
+		if err != nil {
+			t.Fatal(err)
+		}
+		for round := range 3 {
+			if len(rules.Systems) > 0 && round == 2 {
+				rules.Systems[0].Name += " (renamed)"
+			}
+			got, err := rulesJSON(&rules)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if want, _ := json.Marshal(&rules); !bytes.Equal(got, want) {
+				t.Fatalf("%s, round %d:\n got %s\nwant %s", reg.ID, round, got, want)
+			}
+		}
+	}
+	if knownRuleSets.sets.Load() == nil {
+		t.Fatal("no rule set kept: each is marshalled again")
+	}
+}
