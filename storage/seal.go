@@ -182,35 +182,15 @@ func fieldDigest(salt []byte, name string, value []byte) string {
 // not changed.
 func seal(ev cases.Event, s salter, seq uint64) (content []byte, personal map[string]sealedValue, salt []byte, digest string, err error) {
 	ev.Unattested = false // derived when read, never stored
-	if ev.Facts != nil {
-		f := *ev.Facts
-		if f.Requester != nil {
-			r := *f.Requester
-			f.Requester = &r
-		}
-		ev.Facts = &f
-	}
+	ev.Facts = ownFacts(ev.Facts)
 	var sealed []commitment // in the order of personalFields
 	for _, pf := range personalFields {
-		var raw []byte
-		switch p := pf.ref(&ev).(type) {
-		case *string:
-			if *p == "" {
-				continue
-			}
-			raw = appendJSONString(nil, *p)
-			*p = ""
-		case *map[string]string:
-			if len(*p) == 0 {
-				continue
-			}
-			raw, err = json.Marshal(*p)
-			*p = nil
-		default:
-			continue
-		}
+		raw, err := takePersonal(&ev, pf, func(v string) ([]byte, error) { return appendJSONString(nil, v), nil })
 		if err != nil {
 			return nil, nil, nil, "", err
+		}
+		if raw == nil {
+			continue
 		}
 		fs := s.salt(seq, pf.name)
 		if personal == nil {
@@ -238,6 +218,43 @@ func seal(ev cases.Event, s salter, seq uint64) (content []byte, personal map[st
 	}
 	salt = s.salt(seq, "")
 	return content, personal, salt, eventDigest(salt, content), nil
+}
+
+// ownFacts is a copy of f whose personal fields may be taken out (its
+// requester copied too), nil for none.
+func ownFacts(f *cases.Facts) *cases.Facts {
+	if f == nil {
+		return nil
+	}
+	own := *f
+	if own.Requester != nil {
+		r := *own.Requester
+		own.Requester = &r
+	}
+	return &own
+}
+
+// takePersonal takes the personal field pf out of ev and returns its
+// value's JSON (a string as str writes it, a map as json.Marshal does),
+// or nil when the event holds none.
+func takePersonal(ev *cases.Event, pf personalField, str func(string) ([]byte, error)) ([]byte, error) {
+	switch p := pf.ref(ev).(type) {
+	case *string:
+		if *p == "" {
+			return nil, nil
+		}
+		raw, err := str(*p)
+		*p = ""
+		return raw, err
+	case *map[string]string:
+		if len(*p) == 0 {
+			return nil, nil
+		}
+		raw, err := json.Marshal(*p)
+		*p = nil
+		return raw, err
+	}
+	return nil, nil
 }
 
 // commitment is one personal field's entry in a content's sealed

@@ -93,45 +93,28 @@ func appendContent(b []byte, ev *cases.Event) ([]byte, error) {
 	b = appendDateField(b, "trigger_date", ev.TriggerDate)
 	b = appendDateField(b, "review", ev.Review)
 	b = appendStringField(b, "customer", ev.Customer)
-	if ev.System != nil {
-		if b, err = appendMarshalled(b, "system", ev.System); err != nil {
-			return nil, err
-		}
-	}
+	b = appendMarshalled(b, &err, "system", ev.System != nil, ev.System)
 	b = appendBoolField(b, "draft", ev.Draft)
 	b = appendStringsField(b, "gaps", ev.Gaps)
 	b = appendDateField(b, "letter_date", ev.LetterDate)
 	b = appendBoolField(b, "outside", ev.Outside)
 	b = appendBoolField(b, "draft_sent", ev.DraftSent)
-	if ev.External != nil {
-		if b, err = appendMarshalled(b, "external", ev.External); err != nil {
-			return nil, err
-		}
-	}
-	if len(ev.Approval) > 0 {
-		if b, err = appendMarshalled(b, "approval", ev.Approval); err != nil {
-			return nil, err
-		}
-	}
+	b = appendMarshalled(b, &err, "external", ev.External != nil, ev.External)
+	b = appendMarshalled(b, &err, "approval", len(ev.Approval) > 0, ev.Approval)
 	b = appendStringsField(b, "overridden", ev.Overridden)
 	b = appendStringField(b, "reported_origin", ev.ReportedOrigin)
 	b = appendStringField(b, "field", ev.Field)
 	b = appendStringField(b, "value", ev.Value)
-	if ev.Facts != nil {
-		if b, err = appendMarshalled(b, "facts", ev.Facts); err != nil {
-			return nil, err
-		}
-	}
-	if len(ev.Retained) > 0 {
-		if b, err = appendMarshalled(b, "retained", ev.Retained); err != nil {
-			return nil, err
-		}
-	}
+	b = appendMarshalled(b, &err, "facts", ev.Facts != nil, ev.Facts)
+	b = appendMarshalled(b, &err, "retained", len(ev.Retained) > 0, ev.Retained)
 	if ev.PurgedThrough != 0 {
 		b = append(b, `,"purged_through":`...)
 		b = strconv.AppendUint(b, ev.PurgedThrough, 10)
 	}
 	b = appendBoolField(b, "unattested", ev.Unattested)
+	if err != nil {
+		return nil, err
+	}
 	return append(b, '}'), nil
 }
 
@@ -178,14 +161,19 @@ func appendDateField(b []byte, name string, d *cases.Date) []byte {
 }
 
 // appendMarshalled appends ,"name": and v as json.Marshal writes it, as
-// it writes a field's value within its struct.
-func appendMarshalled(b []byte, name string, v any) ([]byte, error) {
+// it writes a field's value within its struct, when set; an error is
+// kept in *errp, and nothing more is appended after one.
+func appendMarshalled(b []byte, errp *error, name string, set bool, v any) []byte {
+	if !set || *errp != nil {
+		return b
+	}
 	raw, err := json.Marshal(v)
 	if err != nil {
-		return nil, err
+		*errp = err
+		return b
 	}
 	b = append(append(append(b, `,"`...), name...), `":`...)
-	return append(b, raw...), nil
+	return append(b, raw...)
 }
 
 // appendJSONTime appends t as time.Time.MarshalJSON writes it (RFC 3339

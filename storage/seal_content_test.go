@@ -19,38 +19,16 @@ import (
 func sealByMarshal(t testing.TB, ev cases.Event, s salter, seq uint64) []byte {
 	t.Helper()
 	ev.Unattested = false
-	if ev.Facts != nil {
-		f := *ev.Facts
-		if f.Requester != nil {
-			r := *f.Requester
-			f.Requester = &r
-		}
-		ev.Facts = &f
-	}
+	ev.Facts = ownFacts(ev.Facts)
 	sealed := map[string]string{}
 	for _, pf := range personalFields {
-		var raw []byte
-		var err error
-		switch p := pf.ref(&ev).(type) {
-		case *string:
-			if *p == "" {
-				continue
-			}
-			raw, err = json.Marshal(*p)
-			*p = ""
-		case *map[string]string:
-			if len(*p) == 0 {
-				continue
-			}
-			raw, err = json.Marshal(*p)
-			*p = nil
-		default:
-			continue
-		}
+		raw, err := takePersonal(&ev, pf, func(v string) ([]byte, error) { return json.Marshal(v) })
 		if err != nil {
 			t.Fatal(err)
 		}
-		sealed[pf.name] = fieldDigest(s.salt(seq, pf.name), pf.name, raw)
+		if raw != nil {
+			sealed[pf.name] = fieldDigest(s.salt(seq, pf.name), pf.name, raw)
+		}
 	}
 	content, err := json.Marshal(&ev)
 	if err != nil {
