@@ -5,7 +5,6 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
-	"runtime/debug"
 	"strconv"
 	"time"
 
@@ -63,7 +62,6 @@ func (a *app) runDemo(db string, n int, seed string) int {
 		return bad(fmt.Errorf("--seed %q: want a whole number", seed))
 	}
 	start := time.Now()
-	defer demoCollector()()
 	bar := a.newProgress("demo", "cases")
 	count, err := a.writeDemo(db, n, s, bar)
 	bar.finish(err == nil)
@@ -169,33 +167,6 @@ func (a *app) writeDemo(path string, n int, seed uint64, bar *progressLine) (int
 	}
 	return count, err
 }
-
-// demoCollector sets the garbage collector for a demo run and returns
-// what sets it back: a demo allocates gigabytes of short-lived cases and
-// encodings while it keeps some 50 MB (the batches in flight), so the
-// default (a collection each time the heap doubles) collects every
-// 50 MB; collecting at demoHeapLimit instead halves the collections (at
-// 20,000 cases, 138 -> 74) for a heap a third larger. GOGC or GOMEMLIMIT
-// in the environment is the user's choice and is left as it is.
-func demoCollector() (restore func()) {
-	if os.Getenv("GOGC") != "" || os.Getenv("GOMEMLIMIT") != "" {
-		return func() {}
-	}
-	percent := debug.SetGCPercent(demoGCPercent)
-	limit := debug.SetMemoryLimit(demoHeapLimit)
-	return func() {
-		debug.SetGCPercent(percent)
-		debug.SetMemoryLimit(limit)
-	}
-}
-
-// demoGCPercent and demoHeapLimit are the collector's settings for a demo
-// run: the heap may grow to five times what it keeps, up to the limit,
-// which then governs (the run keeps far less than it).
-const (
-	demoGCPercent = 400
-	demoHeapLimit = 160 << 20
-)
 
 // demoOrder follows the order in which the demo writes its cases, to find
 // where the buckets keyed by receipt and by ID were written out of order:
