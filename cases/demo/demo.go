@@ -467,9 +467,6 @@ func (g *demoGen) request(i int) ([]*cases.Case, error) {
 	}
 	lives := make([]*demoLife, len(cs))
 	for k, c := range cs {
-		// Room for a typical life (12.8 events on average) at once, not
-		// grown by doubling from one event: fewer and smaller copies.
-		c.Events = slices.Grow(c.Events, demoEventsRoom)
 		lives[k] = &demoLife{r: r, c: c, fold: cases.NewFolding(c), reg: reg, at: received, recorded: recorded}
 		if r.chance(demoLatePercent) {
 			lives[k].lateAfter = 2 + r.rnd.IntN(10)
@@ -490,10 +487,6 @@ func (g *demoGen) request(i int) ([]*cases.Case, error) {
 	}
 	return cs, nil
 }
-
-// demoEventsRoom is the room a case's timeline is made with beyond its
-// received event.
-const demoEventsRoom = 15
 
 // receipt is when request i comes in: in the organisation's office
 // hours, over the period's days (an archive request on its day,
