@@ -137,6 +137,12 @@ type Deadlines struct {
 	ForwardedOn *Date    `json:"forwarded_on,omitempty"`
 	Steps       []string `json:"steps"`
 	Warnings    []string `json:"warnings,omitempty"`
+
+	// countsToday is set when a wait still open counts up to today: the
+	// dates move with the day they are computed on. Without one, they
+	// are the same on any later day (Folding keeps them), though not on
+	// an earlier one (before the close that ended a wait).
+	countsToday bool
 }
 
 // Forwards reports whether these are the deadlines of a forwarding regime
@@ -186,11 +192,16 @@ func (e *engine) ukRule() string {
 }
 
 func (e *engine) step(format string, args ...any) {
-	if e.quiet || e.brief {
+	if !e.working() {
 		return
 	}
 	e.out.Steps = append(e.out.Steps, fmt.Sprintf(format, args...))
 }
+
+// working reports whether the working is written: when it is not, the
+// hot paths skip formatting the words of their steps, not only keeping
+// them (a demo or the queue computes millions of dates).
+func (e *engine) working() bool { return !e.quiet && !e.brief }
 
 func (e *engine) warn(format string, args ...any) {
 	msg := fmt.Sprintf(format, args...)
@@ -325,6 +336,9 @@ func (e *engine) forwardingClock(w clockWalk) {
 
 // receiptSteps explains the receipt date and the rules the dates follow.
 func (e *engine) receiptSteps(receipt Date) {
+	if !e.working() {
+		return
+	}
 	local := e.in.ReceivedAt.In(e.loc)
 	e.step("received %s %s in %s: receipt date %s (the receipt day itself is not counted)",
 		hd(receipt), local.Format("15:04 MST"), e.loc, hd(receipt)) // the time with its zone, as everywhere
@@ -402,6 +416,9 @@ func (e *engine) walk(events []ClockEvent, receipt, today Date) (clockWalk, erro
 	for i := range w.intervals {
 		if w.intervals[i].open {
 			w.intervals[i].to = end
+			// Counted up to today, a day a later day moves, unless the
+			// case was closed by today.
+			e.out.countsToday = e.out.countsToday || w.closedOn == nil || today.Before(*w.closedOn)
 		}
 	}
 	return w, nil
@@ -535,8 +552,10 @@ func (e *engine) pauseDays(receipt, start Date, intervals []interval) (int, *Dat
 			if openSince == nil {
 				openSince, openReason = &iv.from, what
 			}
-			e.step("%s on %s, no answer yet: %s paused so far (both days included)%s", what, hd(iv.from), Plural(n, "day"), e.pauseRule())
-		} else {
+			if e.working() {
+				e.step("%s on %s, no answer yet: %s paused so far (both days included)%s", what, hd(iv.from), Plural(n, "day"), e.pauseRule())
+			}
+		} else if e.working() {
 			e.step("%s on %s, answered %s: %s paused (both days included%s)%s", what, hd(iv.from),
 				hd(iv.to), Plural(n, "day"), overlapNote(n, from.DaysUntil(iv.to)+1), e.pauseRule())
 		}
@@ -564,31 +583,46 @@ func overlapNote(counted, span int) string {
 // period returns start plus n units of the regime, plus pause days, rolled to
 // a working day where the regime rolls, with the working.
 func (e *engine) period(label string, start Date, n, pause int) Date {
+	working := e.working()
 	var d Date
 	switch e.regime.Unit {
 	case UnitMonths:
 		raw, clamped := start.AddMonths(n)
-		if clamped {
+		switch {
+		case !working:
+		case clamped:
 			e.step("%s: %s from %s; day %d does not exist in %s, so the last day of the month, %s",
 				label, e.regime.period(n), hd(start), start.Day, raw.utc().Format("January"), hd(raw))
-		} else {
+		default:
 			e.step("%s: %s from %s -> %s", label, e.regime.period(n), hd(start), hd(raw))
 		}
 		d = raw
 	case UnitWorkingDays:
 		d = e.cal.AddWorkingDays(start, n)
-		e.step("%s: %s after %s -> %s", label, e.regime.period(n), hd(start), hd(d))
+		if working {
+			e.step("%s: %s after %s -> %s", label, e.regime.period(n), hd(start), hd(d))
+		}
 		return d
 	default:
 		d = start.AddDays(n)
-		e.step("%s: %s after %s -> %s", label, e.regime.period(n), hd(start), hd(d))
+		if working {
+			e.step("%s: %s after %s -> %s", label, e.regime.period(n), hd(start), hd(d))
+		}
 	}
 	if pause > 0 {
 		d = d.AddDays(pause)
-		e.step("%s: plus %s paused -> %s", label, Plural(pause, "day"), hd(d))
+		if working {
+			e.step("%s: plus %s paused -> %s", label, Plural(pause, "day"), hd(d))
+		}
 	}
 	if !e.regime.Roll {
 		e.step("%s: %s does not roll past weekends or holidays", label, e.regime.Name)
+		return d
+	}
+	if !working {
+		for !e.cal.IsWorkingDay(d) {
+			d = d.AddDays(1)
+		}
 		return d
 	}
 	rolled, skipped := e.cal.NextWorkingDay(d)

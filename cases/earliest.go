@@ -24,6 +24,12 @@ func computeEarliest(in Input, rules Rules) (*Deadlines, error) {
 	alt := rules
 	alt.Zone, alt.Calendar, alt.ExtraHolidays = EarliestZone, WeekendsOnly, nil
 	eu, err := computeUnder(asDates(in, seat.Zone), alt)
+	if err == nil {
+		// Whichever clock is kept, the choice itself moves with the day
+		// if either clock's dates do.
+		counts := seat.countsToday || eu.countsToday
+		seat.countsToday, eu.countsToday = counts, counts
+	}
 	if in.Brief {
 		// The same choice of clock as below, without the words that say
 		// why (a queue's rows and the checks of an action ask for dates

@@ -22,7 +22,8 @@ type Folding struct {
 	n int // c.Events[:n] are folded into r
 	// last is the deadlines computed last, with what they were computed
 	// from: the deadline engine's input changes only with a clock event,
-	// a new day or a rebaseline, not with most events.
+	// a rebaseline or, while a wait is open, a new day; not with most
+	// events.
 	last     *Deadlines
 	lastFrom foldInput
 }
@@ -41,7 +42,12 @@ func NewFolding(c *Case) *Folding { return &Folding{c: c} }
 
 // Dates is c.DeriveDates(now): the case's state and dates as of now. The
 // state is the caller's: later events do not change it.
-func (f *Folding) Dates(now time.Time) (*State, error) {
+func (f *Folding) Dates(now time.Time) (*State, error) { return f.dates(now, true) }
+
+// dates is Dates; the state is a copy later events leave as it is when own,
+// else a view that shares the replay's maps and slices, valid until the
+// next event is folded, for a caller that only reads it (Apply).
+func (f *Folding) dates(now time.Time, own bool) (*State, error) {
 	c := f.c
 	if f.r == nil || len(c.Events) < f.n {
 		f.r, f.n, f.last = newReplay(c), 0, nil
@@ -49,7 +55,12 @@ func (f *Folding) Dates(now time.Time) (*State, error) {
 	for ; f.n < len(c.Events); f.n++ {
 		f.r.fold(c.Right, &c.Events[f.n])
 	}
-	st := f.r.snapshot()
+	var st *State
+	if own {
+		st = f.r.snapshot()
+	} else {
+		st = f.r.view()
+	}
 	f.r.finish(c, st)
 	loc, err := LoadZone(st.Rules.Zone)
 	if err != nil {
@@ -61,7 +72,13 @@ func (f *Folding) Dates(now time.Time) (*State, error) {
 	}
 	from := foldInput{clock: len(f.r.clock), rebaselines: f.r.rebaselines, extendedUntil: f.r.extendedUntil,
 		receivedAt: c.ReceivedAt, today: DateOf(now, loc), todayEU: DateOf(now, eu)}
-	if f.last == nil || from != f.lastFrom {
+	same := from
+	if f.last != nil && !f.last.countsToday && !from.today.Before(f.lastFrom.today) && !from.todayEU.Before(f.lastFrom.todayEU) {
+		// No wait counts up to today: the dates are the same on any
+		// later day.
+		same.today, same.todayEU = f.lastFrom.today, f.lastFrom.todayEU
+	}
+	if f.last == nil || same != f.lastFrom {
 		d, err := f.r.deadlines(c, st, now, true)
 		if err != nil {
 			return nil, err
@@ -73,13 +90,22 @@ func (f *Folding) Dates(now time.Time) (*State, error) {
 	return st, nil
 }
 
-// Apply is cases.Apply(c, ev, now) from the folded state.
+// Apply is cases.Apply(c, ev, now) from the folded state. The state it
+// checks the event against is a view of the replay's, not a copy: the
+// checks of an action (applyTo) only read the state, and copying its work
+// list, maps and lists for each event cost the demo more than the checks.
 func (f *Folding) Apply(ev Event, now time.Time) (Event, []string, error) {
-	st, err := f.Dates(now)
+	st, err := f.dates(now, false)
 	if err != nil {
 		return Event{}, nil, err
 	}
 	return applyTo(f.c, st, ev, now)
+}
+
+// view is the replayed state's fields copied, its maps and slices shared.
+func (r *replay) view() *State {
+	st := *r.st
+	return &st
 }
 
 // snapshot is a copy of the replayed state that later events leave as it

@@ -11,6 +11,8 @@ import (
 	"errors"
 	"fmt"
 	"hash"
+	"slices"
+	"strings"
 	"sync"
 
 	"rightsdesk/cases"
@@ -180,57 +182,84 @@ func fieldDigest(salt []byte, name string, value []byte) string {
 // not changed.
 func seal(ev cases.Event, s salter, seq uint64) (content []byte, personal map[string]sealedValue, salt []byte, digest string, err error) {
 	ev.Unattested = false // derived when read, never stored
-	if ev.Facts != nil {
-		f := *ev.Facts
-		if f.Requester != nil {
-			r := *f.Requester
-			f.Requester = &r
-		}
-		ev.Facts = &f
-	}
-	var sealed map[string]string
+	ev.Facts = ownFacts(ev.Facts)
+	var sealed []commitment // in the order of personalFields
 	for _, pf := range personalFields {
-		var raw []byte
-		switch p := pf.ref(&ev).(type) {
-		case *string:
-			if *p == "" {
-				continue
-			}
-			raw, err = json.Marshal(*p)
-			*p = ""
-		case *map[string]string:
-			if len(*p) == 0 {
-				continue
-			}
-			raw, err = json.Marshal(*p)
-			*p = nil
-		default:
-			continue
-		}
+		raw, err := takePersonal(&ev, pf, func(v string) ([]byte, error) { return appendJSONString(nil, v), nil })
 		if err != nil {
 			return nil, nil, nil, "", err
 		}
-		fs := s.salt(seq, pf.name)
-		if sealed == nil {
-			sealed, personal = map[string]string{}, map[string]sealedValue{}
+		if raw == nil {
+			continue
 		}
-		sealed[pf.name] = fieldDigest(fs, pf.name, raw)
+		fs := s.salt(seq, pf.name)
+		if personal == nil {
+			personal = map[string]sealedValue{}
+		}
+		sealed = append(sealed, commitment{pf.name, fieldDigest(fs, pf.name, raw)})
 		personal[pf.name] = sealedValue{Salt: hex.EncodeToString(fs), Value: raw}
 	}
-	content, err = json.Marshal(&ev)
+	content, err = appendContent(make([]byte, 0, 512+80*len(sealed)), &ev)
 	if err != nil {
 		return nil, nil, nil, "", err
 	}
 	if sealed != nil {
-		list, err := json.Marshal(sealed)
-		if err != nil {
-			return nil, nil, nil, "", err
+		// As json.Marshal writes a map[string]string: keys in order. The
+		// names and hex digests need no escaping.
+		slices.SortFunc(sealed, func(a, b commitment) int { return strings.Compare(a.name, b.name) })
+		content = append(content[:len(content)-1], `,"sealed":{`...)
+		for i, f := range sealed {
+			if i > 0 {
+				content = append(content, ',')
+			}
+			content = append(append(append(append(append(content, '"'), f.name...), `":"`...), f.digest...), '"')
 		}
-		content = append(append(append(content[:len(content)-1:len(content)-1], `,"sealed":`...), list...), '}')
+		content = append(content, "}}"...)
 	}
 	salt = s.salt(seq, "")
 	return content, personal, salt, eventDigest(salt, content), nil
 }
+
+// ownFacts is a copy of f whose personal fields may be taken out (its
+// requester copied too), nil for none.
+func ownFacts(f *cases.Facts) *cases.Facts {
+	if f == nil {
+		return nil
+	}
+	own := *f
+	if own.Requester != nil {
+		r := *own.Requester
+		own.Requester = &r
+	}
+	return &own
+}
+
+// takePersonal takes the personal field pf out of ev and returns its
+// value's JSON (a string as str writes it, a map as json.Marshal does),
+// or nil when the event holds none.
+func takePersonal(ev *cases.Event, pf personalField, str func(string) ([]byte, error)) ([]byte, error) {
+	switch p := pf.ref(ev).(type) {
+	case *string:
+		if *p == "" {
+			return nil, nil
+		}
+		raw, err := str(*p)
+		*p = ""
+		return raw, err
+	case *map[string]string:
+		if len(*p) == 0 {
+			return nil, nil
+		}
+		raw, err := json.Marshal(*p)
+		*p = nil
+		return raw, err
+	}
+	return nil, nil
+}
+
+// commitment is one personal field's entry in a content's sealed
+// map: its name and digest.
+type commitment struct{ name, digest string }
 
 // openPersonal puts an envelope's personal values back into its decoded
 // event. Values whose field the event cannot hold are an error.
