@@ -2,19 +2,18 @@ package main
 
 import (
 	"bytes"
-	"context"
 	"errors"
 	"fmt"
 	"io"
 	"io/fs"
 	"os"
-	"os/exec"
 	"os/user"
 	"strconv"
 	"strings"
-	"time"
 
 	"github.com/BurntSushi/toml"
+
+	"rightsdesk/storage"
 )
 
 // Team mode is set by configuration only (TRUST.md, "Two modes"): the
@@ -170,25 +169,8 @@ func (u serviceUser) uid() (int, error) {
 			return n, nil
 		}
 	}
-	if n, ok := getentUID(s); ok {
+	if n, ok := storage.NSSID("passwd", s); ok {
 		return n, nil
 	}
 	return 0, fmt.Errorf("the service user %q is not an account on this host (service_user in the configuration)", s)
-}
-
-// getentUID asks NSS (getent passwd NAME) for an account's uid, within a
-// second.
-func getentUID(name string) (int, bool) {
-	ctx, cancel := context.WithTimeout(context.Background(), time.Second)
-	defer cancel()
-	out, err := exec.CommandContext(ctx, "getent", "passwd", "--", name).Output()
-	if err != nil {
-		return 0, false
-	}
-	fields := strings.Split(strings.TrimSpace(string(out)), ":")
-	if len(fields) < 3 || fields[0] != name {
-		return 0, false
-	}
-	n, err := strconv.Atoi(fields[2])
-	return n, err == nil
 }

@@ -1,17 +1,15 @@
 package server
 
 import (
-	"context"
 	"errors"
 	"fmt"
 	"net"
-	"os/exec"
 	"os/user"
 	"strconv"
-	"strings"
-	"time"
 
 	"golang.org/x/sys/unix"
+
+	"rightsdesk/storage"
 )
 
 // Peer is who is at the other end of a connection, as the operating system
@@ -89,15 +87,8 @@ func UserName(uid int) (string, error) {
 
 // UserID resolves an account name to its uid, through NSS as UserName.
 func UserID(name string) (int, error) {
-	ctx, cancel := context.WithTimeout(context.Background(), time.Second)
-	defer cancel()
-	if out, err := exec.CommandContext(ctx, "getent", "passwd", name).Output(); err == nil {
-		fields := strings.Split(strings.TrimSpace(string(out)), ":")
-		if len(fields) >= 3 && fields[0] == name {
-			if uid, err := strconv.Atoi(fields[2]); err == nil {
-				return uid, nil
-			}
-		}
+	if uid, ok := storage.NSSID("passwd", name); ok {
+		return uid, nil
 	}
 	u, err := user.Lookup(name)
 	if err != nil {
@@ -110,13 +101,7 @@ func UserID(name string) (int, error) {
 // name, so that accounts of a directory service that os/user cannot
 // resolve (a build without cgo) are named; "" when it cannot say.
 func NSSName(uid int) string {
-	ctx, cancel := context.WithTimeout(context.Background(), time.Second)
-	defer cancel()
-	out, err := exec.CommandContext(ctx, "getent", "passwd", strconv.Itoa(uid)).Output()
-	if err != nil {
-		return ""
-	}
-	fields := strings.Split(strings.TrimSpace(string(out)), ":")
+	fields := storage.NSSEntry("passwd", strconv.Itoa(uid))
 	if len(fields) < 3 || fields[2] != strconv.Itoa(uid) || fields[0] == "" {
 		return ""
 	}

@@ -11,7 +11,7 @@ import (
 // none, leaves it unknown.
 func TestGroupIDFallsBackToNSS(t *testing.T) {
 	notFound := func(string) (*user.Group, error) { return nil, errors.New("group: unknown group") }
-	line := func(l string) func(string) string { return func(string) string { return l } }
+	line := func(l string) func(string) []string { return func(string) []string { return nssFields(l) } }
 
 	gid, err := groupID("dpo", notFound, line("dpo:*:4242:anna,ben\n"))
 	if err != nil || gid != 4242 {
