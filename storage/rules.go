@@ -63,7 +63,7 @@ func compactRules(obj []byte, marshalled bool) ([]byte, *rulesBlob) {
 		// rules) may have any key.
 		if i := bytes.LastIndex(obj, rulesKey); i >= 0 {
 			start = i + len(rulesKey)
-			if blob := knownRules.find(obj[start:]); blob != nil {
+			if blob := findRules(obj[start:]); blob != nil {
 				out := make([]byte, 0, len(obj)-len(blob.value)+len(blob.key)+8)
 				out = append(append(out, obj[:i]...), rulesKeyRef(blob.key)...)
 				return append(out, obj[start+len(blob.value):]...), blob
@@ -94,44 +94,45 @@ func compactRules(obj []byte, marshalled bool) ([]byte, *rulesBlob) {
 // case's record and received event, and finding one of them at the head
 // of the value spares scanning it for its end and hashing it again. The
 // blobs are shared, never changed.
-var knownRules rulesCache
+var knownRules recent[*rulesBlob]
 
-// rulesCache holds up to maxKnownRules blobs, replaced whole when one is
-// added (a copy on write), so that a lookup takes no lock.
-type rulesCache struct {
-	mu    sync.Mutex
-	blobs atomic.Pointer[[]*rulesBlob]
+// maxKnown is how many values a recent list keeps.
+const maxKnown = 64
+
+// recent is a list of up to maxKnown values met lately, replaced whole
+// when one is added (a copy on write, the oldest let go), so that a lookup
+// takes no lock.
+type recent[T any] struct {
+	mu   sync.Mutex
+	list atomic.Pointer[[]T]
 }
 
-const maxKnownRules = 64
-
-// find is the known blob whose JSON value begins at v, ending where the
-// value does (before the object's next member or its end), or nil.
-func (c *rulesCache) find(v []byte) *rulesBlob {
-	blobs := c.blobs.Load()
-	if blobs == nil {
-		return nil
+// all is the list as it is now; the caller must not change it.
+func (r *recent[T]) all() []T {
+	if list := r.list.Load(); list != nil {
+		return *list
 	}
-	for _, b := range *blobs {
+	return nil
+}
+
+func (r *recent[T]) add(v T) {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	old := r.all()
+	list := append(make([]T, 0, min(len(old)+1, maxKnown)), old[max(0, len(old)-maxKnown+1):]...)
+	list = append(list, v)
+	r.list.Store(&list)
+}
+
+// findRules is the known blob whose JSON value begins at v, ending where
+// the value does (before the object's next member or its end), or nil.
+func findRules(v []byte) *rulesBlob {
+	for _, b := range knownRules.all() {
 		if len(v) > len(b.value) && (v[len(b.value)] == ',' || v[len(b.value)] == '}') && bytes.HasPrefix(v, b.value) {
 			return b
 		}
 	}
 	return nil
-}
-
-func (c *rulesCache) add(blob *rulesBlob) {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	var blobs []*rulesBlob
-	if old := c.blobs.Load(); old != nil {
-		blobs = append(blobs, *old...)
-	}
-	if len(blobs) >= maxKnownRules {
-		blobs = blobs[1:]
-	}
-	blobs = append(blobs, blob)
-	c.blobs.Store(&blobs)
 }
 
 func rulesKeyRef(key string) []byte {

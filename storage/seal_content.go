@@ -4,8 +4,6 @@ import (
 	"encoding/json"
 	"reflect"
 	"strconv"
-	"sync"
-	"sync/atomic"
 	"time"
 
 	"rightsdesk/cases"
@@ -205,30 +203,21 @@ func appendJSONString(b []byte, s string) []byte {
 // and marshalling one (some 5 KB: its data map) costs three times as much
 // as finding it equal to one met before (knownRuleSets).
 func rulesJSON(r *cases.Rules) ([]byte, error) {
-	if known := knownRuleSets.sets.Load(); known != nil {
-		for _, k := range *known {
-			if k.rules.Regime == r.Regime && k.rules.Zone == r.Zone && k.rules.Source == r.Source && reflect.DeepEqual(&k.rules, r) {
-				return k.json, nil
-			}
+	for _, k := range knownRuleSets.all() {
+		if k.rules.Regime == r.Regime && k.rules.Zone == r.Zone && k.rules.Source == r.Source && reflect.DeepEqual(&k.rules, r) {
+			return k.json, nil
 		}
 	}
 	raw, err := json.Marshal(r)
 	if err != nil {
 		return nil, err
 	}
-	knownRuleSets.add(raw, r)
+	addRuleSet(raw, r)
 	return raw, nil
 }
 
-// knownRuleSets are rule sets rulesJSON met lately, each with its JSON:
-// up to maxKnownRuleSets, the list replaced whole when one is added (a
-// copy on write), so that a lookup takes no lock.
-var knownRuleSets ruleSets
-
-type ruleSets struct {
-	mu   sync.Mutex
-	sets atomic.Pointer[[]*ruleSet]
-}
+// knownRuleSets are rule sets rulesJSON met lately, each with its JSON.
+var knownRuleSets recent[*ruleSet]
 
 // ruleSet is one rule set and its JSON. rules is its own copy, decoded
 // from the JSON, so that a caller changing its rules in place later
@@ -238,22 +227,13 @@ type ruleSet struct {
 	json  []byte
 }
 
-const maxKnownRuleSets = 64
-
-// add keeps the rule set r whose JSON is raw, when its JSON decodes to a
-// value equal to it (one that does not, say an empty list that decodes as
-// none, would never be found again).
-func (k *ruleSets) add(raw []byte, r *cases.Rules) {
+// addRuleSet keeps the rule set r whose JSON is raw, when its JSON decodes
+// to a value equal to it (one that does not, say an empty list that
+// decodes as none, would never be found again).
+func addRuleSet(raw []byte, r *cases.Rules) {
 	set := &ruleSet{json: raw}
 	if json.Unmarshal(raw, &set.rules) != nil || !reflect.DeepEqual(&set.rules, r) {
 		return
 	}
-	k.mu.Lock()
-	defer k.mu.Unlock()
-	var list []*ruleSet
-	if old := k.sets.Load(); old != nil {
-		list = append(list, (*old)[max(0, len(*old)-maxKnownRuleSets+1):]...)
-	}
-	list = append(list, set)
-	k.sets.Store(&list)
+	knownRuleSets.add(set)
 }

@@ -254,7 +254,7 @@ func TestRulesJSONFollowsChanges(t *testing.T) {
 			}
 		}
 	}
-	if knownRuleSets.sets.Load() == nil {
+	if len(knownRuleSets.all()) == 0 {
 		t.Fatal("no rule set kept: each is marshalled again")
 	}
 }
