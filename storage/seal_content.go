@@ -59,16 +59,7 @@ func appendContent(b []byte, ev *cases.Event) ([]byte, error) {
 	}
 	b = appendStringField(b, "file", ev.File)
 	b = appendStringField(b, "outcome", string(ev.Outcome))
-	if len(ev.Grounds) > 0 {
-		b = append(b, `,"grounds":[`...)
-		for i, g := range ev.Grounds {
-			if i > 0 {
-				b = append(b, ',')
-			}
-			b = appendJSONString(b, string(g))
-		}
-		b = append(b, ']')
-	}
+	b = appendStringsField(b, "grounds", ev.Grounds)
 	b = appendStringField(b, "law", ev.Law)
 	b = appendStringField(b, "redirect_to", ev.RedirectTo)
 	b = appendStringField(b, "reopen_reason", string(ev.ReopenReason))
@@ -126,7 +117,7 @@ func appendStringField(b []byte, name, s string) []byte {
 }
 
 // appendStringsField appends ,"name":["a","b"] unless list is empty.
-func appendStringsField(b []byte, name string, list []string) []byte {
+func appendStringsField[S ~string](b []byte, name string, list []S) []byte {
 	if len(list) == 0 {
 		return b
 	}
@@ -135,7 +126,7 @@ func appendStringsField(b []byte, name string, list []string) []byte {
 		if i > 0 {
 			b = append(b, ',')
 		}
-		b = appendJSONString(b, s)
+		b = appendJSONString(b, string(s))
 	}
 	return append(b, ']')
 }
