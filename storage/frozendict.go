@@ -38,50 +38,50 @@ const (
 const maxThawed = 1 << 30
 
 // zstdCodec compresses and decompresses with one dictionary. The encoder
-// and decoder are made once, on first use, and are safe for concurrent
-// use; what they write depends only on the value and the dictionary, not
-// on how many run at once (the demo's file stays the same for a seed).
+// and the decoder are each made on first use (a command that only reads
+// frozen values never makes an encoder), and are safe for concurrent use;
+// what the encoder writes depends only on the value and the dictionary,
+// not on how many run at once (the demo's file stays the same for a seed).
 type zstdCodec struct {
-	dict *[]byte
-	once sync.Once
-	enc  *zstd.Encoder
-	dec  *zstd.Decoder
-	err  error
+	enc func() (*zstd.Encoder, error)
+	dec func() (*zstd.Decoder, error)
+}
+
+func newZstdCodec(dict *[]byte) *zstdCodec {
+	return &zstdCodec{
+		enc: sync.OnceValues(func() (*zstd.Encoder, error) {
+			return zstd.NewWriter(nil, zstd.WithEncoderDict(*dict), zstd.WithEncoderLevel(zstd.SpeedFastest),
+				zstd.WithEncoderCRC(false))
+		}),
+		dec: sync.OnceValues(func() (*zstd.Decoder, error) {
+			return zstd.NewReader(nil, zstd.WithDecoderDicts(*dict), zstd.WithDecoderConcurrency(0),
+				zstd.WithDecoderMaxMemory(maxThawed))
+		}),
+	}
 }
 
 var (
-	zstdTimelines = &zstdCodec{dict: &timelineDict}
-	zstdCases     = &zstdCodec{dict: &caseDictZstd}
+	zstdTimelines = newZstdCodec(&timelineDict)
+	zstdCases     = newZstdCodec(&caseDictZstd)
 )
-
-func (z *zstdCodec) init() error {
-	z.once.Do(func() {
-		z.enc, z.err = zstd.NewWriter(nil, zstd.WithEncoderDict(*z.dict), zstd.WithEncoderLevel(zstd.SpeedFastest),
-			zstd.WithEncoderCRC(false))
-		if z.err != nil {
-			return
-		}
-		z.dec, z.err = zstd.NewReader(nil, zstd.WithDecoderDicts(*z.dict), zstd.WithDecoderConcurrency(0),
-			zstd.WithDecoderMaxMemory(maxThawed))
-	})
-	return z.err
-}
 
 // compress appends plain compressed to head.
 func (z *zstdCodec) compress(head, plain []byte) ([]byte, error) {
-	if err := z.init(); err != nil {
+	enc, err := z.enc()
+	if err != nil {
 		return nil, err
 	}
-	return z.enc.EncodeAll(plain, append(make([]byte, 0, len(head)+len(plain)/2), head...)), nil
+	return enc.EncodeAll(plain, append(make([]byte, 0, len(head)+len(plain)/2), head...)), nil
 }
 
 // decompress is what compress compressed.
 func (z *zstdCodec) decompress(compressed []byte) ([]byte, error) {
-	if err := z.init(); err != nil {
+	dec, err := z.dec()
+	if err != nil {
 		return nil, err
 	}
 	if len(compressed) == 0 {
 		return nil, errors.New("an empty frozen value")
 	}
-	return z.dec.DecodeAll(compressed, make([]byte, 0, 4*len(compressed)))
+	return dec.DecodeAll(compressed, make([]byte, 0, 4*len(compressed)))
 }
