@@ -240,15 +240,23 @@ func (c *Calendar) whyNotWorking(d Date) string {
 	return "a " + d.Weekday().String()
 }
 
-// NextWorkingDay returns d if it is a working day, otherwise the first
-// working day after it, with the reasons for each day skipped.
-func (c *Calendar) NextWorkingDay(d Date) (Date, []string) {
-	var skipped []string
+// RollForward returns d if it is a working day, otherwise the first
+// working day after it.
+func (c *Calendar) RollForward(d Date) Date {
 	for !c.IsWorkingDay(d) {
-		skipped = append(skipped, d.Human()+" is "+c.whyNotWorking(d))
 		d = d.AddDays(1)
 	}
-	return d, skipped
+	return d
+}
+
+// NextWorkingDay is RollForward with the reasons for each day skipped.
+func (c *Calendar) NextWorkingDay(d Date) (Date, []string) {
+	rolled := c.RollForward(d)
+	var skipped []string
+	for ; d.Before(rolled); d = d.AddDays(1) {
+		skipped = append(skipped, d.Human()+" is "+c.whyNotWorking(d))
+	}
+	return rolled, skipped
 }
 
 // AddWorkingDays returns the n-th working day after d (d itself is not

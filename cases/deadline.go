@@ -620,10 +620,7 @@ func (e *engine) period(label string, start Date, n, pause int) Date {
 		return d
 	}
 	if !working {
-		for !e.cal.IsWorkingDay(d) {
-			d = d.AddDays(1)
-		}
-		return d
+		return e.cal.RollForward(d)
 	}
 	rolled, skipped := e.cal.NextWorkingDay(d)
 	if len(skipped) == 0 {
