@@ -160,8 +160,8 @@ func rebuildIndex(tx *bolt.Tx, now time.Time) error {
 	if err := emptyDerived(tx); err != nil {
 		return err
 	}
-	var ids []string
-	_ = tx.Bucket(bucketCases).ForEach(func(k, _ []byte) error { ids = append(ids, string(k)); return nil })
+	var ids [][]byte
+	_ = tx.Bucket(bucketCases).ForEach(func(k, _ []byte) error { ids = append(ids, slices.Clone(k)); return nil })
 	if err := reindexCases(tx, ids, now); err != nil {
 		return err
 	}
@@ -183,10 +183,10 @@ func emptyDerived(tx *bolt.Tx) error {
 
 // reindexCases writes the view, row and index entries of the cases named,
 // into derived buckets that hold none of theirs.
-func reindexCases(tx *bolt.Tx, ids []string, now time.Time) error {
+func reindexCases(tx *bolt.Tx, ids [][]byte, now time.Time) error {
 	batch := &indexBatch{}
 	for _, id := range ids {
-		rec, st, err := loadState(tx, id, now)
+		rec, st, err := loadState(tx, string(id), now)
 		if err != nil {
 			return err
 		}
@@ -229,17 +229,7 @@ func rebuildIndexInBatches(db *bolt.DB, now time.Time) error {
 	})
 	for done := false; err == nil && !done; {
 		err = db.Update(func(tx *bolt.Tx) error {
-			var ids []string
-			c := tx.Bucket(bucketCases).Cursor()
-			k, _ := c.First()
-			if len(after) > 0 {
-				if k, _ = c.Seek(after); bytes.Equal(k, after) {
-					k, _ = c.Next()
-				}
-			}
-			for ; k != nil && len(ids) < reindexBatch; k, _ = c.Next() {
-				ids = append(ids, string(k))
-			}
+			ids := casesAfter(tx, after, reindexBatch)
 			if err := reindexCases(tx, ids, now); err != nil {
 				return err
 			}
@@ -251,7 +241,7 @@ func rebuildIndexInBatches(db *bolt.DB, now time.Time) error {
 				}
 				return m.Put(keyIndexEngine, indexStamp())
 			}
-			after = []byte(ids[len(ids)-1])
+			after = ids[len(ids)-1]
 			return m.Put(keyReindexing, after)
 		})
 	}

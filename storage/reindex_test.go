@@ -56,11 +56,7 @@ func TestIndexRebuiltInBatchesResumes(t *testing.T) {
 		if err := emptyDerived(tx); err != nil {
 			return err
 		}
-		var ids []string
-		c := tx.Bucket(bucketCases).Cursor()
-		for k, _ := c.First(); k != nil && len(ids) < reindexBatch; k, _ = c.Next() {
-			ids = append(ids, string(k))
-		}
+		ids := casesAfter(tx, nil, reindexBatch)
 		if err := reindexCases(tx, ids, now); err != nil {
 			return err
 		}
@@ -68,7 +64,7 @@ func TestIndexRebuiltInBatchesResumes(t *testing.T) {
 		if err := m.Put(keyIndexEngine, []byte("reindexing")); err != nil {
 			return err
 		}
-		return m.Put(keyReindexing, []byte(ids[len(ids)-1]))
+		return m.Put(keyReindexing, ids[len(ids)-1])
 	})
 	if err != nil {
 		t.Fatal(err)
