@@ -389,11 +389,15 @@ func owingBefore(tx *bolt.Tx, covers func(org string) bool, t time.Time) (int, e
 			if !dueBefore(string(due), t) {
 				continue
 			}
-			row := v
-			if bytes.Equal(name, bucketDue) {
-				row, _, _ = splitDueValue(v)
+			if covers == nil {
+				n++
+				continue
 			}
-			if covers == nil || covers(rowController(row)) {
+			row := v
+			if bytes.Equal(name, bucketDue) { // the due entry holds the view alone
+				row = tx.Bucket(bucketRows).Get(k[bytes.LastIndexByte(k, 0)+1:])
+			}
+			if covers(rowController(row)) {
 				n++
 			}
 		}

@@ -52,7 +52,7 @@ func toSchema6(t testing.TB, path string) {
 		// The view of a case in the due index in its stored value too.
 		return tx.Bucket(bucketDue).ForEach(func(k, v []byte) error {
 			id := k[bytes.LastIndexByte(k, 0)+1:]
-			_, view, _ := splitDueValue(v)
+			view, _ := appendUnpackedView(nil, v)
 			recordJSON, _, err := splitCaseValue(tx.Bucket(bucketCases).Get(id))
 			if err != nil {
 				return err
@@ -92,7 +92,7 @@ func listViews(t *testing.T, db *bolt.DB, now time.Time) map[string]string {
 	filters := map[string]Filter{"all ": {All: true}, "overdue ": {Overdue: true}, "week ": {DueWithin: 7 * 24 * time.Hour}}
 	err := db.View(func(tx *bolt.Tx) error {
 		for name, f := range filters {
-			err := eachCandidate(tx, f, now, func(id, _ []byte, view func() []byte) error {
+			err := eachCandidate(tx, f, now, false, func(id, _ []byte, view func() []byte) error {
 				out[name+string(id)] = string(view())
 				return nil
 			})
@@ -187,7 +187,7 @@ func TestMigrateToCompactEvents(t *testing.T) {
 		err := tx.Bucket(bucketDue).ForEach(func(k, v []byte) error {
 			inDue++
 			id := k[bytes.LastIndexByte(k, 0)+1:]
-			if _, view, _ := splitDueValue(v); len(view) == 0 {
+			if len(v) == 0 {
 				t.Errorf("%s: its due entry has no view", id)
 			}
 			if _, view, _ := splitCaseValue(tx.Bucket(bucketCases).Get(id)); len(view) > 0 {

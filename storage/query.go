@@ -46,7 +46,7 @@ func (s *Store) List(f Filter, now time.Time, emit func(sum *cases.Summary, view
 		}
 		var hits []*hit
 		var block []hit // one allocation per 1024 cases
-		err := eachCandidate(tx, f, now, func(id, row []byte, view func() []byte) error {
+		err := eachCandidate(tx, f, now, true, func(id, row []byte, view func() []byte) error {
 			sum, _, err := decodeRow(row)
 			if err != nil {
 				return &StoreError{Path: s.path, Err: ErrDamaged, Detail: "case " + string(id) + ": " + err.Error(), Advice: restoreAdvice}
@@ -140,7 +140,7 @@ func (s *Store) ListViews(f Filter, now time.Time, emit func(view []byte) error)
 		return s.List(f, now, func(_ *cases.Summary, view func() []byte) error { return emit(view()) })
 	}
 	err := s.view(func(tx *bolt.Tx) error {
-		return eachCandidate(tx, f, now, func(_, _ []byte, view func() []byte) error { return emit(view()) })
+		return eachCandidate(tx, f, now, false, func(_, _ []byte, view func() []byte) error { return emit(view()) })
 	})
 	if errors.Is(err, ErrNoDatabase) {
 		return nil
@@ -179,9 +179,11 @@ func (s *Store) Queue(now time.Time) ([]cases.Summary, uint64, error) {
 // demand) of each case worth looking at: from the due and unsent indexes,
 // in order, for overdue and due-within; from the unsent index for the
 // unanswered; otherwise every case. The bytes live only during the
-// transaction.
-func eachCandidate(tx *bolt.Tx, f Filter, now time.Time, fn func(id, row []byte, view func() []byte) error) error {
-	stored := tx.Bucket(bucketCases)
+// transaction. Without withRows, a case from the due index comes without
+// its row (nil): the index holds its view alone, and its row is looked up
+// only when asked for.
+func eachCandidate(tx *bolt.Tx, f Filter, now time.Time, withRows bool, fn func(id, row []byte, view func() []byte) error) error {
+	stored, rows := tx.Bucket(bucketCases), tx.Bucket(bucketRows)
 	storedView := func(id, row []byte) func() []byte {
 		return func() []byte { return viewOf(tx, stored.Get(id), row) }
 	}
@@ -197,14 +199,21 @@ func eachCandidate(tx *bolt.Tx, f Filter, now time.Time, fn func(id, row []byte,
 		if f.DueWithin > 0 && !f.Overdue {
 			limit = now.Add(f.DueWithin)
 		}
+		var unpacked []byte // one buffer for every view: each is valid until the next is asked for
 		due := func(k, v []byte) error {
 			candidatesRead.Add(1)
 			id := k[bytes.LastIndexByte(k, 0)+1:]
-			row, view, ok := splitDueValue(v)
-			if !ok {
-				return fmt.Errorf("case %s: %w", id, errBadRow)
+			var row []byte
+			if withRows {
+				if row = rows.Get(id); row == nil {
+					return fmt.Errorf("case %s: %w", id, errBadRow)
+				}
 			}
-			return fn(id, row, func() []byte { return view })
+			packed := v
+			return fn(id, row, func() []byte {
+				unpacked = unpackDueView(unpacked[:0], id, packed)
+				return unpacked
+			})
 		}
 		switch {
 		case f.AnswerNotSent:
@@ -220,7 +229,7 @@ func eachCandidate(tx *bolt.Tx, f Filter, now time.Time, fn func(id, row []byte,
 		}
 		return b.ForEach(unsent)
 	}
-	return tx.Bucket(bucketRows).ForEach(func(id, row []byte) error {
+	return rows.ForEach(func(id, row []byte) error {
 		candidatesRead.Add(1)
 		return fn(id, row, storedView(id, row))
 	})
@@ -246,8 +255,22 @@ func dueView(tx *bolt.Tx, row []byte) ([]byte, bool) {
 	if err != nil || !bytes.Equal(bucket, bucketDue) {
 		return nil, false
 	}
-	_, view, ok := splitDueValue(tx.Bucket(bucketDue).Get(key))
-	return view, ok
+	packed := tx.Bucket(bucketDue).Get(key)
+	if packed == nil {
+		return nil, false
+	}
+	return appendUnpackedView(nil, packed)
+}
+
+// unpackDueView appends the view of case id that packed holds, or, where
+// it is damaged, the JSON object saying so that List's paused cases give.
+func unpackDueView(dst, id, packed []byte) []byte {
+	view, ok := appendUnpackedView(dst, packed)
+	if !ok {
+		b, _ := json.Marshal(map[string]string{"id": string(id), "error": errBadRow.Error()})
+		return append(dst[:0], b...)
+	}
+	return view
 }
 
 // eachMerged walks the due and unsent indexes up to limit together, in

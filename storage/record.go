@@ -395,12 +395,12 @@ func encodeCase(rec *record, st *cases.State) (*encodedCase, error) {
 	enc.row, enc.sum = encodeRow(&sum, ref), sum
 	enc.reportKey, enc.report = encodeReportEntry(rec.Case, st, &sum)
 	enc.index = indexEntry{bucket: bucket, key: key}
-	// The due index carries the row and the view, so that "overdue" and
-	// "due within" read one bucket in order, without a lookup per case;
-	// from schema 7 the view is kept there alone, not also in the case's
-	// value (viewOf finds it).
+	// The due index carries the view, so that "overdue" and "due within"
+	// read one bucket in order, without a lookup per case; from schema 7
+	// the view is kept there alone, not also in the case's value (viewOf
+	// finds it); from rowFormat 11 packed, without the row.
 	if bytes.Equal(bucket, bucketDue) {
-		enc.index.value, view = encodeDueValue(enc.row, view), nil
+		enc.index.value, view = encodeDueValue(view), nil
 	}
 	enc.value = encodeCaseValue(recordJSON, view)
 	return enc, nil

@@ -18,10 +18,11 @@ import (
 // 7: rows and views say whether the case was voided; 8: rows carry the
 // subject's identifiers, which the filter finds; 9: the unsent index and
 // the counts beside the rows, counters.go; 10: a request ID that is the
-// case's own is not stored again), so that a change of either
+// case's own is not stored again; 11: the views in the due index have
+// their keys packed, dueview.go), so that a change of either
 // rebuilds both: a database written before gets its rows, with the
 // identifiers, on its next open.
-const rowFormat = 10
+const rowFormat = 11
 
 var errBadRow = errors.New("unreadable queue row")
 

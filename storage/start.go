@@ -54,9 +54,10 @@ func (s *Store) start(now time.Time, n int, covers func(org string) bool) (*Star
 		out.Rows = make([]cases.Summary, 0, n)
 		full := errors.New("full")
 		err = eachMerged(tx, farFuture, func(k, v []byte) error {
-			row, _, ok := splitDueValue(v)
-			if !ok {
-				return s.damaged(string(k[bytes.LastIndexByte(k, 0)+1:]), errBadRow)
+			id := k[bytes.LastIndexByte(k, 0)+1:]
+			row := tx.Bucket(bucketRows).Get(id) // the due entry holds the view alone
+			if row == nil {
+				return s.damaged(string(id), errBadRow)
 			}
 			if covers != nil && !covers(rowController(row)) {
 				return nil
