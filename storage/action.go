@@ -145,21 +145,6 @@ func doTx(tx *bolt.Tx, id string, a Action, now time.Time) (*Result, error) {
 	return res, nil
 }
 
-// putFile stores an attached file's content with its case.
-func putFile(tx *bolt.Tx, id, name string, content []byte) error {
-	files, err := tx.Bucket(bucketFiles).CreateBucketIfNotExists([]byte(id))
-	if err != nil {
-		return err
-	}
-	if content == nil {
-		content = []byte{}
-	}
-	if err := files.Put([]byte(name), content); err != nil {
-		return fmt.Errorf("store %s: %w", name, err)
-	}
-	return nil
-}
-
 // currentRules are the rules in force for a case: the frozen ones, or the
 // last re-baseline's.
 func currentRules(c *cases.Case) cases.Rules {
@@ -179,10 +164,9 @@ func (s *Store) File(id, name string) ([]byte, error) {
 		if _, err := loadRecord(tx, id); err != nil {
 			return err
 		}
-		b := tx.Bucket(bucketFiles).Bucket([]byte(id))
-		var v []byte
-		if b != nil {
-			v = b.Get([]byte(name))
+		v, err := fileOf(tx, id, name)
+		if err != nil {
+			return err
 		}
 		if v == nil {
 			return fmt.Errorf("%s has no attached file %q", id, name)

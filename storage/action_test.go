@@ -50,7 +50,7 @@ func TestAttachStoresTheFileAndItsChecksum(t *testing.T) {
 
 	// An altered file is damage check names.
 	err = s.update(func(tx *bolt.Tx) error {
-		return tx.Bucket(bucketFiles).Bucket([]byte(id)).Put([]byte("orders.csv"), []byte("order,date\n9999,2026-01-05\n"))
+		return putFile(tx, id, "orders.csv", []byte("order,date\n9999,2026-01-05\n"))
 	})
 	if err != nil {
 		t.Fatal(err)

@@ -79,7 +79,7 @@ func (s *Store) addRequests(requests [][]*cases.Case, now time.Time, perTx int, 
 			// end: pack their pages full instead of half. (A later event of
 			// an open case splits its full page once; the case's next
 			// events fill the new one.)
-			for _, name := range [][]byte{bucketCases, bucketEvents, bucketFiles, bucketRows, bucketChanges} {
+			for _, name := range [][]byte{bucketCases, bucketEvents, bucketAttached, bucketRows, bucketChanges} {
 				if b := tx.Bucket(name); b != nil {
 					b.FillPercent = 1
 				}
@@ -251,6 +251,8 @@ func (n *newCase) put(tx *bolt.Tx, batch *indexBatch, logs *logBatch) error {
 	if err := logs.add(tx, n.c, n.leaves); err != nil {
 		return err
 	}
+	var names []string
+	var contents [][]byte
 	for i, env := range n.envs {
 		if n.frozen == nil {
 			if err := tl.put(uint64(i+1), env); err != nil {
@@ -258,9 +260,12 @@ func (n *newCase) put(tx *bolt.Tx, batch *indexBatch, logs *logBatch) error {
 			}
 		}
 		if a := n.c.Events[i].Attachment; n.c.Events[i].Kind == cases.EventAttached && a != nil && a.Content != nil {
-			if err := putFile(tx, n.c.ID, a.Name, a.Content); err != nil {
-				return err
-			}
+			names, contents = append(names, a.Name), append(contents, a.Content)
+		}
+	}
+	if len(names) > 0 {
+		if err := putFiles(tx, n.c.ID, names, contents); err != nil {
+			return err
 		}
 	}
 	if err := tx.Bucket(bucketCases).Put(n.enc.id, n.enc.value); err != nil {

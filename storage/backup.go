@@ -198,6 +198,7 @@ func copyController(src *bolt.Tx, f *os.File, controller string) error {
 		string(bucketTimelines): func(k, _ []byte) bool { return ids[string(k)] },
 		string(bucketEvents):    func(k, _ []byte) bool { return ids[caseOfEventKey(k)] },
 		string(bucketFiles):     func(k, _ []byte) bool { return ids[string(k)] },
+		string(bucketAttached):  func(k, _ []byte) bool { return ids[caseOfFileKey(k)] },
 		string(bucketRows):      func(k, _ []byte) bool { return ids[string(k)] },
 		string(bucketChanges):   func(_, v []byte) bool { return ids[string(v)] },
 		string(bucketDue):       func(k, _ []byte) bool { return ids[lastField(k)] },

@@ -108,9 +108,9 @@ func checkFile(tx *bolt.Tx, id string, content []byte) string {
 		return "unreadable attachment event"
 	}
 	a := ev.Attachment
-	var data []byte
-	if b := tx.Bucket(bucketFiles).Bucket([]byte(id)); b != nil {
-		data = b.Get([]byte(a.Name))
+	data, err := fileOf(tx, id, a.Name)
+	if err != nil {
+		return fmt.Sprintf("attached file %q: %v", a.Name, err)
 	}
 	if data == nil {
 		return fmt.Sprintf("attached file %q is missing", a.Name)

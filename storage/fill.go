@@ -21,6 +21,7 @@ var fills = []struct {
 	{bucketRows, 0.9},
 	{bucketOwing, 0.9}, // by ID: new cases at the end, rows that grow
 	{bucketLogLeaves, 0.9},
+	{bucketAttached, 0.9}, // by case ID: new cases at the end, file sets that grow
 }
 
 // packWrites sets the fill of the buckets of fills for the transaction tx.

@@ -240,19 +240,19 @@ func purgeCase(tx *bolt.Tx, sum cases.Summary, r Retention, now time.Time, actor
 	default:
 		return nil, nil
 	}
-	files := tx.Bucket(bucketFiles).Bucket([]byte(sum.ID))
-	if files != nil {
-		_ = files.ForEach(func(_, v []byte) error {
-			item.Files++
-			item.Bytes += int64(len(v))
-			return nil
-		})
+	err = eachFile(tx, sum.ID, func(_ string, v []byte) error {
+		item.Files++
+		item.Bytes += int64(len(v))
+		return nil
+	})
+	if err != nil {
+		return nil, err
 	}
 	if dryRun || slices.Contains(sum.Tags, LegalHold) {
 		return item, nil
 	}
-	if files != nil {
-		if err := tx.Bucket(bucketFiles).DeleteBucket([]byte(sum.ID)); err != nil {
+	if item.Files > 0 {
+		if err := deleteFiles(tx, sum.ID); err != nil {
 			return nil, err
 		}
 	}

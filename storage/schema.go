@@ -34,7 +34,9 @@ import (
 // Version 8 keeps of each complete tile of a case organisation's log's
 // leaves which cases' events they are, not their hashes (logtiles.go,
 // migrate8.go).
-const SchemaVersion = 8
+// Version 9 keeps the files attached to cases in one flat bucket, a
+// case's small files in one value, not a bucket per case (files.go).
+const SchemaVersion = 9
 
 // Bucket names.
 var (
@@ -42,7 +44,7 @@ var (
 	bucketCases     = []byte("cases")     // ID -> record JSON (v2: and the list view, record.go)
 	bucketTimelines = []byte("timelines") // before v5: ID -> bucket: seq (8 bytes) -> envelope JSON (now bucketEvents)
 	bucketChanges   = []byte("changes")   // change number (8 bytes) -> case ID
-	bucketFiles     = []byte("files")     // ID -> bucket: file name -> content
+	bucketFiles     = []byte("files")     // before v9: ID -> bucket: file name -> content (now bucketAttached)
 	bucketIDs       = []byte("ids")       // year -> bucket whose sequence numbers cases
 	bucketDue       = []byte("due")       // v2: due instant + 0 + ID -> "" (before v7: the row and view); open cases with a running clock
 	bucketWaiting   = []byte("waiting")   // v2: received instant + 0 + ID -> ""; paused or awaiting restart
@@ -82,8 +84,11 @@ func createSchema(tx *bolt.Tx, version int, at time.Time) error {
 	if version >= 5 {
 		names = append(append(names, bucketEvents), bucketsDerived...)
 	}
+	if version >= 9 {
+		names = append(names, bucketAttached)
+	}
 	for _, n := range names {
-		if version >= 5 && bytes.Equal(n, bucketTimelines) {
+		if version >= 5 && bytes.Equal(n, bucketTimelines) || version >= 9 && bytes.Equal(n, bucketFiles) {
 			continue
 		}
 		if _, err := tx.CreateBucketIfNotExists(n); err != nil {
@@ -202,6 +207,7 @@ var migrations = []migration{
 	{to: 6, name: "tiled logs", batch: tileLogsBatch},
 	{to: 7, name: "compact events", batch: compactEventsBatch},
 	{to: 8, name: "sourced log tiles", batch: sourceLogsBatch},
+	{to: 9, name: "attached files", batch: attachFilesBatch},
 }
 
 // keyMigration marks a migration under way: the step running and the last

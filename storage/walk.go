@@ -401,7 +401,7 @@ func holdsBuckets(what string, depth int) (buckets, known bool) {
 		}
 	}
 	for _, b := range [][]byte{bucketMeta, bucketCases, bucketEvents, bucketChanges, bucketDue, bucketWaiting, bucketRows, bucketReports,
-		bucketUnsent, bucketCounts, bucketOwing, bucketDueDays, bucketAccess, bucketRules} {
+		bucketUnsent, bucketCounts, bucketOwing, bucketDueDays, bucketAccess, bucketRules, bucketAttached} {
 		if what == fmt.Sprintf("bucket %q", b) {
 			return false, true
 		}

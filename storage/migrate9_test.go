@@ -1,0 +1,200 @@
+package storage
+
+import (
+	"bytes"
+	"path/filepath"
+	"slices"
+	"testing"
+	"time"
+
+	bolt "go.etcd.io/bbolt"
+)
+
+// toSchema8 lays a file this build wrote out as schema 8 stored its
+// attached files: a bucket per case in bucketFiles, name -> content.
+func toSchema8(t testing.TB, path string) { relayout(t, path, 8, nestFiles) }
+
+func nestFiles(tx *bolt.Tx) error {
+	files, err := tx.CreateBucketIfNotExists(bucketFiles)
+	if err != nil {
+		return err
+	}
+	var ids []string
+	_ = tx.Bucket(bucketAttached).ForEach(func(k, _ []byte) error {
+		if id := caseOfFileKey(k); len(ids) == 0 || ids[len(ids)-1] != id {
+			ids = append(ids, id)
+		}
+		return nil
+	})
+	for _, id := range ids {
+		var names []string
+		var contents [][]byte
+		err := eachFile(tx, id, func(name string, content []byte) error {
+			names, contents = append(names, name), append(contents, slices.Clone(content))
+			return nil
+		})
+		if err != nil {
+			return err
+		}
+		b, err := files.CreateBucket([]byte(id))
+		if err != nil {
+			return err
+		}
+		for i, name := range names {
+			if err := b.Put([]byte(name), contents[i]); err != nil {
+				return err
+			}
+		}
+	}
+	return tx.DeleteBucket(bucketAttached)
+}
+
+// allFiles is every attached file of a file, by case and name, as the
+// store reads them.
+func allFiles(t *testing.T, db *bolt.DB) map[string]string {
+	t.Helper()
+	out := map[string]string{}
+	err := db.View(func(tx *bolt.Tx) error {
+		return tx.Bucket(bucketCases).ForEach(func(k, _ []byte) error {
+			return eachFile(tx, string(k), func(name string, content []byte) error {
+				got, err := fileOf(tx, string(k), name)
+				if err != nil || !bytes.Equal(got, content) {
+					t.Errorf("%s %s: read by name %q %v, listed %q", k, name, got, err, content)
+				}
+				out[string(k)+"/"+name] = string(content)
+				return nil
+			})
+		})
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return out
+}
+
+// TestMigrateToAttachedFiles: a schema-8 file of demo cases, its migration
+// to schema 9 stopped after its first batch (as a process killed after
+// that commit leaves it), reads every file and checks clean half-way,
+// finishes on the next open, checks clean, and reads every file as
+// before, byte for byte, from the flat bucket alone, in at most two thirds
+// of schema 8's leaf bytes.
+func TestMigrateToAttachedFiles(t *testing.T) {
+	now := time.Date(2026, 11, 30, 12, 0, 0, 0, time.UTC)
+	path := filepath.Join(t.TempDir(), "demo.db")
+	demoFile(t, path, 800, now).Close()
+	toSchema8(t, path)
+
+	db, err := bolt.Open(path, 0o600, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	before := allFiles(t, db)
+	var oldBytes int
+	_ = db.View(func(tx *bolt.Tx) error {
+		st := tx.Bucket(bucketFiles).Stats()
+		oldBytes = st.LeafInuse + st.InlineBucketInuse
+		return nil
+	})
+	if len(before) < 200 {
+		t.Fatalf("%d attached files: the test needs more", len(before))
+	}
+	if err := beginMigration(db, 8, now); err != nil {
+		t.Fatal(err)
+	}
+	err = db.Update(func(tx *bolt.Tx) error {
+		last, err := attachFilesBatch(tx, nil, 50, now)
+		if err != nil || last == nil {
+			t.Fatalf("first batch: %q %v", last, err)
+		}
+		return tx.Bucket(bucketMeta).Put(keyMigration, append([]byte("9/"), last...))
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if p := checkRaw(t, db); len(p) > 0 {
+		t.Fatalf("check half-way: %v", p[:min(len(p), 5)])
+	}
+	if half := allFiles(t, db); !mapsEqual(half, before) {
+		t.Fatalf("half-way: %d files read, %d before", len(half), len(before))
+	}
+	_ = db.View(func(tx *bolt.Tx) error {
+		if tx.Bucket(bucketAttached).Stats().KeyN == 0 || tx.Bucket(bucketFiles).Stats().BucketN < 2 {
+			t.Error("half-way, the files are not in both buckets")
+		}
+		return nil
+	})
+	db.Close()
+
+	db = migratedRaw(t, path, now)
+	defer db.Close()
+	if after := allFiles(t, db); !mapsEqual(after, before) {
+		t.Fatalf("after: %d files read, %d before", len(after), len(before))
+	}
+	_ = db.View(func(tx *bolt.Tx) error {
+		if tx.Bucket(bucketFiles) != nil {
+			t.Error("the bucket of schema 8 is left")
+		}
+		newBytes := tx.Bucket(bucketAttached).Stats().LeafInuse
+		if 3*newBytes > 2*oldBytes {
+			t.Errorf("the files' bytes: %d in schema 8, %d in schema 9", oldBytes, newBytes)
+		}
+		t.Logf("the files' bytes: %d in schema 8, %d in schema 9", oldBytes, newBytes)
+		return nil
+	})
+}
+
+func mapsEqual(a, b map[string]string) bool {
+	if len(a) != len(b) {
+		return false
+	}
+	for k, v := range a {
+		if w, ok := b[k]; !ok || w != v {
+			return false
+		}
+	}
+	return true
+}
+
+// TestFilesLargeAndSmallReplaceEachOther: a file attached again under its
+// name replaces the first, whether either is kept in the case's file set
+// or stored alone, and a purge of the case's files leaves none of either.
+func TestFilesLargeAndSmallReplaceEachOther(t *testing.T) {
+	s := created(t, filepath.Join(t.TempDir(), "cases.db"), Options{})
+	small, big := []byte("field,value\nname,Ana\n"), bytes.Repeat([]byte("x"), smallFile+1)
+	steps := []struct {
+		name    string
+		content []byte
+	}{{"a.csv", small}, {"b.bin", big}, {"a.csv", big}, {"b.bin", small}, {"c.txt", nil}}
+	want := map[string]string{}
+	for _, st := range steps {
+		if err := s.update(func(tx *bolt.Tx) error { return putFile(tx, "DSR-2026-000001", st.name, st.content) }); err != nil {
+			t.Fatal(err)
+		}
+		want[st.name] = string(st.content)
+		got := map[string]string{}
+		_ = s.view(func(tx *bolt.Tx) error {
+			return eachFile(tx, "DSR-2026-000001", func(name string, content []byte) error {
+				got[name] = string(content)
+				return nil
+			})
+		})
+		if !mapsEqual(got, want) {
+			t.Fatalf("after %s of %d bytes: %d files listed, want %d", st.name, len(st.content), len(got), len(want))
+		}
+	}
+	// A neighbour whose ID starts with the case's keeps its files.
+	if err := s.update(func(tx *bolt.Tx) error { return putFile(tx, "DSR-2026-0000010", "d.bin", big) }); err != nil {
+		t.Fatal(err)
+	}
+	err := s.update(func(tx *bolt.Tx) error { return deleteFiles(tx, "DSR-2026-000001") })
+	if err != nil {
+		t.Fatal(err)
+	}
+	_ = s.view(func(tx *bolt.Tx) error {
+		n := tx.Bucket(bucketAttached).Stats().KeyN
+		if v, _ := fileOf(tx, "DSR-2026-0000010", "d.bin"); n != 1 || !bytes.Equal(v, big) {
+			t.Errorf("after deleting a case's files: %d entries left, its neighbour's file %d bytes", n, len(v))
+		}
+		return nil
+	})
+}
