@@ -117,10 +117,13 @@ func TestFileBytesPerCase(t *testing.T) {
 	// entry alone) 5.5 KB and 85%; schema 8 (a complete tile of a log's
 	// leaves stored as the cases whose events they are, log entries as
 	// distances, report keys and rows slimmer, packed as the demo packs
-	// them) 4,992 bytes and 87%. The bound is that figure and 5% for the
-	// demo's shape to move without failing.
-	if l.bytesPerCase > 5_250 || l.leafUse < 0.75 {
-		t.Errorf("%.0f bytes per case, %.1f%% of leaf bytes in use: want at most 5,250 and at least 75%%", l.bytesPerCase, 100*l.leafUse)
+	// them) 4,992 bytes and 87%; schema 9 (due entries a packed view
+	// without the row, the attached files one flat bucket, a bulk load's
+	// index entries put at half fill where they land among older ones)
+	// 4,073 bytes and 90%. The bound is that figure and 5% for the demo's
+	// shape to move without failing.
+	if l.bytesPerCase > 4_280 || l.leafUse < 0.75 {
+		t.Errorf("%.0f bytes per case, %.1f%% of leaf bytes in use: want at most 4,280 and at least 75%%", l.bytesPerCase, 100*l.leafUse)
 	}
 }
 
