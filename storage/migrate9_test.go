@@ -2,6 +2,7 @@ package storage
 
 import (
 	"bytes"
+	"maps"
 	"path/filepath"
 	"slices"
 	"testing"
@@ -114,7 +115,7 @@ func TestMigrateToAttachedFiles(t *testing.T) {
 	if p := checkRaw(t, db); len(p) > 0 {
 		t.Fatalf("check half-way: %v", p[:min(len(p), 5)])
 	}
-	if half := allFiles(t, db); !mapsEqual(half, before) {
+	if half := allFiles(t, db); !maps.Equal(half, before) {
 		t.Fatalf("half-way: %d files read, %d before", len(half), len(before))
 	}
 	_ = db.View(func(tx *bolt.Tx) error {
@@ -127,7 +128,7 @@ func TestMigrateToAttachedFiles(t *testing.T) {
 
 	db = migratedRaw(t, path, now)
 	defer db.Close()
-	if after := allFiles(t, db); !mapsEqual(after, before) {
+	if after := allFiles(t, db); !maps.Equal(after, before) {
 		t.Fatalf("after: %d files read, %d before", len(after), len(before))
 	}
 	_ = db.View(func(tx *bolt.Tx) error {
@@ -139,62 +140,6 @@ func TestMigrateToAttachedFiles(t *testing.T) {
 			t.Errorf("the files' bytes: %d in schema 8, %d in schema 9", oldBytes, newBytes)
 		}
 		t.Logf("the files' bytes: %d in schema 8, %d in schema 9", oldBytes, newBytes)
-		return nil
-	})
-}
-
-func mapsEqual(a, b map[string]string) bool {
-	if len(a) != len(b) {
-		return false
-	}
-	for k, v := range a {
-		if w, ok := b[k]; !ok || w != v {
-			return false
-		}
-	}
-	return true
-}
-
-// TestFilesLargeAndSmallReplaceEachOther: a file attached again under its
-// name replaces the first, whether either is kept in the case's file set
-// or stored alone, and a purge of the case's files leaves none of either.
-func TestFilesLargeAndSmallReplaceEachOther(t *testing.T) {
-	s := created(t, filepath.Join(t.TempDir(), "cases.db"), Options{})
-	small, big := []byte("field,value\nname,Ana\n"), bytes.Repeat([]byte("x"), smallFile+1)
-	steps := []struct {
-		name    string
-		content []byte
-	}{{"a.csv", small}, {"b.bin", big}, {"a.csv", big}, {"b.bin", small}, {"c.txt", nil}}
-	want := map[string]string{}
-	for _, st := range steps {
-		if err := s.update(func(tx *bolt.Tx) error { return putFile(tx, "DSR-2026-000001", st.name, st.content) }); err != nil {
-			t.Fatal(err)
-		}
-		want[st.name] = string(st.content)
-		got := map[string]string{}
-		_ = s.view(func(tx *bolt.Tx) error {
-			return eachFile(tx, "DSR-2026-000001", func(name string, content []byte) error {
-				got[name] = string(content)
-				return nil
-			})
-		})
-		if !mapsEqual(got, want) {
-			t.Fatalf("after %s of %d bytes: %d files listed, want %d", st.name, len(st.content), len(got), len(want))
-		}
-	}
-	// A neighbour whose ID starts with the case's keeps its files.
-	if err := s.update(func(tx *bolt.Tx) error { return putFile(tx, "DSR-2026-0000010", "d.bin", big) }); err != nil {
-		t.Fatal(err)
-	}
-	err := s.update(func(tx *bolt.Tx) error { return deleteFiles(tx, "DSR-2026-000001") })
-	if err != nil {
-		t.Fatal(err)
-	}
-	_ = s.view(func(tx *bolt.Tx) error {
-		n := tx.Bucket(bucketAttached).Stats().KeyN
-		if v, _ := fileOf(tx, "DSR-2026-0000010", "d.bin"); n != 1 || !bytes.Equal(v, big) {
-			t.Errorf("after deleting a case's files: %d entries left, its neighbour's file %d bytes", n, len(v))
-		}
 		return nil
 	})
 }
