@@ -46,7 +46,7 @@ var (
 	bucketChanges   = []byte("changes")   // change number (8 bytes) -> case ID
 	bucketFiles     = []byte("files")     // before v9: ID -> bucket: file name -> content (now bucketAttached)
 	bucketIDs       = []byte("ids")       // year -> bucket whose sequence numbers cases
-	bucketDue       = []byte("due")       // v2: due instant + 0 + ID -> "" (before v7: the row and view); open cases with a running clock
+	bucketDue       = []byte("due")       // v2: due instant + 0 + receipt + 0 + ID -> the list view, its keys packed (dueview.go); open cases with a running clock
 	bucketWaiting   = []byte("waiting")   // v2: received instant + 0 + ID -> ""; paused or awaiting restart
 	bucketRows      = []byte("rows")      // v2: ID -> the queue's summary and its index key (row.go)
 
