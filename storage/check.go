@@ -44,6 +44,7 @@ func (s *Store) Check() ([]Problem, error) {
 		problems = append(problems, checkRegisters(tx)...)
 		problems = append(problems, checkTeam(tx)...)
 		problems = append(problems, checkLogs(tx)...)
+		problems = append(problems, checkFiles(tx)...) // files.go
 		problems = append(problems, checkRecordingOrder(tx)...)
 		more, err := checkCases(tx)
 		problems = append(append(problems, more...), checkDerived(tx)...) // check_derived.go

@@ -264,6 +264,34 @@ func caseOfFileKey(k []byte) string {
 	return string(id)
 }
 
+// checkFiles verifies the layout of schema 9's attached files: every
+// entry belongs to a case, every file set reads, and no bucket of schema
+// 8's files is left once no migration is under way. (Each file's content
+// is checked against its event by checkFile.)
+func checkFiles(tx *bolt.Tx) []Problem {
+	var problems []Problem
+	if tx.Bucket(bucketFiles) != nil && tx.Bucket(bucketMeta).Get(keyMigration) == nil {
+		problems = append(problems, Problem{Detail: "the attached files of schema 8 are left beside schema 9's (altered)"})
+	}
+	b, stored := tx.Bucket(bucketAttached), tx.Bucket(bucketCases)
+	if b == nil {
+		return problems
+	}
+	_ = b.ForEach(func(k, v []byte) error {
+		id := caseOfFileKey(k)
+		switch {
+		case stored.Get([]byte(id)) == nil:
+			problems = append(problems, Problem{CaseID: id, Detail: "attached files of a case that does not exist (altered)"})
+		case len(id) == len(k):
+			if _, err := decodeFileSet(v); err != nil {
+				problems = append(problems, Problem{CaseID: id, Detail: fmt.Sprintf("its attached files are unreadable: %v", err)})
+			}
+		}
+		return nil
+	})
+	return problems
+}
+
 // attachFilesBatch is step 9 of the migrator: the files of up to n cases
 // move from their case's bucket in bucketFiles to bucketAttached, and the
 // case's bucket is deleted; once none is left, bucketFiles itself. The

@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"maps"
 	"path/filepath"
+	"strings"
 	"testing"
 
 	bolt "go.etcd.io/bbolt"
@@ -75,5 +76,53 @@ func BenchmarkPutFiles(b *testing.B) {
 	})
 	if err != nil {
 		b.Fatal(err)
+	}
+}
+
+// TestCheckNamesFilesOutOfPlace: check names a file set that does not
+// read, files of a case that does not exist, and a bucket of schema 8's
+// files left beside schema 9's; a case's files as attached pass.
+func TestCheckNamesFilesOutOfPlace(t *testing.T) {
+	s := newStore(t)
+	id := addCase(t, s, "Zoé Lefèvre")[0].ID
+	if _, err := s.Do(id, []Action{attach("orders.csv", "", []byte("order,date\n1042,2026-01-05\n"))}, testNow); err != nil {
+		t.Fatal(err)
+	}
+	if p, err := s.Check(); err != nil || len(p) != 0 {
+		t.Fatalf("check of a case's files as attached: %v %v", p, err)
+	}
+	for _, damage := range []struct {
+		what string
+		do   func(tx *bolt.Tx) error
+		want string
+	}{
+		{"a file set cut short", func(tx *bolt.Tx) error {
+			v := tx.Bucket(bucketAttached).Get([]byte(id))
+			return tx.Bucket(bucketAttached).Put([]byte(id), append([]byte{fileSetPlain}, v[1:len(v)/2]...))
+		}, "unreadable"},
+		{"files of no case", func(tx *bolt.Tx) error {
+			return putFile(tx, "DSR-2026-999999", "x.csv", []byte("x"))
+		}, "does not exist"},
+		{"schema 8's bucket left", func(tx *bolt.Tx) error {
+			_, err := tx.CreateBucket(bucketFiles)
+			return err
+		}, "schema 8"},
+	} {
+		s := newStore(t)
+		id = addCase(t, s, "Zoé Lefèvre")[0].ID
+		if _, err := s.Do(id, []Action{attach("orders.csv", "", []byte("order,date\n1042,2026-01-05\n"))}, testNow); err != nil {
+			t.Fatal(err)
+		}
+		if err := s.update(damage.do); err != nil {
+			t.Fatal(err)
+		}
+		p, err := s.Check()
+		found := false
+		for _, q := range p {
+			found = found || strings.Contains(q.Detail, damage.want)
+		}
+		if err != nil || !found {
+			t.Errorf("%s: check says %v %v", damage.what, p, err)
+		}
 	}
 }
