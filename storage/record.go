@@ -335,6 +335,17 @@ func putRecord(tx *bolt.Tx, rec *record, st *cases.State, batch *indexBatch) err
 	return changes.Put(u64(n), []byte(rec.Case.ID))
 }
 
+// putChanged puts v under k in b unless b already holds exactly v there:
+// bbolt copies a page and every branch page above it for a put, even of
+// the bytes it holds, and a change to one case leaves most of what is
+// derived from it as it was (a note changes no report entry, no count).
+func putChanged(b *bolt.Bucket, k, v []byte) error {
+	if old := b.Get(k); old != nil && bytes.Equal(old, v) {
+		return nil
+	}
+	return b.Put(k, v)
+}
+
 // writeCase writes a case's record with its list view, its queue row and
 // its entry in the due-date index, moving the entry it had before.
 func writeCase(tx *bolt.Tx, rec *record, st *cases.State, batch *indexBatch) error {

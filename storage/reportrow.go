@@ -202,7 +202,7 @@ func (enc *encodedCase) putReportEntry(tx *bolt.Tx, old *cases.Summary, batch *i
 		batch.entries = append(batch.entries, indexEntry{bucket: bucketReports, key: enc.reportKey, value: enc.report})
 		return nil
 	}
-	return b.Put(enc.reportKey, enc.report)
+	return putChanged(b, enc.reportKey, enc.report) // record.go
 }
 
 // Report calls emit with the report entry of each case in the register of
