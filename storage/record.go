@@ -231,7 +231,7 @@ func readEvents(tl timeline, id string, lookup func(string) []byte) (events []ca
 			if err != nil {
 				return fmt.Errorf("case %s event %d: %w", id, env.Seq, err)
 			}
-			if err := json.Unmarshal(content, &ev); err != nil {
+			if err := cases.UnmarshalEvent(content, &ev); err != nil { // json.Unmarshal, the store's form by hand
 				return fmt.Errorf("case %s event %d: %w", id, env.Seq, err)
 			}
 			if err := openPersonal(&ev, env.Personal); err != nil {
