@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"encoding/json"
 	"strconv"
+	"sync"
 	"unicode/utf8"
 )
 
@@ -17,6 +18,7 @@ import (
 // here by hand, the nested objects (facts, rules, attachment...)
 // by encoding/json; anything else (a space, an escape, an unknown key, a
 // null) goes to encoding/json whole, so that nothing reads differently.
+// The fields it knows are eventFields.
 func UnmarshalEvent(data []byte, ev *Event) error {
 	if unmarshalEventFast(data, ev) {
 		return nil
@@ -31,6 +33,7 @@ func unmarshalEventFast(data []byte, ev *Event) bool {
 	if len(data) < 2 || data[0] != '{' || data[len(data)-1] != '}' {
 		return false
 	}
+	fields := eventFields()
 	var seen [64]bool
 	d := data[1 : len(data)-1]
 	for len(d) > 0 {
@@ -42,11 +45,11 @@ func unmarshalEventFast(data []byte, ev *Event) bool {
 		if !ok {
 			return false
 		}
-		n, ok := eventField(ev, string(key), value)
-		if !ok || seen[n] {
+		f, ok := fields[string(key)]
+		if !ok || seen[f.n] || !f.read(ev, value) {
 			return false
 		}
-		seen[n] = true
+		seen[f.n] = true
 		if len(rest) > 0 {
 			if rest[0] != ',' || len(rest) == 1 {
 				return false
@@ -58,196 +61,106 @@ func unmarshalEventFast(data []byte, ev *Event) bool {
 	return true
 }
 
-// eventField sets the field of ev whose JSON name is key from value (a
-// whole JSON value, as cutJSONValue cut it), and says which field it is (a
-// number of its own, for telling a repeated key); not ok for a key it does
-// not know or a value it does not read as encoding/json would.
-func eventField(ev *Event, key string, value []byte) (int, bool) {
-	str := func(n int, to *string) (int, bool) {
-		s, ok := plainJSONString(value)
-		*to = s
-		return n, ok
+// eventField reads one field of an event from its JSON value (a whole
+// value, as cutJSONValue cut it): false when it does not read it as
+// encoding/json would. n numbers the fields, to tell a repeated key.
+type eventField struct {
+	n    int
+	read func(ev *Event, value []byte) bool
+}
+
+// eventFields are the fields of an event by their JSON names, and the
+// store's "sealed" commitments, which no field takes: json.Unmarshal passes
+// over them once it has found them well formed. Made on first use, not at
+// every start of the program.
+var eventFields = sync.OnceValue(func() map[string]eventField {
+	m := map[string]eventField{}
+	add := func(name string, read func(ev *Event, value []byte) bool) { m[name] = eventField{len(m), read} }
+	for name, f := range map[string]func(*Event) *string{
+		"kind": func(ev *Event) *string { return (*string)(&ev.Kind) }, "actor": func(ev *Event) *string { return &ev.Actor },
+		"reason": func(ev *Event) *string { return &ev.Reason }, "method": func(ev *Event) *string { return &ev.Method },
+		"amount": func(ev *Event) *string { return &ev.Amount }, "letter": func(ev *Event) *string { return (*string)(&ev.Letter) },
+		"channel": func(ev *Event) *string { return (*string)(&ev.Channel) }, "to": func(ev *Event) *string { return &ev.To },
+		"checksum": func(ev *Event) *string { return &ev.Checksum }, "recipient": func(ev *Event) *string { return &ev.Recipient },
+		"impossible": func(ev *Event) *string { return &ev.Impossible }, "assignee": func(ev *Event) *string { return &ev.Assignee },
+		"text": func(ev *Event) *string { return &ev.Text }, "file": func(ev *Event) *string { return &ev.File },
+		"outcome": func(ev *Event) *string { return (*string)(&ev.Outcome) }, "law": func(ev *Event) *string { return &ev.Law },
+		"redirect_to":   func(ev *Event) *string { return &ev.RedirectTo },
+		"reopen_reason": func(ev *Event) *string { return (*string)(&ev.ReopenReason) },
+		"late":          func(ev *Event) *string { return &ev.Late }, "item": func(ev *Event) *string { return &ev.Item },
+		"result": func(ev *Event) *string { return (*string)(&ev.Result) }, "what": func(ev *Event) *string { return &ev.What },
+		"customer":        func(ev *Event) *string { return &ev.Customer },
+		"reported_origin": func(ev *Event) *string { return &ev.ReportedOrigin },
+		"field":           func(ev *Event) *string { return &ev.Field }, "value": func(ev *Event) *string { return &ev.Value },
+	} {
+		add(name, func(ev *Event, v []byte) (ok bool) { *f(ev), ok = plainJSONString(v); return ok })
 	}
-	strs := func(n int, to *[]string) (int, bool) {
-		list, ok := plainJSONStrings(value)
-		*to = list
-		return n, ok
+	for name, f := range map[string]func(*Event) *[]string{
+		"recipients": func(ev *Event) *[]string { return &ev.Recipients }, "tags": func(ev *Event) *[]string { return &ev.Tags },
+		"needs": func(ev *Event) *[]string { return &ev.Needs }, "files": func(ev *Event) *[]string { return &ev.Files },
+		"gaps": func(ev *Event) *[]string { return &ev.Gaps }, "overridden": func(ev *Event) *[]string { return &ev.Overridden },
+	} {
+		add(name, func(ev *Event, v []byte) (ok bool) { *f(ev), ok = plainJSONStrings(v); return ok })
 	}
-	date := func(n int, to **Date) (int, bool) {
-		s, ok := plainJSONString(value)
-		if !ok {
-			return n, false
-		}
-		*to = new(Date)
-		return n, (*to).UnmarshalText([]byte(s)) == nil
+	for name, f := range map[string]func(*Event) **Date{
+		"extended_to": func(ev *Event) **Date { return &ev.ExtendedTo }, "disclosed_on": func(ev *Event) **Date { return &ev.DisclosedOn },
+		"until": func(ev *Event) **Date { return &ev.Until }, "trigger_date": func(ev *Event) **Date { return &ev.TriggerDate },
+		"review": func(ev *Event) **Date { return &ev.Review }, "letter_date": func(ev *Event) **Date { return &ev.LetterDate },
+	} {
+		add(name, func(ev *Event, v []byte) bool {
+			s, ok := plainJSONString(v)
+			d := new(Date)
+			*f(ev) = d
+			return ok && d.UnmarshalText([]byte(s)) == nil
+		})
 	}
-	boolean := func(n int, to *bool) (int, bool) {
-		switch string(value) {
-		case "true":
-			*to = true
-		case "false":
-			*to = false
-		default:
-			return n, false
-		}
-		return n, true
+	for name, f := range map[string]func(*Event) *bool{
+		"draft": func(ev *Event) *bool { return &ev.Draft }, "outside": func(ev *Event) *bool { return &ev.Outside },
+		"draft_sent": func(ev *Event) *bool { return &ev.DraftSent }, "unattested": func(ev *Event) *bool { return &ev.Unattested },
+	} {
+		add(name, func(ev *Event, v []byte) bool {
+			*f(ev) = string(v) == "true"
+			return string(v) == "true" || string(v) == "false"
+		})
 	}
-	nested := func(n int, to any) (int, bool) {
-		if value[0] != '{' && value[0] != '[' {
-			return n, false // null, or a value json would refuse
-		}
-		return n, json.Unmarshal(value, to) == nil
+	// Objects and lists of objects, read by encoding/json (a null, or
+	// anything but an object or a list, goes to it whole).
+	for name, f := range map[string]func(*Event) any{
+		"attachment": func(ev *Event) any { return &ev.Attachment }, "rules": func(ev *Event) any { return &ev.Rules },
+		"system": func(ev *Event) any { return &ev.System }, "external": func(ev *Event) any { return &ev.External },
+		"approval": func(ev *Event) any { return &ev.Approval }, "facts": func(ev *Event) any { return &ev.Facts },
+		"retained": func(ev *Event) any { return &ev.Retained },
+	} {
+		add(name, func(ev *Event, v []byte) bool { return (v[0] == '{' || v[0] == '[') && json.Unmarshal(v, f(ev)) == nil })
 	}
-	switch key {
-	case "kind":
-		var s string
-		n, ok := str(0, &s)
-		ev.Kind = EventKind(s)
-		return n, ok
-	case "at":
-		return 1, value[0] == '"' && ev.At.UnmarshalJSON(value) == nil
-	case "recorded_at":
-		return 2, value[0] == '"' && ev.RecordedAt.UnmarshalJSON(value) == nil
-	case "actor":
-		return str(3, &ev.Actor)
-	case "reason":
-		return str(4, &ev.Reason)
-	case "method":
-		return str(5, &ev.Method)
-	case "amount":
-		return str(6, &ev.Amount)
-	case "letter":
-		var s string
-		n, ok := str(7, &s)
-		ev.Letter = LetterKind(s)
-		return n, ok
-	case "channel":
-		var s string
-		n, ok := str(8, &s)
-		ev.Channel = Channel(s)
-		return n, ok
-	case "to":
-		return str(9, &ev.To)
-	case "checksum":
-		return str(10, &ev.Checksum)
-	case "recipient":
-		return str(11, &ev.Recipient)
-	case "impossible":
-		return str(12, &ev.Impossible)
-	case "recipients":
-		return strs(13, &ev.Recipients)
-	case "assignee":
-		return str(14, &ev.Assignee)
-	case "tags":
-		return strs(15, &ev.Tags)
-	case "text":
-		return str(16, &ev.Text)
-	case "attachment":
-		return nested(17, &ev.Attachment)
-	case "file":
-		return str(18, &ev.File)
-	case "outcome":
-		var s string
-		n, ok := str(19, &s)
-		ev.Outcome = Outcome(s)
-		return n, ok
-	case "grounds":
-		list, ok := plainJSONStrings(value)
+	add("at", func(ev *Event, v []byte) bool { return v[0] == '"' && ev.At.UnmarshalJSON(v) == nil })
+	add("recorded_at", func(ev *Event, v []byte) bool { return v[0] == '"' && ev.RecordedAt.UnmarshalJSON(v) == nil })
+	add("grounds", func(ev *Event, v []byte) bool {
+		list, ok := plainJSONStrings(v)
 		if ok && list != nil {
 			ev.Grounds = make([]Ground, len(list))
 			for i, g := range list {
 				ev.Grounds[i] = Ground(g)
 			}
 		}
-		return 20, ok
-	case "law":
-		return str(21, &ev.Law)
-	case "redirect_to":
-		return str(22, &ev.RedirectTo)
-	case "reopen_reason":
-		var s string
-		n, ok := str(23, &s)
-		ev.ReopenReason = ReopenReason(s)
-		return n, ok
-	case "rules":
-		return nested(24, &ev.Rules)
-	case "extended_to":
-		return date(25, &ev.ExtendedTo)
-	case "late":
-		return str(26, &ev.Late)
-	case "needs":
-		return strs(27, &ev.Needs)
-	case "disclosed_on":
-		return date(28, &ev.DisclosedOn)
-	case "item":
-		return str(29, &ev.Item)
-	case "result":
-		var s string
-		n, ok := str(30, &s)
-		ev.Result = Result(s)
-		return n, ok
-	case "what":
-		return str(31, &ev.What)
-	case "files":
-		return strs(32, &ev.Files)
-	case "until":
-		return date(33, &ev.Until)
-	case "trigger_date":
-		return date(34, &ev.TriggerDate)
-	case "review":
-		return date(35, &ev.Review)
-	case "customer":
-		return str(36, &ev.Customer)
-	case "system":
-		return nested(37, &ev.System)
-	case "draft":
-		return boolean(38, &ev.Draft)
-	case "gaps":
-		return strs(39, &ev.Gaps)
-	case "letter_date":
-		return date(40, &ev.LetterDate)
-	case "outside":
-		return boolean(41, &ev.Outside)
-	case "draft_sent":
-		return boolean(42, &ev.DraftSent)
-	case "external":
-		return nested(43, &ev.External)
-	case "approval":
-		return nested(44, &ev.Approval)
-	case "overridden":
-		return strs(45, &ev.Overridden)
-	case "reported_origin":
-		return str(46, &ev.ReportedOrigin)
-	case "field":
-		return str(47, &ev.Field)
-	case "value":
-		return str(48, &ev.Value)
-	case "facts":
-		return nested(49, &ev.Facts)
-	case "retained":
-		return nested(50, &ev.Retained)
-	case "purged_through":
-		if len(value) > 1 && value[0] == '0' {
-			return 51, false // a leading zero is not JSON
+		return ok
+	})
+	add("purged_through", func(ev *Event, v []byte) bool {
+		if len(v) > 1 && v[0] == '0' {
+			return false // a leading zero is not JSON
 		}
-		for _, c := range value {
+		for _, c := range v {
 			if c < '0' || c > '9' {
-				return 51, false
+				return false
 			}
 		}
-		n, err := strconv.ParseUint(string(value), 10, 64)
+		n, err := strconv.ParseUint(string(v), 10, 64)
 		ev.PurgedThrough = n
-		return 51, err == nil
-	case "unattested":
-		return boolean(52, &ev.Unattested)
-	case "sealed":
-		// The store's commitments to the event's personal values, beside
-		// its fields: no field of an event, so json.Unmarshal passes over
-		// it, once it has found it well formed.
-		return 53, json.Valid(value)
-	}
-	return 0, false
-}
+		return err == nil
+	})
+	add("sealed", func(_ *Event, v []byte) bool { return json.Valid(v) })
+	return m
+})
 
 // cutJSONString cuts a string with no escape from the front of d: its
 // contents and what follows it.
