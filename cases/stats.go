@@ -81,7 +81,11 @@ type Tally struct {
 	st    Stats
 	now   time.Time
 	today Date
-	days  []int
+	// days counts the answered cases by their days to answer (days[d] is
+	// how many took d days): a register of a million cases adds up a
+	// million answers, which a list would hold, grow, copy into the total
+	// of all organisations and sort; the days are a few hundred values.
+	days []int
 }
 
 // NewTally is an empty tally as of now.
@@ -128,7 +132,7 @@ func (t *Tally) Add(s *Summary) {
 				st.PromisesKept++
 			}
 		}
-		t.days = append(t.days, max(0, s.ReceiptDate.DaysUntil(s.AnsweredOn)-s.PausedDays))
+		t.days = countDay(t.days, max(0, s.ReceiptDate.DaysUntil(s.AnsweredOn)-s.PausedDays), 1)
 	} else if s.Closed() && s.AnsweredOn.IsZero() {
 		st.ClosedUnanswered++
 	}
@@ -162,7 +166,32 @@ func (t *Tally) Merge(o *Tally) {
 	addCounts(st.OpenByController, os.OpenByController)
 	addCounts(st.ByRight, os.ByRight)
 	addCounts(st.RefusalsByGround, os.RefusalsByGround)
-	t.days = append(t.days, o.days...)
+	for d, n := range o.days {
+		if n > 0 {
+			t.days = countDay(t.days, d, n)
+		}
+	}
+}
+
+// countDay adds n answers of d days to the counts per day.
+func countDay(days []int, d, n int) []int {
+	if d >= len(days) {
+		days = append(days, make([]int, d+1-len(days))...)
+	}
+	days[d] += n
+	return days
+}
+
+// nthDay is the k-th smallest days to answer (from 0) of the counts per
+// day, which hold more than k answers.
+func nthDay(days []int, k int) int {
+	for d, n := range days {
+		if k < n {
+			return d
+		}
+		k -= n
+	}
+	return 0
 }
 
 func addCounts[K comparable](to, from map[K]int) {
@@ -177,8 +206,15 @@ func (t *Tally) Stats() Stats {
 	if st.Answered > 0 {
 		st.OnTimeRate = float64(st.OnTime) / float64(st.Answered)
 	}
-	slices.Sort(t.days) // once, for both Median and Percentile
-	st.MedianDays, st.P90Days = Median(t.days), Percentile(t.days, 90)
+	// Median and Percentile of the answers in order, read from the counts.
+	if n := st.Answered; n > 0 {
+		if n%2 == 1 {
+			st.MedianDays = float64(nthDay(t.days, n/2))
+		} else {
+			st.MedianDays = float64(nthDay(t.days, n/2-1)+nthDay(t.days, n/2)) / 2
+		}
+		st.P90Days = nthDay(t.days, min(max(percentileRank(90, n), 1), n)-1)
+	}
 	return st
 }
 
@@ -203,9 +239,12 @@ func Percentile(values []int, p int) int {
 		return 0
 	}
 	v := sorted(values)
-	rank := int(math.Ceil(float64(p) / 100 * float64(len(v))))
-	return v[min(max(rank, 1), len(v))-1]
+	return v[min(max(percentileRank(p, len(v)), 1), len(v))-1]
 }
+
+// percentileRank is the nearest rank (from 1) of the p-th percentile of n
+// values.
+func percentileRank(p, n int) int { return int(math.Ceil(float64(p) / 100 * float64(n))) }
 
 // sorted is values in order: values themselves when they are (a tally
 // sorts its own once), else a sorted copy.

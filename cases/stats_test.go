@@ -116,3 +116,36 @@ func TestOnTimeIsTheLawsDatePromiseApart(t *testing.T) {
 			st.Answered, st.OnTime, st.PromisesKept, st.PromisesJudged, st.ClosedUnanswered)
 	}
 }
+
+// TestTallyDaysAreTheListsFigures: the median and the 90th percentile a
+// tally reads from its counts per day are Median and Percentile of the
+// days themselves, for odd and even counts, one answer, repeated values
+// and a tally merged from others.
+func TestTallyDaysAreTheListsFigures(t *testing.T) {
+	now := time.Date(2026, 3, 10, 12, 0, 0, 0, time.UTC)
+	receipt := NewDate(2025, 1, 1)
+	answered := func(days int) Summary {
+		return Summary{ID: "A", RequestID: "A", Controller: "crisp", Right: RightAccess, Status: StatusClosed,
+			Clock: ClockStopped, Outcome: OutcomeFulfilled, ClosedAt: now, ReceiptDate: receipt, AnsweredOn: receipt.AddDays(days)}
+	}
+	for _, days := range [][]int{{7}, {3, 3}, {40, 2, 9}, {5, 0, 0, 31, 12, 12, 90, 1}, {400, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10}} {
+		one, merged := NewTally(now), NewTally(now)
+		parts := []*Tally{NewTally(now), NewTally(now)}
+		for i, d := range days {
+			s := answered(d)
+			one.Add(&s)
+			parts[i%2].Add(&s)
+		}
+		merged.Merge(parts[0])
+		merged.Merge(parts[1])
+		for name, tally := range map[string]*Tally{"one": one, "merged": merged} {
+			st := tally.Stats()
+			if want := Median(days); st.MedianDays != want {
+				t.Errorf("%v %s: median %v, want %v", days, name, st.MedianDays, want)
+			}
+			if want := Percentile(days, 90); st.P90Days != want {
+				t.Errorf("%v %s: p90 %d, want %d", days, name, st.P90Days, want)
+			}
+		}
+	}
+}

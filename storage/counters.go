@@ -211,7 +211,7 @@ func (d *countsDelta) flush(tx *bolt.Tx) error {
 			}
 			continue
 		}
-		if err := b.Put([]byte(org), t.encode()); err != nil {
+		if err := putChanged(b, []byte(org), t.encode()); err != nil { // record.go
 			return err
 		}
 	}
@@ -229,7 +229,7 @@ func (d *countsDelta) flush(tx *bolt.Tx) error {
 		if n <= 0 {
 			err = days.Delete([]byte(k))
 		} else {
-			err = days.Put([]byte(k), binary.AppendUvarint(nil, uint64(n)))
+			err = putChanged(days, []byte(k), binary.AppendUvarint(nil, uint64(n)))
 		}
 		if err != nil {
 			return err

@@ -231,7 +231,7 @@ func readEvents(tl timeline, id string, lookup func(string) []byte) (events []ca
 			if err != nil {
 				return fmt.Errorf("case %s event %d: %w", id, env.Seq, err)
 			}
-			if err := json.Unmarshal(content, &ev); err != nil {
+			if err := cases.UnmarshalEvent(content, &ev); err != nil { // json.Unmarshal, the store's form by hand
 				return fmt.Errorf("case %s event %d: %w", id, env.Seq, err)
 			}
 			if err := openPersonal(&ev, env.Personal); err != nil {
@@ -333,6 +333,17 @@ func putRecord(tx *bolt.Tx, rec *record, st *cases.State, batch *indexBatch) err
 		return err
 	}
 	return changes.Put(u64(n), []byte(rec.Case.ID))
+}
+
+// putChanged puts v under k in b unless b already holds exactly v there:
+// bbolt copies a page and every branch page above it for a put, even of
+// the bytes it holds, and a change to one case leaves most of what is
+// derived from it as it was (a note changes no report entry, no count).
+func putChanged(b *bolt.Bucket, k, v []byte) error {
+	if old := b.Get(k); old != nil && bytes.Equal(old, v) {
+		return nil
+	}
+	return b.Put(k, v)
 }
 
 // writeCase writes a case's record with its list view, its queue row and

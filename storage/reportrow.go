@@ -202,7 +202,7 @@ func (enc *encodedCase) putReportEntry(tx *bolt.Tx, old *cases.Summary, batch *i
 		batch.entries = append(batch.entries, indexEntry{bucket: bucketReports, key: enc.reportKey, value: enc.report})
 		return nil
 	}
-	return b.Put(enc.reportKey, enc.report)
+	return putChanged(b, enc.reportKey, enc.report) // record.go
 }
 
 // Report calls emit with the report entry of each case in the register of
@@ -241,15 +241,19 @@ func (s *Store) reportIn(covers func(org string) bool, wire bool, controller str
 		// Keys are instants and the period civil dates in each case's zone,
 		// at most 14 hours from UTC: the range read is a day wider at each
 		// end, each entry then judged by its receipt date.
-		var k, v []byte
-		if from.IsZero() {
-			k, v = c.First()
-		} else {
-			k, v = c.Seek(reportDateKey(from.AddDays(-1)))
+		var start, stop []byte
+		if !from.IsZero() {
+			start = reportDateKey(from.AddDays(-1))
 		}
-		var stop []byte
 		if !to.IsZero() {
 			stop = reportDateKey(to.AddDays(2))
+		}
+		populateLeaves(tx, b, start, stop) // populate.go
+		var k, v []byte
+		if start == nil {
+			k, v = c.First()
+		} else {
+			k, v = c.Seek(start)
 		}
 		// One entry, reused: a summary is hundreds of bytes, and a million
 		// of them would be most of what a register allocates.

@@ -145,3 +145,43 @@ func TestReportAfterMigratingAFileWithoutEntries(t *testing.T) {
 		}
 	}
 }
+
+// TestANoteLeavesTheReportEntriesPagesAlone: a note changes nothing a
+// register shows of its case, so the transaction that records it copies
+// no page of the reports bucket (a put of the same bytes would copy the
+// entry's leaf and every branch page above it), while the rows bucket,
+// whose row carries the new revision, is written.
+func TestANoteLeavesTheReportEntriesPagesAlone(t *testing.T) {
+	s := newStore(t)
+	var ids []string
+	for i := range 40 {
+		ids = append(ids, addCase(t, s, "Zoé Lefèvre "+strconv.Itoa(i))[0].ID)
+	}
+	roots := func() (reports, rows uint64, entry []byte) {
+		err := s.view(func(tx *bolt.Tx) error {
+			r := tx.Bucket(bucketReports)
+			reports, rows = uint64(r.Root()), uint64(tx.Bucket(bucketRows).Root())
+			_, entry = r.Cursor().First()
+			entry = bytes.Clone(entry)
+			return nil
+		})
+		if err != nil {
+			t.Fatal(err)
+		}
+		return reports, rows, entry
+	}
+	reports, rows, entry := roots()
+	if reports == 0 || rows == 0 {
+		t.Fatalf("buckets inline (roots %d, %d): too few cases to tell", reports, rows)
+	}
+	if _, err := s.Apply(ids[0], cases.Event{Kind: cases.EventNoted, Text: "called", Actor: "dpo"}, 1, testNow); err != nil {
+		t.Fatal(err)
+	}
+	reports2, rows2, entry2 := roots()
+	if reports2 != reports || !bytes.Equal(entry2, entry) {
+		t.Errorf("the note rewrote the reports bucket: root page %d, was %d", reports2, reports)
+	}
+	if rows2 == rows {
+		t.Errorf("the note left the rows bucket's root page %d: its row was not written", rows)
+	}
+}

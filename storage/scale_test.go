@@ -317,3 +317,19 @@ func BenchmarkPurge100k(b *testing.B) {
 		b.ReportMetric(float64(plan.SizeAfter)/(1<<20), "MiB-after")
 	}
 }
+
+// BenchmarkStoreReport100k reads the register of requests of 100,000
+// cases from their report entries, as report does (Store.Report): the
+// entries' leaf pages mapped ahead (populate.go), each entry decoded.
+func BenchmarkStoreReport100k(b *testing.B) {
+	s := scaleStore(b)
+	for b.Loop() {
+		n := 0
+		if err := s.Report("", cases.Date{}, cases.Date{}, scaleNow, func(*cases.ReportEntry) error { n++; return nil }); err != nil {
+			b.Fatal(err)
+		}
+		if n == 0 {
+			b.Fatal("no entries")
+		}
+	}
+}

@@ -1,0 +1,5 @@
+package cases
+
+// UnmarshalEventFast is unmarshalEventFast, for the tests of package
+// cases_test (which reads a demo, and the demo imports cases).
+var UnmarshalEventFast = unmarshalEventFast
