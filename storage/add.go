@@ -17,7 +17,30 @@ import (
 
 // nextID numbers a case in the year of its receipt: DSR-2026-000042.
 func nextID(tx *bolt.Tx, year int) (string, error) {
-	ids, err := tx.Bucket(bucketIDs).CreateBucketIfNotExists([]byte(strconv.Itoa(year)))
+	return nextInBucket(tx, idBucket("", year), "", year)
+}
+
+// idBucket is the name of the bucket under bucketIDs whose sequence
+// numbers the cases of the year (of the organisation whose code is code,
+// when not "").
+func idBucket(code string, year int) string {
+	if code == "" {
+		return strconv.Itoa(year)
+	}
+	return code + "-" + strconv.Itoa(year)
+}
+
+// formatID is the ID numbered n in its year (and code, when not "").
+func formatID(code string, year int, n uint64) string {
+	if code == "" {
+		return fmt.Sprintf("DSR-%04d-%06d", year, n)
+	}
+	return fmt.Sprintf("DSR-%s-%04d-%06d", code, year, n)
+}
+
+// nextInBucket takes the next number of the ID bucket name.
+func nextInBucket(tx *bolt.Tx, name, code string, year int) (string, error) {
+	ids, err := tx.Bucket(bucketIDs).CreateBucketIfNotExists([]byte(name))
 	if err != nil {
 		return "", err
 	}
@@ -25,7 +48,7 @@ func nextID(tx *bolt.Tx, year int) (string, error) {
 	if err != nil {
 		return "", err
 	}
-	return fmt.Sprintf("DSR-%04d-%06d", year, n), nil
+	return formatID(code, year, n), nil
 }
 
 // Add records a new request: one case per right, linked as one request, in
@@ -75,15 +98,7 @@ func (s *Store) addRequests(requests [][]*cases.Case, now time.Time, perTx int, 
 		}
 		err := write(func(tx *bolt.Tx) error {
 			batch := &indexBatch{}
-			// New cases take increasing IDs, so these buckets grow at their
-			// end: pack their pages full instead of half. (A later event of
-			// an open case splits its full page once; the case's next
-			// events fill the new one.)
-			for _, name := range [][]byte{bucketCases, bucketEvents, bucketFiles, bucketRows, bucketChanges} {
-				if b := tx.Bucket(name); b != nil {
-					b.FillPercent = 1
-				}
-			}
+			packNewCases(tx)
 			at, err := s.recordAtBy(tx, now, w)
 			if err != nil {
 				return err
@@ -104,20 +119,25 @@ func (s *Store) addRequests(requests [][]*cases.Case, now time.Time, perTx int, 
 	return nil
 }
 
+// packNewCases sets the fill of the buckets that new cases grow at their
+// end, since they take increasing IDs: their pages are packed full
+// instead of half. (A later event of an open case splits its full page
+// once; the case's next events fill the new one.) bbolt does not keep a
+// bucket's FillPercent: each transaction sets it.
+func packNewCases(tx *bolt.Tx) {
+	for _, name := range [][]byte{bucketCases, bucketEvents, bucketFiles, bucketRows, bucketChanges} {
+		if b := tx.Bucket(name); b != nil {
+			b.FillPercent = 1
+		}
+	}
+}
+
 // nextOrgID numbers a case of the organisation whose code is code in the
 // year of its receipt: DSR-CRISP-2026-000042 (Options.IDsPerOrganisation).
 // The sequence is the code's, so that two organisations given the same
 // code still never share an ID.
 func nextOrgID(tx *bolt.Tx, code string, year int) (string, error) {
-	ids, err := tx.Bucket(bucketIDs).CreateBucketIfNotExists([]byte(code + "-" + strconv.Itoa(year)))
-	if err != nil {
-		return "", err
-	}
-	n, err := ids.NextSequence()
-	if err != nil {
-		return "", err
-	}
-	return fmt.Sprintf("DSR-%s-%04d-%06d", code, year, n), nil
+	return nextInBucket(tx, idBucket(code, year), code, year)
 }
 
 // caseCodes caches the code of each register version (by its SHA-256):
@@ -143,10 +163,27 @@ func caseCode(tx *bolt.Tx, org string) (string, error) {
 	return r.CaseCode(), nil
 }
 
-// numberRequest gives the cases of one request their IDs, in the year of
-// its receipt (per organisation when perOrg), and links them as one
-// request.
-func numberRequest(tx *bolt.Tx, group []*cases.Case, perOrg bool) error {
+// numberer gives a case of organisation org received in year its ID.
+type numberer func(org string, year int) (string, error)
+
+// idsIn numbers cases from the ID buckets of tx, per organisation when
+// perOrg.
+func idsIn(tx *bolt.Tx, perOrg bool) numberer {
+	return func(org string, year int) (string, error) {
+		if !perOrg {
+			return nextID(tx, year)
+		}
+		code, err := caseCode(tx, org)
+		if err != nil {
+			return "", err
+		}
+		return nextOrgID(tx, code, year)
+	}
+}
+
+// numberRequest gives the cases of one request their IDs from next, in
+// the year of its receipt, and links them as one request.
+func numberRequest(next numberer, group []*cases.Case) error {
 	if len(group) == 0 {
 		return nil
 	}
@@ -157,16 +194,7 @@ func numberRequest(tx *bolt.Tx, group []*cases.Case, perOrg bool) error {
 	year := group[0].ReceivedAt.In(loc).Year()
 	ids := make([]string, len(group))
 	for i, c := range group {
-		if perOrg {
-			code, err := caseCode(tx, c.Controller)
-			if err != nil {
-				return err
-			}
-			ids[i], err = nextOrgID(tx, code, year)
-			if err != nil {
-				return err
-			}
-		} else if ids[i], err = nextID(tx, year); err != nil {
+		if ids[i], err = next(c.Controller, year); err != nil {
 			return err
 		}
 	}
@@ -280,6 +308,23 @@ func (n *newCase) put(tx *bolt.Tx, batch *indexBatch, logs *logBatch) error {
 	return changes.Put(u64(seq), n.enc.id)
 }
 
+// encodeCases encodes numbered new cases (encodeNewCase) on the cores.
+func encodeCases(cs []*cases.Case, now time.Time, seed []byte) ([]newCase, error) {
+	out := make([]newCase, len(cs))
+	errs := make([]error, len(cs))
+	workers := max(1, min(runtime.GOMAXPROCS(0), len(cs)/16))
+	var wg sync.WaitGroup
+	for w := range workers {
+		wg.Go(func() {
+			for i := w; i < len(cs); i += workers {
+				out[i], errs[i] = encodeNewCase(cs[i], now, seed)
+			}
+		})
+	}
+	wg.Wait()
+	return out, errors.Join(errs...)
+}
+
 // insertRequests numbers the cases of many requests, links each request's
 // cases and writes them. Encoding the cases (their chained timelines,
 // records, views and rows: most of the work) runs on the other cores a
@@ -291,7 +336,7 @@ func insertRequests(tx *bolt.Tx, requests [][]*cases.Case, now time.Time, batch 
 	logs := &logBatch{}
 	var all []*cases.Case
 	for _, group := range requests {
-		if err := numberRequest(tx, group, perOrg); err != nil {
+		if err := numberRequest(idsIn(tx, perOrg), group); err != nil {
 			return err
 		}
 		all = append(all, group...)
@@ -302,21 +347,8 @@ func insertRequests(tx *bolt.Tx, requests [][]*cases.Case, now time.Time, batch 
 		err   error
 	}
 	encode := func(cs []*cases.Case) block {
-		out := make([]newCase, len(cs))
-		errs := make([]error, len(cs))
-		workers := max(1, min(runtime.GOMAXPROCS(0), len(cs)/16))
-		var wg sync.WaitGroup
-		for w := range workers {
-			wg.Add(1)
-			go func() {
-				defer wg.Done()
-				for i := w; i < len(cs); i += workers {
-					out[i], errs[i] = encodeNewCase(cs[i], now, seed)
-				}
-			}()
-		}
-		wg.Wait()
-		return block{cases: out, err: errors.Join(errs...)}
+		out, err := encodeCases(cs, now, seed)
+		return block{cases: out, err: err}
 	}
 	var next chan block
 	ahead := func(from int) {
