@@ -137,7 +137,7 @@ func (a *app) writeDemo(path string, n int, seed uint64, bar *progressLine) (int
 	defer st.SetProgress(nil)
 	// The generator makes the batches on its goroutines, and storage
 	// numbers and encodes each while the one before is written.
-	batches, stop := make(chan [][]*cases.Case, 1), make(chan struct{})
+	batches, stop := make(chan [][]*cases.Case), make(chan struct{})
 	made := make(chan error, 1)
 	go func() {
 		defer close(batches)

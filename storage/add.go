@@ -212,12 +212,12 @@ func numberRequest(next numberer, group []*cases.Case) error {
 // newCase is a case numbered and encoded, ready to be put: its timeline's
 // envelopes, its record and what is derived from it.
 type newCase struct {
-	c    *cases.Case
+	c *cases.Case
+	// envs are the events' envelopes, in order, when the timeline is not
+	// frozen (a frozen case drops them once frozen, so that a bulk write's
+	// cases waiting for their transaction hold only what they put).
 	envs [][]byte
-	// digests are the events' digests, in order: event i+1's Merkle leaf
-	// is (case ID, i+1, digests[i]).
-	digests []string
-	enc     *encodedCase
+	enc  *encodedCase
 	// frozen is the timeline frozen (frozen.go) when the case is written
 	// closed, nil otherwise.
 	frozen []byte
@@ -233,8 +233,7 @@ type newCase struct {
 // database's (nil: random salts).
 func encodeNewCase(c *cases.Case, now time.Time, seed []byte) (newCase, error) {
 	rec := &record{Case: c, seed: seed}
-	out := newCase{c: c, envs: make([][]byte, 0, len(c.Events)), digests: make([]string, 0, len(c.Events)),
-		leaves: make([]tlog.Hash, 0, len(c.Events))}
+	out := newCase{c: c, envs: make([][]byte, 0, len(c.Events)), leaves: make([]tlog.Hash, 0, len(c.Events))}
 	for i := range c.Events {
 		if c.Events[i].Kind == cases.EventReceived && i == 0 {
 			c.Events[i].Facts = cases.FactsOf(c)
@@ -244,7 +243,6 @@ func encodeNewCase(c *cases.Case, now time.Time, seed []byte) (newCase, error) {
 			return out, err
 		}
 		out.envs = append(out.envs, env)
-		out.digests = append(out.digests, rec.LastDigest)
 		out.leaves = append(out.leaves, leafHash(c.ID, uint64(i+1), rec.LastDigest))
 	}
 	st, err := rec.deriveState(now, true)
@@ -258,6 +256,7 @@ func encodeNewCase(c *cases.Case, now time.Time, seed []byte) (newCase, error) {
 		if out.frozen, err = freezeEnvelopes(c.ID, out.envs); err != nil {
 			return out, err
 		}
+		out.envs = nil
 		out.enc.value, err = freezeCaseValue(out.enc.value)
 	}
 	return out, err
@@ -279,9 +278,9 @@ func (n *newCase) put(tx *bolt.Tx, batch *indexBatch, logs *logBatch) error {
 	if err := logs.add(tx, n.c, n.leaves); err != nil {
 		return err
 	}
-	for i, env := range n.envs {
+	for i := range n.c.Events {
 		if n.frozen == nil {
-			if err := tl.put(uint64(i+1), env); err != nil {
+			if err := tl.put(uint64(i+1), n.envs[i]); err != nil {
 				return err
 			}
 		}
