@@ -45,7 +45,7 @@ func (s *Store) AddBatches(batches <-chan [][]*cases.Case, now time.Time, done f
 	if err != nil {
 		return err
 	}
-	encoded := make(chan aheadBatch) // one batch encoded ahead, held by the encoder until the writer takes it
+	encoded := make(chan aheadBatch, 1)
 	stop := make(chan struct{})
 	defer func() {
 		close(stop)
