@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
+	"runtime/debug"
 	"strconv"
 	"time"
 
@@ -135,10 +136,22 @@ func (a *app) writeDemo(path string, n int, seed uint64, bar *progressLine) (int
 	// transaction, not only once a batch is written.
 	st.SetProgress(func(done, _ int) { bar.set(count+done, max(n, count+done)) })
 	defer st.SetProgress(nil)
-	err = demo.Batches(opts, min(demoBatch, max(demoMinBatch, n/10)), func(requests [][]*cases.Case) error {
-		if err := st.AddRequests(requests, now, 0); err != nil {
-			return err
-		}
+	// The generator makes the batches on its goroutines, and storage
+	// numbers and encodes each while the one before is written.
+	batches, stop := make(chan [][]*cases.Case), make(chan struct{})
+	made := make(chan error, 1)
+	go func() {
+		defer close(batches)
+		made <- demo.Batches(opts, min(demoBatch, max(demoMinBatch, n/10)), func(requests [][]*cases.Case) error {
+			select {
+			case batches <- requests:
+				return nil
+			case <-stop:
+				return errDemoStopped
+			}
+		})
+	}()
+	err = st.AddBatches(batches, now, func(requests [][]*cases.Case) error {
 		var unsent []string
 		for _, r := range requests {
 			count += len(r)
@@ -162,11 +175,27 @@ func (a *app) writeDemo(path string, n int, seed uint64, bar *progressLine) (int
 		}
 		return nil
 	})
+	close(stop)
+	for range batches { // what the generator made before it saw stop
+	}
+	if genErr := <-made; err == nil && !errors.Is(genErr, errDemoStopped) {
+		err = genErr
+	}
 	if err == nil {
+		// The cases the run held in flight are garbage now, but the heap
+		// they took (300 MB at a million) stays the process's until the
+		// runtime returns it, slowly; the pack's transactions then read
+		// hundreds of megabytes of the file through its map (322 MB at a
+		// million), counted in the process's memory with it. Given back
+		// first, the two are not added up into the run's peak.
+		debug.FreeOSMemory()
 		err = st.PackDerived(order.packFrom()) // pack where the cases came out of their order of receipt
 	}
 	return count, err
 }
+
+// errDemoStopped is the generator told to stop: the writer failed.
+var errDemoStopped = errors.New("the demo's writer stopped")
 
 // demoOrder follows the order in which the demo writes its cases, to find
 // where the buckets keyed by receipt and by ID were written out of order:

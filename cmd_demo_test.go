@@ -8,6 +8,7 @@ import (
 	"path/filepath"
 	"regexp"
 	"runtime"
+	"runtime/metrics"
 	"strconv"
 	"strings"
 	"testing"
@@ -138,6 +139,7 @@ func BenchmarkDemo20k(b *testing.B) { benchmarkDemo(b, 20_000) }
 
 func benchmarkDemo(b *testing.B, n int) {
 	env := map[string]string{"RIGHTSDESK_NOW": "2026-11-22T15:00:00Z", "RIGHTSDESK_ACTOR": "anna", "XDG_CONFIG_HOME": b.TempDir()}
+	before := schedCPU()
 	for b.Loop() {
 		db := filepath.Join(b.TempDir(), "demo.db")
 		var out, errOut bytes.Buffer
@@ -145,6 +147,25 @@ func benchmarkDemo(b *testing.B, n int) {
 			b.Fatal(errOut.String())
 		}
 	}
+	// How busy the run kept the cores, as the Go scheduler counts them
+	// (time a processor ran Go code, whether or not the machine's other
+	// load let its thread run): what a quiet machine's wall clock follows.
+	after := schedCPU()
+	total := after[0] - before[0]
+	if total > 0 {
+		b.ReportMetric(float64(runtime.GOMAXPROCS(0))*(1-(after[1]-before[1])/total), "busy-cores")
+		b.ReportMetric((after[2]-before[2])/total*100, "gc-%")
+	}
+}
+
+// schedCPU is the Go runtime's estimates of the CPU time available to it
+// so far (GOMAXPROCS times the time it ran), the part of it idle, and the
+// part spent collecting garbage, in seconds.
+func schedCPU() [3]float64 {
+	s := []metrics.Sample{{Name: "/cpu/classes/total:cpu-seconds"}, {Name: "/cpu/classes/idle:cpu-seconds"},
+		{Name: "/cpu/classes/gc/total:cpu-seconds"}}
+	metrics.Read(s)
+	return [3]float64{s[0].Value.Float64(), s[1].Value.Float64(), s[2].Value.Float64()}
 }
 
 // TestDemoExportsRealPackets: the demo's exports are real: each recorded

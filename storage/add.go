@@ -17,7 +17,30 @@ import (
 
 // nextID numbers a case in the year of its receipt: DSR-2026-000042.
 func nextID(tx *bolt.Tx, year int) (string, error) {
-	ids, err := tx.Bucket(bucketIDs).CreateBucketIfNotExists([]byte(strconv.Itoa(year)))
+	return nextInBucket(tx, idBucket("", year), "", year)
+}
+
+// idBucket is the name of the bucket under bucketIDs whose sequence
+// numbers the cases of the year (of the organisation whose code is code,
+// when not "").
+func idBucket(code string, year int) string {
+	if code == "" {
+		return strconv.Itoa(year)
+	}
+	return code + "-" + strconv.Itoa(year)
+}
+
+// formatID is the ID numbered n in its year (and code, when not "").
+func formatID(code string, year int, n uint64) string {
+	if code == "" {
+		return fmt.Sprintf("DSR-%04d-%06d", year, n)
+	}
+	return fmt.Sprintf("DSR-%s-%04d-%06d", code, year, n)
+}
+
+// nextInBucket takes the next number of the ID bucket name.
+func nextInBucket(tx *bolt.Tx, name, code string, year int) (string, error) {
+	ids, err := tx.Bucket(bucketIDs).CreateBucketIfNotExists([]byte(name))
 	if err != nil {
 		return "", err
 	}
@@ -25,7 +48,7 @@ func nextID(tx *bolt.Tx, year int) (string, error) {
 	if err != nil {
 		return "", err
 	}
-	return fmt.Sprintf("DSR-%04d-%06d", year, n), nil
+	return formatID(code, year, n), nil
 }
 
 // Add records a new request: one case per right, linked as one request, in
@@ -75,15 +98,7 @@ func (s *Store) addRequests(requests [][]*cases.Case, now time.Time, perTx int, 
 		}
 		err := write(func(tx *bolt.Tx) error {
 			batch := &indexBatch{}
-			// New cases take increasing IDs, so these buckets grow at their
-			// end: pack their pages full instead of half. (A later event of
-			// an open case splits its full page once; the case's next
-			// events fill the new one.)
-			for _, name := range [][]byte{bucketCases, bucketEvents, bucketAttached, bucketRows, bucketChanges} {
-				if b := tx.Bucket(name); b != nil {
-					b.FillPercent = 1
-				}
-			}
+			packNewCases(tx)
 			at, err := s.recordAtBy(tx, now, w)
 			if err != nil {
 				return err
@@ -104,20 +119,25 @@ func (s *Store) addRequests(requests [][]*cases.Case, now time.Time, perTx int, 
 	return nil
 }
 
+// packNewCases sets the fill of the buckets that new cases grow at their
+// end, since they take increasing IDs: their pages are packed full
+// instead of half. (A later event of an open case splits its full page
+// once; the case's next events fill the new one.) bbolt does not keep a
+// bucket's FillPercent: each transaction sets it.
+func packNewCases(tx *bolt.Tx) {
+	for _, name := range [][]byte{bucketCases, bucketEvents, bucketAttached, bucketRows, bucketChanges} {
+		if b := tx.Bucket(name); b != nil {
+			b.FillPercent = 1
+		}
+	}
+}
+
 // nextOrgID numbers a case of the organisation whose code is code in the
 // year of its receipt: DSR-CRISP-2026-000042 (Options.IDsPerOrganisation).
 // The sequence is the code's, so that two organisations given the same
 // code still never share an ID.
 func nextOrgID(tx *bolt.Tx, code string, year int) (string, error) {
-	ids, err := tx.Bucket(bucketIDs).CreateBucketIfNotExists([]byte(code + "-" + strconv.Itoa(year)))
-	if err != nil {
-		return "", err
-	}
-	n, err := ids.NextSequence()
-	if err != nil {
-		return "", err
-	}
-	return fmt.Sprintf("DSR-%s-%04d-%06d", code, year, n), nil
+	return nextInBucket(tx, idBucket(code, year), code, year)
 }
 
 // caseCodes caches the code of each register version (by its SHA-256):
@@ -143,10 +163,27 @@ func caseCode(tx *bolt.Tx, org string) (string, error) {
 	return r.CaseCode(), nil
 }
 
-// numberRequest gives the cases of one request their IDs, in the year of
-// its receipt (per organisation when perOrg), and links them as one
-// request.
-func numberRequest(tx *bolt.Tx, group []*cases.Case, perOrg bool) error {
+// numberer gives a case of organisation org received in year its ID.
+type numberer func(org string, year int) (string, error)
+
+// idsIn numbers cases from the ID buckets of tx, per organisation when
+// perOrg.
+func idsIn(tx *bolt.Tx, perOrg bool) numberer {
+	return func(org string, year int) (string, error) {
+		if !perOrg {
+			return nextID(tx, year)
+		}
+		code, err := caseCode(tx, org)
+		if err != nil {
+			return "", err
+		}
+		return nextOrgID(tx, code, year)
+	}
+}
+
+// numberRequest gives the cases of one request their IDs from next, in
+// the year of its receipt, and links them as one request.
+func numberRequest(next numberer, group []*cases.Case) error {
 	if len(group) == 0 {
 		return nil
 	}
@@ -157,16 +194,7 @@ func numberRequest(tx *bolt.Tx, group []*cases.Case, perOrg bool) error {
 	year := group[0].ReceivedAt.In(loc).Year()
 	ids := make([]string, len(group))
 	for i, c := range group {
-		if perOrg {
-			code, err := caseCode(tx, c.Controller)
-			if err != nil {
-				return err
-			}
-			ids[i], err = nextOrgID(tx, code, year)
-			if err != nil {
-				return err
-			}
-		} else if ids[i], err = nextID(tx, year); err != nil {
+		if ids[i], err = next(c.Controller, year); err != nil {
 			return err
 		}
 	}
@@ -184,12 +212,12 @@ func numberRequest(tx *bolt.Tx, group []*cases.Case, perOrg bool) error {
 // newCase is a case numbered and encoded, ready to be put: its timeline's
 // envelopes, its record and what is derived from it.
 type newCase struct {
-	c    *cases.Case
+	c *cases.Case
+	// envs are the events' envelopes, in order, when the timeline is not
+	// frozen (a frozen case drops them once frozen, so that a bulk write's
+	// cases waiting for their transaction hold only what they put).
 	envs [][]byte
-	// digests are the events' digests, in order: event i+1's Merkle leaf
-	// is (case ID, i+1, digests[i]).
-	digests []string
-	enc     *encodedCase
+	enc  *encodedCase
 	// frozen is the timeline frozen (frozen.go) when the case is written
 	// closed, nil otherwise.
 	frozen []byte
@@ -205,8 +233,7 @@ type newCase struct {
 // database's (nil: random salts).
 func encodeNewCase(c *cases.Case, now time.Time, seed []byte) (newCase, error) {
 	rec := &record{Case: c, seed: seed}
-	out := newCase{c: c, envs: make([][]byte, 0, len(c.Events)), digests: make([]string, 0, len(c.Events)),
-		leaves: make([]tlog.Hash, 0, len(c.Events))}
+	out := newCase{c: c, envs: make([][]byte, 0, len(c.Events)), leaves: make([]tlog.Hash, 0, len(c.Events))}
 	for i := range c.Events {
 		if c.Events[i].Kind == cases.EventReceived && i == 0 {
 			c.Events[i].Facts = cases.FactsOf(c)
@@ -216,7 +243,6 @@ func encodeNewCase(c *cases.Case, now time.Time, seed []byte) (newCase, error) {
 			return out, err
 		}
 		out.envs = append(out.envs, env)
-		out.digests = append(out.digests, rec.LastDigest)
 		out.leaves = append(out.leaves, leafHash(c.ID, uint64(i+1), rec.LastDigest))
 	}
 	st, err := rec.deriveState(now, true)
@@ -230,6 +256,7 @@ func encodeNewCase(c *cases.Case, now time.Time, seed []byte) (newCase, error) {
 		if out.frozen, err = freezeEnvelopes(c.ID, out.envs); err != nil {
 			return out, err
 		}
+		out.envs = nil
 		out.enc.value, err = freezeCaseValue(out.enc.value)
 	}
 	return out, err
@@ -253,9 +280,9 @@ func (n *newCase) put(tx *bolt.Tx, batch *indexBatch, logs *logBatch) error {
 	}
 	var names []string
 	var contents [][]byte
-	for i, env := range n.envs {
+	for i := range n.c.Events {
 		if n.frozen == nil {
-			if err := tl.put(uint64(i+1), env); err != nil {
+			if err := tl.put(uint64(i+1), n.envs[i]); err != nil {
 				return err
 			}
 		}
@@ -285,6 +312,23 @@ func (n *newCase) put(tx *bolt.Tx, batch *indexBatch, logs *logBatch) error {
 	return changes.Put(u64(seq), n.enc.id)
 }
 
+// encodeCases encodes numbered new cases (encodeNewCase) on the cores.
+func encodeCases(cs []*cases.Case, now time.Time, seed []byte) ([]newCase, error) {
+	out := make([]newCase, len(cs))
+	errs := make([]error, len(cs))
+	workers := max(1, min(runtime.GOMAXPROCS(0), len(cs)/16))
+	var wg sync.WaitGroup
+	for w := range workers {
+		wg.Go(func() {
+			for i := w; i < len(cs); i += workers {
+				out[i], errs[i] = encodeNewCase(cs[i], now, seed)
+			}
+		})
+	}
+	wg.Wait()
+	return out, errors.Join(errs...)
+}
+
 // insertRequests numbers the cases of many requests, links each request's
 // cases and writes them. Encoding the cases (their chained timelines,
 // records, views and rows: most of the work) runs on the other cores a
@@ -296,7 +340,7 @@ func insertRequests(tx *bolt.Tx, requests [][]*cases.Case, now time.Time, batch 
 	logs := &logBatch{}
 	var all []*cases.Case
 	for _, group := range requests {
-		if err := numberRequest(tx, group, perOrg); err != nil {
+		if err := numberRequest(idsIn(tx, perOrg), group); err != nil {
 			return err
 		}
 		all = append(all, group...)
@@ -307,21 +351,8 @@ func insertRequests(tx *bolt.Tx, requests [][]*cases.Case, now time.Time, batch 
 		err   error
 	}
 	encode := func(cs []*cases.Case) block {
-		out := make([]newCase, len(cs))
-		errs := make([]error, len(cs))
-		workers := max(1, min(runtime.GOMAXPROCS(0), len(cs)/16))
-		var wg sync.WaitGroup
-		for w := range workers {
-			wg.Add(1)
-			go func() {
-				defer wg.Done()
-				for i := w; i < len(cs); i += workers {
-					out[i], errs[i] = encodeNewCase(cs[i], now, seed)
-				}
-			}()
-		}
-		wg.Wait()
-		return block{cases: out, err: errors.Join(errs...)}
+		out, err := encodeCases(cs, now, seed)
+		return block{cases: out, err: err}
 	}
 	var next chan block
 	ahead := func(from int) {

@@ -78,7 +78,8 @@ func parseInstant(text []byte) (int64, int, bool) {
 	}
 	_, zone := at.Zone()
 	nanos := at.UnixNano()
-	if !bytes.Equal(formatInstant(nil, nanos, zone), text) {
+	var buf [64]byte
+	if !bytes.Equal(formatInstant(buf[:0], nanos, zone), text) {
 		return 0, 0, false
 	}
 	return nanos, zone, true

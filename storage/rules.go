@@ -61,7 +61,7 @@ func compactRules(obj []byte, marshalled bool) ([]byte, *rulesBlob) {
 	case marshalled:
 		// The last one: a subject's identifiers (a map, written before the
 		// rules) may have any key.
-		if i := bytes.LastIndex(obj, rulesKey); i >= 0 {
+		if i := lastIndex(obj, rulesKey); i >= 0 {
 			start = i + len(rulesKey)
 			if blob := findRules(obj[start:]); blob != nil {
 				out := make([]byte, 0, len(obj)-len(blob.value)+len(blob.key)+8)
@@ -87,6 +87,23 @@ func compactRules(obj []byte, marshalled bool) ([]byte, *rulesBlob) {
 		knownRules.add(blob)
 	}
 	return out, blob
+}
+
+// lastIndex is bytes.LastIndex(b, sep), found searching forward: the
+// backward search (Rabin-Karp, a byte at a time) scanned the 5 KB of a
+// rules JSON at the end of every record and received event, 1.5 of the
+// demo's CPU-seconds at 100,000 cases; the forward search skips along
+// with vector instructions.
+func lastIndex(b, sep []byte) int {
+	last := -1
+	for from := 0; ; {
+		i := bytes.Index(b[from:], sep)
+		if i < 0 {
+			return last
+		}
+		last = from + i
+		from = last + 1
+	}
 }
 
 // knownRules are rules JSONs compactRules met lately, with their keys: a

@@ -10,6 +10,7 @@ import (
 	bolt "go.etcd.io/bbolt"
 
 	"rightsdesk/cases"
+	"rightsdesk/cases/register"
 )
 
 // TestRulesStoredOnce: cases opened under the same rules store them once;
@@ -155,5 +156,31 @@ func TestKnownRulesGiveTheSameReference(t *testing.T) {
 	out, blob := compactRules([]byte(longer), true)
 	if back, err := expandRules(out, lookup(blob)); err != nil || string(back) != longer {
 		t.Errorf("rules longer than a known set: expand to %s, %v", back, err)
+	}
+}
+
+// BenchmarkCompactRules is compactRules on a case record as encodeRecord
+// writes it (its rules near the end), a rule set met before: what a bulk
+// write does twice a case (the record and the received event).
+func BenchmarkCompactRules(b *testing.B) {
+	regs, err := register.LoadRegisters(register.Embedded())
+	if err != nil {
+		b.Fatal(err)
+	}
+	rules, err := regs.All()[0].Rules(regs.All()[0].Regimes()[0])
+	if err != nil {
+		b.Fatal(err)
+	}
+	c := cases.Case{ID: "DSR-2026-000001", Subject: cases.Subject{Name: "Zoé"}, Rules: rules}
+	obj, err := json.Marshal(c)
+	if err != nil {
+		b.Fatal(err)
+	}
+	if _, blob := compactRules(obj, true); blob == nil {
+		b.Fatal("no rules found")
+	}
+	b.SetBytes(int64(len(obj)))
+	for b.Loop() {
+		compactRules(obj, true)
 	}
 }

@@ -107,16 +107,17 @@ func Batches(opts Options, size int, fn func([][]*cases.Case) error) error {
 		size = opts.Cases
 	}
 	// Requests are made in chunks (the count of cases a chunk holds is
-	// known only once it is made), up to one batch and a chunk ahead of
-	// fn, and at least two chunks: the generator fills the time fn waits
-	// (a commit's sync), and what is made ahead stays bounded whatever
-	// the count.
+	// known only once it is made), one chunk ahead of fn besides the one
+	// being made: the generator fills the time fn waits, and what is made
+	// ahead stays bounded whatever the count. (A writer that encodes
+	// ahead, storage.Store.AddBatches, is a stage of its own: more chunks
+	// ahead would only wait for it, taking memory, 30 KB a case.)
 	chunk := min(size, 2048)
 	type made struct {
 		reqs [][]*cases.Case
 		err  error
 	}
-	chunks := make(chan made, max(2, (size+chunk-1)/chunk))
+	chunks := make(chan made, 1)
 	stop := make(chan struct{})
 	defer close(stop)
 	go func() {
