@@ -117,7 +117,7 @@ func TestAddBatchesWritesWhatAddRequestsWrites(t *testing.T) {
 	if len(ids[0]) < 1500 || !slices.Equal(ids[0], ids[1]) {
 		t.Fatalf("numbered ahead, the IDs differ: %v... against %v...", ids[1][:3], ids[0][:3])
 	}
-	names := [][]byte{bucketCases, bucketEvents, bucketFiles, bucketRows, bucketChanges, bucketIDs, bucketLogs, bucketLogLeaves, bucketRules}
+	names := [][]byte{bucketCases, bucketEvents, bucketAttached, bucketRows, bucketChanges, bucketIDs, bucketLogs, bucketLogLeaves, bucketRules}
 	if !bytes.Equal(bucketsOf(t, paths[0], names...), bucketsOf(t, paths[1], names...)) {
 		t.Fatal("numbered and encoded ahead, the file holds other bytes than AddRequests writes")
 	}
