@@ -78,7 +78,11 @@ func TestAnswerNotSentInTmux(t *testing.T) {
 		t.Errorf("the header should count it: %q", lines[0])
 	}
 	tx.tm("send-keys", "u")
-	filtered := tx.waitFor("the answer-not-sent filter", func(s string) bool { return strings.Contains(s, "filter: answer not sent") })
+	// The filter runs off the update loop: "searching 4 cases…" may show
+	// first, and the result's count once it is done.
+	filtered := tx.waitFor("the answer-not-sent filter's result", func(s string) bool {
+		return strings.Contains(s, "filter: answer not sent") && strings.Contains(s, " of 4 cases")
+	})
 	if !strings.Contains(filtered, "1 of 4 cases") || rowOf(filtered, "DSR-2026-000003") == "" ||
 		rowOf(filtered, "DSR-2026-000002") != "" || rowOf(filtered, "DSR-2026-000001") != "" {
 		t.Fatalf("u shows the case whose answer was not sent, and only it:\n%s", filtered)
