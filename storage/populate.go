@@ -119,12 +119,8 @@ func appendChildren(ids []uint64, p, start, stop []byte) []uint64 {
 		if at+branchElemSize > len(p) {
 			return nil
 		}
-		from := at + int(binary.LittleEndian.Uint32(p[at:]))
-		to := from + int(binary.LittleEndian.Uint32(p[at+4:]))
-		if from < at || to > len(p) || to < from {
-			return nil
-		}
-		return p[from:to]
+		k, _ := elemBytes(p, at, binary.LittleEndian.Uint32(p[at:]), binary.LittleEndian.Uint32(p[at+4:]))
+		return k
 	}
 	for i := 0; i < count && pageHeaderSize+(i+1)*branchElemSize <= len(p); i++ {
 		if k := key(i); stop != nil && k != nil && bytes.Compare(k, stop) >= 0 {
