@@ -29,3 +29,25 @@ func TestNoHeavyInitInTheBinary(t *testing.T) {
 		}
 	}
 }
+
+// TestClipboardStandIn: go.mod replaces github.com/atotto/clipboard, whose
+// init searched $PATH in every process, with third_party/clipboard, which
+// searches on the first paste; its own tests (run here, as `go test ./...`
+// does not enter a nested module) check that it behaves as the original.
+func TestClipboardStandIn(t *testing.T) {
+	out, err := exec.Command("go", "list", "-m", "-f", "{{with .Replace}}{{.Path}}{{end}}", "github.com/atotto/clipboard").CombinedOutput()
+	if err != nil {
+		t.Fatalf("go list -m: %v\n%s", err, out)
+	}
+	if got := strings.TrimSpace(string(out)); got != "./third_party/clipboard" {
+		t.Fatalf("github.com/atotto/clipboard is replaced by %q, want ./third_party/clipboard", got)
+	}
+	if testing.Short() {
+		return
+	}
+	cmd := exec.Command("go", "test", "-count=1", ".")
+	cmd.Dir = "third_party/clipboard"
+	if out, err := cmd.CombinedOutput(); err != nil {
+		t.Fatalf("go test in third_party/clipboard: %v\n%s", err, out)
+	}
+}

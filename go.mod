@@ -40,3 +40,8 @@ require (
 	github.com/xo/terminfo v1.0.0 // indirect
 	golang.org/x/sync v0.22.0 // indirect
 )
+
+// bubbles' text fields link github.com/atotto/clipboard, whose init searches
+// $PATH for a clipboard program in every process; third_party/clipboard is
+// the same API that searches on the first paste (its package comment).
+replace github.com/atotto/clipboard => ./third_party/clipboard
