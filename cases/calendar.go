@@ -79,22 +79,27 @@ type Calendar struct {
 // never later than the statutory one; a register can add them as extra
 // holidays.
 var (
-	// grNewYear: the library names 1 January "Xristougenna" (Christmas); the
-	// working names the day a date was skipped for, so it gets its own name.
-	grNewYear           = gr.Protoxronia.Clone(&cal.Holiday{Name: "Πρωτοχρονιά"})
 	cyCyprusNationalDay = &cal.Holiday{Name: "Cyprus National Day", Type: cal.ObservancePublic,
 		Month: time.April, Day: 1, Func: cal.CalcDayOfMonth}
 	cyIndependenceDay = &cal.Holiday{Name: "Cyprus Independence Day", Type: cal.ObservancePublic,
 		Month: time.October, Day: 1, Func: cal.CalcDayOfMonth}
-	cyHolidays = []*cal.Holiday{
+)
+
+// greekAndCypriot are the holidays of GR and of CY (made by holidayLists).
+func greekAndCypriot() (gre, cy []*cal.Holiday) {
+	// grNewYear: the library names 1 January "Xristougenna" (Christmas); the
+	// working names the day a date was skipped for, so it gets its own name.
+	grNewYear := gr.Protoxronia.Clone(&cal.Holiday{Name: "Πρωτοχρονιά"})
+	cy = []*cal.Holiday{
 		grNewYear, gr.Theophania, gr.KatharaDeftera, gr.IkostiPemptiMartiou, cyCyprusNationalDay,
 		gr.MegaliParaskevi, gr.DefteraPascha, gr.ErgatikiProtomagia, gr.AgiouPrevmatos,
 		gr.KimisiTisTheotokou, cyIndependenceDay, gr.ImeraTouOchi, gr.Christougenna,
 		gr.SinaxisYperagiasTheotokou,
 	}
-	grHolidays = append([]*cal.Holiday{grNewYear}, slices.DeleteFunc(slices.Clone(gr.Holidays),
+	gre = append([]*cal.Holiday{grNewYear}, slices.DeleteFunc(slices.Clone(gr.Holidays),
 		func(h *cal.Holiday) bool { return h == gr.Protoxronia })...)
-)
+	return gre, cy
+}
 
 // Scotland and Northern Ireland differ from England and Wales; the library
 // has only the England and Wales list, so the two are assembled here from
@@ -107,41 +112,53 @@ var (
 	gbStPatrick = &cal.Holiday{Name: "St Patrick's Day", Type: cal.ObservanceBank, Month: time.March, Day: 17, Func: cal.CalcDayOfMonth, Observed: gbWeekendAlt}
 	gbBoyne     = &cal.Holiday{Name: "Battle of the Boyne", Type: cal.ObservanceBank, Month: time.July, Day: 12, Func: cal.CalcDayOfMonth, Observed: gbWeekendAlt}
 	gbOneOffs   = []*cal.Holiday{gb.VEDay, gb.CoronationDay, gb.SpringHoliday2022, gb.PlatinumJubilee}
-	gbScotland  = append([]*cal.Holiday{gb.NewYear, gbSecondJan, gb.GoodFriday, gb.EarlyMay, gb.SpringHoliday,
-		gb.SummerHolidayScotland, gbStAndrew, gb.ChristmasDay, gb.BoxingDay}, gbOneOffs...)
-	gbNorthernIreland = append(slices.Clone(gb.Holidays), gbStPatrick, gbBoyne)
 )
+
+// scottishAndNorthernIrish are the holidays of GB-SCT and of GB-NIR (made
+// by holidayLists).
+func scottishAndNorthernIrish() (sct, nir []*cal.Holiday) {
+	sct = append([]*cal.Holiday{gb.NewYear, gbSecondJan, gb.GoodFriday, gb.EarlyMay, gb.SpringHoliday,
+		gb.SummerHolidayScotland, gbStAndrew, gb.ChristmasDay, gb.BoxingDay}, gbOneOffs...)
+	return sct, append(slices.Clone(gb.Holidays), gbStPatrick, gbBoyne)
+}
 
 // Switzerland has almost no nationwide public holidays: New Year, Ascension
 // and Christmas are equated to Sundays by federal law and 1 August is the
 // federal holiday. "CH" is those four; cantons are named CH-ZH, CH-GE, ...
 var chFederal = []*cal.Holiday{ch.Neujahr, ch.Auffahrt, ch.Bundesfeiertag, ch.Weihnachtstag}
 
-var holidayLists = map[string][]*cal.Holiday{
-	"AT": at.Holidays, "BE": be.Holidays, "BG": bg.Holidays, "BR": br.Holidays, "CA": ca.Holidays,
-	"CH": chFederal, "CY": cyHolidays, WeekendsOnly: nil, "CZ": cz.Holidays, "DE": de.Holidays, "DK": dk.Holidays,
-	"ES": es.Holidays, "FR": fr.Holidays, "GB": gb.Holidays, "GB-EAW": gb.Holidays,
-	"GB-SCT": gbScotland, "GB-NIR": gbNorthernIreland, "GR": grHolidays, "HR": hr.Holidays,
-	"IE": ie.Holidays, "IT": it.Holidays, "LT": lt.Holidays, "LV": lv.Holidays, "NL": nl.Holidays,
-	"NO": no.Holidays, "PL": pl.Holidays, "RO": ro.Holidays, "SE": se.Holidays, "SI": si.Holidays,
-	"SK": sk.Holidays, "US": us.Holidays,
-	"DE-BW": de.HolidaysBW, "DE-BY": de.HolidaysBY, "DE-BE": de.HolidaysBE, "DE-BB": de.HolidaysBB,
-	"DE-HB": de.HolidaysHB, "DE-HH": de.HolidaysHH, "DE-HE": de.HolidaysHE, "DE-MV": de.HolidaysMV,
-	"DE-NI": de.HolidaysNI, "DE-NW": de.HolidaysNW, "DE-RP": de.HolidaysRP, "DE-SL": de.HolidaysSL,
-	"DE-SN": de.HolidaysSN, "DE-ST": de.HolidaysST, "DE-SH": de.HolidaysSH, "DE-TH": de.HolidaysTH,
-	"CH-AG": ch.HolidaysAG, "CH-AI": ch.HolidaysAI, "CH-AR": ch.HolidaysAR, "CH-BE": ch.HolidaysBE,
-	"CH-BL": ch.HolidaysBL, "CH-BS": ch.HolidaysBS, "CH-FR": ch.HolidaysFR, "CH-GE": ch.HolidaysGE,
-	"CH-GL": ch.HolidaysGL, "CH-GR": ch.HolidaysGR, "CH-JU": ch.HolidaysJU, "CH-LU": ch.HolidaysLU,
-	"CH-NE": ch.HolidaysNE, "CH-NW": ch.HolidaysNW, "CH-OW": ch.HolidaysOW, "CH-SG": ch.HolidaysSG,
-	"CH-SH": ch.HolidaysSH, "CH-SO": ch.HolidaysSO, "CH-SZ": ch.HolidaysSZ, "CH-TG": ch.HolidaysTG,
-	"CH-TI": ch.HolidaysTI, "CH-UR": ch.HolidaysUR, "CH-VD": ch.HolidaysVD, "CH-VS": ch.HolidaysVS,
-	"CH-ZG": ch.HolidaysZG, "CH-ZH": ch.HolidaysZH,
-}
+// holidayLists are the public holidays of each calendar the engine knows,
+// made on the first lookup, not at every start of the program.
+var holidayLists = sync.OnceValue(func() map[string][]*cal.Holiday {
+	grHolidays, cyHolidays := greekAndCypriot()
+	gbScotland, gbNorthernIreland := scottishAndNorthernIrish()
+	return map[string][]*cal.Holiday{
+		"AT": at.Holidays, "BE": be.Holidays, "BG": bg.Holidays, "BR": br.Holidays, "CA": ca.Holidays,
+		"CH": chFederal, "CY": cyHolidays, WeekendsOnly: nil, "CZ": cz.Holidays, "DE": de.Holidays, "DK": dk.Holidays,
+		"ES": es.Holidays, "FR": fr.Holidays, "GB": gb.Holidays, "GB-EAW": gb.Holidays,
+		"GB-SCT": gbScotland, "GB-NIR": gbNorthernIreland, "GR": grHolidays, "HR": hr.Holidays,
+		"IE": ie.Holidays, "IT": it.Holidays, "LT": lt.Holidays, "LV": lv.Holidays, "NL": nl.Holidays,
+		"NO": no.Holidays, "PL": pl.Holidays, "RO": ro.Holidays, "SE": se.Holidays, "SI": si.Holidays,
+		"SK": sk.Holidays, "US": us.Holidays,
+		"DE-BW": de.HolidaysBW, "DE-BY": de.HolidaysBY, "DE-BE": de.HolidaysBE, "DE-BB": de.HolidaysBB,
+		"DE-HB": de.HolidaysHB, "DE-HH": de.HolidaysHH, "DE-HE": de.HolidaysHE, "DE-MV": de.HolidaysMV,
+		"DE-NI": de.HolidaysNI, "DE-NW": de.HolidaysNW, "DE-RP": de.HolidaysRP, "DE-SL": de.HolidaysSL,
+		"DE-SN": de.HolidaysSN, "DE-ST": de.HolidaysST, "DE-SH": de.HolidaysSH, "DE-TH": de.HolidaysTH,
+		"CH-AG": ch.HolidaysAG, "CH-AI": ch.HolidaysAI, "CH-AR": ch.HolidaysAR, "CH-BE": ch.HolidaysBE,
+		"CH-BL": ch.HolidaysBL, "CH-BS": ch.HolidaysBS, "CH-FR": ch.HolidaysFR, "CH-GE": ch.HolidaysGE,
+		"CH-GL": ch.HolidaysGL, "CH-GR": ch.HolidaysGR, "CH-JU": ch.HolidaysJU, "CH-LU": ch.HolidaysLU,
+		"CH-NE": ch.HolidaysNE, "CH-NW": ch.HolidaysNW, "CH-OW": ch.HolidaysOW, "CH-SG": ch.HolidaysSG,
+		"CH-SH": ch.HolidaysSH, "CH-SO": ch.HolidaysSO, "CH-SZ": ch.HolidaysSZ, "CH-TG": ch.HolidaysTG,
+		"CH-TI": ch.HolidaysTI, "CH-UR": ch.HolidaysUR, "CH-VD": ch.HolidaysVD, "CH-VS": ch.HolidaysVS,
+		"CH-ZG": ch.HolidaysZG, "CH-ZH": ch.HolidaysZH,
+	}
+})
 
 // CalendarCodes lists the holiday calendars the engine knows, sorted.
 func CalendarCodes() []string {
-	codes := make([]string, 0, len(holidayLists))
-	for c := range holidayLists {
+	lists := holidayLists()
+	codes := make([]string, 0, len(lists))
+	for c := range lists {
 		codes = append(codes, c)
 	}
 	sort.Strings(codes)
@@ -161,7 +178,7 @@ func LookupCalendar(code string, extra ...Date) (*Calendar, error) {
 	if key == strings.ToUpper(WeekendsOnly) {
 		key = WeekendsOnly
 	}
-	list, ok := holidayLists[key]
+	list, ok := holidayLists()[key]
 	if !ok {
 		return nil, fmt.Errorf("unknown holiday calendar %q (known: %s)", code, strings.Join(CalendarCodes(), ", "))
 	}

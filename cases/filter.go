@@ -377,7 +377,7 @@ func bytesMask(s string) uint64 {
 // (é -> e, ά -> α), and whether r has one: the folding Fold does, one
 // letter at a time, for callers that keep the case.
 func PlainLetter(r rune) (rune, bool) {
-	plain, ok := latinFold[r]
+	plain, ok := folding().latin[r]
 	return plain, ok
 }
 
@@ -397,6 +397,7 @@ func Fold(s string) string {
 
 // appendFold appends Fold(s) to b.
 func appendFold(b []byte, s string) []byte {
+	var f *folds // the tables, fetched at the first letter that needs them
 	for i := 0; i < len(s); {
 		if c := s[i]; c < utf8.RuneSelf {
 			if c >= 'A' && c <= 'Z' {
@@ -409,11 +410,14 @@ func appendFold(b []byte, s string) []byte {
 		r, size := utf8.DecodeRuneInString(s[i:])
 		i += size
 		r = unicode.ToLower(r)
-		switch plain := foldTable(r); {
+		if f == nil {
+			f = folding()
+		}
+		switch plain := f.plain(r); {
 		case plain > 0:
 			b = utf8.AppendRune(b, plain)
 		case r == 'ß' || r == 'æ' || r == 'œ' || r == 'þ':
-			b = append(b, spelledFold[r]...)
+			b = append(b, f.spelled[r]...)
 		default:
 			b = utf8.AppendRune(b, r)
 		}
@@ -421,26 +425,18 @@ func appendFold(b []byte, s string) []byte {
 	return b
 }
 
-// foldTable is latinFold for the Latin and Greek blocks, an array lookup
-// rather than a map's: 0 for a letter without an accent to remove.
-func foldTable(r rune) rune {
-	if r < 0 || int(r) >= len(latinFoldTable) {
-		if plain, ok := latinFold[r]; ok {
+// plain is the unaccented letter of r, 0 for a letter without an accent
+// to remove: for the Latin and Greek blocks an array lookup rather than a
+// map's.
+func (f *folds) plain(r rune) rune {
+	if r < 0 || int(r) >= len(f.table) {
+		if plain, ok := f.latin[r]; ok {
 			return plain
 		}
 		return 0
 	}
-	return latinFoldTable[r]
+	return f.table[r]
 }
-
-var latinFoldTable = func() (t [0x400]rune) {
-	for accented, plain := range latinFold {
-		if int(accented) < len(t) {
-			t[accented] = plain
-		}
-	}
-	return t
-}()
 
 // The quality of a word's match, best last. A row is as good as its
 // weakest word: a word of the name, e-mail, ID, organisation or an
@@ -588,7 +584,7 @@ func (ix *FilterIndex) MatchIn(order [][]int, query string, keep func(slot int) 
 	var pieces []piece
 	if order == nil {
 		for at := 0; at < ix.n; at += chunkRows {
-			pieces = append(pieces, piece{everyRow[:min(chunkRows, ix.n-at)], at})
+			pieces = append(pieces, piece{everyRow()[:min(chunkRows, ix.n-at)], at})
 		}
 	} else {
 		pieces = make([]piece, len(order))
@@ -639,14 +635,15 @@ type piece struct {
 	base  int
 }
 
-// everyRow is the rows of a chunk in turn.
-var everyRow = func() []int {
+// everyRow is the rows of a chunk in turn, made on the first filter, not
+// at every start of the program.
+var everyRow = sync.OnceValue(func() []int {
 	rows := make([]int, chunkRows)
 	for i := range rows {
 		rows[i] = i
 	}
 	return rows
-}()
+})
 
 // matcher is one run of the filter, shared by its goroutines.
 type matcher struct {
@@ -834,10 +831,20 @@ func skipsWithinWord(text, w string, limit int) (int, bool) {
 	return skipped, true
 }
 
-// latinFold maps accented Latin letters to ASCII and accented Greek
-// letters (and the final sigma) to their plain forms.
-var latinFold = func() map[rune]rune {
-	m := map[rune]rune{}
+// folds are the tables Fold uses, made on first use (the first fold of
+// a non-ASCII letter), not at every start of the program: latin maps
+// accented Latin letters to ASCII and accented Greek letters (and the
+// final sigma) to their plain forms; table is latin for the Latin and
+// Greek blocks, indexed by the letter (0: none); spelled maps letters that
+// stand for two to the two.
+type folds struct {
+	latin   map[rune]rune
+	table   [0x400]rune
+	spelled map[rune]string
+}
+
+var folding = sync.OnceValue(func() *folds {
+	f := &folds{latin: map[rune]rune{}, spelled: map[rune]string{'ß': "ss", 'æ': "ae", 'œ': "oe", 'þ': "th"}}
 	for plain, accented := range map[rune]string{
 		'a': "àáâãäåāăąÀÁÂÃÄÅ", 'c': "çćčÇĆČ", 'e': "èéêëēėęěÈÉÊËĘ", 'i': "ìíîïīÌÍÎÏ", 'l': "łŁ", 'n': "ñńňÑŃ",
 		'o': "òóôõöøōőÒÓÔÕÖØ", 's': "śšşșŚŠ", 'u': "ùúûüūůűųÙÚÛÜ", 'y': "ýÿÝ", 'z': "źżžŹŻŽ", 'g': "ğģ", 'r': "řŕ",
@@ -845,15 +852,18 @@ var latinFold = func() map[rune]rune {
 		'ω': "ώ", 'σ': "ς",
 	} {
 		for _, r := range accented {
-			m[r] = plain
+			f.latin[r] = plain
 		}
 	}
+	m := f.latin
 	m['ễ'], m['ı'], m['ľ'], m['ĺ'], m['ļ'], m['ņ'], m['į'] = 'e', 'i', 'l', 'l', 'l', 'n', 'i'
-	return m
-}()
-
-// spelledFold maps letters that stand for two to the two.
-var spelledFold = map[rune]string{'ß': "ss", 'æ': "ae", 'œ': "oe", 'þ': "th"}
+	for accented, plain := range m {
+		if int(accented) < len(f.table) {
+			f.table[accented] = plain
+		}
+	}
+	return f
+})
 
 // QueryMatches reports whether one summary matches a query as the queue
 // filter would let it through (list --query).
