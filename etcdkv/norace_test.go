@@ -1,0 +1,5 @@
+//go:build !race
+
+package etcdkv
+
+const raceEnabled = false
