@@ -219,6 +219,7 @@ func (c *Client) call(ctx context.Context, path string, request, response any, w
 		return fmt.Errorf("etcd %s: encode the request: %w", path, err)
 	}
 	var last error
+	lastAnswered := false
 	endpoints := c.order()
 	for i, endpoint := range endpoints {
 		err := c.callOne(ctx, endpoint, path, body, response, true, c.timeout)
@@ -233,7 +234,11 @@ func (c *Client) call(ctx context.Context, path string, request, response any, w
 		if !errors.As(err, &fe) || !fe.retry {
 			return err
 		}
-		last = fe.err
+		// The most telling failure is a member's own answer ("no leader"),
+		// not another's refused connection.
+		if last == nil || fe.answered || !lastAnswered {
+			last, lastAnswered = fe.err, fe.answered
+		}
 		if write && !fe.notTaken {
 			return &UnavailableError{Op: path, Tried: i + 1, Last: last, MayHaveApplied: true}
 		}
@@ -248,6 +253,7 @@ type failure struct {
 	err      error
 	retry    bool
 	notTaken bool
+	answered bool // the member answered, with etcd's reason
 }
 
 func (f *failure) Error() string { return f.err.Error() }
@@ -350,9 +356,9 @@ func (c *Client) gatewayFailure(endpoint, path string, status int, data []byte) 
 		return &CompactedError{Op: path}
 	case msg == "etcdserver: no leader" || strings.Contains(msg, "not capable") || strings.Contains(msg, "leader changed"):
 		// Refused before the request was proposed.
-		return &failure{err: fmt.Errorf("%s: %s", endpoint, msg), retry: true, notTaken: true}
+		return &failure{err: fmt.Errorf("%s: %s", endpoint, msg), retry: true, notTaken: true, answered: true}
 	case ge.Code == codeUnavailable || ge.Code == codeDeadlineExceeded || strings.Contains(msg, "timed out"):
-		return &failure{err: fmt.Errorf("%s: %s", endpoint, msg), retry: true}
+		return &failure{err: fmt.Errorf("%s: %s", endpoint, msg), retry: true, answered: true}
 	}
 	return fmt.Errorf("etcd %s: %s: %s", path, endpoint, msg)
 }

@@ -1,3 +1,5 @@
+//go:build !race
+
 package etcdkv
 
 // The harness: a real etcd cluster of three members on loopback, started in

@@ -1,3 +1,8 @@
+//go:build !race
+
+// The tests against a real cluster are left out of race builds: compiling
+// etcd's server with -race costs CI minutes (see .ci/run).
+
 package etcdkv
 
 import (
@@ -36,9 +41,6 @@ func testContext(t *testing.T) context.Context {
 // after the other (a cluster start is about 2 s); the ones that stop
 // members come last.
 func TestCluster(t *testing.T) {
-	if testing.Short() && raceEnabled {
-		t.Skip("the etcd server under the race detector: see .ci/run")
-	}
 	cl := startCluster(t, 3, nil)
 	for _, tc := range []struct {
 		name string
@@ -161,6 +163,48 @@ func testRevisions(t *testing.T, cl *testCluster) {
 	if err != nil || deleted != 0 || rev != first+21 {
 		t.Fatalf("delete of a missing key: %d %d %v", deleted, rev, err)
 	}
+
+	// Four writers at once, through different members: every write gets
+	// its own revision, the revisions leave no gap, and each key holds the
+	// revision its last write was told.
+	var mu sync.Mutex
+	seen := map[int64]string{}
+	var wg sync.WaitGroup
+	for w := range 4 {
+		eps := cl.endpoints()
+		wc := newClient(t, Config{Endpoints: append(eps[w%3:], eps[:w%3]...), Prefix: "revisions/"})
+		wg.Go(func() {
+			for i := range 25 {
+				key := fmt.Sprintf("w%d/%d", w, i%5)
+				rev, err := wc.Put(ctx, key, fmt.Appendf(nil, "%d", i))
+				if err != nil {
+					t.Error(err)
+					return
+				}
+				mu.Lock()
+				if other, dup := seen[rev]; dup {
+					t.Errorf("revision %d given to %s and %s", rev, other, key)
+				}
+				seen[rev] = key
+				mu.Unlock()
+			}
+		})
+	}
+	wg.Wait()
+	for r := first + 22; r <= first+121; r++ {
+		if _, ok := seen[r]; !ok {
+			t.Fatalf("no write got revision %d of %d..%d", r, first+22, first+121)
+		}
+	}
+	last := map[string]int64{}
+	for r, key := range seen {
+		last[key] = max(last[key], r)
+	}
+	for key, r := range last {
+		if kv, _, err := c.Get(ctx, key); err != nil || kv.ModRevision != r {
+			t.Errorf("%s: mod revision %d (%v), its last write was told %d", key, kv.ModRevision, err, r)
+		}
+	}
 }
 
 func testRange(t *testing.T, cl *testCluster) {
@@ -232,6 +276,9 @@ func testCompares(t *testing.T, cl *testCluster) {
 	if _, err := c.Txn(ctx, Txn{If: []Compare{ModRevisionIs("k", 0)}, Then: []Op{OpPut("k", []byte("two"))}}); !errors.Is(err, ErrConflict) {
 		t.Fatalf("second create if absent: %v, want a conflict", err)
 	}
+	if _, err := c.Put(ctx, "empty", nil); err != nil {
+		t.Fatal(err)
+	}
 	kv, _, err := c.Get(ctx, "k")
 	if err != nil {
 		t.Fatal(err)
@@ -251,6 +298,9 @@ func testCompares(t *testing.T, cl *testCluster) {
 		{"mod revision less", Compare{Key: "k", Target: ModRevision, Relation: Less, Number: kv.ModRevision}, false},
 		{"version not equal", Compare{Key: "k", Target: Version, Relation: NotEqual, Number: 5}, true},
 		{"missing key's version", VersionIs("missing", 0), true},
+		{"empty value against a value", ValueIs("k", nil), false},
+		{"empty value", ValueIs("empty", nil), true},
+		{"empty value against another", ValueIs("empty", []byte("one")), false},
 	} {
 		resp, err := c.Txn(ctx, Txn{If: []Compare{tc.cmp}, Then: []Op{OpRange(RangeRequest{Key: "k"})}})
 		if tc.want && (err != nil || !resp.Succeeded) || !tc.want && !errors.Is(err, ErrConflict) {
@@ -283,6 +333,12 @@ func testPrefix(t *testing.T, cl *testCluster) {
 	root := newClient(t, Config{Endpoints: cl.endpoints()})
 	if kv, ok, err := root.Get(ctx, "deploy/a2/x"); !ok || err != nil || kv.Key != "deploy/a2/x" {
 		t.Fatalf("b's key seen without a prefix: %+v %v %v", kv, ok, err)
+	}
+	// Without a prefix, the empty prefix is every key in the cluster.
+	everything, err := root.Range(ctx, RangeRequest{Key: "", Prefix: true, CountOnly: true})
+	under, err2 := root.Range(ctx, RangeRequest{Key: "deploy/", Prefix: true, CountOnly: true})
+	if err != nil || err2 != nil || everything.Count <= under.Count || under.Count != 1 {
+		t.Fatalf("count of every key %+v %v, of deploy/ %+v %v", everything, err, under, err2)
 	}
 }
 
@@ -637,9 +693,6 @@ func testQuorumLost(t *testing.T, cl *testCluster) {
 // right CA, certificate and key, and refuses one without a certificate or
 // trusting another authority.
 func TestTLS(t *testing.T) {
-	if testing.Short() && raceEnabled {
-		t.Skip("the etcd server under the race detector: see .ci/run")
-	}
 	certs := newTestTLS(t)
 	cl := startCluster(t, 3, certs)
 	ctx := testContext(t)
@@ -674,49 +727,5 @@ func TestTLS(t *testing.T) {
 	}
 	if kv, _, err := good.Get(ctx, "k"); err != nil || string(kv.Value) != "v" {
 		t.Fatalf("after the refused clients: %q %v", kv.Value, err)
-	}
-}
-
-func TestPrefixEnd(t *testing.T) {
-	for _, tc := range []struct{ in, want string }{
-		{"a", "b"}, {"cases/", "cases0"}, {"a\xff", "b"}, {"\xff\xff", "\x00"}, {"", "\x00"},
-	} {
-		if got := string(prefixEnd([]byte(tc.in))); got != tc.want {
-			t.Errorf("prefixEnd(%q) = %q, want %q", tc.in, got, tc.want)
-		}
-	}
-}
-
-func TestNewRefusesBadConfig(t *testing.T) {
-	dir := t.TempDir()
-	notPEM := dir + "/ca.pem"
-	if err := os.WriteFile(notPEM, []byte("not a certificate"), 0o600); err != nil {
-		t.Fatal(err)
-	}
-	for name, cfg := range map[string]Config{
-		"no endpoint":        {},
-		"blank endpoint":     {Endpoints: []string{" "}},
-		"other scheme":       {Endpoints: []string{"unix:///tmp/etcd.sock"}},
-		"path":               {Endpoints: []string{"http://h:2379/v3"}},
-		"cert without key":   {Endpoints: []string{"h:2379"}, CertFile: "c.pem"},
-		"missing CA file":    {Endpoints: []string{"h:2379"}, CAFile: dir + "/none.pem"},
-		"CA file not PEM":    {Endpoints: []string{"h:2379"}, CAFile: notPEM},
-		"missing cert files": {Endpoints: []string{"h:2379"}, CertFile: dir + "/c.pem", KeyFile: dir + "/k.pem"},
-	} {
-		_, err := New(cfg)
-		if err == nil {
-			t.Errorf("%s: accepted", name)
-			continue
-		}
-		if strings.Contains(err.Error(), "\n") {
-			t.Errorf("%s: error of several lines: %q", name, err)
-		}
-	}
-	c, err := New(Config{Endpoints: []string{"10.0.0.1:2379", "https://10.0.0.2:2379/"}})
-	if err != nil {
-		t.Fatal(err)
-	}
-	if got := c.Endpoints(); got[0] != "http://10.0.0.1:2379" || got[1] != "https://10.0.0.2:2379" {
-		t.Fatalf("endpoints: %q", got)
 	}
 }

@@ -114,11 +114,21 @@ func (c *Client) wireRange(r RangeRequest) (wireRange, error) {
 	w := wireRange{Key: []byte(c.prefix + r.Key), Limit: r.Limit, Revision: r.Revision, CountOnly: r.CountOnly}
 	switch {
 	case r.Prefix:
-		w.RangeEnd = prefixEnd(w.Key)
+		w.Key, w.RangeEnd = prefixRange(w.Key)
 	case r.End != "":
 		w.RangeEnd = []byte(c.prefix + r.End)
 	}
 	return w, nil
+}
+
+// prefixRange is the range [key, end) of every key that starts with p.
+// etcd refuses an empty key, so the empty prefix (every key) is the
+// range from "\x00" to the end of the key space.
+func prefixRange(p []byte) (key, end []byte) {
+	if len(p) == 0 {
+		return []byte{0}, []byte{0}
+	}
+	return p, prefixEnd(p)
 }
 
 func (c *Client) fromWireRange(w wireRangeResponse) *RangeResponse {
@@ -222,7 +232,9 @@ type wireCompare struct {
 	Version        *int64 `json:"version,string,omitempty"`
 	CreateRevision *int64 `json:"create_revision,string,omitempty"`
 	ModRevision    *int64 `json:"mod_revision,string,omitempty"`
-	Value          []byte `json:"value,omitempty"`
+	// A pointer, so that an empty value is sent as "" and not left out: a
+	// VALUE compare without its operand would hold for any value.
+	Value *[]byte `json:"value,omitempty"`
 }
 
 // Op is one operation of a transaction: made by OpPut, OpDelete,
@@ -336,12 +348,11 @@ func (c *Client) wireCompare(cmp Compare) (wireCompare, error) {
 	case CreateRevision:
 		w.CreateRevision = &n
 	case Value:
-		// An empty value must still be sent as the operand, or etcd would
-		// compare against nothing.
-		w.Value = cmp.Value
-		if w.Value == nil {
-			w.Value = []byte{}
+		v := cmp.Value
+		if v == nil {
+			v = []byte{}
 		}
+		w.Value = &v
 	}
 	return w, nil
 }
@@ -355,7 +366,7 @@ func (c *Client) wireOps(ops []Op) ([]wireOp, error) {
 		case opDelete:
 			d := &wireDelete{Key: []byte(c.prefix + op.key)}
 			if op.prefix {
-				d.RangeEnd = prefixEnd(d.Key)
+				d.Key, d.RangeEnd = prefixRange(d.Key)
 			}
 			out = append(out, wireOp{DeleteRange: d})
 		case opRange:

@@ -84,8 +84,7 @@ type wireWatchMessage struct {
 var errStreamEnded = errors.New("watch stream ended")
 
 func (c *Client) watch(ctx context.Context, prefix string, next int64, out chan<- Event) error {
-	key := []byte(c.prefix + prefix)
-	end := prefixEnd(key)
+	key, end := prefixRange([]byte(c.prefix + prefix))
 	failures := 0
 	for {
 		endpoints := c.order()
@@ -96,6 +95,10 @@ func (c *Client) watch(ctx context.Context, prefix string, next int64, out chan<
 		}
 		if errors.Is(err, ErrCompacted) {
 			return err
+		}
+		if tlsRefused(err) {
+			// A certificate refused now is refused on the next try too.
+			return fmt.Errorf("etcd watch: TLS with %s failed: %w", endpoint, err)
 		}
 		if delivered {
 			failures = 0

@@ -1,5 +1,0 @@
-//go:build !race
-
-package etcdkv
-
-const raceEnabled = false
