@@ -201,8 +201,8 @@ func (c *Client) prefer(endpoint string) {
 	}
 }
 
-// requireLeader is the gRPC metadata "hasleader: true", which the gateway
-// passes on from this header: a member without a leader then refuses a
+// requireLeaderHeader carries the gRPC metadata "hasleader: true" (the
+// gateway passes a "Grpc-Metadata-" header on as metadata): a member without a leader then refuses a
 // request at once with "no leader" instead of holding it until its own
 // timeout (6 s measured on 3.7.3), and ends a watch when it loses its
 // leader, so that the client can go to a member that has one.
@@ -354,10 +354,11 @@ func (c *Client) gatewayFailure(endpoint, path string, status int, data []byte) 
 		return &TooLargeError{Op: path, Message: msg}
 	case strings.Contains(msg, "required revision has been compacted"):
 		return &CompactedError{Op: path}
-	case msg == "etcdserver: no leader" || strings.Contains(msg, "not capable") || strings.Contains(msg, "leader changed"):
-		// Refused before the request was proposed.
+	case msg == "etcdserver: no leader":
+		// Refused before the request was proposed (requireLeaderHeader).
 		return &failure{err: fmt.Errorf("%s: %s", endpoint, msg), retry: true, notTaken: true, answered: true}
-	case ge.Code == codeUnavailable || ge.Code == codeDeadlineExceeded || strings.Contains(msg, "timed out"):
+	case ge.Code == codeUnavailable || ge.Code == codeDeadlineExceeded || strings.Contains(msg, "timed out") || strings.Contains(msg, "leader changed"):
+		// The member may have proposed the request before it failed.
 		return &failure{err: fmt.Errorf("%s: %s", endpoint, msg), retry: true, answered: true}
 	}
 	return fmt.Errorf("etcd %s: %s: %s", path, endpoint, msg)
