@@ -575,9 +575,9 @@ func testErase(t *testing.T, cl *testCluster) {
 		if bytes.Contains(data, value) {
 			t.Errorf("member %s's database still holds the erased value", cl.members[i].name)
 		}
-		// etcd's write-ahead log holds every request until a snapshot
-		// (every 10,000 changes by default) lets it drop old segments:
-		// said here, for issue 21's purge, not asserted.
+		// The write-ahead log keeps the request that wrote the value until
+		// its 64 MB segment is dropped (see Compact): said here, for issue
+		// 21's purge, not asserted.
 		for _, f := range cl.dataFiles(i) {
 			if strings.HasSuffix(f, ".wal") {
 				if data, err := os.ReadFile(f); err == nil && bytes.Contains(data, value) {

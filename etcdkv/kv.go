@@ -475,6 +475,12 @@ func (c *Client) Delete(ctx context.Context, key string) (deleted, revision int6
 // With physical set it returns only once the members' databases have
 // dropped the old revisions (their pages are free, but still hold the
 // bytes until Defragment).
+//
+// Neither reaches a member's write-ahead log, which keeps the request that
+// wrote a value (seen in TestCluster/EraseCompactDefragment): etcd drops a
+// 64 MB log segment only when it precedes the last snapshot (every 10,000
+// changes by default) and more than --max-wals (5) segments exist, so a
+// value stays there until some 320 MB of later writes.
 func (c *Client) Compact(ctx context.Context, rev int64, physical bool) error {
 	req := struct {
 		Revision int64 `json:"revision,string"`
