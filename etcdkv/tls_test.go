@@ -1,0 +1,123 @@
+//go:build !race
+
+package etcdkv
+
+import (
+	"crypto/ecdsa"
+	"crypto/elliptic"
+	"crypto/rand"
+	"crypto/x509"
+	"crypto/x509/pkix"
+	"encoding/pem"
+	"math/big"
+	"net"
+	"os"
+	"path/filepath"
+	"testing"
+	"time"
+)
+
+// testTLS is a throwaway certificate authority with a server certificate
+// for 127.0.0.1 and a client certificate, written as PEM files (0600) the
+// way an operator would hand them to etcd and to rightsdesk.
+type testTLS struct {
+	caFile                string
+	serverCert, serverKey string
+	clientCert, clientKey string
+	// otherCA signs nothing the cluster trusts: a client with it has the
+	// wrong authority.
+	otherCAFile string
+}
+
+func newTestTLS(t *testing.T) *testTLS {
+	t.Helper()
+	dir := t.TempDir()
+	caKey, caCert, caDER := newCA(t, "rightsdesk test CA")
+	_, _, otherDER := newCA(t, "some other CA")
+	s := &testTLS{
+		caFile:      filepath.Join(dir, "ca.pem"),
+		otherCAFile: filepath.Join(dir, "other-ca.pem"),
+		serverCert:  filepath.Join(dir, "server.pem"),
+		serverKey:   filepath.Join(dir, "server-key.pem"),
+		clientCert:  filepath.Join(dir, "client.pem"),
+		clientKey:   filepath.Join(dir, "client-key.pem"),
+	}
+	writePEM(t, s.caFile, "CERTIFICATE", caDER)
+	writePEM(t, s.otherCAFile, "CERTIFICATE", otherDER)
+	// etcd's gateway dials its own member with the server certificate as
+	// its client certificate, so the server's is good for both uses.
+	leaf(t, caKey, caCert, "127.0.0.1", []x509.ExtKeyUsage{x509.ExtKeyUsageServerAuth, x509.ExtKeyUsageClientAuth}, s.serverCert, s.serverKey)
+	leaf(t, caKey, caCert, "rightsdesk", []x509.ExtKeyUsage{x509.ExtKeyUsageClientAuth}, s.clientCert, s.clientKey)
+	return s
+}
+
+var serial int64
+
+func nextSerial() *big.Int {
+	serial++
+	return big.NewInt(serial)
+}
+
+func newCA(t *testing.T, name string) (*ecdsa.PrivateKey, *x509.Certificate, []byte) {
+	t.Helper()
+	key, err := ecdsa.GenerateKey(elliptic.P256(), rand.Reader)
+	if err != nil {
+		t.Fatal(err)
+	}
+	tmpl := &x509.Certificate{
+		SerialNumber:          nextSerial(),
+		Subject:               pkix.Name{CommonName: name},
+		NotBefore:             time.Now().Add(-time.Hour),
+		NotAfter:              time.Now().Add(24 * time.Hour),
+		IsCA:                  true,
+		BasicConstraintsValid: true,
+		KeyUsage:              x509.KeyUsageCertSign | x509.KeyUsageDigitalSignature,
+	}
+	der, err := x509.CreateCertificate(rand.Reader, tmpl, tmpl, &key.PublicKey, key)
+	if err != nil {
+		t.Fatal(err)
+	}
+	cert, err := x509.ParseCertificate(der)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return key, cert, der
+}
+
+func leaf(t *testing.T, caKey *ecdsa.PrivateKey, ca *x509.Certificate, name string, usage []x509.ExtKeyUsage, certFile, keyFile string) {
+	t.Helper()
+	key, err := ecdsa.GenerateKey(elliptic.P256(), rand.Reader)
+	if err != nil {
+		t.Fatal(err)
+	}
+	tmpl := &x509.Certificate{
+		SerialNumber: nextSerial(),
+		Subject:      pkix.Name{CommonName: name},
+		NotBefore:    time.Now().Add(-time.Hour),
+		NotAfter:     time.Now().Add(24 * time.Hour),
+		KeyUsage:     x509.KeyUsageDigitalSignature,
+		ExtKeyUsage:  usage,
+	}
+	if ip := net.ParseIP(name); ip != nil {
+		tmpl.IPAddresses = []net.IP{ip}
+	} else {
+		tmpl.DNSNames = []string{name}
+	}
+	der, err := x509.CreateCertificate(rand.Reader, tmpl, ca, &key.PublicKey, caKey)
+	if err != nil {
+		t.Fatal(err)
+	}
+	keyDER, err := x509.MarshalPKCS8PrivateKey(key)
+	if err != nil {
+		t.Fatal(err)
+	}
+	writePEM(t, certFile, "CERTIFICATE", der)
+	writePEM(t, keyFile, "PRIVATE KEY", keyDER)
+}
+
+func writePEM(t *testing.T, path, kind string, der []byte) {
+	t.Helper()
+	if err := os.WriteFile(path, pem.EncodeToMemory(&pem.Block{Type: kind, Bytes: der}), 0o600); err != nil {
+		t.Fatal(err)
+	}
+}
