@@ -60,7 +60,14 @@ func chainStart(id string) string {
 
 // chainNext is the chain hash after an event with the given digest.
 func chainNext(prev, digest string) string {
-	sum := sha256.Sum256([]byte(prev + digest))
+	var buf [128]byte // the two hex digests, joined without allocating
+	if len(prev)+len(digest) > len(buf) {
+		sum := sha256.Sum256([]byte(prev + digest))
+		return hex.EncodeToString(sum[:])
+	}
+	n := copy(buf[:], prev)
+	n += copy(buf[n:], digest)
+	sum := sha256.Sum256(buf[:n])
 	return hex.EncodeToString(sum[:])
 }
 

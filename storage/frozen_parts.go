@@ -201,7 +201,10 @@ func dropSealedBy(content []byte, personal []personalPart, commit func(personalP
 		if start < 0 || end-start != 64 || string(out[start:end]) != commit(f) {
 			continue
 		}
-		out = append(append([]byte(nil), out[:start]...), out[end:]...)
+		if !dropped { // content is the caller's: the first cut copies it, the others cut the copy
+			out = append(make([]byte, 0, len(out)), out...)
+		}
+		out = append(out[:start], out[end:]...)
 		dropped = true
 	}
 	return out, dropped
@@ -216,10 +219,17 @@ func fillSealed(content []byte, personal []personalPart) []byte {
 // fillSealedBy is fillSealed, the commitment each value gives found by
 // commit.
 func fillSealedBy(content []byte, personal []personalPart, commit func(personalPart) string) []byte {
-	out := content
+	out, owned := content, false
 	for _, f := range personal {
 		if start, end := sealedField(out, f.name); start >= 0 && end == start {
-			out = append(append(append([]byte(nil), out[:start]...), commit(f)...), out[end:]...)
+			digest := commit(f)
+			if !owned { // content is the caller's: filled in a copy with room for every commitment
+				out, owned = append(make([]byte, 0, len(out)+len(personal)*(len(digest)+8)), out...), true
+			}
+			n := len(out)
+			out = append(out, digest...) // the room, then the tail moved into it
+			copy(out[start+len(digest):], out[start:n])
+			copy(out[start:], digest)
 		}
 	}
 	return out
