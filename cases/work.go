@@ -240,26 +240,51 @@ func WorkList(r Right, rules *Rules) []WorkItem {
 	if r == RightComplaint {
 		return nil
 	}
-	var out []WorkItem
+	// Each item points at its own copy of its purpose or system; the
+	// items and the copies are each allocated once, at their count (a
+	// replay makes a work list per case: one allocation per item, and the
+	// list grown by append, were a twentieth of what the demo allocated).
 	if workOfPurposes(r) {
-		for i := range rules.Purposes {
-			p := rules.Purposes[i]
+		in := func(p *PurposeItem) bool {
 			if r == RightWithdrawConsent && p.Basis != "consent" {
-				continue
+				return false
 			}
-			if r == RightObjection && !p.DirectMarketing && p.Basis != "legitimate-interests" && p.Basis != "public-task" && p.Basis != "" {
-				continue
+			return r != RightObjection || p.DirectMarketing || p.Basis == "legitimate-interests" || p.Basis == "public-task" || p.Basis == ""
+		}
+		n := 0
+		for i := range rules.Purposes {
+			if in(&rules.Purposes[i]) {
+				n++
 			}
-			out = append(out, WorkItem{ID: p.ID, Name: p.Purpose, Purpose: &p})
+		}
+		if n == 0 {
+			return nil
+		}
+		out, copies := make([]WorkItem, 0, n), make([]PurposeItem, 0, n)
+		for i := range rules.Purposes {
+			if p := &rules.Purposes[i]; in(p) {
+				copies = append(copies, *p)
+				out = append(out, WorkItem{ID: p.ID, Name: p.Purpose, Purpose: &copies[len(copies)-1]})
+			}
 		}
 		return out
 	}
+	in := func(s *System) bool { return len(s.Rights) == 0 || slices.Contains(s.Rights, r) }
+	n := 0
 	for i := range rules.Systems {
-		s := rules.Systems[i]
-		if len(s.Rights) > 0 && !slices.Contains(s.Rights, r) {
-			continue
+		if in(&rules.Systems[i]) {
+			n++
 		}
-		out = append(out, WorkItem{ID: s.ID, Name: s.Name, System: &s})
+	}
+	if n == 0 {
+		return nil
+	}
+	out, copies := make([]WorkItem, 0, n), make([]System, 0, n)
+	for i := range rules.Systems {
+		if s := &rules.Systems[i]; in(s) {
+			copies = append(copies, *s)
+			out = append(out, WorkItem{ID: s.ID, Name: s.Name, System: &copies[len(copies)-1]})
+		}
 	}
 	return out
 }
@@ -306,9 +331,11 @@ func (st *State) applyWork(right Right, ev *Event) {
 		}
 	case EventWorked:
 		if w := st.workItem(ev.Item); w != nil {
-			e := *ev
-			w.Result = &e
-			w.History = append(w.History, e)
+			// The result is the history's last entry, not a copy of its
+			// own: neither changes once recorded, and a copy per worked
+			// event was a tenth of what the demo's generator allocates.
+			w.History = append(w.History, *ev)
+			w.Result = &w.History[len(w.History)-1]
 			w.NotWorked = false
 		}
 	case EventClosed:

@@ -234,15 +234,17 @@ type newCase struct {
 func encodeNewCase(c *cases.Case, now time.Time, seed []byte) (newCase, error) {
 	rec := &record{Case: c, seed: seed}
 	out := newCase{c: c, envs: make([][]byte, 0, len(c.Events)), leaves: make([]tlog.Hash, 0, len(c.Events))}
+	sealed := make([]sealedEnvelope, 0, len(c.Events)) // for freezeSealed, should the case be closed
 	for i := range c.Events {
 		if c.Events[i].Kind == cases.EventReceived && i == 0 {
 			c.Events[i].Facts = cases.FactsOf(c)
 		}
-		env, err := rec.chain(c.Events[i])
+		env, parts, err := rec.chainSealed(c.Events[i])
 		if err != nil {
 			return out, err
 		}
 		out.envs = append(out.envs, env)
+		sealed = append(sealed, parts)
 		out.leaves = append(out.leaves, leafHash(c.ID, uint64(i+1), rec.LastDigest))
 	}
 	st, err := rec.deriveState(now, true)
@@ -253,7 +255,7 @@ func encodeNewCase(c *cases.Case, now time.Time, seed []byte) (newCase, error) {
 		return out, err
 	}
 	if st.Status == cases.StatusClosed {
-		if out.frozen, err = freezeEnvelopes(c.ID, out.envs); err != nil {
+		if out.frozen, err = freezeSealed(c.ID, out.envs, sealed); err != nil {
 			return out, err
 		}
 		out.envs = nil

@@ -60,7 +60,14 @@ func chainStart(id string) string {
 
 // chainNext is the chain hash after an event with the given digest.
 func chainNext(prev, digest string) string {
-	sum := sha256.Sum256([]byte(prev + digest))
+	var buf [128]byte // the two hex digests, joined without allocating
+	if len(prev)+len(digest) > len(buf) {
+		sum := sha256.Sum256([]byte(prev + digest))
+		return hex.EncodeToString(sum[:])
+	}
+	n := copy(buf[:], prev)
+	n += copy(buf[n:], digest)
+	sum := sha256.Sum256(buf[:n])
 	return hex.EncodeToString(sum[:])
 }
 
@@ -90,17 +97,28 @@ func appendEvent(tx *bolt.Tx, rec *record, ev cases.Event) error {
 // (seal.go), chained to the one before, and moves the record on (head,
 // revision, updated, lastDigest).
 func (rec *record) chain(ev cases.Event) ([]byte, error) {
+	env, _, err := rec.chainSealed(ev)
+	return env, err
+}
+
+// chainSealed is chain, which also returns the envelope as it made it, in
+// its parts: what a writer that freezes the timeline next would otherwise
+// read back from the envelope's text, hashing its content and values
+// again (freezeSealed).
+func (rec *record) chainSealed(ev cases.Event) ([]byte, sealedEnvelope, error) {
 	seq := rec.Events + 1
-	content, personal, salt, digest, err := seal(ev, salter{seed: rec.seed, id: rec.Case.ID}, seq)
+	content, personal, salt, digest, sealed, err := sealCommitted(ev, salter{seed: rec.seed, id: rec.Case.ID}, seq)
 	if err != nil {
-		return nil, err
+		return nil, sealedEnvelope{}, err
 	}
+	given := true
 	if ev.Rules != nil {
 		// The digest is of the content as recorded; what is stored refers
 		// to the rules instead of repeating them (rules.go).
 		var blob *rulesBlob
 		if content, blob = compactRules(content, true); blob != nil {
 			rec.blobs = append(rec.blobs, *blob)
+			given = false
 		}
 	}
 	prev := rec.Head
@@ -114,7 +132,56 @@ func (rec *record) chain(ev cases.Event) ([]byte, error) {
 	rec.LastDigest = digest
 	rec.Revision++
 	rec.UpdatedAt, rec.UpdatedBy = ev.RecordedAt, ev.Actor
-	return env, nil
+	return env, sealedEnvelope{seq: seq, prev: prev, digest: digest, salt: salt, content: content, personal: personal,
+		sealed: sealed, digestGiven: given}, nil
+}
+
+// sealedEnvelope is an envelope as chainSealed made it: its parts
+// (envelopeParts), the commitments its content holds to its personal
+// values (in the order of their names), and whether its digest is that of
+// its stored content (eventDigest), which it is unless the content refers
+// to rules stored apart.
+type sealedEnvelope struct {
+	seq         uint64
+	prev        string
+	digest      string
+	salt        []byte
+	content     []byte
+	personal    map[string]sealedValue
+	sealed      []commitment
+	digestGiven bool
+}
+
+// parts are the envelope's parts as splitEnvelope reads them from its
+// text; false when a personal value lacks its commitment or salt (never,
+// for an envelope chainSealed made).
+func (s *sealedEnvelope) parts() (envelopeParts, bool) {
+	p := envelopeParts{seq: s.seq, prev: s.prev, digest: s.digest, salt: s.salt, content: s.content}
+	if len(s.sealed) != len(s.personal) {
+		return p, false
+	}
+	if len(s.sealed) > 0 {
+		p.personal = make([]personalPart, len(s.sealed))
+	}
+	for i, c := range s.sealed {
+		v, ok := s.personal[c.name]
+		salt, err := hex.DecodeString(v.Salt)
+		if !ok || err != nil {
+			return p, false
+		}
+		p.personal[i] = personalPart{name: c.name, salt: salt, value: v.Value}
+	}
+	return p, true
+}
+
+// commitment is the commitment the content holds to personal value f.
+func (s *sealedEnvelope) commitment(f personalPart) string {
+	for _, c := range s.sealed {
+		if c.name == f.name {
+			return c.digest
+		}
+	}
+	return ""
 }
 
 // appendEnvelope appends env as json.Marshal writes it, without its

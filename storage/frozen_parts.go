@@ -188,28 +188,48 @@ func sealedField(content []byte, name string) (start, end int) {
 	return start, start + end
 }
 
-// dropSealed is content with the commitments its personal fields give
-// left empty, and whether there was any.
-func dropSealed(content []byte, personal []personalPart) ([]byte, bool) {
+// committedTo is the commitment to personal value f (fieldDigest).
+func committedTo(f personalPart) string { return fieldDigest(f.salt, f.name, f.value) }
+
+// dropSealedBy is content with the commitments its personal fields give
+// (commit: committedTo, or what sealing found) left empty, and whether
+// there was any.
+func dropSealedBy(content []byte, personal []personalPart, commit func(personalPart) string) ([]byte, bool) {
 	out, dropped := content, false
 	for _, f := range personal {
 		start, end := sealedField(out, f.name)
-		if start < 0 || end-start != 64 || string(out[start:end]) != fieldDigest(f.salt, f.name, f.value) {
+		if start < 0 || end-start != 64 || string(out[start:end]) != commit(f) {
 			continue
 		}
-		out = append(append([]byte(nil), out[:start]...), out[end:]...)
+		if !dropped { // content is the caller's: the first cut copies it, the others cut the copy
+			out = append(make([]byte, 0, len(out)), out...)
+		}
+		out = append(out[:start], out[end:]...)
 		dropped = true
 	}
 	return out, dropped
 }
 
-// fillSealed is content with the commitments left empty by dropSealed
+// fillSealed is content with the commitments left empty by dropSealedBy
 // given back.
 func fillSealed(content []byte, personal []personalPart) []byte {
-	out := content
+	return fillSealedBy(content, personal, committedTo)
+}
+
+// fillSealedBy is fillSealed, the commitment each value gives found by
+// commit.
+func fillSealedBy(content []byte, personal []personalPart, commit func(personalPart) string) []byte {
+	out, owned := content, false
 	for _, f := range personal {
 		if start, end := sealedField(out, f.name); start >= 0 && end == start {
-			out = append(append(append([]byte(nil), out[:start]...), fieldDigest(f.salt, f.name, f.value)...), out[end:]...)
+			digest := commit(f)
+			if !owned { // content is the caller's: filled in a copy with room for every commitment
+				out, owned = append(make([]byte, 0, len(out)+len(personal)*(len(digest)+8)), out...), true
+			}
+			n := len(out)
+			out = append(out, digest...) // the room, then the tail moved into it
+			copy(out[start+len(digest):], out[start:n])
+			copy(out[start:], digest)
 		}
 	}
 	return out
@@ -228,7 +248,26 @@ func fillSealed(content []byte, personal []personalPart) []byte {
 // nanoseconds) are appended to raw instead, in the same order, so that
 // out holds what compresses (frozen format 4).
 func encodeParts(out, env []byte, seq uint64, prev string, lastAt *int64, raw *[]byte) ([]byte, bool) {
-	p, err := splitEnvelope(env)
+	return encodeSealedParts(out, env, nil, seq, prev, lastAt, raw)
+}
+
+// encodeSealedParts is encodeParts, given when sealed is not nil the
+// envelope's parts as chainSealed made env: what they say is then not read
+// back from the text and hashed again, and the rebuilt text is still
+// compared with env.
+func encodeSealedParts(out, env []byte, sealed *sealedEnvelope, seq uint64, prev string, lastAt *int64, raw *[]byte) ([]byte, bool) {
+	var p envelopeParts
+	var err error
+	commit := committedTo
+	if sealed == nil {
+		p, err = splitEnvelope(env)
+	} else {
+		var ok bool
+		if p, ok = sealed.parts(); !ok {
+			return encodeSealedParts(out, env, nil, seq, prev, lastAt, raw)
+		}
+		commit = sealed.commitment
+	}
 	if err != nil || p.seq != seq || prev != "" && p.prev != prev {
 		return out, false
 	}
@@ -236,10 +275,10 @@ func encodeParts(out, env []byte, seq uint64, prev string, lastAt *int64, raw *[
 	if prev == "" {
 		flags |= partsPrev
 	}
-	if eventDigest(p.salt, p.content) != p.digest {
+	if sealed != nil && !sealed.digestGiven || sealed == nil && eventDigest(p.salt, p.content) != p.digest {
 		flags |= partsDigest
 	}
-	content, dropped := dropSealed(p.content, p.personal)
+	content, dropped := dropSealedBy(p.content, p.personal, commit)
 	if dropped {
 		flags |= partsSealed
 	}
@@ -258,7 +297,7 @@ func encodeParts(out, env []byte, seq uint64, prev string, lastAt *int64, raw *[
 	// with them is the content before splitTimes.
 	q := p
 	if dropped {
-		q.content = fillSealed(sealedLeft, p.personal)
+		q.content = fillSealedBy(sealedLeft, p.personal, commit)
 	}
 	buf := rebuilt.Get().(*[]byte)
 	*buf = appendParts((*buf)[:0], q)
