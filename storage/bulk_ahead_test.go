@@ -132,15 +132,8 @@ func TestAddBatchesWritesWhatAddRequestsWrites(t *testing.T) {
 // ahead; that batch is refused whole, and the cases written stay as they
 // were, each ID once.
 func TestAddBatchesRefusesIDsTakenMeanwhile(t *testing.T) {
-	regs, err := register.LoadRegisters(register.Embedded())
-	if err != nil {
-		t.Fatal(err)
-	}
-	now := time.Date(2026, 11, 22, 15, 0, 0, 0, time.UTC)
-	reqs, err := demo.Generate(demo.Options{Cases: 400, Seed: 2, Now: now, Registers: regs.All()})
-	if err != nil {
-		t.Fatal(err)
-	}
+	reqs, now := demoRequests(t, 400, 2)
+	var err error
 	s := created(t, filepath.Join(t.TempDir(), "cases.db"), Options{})
 	var other []*cases.Case
 	batches := 0

@@ -17,15 +17,7 @@ import (
 // order, linked to its request, chained (check passes), listed once in the
 // change log and in the queue, with its attachments stored.
 func TestBulkInsertAcrossBlocks(t *testing.T) {
-	regs, err := register.LoadRegisters(register.Embedded())
-	if err != nil {
-		t.Fatal(err)
-	}
-	now := time.Date(2026, 11, 22, 15, 0, 0, 0, time.UTC)
-	reqs, err := demo.Generate(demo.Options{Cases: 1200, Seed: 3, Now: now, Registers: regs.All()})
-	if err != nil {
-		t.Fatal(err)
-	}
+	reqs, now := demoRequests(t, 1200, 3)
 	s := created(t, filepath.Join(t.TempDir(), "cases.db"), Options{})
 	if err := s.AddRequests(reqs, now, 0); err != nil {
 		t.Fatal(err)
@@ -103,4 +95,21 @@ func BenchmarkAddRequests(b *testing.B) {
 			b.Fatal(err)
 		}
 	}
+}
+
+// demoRequests is n cases of the demo's seed, as of 22 November 2026 15:00
+// UTC, for the embedded registers, grouped as demo.Generate groups them,
+// and that time.
+func demoRequests(t testing.TB, n int, seed uint64) ([][]*cases.Case, time.Time) {
+	t.Helper()
+	regs, err := register.LoadRegisters(register.Embedded())
+	if err != nil {
+		t.Fatal(err)
+	}
+	now := time.Date(2026, 11, 22, 15, 0, 0, 0, time.UTC)
+	reqs, err := demo.Generate(demo.Options{Cases: n, Seed: seed, Now: now, Registers: regs.All()})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return reqs, now
 }

@@ -5,10 +5,6 @@ import (
 	"encoding/hex"
 	"encoding/json"
 	"testing"
-	"time"
-
-	"rightsdesk/cases/demo"
-	"rightsdesk/cases/register"
 )
 
 // TestAppendEnvelopeIsMarshal: the envelopes chain writes by hand are,
@@ -17,15 +13,7 @@ import (
 // seeded and random salts alike, an envelope of the old format (no salt)
 // and one whose content a purge removed.
 func TestAppendEnvelopeIsMarshal(t *testing.T) {
-	regs, err := register.LoadRegisters(register.Embedded())
-	if err != nil {
-		t.Fatal(err)
-	}
-	now := time.Date(2026, 11, 22, 15, 0, 0, 0, time.UTC)
-	reqs, err := demo.Generate(demo.Options{Cases: 800, Seed: 9, Now: now, Registers: regs.All()})
-	if err != nil {
-		t.Fatal(err)
-	}
+	reqs, _ := demoRequests(t, 800, 9)
 	envelopes, personal := 0, 0
 	check := func(env *envelope) {
 		t.Helper()

@@ -4,11 +4,8 @@ import (
 	"bytes"
 	"fmt"
 	"testing"
-	"time"
 
 	"rightsdesk/cases"
-	"rightsdesk/cases/demo"
-	"rightsdesk/cases/register"
 )
 
 // TestFreezeSealedIsFreezeEnvelopes: a timeline frozen from the parts
@@ -17,15 +14,7 @@ import (
 // stored apart, personal values of each kind), with salts from a seed and
 // random ones; and it thaws to the envelopes.
 func TestFreezeSealedIsFreezeEnvelopes(t *testing.T) {
-	regs, err := register.LoadRegisters(register.Embedded())
-	if err != nil {
-		t.Fatal(err)
-	}
-	now := time.Date(2026, 11, 22, 15, 0, 0, 0, time.UTC)
-	reqs, err := demo.Generate(demo.Options{Cases: 1200, Seed: 3, Now: now, Registers: regs.All()})
-	if err != nil {
-		t.Fatal(err)
-	}
+	reqs, _ := demoRequests(t, 1200, 3)
 	inParts, n := 0, 0
 	for _, seed := range [][]byte{[]byte("rightsdesk demo 3"), nil} {
 		for _, c := range flatten(reqs) {
