@@ -107,7 +107,7 @@ func (rec *record) chain(ev cases.Event) ([]byte, error) {
 // again (freezeSealed).
 func (rec *record) chainSealed(ev cases.Event) ([]byte, sealedEnvelope, error) {
 	seq := rec.Events + 1
-	content, personal, salt, digest, sealed, err := sealCommitted(ev, salter{seed: rec.seed, id: rec.Case.ID}, seq)
+	content, personal, salt, digest, sealed, err := seal(ev, salter{seed: rec.seed, id: rec.Case.ID}, seq)
 	if err != nil {
 		return nil, sealedEnvelope{}, err
 	}

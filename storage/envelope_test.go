@@ -32,7 +32,7 @@ func TestAppendEnvelopeIsMarshal(t *testing.T) {
 			for _, seed := range [][]byte{[]byte("rightsdesk demo 9"), nil} {
 				prev := chainStart(c.ID)
 				for i, ev := range c.Events {
-					content, values, salt, digest, err := seal(ev, salter{seed: seed, id: c.ID}, uint64(i+1))
+					content, values, salt, digest, _, err := seal(ev, salter{seed: seed, id: c.ID}, uint64(i+1))
 					if err != nil {
 						t.Fatal(err)
 					}

@@ -123,7 +123,7 @@ func freezeSealed(id string, envs [][]byte, sealed []sealedEnvelope) ([]byte, er
 // freezeSealedAs is freezeAs, given the envelopes' parts when sealed is
 // not nil (freezeSealed).
 func freezeSealedAs(format byte, id string, envs [][]byte, sealed []sealedEnvelope) ([]byte, error) {
-	plain, raw, err := frozenPlainSealed(format, id, envs, sealed)
+	plain, raw, err := frozenPlain(format, id, envs, sealed)
 	if err != nil {
 		return nil, err
 	}
@@ -136,15 +136,10 @@ func freezeSealedAs(format byte, id string, envs [][]byte, sealed []sealedEnvelo
 
 // frozenPlain is what a frozen value of format compresses: each envelope
 // of case id as its length, the byte of how it is stored, and its body;
-// and, in format 4, the random parts of the bodies apart (raw).
-func frozenPlain(format byte, id string, envs [][]byte) (plain, raw []byte, err error) {
-	return frozenPlainSealed(format, id, envs, nil)
-}
-
-// frozenPlainSealed is frozenPlain, given the envelopes' parts when sealed
-// is not nil (freezeSealed): each envelope's digest, and the chain's hash
-// after it (the next one's prev), are then theirs.
-func frozenPlainSealed(format byte, id string, envs [][]byte, sealed []sealedEnvelope) (plain, raw []byte, err error) {
+// and, in format 4, the random parts of the bodies apart (raw). Given the
+// envelopes' parts (sealed not nil: freezeSealed), each envelope's digest
+// and the chain's hash after it (the next one's prev) are taken from them.
+func frozenPlain(format byte, id string, envs [][]byte, sealed []sealedEnvelope) (plain, raw []byte, err error) {
 	hash := chainStart(id)
 	size := 0
 	for _, env := range envs {

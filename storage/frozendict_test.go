@@ -58,7 +58,7 @@ func TestTrainFrozenDicts(t *testing.T) {
 	}
 	var timelines, values [][]byte
 	for _, c := range frozenSample(t, path, 4, 0) {
-		plain, _, err := frozenPlain(frozenFormat, c.id, c.envs)
+		plain, _, err := frozenPlain(frozenFormat, c.id, c.envs, nil)
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -94,7 +94,7 @@ func TestMeasureFrozen(t *testing.T) {
 	per := func(ns int64) float64 { return float64(ns) / 1e3 / float64(len(closed)) }
 	start := cpuNow()
 	for _, c := range closed {
-		if _, _, err := frozenPlain(frozenFormat, c.id, c.envs); err != nil {
+		if _, _, err := frozenPlain(frozenFormat, c.id, c.envs, nil); err != nil {
 			t.Fatal(err)
 		}
 	}

@@ -178,19 +178,12 @@ func fieldDigest(salt []byte, name string, value []byte) string {
 
 // seal encodes an event as a new-format envelope's content: its personal
 // fields taken out and committed to one by one. It returns the content,
-// the values with their salts, and the envelope's salt and digest. ev is
-// not changed.
-func seal(event cases.Event, s salter, seq uint64) (content []byte, personal map[string]sealedValue, salt []byte, digest string, err error) {
-	content, personal, salt, digest, _, err = sealCommitted(event, s, seq)
-	return content, personal, salt, digest, err
-}
-
-// sealCommitted is seal, which also returns the commitments the content
-// holds to the personal values, in the order of their names (as the
-// envelope lists the values): a writer that freezes the timeline next
-// stores the envelope without them (encodeParts), and need not hash each
-// value again to find them.
-func sealCommitted(event cases.Event, s salter, seq uint64) (content []byte, personal map[string]sealedValue, salt []byte, digest string, sealed []commitment, err error) {
+// the values with their salts, the envelope's salt and digest, and the
+// commitments the content holds to the values, in the order of their
+// names (as the envelope lists them): a writer that freezes the timeline
+// next stores the envelope without them (encodeParts), and need not hash
+// each value again to find them. event is not changed.
+func seal(event cases.Event, s salter, seq uint64) (content []byte, personal map[string]sealedValue, salt []byte, digest string, sealed []commitment, err error) {
 	// The copy whose personal fields are taken out comes from a pool: its
 	// address goes where the compiler cannot follow it, and an event
 	// (about 800 bytes) allocated for each one sealed was a twentieth of

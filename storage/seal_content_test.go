@@ -67,7 +67,7 @@ func TestAppendContentIsMarshal(t *testing.T) {
 	check := func(what string, ev cases.Event) {
 		t.Helper()
 		want := sealByMarshal(t, ev, s, 3)
-		got, _, _, _, err := seal(ev, s, 3)
+		got, _, _, _, _, err := seal(ev, s, 3)
 		if err != nil {
 			t.Fatalf("%s: %v", what, err)
 		}
@@ -177,7 +177,7 @@ func setSampleIn(v reflect.Value, depth int) {
 func TestSealedEnvelopesVerify(t *testing.T) {
 	ev := cases.Event{Kind: cases.EventNoted, At: time.Date(2026, 5, 1, 9, 0, 0, 0, time.UTC), RecordedAt: time.Date(2026, 5, 1, 9, 5, 0, 0, time.UTC),
 		Actor: "marc", Text: "called the subject <back>", Reason: "asked twice", Late: "phone notes typed up"}
-	content, personal, salt, digest, err := seal(ev, salter{id: "DSR-2026-000001"}, 4)
+	content, personal, salt, digest, _, err := seal(ev, salter{id: "DSR-2026-000001"}, 4)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -213,7 +213,7 @@ func BenchmarkSeal(b *testing.B) {
 	b.Run("appendContent", func(b *testing.B) {
 		for b.Loop() {
 			for _, ev := range events {
-				if _, _, _, _, err := seal(ev, s, 3); err != nil {
+				if _, _, _, _, _, err := seal(ev, s, 3); err != nil {
 					b.Fatal(err)
 				}
 			}
