@@ -6,6 +6,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"sync"
 	"time"
 
 	bolt "go.etcd.io/bbolt"
@@ -417,12 +418,47 @@ func encodeCase(rec *record, st *cases.State) (*encodedCase, error) {
 	return enc, nil
 }
 
+// factsJSON is json.Marshal of c without its events, the same bytes, its
+// rules written by rulesJSON: a bulk write's cases hold the same few rule
+// sets, some 5 KB of JSON each, and marshalling them again for each case
+// took 1.5 of the demo's 40 CPU-seconds at 100,000 cases. The rules are
+// the last field but the events, so the rest is marshalled with the rules
+// left at zero and their JSON put in place of the zero rules' (and should
+// the layout ever differ, c is marshalled whole).
+func factsJSON(c *cases.Case) ([]byte, error) {
+	facts := *c
+	facts.Events, facts.Rules = nil, cases.Rules{}
+	raw, err := json.Marshal(&facts)
+	if err != nil {
+		return nil, err
+	}
+	tail := zeroRulesTail()
+	if !bytes.HasSuffix(raw, tail) {
+		facts.Rules = c.Rules
+		return json.Marshal(&facts)
+	}
+	rules, err := rulesJSON(&c.Rules)
+	if err != nil {
+		return nil, err
+	}
+	out := make([]byte, 0, len(raw)-len(tail)+len(rules)+len(eventsNull)+len(rulesKey))
+	out = append(append(out, raw[:len(raw)-len(tail)]...), rulesKey...)
+	return append(append(out, rules...), eventsNull...), nil
+}
+
+// eventsNull is how a case without events ends its JSON.
+const eventsNull = `,"events":null}`
+
+// zeroRulesTail is how a case with zero rules and no events ends its JSON.
+var zeroRulesTail = sync.OnceValue(func() []byte {
+	zero, _ := json.Marshal(&cases.Rules{}) // zero rules always encode
+	return append(append(append([]byte(nil), rulesKey...), zero...), eventsNull...)
+})
+
 // encodeRecord is a record's JSON as stored: the case's facts without the
 // timeline, the frozen rules by reference (whose blob joins rec.blobs).
 func encodeRecord(rec *record) ([]byte, error) {
-	facts := *rec.Case
-	facts.Events = nil
-	caseJSON, err := json.Marshal(&facts)
+	caseJSON, err := factsJSON(rec.Case)
 	if err != nil {
 		return nil, err
 	}

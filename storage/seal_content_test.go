@@ -5,6 +5,7 @@ import (
 	"encoding/hex"
 	"encoding/json"
 	"reflect"
+	"slices"
 	"testing"
 	"time"
 
@@ -257,4 +258,138 @@ func TestRulesJSONFollowsChanges(t *testing.T) {
 	if len(knownRuleSets.all()) == 0 {
 		t.Fatal("no rule set kept: each is marshalled again")
 	}
+}
+
+// TestSameRulesSeesEveryField: rules that differ in any one field, at any
+// depth (a system's retention's law, a purpose's basis), are not the same,
+// and sameRules agrees with the JSON: a field added to the rules and left
+// out of sameRules would have rulesJSON write another rule set's JSON.
+func TestSameRulesSeesEveryField(t *testing.T) {
+	filled := func() *cases.Rules {
+		var r cases.Rules
+		fill(reflect.ValueOf(&r).Elem())
+		return &r
+	}
+	base := filled()
+	for _, path := range leafPaths(reflect.TypeOf(*base), nil) {
+		changed := filled()
+		change(reflect.ValueOf(changed).Elem(), path)
+		a, _ := json.Marshal(base)
+		b, _ := json.Marshal(changed)
+		if bytes.Equal(a, b) {
+			t.Fatalf("field %v: the change leaves the JSON as it was:\n%s", path, a)
+		}
+		if sameRules(base, changed) || sameRules(changed, base) {
+			t.Errorf("field %v: rules that differ in it are the same to sameRules", path)
+		}
+	}
+	if !sameRules(base, filled()) {
+		t.Error("rules filled alike are not the same")
+	}
+	var empty, none cases.Rules
+	empty.Systems, empty.Assumptions = []cases.System{}, []string{}
+	if !sameRules(&empty, &none) {
+		t.Error("empty lists, which the JSON omits as it omits none, differ from none")
+	}
+}
+
+// fill gives every field of v a value that is not its zero value: one
+// element in each list, a value behind each pointer.
+func fill(v reflect.Value) {
+	switch v.Kind() {
+	case reflect.String:
+		v.SetString("x")
+	case reflect.Int:
+		v.SetInt(1)
+	case reflect.Bool:
+		v.SetBool(true)
+	case reflect.Struct:
+		for i := range v.NumField() {
+			fill(v.Field(i))
+		}
+	case reflect.Pointer:
+		v.Set(reflect.New(v.Type().Elem()))
+		fill(v.Elem())
+	case reflect.Slice:
+		v.Set(reflect.MakeSlice(v.Type(), 1, 1))
+		fill(v.Index(0))
+	default:
+		panic("fill: a field of kind " + v.Kind().String())
+	}
+}
+
+// leafPaths are the field indexes, through structs, pointers and a
+// list's first element (-1), of every string, number and bool under t.
+func leafPaths(t reflect.Type, at []int) [][]int {
+	switch t.Kind() {
+	case reflect.Struct:
+		var out [][]int
+		for i := range t.NumField() {
+			out = append(out, leafPaths(t.Field(i).Type, append(slices.Clone(at), i))...)
+		}
+		return out
+	case reflect.Pointer, reflect.Slice:
+		return leafPaths(t.Elem(), append(slices.Clone(at), -1))
+	default:
+		return [][]int{at}
+	}
+}
+
+// change changes the value at path under v.
+func change(v reflect.Value, path []int) {
+	for _, i := range path {
+		if i < 0 {
+			if v.Kind() == reflect.Slice {
+				v = v.Index(0)
+			} else {
+				v = v.Elem()
+			}
+			continue
+		}
+		v = v.Field(i)
+	}
+	switch v.Kind() {
+	case reflect.String:
+		v.SetString(v.String() + "y")
+	case reflect.Int:
+		v.SetInt(v.Int() + 1)
+	case reflect.Bool:
+		v.SetBool(!v.Bool())
+	}
+}
+
+// TestFactsJSONIsMarshal: the facts a record stores are, byte for byte,
+// json.Marshal's of the case without its events, over the cases of a
+// demo (every register's rule sets, met again and again) and a case
+// whose rules were changed in place after they were written once.
+func TestFactsJSONIsMarshal(t *testing.T) {
+	n := 1000
+	if testing.Short() {
+		n = 200
+	}
+	reqs, _ := demoRequests(t, n, 3)
+	check := func(c *cases.Case) {
+		t.Helper()
+		got, err := factsJSON(c)
+		if err != nil {
+			t.Fatal(err)
+		}
+		facts := *c
+		facts.Events = nil
+		if want, _ := json.Marshal(&facts); !bytes.Equal(got, want) {
+			t.Fatalf("%s:\n got %s\nwant %s", c.ID, got, want)
+		}
+	}
+	var last *cases.Case
+	for _, r := range reqs {
+		for _, c := range r {
+			check(c)
+			last = c
+		}
+	}
+	last.Rules.Zone += "x"
+	if len(last.Rules.Systems) > 0 {
+		last.Rules.Systems[0].Categories = append(last.Rules.Systems[0].Categories, "renamed in place")
+	}
+	check(last)
 }
