@@ -392,7 +392,7 @@ func encodeCase(rec *record, st *cases.State) (*encodedCase, error) {
 	if err != nil {
 		return nil, err
 	}
-	view, err := json.Marshal(cases.NewView(rec.Case, st, rec.Revision, false))
+	view, err := appendView(nil, cases.NewView(rec.Case, st, rec.Revision, false))
 	if err != nil {
 		return nil, err
 	}
@@ -420,9 +420,7 @@ func encodeCase(rec *record, st *cases.State) (*encodedCase, error) {
 // encodeRecord is a record's JSON as stored: the case's facts without the
 // timeline, the frozen rules by reference (whose blob joins rec.blobs).
 func encodeRecord(rec *record) ([]byte, error) {
-	facts := *rec.Case
-	facts.Events = nil
-	caseJSON, err := json.Marshal(&facts)
+	caseJSON, err := appendFacts(nil, rec.Case)
 	if err != nil {
 		return nil, err
 	}
@@ -443,5 +441,5 @@ func encodeRecord(rec *record) ([]byte, error) {
 		}
 		stored.Retained = append(stored.Retained, raw)
 	}
-	return json.Marshal(stored)
+	return appendStoredRecord(nil, &stored)
 }
