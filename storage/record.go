@@ -222,7 +222,7 @@ func assembleRecord(stored *storedRecord, id string, events []cases.Event, remov
 func readEvents(tl timeline, id string, lookup func(string) []byte) (events []cases.Event, removed []int, err error) {
 	err = tl.forEach(func(k, v []byte) error {
 		var env envelope
-		if err := json.Unmarshal(v, &env); err != nil {
+		if err := unmarshalEnvelope(v, &env); err != nil {
 			return fmt.Errorf("case %s event %d: %w", id, binary.BigEndian.Uint64(k), err)
 		}
 		var ev cases.Event
