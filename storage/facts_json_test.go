@@ -19,9 +19,8 @@ var awkwardStrings = []string{`a <b> & "c" \ d`, "tab\there\nline\r\b\f", "\x00\
 // fill sets every exported field v holds, recursively, to a value that is
 // not its zero, strings to s: a field added to cases.Case or cases.View
 // that the hand-written encoders do not write then shows in
-// json.Marshal's bytes and not in theirs. Rules and events are left to
-// json.Marshal (appendFacts hands the rules to it; a view with events
-// goes to it whole).
+// json.Marshal's bytes and not in theirs. Events are left out (a view
+// with events goes to json.Marshal whole; facts hold none).
 func fill(v reflect.Value, s string, n int) {
 	switch v.Kind() {
 	case reflect.String:
@@ -58,9 +57,6 @@ func fill(v reflect.Value, s string, n int) {
 			return
 		case reflect.TypeFor[cases.Date]():
 			v.Set(reflect.ValueOf(cases.Date{Year: 2026, Month: 2, Day: 1 + n%28}))
-			return
-		case reflect.TypeFor[cases.Rules]():
-			v.Set(reflect.ValueOf(cases.Rules{Regime: "eu-gdpr", Zone: "Europe/Warsaw", Calendar: "PL", Source: s}))
 			return
 		}
 		for i := 0; i < v.NumField(); i++ {
@@ -183,4 +179,41 @@ func TestAppendStoredRecordIsMarshal(t *testing.T) {
 		check("none purged "+str, &s)
 	}
 	check("not JSON", &storedRecord{Case: json.RawMessage(`{"a":`)})
+}
+
+// TestAppendRulesIsMarshal holds appendRules to json.Marshal of a rule
+// set: those of a demo's cases, every field filled with awkward strings,
+// numbers zero, negative and large, and the zero rule set.
+func TestAppendRulesIsMarshal(t *testing.T) {
+	check := func(what string, r *cases.Rules) {
+		t.Helper()
+		want, err := json.Marshal(r)
+		if err != nil {
+			t.Fatalf("%s: %v", what, err)
+		}
+		if got := appendRules(nil, r); !bytes.Equal(got, want) {
+			t.Fatalf("%s:\n got %s\nwant %s", what, got, want)
+		}
+	}
+	groups, _ := demoRequests(t, 300, 6)
+	systems := 0
+	for _, group := range groups {
+		for _, c := range group {
+			check(c.ID, &c.Rules)
+			systems += len(c.Rules.Systems)
+		}
+	}
+	if systems < 300 {
+		t.Fatalf("%d systems: the demo does not cover enough", systems)
+	}
+	check("zero", &cases.Rules{})
+	for i, s := range awkwardStrings {
+		var r cases.Rules
+		fill(reflect.ValueOf(&r).Elem(), s, i)
+		check("filled "+s, &r)
+		r.PromiseDays, r.PauseWindowDays, r.IdentityWaitDays, r.BackdateHours = 0, 0, -7, 1<<62
+		r.Systems[1].Retention, r.Systems[0].Retention.ID, r.Systems[0].Categories = nil, "", []string{}
+		r.ExtraHolidays, r.Approval = []cases.Date{}, nil
+		check("empties "+s, &r)
+	}
 }
