@@ -100,6 +100,21 @@ func TestUnmarshalEnvelopeIsUnmarshal(t *testing.T) {
 			}
 		}
 	}
+	// The key chain's, and a timeline's before schema 4: no salt.
+	for seq, content := range []string{`{"kind":"created","key":"k+1+AQ==","at":"2026-11-30T12:00:00Z"}`, `{}`, `"x"`, `{"a":[1,{"b":"}"}]}`} {
+		v, err := json.Marshal(envelope{Seq: uint64(seq + 1), Prev: chainStart("keys"), Digest: chainStart(content), Content: json.RawMessage(content)})
+		if err != nil {
+			t.Fatal(err)
+		}
+		check("unsalted", v)
+		if p, err := splitUnsalted(v); err != nil || !plainParts(&p) {
+			t.Errorf("not read by hand: %s", v)
+		}
+		for _, change := range [][2]string{{`"content":`, `"content": `}, {`"content":`, `"salt":"","content":`},
+			{`,"prev"`, `,"prev":"","prev"`}, {`"}`, `" }`}, {`{"seq":`, `{"seq":-`}} {
+			check(change[1], bytes.Replace(v, []byte(change[0]), []byte(change[1]), 1))
+		}
+	}
 	if fast < 1000 || personal < 500 {
 		t.Fatalf("%d envelopes read by hand, %d personal values: the demo does not cover enough", fast, personal)
 	}

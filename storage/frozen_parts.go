@@ -544,16 +544,22 @@ func eventText(seq uint64, v []byte) ([]byte, error) {
 // envelope on reflection, analysing the envelope type in each process; an
 // envelope laid out as this build writes it (splitEnvelope) is read from
 // its parts instead, its content and values copied out of v (which may be
-// the database's memory). Anything else goes to encoding/json whole: not
-// JSON, an older layout, a null, a name with an escape or not UTF-8
+// the database's memory), as is one with no salt (splitUnsalted: the key
+// chain's). Anything else goes to encoding/json whole: not JSON, an older
+// layout, a null, a name with an escape or not UTF-8
 // (TestUnmarshalEnvelopeIsUnmarshal).
 func unmarshalEnvelope(v []byte, env *envelope) error {
 	p, err := splitEnvelope(v)
+	if err != nil {
+		p, err = splitUnsalted(v)
+	}
 	if err != nil || !plainParts(&p) || !json.Valid(v) {
 		return json.Unmarshal(v, env)
 	}
 	env.Seq, env.Prev, env.Digest = p.seq, p.prev, p.digest
-	env.Salt = hex.EncodeToString(p.salt)
+	if p.salt != nil {
+		env.Salt = hex.EncodeToString(p.salt)
+	}
 	env.Content = append(json.RawMessage(nil), p.content...)
 	if len(p.personal) > 0 {
 		env.Personal = make(map[string]sealedValue, len(p.personal))
@@ -562,6 +568,37 @@ func unmarshalEnvelope(v []byte, env *envelope) error {
 		}
 	}
 	return nil
+}
+
+// splitUnsalted reads the parts of an envelope with no salt and no
+// personal values, as the key chain's are (and a timeline's before schema
+// 4): {"seq":N,"prev":"…","digest":"…","content":…}.
+func splitUnsalted(env []byte) (envelopeParts, error) {
+	var p envelopeParts
+	r := partReader{b: env}
+	if !r.lit(`{"seq":`) {
+		return p, errNotParts
+	}
+	start := r.i
+	for r.i < len(r.b) && r.b[r.i] >= '0' && r.b[r.i] <= '9' {
+		r.i++
+	}
+	seq, err := strconv.ParseUint(string(r.b[start:r.i]), 10, 64)
+	if err != nil || !r.lit(`,"prev":"`) {
+		return p, errNotParts
+	}
+	p.seq = seq
+	var ok bool
+	if p.prev, ok = r.hex(64); !ok || !r.lit(`","digest":"`) {
+		return p, errNotParts
+	}
+	if p.digest, ok = r.hex(64); !ok || !r.lit(`","content":`) {
+		return p, errNotParts
+	}
+	if p.content, ok = r.value(); !ok || !r.lit(`}`) || r.i != len(r.b) {
+		return p, errNotParts
+	}
+	return p, nil
 }
 
 // plainParts says whether p's names are what encoding/json would decode
