@@ -87,49 +87,10 @@ func appendView(b []byte, v *cases.View) ([]byte, error) {
 		return nil, err
 	}
 	b = appendStringField(b, "text", v.Text)
-	if d := v.Deadlines; d != nil {
-		// Its regime and tz are the view's own (the shallower field wins).
-		b = append(b, `,"calendar":`...)
-		b = appendJSONString(b, d.Calendar)
-		b = append(b, `,"receipt_date":`...)
-		b = appendJSONString(b, d.ReceiptDate.String())
-		b = appendNullableDate(b, "due", d.Due)
-		if b, err = appendNullableTime(b, "due_at", d.DueAt); err != nil {
+	if v.Deadlines != nil {
+		if b, err = appendDeadlines(b, v.Deadlines); err != nil {
 			return nil, err
 		}
-		b = appendNullableDate(b, "base_due", d.BaseDue)
-		b = appendNullableDate(b, "extended_due", d.ExtendedDue)
-		b = appendNullableDate(b, "extension_notice_by", d.ExtensionNoticeBy)
-		b = append(b, `,"extension_valid":`...)
-		switch {
-		case d.ExtensionValid == nil:
-			b = append(b, "null"...)
-		case *d.ExtensionValid:
-			b = append(b, "true"...)
-		default:
-			b = append(b, "false"...)
-		}
-		b = appendNullableDate(b, "refusal_by", d.RefusalBy)
-		b = appendNullableDate(b, "promise_due", d.PromiseDue)
-		b = appendNullableDate(b, "target_due", d.TargetDue)
-		b = appendNullableDate(b, "effective_due", d.EffectiveDue)
-		if b, err = appendNullableTime(b, "effective_due_at", d.EffectiveDueAt); err != nil {
-			return nil, err
-		}
-		b = appendNullableDate(b, "acknowledge_by", d.AcknowledgeBy)
-		b = appendNullableDate(b, "act_by", d.ActBy)
-		b = append(b, `,"clock":`...)
-		b = appendJSONString(b, string(d.Clock))
-		b = appendNullableDate(b, "clock_since", d.ClockSince)
-		b = appendStringField(b, "clock_reason", d.ClockReason)
-		b = append(b, `,"start_date":`...)
-		b = appendJSONString(b, d.StartDate.String())
-		b = append(b, `,"paused_days":`...)
-		b = strconv.AppendInt(b, int64(d.PausedDays), 10)
-		b = appendNullableDate(b, "due_without_pause", d.DueWithoutPause)
-		b = appendDateField(b, "forwarded_on", d.ForwardedOn)
-		b = appendStringList(b, "steps", d.Steps)
-		b = appendStringsField(b, "warnings", d.Warnings)
 	}
 	b = append(b, `,"outcome":`...)
 	b = appendJSONString(b, string(v.Outcome))
@@ -166,6 +127,56 @@ func appendView(b []byte, v *cases.View) ([]byte, error) {
 		b = append(appendJSONString(b, x.Reason), '}')
 	}
 	return append(b, '}'), nil
+}
+
+// appendDeadlines appends the fields of a view's deadlines as json.Marshal
+// writes them inside the view: all but their regime and tz, which are the
+// view's own (the shallower field wins).
+func appendDeadlines(b []byte, d *cases.Deadlines) ([]byte, error) {
+	var err error
+	b = append(b, `,"calendar":`...)
+	b = appendJSONString(b, d.Calendar)
+	b = append(b, `,"receipt_date":`...)
+	b = appendJSONString(b, d.ReceiptDate.String())
+	b = appendNullableDate(b, "due", d.Due)
+	if b, err = appendNullableTime(b, "due_at", d.DueAt); err != nil {
+		return nil, err
+	}
+	b = appendNullableDate(b, "base_due", d.BaseDue)
+	b = appendNullableDate(b, "extended_due", d.ExtendedDue)
+	b = appendNullableDate(b, "extension_notice_by", d.ExtensionNoticeBy)
+	b = append(b, `,"extension_valid":`...)
+	switch {
+	case d.ExtensionValid == nil:
+		b = append(b, "null"...)
+	case *d.ExtensionValid:
+		b = append(b, "true"...)
+	default:
+		b = append(b, "false"...)
+	}
+	b = appendNullableDate(b, "refusal_by", d.RefusalBy)
+	b = appendNullableDate(b, "promise_due", d.PromiseDue)
+	b = appendNullableDate(b, "target_due", d.TargetDue)
+	b = appendNullableDate(b, "effective_due", d.EffectiveDue)
+	if b, err = appendNullableTime(b, "effective_due_at", d.EffectiveDueAt); err != nil {
+		return nil, err
+	}
+	b = appendNullableDate(b, "acknowledge_by", d.AcknowledgeBy)
+	b = appendNullableDate(b, "act_by", d.ActBy)
+	b = append(b, `,"clock":`...)
+	b = appendJSONString(b, string(d.Clock))
+	b = appendNullableDate(b, "clock_since", d.ClockSince)
+	b = appendStringField(b, "clock_reason", d.ClockReason)
+	b = append(b, `,"start_date":`...)
+	b = appendJSONString(b, d.StartDate.String())
+	b = append(b, `,"paused_days":`...)
+	b = strconv.AppendInt(b, int64(d.PausedDays), 10)
+	b = appendNullableDate(b, "due_without_pause", d.DueWithoutPause)
+	b = appendDateField(b, "forwarded_on", d.ForwardedOn)
+	b = appendStringList(b, "steps", d.Steps)
+	b = appendStringsField(b, "warnings", d.Warnings)
+
+	return b, nil
 }
 
 // appendSubject appends a subject as json.Marshal writes it: its
