@@ -15,9 +15,10 @@ import (
 // Event type (cachedTypeFields). The events as the store writes them
 // (json.Marshal's form: no spaces, every key once, as the struct names it,
 // and the store's "sealed" commitments, which no field takes) are read
-// here by hand, the nested objects (facts, rules, attachment...)
-// by encoding/json; anything else (a space, an escape, an unknown key, a
-// null) goes to encoding/json whole, so that nothing reads differently.
+// here by hand, the rules too (unmarshalRulesFast), the other nested
+// objects (facts, attachment...) by encoding/json; anything else (a
+// space, an escape, an unknown key, a null) goes to encoding/json whole,
+// so that nothing reads differently.
 // The fields it knows are eventFields.
 func UnmarshalEvent(data []byte, ev *Event) error {
 	if unmarshalEventFast(data, ev) {
@@ -126,13 +127,22 @@ var eventFields = sync.OnceValue(func() map[string]eventField {
 	// Objects and lists of objects, read by encoding/json (a null, or
 	// anything but an object or a list, goes to it whole).
 	for name, f := range map[string]func(*Event) any{
-		"attachment": func(ev *Event) any { return &ev.Attachment }, "rules": func(ev *Event) any { return &ev.Rules },
-		"system": func(ev *Event) any { return &ev.System }, "external": func(ev *Event) any { return &ev.External },
+		"attachment": func(ev *Event) any { return &ev.Attachment }, "system": func(ev *Event) any { return &ev.System },
+		"external": func(ev *Event) any { return &ev.External },
 		"approval": func(ev *Event) any { return &ev.Approval }, "facts": func(ev *Event) any { return &ev.Facts },
 		"retained": func(ev *Event) any { return &ev.Retained },
 	} {
 		add(name, func(ev *Event, v []byte) bool { return (v[0] == '{' || v[0] == '[') && json.Unmarshal(v, f(ev)) == nil })
 	}
+	// The rules, which every received event holds, by hand when they are
+	// in json.Marshal's form (unmarshalRulesFast).
+	add("rules", func(ev *Event, v []byte) bool {
+		if r := new(Rules); unmarshalRulesFast(v, r) {
+			ev.Rules = r
+			return true
+		}
+		return (v[0] == '{' || v[0] == '[') && json.Unmarshal(v, &ev.Rules) == nil
+	})
 	add("at", func(ev *Event, v []byte) bool { return v[0] == '"' && ev.At.UnmarshalJSON(v) == nil })
 	add("recorded_at", func(ev *Event, v []byte) bool { return v[0] == '"' && ev.RecordedAt.UnmarshalJSON(v) == nil })
 	add("grounds", func(ev *Event, v []byte) bool {

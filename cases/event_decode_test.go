@@ -135,7 +135,8 @@ func TestUnmarshalEventIsJSON(t *testing.T) {
 func FuzzUnmarshalEvent(f *testing.F) {
 	for _, s := range []string{`{"kind":"noted","at":"2026-03-09T10:00:00Z","actor":"anna","text":"x"}`,
 		`{"tags":["a","b"],"draft":true,"until":"2026-03-09","purged_through":3}`,
-		`{"facts":{"controller":"crisp"},"rules":{"regime":"eu-gdpr"}}`, `{"text":"a\"b"}`} {
+		`{"facts":{"controller":"crisp"},"rules":{"regime":"eu-gdpr"}}`, `{"text":"a\"b"}`,
+		`{"rules":{"promise_days":3,"systems":[{"id":"a\u00e9\n","retention":{"data":"d"}}],"extra_holidays":["2026-01-02"]}}`} {
 		f.Add([]byte(s))
 	}
 	f.Fuzz(func(t *testing.T, data []byte) { sameAsJSON(t, data) })
@@ -176,5 +177,92 @@ func BenchmarkUnmarshalEvent(b *testing.B) {
 				}
 			}
 		})
+	}
+}
+
+// TestUnmarshalRulesIsJSON: every rule set the embedded registers give a
+// demo's cases reads by the hand-written path (unmarshalRulesFast) as
+// json.Unmarshal reads it, alone and inside its received event; so does a
+// rule set with every field set, awkward strings included; rule sets in
+// any other form read as json.Unmarshal reads them, errors included.
+func TestUnmarshalRulesIsJSON(t *testing.T) {
+	regs, err := register.LoadRegisters(register.Embedded())
+	if err != nil {
+		t.Fatal(err)
+	}
+	now := time.Date(2026, 11, 22, 15, 0, 0, 0, time.UTC)
+	reqs, err := demo.Generate(demo.Options{Cases: 300, Seed: 7, Now: now, Registers: regs.All()})
+	if err != nil {
+		t.Fatal(err)
+	}
+	fastRules := func(data []byte) {
+		t.Helper()
+		var want, got cases.Rules
+		if err := json.Unmarshal(data, &want); err != nil {
+			t.Fatal(err)
+		}
+		if !cases.UnmarshalRulesFast(data, &got) {
+			t.Fatalf("the hand-written path did not read %s", data)
+		}
+		if !reflect.DeepEqual(got, want) {
+			t.Fatalf("%s:\n got %+v\nwant %+v", data, got, want)
+		}
+	}
+	sets, systems := 0, 0
+	for _, group := range reqs {
+		for _, c := range group {
+			data, err := json.Marshal(&c.Rules)
+			if err != nil {
+				t.Fatal(err)
+			}
+			fastRules(data)
+			ev := cases.Event{Kind: cases.EventReceived, At: now, RecordedAt: now, Actor: "anna", Rules: &c.Rules}
+			event, err := json.Marshal(&ev)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if !sameAsJSON(t, event) {
+				t.Fatalf("the hand-written path did not read %s", event)
+			}
+			sets++
+			systems += len(c.Rules.Systems)
+		}
+	}
+	if sets < 300 || systems < 300 {
+		t.Fatalf("%d rule sets with %d systems: the demo does not cover enough", sets, systems)
+	}
+	for _, s := range []string{`a <b> & "c" \ d`, "tab\there\r\n\b\f\x00\x1f", "Łódź, 東京", "line\u2028sep\u2029", "bad \xff utf-8",
+		"\U0001F600 outside the BMP", "plain", ""} {
+		full := cases.Rules{Regime: s, Zone: s, Calendar: s, ExtraHolidays: []cases.Date{cases.NewDate(2026, 1, 2), cases.NewDate(2026, 12, 31)},
+			PromiseDays: -3, Pause: cases.PauseNone, PauseWindowDays: 10, ActByWorkingDays: 0, ForwardWorkingDays: 7,
+			ComplaintTargetDays: 9223372036854775807, IdentityWaitDays: 1, BackdateHours: 48, EarliestClock: true,
+			Systems: []cases.System{{ID: s, Name: s, Categories: []string{s, "b"}, Rights: []cases.Right{cases.RightAccess},
+				Role: s, Customer: s, Recipient: s, Retention: &cases.RetentionRule{ID: s, Data: s, Length: "1y", Period: s,
+					From: s, Law: s, Ground: cases.Ground(s), Gap: s}, Source: s}, {Categories: []string{}, Retention: &cases.RetentionRule{}}},
+			Purposes:    []cases.PurposeItem{{ID: s, Purpose: s, Basis: s, DirectMarketing: true, Source: s}, {}},
+			Assumptions: []string{s}, Approval: []cases.ApprovalCondition{cases.ApprovalFinal, cases.ApprovalCondition(s)}, Source: s}
+		data, err := json.Marshal(&full)
+		if err != nil {
+			t.Fatal(err)
+		}
+		fastRules(data)
+		ev := cases.Event{Kind: cases.EventReceived, At: now, RecordedAt: now, Actor: "anna", Rules: &full}
+		event, _ := json.Marshal(&ev)
+		sameAsJSON(t, event)
+	}
+	for _, rules := range []string{
+		`{}`, `{"regime":"eu-gdpr"}`, `{"regime":"eu-gdpr","regime":"uk"}`, `{"Regime":"eu-gdpr"}`, `{"regime":null}`,
+		`{"regime": "eu-gdpr"}`, `{"unknown":1}`, `{"promise_days":07}`, `{"promise_days":1e2}`, `{"promise_days":1.5}`,
+		`{"promise_days":-0}`, `{"promise_days":99999999999999999999}`, `{"promise_days":"3"}`, `{"promise_days":null}`,
+		`{"earliest_clock":true}`, `{"earliest_clock":1}`, `{"extra_holidays":[]}`, `{"extra_holidays":["2026-02-30"]}`,
+		`{"extra_holidays":["2026-01-02","2026-12-31"]}`, `{"extra_holidays":null}`, `{"systems":[]}`, `{"systems":[{}]}`,
+		`{"systems":[{"id":"a","id":"b"}]}`, `{"systems":[{"retention":{}}]}`, `{"systems":[{"retention":null}]}`,
+		`{"systems":[{"retention":{"data":"x","unknown":1}}]}`, `{"systems":[{"rights":["access",1]}]}`, `{"systems":{}}`,
+		`{"systems":[{},]}`, `{"systems":[{} ,{}]}`, `{"purposes":[{"direct_marketing":false}]}`, `{"purposes":[null]}`,
+		`{"approval":["final"]}`, `{"source":"a\/b\u00e9\u00E9"}`, `{"source":"\ud83d\ude00"}`, `{"source":"\ud83d"}`,
+		`{"source":"\u12"}`, `{"source":"\u+123"}`, `{"source":"\x41"}`, `{"source":"a\"}`, "{\"source\":\"\xff\"}",
+		"{\"source\":\"a\tb\"}", `{"assumptions":[]}`, `{"assumptions":[""]}`, `{"source":"dpo"}`, `[]`, `{"regime":"eu-gdpr"`,
+	} {
+		sameAsJSON(t, []byte(`{"kind":"received","rules":`+rules+`}`))
 	}
 }

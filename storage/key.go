@@ -146,7 +146,7 @@ func keyChain(tx *bolt.Tx) ([]KeyEvent, error) {
 			return nil
 		}
 		var env envelope
-		if err := json.Unmarshal(v, &env); err != nil {
+		if err := unmarshalEnvelope(v, &env); err != nil {
 			return fmt.Errorf("key event unreadable: %v", err)
 		}
 		sum := sha256.Sum256(env.Content)
@@ -219,11 +219,20 @@ func verifiers(events []KeyEvent) (note.Verifiers, error) {
 
 // seededKey derives a test database's signing key from its seed.
 func seededKey(name string, seed []byte) (skey, vkey string, err error) {
+	skey, vkey, _ = seededSigner(name, seed)
+	return skey, vkey, nil
+}
+
+// seededSigner is seededKey with the signer of its key, which newSigner
+// would make again from skey (a multiplication by the base point, in
+// every command that writes to a test database: the demo's).
+func seededSigner(name string, seed []byte) (skey, vkey string, s *edSigner) {
 	sum := sha256.Sum256(append([]byte("rightsdesk signing key\x00"), seed...))
 	// note.GenerateKey(bytes.NewReader(sum[:]), name), without its table
 	// (key_sign.go): the sum is the seed.
-	skey, vkey = edKey(name, sum[:]).encoded(sum[:])
-	return skey, vkey, nil
+	s = edKey(name, sum[:])
+	skey, vkey = s.encoded(sum[:])
+	return skey, vkey, s
 }
 
 // signer returns the database's signing key, creating it on first use and
@@ -254,9 +263,10 @@ func cachedSigner(tx *bolt.Tx, now time.Time, cache *keyCache) (note.Signer, err
 		}
 	}
 	var cached bool
+	var seeded *edSigner
 	if skey, vkey, s, cached = cache.get(id); !cached {
 		if seed != nil {
-			skey, vkey, err = seededKey(name, seed)
+			skey, vkey, seeded = seededSigner(name, seed)
 		} else {
 			skey, vkey, reason, err = loadKey(tx, name)
 		}
@@ -288,7 +298,12 @@ func cachedSigner(tx *bolt.Tx, now time.Time, cache *keyCache) (note.Signer, err
 	if cached {
 		return s, nil
 	}
-	if s, err = newSigner(skey); err == nil && (reason == "" || seed != nil) {
+	if seeded != nil {
+		s = seeded
+	} else {
+		s, err = newSigner(skey)
+	}
+	if err == nil && (reason == "" || seed != nil) {
 		// A key file read as it was (not one made just now, whose
 		// identity id does not name) or a test key.
 		cache.put(id, skey, vkey, s)

@@ -75,6 +75,19 @@ func TestSignerSignsAsNote(t *testing.T) {
 	if s, v, err := seededKey("rightsdesk-test-key/x", []byte("seed")); err != nil || s != wantS || v != wantV {
 		t.Errorf("seededKey: %q, %q, %v; want %q, %q", s, v, err, wantS, wantV)
 	}
+	// The signer seededSigner hands over is the one newSigner makes of its key.
+	skey, _, seeded := seededSigner("rightsdesk-test-key/x", []byte("seed"))
+	parsed, err := newSigner(skey)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, msg := range []string{"", "rightsdesk checkpoint\n42\n"} {
+		a, err1 := seeded.Sign([]byte(msg))
+		b, err2 := parsed.Sign([]byte(msg))
+		if err1 != nil || err2 != nil || !bytes.Equal(a, b) || seeded.Name() != parsed.Name() || seeded.KeyHash() != parsed.KeyHash() {
+			t.Errorf("seededSigner's signer signs %x (%v), newSigner's %x (%v)", a, err1, b, err2)
+		}
+	}
 	good, _, _ := note.GenerateKey(bytes.NewReader(sum[:]), "rightsdesk/x")
 	for _, bad := range []string{"", "PRIVATE+KEY", good[:len(good)-4], "PRIVATE+KEY+rightsdesk/x+00000000+" + good[len(good)-44:],
 		"PUBLIC+KEY" + good[len("PRIVATE+KEY"):], "PRIVATE+KEY+a b+" + good[len("PRIVATE+KEY+rightsdesk/x+"):]} {

@@ -223,7 +223,7 @@ func assembleRecord(stored *storedRecord, id string, events []cases.Event, remov
 func readEvents(tl timeline, id string, lookup func(string) []byte) (events []cases.Event, removed []int, err error) {
 	err = tl.forEach(func(k, v []byte) error {
 		var env envelope
-		if err := json.Unmarshal(v, &env); err != nil {
+		if err := unmarshalEnvelope(v, &env); err != nil {
 			return fmt.Errorf("case %s event %d: %w", id, binary.BigEndian.Uint64(k), err)
 		}
 		var ev cases.Event
@@ -393,7 +393,7 @@ func encodeCase(rec *record, st *cases.State) (*encodedCase, error) {
 	if err != nil {
 		return nil, err
 	}
-	view, err := json.Marshal(cases.NewView(rec.Case, st, rec.Revision, false))
+	view, err := appendView(nil, cases.NewView(rec.Case, st, rec.Revision, false))
 	if err != nil {
 		return nil, err
 	}
@@ -428,14 +428,14 @@ func encodeCase(rec *record, st *cases.State) (*encodedCase, error) {
 func factsJSON(c *cases.Case) ([]byte, error) {
 	facts := *c
 	facts.Events, facts.Rules = nil, cases.Rules{}
-	raw, err := json.Marshal(&facts)
+	raw, err := appendFacts(nil, &facts) // json.Marshal's bytes (facts_json.go)
 	if err != nil {
 		return nil, err
 	}
 	tail := zeroRulesTail()
 	if !bytes.HasSuffix(raw, tail) {
 		facts.Rules = c.Rules
-		return json.Marshal(&facts)
+		return appendFacts(nil, &facts)
 	}
 	rules, err := rulesJSON(&c.Rules)
 	if err != nil {
@@ -451,7 +451,7 @@ const eventsNull = `,"events":null}`
 
 // zeroRulesTail is how a case with zero rules and no events ends its JSON.
 var zeroRulesTail = sync.OnceValue(func() []byte {
-	zero, _ := json.Marshal(&cases.Rules{}) // zero rules always encode
+	zero := appendRules(nil, &cases.Rules{})
 	return append(append(append([]byte(nil), rulesKey...), zero...), eventsNull...)
 })
 
@@ -479,5 +479,5 @@ func encodeRecord(rec *record) ([]byte, error) {
 		}
 		stored.Retained = append(stored.Retained, raw)
 	}
-	return json.Marshal(stored)
+	return appendStoredRecord(nil, &stored)
 }

@@ -199,10 +199,7 @@ func rulesJSON(r *cases.Rules) ([]byte, error) {
 			return k.json, nil
 		}
 	}
-	raw, err := json.Marshal(r)
-	if err != nil {
-		return nil, err
-	}
+	raw := appendRules(nil, r) // json.Marshal's bytes (facts_json.go)
 	addRuleSet(raw, r)
 	return raw, nil
 }

@@ -267,7 +267,7 @@ func TestRulesJSONFollowsChanges(t *testing.T) {
 func TestSameRulesSeesEveryField(t *testing.T) {
 	filled := func() *cases.Rules {
 		var r cases.Rules
-		fill(reflect.ValueOf(&r).Elem())
+		fill(reflect.ValueOf(&r).Elem(), "rule", 1)
 		return &r
 	}
 	base := filled()
@@ -293,30 +293,6 @@ func TestSameRulesSeesEveryField(t *testing.T) {
 	}
 }
 
-// fill gives every field of v a value that is not its zero value: one
-// element in each list, a value behind each pointer.
-func fill(v reflect.Value) {
-	switch v.Kind() {
-	case reflect.String:
-		v.SetString("x")
-	case reflect.Int:
-		v.SetInt(1)
-	case reflect.Bool:
-		v.SetBool(true)
-	case reflect.Struct:
-		for i := range v.NumField() {
-			fill(v.Field(i))
-		}
-	case reflect.Pointer:
-		v.Set(reflect.New(v.Type().Elem()))
-		fill(v.Elem())
-	case reflect.Slice:
-		v.Set(reflect.MakeSlice(v.Type(), 1, 1))
-		fill(v.Index(0))
-	default:
-		panic("fill: a field of kind " + v.Kind().String())
-	}
-}
 
 // leafPaths are the field indexes, through structs, pointers and a
 // list's first element (-1), of every string, number and bool under t.
