@@ -7,9 +7,8 @@ import (
 	"sync"
 	"time"
 
-	bolt "go.etcd.io/bbolt"
-
 	"rightsdesk/cases"
+	"rightsdesk/storage/kv"
 )
 
 // In team mode the server, not the client's environment, says who records
@@ -337,14 +336,14 @@ func (s *Store) FlushReads() error {
 	if n == 0 {
 		return nil
 	}
-	return s.update(func(*bolt.Tx) error { return nil }) // sealed writes them
+	return s.update(func(kv.Tx) error { return nil }) // sealed writes them
 }
 
 // writePendingReads writes the pending reads into tx's access log; they
 // leave the pending list only when tx commits. The caller holds the
 // store's write order (held.go's write lock, or the store's lock), so no
 // other transaction writes the same entries meanwhile.
-func (s *Store) writePendingReads(tx *bolt.Tx) error {
+func (s *Store) writePendingReads(tx kv.Tx) error {
 	s.reads.mu.Lock()
 	taken := append([]Access(nil), s.reads.list...)
 	s.reads.mu.Unlock()
@@ -374,5 +373,5 @@ func (s *Store) flushReadsOnClose() error {
 	if err := s.readOnlyError(); err != nil {
 		return fmt.Errorf("%d reads could not be written to the access log: %w", n, err)
 	}
-	return s.guarded(func() error { return s.h.db.Update(s.sealed(func(*bolt.Tx) error { return nil })) })
+	return s.guarded(func() error { return kv.Update(s.h.db, s.sealed(func(kv.Tx) error { return nil })) })
 }

@@ -7,6 +7,8 @@ import (
 	"syscall"
 
 	bolt "go.etcd.io/bbolt"
+
+	"rightsdesk/storage/kv"
 )
 
 // A purge erases personal data in place; bbolt then keeps the erased bytes
@@ -24,7 +26,7 @@ var keyCompactPending = []byte("compact-pending")
 
 // markCompaction records, in the transaction that erases, that the file
 // must be compacted.
-func markCompaction(tx *bolt.Tx) error {
+func markCompaction(tx kv.Tx) error {
 	return tx.Bucket(bucketMeta).Put(keyCompactPending, []byte("purge"))
 }
 
@@ -37,7 +39,7 @@ var compactHook = func(stage string) {}
 // open the path again, which names the compacted file.
 func (s *Store) resumeCompaction(db *bolt.DB) (bool, error) {
 	pending := false
-	if err := db.View(func(tx *bolt.Tx) error {
+	if err := kv.View(db, func(tx kv.Tx) error {
 		if m := tx.Bucket(bucketMeta); m != nil {
 			pending = m.Get(keyCompactPending) != nil
 		}
@@ -77,7 +79,7 @@ func (s *Store) compactInPlace(db *bolt.DB) error {
 		return fail(err)
 	}
 	compactHook("compacted")
-	if err := dst.Update(func(tx *bolt.Tx) error { return tx.Bucket(bucketMeta).Delete(keyCompactPending) }); err != nil {
+	if err := kv.Update(dst, func(tx kv.Tx) error { return tx.Bucket(bucketMeta).Delete(keyCompactPending) }); err != nil {
 		return fail(err)
 	}
 	if err := dst.Close(); err != nil {
@@ -125,7 +127,7 @@ func (s *Store) Compact() (*Compaction, error) {
 	out := &Compaction{SizeBefore: fileSize(s.path)}
 	var after []byte
 	for {
-		err := s.updateBulk(func(tx *bolt.Tx) error {
+		err := s.updateBulk(func(tx kv.Tx) error {
 			last, n, err := freezeClosed(tx, after, migrateBatch)
 			after, out.Frozen = last, out.Frozen+n
 			return err
@@ -137,8 +139,8 @@ func (s *Store) Compact() (*Compaction, error) {
 			break
 		}
 	}
-	err := s.update(func(tx *bolt.Tx) error {
-		out.Cases = tx.Bucket(bucketCases).Stats().KeyN
+	err := s.update(func(tx kv.Tx) error {
+		out.Cases = tx.Bucket(bucketCases).Bolt().Stats().KeyN
 		return tx.Bucket(bucketMeta).Put(keyCompactPending, []byte("compact"))
 	})
 	if err != nil {

@@ -10,6 +10,8 @@ import (
 	"time"
 
 	bolt "go.etcd.io/bbolt"
+
+	"rightsdesk/storage/kv"
 )
 
 // Held mode (TRUST.md, team mode): the team server alone owns the file for
@@ -135,7 +137,7 @@ func (s *Store) commitHooks() []func(uint64) {
 
 // notifyOnCommit arranges for the change counter as tx leaves it to be
 // told to the OnCommit functions when tx commits (tellCommits).
-func (s *Store) notifyOnCommit(tx *bolt.Tx) {
+func (s *Store) notifyOnCommit(tx kv.Tx) {
 	if len(s.commitHooks()) == 0 {
 		return
 	}

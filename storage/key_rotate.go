@@ -7,10 +7,10 @@ import (
 	"os"
 	"time"
 
-	bolt "go.etcd.io/bbolt"
 	"golang.org/x/mod/sumdb/note"
 
 	"rightsdesk/cases"
+	"rightsdesk/storage/kv"
 )
 
 // KeyRotated is the kind of the key event that retires the current key for
@@ -30,7 +30,7 @@ func rotationText(db, old, new string) string {
 func (s *Store) RotateKey() (KeyEvent, error) {
 	var out KeyEvent
 	s.keys.reset() // the key file is about to be replaced
-	err := s.update(func(tx *bolt.Tx) error {
+	err := s.update(func(tx kv.Tx) error {
 		if testSeed(tx) != nil {
 			return &cases.Refused{Reason: "a test database's key derives from its seed and is not rotated"}
 		}
@@ -88,7 +88,7 @@ func replaceKeyFile(dir, path, skey string, mode fs.FileMode) error {
 
 // checkRotations verifies that each key_rotated event's statement is
 // signed by the key before it and by the new key.
-func checkRotations(tx *bolt.Tx, events []KeyEvent) []Problem {
+func checkRotations(tx kv.Tx, events []KeyEvent) []Problem {
 	var problems []Problem
 	for i, ev := range events {
 		if ev.Kind != KeyRotated {

@@ -17,6 +17,7 @@ import (
 	berrors "go.etcd.io/bbolt/errors"
 
 	"rightsdesk/cases"
+	"rightsdesk/storage/kv"
 )
 
 // Errors a caller maps to exit status 3 (CLI.md): the file cannot be used now.
@@ -162,15 +163,15 @@ func (s *Store) fileMode() fs.FileMode {
 // update runs fn in one read-write transaction. A missing file is a
 // *NoDatabaseError unless the store was made by Init.
 // The transaction commits (with fsync) when fn returns nil.
-func (s *Store) update(fn func(tx *bolt.Tx) error) error {
+func (s *Store) update(fn func(tx kv.Tx) error) error {
 	defer s.tellCommits() // held.go: once the file is released
-	return s.with(false, func(db *bolt.DB) error { return db.Update(s.sealed(fn)) })
+	return s.with(false, func(db *bolt.DB) error { return kv.Update(db, s.sealed(fn)) })
 }
 
 // view runs fn in one read-only transaction. A missing file is
 // ErrNoDatabase: read-only commands never create it.
-func (s *Store) view(fn func(tx *bolt.Tx) error) error {
-	return s.with(true, func(db *bolt.DB) error { return db.View(fn) })
+func (s *Store) view(fn func(tx kv.Tx) error) error {
+	return s.with(true, func(db *bolt.DB) error { return kv.View(db, fn) })
 }
 
 // with opens the file for one operation, checks it is a usable rightsdesk
@@ -181,9 +182,9 @@ func (s *Store) with(readOnly bool, op func(db *bolt.DB) error) error {
 }
 
 // updateBulk is update for a large write (bulkMmapSize).
-func (s *Store) updateBulk(fn func(tx *bolt.Tx) error) error {
+func (s *Store) updateBulk(fn func(tx kv.Tx) error) error {
 	defer s.tellCommits() // held.go: once the file is released
-	return s.withMap(false, bulkMmapSize, func(db *bolt.DB) error { return db.Update(s.sealed(fn)) })
+	return s.withMap(false, bulkMmapSize, func(db *bolt.DB) error { return kv.Update(db, s.sealed(fn)) })
 }
 
 func (s *Store) withMap(readOnly bool, mmapSize int, op func(db *bolt.DB) error) (err error) {
