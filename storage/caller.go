@@ -361,6 +361,16 @@ func (s *Store) writePendingReads(tx kv.Tx) error {
 	return nil
 }
 
+// flushBeforeRelease writes the pending reads of a replica through an
+// ordinary write, which catches up and runs again after a conflict, before
+// Close or whileReleased take the hold for themselves; flushReadsOnClose
+// then writes only what was read meanwhile. A file of its own needs none.
+func (s *Store) flushBeforeRelease() {
+	if s.replica != nil && s.h.on.Load() {
+		_ = s.FlushReads() // what is left is flushReadsOnClose's, which says if it fails
+	}
+}
+
 // flushReadsOnClose writes the pending reads through the held file, whose
 // hold the caller has taken for itself (Close, whileReleased).
 func (s *Store) flushReadsOnClose() error {
@@ -373,5 +383,10 @@ func (s *Store) flushReadsOnClose() error {
 	if err := s.readOnlyError(); err != nil {
 		return fmt.Errorf("%d reads could not be written to the access log: %w", n, err)
 	}
-	return s.guarded(func() error { return kv.Update(s.h.db, s.sealed(func(kv.Tx) error { return nil })) })
+	// On a replica, a conflict here fails the flush (the hold is taken,
+	// so the replica cannot catch up): Close and whileReleased flush
+	// through update first (flushBeforeRelease).
+	return s.guarded(func() error {
+		return kv.Update(s.h.db, s.replicated(s.sealed(func(kv.Tx) error { return nil }), false))
+	})
 }

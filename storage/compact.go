@@ -26,8 +26,32 @@ var keyCompactPending = []byte("compact-pending")
 
 // markCompaction records, in the transaction that erases, that the file
 // must be compacted.
-func markCompaction(tx kv.Tx) error {
-	return tx.Bucket(bucketMeta).Put(keyCompactPending, []byte("purge"))
+func markCompaction(tx kv.Tx) error { return markCompactionFor(tx, "purge") }
+
+// markCompactionFor records in tx that the file must be compacted, and why.
+// A replica's transaction (a recorded one) keeps the marker in the
+// replica's own bucket: compacting is its file's business, which the
+// cluster and the other replicas are not told.
+func markCompactionFor(tx kv.Tx, why string) error {
+	if local := kv.Unrecorded(tx); local != tx {
+		b, err := local.CreateBucketIfNotExists(kv.ReplicaBucket)
+		if err != nil {
+			return err
+		}
+		return b.Put(keyCompactPending, []byte(why))
+	}
+	return tx.Bucket(bucketMeta).Put(keyCompactPending, []byte(why))
+}
+
+// compactionPending reports whether tx's file carries the marker, in its
+// meta bucket or, on a replica, in the replica's own.
+func compactionPending(tx kv.Tx) bool {
+	for _, name := range [][]byte{bucketMeta, kv.ReplicaBucket} {
+		if b := tx.Bucket(name); b != nil && b.Get(keyCompactPending) != nil {
+			return true
+		}
+	}
+	return false
 }
 
 // compactHook is called at each stage of a purge's compaction; tests set it
@@ -40,9 +64,7 @@ var compactHook = func(stage string) {}
 func (s *Store) resumeCompaction(db *bolt.DB) (bool, error) {
 	pending := false
 	if err := kv.View(db, func(tx kv.Tx) error {
-		if m := tx.Bucket(bucketMeta); m != nil {
-			pending = m.Get(keyCompactPending) != nil
-		}
+		pending = compactionPending(tx)
 		return nil
 	}); err != nil || !pending {
 		return false, err
@@ -79,7 +101,18 @@ func (s *Store) compactInPlace(db *bolt.DB) error {
 		return fail(err)
 	}
 	compactHook("compacted")
-	if err := kv.Update(dst, func(tx kv.Tx) error { return tx.Bucket(bucketMeta).Delete(keyCompactPending) }); err != nil {
+	// The fresh file keeps everything but the marker, a replica's own
+	// bucket (its revision) included.
+	if err := kv.Update(dst, func(tx kv.Tx) error {
+		for _, name := range [][]byte{bucketMeta, kv.ReplicaBucket} {
+			if b := tx.Bucket(name); b != nil {
+				if err := b.Delete(keyCompactPending); err != nil {
+					return err
+				}
+			}
+		}
+		return nil
+	}); err != nil {
 		return fail(err)
 	}
 	if err := dst.Close(); err != nil {
@@ -141,7 +174,7 @@ func (s *Store) Compact() (*Compaction, error) {
 	}
 	err := s.update(func(tx kv.Tx) error {
 		out.Cases = tx.Bucket(bucketCases).Bolt().Stats().KeyN
-		return tx.Bucket(bucketMeta).Put(keyCompactPending, []byte("compact"))
+		return markCompactionFor(tx, "compact")
 	})
 	if err != nil {
 		return nil, err

@@ -29,6 +29,12 @@ func rotationText(db, old, new string) string {
 // chain keeps. A test database's key is its seed's: it is not rotated.
 func (s *Store) RotateKey() (KeyEvent, error) {
 	var out KeyEvent
+	// The key file is replaced before the commit, which a replica's write
+	// may have to run again; and each server's own key is issue 21's next
+	// step.
+	if err := s.refuseOnReplica("a key rotation"); err != nil { // replica.go
+		return out, err
+	}
 	s.keys.reset() // the key file is about to be replaced
 	err := s.update(func(tx kv.Tx) error {
 		if testSeed(tx) != nil {

@@ -381,6 +381,11 @@ func reportEntryOrg(v []byte) ([]byte, bool) {
 // for all of them, so that its own transactions do not take the stale
 // stamp for a killed run's.
 func (s *Store) PackDerived(from PackFrom) error {
+	// Its transactions rewrite what they read, in order: on a replica
+	// they would send whole buckets to the cluster to change nothing.
+	if err := s.refuseOnReplica("packing the derived buckets"); err != nil { // replica.go
+		return err
+	}
 	defer s.tellCommits() // held.go: once the file is released
 	return s.withMap(false, bulkMmapSize, func(db *bolt.DB) error {
 		update := func(fn func(tx kv.Tx) error) error { return kv.Update(db, s.sealed(fn)) }

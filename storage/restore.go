@@ -31,6 +31,9 @@ const Restored = "restored"
 // restore again.
 func (s *Store) Restore(from string, now time.Time) (KeyEvent, error) {
 	var ev KeyEvent
+	if err := s.refuseOnReplica("a restore"); err != nil { // replica.go
+		return ev, err
+	}
 	if err := s.notTheDatabase(from); err != nil {
 		if errors.Is(err, ErrSameFile) {
 			return ev, fmt.Errorf("restore: %s %w: give a backup", from, ErrSameFile)

@@ -122,7 +122,11 @@ func schemaOf(tx kv.Tx) (int, error) {
 	m := tx.Bucket(bucketMeta)
 	if m == nil || string(m.Get(keyApp)) != string(appMarker) {
 		empty := true
-		_ = tx.ForEach(func([]byte, kv.Bucket) error { empty = false; return nil })
+		_ = tx.ForEach(func(name []byte, _ kv.Bucket) error {
+			// A replica's own bucket is not data (replica.go).
+			empty = empty && bytes.Equal(name, kv.ReplicaBucket)
+			return nil
+		})
 		if empty {
 			return 0, nil
 		}
@@ -169,6 +173,8 @@ func (s *Store) prepare(db *bolt.DB, readOnly bool) error {
 		return errNeedsUpgrade
 	case version == SchemaVersion && !staleIndex && !migrating:
 		return nil
+	case s.replica != nil:
+		return s.prepareReplica(version, readOnly) // replica.go
 	}
 	if readOnly {
 		return nil
