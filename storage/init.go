@@ -21,6 +21,9 @@ func Init(path string, shared bool, group string) error {
 	dir := filepath.Dir(path)
 	s := Open(path, Options{Shared: shared})
 	s.mayCreate = true
+	// Init makes a file of its own; a cluster's database is made through
+	// a replica (InitReplica).
+	s.replica = nil
 	gid := -1
 	if shared {
 		var err error

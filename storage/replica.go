@@ -31,6 +31,12 @@ const (
 	replicaTimeout = 5 * time.Second
 )
 
+// replicaForTests, when a test sets it, makes every store opened without
+// Options.Replica a replica of what it returns for the path: the store's
+// test suite run on replicas (RIGHTSDESK_TEST_REPLICA, replica_test.go).
+// It is nil in the product.
+var replicaForTests func(path string) kv.Replicator
+
 // errConflict marks the error of a write refused by the cluster for a newer
 // change, for retried to run the write again.
 type errConflict struct{ err error }
@@ -134,9 +140,12 @@ func (s *Store) prepareReplica(version int, readOnly bool) error {
 		}
 		return nil
 	}
-	return &StoreError{Path: s.path, Err: ErrUnavailable,
-		Detail: fmt.Sprintf("the replica is at schema %d or has derived data left to rebuild, and a replica is never migrated (this build writes schema %d)", version, SchemaVersion),
-		Advice: "migrate the team's database with the build that wrote it, or start a replica from an empty file"}
+	detail := fmt.Sprintf("the replica is at schema %d and this build writes schema %d; a replica is never migrated", version, SchemaVersion)
+	if version == SchemaVersion {
+		detail = "the replica's index or logs are to be rebuilt (by another engine version, or a migration left unfinished); a replica never rebuilds them alone"
+	}
+	return &StoreError{Path: s.path, Err: ErrUnavailable, Detail: detail,
+		Advice: "bring the team's database up to date with the build that wrote it, or start this replica from an empty file"}
 }
 
 // refuseOnReplica is the refusal of what a replica's file cannot do alone

@@ -316,3 +316,64 @@ func TestReplicaRefusesWhatOnlyAFileDoes(t *testing.T) {
 	}
 	sameFiles(t, a, b)
 }
+
+// With RIGHTSDESK_TEST_REPLICA set, every store the tests open (but Init's)
+// is a replica of a recording cluster of its own path: each write goes
+// through kv.Record and Replicator.Commit as on a team server on etcd, so
+// that the whole suite shows what a replica does differently. The file is
+// the only replica, so it is always caught up: the recorder takes every
+// change at the revision the file has applied or later (a file written by
+// several stores or processes), and catching up has nothing to do.
+//
+//	RIGHTSDESK_TEST_REPLICA=1 go test ./storage/
+func init() {
+	if os.Getenv("RIGHTSDESK_TEST_REPLICA") == "" {
+		return
+	}
+	replicaForTests = func(path string) kv.Replicator {
+		r, _ := recorders.LoadOrStore(path, &recordingCluster{})
+		return r.(*recordingCluster)
+	}
+}
+
+// recorders are the recording clusters by path.
+var recorders sync.Map
+
+// recordingCluster is a Replicator that takes every change of a file that
+// is its only replica, and keeps how many it took.
+type recordingCluster struct {
+	mu      sync.Mutex
+	head    int64
+	changes int
+}
+
+func (c *recordingCluster) Commit(_ context.Context, at int64, ops []kv.Op) (int64, error) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if len(ops) == 0 {
+		return 0, errors.New("a commit of no change")
+	}
+	c.head = max(c.head, at) + 1
+	c.changes++
+	return c.head, nil
+}
+
+func (c *recordingCluster) CatchUp(context.Context) error { return nil }
+
+// TestSuiteRunsOnReplicas: under RIGHTSDESK_TEST_REPLICA, a store the
+// tests open is a replica, and its writes reach the recording cluster.
+func TestSuiteRunsOnReplicas(t *testing.T) {
+	if replicaForTests == nil {
+		t.Skip("RIGHTSDESK_TEST_REPLICA=1 runs the suite on replicas")
+	}
+	s := newStore(t)
+	if s.replica == nil {
+		t.Fatal("a store opened by a test is not a replica")
+	}
+	addCase(t, s, "Zoé Lefèvre")
+	r := s.replica.(*recordingCluster)
+	rev, err := s.ReplicaRevision()
+	if err != nil || r.changes == 0 || rev != r.head {
+		t.Fatalf("cluster took %d changes, head %d; replica at %d (%v)", r.changes, r.head, rev, err)
+	}
+}

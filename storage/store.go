@@ -152,6 +152,9 @@ func Open(path string, opts Options) *Store {
 	if opts.Clock == nil {
 		opts.Clock = cases.SystemClock{}
 	}
+	if opts.Replica == nil && replicaForTests != nil {
+		opts.Replica = replicaForTests(path)
+	}
 	return &Store{path: path, timeout: opts.LockTimeout, shared: opts.Shared, maxFile: opts.MaxFileSize,
 		clock: opts.Clock, prov: opts.Provenance, given: opts.GivenTimes, fault: opts.Fault,
 		perOrg: opts.IDsPerOrganisation, replica: opts.Replica,
