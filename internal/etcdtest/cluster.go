@@ -157,6 +157,22 @@ func (c *Cluster) Stop(i int) {
 	}
 }
 
+// Kill stops member i abruptly, the nearest an in-process member comes to
+// SIGKILL: its raft node stops at once, without handing its leadership
+// over (which Stop does) nor finishing what it was proposing; then its
+// listeners close. Its data stays in its folder for Restart.
+func (c *Cluster) Kill(i int) {
+	m := c.Members[i]
+	m.mu.Lock()
+	e := m.etcd
+	m.etcd = nil
+	m.mu.Unlock()
+	if e != nil {
+		e.Server.HardStop()
+		e.Close()
+	}
+}
+
 // Restart starts a stopped member i again on its data folder, without
 // waiting for it to be ready: a member alone in a cluster of three is ready
 // only once it finds a quorum.
