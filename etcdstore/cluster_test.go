@@ -396,6 +396,9 @@ func testConverge(t *testing.T, cl *etcdtest.Cluster) {
 	if err != nil {
 		t.Fatal(err)
 	}
+	if err := b.c.CatchUp(ctx); err == nil {
+		t.Fatal("CatchUp with no follower running returned as if caught up")
+	}
 	ctx2, cancel := context.WithCancel(ctx)
 	done := make(chan error, 1)
 	go func() { done <- b.c.Follow(ctx2, b.revision(), b.apply) }()
@@ -423,6 +426,12 @@ func testConflictNamesTheWriter(t *testing.T, cl *etcdtest.Cluster) {
 	}
 	if _, err := b.Commit(ctx, rev, put); err != nil {
 		t.Fatalf("site-b's commit on the latest revision: %v", err)
+	}
+	// A change the replica cannot apply ends Follow with the reason.
+	refused := errors.New("disk full")
+	err = b.Follow(ctx, rev, func(int64, []kv.Op) error { return refused })
+	if !errors.Is(err, refused) {
+		t.Fatalf("Follow whose apply fails: %v, want the apply's error", err)
 	}
 }
 

@@ -79,7 +79,10 @@ type Cluster struct {
 
 	mu      sync.Mutex
 	applied int64         // the revision Follow's apply has taken last
-	moved   chan struct{} // closed (and replaced) when applied moves
+	moved   chan struct{} // closed (and replaced) when applied moves or Follow ends
+	// followed is why the last Follow ended (nil while one runs or none
+	// has): CatchUp then has nothing to wait for.
+	followed error
 }
 
 // Dial checks cfg and returns the deployment's Cluster. It does not contact
@@ -328,7 +331,8 @@ func uncertain(what string, err error) error {
 
 // CatchUp reads the revision of the latest change under the prefix (a
 // linearizable read: every change acknowledged before it is seen) and waits
-// until Follow's apply has taken that revision. It needs Follow running.
+// until Follow's apply has taken that revision. It needs Follow running,
+// and fails when Follow has ended.
 func (c *Cluster) CatchUp(ctx context.Context) error {
 	head, ok, err := c.client.Get(ctx, c.head)
 	if err != nil {
@@ -343,10 +347,13 @@ func (c *Cluster) CatchUp(ctx context.Context) error {
 func (c *Cluster) waitApplied(ctx context.Context, rev int64) error {
 	for {
 		c.mu.Lock()
-		applied, moved := c.applied, c.moved
+		applied, moved, followed := c.applied, c.moved, c.followed
 		c.mu.Unlock()
 		if applied >= rev {
 			return nil
+		}
+		if followed != nil {
+			return fmt.Errorf("etcdstore: catch up with revision %d (applied %d): the follower ended: %w", rev, applied, followed)
 		}
 		select {
 		case <-moved:
@@ -354,6 +361,15 @@ func (c *Cluster) waitApplied(ctx context.Context, rev int64) error {
 			return fmt.Errorf("etcdstore: catch up with revision %d (applied %d): %w", rev, applied, ctx.Err())
 		}
 	}
+}
+
+// setFollowing records that a Follow started (err nil) or ended.
+func (c *Cluster) setFollowing(err error) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	c.followed = err
+	close(c.moved)
+	c.moved = make(chan struct{})
 }
 
 // setApplied records that apply has taken rev.

@@ -38,7 +38,9 @@ var ErrReload = errors.New("the replica must be reloaded from the cluster")
 // ErrReload.
 //
 // The revisions apply takes are what CatchUp waits for.
-func (c *Cluster) Follow(ctx context.Context, from int64, apply func(rev int64, ops []kv.Op) error) error {
+func (c *Cluster) Follow(ctx context.Context, from int64, apply func(rev int64, ops []kv.Op) error) (err error) {
+	c.setFollowing(nil)
+	defer func() { c.setFollowing(err) }()
 	if from < 0 {
 		return fmt.Errorf("etcdstore: follow from revision %d", from)
 	}
@@ -50,7 +52,10 @@ func (c *Cluster) Follow(ctx context.Context, from int64, apply func(rev int64, 
 		from = rev
 	}
 	c.setApplied(from)
-	w := c.client.Watch(ctx, c.prefix, from+1)
+	// A Follow that returns early (apply failed) ends its watch.
+	watchCtx, stop := context.WithCancel(ctx)
+	defer stop()
+	w := c.client.Watch(watchCtx, c.prefix, from+1)
 	var pending []kv.Op
 	pendingRev := int64(0)
 	flush := func() error {
@@ -88,7 +93,7 @@ func (c *Cluster) Follow(ctx context.Context, from int64, apply func(rev int64, 
 		}
 		pending = append(pending, op)
 	}
-	err := w.Err()
+	err = w.Err()
 	if errors.Is(err, etcdkv.ErrCompacted) {
 		return fmt.Errorf("etcdstore: follow from revision %d: %w: %w", from, ErrReload, err)
 	}
