@@ -80,15 +80,18 @@ func (c *Cluster) Follow(ctx context.Context, from int64, apply func(rev int64, 
 			}
 		}
 		pendingRev = rev
-		op, head, err := c.decodeEvent(ev)
+		op, meta, err := c.decodeEvent(ev)
 		if err != nil {
 			return fmt.Errorf("etcdstore: revision %d: %w", rev, err)
 		}
-		if head {
+		if meta == entryHead {
 			// Commit puts the head last: the revision is complete.
 			if err := flush(); err != nil {
 				return err
 			}
+			continue
+		}
+		if meta != 0 {
 			continue
 		}
 		pending = append(pending, op)
@@ -118,11 +121,11 @@ func (c *Cluster) load(ctx context.Context, apply func(rev int64, ops []kv.Op) e
 		}
 		var ops []kv.Op
 		for _, item := range r.KVs {
-			op, head, err := c.decode(item.Key, false, item.Value)
+			op, meta, err := c.decode(item.Key, false, item.Value)
 			if err != nil {
 				return 0, fmt.Errorf("etcdstore: load: %w", err)
 			}
-			if !head {
+			if meta == 0 {
 				ops = append(ops, op)
 			}
 		}
@@ -155,42 +158,42 @@ func prefixEnd(p []byte) []byte {
 	return []byte{0}
 }
 
-func (c *Cluster) decodeEvent(ev etcdkv.Event) (kv.Op, bool, error) {
+func (c *Cluster) decodeEvent(ev etcdkv.Event) (kv.Op, entryKind, error) {
 	return c.decode(ev.KV.Key, ev.Type == etcdkv.Delete, ev.KV.Value)
 }
 
 // decode turns a put or deletion of an etcd key back into the Op that
-// makes it in a replica; head says the key is the head, which holds no
-// data. Errors name the key's length, not its bytes: keys hold index
+// makes it in a replica; meta says the key holds no data: it is the head
+// (entryHead) or an import's place (entryProgress). Errors name the key's length, not its bytes: keys hold index
 // entries, which may be personal data.
-func (c *Cluster) decode(key string, deleted bool, value []byte) (op kv.Op, head bool, err error) {
+func (c *Cluster) decode(key string, deleted bool, value []byte) (op kv.Op, meta entryKind, err error) {
 	if len(key) < len(c.prefix) || key[:len(c.prefix)] != c.prefix {
-		return kv.Op{}, false, fmt.Errorf("a key of %d bytes outside the prefix", len(key))
+		return kv.Op{}, 0, fmt.Errorf("a key of %d bytes outside the prefix", len(key))
 	}
 	kind, path, k, err := decodeKey([]byte(key[len(c.prefix):]))
 	if err != nil {
-		return kv.Op{}, false, fmt.Errorf("a key of %d bytes under the prefix: %w", len(key), err)
+		return kv.Op{}, 0, fmt.Errorf("a key of %d bytes under the prefix: %w", len(key), err)
 	}
 	switch kind {
-	case entryHead:
-		return kv.Op{}, true, nil
+	case entryHead, entryProgress:
+		return kv.Op{}, kind, nil
 	case entryKey:
 		if deleted {
-			return kv.Op{Kind: kv.Delete, Path: path, Key: k}, false, nil
+			return kv.Op{Kind: kv.Delete, Path: path, Key: k}, 0, nil
 		}
-		return kv.Op{Kind: kv.Put, Path: path, Key: k, Value: nonNil(slices.Clone(value))}, false, nil
+		return kv.Op{Kind: kv.Put, Path: path, Key: k, Value: nonNil(slices.Clone(value))}, 0, nil
 	case entryMarker:
 		if deleted {
-			return kv.Op{Kind: kv.DeleteBucket, Path: path}, false, nil
+			return kv.Op{Kind: kv.DeleteBucket, Path: path}, 0, nil
 		}
-		return kv.Op{Kind: kv.CreateBucket, Path: path}, false, nil
+		return kv.Op{Kind: kv.CreateBucket, Path: path}, 0, nil
 	}
 	// entrySequence
 	if deleted {
-		return kv.Op{Kind: kv.SetSequence, Path: path}, false, nil
+		return kv.Op{Kind: kv.SetSequence, Path: path}, 0, nil
 	}
 	if len(value) != 8 {
-		return kv.Op{}, false, fmt.Errorf("a bucket's sequence of %d bytes, not 8", len(value))
+		return kv.Op{}, 0, fmt.Errorf("a bucket's sequence of %d bytes, not 8", len(value))
 	}
-	return kv.Op{Kind: kv.SetSequence, Path: path, Seq: binary.BigEndian.Uint64(value)}, false, nil
+	return kv.Op{Kind: kv.SetSequence, Path: path, Seq: binary.BigEndian.Uint64(value)}, 0, nil
 }

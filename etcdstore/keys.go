@@ -26,10 +26,11 @@ import (
 // so a decoder always knows where a name ends. bbolt refuses empty names
 // and keys; the encoding does not depend on that.
 //
-// The head key, prefix 0x00 0x00 "head", is the one key that no encoded
-// path can start with (a name's first 0x00 is followed by 0x01 or 0xFF): it
-// is put by every transaction and its mod_revision is the revision of the
-// latest change under the prefix.
+// The head key, prefix 0x00 0x00 "head", is a key that no encoded path can
+// start with (a name's first 0x00 is followed by 0x01 or 0xFF): it is put by
+// every transaction and its mod_revision is the revision of the latest
+// change under the prefix. prefix 0x00 0x00 "import" is the other: an
+// import's place while it runs.
 const (
 	escape      = 0x00
 	escapedZero = 0xFF
@@ -50,6 +51,7 @@ const (
 	entryMarker
 	entrySequence
 	entryHead
+	entryProgress // an import's place (migrate.go)
 )
 
 // appendPath appends the encoding of a bucket's path to dst.
@@ -96,8 +98,11 @@ var errNotOurs = errors.New("not a key of the replica's encoding")
 // slices are fresh copies. Errors never quote the key: keys hold index
 // entries, which may be personal data.
 func decodeKey(k []byte) (kind entryKind, path [][]byte, key []byte, err error) {
-	if string(k) == headSuffix {
+	switch string(k) {
+	case headSuffix:
 		return entryHead, nil, nil, nil
+	case progressSuffix:
+		return entryProgress, nil, nil, nil
 	}
 	var name []byte
 	for i := 0; i < len(k); i++ {
