@@ -231,6 +231,11 @@ func TestReplicaChangeReachesTheOther(t *testing.T) {
 	if len(told) != 3 {
 		t.Fatalf("a change applied twice was told again: %v", told)
 	}
+	// A second server starting on the cluster's database makes no change.
+	head := c.head
+	if err := b.InitReplica(); err != nil || c.head != head {
+		t.Fatalf("InitReplica on a database: cluster %d -> %d, %v", head, c.head, err)
+	}
 	sameFiles(t, a, b)
 }
 
