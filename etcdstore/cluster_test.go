@@ -15,6 +15,7 @@ import (
 	"os"
 	"path/filepath"
 	"slices"
+	"strings"
 	"sync"
 	"testing"
 	"time"
@@ -36,6 +37,7 @@ func TestCluster(t *testing.T) {
 	}{
 		{"ReplicasConverge", testConverge},
 		{"ConflictNamesTheWriter", testConflictNamesTheWriter},
+		{"MembersLimits", testMembersLimits},
 		{"CommitLatency", testCommitLatency},
 		{"ImportInterruptedThenExport", testImportExport},
 		{"MemberKilledMidRun", testMemberKilled},
@@ -693,5 +695,29 @@ func testImportExport(t *testing.T, cl *etcdtest.Cluster) {
 	}
 	if _, err := r.write(ctx, randomChange(rng, "after-import")); err != nil {
 		t.Fatalf("a write on the imported store: %v", err)
+	}
+}
+
+// A store configured with larger limits than its members run with gets
+// the members' refusal, naming the flag to raise, as no conflict and no
+// unavailability.
+func testMembersLimits(t *testing.T, cl *etcdtest.Cluster) {
+	ctx := testContext(t, time.Minute)
+	c, err := Dial(Config{Endpoints: cl.Endpoints(), Prefix: "limits/", Server: "site-a", MaxTxnOps: 1000, MaxRequestBytes: 8 << 20})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer c.Close()
+	many := make([]kv.Op, DefaultMaxTxnOps+1)
+	for i := range many {
+		many[i] = kv.Op{Kind: kv.Put, Path: [][]byte{[]byte("b")}, Key: fmt.Appendf(nil, "%d", i), Value: []byte("v")}
+	}
+	big := []kv.Op{{Kind: kv.Put, Path: [][]byte{[]byte("b")}, Key: []byte("k"), Value: make([]byte, 2<<20)}}
+	for flag, ops := range map[string][]kv.Op{"--max-txn-ops": many, "--max-request-bytes": big} {
+		_, err := c.Commit(ctx, 0, ops)
+		if err == nil || !strings.Contains(err.Error(), flag) || errors.Is(err, kv.ErrConflict) || errors.Is(err, etcdkv.ErrUnavailable) {
+			t.Errorf("a transaction over the members' %s: %v, want their refusal naming the flag", flag, err)
+		}
+		t.Logf("%s: %v", flag, err)
 	}
 }

@@ -79,8 +79,9 @@ type Config struct {
 	MaxRequestBytes int
 }
 
-// Cluster is one deployment's data on an etcd cluster. It is safe for
-// concurrent use.
+// Cluster is one deployment's data on an etcd cluster, as one replica
+// sees it: CatchUp waits for what its Follow applied, so a replica has a
+// Cluster of its own. It is safe for concurrent use.
 type Cluster struct {
 	client   *etcdkv.Client
 	kvConfig etcdkv.Config // for a client of one member (Erase)
@@ -327,6 +328,9 @@ func (c *Cluster) Commit(ctx context.Context, at int64, ops []kv.Op) (int64, err
 		return 0, conflict
 	case errors.Is(err, etcdkv.ErrTooLarge):
 		return 0, fmt.Errorf("etcdstore: %w (raise --max-request-bytes on every member)", err)
+	case err != nil && strings.Contains(err.Error(), "too many operations in txn request"):
+		// The members run with a lower --max-txn-ops than Config says.
+		return 0, fmt.Errorf("etcdstore: %w (raise --max-txn-ops on every member to %d, or set the store's limit to the members')", err, len(then))
 	case err != nil:
 		return 0, uncertain("commit", err)
 	}
@@ -428,6 +432,9 @@ func (c *Cluster) Erase(ctx context.Context) error {
 		}
 		cfg := c.kvConfig
 		cfg.Endpoints = []string{endpoint}
+		// A physical compaction of a large database takes longer than a
+		// request is given: ctx bounds it.
+		cfg.Timeout = time.Hour
 		member, err := etcdkv.New(cfg)
 		if err != nil {
 			return err

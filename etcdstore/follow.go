@@ -57,7 +57,7 @@ func (c *Cluster) Follow(ctx context.Context, from int64, apply func(rev int64, 
 	defer stop()
 	w := c.client.Watch(watchCtx, c.prefix, from+1)
 	var pending []kv.Op
-	pendingRev := int64(0)
+	pendingRev, applied := int64(0), from
 	flush := func() error {
 		if pendingRev == 0 {
 			return nil
@@ -67,11 +67,18 @@ func (c *Cluster) Follow(ctx context.Context, from int64, apply func(rev int64, 
 			return fmt.Errorf("etcdstore: apply revision %d: %w", pendingRev, err)
 		}
 		c.setApplied(pendingRev)
+		applied = pendingRev
 		pending, pendingRev = nil, 0
 		return nil
 	}
 	for ev := range w.Events() {
 		rev := ev.KV.ModRevision
+		if rev <= applied {
+			// etcd gives a revision's events in the order of its
+			// transaction's operations, the head last; a change after
+			// it would be lost to a replica that holds the revision.
+			return fmt.Errorf("etcdstore: follow: a change of revision %d after that revision was applied", rev)
+		}
 		if pendingRev != 0 && rev != pendingRev {
 			// A revision without a head (a key put by hand): it ends
 			// where the next begins.

@@ -1,6 +1,7 @@
 package storage
 
 import (
+	"encoding/binary"
 	"fmt"
 	"os"
 	"path/filepath"
@@ -32,15 +33,44 @@ func markCompaction(tx kv.Tx) error { return markCompactionFor(tx, "purge") }
 // A replica's transaction (a recorded one) keeps the marker in the
 // replica's own bucket: compacting is its file's business, which the
 // cluster and the other replicas are not told.
+//
+// A purge on a replica also counts itself in the meta bucket (keyPurges),
+// which reaches the other replicas: ApplyReplicated compacts their files
+// too, so that no replica keeps the erased bytes in its free pages.
 func markCompactionFor(tx kv.Tx, why string) error {
 	if local := kv.Unrecorded(tx); local != tx {
-		b, err := local.CreateBucketIfNotExists(kv.ReplicaBucket)
-		if err != nil {
-			return err
+		if why == "purge" {
+			m := tx.Bucket(bucketMeta)
+			if err := m.Put(keyPurges, u64(purges(tx)+1)); err != nil {
+				return err
+			}
 		}
-		return b.Put(keyCompactPending, []byte(why))
+		return markLocalCompaction(local, why)
 	}
 	return tx.Bucket(bucketMeta).Put(keyCompactPending, []byte(why))
+}
+
+// keyPurges in the meta bucket of a cluster's store: how many purges it
+// has had (8 bytes), each a change that every replica applies, and then
+// compacts its own file for (ApplyReplicated). A file of its own has none.
+var keyPurges = []byte("purges")
+
+// purges is the count under keyPurges (0 for none).
+func purges(tx kv.Tx) uint64 {
+	if v := tx.Bucket(bucketMeta).Get(keyPurges); len(v) == 8 {
+		return binary.BigEndian.Uint64(v)
+	}
+	return 0
+}
+
+// markLocalCompaction marks a replica's own file for compaction, in its
+// replica bucket, which the cluster never sees. tx must not be recorded.
+func markLocalCompaction(tx kv.Tx, why string) error {
+	b, err := tx.CreateBucketIfNotExists(kv.ReplicaBucket)
+	if err != nil {
+		return err
+	}
+	return b.Put(keyCompactPending, []byte(why))
 }
 
 // compactionPending reports whether tx's file carries the marker, in its

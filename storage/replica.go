@@ -186,7 +186,9 @@ func (s *Store) InitReplica() error {
 // below the revision applied already is skipped; rev 0 is a batch of an
 // initial load, whose revision a later call sets. The store's OnCommit
 // functions are told as for a change made here, so that the team server
-// pushes it to its apps. It never goes through Options.Replica.
+// pushes it to its apps. It never goes through Options.Replica. A change
+// that is a purge made elsewhere is followed by a compaction of this file
+// (compact.go), so that the erased bytes stay in no replica's free pages.
 func (s *Store) ApplyReplicated(rev int64, ops []kv.Op) error {
 	if s.replica == nil {
 		return errors.New("ApplyReplicated: the store is not a replica (Options.Replica)")
@@ -195,13 +197,35 @@ func (s *Store) ApplyReplicated(rev int64, ops []kv.Op) error {
 		return errors.New("ApplyReplicated: the replica is not held (Hold)")
 	}
 	defer s.tellCommits() // held.go: once the file is released
-	return s.with(false, func(db *bolt.DB) error {
+	purged := false
+	err := s.with(false, func(db *bolt.DB) error {
 		return kv.Update(db, func(tx kv.Tx) error {
+			purged = false
 			if rev != 0 && rev <= kv.Revision(tx) {
 				return nil
 			}
-			if err := kv.Apply(tx, ops); err != nil {
-				return err
+			for i, op := range ops {
+				if err := kv.Apply(tx, ops[i:i+1]); err != nil {
+					// Said without the key, which may be personal data
+					// (the bbolt error underneath names none).
+					if inner := errors.Unwrap(err); inner != nil {
+						err = inner
+					}
+					bucket := []byte(nil)
+					if len(op.Path) > 0 {
+						bucket = op.Path[0]
+					}
+					return fmt.Errorf("apply the cluster's change %d: step %d of %d, in the bucket %q: %w",
+						rev, i+1, len(ops), bucket, err)
+				}
+				if op.Kind == kv.Put && len(op.Path) == 1 && bytes.Equal(op.Path[0], bucketMeta) && bytes.Equal(op.Key, keyPurges) {
+					// Another server's purge (compact.go): this file is
+					// compacted too, once the change is applied.
+					if err := markLocalCompaction(tx, "purge"); err != nil {
+						return err
+					}
+					purged = true
+				}
 			}
 			if rev != 0 {
 				if err := kv.SetRevision(tx, rev); err != nil {
@@ -217,6 +241,10 @@ func (s *Store) ApplyReplicated(rev int64, ops []kv.Op) error {
 			return nil
 		})
 	})
+	if err != nil || !purged {
+		return err
+	}
+	return s.compactNow() // purge.go: the held file is released for it
 }
 
 // touches reports whether one of ops changes the top-level bucket name.

@@ -11,6 +11,7 @@ import (
 	"strings"
 	"sync"
 	"testing"
+	"time"
 
 	"rightsdesk/cases"
 	"rightsdesk/storage/kv"
@@ -230,6 +231,11 @@ func TestReplicaChangeReachesTheOther(t *testing.T) {
 	if len(told) != 3 {
 		t.Fatalf("a change applied twice was told again: %v", told)
 	}
+	// A second server starting on the cluster's database makes no change.
+	head := c.head
+	if err := b.InitReplica(); err != nil || c.head != head {
+		t.Fatalf("InitReplica on a database: cluster %d -> %d, %v", head, c.head, err)
+	}
 	sameFiles(t, a, b)
 }
 
@@ -376,4 +382,42 @@ func TestSuiteRunsOnReplicas(t *testing.T) {
 	if err != nil || r.changes == 0 || rev != r.head {
 		t.Fatalf("cluster took %d changes, head %d; replica at %d (%v)", r.changes, r.head, rev, err)
 	}
+}
+
+// TestReplicaPurgeErasesFromEveryReplica: a purge made through one server
+// erases the case's personal data from both replicas' files, the other's
+// too: applying the purge compacts its file, so that the erased bytes do
+// not stay in its free pages.
+func TestReplicaPurgeErasesFromEveryReplica(t *testing.T) {
+	_, a, b, _, rb := twoReplicas(t)
+	oldCase(t, a, "Aurélie Ancienne", time.Date(2022, 1, 3, 9, 0, 0, 0, time.UTC), "ANCIENTMARKER")
+	if err := rb.follow(); err != nil {
+		t.Fatal(err)
+	}
+	contains := func(s *Store) bool {
+		raw, err := os.ReadFile(s.Path())
+		if err != nil {
+			t.Fatal(err)
+		}
+		return bytes.Contains(raw, []byte("ANCIENTMARKER"))
+	}
+	if !contains(b) {
+		t.Fatal("the other replica's file does not hold the case before the purge")
+	}
+	plan, err := a.Purge(func(string) (Retention, bool) { return Retention{CopiesMonths: 6, RecordYears: 3}, true },
+		time.Date(2026, 11, 22, 12, 0, 0, 0, time.UTC), "dpo", false)
+	if err != nil || len(plan.Items) != 1 {
+		t.Fatalf("purge: %+v %v", plan, err)
+	}
+	if err := rb.follow(); err != nil {
+		t.Fatal(err)
+	}
+	sameFiles(t, a, b)
+	for _, s := range []*Store{a, b} {
+		if contains(s) {
+			t.Errorf("%s still holds the purged case's bytes", s.Path())
+		}
+	}
+	// Both go on writing and following.
+	addCase(t, b, "Zoé Lefèvre")
 }
