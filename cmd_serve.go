@@ -132,7 +132,7 @@ func (a *app) runServe(o serveOptions) int {
 	if cluster != nil {
 		var stop func()
 		var err error
-		if st, followed, stop, err = openReplica(context.Background(), path, opts, cluster); err != nil {
+		if st, followed, stop, err = etcdstore.OpenReplica(context.Background(), path, opts, cluster); err != nil {
 			return a.storeFailure(fmt.Errorf("serve --store %s: %w", o.store, err))
 		}
 		defer stop()

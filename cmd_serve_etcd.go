@@ -1,7 +1,6 @@
 package main
 
 import (
-	"context"
 	"errors"
 	"fmt"
 	"net"
@@ -11,7 +10,6 @@ import (
 	"github.com/spf13/cobra"
 
 	"rightsdesk/etcdstore"
-	"rightsdesk/storage"
 )
 
 // etcdOptions are the flags of a store kept on an etcd cluster (issue 21):
@@ -71,44 +69,4 @@ func (o etcdOptions) dial(store string) (*etcdstore.Cluster, error) {
 	}
 	return etcdstore.Dial(etcdstore.Config{Endpoints: endpoints, CA: o.ca, Cert: o.cert, Key: o.key,
 		Prefix: o.prefix, Server: name, MaxTxnOps: o.maxTxnOps, MaxRequestBytes: o.maxRequestBytes})
-}
-
-// openReplica opens path as the replica of cluster and holds it: an empty
-// or missing file is loaded from the cluster, a replica goes on from the
-// revision it applied. It returns the store and a channel that gets why
-// following the cluster stopped (never, while all is well). A file that
-// holds a database of its own, or a load cut short, is refused: the cluster
-// is loaded into an empty file only.
-func openReplica(ctx context.Context, path string, opts storage.Options, cluster *etcdstore.Cluster) (st *storage.Store, followed <-chan error, stop func(), err error) {
-	opts.Replica = cluster
-	st = storage.Open(path, opts)
-	rev, err := st.ReplicaRevision()
-	if err != nil {
-		return nil, nil, nil, err
-	}
-	if rev == 0 && st.Exists() {
-		if _, err := st.IsTest(); !errors.Is(err, storage.ErrNoDatabase) {
-			return nil, nil, nil, fmt.Errorf("%s is not a replica the cluster can be followed into (a database of its own, or a load cut short): move it away and start again with no file there; rightsdesk migrate --from FILE --to etcd://... copies a database into the cluster", path)
-		}
-	}
-	if err := st.Hold(); err != nil {
-		return nil, nil, nil, err
-	}
-	ctx, cancel := context.WithCancel(ctx)
-	done := make(chan error, 1)
-	go func() { done <- cluster.Follow(ctx, rev, st.ApplyReplicated) }()
-	stop = func() {
-		cancel()
-		<-done
-		st.Close()
-	}
-	if err := cluster.CatchUp(ctx); err != nil {
-		stop()
-		return nil, nil, nil, fmt.Errorf("catching up with the cluster: %w", err)
-	}
-	if err := st.InitReplica(); err != nil {
-		stop()
-		return nil, nil, nil, err
-	}
-	return st, done, stop, nil
 }

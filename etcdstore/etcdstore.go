@@ -312,7 +312,12 @@ func (c *Cluster) Commit(ctx context.Context, at int64, ops []kv.Op) (int64, err
 		return 0, err
 	}
 	resp, err := c.client.Txn(ctx, etcdkv.Txn{
-		If:   []etcdkv.Compare{etcdkv.ModRevisionIs(c.head, at)},
+		// The store has not changed since the revision the replica
+		// applied: the head, put by every change, is no newer than at. A
+		// replica loaded at a revision of the cluster's is at that
+		// revision, which may be past the head's (another deployment's
+		// writes, or none yet: a missing head's mod_revision is 0).
+		If:   []etcdkv.Compare{{Key: c.head, Target: etcdkv.ModRevision, Relation: etcdkv.Less, Number: at + 1}},
 		Then: then,
 		Else: []etcdkv.Op{etcdkv.OpRange(etcdkv.RangeRequest{Key: c.head})},
 	})
