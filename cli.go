@@ -82,7 +82,7 @@ func (a *app) commands() []command {
 		{groupFiles, "deadline", a.deadlineCommand}, {groupSetup, "init", a.initCommand}, {groupSetup, "check", a.checkCommand},
 		{groupSetup, "backup", a.backupCommand}, {groupSetup, "restore", a.restoreCommand}, {groupSetup, "purge", a.purgeCommand},
 		{groupSetup, "compact", a.compactCommand}, {groupSetup, "demo", a.demoCommand}, {groupSetup, "controllers", a.controllersCommand},
-		{groupSetup, "man", a.manCommand}, {groupSetup, "checkpoint", a.checkpointCommand}, {groupSetup, "serve", a.serveCommand},
+		{groupSetup, "man", a.manCommand}, {groupSetup, "checkpoint", a.checkpointCommand}, {groupSetup, "serve", a.serveCommand}, {groupSetup, "migrate", a.migrateCommand},
 		{groupSetup, "team", a.teamCommand}}...)
 }
 

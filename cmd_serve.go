@@ -15,6 +15,7 @@ import (
 	"github.com/spf13/cobra"
 
 	"rightsdesk/cases"
+	"rightsdesk/etcdstore"
 	"rightsdesk/server"
 	"rightsdesk/storage"
 )
@@ -26,6 +27,10 @@ const shutdownGrace = 30 * time.Second
 // serveOptions are serve's flags.
 type serveOptions struct {
 	db, group, admin, adopt string
+	// store is etcd://HOST:PORT[,...] for a store kept on a cluster, whose
+	// replica is --db (cmd_serve_etcd.go); empty for the file alone.
+	store string
+	etcd  etcdOptions
 }
 
 // serveCommand is the team server.
@@ -59,6 +64,8 @@ team's clients.`,
 	f.StringVar(&o.admin, "admin", "", "the first admin `USER` of a new team table")
 	f.StringVar(&o.adopt, "adopt", "", "copy a shared-mode database `PATH` into a new --db and serve it")
 	_ = cmd.MarkFlagFilename("adopt", "db")
+	f.StringVar(&o.store, "store", "", "keep the cases on an etcd cluster, `etcd://HOST:PORT[,HOST:PORT...]`, with --db as this server's replica")
+	etcdFlags(cmd, &o.etcd)
 	cmd.RunE = a.runs(func([]string) int { return a.runServe(o) })
 	return cmd
 }
@@ -89,8 +96,21 @@ func (a *app) runServe(o serveOptions) int {
 			return a.fail(exitUsage, fmt.Errorf("serve: unknown group %q", o.group))
 		}
 	}
+	var cluster *etcdstore.Cluster
+	if o.store != "" {
+		if o.adopt != "" {
+			return a.fail(exitUsage, errors.New("serve: --adopt copies into a file of its own; to move a database into a cluster, rightsdesk migrate --from FILE --to etcd://HOST:PORT"))
+		}
+		var err error
+		if cluster, err = o.etcd.dial(o.store); err != nil {
+			return a.fail(exitUsage, fmt.Errorf("serve --store: %w", err))
+		}
+		defer cluster.Close()
+	}
 	a.beginWrite()
-	if o.adopt != "" {
+	if cluster != nil {
+		// The replica is loaded from the cluster: nothing to make here.
+	} else if o.adopt != "" {
 		if err := adopt(o.adopt, path); err != nil {
 			return a.fail(exitUsage, fmt.Errorf("serve --adopt: %w", err))
 		}
@@ -106,7 +126,17 @@ func (a *app) runServe(o serveOptions) int {
 		fmt.Fprintf(a.stderr, "%s rightsdesk serve: the database went read-only after a fault (%s); restore it and run rightsdesk check\n",
 			time.Now().UTC().Format(time.RFC3339), oneLine(detail))
 	}
-	st := storage.Open(path, storage.Options{IDsPerOrganisation: true, Clock: cases.SystemClock{}, Fault: fault})
+	opts := storage.Options{IDsPerOrganisation: true, Clock: cases.SystemClock{}, Fault: fault}
+	st := storage.Open(path, opts)
+	var followed <-chan error
+	if cluster != nil {
+		var stop func()
+		var err error
+		if st, followed, stop, err = etcdstore.OpenReplica(context.Background(), path, opts, cluster); err != nil {
+			return a.storeFailure(fmt.Errorf("serve --store %s: %w", o.store, err))
+		}
+		defer stop()
+	}
 	if test, err := st.IsTest(); err != nil {
 		return a.storeFailure(err)
 	} else if test {
@@ -115,10 +145,12 @@ func (a *app) runServe(o serveOptions) int {
 		// this command.
 		return a.fail(exitUsage, fmt.Errorf("serve: %s is a test or demo database (its salts and key derive from a public seed); a team server serves only a real one", path))
 	}
-	if err := st.Hold(); err != nil {
-		return a.storeFailure(err)
+	if cluster == nil {
+		if err := st.Hold(); err != nil {
+			return a.storeFailure(err)
+		}
+		defer st.Close()
 	}
-	defer st.Close()
 	srv, err := server.New(server.Config{Store: st, Clock: cases.SystemClock{}, Admin: o.admin, Shared: cfg.SharedAccounts,
 		ServiceUID: os.Getuid(), Log: a.stderr})
 	if err != nil {
@@ -134,12 +166,18 @@ func (a *app) runServe(o serveOptions) int {
 			return a.fail(exitStore, fmt.Errorf("serve: give the socket to group %s: %w", o.group, err))
 		}
 	}
-	return a.serveUntilSignalled(srv, l, path)
+	what := path
+	if cluster != nil {
+		what = fmt.Sprintf("%s (replica %s)", o.store, path)
+	}
+	return a.serveUntilSignalled(srv, l, what, followed)
 }
 
 // serveUntilSignalled serves until SIGTERM or SIGINT, then stops after the
 // change in flight; a listener that fails is exit 3.
-func (a *app) serveUntilSignalled(srv *server.Server, l net.Listener, path string) int {
+// followed gets why following the cluster stopped (nil for a file alone):
+// the replica would go stale, so the server stops too, exit 3.
+func (a *app) serveUntilSignalled(srv *server.Server, l net.Listener, path string, followed <-chan error) int {
 	ctx, stop := signal.NotifyContext(context.Background(), syscall.SIGTERM, syscall.SIGINT)
 	defer stop()
 	served := make(chan error, 1)
@@ -151,6 +189,12 @@ func (a *app) serveUntilSignalled(srv *server.Server, l net.Listener, path strin
 			return a.fail(exitStore, fmt.Errorf("serve: %w", err))
 		}
 		return exitOK
+	case err := <-followed:
+		grace, cancel := context.WithTimeout(context.Background(), shutdownGrace)
+		defer cancel()
+		_ = srv.Shutdown(grace)
+		<-served
+		return a.fail(exitStore, fmt.Errorf("serve: stopped following the cluster: %w", err))
 	case <-ctx.Done():
 	}
 	grace, cancel := context.WithTimeout(context.Background(), shutdownGrace)

@@ -357,7 +357,11 @@ func (c *Client) gatewayFailure(endpoint, path string, status int, data []byte) 
 	case msg == "etcdserver: no leader":
 		// Refused before the request was proposed (requireLeaderHeader).
 		return &failure{err: fmt.Errorf("%s: %s", endpoint, msg), retry: true, notTaken: true, answered: true}
-	case ge.Code == codeUnavailable || ge.Code == codeDeadlineExceeded || strings.Contains(msg, "timed out") || strings.Contains(msg, "leader changed"):
+	case ge.Code == codeUnavailable || ge.Code == codeDeadlineExceeded || strings.Contains(msg, "timed out") || strings.Contains(msg, "leader changed") ||
+		msg == "raft: stopped":
+		// "raft: stopped" (gRPC code 2, etcd does not map it) is a member
+		// killed while it proposed: the proposal may have reached the
+		// others (seen in etcdstore's TestCluster/MemberKilledMidRun).
 		// The member may have proposed the request before it failed.
 		return &failure{err: fmt.Errorf("%s: %s", endpoint, msg), retry: true, answered: true}
 	}

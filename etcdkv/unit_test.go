@@ -69,6 +69,8 @@ func TestGatewayFailures(t *testing.T) {
 		{503, `{"code":14,"message":"etcdserver: request timed out"}`, nil, true, false},
 		{504, `{"code":4,"message":"context deadline exceeded"}`, nil, true, false},
 		{503, `{"code":14,"message":"etcdserver: leader changed"}`, nil, true, false},
+		{500, `{"code":2,"message":"raft: stopped"}`, nil, true, false},
+		{503, `{"code":14,"message":"etcdserver: server stopped"}`, nil, true, false},
 		{502, `<html>bad gateway</html>`, nil, true, true},
 		{400, `{"code":11,"message":"etcdserver: mvcc: required revision is a future revision"}`, nil, false, false},
 	} {

@@ -61,6 +61,7 @@ var sentinels = []struct {
 	{"no_database", storage.ErrNoDatabase},
 	{"read_only", storage.ErrReadOnly},
 	{"same_file", storage.ErrSameFile},
+	{"unavailable", storage.ErrUnavailable},
 }
 
 func sentinelNamed(name string) error {

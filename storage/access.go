@@ -6,7 +6,7 @@ import (
 	"fmt"
 	"time"
 
-	bolt "go.etcd.io/bbolt"
+	"rightsdesk/storage/kv"
 )
 
 // bucketAccess is the access log: change-free records of who read what. It
@@ -31,11 +31,11 @@ func (s *Store) LogAccess(entries ...Access) error {
 			return fmt.Errorf("an access log entry needs a time, an actor, a case and what was done")
 		}
 	}
-	return s.update(func(tx *bolt.Tx) error { return putAccess(tx, entries) })
+	return s.update(func(tx kv.Tx) error { return putAccess(tx, entries) })
 }
 
 // putAccess appends entries to the access log.
-func putAccess(tx *bolt.Tx, entries []Access) error {
+func putAccess(tx kv.Tx, entries []Access) error {
 	b, err := tx.CreateBucketIfNotExists(bucketAccess)
 	if err != nil {
 		return err
@@ -60,7 +60,7 @@ func putAccess(tx *bolt.Tx, entries []Access) error {
 // is empty), oldest first.
 func (s *Store) AccessLog(id string) ([]Access, error) {
 	var out []Access
-	err := s.view(func(tx *bolt.Tx) error {
+	err := s.view(func(tx kv.Tx) error {
 		b := tx.Bucket(bucketAccess)
 		if b == nil {
 			return nil

@@ -10,9 +10,8 @@ import (
 	"strings"
 	"time"
 
-	bolt "go.etcd.io/bbolt"
-
 	"rightsdesk/cases"
+	"rightsdesk/storage/kv"
 )
 
 // DefaultMaxFileSize bounds one attached file (Options.MaxFileSize). Files
@@ -80,7 +79,7 @@ func (s *Store) do(id string, actions []Action, now time.Time, w recorder) ([]*R
 		}
 	}
 	var results []*Result
-	err := s.update(func(tx *bolt.Tx) error {
+	err := s.update(func(tx kv.Tx) error {
 		results = results[:0]
 		now, err := s.recordAtBy(tx, now, w)
 		if err != nil {
@@ -106,7 +105,7 @@ func (s *Store) do(id string, actions []Action, now time.Time, w recorder) ([]*R
 }
 
 // doTx is one action inside a write transaction.
-func doTx(tx *bolt.Tx, id string, a Action, now time.Time) (*Result, error) {
+func doTx(tx kv.Tx, id string, a Action, now time.Time) (*Result, error) {
 	ev := a.Event
 	if a.At != "" {
 		rec, err := loadRecord(tx, id)
@@ -160,7 +159,7 @@ func currentRules(c *cases.Case) cases.Rules {
 // File returns the content of a file attached to a case.
 func (s *Store) File(id, name string) ([]byte, error) {
 	var out []byte
-	err := s.view(func(tx *bolt.Tx) error {
+	err := s.view(func(tx kv.Tx) error {
 		if _, err := loadRecord(tx, id); err != nil {
 			return err
 		}
@@ -252,7 +251,7 @@ func (s *Store) Apply(id string, ev cases.Event, ifRevision int, now time.Time) 
 // applyTx is one action inside a read-write transaction: read the case,
 // check its revision and the transition, append the event (a correction
 // changes the case's facts: cases.Case.Record), write what is derived.
-func applyTx(tx *bolt.Tx, id string, ev cases.Event, ifRevision int, now time.Time) (*Result, error) {
+func applyTx(tx kv.Tx, id string, ev cases.Event, ifRevision int, now time.Time) (*Result, error) {
 	rec, err := loadRecord(tx, id)
 	if err != nil {
 		return nil, err

@@ -10,6 +10,7 @@ import (
 	bolt "go.etcd.io/bbolt"
 
 	"rightsdesk/cases"
+	"rightsdesk/storage/kv"
 )
 
 // noteCost is what one note costs, from bbolt's own counters (the keys
@@ -32,7 +33,7 @@ func costOfNote(t *testing.T, s *Store, id string, now time.Time) noteCost {
 	}
 	defer db.Close()
 	before := db.Stats()
-	err = db.Update(s.sealed(func(tx *bolt.Tx) error {
+	err = kv.Update(db, s.sealed(func(tx kv.Tx) error {
 		_, err := doTx(tx, id, Action{Event: cases.Event{Kind: cases.EventNoted, Text: "called the subject", Actor: "dpo"},
 			IfRevision: NoRevision}, now)
 		return err
@@ -72,8 +73,8 @@ func TestNoteCostsWhatItsCaseCosts(t *testing.T) {
 		id := reqs[1][0].ID       // an open case (scaleEvents closes only some)
 		costOfNote(t, s, id, now) // the first note of the day starts the day's checkpoint
 		cost[n] = costOfNote(t, s, id, now)
-		err = s.view(func(tx *bolt.Tx) error {
-			depth[n] = tx.Bucket(bucketCases).Stats().Depth
+		err = s.view(func(tx kv.Tx) error {
+			depth[n] = tx.Bucket(bucketCases).Bolt().Stats().Depth
 			return nil
 		})
 		if err != nil {

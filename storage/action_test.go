@@ -10,9 +10,8 @@ import (
 	"testing"
 	"time"
 
-	bolt "go.etcd.io/bbolt"
-
 	"rightsdesk/cases"
+	"rightsdesk/storage/kv"
 )
 
 func attach(name string, kind cases.AttachmentKind, content []byte) Action {
@@ -49,7 +48,7 @@ func TestAttachStoresTheFileAndItsChecksum(t *testing.T) {
 	}
 
 	// An altered file is damage check names.
-	err = s.update(func(tx *bolt.Tx) error {
+	err = s.update(func(tx kv.Tx) error {
 		return putFile(tx, id, "orders.csv", []byte("order,date\n9999,2026-01-05\n"))
 	})
 	if err != nil {

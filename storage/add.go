@@ -8,15 +8,15 @@ import (
 	"sync"
 	"time"
 
-	bolt "go.etcd.io/bbolt"
 	"golang.org/x/mod/sumdb/tlog"
 
 	"rightsdesk/cases"
 	"rightsdesk/cases/register"
+	"rightsdesk/storage/kv"
 )
 
 // nextID numbers a case in the year of its receipt: DSR-2026-000042.
-func nextID(tx *bolt.Tx, year int) (string, error) {
+func nextID(tx kv.Tx, year int) (string, error) {
 	return nextInBucket(tx, idBucket("", year), "", year)
 }
 
@@ -39,7 +39,7 @@ func formatID(code string, year int, n uint64) string {
 }
 
 // nextInBucket takes the next number of the ID bucket name.
-func nextInBucket(tx *bolt.Tx, name, code string, year int) (string, error) {
+func nextInBucket(tx kv.Tx, name, code string, year int) (string, error) {
 	ids, err := tx.Bucket(bucketIDs).CreateBucketIfNotExists([]byte(name))
 	if err != nil {
 		return "", err
@@ -96,7 +96,7 @@ func (s *Store) addRequests(requests [][]*cases.Case, now time.Time, perTx int, 
 		if len(chunk) > 100 {
 			write = s.updateBulk
 		}
-		err := write(func(tx *bolt.Tx) error {
+		err := write(func(tx kv.Tx) error {
 			batch := &indexBatch{}
 			packNewCases(tx)
 			at, err := s.recordAtBy(tx, now, w)
@@ -124,10 +124,10 @@ func (s *Store) addRequests(requests [][]*cases.Case, now time.Time, perTx int, 
 // instead of half. (A later event of an open case splits its full page
 // once; the case's next events fill the new one.) bbolt does not keep a
 // bucket's FillPercent: each transaction sets it.
-func packNewCases(tx *bolt.Tx) {
+func packNewCases(tx kv.Tx) {
 	for _, name := range [][]byte{bucketCases, bucketEvents, bucketAttached, bucketRows, bucketChanges} {
 		if b := tx.Bucket(name); b != nil {
-			b.FillPercent = 1
+			b.SetFillPercent(1)
 		}
 	}
 }
@@ -136,7 +136,7 @@ func packNewCases(tx *bolt.Tx) {
 // year of its receipt: DSR-CRISP-2026-000042 (Options.IDsPerOrganisation).
 // The sequence is the code's, so that two organisations given the same
 // code still never share an ID.
-func nextOrgID(tx *bolt.Tx, code string, year int) (string, error) {
+func nextOrgID(tx kv.Tx, code string, year int) (string, error) {
 	return nextInBucket(tx, idBucket(code, year), code, year)
 }
 
@@ -147,7 +147,7 @@ var caseCodes sync.Map
 // caseCode is the code of organisation org in case IDs: its current
 // register's (register.Register.CaseCode), or its ID in capitals when the
 // database holds no register of it.
-func caseCode(tx *bolt.Tx, org string) (string, error) {
+func caseCode(tx kv.Tx, org string) (string, error) {
 	v, ok, err := currentVersion(tx, org)
 	if err != nil || !ok {
 		return register.DefaultCode(org), err
@@ -168,7 +168,7 @@ type numberer func(org string, year int) (string, error)
 
 // idsIn numbers cases from the ID buckets of tx, per organisation when
 // perOrg.
-func idsIn(tx *bolt.Tx, perOrg bool) numberer {
+func idsIn(tx kv.Tx, perOrg bool) numberer {
 	return func(org string, year int) (string, error) {
 		if !perOrg {
 			return nextID(tx, year)
@@ -267,7 +267,7 @@ func encodeNewCase(c *cases.Case, now time.Time, seed []byte) (newCase, error) {
 // put writes an encoded new case: its timeline and files, then its record,
 // row and index entry, and logs the change. Its events' leaves go to logs,
 // appended to the logs when the transaction's cases are all put.
-func (n *newCase) put(tx *bolt.Tx, batch *indexBatch, logs *logBatch) error {
+func (n *newCase) put(tx kv.Tx, batch *indexBatch, logs *logBatch) error {
 	tl, err := timelineFor(tx, n.c.ID)
 	if err != nil {
 		return err
@@ -337,7 +337,7 @@ func encodeCases(cs []*cases.Case, now time.Time, seed []byte) ([]newCase, error
 // block at a time, while the transaction's goroutine puts the block before.
 // put, when not nil, is told after each block how many of the cases are
 // written (Store.SetProgress).
-func insertRequests(tx *bolt.Tx, requests [][]*cases.Case, now time.Time, batch *indexBatch, perOrg bool, put func(done, total int)) error {
+func insertRequests(tx kv.Tx, requests [][]*cases.Case, now time.Time, batch *indexBatch, perOrg bool, put func(done, total int)) error {
 	seed := testSeed(tx)
 	logs := &logBatch{}
 	var all []*cases.Case
@@ -410,7 +410,7 @@ type pendingLog struct {
 // add logs the events of a new case c, whose leaf hashes are leaves: its
 // log entry (logLeaves) is put now, its leaves appended at flush. A case
 // already logged is refused: a new case never is.
-func (l *logBatch) add(tx *bolt.Tx, c *cases.Case, leaves []tlog.Hash) error {
+func (l *logBatch) add(tx kv.Tx, c *cases.Case, leaves []tlog.Hash) error {
 	lb, err := tx.CreateBucketIfNotExists(bucketLogLeaves)
 	if err != nil {
 		return err
@@ -441,11 +441,11 @@ func (l *logBatch) add(tx *bolt.Tx, c *cases.Case, leaves []tlog.Hash) error {
 }
 
 // flush appends the pending leaves to their logs.
-func (l *logBatch) flush(tx *bolt.Tx) error {
+func (l *logBatch) flush(tx kv.Tx) error {
 	for _, org := range l.order {
 		p := l.logs[org]
 		b := tx.Bucket(bucketLogs).Bucket([]byte(org))
-		b.FillPercent = 0.95 // it grows at its end only
+		b.SetFillPercent(0.95) // it grows at its end only
 		if err := appendTiledAll(b, p.size, p.leaves, p.runs); err != nil {
 			return fmt.Errorf("the log of %s: %w", org, err)
 		}

@@ -13,6 +13,8 @@ import (
 	"time"
 
 	bolt "go.etcd.io/bbolt"
+
+	"rightsdesk/storage/kv"
 )
 
 // Backup writes a consistent copy of the database to dest (0600), while
@@ -36,13 +38,13 @@ func (s *Store) Backup(dest, controller string) (time.Duration, error) {
 		return 0, fmt.Errorf("backup %s: %w", dest, err)
 	}
 	var held time.Duration
-	err = s.view(func(tx *bolt.Tx) error {
+	err = s.view(func(tx kv.Tx) error {
 		start := time.Now()
 		defer func() { held = time.Since(start) }()
 		if controller != "" {
 			return copyController(tx, f, controller)
 		}
-		if _, err := tx.WriteTo(&progressWriter{w: f, total: tx.Size(), report: s.report}); err != nil {
+		if _, err := tx.Bolt().WriteTo(&progressWriter{w: f, total: tx.Bolt().Size(), report: s.report}); err != nil {
 			return err
 		}
 		return f.Sync()
@@ -162,7 +164,7 @@ func CreatePartial(tmp string) (*os.File, error) {
 // CreatePartial; bbolt closes it) holding one organisation's cases and
 // everything shared (meta, ID sequences). bbolt is handed the open file
 // rather than its path, so nothing put at the path meanwhile is followed.
-func copyController(src *bolt.Tx, f *os.File, controller string) error {
+func copyController(src kv.Tx, f *os.File, controller string) error {
 	dst, err := bolt.Open(f.Name(), 0o600, &bolt.Options{Timeout: time.Second,
 		OpenFile: func(string, int, fs.FileMode) (*os.File, error) { return f, nil }})
 	if err != nil {
@@ -218,8 +220,8 @@ func copyController(src *bolt.Tx, f *os.File, controller string) error {
 			return json.Unmarshal(v, &a) == nil && ids[a.CaseID]
 		},
 	}
-	return dst.Update(func(tx *bolt.Tx) error {
-		return src.ForEach(func(name []byte, b *bolt.Bucket) error {
+	return kv.Update(dst, func(tx kv.Tx) error {
+		return src.ForEach(func(name []byte, b kv.Bucket) error {
 			if string(name) == string(bucketTeam) {
 				return nil // the team table is the server's, no organisation's
 			}
@@ -234,7 +236,7 @@ func copyController(src *bolt.Tx, f *os.File, controller string) error {
 
 // copyBucket copies the entries (and nested buckets) of src that keep
 // accepts (all when keep is nil), with its sequence.
-func copyBucket(dst, src *bolt.Bucket, keep func(k, v []byte) bool) error {
+func copyBucket(dst, src kv.Bucket, keep func(k, v []byte) bool) error {
 	if err := dst.SetSequence(src.Sequence()); err != nil {
 		return err
 	}

@@ -7,7 +7,7 @@ import (
 	"testing"
 	"time"
 
-	bolt "go.etcd.io/bbolt"
+	"rightsdesk/storage/kv"
 )
 
 // TestBackupsWhileTwoWritersRunLoseNothing takes backups one after another
@@ -60,7 +60,7 @@ func TestBackupsWhileTwoWritersRunLoseNothing(t *testing.T) {
 		t.Fatalf("the writers acknowledged only %d cases", len(acknowledged))
 	}
 	live := map[string]bool{}
-	err := s.view(func(tx *bolt.Tx) error {
+	err := s.view(func(tx kv.Tx) error {
 		return tx.Bucket(bucketCases).ForEach(func(k, _ []byte) error { live[string(k)] = true; return nil })
 	})
 	if err != nil {
@@ -79,7 +79,7 @@ func TestBackupsWhileTwoWritersRunLoseNothing(t *testing.T) {
 		if problems, err := b.Check(); err != nil || len(problems) > 0 {
 			t.Fatalf("check of %s: %v %v", dest, problems, err)
 		}
-		err := b.view(func(tx *bolt.Tx) error {
+		err := b.view(func(tx kv.Tx) error {
 			return tx.Bucket(bucketCases).ForEach(func(k, _ []byte) error {
 				if !live[string(k)] {
 					return fmt.Errorf("%s holds case %s, which the live file does not", dest, k)

@@ -8,6 +8,7 @@ import (
 	bolt "go.etcd.io/bbolt"
 
 	"rightsdesk/cases"
+	"rightsdesk/storage/kv"
 )
 
 // BenchmarkDurableChange is one action through the action service: open,
@@ -56,7 +57,7 @@ func benchBarePut(b *testing.B, path string) {
 	defer db.Close()
 	val := make([]byte, 400)
 	for i := 0; b.Loop(); i++ {
-		err := db.Update(func(tx *bolt.Tx) error {
+		err := kv.Update(db, func(tx kv.Tx) error {
 			bk, err := tx.CreateBucketIfNotExists([]byte("bench"))
 			if err != nil {
 				return err

@@ -4,9 +4,8 @@ import (
 	"errors"
 	"time"
 
-	bolt "go.etcd.io/bbolt"
-
 	"rightsdesk/cases"
+	"rightsdesk/storage/kv"
 )
 
 // Bulk is the outcome of one action applied to many cases.
@@ -31,7 +30,7 @@ func (s *Store) DoEach(ids []string, action Action, revisions map[string]int, no
 func (s *Store) doEach(ids []string, action Action, revisions map[string]int, now time.Time, w recorder) (*Bulk, error) {
 	out := &Bulk{}
 	w.stamp(&action.Event)
-	err := s.update(func(tx *bolt.Tx) error {
+	err := s.update(func(tx kv.Tx) error {
 		out.Applied, out.Refused = map[string]*Result{}, map[string]error{}
 		now, err := s.recordAtBy(tx, now, w)
 		if err != nil {

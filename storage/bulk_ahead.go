@@ -5,10 +5,9 @@ import (
 	"fmt"
 	"time"
 
-	bolt "go.etcd.io/bbolt"
-
 	"rightsdesk/cases"
 	"rightsdesk/cases/register"
+	"rightsdesk/storage/kv"
 )
 
 // AddBatches records requests as AddRequests does, a batch of requests a
@@ -33,7 +32,7 @@ func (s *Store) AddBatches(batches <-chan [][]*cases.Case, now time.Time, done f
 		seed []byte
 		ids  *idsAhead
 	)
-	err := s.update(func(tx *bolt.Tx) error {
+	err := s.update(func(tx kv.Tx) error {
 		var err error
 		if at, err = s.recordAtBy(tx, now, w); err != nil {
 			return err
@@ -82,7 +81,7 @@ func (s *Store) AddBatches(batches <-chan [][]*cases.Case, now time.Time, done f
 		if len(b.requests) > 100 {
 			write = s.updateBulk
 		}
-		err := write(func(tx *bolt.Tx) error {
+		err := write(func(tx kv.Tx) error {
 			packNewCases(tx)
 			got, err := s.recordAtBy(tx, now, w)
 			if err != nil {
@@ -133,7 +132,7 @@ type idsAhead struct {
 	from   map[string]uint64 // of the batch being numbered: the sequence of each bucket it numbers from
 }
 
-func newIDsAhead(tx *bolt.Tx, perOrg bool) (*idsAhead, error) {
+func newIDsAhead(tx kv.Tx, perOrg bool) (*idsAhead, error) {
 	a := &idsAhead{perOrg: perOrg, codes: map[string]string{}, seq: map[string]uint64{}}
 	err := tx.Bucket(bucketIDs).ForEachBucket(func(k []byte) error {
 		a.seq[string(k)] = tx.Bucket(bucketIDs).Bucket(k).Sequence()
@@ -204,7 +203,7 @@ func (a *idsAhead) encode(requests [][]*cases.Case, now, at time.Time, seed []by
 
 // claim takes the numbers the batch was numbered with from the ID
 // buckets of tx, when no other writer took any since.
-func (b *aheadBatch) claim(tx *bolt.Tx) error {
+func (b *aheadBatch) claim(tx kv.Tx) error {
 	for name, r := range b.claims {
 		ids, err := tx.Bucket(bucketIDs).CreateBucketIfNotExists([]byte(name))
 		if err != nil {

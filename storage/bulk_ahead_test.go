@@ -13,6 +13,7 @@ import (
 	"rightsdesk/cases"
 	"rightsdesk/cases/demo"
 	"rightsdesk/cases/register"
+	"rightsdesk/storage/kv"
 )
 
 // batchesOf feeds requests to AddBatches size at a time.
@@ -37,7 +38,7 @@ func bucketsOf(t *testing.T, path string, names ...[]byte) []byte {
 	}
 	defer db.Close()
 	var out bytes.Buffer
-	err = db.View(func(tx *bolt.Tx) error {
+	err = kv.View(db, func(tx kv.Tx) error {
 		for _, name := range names {
 			out.WriteString(string(name) + "\n")
 			err := tx.Bucket(name).ForEach(func(k, v []byte) error {

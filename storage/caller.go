@@ -7,9 +7,8 @@ import (
 	"sync"
 	"time"
 
-	bolt "go.etcd.io/bbolt"
-
 	"rightsdesk/cases"
+	"rightsdesk/storage/kv"
 )
 
 // In team mode the server, not the client's environment, says who records
@@ -337,14 +336,14 @@ func (s *Store) FlushReads() error {
 	if n == 0 {
 		return nil
 	}
-	return s.update(func(*bolt.Tx) error { return nil }) // sealed writes them
+	return s.update(func(kv.Tx) error { return nil }) // sealed writes them
 }
 
 // writePendingReads writes the pending reads into tx's access log; they
 // leave the pending list only when tx commits. The caller holds the
 // store's write order (held.go's write lock, or the store's lock), so no
 // other transaction writes the same entries meanwhile.
-func (s *Store) writePendingReads(tx *bolt.Tx) error {
+func (s *Store) writePendingReads(tx kv.Tx) error {
 	s.reads.mu.Lock()
 	taken := append([]Access(nil), s.reads.list...)
 	s.reads.mu.Unlock()
@@ -362,6 +361,16 @@ func (s *Store) writePendingReads(tx *bolt.Tx) error {
 	return nil
 }
 
+// flushBeforeRelease writes the pending reads of a replica through an
+// ordinary write, which catches up and runs again after a conflict, before
+// Close or whileReleased take the hold for themselves; flushReadsOnClose
+// then writes only what was read meanwhile. A file of its own needs none.
+func (s *Store) flushBeforeRelease() {
+	if s.replica != nil && s.h.on.Load() {
+		_ = s.FlushReads() // what is left is flushReadsOnClose's, which says if it fails
+	}
+}
+
 // flushReadsOnClose writes the pending reads through the held file, whose
 // hold the caller has taken for itself (Close, whileReleased).
 func (s *Store) flushReadsOnClose() error {
@@ -374,5 +383,10 @@ func (s *Store) flushReadsOnClose() error {
 	if err := s.readOnlyError(); err != nil {
 		return fmt.Errorf("%d reads could not be written to the access log: %w", n, err)
 	}
-	return s.guarded(func() error { return s.h.db.Update(s.sealed(func(*bolt.Tx) error { return nil })) })
+	// On a replica, a conflict here fails the flush (the hold is taken,
+	// so the replica cannot catch up): Close and whileReleased flush
+	// through update first (flushBeforeRelease).
+	return s.guarded(func() error {
+		return kv.Update(s.h.db, s.replicated(s.sealed(func(kv.Tx) error { return nil }), false))
+	})
 }

@@ -11,9 +11,8 @@ import (
 	"slices"
 	"strconv"
 
-	bolt "go.etcd.io/bbolt"
-
 	"rightsdesk/cases"
+	"rightsdesk/storage/kv"
 )
 
 // envelope is one stored timeline entry. Prev is the chain hash before it
@@ -34,7 +33,7 @@ type envelope struct {
 // EventDigest is the digest of event seq (from 1) of case id, as its
 // envelope stores it: what the case's chain and a Merkle leaf commit to.
 // It reads inside the caller's transaction.
-func EventDigest(tx *bolt.Tx, id string, seq uint64) (string, error) {
+func EventDigest(tx kv.Tx, id string, seq uint64) (string, error) {
 	tl, ok := timelineOf(tx, id)
 	if !ok {
 		return "", &NotFound{ID: id}
@@ -73,7 +72,7 @@ func chainNext(prev, digest string) string {
 
 // appendEvent adds an event to a case's timeline, extending its chain.
 // The event's digest is then rec.LastDigest (a Merkle leaf's).
-func appendEvent(tx *bolt.Tx, rec *record, ev cases.Event) error {
+func appendEvent(tx kv.Tx, rec *record, ev cases.Event) error {
 	tl, err := timelineFor(tx, rec.Case.ID)
 	if err != nil {
 		return err
@@ -236,7 +235,7 @@ type Link struct {
 // link's Hash is the chain head.
 func (s *Store) Chain(id string) ([]Link, error) {
 	var out []Link
-	err := s.view(func(tx *bolt.Tx) error {
+	err := s.view(func(tx kv.Tx) error {
 		if tx.Bucket(bucketCases).Get([]byte(id)) == nil {
 			return &NotFound{ID: id}
 		}

@@ -10,6 +10,7 @@ import (
 	bolt "go.etcd.io/bbolt"
 
 	"rightsdesk/cases"
+	"rightsdesk/storage/kv"
 )
 
 // Problem is one piece of damage check found.
@@ -31,7 +32,7 @@ func (p Problem) String() string {
 // predecessor, and the chain ends at the head the case records.
 func (s *Store) Check() ([]Problem, error) {
 	var problems []Problem
-	err := s.viewWalked(func(tx *bolt.Tx, found []string) error {
+	err := s.viewWalked(func(tx kv.Tx, found []string) error {
 		for _, p := range found {
 			problems = append(problems, Problem{Detail: "bbolt: " + p})
 		}
@@ -64,27 +65,29 @@ func (s *Store) Check() ([]Problem, error) {
 // bbolt's tx.Check, whose goroutine the fault guard does not cover. A held
 // file is walked while no write is under way (held.go), and the
 // transaction begins before the next one can commit.
-func (s *Store) viewWalked(fn func(tx *bolt.Tx, found []string) error) error {
+func (s *Store) viewWalked(fn func(tx kv.Tx, found []string) error) error {
 	if done, err := s.heldOp(true, func(db *bolt.DB) error {
-		var tx *bolt.Tx
+		var tx kv.Tx
+		var rollback func() error
 		found, err := func() ([]string, error) {
 			s.h.wmu.Lock()
 			defer s.h.wmu.Unlock() // also when the walk faults
 			found, err := walkFile(s.path)
 			if err == nil {
-				tx, err = db.Begin(false)
+				btx, berr := db.Begin(false)
+				tx, rollback, err = kv.Wrap(btx), btx.Rollback, berr
 			}
 			return found, err
 		}()
 		if err != nil {
 			return err
 		}
-		defer tx.Rollback()
+		defer rollback()
 		return fn(tx, found)
 	}); done {
 		return err
 	}
-	return s.view(func(tx *bolt.Tx) error {
+	return s.view(func(tx kv.Tx) error {
 		found, err := walkFile(s.path)
 		if err != nil {
 			return err
@@ -103,7 +106,7 @@ var approvedPrefix = []byte(`{"kind":"approved"`)
 
 // checkFile verifies that an attached file is stored with the size and
 // SHA-256 its event recorded.
-func checkFile(tx *bolt.Tx, id string, content []byte) string {
+func checkFile(tx kv.Tx, id string, content []byte) string {
 	var ev cases.Event
 	if err := json.Unmarshal(content, &ev); err != nil || ev.Attachment == nil {
 		return "unreadable attachment event"

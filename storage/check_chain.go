@@ -13,9 +13,8 @@ import (
 	"sync"
 	"time"
 
-	bolt "go.etcd.io/bbolt"
-
 	"rightsdesk/cases"
+	"rightsdesk/storage/kv"
 )
 
 // checkedEvent is one envelope as check reads it.
@@ -52,7 +51,7 @@ type checkedContent struct {
 // record. A case whose first event has the new format has only new ones,
 // and so has every case after its migrated event: an old envelope there is
 // a downgrade.
-func checkChain(tx *bolt.Tx, id string, raw []byte) []Problem {
+func checkChain(tx kv.Tx, id string, raw []byte) []Problem {
 	bad := func(format string, args ...any) []Problem {
 		return []Problem{{CaseID: id, Detail: fmt.Sprintf(format, args...)}}
 	}
@@ -82,7 +81,7 @@ type chainRecord struct {
 
 // verifyChain is checkChain once the record and the timeline are read
 // (err is readChain's).
-func verifyChain(tx *bolt.Tx, id string, rec chainRecord, events []checkedEvent, hash string, err error) []Problem {
+func verifyChain(tx kv.Tx, id string, rec chainRecord, events []checkedEvent, hash string, err error) []Problem {
 	bad := func(format string, args ...any) []Problem {
 		return []Problem{{CaseID: id, Detail: fmt.Sprintf(format, args...)}}
 	}
@@ -154,12 +153,12 @@ func verifyChain(tx *bolt.Tx, id string, rec chainRecord, events []checkedEvent,
 
 // readChain reads a case's envelopes, checking their sequence and links,
 // and returns them with the chain hash after the last.
-func readChain(tx *bolt.Tx, tl timeline, id string) ([]checkedEvent, string, error) {
+func readChain(tx kv.Tx, tl timeline, id string) ([]checkedEvent, string, error) {
 	return readChainWith(tx, tl, id, nil)
 }
 
 // readChainWith is readChain with a worker's decoded rules (nil: none).
-func readChainWith(tx *bolt.Tx, tl timeline, id string, rc *checkRulesCache) ([]checkedEvent, string, error) {
+func readChainWith(tx kv.Tx, tl timeline, id string, rc *checkRulesCache) ([]checkedEvent, string, error) {
 	hash := chainStart(id)
 	var n uint64
 	var events []checkedEvent
@@ -250,7 +249,7 @@ func verifyEvent(e *checkedEvent, i int, oldCase, unmigrated bool, migrated, ret
 // (the cases bucket's value), the queue's row and the due or waiting index
 // entry, each as of the instant it was derived at. It adds the case's
 // index entry to want, for checkIndexEntries.
-func checkViews(tx *bolt.Tx, id string, raw []byte, want map[string]bool) []Problem {
+func checkViews(tx kv.Tx, id string, raw []byte, want map[string]bool) []Problem {
 	bad := func(format string, args ...any) []Problem {
 		return []Problem{{CaseID: id, Detail: fmt.Sprintf(format, args...)}}
 	}
@@ -262,7 +261,7 @@ func checkViews(tx *bolt.Tx, id string, raw []byte, want map[string]bool) []Prob
 }
 
 // compareViews is checkViews once the case is derived from its chain.
-func compareViews(tx *bolt.Tx, id string, raw []byte, rec *record, want map[string]bool) []Problem {
+func compareViews(tx kv.Tx, id string, raw []byte, rec *record, want map[string]bool) []Problem {
 	bad := func(format string, args ...any) []Problem {
 		return []Problem{{CaseID: id, Detail: fmt.Sprintf(format, args...)}}
 	}
@@ -322,7 +321,7 @@ func firstDifference(got, want []byte) string {
 
 // checkIndexEntries reports due, waiting and report entries no case derives
 // (want holds those every case did), and changes that name no case.
-func checkIndexEntries(tx *bolt.Tx, want map[string]bool) []Problem {
+func checkIndexEntries(tx kv.Tx, want map[string]bool) []Problem {
 	var problems []Problem
 	for _, name := range [][]byte{bucketDue, bucketWaiting, bucketReports} {
 		b := tx.Bucket(name)
@@ -358,7 +357,7 @@ func checkIndexEntries(tx *bolt.Tx, want map[string]bool) []Problem {
 // its own (bbolt allows many at once), under the same fault guard as the
 // store's own goroutine. Problems come back in case order, then the index
 // entries no case derives.
-func checkCases(tx *bolt.Tx) ([]Problem, error) {
+func checkCases(tx kv.Tx) ([]Problem, error) {
 	var ids [][]byte
 	_ = tx.Bucket(bucketCases).ForEach(func(k, _ []byte) error {
 		ids = append(ids, append([]byte(nil), k...))
@@ -382,15 +381,16 @@ func checkCases(tx *bolt.Tx) ([]Problem, error) {
 			defer debug.SetPanicOnFault(debug.SetPanicOnFault(true))
 			defer func() {
 				if r := recover(); r != nil {
-					sh.err = &StoreError{Path: tx.DB().Path(), Err: ErrDamaged, Detail: fmt.Sprint(r), Advice: restoreAdvice}
+					sh.err = &StoreError{Path: tx.Bolt().DB().Path(), Err: ErrDamaged, Detail: fmt.Sprint(r), Advice: restoreAdvice}
 				}
 			}()
-			wtx, err := tx.DB().Begin(false)
+			btx, err := tx.Bolt().DB().Begin(false)
 			if err != nil {
 				sh.err = err
 				return
 			}
-			defer func() { _ = wtx.Rollback() }()
+			defer func() { _ = btx.Rollback() }()
+			wtx := kv.Wrap(btx)
 			cs := wtx.Bucket(bucketCases)
 			rc := newCheckRulesCache(wtx)
 			for _, id := range ids[min(w*per, len(ids)):min((w+1)*per, len(ids))] {
@@ -422,7 +422,7 @@ func checkCases(tx *bolt.Tx) ([]Problem, error) {
 // again. A case whose record or timeline cannot be read so (damage) is
 // checked by checkChain and checkViews themselves, so that what is
 // reported is the same.
-func checkCase(tx *bolt.Tx, id string, raw []byte, want map[string]bool, rc *checkRulesCache) []Problem {
+func checkCase(tx kv.Tx, id string, raw []byte, want map[string]bool, rc *checkRulesCache) []Problem {
 	slow := func() []Problem {
 		return append(checkChain(tx, id, raw), checkViews(tx, id, raw, want)...)
 	}

@@ -3,9 +3,8 @@ package storage
 import (
 	"testing"
 
-	bolt "go.etcd.io/bbolt"
-
 	"rightsdesk/cases"
+	"rightsdesk/storage/kv"
 )
 
 // TestCheckCatchesAnAlteredChange: a change log entry whose case ID was
@@ -17,7 +16,7 @@ func TestCheckCatchesAnAlteredChange(t *testing.T) {
 		t.Fatalf("a sound file: %v %v", problems, err)
 	}
 	altered := "DS\x08" + id[3:]
-	withBolt(t, s, func(tx *bolt.Tx) error {
+	withBolt(t, s, func(tx kv.Tx) error {
 		return tx.Bucket(bucketChanges).Put(u64(1), []byte(altered))
 	})
 	mustCatch(t, s, cases.Printable(altered), "an altered change")

@@ -7,9 +7,8 @@ import (
 	"maps"
 	"slices"
 
-	bolt "go.etcd.io/bbolt"
-
 	"rightsdesk/cases"
+	"rightsdesk/storage/kv"
 )
 
 // checkDerived recounts the derived buckets a write keeps beside each case
@@ -19,7 +18,7 @@ import (
 // case derives is (checkIndexEntries): one line naming the bucket and the
 // case, or the organisation for a count. The report entries are compared
 // case by case in compareViews.
-func checkDerived(tx *bolt.Tx) []Problem {
+func checkDerived(tx kv.Tx) []Problem {
 	rows := tx.Bucket(bucketRows)
 	if rows == nil {
 		return nil
@@ -102,7 +101,7 @@ func tallyName(i int) string {
 
 // checkCounts compares the counts bucket with the tallies recounted from
 // the rows, organisation by organisation.
-func checkCounts(tx *bolt.Tx, want map[string]*tally) []Problem {
+func checkCounts(tx kv.Tx, want map[string]*tally) []Problem {
 	stored := map[string]tally{}
 	var problems []Problem
 	orgProblem := func(org, format string, args ...any) {
@@ -140,7 +139,7 @@ func checkCounts(tx *bolt.Tx, want map[string]*tally) []Problem {
 
 // checkDueDays compares the due-days bucket with the count of cases due
 // each day recounted from the rows.
-func checkDueDays(tx *bolt.Tx, want map[string]int64) []Problem {
+func checkDueDays(tx kv.Tx, want map[string]int64) []Problem {
 	stored := map[string]int64{}
 	if b := tx.Bucket(bucketDueDays); b != nil {
 		_ = b.ForEach(func(k, v []byte) error {

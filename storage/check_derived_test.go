@@ -4,9 +4,8 @@ import (
 	"strings"
 	"testing"
 
-	bolt "go.etcd.io/bbolt"
-
 	"rightsdesk/cases"
+	"rightsdesk/storage/kv"
 )
 
 // mustCatchDetail runs check and fails unless it reports a problem whose
@@ -32,7 +31,7 @@ func mustCatchDetail(t *testing.T, s *Store, what string, words ...string) {
 
 // deleteEntryOf deletes the entry of case id from a bucket keyed by
 // something, then the ID.
-func deleteEntryOf(t *testing.T, tx *bolt.Tx, bucket []byte, id string) error {
+func deleteEntryOf(t *testing.T, tx kv.Tx, bucket []byte, id string) error {
 	t.Helper()
 	c := tx.Bucket(bucket).Cursor()
 	for k, _ := c.First(); k != nil; k, _ = c.Next() {
@@ -51,11 +50,11 @@ func deleteEntryOf(t *testing.T, tx *bolt.Tx, bucket []byte, id string) error {
 func TestCheckDerivedBuckets(t *testing.T) {
 	type alteration struct {
 		what  string
-		alter func(tx *bolt.Tx, open, unsent string) error
+		alter func(tx kv.Tx, open, unsent string) error
 		words func(open, unsent string) []string
 	}
 	for _, a := range []alteration{
-		{"an open case's figure raised in counts", func(tx *bolt.Tx, _, _ string) error {
+		{"an open case's figure raised in counts", func(tx kv.Tx, _, _ string) error {
 			b := tx.Bucket(bucketCounts)
 			got, err := decodeTally(b.Get([]byte("crisp")))
 			if err != nil {
@@ -64,30 +63,30 @@ func TestCheckDerivedBuckets(t *testing.T) {
 			got[tallyOpen]++
 			return b.Put([]byte("crisp"), got.encode())
 		}, func(_, _ string) []string { return []string{"organisation crisp", "counts", "open cases"} }},
-		{"an organisation no case is of, in counts", func(tx *bolt.Tx, _, _ string) error {
+		{"an organisation no case is of, in counts", func(tx kv.Tx, _, _ string) error {
 			t := tally{tallyCases: 1, tallyOpen: 1}
 			return tx.Bucket(bucketCounts).Put([]byte("ghost"), t.encode())
 		}, func(_, _ string) []string { return []string{"organisation ghost", "counts"} }},
-		{"a due day removed", func(tx *bolt.Tx, _, _ string) error {
+		{"a due day removed", func(tx kv.Tx, _, _ string) error {
 			k, _ := tx.Bucket(bucketDueDays).Cursor().First()
 			if k == nil {
 				t.Fatal("no due day")
 			}
 			return tx.Bucket(bucketDueDays).Delete(append([]byte(nil), k...))
 		}, func(_, _ string) []string { return []string{"organisation crisp", "due-days", "says 0 cases due on"} }},
-		{"an open case's owing row removed", func(tx *bolt.Tx, open, _ string) error {
+		{"an open case's owing row removed", func(tx kv.Tx, open, _ string) error {
 			return tx.Bucket(bucketOwing).Delete([]byte(open))
 		}, func(open, _ string) []string { return []string{open + ": ", "owing"} }},
-		{"an owing row no case owes", func(tx *bolt.Tx, _, _ string) error {
+		{"an owing row no case owes", func(tx kv.Tx, _, _ string) error {
 			return tx.Bucket(bucketOwing).Put([]byte("DSR-2026-999999"), []byte{rowFormat})
 		}, func(_, _ string) []string { return []string{"DSR-2026-999999: ", "owing"} }},
-		{"a closed case's unsent entry removed", func(tx *bolt.Tx, _, unsent string) error {
+		{"a closed case's unsent entry removed", func(tx kv.Tx, _, unsent string) error {
 			return deleteEntryOf(t, tx, bucketUnsent, unsent)
 		}, func(_, unsent string) []string { return []string{unsent + ": ", "unsent"} }},
-		{"an unsent entry no case derives", func(tx *bolt.Tx, _, _ string) error {
+		{"an unsent entry no case derives", func(tx kv.Tx, _, _ string) error {
 			return tx.Bucket(bucketUnsent).Put([]byte("2026-04-01T09:00:00Z\x002026-03-02T09:00:00.000000000Z\x00DSR-2026-999999"), []byte{rowFormat})
 		}, func(_, _ string) []string { return []string{"DSR-2026-999999: ", "unsent"} }},
-		{"a case's report entry removed", func(tx *bolt.Tx, open, _ string) error {
+		{"a case's report entry removed", func(tx kv.Tx, open, _ string) error {
 			return deleteEntryOf(t, tx, bucketReports, open)
 		}, func(open, _ string) []string { return []string{open + ": ", "report entry"} }},
 	} {
@@ -99,7 +98,7 @@ func TestCheckDerivedBuckets(t *testing.T) {
 				t.Fatal(err)
 			}
 			cleanCheck(t, s)
-			withBolt(t, s, func(tx *bolt.Tx) error { return a.alter(tx, open, unsent) })
+			withBolt(t, s, func(tx kv.Tx) error { return a.alter(tx, open, unsent) })
 			mustCatchDetail(t, s, a.what, a.words(open, unsent)...)
 		})
 	}
@@ -110,7 +109,7 @@ func TestCheckDerivedBuckets(t *testing.T) {
 // them with its first case, whose counts and entries then check clean.
 func TestDerivedBucketsMadeOnFirstWrite(t *testing.T) {
 	s := newStore(t)
-	withBolt(t, s, func(tx *bolt.Tx) error {
+	withBolt(t, s, func(tx kv.Tx) error {
 		for _, name := range bucketsDerived {
 			if err := tx.DeleteBucket(name); err != nil {
 				return err

@@ -5,9 +5,8 @@ import (
 	"crypto/sha256"
 	"encoding/json"
 
-	bolt "go.etcd.io/bbolt"
-
 	"rightsdesk/cases"
+	"rightsdesk/storage/kv"
 )
 
 // checkRulesCache is what one check worker keeps of the frozen rules: the
@@ -23,7 +22,7 @@ type checkRulesCache struct {
 	decoded map[string]*cases.Rules
 }
 
-func newCheckRulesCache(tx *bolt.Tx) *checkRulesCache {
+func newCheckRulesCache(tx kv.Tx) *checkRulesCache {
 	return &checkRulesCache{get: rulesLookup(tx), blobs: map[string][]byte{}, decoded: map[string]*cases.Rules{}}
 }
 

@@ -6,9 +6,8 @@ import (
 	"testing"
 	"time"
 
-	bolt "go.etcd.io/bbolt"
-
 	"rightsdesk/cases"
+	"rightsdesk/storage/kv"
 )
 
 // TestTamperSwappedRules: check decodes each frozen rule set once per
@@ -33,7 +32,7 @@ func TestTamperSwappedRules(t *testing.T) {
 			id := add("Anna Example", testRules)
 			theirs := add("Bert Other", other)
 			cleanCheck(t, s)
-			withBolt(t, s, func(tx *bolt.Tx) error {
+			withBolt(t, s, func(tx kv.Tx) error {
 				mine, _, _ := splitCaseValue(tx.Bucket(bucketCases).Get([]byte(id)))
 				their, _, _ := splitCaseValue(tx.Bucket(bucketCases).Get([]byte(theirs)))
 				from, to := rulesRefOf(mine), rulesRefOf(their)

@@ -11,9 +11,9 @@ import (
 	"strings"
 	"time"
 
-	bolt "go.etcd.io/bbolt"
 	"golang.org/x/mod/sumdb/note"
 	"golang.org/x/mod/sumdb/tlog"
+	"rightsdesk/storage/kv"
 )
 
 // bucketCheckpoints holds a bucket per organisation: its log's latest
@@ -37,7 +37,7 @@ func ed25519Public(seed []byte) ed25519.PublicKey {
 
 // logOrigin is the origin line of an organisation's log: the database and
 // the organisation; a test database's says so.
-func logOrigin(tx *bolt.Tx, org string) string {
+func logOrigin(tx kv.Tx, org string) string {
 	prefix := "rightsdesk/"
 	if testSeed(tx) != nil {
 		prefix = "rightsdesk-test/"
@@ -95,12 +95,12 @@ func ParseCheckpoint(text string) (Checkpoint, error) {
 // sealLogs signs the checkpoint of every log that grew since its last one,
 // and stores it as the latest and as the day's (in UTC): it ends every
 // write transaction, so a checkpoint is committed with its events.
-func sealLogs(tx *bolt.Tx, now time.Time) error {
+func sealLogs(tx kv.Tx, now time.Time) error {
 	return sealLogsWith(tx, now, nil)
 }
 
 // sealLogsWith is sealLogs with a Store's parsed signing key (keys).
-func sealLogsWith(tx *bolt.Tx, now time.Time, keys *keyCache) error {
+func sealLogsWith(tx kv.Tx, now time.Time, keys *keyCache) error {
 	logs := tx.Bucket(bucketLogs)
 	if logs == nil {
 		return nil
@@ -160,8 +160,8 @@ func sealLogsWith(tx *bolt.Tx, now time.Time, keys *keyCache) error {
 
 // sealed wraps a write transaction's function so that the checkpoints of
 // the logs it appended to are signed in the same transaction.
-func (s *Store) sealed(fn func(tx *bolt.Tx) error) func(tx *bolt.Tx) error {
-	return func(tx *bolt.Tx) error {
+func (s *Store) sealed(fn func(tx kv.Tx) error) func(tx kv.Tx) error {
+	return func(tx kv.Tx) error {
 		packWrites(tx) // fill.go
 		if err := fn(tx); err != nil {
 			return err

@@ -1,12 +1,15 @@
 package storage
 
 import (
+	"encoding/binary"
 	"fmt"
 	"os"
 	"path/filepath"
 	"syscall"
 
 	bolt "go.etcd.io/bbolt"
+
+	"rightsdesk/storage/kv"
 )
 
 // A purge erases personal data in place; bbolt then keeps the erased bytes
@@ -24,8 +27,61 @@ var keyCompactPending = []byte("compact-pending")
 
 // markCompaction records, in the transaction that erases, that the file
 // must be compacted.
-func markCompaction(tx *bolt.Tx) error {
-	return tx.Bucket(bucketMeta).Put(keyCompactPending, []byte("purge"))
+func markCompaction(tx kv.Tx) error { return markCompactionFor(tx, "purge") }
+
+// markCompactionFor records in tx that the file must be compacted, and why.
+// A replica's transaction (a recorded one) keeps the marker in the
+// replica's own bucket: compacting is its file's business, which the
+// cluster and the other replicas are not told.
+//
+// A purge on a replica also counts itself in the meta bucket (keyPurges),
+// which reaches the other replicas: ApplyReplicated compacts their files
+// too, so that no replica keeps the erased bytes in its free pages.
+func markCompactionFor(tx kv.Tx, why string) error {
+	if local := kv.Unrecorded(tx); local != tx {
+		if why == "purge" {
+			m := tx.Bucket(bucketMeta)
+			if err := m.Put(keyPurges, u64(purges(tx)+1)); err != nil {
+				return err
+			}
+		}
+		return markLocalCompaction(local, why)
+	}
+	return tx.Bucket(bucketMeta).Put(keyCompactPending, []byte(why))
+}
+
+// keyPurges in the meta bucket of a cluster's store: how many purges it
+// has had (8 bytes), each a change that every replica applies, and then
+// compacts its own file for (ApplyReplicated). A file of its own has none.
+var keyPurges = []byte("purges")
+
+// purges is the count under keyPurges (0 for none).
+func purges(tx kv.Tx) uint64 {
+	if v := tx.Bucket(bucketMeta).Get(keyPurges); len(v) == 8 {
+		return binary.BigEndian.Uint64(v)
+	}
+	return 0
+}
+
+// markLocalCompaction marks a replica's own file for compaction, in its
+// replica bucket, which the cluster never sees. tx must not be recorded.
+func markLocalCompaction(tx kv.Tx, why string) error {
+	b, err := tx.CreateBucketIfNotExists(kv.ReplicaBucket)
+	if err != nil {
+		return err
+	}
+	return b.Put(keyCompactPending, []byte(why))
+}
+
+// compactionPending reports whether tx's file carries the marker, in its
+// meta bucket or, on a replica, in the replica's own.
+func compactionPending(tx kv.Tx) bool {
+	for _, name := range [][]byte{bucketMeta, kv.ReplicaBucket} {
+		if b := tx.Bucket(name); b != nil && b.Get(keyCompactPending) != nil {
+			return true
+		}
+	}
+	return false
 }
 
 // compactHook is called at each stage of a purge's compaction; tests set it
@@ -37,10 +93,8 @@ var compactHook = func(stage string) {}
 // open the path again, which names the compacted file.
 func (s *Store) resumeCompaction(db *bolt.DB) (bool, error) {
 	pending := false
-	if err := db.View(func(tx *bolt.Tx) error {
-		if m := tx.Bucket(bucketMeta); m != nil {
-			pending = m.Get(keyCompactPending) != nil
-		}
+	if err := kv.View(db, func(tx kv.Tx) error {
+		pending = compactionPending(tx)
 		return nil
 	}); err != nil || !pending {
 		return false, err
@@ -77,7 +131,18 @@ func (s *Store) compactInPlace(db *bolt.DB) error {
 		return fail(err)
 	}
 	compactHook("compacted")
-	if err := dst.Update(func(tx *bolt.Tx) error { return tx.Bucket(bucketMeta).Delete(keyCompactPending) }); err != nil {
+	// The fresh file keeps everything but the marker, a replica's own
+	// bucket (its revision) included.
+	if err := kv.Update(dst, func(tx kv.Tx) error {
+		for _, name := range [][]byte{bucketMeta, kv.ReplicaBucket} {
+			if b := tx.Bucket(name); b != nil {
+				if err := b.Delete(keyCompactPending); err != nil {
+					return err
+				}
+			}
+		}
+		return nil
+	}); err != nil {
 		return fail(err)
 	}
 	if err := dst.Close(); err != nil {
@@ -125,7 +190,7 @@ func (s *Store) Compact() (*Compaction, error) {
 	out := &Compaction{SizeBefore: fileSize(s.path)}
 	var after []byte
 	for {
-		err := s.updateBulk(func(tx *bolt.Tx) error {
+		err := s.updateBulk(func(tx kv.Tx) error {
 			last, n, err := freezeClosed(tx, after, migrateBatch)
 			after, out.Frozen = last, out.Frozen+n
 			return err
@@ -137,9 +202,9 @@ func (s *Store) Compact() (*Compaction, error) {
 			break
 		}
 	}
-	err := s.update(func(tx *bolt.Tx) error {
-		out.Cases = tx.Bucket(bucketCases).Stats().KeyN
-		return tx.Bucket(bucketMeta).Put(keyCompactPending, []byte("compact"))
+	err := s.update(func(tx kv.Tx) error {
+		out.Cases = tx.Bucket(bucketCases).Bolt().Stats().KeyN
+		return markCompactionFor(tx, "compact")
 	})
 	if err != nil {
 		return nil, err

@@ -8,9 +8,8 @@ import (
 	"slices"
 	"time"
 
-	bolt "go.etcd.io/bbolt"
-
 	"rightsdesk/cases"
+	"rightsdesk/storage/kv"
 )
 
 // Two derived buckets, written with each case's row (putDerived) and
@@ -49,7 +48,7 @@ var bucketsDerived = [][]byte{bucketUnsent, bucketOwing, bucketCounts, bucketDue
 // derivedBucket is the derived bucket name of a write transaction. Only a
 // file laid out before the schema held it (one made by init and not yet
 // written to) lacks it: it is made then, once.
-func derivedBucket(tx *bolt.Tx, name []byte) (*bolt.Bucket, error) {
+func derivedBucket(tx kv.Tx, name []byte) (kv.Bucket, error) {
 	if b := tx.Bucket(name); b != nil {
 		return b, nil
 	}
@@ -191,7 +190,7 @@ func (d *countsDelta) at(org string) *tally {
 }
 
 // flush adds the delta to the stored counts.
-func (d *countsDelta) flush(tx *bolt.Tx) error {
+func (d *countsDelta) flush(tx kv.Tx) error {
 	if d == nil {
 		return nil
 	}
@@ -241,7 +240,7 @@ func (d *countsDelta) flush(tx *bolt.Tx) error {
 }
 
 // putOwing moves the case's row in the owing bucket.
-func putOwing(tx *bolt.Tx, old, new *cases.Summary, id, row []byte) error {
+func putOwing(tx kv.Tx, old, new *cases.Summary, id, row []byte) error {
 	b, err := derivedBucket(tx, bucketOwing)
 	if err != nil {
 		return err
@@ -257,7 +256,7 @@ func putOwing(tx *bolt.Tx, old, new *cases.Summary, id, row []byte) error {
 
 // putUnsent moves the case's entry in the unsent index (old is the row it
 // had, nil for a new case), into the batch when there is one.
-func putUnsent(tx *bolt.Tx, old, new *cases.Summary, row []byte, batch *indexBatch) error {
+func putUnsent(tx kv.Tx, old, new *cases.Summary, row []byte, batch *indexBatch) error {
 	b, err := derivedBucket(tx, bucketUnsent)
 	if err != nil {
 		return err
@@ -299,7 +298,7 @@ type Counts struct {
 // empty) as of now.
 func (s *Store) Counts(org string, now time.Time) (Counts, error) {
 	var c Counts
-	err := s.view(func(tx *bolt.Tx) error {
+	err := s.view(func(tx kv.Tx) error {
 		var err error
 		c, err = countsIn(tx, organisation(org), now)
 		return err
@@ -321,7 +320,7 @@ func organisation(org string) func(string) bool {
 
 // countsIn sums the counts of the organisations covers lets through (all
 // when nil).
-func countsIn(tx *bolt.Tx, covers func(org string) bool, now time.Time) (Counts, error) {
+func countsIn(tx kv.Tx, covers func(org string) bool, now time.Time) (Counts, error) {
 	var sum tally
 	if b := tx.Bucket(bucketCounts); b != nil {
 		err := b.ForEach(func(k, v []byte) error {
@@ -359,7 +358,7 @@ func countsIn(tx *bolt.Tx, covers func(org string) bool, now time.Time) (Counts,
 // their answer past a due instant before t: the due days before t's (UTC)
 // day, summed, then the cases due on t's day read from the due and unsent
 // indexes, from the day's start to t.
-func owingBefore(tx *bolt.Tx, covers func(org string) bool, t time.Time) (int, error) {
+func owingBefore(tx kv.Tx, covers func(org string) bool, t time.Time) (int, error) {
 	n := 0
 	day := t.UTC().Format(time.DateOnly)
 	if b := tx.Bucket(bucketDueDays); b != nil {
@@ -414,7 +413,7 @@ func dueBefore(due string, t time.Time) bool {
 
 // eachIndexed calls fn with each entry of a due-keyed index whose due
 // instant is before limit (to the second), in order.
-func eachIndexed(tx *bolt.Tx, bucket []byte, limit time.Time, fn func(k, v []byte) error) error {
+func eachIndexed(tx kv.Tx, bucket []byte, limit time.Time, fn func(k, v []byte) error) error {
 	b := tx.Bucket(bucket)
 	if b == nil {
 		return nil

@@ -8,9 +8,8 @@ import (
 	"testing"
 	"time"
 
-	bolt "go.etcd.io/bbolt"
-
 	"rightsdesk/cases"
+	"rightsdesk/storage/kv"
 )
 
 // churn applies n random changes to the cases of s, as of now: closings
@@ -101,7 +100,7 @@ func TestCountsEqualARecount(t *testing.T) {
 			}
 		}
 		check("after the changes")
-		if err := s.update(func(tx *bolt.Tx) error { return rebuildIndex(tx, scaleNow) }); err != nil {
+		if err := s.update(func(tx kv.Tx) error { return rebuildIndex(tx, scaleNow) }); err != nil {
 			t.Fatal(err)
 		}
 		check("after a rebuild")

@@ -10,6 +10,7 @@ import (
 	bolt "go.etcd.io/bbolt"
 
 	"rightsdesk/cases"
+	"rightsdesk/storage/kv"
 )
 
 // TestDamageFoundIsRememberedUntilRestored: damage that check found (here a
@@ -30,7 +31,7 @@ func TestDamageFoundIsRememberedUntilRestored(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	err = db.Update(func(tx *bolt.Tx) error {
+	err = kv.Update(db, func(tx kv.Tx) error {
 		tl, _ := timelineOf(tx, id)
 		return tl.put(2, []byte(strings.Replace(string(tl.get(2)), "called back", "never called", 1)))
 	})

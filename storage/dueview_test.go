@@ -7,9 +7,8 @@ import (
 	"testing"
 	"time"
 
-	bolt "go.etcd.io/bbolt"
-
 	"rightsdesk/cases"
+	"rightsdesk/storage/kv"
 )
 
 // TestDueViewsGiveBackWhatWasMarshalled: every due entry of a demo file
@@ -19,7 +18,7 @@ func TestDueViewsGiveBackWhatWasMarshalled(t *testing.T) {
 	now := time.Date(2026, 11, 30, 12, 0, 0, 0, time.UTC)
 	s := demoFile(t, filepath.Join(t.TempDir(), "demo.db"), 600, now)
 	var entries, packedBytes, viewBytes int
-	err := s.view(func(tx *bolt.Tx) error {
+	err := s.view(func(tx kv.Tx) error {
 		return tx.Bucket(bucketDue).ForEach(func(k, v []byte) error {
 			id := string(k[bytes.LastIndexByte(k, 0)+1:])
 			packed := v

@@ -8,7 +8,7 @@ import (
 	"slices"
 	"time"
 
-	bolt "go.etcd.io/bbolt"
+	"rightsdesk/storage/kv"
 )
 
 // From schema 9 the files attached to cases are in one flat bucket,
@@ -110,14 +110,14 @@ func bigFileKey(id, name string) []byte {
 
 // putFile stores an attached file's content with its case, replacing a
 // file of the same name.
-func putFile(tx *bolt.Tx, id, name string, content []byte) error {
+func putFile(tx kv.Tx, id, name string, content []byte) error {
 	return putFiles(tx, id, []string{name}, [][]byte{content})
 }
 
 // putFiles stores files attached to a case (names[i]'s content is
 // contents[i]), replacing files of the same names: the case's file set is
 // read and written once, however many there are (a bulk load's case).
-func putFiles(tx *bolt.Tx, id string, names []string, contents [][]byte) error {
+func putFiles(tx kv.Tx, id string, names []string, contents [][]byte) error {
 	b, err := tx.CreateBucketIfNotExists(bucketAttached)
 	if err != nil {
 		return err
@@ -154,7 +154,7 @@ func putFiles(tx *bolt.Tx, id string, names []string, contents [][]byte) error {
 	return nil
 }
 
-func putFileSet(b *bolt.Bucket, id string, fs *fileSet) error {
+func putFileSet(b kv.Bucket, id string, fs *fileSet) error {
 	if len(fs.names) == 0 {
 		return b.Delete([]byte(id))
 	}
@@ -168,7 +168,7 @@ func putFileSet(b *bolt.Bucket, id string, fs *fileSet) error {
 // fileOf is the content of the file name attached to case id, nil when
 // it has none of that name. Until step 9 of the migrator has moved the
 // case's files, they are read from their bucket of schema 8.
-func fileOf(tx *bolt.Tx, id, name string) ([]byte, error) {
+func fileOf(tx kv.Tx, id, name string) ([]byte, error) {
 	if old := tx.Bucket(bucketFiles); old != nil {
 		if b := old.Bucket([]byte(id)); b != nil {
 			return b.Get([]byte(name)), nil
@@ -197,7 +197,7 @@ func fileOf(tx *bolt.Tx, id, name string) ([]byte, error) {
 
 // eachFile calls fn with the name and content of each file attached to
 // case id.
-func eachFile(tx *bolt.Tx, id string, fn func(name string, content []byte) error) error {
+func eachFile(tx kv.Tx, id string, fn func(name string, content []byte) error) error {
 	if old := tx.Bucket(bucketFiles); old != nil {
 		if b := old.Bucket([]byte(id)); b != nil {
 			return b.ForEach(func(k, v []byte) error { return fn(string(k), v) })
@@ -231,7 +231,7 @@ func eachFile(tx *bolt.Tx, id string, fn func(name string, content []byte) error
 }
 
 // deleteFiles removes every file attached to case id.
-func deleteFiles(tx *bolt.Tx, id string) error {
+func deleteFiles(tx kv.Tx, id string) error {
 	if old := tx.Bucket(bucketFiles); old != nil && old.Bucket([]byte(id)) != nil {
 		if err := old.DeleteBucket([]byte(id)); err != nil {
 			return err
@@ -268,7 +268,7 @@ func caseOfFileKey(k []byte) string {
 // entry belongs to a case, every file set reads, and no bucket of schema
 // 8's files is left once no migration is under way. (Each file's content
 // is checked against its event by checkFile.)
-func checkFiles(tx *bolt.Tx) []Problem {
+func checkFiles(tx kv.Tx) []Problem {
 	var problems []Problem
 	if tx.Bucket(bucketFiles) != nil && tx.Bucket(bucketMeta).Get(keyMigration) == nil {
 		problems = append(problems, Problem{Detail: "the attached files of schema 8 are left beside schema 9's (altered)"})
@@ -298,7 +298,7 @@ func checkFiles(tx *bolt.Tx) []Problem {
 // cases are taken from bucketFiles (those with files; a bucket whose case
 // is gone moves too), from its first: a rerun of a batch finds what it
 // moved gone, and moves nothing twice.
-func attachFilesBatch(tx *bolt.Tx, _ []byte, n int, _ time.Time) ([]byte, error) {
+func attachFilesBatch(tx kv.Tx, _ []byte, n int, _ time.Time) ([]byte, error) {
 	old := tx.Bucket(bucketFiles)
 	if old == nil {
 		return nil, nil
@@ -315,7 +315,7 @@ func attachFilesBatch(tx *bolt.Tx, _ []byte, n int, _ time.Time) ([]byte, error)
 	if err != nil {
 		return nil, err
 	}
-	attached.FillPercent = 0.95 // by case ID, as the migrator goes
+	attached.SetFillPercent(0.95) // by case ID, as the migrator goes
 	for _, id := range ids {
 		if err := moveFiles(tx, old, attached, id); err != nil {
 			return nil, fmt.Errorf("case %s: %w", id, err)
@@ -326,7 +326,7 @@ func attachFilesBatch(tx *bolt.Tx, _ []byte, n int, _ time.Time) ([]byte, error)
 
 // moveFiles moves the files of case id from its bucket in old (schema 8)
 // to attached, and deletes that bucket.
-func moveFiles(tx *bolt.Tx, old, attached *bolt.Bucket, id []byte) error {
+func moveFiles(tx kv.Tx, old, attached kv.Bucket, id []byte) error {
 	b := old.Bucket(id)
 	if b == nil {
 		return old.Delete(id) // a value where a bucket belongs: nothing to move

@@ -8,7 +8,7 @@ import (
 	"strings"
 	"testing"
 
-	bolt "go.etcd.io/bbolt"
+	"rightsdesk/storage/kv"
 )
 
 // TestFilesLargeAndSmallReplaceEachOther: a file attached again under its
@@ -23,12 +23,12 @@ func TestFilesLargeAndSmallReplaceEachOther(t *testing.T) {
 	}{{"a.csv", small}, {"b.bin", big}, {"a.csv", big}, {"b.bin", small}, {"c.txt", nil}}
 	want := map[string]string{}
 	for _, st := range steps {
-		if err := s.update(func(tx *bolt.Tx) error { return putFile(tx, "DSR-2026-000001", st.name, st.content) }); err != nil {
+		if err := s.update(func(tx kv.Tx) error { return putFile(tx, "DSR-2026-000001", st.name, st.content) }); err != nil {
 			t.Fatal(err)
 		}
 		want[st.name] = string(st.content)
 		got := map[string]string{}
-		_ = s.view(func(tx *bolt.Tx) error {
+		_ = s.view(func(tx kv.Tx) error {
 			return eachFile(tx, "DSR-2026-000001", func(name string, content []byte) error {
 				got[name] = string(content)
 				return nil
@@ -39,15 +39,15 @@ func TestFilesLargeAndSmallReplaceEachOther(t *testing.T) {
 		}
 	}
 	// A neighbour whose ID starts with the case's keeps its files.
-	if err := s.update(func(tx *bolt.Tx) error { return putFile(tx, "DSR-2026-0000010", "d.bin", big) }); err != nil {
+	if err := s.update(func(tx kv.Tx) error { return putFile(tx, "DSR-2026-0000010", "d.bin", big) }); err != nil {
 		t.Fatal(err)
 	}
-	err := s.update(func(tx *bolt.Tx) error { return deleteFiles(tx, "DSR-2026-000001") })
+	err := s.update(func(tx kv.Tx) error { return deleteFiles(tx, "DSR-2026-000001") })
 	if err != nil {
 		t.Fatal(err)
 	}
-	_ = s.view(func(tx *bolt.Tx) error {
-		n := tx.Bucket(bucketAttached).Stats().KeyN
+	_ = s.view(func(tx kv.Tx) error {
+		n := tx.Bucket(bucketAttached).Bolt().Stats().KeyN
 		if v, _ := fileOf(tx, "DSR-2026-0000010", "d.bin"); n != 1 || !bytes.Equal(v, big) {
 			t.Errorf("after deleting a case's files: %d entries left, its neighbour's file %d bytes", n, len(v))
 		}
@@ -64,7 +64,7 @@ func BenchmarkPutFiles(b *testing.B) {
 	for _, system := range []string{"our server and access logs", "our payment records at Stripe", "our support correspondence"} {
 		contents = append(contents, []byte("field,value\nname,Chrysanthi Papadopoulou\nemail,chrysanthi.papadopoulou364@example.net\nsystem,"+system+"\n"))
 	}
-	err := s.update(func(tx *bolt.Tx) error {
+	err := s.update(func(tx kv.Tx) error {
 		n := 0
 		for b.Loop() {
 			n++
@@ -93,17 +93,17 @@ func TestCheckNamesFilesOutOfPlace(t *testing.T) {
 	}
 	for _, damage := range []struct {
 		what string
-		do   func(tx *bolt.Tx) error
+		do   func(tx kv.Tx) error
 		want string
 	}{
-		{"a file set cut short", func(tx *bolt.Tx) error {
+		{"a file set cut short", func(tx kv.Tx) error {
 			v := tx.Bucket(bucketAttached).Get([]byte(id))
 			return tx.Bucket(bucketAttached).Put([]byte(id), append([]byte{fileSetPlain}, v[1:len(v)/2]...))
 		}, "unreadable"},
-		{"files of no case", func(tx *bolt.Tx) error {
+		{"files of no case", func(tx kv.Tx) error {
 			return putFile(tx, "DSR-2026-999999", "x.csv", []byte("x"))
 		}, "does not exist"},
-		{"schema 8's bucket left", func(tx *bolt.Tx) error {
+		{"schema 8's bucket left", func(tx kv.Tx) error {
 			_, err := tx.CreateBucket(bucketFiles)
 			return err
 		}, "schema 8"},

@@ -1,6 +1,8 @@
 package storage
 
-import bolt "go.etcd.io/bbolt"
+import (
+	"rightsdesk/storage/kv"
+)
 
 // fills is how full a write transaction packs the pages of each bucket
 // whose keys mostly grow at their end; bbolt's default (half) suits keys
@@ -27,10 +29,10 @@ var fills = []struct {
 // packWrites sets the fill of the buckets of fills for the transaction tx.
 // Every write transaction of the store calls it before it writes (sealed,
 // the migrator).
-func packWrites(tx *bolt.Tx) {
+func packWrites(tx kv.Tx) {
 	for _, f := range fills {
 		if b := tx.Bucket(f.bucket); b != nil {
-			b.FillPercent = f.fill
+			b.SetFillPercent(f.fill)
 		}
 	}
 }

@@ -8,7 +8,7 @@ import (
 	"io"
 	"sync"
 
-	bolt "go.etcd.io/bbolt"
+	"rightsdesk/storage/kv"
 )
 
 // A closed case's timeline rarely changes again, and its envelopes repeat
@@ -262,7 +262,7 @@ func thawEnvelopes(id string, frozen []byte, fn func(seq uint64, env []byte) err
 // case named after (nil: from the first), and returns the last case it
 // looked at, nil when none was left. A frozen or an open case is left as
 // it is.
-func freezeClosed(tx *bolt.Tx, after []byte, n int) ([]byte, int, error) {
+func freezeClosed(tx kv.Tx, after []byte, n int) ([]byte, int, error) {
 	ids := casesAfter(tx, after, n)
 	if len(ids) == 0 {
 		return nil, 0, nil

@@ -11,16 +11,15 @@ import (
 	"testing"
 	"time"
 
-	bolt "go.etcd.io/bbolt"
-
 	"rightsdesk/cases"
+	"rightsdesk/storage/kv"
 )
 
 // frozenState says whether case id's timeline and stored value are
 // frozen, and how many of its events are stored one by one.
 func frozenState(t *testing.T, s *Store, id string) (frozen bool, plain int) {
 	t.Helper()
-	_ = s.view(func(tx *bolt.Tx) error {
+	_ = s.view(func(tx kv.Tx) error {
 		tl, _ := timelineOf(tx, id)
 		frozen = tl.frozen != nil
 		if value := tx.Bucket(bucketCases).Get([]byte(id)); frozen != (value[0] == caseValueFrozen) {
@@ -96,7 +95,7 @@ func TestCompactFreezesClosedCases(t *testing.T) {
 	if res, err := s.Compact(); err != nil || res.Frozen != 1 {
 		t.Fatalf("compact again: %+v %v", res, err)
 	}
-	withBolt(t, s, func(tx *bolt.Tx) error {
+	withBolt(t, s, func(tx kv.Tx) error {
 		return refreezeAs(tx, closed, func(envs [][]byte) ([]byte, error) {
 			for i := range envs {
 				envs[i] = bytes.Replace(envs[i], []byte("called back"), []byte("never rang!"), 1)
@@ -109,7 +108,7 @@ func TestCompactFreezesClosedCases(t *testing.T) {
 
 // refreezeAs stores case id's frozen timeline again as freeze makes it
 // of its envelopes.
-func refreezeAs(tx *bolt.Tx, id string, freeze func(envs [][]byte) ([]byte, error)) error {
+func refreezeAs(tx kv.Tx, id string, freeze func(envs [][]byte) ([]byte, error)) error {
 	tl, _ := timelineOf(tx, id)
 	var envs [][]byte
 	_ = tl.forEach(func(_, v []byte) error { envs = append(envs, bytes.Clone(v)); return nil })
@@ -137,7 +136,7 @@ type closedCase struct {
 func closedDemoCases(b testing.TB, n int) []closedCase {
 	s := demoFile(b, b.TempDir()+"/demo.db", n, testNow)
 	var closed []closedCase
-	_ = s.view(func(tx *bolt.Tx) error {
+	_ = s.view(func(tx kv.Tx) error {
 		return tx.Bucket(bucketCases).ForEach(func(k, v []byte) error {
 			tl, _ := timelineOf(tx, string(k))
 			if tl.frozen == nil {
@@ -382,7 +381,7 @@ func TestCompactFreezesOldFormatsAgain(t *testing.T) {
 		t.Fatal(err)
 	}
 	formats := func() (timeline, value byte) {
-		_ = s.view(func(tx *bolt.Tx) error {
+		_ = s.view(func(tx kv.Tx) error {
 			tl, _ := timelineOf(tx, closed)
 			timeline, value = tl.frozen[0], tx.Bucket(bucketCases).Get([]byte(closed))[0]
 			return nil
@@ -400,7 +399,7 @@ func TestCompactFreezesOldFormatsAgain(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	withBolt(t, s, func(tx *bolt.Tx) error {
+	withBolt(t, s, func(tx kv.Tx) error {
 		err := refreezeAs(tx, closed, func(envs [][]byte) ([]byte, error) { return freezeAs(frozenFormat3, closed, envs) })
 		if err != nil {
 			return err
@@ -484,7 +483,7 @@ func TestPurgeOfAFrozenCaseLeavesNoSalt(t *testing.T) {
 		t.Fatalf("compact: %+v %v", res, err)
 	}
 	var salts [][]byte
-	_ = s.view(func(tx *bolt.Tx) error {
+	_ = s.view(func(tx kv.Tx) error {
 		tl, _ := timelineOf(tx, ancient)
 		if tl.frozen == nil || tl.frozen[0] != frozenFormat {
 			t.Fatalf("the closed case is not frozen in format %d", frozenFormat)

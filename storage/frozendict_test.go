@@ -9,6 +9,8 @@ import (
 	"github.com/klauspost/compress/dict"
 	"github.com/klauspost/compress/zstd"
 	bolt "go.etcd.io/bbolt"
+
+	"rightsdesk/storage/kv"
 )
 
 // frozenSample reads every nth closed case of the demo file at path from
@@ -23,7 +25,7 @@ func frozenSample(t *testing.T, path string, nth, skip int) []closedCase {
 	defer db.Close()
 	var closed []closedCase
 	n := 0
-	err = db.View(func(tx *bolt.Tx) error {
+	err = kv.View(db, func(tx kv.Tx) error {
 		return tx.Bucket(bucketCases).ForEach(func(k, v []byte) error {
 			if v[0] != caseValueFrozen && v[0] != caseValueFrozen3 {
 				return nil

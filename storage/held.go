@@ -10,6 +10,8 @@ import (
 	"time"
 
 	bolt "go.etcd.io/bbolt"
+
+	"rightsdesk/storage/kv"
 )
 
 // Held mode (TRUST.md, team mode): the team server alone owns the file for
@@ -86,6 +88,7 @@ func (s *Store) Hold() error {
 // Close releases a held file, after writing the access log entries of
 // reads still pending (caller.go); a store not held writes those only.
 func (s *Store) Close() error {
+	s.flushBeforeRelease() // caller.go
 	s.h.rw.Lock()
 	if !s.h.on.Load() {
 		s.h.rw.Unlock()
@@ -135,7 +138,7 @@ func (s *Store) commitHooks() []func(uint64) {
 
 // notifyOnCommit arranges for the change counter as tx leaves it to be
 // told to the OnCommit functions when tx commits (tellCommits).
-func (s *Store) notifyOnCommit(tx *bolt.Tx) {
+func (s *Store) notifyOnCommit(tx kv.Tx) {
 	if len(s.commitHooks()) == 0 {
 		return
 	}
@@ -338,6 +341,7 @@ func (s *Store) readOnlyError() error {
 // held again, the store stays held without a file: every operation then
 // fails with ErrReadOnly, never opening the file on its own.
 func (s *Store) whileReleased(act func() error) (held bool, err error) {
+	s.flushBeforeRelease() // caller.go
 	s.h.rw.Lock()
 	defer s.tellCommits() // after the unlock below
 	defer s.h.rw.Unlock()

@@ -13,9 +13,8 @@ import (
 	"testing"
 	"time"
 
-	bolt "go.etcd.io/bbolt"
-
 	"rightsdesk/cases"
+	"rightsdesk/storage/kv"
 )
 
 // heldStore is a new database held open, counting how often its file is
@@ -100,7 +99,7 @@ func TestReadsOfAHeldStoreRunDuringAWrite(t *testing.T) {
 		_, err := s.Get(id)
 		readDone <- err
 	}()
-	err := s.update(func(tx *bolt.Tx) error {
+	err := s.update(func(tx kv.Tx) error {
 		close(inTx)
 		select {
 		case err := <-readDone:
@@ -214,7 +213,7 @@ func TestAFaultMakesAHeldStoreReadOnly(t *testing.T) {
 	if _, err := s.Backup(backup, ""); err != nil {
 		t.Fatal(err)
 	}
-	err := s.view(func(*bolt.Tx) error { faultNow(t); return nil })
+	err := s.view(func(kv.Tx) error { faultNow(t); return nil })
 	if !errors.Is(err, ErrDamaged) {
 		t.Fatalf("the faulting read: %v", err)
 	}
@@ -230,8 +229,8 @@ func TestAFaultMakesAHeldStoreReadOnly(t *testing.T) {
 		t.Fatalf("a read after the fault: %+v %v", l, err)
 	}
 	// A second fault is not reported again.
-	_ = s.update(func(*bolt.Tx) error { panic("boom") })
-	_ = s.view(func(*bolt.Tx) error { panic("boom") })
+	_ = s.update(func(kv.Tx) error { panic("boom") })
+	_ = s.view(func(kv.Tx) error { panic("boom") })
 	if len(faults) != 1 {
 		t.Fatalf("faults reported: %q", faults)
 	}
@@ -275,8 +274,8 @@ func TestARestoreWhileHeldUndoesAReadOnlyState(t *testing.T) {
 	if _, err := s.Backup(backup, ""); err != nil {
 		t.Fatal(err)
 	}
-	_ = s.update(func(*bolt.Tx) error { panic("boom") })
-	if err := s.update(func(*bolt.Tx) error { return nil }); !errors.Is(err, ErrReadOnly) {
+	_ = s.update(func(kv.Tx) error { panic("boom") })
+	if err := s.update(func(kv.Tx) error { return nil }); !errors.Is(err, ErrReadOnly) {
 		t.Fatalf("a write of a read-only store: %v", err)
 	}
 	if _, err := s.Restore(backup, testNow.Add(time.Hour)); err != nil {

@@ -12,9 +12,8 @@ import (
 	"time"
 	"unicode/utf8"
 
-	bolt "go.etcd.io/bbolt"
-
 	"rightsdesk/cases"
+	"rightsdesk/storage/kv"
 )
 
 // Import columns (CSV header names and JSON Lines keys): the required ones
@@ -386,7 +385,7 @@ func (s *Store) importRequests(requests [][]*cases.Case, now time.Time, actor st
 		write = s.updateBulk
 	}
 	w.stampAll(requests, now)
-	err := write(func(tx *bolt.Tx) error {
+	err := write(func(tx kv.Tx) error {
 		*res = ImportResult{IDs: make([]string, 0, len(requests))}
 		at, err := s.recordAtBy(tx, now, w)
 		if err != nil {
@@ -415,7 +414,7 @@ func (s *Store) importRequests(requests [][]*cases.Case, now time.Time, actor st
 			return err
 		}
 		for _, b := range [][]byte{bucketCases, bucketEvents, bucketRows, bucketChanges} {
-			tx.Bucket(b).FillPercent = 0.95
+			tx.Bucket(b).SetFillPercent(0.95)
 		}
 		batch := &indexBatch{}
 		for _, group := range requests {

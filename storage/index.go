@@ -10,6 +10,7 @@ import (
 	berrors "go.etcd.io/bbolt/errors"
 
 	"rightsdesk/cases"
+	"rightsdesk/storage/kv"
 )
 
 // Changes returns the change counter and the IDs of the cases changed after
@@ -18,7 +19,7 @@ import (
 func (s *Store) Changes(since uint64) (uint64, []string, error) {
 	var last uint64
 	var ids []string
-	err := s.view(func(tx *bolt.Tx) error {
+	err := s.view(func(tx kv.Tx) error {
 		b := tx.Bucket(bucketChanges)
 		last = b.Sequence()
 		seen := map[string]bool{}
@@ -72,7 +73,7 @@ func indexKey(c *cases.Case, st *cases.State) ([]byte, []byte) {
 // there is one) and its report entry, and moves the case in its
 // organisation's counts: its row before (still stored) is what it is
 // counted as until now.
-func (enc *encodedCase) putDerived(tx *bolt.Tx, batch *indexBatch) error {
+func (enc *encodedCase) putDerived(tx kv.Tx, batch *indexBatch) error {
 	rows, sum := tx.Bucket(bucketRows), &enc.sum
 	var old *cases.Summary
 	if v := rows.Get(enc.id); v != nil {
@@ -126,18 +127,18 @@ type indexBatch struct {
 
 type indexEntry struct{ bucket, key, value []byte }
 
-func (b *indexBatch) flush(tx *bolt.Tx) error {
+func (b *indexBatch) flush(tx kv.Tx) error {
 	slices.SortFunc(b.entries, func(x, y indexEntry) int {
 		if c := bytes.Compare(x.bucket, y.bucket); c != 0 {
 			return c
 		}
 		return bytes.Compare(x.key, y.key)
 	})
-	var bucket *bolt.Bucket
+	var bucket kv.Bucket
 	for i, e := range b.entries {
 		if i == 0 || !bytes.Equal(e.bucket, b.entries[i-1].bucket) {
 			bucket = tx.Bucket(e.bucket)
-			bucket.FillPercent = batchFill(bucket, e.key)
+			bucket.SetFillPercent(batchFill(bucket, e.key))
 		}
 		if err := bucket.Put(e.key, e.value); err != nil {
 			return err
@@ -157,7 +158,7 @@ func (b *indexBatch) flush(tx *bolt.Tx) error {
 // empty one, and the file's high-water mark grew by their slack (2.5% of
 // a 20,000-case demo's), which PackDerived's rewrite frees but cannot
 // give back.
-func batchFill(b *bolt.Bucket, first []byte) float64 {
+func batchFill(b kv.Bucket, first []byte) float64 {
 	if last, _ := b.Cursor().Last(); last == nil || bytes.Compare(first, last) > 0 {
 		return 0.95
 	}
@@ -168,7 +169,7 @@ func batchFill(b *bolt.Bucket, first []byte) float64 {
 // and due-date index entry (after a migration, or when the engine that
 // computed them changed), as of now: a paused case's dates count the pause
 // up to that day.
-func rebuildIndex(tx *bolt.Tx, now time.Time) error {
+func rebuildIndex(tx kv.Tx, now time.Time) error {
 	if err := emptyDerived(tx); err != nil {
 		return err
 	}
@@ -181,7 +182,7 @@ func rebuildIndex(tx *bolt.Tx, now time.Time) error {
 }
 
 // emptyDerived empties the buckets derived from the cases.
-func emptyDerived(tx *bolt.Tx) error {
+func emptyDerived(tx kv.Tx) error {
 	for _, n := range append(slices.Clone(bucketsV2), bucketsDerived...) {
 		if err := tx.DeleteBucket(n); err != nil && !errors.Is(err, berrors.ErrBucketNotFound) {
 			return err
@@ -195,7 +196,7 @@ func emptyDerived(tx *bolt.Tx) error {
 
 // reindexCases writes the view, row and index entries of the cases named,
 // into derived buckets that hold none of theirs.
-func reindexCases(tx *bolt.Tx, ids [][]byte, now time.Time) error {
+func reindexCases(tx kv.Tx, ids [][]byte, now time.Time) error {
 	batch := &indexBatch{}
 	for _, id := range ids {
 		rec, st, err := loadState(tx, string(id), now)
@@ -225,7 +226,7 @@ var reindexBatch = 2000
 // a writing one resumes after the last batch committed (keyReindexing).
 func rebuildIndexInBatches(db *bolt.DB, now time.Time) error {
 	var after []byte
-	err := db.Update(func(tx *bolt.Tx) error {
+	err := kv.Update(db, func(tx kv.Tx) error {
 		m := tx.Bucket(bucketMeta)
 		if v := m.Get(keyReindexing); v != nil {
 			after = slices.Clone(v)
@@ -240,7 +241,7 @@ func rebuildIndexInBatches(db *bolt.DB, now time.Time) error {
 		return m.Put(keyReindexing, []byte{})
 	})
 	for done := false; err == nil && !done; {
-		err = db.Update(func(tx *bolt.Tx) error {
+		err = kv.Update(db, func(tx kv.Tx) error {
 			ids := casesAfter(tx, after, reindexBatch)
 			if err := reindexCases(tx, ids, now); err != nil {
 				return err

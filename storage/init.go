@@ -8,7 +8,7 @@ import (
 	"path/filepath"
 	"syscall"
 
-	bolt "go.etcd.io/bbolt"
+	"rightsdesk/storage/kv"
 )
 
 // Init creates the database and its folder with the right modes: private
@@ -21,6 +21,9 @@ func Init(path string, shared bool, group string) error {
 	dir := filepath.Dir(path)
 	s := Open(path, Options{Shared: shared})
 	s.mayCreate = true
+	// Init makes a file of its own; a cluster's database is made through
+	// a replica (InitReplica).
+	s.replica = nil
 	gid := -1
 	if shared {
 		var err error
@@ -43,7 +46,7 @@ func Init(path string, shared bool, group string) error {
 	default:
 		return withPath("stat", dir, err)
 	}
-	if err := s.update(func(*bolt.Tx) error { return nil }); err != nil {
+	if err := s.update(func(kv.Tx) error { return nil }); err != nil {
 		return err
 	}
 	return os.Chmod(path, s.fileMode())

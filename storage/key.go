@@ -14,8 +14,8 @@ import (
 	"strings"
 	"time"
 
-	bolt "go.etcd.io/bbolt"
 	"golang.org/x/mod/sumdb/note"
+	"rightsdesk/storage/kv"
 )
 
 // Key custody (TRUST.md): the private key that signs checkpoints lives
@@ -51,7 +51,7 @@ type KeyEvent struct {
 
 // ensureDatabaseID gives a database its random ID (the name of its key
 // file and part of every log's origin) if it has none yet.
-func ensureDatabaseID(tx *bolt.Tx) error {
+func ensureDatabaseID(tx kv.Tx) error {
 	m := tx.Bucket(bucketMeta)
 	if m.Get(keyDatabaseID) != nil {
 		return nil
@@ -65,7 +65,7 @@ func ensureDatabaseID(tx *bolt.Tx) error {
 
 // databaseID is the database's ID: derived from the seed of a test
 // database, so that its checkpoints are the same on every run.
-func databaseID(tx *bolt.Tx) string {
+func databaseID(tx kv.Tx) string {
 	if seed := testSeed(tx); seed != nil {
 		sum := sha256.Sum256(append([]byte("rightsdesk database id\x00"), seed...))
 		return "test-" + hex.EncodeToString(sum[:12])
@@ -77,7 +77,7 @@ func databaseID(tx *bolt.Tx) string {
 }
 
 // keyName is the name in the database's verifier keys and signatures.
-func keyName(tx *bolt.Tx) string {
+func keyName(tx kv.Tx) string {
 	if testSeed(tx) != nil {
 		return "rightsdesk-test-key/" + databaseID(tx)
 	}
@@ -119,11 +119,11 @@ func credentialKey() (dir, path string, ok bool) {
 // folder setgid, IsShared), beside the database, readable by the group
 // (0640), so that every member signs with the one key. Never inside the
 // database: a backup does not carry it.
-func keyFile(tx *bolt.Tx) (dir, path string, mode fs.FileMode, err error) {
+func keyFile(tx kv.Tx) (dir, path string, mode fs.FileMode, err error) {
 	if dir, path, ok := credentialKey(); ok {
 		return dir, path, 0o400, nil
 	}
-	if db := tx.DB().Path(); IsShared(db) {
+	if db := tx.Bolt().DB().Path(); IsShared(db) {
 		dir = filepath.Dir(db)
 		return dir, filepath.Join(dir, "."+filepath.Base(db)+"."+databaseID(tx)+".key"), 0o640, nil
 	}
@@ -134,7 +134,7 @@ func keyFile(tx *bolt.Tx) (dir, path string, mode fs.FileMode, err error) {
 }
 
 // keyChain reads the key events, in order, checking their chain.
-func keyChain(tx *bolt.Tx) ([]KeyEvent, error) {
+func keyChain(tx kv.Tx) ([]KeyEvent, error) {
 	b := tx.Bucket(bucketKeys)
 	if b == nil {
 		return nil, nil
@@ -169,7 +169,7 @@ func keyChain(tx *bolt.Tx) ([]KeyEvent, error) {
 }
 
 // appendKeyEvent chains a key event.
-func appendKeyEvent(tx *bolt.Tx, ev KeyEvent) error {
+func appendKeyEvent(tx kv.Tx, ev KeyEvent) error {
 	b, err := tx.CreateBucketIfNotExists(bucketKeys)
 	if err != nil {
 		return err
@@ -239,13 +239,13 @@ func seededSigner(name string, seed []byte) (skey, vkey string, s *edSigner) {
 // chaining its public key. A key file that is missing while the chain
 // names a key was lost: a new key replaces it, recorded as key_replaced
 // (check reports it), and checkpoints signed before still verify.
-func signer(tx *bolt.Tx, now time.Time) (note.Signer, error) {
+func signer(tx kv.Tx, now time.Time) (note.Signer, error) {
 	return cachedSigner(tx, now, nil)
 }
 
 // cachedSigner is signer with the key parsed once per cache (a Store's,
 // key_cache.go); nil caches nothing.
-func cachedSigner(tx *bolt.Tx, now time.Time, cache *keyCache) (note.Signer, error) {
+func cachedSigner(tx kv.Tx, now time.Time, cache *keyCache) (note.Signer, error) {
 	if err := ensureDatabaseID(tx); err != nil {
 		return nil, err
 	}
@@ -314,7 +314,7 @@ func cachedSigner(tx *bolt.Tx, now time.Time, cache *keyCache) (note.Signer, err
 // loadKey reads the database's key file, creating it (0600, O_EXCL, in a
 // 0700 folder) when it is missing. reason says what happened when a new
 // key was made.
-func loadKey(tx *bolt.Tx, name string) (skey, vkey, reason string, err error) {
+func loadKey(tx kv.Tx, name string) (skey, vkey, reason string, err error) {
 	dir, path, mode, err := keyFile(tx)
 	if err != nil {
 		return "", "", "", err

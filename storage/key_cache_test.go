@@ -7,7 +7,7 @@ import (
 	"strings"
 	"testing"
 
-	bolt "go.etcd.io/bbolt"
+	"rightsdesk/storage/kv"
 
 	"golang.org/x/mod/sumdb/note"
 )
@@ -59,7 +59,7 @@ func BenchmarkSigner(b *testing.B) {
 		cache *keyCache
 	}{{"read-each-time", nil}, {"kept", &keyCache{}}} {
 		b.Run(bc.name, func(b *testing.B) {
-			err := s.update(func(tx *bolt.Tx) error {
+			err := s.update(func(tx kv.Tx) error {
 				for b.Loop() {
 					if _, err := cachedSigner(tx, testNow, bc.cache); err != nil {
 						return err

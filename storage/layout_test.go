@@ -12,6 +12,7 @@ import (
 	"rightsdesk/cases"
 	"rightsdesk/cases/demo"
 	"rightsdesk/cases/register"
+	"rightsdesk/storage/kv"
 )
 
 // fileLayout is what a database file spends on its cases: the file's
@@ -34,14 +35,14 @@ func measureLayout(t testing.TB, path string) fileLayout {
 	defer db.Close()
 	out := fileLayout{buckets: map[string]bolt.BucketStats{}}
 	var inuse, alloc int
-	err = db.View(func(tx *bolt.Tx) error {
-		out.cases = tx.Bucket(bucketCases).Stats().KeyN
+	err = kv.View(db, func(tx kv.Tx) error {
+		out.cases = tx.Bucket(bucketCases).Bolt().Stats().KeyN
 		if out.cases == 0 {
 			return nil
 		}
-		out.bytesPerCase = float64(tx.Size()) / float64(out.cases)
-		return tx.ForEach(func(name []byte, b *bolt.Bucket) error {
-			st := b.Stats()
+		out.bytesPerCase = float64(tx.Bolt().Size()) / float64(out.cases)
+		return tx.ForEach(func(name []byte, b kv.Bucket) error {
+			st := b.Bolt().Stats()
 			out.buckets[string(name)] = st
 			inuse += st.LeafInuse
 			alloc += st.LeafAlloc

@@ -8,9 +8,9 @@ import (
 	"slices"
 	"strings"
 
-	bolt "go.etcd.io/bbolt"
 	"golang.org/x/mod/sumdb/note"
 	"golang.org/x/mod/sumdb/tlog"
+	"rightsdesk/storage/kv"
 )
 
 // logTree is one organisation's log as the timelines say it should be.
@@ -24,7 +24,7 @@ type logTree struct {
 // timelineLogs rebuilds every log from the timelines: each event's leaf at
 // the index its case's entry gives. It reports the events that are not in
 // their log, or not at one place, and the leaves no event accounts for.
-func timelineLogs(tx *bolt.Tx) (map[string]*logTree, []Problem) {
+func timelineLogs(tx kv.Tx) (map[string]*logTree, []Problem) {
 	var problems []Problem
 	trees := map[string]*logTree{}
 	logs := tx.Bucket(bucketLogs)
@@ -114,7 +114,7 @@ func timelineLogs(tx *bolt.Tx) (map[string]*logTree, []Problem) {
 // holds exactly those leaves, its stored hashes are those the leaves give,
 // and its latest and daily checkpoints are signed by a key of the key
 // chain over the root those leaves give.
-func checkLogs(tx *bolt.Tx) []Problem {
+func checkLogs(tx kv.Tx) []Problem {
 	events, err := keyChain(tx)
 	if err != nil {
 		return []Problem{{Detail: "the key chain: " + err.Error()}}
@@ -139,7 +139,7 @@ func checkLogs(tx *bolt.Tx) []Problem {
 		if !storedHashesAgree(tx, logs.Bucket([]byte(t.org)), t) {
 			bad("its stored hashes are not those of the timelines' events (rewritten)")
 		}
-		var c *bolt.Bucket
+		var c kv.Bucket
 		if cps != nil {
 			c = cps.Bucket([]byte(t.org))
 		}
@@ -170,7 +170,7 @@ func checkLogs(tx *bolt.Tx) []Problem {
 // stored hash. A complete tile of leaves may be left out when its sources
 // name the cases whose events its leaves are (schema 8): the tile above
 // holds its root, which must be the one the events give.
-func storedHashesAgree(tx *bolt.Tx, b *bolt.Bucket, t *logTree) bool {
+func storedHashesAgree(tx kv.Tx, b kv.Bucket, t *logTree) bool {
 	if isTiled(b) {
 		want := logTiles(t.leaves)
 		leaves := tx.Bucket(bucketLogLeaves)
@@ -224,7 +224,7 @@ func openCheckpoint(msg []byte, vs note.Verifiers) (Checkpoint, error) {
 
 // checkCheckpoint verifies one stored checkpoint of a log: its signature,
 // its origin and that the timelines' events give its root at its size.
-func checkCheckpoint(tx *bolt.Tx, t *logTree, msg []byte, vs note.Verifiers) string {
+func checkCheckpoint(tx kv.Tx, t *logTree, msg []byte, vs note.Verifiers) string {
 	cp, err := openCheckpoint(msg, vs)
 	if err != nil {
 		return err.Error()
@@ -255,7 +255,7 @@ func sortedTrees(m map[string]*logTree) []*logTree {
 // replaced key, so that a key nobody expected shows).
 func (s *Store) KeyEvents() ([]KeyEvent, error) {
 	var out []KeyEvent
-	err := s.view(func(tx *bolt.Tx) error {
+	err := s.view(func(tx kv.Tx) error {
 		var err error
 		out, err = keyChain(tx)
 		return err

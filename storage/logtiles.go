@@ -7,8 +7,8 @@ import (
 	"fmt"
 	"time"
 
-	bolt "go.etcd.io/bbolt"
 	"golang.org/x/mod/sumdb/tlog"
+	"rightsdesk/storage/kv"
 )
 
 // A log's hashes in tiles (schema 6). Schema 5 stored every hash of every
@@ -48,12 +48,12 @@ func tileKey(level int, n int64) []byte {
 }
 
 // isTiled reports whether an organisation's log bucket holds tiles.
-func isTiled(b *bolt.Bucket) bool { return bytes.Equal(b.Get(keyLogFormat), logTiled) }
+func isTiled(b kv.Bucket) bool { return bytes.Equal(b.Get(keyLogFormat), logTiled) }
 
 // logHashes is the reader of the hashes of org's log bucket b, in
 // whichever layout it holds them; a leaves' tile not stored is recomputed
 // from its sources in tx.
-func logHashes(tx *bolt.Tx, org string, b *bolt.Bucket) tlog.HashReader {
+func logHashes(tx kv.Tx, org string, b kv.Bucket) tlog.HashReader {
 	if isTiled(b) {
 		return tileHashes{b: b, tx: tx, org: org, leafTiles: map[int64][]byte{}}
 	}
@@ -62,10 +62,10 @@ func logHashes(tx *bolt.Tx, org string, b *bolt.Bucket) tlog.HashReader {
 
 // tileHashes reads a tiled log's hashes.
 type tileHashes struct {
-	b *bolt.Bucket
+	b kv.Bucket
 	// tx and org let a leaves' tile that is not stored be recomputed from
 	// its sources (sourcedTile), once: leafTiles keeps those done.
-	tx        *bolt.Tx
+	tx        kv.Tx
 	org       string
 	leafTiles map[int64][]byte
 }
@@ -101,7 +101,7 @@ func (r tileHashes) ReadHashes(indexes []int64) ([]tlog.Hash, error) {
 // tile its root. id is the case whose event the leaf is ("": none, as in
 // the team table's log): it is added to the tile's sources, and a tile
 // that has them is dropped when complete.
-func appendTiled(b *bolt.Bucket, n int64, h tlog.Hash, id string) error {
+func appendTiled(b kv.Bucket, n int64, h tlog.Hash, id string) error {
 	var ids []leafRun
 	if id != "" {
 		ids = []leafRun{{id: id, n: 1}}
@@ -152,7 +152,7 @@ func logTiles(leaves []tlog.Hash) map[string][]byte {
 // are stored (so that a rewritten one stays for check to find), the levels
 // between are dropped (tiles give them), and the tiled tree must give the
 // root the stored one gives, or nothing is changed.
-func tileLog(b *bolt.Bucket) error {
+func tileLog(b kv.Bucket) error {
 	if isTiled(b) {
 		return nil
 	}
@@ -190,7 +190,7 @@ func tileLog(b *bolt.Bucket) error {
 			return err
 		}
 	}
-	b.FillPercent = 1 // tiles are written in key order: the top level's first
+	b.SetFillPercent(1) // tiles are written in key order: the top level's first
 	for i := len(tiles) - 1; i >= 0; i-- {
 		if err := b.Put(tiles[i][0], tiles[i][1]); err != nil {
 			return err
@@ -217,7 +217,7 @@ func tileLog(b *bolt.Bucket) error {
 // tiled yet, in one transaction, and returns its name; nil when none is
 // left. An organisation's log is tiled whole or not at all, so a rerun
 // after a crash finds the next one by its format.
-func tileLogsBatch(tx *bolt.Tx, after []byte, _ int, _ time.Time) ([]byte, error) {
+func tileLogsBatch(tx kv.Tx, after []byte, _ int, _ time.Time) ([]byte, error) {
 	logs := tx.Bucket(bucketLogs)
 	if logs == nil {
 		return nil, nil
@@ -253,7 +253,7 @@ type leafRun struct {
 // are the cases whose events the leaves are, in order (nil: none, as in the
 // team table's log): each leaves' tile records them as its sources, and
 // one they complete is not stored, only its root in the level above.
-func appendTiledAll(b *bolt.Bucket, n int64, hs []tlog.Hash, runs []leafRun) error {
+func appendTiledAll(b kv.Bucket, n int64, hs []tlog.Hash, runs []leafRun) error {
 	const width = 1 << logTileHeight
 	for level := 0; len(hs) > 0; level++ {
 		var up []tlog.Hash // the roots of the tiles this level completes
@@ -399,7 +399,7 @@ func sourceIDs(v []byte) ([]string, error) {
 // stored under its key are not its own). It reports whether the sources
 // name the cases of all the tile's leaves so far: not if the tile's first
 // leaves were appended without.
-func putSources(b *bolt.Bucket, n int64, at int, ids []string) (bool, error) {
+func putSources(b kv.Bucket, n int64, at int, ids []string) (bool, error) {
 	k := sourceKey(n)
 	var v []byte
 	if at > 0 {
@@ -423,7 +423,7 @@ func putSources(b *bolt.Bucket, n int64, at int, ids []string) (bool, error) {
 
 // caseLeaves is the leaf indexes of case id's events in the log of org;
 // ok is false if its log entry is unreadable or names another log.
-func caseLeaves(leaves *bolt.Bucket, id, org string) (indexes []int64, ok bool) {
+func caseLeaves(leaves kv.Bucket, id, org string) (indexes []int64, ok bool) {
 	var entry []byte
 	if leaves != nil {
 		entry = leaves.Get([]byte(id))
@@ -435,7 +435,7 @@ func caseLeaves(leaves *bolt.Bucket, id, org string) (indexes []int64, ok bool) 
 // tileCases counts how many leaves of the leaves' tile n of the log of org
 // the cases ids (its sources) have between them; ok is false if one of
 // them has none there or is not in that log.
-func tileCases(leaves *bolt.Bucket, org string, n int64, ids []string) (total int, ok bool) {
+func tileCases(leaves kv.Bucket, org string, n int64, ids []string) (total int, ok bool) {
 	for _, id := range ids {
 		indexes, ok := caseLeaves(leaves, id, org)
 		if !ok {
@@ -458,7 +458,7 @@ func tileCases(leaves *bolt.Bucket, org string, n int64, ids []string) (total in
 // sourcedTile recomputes the complete leaves' tile n of the log of org
 // from the events its sources name, and checks that it gives the root the
 // level above stores for it.
-func sourcedTile(tx *bolt.Tx, b *bolt.Bucket, org string, n int64) ([]byte, error) {
+func sourcedTile(tx kv.Tx, b kv.Bucket, org string, n int64) ([]byte, error) {
 	ids, err := sourceIDs(b.Get(sourceKey(n)))
 	if err != nil || len(ids) == 0 {
 		return nil, fmt.Errorf("the log lacks its tile %d and its sources (run rightsdesk check)", n)

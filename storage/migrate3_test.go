@@ -13,6 +13,7 @@ import (
 	"rightsdesk/cases"
 	"rightsdesk/cases/demo"
 	"rightsdesk/cases/register"
+	"rightsdesk/storage/kv"
 )
 
 // toSchema2 rewrites a database into the shape schema 2 wrote: every
@@ -26,14 +27,14 @@ func toSchema2(t *testing.T, path string) {
 		t.Fatal(err)
 	}
 	defer db.Close()
-	err = db.Update(func(tx *bolt.Tx) error {
+	err = kv.Update(db, func(tx kv.Tx) error {
 		if err := unflatten(tx); err != nil {
 			return err
 		}
 		lookup := rulesLookup(tx)
 		cs := tx.Bucket(bucketCases)
 		type put struct {
-			b          *bolt.Bucket
+			b          kv.Bucket
 			key, value []byte
 		}
 		var puts []put
@@ -104,7 +105,7 @@ func toSchema2(t *testing.T, path string) {
 func stories(t *testing.T, db *bolt.DB) map[string]string {
 	t.Helper()
 	out := map[string]string{}
-	err := db.View(func(tx *bolt.Tx) error {
+	err := kv.View(db, func(tx kv.Tx) error {
 		return tx.Bucket(bucketCases).ForEach(func(k, _ []byte) error {
 			rec, err := loadRecord(tx, string(k))
 			if err != nil {
@@ -143,7 +144,7 @@ func migratedRaw(t *testing.T, path string, now time.Time) *bolt.DB {
 	if err != nil {
 		t.Fatal(err)
 	}
-	_ = db.View(func(tx *bolt.Tx) error {
+	_ = kv.View(db, func(tx kv.Tx) error {
 		if v, _ := schemaOf(tx); v != SchemaVersion || tx.Bucket(bucketMeta).Get(keyMigration) != nil {
 			t.Errorf("schema %d, marker %q", v, tx.Bucket(bucketMeta).Get(keyMigration))
 		}
@@ -157,7 +158,7 @@ func migratedRaw(t *testing.T, path string, now time.Time) *bolt.DB {
 func checkRaw(t *testing.T, db *bolt.DB) []Problem {
 	t.Helper()
 	var problems []Problem
-	_ = db.View(func(tx *bolt.Tx) error {
+	_ = kv.View(db, func(tx kv.Tx) error {
 		problems = append(problems, checkRules(tx)...)
 		return tx.Bucket(bucketCases).ForEach(func(k, v []byte) error {
 			problems = append(problems, checkChain(tx, string(k), v)...)
@@ -205,7 +206,7 @@ func TestMigrateDemoToSchema3(t *testing.T) {
 	if err := beginMigration(db, 2, now); err != nil {
 		t.Fatal(err)
 	}
-	if err := db.Update(func(tx *bolt.Tx) error { _, err := moveRulesBatch(tx, nil, migrateBatch, now); return err }); err != nil {
+	if err := kv.Update(db, func(tx kv.Tx) error { _, err := moveRulesBatch(tx, nil, migrateBatch, now); return err }); err != nil {
 		t.Fatal(err)
 	}
 	if p := checkRaw(t, db); len(p) > 0 {
@@ -219,11 +220,11 @@ func TestMigrateDemoToSchema3(t *testing.T) {
 		t.Fatalf("check after: %v %v", problems, err)
 	}
 	var blobs int
-	err = s.view(func(tx *bolt.Tx) error {
+	err = s.view(func(tx kv.Tx) error {
 		if v, _ := schemaOf(tx); v != SchemaVersion || tx.Bucket(bucketMeta).Get(keyMigration) != nil {
 			t.Errorf("schema %d, marker %q", v, tx.Bucket(bucketMeta).Get(keyMigration))
 		}
-		blobs = tx.Bucket(bucketRules).Stats().KeyN
+		blobs = tx.Bucket(bucketRules).Bolt().Stats().KeyN
 		// No record or event is left with its rules inline.
 		return tx.Bucket(bucketCases).ForEach(func(k, v []byte) error {
 			if _, blobs, _ := compactCaseValue(v); blobs != nil {
@@ -294,7 +295,7 @@ func compactedSize(t *testing.T, path string) int64 {
 	defer dst.Close()
 	// The pages it uses (the file itself grows in steps of its map).
 	var size int64
-	_ = dst.View(func(tx *bolt.Tx) error { size = tx.Size(); return nil })
+	_ = kv.View(dst, func(tx kv.Tx) error { size = tx.Bolt().Size(); return nil })
 	return size
 }
 
@@ -332,7 +333,7 @@ func TestMigratePurgedRecord(t *testing.T) {
 	if after := stories(t, db); after[id] != before[id] {
 		t.Fatalf("reads differently:\nbefore %s\nafter  %s", before[id], after[id])
 	}
-	_ = db.View(func(tx *bolt.Tx) error {
+	_ = kv.View(db, func(tx kv.Tx) error {
 		recordJSON, _, _ := splitCaseValue(tx.Bucket(bucketCases).Get([]byte(id)))
 		if strings.Contains(string(recordJSON), `"pause_window_days"`) { // a field of the rules alone
 			t.Errorf("rules left inline in the minimal record: %s", recordJSON)

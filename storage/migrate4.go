@@ -4,9 +4,8 @@ import (
 	"fmt"
 	"time"
 
-	bolt "go.etcd.io/bbolt"
-
 	"rightsdesk/cases"
+	"rightsdesk/storage/kv"
 )
 
 // MigrationActor is who a migrated event names as having recorded it: the
@@ -21,7 +20,7 @@ const MigrationActor = "rightsdesk (migration)"
 // what the case says derives from the migrated event and any later
 // correction. A case already migrated, or recorded by this version, is
 // left alone, so a rerun of a batch changes nothing twice.
-func migrateChainBatch(tx *bolt.Tx, after []byte, n int, now time.Time) ([]byte, error) {
+func migrateChainBatch(tx kv.Tx, after []byte, n int, now time.Time) ([]byte, error) {
 	ids := casesAfter(tx, after, n)
 	if len(ids) == 0 {
 		return nil, nil
@@ -39,7 +38,7 @@ func migrateChainBatch(tx *bolt.Tx, after []byte, n int, now time.Time) ([]byte,
 }
 
 // migrateCase gives one case its migrated event, unless it needs none.
-func migrateCase(tx *bolt.Tx, id string, now time.Time) error {
+func migrateCase(tx kv.Tx, id string, now time.Time) error {
 	first, err := firstEnvelopeSalted(tx, id)
 	if err != nil || first {
 		return err
@@ -85,7 +84,7 @@ func migrateCase(tx *bolt.Tx, id string, now time.Time) error {
 
 // firstEnvelopeSalted reports whether a case's first event has the new
 // envelope format (the case was recorded by this version).
-func firstEnvelopeSalted(tx *bolt.Tx, id string) (bool, error) {
+func firstEnvelopeSalted(tx kv.Tx, id string) (bool, error) {
 	tl, ok := timelineOf(tx, id)
 	if !ok {
 		return false, fmt.Errorf("no timeline")

@@ -16,13 +16,14 @@ import (
 	"rightsdesk/cases"
 	"rightsdesk/cases/demo"
 	"rightsdesk/cases/register"
+	"rightsdesk/storage/kv"
 )
 
 // childMigrate opens the database for writing, which migrates it, and
 // exits: the child the kill loop below kills.
 func childMigrate(path string) {
 	s := Open(path, Options{LockTimeout: 10 * time.Second})
-	if err := s.update(func(*bolt.Tx) error { return nil }); err != nil {
+	if err := s.update(func(kv.Tx) error { return nil }); err != nil {
 		fmt.Fprintln(os.Stderr, err)
 		os.Exit(3)
 	}
@@ -104,7 +105,7 @@ func TestMigrationToTheChainKilledAndResumed(t *testing.T) {
 
 	db = migratedRaw(t, path, now)
 	defer db.Close()
-	err = db.View(func(tx *bolt.Tx) error {
+	err = kv.View(db, func(tx kv.Tx) error {
 		return tx.Bucket(bucketCases).ForEach(func(k, _ []byte) error {
 			rec, err := loadRecord(tx, string(k))
 			if err != nil {
@@ -149,7 +150,7 @@ func migrationMarker(t *testing.T, path string) []byte {
 	}
 	defer db.Close()
 	var marker []byte
-	_ = db.View(func(tx *bolt.Tx) error {
+	_ = kv.View(db, func(tx kv.Tx) error {
 		if m := tx.Bucket(bucketMeta); m != nil {
 			marker = append([]byte(nil), m.Get(keyMigration)...)
 		}

@@ -8,6 +8,8 @@ import (
 	"time"
 
 	bolt "go.etcd.io/bbolt"
+
+	"rightsdesk/storage/kv"
 )
 
 // toSchema4 lays a file this build wrote out as schema 4 stored it: a
@@ -16,14 +18,14 @@ func toSchema4(t testing.TB, path string) { relayout(t, path, 4, unflatten) }
 
 // relayout rewrites a file this build wrote with lay, in one transaction,
 // and stamps it with schema: a fixture of an older layout.
-func relayout(t testing.TB, path string, schema int, lay func(tx *bolt.Tx) error) {
+func relayout(t testing.TB, path string, schema int, lay func(tx kv.Tx) error) {
 	t.Helper()
 	db, err := bolt.Open(path, 0o600, &bolt.Options{Timeout: time.Second})
 	if err != nil {
 		t.Fatal(err)
 	}
 	defer db.Close()
-	err = db.Update(func(tx *bolt.Tx) error {
+	err = kv.Update(db, func(tx kv.Tx) error {
 		if err := lay(tx); err != nil {
 			return err
 		}
@@ -52,7 +54,7 @@ func TestMigrateToFlatTimelines(t *testing.T) {
 	}
 	before := stories(t, db)
 	envelopes := map[string]string{}
-	_ = db.View(func(tx *bolt.Tx) error {
+	_ = kv.View(db, func(tx kv.Tx) error {
 		return tx.Bucket(bucketTimelines).ForEach(func(k, _ []byte) error {
 			return tx.Bucket(bucketTimelines).Bucket(k).ForEach(func(seq, v []byte) error {
 				envelopes[string(k)+"/"+string(seq)] = string(v)
@@ -66,7 +68,7 @@ func TestMigrateToFlatTimelines(t *testing.T) {
 	if err := beginMigration(db, 4, now); err != nil {
 		t.Fatal(err)
 	}
-	err = db.Update(func(tx *bolt.Tx) error {
+	err = kv.Update(db, func(tx kv.Tx) error {
 		last, err := flattenBatch(tx, nil, 300, now)
 		if err != nil {
 			return err
@@ -87,7 +89,7 @@ func TestMigrateToFlatTimelines(t *testing.T) {
 	db = migratedRaw(t, path, now)
 	after := stories(t, db)
 	moved := 0
-	_ = db.View(func(tx *bolt.Tx) error {
+	_ = kv.View(db, func(tx kv.Tx) error {
 		if tx.Bucket(bucketTimelines) != nil {
 			t.Error("the timelines bucket is left after the migration")
 		}

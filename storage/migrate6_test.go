@@ -9,7 +9,9 @@ import (
 	"time"
 
 	bolt "go.etcd.io/bbolt"
+
 	"golang.org/x/mod/sumdb/tlog"
+	"rightsdesk/storage/kv"
 )
 
 // untile lays every log of a file this build wrote out as schema 5 stored
@@ -18,7 +20,7 @@ import (
 func untile(t testing.TB, path string) { relayout(t, path, 5, untileLogs) }
 
 // untileLogs writes every log of tx in schema 5's stored hashes.
-func untileLogs(tx *bolt.Tx) error {
+func untileLogs(tx kv.Tx) error {
 	logs := tx.Bucket(bucketLogs)
 	return logs.ForEach(func(org, _ []byte) error {
 		b := logs.Bucket(org)
@@ -66,7 +68,7 @@ func untileLogs(tx *bolt.Tx) error {
 func logEvidence(t *testing.T, db *bolt.DB) map[string]string {
 	t.Helper()
 	out := map[string]string{}
-	err := db.View(func(tx *bolt.Tx) error {
+	err := kv.View(db, func(tx kv.Tx) error {
 		logs := tx.Bucket(bucketLogs)
 		err := logs.ForEach(func(org, _ []byte) error {
 			b := logs.Bucket(org)
@@ -132,7 +134,7 @@ func TestMigrateToTiledLogs(t *testing.T) {
 	if err := beginMigration(db, 5, now); err != nil {
 		t.Fatal(err)
 	}
-	err = db.Update(func(tx *bolt.Tx) error {
+	err = kv.Update(db, func(tx kv.Tx) error {
 		last, err := tileLogsBatch(tx, nil, migrateBatch, now)
 		if err != nil || last == nil {
 			t.Fatalf("first batch: %q %v", last, err)
@@ -143,7 +145,7 @@ func TestMigrateToTiledLogs(t *testing.T) {
 		t.Fatal(err)
 	}
 	var half []Problem
-	_ = db.View(func(tx *bolt.Tx) error { half = checkLogs(tx); return nil })
+	_ = kv.View(db, func(tx kv.Tx) error { half = checkLogs(tx); return nil })
 	if len(half) > 0 {
 		t.Fatalf("check half-way: %v", half[:min(len(half), 5)])
 	}
@@ -152,7 +154,7 @@ func TestMigrateToTiledLogs(t *testing.T) {
 
 	db = migratedRaw(t, path, now)
 	defer db.Close()
-	_ = db.View(func(tx *bolt.Tx) error {
+	_ = kv.View(db, func(tx kv.Tx) error {
 		return tx.Bucket(bucketLogs).ForEach(func(org, _ []byte) error {
 			if !isTiled(tx.Bucket(bucketLogs).Bucket(org)) {
 				t.Errorf("the log of %s is not tiled", org)
@@ -193,8 +195,8 @@ func logBytes(t *testing.T, path string) int {
 	dst := compacted(t, path)
 	defer dst.Close()
 	var n int
-	_ = dst.View(func(tx *bolt.Tx) error {
-		n = tx.Bucket(bucketLogs).Stats().LeafInuse
+	_ = kv.View(dst, func(tx kv.Tx) error {
+		n = tx.Bucket(bucketLogs).Bolt().Stats().LeafInuse
 		return nil
 	})
 	if n == 0 {
@@ -232,7 +234,7 @@ func BenchmarkCaseProof(b *testing.B) {
 			}
 			defer db.Close()
 			for b.Loop() {
-				err := db.View(func(tx *bolt.Tx) error {
+				err := kv.View(db, func(tx kv.Tx) error {
 					_, err := caseProof(tx, "DSR-2026-000500", 0)
 					return err
 				})

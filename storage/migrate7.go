@@ -6,7 +6,7 @@ import (
 	"fmt"
 	"time"
 
-	bolt "go.etcd.io/bbolt"
+	"rightsdesk/storage/kv"
 )
 
 // compactEventsBatch is step 7 of the migrator: each of up to n cases has
@@ -16,7 +16,7 @@ import (
 // before. A case in the due index keeps its list view in its due entry
 // alone, no longer also in its stored value. A case already in the new
 // form is left alone, so a rerun of a batch changes nothing twice.
-func compactEventsBatch(tx *bolt.Tx, after []byte, n int, _ time.Time) ([]byte, error) {
+func compactEventsBatch(tx kv.Tx, after []byte, n int, _ time.Time) ([]byte, error) {
 	ids := casesAfter(tx, after, n)
 	if len(ids) == 0 {
 		return nil, nil
@@ -44,7 +44,7 @@ func compactEventsBatch(tx *bolt.Tx, after []byte, n int, _ time.Time) ([]byte, 
 
 // viewInDueOnly keeps the list view of a case in the due index in its due
 // entry alone: not also in its stored value.
-func viewInDueOnly(tx *bolt.Tx, id []byte) error {
+func viewInDueOnly(tx kv.Tx, id []byte) error {
 	stored := tx.Bucket(bucketCases)
 	v := stored.Get(id)
 	if len(v) == 0 || v[0] != caseValueFormat {

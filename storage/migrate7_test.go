@@ -7,6 +7,8 @@ import (
 	"time"
 
 	bolt "go.etcd.io/bbolt"
+
+	"rightsdesk/storage/kv"
 )
 
 // toSchema6 lays a file this build wrote out as schema 6 stored it: frozen
@@ -14,7 +16,7 @@ import (
 // at and recorded_at as text, and each due index entry carrying the case's
 // row and list view, the view in the case's stored value too.
 func toSchema6(t testing.TB, path string) {
-	relayout(t, path, 6, func(tx *bolt.Tx) error {
+	relayout(t, path, 6, func(tx kv.Tx) error {
 		var ids [][]byte
 		_ = tx.Bucket(bucketCases).ForEach(func(k, _ []byte) error { ids = append(ids, bytes.Clone(k)); return nil })
 		for _, id := range ids {
@@ -66,7 +68,7 @@ func toSchema6(t testing.TB, path string) {
 func envelopesOf(t *testing.T, db *bolt.DB) map[string]string {
 	t.Helper()
 	out := map[string]string{}
-	err := db.View(func(tx *bolt.Tx) error {
+	err := kv.View(db, func(tx kv.Tx) error {
 		return tx.Bucket(bucketCases).ForEach(func(k, _ []byte) error {
 			tl, _ := timelineOf(tx, string(k))
 			var all []byte
@@ -90,7 +92,7 @@ func listViews(t *testing.T, db *bolt.DB, now time.Time) map[string]string {
 	t.Helper()
 	out := map[string]string{}
 	filters := map[string]Filter{"all ": {All: true}, "overdue ": {Overdue: true}, "week ": {DueWithin: 7 * 24 * time.Hour}}
-	err := db.View(func(tx *bolt.Tx) error {
+	err := kv.View(db, func(tx kv.Tx) error {
 		for name, f := range filters {
 			err := eachCandidate(tx, f, now, false, func(id, _ []byte, view func() []byte) error {
 				out[name+string(id)] = string(view())
@@ -114,8 +116,8 @@ func eventsBytes(t *testing.T, path string) (events, stored int) {
 	t.Helper()
 	dst := compacted(t, path)
 	defer dst.Close()
-	_ = dst.View(func(tx *bolt.Tx) error {
-		events, stored = tx.Bucket(bucketEvents).Stats().LeafInuse, tx.Bucket(bucketCases).Stats().LeafInuse
+	_ = kv.View(dst, func(tx kv.Tx) error {
+		events, stored = tx.Bucket(bucketEvents).Bolt().Stats().LeafInuse, tx.Bucket(bucketCases).Bolt().Stats().LeafInuse
 		return nil
 	})
 	return events, stored
@@ -142,7 +144,7 @@ func TestMigrateToCompactEvents(t *testing.T) {
 	}
 	envelopes, story, evidence, views := envelopesOf(t, db), stories(t, db), logEvidence(t, db), listViews(t, db, now)
 	var formats [frozenFormat + 1]int
-	_ = db.View(func(tx *bolt.Tx) error {
+	_ = kv.View(db, func(tx kv.Tx) error {
 		return tx.Bucket(bucketCases).ForEach(func(k, _ []byte) error {
 			if tl, _ := timelineOf(tx, string(k)); tl.frozen != nil {
 				formats[tl.frozen[0]]++
@@ -156,7 +158,7 @@ func TestMigrateToCompactEvents(t *testing.T) {
 	if err := beginMigration(db, 6, now); err != nil {
 		t.Fatal(err)
 	}
-	err = db.Update(func(tx *bolt.Tx) error {
+	err = kv.Update(db, func(tx kv.Tx) error {
 		last, err := compactEventsBatch(tx, nil, 300, now)
 		if err != nil || last == nil {
 			t.Fatalf("first batch: %q %v", last, err)
@@ -176,7 +178,7 @@ func TestMigrateToCompactEvents(t *testing.T) {
 	assertSameEvidence(t, "envelopes", envelopes, envelopesOf(t, db))
 	assertSameEvidence(t, "cases", story, stories(t, db))
 	assertSameEvidence(t, "logs", evidence, logEvidence(t, db))
-	_ = db.View(func(tx *bolt.Tx) error {
+	_ = kv.View(db, func(tx kv.Tx) error {
 		_ = tx.Bucket(bucketCases).ForEach(func(k, _ []byte) error {
 			if tl, _ := timelineOf(tx, string(k)); tl.frozen != nil && tl.frozen[0] != frozenFormat {
 				t.Errorf("%s: frozen in format %d after the migration", k, tl.frozen[0])

@@ -5,7 +5,7 @@ import (
 	"fmt"
 	"time"
 
-	bolt "go.etcd.io/bbolt"
+	"rightsdesk/storage/kv"
 )
 
 // sourceLogsBatch is step 8 of the migrator: each of up to n cases has its
@@ -16,7 +16,7 @@ import (
 // very hashes it stores, is dropped: a proof recomputes it from them. A
 // tile whose events do not give its hashes is kept, for check to say. A
 // rerun of a batch adds no case twice and drops nothing twice.
-func sourceLogsBatch(tx *bolt.Tx, after []byte, n int, _ time.Time) ([]byte, error) {
+func sourceLogsBatch(tx kv.Tx, after []byte, n int, _ time.Time) ([]byte, error) {
 	ids := casesAfter(tx, after, n)
 	if len(ids) == 0 {
 		return nil, nil
@@ -62,7 +62,7 @@ func sourceLogsBatch(tx *bolt.Tx, after []byte, n int, _ time.Time) ([]byte, err
 // dropSourcedTile deletes the leaves' tile t of a log of size leaves if it
 // is complete, its sources name all its leaves and their events give the
 // hashes it stores.
-func dropSourcedTile(tx *bolt.Tx, b *bolt.Bucket, org string, t, size int64) error {
+func dropSourcedTile(tx kv.Tx, b kv.Bucket, org string, t, size int64) error {
 	stored := b.Get(tileKey(0, t))
 	if (t+1)<<logTileHeight > size || stored == nil {
 		return nil

@@ -9,6 +9,8 @@ import (
 	"time"
 
 	bolt "go.etcd.io/bbolt"
+
+	"rightsdesk/storage/kv"
 )
 
 // toSchema7 lays a file this build wrote out as schema 7 stored its logs:
@@ -27,7 +29,7 @@ func schema7LogLeaves(org string, indexes []int64) []byte {
 
 // unsourceLogs stores every log's tiles of leaves whole and drops their
 // sources, and every case's log entry as schema 7 did.
-func unsourceLogs(tx *bolt.Tx) error {
+func unsourceLogs(tx kv.Tx) error {
 	leaves := tx.Bucket(bucketLogLeaves)
 	entries := map[string][]byte{}
 	_ = leaves.ForEach(func(k, v []byte) error {
@@ -94,7 +96,7 @@ func TestMigrateToSourcedLogs(t *testing.T) {
 	if err := beginMigration(db, 7, now); err != nil {
 		t.Fatal(err)
 	}
-	err = db.Update(func(tx *bolt.Tx) error {
+	err = kv.Update(db, func(tx kv.Tx) error {
 		last, err := sourceLogsBatch(tx, nil, 300, now)
 		if err != nil || last == nil {
 			t.Fatalf("first batch: %q %v", last, err)
@@ -113,7 +115,7 @@ func TestMigrateToSourcedLogs(t *testing.T) {
 	db = migratedRaw(t, path, now)
 	assertSameEvidence(t, "after", evidence, logEvidence(t, db))
 	complete := 0
-	_ = db.View(func(tx *bolt.Tx) error {
+	_ = kv.View(db, func(tx kv.Tx) error {
 		logs := tx.Bucket(bucketLogs)
 		return logs.ForEach(func(org, _ []byte) error {
 			b := logs.Bucket(org)
@@ -129,7 +131,7 @@ func TestMigrateToSourcedLogs(t *testing.T) {
 	if complete < 100 {
 		t.Errorf("%d complete tiles of leaves: the test needs more", complete)
 	}
-	_ = db.View(func(tx *bolt.Tx) error {
+	_ = kv.View(db, func(tx kv.Tx) error {
 		return tx.Bucket(bucketLogLeaves).ForEach(func(k, v []byte) error {
 			if org, _, _ := logLeaves(v); v[len(org)] != logLeavesDeltas {
 				t.Errorf("%s: its log entry is as schema 7 stored it", k)

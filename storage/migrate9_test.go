@@ -9,13 +9,15 @@ import (
 	"time"
 
 	bolt "go.etcd.io/bbolt"
+
+	"rightsdesk/storage/kv"
 )
 
 // toSchema8 lays a file this build wrote out as schema 8 stored its
 // attached files: a bucket per case in bucketFiles, name -> content.
 func toSchema8(t testing.TB, path string) { relayout(t, path, 8, nestFiles) }
 
-func nestFiles(tx *bolt.Tx) error {
+func nestFiles(tx kv.Tx) error {
 	files, err := tx.CreateBucketIfNotExists(bucketFiles)
 	if err != nil {
 		return err
@@ -55,7 +57,7 @@ func nestFiles(tx *bolt.Tx) error {
 func allFiles(t *testing.T, db *bolt.DB) map[string]string {
 	t.Helper()
 	out := map[string]string{}
-	err := db.View(func(tx *bolt.Tx) error {
+	err := kv.View(db, func(tx kv.Tx) error {
 		return tx.Bucket(bucketCases).ForEach(func(k, _ []byte) error {
 			return eachFile(tx, string(k), func(name string, content []byte) error {
 				got, err := fileOf(tx, string(k), name)
@@ -91,8 +93,8 @@ func TestMigrateToAttachedFiles(t *testing.T) {
 	}
 	before := allFiles(t, db)
 	var oldBytes int
-	_ = db.View(func(tx *bolt.Tx) error {
-		st := tx.Bucket(bucketFiles).Stats()
+	_ = kv.View(db, func(tx kv.Tx) error {
+		st := tx.Bucket(bucketFiles).Bolt().Stats()
 		oldBytes = st.LeafInuse + st.InlineBucketInuse
 		return nil
 	})
@@ -102,7 +104,7 @@ func TestMigrateToAttachedFiles(t *testing.T) {
 	if err := beginMigration(db, 8, now); err != nil {
 		t.Fatal(err)
 	}
-	err = db.Update(func(tx *bolt.Tx) error {
+	err = kv.Update(db, func(tx kv.Tx) error {
 		last, err := attachFilesBatch(tx, nil, 50, now)
 		if err != nil || last == nil {
 			t.Fatalf("first batch: %q %v", last, err)
@@ -118,8 +120,8 @@ func TestMigrateToAttachedFiles(t *testing.T) {
 	if half := allFiles(t, db); !maps.Equal(half, before) {
 		t.Fatalf("half-way: %d files read, %d before", len(half), len(before))
 	}
-	_ = db.View(func(tx *bolt.Tx) error {
-		if tx.Bucket(bucketAttached).Stats().KeyN == 0 || tx.Bucket(bucketFiles).Stats().BucketN < 2 {
+	_ = kv.View(db, func(tx kv.Tx) error {
+		if tx.Bucket(bucketAttached).Bolt().Stats().KeyN == 0 || tx.Bucket(bucketFiles).Bolt().Stats().BucketN < 2 {
 			t.Error("half-way, the files are not in both buckets")
 		}
 		return nil
@@ -131,11 +133,11 @@ func TestMigrateToAttachedFiles(t *testing.T) {
 	if after := allFiles(t, db); !maps.Equal(after, before) {
 		t.Fatalf("after: %d files read, %d before", len(after), len(before))
 	}
-	_ = db.View(func(tx *bolt.Tx) error {
+	_ = kv.View(db, func(tx kv.Tx) error {
 		if tx.Bucket(bucketFiles) != nil {
 			t.Error("the bucket of schema 8 is left")
 		}
-		newBytes := tx.Bucket(bucketAttached).Stats().LeafInuse
+		newBytes := tx.Bucket(bucketAttached).Bolt().Stats().LeafInuse
 		if 3*newBytes > 2*oldBytes {
 			t.Errorf("the files' bytes: %d in schema 8, %d in schema 9", oldBytes, newBytes)
 		}

@@ -8,6 +8,7 @@ import (
 	bolt "go.etcd.io/bbolt"
 
 	"rightsdesk/cases"
+	"rightsdesk/storage/kv"
 )
 
 // keyLogsMigrating marks migration step 5 under way (the logs of a
@@ -16,7 +17,7 @@ var keyLogsMigrating = []byte("migrating-logs")
 
 // logsNeeded reports whether a database still lacks its logs: step 5 is
 // under way, or it has cases and no log.
-func logsNeeded(tx *bolt.Tx) bool {
+func logsNeeded(tx kv.Tx) bool {
 	m := tx.Bucket(bucketMeta)
 	if m == nil {
 		return false
@@ -38,7 +39,7 @@ func logsNeeded(tx *bolt.Tx) bool {
 // checkpoints in the same transaction. It reports whether no case is left
 // (and then removes the marker). A rerun after a crash resumes after the
 // last batch committed.
-func migrateLogs(tx *bolt.Tx, batch int, now time.Time) (bool, error) {
+func migrateLogs(tx kv.Tx, batch int, now time.Time) (bool, error) {
 	if err := ensureDatabaseID(tx); err != nil {
 		return false, err
 	}
@@ -81,7 +82,7 @@ func migrateLogs(tx *bolt.Tx, batch int, now time.Time) (bool, error) {
 
 // logCase appends to its organisation's log the events of a case that are
 // in no log yet, in sequence: a case recorded before the logs existed.
-func logCase(tx *bolt.Tx, c *cases.Case) error {
+func logCase(tx kv.Tx, c *cases.Case) error {
 	tl, ok := timelineOf(tx, c.ID)
 	if !ok {
 		return fmt.Errorf("case %s: no timeline", c.ID)
@@ -108,7 +109,7 @@ func logCase(tx *bolt.Tx, c *cases.Case) error {
 func migrateAllLogs(db *bolt.DB, now time.Time) error {
 	for {
 		done := false
-		err := db.Update(func(tx *bolt.Tx) error {
+		err := kv.Update(db, func(tx kv.Tx) error {
 			packWrites(tx)
 			var err error
 			done, err = migrateLogs(tx, migrateBatch, now)

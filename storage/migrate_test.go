@@ -13,6 +13,7 @@ import (
 	bolt "go.etcd.io/bbolt"
 
 	"rightsdesk/cases"
+	"rightsdesk/storage/kv"
 )
 
 var updateFixture = flag.Bool("update-fixture", false, "rewrite testdata/v1.db, the schema-1 fixture")
@@ -28,7 +29,7 @@ func writeV1Fixture(t *testing.T, path string) {
 	}
 	defer db.Close()
 	received := time.Date(2026, 3, 2, 9, 0, 0, 0, time.UTC)
-	err = db.Update(func(tx *bolt.Tx) error {
+	err = kv.Update(db, func(tx kv.Tx) error {
 		if err := createSchema(tx, 1, testNow); err != nil {
 			return err
 		}
@@ -75,7 +76,7 @@ func writeV1Fixture(t *testing.T, path string) {
 
 // appendInline chains an event as schemas 1 and 2 stored it: its rules
 // inline in its content.
-func appendInline(tx *bolt.Tx, rec *record, ev cases.Event) error {
+func appendInline(tx kv.Tx, rec *record, ev cases.Event) error {
 	raw, err := rec.chain(ev)
 	if err != nil {
 		return err
@@ -118,7 +119,7 @@ func TestV1FixtureWriter(t *testing.T) {
 	if p := checkRaw(t, db); len(p) > 0 {
 		t.Fatalf("check: %v", p)
 	}
-	_ = db.View(func(tx *bolt.Tx) error {
+	_ = kv.View(db, func(tx kv.Tx) error {
 		return tx.Bucket(bucketTimelines).ForEach(func(k, _ []byte) error {
 			if v := tx.Bucket(bucketTimelines).Bucket(k).Get(u64(1)); !bytes.Contains(v, []byte(`"rules":{`)) {
 				t.Errorf("%s: the received event has no inline rules: %s", k, v)
@@ -146,7 +147,7 @@ func TestMigrateFromVersion1(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	_ = db.View(func(tx *bolt.Tx) error {
+	_ = kv.View(db, func(tx kv.Tx) error {
 		if v, _ := schemaOf(tx); v != 1 || tx.Bucket(bucketDue) != nil {
 			t.Fatalf("fixture schema %d, due bucket %v", v, tx.Bucket(bucketDue) != nil)
 		}
@@ -160,11 +161,11 @@ func TestMigrateFromVersion1(t *testing.T) {
 	if err != nil || len(views) != 3 {
 		t.Fatalf("after migration, overdue: %v %v", ids(views), err)
 	}
-	err = s.view(func(tx *bolt.Tx) error {
+	err = s.view(func(tx kv.Tx) error {
 		if v, _ := schemaOf(tx); v != SchemaVersion {
 			return errors.New("schema not upgraded")
 		}
-		if n := tx.Bucket(bucketDue).Stats().KeyN; n != 3 {
+		if n := tx.Bucket(bucketDue).Bolt().Stats().KeyN; n != 3 {
 			t.Errorf("due index has %d entries, want 3", n)
 		}
 		return nil
@@ -230,7 +231,7 @@ func TestRebuildDerivesAsOfTheStoreClock(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	err = db.Update(func(tx *bolt.Tx) error { return tx.Bucket(bucketMeta).Put(keyIndexEngine, []byte("0.0")) })
+	err = kv.Update(db, func(tx kv.Tx) error { return tx.Bucket(bucketMeta).Put(keyIndexEngine, []byte("0.0")) })
 	db.Close()
 	if err != nil {
 		t.Fatal(err)
@@ -257,7 +258,7 @@ func TestRebuildDerivesAsOfTheStoreClock(t *testing.T) {
 	if got.PausedDays == before[0].PausedDays {
 		t.Fatalf("the rebuild did not move the pause on: %d days before and after", got.PausedDays)
 	}
-	err = s.view(func(tx *bolt.Tx) error {
+	err = s.view(func(tx kv.Tx) error {
 		if stamp := tx.Bucket(bucketMeta).Get(keyIndexEngine); string(stamp) != string(indexStamp()) {
 			t.Errorf("index stamp %q after the rebuild, want %q", stamp, indexStamp())
 		}

@@ -7,9 +7,8 @@ import (
 	"slices"
 	"time"
 
-	bolt "go.etcd.io/bbolt"
-
 	"rightsdesk/cases"
+	"rightsdesk/storage/kv"
 )
 
 // Recording times never decrease among events recorded by the system
@@ -43,13 +42,13 @@ func (e *ClockBehind) Error() string {
 
 // recordAt is recordingTime for this store's writes: outside the order
 // under an overridden clock or at times a fixture gives.
-func (s *Store) recordAt(tx *bolt.Tx, now time.Time) (time.Time, error) {
+func (s *Store) recordAt(tx kv.Tx, now time.Time) (time.Time, error) {
 	return s.recordAtBy(tx, now, s.own())
 }
 
 // recordAtBy is recordAt for a write recorded by w (caller.go): a
 // caller's clock is the store's, never overridden.
-func (s *Store) recordAtBy(tx *bolt.Tx, now time.Time, w recorder) (time.Time, error) {
+func (s *Store) recordAtBy(tx kv.Tx, now time.Time, w recorder) (time.Time, error) {
 	return recordingTime(tx, now, s.given || w.clockOverridden(), s.clock)
 }
 
@@ -60,7 +59,7 @@ func (s *Store) recordAtBy(tx *bolt.Tx, now time.Time, w recorder) (time.Time, e
 // behind the latest recorded change is the write refused. It moves the
 // latest recorded change on. Under an overridden clock, or at times a
 // fixture gives (Options.GivenTimes), it returns now and moves nothing.
-func recordingTime(tx *bolt.Tx, now time.Time, outside bool, clock cases.Clock) (time.Time, error) {
+func recordingTime(tx kv.Tx, now time.Time, outside bool, clock cases.Clock) (time.Time, error) {
 	if outside {
 		return now, nil
 	}
@@ -84,7 +83,7 @@ func recordingTime(tx *bolt.Tx, now time.Time, outside bool, clock cases.Clock) 
 // lastRecorded is the latest recording time written, if the database
 // keeps one (a database no write has touched since recording times were
 // kept has none).
-func lastRecorded(tx *bolt.Tx) (time.Time, bool) {
+func lastRecorded(tx kv.Tx) (time.Time, bool) {
 	v := tx.Bucket(bucketMeta).Get(keyLastRecorded)
 	if v == nil {
 		return time.Time{}, false
@@ -99,7 +98,7 @@ func lastRecorded(tx *bolt.Tx) (time.Time, bool) {
 // compared), and none is later than the latest recorded change the
 // database keeps. It reads only each event's kind and times (checkChain
 // reads the rest), so that check of a large file stays about as quick.
-func checkRecordingOrder(tx *bolt.Tx) []Problem {
+func checkRecordingOrder(tx kv.Tx) []Problem {
 	var problems []Problem
 	if v := tx.Bucket(bucketMeta).Get(keyLastRecorded); v != nil {
 		if _, err := time.Parse(time.RFC3339Nano, string(v)); err != nil {
@@ -223,7 +222,7 @@ type recordingFacts struct {
 // retainedFacts are the recording facts of a purged case's stand-ins (its
 // minimal record's events, by position); empty, not nil, when there are
 // none.
-func retainedFacts(tx *bolt.Tx, id []byte) []recordingFacts {
+func retainedFacts(tx kv.Tx, id []byte) []recordingFacts {
 	out := []recordingFacts{}
 	raw := tx.Bucket(bucketCases).Get(id)
 	recordJSON, _, err := splitCaseValue(raw)

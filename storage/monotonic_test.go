@@ -12,6 +12,7 @@ import (
 	bolt "go.etcd.io/bbolt"
 
 	"rightsdesk/cases"
+	"rightsdesk/storage/kv"
 )
 
 // newTimeMachine is a store whose writes are recorded at the times the
@@ -23,14 +24,14 @@ func newTimeMachine(t *testing.T) *Store {
 
 // editMeta changes the meta bucket directly, as someone with write access
 // to the file could.
-func editMeta(t *testing.T, path string, edit func(m *bolt.Bucket) error) {
+func editMeta(t *testing.T, path string, edit func(m kv.Bucket) error) {
 	t.Helper()
 	db, err := bolt.Open(path, 0o600, &bolt.Options{Timeout: time.Second})
 	if err != nil {
 		t.Fatal(err)
 	}
 	defer db.Close()
-	if err := db.Update(func(tx *bolt.Tx) error { return edit(tx.Bucket(bucketMeta)) }); err != nil {
+	if err := kv.Update(db, func(tx kv.Tx) error { return edit(tx.Bucket(bucketMeta)) }); err != nil {
 		t.Fatal(err)
 	}
 }
@@ -125,7 +126,7 @@ func TestCheckFindsRecordingTimesOutOfOrder(t *testing.T) {
 	}
 	// The latest recorded change wound back by hand: every later event
 	// is after it.
-	editMeta(t, s.Path(), func(m *bolt.Bucket) error {
+	editMeta(t, s.Path(), func(m kv.Bucket) error {
 		return m.Put(keyLastRecorded, []byte(testNow.Add(-time.Hour).Format(time.RFC3339Nano)))
 	})
 	problems, err := s.Check()
@@ -135,7 +136,7 @@ func TestCheckFindsRecordingTimesOutOfOrder(t *testing.T) {
 	// Removed, then a write half an hour back is taken (nothing to
 	// compare with), and check sees the case's times go back (the event
 	// before it is also after the new mark).
-	editMeta(t, s.Path(), func(m *bolt.Bucket) error { return m.Delete(keyLastRecorded) })
+	editMeta(t, s.Path(), func(m kv.Bucket) error { return m.Delete(keyLastRecorded) })
 	if _, err := addNote(s, id, testNow.Add(30*time.Minute)); err != nil {
 		t.Fatal(err)
 	}

@@ -13,6 +13,7 @@ import (
 	berrors "go.etcd.io/bbolt/errors"
 
 	"rightsdesk/cases"
+	"rightsdesk/storage/kv"
 )
 
 // toSchema3 rewrites a database into the shape schema 3 stored: each event
@@ -32,7 +33,7 @@ func toSchema3(t testing.TB, path string, purged ...string) {
 	for _, id := range purged {
 		purge[id] = true
 	}
-	err = db.Update(func(tx *bolt.Tx) error {
+	err = kv.Update(db, func(tx kv.Tx) error {
 		if err := unflatten(tx); err != nil {
 			return err
 		}

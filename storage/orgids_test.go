@@ -8,9 +8,8 @@ import (
 	"testing"
 	"time"
 
-	bolt "go.etcd.io/bbolt"
-
 	"rightsdesk/cases"
+	"rightsdesk/storage/kv"
 )
 
 // TestIDsPerOrganisation: with Options.IDsPerOrganisation, new cases are
@@ -113,7 +112,7 @@ func TestIDsPerOrganisation(t *testing.T) {
 	}
 	var seqs []string
 	b := Open(dest, Options{})
-	if err := b.view(func(tx *bolt.Tx) error {
+	if err := b.view(func(tx kv.Tx) error {
 		return tx.Bucket(bucketIDs).ForEach(func(k, _ []byte) error { seqs = append(seqs, string(k)); return nil })
 	}); err != nil {
 		t.Fatal(err)

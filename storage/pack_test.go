@@ -7,17 +7,16 @@ import (
 	"slices"
 	"testing"
 
-	bolt "go.etcd.io/bbolt"
-
 	"rightsdesk/cases"
+	"rightsdesk/storage/kv"
 )
 
 // leafUse is the share of the leaf bytes of bucket name in use.
 func leafUse(t *testing.T, s *Store, name []byte) float64 {
 	t.Helper()
 	var use float64
-	if err := s.view(func(tx *bolt.Tx) error {
-		st := tx.Bucket(name).Stats()
+	if err := s.view(func(tx kv.Tx) error {
+		st := tx.Bucket(name).Bolt().Stats()
 		use = float64(st.LeafInuse) / float64(st.LeafAlloc)
 		return nil
 	}); err != nil {

@@ -6,7 +6,7 @@ import (
 	"slices"
 	"unsafe"
 
-	bolt "go.etcd.io/bbolt"
+	"rightsdesk/storage/kv"
 )
 
 // A register reads every leaf page of the reports bucket in a period once,
@@ -28,7 +28,7 @@ import (
 
 // populateLeaves maps the leaf pages of bucket b holding the keys from
 // start (nil: the first) up to stop (nil: the last).
-func populateLeaves(tx *bolt.Tx, b *bolt.Bucket, start, stop []byte) {
+func populateLeaves(tx kv.Tx, b kv.Bucket, start, stop []byte) {
 	if !canPopulate {
 		return
 	}
@@ -48,16 +48,16 @@ func populateLeaves(tx *bolt.Tx, b *bolt.Bucket, start, stop []byte) {
 
 // txMap is the file's map as the read transaction tx sees it, and the
 // size of its pages.
-func txMap(tx *bolt.Tx) (data []byte, pageSize uint64) {
-	info := tx.DB().Info()
-	return unsafe.Slice(*(**byte)(unsafe.Pointer(&info.Data)), tx.Size()), uint64(info.PageSize)
+func txMap(tx kv.Tx) (data []byte, pageSize uint64) {
+	info := tx.Bolt().DB().Info()
+	return unsafe.Slice(*(**byte)(unsafe.Pointer(&info.Data)), tx.Bolt().Size()), uint64(info.PageSize)
 }
 
 // leafPages are the leaf pages of bucket b (in order of page ID) that
 // may hold keys from start (nil: the first) up to stop (nil: the last);
 // none for an inline bucket, which has no pages of its own.
-func leafPages(tx *bolt.Tx, b *bolt.Bucket, start, stop []byte) []uint64 {
-	root := uint64(b.Root())
+func leafPages(tx kv.Tx, b kv.Bucket, start, stop []byte) []uint64 {
+	root := uint64(b.Bolt().Root())
 	data, pageSize := txMap(tx)
 	if root == 0 || pageSize < pageHeaderSize {
 		return nil

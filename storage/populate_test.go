@@ -9,6 +9,8 @@ import (
 	"testing"
 
 	bolt "go.etcd.io/bbolt"
+
+	"rightsdesk/storage/kv"
 )
 
 // populateTestDB is a bbolt file whose bucket "b" holds n keys (8-byte
@@ -26,7 +28,7 @@ func populateTestDB(t *testing.T, n int) string {
 	for len(order) > 0 { // several transactions, so that pages are allocated apart
 		chunk := order[:min(len(order), 3000)]
 		order = order[len(chunk):]
-		if err := db.Update(func(tx *bolt.Tx) error {
+		if err := kv.Update(db, func(tx kv.Tx) error {
 			b, err := tx.CreateBucketIfNotExists([]byte("b"))
 			if err != nil {
 				return err
@@ -67,11 +69,11 @@ func TestLeafPagesAreTheRangesLeaves(t *testing.T) {
 		t.Fatal(err)
 	}
 	defer db.Close()
-	err = db.View(func(tx *bolt.Tx) error {
+	err = kv.View(db, func(tx kv.Tx) error {
 		b := tx.Bucket([]byte("b"))
 		data, pageSize := txMap(tx)
 		all := leafPages(tx, b, nil, nil)
-		if stats := b.Stats(); len(all) != stats.LeafPageN || stats.Depth < 3 {
+		if stats := b.Bolt().Stats(); len(all) != stats.LeafPageN || stats.Depth < 3 {
 			t.Fatalf("%d leaf pages of %d (depth %d)", len(all), stats.LeafPageN, stats.Depth)
 		}
 		if !slices.IsSorted(all) || len(slices.Compact(slices.Clone(all))) != len(all) {
@@ -116,7 +118,7 @@ func TestLeafPagesOfADamagedTreeEnd(t *testing.T) {
 		t.Fatal(err)
 	}
 	var root uint64
-	_ = db.View(func(tx *bolt.Tx) error { root = uint64(tx.Bucket([]byte("b")).Root()); return nil })
+	_ = kv.View(db, func(tx kv.Tx) error { root = uint64(tx.Bucket([]byte("b")).Bolt().Root()); return nil })
 	pageSize := uint64(db.Info().PageSize)
 	db.Close()
 	f, err := os.OpenFile(path, os.O_RDWR, 0)
@@ -140,7 +142,7 @@ func TestLeafPagesOfADamagedTreeEnd(t *testing.T) {
 		t.Fatal(err)
 	}
 	defer db.Close()
-	_ = db.View(func(tx *bolt.Tx) error {
+	_ = kv.View(db, func(tx kv.Tx) error {
 		if pages := leafPages(tx, tx.Bucket([]byte("b")), nil, nil); pages != nil {
 			t.Errorf("a cyclic tree gave %d pages", len(pages))
 		}

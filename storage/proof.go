@@ -8,9 +8,9 @@ import (
 	"os"
 	"strings"
 
-	bolt "go.etcd.io/bbolt"
 	"golang.org/x/mod/sumdb/note"
 	"golang.org/x/mod/sumdb/tlog"
+	"rightsdesk/storage/kv"
 )
 
 // CheckpointFile is what `checkpoint --out` exports: the latest signed
@@ -32,7 +32,7 @@ type LogSummary struct {
 // key chain.
 func (s *Store) Checkpoints() (*CheckpointFile, error) {
 	out := &CheckpointFile{Keys: []KeyEvent{}, Logs: []LogSummary{}}
-	err := s.view(func(tx *bolt.Tx) error {
+	err := s.view(func(tx kv.Tx) error {
 		out.Database = databaseID(tx)
 		var err error
 		if out.Keys, err = keyChain(tx); err != nil {
@@ -100,7 +100,7 @@ func (s *Store) CheckAgainst(f *CheckpointFile) ([]Problem, error) {
 		return nil, fmt.Errorf("the checkpoint file's keys: %w", err)
 	}
 	var problems []Problem
-	err = s.view(func(tx *bolt.Tx) error {
+	err = s.view(func(tx kv.Tx) error {
 		if id := databaseID(tx); id != f.Database {
 			return fmt.Errorf("the checkpoint file is of database %s, this one is %s", f.Database, id)
 		}
@@ -173,7 +173,7 @@ type EventProof struct {
 // deterministic).
 func (s *Store) Proof(id string, upTo uint64) (*CaseProof, error) {
 	var out *CaseProof
-	err := s.view(func(tx *bolt.Tx) error {
+	err := s.view(func(tx kv.Tx) error {
 		var err error
 		out, err = caseProof(tx, id, upTo)
 		return err
@@ -184,7 +184,7 @@ func (s *Store) Proof(id string, upTo uint64) (*CaseProof, error) {
 	return out, err
 }
 
-func caseProof(tx *bolt.Tx, id string, upTo uint64) (*CaseProof, error) {
+func caseProof(tx kv.Tx, id string, upTo uint64) (*CaseProof, error) {
 	if tx.Bucket(bucketCases).Get([]byte(id)) == nil {
 		return nil, &NotFound{ID: id}
 	}
@@ -243,7 +243,7 @@ func caseProof(tx *bolt.Tx, id string, upTo uint64) (*CaseProof, error) {
 
 // currentSigner is the database's current key, for signing without
 // writing: it must be the last key of the key chain.
-func currentSigner(tx *bolt.Tx, events []KeyEvent) (note.Signer, error) {
+func currentSigner(tx kv.Tx, events []KeyEvent) (note.Signer, error) {
 	if len(events) == 0 {
 		return nil, errors.New("the database has no signing key yet")
 	}

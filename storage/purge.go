@@ -13,6 +13,7 @@ import (
 	bolt "go.etcd.io/bbolt"
 
 	"rightsdesk/cases"
+	"rightsdesk/storage/kv"
 )
 
 // LegalHold is the tag that keeps a case from being purged.
@@ -73,7 +74,7 @@ func (s *Store) Purge(retention func(controller string) (Retention, bool), now t
 		}
 	}
 	var closed []cases.Summary
-	err := s.view(func(tx *bolt.Tx) error {
+	err := s.view(func(tx kv.Tx) error {
 		var err error
 		closed, err = s.purgeCandidates(tx)
 		return err
@@ -91,7 +92,7 @@ func (s *Store) Purge(retention func(controller string) (Retention, bool), now t
 		chunk := closed[start:min(start+perTx, len(closed))]
 		var items []PurgeItem
 		var held, unknown []string
-		work := func(tx *bolt.Tx) error {
+		work := func(tx kv.Tx) error {
 			items, held, unknown = items[:0], held[:0], unknown[:0]
 			for i, sum := range chunk {
 				if i%64 == 0 {
@@ -119,7 +120,7 @@ func (s *Store) Purge(retention func(controller string) (Retention, bool), now t
 		if dryRun {
 			err = s.view(work)
 		} else {
-			err = s.update(func(tx *bolt.Tx) error {
+			err = s.update(func(tx kv.Tx) error {
 				// A purge's events are recorded as any change is: at a
 				// time that never goes back, marked when the environment
 				// overrode the clock or the actor (monotonic.go).
@@ -186,7 +187,7 @@ func voidedAt(c *cases.Case) time.Time {
 
 // purgeCandidates are the cases retention may concern: the closed ones,
 // and those voided while open.
-func (s *Store) purgeCandidates(tx *bolt.Tx) ([]cases.Summary, error) {
+func (s *Store) purgeCandidates(tx kv.Tx) ([]cases.Summary, error) {
 	var out []cases.Summary
 	err := tx.Bucket(bucketRows).ForEach(func(k, v []byte) error {
 		sum, _, err := decodeRow(v)
@@ -215,7 +216,7 @@ func fileSize(path string) int64 {
 // purgeCase decides (and unless dry, does) what retention asks of one closed
 // case. It returns nil when nothing is due; a held case is reported but not
 // changed.
-func purgeCase(tx *bolt.Tx, sum cases.Summary, r Retention, now time.Time, actor string, dryRun bool, prov cases.Provenance) (*PurgeItem, error) {
+func purgeCase(tx kv.Tx, sum cases.Summary, r Retention, now time.Time, actor string, dryRun bool, prov cases.Provenance) (*PurgeItem, error) {
 	rec, err := loadRecord(tx, sum.ID)
 	if err != nil {
 		return nil, err
@@ -304,7 +305,7 @@ func purgeCase(tx *bolt.Tx, sum cases.Summary, r Retention, now time.Time, actor
 // per event up to the last such, for the purged event to keep (loadRecord
 // puts them in place of the removed contents, check verifies them as part
 // of that event).
-func reduceToMinimal(tx *bolt.Tx, rec *record) ([]cases.Event, error) {
+func reduceToMinimal(tx kv.Tx, rec *record) ([]cases.Event, error) {
 	c := rec.Case
 	tl, ok := timelineOf(tx, c.ID)
 	if !ok {

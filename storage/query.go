@@ -10,9 +10,8 @@ import (
 	"sync/atomic"
 	"time"
 
-	bolt "go.etcd.io/bbolt"
-
 	"rightsdesk/cases"
+	"rightsdesk/storage/kv"
 )
 
 // Filter narrows the queue. The zero Filter is every open case.
@@ -39,7 +38,7 @@ type Filter struct {
 // already in urgency order. A case whose clock is paused is derived afresh,
 // because its dates move each day the pause lasts.
 func (s *Store) List(f Filter, now time.Time, emit func(sum *cases.Summary, view func() []byte) error) error {
-	err := s.view(func(tx *bolt.Tx) error {
+	err := s.view(func(tx kv.Tx) error {
 		type hit struct {
 			sum  cases.Summary
 			view func() []byte
@@ -139,7 +138,7 @@ func (s *Store) ListViews(f Filter, now time.Time, emit func(view []byte) error)
 	if !f.indexDecides() {
 		return s.List(f, now, func(_ *cases.Summary, view func() []byte) error { return emit(view()) })
 	}
-	err := s.view(func(tx *bolt.Tx) error {
+	err := s.view(func(tx kv.Tx) error {
 		return eachCandidate(tx, f, now, false, func(_, _ []byte, view func() []byte) error { return emit(view()) })
 	})
 	if errors.Is(err, ErrNoDatabase) {
@@ -153,10 +152,10 @@ func (s *Store) ListViews(f Filter, now time.Time, emit func(view []byte) error)
 func (s *Store) Queue(now time.Time) ([]cases.Summary, uint64, error) {
 	var out []cases.Summary
 	var changes uint64
-	err := s.view(func(tx *bolt.Tx) error {
+	err := s.view(func(tx kv.Tx) error {
 		changes = tx.Bucket(bucketChanges).Sequence()
 		rows := tx.Bucket(bucketRows)
-		out = make([]cases.Summary, 0, rows.Stats().KeyN)
+		out = make([]cases.Summary, 0, rows.Bolt().Stats().KeyN)
 		pages, shared := pageRelease{tx: tx}, rowStrings{}
 		defer pages.release()
 		return rows.ForEach(func(k, v []byte) error {
@@ -182,7 +181,7 @@ func (s *Store) Queue(now time.Time) ([]cases.Summary, uint64, error) {
 // transaction. Without withRows, a case from the due index comes without
 // its row (nil): the index holds its view alone, and its row is looked up
 // only when asked for.
-func eachCandidate(tx *bolt.Tx, f Filter, now time.Time, withRows bool, fn func(id, row []byte, view func() []byte) error) error {
+func eachCandidate(tx kv.Tx, f Filter, now time.Time, withRows bool, fn func(id, row []byte, view func() []byte) error) error {
 	stored, rows := tx.Bucket(bucketCases), tx.Bucket(bucketRows)
 	storedView := func(id, row []byte) func() []byte {
 		return func() []byte { return viewOf(tx, stored.Get(id), row) }
@@ -238,7 +237,7 @@ func eachCandidate(tx *bolt.Tx, f Filter, now time.Time, withRows bool, fn func(
 // viewOf is the list view of a case whose stored value and row are given:
 // the value's own, or that of its due index entry, where schema 7 keeps
 // the view of a case in the due index (encodeCase).
-func viewOf(tx *bolt.Tx, value, row []byte) []byte {
+func viewOf(tx kv.Tx, value, row []byte) []byte {
 	_, view, _ := splitCaseValue(value)
 	if len(view) > 0 {
 		return view
@@ -249,7 +248,7 @@ func viewOf(tx *bolt.Tx, value, row []byte) []byte {
 
 // dueView is the list view in the due entry of the case whose row is
 // given; false when the row names no due entry or the entry is unreadable.
-func dueView(tx *bolt.Tx, row []byte) ([]byte, bool) {
+func dueView(tx kv.Tx, row []byte) ([]byte, bool) {
 	_, ref, err := decodeRow(row)
 	bucket, key, _ := bytes.Cut(ref, []byte{'/'})
 	if err != nil || !bytes.Equal(bucket, bucketDue) {
@@ -275,9 +274,9 @@ func unpackDueView(dst, id, packed []byte) []byte {
 
 // eachMerged walks the due and unsent indexes up to limit together, in
 // key order: the urgency order of the cases owing their answer.
-func eachMerged(tx *bolt.Tx, limit time.Time, due, unsent func(k, v []byte) error) error {
+func eachMerged(tx kv.Tx, limit time.Time, due, unsent func(k, v []byte) error) error {
 	end := indexEnd(limit)
-	next := func(b []byte) (*bolt.Cursor, []byte, []byte) {
+	next := func(b []byte) (kv.Cursor, []byte, []byte) {
 		if tx.Bucket(b) == nil {
 			return nil, nil, nil
 		}
@@ -323,7 +322,7 @@ func (f Filter) narrowing() cases.Narrowing {
 func (s *Store) Rows(ids []string) ([]cases.Summary, uint64, error) {
 	var out []cases.Summary
 	var changes uint64
-	err := s.view(func(tx *bolt.Tx) error {
+	err := s.view(func(tx kv.Tx) error {
 		changes = tx.Bucket(bucketChanges).Sequence()
 		rows := tx.Bucket(bucketRows)
 		for _, id := range ids {

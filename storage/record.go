@@ -9,9 +9,8 @@ import (
 	"sync"
 	"time"
 
-	bolt "go.etcd.io/bbolt"
-
 	"rightsdesk/cases"
+	"rightsdesk/storage/kv"
 )
 
 // record is what the cases bucket holds per case: its facts (the timeline
@@ -136,7 +135,7 @@ func splitCaseValue(v []byte) (recordJSON, view []byte, err error) {
 // purge under an older version removed is replaced by its minimal record,
 // kept by a later migrated or purged event (or, before the migration, by
 // the record).
-func loadRecord(tx *bolt.Tx, id string) (*record, error) {
+func loadRecord(tx kv.Tx, id string) (*record, error) {
 	raw := tx.Bucket(bucketCases).Get([]byte(id))
 	if raw == nil {
 		return nil, &NotFound{ID: id}
@@ -267,7 +266,7 @@ func storedRetained(raws []json.RawMessage, lookup func(string) []byte) ([]cases
 }
 
 // loadState reads a case and derives its state as of now.
-func loadState(tx *bolt.Tx, id string, now time.Time) (*record, *cases.State, error) {
+func loadState(tx kv.Tx, id string, now time.Time) (*record, *cases.State, error) {
 	rec, err := loadRecord(tx, id)
 	if err != nil {
 		return nil, nil, err
@@ -282,7 +281,7 @@ func loadState(tx *bolt.Tx, id string, now time.Time) (*record, *cases.State, er
 // Get reads one case with its timeline.
 func (s *Store) Get(id string) (*Loaded, error) {
 	var out *Loaded
-	err := s.view(func(tx *bolt.Tx) error {
+	err := s.view(func(tx kv.Tx) error {
 		rec, err := loadRecord(tx, id)
 		if err != nil {
 			return err
@@ -301,7 +300,7 @@ func (s *Store) Get(id string) (*Loaded, error) {
 // transaction per case. An ID with no case is NotFound. fn runs inside the
 // transaction: it must not call the store.
 func (s *Store) Each(ids []string, fn func(l *Loaded) error) error {
-	err := s.view(func(tx *bolt.Tx) error {
+	err := s.view(func(tx kv.Tx) error {
 		for _, id := range ids {
 			rec, err := loadRecord(tx, id)
 			if err != nil {
@@ -324,7 +323,7 @@ func (s *Store) Each(ids []string, fn func(l *Loaded) error) error {
 
 // putRecord writes a case's record and what is derived from it, and logs
 // the change.
-func putRecord(tx *bolt.Tx, rec *record, st *cases.State, batch *indexBatch) error {
+func putRecord(tx kv.Tx, rec *record, st *cases.State, batch *indexBatch) error {
 	if err := writeCase(tx, rec, st, batch); err != nil {
 		return err
 	}
@@ -340,7 +339,7 @@ func putRecord(tx *bolt.Tx, rec *record, st *cases.State, batch *indexBatch) err
 // bbolt copies a page and every branch page above it for a put, even of
 // the bytes it holds, and a change to one case leaves most of what is
 // derived from it as it was (a note changes no report entry, no count).
-func putChanged(b *bolt.Bucket, k, v []byte) error {
+func putChanged(b kv.Bucket, k, v []byte) error {
 	if old := b.Get(k); old != nil && bytes.Equal(old, v) {
 		return nil
 	}
@@ -349,7 +348,7 @@ func putChanged(b *bolt.Bucket, k, v []byte) error {
 
 // writeCase writes a case's record with its list view, its queue row and
 // its entry in the due-date index, moving the entry it had before.
-func writeCase(tx *bolt.Tx, rec *record, st *cases.State, batch *indexBatch) error {
+func writeCase(tx kv.Tx, rec *record, st *cases.State, batch *indexBatch) error {
 	enc, err := encodeCase(rec, st)
 	if err != nil {
 		return err

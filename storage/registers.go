@@ -13,9 +13,8 @@ import (
 	"strings"
 	"time"
 
-	bolt "go.etcd.io/bbolt"
-
 	"rightsdesk/cases/register"
+	"rightsdesk/storage/kv"
 )
 
 // Registers live in the database (schema 3), so that a team shares one:
@@ -90,7 +89,7 @@ func sha256Hex(b []byte) string {
 }
 
 // currentVersion is the last version of register id in tx (false: none).
-func currentVersion(tx *bolt.Tx, id string) (RegisterVersion, bool, error) {
+func currentVersion(tx kv.Tx, id string) (RegisterVersion, bool, error) {
 	b := tx.Bucket(bucketRegisters).Bucket([]byte(id))
 	if b == nil {
 		return RegisterVersion{}, false, nil
@@ -106,7 +105,7 @@ func currentVersion(tx *bolt.Tx, id string) (RegisterVersion, bool, error) {
 // putVersion stores data as the next version of its register, unless it is
 // the current version's bytes (stored false). base is the version the
 // caller changed (0: whatever is current).
-func putVersion(tx *bolt.Tx, id string, data []byte, base int, actor, reason string, at time.Time) (RegisterVersion, bool, error) {
+func putVersion(tx kv.Tx, id string, data []byte, base int, actor, reason string, at time.Time) (RegisterVersion, bool, error) {
 	cur, ok, err := currentVersion(tx, id)
 	if err != nil {
 		return cur, false, err
@@ -155,7 +154,7 @@ func WithVersionLine(data []byte, n int) []byte {
 
 // seedRegisters stores each built-in register that the database does not
 // hold yet as its version 1.
-func seedRegisters(tx *bolt.Tx, at time.Time) error {
+func seedRegisters(tx kv.Tx, at time.Time) error {
 	layer := register.Embedded()
 	entries, err := fs.ReadDir(layer.FS, ".")
 	if err != nil {
@@ -179,7 +178,7 @@ func seedRegisters(tx *bolt.Tx, at time.Time) error {
 
 // checkRegisters verifies each stored register version against its
 // SHA-256 and its number.
-func checkRegisters(tx *bolt.Tx) []Problem {
+func checkRegisters(tx kv.Tx) []Problem {
 	regs := tx.Bucket(bucketRegisters)
 	if regs == nil {
 		return nil
@@ -213,7 +212,7 @@ func checkRegisters(tx *bolt.Tx) []Problem {
 // the caller may use the built-in registers, which init would seed.
 func (s *Store) CurrentRegisters() ([]RegisterVersion, error) {
 	var out []RegisterVersion
-	err := s.view(func(tx *bolt.Tx) error {
+	err := s.view(func(tx kv.Tx) error {
 		return tx.Bucket(bucketRegisters).ForEach(func(id, _ []byte) error {
 			v, ok, err := currentVersion(tx, string(id))
 			if ok {
@@ -228,7 +227,7 @@ func (s *Store) CurrentRegisters() ([]RegisterVersion, error) {
 // RegisterHistory lists every version of register id, oldest first.
 func (s *Store) RegisterHistory(id string) ([]RegisterVersion, error) {
 	var out []RegisterVersion
-	err := s.view(func(tx *bolt.Tx) error {
+	err := s.view(func(tx kv.Tx) error {
 		b := tx.Bucket(bucketRegisters).Bucket([]byte(id))
 		if b == nil {
 			return nil
@@ -262,7 +261,7 @@ func (s *Store) PutRegister(id string, data []byte, base int, actor, reason stri
 	}
 	var v RegisterVersion
 	var stored bool
-	err = s.update(func(tx *bolt.Tx) error {
+	err = s.update(func(tx kv.Tx) error {
 		v, stored, err = putVersion(tx, id, data, base, actor, reason, at)
 		return err
 	})

@@ -6,16 +6,15 @@ import (
 	"testing"
 	"time"
 
-	bolt "go.etcd.io/bbolt"
-
 	"rightsdesk/cases"
+	"rightsdesk/storage/kv"
 )
 
 // derivedContent is every key and value of the derived buckets.
 func derivedContent(t *testing.T, s *Store) map[string]string {
 	t.Helper()
 	out := map[string]string{}
-	err := s.view(func(tx *bolt.Tx) error {
+	err := s.view(func(tx kv.Tx) error {
 		for _, n := range append(append([][]byte{}, bucketsV2...), bucketsDerived...) {
 			b := tx.Bucket(n)
 			if b == nil {
@@ -44,7 +43,7 @@ func TestIndexRebuiltInBatchesResumes(t *testing.T) {
 	now := time.Date(2026, 11, 30, 12, 0, 0, 0, time.UTC)
 	path := filepath.Join(t.TempDir(), "reindex.db")
 	s := demoFile(t, path, 60, now)
-	if err := s.update(func(tx *bolt.Tx) error { return rebuildIndex(tx, now) }); err != nil {
+	if err := s.update(func(tx kv.Tx) error { return rebuildIndex(tx, now) }); err != nil {
 		t.Fatal(err)
 	}
 	want := derivedContent(t, s)
@@ -52,7 +51,7 @@ func TestIndexRebuiltInBatchesResumes(t *testing.T) {
 	defer func(n int) { reindexBatch = n }(reindexBatch)
 	reindexBatch = 7
 	// What a rebuild killed after its first batch leaves.
-	err := s.update(func(tx *bolt.Tx) error {
+	err := s.update(func(tx kv.Tx) error {
 		if err := emptyDerived(tx); err != nil {
 			return err
 		}
@@ -82,7 +81,7 @@ func TestIndexRebuiltInBatchesResumes(t *testing.T) {
 			t.Fatalf("entry %q differs after the resumed rebuild", k)
 		}
 	}
-	err = s.view(func(tx *bolt.Tx) error {
+	err = s.view(func(tx kv.Tx) error {
 		m := tx.Bucket(bucketMeta)
 		if m.Get(keyReindexing) != nil || !bytes.Equal(m.Get(keyIndexEngine), indexStamp()) {
 			t.Errorf("after the rebuild: marker %q, stamp %q", m.Get(keyReindexing), m.Get(keyIndexEngine))

@@ -1,6 +1,8 @@
 package storage
 
-import bolt "go.etcd.io/bbolt"
+import (
+	"rightsdesk/storage/kv"
+)
 
 // A long read of the app (the open cases, the closed ones) visits a few
 // thousand leaf pages spread over the whole file. Every page it touches is
@@ -20,7 +22,7 @@ const releaseEvery = 512
 // pageRelease counts the rows a read transaction visits and lets go of
 // the file's mapped pages every releaseEvery of them.
 type pageRelease struct {
-	tx *bolt.Tx
+	tx kv.Tx
 	n  int
 }
 
@@ -35,6 +37,6 @@ func (p *pageRelease) visited() {
 // contents stay valid (a read transaction's pages never change), and are
 // read again from the kernel's cache when touched.
 func (p *pageRelease) release() {
-	info := p.tx.DB().Info()
-	unmapPages(info.Data, uintptr(p.tx.Size()))
+	info := p.tx.Bolt().DB().Info()
+	unmapPages(info.Data, uintptr(p.tx.Bolt().Size()))
 }

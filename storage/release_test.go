@@ -8,7 +8,7 @@ import (
 	"strings"
 	"testing"
 
-	bolt "go.etcd.io/bbolt"
+	"rightsdesk/storage/kv"
 )
 
 // mappedKB is how much of the file at path the process has mapped in
@@ -45,7 +45,7 @@ func TestLongReadsLetGoOfMappedPages(t *testing.T) {
 		t.Skip("fault-around and MADV_DONTNEED are Linux's")
 	}
 	s, _ := mixedStore(t, 600, 0, 1)
-	err := s.view(func(tx *bolt.Tx) error {
+	err := s.view(func(tx kv.Tx) error {
 		rows := tx.Bucket(bucketRows)
 		var first []byte
 		if err := rows.ForEach(func(k, v []byte) error {

@@ -12,6 +12,7 @@ import (
 	bolt "go.etcd.io/bbolt"
 
 	"rightsdesk/cases"
+	"rightsdesk/storage/kv"
 )
 
 // The register of requests (report, and R on the app's overview) reads
@@ -179,7 +180,7 @@ func (r *rowReader) count() int {
 // under another key (its receipt was corrected, or it was voided): old,
 // the case's queue row before the change (nil: none), which putDerived
 // has decoded, says where the old entry is.
-func (enc *encodedCase) putReportEntry(tx *bolt.Tx, old *cases.Summary, batch *indexBatch) error {
+func (enc *encodedCase) putReportEntry(tx kv.Tx, old *cases.Summary, batch *indexBatch) error {
 	b, err := derivedBucket(tx, bucketReports)
 	if err != nil {
 		return err
@@ -187,7 +188,7 @@ func (enc *encodedCase) putReportEntry(tx *bolt.Tx, old *cases.Summary, batch *i
 	// Keys are receipt instants: a new case's goes at the end, and a
 	// rebuild puts them in order, so pages are filled, not halved (bbolt
 	// does not keep FillPercent between transactions).
-	b.FillPercent = 0.9
+	b.SetFillPercent(0.9)
 	if batch == nil && old != nil {
 		if k := reportKey(old.ReceivedAt, old.ID); !bytes.Equal(k, enc.reportKey) {
 			if err := b.Delete(k); err != nil {
@@ -232,7 +233,7 @@ func (v *callerView) ReportWire(controller string, from, to cases.Date, now time
 // (ReadReportWire).
 func (s *Store) reportIn(covers func(org string) bool, wire bool, controller string, from, to cases.Date, now time.Time,
 	emit func(e *cases.ReportEntry, framed []byte) error) error {
-	err := s.view(func(tx *bolt.Tx) error {
+	err := s.view(func(tx kv.Tx) error {
 		b := tx.Bucket(bucketReports)
 		if b == nil {
 			return &StoreError{Path: s.path, Err: ErrDamaged, Detail: "it has no report entries", Advice: restoreAdvice}
@@ -380,9 +381,14 @@ func reportEntryOrg(v []byte) ([]byte, bool) {
 // for all of them, so that its own transactions do not take the stale
 // stamp for a killed run's.
 func (s *Store) PackDerived(from PackFrom) error {
+	// Its transactions rewrite what they read, in order: on a replica
+	// they would send whole buckets to the cluster to change nothing.
+	if err := s.refuseOnReplica("packing the derived buckets"); err != nil { // replica.go
+		return err
+	}
 	defer s.tellCommits() // held.go: once the file is released
 	return s.withMap(false, bulkMmapSize, func(db *bolt.DB) error {
-		update := func(fn func(tx *bolt.Tx) error) error { return db.Update(s.sealed(fn)) }
+		update := func(fn func(tx kv.Tx) error) error { return kv.Update(db, s.sealed(fn)) }
 		stamped := false
 		for _, p := range []struct {
 			name []byte
@@ -398,7 +404,7 @@ func (s *Store) PackDerived(from PackFrom) error {
 		if !stamped {
 			return nil
 		}
-		return update(func(tx *bolt.Tx) error { return tx.Bucket(bucketMeta).Put(keyIndexEngine, indexStamp()) })
+		return update(func(tx kv.Tx) error { return tx.Bucket(bucketMeta).Put(keyIndexEngine, indexStamp()) })
 	})
 }
 
@@ -442,13 +448,13 @@ var packCommitted func(name []byte, entries int) error
 // all) in key order, packChunk at a time, each transaction run by update.
 // stamped says the index stamp is already marked stale; the first
 // transaction that deletes marks it.
-func packRange(update func(func(tx *bolt.Tx) error) error, name, from []byte, stamped *bool) error {
+func packRange(update func(func(tx kv.Tx) error) error, name, from []byte, stamped *bool) error {
 	type entry struct{ k, v []byte }
 	next := from
 	for {
 		var chunk []entry
 		var after []byte // the key after the chunk: where the next begins
-		err := update(func(tx *bolt.Tx) error {
+		err := update(func(tx kv.Tx) error {
 			b := tx.Bucket(name)
 			if b == nil {
 				return nil
@@ -494,9 +500,9 @@ func packRange(update func(func(tx *bolt.Tx) error) error, name, from []byte, st
 				return err
 			}
 		}
-		err = update(func(tx *bolt.Tx) error {
+		err = update(func(tx kv.Tx) error {
 			b := tx.Bucket(name)
-			b.FillPercent = packedFill
+			b.SetFillPercent(packedFill)
 			for _, e := range chunk {
 				if err := b.Put(e.k, e.v); err != nil {
 					return err

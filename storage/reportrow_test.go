@@ -7,9 +7,8 @@ import (
 	"testing"
 	"time"
 
-	bolt "go.etcd.io/bbolt"
-
 	"rightsdesk/cases"
+	"rightsdesk/storage/kv"
 )
 
 // TestReportEntryRoundTrip: every field of an entry comes back as it was
@@ -94,14 +93,14 @@ func TestReportEntriesAreCheckedAndRebuilt(t *testing.T) {
 		t.Fatalf("entries %+v", entries)
 	}
 	key := reportKey(entries[0].Summary.ReceivedAt, id)
-	withBolt(t, s, func(tx *bolt.Tx) error {
+	withBolt(t, s, func(tx kv.Tx) error {
 		b := tx.Bucket(bucketReports)
 		v := append([]byte(nil), b.Get(key)...)
 		v[len(v)-1]++ // a count of approvals raised
 		return b.Put(key, v)
 	})
 	mustCatch(t, s, id, "an altered report entry")
-	withBolt(t, s, func(tx *bolt.Tx) error {
+	withBolt(t, s, func(tx kv.Tx) error {
 		b := tx.Bucket(bucketReports)
 		v := append([]byte(nil), b.Get(key)...)
 		if err := b.Delete(key); err != nil {
@@ -128,7 +127,7 @@ func TestReportAfterMigratingAFileWithoutEntries(t *testing.T) {
 		want[addCase(t, s, name)[0].ID] = true
 	}
 	toSchema3(t, s.Path())
-	withBolt(t, s, func(tx *bolt.Tx) error {
+	withBolt(t, s, func(tx kv.Tx) error {
 		if err := tx.DeleteBucket(bucketReports); err != nil {
 			return err
 		}
@@ -158,9 +157,9 @@ func TestANoteLeavesTheReportEntriesPagesAlone(t *testing.T) {
 		ids = append(ids, addCase(t, s, "Zoé Lefèvre "+strconv.Itoa(i))[0].ID)
 	}
 	roots := func() (reports, rows uint64, entry []byte) {
-		err := s.view(func(tx *bolt.Tx) error {
+		err := s.view(func(tx kv.Tx) error {
 			r := tx.Bucket(bucketReports)
-			reports, rows = uint64(r.Root()), uint64(tx.Bucket(bucketRows).Root())
+			reports, rows = uint64(r.Bolt().Root()), uint64(tx.Bucket(bucketRows).Bolt().Root())
 			_, entry = r.Cursor().First()
 			entry = bytes.Clone(entry)
 			return nil

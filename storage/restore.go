@@ -9,7 +9,7 @@ import (
 	"syscall"
 	"time"
 
-	bolt "go.etcd.io/bbolt"
+	"rightsdesk/storage/kv"
 )
 
 // Restored is the kind of the database event (in the key chain, the
@@ -31,6 +31,9 @@ const Restored = "restored"
 // restore again.
 func (s *Store) Restore(from string, now time.Time) (KeyEvent, error) {
 	var ev KeyEvent
+	if err := s.refuseOnReplica("a restore"); err != nil { // replica.go
+		return ev, err
+	}
 	if err := s.notTheDatabase(from); err != nil {
 		if errors.Is(err, ErrSameFile) {
 			return ev, fmt.Errorf("restore: %s %w: give a backup", from, ErrSameFile)
@@ -47,9 +50,9 @@ func (s *Store) Restore(from string, now time.Time) (KeyEvent, error) {
 	}
 	var backupID string
 	held := 0
-	if err := backup.view(func(tx *bolt.Tx) error {
+	if err := backup.view(func(tx kv.Tx) error {
 		backupID = databaseID(tx)
-		held = tx.Bucket(bucketCases).Stats().KeyN
+		held = tx.Bucket(bucketCases).Bolt().Stats().KeyN
 		return nil
 	}); err != nil {
 		return ev, fmt.Errorf("restore: the backup %s: %w", from, err)
@@ -58,7 +61,7 @@ func (s *Store) Restore(from string, now time.Time) (KeyEvent, error) {
 	live := statErr == nil
 	if live {
 		var liveID string
-		if s.view(func(tx *bolt.Tx) error { liveID = databaseID(tx); return nil }) == nil &&
+		if s.view(func(tx kv.Tx) error { liveID = databaseID(tx); return nil }) == nil &&
 			liveID != "" && backupID != liveID {
 			return ev, fmt.Errorf("restore: %s is a backup of another database (%s); this one is %s", from, backupID, liveID)
 		}
@@ -68,8 +71,8 @@ func (s *Store) Restore(from string, now time.Time) (KeyEvent, error) {
 	if err != nil {
 		return ev, fmt.Errorf("restore: %w", err)
 	}
-	err = backup.view(func(tx *bolt.Tx) error {
-		_, err := tx.WriteTo(f)
+	err = backup.view(func(tx kv.Tx) error {
+		_, err := tx.Bolt().WriteTo(f)
 		return err
 	})
 	if err == nil {
@@ -103,7 +106,7 @@ func (s *Store) Restore(from string, now time.Time) (KeyEvent, error) {
 	}
 	os.Remove(tmp)
 	os.Remove(s.damagedPath()) // the damaged file is replaced
-	err = s.update(func(tx *bolt.Tx) error {
+	err = s.update(func(tx kv.Tx) error {
 		keys, err := keyChain(tx)
 		if err != nil {
 			return err

@@ -10,9 +10,8 @@ import (
 	"time"
 	"unsafe"
 
-	bolt "go.etcd.io/bbolt"
-
 	"rightsdesk/cases"
+	"rightsdesk/storage/kv"
 )
 
 func TestRowRoundTrip(t *testing.T) {
@@ -129,7 +128,7 @@ func TestQueueRowBytes(t *testing.T) {
 func TestRowsOfAnOlderFormatAreRebuilt(t *testing.T) {
 	s := newStore(t)
 	id := addCase(t, s, "Zoé Lefèvre")[0].ID
-	err := s.update(func(tx *bolt.Tx) error {
+	err := s.update(func(tx kv.Tx) error {
 		if err := tx.Bucket(bucketRows).Put([]byte(id), []byte{1, 0xff}); err != nil {
 			return err
 		}
@@ -158,7 +157,7 @@ func TestRowsGetIdentifiersOnOpen(t *testing.T) {
 		t.Fatal(err)
 	}
 	id := []byte(cs[0].ID)
-	err = s.update(func(tx *bolt.Tx) error {
+	err = s.update(func(tx kv.Tx) error {
 		rows := tx.Bucket(bucketRows)
 		sum, ref, err := decodeRow(rows.Get(id))
 		if err != nil {

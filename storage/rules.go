@@ -9,7 +9,7 @@ import (
 	"sync"
 	"sync/atomic"
 
-	bolt "go.etcd.io/bbolt"
+	"rightsdesk/storage/kv"
 )
 
 // Frozen rules are stored once (schema 3). Every case froze its register's
@@ -257,7 +257,7 @@ func topLevelValue(obj []byte, key string) (start, end int) {
 }
 
 // rulesLookup reads rules blobs in tx.
-func rulesLookup(tx *bolt.Tx) func(key string) []byte {
+func rulesLookup(tx kv.Tx) func(key string) []byte {
 	b := tx.Bucket(bucketRules)
 	return func(key string) []byte {
 		if b == nil {
@@ -268,7 +268,7 @@ func rulesLookup(tx *bolt.Tx) func(key string) []byte {
 }
 
 // putRules stores rules blobs not yet stored.
-func putRules(tx *bolt.Tx, blobs []rulesBlob) error {
+func putRules(tx kv.Tx, blobs []rulesBlob) error {
 	if len(blobs) == 0 {
 		return nil
 	}
@@ -288,7 +288,7 @@ func putRules(tx *bolt.Tx, blobs []rulesBlob) error {
 }
 
 // checkRules verifies that every rules blob is stored under its SHA-256.
-func checkRules(tx *bolt.Tx) []Problem {
+func checkRules(tx kv.Tx) []Problem {
 	b := tx.Bucket(bucketRules)
 	if b == nil {
 		return nil

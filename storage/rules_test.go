@@ -11,6 +11,7 @@ import (
 
 	"rightsdesk/cases"
 	"rightsdesk/cases/register"
+	"rightsdesk/storage/kv"
 )
 
 // TestRulesStoredOnce: cases opened under the same rules store them once;
@@ -21,8 +22,8 @@ func TestRulesStoredOnce(t *testing.T) {
 	a := addCase(t, s, "Anna A")[0]
 	b := addCase(t, s, "Bruno B")[0]
 	var storedEvent []byte
-	err := s.view(func(tx *bolt.Tx) error {
-		if n := tx.Bucket(bucketRules).Stats().KeyN; n != 1 {
+	err := s.view(func(tx kv.Tx) error {
+		if n := tx.Bucket(bucketRules).Bolt().Stats().KeyN; n != 1 {
 			t.Errorf("%d rule sets stored for two cases under the same rules, want 1", n)
 		}
 		tl, _ := timelineOf(tx, a.ID)
@@ -50,12 +51,12 @@ func TestRulesStoredOnce(t *testing.T) {
 	}
 	for _, tc := range []struct {
 		name, want string
-		harm       func(b *bolt.Bucket, k []byte) error
+		harm       func(b kv.Bucket, k []byte) error
 	}{
-		{"altered", "do not match their SHA-256", func(b *bolt.Bucket, k []byte) error {
+		{"altered", "do not match their SHA-256", func(b kv.Bucket, k []byte) error {
 			return b.Put(k, bytes.Replace(b.Get(k), []byte("Europe/Paris"), []byte("Europe/Berlin"), 1))
 		}},
-		{"missing", "are missing", func(b *bolt.Bucket, k []byte) error { return b.Delete(k) }},
+		{"missing", "are missing", func(b kv.Bucket, k []byte) error { return b.Delete(k) }},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			s := newStore(t)
@@ -64,7 +65,7 @@ func TestRulesStoredOnce(t *testing.T) {
 			if err != nil {
 				t.Fatal(err)
 			}
-			err = db.Update(func(tx *bolt.Tx) error {
+			err = kv.Update(db, func(tx kv.Tx) error {
 				b := tx.Bucket(bucketRules)
 				k, _ := b.Cursor().First()
 				return tc.harm(b, append([]byte(nil), k...))

@@ -13,6 +13,7 @@ import (
 	bolt "go.etcd.io/bbolt"
 
 	"rightsdesk/cases"
+	"rightsdesk/storage/kv"
 )
 
 // The benchmarks at scale share one database of 100,000 cases, built once.
@@ -245,7 +246,7 @@ func BenchmarkChangeInOpenFile100k(b *testing.B) {
 	defer db.Close()
 	for i := 0; b.Loop(); i++ {
 		id := ids[i%len(ids)]
-		err := db.Update(func(tx *bolt.Tx) error {
+		err := kv.Update(db, func(tx kv.Tx) error {
 			res, err := applyTx(tx, id, cases.Event{Kind: cases.EventNoted, Text: "called", Actor: "dpo"}, revs[id], scaleNow)
 			if err == nil {
 				revs[id] = res.Revision

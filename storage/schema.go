@@ -12,6 +12,7 @@ import (
 	bolt "go.etcd.io/bbolt"
 
 	"rightsdesk/cases"
+	"rightsdesk/storage/kv"
 )
 
 // SchemaVersion is the layout this build writes. Version 1 had the cases,
@@ -73,7 +74,7 @@ func indexStamp() []byte {
 // createSchema lays out an empty database at the given version (tests use
 // older versions to build migration fixtures); from version 3 the built-in
 // registers are seeded as their version 1, stored at the time given.
-func createSchema(tx *bolt.Tx, version int, at time.Time) error {
+func createSchema(tx kv.Tx, version int, at time.Time) error {
 	names := bucketsV1
 	if version >= 2 {
 		names = append(append([][]byte{}, bucketsV1...), bucketsV2...)
@@ -117,11 +118,15 @@ func createSchema(tx *bolt.Tx, version int, at time.Time) error {
 
 // schemaOf reads the version of an existing file: 0 for an empty bbolt file,
 // ErrForeign for another program's.
-func schemaOf(tx *bolt.Tx) (int, error) {
+func schemaOf(tx kv.Tx) (int, error) {
 	m := tx.Bucket(bucketMeta)
 	if m == nil || string(m.Get(keyApp)) != string(appMarker) {
 		empty := true
-		_ = tx.ForEach(func([]byte, *bolt.Bucket) error { empty = false; return nil })
+		_ = tx.ForEach(func(name []byte, _ kv.Bucket) error {
+			// A replica's own bucket is not data (replica.go).
+			empty = empty && bytes.Equal(name, kv.ReplicaBucket)
+			return nil
+		})
 		if empty {
 			return 0, nil
 		}
@@ -140,7 +145,7 @@ func schemaOf(tx *bolt.Tx) (int, error) {
 func (s *Store) prepare(db *bolt.DB, readOnly bool) error {
 	var version int
 	staleIndex, migrating := false, false
-	err := db.View(func(tx *bolt.Tx) error {
+	err := kv.View(db, func(tx kv.Tx) error {
 		var err error
 		version, err = schemaOf(tx)
 		if err == nil && version >= 2 {
@@ -168,13 +173,15 @@ func (s *Store) prepare(db *bolt.DB, readOnly bool) error {
 		return errNeedsUpgrade
 	case version == SchemaVersion && !staleIndex && !migrating:
 		return nil
+	case s.replica != nil:
+		return s.prepareReplica(version, readOnly) // replica.go
 	}
 	if readOnly {
 		return nil
 	}
 	now := s.clock.Now()
 	if version == 0 {
-		return db.Update(func(tx *bolt.Tx) error { return createSchema(tx, SchemaVersion, now) })
+		return kv.Update(db, func(tx kv.Tx) error { return createSchema(tx, SchemaVersion, now) })
 	}
 	if version < SchemaVersion || migrating {
 		if err := migrate(db, version, now); err != nil || !staleIndex {
@@ -195,7 +202,7 @@ func (s *Store) prepare(db *bolt.DB, readOnly bool) error {
 type migration struct {
 	to    int
 	name  string
-	batch func(tx *bolt.Tx, after []byte, n int, now time.Time) ([]byte, error)
+	batch func(tx kv.Tx, after []byte, n int, now time.Time) ([]byte, error)
 }
 
 // migrations are the steps of the migrator, in order. A later schema adds
@@ -245,7 +252,7 @@ func migrate(db *bolt.DB, from int, now time.Time) error {
 
 // beginMigration is the first transaction of migrate.
 func beginMigration(db *bolt.DB, from int, now time.Time) error {
-	return db.Update(func(tx *bolt.Tx) error {
+	return kv.Update(db, func(tx kv.Tx) error {
 		// Schema 3's buckets first: rebuilding the index rewrites the
 		// records, with their rules by reference.
 		for _, n := range bucketsV3 {
@@ -302,7 +309,7 @@ func beginMigration(db *bolt.DB, from int, now time.Time) error {
 func runMigrations(db *bolt.DB, now time.Time) error {
 	for {
 		done := false
-		err := db.Update(func(tx *bolt.Tx) error {
+		err := kv.Update(db, func(tx kv.Tx) error {
 			packWrites(tx)
 			m := tx.Bucket(bucketMeta)
 			marker := m.Get(keyMigration)
@@ -347,7 +354,7 @@ func runMigrations(db *bolt.DB, now time.Time) error {
 
 // casesAfter returns up to n case IDs after the one named after (nil:
 // from the first).
-func casesAfter(tx *bolt.Tx, after []byte, n int) [][]byte {
+func casesAfter(tx kv.Tx, after []byte, n int) [][]byte {
 	var out [][]byte
 	c := tx.Bucket(bucketCases).Cursor()
 	k, _ := c.First()
@@ -366,7 +373,7 @@ func casesAfter(tx *bolt.Tx, after []byte, n int) [][]byte {
 // into the rules bucket: their records and the events that carry rules are
 // rewritten with a reference; digests, chains and the derived buckets are
 // untouched.
-func moveRulesBatch(tx *bolt.Tx, after []byte, n int, _ time.Time) ([]byte, error) {
+func moveRulesBatch(tx kv.Tx, after []byte, n int, _ time.Time) ([]byte, error) {
 	ids := casesAfter(tx, after, n)
 	if len(ids) == 0 {
 		return nil, nil
@@ -451,7 +458,7 @@ func compactRetained(recordJSON []byte, blobs *[]rulesBlob) ([]byte, error) {
 // compactTimeline rewrites the events of case id that carry rules with a
 // reference to them, and returns their blobs. The digest of each stays that
 // of the content as recorded, which expanding the reference gives back.
-func compactTimeline(tx *bolt.Tx, id []byte) ([]rulesBlob, error) {
+func compactTimeline(tx kv.Tx, id []byte) ([]rulesBlob, error) {
 	tl, ok := timelineOf(tx, string(id))
 	if !ok {
 		return nil, errors.New("no timeline")

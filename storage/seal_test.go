@@ -6,9 +6,8 @@ import (
 	"errors"
 	"testing"
 
-	bolt "go.etcd.io/bbolt"
-
 	"rightsdesk/cases"
+	"rightsdesk/storage/kv"
 )
 
 // TestTestSeedMakesSaltsDeterministic: two databases marked with the same
@@ -25,7 +24,7 @@ func TestTestSeedMakesSaltsDeterministic(t *testing.T) {
 		}
 		id := addCase(t, s, "Anna Example")[0].ID
 		var out []byte
-		_ = s.view(func(tx *bolt.Tx) error {
+		_ = s.view(func(tx kv.Tx) error {
 			tl, _ := timelineOf(tx, id)
 			return tl.forEach(func(_, v []byte) error {
 				out = append(out, v...)
@@ -59,7 +58,7 @@ func TestTestSeedMakesSaltsDeterministic(t *testing.T) {
 func TestFactsDeriveFromTheChain(t *testing.T) {
 	s := newStore(t)
 	id := addCase(t, s, "Anna Example")[0].ID
-	err := s.update(func(tx *bolt.Tx) error {
+	err := s.update(func(tx kv.Tx) error {
 		for _, v := range []string{"first@example.org", "anna.new@example.org"} {
 			rec, err := loadRecord(tx, id)
 			if err != nil {
@@ -104,7 +103,7 @@ func TestFactsDeriveFromTheChain(t *testing.T) {
 	}
 	// Stored: the received content commits to the e-mail, the correction's
 	// value is committed too; neither value is in any content.
-	_ = s.view(func(tx *bolt.Tx) error {
+	_ = s.view(func(tx kv.Tx) error {
 		tl, _ := timelineOf(tx, id)
 		for seq, field := range map[uint64]string{1: "facts.subject.email", 3: "value"} {
 			var env envelope

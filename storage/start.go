@@ -6,9 +6,8 @@ import (
 	"slices"
 	"time"
 
-	bolt "go.etcd.io/bbolt"
-
 	"rightsdesk/cases"
+	"rightsdesk/storage/kv"
 )
 
 // What the terminal app reads at start, in three steps whose cost grows
@@ -45,7 +44,7 @@ func (s *Store) Start(now time.Time, n int) (*Start, error) { return s.start(now
 // the rows and the counts of the others are left out.
 func (s *Store) start(now time.Time, n int, covers func(org string) bool) (*Start, error) {
 	out := &Start{}
-	err := s.view(func(tx *bolt.Tx) error {
+	err := s.view(func(tx kv.Tx) error {
 		out.Changes = tx.Bucket(bucketChanges).Sequence()
 		var err error
 		if out.Counts, err = countsIn(tx, covers, now); err != nil {
@@ -121,7 +120,7 @@ func (s *Store) damaged(what string, err error) error {
 // waitingRows are the rows of the cases owing an answer without a due
 // instant: open and paused or awaiting a restart (the waiting index), and
 // closed with their answer not sent and no due instant.
-func (s *Store) waitingRows(tx *bolt.Tx) ([]cases.Summary, error) {
+func (s *Store) waitingRows(tx kv.Tx) ([]cases.Summary, error) {
 	var out []cases.Summary
 	rows := tx.Bucket(bucketRows)
 	err := tx.Bucket(bucketWaiting).ForEach(func(k, _ []byte) error {
@@ -159,7 +158,7 @@ func (s *Store) waitingRows(tx *bolt.Tx) ([]cases.Summary, error) {
 func (s *Store) OpenQueue(now time.Time) ([]cases.Summary, uint64, error) {
 	var out []cases.Summary
 	var changes uint64
-	err := s.view(func(tx *bolt.Tx) error {
+	err := s.view(func(tx kv.Tx) error {
 		changes = tx.Bucket(bucketChanges).Sequence()
 		owing := tx.Bucket(bucketOwing)
 		if owing == nil {
@@ -196,7 +195,7 @@ func (s *Store) OpenQueue(now time.Time) ([]cases.Summary, uint64, error) {
 func (s *Store) ClosedQueue(now time.Time) ([]cases.Summary, uint64, error) {
 	var out []cases.Summary
 	var changes uint64
-	err := s.view(func(tx *bolt.Tx) error {
+	err := s.view(func(tx kv.Tx) error {
 		changes = tx.Bucket(bucketChanges).Sequence()
 		c, err := countsIn(tx, nil, time.Time{})
 		if err != nil {

@@ -17,6 +17,7 @@ import (
 	berrors "go.etcd.io/bbolt/errors"
 
 	"rightsdesk/cases"
+	"rightsdesk/storage/kv"
 )
 
 // Errors a caller maps to exit status 3 (CLI.md): the file cannot be used now.
@@ -26,6 +27,10 @@ var (
 	ErrForeign    = errors.New("the file is not a rightsdesk database")
 	ErrNewer      = errors.New("the database was written by a newer rightsdesk")
 	ErrNoDatabase = errors.New("no database yet")
+	// ErrUnavailable is a store kept on a cluster (Options.Replica) that
+	// cannot take or confirm a change now: the cluster did not answer, or
+	// kept changing, or the replica's file cannot serve this build.
+	ErrUnavailable = errors.New("the store's cluster is unavailable")
 )
 
 // StoreError wraps one of the errors above with the file it concerns and
@@ -73,6 +78,9 @@ type Store struct {
 	fault   func(detail string)
 	// progress is told how far a bulk operation has got (SetProgress).
 	progress func(done, total int)
+	// replica keeps the file a replica of a cluster (Options.Replica,
+	// replica.go); nil for a file of its own.
+	replica kv.Replicator
 
 	// mayCreate lets a write create the database at a missing path, or
 	// turn an empty file there into one: only Init sets it, so that no
@@ -123,6 +131,12 @@ type Options struct {
 	// damage met by an operation, held.go): the server logs it. The
 	// detail names no case content.
 	Fault func(detail string)
+	// Replica makes the file a replica of a store kept on a cluster
+	// (issue 21, replica.go): every write is made on the cluster by
+	// Replica.Commit in the file's write transaction, before it commits,
+	// and changes made elsewhere arrive through ApplyReplicated. A missing
+	// or empty file is a replica that has applied nothing yet.
+	Replica kv.Replicator
 }
 
 // Open returns the store for the database at path. Nothing is opened yet:
@@ -138,9 +152,16 @@ func Open(path string, opts Options) *Store {
 	if opts.Clock == nil {
 		opts.Clock = cases.SystemClock{}
 	}
+	if opts.Replica == nil && replicaForTests != nil {
+		opts.Replica = replicaForTests(path)
+	}
 	return &Store{path: path, timeout: opts.LockTimeout, shared: opts.Shared, maxFile: opts.MaxFileSize,
 		clock: opts.Clock, prov: opts.Provenance, given: opts.GivenTimes, fault: opts.Fault,
-		perOrg: opts.IDsPerOrganisation}
+		perOrg: opts.IDsPerOrganisation, replica: opts.Replica,
+		// A replica's file is the cluster's copy: made where missing, and
+		// filled by ApplyReplicated, never given a schema of its own
+		// (prepare, replica.go).
+		mayCreate: opts.Replica != nil}
 }
 
 // Path is the database file.
@@ -161,16 +182,20 @@ func (s *Store) fileMode() fs.FileMode {
 
 // update runs fn in one read-write transaction. A missing file is a
 // *NoDatabaseError unless the store was made by Init.
-// The transaction commits (with fsync) when fn returns nil.
-func (s *Store) update(fn func(tx *bolt.Tx) error) error {
+// The transaction commits (with fsync) when fn returns nil. On a replica,
+// the change is made on the cluster first, and the transaction runs again
+// after a conflict (replica.go).
+func (s *Store) update(fn func(tx kv.Tx) error) error {
 	defer s.tellCommits() // held.go: once the file is released
-	return s.with(false, func(db *bolt.DB) error { return db.Update(s.sealed(fn)) })
+	return s.retried(func() error {
+		return s.with(false, func(db *bolt.DB) error { return kv.Update(db, s.replicated(s.sealed(fn), false)) })
+	})
 }
 
 // view runs fn in one read-only transaction. A missing file is
 // ErrNoDatabase: read-only commands never create it.
-func (s *Store) view(fn func(tx *bolt.Tx) error) error {
-	return s.with(true, func(db *bolt.DB) error { return db.View(fn) })
+func (s *Store) view(fn func(tx kv.Tx) error) error {
+	return s.with(true, func(db *bolt.DB) error { return kv.View(db, s.loaded(fn)) })
 }
 
 // with opens the file for one operation, checks it is a usable rightsdesk
@@ -181,9 +206,11 @@ func (s *Store) with(readOnly bool, op func(db *bolt.DB) error) error {
 }
 
 // updateBulk is update for a large write (bulkMmapSize).
-func (s *Store) updateBulk(fn func(tx *bolt.Tx) error) error {
+func (s *Store) updateBulk(fn func(tx kv.Tx) error) error {
 	defer s.tellCommits() // held.go: once the file is released
-	return s.withMap(false, bulkMmapSize, func(db *bolt.DB) error { return db.Update(s.sealed(fn)) })
+	return s.retried(func() error {
+		return s.withMap(false, bulkMmapSize, func(db *bolt.DB) error { return kv.Update(db, s.replicated(s.sealed(fn), false)) })
+	})
 }
 
 func (s *Store) withMap(readOnly bool, mmapSize int, op func(db *bolt.DB) error) (err error) {

@@ -14,6 +14,7 @@ import (
 	bolt "go.etcd.io/bbolt"
 
 	"rightsdesk/cases"
+	"rightsdesk/storage/kv"
 )
 
 var (
@@ -167,7 +168,7 @@ func TestTamperedChainIsFound(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	err = db.Update(func(tx *bolt.Tx) error {
+	err = kv.Update(db, func(tx kv.Tx) error {
 		tl, _ := timelineOf(tx, id)
 		v := tl.get(2)
 		return tl.put(2, []byte(strings.Replace(string(v), "called back", "never called", 1)))
@@ -218,7 +219,7 @@ func TestDamagedFiles(t *testing.T) {
 	}
 	foreign := filepath.Join(dir, "foreign.db")
 	db, _ := bolt.Open(foreign, 0o600, nil)
-	_ = db.Update(func(tx *bolt.Tx) error { _, err := tx.CreateBucket([]byte("widgets")); return err })
+	_ = kv.Update(db, func(tx kv.Tx) error { _, err := tx.CreateBucket([]byte("widgets")); return err })
 	db.Close()
 	tests = append(tests, struct {
 		name string
@@ -227,7 +228,7 @@ func TestDamagedFiles(t *testing.T) {
 	}{"another program's bbolt file", Open(foreign, Options{}), ErrForeign})
 	newer := filepath.Join(dir, "newer.db")
 	db, _ = bolt.Open(newer, 0o600, nil)
-	_ = db.Update(func(tx *bolt.Tx) error {
+	_ = kv.Update(db, func(tx kv.Tx) error {
 		if err := createSchema(tx, SchemaVersion, testNow); err != nil {
 			return err
 		}

@@ -9,9 +9,8 @@ import (
 	"testing"
 	"time"
 
-	bolt "go.etcd.io/bbolt"
-
 	"rightsdesk/cases"
+	"rightsdesk/storage/kv"
 )
 
 // mustCatch runs check and fails unless it reports a problem naming id.
@@ -35,8 +34,8 @@ func mustCatch(t *testing.T, s *Store, id, what string) {
 // its queue row: a forger who rewrites every copy of a fact.
 func replaceStored(t *testing.T, s *Store, id, old, new string) {
 	t.Helper()
-	withBolt(t, s, func(tx *bolt.Tx) error {
-		for _, b := range []*bolt.Bucket{tx.Bucket(bucketCases), tx.Bucket(bucketRows)} {
+	withBolt(t, s, func(tx kv.Tx) error {
+		for _, b := range []kv.Bucket{tx.Bucket(bucketCases), tx.Bucket(bucketRows)} {
 			v := b.Get([]byte(id))
 			if !bytes.Contains(v, []byte(old)) && b == tx.Bucket(bucketCases) {
 				t.Fatalf("%q is not in the stored case", old)
@@ -94,7 +93,7 @@ func TestTamperCaseFacts(t *testing.T) {
 // editEnvelope rewrites event seq of case id with fn.
 func editEnvelope(t *testing.T, s *Store, id string, seq uint64, fn func(env *envelope)) {
 	t.Helper()
-	withBolt(t, s, func(tx *bolt.Tx) error {
+	withBolt(t, s, func(tx kv.Tx) error {
 		tl, _ := timelineOf(tx, id)
 		var env envelope
 		if err := json.Unmarshal(tl.get(seq), &env); err != nil {
@@ -151,7 +150,7 @@ func TestTamperEvents(t *testing.T) {
 	})
 	t.Run("downgraded to the old format", func(t *testing.T) {
 		s, id := setup(t)
-		withBolt(t, s, func(tx *bolt.Tx) error {
+		withBolt(t, s, func(tx kv.Tx) error {
 			rec, err := loadRecord(tx, id)
 			if err != nil {
 				return err
@@ -181,7 +180,7 @@ func TestTamperDerived(t *testing.T) {
 	s := newStore(t)
 	id := addCase(t, s, "Anna Example")[0].ID
 	cleanCheck(t, s)
-	withBolt(t, s, func(tx *bolt.Tx) error {
+	withBolt(t, s, func(tx kv.Tx) error {
 		c := tx.Bucket(bucketDue).Cursor()
 		k, _ := c.First()
 		if k == nil {
@@ -209,7 +208,7 @@ func TestPurgeKeepsAVerifiableMinimalRecord(t *testing.T) {
 	// Before the purge the commitment can be confirmed with its salt: the
 	// control that makes the check below meaningful.
 	sealedEmail := func() (digest string, salt *sealedValue) {
-		_ = s.view(func(tx *bolt.Tx) error {
+		_ = s.view(func(tx kv.Tx) error {
 			var env envelope
 			tl, _ := timelineOf(tx, id)
 			_ = json.Unmarshal(tl.get(1), &env)

@@ -11,10 +11,10 @@ import (
 	"strings"
 	"time"
 
-	bolt "go.etcd.io/bbolt"
 	"golang.org/x/mod/sumdb/tlog"
 
 	"rightsdesk/cases"
+	"rightsdesk/storage/kv"
 )
 
 // The team table (TRUST.md, "Roles and organisations"): who may use a team
@@ -122,7 +122,7 @@ const maxMemberName = 256
 // validMember checks a row before it is recorded: a printable name, a uid,
 // a role, and organisations the database has registers for (or all of
 // them, never both). It returns the row with its organisations sorted.
-func validMember(tx *bolt.Tx, m Member) (Member, error) {
+func validMember(tx kv.Tx, m Member) (Member, error) {
 	refuse := func(field, format string, args ...any) (Member, error) {
 		return Member{}, &cases.Refused{Field: field, Reason: fmt.Sprintf(format, args...)}
 	}
@@ -158,7 +158,7 @@ func validMember(tx *bolt.Tx, m Member) (Member, error) {
 // Team is the team table: its members by uid.
 func (s *Store) Team() ([]Member, error) {
 	var out []Member
-	err := s.view(func(tx *bolt.Tx) error {
+	err := s.view(func(tx kv.Tx) error {
 		var err error
 		out, err = teamOf(tx)
 		return err
@@ -172,7 +172,7 @@ func (s *Store) Team() ([]Member, error) {
 // TeamEvents is the team table's chain, oldest first.
 func (s *Store) TeamEvents() ([]TeamEvent, error) {
 	var out []TeamEvent
-	err := s.view(func(tx *bolt.Tx) error {
+	err := s.view(func(tx kv.Tx) error {
 		var err error
 		out, err = teamChain(tx)
 		return err
@@ -186,7 +186,7 @@ func (s *Store) TeamEvents() ([]TeamEvent, error) {
 // SetMember adds m to the team table, or replaces the row of its uid, as
 // one chained member_set event recorded by actor at now.
 func (s *Store) SetMember(m Member, actor string, now time.Time) (TeamEvent, error) {
-	return s.teamChange(TeamMemberSet, actor, now, func(tx *bolt.Tx, rows []Member) (Member, error) {
+	return s.teamChange(TeamMemberSet, actor, now, func(tx kv.Tx, rows []Member) (Member, error) {
 		return validMember(tx, m)
 	})
 }
@@ -195,7 +195,7 @@ func (s *Store) SetMember(m Member, actor string, now time.Time) (TeamEvent, err
 // member_removed event (which keeps the row removed). A uid that is no
 // member is refused.
 func (s *Store) RemoveMember(uid int, actor string, now time.Time) (TeamEvent, error) {
-	return s.teamChange(TeamMemberRemoved, actor, now, func(_ *bolt.Tx, rows []Member) (Member, error) {
+	return s.teamChange(TeamMemberRemoved, actor, now, func(_ kv.Tx, rows []Member) (Member, error) {
 		i := slices.IndexFunc(rows, func(r Member) bool { return r.UID == uid })
 		if i < 0 {
 			return Member{}, &cases.Refused{Field: "uid", Reason: fmt.Sprintf("uid %d is no member of the team", uid)}
@@ -206,12 +206,12 @@ func (s *Store) RemoveMember(uid int, actor string, now time.Time) (TeamEvent, e
 
 // teamChange records one team event in a write transaction: row gives the
 // member the event concerns, from the table as it is.
-func (s *Store) teamChange(kind, actor string, now time.Time, row func(tx *bolt.Tx, rows []Member) (Member, error)) (TeamEvent, error) {
+func (s *Store) teamChange(kind, actor string, now time.Time, row func(tx kv.Tx, rows []Member) (Member, error)) (TeamEvent, error) {
 	var out TeamEvent
 	if strings.TrimSpace(actor) == "" {
 		return out, errors.New("a change of the team table needs who makes it")
 	}
-	err := s.update(func(tx *bolt.Tx) error {
+	err := s.update(func(tx kv.Tx) error {
 		rows, err := teamOf(tx)
 		if err != nil {
 			return err
@@ -232,7 +232,7 @@ func (s *Store) teamChange(kind, actor string, now time.Time, row func(tx *bolt.
 
 // appendTeamEvent seals a team event, chains it and appends its leaf to
 // the team log.
-func appendTeamEvent(tx *bolt.Tx, c teamContent) (TeamEvent, error) {
+func appendTeamEvent(tx kv.Tx, c teamContent) (TeamEvent, error) {
 	b, err := tx.CreateBucketIfNotExists(bucketTeam)
 	if err != nil {
 		return TeamEvent{}, err
@@ -269,17 +269,17 @@ func appendTeamEvent(tx *bolt.Tx, c teamContent) (TeamEvent, error) {
 
 // teamChain reads the team chain, verifying each event's digest and link;
 // a broken one is ErrDamaged.
-func teamChain(tx *bolt.Tx) ([]TeamEvent, error) {
+func teamChain(tx kv.Tx) ([]TeamEvent, error) {
 	events, problem := readTeamChain(tx)
 	if problem != "" {
-		return nil, &StoreError{Path: tx.DB().Path(), Err: ErrDamaged, Detail: "the team table: " + problem, Advice: restoreAdvice}
+		return nil, &StoreError{Path: tx.Bolt().DB().Path(), Err: ErrDamaged, Detail: "the team table: " + problem, Advice: restoreAdvice}
 	}
 	return events, nil
 }
 
 // readTeamChain reads the team chain as far as it verifies, and what is
 // wrong with it ("" when nothing).
-func readTeamChain(tx *bolt.Tx) ([]TeamEvent, string) {
+func readTeamChain(tx kv.Tx) ([]TeamEvent, string) {
 	b := tx.Bucket(bucketTeam)
 	if b == nil {
 		return nil, ""
@@ -326,7 +326,7 @@ func readTeamChain(tx *bolt.Tx) ([]TeamEvent, string) {
 }
 
 // teamOf is the team table as its chain leaves it, by uid.
-func teamOf(tx *bolt.Tx) ([]Member, error) {
+func teamOf(tx kv.Tx) ([]Member, error) {
 	events, err := teamChain(tx)
 	if err != nil {
 		return nil, err
@@ -354,7 +354,7 @@ func replayTeam(events []TeamEvent) []Member {
 
 // checkTeam verifies the team chain (check): each event's digest and link,
 // and that its kinds and rows are ones the store writes.
-func checkTeam(tx *bolt.Tx) []Problem {
+func checkTeam(tx kv.Tx) []Problem {
 	events, problem := readTeamChain(tx)
 	var out []Problem
 	if problem != "" {
@@ -370,7 +370,7 @@ func checkTeam(tx *bolt.Tx) []Problem {
 
 // teamTree fills the team log's tree (timelineLogs) from the team chain:
 // event seq is leaf seq-1.
-func teamTree(tx *bolt.Tx, t *logTree) []Problem {
+func teamTree(tx kv.Tx, t *logTree) []Problem {
 	events, _ := readTeamChain(tx) // checkTeam says what is wrong with it
 	var out []Problem
 	for i, ev := range events {

@@ -9,10 +9,10 @@ import (
 	"reflect"
 	"testing"
 
-	bolt "go.etcd.io/bbolt"
 	"golang.org/x/mod/sumdb/tlog"
 
 	"rightsdesk/cases"
+	"rightsdesk/storage/kv"
 )
 
 func TestParseRoleAndItsOrder(t *testing.T) {
@@ -110,7 +110,7 @@ func TestCheckFindsATamperedTeamEvent(t *testing.T) {
 	}
 	mustCheck(t, s)
 	rewrite := func(recompute bool) {
-		withBolt(t, s, func(tx *bolt.Tx) error {
+		withBolt(t, s, func(tx kv.Tx) error {
 			b := tx.Bucket(bucketTeam)
 			var env envelope
 			if err := json.Unmarshal(b.Get(u64(1)), &env); err != nil {
@@ -202,7 +202,7 @@ func TestCheckpointsCoverTheTeamLog(t *testing.T) {
 	}
 	// The last event removed by someone with the file (and the key: the
 	// checkpoint is signed again): the exported checkpoint shows it.
-	withBolt(t, s, func(tx *bolt.Tx) error {
+	withBolt(t, s, func(tx kv.Tx) error {
 		b := tx.Bucket(bucketTeam)
 		if err := b.Delete(u64(2)); err != nil {
 			return err

@@ -4,7 +4,7 @@ import (
 	"bytes"
 	"fmt"
 
-	bolt "go.etcd.io/bbolt"
+	"rightsdesk/storage/kv"
 )
 
 // TestSeedRefused is a database that cannot become a demo or test one: it
@@ -26,7 +26,7 @@ func (s *Store) MarkTest(seed []byte) error {
 	if len(seed) == 0 {
 		return &TestSeedRefused{Path: s.path, Why: "an empty seed"}
 	}
-	return s.update(func(tx *bolt.Tx) error {
+	return s.update(func(tx kv.Tx) error {
 		if old := testSeed(tx); old != nil {
 			if bytes.Equal(old, seed) {
 				return nil
@@ -43,7 +43,7 @@ func (s *Store) MarkTest(seed []byte) error {
 // IsTest reports whether the database is a demo or test one (MarkTest).
 func (s *Store) IsTest() (bool, error) {
 	var test bool
-	err := s.view(func(tx *bolt.Tx) error {
+	err := s.view(func(tx kv.Tx) error {
 		test = testSeed(tx) != nil
 		return nil
 	})

@@ -1,6 +1,8 @@
 package storage
 
-import bolt "go.etcd.io/bbolt"
+import (
+	"rightsdesk/storage/kv"
+)
 
 // keyTestSeed, in the meta bucket, marks a demo or test database (demo,
 // init --test) and holds the seed its salts and signing key are derived
@@ -9,7 +11,7 @@ import bolt "go.etcd.io/bbolt"
 var keyTestSeed = []byte("test-seed")
 
 // testSeed returns the seed of a demo or test database, nil for a real one.
-func testSeed(tx *bolt.Tx) []byte {
+func testSeed(tx kv.Tx) []byte {
 	m := tx.Bucket(bucketMeta)
 	if m == nil {
 		return nil

@@ -6,7 +6,7 @@ import (
 	"errors"
 	"time"
 
-	bolt "go.etcd.io/bbolt"
+	"rightsdesk/storage/kv"
 )
 
 // bucketEvents holds every case's timeline in one flat bucket (schema 5):
@@ -34,14 +34,14 @@ const eventsFill = 0.9
 // and writer of timelines goes through it, so that the layout is written
 // once.
 type timeline struct {
-	flat   *bolt.Bucket // bucketEvents; nil in a file of schema 4 or before
-	nested *bolt.Bucket // the case's schema-4 bucket, when not yet moved
-	prefix []byte       // the case ID and a 0 byte
-	frozen []byte       // the case's frozen timeline (frozen.go), if it is
+	flat   kv.Bucket // bucketEvents; nil in a file of schema 4 or before
+	nested kv.Bucket // the case's schema-4 bucket, when not yet moved
+	prefix []byte    // the case ID and a 0 byte
+	frozen []byte    // the case's frozen timeline (frozen.go), if it is
 }
 
 // timelineOf is case id's timeline in tx, and whether it has any event.
-func timelineOf(tx *bolt.Tx, id string) (timeline, bool) {
+func timelineOf(tx kv.Tx, id string) (timeline, bool) {
 	t := timeline{flat: tx.Bucket(bucketEvents), prefix: append([]byte(id), 0)}
 	if old := tx.Bucket(bucketTimelines); old != nil {
 		if t.nested = old.Bucket([]byte(id)); t.nested != nil {
@@ -62,7 +62,7 @@ func timelineOf(tx *bolt.Tx, id string) (timeline, bool) {
 
 // timelineFor is case id's timeline for writing: the flat layout unless
 // the case is still in its schema-4 bucket.
-func timelineFor(tx *bolt.Tx, id string) (timeline, error) {
+func timelineFor(tx kv.Tx, id string) (timeline, error) {
 	t, _ := timelineOf(tx, id)
 	if t.nested != nil || t.flat != nil {
 		return t, nil
@@ -274,7 +274,7 @@ func caseOfEventKey(k []byte) string {
 // byte, so every digest and chain verifies as before. Each moved case's
 // bucket is gone, so a rerun after a crash takes the first ones left; after
 // the last, the emptied timelines bucket is deleted.
-func flattenBatch(tx *bolt.Tx, _ []byte, n int, _ time.Time) ([]byte, error) {
+func flattenBatch(tx kv.Tx, _ []byte, n int, _ time.Time) ([]byte, error) {
 	old := tx.Bucket(bucketTimelines)
 	if old == nil {
 		return nil, nil
@@ -283,7 +283,7 @@ func flattenBatch(tx *bolt.Tx, _ []byte, n int, _ time.Time) ([]byte, error) {
 	if err != nil {
 		return nil, err
 	}
-	flat.FillPercent = 0.95 // moved in key order
+	flat.SetFillPercent(0.95) // moved in key order
 	var ids [][]byte
 	c := old.Cursor()
 	for k, v := c.First(); k != nil && len(ids) < n; k, v = c.Next() {

@@ -1,7 +1,7 @@
 package storage
 
 import (
-	bolt "go.etcd.io/bbolt"
+	"rightsdesk/storage/kv"
 )
 
 // delete removes event seq (a purge never does: tests use it to tamper).
@@ -20,7 +20,7 @@ func (t *timeline) delete(seq uint64) error {
 // unflatten lays out the timelines of a file as schema 4 stored them: a
 // bucket per case in bucketTimelines, the flat events bucket gone (the
 // old-format fixtures start from a file this build wrote).
-func unflatten(tx *bolt.Tx) error {
+func unflatten(tx kv.Tx) error {
 	flat := tx.Bucket(bucketEvents)
 	if flat == nil {
 		return nil

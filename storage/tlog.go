@@ -8,10 +8,10 @@ import (
 	"fmt"
 	"strconv"
 
-	bolt "go.etcd.io/bbolt"
 	"golang.org/x/mod/sumdb/tlog"
 
 	"rightsdesk/cases"
+	"rightsdesk/storage/kv"
 )
 
 // The Merkle logs (TRUST.md, "Checkpoints: what they prove"): each
@@ -150,7 +150,7 @@ func envelopeLeafSlow(env []byte) (uint64, string, error) {
 // log of the case's organisation. Every event of a case goes to the log its
 // first one went to, even if the case's organisation is later corrected.
 // The write transaction's checkpoints are signed when it ends (sealLogs).
-func logEvent(tx *bolt.Tx, c *cases.Case, env []byte) error {
+func logEvent(tx kv.Tx, c *cases.Case, env []byte) error {
 	seq, digest, err := envelopeLeaf(env)
 	if err != nil {
 		return fmt.Errorf("case %s: %w", c.ID, err)
@@ -178,18 +178,18 @@ func logEvent(tx *bolt.Tx, c *cases.Case, env []byte) error {
 
 // appendLeaf adds a leaf hash that is no case's to an organisation's log
 // and returns its index.
-func appendLeaf(tx *bolt.Tx, org string, h tlog.Hash) (int64, error) {
+func appendLeaf(tx kv.Tx, org string, h tlog.Hash) (int64, error) {
 	return appendCaseLeaf(tx, org, h, "")
 }
 
 // appendCaseLeaf adds the leaf hash of an event of case id to an
 // organisation's log and returns its index.
-func appendCaseLeaf(tx *bolt.Tx, org string, h tlog.Hash, id string) (int64, error) {
+func appendCaseLeaf(tx kv.Tx, org string, h tlog.Hash, id string) (int64, error) {
 	b, err := orgLog(tx, org)
 	if err != nil {
 		return 0, err
 	}
-	b.FillPercent = 0.95 // it grows at its end only
+	b.SetFillPercent(0.95) // it grows at its end only
 	n := logSize(b)
 	if err := appendTiled(b, n, h, id); err != nil {
 		return 0, fmt.Errorf("the log of %s: %w", org, err)
@@ -199,7 +199,7 @@ func appendCaseLeaf(tx *bolt.Tx, org string, h tlog.Hash, id string) (int64, err
 
 // orgLog is the bucket of an organisation's log, made if it is new, and
 // tiled if it is not yet (step 6).
-func orgLog(tx *bolt.Tx, org string) (*bolt.Bucket, error) {
+func orgLog(tx kv.Tx, org string) (kv.Bucket, error) {
 	logs, err := tx.CreateBucketIfNotExists(bucketLogs)
 	if err != nil {
 		return nil, err
@@ -215,7 +215,7 @@ func orgLog(tx *bolt.Tx, org string) (*bolt.Bucket, error) {
 }
 
 // logSize is how many leaves an organisation's log holds.
-func logSize(b *bolt.Bucket) int64 {
+func logSize(b kv.Bucket) int64 {
 	if v := b.Get(keyLogSize); len(v) == 8 {
 		return int64(binary.BigEndian.Uint64(v))
 	}
@@ -223,7 +223,7 @@ func logSize(b *bolt.Bucket) int64 {
 }
 
 // bucketHashes reads a log's stored hashes from its bucket.
-type bucketHashes struct{ b *bolt.Bucket }
+type bucketHashes struct{ b kv.Bucket }
 
 func (r bucketHashes) ReadHashes(indexes []int64) ([]tlog.Hash, error) {
 	out := make([]tlog.Hash, len(indexes))

@@ -20,18 +20,19 @@ import (
 	"golang.org/x/mod/sumdb/tlog"
 
 	"rightsdesk/cases"
+	"rightsdesk/storage/kv"
 )
 
 // withBolt edits the database file with bbolt directly, as someone with
 // write access to the file and no signing key could.
-func withBolt(t *testing.T, s *Store, fn func(tx *bolt.Tx) error) {
+func withBolt(t *testing.T, s *Store, fn func(tx kv.Tx) error) {
 	t.Helper()
 	db, err := bolt.Open(s.Path(), 0o600, &bolt.Options{Timeout: time.Second})
 	if err != nil {
 		t.Fatal(err)
 	}
 	defer db.Close()
-	if err := db.Update(fn); err != nil {
+	if err := kv.Update(db, fn); err != nil {
 		t.Fatal(err)
 	}
 }
@@ -71,7 +72,7 @@ func TestCheckCatchesTheLastEventRemovedAndTheHeadRewound(t *testing.T) {
 	addCase(t, s, "Bob Stone")
 	noteCase(t, s, id, "called the subject")
 	var saved []byte
-	withBolt(t, s, func(tx *bolt.Tx) error {
+	withBolt(t, s, func(tx kv.Tx) error {
 		saved = append([]byte(nil), tx.Bucket(bucketCases).Get([]byte(id))...)
 		return nil
 	})
@@ -79,7 +80,7 @@ func TestCheckCatchesTheLastEventRemovedAndTheHeadRewound(t *testing.T) {
 	mustCheck(t, s)
 	// The review's edit: the last event deleted, the case's record (head,
 	// event count, revision) put back as it was before it.
-	withBolt(t, s, func(tx *bolt.Tx) error {
+	withBolt(t, s, func(tx kv.Tx) error {
 		tl, _ := timelineOf(tx, id)
 		var last uint64
 		_ = tl.forEach(func(k, _ []byte) error { last = binary.BigEndian.Uint64(k); return nil })
@@ -101,7 +102,7 @@ func rechain(t *testing.T, s *Store, id string, seq int, text string) {
 		t.Fatal(err)
 	}
 	events := l.Case.Events
-	withBolt(t, s, func(tx *bolt.Tx) error {
+	withBolt(t, s, func(tx kv.Tx) error {
 		raw := tx.Bucket(bucketCases).Get([]byte(id))
 		old, err := loadRecord(tx, id)
 		if err != nil {
@@ -132,7 +133,7 @@ func rechain(t *testing.T, s *Store, id string, seq int, text string) {
 // new checkpoints with the database's key, as the key's holder could.
 func relog(t *testing.T, s *Store) {
 	t.Helper()
-	withBolt(t, s, func(tx *bolt.Tx) error {
+	withBolt(t, s, func(tx kv.Tx) error {
 		for _, b := range [][]byte{bucketLogs, bucketLogLeaves, bucketCheckpoints} {
 			if err := tx.DeleteBucket(b); err != nil {
 				return err
@@ -158,7 +159,7 @@ func TestCheckCatchesARewrittenNoteWithItsChainRecomputed(t *testing.T) {
 	}
 	// Rebuilding the log too is no help without the key: the signed
 	// checkpoint's root is not the one these events give.
-	withBolt(t, s, func(tx *bolt.Tx) error {
+	withBolt(t, s, func(tx kv.Tx) error {
 		for _, b := range [][]byte{bucketLogs, bucketLogLeaves} {
 			if err := tx.DeleteBucket(b); err != nil {
 				return err
@@ -172,7 +173,7 @@ func TestCheckCatchesARewrittenNoteWithItsChainRecomputed(t *testing.T) {
 
 // rebuildLogsUnsigned appends every case's events to fresh logs and signs
 // nothing.
-func rebuildLogsUnsigned(tx *bolt.Tx) error {
+func rebuildLogsUnsigned(tx kv.Tx) error {
 	return tx.Bucket(bucketCases).ForEach(func(k, _ []byte) error {
 		rec, err := loadRecord(tx, string(k))
 		if err != nil {
@@ -325,7 +326,7 @@ func TestTheLogsOfAnOlderDatabaseAreBuiltResumably(t *testing.T) {
 	noteCase(t, s, ids[0], "identity verified")
 	// As a database made before the logs: none, nor checkpoints or keys;
 	// then a first batch of step 5 done, as if killed after it.
-	withBolt(t, s, func(tx *bolt.Tx) error {
+	withBolt(t, s, func(tx kv.Tx) error {
 		for _, b := range [][]byte{bucketLogs, bucketLogLeaves, bucketCheckpoints, bucketKeys} {
 			if err := tx.DeleteBucket(b); err != nil {
 				return err
@@ -341,7 +342,7 @@ func TestTheLogsOfAnOlderDatabaseAreBuiltResumably(t *testing.T) {
 		return err
 	})
 	mustCheck(t, s) // opening resumes and finishes step 5
-	withBolt(t, s, func(tx *bolt.Tx) error {
+	withBolt(t, s, func(tx kv.Tx) error {
 		if logsNeeded(tx) || tx.Bucket(bucketMeta).Get(keyLogsMigrating) != nil {
 			t.Error("step 5 left its marker")
 		}
@@ -355,7 +356,7 @@ func TestTheLogsOfAnOlderDatabaseAreBuiltResumably(t *testing.T) {
 
 func TestATestDatabasesCheckpointsSayTheirKeyIsNotAProductionKey(t *testing.T) {
 	s := newStore(t)
-	if err := s.update(func(tx *bolt.Tx) error { return tx.Bucket(bucketMeta).Put(keyTestSeed, []byte("seed-1")) }); err != nil {
+	if err := s.update(func(tx kv.Tx) error { return tx.Bucket(bucketMeta).Put(keyTestSeed, []byte("seed-1")) }); err != nil {
 		t.Fatal(err)
 	}
 	id := addCase(t, s, "Anna Berg")[0].ID
@@ -401,7 +402,7 @@ func TestARotatedKeyIsSignedByBothAndOldCheckpointsStillVerify(t *testing.T) {
 	}
 	// A rotation chained by someone without the key: its statement is
 	// signed by their key only, and check reports it.
-	withBolt(t, s, func(tx *bolt.Tx) error {
+	withBolt(t, s, func(tx kv.Tx) error {
 		skey, vkey, err := note.GenerateKey(rand.Reader, keyName(tx))
 		if err != nil {
 			return err
@@ -493,7 +494,7 @@ func TestAppendTiledAllIsLeafByLeaf(t *testing.T) {
 		{0, 16, true}, {5, 300, true}, {15, 1, true}, {4095, 4200, true}} {
 		dump := func(bulk bool) map[string]string {
 			out := map[string]string{}
-			if err := db.Update(func(tx *bolt.Tx) error {
+			if err := kv.Update(db, func(tx kv.Tx) error {
 				b, err := tx.CreateBucket([]byte("log"))
 				if err != nil {
 					return err
@@ -575,7 +576,7 @@ func TestARewrittenEventInATileNotStoredIsCaught(t *testing.T) {
 	for i := 0; i < 20; i++ {
 		other = addCase(t, s, fmt.Sprintf("Subject %d", i))[0].ID
 	}
-	withBolt(t, s, func(tx *bolt.Tx) error {
+	withBolt(t, s, func(tx kv.Tx) error {
 		org, indexes, _ := logLeaves(tx.Bucket(bucketLogLeaves).Get([]byte(id)))
 		b := tx.Bucket(bucketLogs).Bucket([]byte(org))
 		if logSize(b) <= 1<<logTileHeight || indexes[len(indexes)-1] >= 1<<logTileHeight || b.Get(tileKey(0, 0)) != nil {

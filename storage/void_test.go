@@ -6,16 +6,15 @@ import (
 	"testing"
 	"time"
 
-	bolt "go.etcd.io/bbolt"
-
 	"rightsdesk/cases"
+	"rightsdesk/storage/kv"
 )
 
 // indexed says in which index (due, waiting) the case has an entry, and
 // what its row's index reference is.
 func indexed(t *testing.T, s *Store, id string) (in []string, ref string) {
 	t.Helper()
-	err := s.view(func(tx *bolt.Tx) error {
+	err := s.view(func(tx kv.Tx) error {
 		for _, b := range [][]byte{bucketDue, bucketWaiting} {
 			_ = tx.Bucket(b).ForEach(func(k, _ []byte) error {
 				if lastField(k) == id {

@@ -146,3 +146,15 @@ func (c *boltCursor) Next() ([]byte, []byte)            { return c.c().Next() }
 func (c *boltCursor) Prev() ([]byte, []byte)            { return c.c().Prev() }
 func (c *boltCursor) Seek(seek []byte) ([]byte, []byte) { return c.c().Seek(seek) }
 func (c *boltCursor) Delete() error                     { return c.c().Delete() }
+
+// Update runs fn in a read-write transaction of db (bbolt's DB.Update), on
+// that transaction as a Tx.
+func Update(db *bolt.DB, fn func(Tx) error) error {
+	return db.Update(func(tx *bolt.Tx) error { return fn(Wrap(tx)) })
+}
+
+// View runs fn in a read-only transaction of db (bbolt's DB.View), on that
+// transaction as a Tx.
+func View(db *bolt.DB, fn func(Tx) error) error {
+	return db.View(func(tx *bolt.Tx) error { return fn(Wrap(tx)) })
+}

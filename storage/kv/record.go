@@ -222,3 +222,13 @@ func (b *recBucket) Sequence() uint64                            { return b.in.S
 func (b *recBucket) Writable() bool                              { return b.in.Writable() }
 func (b *recBucket) SetFillPercent(p float64)                    { b.in.SetFillPercent(p) }
 func (b *recBucket) Bolt() *bolt.Bucket                          { return b.in.Bolt() }
+
+// Unrecorded is the transaction a Record'ed tx wraps (tx itself for any
+// other): for what a replica keeps to itself, in its ReplicaBucket, which
+// must never reach the cluster.
+func Unrecorded(tx Tx) Tx {
+	if r, ok := tx.(*recTx); ok {
+		return r.Tx
+	}
+	return tx
+}

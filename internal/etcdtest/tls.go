@@ -1,6 +1,6 @@
 //go:build !race
 
-package etcdkv
+package etcdtest
 
 import (
 	"crypto/ecdsa"
@@ -17,37 +17,37 @@ import (
 	"time"
 )
 
-// testTLS is a throwaway certificate authority with a server certificate
+// TLS is a throwaway certificate authority with a server certificate
 // for 127.0.0.1 and a client certificate, written as PEM files (0600) the
 // way an operator would hand them to etcd and to rightsdesk.
-type testTLS struct {
-	caFile                string
-	serverCert, serverKey string
-	clientCert, clientKey string
-	// otherCA signs nothing the cluster trusts: a client with it has the
-	// wrong authority.
-	otherCAFile string
+type TLS struct {
+	CAFile                string
+	ServerCert, ServerKey string
+	ClientCert, ClientKey string
+	// OtherCAFile signs nothing the cluster trusts: a client with it has
+	// the wrong authority.
+	OtherCAFile string
 }
 
-func newTestTLS(t *testing.T) *testTLS {
+func NewTLS(t *testing.T) *TLS {
 	t.Helper()
 	dir := t.TempDir()
 	caKey, caCert, caDER := newCA(t, "rightsdesk test CA")
 	_, _, otherDER := newCA(t, "some other CA")
-	s := &testTLS{
-		caFile:      filepath.Join(dir, "ca.pem"),
-		otherCAFile: filepath.Join(dir, "other-ca.pem"),
-		serverCert:  filepath.Join(dir, "server.pem"),
-		serverKey:   filepath.Join(dir, "server-key.pem"),
-		clientCert:  filepath.Join(dir, "client.pem"),
-		clientKey:   filepath.Join(dir, "client-key.pem"),
+	s := &TLS{
+		CAFile:      filepath.Join(dir, "ca.pem"),
+		OtherCAFile: filepath.Join(dir, "other-ca.pem"),
+		ServerCert:  filepath.Join(dir, "server.pem"),
+		ServerKey:   filepath.Join(dir, "server-key.pem"),
+		ClientCert:  filepath.Join(dir, "client.pem"),
+		ClientKey:   filepath.Join(dir, "client-key.pem"),
 	}
-	writePEM(t, s.caFile, "CERTIFICATE", caDER)
-	writePEM(t, s.otherCAFile, "CERTIFICATE", otherDER)
+	writePEM(t, s.CAFile, "CERTIFICATE", caDER)
+	writePEM(t, s.OtherCAFile, "CERTIFICATE", otherDER)
 	// etcd's gateway dials its own member with the server certificate as
 	// its client certificate, so the server's is good for both uses.
-	leaf(t, caKey, caCert, "127.0.0.1", []x509.ExtKeyUsage{x509.ExtKeyUsageServerAuth, x509.ExtKeyUsageClientAuth}, s.serverCert, s.serverKey)
-	leaf(t, caKey, caCert, "rightsdesk", []x509.ExtKeyUsage{x509.ExtKeyUsageClientAuth}, s.clientCert, s.clientKey)
+	leaf(t, caKey, caCert, "127.0.0.1", []x509.ExtKeyUsage{x509.ExtKeyUsageServerAuth, x509.ExtKeyUsageClientAuth}, s.ServerCert, s.ServerKey)
+	leaf(t, caKey, caCert, "rightsdesk", []x509.ExtKeyUsage{x509.ExtKeyUsageClientAuth}, s.ClientCert, s.ClientKey)
 	return s
 }
 

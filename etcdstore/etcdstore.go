@@ -1,0 +1,457 @@
+// Package etcdstore keeps a team server's case store on an etcd cluster
+// (issue 21): the store stays a local bbolt file, which is a replica of the
+// cluster, and this package is the cluster's side of it.
+//
+// A write runs the store's transaction on the replica through kv.Record;
+// before that transaction commits, Commit makes the recorded changes on
+// the cluster as one etcd transaction that holds only if the cluster's
+// latest change is the one the replica applied last (the head key's
+// mod_revision), so that every write of every server is serialised by the
+// cluster. A refused Commit (kv.ErrConflict) makes the store catch up and
+// run its transaction again. Follow brings the changes of the other servers
+// to the replica, one revision at a time, and Erase removes what a purge
+// deleted from the cluster's history and from every member's database.
+//
+// The buckets, keys and sequences of the replica are etcd keys under the
+// deployment's prefix (keys.go says how). The cluster is reached with
+// etcdkv, over etcd's JSON gateway.
+package etcdstore
+
+import (
+	"cmp"
+	"context"
+	"encoding/binary"
+	"errors"
+	"fmt"
+	"slices"
+	"strings"
+	"sync"
+	"time"
+
+	"rightsdesk/etcdkv"
+	"rightsdesk/storage/kv"
+)
+
+// etcd's own limits on one request, as its members' flags set them. A
+// member refuses a transaction over either.
+//
+// What the store's transactions write, measured on a 2,000-case demo file
+// (rightsdesk 011a12b, each command's file diffed key by key): an action
+// on a case 13-34 etcd operations of 3-9 KB (note 13, add with one right
+// 18, with three 34); an attachment is one value of the file's whole size
+// (0.9 MB file: 15 operations, 0.9 MB), until issue 21's 1 MiB chunks; a
+// demo of 400 cases 4,510 operations, 1.4 MB; a purge of 1,346 closed cases
+// in its one transaction (purge.go: up to 2,000) 27,269 operations, 8.3 MB.
+// Members run with --max-txn-ops 8192 and --max-request-bytes 10485760
+// (10 MiB) take every action, attachments of up to 10 MB and demo batches;
+// a purge on etcd must cut its transactions to about 300 cases.
+const (
+	// DefaultMaxTxnOps is etcd's --max-txn-ops default: the operations of
+	// one transaction.
+	DefaultMaxTxnOps = 128
+	// DefaultMaxRequestBytes is etcd's --max-request-bytes default: the
+	// size of one request as the member encodes it.
+	DefaultMaxRequestBytes = 1536 * 1024
+)
+
+// Config says where the deployment's data is and how to reach it.
+type Config struct {
+	// Endpoints are the members' client URLs or host:port addresses: all
+	// of them, for Erase reaches each member through its endpoint.
+	Endpoints []string
+	// CA is the PEM file of the authority that signed the members'
+	// certificates; Cert and Key are this server's client certificate.
+	CA, Cert, Key string
+	// Prefix is put before every key of this deployment
+	// ("rightsdesk/acme/"); it must end with "/" and must not be the start
+	// of another deployment's prefix on the same cluster.
+	Prefix string
+	// Timeout bounds each request to one member (0: etcdkv's default).
+	Timeout time.Duration
+	// Server names this server in the changes it makes, so that a
+	// conflict can say who made the newer change. It is not personal data:
+	// a host or site name.
+	Server string
+	// MaxTxnOps and MaxRequestBytes are the members' --max-txn-ops and
+	// --max-request-bytes (0: etcd's defaults). Commit refuses early, with
+	// the flag to raise, a transaction the members would refuse.
+	MaxTxnOps       int
+	MaxRequestBytes int
+}
+
+// Cluster is one deployment's data on an etcd cluster, as one replica
+// sees it: CatchUp waits for what its Follow applied, so a replica has a
+// Cluster of its own. It is safe for concurrent use.
+type Cluster struct {
+	client   *etcdkv.Client
+	kvConfig etcdkv.Config // for a client of one member (Erase)
+	prefix   string
+	head     string
+	server   string
+	maxOps   int
+	maxBytes int
+
+	mu      sync.Mutex
+	applied int64         // the revision Follow's apply has taken last
+	moved   chan struct{} // closed (and replaced) when applied moves or Follow ends
+	// followed is why the last Follow ended (nil while one runs or none
+	// has): CatchUp then has nothing to wait for.
+	followed error
+}
+
+// Dial checks cfg and returns the deployment's Cluster. It does not contact
+// the cluster: the first Commit, CatchUp or Follow does.
+func Dial(cfg Config) (*Cluster, error) {
+	if cfg.Prefix == "" || !strings.HasSuffix(cfg.Prefix, "/") {
+		return nil, fmt.Errorf("etcdstore: the key prefix %q must be a deployment's name ending in /, such as rightsdesk/acme/", cfg.Prefix)
+	}
+	if cfg.Server == "" {
+		return nil, errors.New("etcdstore: no server name (it names the writer of each change)")
+	}
+	if cfg.MaxTxnOps < 0 || cfg.MaxRequestBytes < 0 {
+		return nil, errors.New("etcdstore: negative etcd limits")
+	}
+	kvConfig := etcdkv.Config{
+		Endpoints: cfg.Endpoints, Timeout: cfg.Timeout,
+		CAFile: cfg.CA, CertFile: cfg.Cert, KeyFile: cfg.Key,
+		// The prefix is this package's: it encodes keys and reads ranges
+		// that end where the prefix's keys end.
+		Prefix: "",
+	}
+	client, err := etcdkv.New(kvConfig)
+	if err != nil {
+		return nil, err
+	}
+	c := &Cluster{
+		client: client, kvConfig: kvConfig, prefix: cfg.Prefix, head: headKey(cfg.Prefix), server: cfg.Server,
+		maxOps: cmp.Or(cfg.MaxTxnOps, DefaultMaxTxnOps), maxBytes: cmp.Or(cfg.MaxRequestBytes, DefaultMaxRequestBytes),
+		moved: make(chan struct{}),
+	}
+	return c, nil
+}
+
+// Close releases the cluster's idle connections.
+func (c *Cluster) Close() { c.client.Close() }
+
+var _ kv.Replicator = (*Cluster)(nil)
+
+// ConflictError is a Commit refused because another change was made after
+// the one the replica applied last. It is kv.ErrConflict.
+type ConflictError struct {
+	// Writer is the server that made the latest change, Revision its
+	// revision; At is the revision the replica had applied.
+	Writer   string
+	Revision int64
+	At       int64
+}
+
+func (e *ConflictError) Error() string {
+	return fmt.Sprintf("etcdstore: %s changed the store at revision %d, after revision %d this server had applied", e.Writer, e.Revision, e.At)
+}
+
+// Is makes a ConflictError kv.ErrConflict.
+func (e *ConflictError) Is(target error) bool { return target == kv.ErrConflict }
+
+// LimitError is a transaction larger than the members accept: what to raise
+// on every member (the flag), and by how much.
+type LimitError struct {
+	Flag  string // "--max-txn-ops" or "--max-request-bytes"
+	Need  int
+	Limit int
+}
+
+func (e *LimitError) Error() string {
+	return fmt.Sprintf("etcdstore: the transaction needs %s of at least %d on every etcd member (configured: %d); it is not split, so that it stays one change", e.Flag, e.Need, e.Limit)
+}
+
+// Is makes a LimitError etcdkv.ErrTooLarge.
+func (e *LimitError) Is(target error) bool { return target == etcdkv.ErrTooLarge }
+
+// change is the net effect of a transaction's ops on one etcd key, as the
+// Op that Follow gives back for it: Put or Delete of a bucket's key,
+// CreateBucket or DeleteBucket for its marker, SetSequence for its
+// sequence (Seq 0: the key is deleted).
+type change struct {
+	key string
+	op  kv.Op
+}
+
+// changes reduces ops to one change per etcd key (the last op on each key
+// decides it: etcd refuses a transaction that names a key twice), in the
+// order Follow applies them (applyOrder).
+func (c *Cluster) changes(ops []kv.Op) ([]change, error) {
+	last := make(map[string]int, len(ops))
+	var out []change
+	set := func(key string, op kv.Op) {
+		if i, ok := last[key]; ok {
+			out[i].op = op
+			return
+		}
+		last[key] = len(out)
+		out = append(out, change{key: key, op: op})
+	}
+	for _, op := range ops {
+		if len(op.Path) == 0 {
+			return nil, fmt.Errorf("etcdstore: a %s without a bucket", op)
+		}
+		switch op.Kind {
+		case kv.Put, kv.Delete:
+			set(encodeKey(c.prefix, op.Path, op.Key), op)
+		case kv.CreateBucket:
+			set(encodeMarker(c.prefix, op.Path), op)
+		case kv.DeleteBucket:
+			// Record has deleted every key and bucket inside first.
+			set(encodeMarker(c.prefix, op.Path), op)
+			set(encodeSequence(c.prefix, op.Path), kv.Op{Kind: kv.SetSequence, Path: op.Path})
+		case kv.SetSequence:
+			set(encodeSequence(c.prefix, op.Path), op)
+		default:
+			return nil, fmt.Errorf("etcdstore: unknown change %d", op.Kind)
+		}
+	}
+	slices.SortStableFunc(out, func(a, b change) int {
+		return cmp.Or(applyOrder(a.op, b.op), strings.Compare(a.key, b.key))
+	})
+	return out, nil
+}
+
+// applyOrder orders a revision's changes so that kv.Apply makes them in any
+// replica without ever making a bucket it must delete: deleted keys and
+// sequences first, then deleted buckets deepest first, created buckets
+// shallowest first, then the keys and sequences put.
+func applyOrder(a, b kv.Op) int {
+	rank := func(o kv.Op) int {
+		switch {
+		case o.Kind == kv.Delete:
+			return 0
+		case o.Kind == kv.SetSequence && o.Seq == 0:
+			return 1
+		case o.Kind == kv.DeleteBucket:
+			return 2
+		case o.Kind == kv.CreateBucket:
+			return 3
+		case o.Kind == kv.Put:
+			return 4
+		}
+		return 5
+	}
+	if r := cmp.Compare(rank(a), rank(b)); r != 0 {
+		return r
+	}
+	switch a.Kind {
+	case kv.DeleteBucket:
+		return cmp.Compare(len(b.Path), len(a.Path))
+	case kv.CreateBucket:
+		return cmp.Compare(len(a.Path), len(b.Path))
+	}
+	return 0
+}
+
+// requestOverhead bounds what etcd's encoding of a transaction adds to its
+// keys and values: per operation a few tags, lengths and the request's
+// wrapper (about 10 bytes measured from the protobuf layout), and once the
+// raft request's header and the head's compare; both rounded up.
+const (
+	opOverhead      = 16
+	requestOverhead = 256
+)
+
+// txnOps turns changes into etcd operations, the head's put last (Follow
+// knows a revision is complete when it sees the head), and checks them
+// against the members' limits.
+func (c *Cluster) txnOps(changes []change) ([]etcdkv.Op, error) {
+	ops := make([]etcdkv.Op, 0, len(changes)+1)
+	size := requestOverhead + len(c.head) + len(c.server) + opOverhead
+	for _, ch := range changes {
+		size += len(ch.key) + opOverhead
+		switch ch.op.Kind {
+		case kv.Put:
+			ops = append(ops, etcdkv.OpPut(ch.key, ch.op.Value))
+			size += len(ch.op.Value)
+		case kv.CreateBucket:
+			ops = append(ops, etcdkv.OpPut(ch.key, nil))
+		case kv.SetSequence:
+			if ch.op.Seq == 0 {
+				ops = append(ops, etcdkv.OpDelete(ch.key))
+			} else {
+				ops = append(ops, etcdkv.OpPut(ch.key, binary.BigEndian.AppendUint64(nil, ch.op.Seq)))
+				size += 8
+			}
+		default: // Delete, DeleteBucket
+			ops = append(ops, etcdkv.OpDelete(ch.key))
+		}
+	}
+	ops = append(ops, etcdkv.OpPut(c.head, []byte(c.server)))
+	if len(ops) > c.maxOps {
+		return nil, &LimitError{Flag: "--max-txn-ops", Need: len(ops), Limit: c.maxOps}
+	}
+	if size > c.maxBytes {
+		return nil, &LimitError{Flag: "--max-request-bytes", Need: size, Limit: c.maxBytes}
+	}
+	return ops, nil
+}
+
+// Commit makes ops on the cluster as one transaction if the latest change
+// under the prefix is the one at revision at (0: no change yet), and
+// returns the revision of this change. A newer change makes it fail with a
+// *ConflictError (kv.ErrConflict); an answer that did not come (no quorum,
+// timeout) with an error that is etcdkv.ErrUnavailable: the change may or
+// may not have been made, which only catching up tells. A transaction
+// over the members' limits fails with a *LimitError before it is sent.
+// No ops, no transaction: Commit returns at.
+func (c *Cluster) Commit(ctx context.Context, at int64, ops []kv.Op) (int64, error) {
+	if len(ops) == 0 {
+		return at, nil
+	}
+	changes, err := c.changes(ops)
+	if err != nil {
+		return 0, err
+	}
+	then, err := c.txnOps(changes)
+	if err != nil {
+		return 0, err
+	}
+	resp, err := c.client.Txn(ctx, etcdkv.Txn{
+		// The store has not changed since the revision the replica
+		// applied: the head, put by every change, is no newer than at. A
+		// replica loaded at a revision of the cluster's is at that
+		// revision, which may be past the head's (another deployment's
+		// writes, or none yet: a missing head's mod_revision is 0).
+		If:   []etcdkv.Compare{{Key: c.head, Target: etcdkv.ModRevision, Relation: etcdkv.Less, Number: at + 1}},
+		Then: then,
+		Else: []etcdkv.Op{etcdkv.OpRange(etcdkv.RangeRequest{Key: c.head})},
+	})
+	switch {
+	case errors.Is(err, etcdkv.ErrConflict):
+		conflict := &ConflictError{Writer: "an unknown writer", At: at}
+		if len(resp.Responses) == 1 && resp.Responses[0].Range != nil && len(resp.Responses[0].Range.KVs) == 1 {
+			head := resp.Responses[0].Range.KVs[0]
+			conflict.Writer, conflict.Revision = string(head.Value), head.ModRevision
+		} else {
+			conflict.Writer = "a purge of the whole store" // the head is gone
+		}
+		return 0, conflict
+	case errors.Is(err, etcdkv.ErrTooLarge):
+		return 0, fmt.Errorf("etcdstore: %w (raise --max-request-bytes on every member)", err)
+	case err != nil && strings.Contains(err.Error(), "too many operations in txn request"):
+		// The members run with a lower --max-txn-ops than Config says.
+		return 0, fmt.Errorf("etcdstore: %w (raise --max-txn-ops on every member to %d, or set the store's limit to the members')", err, len(then))
+	case err != nil:
+		return 0, uncertain("commit", err)
+	}
+	return resp.Header.Revision, nil
+}
+
+// uncertain is an error whose outcome is unknown as etcdkv.ErrUnavailable:
+// a request that ran out of time (its context's deadline) is as unknown as
+// one a member did not answer in time.
+func uncertain(what string, err error) error {
+	if errors.Is(err, etcdkv.ErrUnavailable) || (!errors.Is(err, context.DeadlineExceeded) && !errors.Is(err, context.Canceled)) {
+		return fmt.Errorf("etcdstore: %s: %w", what, err)
+	}
+	return fmt.Errorf("etcdstore: %s: %w: %w", what, etcdkv.ErrUnavailable, err)
+}
+
+// CatchUp reads the revision of the latest change under the prefix (a
+// linearizable read: every change acknowledged before it is seen) and waits
+// until Follow's apply has taken that revision. It needs Follow running,
+// and fails when Follow has ended.
+func (c *Cluster) CatchUp(ctx context.Context) error {
+	head, ok, err := c.client.Get(ctx, c.head)
+	if err != nil {
+		return uncertain("catch up", err)
+	}
+	if !ok {
+		return nil
+	}
+	return c.waitApplied(ctx, head.ModRevision)
+}
+
+func (c *Cluster) waitApplied(ctx context.Context, rev int64) error {
+	for {
+		c.mu.Lock()
+		applied, moved, followed := c.applied, c.moved, c.followed
+		c.mu.Unlock()
+		if applied >= rev {
+			return nil
+		}
+		if followed != nil {
+			return fmt.Errorf("etcdstore: catch up with revision %d (applied %d): the follower ended: %w", rev, applied, followed)
+		}
+		select {
+		case <-moved:
+		case <-ctx.Done():
+			return fmt.Errorf("etcdstore: catch up with revision %d (applied %d): %w", rev, applied, ctx.Err())
+		}
+	}
+}
+
+// setFollowing records that a Follow started (err nil) or ended.
+func (c *Cluster) setFollowing(err error) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	c.followed = err
+	close(c.moved)
+	c.moved = make(chan struct{})
+}
+
+// setApplied records that apply has taken rev.
+func (c *Cluster) setApplied(rev int64) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if rev > c.applied {
+		c.applied = rev
+		close(c.moved)
+		c.moved = make(chan struct{})
+	}
+}
+
+// Erase removes from the cluster every value no longer current: it
+// compacts the history, so that no read or watch can reach an older value,
+// and defragments every member, so that the pages that held them leave the
+// members' database files. It is for after a purge, and needs every member
+// up (the error names those that failed).
+//
+// The members' write-ahead logs still hold the requests that wrote the
+// values until etcd drops their segments (etcdkv.Client.Compact says
+// when). Compaction is the cluster's, not the prefix's: another
+// deployment's follower that is behind the current revision must reload.
+func (c *Cluster) Erase(ctx context.Context) error {
+	// Each member removes a compaction's old revisions from its database
+	// on its own time, after the cluster agreed on it; a member
+	// defragmented before that keeps them (seen in
+	// TestCluster/EraseAfterPurge, 1 run in 4). A physical compaction
+	// waits only for the member it is sent to, so each member is sent
+	// one, each at a new revision (a compaction at a revision already
+	// compacted does not wait), and a member runs its compactions in
+	// order: once its own is done, so are the earlier ones.
+	//
+	// The new revisions are changes of the head alone: etcd 3.7 keeps a
+	// deletion's tombstone (the deleted key's name, which may be personal
+	// data: index keys) when it is the compaction's own revision. Followers
+	// take them as changes without data.
+	for _, endpoint := range c.client.Endpoints() {
+		rev, err := c.client.Put(ctx, c.head, []byte(c.server))
+		if err != nil {
+			return uncertain("erase: mark a revision", err)
+		}
+		cfg := c.kvConfig
+		cfg.Endpoints = []string{endpoint}
+		// A physical compaction of a large database takes longer than a
+		// request is given: ctx bounds it.
+		cfg.Timeout = time.Hour
+		member, err := etcdkv.New(cfg)
+		if err != nil {
+			return err
+		}
+		err = member.Compact(ctx, rev, true)
+		member.Close()
+		if err != nil {
+			return fmt.Errorf("etcdstore: erase: compact at revision %d on %s: %w", rev, endpoint, err)
+		}
+	}
+	if err := c.client.Defragment(ctx); err != nil {
+		return fmt.Errorf("etcdstore: erase: %w", err)
+	}
+	return nil
+}

@@ -1,0 +1,206 @@
+package etcdstore
+
+import (
+	"context"
+	"encoding/binary"
+	"errors"
+	"fmt"
+	"slices"
+
+	"rightsdesk/etcdkv"
+	"rightsdesk/storage/kv"
+)
+
+// loadPage is how many etcd keys the initial load reads at a time: with
+// values of up to 1 MiB (attachment chunks), a page stays a few hundred
+// MiB at worst and usually a few hundred KiB.
+const loadPage = 256
+
+// ErrReload is a replica that cannot follow the cluster from where it is:
+// the changes since its revision were compacted away (an Erase after a
+// purge). The replica must be loaded again, from an empty file (Follow
+// from 0).
+var ErrReload = errors.New("the replica must be reloaded from the cluster")
+
+// Follow brings the cluster's changes to a replica by calling apply, one
+// call at a time, until ctx ends or a change cannot be applied.
+//
+// From 0 (an empty replica), it first loads everything under the prefix as
+// it was at one revision R, in pages: apply(0, ops) for each page, whose
+// ops are puts and bucket creations in key order, then apply(R, nil), so
+// that a load cut short never claims a revision. From R (or from from, the
+// revision the replica applied last), it watches: every later change
+// comes as one apply(rev, ops), all the ops of one revision (one store
+// transaction) together, in an order kv.Apply can make them in. The
+// changes this server made itself come too; apply skips a revision the
+// replica holds already. A dropped connection is resumed where it left off
+// (etcdkv's Watch); a start revision compacted away ends Follow with
+// ErrReload.
+//
+// The revisions apply takes are what CatchUp waits for.
+func (c *Cluster) Follow(ctx context.Context, from int64, apply func(rev int64, ops []kv.Op) error) (err error) {
+	c.setFollowing(nil)
+	defer func() { c.setFollowing(err) }()
+	if from < 0 {
+		return fmt.Errorf("etcdstore: follow from revision %d", from)
+	}
+	if from == 0 {
+		rev, err := c.load(ctx, apply)
+		if err != nil {
+			return err
+		}
+		from = rev
+	}
+	c.setApplied(from)
+	// A Follow that returns early (apply failed) ends its watch.
+	watchCtx, stop := context.WithCancel(ctx)
+	defer stop()
+	w := c.client.Watch(watchCtx, c.prefix, from+1)
+	var pending []kv.Op
+	pendingRev, applied := int64(0), from
+	flush := func() error {
+		if pendingRev == 0 {
+			return nil
+		}
+		slices.SortStableFunc(pending, applyOrder)
+		if err := apply(pendingRev, pending); err != nil {
+			return fmt.Errorf("etcdstore: apply revision %d: %w", pendingRev, err)
+		}
+		c.setApplied(pendingRev)
+		applied = pendingRev
+		pending, pendingRev = nil, 0
+		return nil
+	}
+	for ev := range w.Events() {
+		rev := ev.KV.ModRevision
+		if rev <= applied {
+			// etcd gives a revision's events in the order of its
+			// transaction's operations, the head last; a change after
+			// it would be lost to a replica that holds the revision.
+			return fmt.Errorf("etcdstore: follow: a change of revision %d after that revision was applied", rev)
+		}
+		if pendingRev != 0 && rev != pendingRev {
+			// A revision without a head (a key put by hand): it ends
+			// where the next begins.
+			if err := flush(); err != nil {
+				return err
+			}
+		}
+		pendingRev = rev
+		op, meta, err := c.decodeEvent(ev)
+		if err != nil {
+			return fmt.Errorf("etcdstore: revision %d: %w", rev, err)
+		}
+		if meta == entryHead {
+			// Commit puts the head last: the revision is complete.
+			if err := flush(); err != nil {
+				return err
+			}
+			continue
+		}
+		if meta != 0 {
+			continue
+		}
+		pending = append(pending, op)
+	}
+	err = w.Err()
+	if errors.Is(err, etcdkv.ErrCompacted) {
+		return fmt.Errorf("etcdstore: follow from revision %d: %w: %w", from, ErrReload, err)
+	}
+	return fmt.Errorf("etcdstore: follow: %w", err)
+}
+
+// load reads everything under the prefix at one revision, page by page,
+// and returns that revision.
+func (c *Cluster) load(ctx context.Context, apply func(rev int64, ops []kv.Op) error) (int64, error) {
+	start, end := c.prefix, string(prefixEnd([]byte(c.prefix)))
+	rev := int64(0)
+	for {
+		r, err := c.client.Range(ctx, etcdkv.RangeRequest{Key: start, End: end, Limit: loadPage, Revision: rev})
+		if errors.Is(err, etcdkv.ErrCompacted) {
+			return 0, fmt.Errorf("etcdstore: load at revision %d: %w: %w", rev, ErrReload, err)
+		}
+		if err != nil {
+			return 0, uncertain("load", err)
+		}
+		if rev == 0 {
+			rev = r.Header.Revision
+		}
+		var ops []kv.Op
+		for _, item := range r.KVs {
+			op, meta, err := c.decode(item.Key, false, item.Value)
+			if err != nil {
+				return 0, fmt.Errorf("etcdstore: load: %w", err)
+			}
+			if meta == 0 {
+				ops = append(ops, op)
+			}
+		}
+		if len(ops) > 0 {
+			if err := apply(0, ops); err != nil {
+				return 0, fmt.Errorf("etcdstore: load: apply: %w", err)
+			}
+		}
+		if !r.More || len(r.KVs) == 0 {
+			break
+		}
+		start = r.KVs[len(r.KVs)-1].Key + "\x00"
+	}
+	if err := apply(rev, nil); err != nil {
+		return 0, fmt.Errorf("etcdstore: load: apply revision %d: %w", rev, err)
+	}
+	return rev, nil
+}
+
+// prefixEnd is the first key after every key that starts with p (p is
+// never empty nor all 0xFF: Dial wants it to end with "/").
+func prefixEnd(p []byte) []byte {
+	end := slices.Clone(p)
+	for i := len(end) - 1; i >= 0; i-- {
+		if end[i] < 0xff {
+			end[i]++
+			return end[:i+1]
+		}
+	}
+	return []byte{0}
+}
+
+func (c *Cluster) decodeEvent(ev etcdkv.Event) (kv.Op, entryKind, error) {
+	return c.decode(ev.KV.Key, ev.Type == etcdkv.Delete, ev.KV.Value)
+}
+
+// decode turns a put or deletion of an etcd key back into the Op that
+// makes it in a replica; meta says the key holds no data: it is the head
+// (entryHead) or an import's place (entryProgress). Errors name the key's length, not its bytes: keys hold index
+// entries, which may be personal data.
+func (c *Cluster) decode(key string, deleted bool, value []byte) (op kv.Op, meta entryKind, err error) {
+	if len(key) < len(c.prefix) || key[:len(c.prefix)] != c.prefix {
+		return kv.Op{}, 0, fmt.Errorf("a key of %d bytes outside the prefix", len(key))
+	}
+	kind, path, k, err := decodeKey([]byte(key[len(c.prefix):]))
+	if err != nil {
+		return kv.Op{}, 0, fmt.Errorf("a key of %d bytes under the prefix: %w", len(key), err)
+	}
+	switch kind {
+	case entryHead, entryProgress:
+		return kv.Op{}, kind, nil
+	case entryKey:
+		if deleted {
+			return kv.Op{Kind: kv.Delete, Path: path, Key: k}, 0, nil
+		}
+		return kv.Op{Kind: kv.Put, Path: path, Key: k, Value: nonNil(slices.Clone(value))}, 0, nil
+	case entryMarker:
+		if deleted {
+			return kv.Op{Kind: kv.DeleteBucket, Path: path}, 0, nil
+		}
+		return kv.Op{Kind: kv.CreateBucket, Path: path}, 0, nil
+	}
+	// entrySequence
+	if deleted {
+		return kv.Op{Kind: kv.SetSequence, Path: path}, 0, nil
+	}
+	if len(value) != 8 {
+		return kv.Op{}, 0, fmt.Errorf("a bucket's sequence of %d bytes, not 8", len(value))
+	}
+	return kv.Op{Kind: kv.SetSequence, Path: path, Seq: binary.BigEndian.Uint64(value)}, 0, nil
+}

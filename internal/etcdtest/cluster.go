@@ -1,0 +1,280 @@
+//go:build !race
+
+package etcdtest
+
+import (
+	"bytes"
+	"fmt"
+	"net"
+	"net/url"
+	"os"
+	"path/filepath"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"go.etcd.io/etcd/server/v3/embed"
+)
+
+// Cluster is a running (or partly stopped) etcd cluster.
+type Cluster struct {
+	t *testing.T
+	// Members are the cluster's members, in the order of their names
+	// m0, m1...
+	Members []*Member
+	TLS     *TLS // nil for plain HTTP
+}
+
+// Member is one member: its fixed ports and data folder survive a stop,
+// so that a restart brings back the same member with its data.
+type Member struct {
+	Name      string
+	Dir       string // the member's data folder
+	LogFile   string // etcd's own log, for a test that fails
+	ClientURL url.URL
+	PeerURL   url.URL
+
+	mu   sync.Mutex
+	etcd *embed.Etcd
+}
+
+// FreePorts reserves n distinct loopback ports. They are closed before etcd
+// binds them, so another process could in principle take one in between;
+// on loopback in a test run that window is a few milliseconds.
+func FreePorts(t *testing.T, n int) []int {
+	t.Helper()
+	var listeners []net.Listener
+	var ports []int
+	for range n {
+		l, err := net.Listen("tcp", "127.0.0.1:0")
+		if err != nil {
+			t.Fatalf("reserve a port: %v", err)
+		}
+		listeners = append(listeners, l)
+		ports = append(ports, l.Addr().(*net.TCPAddr).Port)
+	}
+	for _, l := range listeners {
+		l.Close()
+	}
+	return ports
+}
+
+// Start starts a cluster of n members and waits until it has a
+// leader. With tls set, the members' client URLs are HTTPS and require a
+// client certificate signed by tls's CA.
+func Start(t *testing.T, n int, tls *TLS) *Cluster {
+	t.Helper()
+	c := &Cluster{t: t, TLS: tls}
+	ports := FreePorts(t, 2*n)
+	scheme := "http"
+	if tls != nil {
+		scheme = "https"
+	}
+	var initial []string
+	for i := range n {
+		m := &Member{
+			Name:      fmt.Sprintf("m%d", i),
+			Dir:       filepath.Join(t.TempDir(), "member"),
+			LogFile:   filepath.Join(t.TempDir(), "etcd.log"),
+			ClientURL: url.URL{Scheme: scheme, Host: fmt.Sprintf("127.0.0.1:%d", ports[2*i])},
+			PeerURL:   url.URL{Scheme: "http", Host: fmt.Sprintf("127.0.0.1:%d", ports[2*i+1])},
+		}
+		c.Members = append(c.Members, m)
+		initial = append(initial, m.Name+"="+m.PeerURL.String())
+	}
+	initialCluster := strings.Join(initial, ",")
+	// The members wait for each other's first contact, so they start
+	// together.
+	errs := make(chan error, n)
+	for _, m := range c.Members {
+		go func() { errs <- c.start(m, initialCluster) }()
+	}
+	for range n {
+		if err := <-errs; err != nil {
+			c.stopAll()
+			t.Fatalf("start the cluster: %v", err)
+		}
+	}
+	t.Cleanup(c.stopAll)
+	return c
+}
+
+func (c *Cluster) config(m *Member, initialCluster string) *embed.Config {
+	cfg := embed.NewConfig()
+	cfg.Name = m.Name
+	cfg.Dir = m.Dir
+	cfg.ListenClientUrls = []url.URL{m.ClientURL}
+	cfg.AdvertiseClientUrls = []url.URL{m.ClientURL}
+	cfg.ListenPeerUrls = []url.URL{m.PeerURL}
+	cfg.AdvertisePeerUrls = []url.URL{m.PeerURL}
+	cfg.InitialCluster = initialCluster
+	cfg.InitialClusterToken = "rightsdesk-test"
+	cfg.ClusterState = embed.ClusterStateFlagNew
+	// Faster elections than the defaults (100 ms, 1 s), so that a lost
+	// member or quorum is noticed quickly, yet slow enough for a loaded
+	// 2-core CI machine.
+	cfg.TickMs = 50
+	cfg.ElectionMs = 500
+	cfg.LogLevel = "error"
+	cfg.LogOutputs = []string{m.LogFile}
+	if c.TLS != nil {
+		cfg.ClientTLSInfo.CertFile = c.TLS.ServerCert
+		cfg.ClientTLSInfo.KeyFile = c.TLS.ServerKey
+		cfg.ClientTLSInfo.TrustedCAFile = c.TLS.CAFile
+		cfg.ClientTLSInfo.ClientCertAuth = true
+	}
+	return cfg
+}
+
+func (c *Cluster) start(m *Member, initialCluster string) error {
+	cfg := c.config(m, initialCluster)
+	e, err := embed.StartEtcd(cfg)
+	if err != nil {
+		return fmt.Errorf("member %s: %w", m.Name, err)
+	}
+	select {
+	case <-e.Server.ReadyNotify():
+	case <-time.After(30 * time.Second):
+		e.Close()
+		return fmt.Errorf("member %s: not ready after 30 s (log: %s)", m.Name, m.LogFile)
+	}
+	m.mu.Lock()
+	m.etcd = e
+	m.mu.Unlock()
+	return nil
+}
+
+// Stop stops member i (gracefully: its data stays in its folder).
+func (c *Cluster) Stop(i int) {
+	m := c.Members[i]
+	m.mu.Lock()
+	e := m.etcd
+	m.etcd = nil
+	m.mu.Unlock()
+	if e != nil {
+		e.Close()
+	}
+}
+
+// Kill stops member i abruptly, the nearest an in-process member comes to
+// SIGKILL: its raft node stops at once, without handing its leadership
+// over (which Stop does) nor finishing what it was proposing; then its
+// listeners close. Its data stays in its folder for Restart.
+func (c *Cluster) Kill(i int) {
+	m := c.Members[i]
+	m.mu.Lock()
+	e := m.etcd
+	m.etcd = nil
+	m.mu.Unlock()
+	if e != nil {
+		e.Server.HardStop()
+		e.Close()
+	}
+}
+
+// Restart starts a stopped member i again on its data folder, without
+// waiting for it to be ready: a member alone in a cluster of three is ready
+// only once it finds a quorum.
+func (c *Cluster) Restart(i int) {
+	c.t.Helper()
+	m := c.Members[i]
+	cfg := c.config(m, c.initialCluster())
+	cfg.ClusterState = embed.ClusterStateFlagExisting
+	e, err := embed.StartEtcd(cfg)
+	if err != nil {
+		c.t.Fatalf("restart member %s: %v", m.Name, err)
+	}
+	m.mu.Lock()
+	m.etcd = e
+	m.mu.Unlock()
+}
+
+// WaitReady waits until member i has joined its cluster again.
+func (c *Cluster) WaitReady(i int) {
+	c.t.Helper()
+	m := c.Members[i]
+	m.mu.Lock()
+	e := m.etcd
+	m.mu.Unlock()
+	select {
+	case <-e.Server.ReadyNotify():
+	case <-time.After(30 * time.Second):
+		c.t.Fatalf("member %s not ready 30 s after its restart", m.Name)
+	}
+}
+
+func (c *Cluster) initialCluster() string {
+	var s []string
+	for _, m := range c.Members {
+		s = append(s, m.Name+"="+m.PeerURL.String())
+	}
+	return strings.Join(s, ",")
+}
+
+func (c *Cluster) stopAll() {
+	for i := range c.Members {
+		c.Stop(i)
+	}
+}
+
+// Endpoints are the members' client addresses, as a user would give them.
+func (c *Cluster) Endpoints() []string {
+	var s []string
+	for _, m := range c.Members {
+		s = append(s, m.ClientURL.String())
+	}
+	return s
+}
+
+// DataFiles lists every file in member i's data folder (bbolt database,
+// write-ahead log, snapshots).
+func (c *Cluster) DataFiles(i int) []string {
+	c.t.Helper()
+	var files []string
+	err := filepath.WalkDir(c.Members[i].Dir, func(path string, d os.DirEntry, err error) error {
+		if err != nil {
+			return err
+		}
+		if !d.IsDir() {
+			files = append(files, path)
+		}
+		return nil
+	})
+	if err != nil {
+		c.t.Fatalf("list member %s's files: %v", c.Members[i].Name, err)
+	}
+	return files
+}
+
+// DBFile is member i's bbolt database, where etcd keeps every key's
+// revisions.
+func (c *Cluster) DBFile(i int) string {
+	return filepath.Join(c.Members[i].Dir, "member", "snap", "db")
+}
+
+// MembersHolding counts the members whose database file holds b.
+func (c *Cluster) MembersHolding(b []byte) int {
+	n := 0
+	for i := range c.Members {
+		data, err := os.ReadFile(c.DBFile(i))
+		if err == nil && bytes.Contains(data, b) {
+			n++
+		}
+	}
+	return n
+}
+
+// Leader is the index of the member that leads the cluster now, -1 when
+// no running member is the leader.
+func (c *Cluster) Leader() int {
+	for i, m := range c.Members {
+		m.mu.Lock()
+		e := m.etcd
+		m.mu.Unlock()
+		if e != nil && e.Server.Leader() == e.Server.MemberID() {
+			return i
+		}
+	}
+	return -1
+}

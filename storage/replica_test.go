@@ -1,0 +1,423 @@
+package storage
+
+import (
+	"bytes"
+	"context"
+	"errors"
+	"fmt"
+	"os"
+	"path/filepath"
+	"slices"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"rightsdesk/cases"
+	"rightsdesk/storage/kv"
+)
+
+// fakeCluster is a cluster in memory for replicas (kv.Replicator's
+// contract): a head revision and every change committed, in order. A change
+// is taken only at the head (at == head), as etcdstore's transaction
+// compares the revision.
+type fakeCluster struct {
+	mu      sync.Mutex
+	head    int64
+	changes []fakeChange
+	// fail, when set, is the error of the next Commit (one that is not a
+	// conflict: the cluster unreachable).
+	fail error
+}
+
+type fakeChange struct {
+	rev int64
+	ops []kv.Op
+}
+
+// fakeReplica is one server's Replicator on the cluster; store is the
+// store it feeds (set once the store is opened with it).
+type fakeReplica struct {
+	c     *fakeCluster
+	store *Store
+	// conflicts counts the Commits refused for a newer change.
+	conflicts int
+}
+
+func (r *fakeReplica) Commit(_ context.Context, at int64, ops []kv.Op) (int64, error) {
+	c := r.c
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if err := c.fail; err != nil {
+		c.fail = nil
+		return 0, err
+	}
+	if at != c.head {
+		r.conflicts++
+		return 0, fmt.Errorf("at revision %d, the cluster is at %d: %w", at, c.head, kv.ErrConflict)
+	}
+	c.head++
+	c.changes = append(c.changes, fakeChange{rev: c.head, ops: slices.Clone(ops)})
+	return c.head, nil
+}
+
+func (r *fakeReplica) CatchUp(context.Context) error { return r.follow() }
+
+// follow feeds the store every change after the revision it has applied,
+// as etcdstore's follower does from its watch.
+func (r *fakeReplica) follow() error {
+	rev, err := r.store.ReplicaRevision()
+	if err != nil {
+		return err
+	}
+	r.c.mu.Lock()
+	var todo []fakeChange
+	for _, ch := range r.c.changes {
+		if ch.rev > rev {
+			todo = append(todo, ch)
+		}
+	}
+	r.c.mu.Unlock()
+	for _, ch := range todo {
+		if err := r.store.ApplyReplicated(ch.rev, ch.ops); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// replicaStore is a held store on its own file in dir, a replica of c.
+func replicaStore(t *testing.T, c *fakeCluster, dir, name string) (*Store, *fakeReplica) {
+	t.Helper()
+	r := &fakeReplica{c: c}
+	if err := os.Mkdir(filepath.Join(dir, name), 0o700); err != nil {
+		t.Fatal(err)
+	}
+	s := Open(filepath.Join(dir, name, "cases.db"), Options{Replica: r})
+	r.store = s
+	if err := s.Hold(); err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { _ = s.Close() })
+	return s, r
+}
+
+// twoReplicas are two servers' stores on one fake cluster, the database
+// made through the first (InitReplica) and followed by the second.
+func twoReplicas(t *testing.T) (c *fakeCluster, a, b *Store, ra, rb *fakeReplica) {
+	t.Helper()
+	dir := t.TempDir()
+	c = &fakeCluster{}
+	a, ra = replicaStore(t, c, dir, "a")
+	b, rb = replicaStore(t, c, dir, "b")
+	// Held before it has applied anything, a replica is no database yet
+	// (as a missing file: an empty queue), not a damaged one.
+	if q, _, err := b.Queue(testNow); err != nil || len(q) != 0 {
+		t.Fatalf("an empty replica: queue of %d, %v", len(q), err)
+	}
+	if err := ra.follow(); err != nil {
+		t.Fatal(err)
+	}
+	if err := a.InitReplica(); err != nil {
+		t.Fatal(err)
+	}
+	if err := rb.follow(); err != nil {
+		t.Fatal(err)
+	}
+	return c, a, b, ra, rb
+}
+
+// dumpStore is every bucket, key, value and sequence of the store's file
+// but the replica's own bucket, in order (kv_test.go's dump).
+func dumpStore(t *testing.T, s *Store) string {
+	t.Helper()
+	var out bytes.Buffer
+	var walk func(prefix string, b kv.Bucket)
+	walk = func(prefix string, b kv.Bucket) {
+		fmt.Fprintf(&out, "%s seq=%d\n", prefix, b.Sequence())
+		_ = b.ForEach(func(k, v []byte) error {
+			if v == nil {
+				walk(prefix+"/"+string(k), b.Bucket(k))
+			} else {
+				fmt.Fprintf(&out, "%s %q=%q\n", prefix, k, v)
+			}
+			return nil
+		})
+	}
+	if err := s.view(func(tx kv.Tx) error {
+		return tx.ForEach(func(name []byte, b kv.Bucket) error {
+			if !bytes.Equal(name, kv.ReplicaBucket) {
+				walk(string(name), b)
+			}
+			return nil
+		})
+	}); err != nil {
+		t.Fatal(err)
+	}
+	return out.String()
+}
+
+func sameFiles(t *testing.T, a, b *Store) {
+	t.Helper()
+	if da, db := dumpStore(t, a), dumpStore(t, b); da != db {
+		t.Fatalf("the replicas differ:\n%s", firstLineDiffering(da, db))
+	}
+	ra, erra := a.ReplicaRevision()
+	rb, errb := b.ReplicaRevision()
+	if erra != nil || errb != nil || ra != rb {
+		t.Fatalf("revisions %d (%v) and %d (%v)", ra, erra, rb, errb)
+	}
+}
+
+// firstLineDiffering is the first line where a and b differ, from each.
+func firstLineDiffering(a, b string) string {
+	la, lb := strings.Split(a, "\n"), strings.Split(b, "\n")
+	for i := range min(len(la), len(lb)) {
+		if la[i] != lb[i] {
+			return fmt.Sprintf("line %d:\n  %.300s\n  %.300s", i+1, la[i], lb[i])
+		}
+	}
+	return fmt.Sprintf("%d lines and %d lines", len(la), len(lb))
+}
+
+// TestReplicaChangeReachesTheOther: an add, a note and a closing made
+// through one server's store reach the other's through ApplyReplicated,
+// the two files then hold the same data, and the other store's OnCommit
+// functions are told each change, as the team server needs to push it.
+func TestReplicaChangeReachesTheOther(t *testing.T) {
+	c, a, b, _, rb := twoReplicas(t)
+	var told []uint64
+	b.OnCommit(func(n uint64) { told = append(told, n) })
+	sameFiles(t, a, b)
+
+	cs := addCase(t, a, "Zoé Lefèvre")
+	id := cs[0].ID
+	res, err := a.Apply(id, cases.Event{Kind: cases.EventNoted, Text: "called back", Actor: "dpo"}, NoRevision, testNow)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := a.Apply(id, cases.Event{Kind: cases.EventClosed, Outcome: cases.OutcomeNoData, Actor: "dpo"}, res.Revision, testNow); err != nil {
+		t.Fatal(err)
+	}
+	if err := rb.follow(); err != nil {
+		t.Fatal(err)
+	}
+	sameFiles(t, a, b)
+	loaded, err := b.Get(id)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if st, err := loaded.Case.Derive(testNow); err != nil || st.Status != cases.StatusClosed {
+		t.Fatalf("the other replica's case: %+v %v", st, err)
+	}
+	counter, _, err := a.Changes(0)
+	if err != nil {
+		t.Fatal(err)
+	}
+	// One commit told per change applied (the add, the note, the closing),
+	// the last with the writer's counter.
+	if len(told) != 3 || told[len(told)-1] != counter {
+		t.Fatalf("OnCommit told %v, want 3 commits ending at the writer's counter %d", told, counter)
+	}
+	rev, _ := b.ReplicaRevision()
+	if c.head != rev {
+		t.Fatalf("replica at revision %d, cluster at %d", rev, c.head)
+	}
+	// Applying a change again (a watch resumed from an earlier revision)
+	// changes nothing and tells nothing.
+	if err := b.ApplyReplicated(c.changes[len(c.changes)-1].rev, c.changes[len(c.changes)-1].ops); err != nil {
+		t.Fatal(err)
+	}
+	if len(told) != 3 {
+		t.Fatalf("a change applied twice was told again: %v", told)
+	}
+	// A second server starting on the cluster's database makes no change.
+	head := c.head
+	if err := b.InitReplica(); err != nil || c.head != head {
+		t.Fatalf("InitReplica on a database: cluster %d -> %d, %v", head, c.head, err)
+	}
+	sameFiles(t, a, b)
+}
+
+// TestReplicaConflictCatchesUpAndRunsAgain: two servers writing at the same
+// revision: the second is refused by the cluster, catches up, runs its
+// transaction again on the newer data, and nothing is lost; the change
+// counters, IDs and revisions agree.
+func TestReplicaConflictCatchesUpAndRunsAgain(t *testing.T) {
+	c, a, b, ra, rb := twoReplicas(t)
+	first := addCase(t, a, "Zoé Lefèvre")[0].ID
+	// b has not seen a's case: its add conflicts, catches up, runs again.
+	second := addCase(t, b, "Łukasz Ó'Brien")[0].ID
+	if rb.conflicts != 1 {
+		t.Fatalf("%d conflicts, want 1", rb.conflicts)
+	}
+	if first == second {
+		t.Fatalf("both servers numbered their case %s", first)
+	}
+	if err := ra.follow(); err != nil {
+		t.Fatal(err)
+	}
+	sameFiles(t, a, b)
+	for _, s := range []*Store{a, b} {
+		q, _, err := s.Queue(testNow)
+		if err != nil || len(q) != 2 {
+			t.Fatalf("queue: %d cases, %v", len(q), err)
+		}
+		counter, ids, err := s.Changes(0)
+		if err != nil || len(ids) != 2 || counter != 2 {
+			t.Fatalf("changes: counter %d, %v, %v: want 2 changes of 2 cases", counter, ids, err)
+		}
+	}
+	if rev, _ := a.ReplicaRevision(); rev != c.head || int(c.head) != len(c.changes) {
+		t.Fatalf("revision %d, cluster head %d, %d changes", rev, c.head, len(c.changes))
+	}
+}
+
+// TestReplicaCommitFailureLeavesNothing: a Commit that fails other than by
+// a conflict rolls the replica's transaction back and says the change may
+// or may not have been recorded; the store is unavailable (exit 3).
+func TestReplicaCommitFailureLeavesNothing(t *testing.T) {
+	c, a, _, _, _ := twoReplicas(t)
+	addCase(t, a, "Zoé Lefèvre")
+	before, head := dumpStore(t, a), c.head
+	c.fail = errors.New("context deadline exceeded")
+	_, err := a.Add(cases.Intake{Controller: "crisp", Rights: []cases.Right{cases.RightAccess},
+		Subject: cases.Subject{Name: "Łukasz Ó'Brien", Email: "lukasz@example.org"}, ReceivedAt: testNow}, testRules, testNow, "dpo")
+	var se *StoreError
+	if !errors.As(err, &se) || !errors.Is(err, ErrUnavailable) || !strings.Contains(err.Error(), "may or may not have been recorded") {
+		t.Fatalf("error %v, want the store unavailable, the change maybe recorded", err)
+	}
+	if strings.Contains(err.Error(), "Łukasz") || strings.Contains(err.Error(), "lukasz@") {
+		t.Fatalf("the error names the subject: %v", err)
+	}
+	if after := dumpStore(t, a); after != before || c.head != head {
+		t.Fatalf("a failed commit left a change (cluster %d -> %d):\n%s", head, c.head, firstLineDiffering(before, after))
+	}
+	// The next write goes through.
+	addCase(t, a, "Ana Anders")
+}
+
+// TestReplicaRefusesWhatOnlyAFileDoes: a restore and a key rotation are
+// refused on a replica; a compaction is the file's own: it keeps the
+// replica's revision and the data, and writes go on from there.
+func TestReplicaRefusesWhatOnlyAFileDoes(t *testing.T) {
+	_, a, b, _, rb := twoReplicas(t)
+	addCase(t, a, "Zoé Lefèvre")
+	if _, err := a.RotateKey(); !errors.Is(err, ErrUnavailable) {
+		t.Fatalf("key rotation on a replica: %v", err)
+	}
+	if _, err := a.Restore(filepath.Join(t.TempDir(), "backup.db"), testNow); !errors.Is(err, ErrUnavailable) {
+		t.Fatalf("restore on a replica: %v", err)
+	}
+	rev, _ := a.ReplicaRevision()
+	if _, err := a.Compact(); err != nil {
+		t.Fatal(err)
+	}
+	if after, err := a.ReplicaRevision(); err != nil || after != rev {
+		t.Fatalf("compaction: revision %d -> %d (%v)", rev, after, err)
+	}
+	addCase(t, a, "Ana Anders")
+	if err := rb.follow(); err != nil {
+		t.Fatal(err)
+	}
+	sameFiles(t, a, b)
+}
+
+// With RIGHTSDESK_TEST_REPLICA set, every store the tests open (but Init's)
+// is a replica of a recording cluster of its own path: each write goes
+// through kv.Record and Replicator.Commit as on a team server on etcd, so
+// that the whole suite shows what a replica does differently. The file is
+// the only replica, so it is always caught up: the recorder takes every
+// change at the revision the file has applied or later (a file written by
+// several stores or processes), and catching up has nothing to do.
+//
+//	RIGHTSDESK_TEST_REPLICA=1 go test ./storage/
+func init() {
+	if os.Getenv("RIGHTSDESK_TEST_REPLICA") == "" {
+		return
+	}
+	replicaForTests = func(path string) kv.Replicator {
+		r, _ := recorders.LoadOrStore(path, &recordingCluster{})
+		return r.(*recordingCluster)
+	}
+}
+
+// recorders are the recording clusters by path.
+var recorders sync.Map
+
+// recordingCluster is a Replicator that takes every change of a file that
+// is its only replica, and keeps how many it took.
+type recordingCluster struct {
+	mu      sync.Mutex
+	head    int64
+	changes int
+}
+
+func (c *recordingCluster) Commit(_ context.Context, at int64, ops []kv.Op) (int64, error) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if len(ops) == 0 {
+		return 0, errors.New("a commit of no change")
+	}
+	c.head = max(c.head, at) + 1
+	c.changes++
+	return c.head, nil
+}
+
+func (c *recordingCluster) CatchUp(context.Context) error { return nil }
+
+// TestSuiteRunsOnReplicas: under RIGHTSDESK_TEST_REPLICA, a store the
+// tests open is a replica, and its writes reach the recording cluster.
+func TestSuiteRunsOnReplicas(t *testing.T) {
+	if replicaForTests == nil {
+		t.Skip("RIGHTSDESK_TEST_REPLICA=1 runs the suite on replicas")
+	}
+	s := newStore(t)
+	if s.replica == nil {
+		t.Fatal("a store opened by a test is not a replica")
+	}
+	addCase(t, s, "Zoé Lefèvre")
+	r := s.replica.(*recordingCluster)
+	rev, err := s.ReplicaRevision()
+	if err != nil || r.changes == 0 || rev != r.head {
+		t.Fatalf("cluster took %d changes, head %d; replica at %d (%v)", r.changes, r.head, rev, err)
+	}
+}
+
+// TestReplicaPurgeErasesFromEveryReplica: a purge made through one server
+// erases the case's personal data from both replicas' files, the other's
+// too: applying the purge compacts its file, so that the erased bytes do
+// not stay in its free pages.
+func TestReplicaPurgeErasesFromEveryReplica(t *testing.T) {
+	_, a, b, _, rb := twoReplicas(t)
+	oldCase(t, a, "Aurélie Ancienne", time.Date(2022, 1, 3, 9, 0, 0, 0, time.UTC), "ANCIENTMARKER")
+	if err := rb.follow(); err != nil {
+		t.Fatal(err)
+	}
+	contains := func(s *Store) bool {
+		raw, err := os.ReadFile(s.Path())
+		if err != nil {
+			t.Fatal(err)
+		}
+		return bytes.Contains(raw, []byte("ANCIENTMARKER"))
+	}
+	if !contains(b) {
+		t.Fatal("the other replica's file does not hold the case before the purge")
+	}
+	plan, err := a.Purge(func(string) (Retention, bool) { return Retention{CopiesMonths: 6, RecordYears: 3}, true },
+		time.Date(2026, 11, 22, 12, 0, 0, 0, time.UTC), "dpo", false)
+	if err != nil || len(plan.Items) != 1 {
+		t.Fatalf("purge: %+v %v", plan, err)
+	}
+	if err := rb.follow(); err != nil {
+		t.Fatal(err)
+	}
+	sameFiles(t, a, b)
+	for _, s := range []*Store{a, b} {
+		if contains(s) {
+			t.Errorf("%s still holds the purged case's bytes", s.Path())
+		}
+	}
+	// Both go on writing and following.
+	addCase(t, b, "Zoé Lefèvre")
+}
