@@ -293,7 +293,6 @@ func TestSameRulesSeesEveryField(t *testing.T) {
 	}
 }
 
-
 // leafPaths are the field indexes, through structs, pointers and a
 // list's first element (-1), of every string, number and bool under t.
 func leafPaths(t reflect.Type, at []int) [][]int {
