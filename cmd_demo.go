@@ -127,7 +127,14 @@ func (a *app) writeDemo(path string, n int, seed uint64, bar *progressLine) (int
 	}
 	opts := demo.Options{Cases: n, Seed: seed, Now: now, Registers: regs.All(),
 		Team: append([]string{a.actor()}, demo.Team...)}
-	defer demoCollector()()
+	// The run makes and drops some 3 GB of short-lived values at 100,000
+	// cases over a live heap of 75 to 130 MB: at the default GOGC the
+	// collector ran 191 times and took a tenth of the CPU. A run is a
+	// batch, its throughput what counts; it lets the heap grow to four
+	// times what is live, up to demoHeapLimit, and the defaults come back
+	// when it ends.
+	defer debug.SetGCPercent(debug.SetGCPercent(demoGCPercent))
+	defer debug.SetMemoryLimit(debug.SetMemoryLimit(demoHeapLimit))
 	count, exports := 0, 0
 	var exported demoExported
 	var order demoOrder
@@ -250,20 +257,6 @@ const (
 	demoGCPercent = 300
 	demoHeapLimit = 320 << 20
 )
-
-// demoCollector sets the collector for a demo run and returns what puts
-// the settings before it back. The run makes and drops some 3 GB of
-// short-lived values at 100,000 cases over a live heap of 75 to 130 MB:
-// at the default GOGC the collector ran 191 times and took a tenth of the
-// CPU. A run is a batch, its throughput what counts: the heap may grow to
-// four times what is live, up to demoHeapLimit.
-func demoCollector() (restore func()) {
-	percent, limit := debug.SetGCPercent(demoGCPercent), debug.SetMemoryLimit(demoHeapLimit)
-	return func() {
-		debug.SetGCPercent(percent)
-		debug.SetMemoryLimit(limit)
-	}
-}
 
 // demoMinBatch is the fewest requests the demo generates and writes at a
 // time: below it a batch would be made by one core alone (demo.Batches
