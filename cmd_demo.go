@@ -127,14 +127,6 @@ func (a *app) writeDemo(path string, n int, seed uint64, bar *progressLine) (int
 	}
 	opts := demo.Options{Cases: n, Seed: seed, Now: now, Registers: regs.All(),
 		Team: append([]string{a.actor()}, demo.Team...)}
-	// The run makes and drops some 3 GB of short-lived values at 100,000
-	// cases over a live heap of 75 to 130 MB: at the default GOGC the
-	// collector ran 191 times and took a tenth of the CPU. A run is a
-	// batch, its throughput what counts; it lets the heap grow to four
-	// times what is live, up to demoHeapLimit, and the defaults come back
-	// when it ends.
-	defer debug.SetGCPercent(debug.SetGCPercent(demoGCPercent))
-	defer debug.SetMemoryLimit(debug.SetMemoryLimit(demoHeapLimit))
 	count, exports := 0, 0
 	var exported demoExported
 	var order demoOrder
@@ -247,16 +239,6 @@ func (o *demoOrder) packFrom() storage.PackFrom {
 	}
 	return from
 }
-
-// The collector's settings while a demo is written (writeDemo): a heap
-// goal three times what is live above it, and a soft limit on the Go
-// runtime's memory, which the collector keeps under by running sooner.
-// The limit is not the process's peak, which also counts the file's
-// pages read through its map.
-const (
-	demoGCPercent = 300
-	demoHeapLimit = 320 << 20
-)
 
 // demoMinBatch is the fewest requests the demo generates and writes at a
 // time: below it a batch would be made by one core alone (demo.Batches
