@@ -96,15 +96,10 @@ func (a *app) runServe(o serveOptions) int {
 			return a.fail(exitUsage, fmt.Errorf("serve: unknown group %q", o.group))
 		}
 	}
-	var cluster *etcdstore.Cluster
-	if o.store != "" {
-		if o.adopt != "" {
-			return a.fail(exitUsage, errors.New("serve: --adopt copies into a file of its own; to move a database into a cluster, rightsdesk migrate --from FILE --to etcd://HOST:PORT"))
-		}
-		var err error
-		if cluster, err = o.etcd.dial(o.store); err != nil {
-			return a.fail(exitUsage, fmt.Errorf("serve --store: %w", err))
-		}
+	cluster, err := o.cluster()
+	if err != nil {
+		return a.fail(exitUsage, err)
+	} else if cluster != nil {
 		defer cluster.Close()
 	}
 	a.beginWrite()
@@ -255,4 +250,19 @@ func adopt(from, path string) error {
 		return err
 	}
 	return os.Chmod(path, 0o600)
+}
+
+// cluster is the etcd cluster of --store (nil for a file alone).
+func (o serveOptions) cluster() (*etcdstore.Cluster, error) {
+	if o.store == "" {
+		return nil, nil
+	}
+	if o.adopt != "" {
+		return nil, errors.New("serve: --adopt copies into a file of its own; to move a database into a cluster, rightsdesk migrate --from FILE --to etcd://HOST:PORT")
+	}
+	c, err := o.etcd.dial(o.store)
+	if err != nil {
+		return nil, fmt.Errorf("serve --store: %w", err)
+	}
+	return c, nil
 }
