@@ -104,6 +104,9 @@ func (a *app) printPurge(plan *storage.PurgePlan, dry, asJSON bool) int {
 	if !dry && len(plan.Items) > 0 {
 		fmt.Fprintf(a.stdout, "; file compacted from %d to %d bytes", plan.SizeBefore, plan.SizeAfter)
 	}
+	if plan.ClusterErased {
+		fmt.Fprint(a.stdout, "; erased from the cluster's history and every member's database")
+	}
 	fmt.Fprintln(a.stdout)
 	return exitOK
 }

@@ -147,7 +147,7 @@ func (a *app) runServe(o serveOptions) int {
 		defer st.Close()
 	}
 	srv, err := server.New(server.Config{Store: st, Clock: cases.SystemClock{}, Admin: o.admin, Shared: cfg.SharedAccounts,
-		ServiceUID: os.Getuid(), Log: a.stderr})
+		ServiceUID: os.Getuid(), Log: a.stderr, Erase: eraser(cluster)})
 	if err != nil {
 		return a.fail(exitUsage, fmt.Errorf("serve: %w", err))
 	}
@@ -265,4 +265,13 @@ func (o serveOptions) cluster() (*etcdstore.Cluster, error) {
 		return nil, fmt.Errorf("serve --store: %w", err)
 	}
 	return c, nil
+}
+
+// eraser is the erasure after a purge of a store on cluster c (nil for a
+// file alone).
+func eraser(c *etcdstore.Cluster) func(context.Context) error {
+	if c == nil {
+		return nil
+	}
+	return c.Erase
 }

@@ -2,6 +2,7 @@ package server
 
 import (
 	"bufio"
+	"context"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -636,6 +637,10 @@ func (s *Server) backup(c *call) error {
 	return ignoreWritten(err)
 }
 
+// eraseTimeout bounds the erasure after a purge: a compaction and a
+// defragmentation of every member.
+const eraseTimeout = 5 * time.Minute
+
 // purge applies retention from the stored registers (admin of every
 // organisation).
 func (s *Server) purge(c *call) error {
@@ -665,6 +670,15 @@ func (s *Server) purge(c *call) error {
 	plan, err := s.store.Purge(retention, c.now, c.member.Name, dry)
 	if err != nil {
 		return err
+	}
+	if !dry && s.cfg.Erase != nil {
+		ctx, cancel := context.WithTimeout(c.r.Context(), eraseTimeout)
+		defer cancel()
+		if err := s.cfg.Erase(ctx); err != nil {
+			s.logf("purge: %d cases purged, but erasing them from the cluster's history failed: %v", len(plan.Items), err)
+			return fmt.Errorf("%d cases purged, but erasing them from the cluster's history and every member failed (run purge again to erase): %w", len(plan.Items), err)
+		}
+		plan.ClusterErased = true
 	}
 	return writeJSON(c.w, plan)
 }

@@ -59,6 +59,11 @@ type Config struct {
 	// into the next write transaction): a read stays in memory at most that
 	// long, and costs one fsync per period, not one per read (default 5 s).
 	FlushReadsEvery time.Duration
+	// Erase, for a store kept on a cluster (serve --store), removes what a
+	// purge deleted from the cluster's history and from every member's
+	// database (etcdstore's Erase); it runs after every real purge, so
+	// that a purge run again after a failed erase erases.
+	Erase func(ctx context.Context) error
 }
 
 // Server is the team server (TRUST.md): the one process that holds the
