@@ -25,6 +25,7 @@ import (
 	"rightsdesk/etcdkv"
 	"rightsdesk/internal/etcdtest"
 	"rightsdesk/storage/kv"
+	"rightsdesk/storage/kv/kvtest"
 )
 
 // TestCluster runs the tests one three-member cluster serves, one after
@@ -187,30 +188,14 @@ func (r *replica) dump() string {
 
 func dump(t *testing.T, db *bolt.DB) string {
 	t.Helper()
-	var out bytes.Buffer
-	var walk func(prefix string, b *bolt.Bucket)
-	walk = func(prefix string, b *bolt.Bucket) {
-		fmt.Fprintf(&out, "%s seq=%d\n", prefix, b.Sequence())
-		_ = b.ForEach(func(k, v []byte) error {
-			if v == nil {
-				walk(fmt.Sprintf("%s/%q", prefix, k), b.Bucket(k))
-			} else {
-				fmt.Fprintf(&out, "%s %q=%q\n", prefix, k, v)
-			}
-			return nil
-		})
-	}
-	if err := db.View(func(tx *bolt.Tx) error {
-		return tx.ForEach(func(name []byte, b *bolt.Bucket) error {
-			if !bytes.Equal(name, kv.ReplicaBucket) {
-				walk(fmt.Sprintf("%q", name), b)
-			}
-			return nil
-		})
+	var out string
+	if err := db.View(func(tx *bolt.Tx) (err error) {
+		out, err = kvtest.Dump(kv.Wrap(tx))
+		return err
 	}); err != nil {
 		t.Fatal(err)
 	}
-	return out.String()
+	return out
 }
 
 func (r *replica) revision() int64 {
@@ -224,50 +209,14 @@ func (r *replica) revision() int64 {
 
 var ackBucket = []byte("ack")
 
-// randomChange is a random store transaction: puts, deletes, sequences,
-// nested buckets created and deleted, names with the escape byte, and one
-// key in the ack bucket (never deleted) that says the change was made.
+// randomChange is a random store transaction (kvtest.RandomChanges) and
+// one key in the ack bucket (never deleted) that says the change was made.
 func randomChange(rng *rand.Rand, ack string) func(tx kv.Tx) error {
 	seed1, seed2 := rng.Uint64(), rng.Uint64()
 	return func(tx kv.Tx) error {
 		rng := rand.New(rand.NewPCG(seed1, seed2)) // the same change each run
-		name := func(n int) []byte { return fmt.Appendf(nil, "k\x00%d", rng.IntN(n)) }
-		bucket := func() []byte { return fmt.Appendf(nil, "b%d", rng.IntN(3)) }
-		for range 1 + rng.IntN(8) {
-			top, err := tx.CreateBucketIfNotExists(bucket())
-			if err != nil {
-				return err
-			}
-			b := top
-			if rng.IntN(2) == 0 {
-				if b, err = top.CreateBucketIfNotExists(bucket()); err != nil {
-					return err
-				}
-			}
-			switch rng.IntN(8) {
-			case 0, 1, 2:
-				err = b.Put(name(20), fmt.Appendf(nil, "%s-%d", ack, rng.IntN(1000)))
-			case 3:
-				err = b.Delete(name(20))
-			case 4:
-				_, err = b.NextSequence()
-			case 5:
-				c := b.Cursor()
-				if k, v := c.Seek(name(20)); k != nil && v != nil {
-					err = c.Delete()
-				}
-			case 6:
-				if k := bucket(); top.Bucket(k) != nil && rng.IntN(3) == 0 {
-					err = top.DeleteBucket(k)
-				}
-			case 7:
-				if k := bucket(); tx.Bucket(k) != nil && rng.IntN(4) == 0 {
-					err = tx.DeleteBucket(k)
-				}
-			}
-			if err != nil {
-				return err
-			}
+		if err := kvtest.RandomChanges(rng, tx, 1+rng.IntN(8), ack); err != nil {
+			return err
 		}
 		acks, err := tx.CreateBucketIfNotExists(ackBucket)
 		if err != nil {

@@ -15,6 +15,7 @@ import (
 
 	"rightsdesk/cases"
 	"rightsdesk/storage/kv"
+	"rightsdesk/storage/kv/kvtest"
 )
 
 // fakeCluster is a cluster in memory for replicas (kv.Replicator's
@@ -131,30 +132,14 @@ func twoReplicas(t *testing.T) (c *fakeCluster, a, b *Store, ra, rb *fakeReplica
 // but the replica's own bucket, in order (kv_test.go's dump).
 func dumpStore(t *testing.T, s *Store) string {
 	t.Helper()
-	var out bytes.Buffer
-	var walk func(prefix string, b kv.Bucket)
-	walk = func(prefix string, b kv.Bucket) {
-		fmt.Fprintf(&out, "%s seq=%d\n", prefix, b.Sequence())
-		_ = b.ForEach(func(k, v []byte) error {
-			if v == nil {
-				walk(prefix+"/"+string(k), b.Bucket(k))
-			} else {
-				fmt.Fprintf(&out, "%s %q=%q\n", prefix, k, v)
-			}
-			return nil
-		})
-	}
-	if err := s.view(func(tx kv.Tx) error {
-		return tx.ForEach(func(name []byte, b kv.Bucket) error {
-			if !bytes.Equal(name, kv.ReplicaBucket) {
-				walk(string(name), b)
-			}
-			return nil
-		})
+	var out string
+	if err := s.view(func(tx kv.Tx) (err error) {
+		out, err = kvtest.Dump(tx)
+		return err
 	}); err != nil {
 		t.Fatal(err)
 	}
-	return out.String()
+	return out
 }
 
 func sameFiles(t *testing.T, a, b *Store) {

@@ -1,13 +1,15 @@
-package kv
+package kv_test
 
 import (
-	"bytes"
 	"fmt"
 	"math/rand/v2"
 	"path/filepath"
 	"testing"
 
 	bolt "go.etcd.io/bbolt"
+
+	"rightsdesk/storage/kv"
+	"rightsdesk/storage/kv/kvtest"
 )
 
 func openDB(t *testing.T, name string) *bolt.DB {
@@ -20,33 +22,17 @@ func openDB(t *testing.T, name string) *bolt.DB {
 	return db
 }
 
-// dump is every bucket, key, value and sequence of db, in order.
+// dump is kvtest.Dump of db.
 func dump(t *testing.T, db *bolt.DB) string {
 	t.Helper()
-	var out bytes.Buffer
-	var walk func(prefix string, b *bolt.Bucket)
-	walk = func(prefix string, b *bolt.Bucket) {
-		fmt.Fprintf(&out, "%s seq=%d\n", prefix, b.Sequence())
-		_ = b.ForEach(func(k, v []byte) error {
-			if v == nil {
-				walk(prefix+"/"+string(k), b.Bucket(k))
-			} else {
-				fmt.Fprintf(&out, "%s %q=%q\n", prefix, k, v)
-			}
-			return nil
-		})
-	}
-	if err := db.View(func(tx *bolt.Tx) error {
-		return tx.ForEach(func(name []byte, b *bolt.Bucket) error {
-			if !bytes.Equal(name, ReplicaBucket) {
-				walk(string(name), b)
-			}
-			return nil
-		})
+	var out string
+	if err := db.View(func(tx *bolt.Tx) (err error) {
+		out, err = kvtest.Dump(kv.Wrap(tx))
+		return err
 	}); err != nil {
 		t.Fatal(err)
 	}
-	return out.String()
+	return out
 }
 
 // TestRecordThenApplyMakesTheSameFile: random transactions made through
@@ -56,47 +42,12 @@ func dump(t *testing.T, db *bolt.DB) string {
 func TestRecordThenApplyMakesTheSameFile(t *testing.T) {
 	writer, replica := openDB(t, "writer.db"), openDB(t, "replica.db")
 	rng := rand.New(rand.NewPCG(7, 21))
-	name := func(n int) []byte { return fmt.Appendf(nil, "k%d", rng.IntN(n)) }
-	bucket := func() []byte { return fmt.Appendf(nil, "b%d", rng.IntN(3)) }
 	for round := range 60 {
-		var ops []Op
+		var ops []kv.Op
 		err := writer.Update(func(btx *bolt.Tx) error {
-			tx, log := Record(Wrap(btx))
-			for range 1 + rng.IntN(30) {
-				top, err := tx.CreateBucketIfNotExists(bucket())
-				if err != nil {
-					return err
-				}
-				b := top
-				if rng.IntN(2) == 0 {
-					if b, err = top.CreateBucketIfNotExists(bucket()); err != nil {
-						return err
-					}
-				}
-				switch rng.IntN(9) {
-				case 0, 1, 2, 3:
-					err = b.Put(name(20), fmt.Appendf(nil, "v%d-%d", round, rng.IntN(1000)))
-				case 4:
-					err = b.Delete(name(20))
-				case 5:
-					_, err = b.NextSequence()
-				case 6:
-					c := b.Cursor()
-					if k, v := c.Seek(name(20)); k != nil && v != nil {
-						err = c.Delete()
-					}
-				case 7:
-					if k := bucket(); top.Bucket(k) != nil && rng.IntN(3) == 0 {
-						err = top.DeleteBucket(k)
-					}
-				case 8:
-					if k := bucket(); tx.Bucket(k) != nil && rng.IntN(4) == 0 {
-						err = tx.DeleteBucket(k)
-					}
-				}
-				if err != nil {
-					return err
-				}
+			tx, log := kv.Record(kv.Wrap(btx))
+			if err := kvtest.RandomChanges(rng, tx, 1+rng.IntN(30), fmt.Sprint("v", round)); err != nil {
+				return err
 			}
 			ops = log()
 			return nil
@@ -105,11 +56,11 @@ func TestRecordThenApplyMakesTheSameFile(t *testing.T) {
 			t.Fatal(err)
 		}
 		if err := replica.Update(func(btx *bolt.Tx) error {
-			tx := Wrap(btx)
-			if err := Apply(tx, ops); err != nil {
+			tx := kv.Wrap(btx)
+			if err := kv.Apply(tx, ops); err != nil {
 				return err
 			}
-			return SetRevision(tx, int64(round+1))
+			return kv.SetRevision(tx, int64(round+1))
 		}); err != nil {
 			t.Fatal(err)
 		}
@@ -118,7 +69,7 @@ func TestRecordThenApplyMakesTheSameFile(t *testing.T) {
 		}
 	}
 	if err := replica.View(func(btx *bolt.Tx) error {
-		if got := Revision(Wrap(btx)); got != 60 {
+		if got := kv.Revision(kv.Wrap(btx)); got != 60 {
 			t.Errorf("revision %d, want 60 (the last round applied)", got)
 		}
 		return nil
@@ -132,8 +83,8 @@ func TestRecordThenApplyMakesTheSameFile(t *testing.T) {
 func TestMissingBucketIsUntypedNil(t *testing.T) {
 	db := openDB(t, "f.db")
 	_ = db.Update(func(btx *bolt.Tx) error {
-		rec, _ := Record(Wrap(btx))
-		for _, tx := range []Tx{Wrap(btx), rec} {
+		rec, _ := kv.Record(kv.Wrap(btx))
+		for _, tx := range []kv.Tx{kv.Wrap(btx), rec} {
 			if b := tx.Bucket([]byte("none")); b != nil {
 				t.Errorf("%T: missing bucket is %#v, want nil", tx, b)
 			}
