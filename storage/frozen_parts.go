@@ -62,26 +62,7 @@ var errNotParts = errors.New("not an envelope of parts")
 func splitEnvelope(env []byte) (envelopeParts, error) {
 	var p envelopeParts
 	r := partReader{b: env}
-	if !r.lit(`{"seq":`) {
-		return p, errNotParts
-	}
-	start := r.i
-	for r.i < len(r.b) && r.b[r.i] >= '0' && r.b[r.i] <= '9' {
-		r.i++
-	}
-	seq, err := strconv.ParseUint(string(r.b[start:r.i]), 10, 64)
-	if err != nil {
-		return p, errNotParts
-	}
-	p.seq = seq
-	var ok bool
-	if !r.lit(`,"prev":"`) {
-		return p, errNotParts
-	}
-	if p.prev, ok = r.hex(64); !ok || !r.lit(`","digest":"`) {
-		return p, errNotParts
-	}
-	if p.digest, ok = r.hex(64); !ok || !r.lit(`","salt":"`) {
+	if !r.head(&p) || !r.lit(`","salt":"`) {
 		return p, errNotParts
 	}
 	salt, ok := r.hex(2 * saltSize)
@@ -576,8 +557,21 @@ func unmarshalEnvelope(v []byte, env *envelope) error {
 func splitUnsalted(env []byte) (envelopeParts, error) {
 	var p envelopeParts
 	r := partReader{b: env}
-	if !r.lit(`{"seq":`) {
+	if !r.head(&p) || !r.lit(`","content":`) {
 		return p, errNotParts
+	}
+	var ok bool
+	if p.content, ok = r.value(); !ok || !r.lit(`}`) || r.i != len(r.b) {
+		return p, errNotParts
+	}
+	return p, nil
+}
+
+// head reads what every envelope starts with into p, up to the end of its
+// digest: {"seq":N,"prev":"…","digest":"…
+func (r *partReader) head(p *envelopeParts) bool {
+	if !r.lit(`{"seq":`) {
+		return false
 	}
 	start := r.i
 	for r.i < len(r.b) && r.b[r.i] >= '0' && r.b[r.i] <= '9' {
@@ -585,20 +579,15 @@ func splitUnsalted(env []byte) (envelopeParts, error) {
 	}
 	seq, err := strconv.ParseUint(string(r.b[start:r.i]), 10, 64)
 	if err != nil || !r.lit(`,"prev":"`) {
-		return p, errNotParts
+		return false
 	}
 	p.seq = seq
 	var ok bool
 	if p.prev, ok = r.hex(64); !ok || !r.lit(`","digest":"`) {
-		return p, errNotParts
+		return false
 	}
-	if p.digest, ok = r.hex(64); !ok || !r.lit(`","content":`) {
-		return p, errNotParts
-	}
-	if p.content, ok = r.value(); !ok || !r.lit(`}`) || r.i != len(r.b) {
-		return p, errNotParts
-	}
-	return p, nil
+	p.digest, ok = r.hex(64)
+	return ok
 }
 
 // plainParts says whether p's names are what encoding/json would decode
