@@ -31,52 +31,16 @@ func UnmarshalEvent(data []byte, ev *Event) error {
 // unmarshalEventFast reads data into ev (zero) when it is in the form the
 // store writes; false (ev then holds part of it) when it is not.
 func unmarshalEventFast(data []byte, ev *Event) bool {
-	if len(data) < 2 || data[0] != '{' || data[len(data)-1] != '}' {
-		return false
-	}
-	fields := eventFields()
-	var seen [64]bool
-	d := data[1 : len(data)-1]
-	for len(d) > 0 {
-		key, rest, ok := cutJSONString(d)
-		if !ok || len(rest) == 0 || rest[0] != ':' {
-			return false
-		}
-		value, rest, ok := cutJSONValue(rest[1:])
-		if !ok {
-			return false
-		}
-		f, ok := fields[string(key)]
-		if !ok || seen[f.n] || !f.read(ev, value) {
-			return false
-		}
-		seen[f.n] = true
-		if len(rest) > 0 {
-			if rest[0] != ',' || len(rest) == 1 {
-				return false
-			}
-			rest = rest[1:]
-		}
-		d = rest
-	}
-	return true
-}
-
-// eventField reads one field of an event from its JSON value (a whole
-// value, as cutJSONValue cut it): false when it does not read it as
-// encoding/json would. n numbers the fields, to tell a repeated key.
-type eventField struct {
-	n    int
-	read func(ev *Event, value []byte) bool
+	return readObject(data, eventFields(), ev)
 }
 
 // eventFields are the fields of an event by their JSON names, and the
 // store's "sealed" commitments, which no field takes: json.Unmarshal passes
 // over them once it has found them well formed. Made on first use, not at
 // every start of the program.
-var eventFields = sync.OnceValue(func() map[string]eventField {
-	m := map[string]eventField{}
-	add := func(name string, read func(ev *Event, value []byte) bool) { m[name] = eventField{len(m), read} }
+var eventFields = sync.OnceValue(func() fieldSet[Event] {
+	m := fieldSet[Event]{}
+	add := m.add
 	for name, f := range map[string]func(*Event) *string{
 		"kind": func(ev *Event) *string { return (*string)(&ev.Kind) }, "actor": func(ev *Event) *string { return &ev.Actor },
 		"reason": func(ev *Event) *string { return &ev.Reason }, "method": func(ev *Event) *string { return &ev.Method },
