@@ -139,14 +139,23 @@ func TestWhenFromTheFormInTmux(t *testing.T) {
 func (a *formsApp) focus(label string) {
 	a.t.Helper()
 	for range 30 {
-		if strings.HasPrefix(focusedLine(a.screen()), "› "+label+" ") {
+		before := focusedLabel(a.screen())
+		if before == label {
 			return
 		}
-		before := focusedLine(a.screen())
+		// The label, not the line: text typed just before may still be
+		// arriving in the field, which changes the line but not the focus.
 		a.tm("send-keys", "Tab")
-		a.waitFor("the focus to move", func(s string) bool { return focusedLine(s) != before })
+		a.waitFor("the focus to move", func(s string) bool { return focusedLabel(s) != before })
 	}
 	a.t.Fatalf("no field %q in the form:\n%s", label, a.screen())
+}
+
+// focusedLabel is the label of the focused field: the form draws it in
+// 14 columns after the focus mark.
+func focusedLabel(screen string) string {
+	r := []rune(strings.TrimPrefix(focusedLine(screen), "› "))
+	return strings.TrimSpace(string(r[:min(14, len(r))]))
 }
 
 // focusedLine is the form's line with the focus mark.
