@@ -147,7 +147,8 @@ func (a *app) runServe(o serveOptions) int {
 		defer st.Close()
 	}
 	srv, err := server.New(server.Config{Store: st, Clock: cases.SystemClock{}, Admin: o.admin, Shared: cfg.SharedAccounts,
-		ServiceUID: os.Getuid(), Log: a.stderr, Erase: eraser(cluster)})
+		ServiceUID: os.Getuid(), Log: a.stderr, Erase: eraser(cluster),
+		ErasureProblems: erasureProblems(cluster)})
 	if err != nil {
 		return a.fail(exitUsage, fmt.Errorf("serve: %w", err))
 	}
@@ -265,6 +266,15 @@ func (o serveOptions) cluster() (*etcdstore.Cluster, error) {
 		return nil, fmt.Errorf("serve --store: %w", err)
 	}
 	return c, nil
+}
+
+// erasureProblems checks the latest purge's erasure on every member of
+// cluster c (nil for a file alone).
+func erasureProblems(c *etcdstore.Cluster) func(context.Context) ([]storage.Problem, error) {
+	if c == nil {
+		return nil
+	}
+	return c.ErasureProblems
 }
 
 // eraser is the erasure after a purge of a store on cluster c (nil for a

@@ -77,6 +77,10 @@ type RangeRequest struct {
 	Revision int64
 	// CountOnly returns the number of keys and no keys.
 	CountOnly bool
+	// Serializable lets the member asked answer from its own store, without
+	// asking the leader: a read of what that member holds, which may be
+	// behind the cluster, and the way to ask a member what it still keeps.
+	Serializable bool
 }
 
 // RangeResponse holds the keys read, in key order.
@@ -95,6 +99,8 @@ type wireRange struct {
 	Limit     int64  `json:"limit,string,omitempty"`
 	Revision  int64  `json:"revision,string,omitempty"`
 	CountOnly bool   `json:"count_only,omitempty"`
+	// Serializable is the gateway's name of RangeRequest.Serializable.
+	Serializable bool `json:"serializable,omitempty"`
 }
 
 type wireRangeResponse struct {
@@ -111,7 +117,7 @@ func (c *Client) wireRange(r RangeRequest) (wireRange, error) {
 	if r.Limit < 0 || r.Revision < 0 {
 		return wireRange{}, errors.New("etcd range: negative limit or revision")
 	}
-	w := wireRange{Key: []byte(c.prefix + r.Key), Limit: r.Limit, Revision: r.Revision, CountOnly: r.CountOnly}
+	w := wireRange{Key: []byte(c.prefix + r.Key), Limit: r.Limit, Revision: r.Revision, CountOnly: r.CountOnly, Serializable: r.Serializable}
 	switch {
 	case r.Prefix:
 		w.Key, w.RangeEnd = prefixRange(w.Key)

@@ -24,6 +24,7 @@ import (
 
 	"rightsdesk/etcdkv"
 	"rightsdesk/internal/etcdtest"
+	"rightsdesk/storage"
 	"rightsdesk/storage/kv"
 	"rightsdesk/storage/kv/kvtest"
 )
@@ -528,15 +529,37 @@ func testErase(t *testing.T, cl *etcdtest.Cluster) {
 		}
 		time.Sleep(50 * time.Millisecond)
 	}
-	if _, err := r.write(ctx, func(tx kv.Tx) error { return tx.DeleteBucket(path[0]) }); err != nil {
+	// The deletion counts itself as a purge, as storage's purge does in
+	// each transaction that erases.
+	if _, err := r.write(ctx, func(tx kv.Tx) error {
+		metaPath, purgesKey := storage.PurgesKey()
+		meta, err := tx.CreateBucketIfNotExists(metaPath[0])
+		if err != nil {
+			return err
+		}
+		if err := meta.Put(purgesKey, []byte{0, 0, 0, 0, 0, 0, 0, 1}); err != nil {
+			return err
+		}
+		return tx.DeleteBucket(path[0])
+	}); err != nil {
 		t.Fatal(err)
 	}
 	if n := cl.MembersHolding(secret); n == 0 {
 		t.Fatal("no member holds the deleted value before Erase: the test would prove nothing")
 	}
+	// check, before the erasure: every member still answers reads of the
+	// history that holds the value.
+	if problems := erasureProblems(t, ctx, r.c); len(problems) != len(cl.Members) ||
+		!strings.Contains(problems[0].Detail, "still answers reads of the history before the latest purge") {
+		t.Fatalf("before Erase: %v, want each of the %d members to still answer", problems, len(cl.Members))
+	}
 	if err := r.c.Erase(ctx); err != nil {
 		t.Fatal(err)
 	}
+	if problems := erasureProblems(t, ctx, r.c); len(problems) != 0 {
+		t.Errorf("after Erase: %v, want none", problems)
+	}
+	defer checkErasureWithAMemberDown(t, ctx, cl, r.c)
 	for i, m := range cl.Members {
 		if data, err := os.ReadFile(cl.DBFile(i)); err != nil || bytes.Contains(data, secret) {
 			t.Errorf("member %s's database: still holds the erased value (or unreadable: %v)", m.Name, err)
@@ -555,6 +578,30 @@ func testErase(t *testing.T, cl *etcdtest.Cluster) {
 		t.Fatalf("a follower from before the erase: %v, want ErrReload", err)
 	}
 	t.Logf("%v", err)
+}
+
+// erasureProblems is what check says of the latest purge's erasure.
+func erasureProblems(t *testing.T, ctx context.Context, c *Cluster) []storage.Problem {
+	t.Helper()
+	problems, err := c.ErasureProblems(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return problems
+}
+
+// checkErasureWithAMemberDown: a member that does not answer is not
+// verified, and check says so, naming it; it answers again once restarted.
+func checkErasureWithAMemberDown(t *testing.T, ctx context.Context, cl *etcdtest.Cluster, c *Cluster) {
+	down := (cl.Leader() + 1) % len(cl.Members)
+	cl.Stop(down)
+	problems := erasureProblems(t, ctx, c)
+	cl.Restart(down)
+	cl.WaitReady(down)
+	if len(problems) != 1 || !strings.Contains(problems[0].Detail, cl.Members[down].ClientURL.Host) ||
+		!strings.Contains(problems[0].Detail, "not verified") {
+		t.Errorf("member %s stopped: %v, want one problem naming it, not verified", cl.Members[down].Name, problems)
+	}
 }
 
 func openFile(t *testing.T, name string) *bolt.DB {

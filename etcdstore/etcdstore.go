@@ -435,12 +435,9 @@ func (c *Cluster) Erase(ctx context.Context) error {
 		if err != nil {
 			return uncertain("erase: mark a revision", err)
 		}
-		cfg := c.kvConfig
-		cfg.Endpoints = []string{endpoint}
 		// A physical compaction of a large database takes longer than a
 		// request is given: ctx bounds it.
-		cfg.Timeout = time.Hour
-		member, err := etcdkv.New(cfg)
+		member, err := c.memberClient(endpoint, time.Hour)
 		if err != nil {
 			return err
 		}

@@ -301,6 +301,7 @@ func (s *Server) databaseRoutes() {
 		if err != nil {
 			return err
 		}
+		problems = append(problems, s.erasureProblems(c.r.Context())...)
 		return writeJSON(c.w, nonNil(problems))
 	})
 	// A backup is a read of everything it carries: an admin's, or the
@@ -636,6 +637,25 @@ func (s *Server) backup(c *call) error {
 	_, err = io.Copy(c.w, f)
 	return ignoreWritten(err)
 }
+
+// erasureProblems are what the store's cluster says of the latest purge's
+// erasure on each member (none for a file alone). A cluster that cannot be
+// asked is a problem too: check must not pass what it could not verify.
+func (s *Server) erasureProblems(ctx context.Context) []storage.Problem {
+	if s.cfg.ErasureProblems == nil {
+		return nil
+	}
+	ctx, cancel := context.WithTimeout(ctx, erasureCheckTimeout)
+	defer cancel()
+	problems, err := s.cfg.ErasureProblems(ctx)
+	if err != nil {
+		return []storage.Problem{{Detail: "the latest purge's erasure from the cluster is not verified: " + err.Error()}}
+	}
+	return problems
+}
+
+// erasureCheckTimeout bounds check's questions to the members.
+const erasureCheckTimeout = 30 * time.Second
 
 // eraseTimeout bounds the erasure after a purge: a compaction and a
 // defragmentation of every member.

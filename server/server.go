@@ -64,6 +64,10 @@ type Config struct {
 	// database (etcdstore's Erase); it runs after every real purge, so
 	// that a purge run again after a failed erase erases.
 	Erase func(ctx context.Context) error
+	// ErasureProblems, for a store kept on a cluster, checks on every
+	// member that the latest purge was erased (etcdstore's
+	// ErasureProblems); check adds what it finds to the store's problems.
+	ErasureProblems func(ctx context.Context) ([]storage.Problem, error)
 }
 
 // Server is the team server (TRUST.md): the one process that holds the

@@ -55,6 +55,15 @@ func markCompactionFor(tx kv.Tx, why string) error {
 // compacts its own file for (ApplyReplicated). A file of its own has none.
 var keyPurges = []byte("purges")
 
+// PurgesKey is where a cluster's store counts its purges: the bucket path
+// and key of the meta bucket's counter that a purge on a replica changes
+// in each transaction that erases. The cluster's revision of its last
+// change is that of the latest purge's last erasure, which is how etcdstore checks on every member
+// that the purge's erasure ran.
+func PurgesKey() (path [][]byte, key []byte) {
+	return [][]byte{bucketMeta}, keyPurges
+}
+
 // purges is the count under keyPurges (0 for none).
 func purges(tx kv.Tx) uint64 {
 	if v := tx.Bucket(bucketMeta).Get(keyPurges); len(v) == 8 {
