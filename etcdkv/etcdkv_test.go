@@ -53,6 +53,7 @@ func TestCluster(t *testing.T) {
 		{"Compares", testCompares},
 		{"PrefixSeparatesDeployments", testPrefix},
 		{"TooLarge", testTooLarge},
+		{"LeasedKeyExpires", testLease},
 		{"FailoverToTheNextMember", testFailover},
 		{"WatchAcrossDropAndRestart", testWatch},
 		{"EraseCompactDefragment", testErase},
@@ -62,6 +63,41 @@ func TestCluster(t *testing.T) {
 		if !t.Run(tc.name, func(t *testing.T) { tc.test(t, cl) }) {
 			return // a failed step leaves the cluster in a state the next do not expect
 		}
+	}
+}
+
+// A key put under a lease is there until the lease expires, and then
+// deleted by the cluster, at a revision of its own.
+func testLease(t *testing.T, cl *etcdtest.Cluster) {
+	ctx := testContext(t)
+	c := newClient(t, Config{Endpoints: cl.Endpoints(), Prefix: "lease/"})
+	id, ttl, err := c.LeaseGrant(ctx, 1)
+	if err != nil || id == 0 || ttl < 1 {
+		t.Fatalf("LeaseGrant(1): %d %d %v", id, ttl, err)
+	}
+	put, err := c.Txn(ctx, Txn{Then: []Op{OpPutLeased("turn", []byte("a"), id)}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, ok, err := c.Get(ctx, "turn"); !ok || err != nil {
+		t.Fatalf("the leased key right after its put: %v %v", ok, err)
+	}
+	deadline := time.Now().Add(time.Duration(ttl)*time.Second + 5*time.Second)
+	for {
+		kv, ok, err := c.Get(ctx, "turn")
+		if err != nil {
+			t.Fatal(err)
+		}
+		if !ok {
+			break
+		}
+		if kv.ModRevision != put.Header.Revision || time.Now().After(deadline) {
+			t.Fatalf("the leased key %+v still there %d s after a lease of %d s", kv, ttl+5, ttl)
+		}
+		time.Sleep(100 * time.Millisecond)
+	}
+	if _, err := c.Txn(ctx, Txn{Then: []Op{OpPutLeased("again", nil, id)}}); err == nil {
+		t.Error("a put under an expired lease was taken")
 	}
 }
 

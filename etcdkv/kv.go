@@ -252,6 +252,8 @@ type Op struct {
 	rng   RangeRequest
 	// prefix: a delete of every key under key.
 	prefix bool
+	// lease: a put's key is deleted when this lease expires (0: never).
+	lease int64
 }
 
 type opKind int
@@ -264,6 +266,12 @@ const (
 
 // OpPut sets key to value.
 func OpPut(key string, value []byte) Op { return Op{kind: opPut, key: key, value: value} }
+
+// OpPutLeased sets key to value until lease (LeaseGrant) expires: the
+// cluster then deletes key, at a revision of its own.
+func OpPutLeased(key string, value []byte, lease int64) Op {
+	return Op{kind: opPut, key: key, value: value, lease: lease}
+}
 
 // OpDelete deletes key.
 func OpDelete(key string) Op { return Op{kind: opDelete, key: key} }
@@ -284,6 +292,7 @@ type wireOp struct {
 type wirePut struct {
 	Key   []byte `json:"key"`
 	Value []byte `json:"value,omitempty"`
+	Lease int64  `json:"lease,string,omitempty"`
 }
 
 type wireDelete struct {
@@ -368,7 +377,7 @@ func (c *Client) wireOps(ops []Op) ([]wireOp, error) {
 	for _, op := range ops {
 		switch op.kind {
 		case opPut:
-			out = append(out, wireOp{Put: &wirePut{Key: []byte(c.prefix + op.key), Value: op.value}})
+			out = append(out, wireOp{Put: &wirePut{Key: []byte(c.prefix + op.key), Value: op.value, Lease: op.lease}})
 		case opDelete:
 			d := &wireDelete{Key: []byte(c.prefix + op.key)}
 			if op.prefix {
@@ -496,4 +505,26 @@ func (c *Client) Compact(ctx context.Context, rev int64, physical bool) error {
 		Header Header `json:"header"`
 	}
 	return c.call(ctx, "/v3/kv/compaction", req, &resp, true)
+}
+
+// LeaseGrant asks the cluster for a lease of ttl seconds and returns its ID
+// and the TTL granted (a member may grant more than asked: never less than
+// one and a half election timeouts). Keys put under it (OpPutLeased) are
+// deleted once it expires; it is never kept alive here.
+func (c *Client) LeaseGrant(ctx context.Context, ttl int64) (id, granted int64, err error) {
+	req := struct {
+		TTL int64 `json:"TTL,string"`
+	}{ttl}
+	var resp struct {
+		ID    int64  `json:"ID,string"`
+		TTL   int64  `json:"TTL,string"`
+		Error string `json:"error"`
+	}
+	if err := c.call(ctx, "/v3/lease/grant", req, &resp, true); err != nil {
+		return 0, 0, err
+	}
+	if resp.Error != "" || resp.ID == 0 {
+		return 0, 0, fmt.Errorf("etcd lease grant: refused: %q", resp.Error)
+	}
+	return resp.ID, resp.TTL, nil
 }
