@@ -87,6 +87,7 @@ type Cluster struct {
 	kvConfig etcdkv.Config // for a client of one member (Erase)
 	prefix   string
 	head     string
+	turnKey  string // turn.go
 	server   string
 	maxOps   int
 	maxBytes int
@@ -97,6 +98,11 @@ type Cluster struct {
 	// followed is why the last Follow ended (nil while one runs or none
 	// has): CatchUp then has nothing to wait for.
 	followed error
+	// turn is the value of the turn key while this server holds the turn;
+	// seen the head as the last refused Commit saw it (turn.go).
+	turn      string
+	seen      etcdkv.KeyValue
+	turnMoved chan struct{}
 }
 
 // Dial checks cfg and returns the deployment's Cluster. It does not contact
@@ -123,9 +129,9 @@ func Dial(cfg Config) (*Cluster, error) {
 		return nil, err
 	}
 	c := &Cluster{
-		client: client, kvConfig: kvConfig, prefix: cfg.Prefix, head: headKey(cfg.Prefix), server: cfg.Server,
+		client: client, kvConfig: kvConfig, prefix: cfg.Prefix, head: headKey(cfg.Prefix), turnKey: cfg.Prefix + turnSuffix, server: cfg.Server,
 		maxOps: cmp.Or(cfg.MaxTxnOps, DefaultMaxTxnOps), maxBytes: cmp.Or(cfg.MaxRequestBytes, DefaultMaxRequestBytes),
-		moved: make(chan struct{}),
+		moved: make(chan struct{}), turnMoved: make(chan struct{}),
 	}
 	return c, nil
 }
@@ -256,11 +262,12 @@ const (
 	requestOverhead = 256
 )
 
-// txnOps turns changes into etcd operations, the head's put last (Follow
+// txnOps turns changes into etcd operations (with the turn's deletion
+// when this server holds it), the head's put last (Follow
 // knows a revision is complete when it sees the head), and checks them
 // against the members' limits.
-func (c *Cluster) txnOps(changes []change) ([]etcdkv.Op, error) {
-	ops := make([]etcdkv.Op, 0, len(changes)+1)
+func (c *Cluster) txnOps(changes []change, turn bool) ([]etcdkv.Op, error) {
+	ops := make([]etcdkv.Op, 0, len(changes)+2)
 	size := requestOverhead + len(c.head) + len(c.server) + opOverhead
 	for _, ch := range changes {
 		size += len(ch.key) + opOverhead
@@ -280,6 +287,11 @@ func (c *Cluster) txnOps(changes []change) ([]etcdkv.Op, error) {
 		default: // Delete, DeleteBucket
 			ops = append(ops, etcdkv.OpDelete(ch.key))
 		}
+	}
+	if turn {
+		// The turn ends with the change it was claimed for (turn.go).
+		ops = append(ops, etcdkv.OpDelete(c.turnKey))
+		size += len(c.turnKey) + opOverhead
 	}
 	ops = append(ops, etcdkv.OpPut(c.head, []byte(c.server)))
 	if len(ops) > c.maxOps {
@@ -307,7 +319,11 @@ func (c *Cluster) Commit(ctx context.Context, at int64, ops []kv.Op) (int64, err
 	if err != nil {
 		return 0, err
 	}
-	then, err := c.txnOps(changes)
+	if stale := c.behind(at); stale != nil {
+		return 0, stale
+	}
+	turn, held := c.turnCompare()
+	then, err := c.txnOps(changes, held)
 	if err != nil {
 		return 0, err
 	}
@@ -317,19 +333,24 @@ func (c *Cluster) Commit(ctx context.Context, at int64, ops []kv.Op) (int64, err
 		// replica loaded at a revision of the cluster's is at that
 		// revision, which may be past the head's (another deployment's
 		// writes, or none yet: a missing head's mod_revision is 0).
-		If:   []etcdkv.Compare{{Key: c.head, Target: etcdkv.ModRevision, Relation: etcdkv.Less, Number: at + 1}},
+		// And it is this server's turn, or no one's.
+		If:   []etcdkv.Compare{{Key: c.head, Target: etcdkv.ModRevision, Relation: etcdkv.Less, Number: at + 1}, turn},
 		Then: then,
-		Else: []etcdkv.Op{etcdkv.OpRange(etcdkv.RangeRequest{Key: c.head})},
+		Else: []etcdkv.Op{etcdkv.OpRange(etcdkv.RangeRequest{Key: c.head}), etcdkv.OpRange(etcdkv.RangeRequest{Key: c.turnKey})},
 	})
+	if err == nil || errors.Is(err, etcdkv.ErrConflict) {
+		c.settle(err == nil, rangeOne(resp, 1))
+	}
 	switch {
 	case errors.Is(err, etcdkv.ErrConflict):
 		conflict := &ConflictError{Writer: "an unknown writer", At: at}
-		if len(resp.Responses) == 1 && resp.Responses[0].Range != nil && len(resp.Responses[0].Range.KVs) == 1 {
-			head := resp.Responses[0].Range.KVs[0]
+		if head := rangeOne(resp, 0); head != nil {
 			conflict.Writer, conflict.Revision = string(head.Value), head.ModRevision
+			c.sawHead(head)
 		} else {
 			conflict.Writer = "a purge of the whole store" // the head is gone
 		}
+		c.takeTurn(ctx)
 		return 0, conflict
 	case errors.Is(err, etcdkv.ErrTooLarge):
 		return 0, fmt.Errorf("etcdstore: %w (raise --max-request-bytes on every member)", err)
@@ -340,6 +361,15 @@ func (c *Cluster) Commit(ctx context.Context, at int64, ops []kv.Op) (int64, err
 		return 0, uncertain("commit", err)
 	}
 	return resp.Header.Revision, nil
+}
+
+// rangeOne is the key read by the i-th operation of a refused
+// transaction's Else, nil when there is none.
+func rangeOne(resp *etcdkv.TxnResponse, i int) *etcdkv.KeyValue {
+	if resp == nil || len(resp.Responses) <= i || resp.Responses[i].Range == nil || len(resp.Responses[i].Range.KVs) != 1 {
+		return nil
+	}
+	return &resp.Responses[i].Range.KVs[0]
 }
 
 // uncertain is an error whose outcome is unknown as etcdkv.ErrUnavailable:

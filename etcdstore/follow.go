@@ -98,6 +98,9 @@ func (c *Cluster) Follow(ctx context.Context, from int64, apply func(rev int64, 
 			}
 			continue
 		}
+		if meta == entryTurn {
+			c.turnChanged()
+		}
 		if meta != 0 {
 			continue
 		}
@@ -171,7 +174,7 @@ func (c *Cluster) decodeEvent(ev etcdkv.Event) (kv.Op, entryKind, error) {
 
 // decode turns a put or deletion of an etcd key back into the Op that
 // makes it in a replica; meta says the key holds no data: it is the head
-// (entryHead) or an import's place (entryProgress). Errors name the key's length, not its bytes: keys hold index
+// (entryHead), an import's place (entryProgress) or the turn (entryTurn). Errors name the key's length, not its bytes: keys hold index
 // entries, which may be personal data.
 func (c *Cluster) decode(key string, deleted bool, value []byte) (op kv.Op, meta entryKind, err error) {
 	if len(key) < len(c.prefix) || key[:len(c.prefix)] != c.prefix {
@@ -182,7 +185,7 @@ func (c *Cluster) decode(key string, deleted bool, value []byte) (op kv.Op, meta
 		return kv.Op{}, 0, fmt.Errorf("a key of %d bytes under the prefix: %w", len(key), err)
 	}
 	switch kind {
-	case entryHead, entryProgress:
+	case entryHead, entryProgress, entryTurn:
 		return kv.Op{}, kind, nil
 	case entryKey:
 		if deleted {

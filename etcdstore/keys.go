@@ -29,8 +29,9 @@ import (
 // The head key, prefix 0x00 0x00 "head", is a key that no encoded path can
 // start with (a name's first 0x00 is followed by 0x01 or 0xFF): it is put by
 // every transaction and its mod_revision is the revision of the latest
-// change under the prefix. prefix 0x00 0x00 "import" is the other: an
-// import's place while it runs.
+// change under the prefix. prefix 0x00 0x00 "import" is another: an
+// import's place while it runs; and prefix 0x00 0x00 "turn" the server
+// whose write goes next, while one waits (turn.go).
 const (
 	escape      = 0x00
 	escapedZero = 0xFF
@@ -52,6 +53,7 @@ const (
 	entrySequence
 	entryHead
 	entryProgress // an import's place (migrate.go)
+	entryTurn     // the server whose write goes next (turn.go)
 )
 
 // appendPath appends the encoding of a bucket's path to dst.
@@ -103,6 +105,8 @@ func decodeKey(k []byte) (kind entryKind, path [][]byte, key []byte, err error) 
 		return entryHead, nil, nil, nil
 	case progressSuffix:
 		return entryProgress, nil, nil, nil
+	case turnSuffix:
+		return entryTurn, nil, nil, nil
 	}
 	var name []byte
 	for i := 0; i < len(k); i++ {

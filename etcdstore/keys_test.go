@@ -198,7 +198,7 @@ func TestCommitReducesToTheNetEffect(t *testing.T) {
 	if !slices.Equal(got, want) {
 		t.Fatalf("changes:\n%s\nwant:\n%s", strings.Join(got, "\n"), strings.Join(want, "\n"))
 	}
-	then, err := c.txnOps(changes)
+	then, err := c.txnOps(changes, false)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -230,13 +230,13 @@ func TestCommitRefusesWhatTheMembersWould(t *testing.T) {
 		}
 	}
 	// One fewer fits the default.
-	if _, err := c.txnOps(mustChanges(t, c, many[1:])); err != nil {
+	if _, err := c.txnOps(mustChanges(t, c, many[1:]), false); err != nil {
 		t.Errorf("127 puts and the head: %v", err)
 	}
 	// A member run with a larger limit takes more.
 	wide := testCluster(t, Config{MaxTxnOps: 1024, MaxRequestBytes: 4 << 20})
 	for _, ops := range [][]kv.Op{many, big} {
-		if _, err := wide.txnOps(mustChanges(t, wide, ops)); err != nil {
+		if _, err := wide.txnOps(mustChanges(t, wide, ops), false); err != nil {
 			t.Errorf("with raised limits: %v", err)
 		}
 	}

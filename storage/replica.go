@@ -23,9 +23,13 @@ import (
 // Changes made by another server arrive through ApplyReplicated.
 
 const (
-	// replicaTries bounds the runs of one write that meets a newer change
-	// on the cluster each time.
-	replicaTries = 10
+	// replicaRetryFor bounds the time one write that meets a newer change
+	// on the cluster each time is run again for. Not a count of tries:
+	// writes queued on a server are refused cheaply while its replica is
+	// behind, and servers take turns (etcdstore's turn.go), so a write
+	// behind others may be refused many times before its turn comes, and
+	// then goes.
+	replicaRetryFor = 2 * replicaTimeout
 	// replicaTimeout bounds one Commit or CatchUp: a cluster that lost its
 	// quorum is said so within it (exit 3), never waited for.
 	replicaTimeout = 5 * time.Second
@@ -84,7 +88,7 @@ func (s *Store) replicated(fn func(tx kv.Tx) error, allowEmpty bool) func(tx kv.
 }
 
 // retried runs a write (run) again after the cluster refused it for a newer
-// change, once the replica has caught up, up to replicaTries times. The
+// change, once the replica has caught up, for up to replicaRetryFor. The
 // write must leave nothing in memory before its transaction commits (an
 // OnCommit does that), nor add to what a run before it left: every write
 // of the store resets what it gathers at the start of its transaction.
@@ -92,15 +96,16 @@ func (s *Store) retried(run func() error) error {
 	if s.replica == nil {
 		return run()
 	}
+	start := time.Now()
 	for try := 1; ; try++ {
 		err := run()
 		var conflict *errConflict
 		if !errors.As(err, &conflict) {
 			return err
 		}
-		if try == replicaTries {
+		if took := time.Since(start); took >= replicaRetryFor {
 			return &StoreError{Path: s.path, Err: ErrUnavailable,
-				Detail: fmt.Sprintf("the cluster held a newer change at each of %d tries; nothing was recorded", try),
+				Detail: fmt.Sprintf("the cluster held a newer change at each of %d tries in %s; nothing was recorded", try, took.Round(time.Second)),
 				Advice: "try again"}
 		}
 		ctx, cancel := context.WithTimeout(context.Background(), replicaTimeout)
