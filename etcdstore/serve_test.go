@@ -17,6 +17,40 @@ import (
 	"rightsdesk/storage"
 )
 
+// serveReplica starts a team server named name on a replica of the
+// deployment at prefix on cl, and returns its store, its socket and a
+// client of it; all stop when the test ends. The first server of a new
+// deployment gives the cluster its schema and the team table, peer() its
+// first admin; the others load both.
+func serveReplica(t testing.TB, cl *etcdtest.Cluster, prefix, name string, clock cases.Clock, peer func() server.Peer) (*storage.Store, string, *server.Client) {
+	t.Helper()
+	c, err := etcdstore.Dial(etcdstore.Config{Endpoints: cl.Endpoints(), Prefix: prefix, Server: name})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(c.Close)
+	st, followed, stop, err := etcdstore.OpenReplica(context.Background(), t.TempDir()+"/cases.db",
+		storage.Options{Clock: clock, IDsPerOrganisation: true}, c)
+	if err != nil {
+		t.Fatalf("%s: open the replica: %v", name, err)
+	}
+	t.Cleanup(func() {
+		select {
+		case err := <-followed:
+			t.Errorf("%s: following ended while serving: %v", name, err)
+		default:
+		}
+		stop()
+	})
+	socket, _ := servertest.StartServer(t, server.Config{Store: st, Clock: clock}, peer)
+	client, err := server.Dial(socket, server.DialOptions{ServiceUID: -1})
+	if err != nil {
+		t.Fatalf("%s: dial: %v", name, err)
+	}
+	t.Cleanup(func() { client.Close() })
+	return st, socket, client
+}
+
 // TestTwoServersOneCluster is issue 21's team in two places: two team
 // servers, each with its own replica, on one three-member cluster. A case
 // added through one is pushed to an app subscribed to the other (the
@@ -28,31 +62,7 @@ func TestTwoServersOneCluster(t *testing.T) {
 	peer := func() server.Peer { return dave }
 	clock := cases.SystemClock{}
 	serve := func(name string) (*storage.Store, *server.Client) {
-		t.Helper()
-		c, err := etcdstore.Dial(etcdstore.Config{Endpoints: cl.Endpoints(), Prefix: "rightsdesk/two/", Server: name})
-		if err != nil {
-			t.Fatal(err)
-		}
-		t.Cleanup(c.Close)
-		st, followed, stop, err := etcdstore.OpenReplica(context.Background(), t.TempDir()+"/cases.db",
-			storage.Options{Clock: clock, IDsPerOrganisation: true}, c)
-		if err != nil {
-			t.Fatalf("%s: open the replica: %v", name, err)
-		}
-		t.Cleanup(func() {
-			select {
-			case err := <-followed:
-				t.Errorf("%s: following ended while serving: %v", name, err)
-			default:
-			}
-			stop()
-		})
-		socket, _ := servertest.StartServer(t, server.Config{Store: st, Clock: clock}, peer)
-		client, err := server.Dial(socket, server.DialOptions{ServiceUID: -1})
-		if err != nil {
-			t.Fatalf("%s: dial: %v", name, err)
-		}
-		t.Cleanup(func() { client.Close() })
+		st, _, client := serveReplica(t, cl, "rightsdesk/two/", name, clock, peer)
 		return st, client
 	}
 	// The first server of a new team gives the cluster its schema and the

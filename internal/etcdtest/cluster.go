@@ -19,7 +19,7 @@ import (
 
 // Cluster is a running (or partly stopped) etcd cluster.
 type Cluster struct {
-	t *testing.T
+	t testing.TB
 	// Members are the cluster's members, in the order of their names
 	// m0, m1...
 	Members []*Member
@@ -42,7 +42,7 @@ type Member struct {
 // FreePorts reserves n distinct loopback ports. They are closed before etcd
 // binds them, so another process could in principle take one in between;
 // on loopback in a test run that window is a few milliseconds.
-func FreePorts(t *testing.T, n int) []int {
+func FreePorts(t testing.TB, n int) []int {
 	t.Helper()
 	var listeners []net.Listener
 	var ports []int
@@ -63,7 +63,7 @@ func FreePorts(t *testing.T, n int) []int {
 // Start starts a cluster of n members and waits until it has a
 // leader. With tls set, the members' client URLs are HTTPS and require a
 // client certificate signed by tls's CA.
-func Start(t *testing.T, n int, tls *TLS) *Cluster {
+func Start(t testing.TB, n int, tls *TLS) *Cluster {
 	t.Helper()
 	c := &Cluster{t: t, TLS: tls}
 	ports := FreePorts(t, 2*n)
