@@ -190,13 +190,13 @@ func addCases(t *testing.T, st *storage.Store, n int) []string {
 // afterwards), how many of its writes failed, and how many of those had
 // been made after all.
 type noteLog struct {
-	revs     []int
-	failures int
-	kinds    map[string]int // failureKind's
-	madeAnd  int // failed writes whose note was found on the case
+	revs         []int
+	failures     int
+	kinds        map[string]int // failureKind's
+	madeAfterAll int            // failed writes whose note was found on the case
 	// first is the case's revision before the writer's first note.
 	first int
-	// acked are the instants (since the kill) of the acknowledgements
+	// ackedAfterKill are the instants (since the kill) of the acknowledgements
 	// of writes started after the kill.
 	ackedAfterKill []time.Duration
 	// lastFailure is how long after the kill the last write failed for
@@ -331,7 +331,7 @@ func (run *sigkillRun) failed(ctx context.Context, r *sigkillReplica, id, text s
 	}
 	events := l.Case.Events
 	if last := events[len(events)-1]; last.Kind == cases.EventNoted && last.Text == text {
-		out.madeAnd++
+		out.madeAfterAll++
 		return true, nil
 	}
 	if conflict != nil {
@@ -367,7 +367,7 @@ func (run *sigkillRun) report(t *testing.T, out []noteLog, elapsed time.Duration
 	for _, o := range out {
 		total += len(o.revs)
 		failures += o.failures
-		made += o.madeAnd
+		made += o.madeAfterAll
 		for k, n := range o.kinds {
 			kinds[k] += n
 		}
