@@ -11,6 +11,7 @@ import (
 	"path/filepath"
 	"strings"
 	"sync"
+	"syscall"
 	"testing"
 	"time"
 
@@ -24,6 +25,11 @@ type Cluster struct {
 	// m0, m1...
 	Members []*Member
 	TLS     *TLS // nil for plain HTTP
+
+	// processes: each member runs in a process of its own
+	// (StartProcesses), which starts gets to start.
+	processes bool
+	starts    chan func()
 }
 
 // Member is one member: its fixed ports and data folder survive a stop,
@@ -37,6 +43,7 @@ type Member struct {
 
 	mu   sync.Mutex
 	etcd *embed.Etcd
+	proc *process // in a cluster of processes
 }
 
 // FreePorts reserves n distinct loopback ports. They are closed before etcd
@@ -65,13 +72,33 @@ func FreePorts(t testing.TB, n int) []int {
 // client certificate signed by tls's CA.
 func Start(t testing.TB, n int, tls *TLS) *Cluster {
 	t.Helper()
+	c := newCluster(t, n, tls)
+	// The members wait for each other's first contact, so they start
+	// together.
+	errs := make(chan error, n)
+	for _, m := range c.Members {
+		go func() { errs <- c.start(m, c.initialCluster()) }()
+	}
+	for range n {
+		if err := <-errs; err != nil {
+			c.stopAll()
+			t.Fatalf("start the cluster: %v", err)
+		}
+	}
+	t.Cleanup(c.stopAll)
+	return c
+}
+
+// newCluster makes the members of a cluster of n: their names, ports and
+// folders.
+func newCluster(t *testing.T, n int, tls *TLS) *Cluster {
+	t.Helper()
 	c := &Cluster{t: t, TLS: tls}
 	ports := FreePorts(t, 2*n)
 	scheme := "http"
 	if tls != nil {
 		scheme = "https"
 	}
-	var initial []string
 	for i := range n {
 		m := &Member{
 			Name:      fmt.Sprintf("m%d", i),
@@ -81,22 +108,7 @@ func Start(t testing.TB, n int, tls *TLS) *Cluster {
 			PeerURL:   url.URL{Scheme: "http", Host: fmt.Sprintf("127.0.0.1:%d", ports[2*i+1])},
 		}
 		c.Members = append(c.Members, m)
-		initial = append(initial, m.Name+"="+m.PeerURL.String())
 	}
-	initialCluster := strings.Join(initial, ",")
-	// The members wait for each other's first contact, so they start
-	// together.
-	errs := make(chan error, n)
-	for _, m := range c.Members {
-		go func() { errs <- c.start(m, initialCluster) }()
-	}
-	for range n {
-		if err := <-errs; err != nil {
-			c.stopAll()
-			t.Fatalf("start the cluster: %v", err)
-		}
-	}
-	t.Cleanup(c.stopAll)
 	return c
 }
 
@@ -147,6 +159,10 @@ func (c *Cluster) start(m *Member, initialCluster string) error {
 
 // Stop stops member i (gracefully: its data stays in its folder).
 func (c *Cluster) Stop(i int) {
+	if c.processes {
+		c.stopProcess(i, syscall.SIGTERM)
+		return
+	}
 	m := c.Members[i]
 	m.mu.Lock()
 	e := m.etcd
@@ -157,11 +173,16 @@ func (c *Cluster) Stop(i int) {
 	}
 }
 
-// Kill stops member i abruptly, the nearest an in-process member comes to
-// SIGKILL: its raft node stops at once, without handing its leadership
-// over (which Stop does) nor finishing what it was proposing; then its
-// listeners close. Its data stays in its folder for Restart.
+// Kill stops member i abruptly. A member process is sent SIGKILL. An
+// in-process member is stopped the nearest it comes to that: its raft node
+// stops at once, without handing its leadership over (which Stop does)
+// nor finishing what it was proposing; then its listeners close. Its data
+// stays in its folder for Restart.
 func (c *Cluster) Kill(i int) {
+	if c.processes {
+		c.stopProcess(i, syscall.SIGKILL)
+		return
+	}
 	m := c.Members[i]
 	m.mu.Lock()
 	e := m.etcd
@@ -179,6 +200,12 @@ func (c *Cluster) Kill(i int) {
 func (c *Cluster) Restart(i int) {
 	c.t.Helper()
 	m := c.Members[i]
+	if c.processes {
+		if err := c.startProcess(m, true); err != nil {
+			c.t.Fatalf("restart member %s: %v", m.Name, err)
+		}
+		return
+	}
 	cfg := c.config(m, c.initialCluster())
 	cfg.ClusterState = embed.ClusterStateFlagExisting
 	e, err := embed.StartEtcd(cfg)
@@ -193,6 +220,10 @@ func (c *Cluster) Restart(i int) {
 // WaitReady waits until member i has joined its cluster again.
 func (c *Cluster) WaitReady(i int) {
 	c.t.Helper()
+	if c.processes {
+		c.waitProcessReady(i)
+		return
+	}
 	m := c.Members[i]
 	m.mu.Lock()
 	e := m.etcd
@@ -268,6 +299,9 @@ func (c *Cluster) MembersHolding(b []byte) int {
 // Leader is the index of the member that leads the cluster now, -1 when
 // no running member is the leader.
 func (c *Cluster) Leader() int {
+	if c.processes {
+		return c.processLeader()
+	}
 	for i, m := range c.Members {
 		m.mu.Lock()
 		e := m.etcd
