@@ -77,6 +77,9 @@ type RangeRequest struct {
 	Revision int64
 	// CountOnly returns the number of keys and no keys.
 	CountOnly bool
+	// KeysOnly returns the keys without their values: for listing keys
+	// whose values are large (etcdstore's chunks).
+	KeysOnly bool
 }
 
 // RangeResponse holds the keys read, in key order.
@@ -95,6 +98,7 @@ type wireRange struct {
 	Limit     int64  `json:"limit,string,omitempty"`
 	Revision  int64  `json:"revision,string,omitempty"`
 	CountOnly bool   `json:"count_only,omitempty"`
+	KeysOnly  bool   `json:"keys_only,omitempty"`
 }
 
 type wireRangeResponse struct {
@@ -111,7 +115,7 @@ func (c *Client) wireRange(r RangeRequest) (wireRange, error) {
 	if r.Limit < 0 || r.Revision < 0 {
 		return wireRange{}, errors.New("etcd range: negative limit or revision")
 	}
-	w := wireRange{Key: []byte(c.prefix + r.Key), Limit: r.Limit, Revision: r.Revision, CountOnly: r.CountOnly}
+	w := wireRange{Key: []byte(c.prefix + r.Key), Limit: r.Limit, Revision: r.Revision, CountOnly: r.CountOnly, KeysOnly: r.KeysOnly}
 	switch {
 	case r.Prefix:
 		w.Key, w.RangeEnd = prefixRange(w.Key)
@@ -238,14 +242,16 @@ type wireCompare struct {
 }
 
 // Op is one operation of a transaction: made by OpPut, OpDelete,
-// OpDeletePrefix or OpRange.
+// OpDeletePrefix, OpDeleteRange or OpRange.
 type Op struct {
 	kind  opKind
 	key   string
 	value []byte
 	rng   RangeRequest
-	// prefix: a delete of every key under key.
+	// prefix: a delete of every key under key; end: of every key in
+	// [key, end).
 	prefix bool
+	end    string
 }
 
 type opKind int
@@ -264,6 +270,9 @@ func OpDelete(key string) Op { return Op{kind: opDelete, key: key} }
 
 // OpDeletePrefix deletes every key that starts with prefix.
 func OpDeletePrefix(prefix string) Op { return Op{kind: opDelete, key: prefix, prefix: true} }
+
+// OpDeleteRange deletes every key in [key, end); end must sort after key.
+func OpDeleteRange(key, end string) Op { return Op{kind: opDelete, key: key, end: end} }
 
 // OpRange reads keys inside the transaction, at its revision (r.Revision
 // must be 0).
@@ -365,8 +374,14 @@ func (c *Client) wireOps(ops []Op) ([]wireOp, error) {
 			out = append(out, wireOp{Put: &wirePut{Key: []byte(c.prefix + op.key), Value: op.value}})
 		case opDelete:
 			d := &wireDelete{Key: []byte(c.prefix + op.key)}
-			if op.prefix {
+			switch {
+			case op.prefix:
 				d.Key, d.RangeEnd = prefixRange(d.Key)
+			case op.end != "":
+				if op.end <= op.key {
+					return nil, fmt.Errorf("etcd txn: a delete range that ends (%d bytes) before it starts (%d bytes)", len(op.end), len(op.key))
+				}
+				d.RangeEnd = []byte(c.prefix + op.end)
 			}
 			out = append(out, wireOp{DeleteRange: d})
 		case opRange:
@@ -379,7 +394,7 @@ func (c *Client) wireOps(ops []Op) ([]wireOp, error) {
 			}
 			out = append(out, wireOp{Range: &r})
 		default:
-			return nil, errors.New("etcd txn: an operation not made by OpPut, OpDelete, OpDeletePrefix or OpRange")
+			return nil, errors.New("etcd txn: an operation not made by OpPut, OpDelete, OpDeletePrefix, OpDeleteRange or OpRange")
 		}
 	}
 	return out, nil
