@@ -29,8 +29,9 @@ import (
 // The head key, prefix 0x00 0x00 "head", is a key that no encoded path can
 // start with (a name's first 0x00 is followed by 0x01 or 0xFF): it is put by
 // every transaction and its mod_revision is the revision of the latest
-// change under the prefix. prefix 0x00 0x00 "import" is the other: an
-// import's place while it runs.
+// change under the prefix. prefix 0x00 0x00 "import" is another: an
+// import's place while it runs; and prefix 0x00 0x00 "chunk/" starts the
+// chunks of large values (chunks.go), which sort before both.
 const (
 	escape      = 0x00
 	escapedZero = 0xFF
