@@ -33,6 +33,7 @@ func TestChunks(t *testing.T) {
 		{"ValuesStartingWithTheMark", testMarkedValues},
 		{"DamagedChunk", testDamagedChunk},
 		{"TamperedUploadIsRefused", testTamperedUpload},
+		{"UploadOutlivesTheWriteDeadline", testUploadDeadline},
 		{"ImportLargeValue", testImportLargeValue},
 		{"OrphansSwept", testOrphansSwept},
 		{"LargeAttachment", testLargeAttachment},
@@ -213,6 +214,35 @@ func testTamperedUpload(t *testing.T, cl *etcdtest.Cluster) {
 		if !bytes.Equal(valueIn(t, late.db, k), value) {
 			t.Errorf("%s: the value written again does not read back", k)
 		}
+	}
+}
+
+// A write's deadline (the store gives each Commit 5 s) bounds its
+// transaction, not the uploads of its chunks before it: a Commit whose
+// uploads end after its context's deadline (made sure of by a pause after
+// them) still commits, its transaction given the time the context had.
+func testUploadDeadline(t *testing.T, cl *etcdtest.Cluster) {
+	const prefix = "chunks/deadline/"
+	a := newReplica(t, cl, prefix, "site-a")
+	value := seededBytes(14, 2*chunkSize+1)
+	const deadline = 2 * time.Second
+	ctx, cancel := context.WithTimeout(context.Background(), deadline)
+	defer cancel()
+	a.c.afterUpload = func() { <-ctx.Done() }
+	defer func() { a.c.afterUpload = nil }()
+	start := time.Now()
+	rev, err := a.c.Commit(ctx, a.revision(), []kv.Op{
+		{Kind: kv.CreateBucket, Path: [][]byte{attached}},
+		{Kind: kv.Put, Path: [][]byte{attached}, Key: []byte("scan"), Value: value},
+	})
+	if err != nil {
+		t.Fatalf("a commit whose uploads ended after its deadline of %v: %v after %v", deadline, err, time.Since(start))
+	}
+	t.Logf("a commit whose uploads ended after its deadline of %v: revision %d after %v", deadline, rev, time.Since(start).Round(time.Millisecond))
+	late := newReplica(t, cl, prefix, "late")
+	late.catchUp(testContext(t, time.Minute))
+	if !bytes.Equal(valueIn(t, late.db, "scan"), value) {
+		t.Error("the value committed does not read back")
 	}
 }
 
