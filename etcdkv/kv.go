@@ -81,6 +81,9 @@ type RangeRequest struct {
 	// asking the leader: a read of what that member holds, which may be
 	// behind the cluster, and the way to ask a member what it still keeps.
 	Serializable bool
+	// KeysOnly returns the keys without their values: for listing keys
+	// whose values are large (etcdstore's chunks).
+	KeysOnly bool
 }
 
 // RangeResponse holds the keys read, in key order.
@@ -101,6 +104,7 @@ type wireRange struct {
 	CountOnly bool   `json:"count_only,omitempty"`
 	// Serializable is the gateway's name of RangeRequest.Serializable.
 	Serializable bool `json:"serializable,omitempty"`
+	KeysOnly     bool `json:"keys_only,omitempty"`
 }
 
 type wireRangeResponse struct {
@@ -117,7 +121,7 @@ func (c *Client) wireRange(r RangeRequest) (wireRange, error) {
 	if r.Limit < 0 || r.Revision < 0 {
 		return wireRange{}, errors.New("etcd range: negative limit or revision")
 	}
-	w := wireRange{Key: []byte(c.prefix + r.Key), Limit: r.Limit, Revision: r.Revision, CountOnly: r.CountOnly, Serializable: r.Serializable}
+	w := wireRange{Key: []byte(c.prefix + r.Key), Limit: r.Limit, Revision: r.Revision, CountOnly: r.CountOnly, Serializable: r.Serializable, KeysOnly: r.KeysOnly}
 	switch {
 	case r.Prefix:
 		w.Key, w.RangeEnd = prefixRange(w.Key)
@@ -244,14 +248,16 @@ type wireCompare struct {
 }
 
 // Op is one operation of a transaction: made by OpPut, OpDelete,
-// OpDeletePrefix or OpRange.
+// OpDeletePrefix, OpDeleteRange or OpRange.
 type Op struct {
 	kind  opKind
 	key   string
 	value []byte
 	rng   RangeRequest
-	// prefix: a delete of every key under key.
+	// prefix: a delete of every key under key; end: of every key in
+	// [key, end).
 	prefix bool
+	end    string
 	// lease: a put's key is deleted when this lease expires (0: never).
 	lease int64
 }
@@ -278,6 +284,9 @@ func OpDelete(key string) Op { return Op{kind: opDelete, key: key} }
 
 // OpDeletePrefix deletes every key that starts with prefix.
 func OpDeletePrefix(prefix string) Op { return Op{kind: opDelete, key: prefix, prefix: true} }
+
+// OpDeleteRange deletes every key in [key, end); end must sort after key.
+func OpDeleteRange(key, end string) Op { return Op{kind: opDelete, key: key, end: end} }
 
 // OpRange reads keys inside the transaction, at its revision (r.Revision
 // must be 0).
@@ -380,8 +389,14 @@ func (c *Client) wireOps(ops []Op) ([]wireOp, error) {
 			out = append(out, wireOp{Put: &wirePut{Key: []byte(c.prefix + op.key), Value: op.value, Lease: op.lease}})
 		case opDelete:
 			d := &wireDelete{Key: []byte(c.prefix + op.key)}
-			if op.prefix {
+			switch {
+			case op.prefix:
 				d.Key, d.RangeEnd = prefixRange(d.Key)
+			case op.end != "":
+				if op.end <= op.key {
+					return nil, fmt.Errorf("etcd txn: a delete range that ends (%d bytes) before it starts (%d bytes)", len(op.end), len(op.key))
+				}
+				d.RangeEnd = []byte(c.prefix + op.end)
 			}
 			out = append(out, wireOp{DeleteRange: d})
 		case opRange:
@@ -394,7 +409,7 @@ func (c *Client) wireOps(ops []Op) ([]wireOp, error) {
 			}
 			out = append(out, wireOp{Range: &r})
 		default:
-			return nil, errors.New("etcd txn: an operation not made by OpPut, OpDelete, OpDeletePrefix or OpRange")
+			return nil, errors.New("etcd txn: an operation not made by OpPut, OpDelete, OpDeletePrefix, OpDeleteRange or OpRange")
 		}
 	}
 	return out, nil

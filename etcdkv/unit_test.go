@@ -87,3 +87,27 @@ func TestGatewayFailures(t *testing.T) {
 		}
 	}
 }
+
+// A delete range and a keys-only range reach the gateway as etcd's
+// range_end and keys_only, under the client's prefix; a range that ends
+// before it starts is refused before it is sent.
+func TestDeleteRangeAndKeysOnlyOnTheWire(t *testing.T) {
+	c := &Client{prefix: "p/"}
+	ops, err := c.wireOps([]Op{OpDeleteRange("a", "b"), OpDelete("k")})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if d := ops[0].DeleteRange; d == nil || string(d.Key) != "p/a" || string(d.RangeEnd) != "p/b" {
+		t.Errorf("OpDeleteRange(a, b): %+v, want [p/a, p/b)", d)
+	}
+	if d := ops[1].DeleteRange; d == nil || string(d.Key) != "p/k" || d.RangeEnd != nil {
+		t.Errorf("OpDelete(k): %+v, want p/k alone", d)
+	}
+	if _, err := c.wireOps([]Op{OpDeleteRange("b", "a")}); err == nil {
+		t.Error("a delete range ending before its start was accepted")
+	}
+	w, err := c.wireRange(RangeRequest{Key: "a", End: "b", KeysOnly: true})
+	if err != nil || !w.KeysOnly || string(w.RangeEnd) != "p/b" {
+		t.Errorf("keys-only range: %+v %v", w, err)
+	}
+}

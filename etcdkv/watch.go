@@ -55,11 +55,22 @@ func (w *Watcher) Err() error {
 // same one when it comes back), so that no change is lost nor delivered
 // twice. It keeps trying while members are unreachable, until ctx ends.
 func (c *Client) Watch(ctx context.Context, prefix string, fromRevision int64) *Watcher {
+	key, end := prefixRange([]byte(c.prefix + prefix))
+	return c.watchRange(ctx, key, end, fromRevision)
+}
+
+// WatchRange is Watch on the keys in [key, end) rather than under a
+// prefix: for a part of a prefix (etcdstore leaves its chunks out).
+func (c *Client) WatchRange(ctx context.Context, key, end string, fromRevision int64) *Watcher {
+	return c.watchRange(ctx, []byte(c.prefix+key), []byte(c.prefix+end), fromRevision)
+}
+
+func (c *Client) watchRange(ctx context.Context, key, end []byte, fromRevision int64) *Watcher {
 	w := &Watcher{events: make(chan Event), done: make(chan struct{})}
 	go func() {
 		defer close(w.done)
 		defer close(w.events)
-		w.err = c.watch(ctx, prefix, fromRevision, w.events)
+		w.err = c.watch(ctx, key, end, fromRevision, w.events)
 	}()
 	return w
 }
@@ -83,8 +94,7 @@ type wireWatchMessage struct {
 // another member for.
 var errStreamEnded = errors.New("watch stream ended")
 
-func (c *Client) watch(ctx context.Context, prefix string, next int64, out chan<- Event) error {
-	key, end := prefixRange([]byte(c.prefix + prefix))
+func (c *Client) watch(ctx context.Context, key, end []byte, next int64, out chan<- Event) error {
 	failures := 0
 	for {
 		endpoints := c.order()

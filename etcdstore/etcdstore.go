@@ -39,12 +39,15 @@ import (
 // (rightsdesk 011a12b, each command's file diffed key by key): an action
 // on a case 13-34 etcd operations of 3-9 KB (note 13, add with one right
 // 18, with three 34); an attachment is one value of the file's whole size
-// (0.9 MB file: 15 operations, 0.9 MB), until issue 21's 1 MiB chunks; a
-// demo of 400 cases 4,510 operations, 1.4 MB; a purge of 1,346 closed cases
-// in its one transaction (purge.go: up to 2,000) 27,269 operations, 8.3 MB.
-// Members run with --max-txn-ops 8192 and --max-request-bytes 10485760
-// (10 MiB) take every action, attachments of up to 10 MB and demo batches;
-// a purge on etcd must cut its transactions to about 300 cases.
+// (0.9 MB file: 15 operations, 0.9 MB), in chunks of 1 MiB over 1 MiB
+// (chunks.go), which go in the transaction when they fit and are uploaded
+// before it otherwise; a demo of 400 cases 4,510 operations, 1.4 MB; a
+// purge of 1,346 closed cases in its one transaction (purge.go: up to
+// 2,000) 27,269 operations, 8.3 MB. Members run with --max-txn-ops 8192
+// and --max-request-bytes 10485760 (10 MiB) take every action, demo
+// batches and attachments of any size (etcd's defaults take attachments
+// of up to 127 MiB: a compare for each chunk uploaded); a purge on etcd
+// must cut its transactions to about 300 cases.
 const (
 	// DefaultMaxTxnOps is etcd's --max-txn-ops default: the operations of
 	// one transaction.
@@ -83,7 +86,10 @@ type Config struct {
 // sees it: CatchUp waits for what its Follow applied, so a replica has a
 // Cluster of its own. It is safe for concurrent use.
 type Cluster struct {
-	client   *etcdkv.Client
+	client *etcdkv.Client
+	// bulk is a client for the requests that carry a large value's chunks
+	// (chunkTimeout each).
+	bulk     *etcdkv.Client
 	kvConfig etcdkv.Config // for a client of one member (Erase)
 	prefix   string
 	head     string
@@ -103,6 +109,16 @@ type Cluster struct {
 	turn      string
 	seen      etcdkv.KeyValue
 	turnMoved chan struct{}
+	// ownRev is the revision of the last change Commit made with large
+	// values, own those values by etcd key, until Follow takes that
+	// revision: it gives them to apply rather than read back the chunks
+	// this server has just written.
+	ownRev int64
+	own    map[string][]byte
+
+	// afterUpload, when a test sets it, runs between a commit's chunk
+	// uploads and its transaction.
+	afterUpload func()
 }
 
 // Dial checks cfg and returns the deployment's Cluster. It does not contact
@@ -128,8 +144,14 @@ func Dial(cfg Config) (*Cluster, error) {
 	if err != nil {
 		return nil, err
 	}
+	bulkConfig := kvConfig
+	bulkConfig.Timeout = chunkTimeout
+	bulk, err := etcdkv.New(bulkConfig)
+	if err != nil {
+		return nil, err
+	}
 	c := &Cluster{
-		client: client, kvConfig: kvConfig, prefix: cfg.Prefix, head: headKey(cfg.Prefix), turnKey: cfg.Prefix + turnSuffix, server: cfg.Server,
+		client: client, bulk: bulk, kvConfig: kvConfig, prefix: cfg.Prefix, head: headKey(cfg.Prefix), turnKey: cfg.Prefix + turnSuffix, server: cfg.Server,
 		maxOps: cmp.Or(cfg.MaxTxnOps, DefaultMaxTxnOps), maxBytes: cmp.Or(cfg.MaxRequestBytes, DefaultMaxRequestBytes),
 		moved: make(chan struct{}), turnMoved: make(chan struct{}),
 	}
@@ -137,7 +159,10 @@ func Dial(cfg Config) (*Cluster, error) {
 }
 
 // Close releases the cluster's idle connections.
-func (c *Cluster) Close() { c.client.Close() }
+func (c *Cluster) Close() {
+	c.client.Close()
+	c.bulk.Close()
+}
 
 var _ kv.Replicator = (*Cluster)(nil)
 
@@ -190,6 +215,9 @@ func (c *Cluster) changes(ops []kv.Op) ([]change, error) {
 	var out []change
 	set := func(key string, op kv.Op) {
 		if i, ok := last[key]; ok {
+			// What the cluster holds is what the key held before the
+			// transaction's first op on it.
+			op.Replaced = out[i].op.Replaced
 			out[i].op = op
 			return
 		}
@@ -262,19 +290,41 @@ const (
 	requestOverhead = 256
 )
 
+// commitPlan is a Commit's etcd operations: those of its transaction,
+// the head's put last (Follow knows a revision is complete when it sees the
+// head), and the chunks of large values that did not fit in it, in
+// batches that each fit in a transaction of their own, to upload first.
+type commitPlan struct {
+	then    []etcdkv.Op
+	uploads [][]chunk
+	// large are the values kept in chunks, by etcd key.
+	large map[string][]byte
+}
+
 // txnOps turns changes into etcd operations (with the turn's deletion
-// when this server holds it), the head's put last (Follow
-// knows a revision is complete when it sees the head), and checks them
-// against the members' limits.
-func (c *Cluster) txnOps(changes []change, turn bool) ([]etcdkv.Op, error) {
+// when this server holds it) and checks them against the members' limits.
+func (c *Cluster) txnOps(changes []change, turn bool) (*commitPlan, error) {
 	ops := make([]etcdkv.Op, 0, len(changes)+2)
+	var chunks []chunk
+	large := map[string][]byte{}
 	size := requestOverhead + len(c.head) + len(c.server) + opOverhead
 	for _, ch := range changes {
 		size += len(ch.key) + opOverhead
 		switch ch.op.Kind {
 		case kv.Put:
-			ops = append(ops, etcdkv.OpPut(ch.key, ch.op.Value))
-			size += len(ch.op.Value)
+			v, valueChunks, sum := c.stored(ch.key, ch.op.Value)
+			ops = append(ops, etcdkv.OpPut(ch.key, v))
+			size += len(v)
+			chunks = append(chunks, valueChunks...)
+			if valueChunks != nil {
+				large[ch.key] = ch.op.Value
+			}
+			old, oldSize := c.oldChunks(ch.key, ch.op.Replaced, sum)
+			ops, size = append(ops, old...), size+oldSize
+		case kv.Delete:
+			ops = append(ops, etcdkv.OpDelete(ch.key))
+			old, oldSize := c.oldChunks(ch.key, ch.op.Replaced, nil)
+			ops, size = append(ops, old...), size+oldSize
 		case kv.CreateBucket:
 			ops = append(ops, etcdkv.OpPut(ch.key, nil))
 		case kv.SetSequence:
@@ -284,7 +334,7 @@ func (c *Cluster) txnOps(changes []change, turn bool) ([]etcdkv.Op, error) {
 				ops = append(ops, etcdkv.OpPut(ch.key, binary.BigEndian.AppendUint64(nil, ch.op.Seq)))
 				size += 8
 			}
-		default: // Delete, DeleteBucket
+		default: // DeleteBucket
 			ops = append(ops, etcdkv.OpDelete(ch.key))
 		}
 	}
@@ -293,14 +343,56 @@ func (c *Cluster) txnOps(changes []change, turn bool) ([]etcdkv.Op, error) {
 		ops = append(ops, etcdkv.OpDelete(c.turnKey))
 		size += len(c.turnKey) + opOverhead
 	}
-	ops = append(ops, etcdkv.OpPut(c.head, []byte(c.server)))
-	if len(ops) > c.maxOps {
-		return nil, &LimitError{Flag: "--max-txn-ops", Need: len(ops), Limit: c.maxOps}
+	p, err := c.fit(ops, size, chunks)
+	if err != nil {
+		return nil, err
+	}
+	p.large = large
+	return p, nil
+}
+
+// fit puts the chunks in the transaction (before the rest) when the
+// members' limits allow, else in upload batches; the transaction then has
+// a compare for each chunk, and etcd counts a transaction's compares
+// against --max-txn-ops on their own.
+func (c *Cluster) fit(ops []etcdkv.Op, size int, chunks []chunk) (*commitPlan, error) {
+	head := etcdkv.OpPut(c.head, []byte(c.server))
+	chunkBytes := 0
+	for _, ch := range chunks {
+		chunkBytes += ch.size()
+	}
+	if len(ops)+len(chunks)+1 <= c.maxOps && size+chunkBytes <= c.maxBytes {
+		then := make([]etcdkv.Op, 0, len(chunks)+len(ops)+1)
+		for _, ch := range chunks {
+			then = append(then, etcdkv.OpPut(ch.key, ch.value))
+		}
+		return &commitPlan{then: append(append(then, ops...), head)}, nil
+	}
+	p := &commitPlan{then: append(ops, head)}
+	for _, ch := range chunks {
+		size += len(ch.key) + opOverhead // its compare
+	}
+	if len(p.then) > c.maxOps || 1+len(chunks) > c.maxOps {
+		return nil, &LimitError{Flag: "--max-txn-ops", Need: max(len(p.then), 1+len(chunks)), Limit: c.maxOps}
 	}
 	if size > c.maxBytes {
 		return nil, &LimitError{Flag: "--max-request-bytes", Need: size, Limit: c.maxBytes}
 	}
-	return ops, nil
+	var batch []chunk
+	batchSize := requestOverhead
+	for _, ch := range chunks {
+		if requestOverhead+ch.size() > c.maxBytes {
+			return nil, &LimitError{Flag: "--max-request-bytes", Need: requestOverhead + ch.size(), Limit: c.maxBytes}
+		}
+		if len(batch) > 0 && (len(batch)+1 > c.maxOps || batchSize+ch.size() > c.maxBytes) {
+			p.uploads, batch, batchSize = append(p.uploads, batch), nil, requestOverhead
+		}
+		batch, batchSize = append(batch, ch), batchSize+ch.size()
+	}
+	if len(batch) > 0 {
+		p.uploads = append(p.uploads, batch)
+	}
+	return p, nil
 }
 
 // Commit makes ops on the cluster as one transaction if the latest change
@@ -323,19 +415,36 @@ func (c *Cluster) Commit(ctx context.Context, at int64, ops []kv.Op) (int64, err
 		return 0, stale
 	}
 	turn, held := c.turnCompare()
-	then, err := c.txnOps(changes, held)
+	p, err := c.txnOps(changes, held)
 	if err != nil {
 		return 0, err
 	}
+	// The store has not changed since the revision the replica applied:
+	// the head, put by every change, is no newer than at. A replica loaded
+	// at a revision of the cluster's is at that revision, which may be
+	// past the head's (another deployment's writes, or none yet: a missing
+	// head's mod_revision is 0). And it is this server's turn, or no one's
+	// (turn.go).
+	compares := []etcdkv.Compare{{Key: c.head, Target: etcdkv.ModRevision, Relation: etcdkv.Less, Number: at + 1}, turn}
+	if len(p.uploads) > 0 {
+		deadline, bounded := ctx.Deadline()
+		budget := time.Until(deadline)
+		uploaded, err := c.upload(ctx, p.uploads)
+		if err != nil {
+			return 0, err
+		}
+		compares = append(compares, uploaded...)
+		if bounded {
+			// The transaction gets the time ctx had when the uploads
+			// began: its deadline is one request's, not theirs.
+			var cancel context.CancelFunc
+			ctx, cancel = context.WithTimeout(context.WithoutCancel(ctx), budget)
+			defer cancel()
+		}
+	}
 	resp, err := c.client.Txn(ctx, etcdkv.Txn{
-		// The store has not changed since the revision the replica
-		// applied: the head, put by every change, is no newer than at. A
-		// replica loaded at a revision of the cluster's is at that
-		// revision, which may be past the head's (another deployment's
-		// writes, or none yet: a missing head's mod_revision is 0).
-		// And it is this server's turn, or no one's.
-		If:   []etcdkv.Compare{{Key: c.head, Target: etcdkv.ModRevision, Relation: etcdkv.Less, Number: at + 1}, turn},
-		Then: then,
+		If:   compares,
+		Then: p.then,
 		Else: []etcdkv.Op{etcdkv.OpRange(etcdkv.RangeRequest{Key: c.head}), etcdkv.OpRange(etcdkv.RangeRequest{Key: c.turnKey})},
 	})
 	if err == nil || errors.Is(err, etcdkv.ErrConflict) {
@@ -343,12 +452,9 @@ func (c *Cluster) Commit(ctx context.Context, at int64, ops []kv.Op) (int64, err
 	}
 	switch {
 	case errors.Is(err, etcdkv.ErrConflict):
-		conflict := &ConflictError{Writer: "an unknown writer", At: at}
+		conflict := conflictOf(resp, at)
 		if head := rangeOne(resp, 0); head != nil {
-			conflict.Writer, conflict.Revision = string(head.Value), head.ModRevision
 			c.sawHead(head)
-		} else {
-			conflict.Writer = "a purge of the whole store" // the head is gone
 		}
 		c.takeTurn(ctx)
 		return 0, conflict
@@ -356,9 +462,14 @@ func (c *Cluster) Commit(ctx context.Context, at int64, ops []kv.Op) (int64, err
 		return 0, fmt.Errorf("etcdstore: %w (raise --max-request-bytes on every member)", err)
 	case err != nil && strings.Contains(err.Error(), "too many operations in txn request"):
 		// The members run with a lower --max-txn-ops than Config says.
-		return 0, fmt.Errorf("etcdstore: %w (raise --max-txn-ops on every member to %d, or set the store's limit to the members')", err, len(then))
+		return 0, fmt.Errorf("etcdstore: %w (raise --max-txn-ops on every member to %d, or set the store's limit to the members')", err, len(p.then))
 	case err != nil:
 		return 0, uncertain("commit", err)
+	}
+	if len(p.large) > 0 {
+		c.mu.Lock()
+		c.ownRev, c.own = resp.Header.Revision, p.large
+		c.mu.Unlock()
 	}
 	return resp.Header.Revision, nil
 }
@@ -370,6 +481,18 @@ func rangeOne(resp *etcdkv.TxnResponse, i int) *etcdkv.KeyValue {
 		return nil
 	}
 	return &resp.Responses[i].Range.KVs[0]
+}
+
+// conflictOf is the ConflictError of a Commit at at whose compares failed:
+// the head's, when it is newer than at, else one of its uploaded chunks'
+// (swept by an Erase, or changed by hand, before the commit came). A
+// missing head is older than any at.
+func conflictOf(resp *etcdkv.TxnResponse, at int64) *ConflictError {
+	conflict := &ConflictError{Writer: "an erase (or a hand) that changed the chunks this change uploaded", Revision: resp.Header.Revision, At: at}
+	if head := rangeOne(resp, 0); head != nil && head.ModRevision > at {
+		conflict.Writer, conflict.Revision = string(head.Value), head.ModRevision
+	}
+	return conflict
 }
 
 // uncertain is an error whose outcome is unknown as etcdkv.ErrUnavailable:
@@ -447,6 +570,9 @@ func (c *Cluster) setApplied(rev int64) {
 // when). Compaction is the cluster's, not the prefix's: another
 // deployment's follower that is behind the current revision must reload.
 func (c *Cluster) Erase(ctx context.Context) error {
+	if err := c.sweepChunks(ctx); err != nil {
+		return err
+	}
 	// Each member removes a compaction's old revisions from its database
 	// on its own time, after the cluster agreed on it; a member
 	// defragmented before that keeps them (seen in

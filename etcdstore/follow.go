@@ -12,8 +12,9 @@ import (
 )
 
 // loadPage is how many etcd keys the initial load reads at a time: with
-// values of up to 1 MiB (attachment chunks), a page stays a few hundred
-// MiB at worst and usually a few hundred KiB.
+// values kept whole of up to 1 MiB (larger ones are manifests, whose
+// chunks are read apart), a page stays a few hundred MiB at worst and
+// usually a few hundred KiB.
 const loadPage = 256
 
 // ErrReload is a replica that cannot follow the cluster from where it is:
@@ -55,7 +56,9 @@ func (c *Cluster) Follow(ctx context.Context, from int64, apply func(rev int64, 
 	// A Follow that returns early (apply failed) ends its watch.
 	watchCtx, stop := context.WithCancel(ctx)
 	defer stop()
-	w := c.client.Watch(watchCtx, c.prefix, from+1)
+	// The chunks of large values are left out: apply reads them when
+	// their manifest comes (chunks.go).
+	w := c.client.WatchRange(watchCtx, c.prefix+chunkSuffixEnd, string(prefixEnd([]byte(c.prefix))), from+1)
 	var pending []kv.Op
 	pendingRev, applied := int64(0), from
 	flush := func() error {
@@ -63,6 +66,9 @@ func (c *Cluster) Follow(ctx context.Context, from int64, apply func(rev int64, 
 			return nil
 		}
 		slices.SortStableFunc(pending, applyOrder)
+		if err := c.resolve(ctx, pendingRev, pending); err != nil {
+			return fmt.Errorf("etcdstore: revision %d: %w", pendingRev, err)
+		}
 		if err := apply(pendingRev, pending); err != nil {
 			return fmt.Errorf("etcdstore: apply revision %d: %w", pendingRev, err)
 		}
@@ -114,10 +120,33 @@ func (c *Cluster) Follow(ctx context.Context, from int64, apply func(rev int64, 
 }
 
 // load reads everything under the prefix at one revision, page by page,
-// and returns that revision.
+// and returns that revision. The chunks of large values are read with
+// their manifests, not as keys of their own.
 func (c *Cluster) load(ctx context.Context, apply func(rev int64, ops []kv.Op) error) (int64, error) {
-	start, end := c.prefix, string(prefixEnd([]byte(c.prefix)))
 	rev := int64(0)
+	for _, r := range [][2]string{
+		{c.prefix, c.prefix + chunkSuffix},
+		{c.prefix + chunkSuffixEnd, string(prefixEnd([]byte(c.prefix)))},
+	} {
+		var err error
+		if rev, err = c.loadRange(ctx, r[0], r[1], rev, apply); err != nil {
+			return 0, err
+		}
+	}
+	if err := apply(rev, nil); err != nil {
+		return 0, fmt.Errorf("etcdstore: load: apply revision %d: %w", rev, err)
+	}
+	return rev, nil
+}
+
+// loadBytes is how many bytes of values load gives apply at most at a
+// time, but for one value larger than that: a page of keys may hold many
+// manifests of large values.
+const loadBytes = 64 << 20
+
+// loadRange reads the keys in [start, end) at revision rev (0: the
+// latest, which it returns) and gives them to apply as revision 0.
+func (c *Cluster) loadRange(ctx context.Context, start, end string, rev int64, apply func(rev int64, ops []kv.Op) error) (int64, error) {
 	for {
 		r, err := c.client.Range(ctx, etcdkv.RangeRequest{Key: start, End: end, Limit: loadPage, Revision: rev})
 		if errors.Is(err, etcdkv.ErrCompacted) {
@@ -130,14 +159,25 @@ func (c *Cluster) load(ctx context.Context, apply func(rev int64, ops []kv.Op) e
 			rev = r.Header.Revision
 		}
 		var ops []kv.Op
+		held := 0
 		for _, item := range r.KVs {
 			op, meta, err := c.decode(item.Key, false, item.Value)
 			if err != nil {
 				return 0, fmt.Errorf("etcdstore: load: %w", err)
 			}
-			if meta == 0 {
-				ops = append(ops, op)
+			if meta != 0 {
+				continue
 			}
+			if err := c.resolveValue(ctx, rev, &op, nil); err != nil {
+				return 0, fmt.Errorf("etcdstore: load: %w", err)
+			}
+			if held > 0 && held+len(op.Value) > loadBytes {
+				if err := apply(0, ops); err != nil {
+					return 0, fmt.Errorf("etcdstore: load: apply: %w", err)
+				}
+				ops, held = nil, 0
+			}
+			ops, held = append(ops, op), held+len(op.Value)
 		}
 		if len(ops) > 0 {
 			if err := apply(0, ops); err != nil {
@@ -145,14 +185,10 @@ func (c *Cluster) load(ctx context.Context, apply func(rev int64, ops []kv.Op) e
 			}
 		}
 		if !r.More || len(r.KVs) == 0 {
-			break
+			return rev, nil
 		}
 		start = r.KVs[len(r.KVs)-1].Key + "\x00"
 	}
-	if err := apply(rev, nil); err != nil {
-		return 0, fmt.Errorf("etcdstore: load: apply revision %d: %w", rev, err)
-	}
-	return rev, nil
 }
 
 // prefixEnd is the first key after every key that starts with p (p is

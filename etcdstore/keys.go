@@ -30,8 +30,10 @@ import (
 // start with (a name's first 0x00 is followed by 0x01 or 0xFF): it is put by
 // every transaction and its mod_revision is the revision of the latest
 // change under the prefix. prefix 0x00 0x00 "import" is another: an
-// import's place while it runs; and prefix 0x00 0x00 "turn" the server
-// whose write goes next, while one waits (turn.go).
+// import's place while it runs; prefix 0x00 0x00 "turn" the server whose
+// write goes next, while one waits (turn.go); and prefix 0x00 0x00 "chunk/"
+// starts the chunks of large values (chunks.go), which sort before the
+// others.
 const (
 	escape      = 0x00
 	escapedZero = 0xFF

@@ -198,10 +198,11 @@ func TestCommitReducesToTheNetEffect(t *testing.T) {
 	if !slices.Equal(got, want) {
 		t.Fatalf("changes:\n%s\nwant:\n%s", strings.Join(got, "\n"), strings.Join(want, "\n"))
 	}
-	then, err := c.txnOps(changes, false)
+	p, err := c.txnOps(changes, false)
 	if err != nil {
 		t.Fatal(err)
 	}
+	then := p.then
 	if len(then) != len(changes)+1 {
 		t.Fatalf("%d etcd ops for %d changes, want one more (the head)", len(then), len(changes))
 	}
@@ -218,7 +219,12 @@ func TestCommitRefusesWhatTheMembersWould(t *testing.T) {
 	for i := range many {
 		many[i] = kv.Op{Kind: kv.Put, Path: [][]byte{[]byte("b")}, Key: fmt.Appendf(nil, "%d", i), Value: []byte("v")}
 	}
-	big := []kv.Op{{Kind: kv.Put, Path: [][]byte{[]byte("b")}, Key: []byte("k"), Value: make([]byte, DefaultMaxRequestBytes)}}
+	// Values kept whole (none over a chunk) that add up to more than a
+	// request: a large value alone goes in chunks (chunks_unit_test.go).
+	var big []kv.Op
+	for i := range DefaultMaxRequestBytes/chunkSize + 1 {
+		big = append(big, kv.Op{Kind: kv.Put, Path: [][]byte{[]byte("b")}, Key: fmt.Appendf(nil, "%d", i), Value: make([]byte, chunkSize)})
+	}
 	for name, tc := range map[string]struct {
 		ops  []kv.Op
 		flag string

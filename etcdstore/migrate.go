@@ -48,7 +48,9 @@ func (c *Cluster) importFile(ctx context.Context, db *bolt.DB, after importer) e
 		mark := binary.BigEndian.AppendUint64(nil, uint64(written))
 		mark = append(mark, lastKey...)
 		ops := append(batch, etcdkv.OpPut(progress, mark))
-		resp, err := c.client.Txn(ctx, etcdkv.Txn{If: []etcdkv.Compare{etcdkv.ModRevisionIs(progress, at)}, Then: ops})
+		// A batch may be up to --max-request-bytes of chunks: the bulk
+		// client's timeout.
+		resp, err := c.bulk.Txn(ctx, etcdkv.Txn{If: []etcdkv.Compare{etcdkv.ModRevisionIs(progress, at)}, Then: ops})
 		if errors.Is(err, etcdkv.ErrConflict) {
 			return fmt.Errorf("etcdstore: import: another import writes under the prefix %s", c.prefix)
 		}
@@ -143,7 +145,8 @@ func (c *Cluster) importStart(ctx context.Context, progress string) (skip int, l
 }
 
 // importBucket passes the bucket at path to add: its marker, its sequence
-// (when not 0), its keys and, depth first, its buckets.
+// (when not 0), its keys (as the cluster stores them: a large value as its
+// chunks and its manifest) and, depth first, its buckets.
 func (c *Cluster) importBucket(path [][]byte, b *bolt.Bucket, add func(key string, value []byte) error) error {
 	if err := add(encodeMarker(c.prefix, path), nil); err != nil {
 		return err
@@ -155,7 +158,16 @@ func (c *Cluster) importBucket(path [][]byte, b *bolt.Bucket, add func(key strin
 	}
 	return b.ForEach(func(k, v []byte) error {
 		if v != nil {
-			return add(encodeKey(c.prefix, path, k), v)
+			// A large value's chunks go first: a batch cut between them and
+			// the manifest leaves them unreferenced until the next.
+			key := encodeKey(c.prefix, path, k)
+			stored, chunks, _ := c.stored(key, v)
+			for _, ch := range chunks {
+				if err := add(ch.key, ch.value); err != nil {
+					return err
+				}
+			}
+			return add(key, stored)
 		}
 		child := append(path[:len(path):len(path)], bytes.Clone(k))
 		return c.importBucket(child, b.Bucket(k), add)

@@ -23,8 +23,8 @@ const benchCases = 200
 
 var benchPeer = server.Peer{UID: 51004, Name: "dave"}
 
-// addCases adds n crisp cases through client c and returns their IDs.
-func addCases(b testing.TB, c *server.Client, n int) []string {
+// addThrough adds n crisp cases through client c and returns their IDs.
+func addThrough(b testing.TB, c *server.Client, n int) []string {
 	b.Helper()
 	regs, err := register.LoadRegisters(register.Embedded())
 	if err != nil {
@@ -77,7 +77,7 @@ func fileServer(b *testing.B) *server.Client {
 func BenchmarkDurableChangeOnEtcd(b *testing.B) {
 	b.Run("file", func(b *testing.B) {
 		c := fileServer(b)
-		ids := addCases(b, c, benchCases)
+		ids := addThrough(b, c, benchCases)
 		b.ResetTimer()
 		for i := 0; i < b.N; i++ {
 			noteOn(b, c, ids[i%len(ids)])
@@ -86,7 +86,7 @@ func BenchmarkDurableChangeOnEtcd(b *testing.B) {
 	b.Run("etcd", func(b *testing.B) {
 		cl := etcdtest.Start(b, 3, nil)
 		_, _, c := serveReplica(b, cl, "rightsdesk/bench/", "site-a", cases.SystemClock{}, func() server.Peer { return benchPeer })
-		ids := addCases(b, c, benchCases)
+		ids := addThrough(b, c, benchCases)
 		b.ResetTimer()
 		for i := 0; i < b.N; i++ {
 			noteOn(b, c, ids[i%len(ids)])
@@ -106,7 +106,7 @@ func BenchmarkDurableChangeOnEtcd(b *testing.B) {
 func BenchmarkEightClientsTwoServers(b *testing.B) {
 	b.Run("file-one-server", func(b *testing.B) {
 		c := fileServer(b)
-		ids := addCases(b, c, benchCases)
+		ids := addThrough(b, c, benchCases)
 		b.ResetTimer()
 		rate, slowest := eightClients(b, b.N, func(int) *server.Client { return c }, ids)
 		b.ReportMetric(rate, "changes/s")
@@ -117,7 +117,7 @@ func BenchmarkEightClientsTwoServers(b *testing.B) {
 		peer := func() server.Peer { return benchPeer }
 		_, _, a := serveReplica(b, cl, "rightsdesk/bench/", "site-a", cases.SystemClock{}, peer)
 		_, _, c := serveReplica(b, cl, "rightsdesk/bench/", "site-b", cases.SystemClock{}, peer)
-		ids := addCases(b, a, benchCases)
+		ids := addThrough(b, a, benchCases)
 		b.ResetTimer()
 		rate, slowest := eightClients(b, b.N, func(i int) *server.Client { return [2]*server.Client{a, c}[i%2] }, ids)
 		b.ReportMetric(rate, "changes/s")
@@ -160,7 +160,7 @@ func TestEightClientsTwoServers(t *testing.T) {
 	peer := func() server.Peer { return benchPeer }
 	stA, _, a := serveReplica(t, cl, "rightsdesk/eight/", "site-a", cases.SystemClock{}, peer)
 	stB, _, c := serveReplica(t, cl, "rightsdesk/eight/", "site-b", cases.SystemClock{}, peer)
-	ids := addCases(t, a, 16)
+	ids := addThrough(t, a, 16)
 	first, err := a.Get(ids[0])
 	if err != nil {
 		t.Fatal(err)

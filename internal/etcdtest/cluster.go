@@ -91,7 +91,7 @@ func Start(t testing.TB, n int, tls *TLS) *Cluster {
 
 // newCluster makes the members of a cluster of n: their names, ports and
 // folders.
-func newCluster(t *testing.T, n int, tls *TLS) *Cluster {
+func newCluster(t testing.TB, n int, tls *TLS) *Cluster {
 	t.Helper()
 	c := &Cluster{t: t, TLS: tls}
 	ports := FreePorts(t, 2*n)

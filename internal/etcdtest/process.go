@@ -128,7 +128,7 @@ func runMember(raw string) error {
 // own, and waits until every member is ready. The Cluster's Stop, Kill,
 // Restart, WaitReady and Leader act on the processes: Kill is a SIGKILL.
 // The test binary must call RunMemberIfAsked in its TestMain.
-func StartProcesses(t *testing.T, n int, tls *TLS) *Cluster {
+func StartProcesses(t testing.TB, n int, tls *TLS) *Cluster {
 	t.Helper()
 	c := newCluster(t, n, tls)
 	c.processes = true

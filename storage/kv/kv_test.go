@@ -4,6 +4,8 @@ import (
 	"fmt"
 	"math/rand/v2"
 	"path/filepath"
+	"slices"
+	"strings"
 	"testing"
 
 	bolt "go.etcd.io/bbolt"
@@ -98,4 +100,71 @@ func TestMissingBucketIsUntypedNil(t *testing.T) {
 		}
 		return nil
 	})
+}
+
+// TestRecordSaysWhatEachChangeReplaced: a recorded Put or Delete carries
+// the length of the value the key held before it (0 when it held none),
+// however the key was deleted: by Delete, by a cursor, or with its bucket.
+func TestRecordSaysWhatEachChangeReplaced(t *testing.T) {
+	db := openDB(t, "f.db")
+	if err := kv.Update(db, func(tx kv.Tx) error {
+		b, err := tx.CreateBucket([]byte("b"))
+		if err != nil {
+			return err
+		}
+		for k, v := range map[string]string{"a": "12345", "c": "123", "d": "1234567"} {
+			if err := b.Put([]byte(k), []byte(v)); err != nil {
+				return err
+			}
+		}
+		_, err = b.CreateBucket([]byte("sub"))
+		return err
+	}); err != nil {
+		t.Fatal(err)
+	}
+	var got []string
+	if err := kv.Update(db, func(btx kv.Tx) error {
+		tx, log := kv.Record(btx)
+		b := tx.Bucket([]byte("b"))
+		if err := b.Put([]byte("a"), []byte("xy")); err != nil { // held 5 bytes
+			return err
+		}
+		if err := b.Put([]byte("a"), []byte("z")); err != nil { // now 2
+			return err
+		}
+		if err := b.Put([]byte("new"), []byte("v")); err != nil { // none
+			return err
+		}
+		if err := b.Delete([]byte("missing")); err != nil { // none
+			return err
+		}
+		c := b.Cursor()
+		if k, _ := c.Seek([]byte("c")); string(k) != "c" {
+			t.Fatalf("cursor on %q", k)
+		}
+		if err := c.Delete(); err != nil { // 3
+			return err
+		}
+		if err := b.Bucket([]byte("sub")).Put([]byte("s"), []byte("1234")); err != nil { // none
+			return err
+		}
+		if err := tx.DeleteBucket([]byte("b")); err != nil { // a 1, d 7, new 1, sub's s 4
+			return err
+		}
+		for _, op := range log() {
+			if op.Kind == kv.Put || op.Kind == kv.Delete {
+				got = append(got, fmt.Sprintf("%s %d", op, op.Replaced))
+			}
+		}
+		return nil
+	}); err != nil {
+		t.Fatal(err)
+	}
+	want := []string{
+		`put ["b"] "a" 5`, `put ["b"] "a" 2`, `put ["b"] "new" 0`, `delete ["b"] "missing" 0`, `delete ["b"] "c" 3`,
+		`put ["b" "sub"] "s" 0`, `delete ["b"] "a" 1`, `delete ["b"] "d" 7`, `delete ["b"] "new" 1`, `delete ["b" "sub"] "s" 4`,
+	}
+	if !slices.Equal(got, want) {
+		t.Fatalf("recorded:\n%s\nwant:\n%s", strings.Join(got, "\n"), strings.Join(want, "\n"))
+	}
 }

@@ -29,6 +29,8 @@ type recCursor struct {
 	Cursor
 	b   *recBucket
 	key []byte
+	// valueLen is the length of the value the cursor is on.
+	valueLen int
 }
 
 func clone(b []byte) []byte {
@@ -107,18 +109,20 @@ func (b *recBucket) wrap(in Bucket, path [][]byte) Bucket {
 }
 
 func (b *recBucket) Put(key, value []byte) error {
+	replaced := len(b.in.Get(key))
 	if err := b.in.Put(key, value); err != nil {
 		return err
 	}
-	b.add(Op{Kind: Put, Path: b.path, Key: clone(key), Value: clone(value)})
+	b.add(Op{Kind: Put, Path: b.path, Key: clone(key), Value: clone(value), Replaced: replaced})
 	return nil
 }
 
 func (b *recBucket) Delete(key []byte) error {
+	replaced := len(b.in.Get(key))
 	if err := b.in.Delete(key); err != nil {
 		return err
 	}
-	b.add(Op{Kind: Delete, Path: b.path, Key: clone(key)})
+	b.add(Op{Kind: Delete, Path: b.path, Key: clone(key), Replaced: replaced})
 	return nil
 }
 
@@ -163,7 +167,7 @@ func (b *recBucket) DeleteBucket(name []byte) error {
 func (b *recBucket) recordEmptying() error {
 	return b.in.ForEach(func(k, v []byte) error {
 		if v != nil {
-			b.add(Op{Kind: Delete, Path: b.path, Key: clone(k)})
+			b.add(Op{Kind: Delete, Path: b.path, Key: clone(k), Replaced: len(v)})
 			return nil
 		}
 		in := &recBucket{in: b.in.Bucket(k), path: b.child(k), log: b.log}
@@ -195,7 +199,7 @@ func (b *recBucket) NextSequence() (uint64, error) {
 }
 
 func (c *recCursor) at(k, v []byte) ([]byte, []byte) {
-	c.key = k
+	c.key, c.valueLen = k, len(v)
 	return k, v
 }
 
@@ -207,11 +211,11 @@ func (c *recCursor) Prev() ([]byte, []byte)            { return c.at(c.Cursor.Pr
 func (c *recCursor) Seek(seek []byte) ([]byte, []byte) { return c.at(c.Cursor.Seek(seek)) }
 
 func (c *recCursor) Delete() error {
-	key := clone(c.key)
+	key, replaced := clone(c.key), c.valueLen
 	if err := c.Cursor.Delete(); err != nil {
 		return err
 	}
-	c.b.add(Op{Kind: Delete, Path: c.b.path, Key: key})
+	c.b.add(Op{Kind: Delete, Path: c.b.path, Key: key, Replaced: replaced})
 	return nil
 }
 

@@ -34,6 +34,11 @@ type Op struct {
 	Key   []byte
 	Value []byte
 	Seq   uint64
+	// Replaced is the length of the value that a Put replaced or a Delete
+	// removed, as Record saw it (0: none, or an empty one): a cluster that
+	// keeps a large value apart from its key (etcdstore's chunks) knows
+	// from it that the old value's parts go too. Apply does not need it.
+	Replaced int
 }
 
 func (o Op) String() string {
