@@ -25,6 +25,8 @@ type Cluster struct {
 	// m0, m1...
 	Members []*Member
 	TLS     *TLS // nil for plain HTTP
+	// Limits are the members' request limits (zero: etcd's defaults).
+	Limits Limits
 
 	// processes: each member runs in a process of its own
 	// (StartProcesses), which starts gets to start.
@@ -67,12 +69,34 @@ func FreePorts(t testing.TB, n int) []int {
 	return ports
 }
 
+// Limits are members' --max-txn-ops, --max-request-bytes and
+// --quota-backend-bytes.
+type Limits struct {
+	MaxTxnOps, MaxRequestBytes uint
+	QuotaBackendBytes          int64
+}
+
+// Recommended are the limits the README gives every member of a
+// production cluster, with room for a million cases.
+var Recommended = Limits{MaxTxnOps: 8192, MaxRequestBytes: 10 << 20, QuotaBackendBytes: 8 << 30}
+
+// StartWith is Start with members run under limits.
+func StartWith(t testing.TB, n int, tls *TLS, limits Limits) *Cluster {
+	t.Helper()
+	return start(t, newCluster(t, n, tls, limits))
+}
+
 // Start starts a cluster of n members and waits until it has a
 // leader. With tls set, the members' client URLs are HTTPS and require a
 // client certificate signed by tls's CA.
 func Start(t testing.TB, n int, tls *TLS) *Cluster {
 	t.Helper()
-	c := newCluster(t, n, tls)
+	return start(t, newCluster(t, n, tls, Limits{}))
+}
+
+func start(t testing.TB, c *Cluster) *Cluster {
+	t.Helper()
+	n := len(c.Members)
 	// The members wait for each other's first contact, so they start
 	// together.
 	errs := make(chan error, n)
@@ -91,9 +115,9 @@ func Start(t testing.TB, n int, tls *TLS) *Cluster {
 
 // newCluster makes the members of a cluster of n: their names, ports and
 // folders.
-func newCluster(t testing.TB, n int, tls *TLS) *Cluster {
+func newCluster(t testing.TB, n int, tls *TLS, limits Limits) *Cluster {
 	t.Helper()
-	c := &Cluster{t: t, TLS: tls}
+	c := &Cluster{t: t, TLS: tls, Limits: limits}
 	ports := FreePorts(t, 2*n)
 	scheme := "http"
 	if tls != nil {
@@ -130,6 +154,15 @@ func (c *Cluster) config(m *Member, initialCluster string) *embed.Config {
 	cfg.ElectionMs = 500
 	cfg.LogLevel = "error"
 	cfg.LogOutputs = []string{m.LogFile}
+	if c.Limits.MaxTxnOps > 0 {
+		cfg.MaxTxnOps = c.Limits.MaxTxnOps
+	}
+	if c.Limits.MaxRequestBytes > 0 {
+		cfg.MaxRequestBytes = c.Limits.MaxRequestBytes
+	}
+	if c.Limits.QuotaBackendBytes > 0 {
+		cfg.QuotaBackendBytes = c.Limits.QuotaBackendBytes
+	}
 	if c.TLS != nil {
 		cfg.ClientTLSInfo.CertFile = c.TLS.ServerCert
 		cfg.ClientTLSInfo.KeyFile = c.TLS.ServerKey

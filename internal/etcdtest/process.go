@@ -130,7 +130,7 @@ func runMember(raw string) error {
 // The test binary must call RunMemberIfAsked in its TestMain.
 func StartProcesses(t testing.TB, n int, tls *TLS) *Cluster {
 	t.Helper()
-	c := newCluster(t, n, tls)
+	c := newCluster(t, n, tls, Limits{})
 	c.processes = true
 	c.starts = make(chan func())
 	go c.starter()
