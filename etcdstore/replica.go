@@ -17,6 +17,9 @@ import (
 // is loaded into an empty file only.
 func OpenReplica(ctx context.Context, path string, opts storage.Options, c *Cluster) (st *storage.Store, followed <-chan error, stop func(), err error) {
 	opts.Replica = c
+	if opts.Signer == "" {
+		opts.Signer = c.server // each server signs with a key of its own
+	}
 	st = storage.Open(path, opts)
 	rev, err := st.ReplicaRevision()
 	if err != nil {

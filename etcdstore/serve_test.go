@@ -67,8 +67,8 @@ func TestTwoServersOneCluster(t *testing.T) {
 	}
 	// The first server of a new team gives the cluster its schema and the
 	// team table (dave its first admin); the second loads both.
-	_, a := serve("site-a")
-	_, b := serve("site-b")
+	sa, a := serve("site-a")
+	sb, b := serve("site-b")
 
 	regs, err := register.LoadRegisters(register.Embedded())
 	if err != nil {
@@ -142,6 +142,27 @@ func TestTwoServersOneCluster(t *testing.T) {
 			t.Fatalf("site-a still at revision %d 5 s after site-b's note", seen.Revision)
 		}
 		time.Sleep(20 * time.Millisecond)
+	}
+	// Each server signed with a key of its own: one creation each, no
+	// replacement (which would say a key was lost); both replicas check.
+	f, err := sa.Checkpoints()
+	if err != nil {
+		t.Fatal(err)
+	}
+	signers := map[string]int{}
+	for _, ev := range f.Keys {
+		signers[ev.Signer]++
+		if ev.Kind != storage.KeyCreated {
+			t.Errorf("key event %d: %s by %q (%s), want none but creations", ev.Seq, ev.Kind, ev.Signer, ev.Reason)
+		}
+	}
+	if signers["site-a"] != 1 || signers["site-b"] != 1 {
+		t.Errorf("key events by signer: %v, want one for each server", signers)
+	}
+	for _, st := range []*storage.Store{sa, sb} {
+		if problems, err := st.Check(); err != nil || len(problems) > 0 {
+			t.Errorf("check of a replica: %v %v", problems, err)
+		}
 	}
 	// The same note again at the old revision is a conflict on either
 	// server: the cluster serialised the first.

@@ -47,6 +47,21 @@ type KeyEvent struct {
 	Reason string    `json:"reason,omitempty"`
 	// Statement is a rotation's "from OLD to NEW", signed by both keys.
 	Statement string `json:"statement,omitempty"`
+	// Signer is the server whose key it is, on a store kept on a cluster
+	// (Options.Signer): each server of a team in several places signs with
+	// a key of its own, chained here, and every key verifies. Empty for a
+	// file of its own.
+	Signer string `json:"signer,omitempty"`
+}
+
+// lastKey is the last key event of signer who (nil: none yet).
+func lastKey(events []KeyEvent, who string) *KeyEvent {
+	for i := len(events) - 1; i >= 0; i-- {
+		if events[i].Signer == who {
+			return &events[i]
+		}
+	}
+	return nil
 }
 
 // ensureDatabaseID gives a database its random ID (the name of its key
@@ -118,19 +133,36 @@ func credentialKey() (dir, path string, ok bool) {
 // the user's state folder (0600), or, for a team's shared database (its
 // folder setgid, IsShared), beside the database, readable by the group
 // (0640), so that every member signs with the one key. Never inside the
-// database: a backup does not carry it.
-func keyFile(tx kv.Tx) (dir, path string, mode fs.FileMode, err error) {
+// database: a backup does not carry it. A server of a team on a cluster
+// (who, Options.Signer) has a key of its own, named after it too, so that
+// two servers run by one account on one host still sign apart.
+func keyFile(tx kv.Tx, who string) (dir, path string, mode fs.FileMode, err error) {
 	if dir, path, ok := credentialKey(); ok {
 		return dir, path, 0o400, nil
 	}
+	name := databaseID(tx)
+	if who != "" {
+		name += "." + fileSafe(who)
+	}
 	if db := tx.Bolt().DB().Path(); IsShared(db) {
 		dir = filepath.Dir(db)
-		return dir, filepath.Join(dir, "."+filepath.Base(db)+"."+databaseID(tx)+".key"), 0o640, nil
+		return dir, filepath.Join(dir, "."+filepath.Base(db)+"."+name+".key"), 0o640, nil
 	}
 	if dir, err = KeyDir(); err != nil {
 		return "", "", 0, err
 	}
-	return dir, filepath.Join(dir, databaseID(tx)+".key"), 0o600, nil
+	return dir, filepath.Join(dir, name+".key"), 0o600, nil
+}
+
+// fileSafe is a server's name as part of a file name: letters, digits,
+// '.', '-' and '_' kept, anything else '_'.
+func fileSafe(name string) string {
+	return strings.Map(func(r rune) rune {
+		if r < 0x80 && (r == '.' || r == '-' || r == '_' || r >= '0' && r <= '9' || r >= 'a' && r <= 'z' || r >= 'A' && r <= 'Z') {
+			return r
+		}
+		return '_'
+	}, name)
 }
 
 // keyChain reads the key events, in order, checking their chain.
@@ -249,7 +281,7 @@ func cachedSigner(tx kv.Tx, now time.Time, cache *keyCache) (note.Signer, error)
 	if err := ensureDatabaseID(tx); err != nil {
 		return nil, err
 	}
-	name := keyName(tx)
+	name, who := keyName(tx), cache.signerName()
 	var skey, vkey, reason, id string
 	var err error
 	var s note.Signer
@@ -257,7 +289,12 @@ func cachedSigner(tx kv.Tx, now time.Time, cache *keyCache) (note.Signer, error)
 	if seed != nil {
 		reason = "derived from the test seed: not a production key"
 		id = "seed\x00" + name + "\x00" + string(seed)
-	} else if _, path, _, kerr := keyFile(tx); kerr == nil {
+		if who != "" {
+			// Each server its own test key too.
+			name += "/" + who
+			id += "\x00" + who
+		}
+	} else if _, path, _, kerr := keyFile(tx, who); kerr == nil {
 		if fid := fileIdentity(path); fid != "" {
 			id = "file\x00" + name + "\x00" + fid
 		}
@@ -268,7 +305,7 @@ func cachedSigner(tx kv.Tx, now time.Time, cache *keyCache) (note.Signer, error)
 		if seed != nil {
 			skey, vkey, seeded = seededSigner(name, seed)
 		} else {
-			skey, vkey, reason, err = loadKey(tx, name)
+			skey, vkey, reason, err = loadKey(tx, name, who)
 		}
 		if err != nil {
 			return nil, err
@@ -278,10 +315,14 @@ func cachedSigner(tx kv.Tx, now time.Time, cache *keyCache) (note.Signer, error)
 	if err != nil {
 		return nil, fmt.Errorf("the key chain is damaged: %w", err)
 	}
-	switch {
-	case len(events) == 0:
-		err = appendKeyEvent(tx, KeyEvent{Kind: KeyCreated, Key: vkey, At: now.UTC(), Reason: reason})
-	case events[len(events)-1].Key != vkey:
+	switch last := lastKey(events, who); {
+	case last == nil:
+		if who != "" && seed == nil {
+			// Not a lost key: the server's first.
+			reason = "the first key of server " + who
+		}
+		err = appendKeyEvent(tx, KeyEvent{Kind: KeyCreated, Key: vkey, At: now.UTC(), Reason: reason, Signer: who})
+	case last.Key != vkey:
 		if reason == "" {
 			reason = "the key file held a key the database had not recorded"
 			for _, ev := range events {
@@ -290,7 +331,7 @@ func cachedSigner(tx kv.Tx, now time.Time, cache *keyCache) (note.Signer, error)
 				}
 			}
 		}
-		err = appendKeyEvent(tx, KeyEvent{Kind: KeyReplaced, Key: vkey, At: now.UTC(), Reason: reason})
+		err = appendKeyEvent(tx, KeyEvent{Kind: KeyReplaced, Key: vkey, At: now.UTC(), Reason: reason, Signer: who})
 	}
 	if err != nil {
 		return nil, err
@@ -314,8 +355,8 @@ func cachedSigner(tx kv.Tx, now time.Time, cache *keyCache) (note.Signer, error)
 // loadKey reads the database's key file, creating it (0600, O_EXCL, in a
 // 0700 folder) when it is missing. reason says what happened when a new
 // key was made.
-func loadKey(tx kv.Tx, name string) (skey, vkey, reason string, err error) {
-	dir, path, mode, err := keyFile(tx)
+func loadKey(tx kv.Tx, name, who string) (skey, vkey, reason string, err error) {
+	dir, path, mode, err := keyFile(tx, who)
 	if err != nil {
 		return "", "", "", err
 	}

@@ -18,6 +18,8 @@ import (
 // missing one is made and chained as before (signer). The key chain is
 // still read and compared with the key in every transaction.
 type keyCache struct {
+	// who is the store's Options.Signer: the server whose key it is.
+	who    string
 	mu     sync.Mutex
 	id     string // "" until a key is kept
 	skey   string
@@ -70,4 +72,13 @@ func (c *keyCache) reset() {
 	c.mu.Lock()
 	defer c.mu.Unlock()
 	c.id, c.skey, c.vkey, c.signer = "", "", "", nil
+}
+
+// signerName is the server whose key c keeps ("" for a file of its own,
+// or no cache).
+func (c *keyCache) signerName() string {
+	if c == nil {
+		return ""
+	}
+	return c.who
 }

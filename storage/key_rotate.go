@@ -49,7 +49,7 @@ func (s *Store) RotateKey() (KeyEvent, error) {
 		if err != nil {
 			return err
 		}
-		oldKey := events[len(events)-1].Key
+		oldKey := lastKey(events, "").Key // signer made it if there was none
 		skey, vkey, err := note.GenerateKey(rand.Reader, keyName(tx))
 		if err != nil {
 			return err
@@ -68,7 +68,7 @@ func (s *Store) RotateKey() (KeyEvent, error) {
 		}
 		// The file last: if the commit then failed, the next change would
 		// find a key the chain does not name and record it as replaced.
-		dir, path, mode, err := keyFile(tx)
+		dir, path, mode, err := keyFile(tx, "")
 		if err != nil {
 			return err
 		}
@@ -103,12 +103,13 @@ func checkRotations(tx kv.Tx, events []KeyEvent) []Problem {
 		bad := func(why string) {
 			problems = append(problems, Problem{Detail: fmt.Sprintf("key event %d (%s, %s): %s", ev.Seq, ev.Kind, ev.At.Format(time.RFC3339), why)})
 		}
-		if i == 0 {
+		before := lastKey(events[:i], ev.Signer) // the same signer's key before
+		if before == nil {
 			bad("a rotation with no key before it")
 			continue
 		}
-		prev := events[i-1].Key
-		vs, err := verifiers([]KeyEvent{events[i-1], ev})
+		prev := before.Key
+		vs, err := verifiers([]KeyEvent{*before, ev})
 		if err != nil {
 			bad(err.Error())
 			continue

@@ -89,7 +89,7 @@ func logEvidence(t *testing.T, db *bolt.DB) map[string]string {
 			return err
 		}
 		return tx.Bucket(bucketCases).ForEach(func(k, _ []byte) error {
-			p, err := caseProof(tx, string(k), 0)
+			p, err := caseProof(tx, string(k), 0, "")
 			if err != nil {
 				return err
 			}
@@ -235,7 +235,7 @@ func BenchmarkCaseProof(b *testing.B) {
 			defer db.Close()
 			for b.Loop() {
 				err := kv.View(db, func(tx kv.Tx) error {
-					_, err := caseProof(tx, "DSR-2026-000500", 0)
+					_, err := caseProof(tx, "DSR-2026-000500", 0, "")
 					return err
 				})
 				if err != nil {

@@ -175,7 +175,7 @@ func (s *Store) Proof(id string, upTo uint64) (*CaseProof, error) {
 	var out *CaseProof
 	err := s.view(func(tx kv.Tx) error {
 		var err error
-		out, err = caseProof(tx, id, upTo)
+		out, err = caseProof(tx, id, upTo, s.keys.signerName())
 		return err
 	})
 	if errors.Is(err, ErrNoDatabase) {
@@ -184,7 +184,7 @@ func (s *Store) Proof(id string, upTo uint64) (*CaseProof, error) {
 	return out, err
 }
 
-func caseProof(tx kv.Tx, id string, upTo uint64) (*CaseProof, error) {
+func caseProof(tx kv.Tx, id string, upTo uint64, who string) (*CaseProof, error) {
 	if tx.Bucket(bucketCases).Get([]byte(id)) == nil {
 		return nil, &NotFound{ID: id}
 	}
@@ -207,7 +207,7 @@ func caseProof(tx kv.Tx, id string, upTo uint64) (*CaseProof, error) {
 	if err != nil {
 		return nil, fmt.Errorf("the key chain is damaged: %w", err)
 	}
-	sgn, err := currentSigner(tx, events)
+	sgn, err := currentSigner(tx, events, who)
 	if err != nil {
 		return nil, err
 	}
@@ -243,17 +243,22 @@ func caseProof(tx kv.Tx, id string, upTo uint64) (*CaseProof, error) {
 
 // currentSigner is the database's current key, for signing without
 // writing: it must be the last key of the key chain.
-func currentSigner(tx kv.Tx, events []KeyEvent) (note.Signer, error) {
-	if len(events) == 0 {
+func currentSigner(tx kv.Tx, events []KeyEvent, who string) (note.Signer, error) {
+	last := lastKey(events, who)
+	if last == nil {
 		return nil, errors.New("the database has no signing key yet")
 	}
 	var skey, vkey string
 	var err error
 	if seed := testSeed(tx); seed != nil {
-		skey, vkey, err = seededKey(keyName(tx), seed)
+		name := keyName(tx)
+		if who != "" {
+			name += "/" + who // as cachedSigner names a server's test key
+		}
+		skey, vkey, err = seededKey(name, seed)
 	} else {
 		var path string
-		if _, path, _, err = keyFile(tx); err == nil {
+		if _, path, _, err = keyFile(tx, who); err == nil {
 			var data []byte
 			if data, err = os.ReadFile(path); err != nil {
 				return nil, fmt.Errorf("the signing key %s cannot be read (the next change replaces a lost key): %w", path, err)
@@ -265,7 +270,7 @@ func currentSigner(tx kv.Tx, events []KeyEvent) (note.Signer, error) {
 	if err != nil {
 		return nil, err
 	}
-	if events[len(events)-1].Key != vkey {
+	if last.Key != vkey {
 		return nil, errors.New("the signing key is not the database's current key (the next change records it)")
 	}
 	return note.NewSigner(skey)

@@ -137,6 +137,10 @@ type Options struct {
 	// and changes made elsewhere arrive through ApplyReplicated. A missing
 	// or empty file is a replica that has applied nothing yet.
 	Replica kv.Replicator
+	// Signer names this server among a team's servers on a cluster
+	// (etcdstore's OpenReplica sets it to the server's name): it signs
+	// with a key of its own, chained with that name (KeyEvent.Signer).
+	Signer string
 }
 
 // Open returns the store for the database at path. Nothing is opened yet:
@@ -157,7 +161,7 @@ func Open(path string, opts Options) *Store {
 	}
 	return &Store{path: path, timeout: opts.LockTimeout, shared: opts.Shared, maxFile: opts.MaxFileSize,
 		clock: opts.Clock, prov: opts.Provenance, given: opts.GivenTimes, fault: opts.Fault,
-		perOrg: opts.IDsPerOrganisation, replica: opts.Replica,
+		perOrg: opts.IDsPerOrganisation, replica: opts.Replica, keys: keyCache{who: opts.Signer},
 		// A replica's file is the cluster's copy: made where missing, and
 		// filled by ApplyReplicated, never given a schema of its own
 		// (prepare, replica.go).
