@@ -546,7 +546,11 @@ func (a *app) runCheck(db string, asJSON bool, against string) int {
 		}
 	}
 	if len(problems) > 0 {
-		fmt.Fprintf(a.stderr, "rightsdesk: check found %d problems; first: %s\n", len(problems), cases.Printable(problems[0].String()))
+		found := fmt.Sprintf("%d problems; first", len(problems))
+		if len(problems) == 1 {
+			found = "1 problem"
+		}
+		fmt.Fprintf(a.stderr, "rightsdesk: check found %s: %s\n", found, cases.Printable(problems[0].String()))
 		return exitRefused
 	}
 	if !asJSON {
