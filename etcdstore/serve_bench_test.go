@@ -26,14 +26,7 @@ var benchPeer = server.Peer{UID: 51004, Name: "dave"}
 // addThrough adds n crisp cases through client c and returns their IDs.
 func addThrough(b testing.TB, c *server.Client, n int) []string {
 	b.Helper()
-	regs, err := register.LoadRegisters(register.Embedded())
-	if err != nil {
-		b.Fatal(err)
-	}
-	_, rules, err := regs.RulesFor("crisp", "")
-	if err != nil {
-		b.Fatal(err)
-	}
+	rules := crispRules(b)
 	ids := make([]string, 0, n)
 	for i := range n {
 		now := time.Now()
@@ -189,4 +182,18 @@ func TestEightClientsTwoServers(t *testing.T) {
 			}
 		}
 	}
+}
+
+// crispRules are the rules of the embedded register crisp.
+func crispRules(t testing.TB) cases.Rules {
+	t.Helper()
+	regs, err := register.LoadRegisters(register.Embedded())
+	if err != nil {
+		t.Fatal(err)
+	}
+	_, rules, err := regs.RulesFor("crisp", "")
+	if err != nil {
+		t.Fatal(err)
+	}
+	return rules
 }

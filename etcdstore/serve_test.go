@@ -9,7 +9,6 @@ import (
 	"time"
 
 	"rightsdesk/cases"
-	"rightsdesk/cases/register"
 	"rightsdesk/etcdstore"
 	"rightsdesk/internal/etcdtest"
 	"rightsdesk/server"
@@ -70,14 +69,7 @@ func TestTwoServersOneCluster(t *testing.T) {
 	sa, a := serve("site-a")
 	sb, b := serve("site-b")
 
-	regs, err := register.LoadRegisters(register.Embedded())
-	if err != nil {
-		t.Fatal(err)
-	}
-	_, rules, err := regs.RulesFor("crisp", "")
-	if err != nil {
-		t.Fatal(err)
-	}
+	rules := crispRules(t)
 	since, _, err := b.Changes(0)
 	if err != nil {
 		t.Fatal(err)

@@ -16,7 +16,6 @@ import (
 	bolt "go.etcd.io/bbolt"
 
 	"rightsdesk/cases"
-	"rightsdesk/cases/register"
 	"rightsdesk/etcdkv"
 	"rightsdesk/etcdstore"
 	"rightsdesk/internal/etcdtest"
@@ -161,14 +160,7 @@ func (r *sigkillReplica) dump(t *testing.T) string {
 // addCases adds n cases, one for each writer.
 func addCases(t *testing.T, st *storage.Store, n int) []string {
 	t.Helper()
-	regs, err := register.LoadRegisters(register.Embedded())
-	if err != nil {
-		t.Fatal(err)
-	}
-	_, rules, err := regs.RulesFor("crisp", "")
-	if err != nil {
-		t.Fatal(err)
-	}
+	rules := crispRules(t)
 	var ids []string
 	now := time.Now()
 	for w := range n {

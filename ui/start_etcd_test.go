@@ -6,11 +6,9 @@ import (
 	"context"
 	"os"
 	"path/filepath"
-	"strings"
 	"testing"
 	"time"
 
-	tea "charm.land/bubbletea/v2"
 	bolt "go.etcd.io/bbolt"
 
 	"rightsdesk/etcdstore"
@@ -68,20 +66,7 @@ func BenchmarkStartThroughServerOnEtcd100k(b *testing.B) {
 	clk := &clock{t: now}
 	anna := server.Peer{UID: 51001, Name: "anna"}
 	socket := servertest.Start(b, st, clk, func() server.Peer { return anna })
-	dir := b.TempDir()
-	for b.Loop() {
-		client, err := server.Dial(socket, server.DialOptions{ServiceUID: -1, StateDir: dir})
-		if err != nil {
-			b.Fatal(err)
-		}
-		m := New(Options{Store: client, Clock: clk, Actor: "anna"})
-		next, _ := m.Update(tea.WindowSizeMsg{Width: 80, Height: 24})
-		next, _ = next.(Model).Update(next.(Model).loadQueue("")())
-		if v := next.(Model).View(); !strings.Contains(v.Content, "DSR-") {
-			b.Fatal("no frame")
-		}
-		client.Close()
-	}
+	firstFrames(b, socket, clk)
 }
 
 func fileSize(path string) int64 {

@@ -71,6 +71,12 @@ func BenchmarkStartThroughServer100k(b *testing.B) {
 	c := &clock{t: now}
 	anna := server.Peer{UID: 51001, Name: "anna"}
 	socket := servertest.Start(b, s, c, func() server.Peer { return anna })
+	firstFrames(b, socket, c)
+}
+
+// firstFrames is b.N first frames of the app through the server at
+// socket: dial, the queue's first page and counts, render.
+func firstFrames(b *testing.B, socket string, c *clock) {
 	dir := b.TempDir()
 	for b.Loop() {
 		client, err := server.Dial(socket, server.DialOptions{ServiceUID: -1, StateDir: dir})
