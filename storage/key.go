@@ -99,6 +99,16 @@ func keyName(tx kv.Tx) string {
 	return "rightsdesk/" + databaseID(tx)
 }
 
+// signerKeyName is the name of server who's key (keyName for a file of
+// its own): a server's signatures on checkpoints name their signer (as
+// a file name would: a key's name has no spaces nor '+').
+func signerKeyName(tx kv.Tx, who string) string {
+	if who == "" {
+		return keyName(tx)
+	}
+	return keyName(tx) + "/" + fileSafe(who)
+}
+
 // KeyDir is where the signing keys of this user's databases are kept.
 func KeyDir() (string, error) {
 	if d := os.Getenv("XDG_STATE_HOME"); filepath.IsAbs(d) {
@@ -281,7 +291,8 @@ func cachedSigner(tx kv.Tx, now time.Time, cache *keyCache) (note.Signer, error)
 	if err := ensureDatabaseID(tx); err != nil {
 		return nil, err
 	}
-	name, who := keyName(tx), cache.signerName()
+	who := cache.signerName()
+	name := signerKeyName(tx, who)
 	var skey, vkey, reason, id string
 	var err error
 	var s note.Signer
@@ -289,11 +300,6 @@ func cachedSigner(tx kv.Tx, now time.Time, cache *keyCache) (note.Signer, error)
 	if seed != nil {
 		reason = "derived from the test seed: not a production key"
 		id = "seed\x00" + name + "\x00" + string(seed)
-		if who != "" {
-			// Each server its own test key too.
-			name += "/" + who
-			id += "\x00" + who
-		}
 	} else if _, path, _, kerr := keyFile(tx, who); kerr == nil {
 		if fid := fileIdentity(path); fid != "" {
 			id = "file\x00" + name + "\x00" + fid

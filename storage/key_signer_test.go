@@ -3,6 +3,7 @@ package storage
 import (
 	"os"
 	"path/filepath"
+	"strings"
 	"testing"
 	"time"
 )
@@ -39,6 +40,12 @@ func TestEachServerSignsWithItsOwnKey(t *testing.T) {
 	}
 	if seen["site-a"] != 1 || seen["site b/2"] != 1 || keys["site-a"] == keys["site b/2"] {
 		t.Errorf("key events by signer %v, keys %v: want one key of each server's own", seen, keys)
+	}
+	for who, file := range map[string]string{"site-a": "site-a", "site b/2": "site_b_2"} {
+		// A verifier key is name+hash+key: the name says whose it is.
+		if want := "rightsdesk/" + f.Database + "/" + file + "+"; !strings.HasPrefix(keys[who], want) {
+			t.Errorf("%s's key %q, want it named %q", who, keys[who], want)
+		}
 	}
 	dir, err := KeyDir()
 	if err != nil {

@@ -251,11 +251,7 @@ func currentSigner(tx kv.Tx, events []KeyEvent, who string) (note.Signer, error)
 	var skey, vkey string
 	var err error
 	if seed := testSeed(tx); seed != nil {
-		name := keyName(tx)
-		if who != "" {
-			name += "/" + who // as cachedSigner names a server's test key
-		}
-		skey, vkey, err = seededKey(name, seed)
+		skey, vkey, err = seededKey(signerKeyName(tx, who), seed)
 	} else {
 		var path string
 		if _, path, _, err = keyFile(tx, who); err == nil {
