@@ -44,6 +44,7 @@ func TestCluster(t *testing.T) {
 		{"ImportInterruptedThenExport", testImportExport},
 		{"MemberKilledMidRun", testMemberKilled},
 		{"QuorumLost", testQuorumLost},
+		{"TurnGivenBack", testTurnGivenBack},
 		{"EraseAfterPurge", testErase},
 	} {
 		if !t.Run(tc.name, func(t *testing.T) { tc.test(t, cl) }) {
@@ -581,6 +582,46 @@ func testErase(t *testing.T, cl *etcdtest.Cluster) {
 		t.Fatalf("a follower from before the erase: %v, want ErrReload", err)
 	}
 	t.Logf("%v", err)
+}
+
+// A server refused for a newer change claims the turn; when its write then
+// ends without a Commit (a case's own revision check refused it once run
+// again), it gives the turn back: another server waits about turnUnused
+// for it, not the turn's whole lease.
+func testTurnGivenBack(t *testing.T, cl *etcdtest.Cluster) {
+	ctx := testContext(t, time.Minute)
+	const prefix = "turn/"
+	a := newReplica(t, cl, prefix, "site-a")
+	b := newReplica(t, cl, prefix, "site-b")
+	put := func(k string) func(tx kv.Tx) error {
+		return func(tx kv.Tx) error {
+			bk, err := tx.CreateBucketIfNotExists([]byte("b"))
+			if err != nil {
+				return err
+			}
+			return bk.Put([]byte(k), []byte("v"))
+		}
+	}
+	if _, err := a.write(ctx, put("1")); err != nil {
+		t.Fatal(err)
+	}
+	b.catchUp(ctx)
+	_, err := a.c.Commit(ctx, 0, []kv.Op{{Kind: kv.Put, Path: [][]byte{[]byte("b")}, Key: []byte("2"), Value: []byte("v")}})
+	if !errors.Is(err, kv.ErrConflict) {
+		t.Fatalf("site-a's commit at revision 0: %v, want a conflict", err)
+	}
+	if _, held, err := a.c.client.Get(ctx, a.c.turnKey); err != nil || !held {
+		t.Fatalf("site-a holds no turn after its refusal (%v): the test would prove nothing", err)
+	}
+	start := time.Now()
+	if _, err := b.write(ctx, put("3")); err != nil {
+		t.Fatal(err)
+	}
+	took := time.Since(start)
+	t.Logf("site-b's write took %v while site-a held a turn it did not use", took)
+	if took > 2*time.Second {
+		t.Errorf("site-b waited %v; want the unused turn given back after %v, not held for its %d s lease", took, turnUnused, turnTTL)
+	}
 }
 
 // erasureProblems is what check says of the latest purge's erasure.

@@ -21,7 +21,8 @@ import (
 // refused once claims the turn: a key put, only if no one holds it, under
 // a short lease. While it is held, every other server's Commit is refused
 // and waits for it to go; the holder's next Commit deletes it with its
-// changes. A holder that dies holds it until the lease expires.
+// changes, and one that has not used it within turnUnused gives it back.
+// A holder that dies holds it until the lease expires.
 
 // turnSuffix follows the prefix in the turn key (keys.go).
 const turnSuffix = "\x00\x00turn"
@@ -30,6 +31,12 @@ const turnSuffix = "\x00\x00turn"
 // keeps the others waiting, at most (a member grants no less than one and
 // a half election timeouts).
 const turnTTL = 3
+
+// turnUnused is how long a server keeps a turn its write has not used: a
+// write run again may end without a Commit (refused by a case's own
+// revision check once caught up), and the others would wait for the
+// lease to expire.
+const turnUnused = time.Second
 
 // turnWait is how often a server waiting for another's turn looks again
 // when Follow has not said that the turn moved.
@@ -88,12 +95,35 @@ func (c *Cluster) takeTurn(ctx context.Context) {
 			c.mu.Lock()
 			c.turn = value
 			c.mu.Unlock()
+			time.AfterFunc(turnUnused, func() { c.giveBack(value) })
 			return
 		case !errors.Is(err, etcdkv.ErrConflict):
 			return
 		}
 		c.awaitTurn(ctx) // another server's turn
 	}
+}
+
+// giveBack ends the turn claimed as value if this server still holds it
+// unused: a Commit that used it deleted it already. Only that claim's key
+// is deleted, never a later one's.
+func (c *Cluster) giveBack(value string) {
+	c.mu.Lock()
+	unused := c.turn == value
+	if unused {
+		c.turn = ""
+	}
+	c.mu.Unlock()
+	if !unused {
+		return
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+	defer cancel()
+	// Not given back (no answer): the lease ends it.
+	_, _ = c.client.Txn(ctx, etcdkv.Txn{
+		If:   []etcdkv.Compare{etcdkv.ValueIs(c.turnKey, []byte(value))},
+		Then: []etcdkv.Op{etcdkv.OpDelete(c.turnKey)},
+	})
 }
 
 // awaitTurn waits until no server holds the turn, or the cluster does not
