@@ -613,7 +613,15 @@ func testTurnGivenBack(t *testing.T, cl *etcdtest.Cluster) {
 	if _, held, err := a.c.client.Get(ctx, a.c.turnKey); err != nil || !held {
 		t.Fatalf("site-a holds no turn after its refusal (%v): the test would prove nothing", err)
 	}
+	// site-b, caught up, is refused for site-a's turn alone, and told so;
+	// it then waits for the turn and takes one of its own.
 	start := time.Now()
+	_, err = b.c.Commit(ctx, b.revision(), []kv.Op{{Kind: kv.Put, Path: [][]byte{[]byte("b")}, Key: []byte("3"), Value: []byte("v")}})
+	var conflict *ConflictError
+	if !errors.As(err, &conflict) || !conflict.Turn || conflict.Writer != "site-a" ||
+		!strings.Contains(err.Error(), "it was site-a's turn to write") {
+		t.Fatalf("site-b's commit during site-a's turn: %v, want a conflict naming site-a's turn", err)
+	}
 	if _, err := b.write(ctx, put("3")); err != nil {
 		t.Fatal(err)
 	}

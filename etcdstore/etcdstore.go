@@ -170,13 +170,19 @@ var _ kv.Replicator = (*Cluster)(nil)
 // the one the replica applied last. It is kv.ErrConflict.
 type ConflictError struct {
 	// Writer is the server that made the latest change, Revision its
-	// revision; At is the revision the replica had applied.
+	// revision; At is the revision the replica had applied. With Turn set,
+	// the store had not changed: it was Writer's turn, claimed at Revision
+	// (turn.go).
 	Writer   string
 	Revision int64
 	At       int64
+	Turn     bool
 }
 
 func (e *ConflictError) Error() string {
+	if e.Turn {
+		return fmt.Sprintf("etcdstore: it was %s's turn to write (claimed at revision %d; this server had applied revision %d)", e.Writer, e.Revision, e.At)
+	}
 	return fmt.Sprintf("etcdstore: %s changed the store at revision %d, after revision %d this server had applied", e.Writer, e.Revision, e.At)
 }
 
@@ -484,13 +490,19 @@ func rangeOne(resp *etcdkv.TxnResponse, i int) *etcdkv.KeyValue {
 }
 
 // conflictOf is the ConflictError of a Commit at at whose compares failed:
-// the head's, when it is newer than at, else one of its uploaded chunks'
-// (swept by an Erase, or changed by hand, before the commit came). A
-// missing head is older than any at.
+// the head's, when it is newer than at, else the turn's, when another
+// server holds it, else one of its uploaded chunks' (swept by an Erase, or
+// changed by hand, before the commit came). A missing head is older than
+// any at.
 func conflictOf(resp *etcdkv.TxnResponse, at int64) *ConflictError {
 	conflict := &ConflictError{Writer: "an erase (or a hand) that changed the chunks this change uploaded", Revision: resp.Header.Revision, At: at}
 	if head := rangeOne(resp, 0); head != nil && head.ModRevision > at {
 		conflict.Writer, conflict.Revision = string(head.Value), head.ModRevision
+	} else if turn := rangeOne(resp, 1); turn != nil {
+		// Another server's turn (turn.go): its value is its name and a
+		// token.
+		name, _, _ := strings.Cut(string(turn.Value), " ")
+		conflict.Writer, conflict.Revision, conflict.Turn = name, turn.ModRevision, true
 	}
 	return conflict
 }
