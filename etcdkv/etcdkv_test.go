@@ -43,27 +43,20 @@ func testContext(t *testing.T) context.Context {
 // members come last.
 func TestCluster(t *testing.T) {
 	cl := etcdtest.Start(t, 3, nil)
-	for _, tc := range []struct {
-		name string
-		test func(*testing.T, *etcdtest.Cluster)
-	}{
-		{"TxnConflictOnModRevision", testTxnConflict},
-		{"RevisionsExactAndIncreasing", testRevisions},
-		{"Range", testRange},
-		{"Compares", testCompares},
-		{"PrefixSeparatesDeployments", testPrefix},
-		{"TooLarge", testTooLarge},
-		{"LeasedKeyExpires", testLease},
-		{"FailoverToTheNextMember", testFailover},
-		{"WatchAcrossDropAndRestart", testWatch},
-		{"EraseCompactDefragment", testErase},
-		{"WatchFromCompactedRevision", testWatchCompacted},
-		{"QuorumLost", testQuorumLost},
-	} {
-		if !t.Run(tc.name, func(t *testing.T) { tc.test(t, cl) }) {
-			return // a failed step leaves the cluster in a state the next do not expect
-		}
-	}
+	etcdtest.RunSteps(t, cl, []etcdtest.Step{
+		{Name: "TxnConflictOnModRevision", Test: testTxnConflict},
+		{Name: "RevisionsExactAndIncreasing", Test: testRevisions},
+		{Name: "Range", Test: testRange},
+		{Name: "Compares", Test: testCompares},
+		{Name: "PrefixSeparatesDeployments", Test: testPrefix},
+		{Name: "TooLarge", Test: testTooLarge},
+		{Name: "LeasedKeyExpires", Test: testLease},
+		{Name: "FailoverToTheNextMember", Test: testFailover},
+		{Name: "WatchAcrossDropAndRestart", Test: testWatch},
+		{Name: "EraseCompactDefragment", Test: testErase},
+		{Name: "WatchFromCompactedRevision", Test: testWatchCompacted},
+		{Name: "QuorumLost", Test: testQuorumLost},
+	})
 }
 
 // A key put under a lease is there until the lease expires, and then

@@ -26,22 +26,15 @@ import (
 // come last.
 func TestChunks(t *testing.T) {
 	cl := etcdtest.Start(t, 3, nil)
-	for _, tc := range []struct {
-		name string
-		test func(*testing.T, *etcdtest.Cluster)
-	}{
-		{"ValuesStartingWithTheMark", testMarkedValues},
-		{"DamagedChunk", testDamagedChunk},
-		{"TamperedUploadIsRefused", testTamperedUpload},
-		{"UploadOutlivesTheWriteDeadline", testUploadDeadline},
-		{"ImportLargeValue", testImportLargeValue},
-		{"OrphansSwept", testOrphansSwept},
-		{"LargeAttachment", testLargeAttachment},
-	} {
-		if !t.Run(tc.name, func(t *testing.T) { tc.test(t, cl) }) {
-			return
-		}
-	}
+	etcdtest.RunSteps(t, cl, []etcdtest.Step{
+		{Name: "ValuesStartingWithTheMark", Test: testMarkedValues},
+		{Name: "DamagedChunk", Test: testDamagedChunk},
+		{Name: "TamperedUploadIsRefused", Test: testTamperedUpload},
+		{Name: "UploadOutlivesTheWriteDeadline", Test: testUploadDeadline},
+		{Name: "ImportLargeValue", Test: testImportLargeValue},
+		{Name: "OrphansSwept", Test: testOrphansSwept},
+		{Name: "LargeAttachment", Test: testLargeAttachment},
+	})
 }
 
 var attached = []byte("attached")

@@ -33,24 +33,17 @@ import (
 // the other, each on its own prefix; the ones that stop members come last.
 func TestCluster(t *testing.T) {
 	cl := etcdtest.Start(t, 3, nil)
-	for _, tc := range []struct {
-		name string
-		test func(*testing.T, *etcdtest.Cluster)
-	}{
-		{"ReplicasConverge", testConverge},
-		{"ConflictNamesTheWriter", testConflictNamesTheWriter},
-		{"MembersLimits", testMembersLimits},
-		{"CommitLatency", testCommitLatency},
-		{"ImportInterruptedThenExport", testImportExport},
-		{"MemberKilledMidRun", testMemberKilled},
-		{"QuorumLost", testQuorumLost},
-		{"TurnGivenBack", testTurnGivenBack},
-		{"EraseAfterPurge", testErase},
-	} {
-		if !t.Run(tc.name, func(t *testing.T) { tc.test(t, cl) }) {
-			return // a failed step leaves the cluster in a state the next do not expect
-		}
-	}
+	etcdtest.RunSteps(t, cl, []etcdtest.Step{
+		{Name: "ReplicasConverge", Test: testConverge},
+		{Name: "ConflictNamesTheWriter", Test: testConflictNamesTheWriter},
+		{Name: "MembersLimits", Test: testMembersLimits},
+		{Name: "CommitLatency", Test: testCommitLatency},
+		{Name: "ImportInterruptedThenExport", Test: testImportExport},
+		{Name: "MemberKilledMidRun", Test: testMemberKilled},
+		{Name: "QuorumLost", Test: testQuorumLost},
+		{Name: "TurnGivenBack", Test: testTurnGivenBack},
+		{Name: "EraseAfterPurge", Test: testErase},
+	})
 }
 
 func testContext(t *testing.T, d time.Duration) context.Context {

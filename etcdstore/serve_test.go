@@ -23,24 +23,7 @@ import (
 // first admin; the others load both.
 func serveReplica(t testing.TB, cl *etcdtest.Cluster, prefix, name string, clock cases.Clock, peer func() server.Peer) (*storage.Store, string, *server.Client) {
 	t.Helper()
-	c, err := etcdstore.Dial(etcdstore.Config{Endpoints: cl.Endpoints(), Prefix: prefix, Server: name})
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(c.Close)
-	st, followed, stop, err := etcdstore.OpenReplica(context.Background(), t.TempDir()+"/cases.db",
-		storage.Options{Clock: clock, IDsPerOrganisation: true}, c)
-	if err != nil {
-		t.Fatalf("%s: open the replica: %v", name, err)
-	}
-	t.Cleanup(func() {
-		select {
-		case err := <-followed:
-			t.Errorf("%s: following ended while serving: %v", name, err)
-		default:
-		}
-		stop()
-	})
+	st, _ := followingReplica(t, etcdstore.Config{Endpoints: cl.Endpoints(), Prefix: prefix, Server: name}, clock)
 	socket, _ := servertest.StartServer(t, server.Config{Store: st, Clock: clock}, peer)
 	client, err := server.Dial(socket, server.DialOptions{ServiceUID: -1})
 	if err != nil {
@@ -48,6 +31,33 @@ func serveReplica(t testing.TB, cl *etcdtest.Cluster, prefix, name string, clock
 	}
 	t.Cleanup(func() { client.Close() })
 	return st, socket, client
+}
+
+// followingReplica dials the deployment cfg names, opens a replica of it
+// that follows the cluster, and returns the replica's store and its
+// Cluster; following must not end before the test does, which then stops
+// it and releases the file.
+func followingReplica(t testing.TB, cfg etcdstore.Config, clock cases.Clock) (*storage.Store, *etcdstore.Cluster) {
+	t.Helper()
+	c, err := etcdstore.Dial(cfg)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(c.Close)
+	st, followed, stop, err := etcdstore.OpenReplica(context.Background(), t.TempDir()+"/cases.db",
+		storage.Options{Clock: clock, IDsPerOrganisation: true}, c)
+	if err != nil {
+		t.Fatalf("%s: open the replica: %v", cfg.Server, err)
+	}
+	t.Cleanup(func() {
+		select {
+		case err := <-followed:
+			t.Errorf("%s: following the cluster ended: %v", cfg.Server, err)
+		default:
+		}
+		stop()
+	})
+	return st, c
 }
 
 // TestTwoServersOneCluster is issue 21's team in two places: two team

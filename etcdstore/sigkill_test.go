@@ -95,24 +95,7 @@ type sigkillReplica struct {
 
 func openReplica(t *testing.T, endpoints []string, prefix, name string) *sigkillReplica {
 	t.Helper()
-	c, err := etcdstore.Dial(etcdstore.Config{Endpoints: endpoints, Prefix: prefix, Server: name, Timeout: time.Second})
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(c.Close)
-	st, followed, stop, err := etcdstore.OpenReplica(context.Background(), t.TempDir()+"/cases.db",
-		storage.Options{Clock: cases.SystemClock{}, IDsPerOrganisation: true}, c)
-	if err != nil {
-		t.Fatalf("%s: open the replica: %v", name, err)
-	}
-	t.Cleanup(func() {
-		select {
-		case err := <-followed:
-			t.Errorf("%s: following the cluster ended: %v", name, err)
-		default:
-		}
-		stop()
-	})
+	st, c := followingReplica(t, etcdstore.Config{Endpoints: endpoints, Prefix: prefix, Server: name, Timeout: time.Second}, cases.SystemClock{})
 	return &sigkillReplica{name: name, st: st, c: c}
 }
 

@@ -345,3 +345,21 @@ func (c *Cluster) Leader() int {
 	}
 	return -1
 }
+
+// Step is one test of a series that share a cluster.
+type Step struct {
+	Name string
+	Test func(*testing.T, *Cluster)
+}
+
+// RunSteps runs steps on cl one after the other, each as a subtest, and
+// stops at the first that fails: a failed step leaves the cluster in a
+// state the next do not expect.
+func RunSteps(t *testing.T, cl *Cluster, steps []Step) {
+	t.Helper()
+	for _, s := range steps {
+		if !t.Run(s.Name, func(t *testing.T) { s.Test(t, cl) }) {
+			return
+		}
+	}
+}
