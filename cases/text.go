@@ -3,6 +3,7 @@ package cases
 import (
 	"fmt"
 	"strings"
+	"unicode"
 	"unicode/utf8"
 )
 
@@ -50,4 +51,45 @@ func printable(s string, keepNewlines bool) string {
 		}
 	}
 	return b.String()
+}
+
+// SafeName makes outside text (a file name, a category, an ID) one harmless
+// path segment: letters, digits, '.', '-' and '_' only, no leading dot, no
+// separators, at most 100 bytes, never empty and never a reserved name
+// (export's files in a packet, storage's key file of a server).
+func SafeName(s string) string {
+	var b strings.Builder
+	last := rune(0)
+	for _, r := range s {
+		switch {
+		case unicode.IsLetter(r) || unicode.IsDigit(r) || r == '.' || r == '-' || r == '_':
+		default:
+			r = '_'
+		}
+		if r == '_' && last == '_' {
+			continue
+		}
+		if b.Len()+utf8.RuneLen(r) > 100 {
+			break
+		}
+		b.WriteRune(r)
+		last = r
+	}
+	out := b.String()
+	for {
+		next := strings.Trim(strings.ReplaceAll(out, "..", "."), "._")
+		if next == out {
+			break
+		}
+		out = next
+	}
+	if out == "" {
+		return "file"
+	}
+	base, _, _ := strings.Cut(strings.ToUpper(out), ".")
+	switch base {
+	case "CON", "PRN", "AUX", "NUL", "COM1", "COM2", "COM3", "COM4", "LPT1", "LPT2", "LPT3":
+		out = "_" + out
+	}
+	return out
 }

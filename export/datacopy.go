@@ -12,7 +12,6 @@ import (
 	"slices"
 	"strings"
 	"time"
-	"unicode"
 	"unicode/utf8"
 
 	"rightsdesk/cases"
@@ -44,8 +43,8 @@ func (p *packetCase) dataCopy(d *letterData) {
 			d.Withheld = append(d.Withheld, row)
 			continue
 		}
-		dir := "data/" + safeName(category) + "/"
-		name := uniqueName(dir, safeName(a.Name), used)
+		dir := "data/" + cases.SafeName(category) + "/"
+		name := uniqueName(dir, cases.SafeName(a.Name), used)
 		p.paths[a.Name] = dir + name
 		if p.read == nil { // Check: no file is read
 			continue
@@ -78,46 +77,6 @@ func uniqueName(dir, name string, used map[string]bool) string {
 		out = fmt.Sprintf("%s-%d%s", strings.TrimSuffix(name, ext), n, ext)
 	}
 	used[dir+out] = true
-	return out
-}
-
-// safeName makes outside text (a file name, a category, an ID) one harmless
-// path segment: letters, digits, '.', '-' and '_' only, no leading dot, no
-// separators, at most 100 bytes, never empty and never a reserved name.
-func safeName(s string) string {
-	var b strings.Builder
-	last := rune(0)
-	for _, r := range s {
-		switch {
-		case unicode.IsLetter(r) || unicode.IsDigit(r) || r == '.' || r == '-' || r == '_':
-		default:
-			r = '_'
-		}
-		if r == '_' && last == '_' {
-			continue
-		}
-		if b.Len()+utf8.RuneLen(r) > 100 {
-			break
-		}
-		b.WriteRune(r)
-		last = r
-	}
-	out := b.String()
-	for {
-		next := strings.Trim(strings.ReplaceAll(out, "..", "."), "._")
-		if next == out {
-			break
-		}
-		out = next
-	}
-	if out == "" {
-		return "file"
-	}
-	base, _, _ := strings.Cut(strings.ToUpper(out), ".")
-	switch base {
-	case "CON", "PRN", "AUX", "NUL", "COM1", "COM2", "COM3", "COM4", "LPT1", "LPT2", "LPT3":
-		out = "_" + out
-	}
 	return out
 }
 

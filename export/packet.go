@@ -231,7 +231,7 @@ func Build(in Input) (*Packet, error) {
 	if err != nil {
 		return nil, fmt.Errorf("export %s: %w", p.c.ID, err)
 	}
-	folder := safeName(p.c.ID) + "-" + string(kind)
+	folder := cases.SafeName(p.c.ID) + "-" + string(kind)
 	files := []packetFile{{path: "letter.md", data: letterMD}, {path: "letter.html", data: letterHTML}}
 	files = append(files, p.files...)
 	if in.Proof != nil {

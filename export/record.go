@@ -341,7 +341,7 @@ func WriteRecord(r *CaseRecord, dir string) (string, error) {
 		data []byte
 	}{"SHA256SUMS", sums.Bytes()})
 	// The case ID is ours (DSR-YYYY-NNNNNN), never subject-supplied text.
-	out := filepath.Join(dir, safeName(r.Case.ID)+"-record")
+	out := filepath.Join(dir, cases.SafeName(r.Case.ID)+"-record")
 	if err := os.MkdirAll(out, 0o700); err != nil {
 		return "", err
 	}

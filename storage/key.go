@@ -15,6 +15,7 @@ import (
 	"time"
 
 	"golang.org/x/mod/sumdb/note"
+	"rightsdesk/cases"
 	"rightsdesk/storage/kv"
 )
 
@@ -106,7 +107,7 @@ func signerKeyName(tx kv.Tx, who string) string {
 	if who == "" {
 		return keyName(tx)
 	}
-	return keyName(tx) + "/" + fileSafe(who)
+	return keyName(tx) + "/" + cases.SafeName(who)
 }
 
 // KeyDir is where the signing keys of this user's databases are kept.
@@ -152,7 +153,7 @@ func keyFile(tx kv.Tx, who string) (dir, path string, mode fs.FileMode, err erro
 	}
 	name := databaseID(tx)
 	if who != "" {
-		name += "." + fileSafe(who)
+		name += "." + cases.SafeName(who)
 	}
 	if db := tx.Bolt().DB().Path(); IsShared(db) {
 		dir = filepath.Dir(db)
@@ -162,17 +163,6 @@ func keyFile(tx kv.Tx, who string) (dir, path string, mode fs.FileMode, err erro
 		return "", "", 0, err
 	}
 	return dir, filepath.Join(dir, name+".key"), 0o600, nil
-}
-
-// fileSafe is a server's name as part of a file name: letters, digits,
-// '.', '-' and '_' kept, anything else '_'.
-func fileSafe(name string) string {
-	return strings.Map(func(r rune) rune {
-		if r < 0x80 && (r == '.' || r == '-' || r == '_' || r >= '0' && r <= '9' || r >= 'a' && r <= 'z' || r >= 'A' && r <= 'Z') {
-			return r
-		}
-		return '_'
-	}, name)
 }
 
 // keyChain reads the key events, in order, checking their chain.
