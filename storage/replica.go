@@ -171,6 +171,12 @@ func (s *Store) InitReplica() error {
 	if s.replica == nil {
 		return errors.New("InitReplica: the store is not a replica (Options.Replica)")
 	}
+	// A server started again on its replica finds the schema there and
+	// writes nothing: an empty write transaction would still rewrite the
+	// file's meta page.
+	if v, err := s.replicaSchema(); err != nil || v != 0 {
+		return err
+	}
 	now := s.clock.Now()
 	defer s.tellCommits()
 	return s.retried(func() error {
@@ -206,8 +212,16 @@ func (s *Store) ApplyReplicated(rev int64, ops []kv.Op) error {
 	err := s.with(false, func(db *bolt.DB) error {
 		return kv.Update(db, func(tx kv.Tx) error {
 			purged = false
-			if rev != 0 && rev <= kv.Revision(tx) {
-				return nil
+			// The echo of a change this server made (its watch may bring
+			// it before its own transaction committed), and once the file
+			// has a revision, one that changed no data (a server taking
+			// or giving back its turn, etcdstore's turn.go; a later
+			// change's revision covers it), are rolled back: committed
+			// empty, the transaction would still rewrite the file's meta
+			// page. An initial load's revision is set by a call with no
+			// ops.
+			if applied := kv.Revision(tx); rev != 0 && (rev <= applied || (len(ops) == 0 && applied > 0)) {
+				return errNothingToApply
 			}
 			for i, op := range ops {
 				if err := kv.Apply(tx, ops[i:i+1]); err != nil {
@@ -246,11 +260,18 @@ func (s *Store) ApplyReplicated(rev int64, ops []kv.Op) error {
 			return nil
 		})
 	})
+	if errors.Is(err, errNothingToApply) {
+		return nil
+	}
 	if err != nil || !purged {
 		return err
 	}
 	return s.compactNow() // purge.go: the held file is released for it
 }
+
+// errNothingToApply rolls back ApplyReplicated's transaction when the
+// change is in the file already.
+var errNothingToApply = errors.New("the change is applied already")
 
 // touches reports whether one of ops changes the top-level bucket name.
 func touches(ops []kv.Op, name []byte) bool {
@@ -260,6 +281,23 @@ func touches(ops []kv.Op, name []byte) bool {
 		}
 	}
 	return false
+}
+
+// replicaSchema is the schema version of the replica's file, 0 while the
+// cluster's store holds no database.
+func (s *Store) replicaSchema() (int, error) {
+	var v int
+	err := s.with(true, func(db *bolt.DB) error {
+		return kv.View(db, func(tx kv.Tx) error {
+			var err error
+			v, err = schemaOf(tx)
+			return err
+		})
+	})
+	if errors.Is(err, ErrNoDatabase) {
+		return 0, nil
+	}
+	return v, err
 }
 
 // ReplicaRevision is the cluster revision the replica has applied (0 for

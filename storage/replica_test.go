@@ -224,6 +224,38 @@ func TestReplicaChangeReachesTheOther(t *testing.T) {
 	sameFiles(t, a, b)
 }
 
+// TestAReplicaRewritesNothingForNothing: the echo of a replica's own change
+// (its watch may bring it before its transaction committed), a revision
+// that changed no data (another server's turn taken or given back) and a
+// server started again on its replica leave the file's bytes as they were:
+// an empty write transaction would still rewrite its meta page, and a
+// test, or a DPO, comparing the file before and after a refused command
+// would see a change where none was made.
+func TestAReplicaRewritesNothingForNothing(t *testing.T) {
+	c, a, _, _, _ := twoReplicas(t)
+	addCase(t, a, "Zoé Lefèvre")
+	before, err := os.ReadFile(a.Path())
+	if err != nil {
+		t.Fatal(err)
+	}
+	last := c.changes[len(c.changes)-1]
+	if err := a.ApplyReplicated(last.rev, last.ops); err != nil {
+		t.Fatal(err)
+	}
+	if err := a.ApplyReplicated(last.rev+1, nil); err != nil {
+		t.Fatal(err)
+	}
+	if err := a.InitReplica(); err != nil {
+		t.Fatal(err)
+	}
+	if after, _ := os.ReadFile(a.Path()); !bytes.Equal(after, before) {
+		t.Fatal("the replica's file was rewritten for a change it held already, a revision with no data, or a restart")
+	}
+	if rev, _ := a.ReplicaRevision(); rev != last.rev {
+		t.Fatalf("the replica's revision is %d, want %d (the last with data)", rev, last.rev)
+	}
+}
+
 // TestReplicaConflictCatchesUpAndRunsAgain: two servers writing at the same
 // revision: the second is refused by the cluster, catches up, runs its
 // transaction again on the newer data, and nothing is lost; the change
