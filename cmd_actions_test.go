@@ -443,6 +443,7 @@ func TestMain(m *testing.M) {
 		os.Exit(holdLock(path))
 	}
 	status := m.Run()
+	stopHarnessCluster()
 	harnessSummary(os.Stderr)
 	os.Exit(status)
 }

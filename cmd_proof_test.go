@@ -191,7 +191,11 @@ func TestCheckReportsAReplacedAndARotatedKey(t *testing.T) {
 	var f struct{ Database string }
 	js, _ := os.ReadFile(early)
 	_ = json.Unmarshal(js, &f)
-	key := filepath.Join(os.Getenv("XDG_STATE_HOME"), "rightsdesk", f.Database+".key")
+	name := f.Database
+	if teamOnEtcd {
+		name += "." + harnessServerName // each server on a cluster signs with a key of its own
+	}
+	key := filepath.Join(os.Getenv("XDG_STATE_HOME"), "rightsdesk", name+".key")
 	if err := os.Remove(key); err != nil {
 		t.Fatalf("%v (keys %v)", err, keys)
 	}

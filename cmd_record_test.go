@@ -13,6 +13,7 @@ import (
 )
 
 func TestCaseRecord(t *testing.T) {
+	fileStoreOnly(t, "the record is exported by a direct call on the server's file, which on a cluster is a replica whose key is the server's")
 	d := newDesk(t, "2026-03-10T12:00:00Z")
 	status, out, errOut := d.run("add", "--controller", "crisp", "--right", "access", "--received", "2026-03-02",
 		"--subject", "<script>alert(1)</script> \x1b[31mMallory \u009b2J", "--email", "m@example.org", "--text", "send me <b>everything</b>")

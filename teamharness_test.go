@@ -38,8 +38,37 @@ import (
 // run locally, with no server holding the file; a test of what only a
 // local file can show says so with personalOnly.
 
-// teamTests is set when the tests run in team mode.
-var teamTests = os.Getenv("RIGHTSDESK_TEST_MODE") == "team"
+// teamTests is set when the tests run in team mode;
+// RIGHTSDESK_TEST_MODE=team-etcd runs them with the server's store on an
+// etcd cluster (teamharness_etcd_test.go).
+var (
+	teamTests  = teamOnEtcd || os.Getenv("RIGHTSDESK_TEST_MODE") == "team"
+	teamOnEtcd = os.Getenv("RIGHTSDESK_TEST_MODE") == "team-etcd"
+)
+
+// servedOnCluster, in a build that can start an etcd cluster (not -race),
+// opens the store a team-etcd server serves for the database at path: the
+// file copied into the cluster and kept there as a replica of it, and the
+// function that stops following and releases the file.
+var servedOnCluster func(tb testing.TB, path string, opts storage.Options) (st *storage.Store, erase func(context.Context) error,
+	problems func(context.Context) ([]storage.Problem, error), release func(), err error)
+
+// harnessServerName is the harness's servers' name on the cluster
+// (serve's --etcd-name), which names their signing key.
+const harnessServerName = "harness"
+
+// fileStoreOnly skips t in team-etcd mode, saying why it needs the
+// server's store to be the local file itself.
+func fileStoreOnly(t testing.TB, why string) {
+	t.Helper()
+	if teamOnEtcd {
+		t.Skip("a server on a local file only: " + why)
+	}
+}
+
+// stopHarnessCluster stops the cluster of team-etcd mode, if one was
+// started (TestMain, once the tests ran).
+var stopHarnessCluster = func() {}
 
 // personalOnly skips t in team mode, saying why it tests personal mode
 // only.
@@ -112,6 +141,7 @@ type harnessServer struct {
 	mu      sync.Mutex // guards sockets and members
 	path    string
 	st      *storage.Store
+	release func() // releases the store's file
 	srv     *server.Server
 	dir     string // the sockets, the configuration and the clients' state
 	config  string
@@ -159,23 +189,36 @@ func serverFor(tb testing.TB, path string, now time.Time) (*harnessServer, error
 		return h, nil
 	}
 	h = &harnessServer{path: path, clock: &harnessClock{now: now}, sockets: map[string]string{}, members: map[string]bool{}}
-	h.st = storage.Open(path, storage.Options{IDsPerOrganisation: true, Clock: h.clock})
-	if err := h.st.Hold(); err != nil {
-		return nil, err
-	}
+	cfg := server.Config{Clock: h.clock, Admin: harnessAdmin, LookupUser: harnessUID,
+		ServiceUID: os.Getuid(), Log: &h.log, Identify: h.identify}
+	opts := storage.Options{IDsPerOrganisation: true, Clock: h.clock}
 	var err error
+	if teamOnEtcd {
+		if servedOnCluster == nil {
+			tb.Fatal("RIGHTSDESK_TEST_MODE=team-etcd: this build starts no etcd cluster (built with -race)")
+		}
+		if h.st, cfg.Erase, cfg.ErasureProblems, h.release, err = servedOnCluster(tb, path, opts); err != nil {
+			return nil, err
+		}
+	} else {
+		h.st = storage.Open(path, opts)
+		if err := h.st.Hold(); err != nil {
+			return nil, err
+		}
+		h.release = func() { h.st.Close() }
+	}
+	cfg.Store = h.st
 	if h.dir, err = harnessDir(tb, path); err != nil {
 		h.st.Close()
 		return nil, err
 	}
 	h.config = filepath.Join(h.dir, "config.toml")
-	cfg := fmt.Sprintf("service_user = %d\n", os.Getuid())
-	if err := os.WriteFile(h.config, []byte(cfg), 0o600); err != nil {
+	config := fmt.Sprintf("service_user = %d\n", os.Getuid())
+	if err := os.WriteFile(h.config, []byte(config), 0o600); err != nil {
 		h.close()
 		return nil, err
 	}
-	h.srv, err = server.New(server.Config{Store: h.st, Clock: h.clock, Admin: harnessAdmin, LookupUser: harnessUID,
-		ServiceUID: os.Getuid(), Log: &h.log, Identify: h.identify})
+	h.srv, err = server.New(cfg)
 	if err != nil {
 		h.close()
 		return nil, err
@@ -266,7 +309,7 @@ func stopServer(path string) {
 }
 
 // close releases the file.
-func (h *harnessServer) close() { h.st.Close() }
+func (h *harnessServer) close() { h.release() }
 
 // releaseDB lets a test look at its database file directly (storage.Open,
 // a direct run): in team mode the server holding it stops first.

@@ -53,20 +53,30 @@ type Member struct {
 // on loopback in a test run that window is a few milliseconds.
 func FreePorts(t testing.TB, n int) []int {
 	t.Helper()
+	ports, err := freePorts(n)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return ports
+}
+
+func freePorts(n int) ([]int, error) {
 	var listeners []net.Listener
+	defer func() {
+		for _, l := range listeners {
+			l.Close()
+		}
+	}()
 	var ports []int
 	for range n {
 		l, err := net.Listen("tcp", "127.0.0.1:0")
 		if err != nil {
-			t.Fatalf("reserve a port: %v", err)
+			return nil, fmt.Errorf("reserve a port: %w", err)
 		}
 		listeners = append(listeners, l)
 		ports = append(ports, l.Addr().(*net.TCPAddr).Port)
 	}
-	for _, l := range listeners {
-		l.Close()
-	}
-	return ports
+	return ports, nil
 }
 
 // Limits are members' --max-txn-ops, --max-request-bytes and
@@ -96,38 +106,79 @@ func Start(t testing.TB, n int, tls *TLS) *Cluster {
 
 func start(t testing.TB, c *Cluster) *Cluster {
 	t.Helper()
-	n := len(c.Members)
-	// The members wait for each other's first contact, so they start
-	// together.
-	errs := make(chan error, n)
-	for _, m := range c.Members {
-		go func() { errs <- c.start(m, c.initialCluster()) }()
-	}
-	for range n {
-		if err := <-errs; err != nil {
-			c.stopAll()
-			t.Fatalf("start the cluster: %v", err)
-		}
+	if err := c.startAll(); err != nil {
+		t.Fatalf("start the cluster: %v", err)
 	}
 	t.Cleanup(c.stopAll)
 	return c
+}
+
+// StartShared starts a cluster of n members, their data in dir, for a whole
+// test process rather than one test (a TestMain's): stop stops it. Its
+// members are not stopped, killed or restarted one by one (Stop, Kill,
+// Restart, WaitReady and DataFiles are for a test's own cluster).
+func StartShared(n int, dir string) (c *Cluster, stop func(), err error) {
+	ports, err := freePorts(2 * n)
+	if err != nil {
+		return nil, nil, err
+	}
+	folders := make([]string, n)
+	for i := range n {
+		if folders[i], err = os.MkdirTemp(dir, "m"); err != nil {
+			return nil, nil, err
+		}
+	}
+	c = layout(n, nil, Limits{}, ports, func(i int) string { return folders[i] })
+	if err := c.startAll(); err != nil {
+		return nil, nil, fmt.Errorf("start the cluster: %w", err)
+	}
+	return c, c.stopAll, nil
+}
+
+// startAll starts every member and waits until each is ready; on an error
+// none is left running.
+func (c *Cluster) startAll() error {
+	// The members wait for each other's first contact, so they start
+	// together.
+	errs := make(chan error, len(c.Members))
+	for _, m := range c.Members {
+		go func() { errs <- c.start(m, c.initialCluster()) }()
+	}
+	var first error
+	for range c.Members {
+		if err := <-errs; err != nil && first == nil {
+			first = err
+		}
+	}
+	if first != nil {
+		c.stopAll()
+	}
+	return first
 }
 
 // newCluster makes the members of a cluster of n: their names, ports and
 // folders.
 func newCluster(t testing.TB, n int, tls *TLS, limits Limits) *Cluster {
 	t.Helper()
-	c := &Cluster{t: t, TLS: tls, Limits: limits}
-	ports := FreePorts(t, 2*n)
+	c := layout(n, tls, limits, FreePorts(t, 2*n), func(int) string { return t.TempDir() })
+	c.t = t
+	return c
+}
+
+// layout is a cluster of n members on ports (two each), member i's files
+// in folder(i).
+func layout(n int, tls *TLS, limits Limits, ports []int, folder func(i int) string) *Cluster {
+	c := &Cluster{TLS: tls, Limits: limits}
 	scheme := "http"
 	if tls != nil {
 		scheme = "https"
 	}
 	for i := range n {
+		dir := folder(i)
 		m := &Member{
 			Name:      fmt.Sprintf("m%d", i),
-			Dir:       filepath.Join(t.TempDir(), "member"),
-			LogFile:   filepath.Join(t.TempDir(), "etcd.log"),
+			Dir:       filepath.Join(dir, "member"),
+			LogFile:   filepath.Join(dir, "etcd.log"),
 			ClientURL: url.URL{Scheme: scheme, Host: fmt.Sprintf("127.0.0.1:%d", ports[2*i])},
 			PeerURL:   url.URL{Scheme: "http", Host: fmt.Sprintf("127.0.0.1:%d", ports[2*i+1])},
 		}
