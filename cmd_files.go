@@ -29,6 +29,9 @@ func (a *app) databaseFirst(cmd *cobra.Command, args []string) error {
 	if demo := cmd.Flags().Lookup("demo"); demo != nil && demo.Changed {
 		return nil
 	}
+	if store := cmd.Flags().Lookup("store"); store != nil && store.Changed {
+		return nil // a server's replica, loaded from its cluster when missing
+	}
 	if cmd.Name() == "verify" && len(args) == 1 && isPath(args[0]) {
 		return nil // verify PACKET reads the packet alone, offline
 	}

@@ -3,6 +3,7 @@ package main
 import (
 	"archive/zip"
 	"bytes"
+	"context"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -16,6 +17,7 @@ import (
 	"github.com/spf13/cobra"
 
 	"rightsdesk/cases"
+	"rightsdesk/etcdstore"
 	"rightsdesk/storage"
 )
 
@@ -71,7 +73,13 @@ The signing key is kept in $XDG_STATE_HOME/rightsdesk/<database>.key
 (default ~/.local/state), never in the database nor its backups. A lost key
 is replaced by the next change, recorded as key_replaced, which check
 reports; with --rotate-key the key is retired for a new one, recorded as
-key_rotated signed by both. Checkpoints signed before still verify.`,
+key_rotated signed by both. Checkpoints signed before still verify.
+
+A server on an etcd cluster signs with a key of its own
+(<database>.<name>.key): its service account rotates it while that server is
+stopped, with the server's own flags: rightsdesk checkpoint --rotate-key
+--db REPLICA --store etcd://HOST:PORT --etcd-name NAME. The rotation is one
+change on the cluster, which the other servers follow.`,
 		Example: "  rightsdesk checkpoint\n  rightsdesk checkpoint --out /media/usb/checkpoint-$(date +%F).json\n  rightsdesk checkpoint --rotate-key"}
 	var db, out string
 	var rotate bool
@@ -79,12 +87,19 @@ key_rotated signed by both. Checkpoints signed before still verify.`,
 	cmd.Flags().StringVar(&out, "out", "", "write the checkpoints and keys to `FILE` (JSON)")
 	_ = cmd.MarkFlagFilename("out", "json")
 	cmd.Flags().BoolVar(&rotate, "rotate-key", false, "retire the signing key for a new one (key_rotated, signed by both)")
+	var store string
+	var eo etcdOptions
+	cmd.Flags().StringVar(&store, "store", "", "with --rotate-key: --db is the replica of a stopped server on the etcd cluster `etcd://HOST:PORT[,...]`")
+	etcdFlags(cmd, &eo)
 	cmd.RunE = a.runs(func([]string) int {
+		if store != "" && !rotate {
+			return a.fail(exitUsage, errors.New("checkpoint --store: only with --rotate-key (the checkpoints are read through the team server)"))
+		}
 		if rotate {
 			if a.team != nil {
 				return a.fail(exitUsage, fmt.Errorf("checkpoint --rotate-key: %w", teamOnlyRefusal("the signing key")))
 			}
-			ev, err := a.store(a.dbPath(db)).RotateKey()
+			ev, err := a.rotateKey(a.dbPath(db), store, eo)
 			if err != nil {
 				return a.storeFailure(err)
 			}
@@ -337,4 +352,25 @@ func proofInZip(path string) ([]byte, error) {
 		}
 	}
 	return nil, fmt.Errorf("%s: %w", path, fs.ErrNotExist)
+}
+
+// rotateKey retires the signing key of the database at path for a new one:
+// a file's own key, or with store (etcd://...) the key of the stopped server
+// whose replica path is, through the cluster.
+func (a *app) rotateKey(path, store string, eo etcdOptions) (storage.KeyEvent, error) {
+	if store == "" {
+		return a.store(path).RotateKey()
+	}
+	cluster, err := eo.dial(store)
+	if err != nil {
+		return storage.KeyEvent{}, fmt.Errorf("checkpoint --store: %w", err)
+	}
+	defer cluster.Close()
+	a.beginWrite()
+	st, _, stop, err := etcdstore.OpenReplica(context.Background(), path, storage.Options{IDsPerOrganisation: true, Clock: a.clock, Provenance: a.provenance()}, cluster)
+	if err != nil {
+		return storage.KeyEvent{}, fmt.Errorf("checkpoint --store %s: %w", store, err)
+	}
+	defer stop()
+	return st.RotateKey()
 }

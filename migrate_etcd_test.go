@@ -74,3 +74,68 @@ func TestMigrateIntoEtcdAndBack(t *testing.T) {
 		t.Errorf("a malformed etcd address: %d %s", code, out)
 	}
 }
+
+// TestRotateAServersKeyOnACluster: the service account of a stopped server
+// on a cluster rotates that server's own key through its replica
+// (checkpoint --rotate-key --store): the rotation is one change on the
+// cluster, named for the server; a second rotation is signed by the key the
+// first wrote to the server's key file; the cluster's data, copied out,
+// checks clean (each statement signed by the old and the new key, no key
+// replaced). --store without --rotate-key is a usage error.
+func TestRotateAServersKeyOnACluster(t *testing.T) {
+	cl := etcdtest.Start(t, 3, nil)
+	var hosts []string
+	for _, u := range cl.Endpoints() {
+		hosts = append(hosts, strings.TrimPrefix(u, "http://"))
+	}
+	store := "etcd://" + strings.Join(hosts, ",")
+	bin := buildBinary(t)
+	dir := t.TempDir()
+	run := func(args ...string) (string, int) {
+		t.Helper()
+		c := exec.Command(bin, args...)
+		c.Env = []string{"HOME=" + dir, "XDG_DATA_HOME=" + dir, "XDG_STATE_HOME=" + dir, "XDG_CONFIG_HOME=" + dir,
+			"RIGHTSDESK_CONFIG=" + filepath.Join(dir, "none.toml"), "PATH=" + os.Getenv("PATH"), "TZ=Europe/Paris"}
+		out, err := c.CombinedOutput()
+		return string(out), exitCode(err)
+	}
+	src, replica, back := filepath.Join(dir, "src", "cases.db"), filepath.Join(dir, "site-a", "cases.db"), filepath.Join(dir, "back", "cases.db")
+	if out, code := run("init", "--db", src); code != 0 {
+		t.Fatalf("init: %d %s", code, out)
+	}
+	if out, code := run("add", "--db", src, "--controller", "crisp", "--right", "access", "--received", "2026-11-02",
+		"--subject", "Zoé Lefèvre", "--email", "zoe@example.org"); code != 0 {
+		t.Fatalf("add: %d %s", code, out)
+	}
+	site := []string{"--etcd-prefix", "rd/keys/", "--etcd-name", "site-a"}
+	if err := os.Mkdir(filepath.Dir(replica), 0o700); err != nil { // the stopped server's folder
+		t.Fatal(err)
+	}
+	if out, code := run(append([]string{"migrate", "--from", src, "--to", store}, site...)...); code != 0 {
+		t.Fatalf("migrate into the cluster: %d %s", code, out)
+	}
+	if out, code := run(append([]string{"checkpoint", "--db", replica, "--store", store}, site...)...); code != 2 || !strings.Contains(out, "only with --rotate-key") {
+		t.Errorf("--store without --rotate-key: %d %s", code, out)
+	}
+	for range 2 {
+		out, code := run(append([]string{"checkpoint", "--rotate-key", "--db", replica, "--store", store}, site...)...)
+		if code != 0 || !strings.Contains(out, "key_rotated") {
+			t.Fatalf("rotate site-a's key: %d %s", code, out)
+		}
+	}
+	if out, code := run(append([]string{"migrate", "--from", store, "--to", back}, site...)...); code != 0 {
+		t.Fatalf("migrate out of the cluster: %d %s", code, out)
+	}
+	out, code := run("check", "--db", back)
+	if code != 0 || strings.Contains(out, "replaced") {
+		t.Fatalf("check of the cluster's data after two rotations: %d %s", code, out)
+	}
+	f := filepath.Join(dir, "keys.json")
+	if out, code := run("checkpoint", "--db", back, "--out", f); code != 0 {
+		t.Fatalf("checkpoint --out: %d %s", code, out)
+	}
+	js, _ := os.ReadFile(f)
+	if n := strings.Count(string(js), `"key_rotated"`); n != 2 || !strings.Contains(string(js), `"site-a"`) || strings.Contains(string(js), `"key_replaced"`) {
+		t.Errorf("the key chain holds %d rotations (want 2, by site-a, and no key replaced):\n%s", n, js)
+	}
+}

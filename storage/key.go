@@ -267,16 +267,13 @@ func seededSigner(name string, seed []byte) (skey, vkey string, s *edSigner) {
 	return skey, vkey, s
 }
 
-// signer returns the database's signing key, creating it on first use and
-// chaining its public key. A key file that is missing while the chain
-// names a key was lost: a new key replaces it, recorded as key_replaced
-// (check reports it), and checkpoints signed before still verify.
-func signer(tx kv.Tx, now time.Time) (note.Signer, error) {
-	return cachedSigner(tx, now, nil)
-}
-
-// cachedSigner is signer with the key parsed once per cache (a Store's,
-// key_cache.go); nil caches nothing.
+// cachedSigner returns the signing key of the cache's signer (a Store's
+// Options.Signer; "" for a file's own, or a nil cache), creating it on
+// first use and chaining its public key, parsed once per cache
+// (key_cache.go; nil caches nothing). A key file that is missing while the
+// chain names a key was lost: a new key replaces it, recorded as
+// key_replaced (check reports it), and checkpoints signed before still
+// verify.
 func cachedSigner(tx kv.Tx, now time.Time, cache *keyCache) (note.Signer, error) {
 	if err := ensureDatabaseID(tx); err != nil {
 		return nil, err

@@ -22,26 +22,30 @@ func rotationText(db, old, new string) string {
 	return "rightsdesk key rotation\n" + db + "\nfrom " + old + "\nto " + new + "\n"
 }
 
-// RotateKey retires the database's signing key for a new one: the new key
-// replaces the key file and a key_rotated event, its statement signed by
-// both keys, is chained with the checkpoints it signs from then on.
-// Checkpoints signed before still verify with the old key, which the key
-// chain keeps. A test database's key is its seed's: it is not rotated.
+// RotateKey retires the signing key of this store's signer (Options.Signer:
+// on a cluster, each server's own) for a new one: a key_rotated event, its
+// statement signed by both keys and naming the signer, is chained with the
+// checkpoints it signs from then on, and the new key then replaces the key
+// file. Checkpoints signed before still verify with the old key, which the
+// key chain keeps. A test database's key is its seed's: it is not rotated.
+//
+// The key file is replaced once the change is committed (on a replica, on
+// the cluster too, whose refusal runs the transaction again with a key of
+// its own): a rotation that failed leaves the key as it was, and a process
+// killed between the commit and the file leaves the old key there, which
+// the next change records as replaced (since retired).
 func (s *Store) RotateKey() (KeyEvent, error) {
 	var out KeyEvent
-	// The key file is replaced before the commit, which a replica's write
-	// may have to run again; and each server's own key is issue 21's next
-	// step.
-	if err := s.refuseOnReplica("a key rotation"); err != nil { // replica.go
-		return out, err
-	}
-	s.keys.reset() // the key file is about to be replaced
+	who := s.keys.signerName()
+	var dir, path, skey string
+	var mode fs.FileMode
 	err := s.update(func(tx kv.Tx) error {
 		if testSeed(tx) != nil {
 			return &cases.Refused{Reason: "a test database's key derives from its seed and is not rotated"}
 		}
 		now := s.clock.Now().UTC()
-		old, err := signer(tx, now) // the current key, created or replaced first if need be
+		// The current key, created or replaced first if need be.
+		old, err := cachedSigner(tx, now, &keyCache{who: who})
 		if err != nil {
 			return err
 		}
@@ -49,9 +53,9 @@ func (s *Store) RotateKey() (KeyEvent, error) {
 		if err != nil {
 			return err
 		}
-		oldKey := lastKey(events, "").Key // signer made it if there was none
-		skey, vkey, err := note.GenerateKey(rand.Reader, keyName(tx))
-		if err != nil {
+		oldKey := lastKey(events, who).Key // cachedSigner made it if there was none
+		var vkey string
+		if skey, vkey, err = note.GenerateKey(rand.Reader, signerKeyName(tx, who)); err != nil {
 			return err
 		}
 		fresh, err := note.NewSigner(skey)
@@ -62,20 +66,35 @@ func (s *Store) RotateKey() (KeyEvent, error) {
 		if err != nil {
 			return err
 		}
-		out = KeyEvent{Kind: KeyRotated, Key: vkey, At: now, Reason: "rotated", Statement: string(msg)}
+		out = KeyEvent{Kind: KeyRotated, Key: vkey, At: now, Reason: "rotated", Statement: string(msg), Signer: who}
 		if err := appendKeyEvent(tx, out); err != nil {
 			return err
 		}
-		// The file last: if the commit then failed, the next change would
-		// find a key the chain does not name and record it as replaced.
-		dir, path, mode, err := keyFile(tx, "")
+		if dir, path, mode, err = keyFile(tx, who); err != nil {
+			return err
+		}
+		// This transaction's checkpoints, and any signed before the file
+		// is replaced, are signed with the new key: the store's cache
+		// keeps it under the key file as it is now (key_cache.go).
+		fid := fileIdentity(path)
+		if fid == "" {
+			return fmt.Errorf("the key file %s cannot be read", path)
+		}
+		signer, err := newSigner(skey)
 		if err != nil {
 			return err
 		}
-		return replaceKeyFile(dir, path, skey, mode)
+		s.keys.put("file\x00"+signerKeyName(tx, who)+"\x00"+fid, skey, vkey, signer)
+		return nil
 	})
 	if err != nil {
+		s.keys.reset() // the new key is not the chain's
 		return KeyEvent{}, err
+	}
+	err = replaceKeyFile(dir, path, skey, mode)
+	s.keys.reset() // read again from the file
+	if err != nil {
+		return KeyEvent{}, fmt.Errorf("the rotation is recorded, but the new key could not be written to %s (the next change records the old key as replaced): %w", path, err)
 	}
 	events, err := s.KeyEvents()
 	if err == nil && len(events) > 0 {

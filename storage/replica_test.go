@@ -314,15 +314,12 @@ func TestReplicaCommitFailureLeavesNothing(t *testing.T) {
 	addCase(t, a, "Ana Anders")
 }
 
-// TestReplicaRefusesWhatOnlyAFileDoes: a restore and a key rotation are
-// refused on a replica; a compaction is the file's own: it keeps the
-// replica's revision and the data, and writes go on from there.
+// TestReplicaRefusesWhatOnlyAFileDoes: a restore is refused on a replica;
+// a compaction is the file's own: it keeps the replica's revision and the
+// data, and writes go on from there.
 func TestReplicaRefusesWhatOnlyAFileDoes(t *testing.T) {
 	_, a, b, _, rb := twoReplicas(t)
 	addCase(t, a, "Zoé Lefèvre")
-	if _, err := a.RotateKey(); !errors.Is(err, ErrUnavailable) {
-		t.Fatalf("key rotation on a replica: %v", err)
-	}
 	if _, err := a.Restore(filepath.Join(t.TempDir(), "backup.db"), testNow); !errors.Is(err, ErrUnavailable) {
 		t.Fatalf("restore on a replica: %v", err)
 	}
@@ -340,6 +337,103 @@ func TestReplicaRefusesWhatOnlyAFileDoes(t *testing.T) {
 	sameFiles(t, a, b)
 }
 
+// fileOnly skips t when the suite runs on replicas (RIGHTSDESK_TEST_REPLICA):
+// what it tests (why) is refused on a replica by design, or is a file's
+// own, and TestReplicaRefusesWhatOnlyAFileDoes shows the refusal.
+func fileOnly(t *testing.T, why string) {
+	t.Helper()
+	if replicaForTests != nil {
+		t.Skip("a file of its own only, not a replica: " + why)
+	}
+}
+
+// TestAServerRotatesItsOwnKeyOnACluster: a rotation through a replica
+// retires that server's key alone, its statement signed by its old and new
+// key and naming it; refused once by the cluster for another server's
+// newer change, it runs again with a key of its own, and the key file
+// holds the key the chain names: no change after it records a lost or
+// replaced key, and both replicas check clean.
+func TestAServerRotatesItsOwnKeyOnACluster(t *testing.T) {
+	c := &fakeCluster{}
+	dir := t.TempDir()
+	open := func(name string) (*Store, *fakeReplica) {
+		r := &fakeReplica{c: c}
+		if err := os.Mkdir(filepath.Join(dir, name), 0o700); err != nil {
+			t.Fatal(err)
+		}
+		s := Open(filepath.Join(dir, name, "cases.db"), Options{Replica: r, Signer: name})
+		r.store = s
+		if err := s.Hold(); err != nil {
+			t.Fatal(err)
+		}
+		t.Cleanup(func() { _ = s.Close() })
+		return s, r
+	}
+	a, ra := open("site-a")
+	b, rb := open("site-b")
+	if err := ra.follow(); err != nil {
+		t.Fatal(err)
+	}
+	if err := a.InitReplica(); err != nil {
+		t.Fatal(err)
+	}
+	addCase(t, a, "Zoé Lefèvre")
+	if err := rb.follow(); err != nil {
+		t.Fatal(err)
+	}
+	addCase(t, b, "Ana Anders") // site-a has not seen it: its rotation is refused once
+	ev, err := a.RotateKey()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if ra.conflicts == 0 {
+		t.Fatal("the rotation was not refused for the newer change: the test shows no run again")
+	}
+	if ev.Kind != KeyRotated || ev.Signer != "site-a" {
+		t.Fatalf("rotation event %+v, want key_rotated by site-a", ev)
+	}
+	addCase(t, a, "Ben Berger")
+	addCase(t, b, "Cleo Costa")
+	if err := ra.follow(); err != nil {
+		t.Fatal(err)
+	}
+	if err := rb.follow(); err != nil {
+		t.Fatal(err)
+	}
+	events, err := b.KeyEvents()
+	if err != nil {
+		t.Fatal(err)
+	}
+	var kinds []string
+	for _, e := range events {
+		kinds = append(kinds, e.Kind+" "+e.Signer)
+	}
+	if want := "key_created site-a,key_created site-b,key_rotated site-a"; strings.Join(kinds, ",") != want {
+		t.Fatalf("key chain %q, want %q", strings.Join(kinds, ","), want)
+	}
+	keys, err := KeyDir()
+	if err != nil {
+		t.Fatal(err)
+	}
+	f, err := a.Checkpoints()
+	if err != nil {
+		t.Fatal(err)
+	}
+	raw, err := os.ReadFile(filepath.Join(keys, f.Database+".site-a.key"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if vkey, err := publicKey(strings.TrimSpace(string(raw))); err != nil || vkey != ev.Key {
+		t.Fatalf("site-a's key file holds %q (%v), the chain names %q", vkey, err, ev.Key)
+	}
+	for _, s := range []*Store{a, b} {
+		if problems, err := s.Check(); err != nil || len(problems) > 0 {
+			t.Fatalf("check of %s: %v %v", s.Path(), problems, err)
+		}
+	}
+	sameFiles(t, a, b)
+}
+
 // With RIGHTSDESK_TEST_REPLICA set, every store the tests open (but Init's)
 // is a replica of a recording cluster of its own path: each write goes
 // through kv.Record and Replicator.Commit as on a team server on etcd, so
@@ -349,8 +443,11 @@ func TestReplicaRefusesWhatOnlyAFileDoes(t *testing.T) {
 // several stores or processes), and catching up has nothing to do.
 //
 //	RIGHTSDESK_TEST_REPLICA=1 go test ./storage/
+//
+// RIGHTSDESK_TEST_REPLICA=etcd makes each a replica on a real etcd cluster
+// instead (replica_etcd_test.go).
 func init() {
-	if os.Getenv("RIGHTSDESK_TEST_REPLICA") == "" {
+	if v := os.Getenv("RIGHTSDESK_TEST_REPLICA"); v == "" || v == "etcd" {
 		return
 	}
 	replicaForTests = func(path string) kv.Replicator {
@@ -387,15 +484,21 @@ func (c *recordingCluster) CatchUp(context.Context) error { return nil }
 // tests open is a replica, and its writes reach the recording cluster.
 func TestSuiteRunsOnReplicas(t *testing.T) {
 	if replicaForTests == nil {
-		t.Skip("RIGHTSDESK_TEST_REPLICA=1 runs the suite on replicas")
+		t.Skip("RIGHTSDESK_TEST_REPLICA=1 (or =etcd) runs the suite on replicas")
 	}
 	s := newStore(t)
 	if s.replica == nil {
 		t.Fatal("a store opened by a test is not a replica")
 	}
 	addCase(t, s, "Zoé Lefèvre")
-	r := s.replica.(*recordingCluster)
 	rev, err := s.ReplicaRevision()
+	r, recording := s.replica.(*recordingCluster)
+	if !recording { // on etcd: the change is at a revision of the cluster's
+		if err != nil || rev == 0 {
+			t.Fatalf("replica at revision %d (%v)", rev, err)
+		}
+		return
+	}
 	if err != nil || r.changes == 0 || rev != r.head {
 		t.Fatalf("cluster took %d changes, head %d; replica at %d (%v)", r.changes, r.head, rev, err)
 	}
