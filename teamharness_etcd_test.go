@@ -28,7 +28,8 @@ import (
 // cluster's, every write a transaction on the cluster before the replica
 // commits it, the purge's erasure and check's verification on the
 // cluster's members. One three-member cluster, started at the first server,
-// serves the whole test process, each database under a prefix of its own.
+// serves the whole test process, each database under a prefix of its own;
+// its members, and the servers, run with the README's limits.
 //
 // A test's database file is where the test looks and what its local
 // commands use, so it stays the store's file: a database the cluster has
@@ -79,7 +80,7 @@ func sharedCluster() (*etcdtest.Cluster, error) {
 			return nil, err
 		}
 		onCluster.dir = dir
-		onCluster.cluster, onCluster.stop, onCluster.err = etcdtest.StartShared(3, dir)
+		onCluster.cluster, onCluster.stop, onCluster.err = etcdtest.StartShared(3, dir, etcdtest.Recommended)
 		if onCluster.err != nil {
 			os.RemoveAll(dir)
 		}
@@ -148,7 +149,8 @@ func serveOnCluster(tb testing.TB, path string, opts storage.Options) (*storage.
 // on cl, following it; fresh loads the file anew from the cluster (the
 // file then at path is moved aside, and put back if the load fails).
 func replicaOf(cl *etcdtest.Cluster, prefix, path string, opts storage.Options, fresh bool) (*etcdstore.Cluster, *storage.Store, func(), error) {
-	c, err := etcdstore.Dial(etcdstore.Config{Endpoints: cl.Endpoints(), Prefix: prefix, Server: harnessServerName})
+	c, err := etcdstore.Dial(etcdstore.Config{Endpoints: cl.Endpoints(), Prefix: prefix, Server: harnessServerName,
+		MaxTxnOps: int(etcdtest.Recommended.MaxTxnOps), MaxRequestBytes: int(etcdtest.Recommended.MaxRequestBytes)})
 	if err != nil {
 		return nil, nil, nil, err
 	}
@@ -177,7 +179,8 @@ func replicaOf(cl *etcdtest.Cluster, prefix, path string, opts storage.Options, 
 // copyIntoCluster copies the database at path into cl under prefix, as
 // rightsdesk migrate --to etcd://... does.
 func copyIntoCluster(cl *etcdtest.Cluster, prefix, path string) error {
-	c, err := etcdstore.Dial(etcdstore.Config{Endpoints: cl.Endpoints(), Prefix: prefix, Server: harnessServerName})
+	c, err := etcdstore.Dial(etcdstore.Config{Endpoints: cl.Endpoints(), Prefix: prefix, Server: harnessServerName,
+		MaxTxnOps: int(etcdtest.Recommended.MaxTxnOps), MaxRequestBytes: int(etcdtest.Recommended.MaxRequestBytes)})
 	if err != nil {
 		return err
 	}

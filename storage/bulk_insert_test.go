@@ -17,6 +17,7 @@ import (
 // order, linked to its request, chained (check passes), listed once in the
 // change log and in the queue, with its attachments stored.
 func TestBulkInsertAcrossBlocks(t *testing.T) {
+	overClusterLimits(t, "1,200 requests, 14,392 operations")
 	reqs, now := demoRequests(t, 1200, 3)
 	s := created(t, filepath.Join(t.TempDir(), "cases.db"), Options{})
 	if err := s.AddRequests(reqs, now, 0); err != nil {

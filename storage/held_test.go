@@ -205,6 +205,7 @@ func faultNow(t *testing.T) byte {
 // (ErrReadOnly) while reads go on; the file stays refused for writing
 // until it is restored, which makes the store write again.
 func TestAFaultMakesAHeldStoreReadOnly(t *testing.T) {
+	fileOnly(t, "a restore")
 	t.Setenv("XDG_STATE_HOME", t.TempDir())
 	var faults []string
 	s, _ := heldStore(t, Options{Fault: func(detail string) { faults = append(faults, detail) }})
@@ -266,6 +267,7 @@ func TestAFaultMakesAHeldStoreReadOnly(t *testing.T) {
 // TestARestoreWhileHeldUndoesAReadOnlyState: a held store made read-only by
 // damage writes again once a backup is restored over the file.
 func TestARestoreWhileHeldUndoesAReadOnlyState(t *testing.T) {
+	fileOnly(t, "a restore")
 	t.Setenv("XDG_STATE_HOME", t.TempDir())
 	var faults atomic.Int32
 	s, opens := heldStore(t, Options{Fault: func(string) { faults.Add(1) }})

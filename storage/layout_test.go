@@ -100,6 +100,7 @@ func demoFile(t testing.TB, path string, n int, now time.Time) *Store {
 // cases say, not a page's slack: the flat timelines and the buckets packed
 // as they are written keep most leaf bytes in use and the file small.
 func TestFileBytesPerCase(t *testing.T) {
+	fileOnly(t, "packing the derived buckets")
 	now := time.Date(2026, 11, 30, 12, 0, 0, 0, time.UTC)
 	path := filepath.Join(t.TempDir(), "demo.db")
 	s := demoFile(t, path, 3000, now)

@@ -13,6 +13,7 @@ import (
 // the due-date index decides prints exactly what List prints, in the same
 // order, for filters it serves alone and for those it hands to List.
 func TestListViewsMatchesList(t *testing.T) {
+	overClusterLimits(t, "1,000 requests, 8,225 operations")
 	reqs, err := scaleRequests(3000, scaleNow)
 	if err != nil {
 		t.Fatal(err)

@@ -303,6 +303,7 @@ func compactedSize(t *testing.T, path string) int64 {
 // the events that stand in for its timeline, rules included; the migration
 // refers to those rules too, and the case reads the same.
 func TestMigratePurgedRecord(t *testing.T) {
+	fileOnly(t, "a migration")
 	s := newStore(t)
 	id := addCase(t, s, "Anna A")[0].ID
 	other := testRules

@@ -42,6 +42,7 @@ func relayout(t testing.TB, path string, schema int, lay func(tx kv.Tx) error) {
 // next open, and then holds every timeline in the flat bucket, byte for
 // byte, checks clean, and reads every case as before, in a smaller file.
 func TestMigrateToFlatTimelines(t *testing.T) {
+	fileOnly(t, "a migration")
 	now := time.Date(2026, 11, 30, 12, 0, 0, 0, time.UTC)
 	path := filepath.Join(t.TempDir(), "demo.db")
 	demoFile(t, path, 800, now)

@@ -110,6 +110,7 @@ func logEvidence(t *testing.T, db *bolt.DB) map[string]string {
 // open, checks clean, and every log's root, every signed checkpoint and
 // every case's proof is what it was, byte for byte, in far fewer bytes.
 func TestMigrateToTiledLogs(t *testing.T) {
+	fileOnly(t, "a migration")
 	now := time.Date(2026, 11, 30, 12, 0, 0, 0, time.UTC)
 	path := filepath.Join(t.TempDir(), "demo.db")
 	demoFile(t, path, 600, now)

@@ -131,6 +131,7 @@ func eventsBytes(t *testing.T, path string) (events, stored int) {
 // byte, in fewer bytes: the events as this build writes them, the due
 // index its keys alone.
 func TestMigrateToCompactEvents(t *testing.T) {
+	fileOnly(t, "a migration")
 	now := time.Date(2026, 11, 30, 12, 0, 0, 0, time.UTC)
 	path := filepath.Join(t.TempDir(), "demo.db")
 	demoFile(t, path, 800, now)

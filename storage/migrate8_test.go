@@ -81,6 +81,7 @@ func unsourceLogs(tx kv.Tx) error {
 // build writes them in: a third of schema 7's or less, as a leaf's 32-byte
 // hash becomes a share of the few case IDs its tile names.
 func TestMigrateToSourcedLogs(t *testing.T) {
+	fileOnly(t, "a migration")
 	now := time.Date(2026, 11, 30, 12, 0, 0, 0, time.UTC)
 	path := filepath.Join(t.TempDir(), "demo.db")
 	demoFile(t, path, 800, now)

@@ -82,6 +82,7 @@ func allFiles(t *testing.T, db *bolt.DB) map[string]string {
 // before, byte for byte, from the flat bucket alone, in at most two thirds
 // of schema 8's leaf bytes.
 func TestMigrateToAttachedFiles(t *testing.T) {
+	fileOnly(t, "a migration")
 	now := time.Date(2026, 11, 30, 12, 0, 0, 0, time.UTC)
 	path := filepath.Join(t.TempDir(), "demo.db")
 	demoFile(t, path, 800, now).Close()

@@ -130,6 +130,7 @@ func TestV1FixtureWriter(t *testing.T) {
 }
 
 func TestMigrateFromVersion1(t *testing.T) {
+	fileOnly(t, "a migration")
 	if *updateFixture {
 		os.Remove(v1Fixture)
 		writeV1Fixture(t, v1Fixture)
@@ -207,6 +208,7 @@ func TestLockTimeout(t *testing.T) {
 // change) derives each case as of the store's clock, not the wall clock. A
 // paused case shows it: its pause, and so its due date, counts up to that day.
 func TestRebuildDerivesAsOfTheStoreClock(t *testing.T) {
+	fileOnly(t, "a rebuild of derived data")
 	received := time.Date(2024, 3, 4, 9, 0, 0, 0, time.UTC)
 	asked := time.Date(2024, 3, 6, 10, 0, 0, 0, time.UTC)
 	rebuiltAt := time.Date(2024, 4, 15, 12, 0, 0, 0, time.UTC)

@@ -25,6 +25,7 @@ func TestMain(m *testing.M) {
 	switch os.Getenv("RIGHTSDESK_TEST_CHILD") {
 	case "":
 		code := m.Run()
+		afterTests()
 		cleanupScale()
 		os.Exit(code)
 	case "purger":

@@ -40,6 +40,7 @@ func derivedContent(t *testing.T, s *Store) map[string]string {
 // transaction; a rebuild killed after a batch resumes after it on the next
 // open and ends with the same entries and counts as a rebuild in one go.
 func TestIndexRebuiltInBatchesResumes(t *testing.T) {
+	fileOnly(t, "a rebuild of derived data")
 	now := time.Date(2026, 11, 30, 12, 0, 0, 0, time.UTC)
 	path := filepath.Join(t.TempDir(), "reindex.db")
 	s := demoFile(t, path, 60, now)

@@ -85,6 +85,7 @@ func reportOf(t *testing.T, s *Store) []cases.ReportEntry {
 // derives, is caught by check; a file whose entries were written by an
 // older build gets them again on its next open.
 func TestReportEntriesAreCheckedAndRebuilt(t *testing.T) {
+	fileOnly(t, "a rebuild of derived data")
 	s := newStore(t)
 	id := addCase(t, s, "Zoé Lefèvre")[0].ID
 	cleanCheck(t, s)
@@ -121,6 +122,7 @@ func TestReportEntriesAreCheckedAndRebuilt(t *testing.T) {
 // before the report entries, migrated on open, gives its register in that
 // same open: the migration writes every case, each its entry.
 func TestReportAfterMigratingAFileWithoutEntries(t *testing.T) {
+	fileOnly(t, "a migration")
 	s := newStore(t)
 	want := map[string]bool{}
 	for _, name := range []string{"Zoé Lefèvre", "Anna Example", "Marc Dupont"} {

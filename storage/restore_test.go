@@ -13,6 +13,7 @@ import (
 // in place drops what was recorded after it, says so in a restored event,
 // and a checkpoint exported in between shows the rollback.
 func TestRestoreIsRecordedAndShowsAgainstALaterCheckpoint(t *testing.T) {
+	fileOnly(t, "a restore")
 	t.Setenv("XDG_STATE_HOME", t.TempDir())
 	s := newStore(t)
 	kept := addCase(t, s, "Anna Berg")[0].ID
@@ -63,6 +64,7 @@ func TestRestoreIsRecordedAndShowsAgainstALaterCheckpoint(t *testing.T) {
 
 // TestRestoreRefusesAnotherDatabasesBackupAndRepairsADamagedOne.
 func TestRestoreRefusesAnotherDatabasesBackupAndRepairsADamagedOne(t *testing.T) {
+	fileOnly(t, "a restore")
 	t.Setenv("XDG_STATE_HOME", t.TempDir())
 	s := newStore(t)
 	id := addCase(t, s, "Anna Berg")[0].ID

@@ -91,6 +91,7 @@ func TestRowRoundTrip(t *testing.T) {
 // status; at most 16 bytes a row more, for the allocator's size classes
 // (16 bytes apart up to 256).
 func TestQueueRowBytes(t *testing.T) {
+	overClusterLimits(t, "1,000 requests, 8,224 operations")
 	s, _ := mixedStore(t, 3000, 0, 1)
 	var before, after runtime.MemStats
 	live := func(m *runtime.MemStats) {
@@ -126,6 +127,7 @@ func TestQueueRowBytes(t *testing.T) {
 // older build (another index stamp) gets them recomputed when it is next
 // opened, even for reading, and lists the same cases.
 func TestRowsOfAnOlderFormatAreRebuilt(t *testing.T) {
+	fileOnly(t, "a rebuild of derived data")
 	s := newStore(t)
 	id := addCase(t, s, "Zoé Lefèvre")[0].ID
 	err := s.update(func(tx kv.Tx) error {
@@ -148,6 +150,7 @@ func TestRowsOfAnOlderFormatAreRebuilt(t *testing.T) {
 // stamp) gets them on its next open, so that the queue, Rows and
 // list --query find the case by its customer number.
 func TestRowsGetIdentifiersOnOpen(t *testing.T) {
+	fileOnly(t, "a rebuild of derived data")
 	path := filepath.Join(t.TempDir(), "cases.db")
 	s := created(t, path, Options{Clock: cases.FixedClock(testNow)})
 	cs, err := s.Add(cases.Intake{Controller: "crisp", Rights: []cases.Right{cases.RightAccess},

@@ -318,6 +318,7 @@ func TestProofsVerifyOfflineAndCatchAlteredDigests(t *testing.T) {
 }
 
 func TestTheLogsOfAnOlderDatabaseAreBuiltResumably(t *testing.T) {
+	fileOnly(t, "a migration")
 	s := newStore(t)
 	var ids []string
 	for _, n := range []string{"Anna Berg", "Bob Stone", "Carl Holm"} {

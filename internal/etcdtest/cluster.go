@@ -113,11 +113,12 @@ func start(t testing.TB, c *Cluster) *Cluster {
 	return c
 }
 
-// StartShared starts a cluster of n members, their data in dir, for a whole
-// test process rather than one test (a TestMain's): stop stops it. Its
+// StartShared starts a cluster of n members under limits, their data in
+// dir, for a whole test process rather than one test (a TestMain's): stop
+// stops it. Its
 // members are not stopped, killed or restarted one by one (Stop, Kill,
 // Restart, WaitReady and DataFiles are for a test's own cluster).
-func StartShared(n int, dir string) (c *Cluster, stop func(), err error) {
+func StartShared(n int, dir string, limits Limits) (c *Cluster, stop func(), err error) {
 	ports, err := freePorts(2 * n)
 	if err != nil {
 		return nil, nil, err
@@ -128,7 +129,7 @@ func StartShared(n int, dir string) (c *Cluster, stop func(), err error) {
 			return nil, nil, err
 		}
 	}
-	c = layout(n, nil, Limits{}, ports, func(i int) string { return folders[i] })
+	c = layout(n, nil, limits, ports, func(i int) string { return folders[i] })
 	if err := c.startAll(); err != nil {
 		return nil, nil, fmt.Errorf("start the cluster: %w", err)
 	}
