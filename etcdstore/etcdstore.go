@@ -201,8 +201,11 @@ func (e *LimitError) Error() string {
 	return fmt.Sprintf("etcdstore: the transaction needs %s of at least %d on every etcd member (configured: %d); it is not split, so that it stays one change", e.Flag, e.Need, e.Limit)
 }
 
-// Is makes a LimitError etcdkv.ErrTooLarge.
-func (e *LimitError) Is(target error) bool { return target == etcdkv.ErrTooLarge }
+// Is makes a LimitError etcdkv.ErrTooLarge and kv.ErrRefused (nothing was
+// sent).
+func (e *LimitError) Is(target error) bool {
+	return target == etcdkv.ErrTooLarge || target == kv.ErrRefused
+}
 
 // change is the net effect of a transaction's ops on one etcd key, as the
 // Op that Follow gives back for it: Put or Delete of a bucket's key,
@@ -465,10 +468,10 @@ func (c *Cluster) Commit(ctx context.Context, at int64, ops []kv.Op) (int64, err
 		c.takeTurn(ctx)
 		return 0, conflict
 	case errors.Is(err, etcdkv.ErrTooLarge):
-		return 0, fmt.Errorf("etcdstore: %w (raise --max-request-bytes on every member)", err)
+		return 0, fmt.Errorf("etcdstore: %w (raise --max-request-bytes on every member): %w", err, kv.ErrRefused)
 	case err != nil && strings.Contains(err.Error(), "too many operations in txn request"):
 		// The members run with a lower --max-txn-ops than Config says.
-		return 0, fmt.Errorf("etcdstore: %w (raise --max-txn-ops on every member to %d, or set the store's limit to the members')", err, len(p.then))
+		return 0, fmt.Errorf("etcdstore: %w (raise --max-txn-ops on every member to %d, or set the store's limit to the members'): %w", err, len(p.then), kv.ErrRefused)
 	case err != nil:
 		return 0, uncertain("commit", err)
 	}

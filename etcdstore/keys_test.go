@@ -231,8 +231,8 @@ func TestCommitRefusesWhatTheMembersWould(t *testing.T) {
 	}{"ops": {many, "--max-txn-ops"}, "bytes": {big, "--max-request-bytes"}} {
 		_, err := c.Commit(t.Context(), 0, tc.ops)
 		var limit *LimitError
-		if !errors.As(err, &limit) || limit.Flag != tc.flag || !errors.Is(err, etcdkv.ErrTooLarge) || !strings.Contains(err.Error(), tc.flag) {
-			t.Errorf("%s: %v, want a LimitError naming %s", name, err, tc.flag)
+		if !errors.As(err, &limit) || limit.Flag != tc.flag || !errors.Is(err, etcdkv.ErrTooLarge) || !errors.Is(err, kv.ErrRefused) || !strings.Contains(err.Error(), tc.flag) {
+			t.Errorf("%s: %v, want a LimitError naming %s, a refusal (nothing sent)", name, err, tc.flag)
 		}
 	}
 	// One fewer fits the default.

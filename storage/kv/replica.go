@@ -52,6 +52,11 @@ func (o Op) String() string {
 // transaction again.
 var ErrConflict = errors.New("the cluster holds a newer change")
 
+// ErrRefused is a Replicator's Commit refused for good, before or by the
+// cluster: the change was not made, and would not be if sent again as it
+// is (a transaction over the members' limits).
+var ErrRefused = errors.New("the cluster refuses the change")
+
 // Replicator keeps a store's file a replica of a cluster (etcdstore).
 type Replicator interface {
 	// Commit makes ops durable on the cluster as one transaction, provided
@@ -59,8 +64,9 @@ type Replicator interface {
 	// replica has applied), and returns the revision of this change. It
 	// is called inside the replica's write transaction, which commits the
 	// same ops only if Commit succeeded. A refusal because of a newer change
-	// wraps ErrConflict; any other error means the change may or may not
-	// have been applied, and the caller must catch up before it knows.
+	// wraps ErrConflict; one that wraps ErrRefused was not applied; any
+	// other error means the change may or may not have been applied, and
+	// the caller must catch up before it knows.
 	Commit(ctx context.Context, at int64, ops []Op) (int64, error)
 	// CatchUp returns once the replica has applied every change the cluster
 	// held when it was called.
