@@ -412,3 +412,62 @@ func (c *Cluster) chunksOwnerKey(group string) (string, bool) {
 	}
 	return c.prefix + string(owner), true
 }
+
+// Preupload sends the chunks of a large value, which a change will put at
+// key in the bucket path, ahead of that change: outside the replica's
+// write transaction, so that the server's other writes do not wait for
+// the upload (kv.Preuploader). The change's Commit then puts only the
+// manifest, and holds only if each chunk is still as sent. Chunks sent
+// ahead serve the next Commit that puts them and no other; a value kept
+// whole sends nothing. Chunks sent ahead of a change that never comes are
+// swept by Erase, as an upload whose commit never came.
+func (c *Cluster) Preupload(ctx context.Context, path [][]byte, key, value []byte) error {
+	_, chunks, _ := c.stored(encodeKey(c.prefix, path, key), value)
+	if len(chunks) == 0 {
+		return nil
+	}
+	batches, err := c.batches(chunks)
+	if err != nil {
+		return err
+	}
+	compares, err := c.upload(ctx, batches)
+	if err != nil {
+		return err
+	}
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if c.sent == nil {
+		c.sent = map[string]etcdkv.Compare{}
+	}
+	for i, ch := range chunks {
+		c.sent[ch.key] = compares[i]
+	}
+	return nil
+}
+
+// sentAhead splits chunks into those sent ahead (their compares and keys)
+// and the rest.
+func (c *Cluster) sentAhead(chunks []chunk) (sent []etcdkv.Compare, keys []string, rest []chunk) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	for _, ch := range chunks {
+		if cmp, ok := c.sent[ch.key]; ok {
+			sent, keys = append(sent, cmp), append(keys, ch.key)
+			continue
+		}
+		rest = append(rest, ch)
+	}
+	return sent, keys, rest
+}
+
+// forgetSent drops chunks sent ahead, once a Commit took or failed them.
+func (c *Cluster) forgetSent(keys []string) {
+	if len(keys) == 0 {
+		return
+	}
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	for _, k := range keys {
+		delete(c.sent, k)
+	}
+}

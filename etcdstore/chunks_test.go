@@ -7,6 +7,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"maps"
 	"math/rand/v2"
 	"os"
 	"strings"
@@ -34,6 +35,7 @@ func TestChunks(t *testing.T) {
 		{Name: "ImportLargeValue", Test: testImportLargeValue},
 		{Name: "OrphansSwept", Test: testOrphansSwept},
 		{Name: "LargeAttachment", Test: testLargeAttachment},
+		{Name: "SentAhead", Test: testSentAhead},
 	})
 }
 
@@ -450,5 +452,69 @@ func testLargeAttachment(t *testing.T, cl *etcdtest.Cluster) {
 	t.Logf("Erase (sweep, compaction, defragmentation of 3 members): %v", time.Since(start).Round(time.Millisecond))
 	if n := membersHoldingAny(t, cl, samples); n != 0 {
 		t.Errorf("%d members' databases still hold bytes of the erased attachments", n)
+	}
+}
+
+// A large value sent ahead of its change (Preupload, outside the replica's
+// write transaction) is not sent again by the change, whose transaction
+// puts only the manifest; the other replica reads it back. Chunks sent
+// ahead and then swept before the change (as Erase sweeps chunks no
+// manifest refers to) fail the change's first try, which is then made
+// sending them inside it: the value still arrives whole.
+func testSentAhead(t *testing.T, cl *etcdtest.Cluster) {
+	ctx := testContext(t, 2*time.Minute)
+	const prefix = "chunks/ahead/"
+	a, b := newReplica(t, cl, prefix, "site-a"), newReplica(t, cl, prefix, "site-b")
+	key, value := "2026-0043\x00scan.pdf", seededBytes(66, 16*chunkSize+5)
+	start := time.Now()
+	if err := a.c.Preupload(ctx, [][]byte{attached}, []byte(key), value); err != nil {
+		t.Fatal(err)
+	}
+	ahead := time.Since(start)
+	sent := chunkKeys(t, ctx, a.c)
+	if len(sent) != 17 {
+		t.Fatalf("%d chunks sent ahead, want 17", len(sent))
+	}
+	start = time.Now()
+	rev, err := a.write(ctx, putValue(key, value))
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Logf("16 MiB sent ahead in %v, then the change's transaction (its manifest) in %v", ahead.Round(time.Millisecond), time.Since(start).Round(time.Millisecond))
+	if after := chunkKeys(t, ctx, a.c); !maps.Equal(after, sent) {
+		t.Fatalf("the change sent its chunks again: revisions %v, sent ahead at %v (the change at %d)", after, sent, rev)
+	}
+	b.catchUp(ctx)
+	if !bytes.Equal(valueIn(t, b.db, key), value) {
+		t.Fatal("site-b: a value sent ahead does not read back")
+	}
+	// Swept before its change.
+	other, otherValue := "2026-0044\x00scan.pdf", seededBytes(67, 2*chunkSize+1)
+	if err := a.c.Preupload(ctx, [][]byte{attached}, []byte(other), otherValue); err != nil {
+		t.Fatal(err)
+	}
+	owner := a.c.chunkOwner(encodeKey(prefix, [][]byte{attached}, []byte(other)))
+	if _, err := a.c.client.Txn(ctx, etcdkv.Txn{Then: []etcdkv.Op{etcdkv.OpDeleteRange(owner, string(prefixEnd([]byte(owner))))}}); err != nil {
+		t.Fatal(err)
+	}
+	rev, err = a.write(ctx, putValue(other, otherValue))
+	if err != nil {
+		t.Fatalf("a change whose chunks sent ahead were swept: %v", err)
+	}
+	b.catchUp(ctx)
+	if !bytes.Equal(valueIn(t, b.db, other), otherValue) {
+		t.Fatal("site-b: a value whose chunks were swept and sent again does not read back")
+	}
+	n := 0
+	for k, r := range chunkKeys(t, ctx, a.c) {
+		if strings.HasPrefix(k, owner) {
+			n++
+			if r >= rev {
+				t.Errorf("a chunk of the value sent again at revision %d, not before its change's %d", r, rev)
+			}
+		}
+	}
+	if n != 3 {
+		t.Fatalf("%d chunks of the value sent again, want 3", n)
 	}
 }

@@ -115,6 +115,9 @@ type Cluster struct {
 	// this server has just written.
 	ownRev int64
 	own    map[string][]byte
+	// sent are the compares of chunks sent ahead of their change, by
+	// chunk key (Preupload).
+	sent map[string]etcdkv.Compare
 
 	// afterUpload, when a test sets it, runs between a commit's chunk
 	// uploads and its transaction.
@@ -306,6 +309,10 @@ const (
 type commitPlan struct {
 	then    []etcdkv.Op
 	uploads [][]chunk
+	// sent are the compares of chunks sent ahead (Preupload), and
+	// sentKeys their keys.
+	sent     []etcdkv.Compare
+	sentKeys []string
 	// large are the values kept in chunks, by etcd key.
 	large map[string][]byte
 }
@@ -366,27 +373,40 @@ func (c *Cluster) txnOps(changes []change, turn bool) (*commitPlan, error) {
 // against --max-txn-ops on their own.
 func (c *Cluster) fit(ops []etcdkv.Op, size int, chunks []chunk) (*commitPlan, error) {
 	head := etcdkv.OpPut(c.head, []byte(c.server))
+	sent, sentKeys, chunks := c.sentAhead(chunks)
+	for _, key := range sentKeys {
+		size += len(key) + opOverhead // its compare
+	}
 	chunkBytes := 0
 	for _, ch := range chunks {
 		chunkBytes += ch.size()
 	}
-	if len(ops)+len(chunks)+1 <= c.maxOps && size+chunkBytes <= c.maxBytes {
+	if len(ops)+len(chunks)+1 <= c.maxOps && 1+len(sent) <= c.maxOps && size+chunkBytes <= c.maxBytes {
 		then := make([]etcdkv.Op, 0, len(chunks)+len(ops)+1)
 		for _, ch := range chunks {
 			then = append(then, etcdkv.OpPut(ch.key, ch.value))
 		}
-		return &commitPlan{then: append(append(then, ops...), head)}, nil
+		return &commitPlan{then: append(append(then, ops...), head), sent: sent, sentKeys: sentKeys}, nil
 	}
-	p := &commitPlan{then: append(ops, head)}
+	p := &commitPlan{then: append(ops, head), sent: sent, sentKeys: sentKeys}
 	for _, ch := range chunks {
 		size += len(ch.key) + opOverhead // its compare
 	}
-	if len(p.then) > c.maxOps || 1+len(chunks) > c.maxOps {
-		return nil, &LimitError{Flag: "--max-txn-ops", Need: max(len(p.then), 1+len(chunks)), Limit: c.maxOps}
+	if compares := 1 + len(sent) + len(chunks); len(p.then) > c.maxOps || compares > c.maxOps {
+		return nil, &LimitError{Flag: "--max-txn-ops", Need: max(len(p.then), compares), Limit: c.maxOps}
 	}
 	if size > c.maxBytes {
 		return nil, &LimitError{Flag: "--max-request-bytes", Need: size, Limit: c.maxBytes}
 	}
+	var err error
+	p.uploads, err = c.batches(chunks)
+	return p, err
+}
+
+// batches groups chunks into upload transactions within the members'
+// limits.
+func (c *Cluster) batches(chunks []chunk) ([][]chunk, error) {
+	var out [][]chunk
 	var batch []chunk
 	batchSize := requestOverhead
 	for _, ch := range chunks {
@@ -394,14 +414,14 @@ func (c *Cluster) fit(ops []etcdkv.Op, size int, chunks []chunk) (*commitPlan, e
 			return nil, &LimitError{Flag: "--max-request-bytes", Need: requestOverhead + ch.size(), Limit: c.maxBytes}
 		}
 		if len(batch) > 0 && (len(batch)+1 > c.maxOps || batchSize+ch.size() > c.maxBytes) {
-			p.uploads, batch, batchSize = append(p.uploads, batch), nil, requestOverhead
+			out, batch, batchSize = append(out, batch), nil, requestOverhead
 		}
 		batch, batchSize = append(batch, ch), batchSize+ch.size()
 	}
 	if len(batch) > 0 {
-		p.uploads = append(p.uploads, batch)
+		out = append(out, batch)
 	}
-	return p, nil
+	return out, nil
 }
 
 // Commit makes ops on the cluster as one transaction if the latest change
@@ -434,7 +454,18 @@ func (c *Cluster) Commit(ctx context.Context, at int64, ops []kv.Op) (int64, err
 	// past the head's (another deployment's writes, or none yet: a missing
 	// head's mod_revision is 0). And it is this server's turn, or no one's
 	// (turn.go).
-	compares := []etcdkv.Compare{{Key: c.head, Target: etcdkv.ModRevision, Relation: etcdkv.Less, Number: at + 1}, turn}
+	compares := append([]etcdkv.Compare{{Key: c.head, Target: etcdkv.ModRevision, Relation: etcdkv.Less, Number: at + 1}, turn}, p.sent...)
+	// Chunks sent ahead serve this Commit, or the next try after a
+	// conflict that a newer change explains; after any other outcome they
+	// are taken, or sent again inside the next try as any other chunks (a
+	// compare of theirs may have failed: an Erase sweeps chunks no
+	// manifest refers to yet).
+	keepSent := false
+	defer func() {
+		if !keepSent {
+			c.forgetSent(p.sentKeys)
+		}
+	}()
 	if len(p.uploads) > 0 {
 		deadline, bounded := ctx.Deadline()
 		budget := time.Until(deadline)
@@ -464,6 +495,7 @@ func (c *Cluster) Commit(ctx context.Context, at int64, ops []kv.Op) (int64, err
 		conflict := conflictOf(resp, at)
 		if head := rangeOne(resp, 0); head != nil {
 			c.sawHead(head)
+			keepSent = head.ModRevision > at
 		}
 		c.takeTurn(ctx)
 		return 0, conflict

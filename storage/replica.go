@@ -273,6 +273,26 @@ func (s *Store) ApplyReplicated(rev int64, ops []kv.Op) error {
 	return s.compactNow() // purge.go: the held file is released for it
 }
 
+// preupload sends the files of actions that will be stored apart from
+// their case's file set (over smallFile) to the cluster ahead of the write
+// transaction, when the replica can (kv.Preuploader): a large file's
+// upload then holds no other write of this server. A failure here is not
+// the write's: its Commit sends what was not sent, and says what fails.
+func (s *Store) preupload(id string, actions []Action) {
+	p, ok := s.replica.(kv.Preuploader)
+	if !ok {
+		return
+	}
+	for _, a := range actions {
+		if a.Event.Attachment == nil || len(a.Content) <= smallFile {
+			continue
+		}
+		// No deadline: each request of an upload has its own (etcdstore's
+		// chunkTimeout).
+		_ = p.Preupload(context.Background(), [][]byte{bucketAttached}, bigFileKey(id, a.Event.Attachment.Name), a.Content)
+	}
+}
+
 // errNothingToApply rolls back ApplyReplicated's transaction when the
 // change is in the file already.
 var errNothingToApply = errors.New("the change is applied already")

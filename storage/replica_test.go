@@ -446,6 +446,80 @@ func TestAServerRotatesItsOwnKeyOnACluster(t *testing.T) {
 	sameFiles(t, a, b)
 }
 
+// sendingAhead is a fakeReplica that can send a value ahead of its change
+// (kv.Preuploader): during runs while it sends, and sent records what.
+type sendingAhead struct {
+	*fakeReplica
+	during func()
+	sent   []string
+}
+
+func (r *sendingAhead) Preupload(_ context.Context, path [][]byte, key, value []byte) error {
+	r.sent = append(r.sent, fmt.Sprintf("%s/%q: %d bytes", path[0], key, len(value)))
+	if r.during != nil {
+		r.during()
+	}
+	return nil
+}
+
+// TestALargeFileIsSentAheadOfItsWrite: a file stored apart from its case's
+// file set is sent to the cluster before the write transaction, so that
+// the server's other writes go on while it uploads: a write made during
+// the sending is done before the attach, not after it. A small file, kept
+// in the case's file set, is not sent ahead.
+func TestALargeFileIsSentAheadOfItsWrite(t *testing.T) {
+	c := &fakeCluster{}
+	r := &sendingAhead{fakeReplica: &fakeReplica{c: c}}
+	s := Open(filepath.Join(t.TempDir(), "cases.db"), Options{Replica: r})
+	r.store = s
+	if err := s.Hold(); err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { _ = s.Close() })
+	if err := s.InitReplica(); err != nil {
+		t.Fatal(err)
+	}
+	id := addCase(t, s, "Zoé Lefèvre")[0].ID
+	if _, err := s.Do(id, []Action{attach("note.txt", "", []byte("small"))}, testNow); err != nil {
+		t.Fatal(err)
+	}
+	if len(r.sent) != 0 {
+		t.Fatalf("a small file was sent ahead: %v", r.sent)
+	}
+	var other string
+	r.during = func() {
+		done := make(chan string, 1)
+		go func() {
+			cs, err := s.Add(cases.Intake{Controller: "crisp", Rights: []cases.Right{cases.RightAccess},
+				Subject: cases.Subject{Name: "Ana Anders", Email: "ana@example.org"}, ReceivedAt: testNow}, testRules, testNow, "dpo")
+			if err != nil {
+				t.Error(err)
+				done <- ""
+				return
+			}
+			done <- cs[0].ID
+		}()
+		select {
+		case other = <-done:
+		case <-time.After(10 * time.Second):
+			t.Fatal("a write made while the large file was sent waited for it: the sending holds the write lock")
+		}
+	}
+	big := bytes.Repeat([]byte("scan "), 2<<20/5)
+	if _, err := s.Do(id, []Action{attach("scan.pdf", "", big)}, testNow); err != nil {
+		t.Fatal(err)
+	}
+	if want := fmt.Sprintf("attached/%q: %d bytes", bigFileKey(id, "scan.pdf"), len(big)); len(r.sent) != 1 || r.sent[0] != want {
+		t.Fatalf("sent ahead %v, want %s", r.sent, want)
+	}
+	if got, err := s.File(id, "scan.pdf"); err != nil || !bytes.Equal(got, big) {
+		t.Fatalf("the large file reads back %d bytes (%v), want %d", len(got), err, len(big))
+	}
+	if _, err := s.Get(other); other == "" || err != nil {
+		t.Fatalf("the case added during the sending: %q %v", other, err)
+	}
+}
+
 // With RIGHTSDESK_TEST_REPLICA set, every store the tests open (but Init's)
 // is a replica of a recording cluster of its own path: each write goes
 // through kv.Record and Replicator.Commit as on a team server on etcd, so

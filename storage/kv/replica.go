@@ -73,6 +73,16 @@ type Replicator interface {
 	CatchUp(ctx context.Context) error
 }
 
+// Preuploader is a Replicator that can send a large value ahead of the
+// change that puts it at key in the bucket path, outside the replica's
+// write transaction, so that the server's other writes do not wait for
+// its upload (etcdstore's chunks). The change then commits only if what
+// was sent is still there as sent, or sends it again; a value sent ahead
+// of a change that never comes is the cluster's to sweep.
+type Preuploader interface {
+	Preupload(ctx context.Context, path [][]byte, key, value []byte) error
+}
+
 // ReplicaBucket holds, in a replica's file, the revision of the cluster's
 // change it applied last. It is not part of the replicated data.
 var ReplicaBucket = []byte("replica")
