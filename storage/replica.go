@@ -9,6 +9,7 @@ import (
 
 	bolt "go.etcd.io/bbolt"
 
+	"rightsdesk/cases"
 	"rightsdesk/storage/kv"
 )
 
@@ -79,9 +80,10 @@ func (s *Store) replicated(fn func(tx kv.Tx) error, allowEmpty bool) func(tx kv.
 		case errors.Is(err, kv.ErrConflict):
 			return &errConflict{err}
 		case errors.Is(err, kv.ErrRefused):
-			return &StoreError{Path: s.path, Err: ErrUnavailable,
-				Detail: "the cluster refuses the change, nothing was recorded: " + oneLine(err.Error()),
-				Advice: "raise the members' limit it names (and serve's), or make the change smaller (an import: split the file)"}
+			// Refused as an action not allowed (exit 1): sent again as it
+			// is, it would be refused again.
+			return &cases.Refused{Reason: "the cluster refuses the change, nothing was recorded: " + oneLine(err.Error()) +
+				"; raise the members' limit it names (and serve's), or make the change smaller (an import: split the file)"}
 		case err != nil:
 			return &StoreError{Path: s.path, Err: ErrUnavailable,
 				Detail: "the change may or may not have been recorded on the cluster: " + oneLine(err.Error()),

@@ -318,8 +318,9 @@ func TestReplicaCommitFailureLeavesNothing(t *testing.T) {
 	c.fail = fmt.Errorf("the transaction needs --max-txn-ops of at least 9000: %w", kv.ErrRefused)
 	_, err = a.Add(cases.Intake{Controller: "crisp", Rights: []cases.Right{cases.RightAccess},
 		Subject: cases.Subject{Name: "Ben Berger", Email: "ben@example.org"}, ReceivedAt: testNow}, testRules, testNow, "dpo")
-	if !errors.Is(err, ErrUnavailable) || !strings.Contains(err.Error(), "nothing was recorded") || !strings.Contains(err.Error(), "--max-txn-ops") {
-		t.Fatalf("a refused change: %v, want it said unrecorded, naming the limit", err)
+	var refused *cases.Refused
+	if !errors.As(err, &refused) || !strings.Contains(err.Error(), "nothing was recorded") || !strings.Contains(err.Error(), "--max-txn-ops") {
+		t.Fatalf("a refused change: %v, want a refusal said unrecorded, naming the limit", err)
 	}
 	if after := dumpStore(t, a); after != before || c.head != head {
 		t.Fatalf("a refused change left a change:\n%s", firstLineDiffering(before, after))
