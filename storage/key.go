@@ -289,7 +289,7 @@ func cachedSigner(tx kv.Tx, now time.Time, cache *keyCache) (note.Signer, error)
 		id = "seed\x00" + name + "\x00" + string(seed)
 	} else if _, path, _, kerr := keyFile(tx, who); kerr == nil {
 		if fid := fileIdentity(path); fid != "" {
-			id = "file\x00" + name + "\x00" + fid
+			id = keyFileCacheID(name, fid)
 		}
 	}
 	var cached bool
@@ -425,3 +425,7 @@ func publicKey(skey string) (string, error) {
 	}
 	return note.NewEd25519VerifierKey(s.Name(), ed25519Public(raw[1:]))
 }
+
+// keyFileCacheID is the key cache's entry for the key named name read from
+// a key file whose identity is fid (key_cache.go).
+func keyFileCacheID(name, fid string) string { return "file\x00" + name + "\x00" + fid }

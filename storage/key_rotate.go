@@ -84,7 +84,7 @@ func (s *Store) RotateKey() (KeyEvent, error) {
 		if err != nil {
 			return err
 		}
-		s.keys.put("file\x00"+signerKeyName(tx, who)+"\x00"+fid, skey, vkey, signer)
+		s.keys.put(keyFileCacheID(signerKeyName(tx, who), fid), skey, vkey, signer)
 		return nil
 	})
 	if err != nil {
