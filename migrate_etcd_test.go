@@ -13,21 +13,20 @@ import (
 	"rightsdesk/internal/etcdtest"
 )
 
-// TestMigrateIntoEtcdAndBack is issue 21's "moving a team": a database
-// copied into a three-member cluster and out again into a new file lists,
-// reports and checks exactly as the original; a second copy into the same
-// prefix, and a copy out into an existing file, are refused and change
-// nothing.
-func TestMigrateIntoEtcdAndBack(t *testing.T) {
+// onACluster starts a three-member cluster for t and returns its store
+// address (etcd://...), a folder of t's, and run, which runs the built
+// binary with args, its homes in that folder, and returns what it printed
+// and its exit status.
+func onACluster(t *testing.T) (store, dir string, run func(args ...string) (string, int)) {
+	t.Helper()
 	cl := etcdtest.Start(t, 3, nil)
 	var hosts []string
 	for _, u := range cl.Endpoints() {
 		hosts = append(hosts, strings.TrimPrefix(u, "http://"))
 	}
-	store := "etcd://" + strings.Join(hosts, ",")
 	bin := buildBinary(t)
-	dir := t.TempDir()
-	run := func(args ...string) (string, int) {
+	dir = t.TempDir()
+	run = func(args ...string) (string, int) {
 		t.Helper()
 		c := exec.Command(bin, args...)
 		c.Env = []string{"HOME=" + dir, "XDG_DATA_HOME=" + dir, "XDG_STATE_HOME=" + dir, "XDG_CONFIG_HOME=" + dir,
@@ -35,6 +34,16 @@ func TestMigrateIntoEtcdAndBack(t *testing.T) {
 		out, err := c.CombinedOutput()
 		return string(out), exitCode(err)
 	}
+	return "etcd://" + strings.Join(hosts, ","), dir, run
+}
+
+// TestMigrateIntoEtcdAndBack is issue 21's "moving a team": a database
+// copied into a three-member cluster and out again into a new file lists,
+// reports and checks exactly as the original; a second copy into the same
+// prefix, and a copy out into an existing file, are refused and change
+// nothing.
+func TestMigrateIntoEtcdAndBack(t *testing.T) {
+	store, dir, run := onACluster(t)
 	src, back := filepath.Join(dir, "src", "cases.db"), filepath.Join(dir, "back", "cases.db")
 	if out, code := run("demo", "--cases", "300", "--db", src); code != 0 {
 		t.Fatalf("demo: %d %s", code, out)
@@ -83,22 +92,7 @@ func TestMigrateIntoEtcdAndBack(t *testing.T) {
 // checks clean (each statement signed by the old and the new key, no key
 // replaced). --store without --rotate-key is a usage error.
 func TestRotateAServersKeyOnACluster(t *testing.T) {
-	cl := etcdtest.Start(t, 3, nil)
-	var hosts []string
-	for _, u := range cl.Endpoints() {
-		hosts = append(hosts, strings.TrimPrefix(u, "http://"))
-	}
-	store := "etcd://" + strings.Join(hosts, ",")
-	bin := buildBinary(t)
-	dir := t.TempDir()
-	run := func(args ...string) (string, int) {
-		t.Helper()
-		c := exec.Command(bin, args...)
-		c.Env = []string{"HOME=" + dir, "XDG_DATA_HOME=" + dir, "XDG_STATE_HOME=" + dir, "XDG_CONFIG_HOME=" + dir,
-			"RIGHTSDESK_CONFIG=" + filepath.Join(dir, "none.toml"), "PATH=" + os.Getenv("PATH"), "TZ=Europe/Paris"}
-		out, err := c.CombinedOutput()
-		return string(out), exitCode(err)
-	}
+	store, dir, run := onACluster(t)
 	src, replica, back := filepath.Join(dir, "src", "cases.db"), filepath.Join(dir, "site-a", "cases.db"), filepath.Join(dir, "back", "cases.db")
 	if out, code := run("init", "--db", src); code != 0 {
 		t.Fatalf("init: %d %s", code, out)
