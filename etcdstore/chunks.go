@@ -419,30 +419,62 @@ func (c *Cluster) chunksOwnerKey(group string) (string, bool) {
 // the upload (kv.Preuploader). The change's Commit then puts only the
 // manifest, and holds only if each chunk is still as sent. Chunks sent
 // ahead serve the next Commit that puts them and no other; a value kept
-// whole sends nothing. Chunks sent ahead of a change that never comes are
-// swept by Erase, as an upload whose commit never came.
-func (c *Cluster) Preupload(ctx context.Context, path [][]byte, key, value []byte) error {
-	_, chunks, _ := c.stored(encodeKey(c.prefix, path, key), value)
+// whole sends nothing. drop deletes the chunks again when no Commit took
+// them (the change was refused before it reached the cluster), so that a
+// file refused stays on no member; what drop cannot delete, Erase sweeps,
+// as an upload whose commit never came.
+func (c *Cluster) Preupload(ctx context.Context, path [][]byte, key, value []byte) (drop func(), err error) {
+	ekey := encodeKey(c.prefix, path, key)
+	manifest, chunks, sum := c.stored(ekey, value)
 	if len(chunks) == 0 {
-		return nil
+		return func() {}, nil
 	}
 	batches, err := c.batches(chunks)
 	if err != nil {
-		return err
+		return nil, err
 	}
 	compares, err := c.upload(ctx, batches)
 	if err != nil {
-		return err
+		return nil, err
 	}
+	keys := make([]string, len(chunks))
 	c.mu.Lock()
-	defer c.mu.Unlock()
 	if c.sent == nil {
 		c.sent = map[string]etcdkv.Compare{}
 	}
 	for i, ch := range chunks {
-		c.sent[ch.key] = compares[i]
+		c.sent[ch.key], keys[i] = compares[i], ch.key
 	}
-	return nil
+	c.mu.Unlock()
+	return func() { c.dropSent(ekey, manifest, c.chunkOwner(ekey)+string(sum), keys) }, nil
+}
+
+// dropSent deletes the chunks of group (keys) sent ahead of a change that
+// never came: only while no Commit of this server took them, and only if
+// the value's key does not hold their manifest (another server may have
+// committed the same bytes under the same key, whose chunks these are).
+func (c *Cluster) dropSent(ekey string, manifest []byte, group string, keys []string) {
+	c.mu.Lock()
+	pending := false
+	for _, k := range keys {
+		if _, ok := c.sent[k]; ok {
+			pending = true
+			delete(c.sent, k)
+		}
+	}
+	c.mu.Unlock()
+	if !pending {
+		return
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), chunkTimeout)
+	defer cancel()
+	// The compare fails when the key holds another value or none: the
+	// chunks are then deleted. A failure to reach the cluster leaves them
+	// to Erase's sweep.
+	_, _ = c.client.Txn(ctx, etcdkv.Txn{
+		If:   []etcdkv.Compare{etcdkv.ValueIs(ekey, manifest)},
+		Else: []etcdkv.Op{etcdkv.OpDeleteRange(group, string(prefixEnd([]byte(group))))},
+	})
 }
 
 // sentAhead splits chunks into those sent ahead (their compares and keys)

@@ -467,7 +467,8 @@ func testSentAhead(t *testing.T, cl *etcdtest.Cluster) {
 	a, b := newReplica(t, cl, prefix, "site-a"), newReplica(t, cl, prefix, "site-b")
 	key, value := "2026-0043\x00scan.pdf", seededBytes(66, 16*chunkSize+5)
 	start := time.Now()
-	if err := a.c.Preupload(ctx, [][]byte{attached}, []byte(key), value); err != nil {
+	drop, err := a.c.Preupload(ctx, [][]byte{attached}, []byte(key), value)
+	if err != nil {
 		t.Fatal(err)
 	}
 	ahead := time.Since(start)
@@ -484,13 +485,38 @@ func testSentAhead(t *testing.T, cl *etcdtest.Cluster) {
 	if after := chunkKeys(t, ctx, a.c); !maps.Equal(after, sent) {
 		t.Fatalf("the change sent its chunks again: revisions %v, sent ahead at %v (the change at %d)", after, sent, rev)
 	}
+	drop() // taken by the change: nothing to drop
+	// The same bytes sent ahead by another server, whose change then does
+	// not come: its drop leaves the chunks the committed manifest uses.
+	dropB, err := b.c.Preupload(ctx, [][]byte{attached}, []byte(key), value)
+	if err != nil {
+		t.Fatal(err)
+	}
+	dropB()
+	if n := len(chunkKeys(t, ctx, a.c)); n != 17 {
+		t.Fatalf("%d chunks after a drop by another server of the committed value's chunks, want 17", n)
+	}
 	b.catchUp(ctx)
 	if !bytes.Equal(valueIn(t, b.db, key), value) {
 		t.Fatal("site-b: a value sent ahead does not read back")
 	}
+	// Sent ahead of a change that never comes (refused before it reached
+	// the cluster): dropped, the chunks leave the cluster.
+	refused := "2026-0045\x00scan.pdf"
+	dropR, err := a.c.Preupload(ctx, [][]byte{attached}, []byte(refused), seededBytes(68, chunkSize+1))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if n := len(chunkKeys(t, ctx, a.c)); n != 19 {
+		t.Fatalf("%d chunks with a refused value's sent ahead, want 19", n)
+	}
+	dropR()
+	if n := len(chunkKeys(t, ctx, a.c)); n != 17 {
+		t.Fatalf("%d chunks after the refused value's were dropped, want 17", n)
+	}
 	// Swept before its change.
 	other, otherValue := "2026-0044\x00scan.pdf", seededBytes(67, 2*chunkSize+1)
-	if err := a.c.Preupload(ctx, [][]byte{attached}, []byte(other), otherValue); err != nil {
+	if _, err := a.c.Preupload(ctx, [][]byte{attached}, []byte(other), otherValue); err != nil {
 		t.Fatal(err)
 	}
 	owner := a.c.chunkOwner(encodeKey(prefix, [][]byte{attached}, []byte(other)))

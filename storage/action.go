@@ -78,7 +78,7 @@ func (s *Store) do(id string, actions []Action, now time.Time, w recorder) ([]*R
 			return nil, &TooLarge{Name: name, Size: int64(len(a.Content)), Limit: s.maxFile}
 		}
 	}
-	s.preupload(id, actions) // replica.go
+	defer s.preupload(id, actions)() // replica.go
 	var results []*Result
 	err := s.update(func(tx kv.Tx) error {
 		results = results[:0]

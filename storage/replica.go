@@ -280,18 +280,28 @@ func (s *Store) ApplyReplicated(rev int64, ops []kv.Op) error {
 // transaction, when the replica can (kv.Preuploader): a large file's
 // upload then holds no other write of this server. A failure here is not
 // the write's: its Commit sends what was not sent, and says what fails.
-func (s *Store) preupload(id string, actions []Action) {
+// The caller runs the function returned once the write is done or
+// refused: what was sent and not taken is deleted from the cluster.
+func (s *Store) preupload(id string, actions []Action) (dropUnused func()) {
 	p, ok := s.replica.(kv.Preuploader)
 	if !ok {
-		return
+		return func() {}
 	}
+	var drops []func()
 	for _, a := range actions {
 		if a.Event.Attachment == nil || len(a.Content) <= smallFile {
 			continue
 		}
 		// No deadline: each request of an upload has its own (etcdstore's
 		// chunkTimeout).
-		_ = p.Preupload(context.Background(), [][]byte{bucketAttached}, bigFileKey(id, a.Event.Attachment.Name), a.Content)
+		if drop, err := p.Preupload(context.Background(), [][]byte{bucketAttached}, bigFileKey(id, a.Event.Attachment.Name), a.Content); err == nil {
+			drops = append(drops, drop)
+		}
+	}
+	return func() {
+		for _, drop := range drops {
+			drop()
+		}
 	}
 }
 

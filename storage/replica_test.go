@@ -451,16 +451,17 @@ func TestAServerRotatesItsOwnKeyOnACluster(t *testing.T) {
 // (kv.Preuploader): during runs while it sends, and sent records what.
 type sendingAhead struct {
 	*fakeReplica
-	during func()
-	sent   []string
+	during  func()
+	sent    []string
+	dropped int // drop's calls
 }
 
-func (r *sendingAhead) Preupload(_ context.Context, path [][]byte, key, value []byte) error {
+func (r *sendingAhead) Preupload(_ context.Context, path [][]byte, key, value []byte) (func(), error) {
 	r.sent = append(r.sent, fmt.Sprintf("%s/%q: %d bytes", path[0], key, len(value)))
 	if r.during != nil {
 		r.during()
 	}
-	return nil
+	return func() { r.dropped++ }, nil
 }
 
 // TestALargeFileIsSentAheadOfItsWrite: a file stored apart from its case's
@@ -518,6 +519,18 @@ func TestALargeFileIsSentAheadOfItsWrite(t *testing.T) {
 	}
 	if _, err := s.Get(other); other == "" || err != nil {
 		t.Fatalf("the case added during the sending: %q %v", other, err)
+	}
+	// A large file whose write is refused (a revision that moved on) is
+	// sent, then what was sent is dropped: the refused file is left on no
+	// member.
+	r.during, r.dropped = nil, 0
+	late := attach("late.pdf", "", big)
+	late.IfRevision = 1
+	if _, err := s.Do(id, []Action{late}, testNow); err == nil {
+		t.Fatal("an attach at a revision the case has left was taken")
+	}
+	if len(r.sent) != 2 || r.dropped != 1 {
+		t.Fatalf("a refused attach: sent %v, dropped %d times, want it sent and dropped", r.sent, r.dropped)
 	}
 }
 

@@ -77,10 +77,11 @@ type Replicator interface {
 // change that puts it at key in the bucket path, outside the replica's
 // write transaction, so that the server's other writes do not wait for
 // its upload (etcdstore's chunks). The change then commits only if what
-// was sent is still there as sent, or sends it again; a value sent ahead
-// of a change that never comes is the cluster's to sweep.
+// was sent is still there as sent, or sends it again. drop, called once
+// the change is done or refused, removes what was sent if no change took
+// it.
 type Preuploader interface {
-	Preupload(ctx context.Context, path [][]byte, key, value []byte) error
+	Preupload(ctx context.Context, path [][]byte, key, value []byte) (drop func(), err error)
 }
 
 // ReplicaBucket holds, in a replica's file, the revision of the cluster's
