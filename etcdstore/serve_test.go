@@ -172,3 +172,54 @@ func TestTwoServersOneCluster(t *testing.T) {
 		t.Error("a note at a revision that has moved on was taken through site-a")
 	}
 }
+
+// TestAReplicaResumesAfterAnErasure: a server stopped after it followed
+// an erasure (Erase marks a revision on each member, changes of no data,
+// and compacts the history at them) starts again from its file and goes
+// on from the revision it applied, without a reload: a replica that did
+// not record those revisions would find the history it needs compacted
+// away (etcdstore.ErrReload).
+func TestAReplicaResumesAfterAnErasure(t *testing.T) {
+	cl := etcdtest.Start(t, 3, nil)
+	ctx := t.Context()
+	cfg := func(name string) etcdstore.Config {
+		return etcdstore.Config{Endpoints: cl.Endpoints(), Prefix: "rightsdesk/resume/", Server: name}
+	}
+	_, ca := followingReplica(t, cfg("site-a"), cases.SystemClock{})
+	path := t.TempDir() + "/cases.db"
+	open := func() (*storage.Store, *etcdstore.Cluster, func(), error) {
+		c, err := etcdstore.Dial(cfg("site-b"))
+		if err != nil {
+			t.Fatal(err)
+		}
+		st, _, stop, err := etcdstore.OpenReplica(ctx, path, storage.Options{IDsPerOrganisation: true}, c)
+		if err != nil {
+			c.Close()
+			return nil, nil, nil, err
+		}
+		return st, c, func() { stop(); c.Close() }, nil
+	}
+	st, cb, stop, err := open()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := ca.Erase(ctx); err != nil {
+		t.Fatal(err)
+	}
+	if err := cb.CatchUp(ctx); err != nil {
+		t.Fatal(err)
+	}
+	before, err := st.ReplicaRevision()
+	if err != nil {
+		t.Fatal(err)
+	}
+	stop()
+	st, _, stop, err = open()
+	if err != nil {
+		t.Fatalf("site-b started again after an erasure (its file at revision %d): %v", before, err)
+	}
+	defer stop()
+	if rev, err := st.ReplicaRevision(); err != nil || rev != before {
+		t.Fatalf("site-b's replica at revision %d (%v) after a restart, want %d", rev, err, before)
+	}
+}

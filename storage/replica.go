@@ -219,14 +219,13 @@ func (s *Store) ApplyReplicated(rev int64, ops []kv.Op) error {
 		return kv.Update(db, func(tx kv.Tx) error {
 			purged = false
 			// The echo of a change this server made (its watch may bring
-			// it before its own transaction committed), and once the file
-			// has a revision, one that changed no data (a server taking
-			// or giving back its turn, etcdstore's turn.go; a later
-			// change's revision covers it), are rolled back: committed
-			// empty, the transaction would still rewrite the file's meta
-			// page. An initial load's revision is set by a call with no
-			// ops.
-			if applied := kv.Revision(tx); rev != 0 && (rev <= applied || (len(ops) == 0 && applied > 0)) {
+			// it before its own transaction committed) is rolled back:
+			// committed empty, the transaction would still rewrite the
+			// file's meta page. A revision that changed no data (an
+			// erasure's mark, a server's turn) is recorded: a compaction
+			// at it (Erase) leaves a replica that did not record it
+			// nowhere to resume from but a reload.
+			if rev != 0 && rev <= kv.Revision(tx) {
 				return errNothingToApply
 			}
 			for i, op := range ops {
