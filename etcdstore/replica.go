@@ -4,6 +4,8 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"os"
+	"sync"
 
 	"rightsdesk/storage"
 )
@@ -12,10 +14,37 @@ import (
 // or missing file is loaded from the cluster, a replica goes on from the
 // revision it applied. It returns the store and a channel that gets why
 // following the cluster stopped (never, while all is well), and stop,
-// which stops following and releases the file. A file that
-// holds a database of its own, or a load cut short, is refused: the cluster
-// is loaded into an empty file only.
+// which stops following and releases the file (it may be called once the
+// channel has given its error, and more than once). A file that holds a
+// database of its own, or a load cut short, is refused: the cluster is
+// loaded into an empty file only.
+//
+// A replica whose revision the cluster's history no longer reaches (an
+// erasure after a purge compacted it: ErrReload) is loaded again: the file
+// is moved aside, the cluster loaded into a new one, and the old removed
+// once the load is done (put back if it fails). A replica holds nothing
+// the cluster does not: every change it made was the cluster's first.
 func OpenReplica(ctx context.Context, path string, opts storage.Options, c *Cluster) (st *storage.Store, followed <-chan error, stop func(), err error) {
+	st, followed, stop, err = openReplica(ctx, path, opts, c)
+	if !errors.Is(err, ErrReload) {
+		return st, followed, stop, err
+	}
+	aside := path + ".reload"
+	if err := os.Rename(path, aside); err != nil {
+		return nil, nil, nil, fmt.Errorf("the replica %s is behind the cluster's history and must be loaded again, but it cannot be moved aside: %w", path, err)
+	}
+	st, followed, stop, err = openReplica(ctx, path, opts, c)
+	if err != nil {
+		os.Remove(path)
+		os.Rename(aside, path)
+		return nil, nil, nil, fmt.Errorf("loading the replica again (the cluster's history no longer reaches it): %w", err)
+	}
+	os.Remove(aside)
+	return st, followed, stop, nil
+}
+
+// openReplica is OpenReplica without the reload.
+func openReplica(ctx context.Context, path string, opts storage.Options, c *Cluster) (st *storage.Store, followed <-chan error, stop func(), err error) {
 	opts.Replica = c
 	if opts.Signer == "" {
 		opts.Signer = c.server // each server signs with a key of its own
@@ -34,12 +63,20 @@ func OpenReplica(ctx context.Context, path string, opts storage.Options, c *Clus
 		return nil, nil, nil, err
 	}
 	ctx, cancel := context.WithCancel(ctx)
-	done := make(chan error, 1)
-	go func() { done <- c.Follow(ctx, rev, st.ApplyReplicated) }()
+	// Why following ended goes to the caller's channel; stop waits on
+	// ended, which the caller cannot empty.
+	done, ended := make(chan error, 1), make(chan struct{})
+	go func() {
+		done <- c.Follow(ctx, rev, st.ApplyReplicated)
+		close(ended)
+	}()
+	var once sync.Once
 	stop = func() {
-		cancel()
-		<-done
-		st.Close()
+		once.Do(func() {
+			cancel()
+			<-ended
+			st.Close()
+		})
 	}
 	if err := c.CatchUp(ctx); err != nil {
 		stop()

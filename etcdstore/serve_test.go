@@ -4,6 +4,9 @@ package etcdstore_test
 
 import (
 	"context"
+	"errors"
+	"io/fs"
+	"os"
 	"slices"
 	"testing"
 	"time"
@@ -173,53 +176,117 @@ func TestTwoServersOneCluster(t *testing.T) {
 	}
 }
 
-// TestAReplicaResumesAfterAnErasure: a server stopped after it followed
-// an erasure (Erase marks a revision on each member, changes of no data,
-// and compacts the history at them) starts again from its file and goes
-// on from the revision it applied, without a reload: a replica that did
-// not record those revisions would find the history it needs compacted
-// away (etcdstore.ErrReload).
-func TestAReplicaResumesAfterAnErasure(t *testing.T) {
+// TestAReplicaStartsAgainAfterAnErasure: a server stopped before an
+// erasure (Erase compacts the history past the revision its replica
+// applied) starts again: OpenReplica finds the history gone
+// (etcdstore.ErrReload) and loads the replica again, rather than refusing
+// to start until someone moves the file away. And stop returns once the
+// caller has taken why following ended from the channel (serve does, then
+// stops): it used to wait for that same value, for ever.
+func TestAReplicaStartsAgainAfterAnErasure(t *testing.T) {
 	cl := etcdtest.Start(t, 3, nil)
-	ctx := t.Context()
 	cfg := func(name string) etcdstore.Config {
-		return etcdstore.Config{Endpoints: cl.Endpoints(), Prefix: "rightsdesk/resume/", Server: name}
+		return etcdstore.Config{Endpoints: cl.Endpoints(), Prefix: "rightsdesk/again/", Server: name}
 	}
-	_, ca := followingReplica(t, cfg("site-a"), cases.SystemClock{})
+	ca, err := etcdstore.Dial(cfg("site-a"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer ca.Close()
 	path := t.TempDir() + "/cases.db"
-	open := func() (*storage.Store, *etcdstore.Cluster, func(), error) {
+	open := func(ctx context.Context) (*storage.Store, <-chan error, func()) {
+		t.Helper()
 		c, err := etcdstore.Dial(cfg("site-b"))
 		if err != nil {
 			t.Fatal(err)
 		}
-		st, _, stop, err := etcdstore.OpenReplica(ctx, path, storage.Options{IDsPerOrganisation: true}, c)
+		st, followed, stop, err := etcdstore.OpenReplica(ctx, path, storage.Options{IDsPerOrganisation: true}, c)
 		if err != nil {
 			c.Close()
-			return nil, nil, nil, err
+			t.Fatalf("site-b: open the replica: %v", err)
 		}
-		return st, c, func() { stop(); c.Close() }, nil
+		return st, followed, func() { stop(); c.Close() }
 	}
-	st, cb, stop, err := open()
-	if err != nil {
-		t.Fatal(err)
-	}
-	if err := ca.Erase(ctx); err != nil {
-		t.Fatal(err)
-	}
-	if err := cb.CatchUp(ctx); err != nil {
-		t.Fatal(err)
-	}
+	st, _, stop := open(t.Context())
 	before, err := st.ReplicaRevision()
-	if err != nil {
-		t.Fatal(err)
+	if err != nil || before == 0 {
+		t.Fatalf("site-b's replica at revision %d: %v", before, err)
 	}
 	stop()
-	st, _, stop, err = open()
+	if err := ca.Erase(t.Context()); err != nil {
+		t.Fatal(err)
+	}
+	ctx, cancel := context.WithCancel(t.Context())
+	st, followed, stopAgain := open(ctx)
+	if rev, err := st.ReplicaRevision(); err != nil || rev <= before {
+		t.Fatalf("site-b started again at revision %d (%v), want past %d, the erasure's", rev, err, before)
+	}
+	if _, err := os.Stat(path + ".reload"); !errors.Is(err, fs.ErrNotExist) {
+		t.Errorf("the replica moved aside for the reload is still there: %v", err)
+	}
+	cancel()
+	select {
+	case <-followed:
+	case <-time.After(10 * time.Second):
+		t.Fatal("following did not end with its context")
+	}
+	stopped := make(chan struct{})
+	go func() { stopAgain(); close(stopped) }()
+	select {
+	case <-stopped:
+	case <-time.After(10 * time.Second):
+		t.Fatal("stop waits for ever once why following ended was taken")
+	}
+}
+
+// TestAQuorumLostThroughAServer is issue 21's quorum lost, as a member of
+// the team meets it: with two of three members gone, a note through the
+// team server is refused within 5 s as the store unavailable (exit 3 at
+// the command line), never as a refusal or a conflict; reads of the
+// replica go on; once a member is back, the same note is taken.
+func TestAQuorumLostThroughAServer(t *testing.T) {
+	cl := etcdtest.Start(t, 3, nil)
+	dave := server.Peer{UID: 51004, Name: "dave"}
+	_, _, a := serveReplica(t, cl, "rightsdesk/quorum/", "site-a", cases.SystemClock{}, func() server.Peer { return dave })
+	now := time.Now()
+	added, err := a.Add(cases.Intake{Controller: "crisp", Rights: []cases.Right{cases.RightAccess},
+		Subject: cases.Subject{Name: "Ada Example", Email: "ada@example.org"}, Channel: cases.Channel("email"),
+		ReceivedAt: now.Add(-time.Hour)}, crispRules(t), now, "")
 	if err != nil {
-		t.Fatalf("site-b started again after an erasure (its file at revision %d): %v", before, err)
+		t.Fatal(err)
 	}
-	defer stop()
-	if rev, err := st.ReplicaRevision(); err != nil || rev != before {
-		t.Fatalf("site-b's replica at revision %d (%v) after a restart, want %d", rev, err, before)
+	id := added[0].ID
+	note := storage.Action{Event: cases.Event{Kind: cases.EventNoted, Text: "called back"}, IfRevision: storage.NoRevision}
+	cl.Kill(1)
+	cl.Kill(2)
+	start := time.Now()
+	_, err = a.Do(id, []storage.Action{note}, time.Now())
+	took := time.Since(start)
+	var refused *cases.Refused
+	var conflict *storage.Conflict
+	if !errors.Is(err, storage.ErrUnavailable) || errors.As(err, &refused) || errors.As(err, &conflict) {
+		t.Fatalf("a note without a quorum: %v, want the store unavailable", err)
 	}
+	if took > 5*time.Second {
+		t.Fatalf("a note without a quorum refused after %v, want within 5 s", took)
+	}
+	t.Logf("a note without a quorum refused after %v: %v", took.Round(time.Millisecond), err)
+	if got, err := a.Get(id); err != nil || got.Case.ID != id {
+		t.Fatalf("a read without a quorum: %v", err)
+	}
+	cl.Restart(1)
+	deadline := time.Now().Add(30 * time.Second)
+	for {
+		_, err := a.Do(id, []storage.Action{note}, time.Now())
+		if err == nil {
+			break
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("a note once a member is back: %v", err)
+		}
+		time.Sleep(200 * time.Millisecond)
+	}
+	cl.WaitReady(1)
+	cl.Restart(2)
+	cl.WaitReady(2)
 }
