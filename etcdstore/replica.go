@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"io/fs"
 	"os"
 	"sync"
 
@@ -22,14 +23,27 @@ import (
 // A replica whose revision the cluster's history no longer reaches (an
 // erasure after a purge compacted it: ErrReload) is loaded again: the file
 // is moved aside, the cluster loaded into a new one, and the old removed
-// once the load is done (put back if it fails). A replica holds nothing
-// the cluster does not: every change it made was the cluster's first.
+// once the load is done (put back if it fails; a process killed meanwhile
+// leaves it beside the file, and the next OpenReplica puts it back and
+// loads again). A replica holds nothing the cluster does not: every change
+// it made was the cluster's first.
 func OpenReplica(ctx context.Context, path string, opts storage.Options, c *Cluster) (st *storage.Store, followed <-chan error, stop func(), err error) {
+	aside := path + ".reload"
+	if _, err := os.Lstat(aside); err == nil {
+		// A reload the process did not live to finish: the file at path
+		// may be a load cut short. The old replica is put back and the
+		// reload made again; neither holds anything the cluster does not.
+		if err := os.Remove(path); err != nil && !errors.Is(err, fs.ErrNotExist) {
+			return nil, nil, nil, fmt.Errorf("finishing the reload of the replica %s: %w", path, err)
+		}
+		if err := os.Rename(aside, path); err != nil {
+			return nil, nil, nil, fmt.Errorf("finishing the reload of the replica %s: %w", path, err)
+		}
+	}
 	st, followed, stop, err = openReplica(ctx, path, opts, c)
 	if !errors.Is(err, ErrReload) {
 		return st, followed, stop, err
 	}
-	aside := path + ".reload"
 	if err := os.Rename(path, aside); err != nil {
 		return nil, nil, nil, fmt.Errorf("the replica %s is behind the cluster's history and must be loaded again, but it cannot be moved aside: %w", path, err)
 	}

@@ -230,6 +230,25 @@ func TestAReplicaStartsAgainAfterAnErasure(t *testing.T) {
 	case <-time.After(10 * time.Second):
 		t.Fatal("following did not end with its context")
 	}
+	// A reload the process did not live to finish (killed with the
+	// replica moved aside and a load cut short in its place): the next
+	// start puts the replica back and goes on, and nothing is left aside.
+	defer func() {
+		if err := os.Rename(path, path+".reload"); err != nil {
+			t.Fatal(err)
+		}
+		if err := os.WriteFile(path, []byte("a load cut short"), 0o600); err != nil {
+			t.Fatal(err)
+		}
+		st, _, stop := open(t.Context())
+		defer stop()
+		if rev, err := st.ReplicaRevision(); err != nil || rev <= before {
+			t.Fatalf("site-b after a reload cut short: revision %d (%v), want past %d", rev, err, before)
+		}
+		if _, err := os.Stat(path + ".reload"); !errors.Is(err, fs.ErrNotExist) {
+			t.Errorf("the replica moved aside by a reload cut short is still there: %v", err)
+		}
+	}()
 	stopped := make(chan struct{})
 	go func() { stopAgain(); close(stopped) }()
 	select {
