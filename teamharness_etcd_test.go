@@ -45,7 +45,6 @@ var onCluster = struct {
 	cluster *etcdtest.Cluster
 	stop    func()
 	err     error
-	dir     string
 	copies  map[string]clusterCopy // database path -> its copy in the cluster
 	n       int                    // prefixes given so far
 }{copies: map[string]clusterCopy{}}
@@ -64,7 +63,6 @@ func init() {
 		defer onCluster.Unlock()
 		if onCluster.stop != nil {
 			onCluster.stop()
-			os.RemoveAll(onCluster.dir)
 		}
 	}
 }
@@ -74,15 +72,7 @@ func sharedCluster() (*etcdtest.Cluster, error) {
 	onCluster.Lock()
 	defer onCluster.Unlock()
 	if onCluster.cluster == nil && onCluster.err == nil {
-		dir, err := os.MkdirTemp("", "rdetcd")
-		if err != nil {
-			return nil, err
-		}
-		onCluster.dir = dir
-		onCluster.cluster, onCluster.stop, onCluster.err = etcdtest.StartShared(3, dir, etcdtest.Recommended)
-		if onCluster.err != nil {
-			os.RemoveAll(dir)
-		}
+		onCluster.cluster, onCluster.stop, onCluster.err = etcdtest.StartShared(3, etcdtest.Recommended)
 	}
 	return onCluster.cluster, onCluster.err
 }
@@ -115,14 +105,18 @@ func serveOnCluster(tb testing.TB, path string, opts storage.Options) (*storage.
 	if known && cp.sum == sum {
 		// Another test's purge may have compacted the cluster's history
 		// past this replica's revision: OpenReplica then loads it again.
-		c, st, stop, err = replicaOf(cl, cp.prefix, path, opts, false)
+		c, st, stop, err = replicaOf(cl, cp.prefix, path, opts)
 	} else {
 		onCluster.Lock()
 		onCluster.n++
 		cp.prefix = fmt.Sprintf("rightsdesk-test/%d/", onCluster.n)
 		onCluster.Unlock()
+		// The file, now the cluster's, is loaded back from it as the
+		// server's replica (a failure ends the test).
 		if err = copyIntoCluster(cl, cp.prefix, path); err == nil {
-			c, st, stop, err = replicaOf(cl, cp.prefix, path, opts, true)
+			if err = os.Remove(path); err == nil {
+				c, st, stop, err = replicaOf(cl, cp.prefix, path, opts)
+			}
 		}
 	}
 	if err != nil {
@@ -140,33 +134,24 @@ func serveOnCluster(tb testing.TB, path string, opts storage.Options) (*storage.
 	return st, c.Erase, c.ErasureProblems, release, nil
 }
 
-// replicaOf opens the file at path as a replica of the database at prefix
-// on cl, following it; fresh loads the file anew from the cluster (the
-// file then at path is moved aside, and put back if the load fails).
-func replicaOf(cl *etcdtest.Cluster, prefix, path string, opts storage.Options, fresh bool) (*etcdstore.Cluster, *storage.Store, func(), error) {
-	c, err := etcdstore.Dial(etcdstore.Config{Endpoints: cl.Endpoints(), Prefix: prefix, Server: harnessServerName,
+// harnessDial is the harness's server's view of the database at prefix on
+// cl, at the README's member limits.
+func harnessDial(cl *etcdtest.Cluster, prefix string) (*etcdstore.Cluster, error) {
+	return etcdstore.Dial(etcdstore.Config{Endpoints: cl.Endpoints(), Prefix: prefix, Server: harnessServerName,
 		MaxTxnOps: int(etcdtest.Recommended.MaxTxnOps), MaxRequestBytes: int(etcdtest.Recommended.MaxRequestBytes)})
+}
+
+// replicaOf opens the file at path as a replica of the database at prefix
+// on cl, following it (loading it when there is no file).
+func replicaOf(cl *etcdtest.Cluster, prefix, path string, opts storage.Options) (*etcdstore.Cluster, *storage.Store, func(), error) {
+	c, err := harnessDial(cl, prefix)
 	if err != nil {
 		return nil, nil, nil, err
-	}
-	aside := path + ".harness-aside"
-	if fresh {
-		if err := os.Rename(path, aside); err != nil {
-			c.Close()
-			return nil, nil, nil, err
-		}
 	}
 	st, _, stop, err := etcdstore.OpenReplica(context.Background(), path, opts, c)
 	if err != nil {
 		c.Close()
-		if fresh {
-			os.Remove(path)
-			os.Rename(aside, path)
-		}
 		return nil, nil, nil, err
-	}
-	if fresh {
-		os.Remove(aside)
 	}
 	return c, st, stop, nil
 }
@@ -174,8 +159,7 @@ func replicaOf(cl *etcdtest.Cluster, prefix, path string, opts storage.Options, 
 // copyIntoCluster copies the database at path into cl under prefix, as
 // rightsdesk migrate --to etcd://... does.
 func copyIntoCluster(cl *etcdtest.Cluster, prefix, path string) error {
-	c, err := etcdstore.Dial(etcdstore.Config{Endpoints: cl.Endpoints(), Prefix: prefix, Server: harnessServerName,
-		MaxTxnOps: int(etcdtest.Recommended.MaxTxnOps), MaxRequestBytes: int(etcdtest.Recommended.MaxRequestBytes)})
+	c, err := harnessDial(cl, prefix)
 	if err != nil {
 		return err
 	}

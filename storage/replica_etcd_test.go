@@ -39,7 +39,6 @@ var suiteCluster struct {
 	sync.Mutex
 	cluster *etcdtest.Cluster
 	stop    func()
-	dir     string
 	dialled map[string]*etcdstore.Cluster // database path -> its deployment
 }
 
@@ -51,16 +50,11 @@ func suiteReplica(path string) kv.Replicator {
 	suiteCluster.Lock()
 	defer suiteCluster.Unlock()
 	if suiteCluster.cluster == nil {
-		dir, err := os.MkdirTemp("", "rdetcd")
-		if err == nil {
-			suiteCluster.cluster, suiteCluster.stop, err = etcdtest.StartShared(3, dir, etcdtest.Recommended)
-		}
-		if err != nil {
+		var err error
+		if suiteCluster.cluster, suiteCluster.stop, err = etcdtest.StartShared(3, etcdtest.Recommended); err != nil {
 			fmt.Fprintf(os.Stderr, "RIGHTSDESK_TEST_REPLICA=etcd: starting the cluster: %v\n", err)
-			os.RemoveAll(dir)
 			os.Exit(2)
 		}
-		suiteCluster.dir = dir
 		suiteCluster.dialled = map[string]*etcdstore.Cluster{}
 	}
 	if c, ok := suiteCluster.dialled[path]; ok {
@@ -86,6 +80,5 @@ func stopSuiteCluster() {
 	}
 	if suiteCluster.stop != nil {
 		suiteCluster.stop()
-		os.RemoveAll(suiteCluster.dir)
 	}
 }

@@ -113,27 +113,35 @@ func start(t testing.TB, c *Cluster) *Cluster {
 	return c
 }
 
-// StartShared starts a cluster of n members under limits, their data in
-// dir, for a whole test process rather than one test (a TestMain's): stop
-// stops it. Its
-// members are not stopped, killed or restarted one by one (Stop, Kill,
-// Restart, WaitReady and DataFiles are for a test's own cluster).
-func StartShared(n int, dir string, limits Limits) (c *Cluster, stop func(), err error) {
-	ports, err := freePorts(2 * n)
+// StartShared starts a cluster of n members under limits, their data in a
+// temporary folder of its own, for a whole test process rather than one
+// test (a TestMain's): stop stops it and removes the folder. Its members
+// are not stopped, killed or restarted one by one (Stop, Kill, Restart,
+// WaitReady and DataFiles are for a test's own cluster).
+func StartShared(n int, limits Limits) (c *Cluster, stop func(), err error) {
+	dir, err := os.MkdirTemp("", "rdetcd")
 	if err != nil {
 		return nil, nil, err
 	}
+	ports, err := freePorts(2 * n)
 	folders := make([]string, n)
-	for i := range n {
-		if folders[i], err = os.MkdirTemp(dir, "m"); err != nil {
-			return nil, nil, err
+	for i := 0; i < n && err == nil; i++ {
+		folders[i], err = os.MkdirTemp(dir, "m")
+	}
+	if err == nil {
+		c = layout(n, nil, limits, ports, func(i int) string { return folders[i] })
+		if err = c.startAll(); err != nil {
+			err = fmt.Errorf("start the cluster: %w", err)
 		}
 	}
-	c = layout(n, nil, limits, ports, func(i int) string { return folders[i] })
-	if err := c.startAll(); err != nil {
-		return nil, nil, fmt.Errorf("start the cluster: %w", err)
+	if err != nil {
+		os.RemoveAll(dir)
+		return nil, nil, err
 	}
-	return c, c.stopAll, nil
+	return c, func() {
+		c.stopAll()
+		os.RemoveAll(dir)
+	}, nil
 }
 
 // startAll starts every member and waits until each is ready; on an error
