@@ -91,16 +91,26 @@ func (r *fakeReplica) follow() error {
 func replicaStore(t *testing.T, c *fakeCluster, dir, name string) (*Store, *fakeReplica) {
 	t.Helper()
 	r := &fakeReplica{c: c}
+	return replicaStoreWith(t, r, dir, name, Options{}), r
+}
+
+// replicaStoreWith is replicaStore for the fakeReplica r, with opts (a
+// signer; a Replicator that wraps r, which feeds the store all the same).
+func replicaStoreWith(t *testing.T, r *fakeReplica, dir, name string, opts Options) *Store {
+	t.Helper()
 	if err := os.Mkdir(filepath.Join(dir, name), 0o700); err != nil {
 		t.Fatal(err)
 	}
-	s := Open(filepath.Join(dir, name, "cases.db"), Options{Replica: r})
+	if opts.Replica == nil {
+		opts.Replica = r
+	}
+	s := Open(filepath.Join(dir, name, "cases.db"), opts)
 	r.store = s
 	if err := s.Hold(); err != nil {
 		t.Fatal(err)
 	}
 	t.Cleanup(func() { _ = s.Close() })
-	return s, r
+	return s
 }
 
 // twoReplicas are two servers' stores on one fake cluster, the database
@@ -370,21 +380,9 @@ func fileOnly(t *testing.T, why string) {
 func TestAServerRotatesItsOwnKeyOnACluster(t *testing.T) {
 	c := &fakeCluster{}
 	dir := t.TempDir()
-	open := func(name string) (*Store, *fakeReplica) {
-		r := &fakeReplica{c: c}
-		if err := os.Mkdir(filepath.Join(dir, name), 0o700); err != nil {
-			t.Fatal(err)
-		}
-		s := Open(filepath.Join(dir, name, "cases.db"), Options{Replica: r, Signer: name})
-		r.store = s
-		if err := s.Hold(); err != nil {
-			t.Fatal(err)
-		}
-		t.Cleanup(func() { _ = s.Close() })
-		return s, r
-	}
-	a, ra := open("site-a")
-	b, rb := open("site-b")
+	ra, rb := &fakeReplica{c: c}, &fakeReplica{c: c}
+	a := replicaStoreWith(t, ra, dir, "site-a", Options{Signer: "site-a"})
+	b := replicaStoreWith(t, rb, dir, "site-b", Options{Signer: "site-b"})
 	if err := ra.follow(); err != nil {
 		t.Fatal(err)
 	}
@@ -471,14 +469,8 @@ func (r *sendingAhead) Preupload(_ context.Context, path [][]byte, key, value []
 // the sending is done before the attach, not after it. A small file, kept
 // in the case's file set, is not sent ahead.
 func TestALargeFileIsSentAheadOfItsWrite(t *testing.T) {
-	c := &fakeCluster{}
-	r := &sendingAhead{fakeReplica: &fakeReplica{c: c}}
-	s := Open(filepath.Join(t.TempDir(), "cases.db"), Options{Replica: r})
-	r.store = s
-	if err := s.Hold(); err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { _ = s.Close() })
+	r := &sendingAhead{fakeReplica: &fakeReplica{c: &fakeCluster{}}}
+	s := replicaStoreWith(t, r.fakeReplica, t.TempDir(), "site-a", Options{Replica: r})
 	if err := s.InitReplica(); err != nil {
 		t.Fatal(err)
 	}
