@@ -209,7 +209,7 @@ func serverFor(tb testing.TB, path string, now time.Time) (*harnessServer, error
 	}
 	cfg.Store = h.st
 	if h.dir, err = harnessDir(tb, path); err != nil {
-		h.st.Close()
+		h.close()
 		return nil, err
 	}
 	h.config = filepath.Join(h.dir, "config.toml")
