@@ -125,6 +125,7 @@ func (a *app) writeDemo(path string, n int, seed uint64, bar *progressLine) (int
 	if err != nil {
 		return 0, err
 	}
+	defer demoGC()()
 	opts := demo.Options{Cases: n, Seed: seed, Now: now, Registers: regs.All(),
 		Team: append([]string{a.actor()}, demo.Team...)}
 	count, exports := 0, 0
@@ -192,6 +193,28 @@ func (a *app) writeDemo(path string, n int, seed uint64, bar *progressLine) (int
 		err = st.PackDerived(order.packFrom()) // pack where the cases came out of their order of receipt
 	}
 	return count, err
+}
+
+// demoGCPercent is the garbage collector's setting while the demo writes
+// (Go's GOGC): the heap may grow to four times what it holds before it is
+// collected, where Go's default lets it double. The demo allocates about
+// 140 KB a case that it holds only until its batch is written (the
+// events, their sealed text, the compressed values), so collecting half as
+// often halves the collector's work: at 100,000 cases, 13% of the CPU
+// spent collecting became 4.7%, and the run went from 18.9-20.0 s to
+// 16.0-16.6 s (three runs each, alternated), its peak memory from 256 to
+// 475-502 MB. A GOGC or GOMEMLIMIT in the environment is the user's
+// choice and is kept.
+const demoGCPercent = 300
+
+// demoGC sets the collector for a demo run (demoGCPercent) unless the
+// environment sets it, and gives back what restores it.
+func demoGC() (restore func()) {
+	if os.Getenv("GOGC") != "" || os.Getenv("GOMEMLIMIT") != "" {
+		return func() {}
+	}
+	old := debug.SetGCPercent(demoGCPercent)
+	return func() { debug.SetGCPercent(old) }
 }
 
 // errDemoStopped is the generator told to stop: the writer failed.
