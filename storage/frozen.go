@@ -6,6 +6,7 @@ import (
 	"encoding/binary"
 	"fmt"
 	"io"
+	"slices"
 	"sync"
 
 	"rightsdesk/storage/kv"
@@ -123,16 +124,30 @@ func freezeSealed(id string, envs [][]byte, sealed []sealedEnvelope) ([]byte, er
 // freezeSealedAs is freezeAs, given the envelopes' parts when sealed is
 // not nil (freezeSealed).
 func freezeSealedAs(format byte, id string, envs [][]byte, sealed []sealedEnvelope) ([]byte, error) {
-	plain, raw, err := frozenPlain(format, id, envs, sealed)
+	bufs := plainBuffers.Get().(*frozenBuffers)
+	defer plainBuffers.Put(bufs)
+	plain, raw, err := frozenPlainIn(bufs, format, id, envs, sealed)
 	if err != nil {
 		return nil, err
 	}
 	if format != frozenFormat {
 		return deflate(format, plain, envelopeWriters)
 	}
-	head := binary.AppendUvarint([]byte{format}, uint64(len(raw)))
-	return zstdTimelines.compress(append(head, raw...), plain)
+	// The head is copied into the compressed value: it too is built in
+	// the buffers kept.
+	head := binary.AppendUvarint(append(bufs.head[:0], format), uint64(len(raw)))
+	bufs.head = append(head, raw...)
+	return zstdTimelines.compress(bufs.head, plain)
 }
+
+// frozenBuffers are what frozenPlain builds a value in, kept for the next
+// value (plainBuffers): compression reads them and keeps nothing of them,
+// so a case frozen reuses the last one's instead of taking and clearing
+// new memory (a kilobyte per event: at 100,000 demo cases, 1.1 GB of the
+// run's 14 GB allocated).
+type frozenBuffers struct{ plain, parts, raw, head []byte }
+
+var plainBuffers = sync.Pool{New: func() any { return new(frozenBuffers) }}
 
 // frozenPlain is what a frozen value of format compresses: each envelope
 // of case id as its length, the byte of how it is stored, and its body;
@@ -140,6 +155,12 @@ func freezeSealedAs(format byte, id string, envs [][]byte, sealed []sealedEnvelo
 // envelopes' parts (sealed not nil: freezeSealed), each envelope's digest
 // and the chain's hash after it (the next one's prev) are taken from them.
 func frozenPlain(format byte, id string, envs [][]byte, sealed []sealedEnvelope) (plain, raw []byte, err error) {
+	return frozenPlainIn(new(frozenBuffers), format, id, envs, sealed)
+}
+
+// frozenPlainIn is frozenPlain built in bufs, which keep the memory it
+// grew for the next call: what it returns is valid until then.
+func frozenPlainIn(bufs *frozenBuffers, format byte, id string, envs [][]byte, sealed []sealedEnvelope) (plain, raw []byte, err error) {
 	hash := chainStart(id)
 	size := 0
 	for _, env := range envs {
@@ -147,7 +168,8 @@ func frozenPlain(format byte, id string, envs [][]byte, sealed []sealedEnvelope)
 	}
 	// Room enough that appending never copies: an envelope's parts are
 	// shorter than its text.
-	plain, parts := make([]byte, 0, size+16*len(envs)), make([]byte, 0, 4096)
+	plain, parts := slices.Grow(bufs.plain[:0], size+16*len(envs)), slices.Grow(bufs.parts[:0], 4096)
+	defer func() { bufs.plain, bufs.parts = plain, parts }()
 	var lastAt int64
 	times := &lastAt
 	if format == frozenFormat2 {
@@ -157,7 +179,8 @@ func frozenPlain(format byte, id string, envs [][]byte, sealed []sealedEnvelope)
 	if format != frozenFormat {
 		noise = nil
 	} else {
-		raw = make([]byte, 0, 128*len(envs))
+		raw = slices.Grow(bufs.raw[:0], 128*len(envs))
+		defer func() { bufs.raw = raw }()
 	}
 	for i, env := range envs {
 		var known *sealedEnvelope
