@@ -237,6 +237,49 @@ func TestDemoExportsRealPackets(t *testing.T) {
 	}
 }
 
+// TestDemoCollectsLessOftenUnlessTold: while the demo writes, the
+// collector lets the heap grow to demoGCPercent, and the setting before
+// the run is back after it; a GOGC or GOMEMLIMIT in the environment is the
+// user's, and the demo leaves the collector as it is.
+func TestDemoCollectsLessOftenUnlessTold(t *testing.T) {
+	personalOnly(t, "reads the collector's setting of the in-process demo writer")
+	env := map[string]string{"RIGHTSDESK_NOW": "2026-11-23T15:00:00Z", "XDG_CONFIG_HOME": t.TempDir()}
+	after := demoAfterBatch
+	defer func() { demoAfterBatch = after }()
+	gogc := func() uint64 {
+		s := []metrics.Sample{{Name: "/gc/gogc:percent"}}
+		metrics.Read(s)
+		return s[0].Value.Uint64()
+	}
+	before := gogc()
+	if before == demoGCPercent {
+		t.Fatalf("the collector is at %d before the demo: the test could not tell the demo's setting", before)
+	}
+	during := func(user map[string]string) uint64 {
+		for k, v := range user {
+			t.Setenv(k, v)
+		}
+		var seen uint64
+		demoAfterBatch = func(int) { seen = gogc() }
+		db := filepath.Join(t.TempDir(), "demo.db")
+		if status, _, errOut := runCLI(t, env, "demo", "--db", db, "--cases", "300"); status != 0 {
+			t.Fatalf("demo: %d %q", status, errOut)
+		}
+		if now := gogc(); now != before {
+			t.Fatalf("the collector at %d after the demo, %d before", now, before)
+		}
+		return seen
+	}
+	if got := during(map[string]string{"GOGC": "", "GOMEMLIMIT": ""}); got != demoGCPercent {
+		t.Errorf("the collector at %d while the demo writes, want %d", got, demoGCPercent)
+	}
+	for _, user := range []map[string]string{{"GOGC": "100", "GOMEMLIMIT": ""}, {"GOGC": "", "GOMEMLIMIT": "1GiB"}} {
+		if got := during(user); got != before {
+			t.Errorf("with %v set, the collector at %d while the demo writes, want it left at %d", user, got, before)
+		}
+	}
+}
+
 // TestDemoMemoryStaysBounded: what the demo holds between batches does not
 // grow with the count: after a batch is written, the live heap of a run of
 // 1,500 cases is that of a run of 300, in batches of the same size (small

@@ -126,6 +126,11 @@ func freezeSealed(id string, envs [][]byte, sealed []sealedEnvelope) ([]byte, er
 func freezeSealedAs(format byte, id string, envs [][]byte, sealed []sealedEnvelope) ([]byte, error) {
 	bufs := plainBuffers.Get().(*frozenBuffers)
 	defer plainBuffers.Put(bufs)
+	return freezeIn(bufs, format, id, envs, sealed)
+}
+
+// freezeIn is freezeSealedAs built in bufs (frozenBuffers).
+func freezeIn(bufs *frozenBuffers, format byte, id string, envs [][]byte, sealed []sealedEnvelope) ([]byte, error) {
 	plain, raw, err := frozenPlainIn(bufs, format, id, envs, sealed)
 	if err != nil {
 		return nil, err

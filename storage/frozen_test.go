@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"os"
 	"reflect"
+	"slices"
 	"strconv"
 	"strings"
 	"sync"
@@ -468,6 +469,47 @@ func TestFreezeIsDeterministic(t *testing.T) {
 		})
 	}
 	wg.Wait()
+}
+
+// TestFrozenBuffersKeepNothing: a timeline frozen in buffers that froze
+// other cases before, larger and smaller, is byte for byte the one frozen
+// in new buffers, so that the buffers a freeze keeps for the next
+// (plainBuffers) never carry a byte of one case into another's value.
+func TestFrozenBuffersKeepNothing(t *testing.T) {
+	closed := closedDemoCases(t, 60)
+	want := make(map[string][]byte, len(closed))
+	for _, c := range closed {
+		frozen, err := freezeIn(new(frozenBuffers), frozenFormat, c.id, c.envs, nil)
+		if err != nil {
+			t.Fatal(err)
+		}
+		want[c.id] = frozen
+	}
+	bySize := func(c closedCase) int {
+		n := 0
+		for _, env := range c.envs {
+			n += len(env)
+		}
+		return n
+	}
+	slices.SortFunc(closed, func(a, b closedCase) int { return bySize(b) - bySize(a) })
+	if bySize(closed[0]) == bySize(closed[len(closed)-1]) {
+		t.Fatal("the demo's closed cases are all of one size: the test would reuse nothing")
+	}
+	ascending := slices.Clone(closed)
+	slices.Reverse(ascending)
+	shared := new(frozenBuffers)
+	for _, order := range [][]closedCase{closed, ascending} {
+		for _, c := range order {
+			got, err := freezeIn(shared, frozenFormat, c.id, c.envs, nil)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if !bytes.Equal(got, want[c.id]) {
+				t.Fatalf("case %s frozen in used buffers: %d bytes, in new ones %d", c.id, len(got), len(want[c.id]))
+			}
+		}
+	}
 }
 
 // TestPurgeOfAFrozenCaseLeavesNoSalt: frozen format 4 stores the salts of
