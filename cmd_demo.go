@@ -199,9 +199,9 @@ func (a *app) writeDemo(path string, n int, seed uint64, bar *progressLine) (int
 // (Go's GOGC): the heap may grow to four times what it holds before it is
 // collected, where Go's default lets it double. The demo allocates about
 // 140 KB a case that it holds only until its batch is written (the
-// events, their sealed text, the compressed values), so collecting half as
-// often halves the collector's work: at 100,000 cases, 13% of the CPU
-// spent collecting became 4.7%, and the run went from 18.9-20.0 s to
+// events, their sealed text, the compressed values), so collecting about a
+// third as often cuts the collector's work to about a third: at 100,000
+// cases, 13% of the CPU spent collecting became 4.7%, and the run went from 18.9-20.0 s to
 // 16.0-16.6 s (three runs each, alternated), its peak memory from 256 to
 // 475-502 MB. A GOGC or GOMEMLIMIT in the environment is the user's
 // choice and is kept.
