@@ -145,7 +145,7 @@ func freezeIn(bufs *frozenBuffers, format byte, id string, envs [][]byte, sealed
 	return zstdTimelines.compress(bufs.head, plain)
 }
 
-// frozenBuffers are what frozenPlain builds a value in, kept for the next
+// frozenBuffers are what frozenPlainIn builds a value in, kept for the next
 // value (plainBuffers): compression reads them and keeps nothing of them,
 // so a case frozen reuses the last one's instead of taking and clearing
 // new memory (a kilobyte per event: at 100,000 demo cases, 1.1 GB of the
@@ -154,17 +154,13 @@ type frozenBuffers struct{ plain, parts, raw, head []byte }
 
 var plainBuffers = sync.Pool{New: func() any { return new(frozenBuffers) }}
 
-// frozenPlain is what a frozen value of format compresses: each envelope
-// of case id as its length, the byte of how it is stored, and its body;
-// and, in format 4, the random parts of the bodies apart (raw). Given the
-// envelopes' parts (sealed not nil: freezeSealed), each envelope's digest
-// and the chain's hash after it (the next one's prev) are taken from them.
-func frozenPlain(format byte, id string, envs [][]byte, sealed []sealedEnvelope) (plain, raw []byte, err error) {
-	return frozenPlainIn(new(frozenBuffers), format, id, envs, sealed)
-}
-
-// frozenPlainIn is frozenPlain built in bufs, which keep the memory it
-// grew for the next call: what it returns is valid until then.
+// frozenPlainIn is what a frozen value of format compresses: each
+// envelope of case id as its length, the byte of how it is stored, and its
+// body; and, in format 4, the random parts of the bodies apart (raw).
+// Given the envelopes' parts (sealed not nil: freezeSealed), each
+// envelope's digest and the chain's hash after it (the next one's prev)
+// are taken from them. It is built in bufs, which keep the memory it grew
+// for the next call: what it returns is valid until then.
 func frozenPlainIn(bufs *frozenBuffers, format byte, id string, envs [][]byte, sealed []sealedEnvelope) (plain, raw []byte, err error) {
 	hash := chainStart(id)
 	size := 0
@@ -174,7 +170,7 @@ func frozenPlainIn(bufs *frozenBuffers, format byte, id string, envs [][]byte, s
 	// Room enough that appending never copies: an envelope's parts are
 	// shorter than its text.
 	plain, parts := slices.Grow(bufs.plain[:0], size+16*len(envs)), slices.Grow(bufs.parts[:0], 4096)
-	defer func() { bufs.plain, bufs.parts = plain, parts }()
+	defer func() { bufs.plain, bufs.parts, bufs.raw = plain, parts, raw }()
 	var lastAt int64
 	times := &lastAt
 	if format == frozenFormat2 {
@@ -185,7 +181,6 @@ func frozenPlainIn(bufs *frozenBuffers, format byte, id string, envs [][]byte, s
 		noise = nil
 	} else {
 		raw = slices.Grow(bufs.raw[:0], 128*len(envs))
-		defer func() { bufs.raw = raw }()
 	}
 	for i, env := range envs {
 		var known *sealedEnvelope

@@ -60,7 +60,7 @@ func TestTrainFrozenDicts(t *testing.T) {
 	}
 	var timelines, values [][]byte
 	for _, c := range frozenSample(t, path, 4, 0) {
-		plain, _, err := frozenPlain(frozenFormat, c.id, c.envs, nil)
+		plain, _, err := frozenPlainIn(new(frozenBuffers), frozenFormat, c.id, c.envs, nil)
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -96,11 +96,11 @@ func TestMeasureFrozen(t *testing.T) {
 	per := func(ns int64) float64 { return float64(ns) / 1e3 / float64(len(closed)) }
 	start := cpuNow()
 	for _, c := range closed {
-		if _, _, err := frozenPlain(frozenFormat, c.id, c.envs, nil); err != nil {
+		if _, _, err := frozenPlainIn(new(frozenBuffers), frozenFormat, c.id, c.envs, nil); err != nil {
 			t.Fatal(err)
 		}
 	}
-	t.Logf("the envelopes in their parts (frozenPlain): %.1f us", per(cpuNow()-start))
+	t.Logf("the envelopes in their parts (frozenPlainIn): %.1f us", per(cpuNow()-start))
 	for _, f := range []struct {
 		name     string
 		timeline byte
