@@ -56,6 +56,7 @@ func TestBenchRunQuick(t *testing.T) {
 		{"`demo --cases 2000`", `\| ` + figure + ` \(`},
 		{"`list --overdue --json`", `\| ` + figure + ` \|`},
 		{"durable change", `\| ` + figure + ` \| bare bbolt put .*: ` + figure + `; in-process .*: ` + figure + ` \| ` + ratio},
+		{"a process that links every package rightsdesk links", `\| \| bare bbolt put .*bareputlinked.*: ` + figure + ` \| ` + ratio},
 	} {
 		line := ""
 		for _, l := range strings.Split(table, "\n") {
