@@ -32,6 +32,9 @@ func main() {
 type bucketFigures struct {
 	name                         string
 	leafAlloc, leafInuse, branch int
+	// depth is the levels of pages from the bucket's root to its leaves
+	// (bbolt's Stats.Depth): the pages a put into it copies, at the most.
+	depth int
 }
 
 func run(args []string, out io.Writer) error {
@@ -59,7 +62,7 @@ func run(args []string, out io.Writer) error {
 		highWater = tx.Size()
 		return tx.ForEach(func(name []byte, b *bolt.Bucket) error {
 			st := b.Stats() // nested buckets are counted in their parent's
-			buckets = append(buckets, bucketFigures{string(name), st.LeafAlloc, st.LeafInuse, st.BranchAlloc})
+			buckets = append(buckets, bucketFigures{string(name), st.LeafAlloc, st.LeafInuse, st.BranchAlloc, st.Depth})
 			return nil
 		})
 	})
@@ -85,7 +88,7 @@ func run(args []string, out io.Writer) error {
 		if b.leafAlloc > 0 {
 			use = float64(b.leafInuse) / float64(b.leafAlloc)
 		}
-		fmt.Fprintf(out, "bucket %s leaf %d in-use %.3f branch %d\n", b.name, b.leafAlloc, use, b.branch)
+		fmt.Fprintf(out, "bucket %s leaf %d in-use %.3f branch %d depth %d\n", b.name, b.leafAlloc, use, b.branch, b.depth)
 	}
 	return nil
 }
