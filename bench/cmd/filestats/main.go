@@ -33,7 +33,8 @@ type bucketFigures struct {
 	name                         string
 	leafAlloc, leafInuse, branch int
 	// depth is the levels of pages from the bucket's root to its leaves
-	// (bbolt's Stats.Depth): the pages a put into it copies, at the most.
+	// (bbolt's Stats.Depth): a put into the bucket copies a page at each
+	// level, more when one splits.
 	depth int
 }
 
