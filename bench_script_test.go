@@ -44,6 +44,9 @@ func TestBenchRunQuick(t *testing.T) {
 		t.Errorf("the load before and after is not noted:\n%s", table)
 	}
 	figure := `[0-9][0-9,.]* (ms|s|MB|B)`
+	if !regexp.MustCompile(`An empty process \(/[^)]*true\), timed as every whole process here, takes ` + figure).MatchString(table) {
+		t.Errorf("the machine's floor for a whole process (an empty process's wall) is not noted:\n%s", table)
+	}
 	ratio := `[0-9.e+-]+x`
 	for _, row := range []struct{ what, want string }{
 		{"file bytes per case", `\| ` + figure + ` / [0-9]+% `},
