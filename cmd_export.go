@@ -10,6 +10,7 @@ import (
 	"rightsdesk/cases"
 	"rightsdesk/cases/register"
 	"rightsdesk/export"
+	"rightsdesk/server"
 	"rightsdesk/storage"
 )
 
@@ -144,6 +145,18 @@ func exportPacket(st storage.Service, regs *register.Registers, id string, kind 
 // with the cases of the same request (an acknowledgement names them all)
 // and its stored files: export and the approval screen build it alike.
 func buildPacket(st storage.Service, l *storage.Loaded, reg *register.Register, kind cases.LetterKind, date cases.Date) (*export.Packet, error) {
+	return buildPacketSealed(st, l, reg, kind, date, sealerFor(st, l.Case.ID, server.SealRequest{What: "packet", Letter: string(kind), Date: dateParam(date)}))
+}
+
+func dateParam(d cases.Date) string {
+	if d.IsZero() {
+		return ""
+	}
+	return d.String()
+}
+
+// buildPacketSealed is buildPacket with the seal given.
+func buildPacketSealed(st storage.Service, l *storage.Loaded, reg *register.Register, kind cases.LetterKind, date cases.Date, seal export.Sealer) (*export.Packet, error) {
 	var linked []*cases.Case
 	for _, other := range l.Case.Linked {
 		if ol, err := st.Get(other); err == nil {
@@ -154,7 +167,7 @@ func buildPacket(st storage.Service, l *storage.Loaded, reg *register.Register, 
 	if err != nil {
 		return nil, err
 	}
-	return export.Build(export.Input{Case: l.Case, Register: reg, Letter: kind, Date: date, Linked: linked, Proof: proof,
+	return export.Build(export.Input{Case: l.Case, Register: reg, Letter: kind, Date: date, Linked: linked, Proof: proof, Seal: seal,
 		Files: func(name string) ([]byte, error) { return st.File(l.Case.ID, name) }})
 }
 

@@ -1,16 +1,11 @@
 package main
 
 import (
-	"archive/zip"
-	"bytes"
 	"context"
 	"encoding/json"
 	"errors"
 	"fmt"
-	"io"
-	"io/fs"
 	"os"
-	"path/filepath"
 	"strings"
 	"time"
 
@@ -210,11 +205,15 @@ func (a *app) withProofVerify(cmd *cobra.Command) *cobra.Command {
 verify PACKET [--key PUB] instead checks, offline and on any machine, the
 proofs a packet (its folder or zip, or its proof.json) or a case record
 (record.json, or its folder) carries: the checkpoint's signature and that
-each event is in the signed log. Give --key the database's public key
-(rightsdesk checkpoint prints it), kept apart; without it the keys the
-file carries are used, which shows only that it is self-consistent. It
-says which. An argument that is an existing path is taken as PACKET.
-Exit 1 if a proof fails.`
+each event is in the signed log; and, given the folder or zip, that every
+file is the one exported: each matches SHA256SUMS and the manifest,
+nothing was added, and the seal (manifest.sig, a record's SHA256SUMS.sig),
+signed with the same key, signs that manifest. A letter, data file or
+record changed after export fails even when its checksums were made to
+match again. Give --key the database's public key (rightsdesk checkpoint
+prints it), kept apart; without it the keys the file carries are used,
+which shows only that it is self-consistent. It says which. An argument
+that is an existing path is taken as PACKET. Exit 1 if a check fails.`
 	cmd.Example += "\n  rightsdesk verify ~/out/DSR-2026-000042-access.zip --key 'rightsdesk/4f…+1a2b3c4d+AbC…'"
 	key := cmd.Flags().String("key", "", "with PACKET: the public `KEY` to check the signature with")
 	args, run := cmd.Args, cmd.RunE
@@ -244,7 +243,11 @@ func isPath(s string) bool {
 }
 
 func (a *app) runVerifyProof(path, key string) int {
-	p, record, err := readProof(path)
+	files, err := readFileSet(path)
+	if err != nil {
+		return a.fail(exitRefused, fmt.Errorf("verify: %w", err))
+	}
+	p, record, err := proofOf(path, files)
 	if err != nil {
 		return a.fail(exitUsage, fmt.Errorf("verify: %w", err))
 	}
@@ -256,11 +259,18 @@ func (a *app) runVerifyProof(path, key string) int {
 	if err == nil && record != nil {
 		err = matchRecord(p, record)
 	}
+	sealed := "only the proof was checked: give the packet's folder or zip, or the record's folder, to check its files too"
+	if err == nil && files != nil {
+		if len(keys) == 0 {
+			keys = p.Keys
+		}
+		sealed, err = checkSealed(files, p, keys)
+	}
 	if err != nil {
 		return a.fail(exitRefused, fmt.Errorf("verify %s: %w", path, err))
 	}
-	fmt.Fprintf(a.stdout, "ok: %d events of %s are in the log %s at size %d, signed; checked with %s\n",
-		v.Events, cases.Printable(p.Case), cases.Printable(v.Checkpoint.Origin), v.Checkpoint.Size, v.KeySource)
+	fmt.Fprintf(a.stdout, "ok: %d events of %s are in the log %s at size %d, signed; %s; checked with %s\n",
+		v.Events, cases.Printable(p.Case), cases.Printable(v.Checkpoint.Origin), v.Checkpoint.Size, sealed, v.KeySource)
 	if v.Checkpoint.Test {
 		fmt.Fprintln(a.stdout, "note: a test database's checkpoint, signed with a key derived from its seed: not a production key")
 	}
@@ -292,31 +302,34 @@ func matchRecord(p *storage.CaseProof, r *recordEvents) error {
 // readProof finds the proof in a packet (folder, zip or proof.json) or a
 // case record (record.json or its folder); record is set for a record.
 func readProof(path string) (*storage.CaseProof, *recordEvents, error) {
-	info, err := os.Stat(path)
+	files, err := readFileSet(path)
 	if err != nil {
 		return nil, nil, err
 	}
+	return proofOf(path, files)
+}
+
+// proofOf is readProof of the files read at path (nil: path is one file).
+func proofOf(path string, files fileSet) (*storage.CaseProof, *recordEvents, error) {
 	var data []byte
-	switch {
-	case info.IsDir():
-		for _, name := range []string{"proof.json", "record.json"} {
-			if data, err = os.ReadFile(filepath.Join(path, name)); err == nil {
-				break
+	if files != nil {
+		var ok bool
+		if data, ok = files["proof.json"]; !ok {
+			if data, ok = files["record.json"]; !ok {
+				return nil, nil, fmt.Errorf("%s holds no proof.json or record.json", path)
 			}
 		}
+	} else {
+		info, err := os.Stat(path)
 		if err != nil {
-			return nil, nil, fmt.Errorf("%s holds no proof.json or record.json", path)
-		}
-	case strings.HasSuffix(strings.ToLower(path), ".zip"):
-		if data, err = proofInZip(path); err != nil {
 			return nil, nil, err
 		}
-	case info.Mode().IsRegular() && info.Size() < 64<<20:
+		if !info.Mode().IsRegular() || info.Size() >= 64<<20 {
+			return nil, nil, fmt.Errorf("%s is not a packet or a case record", path)
+		}
 		if data, err = os.ReadFile(path); err != nil {
 			return nil, nil, err
 		}
-	default:
-		return nil, nil, fmt.Errorf("%s is not a packet or a case record", path)
 	}
 	var r recordEvents
 	if err := json.Unmarshal(data, &r); err == nil && r.Proof != nil {
@@ -327,31 +340,6 @@ func readProof(path string) (*storage.CaseProof, *recordEvents, error) {
 		return nil, nil, fmt.Errorf("%s carries no proof (a packet or case record exported before proofs?)", path)
 	}
 	return &p, nil, nil
-}
-
-// proofInZip reads the proof.json of a packet's zip.
-func proofInZip(path string) ([]byte, error) {
-	z, err := zip.OpenReader(path)
-	if err != nil {
-		return nil, fmt.Errorf("%s is not a readable zip: %w", path, err)
-	}
-	defer z.Close()
-	for _, f := range z.File {
-		if f.Name == "proof.json" || strings.HasSuffix(f.Name, "/proof.json") {
-			if f.UncompressedSize64 > 64<<20 {
-				return nil, errors.New("proof.json is too large")
-			}
-			rc, err := f.Open()
-			if err != nil {
-				return nil, err
-			}
-			defer rc.Close()
-			var b bytes.Buffer
-			_, err = io.Copy(&b, io.LimitReader(rc, 64<<20))
-			return b.Bytes(), err
-		}
-	}
-	return nil, fmt.Errorf("%s: %w", path, fs.ErrNotExist)
 }
 
 // rotateKey retires the signing key of the database at path for a new one:

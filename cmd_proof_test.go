@@ -3,9 +3,14 @@ package main
 import (
 	"archive/zip"
 	"bytes"
+	"crypto/sha256"
+	"encoding/hex"
 	"encoding/json"
+	"fmt"
+	"io"
 	"os"
 	"path/filepath"
+	"sort"
 	"strings"
 	"testing"
 )
@@ -252,5 +257,234 @@ func BenchmarkVerifyPacket(b *testing.B) {
 		if status, out, errOut := runCLIb(b, env, "verify", path, "--key", key); status != 0 {
 			b.Fatal(out, errOut)
 		}
+	}
+}
+
+// zipFiles reads a packet's zip: its folder and its files by their path in
+// it.
+func zipFiles(t *testing.T, path string) (string, map[string][]byte) {
+	t.Helper()
+	z, err := zip.OpenReader(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer z.Close()
+	folder, files := "", map[string][]byte{}
+	for _, f := range z.File {
+		top, rest, _ := strings.Cut(f.Name, "/")
+		if rest == "" {
+			continue
+		}
+		folder = top
+		rc, err := f.Open()
+		if err != nil {
+			t.Fatal(err)
+		}
+		b, err := io.ReadAll(rc)
+		rc.Close()
+		if err != nil {
+			t.Fatal(err)
+		}
+		files[rest] = b
+	}
+	return folder, files
+}
+
+// writeZip writes files under folder into a new zip at path.
+func writeZip(t *testing.T, path, folder string, files map[string][]byte) {
+	t.Helper()
+	var buf bytes.Buffer
+	w := zip.NewWriter(&buf)
+	names := make([]string, 0, len(files))
+	for n := range files {
+		names = append(names, n)
+	}
+	sort.Strings(names)
+	for _, n := range names {
+		f, err := w.Create(folder + "/" + n)
+		if err != nil {
+			t.Fatal(err)
+		}
+		f.Write(files[n])
+	}
+	if err := w.Close(); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(path, buf.Bytes(), 0o600); err != nil {
+		t.Fatal(err)
+	}
+}
+
+// forge makes the listings match the files again, as anyone can without
+// the key: the manifest's sizes and SHA-256s, and SHA256SUMS.
+func forge(t *testing.T, files map[string][]byte, listing string) {
+	t.Helper()
+	hexSum := func(b []byte) string { s := sha256.Sum256(b); return hex.EncodeToString(s[:]) }
+	if listing == "manifest.json" {
+		var m map[string]any
+		if err := json.Unmarshal(files["manifest.json"], &m); err != nil {
+			t.Fatal(err)
+		}
+		for _, f := range m["files"].([]any) {
+			e := f.(map[string]any)
+			data := files[e["path"].(string)]
+			e["size"], e["sha256"] = len(data), hexSum(data)
+		}
+		files["manifest.json"], _ = json.MarshalIndent(m, "", "  ")
+	}
+	var sums bytes.Buffer
+	names := make([]string, 0, len(files))
+	for n := range files {
+		if n != "SHA256SUMS" && n != "SHA256SUMS.sig" {
+			names = append(names, n)
+		}
+	}
+	sort.Strings(names)
+	for _, n := range names {
+		fmt.Fprintf(&sums, "%s  %s\n", hexSum(files[n]), n)
+	}
+	files["SHA256SUMS"] = sums.Bytes()
+}
+
+// TestVerifyShowsAPacketOrRecordChangedAfterExport: verify PACKET checks
+// the files, not only the events' proofs: a letter, a data file, the
+// manifest or a record changed after export, with its listings made to
+// match again by someone without the key, fails with exit 1 and says
+// what; so do an added file, a removed seal and a damaged zip member. The
+// untouched packet, unzipped into a folder of another name, passes.
+func TestVerifyShowsAPacketOrRecordChangedAfterExport(t *testing.T) {
+	d := newDesk(t, "2025-03-20T12:00:00Z")
+	id := d.add("--controller", "callrix", "--right", "erasure", "--received", "2025-03-03", "--subject", "Ola Nordmann", "--email", "ola@example.org")
+	d.ok("verify", id, "--method", "e-mail")
+	d.ok("close", id, "--outcome", "fulfilled")
+	status, path, errOut := d.run("export", id, "--out", t.TempDir())
+	if status != 0 {
+		t.Fatal(errOut)
+	}
+	path = strings.TrimSpace(strings.Split(path, "\n")[0])
+	key := d.publicKey()
+	env := map[string]string{"XDG_STATE_HOME": t.TempDir(), "RIGHTSDESK_DB": filepath.Join(t.TempDir(), "none.db")}
+	folder, files := zipFiles(t, path)
+	if _, ok := files["manifest.sig"]; !ok {
+		t.Fatalf("the packet has no seal: %v", sortedNames(files))
+	}
+	if status, got, errOut := runCLI(t, env, "verify", path, "--key", key); status != 0 || !strings.Contains(got, "are the ones sealed") {
+		t.Fatalf("verify of the untouched packet: %d %s %s", status, got, errOut)
+	}
+	// Unzipped into a folder of another name: the same files pass.
+	dir := filepath.Join(t.TempDir(), "what-we-sent")
+	for name, data := range files {
+		p := filepath.Join(dir, filepath.FromSlash(name))
+		_ = os.MkdirAll(filepath.Dir(p), 0o700)
+		_ = os.WriteFile(p, data, 0o600)
+	}
+	if status, got, errOut := runCLI(t, env, "verify", dir, "--key", key); status != 0 || !strings.Contains(got, "are the ones sealed") {
+		t.Fatalf("verify of the unzipped folder: %d %s %s", status, got, errOut)
+	}
+	// The same case's acknowledgement, sealed by the same key.
+	status, ack, errOut := d.run("export", id, "--letter", "acknowledgement", "--out", t.TempDir())
+	if status != 0 {
+		t.Fatal(errOut)
+	}
+	_, ackFiles := zipFiles(t, strings.TrimSpace(strings.Split(ack, "\n")[0]))
+	otherSeal := ackFiles["manifest.sig"]
+	clone := func() map[string][]byte {
+		out := map[string][]byte{}
+		for k, v := range files {
+			out[k] = bytes.Clone(v)
+		}
+		return out
+	}
+	replace := func(f map[string][]byte, name, old, new string) {
+		if !bytes.Contains(f[name], []byte(old)) {
+			t.Fatalf("%s holds no %q", name, old)
+		}
+		f[name] = bytes.Replace(f[name], []byte(old), []byte(new), 1)
+	}
+	for _, tc := range []struct {
+		what, want string
+		change     func(f map[string][]byte)
+	}{
+		{"letter.md changed alone", "letter.md does not match SHA256SUMS", func(f map[string][]byte) {
+			replace(f, "letter.md", "Ola Nordmann", "Ola Nordmannen")
+		}},
+		{"letter.md changed, its listings forged", "not the ones sealed", func(f map[string][]byte) {
+			replace(f, "letter.md", "Ola Nordmann", "Ola Nordmannen")
+			forge(t, f, "manifest.json")
+		}},
+		{"letter.html changed, its listings forged", "not the ones sealed", func(f map[string][]byte) {
+			replace(f, "letter.html", "Ola Nordmann", "Ola Nordmannen")
+			forge(t, f, "manifest.json")
+		}},
+		{"the manifest's language changed", "not the ones sealed", func(f map[string][]byte) {
+			replace(f, "manifest.json", `"language": "en"`, `"language": "fr"`)
+			forge(t, f, "manifest.json")
+		}},
+		{"a file added", "not in the manifest", func(f map[string][]byte) {
+			f["data/extra.txt"] = []byte("more")
+			forge(t, f, "manifest.json")
+		}},
+		{"the seal removed", "manifest.sig is missing", func(f map[string][]byte) {
+			delete(f, "manifest.sig")
+			forge(t, f, "manifest.json")
+		}},
+		{"the seal of another packet", "is of", func(f map[string][]byte) {
+			f["manifest.sig"] = otherSeal
+			forge(t, f, "manifest.json")
+		}},
+	} {
+		f := clone()
+		tc.change(f)
+		forged := filepath.Join(t.TempDir(), "forged.zip")
+		writeZip(t, forged, folder, f)
+		status, got, errOut := runCLI(t, env, "verify", forged, "--key", key)
+		if status != 1 || got != "" || !strings.Contains(errOut, tc.want) || strings.Count(errOut, "\n") != 1 {
+			t.Errorf("%s: %d %q %q, want exit 1 and one line with %q", tc.what, status, got, errOut, tc.want)
+		}
+	}
+	// A damaged member: the zip's own checksum fails.
+	raw, _ := os.ReadFile(path)
+	z, _ := zip.NewReader(bytes.NewReader(raw), int64(len(raw)))
+	for _, f := range z.File {
+		if strings.HasSuffix(f.Name, "/letter.html") {
+			off, _ := f.DataOffset()
+			raw[off+5] ^= 0xff
+		}
+	}
+	damaged := filepath.Join(t.TempDir(), "damaged.zip")
+	_ = os.WriteFile(damaged, raw, 0o600)
+	if status, got, errOut := runCLI(t, env, "verify", damaged, "--key", key); status != 1 || got != "" || !strings.Contains(errOut, "letter.html") {
+		t.Errorf("a damaged member: %d %q %q", status, got, errOut)
+	}
+
+	// The case record: its outcome rewritten, the sums forged.
+	status, rec, errOut := d.run("export", id, "--record", "--out", t.TempDir())
+	if status != 0 {
+		t.Fatal(errOut)
+	}
+	rec = strings.TrimSpace(rec)
+	if status, got, errOut := runCLI(t, env, "verify", rec, "--key", key); status != 0 || !strings.Contains(got, "are the ones sealed") {
+		t.Fatalf("verify of the record: %d %s %s", status, got, errOut)
+	}
+	recFiles := map[string][]byte{}
+	for _, n := range []string{"record.json", "record.html", "SHA256SUMS", "SHA256SUMS.sig"} {
+		b, err := os.ReadFile(filepath.Join(rec, n))
+		if err != nil {
+			t.Fatal(err)
+		}
+		recFiles[n] = b
+	}
+	if !bytes.Contains(recFiles["record.json"], []byte(`"outcome": "fulfilled"`)) {
+		t.Fatalf("the record holds no fulfilled outcome:\n%s", recFiles["record.json"])
+	}
+	recFiles["record.json"] = bytes.ReplaceAll(recFiles["record.json"], []byte(`"outcome": "fulfilled"`), []byte(`"outcome": "refused"`))
+	forge(t, recFiles, "SHA256SUMS")
+	forgedRec := filepath.Join(t.TempDir(), "DSR-record")
+	_ = os.MkdirAll(forgedRec, 0o700)
+	for n, b := range recFiles {
+		_ = os.WriteFile(filepath.Join(forgedRec, n), b, 0o600)
+	}
+	if status, got, errOut := runCLI(t, env, "verify", forgedRec, "--key", key); status != 1 || got != "" || !strings.Contains(errOut, "not the ones sealed") {
+		t.Errorf("a record with its outcome rewritten: %d %q %q", status, got, errOut)
 	}
 }

@@ -6,8 +6,30 @@ import (
 	"time"
 
 	"rightsdesk/export"
+	"rightsdesk/server"
 	"rightsdesk/storage"
 )
+
+// buildRecord is the case record of id, as export --record writes it.
+func buildRecord(st storage.Service, id string) (*export.CaseRecord, error) {
+	l, err := st.Get(id)
+	if err != nil {
+		return nil, err
+	}
+	links, err := st.Chain(id)
+	if err != nil {
+		return nil, err
+	}
+	chain := make([]export.ChainLink, len(links))
+	for i, k := range links {
+		chain[i] = export.ChainLink(k)
+	}
+	proof, err := recordProof(st, id)
+	if err != nil {
+		return nil, err
+	}
+	return export.NewRecord(export.RecordInput{Case: l.Case, Revision: l.Revision, Chain: chain, Generator: generator, Proof: proof})
+}
 
 // generator names this program in what it writes.
 const generator = "rightsdesk"
@@ -35,27 +57,11 @@ func (a *app) exportRecord(db, id, dir string, asJSON bool) int {
 // writeRecord writes the case record of id into dir and logs its export:
 // the one sequence of the command line and of E in the terminal app.
 func writeRecord(st storage.Service, id, dir string, now time.Time, actor string) (out, chainHead string, err error) {
-	l, err := st.Get(id)
+	rec, err := buildRecord(st, id)
 	if err != nil {
 		return "", "", err
 	}
-	links, err := st.Chain(id)
-	if err != nil {
-		return "", "", err
-	}
-	chain := make([]export.ChainLink, len(links))
-	for i, k := range links {
-		chain[i] = export.ChainLink(k)
-	}
-	proof, err := recordProof(st, id)
-	if err != nil {
-		return "", "", err
-	}
-	rec, err := export.NewRecord(export.RecordInput{Case: l.Case, Revision: l.Revision, Chain: chain, Generator: generator, Proof: proof})
-	if err != nil {
-		return "", "", err
-	}
-	if out, err = export.WriteRecord(rec, dir); err != nil {
+	if out, err = export.WriteRecord(rec, dir, sealerFor(st, id, server.SealRequest{What: export.RecordSubject})); err != nil {
 		return "", "", fmt.Errorf("export %s --record: %w", id, err)
 	}
 	if err := st.LogAccess(storage.Access{At: now, Actor: actor, CaseID: id, What: "exported the case record"}); err != nil {

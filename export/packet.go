@@ -49,7 +49,20 @@ type Input struct {
 	// Proof is proof.json: the signed checkpoint of the case's log and the
 	// inclusion proofs of the events the packet reflects (nil: none).
 	Proof []byte
+	// Seal signs the packet's files: given the folder's name and the
+	// SHA-256 of manifest.json (which lists every other file with its
+	// own), it returns the signed seal written as manifest.sig (nil: no
+	// seal, for the demo's packets that are never written).
+	Seal Sealer
 }
+
+// Sealer signs the seal of a set of files (subject: a packet's folder, or
+// "record") whose listing file has SHA-256 digest (storage.SignFileSeal).
+type Sealer func(subject, digest string) (string, error)
+
+// SealFile is the file that holds a packet's seal (SHA256SUMS lists it;
+// the manifest it seals cannot).
+const SealFile = "manifest.sig"
 
 // Packet is a built response packet.
 type Packet struct {
@@ -250,6 +263,14 @@ func Build(in Input) (*Packet, error) {
 		return nil, err
 	}
 	files = append(files, packetFile{path: "manifest.json", data: manifest})
+	if in.Seal != nil {
+		sum := sha256.Sum256(manifest)
+		seal, err := in.Seal(folder, hex.EncodeToString(sum[:]))
+		if err != nil {
+			return nil, fmt.Errorf("export %s: the seal: %w", p.c.ID, err)
+		}
+		files = append(files, packetFile{path: SealFile, data: []byte(seal)})
+	}
 	files = append(files, packetFile{path: "SHA256SUMS", data: sums(files)})
 	sort.Slice(files, func(i, j int) bool { return files[i].path < files[j].path })
 	z, err := zipFolder(folder, files, p.modified)

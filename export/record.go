@@ -310,13 +310,24 @@ func recordDate(d *cases.Date) string {
 	return d.String()
 }
 
-// WriteRecord writes the case record into dir/<ID>-record/ as record.json,
-// record.html and SHA256SUMS, each 0600 in a 0700 folder, and returns the
-// folder. The same case state gives the same bytes.
-func WriteRecord(r *CaseRecord, dir string) (string, error) {
+// recordFile is one file of a case record's folder.
+type recordFile struct {
+	name string
+	data []byte
+}
+
+// RecordSealFile holds a case record's seal: it signs SHA256SUMS, which
+// lists record.html and record.json.
+const RecordSealFile = "SHA256SUMS.sig"
+
+// RecordSubject is what a case record's seal names.
+const RecordSubject = "record"
+
+// recordFiles are record.html, record.json and SHA256SUMS.
+func recordFiles(r *CaseRecord) ([]recordFile, error) {
 	js, err := cases.JSONIndent(r, "", "  ")
 	if err != nil {
-		return "", err
+		return nil, err
 	}
 	// Subject text is evidence, stored as typed; the files written from it
 	// must not drive a terminal that shows them (cat record.html): JSON
@@ -324,22 +335,45 @@ func WriteRecord(r *CaseRecord, dir string) (string, error) {
 	js = append(js, '\n')
 	var page bytes.Buffer
 	if err := recordTemplate().Execute(&page, r); err != nil {
-		return "", fmt.Errorf("case record of %s: %w", r.Case.ID, err)
+		return nil, fmt.Errorf("case record of %s: %w", r.Case.ID, err)
 	}
-	html := htmlPrintable(page.Bytes())
-	files := []struct {
-		name string
-		data []byte
-	}{{"record.html", html}, {"record.json", js}}
+	files := []recordFile{{"record.html", htmlPrintable(page.Bytes())}, {"record.json", js}}
 	var sums bytes.Buffer
 	for _, f := range files {
 		sum := sha256.Sum256(f.data)
 		fmt.Fprintf(&sums, "%s  %s\n", hex.EncodeToString(sum[:]), f.name)
 	}
-	files = append(files, struct {
-		name string
-		data []byte
-	}{"SHA256SUMS", sums.Bytes()})
+	return append(files, recordFile{"SHA256SUMS", sums.Bytes()}), nil
+}
+
+// RecordDigest is the SHA-256 of the record's SHA256SUMS, which its seal
+// signs.
+func RecordDigest(r *CaseRecord) (string, error) {
+	files, err := recordFiles(r)
+	if err != nil {
+		return "", err
+	}
+	sum := sha256.Sum256(files[len(files)-1].data)
+	return hex.EncodeToString(sum[:]), nil
+}
+
+// WriteRecord writes the case record into dir/<ID>-record/ as record.json,
+// record.html, SHA256SUMS and, with seal, SHA256SUMS.sig, each 0600 in a
+// 0700 folder, and returns the folder. The same case state gives the same
+// bytes.
+func WriteRecord(r *CaseRecord, dir string, seal Sealer) (string, error) {
+	files, err := recordFiles(r)
+	if err != nil {
+		return "", err
+	}
+	if seal != nil {
+		sum := sha256.Sum256(files[len(files)-1].data)
+		sig, err := seal(RecordSubject, hex.EncodeToString(sum[:]))
+		if err != nil {
+			return "", fmt.Errorf("case record of %s: the seal: %w", r.Case.ID, err)
+		}
+		files = append(files, recordFile{RecordSealFile, []byte(sig)})
+	}
 	// The case ID is ours (DSR-YYYY-NNNNNN), never subject-supplied text.
 	out := filepath.Join(dir, cases.SafeName(r.Case.ID)+"-record")
 	if err := os.MkdirAll(out, 0o700); err != nil {

@@ -445,6 +445,17 @@ func (c *Client) Proof(id string, upTo uint64) (*storage.CaseProof, error) {
 	return &out, nil
 }
 
+// FileSeal asks the server to build the files req names and seal them
+// with its key (Config.Digest): the signed seal.
+func (c *Client) FileSeal(id string, req SealRequest) (string, error) {
+	q := url.Values{"what": {req.What}, "letter": {req.Letter}, "date": {req.Date}}
+	var out sealBody
+	if err := c.call("GET", casePath(id, "seal")+"?"+q.Encode(), nil, &out); err != nil {
+		return "", err
+	}
+	return out.Seal, nil
+}
+
 // File is one attached file's bytes.
 func (c *Client) File(id, name string) ([]byte, error) {
 	resp, err := c.request(context.Background(), "GET", casePath(id, "files", url.PathEscape(name)), nil, nil)

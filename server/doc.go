@@ -58,6 +58,7 @@
 //	GET    /v1/report?controller=&from=&to= viewer  Report: the register's entries of the caller's organisations (report.go)
 //	GET    /v1/cases/{id}/chain            viewer    Chain
 //	GET    /v1/cases/{id}/proof?upto=N     viewer    Proof
+//	GET    /v1/cases/{id}/seal?what=&letter=&date= viewer  FileSeal: {"seal": "..."}, files the server builds and signs
 //	GET    /v1/cases/{id}/files/{name}     viewer    File: the bytes
 //	POST   /v1/cases/{id}/actions          handler   Do: {"actions": [...]} (approver for approved, rejected)
 //	POST   /v1/bulk                        handler   DoEach: {"ids", "action", "revisions"} -> {"applied", "refused"}

@@ -74,6 +74,22 @@ func (s *Server) caseReads() {
 		}
 		return writeJSON(c.w, p)
 	})
+	s.handle("GET /v1/cases/{id}/seal", viewer, func(c *call) error {
+		if s.cfg.Digest == nil {
+			return &BadRequest{Reason: "this server seals no files"}
+		}
+		q := c.r.URL.Query()
+		id := c.r.PathValue("id")
+		subject, digest, err := s.cfg.Digest(c.svc, id, SealRequest{What: q.Get("what"), Letter: q.Get("letter"), Date: q.Get("date")})
+		if err != nil {
+			return err
+		}
+		seal, err := s.store.SignFileSeal(id, subject, digest)
+		if err != nil {
+			return err
+		}
+		return writeJSON(c.w, sealBody{Seal: seal})
+	})
 	s.handle("GET /v1/cases/{id}/files/{name}", viewer, func(c *call) error {
 		b, err := c.svc.File(c.r.PathValue("id"), c.r.PathValue("name"))
 		if err != nil {

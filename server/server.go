@@ -68,6 +68,18 @@ type Config struct {
 	// member that the latest purge was erased (etcdstore's
 	// ErasureProblems); check adds what it finds to the store's problems.
 	ErasureProblems func(ctx context.Context) ([]storage.Problem, error)
+	// Digest builds, through the caller's view of the cases (svc), the
+	// files a seal asks for (a packet or a case record, as the command
+	// line builds them) and returns what the seal names and the SHA-256
+	// it signs: the server seals only files it built itself, never a
+	// digest a client sends (GET /v1/cases/{id}/seal). Nil: no seals.
+	Digest func(svc storage.Service, id string, req SealRequest) (subject, digest string, err error)
+}
+
+// SealRequest names the files to seal: What is "packet" (with Letter and
+// Date, as export takes them) or "record".
+type SealRequest struct {
+	What, Letter, Date string
 }
 
 // Server is the team server (TRUST.md): the one process that holds the

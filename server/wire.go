@@ -392,6 +392,11 @@ type putRegisterAnswer struct {
 	Stored  bool          `json:"stored"`
 }
 
+// sealBody is a file seal (GET /v1/cases/{id}/seal).
+type sealBody struct {
+	Seal string `json:"seal"`
+}
+
 type limitsBody struct {
 	MaxFileSize int64 `json:"max_file_size"`
 }
