@@ -59,7 +59,15 @@ func (p *packetCase) finalContent(d *letterData, f *facts) {
 func (p *packetCase) outcomeGrounds(d *letterData) {
 	c, st := p.c, p.st
 	var stated []cases.Ground
+	// Only the rows the letter shows state a ground: a refusal of the
+	// whole request shows no work (workStatements) and no data copy.
+	worked := st.Outcome == cases.OutcomeFulfilled || st.Outcome == cases.OutcomePartiallyFulfilled || st.Outcome == cases.OutcomeNoData
+	copied := (st.Outcome == cases.OutcomeFulfilled || st.Outcome == cases.OutcomePartiallyFulfilled) &&
+		(c.Right == cases.RightAccess || c.Right == cases.RightPortability)
 	for _, w := range st.WorkRefusals() {
+		if !worked {
+			break
+		}
 		stated = append(stated, w.Result.Grounds...)
 		switch w.Result.Result {
 		case cases.ResultOverridden:
@@ -69,7 +77,9 @@ func (p *packetCase) outcomeGrounds(d *letterData) {
 		}
 	}
 	for _, w := range st.Withheld {
-		stated = append(stated, w.Grounds...)
+		if copied {
+			stated = append(stated, w.Grounds...)
+		}
 	}
 	for _, g := range st.Grounds {
 		if slices.Contains(stated, g) {

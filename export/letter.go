@@ -3,6 +3,7 @@ package export
 import (
 	"fmt"
 	"slices"
+	"strings"
 	"time"
 
 	"rightsdesk/cases"
@@ -72,6 +73,9 @@ type letterData struct {
 	Done     []string
 	Kept     []keptRow
 	Notified []notifiedRow
+	// NoneToTell is why no recipient was told, when none was (Art. 19):
+	// from what the work list and the case's recipients record.
+	NoneToTell string
 	// Suppression are the kept entries that only stop marketing from
 	// resuming (Markdown).
 	Suppression []string
@@ -441,6 +445,9 @@ func (p *packetCase) notified(d *letterData, f *facts) {
 		d.Notified = append(d.Notified, notifiedRow{Recipient: e.Recipient, Date: dateText(cases.DateOf(e.At, p.loc)), Impossible: e.Impossible})
 	}
 	owed, confirmed := p.art19Owed()
+	if len(d.Notified) == 0 {
+		d.NoneToTell = p.noneToTell()
+	}
 	if !confirmed {
 		f.caseGap("case", "which third parties received this subject's data is not confirmed, so whom Art. 19 obliges us to tell "+
 			"is not known (recipients ID [--only NAME])", fmt.Sprintf("rightsdesk recipients %s --only NAME", p.c.ID), true, "")
@@ -451,6 +458,36 @@ func (p *packetCase) notified(d *letterData, f *facts) {
 				"[--impossible REASON])", name, name), fmt.Sprintf("rightsdesk notify %s --recipient %q", p.c.ID, name), true, "")
 		}
 	}
+}
+
+// noneToTell says why no recipient was told, from the record alone: an
+// erasure that erased nothing had nothing to pass on; otherwise no third
+// party was confirmed to have received the data (one that was is owed a
+// notification, a gap until it is recorded), and the service providers
+// hosting the systems where data were acted on were part of that work.
+func (p *packetCase) noneToTell() string {
+	if p.c.Right == cases.RightErasure && !slices.ContainsFunc(p.st.Work, func(w cases.WorkItem) bool {
+		r := w.ResultName()
+		return r == cases.ResultErased || r == cases.ResultAnonymised
+	}) {
+		return "We erased none of your data, so there was no erasure to pass on to anyone who received it from us."
+	}
+	text := "No third party received your data from us, so there was no one to tell."
+	var hosts []string
+	for i := range p.st.Work {
+		w := &p.st.Work[i]
+		if w.System != nil && w.System.Recipient != "" && w.ResultName().Holds() && !slices.Contains(hosts, w.System.Recipient) {
+			hosts = append(hosts, w.System.Recipient)
+		}
+	}
+	switch len(hosts) {
+	case 0:
+		return text
+	case 1:
+		return text + " " + md(hosts[0]) + ", which holds your data for us only, was part of what we did above."
+	}
+	return text + " " + md(strings.Join(hosts[:len(hosts)-1], ", ")+" and "+hosts[len(hosts)-1]) +
+		", which hold your data for us only, were part of what we did above."
 }
 
 // art19Owed are the recipients Art. 19 obliges the controller to tell

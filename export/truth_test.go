@@ -533,13 +533,44 @@ func TestArt19OwedRecipients(t *testing.T) {
 		t.Errorf("Stripe was notified: %q", gaps)
 	}
 
+	// Nobody told, while Hetzner hosts the database erased: the letter
+	// never says no one received the data; it says no third party did and
+	// names the host as part of the work.
+	hosted := newScenario(t, reg, cases.RightErasure, nil).do(cases.Event{Kind: cases.EventIdentityVerified, Method: "e-mail"})
+	hosted.work("app-db", cases.ResultErased, nil).work("payments", cases.ResultNone, nil).work("mailboxes", cases.ResultNone, nil).
+		work("backups", cases.ResultNone, nil).do(cases.Event{Kind: cases.EventClosed, Outcome: cases.OutcomeFulfilled})
+	p := hosted.build("")
+	letter := string(unzip(t, p)["letter.md"])
+	if p.Draft || strings.Contains(letter, "none of them received") ||
+		!strings.Contains(letter, "No third party received your data from us, so there was no one to tell. Hetzner Online GmbH, which holds your data for us only, was part of what we did above.\n\n## ") {
+		t.Errorf("erased on Hetzner's system, nobody told (draft %v):\n%s", p.Draft, letter)
+	}
+
 	none := newScenario(t, reg, cases.RightErasure, nil)
 	for _, item := range []string{"app-db", "payments", "mailboxes", "backups"} {
 		none.work(item, cases.ResultNone, nil)
 	}
-	p := none.do(cases.Event{Kind: cases.EventClosed, Outcome: cases.OutcomeNoData}).build("")
+	p = none.do(cases.Event{Kind: cases.EventClosed, Outcome: cases.OutcomeNoData}).build("")
 	if gaps := art19(p); len(gaps) != 0 {
 		t.Errorf("nothing was erased, yet Art. 19 is asked: %q", gaps)
+	}
+	// Everything kept: nothing erased, nothing to pass on, said so; and
+	// the same kept item under a refusal of the whole request on its
+	// ground still gives the reasons the letter announces.
+	for _, outcome := range []cases.Outcome{cases.OutcomePartiallyFulfilled, cases.OutcomeRefused} {
+		kept := newScenario(t, reg, cases.RightErasure, nil).do(cases.Event{Kind: cases.EventIdentityVerified, Method: "e-mail"})
+		kept.work("app-db", cases.ResultKept, func(e *cases.Event) {
+			e.Grounds, e.What, e.Until = []cases.Ground{cases.GroundArt17_3e}, "your account", kept.day(400)
+		}).work("payments", cases.ResultNone, nil).work("mailboxes", cases.ResultNone, nil).work("backups", cases.ResultNone, nil).
+			do(cases.Event{Kind: cases.EventClosed, Outcome: outcome, Grounds: []cases.Ground{cases.GroundArt17_3e},
+				Reason: "We need your account for a pending claim."})
+		letter := string(unzip(t, kept.build(""))["letter.md"])
+		if !strings.Contains(letter, "request was not granted (Art. 12(4) GDPR)") || !strings.Contains(letter, "Art. 17(3)(e) GDPR") {
+			t.Errorf("%s on a kept item: no reasons:\n%s", outcome, letter)
+		}
+		if outcome == cases.OutcomePartiallyFulfilled && !strings.Contains(letter, "We erased none of your data, so there was no erasure to pass on") {
+			t.Errorf("nothing was erased: the letter says otherwise of its recipients:\n%s", letter)
+		}
 	}
 }
 
