@@ -354,6 +354,9 @@ func orText(s, alt string) string {
 // the subject's data were found, and how long they are kept.
 type retentionFact struct {
 	Data, Period, Why string
+	// Missing: the system where data were found has no retention rule;
+	// the letter is a draft and says the period is not stated yet.
+	Missing bool
 }
 
 // sources are Art. 15(1)(g).

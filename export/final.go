@@ -135,6 +135,7 @@ func (p *packetCase) foundRetention(f *facts) []retentionFact {
 		rr := s.Retention
 		if rr == nil {
 			f.gap("systems."+s.ID+".retention", fmt.Sprintf("the system %s, where data were found, has no retention rule (Art. 15(1)(d))", s.ID), true, "")
+			out = append(out, retentionFact{Data: s.Name, Missing: true})
 			continue
 		}
 		if gap := retentionGap(rr); gap != "" {

@@ -595,3 +595,24 @@ func TestArt21_3OnlyWhenMarketingStopped(t *testing.T) {
 		}
 	}
 }
+
+// TestAccessDraftNeverSaysNothingToKeep: data found in a system whose
+// retention rule is missing drafts the access letter, and its section (d)
+// says the period is not stated yet, never that nothing was found to keep.
+func TestAccessDraftNeverSaysNothingToKeep(t *testing.T) {
+	reg, _ := registers(t).Get("callrix")
+	s := newScenario(t, reg, cases.RightAccess, nil)
+	s.c.Rules.Systems[0].Retention = nil
+	s.c.Events[0].Rules = &s.c.Rules
+	s.do(cases.Event{Kind: cases.EventIdentityVerified, Method: "e-mail"})
+	s.attach("account.csv", "account", "CRM", accountCSV)
+	s.work("app-db", cases.ResultFound, func(e *cases.Event) { e.Files = []string{"account.csv"} }).
+		work("payments", cases.ResultNone, nil).work("mailboxes", cases.ResultNone, nil).
+		do(cases.Event{Kind: cases.EventClosed, Outcome: cases.OutcomeFulfilled})
+	p := s.build("")
+	letter := string(unzip(t, p)["letter.md"])
+	if !p.Draft || strings.Contains(letter, "We found no data about you to keep") ||
+		!strings.Contains(letter, "- our customer database: **not stated yet**") {
+		t.Errorf("found in a system without a retention rule (draft %v):\n%s", p.Draft, letter)
+	}
+}
