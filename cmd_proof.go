@@ -17,9 +17,10 @@ import (
 )
 
 // packetProof is a packet's proof.json: the case's log signed at the size
-// just after the last event the packet reflects (every event but the
-// exported ones, recorded by the end of the letter's date when it has one),
-// so that the same case state gives the same bytes.
+// just after the last event the packet reflects (the last that shapes a
+// packet, cases.ShapesPacket, recorded by the end of the letter's date when
+// it has one), so that the same case state gives the same bytes, a note or
+// a tag added since included.
 func packetProof(st storage.Service, c *cases.Case, date cases.Date) ([]byte, error) {
 	var end time.Time
 	if !date.IsZero() {
@@ -31,7 +32,7 @@ func packetProof(st storage.Service, c *cases.Case, date cases.Date) ([]byte, er
 	}
 	upTo := 0
 	for i, e := range c.Events {
-		if e.Kind != cases.EventExported && (end.IsZero() || e.RecordedAt.Before(end)) {
+		if cases.ShapesPacket(e.Kind) && (end.IsZero() || e.RecordedAt.Before(end)) {
 			upTo = i + 1
 		}
 	}

@@ -488,3 +488,34 @@ func TestVerifyShowsAPacketOrRecordChangedAfterExport(t *testing.T) {
 		t.Errorf("a record with its outcome rewritten: %d %q %q", status, got, errOut)
 	}
 }
+
+// TestNotesAndTagsLeaveThePacketAlone: a note, a tag or an assignment
+// after an export shapes nothing (WORK.md), so exporting again gives the
+// same bytes, proof.json and its checkpoint included; an event that
+// shapes the letter gives other bytes.
+func TestNotesAndTagsLeaveThePacketAlone(t *testing.T) {
+	d := newDesk(t, "2025-03-20T12:00:00Z")
+	id := d.add("--controller", "callrix", "--right", "access", "--received", "2025-03-03")
+	export := func() []byte {
+		t.Helper()
+		status, path, errOut := d.run("export", id, "--letter", "acknowledgement", "--date", "2025-03-20", "--out", t.TempDir())
+		if status != 0 {
+			t.Fatal(errOut)
+		}
+		b, err := os.ReadFile(strings.TrimSpace(strings.Split(path, "\n")[0]))
+		if err != nil {
+			t.Fatal(err)
+		}
+		return b
+	}
+	first := export()
+	d.ok("note", id, "--text", "called the subject back")
+	d.ok("tag", id, "press")
+	if !bytes.Equal(export(), first) {
+		t.Fatal("a note and a tag changed the packet")
+	}
+	d.ok("verify", id, "--method", "e-mail")
+	if bytes.Equal(export(), first) {
+		t.Fatal("the identity verified left the acknowledgement's packet the same: its proof must cover it")
+	}
+}

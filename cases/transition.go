@@ -433,6 +433,18 @@ func (t *transition) sent() error {
 var unchanging = []EventKind{EventNoted, EventTagged, EventUntagged, EventAssigned, EventExported, EventSent,
 	EventApproved, EventRejected}
 
+// ShapesPacket reports whether an event can change what a packet holds:
+// notes, tags, assignments, exports, approvals and rejections never do
+// (WORK.md), so a packet's proof stops at the last event that can, and
+// the same case state gives the same bytes after any of them.
+func ShapesPacket(k EventKind) bool {
+	switch k {
+	case EventNoted, EventTagged, EventUntagged, EventAssigned, EventExported, EventApproved, EventRejected:
+		return false
+	}
+	return true
+}
+
 // sendable checks what may leave (WORK.md): a letter sent another way
 // says why; otherwise the letter's last export must exist, be final (not a
 // draft, unless the draft is recorded as sent with why) and be the case
