@@ -244,3 +244,20 @@ func TestNeedsAndDisclosure(t *testing.T) {
 	}
 	d.refused(id, 2, "(--disclosed-on)", "recipients", id, "--disclosed-on", "2026-02-30")
 }
+
+// TestAWithdrawalWithNoPurposesSaysWhatWorks: Crisp's register names no
+// purpose on consent, so a withdrawal of consent has no work list; the
+// export's gap names what the DPO can do (the register, reopen and
+// rebaseline, or no-data), not work --add-system, which a purpose-based
+// right refuses.
+func TestAWithdrawalWithNoPurposesSaysWhatWorks(t *testing.T) {
+	d := newDesk(t, "2026-03-10T12:00:00Z")
+	id := d.add("--controller", "crisp", "--right", "withdraw-consent", "--received", "2026-03-02")
+	d.refused(id, 1, "no systems to add", "work", id, "--add-system", "our newsletter")
+	d.ok("close", id, "--outcome", "fulfilled")
+	status, _, errOut := d.run("export", id, "--out", t.TempDir())
+	if status != 0 || strings.Contains(errOut, "--add-system") ||
+		!strings.Contains(errOut, "rightsdesk reopen "+id+", then rightsdesk rebaseline "+id) || !strings.Contains(errOut, "close the case as no-data") {
+		t.Errorf("export: %d %s", status, errOut)
+	}
+}

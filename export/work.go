@@ -304,12 +304,21 @@ func (p *packetCase) workStatements(d *letterData, f *facts) {
 		return
 	}
 	if len(st.Work) == 0 {
-		what := "systems"
 		if p.c.Right == cases.RightObjection || p.c.Right == cases.RightWithdrawConsent {
-			what = "purposes"
+			// A purpose cannot be added to one case (work --add-system
+			// refuses it): it comes from the register.
+			reopen := ""
+			if st.Outcome != "" {
+				reopen = fmt.Sprintf("rightsdesk reopen %s, then ", p.c.ID)
+			}
+			f.caseGap("work", fmt.Sprintf("the case has no work list (its rules name no purposes for %s requests): the letter cannot say what was stopped; "+
+				"add the purpose to the register (rightsdesk controllers %s edit), re-apply it to the case (%srightsdesk rebaseline %s) and record each result, "+
+				"or, if no such purpose uses the subject's data, close the case as no-data",
+				p.c.Right, p.c.Controller, reopen, p.c.ID), fmt.Sprintf("rightsdesk rebaseline %s", p.c.ID), true, "")
+			return
 		}
-		f.caseGap("work", fmt.Sprintf("the case has no work list (its rules name no %s for %s requests): the letter cannot say what was done; add what was searched (rightsdesk work %s --add-system NAME) and record each result",
-			what, p.c.Right, p.c.ID), fmt.Sprintf("rightsdesk work %s --add-system NAME", p.c.ID), true, "")
+		f.caseGap("work", fmt.Sprintf("the case has no work list (its rules name no systems for %s requests): the letter cannot say what was done; add what was searched (rightsdesk work %s --add-system NAME) and record each result",
+			p.c.Right, p.c.ID), fmt.Sprintf("rightsdesk work %s --add-system NAME", p.c.ID), true, "")
 		return
 	}
 	var open []string
