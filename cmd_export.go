@@ -2,6 +2,7 @@ package main
 
 import (
 	"fmt"
+	"os"
 	"path/filepath"
 	"time"
 
@@ -60,6 +61,9 @@ $XDG_DATA_HOME/rightsdesk/records); --json prints {path, chain_head}.`,
 
 // runExport writes a response packet, or the case record with --record.
 func (a *app) runExport(id string, o exportOptions) int {
+	if info, err := os.Stat(o.out); o.out != "" && err == nil && !info.IsDir() {
+		return a.fail(exitUsage, fmt.Errorf("export: --out: %s is a file; --out names the folder to write into", cases.Printable(o.out)))
+	}
 	if o.record {
 		if o.letter != "" || o.date != "" {
 			return a.fail(exitUsage, fmt.Errorf("export: --letter and --date go with a packet, not with --record"))

@@ -30,6 +30,16 @@ func TestExportCommand(t *testing.T) {
 	if info, err := os.Stat(filepath.Dir(want)); err != nil || info.Mode().Perm() != 0o700 {
 		t.Fatalf("packets folder: %v %v", err, info)
 	}
+	// --out names a folder: a file there is bad input (exit 2), nothing
+	// written, nothing recorded.
+	file := filepath.Join(t.TempDir(), "notes.txt")
+	_ = os.WriteFile(file, []byte("mine"), 0o600)
+	for _, extra := range [][]string{nil, {"--record"}} {
+		d.refused(id, 2, "is a file; --out names the folder", append([]string{"export", id, "--out", file}, extra...)...)
+	}
+	if b, _ := os.ReadFile(file); string(b) != "mine" {
+		t.Fatalf("the file given to --out was changed: %q", b)
+	}
 	zipBytes, err := os.ReadFile(want)
 	if err != nil {
 		t.Fatal(err)
