@@ -9,6 +9,7 @@ import (
 	"io"
 	"os"
 	"path/filepath"
+	"slices"
 	"strings"
 	"testing"
 )
@@ -240,4 +241,49 @@ func TestExportDate(t *testing.T) {
 			t.Errorf("the delay letter lacks %q:\n%s", want, letter)
 		}
 	}
+}
+
+// TestAccessLetterStatesThePurposesAndSourcesOfWhatWasFound: with
+// Callrix's register, whose billing and tax purposes and whose Stripe
+// source are of payment data, an access letter where only the platform
+// database was found states the purposes of account and usage data and
+// neither billing nor Stripe; where the Stripe records were found too,
+// it states them.
+func TestAccessLetterStatesThePurposesAndSourcesOfWhatWasFound(t *testing.T) {
+	d := newDesk(t, "2026-03-10T12:00:00Z")
+	file := filepath.Join(t.TempDir(), "account.csv")
+	_ = os.WriteFile(file, []byte("name,email\nOla,ola@example.org\n"), 0o600)
+	letter := func(found ...string) string {
+		t.Helper()
+		id := d.add("--controller", "callrix", "--right", "access", "--received", "2026-03-02", "--subject", "Ola", "--email", "ola@example.org")
+		d.ok("verify", id, "--method", "e-mail")
+		d.ok("attach", id, file, "--category", "account")
+		for _, item := range []string{"platform-db", "stripe", "financial-records", "support", "logs", "licensee-platforms", "mailboxes", "paper", "backups"} {
+			if slices.Contains(found, item) {
+				d.ok("work", id, item, "found", "--file", "account.csv")
+			} else {
+				d.ok("work", id, item, "none")
+			}
+		}
+		d.ok("close", id, "--outcome", "fulfilled")
+		status, out, errOut := d.run("export", id, "--out", t.TempDir())
+		if status != 0 {
+			t.Fatal(errOut)
+		}
+		_, files := zipFiles(t, strings.TrimSpace(strings.Split(out, "\n")[0]))
+		return string(files["letter.md"])
+	}
+	has := func(letter string, want bool, texts ...string) {
+		t.Helper()
+		for _, text := range texts {
+			if strings.Contains(letter, text) != want {
+				t.Errorf("the letter states %q: %v, want %v:\n%s", text, !want, want, letter)
+			}
+		}
+	}
+	platform := letter("platform-db")
+	has(platform, true, "- Providing the Platform", "- Platform improvement and analytics", "- Security monitoring", "- the Licensee at sign-up")
+	has(platform, false, "Processing payments and billing", "Tax records", "Stripe, for payment data")
+	paid := letter("platform-db", "stripe")
+	has(paid, true, "- Processing payments and billing", "- Tax records and accounting obligations", "- Stripe, for payment data")
 }

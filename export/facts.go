@@ -190,11 +190,13 @@ var basisWording = map[string]string{
 
 // purposes are Art. 15(1)(a): mandatory. A missing lawful basis is shown
 // as not stated (Art. 15 asks for purposes, not bases) and listed.
-func (f *facts) purposes() []purposeFact {
+func (f *facts) purposes(found map[string]bool) []purposeFact {
 	var out []purposeFact
+	any := false
 	for i := range f.reg.Purposes {
 		p := &f.reg.Purposes[i]
-		if !p.Purpose.Known() {
+		any = any || p.Purpose.Known()
+		if !p.Purpose.Known() || !concerns(p.Categories, found) {
 			continue
 		}
 		pf := purposeFact{Purpose: p.Purpose.Value}
@@ -205,20 +207,23 @@ func (f *facts) purposes() []purposeFact {
 		}
 		out = append(out, pf)
 	}
-	if len(out) == 0 {
+	switch {
+	case len(out) == 0 && any:
+		f.gap("purposes", "no purpose of the register uses the categories of data found (Art. 15(1)(a)): add them to a purpose's categories", true, "")
+	case len(out) == 0:
 		f.gap("purposes", "no purpose of processing in the register (Art. 15(1)(a))", true, "")
 	}
 	return out
 }
 
-func known(list []register.ListFact) []string {
-	var out []string
-	for i := range list {
-		if list[i].Known() {
-			out = append(out, list[i].Value)
-		}
+// concerns reports whether a purpose or source of the categories ids
+// concerns this subject: it names no category, or data of one of them
+// were found.
+func concerns(ids []string, found map[string]bool) bool {
+	if len(ids) == 0 {
+		return true
 	}
-	return out
+	return slices.ContainsFunc(ids, func(id string) bool { return found[id] })
 }
 
 // recipientFact is a recipient as a letter names it (Art. 15(1)(c), 15(2)).
@@ -360,8 +365,16 @@ type retentionFact struct {
 }
 
 // sources are Art. 15(1)(g).
-func (f *facts) sources() []string {
-	out := known(f.reg.Sources)
+func (f *facts) sources(found map[string]bool) []string {
+	var out []string
+	for i := range f.reg.Sources {
+		if src := &f.reg.Sources[i]; src.Known() && concerns(src.Categories, found) {
+			out = append(out, src.Value)
+		}
+	}
+	if len(out) == 0 && len(f.reg.Sources) > 0 && slices.ContainsFunc(f.reg.Sources, func(s register.SourceFact) bool { return s.Known() }) {
+		return []string{} // every source is of data that were not found
+	}
 	if len(out) == 0 {
 		f.gap("sources", "the register does not say where the data come from (Art. 15(1)(g))", true, "")
 	}

@@ -29,11 +29,13 @@ func (p *packetCase) finalContent(d *letterData, f *facts) {
 	switch c.Right {
 	case cases.RightAccess:
 		if answered {
-			d.Purposes = f.purposes()
+			foundIDs := p.foundCategoryIDs()
+			d.Purposes = f.purposes(foundIDs)
 			d.Categories = p.foundCategories(f)
 			p.recipientsOf(d, f)
 			d.Retention = p.foundRetention(f)
-			d.Sources = f.sources()
+			d.Sources = f.sources(foundIDs)
+			d.SourcesFromYou = d.Sources != nil && len(d.Sources) == 0
 			d.Automated = f.automated()
 			d.ComplainInBody = true
 		}
@@ -103,6 +105,28 @@ func (p *packetCase) found() []*cases.System {
 		w := &p.st.Work[i]
 		if w.Result != nil && w.Result.Result == cases.ResultFound && w.System != nil {
 			out = append(out, w.System)
+		}
+	}
+	return out
+}
+
+// foundCategoryIDs are the ids of the register's categories of the data
+// found: those of the register's systems where data were found, and those
+// whose name a found system gives (its rules keep the names).
+func (p *packetCase) foundCategoryIDs() map[string]bool {
+	out := map[string]bool{}
+	for _, s := range p.found() {
+		for i := range p.reg.Systems {
+			if rs := &p.reg.Systems[i]; rs.ID == s.ID {
+				for _, id := range rs.Categories {
+					out[id] = true
+				}
+			}
+		}
+		for i := range p.reg.Categories {
+			if c := &p.reg.Categories[i]; c.Name.Known() && slices.Contains(s.Categories, c.Name.Value) {
+				out[c.ID] = true
+			}
 		}
 	}
 	return out

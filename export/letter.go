@@ -66,9 +66,12 @@ type letterData struct {
 	Disclosed            []disclosure    // recorded disclosures to public authorities
 	Retention            []retentionFact
 	Sources              []string
-	Automated            string
-	Files                []fileRow
-	Withheld             []withheldRow
+	// SourcesFromYou: the register's sources are all of categories of
+	// data that were not found.
+	SourcesFromYou bool
+	Automated      string
+	Files          []fileRow
+	Withheld       []withheldRow
 	// Done are the work list's statements, one per worked item (Markdown).
 	Done     []string
 	Kept     []keptRow

@@ -2,6 +2,7 @@ package register
 
 import (
 	"embed"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"io/fs"
@@ -114,7 +115,7 @@ type Register struct {
 	Systems []System `toml:"systems" json:"systems"`
 	// Sources are where data not collected from the subject come from
 	// (Art. 14(2)(f), 15(1)(g)).
-	Sources            []ListFact   `toml:"sources" json:"sources"`
+	Sources            []SourceFact `toml:"sources" json:"sources"`
 	AutomatedDecisions Fact[string] `toml:"automated_decisions" json:"automated_decisions"`
 	// Rights are the rights the policy offers, as right slugs.
 	Rights    []ListFact `toml:"rights" json:"rights"`
@@ -261,6 +262,75 @@ type Purpose struct {
 	// DirectMarketing marks a purpose that is direct marketing: an
 	// objection stops it with no balancing (Art. 21(3)).
 	DirectMarketing bool `toml:"direct_marketing" json:"direct_marketing,omitempty"`
+	// Categories are the ids of the categories of data the purpose uses:
+	// an access letter states it (Art. 15(1)(a)) only when data of one of
+	// them were found. Absent, the purpose concerns every subject and is
+	// always stated.
+	Categories []string `toml:"categories" json:"categories,omitempty"`
+}
+
+// SourceFact is a source of data not collected from the subject (Art.
+// 15(1)(g)): a fact, with the categories of data that come from it. An
+// access letter states it only when data of one of them were found;
+// without categories it is always stated. In TOML:
+//
+//	[[sources]]
+//	value = "Stripe, for payment data"
+//	categories = ["payment"]
+//	source = "seed"
+type SourceFact struct {
+	ListFact
+	Categories []string
+}
+
+// UnmarshalTOML reads the fact's table, categories apart.
+func (f *SourceFact) UnmarshalTOML(data any) error {
+	f.Categories = nil
+	if table, ok := data.(map[string]any); ok {
+		if raw, ok := table["categories"]; ok {
+			rest := make(map[string]any, len(table))
+			for k, v := range table {
+				if k != "categories" {
+					rest[k] = v
+				}
+			}
+			data = rest
+			list, ok := raw.([]any)
+			for _, v := range list {
+				s, isString := v.(string)
+				if !isString {
+					ok = false
+					break
+				}
+				f.Categories = append(f.Categories, s)
+			}
+			if err := f.ListFact.UnmarshalTOML(data); err != nil {
+				return err
+			}
+			if !ok && f.err == nil {
+				f.err = errors.New("categories must be a list of category ids")
+			}
+			return nil
+		}
+	}
+	return f.ListFact.UnmarshalTOML(data)
+}
+
+// MarshalJSON writes the fact as Fact does, with its categories.
+func (f SourceFact) MarshalJSON() ([]byte, error) {
+	fact, err := f.ListFact.MarshalJSON()
+	if err != nil || len(f.Categories) == 0 {
+		return fact, err
+	}
+	cats, err := json.Marshal(f.Categories)
+	if err != nil {
+		return nil, err
+	}
+	out := fact[:len(fact)-1] // the fact's object, open
+	if len(out) > 1 {
+		out = append(out, ',')
+	}
+	return append(append(append(out, `"categories":`...), cats...), '}'), nil
 }
 
 // Recipient is a recipient of personal data: a named processor or third

@@ -448,6 +448,9 @@ func TestBrokenRegisters(t *testing.T) {
 		{"system-unknown-retention", 85, "systems[0].retention", `no retention rule with id "invoice"`},
 		{"system-unknown-recipient", 84, "systems[0].recipient", `no recipient named "Hosting Test"`},
 		{"system-bad-role", 86, "systems[0].role", `unknown role "processor"`},
+		// A purpose's or a source's categories are the register's.
+		{"purpose-unknown-category", 45, "purposes[0].categories[1]", `no category with id "orderz"`},
+		{"source-unknown-category", 90, "sources[0].categories[0]", `no category with id "orders"`},
 		{"system-bad-right", 86, "systems[0].rights[1]", "a complaint has no work list"},
 		{"system-duplicate-id", 88, "systems[1].id", `id "orders" is already used by systems[0]`},
 		{"retention-unknown-trigger", 60, "retention[0].from", `unknown value "invoice-date"`},

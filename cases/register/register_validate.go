@@ -378,6 +378,25 @@ func (r *Register) checkPurposes(k *entryChecker) error {
 			k.oneOf(p.with("basis"), &pu.Basis, LawfulBases)); e != nil {
 			return e
 		}
+		if e := r.checkCategoryIDs(k, p, pu.Categories); e != nil {
+			return e
+		}
+	}
+	for i := range r.Sources {
+		if e := r.checkCategoryIDs(k, fieldPath{"sources", i}, r.Sources[i].Categories); e != nil {
+			return e
+		}
+	}
+	return nil
+}
+
+// checkCategoryIDs checks that a purpose's or a source's categories are
+// ids of the register's categories.
+func (r *Register) checkCategoryIDs(k *entryChecker, p fieldPath, ids []string) error {
+	for j, c := range ids {
+		if !slices.Contains(r.categoryIDs(), c) {
+			return k.fail(p.with("categories").with(j), "no category with id %q (the categories' ids: %s)", c, strings.Join(r.categoryIDs(), ", "))
+		}
 	}
 	return nil
 }
