@@ -25,7 +25,7 @@ const uncategorised = "uncategorised"
 // leaves the withheld ones out and lists them, and for portability adds
 // each structured file in the other format with a README.
 func (p *packetCase) dataCopy(d *letterData) {
-	d.HasDataCopy, d.PersonalDataJSON = true, true
+	d.HasDataCopy = true
 	used := map[string]bool{}
 	for _, a := range p.st.Attachments {
 		if a.Kind != cases.AttachmentDataCopy {

@@ -93,7 +93,6 @@ type letterData struct {
 	MarketingStopped bool
 	HasDataCopy      bool
 	Portability      []structuredFile
-	PersonalDataJSON bool
 	Law77            string
 	ComplainInBody   bool // the access letter's section (f) states it
 	// LateSince is, for the delay letter, the day the answer was due.

@@ -250,13 +250,13 @@ func Build(in Input) (*Packet, error) {
 	if in.Proof != nil {
 		files = append(files, packetFile{path: "proof.json", data: in.Proof})
 	}
-	if d.PersonalDataJSON {
-		pd, err := p.personalData(d)
-		if err != nil {
-			return nil, err
-		}
-		files = append(files, packetFile{path: "personal-data.json", data: pd})
+	// Every packet indexes what the case holds (PACKETS.md), its data copy
+	// too when it has one.
+	pd, err := p.personalData(d)
+	if err != nil {
+		return nil, err
 	}
+	files = append(files, packetFile{path: "personal-data.json", data: pd})
 	sort.Slice(files, func(i, j int) bool { return files[i].path < files[j].path })
 	manifest, err := p.manifest(kind, lang, d.Draft, files)
 	if err != nil {

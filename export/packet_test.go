@@ -324,3 +324,27 @@ func TestLetterNeedsItsStep(t *testing.T) {
 		t.Errorf("acknowledgement: %v", err)
 	}
 }
+
+// TestEveryPacketIndexesWhatTheCaseHolds: PACKETS.md lists
+// personal-data.json in every packet: an erasure's final letter and an
+// acknowledgement carry it too, with the request as the case holds it and
+// no data-copy file.
+func TestEveryPacketIndexesWhatTheCaseHolds(t *testing.T) {
+	reg, _ := registers(t).Get("callrix")
+	for _, p := range []*Packet{
+		closedScenario(t, reg, cases.RightErasure, cases.OutcomeFulfilled).build(""),
+		newScenario(t, reg, cases.RightRectification, nil).build(cases.LetterAcknowledgement),
+	} {
+		raw, ok := unzip(t, p)["personal-data.json"]
+		var pd struct {
+			Request struct {
+				ID    string `json:"id"`
+				Right string `json:"right"`
+			} `json:"request"`
+			Files []any `json:"files"`
+		}
+		if !ok || json.Unmarshal(raw, &pd) != nil || pd.Request.ID != "DSR-2025-000042" || pd.Request.Right == "" || pd.Files == nil || len(pd.Files) != 0 {
+			t.Errorf("%s: personal-data.json %v: %s", p.Name, ok, raw)
+		}
+	}
+}
