@@ -110,6 +110,36 @@ func serveDigest(svc storage.Service, id string, req server.SealRequest) (subjec
 	return subject, digest, nil
 }
 
+// serveExported is the team server's Exported: it builds the packet an
+// exported event names, as the client's export did, sealed with the
+// server's key, and returns the event that packet makes.
+func serveExported(svc storage.Service, id string, ev cases.Event, seal func(subject, digest string) (string, error)) (cases.Event, error) {
+	if _, err := cases.ParseLetterKind(string(ev.Letter)); err != nil {
+		return cases.Event{}, &cases.Refused{Field: "letter", Reason: err.Error()}
+	}
+	var date cases.Date
+	if ev.LetterDate != nil {
+		date = *ev.LetterDate
+	}
+	l, err := svc.Get(id)
+	if err != nil {
+		return cases.Event{}, err
+	}
+	regs, err := registersIn(svc, "")
+	if err != nil {
+		return cases.Event{}, err
+	}
+	reg, err := regs.Get(l.Case.Controller)
+	if err != nil {
+		return cases.Event{}, err
+	}
+	p, err := buildPacketSealed(svc, l, reg, ev.Letter, date, seal)
+	if err != nil {
+		return cases.Event{}, err
+	}
+	return p.Event(ev.Actor), nil
+}
+
 // maxSealedFile bounds each file verify reads of a packet or record.
 const maxSealedFile = 1 << 30
 

@@ -148,7 +148,7 @@ func (a *app) runServe(o serveOptions) int {
 	}
 	srv, err := server.New(server.Config{Store: st, Clock: cases.SystemClock{}, Admin: o.admin, Shared: cfg.SharedAccounts,
 		ServiceUID: os.Getuid(), Log: a.stderr, Erase: eraser(cluster),
-		ErasureProblems: erasureProblems(cluster), Digest: serveDigest})
+		ErasureProblems: erasureProblems(cluster), Digest: serveDigest, Exported: serveExported})
 	if err != nil {
 		return a.fail(exitUsage, fmt.Errorf("serve: %w", err))
 	}

@@ -190,7 +190,7 @@ func serverFor(tb testing.TB, path string, now time.Time) (*harnessServer, error
 	}
 	h = &harnessServer{path: path, clock: &harnessClock{now: now}, sockets: map[string]string{}, members: map[string]bool{}}
 	cfg := server.Config{Clock: h.clock, Admin: harnessAdmin, LookupUser: harnessUID,
-		ServiceUID: os.Getuid(), Log: &h.log, Identify: h.identify, Digest: serveDigest}
+		ServiceUID: os.Getuid(), Log: &h.log, Identify: h.identify, Digest: serveDigest, Exported: serveExported}
 	opts := storage.Options{IDsPerOrganisation: true, Clock: h.clock}
 	var err error
 	if teamOnEtcd {

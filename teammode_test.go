@@ -3,7 +3,10 @@ package main
 import (
 	"bufio"
 	"bytes"
+	"crypto/sha256"
+	"encoding/hex"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"io"
 	"net"
@@ -17,6 +20,8 @@ import (
 	"testing"
 	"time"
 
+	"rightsdesk/cases"
+	"rightsdesk/server"
 	"rightsdesk/storage"
 )
 
@@ -472,4 +477,77 @@ func startServing(t *testing.T, srv *exec.Cmd, db string) (*bufio.Reader, string
 		}
 	}
 	return lines, said
+}
+
+// TestTheServerRecordsOnlyPacketsItBuilds: through the server, an export
+// records the checksum of the packet the server builds too; an exported
+// event sent straight to the API with a checksum of the client's own, or
+// claiming a DRAFT is final, is refused, so send cannot then record it as
+// sent. A viewer's export is refused before anything is written or
+// signed.
+func TestTheServerRecordsOnlyPacketsItBuilds(t *testing.T) {
+	db := initDB(t, filepath.Join(t.TempDir(), "cases.db"))
+	anna := teamEnv(t, db, "anna")
+	status, id, errOut := runClient(anna, "add", "--controller", "crisp", "--right", "access", "--subject", "Ola", "--email", "ola@example.org")
+	if status != 0 {
+		t.Fatal(errOut)
+	}
+	id = strings.TrimSpace(id)
+	h, err := serverFor(t, db, time.Now())
+	if err != nil {
+		t.Fatal(err)
+	}
+	socket, err := h.socketOf("anna")
+	if err != nil {
+		t.Fatal(err)
+	}
+	c, err := server.Dial(socket, server.DialOptions{ServiceUID: -1, StateDir: t.TempDir()})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer c.Close()
+	today := cases.DateOf(time.Now(), time.UTC)
+	forged := cases.Event{Kind: cases.EventExported, Letter: cases.LetterAcknowledgement, Checksum: strings.Repeat("22", 32), LetterDate: &today}
+	_, err = c.Do(id, []storage.Action{{Event: forged, IfRevision: storage.NoRevision}}, time.Now())
+	var refused *cases.Refused
+	if !errors.As(err, &refused) || !strings.Contains(err.Error(), "is not the one the server builds") {
+		t.Fatalf("a forged export: %v", err)
+	}
+	if status, out, errOut := runClient(anna, "send", id, "--letter", "acknowledgement"); status != 1 || !strings.Contains(errOut, "no acknowledgement letter was exported") {
+		t.Fatalf("send after a refused forged export: %d %q %q", status, out, errOut)
+	}
+	// Crisp's register has gaps: the real export is a DRAFT, and stays
+	// one when the client says otherwise.
+	out := t.TempDir()
+	status, path, errOut := runClient(anna, "export", id, "--letter", "acknowledgement", "--out", out)
+	if status != 0 || !strings.Contains(errOut, "DRAFT") {
+		t.Fatalf("export: %d %q %q", status, path, errOut)
+	}
+	raw, err := os.ReadFile(strings.TrimSpace(strings.Split(path, "\n")[0]))
+	if err != nil {
+		t.Fatal(err)
+	}
+	sum := sha256.Sum256(raw)
+	final := forged
+	final.Checksum, final.Draft = hex.EncodeToString(sum[:]), false
+	if _, err := c.Do(id, []storage.Action{{Event: final, IfRevision: storage.NoRevision}}, time.Now()); err != nil {
+		t.Fatalf("the same packet recorded again: %v", err)
+	}
+	if status, _, errOut := runClient(anna, "send", id, "--letter", "acknowledgement"); status != 1 || !strings.Contains(errOut, "DRAFT") {
+		t.Fatalf("send of a DRAFT recorded as final by the client: %d %q", status, errOut)
+	}
+
+	status, _, errOut = runClient(anna, "team", "set", "carol", "--role", "viewer", "--org", "crisp")
+	if status != 0 {
+		t.Fatal(errOut)
+	}
+	carol := teamEnv(t, db, "carol")
+	dir := filepath.Join(t.TempDir(), "carol")
+	status, got, errOut := runClient(carol, "export", id, "--letter", "acknowledgement", "--out", dir)
+	if status != 1 || got != "" || !strings.Contains(errOut, "needs the handler role") {
+		t.Fatalf("a viewer's export: %d %q %q", status, got, errOut)
+	}
+	if entries, _ := os.ReadDir(dir); len(entries) != 0 {
+		t.Fatalf("a viewer's refused export wrote %v", entries)
+	}
 }

@@ -80,6 +80,10 @@ func (s *Server) caseReads() {
 		}
 		q := c.r.URL.Query()
 		id := c.r.PathValue("id")
+		if q.Get("what") != "record" && !c.member.Role.AtLeast(storage.RoleHandler) {
+			return &Forbidden{Reason: fmt.Sprintf("%s is a %s: exporting a packet needs the %s role",
+				cases.Printable(c.member.Name), c.member.Role, storage.RoleHandler)}
+		}
 		subject, digest, err := s.cfg.Digest(c.svc, id, SealRequest{What: q.Get("what"), Letter: q.Get("letter"), Date: q.Get("date")})
 		if err != nil {
 			return err
@@ -178,7 +182,11 @@ func (s *Server) caseWrites() {
 		if err := mayRecord(c.member, body.Actions...); err != nil {
 			return err
 		}
-		res, err := c.svc.Do(c.r.PathValue("id"), body.Actions, c.now)
+		id := c.r.PathValue("id")
+		if err := s.checkExports(c, id, body.Actions); err != nil {
+			return err
+		}
+		res, err := c.svc.Do(id, body.Actions, c.now)
 		if err != nil {
 			return err
 		}
@@ -191,6 +199,9 @@ func (s *Server) caseWrites() {
 		}
 		if err := mayRecord(c.member, body.Action); err != nil {
 			return err
+		}
+		if body.Action.Event.Kind == cases.EventExported {
+			return &BadRequest{Reason: "an export is recorded one case at a time"}
 		}
 		b, err := c.svc.DoEach(body.IDs, body.Action, body.Revisions, c.now)
 		if err != nil {
@@ -432,6 +443,33 @@ func storedRules(svc storage.Service, controller string, asked cases.Rules) (cas
 		return r.Rules(asked.Regime)
 	}
 	return asked, nil
+}
+
+// checkExports holds each exported event a client records to the packet
+// the server builds for it (Config.Exported): its checksum must be that
+// packet's, and its draft state and gaps are the server's.
+func (s *Server) checkExports(c *call, id string, actions []storage.Action) error {
+	for i := range actions {
+		ev := &actions[i].Event
+		if ev.Kind != cases.EventExported || ev.Letter == cases.RecordExport {
+			continue
+		}
+		if s.cfg.Exported == nil {
+			return &BadRequest{Reason: "this server records no exports"}
+		}
+		built, err := s.cfg.Exported(c.svc, id, *ev, func(subject, digest string) (string, error) {
+			return s.store.SignFileSeal(id, subject, digest)
+		})
+		if err != nil {
+			return err
+		}
+		if built.Checksum != ev.Checksum {
+			return &cases.Refused{Field: "letter", Reason: fmt.Sprintf("the %s packet recorded (SHA-256 %.12s) is not the one the server builds from the case (%.12s): export it again",
+				ev.Letter, cases.Printable(ev.Checksum), built.Checksum)}
+		}
+		ev.Draft, ev.Gaps = built.Draft || ev.Draft, built.Gaps
+	}
+	return nil
 }
 
 // mayRecord refuses approvals and rejections to a member below approver.

@@ -74,6 +74,13 @@ type Config struct {
 	// it signs: the server seals only files it built itself, never a
 	// digest a client sends (GET /v1/cases/{id}/seal). Nil: no seals.
 	Digest func(svc storage.Service, id string, req SealRequest) (subject, digest string, err error)
+	// Exported rebuilds, through the caller's view, the packet an
+	// exported event a client records names (its letter and date), sealed
+	// with seal, and returns the event as the server built it: a client
+	// records only the checksum, draft state and gaps of a packet the
+	// server builds too, never figures of its own. Nil: exported events
+	// are refused.
+	Exported func(svc storage.Service, id string, ev cases.Event, seal func(subject, digest string) (string, error)) (cases.Event, error)
 }
 
 // SealRequest names the files to seal: What is "packet" (with Letter and
