@@ -261,6 +261,11 @@ func (a *app) runVerifyProof(path, key string) int {
 		err = matchRecord(p, record)
 	}
 	sealed := "only the proof was checked: give the packet's folder or zip, or the record's folder, to check its files too"
+	if err == nil && files == nil && record != nil {
+		// A record's events are shown with their facts, which its proof
+		// does not cover: only its seal does, beside it in its folder.
+		err = errors.New("record.json alone cannot show its events' facts are the ones written: give the record's folder, with its SHA256SUMS and SHA256SUMS.sig")
+	}
 	if err == nil && files != nil {
 		if len(keys) == 0 {
 			keys = p.Keys

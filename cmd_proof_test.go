@@ -10,6 +10,7 @@ import (
 	"io"
 	"os"
 	"path/filepath"
+	"slices"
 	"sort"
 	"strings"
 	"testing"
@@ -83,8 +84,13 @@ func TestVerifyChecksAnUntouchedPacketAndRecordOnACopyElsewhere(t *testing.T) {
 	}
 	rec = strings.TrimSpace(rec)
 	// received, verified, and the two exports
-	if status, got, errOut = runCLI(t, env, "verify", filepath.Join(rec, "record.json"), "--key", key); status != 0 || !strings.Contains(got, "ok: 4 events") {
+	if status, got, errOut = runCLI(t, env, "verify", rec, "--key", key); status != 0 || !strings.Contains(got, "ok: 4 events") {
 		t.Fatalf("verify of the record: %d %s %s", status, got, errOut)
+	}
+	// record.json alone: its proof holds, but nothing shows its events'
+	// facts are the ones written.
+	if status, got, errOut = runCLI(t, env, "verify", filepath.Join(rec, "record.json"), "--key", key); status != 1 || got != "" || !strings.Contains(errOut, "give the record's folder") {
+		t.Fatalf("verify of record.json alone: %d %s %s", status, got, errOut)
 	}
 	// A record whose shown event was swapped for another digest fails.
 	js, _ := os.ReadFile(filepath.Join(rec, "record.json"))
@@ -442,6 +448,44 @@ func TestVerifyShowsAPacketOrRecordChangedAfterExport(t *testing.T) {
 			t.Errorf("%s: %d %q %q, want exit 1 and one line with %q", tc.what, status, got, errOut, tc.want)
 		}
 	}
+	// Entries beside the files: a second letter.md (first or last, tools
+	// differ on which they show), an empty folder, a comment.
+	rawZip := func(name string, comment string, entries ...[2]string) string {
+		var buf bytes.Buffer
+		w := zip.NewWriter(&buf)
+		for _, e := range entries {
+			f, _ := w.Create(e[0])
+			f.Write([]byte(e[1]))
+		}
+		_ = w.SetComment(comment)
+		_ = w.Close()
+		p := filepath.Join(t.TempDir(), name)
+		_ = os.WriteFile(p, buf.Bytes(), 0o600)
+		return p
+	}
+	var real [][2]string
+	for _, n := range sortedNames(files) {
+		real = append(real, [2]string{folder + "/" + n, string(files[n])})
+	}
+	fake := [2]string{folder + "/letter.md", "# We hold no data about you\n"}
+	for _, tc := range []struct {
+		name, comment, want string
+		entries             [][2]string
+	}{
+		{"fake-first.zip", "", "twice", append([][2]string{fake}, real...)},
+		{"fake-last.zip", "", "twice", append(slices.Clone(real), fake)},
+		{"empty-folder.zip", "", "empty folder", append(slices.Clone(real), [2]string{folder + "/extra/", ""})},
+		{"comment.zip", "read me first", "comment", real},
+	} {
+		status, got, errOut := runCLI(t, env, "verify", rawZip(tc.name, tc.comment, tc.entries...), "--key", key)
+		if status != 1 || got != "" || !strings.Contains(errOut, tc.want) {
+			t.Errorf("%s: %d %q %q, want exit 1 with %q", tc.name, status, got, errOut, tc.want)
+		}
+	}
+	if status, got, errOut := runCLI(t, env, "verify", rawZip("same.zip", "", real...), "--key", key); status != 0 {
+		t.Errorf("the same files zipped again: %d %q %q", status, got, errOut)
+	}
+
 	// A damaged member: the zip's own checksum fails.
 	raw, _ := os.ReadFile(path)
 	z, _ := zip.NewReader(bytes.NewReader(raw), int64(len(raw)))

@@ -156,9 +156,16 @@ func readFileSet(p string) (fileSet, error) {
 	}
 	if info.IsDir() {
 		files := fileSet{}
+		var dirs []string
 		err := filepath.WalkDir(p, func(name string, d fs.DirEntry, err error) error {
-			if err != nil || d.IsDir() {
+			if err != nil {
 				return err
+			}
+			if d.IsDir() {
+				if rel, err := filepath.Rel(p, name); err == nil && rel != "." {
+					dirs = append(dirs, filepath.ToSlash(rel))
+				}
+				return nil
 			}
 			if !d.Type().IsRegular() {
 				return fmt.Errorf("%s is not a regular file", name)
@@ -171,6 +178,11 @@ func readFileSet(p string) (fileSet, error) {
 			files[filepath.ToSlash(rel)] = data
 			return err
 		})
+		for _, d := range dirs {
+			if err == nil && !slices.ContainsFunc(sortedNames(files), func(n string) bool { return strings.HasPrefix(n, d+"/") }) {
+				err = fmt.Errorf("%s holds the empty folder %s, which export never writes (added after export)", p, cases.Printable(d))
+			}
+		}
 		return files, err
 	}
 	if !strings.HasSuffix(strings.ToLower(p), ".zip") {
@@ -181,16 +193,25 @@ func readFileSet(p string) (fileSet, error) {
 		return nil, fmt.Errorf("%s is not a readable zip: %w", p, err)
 	}
 	defer z.Close()
+	if z.Comment != "" {
+		return nil, fmt.Errorf("%s carries a comment, which export never writes (added after export)", p)
+	}
 	files, folder := fileSet{}, ""
+	var dirs []string
 	for _, f := range z.File {
-		if strings.HasSuffix(f.Name, "/") {
-			continue
-		}
 		top, rest, ok := strings.Cut(f.Name, "/")
-		if !ok || (folder != "" && top != folder) || !fs.ValidPath(rest) {
+		if !ok || (folder != "" && top != folder) || (rest != "" && !fs.ValidPath(strings.TrimSuffix(rest, "/"))) {
 			return nil, fmt.Errorf("%s holds %s outside its one folder (not a packet as export writes it)", p, cases.Printable(f.Name))
 		}
 		folder = top
+		if strings.HasSuffix(f.Name, "/") {
+			dirs = append(dirs, strings.TrimSuffix(rest, "/"))
+			continue
+		}
+		if _, twice := files[rest]; twice {
+			// Tools differ on which of two entries of one name they show.
+			return nil, fmt.Errorf("%s holds %s twice (added after export)", p, cases.Printable(f.Name))
+		}
 		if f.UncompressedSize64 > maxSealedFile {
 			return nil, fmt.Errorf("%s in %s is too large", cases.Printable(f.Name), p)
 		}
@@ -204,6 +225,11 @@ func readFileSet(p string) (fileSet, error) {
 			return nil, fmt.Errorf("%s in %s is damaged: %w", cases.Printable(f.Name), p, err)
 		}
 		files[rest] = data
+	}
+	for _, d := range dirs {
+		if d != "" && !slices.ContainsFunc(sortedNames(files), func(n string) bool { return strings.HasPrefix(n, d+"/") }) {
+			return nil, fmt.Errorf("%s holds the empty folder %s/, which export never writes (added after export)", p, cases.Printable(folder+"/"+d))
+		}
 	}
 	return files, nil
 }
