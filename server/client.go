@@ -13,7 +13,10 @@ import (
 	"net/http"
 	"net/url"
 	"os"
+	"slices"
 	"strconv"
+	"strings"
+	"sync/atomic"
 	"syscall"
 	"time"
 
@@ -78,7 +81,14 @@ type Client struct {
 	opts    DialOptions
 	http    *http.Client
 	maxFile int64
+	// wrote is set by a change the server accepted: Close then keeps the
+	// checkpoints that change made as the witness, so that a rollback that
+	// takes it away is refused on the next connection.
+	wrote atomic.Bool
 }
+
+// readPosts are the POST routes that only read.
+var readPosts = []string{"/v1/each", "/v1/list", "/v1/listviews", "/v1/rows", "/v1/consistency"}
 
 var _ storage.Service = (*Client)(nil)
 
@@ -141,10 +151,15 @@ func Dial(socket string, o DialOptions) (*Client, error) {
 	return c, nil
 }
 
-// Close releases the client's connections.
+// Close keeps, after a change, the server's checkpoints as the witness
+// (they hold the change), and releases the client's connections.
 func (c *Client) Close() error {
+	var err error
+	if c.wrote.Swap(false) && c.opts.StateDir != "" {
+		err = c.witness()
+	}
 	c.http.CloseIdleConnections()
-	return nil
+	return err
 }
 
 // base is the URL every path is put after: the host is a name only, the
@@ -179,6 +194,9 @@ func (c *Client) request(ctx context.Context, method, path string, body io.Reade
 		return nil, &Unreachable{Socket: c.socket, Err: unwrapURL(err)}
 	}
 	if resp.StatusCode/100 == 2 {
+		if method != "GET" && !slices.Contains(readPosts, strings.SplitN(path, "?", 2)[0]) {
+			c.wrote.Store(true)
+		}
 		return resp, nil
 	}
 	defer resp.Body.Close()

@@ -106,7 +106,45 @@ func TestWitnessCatchesARollback(t *testing.T) {
 		t.Errorf("the state folder: %v %v", info.Mode(), err)
 	}
 
-	// The older copy is put in place and served again.
+	rollBack(t, e, older)
+	_, err := server.Dial(e.socketOf(dave), server.DialOptions{ServiceUID: -1, StateDir: state})
+	var witness *server.WitnessError
+	if !errors.As(err, &witness) || !strings.Contains(err.Error(), "rolled back") {
+		t.Fatalf("dial after the rollback: %v", err)
+	}
+}
+
+// TestWitnessKeepsTheClientsOwnWrites: a client that wrote keeps, when it
+// closes, the checkpoints its own write made, so that a rollback that
+// takes away only its own write is refused on its next connection (it
+// was seen only by the clients that read after that write).
+func TestWitnessKeepsTheClientsOwnWrites(t *testing.T) {
+	e := newEnv(t)
+	id := e.add("crisp", "Will W")
+	state := filepath.Join(t.TempDir(), "state")
+	older := filepath.Join(t.TempDir(), "older.db")
+	if _, err := e.st.Backup(older, ""); err != nil {
+		t.Fatal(err)
+	}
+	c := e.dialWith(dave, server.DialOptions{ServiceUID: -1, StateDir: state})
+	if _, err := c.Do(id, note("mine, after the copy"), time.Time{}); err != nil {
+		t.Fatal(err)
+	}
+	if err := c.Close(); err != nil {
+		t.Fatal(err)
+	}
+	rollBack(t, e, older)
+	_, err := server.Dial(e.socketOf(dave), server.DialOptions{ServiceUID: -1, StateDir: state})
+	var witness *server.WitnessError
+	if !errors.As(err, &witness) || !strings.Contains(err.Error(), "rolled back") {
+		t.Fatalf("dial after a rollback of the client's own write: %v", err)
+	}
+}
+
+// rollBack stops e's server, puts the older copy in place and serves it
+// again at dave's socket.
+func rollBack(t *testing.T, e *env, older string) {
+	t.Helper()
 	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
 	defer cancel()
 	if err := e.srv.Shutdown(ctx); err != nil {
@@ -126,11 +164,6 @@ func TestWitnessCatchesARollback(t *testing.T) {
 	again := &env{t: t, st: st, clock: e.clock, who: dave, bySocket: map[string]server.Peer{}}
 	again.start(server.Config{})
 	again.serveAt(e.socketOf(dave), dave) // the socket the client knows
-	_, err = server.Dial(e.socketOf(dave), server.DialOptions{ServiceUID: -1, StateDir: state})
-	var witness *server.WitnessError
-	if !errors.As(err, &witness) || !strings.Contains(err.Error(), "rolled back") {
-		t.Fatalf("dial after the rollback: %v", err)
-	}
 }
 
 // TestIdentifyPeerReadsTheKernelsWord: the default identity of a
