@@ -261,3 +261,17 @@ func TestAWithdrawalWithNoPurposesSaysWhatWorks(t *testing.T) {
 		t.Errorf("export: %d %s", status, errOut)
 	}
 }
+
+// TestGapsOfAClosedCaseSayReopenFirst: a case closed with open items is
+// exported as a DRAFT whose gap names reopen before work, which a closed
+// case refuses.
+func TestGapsOfAClosedCaseSayReopenFirst(t *testing.T) {
+	d := newDesk(t, "2026-03-10T12:00:00Z")
+	id := d.add("--controller", "crisp", "--right", "access", "--received", "2026-03-02")
+	d.ok("close", id, "--outcome", "no-data")
+	d.refused(id, 1, "reopen it first", "work", id, "paper", "none")
+	status, _, errOut := d.run("export", id, "--out", t.TempDir())
+	if status != 0 || !strings.Contains(errOut, "record each result (rightsdesk reopen "+id+", then rightsdesk work "+id+" ITEM RESULT)") {
+		t.Errorf("export: %d %s", status, errOut)
+	}
+}

@@ -292,6 +292,15 @@ var legalClaimsFor = map[cases.Right]string{
 	cases.RightObjection:   "Art. 21(1) GDPR",
 }
 
+// reopenFirst is what a gap's command needs first on a closed case,
+// where work is refused until it is reopened.
+func (p *packetCase) reopenFirst() string {
+	if p.st.Outcome == "" {
+		return ""
+	}
+	return fmt.Sprintf("rightsdesk reopen %s, then ", p.c.ID)
+}
+
 // workStatements fills the final letter's statements from the work list:
 // one per worked item, and a blocking gap for an empty list or open items
 // (WORK.md: only fulfilled, partially-fulfilled and no-data answer item by
@@ -307,18 +316,15 @@ func (p *packetCase) workStatements(d *letterData, f *facts) {
 		if p.c.Right == cases.RightObjection || p.c.Right == cases.RightWithdrawConsent {
 			// A purpose cannot be added to one case (work --add-system
 			// refuses it): it comes from the register.
-			reopen := ""
-			if st.Outcome != "" {
-				reopen = fmt.Sprintf("rightsdesk reopen %s, then ", p.c.ID)
-			}
+			reopen := p.reopenFirst()
 			f.caseGap("work", fmt.Sprintf("the case has no work list (its rules name no purposes for %s requests): the letter cannot say what was stopped; "+
 				"add the purpose to the register (rightsdesk controllers %s edit), re-apply it to the case (%srightsdesk rebaseline %s) and record each result, "+
 				"or, if no such purpose uses the subject's data, close the case as no-data",
 				p.c.Right, p.c.Controller, reopen, p.c.ID), fmt.Sprintf("rightsdesk rebaseline %s", p.c.ID), true, "")
 			return
 		}
-		f.caseGap("work", fmt.Sprintf("the case has no work list (its rules name no systems for %s requests): the letter cannot say what was done; add what was searched (rightsdesk work %s --add-system NAME) and record each result",
-			p.c.Right, p.c.ID), fmt.Sprintf("rightsdesk work %s --add-system NAME", p.c.ID), true, "")
+		f.caseGap("work", fmt.Sprintf("the case has no work list (its rules name no systems for %s requests): the letter cannot say what was done; add what was searched (%srightsdesk work %s --add-system NAME) and record each result",
+			p.c.Right, p.reopenFirst(), p.c.ID), fmt.Sprintf("rightsdesk work %s --add-system NAME", p.c.ID), true, "")
 		return
 	}
 	var open []string
@@ -337,7 +343,7 @@ func (p *packetCase) workStatements(d *letterData, f *facts) {
 		}
 	}
 	if len(open) > 0 {
-		f.caseGap("work", fmt.Sprintf("open work items: %s: record each result (rightsdesk work %s ITEM RESULT)", strings.Join(open, ", "), p.c.ID),
+		f.caseGap("work", fmt.Sprintf("open work items: %s: record each result (%srightsdesk work %s ITEM RESULT)", strings.Join(open, ", "), p.reopenFirst(), p.c.ID),
 			fmt.Sprintf("rightsdesk work %s ITEM RESULT", p.c.ID), true, "")
 	}
 }
