@@ -313,6 +313,9 @@ func (p *packetCase) workStatements(d *letterData, f *facts) {
 		return
 	}
 	if len(st.Work) == 0 {
+		if p.c.Right == cases.RightComplaint {
+			return // a complaint has no work list: its answer is the close's reasons
+		}
 		if p.c.Right == cases.RightObjection || p.c.Right == cases.RightWithdrawConsent {
 			// A purpose cannot be added to one case (work --add-system
 			// refuses it): it comes from the register.
