@@ -37,6 +37,7 @@ func (a *app) execute(args []string) int {
 	if args == nil {
 		args = []string{} // cobra reads os.Args when given nil
 	}
+	args = a.commandFirst(args)
 	a.args = args
 	defer func() {
 		if a.client != nil {
@@ -117,6 +118,45 @@ func (a *app) newRootFor(args []string) *cobra.Command {
 	}
 	a.addCommands(root, all)
 	return root
+}
+
+// commandFirst moves the command to the front when flags come before it
+// ("rightsdesk --json list"): cobra would take a flag it does not know at
+// the root for one with a value, and the command for that value. The
+// value of a flag the root knows is skipped; a word after a flag it does
+// not know is the command when it names one (list --status new: "new"
+// names none). -- ends the search.
+func (a *app) commandFirst(args []string) []string {
+	if len(args) == 0 || !strings.HasPrefix(args[0], "-") {
+		return args
+	}
+	root := a.bareRoot()
+	names := []string{"help", "completion"}
+	for _, c := range a.commands() {
+		names = append(names, c.name)
+	}
+	for i := 0; i < len(args); i++ {
+		arg := args[i]
+		switch {
+		case arg == "--":
+			return args
+		case strings.HasPrefix(arg, "-"):
+			if strings.Contains(arg, "=") {
+				continue
+			}
+			name := strings.TrimLeft(arg, "-")
+			f := root.Flags().Lookup(name)
+			if f == nil && len(name) == 1 && !strings.HasPrefix(arg, "--") {
+				f = root.Flags().ShorthandLookup(name)
+			}
+			if f != nil && f.Value.Type() != "bool" {
+				i++ // its value
+			}
+		case slices.Contains(names, arg):
+			return append(append([]string{arg}, args[:i]...), args[i+1:]...)
+		}
+	}
+	return args
 }
 
 // bareRoot is the root command with its flags and groups, and no command.

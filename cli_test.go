@@ -112,6 +112,17 @@ func TestFlagsAnywhere(t *testing.T) {
 	if tags := ev["tags"].([]any); len(tags) != 3 || tags[0] != "vip" || tags[1] != "press" || tags[2] != "--draft" || !strings.HasPrefix(ev["at"].(string), "2026-03-03") {
 		t.Errorf("tagged %v at %v", ev["tags"], ev["at"])
 	}
+	// Flags before the command, a switch among them: the same command.
+	for _, args := range [][]string{{"--json", "list"}, {"--all", "--json", "list", "--db", d.db}, {"--status", "new", "--json", "list"},
+		{"--db", d.db, "--json", "show", id}} {
+		if !slices.Contains(args, "--db") {
+			args = append(args, "--db", d.db)
+		}
+		status, out, errOut := runCLI(t, d.env, args...)
+		if status != 0 || !strings.Contains(out, `"id":"`+id+`"`) || strings.Count(out, "\n") != 1 {
+			t.Errorf("%v: %d %q %q", args, status, out, errOut)
+		}
+	}
 }
 
 func TestNoCommandStartsTheApp(t *testing.T) {
