@@ -314,8 +314,17 @@ func (a *app) runList(o listOptions) int {
 		err = st.List(f, now, func(s *cases.Summary, _ func() []byte) error {
 			fmt.Fprintf(&out, "%-16s %-12s %-18s %-13s %-14s %s\n", s.ID, cases.Printable(s.Controller), s.Right, s.Status,
 				cases.Countdown(s, now), cases.Printable(s.SubjectName))
+			n++
 			return nil
 		})
+	}
+	if err == nil && n == 0 && o.controller != "" {
+		// Checked only for an empty list, so that a list pays nothing
+		// for it: an organisation with cases is known.
+		if uerr := knownOrganisation(st, o.controller); uerr != nil {
+			out.release()
+			return a.fail(exitUsage, fmt.Errorf("list: --controller: %w", uerr))
+		}
 	}
 	if err != nil {
 		out.release()
@@ -326,6 +335,24 @@ func (a *app) runList(o listOptions) int {
 	}
 	out.printTo(a.stdout)
 	return exitOK
+}
+
+// knownOrganisation refuses an organisation the database has no register
+// of (in team mode: none of the caller's).
+func knownOrganisation(st storage.Service, id string) error {
+	versions, err := st.CurrentRegisters()
+	if err != nil {
+		return nil // the list itself read fine: nothing to say of the name
+	}
+	var ids []string
+	for _, v := range versions {
+		if v.Register == id {
+			return nil
+		}
+		ids = append(ids, v.Register)
+	}
+	slices.Sort(ids)
+	return fmt.Errorf("unknown organisation %q (known: %s)", cases.Printable(id), strings.Join(ids, ", "))
 }
 
 // chunks keeps a command's output until it is printed, in pieces of

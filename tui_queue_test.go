@@ -165,3 +165,20 @@ func TestListUnanswered(t *testing.T) {
 		t.Errorf("sent, the case is not overdue:\n%s", out)
 	}
 }
+
+// TestListOfAnUnknownOrganisation: list --controller with an organisation
+// the database has no register of is bad input (CLI.md: exit 2), while a
+// known organisation without cases lists none, exit 0.
+func TestListOfAnUnknownOrganisation(t *testing.T) {
+	d := newDesk(t, "2026-04-10T12:00:00Z")
+	d.add("--controller", "crisp", "--right", "access", "--received", "2026-03-02")
+	for _, args := range [][]string{{"list", "--controller", "nope"}, {"list", "--controller", "nope", "--json"}} {
+		status, out, errOut := d.run(args...)
+		if status != 2 || out != "" || !strings.Contains(errOut, `unknown organisation "nope" (known: callrix, closeq, crisp, crmsoftware, crystalqore)`) {
+			t.Errorf("%v: %d %q %q", args, status, out, errOut)
+		}
+	}
+	if status, out, errOut := d.run("list", "--controller", "callrix", "--json"); status != 0 || out != "[]\n" {
+		t.Errorf("a known organisation without cases: %d %q %q", status, out, errOut)
+	}
+}
