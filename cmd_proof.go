@@ -10,6 +10,7 @@ import (
 	"time"
 
 	"github.com/spf13/cobra"
+	"golang.org/x/mod/sumdb/note"
 
 	"rightsdesk/cases"
 	"rightsdesk/etcdstore"
@@ -244,6 +245,11 @@ func isPath(s string) bool {
 }
 
 func (a *app) runVerifyProof(path, key string) int {
+	if key != "" {
+		if _, err := note.NewVerifier(strings.TrimSpace(key)); err != nil {
+			return a.fail(exitUsage, fmt.Errorf("verify: --key: not a public key as rightsdesk checkpoint prints one (%v)", err))
+		}
+	}
 	files, err := readFileSet(path)
 	if err != nil {
 		return a.fail(exitRefused, fmt.Errorf("verify: %w", err))

@@ -377,6 +377,9 @@ func TestVerifyShowsAPacketOrRecordChangedAfterExport(t *testing.T) {
 	if status, got, errOut := runCLI(t, env, "verify", path, "--key", key); status != 0 || !strings.Contains(got, "are the ones sealed") {
 		t.Fatalf("verify of the untouched packet: %d %s %s", status, got, errOut)
 	}
+	if status, got, errOut := runCLI(t, env, "verify", path, "--key", "not-a-key"); status != 2 || got != "" || !strings.Contains(errOut, "--key: not a public key") {
+		t.Errorf("verify with a key that is no key: %d %q %q", status, got, errOut)
+	}
 	// Unzipped into a folder of another name: the same files pass.
 	dir := filepath.Join(t.TempDir(), "what-we-sent")
 	for name, data := range files {

@@ -151,12 +151,14 @@ func (a *app) storeFailure(err error) int {
 	var conflict *storage.Conflict
 	var notFound *storage.NotFound
 	var missing *storage.NoDatabaseError
+	var bad *server.BadRequest
 	switch {
 	case a.isForbidden(err):
 		return a.fail(exitRefused, err)
 	case errors.As(err, &refused), errors.As(err, &conflict):
 		return a.fail(exitRefused, refusalWords(err, nil))
-	case errors.As(err, &notFound), errors.Is(err, storage.ErrSameFile), errors.As(err, &missing):
+	case errors.As(err, &notFound), errors.Is(err, storage.ErrSameFile), errors.Is(err, storage.ErrOtherDatabase), errors.As(err, &missing),
+		errors.As(err, &bad):
 		return a.fail(exitUsage, err)
 	}
 	// Busy, damaged, foreign, newer, or the file system failing.

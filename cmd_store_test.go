@@ -427,4 +427,14 @@ func TestRestoreFromTheCommandLine(t *testing.T) {
 	if status, _, errOut := d.run("restore", d.db); status != 2 || !strings.Contains(errOut, "is the database itself") {
 		t.Errorf("restore of the database onto itself: %d %q", status, errOut)
 	}
+	// Another database's backup is bad input too (exit 2), nothing replaced.
+	other := newDesk(t, "2026-03-10T12:00:00Z")
+	other.add("--controller", "crisp", "--right", "access", "--received", "2026-03-02")
+	theirs := filepath.Join(t.TempDir(), "theirs.db")
+	if status, _, errOut := other.run("backup", theirs); status != 0 {
+		t.Fatal(errOut)
+	}
+	if status, _, errOut := d.run("restore", theirs); status != 2 || !strings.Contains(errOut, "is a backup of another database") {
+		t.Errorf("restore of another database's backup: %d %q", status, errOut)
+	}
 }

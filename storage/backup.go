@@ -100,6 +100,10 @@ func CheckpointsOf(dest string) string { return dest + ".checkpoints.json" }
 // error (exit 2), not a failure of the file.
 var ErrSameFile = errors.New("is the database itself")
 
+// ErrOtherDatabase is a backup given to restore that is of another
+// database: bad input, nothing is replaced.
+var ErrOtherDatabase = errors.New("backup of another database")
+
 // notTheDatabase refuses a dest that is the same file as the database,
 // comparing the opened files (device and inode), so that links and other
 // spellings of the path are caught. A dest that does not exist yet, or

@@ -63,7 +63,7 @@ func (s *Store) Restore(from string, now time.Time) (KeyEvent, error) {
 		var liveID string
 		if s.view(func(tx kv.Tx) error { liveID = databaseID(tx); return nil }) == nil &&
 			liveID != "" && backupID != liveID {
-			return ev, fmt.Errorf("restore: %s is a backup of another database (%s); this one is %s", from, backupID, liveID)
+			return ev, fmt.Errorf("restore: %s is a %w (%s); this one is %s", from, ErrOtherDatabase, backupID, liveID)
 		}
 	}
 	tmp := s.path + ".restoring"
