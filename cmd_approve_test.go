@@ -9,6 +9,10 @@ import (
 	"slices"
 	"strings"
 	"testing"
+	"time"
+
+	"rightsdesk/cases"
+	"rightsdesk/storage"
 )
 
 // Four eyes before a letter leaves (WORK.md, "Approval"), through the
@@ -209,4 +213,23 @@ func readRecordJSON(t *testing.T, dir string) map[string]any {
 		t.Fatal(err)
 	}
 	return v
+}
+
+// TestALetterLeavesUnderTheRegisterStoredWhenItLeaves: the approval a
+// letter needs is the stored register's when it is sent, whatever the
+// caller read: a sent event completed from a register read before it
+// changed (an app open since, or a client saying none) is refused.
+func TestALetterLeavesUnderTheRegisterStoredWhenItLeaves(t *testing.T) {
+	personalOnly(t, "the store is opened in-process, as the app holds it")
+	d := newDesk(t, "2026-03-10T12:00:00Z")
+	approvalRegister(t, d, "")
+	id := d.refusedCase("anna", "bob")
+	approvalRegister(t, d, `"refusal"`) // after the export, while an app was open
+	st := storage.Open(d.db, storage.Options{})
+	defer st.Close()
+	sent := cases.Event{Kind: cases.EventSent, Letter: cases.LetterFinal, Channel: cases.ChannelEmail, Actor: "bob"}
+	_, err := st.Do(id, []storage.Action{{Event: sent, IfRevision: storage.NoRevision}}, time.Date(2026, 3, 10, 13, 0, 0, 0, time.UTC))
+	if err == nil || !strings.Contains(err.Error(), "needs approval before it leaves") {
+		t.Fatalf("a letter sent under the register read before it changed: %v", err)
+	}
 }

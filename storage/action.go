@@ -8,9 +8,11 @@ import (
 	"io"
 	"os"
 	"strings"
+	"sync"
 	"time"
 
 	"rightsdesk/cases"
+	"rightsdesk/cases/register"
 	"rightsdesk/storage/kv"
 )
 
@@ -119,6 +121,15 @@ func doTx(tx kv.Tx, id string, a Action, now time.Time) (*Result, error) {
 		}
 		if ev.At, err = cases.ParseWhen(a.At, loc, now); err != nil {
 			return nil, &cases.Refused{Field: "at", Reason: fmt.Sprintf("when it happened: %v", err)}
+		}
+	}
+	if ev.Kind == cases.EventSent {
+		// The conditions a letter leaving must meet are the register's as
+		// stored when it leaves (WORK.md), whatever the caller read: an
+		// app open since before the register changed, or a client that
+		// says none.
+		if err := storedApproval(tx, id, &ev); err != nil {
+			return nil, err
 		}
 	}
 	// An approval's evidence (the controller's sign-off) is stored as an
@@ -285,4 +296,32 @@ func applyTx(tx kv.Tx, id string, ev cases.Event, ifRevision int, now time.Time)
 		return nil, err
 	}
 	return &Result{Event: done, Warnings: warnings, Revision: rec.Revision, View: cases.NewView(rec.Case, st, rec.Revision, true)}, nil
+}
+
+// approvalConditions caches each register version's approval conditions
+// (by its SHA-256).
+var approvalConditions sync.Map
+
+// storedApproval adds to a sent event's approval conditions those of the
+// case's organisation's current stored register: a caller may ask for more
+// (a register laid over for one command), never for less.
+func storedApproval(tx kv.Tx, id string, ev *cases.Event) error {
+	rec, err := loadRecord(tx, id)
+	if err != nil {
+		return err
+	}
+	v, ok, err := currentVersion(tx, rec.Case.Controller)
+	if err != nil || !ok {
+		return err
+	}
+	stored, ok := approvalConditions.Load(v.SHA256)
+	if !ok {
+		r, err := register.ParseRegister(rec.Case.Controller+".toml", v.TOML)
+		if err != nil {
+			return fmt.Errorf("the register of %s: %w", rec.Case.Controller, err)
+		}
+		stored, _ = approvalConditions.LoadOrStore(v.SHA256, cases.ConditionsOf(r.ApprovalConditions()))
+	}
+	ev.Approval = (cases.ConditionsOf(ev.Approval) | stored.(cases.Conditions)).List()
+	return nil
 }
