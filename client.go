@@ -64,7 +64,7 @@ func (a *app) resolveMode(cmd *cobra.Command, args []string) error {
 	if demo := cmd.Flags().Lookup("demo"); demo != nil && demo.Changed {
 		return nil // the terminal app on the demo database: the user's own file
 	}
-	if cmd.Name() == "verify" && len(args) == 1 && isPath(args[0]) {
+	if verifiesPacket(cmd, args) {
 		return nil // verify PACKET reads the packet alone, offline
 	}
 	cfg, err := loadConfig(a.getenv)

@@ -32,7 +32,7 @@ func (a *app) databaseFirst(cmd *cobra.Command, args []string) error {
 	if store := cmd.Flags().Lookup("store"); store != nil && store.Changed {
 		return nil // a server's replica, loaded from its cluster when missing
 	}
-	if cmd.Name() == "verify" && len(args) == 1 && isPath(args[0]) {
+	if verifiesPacket(cmd, args) {
 		return nil // verify PACKET reads the packet alone, offline
 	}
 	path := a.dbPath(flag.Value.String())

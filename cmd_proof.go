@@ -10,6 +10,7 @@ import (
 	"time"
 
 	"github.com/spf13/cobra"
+	"github.com/spf13/pflag"
 	"golang.org/x/mod/sumdb/note"
 
 	"rightsdesk/cases"
@@ -219,14 +220,15 @@ that is an existing path is taken as PACKET. Exit 1 if a check fails.`
 	cmd.Example += "\n  rightsdesk verify ~/out/DSR-2026-000042-access.zip --key 'rightsdesk/4f…+1a2b3c4d+AbC…'"
 	key := cmd.Flags().String("key", "", "with PACKET: the public `KEY` to check the signature with")
 	args, run := cmd.Args, cmd.RunE
+	packet := verifiesPacket
 	cmd.Args = func(c *cobra.Command, as []string) error {
-		if len(as) == 1 && isPath(as[0]) {
+		if packet(c, as) {
 			return nil
 		}
 		return args(c, as)
 	}
 	cmd.RunE = func(c *cobra.Command, as []string) error {
-		if len(as) == 1 && isPath(as[0]) {
+		if packet(c, as) {
 			return a.runs(func([]string) int { return a.runVerifyProof(as[0], *key) })(c, as)
 		}
 		if *key != "" {
@@ -237,6 +239,19 @@ that is an existing path is taken as PACKET. Exit 1 if a check fails.`
 		return run(c, as)
 	}
 	return cmd
+}
+
+// verifiesPacket reports whether cmd is verify PACKET: verify with one
+// argument that is an existing path and no flag of the action (verify ID
+// --method e-mail, when a file of that name happens to be in the folder,
+// is the action).
+func verifiesPacket(cmd *cobra.Command, args []string) bool {
+	if cmd.Name() != "verify" || len(args) != 1 || !isPath(args[0]) {
+		return false
+	}
+	action := false
+	cmd.Flags().Visit(func(f *pflag.Flag) { action = action || (f.Name != "key" && f.Name != "db") })
+	return !action
 }
 
 func isPath(s string) bool {

@@ -566,3 +566,23 @@ func TestNotesAndTagsLeaveThePacketAlone(t *testing.T) {
 		t.Fatal("the identity verified left the acknowledgement's packet the same: its proof must cover it")
 	}
 }
+
+// TestVerifyIDBesideAFileOfItsName: verify ID --method is the identity
+// action even when the folder holds a file named like the case; and a
+// case record exported into a relative folder is printed in full.
+func TestVerifyIDBesideAFileOfItsName(t *testing.T) {
+	personalOnly(t, "the working folder is this process's")
+	d := newDesk(t, "2025-03-20T12:00:00Z")
+	id := d.add("--controller", "callrix", "--right", "access", "--received", "2025-03-03")
+	t.Chdir(t.TempDir())
+	if err := os.WriteFile(id, []byte("notes"), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	if status, out, errOut := d.run("verify", id, "--method", "e-mail"); status != 0 || !strings.Contains(out, "identity-verified recorded") {
+		t.Fatalf("verify ID --method beside a file of its name: %d %q %q", status, out, errOut)
+	}
+	status, out, errOut := d.run("export", id, "--record", "--out", "records")
+	if want, _ := filepath.Abs(filepath.Join("records", id+"-record")); status != 0 || strings.TrimSpace(out) != want {
+		t.Fatalf("export --record --out records: %d %q %q, want %s", status, out, errOut, want)
+	}
+}

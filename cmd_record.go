@@ -42,6 +42,9 @@ func (a *app) exportRecord(db, id, dir string, asJSON bool) int {
 	if dir == "" {
 		dir = filepath.Join(a.dataHome(), "rightsdesk", "records")
 	}
+	if abs, err := filepath.Abs(dir); err == nil {
+		dir = abs // the folder is printed in full, as a packet's path is
+	}
 	a.beginWrite()
 	out, head, err := writeRecord(a.cases(a.dbPath(db)), id, dir, a.clock.Now(), a.actor())
 	if err != nil {

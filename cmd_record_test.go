@@ -8,6 +8,7 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
+	"time"
 
 	"rightsdesk/storage"
 )
@@ -99,8 +100,9 @@ func TestCaseRecord(t *testing.T) {
 	var rec struct {
 		ChainHead string `json:"chain_head"`
 		Events    []struct {
-			Kind       string `json:"kind"`
-			LateRecord string `json:"late_record"`
+			Kind       string    `json:"kind"`
+			LateRecord string    `json:"late_record"`
+			RecordedAt time.Time `json:"recorded_at"`
 		}
 		Letters []struct{ Letter, To string }
 		Notes   []struct{ Text string }
@@ -110,8 +112,10 @@ func TestCaseRecord(t *testing.T) {
 	}
 	head, _ := newStoreFor(d).Get(id)
 	if rec.ChainHead != head.Head || len(rec.Events) != 5 || rec.Events[1].LateRecord != "recorded 7 days after it happened" ||
-		// Received at midnight on 2 March in Paris, entered on 10 March at noon UTC.
-		rec.Events[0].LateRecord != "recorded 8 days after it happened" || rec.Events[2].LateRecord != "" || len(rec.Letters) != 1 || rec.Letters[0].To != "m@example.org" || rec.Notes[0].Text != "called the subject" {
+		// Received at midnight on 2 March in Paris, entered on 10 March at
+		// noon UTC: the receipt is entered as found, never flagged late
+		// (as show), its recorded_at still says when.
+		rec.Events[0].LateRecord != "" || !rec.Events[0].RecordedAt.Equal(time.Date(2026, 3, 10, 12, 0, 0, 0, time.UTC)) || rec.Events[2].LateRecord != "" || len(rec.Letters) != 1 || rec.Letters[0].To != "m@example.org" || rec.Notes[0].Text != "called the subject" {
 		t.Fatalf("record: %+v (head %s)", rec, head.Head)
 	}
 	// Exporting the record is in the access log, not the timeline.

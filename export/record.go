@@ -200,7 +200,8 @@ func NewRecord(in RecordInput) (*CaseRecord, error) {
 			ev := e
 			re.Event = &ev
 		}
-		if late := e.RecordedAt.Sub(e.At); late > LateRecordAfter {
+		// The receipt is a fact entered as found (WORK.md), never late.
+		if late := e.RecordedAt.Sub(e.At); late > LateRecordAfter && e.Kind != cases.EventReceived {
 			re.LateRecord = fmt.Sprintf("recorded %s after it happened", recordSpan(late))
 		}
 		r.Events = append(r.Events, re)
