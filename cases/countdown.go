@@ -57,6 +57,10 @@ func Countdown(s *Summary, now time.Time) string {
 		return "paused"
 	case s.Clock == ClockAwaitingRestart:
 		return "awaiting"
+	case s.Clock == ClockStopped:
+		// An open case's clock stops only when the request is forwarded to
+		// the controller whose data they are: it owes no answer by a date.
+		return "forwarded"
 	}
 	return TimeLeft(s.EffectiveDueAt, now)
 }

@@ -31,3 +31,17 @@ func TestCountdownBeyondWhatDurationsHold(t *testing.T) {
 		}
 	}
 }
+
+// TestAForwardedCaseIsNotOverdue: an open case whose clock stopped when
+// the request was forwarded owes no answer by its old due date: its
+// countdown says forwarded, never OVERDUE, and it is not overdue.
+func TestAForwardedCaseIsNotOverdue(t *testing.T) {
+	now := time.Date(2026, 12, 1, 12, 0, 0, 0, time.UTC)
+	s := &Summary{Clock: ClockStopped, Status: StatusInProgress, EffectiveDueAt: now.Add(-72 * time.Hour)}
+	if got := Countdown(s, now); got != "forwarded" {
+		t.Errorf("countdown %q, want forwarded", got)
+	}
+	if s.Overdue(now) {
+		t.Error("a forwarded case is overdue")
+	}
+}
