@@ -355,8 +355,8 @@ func (f *form) intakeValues() cases.Values {
 }
 
 // currentFact is what the case holds now for an intake fact a correction
-// changes, short enough for a choice: the e-mail masked as everywhere
-// until revealed, a long text cut.
+// changes, short enough for a choice: the contact details masked as on
+// the case screen (r there reveals them, logged), a long text cut.
 func currentFact(d *caseDetail, name string) string {
 	c := d.loaded.Case
 	var v string
@@ -368,9 +368,13 @@ func currentFact(d *caseDetail, name string) string {
 			v = maskEmail(c.Subject.Email)
 		}
 	case "phone":
-		v = c.Subject.Phone
+		if c.Subject.Phone != "" {
+			v = maskPhone(c.Subject.Phone)
+		}
 	case "postal-address":
-		v = c.Subject.PostalAddress
+		if c.Subject.PostalAddress != "" {
+			v = maskAddress(c.Subject.PostalAddress)
+		}
 	case "identifier":
 		var ids []string
 		for _, k := range slices.Sorted(maps.Keys(c.Subject.Identifiers)) {

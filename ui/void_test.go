@@ -104,3 +104,16 @@ func TestCorrectionFormSaysWhatTheCaseHolds(t *testing.T) {
 		t.Errorf("the case's e-mail: %q", l.Case.Subject.Email)
 	}
 }
+
+// TestCorrectionFormMasksTheContactDetails: the correction form names
+// what the case holds with the contact details masked, as the case
+// screen does until r reveals them (a reveal is logged; this is not one).
+func TestCorrectionFormMasksTheContactDetails(t *testing.T) {
+	d := &caseDetail{loaded: &storage.Loaded{Case: &cases.Case{Subject: cases.Subject{Name: "Ana",
+		Email: "ana@example.org", Phone: "+33 6 12 34 56 78", PostalAddress: "12 rue de la Paix, 75002 Paris"}}}}
+	for name, clear := range map[string]string{"email": "ana@", "phone": "12 34 56", "postal-address": "rue de la Paix"} {
+		if got := currentFact(d, name); got == "" || strings.Contains(got, clear) {
+			t.Errorf("%s: %q shows %q", name, got, clear)
+		}
+	}
+}
