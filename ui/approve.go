@@ -132,7 +132,7 @@ func approvalLines(d *caseDetail, l *Letter, lk look) []string {
 		if l.SHA256 != e.Checksum {
 			b.label("", lk.styles.Error.Render("rebuilt now it differs (SHA-256 "+short(l.SHA256)+"): export it again"))
 		}
-		draft := "no: it may leave"
+		draft := "no: not a draft" // whether it may leave is the approval's, below
 		if e.Draft {
 			draft = lk.styles.Error.Render("yes: it cannot be approved until the gaps are filled and it is exported again")
 		}
@@ -241,6 +241,8 @@ func (m Model) approvalKey(msg tea.KeyPressMsg) (tea.Model, tea.Cmd) {
 		m.kase.approval = nil
 	case key.Matches(msg, k.Quit):
 		return m, tea.Quit
+	case key.Matches(msg, k.Help):
+		m.showHelp = true
 	case key.Matches(msg, k.Approve), key.Matches(msg, k.Reject):
 		act := &cases.ApproveAction
 		if key.Matches(msg, k.Reject) {

@@ -101,6 +101,21 @@ func TestGoldenApproval(t *testing.T) {
 	}
 }
 
+// TestTheApprovalScreenHelpsAndAsks: ? lists the approval screen's keys;
+// y opens the form whose question is about approving, not sending.
+func TestTheApprovalScreenHelpsAndAsks(t *testing.T) {
+	s, clk, ids := approvalFixture(t)
+	m := approvalModel(t, s, clk, 80, 24)
+	m.moveTo(ids[3])
+	m = press(t, m, "enter", "L")
+	if f := frame(press(t, m, "?")); !strings.Contains(f, "keys on a letter before it leaves") || !strings.Contains(f, "send back") {
+		t.Fatalf("? on the approval screen:\n%s", f)
+	}
+	if f := frame(press(t, m, "y", "enter")); !strings.Contains(f, "Record the approval of the final letter of "+ids[3]) || strings.Contains(f, "Send?") {
+		t.Fatalf("the approval's question:\n%s", f)
+	}
+}
+
 // TestApproveFromTheScreen: y asks, then records anna's approval of the
 // packet shown; the exporter would be refused.
 func TestApproveFromTheScreen(t *testing.T) {

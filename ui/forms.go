@@ -559,8 +559,12 @@ func (m *Model) confirmQuestion(f *form) string {
 		return fmt.Sprintf("Assign %s to %s?", shownCases(len(f.bulk)), cases.Printable(f.val("to")))
 	case "bulk-tag":
 		return fmt.Sprintf("Tag %s %s?", shownCases(len(f.bulk)), cases.Printable(f.val("tags")))
+	case "approve":
+		return fmt.Sprintf("Record the approval of the %s letter of %s, as exported?", f.val("letter"), id)
+	case "reject":
+		return fmt.Sprintf("Send the %s letter of %s back?", f.val("letter"), id)
 	}
-	return "Send?"
+	return "Record it?"
 }
 
 // shownCases names the cases a bulk form applies to, by their count.

@@ -68,15 +68,19 @@ func (m *Model) helpView() string {
 		"Filter: / then words, @NAME assignee, #TAG tag, id:VALUE; a case ID opens it."}
 	// On a narrow window rights and statuses are shortened: their key.
 	notes = append(notes, packed("Short forms: ", abbreviations(), m.width)...)
-	switch m.screen {
-	case screenCase:
+	switch {
+	case m.screen == screenCase && m.kase.approval != nil:
+		keys, title = m.keys.Approval, "a letter before it leaves"
+		notes = []string{"y records your approval of this exact packet (its SHA-256); x sends it back with why.",
+			"Who exported it or decided what it refuses cannot approve it."}
+	case m.screen == screenCase:
 		keys, title = m.kase.keys, "a case"
 		notes = []string{"Forms are sent at the revision they opened on; a colleague's change is named.",
 			"E-mail addresses are masked; r reveals this case's (logged)."}
-	case screenOverview:
+	case m.screen == screenOverview:
 		keys, title = m.overview.keys, "the overview"
 		notes = []string{"The figures are those of the register of requests (rightsdesk report)."}
-	case screenRegister:
+	case m.screen == screenRegister:
 		keys, title = m.overview.reg.keys, "a register"
 		notes = []string{"Gaps come first, each with the field to fill and an example value.",
 			"E hands the terminal to $VISUAL or $EDITOR on the register; the app resumes when it exits."}

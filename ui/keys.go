@@ -51,7 +51,7 @@ type QuickKeys struct {
 // ApprovalKeys are the approval screen's keys (approve.go).
 type ApprovalKeys struct {
 	Up, Down, PageUp, PageDown, Top, Bottom key.Binding
-	Approve, Reject, Back, Quit             key.Binding
+	Approve, Reject, Back, Help, Quit       key.Binding
 }
 
 // FilterKeys are the keys of the filter input beside the text it edits.
@@ -163,6 +163,7 @@ func DefaultKeys() KeyMap {
 			Approve: b("y", "approve", "y"),
 			Reject:  b("x", "send back", "x"),
 			Back:    b("esc", "back to the case", "esc"),
+			Help:    helpKey,
 			Quit:    quit,
 		},
 		Form: formKeys(),
@@ -349,5 +350,10 @@ func (k RegisterKeys) FullHelp() [][]key.Binding {
 
 // ShortHelp is the approval screen's footer.
 func (k ApprovalKeys) ShortHelp() []key.Binding {
-	return []key.Binding{k.Approve, k.Reject, brief(k.Down, "↑/↓", "scroll"), brief(k.Back, "", "back")}
+	return []key.Binding{k.Approve, k.Reject, brief(k.Down, "↑/↓", "scroll"), brief(k.Back, "", "back"), k.Help}
+}
+
+// FullHelp is the approval screen's help.
+func (k ApprovalKeys) FullHelp() [][]key.Binding {
+	return [][]key.Binding{{k.Approve, k.Reject, k.Up, k.Down, k.PageUp, k.PageDown, k.Top, k.Bottom, k.Back, k.Help, k.Quit}}
 }
