@@ -429,15 +429,25 @@ func (m Model) bulkForm(assign bool) Model {
 		m.err = "no cases shown"
 		return m
 	}
+	// Unfiltered, a bulk action is for the open cases: the closed ones
+	// are read into the queue only once scrolled to, and what a key does
+	// must not depend on where the cursor has been.
 	f := &form{bulkRevs: map[string]int{}}
+	scope := "all open cases"
+	if q.filtered() {
+		scope = "the filtered cases"
+	}
 	for _, i := range q.shown.flat() {
 		s := q.snap.rows.at(i)
+		if !q.filtered() && (s.Closed() || s.Voided) {
+			continue
+		}
 		f.bulk = append(f.bulk, s.ID)
 		f.bulkRevs[s.ID] = s.Revision
 	}
-	scope := "all cases"
-	if q.filtered() {
-		scope = "the filtered cases"
+	if len(f.bulk) == 0 {
+		m.err = "no open case shown"
+		return m
 	}
 	name, verb := "tag", "Tag"
 	if assign {

@@ -954,3 +954,28 @@ func TestInterruptClosesAForm(t *testing.T) {
 		t.Fatal("ctrl+c outside a form does not quit")
 	}
 }
+
+// TestBulkOnTheUnfilteredQueueIsForTheOpenCases: unfiltered, A is for the
+// open cases, the same before and after the closed cases were read into
+// the queue (by scrolling to its end), and says so.
+func TestBulkOnTheUnfilteredQueueIsForTheOpenCases(t *testing.T) {
+	m, s, clk, ids := formFixture(t)
+	if _, err := s.Apply(ids[1], cases.Event{Kind: cases.EventClosed, Outcome: cases.OutcomeWithdrawn, Actor: "eve"}, storage.NoRevision, clk.t); err != nil {
+		t.Fatal(err)
+	}
+	m = press(t, m, "esc")
+	m = drive(t, m, m.loadQueue("")())
+	count := func(m Model) int {
+		t.Helper()
+		m = press(t, m, "A")
+		if m.form == nil || !strings.Contains(m.form.title, "(all open cases)") || slices.Contains(m.form.bulk, ids[1]) {
+			t.Fatalf("A on the unfiltered queue:\n%s", frame(m))
+		}
+		return len(m.form.bulk)
+	}
+	before := count(m)
+	after := count(press(t, m, "G", "g"))
+	if before == 0 || after != before {
+		t.Errorf("A covers %d cases, then %d after G g; want the same open ones", before, after)
+	}
+}
