@@ -242,6 +242,7 @@ type form struct {
 	confirming bool   // the confirmation question is asked
 	bulk       []string
 	bulkRevs   map[string]int
+	bulkOpen   bool // the unfiltered queue's open cases, not the shown ones
 	// rev is the revision of the case when the form opened: what the user
 	// saw while filling it in, even if a colleague's change is merged into
 	// the screen meanwhile. A conflict rebases it on the reloaded case.

@@ -434,6 +434,7 @@ func (m Model) bulkForm(assign bool) Model {
 	// must not depend on where the cursor has been.
 	f := &form{bulkRevs: map[string]int{}}
 	scope := "all open cases"
+	f.bulkOpen = !q.filtered()
 	if q.filtered() {
 		scope = "the filtered cases"
 	}
@@ -566,9 +567,9 @@ func (m *Model) confirmQuestion(f *form) string {
 	case "extend":
 		return fmt.Sprintf("Extend %s although the notice would be late?", id)
 	case "bulk-assign":
-		return fmt.Sprintf("Assign %s to %s?", shownCases(len(f.bulk)), cases.Printable(f.val("to")))
+		return fmt.Sprintf("Assign %s to %s?", shownCases(len(f.bulk), f.bulkOpen), cases.Printable(f.val("to")))
 	case "bulk-tag":
-		return fmt.Sprintf("Tag %s %s?", shownCases(len(f.bulk)), cases.Printable(f.val("tags")))
+		return fmt.Sprintf("Tag %s %s?", shownCases(len(f.bulk), f.bulkOpen), cases.Printable(f.val("tags")))
 	case "approve":
 		return fmt.Sprintf("Record the approval of the %s letter of %s, as exported?", f.val("letter"), id)
 	case "reject":
@@ -577,12 +578,17 @@ func (m *Model) confirmQuestion(f *form) string {
 	return "Record it?"
 }
 
-// shownCases names the cases a bulk form applies to, by their count.
-func shownCases(n int) string {
-	if n == 1 {
-		return "the shown case"
+// shownCases names the cases a bulk form applies to, by their count: the
+// shown ones, or the open ones of the unfiltered queue.
+func shownCases(n int, open bool) string {
+	what := "shown"
+	if open {
+		what = "open"
 	}
-	return fmt.Sprintf("the %d shown cases", n)
+	if n == 1 {
+		return "the " + what + " case"
+	}
+	return fmt.Sprintf("the %d %s cases", n, what)
 }
 
 // menuLines lists every action of the case screen with its key.

@@ -344,8 +344,8 @@ func TestCountsInWords(t *testing.T) {
 		{ansi.Strip(m.moreBelow("keys", 12)), " · ↓ 12 more lines"},
 		{ansi.Strip(m.moreBelow(strings.Repeat("k", 70), 12)), " · ↓12"},
 		{m.moreBelow("keys", 0), ""},
-		{shownCases(1), "the shown case"},
-		{shownCases(3), "the 3 shown cases"},
+		{shownCases(1, false), "the shown case"}, {shownCases(2, true), "the 2 open cases"},
+		{shownCases(3, false), "the 3 shown cases"},
 	} {
 		if c.got != c.want {
 			t.Errorf("got %q, want %q", c.got, c.want)
