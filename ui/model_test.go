@@ -465,3 +465,17 @@ func filterResult(t *testing.T, cmd tea.Cmd) filterMsg {
 	t.Fatal("the command gives no filter result")
 	return filterMsg{}
 }
+
+// TestOverviewOfNoAnswers: with no answer yet the overview states no
+// on-time rate and no days to answer (a 0% reads as every answer late).
+func TestOverviewOfNoAnswers(t *testing.T) {
+	s := initialised(t, filepath.Join(t.TempDir(), "cases.db"), storage.Options{})
+	c := &clock{t: time.Date(2026, 4, 2, 18, 0, 0, 0, time.UTC)}
+	m := New(Options{Store: s, Clock: c, Actor: "anna", Title: "test", Tick: time.Millisecond, Poll: time.Millisecond})
+	m = drive(t, m, tea.WindowSizeMsg{Width: 80, Height: 24})
+	m = drive(t, m, m.loadQueue("")())
+	out := frame(drive(t, m, keyPress("v")))
+	if !strings.Contains(out, "answered none yet") || strings.Contains(out, "(0%)") || strings.Contains(out, "median 0.0") {
+		t.Errorf("the overview of no answers:\n%s", out)
+	}
+}

@@ -121,9 +121,15 @@ func (o overviewScreen) lines(width, height int, st Styles, now time.Time) []str
 	orgStart, orgs := len(lines), wrap(label("open by organisation")+" "+strings.Join(byOrg, " · "), width)
 	lines = append(lines, orgs...)
 	lines = append(lines, "")
-	add("%s %d, on time %d (%.0f%%), promise kept %d of %d", label("answered"), s.Answered, s.OnTime, 100*s.OnTimeRate,
-		s.PromisesKept, s.PromisesJudged)
-	add("%s median %.1f, 90th percentile %d", label("days to answer, paused days excluded:"), s.MedianDays, s.P90Days)
+	if s.Answered == 0 {
+		// No answer yet: no rate and no delay to state (a 0% would read
+		// as every answer late).
+		add("%s none yet: no on-time rate, no days to answer", label("answered"))
+	} else {
+		add("%s %d, on time %d (%.0f%%), promise kept %d of %d", label("answered"), s.Answered, s.OnTime, 100*s.OnTimeRate,
+			s.PromisesKept, s.PromisesJudged)
+		add("%s median %.1f, 90th percentile %d", label("days to answer, paused days excluded:"), s.MedianDays, s.P90Days)
+	}
 	add("%s %d (notice in time %d, late %d)", label("extensions"), s.Extensions, s.ExtensionsInForce, s.ExtensionsLate)
 	lines = append(lines, "")
 	// The chart's title and the current week always show: where the
