@@ -229,7 +229,8 @@ that is an existing path is taken as PACKET. Exit 1 if a check fails.`
 	}
 	cmd.RunE = func(c *cobra.Command, as []string) error {
 		if packet(c, as) {
-			return a.runs(func([]string) int { return a.runVerifyProof(as[0], *key) })(c, as)
+			asJSON, _ := c.Flags().GetBool("json")
+			return a.runs(func([]string) int { return a.runVerifyProof(as[0], *key, asJSON) })(c, as)
 		}
 		if *key != "" {
 			return a.runs(func([]string) int {
@@ -250,7 +251,7 @@ func verifiesPacket(cmd *cobra.Command, args []string) bool {
 		return false
 	}
 	action := false
-	cmd.Flags().Visit(func(f *pflag.Flag) { action = action || (f.Name != "key" && f.Name != "db") })
+	cmd.Flags().Visit(func(f *pflag.Flag) { action = action || (f.Name != "key" && f.Name != "db" && f.Name != "json") })
 	return !action
 }
 
@@ -259,7 +260,7 @@ func isPath(s string) bool {
 	return err == nil
 }
 
-func (a *app) runVerifyProof(path, key string) int {
+func (a *app) runVerifyProof(path, key string, asJSON bool) int {
 	if key != "" {
 		if _, err := note.NewVerifier(strings.TrimSpace(key)); err != nil {
 			return a.fail(exitUsage, fmt.Errorf("verify: --key: not a public key as rightsdesk checkpoint prints one (%v)", err))
@@ -295,6 +296,10 @@ func (a *app) runVerifyProof(path, key string) int {
 	}
 	if err != nil {
 		return a.fail(exitRefused, fmt.Errorf("verify %s: %w", path, err))
+	}
+	if asJSON {
+		return a.printJSON(map[string]any{"ok": true, "case": p.Case, "events": v.Events, "log": v.Checkpoint.Origin,
+			"size": v.Checkpoint.Size, "files": sealed, "key": v.KeySource, "test_key": v.Checkpoint.Test})
 	}
 	fmt.Fprintf(a.stdout, "ok: %d events of %s are in the log %s at size %d, signed; %s; checked with %s\n",
 		v.Events, cases.Printable(p.Case), cases.Printable(v.Checkpoint.Origin), v.Checkpoint.Size, sealed, v.KeySource)

@@ -377,6 +377,16 @@ func TestVerifyShowsAPacketOrRecordChangedAfterExport(t *testing.T) {
 	if status, got, errOut := runCLI(t, env, "verify", path, "--key", key); status != 0 || !strings.Contains(got, "are the ones sealed") {
 		t.Fatalf("verify of the untouched packet: %d %s %s", status, got, errOut)
 	}
+	var asJSON struct {
+		OK     bool   `json:"ok"`
+		Case   string `json:"case"`
+		Events int    `json:"events"`
+		Files  string `json:"files"`
+	}
+	if status, got, errOut := runCLI(t, env, "verify", path, "--key", key, "--json"); status != 0 || strings.Count(got, "\n") != 1 ||
+		json.Unmarshal([]byte(got), &asJSON) != nil || !asJSON.OK || asJSON.Case != id || asJSON.Events != 3 || !strings.Contains(asJSON.Files, "sealed") {
+		t.Errorf("verify --json: %d %q %q", status, got, errOut)
+	}
 	if status, got, errOut := runCLI(t, env, "verify", path, "--key", "not-a-key"); status != 2 || got != "" || !strings.Contains(errOut, "--key: not a public key") {
 		t.Errorf("verify with a key that is no key: %d %q %q", status, got, errOut)
 	}
