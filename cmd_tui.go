@@ -87,7 +87,14 @@ func (a *app) runTUI(db string, demo bool, color, registersDir string) int {
 			}
 			out := &ui.Exported{Path: res.Path, SHA256: res.SHA256, Draft: res.Draft, Controller: res.Controller}
 			for _, g := range res.Gaps {
-				out.Gaps = append(out.Gaps, g.Field)
+				switch {
+				case g.TOML != "":
+					out.Gaps = append(out.Gaps, g.Field)
+				case g.Fix != "":
+					out.CaseGaps = append(out.CaseGaps, g.Field+" ("+g.Fix+")")
+				default:
+					out.CaseGaps = append(out.CaseGaps, g.Field)
+				}
 			}
 			return out, nil
 		},

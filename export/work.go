@@ -327,7 +327,7 @@ func (p *packetCase) workStatements(d *letterData, f *facts) {
 			return
 		}
 		f.caseGap("work", fmt.Sprintf("the case has no work list (its rules name no systems for %s requests): the letter cannot say what was done; add what was searched (%srightsdesk work %s --add-system NAME) and record each result",
-			p.c.Right, p.reopenFirst(), p.c.ID), fmt.Sprintf("rightsdesk work %s --add-system NAME", p.c.ID), true, "")
+			p.c.Right, p.reopenFirst(), p.c.ID), fmt.Sprintf("%srightsdesk work %s --add-system NAME", p.reopenFirst(), p.c.ID), true, "")
 		return
 	}
 	var open []string
@@ -347,6 +347,6 @@ func (p *packetCase) workStatements(d *letterData, f *facts) {
 	}
 	if len(open) > 0 {
 		f.caseGap("work", fmt.Sprintf("open work items: %s: record each result (%srightsdesk work %s ITEM RESULT)", strings.Join(open, ", "), p.reopenFirst(), p.c.ID),
-			fmt.Sprintf("rightsdesk work %s ITEM RESULT", p.c.ID), true, "")
+			fmt.Sprintf("%srightsdesk work %s ITEM RESULT", p.reopenFirst(), p.c.ID), true, "")
 	}
 }

@@ -471,8 +471,11 @@ func (m Model) exportPacket(id string, kind cases.LetterKind) tea.Cmd {
 			lines = append(lines, "DRAFT: the letter lacks facts; fill them (the case screen lists each) and export again")
 		}
 		if len(res.Gaps) > 0 {
-			lines = append(lines, fmt.Sprintf("facts this letter lacks (%d): %s (O shows the register, E there edits it: rightsdesk controllers %s edit)",
+			lines = append(lines, fmt.Sprintf("facts the register lacks (%d): %s (O shows the register, E there edits it: rightsdesk controllers %s edit)",
 				len(res.Gaps), strings.Join(res.Gaps, ", "), res.Controller))
+		}
+		if len(res.CaseGaps) > 0 {
+			lines = append(lines, fmt.Sprintf("facts the case lacks (%d): %s", len(res.CaseGaps), strings.Join(res.CaseGaps, "; ")))
 		}
 		return exportedMsg{lines: lines, reload: true}
 	}

@@ -979,3 +979,18 @@ func TestBulkOnTheUnfilteredQueueIsForTheOpenCases(t *testing.T) {
 		t.Errorf("A covers %d cases, then %d after G g; want the same open ones", before, after)
 	}
 }
+
+// TestExportNoticeSaysWhoseFactsAreMissing: after an export, the facts the
+// case lacks are named with their command, apart from the register's (O
+// and E there), never sent to the register.
+func TestExportNoticeSaysWhoseFactsAreMissing(t *testing.T) {
+	m, _, _, ids := formFixture(t)
+	m.opt.Export = func(id string, kind cases.LetterKind) (*Exported, error) {
+		return &Exported{Path: "/packets/" + id + ".zip", SHA256: strings.Repeat("ab", 32), Draft: true,
+			CaseGaps: []string{"work (rightsdesk reopen " + id + ", then rightsdesk work " + id + " ITEM RESULT)"}, Controller: "crisp"}, nil
+	}
+	out := frame(press(t, m, "e", "enter"))
+	if !strings.Contains(out, "facts the case lacks (1): work (rightsdesk reopen "+ids[0]) || strings.Contains(out, "O shows the register") {
+		t.Fatalf("the notice:\n%s", out)
+	}
+}

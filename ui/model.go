@@ -88,6 +88,7 @@ type Exported struct {
 	Path, SHA256 string
 	Draft        bool
 	Gaps         []string // the register fields missing or general
+	CaseGaps     []string // what the case lacks, each with the command that fills it
 	Controller   string
 }
 
