@@ -546,6 +546,15 @@ func (m *Model) confirmQuestion(f *form) string {
 		if g := f.get("ground"); g != nil && len(g.values()) > 0 {
 			q += " (" + strings.Join(g.values(), ", ") + ")"
 		}
+		switch cases.Outcome(f.val("outcome")) {
+		case cases.OutcomeFulfilled, cases.OutcomePartiallyFulfilled, cases.OutcomeNoData:
+			// These answer item by item: an open item makes the letter a
+			// DRAFT, and a closed case takes no work until reopened.
+			if n := openItems(m.kase.detail); n > 0 {
+				return fmt.Sprintf("%s? %s still open: its letter stays a DRAFT, and recording %s means reopening it.",
+					q, cases.Plural(n, "work item"), map[bool]string{true: "it", false: "them"}[n == 1])
+			}
+		}
 		return q + "?"
 	case "reopen":
 		return fmt.Sprintf("Reopen %s (%s)?", id, f.val("reason"))
@@ -576,6 +585,19 @@ func (m *Model) confirmQuestion(f *form) string {
 		return fmt.Sprintf("Send the %s letter of %s back?", f.val("letter"), id)
 	}
 	return "Record it?"
+}
+
+// openItems counts the case's work items with no result.
+func openItems(d *caseDetail) int {
+	n := 0
+	if d != nil && d.state != nil {
+		for i := range d.state.Work {
+			if d.state.Work[i].Open() {
+				n++
+			}
+		}
+	}
+	return n
 }
 
 // shownCases names the cases a bulk form applies to, by their count: the

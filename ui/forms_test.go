@@ -994,3 +994,18 @@ func TestExportNoticeSaysWhoseFactsAreMissing(t *testing.T) {
 		t.Fatalf("the notice:\n%s", out)
 	}
 }
+
+// TestClosingWithOpenItemsSaysWhatFollows: closing as fulfilled while
+// work items are open asks with how many, that the letter stays a DRAFT
+// and that recording them means reopening.
+func TestClosingWithOpenItemsSaysWhatFollows(t *testing.T) {
+	m, _, _, _ := formFixture(t)
+	st := *m.kase.detail.state
+	st.Work = []cases.WorkItem{{ID: "crm"}, {ID: "backups"}} // no result: open
+	m.kase.detail.state = &st
+	n := openItems(m.kase.detail)
+	out := frame(press(t, m, "c", "enter"))
+	if !strings.Contains(out, cases.Plural(n, "work item")+" still open") || !strings.Contains(out, "DRAFT") {
+		t.Fatalf("the close question:\n%s", out)
+	}
+}
