@@ -139,6 +139,19 @@ func (c *indexChunk) grown(rows int) *indexChunk {
 	return g
 }
 
+// ShortRights and ShortStatuses are the short forms of the queue's narrow
+// columns: words a DPO reads without a key (a right as what the subject
+// asks to do, a status as where the case stands). The filter finds a case
+// by them as by the full words.
+var (
+	ShortRights = map[Right]string{RightAccess: "access", RightRectification: "rectify",
+		RightErasure: "erase", RightRestriction: "restrict", RightPortability: "port",
+		RightObjection: "object", RightAutomatedDecision: "auto-dec", RightWithdrawConsent: "withdraw",
+		RightComplaint: "complain"}
+	ShortStatuses = map[Status]string{StatusNew: "new", StatusAwaitingID: "wait ID",
+		StatusAwaitingInfo: "wait info", StatusInProgress: "working", StatusClosed: "closed"}
+)
+
 // NewFilterIndex indexes rows, row i in slot i (the queue's order, for
 // Match); it does not keep the slice.
 func NewFilterIndex(rows []Summary) *FilterIndex { return NewFilterIndexOf([][]Summary{rows}) }
@@ -280,6 +293,17 @@ func (c *indexChunk) add(j int, s *Summary, buf []byte) []byte {
 	c.nameMask[j] = bytesMask(c.name[j])
 
 	buf = append(append(append(buf[:0], s.Right...), ' '), s.Status...)
+	// The short forms the queue's narrow columns show are found too: a
+	// DPO types what the screen says.
+	if short := ShortRights[s.Right]; short != "" && short != string(s.Right) {
+		buf = appendFold(append(buf, ' '), short)
+	}
+	if short := ShortStatuses[s.Status]; short != "" && short != string(s.Status) {
+		buf = appendFold(append(buf, ' '), short)
+	}
+	if s.AnswerNotSent() {
+		buf = append(buf, " answer not sent"...)
+	}
 	for _, t := range s.Tags {
 		buf = appendFold(append(buf, ' '), t)
 	}

@@ -295,3 +295,21 @@ func BenchmarkFilter100k(b *testing.B) {
 		ix.Match("kowal", nil)
 	}
 }
+
+// TestFilterFindsTheShortForms: the words the queue's narrow columns show
+// (erase, working, not sent) find their cases as the full words do.
+func TestFilterFindsTheShortForms(t *testing.T) {
+	ix := NewFilterIndex([]Summary{
+		{ID: "DSR-2026-000001", SubjectName: "Zofia Nowak", Right: RightErasure, Status: StatusInProgress},
+		{ID: "DSR-2026-000002", SubjectName: "Jan Kowalski", Right: RightRectification, Status: StatusNew},
+		{ID: "DSR-2026-000003", SubjectName: "Anna Ćwik", Right: RightAutomatedDecision, Status: StatusAwaitingID},
+	})
+	for _, c := range []struct{ query, want string }{
+		{"erasure", "1"}, {"erase", "1"}, {"working", "1"}, {"rectify", "2"}, {"auto-dec", "3"}, {"wait", "3"},
+		{"erase working", "1"}, {"erase new", ""},
+	} {
+		if got := ranks(ix, c.query); got != c.want {
+			t.Errorf("%q: rows %s, want %s", c.query, got, c.want)
+		}
+	}
+}

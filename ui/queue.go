@@ -115,12 +115,8 @@ func idWidth(all []cases.Summary) int {
 // without a key (a right as what the subject asks to do, a status as where
 // the case stands), each at most as wide as its column (layout).
 var (
-	shortRights = map[cases.Right]string{cases.RightAccess: "access", cases.RightRectification: "rectify",
-		cases.RightErasure: "erase", cases.RightRestriction: "restrict", cases.RightPortability: "port",
-		cases.RightObjection: "object", cases.RightAutomatedDecision: "auto-dec", cases.RightWithdrawConsent: "withdraw",
-		cases.RightComplaint: "complain"}
-	shortStatuses = map[cases.Status]string{cases.StatusNew: "new", cases.StatusAwaitingID: "wait ID",
-		cases.StatusAwaitingInfo: "wait info", cases.StatusInProgress: "working", cases.StatusClosed: "closed"}
+	shortRights   = cases.ShortRights   // the filter finds them too
+	shortStatuses = cases.ShortStatuses // idem
 	shortOutcomes = map[cases.Outcome]string{cases.OutcomePartiallyFulfilled: "partial", cases.OutcomeFulfilled: "fulfilled"}
 )
 
