@@ -44,12 +44,12 @@ func applyTo(c *Case, st *State, event Event, now time.Time) (Event, []string, e
 		return Event{}, nil, err
 	}
 	if ev.At.After(now) {
-		return Event{}, nil, refused("%s at %s is in the future", ev.Kind, ev.At.In(loc).Format(time.RFC3339))
+		return Event{}, nil, refuse("at", "%s at %s is in the future", ev.Kind, ev.At.In(loc).Format(time.RFC3339))
 	}
 	day := DateOf(ev.At, loc)
 	receipt := st.Deadlines.ReceiptDate
 	if day.Before(receipt) {
-		return Event{}, nil, refused("%s on %s is before the receipt date %s", ev.Kind, day, receipt)
+		return Event{}, nil, refuse("at", "%s on %s is before the receipt date %s", ev.Kind, day, receipt)
 	}
 	if late := now.Sub(ev.At); ev.Kind != EventReceived && ev.Kind != EventPurged && late > st.Rules.Backdate() &&
 		strings.TrimSpace(ev.Late) == "" {

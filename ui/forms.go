@@ -172,6 +172,12 @@ func (m Model) formKey(msg tea.KeyPressMsg) (tea.Model, tea.Cmd) {
 // value its action cannot read, and after its question where it asks one.
 func (m Model) submit() (tea.Model, tea.Cmd) {
 	f, d := m.form, m.kase.detail
+	if d != nil && f.action != nil && len(f.bulk) == 0 {
+		if _, err := f.when(d, d.now(m.opt.Clock.Now())); err != nil {
+			m.formFailed(err)
+			return m, nil
+		}
+	}
 	if i := f.missing(); i >= 0 {
 		m.form = f.clone()
 		m.form.focus, m.form.refused = i, f.fields[i].key

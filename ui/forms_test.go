@@ -1009,3 +1009,18 @@ func TestClosingWithOpenItemsSaysWhatFollows(t *testing.T) {
 		t.Fatalf("the close question:\n%s", out)
 	}
 }
+
+// TestADateBeforeTheReceiptIsRefusedOnItsField: a time before the
+// receipt is refused on "when", before the form asks why it is late
+// (such a time is never recorded, late or not).
+func TestADateBeforeTheReceiptIsRefusedOnItsField(t *testing.T) {
+	m, _, _, _ := formFixture(t)
+	m = press(t, m, "v", "=e-mail")
+	for i := 0; i < 5 && m.form.fields[m.form.focus].key != "when"; i++ {
+		m = press(t, m, "tab")
+	}
+	m = press(t, m, "=2026-02-01", "enter")
+	if m.form == nil || !strings.Contains(m.err, "before the receipt date") || m.form.refused != "when" || m.form.fields[m.form.focus].key != "when" {
+		t.Fatalf("a date before the receipt: %q\n%s", m.err, frame(m))
+	}
+}

@@ -307,19 +307,37 @@ func whenOf(s string, loc *time.Location, now time.Time) (time.Time, error) {
 	return cases.ParseWhen(s, loc, now)
 }
 
+// when reads the form's "when" and refuses, on that field, a time that
+// cannot be: unreadable, in the future, or before the receipt date (asked
+// before why it is late, which such a time never needs).
+func (f *form) when(d *caseDetail, now time.Time) (time.Time, error) {
+	x := f.get("when")
+	if x == nil {
+		return time.Time{}, nil
+	}
+	loc := zone(d.state.Rules.Zone)
+	at, err := whenOf(x.value(), loc, now)
+	if err != nil {
+		return at, &cases.Refused{Field: "when", Reason: err.Error()}
+	}
+	if at.After(now) {
+		return at, &cases.Refused{Field: "when", Reason: fmt.Sprintf("%s is in the future (it is now %s): "+
+			"give the time it really happened", at.In(loc).Format(cases.TimeLayout), now.In(loc).Format(cases.TimeLayout))}
+	}
+	if receipt := d.state.Deadlines.ReceiptDate; !at.IsZero() && cases.DateOf(at, loc).Before(receipt) {
+		return at, &cases.Refused{Field: "when", Reason: fmt.Sprintf("%s is before the receipt date %s", cases.DateOf(at, loc), receipt)}
+	}
+	return at, nil
+}
+
 // stamp puts what the app's own fields hold into the form's event: when
 // it happened and why late, and a letter sent another way. A time in the
 // future is refused here, on its field, as the store would refuse it.
 func (f *form) stamp(ev *cases.Event, d *caseDetail, now time.Time) error {
 	if x := f.get("when"); x != nil {
-		loc := zone(d.state.Rules.Zone)
-		at, err := whenOf(x.value(), loc, now)
+		at, err := f.when(d, now)
 		if err != nil {
-			return &cases.Refused{Field: "when", Reason: err.Error()}
-		}
-		if at.After(now) {
-			return &cases.Refused{Field: "when", Reason: fmt.Sprintf("%s is in the future (it is now %s): "+
-				"give the time it really happened", at.In(loc).Format(shortTime), now.In(loc).Format(shortTime))}
+			return err
 		}
 		ev.At = at
 		if l := f.get(cases.LateField.Name); l != nil && !l.hidden {
