@@ -381,7 +381,7 @@ func checkCases(tx kv.Tx) ([]Problem, error) {
 			defer debug.SetPanicOnFault(debug.SetPanicOnFault(true))
 			defer func() {
 				if r := recover(); r != nil {
-					sh.err = &StoreError{Path: tx.Bolt().DB().Path(), Err: ErrDamaged, Detail: fmt.Sprint(r), Advice: restoreAdvice}
+					sh.err = &StoreError{Path: tx.Bolt().DB().Path(), Err: ErrDamaged, Detail: pagesUnreadable(r), Advice: restoreAdvice}
 				}
 			}()
 			btx, err := tx.Bolt().DB().Begin(false)

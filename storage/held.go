@@ -2,7 +2,6 @@ package storage
 
 import (
 	"errors"
-	"fmt"
 	"os"
 	"runtime/debug"
 	"sync"
@@ -192,7 +191,7 @@ func (s *Store) openHeld() (db *bolt.DB, err error) {
 			if db != nil {
 				_ = db.Close()
 			}
-			db, err = nil, &StoreError{Path: s.path, Err: ErrDamaged, Detail: fmt.Sprint(r), Advice: restoreAdvice}
+			db, err = nil, &StoreError{Path: s.path, Err: ErrDamaged, Detail: pagesUnreadable(r), Advice: restoreAdvice}
 		}
 	}()
 	for {
@@ -301,7 +300,7 @@ func (s *Store) guarded(fn func() error) (err error) {
 	defer debug.SetPanicOnFault(debug.SetPanicOnFault(true))
 	defer func() {
 		if r := recover(); r != nil {
-			err = &StoreError{Path: s.path, Err: ErrDamaged, Detail: fmt.Sprint(r), Advice: restoreAdvice}
+			err = &StoreError{Path: s.path, Err: ErrDamaged, Detail: pagesUnreadable(r), Advice: restoreAdvice}
 		}
 	}()
 	return fn()

@@ -254,7 +254,7 @@ func (s *Store) withMap(readOnly bool, mmapSize int, op func(db *bolt.DB) error)
 	defer debug.SetPanicOnFault(debug.SetPanicOnFault(true))
 	defer func() {
 		if r := recover(); r != nil {
-			err = &StoreError{Path: s.path, Err: ErrDamaged, Detail: fmt.Sprint(r), Advice: restoreAdvice}
+			err = &StoreError{Path: s.path, Err: ErrDamaged, Detail: pagesUnreadable(r), Advice: restoreAdvice}
 		}
 	}()
 	err = s.open(readOnly, mmapSize, op)
@@ -534,3 +534,8 @@ func readMeta(b []byte, off int) (meta, bool) {
 	}
 	return meta{pageSize: ps, highWater: le.Uint64(m[40:48]), txid: le.Uint64(m[48:56])}, true
 }
+
+// pagesUnreadable is what a damaged file's error says of a fault met
+// reading it (a recovered panic or memory fault): what it means to the
+// DPO, not the runtime's words.
+func pagesUnreadable(any) string { return "some of its pages cannot be read" }

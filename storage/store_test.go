@@ -452,3 +452,21 @@ func TestLostSetgidKeepsTheTeamsFile(t *testing.T) {
 		t.Errorf("the team's database became %v", info.Mode().Perm())
 	}
 }
+
+// TestAFaultReadingTheFileIsSaidInWords: a fault met reading the file (a
+// recovered panic) is the damaged file's one line in words, never the
+// runtime's ("slice bounds out of range [::4223719541]", as a truncated
+// page table gave).
+func TestAFaultReadingTheFileIsSaidInWords(t *testing.T) {
+	s := newStore(t)
+	err := s.guarded(func() error {
+		var b []byte
+		n := 4223719541
+		_ = b[:n] // the fault a page offset beyond the file makes
+		return nil
+	})
+	if !errors.Is(err, ErrDamaged) || strings.Contains(err.Error(), "runtime") || strings.Contains(err.Error(), "out of range") ||
+		!strings.Contains(err.Error(), "some of its pages cannot be read") {
+		t.Fatalf("%v", err)
+	}
+}
