@@ -479,3 +479,15 @@ func TestOverviewOfNoAnswers(t *testing.T) {
 		t.Errorf("the overview of no answers:\n%s", out)
 	}
 }
+
+// TestALongFileNameGivesWayToTheCounts: a database file name too long for
+// the header is cut, with an ellipsis, before the counts of open and
+// overdue cases are dropped.
+func TestALongFileNameGivesWayToTheCounts(t *testing.T) {
+	m, _, _, _ := start(t, 80, 24)
+	m.opt.Title = "a-very-long-database-file-name-for-the-privacy-team-2026.db"
+	head := strings.Split(frame(m), "\n")[0]
+	if !strings.Contains(head, "2 open · 0 overdue") || !strings.Contains(head, "…") || !strings.HasPrefix(head, "rightsdesk a-very-long") {
+		t.Fatalf("the header: %q", head)
+	}
+}

@@ -837,9 +837,26 @@ func (m *Model) headerLine() string {
 	for _, t := range m.userTimes() {
 		rights = append(rights, counts+" · "+t)
 	}
-	for _, right := range append(rights, counts, fmt.Sprintf("%d overdue", m.queue.overdueCount)) {
-		if gap := m.width - ansi.StringWidth(left) - ansi.StringWidth(right); gap >= 1 {
-			return left + strings.Repeat(" ", gap) + right
+	// A long file name is cut (to no less than 8 cells) before the counts
+	// go, the clock first: they say what waits.
+	brand := m.styles.Title.Render("rightsdesk") + " "
+	whole := func(right string) (string, bool) {
+		gap := m.width - ansi.StringWidth(left) - ansi.StringWidth(right)
+		return left + strings.Repeat(" ", max(gap, 0)) + right, gap >= 1
+	}
+	cut := func(right string) (string, bool) {
+		room := m.width - ansi.StringWidth(brand) - ansi.StringWidth(right) - 1
+		return brand + fit(cases.Printable(m.opt.Title), room) + " " + right, room >= 8
+	}
+	overdue := fmt.Sprintf("%d overdue", m.queue.overdueCount)
+	for _, try := range []struct {
+		line  func(string) (string, bool)
+		right []string
+	}{{whole, append(rights, counts)}, {cut, []string{counts}}, {whole, []string{overdue}}, {cut, []string{overdue}}} {
+		for _, right := range try.right {
+			if line, ok := try.line(right); ok {
+				return line
+			}
 		}
 	}
 	return fit(left, m.width)
