@@ -491,3 +491,16 @@ func TestALongFileNameGivesWayToTheCounts(t *testing.T) {
 		t.Fatalf("the header: %q", head)
 	}
 }
+
+// TestTooSmallSaysItInWholeWords: below 40x8 the app says so, its words
+// wrapped to the window, none cut in the middle.
+func TestTooSmallSaysItInWholeWords(t *testing.T) {
+	m, _, _, _ := start(t, 80, 24)
+	m = drive(t, m, tea.WindowSizeMsg{Width: 20, Height: 6})
+	out := frame(m)
+	for _, word := range []string{"Window", "small", "rightsdesk:", "40x8,", "recommended."} {
+		if !strings.Contains(out, word) {
+			t.Errorf("%q is cut or missing:\n%s", word, out)
+		}
+	}
+}

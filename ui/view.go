@@ -19,7 +19,12 @@ func (m Model) View() tea.View {
 	var body string
 	switch {
 	case m.width < 40 || m.height < 8:
-		body = "Window too small for rightsdesk:\nat least 40x8, 80x24 recommended."
+		// Said in whole words on as many lines as the window has.
+		var lines []string
+		for _, l := range []string{"Window too small for rightsdesk:", "at least 40x8, 80x24 recommended."} {
+			lines = append(lines, wrap(l, max(m.width, 1))...)
+		}
+		body = strings.Join(lines[:min(len(lines), max(m.height, 1))], "\n")
 	case m.showHelp:
 		body = m.helpView()
 	case m.screen == screenCase && m.kase.detail != nil && m.kase.approval != nil:
