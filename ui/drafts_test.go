@@ -26,7 +26,7 @@ func TestDraftSaysWhenAndNeverMerges(t *testing.T) {
 	if m.kase.detail.loaded.Case.ID != ids[0] {
 		t.Fatalf("not back on the case")
 	}
-	kept := "draft kept from " + clk.t.Local().Format("15:04")
+	kept := "draft kept from " + clk.t.Local().Format("15:04 MST")
 	if m.form.val("text") != "half a thought" || !strings.Contains(frame(m), kept) {
 		t.Fatalf("the draft does not come back, saying from when (%q):\n%s", kept, frame(m))
 	}

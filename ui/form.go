@@ -492,7 +492,7 @@ func (f *form) lines(width, height int, st Styles, h help.Model, errLine, questi
 func (f *form) tail(width int, st Styles, h help.Model, errLine, question string) []string {
 	var out []string
 	if !f.draftAt.IsZero() {
-		out = append(out, wrapHang(st.Dim.Render("draft kept from "+f.draftAt.Local().Format("15:04")+
+		out = append(out, wrapHang(st.Dim.Render("draft kept from "+f.draftAt.Local().Format("15:04 MST")+
 			": what you typed before is back; typing replaces a field's kept text, → or backspace edits it"), width, 2)...)
 	}
 	if f.warning != "" {
