@@ -85,6 +85,7 @@ change on the cluster, which the other servers follow.`,
 	cmd.Flags().StringVar(&out, "out", "", "write the checkpoints and keys to `FILE` (JSON)")
 	_ = cmd.MarkFlagFilename("out", "json")
 	cmd.Flags().BoolVar(&rotate, "rotate-key", false, "retire the signing key for a new one (key_rotated, signed by both)")
+	asJSON := cmd.Flags().Bool("json", false, "print the checkpoints and keys (or the key event of --rotate-key, or --out's path) as one JSON value on one line")
 	var store string
 	var eo etcdOptions
 	cmd.Flags().StringVar(&store, "store", "", "with --rotate-key: --db is the replica of a stopped server on the etcd cluster `etcd://HOST:PORT[,...]`")
@@ -101,6 +102,9 @@ change on the cluster, which the other servers follow.`,
 			if err != nil {
 				return a.storeFailure(err)
 			}
+			if *asJSON {
+				return a.printJSON(ev)
+			}
 			fmt.Fprintf(a.stdout, "key %d  %s  %s  %s\n", ev.Seq, ev.Kind, ev.At.UTC().Format(time.RFC3339), cases.Printable(ev.Key))
 			return exitOK
 		}
@@ -112,8 +116,14 @@ change on the cluster, which the other servers follow.`,
 			if err := storage.WriteCheckpointFile(out, f); err != nil {
 				return a.fail(exitUsage, fmt.Errorf("checkpoint --out: %w", err))
 			}
+			if *asJSON {
+				return a.printJSON(map[string]string{"path": out})
+			}
 			fmt.Fprintln(a.stdout, out)
 			return exitOK
+		}
+		if *asJSON {
+			return a.printJSON(f)
 		}
 		fmt.Fprintf(a.stdout, "database %s\n", cases.Printable(f.Database))
 		for _, k := range f.Keys {

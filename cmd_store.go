@@ -180,14 +180,15 @@ that others can write in is refused.`,
 	shared := cmd.Flags().Bool("shared", false, "a team's database: group-readable and writable (needs --group)")
 	group := cmd.Flags().String("group", "", "the team's `NAME` (a Unix group)")
 	test := cmd.Flags().Bool("test", false, "a test database: its salts and checkpoint key derive from a fixed seed, and its checkpoints say so")
-	cmd.RunE = a.runs(func([]string) int { return a.runInit(db, *shared, *group, *test) })
+	asJSON := cmd.Flags().Bool("json", false, `print {"path": ...} as one JSON value on one line`)
+	cmd.RunE = a.runs(func([]string) int { return a.runInit(db, *shared, *group, *test, *asJSON) })
 	return cmd
 }
 
 // initTestSeed is the seed of a database made with init --test.
 const initTestSeed = "rightsdesk init --test"
 
-func (a *app) runInit(db string, shared bool, group string, test bool) int {
+func (a *app) runInit(db string, shared bool, group string, test, asJSON bool) int {
 	if shared && group == "" {
 		return a.fail(exitUsage, fmt.Errorf("init: --shared needs --group NAME"))
 	}
@@ -209,6 +210,9 @@ func (a *app) runInit(db string, shared bool, group string, test bool) int {
 			}
 			return a.storeFailure(err)
 		}
+	}
+	if asJSON {
+		return a.printJSON(map[string]string{"path": path})
 	}
 	fmt.Fprintln(a.stdout, path)
 	return exitOK
@@ -601,7 +605,8 @@ cases only. Prints DEST.`,
 	controller := cmd.Flags().String("controller", "", "copy only the cases of one organisation `ID`")
 	_ = cmd.RegisterFlagCompletionFunc("controller", a.completeController)
 	cmd.ValidArgsFunction = completeFiles
-	cmd.RunE = a.runs(func(args []string) int { return a.runBackup(db, args[0], *controller) })
+	asJSON := cmd.Flags().Bool("json", false, `print {"path": ..., "checkpoints": ...} as one JSON value on one line`)
+	cmd.RunE = a.runs(func(args []string) int { return a.runBackup(db, args[0], *controller, *asJSON) })
 	return cmd
 }
 
@@ -620,11 +625,12 @@ in place. What was recorded after the backup was taken is not in it.`,
 	var db string
 	dbFlag(cmd, &db)
 	cmd.ValidArgsFunction = completeFiles
-	cmd.RunE = a.runs(func(args []string) int { return a.runRestore(db, args[0]) })
+	asJSON := cmd.Flags().Bool("json", false, `print {"database": ..., "from": ..., "reason": ...} as one JSON value on one line`)
+	cmd.RunE = a.runs(func(args []string) int { return a.runRestore(db, args[0], *asJSON) })
 	return cmd
 }
 
-func (a *app) runRestore(db, from string) int {
+func (a *app) runRestore(db, from string, asJSON bool) int {
 	if info, err := os.Stat(from); err != nil || !info.Mode().IsRegular() {
 		return a.fail(exitUsage, fmt.Errorf("restore: %s is not a backup file", from))
 	}
@@ -633,11 +639,21 @@ func (a *app) runRestore(db, from string) int {
 	if err != nil {
 		return a.storeFailure(err)
 	}
+	if asJSON {
+		return a.printJSON(map[string]string{"database": a.dbPath(db), "from": from, "reason": ev.Reason})
+	}
 	fmt.Fprintf(a.stdout, "restored %s from %s: %s\n", a.dbPath(db), from, cases.Printable(ev.Reason))
 	return exitOK
 }
 
-func (a *app) runBackup(db, dest, controller string) int {
+func (a *app) runBackup(db, dest, controller string, asJSON bool) int {
+	printed := func() int {
+		if asJSON {
+			return a.printJSON(map[string]string{"path": dest, "checkpoints": storage.CheckpointsOf(dest)})
+		}
+		fmt.Fprintln(a.stdout, dest)
+		return exitOK
+	}
 	if controller != "" {
 		regs, err := a.loadRegisters(db, "")
 		if err == nil {
@@ -652,8 +668,7 @@ func (a *app) runBackup(db, dest, controller string) int {
 		if err := a.clientBackup(dest, controller); err != nil {
 			return a.storeFailure(err)
 		}
-		fmt.Fprintln(a.stdout, dest)
-		return exitOK
+		return printed()
 	}
 	st := a.store(a.dbPath(db))
 	bar := a.newProgress("backup: copying", "MiB")
@@ -676,6 +691,5 @@ func (a *app) runBackup(db, dest, controller string) int {
 	if held > time.Second {
 		fmt.Fprintf(a.stderr, "rightsdesk: the copy held the database for %s; writers waited meanwhile\n", held.Round(time.Millisecond))
 	}
-	fmt.Fprintln(a.stdout, dest)
-	return exitOK
+	return printed()
 }

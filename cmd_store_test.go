@@ -438,3 +438,33 @@ func TestRestoreFromTheCommandLine(t *testing.T) {
 		t.Errorf("restore of another database's backup: %d %q", status, errOut)
 	}
 }
+
+// TestFileCommandsPrintJSON: init, backup, restore and checkpoint take
+// --json too (README: every command does), one JSON value on one line.
+func TestFileCommandsPrintJSON(t *testing.T) {
+	personalOnly(t, "init and restore are the local file's")
+	env := map[string]string{"XDG_CONFIG_HOME": t.TempDir(), "RIGHTSDESK_NOW": "2026-03-10T12:00:00Z", "RIGHTSDESK_ACTOR": "anna"}
+	db := filepath.Join(t.TempDir(), "cases.db")
+	dest := filepath.Join(t.TempDir(), "copy.db")
+	for _, c := range []struct {
+		args []string
+		keys []string
+	}{
+		{[]string{"init", "--json"}, []string{"path"}},
+		{[]string{"backup", dest, "--json"}, []string{"path", "checkpoints"}},
+		{[]string{"checkpoint", "--json"}, []string{"database", "keys", "logs"}},
+		{[]string{"restore", dest, "--json"}, []string{"database", "from", "reason"}},
+	} {
+		status, out, errOut := runCLI(t, env, append(c.args, "--db", db)...)
+		var v map[string]any
+		if status != 0 || strings.Count(out, "\n") != 1 || json.Unmarshal([]byte(out), &v) != nil {
+			t.Errorf("%v: %d %q %q", c.args, status, out, errOut)
+			continue
+		}
+		for _, k := range c.keys {
+			if _, ok := v[k]; !ok {
+				t.Errorf("%v: no %q in %s", c.args, k, out)
+			}
+		}
+	}
+}
