@@ -22,7 +22,7 @@ func (c *Case) ApplyCorrection(ev Event) error {
 	}
 	v := ev.Value
 	if f, ok := intakeField(ev.Field); ok && f.MaxBytes > 0 && len(v) > f.MaxBytes {
-		return refuse("value", "the new %s is %s long: at most %s", f.Label, byteSize(len(v)), byteSize(f.MaxBytes))
+		return refuse("value", "the new %s is %s long: at most %s", f.Label, overSize(len(v), f.MaxBytes), byteSize(f.MaxBytes))
 	}
 	switch ev.Field {
 	case "subject":

@@ -70,7 +70,7 @@ func TestCorrectRefusals(t *testing.T) {
 	refusedWith(t, c, 1, corr("relation", "parent", "typo"), "no requester")
 	refusedWith(t, c, 1, corr("subject", "Zoé Lefèvre", "typo"), "nothing to correct")
 	refusedWith(t, c, 1, corr("received", "2025-03-10", "typo"), "future")
-	refusedWith(t, c, 1, corr("subject", strings.Repeat("x", MaxNameBytes+1), "typo"), "at most 1 KB")
+	refusedWith(t, c, 1, corr("subject", strings.Repeat("x", MaxNameBytes+1), "typo"), "is 1025 bytes (1 KB and 1 byte) long: at most 1 KB")
 	for _, frozen := range []string{"controller", "right", "regime"} {
 		refusedWith(t, c, 1, corr(frozen, "acme", "typo"), "void the case")
 	}

@@ -76,7 +76,7 @@ func ParseIntake(v Values, rulesFor RulesFor) (Intake, Rules, error) {
 		for _, v := range values {
 			if f.MaxBytes > 0 && len(v) > f.MaxBytes {
 				return in, Rules{}, &Refused{Field: name, Reason: fmt.Sprintf("%s is %s long: at most %s",
-					f.Label, byteSize(len(v)), byteSize(f.MaxBytes))}
+					f.Label, overSize(len(v), f.MaxBytes), byteSize(f.MaxBytes))}
 			}
 		}
 	}
@@ -162,6 +162,16 @@ func fieldError(field string, err error) error {
 }
 
 // byteSize is a length in bytes as a person reads it: 900 bytes, 1 KB, 5.0 MB.
+// overSize is the size of a value over the limit max, said so that it
+// reads as more than max: in bytes where rounding would say the limit
+// ("1.0 KB long: at most 1 KB" for 1,025 bytes).
+func overSize(n, max int) string {
+	if s := byteSize(n); s != byteSize(max) && s != strings.TrimSuffix(byteSize(max), " KB")+".0 KB" {
+		return s
+	}
+	return fmt.Sprintf("%d bytes (%s)", n, byteSize(max)+" and "+Plural(n-max, "byte"))
+}
+
 func byteSize(n int) string {
 	switch {
 	case n >= 1<<20:
