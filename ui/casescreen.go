@@ -278,7 +278,10 @@ func (m *Model) caseView() string {
 		return b.String()
 	}
 	keys := c.keys.ShortHelp()
-	if len(c.detail.state.Work) > 0 {
+	switch {
+	case c.detail.state.Outcome != "":
+		keys = c.keys.closedHelp()
+	case len(c.detail.state.Work) > 0:
 		keys = c.keys.workHelp()
 	}
 	footer := m.shortHelp(keys)

@@ -1024,3 +1024,20 @@ func TestADateBeforeTheReceiptIsRefusedOnItsField(t *testing.T) {
 		t.Fatalf("a date before the receipt: %q\n%s", m.err, frame(m))
 	}
 }
+
+// TestAClosedCaseOffersReopenNotClose: the footer of a closed case offers
+// reopen, not close or work, which it refuses until reopened.
+func TestAClosedCaseOffersReopenNotClose(t *testing.T) {
+	m, s, clk, ids := formFixture(t)
+	if _, err := s.Apply(ids[0], cases.Event{Kind: cases.EventClosed, Outcome: cases.OutcomeWithdrawn, Actor: "eve"}, storage.NoRevision, clk.t); err != nil {
+		t.Fatal(err)
+	}
+	m = press(t, m, "esc")
+	m = drive(t, m, m.loadQueue("")())
+	m.moveTo(ids[0])
+	lines := strings.Split(frame(press(t, m, "enter")), "\n")
+	footer := lines[len(lines)-1]
+	if !strings.Contains(footer, "reopen") || strings.Contains(footer, "close") || strings.Contains(footer, "work") {
+		t.Fatalf("the footer of a closed case: %q", footer)
+	}
+}

@@ -287,6 +287,13 @@ func (k CaseKeys) ShortHelp() []key.Binding {
 		brief(k.form("note"), "", "note"), brief(k.form("close"), "", "close"), brief(k.Help, "", "help")}
 }
 
+// closedHelp is the footer of a closed case: no close, no work (refused
+// until it is reopened), reopen instead.
+func (k CaseKeys) closedHelp() []key.Binding {
+	return []key.Binding{brief(k.Back, "", "back"), brief(k.Actions, "", "actions"), brief(k.Export, "", "export"),
+		brief(k.form("note"), "", "note"), brief(k.form("reopen"), "", "reopen"), brief(k.Help, "", "help")}
+}
+
 // workHelp is the footer of a case with a work list: its work first.
 func (k CaseKeys) workHelp() []key.Binding {
 	return []key.Binding{brief(k.Back, "", "back"), brief(k.Actions, "", "actions"), brief(k.form("work"), "", "work"),
