@@ -111,7 +111,8 @@ func (p *packetCase) convert(d *letterData, dir, name string, data []byte, used 
 			structuredFile{Path: dir + out, From: dir + name, Fields: fields, Rows: len(rows)})
 	case ".json":
 		fields, rows, err := readFlatJSON(data)
-		if err != nil {
+		nested := err != nil
+		if nested {
 			fields, rows, err = readJSONPaths(data)
 		}
 		if err != nil {
@@ -120,7 +121,14 @@ func (p *packetCase) convert(d *letterData, dir, name string, data []byte, used 
 		}
 		out := uniqueName(dir, stem+".csv", used)
 		p.addConverted(d, dir+out, rowsCSV(fields, rows))
-		d.Portability = append(d.Portability, structuredFile{Path: dir + name, Other: dir + out, Fields: fields, Rows: len(rows)},
+		original := structuredFile{Path: dir + name, Other: dir + out, Fields: fields, Rows: len(rows)}
+		if nested {
+			// Its own structure is not a table: the path and value fields
+			// are the CSV's, one row per value of it.
+			original = structuredFile{Path: dir + name, Other: dir + out,
+				Note: fmt.Sprintf("JSON that is not a list of flat records: %s gives each of its %s as a row, by its path", out, cases.Plural(len(rows), "value"))}
+		}
+		d.Portability = append(d.Portability, original,
 			structuredFile{Path: dir + out, From: dir + name, Fields: fields, Rows: len(rows)})
 	default:
 		d.Portability = append(d.Portability, structuredFile{Path: dir + name, Note: "given as it is: not a structured format (CSV or JSON)"})

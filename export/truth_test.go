@@ -414,6 +414,13 @@ func TestPortabilityGivesEveryFileItsForm(t *testing.T) {
 			t.Errorf("the letter lacks %q:\n%s", want, letter)
 		}
 	}
+	// The README describes the nested JSON as what it is, its path and
+	// value fields as the CSV's.
+	readme := string(files["data/README.md"])
+	original, _, _ := strings.Cut(readme[strings.Index(readme, "## data/account/profile.json"):], "\n## ")
+	if strings.Contains(original, "- path") || !strings.Contains(original, "not a list of flat records") {
+		t.Errorf("the README of profile.json:\n%s", original)
+	}
 }
 
 // TestForCustomerAndRedirect: data held for a customer say whether the
