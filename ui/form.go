@@ -435,6 +435,12 @@ func (f *form) key(msg tea.KeyPressMsg) (*form, tea.Cmd) {
 	case key.Matches(msg, k.Prev):
 		f.move(-1)
 	case x == nil:
+	case x.editable() && x.multiline() && (msg.String() == "ctrl+j" || msg.String() == "alt+enter"):
+		// A line break typed into a text that keeps them: shown as ⏎,
+		// sent as a line break (enter sends the form).
+		x.kept = false
+		x.input = edit(x.input, tea.PasteMsg{Content: lineBreak})
+		x.candidates = nil
 	case x.editable():
 		before := x.text()
 		if x.kept && printable(msg) {

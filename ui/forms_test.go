@@ -1041,3 +1041,21 @@ func TestAClosedCaseOffersReopenNotClose(t *testing.T) {
 		t.Fatalf("the footer of a closed case: %q", footer)
 	}
 }
+
+// TestALineBreakTypedIntoANote: ctrl+j (or alt+enter) types a line break
+// into a text that keeps them, shown as ⏎ and recorded as a line break;
+// enter still sends the form.
+func TestALineBreakTypedIntoANote(t *testing.T) {
+	m, s, _, ids := formFixture(t)
+	m = press(t, m, "n")
+	m = typeText(t, m, "line one")
+	m = drive(t, m, tea.KeyPressMsg{Code: 'j', Mod: tea.ModCtrl})
+	m = typeText(t, m, "line two")
+	if !strings.Contains(frame(m), "line one⏎line two") {
+		t.Fatalf("the note being typed:\n%s", frame(m))
+	}
+	m = press(t, m, "enter")
+	if e := lastEvent(t, s, ids[0]); e.Kind != cases.EventNoted || e.Text != "line one\nline two" {
+		t.Fatalf("recorded %q", e.Text)
+	}
+}
