@@ -191,7 +191,7 @@ func TestRefusalStaysInTmux(t *testing.T) {
 	a.waitFor("the time read", func(s string) bool { return strings.Contains(s, "(in the future)") })
 	a.tm("send-keys", "Enter")
 	refused := func(s string) bool {
-		return strings.Contains(s, "! when: Wed 25 Nov 09:00 CET is in the future") && strings.Contains(s, "!› when ")
+		return strings.Contains(s, "! when: Wed 25 Nov 2026 09:00 CET is in the future") && strings.Contains(s, "!› when ")
 	}
 	a.waitFor("the refusal, its field marked", refused)
 	a.cli("tag", other, "vip") // a colleague's change the app merges meanwhile

@@ -35,6 +35,7 @@ import (
 	_ "github.com/spf13/cobra"
 	_ "github.com/spf13/pflag"
 	_ "go.etcd.io/bbolt"
+	_ "golang.org/x/mod/sumdb/note"
 	_ "golang.org/x/sys/unix"
 	_ "io"
 	_ "io/fs"
