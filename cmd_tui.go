@@ -77,7 +77,7 @@ func (a *app) runTUI(db string, demo bool, color, registersDir string) int {
 	}
 	model := ui.New(ui.Options{Store: st, Clock: a.clock, Actor: actor, AwaitRegisters: regs.await, Title: title, Zone: zone,
 		Export: func(id string, kind cases.LetterKind) (*ui.Exported, error) {
-			current, err := regs.await()
+			current, err := regs.fresh()
 			if err != nil {
 				return nil, err
 			}
@@ -105,7 +105,7 @@ func (a *app) runTUI(db string, demo bool, color, registersDir string) int {
 			return writeReportFile(st, controller, filepath.Join(data, "reports"), a.clock.Now())
 		},
 		Letter: func(id string, kind cases.LetterKind) (*ui.Letter, error) {
-			current, err := regs.await()
+			current, err := regs.fresh()
 			if err != nil {
 				return nil, err
 			}
@@ -168,6 +168,38 @@ type startRegisters struct {
 	done    chan struct{} // closed once the first read is over
 	err     error         // the first read's, set before done is closed
 	current atomic.Pointer[register.Registers]
+	// read is the stored versions current was read from (fresh).
+	versions atomic.Pointer[string]
+}
+
+// fresh is the registers as stored now: read again when one was changed
+// since they were read (by a colleague, or controllers import in another
+// terminal), so that a packet states the register's facts of today and a
+// letter leaves under today's approval conditions.
+func (r *startRegisters) fresh() (*register.Registers, error) {
+	cur, err := r.await()
+	if err != nil {
+		return nil, err
+	}
+	versions, err := r.src.CurrentRegisters()
+	if err != nil {
+		return cur, nil // what was read stands; the store says what fails
+	}
+	var b strings.Builder
+	for _, v := range versions {
+		fmt.Fprintf(&b, "%s %d %s\n", v.Register, v.Number, v.SHA256)
+	}
+	sig := b.String()
+	if was := r.versions.Load(); was != nil && *was == sig {
+		return cur, nil
+	}
+	regs, err := registersIn(r.src, r.flagDir)
+	if err != nil {
+		return nil, err
+	}
+	r.current.Store(regs)
+	r.versions.Store(&sig)
+	return regs, nil
 }
 
 // await is the registers as they are now, read first if they were not.

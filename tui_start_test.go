@@ -8,6 +8,8 @@ import (
 	"strconv"
 	"strings"
 	"testing"
+
+	"rightsdesk/storage"
 )
 
 // TestClosedCasesOnRequestInTmux (issue 20): the app starts on the cases
@@ -55,4 +57,36 @@ func TestClosedCasesOnRequestInTmux(t *testing.T) {
 	tx.waitFor("the closed case by its ID", func(s string) bool {
 		return strings.Contains(s, "filter: /"+id) && strings.Contains(rowOf(s, id), "closed") && !strings.Contains(s, "searching")
 	})
+}
+
+// TestTheAppReadsARegisterChangedSinceItStarted: the registers the app's
+// export and approval screen use are the ones stored when they act: a
+// register imported meanwhile (elsewhere) is read again, so that a packet
+// states the register's facts of today.
+func TestTheAppReadsARegisterChangedSinceItStarted(t *testing.T) {
+	personalOnly(t, "the app's store is opened in-process")
+	d := newDesk(t, "2026-03-10T12:00:00Z")
+	importRegister(t, d.env, d.db, "crisp", filledRegister(t, "crisp"))
+	st := storage.Open(d.db, storage.Options{})
+	defer st.Close()
+	regs := &startRegisters{src: st, done: make(chan struct{})}
+	legal := func() string {
+		t.Helper()
+		cur, err := regs.fresh()
+		if err != nil {
+			t.Fatal(err)
+		}
+		r, err := cur.Get("crisp")
+		if err != nil {
+			t.Fatal(err)
+		}
+		return r.LegalName.Value
+	}
+	if got := legal(); got != "Crisp IM SAS" {
+		t.Fatalf("at start: %q", got)
+	}
+	importRegister(t, d.env, d.db, "crisp", strings.Replace(filledRegister(t, "crisp"), "Crisp IM SAS", "Crisp Renamed SAS", 1))
+	if got := legal(); got != "Crisp Renamed SAS" {
+		t.Fatalf("after a change elsewhere: %q", got)
+	}
 }
