@@ -593,6 +593,14 @@ func (m Model) filterKey(msg tea.KeyPressMsg) (tea.Model, tea.Cmd) {
 		if q.query() != "" && f.exactSeq == f.seq && f.exact >= 0 && f.exact < q.snap.rows.n {
 			return m, m.openCase(q.snap.rows.at(f.exact).ID, true)
 		}
+		// A voided case is out of the queue, not out of reach: its exact
+		// ID opens it (a note, its record).
+		typed := strings.TrimPrefix(strings.TrimSpace(q.query()), "id:")
+		for i := range q.snap.voided {
+			if typed != "" && strings.EqualFold(q.snap.voided[i].ID, typed) {
+				return m, m.openCase(q.snap.voided[i].ID, true)
+			}
+		}
 		f.openExact = q.query() != "" && f.exactSeq != f.seq
 		return m, nil
 	case key.Matches(msg, k.Cancel):

@@ -55,6 +55,14 @@ func TestVoidedCasesLeaveTheQueue(t *testing.T) {
 	if screen := frame(m); !strings.Contains(screen, "voided, in no figure 2") || !strings.Contains(screen, "1 case,") {
 		t.Errorf("the overview:\n%s", screen)
 	}
+	// Out of the queue, not out of reach: its exact ID opens it.
+	m = drive(t, m, keyPress("esc"))
+	m = press(t, m, "/")
+	m = typeText(t, m, ids[0])
+	m = press(t, m, "enter")
+	if m.screen != screenCase || m.kase.detail == nil || m.kase.detail.loaded.Case.ID != ids[0] || !strings.Contains(ansi.Strip(caseText(m)), "VOIDED") {
+		t.Fatalf("the voided case's ID typed in the filter:\n%s", frame(m))
+	}
 }
 
 // TestVoidedCaseOffersOnlyANote: on a voided case the forms the service
