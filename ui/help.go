@@ -1,6 +1,7 @@
 package ui
 
 import (
+	"slices"
 	"strconv"
 	"strings"
 	"time"
@@ -96,10 +97,25 @@ func (m *Model) helpView() string {
 		}
 	}
 	h := m.help
-	h.SetWidth(m.width - 2)
+	h.SetWidth(0) // unbounded: whether the columns fit is decided below
 	lines := []string{m.styles.Title.Render("rightsdesk — keys on " + title), ""}
-	for _, l := range strings.Split(h.FullHelpView(columns), "\n") {
-		lines = append(lines, "  "+l)
+	table := strings.Split(h.FullHelpView(columns), "\n")
+	if widest := slices.MaxFunc(table, func(a, b string) int { return ansi.StringWidth(a) - ansi.StringWidth(b) }); ansi.StringWidth(widest) <= m.width-2 {
+		for _, l := range table {
+			lines = append(lines, "  "+l)
+		}
+	} else {
+		// A narrow window: every key, one after the other, rather than
+		// the columns that fit and an ellipsis for the rest.
+		var items []string
+		for _, group := range keys.FullHelp() {
+			for _, b := range group {
+				if b.Enabled() && b.Help().Key != "" {
+					items = append(items, b.Help().Key+" "+b.Help().Desc)
+				}
+			}
+		}
+		lines = append(lines, packed("  ", items, m.width-1)...)
 	}
 	lines = append(lines, "")
 	lines = append(lines, notes...)

@@ -504,3 +504,18 @@ func TestTooSmallSaysItInWholeWords(t *testing.T) {
 		}
 	}
 }
+
+// TestHelpOnANarrowWindowListsEveryKey: where the help's columns do not
+// fit (60x20), every key is still listed, one after the other, the
+// actions included, rather than the columns that fit and an ellipsis.
+func TestHelpOnANarrowWindowListsEveryKey(t *testing.T) {
+	m, _, _, ids := start(t, 60, 20)
+	m.moveTo(ids[0])
+	m = press(t, m, "enter", "?")
+	out := frame(m)
+	for _, want := range []string{"keys on a case", "close", "export", "note"} {
+		if !strings.Contains(out, want) {
+			t.Errorf("the case's help at 60x20 lacks %q:\n%s", want, out)
+		}
+	}
+}
