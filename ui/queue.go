@@ -837,6 +837,10 @@ func rowNote(s *cases.Summary) (note string, name int) {
 // in a narrow window the counts give way before the name, overdue last.
 func (m *Model) headerLine() string {
 	left := m.styles.Title.Render("rightsdesk") + " " + cases.Printable(m.opt.Title)
+	if !m.queue.loaded {
+		// No queue read: no count to state (0 open would be a claim).
+		return fit(left, m.width)
+	}
 	counts := fmt.Sprintf("%d open · %d overdue", m.queue.openCount, m.queue.overdueCount)
 	if m.queue.unsentCount > 0 {
 		counts += fmt.Sprintf(" · %d %s", m.queue.unsentCount, cases.AnswerNotSentWords)

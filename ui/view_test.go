@@ -112,6 +112,9 @@ func TestUnreadableDatabaseIsAMessage(t *testing.T) {
 	if !strings.Contains(out, "The queue cannot be read") || !strings.Contains(out, "not a rightsdesk database") || !strings.Contains(out, filepath.Base(path)) {
 		t.Fatalf("a foreign file:\n%s", out)
 	}
+	if head := strings.Split(out, "\n")[0]; strings.Contains(head, "open") || strings.Contains(head, "overdue") {
+		t.Errorf("the header of a queue never read states counts: %q", head)
+	}
 
 	s, c, ids := fixture(t)
 	f := &flaky{Store: s, busy: 1}
