@@ -1055,7 +1055,7 @@ func TestALineBreakTypedIntoANote(t *testing.T) {
 		t.Fatalf("the note being typed:\n%s", frame(m))
 	}
 	m = press(t, m, "enter")
-	if e := lastEvent(t, s, ids[0]); e.Kind != cases.EventNoted || e.Text != "line one\nline two" {
-		t.Fatalf("recorded %q", e.Text)
+	if e := lastEvent(t, s, ids[0]); e.Kind != cases.EventNoted || e.Text != "line one\nline two" || m.form != nil {
+		t.Fatalf("recorded %q (the form still open: %v)", e.Text, m.form != nil)
 	}
 }
