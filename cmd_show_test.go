@@ -73,3 +73,15 @@ func TestShowTimesInTheLegalZone(t *testing.T) {
 		t.Errorf("show --json keeps RFC 3339: %q %v", v.ReceivedAt, err)
 	}
 }
+
+// TestShowsANotesLineBreaks: a note's line breaks, kept as evidence, show
+// as ⏎ in show's timeline, not as ^J.
+func TestShowsANotesLineBreaks(t *testing.T) {
+	d := newDesk(t, "2026-03-10T12:00:00Z")
+	id := d.add("--controller", "crisp", "--right", "access", "--received", "2026-03-02")
+	d.ok("note", id, "--text", "called back\nno answer")
+	status, out, errOut := d.run("show", id)
+	if status != 0 || !strings.Contains(out, "text: called back⏎no answer") || strings.Contains(out, "^J") {
+		t.Fatalf("show: %d %q\n%s", status, errOut, out)
+	}
+}

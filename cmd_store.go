@@ -516,6 +516,7 @@ func printCase(w io.Writer, v *caseJSON, countdown string) {
 			if d.Label == "ground" { // never a bare slug: what it stands for too
 				d.Value = cases.GroundLabel(d.Value)
 			}
+			d.Value = cases.LineBreaks(d.Value)
 			if d.Label != "late" && d.Label != "overridden" { // said with the actor, or below with how late
 				line += " | " + p(d.String())
 			}

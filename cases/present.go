@@ -11,6 +11,11 @@ type Detail struct{ Label, Value string }
 
 func (d Detail) String() string { return d.Label + ": " + d.Value }
 
+// LineBreaks shows the line breaks of a multi-line value on one line as ⏎
+// (a note, reasons, a request's words keep theirs as evidence): the
+// timeline of show and of the app, where ^J would read as noise.
+func LineBreaks(s string) string { return strings.ReplaceAll(s, "\n", "⏎") }
+
 // Details are an event's details, in one order and under one set of labels,
 // for every place that shows a timeline: show, the app's case screen and
 // the case record. Values are stored text, not yet made printable.

@@ -560,6 +560,7 @@ func otherDetails(e cases.Event) []cases.Detail {
 		if x.Label == "ground" { // never a bare slug: what it stands for too
 			x.Value = cases.GroundLabel(x.Value)
 		}
+		x.Value = cases.LineBreaks(x.Value)
 		out = append(out, x)
 	}
 	return out
