@@ -45,12 +45,13 @@ demo keeps the batches written before.`,
 	dbFlag(cmd, &db)
 	n := cmd.Flags().Int("cases", demoDefaultCases, "how many cases, `N`")
 	seed := cmd.Flags().String("seed", strconv.Itoa(demoDefaultSeed), "the generator's seed `S`, a whole number")
-	cmd.RunE = a.runs(func([]string) int { return a.runDemo(db, *n, *seed) })
+	asJSON := cmd.Flags().Bool("json", false, `print {"path": ..., "cases": N} as one JSON value on one line`)
+	cmd.RunE = a.runs(func([]string) int { return a.runDemo(db, *n, *seed, *asJSON) })
 	return cmd
 }
 
 // runDemo fills an empty database with demo cases.
-func (a *app) runDemo(db string, n int, seed string) int {
+func (a *app) runDemo(db string, n int, seed string, asJSON bool) int {
 	bad := func(err error) int { return a.fail(exitUsage, fmt.Errorf("demo: %w", err)) }
 	if db == "" {
 		return bad(errors.New("--db PATH is required: demo data never go into the real database by default"))
@@ -72,6 +73,9 @@ func (a *app) runDemo(db string, n int, seed string) int {
 			return a.fail(exitRefused, fmt.Errorf("demo: %w", err))
 		}
 		return a.storeFailure(err)
+	}
+	if asJSON {
+		return a.printJSON(map[string]any{"path": db, "cases": count})
 	}
 	fmt.Fprintf(a.stdout, "%d demo cases written to %s in %s\n", count, db, time.Since(start).Round(time.Millisecond))
 	return exitOK

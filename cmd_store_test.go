@@ -439,13 +439,21 @@ func TestRestoreFromTheCommandLine(t *testing.T) {
 	}
 }
 
-// TestFileCommandsPrintJSON: init, backup, restore and checkpoint take
-// --json too (README: every command does), one JSON value on one line.
+// TestFileCommandsPrintJSON: demo, init, backup, restore and checkpoint
+// take --json too (README: every command does), one JSON value on one line.
 func TestFileCommandsPrintJSON(t *testing.T) {
 	personalOnly(t, "init and restore are the local file's")
 	env := map[string]string{"XDG_CONFIG_HOME": t.TempDir(), "RIGHTSDESK_NOW": "2026-03-10T12:00:00Z", "RIGHTSDESK_ACTOR": "anna"}
 	db := filepath.Join(t.TempDir(), "cases.db")
 	dest := filepath.Join(t.TempDir(), "copy.db")
+	status, out, errOut := runCLI(t, env, "demo", "--cases", "3", "--json", "--db", filepath.Join(t.TempDir(), "demo.db"))
+	var demo struct {
+		Path  string `json:"path"`
+		Cases int    `json:"cases"`
+	}
+	if status != 0 || strings.Count(out, "\n") != 1 || json.Unmarshal([]byte(out), &demo) != nil || demo.Cases != 3 || demo.Path == "" {
+		t.Errorf("demo --json: %d %q %q", status, out, errOut)
+	}
 	for _, c := range []struct {
 		args []string
 		keys []string
