@@ -419,7 +419,7 @@ func lastExport(c *Case, letter LetterKind) (*Event, int) {
 // packet says, nil when there is none.
 func changedSince(c *Case, at int) *Event {
 	for i := at + 1; i < len(c.Events); i++ {
-		if !slices.Contains(unchanging, c.Events[i].Kind) {
+		if !unchanging(c.Events[i].Kind) {
 			return &c.Events[i]
 		}
 	}

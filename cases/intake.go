@@ -161,7 +161,6 @@ func fieldError(field string, err error) error {
 	return &Refused{Field: field, Reason: err.Error(), err: err}
 }
 
-// byteSize is a length in bytes as a person reads it: 900 bytes, 1 KB, 5.0 MB.
 // overSize is the size of a value over the limit max, said so that it
 // reads as more than max: in bytes where rounding would say the limit
 // ("1.0 KB long: at most 1 KB" for 1,025 bytes).
@@ -172,6 +171,7 @@ func overSize(n, max int) string {
 	return fmt.Sprintf("%d bytes (%s)", n, byteSize(max)+" and "+Plural(n-max, "byte"))
 }
 
+// byteSize is a length in bytes as a person reads it: 900 bytes, 1 KB, 5.0 MB.
 func byteSize(n int) string {
 	switch {
 	case n >= 1<<20:

@@ -427,11 +427,10 @@ func (t *transition) sent() error {
 	return t.sendable()
 }
 
-// unchanging are the events after an export that do not change the
-// packet: notes, tags, assignments, other exports, letters sent, approvals
-// and rejections.
-var unchanging = []EventKind{EventNoted, EventTagged, EventUntagged, EventAssigned, EventExported, EventSent,
-	EventApproved, EventRejected}
+// unchanging reports whether an event after an export leaves the packet
+// as it was for send: none that shapes a packet (ShapesPacket), and
+// letters sent (another letter going out changes none already built).
+func unchanging(k EventKind) bool { return !ShapesPacket(k) || k == EventSent }
 
 // ShapesPacket reports whether an event can change what a packet holds:
 // notes, tags, assignments, exports, approvals and rejections never do
@@ -477,7 +476,7 @@ func (t *transition) sendable() error {
 	}
 	ev.Checksum = last.Checksum
 	for _, e := range t.c.Events[since+1:] {
-		if !slices.Contains(unchanging, e.Kind) {
+		if !unchanging(e.Kind) {
 			return refuse("letter", "the case changed after the %s letter was exported (%s on %s): export it again, "+
 				"then send", ev.Letter, e.Kind, DateOf(e.At, t.loc))
 		}

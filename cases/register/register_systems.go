@@ -169,10 +169,8 @@ func (r *Register) checkSystems(k *entryChecker) error {
 		if s.Customer.Present() && s.Role != cases.SystemForCustomer {
 			return k.fail(p.with("customer"), "a customer goes with role = \"for-customer\"")
 		}
-		for j, c := range s.Categories {
-			if r.category(c) == nil {
-				return k.fail(p.with("categories").with(j), "no category with id %q (the categories' ids: %s)", c, strings.Join(r.categoryIDs(), ", "))
-			}
+		if e := r.checkCategoryIDs(k, p, s.Categories); e != nil {
+			return e
 		}
 		for j, right := range s.Rights {
 			rt, err := cases.ParseRight(right)

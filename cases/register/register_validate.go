@@ -390,11 +390,11 @@ func (r *Register) checkPurposes(k *entryChecker) error {
 	return nil
 }
 
-// checkCategoryIDs checks that a purpose's or a source's categories are
-// ids of the register's categories.
+// checkCategoryIDs checks that a system's, a purpose's or a source's
+// categories are ids of the register's categories.
 func (r *Register) checkCategoryIDs(k *entryChecker, p fieldPath, ids []string) error {
 	for j, c := range ids {
-		if !slices.Contains(r.categoryIDs(), c) {
+		if r.category(c) == nil {
 			return k.fail(p.with("categories").with(j), "no category with id %q (the categories' ids: %s)", c, strings.Join(r.categoryIDs(), ", "))
 		}
 	}
