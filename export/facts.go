@@ -364,21 +364,21 @@ type retentionFact struct {
 	Missing bool
 }
 
-// sources are Art. 15(1)(g).
-func (f *facts) sources(found map[string]bool) []string {
-	var out []string
+// sources are Art. 15(1)(g): those of the data found; fromSubject when
+// the register names sources, every one of data that were not found.
+func (f *facts) sources(found map[string]bool) (out []string, fromSubject bool) {
+	named := false
 	for i := range f.reg.Sources {
-		if src := &f.reg.Sources[i]; src.Known() && concerns(src.Categories, found) {
+		src := &f.reg.Sources[i]
+		named = named || src.Known()
+		if src.Known() && concerns(src.Categories, found) {
 			out = append(out, src.Value)
 		}
 	}
-	if len(out) == 0 && len(f.reg.Sources) > 0 && slices.ContainsFunc(f.reg.Sources, func(s register.SourceFact) bool { return s.Known() }) {
-		return []string{} // every source is of data that were not found
-	}
-	if len(out) == 0 {
+	if len(out) == 0 && !named {
 		f.gap("sources", "the register does not say where the data come from (Art. 15(1)(g))", true, "")
 	}
-	return out
+	return out, len(out) == 0 && named
 }
 
 // automated is Art. 15(1)(h): whether automated decision-making takes

@@ -13,12 +13,11 @@ import (
 // (PACKETS.md, WORK.md "Truthful letters").
 func (p *packetCase) finalContent(d *letterData, f *facts) {
 	c, st := p.c, p.st
-	answered := st.Outcome == cases.OutcomeFulfilled || st.Outcome == cases.OutcomePartiallyFulfilled
+	answered := p.answered()
 	if c.Right == cases.RightObjection && st.Outcome.RefusesSomething() && slices.Contains(st.Grounds, cases.GroundCompellingLegitimate) {
 		d.Overridden = true
 	}
-	dataCopy := answered && (c.Right == cases.RightAccess || c.Right == cases.RightPortability)
-	if dataCopy {
+	if p.givesDataCopy() {
 		p.dataCopy(d)
 		for _, w := range d.Withheld {
 			d.Refusal = append(d.Refusal, refusal(w.Provision, "the file "+w.Name, w.Ground, "", w.Reason))
@@ -34,8 +33,7 @@ func (p *packetCase) finalContent(d *letterData, f *facts) {
 			d.Categories = p.foundCategories(f)
 			p.recipientsOf(d, f)
 			d.Retention = p.foundRetention(f)
-			d.Sources = f.sources(foundIDs)
-			d.SourcesFromYou = d.Sources != nil && len(d.Sources) == 0
+			d.Sources, d.SourcesFromYou = f.sources(foundIDs)
 			d.Automated = f.automated()
 			d.ComplainInBody = true
 		}
@@ -55,6 +53,24 @@ func (p *packetCase) finalContent(d *letterData, f *facts) {
 	}
 }
 
+// answered reports whether the outcome answers the request (fulfilled,
+// whole or in part).
+func (p *packetCase) answered() bool {
+	return p.st.Outcome == cases.OutcomeFulfilled || p.st.Outcome == cases.OutcomePartiallyFulfilled
+}
+
+// givesDataCopy reports whether the letter gives the data copy: an access
+// or portability request answered.
+func (p *packetCase) givesDataCopy() bool {
+	return p.answered() && (p.c.Right == cases.RightAccess || p.c.Right == cases.RightPortability)
+}
+
+// itemByItem reports whether the letter states the work item by item
+// (WORK.md: fulfilled, partially-fulfilled and no-data answers do).
+func (p *packetCase) itemByItem() bool {
+	return p.answered() || p.st.Outcome == cases.OutcomeNoData
+}
+
 // outcomeGrounds are the refusal rows of the grounds the case was closed
 // on, but for a ground a refusing item already states; the reasons given
 // with the outcome go with the first row, or stay in the body.
@@ -63,9 +79,7 @@ func (p *packetCase) outcomeGrounds(d *letterData) {
 	var stated []cases.Ground
 	// Only the rows the letter shows state a ground: a refusal of the
 	// whole request shows no work (workStatements) and no data copy.
-	worked := st.Outcome == cases.OutcomeFulfilled || st.Outcome == cases.OutcomePartiallyFulfilled || st.Outcome == cases.OutcomeNoData
-	copied := (st.Outcome == cases.OutcomeFulfilled || st.Outcome == cases.OutcomePartiallyFulfilled) &&
-		(c.Right == cases.RightAccess || c.Right == cases.RightPortability)
+	worked, copied := p.itemByItem(), p.givesDataCopy()
 	for _, w := range st.WorkRefusals() {
 		if !worked {
 			break

@@ -462,16 +462,22 @@ func (p *packetCase) notified(d *letterData, f *facts) {
 	}
 }
 
+// erasedNothing reports whether an erasure request erased or anonymised
+// nothing: Art. 19 then owes no one a notification.
+func (p *packetCase) erasedNothing() bool {
+	return p.c.Right == cases.RightErasure && !slices.ContainsFunc(p.st.Work, func(w cases.WorkItem) bool {
+		r := w.ResultName()
+		return r == cases.ResultErased || r == cases.ResultAnonymised
+	})
+}
+
 // noneToTell says why no recipient was told, from the record alone: an
 // erasure that erased nothing had nothing to pass on; otherwise no third
 // party was confirmed to have received the data (one that was is owed a
 // notification, a gap until it is recorded), and the service providers
 // hosting the systems where data were acted on were part of that work.
 func (p *packetCase) noneToTell() string {
-	if p.c.Right == cases.RightErasure && !slices.ContainsFunc(p.st.Work, func(w cases.WorkItem) bool {
-		r := w.ResultName()
-		return r == cases.ResultErased || r == cases.ResultAnonymised
-	}) {
+	if p.erasedNothing() {
 		return "We erased none of your data, so there was no erasure to pass on to anyone who received it from us."
 	}
 	text := "No third party received your data from us, so there was no one to tell."
@@ -499,10 +505,7 @@ func (p *packetCase) noneToTell() string {
 // parties and the case never said which received the data.
 func (p *packetCase) art19Owed() (owed []string, confirmed bool) {
 	st := p.st
-	if p.c.Right == cases.RightErasure && !slices.ContainsFunc(st.Work, func(w cases.WorkItem) bool {
-		r := w.ResultName()
-		return r == cases.ResultErased || r == cases.ResultAnonymised
-	}) {
+	if p.erasedNothing() {
 		return nil, true
 	}
 	chosen, any := p.confirmedRecipients()

@@ -307,9 +307,7 @@ func (p *packetCase) reopenFirst() string {
 // item).
 func (p *packetCase) workStatements(d *letterData, f *facts) {
 	st := p.st
-	switch st.Outcome {
-	case cases.OutcomeFulfilled, cases.OutcomePartiallyFulfilled, cases.OutcomeNoData:
-	default:
+	if !p.itemByItem() {
 		return
 	}
 	if len(st.Work) == 0 {
