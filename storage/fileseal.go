@@ -100,22 +100,13 @@ func parseSealText(text string) (FileSeal, error) {
 // VerifyFileSeal checks a seal's signature with keys and that it seals
 // subject of case id in organisation org's log with the SHA-256 digest.
 func VerifyFileSeal(msg string, keys []string, org, id, subject, digest string) error {
-	var vs []note.Verifier
-	for _, k := range keys {
-		v, err := note.NewVerifier(strings.TrimSpace(k))
-		if err != nil {
-			return fmt.Errorf("unreadable public key %q: %v", k, err)
-		}
-		vs = append(vs, v)
-	}
-	n, err := note.Open([]byte(msg), note.VerifierList(vs...))
+	vs, err := keyVerifiers(keys)
 	if err != nil {
-		var unknown *note.UnknownVerifierError
-		var unverified *note.UnverifiedNoteError
-		if errors.As(err, &unknown) || errors.As(err, &unverified) {
-			return errors.New("the seal is signed by none of the keys given")
-		}
-		return fmt.Errorf("the seal's signature does not verify (%v)", err)
+		return err
+	}
+	n, err := openSigned([]byte(msg), vs, "the seal", "the seal's")
+	if err != nil {
+		return err
 	}
 	f, err := parseSealText(n.Text)
 	if err != nil {

@@ -210,16 +210,40 @@ func storedHashesAgree(tx kv.Tx, b kv.Bucket, t *logTree) bool {
 // openCheckpoint verifies a signed checkpoint with the keys given and
 // parses it.
 func openCheckpoint(msg []byte, vs note.Verifiers) (Checkpoint, error) {
+	n, err := openSigned(msg, vs, "it", "its")
+	if err != nil {
+		return Checkpoint{}, err
+	}
+	return ParseCheckpoint(n.Text)
+}
+
+// openSigned verifies a signed note (a checkpoint, a file seal) with the
+// keys given, saying what failed of what (it / its, the seal / the
+// seal's).
+func openSigned(msg []byte, vs note.Verifiers, what, whose string) (*note.Note, error) {
 	n, err := note.Open(msg, vs)
 	if err != nil {
 		var unknown *note.UnknownVerifierError
 		var unverified *note.UnverifiedNoteError
 		if errors.As(err, &unknown) || errors.As(err, &unverified) {
-			return Checkpoint{}, errors.New("it is signed by none of the keys given")
+			return nil, fmt.Errorf("%s is signed by none of the keys given", what)
 		}
-		return Checkpoint{}, fmt.Errorf("its signature does not verify (%v)", err)
+		return nil, fmt.Errorf("%s signature does not verify (%v)", whose, err)
 	}
-	return ParseCheckpoint(n.Text)
+	return n, nil
+}
+
+// keyVerifiers are the verifiers of public keys as checkpoint prints them.
+func keyVerifiers(keys []string) (note.Verifiers, error) {
+	var vs []note.Verifier
+	for _, k := range keys {
+		v, err := note.NewVerifier(strings.TrimSpace(k))
+		if err != nil {
+			return nil, fmt.Errorf("unreadable public key %q: %v", k, err)
+		}
+		vs = append(vs, v)
+	}
+	return note.VerifierList(vs...), nil
 }
 
 // checkCheckpoint verifies one stored checkpoint of a log: its signature,

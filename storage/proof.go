@@ -289,15 +289,11 @@ func VerifyProof(p *CaseProof, keys []string) (*Verified, error) {
 	if len(keys) == 0 {
 		keys, out.KeySource = p.Keys, "the keys the file carries (give --key to check against a key you trust)"
 	}
-	var vs []note.Verifier
-	for _, k := range keys {
-		v, err := note.NewVerifier(strings.TrimSpace(k))
-		if err != nil {
-			return nil, fmt.Errorf("unreadable public key %q: %v", k, err)
-		}
-		vs = append(vs, v)
+	vs, err := keyVerifiers(keys)
+	if err != nil {
+		return nil, err
 	}
-	cp, err := openCheckpoint([]byte(p.Checkpoint), note.VerifierList(vs...))
+	cp, err := openCheckpoint([]byte(p.Checkpoint), vs)
 	if err != nil {
 		return nil, fmt.Errorf("the checkpoint: %w", err)
 	}
