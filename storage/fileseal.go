@@ -45,22 +45,11 @@ func (s *Store) SignFileSeal(id, subject, digest string) (string, error) {
 	}
 	var out string
 	err := s.view(func(tx kv.Tx) error {
-		if tx.Bucket(bucketCases).Get([]byte(id)) == nil {
-			return &NotFound{ID: id}
-		}
-		var entry []byte
-		if b := tx.Bucket(bucketLogLeaves); b != nil {
-			entry = b.Get([]byte(id))
-		}
-		org, _, err := logLeaves(entry)
-		if err != nil || org == "" {
-			return fmt.Errorf("case %s is in no log (run rightsdesk check)", id)
-		}
-		events, err := keyChain(tx)
+		org, _, err := caseLog(tx, id)
 		if err != nil {
-			return fmt.Errorf("the key chain is damaged: %w", err)
+			return err
 		}
-		sgn, err := currentSigner(tx, events, s.keys.signerName())
+		sgn, _, err := signerNow(tx, s.keys.signerName())
 		if err != nil {
 			return err
 		}

@@ -184,9 +184,11 @@ func (s *Store) Proof(id string, upTo uint64) (*CaseProof, error) {
 	return out, err
 }
 
-func caseProof(tx kv.Tx, id string, upTo uint64, who string) (*CaseProof, error) {
+// caseLog is the organisation whose log holds case id's events, and the
+// events' leaves in it.
+func caseLog(tx kv.Tx, id string) (string, []int64, error) {
 	if tx.Bucket(bucketCases).Get([]byte(id)) == nil {
-		return nil, &NotFound{ID: id}
+		return "", nil, &NotFound{ID: id}
 	}
 	var entry []byte
 	if b := tx.Bucket(bucketLogLeaves); b != nil {
@@ -194,7 +196,25 @@ func caseProof(tx kv.Tx, id string, upTo uint64, who string) (*CaseProof, error)
 	}
 	org, indexes, err := logLeaves(entry)
 	if err != nil || org == "" {
-		return nil, fmt.Errorf("case %s is in no log (run rightsdesk check)", id)
+		return "", nil, fmt.Errorf("case %s is in no log (run rightsdesk check)", id)
+	}
+	return org, indexes, nil
+}
+
+// signerNow is the database's current signer (for who) and its key chain.
+func signerNow(tx kv.Tx, who string) (note.Signer, []KeyEvent, error) {
+	events, err := keyChain(tx)
+	if err != nil {
+		return nil, nil, fmt.Errorf("the key chain is damaged: %w", err)
+	}
+	sgn, err := currentSigner(tx, events, who)
+	return sgn, events, err
+}
+
+func caseProof(tx kv.Tx, id string, upTo uint64, who string) (*CaseProof, error) {
+	org, indexes, err := caseLog(tx, id)
+	if err != nil {
+		return nil, err
 	}
 	if upTo == 0 || upTo > uint64(len(indexes)) {
 		upTo = uint64(len(indexes))
@@ -203,11 +223,7 @@ func caseProof(tx kv.Tx, id string, upTo uint64, who string) (*CaseProof, error)
 	if b == nil {
 		return nil, fmt.Errorf("the log of %s is missing (run rightsdesk check)", org)
 	}
-	events, err := keyChain(tx)
-	if err != nil {
-		return nil, fmt.Errorf("the key chain is damaged: %w", err)
-	}
-	sgn, err := currentSigner(tx, events, who)
+	sgn, events, err := signerNow(tx, who)
 	if err != nil {
 		return nil, err
 	}
