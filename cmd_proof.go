@@ -230,15 +230,14 @@ that is an existing path is taken as PACKET. Exit 1 if a check fails.`
 	cmd.Example += "\n  rightsdesk verify ~/out/DSR-2026-000042-access.zip --key 'rightsdesk/4f…+1a2b3c4d+AbC…'"
 	key := cmd.Flags().String("key", "", "with PACKET: the public `KEY` to check the signature with")
 	args, run := cmd.Args, cmd.RunE
-	packet := verifiesPacket
 	cmd.Args = func(c *cobra.Command, as []string) error {
-		if packet(c, as) {
+		if verifiesPacket(c, as) {
 			return nil
 		}
 		return args(c, as)
 	}
 	cmd.RunE = func(c *cobra.Command, as []string) error {
-		if packet(c, as) {
+		if verifiesPacket(c, as) {
 			asJSON, _ := c.Flags().GetBool("json")
 			return a.runs(func([]string) int { return a.runVerifyProof(as[0], *key, asJSON) })(c, as)
 		}

@@ -178,10 +178,8 @@ func readFileSet(p string) (fileSet, error) {
 			files[filepath.ToSlash(rel)] = data
 			return err
 		})
-		for _, d := range dirs {
-			if err == nil && !slices.ContainsFunc(sortedNames(files), func(n string) bool { return strings.HasPrefix(n, d+"/") }) {
-				err = fmt.Errorf("%s holds the empty folder %s, which export never writes (added after export)", p, cases.Printable(d))
-			}
+		if d := files.emptyFolder(dirs); err == nil && d != "" {
+			err = fmt.Errorf("%s holds the empty folder %s, which export never writes (added after export)", p, cases.Printable(d))
 		}
 		return files, err
 	}
@@ -226,12 +224,28 @@ func readFileSet(p string) (fileSet, error) {
 		}
 		files[rest] = data
 	}
-	for _, d := range dirs {
-		if d != "" && !slices.ContainsFunc(sortedNames(files), func(n string) bool { return strings.HasPrefix(n, d+"/") }) {
-			return nil, fmt.Errorf("%s holds the empty folder %s/, which export never writes (added after export)", p, cases.Printable(folder+"/"+d))
-		}
+	if d := files.emptyFolder(dirs); d != "" {
+		return nil, fmt.Errorf("%s holds the empty folder %s/, which export never writes (added after export)", p, cases.Printable(folder+"/"+d))
 	}
 	return files, nil
+}
+
+// emptyFolder is the first of the folders dirs (paths in the set, "" for
+// its top) that holds no file of the set: export writes none.
+func (files fileSet) emptyFolder(dirs []string) string {
+	for _, d := range dirs {
+		if d == "" {
+			continue
+		}
+		held := false
+		for name := range files {
+			held = held || strings.HasPrefix(name, d+"/")
+		}
+		if !held {
+			return d
+		}
+	}
+	return ""
 }
 
 func readCapped(name string) ([]byte, error) {
