@@ -86,16 +86,7 @@ func (a *app) runTUI(db string, demo bool, color, registersDir string) int {
 				return nil, err
 			}
 			out := &ui.Exported{Path: res.Path, SHA256: res.SHA256, Draft: res.Draft, Controller: res.Controller}
-			for _, g := range res.Gaps {
-				switch {
-				case g.TOML != "":
-					out.Gaps = append(out.Gaps, g.Field)
-				case g.Fix != "":
-					out.CaseGaps = append(out.CaseGaps, g.Field+" ("+g.Fix+")")
-				default:
-					out.CaseGaps = append(out.CaseGaps, g.Field)
-				}
-			}
+			out.Gaps, out.CaseGaps = ui.GapLists(res.Gaps)
 			return out, nil
 		},
 		Record: func(id string) (string, string, error) {

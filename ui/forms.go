@@ -499,6 +499,23 @@ func (m Model) exportForm() Model {
 	return m
 }
 
+// GapLists sorts a letter's gaps into the register's (by field: O, then
+// E fills them) and the case's (with the command that fills each): the
+// export form and the notice after an export say them alike.
+func GapLists(gaps []export.LetterGap) (inRegister, forCase []string) {
+	for _, g := range gaps {
+		switch {
+		case g.TOML != "":
+			inRegister = append(inRegister, g.Field)
+		case g.Fix != "":
+			forCase = append(forCase, g.Field+" ("+g.Fix+")")
+		default:
+			forCase = append(forCase, g.Field)
+		}
+	}
+	return inRegister, forCase
+}
+
 // packetGaps lists what the register lacks for the chosen letter.
 func (m Model) packetGaps(f *form) string {
 	d := m.kase.detail
@@ -512,19 +529,8 @@ func (m Model) packetGaps(f *form) string {
 	if len(gaps) == 0 {
 		return ""
 	}
-	var draft bool
-	var inRegister, forCase []string
-	for _, g := range gaps {
-		draft = draft || g.Blocking
-		switch {
-		case g.TOML != "":
-			inRegister = append(inRegister, g.Field)
-		case g.Fix != "":
-			forCase = append(forCase, g.Field+" ("+g.Fix+")")
-		default:
-			forCase = append(forCase, g.Field)
-		}
-	}
+	draft := slices.ContainsFunc(gaps, func(g export.LetterGap) bool { return g.Blocking })
+	inRegister, forCase := GapLists(gaps)
 	head := fmt.Sprintf("facts this letter lacks (%d)", len(gaps))
 	if draft {
 		head += " (the packet will be a DRAFT)"
