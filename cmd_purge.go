@@ -105,7 +105,7 @@ func (a *app) printPurge(plan *storage.PurgePlan, dry, asJSON bool) int {
 		fmt.Fprintf(a.stdout, "; file compacted from %d to %d bytes", plan.SizeBefore, plan.SizeAfter)
 	}
 	if plan.ClusterErased {
-		fmt.Fprint(a.stdout, "; compacted out of the cluster's history and every member's database (etcd's write-ahead logs keep it until they rotate)")
+		fmt.Fprint(a.stdout, "; compacted out of the cluster's history and every member's database, and swept out of their write-ahead logs (each member deletes the old segments within 30 s)")
 	}
 	fmt.Fprintln(a.stdout)
 	return exitOK

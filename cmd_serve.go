@@ -66,6 +66,7 @@ team's clients.`,
 	_ = cmd.MarkFlagFilename("adopt", "db")
 	f.StringVar(&o.store, "store", "", "keep the cases on an etcd cluster, `etcd://HOST:PORT[,HOST:PORT...]`, with --db as this server's replica")
 	etcdFlags(cmd, &o.etcd)
+	etcdWALFlags(cmd, &o.etcd)
 	cmd.RunE = a.runs(func([]string) int { return a.runServe(o) })
 	return cmd
 }

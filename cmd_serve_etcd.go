@@ -17,6 +17,10 @@ import (
 type etcdOptions struct {
 	ca, cert, key, prefix, name string
 	maxTxnOps, maxRequestBytes  int
+	// maxWALs and snapshotCount are the members' logs (serve's flags
+	// alone: a purge's erasure sweeps the logs); wal says they were given.
+	maxWALs, snapshotCount int
+	wal                    bool
 }
 
 // etcdFlags adds the --etcd-* flags to cmd.
@@ -32,6 +36,15 @@ func etcdFlags(cmd *cobra.Command, o *etcdOptions) {
 	_ = cmd.MarkFlagFilename("etcd-ca", "pem", "crt")
 	_ = cmd.MarkFlagFilename("etcd-cert", "pem", "crt")
 	_ = cmd.MarkFlagFilename("etcd-key", "pem", "key")
+}
+
+// etcdWALFlags adds the flags of the members' write-ahead logs to cmd
+// (serve: the erasure after a purge sweeps them).
+func etcdWALFlags(cmd *cobra.Command, o *etcdOptions) {
+	f := cmd.Flags()
+	f.IntVar(&o.maxWALs, "etcd-max-wals", etcdstore.DefaultWAL.MaxWALs, "the members' --max-wals `N` (the largest), at least 1: a purge pushes the purged values out of their write-ahead logs")
+	f.IntVar(&o.snapshotCount, "etcd-snapshot-count", etcdstore.DefaultWAL.SnapshotCount, "the members' --snapshot-count `N` (the largest; etcd 3.4's default is 100000)")
+	o.wal = true
 }
 
 // etcdEndpoints is the members of an etcd://HOST:PORT[,HOST:PORT...] store,
@@ -67,6 +80,10 @@ func (o etcdOptions) dial(store string) (*etcdstore.Cluster, error) {
 			return nil, errors.New("no host name to name this server by: give --etcd-name NAME")
 		}
 	}
+	var wal etcdstore.WAL // etcd's defaults
+	if o.wal {
+		wal = etcdstore.WAL{SegmentBytes: etcdstore.DefaultWAL.SegmentBytes, MaxWALs: o.maxWALs, SnapshotCount: o.snapshotCount}
+	}
 	return etcdstore.Dial(etcdstore.Config{Endpoints: endpoints, CA: o.ca, Cert: o.cert, Key: o.key,
-		Prefix: o.prefix, Server: name, MaxTxnOps: o.maxTxnOps, MaxRequestBytes: o.maxRequestBytes})
+		Prefix: o.prefix, Server: name, MaxTxnOps: o.maxTxnOps, MaxRequestBytes: o.maxRequestBytes, WAL: wal})
 }

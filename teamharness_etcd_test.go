@@ -138,7 +138,8 @@ func serveOnCluster(tb testing.TB, path string, opts storage.Options) (*storage.
 // cl, at the README's member limits.
 func harnessDial(cl *etcdtest.Cluster, prefix string) (*etcdstore.Cluster, error) {
 	return etcdstore.Dial(etcdstore.Config{Endpoints: cl.Endpoints(), Prefix: prefix, Server: harnessServerName,
-		MaxTxnOps: int(etcdtest.Recommended.MaxTxnOps), MaxRequestBytes: int(etcdtest.Recommended.MaxRequestBytes)})
+		MaxTxnOps: int(etcdtest.Recommended.MaxTxnOps), MaxRequestBytes: int(etcdtest.Recommended.MaxRequestBytes),
+		WAL: etcdstore.WAL(etcdtest.QuickWAL)})
 }
 
 // replicaOf opens the file at path as a replica of the database at prefix

@@ -327,6 +327,12 @@ func TestServeAsAProcess(t *testing.T) {
 	if info, err := os.Stat(socket); err != nil || int(info.Sys().(*syscall.Stat_t).Gid) != os.Getgid() {
 		t.Errorf("the socket's group: %v", err)
 	}
+	// Members that keep every log segment would keep every purged value:
+	// refused before the cluster is asked.
+	out, err = cmd("serve", "--store", "etcd://127.0.0.1:9", "--etcd-max-wals", "0", "--db", filepath.Join(dir, "r.db"), "--socket", filepath.Join(dir, "t")).CombinedOutput()
+	if code := exitCode(err); code != 2 || !strings.Contains(string(out), "--max-wals 0) keep every purged value") || strings.Count(string(out), "\n") != 1 {
+		t.Errorf("serve --etcd-max-wals 0: %d %q", code, out)
+	}
 	out, err = cmd("serve", "--db", db, "--socket", filepath.Join(dir, "t"), "--group", "no-such-group-here").CombinedOutput()
 	if code := exitCode(err); code != 2 || !strings.Contains(string(out), "unknown group") {
 		t.Errorf("serve --group of no group: %d %q", code, out)

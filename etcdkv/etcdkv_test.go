@@ -606,8 +606,9 @@ func testErase(t *testing.T, cl *etcdtest.Cluster) {
 			t.Errorf("member %s's database still holds the erased value", cl.Members[i].Name)
 		}
 		// The write-ahead log keeps the request that wrote the value until
-		// its 64 MB segment is dropped (see Compact): said here, for issue
-		// 21's purge, not asserted.
+		// its 64 MB segment is dropped (see Compact): said here, not
+		// asserted (etcdstore's TestEraseSweepsTheWriteAheadLogs asserts
+		// that the erasure after a purge reaches it).
 		for _, f := range cl.DataFiles(i) {
 			if strings.HasSuffix(f, ".wal") {
 				if data, err := os.ReadFile(f); err == nil && bytes.Contains(data, value) {

@@ -510,7 +510,8 @@ func (c *Client) Delete(ctx context.Context, key string) (deleted, revision int6
 // wrote a value (seen in TestCluster/EraseCompactDefragment): etcd drops a
 // 64 MB log segment only when it precedes the last snapshot (every 10,000
 // changes by default) and more than --max-wals (5) segments exist, so a
-// value stays there until some 320 MB of later writes.
+// value stays there until some 320 MB of later writes (etcdstore's
+// erasure makes them: walsweep.go).
 func (c *Client) Compact(ctx context.Context, rev int64, physical bool) error {
 	req := struct {
 		Revision int64 `json:"revision,string"`

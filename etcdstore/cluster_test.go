@@ -66,7 +66,7 @@ type replica struct {
 
 func dial(t *testing.T, cl *etcdtest.Cluster, prefix, server string) *Cluster {
 	t.Helper()
-	c, err := Dial(Config{Endpoints: cl.Endpoints(), Prefix: prefix, Server: server, Timeout: time.Second})
+	c, err := Dial(Config{Endpoints: cl.Endpoints(), Prefix: prefix, Server: server, Timeout: time.Second, WAL: WAL(etcdtest.QuickWAL)})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -503,9 +503,29 @@ func testQuorumLost(t *testing.T, cl *etcdtest.Cluster) {
 	cl.WaitReady(2)
 }
 
+// purge deletes the bucket name as a purge: the deletion counts itself as
+// a purge, as storage's purge does in each transaction that erases.
+func (r *replica) purge(ctx context.Context, name []byte) {
+	r.t.Helper()
+	if _, err := r.write(ctx, func(tx kv.Tx) error {
+		metaPath, purgesKey := storage.PurgesKey()
+		meta, err := tx.CreateBucketIfNotExists(metaPath[0])
+		if err != nil {
+			return err
+		}
+		if err := meta.Put(purgesKey, []byte{0, 0, 0, 0, 0, 0, 0, 1}); err != nil {
+			return err
+		}
+		return tx.DeleteBucket(name)
+	}); err != nil {
+		r.t.Fatal(err)
+	}
+}
+
 // After a purge deletes a value, Erase leaves its bytes in no member's
-// database file (the write-ahead log is known to keep them: etcdkv's
-// Compact), and a follower from before the erase is told to reload.
+// database file (the write-ahead logs are TestEraseSweepsTheWriteAheadLogs's:
+// this cluster keeps etcd's default logs), and a follower from before the
+// erase is told to reload.
 func testErase(t *testing.T, cl *etcdtest.Cluster) {
 	ctx := testContext(t, 2*time.Minute)
 	const prefix = "erase/"
@@ -531,29 +551,17 @@ func testErase(t *testing.T, cl *etcdtest.Cluster) {
 		}
 		time.Sleep(50 * time.Millisecond)
 	}
-	// The deletion counts itself as a purge, as storage's purge does in
-	// each transaction that erases.
-	if _, err := r.write(ctx, func(tx kv.Tx) error {
-		metaPath, purgesKey := storage.PurgesKey()
-		meta, err := tx.CreateBucketIfNotExists(metaPath[0])
-		if err != nil {
-			return err
-		}
-		if err := meta.Put(purgesKey, []byte{0, 0, 0, 0, 0, 0, 0, 1}); err != nil {
-			return err
-		}
-		return tx.DeleteBucket(path[0])
-	}); err != nil {
-		t.Fatal(err)
-	}
+	r.purge(ctx, path[0])
 	if n := cl.MembersHolding(secret); n == 0 {
 		t.Fatal("no member holds the deleted value before Erase: the test would prove nothing")
 	}
 	// check, before the erasure: every member still answers reads of the
-	// history that holds the value.
-	if problems := erasureProblems(t, ctx, r.c); len(problems) != len(cl.Members) ||
-		!strings.Contains(problems[0].Detail, "still answers reads of the history before the latest purge") {
-		t.Fatalf("before Erase: %v, want each of the %d members to still answer", problems, len(cl.Members))
+	// history that holds the value, and no sweep of the logs followed the
+	// purge.
+	if problems := erasureProblems(t, ctx, r.c); len(problems) != len(cl.Members)+1 ||
+		!strings.Contains(problems[0].Detail, "still answers reads of the history before the latest purge") ||
+		!strings.Contains(problems[len(cl.Members)].Detail, "was not swept out of the etcd members' write-ahead logs") {
+		t.Fatalf("before Erase: %v, want each of the %d members to still answer, and the sweep missing", problems, len(cl.Members))
 	}
 	if err := r.c.Erase(ctx); err != nil {
 		t.Fatal(err)

@@ -30,7 +30,9 @@ func (c *Cluster) memberClient(endpoint string, timeout time.Duration) (*etcdkv.
 // It verifies the compaction, which every member applies; that the pages
 // which held the values were then defragmented out of each member's file
 // leaves no trace a member reports (Erase fails when a member's
-// defragmentation does).
+// defragmentation does). Of the members' logs, it verifies the record of
+// the sweep (sweepProblems): that one ran to its end after the purge, for
+// members that keep no more of their logs than this server's WAL says.
 func (c *Cluster) ErasureProblems(ctx context.Context) ([]storage.Problem, error) {
 	path, key := storage.PurgesKey()
 	purged, ok, err := c.client.Get(ctx, encodeKey(c.prefix, path, key))
@@ -59,5 +61,9 @@ func (c *Cluster) ErasureProblems(ctx context.Context) ([]storage.Problem, error
 				"etcd member %s did not answer (%v): the latest purge's erasure is not verified there", endpoint, err)})
 		}
 	}
-	return problems, nil
+	swept, err := c.sweepProblems(ctx, purged.ModRevision)
+	if err != nil {
+		return nil, err
+	}
+	return append(problems, swept...), nil
 }

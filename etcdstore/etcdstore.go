@@ -80,6 +80,9 @@ type Config struct {
 	// the flag to raise, a transaction the members would refuse.
 	MaxTxnOps       int
 	MaxRequestBytes int
+	// WAL is what the members keep of their write-ahead logs (the zero
+	// WAL: DefaultWAL), for the erasure after a purge (walsweep.go).
+	WAL WAL
 }
 
 // Cluster is one deployment's data on an etcd cluster, as one replica
@@ -97,6 +100,7 @@ type Cluster struct {
 	server   string
 	maxOps   int
 	maxBytes int
+	wal      WAL
 
 	mu      sync.Mutex
 	applied int64         // the revision Follow's apply has taken last
@@ -136,6 +140,12 @@ func Dial(cfg Config) (*Cluster, error) {
 	if cfg.MaxTxnOps < 0 || cfg.MaxRequestBytes < 0 {
 		return nil, errors.New("etcdstore: negative etcd limits")
 	}
+	if cfg.WAL == (WAL{}) {
+		cfg.WAL = DefaultWAL
+	}
+	if err := cfg.WAL.check(); err != nil {
+		return nil, err
+	}
 	kvConfig := etcdkv.Config{
 		Endpoints: cfg.Endpoints, Timeout: cfg.Timeout,
 		CAFile: cfg.CA, CertFile: cfg.Cert, KeyFile: cfg.Key,
@@ -156,6 +166,7 @@ func Dial(cfg Config) (*Cluster, error) {
 	c := &Cluster{
 		client: client, bulk: bulk, kvConfig: kvConfig, prefix: cfg.Prefix, head: headKey(cfg.Prefix), turnKey: cfg.Prefix + turnSuffix, server: cfg.Server,
 		maxOps: cmp.Or(cfg.MaxTxnOps, DefaultMaxTxnOps), maxBytes: cmp.Or(cfg.MaxRequestBytes, DefaultMaxRequestBytes),
+		wal:   cfg.WAL,
 		moved: make(chan struct{}), turnMoved: make(chan struct{}),
 	}
 	return c, nil
@@ -609,15 +620,18 @@ func (c *Cluster) setApplied(rev int64) {
 // Erase removes from the cluster every value no longer current: it
 // compacts the history, so that no read or watch can reach an older value,
 // and defragments every member, so that the pages that held them leave the
-// members' database files. It is for after a purge, and needs every member
-// up (the error names those that failed).
+// members' database files. Before that, it sweeps the requests that wrote
+// and deleted them out of the members' write-ahead logs (sweepWAL). It is
+// for after a purge, and needs every member up (the error names those that
+// failed).
 //
-// The members' write-ahead logs still hold the requests that wrote the
-// values until etcd drops their segments (etcdkv.Client.Compact says
-// when). Compaction is the cluster's, not the prefix's: another
-// deployment's follower that is behind the current revision must reload.
+// Compaction is the cluster's, not the prefix's: another deployment's
+// follower that is behind the current revision must reload.
 func (c *Cluster) Erase(ctx context.Context) error {
 	if err := c.sweepChunks(ctx); err != nil {
+		return err
+	}
+	if err := c.sweepWAL(ctx); err != nil {
 		return err
 	}
 	// Each member removes a compaction's old revisions from its database

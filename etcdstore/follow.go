@@ -245,7 +245,8 @@ func (c *Cluster) decodeEvent(ev etcdkv.Event) (kv.Op, entryKind, error) {
 
 // decode turns a put or deletion of an etcd key back into the Op that
 // makes it in a replica; meta says the key holds no data: it is the head
-// (entryHead), an import's place (entryProgress) or the turn (entryTurn). Errors name the key's length, not its bytes: keys hold index
+// (entryHead), an import's place (entryProgress), the turn (entryTurn) or
+// the erasure's sweep (entrySweep). Errors name the key's length, not its bytes: keys hold index
 // entries, which may be personal data.
 func (c *Cluster) decode(key string, deleted bool, value []byte) (op kv.Op, meta entryKind, err error) {
 	if len(key) < len(c.prefix) || key[:len(c.prefix)] != c.prefix {
@@ -256,7 +257,7 @@ func (c *Cluster) decode(key string, deleted bool, value []byte) (op kv.Op, meta
 		return kv.Op{}, 0, fmt.Errorf("a key of %d bytes under the prefix: %w", len(key), err)
 	}
 	switch kind {
-	case entryHead, entryProgress, entryTurn:
+	case entryHead, entryProgress, entryTurn, entrySweep:
 		return kv.Op{}, kind, nil
 	case entryKey:
 		if deleted {

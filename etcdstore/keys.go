@@ -31,9 +31,10 @@ import (
 // every transaction and its mod_revision is the revision of the latest
 // change under the prefix. prefix 0x00 0x00 "import" is another: an
 // import's place while it runs; prefix 0x00 0x00 "turn" the server whose
-// write goes next, while one waits (turn.go); and prefix 0x00 0x00 "chunk/"
+// write goes next, while one waits (turn.go); prefix 0x00 0x00 "chunk/"
 // starts the chunks of large values (chunks.go), which sort before the
-// others.
+// others; and prefix 0x00 0x00 "-wal-sweep", before the chunks, is what
+// the erasure writes to sweep the members' logs (walsweep.go).
 const (
 	escape      = 0x00
 	escapedZero = 0xFF
@@ -56,6 +57,7 @@ const (
 	entryHead
 	entryProgress // an import's place (migrate.go)
 	entryTurn     // the server whose write goes next (turn.go)
+	entrySweep    // the erasure's sweep of the members' logs (walsweep.go)
 )
 
 // appendPath appends the encoding of a bucket's path to dst.
@@ -109,6 +111,8 @@ func decodeKey(k []byte) (kind entryKind, path [][]byte, key []byte, err error) 
 		return entryProgress, nil, nil, nil
 	case turnSuffix:
 		return entryTurn, nil, nil, nil
+	case sweepSuffix:
+		return entrySweep, nil, nil, nil
 	}
 	var name []byte
 	for i := 0; i < len(k); i++ {

@@ -186,7 +186,7 @@ func TestTwoServersOneCluster(t *testing.T) {
 func TestAReplicaStartsAgainAfterAnErasure(t *testing.T) {
 	cl := etcdtest.Start(t, 3, nil)
 	cfg := func(name string) etcdstore.Config {
-		return etcdstore.Config{Endpoints: cl.Endpoints(), Prefix: "rightsdesk/again/", Server: name}
+		return etcdstore.Config{Endpoints: cl.Endpoints(), Prefix: "rightsdesk/again/", Server: name, WAL: etcdstore.WAL(etcdtest.QuickWAL)}
 	}
 	ca, err := etcdstore.Dial(cfg("site-a"))
 	if err != nil {

@@ -16,6 +16,7 @@ import (
 	"time"
 
 	"go.etcd.io/etcd/server/v3/embed"
+	"go.etcd.io/etcd/server/v3/storage/wal"
 )
 
 // Cluster is a running (or partly stopped) etcd cluster.
@@ -84,11 +85,35 @@ func freePorts(n int) ([]int, error) {
 type Limits struct {
 	MaxTxnOps, MaxRequestBytes uint
 	QuotaBackendBytes          int64
+	// MaxWALs and SnapshotCount are the members' --max-wals and
+	// --snapshot-count (0: etcd's defaults).
+	MaxWALs       uint
+	SnapshotCount uint64
 }
 
 // Recommended are the limits the README gives every member of a
 // production cluster, with room for a million cases.
 var Recommended = Limits{MaxTxnOps: 8192, MaxRequestBytes: 10 << 20, QuotaBackendBytes: 8 << 30}
+
+// QuickWAL are settings of the erasure's sweep of the members' logs
+// (etcdstore.WAL converts from it) for the tests of the erasure from the
+// members' databases, on members that keep etcd's default logs: the sweep
+// is about 1 MiB, which does not reach those logs. The test of the logs'
+// erasure runs its members to match its own settings (UseSegmentBytes,
+// Limits.MaxWALs and SnapshotCount).
+var QuickWAL = struct {
+	SegmentBytes           int64
+	MaxWALs, SnapshotCount int
+}{SegmentBytes: 1, MaxWALs: 1, SnapshotCount: 1}
+
+// UseSegmentBytes makes the write-ahead log segments of every member this
+// process starts from now on n bytes (etcd's are 64 MB: a variable of its
+// wal package, which no member flag sets) until restore is called.
+func UseSegmentBytes(n int64) (restore func()) {
+	old := wal.SegmentSizeBytes
+	wal.SegmentSizeBytes = n
+	return func() { wal.SegmentSizeBytes = old }
+}
 
 // StartWith is Start with members run under limits.
 func StartWith(t testing.TB, n int, tls *TLS, limits Limits) *Cluster {
@@ -222,6 +247,12 @@ func (c *Cluster) config(m *Member, initialCluster string) *embed.Config {
 	}
 	if c.Limits.QuotaBackendBytes > 0 {
 		cfg.QuotaBackendBytes = c.Limits.QuotaBackendBytes
+	}
+	if c.Limits.MaxWALs > 0 {
+		cfg.MaxWalFiles = c.Limits.MaxWALs
+	}
+	if c.Limits.SnapshotCount > 0 {
+		cfg.SnapshotCount = c.Limits.SnapshotCount
 	}
 	if c.TLS != nil {
 		cfg.ClientTLSInfo.CertFile = c.TLS.ServerCert
