@@ -58,7 +58,7 @@ func (c *Cluster) Follow(ctx context.Context, from int64, apply func(rev int64, 
 	defer stop()
 	// The chunks of large values are left out: apply reads them when
 	// their manifest comes (chunks.go).
-	w := c.client.WatchRange(watchCtx, c.prefix+chunkSuffixEnd, string(prefixEnd([]byte(c.prefix))), from+1)
+	next := from + 1
 	var pending []kv.Op
 	pendingRev, applied := int64(0), from
 	flush := func() error {
@@ -77,46 +77,79 @@ func (c *Cluster) Follow(ctx context.Context, from int64, apply func(rev int64, 
 		pending, pendingRev = nil, 0
 		return nil
 	}
-	for ev := range w.Events() {
-		rev := ev.KV.ModRevision
-		if rev <= applied {
-			// etcd gives a revision's events in the order of its
-			// transaction's operations, the head last; a change after
-			// it would be lost to a replica that holds the revision.
-			return fmt.Errorf("etcdstore: follow: a change of revision %d after that revision was applied", rev)
-		}
-		if pendingRev != 0 && rev != pendingRev {
-			// A revision without a head (a key put by hand): it ends
-			// where the next begins.
-			if err := flush(); err != nil {
-				return err
+	for {
+		w := c.client.WatchRange(watchCtx, c.prefix+chunkSuffixEnd, string(prefixEnd([]byte(c.prefix))), next)
+		for ev := range w.Events() {
+			rev := ev.KV.ModRevision
+			if rev <= applied {
+				// etcd gives a revision's events in the order of its
+				// transaction's operations, the head last; a change after
+				// it would be lost to a replica that holds the revision.
+				return fmt.Errorf("etcdstore: follow: a change of revision %d after that revision was applied", rev)
 			}
-		}
-		pendingRev = rev
-		op, meta, err := c.decodeEvent(ev)
-		if err != nil {
-			return fmt.Errorf("etcdstore: revision %d: %w", rev, err)
-		}
-		if meta == entryHead {
-			// Commit puts the head last: the revision is complete.
-			if err := flush(); err != nil {
-				return err
+			if pendingRev != 0 && rev != pendingRev {
+				// A revision without a head (a key put by hand): it ends
+				// where the next begins.
+				if err := flush(); err != nil {
+					return err
+				}
 			}
-			continue
+			pendingRev = rev
+			op, meta, err := c.decodeEvent(ev)
+			if err != nil {
+				return fmt.Errorf("etcdstore: revision %d: %w", rev, err)
+			}
+			if meta == entryHead {
+				// Commit puts the head last: the revision is complete.
+				if err := flush(); err != nil {
+					return err
+				}
+				continue
+			}
+			if meta == entryTurn {
+				c.turnChanged()
+			}
+			if meta != 0 {
+				continue
+			}
+			pending = append(pending, op)
 		}
-		if meta == entryTurn {
-			c.turnChanged()
+		err = w.Err()
+		if !errors.Is(err, etcdkv.ErrCompacted) {
+			return fmt.Errorf("etcdstore: follow: %w", err)
 		}
-		if meta != 0 {
-			continue
+		var compacted *etcdkv.CompactedError
+		if !errors.As(err, &compacted) || compacted.Revision <= 0 || pendingRev != 0 {
+			return fmt.Errorf("etcdstore: follow from revision %d: %w: %w", from, ErrReload, err)
 		}
-		pending = append(pending, op)
+		ok, rerr := c.missedNothing(ctx, applied, compacted.Revision)
+		if rerr != nil {
+			return fmt.Errorf("etcdstore: follow: after the history was compacted: %w", rerr)
+		}
+		if !ok {
+			return fmt.Errorf("etcdstore: follow from revision %d: %w: %w", from, ErrReload, err)
+		}
+		// A turn taken or given back meanwhile went unseen: its waiters
+		// look again.
+		c.turnChanged()
+		next = compacted.Revision + 1
 	}
-	err = w.Err()
-	if errors.Is(err, etcdkv.ErrCompacted) {
-		return fmt.Errorf("etcdstore: follow from revision %d: %w: %w", from, ErrReload, err)
+}
+
+// missedNothing says, after a watch resumed past a compaction at revision
+// compacted (its stream had ended, and the history it would resume from was
+// compacted since: the erasure's sweep compacts it every 32 MiB), whether
+// the replica, which applied the revision applied, missed no change of the
+// store up to compacted: every store transaction puts the head key, so none
+// was made if the head was no newer at that revision. The watch may then
+// resume from the revision after it. (An erasure compacts at a revision of
+// the head: a follower that was away then reloads.)
+func (c *Cluster) missedNothing(ctx context.Context, applied, compacted int64) (bool, error) {
+	r, err := c.client.Range(ctx, etcdkv.RangeRequest{Key: c.head, Revision: compacted})
+	if err != nil {
+		return false, err
 	}
-	return fmt.Errorf("etcdstore: follow: %w", err)
+	return len(r.KVs) == 0 || r.KVs[0].ModRevision <= applied, nil
 }
 
 // load reads everything under the prefix at one revision, page by page,
