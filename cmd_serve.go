@@ -147,9 +147,8 @@ func (a *app) runServe(o serveOptions) int {
 		}
 		defer st.Close()
 	}
-	srv, err := server.New(server.Config{Store: st, Clock: cases.SystemClock{}, Admin: o.admin, Shared: cfg.SharedAccounts,
-		ServiceUID: os.Getuid(), Log: a.stderr, Erase: eraser(cluster),
-		ErasureProblems: erasureProblems(cluster), Digest: serveDigest, Exported: serveExported})
+	srv, err := server.New(clusterConfig(server.Config{Store: st, Clock: cases.SystemClock{}, Admin: o.admin, Shared: cfg.SharedAccounts,
+		ServiceUID: os.Getuid(), Log: a.stderr, Digest: serveDigest, Exported: serveExported}, cluster))
 	if err != nil {
 		return a.fail(exitUsage, fmt.Errorf("serve: %w", err))
 	}
@@ -269,20 +268,13 @@ func (o serveOptions) cluster() (*etcdstore.Cluster, error) {
 	return c, nil
 }
 
-// erasureProblems checks the latest purge's erasure on every member of
-// cluster c (nil for a file alone).
-func erasureProblems(c *etcdstore.Cluster) func(context.Context) ([]storage.Problem, error) {
-	if c == nil {
-		return nil
+// clusterConfig is cfg for a store kept on cluster c (nil for a file alone,
+// cfg as it is): a purge is erased from the cluster, check verifies that
+// erasure on every member, and the server refuses requests while it cannot
+// confirm that its replica is current.
+func clusterConfig(cfg server.Config, c *etcdstore.Cluster) server.Config {
+	if c != nil {
+		cfg.Erase, cfg.ErasureProblems, cfg.Current = c.Erase, c.ErasureProblems, c.CatchUp
 	}
-	return c.ErasureProblems
-}
-
-// eraser is the erasure after a purge of a store on cluster c (nil for a
-// file alone).
-func eraser(c *etcdstore.Cluster) func(context.Context) error {
-	if c == nil {
-		return nil
-	}
-	return c.Erase
+	return cfg
 }

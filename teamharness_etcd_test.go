@@ -79,8 +79,7 @@ func sharedCluster() (*etcdtest.Cluster, error) {
 
 // serveOnCluster is servedOnCluster: the store of the server for the
 // database at path, a replica of its copy in the cluster.
-func serveOnCluster(tb testing.TB, path string, opts storage.Options) (*storage.Store, func(context.Context) error,
-	func(context.Context) ([]storage.Problem, error), func(), error) {
+func serveOnCluster(tb testing.TB, path string, opts storage.Options) (*storage.Store, *etcdstore.Cluster, func(), error) {
 	cl, err := sharedCluster()
 	if err != nil {
 		tb.Fatalf("team-etcd harness: %v", err)
@@ -89,12 +88,12 @@ func serveOnCluster(tb testing.TB, path string, opts storage.Options) (*storage.
 	// database, busy) is refused the same way.
 	probe := storage.Open(path, opts)
 	if err := probe.Hold(); err != nil {
-		return nil, nil, nil, nil, err
+		return nil, nil, nil, err
 	}
 	probe.Close()
 	sum, err := fileDigest(path)
 	if err != nil {
-		return nil, nil, nil, nil, err
+		return nil, nil, nil, err
 	}
 	onCluster.Lock()
 	cp, known := onCluster.copies[path]
@@ -131,7 +130,7 @@ func serveOnCluster(tb testing.TB, path string, opts storage.Options) (*storage.
 		onCluster.copies[path] = cp
 		onCluster.Unlock()
 	}
-	return st, c.Erase, c.ErasureProblems, release, nil
+	return st, c, release, nil
 }
 
 // harnessDial is the harness's server's view of the database at prefix on

@@ -19,6 +19,7 @@ import (
 	"time"
 
 	"rightsdesk/cases"
+	"rightsdesk/etcdstore"
 	"rightsdesk/server"
 	"rightsdesk/storage"
 )
@@ -48,10 +49,9 @@ var (
 
 // servedOnCluster, in a build that can start an etcd cluster (not -race),
 // opens the store a team-etcd server serves for the database at path: the
-// file copied into the cluster and kept there as a replica of it, and the
-// function that stops following and releases the file.
-var servedOnCluster func(tb testing.TB, path string, opts storage.Options) (st *storage.Store, erase func(context.Context) error,
-	problems func(context.Context) ([]storage.Problem, error), release func(), err error)
+// file copied into the cluster and kept there as a replica of it, the
+// cluster, and the function that stops following and releases the file.
+var servedOnCluster func(tb testing.TB, path string, opts storage.Options) (st *storage.Store, c *etcdstore.Cluster, release func(), err error)
 
 // harnessServerName is the harness's servers' name on the cluster
 // (serve's --etcd-name), which names their signing key.
@@ -197,9 +197,11 @@ func serverFor(tb testing.TB, path string, now time.Time) (*harnessServer, error
 		if servedOnCluster == nil {
 			tb.Fatal("RIGHTSDESK_TEST_MODE=team-etcd: this build starts no etcd cluster (built with -race)")
 		}
-		if h.st, cfg.Erase, cfg.ErasureProblems, h.release, err = servedOnCluster(tb, path, opts); err != nil {
+		var c *etcdstore.Cluster
+		if h.st, c, h.release, err = servedOnCluster(tb, path, opts); err != nil {
 			return nil, err
 		}
+		cfg = clusterConfig(cfg, c)
 	} else {
 		h.st = storage.Open(path, opts)
 		if err := h.st.Hold(); err != nil {

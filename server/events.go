@@ -148,8 +148,11 @@ func (s *Server) stream(c *call, since uint64) error {
 	}
 	tick := time.NewTicker(keepAlive)
 	defer tick.Stop()
+	lost := s.lostCurrency()
 	for {
 		select {
+		case <-lost:
+			return nil
 		case <-sub.counters:
 			// Coalesce what queued meanwhile: one read covers them all.
 			for drained := false; !drained; {

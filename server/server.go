@@ -68,6 +68,11 @@ type Config struct {
 	// member that the latest purge was erased (etcdstore's
 	// ErasureProblems); check adds what it finds to the store's problems.
 	ErasureProblems func(ctx context.Context) ([]storage.Problem, error)
+	// Current, for a store kept on a cluster, returns once the store
+	// holds every change the cluster has acknowledged (etcdstore's
+	// CatchUp), or fails; the server asks it every second and refuses
+	// every request while it has not answered for 3 s (current.go).
+	Current func(ctx context.Context) error
 	// Digest builds, through the caller's view of the cases (svc), the
 	// files a seal asks for (a packet or a case record, as the command
 	// line builds them) and returns what the seal names and the SHA-256
@@ -106,6 +111,8 @@ type Server struct {
 	connMu sync.Mutex
 	perUID map[int]int
 	conns  map[net.Conn]*connection
+
+	current currency
 }
 
 // connection is one client connection: who it is, found once, at its
@@ -153,6 +160,7 @@ func New(cfg Config) (*Server, error) {
 	}
 	s := &Server{cfg: cfg, store: cfg.Store, mux: http.NewServeMux(), hub: newHub(),
 		perUID: map[int]int{}, conns: map[net.Conn]*connection{}}
+	s.current.confirmed, s.current.lost = time.Now(), make(chan struct{})
 	if err := s.loadTeam(); err != nil {
 		return nil, err
 	}
@@ -187,23 +195,31 @@ func New(cfg Config) (*Server, error) {
 func (s *Server) Serve(l net.Listener) error {
 	done := make(chan struct{})
 	defer close(done)
-	go s.flushReads(done, s.cfg.FlushReadsEvery)
+	go every(done, s.cfg.FlushReadsEvery, s.flushReads)
+	if s.cfg.Current != nil {
+		go every(done, confirmEvery, s.confirm)
+	}
 	return s.http.Serve(l)
 }
 
-// flushReads writes the pending read log every period until done.
-func (s *Server) flushReads(done <-chan struct{}, every time.Duration) {
-	t := time.NewTicker(every)
+// every calls fn every period until done.
+func every(done <-chan struct{}, period time.Duration, fn func()) {
+	t := time.NewTicker(period)
 	defer t.Stop()
 	for {
 		select {
 		case <-done:
 			return
 		case <-t.C:
-			if err := s.store.FlushReads(); err != nil {
-				s.logf("the read log could not be written: %v", err)
-			}
+			fn()
 		}
+	}
+}
+
+// flushReads writes the pending read log.
+func (s *Server) flushReads() {
+	if err := s.store.FlushReads(); err != nil {
+		s.logf("the read log could not be written: %v", err)
 	}
 }
 
@@ -376,6 +392,9 @@ type handler func(c *call) error
 func (s *Server) handle(pattern string, role storage.Role, h handler) {
 	s.mux.HandleFunc(pattern, func(w http.ResponseWriter, r *http.Request) {
 		c, err := s.admit(w, r, role)
+		if err == nil {
+			err = s.notCurrent()
+		}
 		if err != nil {
 			writeError(w, err)
 			return

@@ -127,3 +127,35 @@ func TestQuestionKeysStayWhole(t *testing.T) {
 		}
 	}
 }
+
+// TestNotCurrentIsSaidUntilItEnds: a team server that refuses its change
+// stream because its cluster does not answer (the store unavailable) is
+// said in the footer, not as a lost server, and stays through keys until
+// a subscription is taken again; a poll refused as unavailable says it
+// too.
+func TestNotCurrentIsSaidUntilItEnds(t *testing.T) {
+	m, _, _, _ := formFixture(t)
+	m = drive(t, m, watchLostMsg{})
+	if !strings.Contains(frame(m), "the server does not answer") {
+		t.Fatalf("a lost stream is not said:\n%s", frame(m))
+	}
+	m = drive(t, m, watchingMsg{err: &storage.StoreError{Path: "the team server", Err: storage.ErrUnavailable}})
+	if out := frame(m); !strings.Contains(out, "team cluster not answering") || strings.Contains(out, "the server does not answer") {
+		t.Fatalf("a server not current is not said as such:\n%s", out)
+	}
+	m = press(t, m, "j")
+	if !strings.Contains(frame(m), "team cluster not answering") {
+		t.Fatalf("a key cleared a condition that has not ended:\n%s", frame(m))
+	}
+	// Taken again: the stream's first wait and the re-read are not followed.
+	next, _ := m.Update(watchingMsg{changes: make(chan uint64)})
+	m = next.(Model)
+	if strings.Contains(frame(m), "team cluster not answering") {
+		t.Fatalf("the condition is still said once the stream is taken again:\n%s", frame(m))
+	}
+	// A poll refused the same way says it too, not the server's long line.
+	m = drive(t, m, queueMsg{err: &storage.StoreError{Path: "the team server", Err: storage.ErrUnavailable, Detail: "this server's copy was last confirmed current 4s ago"}})
+	if out := frame(m); !strings.Contains(out, "team cluster not answering") || strings.Contains(out, "last confirmed") {
+		t.Fatalf("a poll refused as unavailable:\n%s", out)
+	}
+}

@@ -336,7 +336,7 @@ func (m Model) rereadAfter(id string) tea.Cmd {
 // server lost is not a message but a condition, said until it ends.
 func (m *Model) clearMessage() {
 	m.status = ""
-	if m.err != lostServer && (m.err == "" || m.err != m.queue.readErr) {
+	if !aCondition(m.err) && (m.err == "" || m.err != m.queue.readErr) {
 		m.err = ""
 	}
 }

@@ -1,6 +1,7 @@
 package ui
 
 import (
+	"errors"
 	"slices"
 	"sync/atomic"
 	"time"
@@ -16,6 +17,7 @@ import (
 
 	"rightsdesk/cases"
 	"rightsdesk/cases/register"
+	"rightsdesk/storage"
 )
 
 // The queue screen: the cases in urgency order, one row each, only the
@@ -513,6 +515,11 @@ func (m Model) snapshot(msg queueMsg) (tea.Model, tea.Cmd) {
 	q := &m.queue
 	if msg.err != nil {
 		m.err, m.queue.loadErr = errorLine(msg.err), msg.err.Error()
+		if errors.Is(msg.err, storage.ErrUnavailable) {
+			// A read refused as unavailable: a team server that cannot
+			// confirm its copy of the cluster's store is current.
+			m.err = notCurrent
+		}
 		m.queue.readErr = m.err
 		return m, nil
 	}

@@ -2,9 +2,12 @@ package ui
 
 import (
 	"context"
+	"errors"
 	"time"
 
 	tea "charm.land/bubbletea/v2"
+
+	"rightsdesk/storage"
 )
 
 // Watcher is a Store that pushes the changes others commit as they are
@@ -41,6 +44,17 @@ type (
 // lostServer is what the footer says while the stream is lost; what is
 // typed in a form stays, and the app subscribes again by itself.
 const lostServer = "the server does not answer; reconnecting (what you type is kept)"
+
+// notCurrent is what the footer says while the server refuses every
+// request because it cannot confirm that its copy of a cluster's store is
+// current (the cluster lost its quorum): what the screen shows may miss
+// colleagues' changes made through other servers.
+const notCurrent = "team cluster not answering: the screen may be out of date; changes are refused"
+
+// aCondition says whether the footer's error is a condition that stays
+// until it ends (a lost server, a server not current) rather than a
+// message that a key clears.
+func aCondition(err string) bool { return err == lostServer || err == notCurrent }
 
 // watcher is the store's push side, when it has one.
 func (m Model) watcher() Watcher {
@@ -80,12 +94,17 @@ func (m Model) watched(msg tea.Msg) (tea.Model, tea.Cmd) {
 	switch msg := msg.(type) {
 	case watchingMsg:
 		if msg.err != nil {
-			if m.err == "" { // a message stays until a key (clearMessage)
+			// A message stays until a key (clearMessage); a queue that could
+			// not be read is said better by why.
+			if m.err == "" || aCondition(m.err) || m.err == m.queue.readErr {
 				m.err = lostServer
+				if errors.Is(msg.err, storage.ErrUnavailable) {
+					m.err = notCurrent
+				}
 			}
 			return m, rewatch
 		}
-		if m.err == lostServer || (m.err != "" && m.err == m.queue.readErr) {
+		if aCondition(m.err) || (m.err != "" && m.err == m.queue.readErr) {
 			m.err, m.queue.readErr = "", ""
 		}
 		if !m.queue.loaded {
