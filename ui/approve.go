@@ -101,7 +101,9 @@ func (m Model) letterRead(msg letterMsg) (tea.Model, tea.Cmd) {
 	}
 	a := &approvalScreen{id: msg.id, letter: msg.letter, view: viewport.New()}
 	m.kase.approval = a.layout(d, m.caseLook())
-	return m, nil
+	// The letter names the subject's contact details in full, as it must
+	// for the approver to read it: a read of them, logged as a reveal is.
+	return m, m.logAccess(msg.id, "read the "+string(msg.letter.Kind)+" letter, contact details included")
 }
 
 // layout renders the letter and what the approver must see beside it into

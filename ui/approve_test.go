@@ -102,7 +102,8 @@ func TestGoldenApproval(t *testing.T) {
 }
 
 // TestTheApprovalScreenHelpsAndAsks: ? lists the approval screen's keys;
-// y opens the form whose question is about approving, not sending.
+// y opens the form whose question is about approving, not sending; the
+// letter's reading is in the access log.
 func TestTheApprovalScreenHelpsAndAsks(t *testing.T) {
 	s, clk, ids := approvalFixture(t)
 	m := approvalModel(t, s, clk, 80, 24)
@@ -113,6 +114,10 @@ func TestTheApprovalScreenHelpsAndAsks(t *testing.T) {
 	}
 	if f := frame(press(t, m, "y", "enter")); !strings.Contains(f, "Record the approval of the final letter of "+ids[3]) || strings.Contains(f, "Send?") {
 		t.Fatalf("the approval's question:\n%s", f)
+	}
+	// The letter shows the contact details in full: its reading is logged.
+	if log, err := s.AccessLog(ids[3]); err != nil || len(log) == 0 || log[len(log)-1].What != "read the final letter, contact details included" || log[len(log)-1].Actor != "anna" {
+		t.Fatalf("the access log after the letter was read: %+v %v", log, err)
 	}
 }
 
