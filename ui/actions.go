@@ -104,9 +104,9 @@ func refusals(d *caseDetail) map[string]string {
 // outcomesNow are the outcomes the case can close with as it stands: each
 // tried as a dry run (cases.Apply) with what else it needs, and left out
 // where the refusal is the outcome's own (no-data while the work list
-// holds data, lapsed with nothing awaited).
-func outcomesNow(d *caseDetail, outcomes []string) []string {
-	var out []string
+// holds data, lapsed with nothing awaited); left says each of those with
+// why.
+func outcomesNow(d *caseDetail, outcomes []string) (out, left []string) {
 	for _, o := range outcomes {
 		ev := cases.Event{Kind: cases.EventClosed, Outcome: cases.Outcome(o), Actor: "probe", Reason: "probe"}
 		if ev.Outcome.RefusesSomething() {
@@ -122,11 +122,16 @@ func outcomesNow(d *caseDetail, outcomes []string) []string {
 		}
 		_, _, err := cases.Apply(d.loaded.Case, ev, d.at)
 		if r := (*cases.Refused)(nil); errors.As(err, &r) && r.Field == "outcome" {
+			why := r.Reason
+			if !strings.HasPrefix(why, o+" ") {
+				why = o + ": " + why
+			}
+			left = append(left, why)
 			continue
 		}
 		out = append(out, o)
 	}
-	return out
+	return out, left
 }
 
 // groundsFor are the grounds that can refuse the case's right, by the
@@ -156,7 +161,11 @@ func caseOptions(action string, d *caseDetail, fields []field) ([]field, error) 
 	switch action {
 	case "close":
 		o := at("outcome")
-		o.reshapeOptions(outcomesNow(d, o.options))
+		offered, left := outcomesNow(d, o.options)
+		o.reshapeOptions(offered)
+		if len(left) > 0 {
+			o.unoffered = "not offered now: " + strings.Join(left, "; ")
+		}
 	case "work":
 		return workFields(d, fields)
 	case "send":

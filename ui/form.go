@@ -48,6 +48,9 @@ type field struct {
 	shown []string
 	// suffix follows a text as typed: the zone a time is read in.
 	suffix string
+	// unoffered follows a choice while it has the focus: the options the
+	// case cannot take now, and why.
+	unoffered string
 	// hidden fields are neither shown, nor sent, nor required: the
 	// details a result does not take, why late while the time is recent.
 	hidden bool
@@ -607,6 +610,9 @@ func (f *form) fieldLines(i, width int, st Styles) []string {
 			value = st.Selected.Render(value)
 			if x.typed != "" {
 				value += st.Dim.Render(" typed: " + p(x.typed))
+			}
+			if x.unoffered != "" {
+				value += " " + st.Dim.Render(p(x.unoffered))
 			}
 		}
 	case fieldMulti:

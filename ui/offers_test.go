@@ -13,7 +13,8 @@ import (
 
 // TestFormsOfferWhatTheServiceAccepts: the close form of an access case
 // offers no Art. 17(3) ground nor not-portable (the domain's
-// Ground.AppliesTo), nor lapsed while nothing is awaited; once identity is
+// Ground.AppliesTo), nor lapsed while nothing is awaited, and says so
+// beside the outcome; once identity is
 // asked, lapsed is offered. Reopen is not offered on an open case: the
 // list of actions shows it in brackets, its key says why, no form opens.
 func TestFormsOfferWhatTheServiceAccepts(t *testing.T) {
@@ -31,6 +32,11 @@ func TestFormsOfferWhatTheServiceAccepts(t *testing.T) {
 	}
 	if slices.Contains(outcomes, string(cases.OutcomeLapsed)) || !slices.Contains(outcomes, string(cases.OutcomeFulfilled)) {
 		t.Errorf("outcomes offered with nothing awaited: %q", outcomes)
+	}
+	// What is not offered is said, with why, beside the focused outcome.
+	if out := strings.Join(strings.Fields(frame(m)), " "); !strings.Contains(out, "not offered now:") ||
+		!strings.Contains(out, "lapsed is for a request whose requester never answered") {
+		t.Errorf("the close form does not say why lapsed is not offered:\n%s", frame(m))
 	}
 	m = press(t, m, "esc", "o")
 	out := strings.Join(strings.Fields(frame(m)), " ")
