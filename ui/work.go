@@ -389,9 +389,10 @@ func (d *caseDetail) work(b *caseLines) {
 		widest = max(widest, ansi.StringWidth(results[i]))
 	}
 	// The results have the room they need up to two thirds of the line;
-	// the names the rest (no more than 48 cells, so that a wide window
-	// keeps each result near its name), cut at a word.
-	names = min(names, max(12, (b.width-4)/3, min(48, b.width-6-widest)))
+	// the names the rest, as wide as the longest (a wide window keeps
+	// each result near its name), cut at a word only when the line is
+	// too narrow for it.
+	names = min(names, max(12, (b.width-4)/3, b.width-6-widest))
 	for i := range st.Work {
 		line := "  " + marks[i] + " " + fit(cutAtWord(cases.Printable(st.Work[i].Name), names), names) + "  " + results[i]
 		b.out = append(b.out, wrapHang(line, b.width, 4+names+2)...)
