@@ -19,6 +19,14 @@ func (c *Cluster) memberClient(endpoint string, timeout time.Duration) (*etcdkv.
 	return etcdkv.New(cfg)
 }
 
+// latestPurge is the store's count of purges as the cluster holds it: its
+// mod_revision is the revision of the latest purge's last transaction
+// (storage's purge puts it in each transaction that erases).
+func (c *Cluster) latestPurge(ctx context.Context) (etcdkv.KeyValue, bool, error) {
+	path, key := storage.PurgesKey()
+	return c.client.Get(ctx, encodeKey(c.prefix, path, key))
+}
+
 // ErasureProblems checks, on every member, that the latest purge was
 // erased from its history: each member is asked for itself (a serializable
 // read, which it answers from its own store) for the store's head as it
@@ -34,8 +42,7 @@ func (c *Cluster) memberClient(endpoint string, timeout time.Duration) (*etcdkv.
 // the sweep (sweepProblems): that one ran to its end after the purge, for
 // members that keep no more of their logs than this server's WAL says.
 func (c *Cluster) ErasureProblems(ctx context.Context) ([]storage.Problem, error) {
-	path, key := storage.PurgesKey()
-	purged, ok, err := c.client.Get(ctx, encodeKey(c.prefix, path, key))
+	purged, ok, err := c.latestPurge(ctx)
 	if err != nil {
 		return nil, fmt.Errorf("etcdstore: check the latest purge's erasure: %w", err)
 	}

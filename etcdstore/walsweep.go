@@ -89,19 +89,19 @@ type sweeper struct {
 	written atomic.Int64
 	changes atomic.Int64
 	// compacted is what had been written at the last compaction.
-	compacted int64
+	compacted atomic.Int64
 }
 
 // put writes value under the sweep's key; it compacts the key's history
-// each sweepCompactBytes.
+// each sweepCompactBytes. It is safe for concurrent use (count).
 func (s *sweeper) put(ctx context.Context, value []byte) error {
 	rev, err := s.c.client.Put(ctx, s.key, value)
 	if err != nil {
 		return uncertain("erase: sweep the write-ahead logs", err)
 	}
 	s.changes.Add(1)
-	if n := s.written.Add(int64(len(value))); n-s.compacted >= sweepCompactBytes {
-		s.compacted = n
+	n := s.written.Add(int64(len(value)))
+	if last := s.compacted.Load(); n-last >= sweepCompactBytes && s.compacted.CompareAndSwap(last, n) {
 		if err := s.c.client.Compact(ctx, rev, false); err != nil && !errors.Is(err, etcdkv.ErrCompacted) {
 			return fmt.Errorf("etcdstore: erase: sweep: compact at revision %d: %w", rev, err)
 		}
@@ -130,12 +130,10 @@ func (s *sweeper) count(ctx context.Context, n int64) error {
 	for range sweepBatch {
 		wg.Go(func() {
 			for left.Add(-1) >= 0 && ctx.Err() == nil {
-				if _, err := s.c.client.Put(ctx, s.key, []byte("swept")); err != nil {
-					cancel(uncertain("erase: sweep the write-ahead logs", err))
+				if err := s.put(ctx, []byte("swept")); err != nil {
+					cancel(err)
 					return
 				}
-				s.written.Add(int64(len("swept")))
-				s.changes.Add(1)
 			}
 		})
 	}
@@ -148,8 +146,7 @@ func (s *sweeper) count(ctx context.Context, n int64) error {
 // key for check (ErasureProblems). It needs every member up: a member
 // that misses the sweep's changes receives them, or a snapshot, once back.
 func (c *Cluster) sweepWAL(ctx context.Context) error {
-	path, key := storage.PurgesKey()
-	purged, _, err := c.client.Get(ctx, encodeKey(c.prefix, path, key))
+	purged, _, err := c.latestPurge(ctx)
 	if err != nil {
 		return uncertain("erase: read the latest purge", err)
 	}
