@@ -1,7 +1,6 @@
 package ui
 
 import (
-	"errors"
 	"slices"
 	"sync/atomic"
 	"time"
@@ -17,7 +16,6 @@ import (
 
 	"rightsdesk/cases"
 	"rightsdesk/cases/register"
-	"rightsdesk/storage"
 )
 
 // The queue screen: the cases in urgency order, one row each, only the
@@ -514,12 +512,7 @@ func (m Model) queueLoaded(msg tea.Msg) (tea.Model, tea.Cmd) {
 func (m Model) snapshot(msg queueMsg) (tea.Model, tea.Cmd) {
 	q := &m.queue
 	if msg.err != nil {
-		m.err, m.queue.loadErr = errorLine(msg.err), msg.err.Error()
-		if errors.Is(msg.err, storage.ErrUnavailable) {
-			// A read refused as unavailable: a team server that cannot
-			// confirm its copy of the cluster's store is current.
-			m.err = notCurrent
-		}
+		m.err, m.queue.loadErr = notCurrentOr(msg.err, errorLine(msg.err)), msg.err.Error()
 		m.queue.readErr = m.err
 		return m, nil
 	}

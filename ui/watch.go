@@ -51,6 +51,16 @@ const lostServer = "the server does not answer; reconnecting (what you type is k
 // colleagues' changes made through other servers.
 const notCurrent = "team cluster not answering: the screen may be out of date; changes are refused"
 
+// notCurrentOr is what the footer says of err: notCurrent for a store
+// refused as unavailable (only a team server on a cluster refuses so),
+// line otherwise.
+func notCurrentOr(err error, line string) string {
+	if errors.Is(err, storage.ErrUnavailable) {
+		return notCurrent
+	}
+	return line
+}
+
 // aCondition says whether the footer's error is a condition that stays
 // until it ends (a lost server, a server not current) rather than a
 // message that a key clears.
@@ -97,10 +107,7 @@ func (m Model) watched(msg tea.Msg) (tea.Model, tea.Cmd) {
 			// A message stays until a key (clearMessage); a queue that could
 			// not be read is said better by why.
 			if m.err == "" || aCondition(m.err) || m.err == m.queue.readErr {
-				m.err = lostServer
-				if errors.Is(msg.err, storage.ErrUnavailable) {
-					m.err = notCurrent
-				}
+				m.err = notCurrentOr(msg.err, lostServer)
 			}
 			return m, rewatch
 		}
