@@ -117,10 +117,8 @@ func refreezeAs(tx kv.Tx, id string, freeze func(envs [][]byte) ([]byte, error))
 	if err != nil {
 		return err
 	}
-	for i := range frozenChunks(len(tl.frozen)) {
-		if err := tl.flat.Delete(chunkKey(tl.prefix, i)); err != nil {
-			return err
-		}
+	if err := tl.dropChunks(); err != nil {
+		return err
 	}
 	tl.frozen = nil
 	return tl.putChunks(frozen)
@@ -561,4 +559,73 @@ func TestPurgeOfAFrozenCaseLeavesNoSalt(t *testing.T) {
 		t.Error("a purged value is still in the file")
 	}
 	mustCheck(t, s)
+}
+
+// TestFrozenTimelinesOfAnyChunkSizeRead: a frozen timeline stored in
+// values of another size than this build's frozenChunk (1,024 bytes until
+// 3 December 2026) reads, checks and thaws as one of this build's, and
+// thawing it leaves none of its values behind.
+func TestFrozenTimelinesOfAnyChunkSizeRead(t *testing.T) {
+	s := newStore(t)
+	id := addCase(t, s, "Anna Berg")[0].ID
+	noteCase(t, s, id, "called back")
+	if _, err := s.Apply(id, cases.Event{Kind: cases.EventClosed, Outcome: cases.OutcomeNoData, Actor: "dpo"}, NoRevision, testNow); err != nil {
+		t.Fatal(err)
+	}
+	if res, err := s.Compact(); err != nil || res.Frozen != 1 {
+		t.Fatalf("compact: %+v %v", res, err)
+	}
+	before, _ := s.Get(id)
+	chain, err := s.Chain(id)
+	if err != nil {
+		t.Fatal(err)
+	}
+	chunkKeys := func() (n int) {
+		_ = s.view(func(tx kv.Tx) error {
+			prefix := append([]byte(id), 0)
+			c := tx.Bucket(bucketEvents).Cursor()
+			for k, _ := c.Seek(prefix); k != nil && bytes.HasPrefix(k, prefix); k, _ = c.Next() {
+				if len(k) == len(prefix)+2 {
+					n++
+				}
+			}
+			return nil
+		})
+		return n
+	}
+	const size = 7 // bytes a value: far more values than frozenChunk makes
+	withBolt(t, s, func(tx kv.Tx) error {
+		tl, _ := timelineOf(tx, id)
+		frozen := tl.frozen
+		if err := tl.dropChunks(); err != nil {
+			return err
+		}
+		for i := 0; i*size < len(frozen); i++ {
+			if err := tl.flat.Put(chunkKey(tl.prefix, i), frozen[i*size:min(len(frozen), (i+1)*size)]); err != nil {
+				return err
+			}
+		}
+		return nil
+	})
+	if n := chunkKeys(); n <= frozenChunks(n*size) {
+		t.Fatalf("%d values of %d bytes: no more than frozenChunk makes", n, size)
+	}
+	after, err := s.Get(id)
+	if a, b := fmtJSON(after), fmtJSON(before); err != nil || a != b {
+		t.Fatalf("the case reads differently from smaller values (%v):\n%s\n%s", err, a, b)
+	}
+	mustCheck(t, s)
+	noteCase(t, s, id, "a note after closing")
+	if frozen, plain := frozenState(t, s, id); frozen || plain != len(chain)+1 {
+		t.Fatalf("after a change: frozen %v, %d events stored one by one", frozen, plain)
+	}
+	if n := chunkKeys(); n != 0 {
+		t.Fatalf("thawing left %d of the frozen values", n)
+	}
+	mustCheck(t, s)
+}
+
+func fmtJSON(v any) string {
+	b, _ := json.Marshal(v)
+	return string(b)
 }

@@ -80,10 +80,8 @@ func (t *timeline) refreeze() error {
 	if err != nil {
 		return err
 	}
-	for i := range frozenChunks(len(old)) {
-		if err := t.flat.Delete(chunkKey(t.prefix, i)); err != nil {
-			return err
-		}
+	if err := t.dropChunks(); err != nil {
+		return err
 	}
 	return t.putChunks(frozen)
 }

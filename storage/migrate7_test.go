@@ -30,10 +30,8 @@ func toSchema6(t testing.TB, path string) {
 				if err != nil {
 					return err
 				}
-				for i := range frozenChunks(len(tl.frozen)) {
-					if err := tl.flat.Delete(chunkKey(tl.prefix, i)); err != nil {
-						return err
-					}
+				if err := tl.dropChunks(); err != nil {
+					return err
 				}
 				if err := tl.putChunks(old); err != nil {
 					return err
