@@ -200,8 +200,16 @@ func TestWorkPanelAndRows(t *testing.T) {
 	access := press(t, press(t, m, "esc"), "esc")
 	access.moveTo(ids[4])
 	access = press(t, access, "enter")
-	if text := ansi.Strip(caseText(access)); !strings.Contains(text, "found 20 Mar · 2 files") {
+	text = ansi.Strip(caseText(access))
+	if !strings.Contains(text, "found 20 Mar · 2 files") {
 		t.Errorf("the access case's panel:\n%s", text)
+	}
+	// Its results are short, so the names take the rest of the 80 columns
+	// (80 - 6 - 22 = 52 cells, the widest name's whole width), not a
+	// narrower cap (48 cells before 0a7f0e8), before they are cut.
+	if !strings.Contains(text, "✓ our customer database, hosted by OVHcloud in Roubaix  found") ||
+		!strings.Contains(text, "○ conversations on our customers' websites, which we…   OPEN") {
+		t.Errorf("the access case's names are cut short of the line's room:\n%s", text)
 	}
 }
 
