@@ -125,6 +125,7 @@ func (m *Model) fitForm(f *form) {
 		return
 	}
 	now := d.now(m.opt.Clock.Now())
+	at := fitWhen(f, d, now)
 	switch f.name {
 	case "work":
 		fitWork(f, d)
@@ -141,13 +142,11 @@ func (m *Model) fitForm(f *form) {
 	case "extend":
 		// The notice window is judged at the time the decision was
 		// made, which "when" may put on the last day.
-		at, err := whenOf(f.val("when"), zone(d.state.Rules.Zone), now)
-		if err != nil || at.IsZero() {
+		if at.IsZero() {
 			at = now
 		}
 		f.warning = extensionWarning(d, at)
 	}
-	fitWhen(f, d, now)
 }
 
 // fitCorrection says what the new value of the fact chosen is read as:
@@ -263,17 +262,20 @@ func workItemOf(d *caseDetail, id string) *cases.WorkItem {
 }
 
 // fitWhen says in which zone the time typed is read and what it means,
-// and asks why late once it is further back than the rules allow.
-func fitWhen(f *form, d *caseDetail, now time.Time) {
+// and asks why late once it is further back than the rules allow. It
+// gives the time read: zero for now, for a form without "when" or for a
+// text that is not a time.
+func fitWhen(f *form, d *caseDetail, now time.Time) time.Time {
 	x := f.get("when")
 	if x == nil {
-		return
+		return time.Time{}
 	}
 	at := x.readTime(zone(d.state.Rules.Zone), now)
 	late := !at.IsZero() && !at.After(now) && now.Sub(at) > d.state.Rules.Backdate()
 	if l := f.get(cases.LateField.Name); l != nil {
 		l.hidden, l.required = !late, late
 	}
+	return at
 }
 
 // readTime reads a time typed as a "when" is (whenOf) in the zone loc:
