@@ -424,6 +424,25 @@ func TestLateExtensionWarnsAndAsks(t *testing.T) {
 	}
 }
 
+// TestExtensionJudgedAtItsWhen: the extend form judges the notice window
+// at the time its "when" gives, as the store will: an extension decided on
+// 1 April, within the window (due by Thu 2 April), draws no warning when
+// it is recorded a week later; a text that is not a time yet is judged
+// as now.
+func TestExtensionJudgedAtItsWhen(t *testing.T) {
+	m, _, clk, ids := formFixture(t)
+	clk.t = time.Date(2026, 4, 8, 10, 0, 0, 0, time.UTC)
+	m = drive(t, m, m.openCase(ids[0], false)())
+	m = press(t, m, "x", "=backlog", "tab", "tab", "=2026-04-01 10:00")
+	if out := frame(m); strings.Contains(out, "not in force") || !strings.Contains(out, "= Wed 1 Apr 2026") {
+		t.Fatalf("an extension decided in the window is warned of, or its time not read:\n%s", out)
+	}
+	m = press(t, m, "=x")
+	if out := frame(m); !strings.Contains(out, "not in force") || !strings.Contains(out, "(not a time yet)") {
+		t.Fatalf("a time not read yet is not judged as now:\n%s", out)
+	}
+}
+
 // TestConflictAfterTheQuestion: a close confirmed after a colleague changed
 // the case is not applied; the form goes back to its fields, names the
 // colleague, and is sent at the new revision on the next enter.
