@@ -43,11 +43,7 @@ func frozenState(t *testing.T, s *Store, id string) (frozen bool, plain int) {
 // event altered inside a frozen timeline is caught by check.
 func TestCompactFreezesClosedCases(t *testing.T) {
 	s := newStore(t)
-	closed := addCase(t, s, "Anna Berg")[0].ID
-	noteCase(t, s, closed, "called back")
-	if _, err := s.Apply(closed, cases.Event{Kind: cases.EventClosed, Outcome: cases.OutcomeNoData, Actor: "dpo"}, NoRevision, testNow); err != nil {
-		t.Fatal(err)
-	}
+	closed := addClosedCase(t, s)
 	open := addCase(t, s, "Bo Open")[0].ID
 	before, err := s.Get(closed)
 	if err != nil {
@@ -76,9 +72,7 @@ func TestCompactFreezesClosedCases(t *testing.T) {
 	if err != nil || !reflect.DeepEqual(chainAfter, chain) {
 		t.Fatalf("the chain after freezing: %v %v", chainAfter, err)
 	}
-	a, _ := json.Marshal(after)
-	b, _ := json.Marshal(before)
-	if !bytes.Equal(a, b) {
+	if a, b := fmtJSON(after), fmtJSON(before); a != b {
 		t.Fatalf("the case reads differently frozen:\n%s\n%s", a, b)
 	}
 
@@ -567,11 +561,7 @@ func TestPurgeOfAFrozenCaseLeavesNoSalt(t *testing.T) {
 // thawing it leaves none of its values behind.
 func TestFrozenTimelinesOfAnyChunkSizeRead(t *testing.T) {
 	s := newStore(t)
-	id := addCase(t, s, "Anna Berg")[0].ID
-	noteCase(t, s, id, "called back")
-	if _, err := s.Apply(id, cases.Event{Kind: cases.EventClosed, Outcome: cases.OutcomeNoData, Actor: "dpo"}, NoRevision, testNow); err != nil {
-		t.Fatal(err)
-	}
+	id := addClosedCase(t, s)
 	if res, err := s.Compact(); err != nil || res.Frozen != 1 {
 		t.Fatalf("compact: %+v %v", res, err)
 	}
@@ -625,6 +615,19 @@ func TestFrozenTimelinesOfAnyChunkSizeRead(t *testing.T) {
 	mustCheck(t, s)
 }
 
+// addClosedCase adds a case for Anna Berg, notes it and closes it (no
+// data): a closed case of three events for compact to freeze.
+func addClosedCase(t *testing.T, s *Store) string {
+	t.Helper()
+	id := addCase(t, s, "Anna Berg")[0].ID
+	noteCase(t, s, id, "called back")
+	if _, err := s.Apply(id, cases.Event{Kind: cases.EventClosed, Outcome: cases.OutcomeNoData, Actor: "dpo"}, NoRevision, testNow); err != nil {
+		t.Fatal(err)
+	}
+	return id
+}
+
+// fmtJSON is v as JSON, to compare what two reads of a case give.
 func fmtJSON(v any) string {
 	b, _ := json.Marshal(v)
 	return string(b)
