@@ -141,10 +141,6 @@ func exportPacket(st storage.Service, regs *register.Registers, id string, kind 
 	return exportPacketOn(st, regs, id, kind, cases.Date{}, dir, now, actor)
 }
 
-// exportPacketOn builds the packet of case id dated date (zero: today in
-// the case's zone), writes it into dir and records the exported event with
-// its SHA-256, date, draft state and gaps through the action service. It
-// is the one sequence the command line and the terminal app run.
 // buildPacket builds the packet of letter kind dated date for the case l,
 // with the cases of the same request (an acknowledgement names them all)
 // and its stored files: export and the approval screen build it alike.
@@ -175,6 +171,10 @@ func buildPacketSealed(st storage.Service, l *storage.Loaded, reg *register.Regi
 		Files: func(name string) ([]byte, error) { return st.File(l.Case.ID, name) }})
 }
 
+// exportPacketOn builds the packet of case id dated date (zero: today in
+// the case's zone), writes it into dir and records the exported event with
+// its SHA-256, date, draft state and gaps through the action service. It
+// is the one sequence the command line and the terminal app run.
 func exportPacketOn(st storage.Service, regs *register.Registers, id string, kind cases.LetterKind, date cases.Date, dir string, now time.Time, actor string) (*exported, error) {
 	l, err := st.Get(id)
 	if err != nil {
