@@ -43,6 +43,9 @@ func (a *app) runCompact(db string, asJSON bool) int {
 	if res.Frozen > 0 {
 		fmt.Fprintf(a.stdout, "; %d closed cases' timelines frozen", res.Frozen)
 	}
+	if res.Rechunked > 0 {
+		fmt.Fprintf(a.stdout, "; %d frozen timelines repacked", res.Rechunked)
+	}
 	if res.Cases > 0 {
 		fmt.Fprintf(a.stdout, "; %d cases, %d bytes per case before, %d after",
 			res.Cases, res.SizeBefore/int64(res.Cases), res.SizeAfter/int64(res.Cases))

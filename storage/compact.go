@@ -184,8 +184,12 @@ type Compaction struct {
 	SizeBefore int64 `json:"size_before"`
 	SizeAfter  int64 `json:"size_after"`
 	Cases      int   `json:"cases"`
-	// Frozen is how many closed cases' timelines it froze (frozen.go).
+	// Frozen is how many closed cases' timelines it froze (frozen.go), or
+	// froze again from an older format.
 	Frozen int `json:"frozen"`
+	// Rechunked is how many frozen timelines it stored again in values of
+	// this build's size (frozenChunk).
+	Rechunked int `json:"rechunked"`
 }
 
 // Compact freezes the timelines of the closed cases (frozen.go), a batch
@@ -200,7 +204,7 @@ func (s *Store) Compact() (*Compaction, error) {
 	var after []byte
 	for {
 		err := s.updateBulk(func(tx kv.Tx) error {
-			last, n, err := freezeClosed(tx, after, migrateBatch)
+			last, n, err := freezeClosed(tx, after, migrateBatch, &out.Rechunked)
 			after, out.Frozen = last, out.Frozen+n
 			return err
 		})

@@ -283,9 +283,11 @@ func thawEnvelopes(id string, frozen []byte, fn func(seq uint64, env []byte) err
 
 // freezeClosed freezes the timelines of up to n closed cases after the
 // case named after (nil: from the first), and returns the last case it
-// looked at, nil when none was left. A frozen or an open case is left as
-// it is.
-func freezeClosed(tx kv.Tx, after []byte, n int) ([]byte, int, error) {
+// looked at, nil when none was left, and how many it froze. A timeline
+// frozen in an older format is frozen again (and counted); one frozen in
+// values of another size is stored again in this build's (counted in
+// *rechunked); an open case is left as it is.
+func freezeClosed(tx kv.Tx, after []byte, n int, rechunked *int) ([]byte, int, error) {
 	ids := casesAfter(tx, after, n)
 	if len(ids) == 0 {
 		return nil, 0, nil
@@ -320,6 +322,10 @@ func freezeClosed(tx kv.Tx, after []byte, n int) ([]byte, int, error) {
 					return nil, 0, err
 				}
 				frozen++
+			} else if done, err := tl.rechunk(); err != nil {
+				return nil, 0, err
+			} else if done {
+				*rechunked++
 			}
 			continue
 		}

@@ -557,8 +557,9 @@ func TestPurgeOfAFrozenCaseLeavesNoSalt(t *testing.T) {
 
 // TestFrozenTimelinesOfAnyChunkSizeRead: a frozen timeline stored in
 // values of another size than this build's frozenChunk (1,024 bytes until
-// 3 December 2026) reads, checks and thaws as one of this build's, and
-// thawing it leaves none of its values behind.
+// 3 December 2026) reads and checks as one of this build's; compact
+// stores it again in values of this build's size (and then leaves it);
+// and thawing one leaves none of its values behind.
 func TestFrozenTimelinesOfAnyChunkSizeRead(t *testing.T) {
 	s := newStore(t)
 	id := addClosedCase(t, s)
@@ -570,13 +571,14 @@ func TestFrozenTimelinesOfAnyChunkSizeRead(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	chunkKeys := func() (n int) {
+	// values lists the lengths of the values the timeline is stored in.
+	values := func() (n []int) {
 		_ = s.view(func(tx kv.Tx) error {
 			prefix := append([]byte(id), 0)
 			c := tx.Bucket(bucketEvents).Cursor()
-			for k, _ := c.Seek(prefix); k != nil && bytes.HasPrefix(k, prefix); k, _ = c.Next() {
+			for k, v := c.Seek(prefix); k != nil && bytes.HasPrefix(k, prefix); k, v = c.Next() {
 				if len(k) == len(prefix)+2 {
-					n++
+					n = append(n, len(v))
 				}
 			}
 			return nil
@@ -584,32 +586,51 @@ func TestFrozenTimelinesOfAnyChunkSizeRead(t *testing.T) {
 		return n
 	}
 	const size = 7 // bytes a value: far more values than frozenChunk makes
-	withBolt(t, s, func(tx kv.Tx) error {
-		tl, _ := timelineOf(tx, id)
-		frozen := tl.frozen
-		if err := tl.dropChunks(); err != nil {
-			return err
-		}
-		for i := 0; i*size < len(frozen); i++ {
-			if err := tl.flat.Put(chunkKey(tl.prefix, i), frozen[i*size:min(len(frozen), (i+1)*size)]); err != nil {
+	var frozen []byte
+	storeSmall := func() {
+		withBolt(t, s, func(tx kv.Tx) error {
+			tl, _ := timelineOf(tx, id)
+			frozen = tl.frozen
+			if err := tl.dropChunks(); err != nil {
 				return err
 			}
+			for i := 0; i*size < len(frozen); i++ {
+				if err := tl.flat.Put(chunkKey(tl.prefix, i), frozen[i*size:min(len(frozen), (i+1)*size)]); err != nil {
+					return err
+				}
+			}
+			return nil
+		})
+		if n := len(values()); n <= frozenChunks(len(frozen)) {
+			t.Fatalf("%d values of %d bytes: no more than frozenChunk makes", n, size)
 		}
-		return nil
-	})
-	if n := chunkKeys(); n <= frozenChunks(n*size) {
-		t.Fatalf("%d values of %d bytes: no more than frozenChunk makes", n, size)
+		after, err := s.Get(id)
+		if a, b := fmtJSON(after), fmtJSON(before); err != nil || a != b {
+			t.Fatalf("the case reads differently from smaller values (%v):\n%s\n%s", err, a, b)
+		}
+		mustCheck(t, s)
 	}
-	after, err := s.Get(id)
-	if a, b := fmtJSON(after), fmtJSON(before); err != nil || a != b {
-		t.Fatalf("the case reads differently from smaller values (%v):\n%s\n%s", err, a, b)
+	storeSmall()
+	if res, err := s.Compact(); err != nil || res.Frozen != 0 || res.Rechunked != 1 {
+		t.Fatalf("compact over values of %d bytes: %+v %v", size, res, err)
+	}
+	if got := values(); len(got) != frozenChunks(len(frozen)) || got[0] != min(len(frozen), frozenChunk) {
+		t.Fatalf("compact left the timeline of %d bytes in values of %v", len(frozen), got)
+	}
+	if after, _ := s.Get(id); fmtJSON(after) != fmtJSON(before) {
+		t.Fatal("the case reads differently once compacted")
 	}
 	mustCheck(t, s)
+	if res, err := s.Compact(); err != nil || res.Frozen != 0 || res.Rechunked != 0 {
+		t.Fatalf("compact again: %+v %v", res, err)
+	}
+
+	storeSmall()
 	noteCase(t, s, id, "a note after closing")
 	if frozen, plain := frozenState(t, s, id); frozen || plain != len(chain)+1 {
 		t.Fatalf("after a change: frozen %v, %d events stored one by one", frozen, plain)
 	}
-	if n := chunkKeys(); n != 0 {
+	if n := len(values()); n != 0 {
 		t.Fatalf("thawing left %d of the frozen values", n)
 	}
 	mustCheck(t, s)

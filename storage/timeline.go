@@ -39,6 +39,7 @@ type timeline struct {
 	prefix []byte    // the case ID and a 0 byte
 	frozen []byte    // the case's frozen timeline (frozen.go), if it is
 	chunks int       // how many values hold frozen (frozenChunk)
+	chunk  int       // the length of the first of them
 }
 
 // timelineOf is case id's timeline in tx, and whether it has any event.
@@ -56,6 +57,9 @@ func timelineOf(tx kv.Tx, id string) (timeline, bool) {
 	k, v := c.Seek(t.prefix)
 	found := k != nil && bytes.HasPrefix(k, t.prefix)
 	for ; k != nil && len(k) == len(t.prefix)+2 && bytes.HasPrefix(k, t.prefix); k, v = c.Next() {
+		if t.chunks == 0 {
+			t.chunk = len(v)
+		}
 		t.frozen = append(t.frozen, v...)
 		t.chunks++
 	}
@@ -186,6 +190,21 @@ func (t *timeline) dropChunks() error {
 	return nil
 }
 
+// rechunk stores a frozen timeline again in values of frozenChunk bytes
+// when it is held in values of another size (a file written before 3
+// December 2026 holds values of 1,024), and reports whether it did:
+// compact packs an older file's timelines as this build writes them.
+func (t *timeline) rechunk() (bool, error) {
+	if t.frozen == nil || (t.chunks == frozenChunks(len(t.frozen)) && t.chunk == min(len(t.frozen), frozenChunk)) {
+		return false, nil
+	}
+	frozen := t.frozen
+	if err := t.dropChunks(); err != nil {
+		return false, err
+	}
+	return true, t.putChunks(frozen)
+}
+
 // frozenChunk is the most bytes of a frozen timeline one value holds.
 // The events bucket's pages are filled in key order, and each keeps
 // empty what the next value would not fit in: about half a value. A value
@@ -216,7 +235,7 @@ func (t *timeline) putChunks(frozen []byte) error {
 			return err
 		}
 	}
-	t.frozen, t.chunks = frozen, frozenChunks(len(frozen))
+	t.frozen, t.chunks, t.chunk = frozen, frozenChunks(len(frozen)), min(len(frozen), frozenChunk)
 	return nil
 }
 
