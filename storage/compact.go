@@ -204,8 +204,8 @@ func (s *Store) Compact() (*Compaction, error) {
 	var after []byte
 	for {
 		err := s.updateBulk(func(tx kv.Tx) error {
-			last, n, err := freezeClosed(tx, after, migrateBatch, &out.Rechunked)
-			after, out.Frozen = last, out.Frozen+n
+			last, frozen, rechunked, err := freezeClosed(tx, after, migrateBatch)
+			after, out.Frozen, out.Rechunked = last, out.Frozen+frozen, out.Rechunked+rechunked
 			return err
 		})
 		if err != nil {

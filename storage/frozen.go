@@ -283,16 +283,16 @@ func thawEnvelopes(id string, frozen []byte, fn func(seq uint64, env []byte) err
 
 // freezeClosed freezes the timelines of up to n closed cases after the
 // case named after (nil: from the first), and returns the last case it
-// looked at, nil when none was left, and how many it froze. A timeline
-// frozen in an older format is frozen again (and counted); one frozen in
-// values of another size is stored again in this build's (counted in
-// *rechunked); an open case is left as it is.
-func freezeClosed(tx kv.Tx, after []byte, n int, rechunked *int) ([]byte, int, error) {
+// looked at, nil when none was left, how many it froze and how many it
+// stored again. A timeline frozen in an older format is frozen again (and
+// counted as frozen); one frozen in values of another size is stored
+// again in this build's (rechunked); an open case is left as it is.
+func freezeClosed(tx kv.Tx, after []byte, n int) (last []byte, frozen, rechunked int, err error) {
 	ids := casesAfter(tx, after, n)
 	if len(ids) == 0 {
-		return nil, 0, nil
+		return nil, 0, 0, nil
 	}
-	rows, frozen := tx.Bucket(bucketRows), 0
+	rows := tx.Bucket(bucketRows)
 	for _, id := range ids {
 		sum, _, err := decodeRow(rows.Get(id))
 		if err != nil || !sum.Closed() {
@@ -301,15 +301,15 @@ func freezeClosed(tx kv.Tx, after []byte, n int, rechunked *int) ([]byte, int, e
 		if v := tx.Bucket(bucketCases).Get(id); len(v) > 0 && (v[0] == caseValueFormat || v[0] == caseValueFrozen3) {
 			if v[0] == caseValueFrozen3 {
 				if v, err = thawCaseValue(v); err != nil {
-					return nil, 0, err
+					return nil, 0, 0, err
 				}
 			}
 			value, err := freezeCaseValue(v)
 			if err != nil {
-				return nil, 0, err
+				return nil, 0, 0, err
 			}
 			if err := tx.Bucket(bucketCases).Put(id, value); err != nil {
-				return nil, 0, err
+				return nil, 0, 0, err
 			}
 		}
 		tl, ok := timelineOf(tx, string(id))
@@ -319,25 +319,25 @@ func freezeClosed(tx kv.Tx, after []byte, n int, rechunked *int) ([]byte, int, e
 		if tl.frozen != nil {
 			if tl.frozen[0] != frozenFormat {
 				if err := tl.refreeze(); err != nil {
-					return nil, 0, err
+					return nil, 0, 0, err
 				}
 				frozen++
 			} else if done, err := tl.rechunk(); err != nil {
-				return nil, 0, err
+				return nil, 0, 0, err
 			} else if done {
-				*rechunked++
+				rechunked++
 			}
 			continue
 		}
 		done, err := tl.freeze()
 		if err != nil {
-			return nil, 0, err
+			return nil, 0, 0, err
 		}
 		if done {
 			frozen++
 		}
 	}
-	return ids[len(ids)-1], frozen, nil
+	return ids[len(ids)-1], frozen, rechunked, nil
 }
 
 // caseValueFrozen is the first byte of a closed case's stored value frozen
