@@ -64,7 +64,7 @@ func (s *Server) confirmed(err error) {
 		s.logf("the store's cluster does not confirm this server's replica: %v", err)
 	}
 	c.why = err
-	if now.Sub(c.confirmed) >= currentWithin {
+	if _, stale := c.stale(now); stale {
 		select {
 		case <-c.lost:
 		default:
@@ -82,8 +82,8 @@ func (s *Server) notCurrent() error {
 	c := &s.current
 	c.mu.Lock()
 	defer c.mu.Unlock()
-	since := time.Since(c.confirmed)
-	if since < currentWithin {
+	since, stale := c.stale(time.Now())
+	if !stale {
 		return nil
 	}
 	why := "no answer"
@@ -94,6 +94,14 @@ func (s *Server) notCurrent() error {
 		Detail: fmt.Sprintf("this server's copy was last confirmed current %s ago; since: %s; changes made through other servers could be missing, so nothing is shown or changed",
 			since.Round(time.Second), why),
 		Advice: "try again once the cluster has a quorum"}
+}
+
+// stale says how long ago at now the replica was last confirmed current,
+// and whether that is too long for it to be taken as current
+// (currentWithin). c.mu is held.
+func (c *currency) stale(now time.Time) (time.Duration, bool) {
+	since := now.Sub(c.confirmed)
+	return since, since >= currentWithin
 }
 
 // lostCurrency is closed once the replica is no longer known current.
