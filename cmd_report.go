@@ -5,8 +5,11 @@ import (
 	"fmt"
 	"io"
 	"maps"
+	"runtime"
 	"slices"
 	"strings"
+	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/spf13/cobra"
@@ -80,7 +83,7 @@ func (a *app) runReport(o reportOptions) int {
 	// register of a million cases is never held whole. A store that fails
 	// part way has printed the rows before it.
 	if err := reportEntries(a.cases(a.dbPath(o.db)), o.controller, fromDate, toDate, now, r.add); err != nil {
-		if r.rows > 0 {
+		if werr := r.drain(); werr == nil && r.rows > 0 {
 			_ = r.w.Flush()
 		}
 		return a.storeFailure(err)
@@ -96,21 +99,27 @@ func (a *app) runReport(o reportOptions) int {
 // cannot be read leaves one line, its error.
 func newReportWriter(w io.Writer, o reportOptions, from, to cases.Date, now time.Time) *reportWriter {
 	return &reportWriter{w: bufio.NewWriterSize(w, 1<<16), o: o, from: from, to: to, now: now, all: export.NewReportTally(now),
-		per: map[string]*export.ReportTally{}}
+		per: map[string]*export.ReportTally{}, batchSize: reportBatchSize, formatters: min(max(runtime.GOMAXPROCS(0), 1), 4)}
 }
 
-// begin writes the header of the format.
-func (r *reportWriter) begin() {
-	r.begun = true
-	switch {
-	case r.o.asCSV:
-		r.csv = export.NewReportCSV(r.w)
-	case r.o.asJSON:
-		r.json = true
-		r.buf = fmt.Appendf(r.buf, `{"from":%s,"to":%s,"rows":[`, jsonString(dateOrEmpty(r.from)), jsonString(dateOrEmpty(r.to)))
-	default:
-		fmt.Fprintf(r.w, "%-16s %-12s %-18s %-10s %-10s %-10s %-11s %-19s %-17s %s\n", "ID", "ORGANISATION", "RIGHT", "RECEIVED", "DUE", "ANSWERED", "EXTENSION", "OUTCOME", "TIMELINESS", "NOTES")
-	}
+// A register goes out through a pipeline, so that a million rows take the
+// machine's cores, not one: the store's reader hands the entries on in
+// batches, in order; formatters (one a core, up to 4) each write the rows
+// of a batch into bytes of its own; the writer takes the batches in the
+// order read, adds their entries up and writes their bytes. What goes out
+// is byte for byte what one goroutine writing row after row would write
+// (TestReportPipelineIsSequential). At most reportBatches batches are on
+// their way at once: the reader waits for one to come back.
+const (
+	reportBatchSize = 512
+	reportBatches   = 8
+)
+
+// reportBatch is a run of entries on its way through the pipeline.
+type reportBatch struct {
+	entries []cases.ReportEntry
+	out     []byte        // their rows, formatted
+	done    chan struct{} // closed when out is written
 }
 
 // reportWriter writes the register in one of its formats as the entries
@@ -119,53 +128,196 @@ type reportWriter struct {
 	w        *bufio.Writer
 	o        reportOptions
 	from, to cases.Date
-	begun    bool
 	now      time.Time
-	csv      *export.ReportCSV
-	json     bool
-	buf      []byte // JSON written, not yet flushed to w
-	rows     int
-	row      export.ReportRow // the row being written, reused
+	begun    bool
+	buf      []byte // the JSON header, then the end
+	rows     int    // rows written (the writer's, until it is done)
 	all      *export.ReportTally
 	per      map[string]*export.ReportTally
+
+	batchSize, formatters int
+	cur                   *reportBatch
+	started               bool
+	work, order, free     chan *reportBatch
+	written               chan struct{} // closed when the writer is done
+	failed                atomic.Pointer[error]
 }
 
+// add hands a copy of e on to the pipeline; an error is the writer's, which
+// stops the reading.
 func (r *reportWriter) add(e *cases.ReportEntry) error {
+	if err := r.failed.Load(); err != nil {
+		return *err
+	}
+	if !r.started {
+		r.start()
+	}
+	if r.cur == nil {
+		r.cur = <-r.free
+		r.cur.entries, r.cur.out, r.cur.done = r.cur.entries[:0], r.cur.out[:0], make(chan struct{})
+	}
+	r.cur.entries = append(r.cur.entries, *e)
+	if len(r.cur.entries) >= r.batchSize {
+		r.send()
+	}
+	return nil
+}
+
+// start starts the formatters and the writer.
+func (r *reportWriter) start() {
+	r.started = true
+	r.work, r.order, r.free = make(chan *reportBatch, reportBatches), make(chan *reportBatch, reportBatches), make(chan *reportBatch, reportBatches)
+	for range reportBatches {
+		r.free <- &reportBatch{}
+	}
+	r.written = make(chan struct{})
+	var formatting sync.WaitGroup
+	for range r.formatters {
+		formatting.Go(func() {
+			f := r.newFormatter()
+			for b := range r.work {
+				b.out = f.format(b.out, b.entries)
+				close(b.done)
+			}
+		})
+	}
+	go func() {
+		defer close(r.written)
+		for b := range r.order {
+			<-b.done
+			if r.failed.Load() == nil {
+				if err := r.write(b); err != nil {
+					r.failed.Store(&err)
+				}
+			}
+			r.free <- b
+		}
+		formatting.Wait()
+	}()
+}
+
+// send puts the batch being filled on its way.
+func (r *reportWriter) send() {
+	r.order <- r.cur
+	r.work <- r.cur
+	r.cur = nil
+}
+
+// drain sends the last batch and waits until every batch is written; it
+// is the writer's error, if any.
+func (r *reportWriter) drain() error {
+	if r.started {
+		if r.cur != nil && len(r.cur.entries) > 0 {
+			r.send()
+		}
+		close(r.work)
+		close(r.order)
+		<-r.written
+		r.started = false
+	}
+	if err := r.failed.Load(); err != nil {
+		return *err
+	}
+	return nil
+}
+
+// write adds a formatted batch's entries up and writes its rows (the
+// header first, before the first row).
+func (r *reportWriter) write(b *reportBatch) error {
 	if !r.begun {
 		r.begin()
 	}
-	row := &r.row
-	row.Fill(e)
+	out := b.out
+	if r.rows == 0 && r.o.asJSON {
+		// The header, kept by begin; the first row has no comma before it.
+		if _, err := r.w.Write(r.buf); err != nil {
+			return err
+		}
+		r.buf, out = r.buf[:0], out[1:]
+	}
+	for i := range b.entries {
+		e := &b.entries[i]
+		t := r.per[e.Summary.Controller]
+		if t == nil {
+			t = export.NewReportTally(r.now)
+			r.per[e.Summary.Controller] = t
+		}
+		t.Add(e)
+	}
+	r.rows += len(b.entries)
+	_, err := r.w.Write(out)
+	return err
+}
+
+// begin writes the header of the format (CSV) or keeps it for the first
+// row (JSON).
+func (r *reportWriter) begin() {
+	r.begun = true
 	switch {
-	case r.csv != nil:
-		r.csv.Write(row)
-	case r.json:
-		if r.rows > 0 {
-			r.buf = append(r.buf, ',')
-		}
-		r.buf = export.AppendReportRowJSON(r.buf, row)
-		if len(r.buf) >= 1<<16 {
-			if _, err := r.w.Write(r.buf); err != nil {
-				return err
-			}
-			r.buf = r.buf[:0]
-		}
+	case r.o.asCSV:
+		_ = export.NewReportCSV(r.w).Flush() // an error shows when w is written again
+	case r.o.asJSON:
+		r.buf = fmt.Appendf(r.buf, `{"from":%s,"to":%s,"rows":[`, jsonString(dateOrEmpty(r.from)), jsonString(dateOrEmpty(r.to)))
 	default:
-		fmt.Fprintf(r.w, "%-16s %-12s %-18s %-10s %-10s %-10s %-11s %-19s %-17s %s\n", row.ID, cases.Printable(row.Controller), row.Right,
-			row.Received, row.Due, row.Answered, row.Extension, row.Outcome, row.Timeliness, reportNotes(&row.Timeline))
+		fmt.Fprintf(r.w, "%-16s %-12s %-18s %-10s %-10s %-10s %-11s %-19s %-17s %s\n", "ID", "ORGANISATION", "RIGHT", "RECEIVED", "DUE", "ANSWERED", "EXTENSION", "OUTCOME", "TIMELINESS", "NOTES")
 	}
-	r.rows++
-	t := r.per[e.Summary.Controller]
-	if t == nil {
-		t = export.NewReportTally(r.now)
-		r.per[e.Summary.Controller] = t
+}
+
+// reportFormatter writes rows in the register's format; each formatter
+// has its own.
+type reportFormatter struct {
+	o   reportOptions
+	row export.ReportRow // the row being written, reused
+	csv *export.ReportCSV
+	to  *[]byte // where csv writes
+}
+
+func (r *reportWriter) newFormatter() *reportFormatter {
+	f := &reportFormatter{o: r.o, to: new([]byte)}
+	if r.o.asCSV {
+		f.csv = export.NewReportCSVRows(byteAppender{f.to})
 	}
-	t.Add(e)
-	return nil
+	return f
+}
+
+// format appends the rows of entries to out: in JSON each after a comma.
+func (f *reportFormatter) format(out []byte, entries []cases.ReportEntry) []byte {
+	row := &f.row
+	if f.csv != nil {
+		*f.to = out
+	}
+	for i := range entries {
+		row.Fill(&entries[i])
+		switch {
+		case f.csv != nil:
+			f.csv.Write(row)
+		case f.o.asJSON:
+			out = export.AppendReportRowJSON(append(out, ','), row)
+		default:
+			out = fmt.Appendf(out, "%-16s %-12s %-18s %-10s %-10s %-10s %-11s %-19s %-17s %s\n", row.ID, cases.Printable(row.Controller), row.Right,
+				row.Received, row.Due, row.Answered, row.Extension, row.Outcome, row.Timeliness, reportNotes(&row.Timeline))
+		}
+	}
+	if f.csv != nil {
+		_ = f.csv.Flush() // appending to bytes does not fail
+		out = *f.to
+	}
+	return out
+}
+
+// byteAppender is an io.Writer that appends to a byte slice.
+type byteAppender struct{ b *[]byte }
+
+func (a byteAppender) Write(p []byte) (int, error) {
+	*a.b = append(*a.b, p...)
+	return len(p), nil
 }
 
 // finish writes the totals (JSON and text) and flushes.
 func (r *reportWriter) finish() error {
+	if err := r.drain(); err != nil {
+		return err
+	}
 	if !r.begun {
 		r.begin()
 	}
@@ -173,11 +325,8 @@ func (r *reportWriter) finish() error {
 		r.all.Merge(r.per[id]) // each case was added to its organisation's tally only
 	}
 	switch {
-	case r.csv != nil:
-		if err := r.csv.Flush(); err != nil {
-			return err
-		}
-	case r.json:
+	case r.o.asCSV:
+	case r.o.asJSON:
 		per := map[string]export.ReportTotals{}
 		for id, t := range r.per {
 			per[id] = t.Totals()

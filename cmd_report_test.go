@@ -4,6 +4,8 @@ import (
 	"bytes"
 	"encoding/csv"
 	"encoding/json"
+	"errors"
+	"io"
 	"path/filepath"
 	"strings"
 	"testing"
@@ -237,4 +239,76 @@ func firstDiff(a, b string) int {
 		i++
 	}
 	return i
+}
+
+// TestReportPipelineIsSequential: the register goes out through batches
+// and several formatters (reportWriter); whatever the batch size and the
+// number of formatters, each format's bytes are those of one batch
+// written by one formatter: the rows in the order read, the JSON's commas
+// between rows only, the CSV header once, and the totals of every row.
+// A writer that fails part way stops the reading with its error.
+func TestReportPipelineIsSequential(t *testing.T) {
+	personalOnly(t, "reads the local database")
+	db := filepath.Join(t.TempDir(), "d.db")
+	env := map[string]string{"RIGHTSDESK_NOW": "2026-11-30T12:00:00Z"}
+	if status, _, errOut := runCLI(t, env, "demo", "--db", db, "--cases", "300", "--seed", "3"); status != 0 {
+		t.Fatal(errOut)
+	}
+	at := time.Date(2026, 11, 30, 12, 0, 0, 0, time.UTC)
+	st := storage.Open(db, storage.Options{})
+	write := func(w io.Writer, o reportOptions, batch, formatters int) (*reportWriter, error) {
+		t.Helper()
+		r := newReportWriter(w, o, cases.Date{}, cases.Date{}, at)
+		r.batchSize, r.formatters = batch, formatters
+		if err := reportEntries(st, "", cases.Date{}, cases.Date{}, at, r.add); err != nil {
+			_ = r.drain()
+			return r, err
+		}
+		return r, r.finish()
+	}
+	for _, o := range []reportOptions{{}, {asJSON: true}, {asCSV: true}} {
+		var one bytes.Buffer
+		r, err := write(&one, o, 1<<30, 1)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if r.rows < 300 {
+			t.Fatalf("%d rows", r.rows)
+		}
+		for _, p := range [][2]int{{7, 3}, {1, 2}, {64, 4}, {299, 2}} {
+			var got bytes.Buffer
+			if _, err := write(&got, o, p[0], p[1]); err != nil {
+				t.Fatal(err)
+			}
+			if got.String() != one.String() {
+				t.Fatalf("%+v, batches of %d, %d formatters: differs from one batch at byte %d of %d", o, p[0], p[1],
+					firstDiff(got.String(), one.String()), one.Len())
+			}
+		}
+		if o.asJSON && !json.Valid(one.Bytes()) {
+			t.Fatal("the JSON register does not read")
+		}
+	}
+	full := errors.New("disk full")
+	r, err := write(&failingWriter{left: 20_000, err: full}, reportOptions{asJSON: true}, 5, 2)
+	if !errors.Is(err, full) {
+		t.Fatalf("a writer that fails: %v", err)
+	}
+	if r.rows >= 300 {
+		t.Fatalf("%d rows written after the writer failed", r.rows)
+	}
+}
+
+// failingWriter takes left bytes, then fails with err.
+type failingWriter struct {
+	left int
+	err  error
+}
+
+func (w *failingWriter) Write(p []byte) (int, error) {
+	if len(p) > w.left {
+		return 0, w.err
+	}
+	w.left -= len(p)
+	return len(p), nil
 }

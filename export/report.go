@@ -299,13 +299,17 @@ type ReportCSV struct {
 
 // NewReportCSV writes the header row to w and returns the writer of the rows.
 func NewReportCSV(w io.Writer) *ReportCSV {
-	cw := csv.NewWriter(w)
-	_ = cw.Write([]string{"controller", "id", "request_id", "right", "received", "due", "extension", "answered", "status",
+	c := NewReportCSVRows(w)
+	_ = c.cw.Write([]string{"controller", "id", "request_id", "right", "received", "due", "extension", "answered", "status",
 		"outcome", "grounds", "timeliness", "promised", "promise_kept",
 		"answered_with_draft", "answer_outside", "letters_outside", "refusal", "refused_items", "withheld_files",
 		"refusal_late", "late_entries", "work_items", "work_open", "stopped_late", "approvals"})
-	return &ReportCSV{cw: cw}
+	return c
 }
+
+// NewReportCSVRows is the writer of rows to w without the header: of a
+// run of rows that goes after others.
+func NewReportCSVRows(w io.Writer) *ReportCSV { return &ReportCSV{cw: csv.NewWriter(w)} }
 
 var yesNo = map[bool]string{true: "yes", false: "no"}
 
