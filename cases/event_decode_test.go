@@ -264,5 +264,13 @@ func TestUnmarshalRulesIsJSON(t *testing.T) {
 		"{\"source\":\"a\tb\"}", `{"assumptions":[]}`, `{"assumptions":[""]}`, `{"source":"dpo"}`, `[]`, `{"regime":"eu-gdpr"`,
 	} {
 		sameAsJSON(t, []byte(`{"kind":"received","rules":`+rules+`}`))
+		var want, got cases.Rules
+		wantErr, gotErr := json.Unmarshal([]byte(rules), &want), cases.UnmarshalRules([]byte(rules), &got)
+		if (wantErr == nil) != (gotErr == nil) || (wantErr != nil && wantErr.Error() != gotErr.Error()) {
+			t.Fatalf("UnmarshalRules(%s): error %v, json.Unmarshal's %v", rules, gotErr, wantErr)
+		}
+		if wantErr == nil && !reflect.DeepEqual(got, want) {
+			t.Fatalf("UnmarshalRules(%s):\n got %+v\nwant %+v", rules, got, want)
+		}
 	}
 }

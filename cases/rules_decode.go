@@ -1,6 +1,7 @@
 package cases
 
 import (
+	"encoding/json"
 	"strconv"
 	"sync"
 	"unicode/utf16"
@@ -16,6 +17,17 @@ import (
 // System, PurposeItem and RetentionRule in each process.
 func unmarshalRulesFast(data []byte, r *Rules) bool {
 	return readObject(data, rulesFields(), r)
+}
+
+// UnmarshalRules is json.Unmarshal(data, r) for a zero r: by the
+// hand-written path when data is in json.Marshal's form, else by
+// encoding/json.
+func UnmarshalRules(data []byte, r *Rules) error {
+	if unmarshalRulesFast(data, r) {
+		return nil
+	}
+	*r = Rules{}
+	return json.Unmarshal(data, r)
 }
 
 // objectField reads one field of a T from its JSON value; n numbers the

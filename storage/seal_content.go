@@ -246,7 +246,7 @@ type ruleSet struct {
 // again).
 func addRuleSet(raw []byte, r *cases.Rules) {
 	set := &ruleSet{json: raw}
-	if json.Unmarshal(raw, &set.rules) != nil || !sameRules(&set.rules, r) {
+	if cases.UnmarshalRules(raw, &set.rules) != nil || !sameRules(&set.rules, r) {
 		return
 	}
 	knownRuleSets.add(set)
