@@ -503,3 +503,19 @@ func TestUKBeforeAndAfterArt12A(t *testing.T) {
 		})
 	}
 }
+
+// TestRulesOutOfRangeNamedInOrder: of several settings out of range, the
+// rules name the first in the order of their fields, every time.
+func TestRulesOutOfRangeNamedInOrder(t *testing.T) {
+	r := Rules{Regime: "eu-gdpr", Zone: "Europe/Berlin", Calendar: "DE-BE", PromiseDays: 400, BackdateHours: -1}
+	for range 20 {
+		err := r.Validate()
+		if err == nil || err.Error() != "promise_days must be between 0 and 366, not 400" {
+			t.Fatalf("got %v", err)
+		}
+	}
+	r.PromiseDays = 366
+	if err := r.Validate(); err == nil || err.Error() != "backdate_hours must be between 0 and 366, not -1" {
+		t.Fatalf("got %v", err)
+	}
+}
