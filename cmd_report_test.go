@@ -150,11 +150,7 @@ type everyTimeline struct{ storage.Service }
 // every case's timeline, in every format and with every filter.
 func TestReportFromEntriesIsReportFromTimelines(t *testing.T) {
 	personalOnly(t, "reads the local database both ways")
-	db := filepath.Join(t.TempDir(), "d.db")
-	env := map[string]string{"RIGHTSDESK_NOW": "2026-11-30T12:00:00Z"}
-	if status, _, errOut := runCLI(t, env, "demo", "--db", db, "--cases", "400", "--seed", "5"); status != 0 {
-		t.Fatal(errOut)
-	}
+	db, env := reportDemo(t, "400", "5")
 	every := [][]string{{}, {"--json"}, {"--csv"}, {"--controller", "crisp"}, {"--json", "--controller", "callrix"},
 		{"--from", "2026-09-01", "--to", "2026-10-15"}, {"--json", "--from", "2026-10-01"}, {"--csv", "--to", "2026-10-31", "--controller", "crisp"}}
 	compare := func(now string, variants [][]string) {
@@ -233,6 +229,18 @@ func TestReportFromEntriesIsReportFromTimelines(t *testing.T) {
 	compare("2027-01-04T09:00:00Z", every[:3])
 }
 
+// reportDemo is a demo database of that many cases from that seed, made
+// as of 30 November 2026, and the environment that made it.
+func reportDemo(t *testing.T, cases, seed string) (string, map[string]string) {
+	t.Helper()
+	db := filepath.Join(t.TempDir(), "d.db")
+	env := map[string]string{"RIGHTSDESK_NOW": "2026-11-30T12:00:00Z"}
+	if status, _, errOut := runCLI(t, env, "demo", "--db", db, "--cases", cases, "--seed", seed); status != 0 {
+		t.Fatal(errOut)
+	}
+	return db, env
+}
+
 func firstDiff(a, b string) int {
 	i := 0
 	for i < len(a) && i < len(b) && a[i] == b[i] {
@@ -249,11 +257,7 @@ func firstDiff(a, b string) int {
 // A writer that fails part way stops the reading with its error.
 func TestReportPipelineIsSequential(t *testing.T) {
 	personalOnly(t, "reads the local database")
-	db := filepath.Join(t.TempDir(), "d.db")
-	env := map[string]string{"RIGHTSDESK_NOW": "2026-11-30T12:00:00Z"}
-	if status, _, errOut := runCLI(t, env, "demo", "--db", db, "--cases", "300", "--seed", "3"); status != 0 {
-		t.Fatal(errOut)
-	}
+	db, _ := reportDemo(t, "300", "3")
 	at := time.Date(2026, 11, 30, 12, 0, 0, 0, time.UTC)
 	st := storage.Open(db, storage.Options{})
 	write := func(w io.Writer, o reportOptions, batch, formatters int) (*reportWriter, error) {
