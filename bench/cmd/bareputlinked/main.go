@@ -54,6 +54,7 @@ import (
 	_ "rightsdesk/storage"
 	_ "rightsdesk/storage/kv"
 	_ "rightsdesk/ui"
+	_ "runtime"
 	_ "runtime/debug"
 	_ "slices"
 	_ "strconv"
