@@ -100,7 +100,7 @@ func readInstant(t []byte) (int64, int, bool) {
 		return v
 	}
 	year, month, day, hour, minute, second := num(0, 4), num(5, 2), num(8, 2), num(11, 2), num(14, 2), num(17, 2)
-	if year < 1678 || year > 2261 || month < 1 || month > 12 || day < 1 || day > daysIn(year, month) ||
+	if year < 1678 || year > 2261 || month < 1 || month > 12 || day < 1 ||
 		hour < 0 || hour > 23 || minute < 0 || minute > 59 || second < 0 || second > 59 {
 		return 0, 0, false
 	}
@@ -135,42 +135,13 @@ func readInstant(t []byte) (int64, int, bool) {
 	default:
 		return 0, 0, false
 	}
-	secs := civilDays(year, month, day)*86400 + int64(hour*3600+minute*60+second-zone)
-	return secs*1e9 + int64(frac), zone, true
-}
-
-// daysIn is the number of days of a month of the Gregorian calendar.
-func daysIn(year, month int) int {
-	switch month {
-	case 2:
-		if year%4 == 0 && (year%100 != 0 || year%400 == 0) {
-			return 29
-		}
-		return 28
-	case 4, 6, 9, 11:
-		return 30
+	// The local time as if in UTC; time.Date moves a day the month does
+	// not have (30 February) into the next month, which is not this text.
+	local := time.Date(year, time.Month(month), day, hour, minute, second, frac, time.UTC)
+	if local.Day() != day {
+		return 0, 0, false
 	}
-	return 31
-}
-
-// civilDays is the number of days from 1970-01-01 to a date of the
-// proleptic Gregorian calendar (negative before it).
-func civilDays(year, month, day int) int64 {
-	y := int64(year)
-	if month <= 2 {
-		y--
-	}
-	era := y / 400 // years from 1678 on: never negative
-	yoe := y - era*400
-	m := int64(month)
-	if m > 2 {
-		m -= 3
-	} else {
-		m += 9
-	}
-	doy := (153*m+2)/5 + int64(day) - 1
-	doe := yoe*365 + yoe/4 - yoe/100 + doy
-	return era*146097 + doe - 719468
+	return local.UnixNano() - int64(zone)*1e9, zone, true
 }
 
 // parseInstantSlowly is parseInstant by time.Parse, for any text.
