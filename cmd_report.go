@@ -259,9 +259,12 @@ func (r *reportWriter) begin() {
 	case r.o.asJSON:
 		r.buf = fmt.Appendf(r.buf, `{"from":%s,"to":%s,"rows":[`, jsonString(dateOrEmpty(r.from)), jsonString(dateOrEmpty(r.to)))
 	default:
-		fmt.Fprintf(r.w, "%-16s %-12s %-18s %-10s %-10s %-10s %-11s %-19s %-17s %s\n", "ID", "ORGANISATION", "RIGHT", "RECEIVED", "DUE", "ANSWERED", "EXTENSION", "OUTCOME", "TIMELINESS", "NOTES")
+		fmt.Fprintf(r.w, reportTextRow, "ID", "ORGANISATION", "RIGHT", "RECEIVED", "DUE", "ANSWERED", "EXTENSION", "OUTCOME", "TIMELINESS", "NOTES")
 	}
 }
+
+// reportTextRow lays out a row of the register as text, the header's too.
+const reportTextRow = "%-16s %-12s %-18s %-10s %-10s %-10s %-11s %-19s %-17s %s\n"
 
 // reportFormatter writes rows in the register's format; each formatter
 // has its own.
@@ -294,7 +297,7 @@ func (f *reportFormatter) format(out []byte, entries []cases.ReportEntry) []byte
 		case f.o.asJSON:
 			out = export.AppendReportRowJSON(append(out, ','), row)
 		default:
-			out = fmt.Appendf(out, "%-16s %-12s %-18s %-10s %-10s %-10s %-11s %-19s %-17s %s\n", row.ID, cases.Printable(row.Controller), row.Right,
+			out = fmt.Appendf(out, reportTextRow, row.ID, cases.Printable(row.Controller), row.Right,
 				row.Received, row.Due, row.Answered, row.Extension, row.Outcome, row.Timeliness, reportNotes(&row.Timeline))
 		}
 	}
