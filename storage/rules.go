@@ -203,15 +203,11 @@ func (n *jsonNesting) step(c byte) (closed bool) {
 // identifiers), so the last match is the reference; a match that is not
 // one (an identifier so named) is left alone.
 func expandRules(obj []byte, lookup func(key string) []byte) ([]byte, error) {
-	i := bytes.LastIndex(obj, rulesRefKey)
-	if i < 0 {
+	key, i := rulesRefAt(obj) // check_rules.go
+	if key == "" {
 		return obj, nil
 	}
 	from := i + len(rulesRefKey)
-	if len(obj) < from+sha256.Size*2+1 || obj[from+sha256.Size*2] != '"' || !isHex(obj[from:from+sha256.Size*2]) {
-		return obj, nil
-	}
-	key := string(obj[from : from+sha256.Size*2])
 	value := lookup(key)
 	if value == nil {
 		return nil, fmt.Errorf("the frozen rules %s are missing", key[:12])
