@@ -3,8 +3,10 @@ package export
 import (
 	"archive/zip"
 	"bytes"
+	"compress/flate"
 	"encoding/json"
 	"errors"
+	"io"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -345,6 +347,38 @@ func TestEveryPacketIndexesWhatTheCaseHolds(t *testing.T) {
 		}
 		if !ok || json.Unmarshal(raw, &pd) != nil || pd.Request.ID != "DSR-2025-000042" || pd.Request.Right == "" || pd.Files == nil || len(pd.Files) != 0 {
 			t.Errorf("%s: personal-data.json %v: %s", p.Name, ok, raw)
+		}
+	}
+}
+
+// TestPooledDeflate: a deflate writer kept from an earlier zip entry writes
+// the same bytes for the next entry as a new writer at the same level, so a
+// packet's checksum does not depend on what was exported before it.
+func TestPooledDeflate(t *testing.T) {
+	first := bytes.Repeat([]byte("an earlier entry, another text entirely "), 400)
+	entry := bytes.Repeat([]byte("Article 15(1)(a): the purposes of the processing. "), 300)
+	var fresh bytes.Buffer
+	fw, _ := flate.NewWriter(&fresh, flate.BestSpeed)
+	fw.Write(entry)
+	fw.Close()
+	for i, data := range [][]byte{first, entry} {
+		var out bytes.Buffer
+		w, err := newPooledDeflate(&out)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if _, err := w.Write(data); err != nil {
+			t.Fatal(err)
+		}
+		if err := w.Close(); err != nil {
+			t.Fatal(err)
+		}
+		if i == 1 && !bytes.Equal(out.Bytes(), fresh.Bytes()) {
+			t.Fatal("a kept writer wrote other bytes than a new one")
+		}
+		got, err := io.ReadAll(flate.NewReader(&out))
+		if err != nil || !bytes.Equal(got, data) {
+			t.Fatalf("entry %d does not inflate to what was written: %v", i, err)
 		}
 	}
 }
